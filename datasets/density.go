@@ -1,0 +1,202 @@
+package datasets
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// Density is a distribution on R^D whose score is known in closed form.
+type Density interface {
+	Dim() int
+	// Sample fills p with independent draws.
+	Sample(p Points, rng *rand.Rand)
+	// Score writes nabla_x log p(x) at x into dst.
+	Score(dst, x []float64)
+	// Perturbed returns the density of x + sigma*z, z ~ N(0, I): the data
+	// distribution seen through the noise of denoising score matching.
+	Perturbed(sigma float64) Density
+}
+
+// Gaussian is the normal distribution N(Mean, Cov).
+type Gaussian struct {
+	mean []float64
+	cov  *mat.SymDense
+	chol mat.Cholesky
+}
+
+// NewGaussian returns N(mean, cov); cov is D x D and must be symmetric
+// positive definite.
+func NewGaussian(mean []float64, cov [][]float64) (*Gaussian, error) {
+	d := len(mean)
+	if d == 0 {
+		return nil, errors.New("datasets: gaussian mean is empty")
+	}
+	if len(cov) != d {
+		return nil, fmt.Errorf("datasets: gaussian cov has %d rows, want %d (the length of mean)", len(cov), d)
+	}
+	s := mat.NewSymDense(d, nil)
+	for i, row := range cov {
+		if len(row) != d {
+			return nil, fmt.Errorf("datasets: gaussian cov row %d has %d entries, want %d", i, len(row), d)
+		}
+		for j, v := range row {
+			if cov[j][i] != v {
+				return nil, fmt.Errorf("datasets: gaussian cov is not symmetric: [%d][%d]=%v but [%d][%d]=%v", i, j, v, j, i, cov[j][i])
+			}
+			s.SetSym(i, j, v)
+		}
+	}
+	g := &Gaussian{mean: append([]float64(nil), mean...), cov: s}
+	if ok := g.chol.Factorize(s); !ok {
+		return nil, errors.New("datasets: gaussian cov is not positive definite")
+	}
+	return g, nil
+}
+
+func (g *Gaussian) Dim() int { return len(g.mean) }
+
+func (g *Gaussian) Sample(p Points, rng *rand.Rand) {
+	d := g.Dim()
+	var l mat.TriDense
+	g.chol.LTo(&l)
+	z := make([]float64, d)
+	for i := 0; i < p.N; i++ {
+		for j := range z {
+			z[j] = rng.NormFloat64()
+		}
+		row := p.Row(i)
+		for a := 0; a < d; a++ {
+			v := g.mean[a]
+			for b := 0; b <= a; b++ {
+				v += l.At(a, b) * z[b]
+			}
+			row[a] = v
+		}
+	}
+}
+
+// Score is -Cov^{-1} (x - Mean).
+func (g *Gaussian) Score(dst, x []float64) {
+	d := g.Dim()
+	diff := mat.NewVecDense(d, nil)
+	for j := range d {
+		diff.SetVec(j, g.mean[j]-x[j])
+	}
+	out := mat.NewVecDense(d, dst[:d:d])
+	if err := g.chol.SolveVecTo(out, diff); err != nil {
+		panic(err) // factorized at construction: cannot fail
+	}
+}
+
+// Perturbed is N(Mean, Cov + sigma^2 I).
+func (g *Gaussian) Perturbed(sigma float64) Density {
+	d := g.Dim()
+	cov := make([][]float64, d)
+	for i := range cov {
+		cov[i] = make([]float64, d)
+		for j := range cov[i] {
+			cov[i][j] = g.cov.At(i, j)
+		}
+		cov[i][i] += sigma * sigma
+	}
+	p, err := NewGaussian(g.mean, cov)
+	if err != nil {
+		panic(err) // adding sigma^2 I keeps the matrix positive definite
+	}
+	return p
+}
+
+// Mixture is sum_k Weights[k] N(Means[k], Std^2 I).
+type Mixture struct {
+	Means   [][]float64
+	Weights []float64
+	Std     float64
+}
+
+// NewMixture checks the parameters of an isotropic Gaussian mixture.
+func NewMixture(means [][]float64, weights []float64, std float64) (*Mixture, error) {
+	if len(means) == 0 {
+		return nil, errors.New("datasets: gaussian_mixture has no means")
+	}
+	if len(weights) != len(means) {
+		return nil, fmt.Errorf("datasets: gaussian_mixture has %d weights for %d means", len(weights), len(means))
+	}
+	d := len(means[0])
+	sum := 0.0
+	for k, m := range means {
+		if len(m) != d || d == 0 {
+			return nil, fmt.Errorf("datasets: gaussian_mixture mean %d has length %d, want %d", k, len(m), d)
+		}
+		if weights[k] < 0 {
+			return nil, fmt.Errorf("datasets: gaussian_mixture weight %d is negative (%v)", k, weights[k])
+		}
+		sum += weights[k]
+	}
+	if math.Abs(sum-1) > 1e-9 {
+		return nil, fmt.Errorf("datasets: gaussian_mixture weights sum to %v, want 1", sum)
+	}
+	if !(std > 0) {
+		return nil, fmt.Errorf("datasets: gaussian_mixture std must be > 0, got %v", std)
+	}
+	return &Mixture{Means: means, Weights: weights, Std: std}, nil
+}
+
+func (m *Mixture) Dim() int { return len(m.Means[0]) }
+
+func (m *Mixture) Sample(p Points, rng *rand.Rand) {
+	for i := 0; i < p.N; i++ {
+		k := m.component(rng.Float64())
+		for j, mu := range m.Means[k] {
+			p.Row(i)[j] = mu + m.Std*rng.NormFloat64()
+		}
+	}
+}
+
+func (m *Mixture) component(u float64) int {
+	for k, w := range m.Weights {
+		if u < w {
+			return k
+		}
+		u -= w
+	}
+	return len(m.Weights) - 1
+}
+
+// Score is sum_k r_k(x) (Means[k] - x) / Std^2, with responsibilities r_k
+// computed in log space so far-away points do not underflow.
+func (m *Mixture) Score(dst, x []float64) {
+	d := m.Dim()
+	logr := make([]float64, len(m.Means))
+	top := math.Inf(-1)
+	for k, mu := range m.Means {
+		sq := 0.0
+		for j := range d {
+			sq += (x[j] - mu[j]) * (x[j] - mu[j])
+		}
+		logr[k] = math.Log(m.Weights[k]) - sq/(2*m.Std*m.Std)
+		top = math.Max(top, logr[k])
+	}
+	total := 0.0
+	for k := range logr {
+		logr[k] = math.Exp(logr[k] - top)
+		total += logr[k]
+	}
+	for j := range d {
+		dst[j] = 0
+	}
+	for k, mu := range m.Means {
+		r := logr[k] / total
+		for j := range d {
+			dst[j] += r * (mu[j] - x[j]) / (m.Std * m.Std)
+		}
+	}
+}
+
+// Perturbed widens every component to std sqrt(Std^2 + sigma^2).
+func (m *Mixture) Perturbed(sigma float64) Density {
+	return &Mixture{Means: m.Means, Weights: m.Weights, Std: math.Sqrt(m.Std*m.Std + sigma*sigma)}
+}

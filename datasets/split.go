@@ -1,0 +1,70 @@
+package datasets
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+)
+
+// Split shuffles p with rng and returns the first n-h points for training and
+// the last h = round(holdout*n) for validation. Holdout must be in [0, 1).
+func Split(p Points, holdout float64, rng *rand.Rand) (train, valid Points, err error) {
+	if holdout < 0 || holdout >= 1 {
+		return Points{}, Points{}, fmt.Errorf("datasets: holdout fraction %v outside [0, 1)", holdout)
+	}
+	h := int(math.Round(holdout * float64(p.N)))
+	if p.N-h < 1 {
+		return Points{}, Points{}, fmt.Errorf("datasets: holdout %v of %d points leaves none for training", holdout, p.N)
+	}
+	perm := rng.Perm(p.N)
+	return p.Subset(perm[:p.N-h]), p.Subset(perm[p.N-h:]), nil
+}
+
+// Normalizer maps data to standard units, z = (x - Mean) / Std per coordinate.
+// A score learned in standard units maps back to data units as
+// s_x(x) = s_z(z) / Std, the chain rule of log p_x(x) = log p_z(z) - sum log Std.
+type Normalizer struct {
+	Mean []float64 `json:"mean"`
+	Std  []float64 `json:"std"`
+}
+
+// Identity returns the normalizer that leaves d-dimensional points unchanged.
+func Identity(d int) Normalizer {
+	n := Normalizer{Mean: make([]float64, d), Std: make([]float64, d)}
+	for j := range n.Std {
+		n.Std[j] = 1
+	}
+	return n
+}
+
+// FitNormalizer returns the per-coordinate mean and (biased) standard
+// deviation of p. A coordinate with zero spread keeps Std = 1.
+func FitNormalizer(p Points) Normalizer {
+	n := Normalizer{Mean: p.Mean(), Std: make([]float64, p.D)}
+	c := p.Covariance()
+	for j := range n.Std {
+		n.Std[j] = math.Sqrt(c[j*p.D+j])
+		if n.Std[j] == 0 {
+			n.Std[j] = 1
+		}
+	}
+	return n
+}
+
+// Apply returns p in standard units.
+func (n Normalizer) Apply(p Points) Points {
+	out := NewPoints(p.N, p.D)
+	for i, v := range p.X {
+		j := i % p.D
+		out.X[i] = (v - n.Mean[j]) / n.Std[j]
+	}
+	return out
+}
+
+// ScoreToData converts scores computed in standard units to data units, in place.
+func (n Normalizer) ScoreToData(scores []float64) {
+	d := len(n.Std)
+	for i := range scores {
+		scores[i] /= n.Std[i%d]
+	}
+}

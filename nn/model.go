@@ -1,0 +1,82 @@
+package nn
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// Param is a named learnable tensor of a model.
+type Param struct {
+	Name  string
+	Value *tensor.Dense
+}
+
+// Model is a score network s: R^D -> R^D.
+type Model interface {
+	// Kind names the architecture ("mlp", "gaussian").
+	Kind() string
+	Dim() int
+	Dtype() tensor.Dtype
+	// Params lists the learnable tensors, always in the same order.
+	Params() []Param
+	// Score adds s(x) to x's graph for x of shape (batch, Dim) and returns it
+	// with one node per parameter, in Params order, bound to Params' values.
+	Score(x *G.Node) (s *G.Node, params G.Nodes, err error)
+}
+
+// Spec describes a model to build.
+type Spec struct {
+	Kind       string       // "mlp" or "gaussian"
+	Dim        int          // D, the data dimension
+	Hidden     []int        // mlp: hidden layer widths
+	Activation string       // mlp: see Activations
+	Dtype      tensor.Dtype // tensor.Float64 (default) or tensor.Float32
+}
+
+// Kinds lists the model kinds New builds.
+var Kinds = []string{"mlp", "gaussian"}
+
+// New builds the model of spec s with freshly initialised parameters drawn
+// from rng.
+func New(s Spec, rng *rand.Rand) (Model, error) {
+	if s.Dim < 1 {
+		return nil, fmt.Errorf("nn: dimension must be >= 1, got %d", s.Dim)
+	}
+	if s.Dtype == (tensor.Dtype{}) {
+		s.Dtype = tensor.Float64
+	}
+	if s.Dtype != tensor.Float64 && s.Dtype != tensor.Float32 {
+		return nil, fmt.Errorf("nn: dtype %v, want float64 or float32", s.Dtype)
+	}
+	switch s.Kind {
+	case "mlp":
+		return newMLP(s, rng)
+	case "gaussian":
+		return newGaussian(s), nil
+	}
+	return nil, fmt.Errorf("nn: unknown model kind %q (known: %v)", s.Kind, Kinds)
+}
+
+// newParam returns a rows x cols tensor of dtype dt filled by fill.
+func newParam(name string, dt tensor.Dtype, rows, cols int, fill func() float64) Param {
+	t := tensor.New(tensor.WithShape(rows, cols), tensor.Of(dt))
+	switch d := t.Data().(type) {
+	case []float64:
+		for i := range d {
+			d[i] = fill()
+		}
+	case []float32:
+		for i := range d {
+			d[i] = float32(fill())
+		}
+	}
+	return Param{Name: name, Value: t}
+}
+
+// bind adds a learnable node for p to g.
+func bind(g *G.ExprGraph, p Param) *G.Node {
+	return G.NewMatrix(g, p.Value.Dtype(), G.WithShape(p.Value.Shape()...), G.WithName(p.Name), G.WithValue(p.Value))
+}
