@@ -1,0 +1,226 @@
+package checkpoints
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+
+	"github.com/maruel/safetensors"
+)
+
+// Format and FormatVersion identify scorenet checkpoints; a file of another
+// version is refused rather than guessed at.
+const (
+	Format        = "scorenet.checkpoint"
+	FormatVersion = "1"
+)
+
+// Reserved metadata keys, set by Encode.
+const (
+	keyFormat  = "format"
+	keyVersion = "format_version"
+	keyStep    = "step"
+	keyHash    = "sha256"
+)
+
+// Tensor is a named array of float64 or float32 values in row-major order.
+type Tensor struct {
+	Name  string
+	Shape []int
+	Data  any // []float64 or []float32
+}
+
+// Checkpoint is the state of a run at a step.
+type Checkpoint struct {
+	Step    int
+	Tensors []Tensor
+	Meta    map[string]string // the caller's metadata; reserved keys are added on write
+}
+
+// Tensor returns the tensor of the given name.
+func (c *Checkpoint) Tensor(name string) (Tensor, bool) {
+	for _, t := range c.Tensors {
+		if t.Name == name {
+			return t, true
+		}
+	}
+	return Tensor{}, false
+}
+
+// Encode returns c in the safetensors format.
+func Encode(c *Checkpoint) ([]byte, error) {
+	f := safetensors.File{Metadata: map[string]string{}}
+	for k, v := range c.Meta {
+		switch k {
+		case keyFormat, keyVersion, keyStep, keyHash:
+			return nil, fmt.Errorf("checkpoints: metadata key %q is reserved", k)
+		}
+		f.Metadata[k] = v
+	}
+	f.Metadata[keyFormat] = Format
+	f.Metadata[keyVersion] = FormatVersion
+	f.Metadata[keyStep] = strconv.Itoa(c.Step)
+	seen := map[string]bool{}
+	for _, t := range c.Tensors {
+		if seen[t.Name] {
+			return nil, fmt.Errorf("checkpoints: tensor %q appears twice", t.Name)
+		}
+		seen[t.Name] = true
+		st, err := toSafetensor(t)
+		if err != nil {
+			return nil, err
+		}
+		f.Tensors = append(f.Tensors, st)
+	}
+	f.Metadata[keyHash] = digest(&f)
+	var buf bytesBuffer
+	if err := f.Serialize(&buf); err != nil {
+		return nil, fmt.Errorf("checkpoints: %w", err)
+	}
+	return buf, nil
+}
+
+// Decode parses and verifies a checkpoint written by Encode.
+func Decode(b []byte) (*Checkpoint, error) {
+	f, err := safetensors.Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoints: not a valid safetensors file: %w", err)
+	}
+	if f.Metadata[keyFormat] != Format {
+		return nil, fmt.Errorf("checkpoints: format %q, want %q", f.Metadata[keyFormat], Format)
+	}
+	if v := f.Metadata[keyVersion]; v != FormatVersion {
+		return nil, fmt.Errorf("checkpoints: format version %q, this scorenet reads version %s", v, FormatVersion)
+	}
+	if want, got := f.Metadata[keyHash], digest(f); want != got {
+		return nil, fmt.Errorf("checkpoints: integrity check failed: content hash %s, recorded %s", got, want)
+	}
+	step, err := strconv.Atoi(f.Metadata[keyStep])
+	if err != nil || step < 0 {
+		return nil, fmt.Errorf("checkpoints: bad step %q", f.Metadata[keyStep])
+	}
+	c := &Checkpoint{Step: step, Meta: map[string]string{}}
+	for k, v := range f.Metadata {
+		switch k {
+		case keyFormat, keyVersion, keyStep, keyHash:
+		default:
+			c.Meta[k] = v
+		}
+	}
+	for _, st := range f.Tensors {
+		t, err := fromSafetensor(st)
+		if err != nil {
+			return nil, err
+		}
+		c.Tensors = append(c.Tensors, t)
+	}
+	return c, nil
+}
+
+// digest hashes the metadata (but the hash itself) in key order, then every
+// tensor's name, dtype, shape and bytes in file order.
+func digest(f *safetensors.File) string {
+	h := sha256.New()
+	keys := make([]string, 0, len(f.Metadata))
+	for k := range f.Metadata {
+		if k != keyHash {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	field := func(b []byte) {
+		var n [8]byte
+		binary.LittleEndian.PutUint64(n[:], uint64(len(b)))
+		h.Write(n[:])
+		h.Write(b)
+	}
+	for _, k := range keys {
+		field([]byte(k))
+		field([]byte(f.Metadata[k]))
+	}
+	for _, t := range f.Tensors {
+		field([]byte(t.Name))
+		field([]byte(t.DType))
+		field([]byte(fmt.Sprint(t.Shape)))
+		field(t.Data)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func toSafetensor(t Tensor) (safetensors.Tensor, error) {
+	st := safetensors.Tensor{Name: t.Name}
+	n := 1
+	for _, s := range t.Shape {
+		if s < 0 {
+			return st, fmt.Errorf("checkpoints: tensor %q has negative shape %v", t.Name, t.Shape)
+		}
+		st.Shape = append(st.Shape, uint64(s))
+		n *= s
+	}
+	switch d := t.Data.(type) {
+	case []float64:
+		st.DType = safetensors.F64
+		st.Data = make([]byte, 8*len(d))
+		for i, v := range d {
+			binary.LittleEndian.PutUint64(st.Data[8*i:], math.Float64bits(v))
+		}
+		if len(d) != n {
+			return st, fmt.Errorf("checkpoints: tensor %q has %d values for shape %v", t.Name, len(d), t.Shape)
+		}
+	case []float32:
+		st.DType = safetensors.F32
+		st.Data = make([]byte, 4*len(d))
+		for i, v := range d {
+			binary.LittleEndian.PutUint32(st.Data[4*i:], math.Float32bits(v))
+		}
+		if len(d) != n {
+			return st, fmt.Errorf("checkpoints: tensor %q has %d values for shape %v", t.Name, len(d), t.Shape)
+		}
+	default:
+		return st, fmt.Errorf("checkpoints: tensor %q has unsupported data %T", t.Name, t.Data)
+	}
+	return st, nil
+}
+
+func fromSafetensor(st safetensors.Tensor) (Tensor, error) {
+	t := Tensor{Name: st.Name}
+	for _, s := range st.Shape {
+		if s > math.MaxInt32 {
+			return t, fmt.Errorf("checkpoints: tensor %q has shape %v", st.Name, st.Shape)
+		}
+		t.Shape = append(t.Shape, int(s))
+	}
+	switch st.DType {
+	case safetensors.F64:
+		d := make([]float64, len(st.Data)/8)
+		for i := range d {
+			d[i] = math.Float64frombits(binary.LittleEndian.Uint64(st.Data[8*i:]))
+		}
+		t.Data = d
+	case safetensors.F32:
+		d := make([]float32, len(st.Data)/4)
+		for i := range d {
+			d[i] = math.Float32frombits(binary.LittleEndian.Uint32(st.Data[4*i:]))
+		}
+		t.Data = d
+	default:
+		return t, fmt.Errorf("checkpoints: tensor %q has dtype %s, want F64 or F32", st.Name, st.DType)
+	}
+	return t, nil
+}
+
+// bytesBuffer is an io.Writer that appends to itself.
+type bytesBuffer []byte
+
+func (b *bytesBuffer) Write(p []byte) (int, error) {
+	*b = append(*b, p...)
+	return len(p), nil
+}
+
+// ErrNoCheckpoint is returned by Newest for a directory without checkpoints.
+var ErrNoCheckpoint = errors.New("checkpoints: no checkpoint")

@@ -1,0 +1,166 @@
+package checkpoints
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+)
+
+// Files in a checkpoint directory are named by their step, zero-padded so
+// that names sort like steps.
+var fileName = regexp.MustCompile(`^step-(\d{9,})\.safetensors$`)
+
+// Path is where Save puts the checkpoint of the given step in dir.
+func Path(dir string, step int) string {
+	return filepath.Join(dir, fmt.Sprintf("step-%09d.safetensors", step))
+}
+
+// Save writes c into dir atomically: to a temporary file, synced to disk,
+// then renamed over the final name and the directory synced, so a crash at
+// any moment leaves either the old set of files or the new one. Then it
+// removes all but the newest keep checkpoints (keep <= 0 keeps all).
+func Save(dir string, c *Checkpoint, keep int) (string, error) {
+	b, err := Encode(c)
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("checkpoints: %w", err)
+	}
+	path := Path(dir, c.Step)
+	if err := writeAtomic(path, b); err != nil {
+		return "", err
+	}
+	return path, Prune(dir, keep)
+}
+
+// WriteFileAtomic writes data to path with the same guarantee as Save.
+func WriteFileAtomic(path string, data []byte) error { return writeAtomic(path, data) }
+
+func writeAtomic(path string, b []byte) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("checkpoints: %w", err)
+	}
+	fail := func(err error) error {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return fmt.Errorf("checkpoints: writing %s: %w", path, err)
+	}
+	if _, err := tmp.Write(b); err != nil {
+		return fail(err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fail(err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fail(err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("checkpoints: %w", err)
+	}
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// Load reads and verifies the checkpoint at path.
+func Load(path string) (*Checkpoint, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoints: %w", err)
+	}
+	c, err := Decode(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+// List returns the checkpoint files in dir, oldest step first. A missing
+// directory has none.
+func List(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("checkpoints: %w", err)
+	}
+	type file struct {
+		step int
+		path string
+	}
+	var files []file
+	for _, e := range entries {
+		m := fileName.FindStringSubmatch(e.Name())
+		if m == nil || e.IsDir() {
+			continue
+		}
+		step, err := strconv.Atoi(m[1])
+		if err != nil {
+			continue
+		}
+		files = append(files, file{step, filepath.Join(dir, e.Name())})
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].step < files[j].step })
+	paths := make([]string, len(files))
+	for i, f := range files {
+		paths[i] = f.path
+	}
+	return paths, nil
+}
+
+// Newest loads the newest checkpoint in dir that verifies. Skipped lists
+// the newer ones that did not, each with its reason; ErrNoCheckpoint means
+// none was found at all.
+func Newest(dir string) (c *Checkpoint, path string, skipped []error, err error) {
+	paths, err := List(dir)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	for i := len(paths) - 1; i >= 0; i-- {
+		c, err := Load(paths[i])
+		if err == nil {
+			return c, paths[i], skipped, nil
+		}
+		skipped = append(skipped, err)
+	}
+	if len(skipped) > 0 {
+		return nil, "", skipped, fmt.Errorf("checkpoints: none of the %d checkpoints in %s is readable", len(skipped), dir)
+	}
+	return nil, "", nil, ErrNoCheckpoint
+}
+
+// Prune removes all but the newest keep checkpoints in dir, and any
+// temporary files left by interrupted writes.
+func Prune(dir string, keep int) error {
+	if stale, _ := filepath.Glob(filepath.Join(dir, ".step-*.tmp-*")); len(stale) > 0 {
+		for _, s := range stale {
+			os.Remove(s)
+		}
+	}
+	if keep <= 0 {
+		return nil
+	}
+	paths, err := List(dir)
+	if err != nil {
+		return err
+	}
+	for len(paths) > keep {
+		if err := os.Remove(paths[0]); err != nil {
+			return fmt.Errorf("checkpoints: %w", err)
+		}
+		paths = paths[1:]
+	}
+	return nil
+}

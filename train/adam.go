@@ -1,0 +1,99 @@
+package train
+
+import (
+	"fmt"
+	"math"
+
+	"scorenet/nn"
+
+	"gorgonia.org/tensor"
+)
+
+// AdamSettings are Adam's hyperparameters.
+type AdamSettings struct {
+	LR, Beta1, Beta2, Eps float64
+	// WeightDecay adds WeightDecay*theta to each gradient before the moments
+	// are updated (L2 regularisation), as torch.optim.Adam does.
+	WeightDecay float64
+}
+
+// Adam is the Adam optimiser (Kingma & Ba 2015) with bias-corrected moments,
+// updating a model's parameters in place. Its moments have the dtype of the
+// parameters they belong to.
+type Adam struct {
+	AdamSettings
+	Steps int             // updates made so far
+	M, V  []*tensor.Dense // first and second moments, in Params order
+}
+
+// NewAdam returns an optimiser with zero moments for params.
+func NewAdam(s AdamSettings, params []nn.Param) *Adam {
+	a := &Adam{AdamSettings: s}
+	for _, p := range params {
+		a.M = append(a.M, tensor.New(tensor.WithShape(p.Value.Shape()...), tensor.Of(p.Value.Dtype())))
+		a.V = append(a.V, tensor.New(tensor.WithShape(p.Value.Shape()...), tensor.Of(p.Value.Dtype())))
+	}
+	return a
+}
+
+// Step applies one update from grads, first scaled by gradScale (for
+// clipping).
+func (a *Adam) Step(params []nn.Param, grads []tensor.Tensor, gradScale float64) error {
+	if len(grads) != len(params) {
+		return fmt.Errorf("train: %d gradients for %d parameters", len(grads), len(params))
+	}
+	a.Steps++
+	c1 := 1 - math.Pow(a.Beta1, float64(a.Steps))
+	c2 := 1 - math.Pow(a.Beta2, float64(a.Steps))
+	for i, p := range params {
+		switch theta := p.Value.Data().(type) {
+		case []float64:
+			adamUpdate(a, theta, grads[i].Data().([]float64), a.M[i].Data().([]float64), a.V[i].Data().([]float64), gradScale, c1, c2)
+		case []float32:
+			adamUpdate(a, theta, grads[i].Data().([]float32), a.M[i].Data().([]float32), a.V[i].Data().([]float32), gradScale, c1, c2)
+		default:
+			return fmt.Errorf("train: parameter %s has unsupported data %T", p.Name, theta)
+		}
+	}
+	return nil
+}
+
+func adamUpdate[T float32 | float64](a *Adam, theta, grad, m, v []T, scale, c1, c2 float64) {
+	b1, b2 := T(a.Beta1), T(a.Beta2)
+	lr, eps, wd, s := T(a.LR), T(a.Eps), T(a.WeightDecay), T(scale)
+	tc1, sc2 := T(c1), T(math.Sqrt(c2))
+	for k := range theta {
+		g := grad[k]*s + wd*theta[k]
+		m[k] = b1*m[k] + (1-b1)*g
+		v[k] = b2*v[k] + (1-b2)*g*g
+		// torch's form: lr/c1 * m / (sqrt(v)/sqrt(c2) + eps)
+		theta[k] -= lr / tc1 * m[k] / (T(math.Sqrt(float64(v[k])))/sc2 + eps)
+	}
+}
+
+// GradNorm is the Euclidean norm of all gradients taken together.
+func GradNorm(grads []tensor.Tensor) float64 {
+	sum := 0.0
+	for _, g := range grads {
+		switch d := g.Data().(type) {
+		case []float64:
+			for _, v := range d {
+				sum += v * v
+			}
+		case []float32:
+			for _, v := range d {
+				sum += float64(v) * float64(v)
+			}
+		}
+	}
+	return math.Sqrt(sum)
+}
+
+// ClipScale is the factor that brings a gradient of norm `norm` down to at
+// most maxNorm (torch.nn.utils.clip_grad_norm_); maxNorm <= 0 means no clipping.
+func ClipScale(norm, maxNorm float64) float64 {
+	if maxNorm <= 0 || norm <= maxNorm {
+		return 1
+	}
+	return maxNorm / (norm + 1e-6)
+}

@@ -1,0 +1,199 @@
+package train
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+
+	"scorenet/nn"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// One test per gorgonia problem that silently changes second-order
+// gradients (see ../shared/GORGONIA_NOTES.md). Each checks that scorenet's
+// way round it is exact, and that the problem is still there upstream: if an
+// upgrade fixes it, the test fails to say the workaround can go.
+
+// traceLossGraph builds mean tr(ds/dx) + 1/2 mean ||s||^2 for a small MLP
+// with the column of dimension i taken by column(n, i), differentiating with
+// gradFn, and returns a function from parameters to loss and gradients.
+func traceLossGraph(t *testing.T, m nn.Model, x []float64,
+	column func(n *G.Node, i int) *G.Node,
+	gradFn func(cost *G.Node, wrt ...*G.Node) (G.Nodes, error)) (func() (float64, [][]float64), error) {
+	t.Helper()
+	d, batch := m.Dim(), len(x)/m.Dim()
+	g := G.NewGraph()
+	xn := G.NewMatrix(g, tensor.Float64, G.WithShape(batch, d), G.WithName("x"),
+		G.WithValue(tensor.New(tensor.WithShape(batch, d), tensor.WithBacking(x))))
+	s, params, err := m.Score(xn)
+	if err != nil {
+		return nil, err
+	}
+	var trace *G.Node
+	for i := 0; i < d; i++ {
+		ds, err := gradFn(G.Must(G.Sum(column(s, i))), xn)
+		if err != nil {
+			return nil, err
+		}
+		ti := G.Must(G.Sum(column(ds[0], i)))
+		if trace == nil {
+			trace = ti
+		} else {
+			trace = G.Must(G.Add(trace, ti))
+		}
+	}
+	inv := G.NewConstant(1 / float64(batch))
+	loss := G.Must(G.Add(G.Must(G.Mul(trace, inv)),
+		G.Must(G.Mul(G.Must(G.Sum(G.Must(G.Square(s)))), G.NewConstant(0.5/float64(batch))))))
+	gs, err := gradFn(loss, params...)
+	if err != nil {
+		return nil, err
+	}
+	var lv G.Value
+	G.Read(loss, &lv)
+	gv := make([]G.Value, len(gs))
+	for i := range gs {
+		G.Read(gs[i], &gv[i])
+	}
+	vm := G.NewTapeMachine(g)
+	return func() (float64, [][]float64) {
+		vm.Reset()
+		if err := vm.RunAll(); err != nil {
+			t.Fatal(err)
+		}
+		out := make([][]float64, len(gv))
+		for i, v := range gv {
+			out[i] = append([]float64(nil), v.Data().([]float64)...)
+		}
+		return lv.Data().(float64), out
+	}, nil
+}
+
+// maxGradientError compares the gradients of eval with central differences
+// of its loss, over every parameter entry.
+func maxGradientError(m nn.Model, eval func() (float64, [][]float64)) float64 {
+	_, grads := eval()
+	worst := 0.0
+	for pi, p := range m.Params() {
+		vals := p.Value.Data().([]float64)
+		for k := range vals {
+			old, h := vals[k], 1e-5
+			vals[k] = old + h
+			up, _ := eval()
+			vals[k] = old - h
+			down, _ := eval()
+			vals[k] = old
+			worst = math.Max(worst, relErr(grads[pi][k], (up-down)/(2*h), 1e-4))
+		}
+	}
+	return worst
+}
+
+func oneHotColumn(s *G.Node, i int) *G.Node {
+	batch, d := s.Shape()[0], s.Shape()[1]
+	mask := make([]float64, batch*d)
+	for b := 0; b < batch; b++ {
+		mask[b*d+i] = 1
+	}
+	n := G.NewMatrix(s.Graph(), tensor.Float64, G.WithShape(batch, d), G.WithName(fmt.Sprintf("onehot_%d", i)),
+		G.WithValue(tensor.New(tensor.WithShape(batch, d), tensor.WithBacking(mask))))
+	return G.Must(G.HadamardProd(s, n))
+}
+
+func TestKnownIssueGradCachesDerivatives(t *testing.T) {
+	if f, ok := reflect.TypeOf(G.Node{}).FieldByName(derivField); !ok || f.Offset != derivOffset {
+		t.Fatalf("gorgonia.Node.%s moved: clearDerivatives would write the wrong field", derivField)
+	}
+	rng := rand.New(rand.NewPCG(1, 1))
+	m := newTestMLP(t, 2, []int{5}, "softplus", 1)
+	x := randomPoints(rng, 3, 2)
+
+	eval, err := traceLossGraph(t, m, x, oneHotColumn, grad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := maxGradientError(m, eval); e > 1e-6 {
+		t.Errorf("with derivatives cleared before each Grad: max relative gradient error %.2g > 1e-6", e)
+	}
+
+	upstream, err := traceLossGraph(t, m, x, oneHotColumn, G.Grad)
+	if err == nil {
+		if e := maxGradientError(m, upstream); e < 1e-3 {
+			t.Errorf("plain gorgonia.Grad is now exact over repeated calls (max error %.2g): drop clearDerivatives", e)
+		}
+	} else {
+		t.Logf("plain gorgonia.Grad over repeated calls fails outright: %v", err)
+	}
+}
+
+func TestKnownIssueSliceSecondOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 2))
+	m := newTestMLP(t, 2, []int{5}, "tanh", 2)
+	x := randomPoints(rng, 3, 2)
+	sliceColumn := func(s *G.Node, i int) *G.Node { return G.Must(G.Slice(s, nil, G.S(i))) }
+
+	masked, err := traceLossGraph(t, m, x, oneHotColumn, grad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sliced, err := traceLossGraph(t, m, x, sliceColumn, grad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lm, _ := masked()
+	ls, _ := sliced()
+	if relErr(ls, lm, 1e-12) > 1e-12 {
+		t.Errorf("slice and mask disagree on the loss value itself: %v vs %v", ls, lm)
+	}
+	if e := maxGradientError(m, masked); e > 1e-6 {
+		t.Errorf("one-hot mask columns: max relative gradient error %.2g > 1e-6", e)
+	}
+	if e := maxGradientError(m, sliced); e < 1e-3 {
+		t.Errorf("Slice columns are now second-order exact (max error %.2g): masks are no longer needed", e)
+	} else {
+		t.Logf("Slice columns: max relative gradient error %.2g (masks: exact)", e)
+	}
+}
+
+func TestKnownIssueConstantsMergedByPrintedForm(t *testing.T) {
+	const batch, d = 128, 10
+	g := G.NewGraph()
+	x := G.NewMatrix(g, tensor.Float64, G.WithShape(batch, d), G.WithName("x"))
+	constants := make([]*G.Node, d)
+	for i := range constants {
+		mask := make([]float64, batch*d)
+		for b := 0; b < batch; b++ {
+			mask[b*d+i] = 1
+		}
+		c := G.NewConstant(tensor.New(tensor.WithShape(batch, d), tensor.WithBacking(mask)))
+		constants[i] = G.Must(G.HadamardProd(x, c))
+	}
+	distinct := map[*G.Node]bool{}
+	for _, c := range constants {
+		distinct[c] = true
+	}
+	if len(distinct) == d {
+		t.Errorf("%d different (%d, %d) constant masks now stay distinct: named input masks are no longer needed", d, batch, d)
+	} else {
+		t.Logf("%d different constant masks were merged into %d nodes", d, len(distinct))
+	}
+
+	// The loss's masks are named inputs: its trace stays right at this size.
+	m := newTestMLP(t, d, []int{8}, "softplus", 3)
+	pts := randomPoints(rand.New(rand.NewPCG(3, 3)), batch, d)
+	e, err := NewExact(m, batch, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.Evaluate(pts, 1.0/batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fdTrace(t, m, pts); relErr(got.Trace, want, 1e-3) > 1e-6 {
+		t.Errorf("trace at batch %d, D = %d: %v, finite differences %v", batch, d, got.Trace, want)
+	}
+}
