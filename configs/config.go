@@ -1,0 +1,79 @@
+package configs
+
+// Config is a complete run configuration. Default returns the values used
+// for keys a file leaves out.
+type Config struct {
+	Name   string `yaml:"name"`
+	Seed   uint64 `yaml:"seed"`
+	Data   Data   `yaml:"data"`
+	Model  Model  `yaml:"model"`
+	Train  Train  `yaml:"train"`
+	Output Output `yaml:"output"`
+}
+
+// Data selects and prepares the training data.
+type Data struct {
+	Dataset     string  `yaml:"dataset"`     // see datasets.Names
+	N           int     `yaml:"n"`           // points to draw (synthetic data)
+	Holdout     float64 `yaml:"holdout"`     // fraction kept for validation, in [0, 1)
+	Standardize bool    `yaml:"standardize"` // train on (x - mean)/std of the training split
+
+	Mean    []float64   `yaml:"mean,omitempty"`    // gaussian
+	Cov     [][]float64 `yaml:"cov,omitempty"`     // gaussian
+	Means   [][]float64 `yaml:"means,omitempty"`   // gaussian_mixture
+	Weights []float64   `yaml:"weights,omitempty"` // gaussian_mixture
+	Std     float64     `yaml:"std,omitempty"`     // gaussian_mixture
+	Noise   *float64    `yaml:"noise,omitempty"`   // 2-D toys; each has a default
+	Path    string      `yaml:"path,omitempty"`    // file: .csv or .npy, relative to the working directory
+}
+
+// Model selects the score network.
+type Model struct {
+	Type       string `yaml:"type"`       // mlp | gaussian
+	Hidden     []int  `yaml:"hidden"`     // mlp
+	Activation string `yaml:"activation"` // mlp: softplus | tanh | elu | swish | sigmoid
+	Dtype      string `yaml:"dtype"`      // float64 | float32
+}
+
+// Train sets the loss, the optimiser and the bookkeeping of a run.
+type Train struct {
+	Loss      string  `yaml:"loss"` // exact
+	BatchSize int     `yaml:"batch_size"`
+	Steps     int     `yaml:"steps"`
+	LR        float64 `yaml:"lr,omitempty"` // shorthand for optimizer.lr
+	Optimizer Adam    `yaml:"optimizer"`
+	GradClip  float64 `yaml:"grad_clip"` // global gradient norm bound; 0 disables
+
+	LogEvery        int `yaml:"log_every"`
+	EvalEvery       int `yaml:"eval_every"`       // validation loss; 0 disables
+	CheckpointEvery int `yaml:"checkpoint_every"` // 0: only at the end
+	KeepCheckpoints int `yaml:"keep_checkpoints"` // 0 keeps all
+}
+
+// Adam holds the optimiser's hyperparameters.
+type Adam struct {
+	LR          float64 `yaml:"lr"`
+	Beta1       float64 `yaml:"beta1"`
+	Beta2       float64 `yaml:"beta2"`
+	Eps         float64 `yaml:"eps"`
+	WeightDecay float64 `yaml:"weight_decay"`
+}
+
+// Output says where a run writes.
+type Output struct {
+	Dir string `yaml:"dir"` // default runs/<name>
+}
+
+// Default returns the configuration used for every key a file omits.
+func Default() Config {
+	return Config{
+		Seed:  0,
+		Data:  Data{N: 10000, Holdout: 0.1},
+		Model: Model{Type: "mlp", Hidden: []int{128, 128}, Activation: "softplus", Dtype: "float64"},
+		Train: Train{
+			Loss: "exact", BatchSize: 128, Steps: 2000,
+			Optimizer: Adam{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8},
+			LogEvery:  100, EvalEvery: 500, CheckpointEvery: 1000, KeepCheckpoints: 3,
+		},
+	}
+}

@@ -1,0 +1,136 @@
+package configs
+
+import (
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestShippedConfigsLoad(t *testing.T) {
+	files, err := filepath.Glob("*.yaml")
+	if err != nil || len(files) < 3 {
+		t.Fatalf("found %v (%v), want at least the three example configs", files, err)
+	}
+	for _, f := range files {
+		t.Run(f, func(t *testing.T) {
+			c, err := Load(f, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := strings.TrimSuffix(f, ".yaml"); c.Name != want {
+				t.Errorf("name %q, want %q (the file name)", c.Name, want)
+			}
+			again, err := Parse(c.YAML(), "resolved", nil)
+			if err != nil {
+				t.Fatalf("resolved config does not load back: %v", err)
+			}
+			if !reflect.DeepEqual(again, c) {
+				t.Errorf("resolved config changes on reload:\n%+v\n%+v", again, c)
+			}
+		})
+	}
+}
+
+const base = `name: t
+data:
+  dataset: gaussian
+  mean: [0, 0]
+  cov: [[1, 0], [0, 1]]
+`
+
+func TestDefaultsAndShorthands(t *testing.T) {
+	c, err := Parse([]byte(base+"train:\n  lr: 0.01\n"), "t.yaml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Train.Optimizer.LR != 0.01 || c.Train.LR != 0 {
+		t.Errorf("train.lr 0.01 resolved to optimizer.lr %v, lr %v", c.Train.Optimizer.LR, c.Train.LR)
+	}
+	if c.Output.Dir != "runs/t" || c.Train.BatchSize != 128 || c.Model.Activation != "softplus" {
+		t.Errorf("defaults not applied: %+v", c)
+	}
+}
+
+func TestOverrides(t *testing.T) {
+	c, err := Parse([]byte(base), "t.yaml", []string{
+		"train.steps=8000", "model.hidden=[16, 8]", "data.standardize=true", "train.optimizer.beta2=0.99", "output.dir=/tmp/x",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Train.Steps != 8000 || !reflect.DeepEqual(c.Model.Hidden, []int{16, 8}) || !c.Data.Standardize ||
+		c.Train.Optimizer.Beta2 != 0.99 || c.Output.Dir != "/tmp/x" {
+		t.Errorf("overrides not applied: %+v", c)
+	}
+}
+
+func TestBadInputNamesFileLineAndKey(t *testing.T) {
+	cases := []struct {
+		name      string
+		text      string
+		overrides []string
+		want      string
+	}{
+		{"misspelled key", base + "train:\n  setps: 10\n", nil, `t.yaml:7: train.setps: unknown key; did you mean "steps"?`},
+		{"unknown section", base + "trian:\n  steps: 10\n", nil, `t.yaml:6: trian: unknown key; did you mean "train"?`},
+		{"wrong type", base + "train:\n  steps: many\n", nil, `t.yaml:7: train.steps: expected an integer, got "many"`},
+		{"wrong type list", base + "model:\n  hidden: 12x\n", nil, `t.yaml:7: model.hidden: expected a list of integers, got "12x"`},
+		{"lr zero", base + "train:\n  lr: 0\n", nil, `t.yaml:7: train.lr: must be > 0, got 0`},
+		{"batch zero", base + "train:\n  batch_size: 0\n", nil, `t.yaml:7: train.batch_size: must be >= 1, got 0`},
+		{"steps zero", base + "train:\n  steps: 0\n", nil, `train.steps: must be >= 1, got 0`},
+		{"holdout one", base + "  holdout: 1\n", nil, `t.yaml:6: data.holdout: must be in [0, 1), got 1`},
+		{"empty hidden", base + "model:\n  hidden: []\n", nil, `t.yaml:7: model.hidden: must list at least one hidden layer width`},
+		{"cov not PD", strings.Replace(base, "[[1, 0], [0, 1]]", "[[1, 2], [2, 1]]", 1), nil, `t.yaml:5: data.cov: gaussian cov is not positive definite`},
+		{"mean wrong length", strings.Replace(base, "[0, 0]", "[0, 0, 0]", 1), nil, `data.cov: gaussian cov has 2 rows, want 3`},
+		{"weights do not sum", "name: t\ndata:\n  dataset: gaussian_mixture\n  means: [[0], [1]]\n  weights: [0.5, 0.6]\n  std: 1\n", nil, `t.yaml:5: data.weights: gaussian_mixture weights sum to 1.1, want 1`},
+		{"negative weight", "name: t\ndata:\n  dataset: gaussian_mixture\n  means: [[0], [1]]\n  weights: [1.5, -0.5]\n  std: 1\n", nil, `data.weights: gaussian_mixture weight 1 is negative`},
+		{"unknown dataset", "name: t\ndata:\n  dataset: mooons\n", nil, `t.yaml:3: data.dataset: "mooons" is not one of`},
+		{"unknown activation", base + "model:\n  activation: relu\n", nil, `model.activation: "relu" is not one of elu, sigmoid, softplus, swish, tanh`},
+		{"both lrs", base + "train:\n  lr: 0.1\n  optimizer:\n    lr: 0.2\n", nil, `train.lr: set either train.lr or train.optimizer.lr, not both`},
+		{"missing name", "data:\n  dataset: moons\n", nil, `name: is required`},
+		{"empty file", "  \n", nil, `t.yaml: the file is empty`},
+		{"invalid yaml", "name: [t\n", nil, `configs: t.yaml: line 1: did not find expected ',' or ']'`},
+		{"not a mapping", "- a\n- b\n", nil, `t.yaml:1: the file must be a YAML mapping`},
+		{"bad override type", base, []string{"train.steps=abc"}, `-set train.steps=abc: train.steps: expected an integer, got "abc"`},
+		{"bad override key", base, []string{"train.stepz=5"}, `-set train.stepz=5: train.stepz: unknown key; did you mean "steps"?`},
+		{"override without =", base, []string{"train.steps"}, `-set "train.steps": want key=value`},
+		{"override range", base, []string{"train.optimizer.beta1=1"}, `-set train.optimizer.beta1=1: train.optimizer.beta1: must be in [0, 1), got 1`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse([]byte(c.text), "t.yaml", c.overrides)
+			if err == nil {
+				t.Fatalf("no error, want %q", c.want)
+			}
+			if !strings.Contains(err.Error(), c.want) {
+				t.Errorf("error\n  %v\nwant it to contain\n  %s", err, c.want)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("error spans several lines: %q", err)
+			}
+		})
+	}
+}
+
+func TestResumeConflictsIgnoreSafeKeys(t *testing.T) {
+	a, err := Parse([]byte(base), "a", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Parse([]byte(base), "b", []string{"train.steps=9999", "train.log_every=7"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := ResumeConflicts(a, b); len(d) != 0 {
+		t.Errorf("safe changes reported as conflicts: %v", d)
+	}
+	c, err := Parse([]byte(base), "c", []string{"train.optimizer.lr=0.5", "model.hidden=[4]"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"model.hidden: [128, 128] -> [4]", "train.optimizer.lr: 0.001 -> 0.5"}
+	if d := ResumeConflicts(a, c); !reflect.DeepEqual(d, want) {
+		t.Errorf("conflicts %q, want %q", d, want)
+	}
+}

@@ -1,0 +1,324 @@
+package configs
+
+import (
+	"bytes"
+
+	"fmt"
+	"os"
+	"reflect"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Load reads the config file at path, applies the key=value overrides in
+// order, fills in defaults and validates the result.
+func Load(path string, overrides []string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("configs: %w", err)
+	}
+	return Parse(b, path, overrides)
+}
+
+// Parse is Load for config text; source names it in errors.
+func Parse(text []byte, source string, overrides []string) (*Config, error) {
+	d := &decoder{source: source, lines: map[string]int{}, overridden: map[string]string{}}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(text, &doc); err != nil {
+		return nil, fmt.Errorf("configs: %s: %s", source, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if len(doc.Content) == 0 {
+		if len(bytes.TrimSpace(text)) == 0 {
+			return nil, fmt.Errorf("configs: %s: the file is empty; want a YAML mapping with at least name and data.dataset", source)
+		}
+		doc = yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{{Kind: yaml.MappingNode, Tag: "!!map"}}}
+	}
+	root := doc.Content[0]
+	for _, o := range overrides {
+		if err := d.override(root, o); err != nil {
+			return nil, err
+		}
+	}
+	cfg := Default()
+	if err := d.decode(root, reflect.ValueOf(&cfg).Elem(), ""); err != nil {
+		return nil, err
+	}
+	if err := d.resolve(&cfg); err != nil {
+		return nil, err
+	}
+	return &cfg, nil
+}
+
+// decoder walks a YAML tree into a Config, remembering where each key came
+// from so that later errors can point at it.
+type decoder struct {
+	source     string
+	lines      map[string]int    // dotted key -> line in source
+	overridden map[string]string // dotted key -> the override that set it
+}
+
+// where says where the value of a dotted key came from.
+func (d *decoder) where(key string) string {
+	for k := key; k != ""; k = parentKey(k) {
+		if o, ok := d.overridden[k]; ok {
+			return fmt.Sprintf("-set %s", o)
+		}
+		if line, ok := d.lines[k]; ok {
+			return fmt.Sprintf("%s:%d", d.source, line)
+		}
+	}
+	return d.source
+}
+
+func (d *decoder) errorf(key, format string, args ...any) error {
+	return fmt.Errorf("configs: %s: %s: %s", d.where(key), key, fmt.Sprintf(format, args...))
+}
+
+func parentKey(k string) string {
+	if i := strings.LastIndexByte(k, '.'); i >= 0 {
+		return k[:i]
+	}
+	return ""
+}
+
+func (d *decoder) decode(n *yaml.Node, v reflect.Value, key string) error {
+	if v.Kind() == reflect.Struct {
+		if n.Kind != yaml.MappingNode {
+			if key == "" {
+				return fmt.Errorf("configs: %s:%d: the file must be a YAML mapping of keys to values, got %s", d.source, n.Line, describe(n))
+			}
+			return d.errorf(key, "expected a mapping of keys, got %s", describe(n))
+		}
+		fields := structFields(v.Type())
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, val := n.Content[i], n.Content[i+1]
+			full := joinKey(key, k.Value)
+			if _, set := d.overridden[full]; !set {
+				d.lines[full] = k.Line
+			}
+			idx, ok := fields[k.Value]
+			if !ok {
+				return d.errorf(full, "unknown key%s (known keys here: %s)", suggest(k.Value, fields), strings.Join(sortedKeys(fields), ", "))
+			}
+			if err := d.decode(val, v.Field(idx), full); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil // an empty value keeps the default
+	}
+	target := reflect.New(v.Type())
+	if err := n.Decode(target.Interface()); err != nil {
+		return d.errorf(key, "expected %s, got %s", expectation(v.Type()), describe(n))
+	}
+	v.Set(target.Elem())
+	return nil
+}
+
+// override applies one key=value to the YAML tree, creating keys as needed.
+func (d *decoder) override(root *yaml.Node, kv string) error {
+	key, value, ok := strings.Cut(kv, "=")
+	key = strings.TrimSpace(key)
+	if !ok || key == "" {
+		return fmt.Errorf("configs: -set %q: want key=value with a dotted key, e.g. train.steps=8000", kv)
+	}
+	var val yaml.Node
+	if err := yaml.Unmarshal([]byte(value), &val); err != nil {
+		return fmt.Errorf("configs: -set %s: value is not valid YAML: %s", kv, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	newValue := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: ""}
+	if len(val.Content) > 0 {
+		newValue = val.Content[0]
+	}
+	node := root
+	parts := strings.Split(key, ".")
+	for i, part := range parts {
+		if node.Kind != yaml.MappingNode {
+			return fmt.Errorf("configs: -set %s: %s is not a mapping", kv, strings.Join(parts[:i], "."))
+		}
+		var next *yaml.Node
+		for j := 0; j+1 < len(node.Content); j += 2 {
+			if node.Content[j].Value == part {
+				next = node.Content[j+1]
+				if i == len(parts)-1 {
+					node.Content[j+1] = newValue
+				}
+			}
+		}
+		if next == nil {
+			next = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+			if i == len(parts)-1 {
+				next = newValue
+			}
+			node.Content = append(node.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: part}, next)
+		}
+		node = next
+	}
+	d.overridden[key] = kv
+	return nil
+}
+
+func joinKey(prefix, k string) string {
+	if prefix == "" {
+		return k
+	}
+	return prefix + "." + k
+}
+
+// structFields maps yaml key names to field indices.
+func structFields(t reflect.Type) map[string]int {
+	m := map[string]int{}
+	for i := 0; i < t.NumField(); i++ {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+		if name != "" && name != "-" {
+			m[name] = i
+		}
+	}
+	return m
+}
+
+func sortedKeys(m map[string]int) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// suggest names a known key within two edits of a misspelled one.
+func suggest(k string, fields map[string]int) string {
+	for _, known := range sortedKeys(fields) {
+		if editDistance(k, known) <= 2 {
+			return fmt.Sprintf("; did you mean %q?", known)
+		}
+	}
+	return ""
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		return fmt.Sprintf("%q", n.Value)
+	}
+	return "an alias"
+}
+
+func expectation(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Pointer:
+		return expectation(t.Elem())
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int:
+		return "an integer"
+	case reflect.Uint64:
+		return "a non-negative integer"
+	case reflect.Float64:
+		return "a number"
+	case reflect.Slice:
+		return "a list of " + strings.TrimPrefix(strings.TrimPrefix(expectation(t.Elem()), "an "), "a ") + "s"
+	}
+	return t.String()
+}
+
+// YAML returns the config as YAML text, every key spelled out.
+func (c *Config) YAML() []byte {
+	b, err := yaml.Marshal(c)
+	if err != nil {
+		panic(err) // a Config always marshals
+	}
+	return b
+}
+
+// flatten maps every leaf key of c to its YAML text.
+func (c *Config) flatten() map[string]string {
+	var root yaml.Node
+	if err := yaml.Unmarshal(c.YAML(), &root); err != nil {
+		panic(err)
+	}
+	out := map[string]string{}
+	var walk func(n *yaml.Node, key string)
+	walk = func(n *yaml.Node, key string) {
+		if n.Kind == yaml.MappingNode {
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				walk(n.Content[i+1], joinKey(key, n.Content[i].Value))
+			}
+			return
+		}
+		flowStyle(n)
+		b, _ := yaml.Marshal(n)
+		out[key] = strings.TrimSpace(string(b))
+	}
+	walk(root.Content[0], "")
+	return out
+}
+
+// Diff lists the keys whose values differ between a and b, as
+// "key: a-value -> b-value", sorted, skipping the keys in ignore.
+func Diff(a, b *Config, ignore ...string) []string {
+	fa, fb := a.flatten(), b.flatten()
+	skip := map[string]bool{}
+	for _, k := range ignore {
+		skip[k] = true
+	}
+	keys := map[string]bool{}
+	for k := range fa {
+		keys[k] = true
+	}
+	for k := range fb {
+		keys[k] = true
+	}
+	var diffs []string
+	for k := range keys {
+		if !skip[k] && fa[k] != fb[k] {
+			diffs = append(diffs, fmt.Sprintf("%s: %s -> %s", k, orNone(fa[k]), orNone(fb[k])))
+		}
+	}
+	sort.Strings(diffs)
+	return diffs
+}
+
+func flowStyle(n *yaml.Node) {
+	n.Style |= yaml.FlowStyle
+	for _, c := range n.Content {
+		flowStyle(c)
+	}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(unset)"
+	}
+	return s
+}

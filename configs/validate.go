@@ -1,0 +1,153 @@
+package configs
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"scorenet/datasets"
+)
+
+// Choices for enumerated keys. The packages that act on them (nn, train)
+// test that they build every one.
+var (
+	ModelTypes  = []string{"mlp", "gaussian"}
+	Activations = []string{"elu", "sigmoid", "softplus", "swish", "tanh"}
+	Dtypes      = []string{"float64", "float32"}
+	Losses      = []string{"exact"}
+)
+
+var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
+// resolve folds shorthands into their long form, fills derived defaults and
+// checks every value.
+func (d *decoder) resolve(c *Config) error {
+	_, shortLR := d.lines["train.lr"]
+	_, shortLRSet := d.overridden["train.lr"]
+	_, longLR := d.lines["train.optimizer.lr"]
+	_, longLRSet := d.overridden["train.optimizer.lr"]
+	if (shortLR || shortLRSet) && (longLR || longLRSet) {
+		return d.errorf("train.lr", "set either train.lr or train.optimizer.lr, not both")
+	}
+	if shortLR || shortLRSet {
+		if !(c.Train.LR > 0) {
+			return d.errorf("train.lr", "must be > 0, got %v", c.Train.LR)
+		}
+		c.Train.Optimizer.LR, c.Train.LR = c.Train.LR, 0
+	}
+	if c.Output.Dir == "" && c.Name != "" {
+		c.Output.Dir = "runs/" + c.Name
+	}
+	return d.validate(c)
+}
+
+func (d *decoder) validate(c *Config) error {
+	check := func(ok bool, key, format string, args ...any) error {
+		if ok {
+			return nil
+		}
+		return d.errorf(key, format, args...)
+	}
+	oneOf := func(key, v string, choices []string) error {
+		return check(slices.Contains(choices, v), key, "%q is not one of %s", v, strings.Join(choices, ", "))
+	}
+	t, a := c.Train, c.Train.Optimizer
+	for _, err := range []error{
+		check(c.Name != "", "name", "is required: it names the run and its directory runs/<name>"),
+		check(c.Name == "" || validName.MatchString(c.Name), "name", "%q must be letters, digits, '.', '_' or '-'", c.Name),
+		oneOf("data.dataset", c.Data.Dataset, datasets.Names()),
+		check(c.Data.Holdout >= 0 && c.Data.Holdout < 1, "data.holdout", "must be in [0, 1), got %v", c.Data.Holdout),
+		check(c.Data.Dataset == "file" || c.Data.N >= 1, "data.n", "must be >= 1, got %d", c.Data.N),
+		check(c.Data.Dataset != "file" || c.Data.Path != "", "data.path", "is required for dataset file: a .csv or .npy of shape (n, D)"),
+		check(c.Data.Noise == nil || *c.Data.Noise >= 0, "data.noise", "must be >= 0"),
+		d.validateDensity(c.Data),
+		oneOf("model.type", c.Model.Type, ModelTypes),
+		check(c.Model.Type != "mlp" || len(c.Model.Hidden) > 0, "model.hidden", "must list at least one hidden layer width, e.g. [128, 128]"),
+		check(!slices.ContainsFunc(c.Model.Hidden, func(w int) bool { return w < 1 }), "model.hidden", "widths must be >= 1, got %v", c.Model.Hidden),
+		oneOf("model.activation", c.Model.Activation, Activations),
+		oneOf("model.dtype", c.Model.Dtype, Dtypes),
+		oneOf("train.loss", t.Loss, Losses),
+		check(t.BatchSize >= 1, "train.batch_size", "must be >= 1, got %d", t.BatchSize),
+		check(t.Steps >= 1, "train.steps", "must be >= 1, got %d", t.Steps),
+		check(a.LR > 0, "train.optimizer.lr", "must be > 0, got %v", a.LR),
+		check(a.Beta1 >= 0 && a.Beta1 < 1, "train.optimizer.beta1", "must be in [0, 1), got %v", a.Beta1),
+		check(a.Beta2 >= 0 && a.Beta2 < 1, "train.optimizer.beta2", "must be in [0, 1), got %v", a.Beta2),
+		check(a.Eps > 0, "train.optimizer.eps", "must be > 0, got %v", a.Eps),
+		check(a.WeightDecay >= 0, "train.optimizer.weight_decay", "must be >= 0, got %v", a.WeightDecay),
+		check(t.GradClip >= 0, "train.grad_clip", "must be >= 0 (0 disables clipping), got %v", t.GradClip),
+		check(t.LogEvery >= 1, "train.log_every", "must be >= 1, got %d", t.LogEvery),
+		check(t.EvalEvery >= 0, "train.eval_every", "must be >= 0 (0 disables), got %d", t.EvalEvery),
+		check(t.CheckpointEvery >= 0, "train.checkpoint_every", "must be >= 0 (0: only at the end), got %d", t.CheckpointEvery),
+		check(t.KeepCheckpoints >= 0, "train.keep_checkpoints", "must be >= 0 (0 keeps all), got %d", t.KeepCheckpoints),
+		check(c.Output.Dir != "", "output.dir", "must not be empty"),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// validateDensity checks the parameters of the data sets with a density by
+// building it, so the rules live in one place (datasets) and the message
+// gains the key and line here.
+func (d *decoder) validateDensity(data Data) error {
+	var err error
+	var key string
+	switch data.Dataset {
+	case "gaussian":
+		key = "data.cov"
+		if len(data.Mean) == 0 {
+			return d.errorf("data.mean", "is required for dataset gaussian: a list of D numbers")
+		}
+		_, err = datasets.NewGaussian(data.Mean, data.Cov)
+	case "gaussian_mixture":
+		key = "data.means"
+		if len(data.Weights) != len(data.Means) || weightsError(data.Weights) {
+			key = "data.weights"
+		} else if !(data.Std > 0) {
+			key = "data.std"
+		}
+		_, err = datasets.NewMixture(data.Means, data.Weights, data.Std)
+	default:
+		return nil
+	}
+	if err != nil {
+		return d.errorf(key, "%s", strings.TrimPrefix(err.Error(), "datasets: "))
+	}
+	return nil
+}
+
+func weightsError(w []float64) bool {
+	sum := 0.0
+	for _, v := range w {
+		if v < 0 {
+			return true
+		}
+		sum += v
+	}
+	return sum < 1-1e-9 || sum > 1+1e-9
+}
+
+// SafeToChange lists the keys a resumed run may change: they alter how long
+// it runs and what it records, not what it computes.
+var SafeToChange = []string{
+	"train.steps", "train.log_every", "train.eval_every",
+	"train.checkpoint_every", "train.keep_checkpoints",
+}
+
+// ResumeConflicts lists the differences between the config a run was
+// started with and the one it is resumed with that would change its results.
+func ResumeConflicts(saved, given *Config) []string {
+	return Diff(saved, given, SafeToChange...)
+}
+
+// Describe is a one-line summary of a config, for logs.
+func (c *Config) Describe() string {
+	model := c.Model.Type
+	if c.Model.Type == "mlp" {
+		model = fmt.Sprintf("mlp %v %s", c.Model.Hidden, c.Model.Activation)
+	}
+	return fmt.Sprintf("%s: %s data, %s %s, %s loss, batch %d, %d steps", c.Name, c.Data.Dataset, model, c.Model.Dtype, c.Train.Loss, c.Train.BatchSize, c.Train.Steps)
+}
