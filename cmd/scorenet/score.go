@@ -1,0 +1,53 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"scorenet/datasets"
+	"scorenet/train"
+)
+
+func scoreCommand(stdout, stderr io.Writer) *command {
+	fs := newFlags("score", `score -run DIR [-checkpoint FILE] -in FILE -out FILE
+
+Writes the learned score nabla_x log p(x), in data units, at every point of
+the input file: one row per point, D columns, at full float64 precision.`)
+	runDir := fs.String("run", "", "the run `directory` to load (required)")
+	checkpoint := fs.String("checkpoint", "", "a checkpoint `file` to load instead of the run's newest valid one")
+	in := fs.String("in", "", "points to score: a .csv or .npy `file` of shape (n, D) (required)")
+	out := fs.String("out", "", "where to write the scores: a .csv or .npy `file` (required)")
+	batch := fs.Int("batch", 1024, "points per forward pass")
+	return &command{flags: fs, run: func() error {
+		if err := required(fs, "run", "in", "out"); err != nil {
+			return err
+		}
+		if *batch < 1 {
+			return fmt.Errorf("-batch must be >= 1, got %d", *batch)
+		}
+		run, err := train.OpenRun(*runDir, *checkpoint)
+		if err != nil {
+			return err
+		}
+		pts, err := datasets.ReadFile(*in)
+		if err != nil {
+			return err
+		}
+		if pts.D != run.Model.Dim() {
+			return fmt.Errorf("%s has %d columns, the model in %s scores points of dimension %d", *in, pts.D, run.Checkpoint, run.Model.Dim())
+		}
+		score, err := run.Scorer(min(*batch, pts.N))
+		if err != nil {
+			return err
+		}
+		s := datasets.NewPoints(pts.N, pts.D)
+		if err := score(s.X, pts.X); err != nil {
+			return err
+		}
+		if err := datasets.WriteFile(*out, s); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "scored %d points with %s (step %d) into %s\n", pts.N, run.Checkpoint, run.Step, *out)
+		return nil
+	}}
+}

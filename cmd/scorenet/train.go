@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"scorenet/configs"
+	"scorenet/train"
+
+	"golang.org/x/term"
+)
+
+func trainCommand(stdout, stderr io.Writer) *command {
+	fs := newFlags("train", `train -config FILE [-resume] [-set key=value ...]
+
+Trains the model a YAML config describes and writes the run directory
+(output.dir, default runs/<name>): config.yaml, metrics.jsonl and
+checkpoints/. A progress bar shows on a terminal, log lines otherwise.
+SIGINT or SIGTERM stops after the current step with a checkpoint.`)
+	configPath := fs.String("config", "", "the run's YAML config `file` (required)")
+	resume := fs.Bool("resume", false, "continue from the run directory's newest valid checkpoint; train.steps may be raised")
+	var sets listFlag
+	fs.Var(&sets, "set", "override a config key, e.g. -set train.steps=8000 (`key=value`, value parsed as YAML; repeatable)")
+	return &command{flags: fs, run: func() error {
+		if err := required(fs, "config"); err != nil {
+			return err
+		}
+		cfg, err := configs.Load(*configPath, sets)
+		if err != nil {
+			return err
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		go func() {
+			<-ctx.Done()
+			stop() // a second signal ends the process at once
+		}()
+		terminal := false
+		if f, ok := stderr.(*os.File); ok {
+			terminal = term.IsTerminal(int(f.Fd()))
+		}
+		fmt.Fprintf(stderr, "training %s\n", cfg.Describe())
+		sum, err := train.Fit(ctx, cfg, train.Options{Resume: *resume, Out: stderr, Terminal: terminal})
+		if errors.Is(err, train.ErrInterrupted) {
+			return fmt.Errorf("%w; continue with: scorenet train -config %s -resume", err, *configPath)
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "trained %d steps in %.1f s (%.2f ms/step)\n", sum.To-sum.From, sum.Seconds, sum.MsPerStep())
+		return nil
+	}}
+}
