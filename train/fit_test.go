@@ -1,0 +1,300 @@
+package train
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"scorenet/checkpoints"
+	"scorenet/configs"
+	"scorenet/datasets"
+	"scorenet/nn"
+)
+
+// loadConfig loads a config with overrides, writing into a fresh directory.
+func loadConfig(t *testing.T, path string, overrides ...string) *configs.Config {
+	t.Helper()
+	cfg, err := configs.Load(path, append([]string{"output.dir=" + t.TempDir()}, overrides...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+func parseConfig(t *testing.T, text string, overrides ...string) *configs.Config {
+	t.Helper()
+	cfg, err := configs.Parse([]byte(text), "test.yaml", append([]string{"output.dir=" + t.TempDir()}, overrides...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+func fit(t *testing.T, cfg *configs.Config, resume bool) *Summary {
+	t.Helper()
+	var log strings.Builder
+	sum, err := Fit(context.Background(), cfg, Options{Resume: resume, Out: &log})
+	if err != nil {
+		t.Fatalf("%v\nlog:\n%s", err, log.String())
+	}
+	return sum
+}
+
+const tinyRun = `name: tiny
+seed: 5
+data: {dataset: moons, n: 600, holdout: 0.2, standardize: true}
+model: {type: mlp, hidden: [16, 16], activation: swish}
+train: {batch_size: 32, steps: 40, lr: 0.01, grad_clip: 1, log_every: 5, eval_every: 10, checkpoint_every: 10, keep_checkpoints: 2}
+`
+
+// The seeds' worked example: score matching a Gaussian model recovers the
+// sample mean and the biased (1/n) sample variance of its data.
+func TestGaussianModelRecoversSampleMeanAndBiasedVariance(t *testing.T) {
+	const file = "testdata/gaussian_model_data.csv"
+	cfg := parseConfig(t, `name: worked_example
+data: {dataset: file, path: `+file+`, holdout: 0}
+model: {type: gaussian}
+train: {batch_size: 400, steps: 4000, lr: 0.02, log_every: 500, eval_every: 0, checkpoint_every: 0}
+`)
+	sum := fit(t, cfg, false)
+	run, err := OpenRun(sum.Dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pts, err := datasets.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mean, cov := pts.Mean(), pts.Covariance()
+	params := run.Model.(*nn.Gaussian)
+	mu, logvar := params.Mean().Value.Data().([]float64), params.LogVariance().Value.Data().([]float64)
+	for j := 0; j < pts.D; j++ {
+		biased := cov[j*pts.D+j]
+		unbiased := biased * float64(pts.N) / float64(pts.N-1)
+		v := math.Exp(logvar[j])
+		t.Logf("dim %d: mean %.10g (sample %.10g), variance %.10g (biased %.10g, unbiased %.10g)", j, mu[j], mean[j], v, biased, unbiased)
+		if r := relErr(mu[j], mean[j], 1e-12); r > 1e-4 {
+			t.Errorf("dim %d: learned mean %v, sample mean %v (relative error %.2g > 1e-4)", j, mu[j], mean[j], r)
+		}
+		if r := relErr(v, biased, 1e-12); r > 1e-4 {
+			t.Errorf("dim %d: learned variance %v, biased sample variance %v (relative error %.2g > 1e-4)", j, v, biased, r)
+		}
+		if relErr(v, unbiased, 1e-12) <= 1e-4 {
+			t.Errorf("dim %d: the test cannot tell the biased variance from the unbiased one", j)
+		}
+	}
+}
+
+func TestResumeMatchesUninterruptedRun(t *testing.T) {
+	whole := parseConfig(t, tinyRun)
+	fit(t, whole, false)
+
+	half := parseConfig(t, tinyRun, "train.steps=20")
+	fit(t, half, false)
+	resumed := parseConfig(t, tinyRun, "output.dir="+half.Output.Dir)
+	sum := fit(t, resumed, true)
+	if sum.From != 20 || sum.To != 40 {
+		t.Errorf("resumed run trained steps (%d, %d], want (20, 40]", sum.From, sum.To)
+	}
+
+	a, err := checkpoints.Load(checkpoints.Path(CheckpointDir(whole.Output.Dir), 40))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := checkpoints.Load(checkpoints.Path(CheckpointDir(half.Output.Dir), 40))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Tensors) != len(b.Tensors) || len(a.Tensors) == 0 {
+		t.Fatalf("checkpoints hold %d and %d tensors", len(a.Tensors), len(b.Tensors))
+	}
+	for i := range a.Tensors {
+		x, y := a.Tensors[i].Data.([]float64), b.Tensors[i].Data.([]float64)
+		for k := range x {
+			if math.Float64bits(x[k]) != math.Float64bits(y[k]) {
+				t.Fatalf("%s[%d]: uninterrupted %v, resumed %v", a.Tensors[i].Name, k, x[k], y[k])
+			}
+		}
+	}
+	wantMetrics := metricSteps(t, whole.Output.Dir)
+	if got := metricSteps(t, half.Output.Dir); !slices.Equal(got, wantMetrics) {
+		t.Errorf("resumed metrics.jsonl has steps %v, uninterrupted %v", got, wantMetrics)
+	}
+	kept, _ := checkpoints.List(CheckpointDir(whole.Output.Dir))
+	if len(kept) != 2 {
+		t.Errorf("keep_checkpoints 2 kept %d checkpoints", len(kept))
+	}
+}
+
+func metricSteps(t *testing.T, dir string) []int {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, "metrics.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var steps []int
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var r Record
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("metrics line %q: %v", sc.Text(), err)
+		}
+		if !isFinite(r.Loss) || r.Loss != r.Loss || math.Abs(r.Loss-(r.Trace+r.Norm)) > 1e-9*math.Max(1, math.Abs(r.Loss)) {
+			t.Errorf("step %d: loss %v is not trace %v + norm %v", r.Step, r.Loss, r.Trace, r.Norm)
+		}
+		if r.Step%10 == 0 && r.Valid == nil {
+			t.Errorf("step %d has no validation loss", r.Step)
+		}
+		steps = append(steps, r.Step)
+	}
+	return steps
+}
+
+func TestSameSeedGivesBitIdenticalRuns(t *testing.T) {
+	a, b := parseConfig(t, tinyRun, "train.steps=15"), parseConfig(t, tinyRun, "train.steps=15")
+	fit(t, a, false)
+	fit(t, b, false)
+	ra, _ := OpenRun(a.Output.Dir, "")
+	rb, _ := OpenRun(b.Output.Dir, "")
+	for i, p := range ra.Model.Params() {
+		if !slices.Equal(p.Value.Data().([]float64), rb.Model.Params()[i].Value.Data().([]float64)) {
+			t.Fatalf("parameter %s differs between two runs of one config", p.Name)
+		}
+	}
+}
+
+func TestRunDirectoryRules(t *testing.T) {
+	cfg := parseConfig(t, tinyRun, "train.steps=10")
+	fit(t, cfg, false)
+	cases := []struct {
+		name      string
+		overrides []string
+		resume    bool
+		want      string
+	}{
+		{"restart without -resume", nil, false, "already has a checkpoint at step 10: pass -resume"},
+		{"resume with another lr", []string{"train.lr=0.5", "train.steps=20"}, true, `train.optimizer.lr: 0.01 -> 0.5`},
+		{"resume with another model", []string{"model.hidden=[8]", "train.steps=20"}, true, `model.hidden: [16, 16] -> [8]`},
+		{"resume past steps", []string{"train.steps=5"}, true, "past train.steps 5"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			again := parseConfig(t, tinyRun, append(c.overrides, "output.dir="+cfg.Output.Dir)...)
+			_, err := Fit(context.Background(), again, Options{Resume: c.resume})
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("got %v, want an error containing %q", err, c.want)
+			}
+		})
+	}
+	t.Run("resume without checkpoint starts at 0", func(t *testing.T) {
+		var log strings.Builder
+		fresh := parseConfig(t, tinyRun, "train.steps=5")
+		if _, err := Fit(context.Background(), fresh, Options{Resume: true, Out: &log}); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(log.String(), "starting from step 0") {
+			t.Errorf("log %q does not say it starts from step 0", log.String())
+		}
+	})
+}
+
+func TestOpenRunChecksTheModel(t *testing.T) {
+	cfg := parseConfig(t, tinyRun, "train.steps=10")
+	sum := fit(t, cfg, false)
+	c, err := checkpoints.Load(sum.Checkpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := nn.New(nn.Spec{Kind: "mlp", Dim: 2, Hidden: []int{16, 8}, Activation: "tanh"}, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := slices.Clone(other.Params()[0].Value.Data().([]float64))
+	err = restore(c, other, "float64", nil)
+	if err == nil || !strings.Contains(err.Error(), "layer1.weight has shape [16 16], the config's model needs [16 8]") {
+		t.Errorf("got %v, want a shape mismatch naming layer1.weight", err)
+	}
+	if !slices.Equal(before, other.Params()[0].Value.Data().([]float64)) {
+		t.Error("a mismatched checkpoint was partly loaded")
+	}
+	if err := restore(c, other, "float32", nil); err == nil || !strings.Contains(err.Error(), "float64 parameters, the config asks for float32") {
+		t.Errorf("dtype mismatch: got %v", err)
+	}
+}
+
+func TestConfigChoicesAreAllBuildable(t *testing.T) {
+	if !slices.Equal(configs.Activations, nn.Activations()) {
+		t.Errorf("configs allows activations %v, nn builds %v", configs.Activations, nn.Activations())
+	}
+	if !slices.Equal(configs.ModelTypes, nn.Kinds) {
+		t.Errorf("configs allows model types %v, nn builds %v", configs.ModelTypes, nn.Kinds)
+	}
+}
+
+func TestFloat32Trains(t *testing.T) {
+	cfg := parseConfig(t, tinyRun, "model.dtype=float32", "train.steps=30")
+	sum := fit(t, cfg, false)
+	if !isFinite(sum.Last.Loss) || sum.Last.Valid == nil {
+		t.Fatalf("float32 run ended with %+v", sum.Last)
+	}
+	run, err := OpenRun(sum.Dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := run.Model.Params()[0].Value.Data().([]float32); !ok {
+		t.Errorf("float32 run reloads as %T", run.Model.Params()[0].Value.Data())
+	}
+}
+
+// relativeFisher trains cfg and measures E||s - s_true||^2 / E||s_true||^2
+// on fresh draws from the true density.
+func relativeFisher(t *testing.T, cfg *configs.Config) float64 {
+	t.Helper()
+	sum := fit(t, cfg, false)
+	run, err := OpenRun(sum.Dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := PrepareData(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := datasets.NewPoints(4000, data.Train.D)
+	data.Density.Sample(held, rand.New(rand.NewPCG(99, 99)))
+	score, err := run.Scorer(1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqErr, sqTrue, err := ScoreError(score, data.Density, held)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s after %d steps: E||s - s_true||^2 = %.4g, E||s_true||^2 = %.4g, relative %.4f (%.1f ms/step)",
+		cfg.Name, sum.To, sqErr, sqTrue, sqErr/sqTrue, sum.MsPerStep())
+	return sqErr / sqTrue
+}
+
+func TestGaussian2DLearnsTheTrueScoreShort(t *testing.T) {
+	cfg := loadConfig(t, "../configs/gaussian2d.yaml", "model.hidden=[32, 32]", "train.steps=800", "train.lr=0.003", "train.eval_every=0")
+	if rel := relativeFisher(t, cfg); rel > 0.05 {
+		t.Errorf("relative Fisher divergence %.4f > 0.05", rel)
+	}
+}
+
+func TestGaussian2DShippedConfigReachesTarget(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains the full shipped config (about a minute)")
+	}
+	cfg := loadConfig(t, "../configs/gaussian2d.yaml")
+	if rel := relativeFisher(t, cfg); rel > 0.05 {
+		t.Errorf("relative Fisher divergence %.4f > 0.05", rel)
+	}
+}
