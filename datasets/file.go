@@ -22,20 +22,16 @@ import (
 // comments. A .npy file holds a float64 or float32 array of shape (n, D), in C
 // or Fortran order. Every value must be finite.
 func ReadFile(path string) (Points, error) {
+	read := map[string]func(io.Reader) (Points, error){".csv": ReadCSV, ".npy": ReadNPY}[strings.ToLower(filepath.Ext(path))]
+	if read == nil {
+		return Points{}, fmt.Errorf("datasets: %s: unknown extension %q, want .csv or .npy", path, filepath.Ext(path))
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return Points{}, fmt.Errorf("datasets: %w", err)
 	}
 	defer f.Close()
-	var p Points
-	switch ext := strings.ToLower(filepath.Ext(path)); ext {
-	case ".csv":
-		p, err = ReadCSV(f)
-	case ".npy":
-		p, err = ReadNPY(f)
-	default:
-		return Points{}, fmt.Errorf("datasets: %s: unknown extension %q, want .csv or .npy", path, ext)
-	}
+	p, err := read(f)
 	if err == nil {
 		err = p.CheckFinite()
 	}

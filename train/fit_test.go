@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -296,5 +297,44 @@ func TestGaussian2DShippedConfigReachesTarget(t *testing.T) {
 	cfg := loadConfig(t, "../configs/gaussian2d.yaml")
 	if rel := relativeFisher(t, cfg); rel > 0.05 {
 		t.Errorf("relative Fisher divergence %.4f > 0.05", rel)
+	}
+}
+
+// cancelAfter is a context that reports cancellation from its n-th check on,
+// so an interruption lands on a known step.
+type cancelAfter struct {
+	context.Context
+	n int
+}
+
+func (c *cancelAfter) Err() error {
+	if c.n--; c.n < 0 {
+		return context.Canceled
+	}
+	return nil
+}
+
+func TestInterruptedRunCheckpointsAndResumesExactly(t *testing.T) {
+	whole := parseConfig(t, tinyRun)
+	fit(t, whole, false)
+
+	cut := parseConfig(t, tinyRun)
+	_, err := Fit(&cancelAfter{context.Background(), 13}, cut, Options{})
+	if !errors.Is(err, ErrInterrupted) || !strings.Contains(err.Error(), "at step 13") {
+		t.Fatalf("got %v, want an interruption at step 13", err)
+	}
+	if _, err := checkpoints.Load(checkpoints.Path(CheckpointDir(cut.Output.Dir), 13)); err != nil {
+		t.Fatalf("no checkpoint at the interrupted step: %v", err)
+	}
+	fit(t, cut, true)
+	a, _ := OpenRun(whole.Output.Dir, "")
+	b, _ := OpenRun(cut.Output.Dir, "")
+	if a.Step != 40 || b.Step != 40 {
+		t.Fatalf("runs ended at steps %d and %d", a.Step, b.Step)
+	}
+	for i, p := range a.Model.Params() {
+		if !slices.Equal(p.Value.Data().([]float64), b.Model.Params()[i].Value.Data().([]float64)) {
+			t.Fatalf("%s differs after an interruption at step 13 and a resume", p.Name)
+		}
 	}
 }

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"scorenet/datasets"
+	"scorenet/train"
+)
+
+func scorenet(args ...string) (code int, stdout, stderr string) {
+	var out, errs strings.Builder
+	code = run(args, &out, &errs)
+	return code, out.String(), errs.String()
+}
+
+func TestTrainThenScore(t *testing.T) {
+	dir := t.TempDir()
+	runDir := filepath.Join(dir, "run")
+	code, out, errs := scorenet("train", "-config", "../../configs/gaussian2d.yaml",
+		"-set", "output.dir="+runDir, "-set", "model.hidden=[16]", "-set", "train.steps=30",
+		"-set", "train.log_every=10", "-set", "train.checkpoint_every=10")
+	if code != 0 {
+		t.Fatalf("train exited %d: %s", code, errs)
+	}
+	if !regexp.MustCompile(`^trained 30 steps in [0-9.]+ s \([0-9.]+ ms/step\)\n$`).MatchString(out) {
+		t.Errorf("last line %q, want `trained 30 steps in X s (Y ms/step)`", out)
+	}
+	if !strings.Contains(errs, "step 30/30 loss") {
+		t.Errorf("no log line for the last step in %q", errs)
+	}
+	for _, f := range []string{"config.yaml", "metrics.jsonl", "checkpoints/step-000000030.safetensors"} {
+		if _, err := os.Stat(filepath.Join(runDir, f)); err != nil {
+			t.Errorf("run directory lacks %s", f)
+		}
+	}
+
+	code, out, errs = scorenet("train", "-config", "../../configs/gaussian2d.yaml", "-resume",
+		"-set", "output.dir="+runDir, "-set", "model.hidden=[16]", "-set", "train.steps=40",
+		"-set", "train.log_every=10", "-set", "train.checkpoint_every=10")
+	if code != 0 || !strings.HasPrefix(out, "trained 10 steps") || !strings.Contains(errs, "resuming from") {
+		t.Fatalf("resume exited %d: %q %q", code, out, errs)
+	}
+
+	in := filepath.Join(dir, "points.csv")
+	os.WriteFile(in, []byte("x,y\n1,-2\n0,0\n3.5,1e-3\n"), 0o644)
+	for _, ext := range []string{".csv", ".npy"} {
+		outPath := filepath.Join(dir, "scores"+ext)
+		if code, _, errs := scorenet("score", "-run", runDir, "-in", in, "-out", outPath); code != 0 {
+			t.Fatalf("score exited %d: %s", code, errs)
+		}
+		got, err := datasets.ReadFile(outPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := train.OpenRun(runDir, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		score, _ := r.Scorer(3)
+		want := make([]float64, 6)
+		score(want, []float64{1, -2, 0, 0, 3.5, 1e-3})
+		if got.N != 3 || got.D != 2 || r.Step != 40 {
+			t.Fatalf("scores are %d x %d from step %d", got.N, got.D, r.Step)
+		}
+		for i := range want {
+			if math.Float64bits(got.X[i]) != math.Float64bits(want[i]) {
+				t.Errorf("%s: score %d written as %v, computed %v: not full precision", ext, i, got.X[i], want[i])
+			}
+		}
+	}
+	first := filepath.Join(runDir, "checkpoints", "step-000000030.safetensors")
+	if code, _, errs := scorenet("score", "-run", runDir, "-checkpoint", first, "-in", in, "-out", filepath.Join(dir, "s.csv")); code != 0 || !strings.Contains(errs, "(step 30)") {
+		t.Errorf("-checkpoint did not load step 30: %d %s", code, errs)
+	}
+	wide := filepath.Join(dir, "wide.csv")
+	os.WriteFile(wide, []byte("1,2,3\n"), 0o644)
+	code, _, errs = scorenet("score", "-run", runDir, "-in", wide, "-out", filepath.Join(dir, "s.csv"))
+	if code == 0 || !strings.Contains(errs, "wide.csv has 3 columns, the model in") || !strings.Contains(errs, "scores points of dimension 2") {
+		t.Errorf("wrong width: exit %d, %q", code, errs)
+	}
+}
+
+func TestBadInvocations(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"no command", nil, 2, "Usage:"},
+		{"unknown command", []string{"fit"}, 2, `unknown command "fit"`},
+		{"unknown flag", []string{"train", "-confg", "x.yaml"}, 2, "scorenet train: flag provided but not defined: -confg (see scorenet train -h)"},
+		{"missing config flag", []string{"train"}, 1, "missing required flag -config"},
+		{"missing config file", []string{"train", "-config", "nope.yaml"}, 1, "nope.yaml: no such file"},
+		{"bad -set", []string{"train", "-config", "../../configs/moons.yaml", "-set", "train.stepz=1"}, 1, `-set train.stepz=1: train.stepz: unknown key; did you mean "steps"?`},
+		{"missing run", []string{"score", "-run", "nowhere", "-in", "a.csv", "-out", "b.csv"}, 1, "run directory nowhere has no checkpoint"},
+		{"missing in flag", []string{"score", "-run", "x", "-out", "b.csv"}, 1, "missing required flag -in"},
+		{"stray argument", []string{"score", "extra"}, 2, `unexpected argument "extra"`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errs := scorenet(c.args...)
+			if code != c.code || !strings.Contains(out+errs, c.want) {
+				t.Errorf("exit %d, output %q %q; want exit %d and %q", code, out, errs, c.code, c.want)
+			}
+			if c.code != 0 && c.name != "no command" && strings.Count(strings.TrimSpace(errs), "\n") > 0 {
+				t.Errorf("error spans several lines: %q", errs)
+			}
+		})
+	}
+}
+
+func TestHelpExplainsEveryFlag(t *testing.T) {
+	for cmd, flags := range map[string][]string{
+		"train": {"-config", "-resume", "-set"},
+		"score": {"-run", "-checkpoint", "-in", "-out", "-batch"},
+	} {
+		code, out, _ := scorenet(cmd, "-h")
+		if code != 0 {
+			t.Errorf("%s -h exited %d", cmd, code)
+		}
+		for _, f := range flags {
+			if !strings.Contains(out, "  "+f) {
+				t.Errorf("%s -h does not explain %s:\n%s", cmd, f, out)
+			}
+		}
+	}
+}

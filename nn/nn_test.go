@@ -1,0 +1,128 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"gorgonia.org/tensor"
+)
+
+func TestGaussianScoreIsClosedForm(t *testing.T) {
+	m, err := New(Spec{Kind: "gaussian", Dim: 2}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := m.(*Gaussian)
+	copy(g.Mean().Value.Data().([]float64), []float64{1, -3})
+	copy(g.LogVariance().Value.Data().([]float64), []float64{math.Log(4), math.Log(0.5)})
+	sc, err := NewScorer(m, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := []float64{0, 0, 3, -2}
+	got := make([]float64, 4)
+	if err := sc.Score(got, x); err != nil {
+		t.Fatal(err)
+	}
+	want := []float64{1.0 / 4, -3 / 0.5, -2.0 / 4, -1 / 0.5}
+	for i := range want {
+		if math.Abs(got[i]-want[i]) > 1e-14 {
+			t.Errorf("score[%d] = %v, want (mu - x)/var = %v", i, got[i], want[i])
+		}
+	}
+}
+
+func TestMLPInitialisationFollowsFanIn(t *testing.T) {
+	m, err := New(Spec{Kind: "mlp", Dim: 3, Hidden: []int{64, 32}, Activation: "tanh"}, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := []string{}
+	for _, p := range m.Params() {
+		names = append(names, p.Name)
+		fanIn := p.Value.Shape()[0]
+		if strings.HasSuffix(p.Name, ".bias") {
+			fanIn = map[string]int{"layer0.bias": 3, "layer1.bias": 64, "layer2.bias": 32}[p.Name]
+		}
+		bound := 1 / math.Sqrt(float64(fanIn))
+		largest := 0.0
+		for _, v := range p.Value.Data().([]float64) {
+			largest = math.Max(largest, math.Abs(v))
+		}
+		if largest > bound || (p.Value.Size() >= 32 && largest < 0.5*bound) {
+			t.Errorf("%s: largest |value| %v, want within U(-%v, %v) and spread over it", p.Name, largest, bound, bound)
+		}
+	}
+	want := []string{"layer0.weight", "layer0.bias", "layer1.weight", "layer1.bias", "layer2.weight", "layer2.bias"}
+	if !slices.Equal(names, want) {
+		t.Errorf("parameters %v, want %v", names, want)
+	}
+}
+
+func TestScorerChunksAgreeWithOneBatch(t *testing.T) {
+	for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
+		m, err := New(Spec{Kind: "mlp", Dim: 2, Hidden: []int{8}, Activation: "elu", Dtype: dt}, rand.New(rand.NewPCG(2, 2)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := make([]float64, 2*10)
+		for i := range x {
+			x[i] = float64(i)/5 - 2
+		}
+		whole, chunked := make([]float64, len(x)), make([]float64, len(x))
+		one, _ := NewScorer(m, 10)
+		three, _ := NewScorer(m, 3)
+		if err := one.Score(whole, x); err != nil {
+			t.Fatal(err)
+		}
+		if err := three.Score(chunked, x); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(whole, chunked) {
+			t.Errorf("%v: chunks of 3 give %v, one batch %v", dt, chunked, whole)
+		}
+	}
+}
+
+func TestNewRejectsBadSpecs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	cases := []struct {
+		spec Spec
+		want string
+	}{
+		{Spec{Kind: "mlp", Dim: 0}, "dimension must be >= 1"},
+		{Spec{Kind: "cnn", Dim: 2}, `unknown model kind "cnn"`},
+		{Spec{Kind: "mlp", Dim: 2, Hidden: []int{4}, Activation: "relu"}, `unknown activation "relu"`},
+		{Spec{Kind: "mlp", Dim: 2, Hidden: []int{0}, Activation: "tanh"}, "width 0"},
+		{Spec{Kind: "mlp", Dim: 2, Dtype: tensor.Int}, "want float64 or float32"},
+	}
+	for _, c := range cases {
+		if _, err := New(c.spec, rng); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: got %v, want an error containing %q", c.spec, err, c.want)
+		}
+	}
+}
+
+// A model's forward pass can be evaluated for any number of points; the
+// scorer cuts them into batches of the size its graph was compiled for.
+func ExampleNewScorer() {
+	model, err := New(Spec{Kind: "gaussian", Dim: 1}, nil) // starts as N(0, 1)
+	if err != nil {
+		panic(err)
+	}
+	scorer, err := NewScorer(model, 2)
+	if err != nil {
+		panic(err)
+	}
+	x := []float64{-1, 0, 0.5}
+	s := make([]float64, 3)
+	if err := scorer.Score(s, x); err != nil {
+		panic(err)
+	}
+	fmt.Println(s) // the standard normal's score is -x
+	// Output: [1 0 -0.5]
+}
