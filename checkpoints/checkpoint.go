@@ -162,29 +162,21 @@ func toSafetensor(t Tensor) (safetensors.Tensor, error) {
 		st.Shape = append(st.Shape, uint64(s))
 		n *= s
 	}
+	var count int
 	switch d := t.Data.(type) {
 	case []float64:
-		st.DType = safetensors.F64
-		st.Data = make([]byte, 8*len(d))
-		for i, v := range d {
-			binary.LittleEndian.PutUint64(st.Data[8*i:], math.Float64bits(v))
-		}
-		if len(d) != n {
-			return st, fmt.Errorf("checkpoints: tensor %q has %d values for shape %v", t.Name, len(d), t.Shape)
-		}
+		st.DType, count = safetensors.F64, len(d)
 	case []float32:
-		st.DType = safetensors.F32
-		st.Data = make([]byte, 4*len(d))
-		for i, v := range d {
-			binary.LittleEndian.PutUint32(st.Data[4*i:], math.Float32bits(v))
-		}
-		if len(d) != n {
-			return st, fmt.Errorf("checkpoints: tensor %q has %d values for shape %v", t.Name, len(d), t.Shape)
-		}
+		st.DType, count = safetensors.F32, len(d)
 	default:
 		return st, fmt.Errorf("checkpoints: tensor %q has unsupported data %T", t.Name, t.Data)
 	}
-	return st, nil
+	if count != n {
+		return st, fmt.Errorf("checkpoints: tensor %q has %d values for shape %v", t.Name, count, t.Shape)
+	}
+	var err error
+	st.Data, err = binary.Append(nil, binary.LittleEndian, t.Data)
+	return st, err
 }
 
 func fromSafetensor(st safetensors.Tensor) (Tensor, error) {
@@ -197,19 +189,14 @@ func fromSafetensor(st safetensors.Tensor) (Tensor, error) {
 	}
 	switch st.DType {
 	case safetensors.F64:
-		d := make([]float64, len(st.Data)/8)
-		for i := range d {
-			d[i] = math.Float64frombits(binary.LittleEndian.Uint64(st.Data[8*i:]))
-		}
-		t.Data = d
+		t.Data = make([]float64, len(st.Data)/8)
 	case safetensors.F32:
-		d := make([]float32, len(st.Data)/4)
-		for i := range d {
-			d[i] = math.Float32frombits(binary.LittleEndian.Uint32(st.Data[4*i:]))
-		}
-		t.Data = d
+		t.Data = make([]float32, len(st.Data)/4)
 	default:
 		return t, fmt.Errorf("checkpoints: tensor %q has dtype %s, want F64 or F32", st.Name, st.DType)
+	}
+	if _, err := binary.Decode(st.Data, binary.LittleEndian, t.Data); err != nil {
+		return t, fmt.Errorf("checkpoints: tensor %q: %w", st.Name, err)
 	}
 	return t, nil
 }

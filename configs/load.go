@@ -236,20 +236,32 @@ func expectation(t reflect.Type) string {
 	switch t.Kind() {
 	case reflect.Pointer:
 		return expectation(t.Elem())
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "true or false"
 	case reflect.Int:
 		return "an integer"
-	case reflect.Uint64:
-		return "a non-negative integer"
-	case reflect.Float64:
-		return "a number"
+	case reflect.Bool:
+		return "true or false"
 	case reflect.Slice:
-		return "a list of " + strings.TrimPrefix(strings.TrimPrefix(expectation(t.Elem()), "an "), "a ") + "s"
+		return "a list of " + plural(t.Elem())
 	}
-	return t.String()
+	return "a " + strings.TrimSuffix(plural(t), "s")
+}
+
+func plural(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "strings"
+	case reflect.Bool:
+		return "booleans"
+	case reflect.Int:
+		return "integers"
+	case reflect.Uint64:
+		return "non-negative integers"
+	case reflect.Float64:
+		return "numbers"
+	case reflect.Slice:
+		return "lists of " + plural(t.Elem())
+	}
+	return t.String() + "s"
 }
 
 // YAML returns the config as YAML text, every key spelled out.
