@@ -8,6 +8,7 @@ type Config struct {
 	Data   Data   `yaml:"data"`
 	Model  Model  `yaml:"model"`
 	Train  Train  `yaml:"train"`
+	Sample Sample `yaml:"sample"`
 	Output Output `yaml:"output"`
 }
 
@@ -33,11 +34,16 @@ type Model struct {
 	Hidden     []int  `yaml:"hidden"`     // mlp
 	Activation string `yaml:"activation"` // mlp: softplus | tanh | elu | swish | sigmoid
 	Dtype      string `yaml:"dtype"`      // float64 | float32
+	// NoiseConditional makes the mlp s(x, sigma) = f([x, log sigma])/sigma,
+	// for dsm and anneal_dsm.
+	NoiseConditional bool `yaml:"noise_conditional"`
 }
 
 // Train sets the loss, the optimiser and the bookkeeping of a run.
 type Train struct {
-	Loss      string  `yaml:"loss"` // exact
+	Loss      string  `yaml:"loss"`   // exact | sliced | sliced_vr | dsm | anneal_dsm
+	Sigma     float64 `yaml:"sigma"`  // dsm: the noise level
+	Sigmas    Sigmas  `yaml:"sigmas"` // anneal_dsm: the geometric ladder of noise levels
 	BatchSize int     `yaml:"batch_size"`
 	Steps     int     `yaml:"steps"`
 	LR        float64 `yaml:"lr,omitempty"` // shorthand for optimizer.lr
@@ -59,6 +65,38 @@ type Adam struct {
 	WeightDecay float64 `yaml:"weight_decay"`
 }
 
+// Sigmas is a geometric ladder of n noise levels from Begin down to End.
+type Sigmas struct {
+	Begin float64 `yaml:"begin"`
+	End   float64 `yaml:"end"`
+	N     int     `yaml:"n"`
+}
+
+// Sample holds the defaults of `scorenet sample`; its flags and -set
+// sample.key=value override them. Noise levels, eps and the initial box are
+// in the units the model sees (standardised units when data.standardize is
+// on); samples are written in data units.
+type Sample struct {
+	Sampler       string  `yaml:"sampler"`         // langevin | annealed; default annealed for noise-conditional models
+	N             int     `yaml:"n"`               // chains, advanced together as one batch
+	Steps         int     `yaml:"steps"`           // langevin: T
+	StepsPerLevel int     `yaml:"steps_per_level"` // annealed: T at each noise level
+	Eps           float64 `yaml:"eps"`             // step size; annealed: the step at the smallest level
+	Denoise       bool    `yaml:"denoise"`         // annealed: finish with x + sigma_L^2 s(x, sigma_L)
+	Seed          uint64  `yaml:"seed"`
+	Init          Init    `yaml:"init"`
+	SnapshotEvery int     `yaml:"snapshot_every"` // keep the chains every k steps (0: off)
+}
+
+// Init says where chains start.
+type Init struct {
+	Kind string  `yaml:"kind"` // uniform | gaussian | file
+	Low  float64 `yaml:"low"`  // uniform: the box [low, high]^D
+	High float64 `yaml:"high"`
+	Std  float64 `yaml:"std"`            // gaussian: N(0, std^2 I)
+	Path string  `yaml:"path,omitempty"` // file: .csv or .npy of starting points (data units)
+}
+
 // Output says where a run writes.
 type Output struct {
 	Dir string `yaml:"dir"` // default runs/<name>
@@ -74,6 +112,10 @@ func Default() Config {
 			Loss: "exact", BatchSize: 128, Steps: 2000,
 			Optimizer: Adam{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8},
 			LogEvery:  100, EvalEvery: 500, CheckpointEvery: 1000, KeepCheckpoints: 3,
+			Sigma:  0.1,
+			Sigmas: Sigmas{Begin: 1, End: 0.01, N: 10},
 		},
+		Sample: Sample{N: 1000, Steps: 1000, StepsPerLevel: 100, Eps: 0.01,
+			Init: Init{Kind: "uniform", Low: -3, High: 3, Std: 1}},
 	}
 }

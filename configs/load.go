@@ -297,13 +297,10 @@ func (c *Config) flatten() map[string]string {
 }
 
 // Diff lists the keys whose values differ between a and b, as
-// "key: a-value -> b-value", sorted, skipping the keys in ignore.
+// "key: a-value -> b-value", sorted, skipping the keys in ignore (an entry
+// ending in "." skips every key below it).
 func Diff(a, b *Config, ignore ...string) []string {
 	fa, fb := a.flatten(), b.flatten()
-	skip := map[string]bool{}
-	for _, k := range ignore {
-		skip[k] = true
-	}
 	keys := map[string]bool{}
 	for k := range fa {
 		keys[k] = true
@@ -312,8 +309,16 @@ func Diff(a, b *Config, ignore ...string) []string {
 		keys[k] = true
 	}
 	var diffs []string
+	ignored := func(k string) bool {
+		for _, i := range ignore {
+			if k == i || (strings.HasSuffix(i, ".") && strings.HasPrefix(k, i)) {
+				return true
+			}
+		}
+		return false
+	}
 	for k := range keys {
-		if !skip[k] && fa[k] != fb[k] {
+		if !ignored(k) && fa[k] != fb[k] {
 			diffs = append(diffs, fmt.Sprintf("%s: %s -> %s", k, orNone(fa[k]), orNone(fb[k])))
 		}
 	}

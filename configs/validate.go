@@ -15,7 +15,9 @@ var (
 	ModelTypes  = []string{"mlp", "gaussian"}
 	Activations = []string{"elu", "sigmoid", "softplus", "swish", "tanh"}
 	Dtypes      = []string{"float64", "float32"}
-	Losses      = []string{"exact"}
+	Losses      = []string{"exact", "sliced", "sliced_vr", "dsm", "anneal_dsm"}
+	Samplers    = []string{"langevin", "annealed"}
+	InitKinds   = []string{"uniform", "gaussian", "file"}
 )
 
 var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
@@ -39,7 +41,16 @@ func (d *decoder) resolve(c *Config) error {
 	if c.Output.Dir == "" && c.Name != "" {
 		c.Output.Dir = "runs/" + c.Name
 	}
-	return d.validate(c)
+	if c.Sample.Sampler == "" {
+		c.Sample.Sampler = "langevin"
+		if c.Model.NoiseConditional {
+			c.Sample.Sampler = "annealed"
+		}
+	}
+	if err := d.validate(c); err != nil {
+		return err
+	}
+	return d.validateSampling(c)
 }
 
 func (d *decoder) validate(c *Config) error {
@@ -68,6 +79,15 @@ func (d *decoder) validate(c *Config) error {
 		oneOf("model.activation", c.Model.Activation, Activations),
 		oneOf("model.dtype", c.Model.Dtype, Dtypes),
 		oneOf("train.loss", t.Loss, Losses),
+		check(!c.Model.NoiseConditional || t.Loss == "dsm" || t.Loss == "anneal_dsm", "model.noise_conditional",
+			"a noise-conditional model trains with loss dsm or anneal_dsm, not %s", t.Loss),
+		check(t.Loss != "anneal_dsm" || c.Model.NoiseConditional, "train.loss", "anneal_dsm needs model.noise_conditional: true"),
+		check(!c.Model.NoiseConditional || c.Model.Type == "mlp", "model.noise_conditional", "only the mlp can be noise-conditional"),
+		check(t.Sigma > 0, "train.sigma", "must be > 0, got %v", t.Sigma),
+		check(t.Sigmas.N >= 1, "train.sigmas.n", "must be >= 1, got %d", t.Sigmas.N),
+		check(t.Sigmas.End > 0, "train.sigmas.end", "must be > 0, got %v", t.Sigmas.End),
+		check(t.Sigmas.End < t.Sigmas.Begin || (t.Sigmas.N == 1 && t.Sigmas.End == t.Sigmas.Begin), "train.sigmas.end",
+			"must be below train.sigmas.begin (%v): the ladder goes from the largest noise level down, got %v", t.Sigmas.Begin, t.Sigmas.End),
 		check(t.BatchSize >= 1, "train.batch_size", "must be >= 1, got %d", t.BatchSize),
 		check(t.Steps >= 1, "train.steps", "must be >= 1, got %d", t.Steps),
 		check(a.LR > 0, "train.optimizer.lr", "must be > 0, got %v", a.LR),
@@ -81,6 +101,33 @@ func (d *decoder) validate(c *Config) error {
 		check(t.CheckpointEvery >= 0, "train.checkpoint_every", "must be >= 0 (0: only at the end), got %d", t.CheckpointEvery),
 		check(t.KeepCheckpoints >= 0, "train.keep_checkpoints", "must be >= 0 (0 keeps all), got %d", t.KeepCheckpoints),
 		check(c.Output.Dir != "", "output.dir", "must not be empty"),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (d *decoder) validateSampling(c *Config) error {
+	s := c.Sample
+	check := func(ok bool, key, format string, args ...any) error {
+		if ok {
+			return nil
+		}
+		return d.errorf(key, format, args...)
+	}
+	for _, err := range []error{
+		check(slices.Contains(Samplers, s.Sampler), "sample.sampler", "%q is not one of %s", s.Sampler, strings.Join(Samplers, ", ")),
+		check(s.N >= 1, "sample.n", "must be >= 1, got %d", s.N),
+		check(s.Steps >= 1, "sample.steps", "must be >= 1, got %d", s.Steps),
+		check(s.StepsPerLevel >= 1, "sample.steps_per_level", "must be >= 1, got %d", s.StepsPerLevel),
+		check(s.Eps > 0, "sample.eps", "must be > 0, got %v", s.Eps),
+		check(s.SnapshotEvery >= 0, "sample.snapshot_every", "must be >= 0 (0: off), got %d", s.SnapshotEvery),
+		check(slices.Contains(InitKinds, s.Init.Kind), "sample.init.kind", "%q is not one of %s", s.Init.Kind, strings.Join(InitKinds, ", ")),
+		check(s.Init.Low < s.Init.High, "sample.init.high", "must be above sample.init.low (%v), got %v", s.Init.Low, s.Init.High),
+		check(s.Init.Std > 0, "sample.init.std", "must be > 0, got %v", s.Init.Std),
+		check(s.Init.Kind != "file" || s.Init.Path != "", "sample.init.path", "is required for init kind file"),
 	} {
 		if err != nil {
 			return err
@@ -131,10 +178,11 @@ func weightsError(w []float64) bool {
 }
 
 // SafeToChange lists the keys a resumed run may change: they alter how long
-// it runs and what it records, not what it computes.
+// it runs and what it records, not what it computes. A key ending in "."
+// stands for every key below it.
 var SafeToChange = []string{
 	"train.steps", "train.log_every", "train.eval_every",
-	"train.checkpoint_every", "train.keep_checkpoints",
+	"train.checkpoint_every", "train.keep_checkpoints", "sample.",
 }
 
 // ResumeConflicts lists the differences between the config a run was

@@ -1,6 +1,8 @@
 package nn
 
 import (
+	"fmt"
+
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -32,7 +34,12 @@ func (m *Gaussian) Params() []Param     { return m.params }
 func (m *Gaussian) Mean() Param         { return m.params[0] }
 func (m *Gaussian) LogVariance() Param  { return m.params[1] }
 
-func (m *Gaussian) Score(x *G.Node) (*G.Node, G.Nodes, error) {
+func (m *Gaussian) NoiseConditional() bool { return false }
+
+func (m *Gaussian) Score(x, sigma *G.Node) (*G.Node, G.Nodes, error) {
+	if sigma != nil {
+		return nil, nil, fmt.Errorf("nn: the gaussian model is not noise-conditional")
+	}
 	g := x.Graph()
 	mean, logvar := bind(g, m.params[0]), bind(g, m.params[1])
 	diff, err := G.BroadcastSub(mean, x, []byte{0}, nil)

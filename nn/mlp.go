@@ -14,10 +14,16 @@ import (
 //
 // Initialisation follows PyTorch's nn.Linear: every weight and bias of a
 // layer with fan-in f is drawn from U(-1/sqrt(f), 1/sqrt(f)).
+//
+// A noise-conditional MLP is s(x, sigma) = f([x, log sigma]) / sigma: the
+// network sees log sigma as one more input, and its output is divided by
+// sigma, so it only has to learn a score of order 1 at every noise level
+// (the true score of data perturbed by N(0, sigma^2 I) scales like 1/sigma).
 type MLP struct {
-	dim        int
-	activation activation
-	params     []Param // W0, b0, W1, b1, ...: W is (in, out), b is (1, out)
+	dim         int
+	conditional bool
+	activation  activation
+	params      []Param // W0, b0, W1, b1, ...: W is (in, out), b is (1, out)
 }
 
 func newMLP(s Spec, rng *rand.Rand) (*MLP, error) {
@@ -25,8 +31,12 @@ func newMLP(s Spec, rng *rand.Rand) (*MLP, error) {
 	if !ok {
 		return nil, fmt.Errorf("nn: unknown activation %q (known: %v)", s.Activation, Activations())
 	}
-	m := &MLP{dim: s.Dim, activation: act}
-	widths := append(append([]int{s.Dim}, s.Hidden...), s.Dim)
+	m := &MLP{dim: s.Dim, conditional: s.NoiseConditional, activation: act}
+	in := s.Dim
+	if s.NoiseConditional {
+		in++
+	}
+	widths := append(append([]int{in}, s.Hidden...), s.Dim)
 	for l := 0; l+1 < len(widths); l++ {
 		in, out := widths[l], widths[l+1]
 		if out < 1 {
@@ -46,15 +56,28 @@ func (m *MLP) Dim() int     { return m.dim }
 func (m *MLP) Dtype() tensor.Dtype {
 	return m.params[0].Value.Dtype()
 }
-func (m *MLP) Params() []Param { return m.params }
+func (m *MLP) Params() []Param        { return m.params }
+func (m *MLP) NoiseConditional() bool { return m.conditional }
 
-func (m *MLP) Score(x *G.Node) (*G.Node, G.Nodes, error) {
+func (m *MLP) Score(x, sigma *G.Node) (*G.Node, G.Nodes, error) {
+	if m.conditional != (sigma != nil) {
+		return nil, nil, fmt.Errorf("nn: noise-conditional mlp is %v but sigma given is %v", m.conditional, sigma != nil)
+	}
 	g := x.Graph()
 	nodes := make(G.Nodes, len(m.params))
 	for i, p := range m.params {
 		nodes[i] = bind(g, p)
 	}
 	h := x
+	if m.conditional {
+		logSigma, err := G.Log(sigma)
+		if err != nil {
+			return nil, nil, err
+		}
+		if h, err = G.Concat(1, x, logSigma); err != nil {
+			return nil, nil, fmt.Errorf("nn: joining x and log sigma: %w", err)
+		}
+	}
 	layers := len(nodes) / 2
 	for l := 0; l < layers; l++ {
 		xw, err := G.Mul(h, nodes[2*l])
@@ -68,6 +91,12 @@ func (m *MLP) Score(x *G.Node) (*G.Node, G.Nodes, error) {
 			if h, err = m.activation(h); err != nil {
 				return nil, nil, fmt.Errorf("nn: layer %d activation: %w", l, err)
 			}
+		}
+	}
+	if m.conditional {
+		var err error
+		if h, err = G.BroadcastHadamardDiv(h, sigma, nil, []byte{1}); err != nil {
+			return nil, nil, fmt.Errorf("nn: dividing by sigma: %w", err)
 		}
 	}
 	return h, nodes, nil

@@ -22,9 +22,14 @@ type Model interface {
 	Dtype() tensor.Dtype
 	// Params lists the learnable tensors, always in the same order.
 	Params() []Param
-	// Score adds s(x) to x's graph for x of shape (batch, Dim) and returns it
-	// with one node per parameter, in Params order, bound to Params' values.
-	Score(x *G.Node) (s *G.Node, params G.Nodes, err error)
+	// NoiseConditional reports whether the model is s(x, sigma), a score for
+	// each noise level sigma, rather than s(x).
+	NoiseConditional() bool
+	// Score adds s(x) (or s(x, sigma)) to x's graph for x of shape
+	// (batch, Dim) and sigma of shape (batch, 1), nil for models that are
+	// not noise-conditional. It returns the score with one node per
+	// parameter, in Params order, bound to Params' values.
+	Score(x, sigma *G.Node) (s *G.Node, params G.Nodes, err error)
 }
 
 // Spec describes a model to build.
@@ -34,6 +39,8 @@ type Spec struct {
 	Hidden     []int        // mlp: hidden layer widths
 	Activation string       // mlp: see Activations
 	Dtype      tensor.Dtype // tensor.Float64 (default) or tensor.Float32
+	// NoiseConditional makes an mlp s(x, sigma): see MLP.
+	NoiseConditional bool
 }
 
 // Kinds lists the model kinds New builds.
@@ -55,6 +62,9 @@ func New(s Spec, rng *rand.Rand) (Model, error) {
 	case "mlp":
 		return newMLP(s, rng)
 	case "gaussian":
+		if s.NoiseConditional {
+			return nil, fmt.Errorf("nn: the gaussian model cannot be noise-conditional")
+		}
 		return newGaussian(s), nil
 	}
 	return nil, fmt.Errorf("nn: unknown model kind %q (known: %v)", s.Kind, Kinds)

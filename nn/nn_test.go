@@ -25,7 +25,7 @@ func TestGaussianScoreIsClosedForm(t *testing.T) {
 	}
 	x := []float64{0, 0, 3, -2}
 	got := make([]float64, 4)
-	if err := sc.Score(got, x); err != nil {
+	if err := sc.Score(got, x, 0); err != nil {
 		t.Fatal(err)
 	}
 	want := []float64{1.0 / 4, -3 / 0.5, -2.0 / 4, -1 / 0.5}
@@ -76,10 +76,10 @@ func TestScorerChunksAgreeWithOneBatch(t *testing.T) {
 		whole, chunked := make([]float64, len(x)), make([]float64, len(x))
 		one, _ := NewScorer(m, 10)
 		three, _ := NewScorer(m, 3)
-		if err := one.Score(whole, x); err != nil {
+		if err := one.Score(whole, x, 0); err != nil {
 			t.Fatal(err)
 		}
-		if err := three.Score(chunked, x); err != nil {
+		if err := three.Score(chunked, x, 0); err != nil {
 			t.Fatal(err)
 		}
 		if !slices.Equal(whole, chunked) {
@@ -120,7 +120,7 @@ func ExampleNewScorer() {
 	}
 	x := []float64{-1, 0, 0.5}
 	s := make([]float64, 3)
-	if err := scorer.Score(s, x); err != nil {
+	if err := scorer.Score(s, x, 0); err != nil {
 		panic(err)
 	}
 	fmt.Println(s) // the standard normal's score is -x

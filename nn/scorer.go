@@ -11,11 +11,13 @@ import (
 // chunks of a batch size fixed when the graph is compiled. It reads the
 // model's parameters and writes nothing back.
 type Scorer struct {
-	model Model
-	batch int
-	x     *tensor.Dense
-	out   G.Value
-	vm    G.VM
+	model     Model
+	batch     int
+	x         *tensor.Dense
+	sigma     *tensor.Dense // (batch, 1); nil unless the model is noise-conditional
+	lastSigma float64
+	out       G.Value
+	vm        G.VM
 }
 
 // NewScorer compiles the forward pass of m for chunks of batch points.
@@ -24,23 +26,40 @@ func NewScorer(m Model, batch int) (*Scorer, error) {
 		return nil, fmt.Errorf("nn: scorer batch must be >= 1, got %d", batch)
 	}
 	g := G.NewGraph()
-	xt := tensor.New(tensor.WithShape(batch, m.Dim()), tensor.Of(m.Dtype()))
-	x := G.NewMatrix(g, m.Dtype(), G.WithShape(batch, m.Dim()), G.WithName("x"), G.WithValue(xt))
-	s, _, err := m.Score(x)
+	sc := &Scorer{model: m, batch: batch, x: tensor.New(tensor.WithShape(batch, m.Dim()), tensor.Of(m.Dtype()))}
+	x := G.NewMatrix(g, m.Dtype(), G.WithShape(batch, m.Dim()), G.WithName("x"), G.WithValue(sc.x))
+	var sigma *G.Node
+	if m.NoiseConditional() {
+		sc.sigma = tensor.New(tensor.WithShape(batch, 1), tensor.Of(m.Dtype()))
+		sigma = G.NewMatrix(g, m.Dtype(), G.WithShape(batch, 1), G.WithName("sigma"), G.WithValue(sc.sigma))
+	}
+	s, _, err := m.Score(x, sigma)
 	if err != nil {
 		return nil, err
 	}
-	sc := &Scorer{model: m, batch: batch, x: xt}
 	G.Read(s, &sc.out)
 	sc.vm = G.NewTapeMachine(g)
 	return sc, nil
 }
 
-// Score writes s(x) for the points x (row-major, D per point) into dst.
-func (sc *Scorer) Score(dst, x []float64) error {
+// Score writes s(x) for the points x (row-major, D per point) into dst. A
+// noise-conditional model is evaluated at noise level sigma, which must be
+// > 0; other models ignore it.
+func (sc *Scorer) Score(dst, x []float64, sigma float64) error {
 	d := sc.model.Dim()
 	if len(x)%d != 0 || len(dst) != len(x) {
 		return fmt.Errorf("nn: score of %d values into %d for dimension %d", len(x), len(dst), d)
+	}
+	if sc.sigma != nil && sigma != sc.lastSigma {
+		if !(sigma > 0) {
+			return fmt.Errorf("nn: noise level must be > 0, got %v", sigma)
+		}
+		col := make([]float64, sc.batch)
+		for i := range col {
+			col[i] = sigma
+		}
+		SetData(sc.sigma, col)
+		sc.lastSigma = sigma
 	}
 	chunk := sc.batch * d
 	for lo := 0; lo < len(x); lo += chunk {

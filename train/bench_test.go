@@ -22,7 +22,7 @@ func BenchmarkExactStep(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {
-				if _, err := e.Evaluate(x, 1.0/128); err != nil {
+				if _, err := e.Evaluate(x, 1.0/128, nil); err != nil {
 					b.Fatal(err)
 				}
 				if err := adam.Step(m.Params(), e.Grads(), 1); err != nil {

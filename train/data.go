@@ -15,6 +15,8 @@ const (
 	streamSplit
 	streamInit
 	streamShuffle
+	streamNoise
+	streamValidNoise
 )
 
 func newRNG(seed, stream uint64) *rand.Rand {

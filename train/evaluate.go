@@ -5,13 +5,14 @@ import (
 )
 
 // ScoreError compares a score function with the true score of a density at
-// the points pts (data units): it returns the mean squared error
+// the points pts (data units), at noise level sigma for a noise-conditional
+// score: it returns the mean squared error
 // E||s(x) - s_true(x)||^2 and the mean squared true score E||s_true(x)||^2.
 // Their ratio is the relative Fisher divergence; half the first is the
 // Fisher divergence itself.
-func ScoreError(score func(dst, x []float64) error, truth datasets.Density, pts datasets.Points) (sqErr, sqTrue float64, err error) {
+func ScoreError(score ScoreFunc, sigma float64, truth datasets.Density, pts datasets.Points) (sqErr, sqTrue float64, err error) {
 	got := make([]float64, len(pts.X))
-	if err := score(got, pts.X); err != nil {
+	if err := score(got, pts.X, sigma); err != nil {
 		return 0, 0, err
 	}
 	want := make([]float64, pts.D)

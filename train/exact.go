@@ -2,18 +2,19 @@ package train
 
 import (
 	"fmt"
+	"math/rand/v2"
 
 	"scorenet/nn"
 
 	G "gorgonia.org/gorgonia"
-	"gorgonia.org/tensor"
 )
 
-// Terms are the values of a score-matching loss and its two parts.
+// Terms are the values of a score-matching loss and its two parts. Losses
+// without such parts (dsm, anneal_dsm) leave Trace and Norm zero.
 type Terms struct {
 	Loss  float64 `json:"loss"`
-	Trace float64 `json:"trace"` // mean tr(ds/dx): the "Hessian" term
-	Norm  float64 `json:"norm"`  // mean 1/2 ||s||^2: the "Norm" term
+	Trace float64 `json:"trace,omitempty"` // mean tr(ds/dx), or v'(ds/dx)v when sliced: the "Hessian" term
+	Norm  float64 `json:"norm,omitempty"`  // mean 1/2 ||s||^2, or 1/2 (v's)^2 when sliced: the "Norm" term
 }
 
 // Add returns the termwise sum.
@@ -24,17 +25,7 @@ func (t Terms) Add(u Terms) Terms {
 // Exact is the exact score-matching loss of a model, compiled once for a
 // fixed batch size. Rows of a batch carry weights, so a part-filled batch
 // (zero weight on its padding) and a mean over several batches are both exact.
-type Exact struct {
-	model nn.Model
-	batch int
-	x     *tensor.Dense // the batch, (batch, D)
-	w     *tensor.Dense // row weights, repeated along each row, (batch, D)
-	rows  int           // rows and weight that w was last set to
-	rowW  float64
-	vm    G.VM
-	terms [3]G.Value // loss, trace, norm
-	grads []G.Value  // one per model parameter; nil without gradients
-}
+type Exact struct{ *graphLoss }
 
 // NewExact compiles the exact loss of m for batches of the given size, and
 // its parameter gradients when withGrads is set.
@@ -48,32 +39,25 @@ type Exact struct {
 // printed forms agree, and it prints large tensors elided
 // (TestKnownIssueConstantsMergedByPrintedForm).
 func NewExact(m nn.Model, batch int, withGrads bool) (*Exact, error) {
-	if batch < 1 {
-		return nil, fmt.Errorf("train: batch size must be >= 1, got %d", batch)
-	}
-	d, dt := m.Dim(), m.Dtype()
-	g := G.NewGraph()
-	e := &Exact{model: m, batch: batch, rows: -1,
-		x: tensor.New(tensor.WithShape(batch, d), tensor.Of(dt)),
-		w: tensor.New(tensor.WithShape(batch, d), tensor.Of(dt)),
-	}
-	input := func(name string, t *tensor.Dense) *G.Node {
-		return G.NewMatrix(g, dt, G.WithShape(batch, d), G.WithName(name), G.WithValue(t))
-	}
-	x, w := input("x", e.x), input("row_weights", e.w)
-	s, params, err := m.Score(x)
+	l, err := newGraphLoss(m, batch)
 	if err != nil {
 		return nil, err
 	}
+	d := m.Dim()
+	x, w := l.bindBatch()
+	s, params, err := m.Score(x, nil)
+	if err != nil {
+		return nil, err
+	}
+	l.params = params
 	var diag *G.Node // (batch, D): ds_i/dx_i for every sample
 	for i := 0; i < d; i++ {
-		mask := tensor.New(tensor.WithShape(batch, d), tensor.Of(dt))
+		onehot, mask := l.input(fmt.Sprintf("onehot_%d", i), batch, d)
 		col := make([]float64, batch*d)
 		for b := 0; b < batch; b++ {
 			col[b*d+i] = 1
 		}
 		nn.SetData(mask, col)
-		onehot := input(fmt.Sprintf("onehot_%d", i), mask)
 		si, err := sumOf(G.HadamardProd(s, onehot))
 		if err != nil {
 			return nil, err
@@ -92,20 +76,11 @@ func NewExact(m nn.Model, batch int, withGrads bool) (*Exact, error) {
 			return nil, err
 		}
 	}
-	trace, err := sumOf(G.HadamardProd(diag, w))
+	trace, err := weightedSum(diag, w)
 	if err != nil {
 		return nil, err
 	}
-	sq, err := G.Square(s)
-	if err != nil {
-		return nil, err
-	}
-	sqSum, err := sumOf(G.HadamardProd(sq, w))
-	if err != nil {
-		return nil, err
-	}
-	half := G.NewConstant(scalarOf(dt, 0.5), G.WithName("half"))
-	norm, err := G.Mul(sqSum, half)
+	norm, err := halfSquaredNorm(s, w)
 	if err != nil {
 		return nil, err
 	}
@@ -113,75 +88,29 @@ func NewExact(m nn.Model, batch int, withGrads bool) (*Exact, error) {
 	if err != nil {
 		return nil, err
 	}
-	for i, n := range []*G.Node{loss, trace, norm} {
-		G.Read(n, &e.terms[i])
+	if err := l.finish(loss, trace, norm, withGrads); err != nil {
+		return nil, err
 	}
-	if withGrads {
-		gs, err := grad(loss, params...)
-		if err != nil {
-			return nil, fmt.Errorf("train: parameter gradients: %w", err)
-		}
-		e.grads = make([]G.Value, len(gs))
-		for i := range gs {
-			G.Read(gs[i], &e.grads[i])
-		}
-	}
-	e.vm = G.NewTapeMachine(g)
-	return e, nil
+	return &Exact{l}, nil
 }
 
-// Batch is the number of rows the graph was compiled for.
-func (e *Exact) Batch() int { return e.batch }
-
-// Evaluate computes the loss on the points x (row-major, at most Batch of
-// them), each weighted by rowWeight: 1/len for the batch mean, 1/N for one
-// chunk of a mean over N points.
-func (e *Exact) Evaluate(x []float64, rowWeight float64) (Terms, error) {
-	d := e.model.Dim()
-	rows := len(x) / d
-	if len(x)%d != 0 || rows > e.batch || rows == 0 {
-		return Terms{}, fmt.Errorf("train: %d values are not 1 to %d points of dimension %d", len(x), e.batch, d)
+// Evaluate computes the exact loss; it draws no noise.
+func (e *Exact) Evaluate(x []float64, rowWeight float64, _ *rand.Rand) (Terms, error) {
+	if _, err := e.setBatch(x, rowWeight); err != nil {
+		return Terms{}, err
 	}
-	if rows != e.rows || rowWeight != e.rowW {
-		w := make([]float64, rows*d)
-		for i := range w {
-			w[i] = rowWeight
-		}
-		nn.SetData(e.w, w)
-		e.rows, e.rowW = rows, rowWeight
-	}
-	nn.SetData(e.x, x)
-	e.vm.Reset()
-	if err := e.vm.RunAll(); err != nil {
-		return Terms{}, fmt.Errorf("train: exact loss: %w", err)
-	}
-	return Terms{
-		Loss:  nn.Scalar(e.terms[0]),
-		Trace: nn.Scalar(e.terms[1]),
-		Norm:  nn.Scalar(e.terms[2]),
-	}, nil
+	return e.run()
 }
 
-// Grads returns the gradients of the last Evaluate with respect to the
-// model's parameters, in Params order. They are overwritten by the next call.
-func (e *Exact) Grads() []tensor.Tensor {
-	out := make([]tensor.Tensor, len(e.grads))
-	for i, v := range e.grads {
-		out[i] = v.(tensor.Tensor)
-	}
-	return out
-}
-
-func sumOf(n *G.Node, err error) (*G.Node, error) {
+// halfSquaredNorm is 1/2 sum_b w_b ||s_b||^2.
+func halfSquaredNorm(s, w *G.Node) (*G.Node, error) {
+	sq, err := G.Square(s)
 	if err != nil {
 		return nil, err
 	}
-	return G.Sum(n)
-}
-
-func scalarOf(dt tensor.Dtype, v float64) any {
-	if dt == tensor.Float32 {
-		return float32(v)
+	total, err := weightedSum(sq, w)
+	if err != nil {
+		return nil, err
 	}
-	return v
+	return halfOf(total)
 }

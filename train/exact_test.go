@@ -52,13 +52,13 @@ func fdTrace(t testing.TB, m nn.Model, x []float64) float64 {
 		for b := 0; b < n; b++ {
 			xs[b*d+i] = x[b*d+i] + h
 		}
-		if err := sc.Score(plus, xs); err != nil {
+		if err := sc.Score(plus, xs, 0); err != nil {
 			t.Fatal(err)
 		}
 		for b := 0; b < n; b++ {
 			xs[b*d+i] = x[b*d+i] - h
 		}
-		if err := sc.Score(minus, xs); err != nil {
+		if err := sc.Score(minus, xs, 0); err != nil {
 			t.Fatal(err)
 		}
 		for b := 0; b < n; b++ {
@@ -81,7 +81,7 @@ func TestExactLossAndGradientsMatchFiniteDifferences(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				got, err := e.Evaluate(x, 1.0/batch)
+				got, err := e.Evaluate(x, 1.0/batch, nil)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -127,12 +127,12 @@ func centralDifference(t *testing.T, e *Exact, x []float64, theta *float64) floa
 	h := 1e-5 * math.Max(1, math.Abs(old))
 	w := 1.0 / float64(e.Batch())
 	*theta = old + h
-	up, err := e.Evaluate(x, w)
+	up, err := e.Evaluate(x, w, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	*theta = old - h
-	down, err := e.Evaluate(x, w)
+	down, err := e.Evaluate(x, w, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +150,7 @@ func checkTermsIndependently(t *testing.T, m nn.Model, x []float64, got Terms) {
 		t.Fatal(err)
 	}
 	s := make([]float64, len(x))
-	if err := sc.Score(s, x); err != nil {
+	if err := sc.Score(s, x, 0); err != nil {
 		t.Fatal(err)
 	}
 	norm := 0.0
@@ -181,7 +181,7 @@ func TestExactTraceMatchesFiniteDifferences(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := e.Evaluate(x, 1.0/batch)
+			got, err := e.Evaluate(x, 1.0/batch, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -201,7 +201,7 @@ func TestExactPartialBatchesAverageExactly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := whole.Evaluate(x, 0.1)
+	want, err := whole.Evaluate(x, 0.1, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +211,7 @@ func TestExactPartialBatchesAverageExactly(t *testing.T) {
 	}
 	var got Terms
 	for lo := 0; lo < 10; lo += 4 {
-		part, err := chunked.Evaluate(x[lo*3:min(lo+4, 10)*3], 0.1)
+		part, err := chunked.Evaluate(x[lo*3:min(lo+4, 10)*3], 0.1, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -236,7 +236,7 @@ func TestExactFloat32AgreesWithFloat64(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if terms[i], err = e.Evaluate(x, 1.0/32); err != nil {
+		if terms[i], err = e.Evaluate(x, 1.0/32, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -235,6 +235,9 @@ func TestConfigChoicesAreAllBuildable(t *testing.T) {
 	if !slices.Equal(configs.Activations, nn.Activations()) {
 		t.Errorf("configs allows activations %v, nn builds %v", configs.Activations, nn.Activations())
 	}
+	if !slices.Equal(configs.Losses, Losses) {
+		t.Errorf("configs allows losses %v, train builds %v", configs.Losses, Losses)
+	}
 	if !slices.Equal(configs.ModelTypes, nn.Kinds) {
 		t.Errorf("configs allows model types %v, nn builds %v", configs.ModelTypes, nn.Kinds)
 	}
@@ -274,7 +277,7 @@ func relativeFisher(t *testing.T, cfg *configs.Config) float64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sqErr, sqTrue, err := ScoreError(score, data.Density, held)
+	sqErr, sqTrue, err := ScoreError(score, 0, data.Density, held)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,7 +29,7 @@ func traceLossGraph(t *testing.T, m nn.Model, x []float64,
 	g := G.NewGraph()
 	xn := G.NewMatrix(g, tensor.Float64, G.WithShape(batch, d), G.WithName("x"),
 		G.WithValue(tensor.New(tensor.WithShape(batch, d), tensor.WithBacking(x))))
-	s, params, err := m.Score(xn)
+	s, params, err := m.Score(xn, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -189,7 +189,7 @@ func TestKnownIssueConstantsMergedByPrintedForm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := e.Evaluate(pts, 1.0/batch)
+	got, err := e.Evaluate(pts, 1.0/batch, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

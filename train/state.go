@@ -40,7 +40,8 @@ func modelSpec(cfg *configs.Config, dim int) nn.Spec {
 	if cfg.Model.Dtype == "float32" {
 		dt = tensor.Float32
 	}
-	return nn.Spec{Kind: cfg.Model.Type, Dim: dim, Hidden: cfg.Model.Hidden, Activation: cfg.Model.Activation, Dtype: dt}
+	return nn.Spec{Kind: cfg.Model.Type, Dim: dim, Hidden: cfg.Model.Hidden, Activation: cfg.Model.Activation, Dtype: dt,
+		NoiseConditional: cfg.Model.NoiseConditional}
 }
 
 // snapshot is the state of a run that a checkpoint holds.
@@ -217,24 +218,49 @@ func OpenRun(dir, checkpoint string) (*Run, error) {
 	return &Run{Config: cfg, Model: model, Norm: norm, Step: c.Step, Checkpoint: checkpoint}, nil
 }
 
-// Scorer returns a function that writes the learned score, in data units,
-// at the points x (row-major, data units) into dst; batch is the number of
+// ScoreFunc writes the score at the points x (row-major) into dst, at noise
+// level sigma for noise-conditional models (others ignore it).
+type ScoreFunc func(dst, x []float64, sigma float64) error
+
+// ModelScorer returns the learned score in the units the model sees
+// (standardised when the run standardised its data); batch is the number of
 // points pushed through the network at once.
-func (r *Run) Scorer(batch int) (func(dst, x []float64) error, error) {
+func (r *Run) ModelScorer(batch int) (ScoreFunc, error) {
 	sc, err := nn.NewScorer(r.Model, batch)
 	if err != nil {
 		return nil, err
 	}
+	return sc.Score, nil
+}
+
+// Scorer returns the learned score in data units at points in data units.
+// A noise-conditional model's sigma is in model units.
+func (r *Run) Scorer(batch int) (ScoreFunc, error) {
+	score, err := r.ModelScorer(batch)
+	if err != nil {
+		return nil, err
+	}
 	d := r.Model.Dim()
-	return func(dst, x []float64) error {
+	return func(dst, x []float64, sigma float64) error {
 		if len(x)%d != 0 {
 			return fmt.Errorf("train: %d values are not points of dimension %d", len(x), d)
 		}
 		z := r.Norm.Apply(datasets.Points{N: len(x) / d, D: d, X: x})
-		if err := sc.Score(dst, z.X); err != nil {
+		if err := score(dst, z.X, sigma); err != nil {
 			return err
 		}
 		r.Norm.ScoreToData(dst)
 		return nil
 	}, nil
+}
+
+// SmallestSigma is the lowest noise level the run trained at, the level at
+// which a noise-conditional model is closest to the data's own score; 0 for
+// losses without noise.
+func (r *Run) SmallestSigma() float64 {
+	levels := NoiseLevels(r.Config)
+	if len(levels) == 0 {
+		return 0
+	}
+	return levels[len(levels)-1]
 }

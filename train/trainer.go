@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -139,8 +140,8 @@ type trainer struct {
 	cfg        *configs.Config
 	data       *Data
 	s          *snapshot
-	loss       *Exact
-	valid      *Exact // nil when validation is off
+	loss       Loss
+	valid      Loss // nil when validation is off
 	batchIdx   []int
 	batchX     []float64
 	checkpoint string
@@ -148,27 +149,30 @@ type trainer struct {
 
 func newTrainer(cfg *configs.Config, data *Data, s *snapshot) (*trainer, error) {
 	b := cfg.Train.BatchSize
-	loss, err := NewExact(s.model, b, true)
+	sigmas := NoiseLevels(cfg)
+	loss, err := NewLoss(cfg.Train.Loss, s.model, b, true, sigmas)
 	if err != nil {
 		return nil, err
 	}
 	t := &trainer{cfg: cfg, data: data, s: s, loss: loss, batchIdx: make([]int, b), batchX: make([]float64, b*data.Train.D)}
 	if cfg.Train.EvalEvery > 0 && data.Valid.N > 0 {
-		if t.valid, err = NewExact(s.model, min(data.Valid.N, 1024), false); err != nil {
+		if t.valid, err = NewLoss(cfg.Train.Loss, s.model, min(data.Valid.N, 1024), false, sigmas); err != nil {
 			return nil, err
 		}
 	}
 	return t, nil
 }
 
-// validate is the exact loss over the whole held-out set.
+// validate is the loss over the whole held-out set, with the same noise
+// at every evaluation so that values compare across steps.
 func (t *trainer) validate() (Terms, error) {
 	var sum Terms
+	noise := newRNG(t.cfg.Seed, streamValidNoise)
 	v, d := t.data.Valid, t.data.Valid.D
 	chunk := t.valid.Batch()
 	for lo := 0; lo < v.N; lo += chunk {
 		hi := min(lo+chunk, v.N)
-		part, err := t.valid.Evaluate(v.X[lo*d:hi*d], 1/float64(v.N))
+		part, err := t.valid.Evaluate(v.X[lo*d:hi*d], 1/float64(v.N), noise)
 		if err != nil {
 			return Terms{}, err
 		}
@@ -206,7 +210,9 @@ func (t *trainer) loop(ctx context.Context, metrics *metricsLog, prog progress, 
 		for i, idx := range t.batchIdx {
 			copy(t.batchX[i*t.data.Train.D:], t.data.Train.Row(idx))
 		}
-		terms, err := t.loss.Evaluate(t.batchX, 1/float64(cfg.BatchSize))
+		// Each step's noise is its own stream, so a resumed run draws the same.
+		noise := rand.New(rand.NewPCG(t.cfg.Seed, streamNoise<<48|uint64(s.step)))
+		terms, err := t.loss.Evaluate(t.batchX, 1/float64(cfg.BatchSize), noise)
 		if err != nil {
 			return nil, err
 		}

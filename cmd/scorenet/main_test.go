@@ -63,7 +63,7 @@ func TestTrainThenScore(t *testing.T) {
 		}
 		score, _ := r.Scorer(3)
 		want := make([]float64, 6)
-		score(want, []float64{1, -2, 0, 0, 3.5, 1e-3})
+		score(want, []float64{1, -2, 0, 0, 3.5, 1e-3}, 0)
 		if got.N != 3 || got.D != 2 || r.Step != 40 {
 			t.Fatalf("scores are %d x %d from step %d", got.N, got.D, r.Step)
 		}

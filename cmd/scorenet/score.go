@@ -12,12 +12,14 @@ func scoreCommand(stdout, stderr io.Writer) *command {
 	fs := newFlags("score", `score -run DIR [-checkpoint FILE] -in FILE -out FILE
 
 Writes the learned score nabla_x log p(x), in data units, at every point of
-the input file: one row per point, D columns, at full float64 precision.`)
+the input file: one row per point, D columns, at full float64 precision.
+A noise-conditional model is evaluated at -sigma.`)
 	runDir := fs.String("run", "", "the run `directory` to load (required)")
 	checkpoint := fs.String("checkpoint", "", "a checkpoint `file` to load instead of the run's newest valid one")
 	in := fs.String("in", "", "points to score: a .csv or .npy `file` of shape (n, D) (required)")
 	out := fs.String("out", "", "where to write the scores: a .csv or .npy `file` (required)")
 	batch := fs.Int("batch", 1024, "points per forward pass")
+	sigma := fs.Float64("sigma", 0, "noise level for a noise-conditional model, in model units (default: the smallest level it trained at)")
 	return &command{flags: fs, run: func() error {
 		if err := required(fs, "run", "in", "out"); err != nil {
 			return err
@@ -41,7 +43,10 @@ the input file: one row per point, D columns, at full float64 precision.`)
 			return err
 		}
 		s := datasets.NewPoints(pts.N, pts.D)
-		if err := score(s.X, pts.X); err != nil {
+		if *sigma == 0 {
+			*sigma = run.SmallestSigma()
+		}
+		if err := score(s.X, pts.X, *sigma); err != nil {
 			return err
 		}
 		if err := datasets.WriteFile(*out, s); err != nil {

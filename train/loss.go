@@ -1,0 +1,217 @@
+package train
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"scorenet/configs"
+	"scorenet/nn"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// Loss is a score-matching objective compiled for a fixed batch size.
+type Loss interface {
+	// Batch is the number of rows the graph was compiled for.
+	Batch() int
+	// Evaluate computes the loss on the points x (row-major, 1 to Batch of
+	// them), each weighted by rowWeight: 1/len for the batch mean, 1/N for
+	// one chunk of a mean over N points. Losses that draw noise (dsm,
+	// anneal_dsm, sliced) take it from noise; exact ignores it.
+	Evaluate(x []float64, rowWeight float64, noise *rand.Rand) (Terms, error)
+	// Grads returns the gradients of the last Evaluate with respect to the
+	// model's parameters, in Params order, overwritten by the next call.
+	Grads() []tensor.Tensor
+}
+
+// Losses lists the objectives NewLoss builds.
+var Losses = []string{"exact", "sliced", "sliced_vr", "dsm", "anneal_dsm"}
+
+// NewLoss compiles the named objective for model m and batches of the given
+// size. sigmas are the noise levels of dsm (one) and anneal_dsm (a ladder,
+// largest first); the other losses ignore them.
+func NewLoss(name string, m nn.Model, batch int, withGrads bool, sigmas []float64) (Loss, error) {
+	if m.NoiseConditional() && name != "dsm" && name != "anneal_dsm" {
+		return nil, fmt.Errorf("train: loss %s needs a model that is not noise-conditional", name)
+	}
+	switch name {
+	case "exact":
+		return NewExact(m, batch, withGrads)
+	case "sliced", "sliced_vr":
+		return newSliced(m, batch, withGrads, name == "sliced_vr")
+	case "dsm", "anneal_dsm":
+		if name == "dsm" && len(sigmas) != 1 {
+			return nil, fmt.Errorf("train: dsm takes one noise level, got %d", len(sigmas))
+		}
+		if name == "anneal_dsm" && !m.NoiseConditional() {
+			return nil, fmt.Errorf("train: anneal_dsm needs a noise-conditional model (model.noise_conditional: true)")
+		}
+		return newDSM(m, batch, withGrads, sigmas)
+	}
+	return nil, fmt.Errorf("train: unknown loss %q (known: %v)", name, Losses)
+}
+
+// GeometricSigmas returns n noise levels from begin down to end, equally
+// spaced in log sigma, as NCSN uses.
+func GeometricSigmas(begin, end float64, n int) []float64 {
+	if n == 1 {
+		return []float64{end}
+	}
+	s := make([]float64, n)
+	for i := range s {
+		s[i] = math.Exp(math.Log(begin) + float64(i)*(math.Log(end)-math.Log(begin))/float64(n-1))
+	}
+	s[0], s[n-1] = begin, end
+	return s
+}
+
+// graphLoss is what every loss shares: a compiled graph with a batch input,
+// per-row weights repeated along each row, and read-outs of the loss, its
+// two terms and the parameter gradients.
+type graphLoss struct {
+	model  nn.Model
+	batch  int
+	g      *G.ExprGraph
+	x      *tensor.Dense // the batch, (batch, D)
+	w      *tensor.Dense // row weights, (batch, D)
+	rows   int           // rows and weight that w was last set to
+	rowW   float64
+	vm     G.VM
+	terms  [3]G.Value // loss, trace, norm; nil for terms a loss lacks
+	grads  []G.Value
+	params G.Nodes
+}
+
+func newGraphLoss(m nn.Model, batch int) (*graphLoss, error) {
+	if batch < 1 {
+		return nil, fmt.Errorf("train: batch size must be >= 1, got %d", batch)
+	}
+	l := &graphLoss{model: m, batch: batch, g: G.NewGraph(), rows: -1}
+	l.x = tensor.New(tensor.WithShape(batch, m.Dim()), tensor.Of(m.Dtype()))
+	l.w = tensor.New(tensor.WithShape(batch, m.Dim()), tensor.Of(m.Dtype()))
+	return l, nil
+}
+
+// input adds a named input node bound to a fresh tensor of the given shape.
+func (l *graphLoss) input(name string, shape ...int) (*G.Node, *tensor.Dense) {
+	t := tensor.New(tensor.WithShape(shape...), tensor.Of(l.model.Dtype()))
+	return G.NewTensor(l.g, l.model.Dtype(), len(shape), G.WithShape(shape...), G.WithName(name), G.WithValue(t)), t
+}
+
+// bindBatch adds the x and row-weight inputs.
+func (l *graphLoss) bindBatch() (x, w *G.Node) {
+	d, dt := l.model.Dim(), l.model.Dtype()
+	x = G.NewMatrix(l.g, dt, G.WithShape(l.batch, d), G.WithName("x"), G.WithValue(l.x))
+	w = G.NewMatrix(l.g, dt, G.WithShape(l.batch, d), G.WithName("row_weights"), G.WithValue(l.w))
+	return x, w
+}
+
+// finish reads out the loss and its terms (trace and norm may be nil),
+// builds the parameter gradients when asked, and compiles the graph.
+func (l *graphLoss) finish(loss, trace, norm *G.Node, withGrads bool) error {
+	for i, n := range []*G.Node{loss, trace, norm} {
+		if n != nil {
+			G.Read(n, &l.terms[i])
+		}
+	}
+	if withGrads {
+		gs, err := grad(loss, l.params...)
+		if err != nil {
+			return fmt.Errorf("train: parameter gradients: %w", err)
+		}
+		l.grads = make([]G.Value, len(gs))
+		for i := range gs {
+			G.Read(gs[i], &l.grads[i])
+		}
+	}
+	l.vm = G.NewTapeMachine(l.g)
+	return nil
+}
+
+func (l *graphLoss) Batch() int { return l.batch }
+
+// setBatch checks x and loads it with its row weights.
+func (l *graphLoss) setBatch(x []float64, rowWeight float64) (rows int, err error) {
+	d := l.model.Dim()
+	rows = len(x) / d
+	if len(x)%d != 0 || rows > l.batch || rows == 0 {
+		return 0, fmt.Errorf("train: %d values are not 1 to %d points of dimension %d", len(x), l.batch, d)
+	}
+	if rows != l.rows || rowWeight != l.rowW {
+		w := make([]float64, rows*d)
+		for i := range w {
+			w[i] = rowWeight
+		}
+		nn.SetData(l.w, w)
+		l.rows, l.rowW = rows, rowWeight
+	}
+	nn.SetData(l.x, x)
+	return rows, nil
+}
+
+func (l *graphLoss) run() (Terms, error) {
+	l.vm.Reset()
+	if err := l.vm.RunAll(); err != nil {
+		return Terms{}, fmt.Errorf("train: loss graph: %w", err)
+	}
+	var t [3]float64
+	for i, v := range l.terms {
+		if v != nil {
+			t[i] = nn.Scalar(v)
+		}
+	}
+	return Terms{Loss: t[0], Trace: t[1], Norm: t[2]}, nil
+}
+
+func (l *graphLoss) Grads() []tensor.Tensor {
+	out := make([]tensor.Tensor, len(l.grads))
+	for i, v := range l.grads {
+		out[i] = v.(tensor.Tensor)
+	}
+	return out
+}
+
+// weightedSum is sum(a .* w).
+func weightedSum(a, w *G.Node) (*G.Node, error) {
+	return sumOf(G.HadamardProd(a, w))
+}
+
+// halfOf is 0.5 * n.
+func halfOf(n *G.Node) (*G.Node, error) {
+	return G.Mul(n, G.NewConstant(scalarOf(n.Dtype(), 0.5), G.WithName("half")))
+}
+
+func sumOf(n *G.Node, err error) (*G.Node, error) {
+	if err != nil {
+		return nil, err
+	}
+	return G.Sum(n)
+}
+
+func scalarOf(dt tensor.Dtype, v float64) any {
+	if dt == tensor.Float32 {
+		return float32(v)
+	}
+	return v
+}
+
+// fillNormal fills dst with standard normal draws.
+func fillNormal(dst []float64, rng *rand.Rand) {
+	for i := range dst {
+		dst[i] = rng.NormFloat64()
+	}
+}
+
+// NoiseLevels are the noise levels of cfg's loss: train.sigma for dsm, the
+// geometric ladder train.sigmas for anneal_dsm, none otherwise.
+func NoiseLevels(cfg *configs.Config) []float64 {
+	switch cfg.Train.Loss {
+	case "dsm":
+		return []float64{cfg.Train.Sigma}
+	case "anneal_dsm":
+		return GeometricSigmas(cfg.Train.Sigmas.Begin, cfg.Train.Sigmas.End, cfg.Train.Sigmas.N)
+	}
+	return nil
+}
