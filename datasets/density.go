@@ -23,9 +23,10 @@ type Density interface {
 
 // Gaussian is the normal distribution N(Mean, Cov).
 type Gaussian struct {
-	mean []float64
-	cov  *mat.SymDense
-	chol mat.Cholesky
+	mean      []float64
+	cov       *mat.SymDense
+	chol      mat.Cholesky
+	precision []float64 // Cov^{-1}, row-major, for the score's hot loop
 }
 
 // NewGaussian returns N(mean, cov); cov is D x D and must be symmetric
@@ -53,6 +54,16 @@ func NewGaussian(mean []float64, cov [][]float64) (*Gaussian, error) {
 	g := &Gaussian{mean: append([]float64(nil), mean...), cov: s}
 	if ok := g.chol.Factorize(s); !ok {
 		return nil, errors.New("datasets: gaussian cov is not positive definite")
+	}
+	var inv mat.SymDense
+	if err := g.chol.InverseTo(&inv); err != nil {
+		return nil, fmt.Errorf("datasets: gaussian cov cannot be inverted: %w", err)
+	}
+	g.precision = make([]float64, d*d)
+	for i := range d {
+		for j := range d {
+			g.precision[i*d+j] = inv.At(i, j)
+		}
 	}
 	return g, nil
 }
@@ -82,13 +93,12 @@ func (g *Gaussian) Sample(p Points, rng *rand.Rand) {
 // Score is -Cov^{-1} (x - Mean).
 func (g *Gaussian) Score(dst, x []float64) {
 	d := g.Dim()
-	diff := mat.NewVecDense(d, nil)
-	for j := range d {
-		diff.SetVec(j, g.mean[j]-x[j])
-	}
-	out := mat.NewVecDense(d, dst[:d:d])
-	if err := g.chol.SolveVecTo(out, diff); err != nil {
-		panic(err) // factorized at construction: cannot fail
+	for i := range d {
+		v := 0.0
+		for j, p := range g.precision[i*d : (i+1)*d] {
+			v += p * (g.mean[j] - x[j])
+		}
+		dst[i] = v
 	}
 }
 
