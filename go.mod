@@ -13,7 +13,7 @@ require (
 	// Telling a terminal (progress bar) from a pipe or file (log lines).
 	golang.org/x/term v0.47.0
 	// Linear algebra for the data sets' densities (Cholesky of a covariance).
-	gonum.org/v1/gonum v0.14.0
+	gonum.org/v1/gonum v0.15.1
 	// YAML configs, walked node by node so errors name file, line and key.
 	gopkg.in/yaml.v3 v3.0.1
 	// Computation graphs with symbolic differentiation: the score networks
@@ -44,11 +44,23 @@ require (
 	// start-up on Go >= 1.22, this one knows the newer runtimes.
 	go4.org/unsafe/assume-no-moving-gc v0.0.0-20231121144256-b99613f794b6 // indirect
 	golang.org/x/sys v0.49.0 // indirect
-	golang.org/x/text v0.14.0 // indirect
+	golang.org/x/text v0.22.0 // indirect
 	golang.org/x/xerrors v0.0.0-20200804184101-5ec99f83aff1 // indirect
 	google.golang.org/protobuf v1.28.0 // indirect
 	gorgonia.org/cu v0.9.4 // indirect
 	gorgonia.org/dawson v1.2.0 // indirect
 	gorgonia.org/vecf32 v0.9.0 // indirect
 	gorgonia.org/vecf64 v0.9.0 // indirect
+)
+
+require gonum.org/v1/plot v0.15.2
+
+require (
+	codeberg.org/go-fonts/liberation v0.4.1 // indirect
+	codeberg.org/go-latex/latex v0.0.1 // indirect
+	codeberg.org/go-pdf/fpdf v0.10.0 // indirect
+	git.sr.ht/~sbinet/gg v0.6.0 // indirect
+	github.com/ajstarks/svgo v0.0.0-20211024235047-1546f124cd8b // indirect
+	github.com/golang/freetype v0.0.0-20170609003504-e2365dfdc4a0 // indirect
+	golang.org/x/image v0.24.0 // indirect
 )

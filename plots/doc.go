@@ -1,0 +1,5 @@
+// Package plots draws scorenet's figures as PNG files with gonum/plot:
+// samples over their data, a learned score field as arrows over a grid
+// (one panel per noise level), and loss curves. It knows points, score
+// functions and numbers, not models or files of metrics.
+package plots
