@@ -68,3 +68,13 @@ func (n Normalizer) ScoreToData(scores []float64) {
 		scores[i] /= n.Std[i%d]
 	}
 }
+
+// Invert maps points in standard units back to data units.
+func (n Normalizer) Invert(p Points) Points {
+	out := NewPoints(p.N, p.D)
+	for i, v := range p.X {
+		j := i % p.D
+		out.X[i] = v*n.Std[j] + n.Mean[j]
+	}
+	return out
+}

@@ -17,6 +17,7 @@ import (
 	"scorenet/configs"
 	"scorenet/datasets"
 	"scorenet/nn"
+	"scorenet/sampler"
 )
 
 // loadConfig loads a config with overrides, writing into a fresh directory.
@@ -295,11 +296,52 @@ func TestGaussian2DLearnsTheTrueScoreShort(t *testing.T) {
 
 func TestGaussian2DShippedConfigReachesTarget(t *testing.T) {
 	if testing.Short() {
-		t.Skip("trains the full shipped config (about a minute)")
+		t.Skip("trains the full shipped config (about 30 s)")
 	}
 	cfg := loadConfig(t, "../configs/gaussian2d.yaml")
 	if rel := relativeFisher(t, cfg); rel > 0.05 {
 		t.Errorf("relative Fisher divergence %.4f > 0.05", rel)
+	}
+	checkLangevinMoments(t, cfg)
+}
+
+// checkLangevinMoments samples the trained run with plain Langevin, as its
+// config's sample section says, and compares the sample mean and covariance
+// with the true ones, within 4 standard errors of n samples.
+func checkLangevinMoments(t *testing.T, cfg *configs.Config) {
+	run, err := OpenRun(cfg.Output.Dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	score, err := run.ModelScorer(cfg.Sample.N)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(cfg.Sample.Seed, 1))
+	start, err := sampler.Start(cfg.Sample, 2, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sampler.Draw(cfg.Sample, nil, 0, start, sampler.ScoreFunc(score), rng, nil); err != nil {
+		t.Fatal(err)
+	}
+	x := run.Norm.Invert(start)
+	mean, cov := x.Mean(), x.Covariance()
+	wantMean, wantCov := cfg.Data.Mean, cfg.Data.Cov
+	n := float64(x.N)
+	t.Logf("plain Langevin, %d chains x %d steps: mean %.3f (true %v), covariance %.3f (true %v)",
+		x.N, cfg.Sample.Steps, mean, wantMean, cov, wantCov)
+	for a := 0; a < 2; a++ {
+		if se := math.Sqrt(wantCov[a][a] / n); math.Abs(mean[a]-wantMean[a]) > 4*se {
+			t.Errorf("sample mean[%d] = %v, true %v (standard error %.3f)", a, mean[a], wantMean[a], se)
+		}
+		for b := 0; b < 2; b++ {
+			// Var of a sample covariance entry: (S_aa S_bb + S_ab^2)/n.
+			se := math.Sqrt((wantCov[a][a]*wantCov[b][b] + wantCov[a][b]*wantCov[a][b]) / n)
+			if math.Abs(cov[2*a+b]-wantCov[a][b]) > 4*se {
+				t.Errorf("sample cov[%d][%d] = %v, true %v (standard error %.3f)", a, b, cov[2*a+b], wantCov[a][b], se)
+			}
+		}
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 
 	"scorenet/checkpoints"
 )
@@ -60,3 +61,23 @@ func (m *metricsLog) write(r Record) error {
 }
 
 func (m *metricsLog) close() error { return m.f.Close() }
+
+// ReadMetrics reads the records of a run directory's metrics.jsonl.
+func ReadMetrics(runDir string) ([]Record, error) {
+	path := filepath.Join(runDir, "metrics.jsonl")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	var records []Record
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(nil, 1<<20)
+	for line := 1; sc.Scan(); line++ {
+		var r Record
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			return nil, fmt.Errorf("train: %s:%d: %w", path, line, err)
+		}
+		records = append(records, r)
+	}
+	return records, nil
+}

@@ -88,7 +88,7 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 	if err != nil {
 		return nil, err
 	}
-	return t.loop(ctx, metrics, newProgress(opts.Out, opts.Terminal, s.step, cfg.Train.Steps), opts.Out)
+	return t.loop(ctx, metrics, newReporter(opts.Out, opts.Terminal, s.step, cfg.Train.Steps))
 }
 
 // resumeOrStart loads the newest valid checkpoint into s when resuming, and
@@ -190,7 +190,7 @@ func (t *trainer) save() error {
 	return err
 }
 
-func (t *trainer) loop(ctx context.Context, metrics *metricsLog, prog progress, out io.Writer) (*Summary, error) {
+func (t *trainer) loop(ctx context.Context, metrics *metricsLog, prog *reporter) (*Summary, error) {
 	cfg, s := t.cfg.Train, t.s
 	from := s.step
 	start := time.Now()

@@ -1,8 +1,10 @@
 // Command scorenet trains neural score networks by exact score matching and
 // evaluates the learned score nabla_x log p(x).
 //
-//	scorenet train -config FILE [-resume] [-set key=value ...]
-//	scorenet score -run DIR [-checkpoint FILE] -in FILE -out FILE
+//	scorenet train  -config FILE [-resume] [-set key=value ...]
+//	scorenet score  -run DIR [-checkpoint FILE] -in FILE -out FILE
+//	scorenet sample -run DIR -out FILE [-n N] [-plot FILE.png] [-sampler langevin|annealed] ...
+//	scorenet plot   -run DIR [-out DIR]
 //
 // Run a subcommand with -h for its flags.
 package main
@@ -20,8 +22,10 @@ import (
 const usage = `scorenet learns the score of a data set, nabla_x log p(x), by score matching.
 
 Usage:
-  scorenet train -config FILE [-resume] [-set key=value ...]
-  scorenet score -run DIR [-checkpoint FILE] -in FILE -out FILE
+  scorenet train  -config FILE [-resume] [-set key=value ...]
+  scorenet score  -run DIR [-checkpoint FILE] -in FILE -out FILE
+  scorenet sample -run DIR -out FILE [-n N] [-plot FILE.png] [-sampler langevin|annealed]
+  scorenet plot   -run DIR [-out DIR]
 
 Run "scorenet <command> -h" for a command's flags.
 `
@@ -52,12 +56,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	commands := map[string]func(stdout, stderr io.Writer) *command{
-		"train": trainCommand,
-		"score": scoreCommand,
+		"train":  trainCommand,
+		"score":  scoreCommand,
+		"sample": sampleCommand,
+		"plot":   plotCommand,
 	}
 	newCmd, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprintf(stderr, "scorenet: unknown command %q; the commands are train and score (scorenet -h)\n", args[0])
+		fmt.Fprintf(stderr, "scorenet: unknown command %q; the commands are train, score, sample and plot (scorenet -h)\n", args[0])
 		return 2
 	}
 	cmd := newCmd(stdout, stderr)

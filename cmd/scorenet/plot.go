@@ -1,0 +1,97 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"path/filepath"
+
+	"scorenet/plots"
+	"scorenet/train"
+)
+
+func plotCommand(stdout, stderr io.Writer) *command {
+	fs := newFlags("plot", `plot -run DIR [-checkpoint FILE] [-out DIR]
+
+Draws a run's figures as PNG files: loss.png, the training and validation
+loss from metrics.jsonl; and for 2-D models field.png, the learned score as
+arrows over the training data (one panel per noise level, up to four, for
+noise-conditional models).`)
+	runDir := fs.String("run", "", "the run `directory` (required)")
+	checkpoint := fs.String("checkpoint", "", "a checkpoint `file` to draw the score field of, instead of the newest valid one")
+	outDir := fs.String("out", "", "`directory` for the PNG files (default: the run directory)")
+	grid := fs.Int("grid", 24, "arrows per side of the score field")
+	return &command{flags: fs, run: func() error {
+		if err := required(fs, "run"); err != nil {
+			return err
+		}
+		if *outDir == "" {
+			*outDir = *runDir
+		}
+		records, err := train.ReadMetrics(*runDir)
+		if err != nil {
+			return err
+		}
+		var loss, valid plots.Curve
+		loss.Name, valid.Name = "training loss", "validation loss"
+		for _, r := range records {
+			loss.Steps, loss.Value = append(loss.Steps, float64(r.Step)), append(loss.Value, r.Loss)
+			if r.Valid != nil {
+				valid.Steps, valid.Value = append(valid.Steps, float64(r.Step)), append(valid.Value, r.Valid.Loss)
+			}
+		}
+		run, err := train.OpenRun(*runDir, *checkpoint)
+		if err != nil {
+			return err
+		}
+		lossPath := filepath.Join(*outDir, "loss.png")
+		if err := plots.LossCurves(lossPath, fmt.Sprintf("%s: %s loss", run.Config.Name, run.Config.Train.Loss), loss, valid); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote %s\n", lossPath)
+		if run.Model.Dim() != 2 {
+			fmt.Fprintf(stderr, "no score field: the model is %d-dimensional, not 2-D\n", run.Model.Dim())
+			return nil
+		}
+		data, err := train.PrepareData(run.Config)
+		if err != nil {
+			return err
+		}
+		pts := run.Norm.Invert(data.Train)
+		box := fieldBox(pts.X)
+		score, err := run.Scorer(*grid * *grid)
+		if err != nil {
+			return err
+		}
+		levels := pickLevels(train.NoiseLevels(run.Config), run.Model.NoiseConditional())
+		fieldPath := filepath.Join(*outDir, "field.png")
+		if err := plots.ScoreField(fieldPath, run.Config.Name+": learned score field", plots.ScoreFunc(score), levels, box, *grid, pts); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote %s\n", fieldPath)
+		return nil
+	}}
+}
+
+// fieldBox is a square around the data with a margin of a quarter of its span.
+func fieldBox(xy []float64) [4]float64 {
+	lo, hi := [2]float64{math.Inf(1), math.Inf(1)}, [2]float64{math.Inf(-1), math.Inf(-1)}
+	for i, v := range xy {
+		lo[i%2], hi[i%2] = math.Min(lo[i%2], v), math.Max(hi[i%2], v)
+	}
+	pad := 0.25 * math.Max(hi[0]-lo[0], hi[1]-lo[1])
+	return [4]float64{lo[0] - pad, hi[0] + pad, lo[1] - pad, hi[1] + pad}
+}
+
+// pickLevels chooses up to four noise levels to draw, always the largest
+// and the smallest; a model without levels gets one panel.
+func pickLevels(ladder []float64, conditional bool) []float64 {
+	if !conditional || len(ladder) == 0 {
+		return nil
+	}
+	if len(ladder) <= 4 {
+		return ladder
+	}
+	n := len(ladder) - 1
+	return []float64{ladder[0], ladder[n/3], ladder[2*n/3], ladder[n]}
+}

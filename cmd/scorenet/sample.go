@@ -1,0 +1,173 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"time"
+
+	"scorenet/configs"
+	"scorenet/datasets"
+	"scorenet/plots"
+	"scorenet/progress"
+	"scorenet/sampler"
+	"scorenet/train"
+
+	"golang.org/x/term"
+)
+
+func sampleCommand(stdout, stderr io.Writer) *command {
+	fs := newFlags("sample", `sample -run DIR [-checkpoint FILE] -out FILE [-n N] [-plot FILE.png]
+       [-sampler langevin|annealed] [-seed S] [-score network|analytic] [-set sample.key=value ...]
+
+Draws samples from a trained score field by Langevin dynamics and writes them
+in data units. Defaults come from the run config's sample section; -set
+sample.key=value and the flags below override them. Annealed Langevin needs
+a noise-conditional model (or -score analytic); plain Langevin on a
+noise-conditional model uses its smallest noise level. -score analytic
+drives the sampler by the data set's true score (gaussian and
+gaussian_mixture data without standardisation), to test the sampler apart
+from the learning.`)
+	runDir := fs.String("run", "", "the run `directory` to load (required)")
+	checkpoint := fs.String("checkpoint", "", "a checkpoint `file` to load instead of the run's newest valid one")
+	out := fs.String("out", "", "where to write the samples: a .csv or .npy `file` (required)")
+	n := fs.Int("n", 0, "number of chains, one sample each (default sample.n)")
+	plot := fs.String("plot", "", "also draw the samples over the training data into this PNG `file`")
+	samplerName := fs.String("sampler", "", "langevin or annealed (default sample.sampler)")
+	seed := fs.Int64("seed", -1, "seed of the starting points and the noise (default sample.seed)")
+	scoreKind := fs.String("score", "network", "network: the trained model; analytic: the data set's true score")
+	snapshots := fs.String("snapshots", "", "write the chains every sample.snapshot_every steps to this .csv `file` (columns step, sigma, chain, x1..xD)")
+	var sets listFlag
+	fs.Var(&sets, "set", "override a sample key, e.g. -set sample.eps=0.05 (`sample.key=value`; repeatable)")
+	return &command{flags: fs, run: func() error {
+		if err := required(fs, "run", "out"); err != nil {
+			return err
+		}
+		run, err := train.OpenRun(*runDir, *checkpoint)
+		if err != nil {
+			return err
+		}
+		for _, s := range sets {
+			if !strings.HasPrefix(s, "sample.") {
+				return fmt.Errorf("-set %s: sample changes only sample.* keys; the rest belongs to the trained run", s)
+			}
+		}
+		cfg, err := configs.Parse(run.Config.YAML(), run.Checkpoint+" (embedded config)", sets)
+		if err != nil {
+			return err
+		}
+		s := &cfg.Sample
+		if *n != 0 {
+			s.N = *n
+		}
+		if *samplerName != "" {
+			s.Sampler = *samplerName
+		}
+		if *seed >= 0 {
+			s.Seed = uint64(*seed)
+		}
+		if s.N < 1 || (s.Sampler != "langevin" && s.Sampler != "annealed") {
+			return fmt.Errorf("-n must be >= 1 and -sampler langevin or annealed, got %d and %q", s.N, s.Sampler)
+		}
+		data, err := train.PrepareData(cfg)
+		if err != nil {
+			return err
+		}
+		score, sigmas, sigma, err := samplingScore(run, cfg, data, *scoreKind)
+		if err != nil {
+			return err
+		}
+		rng := rand.New(rand.NewPCG(s.Seed, 0x5a4d))
+		var start datasets.Points
+		if s.Init.Kind == "file" {
+			if start, err = datasets.ReadFile(s.Init.Path); err != nil {
+				return err
+			}
+			if start.D != run.Model.Dim() {
+				return fmt.Errorf("%s has %d columns, the model's dimension is %d", s.Init.Path, start.D, run.Model.Dim())
+			}
+			start = run.Norm.Apply(start)
+		} else if start, err = sampler.Start(*s, run.Model.Dim(), rng); err != nil {
+			return err
+		}
+		terminal := false
+		if f, ok := stderr.(*os.File); ok {
+			terminal = term.IsTerminal(int(f.Fd()))
+		}
+		total := sampler.TotalSteps(*s, len(sigmas))
+		bar := progress.New(stderr, terminal, 0, total, "steps")
+		began := time.Now()
+		snaps, err := sampler.Draw(*s, sigmas, sigma, start, score, rng, func(done, _ int) { bar.Set(done, s.Sampler) })
+		bar.Finish()
+		if err != nil {
+			return err
+		}
+		seconds := time.Since(began).Seconds()
+		samples := run.Norm.Invert(start)
+		if err := datasets.WriteFile(*out, samples); err != nil {
+			return err
+		}
+		if *snapshots != "" {
+			if err := writeSnapshots(*snapshots, snaps, run.Norm); err != nil {
+				return err
+			}
+		}
+		if *plot != "" {
+			title := fmt.Sprintf("%s: %s Langevin, %s score", cfg.Name, s.Sampler, *scoreKind)
+			if err := plots.Samples(*plot, title, run.Norm.Invert(data.Train), plots.Set{Name: s.Sampler, Points: samples}); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintf(stdout, "sampled %d chains for %d steps in %.2f s (%.0f chain-steps/s) into %s\n",
+			s.N, total, seconds, float64(s.N)*float64(total)/seconds, *out)
+		return nil
+	}}
+}
+
+// samplingScore is the score the sampler follows, in model units, with the
+// noise ladder of annealed sampling and the level of plain sampling.
+func samplingScore(run *train.Run, cfg *configs.Config, data *train.Data, kind string) (sampler.ScoreFunc, []float64, float64, error) {
+	ladder := train.GeometricSigmas(cfg.Train.Sigmas.Begin, cfg.Train.Sigmas.End, cfg.Train.Sigmas.N)
+	switch kind {
+	case "analytic":
+		if data.Density == nil {
+			return nil, nil, 0, fmt.Errorf("-score analytic needs data with a known density (gaussian or gaussian_mixture), not %s", cfg.Data.Dataset)
+		}
+		if cfg.Data.Standardize {
+			return nil, nil, 0, fmt.Errorf("-score analytic needs data.standardize: false (noise levels would be in standardised units)")
+		}
+		return sampler.AnalyticScore(data.Density), ladder, 0, nil
+	case "network":
+		if cfg.Sample.Sampler == "annealed" && !run.Model.NoiseConditional() {
+			return nil, nil, 0, fmt.Errorf("annealed Langevin needs a noise-conditional model (model.noise_conditional: true); this one is not: use -sampler langevin")
+		}
+		score, err := run.ModelScorer(cfg.Sample.N)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		return sampler.ScoreFunc(score), train.NoiseLevels(cfg), run.SmallestSigma(), nil
+	}
+	return nil, nil, 0, fmt.Errorf("-score %q: want network or analytic", kind)
+}
+
+// writeSnapshots writes one row per chain and snapshot: step, sigma, chain,
+// then the chain's coordinates in data units.
+func writeSnapshots(path string, snaps []sampler.Snapshot, norm datasets.Normalizer) error {
+	if len(snaps) == 0 {
+		return fmt.Errorf("-snapshots needs sample.snapshot_every > 0 (e.g. -set sample.snapshot_every=10)")
+	}
+	d := len(norm.Mean)
+	chains := len(snaps[0].X) / d
+	rows := datasets.NewPoints(len(snaps)*chains, d+3)
+	for k, s := range snaps {
+		x := norm.Invert(datasets.Points{N: chains, D: d, X: s.X})
+		for c := 0; c < chains; c++ {
+			row := rows.Row(k*chains + c)
+			row[0], row[1], row[2] = float64(s.Step), s.Sigma, float64(c)
+			copy(row[3:], x.Row(c))
+		}
+	}
+	return datasets.WriteFile(path, rows)
+}

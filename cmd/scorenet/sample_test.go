@@ -1,0 +1,140 @@
+package main
+
+import (
+	"fmt"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"scorenet/datasets"
+	"scorenet/sampler"
+)
+
+func fractionNear55(t *testing.T, path string) float64 {
+	t.Helper()
+	p, err := datasets.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sampler.FractionNearest(p, [][]float64{{5, 5}, {-5, -5}})[0]
+}
+
+// A small noise-conditional run: sample and plot work end to end, and the
+// analytic score reproduces the paper's annealed/plain contrast.
+func TestSampleAndPlot(t *testing.T) {
+	dir := t.TempDir()
+	runDir := filepath.Join(dir, "run")
+	if code, _, errs := scorenet("train", "-config", "../../configs/mixture_annealed.yaml", "-set", "output.dir="+runDir,
+		"-set", "model.hidden=[16]", "-set", "train.steps=20", "-set", "data.n=500"); code != 0 {
+		t.Fatalf("train: %s", errs)
+	}
+	out, img := filepath.Join(dir, "s.csv"), filepath.Join(dir, "s.png")
+	code, stdout, errs := scorenet("sample", "-run", runDir, "-n", "64", "-out", out, "-plot", img,
+		"-set", "sample.steps_per_level=3", "-set", "sample.snapshot_every=10", "-snapshots", filepath.Join(dir, "snaps.csv"))
+	if code != 0 || !strings.Contains(stdout, "sampled 64 chains for 30 steps") || !strings.Contains(stdout, "chain-steps/s") {
+		t.Fatalf("sample exited %d: %q %q", code, stdout, errs)
+	}
+	samples, err := datasets.ReadFile(out)
+	if err != nil || samples.N != 64 || samples.D != 2 {
+		t.Fatalf("samples file: %d x %d, %v", samples.N, samples.D, err)
+	}
+	snaps, err := datasets.ReadFile(filepath.Join(dir, "snaps.csv"))
+	if err != nil || snaps.N != 3*64 || snaps.D != 5 {
+		t.Fatalf("snapshots: %d x %d, %v", snaps.N, snaps.D, err)
+	}
+	for _, f := range []string{img} {
+		checkPNG(t, f)
+	}
+	code, stdout, errs = scorenet("plot", "-run", runDir)
+	if code != 0 || !strings.Contains(stdout, "loss.png") || !strings.Contains(stdout, "field.png") {
+		t.Fatalf("plot exited %d: %q %q", code, stdout, errs)
+	}
+	checkPNG(t, filepath.Join(runDir, "loss.png"))
+	checkPNG(t, filepath.Join(runDir, "field.png"))
+
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-set", "train.steps=5"}, "sample changes only sample.* keys"},
+		{[]string{"-sampler", "gibbs"}, `-sampler langevin or annealed, got 64 and "gibbs"`},
+		{[]string{"-score", "oracle"}, `-score "oracle": want network or analytic`},
+		{[]string{"-set", "sample.eps=-1"}, "sample.eps: must be > 0"},
+	}
+	for _, c := range cases {
+		code, _, errs := scorenet(append([]string{"sample", "-run", runDir, "-n", "64", "-out", out}, c.args...)...)
+		if code == 0 || !strings.Contains(errs, c.want) {
+			t.Errorf("%v: exit %d, %q; want %q", c.args, code, errs, c.want)
+		}
+	}
+
+	// With the true scores, the sampler alone shows the paper's contrast.
+	annealed, plain := filepath.Join(dir, "a.csv"), filepath.Join(dir, "p.csv")
+	for _, run := range [][]string{{"-out", annealed}, {"-out", plain, "-sampler", "langevin"}} {
+		if code, _, errs := scorenet(append([]string{"sample", "-run", runDir, "-score", "analytic"}, run...)...); code != 0 {
+			t.Fatalf("analytic sample: %s", errs)
+		}
+	}
+	fa, fp := fractionNear55(t, annealed), fractionNear55(t, plain)
+	t.Logf("analytic score, seed 0: annealed %.3f, plain %.3f near (5,5)", fa, fp)
+	if fa < 0.75 || fa > 0.85 || fp > 0.6 {
+		t.Errorf("analytic score: annealed %.3f, plain %.3f near (5,5); want about 0.8 and 0.5", fa, fp)
+	}
+}
+
+func checkPNG(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	if b := img.Bounds(); b.Dx() < 300 || b.Dy() < 300 {
+		t.Errorf("%s is only %dx%d", path, b.Dx(), b.Dy())
+	}
+}
+
+// The paper's experiment with the trained network: the shipped config,
+// trained as shipped, then annealed Langevin over 3 seeds of 1280 chains
+// and plain Langevin over one.
+func TestMixtureExperimentTrainedNetwork(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains configs/mixture_annealed.yaml and samples 4 x 1280 chains (about 80 s)")
+	}
+	dir := t.TempDir()
+	runDir := filepath.Join(dir, "run")
+	if code, _, errs := scorenet("train", "-config", "../../configs/mixture_annealed.yaml", "-set", "output.dir="+runDir); code != 0 {
+		t.Fatalf("train: %s", errs)
+	}
+	var fractions []float64
+	sum := 0.0
+	for seed := 1; seed <= 3; seed++ {
+		out := filepath.Join(dir, fmt.Sprintf("a%d.csv", seed))
+		code, stdout, errs := scorenet("sample", "-run", runDir, "-seed", fmt.Sprint(seed), "-out", out)
+		if code != 0 {
+			t.Fatalf("sample: %s", errs)
+		}
+		t.Log(strings.TrimSpace(stdout))
+		f := fractionNear55(t, out)
+		fractions = append(fractions, f)
+		sum += f
+	}
+	plain := filepath.Join(dir, "plain.csv")
+	if code, _, errs := scorenet("sample", "-run", runDir, "-sampler", "langevin", "-seed", "1", "-out", plain); code != 0 {
+		t.Fatalf("sample: %s", errs)
+	}
+	mean, fp := sum/3, fractionNear55(t, plain)
+	t.Logf("trained network, fraction near (5,5): annealed %.3f (mean %.3f), plain %.3f", fractions, mean, fp)
+	if mean < 0.75 || mean > 0.85 {
+		t.Errorf("annealed Langevin on the trained network: mean fraction %.3f, want 0.80 +/- 0.05", mean)
+	}
+	if fp > 0.65 {
+		t.Errorf("plain Langevin on the trained network: fraction %.3f near (5,5); it should keep near its start's 0.5", fp)
+	}
+}

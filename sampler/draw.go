@@ -1,0 +1,46 @@
+package sampler
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"scorenet/configs"
+	"scorenet/datasets"
+)
+
+// Start returns the starting points of s.N chains in R^d for the uniform and
+// gaussian kinds of s.Init, drawn from rng (a file's points are the caller's
+// to read).
+func Start(s configs.Sample, d int, rng *rand.Rand) (datasets.Points, error) {
+	switch s.Init.Kind {
+	case "uniform":
+		return Uniform(s.N, d, s.Init.Low, s.Init.High, rng), nil
+	case "gaussian":
+		return Gaussian(s.N, d, s.Init.Std, rng), nil
+	}
+	return datasets.Points{}, fmt.Errorf("sampler: init kind %q has no generated starting points", s.Init.Kind)
+}
+
+// Draw advances the chains x in place by the sampler s.Sampler names:
+// annealed Langevin over sigmas (largest first), or plain Langevin at noise
+// level sigma (0 for scores without levels).
+func Draw(s configs.Sample, sigmas []float64, sigma float64, x datasets.Points, score ScoreFunc,
+	rng *rand.Rand, progress func(done, total int)) ([]Snapshot, error) {
+	set := Settings{Steps: s.Steps, StepsPerLevel: s.StepsPerLevel, Eps: s.Eps, Sigmas: sigmas, Sigma: sigma,
+		Denoise: s.Denoise, SnapshotEvery: s.SnapshotEvery, Progress: progress}
+	switch s.Sampler {
+	case "annealed":
+		return Annealed(x, score, set, rng)
+	case "langevin":
+		return Langevin(x, score, set, rng)
+	}
+	return nil, fmt.Errorf("sampler: unknown sampler %q", s.Sampler)
+}
+
+// TotalSteps is the number of steps Draw takes.
+func TotalSteps(s configs.Sample, levels int) int {
+	if s.Sampler == "annealed" {
+		return levels * s.StepsPerLevel
+	}
+	return s.Steps
+}
