@@ -14,6 +14,8 @@ require (
 	golang.org/x/term v0.47.0
 	// Linear algebra for the data sets' densities (Cholesky of a covariance).
 	gonum.org/v1/gonum v0.15.1
+	// The PNG figures: samples over data, score fields, loss curves.
+	gonum.org/v1/plot v0.15.2
 	// YAML configs, walked node by node so errors name file, line and key.
 	gopkg.in/yaml.v3 v3.0.1
 	// Computation graphs with symbolic differentiation: the score networks
@@ -52,8 +54,6 @@ require (
 	gorgonia.org/vecf32 v0.9.0 // indirect
 	gorgonia.org/vecf64 v0.9.0 // indirect
 )
-
-require gonum.org/v1/plot v0.15.2
 
 require (
 	codeberg.org/go-fonts/liberation v0.4.1 // indirect

@@ -5,6 +5,9 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"strings"
+
+	"scorenet/datasets"
 
 	"scorenet/plots"
 	"scorenet/train"
@@ -14,13 +17,16 @@ func plotCommand(stdout, stderr io.Writer) *command {
 	fs := newFlags("plot", `plot -run DIR [-checkpoint FILE] [-out DIR]
 
 Draws a run's figures as PNG files: loss.png, the training and validation
-loss from metrics.jsonl; and for 2-D models field.png, the learned score as
+loss from metrics.jsonl; for 2-D models field.png, the learned score as
 arrows over the training data (one panel per noise level, up to four, for
-noise-conditional models).`)
+noise-conditional models); and with -samples, samples.png, each samples file
+beside the others over the training data.`)
 	runDir := fs.String("run", "", "the run `directory` (required)")
 	checkpoint := fs.String("checkpoint", "", "a checkpoint `file` to draw the score field of, instead of the newest valid one")
 	outDir := fs.String("out", "", "`directory` for the PNG files (default: the run directory)")
 	grid := fs.Int("grid", 24, "arrows per side of the score field")
+	var sampleFiles listFlag
+	fs.Var(&sampleFiles, "samples", "also draw this samples `file` (.csv or .npy) over the training data in samples.png, one panel per file (repeatable)")
 	return &command{flags: fs, run: func() error {
 		if err := required(fs, "run"); err != nil {
 			return err
@@ -69,6 +75,22 @@ noise-conditional models).`)
 			return err
 		}
 		fmt.Fprintf(stdout, "wrote %s\n", fieldPath)
+		if len(sampleFiles) == 0 {
+			return nil
+		}
+		var sets []plots.Set
+		for _, f := range sampleFiles {
+			p, err := datasets.ReadFile(f)
+			if err != nil {
+				return err
+			}
+			sets = append(sets, plots.Set{Name: strings.TrimSuffix(filepath.Base(f), filepath.Ext(f)), Points: p})
+		}
+		samplesPath := filepath.Join(*outDir, "samples.png")
+		if err := plots.Samples(samplesPath, run.Config.Name+": samples over the training data", pts, sets...); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote %s\n", samplesPath)
 		return nil
 	}}
 }
