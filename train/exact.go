@@ -84,11 +84,7 @@ func NewExact(m nn.Model, batch int, withGrads bool) (*Exact, error) {
 	if err != nil {
 		return nil, err
 	}
-	loss, err := G.Add(trace, norm)
-	if err != nil {
-		return nil, err
-	}
-	if err := l.finish(loss, trace, norm, withGrads); err != nil {
+	if err := l.finishTwoTerms(trace, norm, withGrads); err != nil {
 		return nil, err
 	}
 	return &Exact{l}, nil

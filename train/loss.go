@@ -130,6 +130,16 @@ func (l *graphLoss) finish(loss, trace, norm *G.Node, withGrads bool) error {
 	return nil
 }
 
+// finishTwoTerms is finish for a loss that is the sum of a trace term and a
+// norm term.
+func (l *graphLoss) finishTwoTerms(trace, norm *G.Node, withGrads bool) error {
+	loss, err := G.Add(trace, norm)
+	if err != nil {
+		return err
+	}
+	return l.finish(loss, trace, norm, withGrads)
+}
+
 func (l *graphLoss) Batch() int { return l.batch }
 
 // setBatch checks x and loads it with its row weights.

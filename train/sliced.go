@@ -73,11 +73,7 @@ func newSliced(m nn.Model, batch int, withGrads, vr bool) (*Sliced, error) {
 	if err != nil {
 		return nil, err
 	}
-	loss, err := G.Add(trace, norm)
-	if err != nil {
-		return nil, err
-	}
-	if err := l.finish(loss, trace, norm, withGrads); err != nil {
+	if err := l.finishTwoTerms(trace, norm, withGrads); err != nil {
 		return nil, err
 	}
 	return sl, nil
