@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -168,5 +169,30 @@ func TestEncodeRejectsBadInput(t *testing.T) {
 				t.Errorf("got %v, want an error containing %q", err, c.want)
 			}
 		})
+	}
+}
+
+func TestFullDiskKeepsThePreviousCheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := Save(dir, sample(10), 3); err != nil {
+		t.Fatal(err)
+	}
+	saved := writeAll
+	defer func() { writeAll = saved }()
+	writeAll = func(f *os.File, b []byte) error {
+		f.Write(b[:len(b)/3]) // part of the file reaches the disk, then it is full
+		return syscall.ENOSPC
+	}
+	_, err := Save(dir, sample(20), 3)
+	if err == nil || !strings.Contains(err.Error(), "no space left on device") || !strings.Contains(err.Error(), "step-000000020") {
+		t.Fatalf("got %v, want a no-space error naming the file", err)
+	}
+	c, path, skipped, err := Newest(dir)
+	if err != nil || c.Step != 10 || len(skipped) != 0 {
+		t.Fatalf("after the failed write the newest checkpoint is %v at %s (skipped %v, %v), want step 10 intact", c, path, skipped, err)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("the failed write left %d files, want only the step-10 checkpoint", len(entries))
 	}
 }

@@ -42,6 +42,12 @@ func Save(dir string, c *Checkpoint, keep int) (string, error) {
 // WriteFileAtomic writes data to path with the same guarantee as Save.
 func WriteFileAtomic(path string, data []byte) error { return writeAtomic(path, data) }
 
+// writeAll writes b to f; tests replace it to simulate a full disk.
+var writeAll = func(f *os.File, b []byte) error {
+	_, err := f.Write(b)
+	return err
+}
+
 func writeAtomic(path string, b []byte) error {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
@@ -53,7 +59,7 @@ func writeAtomic(path string, b []byte) error {
 		os.Remove(tmp.Name())
 		return fmt.Errorf("checkpoints: writing %s: %w", path, err)
 	}
-	if _, err := tmp.Write(b); err != nil {
+	if err := writeAll(tmp, b); err != nil {
 		return fail(err)
 	}
 	if err := tmp.Sync(); err != nil {

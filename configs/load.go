@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -27,7 +29,7 @@ func Parse(text []byte, source string, overrides []string) (*Config, error) {
 	d := &decoder{source: source, lines: map[string]int{}, overridden: map[string]string{}}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(text, &doc); err != nil {
-		return nil, fmt.Errorf("configs: %s: %s", source, strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil, fmt.Errorf("configs: %s: %s", source, oneLine(strings.TrimPrefix(err.Error(), "yaml: ")))
 	}
 	if len(doc.Content) == 0 {
 		if len(bytes.TrimSpace(text)) == 0 {
@@ -36,6 +38,9 @@ func Parse(text []byte, source string, overrides []string) (*Config, error) {
 		doc = yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{{Kind: yaml.MappingNode, Tag: "!!map"}}}
 	}
 	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("configs: %s:%d: the file must be a YAML mapping of keys to values, got %s", source, root.Line, describe(root))
+	}
 	for _, o := range overrides {
 		if err := d.override(root, o); err != nil {
 			return nil, err
@@ -63,7 +68,7 @@ type decoder struct {
 func (d *decoder) where(key string) string {
 	for k := key; k != ""; k = parentKey(k) {
 		if o, ok := d.overridden[k]; ok {
-			return fmt.Sprintf("-set %s", o)
+			return "-set " + quoteIfOdd(o)
 		}
 		if line, ok := d.lines[k]; ok {
 			return fmt.Sprintf("%s:%d", d.source, line)
@@ -73,7 +78,7 @@ func (d *decoder) where(key string) string {
 }
 
 func (d *decoder) errorf(key, format string, args ...any) error {
-	return fmt.Errorf("configs: %s: %s: %s", d.where(key), key, fmt.Sprintf(format, args...))
+	return fmt.Errorf("configs: %s: %s: %s", d.where(key), quoteIfOdd(key), oneLine(fmt.Sprintf(format, args...)))
 }
 
 func parentKey(k string) string {
@@ -123,12 +128,12 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, key string) error {
 func (d *decoder) override(root *yaml.Node, kv string) error {
 	key, value, ok := strings.Cut(kv, "=")
 	key = strings.TrimSpace(key)
-	if !ok || key == "" {
+	if !ok || !validKey.MatchString(key) {
 		return fmt.Errorf("configs: -set %q: want key=value with a dotted key, e.g. train.steps=8000", kv)
 	}
 	var val yaml.Node
 	if err := yaml.Unmarshal([]byte(value), &val); err != nil {
-		return fmt.Errorf("configs: -set %s: value is not valid YAML: %s", kv, strings.TrimPrefix(err.Error(), "yaml: "))
+		return fmt.Errorf("configs: -set %s: value is not valid YAML: %s", quoteIfOdd(kv), oneLine(strings.TrimPrefix(err.Error(), "yaml: ")))
 	}
 	newValue := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: ""}
 	if len(val.Content) > 0 {
@@ -161,6 +166,21 @@ func (d *decoder) override(root *yaml.Node, kv string) error {
 	d.overridden[key] = kv
 	return nil
 }
+
+// validKey is a dotted path of key names.
+var validKey = regexp.MustCompile(`^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$`)
+
+// quoteIfOdd quotes s when it holds spaces or control characters, so a
+// message stays on one line and its words stay apart.
+func quoteIfOdd(s string) string {
+	if strings.IndexFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0 {
+		return strconv.Quote(s)
+	}
+	return s
+}
+
+// oneLine joins a multi-line message into one line.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 func joinKey(prefix, k string) string {
 	if prefix == "" {

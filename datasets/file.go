@@ -2,6 +2,8 @@ package datasets
 
 import (
 	"bufio"
+	"bytes"
+	"encoding/binary"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -85,8 +87,22 @@ func ReadCSV(r io.Reader) (Points, error) {
 }
 
 // ReadNPY reads points from a NumPy array of shape (n, D); see ReadFile.
-func ReadNPY(r io.Reader) (Points, error) {
-	nr, err := npyio.NewReader(r)
+func ReadNPY(r io.Reader) (p Points, err error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return Points{}, fmt.Errorf("datasets: %w", err)
+	}
+	if err := checkNPYHeader(b); err != nil {
+		return Points{}, err
+	}
+	// npyio v0.9.0 panics on some malformed headers the check above does not
+	// foresee (FuzzReadNPY): a bad file must be an error, never a crash.
+	defer func() {
+		if r := recover(); r != nil {
+			p, err = Points{}, fmt.Errorf("datasets: malformed .npy file (%v)", r)
+		}
+	}()
+	nr, err := npyio.NewReader(bytes.NewReader(b))
 	if err != nil {
 		return Points{}, fmt.Errorf("datasets: not a .npy file: %w", err)
 	}
@@ -102,11 +118,36 @@ func ReadNPY(r io.Reader) (Points, error) {
 		return Points{}, fmt.Errorf("datasets: reading .npy data: %w", err)
 	}
 	n, d := m.Dims()
-	p := NewPoints(n, d)
+	p = NewPoints(n, d)
 	for i := 0; i < n; i++ {
 		mat.Row(p.Row(i), i, &m)
 	}
 	return p, nil
+}
+
+// checkNPYHeader checks the fixed part of a .npy file (magic, version and
+// header length) against the bytes actually there, before npyio, which
+// trusts the length field, allocates and slices by it.
+func checkNPYHeader(b []byte) error {
+	const magic = "\x93NUMPY"
+	if len(b) < 10 || string(b[:6]) != magic {
+		return errors.New("datasets: not a .npy file (no \\x93NUMPY magic)")
+	}
+	start, length := 10, int(binary.LittleEndian.Uint16(b[8:10]))
+	switch b[6] {
+	case 1:
+	case 2, 3:
+		if len(b) < 12 {
+			return errors.New("datasets: truncated .npy header")
+		}
+		start, length = 12, int(binary.LittleEndian.Uint32(b[8:12]))
+	default:
+		return fmt.Errorf("datasets: .npy format version %d.%d, want 1.x, 2.x or 3.x", b[6], b[7])
+	}
+	if length > len(b)-start {
+		return fmt.Errorf("datasets: .npy header says %d bytes, the file has %d after it", length, len(b)-start)
+	}
+	return nil
 }
 
 // WriteFile writes points to a .csv or .npy file, chosen by extension. CSV

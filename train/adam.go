@@ -71,22 +71,36 @@ func adamUpdate[T float32 | float64](a *Adam, theta, grad, m, v []T, scale, c1, 
 	}
 }
 
-// GradNorm is the Euclidean norm of all gradients taken together.
+// GradNorm is the Euclidean norm of all gradients taken together. It is
+// scaled by the largest entry first, so gradients whose squares would
+// overflow still have a finite norm, while a NaN or infinite entry gives a
+// non-finite one.
 func GradNorm(grads []tensor.Tensor) float64 {
-	sum := 0.0
+	var values []float64
 	for _, g := range grads {
 		switch d := g.Data().(type) {
 		case []float64:
-			for _, v := range d {
-				sum += v * v
-			}
+			values = append(values, d...)
 		case []float32:
 			for _, v := range d {
-				sum += float64(v) * float64(v)
+				values = append(values, float64(v))
 			}
 		}
 	}
-	return math.Sqrt(sum)
+	largest := 0.0
+	for _, v := range values {
+		if a := math.Abs(v); a > largest || a != a {
+			largest = a
+		}
+	}
+	if largest == 0 || !isFinite(largest) {
+		return largest
+	}
+	sum := 0.0
+	for _, v := range values {
+		sum += (v / largest) * (v / largest)
+	}
+	return largest * math.Sqrt(sum)
 }
 
 // ClipScale is the factor that brings a gradient of norm `norm` down to at

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -381,5 +382,80 @@ func TestInterruptedRunCheckpointsAndResumesExactly(t *testing.T) {
 		if !slices.Equal(p.Value.Data().([]float64), b.Model.Params()[i].Value.Data().([]float64)) {
 			t.Fatalf("%s differs after an interruption at step 13 and a resume", p.Name)
 		}
+	}
+}
+
+func TestResumeFallsBackFromABrokenNewestCheckpoint(t *testing.T) {
+	whole := parseConfig(t, tinyRun, "train.steps=30")
+	fit(t, whole, false)
+	cut := parseConfig(t, tinyRun, "train.steps=20", "train.keep_checkpoints=0")
+	fit(t, cut, false)
+	newest := checkpoints.Path(CheckpointDir(cut.Output.Dir), 20)
+	b, err := os.ReadFile(newest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(newest, b[:len(b)-100], 0o644) // as a failing disk might leave it
+	var log strings.Builder
+	resumed := parseConfig(t, tinyRun, "train.steps=30", "train.keep_checkpoints=0", "output.dir="+cut.Output.Dir)
+	if _, err := Fit(context.Background(), resumed, Options{Resume: true, Out: &log}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"skipping a broken checkpoint: " + newest, "resuming from " + checkpoints.Path(CheckpointDir(cut.Output.Dir), 10) + " (step 10)"} {
+		if !strings.Contains(log.String(), want) {
+			t.Errorf("log does not say %q:\n%s", want, log.String())
+		}
+	}
+	a, _ := OpenRun(whole.Output.Dir, "")
+	r, _ := OpenRun(cut.Output.Dir, "")
+	for i, p := range a.Model.Params() {
+		if !slices.Equal(p.Value.Data().([]float64), r.Model.Params()[i].Value.Data().([]float64)) {
+			t.Fatalf("%s differs after falling back to step 10 and resuming", p.Name)
+		}
+	}
+}
+
+func TestDivergenceStopsWithoutTouchingCheckpoints(t *testing.T) {
+	// A learning rate of 1e300 moves every weight to about +-1e300 in one
+	// Adam step: still finite, so step 1 is checkpointed, and step 2's
+	// forward pass overflows.
+	cfg := parseConfig(t, tinyRun, "train.lr=1e300", "train.grad_clip=0", "train.checkpoint_every=1", "train.keep_checkpoints=0")
+	_, err := Fit(context.Background(), cfg, Options{})
+	if err == nil {
+		t.Fatal("a learning rate of 1e300 did not diverge")
+	}
+	msg := err.Error()
+	var step int
+	if _, scanErr := fmt.Sscanf(msg[strings.Index(msg, "step "):], "step %d:", &step); scanErr != nil ||
+		!strings.Contains(msg, "training diverged") || !strings.Contains(msg, "lower train.optimizer.lr") {
+		t.Fatalf("error %q does not name the step and what to change", msg)
+	}
+	paths, _ := checkpoints.List(CheckpointDir(cfg.Output.Dir))
+	if step < 2 || len(paths) != step-1 {
+		t.Errorf("diverged at step %d with %d checkpoints, want a good checkpoint for every finished step", step, len(paths))
+	}
+	for _, p := range paths {
+		c, err := checkpoints.Load(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tn := range c.Tensors {
+			for _, v := range tn.Data.([]float64) {
+				if !isFinite(v) {
+					t.Fatalf("%s holds %v in %s: a bad state was written", p, v, tn.Name)
+				}
+			}
+		}
+	}
+	t.Logf("%s", msg)
+}
+
+func TestUnwritableOutputFailsBeforeTraining(t *testing.T) {
+	blocker := filepath.Join(t.TempDir(), "file")
+	os.WriteFile(blocker, nil, 0o644)
+	cfg := parseConfig(t, tinyRun, "output.dir="+filepath.Join(blocker, "run"))
+	_, err := Fit(context.Background(), cfg, Options{})
+	if err == nil || !strings.Contains(err.Error(), "not a directory") || !strings.Contains(err.Error(), blocker) {
+		t.Errorf("got %v, want an error naming the path that cannot be written", err)
 	}
 }

@@ -8,6 +8,8 @@ import (
 
 	"scorenet/datasets"
 	"scorenet/nn"
+
+	"gorgonia.org/tensor"
 )
 
 // Every first-order loss gets the finite-difference check of the exact one.
@@ -170,5 +172,16 @@ func TestGeometricSigmas(t *testing.T) {
 		if relErr(s[i]/s[i-1], ratio, 1e-12) > 1e-12 {
 			t.Errorf("ratio %v at %d, want a constant %v", s[i]/s[i-1], i, ratio)
 		}
+	}
+}
+
+func TestGradNormDoesNotOverflow(t *testing.T) {
+	big := tensor.New(tensor.WithShape(2), tensor.WithBacking([]float64{3e200, -4e200}))
+	if got := GradNorm([]tensor.Tensor{big}); relErr(got, 5e200, 1e-300) > 1e-15 {
+		t.Errorf("norm of (3e200, -4e200) = %v, want 5e200", got)
+	}
+	nan := tensor.New(tensor.WithShape(2), tensor.WithBacking([]float64{1, math.NaN()}))
+	if got := GradNorm([]tensor.Tensor{big, nan}); !math.IsNaN(got) {
+		t.Errorf("norm with a NaN entry = %v, want NaN", got)
 	}
 }

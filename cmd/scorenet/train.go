@@ -34,11 +34,22 @@ SIGINT or SIGTERM stops after the current step with a checkpoint.`)
 		if err != nil {
 			return err
 		}
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		defer stop()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		signals := make(chan os.Signal, 2)
+		signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+		defer signal.Stop(signals)
 		go func() {
-			<-ctx.Done()
-			stop() // a second signal ends the process at once
+			if _, ok := <-signals; !ok {
+				return
+			}
+			fmt.Fprintln(stderr, "stopping after this step with a checkpoint; a second signal exits at once")
+			cancel()
+			<-signals
+			// Checkpoints are written atomically: exiting mid-write leaves
+			// the previous ones intact.
+			fmt.Fprintln(stderr, "scorenet train: second signal: exiting at once; the checkpoints already written are intact")
+			os.Exit(130)
 		}()
 		terminal := false
 		if f, ok := stderr.(*os.File); ok {

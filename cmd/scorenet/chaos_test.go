@@ -1,0 +1,215 @@
+package main
+
+import (
+	"bufio"
+	"math"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"scorenet/checkpoints"
+	"scorenet/train"
+)
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// binary builds the scorenet command once for the tests that run it as a
+// real process.
+func binary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "scorenet-bin")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "scorenet")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = err
+			t.Logf("go build: %s", out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("building scorenet: %v", buildErr)
+	}
+	return binPath
+}
+
+const chaosConfig = `name: chaos
+seed: 4
+data: {dataset: moons, n: 800, holdout: 0.1, standardize: true}
+model: {type: mlp, hidden: [24, 24], activation: tanh}
+train: {batch_size: 32, steps: 2500, lr: 0.005, log_every: 10, eval_every: 50, checkpoint_every: 7, keep_checkpoints: 3}
+`
+
+func writeConfig(t *testing.T, dir string) string {
+	t.Helper()
+	path := filepath.Join(dir, "chaos.yaml")
+	if err := os.WriteFile(path, []byte(chaosConfig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func finalParams(t *testing.T, runDir string) map[string][]float64 {
+	t.Helper()
+	c, _, skipped, err := checkpoints.Newest(train.CheckpointDir(runDir))
+	if err != nil || len(skipped) > 0 {
+		t.Fatalf("newest checkpoint of %s: %v (skipped %v)", runDir, err, skipped)
+	}
+	out := map[string][]float64{"step": {float64(c.Step)}}
+	for _, tn := range c.Tensors {
+		out[tn.Name] = tn.Data.([]float64)
+	}
+	return out
+}
+
+// Training processes are killed with SIGKILL at random moments, many times,
+// including during checkpoint writes; after every kill the newest checkpoint
+// must load, and the run, resumed each time, must end exactly where an
+// uninterrupted run does.
+func TestKillNineAtRandomMomentsLosesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts and kills training processes for about 20 s")
+	}
+	bin := binary(t)
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir)
+	ref, victim := filepath.Join(dir, "ref"), filepath.Join(dir, "victim")
+	if out, err := exec.Command(bin, "train", "-config", cfg, "-set", "output.dir="+ref).CombinedOutput(); err != nil {
+		t.Fatalf("reference run: %v\n%s", err, out)
+	}
+	rng := rand.New(rand.NewPCG(2026, 11))
+	kills, midWrite, finished := 0, 0, false
+	for attempt := 0; attempt < 200 && !finished; attempt++ {
+		cmd := exec.Command(bin, "train", "-config", cfg, "-resume", "-set", "output.dir="+victim)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("attempt %d failed on its own: %v", attempt, err)
+			}
+			finished = true
+		case <-time.After(time.Duration(30+rng.IntN(400)) * time.Millisecond):
+			cmd.Process.Signal(syscall.SIGKILL)
+			<-done
+			kills++
+			if tmp, _ := filepath.Glob(filepath.Join(train.CheckpointDir(victim), ".step-*.tmp-*")); len(tmp) > 0 {
+				midWrite++ // killed while writing a checkpoint
+			}
+			if _, _, skipped, err := checkpoints.Newest(train.CheckpointDir(victim)); len(skipped) > 0 || (err != nil && err != checkpoints.ErrNoCheckpoint) {
+				t.Fatalf("after kill %d: broken checkpoints %v, %v", kills, skipped, err)
+			}
+		}
+	}
+	if !finished || kills < 10 {
+		t.Fatalf("finished %v after %d kills; want a finished run after at least 10", finished, kills)
+	}
+	want, got := finalParams(t, ref), finalParams(t, victim)
+	for name, w := range want {
+		g := got[name]
+		if len(g) != len(w) {
+			t.Fatalf("%s: %d values after kills, %d uninterrupted", name, len(g), len(w))
+		}
+		for i := range w {
+			if math.Float64bits(g[i]) != math.Float64bits(w[i]) {
+				t.Fatalf("%s[%d]: %v after %d kills, %v uninterrupted", name, i, g[i], kills, w[i])
+			}
+		}
+	}
+	t.Logf("killed %d times (%d of them mid-way through a checkpoint write); the resumed run ends bit-identical to the uninterrupted one", kills, midWrite)
+	if refSteps, gotSteps := metricsSteps(t, ref), metricsSteps(t, victim); refSteps != gotSteps {
+		t.Errorf("metrics.jsonl steps after kills %q, uninterrupted %q", gotSteps, refSteps)
+	}
+}
+
+func metricsSteps(t *testing.T, runDir string) string {
+	t.Helper()
+	records, err := train.ReadMetrics(runDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := make([]string, len(records))
+	for i, r := range records {
+		steps[i] = strconv.Itoa(r.Step)
+	}
+	return strings.Join(steps, " ")
+}
+
+// SIGINT stops after the current step with a checkpoint and says how to
+// resume; a second signal ends the process at once, and the checkpoints
+// are intact either way.
+func TestSignalsStopWithACheckpoint(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs training processes")
+	}
+	bin := binary(t)
+	for _, double := range []bool{false, true} {
+		dir := t.TempDir()
+		cfg := writeConfig(t, dir)
+		runDir := filepath.Join(dir, "run")
+		cmd := exec.Command(bin, "train", "-config", cfg, "-set", "output.dir="+runDir, "-set", "train.steps=100000")
+		stderr, err := cmd.StderrPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		lines := bufio.NewScanner(stderr)
+		var log []string
+		for lines.Scan() {
+			log = append(log, lines.Text())
+			if strings.HasPrefix(lines.Text(), "step 50/") {
+				break
+			}
+		}
+		cmd.Process.Signal(os.Interrupt)
+		if double {
+			// The first signal is taken once its message is out.
+			for lines.Scan() {
+				log = append(log, lines.Text())
+				if strings.HasPrefix(lines.Text(), "stopping after this step") {
+					break
+				}
+			}
+			cmd.Process.Signal(syscall.SIGTERM)
+		}
+		for lines.Scan() {
+			log = append(log, lines.Text())
+		}
+		err = cmd.Wait()
+		last := log[len(log)-1]
+		if exit, ok := err.(*exec.ExitError); !ok || exit.Success() {
+			t.Fatalf("double=%v: exit %v, want a failure exit", double, err)
+		}
+		if _, _, skipped, err := checkpoints.Newest(train.CheckpointDir(runDir)); err != nil || len(skipped) > 0 {
+			t.Fatalf("double=%v: checkpoints after the signal: %v, skipped %v", double, err, skipped)
+		}
+		if double {
+			if !strings.Contains(last, "second signal: exiting at once") {
+				t.Errorf("after two signals the last line is %q, want it to exit at once", last)
+			}
+		} else if !strings.Contains(last, "training interrupted at step") || !strings.Contains(last, "checkpoint") ||
+			!strings.Contains(last, "continue with: scorenet train -config "+cfg+" -resume") {
+			t.Errorf("last line %q does not say where it stopped and how to resume", last)
+		}
+		t.Logf("double=%v: %s", double, last)
+	}
+}
