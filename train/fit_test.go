@@ -209,6 +209,19 @@ func TestRunDirectoryRules(t *testing.T) {
 	})
 }
 
+func TestResumeWithDataOfAnotherDimensionIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "points.csv")
+	os.WriteFile(data, []byte("1,2\n3,4\n5,6\n7,8\n"), 0o644)
+	text := "name: dims\ndata: {dataset: file, path: " + data + ", holdout: 0}\nmodel: {hidden: [4]}\ntrain: {batch_size: 2, steps: 2, eval_every: 0}\n"
+	fit(t, parseConfig(t, text, "output.dir="+dir+"/run"), false)
+	os.WriteFile(data, []byte("1,2,3\n3,4,5\n5,6,7\n7,8,9\n"), 0o644)
+	_, err := Fit(context.Background(), parseConfig(t, text, "output.dir="+dir+"/run", "train.steps=4"), Options{Resume: true})
+	if err == nil || !strings.Contains(err.Error(), "the data now has dimension 3, the checkpoint's model was trained on dimension 2") {
+		t.Errorf("got %v, want the dimension change named", err)
+	}
+}
+
 func TestOpenRunChecksTheModel(t *testing.T) {
 	cfg := parseConfig(t, tinyRun, "train.steps=10")
 	sum := fit(t, cfg, false)
@@ -230,6 +243,10 @@ func TestOpenRunChecksTheModel(t *testing.T) {
 	}
 	if err := restore(c, other, "float32", nil); err == nil || !strings.Contains(err.Error(), "float64 parameters, the config asks for float32") {
 		t.Errorf("dtype mismatch: got %v", err)
+	}
+	gauss, _ := nn.New(nn.Spec{Kind: "gaussian", Dim: 2}, nil)
+	if err := restore(c, gauss, "float64", nil); err == nil || !strings.Contains(err.Error(), `checkpoint holds a "mlp" model, the config asks for "gaussian"`) {
+		t.Errorf("model type mismatch: got %v", err)
 	}
 }
 

@@ -123,6 +123,10 @@ func resumeOrStart(s *snapshot, ckptDir string, opts Options) error {
 	if c.Step > s.cfg.Train.Steps {
 		return fmt.Errorf("train: checkpoint %s is at step %d, past train.steps %d: raise train.steps to continue", path, c.Step, s.cfg.Train.Steps)
 	}
+	if c.Meta[metaDim] != strconv.Itoa(s.model.Dim()) {
+		return fmt.Errorf("train: %s: the data now has dimension %d, the checkpoint's model was trained on dimension %s: has the data file changed?",
+			path, s.model.Dim(), c.Meta[metaDim])
+	}
 	if err := restore(c, s.model, s.cfg.Model.Dtype, s.adam); err != nil {
 		return fmt.Errorf("train: %s: %w", path, err)
 	}
