@@ -5,6 +5,7 @@
 //	scorenet score  -run DIR [-checkpoint FILE] -in FILE -out FILE
 //	scorenet sample -run DIR -out FILE [-n N] [-plot FILE.png] [-sampler langevin|annealed] ...
 //	scorenet plot   -run DIR [-out DIR]
+//	scorenet eval   -run DIR [-samples=false] [-n N]
 //
 // Run a subcommand with -h for its flags.
 package main
@@ -26,6 +27,7 @@ Usage:
   scorenet score  -run DIR [-checkpoint FILE] -in FILE -out FILE
   scorenet sample -run DIR -out FILE [-n N] [-plot FILE.png] [-sampler langevin|annealed]
   scorenet plot   -run DIR [-out DIR]
+  scorenet eval   -run DIR [-samples=false] [-n N]
 
 Run "scorenet <command> -h" for a command's flags.
 `
@@ -60,10 +62,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"score":  scoreCommand,
 		"sample": sampleCommand,
 		"plot":   plotCommand,
+		"eval":   evalCommand,
 	}
 	newCmd, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprintf(stderr, "scorenet: unknown command %q; the commands are train, score, sample and plot (scorenet -h)\n", args[0])
+		fmt.Fprintf(stderr, "scorenet: unknown command %q; the commands are train, score, sample, plot and eval (scorenet -h)\n", args[0])
 		return 2
 	}
 	cmd := newCmd(stdout, stderr)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"image/png"
 	"os"
@@ -53,6 +54,27 @@ func TestSampleAndPlot(t *testing.T) {
 	}
 	checkPNG(t, filepath.Join(runDir, "loss.png"))
 	checkPNG(t, filepath.Join(runDir, "field.png"))
+
+	code, stdout, errs = scorenet("eval", "-run", runDir, "-n", "50")
+	var rep struct {
+		Step    int
+		Heldout struct{ Points int }
+		Fisher  []struct{ Sigma, Relative float64 }
+		Samples struct {
+			N          int
+			Components []struct{ Weight, Fraction float64 }
+		}
+	}
+	if code != 0 || json.Unmarshal([]byte(stdout), &rep) != nil {
+		t.Fatalf("eval exited %d: %q %q", code, stdout, errs)
+	}
+	if rep.Step != 20 || rep.Heldout.Points != 25 || len(rep.Fisher) != 10 || rep.Fisher[0].Sigma != 20 ||
+		rep.Samples.N != 50 || len(rep.Samples.Components) != 2 || rep.Samples.Components[0].Weight != 0.8 {
+		t.Errorf("eval report %+v lacks what the run has", rep)
+	}
+	if saved, err := os.ReadFile(filepath.Join(runDir, "eval.json")); err != nil || string(saved) != stdout {
+		t.Errorf("eval.json does not hold the printed report (%v)", err)
+	}
 
 	cases := []struct {
 		args []string

@@ -1,0 +1,240 @@
+// Package evaluate measures a trained run: its loss on held-out data, how
+// close its score is to the true one where the data's density is known,
+// and how close its samples are to fresh data. It ties together train (the
+// model and its losses), sampler and metrics; `scorenet eval` prints its
+// Report as JSON.
+package evaluate
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"scorenet/datasets"
+	"scorenet/metrics"
+	"scorenet/sampler"
+	"scorenet/train"
+)
+
+// Report is everything Run measures.
+type Report struct {
+	Run        string   `json:"run"`
+	Checkpoint string   `json:"checkpoint"`
+	Step       int      `json:"step"`
+	Loss       string   `json:"loss_kind"`
+	Heldout    *Heldout `json:"heldout,omitempty"`
+	Fisher     []Fisher `json:"fisher,omitempty"`
+	Samples    *Samples `json:"samples,omitempty"`
+	Notes      []string `json:"notes,omitempty"`
+}
+
+// Heldout is the training loss on the held-out split.
+type Heldout struct {
+	Points int `json:"points"`
+	train.Terms
+}
+
+// Fisher compares the learned score with the true one at held-out points
+// (perturbed by N(0, sigma^2 I) for a noise level sigma > 0).
+type Fisher struct {
+	Sigma      float64 `json:"sigma,omitempty"`
+	Divergence float64 `json:"divergence"`   // 1/2 E||s - s_true||^2
+	MeanSqTrue float64 `json:"mean_sq_true"` // E||s_true||^2
+	Relative   float64 `json:"relative"`     // E||s - s_true||^2 / E||s_true||^2
+}
+
+// Samples compares samples drawn with the run's sampler against fresh data.
+type Samples struct {
+	Sampler          string      `json:"sampler"`
+	N                int         `json:"n"`
+	ChainStepsPerSec float64     `json:"chain_steps_per_second"`
+	MMD2             float64     `json:"mmd2"`
+	Bandwidth        float64     `json:"mmd_bandwidth"`
+	EnergyDistance   float64     `json:"energy_distance"`
+	SlicedW2         float64     `json:"sliced_wasserstein"`
+	Components       []Component `json:"components,omitempty"`
+}
+
+// Component is a mixture component with its true weight and the fraction
+// of samples nearer its mean than any other.
+type Component struct {
+	Mean     []float64 `json:"mean"`
+	Weight   float64   `json:"weight"`
+	Fraction float64   `json:"fraction"`
+}
+
+// Options choose what Run measures.
+type Options struct {
+	Samples bool // draw samples and compare them (the slowest part)
+	N       int  // chains to draw; 0 uses the config's sample.n
+	Seed    uint64
+	// Progress, if set, follows the sampler.
+	Progress func(done, total int)
+}
+
+// Run evaluates a trained run.
+func Run(run *train.Run, dir string, opts Options) (*Report, error) {
+	cfg := run.Config
+	data, err := train.PrepareData(cfg)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{Run: dir, Checkpoint: run.Checkpoint, Step: run.Step, Loss: cfg.Train.Loss}
+	if rep.Heldout, err = heldout(run, data); err != nil {
+		return nil, err
+	}
+	if data.Density != nil {
+		if rep.Fisher, err = fisher(run, data, opts.Seed); err != nil {
+			return nil, err
+		}
+	} else {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("no Fisher divergence: the %s data set has no closed-form score", cfg.Data.Dataset))
+	}
+	if opts.Samples {
+		if rep.Samples, err = samples(run, data, opts); err != nil {
+			return nil, err
+		}
+	}
+	return rep, nil
+}
+
+// heldout is the run's own loss over the held-out split, with fixed noise.
+func heldout(run *train.Run, data *train.Data) (*Heldout, error) {
+	v := data.Valid
+	if v.N == 0 {
+		return nil, nil
+	}
+	loss, err := train.NewLoss(run.Config.Train.Loss, run.Model, min(v.N, 1024), false, train.NoiseLevels(run.Config))
+	if err != nil {
+		return nil, err
+	}
+	noise := rand.New(rand.NewPCG(run.Config.Seed, 0xe7a1))
+	h := &Heldout{Points: v.N}
+	for lo := 0; lo < v.N; lo += loss.Batch() {
+		hi := min(lo+loss.Batch(), v.N)
+		part, err := loss.Evaluate(v.X[lo*v.D:hi*v.D], 1/float64(v.N), noise)
+		if err != nil {
+			return nil, err
+		}
+		h.Terms = h.Terms.Add(part)
+	}
+	return h, nil
+}
+
+// fisher compares scores in data units at held-out points: those of the
+// split (fresh draws when nothing is held out), perturbed at each noise
+// level for noise-conditional models.
+func fisher(run *train.Run, data *train.Data, seed uint64) ([]Fisher, error) {
+	pts := run.Norm.Invert(data.Valid)
+	rng := rand.New(rand.NewPCG(seed, 0xf15e))
+	if pts.N == 0 {
+		pts = datasets.NewPoints(2000, data.Train.D)
+		data.Density.Sample(pts, rng)
+	}
+	score, err := run.Scorer(min(pts.N, 1024))
+	if err != nil {
+		return nil, err
+	}
+	levels := []float64{0}
+	if run.Model.NoiseConditional() {
+		if run.Config.Data.Standardize {
+			return nil, fmt.Errorf("evaluate: per-level Fisher divergence needs unstandardised data (noise levels are in model units)")
+		}
+		levels = train.NoiseLevels(run.Config)
+	}
+	var out []Fisher
+	for _, sigma := range levels {
+		at, truth := pts, data.Density
+		if sigma > 0 {
+			at = datasets.NewPoints(pts.N, pts.D)
+			for i, v := range pts.X {
+				at.X[i] = v + sigma*rng.NormFloat64()
+			}
+			truth = data.Density.Perturbed(sigma)
+		}
+		sqErr, sqTrue, err := train.ScoreError(score, sigma, truth, at)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Fisher{Sigma: sigma, Divergence: sqErr / 2, MeanSqTrue: sqTrue, Relative: sqErr / sqTrue})
+	}
+	return out, nil
+}
+
+// samples draws with the run's sampler settings and compares with fresh
+// data: new draws from the density when it is known, the held-out split
+// (or the training data) otherwise.
+func samples(run *train.Run, data *train.Data, opts Options) (*Samples, error) {
+	cfg := run.Config
+	s := cfg.Sample
+	if opts.N > 0 {
+		s.N = opts.N
+	}
+	s.Seed = opts.Seed
+	if s.Init.Kind == "file" {
+		return nil, fmt.Errorf("evaluate: sample.init.kind file is not supported here; use uniform or gaussian")
+	}
+	if s.Sampler == "annealed" && !run.Model.NoiseConditional() {
+		return nil, fmt.Errorf("evaluate: annealed sampling needs a noise-conditional model; set sample.sampler: langevin")
+	}
+	rng := rand.New(rand.NewPCG(s.Seed, 0x5a4d))
+	x, err := sampler.Start(s, run.Model.Dim(), rng)
+	if err != nil {
+		return nil, err
+	}
+	score, err := run.ModelScorer(s.N)
+	if err != nil {
+		return nil, err
+	}
+	steps := sampler.TotalSteps(s, len(train.NoiseLevels(cfg)))
+	began := time.Now()
+	if _, err := sampler.Draw(s, train.NoiseLevels(cfg), run.SmallestSigma(), x, sampler.ScoreFunc(score), rng, opts.Progress); err != nil {
+		return nil, err
+	}
+	elapsed := time.Since(began).Seconds()
+	got := run.Norm.Invert(x)
+	var fresh datasets.Points
+	switch {
+	case data.Density != nil:
+		fresh = datasets.NewPoints(s.N, got.D)
+		data.Density.Sample(fresh, rand.New(rand.NewPCG(s.Seed, 0xf7e5)))
+	case data.Valid.N > 0:
+		fresh = run.Norm.Invert(data.Valid)
+	default:
+		fresh = run.Norm.Invert(data.Train)
+	}
+	fresh = firstRows(fresh, 2000)
+	cmp := firstRows(got, 2000)
+	out := &Samples{Sampler: s.Sampler, N: s.N, ChainStepsPerSec: float64(s.N*steps) / elapsed}
+	out.Bandwidth = metrics.MedianBandwidth(cmp, fresh)
+	if out.MMD2, err = metrics.MMD2(cmp, fresh, out.Bandwidth); err != nil {
+		return nil, err
+	}
+	if out.EnergyDistance, err = metrics.EnergyDistance(cmp, fresh); err != nil {
+		return nil, err
+	}
+	if out.SlicedW2, err = metrics.SlicedWasserstein(cmp, fresh, 200, rand.New(rand.NewPCG(s.Seed, 0x51))); err != nil {
+		return nil, err
+	}
+	if cfg.Data.Dataset == "gaussian_mixture" {
+		fractions := sampler.FractionNearest(got, cfg.Data.Means)
+		for k, m := range cfg.Data.Means {
+			out.Components = append(out.Components, Component{Mean: m, Weight: cfg.Data.Weights[k], Fraction: fractions[k]})
+		}
+	}
+	for _, v := range []float64{out.MMD2, out.EnergyDistance, out.SlicedW2} {
+		if math.IsNaN(v) {
+			return nil, fmt.Errorf("evaluate: a sample metric is NaN: the samples diverged")
+		}
+	}
+	return out, nil
+}
+
+// firstRows keeps at most n points: the pairwise metrics cost O(n^2).
+func firstRows(p datasets.Points, n int) datasets.Points {
+	if p.N <= n {
+		return p
+	}
+	return datasets.Points{N: n, D: p.D, X: p.X[:n*p.D]}
+}

@@ -1,0 +1,58 @@
+package evaluate
+
+import (
+	"context"
+	"math"
+	"testing"
+
+	"scorenet/configs"
+	"scorenet/nn"
+	"scorenet/train"
+)
+
+// A gaussian model set to the data's true mean and variances has the true
+// score: its Fisher divergence is 0 and its held-out exact loss is
+// -1/2 E||s||^2 = -1/2 sum_j 1/v_j up to sampling error.
+func TestTrueModelScoresPerfectly(t *testing.T) {
+	cfg, err := configs.Parse([]byte(`name: truth
+seed: 3
+data: {dataset: gaussian, n: 4000, holdout: 0.5, mean: [1, -2], cov: [[4, 0], [0, 0.25]]}
+model: {type: gaussian}
+train: {batch_size: 100, steps: 1, eval_every: 0}
+sample: {sampler: langevin, n: 400, steps: 400, eps: 0.05, init: {kind: gaussian, std: 2}}
+`), "truth.yaml", []string{"output.dir=" + t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := train.Fit(context.Background(), cfg, train.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	run, err := train.OpenRun(cfg.Output.Dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := run.Model.(*nn.Gaussian)
+	copy(g.Mean().Value.Data().([]float64), []float64{1, -2})
+	copy(g.LogVariance().Value.Data().([]float64), []float64{math.Log(4), math.Log(0.25)})
+	rep, err := Run(run, cfg.Output.Dir, Options{Samples: true, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Fisher) != 1 || rep.Fisher[0].Divergence > 1e-20 || rep.Fisher[0].Relative > 1e-20 {
+		t.Errorf("the true model's Fisher divergence is %+v, want 0", rep.Fisher)
+	}
+	// Var of trace + 1/2 ||s||^2 per point: 1/2 sum_j 1/v_j^2.
+	want := -0.5 * (1/4.0 + 1/0.25)
+	se := math.Sqrt(0.5*(1/16.0+16)) / math.Sqrt(float64(rep.Heldout.Points))
+	if math.Abs(rep.Heldout.Loss-want) > 4*se {
+		t.Errorf("held-out loss of the true model %.4f, want %.4f +/- %.4f", rep.Heldout.Loss, want, se)
+	}
+	if math.Abs(rep.Heldout.Trace-(-1/4.0-4)) > 1e-12 {
+		t.Errorf("held-out trace %.6f, want the constant -sum 1/v = %v", rep.Heldout.Trace, -1/4.0-4)
+	}
+	s := rep.Samples
+	if s == nil || s.N != 400 || s.SlicedW2 > 0.25 || s.EnergyDistance > 0.05 || s.MMD2 > 0.02 {
+		t.Errorf("samples from the true score are far from fresh data: %+v", s)
+	}
+	t.Logf("held-out loss %.4f (want %.4f), samples: SW %.3f, energy %.4f, MMD^2 %.4f", rep.Heldout.Loss, want, s.SlicedW2, s.EnergyDistance, s.MMD2)
+}
