@@ -55,6 +55,8 @@ require (
 	gorgonia.org/vecf64 v0.9.0 // indirect
 )
 
+require gonum.org/v1/netlib v0.0.0-20230729102104-8b8060e7531f
+
 require (
 	codeberg.org/go-fonts/liberation v0.4.1 // indirect
 	codeberg.org/go-latex/latex v0.0.1 // indirect
