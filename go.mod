@@ -14,6 +14,8 @@ require (
 	golang.org/x/term v0.47.0
 	// Linear algebra for the data sets' densities (Cholesky of a covariance).
 	gonum.org/v1/gonum v0.15.1
+	// -tags openblas only: OpenBLAS through cgo for gorgonia's matrix products.
+	gonum.org/v1/netlib v0.0.0-20230729102104-8b8060e7531f
 	// The PNG figures: samples over data, score fields, loss curves.
 	gonum.org/v1/plot v0.15.2
 	// YAML configs, walked node by node so errors name file, line and key.
@@ -54,8 +56,6 @@ require (
 	gorgonia.org/vecf32 v0.9.0 // indirect
 	gorgonia.org/vecf64 v0.9.0 // indirect
 )
-
-require gonum.org/v1/netlib v0.0.0-20230729102104-8b8060e7531f
 
 require (
 	codeberg.org/go-fonts/liberation v0.4.1 // indirect
