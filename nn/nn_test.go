@@ -126,3 +126,19 @@ func ExampleNewScorer() {
 	fmt.Println(s) // the standard normal's score is -x
 	// Output: [1 0 -0.5]
 }
+
+// The forward pass of a D-H-D MLP on a batch of B points multiplies
+// (B x D)(D x H) and (B x H)(H x D): 2BDH + 2BHD operations.
+func TestMatmulFLOPsOfAForwardPass(t *testing.T) {
+	m, err := New(Spec{Kind: "mlp", Dim: 3, Hidden: []int{7}, Activation: "tanh"}, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := NewScorer(m, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := sc.MatmulFLOPs(), float64(2*5*3*7+2*5*7*3); got != want {
+		t.Errorf("forward pass counts %v FLOPs, want %v", got, want)
+	}
+}

@@ -18,6 +18,7 @@ type Scorer struct {
 	lastSigma float64
 	out       G.Value
 	vm        G.VM
+	g         *G.ExprGraph
 }
 
 // NewScorer compiles the forward pass of m for chunks of batch points.
@@ -38,7 +39,7 @@ func NewScorer(m Model, batch int) (*Scorer, error) {
 		return nil, err
 	}
 	G.Read(s, &sc.out)
-	sc.vm = G.NewTapeMachine(g)
+	sc.vm, sc.g = G.NewTapeMachine(g), g
 	return sc, nil
 }
 

@@ -119,7 +119,17 @@ type Curve struct {
 
 // LossCurves draws the curves against the training step in one panel.
 func LossCurves(path, title string, curves ...Curve) error {
-	p := newPlot(title, "step", "loss")
+	return Lines(path, title, "step", "loss", false, curves...)
+}
+
+// Lines draws the curves, x against y, in one panel; logY puts y on a
+// log scale.
+func Lines(path, title, xLabel, yLabel string, logY bool, curves ...Curve) error {
+	p := newPlot(title, xLabel, yLabel)
+	if logY {
+		p.Y.Scale = plot.LogScale{}
+		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	}
 	for i, c := range curves {
 		if len(c.Steps) == 0 {
 			continue
@@ -134,7 +144,13 @@ func LossCurves(path, title string, curves ...Curve) error {
 		}
 		l.Color = sampleColor[i%len(sampleColor)]
 		l.Width = vg.Points(1.5)
-		p.Add(l)
+		dots, err := plotter.NewScatter(xy)
+		if err != nil {
+			return fmt.Errorf("plots: %w", err)
+		}
+		dots.GlyphStyle.Color = l.Color
+		dots.GlyphStyle.Radius = vg.Points(2)
+		p.Add(l, dots)
 		p.Legend.Add(c.Name, l)
 	}
 	p.Legend.Top = true

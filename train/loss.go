@@ -142,6 +142,10 @@ func (l *graphLoss) finishTwoTerms(trace, norm *G.Node, withGrads bool) error {
 
 func (l *graphLoss) Batch() int { return l.batch }
 
+// MatmulFLOPs is the matrix-product work of one evaluation, gradients
+// included (see nn.MatmulFLOPs).
+func (l *graphLoss) MatmulFLOPs() float64 { return nn.MatmulFLOPs(l.g) }
+
 // setBatch checks x and loads it with its row weights.
 func (l *graphLoss) setBatch(x []float64, rowWeight float64) (rows int, err error) {
 	d := l.model.Dim()

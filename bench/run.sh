@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# scorenet against PyTorch, side by side, on the same CPU: one command.
+#
+#   bash bench/run.sh            # about 5 minutes; BUDGET=1 for a quicker pass
+#
+# It installs what it needs from Debian (python3-torch for the PyTorch side,
+# libopenblas-dev for scorenet's -tags openblas build, which PyTorch's BLAS
+# then also uses), saying so first. Every side runs on one thread:
+# GOMAXPROCS, OPENBLAS_NUM_THREADS, OMP_NUM_THREADS and torch.set_num_threads
+# are all 1. Results go to bench/out/ and the table to stdout.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+for pkg in python3-torch libopenblas-dev; do
+	dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "installing ${missing[*]} with apt-get (needs root and Debian's package mirrors)..." >&2
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+export GOMAXPROCS=1 OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 THREADS=1
+BUDGET=${BUDGET:-2}
+out=bench/out
+mkdir -p "$out"
+go build -o "$out/bench-purego" ./bench/scorenetbench
+go build -tags openblas -o "$out/bench-openblas" ./bench/scorenetbench
+
+echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) cores; $(go version | cut -d' ' -f3); torch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)'); PyTorch's BLAS: $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3)" | tee "$out/machine.txt"
+echo "measuring (budget ${BUDGET}s a case)..." >&2
+"$out/bench-purego" measure -impl scorenet-purego -budget "${BUDGET}s" > "$out/purego.jsonl"
+"$out/bench-openblas" measure -impl scorenet-openblas -budget "${BUDGET}s" > "$out/openblas.jsonl"
+BUDGET=$BUDGET /usr/bin/python3 bench/torch_bench.py > "$out/pytorch.jsonl"
+echo "scaling study..." >&2
+"$out/bench-openblas" scaling -budget 1s -plot "$out/scaling.png" > "$out/scaling.jsonl"
+echo
+"$out/bench-purego" report "$out/purego.jsonl" "$out/openblas.jsonl" "$out/pytorch.jsonl" | tee "$out/table.md"
+echo
+echo "scaling plot: $out/scaling.png"

@@ -1,0 +1,108 @@
+"""PyTorch's side of scorenet's benchmark: the same models, losses, batch,
+optimiser and sampler as `scorenetbench measure`, timed the same way, one
+JSON line per case on stdout. Run it through bench/run.sh."""
+
+import json
+import math
+import os
+import time
+
+import torch
+
+torch.set_default_dtype(torch.float64)
+THREADS = int(os.environ.get("THREADS", "1"))
+torch.set_num_threads(THREADS)
+BATCH, CHAINS, HIDDEN = 128, 1280, 128
+BLAS = os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3")
+
+
+def mlp(d_in, d_out):
+    return torch.nn.Sequential(
+        torch.nn.Linear(d_in, HIDDEN), torch.nn.Softplus(),
+        torch.nn.Linear(HIDDEN, HIDDEN), torch.nn.Softplus(),
+        torch.nn.Linear(HIDDEN, d_out))
+
+
+def exact(model, x):
+    x.requires_grad_(True)
+    s = model(x)
+    trace = 0
+    for i in range(x.shape[1]):  # one backward pass per dimension, as scorenet
+        g = torch.autograd.grad(s[:, i].sum(), x, create_graph=True)[0]
+        trace = trace + g[:, i]
+    return (trace + 0.5 * (s ** 2).sum(1)).mean()
+
+
+def sliced(model, x):
+    x.requires_grad_(True)
+    v = torch.randn_like(x)
+    s = model(x)
+    sv = (s * v).sum(1)
+    g = torch.autograd.grad(sv.sum(), x, create_graph=True)[0]
+    return ((g * v).sum(1) + 0.5 * sv ** 2).mean()
+
+
+SIGMAS = torch.tensor([math.exp(math.log(1) + i * (math.log(0.01) - math.log(1)) / 9) for i in range(10)])
+
+
+def anneal_dsm(model, x):
+    sigma = SIGMAS[torch.randint(0, 10, (x.shape[0],))].unsqueeze(1)
+    z = torch.randn_like(x)
+    xt = x + sigma * z
+    s = model(torch.cat([xt, sigma.log()], 1)) / sigma  # s(x, sigma) = f([x, log sigma]) / sigma
+    return 0.5 * ((sigma * s + z) ** 2).sum(1).mean()   # lambda(sigma) = sigma^2
+
+
+def time_it(budget, step):
+    for _ in range(3):
+        step()
+    start, n = time.perf_counter(), 0
+    while n < 5 or time.perf_counter() - start < budget:
+        step()
+        n += 1
+    return (time.perf_counter() - start) / n
+
+
+def train_case(name, d, budget):
+    loss_fn = {"exact": exact, "sliced": sliced, "anneal_dsm": anneal_dsm}[name]
+    torch.manual_seed(1)
+    model = mlp(d + (1 if name == "anneal_dsm" else 0), d)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-4)
+
+    def step():
+        x = torch.randn(BATCH, d)
+        opt.zero_grad(set_to_none=True)
+        loss_fn(model, x).backward()
+        opt.step()
+
+    per = time_it(budget, step)
+    return {"case": name, "d": d, "ms_per_step": per * 1000}
+
+
+def langevin_case(budget):
+    torch.manual_seed(1)
+    model = mlp(2, 2)
+    x = torch.rand(CHAINS, 2) * 16 - 8
+    eps = 0.01
+
+    @torch.no_grad()
+    def step():
+        nonlocal x
+        x = x + eps / 2 * model(x) + math.sqrt(eps) * torch.randn_like(x)
+
+    per = time_it(budget, step)
+    return {"case": "langevin", "d": 2, "ms_per_step": per * 1000, "chain_steps_per_sec": CHAINS / per}
+
+
+def main():
+    budget = float(os.environ.get("BUDGET", "2"))
+    dims = [int(d) for d in os.environ.get("DIMS", "2,10,50").split(",")]
+    emit = lambda r: print(json.dumps({"impl": "pytorch", "blas": BLAS, "threads": THREADS, **r}), flush=True)
+    for name in ("exact", "sliced", "anneal_dsm"):
+        for d in dims:
+            emit(train_case(name, d, budget))
+    emit(langevin_case(budget))
+
+
+if __name__ == "__main__":
+    main()
