@@ -28,7 +28,7 @@ mkdir -p "$out"
 go build -o "$out/bench-purego" ./bench/scorenetbench
 go build -tags openblas -o "$out/bench-openblas" ./bench/scorenetbench
 
-echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) cores; $(go version | cut -d' ' -f3); torch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)'); PyTorch's BLAS: $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3)" | tee "$out/machine.txt"
+echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(getconf _NPROCESSORS_ONLN) cores; $(go version | cut -d' ' -f3); torch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)'); PyTorch's BLAS: $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3)" | tee "$out/machine.txt"
 echo "measuring (budget ${BUDGET}s a case)..." >&2
 "$out/bench-purego" measure -impl scorenet-purego -budget "${BUDGET}s" > "$out/purego.jsonl"
 "$out/bench-openblas" measure -impl scorenet-openblas -budget "${BUDGET}s" > "$out/openblas.jsonl"

@@ -153,7 +153,7 @@ func Lines(path, title, xLabel, yLabel string, logY bool, curves ...Curve) error
 		p.Add(l, dots)
 		p.Legend.Add(c.Name, l)
 	}
-	p.Legend.Top = true
+	p.Legend.Top, p.Legend.Left = true, true
 	p.Add(plotter.NewGrid())
 	if err := p.Save(7*vg.Inch, 4.5*vg.Inch, path); err != nil {
 		return fmt.Errorf("plots: %w", err)

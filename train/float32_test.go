@@ -1,0 +1,107 @@
+package train
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"scorenet/nn"
+
+	"gorgonia.org/tensor"
+)
+
+// float32Twin returns a float32 model holding m's float64 parameters.
+func float32Twin(t *testing.T, m nn.Model, spec nn.Spec) nn.Model {
+	t.Helper()
+	spec.Dtype = tensor.Float32
+	twin, err := nn.New(spec, rand.New(rand.NewPCG(0, 0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range m.Params() {
+		nn.SetData(twin.Params()[i].Value, p.Value.Data().([]float64))
+	}
+	return twin
+}
+
+// normRelErr is ||a - b|| / ||b||.
+func normRelErr(a, b []float64) float64 {
+	var diff, ref float64
+	for i := range a {
+		diff += (a[i] - b[i]) * (a[i] - b[i])
+		ref += b[i] * b[i]
+	}
+	return math.Sqrt(diff / ref)
+}
+
+// float32 is accurate enough for the first-order losses and for sampling:
+// with the same weights and the same noise, its gradients and scores are
+// within 1e-4 of float64's. The exact loss, second order, is reported.
+func TestFloat32IsAccurateForFirstOrderLossesAndSampling(t *testing.T) {
+	for _, c := range []struct {
+		loss        string
+		conditional bool
+		sigmas      []float64
+		bound       float64
+	}{
+		{"dsm", false, []float64{0.5}, 1e-4},
+		{"anneal_dsm", true, GeometricSigmas(5, 0.1, 10), 1e-4},
+		{"sliced_vr", false, nil, 1e-4},
+		{"exact", false, nil, 1e-3},
+	} {
+		t.Run(c.loss, func(t *testing.T) {
+			spec := nn.Spec{Kind: "mlp", Dim: 2, Hidden: []int{64, 64}, Activation: "softplus", NoiseConditional: c.conditional}
+			m64, err := nn.New(spec, rand.New(rand.NewPCG(7, 7)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m32 := float32Twin(t, m64, spec)
+			x := randomPoints(rand.New(rand.NewPCG(8, 8)), 128, 2)
+			var grads [2][]float64
+			for i, m := range []nn.Model{m64, m32} {
+				l, err := NewLoss(c.loss, m, 128, true, c.sigmas)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := l.Evaluate(x, 1.0/128, rand.New(rand.NewPCG(9, 9))); err != nil {
+					t.Fatal(err)
+				}
+				for _, g := range l.Grads() {
+					v := make([]float64, g.Shape().TotalSize())
+					nn.GetData(v, g)
+					grads[i] = append(grads[i], v...)
+				}
+			}
+			rel := normRelErr(grads[1], grads[0])
+			t.Logf("float32 gradient differs from float64 by %.2g (relative norm)", rel)
+			if rel > c.bound {
+				t.Errorf("float32 gradient differs from float64 by %.3g > %g", rel, c.bound)
+			}
+		})
+	}
+	t.Run("sampling scores", func(t *testing.T) {
+		spec := nn.Spec{Kind: "mlp", Dim: 2, Hidden: []int{128, 128}, Activation: "swish", NoiseConditional: true}
+		m64, _ := nn.New(spec, rand.New(rand.NewPCG(3, 3)))
+		m32 := float32Twin(t, m64, spec)
+		x := randomPoints(rand.New(rand.NewPCG(4, 4)), 1280, 2)
+		for _, sigma := range []float64{20, 1} {
+			var s [2][]float64
+			for i, m := range []nn.Model{m64, m32} {
+				sc, err := nn.NewScorer(m, 1280)
+				if err != nil {
+					t.Fatal(err)
+				}
+				s[i] = make([]float64, len(x))
+				if err := sc.Score(s[i], x, sigma); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if rel := normRelErr(s[1], s[0]); rel > 1e-5 {
+				t.Errorf("sigma %v: float32 scores differ from float64 by %.3g", sigma, rel)
+			} else {
+				t.Log(fmt.Sprintf("sigma %v: float32 scores within %.2g of float64", sigma, rel))
+			}
+		}
+	})
+}
