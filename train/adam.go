@@ -76,31 +76,34 @@ func adamUpdate[T float32 | float64](a *Adam, theta, grad, m, v []T, scale, c1, 
 // overflow still have a finite norm, while a NaN or infinite entry gives a
 // non-finite one.
 func GradNorm(grads []tensor.Tensor) float64 {
-	var values []float64
-	for _, g := range grads {
-		switch d := g.Data().(type) {
-		case []float64:
-			values = append(values, d...)
-		case []float32:
-			for _, v := range d {
-				values = append(values, float64(v))
-			}
-		}
-	}
 	largest := 0.0
-	for _, v := range values {
+	each(grads, func(v float64) {
 		if a := math.Abs(v); a > largest || a != a {
 			largest = a
 		}
-	}
+	})
 	if largest == 0 || !isFinite(largest) {
 		return largest
 	}
 	sum := 0.0
-	for _, v := range values {
-		sum += (v / largest) * (v / largest)
-	}
+	each(grads, func(v float64) { sum += (v / largest) * (v / largest) })
 	return largest * math.Sqrt(sum)
+}
+
+// each calls f on every value of the float64 or float32 tensors.
+func each(ts []tensor.Tensor, f func(float64)) {
+	for _, t := range ts {
+		switch d := t.Data().(type) {
+		case []float64:
+			for _, v := range d {
+				f(v)
+			}
+		case []float32:
+			for _, v := range d {
+				f(float64(v))
+			}
+		}
+	}
 }
 
 // ClipScale is the factor that brings a gradient of norm `norm` down to at
