@@ -98,7 +98,8 @@ func (e *Exact) Evaluate(x []float64, rowWeight float64, _ *rand.Rand) (Terms, e
 	return e.run()
 }
 
-// halfSquaredNorm is 1/2 sum_b w_b ||s_b||^2.
+// halfSquaredNorm is 1/2 sum w .* s^2: 1/2 sum_b w_b ||s_b||^2 for a batch
+// of scores with row weights repeated along each row.
 func halfSquaredNorm(s, w *G.Node) (*G.Node, error) {
 	sq, err := G.Square(s)
 	if err != nil {

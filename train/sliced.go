@@ -85,15 +85,7 @@ func halfWeightedSquares(sv, w *G.Node) (*G.Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	sq, err := G.Square(rows)
-	if err != nil {
-		return nil, err
-	}
-	total, err := weightedSum(sq, w)
-	if err != nil {
-		return nil, err
-	}
-	return halfOf(total)
+	return halfSquaredNorm(rows, w)
 }
 
 // Evaluate computes the loss with fresh directions drawn from noise.
