@@ -20,10 +20,11 @@ import (
 // sigma, so it only has to learn a score of order 1 at every noise level
 // (the true score of data perturbed by N(0, sigma^2 I) scales like 1/sigma).
 type MLP struct {
-	dim         int
-	conditional bool
-	activation  activation
-	params      []Param // W0, b0, W1, b1, ...: W is (in, out), b is (1, out)
+	dim            int
+	conditional    bool
+	activationName string
+	activation     activation
+	params         []Param // W0, b0, W1, b1, ...: W is (in, out), b is (1, out)
 }
 
 func newMLP(s Spec, rng *rand.Rand) (*MLP, error) {
@@ -31,7 +32,7 @@ func newMLP(s Spec, rng *rand.Rand) (*MLP, error) {
 	if !ok {
 		return nil, fmt.Errorf("nn: unknown activation %q (known: %v)", s.Activation, Activations())
 	}
-	m := &MLP{dim: s.Dim, conditional: s.NoiseConditional, activation: act}
+	m := &MLP{dim: s.Dim, conditional: s.NoiseConditional, activationName: s.Activation, activation: act}
 	in := s.Dim
 	if s.NoiseConditional {
 		in++
@@ -58,6 +59,9 @@ func (m *MLP) Dtype() tensor.Dtype {
 }
 func (m *MLP) Params() []Param        { return m.params }
 func (m *MLP) NoiseConditional() bool { return m.conditional }
+
+// Activation names the MLP's activation.
+func (m *MLP) Activation() string { return m.activationName }
 
 func (m *MLP) Score(x, sigma *G.Node) (*G.Node, G.Nodes, error) {
 	if m.conditional != (sigma != nil) {

@@ -70,46 +70,58 @@ func fdTrace(t testing.TB, m nn.Model, x []float64) float64 {
 }
 
 func TestExactLossAndGradientsMatchFiniteDifferences(t *testing.T) {
-	for _, act := range nn.Activations() {
-		for _, d := range []int{1, 2, 10} {
-			t.Run(fmt.Sprintf("%s/D=%d", act, d), func(t *testing.T) {
-				rng := rand.New(rand.NewPCG(uint64(d), 7))
-				m := newTestMLP(t, d, []int{6, 5}, act, uint64(d))
-				const batch = 4
-				x := randomPoints(rng, batch, d)
-				e, err := NewExact(m, batch, true)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got, err := e.Evaluate(x, 1.0/batch, nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				checkTermsIndependently(t, m, x, got)
-				grads := copyGrads(e)
-				worst, where := 0.0, ""
-				for pi, p := range m.Params() {
-					g := grads[pi]
-					vals := p.Value.Data().([]float64)
-					for k := range vals {
-						fd := centralDifference(t, e, x, &vals[k])
-						if r := relErr(g[k], fd, 1e-4); r > worst {
-							worst, where = r, fmt.Sprintf("%s[%d]: autodiff %.12g, finite difference %.12g", p.Name, k, g[k], fd)
-						}
-					}
-				}
-				t.Logf("max relative gradient error %.2g at %s", worst, where)
-				if worst > 1e-6 {
-					t.Errorf("max relative gradient error %.3g > 1e-6 at %s", worst, where)
-				}
-			})
+	for _, impl := range []string{"graph", "mlp"} {
+		for _, act := range nn.Activations() {
+			for _, d := range []int{1, 2, 10} {
+				t.Run(fmt.Sprintf("%s/%s/D=%d", impl, act, d), func(t *testing.T) {
+					checkExactAgainstFiniteDifferences(t, impl, act, d)
+				})
+			}
 		}
+	}
+}
+
+func checkExactAgainstFiniteDifferences(t *testing.T, impl, act string, d int) {
+	rng := rand.New(rand.NewPCG(uint64(d), 7))
+	m := newTestMLP(t, d, []int{6, 5}, act, uint64(d))
+	const batch = 4
+	x := randomPoints(rng, batch, d)
+	var e Loss
+	var err error
+	if impl == "graph" {
+		e, err = NewExact(m, batch, true)
+	} else {
+		e, err = NewExactMLP(m.(*nn.MLP), batch)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.Evaluate(x, 1.0/batch, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkTermsIndependently(t, m, x, got)
+	grads := copyGrads(e)
+	worst, where := 0.0, ""
+	for pi, p := range m.Params() {
+		g := grads[pi]
+		vals := p.Value.Data().([]float64)
+		for k := range vals {
+			fd := centralDifference(t, e, x, &vals[k])
+			if r := relErr(g[k], fd, 1e-4); r > worst {
+				worst, where = r, fmt.Sprintf("%s[%d]: autodiff %.12g, finite difference %.12g", p.Name, k, g[k], fd)
+			}
+		}
+	}
+	t.Logf("max relative gradient error %.2g at %s", worst, where)
+	if worst > 1e-6 {
+		t.Errorf("max relative gradient error %.3g > 1e-6 at %s", worst, where)
 	}
 }
 
 // copyGrads copies the gradients of the last evaluation out of the graph,
 // which reuses their memory on the next run.
-func copyGrads(e *Exact) [][]float64 {
+func copyGrads(e interface{ Grads() []tensor.Tensor }) [][]float64 {
 	var out [][]float64
 	for _, g := range e.Grads() {
 		v := make([]float64, g.Shape().TotalSize())
@@ -121,7 +133,7 @@ func copyGrads(e *Exact) [][]float64 {
 
 // centralDifference is dL/dtheta for the parameter entry *theta, with a step
 // scaled to the entry.
-func centralDifference(t *testing.T, e *Exact, x []float64, theta *float64) float64 {
+func centralDifference(t *testing.T, e Loss, x []float64, theta *float64) float64 {
 	t.Helper()
 	old := *theta
 	h := 1e-5 * math.Max(1, math.Abs(old))

@@ -38,6 +38,11 @@ func NewLoss(name string, m nn.Model, batch int, withGrads bool, sigmas []float6
 	}
 	switch name {
 	case "exact":
+		// The hand-written loss where it applies (3-4x faster, the same
+		// numbers to 1e-12); the gorgonia graph otherwise.
+		if mlp, ok := m.(*nn.MLP); ok && withGrads && m.Dtype() == tensor.Float64 && !m.NoiseConditional() {
+			return NewExactMLP(mlp, batch)
+		}
 		return NewExact(m, batch, withGrads)
 	case "sliced", "sliced_vr":
 		return newSliced(m, batch, withGrads, name == "sliced_vr")

@@ -1,0 +1,75 @@
+package train
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"scorenet/nn"
+)
+
+// The hand-written exact loss agrees with the gorgonia graph, value and
+// every gradient, for every activation, depth and dimension; partial
+// batches and row weights included.
+func TestExactMLPMatchesTheGraph(t *testing.T) {
+	for _, act := range nn.Activations() {
+		for _, c := range []struct {
+			d      int
+			hidden []int
+		}{{1, []int{7}}, {2, []int{6, 5}}, {10, []int{8, 6, 5}}} {
+			t.Run(fmt.Sprintf("%s/D=%d/hidden=%v", act, c.d, c.hidden), func(t *testing.T) {
+				m := newTestMLP(t, c.d, c.hidden, act, uint64(c.d)+9)
+				const batch = 6
+				graph, err := NewExact(m, batch, true)
+				if err != nil {
+					t.Fatal(err)
+				}
+				fast, err := NewExactMLP(m.(*nn.MLP), batch)
+				if err != nil {
+					t.Fatal(err)
+				}
+				rng := rand.New(rand.NewPCG(3, uint64(c.d)))
+				for _, rows := range []int{batch, 4} {
+					x := randomPoints(rng, rows, c.d)
+					want, err := graph.Evaluate(x, 0.37, nil)
+					if err != nil {
+						t.Fatal(err)
+					}
+					wantGrads := copyGrads(graph)
+					got, err := fast.Evaluate(x, 0.37, nil)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for name, pair := range map[string][2]float64{"loss": {got.Loss, want.Loss}, "trace": {got.Trace, want.Trace}, "norm": {got.Norm, want.Norm}} {
+						if relErr(pair[0], pair[1], 1e-12) > 1e-12 {
+							t.Errorf("%d rows: %s %.15g, graph %.15g", rows, name, pair[0], pair[1])
+						}
+					}
+					worst := 0.0
+					for i, g := range fast.Grads() {
+						for k, v := range g.Data().([]float64) {
+							worst = math.Max(worst, relErr(v, wantGrads[i][k], 1e-10))
+						}
+					}
+					if worst > 1e-11 {
+						t.Errorf("%d rows: gradients differ from the graph's by %.2g relative", rows, worst)
+					}
+				}
+				// The buffers are reused: a second call at new weights must not
+				// see the first.
+				for _, p := range m.Params() {
+					for k := range p.Value.Data().([]float64) {
+						p.Value.Data().([]float64)[k] *= 1.1
+					}
+				}
+				x := randomPoints(rng, batch, c.d)
+				want, _ := graph.Evaluate(x, 1.0/batch, nil)
+				got, _ := fast.Evaluate(x, 1.0/batch, nil)
+				if relErr(got.Loss, want.Loss, 1e-12) > 1e-12 {
+					t.Errorf("after an update: loss %.15g, graph %.15g", got.Loss, want.Loss)
+				}
+			})
+		}
+	}
+}
