@@ -74,4 +74,3 @@ var derivatives = map[string]Derivatives{
 		}
 	},
 }
-

@@ -142,3 +142,40 @@ func TestMatmulFLOPsOfAForwardPass(t *testing.T) {
 		t.Errorf("forward pass counts %v FLOPs, want %v", got, want)
 	}
 }
+
+// Each activation's first and second derivatives match central
+// differences of its value and first derivative, on both sides of 0.
+func TestActivationDerivatives(t *testing.T) {
+	z := []float64{-30, -5, -1.3, -0.2, 0.3, 1.1, 4, 25}
+	for _, name := range Activations() {
+		d, err := ActivationDerivatives(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := len(z)
+		at := func(shift float64) (f, d1, d2 []float64) {
+			zz := make([]float64, n)
+			for i, v := range z {
+				zz[i] = v + shift
+			}
+			f, d1, d2 = make([]float64, n), make([]float64, n), make([]float64, n)
+			d(zz, f, d1, d2)
+			return
+		}
+		const h = 1e-6
+		_, g1, g2 := at(0)
+		fp, d1p, _ := at(h)
+		fm, d1m, _ := at(-h)
+		for i := range z {
+			if e := math.Abs((fp[i]-fm[i])/(2*h) - g1[i]); e > 1e-8*math.Max(1, math.Abs(g1[i])) {
+				t.Errorf("%s'(%v) = %v, central difference %v", name, z[i], g1[i], (fp[i]-fm[i])/(2*h))
+			}
+			if e := math.Abs((d1p[i]-d1m[i])/(2*h) - g2[i]); e > 1e-8*math.Max(1, math.Abs(g2[i])) {
+				t.Errorf("%s''(%v) = %v, central difference %v", name, z[i], g2[i], (d1p[i]-d1m[i])/(2*h))
+			}
+		}
+	}
+	if _, err := ActivationDerivatives("relu"); err == nil {
+		t.Error("unknown activation accepted")
+	}
+}
