@@ -44,6 +44,7 @@ type ExactMLP struct {
 	gz, ga       [][]float64
 	grads        []*tensor.Dense
 	gradData     [][]float64
+	flops        float64 // matrix-product operations of the last Evaluate
 }
 
 // NewExactMLP prepares the exact loss of m (a float64 MLP that is not
@@ -111,7 +112,11 @@ func (e *ExactMLP) gemm(ta, tb bool, m, n, k int, a []float64, lda int, b []floa
 		return blas.NoTrans
 	}
 	e.blas.Dgemm(t(ta), t(tb), m, n, k, 1, a, lda, b, ldb, beta, c, ldc)
+	e.flops += 2 * float64(m) * float64(n) * float64(k)
 }
+
+// MatmulFLOPs is the matrix-product work of the last Evaluate.
+func (e *ExactMLP) MatmulFLOPs() float64 { return e.flops }
 
 // Evaluate computes the exact loss on the points x, each weighted by
 // rowWeight, and its parameter gradients; it draws no noise.
@@ -123,6 +128,7 @@ func (e *ExactMLP) Evaluate(x []float64, rowWeight float64, _ *rand.Rand) (Terms
 	}
 	R := n * D // tangent rows, (point, dimension)
 	copy(e.a[0], x)
+	e.flops = 0
 
 	// Forward: z_l = a_{l-1} W_l + b_l, a_l = f(z_l); s = a_{L-1} W_L + b_L.
 	for l := 1; l <= L; l++ {

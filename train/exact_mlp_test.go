@@ -73,3 +73,20 @@ func TestExactMLPMatchesTheGraph(t *testing.T) {
 		}
 	}
 }
+
+// The hand-written loss counts its matrix work exactly: for n = 8 points,
+// D = 2, widths 2-16-16-2 and R = nD = 16 tangent rows,
+// forward 2n(2*16 + 16*16 + 16*2) = 5120; tangents 2R*16*16 = 8192;
+// reverse, last layer 2*16*2*n + 2*n*16*2 = 1024, middle layer
+// 2*16*16*n + 2*n*16*16 + 2*16*16*R + 2*R*16*16 = 24576, first layer
+// 2*2*16*n = 512: 39424 in all, less than the graph's.
+func TestExactMLPCountsItsWork(t *testing.T) {
+	m := newTestMLP(t, 2, []int{16, 16}, "tanh", 1)
+	graph, _ := NewExact(m, 8, true)
+	fast, _ := NewExactMLP(m.(*nn.MLP), 8)
+	x := randomPoints(rand.New(rand.NewPCG(1, 1)), 8, 2)
+	fast.Evaluate(x, 1.0/8, nil)
+	if got := fast.MatmulFLOPs(); got != 39424 || got >= graph.MatmulFLOPs() {
+		t.Errorf("hand-written loss counts %v FLOPs, want 39424 (the graph: %v)", got, graph.MatmulFLOPs())
+	}
+}
