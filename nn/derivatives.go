@@ -74,3 +74,38 @@ var derivatives = map[string]Derivatives{
 		}
 	},
 }
+
+// activationValues evaluates an activation without its derivatives, for
+// forward passes: f[k] = f(z[k]), with the same arithmetic as Derivatives.
+var activationValues = map[string]func(z, f []float64){
+	"softplus": func(z, f []float64) {
+		for k, v := range z {
+			f[k] = math.Max(v, 0) + math.Log1p(math.Exp(-math.Abs(v)))
+		}
+	},
+	"tanh": func(z, f []float64) {
+		for k, v := range z {
+			f[k] = math.Tanh(v)
+		}
+	},
+	"sigmoid": func(z, f []float64) {
+		for k, v := range z {
+			f[k], _ = sigmoidAndTail(v)
+		}
+	},
+	"elu": func(z, f []float64) {
+		for k, v := range z {
+			if v > 0 {
+				f[k] = v
+			} else {
+				f[k] = math.Expm1(v)
+			}
+		}
+	},
+	"swish": func(z, f []float64) {
+		for k, v := range z {
+			s, _ := sigmoidAndTail(v)
+			f[k] = v * s
+		}
+	},
+}

@@ -35,5 +35,11 @@ func MatmulFLOPs(g *G.ExprGraph) float64 {
 	return total
 }
 
-// MatmulFLOPs is the matrix-product work of one forward pass of sc's batch.
-func (sc *Scorer) MatmulFLOPs() float64 { return MatmulFLOPs(sc.g) }
+// MatmulFLOPs is the matrix-product work of one forward pass of sc's
+// batch (for the hand-written pass, of the last chunk it scored).
+func (sc *Scorer) MatmulFLOPs() float64 {
+	if sc.fast != nil {
+		return sc.fast.flops
+	}
+	return MatmulFLOPs(sc.g)
+}

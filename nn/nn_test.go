@@ -134,12 +134,54 @@ func TestMatmulFLOPsOfAForwardPass(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc, err := NewScorer(m, 5)
+	want := float64(2*5*3*7 + 2*5*7*3)
+	graph, err := NewGraphScorer(m, 5)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := sc.MatmulFLOPs(), float64(2*5*3*7+2*5*7*3); got != want {
-		t.Errorf("forward pass counts %v FLOPs, want %v", got, want)
+	fast, err := NewScorer(m, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fast.Score(make([]float64, 15), make([]float64, 15), 0)
+	if g, f := graph.MatmulFLOPs(), fast.MatmulFLOPs(); g != want || f != want {
+		t.Errorf("forward pass counts %v FLOPs in the graph and %v by hand, want %v", g, f, want)
+	}
+}
+
+// The hand-written MLP forward pass gives what the gorgonia graph gives,
+// for every activation, with and without noise conditioning, in chunks.
+func TestHandWrittenForwardMatchesTheGraph(t *testing.T) {
+	for _, act := range Activations() {
+		for _, conditional := range []bool{false, true} {
+			m, err := New(Spec{Kind: "mlp", Dim: 3, Hidden: []int{9, 7}, Activation: act, NoiseConditional: conditional}, rand.New(rand.NewPCG(5, 5)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			graph, _ := NewGraphScorer(m, 4)
+			fast, _ := NewScorer(m, 4)
+			if fast.fast == nil {
+				t.Fatal("NewScorer did not choose the hand-written pass for a float64 MLP")
+			}
+			x := make([]float64, 3*10) // 10 points: chunks of 4, 4 and 2
+			for i := range x {
+				x[i] = float64(i%11)/2 - 2.5
+			}
+			for _, sigma := range []float64{0.3, 7} {
+				want, got := make([]float64, len(x)), make([]float64, len(x))
+				if err := graph.Score(want, x, sigma); err != nil {
+					t.Fatal(err)
+				}
+				if err := fast.Score(got, x, sigma); err != nil {
+					t.Fatal(err)
+				}
+				for i := range want {
+					if math.Abs(got[i]-want[i]) > 1e-12*math.Max(1, math.Abs(want[i])) {
+						t.Fatalf("%s conditional=%v sigma=%v: score[%d] = %.17g, graph %.17g", act, conditional, sigma, i, got[i], want[i])
+					}
+				}
+			}
+		}
 	}
 }
 

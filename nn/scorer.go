@@ -9,8 +9,11 @@ import (
 
 // Scorer evaluates a model's forward pass for any number of points, in
 // chunks of a batch size fixed when the graph is compiled. It reads the
-// model's parameters and writes nothing back.
+// model's parameters and writes nothing back. A float64 MLP runs a
+// hand-written forward pass (the same numbers, about twice as fast);
+// other models, and NewGraphScorer, run the gorgonia graph.
 type Scorer struct {
+	fast      *mlpForward
 	model     Model
 	batch     int
 	x         *tensor.Dense
@@ -21,8 +24,21 @@ type Scorer struct {
 	g         *G.ExprGraph
 }
 
-// NewScorer compiles the forward pass of m for chunks of batch points.
+// NewScorer prepares the forward pass of m for chunks of batch points.
 func NewScorer(m Model, batch int) (*Scorer, error) {
+	if mlp, ok := m.(*MLP); ok && m.Dtype() == tensor.Float64 && batch >= 1 {
+		fast, err := newMLPForward(mlp, batch)
+		if err != nil {
+			return nil, err
+		}
+		return &Scorer{fast: fast, model: m, batch: batch}, nil
+	}
+	return NewGraphScorer(m, batch)
+}
+
+// NewGraphScorer compiles the forward pass of m as a gorgonia graph: the
+// reference the hand-written MLP forward pass is tested against.
+func NewGraphScorer(m Model, batch int) (*Scorer, error) {
 	if batch < 1 {
 		return nil, fmt.Errorf("nn: scorer batch must be >= 1, got %d", batch)
 	}
@@ -51,10 +67,18 @@ func (sc *Scorer) Score(dst, x []float64, sigma float64) error {
 	if len(x)%d != 0 || len(dst) != len(x) {
 		return fmt.Errorf("nn: score of %d values into %d for dimension %d", len(x), len(dst), d)
 	}
-	if sc.sigma != nil && sigma != sc.lastSigma {
-		if !(sigma > 0) {
-			return fmt.Errorf("nn: noise level must be > 0, got %v", sigma)
+	if sc.model.NoiseConditional() && !(sigma > 0) {
+		return fmt.Errorf("nn: noise level must be > 0, got %v", sigma)
+	}
+	if sc.fast != nil {
+		chunk := sc.batch * d
+		for lo := 0; lo < len(x); lo += chunk {
+			hi := min(lo+chunk, len(x))
+			sc.fast.score(dst[lo:hi], x[lo:hi], sigma)
 		}
+		return nil
+	}
+	if sc.sigma != nil && sigma != sc.lastSigma {
 		col := make([]float64, sc.batch)
 		for i := range col {
 			col[i] = sigma
