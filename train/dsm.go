@@ -27,6 +27,7 @@ type DSM struct {
 	sigmas []float64
 	target *tensor.Dense // -z/sigma, (batch, D)
 	sigma  *tensor.Dense // (batch, 1); nil when the model is not noise-conditional
+	noise  perturbation
 }
 
 func newDSM(m nn.Model, batch int, withGrads bool, sigmas []float64) (*DSM, error) {
@@ -68,44 +69,61 @@ func newDSM(m nn.Model, batch int, withGrads bool, sigmas []float64) (*DSM, erro
 	return d, nil
 }
 
+// perturbation is one batch's noise for denoising score matching.
+type perturbation struct {
+	x, target, weights []float64 // x + sigma z; -z/sigma; rowWeight sigma^2, per value
+	sigmas             []float64 // per row
+}
+
+// perturb draws each row's noise level (uniformly from sigmas) and noise,
+// in one fixed order, for rows points of x; rows beyond them up to batch
+// are padding: zero, with zero weight and level 1. Both DSM and DSMMLP
+// draw through it, so they see the same noise from the same source.
+func perturb(p *perturbation, x []float64, dim, batch int, sigmas []float64, rowWeight float64, noise *rand.Rand) {
+	if len(p.x) != batch*dim {
+		p.x, p.target, p.weights = make([]float64, batch*dim), make([]float64, batch*dim), make([]float64, batch*dim)
+		p.sigmas = make([]float64, batch)
+	}
+	rows := len(x) / dim
+	clear(p.x)
+	clear(p.target)
+	clear(p.weights)
+	for b := range p.sigmas {
+		p.sigmas[b] = 1
+	}
+	for b := 0; b < rows; b++ {
+		sigma := sigmas[0]
+		if len(sigmas) > 1 {
+			sigma = sigmas[noise.IntN(len(sigmas))]
+		}
+		p.sigmas[b] = sigma
+		for j := 0; j < dim; j++ {
+			z := noise.NormFloat64()
+			k := b*dim + j
+			p.x[k] = x[k] + sigma*z
+			p.target[k] = -z / sigma
+			p.weights[k] = rowWeight * sigma * sigma
+		}
+	}
+}
+
 // Evaluate perturbs x with noise drawn from noise and computes the loss.
 func (d *DSM) Evaluate(x []float64, rowWeight float64, noise *rand.Rand) (Terms, error) {
 	if noise == nil {
 		return Terms{}, errors.New("train: denoising score matching needs a random source for its noise")
 	}
 	dim := d.model.Dim()
-	rows := len(x) / dim
-	if len(x)%dim != 0 || rows > d.batch || rows == 0 {
+	if rows := len(x) / dim; len(x)%dim != 0 || rows > d.batch || rows == 0 {
 		_, err := d.setBatch(x, rowWeight) // for its error
 		return Terms{}, err
 	}
-	perturbed := make([]float64, d.batch*dim)
-	target := make([]float64, d.batch*dim)
-	weights := make([]float64, d.batch*dim)
-	sigmas := make([]float64, d.batch)
-	for b := range sigmas {
-		sigmas[b] = 1 // padding rows: finite values under zero weight
-	}
-	for b := 0; b < rows; b++ {
-		sigma := d.sigmas[0]
-		if len(d.sigmas) > 1 {
-			sigma = d.sigmas[noise.IntN(len(d.sigmas))]
-		}
-		sigmas[b] = sigma
-		for j := 0; j < dim; j++ {
-			z := noise.NormFloat64()
-			k := b*dim + j
-			perturbed[k] = x[k] + sigma*z
-			target[k] = -z / sigma
-			weights[k] = rowWeight * sigma * sigma
-		}
-	}
-	nn.SetData(d.x, perturbed)
-	nn.SetData(d.target, target)
-	nn.SetData(d.w, weights)
+	perturb(&d.noise, x, dim, d.batch, d.sigmas, rowWeight, noise)
+	nn.SetData(d.x, d.noise.x)
+	nn.SetData(d.target, d.noise.target)
+	nn.SetData(d.w, d.noise.weights)
 	d.rows = -1 // w no longer holds uniform row weights
 	if d.sigma != nil {
-		nn.SetData(d.sigma, sigmas)
+		nn.SetData(d.sigma, d.noise.sigmas)
 	}
 	return d.run()
 }

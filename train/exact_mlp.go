@@ -29,12 +29,8 @@ import (
 // openblas), buffers are allocated once, and the activation's value and two
 // derivatives come from one exp per unit.
 type ExactMLP struct {
-	mlp    *nn.MLP
-	batch  int
-	widths []int       // D, hidden..., D
-	w, b   [][]float64 // per layer l = 1..L (index l-1): weights, biases
-	derivs nn.Derivatives
-	blas   blas.Float64
+	*mlpLayers
+	batch int
 
 	// forward, per layer: z, a = f(z), f'(z), f''(z); a[0] is the batch
 	z, a, d1, d2 [][]float64
@@ -42,32 +38,70 @@ type ExactMLP struct {
 	u, v         [][]float64 // tangents, (n*D) x width
 	gu, gv       [][]float64
 	gz, ga       [][]float64
-	grads        []*tensor.Dense
-	gradData     [][]float64
-	flops        float64 // matrix-product operations of the last Evaluate
 }
 
-// NewExactMLP prepares the exact loss of m (a float64 MLP that is not
-// noise-conditional) for batches of up to batch points.
-func NewExactMLP(m *nn.MLP, batch int) (*ExactMLP, error) {
-	if m.Dtype() != tensor.Float64 || m.NoiseConditional() {
-		return nil, fmt.Errorf("train: the hand-written exact loss needs a float64 MLP that is not noise-conditional")
-	}
-	if batch < 1 {
-		return nil, fmt.Errorf("train: batch size must be >= 1, got %d", batch)
+// mlpLayers is what the hand-written losses share: an MLP's weights as
+// slices, its activation's derivatives, the BLAS, and the gradient buffers
+// handed out as tensors.
+type mlpLayers struct {
+	mlp      *nn.MLP
+	widths   []int       // input, hidden..., D
+	w, b     [][]float64 // per layer l = 1..L (index l-1): weights, biases
+	derivs   nn.Derivatives
+	blas     blas.Float64
+	grads    []*tensor.Dense
+	gradData [][]float64
+	flops    float64 // matrix-product operations of the last Evaluate
+}
+
+func newMLPLayers(m *nn.MLP) (*mlpLayers, error) {
+	if m.Dtype() != tensor.Float64 {
+		return nil, fmt.Errorf("train: the hand-written losses need a float64 MLP, not %v", m.Dtype())
 	}
 	derivs, err := nn.ActivationDerivatives(m.Activation())
 	if err != nil {
 		return nil, err
 	}
-	e := &ExactMLP{mlp: m, batch: batch, derivs: derivs, blas: G.WhichBLAS()}
+	ml := &mlpLayers{mlp: m, derivs: derivs, blas: G.WhichBLAS()}
 	params := m.Params()
-	e.widths = []int{m.Dim()}
+	ml.widths = []int{params[0].Value.Shape()[0]}
 	for l := 0; l < len(params); l += 2 {
-		e.w = append(e.w, params[l].Value.Data().([]float64))
-		e.b = append(e.b, params[l+1].Value.Data().([]float64))
-		e.widths = append(e.widths, params[l].Value.Shape()[1])
+		ml.w = append(ml.w, params[l].Value.Data().([]float64))
+		ml.b = append(ml.b, params[l+1].Value.Data().([]float64))
+		ml.widths = append(ml.widths, params[l].Value.Shape()[1])
 	}
+	for _, p := range params {
+		data := make([]float64, p.Value.Size())
+		ml.gradData = append(ml.gradData, data)
+		ml.grads = append(ml.grads, tensor.New(tensor.WithShape(p.Value.Shape()...), tensor.WithBacking(data)))
+	}
+	return ml, nil
+}
+
+// gW and gB are the gradient buffers of layer l's weights and biases (1-based).
+func (ml *mlpLayers) gW(l int) []float64 { return ml.gradData[2*(l-1)] }
+func (ml *mlpLayers) gB(l int) []float64 { return ml.gradData[2*(l-1)+1] }
+
+func (ml *mlpLayers) clearGrads() {
+	for _, g := range ml.gradData {
+		clear(g)
+	}
+}
+
+// NewExactMLP prepares the exact loss of m (a float64 MLP that is not
+// noise-conditional) for batches of up to batch points.
+func NewExactMLP(m *nn.MLP, batch int) (*ExactMLP, error) {
+	if m.NoiseConditional() {
+		return nil, fmt.Errorf("train: the exact loss needs an MLP that is not noise-conditional")
+	}
+	if batch < 1 {
+		return nil, fmt.Errorf("train: batch size must be >= 1, got %d", batch)
+	}
+	layers, err := newMLPLayers(m)
+	if err != nil {
+		return nil, err
+	}
+	e := &ExactMLP{mlpLayers: layers, batch: batch}
 	L, d := len(e.w), m.Dim()
 	rows := batch * d
 	alloc := func(n int) []float64 { return make([]float64, n) }
@@ -82,11 +116,6 @@ func NewExactMLP(m *nn.MLP, batch int) (*ExactMLP, error) {
 		e.gz[l], e.ga[l] = alloc(batch*h), alloc(batch*h)
 	}
 	e.s, e.gz[L] = alloc(batch*d), alloc(batch*d)
-	for _, p := range params {
-		data := make([]float64, p.Value.Size())
-		e.gradData = append(e.gradData, data)
-		e.grads = append(e.grads, tensor.New(tensor.WithShape(p.Value.Shape()...), tensor.WithBacking(data)))
-	}
 	return e, nil
 }
 
@@ -94,17 +123,17 @@ func NewExactMLP(m *nn.MLP, batch int) (*ExactMLP, error) {
 func (e *ExactMLP) Batch() int { return e.batch }
 
 // Grads returns the gradients of the last Evaluate, in Params order.
-func (e *ExactMLP) Grads() []tensor.Tensor {
-	out := make([]tensor.Tensor, len(e.grads))
-	for i, g := range e.grads {
+func (ml *mlpLayers) Grads() []tensor.Tensor {
+	out := make([]tensor.Tensor, len(ml.grads))
+	for i, g := range ml.grads {
 		out[i] = g
 	}
 	return out
 }
 
-// gemm is C = alpha op(A) op(B) + beta C for row-major matrices, op(A)
-// m x k and op(B) k x n.
-func (e *ExactMLP) gemm(ta, tb bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+// gemm is C = op(A) op(B) + beta C for row-major matrices, op(A) m x k and
+// op(B) k x n, counted in flops.
+func (e *mlpLayers) gemm(ta, tb bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	t := func(x bool) blas.Transpose {
 		if x {
 			return blas.Trans
@@ -116,7 +145,7 @@ func (e *ExactMLP) gemm(ta, tb bool, m, n, k int, a []float64, lda int, b []floa
 }
 
 // MatmulFLOPs is the matrix-product work of the last Evaluate.
-func (e *ExactMLP) MatmulFLOPs() float64 { return e.flops }
+func (ml *mlpLayers) MatmulFLOPs() float64 { return ml.flops }
 
 // Evaluate computes the exact loss on the points x, each weighted by
 // rowWeight, and its parameter gradients; it draws no noise.
@@ -185,10 +214,8 @@ func (e *ExactMLP) Evaluate(x []float64, rowWeight float64, _ *rand.Rand) (Terms
 	trace, norm = trace*rowWeight, norm*rowWeight
 
 	// Reverse pass.
-	for _, g := range e.gradData {
-		clear(g)
-	}
-	gW, gB := func(l int) []float64 { return e.gradData[2*(l-1)] }, func(l int) []float64 { return e.gradData[2*(l-1)+1] }
+	e.clearGrads()
+	gW, gB := e.gW, e.gB
 	// Trace through the last layer: d trace / d V_{L-1}[(b,i), k] = w W_L[k, i],
 	// d trace / d W_L[k, i] = w sum_b V_{L-1}[(b,i), k].
 	gv := e.gv[L-1][:R*hl]

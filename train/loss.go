@@ -53,6 +53,10 @@ func NewLoss(name string, m nn.Model, batch int, withGrads bool, sigmas []float6
 		if name == "anneal_dsm" && !m.NoiseConditional() {
 			return nil, fmt.Errorf("train: anneal_dsm needs a noise-conditional model (model.noise_conditional: true)")
 		}
+		// As for exact: hand-written where it applies, the graph otherwise.
+		if mlp, ok := m.(*nn.MLP); ok && withGrads && m.Dtype() == tensor.Float64 {
+			return NewDSMMLP(mlp, batch, sigmas)
+		}
 		return newDSM(m, batch, withGrads, sigmas)
 	}
 	return nil, fmt.Errorf("train: unknown loss %q (known: %v)", name, Losses)
