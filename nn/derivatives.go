@@ -6,7 +6,7 @@ import (
 )
 
 // Derivatives evaluates an MLP activation f and its first two derivatives
-// elementwise: f[k], d1[k], d2[k] = f(z[k]), f'(z[k]), f”(z[k]). It is what
+// elementwise: f[k], d1[k], d2[k] = f(z[k]), the first and second derivatives at z[k]. It is what
 // a hand-written exact loss needs, and agrees with the gorgonia forms of
 // activations (tested), including ELU's one-sided second derivative.
 type Derivatives func(z, f, d1, d2 []float64)

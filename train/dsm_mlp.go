@@ -18,9 +18,6 @@ type DSMMLP struct {
 	batch  int
 	sigmas []float64
 	noise  perturbation
-	a, z   [][]float64 // per layer: activations (a[0] the input rows), pre-activations
-	d1, d2 [][]float64
-	out    []float64
 	ga, gz [][]float64
 }
 
@@ -36,15 +33,12 @@ func NewDSMMLP(m *nn.MLP, batch int, sigmas []float64) (*DSMMLP, error) {
 	}
 	d := &DSMMLP{mlpLayers: layers, batch: batch, sigmas: sigmas}
 	L := len(d.w)
-	d.a, d.z, d.d1, d.d2 = make([][]float64, L), make([][]float64, L), make([][]float64, L), make([][]float64, L)
+	d.allocForward(batch)
 	d.ga, d.gz = make([][]float64, L+1), make([][]float64, L+1)
-	d.a[0] = make([]float64, batch*d.widths[0])
 	for l := 1; l < L; l++ {
-		n := batch * d.widths[l]
-		d.a[l], d.z[l], d.d1[l], d.d2[l] = make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
-		d.ga[l], d.gz[l] = make([]float64, n), make([]float64, n)
+		d.ga[l], d.gz[l] = make([]float64, batch*d.widths[l]), make([]float64, batch*d.widths[l])
 	}
-	d.out, d.gz[L] = make([]float64, batch*m.Dim()), make([]float64, batch*m.Dim())
+	d.gz[L] = make([]float64, batch*m.Dim())
 	return d, nil
 }
 
@@ -72,23 +66,7 @@ func (d *DSMMLP) Evaluate(x []float64, rowWeight float64, noise *rand.Rand) (Ter
 	}
 	d.flops = 0
 
-	// Forward.
-	for l := 1; l <= L; l++ {
-		width, prev := d.widths[l], d.widths[l-1]
-		var z []float64
-		if l < L {
-			z = d.z[l][:n*width]
-		} else {
-			z = d.out[:n*width]
-		}
-		for r := 0; r < n; r++ {
-			copy(z[r*width:(r+1)*width], d.b[l-1])
-		}
-		d.gemm(false, false, n, width, prev, d.a[l-1], prev, d.w[l-1], width, 1, z, width)
-		if l < L {
-			d.derivs(z, d.a[l][:n*width], d.d1[l][:n*width], d.d2[l][:n*width])
-		}
-	}
+	d.forward(n)
 
 	// Loss: 1/2 sum weights (s - target)^2, s = out (/ sigma when conditional),
 	// and its gradient with respect to out.

@@ -2,7 +2,6 @@ package train
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -51,13 +50,7 @@ func TestDSMMLPMatchesTheGraph(t *testing.T) {
 					if relErr(got.Loss, want.Loss, 1e-12) > 1e-12 {
 						t.Errorf("%d rows: loss %.15g, graph %.15g", rows, got.Loss, want.Loss)
 					}
-					worst := 0.0
-					for i, g := range fast.Grads() {
-						for k, v := range g.Data().([]float64) {
-							worst = math.Max(worst, relErr(v, wantGrads[i][k], 1e-10))
-						}
-					}
-					if worst > 1e-11 {
+					if worst := maxGradDiff(fast.Grads(), wantGrads); worst > 1e-11 {
 						t.Errorf("%d rows: gradients differ from the graph's by %.2g relative", rows, worst)
 					}
 				}

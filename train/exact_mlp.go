@@ -24,7 +24,7 @@ import (
 //
 // and the trace of ds/dx at point b is sum_i V_{L-1}[(b,i), :] . W_L[:, i].
 // One reverse pass through these tangents and the forward pass gives the
-// parameter gradients; f” enters where the tangents depend on z_l. The
+// parameter gradients; the second derivative of f enters where the tangents depend on z_l. The
 // products run through gorgonia's BLAS (gonum, or OpenBLAS with -tags
 // openblas), buffers are allocated once, and the activation's value and two
 // derivatives come from one exp per unit.
@@ -32,12 +32,9 @@ type ExactMLP struct {
 	*mlpLayers
 	batch int
 
-	// forward, per layer: z, a = f(z), f'(z), f''(z); a[0] is the batch
-	z, a, d1, d2 [][]float64
-	s            []float64
-	u, v         [][]float64 // tangents, (n*D) x width
-	gu, gv       [][]float64
-	gz, ga       [][]float64
+	u, v   [][]float64 // tangents, (n*D) x width
+	gu, gv [][]float64
+	gz, ga [][]float64
 }
 
 // mlpLayers is what the hand-written losses share: an MLP's weights as
@@ -52,6 +49,46 @@ type mlpLayers struct {
 	grads    []*tensor.Dense
 	gradData [][]float64
 	flops    float64 // matrix-product operations of the last Evaluate
+
+	// The forward pass, per layer: z, a = f(z), f'(z), f''(z); a[0] holds
+	// the input rows and out the output rows.
+	z, a, d1, d2 [][]float64
+	out          []float64
+}
+
+// allocForward makes the forward buffers for batches of up to batch rows.
+func (ml *mlpLayers) allocForward(batch int) {
+	L := len(ml.w)
+	ml.z, ml.a, ml.d1, ml.d2 = make([][]float64, L), make([][]float64, L), make([][]float64, L), make([][]float64, L)
+	ml.a[0] = make([]float64, batch*ml.widths[0])
+	for l := 1; l < L; l++ {
+		n := batch * ml.widths[l]
+		ml.z[l], ml.a[l], ml.d1[l], ml.d2[l] = make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+	}
+	ml.out = make([]float64, batch*ml.widths[L])
+}
+
+// forward runs the n input rows in a[0] through the network:
+// z_l = a_{l-1} W_l + b_l, a_l = f(z_l) with the first two derivatives of f kept, and the
+// output a_{L-1} W_L + b_L into out.
+func (ml *mlpLayers) forward(n int) {
+	L := len(ml.w)
+	for l := 1; l <= L; l++ {
+		in, width := ml.widths[l-1], ml.widths[l]
+		var z []float64
+		if l < L {
+			z = ml.z[l][:n*width]
+		} else {
+			z = ml.out[:n*width]
+		}
+		for r := 0; r < n; r++ {
+			copy(z[r*width:(r+1)*width], ml.b[l-1])
+		}
+		ml.gemm(false, false, n, width, in, ml.a[l-1], in, ml.w[l-1], width, 1, z, width)
+		if l < L {
+			ml.derivs(z, ml.a[l][:n*width], ml.d1[l][:n*width], ml.d2[l][:n*width])
+		}
+	}
 }
 
 func newMLPLayers(m *nn.MLP) (*mlpLayers, error) {
@@ -105,17 +142,15 @@ func NewExactMLP(m *nn.MLP, batch int) (*ExactMLP, error) {
 	L, d := len(e.w), m.Dim()
 	rows := batch * d
 	alloc := func(n int) []float64 { return make([]float64, n) }
-	e.z, e.a, e.d1, e.d2 = make([][]float64, L), make([][]float64, L), make([][]float64, L), make([][]float64, L)
+	e.allocForward(batch)
 	e.u, e.v, e.gu, e.gv = make([][]float64, L), make([][]float64, L), make([][]float64, L), make([][]float64, L)
 	e.gz, e.ga = make([][]float64, L+1), make([][]float64, L+1)
-	e.a[0] = alloc(batch * d)
 	for l := 1; l < L; l++ {
 		h := e.widths[l]
-		e.z[l], e.a[l], e.d1[l], e.d2[l] = alloc(batch*h), alloc(batch*h), alloc(batch*h), alloc(batch*h)
 		e.u[l], e.v[l], e.gu[l], e.gv[l] = alloc(rows*h), alloc(rows*h), alloc(rows*h), alloc(rows*h)
 		e.gz[l], e.ga[l] = alloc(batch*h), alloc(batch*h)
 	}
-	e.s, e.gz[L] = alloc(batch*d), alloc(batch*d)
+	e.gz[L] = alloc(batch * d)
 	return e, nil
 }
 
@@ -159,23 +194,7 @@ func (e *ExactMLP) Evaluate(x []float64, rowWeight float64, _ *rand.Rand) (Terms
 	copy(e.a[0], x)
 	e.flops = 0
 
-	// Forward: z_l = a_{l-1} W_l + b_l, a_l = f(z_l); s = a_{L-1} W_L + b_L.
-	for l := 1; l <= L; l++ {
-		in, out := e.widths[l-1], e.widths[l]
-		var z []float64
-		if l < L {
-			z = e.z[l][:n*out]
-		} else {
-			z = e.s[:n*out]
-		}
-		for r := 0; r < n; r++ {
-			copy(z[r*out:(r+1)*out], e.b[l-1])
-		}
-		e.gemm(false, false, n, out, in, e.a[l-1], in, e.w[l-1], out, 1, z, out)
-		if l < L {
-			e.derivs(z, e.a[l][:n*out], e.d1[l][:n*out], e.d2[l][:n*out])
-		}
-	}
+	e.forward(n)
 
 	// Tangents: U_1 = rows of W_1, V_l = U_l .* f'(z_l), U_{l+1} = V_l W_{l+1}.
 	for l := 1; l < L; l++ {
@@ -208,7 +227,7 @@ func (e *ExactMLP) Evaluate(x []float64, rowWeight float64, _ *rand.Rand) (Terms
 			trace += x * wl[k*D+i]
 		}
 	}
-	for _, v := range e.s[:n*D] {
+	for _, v := range e.out[:n*D] {
 		norm += v * v / 2
 	}
 	trace, norm = trace*rowWeight, norm*rowWeight
@@ -230,7 +249,7 @@ func (e *ExactMLP) Evaluate(x []float64, rowWeight float64, _ *rand.Rand) (Terms
 	}
 	// Norm through the last layer: g_s = w s.
 	gs := e.gz[L][:n*D]
-	for k, v := range e.s[:n*D] {
+	for k, v := range e.out[:n*D] {
 		gs[k] = rowWeight * v
 	}
 	e.gemm(true, false, hl, D, n, e.a[L-1], hl, gs, D, 1, gW(L), D)

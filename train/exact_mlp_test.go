@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"scorenet/nn"
+
+	"gorgonia.org/tensor"
 )
 
 // The hand-written exact loss agrees with the gorgonia graph, value and
@@ -46,13 +48,7 @@ func TestExactMLPMatchesTheGraph(t *testing.T) {
 							t.Errorf("%d rows: %s %.15g, graph %.15g", rows, name, pair[0], pair[1])
 						}
 					}
-					worst := 0.0
-					for i, g := range fast.Grads() {
-						for k, v := range g.Data().([]float64) {
-							worst = math.Max(worst, relErr(v, wantGrads[i][k], 1e-10))
-						}
-					}
-					if worst > 1e-11 {
+					if worst := maxGradDiff(fast.Grads(), wantGrads); worst > 1e-11 {
 						t.Errorf("%d rows: gradients differ from the graph's by %.2g relative", rows, worst)
 					}
 				}
@@ -89,4 +85,16 @@ func TestExactMLPCountsItsWork(t *testing.T) {
 	if got := fast.MatmulFLOPs(); got != 39424 || got >= graph.MatmulFLOPs() {
 		t.Errorf("hand-written loss counts %v FLOPs, want 39424 (the graph: %v)", got, graph.MatmulFLOPs())
 	}
+}
+
+// maxGradDiff is the largest relative difference between the gradients
+// got and want.
+func maxGradDiff(got []tensor.Tensor, want [][]float64) float64 {
+	worst := 0.0
+	for i, g := range got {
+		for k, v := range g.Data().([]float64) {
+			worst = math.Max(worst, relErr(v, want[i][k], 1e-10))
+		}
+	}
+	return worst
 }
