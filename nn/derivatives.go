@@ -6,9 +6,10 @@ import (
 )
 
 // Derivatives evaluates an MLP activation f and its first two derivatives
-// elementwise: f[k], d1[k], d2[k] = f(z[k]), the first and second derivatives at z[k]. It is what
-// a hand-written exact loss needs, and agrees with the gorgonia forms of
-// activations (tested), including ELU's one-sided second derivative.
+// elementwise: f[k] = f(z[k]), and d1[k], d2[k] the first and second
+// derivatives at z[k]. It is what the hand-written losses need, and agrees
+// with the gorgonia forms of the activations (tested), including ELU's
+// one-sided second derivative.
 type Derivatives func(z, f, d1, d2 []float64)
 
 // ActivationDerivatives returns the Derivatives of the named activation.
