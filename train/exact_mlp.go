@@ -28,9 +28,16 @@ import (
 // products run through gorgonia's BLAS (gonum, or OpenBLAS with -tags
 // openblas), buffers are allocated once, and the activation's value and two
 // derivatives come from one exp per unit.
+//
+// With NewSlicedMLP it computes the sliced losses instead: the tangents
+// follow one random direction v per point (drawn as Sliced draws them)
+// rather than the D unit directions, and the trace term becomes v'(ds/dx)v.
 type ExactMLP struct {
 	*mlpLayers
 	batch int
+	// sliced losses: one direction per point, in dirs (batch x D)
+	sliced, vr bool
+	dirs, sdot []float64 // v; V_{L-1} W_L, the tangent of s along v
 
 	u, v   [][]float64 // tangents, (n*D) x width
 	gu, gv [][]float64
@@ -138,9 +145,30 @@ func NewExactMLP(m *nn.MLP, batch int) (*ExactMLP, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &ExactMLP{mlpLayers: layers, batch: batch}
-	L, d := len(e.w), m.Dim()
-	rows := batch * d
+	return newTangentMLP(layers, batch, false, false), nil
+}
+
+// NewSlicedMLP prepares the sliced (vr false) or sliced_vr loss of m, a
+// float64 MLP that is not noise-conditional, for batches of up to batch
+// points: the loss of Sliced, with the same directions from the same source.
+func NewSlicedMLP(m *nn.MLP, batch int, vr bool) (*ExactMLP, error) {
+	if m.NoiseConditional() || batch < 1 {
+		return nil, fmt.Errorf("train: the sliced losses need an MLP that is not noise-conditional and batch >= 1")
+	}
+	layers, err := newMLPLayers(m)
+	if err != nil {
+		return nil, err
+	}
+	return newTangentMLP(layers, batch, true, vr), nil
+}
+
+func newTangentMLP(layers *mlpLayers, batch int, sliced, vr bool) *ExactMLP {
+	e := &ExactMLP{mlpLayers: layers, batch: batch, sliced: sliced, vr: vr}
+	L, d := len(e.w), layers.mlp.Dim()
+	rows := batch * e.perPoint()
+	if sliced {
+		e.dirs, e.sdot = make([]float64, batch*d), make([]float64, batch*d)
+	}
 	alloc := func(n int) []float64 { return make([]float64, n) }
 	e.allocForward(batch)
 	e.u, e.v, e.gu, e.gv = make([][]float64, L), make([][]float64, L), make([][]float64, L), make([][]float64, L)
@@ -151,7 +179,16 @@ func NewExactMLP(m *nn.MLP, batch int) (*ExactMLP, error) {
 		e.gz[l], e.ga[l] = alloc(batch*h), alloc(batch*h)
 	}
 	e.gz[L] = alloc(batch * d)
-	return e, nil
+	return e
+}
+
+// perPoint is the number of tangent rows of each point: its D unit
+// directions for the exact loss, its one random direction when sliced.
+func (e *ExactMLP) perPoint() int {
+	if e.sliced {
+		return 1
+	}
+	return e.widths[0]
 }
 
 // Batch is the largest number of points Evaluate takes.
@@ -182,15 +219,25 @@ func (e *mlpLayers) gemm(ta, tb bool, m, n, k int, a []float64, lda int, b []flo
 // MatmulFLOPs is the matrix-product work of the last Evaluate.
 func (ml *mlpLayers) MatmulFLOPs() float64 { return ml.flops }
 
-// Evaluate computes the exact loss on the points x, each weighted by
-// rowWeight, and its parameter gradients; it draws no noise.
-func (e *ExactMLP) Evaluate(x []float64, rowWeight float64, _ *rand.Rand) (Terms, error) {
+// Evaluate computes the loss on the points x, each weighted by rowWeight,
+// and its parameter gradients. The exact loss draws no noise; the sliced
+// ones draw their directions from noise.
+func (e *ExactMLP) Evaluate(x []float64, rowWeight float64, noise *rand.Rand) (Terms, error) {
 	D, L := e.widths[0], len(e.w)
 	n := len(x) / D
 	if len(x)%D != 0 || n < 1 || n > e.batch {
 		return Terms{}, fmt.Errorf("train: %d values are not 1 to %d points of dimension %d", len(x), e.batch, D)
 	}
-	R := n * D // tangent rows, (point, dimension)
+	per := e.perPoint()
+	R := n * per // tangent rows, (point, direction)
+	var dirs []float64
+	if e.sliced {
+		if noise == nil {
+			return Terms{}, fmt.Errorf("train: sliced score matching needs a random source for its directions")
+		}
+		dirs = e.dirs[:n*D]
+		fillNormal(dirs, noise)
+	}
 	copy(e.a[0], x)
 	e.flops = 0
 
@@ -200,7 +247,9 @@ func (e *ExactMLP) Evaluate(x []float64, rowWeight float64, _ *rand.Rand) (Terms
 	for l := 1; l < L; l++ {
 		h := e.widths[l]
 		u, v := e.u[l][:R*h], e.v[l][:R*h]
-		if l == 1 {
+		if l == 1 && e.sliced {
+			e.gemm(false, false, n, h, D, dirs, D, e.w[0], h, 0, u, h) // v W_1
+		} else if l == 1 {
 			for b := 0; b < n; b++ {
 				copy(u[b*D*h:(b+1)*D*h], e.w[0]) // W_1 is D x h: row i is dimension i
 			}
@@ -208,7 +257,7 @@ func (e *ExactMLP) Evaluate(x []float64, rowWeight float64, _ *rand.Rand) (Terms
 			e.gemm(false, false, R, h, e.widths[l-1], e.v[l-1], e.widths[l-1], e.w[l-1], h, 0, u, h)
 		}
 		for r := 0; r < R; r++ {
-			dz := e.d1[l][(r/D)*h : (r/D+1)*h]
+			dz := e.d1[l][(r/per)*h : (r/per+1)*h]
 			ur, vr := u[r*h:(r+1)*h], v[r*h:(r+1)*h]
 			for k := range vr {
 				vr[k] = ur[k] * dz[k]
@@ -220,15 +269,40 @@ func (e *ExactMLP) Evaluate(x []float64, rowWeight float64, _ *rand.Rand) (Terms
 	hl := e.widths[L-1]
 	wl, vl := e.w[L-1], e.v[L-1][:R*hl]
 	var trace, norm float64
-	for r := 0; r < R; r++ {
-		i := r % D
-		row := vl[r*hl : (r+1)*hl]
-		for k, x := range row {
-			trace += x * wl[k*D+i]
+	if e.sliced {
+		// v'(ds/dx)v = (V_{L-1} W_L) . v
+		sdot := e.sdot[:n*D]
+		e.gemm(false, false, n, D, hl, vl, hl, wl, D, 0, sdot, D)
+		for k, v := range sdot {
+			trace += v * dirs[k]
+		}
+	} else {
+		for r := 0; r < R; r++ {
+			i := r % D
+			row := vl[r*hl : (r+1)*hl]
+			for k, x := range row {
+				trace += x * wl[k*D+i]
+			}
 		}
 	}
-	for _, v := range e.out[:n*D] {
-		norm += v * v / 2
+	gs := e.gz[L][:n*D] // the norm term's gradient with respect to s
+	if e.sliced && !e.vr {
+		// 1/2 (v's)^2, gradient (v's) v
+		for b := 0; b < n; b++ {
+			sv := 0.0
+			for j := 0; j < D; j++ {
+				sv += e.out[b*D+j] * dirs[b*D+j]
+			}
+			norm += sv * sv / 2
+			for j := 0; j < D; j++ {
+				gs[b*D+j] = rowWeight * sv * dirs[b*D+j]
+			}
+		}
+	} else {
+		for k, v := range e.out[:n*D] {
+			norm += v * v / 2
+			gs[k] = rowWeight * v
+		}
 	}
 	trace, norm = trace*rowWeight, norm*rowWeight
 
@@ -238,20 +312,26 @@ func (e *ExactMLP) Evaluate(x []float64, rowWeight float64, _ *rand.Rand) (Terms
 	// Trace through the last layer: d trace / d V_{L-1}[(b,i), k] = w W_L[k, i],
 	// d trace / d W_L[k, i] = w sum_b V_{L-1}[(b,i), k].
 	gv := e.gv[L-1][:R*hl]
-	for r := 0; r < R; r++ {
-		i := r % D
-		row, src := gv[r*hl:(r+1)*hl], vl[r*hl:(r+1)*hl]
-		g := gW(L)
-		for k := range row {
-			row[k] = rowWeight * wl[k*D+i]
-			g[k*D+i] += rowWeight * src[k]
+	if e.sliced {
+		// trace = sum (V_{L-1} W_L) .* v: through W_L and V_{L-1} with w v.
+		wv := e.sdot[:n*D]
+		for k, v := range dirs {
+			wv[k] = rowWeight * v
+		}
+		e.gemm(false, true, n, hl, D, wv, D, wl, D, 0, gv, hl)
+		e.gemm(true, false, hl, D, n, vl, hl, wv, D, 1, gW(L), D)
+	} else {
+		for r := 0; r < R; r++ {
+			i := r % D
+			row, src := gv[r*hl:(r+1)*hl], vl[r*hl:(r+1)*hl]
+			g := gW(L)
+			for k := range row {
+				row[k] = rowWeight * wl[k*D+i]
+				g[k*D+i] += rowWeight * src[k]
+			}
 		}
 	}
-	// Norm through the last layer: g_s = w s.
-	gs := e.gz[L][:n*D]
-	for k, v := range e.out[:n*D] {
-		gs[k] = rowWeight * v
-	}
+	// The norm term through the last layer, from g_s.
 	e.gemm(true, false, hl, D, n, e.a[L-1], hl, gs, D, 1, gW(L), D)
 	colSum(gB(L), gs, D)
 	ga := e.ga[L-1][:n*hl]
@@ -267,7 +347,7 @@ func (e *ExactMLP) Evaluate(x []float64, rowWeight float64, _ *rand.Rand) (Terms
 		// V_l = U_l .* f'(z_l): to U_l through f', to z_l through f''.
 		u, gvl, gul := e.u[l][:R*h], e.gv[l][:R*h], e.gu[l][:R*h]
 		for r := 0; r < R; r++ {
-			b := r / D
+			b := r / per
 			dzb, d2b, gzb := d1[b*h:(b+1)*h], d2[b*h:(b+1)*h], gz[b*h:(b+1)*h]
 			ur, gvr, gur := u[r*h:(r+1)*h], gvl[r*h:(r+1)*h], gul[r*h:(r+1)*h]
 			for k := range gur {
@@ -283,6 +363,9 @@ func (e *ExactMLP) Evaluate(x []float64, rowWeight float64, _ *rand.Rand) (Terms
 			// U_l = V_{l-1} W_l.
 			e.gemm(true, false, in, h, R, e.v[l-1][:R*in], in, gul, h, 1, gW(l), h)
 			e.gemm(false, true, R, in, h, gul, h, e.w[l-1], h, 0, e.gv[l-1][:R*in], in)
+		} else if e.sliced {
+			// U_1 = v W_1.
+			e.gemm(true, false, D, h, n, dirs, D, gul, h, 1, gW(1), h)
 		} else {
 			// U_1 = rows of W_1: dimension i's rows of every point add to row i.
 			g := gW(1)

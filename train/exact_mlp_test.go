@@ -98,3 +98,50 @@ func maxGradDiff(got []tensor.Tensor, want [][]float64) float64 {
 	}
 	return worst
 }
+
+// With one random direction per point, the same code computes the sliced
+// losses: the value, both terms and every gradient of the gorgonia Sliced
+// graph, drawing the same directions from the same source.
+func TestSlicedMLPMatchesTheGraph(t *testing.T) {
+	for _, vr := range []bool{false, true} {
+		for _, act := range nn.Activations() {
+			for _, c := range []struct {
+				d      int
+				hidden []int
+			}{{1, []int{7}}, {3, []int{6, 5}}, {10, []int{8, 6, 5}}} {
+				t.Run(fmt.Sprintf("vr=%v/%s/D=%d", vr, act, c.d), func(t *testing.T) {
+					m := newTestMLP(t, c.d, c.hidden, act, uint64(c.d)+2)
+					const batch = 6
+					graph, err := newSliced(m, batch, true, vr)
+					if err != nil {
+						t.Fatal(err)
+					}
+					fast, err := NewSlicedMLP(m.(*nn.MLP), batch, vr)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, rows := range []int{batch, 4} {
+						x := randomPoints(rand.New(rand.NewPCG(8, uint64(rows))), rows, c.d)
+						want, err := graph.Evaluate(x, 0.29, rand.New(rand.NewPCG(9, 9)))
+						if err != nil {
+							t.Fatal(err)
+						}
+						wantGrads := copyGrads(graph)
+						got, err := fast.Evaluate(x, 0.29, rand.New(rand.NewPCG(9, 9)))
+						if err != nil {
+							t.Fatal(err)
+						}
+						for name, pair := range map[string][2]float64{"loss": {got.Loss, want.Loss}, "trace": {got.Trace, want.Trace}, "norm": {got.Norm, want.Norm}} {
+							if relErr(pair[0], pair[1], 1e-12) > 1e-12 {
+								t.Errorf("%d rows: %s %.15g, graph %.15g", rows, name, pair[0], pair[1])
+							}
+						}
+						if worst := maxGradDiff(fast.Grads(), wantGrads); worst > 1e-11 {
+							t.Errorf("%d rows: gradients differ from the graph's by %.2g relative", rows, worst)
+						}
+					}
+				})
+			}
+		}
+	}
+}

@@ -45,6 +45,9 @@ func NewLoss(name string, m nn.Model, batch int, withGrads bool, sigmas []float6
 		}
 		return NewExact(m, batch, withGrads)
 	case "sliced", "sliced_vr":
+		if mlp, ok := m.(*nn.MLP); ok && withGrads && m.Dtype() == tensor.Float64 {
+			return NewSlicedMLP(mlp, batch, name == "sliced_vr")
+		}
 		return newSliced(m, batch, withGrads, name == "sliced_vr")
 	case "dsm", "anneal_dsm":
 		if name == "dsm" && len(sigmas) != 1 {
