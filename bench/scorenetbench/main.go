@@ -214,7 +214,7 @@ func scaling(args []string) error {
 	budget := fs.Duration("budget", time.Second, "time to spend on each case")
 	fs.Parse(args)
 	enc := json.NewEncoder(os.Stdout)
-	curves := map[string]*plots.Curve{"exact": {Name: "exact (D tangent columns, hand-written)"}, "sliced": {Name: "sliced (one projection, gorgonia graph)"}}
+	curves := map[string]*plots.Curve{"exact": {Name: "exact (D unit directions)"}, "sliced": {Name: "sliced (one random direction per point)"}}
 	for _, d := range []int{2, 5, 10, 20, 35, 50, 75, 100} {
 		for _, loss := range []string{"exact", "sliced"} {
 			r, err := trainStep(loss, d, *budget)
