@@ -47,12 +47,7 @@ func TestDSMMLPMatchesTheGraph(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					if relErr(got.Loss, want.Loss, 1e-12) > 1e-12 {
-						t.Errorf("%d rows: loss %.15g, graph %.15g", rows, got.Loss, want.Loss)
-					}
-					if worst := maxGradDiff(fast.Grads(), wantGrads); worst > 1e-11 {
-						t.Errorf("%d rows: gradients differ from the graph's by %.2g relative", rows, worst)
-					}
+					checkSameAsGraph(t, fmt.Sprintf("%d rows", rows), got, want, fast.Grads(), wantGrads)
 				}
 			})
 		}

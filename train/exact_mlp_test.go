@@ -43,14 +43,7 @@ func TestExactMLPMatchesTheGraph(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					for name, pair := range map[string][2]float64{"loss": {got.Loss, want.Loss}, "trace": {got.Trace, want.Trace}, "norm": {got.Norm, want.Norm}} {
-						if relErr(pair[0], pair[1], 1e-12) > 1e-12 {
-							t.Errorf("%d rows: %s %.15g, graph %.15g", rows, name, pair[0], pair[1])
-						}
-					}
-					if worst := maxGradDiff(fast.Grads(), wantGrads); worst > 1e-11 {
-						t.Errorf("%d rows: gradients differ from the graph's by %.2g relative", rows, worst)
-					}
+					checkSameAsGraph(t, fmt.Sprintf("%d rows", rows), got, want, fast.Grads(), wantGrads)
 				}
 				// The buffers are reused: a second call at new weights must not
 				// see the first.
@@ -131,17 +124,24 @@ func TestSlicedMLPMatchesTheGraph(t *testing.T) {
 						if err != nil {
 							t.Fatal(err)
 						}
-						for name, pair := range map[string][2]float64{"loss": {got.Loss, want.Loss}, "trace": {got.Trace, want.Trace}, "norm": {got.Norm, want.Norm}} {
-							if relErr(pair[0], pair[1], 1e-12) > 1e-12 {
-								t.Errorf("%d rows: %s %.15g, graph %.15g", rows, name, pair[0], pair[1])
-							}
-						}
-						if worst := maxGradDiff(fast.Grads(), wantGrads); worst > 1e-11 {
-							t.Errorf("%d rows: gradients differ from the graph's by %.2g relative", rows, worst)
-						}
+						checkSameAsGraph(t, fmt.Sprintf("%d rows", rows), got, want, fast.Grads(), wantGrads)
 					}
 				})
 			}
 		}
+	}
+}
+
+// checkSameAsGraph compares a hand-written loss's terms and gradients with
+// the graph's: 1e-12 relative for the terms, 1e-11 for the gradients.
+func checkSameAsGraph(t *testing.T, what string, got, want Terms, grads []tensor.Tensor, wantGrads [][]float64) {
+	t.Helper()
+	for name, pair := range map[string][2]float64{"loss": {got.Loss, want.Loss}, "trace": {got.Trace, want.Trace}, "norm": {got.Norm, want.Norm}} {
+		if relErr(pair[0], pair[1], 1e-12) > 1e-12 {
+			t.Errorf("%s: %s %.15g, graph %.15g", what, name, pair[0], pair[1])
+		}
+	}
+	if worst := maxGradDiff(grads, wantGrads); worst > 1e-11 {
+		t.Errorf("%s: gradients differ from the graph's by %.2g relative", what, worst)
 	}
 }
