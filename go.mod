@@ -12,7 +12,8 @@ require (
 	github.com/schollz/progressbar/v3 v3.19.1
 	// Telling a terminal (progress bar) from a pipe or file (log lines).
 	golang.org/x/term v0.47.0
-	// Linear algebra for the data sets' densities (Cholesky of a covariance).
+	// Linear algebra: the Cholesky of the densities' covariances, and the BLAS
+	// interface the hand-written losses and forward pass call.
 	gonum.org/v1/gonum v0.15.1
 	// -tags openblas only: OpenBLAS through cgo for gorgonia's matrix products.
 	gonum.org/v1/netlib v0.0.0-20230729102104-8b8060e7531f
