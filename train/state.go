@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 
 	"scorenet/checkpoints"
 	"scorenet/configs"
@@ -161,7 +162,7 @@ func restore(c *checkpoints.Checkpoint, model nn.Model, dtype string, adam *Adam
 func countParams(c *checkpoints.Checkpoint) int {
 	n := 0
 	for _, t := range c.Tensors {
-		if len(t.Name) > len(prefixParam) && t.Name[:len(prefixParam)] == prefixParam {
+		if strings.HasPrefix(t.Name, prefixParam) {
 			n++
 		}
 	}
