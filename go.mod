@@ -10,6 +10,9 @@ require (
 	github.com/sbinet/npyio v0.9.0
 	// The progress bar of long work on a terminal.
 	github.com/schollz/progressbar/v3 v3.19.1
+	// Which vector instructions (AVX2, FMA, AVX-512) the CPU has, so that
+	// internal/vmath picks the widest of its kernels that can run.
+	golang.org/x/sys v0.49.0
 	// Telling a terminal (progress bar) from a pipe or file (log lines).
 	golang.org/x/term v0.47.0
 	// Linear algebra: the Cholesky of the densities' covariances, and the BLAS
@@ -48,7 +51,6 @@ require (
 	// Pinned above what tensor v0.9.24 asks for: that 2022 version panics at
 	// start-up on Go >= 1.22, this one knows the newer runtimes.
 	go4.org/unsafe/assume-no-moving-gc v0.0.0-20231121144256-b99613f794b6 // indirect
-	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/text v0.22.0 // indirect
 	golang.org/x/xerrors v0.0.0-20200804184101-5ec99f83aff1 // indirect
 	google.golang.org/protobuf v1.28.0 // indirect

@@ -1,0 +1,83 @@
+package vmath
+
+import "fmt"
+
+// Kernel names the code that evaluates the functions on this machine.
+func Kernel() string {
+	switch {
+	case haveAVX512:
+		return "AVX-512 assembly"
+	case haveAVX2:
+		return "AVX2+FMA assembly"
+	}
+	return "portable Go"
+}
+
+// kernel is one function's assembly kernels, each taking a prefix of the
+// elements, and its portable Go for the rest.
+type kernel struct {
+	avx512, avx2 func(x, dst0, dst1 []float64, n int)
+	scalar       func(x, dst0, dst1 []float64, k int)
+}
+
+// run applies the widest kernel that can run to as many elements as it
+// takes, the next to as many of the rest, and the portable Go to the tail.
+// All three give the same bits, so where the split falls does not matter.
+func (kn kernel) run(name string, x, dst0, dst1 []float64) {
+	if len(dst0) < len(x) || (dst1 != nil && len(dst1) < len(x)) {
+		panic(fmt.Sprintf("vmath: %s: destination shorter than the %d inputs", name, len(x)))
+	}
+	done := 0
+	if n := len(x) &^ 15; haveAVX512 && n > 0 {
+		kn.avx512(x, dst0, dst1, n)
+		done = n
+	}
+	if n := (len(x) - done) &^ 3; haveAVX2 && n > 0 {
+		kn.avx2(x[done:], dst0[done:], sub(dst1, done), n)
+		done += n
+	}
+	for k := done; k < len(x); k++ {
+		kn.scalar(x, dst0, dst1, k)
+	}
+}
+
+func sub(s []float64, from int) []float64 {
+	if s == nil {
+		return nil
+	}
+	return s[from:]
+}
+
+var (
+	softplusKernel = kernel{
+		avx512: func(x, sp, _ []float64, n int) { softplusAVX512(&x[0], &sp[0], n) },
+		avx2:   func(x, sp, _ []float64, n int) { softplusAVX2(&x[0], &sp[0], n) },
+		scalar: func(x, sp, _ []float64, k int) { sp[k], _ = softplusSigmoid(x[k]) },
+	}
+	sigmoidKernel = kernel{
+		avx512: func(x, sig, _ []float64, n int) { sigmoidAVX512(&x[0], &sig[0], n) },
+		avx2:   func(x, sig, _ []float64, n int) { sigmoidAVX2(&x[0], &sig[0], n) },
+		scalar: func(x, sig, _ []float64, k int) { sig[k] = sigmoid(x[k]) },
+	}
+	softplusSigmoidKernel = kernel{
+		avx512: func(x, sp, sig []float64, n int) { softplusSigmoidAVX512(&x[0], &sp[0], &sig[0], n) },
+		avx2:   func(x, sp, sig []float64, n int) { softplusSigmoidAVX2(&x[0], &sp[0], &sig[0], n) },
+		scalar: func(x, sp, sig []float64, k int) { sp[k], sig[k] = softplusSigmoid(x[k]) },
+	}
+)
+
+// Softplus sets dst[k] = log(1 + exp(x[k])). dst may be x.
+func Softplus(dst, x []float64) { softplusKernel.run("Softplus", x, dst, nil) }
+
+// Sigmoid sets dst[k] = 1/(1 + exp(-x[k])). dst may be x.
+func Sigmoid(dst, x []float64) { sigmoidKernel.run("Sigmoid", x, dst, nil) }
+
+// SoftplusSigmoid sets sp[k] = log(1 + exp(x[k])) and
+// sig[k] = 1/(1 + exp(-x[k])), the softplus and its derivative, from one
+// exp per element. Either may be x.
+func SoftplusSigmoid(sp, sig, x []float64) {
+	if sig == nil {
+		sig = []float64{} // so that a missing sig is reported as too short
+	}
+	softplusSigmoidKernel.run("SoftplusSigmoid", x, sp, sig)
+}

@@ -1,0 +1,33 @@
+//go:build amd64 && !purego
+
+package vmath
+
+import "golang.org/x/sys/cpu"
+
+// haveAVX2 and haveAVX512 say which assembly kernels can run here. Tests
+// turn them off to check the kernels against each other and the portable Go.
+var (
+	haveAVX2   = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+	haveAVX512 = haveAVX2 && cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ
+)
+
+// The AVX2 kernels handle the first n&^3 elements, the AVX-512 ones the
+// first n&^15; n counts elements.
+
+//go:noescape
+func softplusSigmoidAVX2(z, sp, sig *float64, n int)
+
+//go:noescape
+func softplusAVX2(z, sp *float64, n int)
+
+//go:noescape
+func sigmoidAVX2(z, sig *float64, n int)
+
+//go:noescape
+func softplusSigmoidAVX512(z, sp, sig *float64, n int)
+
+//go:noescape
+func softplusAVX512(z, sp *float64, n int)
+
+//go:noescape
+func sigmoidAVX512(z, sig *float64, n int)
