@@ -1,0 +1,208 @@
+package gemm
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// kernelSets are the code paths a machine may take, widest first.
+var kernelSets = []struct {
+	name         string
+	avx512, avx2 bool
+}{
+	{"AVX-512", true, true},
+	{"AVX2", false, true},
+	{"portable Go", false, false},
+}
+
+// using runs f with only the kernels of set enabled, if this CPU has them.
+func using(set int, f func()) bool {
+	ks := kernelSets[set]
+	if (ks.avx512 && !haveAVX512) || (ks.avx2 && !haveAVX2) {
+		return false
+	}
+	saved512, saved2 := haveAVX512, haveAVX2
+	haveAVX512, haveAVX2 = ks.avx512, ks.avx2
+	defer func() { haveAVX512, haveAVX2 = saved512, saved2 }()
+	f()
+	return true
+}
+
+type product struct {
+	tA, tB        bool
+	m, n, k       int
+	alpha, beta   float64
+	lda, ldb, ldc int
+	a, b, c       []float64
+}
+
+// newProduct draws a product's operands, with leading dimensions pad wider
+// than needed so that strides are exercised.
+func newProduct(rng *rand.Rand, tA, tB bool, m, n, k int, alpha, beta float64, pad int) product {
+	p := product{tA: tA, tB: tB, m: m, n: n, k: k, alpha: alpha, beta: beta}
+	ar, ac := m, k
+	if tA {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if tB {
+		br, bc = n, k
+	}
+	p.lda, p.ldb, p.ldc = ac+pad, bc+pad, n+pad
+	fill := func(rows, ld int) []float64 {
+		s := make([]float64, max(0, rows*ld))
+		for i := range s {
+			s[i] = rng.NormFloat64()
+		}
+		return s
+	}
+	p.a, p.b, p.c = fill(ar, p.lda), fill(br, p.ldb), fill(m, p.ldc)
+	if beta == 0 {
+		for i := range p.c {
+			p.c[i] = math.NaN() // BLAS: C is not read when beta is 0
+		}
+	}
+	return p
+}
+
+func (p product) at(s []float64, ld int, trans bool, i, j int) float64 {
+	if trans {
+		return s[j*ld+i]
+	}
+	return s[i*ld+j]
+}
+
+// run returns C after the product, leaving p's C untouched.
+func (p product) run() []float64 {
+	c := append([]float64(nil), p.c...)
+	Dgemm(p.tA, p.tB, p.m, p.n, p.k, p.alpha, p.a, p.lda, p.b, p.ldb, p.beta, c, p.ldc)
+	return c
+}
+
+// TestDgemmMatchesDefinition checks the product element by element against
+// its definition, summed naively, within a bound on the rounding of a sum
+// of k products.
+func TestDgemmMatchesDefinition(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	tests := []struct {
+		name        string
+		m, n, k     int
+		alpha, beta float64
+	}{
+		{"one tile", 8, 16, 5, 1, 1},
+		{"square 128", 128, 128, 128, 1, 0},
+		{"deeper than a block", 16, 32, 300, 1, 1},
+		{"edges everywhere", 13, 21, 7, 1, 1},
+		{"one row", 1, 40, 9, 1, 0},
+		{"one column", 37, 1, 9, 1, 1},
+		{"two outputs", 130, 2, 129, 1, 0},
+		{"depth 1", 9, 17, 1, 1, 1},
+		{"more rows than a block", 200, 24, 20, 1, 0},
+		{"alpha and beta", 12, 20, 30, -0.5, 2.5},
+		{"alpha 0 scales C only", 5, 6, 7, 0, 0.5},
+		{"k 0 scales C only", 5, 6, 0, 1, 0.5},
+		{"empty", 0, 6, 4, 1, 1},
+	}
+	for _, tc := range tests {
+		for _, tA := range []bool{false, true} {
+			for _, tB := range []bool{false, true} {
+				name := fmt.Sprintf("%s/tA=%v,tB=%v", tc.name, tA, tB)
+				t.Run(name, func(t *testing.T) {
+					p := newProduct(rng, tA, tB, tc.m, tc.n, tc.k, tc.alpha, tc.beta, 3)
+					got := p.run()
+					for i := range p.m {
+						for j := range p.n {
+							sum, mag := 0.0, 0.0
+							for q := range p.k {
+								v := p.at(p.a, p.lda, tA, i, q) * p.at(p.b, p.ldb, tB, q, j)
+								sum += v
+								mag += math.Abs(v)
+							}
+							want := tc.alpha * sum
+							if tc.beta != 0 {
+								want += tc.beta * p.c[i*p.ldc+j]
+								mag = math.Abs(tc.alpha)*mag + math.Abs(tc.beta*p.c[i*p.ldc+j])
+							}
+							if diff := math.Abs(got[i*p.ldc+j] - want); diff > 1e-15*float64(p.k+2)*mag+1e-300 {
+								t.Fatalf("C[%d,%d] = %v, want %v (difference %.3g)", i, j, got[i*p.ldc+j], want, diff)
+							}
+						}
+						// The padding beyond n columns is not C's and stays.
+						for j := p.n; j < p.ldc && i*p.ldc+j < len(got); j++ {
+							if !sameFloat(got[i*p.ldc+j], p.c[i*p.ldc+j]) {
+								t.Fatalf("C's padding at row %d column %d changed", i, j)
+							}
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
+func sameFloat(a, b float64) bool {
+	return math.Float64bits(a) == math.Float64bits(b) || (math.IsNaN(a) && math.IsNaN(b))
+}
+
+// TestKernelsGiveTheSameBits checks that the assembly kernels and the Go
+// give identical products, so that results do not depend on the machine.
+func TestKernelsGiveTheSameBits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 2))
+	compared := 0
+	for trial := range 60 {
+		m, n, k := 1+rng.IntN(70), 1+rng.IntN(70), 1+rng.IntN(300)
+		if trial < 3 {
+			m, n, k = 128, 128, 128*(trial+1)
+		}
+		p := newProduct(rng, rng.IntN(2) == 0, rng.IntN(2) == 0, m, n, k, 1, float64(rng.IntN(2)), rng.IntN(3))
+		var want []float64
+		using(2, func() { want = p.run() })
+		for set := range kernelSets[:2] {
+			var got []float64
+			if !using(set, func() { got = p.run() }) {
+				continue
+			}
+			compared++
+			for i := range got {
+				if !sameFloat(got[i], want[i]) {
+					t.Fatalf("%s, %d x %d x %d: element %d is %v, the Go gives %v", kernelSets[set].name, m, n, k, i, got[i], want[i])
+				}
+			}
+		}
+	}
+	if compared == 0 {
+		t.Skipf("no assembly kernels here (%s); nothing to compare", Kernel())
+	}
+}
+
+func TestDgemmPanicsOnBadSizes(t *testing.T) {
+	tests := []struct {
+		name string
+		call func()
+	}{
+		{"A too short", func() {
+			Dgemm(false, false, 2, 2, 2, 1, make([]float64, 3), 2, make([]float64, 4), 2, 0, make([]float64, 4), 2)
+		}},
+		{"lda below columns", func() {
+			Dgemm(false, false, 2, 2, 3, 1, make([]float64, 6), 2, make([]float64, 6), 2, 0, make([]float64, 4), 2)
+		}},
+		{"C too short", func() {
+			Dgemm(false, false, 2, 2, 2, 1, make([]float64, 4), 2, make([]float64, 4), 2, 0, make([]float64, 3), 2)
+		}},
+		{"negative size", func() { Dgemm(false, false, -1, 2, 2, 1, nil, 2, make([]float64, 4), 2, 0, nil, 2) }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			defer func() {
+				if r := recover(); r == nil {
+					t.Error("no panic")
+				} else if s, _ := r.(string); len(s) < 6 || s[:6] != "gemm: " {
+					t.Errorf("panic %q does not start with the package name", r)
+				}
+			}()
+			tc.call()
+		})
+	}
+}

@@ -1,0 +1,132 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// func kernel8x16AVX512(depth int, a, b, c *float64, ldc int)
+//
+// c[r*ldc+j] += sum_p a[p*8+r] * b[p*16+j] for r < 8, j < 16: Z0..Z15 hold
+// the tile, two registers of eight per row; each step of p loads one row of
+// b and multiplies it by each a broadcast from memory.
+TEXT ·kernel8x16AVX512(SB), NOSPLIT, $0-40
+	MOVQ depth+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ c+24(FP), DX
+	MOVQ ldc+32(FP), BX
+	SHLQ $3, BX
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	VPXORQ Z2, Z2, Z2
+	VPXORQ Z3, Z3, Z3
+	VPXORQ Z4, Z4, Z4
+	VPXORQ Z5, Z5, Z5
+	VPXORQ Z6, Z6, Z6
+	VPXORQ Z7, Z7, Z7
+	VPXORQ Z8, Z8, Z8
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
+	VPXORQ Z12, Z12, Z12
+	VPXORQ Z13, Z13, Z13
+	VPXORQ Z14, Z14, Z14
+	VPXORQ Z15, Z15, Z15
+	TESTQ CX, CX
+	JZ    store512
+
+loop512:
+	VMOVUPD (DI), Z16
+	VMOVUPD 64(DI), Z17
+	VFMADD231PD.BCST 0(SI), Z16, Z0
+	VFMADD231PD.BCST 0(SI), Z17, Z1
+	VFMADD231PD.BCST 8(SI), Z16, Z2
+	VFMADD231PD.BCST 8(SI), Z17, Z3
+	VFMADD231PD.BCST 16(SI), Z16, Z4
+	VFMADD231PD.BCST 16(SI), Z17, Z5
+	VFMADD231PD.BCST 24(SI), Z16, Z6
+	VFMADD231PD.BCST 24(SI), Z17, Z7
+	VFMADD231PD.BCST 32(SI), Z16, Z8
+	VFMADD231PD.BCST 32(SI), Z17, Z9
+	VFMADD231PD.BCST 40(SI), Z16, Z10
+	VFMADD231PD.BCST 40(SI), Z17, Z11
+	VFMADD231PD.BCST 48(SI), Z16, Z12
+	VFMADD231PD.BCST 48(SI), Z17, Z13
+	VFMADD231PD.BCST 56(SI), Z16, Z14
+	VFMADD231PD.BCST 56(SI), Z17, Z15
+	ADDQ $64, SI
+	ADDQ $128, DI
+	DECQ CX
+	JNZ  loop512
+
+store512:
+#define ROW512(lo, hi) \
+	VADDPD (DX), lo, lo; \
+	VMOVUPD lo, (DX); \
+	VADDPD 64(DX), hi, hi; \
+	VMOVUPD hi, 64(DX); \
+	ADDQ BX, DX
+	ROW512(Z0, Z1)
+	ROW512(Z2, Z3)
+	ROW512(Z4, Z5)
+	ROW512(Z6, Z7)
+	ROW512(Z8, Z9)
+	ROW512(Z10, Z11)
+	ROW512(Z12, Z13)
+	ROW512(Z14, Z15)
+	VZEROUPPER
+	RET
+
+// func kernel4x8AVX2(depth int, a, b, c *float64, ldc int)
+//
+// One quarter of the 8 x 16 tile: c[r*ldc+j] += sum_p a[p*8+r] * b[p*16+j]
+// for r < 4, j < 8, with a and b pointing into the packed panels.
+TEXT ·kernel4x8AVX2(SB), NOSPLIT, $0-40
+	MOVQ depth+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ c+24(FP), DX
+	MOVQ ldc+32(FP), BX
+	SHLQ $3, BX
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+	TESTQ CX, CX
+	JZ    store2
+
+loop2:
+	VMOVUPD (DI), Y8
+	VMOVUPD 32(DI), Y9
+	VBROADCASTSD 0(SI), Y10
+	VBROADCASTSD 8(SI), Y11
+	VFMADD231PD Y10, Y8, Y0
+	VFMADD231PD Y10, Y9, Y1
+	VFMADD231PD Y11, Y8, Y2
+	VFMADD231PD Y11, Y9, Y3
+	VBROADCASTSD 16(SI), Y12
+	VBROADCASTSD 24(SI), Y13
+	VFMADD231PD Y12, Y8, Y4
+	VFMADD231PD Y12, Y9, Y5
+	VFMADD231PD Y13, Y8, Y6
+	VFMADD231PD Y13, Y9, Y7
+	ADDQ $64, SI
+	ADDQ $128, DI
+	DECQ CX
+	JNZ  loop2
+
+store2:
+#define ROW2(lo, hi) \
+	VADDPD (DX), lo, lo; \
+	VMOVUPD lo, (DX); \
+	VADDPD 32(DX), hi, hi; \
+	VMOVUPD hi, 32(DX); \
+	ADDQ BX, DX
+	ROW2(Y0, Y1)
+	ROW2(Y2, Y3)
+	ROW2(Y4, Y5)
+	ROW2(Y6, Y7)
+	VZEROUPPER
+	RET

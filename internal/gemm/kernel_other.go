@@ -1,0 +1,13 @@
+//go:build !amd64 || purego
+
+package gemm
+
+var haveAVX2, haveAVX512 = false, false
+
+func kernel8x16AVX512(depth int, a, b, c *float64, ldc int) {
+	panic("gemm: no AVX-512 kernel in this build")
+}
+
+func kernel4x8AVX2(depth int, a, b, c *float64, ldc int) {
+	panic("gemm: no AVX2 kernel in this build")
+}
