@@ -34,7 +34,7 @@ echo "measuring (budget ${BUDGET}s a case)..." >&2
 "$out/bench-openblas" measure -impl scorenet-openblas -budget "${BUDGET}s" > "$out/openblas.jsonl"
 BUDGET=$BUDGET /usr/bin/python3 bench/torch_bench.py > "$out/pytorch.jsonl"
 echo "scaling study..." >&2
-"$out/bench-openblas" scaling -budget 1s -plot "$out/scaling.png" > "$out/scaling.jsonl"
+"$out/bench-purego" scaling -budget 1s -plot "$out/scaling.png" > "$out/scaling.jsonl"
 echo
 "$out/bench-purego" report "$out/purego.jsonl" "$out/openblas.jsonl" "$out/pytorch.jsonl" | tee "$out/table.md"
 echo
