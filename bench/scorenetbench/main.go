@@ -227,7 +227,11 @@ func scaling(args []string) error {
 			c.Steps, c.Value = append(c.Steps, float64(d)), append(c.Value, r.MsPerStep)
 		}
 	}
-	return plots.Lines(*plot, fmt.Sprintf("time per training step vs dimension (MLP D-128-128-D, batch 128, %s)", nn.BLAS),
+	build := "pure-Go build"
+	if strings.HasPrefix(nn.BLAS, "openblas") {
+		build = "OpenBLAS build"
+	}
+	return plots.Lines(*plot, fmt.Sprintf("time per step vs dimension (MLP D-128-128-D, batch 128, %s)", build),
 		"dimension D", "ms per step", false, *curves["exact"], *curves["sliced"])
 }
 
