@@ -6,9 +6,9 @@ import (
 	"testing"
 )
 
-// BenchmarkSoftplus compares, per element, the kernels here with the scalar
-// math-package form they replace, on 128 x 256 pre-activations.
-func BenchmarkSoftplus(b *testing.B) {
+// BenchmarkFunctions compares, per element, the kernels here with the
+// scalar math-package forms they replace, on 128 x 256 pre-activations.
+func BenchmarkFunctions(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	x := make([]float64, 128*256)
 	for k := range x {
@@ -18,6 +18,14 @@ func BenchmarkSoftplus(b *testing.B) {
 	perElement := func(b *testing.B) {
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(x)), "ns/elem")
 	}
+	b.Run("math.Tanh", func(b *testing.B) {
+		for b.Loop() {
+			for k, v := range x {
+				sp[k] = math.Tanh(v)
+			}
+		}
+		perElement(b)
+	})
 	b.Run("math", func(b *testing.B) {
 		for b.Loop() {
 			for k, v := range x {
@@ -33,6 +41,22 @@ func BenchmarkSoftplus(b *testing.B) {
 			using(nil, set, func() {
 				for b.Loop() {
 					SoftplusSigmoid(sp, sig, x)
+				}
+			})
+			perElement(b)
+		})
+		b.Run("Tanh/"+ks.name, func(b *testing.B) {
+			using(nil, set, func() {
+				for b.Loop() {
+					Tanh(sp, x)
+				}
+			})
+			perElement(b)
+		})
+		b.Run("ELU/"+ks.name, func(b *testing.B) {
+			using(nil, set, func() {
+				for b.Loop() {
+					ELU(sp, x)
 				}
 			})
 			perElement(b)

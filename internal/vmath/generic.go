@@ -5,12 +5,15 @@ import "math"
 // The constants of the reduction exp(x) = 2^k exp(r), x = k ln2 + r: ln 2 is
 // split so that k*ln2Hi is exact for the k that occur (|k| <= 1076).
 const (
-	log2e   = 1.44269504088896338700e+00
-	ln2Hi   = 6.93147180369123816490e-01
-	ln2Lo   = 1.90821492927058770002e-10
-	sqrt2   = 1.41421356237309514547e+00
-	minArg  = -746 // exp(-746) rounds to 0
-	expBias = 1<<52 + 1023
+	log2e  = 1.44269504088896338700e+00
+	ln2Hi  = 6.93147180369123816490e-01
+	ln2Lo  = 1.90821492927058770002e-10
+	sqrt2  = 1.41421356237309514547e+00
+	minArg = -746 // exp(-746) rounds to 0
+	// expm1(-40) rounds to -1: e^-40 is below half the spacing of doubles
+	// next to -1.
+	minArgM1 = -40
+	expBias  = 1<<52 + 1023
 )
 
 // expCoeffs are 1/13!, ..., 1/0!: the Taylor series of exp, whose truncation
@@ -96,4 +99,37 @@ func sigmoid(v float64) float64 {
 		return float64(e * inv)
 	}
 	return inv
+}
+
+// expm1Neg returns exp(x) - 1 for x <= 0, and NaN for NaN. It evaluates
+// e^r - 1 = r + r^2 (1/2! + r/3! + ... + r^11/13!) on the reduced argument,
+// without cancellation, and scales: 2^k (e^r - 1) + (2^k - 1).
+func expm1Neg(x float64) float64 {
+	if x < minArgM1 {
+		x = minArgM1
+	}
+	kf := math.RoundToEven(float64(x * log2e))
+	r := math.FMA(kf, -ln2Hi, x)
+	r = math.FMA(kf, -ln2Lo, r)
+	q := expCoeffs[0]
+	for _, c := range expCoeffs[1:12] {
+		q = math.FMA(q, r, c)
+	}
+	em1r := math.FMA(float64(r*r), q, r)
+	s := math.Float64frombits(math.Float64bits(float64(kf+expBias)) << 52)
+	return math.FMA(s, em1r, float64(s-1))
+}
+
+// tanh returns tanh(v) = sign(v) (-t)/(t+2) with t = expm1(-2|v|).
+func tanh(v float64) float64 {
+	t := expm1Neg(float64(-2 * math.Abs(v)))
+	return math.Copysign(-t/float64(t+2), v)
+}
+
+// elu returns v for v > 0 and exp(v) - 1 otherwise.
+func elu(v float64) float64 {
+	if v > 0 {
+		return v
+	}
+	return expm1Neg(v)
 }

@@ -59,6 +59,21 @@ var (
 		avx2:   func(x, sig, _ []float64, n int) { sigmoidAVX2(&x[0], &sig[0], n) },
 		scalar: func(x, sig, _ []float64, k int) { sig[k] = sigmoid(x[k]) },
 	}
+	tanhKernel = kernel{
+		avx512: func(x, dst, _ []float64, n int) { tanhAVX512(&x[0], &dst[0], n) },
+		avx2:   func(x, dst, _ []float64, n int) { tanhAVX2(&x[0], &dst[0], n) },
+		scalar: func(x, dst, _ []float64, k int) { dst[k] = tanh(x[k]) },
+	}
+	eluKernel = kernel{
+		avx512: func(x, dst, _ []float64, n int) { eluAVX512(&x[0], &dst[0], n) },
+		avx2:   func(x, dst, _ []float64, n int) { eluAVX2(&x[0], &dst[0], n) },
+		scalar: func(x, dst, _ []float64, k int) { dst[k] = elu(x[k]) },
+	}
+	expNegAbsKernel = kernel{
+		avx512: func(x, dst, _ []float64, n int) { expNegAbsAVX512(&x[0], &dst[0], n) },
+		avx2:   func(x, dst, _ []float64, n int) { expNegAbsAVX2(&x[0], &dst[0], n) },
+		scalar: func(x, dst, _ []float64, k int) { dst[k] = expNegAbs(x[k]) },
+	}
 	softplusSigmoidKernel = kernel{
 		avx512: func(x, sp, sig []float64, n int) { softplusSigmoidAVX512(&x[0], &sp[0], &sig[0], n) },
 		avx2:   func(x, sp, sig []float64, n int) { softplusSigmoidAVX2(&x[0], &sp[0], &sig[0], n) },
@@ -71,6 +86,16 @@ func Softplus(dst, x []float64) { softplusKernel.run("Softplus", x, dst, nil) }
 
 // Sigmoid sets dst[k] = 1/(1 + exp(-x[k])). dst may be x.
 func Sigmoid(dst, x []float64) { sigmoidKernel.run("Sigmoid", x, dst, nil) }
+
+// Tanh sets dst[k] = tanh(x[k]). dst may be x.
+func Tanh(dst, x []float64) { tanhKernel.run("Tanh", x, dst, nil) }
+
+// ELU sets dst[k] = x[k] for x[k] > 0 and exp(x[k]) - 1 otherwise. dst may
+// be x.
+func ELU(dst, x []float64) { eluKernel.run("ELU", x, dst, nil) }
+
+// ExpNegAbs sets dst[k] = exp(-|x[k]|). dst may be x.
+func ExpNegAbs(dst, x []float64) { expNegAbsKernel.run("ExpNegAbs", x, dst, nil) }
 
 // SoftplusSigmoid sets sp[k] = log(1 + exp(x[k])) and
 // sig[k] = 1/(1 + exp(-x[k])), the softplus and its derivative, from one

@@ -31,3 +31,21 @@ func softplusAVX512(z, sp *float64, n int)
 
 //go:noescape
 func sigmoidAVX512(z, sig *float64, n int)
+
+//go:noescape
+func tanhAVX2(z, dst *float64, n int)
+
+//go:noescape
+func tanhAVX512(z, dst *float64, n int)
+
+//go:noescape
+func eluAVX2(z, dst *float64, n int)
+
+//go:noescape
+func eluAVX512(z, dst *float64, n int)
+
+//go:noescape
+func expNegAbsAVX2(z, dst *float64, n int)
+
+//go:noescape
+func expNegAbsAVX512(z, dst *float64, n int)

@@ -20,6 +20,10 @@ CONST4(sqrt2, $0x3ff6a09e667f3bcd)
 CONST4(half, $0x3fe0000000000000)
 CONST4(one, $0x3ff0000000000000)
 CONST4(expBias, $0x43300000000003ff)
+CONST4(minArgM1, $0xc044000000000000)
+CONST4(minusTwo, $0xc000000000000000)
+CONST4(two, $0x4000000000000000)
+CONST4(absMask, $0x7fffffffffffffff)
 CONST4(exp0, $0x3de6124613a86d09)
 CONST4(exp1, $0x3e21eed8eff8d898)
 CONST4(exp2, $0x3e5ae64567f544e4)
@@ -194,6 +198,113 @@ sigLoop:
 	JNZ  sigLoop
 
 sigDone:
+	VZEROUPPER
+	RET
+
+// EXPM1 sets Y1 = expm1(Y2) for Y2 in [-40, 0] (or NaN) as expm1Neg does.
+// It uses Y3 to Y5.
+#define EXPM1 \
+	VMULPD  log2e<>(SB), Y2, Y3; \
+	VROUNDPD $0, Y3, Y3; \
+	VMOVAPD Y2, Y4; \
+	VFNMADD231PD ln2Hi<>(SB), Y3, Y4; \
+	VFNMADD231PD ln2Lo<>(SB), Y3, Y4; \
+	VMOVUPD exp0<>(SB), Y1; \
+	VFMADD213PD exp1<>(SB), Y4, Y1; \
+	VFMADD213PD exp2<>(SB), Y4, Y1; \
+	VFMADD213PD exp3<>(SB), Y4, Y1; \
+	VFMADD213PD exp4<>(SB), Y4, Y1; \
+	VFMADD213PD exp5<>(SB), Y4, Y1; \
+	VFMADD213PD exp6<>(SB), Y4, Y1; \
+	VFMADD213PD exp7<>(SB), Y4, Y1; \
+	VFMADD213PD exp8<>(SB), Y4, Y1; \
+	VFMADD213PD exp9<>(SB), Y4, Y1; \
+	VFMADD213PD exp10<>(SB), Y4, Y1; \
+	VFMADD213PD exp11<>(SB), Y4, Y1; \
+	VMULPD  Y4, Y4, Y5; \
+	VFMADD213PD Y4, Y5, Y1; \
+	VADDPD  expBias<>(SB), Y3, Y3; \
+	VPSLLQ  $52, Y3, Y3; \
+	VSUBPD  one<>(SB), Y3, Y5; \
+	VFMADD213PD Y5, Y3, Y1
+
+// func tanhAVX2(z, dst *float64, n int)
+TEXT ·tanhAVX2(SB), NOSPLIT, $0-24
+	MOVQ z+0(FP), SI
+	MOVQ dst+8(FP), DI
+	MOVQ n+16(FP), CX
+	SHRQ $2, CX
+	JZ   tanhDone
+	VMOVUPD minArgM1<>(SB), Y13
+
+tanhLoop:
+	VMOVUPD (SI), Y0
+	VANDPD  absMask<>(SB), Y0, Y2
+	VMULPD  minusTwo<>(SB), Y2, Y2
+	VMAXPD  Y2, Y13, Y2
+	EXPM1
+	VADDPD  two<>(SB), Y1, Y4
+	VXORPD  negZero<>(SB), Y1, Y1
+	VDIVPD  Y4, Y1, Y1
+	VANDPD  absMask<>(SB), Y1, Y1
+	VANDPD  negZero<>(SB), Y0, Y5
+	VORPD   Y5, Y1, Y1
+	VMOVUPD Y1, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ  tanhLoop
+
+tanhDone:
+	VZEROUPPER
+	RET
+
+// func eluAVX2(z, dst *float64, n int)
+TEXT ·eluAVX2(SB), NOSPLIT, $0-24
+	MOVQ z+0(FP), SI
+	MOVQ dst+8(FP), DI
+	MOVQ n+16(FP), CX
+	SHRQ $2, CX
+	JZ   eluDone
+	VMOVUPD minArgM1<>(SB), Y13
+	VXORPD  Y14, Y14, Y14
+
+eluLoop:
+	VMOVUPD (SI), Y0
+	VMINPD  Y0, Y14, Y2
+	VMAXPD  Y2, Y13, Y2
+	EXPM1
+	VCMPPD  $0x1e, Y14, Y0, Y6
+	VBLENDVPD Y6, Y0, Y1, Y1
+	VMOVUPD Y1, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ  eluLoop
+
+eluDone:
+	VZEROUPPER
+	RET
+
+// func expNegAbsAVX2(z, dst *float64, n int)
+TEXT ·expNegAbsAVX2(SB), NOSPLIT, $0-24
+	MOVQ z+0(FP), SI
+	MOVQ dst+8(FP), DI
+	MOVQ n+16(FP), CX
+	SHRQ $2, CX
+	JZ   expDone
+	VMOVUPD minArg<>(SB), Y15
+
+expLoop:
+	VMOVUPD (SI), Y0
+	EXPNEGABS
+	VMOVUPD Y1, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ  expLoop
+
+expDone:
 	VZEROUPPER
 	RET
 
@@ -377,5 +488,132 @@ sig512Loop:
 	JNZ  sig512Loop
 
 sig512Done:
+	VZEROUPPER
+	RET
+
+// EXPM1512 sets e = expm1(x) for x in [-40, 0] (or NaN); uses k, r, r2.
+#define EXPM1512(x, e, k, r, r2) \
+	VMULPD.BCST  log2e<>(SB), x, k; \
+	VRNDSCALEPD  $0, k, k; \
+	VMOVAPD      x, r; \
+	VFNMADD231PD.BCST ln2Hi<>(SB), k, r; \
+	VFNMADD231PD.BCST ln2Lo<>(SB), k, r; \
+	VBROADCASTSD exp0<>(SB), e; \
+	VFMADD213PD.BCST exp1<>(SB), r, e; \
+	VFMADD213PD.BCST exp2<>(SB), r, e; \
+	VFMADD213PD.BCST exp3<>(SB), r, e; \
+	VFMADD213PD.BCST exp4<>(SB), r, e; \
+	VFMADD213PD.BCST exp5<>(SB), r, e; \
+	VFMADD213PD.BCST exp6<>(SB), r, e; \
+	VFMADD213PD.BCST exp7<>(SB), r, e; \
+	VFMADD213PD.BCST exp8<>(SB), r, e; \
+	VFMADD213PD.BCST exp9<>(SB), r, e; \
+	VFMADD213PD.BCST exp10<>(SB), r, e; \
+	VFMADD213PD.BCST exp11<>(SB), r, e; \
+	VMULPD       r, r, r2; \
+	VFMADD213PD  r, r2, e; \
+	VADDPD.BCST  expBias<>(SB), k, k; \
+	VPSLLQ       $52, k, k; \
+	VSUBPD       Z31, k, r2; \
+	VFMADD213PD  r2, k, e
+
+// TANH512 sets out = tanh(v); uses x, e, k, r, r2. Z28 = -40.
+#define TANH512(v, out, x, e, k, r, r2) \
+	VPANDQ.BCST  absMask<>(SB), v, x; \
+	VMULPD.BCST  minusTwo<>(SB), x, x; \
+	VMAXPD       x, Z28, x; \
+	EXPM1512(x, e, k, r, r2); \
+	VADDPD.BCST  two<>(SB), e, k; \
+	VPXORQ.BCST  negZero<>(SB), e, e; \
+	VDIVPD       k, e, e; \
+	VPANDQ.BCST  absMask<>(SB), e, e; \
+	VPANDQ.BCST  negZero<>(SB), v, r; \
+	VPORQ        r, e, out
+
+// ELU512 sets out = v > 0 ? v : expm1(v); uses x, e, k, r, r2 and km.
+#define ELU512(v, out, x, e, k, r, r2, km) \
+	VMINPD       v, Z30, x; \
+	VMAXPD       x, Z28, x; \
+	EXPM1512(x, e, k, r, r2); \
+	VCMPPD       $0x1e, Z30, v, km; \
+	VBLENDMPD    v, e, km, out
+
+#define SETUPM1512 \
+	VBROADCASTSD minArgM1<>(SB), Z28; \
+	VPXORQ       Z30, Z30, Z30; \
+	VBROADCASTSD one<>(SB), Z31
+
+// func tanhAVX512(z, dst *float64, n int)
+TEXT ·tanhAVX512(SB), NOSPLIT, $0-24
+	MOVQ z+0(FP), SI
+	MOVQ dst+8(FP), DI
+	MOVQ n+16(FP), CX
+	SHRQ $4, CX
+	JZ   tanh512Done
+	SETUPM1512
+
+tanh512Loop:
+	VMOVUPD (SI), Z0
+	VMOVUPD 64(SI), Z16
+	TANH512(Z0, Z1, Z2, Z3, Z4, Z5, Z6)
+	TANH512(Z16, Z17, Z18, Z19, Z20, Z21, Z22)
+	VMOVUPD Z1, (DI)
+	VMOVUPD Z17, 64(DI)
+	ADDQ $128, SI
+	ADDQ $128, DI
+	DECQ CX
+	JNZ  tanh512Loop
+
+tanh512Done:
+	VZEROUPPER
+	RET
+
+// func eluAVX512(z, dst *float64, n int)
+TEXT ·eluAVX512(SB), NOSPLIT, $0-24
+	MOVQ z+0(FP), SI
+	MOVQ dst+8(FP), DI
+	MOVQ n+16(FP), CX
+	SHRQ $4, CX
+	JZ   elu512Done
+	SETUPM1512
+
+elu512Loop:
+	VMOVUPD (SI), Z0
+	VMOVUPD 64(SI), Z16
+	ELU512(Z0, Z1, Z2, Z3, Z4, Z5, Z6, K1)
+	ELU512(Z16, Z17, Z18, Z19, Z20, Z21, Z22, K2)
+	VMOVUPD Z1, (DI)
+	VMOVUPD Z17, 64(DI)
+	ADDQ $128, SI
+	ADDQ $128, DI
+	DECQ CX
+	JNZ  elu512Loop
+
+elu512Done:
+	VZEROUPPER
+	RET
+
+// func expNegAbsAVX512(z, dst *float64, n int)
+TEXT ·expNegAbsAVX512(SB), NOSPLIT, $0-24
+	MOVQ z+0(FP), SI
+	MOVQ dst+8(FP), DI
+	MOVQ n+16(FP), CX
+	SHRQ $4, CX
+	JZ   exp512Done
+	SETUP512
+
+exp512Loop:
+	VMOVUPD (SI), Z0
+	VMOVUPD 64(SI), Z16
+	EXP512(Z0, Z1, Z2, Z3, Z4, Z5)
+	EXP512(Z16, Z17, Z18, Z19, Z20, Z21)
+	VMOVUPD Z1, (DI)
+	VMOVUPD Z17, 64(DI)
+	ADDQ $128, SI
+	ADDQ $128, DI
+	DECQ CX
+	JNZ  exp512Loop
+
+exp512Done:
 	VZEROUPPER
 	RET

@@ -12,3 +12,12 @@ func softplusSigmoidAVX512(z, sp, sig *float64, n int) {
 }
 func softplusAVX512(z, sp *float64, n int) { panic("vmath: no AVX-512 kernels in this build") }
 func sigmoidAVX512(z, sig *float64, n int) { panic("vmath: no AVX-512 kernels in this build") }
+
+func tanhAVX2(z, dst *float64, n int)   { panic("vmath: no AVX2 kernels in this build") }
+func tanhAVX512(z, dst *float64, n int) { panic("vmath: no AVX-512 kernels in this build") }
+
+func eluAVX2(z, dst *float64, n int)   { panic("vmath: no AVX2 kernels in this build") }
+func eluAVX512(z, dst *float64, n int) { panic("vmath: no AVX-512 kernels in this build") }
+
+func expNegAbsAVX2(z, dst *float64, n int)   { panic("vmath: no AVX2 kernels in this build") }
+func expNegAbsAVX512(z, dst *float64, n int) { panic("vmath: no AVX-512 kernels in this build") }

@@ -55,43 +55,54 @@ func using(_ testing.TB, set int, f func()) bool {
 	return true
 }
 
+// sliceFuncs are the package's functions, each returning its outputs.
+var sliceFuncs = []struct {
+	name string
+	run  func(x []float64) [][]float64
+}{
+	{"SoftplusSigmoid", func(x []float64) [][]float64 {
+		sp, sig := make([]float64, len(x)), make([]float64, len(x))
+		SoftplusSigmoid(sp, sig, x)
+		return [][]float64{sp, sig}
+	}},
+	{"Softplus", one(Softplus)},
+	{"Sigmoid", one(Sigmoid)},
+	{"Tanh", one(Tanh)},
+	{"ELU", one(ELU)},
+	{"ExpNegAbs", one(ExpNegAbs)},
+}
+
+func one(f func(dst, x []float64)) func(x []float64) [][]float64 {
+	return func(x []float64) [][]float64 {
+		dst := make([]float64, len(x))
+		f(dst, x)
+		return [][]float64{dst}
+	}
+}
+
 // TestKernelsMatchPortableGo checks that every assembly kernel this CPU can
 // run gives the same bits as the portable Go, for every input and for slice
 // lengths that exercise each mix of wide kernel, narrow kernel and tail, so
 // that runs are reproducible across machines.
 func TestKernelsMatchPortableGo(t *testing.T) {
 	x := testInputs(rand.New(rand.NewPCG(1, 2)))
-	type result struct{ sp, sig, spOnly, sigOnly []float64 }
-	run := func(x []float64) result {
-		r := result{make([]float64, len(x)), make([]float64, len(x)), make([]float64, len(x)), make([]float64, len(x))}
-		SoftplusSigmoid(r.sp, r.sig, x)
-		Softplus(r.spOnly, x)
-		Sigmoid(r.sigOnly, x)
-		return r
-	}
 	compared := 0
 	for set := range kernelSets[:2] {
-		for _, n := range []int{0, 1, 3, 4, 5, 8, 15, 16, 17, 20, 31, 33, len(x)} {
-			in := x[len(x)-n:]
-			var fast, slow result
-			if !using(t, set, func() { fast = run(in) }) {
-				continue
-			}
-			using(t, 2, func() { slow = run(in) })
-			compared++
-			for k, v := range in {
-				for _, c := range []struct {
-					name       string
-					fast, slow float64
-				}{
-					{"SoftplusSigmoid softplus", fast.sp[k], slow.sp[k]},
-					{"SoftplusSigmoid sigmoid", fast.sig[k], slow.sig[k]},
-					{"Softplus", fast.spOnly[k], slow.sp[k]},
-					{"Sigmoid", fast.sigOnly[k], slow.sig[k]},
-				} {
-					if !sameFloat(c.fast, c.slow) {
-						t.Fatalf("%s, n=%d, %s(%v): kernel %v (%#x), Go %v (%#x)", kernelSets[set].name, n, c.name, v,
-							c.fast, math.Float64bits(c.fast), c.slow, math.Float64bits(c.slow))
+		for _, fn := range sliceFuncs {
+			for _, n := range []int{0, 1, 3, 4, 5, 8, 15, 16, 17, 20, 31, 33, len(x)} {
+				in := x[len(x)-n:]
+				var fast, slow [][]float64
+				if !using(t, set, func() { fast = fn.run(in) }) {
+					continue
+				}
+				using(t, 2, func() { slow = fn.run(in) })
+				compared++
+				for out := range fast {
+					for k, v := range in {
+						if !sameFloat(fast[out][k], slow[out][k]) {
+							t.Fatalf("%s, n=%d, %s output %d at %v: kernel %v (%#x), Go %v (%#x)", kernelSets[set].name, n, fn.name, out, v,
+								fast[out][k], math.Float64bits(fast[out][k]), slow[out][k], math.Float64bits(slow[out][k]))
+						}
 					}
 				}
 			}
@@ -135,6 +146,16 @@ func TestAccuracy(t *testing.T) {
 		{"softplus", 2,
 			func(v float64) float64 { sp, _ := softplusSigmoid(v); return sp },
 			func(v float64) float64 { return math.Max(v, 0) + math.Log1p(math.Exp(-math.Abs(v))) }},
+		{"expm1(-|v|)", 2,
+			func(v float64) float64 { return expm1Neg(-math.Abs(v)) },
+			func(v float64) float64 { return math.Expm1(-math.Abs(v)) }},
+		{"tanh", 2, tanh, math.Tanh},
+		{"elu", 2, elu, func(v float64) float64 {
+			if v > 0 {
+				return v
+			}
+			return math.Expm1(v)
+		}},
 		{"sigmoid", 2, sigmoid, func(v float64) float64 {
 			if v >= 0 {
 				return 1 / (1 + math.Exp(-v))
@@ -209,4 +230,42 @@ func TestShortDestinationPanics(t *testing.T) {
 		}
 	}()
 	Softplus(make([]float64, 3), make([]float64, 4))
+}
+
+func TestSpecialValuesOfTanhAndELU(t *testing.T) {
+	inf, nan, negZero := math.Inf(1), math.NaN(), math.Copysign(0, -1)
+	tests := []struct {
+		name          string
+		x             float64
+		tanh, elu, ex float64
+	}{
+		{"zero", 0, 0, 0, 1},
+		{"negative zero", negZero, negZero, 0, 1},
+		{"plus infinity", inf, 1, inf, 0},
+		{"minus infinity", -inf, -1, -1, 0},
+		{"NaN", nan, nan, nan, nan},
+		{"far left", -800, -1, -1, 0},
+		{"tiny", 1e-300, 1e-300, 1e-300, 1},
+		{"tiny negative", -1e-300, -1e-300, -1e-300, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for set := range kernelSets {
+				x := make([]float64, 21) // through each kernel and the tail
+				for k := range x {
+					x[k] = tc.x
+				}
+				th, el, ex := make([]float64, len(x)), make([]float64, len(x)), make([]float64, len(x))
+				if !using(t, set, func() { Tanh(th, x); ELU(el, x); ExpNegAbs(ex, x) }) {
+					continue // not on this CPU
+				}
+				for k := range x {
+					if !sameFloat(th[k], tc.tanh) || !sameFloat(el[k], tc.elu) || !sameFloat(ex[k], tc.ex) {
+						t.Errorf("%s, element %d: tanh %v, elu %v, exp(-|x|) %v; want %v, %v, %v",
+							kernelSets[set].name, k, th[k], el[k], ex[k], tc.tanh, tc.elu, tc.ex)
+					}
+				}
+			}
+		})
+	}
 }
