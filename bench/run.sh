@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # scorenet against PyTorch, side by side, on the same CPU: one command.
 #
-#   bash bench/run.sh            # about 5 minutes; BUDGET=1 for a quicker pass
+#   bash bench/run.sh            # about 6 minutes; BUDGET=1 for a quicker pass
 #
 # It installs what it needs from Debian (python3-torch for the PyTorch side,
 # libopenblas-dev for scorenet's -tags openblas build, which PyTorch's BLAS

@@ -16,10 +16,16 @@ BATCH, CHAINS, HIDDEN = 128, 1280, 128
 BLAS = os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3")
 
 
-def mlp(d_in, d_out):
+# scorenet's activations by their config names.
+ACTIVATIONS = {"softplus": torch.nn.Softplus, "tanh": torch.nn.Tanh, "elu": torch.nn.ELU,
+               "swish": torch.nn.SiLU, "sigmoid": torch.nn.Sigmoid}
+
+
+def mlp(d_in, d_out, activation="softplus"):
+    act = ACTIVATIONS[activation]
     return torch.nn.Sequential(
-        torch.nn.Linear(d_in, HIDDEN), torch.nn.Softplus(),
-        torch.nn.Linear(HIDDEN, HIDDEN), torch.nn.Softplus(),
+        torch.nn.Linear(d_in, HIDDEN), act(),
+        torch.nn.Linear(HIDDEN, HIDDEN), act(),
         torch.nn.Linear(HIDDEN, d_out))
 
 
@@ -79,9 +85,9 @@ def train_case(name, d, budget):
     return {"case": name, "d": d, "ms_per_step": per * 1000}
 
 
-def langevin_case(budget):
+def langevin_case(budget, activation):
     torch.manual_seed(1)
-    model = mlp(2, 2)
+    model = mlp(2, 2, activation)
     x = torch.rand(CHAINS, 2) * 16 - 8
     eps = 0.01
 
@@ -91,7 +97,7 @@ def langevin_case(budget):
         x = x + eps / 2 * model(x) + math.sqrt(eps) * torch.randn_like(x)
 
     per = time_it(budget, step)
-    return {"case": "langevin", "d": 2, "ms_per_step": per * 1000, "chain_steps_per_sec": CHAINS / per}
+    return {"case": "langevin-" + activation, "d": 2, "ms_per_step": per * 1000, "chain_steps_per_sec": CHAINS / per}
 
 
 def main():
@@ -101,7 +107,8 @@ def main():
     for name in ("exact", "sliced", "anneal_dsm"):
         for d in dims:
             emit(train_case(name, d, budget))
-    emit(langevin_case(budget))
+    for activation in ACTIVATIONS:
+        emit(langevin_case(budget, activation))
 
 
 if __name__ == "__main__":

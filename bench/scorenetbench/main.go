@@ -31,7 +31,7 @@ import (
 // Result is one measurement; PyTorch's script writes the same fields.
 type Result struct {
 	Impl             string  `json:"impl"`
-	Case             string  `json:"case"` // exact, sliced, anneal_dsm, langevin, dgemm
+	Case             string  `json:"case"` // exact, sliced, anneal_dsm, langevin-ACTIVATION, dgemm
 	D                int     `json:"d"`
 	MsPerStep        float64 `json:"ms_per_step,omitempty"`
 	ChainStepsPerSec float64 `json:"chain_steps_per_sec,omitempty"`
@@ -122,9 +122,9 @@ func trainStep(loss string, d int, budget time.Duration) (Result, error) {
 }
 
 // langevin times plain Langevin steps of 1280 chains on an MLP 2-128-128-2
-// (softplus, float64).
-func langevin(budget time.Duration) (Result, error) {
-	m, err := nn.New(nn.Spec{Kind: "mlp", Dim: 2, Hidden: hidden, Activation: "softplus"}, rand.New(rand.NewPCG(1, 1)))
+// (float64) with the given activation.
+func langevin(budget time.Duration, activation string) (Result, error) {
+	m, err := nn.New(nn.Spec{Kind: "mlp", Dim: 2, Hidden: hidden, Activation: activation}, rand.New(rand.NewPCG(1, 1)))
 	if err != nil {
 		return Result{}, err
 	}
@@ -141,7 +141,7 @@ func langevin(budget time.Duration) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{Case: "langevin", D: 2, MsPerStep: ms(per), ChainStepsPerSec: chains / per.Seconds(),
+	return Result{Case: "langevin-" + activation, D: 2, MsPerStep: ms(per), ChainStepsPerSec: chains / per.Seconds(),
 		MatmulFLOPs: sc.MatmulFLOPs(), GFLOPs: sc.MatmulFLOPs() / per.Seconds() / 1e9}, nil
 }
 
@@ -189,11 +189,16 @@ func measure(args []string) error {
 			}
 		}
 	}
-	r, err := langevin(*budget)
-	if err != nil {
-		return err
+	for _, activation := range nn.Activations() {
+		r, err := langevin(*budget, activation)
+		if err != nil {
+			return fmt.Errorf("langevin with %s: %w", activation, err)
+		}
+		if err := emit(r); err != nil {
+			return err
+		}
 	}
-	return emit(r)
+	return nil
 }
 
 func parseDims(s string) []int {
@@ -308,7 +313,7 @@ func report(files []string) error {
 		for _, r := range rows {
 			any = r
 		}
-		sampling := any.Case == "langevin"
+		sampling := strings.HasPrefix(any.Case, "langevin")
 		fmt.Printf("| %s | %d |", any.Case, any.D)
 		for _, i := range impls {
 			r, ok := rows[i]

@@ -57,7 +57,7 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprint(stdout, usage)
-		fmt.Fprintf(stdout, "\nThis build: matrix products by %s; softplus and sigmoid by %s.\n", nn.BLAS, vmath.Kernel())
+		fmt.Fprintf(stdout, "\nThis build: matrix products by %s; activations by %s.\n", nn.BLAS, vmath.Kernel())
 		if len(args) == 0 {
 			return 2
 		}
