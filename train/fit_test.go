@@ -314,7 +314,7 @@ func TestGaussian2DLearnsTheTrueScoreShort(t *testing.T) {
 
 func TestGaussian2DShippedConfigReachesTarget(t *testing.T) {
 	if testing.Short() {
-		t.Skip("trains the full shipped config (about 30 s)")
+		t.Skip("trains the full shipped config (about 4 s)")
 	}
 	cfg := loadConfig(t, "../configs/gaussian2d.yaml")
 	if rel := relativeFisher(t, cfg); rel > 0.05 {

@@ -82,7 +82,7 @@ func finalParams(t *testing.T, runDir string) map[string][]float64 {
 // uninterrupted run does.
 func TestKillNineAtRandomMomentsLosesNothing(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts and kills training processes for about 15 s")
+		t.Skip("starts and kills training processes for about 7 s")
 	}
 	bin := binary(t)
 	dir := t.TempDir()

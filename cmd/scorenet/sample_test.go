@@ -127,7 +127,7 @@ func checkPNG(t *testing.T, path string) {
 // and plain Langevin over one.
 func TestMixtureExperimentTrainedNetwork(t *testing.T) {
 	if testing.Short() {
-		t.Skip("trains configs/mixture_annealed.yaml and samples 4 x 1280 chains (about 80 s)")
+		t.Skip("trains configs/mixture_annealed.yaml and samples 4 x 1280 chains (about 12 s)")
 	}
 	dir := t.TempDir()
 	runDir := filepath.Join(dir, "run")
