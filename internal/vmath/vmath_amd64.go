@@ -15,22 +15,22 @@ var (
 // first n&^15; n counts elements.
 
 //go:noescape
-func softplusSigmoidAVX2(z, sp, sig *float64, n int)
+func softplusSigmoidAVX2(z, dst, dst2 *float64, n int)
 
 //go:noescape
-func softplusAVX2(z, sp *float64, n int)
+func softplusAVX2(z, dst *float64, n int)
 
 //go:noescape
-func sigmoidAVX2(z, sig *float64, n int)
+func sigmoidAVX2(z, dst *float64, n int)
 
 //go:noescape
-func softplusSigmoidAVX512(z, sp, sig *float64, n int)
+func softplusSigmoidAVX512(z, dst, dst2 *float64, n int)
 
 //go:noescape
-func softplusAVX512(z, sp *float64, n int)
+func softplusAVX512(z, dst *float64, n int)
 
 //go:noescape
-func sigmoidAVX512(z, sig *float64, n int)
+func sigmoidAVX512(z, dst *float64, n int)
 
 //go:noescape
 func tanhAVX2(z, dst *float64, n int)

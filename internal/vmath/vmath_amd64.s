@@ -117,90 +117,6 @@ CONST4(log9, $0x3fe5555555555555)
 	VADDPD  Y5, Y8, Y8; \
 	VFMADD231PD ln2Hi<>(SB), Y6, Y8
 
-// func softplusSigmoidAVX2(z, sp, sig *float64, n int)
-TEXT ·softplusSigmoidAVX2(SB), NOSPLIT, $0-32
-	MOVQ z+0(FP), SI
-	MOVQ sp+8(FP), DI
-	MOVQ sig+16(FP), DX
-	MOVQ n+24(FP), CX
-	SHRQ $2, CX
-	JZ   spsDone
-	VMOVUPD minArg<>(SB), Y15
-	VXORPD  Y14, Y14, Y14
-
-spsLoop:
-	VMOVUPD (SI), Y0
-	EXPNEGABS
-	LOG1PUNIT
-	VMAXPD  Y0, Y14, Y10
-	VADDPD  Y8, Y10, Y10
-	VMOVUPD Y10, (DI)
-	VMULPD  Y3, Y1, Y11
-	VBLENDVPD Y0, Y11, Y3, Y11
-	VMOVUPD Y11, (DX)
-	ADDQ $32, SI
-	ADDQ $32, DI
-	ADDQ $32, DX
-	DECQ CX
-	JNZ  spsLoop
-
-spsDone:
-	VZEROUPPER
-	RET
-
-// func softplusAVX2(z, sp *float64, n int)
-TEXT ·softplusAVX2(SB), NOSPLIT, $0-24
-	MOVQ z+0(FP), SI
-	MOVQ sp+8(FP), DI
-	MOVQ n+16(FP), CX
-	SHRQ $2, CX
-	JZ   spDone
-	VMOVUPD minArg<>(SB), Y15
-	VXORPD  Y14, Y14, Y14
-
-spLoop:
-	VMOVUPD (SI), Y0
-	EXPNEGABS
-	LOG1PUNIT
-	VMAXPD  Y0, Y14, Y10
-	VADDPD  Y8, Y10, Y10
-	VMOVUPD Y10, (DI)
-	ADDQ $32, SI
-	ADDQ $32, DI
-	DECQ CX
-	JNZ  spLoop
-
-spDone:
-	VZEROUPPER
-	RET
-
-// func sigmoidAVX2(z, sig *float64, n int)
-TEXT ·sigmoidAVX2(SB), NOSPLIT, $0-24
-	MOVQ z+0(FP), SI
-	MOVQ sig+8(FP), DI
-	MOVQ n+16(FP), CX
-	SHRQ $2, CX
-	JZ   sigDone
-	VMOVUPD minArg<>(SB), Y15
-
-sigLoop:
-	VMOVUPD (SI), Y0
-	EXPNEGABS
-	VADDPD  one<>(SB), Y1, Y4
-	VMOVUPD one<>(SB), Y3
-	VDIVPD  Y4, Y3, Y3
-	VMULPD  Y3, Y1, Y11
-	VBLENDVPD Y0, Y11, Y3, Y11
-	VMOVUPD Y11, (DI)
-	ADDQ $32, SI
-	ADDQ $32, DI
-	DECQ CX
-	JNZ  sigLoop
-
-sigDone:
-	VZEROUPPER
-	RET
-
 // EXPM1 sets Y1 = expm1(Y2) for Y2 in [-40, 0] (or NaN) as expm1Neg does.
 // It uses Y3 to Y5.
 #define EXPM1 \
@@ -228,91 +144,107 @@ sigDone:
 	VSUBPD  one<>(SB), Y3, Y5; \
 	VFMADD213PD Y5, Y3, Y1
 
-// func tanhAVX2(z, dst *float64, n int)
-TEXT ·tanhAVX2(SB), NOSPLIT, $0-24
-	MOVQ z+0(FP), SI
-	MOVQ dst+8(FP), DI
-	MOVQ n+16(FP), CX
-	SHRQ $2, CX
-	JZ   tanhDone
-	VMOVUPD minArgM1<>(SB), Y13
+// The kernels share one loop: UNARY2 (UNARY512) loads four (sixteen)
+// elements of z into Y0 (Z0 and Z16), runs body, and stores Y1 (Z1 and Z17)
+// into dst; BINARY2 (BINARY512) also stores Y11 (Z11 and Z27) into dst2.
+// Labels are local to each TEXT, so every kernel can use the same ones.
 
-tanhLoop:
-	VMOVUPD (SI), Y0
-	VANDPD  absMask<>(SB), Y0, Y2
-	VMULPD  minusTwo<>(SB), Y2, Y2
-	VMAXPD  Y2, Y13, Y2
-	EXPM1
-	VADDPD  two<>(SB), Y1, Y4
-	VXORPD  negZero<>(SB), Y1, Y1
-	VDIVPD  Y4, Y1, Y1
-	VANDPD  absMask<>(SB), Y1, Y1
-	VANDPD  negZero<>(SB), Y0, Y5
-	VORPD   Y5, Y1, Y1
-	VMOVUPD Y1, (DI)
-	ADDQ $32, SI
-	ADDQ $32, DI
-	DECQ CX
-	JNZ  tanhLoop
-
-tanhDone:
-	VZEROUPPER
-	RET
-
-// func eluAVX2(z, dst *float64, n int)
-TEXT ·eluAVX2(SB), NOSPLIT, $0-24
-	MOVQ z+0(FP), SI
-	MOVQ dst+8(FP), DI
-	MOVQ n+16(FP), CX
-	SHRQ $2, CX
-	JZ   eluDone
-	VMOVUPD minArgM1<>(SB), Y13
+// SETUP2 loads the constants the AVX2 bodies keep in registers:
+// Y15 = minArg, Y13 = minArgM1, Y14 = 0.
+#define SETUP2 \
+	VMOVUPD minArg<>(SB), Y15; \
+	VMOVUPD minArgM1<>(SB), Y13; \
 	VXORPD  Y14, Y14, Y14
 
-eluLoop:
-	VMOVUPD (SI), Y0
-	VMINPD  Y0, Y14, Y2
-	VMAXPD  Y2, Y13, Y2
-	EXPM1
-	VCMPPD  $0x1e, Y14, Y0, Y6
+#define UNARY2(body) \
+	MOVQ z+0(FP), SI; \
+	MOVQ dst+8(FP), DI; \
+	MOVQ n+16(FP), CX; \
+	SHRQ $2, CX; \
+	JZ   done; \
+	SETUP2; \
+loop: \
+	VMOVUPD (SI), Y0; \
+	body; \
+	VMOVUPD Y1, (DI); \
+	ADDQ $32, SI; \
+	ADDQ $32, DI; \
+	DECQ CX; \
+	JNZ  loop; \
+done: \
+	VZEROUPPER; \
+	RET
+
+#define BINARY2(body) \
+	MOVQ z+0(FP), SI; \
+	MOVQ dst+8(FP), DI; \
+	MOVQ dst2+16(FP), DX; \
+	MOVQ n+24(FP), CX; \
+	SHRQ $2, CX; \
+	JZ   done; \
+	SETUP2; \
+loop: \
+	VMOVUPD (SI), Y0; \
+	body; \
+	VMOVUPD Y1, (DI); \
+	VMOVUPD Y11, (DX); \
+	ADDQ $32, SI; \
+	ADDQ $32, DI; \
+	ADDQ $32, DX; \
+	DECQ CX; \
+	JNZ  loop; \
+done: \
+	VZEROUPPER; \
+	RET
+
+// The AVX2 bodies: Y1 = f(Y0), and for SOFTPLUS_SIGMOID2 Y11 = sigmoid(Y0).
+#define SOFTPLUS2 \
+	EXPNEGABS; \
+	LOG1PUNIT; \
+	VMAXPD  Y0, Y14, Y10; \
+	VADDPD  Y8, Y10, Y1
+
+#define SOFTPLUS_SIGMOID2 \
+	EXPNEGABS; \
+	LOG1PUNIT; \
+	VMULPD  Y3, Y1, Y11; \
+	VBLENDVPD Y0, Y11, Y3, Y11; \
+	VMAXPD  Y0, Y14, Y10; \
+	VADDPD  Y8, Y10, Y1
+
+#define SIGMOID2 \
+	EXPNEGABS; \
+	VADDPD  one<>(SB), Y1, Y4; \
+	VMOVUPD one<>(SB), Y3; \
+	VDIVPD  Y4, Y3, Y3; \
+	VMULPD  Y3, Y1, Y11; \
+	VBLENDVPD Y0, Y11, Y3, Y1
+
+// tanh(v) = sign(v) (-t)/(t+2), t = expm1(-2|v|).
+#define TANH2 \
+	VANDPD  absMask<>(SB), Y0, Y2; \
+	VMULPD  minusTwo<>(SB), Y2, Y2; \
+	VMAXPD  Y2, Y13, Y2; \
+	EXPM1; \
+	VADDPD  two<>(SB), Y1, Y4; \
+	VXORPD  negZero<>(SB), Y1, Y1; \
+	VDIVPD  Y4, Y1, Y1; \
+	VANDPD  absMask<>(SB), Y1, Y1; \
+	VANDPD  negZero<>(SB), Y0, Y5; \
+	VORPD   Y5, Y1, Y1
+
+#define ELU2 \
+	VMINPD  Y0, Y14, Y2; \
+	VMAXPD  Y2, Y13, Y2; \
+	EXPM1; \
+	VCMPPD  $0x1e, Y14, Y0, Y6; \
 	VBLENDVPD Y6, Y0, Y1, Y1
-	VMOVUPD Y1, (DI)
-	ADDQ $32, SI
-	ADDQ $32, DI
-	DECQ CX
-	JNZ  eluLoop
-
-eluDone:
-	VZEROUPPER
-	RET
-
-// func expNegAbsAVX2(z, dst *float64, n int)
-TEXT ·expNegAbsAVX2(SB), NOSPLIT, $0-24
-	MOVQ z+0(FP), SI
-	MOVQ dst+8(FP), DI
-	MOVQ n+16(FP), CX
-	SHRQ $2, CX
-	JZ   expDone
-	VMOVUPD minArg<>(SB), Y15
-
-expLoop:
-	VMOVUPD (SI), Y0
-	EXPNEGABS
-	VMOVUPD Y1, (DI)
-	ADDQ $32, SI
-	ADDQ $32, DI
-	DECQ CX
-	JNZ  expLoop
-
-expDone:
-	VZEROUPPER
-	RET
 
 // The AVX-512 kernels take sixteen elements per iteration, as two
 // independent streams of eight, so that one stream's long dependency chain
 // (the two polynomials) overlaps the other's. The operations are those of the
 // AVX2 kernels, with constants broadcast from their first element.
-// Z29 = minArg, Z30 = 0, Z31 = 1.
+// SETUP512 loads Z29 = minArg, Z28 = minArgM1, Z30 = 0, Z31 = 1.
 
 // EXP512 sets e = exp(-|v|); uses x, k, r, s.
 #define EXP512(v, e, x, k, r, s) \
@@ -387,111 +319,6 @@ expDone:
 	VPMOVQ2M v, km; \
 	VBLENDMPD sig, inv, km, sig
 
-#define SETUP512 \
-	VBROADCASTSD minArg<>(SB), Z29; \
-	VPXORQ       Z30, Z30, Z30; \
-	VBROADCASTSD one<>(SB), Z31
-
-// func softplusSigmoidAVX512(z, sp, sig *float64, n int)
-TEXT ·softplusSigmoidAVX512(SB), NOSPLIT, $0-32
-	MOVQ z+0(FP), SI
-	MOVQ sp+8(FP), DI
-	MOVQ sig+16(FP), DX
-	MOVQ n+24(FP), CX
-	SHRQ $4, CX
-	JZ   sps512Done
-	SETUP512
-
-sps512Loop:
-	VMOVUPD (SI), Z0
-	VMOVUPD 64(SI), Z16
-	EXP512(Z0, Z1, Z2, Z3, Z4, Z5)
-	EXP512(Z16, Z17, Z18, Z19, Z20, Z21)
-	LOG512(Z1, Z8, Z3, Z4, Z5, Z6, Z7, Z9, Z10, Z2, K1)
-	LOG512(Z17, Z24, Z19, Z20, Z21, Z22, Z23, Z25, Z26, Z18, K2)
-	VMAXPD  Z0, Z30, Z10
-	VADDPD  Z8, Z10, Z10
-	VMAXPD  Z16, Z30, Z26
-	VADDPD  Z24, Z26, Z26
-	VMOVUPD Z10, (DI)
-	VMOVUPD Z26, 64(DI)
-	SIGMOID512(Z0, Z1, Z3, Z11, K3)
-	SIGMOID512(Z16, Z17, Z19, Z27, K4)
-	VMOVUPD Z11, (DX)
-	VMOVUPD Z27, 64(DX)
-	ADDQ $128, SI
-	ADDQ $128, DI
-	ADDQ $128, DX
-	DECQ CX
-	JNZ  sps512Loop
-
-sps512Done:
-	VZEROUPPER
-	RET
-
-// func softplusAVX512(z, sp *float64, n int)
-TEXT ·softplusAVX512(SB), NOSPLIT, $0-24
-	MOVQ z+0(FP), SI
-	MOVQ sp+8(FP), DI
-	MOVQ n+16(FP), CX
-	SHRQ $4, CX
-	JZ   sp512Done
-	SETUP512
-
-sp512Loop:
-	VMOVUPD (SI), Z0
-	VMOVUPD 64(SI), Z16
-	EXP512(Z0, Z1, Z2, Z3, Z4, Z5)
-	EXP512(Z16, Z17, Z18, Z19, Z20, Z21)
-	LOG512(Z1, Z8, Z3, Z4, Z5, Z6, Z7, Z9, Z10, Z2, K1)
-	LOG512(Z17, Z24, Z19, Z20, Z21, Z22, Z23, Z25, Z26, Z18, K2)
-	VMAXPD  Z0, Z30, Z10
-	VADDPD  Z8, Z10, Z10
-	VMAXPD  Z16, Z30, Z26
-	VADDPD  Z24, Z26, Z26
-	VMOVUPD Z10, (DI)
-	VMOVUPD Z26, 64(DI)
-	ADDQ $128, SI
-	ADDQ $128, DI
-	DECQ CX
-	JNZ  sp512Loop
-
-sp512Done:
-	VZEROUPPER
-	RET
-
-// func sigmoidAVX512(z, sig *float64, n int)
-TEXT ·sigmoidAVX512(SB), NOSPLIT, $0-24
-	MOVQ z+0(FP), SI
-	MOVQ sig+8(FP), DI
-	MOVQ n+16(FP), CX
-	SHRQ $4, CX
-	JZ   sig512Done
-	SETUP512
-
-sig512Loop:
-	VMOVUPD (SI), Z0
-	VMOVUPD 64(SI), Z16
-	EXP512(Z0, Z1, Z2, Z3, Z4, Z5)
-	EXP512(Z16, Z17, Z18, Z19, Z20, Z21)
-	VADDPD  Z31, Z1, Z4
-	VDIVPD  Z4, Z31, Z3
-	VADDPD  Z31, Z17, Z20
-	VDIVPD  Z20, Z31, Z19
-	SIGMOID512(Z0, Z1, Z3, Z11, K3)
-	SIGMOID512(Z16, Z17, Z19, Z27, K4)
-	VMOVUPD Z11, (DI)
-	VMOVUPD Z27, 64(DI)
-	ADDQ $128, SI
-	ADDQ $128, DI
-	DECQ CX
-	JNZ  sig512Loop
-
-sig512Done:
-	VZEROUPPER
-	RET
-
-// EXPM1512 sets e = expm1(x) for x in [-40, 0] (or NaN); uses k, r, r2.
 #define EXPM1512(x, e, k, r, r2) \
 	VMULPD.BCST  log2e<>(SB), x, k; \
 	VRNDSCALEPD  $0, k, k; \
@@ -538,82 +365,146 @@ sig512Done:
 	VCMPPD       $0x1e, Z30, v, km; \
 	VBLENDMPD    v, e, km, out
 
-#define SETUPM1512 \
+#define SETUP512 \
+	VBROADCASTSD minArg<>(SB), Z29; \
 	VBROADCASTSD minArgM1<>(SB), Z28; \
 	VPXORQ       Z30, Z30, Z30; \
 	VBROADCASTSD one<>(SB), Z31
 
+#define UNARY512(body) \
+	MOVQ z+0(FP), SI; \
+	MOVQ dst+8(FP), DI; \
+	MOVQ n+16(FP), CX; \
+	SHRQ $4, CX; \
+	JZ   done; \
+	SETUP512; \
+loop: \
+	VMOVUPD (SI), Z0; \
+	VMOVUPD 64(SI), Z16; \
+	body; \
+	VMOVUPD Z1, (DI); \
+	VMOVUPD Z17, 64(DI); \
+	ADDQ $128, SI; \
+	ADDQ $128, DI; \
+	DECQ CX; \
+	JNZ  loop; \
+done: \
+	VZEROUPPER; \
+	RET
+
+#define BINARY512(body) \
+	MOVQ z+0(FP), SI; \
+	MOVQ dst+8(FP), DI; \
+	MOVQ dst2+16(FP), DX; \
+	MOVQ n+24(FP), CX; \
+	SHRQ $4, CX; \
+	JZ   done; \
+	SETUP512; \
+loop: \
+	VMOVUPD (SI), Z0; \
+	VMOVUPD 64(SI), Z16; \
+	body; \
+	VMOVUPD Z1, (DI); \
+	VMOVUPD Z17, 64(DI); \
+	VMOVUPD Z11, (DX); \
+	VMOVUPD Z27, 64(DX); \
+	ADDQ $128, SI; \
+	ADDQ $128, DI; \
+	ADDQ $128, DX; \
+	DECQ CX; \
+	JNZ  loop; \
+done: \
+	VZEROUPPER; \
+	RET
+
+// The AVX-512 bodies, two streams: Z1 = f(Z0), Z17 = f(Z16), and for
+// SOFTPLUS_SIGMOID512 Z11 and Z27 their sigmoids.
+#define EXP512X2 \
+	EXP512(Z0, Z1, Z2, Z3, Z4, Z5); \
+	EXP512(Z16, Z17, Z18, Z19, Z20, Z21)
+
+#define SOFTPLUS512X2 \
+	EXP512X2; \
+	LOG512(Z1, Z8, Z3, Z4, Z5, Z6, Z7, Z9, Z10, Z2, K1); \
+	LOG512(Z17, Z24, Z19, Z20, Z21, Z22, Z23, Z25, Z26, Z18, K2)
+
+#define SOFTPLUS512 \
+	SOFTPLUS512X2; \
+	VMAXPD  Z0, Z30, Z10; \
+	VADDPD  Z8, Z10, Z1; \
+	VMAXPD  Z16, Z30, Z26; \
+	VADDPD  Z24, Z26, Z17
+
+#define SOFTPLUS_SIGMOID512 \
+	SOFTPLUS512X2; \
+	SIGMOID512(Z0, Z1, Z3, Z11, K3); \
+	SIGMOID512(Z16, Z17, Z19, Z27, K4); \
+	VMAXPD  Z0, Z30, Z10; \
+	VADDPD  Z8, Z10, Z1; \
+	VMAXPD  Z16, Z30, Z26; \
+	VADDPD  Z24, Z26, Z17
+
+#define SIGMOID512X2 \
+	EXP512X2; \
+	VADDPD  Z31, Z1, Z4; \
+	VDIVPD  Z4, Z31, Z3; \
+	VADDPD  Z31, Z17, Z20; \
+	VDIVPD  Z20, Z31, Z19; \
+	SIGMOID512(Z0, Z1, Z3, Z1, K3); \
+	SIGMOID512(Z16, Z17, Z19, Z17, K4)
+
+#define TANH512X2 \
+	TANH512(Z0, Z1, Z2, Z3, Z4, Z5, Z6); \
+	TANH512(Z16, Z17, Z18, Z19, Z20, Z21, Z22)
+
+#define ELU512X2 \
+	ELU512(Z0, Z1, Z2, Z3, Z4, Z5, Z6, K1); \
+	ELU512(Z16, Z17, Z18, Z19, Z20, Z21, Z22, K2)
+
+// func softplusSigmoidAVX512(z, dst, dst2 *float64, n int)
+TEXT ·softplusSigmoidAVX512(SB), NOSPLIT, $0-32
+	BINARY512(SOFTPLUS_SIGMOID512)
+
+// func softplusAVX512(z, dst *float64, n int)
+TEXT ·softplusAVX512(SB), NOSPLIT, $0-24
+	UNARY512(SOFTPLUS512)
+
+// func sigmoidAVX512(z, dst *float64, n int)
+TEXT ·sigmoidAVX512(SB), NOSPLIT, $0-24
+	UNARY512(SIGMOID512X2)
+
 // func tanhAVX512(z, dst *float64, n int)
 TEXT ·tanhAVX512(SB), NOSPLIT, $0-24
-	MOVQ z+0(FP), SI
-	MOVQ dst+8(FP), DI
-	MOVQ n+16(FP), CX
-	SHRQ $4, CX
-	JZ   tanh512Done
-	SETUPM1512
-
-tanh512Loop:
-	VMOVUPD (SI), Z0
-	VMOVUPD 64(SI), Z16
-	TANH512(Z0, Z1, Z2, Z3, Z4, Z5, Z6)
-	TANH512(Z16, Z17, Z18, Z19, Z20, Z21, Z22)
-	VMOVUPD Z1, (DI)
-	VMOVUPD Z17, 64(DI)
-	ADDQ $128, SI
-	ADDQ $128, DI
-	DECQ CX
-	JNZ  tanh512Loop
-
-tanh512Done:
-	VZEROUPPER
-	RET
+	UNARY512(TANH512X2)
 
 // func eluAVX512(z, dst *float64, n int)
 TEXT ·eluAVX512(SB), NOSPLIT, $0-24
-	MOVQ z+0(FP), SI
-	MOVQ dst+8(FP), DI
-	MOVQ n+16(FP), CX
-	SHRQ $4, CX
-	JZ   elu512Done
-	SETUPM1512
-
-elu512Loop:
-	VMOVUPD (SI), Z0
-	VMOVUPD 64(SI), Z16
-	ELU512(Z0, Z1, Z2, Z3, Z4, Z5, Z6, K1)
-	ELU512(Z16, Z17, Z18, Z19, Z20, Z21, Z22, K2)
-	VMOVUPD Z1, (DI)
-	VMOVUPD Z17, 64(DI)
-	ADDQ $128, SI
-	ADDQ $128, DI
-	DECQ CX
-	JNZ  elu512Loop
-
-elu512Done:
-	VZEROUPPER
-	RET
+	UNARY512(ELU512X2)
 
 // func expNegAbsAVX512(z, dst *float64, n int)
 TEXT ·expNegAbsAVX512(SB), NOSPLIT, $0-24
-	MOVQ z+0(FP), SI
-	MOVQ dst+8(FP), DI
-	MOVQ n+16(FP), CX
-	SHRQ $4, CX
-	JZ   exp512Done
-	SETUP512
+	UNARY512(EXP512X2)
 
-exp512Loop:
-	VMOVUPD (SI), Z0
-	VMOVUPD 64(SI), Z16
-	EXP512(Z0, Z1, Z2, Z3, Z4, Z5)
-	EXP512(Z16, Z17, Z18, Z19, Z20, Z21)
-	VMOVUPD Z1, (DI)
-	VMOVUPD Z17, 64(DI)
-	ADDQ $128, SI
-	ADDQ $128, DI
-	DECQ CX
-	JNZ  exp512Loop
+// func softplusSigmoidAVX2(z, dst, dst2 *float64, n int)
+TEXT ·softplusSigmoidAVX2(SB), NOSPLIT, $0-32
+	BINARY2(SOFTPLUS_SIGMOID2)
 
-exp512Done:
-	VZEROUPPER
-	RET
+// func softplusAVX2(z, dst *float64, n int)
+TEXT ·softplusAVX2(SB), NOSPLIT, $0-24
+	UNARY2(SOFTPLUS2)
+
+// func sigmoidAVX2(z, dst *float64, n int)
+TEXT ·sigmoidAVX2(SB), NOSPLIT, $0-24
+	UNARY2(SIGMOID2)
+
+// func tanhAVX2(z, dst *float64, n int)
+TEXT ·tanhAVX2(SB), NOSPLIT, $0-24
+	UNARY2(TANH2)
+
+// func eluAVX2(z, dst *float64, n int)
+TEXT ·eluAVX2(SB), NOSPLIT, $0-24
+	UNARY2(ELU2)
+
+// func expNegAbsAVX2(z, dst *float64, n int)
+TEXT ·expNegAbsAVX2(SB), NOSPLIT, $0-24
+	UNARY2(EXPNEGABS)

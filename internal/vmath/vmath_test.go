@@ -186,43 +186,6 @@ func TestAccuracy(t *testing.T) {
 	}
 }
 
-func TestSpecialValues(t *testing.T) {
-	inf, nan := math.Inf(1), math.NaN()
-	tests := []struct {
-		name    string
-		x       float64
-		sp, sig float64
-	}{
-		{"zero", 0, math.Ln2, 0.5},
-		{"negative zero", math.Copysign(0, -1), math.Ln2, 0.5},
-		{"plus infinity", inf, inf, 1},
-		{"minus infinity", -inf, 0, 0},
-		{"NaN", nan, nan, nan},
-		{"far right", 800, 800, 1},
-		{"far left", -800, 0, 0},
-		{"tiny", 1e-300, math.Ln2, 0.5},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			for set := range kernelSets {
-				x := make([]float64, 21) // through each kernel and the tail
-				for k := range x {
-					x[k] = tc.x
-				}
-				sp, sig := make([]float64, len(x)), make([]float64, len(x))
-				if !using(t, set, func() { SoftplusSigmoid(sp, sig, x) }) {
-					continue // not on this CPU
-				}
-				for k := range x {
-					if !sameFloat(sp[k], tc.sp) || !sameFloat(sig[k], tc.sig) {
-						t.Errorf("%s, element %d: softplus %v, sigmoid %v; want %v, %v", kernelSets[set].name, k, sp[k], sig[k], tc.sp, tc.sig)
-					}
-				}
-			}
-		})
-	}
-}
-
 func TestShortDestinationPanics(t *testing.T) {
 	defer func() {
 		if recover() == nil {
@@ -232,37 +195,47 @@ func TestShortDestinationPanics(t *testing.T) {
 	Softplus(make([]float64, 3), make([]float64, 4))
 }
 
-func TestSpecialValuesOfTanhAndELU(t *testing.T) {
+// TestSpecialValues checks every function at zeros, infinities, NaN and the
+// far ends of its range, through each kernel and the Go tail.
+func TestSpecialValues(t *testing.T) {
 	inf, nan, negZero := math.Inf(1), math.NaN(), math.Copysign(0, -1)
 	tests := []struct {
-		name          string
-		x             float64
-		tanh, elu, ex float64
+		name                                    string
+		x                                       float64
+		softplus, sigmoid, tanh, elu, expNegAbs float64
 	}{
-		{"zero", 0, 0, 0, 1},
-		{"negative zero", negZero, negZero, 0, 1},
-		{"plus infinity", inf, 1, inf, 0},
-		{"minus infinity", -inf, -1, -1, 0},
-		{"NaN", nan, nan, nan, nan},
-		{"far left", -800, -1, -1, 0},
-		{"tiny", 1e-300, 1e-300, 1e-300, 1},
-		{"tiny negative", -1e-300, -1e-300, -1e-300, 1},
+		{"zero", 0, math.Ln2, 0.5, 0, 0, 1},
+		{"negative zero", negZero, math.Ln2, 0.5, negZero, 0, 1},
+		{"plus infinity", inf, inf, 1, 1, inf, 0},
+		{"minus infinity", -inf, 0, 0, -1, -1, 0},
+		{"NaN", nan, nan, nan, nan, nan, nan},
+		{"far right", 800, 800, 1, 1, 800, 0},
+		{"far left", -800, 0, 0, -1, -1, 0},
+		{"tiny", 1e-300, math.Ln2, 0.5, 1e-300, 1e-300, 1},
+		{"tiny negative", -1e-300, math.Ln2, 0.5, -1e-300, -1e-300, 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			x := make([]float64, 21) // through each kernel and the tail
+			for k := range x {
+				x[k] = tc.x
+			}
+			want := []float64{tc.softplus, tc.sigmoid, tc.softplus, tc.sigmoid, tc.tanh, tc.elu, tc.expNegAbs}
 			for set := range kernelSets {
-				x := make([]float64, 21) // through each kernel and the tail
-				for k := range x {
-					x[k] = tc.x
-				}
-				th, el, ex := make([]float64, len(x)), make([]float64, len(x)), make([]float64, len(x))
-				if !using(t, set, func() { Tanh(th, x); ELU(el, x); ExpNegAbs(ex, x) }) {
+				var got [][]float64
+				if !using(t, set, func() {
+					for _, fn := range sliceFuncs {
+						got = append(got, fn.run(x)...)
+					}
+				}) {
 					continue // not on this CPU
 				}
-				for k := range x {
-					if !sameFloat(th[k], tc.tanh) || !sameFloat(el[k], tc.elu) || !sameFloat(ex[k], tc.ex) {
-						t.Errorf("%s, element %d: tanh %v, elu %v, exp(-|x|) %v; want %v, %v, %v",
-							kernelSets[set].name, k, th[k], el[k], ex[k], tc.tanh, tc.elu, tc.ex)
+				for out, w := range want {
+					for k, g := range got[out] {
+						if !sameFloat(g, w) {
+							t.Errorf("%s, output %d (of SoftplusSigmoid x2, Softplus, Sigmoid, Tanh, ELU, ExpNegAbs), element %d: %v, want %v",
+								kernelSets[set].name, out, k, g, w)
+						}
 					}
 				}
 			}
