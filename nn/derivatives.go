@@ -77,15 +77,5 @@ var activationValues = map[string]func(z, f []float64){
 	"tanh":     func(z, f []float64) { vmath.Tanh(f, z) },
 	"sigmoid":  func(z, f []float64) { vmath.Sigmoid(f, z) },
 	"elu":      func(z, f []float64) { vmath.ELU(f, z) },
-	"swish": func(z, f []float64) {
-		var sig [256]float64 // f may be z, so the sigmoid goes elsewhere
-		for start := 0; start < len(z); start += len(sig) {
-			end := min(start+len(sig), len(z))
-			s := sig[:end-start]
-			vmath.Sigmoid(s, z[start:end])
-			for k, v := range z[start:end] {
-				f[start+k] = v * s[k]
-			}
-		}
-	},
+	"swish":    func(z, f []float64) { vmath.Swish(f, z) },
 }

@@ -120,6 +120,9 @@ func expm1Neg(x float64) float64 {
 	return math.FMA(s, em1r, float64(s-1))
 }
 
+// swish returns v sigmoid(v).
+func swish(v float64) float64 { return float64(v * sigmoid(v)) }
+
 // tanh returns tanh(v) = sign(v) (-t)/(t+2) with t = expm1(-2|v|).
 func tanh(v float64) float64 {
 	t := expm1Neg(float64(-2 * math.Abs(v)))

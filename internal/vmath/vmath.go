@@ -59,6 +59,11 @@ var (
 		avx2:   func(x, sig, _ []float64, n int) { sigmoidAVX2(&x[0], &sig[0], n) },
 		scalar: func(x, sig, _ []float64, k int) { sig[k] = sigmoid(x[k]) },
 	}
+	swishKernel = kernel{
+		avx512: func(x, dst, _ []float64, n int) { swishAVX512(&x[0], &dst[0], n) },
+		avx2:   func(x, dst, _ []float64, n int) { swishAVX2(&x[0], &dst[0], n) },
+		scalar: func(x, dst, _ []float64, k int) { dst[k] = swish(x[k]) },
+	}
 	tanhKernel = kernel{
 		avx512: func(x, dst, _ []float64, n int) { tanhAVX512(&x[0], &dst[0], n) },
 		avx2:   func(x, dst, _ []float64, n int) { tanhAVX2(&x[0], &dst[0], n) },
@@ -86,6 +91,10 @@ func Softplus(dst, x []float64) { softplusKernel.run("Softplus", x, dst, nil) }
 
 // Sigmoid sets dst[k] = 1/(1 + exp(-x[k])). dst may be x.
 func Sigmoid(dst, x []float64) { sigmoidKernel.run("Sigmoid", x, dst, nil) }
+
+// Swish sets dst[k] = x[k] / (1 + exp(-x[k])), x times its sigmoid. dst may
+// be x.
+func Swish(dst, x []float64) { swishKernel.run("Swish", x, dst, nil) }
 
 // Tanh sets dst[k] = tanh(x[k]). dst may be x.
 func Tanh(dst, x []float64) { tanhKernel.run("Tanh", x, dst, nil) }

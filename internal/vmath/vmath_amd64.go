@@ -49,3 +49,9 @@ func expNegAbsAVX2(z, dst *float64, n int)
 
 //go:noescape
 func expNegAbsAVX512(z, dst *float64, n int)
+
+//go:noescape
+func swishAVX2(z, dst *float64, n int)
+
+//go:noescape
+func swishAVX512(z, dst *float64, n int)

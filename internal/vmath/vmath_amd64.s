@@ -220,6 +220,10 @@ done: \
 	VMULPD  Y3, Y1, Y11; \
 	VBLENDVPD Y0, Y11, Y3, Y1
 
+#define SWISH2 \
+	SIGMOID2; \
+	VMULPD  Y0, Y1, Y1
+
 // tanh(v) = sign(v) (-t)/(t+2), t = expm1(-2|v|).
 #define TANH2 \
 	VANDPD  absMask<>(SB), Y0, Y2; \
@@ -453,6 +457,11 @@ done: \
 	SIGMOID512(Z0, Z1, Z3, Z1, K3); \
 	SIGMOID512(Z16, Z17, Z19, Z17, K4)
 
+#define SWISH512X2 \
+	SIGMOID512X2; \
+	VMULPD  Z0, Z1, Z1; \
+	VMULPD  Z16, Z17, Z17
+
 #define TANH512X2 \
 	TANH512(Z0, Z1, Z2, Z3, Z4, Z5, Z6); \
 	TANH512(Z16, Z17, Z18, Z19, Z20, Z21, Z22)
@@ -472,6 +481,10 @@ TEXT ·softplusAVX512(SB), NOSPLIT, $0-24
 // func sigmoidAVX512(z, dst *float64, n int)
 TEXT ·sigmoidAVX512(SB), NOSPLIT, $0-24
 	UNARY512(SIGMOID512X2)
+
+// func swishAVX512(z, dst *float64, n int)
+TEXT ·swishAVX512(SB), NOSPLIT, $0-24
+	UNARY512(SWISH512X2)
 
 // func tanhAVX512(z, dst *float64, n int)
 TEXT ·tanhAVX512(SB), NOSPLIT, $0-24
@@ -496,6 +509,10 @@ TEXT ·softplusAVX2(SB), NOSPLIT, $0-24
 // func sigmoidAVX2(z, dst *float64, n int)
 TEXT ·sigmoidAVX2(SB), NOSPLIT, $0-24
 	UNARY2(SIGMOID2)
+
+// func swishAVX2(z, dst *float64, n int)
+TEXT ·swishAVX2(SB), NOSPLIT, $0-24
+	UNARY2(SWISH2)
 
 // func tanhAVX2(z, dst *float64, n int)
 TEXT ·tanhAVX2(SB), NOSPLIT, $0-24

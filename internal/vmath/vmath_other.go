@@ -21,3 +21,6 @@ func eluAVX512(z, dst *float64, n int) { panic("vmath: no AVX-512 kernels in thi
 
 func expNegAbsAVX2(z, dst *float64, n int)   { panic("vmath: no AVX2 kernels in this build") }
 func expNegAbsAVX512(z, dst *float64, n int) { panic("vmath: no AVX-512 kernels in this build") }
+
+func swishAVX2(z, dst *float64, n int)   { panic("vmath: no AVX2 kernels in this build") }
+func swishAVX512(z, dst *float64, n int) { panic("vmath: no AVX-512 kernels in this build") }

@@ -67,6 +67,7 @@ var sliceFuncs = []struct {
 	}},
 	{"Softplus", one(Softplus)},
 	{"Sigmoid", one(Sigmoid)},
+	{"Swish", one(Swish)},
 	{"Tanh", one(Tanh)},
 	{"ELU", one(ELU)},
 	{"ExpNegAbs", one(ExpNegAbs)},
@@ -149,6 +150,12 @@ func TestAccuracy(t *testing.T) {
 		{"expm1(-|v|)", 2,
 			func(v float64) float64 { return expm1Neg(-math.Abs(v)) },
 			func(v float64) float64 { return math.Expm1(-math.Abs(v)) }},
+		{"swish", 4, swish, func(v float64) float64 { // the reference rounds 3 or 4 times
+			if v >= 0 {
+				return v / (1 + math.Exp(-v))
+			}
+			return v * math.Exp(v) / (1 + math.Exp(v))
+		}},
 		{"tanh", 2, tanh, math.Tanh},
 		{"elu", 2, elu, func(v float64) float64 {
 			if v > 0 {
@@ -200,19 +207,19 @@ func TestShortDestinationPanics(t *testing.T) {
 func TestSpecialValues(t *testing.T) {
 	inf, nan, negZero := math.Inf(1), math.NaN(), math.Copysign(0, -1)
 	tests := []struct {
-		name                                    string
-		x                                       float64
-		softplus, sigmoid, tanh, elu, expNegAbs float64
+		name                                           string
+		x                                              float64
+		softplus, sigmoid, swish, tanh, elu, expNegAbs float64
 	}{
-		{"zero", 0, math.Ln2, 0.5, 0, 0, 1},
-		{"negative zero", negZero, math.Ln2, 0.5, negZero, 0, 1},
-		{"plus infinity", inf, inf, 1, 1, inf, 0},
-		{"minus infinity", -inf, 0, 0, -1, -1, 0},
-		{"NaN", nan, nan, nan, nan, nan, nan},
-		{"far right", 800, 800, 1, 1, 800, 0},
-		{"far left", -800, 0, 0, -1, -1, 0},
-		{"tiny", 1e-300, math.Ln2, 0.5, 1e-300, 1e-300, 1},
-		{"tiny negative", -1e-300, math.Ln2, 0.5, -1e-300, -1e-300, 1},
+		{"zero", 0, math.Ln2, 0.5, 0, 0, 0, 1},
+		{"negative zero", negZero, math.Ln2, 0.5, negZero, negZero, 0, 1},
+		{"plus infinity", inf, inf, 1, inf, 1, inf, 0},
+		{"minus infinity", -inf, 0, 0, nan, -1, -1, 0},
+		{"NaN", nan, nan, nan, nan, nan, nan, nan},
+		{"far right", 800, 800, 1, 800, 1, 800, 0},
+		{"far left", -800, 0, 0, negZero, -1, -1, 0},
+		{"tiny", 1e-300, math.Ln2, 0.5, 5e-301, 1e-300, 1e-300, 1},
+		{"tiny negative", -1e-300, math.Ln2, 0.5, -5e-301, -1e-300, -1e-300, 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -220,7 +227,7 @@ func TestSpecialValues(t *testing.T) {
 			for k := range x {
 				x[k] = tc.x
 			}
-			want := []float64{tc.softplus, tc.sigmoid, tc.softplus, tc.sigmoid, tc.tanh, tc.elu, tc.expNegAbs}
+			want := []float64{tc.softplus, tc.sigmoid, tc.softplus, tc.sigmoid, tc.swish, tc.tanh, tc.elu, tc.expNegAbs}
 			for set := range kernelSets {
 				var got [][]float64
 				if !using(t, set, func() {
@@ -233,7 +240,7 @@ func TestSpecialValues(t *testing.T) {
 				for out, w := range want {
 					for k, g := range got[out] {
 						if !sameFloat(g, w) {
-							t.Errorf("%s, output %d (of SoftplusSigmoid x2, Softplus, Sigmoid, Tanh, ELU, ExpNegAbs), element %d: %v, want %v",
+							t.Errorf("%s, output %d (of SoftplusSigmoid x2, Softplus, Sigmoid, Swish, Tanh, ELU, ExpNegAbs), element %d: %v, want %v",
 								kernelSets[set].name, out, k, g, w)
 						}
 					}
