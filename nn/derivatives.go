@@ -71,11 +71,12 @@ var derivatives = map[string]Derivatives{
 }
 
 // activationValues evaluates an activation without its derivatives, for
-// forward passes: f[k] = f(z[k]), with the same arithmetic as Derivatives.
-var activationValues = map[string]func(z, f []float64){
-	"softplus": func(z, f []float64) { vmath.Softplus(f, z) },
-	"tanh":     func(z, f []float64) { vmath.Tanh(f, z) },
-	"sigmoid":  func(z, f []float64) { vmath.Sigmoid(f, z) },
-	"elu":      func(z, f []float64) { vmath.ELU(f, z) },
-	"swish":    func(z, f []float64) { vmath.Swish(f, z) },
+// forward passes: dst[k] = f(z[k]) (dst may be z), with the same arithmetic
+// as Derivatives.
+var activationValues = map[string]func(dst, z []float64){
+	"softplus": vmath.Softplus,
+	"tanh":     vmath.Tanh,
+	"sigmoid":  vmath.Sigmoid,
+	"elu":      vmath.ELU,
+	"swish":    vmath.Swish,
 }

@@ -19,7 +19,7 @@ type mlpForward struct {
 	batch  int
 	widths []int // input (D, or D+1 with log sigma), hidden..., D
 	w, b   [][]float64
-	act    func(z, f []float64)
+	act    func(dst, z []float64)
 	blas   blas.Float64
 	in     []float64   // batch x widths[0]
 	h      [][]float64 // per hidden layer: batch x width, z then f(z) in place
