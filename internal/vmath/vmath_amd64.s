@@ -49,11 +49,9 @@ CONST4(log7, $0x3fd2492492492492)
 CONST4(log8, $0x3fd999999999999a)
 CONST4(log9, $0x3fe5555555555555)
 
-// EXPNEGABS sets Y1 = exp(-|Y0|) as expNegAbs does, with Y15 = minArg.
-// It uses Y2 to Y5.
-#define EXPNEGABS \
-	VORPD   negZero<>(SB), Y0, Y2; \
-	VMAXPD  Y2, Y15, Y2; \
+// REDUCE11 is what exp and expm1 share: from x in Y2, Y3 = k = round(x/ln2),
+// Y4 = r = x - k ln2, and Y1 = 1/13! r^11 + ... + 1/2! by Horner.
+#define REDUCE11 \
 	VMULPD  log2e<>(SB), Y2, Y3; \
 	VROUNDPD $0, Y3, Y3; \
 	VMOVAPD Y2, Y4; \
@@ -70,7 +68,14 @@ CONST4(log9, $0x3fe5555555555555)
 	VFMADD213PD exp8<>(SB), Y4, Y1; \
 	VFMADD213PD exp9<>(SB), Y4, Y1; \
 	VFMADD213PD exp10<>(SB), Y4, Y1; \
-	VFMADD213PD exp11<>(SB), Y4, Y1; \
+	VFMADD213PD exp11<>(SB), Y4, Y1;
+
+// EXPNEGABS sets Y1 = exp(-|Y0|) as expNegAbs does, with Y15 = minArg.
+// It uses Y2 to Y5.
+#define EXPNEGABS \
+	VORPD   negZero<>(SB), Y0, Y2; \
+	VMAXPD  Y2, Y15, Y2; \
+	REDUCE11; \
 	VFMADD213PD exp12<>(SB), Y4, Y1; \
 	VFMADD213PD exp13<>(SB), Y4, Y1; \
 	VMULPD  half<>(SB), Y3, Y5; \
@@ -120,23 +125,7 @@ CONST4(log9, $0x3fe5555555555555)
 // EXPM1 sets Y1 = expm1(Y2) for Y2 in [-40, 0] (or NaN) as expm1Neg does.
 // It uses Y3 to Y5.
 #define EXPM1 \
-	VMULPD  log2e<>(SB), Y2, Y3; \
-	VROUNDPD $0, Y3, Y3; \
-	VMOVAPD Y2, Y4; \
-	VFNMADD231PD ln2Hi<>(SB), Y3, Y4; \
-	VFNMADD231PD ln2Lo<>(SB), Y3, Y4; \
-	VMOVUPD exp0<>(SB), Y1; \
-	VFMADD213PD exp1<>(SB), Y4, Y1; \
-	VFMADD213PD exp2<>(SB), Y4, Y1; \
-	VFMADD213PD exp3<>(SB), Y4, Y1; \
-	VFMADD213PD exp4<>(SB), Y4, Y1; \
-	VFMADD213PD exp5<>(SB), Y4, Y1; \
-	VFMADD213PD exp6<>(SB), Y4, Y1; \
-	VFMADD213PD exp7<>(SB), Y4, Y1; \
-	VFMADD213PD exp8<>(SB), Y4, Y1; \
-	VFMADD213PD exp9<>(SB), Y4, Y1; \
-	VFMADD213PD exp10<>(SB), Y4, Y1; \
-	VFMADD213PD exp11<>(SB), Y4, Y1; \
+	REDUCE11; \
 	VMULPD  Y4, Y4, Y5; \
 	VFMADD213PD Y4, Y5, Y1; \
 	VADDPD  expBias<>(SB), Y3, Y3; \
@@ -250,10 +239,9 @@ done: \
 // AVX2 kernels, with constants broadcast from their first element.
 // SETUP512 loads Z29 = minArg, Z28 = minArgM1, Z30 = 0, Z31 = 1.
 
-// EXP512 sets e = exp(-|v|); uses x, k, r, s.
-#define EXP512(v, e, x, k, r, s) \
-	VPORQ.BCST   negZero<>(SB), v, x; \
-	VMAXPD       x, Z29, x; \
+// REDUCE11512 is REDUCE11 on registers: k = round(x/ln2), r = x - k ln2,
+// e = 1/13! r^11 + ... + 1/2!.
+#define REDUCE11512(x, e, k, r) \
 	VMULPD.BCST  log2e<>(SB), x, k; \
 	VRNDSCALEPD  $0, k, k; \
 	VMOVAPD      x, r; \
@@ -270,7 +258,13 @@ done: \
 	VFMADD213PD.BCST exp8<>(SB), r, e; \
 	VFMADD213PD.BCST exp9<>(SB), r, e; \
 	VFMADD213PD.BCST exp10<>(SB), r, e; \
-	VFMADD213PD.BCST exp11<>(SB), r, e; \
+	VFMADD213PD.BCST exp11<>(SB), r, e;
+
+// EXP512 sets e = exp(-|v|); uses x, k, r, s.
+#define EXP512(v, e, x, k, r, s) \
+	VPORQ.BCST   negZero<>(SB), v, x; \
+	VMAXPD       x, Z29, x; \
+	REDUCE11512(x, e, k, r); \
 	VFMADD213PD.BCST exp12<>(SB), r, e; \
 	VFMADD213PD.BCST exp13<>(SB), r, e; \
 	VMULPD.BCST  half<>(SB), k, s; \
@@ -324,23 +318,7 @@ done: \
 	VBLENDMPD sig, inv, km, sig
 
 #define EXPM1512(x, e, k, r, r2) \
-	VMULPD.BCST  log2e<>(SB), x, k; \
-	VRNDSCALEPD  $0, k, k; \
-	VMOVAPD      x, r; \
-	VFNMADD231PD.BCST ln2Hi<>(SB), k, r; \
-	VFNMADD231PD.BCST ln2Lo<>(SB), k, r; \
-	VBROADCASTSD exp0<>(SB), e; \
-	VFMADD213PD.BCST exp1<>(SB), r, e; \
-	VFMADD213PD.BCST exp2<>(SB), r, e; \
-	VFMADD213PD.BCST exp3<>(SB), r, e; \
-	VFMADD213PD.BCST exp4<>(SB), r, e; \
-	VFMADD213PD.BCST exp5<>(SB), r, e; \
-	VFMADD213PD.BCST exp6<>(SB), r, e; \
-	VFMADD213PD.BCST exp7<>(SB), r, e; \
-	VFMADD213PD.BCST exp8<>(SB), r, e; \
-	VFMADD213PD.BCST exp9<>(SB), r, e; \
-	VFMADD213PD.BCST exp10<>(SB), r, e; \
-	VFMADD213PD.BCST exp11<>(SB), r, e; \
+	REDUCE11512(x, e, k, r); \
 	VMULPD       r, r, r2; \
 	VFMADD213PD  r, r2, e; \
 	VADDPD.BCST  expBias<>(SB), k, k; \
