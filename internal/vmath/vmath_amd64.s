@@ -68,7 +68,7 @@ CONST4(log9, $0x3fe5555555555555)
 	VFMADD213PD exp8<>(SB), Y4, Y1; \
 	VFMADD213PD exp9<>(SB), Y4, Y1; \
 	VFMADD213PD exp10<>(SB), Y4, Y1; \
-	VFMADD213PD exp11<>(SB), Y4, Y1;
+	VFMADD213PD exp11<>(SB), Y4, Y1
 
 // EXPNEGABS sets Y1 = exp(-|Y0|) as expNegAbs does, with Y15 = minArg.
 // It uses Y2 to Y5.
@@ -258,7 +258,7 @@ done: \
 	VFMADD213PD.BCST exp8<>(SB), r, e; \
 	VFMADD213PD.BCST exp9<>(SB), r, e; \
 	VFMADD213PD.BCST exp10<>(SB), r, e; \
-	VFMADD213PD.BCST exp11<>(SB), r, e;
+	VFMADD213PD.BCST exp11<>(SB), r, e
 
 // EXP512 sets e = exp(-|v|); uses x, k, r, s.
 #define EXP512(v, e, x, k, r, s) \
