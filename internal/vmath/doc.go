@@ -5,9 +5,10 @@
 // Each function is one fixed sequence of IEEE operations (Cody-Waite
 // reduction and a degree-13 polynomial for exp and expm1, an atanh series
 // for log1p),
-// written twice: as portable Go, and on amd64 with AVX2 and FMA as assembly
-// that evaluates four elements per instruction. The two are tested to give
-// bit-identical results, so a run is reproducible across machines whichever
-// one it uses, and both are tested against the math package to within
-// 2 units in the last place. Build with -tags purego to use only the Go.
+// written as portable Go and, on amd64, as assembly that evaluates four
+// (AVX2 and FMA) or sixteen (AVX-512, two streams of eight) elements per
+// iteration. The code paths are tested to give bit-identical results, so
+// what a function returns does not depend on which of them a machine runs,
+// and they are tested against the math package to within 2 units in the
+// last place (3 for swish). Build with -tags purego to use only the Go.
 package vmath
