@@ -31,12 +31,23 @@ sample: {sampler: langevin, n: 400, steps: 400, eps: 0.05, init: {kind: gaussian
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := run.Model.(*nn.Gaussian)
+	g, ok := run.Model.(*nn.Gaussian)
+	if !ok {
+		t.Fatalf("the run's model is %T, want *nn.Gaussian", run.Model)
+	}
 	copy(g.Mean().Value.Data().([]float64), []float64{1, -2})
 	copy(g.LogVariance().Value.Data().([]float64), []float64{math.Log(4), math.Log(0.25)})
 	rep, err := Run(run, cfg.Output.Dir, Options{Samples: true, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
+	}
+	switch {
+	case rep == nil:
+		t.Fatal("Run returned no report and no error")
+	case rep.Heldout == nil:
+		t.Fatalf("the report has no held-out terms: %+v", rep)
+	case rep.Samples == nil:
+		t.Fatalf("the report has no sample statistics, though Options.Samples was set: %+v", rep)
 	}
 	if len(rep.Fisher) != 1 || rep.Fisher[0].Divergence > 1e-20 || rep.Fisher[0].Relative > 1e-20 {
 		t.Errorf("the true model's Fisher divergence is %+v, want 0", rep.Fisher)
@@ -51,7 +62,7 @@ sample: {sampler: langevin, n: 400, steps: 400, eps: 0.05, init: {kind: gaussian
 		t.Errorf("held-out trace %.6f, want the constant -sum 1/v = %v", rep.Heldout.Trace, -1/4.0-4)
 	}
 	s := rep.Samples
-	if s == nil || s.N != 400 || s.SlicedW2 > 0.25 || s.EnergyDistance > 0.05 || s.MMD2 > 0.02 {
+	if s.N != 400 || s.SlicedW2 > 0.25 || s.EnergyDistance > 0.05 || s.MMD2 > 0.02 {
 		t.Errorf("samples from the true score are far from fresh data: %+v", s)
 	}
 	t.Logf("held-out loss %.4f (want %.4f), samples: SW %.3f, energy %.4f, MMD^2 %.4f", rep.Heldout.Loss, want, s.SlicedW2, s.EnergyDistance, s.MMD2)
