@@ -2,6 +2,14 @@ package vmath
 
 import "math"
 
+// The explicit float64(...) conversions below look redundant but are not:
+// the Go spec lets the compiler fuse a product and a sum, x*y + z, into one
+// FMA (it does under GOAMD64=v3), skipping the product's rounding, and an
+// explicit conversion rounds to float64 and so prevents that. Every
+// operation must round as it does in the assembly kernels, or the results
+// would stop being bit-identical to theirs; where a fused multiply-add is
+// meant, math.FMA says so.
+
 // The constants of the reduction exp(x) = 2^k exp(r), x = k ln2 + r: ln 2 is
 // split so that k*ln2Hi is exact for the k that occur (|k| <= 1076).
 const (
