@@ -1,5 +1,7 @@
 package configs
 
+import "math"
+
 // Config is a complete run configuration. Default returns the values used
 // for keys a file leaves out.
 type Config struct {
@@ -37,11 +39,15 @@ type Model struct {
 	// NoiseConditional makes the mlp s(x, sigma) = f([x, log sigma])/sigma,
 	// for dsm and anneal_dsm.
 	NoiseConditional bool `yaml:"noise_conditional"`
+	// Residual adds identity skip connections around the mlp's hidden
+	// layers whose input is a hidden layer of the same width.
+	Residual bool `yaml:"residual"`
 }
 
 // Train sets the loss, the optimiser and the bookkeeping of a run.
 type Train struct {
 	Loss      string  `yaml:"loss"`   // exact | sliced | sliced_vr | dsm | anneal_dsm
+	Engine    string  `yaml:"engine"` // auto | graph | fused: see losses.Engines
 	Sigma     float64 `yaml:"sigma"`  // dsm: the noise level
 	Sigmas    Sigmas  `yaml:"sigmas"` // anneal_dsm: the geometric ladder of noise levels
 	BatchSize int     `yaml:"batch_size"`
@@ -109,7 +115,7 @@ func Default() Config {
 		Data:  Data{N: 10000, Holdout: 0.1},
 		Model: Model{Type: "mlp", Hidden: []int{128, 128}, Activation: "softplus", Dtype: "float64"},
 		Train: Train{
-			Loss: "exact", BatchSize: 128, Steps: 2000,
+			Loss: "exact", Engine: "auto", BatchSize: 128, Steps: 2000,
 			Optimizer: Adam{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8},
 			LogEvery:  100, EvalEvery: 500, CheckpointEvery: 1000, KeepCheckpoints: 3,
 			Sigma:  0.1,
@@ -118,4 +124,31 @@ func Default() Config {
 		Sample: Sample{N: 1000, Steps: 1000, StepsPerLevel: 100, Eps: 0.01,
 			Init: Init{Kind: "uniform", Low: -3, High: 3, Std: 1}},
 	}
+}
+
+// NoiseLevels are the noise levels of the config's loss, in model units:
+// train.sigma for dsm, the geometric ladder train.sigmas for anneal_dsm,
+// none otherwise. Annealed sampling walks the same ladder.
+func (c *Config) NoiseLevels() []float64 {
+	switch c.Train.Loss {
+	case "dsm":
+		return []float64{c.Train.Sigma}
+	case "anneal_dsm":
+		return c.Train.Sigmas.Ladder()
+	}
+	return nil
+}
+
+// Ladder returns the n noise levels from Begin down to End, equally spaced
+// in log sigma, as NCSN uses.
+func (s Sigmas) Ladder() []float64 {
+	if s.N == 1 {
+		return []float64{s.End}
+	}
+	out := make([]float64, s.N)
+	for i := range out {
+		out[i] = math.Exp(math.Log(s.Begin) + float64(i)*(math.Log(s.End)-math.Log(s.Begin))/float64(s.N-1))
+	}
+	out[0], out[s.N-1] = s.Begin, s.End
+	return out
 }

@@ -7,17 +7,17 @@ import (
 	"strings"
 
 	"scorenet/datasets"
+	"scorenet/losses"
+	"scorenet/nn"
 )
 
-// Choices for enumerated keys. The packages that act on them (nn, train)
-// test that they build every one.
+// Choices for enumerated keys. Model kinds, activations, losses and engines
+// are read from the packages that build them (nn's activation table, the
+// losses registry), so the config and the code cannot disagree.
 var (
-	ModelTypes  = []string{"mlp", "gaussian"}
-	Activations = []string{"elu", "sigmoid", "softplus", "swish", "tanh"}
-	Dtypes      = []string{"float64", "float32"}
-	Losses      = []string{"exact", "sliced", "sliced_vr", "dsm", "anneal_dsm"}
-	Samplers    = []string{"langevin", "annealed"}
-	InitKinds   = []string{"uniform", "gaussian", "file"}
+	Dtypes    = []string{"float64", "float32"}
+	Samplers  = []string{"langevin", "annealed"}
+	InitKinds = []string{"uniform", "gaussian", "file"}
 )
 
 var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
@@ -64,6 +64,8 @@ func (d *decoder) validate(c *Config) error {
 		return check(slices.Contains(choices, v), key, "%q is not one of %s", v, strings.Join(choices, ", "))
 	}
 	t, a := c.Train, c.Train.Optimizer
+	canCondition, needsCondition := losses.NoiseConditional(t.Loss)
+	fusedErr := losses.FusedEngineFor(c.Model.Type, c.Model.Dtype)
 	for _, err := range []error{
 		check(c.Name != "", "name", "is required: it names the run and its directory runs/<name>"),
 		check(c.Name == "" || validName.MatchString(c.Name), "name", "%q must be letters, digits, '.', '_' or '-'", c.Name),
@@ -73,16 +75,19 @@ func (d *decoder) validate(c *Config) error {
 		check(c.Data.Dataset != "file" || c.Data.Path != "", "data.path", "is required for dataset file: a .csv or .npy of shape (n, D)"),
 		check(c.Data.Noise == nil || *c.Data.Noise >= 0, "data.noise", "must be >= 0"),
 		d.validateDensity(c.Data),
-		oneOf("model.type", c.Model.Type, ModelTypes),
+		oneOf("model.type", c.Model.Type, nn.Kinds),
 		check(c.Model.Type != "mlp" || len(c.Model.Hidden) > 0, "model.hidden", "must list at least one hidden layer width, e.g. [128, 128]"),
 		check(!slices.ContainsFunc(c.Model.Hidden, func(w int) bool { return w < 1 }), "model.hidden", "widths must be >= 1, got %v", c.Model.Hidden),
-		oneOf("model.activation", c.Model.Activation, Activations),
+		oneOf("model.activation", c.Model.Activation, nn.Activations()),
 		oneOf("model.dtype", c.Model.Dtype, Dtypes),
-		oneOf("train.loss", t.Loss, Losses),
-		check(!c.Model.NoiseConditional || t.Loss == "dsm" || t.Loss == "anneal_dsm", "model.noise_conditional",
-			"a noise-conditional model trains with loss dsm or anneal_dsm, not %s", t.Loss),
-		check(t.Loss != "anneal_dsm" || c.Model.NoiseConditional, "train.loss", "anneal_dsm needs model.noise_conditional: true"),
+		oneOf("train.loss", t.Loss, losses.Names()),
+		check(!c.Model.NoiseConditional || canCondition, "model.noise_conditional",
+			"a noise-conditional model trains with loss %s, not %s", strings.Join(conditionalLosses(), " or "), t.Loss),
+		check(!needsCondition || c.Model.NoiseConditional, "train.loss", "%s needs model.noise_conditional: true", t.Loss),
 		check(!c.Model.NoiseConditional || c.Model.Type == "mlp", "model.noise_conditional", "only the mlp can be noise-conditional"),
+		check(!c.Model.Residual || c.Model.Type == "mlp", "model.residual", "only the mlp has skip connections"),
+		oneOf("train.engine", t.Engine, losses.Engines),
+		check(t.Engine != losses.Fused || fusedErr == nil, "train.engine", "fused is not available: %v; use auto or graph", fusedErr),
 		check(t.Sigma > 0, "train.sigma", "must be > 0, got %v", t.Sigma),
 		check(t.Sigmas.N >= 1, "train.sigmas.n", "must be >= 1, got %d", t.Sigmas.N),
 		check(t.Sigmas.End > 0, "train.sigmas.end", "must be > 0, got %v", t.Sigmas.End),
@@ -134,6 +139,17 @@ func (d *decoder) validateSampling(c *Config) error {
 		}
 	}
 	return nil
+}
+
+// conditionalLosses lists the losses that train noise-conditional models.
+func conditionalLosses() []string {
+	var out []string
+	for _, name := range losses.Names() {
+		if can, _ := losses.NoiseConditional(name); can {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // validateDensity checks the parameters of the data sets with a density by

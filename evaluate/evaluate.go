@@ -1,7 +1,7 @@
 // Package evaluate measures a trained run: its loss on held-out data, how
 // close its score is to the true one where the data's density is known,
-// and how close its samples are to fresh data. It ties together train (the
-// model and its losses), sampler and metrics; `scorenet eval` prints its
+// and how close its samples are to fresh data. It ties together rundir (the
+// trained model), losses, sampler and metrics; `scorenet eval` prints its
 // Report as JSON.
 package evaluate
 
@@ -12,9 +12,10 @@ import (
 	"time"
 
 	"scorenet/datasets"
+	"scorenet/losses"
 	"scorenet/metrics"
+	"scorenet/rundir"
 	"scorenet/sampler"
-	"scorenet/train"
 )
 
 // Report is everything Run measures.
@@ -29,10 +30,11 @@ type Report struct {
 	Notes      []string `json:"notes,omitempty"`
 }
 
-// Heldout is the training loss on the held-out split.
+// Heldout is the training loss on the held-out split, as training's
+// validation computes it (losses.HeldOut).
 type Heldout struct {
 	Points int `json:"points"`
-	train.Terms
+	losses.Terms
 }
 
 // Fisher compares the learned score with the true one at held-out points
@@ -73,14 +75,24 @@ type Options struct {
 	Progress func(done, total int)
 }
 
-// Run evaluates a trained run.
-func Run(run *train.Run, dir string, opts Options) (*Report, error) {
+// Run evaluates a trained run. Without the samples, a run whose training
+// data file has gone still gets a report: what needs the data is left out,
+// with a note saying why.
+func Run(run *rundir.Run, opts Options) (*Report, error) {
 	cfg := run.Config
-	data, err := train.PrepareData(cfg)
-	if err != nil {
-		return nil, err
+	rep := &Report{Run: run.Dir, Checkpoint: run.Checkpoint, Step: run.Step, Loss: cfg.Train.Loss}
+	why := "the held-out loss"
+	if opts.Samples {
+		why = "comparing samples with held-out data"
 	}
-	rep := &Report{Run: dir, Checkpoint: run.Checkpoint, Step: run.Step, Loss: cfg.Train.Loss}
+	data, err := run.Data(why)
+	if err != nil {
+		if opts.Samples {
+			return nil, fmt.Errorf("evaluate: %w (eval -samples=false needs no data file)", err)
+		}
+		rep.Notes = append(rep.Notes, fmt.Sprintf("no held-out loss: %v", err))
+		return rep, nil
+	}
 	if rep.Heldout, err = heldout(run, data); err != nil {
 		return nil, err
 	}
@@ -100,32 +112,26 @@ func Run(run *train.Run, dir string, opts Options) (*Report, error) {
 }
 
 // heldout is the run's own loss over the held-out split, with fixed noise.
-func heldout(run *train.Run, data *train.Data) (*Heldout, error) {
-	v := data.Valid
+func heldout(run *rundir.Run, data *rundir.Data) (*Heldout, error) {
+	v, cfg := data.Valid, run.Config
 	if v.N == 0 {
 		return nil, nil
 	}
-	loss, err := train.NewLoss(run.Config.Train.Loss, run.Model, min(v.N, 1024), false, train.NoiseLevels(run.Config))
+	h, err := losses.NewHeldOut(cfg.Train.Loss, run.Model, cfg.NoiseLevels(), cfg.Train.Engine, v.N, cfg.Seed)
 	if err != nil {
 		return nil, err
 	}
-	noise := rand.New(rand.NewPCG(run.Config.Seed, 0xe7a1))
-	h := &Heldout{Points: v.N}
-	for lo := 0; lo < v.N; lo += loss.Batch() {
-		hi := min(lo+loss.Batch(), v.N)
-		part, err := loss.Evaluate(v.X[lo*v.D:hi*v.D], 1/float64(v.N), noise)
-		if err != nil {
-			return nil, err
-		}
-		h.Terms = h.Terms.Add(part)
+	terms, err := h.Evaluate(v.X, v.D)
+	if err != nil {
+		return nil, err
 	}
-	return h, nil
+	return &Heldout{Points: v.N, Terms: terms}, nil
 }
 
 // fisher compares scores in data units at held-out points: those of the
 // split (fresh draws when nothing is held out), perturbed at each noise
 // level for noise-conditional models.
-func fisher(run *train.Run, data *train.Data, seed uint64) ([]Fisher, error) {
+func fisher(run *rundir.Run, data *rundir.Data, seed uint64) ([]Fisher, error) {
 	pts := run.Norm.Invert(data.Valid)
 	rng := rand.New(rand.NewPCG(seed, 0xf15e))
 	if pts.N == 0 {
@@ -141,7 +147,7 @@ func fisher(run *train.Run, data *train.Data, seed uint64) ([]Fisher, error) {
 		if run.Config.Data.Standardize {
 			return nil, fmt.Errorf("evaluate: per-level Fisher divergence needs unstandardised data (noise levels are in model units)")
 		}
-		levels = train.NoiseLevels(run.Config)
+		levels = run.Config.NoiseLevels()
 	}
 	var out []Fisher
 	for _, sigma := range levels {
@@ -153,7 +159,7 @@ func fisher(run *train.Run, data *train.Data, seed uint64) ([]Fisher, error) {
 			}
 			truth = data.Density.Perturbed(sigma)
 		}
-		sqErr, sqTrue, err := train.ScoreError(score, sigma, truth, at)
+		sqErr, sqTrue, err := ScoreError(score, sigma, truth, at)
 		if err != nil {
 			return nil, err
 		}
@@ -165,7 +171,7 @@ func fisher(run *train.Run, data *train.Data, seed uint64) ([]Fisher, error) {
 // samples draws with the run's sampler settings and compares with fresh
 // data: new draws from the density when it is known, the held-out split
 // (or the training data) otherwise.
-func samples(run *train.Run, data *train.Data, opts Options) (*Samples, error) {
+func samples(run *rundir.Run, data *rundir.Data, opts Options) (*Samples, error) {
 	cfg := run.Config
 	s := cfg.Sample
 	if opts.N > 0 {
@@ -187,9 +193,9 @@ func samples(run *train.Run, data *train.Data, opts Options) (*Samples, error) {
 	if err != nil {
 		return nil, err
 	}
-	steps := sampler.TotalSteps(s, len(train.NoiseLevels(cfg)))
+	steps := sampler.TotalSteps(s, len(cfg.NoiseLevels()))
 	began := time.Now()
-	if _, err := sampler.Draw(s, train.NoiseLevels(cfg), run.SmallestSigma(), x, sampler.ScoreFunc(score), rng, opts.Progress); err != nil {
+	if _, err := sampler.Draw(s, cfg.NoiseLevels(), run.SmallestSigma(), x, sampler.ScoreFunc(score), rng, opts.Progress); err != nil {
 		return nil, err
 	}
 	elapsed := time.Since(began).Seconds()

@@ -7,6 +7,7 @@ import (
 
 	"scorenet/configs"
 	"scorenet/nn"
+	"scorenet/rundir"
 	"scorenet/train"
 )
 
@@ -27,7 +28,7 @@ sample: {sampler: langevin, n: 400, steps: 400, eps: 0.05, init: {kind: gaussian
 	if _, err := train.Fit(context.Background(), cfg, train.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	run, err := train.OpenRun(cfg.Output.Dir, "")
+	run, err := rundir.Open(cfg.Output.Dir, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +38,7 @@ sample: {sampler: langevin, n: 400, steps: 400, eps: 0.05, init: {kind: gaussian
 	}
 	copy(g.Mean().Value.Data().([]float64), []float64{1, -2})
 	copy(g.LogVariance().Value.Data().([]float64), []float64{math.Log(4), math.Log(0.25)})
-	rep, err := Run(run, cfg.Output.Dir, Options{Samples: true, Seed: 1})
+	rep, err := Run(run, Options{Samples: true, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

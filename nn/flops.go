@@ -38,8 +38,8 @@ func MatmulFLOPs(g *G.ExprGraph) float64 {
 // MatmulFLOPs is the matrix-product work of one forward pass of sc's
 // batch (for the hand-written pass, of the last chunk it scored).
 func (sc *Scorer) MatmulFLOPs() float64 {
-	if sc.fast != nil {
-		return sc.fast.flops
+	if sc.pass != nil {
+		return sc.pass.MatmulFLOPs()
 	}
 	return MatmulFLOPs(sc.g)
 }

@@ -5,67 +5,68 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"scorenet/internal/mlp"
+
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
 
-// MLP is a fully connected network D -> Hidden... -> D with a bias on every
-// layer and an activation after every hidden layer; the output is linear.
+// MLP is the score network of internal/mlp's Layout (D -> Hidden... -> D,
+// optionally noise-conditional and residual) as a gorgonia graph: the
+// reference the hand-written core is tested against, and the path for
+// float32. Its float64 parameters are also the core's (Net).
 //
 // Initialisation follows PyTorch's nn.Linear: every weight and bias of a
 // layer with fan-in f is drawn from U(-1/sqrt(f), 1/sqrt(f)).
-//
-// A noise-conditional MLP is s(x, sigma) = f([x, log sigma]) / sigma: the
-// network sees log sigma as one more input, and its output is divided by
-// sigma, so it only has to learn a score of order 1 at every noise level
-// (the true score of data perturbed by N(0, sigma^2 I) scales like 1/sigma).
 type MLP struct {
-	dim            int
-	conditional    bool
-	activationName string
-	activation     activation
-	params         []Param // W0, b0, W1, b1, ...: W is (in, out), b is (1, out)
+	layout mlp.Layout
+	act    Activation
+	params []Param // in layout.Params order
 }
 
 func newMLP(s Spec, rng *rand.Rand) (*MLP, error) {
-	act, ok := activations[s.Activation]
-	if !ok {
-		return nil, fmt.Errorf("nn: unknown activation %q (known: %v)", s.Activation, Activations())
+	act, err := LookupActivation(s.Activation)
+	if err != nil {
+		return nil, err
 	}
-	m := &MLP{dim: s.Dim, conditional: s.NoiseConditional, activationName: s.Activation, activation: act}
-	in := s.Dim
-	if s.NoiseConditional {
-		in++
+	layout := mlp.Layout{Dim: s.Dim, Hidden: s.Hidden, Conditional: s.NoiseConditional, Residual: s.Residual}
+	if err := layout.Check(); err != nil {
+		return nil, fmt.Errorf("nn: %w", err)
 	}
-	widths := append(append([]int{in}, s.Hidden...), s.Dim)
-	for l := 0; l+1 < len(widths); l++ {
-		in, out := widths[l], widths[l+1]
-		if out < 1 {
-			return nil, fmt.Errorf("nn: hidden layer %d has width %d, want >= 1", l, out)
-		}
+	m := &MLP{layout: layout, act: act}
+	shapes := layout.Params()
+	for i, p := range shapes {
+		in := shapes[i-i%2].Rows // a bias has its layer's weight's fan-in
 		bound := 1 / math.Sqrt(float64(in))
-		uniform := func() float64 { return bound * (2*rng.Float64() - 1) }
-		m.params = append(m.params,
-			newParam(fmt.Sprintf("layer%d.weight", l), s.Dtype, in, out, uniform),
-			newParam(fmt.Sprintf("layer%d.bias", l), s.Dtype, 1, out, uniform))
+		m.params = append(m.params, newParam(p.Name, s.Dtype, p.Rows, p.Cols, func() float64 { return bound * (2*rng.Float64() - 1) }))
 	}
 	return m, nil
 }
 
-func (m *MLP) Kind() string { return "mlp" }
-func (m *MLP) Dim() int     { return m.dim }
-func (m *MLP) Dtype() tensor.Dtype {
-	return m.params[0].Value.Dtype()
-}
+func (m *MLP) Kind() string           { return "mlp" }
+func (m *MLP) Dim() int               { return m.layout.Dim }
+func (m *MLP) Dtype() tensor.Dtype    { return m.params[0].Value.Dtype() }
 func (m *MLP) Params() []Param        { return m.params }
-func (m *MLP) NoiseConditional() bool { return m.conditional }
+func (m *MLP) NoiseConditional() bool { return m.layout.Conditional }
+func (m *MLP) Layout() mlp.Layout     { return m.layout }
+func (m *MLP) Activation() Activation { return m.act }
 
-// Activation names the MLP's activation.
-func (m *MLP) Activation() string { return m.activationName }
+// Net is the hand-written core's view of the parameters, aliasing them (see
+// mlp.Net); float64 MLPs only.
+func (m *MLP) Net() (*mlp.Net, error) {
+	if m.Dtype() != tensor.Float64 {
+		return nil, fmt.Errorf("nn: the hand-written core needs a float64 MLP, not %v", m.Dtype())
+	}
+	data := make([][]float64, len(m.params))
+	for i, p := range m.params {
+		data[i] = p.Value.Data().([]float64)
+	}
+	return mlp.NewNet(m.layout, m.act.Kernel, data)
+}
 
 func (m *MLP) Score(x, sigma *G.Node) (*G.Node, G.Nodes, error) {
-	if m.conditional != (sigma != nil) {
-		return nil, nil, fmt.Errorf("nn: noise-conditional mlp is %v but sigma given is %v", m.conditional, sigma != nil)
+	if m.layout.Conditional != (sigma != nil) {
+		return nil, nil, fmt.Errorf("nn: noise-conditional mlp is %v but sigma given is %v", m.layout.Conditional, sigma != nil)
 	}
 	g := x.Graph()
 	nodes := make(G.Nodes, len(m.params))
@@ -73,7 +74,7 @@ func (m *MLP) Score(x, sigma *G.Node) (*G.Node, G.Nodes, error) {
 		nodes[i] = bind(g, p)
 	}
 	h := x
-	if m.conditional {
+	if m.layout.Conditional {
 		logSigma, err := G.Log(sigma)
 		if err != nil {
 			return nil, nil, err
@@ -88,16 +89,26 @@ func (m *MLP) Score(x, sigma *G.Node) (*G.Node, G.Nodes, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("nn: layer %d: %w", l, err)
 		}
-		if h, err = G.BroadcastAdd(xw, nodes[2*l+1], nil, []byte{0}); err != nil {
+		z, err := G.BroadcastAdd(xw, nodes[2*l+1], nil, []byte{0})
+		if err != nil {
 			return nil, nil, fmt.Errorf("nn: layer %d bias: %w", l, err)
 		}
-		if l+1 < layers {
-			if h, err = m.activation(h); err != nil {
-				return nil, nil, fmt.Errorf("nn: layer %d activation: %w", l, err)
+		if l+1 == layers {
+			h = z
+			break
+		}
+		a, err := m.act.Graph(z)
+		if err != nil {
+			return nil, nil, fmt.Errorf("nn: layer %d activation: %w", l, err)
+		}
+		if m.layout.Skip(l + 1) {
+			if a, err = G.Add(h, a); err != nil {
+				return nil, nil, fmt.Errorf("nn: layer %d skip connection: %w", l, err)
 			}
 		}
+		h = a
 	}
-	if m.conditional {
+	if m.layout.Conditional {
 		var err error
 		if h, err = G.BroadcastHadamardDiv(h, sigma, nil, []byte{1}); err != nil {
 			return nil, nil, fmt.Errorf("nn: dividing by sigma: %w", err)

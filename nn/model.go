@@ -39,8 +39,10 @@ type Spec struct {
 	Hidden     []int        // mlp: hidden layer widths
 	Activation string       // mlp: see Activations
 	Dtype      tensor.Dtype // tensor.Float64 (default) or tensor.Float32
-	// NoiseConditional makes an mlp s(x, sigma): see MLP.
+	// NoiseConditional makes an mlp s(x, sigma); Residual adds skip
+	// connections around its hidden layers of equal width (mlp.Layout).
 	NoiseConditional bool
+	Residual         bool
 }
 
 // Kinds lists the model kinds New builds.
@@ -62,8 +64,8 @@ func New(s Spec, rng *rand.Rand) (Model, error) {
 	case "mlp":
 		return newMLP(s, rng)
 	case "gaussian":
-		if s.NoiseConditional {
-			return nil, fmt.Errorf("nn: the gaussian model cannot be noise-conditional")
+		if s.NoiseConditional || s.Residual {
+			return nil, fmt.Errorf("nn: the gaussian model cannot be noise-conditional or residual")
 		}
 		return newGaussian(s), nil
 	}

@@ -153,14 +153,16 @@ func TestMatmulFLOPsOfAForwardPass(t *testing.T) {
 // for every activation, with and without noise conditioning, in chunks.
 func TestHandWrittenForwardMatchesTheGraph(t *testing.T) {
 	for _, act := range Activations() {
-		for _, conditional := range []bool{false, true} {
-			m, err := New(Spec{Kind: "mlp", Dim: 3, Hidden: []int{9, 7}, Activation: act, NoiseConditional: conditional}, rand.New(rand.NewPCG(5, 5)))
+		for _, v := range []struct{ conditional, residual bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
+			conditional := v.conditional
+			m, err := New(Spec{Kind: "mlp", Dim: 3, Hidden: []int{9, 9, 7}, Activation: act, NoiseConditional: conditional, Residual: v.residual},
+				rand.New(rand.NewPCG(5, 5)))
 			if err != nil {
 				t.Fatal(err)
 			}
 			graph, _ := NewGraphScorer(m, 4)
 			fast, _ := NewScorer(m, 4)
-			if fast.fast == nil {
+			if fast.pass == nil {
 				t.Fatal("NewScorer did not choose the hand-written pass for a float64 MLP")
 			}
 			x := make([]float64, 3*10) // 10 points: chunks of 4, 4 and 2
@@ -177,9 +179,31 @@ func TestHandWrittenForwardMatchesTheGraph(t *testing.T) {
 				}
 				for i := range want {
 					if math.Abs(got[i]-want[i]) > 1e-12*math.Max(1, math.Abs(want[i])) {
-						t.Fatalf("%s conditional=%v sigma=%v: score[%d] = %.17g, graph %.17g", act, conditional, sigma, i, got[i], want[i])
+						t.Fatalf("%s %+v sigma=%v: score[%d] = %.17g, graph %.17g", act, v, sigma, i, got[i], want[i])
 					}
 				}
+			}
+		}
+	}
+}
+
+// Every activation's Value kernel gives Derivatives' f bit for bit (the
+// mlp.Activation contract), so a forward pass does not depend on whether it
+// keeps the derivatives.
+func TestActivationValueMatchesDerivativesBitwise(t *testing.T) {
+	z := make([]float64, 4000)
+	for i := range z {
+		z[i] = float64(i-2000) / 97
+	}
+	for _, name := range Activations() {
+		a, _ := LookupActivation(name)
+		v, f, d1, d2 := make([]float64, len(z)), make([]float64, len(z)), make([]float64, len(z)), make([]float64, len(z))
+		a.Kernel.Value(v, z)
+		a.Kernel.Derivatives(z, f, d1, d2)
+		for i := range z {
+			if math.Float64bits(v[i]) != math.Float64bits(f[i]) {
+				t.Errorf("%s(%v): Value %v, Derivatives' f %v", name, z[i], v[i], f[i])
+				break
 			}
 		}
 	}
@@ -190,10 +214,11 @@ func TestHandWrittenForwardMatchesTheGraph(t *testing.T) {
 func TestActivationDerivatives(t *testing.T) {
 	z := []float64{-30, -5, -1.3, -0.2, 0.3, 1.1, 4, 25}
 	for _, name := range Activations() {
-		d, err := ActivationDerivatives(name)
+		a, err := LookupActivation(name)
 		if err != nil {
 			t.Fatal(err)
 		}
+		d := a.Kernel.Derivatives
 		n := len(z)
 		at := func(shift float64) (f, d1, d2 []float64) {
 			zz := make([]float64, n)
@@ -217,7 +242,7 @@ func TestActivationDerivatives(t *testing.T) {
 			}
 		}
 	}
-	if _, err := ActivationDerivatives("relu"); err == nil {
+	if _, err := LookupActivation("relu"); err == nil {
 		t.Error("unknown activation accepted")
 	}
 }

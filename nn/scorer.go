@@ -3,17 +3,20 @@ package nn
 import (
 	"fmt"
 
+	"scorenet/internal/mlp"
+
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
 
 // Scorer evaluates a model's forward pass for any number of points, in
-// chunks of a batch size fixed when the graph is compiled. It reads the
-// model's parameters and writes nothing back. A float64 MLP runs a
-// hand-written forward pass (the same numbers, about twice as fast);
-// other models, and NewGraphScorer, run the gorgonia graph.
+// chunks of a batch size fixed when it is made. It reads the model's
+// parameters and writes nothing back. A float64 MLP runs the hand-written
+// core (internal/mlp); other models, and NewGraphScorer, run the gorgonia
+// graph.
 type Scorer struct {
-	fast      *mlpForward
+	pass      *mlp.Pass
+	sigmas    [1]float64
 	model     Model
 	batch     int
 	x         *tensor.Dense
@@ -26,12 +29,19 @@ type Scorer struct {
 
 // NewScorer prepares the forward pass of m for chunks of batch points.
 func NewScorer(m Model, batch int) (*Scorer, error) {
-	if mlp, ok := m.(*MLP); ok && m.Dtype() == tensor.Float64 && batch >= 1 {
-		fast, err := newMLPForward(mlp, batch)
+	if batch < 1 {
+		return nil, fmt.Errorf("nn: scorer batch must be >= 1, got %d", batch)
+	}
+	if mp, ok := m.(*MLP); ok && m.Dtype() == tensor.Float64 {
+		net, err := mp.Net()
 		if err != nil {
 			return nil, err
 		}
-		return &Scorer{fast: fast, model: m, batch: batch}, nil
+		pass, err := mlp.NewPass(net, mlp.Options{Batch: batch})
+		if err != nil {
+			return nil, err
+		}
+		return &Scorer{pass: pass, model: m, batch: batch}, nil
 	}
 	return NewGraphScorer(m, batch)
 }
@@ -70,11 +80,16 @@ func (sc *Scorer) Score(dst, x []float64, sigma float64) error {
 	if sc.model.NoiseConditional() && !(sigma > 0) {
 		return fmt.Errorf("nn: noise level must be > 0, got %v", sigma)
 	}
-	if sc.fast != nil {
-		chunk := sc.batch * d
+	chunk := sc.batch * d
+	if sc.pass != nil {
+		sc.sigmas[0] = sigma
 		for lo := 0; lo < len(x); lo += chunk {
 			hi := min(lo+chunk, len(x))
-			sc.fast.score(dst[lo:hi], x[lo:hi], sigma)
+			s, err := sc.pass.Forward(x[lo:hi], sc.sigmas[:], false)
+			if err != nil {
+				return fmt.Errorf("nn: forward pass: %w", err)
+			}
+			copy(dst[lo:hi], s)
 		}
 		return nil
 	}
@@ -86,7 +101,6 @@ func (sc *Scorer) Score(dst, x []float64, sigma float64) error {
 		SetData(sc.sigma, col)
 		sc.lastSigma = sigma
 	}
-	chunk := sc.batch * d
 	for lo := 0; lo < len(x); lo += chunk {
 		hi := min(lo+chunk, len(x))
 		SetData(sc.x, x[lo:hi])

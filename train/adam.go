@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"scorenet/nn"
+	"scorenet/rundir"
 
 	"gorgonia.org/tensor"
 )
@@ -22,8 +23,9 @@ type AdamSettings struct {
 // parameters they belong to.
 type Adam struct {
 	AdamSettings
-	Steps int             // updates made so far
-	M, V  []*tensor.Dense // first and second moments, in Params order
+	// Moments are the update count and the first and second moments, in
+	// Params order, as checkpoints keep them.
+	rundir.Moments
 }
 
 // NewAdam returns an optimiser with zero moments for params.
@@ -71,11 +73,11 @@ func adamUpdate[T float32 | float64](a *Adam, theta, grad, m, v []T, scale, c1, 
 	}
 }
 
-// GradNorm is the Euclidean norm of all gradients taken together. It is
+// gradNorm is the Euclidean norm of all gradients taken together. It is
 // scaled by the largest entry first, so gradients whose squares would
 // overflow still have a finite norm, while a NaN or infinite entry gives a
 // non-finite one.
-func GradNorm(grads []tensor.Tensor) float64 {
+func gradNorm(grads []tensor.Tensor) float64 {
 	largest := 0.0
 	each(grads, func(v float64) {
 		if a := math.Abs(v); a > largest || a != a {
@@ -106,9 +108,9 @@ func each(ts []tensor.Tensor, f func(float64)) {
 	}
 }
 
-// ClipScale is the factor that brings a gradient of norm `norm` down to at
+// clipScale is the factor that brings a gradient of norm `norm` down to at
 // most maxNorm (torch.nn.utils.clip_grad_norm_); maxNorm <= 0 means no clipping.
-func ClipScale(norm, maxNorm float64) float64 {
+func clipScale(norm, maxNorm float64) float64 {
 	if maxNorm <= 0 || norm <= maxNorm {
 		return 1
 	}

@@ -5,32 +5,37 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"scorenet/losses"
 	"scorenet/nn"
 )
 
 // BenchmarkExactStep times one training step of the exact loss: the forward
 // pass, the trace of ds/dx, the parameter gradients and an Adam update, for
 // an MLP D-128-128-D (softplus, float64) on a batch of 128, both as the
-// gorgonia graph (D backward passes) and as the hand-written ExactMLP.
+// gorgonia graph (D backward passes) and as the hand-written head on the core.
 func BenchmarkExactStep(b *testing.B) {
-	for _, impl := range []string{"graph", "mlp"} {
+	for _, impl := range []string{"graph", "fused"} {
 		for _, d := range []int{2, 10} {
 			b.Run(fmt.Sprintf("%s/D=%d", impl, d), func(b *testing.B) {
-				m := newTestMLP(b, d, []int{128, 128}, "softplus", 1)
-				var (
-					l   Loss
-					err error
-				)
+				m, err := nn.New(nn.Spec{Kind: "mlp", Dim: d, Hidden: []int{128, 128}, Activation: "softplus"}, rand.New(rand.NewPCG(1, 0)))
+				if err != nil {
+					b.Fatal(err)
+				}
+				var l losses.Loss
 				if impl == "graph" {
-					l, err = NewExact(m, 128, true)
+					l, err = losses.New("exact", m, losses.Options{Batch: 128, Gradients: true, Engine: losses.Graph})
 				} else {
-					l, err = NewExactMLP(m.(*nn.MLP), 128)
+					l, err = losses.New("exact", m, losses.Options{Batch: 128, Gradients: true, Engine: losses.Fused})
 				}
 				if err != nil {
 					b.Fatal(err)
 				}
 				adam := NewAdam(AdamSettings{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}, m.Params())
-				x := randomPoints(rand.New(rand.NewPCG(1, 1)), 128, d)
+				rng := rand.New(rand.NewPCG(1, 1))
+				x := make([]float64, 128*d)
+				for i := range x {
+					x[i] = rng.NormFloat64()
+				}
 				b.ReportAllocs()
 				b.ResetTimer()
 				for b.Loop() {

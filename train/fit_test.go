@@ -17,9 +17,17 @@ import (
 	"scorenet/checkpoints"
 	"scorenet/configs"
 	"scorenet/datasets"
+	"scorenet/evaluate"
 	"scorenet/nn"
+	"scorenet/rundir"
 	"scorenet/sampler"
 )
+
+// relErr is |got - want| relative to the larger magnitude, with an absolute
+// floor so that entries that are zero up to rounding compare absolutely.
+func relErr(got, want, floor float64) float64 {
+	return math.Abs(got-want) / math.Max(floor, math.Max(math.Abs(got), math.Abs(want)))
+}
 
 // loadConfig loads a config with overrides, writing into a fresh directory.
 func loadConfig(t *testing.T, path string, overrides ...string) *configs.Config {
@@ -67,7 +75,7 @@ model: {type: gaussian}
 train: {batch_size: 400, steps: 4000, lr: 0.02, log_every: 500, eval_every: 0, checkpoint_every: 0}
 `)
 	sum := fit(t, cfg, false)
-	run, err := OpenRun(sum.Dir, "")
+	run, err := rundir.Open(sum.Dir, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,11 +115,11 @@ func TestResumeMatchesUninterruptedRun(t *testing.T) {
 		t.Errorf("resumed run trained steps (%d, %d], want (20, 40]", sum.From, sum.To)
 	}
 
-	a, err := checkpoints.Load(checkpoints.Path(CheckpointDir(whole.Output.Dir), 40))
+	a, err := checkpoints.Load(checkpoints.Path(rundir.CheckpointDir(whole.Output.Dir), 40))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := checkpoints.Load(checkpoints.Path(CheckpointDir(half.Output.Dir), 40))
+	b, err := checkpoints.Load(checkpoints.Path(rundir.CheckpointDir(half.Output.Dir), 40))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +138,7 @@ func TestResumeMatchesUninterruptedRun(t *testing.T) {
 	if got := metricSteps(t, half.Output.Dir); !slices.Equal(got, wantMetrics) {
 		t.Errorf("resumed metrics.jsonl has steps %v, uninterrupted %v", got, wantMetrics)
 	}
-	kept, _ := checkpoints.List(CheckpointDir(whole.Output.Dir))
+	kept, _ := checkpoints.List(rundir.CheckpointDir(whole.Output.Dir))
 	if len(kept) != 2 {
 		t.Errorf("keep_checkpoints 2 kept %d checkpoints", len(kept))
 	}
@@ -146,7 +154,7 @@ func metricSteps(t *testing.T, dir string) []int {
 	var steps []int
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		var r Record
+		var r rundir.Record
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 			t.Fatalf("metrics line %q: %v", sc.Text(), err)
 		}
@@ -165,8 +173,8 @@ func TestSameSeedGivesBitIdenticalRuns(t *testing.T) {
 	a, b := parseConfig(t, tinyRun, "train.steps=15"), parseConfig(t, tinyRun, "train.steps=15")
 	fit(t, a, false)
 	fit(t, b, false)
-	ra, _ := OpenRun(a.Output.Dir, "")
-	rb, _ := OpenRun(b.Output.Dir, "")
+	ra, _ := rundir.Open(a.Output.Dir, "")
+	rb, _ := rundir.Open(b.Output.Dir, "")
 	for i, p := range ra.Model.Params() {
 		if !slices.Equal(p.Value.Data().([]float64), rb.Model.Params()[i].Value.Data().([]float64)) {
 			t.Fatalf("parameter %s differs between two runs of one config", p.Name)
@@ -222,53 +230,13 @@ func TestResumeWithDataOfAnotherDimensionIsRefused(t *testing.T) {
 	}
 }
 
-func TestOpenRunChecksTheModel(t *testing.T) {
-	cfg := parseConfig(t, tinyRun, "train.steps=10")
-	sum := fit(t, cfg, false)
-	c, err := checkpoints.Load(sum.Checkpoint)
-	if err != nil {
-		t.Fatal(err)
-	}
-	other, err := nn.New(nn.Spec{Kind: "mlp", Dim: 2, Hidden: []int{16, 8}, Activation: "tanh"}, rand.New(rand.NewPCG(1, 1)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	before := slices.Clone(other.Params()[0].Value.Data().([]float64))
-	err = restore(c, other, "float64", nil)
-	if err == nil || !strings.Contains(err.Error(), "layer1.weight has shape [16 16], the config's model needs [16 8]") {
-		t.Errorf("got %v, want a shape mismatch naming layer1.weight", err)
-	}
-	if !slices.Equal(before, other.Params()[0].Value.Data().([]float64)) {
-		t.Error("a mismatched checkpoint was partly loaded")
-	}
-	if err := restore(c, other, "float32", nil); err == nil || !strings.Contains(err.Error(), "float64 parameters, the config asks for float32") {
-		t.Errorf("dtype mismatch: got %v", err)
-	}
-	gauss, _ := nn.New(nn.Spec{Kind: "gaussian", Dim: 2}, nil)
-	if err := restore(c, gauss, "float64", nil); err == nil || !strings.Contains(err.Error(), `checkpoint holds a "mlp" model, the config asks for "gaussian"`) {
-		t.Errorf("model type mismatch: got %v", err)
-	}
-}
-
-func TestConfigChoicesAreAllBuildable(t *testing.T) {
-	if !slices.Equal(configs.Activations, nn.Activations()) {
-		t.Errorf("configs allows activations %v, nn builds %v", configs.Activations, nn.Activations())
-	}
-	if !slices.Equal(configs.Losses, Losses) {
-		t.Errorf("configs allows losses %v, train builds %v", configs.Losses, Losses)
-	}
-	if !slices.Equal(configs.ModelTypes, nn.Kinds) {
-		t.Errorf("configs allows model types %v, nn builds %v", configs.ModelTypes, nn.Kinds)
-	}
-}
-
 func TestFloat32Trains(t *testing.T) {
 	cfg := parseConfig(t, tinyRun, "model.dtype=float32", "train.steps=30")
 	sum := fit(t, cfg, false)
 	if !isFinite(sum.Last.Loss) || sum.Last.Valid == nil {
 		t.Fatalf("float32 run ended with %+v", sum.Last)
 	}
-	run, err := OpenRun(sum.Dir, "")
+	run, err := rundir.Open(sum.Dir, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,11 +250,11 @@ func TestFloat32Trains(t *testing.T) {
 func relativeFisher(t *testing.T, cfg *configs.Config) float64 {
 	t.Helper()
 	sum := fit(t, cfg, false)
-	run, err := OpenRun(sum.Dir, "")
+	run, err := rundir.Open(sum.Dir, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, err := PrepareData(cfg)
+	data, err := rundir.Prepare(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +264,7 @@ func relativeFisher(t *testing.T, cfg *configs.Config) float64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sqErr, sqTrue, err := ScoreError(score, 0, data.Density, held)
+	sqErr, sqTrue, err := evaluate.ScoreError(score, 0, data.Density, held)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -327,7 +295,7 @@ func TestGaussian2DShippedConfigReachesTarget(t *testing.T) {
 // config's sample section says, and compares the sample mean and covariance
 // with the true ones, within 4 standard errors of n samples.
 func checkLangevinMoments(t *testing.T, cfg *configs.Config) {
-	run, err := OpenRun(cfg.Output.Dir, "")
+	run, err := rundir.Open(cfg.Output.Dir, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -386,12 +354,12 @@ func TestInterruptedRunCheckpointsAndResumesExactly(t *testing.T) {
 	if !errors.Is(err, ErrInterrupted) || !strings.Contains(err.Error(), "at step 13") {
 		t.Fatalf("got %v, want an interruption at step 13", err)
 	}
-	if _, err := checkpoints.Load(checkpoints.Path(CheckpointDir(cut.Output.Dir), 13)); err != nil {
+	if _, err := checkpoints.Load(checkpoints.Path(rundir.CheckpointDir(cut.Output.Dir), 13)); err != nil {
 		t.Fatalf("no checkpoint at the interrupted step: %v", err)
 	}
 	fit(t, cut, true)
-	a, _ := OpenRun(whole.Output.Dir, "")
-	b, _ := OpenRun(cut.Output.Dir, "")
+	a, _ := rundir.Open(whole.Output.Dir, "")
+	b, _ := rundir.Open(cut.Output.Dir, "")
 	if a.Step != 40 || b.Step != 40 {
 		t.Fatalf("runs ended at steps %d and %d", a.Step, b.Step)
 	}
@@ -407,7 +375,7 @@ func TestResumeFallsBackFromABrokenNewestCheckpoint(t *testing.T) {
 	fit(t, whole, false)
 	cut := parseConfig(t, tinyRun, "train.steps=20", "train.keep_checkpoints=0")
 	fit(t, cut, false)
-	newest := checkpoints.Path(CheckpointDir(cut.Output.Dir), 20)
+	newest := checkpoints.Path(rundir.CheckpointDir(cut.Output.Dir), 20)
 	b, err := os.ReadFile(newest)
 	if err != nil {
 		t.Fatal(err)
@@ -418,13 +386,13 @@ func TestResumeFallsBackFromABrokenNewestCheckpoint(t *testing.T) {
 	if _, err := Fit(context.Background(), resumed, Options{Resume: true, Out: &log}); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"skipping a broken checkpoint: " + newest, "resuming from " + checkpoints.Path(CheckpointDir(cut.Output.Dir), 10) + " (step 10)"} {
+	for _, want := range []string{"skipping a broken checkpoint: " + newest, "resuming from " + checkpoints.Path(rundir.CheckpointDir(cut.Output.Dir), 10) + " (step 10)"} {
 		if !strings.Contains(log.String(), want) {
 			t.Errorf("log does not say %q:\n%s", want, log.String())
 		}
 	}
-	a, _ := OpenRun(whole.Output.Dir, "")
-	r, _ := OpenRun(cut.Output.Dir, "")
+	a, _ := rundir.Open(whole.Output.Dir, "")
+	r, _ := rundir.Open(cut.Output.Dir, "")
 	for i, p := range a.Model.Params() {
 		if !slices.Equal(p.Value.Data().([]float64), r.Model.Params()[i].Value.Data().([]float64)) {
 			t.Fatalf("%s differs after falling back to step 10 and resuming", p.Name)
@@ -447,7 +415,7 @@ func TestDivergenceStopsWithoutTouchingCheckpoints(t *testing.T) {
 		!strings.Contains(msg, "training diverged") || !strings.Contains(msg, "lower train.optimizer.lr") {
 		t.Fatalf("error %q does not name the step and what to change", msg)
 	}
-	paths, _ := checkpoints.List(CheckpointDir(cfg.Output.Dir))
+	paths, _ := checkpoints.List(rundir.CheckpointDir(cfg.Output.Dir))
 	if step < 2 || len(paths) != step-1 {
 		t.Errorf("diverged at step %d with %d checkpoints, want a good checkpoint for every finished step", step, len(paths))
 	}

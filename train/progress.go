@@ -5,19 +5,8 @@ import (
 	"io"
 
 	"scorenet/progress"
+	"scorenet/rundir"
 )
-
-// Record is one line of metrics.jsonl: means over the steps since the
-// previous record, and the validation loss where it was computed.
-type Record struct {
-	Step     int     `json:"step"`
-	Loss     float64 `json:"loss"`
-	Trace    float64 `json:"trace,omitempty"` // the "Hessian" term (exact, sliced)
-	Norm     float64 `json:"norm,omitempty"`  // the "Norm" term (exact, sliced)
-	GradNorm float64 `json:"grad_norm"`
-	Valid    *Terms  `json:"valid,omitempty"`
-	Elapsed  float64 `json:"elapsed_seconds"`
-}
 
 // reporter shows training as it goes: a bar on a terminal, a log line per
 // record elsewhere.
@@ -37,7 +26,7 @@ func (r *reporter) step(step int, loss float64) {
 	r.bar.Set(step, fmt.Sprintf("loss %+.4f%s", loss, r.valid))
 }
 
-func (r *reporter) record(rec Record, stepsPerSecond float64) {
+func (r *reporter) record(rec rundir.Record, stepsPerSecond float64) {
 	if r.terminal {
 		if rec.Valid != nil {
 			r.valid = fmt.Sprintf(" val %+.4f", rec.Valid.Loss)

@@ -2,20 +2,20 @@ package train
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"scorenet/checkpoints"
 	"scorenet/configs"
+	"scorenet/internal/seeds"
+	"scorenet/losses"
 	"scorenet/nn"
+	"scorenet/rundir"
 )
 
 // Options control how a run reports and whether it continues an earlier one.
@@ -31,10 +31,10 @@ type Options struct {
 // Summary describes a finished run.
 type Summary struct {
 	Dir        string
-	From, To   int     // the steps this call trained: (From, To]
-	Seconds    float64 // wall time of those steps
-	Last       Record  // the final metrics record
-	Checkpoint string  // the last checkpoint written
+	From, To   int           // the steps this call trained: (From, To]
+	Seconds    float64       // wall time of those steps
+	Last       rundir.Record // the final metrics record
+	Checkpoint string        // the last checkpoint written
 }
 
 // MsPerStep is the mean wall time of a step of this call.
@@ -55,21 +55,22 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 		opts.Out = io.Discard
 	}
 	dir := cfg.Output.Dir
-	ckptDir := CheckpointDir(dir)
-	data, err := PrepareData(cfg)
+	ckptDir := rundir.CheckpointDir(dir)
+	data, err := rundir.Prepare(cfg)
 	if err != nil {
 		return nil, err
 	}
 	if data.Train.N < cfg.Train.BatchSize {
 		return nil, fmt.Errorf("train: train.batch_size %d is larger than the %d training points", cfg.Train.BatchSize, data.Train.N)
 	}
-	model, err := nn.New(modelSpec(cfg, data.Train.D), newRNG(cfg.Seed, streamInit))
+	model, err := nn.New(rundir.ModelSpec(cfg, data.Train.D), seeds.New(cfg.Seed, seeds.Init))
 	if err != nil {
 		return nil, err
 	}
 	opt := cfg.Train.Optimizer
-	s := &snapshot{cfg: cfg, model: model, norm: data.Norm, order: newBatchOrder(cfg.Seed, data.Train.N),
-		adam: NewAdam(AdamSettings{LR: opt.LR, Beta1: opt.Beta1, Beta2: opt.Beta2, Eps: opt.Eps, WeightDecay: opt.WeightDecay}, model.Params())}
+	adam := NewAdam(AdamSettings{LR: opt.LR, Beta1: opt.Beta1, Beta2: opt.Beta2, Eps: opt.Eps, WeightDecay: opt.WeightDecay}, model.Params())
+	order := newBatchOrder(cfg.Seed, data.Train.N)
+	s := &rundir.Snapshot{Config: cfg, Model: model, Norm: data.Norm, Order: order.String(), Moments: &adam.Moments}
 	if err := resumeOrStart(s, ckptDir, opts); err != nil {
 		return nil, err
 	}
@@ -79,21 +80,21 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 	if err := checkpoints.WriteFileAtomic(filepath.Join(dir, "config.yaml"), cfg.YAML()); err != nil {
 		return nil, err
 	}
-	metrics, err := openMetrics(filepath.Join(dir, "metrics.jsonl"), s.step)
+	metrics, err := rundir.OpenMetrics(dir, s.Step)
 	if err != nil {
 		return nil, err
 	}
-	defer metrics.close()
-	t, err := newTrainer(cfg, data, s)
+	defer metrics.Close()
+	t, err := newTrainer(cfg, data, s, adam, order)
 	if err != nil {
 		return nil, err
 	}
-	return t.loop(ctx, metrics, newReporter(opts.Out, opts.Terminal, s.step, cfg.Train.Steps))
+	return t.loop(ctx, metrics, newReporter(opts.Out, opts.Terminal, s.Step, cfg.Train.Steps))
 }
 
 // resumeOrStart loads the newest valid checkpoint into s when resuming, and
 // refuses to start over a run that already has checkpoints.
-func resumeOrStart(s *snapshot, ckptDir string, opts Options) error {
+func resumeOrStart(s *rundir.Snapshot, ckptDir string, opts Options) error {
 	c, path, skipped, err := checkpoints.Newest(ckptDir)
 	if errors.Is(err, checkpoints.ErrNoCheckpoint) {
 		if opts.Resume {
@@ -113,28 +114,19 @@ func resumeOrStart(s *snapshot, ckptDir string, opts Options) error {
 	if err != nil {
 		return err
 	}
-	saved, err := configs.Parse([]byte(c.Meta[metaConfig]), path+" (embedded config)", nil)
+	saved, err := rundir.SavedConfig(c, path)
 	if err != nil {
 		return err
 	}
-	if diffs := configs.ResumeConflicts(saved, s.cfg); len(diffs) > 0 {
+	if diffs := configs.ResumeConflicts(saved, s.Config); len(diffs) > 0 {
 		return fmt.Errorf("train: cannot resume %s: the config differs from the run's in %q; only %v may change on resume", path, diffs, configs.SafeToChange)
 	}
-	if c.Step > s.cfg.Train.Steps {
-		return fmt.Errorf("train: checkpoint %s is at step %d, past train.steps %d: raise train.steps to continue", path, c.Step, s.cfg.Train.Steps)
+	if c.Step > s.Config.Train.Steps {
+		return fmt.Errorf("train: checkpoint %s is at step %d, past train.steps %d: raise train.steps to continue", path, c.Step, s.Config.Train.Steps)
 	}
-	if c.Meta[metaDim] != strconv.Itoa(s.model.Dim()) {
-		return fmt.Errorf("train: %s: the data now has dimension %d, the checkpoint's model was trained on dimension %s: has the data file changed?",
-			path, s.model.Dim(), c.Meta[metaDim])
+	if err := s.Restore(c, path); err != nil {
+		return fmt.Errorf("train: %w", err)
 	}
-	if err := restore(c, s.model, s.cfg.Model.Dtype, s.adam); err != nil {
-		return fmt.Errorf("train: %s: %w", path, err)
-	}
-	if now, _ := json.Marshal(s.norm); string(now) != c.Meta[metaNorm] {
-		return fmt.Errorf("train: %s: the data's standardisation differs from the checkpoint's: has the data file changed?", path)
-	}
-	s.step = c.Step
-	s.elapsed, _ = strconv.ParseFloat(c.Meta[metaElapsed], 64)
 	fmt.Fprintf(opts.Out, "resuming from %s (step %d)\n", path, c.Step)
 	return nil
 }
@@ -142,131 +134,115 @@ func resumeOrStart(s *snapshot, ckptDir string, opts Options) error {
 // trainer holds the compiled graphs and buffers of one training call.
 type trainer struct {
 	cfg        *configs.Config
-	data       *Data
-	s          *snapshot
-	loss       Loss
-	valid      Loss // nil when validation is off
+	data       *rundir.Data
+	s          *rundir.Snapshot
+	adam       *Adam
+	order      *batchOrder
+	loss       losses.Loss
+	valid      *losses.HeldOut // nil when validation is off
 	batchIdx   []int
 	batchX     []float64
 	checkpoint string
 }
 
-func newTrainer(cfg *configs.Config, data *Data, s *snapshot) (*trainer, error) {
+func newTrainer(cfg *configs.Config, data *rundir.Data, s *rundir.Snapshot, adam *Adam, order *batchOrder) (*trainer, error) {
 	b := cfg.Train.BatchSize
-	sigmas := NoiseLevels(cfg)
-	loss, err := NewLoss(cfg.Train.Loss, s.model, b, true, sigmas)
+	sigmas := cfg.NoiseLevels()
+	loss, err := losses.New(cfg.Train.Loss, s.Model, losses.Options{Batch: b, Gradients: true, Sigmas: sigmas, Engine: cfg.Train.Engine})
 	if err != nil {
 		return nil, err
 	}
-	t := &trainer{cfg: cfg, data: data, s: s, loss: loss, batchIdx: make([]int, b), batchX: make([]float64, b*data.Train.D)}
+	t := &trainer{cfg: cfg, data: data, s: s, adam: adam, order: order, loss: loss, batchIdx: make([]int, b), batchX: make([]float64, b*data.Train.D)}
 	if cfg.Train.EvalEvery > 0 && data.Valid.N > 0 {
-		if t.valid, err = NewLoss(cfg.Train.Loss, s.model, min(data.Valid.N, 1024), false, sigmas); err != nil {
+		if t.valid, err = losses.NewHeldOut(cfg.Train.Loss, s.Model, sigmas, cfg.Train.Engine, data.Valid.N, cfg.Seed); err != nil {
 			return nil, err
 		}
 	}
 	return t, nil
 }
 
-// validate is the loss over the whole held-out set, with the same noise
-// at every evaluation so that values compare across steps.
-func (t *trainer) validate() (Terms, error) {
-	var sum Terms
-	noise := newRNG(t.cfg.Seed, streamValidNoise)
-	v, d := t.data.Valid, t.data.Valid.D
-	chunk := t.valid.Batch()
-	for lo := 0; lo < v.N; lo += chunk {
-		hi := min(lo+chunk, v.N)
-		part, err := t.valid.Evaluate(v.X[lo*d:hi*d], 1/float64(v.N), noise)
-		if err != nil {
-			return Terms{}, err
-		}
-		sum = sum.Add(part)
-	}
-	return sum, nil
-}
-
 func (t *trainer) save() error {
-	c, err := t.s.checkpoint()
+	c, err := t.s.Checkpoint()
 	if err != nil {
 		return err
 	}
-	t.checkpoint, err = checkpoints.Save(CheckpointDir(t.cfg.Output.Dir), c, t.cfg.Train.KeepCheckpoints)
+	t.checkpoint, err = checkpoints.Save(rundir.CheckpointDir(t.cfg.Output.Dir), c, t.cfg.Train.KeepCheckpoints)
 	return err
 }
 
-func (t *trainer) loop(ctx context.Context, metrics *metricsLog, prog *reporter) (*Summary, error) {
+func (t *trainer) loop(ctx context.Context, metrics *rundir.MetricsLog, prog *reporter) (*Summary, error) {
 	cfg, s := t.cfg.Train, t.s
-	from := s.step
+	from := s.Step
 	start := time.Now()
-	elapsedBefore := s.elapsed
-	var window, lastRecord Record
+	elapsedBefore := s.Elapsed
+	var window, lastRecord rundir.Record
 	windowSteps, windowStart := 0, time.Now()
-	params := s.model.Params()
-	for s.step < cfg.Steps {
+	params := s.Model.Params()
+	for s.Step < cfg.Steps {
 		if ctx.Err() != nil {
 			prog.finish()
 			if err := t.save(); err != nil {
-				return nil, fmt.Errorf("train: interrupted at step %d and the checkpoint failed: %w", s.step, err)
+				return nil, fmt.Errorf("train: interrupted at step %d and the checkpoint failed: %w", s.Step, err)
 			}
-			return nil, fmt.Errorf("%w at step %d; checkpoint %s written", ErrInterrupted, s.step, t.checkpoint)
+			return nil, fmt.Errorf("%w at step %d; checkpoint %s written", ErrInterrupted, s.Step, t.checkpoint)
 		}
-		s.order.batch(s.step, t.batchIdx)
+		t.order.batch(s.Step, t.batchIdx)
 		for i, idx := range t.batchIdx {
 			copy(t.batchX[i*t.data.Train.D:], t.data.Train.Row(idx))
 		}
 		// Each step's noise is its own stream, so a resumed run draws the same.
-		noise := rand.New(rand.NewPCG(t.cfg.Seed, streamNoise<<48|uint64(s.step)))
+		noise := seeds.NewIndexed(t.cfg.Seed, seeds.Noise, uint64(s.Step))
 		terms, err := t.loss.Evaluate(t.batchX, 1/float64(cfg.BatchSize), noise)
 		if err != nil {
 			return nil, err
 		}
 		grads := t.loss.Grads()
-		gnorm := GradNorm(grads)
+		gnorm := gradNorm(grads)
 		if !isFinite(terms.Loss) || !isFinite(gnorm) {
 			prog.finish()
 			return nil, fmt.Errorf("train: step %d: loss %v, gradient norm %v: training diverged; "+
 				"lower train.optimizer.lr, set train.grad_clip, or standardise the data (data.standardize: true); "+
-				"the last checkpoint (%s) is untouched", s.step+1, terms.Loss, gnorm, orNone(t.checkpoint))
+				"the last checkpoint (%s) is untouched", s.Step+1, terms.Loss, gnorm, orNone(t.checkpoint))
 		}
-		if err := s.adam.Step(params, grads, ClipScale(gnorm, cfg.GradClip)); err != nil {
+		if err := t.adam.Step(params, grads, clipScale(gnorm, cfg.GradClip)); err != nil {
 			return nil, err
 		}
-		s.step++
-		s.elapsed = elapsedBefore + time.Since(start).Seconds()
+		s.Step++
+		s.Elapsed = elapsedBefore + time.Since(start).Seconds()
 		window.Loss += terms.Loss
 		window.Trace += terms.Trace
 		window.Norm += terms.Norm
 		window.GradNorm += gnorm
 		windowSteps++
-		prog.step(s.step, terms.Loss)
+		prog.step(s.Step, terms.Loss)
 
-		last := s.step == cfg.Steps
-		evalNow := t.valid != nil && (s.step%cfg.EvalEvery == 0 || last)
-		if s.step%cfg.LogEvery == 0 || evalNow || last {
+		last := s.Step == cfg.Steps
+		evalNow := t.valid != nil && (s.Step%cfg.EvalEvery == 0 || last)
+		if s.Step%cfg.LogEvery == 0 || evalNow || last {
 			n := float64(windowSteps)
-			r := Record{Step: s.step, Loss: window.Loss / n, Trace: window.Trace / n, Norm: window.Norm / n,
-				GradNorm: window.GradNorm / n, Elapsed: s.elapsed}
+			r := rundir.Record{Step: s.Step, Loss: window.Loss / n, Trace: window.Trace / n, Norm: window.Norm / n,
+				GradNorm: window.GradNorm / n, Elapsed: s.Elapsed}
 			if evalNow {
-				v, err := t.validate()
+				v, err := t.valid.Evaluate(t.data.Valid.X, t.data.Valid.D)
 				if err != nil {
 					return nil, err
 				}
 				r.Valid = &v
 			}
-			if err := metrics.write(r); err != nil {
+			if err := metrics.Write(r); err != nil {
 				return nil, err
 			}
 			prog.record(r, n/time.Since(windowStart).Seconds())
-			lastRecord, window, windowSteps, windowStart = r, Record{}, 0, time.Now()
+			lastRecord, window, windowSteps, windowStart = r, rundir.Record{}, 0, time.Now()
 		}
-		if (cfg.CheckpointEvery > 0 && s.step%cfg.CheckpointEvery == 0) || last {
+		if (cfg.CheckpointEvery > 0 && s.Step%cfg.CheckpointEvery == 0) || last {
 			if err := t.save(); err != nil {
 				return nil, err
 			}
 		}
 	}
 	prog.finish()
-	sum := &Summary{Dir: t.cfg.Output.Dir, From: from, To: s.step, Seconds: time.Since(start).Seconds(), Last: lastRecord, Checkpoint: t.checkpoint}
+	sum := &Summary{Dir: t.cfg.Output.Dir, From: from, To: s.Step, Seconds: time.Since(start).Seconds(), Last: lastRecord, Checkpoint: t.checkpoint}
 	return sum, nil
 }
 

@@ -22,6 +22,8 @@ import (
 	"gonum.org/v1/gonum/blas"
 	G "gorgonia.org/gorgonia"
 
+	"scorenet/configs"
+	"scorenet/losses"
 	"scorenet/nn"
 	"scorenet/plots"
 	"scorenet/sampler"
@@ -90,7 +92,7 @@ func timeIt(budget time.Duration, step func() error) (time.Duration, error) {
 
 // trainStep times one Adam step of the named loss for an MLP
 // D-128-128-D (softplus, float64) on a batch of 128, as training runs it
-// (the exact loss by the hand-written ExactMLP).
+// (every loss by its head on the hand-written core).
 func trainStep(loss string, d int, budget time.Duration) (Result, error) {
 	conditional := loss == "anneal_dsm"
 	m, err := nn.New(nn.Spec{Kind: "mlp", Dim: d, Hidden: hidden, Activation: "softplus", NoiseConditional: conditional},
@@ -98,7 +100,7 @@ func trainStep(loss string, d int, budget time.Duration) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	l, err := train.NewLoss(loss, m, batch, true, train.GeometricSigmas(1, 0.01, 10))
+	l, err := losses.New(loss, m, losses.Options{Batch: batch, Gradients: true, Sigmas: configs.Sigmas{Begin: 1, End: 0.01, N: 10}.Ladder()})
 	if err != nil {
 		return Result{}, err
 	}
@@ -117,7 +119,7 @@ func trainStep(loss string, d int, budget time.Duration) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	flops := l.(interface{ MatmulFLOPs() float64 }).MatmulFLOPs()
+	flops := l.MatmulFLOPs()
 	return Result{Case: loss, D: d, MsPerStep: ms(per), MatmulFLOPs: flops, GFLOPs: flops / per.Seconds() / 1e9}, nil
 }
 

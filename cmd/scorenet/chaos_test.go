@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"scorenet/checkpoints"
-	"scorenet/train"
+	"scorenet/rundir"
 )
 
 var (
@@ -65,7 +65,7 @@ func writeConfig(t *testing.T, dir string) string {
 
 func finalParams(t *testing.T, runDir string) map[string][]float64 {
 	t.Helper()
-	c, _, skipped, err := checkpoints.Newest(train.CheckpointDir(runDir))
+	c, _, skipped, err := checkpoints.Newest(rundir.CheckpointDir(runDir))
 	if err != nil || len(skipped) > 0 {
 		t.Fatalf("newest checkpoint of %s: %v (skipped %v)", runDir, err, skipped)
 	}
@@ -115,10 +115,10 @@ func TestKillNineAtRandomMomentsLosesNothing(t *testing.T) {
 			cmd.Process.Signal(syscall.SIGKILL)
 			<-done
 			kills++
-			if tmp, _ := filepath.Glob(filepath.Join(train.CheckpointDir(victim), ".step-*.tmp-*")); len(tmp) > 0 {
+			if tmp, _ := filepath.Glob(filepath.Join(rundir.CheckpointDir(victim), ".step-*.tmp-*")); len(tmp) > 0 {
 				midWrite++ // killed while writing a checkpoint
 			}
-			if _, _, skipped, err := checkpoints.Newest(train.CheckpointDir(victim)); len(skipped) > 0 || (err != nil && err != checkpoints.ErrNoCheckpoint) {
+			if _, _, skipped, err := checkpoints.Newest(rundir.CheckpointDir(victim)); len(skipped) > 0 || (err != nil && err != checkpoints.ErrNoCheckpoint) {
 				t.Fatalf("after kill %d: broken checkpoints %v, %v", kills, skipped, err)
 			}
 		}
@@ -146,7 +146,7 @@ func TestKillNineAtRandomMomentsLosesNothing(t *testing.T) {
 
 func metricsSteps(t *testing.T, runDir string) string {
 	t.Helper()
-	records, err := train.ReadMetrics(runDir)
+	records, err := rundir.ReadMetrics(runDir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +204,7 @@ func TestSignalsStopWithACheckpoint(t *testing.T) {
 		if exit, ok := err.(*exec.ExitError); !ok || exit.Success() {
 			t.Fatalf("double=%v: exit %v, want a failure exit", double, err)
 		}
-		if _, _, skipped, err := checkpoints.Newest(train.CheckpointDir(runDir)); err != nil || len(skipped) > 0 {
+		if _, _, skipped, err := checkpoints.Newest(rundir.CheckpointDir(runDir)); err != nil || len(skipped) > 0 {
 			t.Fatalf("double=%v: checkpoints after the signal: %v, skipped %v", double, err, skipped)
 		}
 		if double {

@@ -10,7 +10,7 @@ import (
 	"scorenet/checkpoints"
 	"scorenet/evaluate"
 	"scorenet/progress"
-	"scorenet/train"
+	"scorenet/rundir"
 
 	"golang.org/x/term"
 )
@@ -36,7 +36,7 @@ component beside its weight.`)
 		if err := required(fs, "run"); err != nil {
 			return err
 		}
-		run, err := train.OpenRun(*runDir, *checkpoint)
+		run, err := rundir.Open(*runDir, *checkpoint)
 		if err != nil {
 			return err
 		}
@@ -45,7 +45,7 @@ component beside its weight.`)
 			terminal = term.IsTerminal(int(f.Fd()))
 		}
 		bar := progress.New(stderr, terminal, 0, 1, "steps")
-		rep, err := evaluate.Run(run, *runDir, evaluate.Options{Samples: *withSamples, N: *n, Seed: *seed,
+		rep, err := evaluate.Run(run, evaluate.Options{Samples: *withSamples, N: *n, Seed: *seed,
 			Progress: func(done, total int) { bar.Set(done, fmt.Sprintf("sampling %d/%d", done, total)) }})
 		bar.Finish()
 		if err != nil {

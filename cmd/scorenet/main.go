@@ -1,5 +1,6 @@
-// Command scorenet trains neural score networks by exact score matching and
-// evaluates the learned score nabla_x log p(x).
+// Command scorenet trains neural score networks by score matching (exact,
+// sliced or denoising), and scores, samples, evaluates and plots the learned
+// score nabla_x log p(x).
 //
 //	scorenet train  -config FILE [-resume] [-set key=value ...]
 //	scorenet score  -run DIR [-checkpoint FILE] -in FILE -out FILE
@@ -20,6 +21,7 @@ import (
 	"strings"
 
 	"scorenet/internal/vmath"
+	"scorenet/losses"
 	"scorenet/nn"
 )
 
@@ -58,7 +60,9 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprint(stdout, usage)
-		fmt.Fprintf(stdout, "\nThis build: matrix products by %s; activations by %s.\n", nn.BLAS, vmath.Kernel())
+		fmt.Fprintf(stdout, "\nLosses (train.loss): %s; engines (train.engine): %s.\n", strings.Join(losses.Names(), ", "), strings.Join(losses.Engines, ", "))
+		fmt.Fprintf(stdout, "Activations (model.activation): %s.\n", strings.Join(nn.Activations(), ", "))
+		fmt.Fprintf(stdout, "This build: matrix products by %s; activations by %s.\n", nn.BLAS, vmath.Kernel())
 		if len(args) == 0 {
 			return 2
 		}

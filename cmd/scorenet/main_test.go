@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -9,7 +10,7 @@ import (
 	"testing"
 
 	"scorenet/datasets"
-	"scorenet/train"
+	"scorenet/rundir"
 )
 
 func scorenet(args ...string) (code int, stdout, stderr string) {
@@ -57,7 +58,7 @@ func TestTrainThenScore(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, err := train.OpenRun(runDir, "")
+		r, err := rundir.Open(runDir, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -128,6 +129,51 @@ func TestHelpExplainsEveryFlag(t *testing.T) {
 			if !strings.Contains(out, "  "+f) {
 				t.Errorf("%s -h does not explain %s:\n%s", cmd, f, out)
 			}
+		}
+	}
+}
+
+// A run trained on a data file keeps working when the file is gone: score,
+// sample and eval -samples=false need only the checkpoint, and what truly
+// needs the data (plot's field over the data, eval's sample metrics) says
+// which file it needs.
+func TestReadersWorkWithTheDataFileGone(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data.csv")
+	var rows strings.Builder
+	for i := 0; i < 200; i++ {
+		fmt.Fprintf(&rows, "%g,%g\n", math.Sin(float64(i)), math.Cos(float64(3*i)))
+	}
+	os.WriteFile(data, []byte(rows.String()), 0o644)
+	cfg := filepath.Join(dir, "file.yaml")
+	os.WriteFile(cfg, []byte("name: file\ndata: {dataset: file, path: "+data+"}\nmodel: {hidden: [8]}\n"+
+		"train: {steps: 5, batch_size: 16, log_every: 5}\nsample: {n: 20, steps: 5}\n"), 0o644)
+	runDir := filepath.Join(dir, "run")
+	if code, _, errs := scorenet("train", "-config", cfg, "-set", "output.dir="+runDir); code != 0 {
+		t.Fatalf("train exited %d: %s", code, errs)
+	}
+	if err := os.Remove(data); err != nil {
+		t.Fatal(err)
+	}
+	points := filepath.Join(dir, "points.csv")
+	os.WriteFile(points, []byte("0,0\n1,1\n"), 0o644)
+	for _, args := range [][]string{
+		{"sample", "-run", runDir, "-out", filepath.Join(dir, "samples.csv")},
+		{"score", "-run", runDir, "-in", points, "-out", filepath.Join(dir, "scores.csv")},
+		{"eval", "-run", runDir, "-samples=false"},
+	} {
+		if code, _, errs := scorenet(args...); code != 0 {
+			t.Errorf("%s with the data file gone exited %d: %s", args[0], code, errs)
+		}
+	}
+	for _, args := range [][]string{
+		{"plot", "-run", runDir, "-out", dir},
+		{"eval", "-run", runDir},
+		{"sample", "-run", runDir, "-out", filepath.Join(dir, "s.csv"), "-plot", filepath.Join(dir, "s.png")},
+	} {
+		code, _, errs := scorenet(args...)
+		if code == 0 || !strings.Contains(errs, "needs the run's training data, data.path "+data) {
+			t.Errorf("%v with the data file gone: exit %d, %q; want the data file named", args, code, errs)
 		}
 	}
 }

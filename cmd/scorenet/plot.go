@@ -10,7 +10,7 @@ import (
 	"scorenet/datasets"
 
 	"scorenet/plots"
-	"scorenet/train"
+	"scorenet/rundir"
 )
 
 func plotCommand(stdout, stderr io.Writer) *command {
@@ -34,7 +34,7 @@ beside the others over the training data.`)
 		if *outDir == "" {
 			*outDir = *runDir
 		}
-		records, err := train.ReadMetrics(*runDir)
+		records, err := rundir.ReadMetrics(*runDir)
 		if err != nil {
 			return err
 		}
@@ -46,7 +46,7 @@ beside the others over the training data.`)
 				valid.Steps, valid.Value = append(valid.Steps, float64(r.Step)), append(valid.Value, r.Valid.Loss)
 			}
 		}
-		run, err := train.OpenRun(*runDir, *checkpoint)
+		run, err := rundir.Open(*runDir, *checkpoint)
 		if err != nil {
 			return err
 		}
@@ -59,7 +59,7 @@ beside the others over the training data.`)
 			fmt.Fprintf(stderr, "no score field: the model is %d-dimensional, not 2-D\n", run.Model.Dim())
 			return nil
 		}
-		data, err := train.PrepareData(run.Config)
+		data, err := run.Data("field.png, drawn over the training data,")
 		if err != nil {
 			return err
 		}
@@ -69,7 +69,7 @@ beside the others over the training data.`)
 		if err != nil {
 			return err
 		}
-		levels := pickLevels(train.NoiseLevels(run.Config), run.Model.NoiseConditional())
+		levels := pickLevels(run.Config.NoiseLevels(), run.Model.NoiseConditional())
 		fieldPath := filepath.Join(*outDir, "field.png")
 		if err := plots.ScoreField(fieldPath, run.Config.Name+": learned score field", plots.ScoreFunc(score), levels, box, *grid, pts); err != nil {
 			return err

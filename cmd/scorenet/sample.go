@@ -12,8 +12,8 @@ import (
 	"scorenet/datasets"
 	"scorenet/plots"
 	"scorenet/progress"
+	"scorenet/rundir"
 	"scorenet/sampler"
-	"scorenet/train"
 
 	"golang.org/x/term"
 )
@@ -45,7 +45,7 @@ from the learning.`)
 		if err := required(fs, "run", "out"); err != nil {
 			return err
 		}
-		run, err := train.OpenRun(*runDir, *checkpoint)
+		run, err := rundir.Open(*runDir, *checkpoint)
 		if err != nil {
 			return err
 		}
@@ -71,11 +71,7 @@ from the learning.`)
 		if s.N < 1 || (s.Sampler != "langevin" && s.Sampler != "annealed") {
 			return fmt.Errorf("-n must be >= 1 and -sampler langevin or annealed, got %d and %q", s.N, s.Sampler)
 		}
-		data, err := train.PrepareData(cfg)
-		if err != nil {
-			return err
-		}
-		score, sigmas, sigma, err := samplingScore(run, cfg, data, *scoreKind)
+		score, sigmas, sigma, err := samplingScore(run, cfg, *scoreKind)
 		if err != nil {
 			return err
 		}
@@ -115,6 +111,10 @@ from the learning.`)
 			}
 		}
 		if *plot != "" {
+			data, err := run.Data("sample -plot")
+			if err != nil {
+				return err
+			}
 			title := fmt.Sprintf("%s: %s Langevin, %s score", cfg.Name, s.Sampler, *scoreKind)
 			if err := plots.Samples(*plot, title, run.Norm.Invert(data.Train), plots.Set{Name: s.Sampler, Points: samples}); err != nil {
 				return err
@@ -128,10 +128,17 @@ from the learning.`)
 
 // samplingScore is the score the sampler follows, in model units, with the
 // noise ladder of annealed sampling and the level of plain sampling.
-func samplingScore(run *train.Run, cfg *configs.Config, data *train.Data, kind string) (sampler.ScoreFunc, []float64, float64, error) {
-	ladder := train.GeometricSigmas(cfg.Train.Sigmas.Begin, cfg.Train.Sigmas.End, cfg.Train.Sigmas.N)
+func samplingScore(run *rundir.Run, cfg *configs.Config, kind string) (sampler.ScoreFunc, []float64, float64, error) {
+	ladder := cfg.Train.Sigmas.Ladder()
 	switch kind {
 	case "analytic":
+		if cfg.Data.Dataset != "gaussian" && cfg.Data.Dataset != "gaussian_mixture" {
+			return nil, nil, 0, fmt.Errorf("-score analytic needs data with a known density (gaussian or gaussian_mixture), not %s", cfg.Data.Dataset)
+		}
+		data, err := run.Data("-score analytic")
+		if err != nil {
+			return nil, nil, 0, err
+		}
 		if data.Density == nil {
 			return nil, nil, 0, fmt.Errorf("-score analytic needs data with a known density (gaussian or gaussian_mixture), not %s", cfg.Data.Dataset)
 		}
@@ -147,7 +154,7 @@ func samplingScore(run *train.Run, cfg *configs.Config, data *train.Data, kind s
 		if err != nil {
 			return nil, nil, 0, err
 		}
-		return sampler.ScoreFunc(score), train.NoiseLevels(cfg), run.SmallestSigma(), nil
+		return sampler.ScoreFunc(score), cfg.NoiseLevels(), run.SmallestSigma(), nil
 	}
 	return nil, nil, 0, fmt.Errorf("-score %q: want network or analytic", kind)
 }

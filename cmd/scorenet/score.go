@@ -5,7 +5,7 @@ import (
 	"io"
 
 	"scorenet/datasets"
-	"scorenet/train"
+	"scorenet/rundir"
 )
 
 func scoreCommand(stdout, stderr io.Writer) *command {
@@ -27,7 +27,7 @@ A noise-conditional model is evaluated at -sigma.`)
 		if *batch < 1 {
 			return fmt.Errorf("-batch must be >= 1, got %d", *batch)
 		}
-		run, err := train.OpenRun(*runDir, *checkpoint)
+		run, err := rundir.Open(*runDir, *checkpoint)
 		if err != nil {
 			return err
 		}

@@ -1,17 +1,19 @@
-package train
+package losses
 
 import (
 	"errors"
-
+	"fmt"
+	"math"
 	"math/rand/v2"
 
+	"scorenet/internal/mlp"
 	"scorenet/nn"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
 
-// DSM is denoising score matching (Vincent 2011): the score of the data
+// Denoising score matching (Vincent 2011): the score of the data
 // perturbed by N(0, sigma^2 I) is learned by regressing s(x + sigma z, sigma)
 // on the score of the perturbation kernel, -z/sigma:
 //
@@ -22,7 +24,9 @@ import (
 // Ermon (2019), drawing each sample's level uniformly from a ladder so that
 // the loss averages over all of them. lambda = sigma^2 makes every level's
 // term of order 1, since ||z/sigma||^2 scales like 1/sigma^2.
-type DSM struct {
+
+// dsmGraph is denoising score matching as a gorgonia graph: the reference.
+type dsmGraph struct {
 	*graphLoss
 	sigmas []float64
 	target *tensor.Dense // -z/sigma, (batch, D)
@@ -30,20 +34,93 @@ type DSM struct {
 	noise  perturbation
 }
 
-func newDSM(m nn.Model, batch int, withGrads bool, sigmas []float64) (*DSM, error) {
-	if len(sigmas) == 0 {
-		return nil, errors.New("train: denoising score matching needs at least one noise level")
+// checkLevels checks the noise levels of dsm (levels 1: exactly one) or
+// anneal_dsm (levels 0: any number).
+func checkLevels(sigmas []float64, levels int) error {
+	if len(sigmas) == 0 || (levels > 0 && len(sigmas) != levels) {
+		return fmt.Errorf("losses: denoising score matching takes %s noise level(s), got %d", map[bool]string{true: "one", false: "one or more"}[levels == 1], len(sigmas))
 	}
 	for _, s := range sigmas {
-		if !(s > 0) {
-			return nil, errors.New("train: noise levels must be > 0")
+		if !(s > 0) || math.IsInf(s, 0) {
+			return errors.New("losses: noise levels must be finite and > 0")
 		}
 	}
+	return nil
+}
+
+// dsmHead is denoising score matching on the core: one forward pass of the
+// perturbed points (at their noise levels when conditional) and one reverse
+// pass from the residual.
+type dsmHead struct {
+	head
+	sigmas []float64
+	noise  perturbation
+	gs     []float64
+}
+
+// newDSMHead returns the builder of dsm (levels 1) or anneal_dsm (0).
+func newDSMHead(levels int) func(*mlp.Net, Options) (Loss, error) {
+	return func(net *mlp.Net, o Options) (Loss, error) {
+		if err := checkLevels(o.Sigmas, levels); err != nil {
+			return nil, err
+		}
+		h, err := newHead(net, o, 0)
+		if err != nil {
+			return nil, err
+		}
+		return &dsmHead{head: h, sigmas: o.Sigmas, gs: make([]float64, o.Batch*net.Dim)}, nil
+	}
+}
+
+// Evaluate perturbs x with noise drawn from noise, as the graph draws it,
+// and computes the loss.
+func (d *dsmHead) Evaluate(x []float64, rowWeight float64, noise *rand.Rand) (Terms, error) {
+	if noise == nil {
+		return Terms{}, errors.New("losses: denoising score matching needs a random source for its noise")
+	}
+	n, err := d.points(x)
+	if err != nil {
+		return Terms{}, err
+	}
+	D := d.pass.Net().Dim
+	perturb(&d.noise, x, D, d.Batch(), d.sigmas, rowWeight, noise)
+	s, err := d.pass.Forward(d.noise.x[:n*D], d.noise.sigmas[:n], d.gradients)
+	if err != nil {
+		return Terms{}, err
+	}
+	// 1/2 sum weights (s - target)^2, and its gradient with respect to s.
+	loss := 0.0
+	gs := d.gs[:n*D]
+	for k, v := range s {
+		r := v - d.noise.target[k]
+		loss += d.noise.weights[k] * r * r / 2
+		gs[k] = d.noise.weights[k] * r
+	}
+	if d.gradients {
+		if err := d.pass.Backward(mlp.Seeds{Score: gs}); err != nil {
+			return Terms{}, err
+		}
+	}
+	return Terms{Loss: loss}, nil
+}
+
+// newDSMGraph returns the builder of the dsm (levels 1) or anneal_dsm (0)
+// graph.
+func newDSMGraph(levels int) func(nn.Model, Options) (Loss, error) {
+	return func(m nn.Model, o Options) (Loss, error) {
+		if err := checkLevels(o.Sigmas, levels); err != nil {
+			return nil, err
+		}
+		return dsmGraphOf(m, o.Batch, o.Gradients, o.Sigmas)
+	}
+}
+
+func dsmGraphOf(m nn.Model, batch int, withGrads bool, sigmas []float64) (*dsmGraph, error) {
 	l, err := newGraphLoss(m, batch)
 	if err != nil {
 		return nil, err
 	}
-	d := &DSM{graphLoss: l, sigmas: sigmas}
+	d := &dsmGraph{graphLoss: l, sigmas: sigmas}
 	x, w := l.bindBatch()
 	var target, sigma *G.Node
 	target, d.target = l.input("target", batch, m.Dim())
@@ -77,7 +154,7 @@ type perturbation struct {
 
 // perturb draws each row's noise level (uniformly from sigmas) and noise,
 // in one fixed order, for rows points of x; rows beyond them up to batch
-// are padding: zero, with zero weight and level 1. Both DSM and DSMMLP
+// are padding: zero, with zero weight and level 1. Both engines
 // draw through it, so they see the same noise from the same source.
 func perturb(p *perturbation, x []float64, dim, batch int, sigmas []float64, rowWeight float64, noise *rand.Rand) {
 	if len(p.x) != batch*dim {
@@ -108,9 +185,9 @@ func perturb(p *perturbation, x []float64, dim, batch int, sigmas []float64, row
 }
 
 // Evaluate perturbs x with noise drawn from noise and computes the loss.
-func (d *DSM) Evaluate(x []float64, rowWeight float64, noise *rand.Rand) (Terms, error) {
+func (d *dsmGraph) Evaluate(x []float64, rowWeight float64, noise *rand.Rand) (Terms, error) {
 	if noise == nil {
-		return Terms{}, errors.New("train: denoising score matching needs a random source for its noise")
+		return Terms{}, errors.New("losses: denoising score matching needs a random source for its noise")
 	}
 	dim := d.model.Dim()
 	if rows := len(x) / dim; len(x)%dim != 0 || rows > d.batch || rows == 0 {

@@ -1,87 +1,15 @@
-package train
+package losses
 
 import (
 	"fmt"
-	"math"
-	"math/rand/v2"
 
-	"scorenet/configs"
 	"scorenet/nn"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
 
-// Loss is a score-matching objective prepared for a fixed batch size.
-type Loss interface {
-	// Batch is the largest number of points Evaluate takes.
-	Batch() int
-	// Evaluate computes the loss on the points x (row-major, 1 to Batch of
-	// them), each weighted by rowWeight: 1/len for the batch mean, 1/N for
-	// one chunk of a mean over N points. Losses that draw noise (dsm,
-	// anneal_dsm, sliced) take it from noise; exact ignores it.
-	Evaluate(x []float64, rowWeight float64, noise *rand.Rand) (Terms, error)
-	// Grads returns the gradients of the last Evaluate with respect to the
-	// model's parameters, in Params order, overwritten by the next call.
-	Grads() []tensor.Tensor
-}
-
-// Losses lists the objectives NewLoss builds.
-var Losses = []string{"exact", "sliced", "sliced_vr", "dsm", "anneal_dsm"}
-
-// NewLoss compiles the named objective for model m and batches of the given
-// size. sigmas are the noise levels of dsm (one) and anneal_dsm (a ladder,
-// largest first); the other losses ignore them.
-func NewLoss(name string, m nn.Model, batch int, withGrads bool, sigmas []float64) (Loss, error) {
-	if m.NoiseConditional() && name != "dsm" && name != "anneal_dsm" {
-		return nil, fmt.Errorf("train: loss %s needs a model that is not noise-conditional", name)
-	}
-	// For training a float64 MLP every loss runs hand-written (1.7-3x
-	// faster, the same numbers as the graphs to 1e-12); the gorgonia graphs
-	// serve the other models, float32 and evaluation without gradients.
-	mlp, handWritten := m.(*nn.MLP)
-	handWritten = handWritten && withGrads && m.Dtype() == tensor.Float64
-	switch name {
-	case "exact":
-		if handWritten {
-			return NewExactMLP(mlp, batch)
-		}
-		return NewExact(m, batch, withGrads)
-	case "sliced", "sliced_vr":
-		if handWritten {
-			return NewSlicedMLP(mlp, batch, name == "sliced_vr")
-		}
-		return newSliced(m, batch, withGrads, name == "sliced_vr")
-	case "dsm", "anneal_dsm":
-		if name == "dsm" && len(sigmas) != 1 {
-			return nil, fmt.Errorf("train: dsm takes one noise level, got %d", len(sigmas))
-		}
-		if name == "anneal_dsm" && !m.NoiseConditional() {
-			return nil, fmt.Errorf("train: anneal_dsm needs a noise-conditional model (model.noise_conditional: true)")
-		}
-		if handWritten {
-			return NewDSMMLP(mlp, batch, sigmas)
-		}
-		return newDSM(m, batch, withGrads, sigmas)
-	}
-	return nil, fmt.Errorf("train: unknown loss %q (known: %v)", name, Losses)
-}
-
-// GeometricSigmas returns n noise levels from begin down to end, equally
-// spaced in log sigma, as NCSN uses.
-func GeometricSigmas(begin, end float64, n int) []float64 {
-	if n == 1 {
-		return []float64{end}
-	}
-	s := make([]float64, n)
-	for i := range s {
-		s[i] = math.Exp(math.Log(begin) + float64(i)*(math.Log(end)-math.Log(begin))/float64(n-1))
-	}
-	s[0], s[n-1] = begin, end
-	return s
-}
-
-// graphLoss is what every loss shares: a compiled graph with a batch input,
+// graphLoss is what every loss's gorgonia graph shares: a compiled graph with a batch input,
 // per-row weights repeated along each row, and read-outs of the loss, its
 // two terms and the parameter gradients.
 type graphLoss struct {
@@ -100,7 +28,7 @@ type graphLoss struct {
 
 func newGraphLoss(m nn.Model, batch int) (*graphLoss, error) {
 	if batch < 1 {
-		return nil, fmt.Errorf("train: batch size must be >= 1, got %d", batch)
+		return nil, fmt.Errorf("losses: batch size must be >= 1, got %d", batch)
 	}
 	l := &graphLoss{model: m, batch: batch, g: G.NewGraph(), rows: -1}
 	l.x = tensor.New(tensor.WithShape(batch, m.Dim()), tensor.Of(m.Dtype()))
@@ -133,7 +61,7 @@ func (l *graphLoss) finish(loss, trace, norm *G.Node, withGrads bool) error {
 	if withGrads {
 		gs, err := grad(loss, l.params...)
 		if err != nil {
-			return fmt.Errorf("train: parameter gradients: %w", err)
+			return fmt.Errorf("losses: parameter gradients: %w", err)
 		}
 		l.grads = make([]G.Value, len(gs))
 		for i := range gs {
@@ -165,7 +93,7 @@ func (l *graphLoss) setBatch(x []float64, rowWeight float64) (rows int, err erro
 	d := l.model.Dim()
 	rows = len(x) / d
 	if len(x)%d != 0 || rows > l.batch || rows == 0 {
-		return 0, fmt.Errorf("train: %d values are not 1 to %d points of dimension %d", len(x), l.batch, d)
+		return 0, fmt.Errorf("losses: %d values are not 1 to %d points of dimension %d", len(x), l.batch, d)
 	}
 	if rows != l.rows || rowWeight != l.rowW {
 		w := make([]float64, rows*d)
@@ -182,7 +110,7 @@ func (l *graphLoss) setBatch(x []float64, rowWeight float64) (rows int, err erro
 func (l *graphLoss) run() (Terms, error) {
 	l.vm.Reset()
 	if err := l.vm.RunAll(); err != nil {
-		return Terms{}, fmt.Errorf("train: loss graph: %w", err)
+		return Terms{}, fmt.Errorf("losses: loss graph: %w", err)
 	}
 	var t [3]float64
 	for i, v := range l.terms {
@@ -223,23 +151,4 @@ func scalarOf(dt tensor.Dtype, v float64) any {
 		return float32(v)
 	}
 	return v
-}
-
-// fillNormal fills dst with standard normal draws.
-func fillNormal(dst []float64, rng *rand.Rand) {
-	for i := range dst {
-		dst[i] = rng.NormFloat64()
-	}
-}
-
-// NoiseLevels are the noise levels of cfg's loss: train.sigma for dsm, the
-// geometric ladder train.sigmas for anneal_dsm, none otherwise.
-func NoiseLevels(cfg *configs.Config) []float64 {
-	switch cfg.Train.Loss {
-	case "dsm":
-		return []float64{cfg.Train.Sigma}
-	case "anneal_dsm":
-		return GeometricSigmas(cfg.Train.Sigmas.Begin, cfg.Train.Sigmas.End, cfg.Train.Sigmas.N)
-	}
-	return nil
 }

@@ -1,4 +1,4 @@
-package train
+package losses
 
 import (
 	"fmt"
@@ -184,7 +184,7 @@ func TestKnownIssueSliceSecondOrder(t *testing.T) {
 	}
 	if e := maxGradientError(m, sliced); e < 1e-3 {
 		t.Errorf("upstream bug seems fixed: Slice columns are now second-order exact (max relative gradient error %.2g); "+
-			"reconsider the workaround of one-hot mask columns in NewExact (exact.go) and update this test", e)
+			"reconsider the workaround of one-hot mask columns in newExactGraph (exact.go) and update this test", e)
 	} else {
 		t.Logf("Slice columns: max relative gradient error %.2g (masks: exact)", e)
 	}
@@ -209,7 +209,7 @@ func TestKnownIssueConstantsMergedByPrintedForm(t *testing.T) {
 	}
 	if len(distinct) == d {
 		t.Errorf("upstream bug seems fixed: %d different (%d, %d) constant masks now stay distinct nodes; "+
-			"reconsider the workaround of named input masks in NewExact (exact.go, graphLoss.input) and update this test", d, batch, d)
+			"reconsider the workaround of named input masks in newExactGraph (exact.go, graphLoss.input) and update this test", d, batch, d)
 	} else {
 		t.Logf("%d different constant masks were merged into %d nodes", d, len(distinct))
 	}
@@ -217,7 +217,7 @@ func TestKnownIssueConstantsMergedByPrintedForm(t *testing.T) {
 	// The loss's masks are named inputs: its trace stays right at this size.
 	m := newTestMLP(t, d, []int{8}, "softplus", 3)
 	pts := randomPoints(rand.New(rand.NewPCG(3, 3)), batch, d)
-	e, err := NewExact(m, batch, false)
+	e, err := New("exact", m, Options{Batch: batch, Engine: Graph})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package train
+package losses
 
 import (
 	"fmt"
@@ -46,7 +46,7 @@ func TestFloat32IsAccurateForFirstOrderLossesAndSampling(t *testing.T) {
 		bound       float64
 	}{
 		{"dsm", false, []float64{0.5}, 1e-4},
-		{"anneal_dsm", true, GeometricSigmas(5, 0.1, 10), 1e-4},
+		{"anneal_dsm", true, geometric(5, 0.1, 10), 1e-4},
 		{"sliced_vr", false, nil, 1e-4},
 		{"exact", false, nil, 1e-3},
 	} {
@@ -60,7 +60,7 @@ func TestFloat32IsAccurateForFirstOrderLossesAndSampling(t *testing.T) {
 			x := randomPoints(rand.New(rand.NewPCG(8, 8)), 128, 2)
 			var grads [2][]float64
 			for i, m := range []nn.Model{m64, m32} {
-				l, err := NewLoss(c.loss, m, 128, true, c.sigmas)
+				l, err := New(c.loss, m, Options{Batch: 128, Gradients: true, Sigmas: c.sigmas})
 				if err != nil {
 					t.Fatal(err)
 				}

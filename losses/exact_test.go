@@ -1,4 +1,4 @@
-package train
+package losses
 
 import (
 	"fmt"
@@ -15,6 +15,16 @@ import (
 // floor so that entries that are zero up to rounding compare absolutely.
 func relErr(got, want, floor float64) float64 {
 	return math.Abs(got-want) / math.Max(floor, math.Max(math.Abs(got), math.Abs(want)))
+}
+
+// geometric is n noise levels from begin down to end, equally spaced in
+// log sigma: test levels like an NCSN ladder.
+func geometric(begin, end float64, n int) []float64 {
+	s := make([]float64, n)
+	for i := range s {
+		s[i] = begin * math.Pow(end/begin, float64(i)/float64(n-1))
+	}
+	return s
 }
 
 func randomPoints(rng *rand.Rand, n, d int) []float64 {
@@ -89,9 +99,9 @@ func checkExactAgainstFiniteDifferences(t *testing.T, impl, act string, d int) {
 	var e Loss
 	var err error
 	if impl == "graph" {
-		e, err = NewExact(m, batch, true)
+		e, err = New("exact", m, Options{Batch: batch, Gradients: true, Engine: Graph})
 	} else {
-		e, err = NewExactMLP(m.(*nn.MLP), batch)
+		e, err = New("exact", m, Options{Batch: batch, Gradients: true, Engine: Fused})
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -189,7 +199,7 @@ func TestExactTraceMatchesFiniteDifferences(t *testing.T) {
 			m := newTestMLP(t, d, []int{16}, "tanh", uint64(d)+100)
 			const batch = 8
 			x := randomPoints(rng, batch, d)
-			e, err := NewExact(m, batch, false)
+			e, err := New("exact", m, Options{Batch: batch, Engine: Graph})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -209,7 +219,7 @@ func TestExactPartialBatchesAverageExactly(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 3))
 	m := newTestMLP(t, 3, []int{8}, "softplus", 3)
 	x := randomPoints(rng, 10, 3)
-	whole, err := NewExact(m, 10, false)
+	whole, err := New("exact", m, Options{Batch: 10, Engine: Graph})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +227,7 @@ func TestExactPartialBatchesAverageExactly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	chunked, err := NewExact(m, 4, false)
+	chunked, err := New("exact", m, Options{Batch: 4, Engine: Graph})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +254,7 @@ func TestExactFloat32AgreesWithFloat64(t *testing.T) {
 	x := randomPoints(rng, 32, 2)
 	var terms [2]Terms
 	for i, m := range []nn.Model{m64, m32} {
-		e, err := NewExact(m, 32, true)
+		e, err := New("exact", m, Options{Batch: 32, Gradients: true, Engine: Graph})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package train
+package losses
 
 import (
 	"fmt"
@@ -20,7 +20,7 @@ const derivField = "deriv"
 var derivOffset = func() uintptr {
 	f, ok := reflect.TypeOf(G.Node{}).FieldByName(derivField)
 	if !ok || f.Type != reflect.TypeOf((*G.Node)(nil)) {
-		panic(fmt.Sprintf("train: gorgonia.Node has no field %s *Node; the Grad workaround needs updating", derivField))
+		panic(fmt.Sprintf("losses: gorgonia.Node has no field %s *Node; the Grad workaround needs updating", derivField))
 	}
 	return f.Offset
 }()

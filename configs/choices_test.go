@@ -1,0 +1,53 @@
+package configs
+
+import (
+	"strings"
+	"testing"
+
+	"scorenet/losses"
+	"scorenet/nn"
+)
+
+// The keys whose choices come from the code accept every choice the code
+// builds, and refuse the rest naming the key; the fused engine is refused
+// where the core cannot run the model.
+func TestChoicesComeFromTheCode(t *testing.T) {
+	base := "name: c\ndata: {dataset: moons}\n"
+	parse := func(overrides ...string) error {
+		_, err := Parse([]byte(base), "c.yaml", overrides)
+		return err
+	}
+	for _, act := range nn.Activations() {
+		if err := parse("model.activation=" + act); err != nil {
+			t.Errorf("activation %s: %v", act, err)
+		}
+	}
+	for _, name := range losses.Names() {
+		_, needs := losses.NoiseConditional(name)
+		if err := parse("train.loss="+name, "model.noise_conditional="+map[bool]string{true: "true", false: "false"}[needs]); err != nil {
+			t.Errorf("loss %s: %v", name, err)
+		}
+	}
+	for _, engine := range losses.Engines {
+		if err := parse("train.engine=" + engine); err != nil {
+			t.Errorf("engine %s: %v", engine, err)
+		}
+	}
+	for _, c := range []struct {
+		overrides []string
+		want      string
+	}{
+		{[]string{"model.activation=relu"}, `model.activation: "relu" is not one of ` + strings.Join(nn.Activations(), ", ")},
+		{[]string{"train.loss=ism"}, `train.loss: "ism" is not one of ` + strings.Join(losses.Names(), ", ")},
+		{[]string{"train.engine=gpu"}, `train.engine: "gpu" is not one of auto, graph, fused`},
+		{[]string{"train.engine=fused", "model.type=gaussian"}, "train.engine: fused is not available: the hand-written core runs MLPs only"},
+		{[]string{"train.engine=fused", "model.dtype=float32"}, "train.engine: fused is not available: the hand-written core runs float64 only"},
+		{[]string{"model.residual=true", "model.type=gaussian"}, "model.residual: only the mlp has skip connections"},
+		{[]string{"train.loss=anneal_dsm"}, "train.loss: anneal_dsm needs model.noise_conditional: true"},
+		{[]string{"model.noise_conditional=true"}, "model.noise_conditional: a noise-conditional model trains with loss dsm or anneal_dsm, not exact"},
+	} {
+		if err := parse(c.overrides...); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: %v, want %q", c.overrides, err, c.want)
+		}
+	}
+}

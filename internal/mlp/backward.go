@@ -1,0 +1,150 @@
+package mlp
+
+import "fmt"
+
+// Seeds are the gradients of a loss with respect to what the passes
+// computed; Backward carries them to the parameters.
+type Seeds struct {
+	Score []float64 // dL/ds, n x Dim; nil when the loss does not read s
+	// With tangents, at most one of:
+	Diagonal []float64 // dL/d(ds_i/dx_i), n x Dim, after unit tangents
+	Tangents []float64 // dL/d(J t), (n k) x Dim, after Tangents(dirs, k)
+}
+
+// Backward sets Grads to the parameter gradients of a loss whose gradients
+// with respect to the score and the output tangents are seed, by one
+// reverse pass through the tangents and the forward pass of the same batch.
+func (p *Pass) Backward(seed Seeds) error {
+	net := p.net
+	D, w, L, n := net.Dim, net.widths, net.layers(), p.n
+	tangent := seed.Diagonal != nil || seed.Tangents != nil
+	switch {
+	case p.grads == nil || !p.derivs:
+		return fmt.Errorf("mlp: Backward needs a pass made for gradients and a Forward that kept derivatives")
+	case seed.Diagonal != nil && seed.Tangents != nil:
+		return fmt.Errorf("mlp: seed the Jacobian diagonal or the output tangents, not both")
+	case seed.Diagonal != nil && (p.dirs != nil || p.k != D || len(seed.Diagonal) < n*D):
+		return fmt.Errorf("mlp: a Diagonal seed needs Tangents along the unit directions and n x Dim values")
+	case seed.Tangents != nil && (p.k == 0 || len(seed.Tangents) < n*p.k*D):
+		return fmt.Errorf("mlp: a Tangents seed needs Tangents first and (n k) x Dim values")
+	case seed.Score != nil && len(seed.Score) < n*D:
+		return fmt.Errorf("mlp: a Score seed needs n x Dim values")
+	}
+	for _, g := range p.grads {
+		clear(g)
+	}
+	gW := func(l int) []float64 { return p.grads[2*(l-1)] }
+	gB := func(l int) []float64 { return p.grads[2*(l-1)+1] }
+	k, R := p.k, n*p.k
+	hl, wl := w[L-1], net.W[L-1]
+
+	// The output tangents J t = V_{L-1} W_L (times 1/sigma): to V_{L-1}, W_L.
+	if tangent {
+		vl, gv := p.v[L-1][:R*hl], p.gv[L-1][:R*hl]
+		if seed.Diagonal != nil {
+			g := gW(L)
+			for r := 0; r < R; r++ {
+				i, gd := r%D, seed.Diagonal[r]
+				if net.Conditional {
+					gd *= p.scale[r/D]
+				}
+				row, src := gv[r*hl:(r+1)*hl], vl[r*hl:(r+1)*hl]
+				for j := range row {
+					row[j] = gd * wl[j*D+i]
+					g[j*D+i] += gd * src[j]
+				}
+			}
+		} else {
+			gt := p.conditioned(seed.Tangents[:R*D], p.tout[:R*D], k)
+			p.gemm(false, true, R, hl, D, gt, D, wl, D, 0, gv, hl)
+			p.gemm(true, false, hl, D, R, vl, hl, gt, D, 1, gW(L), D)
+		}
+	}
+	// The score s = a_{L-1} W_L + b_L (times 1/sigma).
+	ga := p.ga[L-1][:n*hl]
+	if seed.Score != nil {
+		gs := p.conditioned(seed.Score[:n*D], p.gz[L][:n*D], 1)
+		p.gemm(true, false, hl, D, n, p.a[L-1][:n*hl], hl, gs, D, 1, gW(L), D)
+		colSum(gB(L), gs, D)
+		p.gemm(false, true, n, hl, D, gs, D, wl, D, 0, ga, hl)
+	} else {
+		clear(ga)
+	}
+
+	for l := L - 1; l >= 1; l-- {
+		h, in := w[l], w[l-1]
+		gz, d1, d2 := p.gz[l][:n*h], p.d1[l][:n*h], p.d2[l][:n*h]
+		for j := range gz {
+			gz[j] = p.ga[l][j] * d1[j]
+		}
+		var gul []float64
+		if tangent {
+			// V_l = U_l .* f'(z_l): to U_l through f', to z_l through f''.
+			u, gvl := p.u[l][:R*h], p.gv[l][:R*h]
+			gul = p.gu[l][:R*h]
+			for r := 0; r < R; r++ {
+				b := r / k
+				dzb, d2b, gzb := d1[b*h:(b+1)*h], d2[b*h:(b+1)*h], gz[b*h:(b+1)*h]
+				ur, gvr, gur := u[r*h:(r+1)*h], gvl[r*h:(r+1)*h], gul[r*h:(r+1)*h]
+				for j := range gur {
+					gur[j] = gvr[j] * dzb[j]
+					gzb[j] += gvr[j] * ur[j] * d2b[j]
+				}
+			}
+		}
+		// z_l = a_{l-1} W_l + b_l.
+		p.gemm(true, false, in, h, n, p.a[l-1][:n*in], in, gz, h, 1, gW(l), h)
+		colSum(gB(l), gz, h)
+		if l > 1 {
+			p.gemm(false, true, n, in, h, gz, h, net.W[l-1], h, 0, p.ga[l-1][:n*in], in)
+			if net.Skip(l) {
+				addTo(p.ga[l-1][:n*in], p.ga[l][:n*h])
+			}
+			if tangent {
+				// U_l = V_{l-1} W_l.
+				p.gemm(true, false, in, h, R, p.v[l-1][:R*in], in, gul, h, 1, gW(l), h)
+				p.gemm(false, true, R, in, h, gul, h, net.W[l-1], h, 0, p.gv[l-1][:R*in], in)
+				if net.Skip(l) {
+					addTo(p.gv[l-1][:R*in], p.gv[l][:R*h])
+				}
+			}
+			continue
+		}
+		switch {
+		case !tangent:
+		case p.dirs != nil:
+			// U_1 = t W_1 over the x rows of W_1.
+			p.gemm(true, false, D, h, R, p.dirs, D, gul, h, 1, gW(1), h)
+		default:
+			// U_1 = rows of W_1: direction i's rows of every point add to row i.
+			g := gW(1)
+			for r := 0; r < R; r++ {
+				i := r % D
+				row, src := g[i*h:(i+1)*h], gul[r*h:(r+1)*h]
+				for j := range row {
+					row[j] += src[j]
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// conditioned is seed scaled row by row by 1/sigma (k rows a point) into
+// buf for a conditional net, seed itself otherwise.
+func (p *Pass) conditioned(seed, buf []float64, k int) []float64 {
+	if !p.net.Conditional {
+		return seed
+	}
+	D := p.net.Dim
+	for j, g := range seed {
+		buf[j] = g * p.scale[j/(D*k)]
+	}
+	return buf
+}
+
+func addTo(dst, src []float64) {
+	for j, v := range src {
+		dst[j] += v
+	}
+}

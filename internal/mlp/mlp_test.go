@@ -1,0 +1,253 @@
+package mlp_test
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"scorenet/internal/mlp"
+	"scorenet/nn"
+)
+
+// newNet builds a float64 MLP through nn (for its activation table and
+// initialisation) and returns the core's view of it.
+func newNet(t testing.TB, layout mlp.Layout, act string, seed uint64) *mlp.Net {
+	t.Helper()
+	m, err := nn.New(nn.Spec{Kind: "mlp", Dim: layout.Dim, Hidden: layout.Hidden, Activation: act,
+		NoiseConditional: layout.Conditional, Residual: layout.Residual}, rand.New(rand.NewPCG(seed, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	net, err := m.(*nn.MLP).Net()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return net
+}
+
+func normals(rng *rand.Rand, n int) []float64 {
+	x := make([]float64, n)
+	for i := range x {
+		x[i] = rng.NormFloat64()
+	}
+	return x
+}
+
+var layouts = []struct {
+	name   string
+	layout mlp.Layout
+}{
+	{"plain", mlp.Layout{Dim: 3, Hidden: []int{7, 5}}},
+	{"conditional", mlp.Layout{Dim: 3, Hidden: []int{7, 5}, Conditional: true}},
+	{"residual", mlp.Layout{Dim: 2, Hidden: []int{6, 6, 6, 4}, Residual: true}},
+	{"conditional residual", mlp.Layout{Dim: 4, Hidden: []int{5, 5}, Conditional: true, Residual: true}},
+}
+
+// Jacobian-vector products match central differences of the forward pass,
+// along random directions and along the unit directions (whose diagonal
+// JacobianDiagonal reads), for every activation and layout.
+func TestTangentsMatchFiniteDifferences(t *testing.T) {
+	const n, k = 4, 2
+	for _, act := range nn.Activations() {
+		for _, c := range layouts {
+			t.Run(act+"/"+c.name, func(t *testing.T) {
+				net := newNet(t, c.layout, act, 3)
+				D := net.Dim
+				p, err := mlp.NewPass(net, mlp.Options{Batch: n * k, Tangents: D})
+				if err != nil {
+					t.Fatal(err)
+				}
+				rng := rand.New(rand.NewPCG(5, 5))
+				x, dirs := normals(rng, n*D), normals(rng, n*k*D)
+				sigmas := []float64{0.5, 2, 0.1, 7}
+				if _, err := p.Forward(x, sigmas, true); err != nil {
+					t.Fatal(err)
+				}
+				if err := p.Tangents(dirs, k); err != nil {
+					t.Fatal(err)
+				}
+				jt, _ := p.OutputTangents()
+				jt = append([]float64(nil), jt...)
+				if err := p.Tangents(nil, 0); err != nil {
+					t.Fatal(err)
+				}
+				diag := make([]float64, n*D)
+				if err := p.JacobianDiagonal(diag); err != nil {
+					t.Fatal(err)
+				}
+				columns, _ := p.OutputTangents() // rows (point, i): J e_i
+
+				// Central differences, one point-direction pair at a time.
+				fd := func(b int, v []float64) []float64 {
+					const h = 1e-6
+					xb := append([]float64(nil), x[b*D:(b+1)*D]...)
+					at := func(sign float64) []float64 {
+						for j := range xb {
+							xb[j] = x[b*D+j] + sign*h*v[j]
+						}
+						s, err := p.Forward(xb, sigmas[b:b+1], false)
+						if err != nil {
+							t.Fatal(err)
+						}
+						return append([]float64(nil), s...)
+					}
+					up, down := at(1), at(-1)
+					for j := range up {
+						up[j] = (up[j] - down[j]) / (2 * h)
+					}
+					return up
+				}
+				worst := 0.0
+				for b := 0; b < n; b++ {
+					for r := 0; r < k; r++ {
+						want := fd(b, dirs[(b*k+r)*D:(b*k+r+1)*D])
+						for j, w := range want {
+							worst = math.Max(worst, math.Abs(jt[(b*k+r)*D+j]-w)/math.Max(1, math.Abs(w)))
+						}
+					}
+					for i := 0; i < D; i++ {
+						e := make([]float64, D)
+						e[i] = 1
+						want := fd(b, e)
+						for j, w := range want {
+							worst = math.Max(worst, math.Abs(columns[(b*D+i)*D+j]-w)/math.Max(1, math.Abs(w)))
+						}
+						if d := diag[b*D+i]; math.Abs(d-columns[(b*D+i)*D+i]) > 1e-14*math.Max(1, math.Abs(d)) {
+							t.Errorf("point %d: diagonal %d is %v, the full tangent's entry %v", b, i, d, columns[(b*D+i)*D+i])
+						}
+					}
+				}
+				if worst > 1e-7 {
+					t.Errorf("tangents differ from central differences by %.2g", worst)
+				}
+			})
+		}
+	}
+}
+
+// The reverse pass gives the gradient of a loss that reads the score, the
+// Jacobian's diagonal and the output tangents, against central differences
+// in every parameter, for every layout.
+func TestBackwardMatchesFiniteDifferences(t *testing.T) {
+	for _, c := range layouts {
+		for _, useDiag := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/diagonal=%v", c.name, useDiag), func(t *testing.T) {
+				net := newNet(t, c.layout, "softplus", 4)
+				D, n, k := net.Dim, 3, 2
+				if useDiag {
+					k = D
+				}
+				p, err := mlp.NewPass(net, mlp.Options{Batch: n, Tangents: k, Gradients: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				rng := rand.New(rand.NewPCG(6, 6))
+				x, dirs := normals(rng, n*D), normals(rng, n*k*D)
+				cs, ct := normals(rng, n*D), normals(rng, n*k*D) // the loss's coefficients
+				sigmas := []float64{0.3, 1, 4}
+				// loss = cs . s + ct . (J t), or cs . s + ct[:nD] . diag(J)
+				loss := func() float64 {
+					s, err := p.Forward(x, sigmas, true)
+					if err != nil {
+						t.Fatal(err)
+					}
+					total := 0.0
+					for j, v := range s {
+						total += cs[j] * v
+					}
+					if useDiag {
+						p.Tangents(nil, 0)
+						diag := make([]float64, n*D)
+						p.JacobianDiagonal(diag)
+						for j, v := range diag {
+							total += ct[j] * v
+						}
+					} else {
+						p.Tangents(dirs, k)
+						jt, _ := p.OutputTangents()
+						for j, v := range jt {
+							total += ct[j] * v
+						}
+					}
+					return total
+				}
+				loss()
+				seed := mlp.Seeds{Score: cs, Tangents: ct}
+				if useDiag {
+					seed = mlp.Seeds{Score: cs, Diagonal: ct[:n*D]}
+				}
+				if err := p.Backward(seed); err != nil {
+					t.Fatal(err)
+				}
+				var grads [][]float64
+				for _, g := range p.Grads() {
+					grads = append(grads, append([]float64(nil), g...))
+				}
+				worst := 0.0
+				for i, params := range append(append([][]float64{}, net.W...), net.B...) {
+					gi := 2 * i
+					if i >= len(net.W) {
+						gi = 2*(i-len(net.W)) + 1
+					}
+					for j := range params {
+						old := params[j]
+						h := 1e-6 * math.Max(1, math.Abs(old))
+						params[j] = old + h
+						up := loss()
+						params[j] = old - h
+						down := loss()
+						params[j] = old
+						fd := (up - down) / (2 * h)
+						worst = math.Max(worst, math.Abs(grads[gi][j]-fd)/math.Max(1e-3, math.Abs(fd)))
+					}
+				}
+				if worst > 1e-6 {
+					t.Errorf("gradients differ from central differences by %.2g relative", worst)
+				}
+			})
+		}
+	}
+}
+
+// Bad calls get an error, not a panic or a wrong answer.
+func TestPassRefusesMisuse(t *testing.T) {
+	net := newNet(t, mlp.Layout{Dim: 2, Hidden: []int{4}, Conditional: true}, "tanh", 1)
+	p, err := mlp.NewPass(net, mlp.Options{Batch: 2, Tangents: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := []float64{1, 2, 3, 4}
+	for name, err := range map[string]error{
+		"too many points":  func() error { _, err := p.Forward(append(x, 5, 6), []float64{1}, true); return err }(),
+		"ragged points":    func() error { _, err := p.Forward(x[:3], []float64{1}, true); return err }(),
+		"zero sigma":       func() error { _, err := p.Forward(x, []float64{0}, true); return err }(),
+		"sigmas per point": func() error { _, err := p.Forward(x, []float64{1, 2, 3}, true); return err }(),
+		"unit tangents":    func() error { p.Forward(x, []float64{1}, true); return p.Tangents(nil, 0) }(),
+		"no gradients":     p.Backward(mlp.Seeds{Score: x}),
+	} {
+		if err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+	if _, err := mlp.NewNet(mlp.Layout{Dim: 2, Hidden: []int{4}}, net.Act, nil); err == nil {
+		t.Error("NewNet took no parameters for a layout that needs four")
+	}
+}
+
+// A noise-conditional network divides by sigma: a net whose weights are all
+// zero but the output bias scores b/sigma everywhere.
+func ExamplePass_Forward() {
+	act, _ := nn.LookupActivation("tanh")
+	layout := mlp.Layout{Dim: 2, Hidden: []int{3}, Conditional: true}
+	var params [][]float64
+	for _, s := range layout.Params() {
+		params = append(params, make([]float64, s.Rows*s.Cols))
+	}
+	params[3][0], params[3][1] = 1, -2 // layer1.bias
+	net, _ := mlp.NewNet(layout, act.Kernel, params)
+	p, _ := mlp.NewPass(net, mlp.Options{Batch: 2})
+	s, _ := p.Forward([]float64{5, 5, -1, 0}, []float64{0.5}, false)
+	fmt.Println(s)
+	// Output: [2 -4 2 -4]
+}

@@ -1,0 +1,133 @@
+package mlp
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Layout is the shape of an MLP score network D -> Hidden... -> D: a bias on
+// every layer, the activation after every hidden layer, a linear output.
+//
+// Noise conditioning: a Conditional network is s(x, sigma) = f([x, log
+// sigma]) / sigma. It sees log sigma as one more input, and its output is
+// divided by sigma (multiplied by 1/sigma), so it only has to learn a score
+// of order 1 at every level: the true score of data perturbed by
+// N(0, sigma^2 I) scales like 1/sigma.
+//
+// Residual: a hidden layer whose input is another hidden layer of the same
+// width adds that input back, a_l = a_{l-1} + f(z_l) (Skip). The first
+// hidden layer, whose input is x, never does.
+type Layout struct {
+	Dim         int   // D
+	Hidden      []int // hidden layer widths
+	Conditional bool
+	Residual    bool
+}
+
+// Widths are the layer widths from the input to the output: D (D+1 when
+// conditional), the hidden widths, D.
+func (l Layout) Widths() []int {
+	in := l.Dim
+	if l.Conditional {
+		in++
+	}
+	return append(append([]int{in}, l.Hidden...), l.Dim)
+}
+
+// Skip reports whether layer i (1-based; layers 1..len(Hidden) are hidden,
+// len(Hidden)+1 is the output) adds its input back to its activation.
+func (l Layout) Skip(i int) bool {
+	return l.Residual && i >= 2 && i <= len(l.Hidden) && l.Hidden[i-2] == l.Hidden[i-1]
+}
+
+// ParamShape is one parameter tensor of the layout.
+type ParamShape struct {
+	Name       string
+	Rows, Cols int
+}
+
+// Params lists the parameter tensors in their fixed order: for each layer i
+// (0-based) layer<i>.weight, (in x out), then layer<i>.bias, (1 x out). The
+// order and names are the checkpoints' too.
+func (l Layout) Params() []ParamShape {
+	w := l.Widths()
+	var out []ParamShape
+	for i := 0; i+1 < len(w); i++ {
+		out = append(out,
+			ParamShape{fmt.Sprintf("layer%d.weight", i), w[i], w[i+1]},
+			ParamShape{fmt.Sprintf("layer%d.bias", i), 1, w[i+1]})
+	}
+	return out
+}
+
+// Check reports a layout no network can have.
+func (l Layout) Check() error {
+	if l.Dim < 1 {
+		return fmt.Errorf("mlp: dimension must be >= 1, got %d", l.Dim)
+	}
+	if len(l.Hidden) == 0 {
+		return errors.New("mlp: at least one hidden layer is needed")
+	}
+	for i, h := range l.Hidden {
+		if h < 1 {
+			return fmt.Errorf("mlp: hidden layer %d has width %d, want >= 1", i, h)
+		}
+	}
+	return nil
+}
+
+// Activation is an activation's two kernels over slices. Value sets
+// dst[k] = f(z[k]) (dst may be z). Derivatives sets f[k] = f(z[k]) and
+// d1[k], d2[k] to its first and second derivatives (f may be z; d1 and d2
+// may not). Value and Derivatives' f must agree bit for bit, so that a
+// forward pass gives the same scores whether it keeps the derivatives or not.
+type Activation struct {
+	Value       func(dst, z []float64)
+	Derivatives func(z, f, d1, d2 []float64)
+}
+
+// Net is an MLP's parameters as float64 slices, with its layout and
+// activation.
+//
+// Aliasing contract: W[i] and B[i] are the backing arrays of the model's
+// parameter tensors layer<i>.weight (row-major, in x out) and layer<i>.bias,
+// not copies. Whatever writes the parameters (the optimiser, a checkpoint
+// restore, a test) must write into those arrays in place, never give the
+// tensors new ones, and every later pass sees the new values. Gradients are
+// the Pass's own arrays, in the same order and shapes.
+type Net struct {
+	Layout
+	Act    Activation
+	W, B   [][]float64
+	widths []int
+}
+
+// NewNet views params, in Layout.Params order, as the network l with
+// activation act. It keeps the slices (see the aliasing contract).
+func NewNet(l Layout, act Activation, params [][]float64) (*Net, error) {
+	if err := l.Check(); err != nil {
+		return nil, err
+	}
+	if act.Value == nil || act.Derivatives == nil {
+		return nil, errors.New("mlp: activation without kernels")
+	}
+	shapes := l.Params()
+	if len(params) != len(shapes) {
+		return nil, fmt.Errorf("mlp: %d parameter arrays for a layout of %d", len(params), len(shapes))
+	}
+	n := &Net{Layout: l, Act: act, widths: l.Widths()}
+	for i, s := range shapes {
+		if len(params[i]) != s.Rows*s.Cols {
+			return nil, fmt.Errorf("mlp: %s has %d values, want %d x %d", s.Name, len(params[i]), s.Rows, s.Cols)
+		}
+		if i%2 == 0 {
+			n.W = append(n.W, params[i])
+		} else {
+			n.B = append(n.B, params[i])
+		}
+	}
+	return n, nil
+}
+
+// layers is L, the number of weight matrices (hidden layers + 1).
+func (n *Net) layers() int { return len(n.W) }

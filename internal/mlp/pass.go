@@ -1,0 +1,223 @@
+package mlp
+
+import (
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/blas"
+)
+
+// BLAS is a whole BLAS, as gorgonia takes it; the core itself calls only
+// its Dgemm.
+type BLAS interface {
+	blas.Float32
+	blas.Float64
+	blas.Complex64
+	blas.Complex128
+}
+
+// Options size a Pass; its buffers are allocated once, for these sizes.
+type Options struct {
+	Batch int // the most points one Forward takes
+	// Derivatives keeps the activation's f' and f'' in Forward, as
+	// Tangents and Backward need.
+	Derivatives bool
+	// Tangents is the most tangents per point Tangents carries (the unit
+	// directions need Dim); 0 for none.
+	Tangents int
+	// Gradients allocates what Backward needs.
+	Gradients bool
+}
+
+// Pass runs a Net over batches of up to Options.Batch points: Forward, then
+// optionally Tangents, then optionally Backward, each reading what the one
+// before left in the Pass's buffers. A Pass is not safe for concurrent use;
+// several Passes may share one Net.
+//
+// For a batch and the layers z_l = a_{l-1} W_l + b_l, a_l = f(z_l)
+// (+ a_{l-1} where the layout skips), s = a_{L-1} W_L + b_L (times 1/sigma
+// when conditional), the tangents of each point are carried forward as rows:
+//
+//	U_1 = t W_1,  V_l = U_l .* f'(z_l) (+ V_{l-1}),  U_l = V_{l-1} W_l,
+//
+// so that row t's output tangent V_{L-1} W_L is J t, J = ds/dx.
+type Pass struct {
+	net *Net
+	opt Options
+
+	n      int  // points of the last Forward
+	derivs bool // whether the last Forward kept derivatives
+	flops  float64
+
+	// Forward, per layer l = 0..L-1 (a[0] is the input rows [x, log sigma]);
+	// z, d1, d2 only with derivatives; out holds s.
+	z, a, d1, d2 [][]float64
+	out, scale   []float64 // s; 1/sigma per row (conditional)
+
+	// Tangents: k per point, from dirs (nil: the unit directions).
+	k    int
+	dirs []float64
+	u, v [][]float64
+	tout []float64 // output tangents, rows (point, tangent)
+
+	// Backward.
+	ga, gz, gu, gv [][]float64 // gz has one more entry: the output layer's
+	grads          [][]float64
+}
+
+// NewPass allocates a Pass of net for the sizes in opt.
+func NewPass(net *Net, opt Options) (*Pass, error) {
+	if opt.Batch < 1 {
+		return nil, fmt.Errorf("mlp: batch must be >= 1, got %d", opt.Batch)
+	}
+	if opt.Tangents < 0 {
+		return nil, fmt.Errorf("mlp: tangents per point must be >= 0, got %d", opt.Tangents)
+	}
+	if opt.Tangents > 0 || opt.Gradients {
+		opt.Derivatives = true
+	}
+	p := &Pass{net: net, opt: opt}
+	w, L, b := net.widths, net.layers(), opt.Batch
+	rows := b * opt.Tangents
+	mk := func(n int) []float64 { return make([]float64, n) }
+	p.z, p.a, p.d1, p.d2 = make([][]float64, L), make([][]float64, L), make([][]float64, L), make([][]float64, L)
+	p.u, p.v, p.ga, p.gu, p.gv = make([][]float64, L), make([][]float64, L), make([][]float64, L), make([][]float64, L), make([][]float64, L)
+	p.gz = make([][]float64, L+1)
+	p.a[0] = mk(b * w[0])
+	for l := 1; l < L; l++ {
+		p.a[l] = mk(b * w[l])
+		if opt.Derivatives {
+			p.z[l], p.d1[l], p.d2[l] = mk(b*w[l]), mk(b*w[l]), mk(b*w[l])
+		}
+		if rows > 0 {
+			p.u[l], p.v[l] = mk(rows*w[l]), mk(rows*w[l])
+		}
+		if opt.Gradients {
+			p.ga[l], p.gz[l] = mk(b*w[l]), mk(b*w[l])
+			if rows > 0 {
+				p.gu[l], p.gv[l] = mk(rows*w[l]), mk(rows*w[l])
+			}
+		}
+	}
+	p.out, p.scale = mk(b*net.Dim), mk(b)
+	if rows > 0 {
+		p.tout = mk(rows * net.Dim)
+	}
+	if opt.Gradients {
+		p.gz[L] = mk(b * net.Dim)
+		for _, s := range net.Params() {
+			p.grads = append(p.grads, mk(s.Rows*s.Cols))
+		}
+	}
+	return p, nil
+}
+
+// Net is the network the Pass runs.
+func (p *Pass) Net() *Net { return p.net }
+
+// Batch is the most points Forward takes.
+func (p *Pass) Batch() int { return p.opt.Batch }
+
+// MatmulFLOPs counts the matrix-product operations since the last Forward
+// began: 2mkn for each (m x k)(k x n).
+func (p *Pass) MatmulFLOPs() float64 { return p.flops }
+
+// Grads are the parameter gradients of the last Backward, in Layout.Params
+// order; the next Backward overwrites them.
+func (p *Pass) Grads() [][]float64 { return p.grads }
+
+// Forward computes s(x) for the n = len(x)/Dim points x (row-major), or
+// s(x, sigma) for a conditional net, with sigmas holding one level for all
+// points or one per point. With derivatives it keeps f' and f” for
+// Tangents and Backward. The result is the Pass's buffer (n x Dim), valid
+// until the next Forward.
+func (p *Pass) Forward(x, sigmas []float64, derivatives bool) ([]float64, error) {
+	net := p.net
+	D, w, L := net.Dim, net.widths, net.layers()
+	n := len(x) / D
+	if len(x)%D != 0 || n < 1 || n > p.opt.Batch {
+		return nil, fmt.Errorf("mlp: %d values are not 1 to %d points of dimension %d", len(x), p.opt.Batch, D)
+	}
+	if derivatives && !p.opt.Derivatives {
+		return nil, fmt.Errorf("mlp: this pass was not made to keep derivatives")
+	}
+	in := p.a[0]
+	if net.Conditional {
+		if len(sigmas) != 1 && len(sigmas) != n {
+			return nil, fmt.Errorf("mlp: %d noise levels for %d points", len(sigmas), n)
+		}
+		for r := 0; r < n; r++ {
+			sigma := sigmas[min(r, len(sigmas)-1)]
+			if !(sigma > 0) || math.IsInf(sigma, 0) {
+				return nil, fmt.Errorf("mlp: noise level must be finite and > 0, got %v", sigma)
+			}
+			copy(in[r*w[0]:r*w[0]+D], x[r*D:(r+1)*D])
+			in[r*w[0]+D] = math.Log(sigma)
+			p.scale[r] = 1 / sigma
+		}
+	} else {
+		copy(in, x)
+	}
+	p.n, p.derivs, p.k, p.flops = n, derivatives, 0, 0
+	prev := in[:n*w[0]]
+	for l := 1; l <= L; l++ {
+		width := w[l]
+		var z []float64
+		switch {
+		case l == L:
+			z = p.out[:n*width]
+		case derivatives:
+			z = p.z[l][:n*width]
+		default:
+			z = p.a[l][:n*width] // f is applied in place
+		}
+		for r := 0; r < n; r++ {
+			copy(z[r*width:(r+1)*width], net.B[l-1])
+		}
+		p.gemm(false, false, n, width, w[l-1], prev, w[l-1], net.W[l-1], width, 1, z, width)
+		if l == L {
+			break
+		}
+		a := p.a[l][:n*width]
+		if derivatives {
+			net.Act.Derivatives(z, a, p.d1[l][:n*width], p.d2[l][:n*width])
+		} else {
+			net.Act.Value(a, a)
+		}
+		if net.Skip(l) {
+			for k := range a {
+				a[k] += prev[k]
+			}
+		}
+		prev = a
+	}
+	s := p.out[:n*D]
+	if net.Conditional {
+		for k := range s {
+			s[k] *= p.scale[k/D]
+		}
+	}
+	return s, nil
+}
+
+// gemm is C = op(A) op(B) + beta C for row-major matrices, op(A) m x k and
+// op(B) k x n, counted in flops.
+func (p *Pass) gemm(ta, tb bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	t := func(x bool) blas.Transpose {
+		if x {
+			return blas.Trans
+		}
+		return blas.NoTrans
+	}
+	Products.Dgemm(t(ta), t(tb), m, n, k, 1, a, lda, b, ldb, beta, c, ldc)
+	p.flops += 2 * float64(m) * float64(n) * float64(k)
+}
+
+// colSum adds the column sums of the row-major matrix m (width w) to dst.
+func colSum(dst, m []float64, w int) {
+	for r := 0; r+w <= len(m); r += w {
+		for k, v := range m[r : r+w] {
+			dst[k] += v
+		}
+	}
+}

@@ -1,0 +1,198 @@
+package losses
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"scorenet/nn"
+
+	"gorgonia.org/tensor"
+)
+
+// Every loss gives the same value and gradients on both engines, for every
+// activation, with and without noise conditioning (where the loss takes it)
+// and skip connections, in full and partial batches, drawing the same noise
+// from the same source; and again after the weights change, since the
+// fused buffers are reused.
+func TestEnginesAgree(t *testing.T) {
+	for _, name := range Names() {
+		can, needs := NoiseConditional(name)
+		for _, act := range nn.Activations() {
+			for _, v := range []struct {
+				conditional, residual bool
+				d                     int
+				hidden                []int
+			}{{false, false, 1, []int{7}}, {false, true, 3, []int{6, 6, 5}}, {true, false, 2, []int{6, 5}}, {true, true, 10, []int{8, 8, 5}}} {
+				if (v.conditional && !can) || (!v.conditional && needs) {
+					continue
+				}
+				t.Run(fmt.Sprintf("%s/%s/%+v", name, act, v), func(t *testing.T) {
+					m, err := nn.New(nn.Spec{Kind: "mlp", Dim: v.d, Hidden: v.hidden, Activation: act,
+						NoiseConditional: v.conditional, Residual: v.residual}, rand.New(rand.NewPCG(uint64(v.d), 9)))
+					if err != nil {
+						t.Fatal(err)
+					}
+					sigmas := []float64{0.4}
+					if name == "anneal_dsm" {
+						sigmas = geometric(8, 0.2, 6)
+					}
+					const batch = 6
+					o := Options{Batch: batch, Gradients: true, Sigmas: sigmas}
+					o.Engine = Graph
+					graph, err := New(name, m, o)
+					if err != nil {
+						t.Fatal(err)
+					}
+					o.Engine = Fused
+					fused, err := New(name, m, o)
+					if err != nil {
+						t.Fatal(err)
+					}
+					rng := rand.New(rand.NewPCG(3, uint64(v.d)))
+					for _, rows := range []int{batch, 4, batch} {
+						x := randomPoints(rng, rows, v.d)
+						want, err := graph.Evaluate(x, 0.37, rand.New(rand.NewPCG(6, uint64(rows))))
+						if err != nil {
+							t.Fatal(err)
+						}
+						wantGrads := copyGrads(graph)
+						got, err := fused.Evaluate(x, 0.37, rand.New(rand.NewPCG(6, uint64(rows))))
+						if err != nil {
+							t.Fatal(err)
+						}
+						checkSameAsGraph(t, fmt.Sprintf("%d rows", rows), got, want, fused.Grads(), wantGrads)
+						for _, p := range m.Params() { // new weights for the next round
+							for k := range p.Value.Data().([]float64) {
+								p.Value.Data().([]float64)[k] *= 1.1
+							}
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
+// A loss made without gradients gives the same terms as one made with
+// them, on both engines, and no gradients.
+func TestLossesWithoutGradients(t *testing.T) {
+	m := newTestMLP(t, 3, []int{6, 5}, "tanh", 4)
+	x := randomPoints(rand.New(rand.NewPCG(1, 2)), 5, 3)
+	for _, name := range []string{"exact", "sliced", "sliced_vr", "dsm"} {
+		for _, engine := range []string{Graph, Fused} {
+			with, err := New(name, m, Options{Batch: 5, Gradients: true, Sigmas: []float64{0.3}, Engine: engine})
+			if err != nil {
+				t.Fatal(err)
+			}
+			without, err := New(name, m, Options{Batch: 5, Sigmas: []float64{0.3}, Engine: engine})
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, err := with.Evaluate(x, 0.2, rand.New(rand.NewPCG(7, 7)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := without.Evaluate(x, 0.2, rand.New(rand.NewPCG(7, 7)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if relErr(a.Loss, b.Loss, 1e-12) > 1e-13 || len(without.Grads()) != 0 {
+				t.Errorf("%s on %s: loss %v with gradients, %v (and %d gradients) without", name, engine, a.Loss, b.Loss, len(without.Grads()))
+			}
+		}
+	}
+}
+
+// Bad requests fail with a message, on the engine asked for.
+func TestNewRefusesWhatItCannotBuild(t *testing.T) {
+	mlp := newTestMLP(t, 2, []int{4}, "tanh", 1)
+	cond, _ := nn.New(nn.Spec{Kind: "mlp", Dim: 2, Hidden: []int{4}, Activation: "tanh", NoiseConditional: true}, rand.New(rand.NewPCG(1, 1)))
+	gauss, _ := nn.New(nn.Spec{Kind: "gaussian", Dim: 2}, nil)
+	f32, _ := nn.New(nn.Spec{Kind: "mlp", Dim: 2, Hidden: []int{4}, Activation: "tanh", Dtype: tensor.Float32}, rand.New(rand.NewPCG(1, 1)))
+	cases := []struct {
+		name string
+		m    nn.Model
+		o    Options
+		want string
+	}{
+		{"nope", mlp, Options{Batch: 2}, `unknown loss "nope"`},
+		{"exact", mlp, Options{Batch: 0}, "batch size must be >= 1"},
+		{"exact", cond, Options{Batch: 2}, "not noise-conditional"},
+		{"anneal_dsm", mlp, Options{Batch: 2, Sigmas: []float64{1, 0.5}}, "needs a noise-conditional model"},
+		{"dsm", mlp, Options{Batch: 2, Sigmas: []float64{1, 0.5}}, "takes one noise level"},
+		{"dsm", mlp, Options{Batch: 2, Sigmas: []float64{-1}}, "finite and > 0"},
+		{"exact", gauss, Options{Batch: 2, Engine: Fused}, "runs MLPs only"},
+		{"exact", f32, Options{Batch: 2, Engine: Fused}, "float64"},
+		{"exact", mlp, Options{Batch: 2, Engine: "gpu"}, `unknown engine "gpu"`},
+	}
+	for _, c := range cases {
+		if _, err := New(c.name, c.m, c.o); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("New(%s, %s, %+v): %v, want an error containing %q", c.name, c.m.Kind(), c.o, err, c.want)
+		}
+	}
+	// Auto falls back to the graph where the core does not run.
+	if l, err := New("exact", gauss, Options{Batch: 2}); err != nil {
+		t.Errorf("auto on the gaussian model: %v", err)
+	} else if _, ok := l.(*exactGraph); !ok {
+		t.Errorf("auto on the gaussian model built %T, want the graph", l)
+	}
+	if l, _ := New("exact", mlp, Options{Batch: 2}); l == nil {
+		t.Error("auto on a float64 MLP built nothing")
+	} else if _, ok := l.(*exactHead); !ok {
+		t.Errorf("auto on a float64 MLP built %T, want the fused head", l)
+	}
+}
+
+// The hand-written loss counts its matrix work exactly: for n = 8 points,
+// D = 2, widths 2-16-16-2 and R = nD = 16 tangent rows,
+// forward 2n(2*16 + 16*16 + 16*2) = 5120; tangents 2R*16*16 = 8192;
+// reverse, last layer 2*16*2*n + 2*n*16*2 = 1024, middle layer
+// 2*16*16*n + 2*n*16*16 + 2*16*16*R + 2*R*16*16 = 24576, first layer
+// 2*2*16*n = 512: 39424 in all, less than the graph's.
+func TestFusedExactCountsItsWork(t *testing.T) {
+	m := newTestMLP(t, 2, []int{16, 16}, "tanh", 1)
+	graph, err := New("exact", m, Options{Batch: 8, Gradients: true, Engine: Graph})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fast, err := New("exact", m, Options{Batch: 8, Gradients: true, Engine: Fused})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := randomPoints(rand.New(rand.NewPCG(1, 1)), 8, 2)
+	if _, err := fast.Evaluate(x, 1.0/8, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := fast.MatmulFLOPs(); got != 39424 || got >= graph.MatmulFLOPs() {
+		t.Errorf("hand-written loss counts %v FLOPs, want 39424 (the graph: %v)", got, graph.MatmulFLOPs())
+	}
+}
+
+// maxGradDiff is the largest relative difference between the gradients
+// got and want.
+func maxGradDiff(got []tensor.Tensor, want [][]float64) float64 {
+	worst := 0.0
+	for i, g := range got {
+		for k, v := range g.Data().([]float64) {
+			worst = math.Max(worst, relErr(v, want[i][k], 1e-10))
+		}
+	}
+	return worst
+}
+
+// checkSameAsGraph compares a hand-written loss's terms and gradients with
+// the graph's: 1e-12 relative for the terms, 1e-11 for the gradients.
+func checkSameAsGraph(t *testing.T, what string, got, want Terms, grads []tensor.Tensor, wantGrads [][]float64) {
+	t.Helper()
+	for name, pair := range map[string][2]float64{"loss": {got.Loss, want.Loss}, "trace": {got.Trace, want.Trace}, "norm": {got.Norm, want.Norm}} {
+		if relErr(pair[0], pair[1], 1e-12) > 1e-12 {
+			t.Errorf("%s: %s %.15g, graph %.15g", what, name, pair[0], pair[1])
+		}
+	}
+	if worst := maxGradDiff(grads, wantGrads); worst > 1e-11 {
+		t.Errorf("%s: gradients differ from the graph's by %.2g relative", what, worst)
+	}
+}

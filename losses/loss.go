@@ -1,0 +1,171 @@
+package losses
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+
+	"scorenet/internal/mlp"
+	"scorenet/nn"
+
+	"gorgonia.org/tensor"
+)
+
+// Loss is a score-matching objective prepared for a fixed batch size.
+type Loss interface {
+	// Batch is the largest number of points Evaluate takes.
+	Batch() int
+	// Evaluate computes the loss on the points x (row-major, 1 to Batch of
+	// them), each weighted by rowWeight: 1/len for the batch mean, 1/N for
+	// one chunk of a mean over N points. Losses that draw noise (dsm,
+	// anneal_dsm, sliced) take it from noise; exact ignores it.
+	Evaluate(x []float64, rowWeight float64, noise *rand.Rand) (Terms, error)
+	// Grads returns the gradients of the last Evaluate with respect to the
+	// model's parameters, in Params order, overwritten by the next call;
+	// nil when the loss was made without gradients.
+	Grads() []tensor.Tensor
+	// MatmulFLOPs is the matrix-product work of the last Evaluate.
+	MatmulFLOPs() float64
+}
+
+// Terms are the values of a score-matching loss and its two parts. Losses
+// without such parts (dsm, anneal_dsm) leave Trace and Norm zero.
+type Terms struct {
+	Loss  float64 `json:"loss"`
+	Trace float64 `json:"trace,omitempty"` // mean tr(ds/dx), or v'(ds/dx)v when sliced: the "Hessian" term
+	Norm  float64 `json:"norm,omitempty"`  // mean 1/2 ||s||^2, or 1/2 (v's)^2 when sliced: the "Norm" term
+}
+
+// Add returns the termwise sum.
+func (t Terms) Add(u Terms) Terms {
+	return Terms{t.Loss + u.Loss, t.Trace + u.Trace, t.Norm + u.Norm}
+}
+
+// The engines a loss can run on.
+const (
+	// Graph runs gorgonia's autodiff over the model's graph: the reference,
+	// for every model and dtype.
+	Graph = "graph"
+	// Fused runs the loss's head on the hand-written core (internal/mlp):
+	// float64 MLPs only, the same numbers as Graph to 1e-12, faster.
+	Fused = "fused"
+	// Auto is Fused wherever it exists, Graph elsewhere.
+	Auto = "auto"
+)
+
+// Engines lists the engine choices.
+var Engines = []string{Auto, Graph, Fused}
+
+// Options prepare a loss.
+type Options struct {
+	Batch     int       // the most points one Evaluate takes
+	Gradients bool      // compute parameter gradients
+	Sigmas    []float64 // noise levels: dsm's one, anneal_dsm's ladder (largest first)
+	Engine    string    // Auto (the default when empty), Graph or Fused
+}
+
+// entry registers a loss: how to build it on each engine.
+type entry struct {
+	name  string
+	graph func(m nn.Model, o Options) (Loss, error)
+	fused func(net *mlp.Net, o Options) (Loss, error)
+	// conditional: the loss trains noise-conditional models, and only them
+	// when required.
+	conditional, required bool
+}
+
+// registry holds every loss; adding one is a file with its two builders and
+// a line here.
+var registry = []entry{
+	{name: "exact", graph: newExactGraph, fused: newExactHead},
+	{name: "sliced", graph: newSlicedGraph(false), fused: newSlicedHead(false)},
+	{name: "sliced_vr", graph: newSlicedGraph(true), fused: newSlicedHead(true)},
+	{name: "dsm", graph: newDSMGraph(1), fused: newDSMHead(1), conditional: true},
+	{name: "anneal_dsm", graph: newDSMGraph(0), fused: newDSMHead(0), conditional: true, required: true},
+}
+
+// Names lists the losses New builds.
+func Names() []string {
+	names := make([]string, len(registry))
+	for i, e := range registry {
+		names[i] = e.name
+	}
+	return names
+}
+
+// NoiseConditional reports whether the named loss can train a
+// noise-conditional model, and whether it needs one.
+func NoiseConditional(name string) (can, needs bool) {
+	for _, e := range registry {
+		if e.name == name {
+			return e.conditional, e.required
+		}
+	}
+	return false, false
+}
+
+// New prepares the named loss for model m.
+func New(name string, m nn.Model, o Options) (Loss, error) {
+	i := slices.IndexFunc(registry, func(e entry) bool { return e.name == name })
+	if i < 0 {
+		return nil, fmt.Errorf("losses: unknown loss %q (known: %s)", name, strings.Join(Names(), ", "))
+	}
+	e := registry[i]
+	switch {
+	case o.Batch < 1:
+		return nil, fmt.Errorf("losses: batch size must be >= 1, got %d", o.Batch)
+	case m.NoiseConditional() && !e.conditional:
+		return nil, fmt.Errorf("losses: loss %s needs a model that is not noise-conditional", name)
+	case !m.NoiseConditional() && e.required:
+		return nil, fmt.Errorf("losses: %s needs a noise-conditional model (model.noise_conditional: true)", name)
+	}
+	engine := o.Engine
+	if engine == "" {
+		engine = Auto
+	}
+	net, fusedErr := fusedNet(m)
+	switch engine {
+	case Graph:
+		return e.graph(m, o)
+	case Fused:
+		if fusedErr != nil {
+			return nil, fmt.Errorf("losses: engine fused: %w", fusedErr)
+		}
+		return e.fused(net, o)
+	case Auto:
+		if fusedErr == nil {
+			return e.fused(net, o)
+		}
+		return e.graph(m, o)
+	}
+	return nil, fmt.Errorf("losses: unknown engine %q (known: %s)", engine, strings.Join(Engines, ", "))
+}
+
+// fusedNet is the core's view of m, or why m has none.
+func fusedNet(m nn.Model) (*mlp.Net, error) {
+	mp, ok := m.(*nn.MLP)
+	if !ok {
+		return nil, fmt.Errorf("the hand-written core runs MLPs only, not the %s model", m.Kind())
+	}
+	return mp.Net()
+}
+
+// FusedEngineFor says whether the fused engine can run a model of this
+// kind and dtype, and why not.
+func FusedEngineFor(kind, dtype string) error {
+	switch {
+	case kind != "mlp":
+		return fmt.Errorf("the hand-written core runs MLPs only, not the %s model", kind)
+	case dtype != "float64":
+		return fmt.Errorf("the hand-written core runs float64 only, not %s", dtype)
+	}
+	return nil
+}
+
+// fillNormal fills dst with standard normal draws.
+func fillNormal(dst []float64, rng *rand.Rand) {
+	for i := range dst {
+		dst[i] = rng.NormFloat64()
+	}
+}

@@ -1,0 +1,136 @@
+package rundir
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"scorenet/checkpoints"
+	"scorenet/configs"
+	"scorenet/datasets"
+	"scorenet/internal/seeds"
+	"scorenet/nn"
+)
+
+// Run is a trained model loaded from a checkpoint of a run directory,
+// ready to score points in data units.
+type Run struct {
+	Dir        string
+	Config     *configs.Config
+	Model      nn.Model
+	Norm       datasets.Normalizer // maps data units to model units
+	Step       int
+	Checkpoint string // the file it was loaded from
+	Skipped    []error
+	data       *Data
+}
+
+// Open loads the model of the run in dir from checkpoint, or from the run's
+// newest valid checkpoint when checkpoint is empty (Skipped then lists the
+// newer ones that did not load). It reads nothing but the checkpoint.
+func Open(dir, checkpoint string) (*Run, error) {
+	var (
+		c       *checkpoints.Checkpoint
+		skipped []error
+		err     error
+	)
+	if checkpoint == "" {
+		c, checkpoint, skipped, err = checkpoints.Newest(CheckpointDir(dir))
+		if err == checkpoints.ErrNoCheckpoint {
+			return nil, fmt.Errorf("rundir: run directory %s has no checkpoint in %s", dir, CheckpointDir(dir))
+		}
+	} else {
+		c, err = checkpoints.Load(checkpoint)
+	}
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := SavedConfig(c, checkpoint)
+	if err != nil {
+		return nil, err
+	}
+	dim, err := strconv.Atoi(c.Meta[metaDim])
+	if err != nil || dim < 1 {
+		return nil, fmt.Errorf("rundir: %s: bad %s %q", checkpoint, metaDim, c.Meta[metaDim])
+	}
+	model, err := nn.New(ModelSpec(cfg, dim), seeds.New(cfg.Seed, seeds.Init))
+	if err != nil {
+		return nil, err
+	}
+	if err := restore(c, model, cfg.Model.Dtype, nil); err != nil {
+		return nil, fmt.Errorf("rundir: %s: %w", checkpoint, err)
+	}
+	var norm datasets.Normalizer
+	if err := json.Unmarshal([]byte(c.Meta[metaNorm]), &norm); err != nil || len(norm.Mean) != dim || len(norm.Std) != dim {
+		return nil, fmt.Errorf("rundir: %s: bad %s metadata", checkpoint, metaNorm)
+	}
+	return &Run{Dir: dir, Config: cfg, Model: model, Norm: norm, Step: c.Step, Checkpoint: checkpoint, Skipped: skipped}, nil
+}
+
+// Data prepares the run's data as training saw it, for what needs it
+// (plots over the data, sample metrics, the held-out loss); why names what
+// needs it, for the error when a data file has gone.
+func (r *Run) Data(why string) (*Data, error) {
+	if r.data != nil {
+		return r.data, nil
+	}
+	d, err := Prepare(r.Config)
+	if err != nil {
+		if r.Config.Data.Dataset == "file" {
+			return nil, fmt.Errorf("%s needs the run's training data, data.path %s, which cannot be read: %w", why, r.Config.Data.Path, err)
+		}
+		return nil, err
+	}
+	if d.Train.D != r.Model.Dim() {
+		return nil, fmt.Errorf("%s needs the run's training data, but %s now has dimension %d, not the model's %d", why, r.Config.Data.Path, d.Train.D, r.Model.Dim())
+	}
+	r.data = d
+	return d, nil
+}
+
+// ScoreFunc writes the score at the points x (row-major) into dst, at noise
+// level sigma for noise-conditional models (others ignore it).
+type ScoreFunc func(dst, x []float64, sigma float64) error
+
+// ModelScorer returns the learned score in the units the model sees
+// (standardised when the run standardised its data); batch is the number of
+// points pushed through the network at once.
+func (r *Run) ModelScorer(batch int) (ScoreFunc, error) {
+	sc, err := nn.NewScorer(r.Model, batch)
+	if err != nil {
+		return nil, err
+	}
+	return sc.Score, nil
+}
+
+// Scorer returns the learned score in data units at points in data units.
+// A noise-conditional model's sigma is in model units.
+func (r *Run) Scorer(batch int) (ScoreFunc, error) {
+	score, err := r.ModelScorer(batch)
+	if err != nil {
+		return nil, err
+	}
+	d := r.Model.Dim()
+	return func(dst, x []float64, sigma float64) error {
+		if len(x)%d != 0 {
+			return fmt.Errorf("rundir: %d values are not points of dimension %d", len(x), d)
+		}
+		z := r.Norm.Apply(datasets.Points{N: len(x) / d, D: d, X: x})
+		if err := score(dst, z.X, sigma); err != nil {
+			return err
+		}
+		r.Norm.ScoreToData(dst)
+		return nil
+	}, nil
+}
+
+// SmallestSigma is the lowest noise level the run trained at, the level at
+// which a noise-conditional model is closest to the data's own score; 0 for
+// losses without noise.
+func (r *Run) SmallestSigma() float64 {
+	levels := r.Config.NoiseLevels()
+	if len(levels) == 0 {
+		return 0
+	}
+	return levels[len(levels)-1]
+}

@@ -1,0 +1,96 @@
+package rundir
+
+import (
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"scorenet/checkpoints"
+	"scorenet/configs"
+	"scorenet/datasets"
+	"scorenet/nn"
+
+	"gorgonia.org/tensor"
+)
+
+// checkpointOf encodes a freshly initialised model of cfg as a checkpoint
+// at step 10.
+func checkpointOf(t *testing.T, cfg *configs.Config, dim int) (*checkpoints.Checkpoint, nn.Model) {
+	t.Helper()
+	m, err := nn.New(ModelSpec(cfg, dim), rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mom := &Moments{Steps: 10}
+	for _, p := range m.Params() {
+		mom.M = append(mom.M, tensor.New(tensor.WithShape(p.Value.Shape()...), tensor.Of(p.Value.Dtype())))
+		mom.V = append(mom.V, tensor.New(tensor.WithShape(p.Value.Shape()...), tensor.Of(p.Value.Dtype())))
+	}
+	s := &Snapshot{Step: 10, Config: cfg, Model: m, Moments: mom, Norm: datasets.Identity(dim), Order: "test"}
+	c, err := s.Checkpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, m
+}
+
+func testConfig(t *testing.T, overrides ...string) *configs.Config {
+	t.Helper()
+	cfg, err := configs.Parse([]byte("name: r\ndata: {dataset: moons}\nmodel: {hidden: [16, 16]}\n"), "r.yaml",
+		append([]string{"output.dir=" + t.TempDir()}, overrides...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// restore refuses a checkpoint of another model, naming what differs, and
+// copies nothing unless everything matches.
+func TestRestoreChecksTheModel(t *testing.T) {
+	c, _ := checkpointOf(t, testConfig(t), 2)
+	other, err := nn.New(nn.Spec{Kind: "mlp", Dim: 2, Hidden: []int{16, 8}, Activation: "tanh"}, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := slices.Clone(other.Params()[0].Value.Data().([]float64))
+	err = restore(c, other, "float64", nil)
+	if err == nil || !strings.Contains(err.Error(), "layer1.weight has shape [16 16], the config's model needs [16 8]") {
+		t.Errorf("got %v, want a shape mismatch naming layer1.weight", err)
+	}
+	if !slices.Equal(before, other.Params()[0].Value.Data().([]float64)) {
+		t.Error("a mismatched checkpoint was partly loaded")
+	}
+	if err := restore(c, other, "float32", nil); err == nil || !strings.Contains(err.Error(), "float64 parameters, the config asks for float32") {
+		t.Errorf("dtype mismatch: got %v", err)
+	}
+	gauss, _ := nn.New(nn.Spec{Kind: "gaussian", Dim: 2}, nil)
+	if err := restore(c, gauss, "float64", nil); err == nil || !strings.Contains(err.Error(), `checkpoint holds a "mlp" model, the config asks for "gaussian"`) {
+		t.Errorf("model type mismatch: got %v", err)
+	}
+}
+
+// Open reads a run from its checkpoint alone: a run trained on a data file
+// opens after the file has gone, and only Data asks for the file, naming it
+// and what needed it.
+func TestOpenNeedsNoDataUntilAsked(t *testing.T) {
+	cfg := testConfig(t, "data.dataset=file", "data.path=/nonexistent/points.csv", "model.residual=true")
+	c, m := checkpointOf(t, cfg, 3)
+	if _, err := checkpoints.Save(CheckpointDir(cfg.Output.Dir), c, 0); err != nil {
+		t.Fatal(err)
+	}
+	run, err := Open(cfg.Output.Dir, "")
+	if err != nil {
+		t.Fatalf("a run whose data file has gone does not open: %v", err)
+	}
+	if run.Step != 10 || run.Model.Dim() != 3 || !run.Model.(*nn.MLP).Layout().Residual {
+		t.Errorf("opened step %d, dimension %d, layout %+v", run.Step, run.Model.Dim(), run.Model.(*nn.MLP).Layout())
+	}
+	if !slices.Equal(run.Model.Params()[2].Value.Data().([]float64), m.Params()[2].Value.Data().([]float64)) {
+		t.Error("the opened model's parameters differ from the checkpoint's")
+	}
+	_, err = run.Data("plotting over the data")
+	if err == nil || !strings.Contains(err.Error(), "plotting over the data needs the run's training data, data.path /nonexistent/points.csv") {
+		t.Errorf("Data with the file gone: %v, want the file and the reason named", err)
+	}
+}

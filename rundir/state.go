@@ -1,0 +1,205 @@
+package rundir
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"scorenet/checkpoints"
+	"scorenet/configs"
+	"scorenet/datasets"
+	"scorenet/nn"
+
+	"gorgonia.org/tensor"
+)
+
+// Metadata keys of a scorenet checkpoint, beside those the checkpoints
+// package reserves.
+const (
+	metaConfig     = "config"          // the resolved YAML config
+	metaModel      = "model_type"      // nn kind
+	metaDtype      = "dtype"           // float64 | float32
+	metaDim        = "dim"             // D
+	metaNorm       = "normalization"   // JSON {"mean": [...], "std": [...]}
+	metaRNG        = "rng"             // how batches are drawn, and how many were
+	metaElapsed    = "elapsed_seconds" // training time up to this step
+	metaAdamSteps  = "adam_steps"
+	prefixParam    = "param/"
+	prefixAdamM    = "adam.m/"
+	prefixAdamV    = "adam.v/"
+	checkpointsDir = "checkpoints"
+)
+
+// CheckpointDir is where a run directory keeps its checkpoints.
+func CheckpointDir(runDir string) string { return filepath.Join(runDir, checkpointsDir) }
+
+// ModelSpec is the model cfg describes, for data of dimension dim.
+func ModelSpec(cfg *configs.Config, dim int) nn.Spec {
+	dt := tensor.Float64
+	if cfg.Model.Dtype == "float32" {
+		dt = tensor.Float32
+	}
+	return nn.Spec{Kind: cfg.Model.Type, Dim: dim, Hidden: cfg.Model.Hidden, Activation: cfg.Model.Activation, Dtype: dt,
+		NoiseConditional: cfg.Model.NoiseConditional, Residual: cfg.Model.Residual}
+}
+
+// Moments are the optimiser's state a checkpoint keeps: Adam's update
+// count and its first and second moments, in Params order.
+type Moments struct {
+	Steps int
+	M, V  []*tensor.Dense
+}
+
+// Snapshot is the state of a run that a checkpoint holds.
+type Snapshot struct {
+	Step    int
+	Config  *configs.Config
+	Model   nn.Model
+	Moments *Moments
+	Norm    datasets.Normalizer
+	Order   string // how batches are drawn
+	Elapsed float64
+}
+
+// Checkpoint encodes s, copying every tensor, so that training can go on
+// while the checkpoint is written.
+func (s *Snapshot) Checkpoint() (*checkpoints.Checkpoint, error) {
+	norm, err := json.Marshal(s.Norm)
+	if err != nil {
+		return nil, err
+	}
+	c := &checkpoints.Checkpoint{Step: s.Step, Meta: map[string]string{
+		metaConfig:    string(s.Config.YAML()),
+		metaModel:     s.Model.Kind(),
+		metaDtype:     s.Config.Model.Dtype,
+		metaDim:       strconv.Itoa(s.Model.Dim()),
+		metaNorm:      string(norm),
+		metaRNG:       fmt.Sprintf("%s; %d batches drawn", s.Order, s.Step),
+		metaElapsed:   strconv.FormatFloat(s.Elapsed, 'g', -1, 64),
+		metaAdamSteps: strconv.Itoa(s.Moments.Steps),
+	}}
+	for i, p := range s.Model.Params() {
+		for _, t := range []struct {
+			prefix string
+			value  *tensor.Dense
+		}{{prefixParam, p.Value}, {prefixAdamM, s.Moments.M[i]}, {prefixAdamV, s.Moments.V[i]}} {
+			c.Tensors = append(c.Tensors, checkpoints.Tensor{
+				Name: t.prefix + p.Name, Shape: t.value.Shape().Clone(), Data: cloneData(t.value),
+			})
+		}
+	}
+	return c, nil
+}
+
+// cloneData copies a tensor's values, which checkpoints are then free to keep.
+func cloneData(t *tensor.Dense) any {
+	switch d := t.Data().(type) {
+	case []float64:
+		return slices.Clone(d)
+	case []float32:
+		return slices.Clone(d)
+	default:
+		panic(fmt.Sprintf("rundir: unsupported tensor data %T", d))
+	}
+}
+
+// restore copies parameters (and the optimiser's moments, when adam is
+// non-nil) from c into the model, in place (the core's aliasing contract,
+// internal/mlp), after checking that c was written for a model of the same
+// type, dtype and shapes. Nothing is copied unless everything matches.
+func restore(c *checkpoints.Checkpoint, model nn.Model, dtype string, adam *Moments) error {
+	if got := c.Meta[metaModel]; got != model.Kind() {
+		return fmt.Errorf("checkpoint holds a %q model, the config asks for %q", got, model.Kind())
+	}
+	if got := c.Meta[metaDtype]; got != dtype {
+		return fmt.Errorf("checkpoint holds %s parameters, the config asks for %s", got, dtype)
+	}
+	type copyJob struct {
+		dst *tensor.Dense
+		src checkpoints.Tensor
+	}
+	var jobs []copyJob
+	for i, p := range model.Params() {
+		prefixes := []string{prefixParam}
+		if adam != nil {
+			prefixes = append(prefixes, prefixAdamM, prefixAdamV)
+		}
+		for _, prefix := range prefixes {
+			name := prefix + p.Name
+			src, ok := c.Tensor(name)
+			if !ok {
+				return fmt.Errorf("checkpoint has no tensor %s", name)
+			}
+			dst := p.Value
+			switch prefix {
+			case prefixAdamM:
+				dst = adam.M[i]
+			case prefixAdamV:
+				dst = adam.V[i]
+			}
+			if !slices.Equal(src.Shape, []int(dst.Shape())) {
+				return fmt.Errorf("checkpoint tensor %s has shape %v, the config's model needs %v", name, src.Shape, []int(dst.Shape()))
+			}
+			if fmt.Sprintf("%T", src.Data) != fmt.Sprintf("%T", dst.Data()) {
+				return fmt.Errorf("checkpoint tensor %s holds %T, the config's model needs %T", name, src.Data, dst.Data())
+			}
+			jobs = append(jobs, copyJob{dst, src})
+		}
+	}
+	if n := countParams(c); n != len(model.Params()) {
+		return fmt.Errorf("checkpoint has %d parameter tensors, the config's model has %d", n, len(model.Params()))
+	}
+	if adam != nil {
+		steps, err := strconv.Atoi(c.Meta[metaAdamSteps])
+		if err != nil {
+			return fmt.Errorf("checkpoint has bad %s %q", metaAdamSteps, c.Meta[metaAdamSteps])
+		}
+		adam.Steps = steps
+	}
+	for _, j := range jobs {
+		switch d := j.dst.Data().(type) {
+		case []float64:
+			copy(d, j.src.Data.([]float64))
+		case []float32:
+			copy(d, j.src.Data.([]float32))
+		}
+	}
+	return nil
+}
+
+func countParams(c *checkpoints.Checkpoint) int {
+	n := 0
+	for _, t := range c.Tensors {
+		if strings.HasPrefix(t.Name, prefixParam) {
+			n++
+		}
+	}
+	return n
+}
+
+// SavedConfig is the config embedded in checkpoint c, read from path.
+func SavedConfig(c *checkpoints.Checkpoint, path string) (*configs.Config, error) {
+	return configs.Parse([]byte(c.Meta[metaConfig]), path+" (embedded config)", nil)
+}
+
+// Restore loads checkpoint c (read from path) into s: the parameters and
+// moments in place, the step and the elapsed time. It refuses a checkpoint
+// whose model, dimension or data standardisation differs from s's.
+func (s *Snapshot) Restore(c *checkpoints.Checkpoint, path string) error {
+	if c.Meta[metaDim] != strconv.Itoa(s.Model.Dim()) {
+		return fmt.Errorf("rundir: %s: the data now has dimension %d, the checkpoint's model was trained on dimension %s: has the data file changed?",
+			path, s.Model.Dim(), c.Meta[metaDim])
+	}
+	if err := restore(c, s.Model, s.Config.Model.Dtype, s.Moments); err != nil {
+		return fmt.Errorf("rundir: %s: %w", path, err)
+	}
+	if now, _ := json.Marshal(s.Norm); string(now) != c.Meta[metaNorm] {
+		return fmt.Errorf("rundir: %s: the data's standardisation differs from the checkpoint's: has the data file changed?", path)
+	}
+	s.Step = c.Step
+	s.Elapsed, _ = strconv.ParseFloat(c.Meta[metaElapsed], 64)
+	return nil
+}
