@@ -68,3 +68,47 @@ sample: {sampler: langevin, n: 400, steps: 400, eps: 0.05, init: {kind: gaussian
 	}
 	t.Logf("held-out loss %.4f (want %.4f), samples: SW %.3f, energy %.4f, MMD^2 %.4f", rep.Heldout.Loss, want, s.SlicedW2, s.EnergyDistance, s.MMD2)
 }
+
+// eval's held-out loss is training's validation loss: for the losses that
+// draw noise too, the same number for the same checkpoint, on either engine.
+func TestHeldoutIsTrainingsValidation(t *testing.T) {
+	for _, c := range []struct{ loss, engine, extra string }{
+		{"dsm", "auto", ""},
+		{"sliced", "auto", ""},
+		{"sliced_vr", "graph", ""},
+		{"anneal_dsm", "fused", ", noise_conditional: true"},
+	} {
+		t.Run(c.loss+"/"+c.engine, func(t *testing.T) {
+			cfg, err := configs.Parse([]byte(`name: held
+seed: 4
+data: {dataset: moons, n: 700, holdout: 0.3}
+model: {type: mlp, hidden: [8]`+c.extra+`}
+train: {loss: `+c.loss+`, engine: `+c.engine+`, batch_size: 32, steps: 20, log_every: 10, eval_every: 10}
+`), "held.yaml", []string{"output.dir=" + t.TempDir()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum, err := train.Fit(context.Background(), cfg, train.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum.Last.Valid == nil {
+				t.Fatal("training recorded no validation loss")
+			}
+			run, err := rundir.Open(cfg.Output.Dir, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep, err := Run(run, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Heldout == nil {
+				t.Fatal("no held-out loss in the report")
+			}
+			if rep.Heldout.Terms != *sum.Last.Valid {
+				t.Errorf("eval's held-out %+v, training's validation %+v at the same checkpoint", rep.Heldout.Terms, *sum.Last.Valid)
+			}
+		})
+	}
+}
