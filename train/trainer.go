@@ -89,7 +89,8 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 	if err != nil {
 		return nil, err
 	}
-	return t.loop(ctx, metrics, newReporter(opts.Out, opts.Terminal, s.Step, cfg.Train.Steps))
+	m := &metricsHook{t: t, log: metrics, windowStart: time.Now()}
+	return t.loop(ctx, m, m, &progressHook{newReporter(opts.Out, opts.Terminal, s.Step, cfg.Train.Steps)}, &checkpointHook{t})
 }
 
 // resumeOrStart loads the newest valid checkpoint into s when resuming, and
@@ -168,82 +169,6 @@ func (t *trainer) save() error {
 	}
 	t.checkpoint, err = checkpoints.Save(rundir.CheckpointDir(t.cfg.Output.Dir), c, t.cfg.Train.KeepCheckpoints)
 	return err
-}
-
-func (t *trainer) loop(ctx context.Context, metrics *rundir.MetricsLog, prog *reporter) (*Summary, error) {
-	cfg, s := t.cfg.Train, t.s
-	from := s.Step
-	start := time.Now()
-	elapsedBefore := s.Elapsed
-	var window, lastRecord rundir.Record
-	windowSteps, windowStart := 0, time.Now()
-	params := s.Model.Params()
-	for s.Step < cfg.Steps {
-		if ctx.Err() != nil {
-			prog.finish()
-			if err := t.save(); err != nil {
-				return nil, fmt.Errorf("train: interrupted at step %d and the checkpoint failed: %w", s.Step, err)
-			}
-			return nil, fmt.Errorf("%w at step %d; checkpoint %s written", ErrInterrupted, s.Step, t.checkpoint)
-		}
-		t.order.batch(s.Step, t.batchIdx)
-		for i, idx := range t.batchIdx {
-			copy(t.batchX[i*t.data.Train.D:], t.data.Train.Row(idx))
-		}
-		// Each step's noise is its own stream, so a resumed run draws the same.
-		noise := seeds.NewIndexed(t.cfg.Seed, seeds.Noise, uint64(s.Step))
-		terms, err := t.loss.Evaluate(t.batchX, 1/float64(cfg.BatchSize), noise)
-		if err != nil {
-			return nil, err
-		}
-		grads := t.loss.Grads()
-		gnorm := gradNorm(grads)
-		if !isFinite(terms.Loss) || !isFinite(gnorm) {
-			prog.finish()
-			return nil, fmt.Errorf("train: step %d: loss %v, gradient norm %v: training diverged; "+
-				"lower train.optimizer.lr, set train.grad_clip, or standardise the data (data.standardize: true); "+
-				"the last checkpoint (%s) is untouched", s.Step+1, terms.Loss, gnorm, orNone(t.checkpoint))
-		}
-		if err := t.adam.Step(params, grads, clipScale(gnorm, cfg.GradClip)); err != nil {
-			return nil, err
-		}
-		s.Step++
-		s.Elapsed = elapsedBefore + time.Since(start).Seconds()
-		window.Loss += terms.Loss
-		window.Trace += terms.Trace
-		window.Norm += terms.Norm
-		window.GradNorm += gnorm
-		windowSteps++
-		prog.step(s.Step, terms.Loss)
-
-		last := s.Step == cfg.Steps
-		evalNow := t.valid != nil && (s.Step%cfg.EvalEvery == 0 || last)
-		if s.Step%cfg.LogEvery == 0 || evalNow || last {
-			n := float64(windowSteps)
-			r := rundir.Record{Step: s.Step, Loss: window.Loss / n, Trace: window.Trace / n, Norm: window.Norm / n,
-				GradNorm: window.GradNorm / n, Elapsed: s.Elapsed}
-			if evalNow {
-				v, err := t.valid.Evaluate(t.data.Valid.X, t.data.Valid.D)
-				if err != nil {
-					return nil, err
-				}
-				r.Valid = &v
-			}
-			if err := metrics.Write(r); err != nil {
-				return nil, err
-			}
-			prog.record(r, n/time.Since(windowStart).Seconds())
-			lastRecord, window, windowSteps, windowStart = r, rundir.Record{}, 0, time.Now()
-		}
-		if (cfg.CheckpointEvery > 0 && s.Step%cfg.CheckpointEvery == 0) || last {
-			if err := t.save(); err != nil {
-				return nil, err
-			}
-		}
-	}
-	prog.finish()
-	sum := &Summary{Dir: t.cfg.Output.Dir, From: from, To: s.Step, Seconds: time.Since(start).Seconds(), Last: lastRecord, Checkpoint: t.checkpoint}
-	return sum, nil
 }
 
 func isFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

@@ -1,0 +1,190 @@
+package train
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"scorenet/internal/seeds"
+	"scorenet/losses"
+	"scorenet/rundir"
+)
+
+// stepped is what the loop tells its hooks after each update.
+type stepped struct {
+	step     int // steps done
+	terms    losses.Terms
+	gradNorm float64
+	last     bool
+	// record is set, by the metrics hook, on the steps it writes a line.
+	record         *rundir.Record
+	stepsPerSecond float64 // over the record's steps
+}
+
+// stop says why the loop ended.
+type stop int
+
+const (
+	finished stop = iota
+	interrupted
+	failed
+)
+
+// hook follows the training loop, as gomlx's loop hooks do: onStep after
+// every update, in the order the hooks were given, and onStop once when the
+// loop ends for any reason. Metrics, the progress bar and checkpoints are
+// hooks; the loop itself only steps.
+type hook interface {
+	onStep(e *stepped) error
+	onStop(why stop) error
+}
+
+// loop trains from the snapshot's step to train.steps. last is the hook
+// whose final record the Summary reports.
+func (t *trainer) loop(ctx context.Context, last *metricsHook, hooks ...hook) (*Summary, error) {
+	s := t.s
+	from, start := s.Step, time.Now()
+	elapsedBefore := s.Elapsed
+	stopAll := func(why stop) error {
+		for _, h := range hooks {
+			if err := h.onStop(why); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for s.Step < t.cfg.Train.Steps {
+		if ctx.Err() != nil {
+			if err := stopAll(interrupted); err != nil {
+				return nil, err
+			}
+			return nil, fmt.Errorf("%w at step %d; checkpoint %s written", ErrInterrupted, s.Step, t.checkpoint)
+		}
+		e, err := t.step()
+		if err != nil {
+			stopAll(failed)
+			return nil, err
+		}
+		s.Elapsed = elapsedBefore + time.Since(start).Seconds()
+		for _, h := range hooks {
+			if err := h.onStep(e); err != nil {
+				stopAll(failed)
+				return nil, err
+			}
+		}
+	}
+	if err := stopAll(finished); err != nil {
+		return nil, err
+	}
+	return &Summary{Dir: t.cfg.Output.Dir, From: from, To: s.Step, Seconds: time.Since(start).Seconds(),
+		Last: last.last, Checkpoint: t.checkpoint}, nil
+}
+
+// step draws the next batch and its noise, computes the loss and its
+// gradients and, if both are finite, updates the parameters.
+func (t *trainer) step() (*stepped, error) {
+	s, cfg := t.s, t.cfg.Train
+	t.order.batch(s.Step, t.batchIdx)
+	for i, idx := range t.batchIdx {
+		copy(t.batchX[i*t.data.Train.D:], t.data.Train.Row(idx))
+	}
+	// Each step's noise is its own stream, so a resumed run draws the same.
+	noise := seeds.NewIndexed(t.cfg.Seed, seeds.Noise, uint64(s.Step))
+	terms, err := t.loss.Evaluate(t.batchX, 1/float64(cfg.BatchSize), noise)
+	if err != nil {
+		return nil, err
+	}
+	grads := t.loss.Grads()
+	gnorm := gradNorm(grads)
+	if !isFinite(terms.Loss) || !isFinite(gnorm) {
+		return nil, fmt.Errorf("train: step %d: loss %v, gradient norm %v: training diverged; "+
+			"lower train.optimizer.lr, set train.grad_clip, or standardise the data (data.standardize: true); "+
+			"the last checkpoint (%s) is untouched", s.Step+1, terms.Loss, gnorm, orNone(t.checkpoint))
+	}
+	if err := t.adam.Step(s.Model.Params(), grads, clipScale(gnorm, cfg.GradClip)); err != nil {
+		return nil, err
+	}
+	s.Step++
+	return &stepped{step: s.Step, terms: terms, gradNorm: gnorm, last: s.Step == cfg.Steps}, nil
+}
+
+// metricsHook averages the steps between records and writes a record, with
+// the held-out loss when it is due, every log_every steps and at the end.
+type metricsHook struct {
+	t           *trainer
+	log         *rundir.MetricsLog
+	window      rundir.Record
+	steps       int
+	windowStart time.Time
+	last        rundir.Record
+}
+
+func (m *metricsHook) onStep(e *stepped) error {
+	cfg, t := m.t.cfg.Train, m.t
+	m.window.Loss += e.terms.Loss
+	m.window.Trace += e.terms.Trace
+	m.window.Norm += e.terms.Norm
+	m.window.GradNorm += e.gradNorm
+	m.steps++
+	evalNow := t.valid != nil && (e.step%cfg.EvalEvery == 0 || e.last)
+	if e.step%cfg.LogEvery != 0 && !evalNow && !e.last {
+		return nil
+	}
+	n := float64(m.steps)
+	r := rundir.Record{Step: e.step, Loss: m.window.Loss / n, Trace: m.window.Trace / n, Norm: m.window.Norm / n,
+		GradNorm: m.window.GradNorm / n, Elapsed: t.s.Elapsed}
+	if evalNow {
+		v, err := t.valid.Evaluate(t.data.Valid.X, t.data.Valid.D)
+		if err != nil {
+			return err
+		}
+		r.Valid = &v
+	}
+	if err := m.log.Write(r); err != nil {
+		return err
+	}
+	e.record, e.stepsPerSecond = &r, n/time.Since(m.windowStart).Seconds()
+	m.last, m.window, m.steps, m.windowStart = r, rundir.Record{}, 0, time.Now()
+	return nil
+}
+
+func (m *metricsHook) onStop(stop) error { return nil }
+
+// progressHook shows the run on the reporter: a bar on a terminal, a log
+// line per record elsewhere.
+type progressHook struct{ r *reporter }
+
+func (p *progressHook) onStep(e *stepped) error {
+	p.r.step(e.step, e.terms.Loss)
+	if e.record != nil {
+		p.r.record(*e.record, e.stepsPerSecond)
+	}
+	return nil
+}
+
+func (p *progressHook) onStop(stop) error {
+	p.r.finish()
+	return nil
+}
+
+// checkpointHook writes a checkpoint every checkpoint_every steps, at the
+// end, and when the run is interrupted; never after a failed step.
+type checkpointHook struct{ t *trainer }
+
+func (c *checkpointHook) onStep(e *stepped) error {
+	every := c.t.cfg.Train.CheckpointEvery
+	if (every > 0 && e.step%every == 0) || e.last {
+		return c.t.save()
+	}
+	return nil
+}
+
+func (c *checkpointHook) onStop(why stop) error {
+	if why != interrupted {
+		return nil
+	}
+	if err := c.t.save(); err != nil {
+		return fmt.Errorf("train: interrupted at step %d and the checkpoint failed: %w", c.t.s.Step, err)
+	}
+	return nil
+}
