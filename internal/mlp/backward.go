@@ -44,15 +44,11 @@ func (p *Pass) Backward(seed Seeds) error {
 		if seed.Diagonal != nil {
 			g := gW(L)
 			for r := 0; r < R; r++ {
-				i, gd := r%D, seed.Diagonal[r]
+				gd := seed.Diagonal[r]
 				if net.Conditional {
 					gd *= p.scale[r/D]
 				}
-				row, src := gv[r*hl:(r+1)*hl], vl[r*hl:(r+1)*hl]
-				for j := range row {
-					row[j] = gd * wl[j*D+i]
-					g[j*D+i] += gd * src[j]
-				}
+				diagonalRow(gv[r*hl:(r+1)*hl], vl[r*hl:(r+1)*hl], wl, g, gd, r%D, D)
 			}
 		} else {
 			gt := p.conditioned(seed.Tangents[:R*D], p.tout[:R*D], k)
@@ -84,12 +80,7 @@ func (p *Pass) Backward(seed Seeds) error {
 			gul = p.gu[l][:R*h]
 			for r := 0; r < R; r++ {
 				b := r / k
-				dzb, d2b, gzb := d1[b*h:(b+1)*h], d2[b*h:(b+1)*h], gz[b*h:(b+1)*h]
-				ur, gvr, gur := u[r*h:(r+1)*h], gvl[r*h:(r+1)*h], gul[r*h:(r+1)*h]
-				for j := range gur {
-					gur[j] = gvr[j] * dzb[j]
-					gzb[j] += gvr[j] * ur[j] * d2b[j]
-				}
+				tangentRow(gul[r*h:(r+1)*h], gz[b*h:(b+1)*h], gvl[r*h:(r+1)*h], u[r*h:(r+1)*h], d1[b*h:(b+1)*h], d2[b*h:(b+1)*h])
 			}
 		}
 		// z_l = a_{l-1} W_l + b_l.
@@ -120,10 +111,7 @@ func (p *Pass) Backward(seed Seeds) error {
 			g := gW(1)
 			for r := 0; r < R; r++ {
 				i := r % D
-				row, src := g[i*h:(i+1)*h], gul[r*h:(r+1)*h]
-				for j := range row {
-					row[j] += src[j]
-				}
+				addTo(g[i*h:(i+1)*h], gul[r*h:(r+1)*h])
 			}
 		}
 	}
@@ -141,6 +129,28 @@ func (p *Pass) conditioned(seed, buf []float64, k int) []float64 {
 		buf[j] = g * p.scale[j/(D*k)]
 	}
 	return buf
+}
+
+// diagonalRow carries the seed gd of the diagonal entry i of one tangent
+// row's output (its V_{L-1} row src times column i of W_L) back: to the row
+// (into gv) and to column i of W_L's gradient g. The hot loops are small
+// functions of their own so that they keep their operands in registers.
+func diagonalRow(gv, src, wl, g []float64, gd float64, i, d int) {
+	for j := range gv {
+		gv[j] = gd * wl[j*d+i]
+		g[j*d+i] += gd * src[j]
+	}
+}
+
+// tangentRow carries one tangent row's gradient gv through
+// V = U .* f'(z): gu = gv .* f', and gz += gv .* U .* f”.
+func tangentRow(gu, gz, gv, u, d1, d2 []float64) {
+	gu = gu[:len(gv)]
+	gz, u, d1, d2 = gz[:len(gv)], u[:len(gv)], d1[:len(gv)], d2[:len(gv)]
+	for j, g := range gv {
+		gu[j] = g * d1[j]
+		gz[j] += g * u[j] * d2[j]
+	}
 }
 
 func addTo(dst, src []float64) {

@@ -89,17 +89,21 @@ func NewPass(net *Net, opt Options) (*Pass, error) {
 		if opt.Derivatives {
 			p.z[l], p.d1[l], p.d2[l] = mk(b*w[l]), mk(b*w[l]), mk(b*w[l])
 		}
+	}
+	p.out, p.scale = mk(b*net.Dim), mk(b)
+	for l := 1; l < L; l++ {
 		if rows > 0 {
 			p.u[l], p.v[l] = mk(rows*w[l]), mk(rows*w[l])
 		}
-		if opt.Gradients {
-			p.ga[l], p.gz[l] = mk(b*w[l]), mk(b*w[l])
-			if rows > 0 {
-				p.gu[l], p.gv[l] = mk(rows*w[l]), mk(rows*w[l])
-			}
+		if opt.Gradients && rows > 0 {
+			p.gu[l], p.gv[l] = mk(rows*w[l]), mk(rows*w[l])
 		}
 	}
-	p.out, p.scale = mk(b*net.Dim), mk(b)
+	for l := 1; l < L; l++ {
+		if opt.Gradients {
+			p.ga[l], p.gz[l] = mk(b*w[l]), mk(b*w[l])
+		}
+	}
 	if rows > 0 {
 		p.tout = mk(rows * net.Dim)
 	}

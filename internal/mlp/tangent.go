@@ -38,11 +38,7 @@ func (p *Pass) Tangents(dirs []float64, k int) error {
 		}
 		d1 := p.d1[l]
 		for r := 0; r < R; r++ {
-			dz := d1[(r/k)*h : (r/k+1)*h]
-			ur, vr := u[r*h:(r+1)*h], v[r*h:(r+1)*h]
-			for j := range vr {
-				vr[j] = ur[j] * dz[j]
-			}
+			mulTo(v[r*h:(r+1)*h], u[r*h:(r+1)*h], d1[(r/k)*h:(r/k+1)*h])
 		}
 		if net.Skip(l) {
 			for j, x := range p.v[l-1][:R*h] {
@@ -68,11 +64,7 @@ func (p *Pass) JacobianDiagonal(dst []float64) error {
 	hl, wl := net.widths[L-1], net.W[L-1]
 	vl := p.v[L-1]
 	for r := 0; r < n*D; r++ {
-		i := r % D
-		acc := 0.0
-		for j, x := range vl[r*hl : (r+1)*hl] {
-			acc += x * wl[j*D+i]
-		}
+		acc := columnDot(vl[r*hl:(r+1)*hl], wl, r%D, D)
 		if net.Conditional {
 			acc *= p.scale[r/D]
 		}
@@ -98,4 +90,21 @@ func (p *Pass) OutputTangents() ([]float64, error) {
 		}
 	}
 	return out, nil
+}
+
+// mulTo sets dst = a .* b.
+func mulTo(dst, a, b []float64) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	for j := range dst {
+		dst[j] = a[j] * b[j]
+	}
+}
+
+// columnDot is row . column i of the row-major matrix w of width d.
+func columnDot(row, w []float64, i, d int) float64 {
+	acc := 0.0
+	for j, x := range row {
+		acc += x * w[j*d+i]
+	}
+	return acc
 }
