@@ -2,7 +2,9 @@ package rundir
 
 import (
 	"math/rand/v2"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -93,4 +95,27 @@ func TestOpenNeedsNoDataUntilAsked(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "plotting over the data needs the run's training data, data.path /nonexistent/points.csv") {
 		t.Errorf("Data with the file gone: %v, want the file and the reason named", err)
 	}
+}
+
+// One trainer at a time: a second lock on the directory fails at once,
+// naming the directory and the holder's pid; it is free again once the
+// first is released.
+func TestLockDirIsExclusive(t *testing.T) {
+	dir := t.TempDir() + "/run"
+	first, err := LockDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = LockDir(dir)
+	if err == nil || !strings.Contains(err.Error(), "run directory "+dir+" is in use: process "+strconv.Itoa(os.Getpid())+" is training in it") {
+		t.Errorf("second lock: %v, want the directory and this process named", err)
+	}
+	if err := first.Unlock(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := LockDir(dir)
+	if err != nil {
+		t.Fatalf("the lock was not released: %v", err)
+	}
+	again.Unlock()
 }

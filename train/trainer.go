@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -71,11 +70,15 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 	adam := NewAdam(AdamSettings{LR: opt.LR, Beta1: opt.Beta1, Beta2: opt.Beta2, Eps: opt.Eps, WeightDecay: opt.WeightDecay}, model.Params())
 	order := newBatchOrder(cfg.Seed, data.Train.N)
 	s := &rundir.Snapshot{Config: cfg, Model: model, Norm: data.Norm, Order: order.String(), Moments: &adam.Moments}
-	if err := resumeOrStart(s, ckptDir, opts); err != nil {
+	// Held for the whole run: a second trainer on the same directory would
+	// overwrite this one's checkpoints and interleave its metrics.
+	lock, err := rundir.LockDir(dir)
+	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("train: %w", err)
+	defer lock.Unlock()
+	if err := resumeOrStart(s, ckptDir, opts); err != nil {
+		return nil, err
 	}
 	if err := checkpoints.WriteFileAtomic(filepath.Join(dir, "config.yaml"), cfg.YAML()); err != nil {
 		return nil, err
