@@ -82,6 +82,11 @@ func (s *Snapshot) Checkpoint() (*checkpoints.Checkpoint, error) {
 		metaAdamSteps: strconv.Itoa(s.Moments.Steps),
 	}}
 	for i, p := range s.Model.Params() {
+		for _, t := range []*tensor.Dense{p.Value, s.Moments.M[i], s.Moments.V[i]} {
+			if k := firstNonFinite(t); k >= 0 {
+				return nil, fmt.Errorf("rundir: step %d: %s holds a non-finite value at %d; a checkpoint is never written with one", s.Step, p.Name, k)
+			}
+		}
 		for _, t := range []struct {
 			prefix string
 			value  *tensor.Dense
@@ -202,4 +207,23 @@ func (s *Snapshot) Restore(c *checkpoints.Checkpoint, path string) error {
 	s.Step = c.Step
 	s.Elapsed, _ = strconv.ParseFloat(c.Meta[metaElapsed], 64)
 	return nil
+}
+
+// firstNonFinite is the index of t's first infinite or NaN value, or -1.
+func firstNonFinite(t *tensor.Dense) int {
+	switch d := t.Data().(type) {
+	case []float64:
+		for k, v := range d {
+			if v-v != 0 {
+				return k
+			}
+		}
+	case []float32:
+		for k, v := range d {
+			if v-v != 0 {
+				return k
+			}
+		}
+	}
+	return -1
 }

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
@@ -47,20 +48,34 @@ func (a *Adam) Step(params []nn.Param, grads []tensor.Tensor, gradScale float64)
 	a.Steps++
 	c1 := 1 - math.Pow(a.Beta1, float64(a.Steps))
 	c2 := 1 - math.Pow(a.Beta2, float64(a.Steps))
+	finite, bad := true, ""
 	for i, p := range params {
 		switch theta := p.Value.Data().(type) {
 		case []float64:
-			adamUpdate(a, theta, grads[i].Data().([]float64), a.M[i].Data().([]float64), a.V[i].Data().([]float64), gradScale, c1, c2)
+			finite = adamUpdate(a, theta, grads[i].Data().([]float64), a.M[i].Data().([]float64), a.V[i].Data().([]float64), gradScale, c1, c2) && finite
 		case []float32:
-			adamUpdate(a, theta, grads[i].Data().([]float32), a.M[i].Data().([]float32), a.V[i].Data().([]float32), gradScale, c1, c2)
+			finite = adamUpdate(a, theta, grads[i].Data().([]float32), a.M[i].Data().([]float32), a.V[i].Data().([]float32), gradScale, c1, c2) && finite
 		default:
 			return fmt.Errorf("train: parameter %s has unsupported data %T", p.Name, theta)
 		}
+		if !finite && bad == "" {
+			bad = p.Name
+		}
+	}
+	if bad != "" {
+		return fmt.Errorf("%w (first in %s)", errNonFiniteUpdate, bad)
 	}
 	return nil
 }
 
-func adamUpdate[T float32 | float64](a *Adam, theta, grad, m, v []T, scale, c1, c2 float64) {
+// errNonFiniteUpdate is an update that left a parameter or a moment
+// infinite or NaN: the model can no longer be saved or used.
+var errNonFiniteUpdate = errors.New("the update left parameters or Adam moments non-finite")
+
+// adamUpdate updates theta and its moments in place and reports whether
+// all three stayed finite, in the same pass.
+func adamUpdate[T float32 | float64](a *Adam, theta, grad, m, v []T, scale, c1, c2 float64) bool {
+	var check T // stays 0 unless some x*0 is NaN: x infinite or NaN
 	b1, b2 := T(a.Beta1), T(a.Beta2)
 	lr, eps, wd, s := T(a.LR), T(a.Eps), T(a.WeightDecay), T(scale)
 	tc1, sc2 := T(c1), T(math.Sqrt(c2))
@@ -70,7 +85,9 @@ func adamUpdate[T float32 | float64](a *Adam, theta, grad, m, v []T, scale, c1, 
 		v[k] = b2*v[k] + (1-b2)*g*g
 		// torch's form: lr/c1 * m / (sqrt(v)/sqrt(c2) + eps)
 		theta[k] -= lr / tc1 * m[k] / (T(math.Sqrt(float64(v[k])))/sc2 + eps)
+		check += theta[k]*0 + m[k]*0 + v[k]*0
 	}
+	return check == 0
 }
 
 // gradNorm is the Euclidean norm of all gradients taken together. It is

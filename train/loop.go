@@ -102,7 +102,8 @@ func (t *trainer) step() (*stepped, error) {
 			"the last checkpoint (%s) is untouched", s.Step+1, terms.Loss, gnorm, orNone(t.checkpoint))
 	}
 	if err := t.adam.Step(s.Model.Params(), grads, clipScale(gnorm, cfg.GradClip)); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("train: step %d: %w: training diverged; lower train.optimizer.lr or set train.grad_clip; "+
+			"the last checkpoint (%s) is untouched", s.Step+1, err, orNone(t.checkpoint))
 	}
 	s.Step++
 	return &stepped{step: s.Step, terms: terms, gradNorm: gnorm, last: s.Step == cfg.Steps}, nil
@@ -137,6 +138,10 @@ func (m *metricsHook) onStep(e *stepped) error {
 		v, err := t.valid.Evaluate(t.data.Valid.X, t.data.Valid.D)
 		if err != nil {
 			return err
+		}
+		if !isFinite(v.Loss) {
+			return fmt.Errorf("train: step %d: the held-out loss is %v: training diverged; lower train.optimizer.lr or set train.grad_clip; "+
+				"the last checkpoint (%s) is untouched", e.step, v.Loss, orNone(t.checkpoint))
 		}
 		r.Valid = &v
 	}
