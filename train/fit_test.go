@@ -444,3 +444,23 @@ func TestUnwritableOutputFailsBeforeTraining(t *testing.T) {
 		t.Errorf("got %v, want an error naming the path that cannot be written", err)
 	}
 }
+
+// An update that overflows the parameters stops the run at that step with
+// the divergence message, and no checkpoint holding a non-finite value is
+// ever written, whether a checkpoint or the validation is due at that step.
+func TestNonFiniteUpdateIsNeverSaved(t *testing.T) {
+	for _, overrides := range [][]string{
+		{"train.lr=1e308", "train.checkpoint_every=1"},
+		{"train.lr=1e308", "train.steps=1"},
+	} {
+		cfg := parseConfig(t, tinyRun, overrides...)
+		_, err := Fit(context.Background(), cfg, Options{})
+		if err == nil || !strings.Contains(err.Error(), "step 1: the update left parameters or Adam moments non-finite") ||
+			!strings.Contains(err.Error(), "training diverged") {
+			t.Errorf("%v: got %v, want the divergence at step 1 named", overrides, err)
+		}
+		if paths, _ := checkpoints.List(rundir.CheckpointDir(cfg.Output.Dir)); len(paths) != 0 {
+			t.Errorf("%v: checkpoints %v were written", overrides, paths)
+		}
+	}
+}

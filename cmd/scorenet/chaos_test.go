@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -217,4 +218,57 @@ func TestSignalsStopWithACheckpoint(t *testing.T) {
 		}
 		t.Logf("double=%v: %s", double, last)
 	}
+}
+
+// While one trainer works in a run directory, a second one on the same
+// directory (fresh or -resume) exits non-zero at once, naming the directory
+// and the holder's pid, and leaves the run alone; readers need no lock and
+// keep working while the first one writes.
+func TestSecondTrainerIsRefused(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs training processes")
+	}
+	bin := binary(t)
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir)
+	runDir := filepath.Join(dir, "run")
+	first := exec.Command(bin, "train", "-config", cfg, "-set", "output.dir="+runDir, "-set", "train.steps=100000")
+	stderr, err := first.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer first.Process.Kill()
+	lines := bufio.NewScanner(stderr)
+	for lines.Scan() && !strings.HasPrefix(lines.Text(), "step 50/") {
+	}
+	go func() {
+		for lines.Scan() {
+		}
+	}()
+	for _, extra := range [][]string{nil, {"-resume"}} {
+		args := append([]string{"train", "-config", cfg, "-set", "output.dir=" + runDir}, extra...)
+		out, err := exec.Command(bin, args...).CombinedOutput()
+		want := fmt.Sprintf("run directory %s is in use: process %d is training in it", runDir, first.Process.Pid)
+		if exit, ok := err.(*exec.ExitError); !ok || exit.Success() || !strings.Contains(string(out), want) {
+			t.Errorf("second trainer %v: %v, %q; want a failure naming %q", extra, err, out, want)
+		}
+	}
+	points := filepath.Join(dir, "points.csv")
+	os.WriteFile(points, []byte("0,0\n1,1\n"), 0o644)
+	if out, err := exec.Command(bin, "score", "-run", runDir, "-in", points, "-out", filepath.Join(dir, "s.csv")).CombinedOutput(); err != nil {
+		t.Errorf("score while training: %v: %s", err, out)
+	}
+	if err := first.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	first.Wait()
+	// The kernel released the lock with the process: no stale lock.
+	lock, err := rundir.LockDir(runDir)
+	if err != nil {
+		t.Fatalf("after kill -9 the run directory is still locked: %v", err)
+	}
+	lock.Unlock()
 }
