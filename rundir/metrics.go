@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -29,31 +30,34 @@ type Record struct {
 	Elapsed  float64       `json:"elapsed_seconds"`
 }
 
-// MetricsLog appends Records to a run's metrics.jsonl.
+// maxMetricsLine bounds one line of metrics.jsonl. A record is a few
+// hundred bytes; a longer line is damage, reported, never skipped.
+const maxMetricsLine = 1 << 20
+
+// MetricsLog appends Records to a run's metrics.jsonl, each line whole or
+// not at all.
 type MetricsLog struct {
-	f *os.File
+	f    *os.File
+	size int64 // the file's length after the last whole line
 }
 
-// OpenMetrics opens the run directory's metrics.jsonl for appending after keeping only the records up to
-// step keepThrough, so that a resumed run does not repeat the steps an
-// interrupted one logged after its last checkpoint. keepThrough 0 starts
-// afresh.
-func OpenMetrics(runDir string, keepThrough int) (*MetricsLog, error) {
+// OpenMetrics opens the run directory's metrics.jsonl for appending, after
+// keeping only the records up to step keepThrough, so that a resumed run
+// does not repeat the steps an interrupted one logged after its last
+// checkpoint; keepThrough 0 starts afresh. A torn last line (a write cut
+// short) is dropped and said so on warn; any other damage is an error.
+func OpenMetrics(runDir string, keepThrough int, warn io.Writer) (*MetricsLog, error) {
 	path := filepath.Join(runDir, metricsFile)
 	var kept bytes.Buffer
 	if keepThrough > 0 {
-		old, err := os.ReadFile(path)
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("rundir: %w", err)
-		}
-		sc := bufio.NewScanner(bytes.NewReader(old))
-		sc.Buffer(nil, 1<<20)
-		for sc.Scan() {
-			var r Record
-			if json.Unmarshal(sc.Bytes(), &r) == nil && r.Step <= keepThrough {
-				kept.Write(sc.Bytes())
+		err := scanMetrics(path, func(r Record, line []byte) {
+			if r.Step <= keepThrough {
+				kept.Write(line)
 				kept.WriteByte('\n')
 			}
+		}, warn)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
 		}
 	}
 	if err := checkpoints.WriteFileAtomic(path, kept.Bytes()); err != nil {
@@ -63,40 +67,103 @@ func OpenMetrics(runDir string, keepThrough int) (*MetricsLog, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rundir: %w", err)
 	}
-	return &MetricsLog{f: f}, nil
+	return &MetricsLog{f: f, size: int64(kept.Len())}, nil
 }
 
-// Write appends r as one line.
+// Write appends r as one line. A write cut short (a full disk) is undone,
+// so the file never ends in a torn line.
 func (m *MetricsLog) Write(r Record) error {
 	b, err := json.Marshal(r)
 	if err != nil {
 		return fmt.Errorf("rundir: metrics at step %d: %w", r.Step, err)
 	}
-	if _, err := m.f.Write(append(b, '\n')); err != nil {
-		return fmt.Errorf("rundir: writing metrics: %w", err)
+	if _, err := appendLine(m.f, append(b, '\n')); err != nil {
+		if terr := m.f.Truncate(m.size); terr != nil {
+			return fmt.Errorf("rundir: writing metrics at step %d: %w (and cutting back the partial line: %v)", r.Step, err, terr)
+		}
+		return fmt.Errorf("rundir: writing metrics at step %d: %w", r.Step, err)
 	}
+	m.size += int64(len(b) + 1)
 	return nil
 }
+
+// appendLine is the write Write makes; tests replace it with one that is
+// cut short, as on a full disk.
+var appendLine = func(f *os.File, b []byte) (int, error) { return f.Write(b) }
 
 // Close closes the file.
 func (m *MetricsLog) Close() error { return m.f.Close() }
 
-// ReadMetrics reads the records of a run directory's metrics.jsonl.
-func ReadMetrics(runDir string) ([]Record, error) {
-	path := filepath.Join(runDir, metricsFile)
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("rundir: %w", err)
-	}
+// ReadMetrics reads the records of a run directory's metrics.jsonl. A torn
+// last line, which a crash mid-write of an older version could leave, is
+// dropped and said so on warn.
+func ReadMetrics(runDir string, warn io.Writer) ([]Record, error) {
 	var records []Record
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(nil, 1<<20)
-	for line := 1; sc.Scan(); line++ {
-		var r Record
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			return nil, fmt.Errorf("rundir: %s:%d: %w", path, line, err)
-		}
-		records = append(records, r)
+	err := scanMetrics(filepath.Join(runDir, metricsFile), func(r Record, _ []byte) { records = append(records, r) }, warn)
+	if err != nil {
+		return nil, err
 	}
 	return records, nil
+}
+
+// scanMetrics calls each for every record of the file at path, in order.
+func scanMetrics(path string, each func(Record, []byte), warn io.Writer) error {
+	if warn == nil {
+		warn = io.Discard
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("rundir: %w", err)
+	}
+	defer f.Close()
+	rd := bufio.NewReaderSize(f, 64<<10)
+	for lineNo := 1; ; lineNo++ {
+		line, err := readLine(rd)
+		if err == io.EOF {
+			return nil
+		}
+		if errors.Is(err, errLongLine) {
+			return fmt.Errorf("rundir: %s:%d: a line over %d bytes: not a metrics record; the file is damaged", path, lineNo, maxMetricsLine)
+		}
+		if err != nil && err != io.ErrUnexpectedEOF {
+			return fmt.Errorf("rundir: %s: %w", path, err)
+		}
+		var r Record
+		if jerr := json.Unmarshal(line, &r); jerr != nil {
+			if err == io.ErrUnexpectedEOF { // the last line, without its newline
+				fmt.Fprintf(warn, "%s:%d: dropping a torn last line (%d bytes, cut short by an interrupted write)\n", path, lineNo, len(line))
+				return nil
+			}
+			return fmt.Errorf("rundir: %s:%d: %v", path, lineNo, jerr)
+		}
+		each(r, line)
+	}
+}
+
+var errLongLine = errors.New("line too long")
+
+// readLine returns the next line without its newline: io.EOF at the end,
+// io.ErrUnexpectedEOF with a last line that has no newline, errLongLine
+// past maxMetricsLine bytes.
+func readLine(rd *bufio.Reader) ([]byte, error) {
+	var line []byte
+	for {
+		chunk, err := rd.ReadSlice('\n')
+		line = append(line, chunk...)
+		if len(line) > maxMetricsLine {
+			return nil, errLongLine
+		}
+		switch {
+		case err == nil:
+			return line[:len(line)-1], nil
+		case err == bufio.ErrBufferFull:
+			continue
+		case err == io.EOF && len(line) == 0:
+			return nil, io.EOF
+		case err == io.EOF:
+			return line, io.ErrUnexpectedEOF
+		default:
+			return nil, err
+		}
+	}
 }

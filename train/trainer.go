@@ -83,7 +83,7 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 	if err := checkpoints.WriteFileAtomic(filepath.Join(dir, "config.yaml"), cfg.YAML()); err != nil {
 		return nil, err
 	}
-	metrics, err := rundir.OpenMetrics(dir, s.Step)
+	metrics, err := rundir.OpenMetrics(dir, s.Step, opts.Out)
 	if err != nil {
 		return nil, err
 	}

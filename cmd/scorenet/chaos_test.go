@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -147,7 +148,7 @@ func TestKillNineAtRandomMomentsLosesNothing(t *testing.T) {
 
 func metricsSteps(t *testing.T, runDir string) string {
 	t.Helper()
-	records, err := rundir.ReadMetrics(runDir)
+	records, err := rundir.ReadMetrics(runDir, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,7 +34,7 @@ beside the others over the training data.`)
 		if *outDir == "" {
 			*outDir = *runDir
 		}
-		records, err := rundir.ReadMetrics(*runDir)
+		records, err := rundir.ReadMetrics(*runDir, stderr)
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,375 @@
+// Command scorenetbench measures scorenet's training steps and Langevin
+// sampling on the cases of bench/run.sh, compares them with PyTorch's, and
+// runs the dimension-scaling study. bench/run.sh is the way to run it.
+//
+//	scorenetbench measure -impl NAME              JSON lines on stdout
+//	scorenetbench report FILE.jsonl...            a Markdown table
+//	scorenetbench scaling -plot FILE.png           time per step vs D
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"sort"
+	"strings"
+	"time"
+
+	"gonum.org/v1/gonum/blas"
+	G "gorgonia.org/gorgonia"
+
+	"scorenet/configs"
+	"scorenet/losses"
+	"scorenet/nn"
+	"scorenet/plots"
+	"scorenet/sampler"
+	"scorenet/train"
+)
+
+// Result is one measurement; PyTorch's script writes the same fields.
+type Result struct {
+	Impl             string  `json:"impl"`
+	Case             string  `json:"case"` // exact, sliced, anneal_dsm, langevin-ACTIVATION, dgemm
+	D                int     `json:"d"`
+	MsPerStep        float64 `json:"ms_per_step,omitempty"`
+	ChainStepsPerSec float64 `json:"chain_steps_per_sec,omitempty"`
+	MatmulFLOPs      float64 `json:"matmul_flops,omitempty"` // per step
+	GFLOPs           float64 `json:"gflops,omitempty"`
+	BLAS             string  `json:"blas"`
+	Threads          int     `json:"threads"`
+}
+
+const (
+	batch  = 128
+	chains = 1280
+)
+
+var hidden = []int{128, 128}
+
+func main() {
+	pf, _ := os.Create("/tmp/harness-main.prof")
+	pprof.StartCPUProfile(pf)
+	defer pprof.StopCPUProfile()
+
+	r, e := trainStep("exact", 10, 6*time.Second)
+	fmt.Println(r.MsPerStep, e)
+	return
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: scorenetbench measure|report|scaling ...")
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "measure":
+		err = measure(os.Args[2:])
+	case "report":
+		err = report(os.Args[2:])
+	case "scaling":
+		err = scaling(os.Args[2:])
+	default:
+		err = fmt.Errorf("unknown mode %q", os.Args[1])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "scorenetbench:", err)
+		pprof.StopCPUProfile()
+		os.Exit(1)
+	}
+}
+
+// timeIt runs step until at least budget has passed and at least 5 runs
+// were made, after 3 warm-up runs, and returns the mean time of a run.
+func timeIt(budget time.Duration, step func() error) (time.Duration, error) {
+	for i := 0; i < 3; i++ {
+		if err := step(); err != nil {
+			return 0, err
+		}
+	}
+	start, n := time.Now(), 0
+	for n < 5 || time.Since(start) < budget {
+		if err := step(); err != nil {
+			return 0, err
+		}
+		n++
+	}
+	return time.Since(start) / time.Duration(n), nil
+}
+
+// trainStep times one Adam step of the named loss for an MLP
+// D-128-128-D (softplus, float64) on a batch of 128, as training runs it
+// (every loss by its head on the hand-written core).
+func trainStep(loss string, d int, budget time.Duration) (Result, error) {
+	conditional := loss == "anneal_dsm"
+	m, err := nn.New(nn.Spec{Kind: "mlp", Dim: d, Hidden: hidden, Activation: "softplus", NoiseConditional: conditional},
+		rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		return Result{}, err
+	}
+	l, err := losses.New(loss, m, losses.Options{Batch: batch, Gradients: true, Sigmas: configs.Sigmas{Begin: 1, End: 0.01, N: 10}.Ladder()})
+	if err != nil {
+		return Result{}, err
+	}
+	adam := train.NewAdam(train.AdamSettings{LR: 1e-4, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}, m.Params())
+	rng := rand.New(rand.NewPCG(2, 2))
+	x := make([]float64, batch*d)
+	per, err := timeIt(budget, func() error {
+		for i := range x {
+			x[i] = rng.NormFloat64()
+		}
+		if _, err := l.Evaluate(x, 1.0/batch, rng); err != nil {
+			return err
+		}
+		return adam.Step(m.Params(), l.Grads(), 1)
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	flops := l.MatmulFLOPs()
+	return Result{Case: loss, D: d, MsPerStep: ms(per), MatmulFLOPs: flops, GFLOPs: flops / per.Seconds() / 1e9}, nil
+}
+
+// langevin times plain Langevin steps of 1280 chains on an MLP 2-128-128-2
+// (float64) with the given activation.
+func langevin(budget time.Duration, activation string) (Result, error) {
+	m, err := nn.New(nn.Spec{Kind: "mlp", Dim: 2, Hidden: hidden, Activation: activation}, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		return Result{}, err
+	}
+	sc, err := nn.NewScorer(m, chains)
+	if err != nil {
+		return Result{}, err
+	}
+	rng := rand.New(rand.NewPCG(3, 3))
+	x := sampler.Uniform(chains, 2, -8, 8, rng)
+	per, err := timeIt(budget, func() error {
+		_, err := sampler.Langevin(x, sc.Score, sampler.Settings{Steps: 1, Eps: 0.01}, rng)
+		return err
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{Case: "langevin-" + activation, D: 2, MsPerStep: ms(per), ChainStepsPerSec: chains / per.Seconds(),
+		MatmulFLOPs: sc.MatmulFLOPs(), GFLOPs: sc.MatmulFLOPs() / per.Seconds() / 1e9}, nil
+}
+
+// dgemmPeak is the best rate of a 512 x 512 x 512 product with this build's
+// BLAS, on one thread when GOMAXPROCS and OPENBLAS_NUM_THREADS are 1.
+func dgemmPeak() Result {
+	const n = 512
+	a, b, c := make([]float64, n*n), make([]float64, n*n), make([]float64, n*n)
+	for i := range a {
+		a[i], b[i] = float64(i%7)-3, float64(i%5)-2
+	}
+	best := time.Duration(1 << 62)
+	for rep := 0; rep < 8; rep++ {
+		start := time.Now()
+		G.WhichBLAS().Dgemm(blas.NoTrans, blas.NoTrans, n, n, n, 1, a, n, b, n, 0, c, n)
+		best = min(best, time.Since(start))
+	}
+	return Result{Case: "dgemm", D: n, MsPerStep: ms(best), GFLOPs: 2 * n * n * n / best.Seconds() / 1e9}
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func measure(args []string) error {
+	fs := flag.NewFlagSet("measure", flag.ExitOnError)
+	impl := fs.String("impl", "scorenet", "name of this build in the report")
+	budget := fs.Duration("budget", 2*time.Second, "time to spend on each case")
+	dims := fs.String("d", "2,10,50", "dimensions of the training cases")
+	fs.Parse(args)
+	enc := json.NewEncoder(os.Stdout)
+	emit := func(r Result) error {
+		r.Impl, r.BLAS, r.Threads = *impl, nn.BLAS, runtime.GOMAXPROCS(0)
+		return enc.Encode(r)
+	}
+	if err := emit(dgemmPeak()); err != nil {
+		return err
+	}
+	for _, loss := range []string{"exact", "sliced", "anneal_dsm"} {
+		for _, d := range parseDims(*dims) {
+			r, err := trainStep(loss, d, *budget)
+			if err != nil {
+				return fmt.Errorf("%s at D = %d: %w", loss, d, err)
+			}
+			if err := emit(r); err != nil {
+				return err
+			}
+		}
+	}
+	for _, activation := range nn.Activations() {
+		r, err := langevin(*budget, activation)
+		if err != nil {
+			return fmt.Errorf("langevin with %s: %w", activation, err)
+		}
+		if err := emit(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func parseDims(s string) []int {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		var d int
+		if _, err := fmt.Sscan(f, &d); err == nil && d > 0 {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// scaling times exact and sliced steps from D = 2 to 100 and plots them.
+func scaling(args []string) error {
+	fs := flag.NewFlagSet("scaling", flag.ExitOnError)
+	plot := fs.String("plot", "scaling.png", "where to draw the plot")
+	budget := fs.Duration("budget", time.Second, "time to spend on each case")
+	fs.Parse(args)
+	enc := json.NewEncoder(os.Stdout)
+	curves := map[string]*plots.Curve{"exact": {Name: "exact (D unit directions)"}, "sliced": {Name: "sliced (one random direction per point)"}}
+	for _, d := range []int{2, 5, 10, 20, 35, 50, 75, 100} {
+		for _, loss := range []string{"exact", "sliced"} {
+			r, err := trainStep(loss, d, *budget)
+			if err != nil {
+				return err
+			}
+			r.Impl, r.BLAS, r.Threads = "scorenet", nn.BLAS, runtime.GOMAXPROCS(0)
+			enc.Encode(r)
+			c := curves[loss]
+			c.Steps, c.Value = append(c.Steps, float64(d)), append(c.Value, r.MsPerStep)
+		}
+	}
+	build := "pure-Go build"
+	if strings.HasPrefix(nn.BLAS, "openblas") {
+		build = "OpenBLAS build"
+	}
+	return plots.Lines(*plot, fmt.Sprintf("time per step vs dimension (MLP D-128-128-D, batch 128, %s)", build),
+		"dimension D", "ms per step", false, *curves["exact"], *curves["sliced"])
+}
+
+// report prints the measurements side by side as a Markdown table.
+func report(files []string) error {
+	byKey := map[string]map[string]Result{} // case/D -> impl -> result
+	var impls []string
+	peaks := map[string]float64{}
+	for _, f := range files {
+		fh, err := os.Open(f)
+		if err != nil {
+			return err
+		}
+		sc := bufio.NewScanner(fh)
+		for sc.Scan() {
+			var r Result
+			if json.Unmarshal(sc.Bytes(), &r) != nil {
+				continue
+			}
+			if r.Case == "dgemm" {
+				peaks[r.Impl] = r.GFLOPs
+				continue
+			}
+			k := fmt.Sprintf("%s/%03d", r.Case, r.D)
+			if byKey[k] == nil {
+				byKey[k] = map[string]Result{}
+			}
+			if _, seen := byKey[k][r.Impl]; !seen && !contains(impls, r.Impl) {
+				impls = append(impls, r.Impl)
+			}
+			byKey[k][r.Impl] = r
+		}
+		fh.Close()
+	}
+	keys := make([]string, 0, len(byKey))
+	for k := range byKey {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	const ref = "pytorch"
+	peak := 0.0
+	for _, p := range peaks {
+		peak = max(peak, p)
+	}
+	fmt.Printf("Single-thread dgemm peak (512^3): ")
+	for _, i := range impls {
+		if p, ok := peaks[i]; ok {
+			fmt.Printf("%s %.1f GFLOP/s; ", i, p)
+		}
+	}
+	fmt.Printf("the bound below uses the best, %.1f GFLOP/s.\n\n", peak)
+	fmt.Printf("| case | D |")
+	for _, i := range impls {
+		fmt.Printf(" %s |", i)
+	}
+	for _, i := range impls {
+		if i != ref {
+			fmt.Printf(" %s / %s |", i, ref)
+		}
+	}
+	fmt.Printf(" matmul MFLOP/step | best scorenet GFLOP/s | best scorenet / FLOP bound |\n|---|---|")
+	for range impls {
+		fmt.Printf("---|")
+	}
+	for _, i := range impls {
+		if i != ref {
+			fmt.Printf("---|")
+		}
+	}
+	fmt.Println("---|---|---|")
+	for _, k := range keys {
+		rows := byKey[k]
+		var any Result
+		for _, r := range rows {
+			any = r
+		}
+		sampling := strings.HasPrefix(any.Case, "langevin")
+		fmt.Printf("| %s | %d |", any.Case, any.D)
+		for _, i := range impls {
+			r, ok := rows[i]
+			switch {
+			case !ok:
+				fmt.Printf(" - |")
+			case sampling:
+				fmt.Printf(" %.0fk chain-steps/s |", r.ChainStepsPerSec/1000)
+			default:
+				fmt.Printf(" %.2f ms |", r.MsPerStep)
+			}
+		}
+		for _, i := range impls {
+			if i == ref {
+				continue
+			}
+			r, ok1 := rows[i]
+			p, ok2 := rows[ref]
+			switch {
+			case !ok1 || !ok2:
+				fmt.Printf(" - |")
+			case sampling:
+				fmt.Printf(" %.2fx throughput |", r.ChainStepsPerSec/p.ChainStepsPerSec)
+			default:
+				fmt.Printf(" %.2fx time |", r.MsPerStep/p.MsPerStep)
+			}
+		}
+		best := Result{}
+		for _, i := range impls {
+			if r, ok := rows[i]; ok && i != ref && (best.MsPerStep == 0 || r.MsPerStep < best.MsPerStep) {
+				best = r
+			}
+		}
+		flops := best.MatmulFLOPs
+		bound := flops / (peak * 1e9) * 1000 // ms
+		fmt.Printf(" %.1f | %.2f | %.1fx |\n", flops/1e6, best.GFLOPs, best.MsPerStep/bound)
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
