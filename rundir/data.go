@@ -1,6 +1,12 @@
 package rundir
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"math"
+
 	"scorenet/configs"
 	"scorenet/datasets"
 	"scorenet/internal/seeds"
@@ -11,6 +17,40 @@ type Data struct {
 	Train, Valid datasets.Points     // standardised when the config asks for it
 	Norm         datasets.Normalizer // maps data units to model units
 	Density      datasets.Density    // the true density in data units, or nil
+	Digest       Digest              // of all the points, before the split
+}
+
+// Digest identifies a data set: a resumed run must train on the same one.
+type Digest struct {
+	N      int    `json:"n"`
+	D      int    `json:"d"`
+	SHA256 string `json:"sha256"` // of the float64 values, little-endian, row-major
+}
+
+// digestOf is the Digest of p.
+func digestOf(p datasets.Points) Digest {
+	h := sha256.New()
+	var buf [8 << 10]byte
+	for i := 0; i < len(p.X); i += len(buf) / 8 {
+		chunk := p.X[i:min(i+len(buf)/8, len(p.X))]
+		for k, v := range chunk {
+			binary.LittleEndian.PutUint64(buf[8*k:], math.Float64bits(v))
+		}
+		h.Write(buf[:8*len(chunk)])
+	}
+	return Digest{N: p.N, D: p.D, SHA256: hex.EncodeToString(h.Sum(nil))}
+}
+
+// Differs says how the data d differs from the data a checkpoint recorded,
+// or "" when they are the same.
+func (d Digest) Differs(recorded Digest) string {
+	switch {
+	case d.N != recorded.N || d.D != recorded.D:
+		return fmt.Sprintf("it now has %d points of dimension %d, the run was trained on %d points of dimension %d", d.N, d.D, recorded.N, recorded.D)
+	case d.SHA256 != recorded.SHA256:
+		return fmt.Sprintf("it has the same %d points of dimension %d, but other values (sha256 %.12s..., the run's %.12s...)", d.N, d.D, d.SHA256, recorded.SHA256)
+	}
+	return ""
 }
 
 // Prepare generates or reads the config's data set, splits off the
@@ -33,5 +73,5 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 	if d.Standardize {
 		norm = datasets.FitNormalizer(trainPts)
 	}
-	return &Data{Train: norm.Apply(trainPts), Valid: norm.Apply(valid), Norm: norm, Density: dens}, nil
+	return &Data{Train: norm.Apply(trainPts), Valid: norm.Apply(valid), Norm: norm, Density: dens, Digest: digestOf(all)}, nil
 }

@@ -24,6 +24,7 @@ const (
 	metaDtype      = "dtype"           // float64 | float32
 	metaDim        = "dim"             // D
 	metaNorm       = "normalization"   // JSON {"mean": [...], "std": [...]}
+	metaData       = "data"            // JSON Digest of the training data
 	metaRNG        = "rng"             // how batches are drawn, and how many were
 	metaElapsed    = "elapsed_seconds" // training time up to this step
 	metaAdamSteps  = "adam_steps"
@@ -62,6 +63,7 @@ type Snapshot struct {
 	Norm    datasets.Normalizer
 	Order   string // how batches are drawn
 	Elapsed float64
+	Data    Digest // what the run trains on
 }
 
 // Checkpoint encodes s, copying every tensor, so that training can go on
@@ -71,12 +73,17 @@ func (s *Snapshot) Checkpoint() (*checkpoints.Checkpoint, error) {
 	if err != nil {
 		return nil, err
 	}
+	data, err := json.Marshal(s.Data)
+	if err != nil {
+		return nil, err
+	}
 	c := &checkpoints.Checkpoint{Step: s.Step, Meta: map[string]string{
 		metaConfig:    string(s.Config.YAML()),
 		metaModel:     s.Model.Kind(),
 		metaDtype:     s.Config.Model.Dtype,
 		metaDim:       strconv.Itoa(s.Model.Dim()),
 		metaNorm:      string(norm),
+		metaData:      string(data),
 		metaRNG:       fmt.Sprintf("%s; %d batches drawn", s.Order, s.Step),
 		metaElapsed:   strconv.FormatFloat(s.Elapsed, 'g', -1, 64),
 		metaAdamSteps: strconv.Itoa(s.Moments.Steps),
@@ -194,6 +201,15 @@ func SavedConfig(c *checkpoints.Checkpoint, path string) (*configs.Config, error
 // moments in place, the step and the elapsed time. It refuses a checkpoint
 // whose model, dimension or data standardisation differs from s's.
 func (s *Snapshot) Restore(c *checkpoints.Checkpoint, path string) error {
+	if saved, ok := c.Meta[metaData]; ok {
+		var recorded Digest
+		if err := json.Unmarshal([]byte(saved), &recorded); err != nil {
+			return fmt.Errorf("rundir: %s: bad %s metadata", path, metaData)
+		}
+		if why := s.Data.Differs(recorded); why != "" {
+			return fmt.Errorf("rundir: %s: the training data has changed since the run started: %s; train a new run (another output.dir) on new data", path, why)
+		}
+	}
 	if c.Meta[metaDim] != strconv.Itoa(s.Model.Dim()) {
 		return fmt.Errorf("rundir: %s: the data now has dimension %d, the checkpoint's model was trained on dimension %s: has the data file changed?",
 			path, s.Model.Dim(), c.Meta[metaDim])

@@ -217,16 +217,31 @@ func TestRunDirectoryRules(t *testing.T) {
 	})
 }
 
-func TestResumeWithDataOfAnotherDimensionIsRefused(t *testing.T) {
-	dir := t.TempDir()
-	data := filepath.Join(dir, "points.csv")
-	os.WriteFile(data, []byte("1,2\n3,4\n5,6\n7,8\n"), 0o644)
-	text := "name: dims\ndata: {dataset: file, path: " + data + ", holdout: 0}\nmodel: {hidden: [4]}\ntrain: {batch_size: 2, steps: 2, eval_every: 0}\n"
-	fit(t, parseConfig(t, text, "output.dir="+dir+"/run"), false)
-	os.WriteFile(data, []byte("1,2,3\n3,4,5\n5,6,7\n7,8,9\n"), 0o644)
-	_, err := Fit(context.Background(), parseConfig(t, text, "output.dir="+dir+"/run", "train.steps=4"), Options{Resume: true})
-	if err == nil || !strings.Contains(err.Error(), "the data now has dimension 3, the checkpoint's model was trained on dimension 2") {
-		t.Errorf("got %v, want the dimension change named", err)
+// Resume refuses data that differ from what the run trained on, in size,
+// dimension or values, even without standardisation (which would also
+// notice), naming what changed; the same data resume.
+func TestResumeRefusesChangedData(t *testing.T) {
+	for _, c := range []struct{ name, now, want string }{
+		{"same", "1,2\n3,4\n5,6\n7,8\n", ""},
+		{"dimension", "1,2,3\n3,4,5\n5,6,7\n7,8,9\n", "it now has 4 points of dimension 3, the run was trained on 4 points of dimension 2"},
+		{"more points", "1,2\n3,4\n5,6\n7,8\n9,10\n", "it now has 5 points of dimension 2, the run was trained on 4 points of dimension 2"},
+		{"other values", "1,2\n3,4\n5,6\n7,9\n", "it has the same 4 points of dimension 2, but other values"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			data := filepath.Join(dir, "points.csv")
+			os.WriteFile(data, []byte("1,2\n3,4\n5,6\n7,8\n"), 0o644)
+			text := "name: dims\ndata: {dataset: file, path: " + data + ", holdout: 0}\nmodel: {hidden: [4]}\ntrain: {batch_size: 2, steps: 2, eval_every: 0}\n"
+			fit(t, parseConfig(t, text, "output.dir="+dir+"/run"), false)
+			os.WriteFile(data, []byte(c.now), 0o644)
+			_, err := Fit(context.Background(), parseConfig(t, text, "output.dir="+dir+"/run", "train.steps=4"), Options{Resume: true})
+			switch {
+			case c.want == "" && err != nil:
+				t.Errorf("resume on the same data: %v", err)
+			case c.want != "" && (err == nil || !strings.Contains(err.Error(), "the training data has changed since the run started: "+c.want)):
+				t.Errorf("got %v, want the change named: %q", err, c.want)
+			}
+		})
 	}
 }
 
