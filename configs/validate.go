@@ -203,8 +203,10 @@ var SafeToChange = []string{
 
 // ResumeConflicts lists the differences between the config a run was
 // started with and the one it is resumed with that would change its results.
+// output.dir is not one: the run is the directory it is resumed in, however
+// that is spelt now (relative, absolute, through a link, or moved).
 func ResumeConflicts(saved, given *Config) []string {
-	return Diff(saved, given, SafeToChange...)
+	return Diff(saved, given, append(SafeToChange, "output.dir")...)
 }
 
 // Describe is a one-line summary of a config, for logs.

@@ -479,3 +479,25 @@ func TestNonFiniteUpdateIsNeverSaved(t *testing.T) {
 		}
 	}
 }
+
+// A run resumes however its directory is spelt now: relative or absolute,
+// through a symbolic link, or after being moved.
+func TestResumeFindsTheRunByItsDirectory(t *testing.T) {
+	root := t.TempDir()
+	t.Chdir(root)
+	fit(t, parseConfig(t, tinyRun, "output.dir=run", "train.steps=10"), false)
+	os.Symlink(filepath.Join(root, "run"), filepath.Join(root, "link"))
+	steps := 10
+	for _, spelling := range []string{"./run", filepath.Join(root, "run"), "link", "moved"} {
+		if spelling == "moved" {
+			if err := os.Rename(filepath.Join(root, "run"), filepath.Join(root, "moved")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		steps += 5
+		sum := fit(t, parseConfig(t, tinyRun, "output.dir="+spelling, fmt.Sprintf("train.steps=%d", steps)), true)
+		if sum.From != steps-5 || sum.To != steps {
+			t.Errorf("output.dir=%s: trained steps (%d, %d], want (%d, %d]", spelling, sum.From, sum.To, steps-5, steps)
+		}
+	}
+}

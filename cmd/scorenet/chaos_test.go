@@ -214,8 +214,18 @@ func TestSignalsStopWithACheckpoint(t *testing.T) {
 				t.Errorf("after two signals the last line is %q, want it to exit at once", last)
 			}
 		} else if !strings.Contains(last, "training interrupted at step") || !strings.Contains(last, "checkpoint") ||
-			!strings.Contains(last, "continue with: scorenet train -config "+cfg+" -resume") {
+			!strings.Contains(last, "continue with: scorenet train -run "+runDir) {
 			t.Errorf("last line %q does not say where it stopped and how to resume", last)
+		} else {
+			// The hint resumes exactly this run, from anywhere, with no config.
+			_, hint, _ := strings.Cut(last, "continue with: scorenet ")
+			args := append(strings.Fields(hint), "-set", "train.steps=200")
+			resumed := exec.Command(bin, args...)
+			resumed.Dir = t.TempDir()
+			out, err := resumed.CombinedOutput()
+			if err != nil || !strings.Contains(string(out), "resuming from "+rundir.CheckpointDir(runDir)) || !strings.Contains(string(out), "trained ") {
+				t.Errorf("the hint %q did not resume the run: %v\n%s", hint, err, out)
+			}
 		}
 		t.Logf("double=%v: %s", double, last)
 	}

@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
 
 	"scorenet/configs"
@@ -17,23 +19,24 @@ import (
 
 func trainCommand(stdout, stderr io.Writer) *command {
 	fs := newFlags("train", `train -config FILE [-resume] [-set key=value ...]
+       train -run DIR [-set key=value ...]
 
 Trains the model a YAML config describes and writes the run directory
 (output.dir, default runs/<name>): config.yaml, metrics.jsonl and
 checkpoints/. A progress bar shows on a terminal, log lines otherwise.
-SIGINT or SIGTERM stops after the current step with a checkpoint.`)
-	configPath := fs.String("config", "", "the run's YAML config `file` (required)")
+SIGINT or SIGTERM stops after the current step with a checkpoint.
+-run DIR resumes the run in DIR with the config it was started with.`)
+	configPath := fs.String("config", "", "the run's YAML config `file` (this or -run is required)")
+	runDir := fs.String("run", "", "resume the run in this `directory` with its own config.yaml (implies -resume)")
 	resume := fs.Bool("resume", false, "continue from the run directory's newest valid checkpoint; train.steps may be raised")
 	var sets listFlag
 	fs.Var(&sets, "set", "override a config key, e.g. -set train.steps=8000 (`key=value`, value parsed as YAML; repeatable)")
 	return &command{flags: fs, run: func() error {
-		if err := required(fs, "config"); err != nil {
-			return err
-		}
-		cfg, err := configs.Load(*configPath, sets)
+		cfg, err := trainConfig(*configPath, *runDir, sets)
 		if err != nil {
 			return err
 		}
+		*resume = *resume || *runDir != ""
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		signals := make(chan os.Signal, 2)
@@ -58,7 +61,7 @@ SIGINT or SIGTERM stops after the current step with a checkpoint.`)
 		fmt.Fprintf(stderr, "training %s\n", cfg.Describe())
 		sum, err := train.Fit(ctx, cfg, train.Options{Resume: *resume, Out: stderr, Terminal: terminal})
 		if errors.Is(err, train.ErrInterrupted) {
-			return fmt.Errorf("%w; continue with: scorenet train -config %s -resume", err, *configPath)
+			return fmt.Errorf("%w; continue with: scorenet train -run %s", err, shellQuote(cfg.Output.Dir))
 		}
 		if err != nil {
 			return err
@@ -66,4 +69,27 @@ SIGINT or SIGTERM stops after the current step with a checkpoint.`)
 		fmt.Fprintf(stdout, "trained %d steps in %.1f s (%.2f ms/step)\n", sum.To-sum.From, sum.Seconds, sum.MsPerStep())
 		return nil
 	}}
+}
+
+// trainConfig is the config of a train command: the file's, or, with -run,
+// the one the run in that directory was started with; either with the -set
+// overrides.
+func trainConfig(configPath, runDir string, sets []string) (*configs.Config, error) {
+	switch {
+	case configPath != "" && runDir != "":
+		return nil, fmt.Errorf("give -config FILE to start or continue a run, or -run DIR to continue one, not both")
+	case runDir != "":
+		return configs.Load(filepath.Join(runDir, "config.yaml"), append(sets, "output.dir="+runDir))
+	case configPath != "":
+		return configs.Load(configPath, sets)
+	}
+	return nil, fmt.Errorf("missing required flag -config (or -run DIR to continue a run; see scorenet train -h)")
+}
+
+// shellQuote quotes s for a POSIX shell where it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=:,+@%") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
