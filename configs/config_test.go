@@ -76,8 +76,8 @@ func TestBadInputNamesFileLineAndKey(t *testing.T) {
 		{"unknown section", base + "trian:\n  steps: 10\n", nil, `t.yaml:6: trian: unknown key; did you mean "train"?`},
 		{"wrong type", base + "train:\n  steps: many\n", nil, `t.yaml:7: train.steps: expected an integer, got "many"`},
 		{"wrong type list", base + "model:\n  hidden: 12x\n", nil, `t.yaml:7: model.hidden: expected a list of integers, got "12x"`},
-		{"wrong type nested list", strings.Replace(base, "[[1, 0], [0, 1]]", "[1, 0]", 1), nil, `t.yaml:5: data.cov: expected a list of lists of numbers, got a list`},
-		{"wrong type seed", "seed: -1\n" + base, nil, `t.yaml:1: seed: expected a non-negative integer, got "-1"`},
+		{"wrong type nested list", strings.Replace(base, "[[1, 0], [0, 1]]", "[1, 0]", 1), nil, `t.yaml:5: data.cov[0]: expected a list of numbers, got "1"`},
+		{"wrong type seed", "seed: -1\n" + base, nil, `t.yaml:1: seed: expected a non-negative integer from 0 to 18446744073709551615, got -1`},
 		{"wrong type bool", base + "  standardize: maybe\n", nil, `t.yaml:6: data.standardize: expected true or false, got "maybe"`},
 		{"lr zero", base + "train:\n  lr: 0\n", nil, `t.yaml:7: train.lr: must be > 0, got 0`},
 		{"batch zero", base + "train:\n  batch_size: 0\n", nil, `t.yaml:7: train.batch_size: must be >= 1, got 0`},
@@ -99,6 +99,25 @@ func TestBadInputNamesFileLineAndKey(t *testing.T) {
 		{"bad override key", base, []string{"train.stepz=5"}, `-set train.stepz=5: train.stepz: unknown key; did you mean "steps"?`},
 		{"override without =", base, []string{"train.steps"}, `-set "train.steps": want key=value`},
 		{"override range", base, []string{"train.optimizer.beta1=1"}, `-set train.optimizer.beta1=1: train.optimizer.beta1: must be in [0, 1), got 1`},
+		{"box upside down by -set", base, []string{"sample.init.low=5"}, `-set sample.init.low=5: sample.init.low: must be below sample.init.high (3), got 5`},
+		{"box upside down in file", base + "sample:\n  init: {high: -4}\n", nil, `t.yaml:7: sample.init.high: must be above sample.init.low (-3), got -4`},
+		{"huge width", base, []string{"model.hidden=[1000000000]"}, `-set model.hidden=[1000000000]: model.hidden: the mlp 2-1000000000-2 would have 5000000002 parameters, above the limit of 134217728`},
+		{"huge layers", base, []string{"model.hidden=[100000,100000]"}, `model.hidden: the mlp 2-100000-100000-2 would have 10000600002 parameters`},
+		{"fractional steps", base, []string{"train.steps=2.9"}, `train.steps: expected an integer, got 2.9`},
+		{"fractional width", base, []string{"model.hidden=[64, 7.9]"}, `model.hidden[1]: expected an integer, got 7.9`},
+		{"float n", base, []string{"data.n=1e12"}, `data.n: expected an integer, got 1e12`},
+		{"seed overflow", base, []string{"seed=18446744073709551616"}, `seed: expected a non-negative integer from 0 to 18446744073709551615, got 18446744073709551616`},
+		{"int overflow", base, []string{"train.steps=99999999999999999999"}, `train.steps: 99999999999999999999 is out of range for an integer`},
+		{"infinite sigma", base, []string{"train.sigma=.inf"}, `train.sigma: must be a finite number, got .inf`},
+		{"infinite lr", base + "train:\n  lr: -.Inf\n", nil, `t.yaml:7: train.lr: must be a finite number, got -.Inf`},
+		{"infinite sample eps", base, []string{"sample.eps=.inf"}, `sample.eps: must be a finite number`},
+		{"infinite init high", base, []string{"sample.init.high=.inf"}, `sample.init.high: must be a finite number`},
+		{"nan weight", "name: t\ndata:\n  dataset: gaussian_mixture\n  means: [[0], [1]]\n  weights: [.nan, 0.5]\n  std: 1\n", nil, `t.yaml:5: data.weights[0]: must be a finite number, got .nan`},
+		{"nan mean", strings.Replace(base, "[0, 0]", "[0, .NaN]", 1), nil, `data.mean[1]: must be a finite number, got .NaN`},
+		{"infinite noise", "name: t\ndata:\n  dataset: moons\n  noise: .inf\n", nil, `t.yaml:4: data.noise: must be a finite number`},
+		{"alias bomb", "name: t\ndata:\n  dataset: gaussian_mixture\n  weights: [1]\n  std: 1\n  means: [&a [1,1,1,1,1,1,1,1,1,1], &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a], " +
+			"&c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b], &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c], &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d], " +
+			"&f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e], [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]]\n", nil, `t.yaml:6: data.means[1][0]: expected a number, got a list`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

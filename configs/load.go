@@ -2,8 +2,9 @@ package configs
 
 import (
 	"bytes"
-
+	"errors"
 	"fmt"
+	"math"
 	"os"
 	"reflect"
 	"regexp"
@@ -59,6 +60,7 @@ func Parse(text []byte, source string, overrides []string) (*Config, error) {
 // decoder walks a YAML tree into a Config, remembering where each key came
 // from so that later errors can point at it.
 type decoder struct {
+	nodes      int // values decoded so far, against maxNodes
 	source     string
 	lines      map[string]int    // dotted key -> line in source
 	overridden map[string]string // dotted key -> the override that set it
@@ -66,6 +68,9 @@ type decoder struct {
 
 // where says where the value of a dotted key came from.
 func (d *decoder) where(key string) string {
+	if i := strings.IndexByte(key, '['); i >= 0 {
+		key = key[:i] // a list element is where its list is
+	}
 	for k := key; k != ""; k = parentKey(k) {
 		if o, ok := d.overridden[k]; ok {
 			return "-set " + quoteIfOdd(o)
@@ -100,7 +105,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, key string) error {
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, val := n.Content[i], n.Content[i+1]
 			full := joinKey(key, k.Value)
-			if _, set := d.overridden[full]; !set {
+			if _, set := d.overridden[full]; !set && k.Line > 0 { // keys made by -set have no line
 				d.lines[full] = k.Line
 			}
 			idx, ok := fields[k.Value]
@@ -116,11 +121,72 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, key string) error {
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return nil // an empty value keeps the default
 	}
+	if d.nodes++; d.nodes > maxNodes {
+		return d.errorf(key, "more than %d values: not a config (a YAML alias bomb?)", maxNodes)
+	}
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	switch v.Kind() {
+	case reflect.Pointer:
+		elem := reflect.New(v.Type().Elem())
+		if err := d.decode(n, elem.Elem(), key); err != nil {
+			return err
+		}
+		v.Set(elem)
+		return nil
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			return d.errorf(key, "expected %s, got %s", expectation(v.Type()), describe(n))
+		}
+		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+		for i, c := range n.Content {
+			if err := d.decode(c, s.Index(i), fmt.Sprintf("%s[%d]", key, i)); err != nil {
+				return err
+			}
+		}
+		v.Set(s)
+		return nil
+	case reflect.Int, reflect.Uint64:
+		return d.decodeInteger(n, v, key)
+	}
 	target := reflect.New(v.Type())
-	if err := n.Decode(target.Interface()); err != nil {
+	if n.Kind != yaml.ScalarNode && v.Kind() != reflect.Struct || n.Decode(target.Interface()) != nil {
 		return d.errorf(key, "expected %s, got %s", expectation(v.Type()), describe(n))
 	}
+	if f, ok := target.Elem().Interface().(float64); ok && (math.IsNaN(f) || math.IsInf(f, 0)) {
+		return d.errorf(key, "must be a finite number, got %s", n.Value)
+	}
 	v.Set(target.Elem())
+	return nil
+}
+
+// maxNodes bounds the values one config may hold, aliases expanded.
+const maxNodes = 1 << 20
+
+// decodeInteger sets an int or uint64 from an integer literal only: 2.9,
+// 1e12 or an out-of-range number is an error, never truncated or wrapped.
+func (d *decoder) decodeInteger(n *yaml.Node, v reflect.Value, key string) error {
+	text := strings.ReplaceAll(n.Value, "_", "")
+	if n.Kind != yaml.ScalarNode || (n.Tag != "!!int" && n.Tag != "!!float") {
+		return d.errorf(key, "expected %s, got %s", expectation(v.Type()), describe(n))
+	}
+	if v.Kind() == reflect.Uint64 {
+		u, err := strconv.ParseUint(text, 0, 64)
+		if err != nil {
+			return d.errorf(key, "expected %s from 0 to %d, got %s", expectation(v.Type()), uint64(math.MaxUint64), n.Value)
+		}
+		v.SetUint(u)
+		return nil
+	}
+	i, err := strconv.ParseInt(text, 0, 64)
+	if err != nil {
+		if errors.Is(err, strconv.ErrRange) {
+			return d.errorf(key, "%s is out of range for an integer", n.Value)
+		}
+		return d.errorf(key, "expected an integer, got %s", n.Value)
+	}
+	v.SetInt(i)
 	return nil
 }
 

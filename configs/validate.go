@@ -78,6 +78,7 @@ func (d *decoder) validate(c *Config) error {
 		oneOf("model.type", c.Model.Type, nn.Kinds),
 		check(c.Model.Type != "mlp" || len(c.Model.Hidden) > 0, "model.hidden", "must list at least one hidden layer width, e.g. [128, 128]"),
 		check(!slices.ContainsFunc(c.Model.Hidden, func(w int) bool { return w < 1 }), "model.hidden", "widths must be >= 1, got %v", c.Model.Hidden),
+		d.checkSize(c),
 		oneOf("model.activation", c.Model.Activation, nn.Activations()),
 		oneOf("model.dtype", c.Model.Dtype, Dtypes),
 		oneOf("train.loss", t.Loss, losses.Names()),
@@ -130,7 +131,7 @@ func (d *decoder) validateSampling(c *Config) error {
 		check(s.Eps > 0, "sample.eps", "must be > 0, got %v", s.Eps),
 		check(s.SnapshotEvery >= 0, "sample.snapshot_every", "must be >= 0 (0: off), got %d", s.SnapshotEvery),
 		check(slices.Contains(InitKinds, s.Init.Kind), "sample.init.kind", "%q is not one of %s", s.Init.Kind, strings.Join(InitKinds, ", ")),
-		check(s.Init.Low < s.Init.High, "sample.init.high", "must be above sample.init.low (%v), got %v", s.Init.Low, s.Init.High),
+		d.ordered(s.Init.Low < s.Init.High, "sample.init.low", "sample.init.high", s.Init.Low, s.Init.High),
 		check(s.Init.Std > 0, "sample.init.std", "must be > 0, got %v", s.Init.Std),
 		check(s.Init.Kind != "file" || s.Init.Path != "", "sample.init.path", "is required for init kind file"),
 	} {
@@ -139,6 +140,51 @@ func (d *decoder) validateSampling(c *Config) error {
 		}
 	}
 	return nil
+}
+
+// checkSize refuses a network too large to hold before any data is read:
+// with the data's dimension where the config gives it, else with D = 1 (the
+// trainer checks again once the data are read).
+func (d *decoder) checkSize(c *Config) error {
+	if c.Model.Type != "mlp" {
+		return nil
+	}
+	dim := 1
+	switch c.Data.Dataset {
+	case "gaussian":
+		dim = max(1, len(c.Data.Mean))
+	case "gaussian_mixture":
+		if len(c.Data.Means) > 0 {
+			dim = max(1, len(c.Data.Means[0]))
+		}
+	case "file":
+	default:
+		dim = 2 // the toys
+	}
+	spec := nn.Spec{Kind: "mlp", Dim: dim, Hidden: c.Model.Hidden, NoiseConditional: c.Model.NoiseConditional}
+	if err := spec.CheckSize(); err != nil {
+		return d.errorf("model.hidden", "%s", strings.TrimPrefix(err.Error(), "nn: "))
+	}
+	return nil
+}
+
+// ordered checks low < high for a pair of keys, blaming the one the user
+// set (the later -set, else the one in the file), so the message points at
+// what to change.
+func (d *decoder) ordered(ok bool, lowKey, highKey string, low, high float64) error {
+	if ok {
+		return nil
+	}
+	if d.given(lowKey) && !d.given(highKey) || d.overridden[lowKey] != "" {
+		return d.errorf(lowKey, "must be below %s (%v), got %v", highKey, high, low)
+	}
+	return d.errorf(highKey, "must be above %s (%v), got %v", lowKey, low, high)
+}
+
+// given reports whether key was set in the file or by -set.
+func (d *decoder) given(key string) bool {
+	_, inFile := d.lines[key]
+	return inFile || d.overridden[key] != ""
 }
 
 // conditionalLosses lists the losses that train noise-conditional models.

@@ -133,6 +133,16 @@ func TestNewRefusesWhatItCannotBuild(t *testing.T) {
 			t.Errorf("New(%s, %s, %+v): %v, want an error containing %q", c.name, c.m.Kind(), c.o, err, c.want)
 		}
 	}
+	// Buffers larger than the memory available are refused before allocation.
+	wide, err := nn.New(nn.Spec{Kind: "mlp", Dim: 784, Hidden: []int{2048}, Activation: "tanh"}, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = New("exact", wide, Options{Batch: 8192, Gradients: true})
+	if err == nil || !strings.Contains(err.Error(), "a batch of 8192 points with 784 tangents each (D = 784) needs 430.") ||
+		!strings.Contains(err.Error(), "use loss sliced or sliced_vr") {
+		t.Errorf("an exact loss needing 430 GiB: %v", err)
+	}
 	// Auto falls back to the graph where the core does not run.
 	if l, err := New("exact", gauss, Options{Batch: 2}); err != nil {
 		t.Errorf("auto on the gaussian model: %v", err)

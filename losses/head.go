@@ -3,6 +3,7 @@ package losses
 import (
 	"fmt"
 
+	"scorenet/internal/memlimit"
 	"scorenet/internal/mlp"
 
 	"gorgonia.org/tensor"
@@ -20,7 +21,12 @@ type head struct {
 // newHead makes a Pass of net for o, carrying up to tangents tangents per
 // point.
 func newHead(net *mlp.Net, o Options, tangents int) (head, error) {
-	pass, err := mlp.NewPass(net, mlp.Options{Batch: o.Batch, Derivatives: true, Tangents: tangents, Gradients: o.Gradients})
+	opt := mlp.Options{Batch: o.Batch, Derivatives: true, Tangents: tangents, Gradients: o.Gradients}
+	what := fmt.Sprintf("losses: a batch of %d points with %d tangents each (D = %d)", o.Batch, tangents, net.Dim)
+	if err := memlimit.Check(opt.Bytes(net.Layout), what); err != nil {
+		return head{}, fmt.Errorf("%w: lower train.batch_size, or use loss sliced or sliced_vr, whose cost does not grow with D", err)
+	}
+	pass, err := mlp.NewPass(net, opt)
 	if err != nil {
 		return head{}, err
 	}

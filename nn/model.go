@@ -2,7 +2,10 @@ package nn
 
 import (
 	"fmt"
+	"math/big"
 	"math/rand/v2"
+	"strconv"
+	"strings"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -45,6 +48,15 @@ type Spec struct {
 	Residual         bool
 }
 
+// MaxParams bounds a model's parameters: 2^27 float64 values, 1 GiB, which
+// with Adam's moments and the gradients is 4 GiB. New refuses more before
+// allocating anything, so a config or checkpoint asking for a huge network
+// gets an error, not an out-of-memory crash.
+const MaxParams = 1 << 27
+
+// MaxDim bounds the data dimension D a model takes.
+const MaxDim = 1 << 17
+
 // Kinds lists the model kinds New builds.
 var Kinds = []string{"mlp", "gaussian"}
 
@@ -59,6 +71,9 @@ func New(s Spec, rng *rand.Rand) (Model, error) {
 	}
 	if s.Dtype != tensor.Float64 && s.Dtype != tensor.Float32 {
 		return nil, fmt.Errorf("nn: dtype %v, want float64 or float32", s.Dtype)
+	}
+	if err := s.CheckSize(); err != nil {
+		return nil, err
 	}
 	switch s.Kind {
 	case "mlp":
@@ -91,4 +106,42 @@ func newParam(name string, dt tensor.Dtype, rows, cols int, fill func() float64)
 // bind adds a learnable node for p to g.
 func bind(g *G.ExprGraph, p Param) *G.Node {
 	return G.NewMatrix(g, p.Value.Dtype(), G.WithShape(p.Value.Shape()...), G.WithName(p.Name), G.WithValue(p.Value))
+}
+
+// CheckSize refuses a model too large to hold (MaxDim, MaxParams), without
+// allocating it.
+func (s Spec) CheckSize() error {
+	if s.Dim > MaxDim {
+		return fmt.Errorf("nn: dimension %d is above the limit of %d", s.Dim, MaxDim)
+	}
+	if n, ok := mlpParams(s); s.Kind == "mlp" && !ok {
+		return fmt.Errorf("nn: the mlp %s would have %s parameters, above the limit of %d (1 GiB of float64): use narrower hidden layers",
+			mlpShape(s), n, MaxParams)
+	}
+	return nil
+}
+
+// mlpParams counts the parameters of the MLP s describes, as text, and
+// whether they are within MaxParams; it never overflows.
+func mlpParams(s Spec) (string, bool) {
+	in := s.Dim
+	if s.NoiseConditional {
+		in++
+	}
+	total := new(big.Int)
+	for _, out := range append(append([]int{}, s.Hidden...), s.Dim) {
+		layer := new(big.Int).Mul(big.NewInt(int64(in)+1), big.NewInt(int64(out)))
+		total.Add(total, layer)
+		in = out
+	}
+	return total.String(), total.Cmp(big.NewInt(MaxParams)) <= 0
+}
+
+// mlpShape is D-h1-...-D.
+func mlpShape(s Spec) string {
+	parts := []string{strconv.Itoa(s.Dim)}
+	for _, h := range s.Hidden {
+		parts = append(parts, strconv.Itoa(h))
+	}
+	return strings.Join(append(parts, strconv.Itoa(s.Dim)), "-")
 }

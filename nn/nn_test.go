@@ -246,3 +246,21 @@ func TestActivationDerivatives(t *testing.T) {
 		t.Error("unknown activation accepted")
 	}
 }
+
+// A network too large to hold is refused before anything is allocated.
+func TestNewRefusesHugeNetworks(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	for _, c := range []struct {
+		spec Spec
+		want string
+	}{
+		{Spec{Kind: "mlp", Dim: 2, Hidden: []int{1_000_000_000}, Activation: "tanh"}, "the mlp 2-1000000000-2 would have 5000000002 parameters, above the limit of 134217728"},
+		{Spec{Kind: "mlp", Dim: 2, Hidden: []int{100000, 100000}, Activation: "tanh"}, "would have 10000600002 parameters"},
+		{Spec{Kind: "mlp", Dim: 1_000_000_000, Hidden: []int{8}, Activation: "tanh"}, "dimension 1000000000 is above the limit of 131072"},
+		{Spec{Kind: "gaussian", Dim: 1_000_000_000}, "dimension 1000000000 is above the limit"},
+	} {
+		if _, err := New(c.spec, rng); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: %v, want %q", c.spec.Hidden, err, c.want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"scorenet/internal/mlp"
@@ -250,4 +251,23 @@ func ExamplePass_Forward() {
 	s, _ := p.Forward([]float64{5, 5, -1, 0}, []float64{0.5}, false)
 	fmt.Println(s)
 	// Output: [2 -4 2 -4]
+}
+
+// Bytes counts what NewPass allocates: the Go heap grows by about that much.
+func TestPassBytesCountsTheBuffers(t *testing.T) {
+	net := newNet(t, mlp.Layout{Dim: 50, Hidden: []int{128, 128}}, "tanh", 1)
+	opt := mlp.Options{Batch: 64, Tangents: 50, Gradients: true}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	p, err := mlp.NewPass(net, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(p)
+	got, want := float64(after.TotalAlloc-before.TotalAlloc), opt.Bytes(net.Layout)
+	if math.Abs(got-want) > 0.02*want {
+		t.Errorf("NewPass allocated %.0f bytes, Bytes says %.0f", got, want)
+	}
 }

@@ -65,6 +65,36 @@ type Pass struct {
 	grads          [][]float64
 }
 
+// Bytes is the memory a Pass of a net with layout l takes for the sizes in
+// opt, computed without allocating (in float64, so it cannot overflow).
+func (opt Options) Bytes(l Layout) float64 {
+	w := l.Widths()
+	b, rows := float64(opt.Batch), float64(opt.Batch)*float64(opt.Tangents)
+	derivs := opt.Derivatives || opt.Tangents > 0 || opt.Gradients
+	values := b * float64(w[0]+2*l.Dim+1)
+	for _, h := range w[1 : len(w)-1] {
+		per := b // a
+		if derivs {
+			per += 3 * b // z, f', f''
+		}
+		if opt.Gradients {
+			per += 2 * b // ga, gz
+		}
+		per += 2 * rows // u, v
+		if opt.Gradients {
+			per += 2 * rows // gu, gv
+		}
+		values += per * float64(h)
+	}
+	values += rows * float64(l.Dim)
+	if opt.Gradients {
+		for _, p := range l.Params() {
+			values += float64(p.Rows) * float64(p.Cols)
+		}
+	}
+	return 8 * values
+}
+
 // NewPass allocates a Pass of net for the sizes in opt.
 func NewPass(net *Net, opt Options) (*Pass, error) {
 	if opt.Batch < 1 {
