@@ -196,3 +196,21 @@ func TestFullDiskKeepsThePreviousCheckpoint(t *testing.T) {
 		t.Errorf("the failed write left %d files, want only the step-10 checkpoint", len(entries))
 	}
 }
+
+// A file too large to be a checkpoint (a sparse 8 GiB file here) is refused
+// from its size, before it is read.
+func TestLoadRefusesHugeFiles(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "step-000000001.safetensors")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(8 << 30); err != nil {
+		t.Skipf("cannot make a sparse 8 GiB file here: %v", err)
+	}
+	f.Close()
+	_, err = Load(path)
+	if err == nil || !strings.Contains(err.Error(), "is 8589934592 bytes, more than a checkpoint can be") {
+		t.Errorf("Load of an 8 GiB file: %v", err)
+	}
+}

@@ -3,12 +3,15 @@ package checkpoints
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
+
+	"scorenet/internal/memlimit"
 )
 
 // Files in a checkpoint directory are named by their step, zero-padded so
@@ -79,11 +82,31 @@ func writeAtomic(path string, b []byte) error {
 	return nil
 }
 
+// MaxFileSize bounds a checkpoint file: three tensors (parameters and two
+// moments) of a model at nn's limit of 2^27 parameters, 3 GiB, and room
+// for the header. A larger file is refused before it is read.
+const MaxFileSize = 3<<30 + 64<<20
+
 // Load reads and verifies the checkpoint at path.
 func Load(path string) (*Checkpoint, error) {
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoints: %w", err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("checkpoints: %w", err)
+	}
+	if info.Size() > MaxFileSize {
+		return nil, fmt.Errorf("checkpoints: %s is %d bytes, more than a checkpoint can be (%d): not a scorenet checkpoint", path, info.Size(), int64(MaxFileSize))
+	}
+	if err := memlimit.Check(float64(2*info.Size()), "checkpoints: reading "+path); err != nil {
+		return nil, err
+	}
+	b := make([]byte, info.Size())
+	if _, err := io.ReadFull(f, b); err != nil {
+		return nil, fmt.Errorf("checkpoints: %s: %w", path, err)
 	}
 	c, err := Decode(b)
 	if err != nil {

@@ -119,3 +119,29 @@ func TestLockDirIsExclusive(t *testing.T) {
 	}
 	again.Unlock()
 }
+
+// A checkpoint whose metadata (rehashed, so it verifies) claims a huge
+// model is refused before the model is built.
+func TestOpenRefusesHugeModelsInMetadata(t *testing.T) {
+	for _, c := range []struct{ key, value, want string }{
+		{"dim", "1000000000", "dimension 1000000000 is above the limit"},
+		{"config", "", "would have 5000000002 parameters"},
+	} {
+		cfg := testConfig(t)
+		ck, _ := checkpointOf(t, cfg, 2)
+		if c.key == "config" {
+			ck.Meta["config"] = strings.Replace(ck.Meta["config"], "hidden:\n        - 16\n        - 16", "hidden: [1000000000]", 1)
+			if !strings.Contains(ck.Meta["config"], "1000000000") {
+				t.Fatalf("could not edit the embedded config:\n%s", ck.Meta["config"])
+			}
+		} else {
+			ck.Meta[c.key] = c.value
+		}
+		if _, err := checkpoints.Save(CheckpointDir(cfg.Output.Dir), ck, 0); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Open(cfg.Output.Dir, ""); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s=%s: %v, want %q", c.key, c.value, err, c.want)
+		}
+	}
+}
