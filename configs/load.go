@@ -73,7 +73,7 @@ func (d *decoder) where(key string) string {
 	}
 	for k := key; k != ""; k = parentKey(k) {
 		if o, ok := d.overridden[k]; ok {
-			return "-set " + quoteIfOdd(o)
+			return o
 		}
 		if line, ok := d.lines[k]; ok {
 			return fmt.Sprintf("%s:%d", d.source, line)
@@ -192,6 +192,10 @@ func (d *decoder) decodeInteger(n *yaml.Node, v reflect.Value, key string) error
 
 // override applies one key=value to the YAML tree, creating keys as needed.
 func (d *decoder) override(root *yaml.Node, kv string) error {
+	kv, shown, fromFlag := strings.Cut(kv, flagMark)
+	if !fromFlag {
+		shown = "-set " + quoteIfOdd(kv)
+	}
 	key, value, ok := strings.Cut(kv, "=")
 	key = strings.TrimSpace(key)
 	if !ok || !validKey.MatchString(key) {
@@ -229,8 +233,17 @@ func (d *decoder) override(root *yaml.Node, kv string) error {
 		}
 		node = next
 	}
-	d.overridden[key] = kv
+	d.overridden[key] = shown
 	return nil
+}
+
+// flagMark separates an override from the flag it came from.
+const flagMark = "\x00"
+
+// FlagOverride is the override key=value that a command-line flag stands
+// for; errors about it name the flag as the user typed it, not a -set.
+func FlagOverride(flag, key, value string) string {
+	return key + "=" + value + flagMark + "-" + flag + " " + quoteIfOdd(value)
 }
 
 // validKey is a dotted path of key names.

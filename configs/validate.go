@@ -20,6 +20,9 @@ var (
 	InitKinds = []string{"uniform", "gaussian", "file"}
 )
 
+// MaxChains bounds sample.n.
+const MaxChains = 100_000_000
+
 var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 
 // resolve folds shorthands into their long form, fills derived defaults and
@@ -126,6 +129,7 @@ func (d *decoder) validateSampling(c *Config) error {
 	for _, err := range []error{
 		check(slices.Contains(Samplers, s.Sampler), "sample.sampler", "%q is not one of %s", s.Sampler, strings.Join(Samplers, ", ")),
 		check(s.N >= 1, "sample.n", "must be >= 1, got %d", s.N),
+		check(s.N <= MaxChains, "sample.n", "must be at most %d (the chains are held in memory together), got %d", MaxChains, s.N),
 		check(s.Steps >= 1, "sample.steps", "must be >= 1, got %d", s.Steps),
 		check(s.StepsPerLevel >= 1, "sample.steps_per_level", "must be >= 1, got %d", s.StepsPerLevel),
 		check(s.Eps > 0, "sample.eps", "must be > 0, got %v", s.Eps),

@@ -28,6 +28,7 @@ type Report struct {
 	Fisher     []Fisher `json:"fisher,omitempty"`
 	Samples    *Samples `json:"samples,omitempty"`
 	Notes      []string `json:"notes,omitempty"`
+	File       string   `json:"file,omitempty"` // where eval wrote this report
 }
 
 // Heldout is the training loss on the held-out split, as training's
@@ -195,7 +196,8 @@ func samples(run *rundir.Run, data *rundir.Data, opts Options) (*Samples, error)
 	}
 	steps := sampler.TotalSteps(s, len(cfg.NoiseLevels()))
 	began := time.Now()
-	if _, err := sampler.Draw(s, cfg.NoiseLevels(), run.SmallestSigma(), x, sampler.ScoreFunc(score), rng, opts.Progress); err != nil {
+	bound := run.SaneBound(cfg.NoiseLevels(), x)
+	if _, err := sampler.Draw(s, cfg.NoiseLevels(), run.SmallestSigma(), bound, x, sampler.ScoreFunc(score), rng, opts.Progress); err != nil {
 		return nil, err
 	}
 	elapsed := time.Since(began).Seconds()

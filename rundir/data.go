@@ -18,6 +18,7 @@ type Data struct {
 	Norm         datasets.Normalizer // maps data units to model units
 	Density      datasets.Density    // the true density in data units, or nil
 	Digest       Digest              // of all the points, before the split
+	MaxAbs       float64             // the largest |x_j| of the training split, in model units
 }
 
 // Digest identifies a data set: a resumed run must train on the same one.
@@ -73,5 +74,10 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 	if d.Standardize {
 		norm = datasets.FitNormalizer(trainPts)
 	}
-	return &Data{Train: norm.Apply(trainPts), Valid: norm.Apply(valid), Norm: norm, Density: dens, Digest: digestOf(all)}, nil
+	model := norm.Apply(trainPts)
+	maxAbs := 0.0
+	for _, v := range model.X {
+		maxAbs = math.Max(maxAbs, math.Abs(v))
+	}
+	return &Data{Train: model, Valid: norm.Apply(valid), Norm: norm, Density: dens, Digest: digestOf(all), MaxAbs: maxAbs}, nil
 }

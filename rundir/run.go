@@ -3,6 +3,7 @@ package rundir
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 
 	"scorenet/checkpoints"
@@ -22,6 +23,7 @@ type Run struct {
 	Step       int
 	Checkpoint string // the file it was loaded from
 	Skipped    []error
+	MaxAbs     float64 // the training data's largest |x_j| in model units; 0 if the checkpoint predates it
 	data       *Data
 }
 
@@ -64,7 +66,11 @@ func Open(dir, checkpoint string) (*Run, error) {
 	if err := json.Unmarshal([]byte(c.Meta[metaNorm]), &norm); err != nil || len(norm.Mean) != dim || len(norm.Std) != dim {
 		return nil, fmt.Errorf("rundir: %s: bad %s metadata", checkpoint, metaNorm)
 	}
-	return &Run{Dir: dir, Config: cfg, Model: model, Norm: norm, Step: c.Step, Checkpoint: checkpoint, Skipped: skipped}, nil
+	maxAbs, _ := strconv.ParseFloat(c.Meta[metaMaxAbs], 64)
+	if !(maxAbs >= 0) || math.IsInf(maxAbs, 0) {
+		maxAbs = 0
+	}
+	return &Run{Dir: dir, Config: cfg, Model: model, Norm: norm, Step: c.Step, Checkpoint: checkpoint, Skipped: skipped, MaxAbs: maxAbs}, nil
 }
 
 // Data prepares the run's data as training saw it, for what needs it
@@ -122,6 +128,23 @@ func (r *Run) Scorer(batch int) (ScoreFunc, error) {
 		r.Norm.ScoreToData(dst)
 		return nil
 	}, nil
+}
+
+// SaneBound is the region sampling must stay in, in model units: a chain
+// with a coordinate beyond it has diverged. It is ten times the larger of
+// the training data's range widened by three of the largest noise level,
+// and the range of the chains' starting points: far outside anything the
+// model was trained on or started from, yet finite enough to say where
+// sampling broke.
+func (r *Run) SaneBound(sigmas []float64, start datasets.Points) float64 {
+	reach := r.MaxAbs
+	if len(sigmas) > 0 {
+		reach += 3 * sigmas[0]
+	}
+	for _, v := range start.X {
+		reach = math.Max(reach, math.Abs(v))
+	}
+	return 10 * math.Max(reach, 1)
 }
 
 // SmallestSigma is the lowest noise level the run trained at, the level at

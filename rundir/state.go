@@ -25,6 +25,7 @@ const (
 	metaDim        = "dim"             // D
 	metaNorm       = "normalization"   // JSON {"mean": [...], "std": [...]}
 	metaData       = "data"            // JSON Digest of the training data
+	metaMaxAbs     = "data_max_abs"    // the training data's largest |x_j|, model units
 	metaRNG        = "rng"             // how batches are drawn, and how many were
 	metaElapsed    = "elapsed_seconds" // training time up to this step
 	metaAdamSteps  = "adam_steps"
@@ -63,7 +64,8 @@ type Snapshot struct {
 	Norm    datasets.Normalizer
 	Order   string // how batches are drawn
 	Elapsed float64
-	Data    Digest // what the run trains on
+	Data    Digest  // what the run trains on
+	MaxAbs  float64 // the training data's largest |x_j|, in model units
 }
 
 // Checkpoint encodes s, copying every tensor, so that training can go on
@@ -84,6 +86,7 @@ func (s *Snapshot) Checkpoint() (*checkpoints.Checkpoint, error) {
 		metaDim:       strconv.Itoa(s.Model.Dim()),
 		metaNorm:      string(norm),
 		metaData:      string(data),
+		metaMaxAbs:    strconv.FormatFloat(s.MaxAbs, 'g', -1, 64),
 		metaRNG:       fmt.Sprintf("%s; %d batches drawn", s.Order, s.Step),
 		metaElapsed:   strconv.FormatFloat(s.Elapsed, 'g', -1, 64),
 		metaAdamSteps: strconv.Itoa(s.Moments.Steps),

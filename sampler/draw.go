@@ -23,11 +23,12 @@ func Start(s configs.Sample, d int, rng *rand.Rand) (datasets.Points, error) {
 
 // Draw advances the chains x in place by the sampler s.Sampler names:
 // annealed Langevin over sigmas (largest first), or plain Langevin at noise
-// level sigma (0 for scores without levels).
-func Draw(s configs.Sample, sigmas []float64, sigma float64, x datasets.Points, score ScoreFunc,
+// level sigma (0 for scores without levels), stopping if a chain leaves
+// [-bound, bound]^D (0: only if it stops being finite).
+func Draw(s configs.Sample, sigmas []float64, sigma, bound float64, x datasets.Points, score ScoreFunc,
 	rng *rand.Rand, progress func(done, total int)) ([]Snapshot, error) {
 	set := Settings{Steps: s.Steps, StepsPerLevel: s.StepsPerLevel, Eps: s.Eps, Sigmas: sigmas, Sigma: sigma,
-		Denoise: s.Denoise, SnapshotEvery: s.SnapshotEvery, Progress: progress}
+		Denoise: s.Denoise, SnapshotEvery: s.SnapshotEvery, Progress: progress, Bound: bound}
 	switch s.Sampler {
 	case "annealed":
 		return Annealed(x, score, set, rng)

@@ -22,6 +22,10 @@ type Settings struct {
 	Sigma         float64   // plain: the level a noise-conditional score is evaluated at
 	Denoise       bool      // annealed: end with x + sigma_L^2 s(x, sigma_L)
 	SnapshotEvery int       // record the chains every k steps; 0: never
+	// Bound is the sane region: a chain with a coordinate beyond +-Bound
+	// has diverged, and the sampler stops with an error saying where. 0
+	// checks only that values stay finite.
+	Bound float64
 	// Progress, if set, is called after every step with the steps done and
 	// the total.
 	Progress func(done, total int)
@@ -101,15 +105,18 @@ func (r *runner) step(sigma, alpha float64) error {
 		return err
 	}
 	noise := math.Sqrt(alpha)
-	finite := true
 	for i, g := range r.grad {
-		v := r.x.X[i] + alpha/2*g + noise*r.rng.NormFloat64()
-		r.x.X[i] = v
-		finite = finite && v-v == 0 // false for NaN and +-Inf
+		r.x.X[i] = r.x.X[i] + alpha/2*g + noise*r.rng.NormFloat64()
 	}
 	r.done++
-	if !finite {
-		return fmt.Errorf("sampler: chains diverged at step %d (sigma %v, step size %v): lower eps", r.done, sigma, alpha)
+	if out := r.outside(); out > 0 {
+		region := "finite values"
+		if r.s.Bound > 0 {
+			region = fmt.Sprintf("|x| <= %.4g in every coordinate (model units)", r.s.Bound)
+		}
+		return fmt.Errorf("sampler: chains diverged: %d of %d (%.1f%%) left %s at step %d of %d (sigma %.4g, step size %.4g): "+
+			"lower sample.eps, or use more noise levels (train.sigmas)", out, r.x.N, 100*float64(out)/float64(r.x.N), region,
+			r.done, r.total, sigma, alpha)
 	}
 	if r.s.SnapshotEvery > 0 && r.done%r.s.SnapshotEvery == 0 {
 		r.snapshots = append(r.snapshots, Snapshot{Step: r.done, Sigma: sigma, X: append([]float64(nil), r.x.X...)})
@@ -118,6 +125,21 @@ func (r *runner) step(sigma, alpha float64) error {
 		r.s.Progress(r.done, r.total)
 	}
 	return nil
+}
+
+// outside counts the chains with a coordinate beyond the bound, or not
+// finite.
+func (r *runner) outside() int {
+	count, d := 0, r.x.D
+	for c := 0; c < r.x.N; c++ {
+		for _, v := range r.x.X[c*d : (c+1)*d] {
+			if !(math.Abs(v) <= r.s.Bound) && (r.s.Bound > 0 || v-v != 0) {
+				count++
+				break
+			}
+		}
+	}
+	return count
 }
 
 // Uniform returns n points uniform in the box [low, high]^d.

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"scorenet/datasets"
@@ -154,5 +155,30 @@ func TestMixtureWeightsAnalyticScore(t *testing.T) {
 	}
 	if p := mean(plain); math.Abs(p-0.5) > 0.05 {
 		t.Errorf("plain Langevin puts %.3f of the samples at (5,5), want its start's 0.5 +/- 0.05", p)
+	}
+}
+
+// Chains that leave the sane region stop the sampler at that step, saying
+// how many left, where and at which noise level; without a bound only
+// non-finite values do.
+func TestDivergedChainsStopTheSampler(t *testing.T) {
+	repel := func(dst, x []float64, _ float64) error { // s(x) = x: pushes every chain out
+		copy(dst, x)
+		return nil
+	}
+	x := datasets.Points{N: 4, D: 1, X: []float64{0.5, -1, 3, 0.1}}
+	_, err := Langevin(x, repel, Settings{Steps: 100, Eps: 0.5, Bound: 10}, rand.New(rand.NewPCG(1, 1)))
+	if err == nil || !strings.Contains(err.Error(), "of 4 (") || !strings.Contains(err.Error(), "left |x| <= 10 in every coordinate") ||
+		!strings.Contains(err.Error(), "of 100 (sigma 0, step size 0.5)") {
+		t.Errorf("got %v, want the chains that left named", err)
+	}
+	for _, v := range x.X {
+		if math.IsInf(v, 0) || math.IsNaN(v) || math.Abs(v) > 1000 {
+			t.Errorf("the sampler went on after the chains left: %v", x.X)
+		}
+	}
+	y := datasets.Points{N: 1, D: 1, X: []float64{1}}
+	if _, err := Langevin(y, repel, Settings{Steps: 5, Eps: 0.5}, rand.New(rand.NewPCG(1, 1))); err != nil {
+		t.Errorf("without a bound, finite values are not divergence: %v", err)
 	}
 }

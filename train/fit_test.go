@@ -323,7 +323,7 @@ func checkLangevinMoments(t *testing.T, cfg *configs.Config) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sampler.Draw(cfg.Sample, nil, 0, start, sampler.ScoreFunc(score), rng, nil); err != nil {
+	if _, err := sampler.Draw(cfg.Sample, nil, 0, run.SaneBound(nil, start), start, sampler.ScoreFunc(score), rng, nil); err != nil {
 		t.Fatal(err)
 	}
 	x := run.Norm.Invert(start)

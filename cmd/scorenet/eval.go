@@ -6,8 +6,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"scorenet/checkpoints"
+	"scorenet/configs"
 	"scorenet/evaluate"
 	"scorenet/progress"
 	"scorenet/rundir"
@@ -31,14 +33,32 @@ component beside its weight.`)
 	checkpoint := fs.String("checkpoint", "", "a checkpoint `file` to evaluate instead of the newest valid one")
 	withSamples := fs.Bool("samples", true, "draw samples and compare them with fresh data (the slowest part)")
 	n := fs.Int("n", 0, "chains to draw (default sample.n)")
-	seed := fs.Uint64("seed", 0, "seed of the samples and of the fresh data")
+	seed := fs.Uint64("seed", 0, "seed of the samples and of the fresh data (as sample -seed)")
+	var sets listFlag
+	fs.Var(&sets, "set", "override a sample key for the samples, e.g. -set sample.eps=0.05 (`sample.key=value`; repeatable)")
 	return &command{flags: fs, run: func() error {
 		if err := required(fs, "run"); err != nil {
 			return err
 		}
+		if *n < 0 || *n > configs.MaxChains {
+			return fmt.Errorf("-n must be from 1 to %d chains (0: sample.n), got %d", configs.MaxChains, *n)
+		}
 		run, err := rundir.Open(*runDir, *checkpoint)
 		if err != nil {
 			return err
+		}
+		for _, s := range sets {
+			if !strings.HasPrefix(s, "sample.") {
+				return fmt.Errorf("-set %s: eval changes only sample.* keys; the rest belongs to the trained run", s)
+			}
+		}
+		if run.Config, err = configs.Parse(run.Config.YAML(), run.Checkpoint+" (embedded config)", sets); err != nil {
+			return err
+		}
+		if *n > 0 {
+			if err := checkChains(*n, run.Model.Dim()); err != nil {
+				return fmt.Errorf("-n: %w", err)
+			}
 		}
 		terminal := false
 		if f, ok := stderr.(*os.File); ok {
@@ -51,15 +71,27 @@ component beside its weight.`)
 		if err != nil {
 			return err
 		}
+		// The results go to stdout even when the run directory cannot take
+		// eval.json; the error then names the file.
+		path := filepath.Join(*runDir, "eval.json")
+		rep.File = path
 		b, err := json.MarshalIndent(rep, "", "  ")
 		if err != nil {
 			return err
 		}
-		b = append(b, '\n')
-		if err := checkpoints.WriteFileAtomic(filepath.Join(*runDir, "eval.json"), b); err != nil {
+		writeErr := checkpoints.WriteFileAtomic(path, append(b, '\n'))
+		if writeErr != nil {
+			rep.File = ""
+			if b, err = json.MarshalIndent(rep, "", "  "); err != nil {
+				return err
+			}
+		}
+		if _, err := stdout.Write(append(b, '\n')); err != nil {
 			return err
 		}
-		_, err = stdout.Write(b)
-		return err
+		if writeErr != nil {
+			return fmt.Errorf("the results above could not be written to %s: %w", path, writeErr)
+		}
+		return nil
 	}}
 }

@@ -10,6 +10,7 @@ import (
 
 	"scorenet/configs"
 	"scorenet/datasets"
+	"scorenet/internal/memlimit"
 	"scorenet/plots"
 	"scorenet/progress"
 	"scorenet/rundir"
@@ -33,10 +34,10 @@ from the learning.`)
 	runDir := fs.String("run", "", "the run `directory` to load (required)")
 	checkpoint := fs.String("checkpoint", "", "a checkpoint `file` to load instead of the run's newest valid one")
 	out := fs.String("out", "", "where to write the samples: a .csv or .npy `file` (required)")
-	n := fs.Int("n", 0, "number of chains, one sample each (default sample.n)")
+	fs.Int("n", 0, "number of chains, one sample each (default sample.n)")
 	plot := fs.String("plot", "", "also draw the samples over the training data into this PNG `file`")
-	samplerName := fs.String("sampler", "", "langevin or annealed (default sample.sampler)")
-	seed := fs.Int64("seed", -1, "seed of the starting points and the noise (default sample.seed)")
+	fs.String("sampler", "", "langevin or annealed (default sample.sampler)")
+	fs.Uint64("seed", 0, "seed of the starting points and the noise (default sample.seed)")
 	scoreKind := fs.String("score", "network", "network: the trained model; analytic: the data set's true score")
 	snapshots := fs.String("snapshots", "", "write the chains every sample.snapshot_every steps to this .csv `file` (columns step, sigma, chain, x1..xD)")
 	var sets listFlag
@@ -44,6 +45,11 @@ from the learning.`)
 	return &command{flags: fs, run: func() error {
 		if err := required(fs, "run", "out"); err != nil {
 			return err
+		}
+		for flagName, path := range map[string]string{"out": *out, "plot": *plot, "snapshots": *snapshots} {
+			if err := prepareOutput(flagName, path); err != nil {
+				return err
+			}
 		}
 		run, err := rundir.Open(*runDir, *checkpoint)
 		if err != nil {
@@ -54,22 +60,20 @@ from the learning.`)
 				return fmt.Errorf("-set %s: sample changes only sample.* keys; the rest belongs to the trained run", s)
 			}
 		}
+		sets = append(sets, flagsAsSets(fs, map[string]string{"n": "sample.n", "sampler": "sample.sampler", "seed": "sample.seed"})...)
 		cfg, err := configs.Parse(run.Config.YAML(), run.Checkpoint+" (embedded config)", sets)
 		if err != nil {
 			return err
 		}
 		s := &cfg.Sample
-		if *n != 0 {
-			s.N = *n
+		if err := checkChains(s.N, run.Model.Dim()); err != nil {
+			return err
 		}
-		if *samplerName != "" {
-			s.Sampler = *samplerName
-		}
-		if *seed >= 0 {
-			s.Seed = uint64(*seed)
-		}
-		if s.N < 1 || (s.Sampler != "langevin" && s.Sampler != "annealed") {
-			return fmt.Errorf("-n must be >= 1 and -sampler langevin or annealed, got %d and %q", s.N, s.Sampler)
+		var data *rundir.Data
+		if *plot != "" { // before the work: a missing data file fails now
+			if data, err = run.Data("sample -plot"); err != nil {
+				return err
+			}
 		}
 		score, sigmas, sigma, err := samplingScore(run, cfg, *scoreKind)
 		if err != nil {
@@ -95,7 +99,7 @@ from the learning.`)
 		total := sampler.TotalSteps(*s, len(sigmas))
 		bar := progress.New(stderr, terminal, 0, total, "steps")
 		began := time.Now()
-		snaps, err := sampler.Draw(*s, sigmas, sigma, start, score, rng, func(done, _ int) { bar.Set(done, s.Sampler) })
+		snaps, err := sampler.Draw(*s, sigmas, sigma, run.SaneBound(sigmas, start), start, score, rng, func(done, _ int) { bar.Set(done, s.Sampler) })
 		bar.Finish()
 		if err != nil {
 			return err
@@ -111,17 +115,18 @@ from the learning.`)
 			}
 		}
 		if *plot != "" {
-			data, err := run.Data("sample -plot")
-			if err != nil {
-				return err
-			}
-			title := fmt.Sprintf("%s: %s Langevin, %s score", cfg.Name, s.Sampler, *scoreKind)
-			if err := plots.Samples(*plot, title, run.Norm.Invert(data.Train), plots.Set{Name: s.Sampler, Points: samples}); err != nil {
+			title := fmt.Sprintf("%s: %s Langevin, %s score", cfg.Name, map[string]string{"langevin": "plain", "annealed": "annealed"}[s.Sampler], *scoreKind)
+			if err := plots.Samples(*plot, title, run.Norm.Invert(data.Train), plots.Set{Name: "samples", Points: samples}); err != nil {
 				return err
 			}
 		}
 		fmt.Fprintf(stdout, "sampled %d chains for %d steps in %.2f s (%.0f chain-steps/s) into %s\n",
 			s.N, total, seconds, float64(s.N)*float64(total)/seconds, *out)
+		for _, path := range []string{*snapshots, *plot} {
+			if path != "" {
+				fmt.Fprintf(stdout, "wrote %s\n", path)
+			}
+		}
 		return nil
 	}}
 }
@@ -177,4 +182,13 @@ func writeSnapshots(path string, snaps []sampler.Snapshot, norm datasets.Normali
 		}
 	}
 	return datasets.WriteFile(path, rows)
+}
+
+// checkChains refuses a number of chains that cannot be held.
+func checkChains(n, dim int) error {
+	if n > configs.MaxChains {
+		return fmt.Errorf("%d chains: the limit is %d", n, configs.MaxChains)
+	}
+	// The chains, their scores and the forward pass's buffers, about 4 copies.
+	return memlimit.Check(4*8*float64(n)*float64(dim), fmt.Sprintf("%d chains of dimension %d", n, dim))
 }

@@ -6,6 +6,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -55,7 +56,7 @@ func TestSampleAndPlot(t *testing.T) {
 	checkPNG(t, filepath.Join(runDir, "loss.png"))
 	checkPNG(t, filepath.Join(runDir, "field.png"))
 
-	code, stdout, errs = scorenet("eval", "-run", runDir, "-n", "50")
+	code, stdout, errs = scorenet("eval", "-run", runDir, "-n", "50", "-set", "sample.eps=0.005")
 	var rep struct {
 		Step    int
 		Heldout struct{ Points int }
@@ -81,7 +82,11 @@ func TestSampleAndPlot(t *testing.T) {
 		want string
 	}{
 		{[]string{"-set", "train.steps=5"}, "sample changes only sample.* keys"},
-		{[]string{"-sampler", "gibbs"}, `-sampler langevin or annealed, got 64 and "gibbs"`},
+		{[]string{"-sampler", "gibbs"}, `-sampler gibbs: sample.sampler: "gibbs" is not one of langevin, annealed`},
+		{[]string{"-n", "0"}, `-n 0: sample.n: must be >= 1, got 0`},
+		{[]string{"-n", "-5"}, `-n -5: sample.n: must be >= 1, got -5`},
+		{[]string{"-n", "10000000000"}, `-n 10000000000: sample.n: must be at most 100000000`},
+		{[]string{"-set", "sample.eps=.inf"}, "sample.eps: must be a finite number"},
 		{[]string{"-score", "oracle"}, `-score "oracle": want network or analytic`},
 		{[]string{"-set", "sample.eps=-1"}, "sample.eps: must be > 0"},
 	}
@@ -90,6 +95,34 @@ func TestSampleAndPlot(t *testing.T) {
 		if code == 0 || !strings.Contains(errs, c.want) {
 			t.Errorf("%v: exit %d, %q; want %q", c.args, code, errs, c.want)
 		}
+	}
+
+	// Outputs are checked, or their directories made, before the work.
+	blocker := filepath.Join(dir, "blocker")
+	os.WriteFile(blocker, nil, 0o644)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-out", filepath.Join(blocker, "s.csv")}, "-out " + filepath.Join(blocker, "s.csv") + ": cannot create its directory"},
+		{[]string{"-out", out, "-plot", filepath.Join(blocker, "s.png")}, "-plot " + filepath.Join(blocker, "s.png") + ": cannot create its directory"},
+		{[]string{"-out", dir}, "-out " + dir + ": is a directory"},
+	} {
+		code, stdout, errs := scorenet(append([]string{"sample", "-run", runDir, "-n", "64"}, c.args...)...)
+		if code == 0 || !strings.Contains(errs, c.want) || stdout != "" {
+			t.Errorf("%v: exit %d, %q %q; want %q before any sampling", c.args, code, stdout, errs, c.want)
+		}
+	}
+	nested := filepath.Join(dir, "new", "dir", "s.csv")
+	if code, stdout, errs := scorenet("sample", "-run", runDir, "-n", "8", "-out", nested, "-plot", filepath.Join(dir, "new", "p", "s.png"),
+		"-set", "sample.steps_per_level=1"); code != 0 || !strings.Contains(stdout, "into "+nested) || !strings.Contains(stdout, "wrote "+filepath.Join(dir, "new", "p", "s.png")) {
+		t.Errorf("sample into new directories: exit %d, %q %q", code, stdout, errs)
+	}
+	// Chains thrown far outside everything the model knows stop the run,
+	// saying where, instead of writing huge samples.
+	code, _, errs = scorenet("sample", "-run", runDir, "-n", "64", "-out", out, "-set", "sample.eps=50")
+	if code == 0 || !regexp.MustCompile(`chains diverged: \d+ of 64 \(.*%\) left \|x\| <= [0-9.e+]+ in every coordinate \(model units\) at step \d+ of 1000 \(sigma [0-9.]+, step size [0-9.e+]+\): lower sample.eps`).MatchString(errs) {
+		t.Errorf("diverging sampler: exit %d, %q", code, errs)
 	}
 
 	// With the true scores, the sampler alone shows the paper's contrast.
