@@ -12,7 +12,6 @@ import (
 	"scorenet/configs"
 	"scorenet/evaluate"
 	"scorenet/progress"
-	"scorenet/rundir"
 
 	"golang.org/x/term"
 )
@@ -43,7 +42,7 @@ component beside its weight.`)
 		if *n < 0 || *n > configs.MaxChains {
 			return fmt.Errorf("-n must be from 1 to %d chains (0: sample.n), got %d", configs.MaxChains, *n)
 		}
-		run, err := rundir.Open(*runDir, *checkpoint)
+		run, err := openRun(*runDir, *checkpoint, stderr)
 		if err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"scorenet/checkpoints"
 	"scorenet/datasets"
 	"scorenet/rundir"
 )
@@ -75,8 +76,46 @@ func TestTrainThenScore(t *testing.T) {
 		}
 	}
 	first := filepath.Join(runDir, "checkpoints", "step-000000030.safetensors")
-	if code, _, errs := scorenet("score", "-run", runDir, "-checkpoint", first, "-in", in, "-out", filepath.Join(dir, "s.csv")); code != 0 || !strings.Contains(errs, "(step 30)") {
-		t.Errorf("-checkpoint did not load step 30: %d %s", code, errs)
+	if code, out, errs := scorenet("score", "-run", runDir, "-checkpoint", first, "-in", in, "-out", filepath.Join(dir, "s.csv")); code != 0 || !strings.Contains(out, "(step 30)") {
+		t.Errorf("-checkpoint did not load step 30: %d %s %s", code, out, errs)
+	}
+	// Noise levels and points that would make the scores non-finite are
+	// refused, and nothing is written.
+	// A run whose weights are scaled up overflows at far points.
+	c, err := checkpoints.Load(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tn := range c.Tensors {
+		if strings.HasPrefix(tn.Name, "param/") {
+			for k := range tn.Data.([]float64) {
+				tn.Data.([]float64)[k] *= 1e10
+			}
+		}
+	}
+	bigRun := filepath.Join(dir, "big")
+	if _, err := checkpoints.Save(rundir.CheckpointDir(bigRun), c, 0); err != nil {
+		t.Fatal(err)
+	}
+	far := filepath.Join(dir, "far.csv")
+	os.WriteFile(far, []byte("0,0\n1e300,-1e300\n"), 0o644)
+	if code, _, errs := scorenet("score", "-run", bigRun, "-in", far, "-out", filepath.Join(dir, "never.csv")); code == 0 ||
+		!strings.Contains(errs, "the score at point 2 of "+far+" is") {
+		t.Errorf("an overflowing score: exit %d, %q", code, errs)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-in", in, "-sigma", "Inf"}, "-sigma must be a positive normal number"},
+		{[]string{"-in", in, "-sigma", "1e-320"}, "-sigma must be a positive normal number"},
+		{[]string{"-in", in, "-sigma", "-1"}, "-sigma must be a positive normal number"},
+	} {
+		outPath := filepath.Join(dir, "never.csv")
+		code, _, errs := scorenet(append([]string{"score", "-run", runDir, "-out", outPath}, c.args...)...)
+		if _, statErr := os.Stat(outPath); code == 0 || !strings.Contains(errs, c.want) || statErr == nil {
+			t.Errorf("%v: exit %d, %q (written: %v); want %q and nothing written", c.args, code, errs, statErr == nil, c.want)
+		}
 	}
 	wide := filepath.Join(dir, "wide.csv")
 	os.WriteFile(wide, []byte("1,2,3\n"), 0o644)

@@ -3,10 +3,12 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
 	"scorenet/configs"
+	"scorenet/rundir"
 )
 
 // prepareOutput makes sure the file a flag names can be written, before any
@@ -43,4 +45,17 @@ func flagsAsSets(fs *flag.FlagSet, keys map[string]string) []string {
 		}
 	})
 	return sets
+}
+
+// openRun opens a run for a reader command, saying on stderr which newer
+// checkpoints it skipped and why.
+func openRun(dir, checkpoint string, stderr io.Writer) (*rundir.Run, error) {
+	run, err := rundir.Open(dir, checkpoint)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range run.Skipped {
+		fmt.Fprintf(stderr, "skipping a checkpoint that does not load: %v\n", e)
+	}
+	return run, nil
 }

@@ -51,7 +51,7 @@ from the learning.`)
 				return err
 			}
 		}
-		run, err := rundir.Open(*runDir, *checkpoint)
+		run, err := openRun(*runDir, *checkpoint, stderr)
 		if err != nil {
 			return err
 		}

@@ -3,9 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 
 	"scorenet/datasets"
-	"scorenet/rundir"
 )
 
 func scoreCommand(stdout, stderr io.Writer) *command {
@@ -24,10 +24,17 @@ A noise-conditional model is evaluated at -sigma.`)
 		if err := required(fs, "run", "in", "out"); err != nil {
 			return err
 		}
-		if *batch < 1 {
-			return fmt.Errorf("-batch must be >= 1, got %d", *batch)
+		if *batch < 1 || *batch > 1<<20 {
+			return fmt.Errorf("-batch must be from 1 to %d, got %d", 1<<20, *batch)
 		}
-		run, err := rundir.Open(*runDir, *checkpoint)
+		// log sigma and 1/sigma must be finite: a normal positive number.
+		if *sigma != 0 && !(*sigma >= 0x1p-1022 && *sigma <= math.MaxFloat64) {
+			return fmt.Errorf("-sigma must be a positive normal number (from 2.2e-308 to 1.8e308), got %v", *sigma)
+		}
+		if err := prepareOutput("out", *out); err != nil {
+			return err
+		}
+		run, err := openRun(*runDir, *checkpoint, stderr)
 		if err != nil {
 			return err
 		}
@@ -49,10 +56,17 @@ A noise-conditional model is evaluated at -sigma.`)
 		if err := score(s.X, pts.X, *sigma); err != nil {
 			return err
 		}
+		for i := 0; i < s.N; i++ {
+			for _, v := range s.Row(i) {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					return fmt.Errorf("the score at point %d of %s is %v: the point is too far outside what the model was trained on; nothing was written", i+1, *in, v)
+				}
+			}
+		}
 		if err := datasets.WriteFile(*out, s); err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "scored %d points with %s (step %d) into %s\n", pts.N, run.Checkpoint, run.Step, *out)
+		fmt.Fprintf(stdout, "scored %d points with %s (step %d) into %s\n", pts.N, run.Checkpoint, run.Step, *out)
 		return nil
 	}}
 }
