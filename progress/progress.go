@@ -16,8 +16,11 @@ type Bar interface {
 	// Set records that done units are finished, with a short description
 	// (for example the current loss).
 	Set(done int, description string)
-	// Finish ends the bar's line.
+	// Finish ends the bar's line, the work done.
 	Finish()
+	// Stop ends the bar's line where the work stopped short, showing the
+	// last count and description as they are, not as done.
+	Stop()
 }
 
 // New returns a bar on out when terminal is set, and a bar that shows
@@ -32,24 +35,49 @@ func New(out io.Writer, terminal bool, start, total int, unit string) Bar {
 		progressbar.OptionShowIts(),
 		progressbar.OptionSetItsString(unit),
 		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionFullWidth(),
 		progressbar.OptionOnCompletion(func() { fmt.Fprintln(out) }),
 	)
 	b.Set(start)
-	return &bar{b}
+	return &bar{b: b, done: start}
 }
 
-type bar struct{ b *progressbar.ProgressBar }
+// throttle spaces redraws: the bar's own throttle would also hold back the
+// last frame before Stop, which must show the truth.
+const throttle = 100 * time.Millisecond
+
+type bar struct {
+	b           *progressbar.ProgressBar
+	done        int
+	description string
+	drawn       time.Time
+}
 
 func (b *bar) Set(done int, description string) {
-	b.b.Describe(description)
-	b.b.Set(done)
+	b.done, b.description = done, description
+	if done >= b.b.GetMax() || time.Since(b.drawn) >= throttle {
+		b.draw()
+	}
 }
 
-func (b *bar) Finish() { b.b.Finish() }
+func (b *bar) draw() {
+	b.b.Describe(b.description)
+	b.b.Set(b.done)
+	b.drawn = time.Now()
+}
+
+func (b *bar) Finish() {
+	b.draw()
+	b.b.Finish()
+}
+
+func (b *bar) Stop() {
+	b.draw()
+	b.b.Exit()
+}
 
 type silent struct{}
 
 func (silent) Set(int, string) {}
 func (silent) Finish()         {}
+func (silent) Stop()           {}

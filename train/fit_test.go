@@ -501,3 +501,20 @@ func TestResumeFindsTheRunByItsDirectory(t *testing.T) {
 		}
 	}
 }
+
+// On a terminal, the bar's last frame shows the final step's validation
+// loss, not the one before it.
+func TestProgressBarEndsWithTheLastValidation(t *testing.T) {
+	cfg := parseConfig(t, tinyRun)
+	var out strings.Builder
+	sum, err := Fit(context.Background(), cfg, Options{Out: &out, Terminal: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	frames := strings.Split(strings.TrimRight(out.String(), "\n"), "\r")
+	last := frames[len(frames)-1]
+	want := fmt.Sprintf("val %+.4f", sum.Last.Valid.Loss)
+	if !strings.Contains(last, want) || !strings.Contains(last, "40/40") {
+		t.Errorf("last frame %q, want %q at 40/40", last, want)
+	}
+}

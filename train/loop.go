@@ -160,15 +160,19 @@ func (m *metricsHook) onStop(stop) error { return nil }
 type progressHook struct{ r *reporter }
 
 func (p *progressHook) onStep(e *stepped) error {
-	p.r.step(e.step, e.terms.Loss)
-	if e.record != nil {
+	if e.record != nil { // first, so that the bar shows this step's validation
 		p.r.record(*e.record, e.stepsPerSecond)
 	}
+	p.r.step(e.step, e.terms.Loss)
 	return nil
 }
 
-func (p *progressHook) onStop(stop) error {
-	p.r.finish()
+func (p *progressHook) onStop(why stop) error {
+	if why == finished {
+		p.r.bar.Finish()
+	} else {
+		p.r.bar.Stop() // the count where it stopped, not 100%
+	}
 	return nil
 }
 

@@ -43,5 +43,3 @@ func (r *reporter) record(rec rundir.Record, stepsPerSecond float64) {
 	fmt.Fprintf(r.out, "step %d/%d loss %.6g%s%s grad_norm %.3g %.1f steps/s\n",
 		rec.Step, r.total, rec.Loss, terms, valid, rec.GradNorm, stepsPerSecond)
 }
-
-func (r *reporter) finish() { r.bar.Finish() }

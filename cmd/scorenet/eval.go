@@ -66,10 +66,11 @@ component beside its weight.`)
 		bar := progress.New(stderr, terminal, 0, 1, "steps")
 		rep, err := evaluate.Run(run, evaluate.Options{Samples: *withSamples, N: *n, Seed: *seed,
 			Progress: func(done, total int) { bar.Set(done, fmt.Sprintf("sampling %d/%d", done, total)) }})
-		bar.Finish()
 		if err != nil {
+			bar.Stop()
 			return err
 		}
+		bar.Finish()
 		// The results go to stdout even when the run directory cannot take
 		// eval.json; the error then names the file.
 		path := filepath.Join(*runDir, "eval.json")

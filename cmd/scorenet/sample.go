@@ -100,10 +100,11 @@ from the learning.`)
 		bar := progress.New(stderr, terminal, 0, total, "steps")
 		began := time.Now()
 		snaps, err := sampler.Draw(*s, sigmas, sigma, run.SaneBound(sigmas, start), start, score, rng, func(done, _ int) { bar.Set(done, s.Sampler) })
-		bar.Finish()
 		if err != nil {
+			bar.Stop()
 			return err
 		}
+		bar.Finish()
 		seconds := time.Since(began).Seconds()
 		samples := run.Norm.Invert(start)
 		if err := datasets.WriteFile(*out, samples); err != nil {
