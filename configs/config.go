@@ -17,7 +17,7 @@ type Config struct {
 // Data selects and prepares the training data.
 type Data struct {
 	Dataset     string  `yaml:"dataset"`     // see datasets.Names
-	N           int     `yaml:"n"`           // points to draw (synthetic data)
+	N           int     `yaml:"n,omitempty"` // points to draw (synthetic data; a file has its own)
 	Holdout     float64 `yaml:"holdout"`     // fraction kept for validation, in [0, 1)
 	Standardize bool    `yaml:"standardize"` // train on (x - mean)/std of the training split
 

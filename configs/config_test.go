@@ -103,6 +103,8 @@ func TestBadInputNamesFileLineAndKey(t *testing.T) {
 		{"box upside down in file", base + "sample:\n  init: {high: -4}\n", nil, `t.yaml:7: sample.init.high: must be above sample.init.low (-3), got -4`},
 		{"huge width", base, []string{"model.hidden=[1000000000]"}, `-set model.hidden=[1000000000]: model.hidden: the mlp 2-1000000000-2 would have 5000000002 parameters, above the limit of 134217728`},
 		{"huge layers", base, []string{"model.hidden=[100000,100000]"}, `model.hidden: the mlp 2-100000-100000-2 would have 10000600002 parameters`},
+		{"huge n", base, []string{"data.n=9223372036854775807"}, `data.n: must be at most 536870912 for 2-dimensional data (1073741824 values in all), got 9223372036854775807`},
+		{"n for a file", "name: t\ndata: {dataset: file, path: x.csv, n: 50}\n", nil, `t.yaml:2: data.n: does not apply to dataset file`},
 		{"fractional steps", base, []string{"train.steps=2.9"}, `train.steps: expected an integer, got 2.9`},
 		{"fractional width", base, []string{"model.hidden=[64, 7.9]"}, `model.hidden[1]: expected an integer, got 7.9`},
 		{"float n", base, []string{"data.n=1e12"}, `data.n: expected an integer, got 1e12`},

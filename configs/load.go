@@ -289,6 +289,18 @@ func sortedKeys(m map[string]int) []string {
 	return keys
 }
 
+// Nearest is the choice within two edits of word, or "" when there is none:
+// the suggestion for a misspelled key or flag.
+func Nearest(word string, choices []string) string {
+	best, bestDist := "", 3
+	for _, c := range choices {
+		if d := editDistance(word, c); d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	return best
+}
+
 // suggest names a known key within two edits of a misspelled one.
 func suggest(k string, fields map[string]int) string {
 	for _, known := range sortedKeys(fields) {

@@ -41,6 +41,12 @@ func (d *decoder) resolve(c *Config) error {
 		}
 		c.Train.Optimizer.LR, c.Train.LR = c.Train.LR, 0
 	}
+	if c.Data.Dataset == "file" {
+		if d.given("data.n") {
+			return d.errorf("data.n", "does not apply to dataset file: the file's rows are the points")
+		}
+		c.Data.N = 0
+	}
 	if c.Output.Dir == "" && c.Name != "" {
 		c.Output.Dir = "runs/" + c.Name
 	}
@@ -75,6 +81,8 @@ func (d *decoder) validate(c *Config) error {
 		oneOf("data.dataset", c.Data.Dataset, datasets.Names()),
 		check(c.Data.Holdout >= 0 && c.Data.Holdout < 1, "data.holdout", "must be in [0, 1), got %v", c.Data.Holdout),
 		check(c.Data.Dataset == "file" || c.Data.N >= 1, "data.n", "must be >= 1, got %d", c.Data.N),
+		check(c.Data.N <= maxDataValues/dataDim(c.Data), "data.n", "must be at most %d for %d-dimensional data (%d values in all), got %d",
+			maxDataValues/dataDim(c.Data), dataDim(c.Data), maxDataValues, c.Data.N),
 		check(c.Data.Dataset != "file" || c.Data.Path != "", "data.path", "is required for dataset file: a .csv or .npy of shape (n, D)"),
 		check(c.Data.Noise == nil || *c.Data.Noise >= 0, "data.noise", "must be >= 0"),
 		d.validateDensity(c.Data),
@@ -146,6 +154,26 @@ func (d *decoder) validateSampling(c *Config) error {
 	return nil
 }
 
+// maxDataValues bounds the values of a data set, n x D: 2^30 float64, 8 GiB.
+const maxDataValues = 1 << 30
+
+// dataDim is the dimension of the config's data where the config says it,
+// 1 otherwise (a file's is known once it is read).
+func dataDim(data Data) int {
+	switch data.Dataset {
+	case "gaussian":
+		return max(1, len(data.Mean))
+	case "gaussian_mixture":
+		if len(data.Means) > 0 {
+			return max(1, len(data.Means[0]))
+		}
+		return 1
+	case "file":
+		return 1
+	}
+	return 2 // the toys
+}
+
 // checkSize refuses a network too large to hold before any data is read:
 // with the data's dimension where the config gives it, else with D = 1 (the
 // trainer checks again once the data are read).
@@ -153,19 +181,7 @@ func (d *decoder) checkSize(c *Config) error {
 	if c.Model.Type != "mlp" {
 		return nil
 	}
-	dim := 1
-	switch c.Data.Dataset {
-	case "gaussian":
-		dim = max(1, len(c.Data.Mean))
-	case "gaussian_mixture":
-		if len(c.Data.Means) > 0 {
-			dim = max(1, len(c.Data.Means[0]))
-		}
-	case "file":
-	default:
-		dim = 2 // the toys
-	}
-	spec := nn.Spec{Kind: "mlp", Dim: dim, Hidden: c.Model.Hidden, NoiseConditional: c.Model.NoiseConditional}
+	spec := nn.Spec{Kind: "mlp", Dim: dataDim(c.Data), Hidden: c.Model.Hidden, NoiseConditional: c.Model.NoiseConditional}
 	if err := spec.CheckSize(); err != nil {
 		return d.errorf("model.hidden", "%s", strings.TrimPrefix(err.Error(), "nn: "))
 	}

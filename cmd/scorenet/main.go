@@ -18,8 +18,10 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strings"
 
+	"scorenet/configs"
 	"scorenet/internal/vmath"
 	"scorenet/losses"
 	"scorenet/nn"
@@ -33,6 +35,7 @@ Usage:
   scorenet sample -run DIR -out FILE [-n N] [-plot FILE.png] [-sampler langevin|annealed]
   scorenet plot   -run DIR [-out DIR]
   scorenet eval   -run DIR [-samples=false] [-n N]
+  scorenet version
 
 Run "scorenet <command> -h" for a command's flags.
 `
@@ -68,6 +71,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
+	if args[0] == "version" || args[0] == "-version" || args[0] == "--version" {
+		fmt.Fprintln(stdout, versionText())
+		return 0
+	}
 	commands := map[string]func(stdout, stderr io.Writer) *command{
 		"train":  trainCommand,
 		"score":  scoreCommand,
@@ -77,7 +84,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	newCmd, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprintf(stderr, "scorenet: unknown command %q; the commands are train, score, sample, plot and eval (scorenet -h)\n", args[0])
+		names := []string{"train", "score", "sample", "plot", "eval", "version"}
+		hint := ""
+		if near := configs.Nearest(args[0], names); near != "" {
+			hint = fmt.Sprintf("; did you mean %q?", near)
+		}
+		fmt.Fprintf(stderr, "scorenet: unknown command %q%s; the commands are train, score, sample, plot, eval and version (scorenet -h)\n", args[0], hint)
 		return 2
 	}
 	cmd := newCmd(stdout, stderr)
@@ -89,7 +101,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			cmd.flags.Usage()
 			return 0
 		}
-		fmt.Fprintf(stderr, "%s: %v (see %s -h)\n", name, err, name)
+		fmt.Fprintf(stderr, "%s: %v%s (see %s -h)\n", name, err, flagSuggestion(cmd.flags, err), name)
 		return 2
 	}
 	if cmd.flags.NArg() > 0 {
@@ -101,6 +113,44 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// flagSuggestion names the flag of fs nearest a misspelled one in err.
+func flagSuggestion(fs *flag.FlagSet, err error) string {
+	name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -")
+	if !ok {
+		return ""
+	}
+	var names []string
+	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+	if near := configs.Nearest(strings.TrimPrefix(name, "-"), names); near != "" {
+		return fmt.Sprintf("; did you mean -%s?", near)
+	}
+	return ""
+}
+
+// versionText is what scorenet version prints: the build's version and
+// commit (from the Go toolchain's build information), the Go version and
+// the kernels this binary runs on this machine.
+func versionText() string {
+	version, commit, modified := "(devel)", "unknown", ""
+	if info, ok := debug.ReadBuildInfo(); ok {
+		if info.Main.Version != "" {
+			version = info.Main.Version
+		}
+		for _, s := range info.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				commit = s.Value
+			case "vcs.modified":
+				if s.Value == "true" {
+					modified = " (with uncommitted changes)"
+				}
+			}
+		}
+	}
+	return fmt.Sprintf("scorenet %s, commit %s%s, %s %s/%s\nmatrix products: %s\nactivations: %s",
+		version, commit, modified, runtime.Version(), runtime.GOOS, runtime.GOARCH, nn.BLAS, vmath.Kernel())
 }
 
 // newFlags returns a flag set whose -h prints the synopsis and every flag.

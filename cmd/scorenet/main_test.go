@@ -29,8 +29,8 @@ func TestTrainThenScore(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("train exited %d: %s", code, errs)
 	}
-	if !regexp.MustCompile(`^trained 30 steps in [0-9.]+ s \([0-9.]+ ms/step\)\n$`).MatchString(out) {
-		t.Errorf("last line %q, want `trained 30 steps in X s (Y ms/step)`", out)
+	if !regexp.MustCompile(`^trained 30 steps in [0-9.]+ s \([0-9.]+ ms/step\)\nrun directory `+regexp.QuoteMeta(runDir)+`; checkpoint .*step-000000030.safetensors\n$`).MatchString(out) {
+		t.Errorf("stdout %q, want `trained 30 steps in X s (Y ms/step)` and where the run is", out)
 	}
 	if !strings.Contains(errs, "step 30/30 loss") {
 		t.Errorf("no log line for the last step in %q", errs)
@@ -134,8 +134,13 @@ func TestBadInvocations(t *testing.T) {
 	}{
 		{"no command", nil, 2, "Usage:"},
 		{"unknown command", []string{"fit"}, 2, `unknown command "fit"`},
-		{"unknown flag", []string{"train", "-confg", "x.yaml"}, 2, "scorenet train: flag provided but not defined: -confg (see scorenet train -h)"},
-		{"missing config flag", []string{"train"}, 1, "missing required flag -config"},
+		{"unknown flag", []string{"train", "-confg", "x.yaml"}, 2, "scorenet train: flag provided but not defined: -confg; did you mean -config? (see scorenet train -h)"},
+		{"misspelled flag", []string{"plot", "-smaples", "x.csv"}, 2, "flag provided but not defined: -smaples; did you mean -samples?"},
+		{"unknown flag far from any", []string{"eval", "-zzzzzz"}, 2, "flag provided but not defined: -zzzzzz (see scorenet eval -h)"},
+		{"misspelled command", []string{"smaple"}, 2, `unknown command "smaple"; did you mean "sample"?`},
+		{"config and run", []string{"train", "-config", "a.yaml", "-run", "r"}, 1, "give -config FILE to start or continue a run, or -run DIR to continue one, not both"},
+		{"run without config.yaml", []string{"train", "-run", "nowhere"}, 1, "nowhere/config.yaml: no such file"},
+		{"missing config flag", []string{"train"}, 1, "missing required flag -config (or -run DIR to continue a run"},
 		{"missing config file", []string{"train", "-config", "nope.yaml"}, 1, "nope.yaml: no such file"},
 		{"bad -set", []string{"train", "-config", "../../configs/moons.yaml", "-set", "train.stepz=1"}, 1, `-set train.stepz=1: train.stepz: unknown key; did you mean "steps"?`},
 		{"missing run", []string{"score", "-run", "nowhere", "-in", "a.csv", "-out", "b.csv"}, 1, "run directory nowhere has no checkpoint"},
@@ -214,5 +219,13 @@ func TestReadersWorkWithTheDataFileGone(t *testing.T) {
 		if code == 0 || !strings.Contains(errs, "needs the run's training data, data.path "+data) {
 			t.Errorf("%v with the data file gone: exit %d, %q; want the data file named", args, code, errs)
 		}
+	}
+}
+
+// scorenet version names the build, the Go version and the kernels.
+func TestVersion(t *testing.T) {
+	code, out, _ := scorenet("version")
+	if code != 0 || !regexp.MustCompile(`^scorenet \S+, commit \S+.*, go1\.\d+.* linux/amd64\nmatrix products: .+\nactivations: .+\n$`).MatchString(out) {
+		t.Errorf("version: exit %d, %q", code, out)
 	}
 }

@@ -58,7 +58,7 @@ SIGINT or SIGTERM stops after the current step with a checkpoint.
 		if f, ok := stderr.(*os.File); ok {
 			terminal = term.IsTerminal(int(f.Fd()))
 		}
-		fmt.Fprintf(stderr, "training %s\n", cfg.Describe())
+		fmt.Fprintf(stderr, "training %s, into %s\n", cfg.Describe(), cfg.Output.Dir)
 		sum, err := train.Fit(ctx, cfg, train.Options{Resume: *resume, Out: stderr, Terminal: terminal})
 		if errors.Is(err, train.ErrInterrupted) {
 			return fmt.Errorf("%w; continue with: scorenet train -run %s", err, shellQuote(cfg.Output.Dir))
@@ -67,6 +67,7 @@ SIGINT or SIGTERM stops after the current step with a checkpoint.
 			return err
 		}
 		fmt.Fprintf(stdout, "trained %d steps in %.1f s (%.2f ms/step)\n", sum.To-sum.From, sum.Seconds, sum.MsPerStep())
+		fmt.Fprintf(stdout, "run directory %s; checkpoint %s\n", sum.Dir, sum.Checkpoint)
 		return nil
 	}}
 }
