@@ -19,6 +19,7 @@ import (
 // Colours shared by every figure.
 var (
 	dataColor   = color.RGBA{R: 150, G: 150, B: 150, A: 255}
+	dataLight   = color.RGBA{R: 205, G: 205, B: 205, A: 255} // data under arrows, and data histograms
 	sampleColor = []color.Color{
 		color.RGBA{R: 31, G: 119, B: 180, A: 255},
 		color.RGBA{R: 214, G: 39, B: 40, A: 255},
@@ -27,54 +28,245 @@ var (
 	arrowColor = color.RGBA{R: 31, G: 119, B: 180, A: 255}
 )
 
+// panelSide is the side of one square panel: 6.5 inches, 624 pixels.
+const panelSide = 6.5 * vg.Inch
+
 // Set is a named group of points to draw.
 type Set struct {
 	Name   string
 	Points datasets.Points
 }
 
-// Samples draws each set as a scatter over the data (grey), one panel per
-// set side by side, on shared axes. Points of more than two dimensions show
-// their first two coordinates.
+// panel is one panel of a figure and the texts of its legend, which
+// gonum/plot keeps to itself.
+type panel struct {
+	*plot.Plot
+	legend []string
+}
+
+func newPanel(title, x, y string) *panel {
+	return &panel{Plot: newPlot(title, x, y)}
+}
+
+func (p *panel) addLegend(name string, thumbs ...plot.Thumbnailer) {
+	p.Legend.Add(name, thumbs...)
+	p.legend = append(p.legend, name)
+}
+
+// Samples draws each set over the data, one panel per set (side by side,
+// up to three in a row), on shared axes. Points of two or more dimensions are drawn as a scatter of
+// their first two coordinates (the panels say which when there are more);
+// 1-D points as the histogram of the set, density against x, over the
+// data's histogram, in the same bins. The axes leave out the most extreme
+// percent of the points, and the legend says how many of a set fall
+// outside them (non-finite points among them). Every set must have the
+// data's dimension; data may be empty.
 func Samples(path, title string, data datasets.Points, sets ...Set) error {
-	if len(sets) == 0 {
-		return fmt.Errorf("plots: no samples to draw")
+	panels, err := samplePanels(data, sets)
+	if err != nil {
+		return err
 	}
-	panels := make([]*plot.Plot, len(sets))
-	lo, hi := bounds(append([]datasets.Points{data}, pointsOf(sets)...)...)
+	return savePanels(path, title, panels, panelSide)
+}
+
+// samplePanels builds the panels of Samples.
+func samplePanels(data datasets.Points, sets []Set) ([]*panel, error) {
+	if len(sets) == 0 {
+		return nil, fmt.Errorf("plots: no samples to draw")
+	}
+	dim, whose := 0, "the data's"
+	if data.N > 0 {
+		dim = data.D
+	}
+	for _, s := range sets {
+		if s.Points.N == 0 {
+			continue
+		}
+		if dim == 0 {
+			dim, whose = s.Points.D, fmt.Sprintf("samples %q", s.Name)
+		}
+		if s.Points.D != dim {
+			return nil, fmt.Errorf("plots: samples %q have %d coordinates, %s have %d", s.Name, s.Points.D, whose, dim)
+		}
+	}
+	if dim < 1 {
+		return nil, fmt.Errorf("plots: no points to draw (the data and every set of samples are empty)")
+	}
+	all := append([]datasets.Points{data}, pointsOf(sets)...)
+	if dim == 1 {
+		return histogramPanels(data, sets, all)
+	}
+	lo, hi := bounds(all...)
+	note := ""
+	if dim > 2 {
+		note = fmt.Sprintf(" (coordinates 1 and 2 of %d)", dim)
+	}
+	panels := make([]*panel, len(sets))
 	for i, s := range sets {
-		p := newPlot(s.Name, "x1", "x2")
+		p := newPanel(s.Name+note, "x1", "x2")
 		if data.N > 0 {
-			sc, err := scatter(data, dataColor, 1)
+			sc, out, err := scatter(data, lo, hi, dataColor, 1)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			p.Add(sc)
-			p.Legend.Add("data", sc)
+			p.addLegend(legendName("data", out, data.N), sc)
 		}
-		sc, err := scatter(s.Points, sampleColor[i%len(sampleColor)], 1.2)
+		sc, out, err := scatter(s.Points, lo, hi, sampleColor[i%len(sampleColor)], 1.2)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		p.Add(sc)
-		p.Legend.Add(fmt.Sprintf("samples (%d)", s.Points.N), sc)
+		p.addLegend(legendName("samples", out, s.Points.N), sc)
 		p.Legend.Top, p.Legend.Left = true, true
 		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = lo[0], hi[0], lo[1], hi[1]
 		panels[i] = p
 	}
-	return savePanels(path, title, panels, 5*vg.Inch)
+	return panels, nil
 }
+
+// histogramPanels draws 1-D sets as density histograms over the data's,
+// all in the same bins: the data filled in light grey, each set as a
+// coloured outline on top.
+func histogramPanels(data datasets.Points, sets []Set, all []datasets.Points) ([]*panel, error) {
+	lo, hi := bounds(all...)
+	smallest := 0
+	for _, p := range all {
+		if p.N > 0 && (smallest == 0 || p.N < smallest) {
+			smallest = p.N
+		}
+	}
+	// Rice's rule, 2 n^(1/3) bins for the smallest set, within 10 to 60.
+	bins := min(max(int(math.Round(2*math.Cbrt(float64(smallest)))), 10), 60)
+	dataBins, dataOut := histogram(data, lo[0], hi[0], bins)
+	setBins := make([][]float64, len(sets))
+	setOut := make([]outside, len(sets))
+	top := maxOf(dataBins)
+	for i, s := range sets {
+		setBins[i], setOut[i] = histogram(s.Points, lo[0], hi[0], bins)
+		top = math.Max(top, maxOf(setBins[i]))
+	}
+	if !(top > 0) {
+		top = 1
+	}
+	width := (hi[0] - lo[0]) / float64(bins)
+	panels := make([]*panel, len(sets))
+	for i, s := range sets {
+		p := newPanel(s.Name, "x", "density")
+		if data.N > 0 {
+			h := &plotter.Histogram{Width: width, FillColor: dataLight}
+			h.LineStyle = draw.LineStyle{Color: dataLight, Width: vg.Points(0.5)}
+			for k, v := range dataBins {
+				a := lo[0] + width*float64(k)
+				h.Bins = append(h.Bins, plotter.HistogramBin{Min: a, Max: a + width, Weight: v})
+			}
+			p.Add(h)
+			p.addLegend(legendName("data", dataOut, data.N), h)
+		}
+		// The outline of the set's bars, as one line along their tops.
+		xy := plotter.XYs{{X: lo[0], Y: 0}}
+		for k, v := range setBins[i] {
+			a := lo[0] + width*float64(k)
+			xy = append(xy, plotter.XY{X: a, Y: v}, plotter.XY{X: a + width, Y: v})
+		}
+		xy = append(xy, plotter.XY{X: hi[0], Y: 0})
+		l, err := plotter.NewLine(xy)
+		if err != nil {
+			return nil, fmt.Errorf("plots: %w", err)
+		}
+		l.Color = sampleColor[i%len(sampleColor)]
+		l.Width = vg.Points(2)
+		p.Add(l)
+		p.addLegend(legendName("samples", setOut[i], s.Points.N), l)
+		p.Legend.Top, p.Legend.Left = true, true
+		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = lo[0], hi[0], 0, 1.08*top
+		panels[i] = p
+	}
+	return panels, nil
+}
+
+// histogram is the density of pts's first coordinate in bins equal bins
+// over [lo, hi], as a fraction of all the points (those outside included,
+// so every set's bars have the area of its share inside), and what falls
+// outside.
+func histogram(pts datasets.Points, lo, hi float64, bins int) ([]float64, outside) {
+	h := make([]float64, bins)
+	var out outside
+	if pts.N == 0 {
+		return h, out
+	}
+	width := (hi - lo) / float64(bins)
+	for i := 0; i < pts.N; i++ {
+		x := pts.Row(i)[0]
+		if !finite(x) {
+			out.n++
+			out.nonFinite++
+			continue
+		}
+		if x < lo || x > hi {
+			out.n++
+			continue
+		}
+		h[min(int((x-lo)/width), bins-1)]++
+	}
+	for k := range h {
+		h[k] /= float64(pts.N) * width
+	}
+	return h, out
+}
+
+func maxOf(v []float64) float64 {
+	m := 0.0
+	for _, x := range v {
+		m = math.Max(m, x)
+	}
+	return m
+}
+
+// outside counts the points of a set a figure leaves out: beyond its axes
+// or, among those, not finite.
+type outside struct{ n, nonFinite int }
+
+// legendName is what a set of n points is called in a legend: its name
+// and, when the axes leave some of it out, how many, like
+// "samples (12 of 1000 outside the axes)"; samples shown whole say their
+// count, "samples (1000)", data its name alone.
+func legendName(name string, out outside, n int) string {
+	switch {
+	case out.n == 0 && name == "data":
+		return name
+	case out.n == 0:
+		return fmt.Sprintf("%s (%d)", name, n)
+	case out.nonFinite > 0:
+		return fmt.Sprintf("%s (%d of %d outside the axes, %d of them not finite)", name, out.n, n, out.nonFinite)
+	}
+	return fmt.Sprintf("%s (%d of %d outside the axes)", name, out.n, n)
+}
+
+// MinGrid and MaxGrid bound the arrows per side of ScoreField's lattice.
+const MinGrid, MaxGrid = 2, 200
 
 // ScoreFunc is the score at points x (row-major, 2 coordinates each) at
 // noise level sigma.
 type ScoreFunc func(dst, x []float64, sigma float64) error
 
 // ScoreField draws the 2-D score field as arrows on a grid x grid lattice
-// over box = [xmin, xmax, ymin, ymax], one panel per noise level (one panel
-// with sigma 0 for scores without levels), over the data. Arrow length
-// grows with the score's magnitude, scaled per panel so the longest
-// arrows reach about one grid cell.
+// (MinGrid <= grid <= MaxGrid) over box = [xmin, xmax, ymin, ymax], one
+// panel per noise level (one panel with sigma 0 for scores without
+// levels), on top of the data drawn light underneath. Arrow length grows
+// with the score's magnitude, scaled per panel so the longest arrows reach
+// about one grid cell. A panel's title says how many data points lie
+// outside the box, if any.
 func ScoreField(path, title string, score ScoreFunc, levels []float64, box [4]float64, grid int, data datasets.Points) error {
+	if grid < MinGrid || grid > MaxGrid {
+		return fmt.Errorf("plots: a score field of %d arrows per side: want %d to %d", grid, MinGrid, MaxGrid)
+	}
+	if !(box[0] < box[1] && box[2] < box[3]) || !finite(box[0]) || !finite(box[1]) || !finite(box[2]) || !finite(box[3]) {
+		return fmt.Errorf("plots: score field box %v is not a box", box)
+	}
+	if data.N > 0 && data.D != 2 {
+		return fmt.Errorf("plots: a score field is 2-D, the data has %d coordinates", data.D)
+	}
 	if len(levels) == 0 {
 		levels = []float64{0}
 	}
@@ -86,7 +278,8 @@ func ScoreField(path, title string, score ScoreFunc, levels []float64, box [4]fl
 		}
 	}
 	cell := math.Min(box[1]-box[0], box[3]-box[2]) / float64(grid)
-	panels := make([]*plot.Plot, len(levels))
+	lo, hi := [2]float64{box[0], box[2]}, [2]float64{box[1], box[3]}
+	panels := make([]*panel, len(levels))
 	for k, sigma := range levels {
 		s := make([]float64, len(xs))
 		if err := score(s, xs, sigma); err != nil {
@@ -96,19 +289,22 @@ func ScoreField(path, title string, score ScoreFunc, levels []float64, box [4]fl
 		if sigma > 0 {
 			name = fmt.Sprintf("sigma = %.3g", sigma)
 		}
-		p := newPlot(name, "x1", "x2")
+		p := newPanel(name, "x1", "x2")
 		if data.N > 0 {
-			sc, err := scatter(data, dataColor, 0.8)
+			sc, out, err := scatter(data, lo, hi, dataLight, 1)
 			if err != nil {
 				return err
 			}
-			p.Add(sc)
+			p.Add(sc) // first, so the arrows are drawn over it
+			if out.n > 0 {
+				p.Title.Text += fmt.Sprintf(" (%d of %d data points outside the axes)", out.n, data.N)
+			}
 		}
 		p.Add(&quiver{at: xs, dir: s, length: cell * 0.9})
 		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = box[0], box[1], box[2], box[3]
 		panels[k] = p
 	}
-	return savePanels(path, title, panels, 4*vg.Inch)
+	return savePanels(path, title, panels, panelSide)
 }
 
 // Curve is a named line of (step, value) points.
@@ -169,24 +365,39 @@ func newPlot(title, x, y string) *plot.Plot {
 	return p
 }
 
-func scatter(pts datasets.Points, c color.Color, radius float64) (*plotter.Scatter, error) {
-	xy := make(plotter.XYs, pts.N)
-	for i := range xy {
+// scatter draws the points of pts (their first two coordinates, or the
+// first on y = 0) that lie in the box [lo, hi], and counts the rest.
+func scatter(pts datasets.Points, lo, hi [2]float64, c color.Color, radius float64) (*plotter.Scatter, outside, error) {
+	var out outside
+	xy := make(plotter.XYs, 0, pts.N)
+	for i := 0; i < pts.N; i++ {
 		row := pts.Row(i)
-		xy[i].X = row[0]
+		var pt plotter.XY
+		pt.X = row[0]
 		if pts.D > 1 {
-			xy[i].Y = row[1]
+			pt.Y = row[1]
+		}
+		switch {
+		case !finite(pt.X) || !finite(pt.Y):
+			out.n++
+			out.nonFinite++
+		case pt.X < lo[0] || pt.X > hi[0] || pt.Y < lo[1] || pt.Y > hi[1]:
+			out.n++
+		default:
+			xy = append(xy, pt)
 		}
 	}
 	sc, err := plotter.NewScatter(xy)
 	if err != nil {
-		return nil, fmt.Errorf("plots: %w", err)
+		return nil, out, fmt.Errorf("plots: %w", err)
 	}
 	sc.GlyphStyle.Color = c
 	sc.GlyphStyle.Radius = vg.Points(radius)
 	sc.GlyphStyle.Shape = draw.CircleGlyph{}
-	return sc, nil
+	return sc, out, nil
 }
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
 func pointsOf(sets []Set) []datasets.Points {
 	out := make([]datasets.Points, len(sets))
@@ -196,9 +407,9 @@ func pointsOf(sets []Set) []datasets.Points {
 	return out
 }
 
-// bounds is a box around the 1st-99th percentiles of every set's first two
-// coordinates, widened by a tenth, so a few stray samples do not squash
-// the picture.
+// bounds is a box around the 1st-99th percentiles of every set's finite
+// first two coordinates, widened by a tenth, so a few stray samples do not
+// squash the picture.
 func bounds(sets ...datasets.Points) (lo, hi [2]float64) {
 	for axis := 0; axis < 2; axis++ {
 		var v []float64
@@ -207,7 +418,9 @@ func bounds(sets ...datasets.Points) (lo, hi [2]float64) {
 				continue
 			}
 			for i := 0; i < p.N; i++ {
-				v = append(v, p.Row(i)[axis])
+				if x := p.Row(i)[axis]; finite(x) {
+					v = append(v, x)
+				}
 			}
 		}
 		if len(v) == 0 {
@@ -216,16 +429,22 @@ func bounds(sets ...datasets.Points) (lo, hi [2]float64) {
 		}
 		sort.Float64s(v)
 		a, b := v[len(v)/100], v[len(v)-1-len(v)/100]
-		pad := math.Max(0.1*(b-a), 1e-3)
+		pad := math.Max(0.1*(b-a), 1e-3*math.Max(1, math.Max(math.Abs(a), math.Abs(b))))
 		lo[axis], hi[axis] = a-pad, b+pad
 	}
 	return lo, hi
 }
 
-// savePanels writes the panels side by side under a title.
-func savePanels(path, title string, panels []*plot.Plot, side vg.Length) error {
+// savePanels writes the panels, each side square, under a title: side by
+// side up to three, else in rows of ceil(sqrt(n)).
+func savePanels(path, title string, panels []*panel, side vg.Length) error {
 	const titleHeight = vg.Length(28)
-	width, height := side*vg.Length(len(panels)), side+titleHeight
+	cols := len(panels)
+	if cols > 3 {
+		cols = int(math.Ceil(math.Sqrt(float64(len(panels)))))
+	}
+	rows := (len(panels) + cols - 1) / cols
+	width, height := side*vg.Length(cols), side*vg.Length(rows)+titleHeight
 	img := vgimg.New(width, height)
 	dc := draw.New(img)
 	dc.SetColor(color.White)
@@ -234,12 +453,30 @@ func savePanels(path, title string, panels []*plot.Plot, side vg.Length) error {
 	heading.Title.Text = title
 	heading.Title.TextStyle.Font.Size = vg.Points(16)
 	heading.HideAxes()
-	heading.Draw(draw.Crop(dc, 0, 0, side, 0))
+	heading.Draw(draw.Crop(dc, 0, 0, height-titleHeight, 0))
 	body := draw.Crop(dc, 0, 0, 0, -titleHeight)
-	tiles := draw.Tiles{Rows: 1, Cols: len(panels), PadX: vg.Points(8), PadLeft: vg.Points(4), PadRight: vg.Points(4)}
-	canvases := plot.Align([][]*plot.Plot{panels}, tiles, body)
-	for i, p := range panels {
-		p.Draw(canvases[0][i])
+	tiles := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Points(8), PadY: vg.Points(8), PadLeft: vg.Points(4), PadRight: vg.Points(4)}
+	for _, p := range panels {
+		if len(p.legend) > 0 {
+			p.Add(backdrop{})
+		}
+	}
+	grid := make([][]*plot.Plot, rows)
+	for r := range grid {
+		grid[r] = make([]*plot.Plot, cols)
+		for c := range grid[r] {
+			if k := r*cols + c; k < len(panels) {
+				grid[r][c] = panels[k].Plot
+			}
+		}
+	}
+	canvases := plot.Align(grid, tiles, body)
+	for r := range grid {
+		for c, p := range grid[r] {
+			if p != nil {
+				p.Draw(canvases[r][c])
+			}
+		}
 	}
 	f, err := os.Create(path)
 	if err != nil {
@@ -250,6 +487,20 @@ func savePanels(path, title string, panels []*plot.Plot, side vg.Length) error {
 		return fmt.Errorf("plots: writing %s: %w", path, err)
 	}
 	return f.Close()
+}
+
+// backdrop whitens, mostly, the box under a legend at the top left of the
+// data, so that its text reads over the points. gonum/plot draws the legend
+// after every plotter, so the backdrop is added last.
+type backdrop struct{}
+
+func (backdrop) Plot(c draw.Canvas, p *plot.Plot) {
+	// Legend.Rectangle places a left legend at the right: take its size only.
+	size := p.Legend.Rectangle(c).Size()
+	m := vg.Points(4)
+	x0, x1 := c.Min.X-m, c.Min.X+size.X+m
+	y0, y1 := c.Max.Y-size.Y-m, c.Max.Y+vg.Points(1) // not over the title above
+	c.FillPolygon(color.NRGBA{R: 255, G: 255, B: 255, A: 215}, []vg.Point{{X: x0, Y: y0}, {X: x1, Y: y0}, {X: x1, Y: y1}, {X: x0, Y: y1}})
 }
 
 // quiver draws an arrow from each point in at along its direction in dir,
@@ -272,7 +523,7 @@ func (q *quiver) Plot(c draw.Canvas, p *plot.Plot) {
 	if !(ref > 0) {
 		return
 	}
-	style := draw.LineStyle{Color: arrowColor, Width: vg.Points(1)}
+	style := draw.LineStyle{Color: arrowColor, Width: vg.Points(1.2)}
 	for k, m := range mags {
 		if !(m > 0) {
 			continue
@@ -286,7 +537,7 @@ func (q *quiver) Plot(c draw.Canvas, p *plot.Plot) {
 		ang := math.Atan2(float64(tip.Y-trY(y)), float64(tip.X-trX(x)))
 		for _, side := range []float64{-1, 1} {
 			a := ang + math.Pi - side*0.44
-			c.StrokeLine2(style, tip.X, tip.Y, tip.X+vg.Length(4*math.Cos(a)), tip.Y+vg.Length(4*math.Sin(a)))
+			c.StrokeLine2(style, tip.X, tip.Y, tip.X+vg.Length(5*math.Cos(a)), tip.Y+vg.Length(5*math.Sin(a)))
 		}
 	}
 }
