@@ -4,32 +4,37 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 
 	"scorenet/datasets"
-
 	"scorenet/plots"
 	"scorenet/rundir"
 )
 
 func plotCommand(stdout, stderr io.Writer) *command {
-	fs := newFlags("plot", `plot -run DIR [-checkpoint FILE] [-out DIR]
+	fs := newFlags("plot", `plot -run DIR [-checkpoint FILE] [-out DIR] [-grid N] [-samples FILE ...]
 
-Draws a run's figures as PNG files: loss.png, the training and validation
-loss from metrics.jsonl; for 2-D models field.png, the learned score as
-arrows over the training data (one panel per noise level, up to four, for
+Draws a run's figures as PNG files into -out (created if missing), and says
+"wrote PATH" for each: loss.png, the training and validation loss from
+metrics.jsonl; for 2-D models field.png, the learned score as arrows over
+the training data (one panel per noise level, up to four, for
 noise-conditional models); and with -samples, samples.png, each samples file
-beside the others over the training data.`)
+beside the others over the training data: as histograms for 1-D models, a
+scatter of coordinates 1 and 2 for models of more dimensions.`)
 	runDir := fs.String("run", "", "the run `directory` (required)")
 	checkpoint := fs.String("checkpoint", "", "a checkpoint `file` to draw the score field of, instead of the newest valid one")
-	outDir := fs.String("out", "", "`directory` for the PNG files (default: the run directory)")
-	grid := fs.Int("grid", 24, "arrows per side of the score field")
+	outDir := fs.String("out", "", "`directory` for the PNG files, created if missing (default: the run directory)")
+	grid := fs.Int("grid", 24, fmt.Sprintf("arrows per side of the score field, %d to %d", plots.MinGrid, plots.MaxGrid))
 	var sampleFiles listFlag
 	fs.Var(&sampleFiles, "samples", "also draw this samples `file` (.csv or .npy) over the training data in samples.png, one panel per file (repeatable)")
 	return &command{flags: fs, run: func() error {
 		if err := required(fs, "run"); err != nil {
 			return err
+		}
+		if *grid < plots.MinGrid || *grid > plots.MaxGrid {
+			return fmt.Errorf("-grid %d: want %d to %d arrows per side", *grid, plots.MinGrid, plots.MaxGrid)
 		}
 		if *outDir == "" {
 			*outDir = *runDir
@@ -50,41 +55,55 @@ beside the others over the training data.`)
 		if err != nil {
 			return err
 		}
-		lossPath := filepath.Join(*outDir, "loss.png")
-		if err := plots.LossCurves(lossPath, fmt.Sprintf("%s: %s loss", run.Config.Name, run.Config.Train.Loss), loss, valid); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "wrote %s\n", lossPath)
-		if run.Model.Dim() != 2 {
-			fmt.Fprintf(stderr, "no score field: the model is %d-dimensional, not 2-D\n", run.Model.Dim())
-			return nil
-		}
-		data, err := run.Data("field.png, drawn over the training data,")
-		if err != nil {
-			return err
-		}
-		pts := run.Norm.Invert(data.Train)
-		box := fieldBox(pts.X)
-		score, err := run.Scorer(*grid * *grid)
-		if err != nil {
-			return err
-		}
-		levels := pickLevels(run.Config.NoiseLevels(), run.Model.NoiseConditional())
-		fieldPath := filepath.Join(*outDir, "field.png")
-		if err := plots.ScoreField(fieldPath, run.Config.Name+": learned score field", plots.ScoreFunc(score), levels, box, *grid, pts); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "wrote %s\n", fieldPath)
-		if len(sampleFiles) == 0 {
-			return nil
-		}
+		dim := run.Model.Dim()
 		var sets []plots.Set
 		for _, f := range sampleFiles {
 			p, err := datasets.ReadFile(f)
 			if err != nil {
 				return err
 			}
+			if p.D != dim {
+				return fmt.Errorf("-samples %s: %d columns, the model's dimension is %d", f, p.D, dim)
+			}
 			sets = append(sets, plots.Set{Name: strings.TrimSuffix(filepath.Base(f), filepath.Ext(f)), Points: p})
+		}
+		if err := os.MkdirAll(*outDir, 0o755); err != nil {
+			return fmt.Errorf("-out %s: cannot create the directory: %v", *outDir, err)
+		}
+		lossPath := filepath.Join(*outDir, "loss.png")
+		if err := plots.LossCurves(lossPath, fmt.Sprintf("%s: %s loss", run.Config.Name, run.Config.Train.Loss), loss, valid); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote %s\n", lossPath)
+		// The training data in data units, under field.png and samples.png.
+		var pts datasets.Points
+		if dim == 2 || len(sets) > 0 {
+			why := "samples.png, drawn over the training data,"
+			if dim == 2 {
+				why = "field.png, drawn over the training data,"
+			}
+			data, err := run.Data(why)
+			if err != nil {
+				return err
+			}
+			pts = run.Norm.Invert(data.Train)
+		}
+		if dim == 2 {
+			score, err := run.Scorer(*grid * *grid)
+			if err != nil {
+				return err
+			}
+			levels := pickLevels(run.Config.NoiseLevels(), run.Model.NoiseConditional())
+			fieldPath := filepath.Join(*outDir, "field.png")
+			if err := plots.ScoreField(fieldPath, run.Config.Name+": learned score field", plots.ScoreFunc(score), levels, fieldBox(pts.X), *grid, pts); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "wrote %s\n", fieldPath)
+		} else {
+			fmt.Fprintf(stderr, "no field.png: the score field is drawn for 2-D models, this one is %d-dimensional\n", dim)
+		}
+		if len(sets) == 0 {
+			return nil
 		}
 		samplesPath := filepath.Join(*outDir, "samples.png")
 		if err := plots.Samples(samplesPath, run.Config.Name+": samples over the training data", pts, sets...); err != nil {
