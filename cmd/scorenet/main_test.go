@@ -29,7 +29,7 @@ func TestTrainThenScore(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("train exited %d: %s", code, errs)
 	}
-	if !regexp.MustCompile(`^trained 30 steps in [0-9.]+ s \([0-9.]+ ms/step\)\nrun directory `+regexp.QuoteMeta(runDir)+`; checkpoint .*step-000000030.safetensors\n$`).MatchString(out) {
+	if !regexp.MustCompile(`^trained 30 steps in [0-9.]+ s \([0-9.]+ ms/step\)\nrun directory ` + regexp.QuoteMeta(runDir) + `; checkpoint .*step-000000030.safetensors\n$`).MatchString(out) {
 		t.Errorf("stdout %q, want `trained 30 steps in X s (Y ms/step)` and where the run is", out)
 	}
 	if !strings.Contains(errs, "step 30/30 loss") {

@@ -1,4 +1,4 @@
-package clitest
+package main
 
 import (
 	"fmt"
@@ -13,31 +13,11 @@ import (
 	"testing"
 )
 
-// scorenetBin is the scorenet binary TestMain builds.
-var scorenetBin string
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "scorenet-clitest-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	scorenetBin = filepath.Join(dir, "scorenet")
-	// go test puts its own go first on PATH.
-	if out, err := exec.Command("go", "build", "-o", scorenetBin, "scorenet/cmd/scorenet").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building scorenet: %v\n%s", err, out)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
-
-// scorenet runs the binary; a crash (a Go panic exits 2) fails the test.
-func scorenet(t *testing.T, args ...string) (code int, stdout, stderr string) {
+// runBinary runs the built binary, from the outside; a crash (a Go panic
+// exits 2) fails the test.
+func runBinary(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	cmd := exec.Command(scorenetBin, args...)
+	cmd := exec.Command(binary(t), args...)
 	var out, errs strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errs
 	err := cmd.Run()
@@ -52,15 +32,15 @@ func scorenet(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errs.String()
 }
 
-// train makes a small run of the config (with -set overrides) in dir/run.
-func train(t *testing.T, dir, config string, sets ...string) string {
+// trainSmall makes a small run of the config (with -set overrides) in dir/run.
+func trainSmall(t *testing.T, dir, config string, sets ...string) string {
 	t.Helper()
 	runDir := filepath.Join(dir, "run")
 	args := []string{"train", "-config", config, "-set", "output.dir=" + runDir}
 	for _, s := range sets {
 		args = append(args, "-set", s)
 	}
-	if code, _, errs := scorenet(t, args...); code != 0 {
+	if code, _, errs := runBinary(t, args...); code != 0 {
 		t.Fatalf("train exited %d: %s", code, errs)
 	}
 	return runDir
@@ -133,11 +113,11 @@ var blue = color.RGBA{R: 31, G: 119, B: 180, A: 255} // the first sample set's c
 func TestPlotSamplesForAnyDimension(t *testing.T) {
 	t.Run("1-D", func(t *testing.T) {
 		dir := t.TempDir()
-		runDir := train(t, dir, "../../configs/gaussian1d_model.yaml", "train.steps=5")
+		runDir := trainSmall(t, dir, "../../configs/gaussian1d_model.yaml", "train.steps=5")
 		samples := filepath.Join(dir, "langevin.csv")
 		writeCSV(t, samples, 500, 1, 2, 1)
 		out := filepath.Join(dir, "figs")
-		code, stdout, errs := scorenet(t, "plot", "-run", runDir, "-samples", samples, "-out", out)
+		code, stdout, errs := runBinary(t, "plot", "-run", runDir, "-samples", samples, "-out", out)
 		want := "wrote " + filepath.Join(out, "loss.png") + "\nwrote " + filepath.Join(out, "samples.png") + "\n"
 		if code != 0 || stdout != want {
 			t.Fatalf("plot exited %d: stdout %q, want %q; stderr %q", code, stdout, want, errs)
@@ -160,10 +140,10 @@ func TestPlotSamplesForAnyDimension(t *testing.T) {
 			"train: {steps: 5, batch_size: 16, log_every: 5}\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		runDir := train(t, dir, config)
+		runDir := trainSmall(t, dir, config)
 		samples := filepath.Join(dir, "annealed.csv")
 		writeCSV(t, samples, 300, 5, 1.5, 3)
-		code, stdout, errs := scorenet(t, "plot", "-run", runDir, "-samples", samples)
+		code, stdout, errs := runBinary(t, "plot", "-run", runDir, "-samples", samples)
 		if code != 0 || !strings.Contains(stdout, "wrote "+filepath.Join(runDir, "samples.png")+"\n") {
 			t.Fatalf("plot exited %d: stdout %q, stderr %q", code, stdout, errs)
 		}
@@ -174,7 +154,7 @@ func TestPlotSamplesForAnyDimension(t *testing.T) {
 		// A samples file of another dimension is refused, by name.
 		wrong := filepath.Join(dir, "wrong.csv")
 		writeCSV(t, wrong, 10, 2, 1, 4)
-		code, _, errs = scorenet(t, "plot", "-run", runDir, "-samples", wrong)
+		code, _, errs = runBinary(t, "plot", "-run", runDir, "-samples", wrong)
 		if code != 1 {
 			t.Errorf("plot with 2-column samples of a 5-D model exited %d", code)
 		}
@@ -186,13 +166,13 @@ func TestPlotSamplesForAnyDimension(t *testing.T) {
 // work: no panic, no allocation without bound, nothing written.
 func TestPlotGridLimits(t *testing.T) {
 	dir := t.TempDir()
-	runDir := train(t, dir, "../../configs/gaussian2d.yaml", "data.n=300", "model.hidden=[8]", "train.steps=5")
+	runDir := trainSmall(t, dir, "../../configs/gaussian2d.yaml", "data.n=300", "model.hidden=[8]", "train.steps=5")
 	for _, grid := range []int{-5, 0, 1, 201, 1000000} {
 		out := filepath.Join(dir, fmt.Sprint("out", grid))
 		if err := os.Mkdir(out, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		code, stdout, errs := scorenet(t, "plot", "-run", runDir, "-out", out, "-grid", fmt.Sprint(grid))
+		code, stdout, errs := runBinary(t, "plot", "-run", runDir, "-out", out, "-grid", fmt.Sprint(grid))
 		if code != 1 || stdout != "" {
 			t.Errorf("-grid %d: exit %d, stdout %q", grid, code, stdout)
 		}
@@ -202,7 +182,7 @@ func TestPlotGridLimits(t *testing.T) {
 		}
 	}
 	for _, grid := range []string{"2", "200"} {
-		if code, _, errs := scorenet(t, "plot", "-run", runDir, "-out", filepath.Join(dir, "ok"+grid), "-grid", grid); code != 0 {
+		if code, _, errs := runBinary(t, "plot", "-run", runDir, "-out", filepath.Join(dir, "ok"+grid), "-grid", grid); code != 0 {
 			t.Errorf("-grid %s: exit %d, %q", grid, code, errs)
 		}
 	}
@@ -212,11 +192,11 @@ func TestPlotGridLimits(t *testing.T) {
 // line naming it. Every file written is named on stdout, nothing else is.
 func TestPlotCreatesOutDirectory(t *testing.T) {
 	dir := t.TempDir()
-	runDir := train(t, dir, "../../configs/gaussian2d.yaml", "data.n=300", "model.hidden=[8]", "train.steps=5")
+	runDir := trainSmall(t, dir, "../../configs/gaussian2d.yaml", "data.n=300", "model.hidden=[8]", "train.steps=5")
 	samples := filepath.Join(dir, "s.csv")
 	writeCSV(t, samples, 200, 2, 1, 5)
 	out := filepath.Join(dir, "figures", "new", "deep")
-	code, stdout, errs := scorenet(t, "plot", "-run", runDir, "-out", out, "-samples", samples, "-grid", "10")
+	code, stdout, errs := runBinary(t, "plot", "-run", runDir, "-out", out, "-samples", samples, "-grid", "10")
 	var want strings.Builder
 	for _, f := range []string{"loss.png", "field.png", "samples.png"} {
 		fmt.Fprintf(&want, "wrote %s\n", filepath.Join(out, f))
@@ -236,7 +216,7 @@ func TestPlotCreatesOutDirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, bad := range []string{file, filepath.Join(file, "sub")} {
-		code, stdout, errs := scorenet(t, "plot", "-run", runDir, "-out", bad)
+		code, stdout, errs := runBinary(t, "plot", "-run", runDir, "-out", bad)
 		if code != 1 || stdout != "" {
 			t.Errorf("-out %s: exit %d, stdout %q", bad, code, stdout)
 		}
