@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/sbinet/npyio"
+	"gonum.org/v1/gonum/mat"
 )
 
 func near(got, want, abs, rel float64) bool {
@@ -250,8 +251,9 @@ func TestFilesRoundTripAndRejectBadContent(t *testing.T) {
 	os.WriteFile(nan, []byte("1,2\n3,NaN\n"), 0o644)
 	cases := []struct{ path, want string }{
 		{write("ints.npy", []int64{1, 2, 3}), `.npy dtype "<i8", want float64 (<f8) or float32 (<f4)`},
-		{write("rank1.npy", []float64{1, 2, 3}), ".npy shape [3], want (n, D)"},
+		{write("rank1.npy", []float64{1, 2, 3}), ".npy shape (3,), want (n, D)"},
 		{nan, "point 1, coordinate 1 is NaN"},
+		{write("nan.npy", mat.NewDense(2, 2, []float64{1, 2, math.Inf(1), 4})), "nan.npy: row 1, column 0 (counting from 0, as a[1, 0] in NumPy) is +Inf; every value must be finite"},
 		{filepath.Join(dir, "points.txt"), `unknown extension ".txt"`},
 		{filepath.Join(dir, "missing.csv"), "no such file"},
 	}

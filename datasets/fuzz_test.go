@@ -3,6 +3,7 @@ package datasets
 import (
 	"bytes"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/sbinet/npyio"
@@ -30,7 +31,9 @@ func FuzzReadCSV(f *testing.F) {
 	})
 }
 
-// FuzzReadNPY: no bytes may crash the .npy reader.
+// FuzzReadNPY: no bytes may crash the .npy reader, and it reads the same
+// from a reader whose size it knows (checked before reading) as from a plain
+// one (read as the data arrive).
 func FuzzReadNPY(f *testing.F) {
 	for _, v := range []any{mat.NewDense(2, 3, []float64{1, 2, 3, 4, 5, 6}), []float64{1, 2}, []int64{1}, mat.NewDense(1, 1, []float64{math.NaN()})} {
 		var buf bytes.Buffer
@@ -40,10 +43,29 @@ func FuzzReadNPY(f *testing.F) {
 		f.Add(buf.Bytes())
 	}
 	f.Add([]byte("\x93NUMPY\x01\x00"))
+	cOrder, fOrder := []float64{1, 2, 3, 4, 5, 6}, []float64{1, 4, 2, 5, 3, 6}
+	f.Add(npyFile(npyHeaderDict("<f4", false, "(2, 3)"), npyData("<f4", cOrder...)))
+	f.Add(npyFile(npyHeaderDict("<f4", true, "(2, 3)"), npyData("<f4", fOrder...)))
+	f.Add(npyFile(npyHeaderDict("<f8", true, "(3, 2)"), npyData("<f8", cOrder...)))
+	f.Add(npyFile(npyHeaderDict(">f8", false, "(2, 3)"), npyData(">f8", cOrder...)))
+	f.Add(npyFile(npyHeaderDict("<f8", false, "(1000000000000, 2)"), npyData("<f8", 1, 2, 3, 4)))
+	f.Add(npyFile(npyHeaderDict("<f8", false, "(2, 3)"), npyData("<f8", 1, 2, 3, 4, 5)))
+	f.Add(npyFile("{'shape': (1L, 1L), 'fortran_order': True, 'descr': '=f8'}", npyData("<f8", 1)))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p, err := ReadNPY(bytes.NewReader(b))
-		if err == nil {
-			checkPoints(t, p)
+		q, plainErr := ReadNPY(plainReader{bytes.NewReader(b)})
+		if (err == nil) != (plainErr == nil) {
+			t.Fatalf("known size: %v; plain reader: %v", err, plainErr)
+		}
+		if err != nil {
+			return
+		}
+		checkPoints(t, p)
+		if err := p.CheckFinite(); err != nil {
+			t.Fatalf("accepted a value that is not finite: %v", err)
+		}
+		if p.N != q.N || p.D != q.D || !slices.Equal(p.X, q.X) {
+			t.Fatalf("known size read %d x %d points, plain reader %d x %d, or other values", p.N, p.D, q.N, q.D)
 		}
 	})
 }
