@@ -1,11 +1,7 @@
 package datasets
 
 import (
-	"bufio"
-	"encoding/csv"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -23,81 +19,87 @@ const MaxValues = 1 << 30
 // maxValues is MaxValues, lowered by tests.
 var maxValues = MaxValues
 
-// ReadFile reads points from a .csv or .npy file, chosen by extension.
-//
-// A CSV file has one point per row and one coordinate per column; a first row
-// that is not numeric is taken as a header, and lines starting with # are
-// comments. A .npy file holds a float64 or float32 little-endian array of
-// shape (n, D), in C or Fortran order, and its size must match the header's
-// shape. Either holds at most MaxValues values. Every value must be finite.
-func ReadFile(path string) (Points, error) {
-	ext := strings.ToLower(filepath.Ext(path))
-	if ext != ".csv" && ext != ".npy" {
-		return Points{}, fmt.Errorf("datasets: %s: unknown extension %q, want .csv or .npy", path, filepath.Ext(path))
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return Points{}, fmt.Errorf("datasets: %w", err)
-	}
-	defer f.Close()
-	if ext == ".npy" {
-		p, _, err := readNPY(f)
-		if err != nil {
-			return Points{}, fmt.Errorf("datasets: %s: %w", path, err)
-		}
-		return p, nil
-	}
-	p, err := ReadCSV(f)
-	if err == nil {
-		err = p.CheckFinite()
-	}
-	if err != nil {
-		return Points{}, fmt.Errorf("%s: %w", path, err)
-	}
-	return p, nil
+// File is a data file read by Load: its points, and what was made of it.
+type File struct {
+	Points
+	Path string
+	// Header is the cells of a CSV file's first row, when that row was taken
+	// as a header (every cell a name); nil if there was none.
+	Header []string
+
+	note string // the layout of a .npy file, if worth saying
 }
 
-// ReadCSV reads points from CSV text; see ReadFile.
-func ReadCSV(r io.Reader) (Points, error) {
-	cr := csv.NewReader(bufio.NewReader(r))
-	cr.Comment = '#'
-	cr.TrimLeadingSpace = true
-	cr.FieldsPerRecord = -1
-	var p Points
-	for first := true; ; first = false {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return Points{}, fmt.Errorf("datasets: %w", err)
-		}
-		line, _ := cr.FieldPos(0)
-		row := make([]float64, len(rec))
-		bad := -1
-		for j, cell := range rec {
-			if row[j], err = strconv.ParseFloat(strings.TrimSpace(cell), 64); err != nil && bad < 0 {
-				bad = j
-			}
-		}
-		if bad >= 0 {
-			if first {
-				continue // a header row
-			}
-			return Points{}, fmt.Errorf("datasets: line %d, column %d: %q is not a number", line, bad+1, rec[bad])
-		}
-		if p.D == 0 {
-			p.D = len(row)
-		} else if len(row) != p.D {
-			return Points{}, fmt.Errorf("datasets: line %d has %d columns, want %d like the rows before it", line, len(row), p.D)
-		}
-		p.X = append(p.X, row...)
-		p.N++
+// Describe says what was read, e.g. "200 points of dimension 2 from
+// data.csv (first row taken as a header: x, y)".
+func (f File) Describe() string {
+	points := "points"
+	if f.N == 1 {
+		points = "point"
 	}
-	if p.N == 0 {
-		return Points{}, errors.New("datasets: no data rows")
+	s := fmt.Sprintf("%d %s of dimension %d from %s", f.N, points, f.D, f.Path)
+	var notes []string
+	if f.Header != nil {
+		names := f.Header
+		more := ""
+		if len(names) > 8 {
+			names, more = names[:8], fmt.Sprintf(", ... (%d names)", len(f.Header))
+		}
+		notes = append(notes, "first row taken as a header: "+strings.Join(names, ", ")+more)
 	}
-	return p, nil
+	if f.note != "" {
+		notes = append(notes, f.note)
+	}
+	if len(notes) > 0 {
+		s += " (" + strings.Join(notes, "; ") + ")"
+	}
+	return s
+}
+
+// Load reads points from a .csv or .npy file, chosen by extension, and says
+// what was read.
+//
+// A CSV file has one point per row and one coordinate per column, separated
+// by commas. Its first row is taken as a header if every cell is a name
+// (printable text, not a number); a first row mixing numbers and text is an
+// error. Lines starting with # are comments, a UTF-8 byte-order mark at the
+// start is dropped. A line may be at most 16 MiB long and have at most
+// MaxColumns cells.
+//
+// A .npy file holds a float64 or float32 little-endian array of shape
+// (n, D), in C or Fortran order; its size must match the header's shape.
+//
+// Either holds at most MaxValues values, and every value must be finite.
+// Errors name the file and, for CSV, the line and column.
+func Load(path string) (File, error) {
+	ext := strings.ToLower(filepath.Ext(path))
+	if ext != ".csv" && ext != ".npy" {
+		return File{}, fmt.Errorf("datasets: %s: unknown extension %q, want .csv or .npy", path, filepath.Ext(path))
+	}
+	r, err := os.Open(path)
+	if err != nil {
+		return File{}, fmt.Errorf("datasets: %w", err)
+	}
+	defer r.Close()
+	f := File{Path: path}
+	if ext == ".csv" {
+		f.Points, f.Header, err = readCSV(r)
+	} else {
+		var h npyHeader
+		f.Points, h, err = readNPY(r)
+		f.note = h.note()
+	}
+	if err != nil {
+		return File{}, fmt.Errorf("datasets: %s: %w", path, err)
+	}
+	return f, nil
+}
+
+// ReadFile reads points from a .csv or .npy file, chosen by extension; see
+// Load, which also says what was read.
+func ReadFile(path string) (Points, error) {
+	f, err := Load(path)
+	return f.Points, err
 }
 
 // WriteFile writes points to a .csv or .npy file, chosen by extension. CSV

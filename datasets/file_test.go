@@ -201,6 +201,167 @@ func TestReadNPYManyChunks(t *testing.T) {
 	}
 }
 
+func TestReadCSVHeadersAndLimits(t *testing.T) {
+	cases := []struct {
+		name   string
+		text   string
+		want   []float64
+		header []string
+		err    string
+	}{
+		{"BOM, no header", "\uFEFF1,2\n3,4\n", []float64{1, 2, 3, 4}, nil, ""},
+		{"BOM and header", "\uFEFFx,y\n1,2\n", []float64{1, 2}, []string{"x", "y"}, ""},
+		{"BOM and comment", "\uFEFF# made by hand\n1,2\n", []float64{1, 2}, nil, ""},
+		{"quoted header, CRLF, blank lines", "\"x\", \"y, in m\"\r\n\r\n1,2\r\n  \r\n3,4\r\n", []float64{1, 2, 3, 4}, []string{"x", "y, in m"}, ""},
+		{"quoted numbers", "\"1\", \" 2 \"\n", []float64{1, 2}, nil, ""},
+		{"a NUL after a number", "1,2\x00\n3,4\n", nil, nil,
+			`line 1, column 2: "2\x00" is not a number; a header row must be all names, comments take a whole line starting with #`},
+		{"a comment after numbers", "1,2 # note\n3,4\n", nil, nil,
+			`line 1, column 2: "2 # note" is not a number; a header row must be all names, comments take a whole line starting with #`},
+		{"sklearn's header", "178,13,class_0,class_1,class_2\n14.23,1.71,2.43,15.6,127\n", nil, nil,
+			`line 1, column 3: "class_0" is not a number; a header row must be all names`},
+		{"mixed first row after a comment", "# c\n\n1,x\n", nil, nil, `line 3, column 2: "x" is not a number; a header row must be all names`},
+		{"unprintable name", "x,\x01y\n1,2\n", nil, nil, `line 1, column 2: "\x01y" is neither a number nor a name (printable text); a header row must be all names`},
+		{"empty header cell", ",x,y\n0,1,2\n", nil, nil, `line 1, column 1: "" is neither a number nor a name`},
+		{"header narrower than the rows", "x,y\n1,2,3\n", nil, nil, "line 2 has 3 columns, want 2 like the header row"},
+		{"a second header", "x,y\na,b\n", nil, nil, `line 2, column 1: "a" is not a number`},
+		{"NaN", "1,2\n3,NaN\n", nil, nil, `line 2, column 2: "NaN" is not finite; every value must be finite`},
+		{"beyond float64", "1,2\n3,-1e999\n", nil, nil, `line 2, column 2: "-1e999" is not finite; every value must be finite`},
+		{"unclosed quote", "\"1,2\n3,4\"\n", nil, nil, "line 1, column 1: a quoted cell must end on its line"},
+		{"text after a quote", "\"1\"2,3\n", nil, nil, "line 1, column 1: text after the closing quote"},
+		{"long cell quoted short", "1,2\n3," + strings.Repeat("x", 100) + "\n", nil, nil, `line 2, column 2: "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"... is not a number`},
+		{"too many columns", "1\n" + strings.Repeat("0,", MaxColumns) + "0\n", nil, nil, "line 2 has more than 131072 columns (MaxColumns)"},
+		{"as many columns as allowed", strings.Repeat("0,", MaxColumns-1) + "0\n", make([]float64, MaxColumns), nil, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p, header, err := readCSV(strings.NewReader(c.text))
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) || strings.Contains(err.Error(), "\n") {
+					t.Errorf("got error %v, want one line containing %q", err, c.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(p.X, c.want) || p.N*p.D != len(c.want) || !slices.Equal(header, c.header) {
+				t.Errorf("got %d x %d points %v, header %q; want %v, header %q", p.N, p.D, p.X, header, c.want, c.header)
+			}
+		})
+	}
+}
+
+// endless is CSV text made up as it is read: a first line, then a long
+// second line of repeated text, up to size bytes in all.
+type endless struct {
+	first, repeat string
+	size, read    int64
+}
+
+func (e *endless) Read(b []byte) (int, error) {
+	if e.read >= e.size {
+		return 0, io.EOF
+	}
+	n := 0
+	for n < len(b) && e.read < e.size {
+		var c byte
+		if e.read < int64(len(e.first)) {
+			c = e.first[e.read]
+		} else {
+			c = e.repeat[(e.read-int64(len(e.first)))%int64(len(e.repeat))]
+		}
+		b[n] = c
+		n++
+		e.read++
+	}
+	return n, nil
+}
+
+// An over-long line ends the read as soon as it passes the limit: neither
+// read whole nor held in memory.
+func TestReadCSVLongLines(t *testing.T) {
+	cases := []struct {
+		name string
+		src  *endless
+		err  string
+	}{
+		{"2 GiB without a newline", &endless{first: "x,y\n", repeat: "1", size: 2 << 30}, "line 2 is longer than 16777216 bytes (16 MiB, the limit of a CSV line)"},
+		{"10 million columns", &endless{first: "1,2\n", repeat: "0,", size: 4 + 2e7}, "line 2 is longer than 16777216 bytes"},
+		{"10 million empty columns", &endless{first: "", repeat: ",", size: 1e7}, "line 1 has more than 131072 columns (MaxColumns)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := ReadCSV(c.src)
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("got error %v, want %q", err, c.err)
+			}
+			if c.src.read > maxCSVLine+1<<20 && c.src.read == c.src.size {
+				t.Errorf("read all %d bytes of the input before failing", c.src.read)
+			}
+		})
+	}
+	t.Run("a line just under the limit", func(t *testing.T) {
+		line := "1" + strings.Repeat(" ", maxCSVLine-1)
+		p, err := ReadCSV(strings.NewReader("x\n" + line + "\r\n" + line))
+		if err != nil || p.N != 2 || p.X[0] != 1 {
+			t.Errorf("got %v, %v; want two points", p, err)
+		}
+	})
+}
+
+func TestReadCSVOverMaxValues(t *testing.T) {
+	defer func(m int) { maxValues = m }(maxValues)
+	maxValues = 5
+	if _, err := ReadCSV(strings.NewReader("1,2\n3,4\n")); err != nil {
+		t.Fatalf("4 values under a limit of 5: %v", err)
+	}
+	const want = "datasets: line 4: more than 5 values in all, the limit (MaxValues"
+	if _, err := ReadCSV(strings.NewReader("x,y\n1,2\n3,4\n5,6\n")); err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("got %v, want %q", err, want)
+	}
+}
+
+func TestLoadSaysWhatWasRead(t *testing.T) {
+	dir := t.TempDir()
+	many := strings.Repeat("1,", 9) + "1\n"
+	cases := []struct {
+		name, file string
+		content    []byte
+		header     []string
+		describe   string
+	}{
+		{"header", "data.csv", []byte("x,y\n1,2\n3,4\n"), []string{"x", "y"},
+			"2 points of dimension 2 from DIR/data.csv (first row taken as a header: x, y)"},
+		{"BOM and header", "bom.csv", []byte("\uFEFFx,y\n1,2\n"), []string{"x", "y"},
+			"1 point of dimension 2 from DIR/bom.csv (first row taken as a header: x, y)"},
+		{"no header", "plain.csv", []byte("1,2\n3,4\n5,6\n"), nil, "3 points of dimension 2 from DIR/plain.csv"},
+		{"many names", "wide.csv", []byte("a,b,c,d,e,f,g,h,i,j\n" + many), []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"},
+			"1 point of dimension 10 from DIR/wide.csv (first row taken as a header: a, b, c, d, e, f, g, h, ... (10 names))"},
+		{"float64 npy", "data.npy", npyFile(npyHeaderDict("<f8", false, "(1, 2)"), npyData("<f8", 1, 2)), nil, "1 point of dimension 2 from DIR/data.npy"},
+		{"float32 Fortran npy", "f32.npy", npyFile(npyHeaderDict("<f4", true, "(1, 2)"), npyData("<f4", 1, 2)), nil,
+			"1 point of dimension 2 from DIR/f32.npy (float32 values, Fortran order)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(dir, c.file)
+			if err := os.WriteFile(path, c.content, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			f, err := Load(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.Path != path || !slices.Equal(f.Header, c.header) || (c.header == nil) != (f.Header == nil) {
+				t.Errorf("got path %s, header %q; want %s, %q", f.Path, f.Header, path, c.header)
+			}
+			if want := strings.ReplaceAll(c.describe, "DIR", dir); f.Describe() != want {
+				t.Errorf("Describe() = %q, want %q", f.Describe(), want)
+			}
+		})
+	}
+}
+
 func BenchmarkReadNPY(b *testing.B) {
 	const n, d = 60000, 784 // MNIST as float64: 376 MB
 	p := NewPoints(n, d)

@@ -10,23 +10,42 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
+// checkPoints checks what a reader accepted: a well-formed set of finite
+// points.
 func checkPoints(t *testing.T, p Points) {
 	t.Helper()
 	if p.N < 1 || p.D < 1 || len(p.X) != p.N*p.D {
 		t.Fatalf("read %d x %d points with %d values", p.N, p.D, len(p.X))
 	}
+	if err := p.CheckFinite(); err != nil {
+		t.Fatalf("accepted a value that is not finite: %v", err)
+	}
 }
 
 // FuzzReadCSV: no text may crash the CSV reader; what it accepts is a
-// well-formed point set.
+// well-formed set of finite points, and a header it reports has a name per
+// column.
 func FuzzReadCSV(f *testing.F) {
-	for _, s := range []string{"1,2\n3,4\n", "x,y\n1,2\n", "# c\n1\n2\n", "1,2\n3\n", "a,b\nc,d\n", "", "\"1\",2\n", "1e308,-1e308\n"} {
+	for _, s := range []string{
+		"1,2\n3,4\n", "x,y\n1,2\n", "# c\n1\n2\n", "1,2\n3\n", "a,b\nc,d\n", "", "\"1\",2\n", "1e308,-1e308\n",
+		"\uFEFF1,2\n3,4\n", "\uFEFFx,y\n1,2\n", "1,2\x00\n", "1,2 # note\n", "178,13,class_0,class_1,class_2\n1,2,3,4,5\n",
+		"\"x\", \"y\"\r\n1,2\r\n", "\"1,2\n", ",x\n1,2\n", "1,NaN\n", "1e999\n",
+	} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		p, err := ReadCSV(bytes.NewReader(b))
-		if err == nil {
-			checkPoints(t, p)
+		p, header, err := readCSV(bytes.NewReader(b))
+		if err != nil {
+			return
+		}
+		checkPoints(t, p)
+		if header != nil && len(header) != p.D {
+			t.Fatalf("a header of %d names over %d columns", len(header), p.D)
+		}
+		for _, name := range header {
+			if !isName(name) {
+				t.Fatalf("header cell %q is not a name", name)
+			}
 		}
 	})
 }
@@ -61,9 +80,6 @@ func FuzzReadNPY(f *testing.F) {
 			return
 		}
 		checkPoints(t, p)
-		if err := p.CheckFinite(); err != nil {
-			t.Fatalf("accepted a value that is not finite: %v", err)
-		}
 		if p.N != q.N || p.D != q.D || !slices.Equal(p.X, q.X) {
 			t.Fatalf("known size read %d x %d points, plain reader %d x %d, or other values", p.N, p.D, q.N, q.D)
 		}

@@ -1,0 +1,247 @@
+package datasets
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// MaxColumns bounds the number of columns of a CSV row.
+const MaxColumns = 1 << 17
+
+// maxCSVLine bounds the length of a CSV line, without its line ending.
+const maxCSVLine = 16 << 20
+
+// ReadCSV reads points from CSV text; see ReadFile.
+func ReadCSV(r io.Reader) (Points, error) {
+	p, _, err := readCSV(r)
+	if err != nil {
+		return Points{}, fmt.Errorf("datasets: %w", err)
+	}
+	return p, nil
+}
+
+// readCSV reads points from CSV text, and the first row's cells if it was a
+// header. Lines are read one at a time, each at most maxCSVLine bytes: an
+// over-long line is an error as soon as the limit is passed, not after it
+// has been read whole.
+//
+// The dialect is the plain one: cells separated by commas, spaces around a
+// cell ignored, a cell may be quoted with " (and "" inside for a quote) but
+// must end on its line; empty lines are skipped, and a line starting with #
+// is a comment. A UTF-8 byte-order mark at the start is dropped.
+func readCSV(r io.Reader) (Points, []string, error) {
+	lr := lineReader{br: bufio.NewReaderSize(r, 64<<10)}
+	var (
+		p      Points
+		header []string
+		cells  []string
+		first  = true
+	)
+	for {
+		line, err := lr.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return Points{}, nil, err
+		}
+		if lr.line == 1 {
+			line = strings.TrimPrefix(line, "\uFEFF")
+		}
+		if strings.HasPrefix(line, "#") || strings.TrimSpace(line) == "" {
+			continue
+		}
+		if cells, err = splitCSV(cells[:0], line, lr.line); err != nil {
+			return Points{}, nil, err
+		}
+		if first {
+			first = false
+			if isHeader(cells) {
+				header = append([]string(nil), cells...)
+				continue
+			}
+		}
+		if p.D == 0 {
+			p.D = len(cells)
+			if header != nil && len(header) != p.D {
+				return Points{}, nil, fmt.Errorf("line %d has %d columns, want %d like the header row", lr.line, p.D, len(header))
+			}
+		} else if len(cells) != p.D {
+			return Points{}, nil, fmt.Errorf("line %d has %d columns, want %d like the rows before it", lr.line, len(cells), p.D)
+		}
+		if len(p.X) > maxValues-p.D {
+			return Points{}, nil, fmt.Errorf("line %d: more than %d values in all, the limit (MaxValues, 8 GiB as float64)", lr.line, maxValues)
+		}
+		if p.N == 0 && header == nil {
+			if err := checkFirstRow(cells, lr.line); err != nil {
+				return Points{}, nil, err
+			}
+		}
+		for j, cell := range cells {
+			v, ok := parseCell(cell)
+			if !ok {
+				return Points{}, nil, fmt.Errorf("line %d, column %d: %s is not a number", lr.line, j+1, quoteCell(cell))
+			}
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return Points{}, nil, fmt.Errorf("line %d, column %d: %s is not finite; every value must be finite", lr.line, j+1, quoteCell(cell))
+			}
+			p.X = append(p.X, v)
+		}
+		p.N++
+	}
+	if p.N == 0 && header != nil {
+		return Points{}, nil, errors.New("no data rows after the header row")
+	}
+	if p.N == 0 {
+		return Points{}, nil, errors.New("no data rows")
+	}
+	return p, header, nil
+}
+
+// parseCell parses a number, spaces around it allowed (inside quotes too);
+// a value beyond float64's range counts as one (it is then infinite).
+func parseCell(cell string) (float64, bool) {
+	v, err := strconv.ParseFloat(strings.TrimSpace(cell), 64)
+	return v, err == nil || errors.Is(err, strconv.ErrRange)
+}
+
+// isHeader is whether a first row is a header: every cell a name.
+func isHeader(cells []string) bool {
+	for _, c := range cells {
+		if !isName(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// isName is whether a cell is a column name: non-empty printable text that
+// is not a number.
+func isName(c string) bool {
+	if _, num := parseCell(c); num || c == "" || !utf8.ValidString(c) {
+		return false
+	}
+	for _, r := range c {
+		if !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// checkFirstRow explains a first row that is neither a header nor numbers:
+// in a row with numbers, the first cell that is not one; in a row without,
+// the first that is not a name.
+func checkFirstRow(cells []string, lineNo int) error {
+	numbers := false
+	for _, c := range cells {
+		if _, num := parseCell(c); num {
+			numbers = true
+		}
+	}
+	for j, c := range cells {
+		if _, num := parseCell(c); numbers && !num {
+			return fmt.Errorf("line %d, column %d: %s is not a number; a header row must be all names, comments take a whole line starting with #", lineNo, j+1, quoteCell(c))
+		}
+		if !numbers && !isName(c) {
+			return fmt.Errorf("line %d, column %d: %s is neither a number nor a name (printable text); a header row must be all names, comments take a whole line starting with #", lineNo, j+1, quoteCell(c))
+		}
+	}
+	return nil
+}
+
+// quoteCell quotes a cell for an error message, cut short if long.
+func quoteCell(c string) string {
+	if len(c) > 40 {
+		return strconv.Quote(c[:40]) + "..."
+	}
+	return strconv.Quote(c)
+}
+
+// splitCSV appends line's cells to cells, each with the spaces around it
+// trimmed and its quotes, if any, undone.
+func splitCSV(cells []string, line string, lineNo int) ([]string, error) {
+	for col := 1; ; col++ {
+		if col > MaxColumns {
+			return nil, fmt.Errorf("line %d has more than %d columns (MaxColumns)", lineNo, MaxColumns)
+		}
+		line = strings.TrimLeftFunc(line, unicode.IsSpace)
+		var cell string
+		if strings.HasPrefix(line, `"`) {
+			var b strings.Builder
+			i := 1
+			for {
+				k := strings.IndexByte(line[i:], '"')
+				if k < 0 {
+					return nil, fmt.Errorf("line %d, column %d: a quoted cell must end on its line", lineNo, col)
+				}
+				b.WriteString(line[i : i+k])
+				i += k + 1
+				if i < len(line) && line[i] == '"' {
+					b.WriteByte('"')
+					i++
+					continue
+				}
+				break
+			}
+			cell, line = b.String(), strings.TrimLeftFunc(line[i:], unicode.IsSpace)
+			if line != "" && line[0] != ',' {
+				return nil, fmt.Errorf("line %d, column %d: text after the closing quote", lineNo, col)
+			}
+		} else {
+			k := strings.IndexByte(line, ',')
+			if k < 0 {
+				k = len(line)
+			}
+			cell, line = strings.TrimRightFunc(line[:k], unicode.IsSpace), line[k:]
+		}
+		cells = append(cells, cell)
+		if line == "" {
+			return cells, nil
+		}
+		line = line[1:] // the comma
+	}
+}
+
+// lineReader reads lines of at most maxCSVLine bytes, counting them.
+type lineReader struct {
+	br   *bufio.Reader
+	line int // the number of the line last returned, from 1
+	buf  []byte
+}
+
+// next returns the next line without its line ending (\n or \r\n), or
+// io.EOF after the last.
+func (lr *lineReader) next() (string, error) {
+	lr.line++
+	lr.buf = lr.buf[:0]
+	for {
+		frag, err := lr.br.ReadSlice('\n')
+		lr.buf = append(lr.buf, frag...)
+		if len(lr.buf) > maxCSVLine+2 {
+			return "", fmt.Errorf("line %d is longer than %d bytes (16 MiB, the limit of a CSV line)", lr.line, maxCSVLine)
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			return "", err
+		}
+		if errors.Is(err, io.EOF) && len(lr.buf) == 0 {
+			return "", io.EOF
+		}
+		line := bytes.TrimSuffix(bytes.TrimSuffix(lr.buf, []byte("\n")), []byte("\r"))
+		if len(line) > maxCSVLine {
+			return "", fmt.Errorf("line %d is longer than %d bytes (16 MiB, the limit of a CSV line)", lr.line, maxCSVLine)
+		}
+		return string(line), nil
+	}
+}
