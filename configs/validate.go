@@ -81,8 +81,8 @@ func (d *decoder) validate(c *Config) error {
 		oneOf("data.dataset", c.Data.Dataset, datasets.Names()),
 		check(c.Data.Holdout >= 0 && c.Data.Holdout < 1, "data.holdout", "must be in [0, 1), got %v", c.Data.Holdout),
 		check(c.Data.Dataset == "file" || c.Data.N >= 1, "data.n", "must be >= 1, got %d", c.Data.N),
-		check(c.Data.N <= maxDataValues/dataDim(c.Data), "data.n", "must be at most %d for %d-dimensional data (%d values in all), got %d",
-			maxDataValues/dataDim(c.Data), dataDim(c.Data), maxDataValues, c.Data.N),
+		check(c.Data.N <= datasets.MaxValues/dataDim(c.Data), "data.n", "must be at most %d for %d-dimensional data (%d values in all), got %d",
+			datasets.MaxValues/dataDim(c.Data), dataDim(c.Data), datasets.MaxValues, c.Data.N),
 		check(c.Data.Dataset != "file" || c.Data.Path != "", "data.path", "is required for dataset file: a .csv or .npy of shape (n, D)"),
 		check(c.Data.Noise == nil || *c.Data.Noise >= 0, "data.noise", "must be >= 0"),
 		d.validateDensity(c.Data),
@@ -153,9 +153,6 @@ func (d *decoder) validateSampling(c *Config) error {
 	}
 	return nil
 }
-
-// maxDataValues bounds the values of a data set, n x D: 2^30 float64, 8 GiB.
-const maxDataValues = 1 << 30
 
 // dataDim is the dimension of the config's data where the config says it,
 // 1 otherwise (a file's is known once it is read).

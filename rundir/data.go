@@ -19,6 +19,7 @@ type Data struct {
 	Density      datasets.Density    // the true density in data units, or nil
 	Digest       Digest              // of all the points, before the split
 	MaxAbs       float64             // the largest |x_j| of the training split, in model units
+	Source       string              // what was read or drawn, for people
 }
 
 // Digest identifies a data set: a resumed run must train on the same one.
@@ -59,10 +60,23 @@ func (d Digest) Differs(recorded Digest) string {
 // statistics. The same config always gives the same Data.
 func Prepare(cfg *configs.Config) (*Data, error) {
 	d := cfg.Data
-	all, dens, err := datasets.Generate(datasets.Spec{
-		Name: d.Dataset, N: d.N, Mean: d.Mean, Cov: d.Cov,
-		Means: d.Means, Weights: d.Weights, Std: d.Std, Noise: d.Noise, Path: d.Path,
-	}, seeds.New(cfg.Seed, seeds.Data))
+	var (
+		all    datasets.Points
+		dens   datasets.Density
+		source string
+		err    error
+	)
+	if d.Dataset == "file" {
+		var f datasets.File
+		f, err = datasets.Load(d.Path)
+		all, source = f.Points, f.Describe()
+	} else {
+		all, dens, err = datasets.Generate(datasets.Spec{
+			Name: d.Dataset, N: d.N, Mean: d.Mean, Cov: d.Cov,
+			Means: d.Means, Weights: d.Weights, Std: d.Std, Noise: d.Noise,
+		}, seeds.New(cfg.Seed, seeds.Data))
+		source = fmt.Sprintf("%d points of dimension %d drawn from %s", all.N, all.D, d.Dataset)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -79,5 +93,5 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 	for _, v := range model.X {
 		maxAbs = math.Max(maxAbs, math.Abs(v))
 	}
-	return &Data{Train: model, Valid: norm.Apply(valid), Norm: norm, Density: dens, Digest: digestOf(all), MaxAbs: maxAbs}, nil
+	return &Data{Train: model, Valid: norm.Apply(valid), Norm: norm, Density: dens, Digest: digestOf(all), MaxAbs: maxAbs, Source: source}, nil
 }

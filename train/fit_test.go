@@ -453,10 +453,17 @@ func TestDivergenceStopsWithoutTouchingCheckpoints(t *testing.T) {
 func TestUnwritableOutputFailsBeforeTraining(t *testing.T) {
 	blocker := filepath.Join(t.TempDir(), "file")
 	os.WriteFile(blocker, nil, 0o644)
-	cfg := parseConfig(t, tinyRun, "output.dir="+filepath.Join(blocker, "run"))
-	_, err := Fit(context.Background(), cfg, Options{})
-	if err == nil || !strings.Contains(err.Error(), "not a directory") || !strings.Contains(err.Error(), blocker) {
-		t.Errorf("got %v, want an error naming the path that cannot be written", err)
+	long := filepath.Join(t.TempDir(), strings.Repeat("a", 300))
+	for _, c := range []struct{ dir, want string }{
+		{filepath.Join(blocker, "run"), "mkdir " + blocker + ": not a directory"},
+		{"/dev/null", "mkdir /dev/null: not a directory"},
+		{long, "file name too long"},
+	} {
+		cfg := parseConfig(t, tinyRun, "output.dir="+c.dir)
+		_, err := Fit(context.Background(), cfg, Options{})
+		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "do not load") {
+			t.Errorf("output.dir %.40s...: got %v, want an error naming the path that cannot be written: %q", c.dir, err, c.want)
+		}
 	}
 }
 

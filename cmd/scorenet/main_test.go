@@ -193,8 +193,12 @@ func TestReadersWorkWithTheDataFileGone(t *testing.T) {
 	os.WriteFile(cfg, []byte("name: file\ndata: {dataset: file, path: "+data+"}\nmodel: {hidden: [8]}\n"+
 		"train: {steps: 5, batch_size: 16, log_every: 5}\nsample: {n: 20, steps: 5}\n"), 0o644)
 	runDir := filepath.Join(dir, "run")
-	if code, _, errs := scorenet("train", "-config", cfg, "-set", "output.dir="+runDir); code != 0 {
+	code, _, errs := scorenet("train", "-config", cfg, "-set", "output.dir="+runDir)
+	if code != 0 {
 		t.Fatalf("train exited %d: %s", code, errs)
+	}
+	if want := "data: 200 points of dimension 2 from " + data + "; 180 for training, 20 held out"; !strings.Contains(errs, want) {
+		t.Errorf("the start-up lines %q do not say %q", errs, want)
 	}
 	if err := os.Remove(data); err != nil {
 		t.Fatal(err)
