@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -231,5 +232,28 @@ func TestVersion(t *testing.T) {
 	code, out, _ := scorenet("version")
 	if code != 0 || !regexp.MustCompile(`^scorenet \S+, commit \S+.*, go1\.\d+.* linux/amd64\nmatrix products: .+\nactivations: .+\n$`).MatchString(out) {
 		t.Errorf("version: exit %d, %q", code, out)
+	}
+}
+
+// eval on a run directory that cannot take eval.json still prints its
+// results, then fails naming the file.
+func TestEvalPrintsResultsItCannotSave(t *testing.T) {
+	runDir := filepath.Join(t.TempDir(), "run")
+	if code, _, errs := scorenet("train", "-config", "../../configs/gaussian2d.yaml", "-set", "output.dir="+runDir,
+		"-set", "model.hidden=[8]", "-set", "train.steps=5"); code != 0 {
+		t.Fatalf("train: %s", errs)
+	}
+	os.MkdirAll(filepath.Join(runDir, "eval.json", "in-the-way"), 0o755) // a directory where the file would go
+	code, out, errs := scorenet("eval", "-run", runDir, "-samples=false")
+	var rep struct {
+		Step    int
+		Heldout *struct{ Points int }
+		File    string
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || rep.Step != 5 || rep.Heldout == nil || rep.File != "" {
+		t.Errorf("stdout %q (%v): want the report, without a file it was saved to", out, err)
+	}
+	if code == 0 || !strings.Contains(errs, "the results above could not be written to "+filepath.Join(runDir, "eval.json")) {
+		t.Errorf("exit %d, %q: want a failure naming eval.json", code, errs)
 	}
 }
