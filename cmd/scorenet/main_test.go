@@ -147,6 +147,7 @@ func TestBadInvocations(t *testing.T) {
 		{"missing run", []string{"score", "-run", "nowhere", "-in", "a.csv", "-out", "b.csv"}, 1, "run directory nowhere has no checkpoint"},
 		{"missing in flag", []string{"score", "-run", "x", "-out", "b.csv"}, 1, "missing required flag -in"},
 		{"stray argument", []string{"score", "extra"}, 2, `unexpected argument "extra"`},
+		{"eval too many chains", []string{"eval", "-run", "x", "-n", "10000000000"}, 1, "-n must be from 1 to 100000000 chains"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -163,12 +164,17 @@ func TestBadInvocations(t *testing.T) {
 
 func TestHelpExplainsEveryFlag(t *testing.T) {
 	for cmd, flags := range map[string][]string{
-		"train": {"-config", "-resume", "-set"},
-		"score": {"-run", "-checkpoint", "-in", "-out", "-batch"},
+		"train":  {"-config", "-resume", "-set"},
+		"score":  {"-run", "-checkpoint", "-in", "-out", "-batch", "-sigma"},
+		"sample": {"-run", "-out", "-n", "-seed", "-sampler", "-set", "-plot"},
+		"eval":   {"-run", "-n", "-seed", "-samples", "-set"},
 	} {
 		code, out, _ := scorenet(cmd, "-h")
 		if code != 0 {
 			t.Errorf("%s -h exited %d", cmd, code)
+		}
+		if strings.Contains(out, "(default -1)") || strings.Count(out, "(default sample.seed)") > 1 {
+			t.Errorf("%s -h gives a default twice or a meaningless one:\n%s", cmd, out)
 		}
 		for _, f := range flags {
 			if !strings.Contains(out, "  "+f) {
@@ -255,5 +261,41 @@ func TestEvalPrintsResultsItCannotSave(t *testing.T) {
 	}
 	if code == 0 || !strings.Contains(errs, "the results above could not be written to "+filepath.Join(runDir, "eval.json")) {
 		t.Errorf("exit %d, %q: want a failure naming eval.json", code, errs)
+	}
+}
+
+// The README's commands write their outputs under runs/ (which git ignores),
+// never into the checkout.
+func TestReadmeCommandsWriteUnderRuns(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	outputs := regexp.MustCompile(`go run \./cmd/scorenet [^\n]*?-(?:out|plot|snapshots) (\S+)`).FindAllStringSubmatch(string(b), -1)
+	if len(outputs) == 0 {
+		t.Fatal("no output flags found in the README's commands")
+	}
+	for _, m := range outputs {
+		if !strings.HasPrefix(m[1], "runs/") {
+			t.Errorf("the README writes %s outside runs/", m[1])
+		}
+	}
+}
+
+// Readers say which newer checkpoints they skipped, and why.
+func TestReadersSaySkippedCheckpoints(t *testing.T) {
+	dir := t.TempDir()
+	runDir := filepath.Join(dir, "run")
+	if code, _, errs := scorenet("train", "-config", "../../configs/gaussian2d.yaml", "-set", "output.dir="+runDir,
+		"-set", "model.hidden=[8]", "-set", "train.steps=20", "-set", "train.checkpoint_every=10"); code != 0 {
+		t.Fatalf("train: %s", errs)
+	}
+	newest := filepath.Join(runDir, "checkpoints", "step-000000020.safetensors")
+	os.WriteFile(newest, []byte("not a checkpoint"), 0o644)
+	in := filepath.Join(dir, "p.csv")
+	os.WriteFile(in, []byte("0,0\n"), 0o644)
+	code, out, errs := scorenet("score", "-run", runDir, "-in", in, "-out", filepath.Join(dir, "s.csv"))
+	if code != 0 || !strings.Contains(out, "(step 10)") || !strings.Contains(errs, "skipping a checkpoint that does not load: "+newest) {
+		t.Errorf("exit %d, %q %q: want step 10 used and the broken step 20 named", code, out, errs)
 	}
 }

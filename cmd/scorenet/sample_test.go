@@ -56,6 +56,10 @@ func TestSampleAndPlot(t *testing.T) {
 	checkPNG(t, filepath.Join(runDir, "loss.png"))
 	checkPNG(t, filepath.Join(runDir, "field.png"))
 
+	if code, stdout, errs := scorenet("eval", "-run", runDir, "-n", "50", "-set", "sample.eps=50"); code == 0 ||
+		!strings.Contains(errs, "chains diverged") || strings.Contains(stdout, "mmd2") {
+		t.Errorf("eval on diverging samples: exit %d, %q %q; want no metrics and the divergence named", code, stdout, errs)
+	}
 	code, stdout, errs = scorenet("eval", "-run", runDir, "-n", "50", "-set", "sample.eps=0.005")
 	var rep struct {
 		Step    int
