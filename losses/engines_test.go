@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"scorenet/internal/gemm"
 	"scorenet/nn"
 
 	"gorgonia.org/tensor"
@@ -204,5 +205,48 @@ func checkSameAsGraph(t *testing.T, what string, got, want Terms, grads []tensor
 	}
 	if worst := maxGradDiff(grads, wantGrads); worst > 1e-11 {
 		t.Errorf("%s: gradients differ from the graph's by %.2g relative", what, worst)
+	}
+}
+
+// The fused losses give the same bits, value and gradients, whatever the
+// number of threads their products and elementwise passes are split over.
+func TestFusedLossesAreThreadIndependent(t *testing.T) {
+	defer gemm.SetThreads(0)
+	for _, name := range Names() {
+		_, needs := NoiseConditional(name)
+		m, err := nn.New(nn.Spec{Kind: "mlp", Dim: 10, Hidden: []int{96, 96}, Activation: "swish", NoiseConditional: needs, Residual: true},
+			rand.New(rand.NewPCG(7, 7)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := New(name, m, Options{Batch: 200, Gradients: true, Sigmas: []float64{2, 0.5, 0.1}[:map[bool]int{true: 3, false: 1}[name == "anneal_dsm"]], Engine: Fused})
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := randomPoints(rand.New(rand.NewPCG(8, 8)), 200, 10)
+		var want Terms
+		var wantGrads [][]float64
+		for _, threads := range []int{1, 2, 3, 8} {
+			gemm.SetThreads(threads)
+			got, err := l.Evaluate(x, 1.0/200, rand.New(rand.NewPCG(9, 9)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			grads := copyGrads(l)
+			if threads == 1 {
+				want, wantGrads = got, grads
+				continue
+			}
+			if got != want {
+				t.Errorf("%s, %d threads: %+v, one thread %+v", name, threads, got, want)
+			}
+			for i := range grads {
+				for k := range grads[i] {
+					if math.Float64bits(grads[i][k]) != math.Float64bits(wantGrads[i][k]) {
+						t.Fatalf("%s, %d threads: gradient %d[%d] = %v, one thread %v", name, threads, i, k, grads[i][k], wantGrads[i][k])
+					}
+				}
+			}
+		}
 	}
 }

@@ -19,9 +19,11 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
 
 	"scorenet/configs"
+	"scorenet/internal/gemm"
 	"scorenet/internal/vmath"
 	"scorenet/losses"
 	"scorenet/nn"
@@ -47,16 +49,6 @@ type command struct {
 }
 
 func main() {
-	// One thread unless GOMAXPROCS says otherwise. scorenet's own products
-	// (internal/gemm) run on one thread. A second thread only lets gonum's
-	// products, which the gorgonia graphs still use for float32, split
-	// 128-wide matrices over goroutines, and the hand-offs cost more than
-	// they gain: when gonum did the float64 products too, a gaussian2d step
-	// took 9.8 ms on one thread and 17.2 ms on two. Today gaussian2d trains
-	// in the same time (3.4 s, 3.5 s) either way.
-	if os.Getenv("GOMAXPROCS") == "" {
-		runtime.GOMAXPROCS(1)
-	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -108,6 +100,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: unexpected argument %q (see %s -h)\n", name, cmd.flags.Arg(0), name)
 		return 2
 	}
+	if threads := cmd.flags.Lookup("threads"); threads != nil {
+		n, _ := strconv.Atoi(threads.Value.String())
+		if n < 0 {
+			fmt.Fprintf(stderr, "%s: -threads must be >= 1 (0: every core this process may use), got %d\n", name, n)
+			return 2
+		}
+		setThreads(n)
+	}
 	if err := cmd.run(); err != nil {
 		fmt.Fprintf(stderr, "%s: %s\n", name, strings.ReplaceAll(err.Error(), "\n", "; "))
 		return 1
@@ -153,14 +153,25 @@ func versionText() string {
 		version, commit, modified, runtime.Version(), runtime.GOOS, runtime.GOARCH, nn.BLAS, vmath.Kernel())
 }
 
-// newFlags returns a flag set whose -h prints the synopsis and every flag.
+// newFlags returns a flag set whose -h prints the synopsis and every flag,
+// with the -threads flag every command that computes takes.
 func newFlags(name, synopsis string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: scorenet %s\n\n%s\n\nFlags:\n", name, synopsis)
 		fs.PrintDefaults()
 	}
+	fs.Int("threads", 0, "threads to compute on (default: every core this process may use, GOMAXPROCS); results do not depend on it")
 	return fs
+}
+
+// setThreads makes the process compute on n threads (0: GOMAXPROCS, every
+// core it may use by default). Results have the same bits for any n.
+func setThreads(n int) {
+	if n > 0 {
+		runtime.GOMAXPROCS(n)
+	}
+	gemm.SetThreads(n)
 }
 
 // required reports the first of the named string flags left empty.

@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"scorenet/configs"
+	"scorenet/internal/gemm"
 	"scorenet/train"
 
 	"golang.org/x/term"
@@ -58,7 +59,7 @@ SIGINT or SIGTERM stops after the current step with a checkpoint.
 		if f, ok := stderr.(*os.File); ok {
 			terminal = term.IsTerminal(int(f.Fd()))
 		}
-		fmt.Fprintf(stderr, "training %s, into %s\n", cfg.Describe(), cfg.Output.Dir)
+		fmt.Fprintf(stderr, "training %s, into %s, on %d threads\n", cfg.Describe(), cfg.Output.Dir, gemm.Threads())
 		sum, err := train.Fit(ctx, cfg, train.Options{Resume: *resume, Out: stderr, Terminal: terminal})
 		if errors.Is(err, train.ErrInterrupted) {
 			return fmt.Errorf("%w; continue with: scorenet train -run %s", err, shellQuote(cfg.Output.Dir))

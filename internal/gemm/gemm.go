@@ -2,7 +2,9 @@ package gemm
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // The tile and block sizes. mr x nr is the tile one kernel call computes;
@@ -27,6 +29,11 @@ var workspaces = sync.Pool{New: func() any { return new(workspace) }}
 // op(A) m x k and op(B) k x n; op transposes when tA (tB) is true. As in
 // BLAS, C is not read when beta is 0. It panics on sizes that do not fit the
 // slices, as gonum's BLAS does.
+//
+// A large product is split over Threads goroutines by blocks of rows (or of
+// columns) of C. Each element of C is still computed by one goroutine with
+// the same chain of operations, so the result has the same bits whatever the
+// number of threads.
 func Dgemm(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	checkMatrix("A", tA, m, k, a, lda)
 	checkMatrix("B", tB, k, n, b, ldb)
@@ -49,6 +56,70 @@ func Dgemm(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []fl
 	if k == 0 || alpha == 0 {
 		return
 	}
+	parts := Threads()
+	if 2*float64(m)*float64(n)*float64(k) < parallelFLOPs {
+		parts = 1
+	}
+	switch {
+	case parts > 1 && m >= 2*mr*parts:
+		split(m, mr, parts, func(r0, r1 int) {
+			aOff := r0 * lda // op(A)'s rows r0.. start here
+			if tA {
+				aOff = r0
+			}
+			productOn(tA, tB, r1-r0, n, k, alpha, a[aOff:], lda, b, ldb, c[r0*ldc:], ldc)
+		})
+	case parts > 1 && n >= 2*nr*parts:
+		split(n, nr, parts, func(c0, c1 int) {
+			bOff := c0 // op(B)'s columns c0.. start here
+			if tB {
+				bOff = c0 * ldb
+			}
+			productOn(tA, tB, m, c1-c0, k, alpha, a, lda, b[bOff:], ldb, c[c0:], ldc)
+		})
+	default:
+		productOn(tA, tB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
+	}
+}
+
+// parallelFLOPs is the smallest product worth splitting: below it, handing
+// the parts to goroutines costs more than it saves.
+const parallelFLOPs = 1 << 24
+
+// split runs do on parts contiguous ranges of [0, n), cut at multiples of
+// step, concurrently, and waits for them.
+func split(n, step, parts int, do func(lo, hi int)) {
+	per := (n/parts + step - 1) / step * step
+	var wg sync.WaitGroup
+	for lo := 0; lo < n; lo += per {
+		hi := min(lo+per, n)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			do(lo, hi)
+		}()
+	}
+	wg.Wait()
+}
+
+// threads is the number of goroutines a large product is split over; 0
+// means GOMAXPROCS.
+var threads atomic.Int64
+
+// SetThreads sets the goroutines a large product is split over (0: as many
+// as GOMAXPROCS). Results do not depend on it.
+func SetThreads(n int) { threads.Store(int64(max(n, 0))) }
+
+// Threads is the number of goroutines a large product is split over.
+func Threads() int {
+	if n := threads.Load(); n > 0 {
+		return int(n)
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// productOn adds alpha op(A) op(B) to C on this goroutine.
+func productOn(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, c []float64, ldc int) {
 	w := workspaces.Get().(*workspace)
 	defer workspaces.Put(w)
 	nPanels := (n + nr - 1) / nr

@@ -206,3 +206,30 @@ func TestDgemmPanicsOnBadSizes(t *testing.T) {
 		})
 	}
 }
+
+// A product split over goroutines, by rows or by columns, gives the bits of
+// the product on one, whatever the number of threads.
+func TestThreadsGiveTheSameBits(t *testing.T) {
+	defer SetThreads(0)
+	rng := rand.New(rand.NewPCG(3, 3))
+	shapes := [][3]int{{256, 256, 300}, {8, 1000, 300}, {1000, 8, 300}, {130, 129, 257}, {37, 600, 150}, {600, 37, 150}}
+	for trial := range 20 {
+		shapes = append(shapes, [3]int{1 + rng.IntN(400), 1 + rng.IntN(400), 1 + rng.IntN(400)})
+		_ = trial
+	}
+	for _, sh := range shapes {
+		m, n, k := sh[0], sh[1], sh[2]
+		p := newProduct(rng, rng.IntN(2) == 0, rng.IntN(2) == 0, m, n, k, 1, float64(rng.IntN(2)), rng.IntN(3))
+		SetThreads(1)
+		want := p.run()
+		for _, threads := range []int{2, 3, 8} {
+			SetThreads(threads)
+			got := p.run()
+			for i := range got {
+				if !sameFloat(got[i], want[i]) {
+					t.Fatalf("%d threads, %d x %d x %d (tA %v, tB %v): element %d is %v, one thread gives %v", threads, m, n, k, p.tA, p.tB, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}

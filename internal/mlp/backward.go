@@ -42,14 +42,20 @@ func (p *Pass) Backward(seed Seeds) error {
 	if tangent {
 		vl, gv := p.v[L-1][:R*hl], p.gv[L-1][:R*hl]
 		if seed.Diagonal != nil {
+			// By dimension i: the rows of one i add into the same column
+			// of g, in ascending order, on one goroutine.
 			g := gW(L)
-			for r := 0; r < R; r++ {
-				gd := seed.Diagonal[r]
-				if net.Conditional {
-					gd *= p.scale[r/D]
+			inParallel(D, R/D*hl, func(lo, hi int) {
+				for i := lo; i < hi; i++ {
+					for r := i; r < R; r += D {
+						gd := seed.Diagonal[r]
+						if net.Conditional {
+							gd *= p.scale[r/D]
+						}
+						diagonalRow(gv[r*hl:(r+1)*hl], vl[r*hl:(r+1)*hl], wl, g, gd, i, D)
+					}
 				}
-				diagonalRow(gv[r*hl:(r+1)*hl], vl[r*hl:(r+1)*hl], wl, g, gd, r%D, D)
-			}
+			})
 		} else {
 			gt := p.conditioned(seed.Tangents[:R*D], p.tout[:R*D], k)
 			p.gemm(false, true, R, hl, D, gt, D, wl, D, 0, gv, hl)
@@ -69,20 +75,24 @@ func (p *Pass) Backward(seed Seeds) error {
 
 	for l := L - 1; l >= 1; l-- {
 		h, in := w[l], w[l-1]
-		gz, d1, d2 := p.gz[l][:n*h], p.d1[l][:n*h], p.d2[l][:n*h]
-		for j := range gz {
-			gz[j] = p.ga[l][j] * d1[j]
-		}
-		var gul []float64
+		gz, d1, d2, ga := p.gz[l][:n*h], p.d1[l][:n*h], p.d2[l][:n*h], p.ga[l]
+		var gul, u, gvl []float64
 		if tangent {
+			u, gvl, gul = p.u[l][:R*h], p.gv[l][:R*h], p.gu[l][:R*h]
+		}
+		// By point: a point's k tangent rows add into its row of gz, in
+		// ascending order, on one goroutine.
+		inParallel(n, (k+1)*h, func(lo, hi int) {
+			mulTo(gz[lo*h:hi*h], ga[lo*h:hi*h], d1[lo*h:hi*h])
+			if !tangent {
+				return
+			}
 			// V_l = U_l .* f'(z_l): to U_l through f', to z_l through f''.
-			u, gvl := p.u[l][:R*h], p.gv[l][:R*h]
-			gul = p.gu[l][:R*h]
-			for r := 0; r < R; r++ {
+			for r := lo * k; r < hi*k; r++ {
 				b := r / k
 				tangentRow(gul[r*h:(r+1)*h], gz[b*h:(b+1)*h], gvl[r*h:(r+1)*h], u[r*h:(r+1)*h], d1[b*h:(b+1)*h], d2[b*h:(b+1)*h])
 			}
-		}
+		})
 		// z_l = a_{l-1} W_l + b_l.
 		p.gemm(true, false, in, h, n, p.a[l-1][:n*in], in, gz, h, 1, gW(l), h)
 		colSum(gB(l), gz, h)
@@ -109,10 +119,13 @@ func (p *Pass) Backward(seed Seeds) error {
 		default:
 			// U_1 = rows of W_1: direction i's rows of every point add to row i.
 			g := gW(1)
-			for r := 0; r < R; r++ {
-				i := r % D
-				addTo(g[i*h:(i+1)*h], gul[r*h:(r+1)*h])
-			}
+			inParallel(D, R/D*h, func(lo, hi int) {
+				for i := lo; i < hi; i++ {
+					for r := i; r < R; r += D {
+						addTo(g[i*h:(i+1)*h], gul[r*h:(r+1)*h])
+					}
+				}
+			})
 		}
 	}
 	return nil

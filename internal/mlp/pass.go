@@ -213,16 +213,17 @@ func (p *Pass) Forward(x, sigmas []float64, derivatives bool) ([]float64, error)
 			break
 		}
 		a := p.a[l][:n*width]
-		if derivatives {
-			net.Act.Derivatives(z, a, p.d1[l][:n*width], p.d2[l][:n*width])
-		} else {
-			net.Act.Value(a, a)
-		}
-		if net.Skip(l) {
-			for k := range a {
-				a[k] += prev[k]
+		d1, d2, skip, in := p.d1[l], p.d2[l], net.Skip(l), prev
+		inParallel(n*width, 8, func(lo, hi int) {
+			if derivatives {
+				net.Act.Derivatives(z[lo:hi], a[lo:hi], d1[lo:hi], d2[lo:hi])
+			} else {
+				net.Act.Value(a[lo:hi], a[lo:hi])
 			}
-		}
+			if skip {
+				addTo(a[lo:hi], in[lo:hi])
+			}
+		})
 		prev = a
 	}
 	s := p.out[:n*D]

@@ -36,15 +36,15 @@ func (p *Pass) Tangents(dirs []float64, k int) error {
 				copy(u[b*D*h:(b+1)*D*h], net.W[0][:D*h]) // row i of W_1 is direction i's
 			}
 		}
-		d1 := p.d1[l]
-		for r := 0; r < R; r++ {
-			mulTo(v[r*h:(r+1)*h], u[r*h:(r+1)*h], d1[(r/k)*h:(r/k+1)*h])
-		}
-		if net.Skip(l) {
-			for j, x := range p.v[l-1][:R*h] {
-				v[j] += x
+		d1, skip, prev := p.d1[l], net.Skip(l), p.v[l-1]
+		inParallel(R, h, func(lo, hi int) {
+			for r := lo; r < hi; r++ {
+				mulTo(v[r*h:(r+1)*h], u[r*h:(r+1)*h], d1[(r/k)*h:(r/k+1)*h])
 			}
-		}
+			if skip {
+				addTo(v[lo*h:hi*h], prev[lo*h:hi*h])
+			}
+		})
 	}
 	return nil
 }
@@ -63,13 +63,15 @@ func (p *Pass) JacobianDiagonal(dst []float64) error {
 	}
 	hl, wl := net.widths[L-1], net.W[L-1]
 	vl := p.v[L-1]
-	for r := 0; r < n*D; r++ {
-		acc := columnDot(vl[r*hl:(r+1)*hl], wl, r%D, D)
-		if net.Conditional {
-			acc *= p.scale[r/D]
+	inParallel(n*D, hl, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			acc := columnDot(vl[r*hl:(r+1)*hl], wl, r%D, D)
+			if net.Conditional {
+				acc *= p.scale[r/D]
+			}
+			dst[r] = acc
 		}
-		dst[r] = acc
-	}
+	})
 	return nil
 }
 

@@ -1,0 +1,36 @@
+package mlp
+
+import (
+	"sync"
+
+	"scorenet/internal/gemm"
+)
+
+// minParallelWork is the least work, in elementwise operations, worth
+// splitting over goroutines: below it the hand-off costs more than it saves.
+const minParallelWork = 1 << 18
+
+// inParallel runs do over [0, n) in contiguous parts, one per thread
+// (gemm.Threads), when n items of work cost each are worth splitting;
+// otherwise do(0, n) on this goroutine. Every caller gives each part its
+// own outputs and computes each output with the same operations whatever
+// the split, so results do not depend on the number of threads.
+func inParallel(n, cost int, do func(lo, hi int)) {
+	parts := min(gemm.Threads(), n)
+	if parts < 2 || n*cost < minParallelWork {
+		do(0, n)
+		return
+	}
+	per := (n + parts - 1) / parts
+	var wg sync.WaitGroup
+	for lo := per; lo < n; lo += per {
+		hi := min(lo+per, n)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			do(lo, hi)
+		}()
+	}
+	do(0, min(per, n))
+	wg.Wait()
+}
