@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"scorenet/datasets"
+	"scorenet/internal/gemm"
 	"scorenet/losses"
 	"scorenet/metrics"
 	"scorenet/rundir"
@@ -185,19 +186,24 @@ func samples(run *rundir.Run, data *rundir.Data, opts Options) (*Samples, error)
 	if s.Sampler == "annealed" && !run.Model.NoiseConditional() {
 		return nil, fmt.Errorf("evaluate: annealed sampling needs a noise-conditional model; set sample.sampler: langevin")
 	}
-	rng := rand.New(rand.NewPCG(s.Seed, 0x5a4d))
-	x, err := sampler.Start(s, run.Model.Dim(), rng)
+	streams := sampler.Streams(s.Seed, 0, s.N)
+	x, err := sampler.Start(s, run.Model.Dim(), streams)
 	if err != nil {
 		return nil, err
 	}
-	score, err := run.ModelScorer(s.N)
-	if err != nil {
-		return nil, err
+	chains := sampler.Chains{X: x, Streams: streams}
+	workers := min(gemm.Threads(), s.N)
+	for range workers {
+		score, err := run.ModelScorer((s.N + workers - 1) / workers)
+		if err != nil {
+			return nil, err
+		}
+		chains.Scores = append(chains.Scores, sampler.ScoreFunc(score))
 	}
 	steps := sampler.TotalSteps(s, len(cfg.NoiseLevels()))
 	began := time.Now()
 	bound := run.SaneBound(cfg.NoiseLevels(), x)
-	if _, err := sampler.Draw(s, cfg.NoiseLevels(), run.SmallestSigma(), bound, x, sampler.ScoreFunc(score), rng, opts.Progress); err != nil {
+	if _, err := sampler.Draw(s, cfg.NoiseLevels(), run.SmallestSigma(), bound, chains, opts.Progress); err != nil {
 		return nil, err
 	}
 	elapsed := time.Since(began).Seconds()

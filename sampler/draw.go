@@ -8,15 +8,15 @@ import (
 	"scorenet/datasets"
 )
 
-// Start returns the starting points of s.N chains in R^d for the uniform and
-// gaussian kinds of s.Init, drawn from rng (a file's points are the caller's
-// to read).
-func Start(s configs.Sample, d int, rng *rand.Rand) (datasets.Points, error) {
+// Start returns the starting points of the chains whose streams are given,
+// in R^d, for the uniform and gaussian kinds of s.Init (a file's points are
+// the caller's to read).
+func Start(s configs.Sample, d int, streams []*rand.Rand) (datasets.Points, error) {
 	switch s.Init.Kind {
 	case "uniform":
-		return Uniform(s.N, d, s.Init.Low, s.Init.High, rng), nil
+		return Uniform(d, s.Init.Low, s.Init.High, streams), nil
 	case "gaussian":
-		return Gaussian(s.N, d, s.Init.Std, rng), nil
+		return Gaussian(d, s.Init.Std, streams), nil
 	}
 	return datasets.Points{}, fmt.Errorf("sampler: init kind %q has no generated starting points", s.Init.Kind)
 }
@@ -25,15 +25,14 @@ func Start(s configs.Sample, d int, rng *rand.Rand) (datasets.Points, error) {
 // annealed Langevin over sigmas (largest first), or plain Langevin at noise
 // level sigma (0 for scores without levels), stopping if a chain leaves
 // [-bound, bound]^D (0: only if it stops being finite).
-func Draw(s configs.Sample, sigmas []float64, sigma, bound float64, x datasets.Points, score ScoreFunc,
-	rng *rand.Rand, progress func(done, total int)) ([]Snapshot, error) {
+func Draw(s configs.Sample, sigmas []float64, sigma, bound float64, c Chains, progress func(done, total int)) ([]Snapshot, error) {
 	set := Settings{Steps: s.Steps, StepsPerLevel: s.StepsPerLevel, Eps: s.Eps, Sigmas: sigmas, Sigma: sigma,
 		Denoise: s.Denoise, SnapshotEvery: s.SnapshotEvery, Progress: progress, Bound: bound}
 	switch s.Sampler {
 	case "annealed":
-		return Annealed(x, score, set, rng)
+		return Annealed(c, set)
 	case "langevin":
-		return Langevin(x, score, set, rng)
+		return Langevin(c, set)
 	}
 	return nil, fmt.Errorf("sampler: unknown sampler %q", s.Sampler)
 }

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync"
 
 	"scorenet/datasets"
+	"scorenet/internal/seeds"
 )
 
 // ScoreFunc writes the score at the points x (row-major) into dst, at noise
@@ -31,6 +33,29 @@ type Settings struct {
 	Progress func(done, total int)
 }
 
+// Chains are Langevin chains: their points, each chain's own random stream,
+// and one score function per worker. The chains are split into as many
+// contiguous blocks as there are workers, which move their blocks at the
+// same time. A chain's path depends only on its start and its stream, never
+// on the split, so samples have the same bits for any number of workers,
+// and any subset of the chains can be drawn alone (sharding).
+type Chains struct {
+	X       datasets.Points
+	Streams []*rand.Rand // one per chain (Streams)
+	Scores  []ScoreFunc  // one per worker; each is called on its block only
+}
+
+// Streams are the random streams of chains first..first+n-1 of a sampling
+// run seeded by seed: chain c's starting point and noise come from stream
+// c alone.
+func Streams(seed uint64, first, n int) []*rand.Rand {
+	out := make([]*rand.Rand, n)
+	for c := range out {
+		out[c] = seeds.NewIndexed(seed, seeds.Chain, uint64(first+c))
+	}
+	return out
+}
+
 // Snapshot is the state of every chain after a step.
 type Snapshot struct {
 	Step  int
@@ -38,12 +63,15 @@ type Snapshot struct {
 	X     []float64
 }
 
-// Langevin advances the chains x in place by plain Langevin dynamics.
-func Langevin(x datasets.Points, score ScoreFunc, s Settings, rng *rand.Rand) ([]Snapshot, error) {
+// Langevin advances the chains in place by plain Langevin dynamics.
+func Langevin(c Chains, s Settings) ([]Snapshot, error) {
 	if s.Steps < 1 || !(s.Eps > 0) {
 		return nil, fmt.Errorf("sampler: langevin needs steps >= 1 and eps > 0, got %d and %v", s.Steps, s.Eps)
 	}
-	r := newRunner(x, score, s, rng, s.Steps)
+	r, err := newRunner(c, s, s.Steps)
+	if err != nil {
+		return nil, err
+	}
 	for t := 0; t < s.Steps; t++ {
 		if err := r.step(s.Sigma, s.Eps); err != nil {
 			return nil, err
@@ -52,8 +80,8 @@ func Langevin(x datasets.Points, score ScoreFunc, s Settings, rng *rand.Rand) ([
 	return r.snapshots, nil
 }
 
-// Annealed advances the chains x in place by annealed Langevin dynamics.
-func Annealed(x datasets.Points, score ScoreFunc, s Settings, rng *rand.Rand) ([]Snapshot, error) {
+// Annealed advances the chains in place by annealed Langevin dynamics.
+func Annealed(c Chains, s Settings) ([]Snapshot, error) {
 	if len(s.Sigmas) == 0 || s.StepsPerLevel < 1 || !(s.Eps > 0) {
 		return nil, fmt.Errorf("sampler: annealed needs noise levels, steps_per_level >= 1 and eps > 0")
 	}
@@ -63,7 +91,10 @@ func Annealed(x datasets.Points, score ScoreFunc, s Settings, rng *rand.Rand) ([
 		}
 	}
 	last := s.Sigmas[len(s.Sigmas)-1]
-	r := newRunner(x, score, s, rng, len(s.Sigmas)*s.StepsPerLevel)
+	r, err := newRunner(c, s, len(s.Sigmas)*s.StepsPerLevel)
+	if err != nil {
+		return nil, err
+	}
 	for _, sigma := range s.Sigmas {
 		alpha := s.Eps * (sigma * sigma) / (last * last)
 		for t := 0; t < s.StepsPerLevel; t++ {
@@ -73,11 +104,17 @@ func Annealed(x datasets.Points, score ScoreFunc, s Settings, rng *rand.Rand) ([
 		}
 	}
 	if s.Denoise {
-		if err := score(r.grad, x.X, last); err != nil {
+		err := r.each(func(w, lo, hi int) error {
+			if err := c.Scores[w](r.grad[lo:hi], c.X.X[lo:hi], last); err != nil {
+				return err
+			}
+			for i := lo; i < hi; i++ {
+				c.X.X[i] += last * last * r.grad[i]
+			}
+			return nil
+		})
+		if err != nil {
 			return nil, err
-		}
-		for i := range x.X {
-			x.X[i] += last * last * r.grad[i]
 		}
 	}
 	return r.snapshots, nil
@@ -85,28 +122,54 @@ func Annealed(x datasets.Points, score ScoreFunc, s Settings, rng *rand.Rand) ([
 
 // runner holds what every step of a sampler needs.
 type runner struct {
-	x         datasets.Points
-	score     ScoreFunc
+	c         Chains
 	s         Settings
-	rng       *rand.Rand
 	grad      []float64
 	done      int
 	total     int
 	snapshots []Snapshot
 }
 
-func newRunner(x datasets.Points, score ScoreFunc, s Settings, rng *rand.Rand, total int) *runner {
-	return &runner{x: x, score: score, s: s, rng: rng, grad: make([]float64, len(x.X)), total: total}
+func newRunner(c Chains, s Settings, total int) (*runner, error) {
+	if len(c.Streams) != c.X.N || len(c.Scores) == 0 {
+		return nil, fmt.Errorf("sampler: %d streams and %d score functions for %d chains", len(c.Streams), len(c.Scores), c.X.N)
+	}
+	return &runner{c: c, s: s, grad: make([]float64, len(c.X.X)), total: total}, nil
 }
 
-// step is x <- x + (alpha/2) s(x, sigma) + sqrt(alpha) z for every chain.
-func (r *runner) step(sigma, alpha float64) error {
-	if err := r.score(r.grad, r.x.X, sigma); err != nil {
-		return err
+// each runs do on every worker's block of values [lo, hi) at once, and
+// returns the first error.
+func (r *runner) each(do func(w, lo, hi int) error) error {
+	workers, n, d := len(r.c.Scores), r.c.X.N, r.c.X.D
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := w*n/workers*d, (w+1)*n/workers*d
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[w] = do(w, lo, hi)
+		}()
 	}
-	noise := math.Sqrt(alpha)
-	for i, g := range r.grad {
-		r.x.X[i] = r.x.X[i] + alpha/2*g + noise*r.rng.NormFloat64()
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// step is x <- x + (alpha/2) s(x, sigma) + sqrt(alpha) z for every chain,
+// each chain's z from its own stream.
+func (r *runner) step(sigma, alpha float64) error {
+	noise, d, x := math.Sqrt(alpha), r.c.X.D, r.c.X.X
+	err := r.each(func(w, lo, hi int) error {
+		if err := r.c.Scores[w](r.grad[lo:hi], x[lo:hi], sigma); err != nil {
+			return err
+		}
+		for i := lo; i < hi; i++ {
+			x[i] = x[i] + alpha/2*r.grad[i] + noise*r.c.Streams[i/d].NormFloat64()
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	r.done++
 	if out := r.outside(); out > 0 {
@@ -115,11 +178,11 @@ func (r *runner) step(sigma, alpha float64) error {
 			region = fmt.Sprintf("|x| <= %.4g in every coordinate (model units)", r.s.Bound)
 		}
 		return fmt.Errorf("sampler: chains diverged: %d of %d (%.1f%%) left %s at step %d of %d (sigma %.4g, step size %.4g): "+
-			"lower sample.eps, or use more noise levels (train.sigmas)", out, r.x.N, 100*float64(out)/float64(r.x.N), region,
+			"lower sample.eps, or use more noise levels (train.sigmas)", out, r.c.X.N, 100*float64(out)/float64(r.c.X.N), region,
 			r.done, r.total, sigma, alpha)
 	}
 	if r.s.SnapshotEvery > 0 && r.done%r.s.SnapshotEvery == 0 {
-		r.snapshots = append(r.snapshots, Snapshot{Step: r.done, Sigma: sigma, X: append([]float64(nil), r.x.X...)})
+		r.snapshots = append(r.snapshots, Snapshot{Step: r.done, Sigma: sigma, X: append([]float64(nil), x...)})
 	}
 	if r.s.Progress != nil {
 		r.s.Progress(r.done, r.total)
@@ -130,9 +193,9 @@ func (r *runner) step(sigma, alpha float64) error {
 // outside counts the chains with a coordinate beyond the bound, or not
 // finite.
 func (r *runner) outside() int {
-	count, d := 0, r.x.D
-	for c := 0; c < r.x.N; c++ {
-		for _, v := range r.x.X[c*d : (c+1)*d] {
+	count, d := 0, r.c.X.D
+	for c := 0; c < r.c.X.N; c++ {
+		for _, v := range r.c.X.X[c*d : (c+1)*d] {
 			if !(math.Abs(v) <= r.s.Bound) && (r.s.Bound > 0 || v-v != 0) {
 				count++
 				break
@@ -142,20 +205,22 @@ func (r *runner) outside() int {
 	return count
 }
 
-// Uniform returns n points uniform in the box [low, high]^d.
-func Uniform(n, d int, low, high float64, rng *rand.Rand) datasets.Points {
-	p := datasets.NewPoints(n, d)
+// Uniform returns a point per stream, uniform in the box [low, high]^d,
+// each from its own stream.
+func Uniform(d int, low, high float64, streams []*rand.Rand) datasets.Points {
+	p := datasets.NewPoints(len(streams), d)
 	for i := range p.X {
-		p.X[i] = low + (high-low)*rng.Float64()
+		p.X[i] = low + (high-low)*streams[i/d].Float64()
 	}
 	return p
 }
 
-// Gaussian returns n points from N(0, std^2 I) in R^d.
-func Gaussian(n, d int, std float64, rng *rand.Rand) datasets.Points {
-	p := datasets.NewPoints(n, d)
+// Gaussian returns a point per stream from N(0, std^2 I) in R^d, each from
+// its own stream.
+func Gaussian(d int, std float64, streams []*rand.Rand) datasets.Points {
+	p := datasets.NewPoints(len(streams), d)
 	for i := range p.X {
-		p.X[i] = std * rng.NormFloat64()
+		p.X[i] = std * streams[i/d].NormFloat64()
 	}
 	return p
 }

@@ -3,13 +3,28 @@ package sampler
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
 
 	"scorenet/datasets"
 )
+
+// chainsFrom is n chains of dimension d started uniformly in [low, high]^d,
+// chains first.. of a sampling seeded by seed, moved by workers workers each
+// with its own score from newScore.
+func chainsFrom(seed uint64, first, n, d int, low, high float64, workers int, newScore func() ScoreFunc) Chains {
+	streams := Streams(seed, first, n)
+	c := Chains{X: Uniform(d, low, high, streams), Streams: streams}
+	for range workers {
+		c.Scores = append(c.Scores, newScore())
+	}
+	return c
+}
+
+func analytic(d datasets.Density) func() ScoreFunc {
+	return func() ScoreFunc { return AnalyticScore(d) }
+}
 
 func moments1D(p datasets.Points) (mean, variance float64) {
 	m, c := p.Mean(), p.Covariance()
@@ -26,9 +41,9 @@ func TestLangevinStationaryDistributionIsExact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rng := rand.New(rand.NewPCG(1, 1))
-	x := Uniform(n, 1, -3, 7, rng)
-	if _, err := Langevin(x, AnalyticScore(g), Settings{Steps: 300, Eps: eps}, rng); err != nil {
+	c := chainsFrom(1, 0, n, 1, -3, 7, 2, analytic(g))
+	x := c.X
+	if _, err := Langevin(c, Settings{Steps: 300, Eps: eps}); err != nil {
 		t.Fatal(err)
 	}
 	mean, variance := moments1D(x)
@@ -50,10 +65,10 @@ func TestAnnealedDenoisingStep(t *testing.T) {
 	g, _ := datasets.NewGaussian([]float64{0}, [][]float64{{v}})
 	sigmas := []float64{4, 2, 1}
 	for _, denoise := range []bool{false, true} {
-		rng := rand.New(rand.NewPCG(2, 2))
-		x := Uniform(n, 1, -8, 8, rng)
+		c := chainsFrom(2, 0, n, 1, -8, 8, 2, analytic(g))
+		x := c.X
 		s := Settings{StepsPerLevel: 300, Eps: 0.1, Sigmas: sigmas, Denoise: denoise}
-		if _, err := Annealed(x, AnalyticScore(g), s, rng); err != nil {
+		if _, err := Annealed(c, s); err != nil {
 			t.Fatal(err)
 		}
 		_, variance := moments1D(x)
@@ -74,11 +89,11 @@ func TestAnnealedDenoisingStep(t *testing.T) {
 func TestSamplersAreDeterministicAndSnapshot(t *testing.T) {
 	m, _ := datasets.NewMixture([][]float64{{1, 1}, {-1, -1}}, []float64{0.5, 0.5}, 0.5)
 	run := func(seed uint64) (datasets.Points, []Snapshot) {
-		rng := rand.New(rand.NewPCG(seed, 0))
-		x := Uniform(50, 2, -3, 3, rng)
+		c := chainsFrom(seed, 0, 50, 2, -3, 3, 1, analytic(m))
+		x := c.X
 		done := 0
-		snaps, err := Annealed(x, AnalyticScore(m), Settings{StepsPerLevel: 10, Eps: 0.05, Sigmas: []float64{2, 1, 0.5},
-			SnapshotEvery: 5, Progress: func(d, total int) { done = d }}, rng)
+		snaps, err := Annealed(c, Settings{StepsPerLevel: 10, Eps: 0.05, Sigmas: []float64{2, 1, 0.5},
+			SnapshotEvery: 5, Progress: func(d, total int) { done = d }})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -100,16 +115,19 @@ func TestSamplersAreDeterministicAndSnapshot(t *testing.T) {
 
 func TestSettingsAreChecked(t *testing.T) {
 	g, _ := datasets.NewGaussian([]float64{0}, [][]float64{{1}})
-	x := datasets.NewPoints(3, 1)
-	rng := rand.New(rand.NewPCG(1, 1))
-	if _, err := Annealed(x, AnalyticScore(g), Settings{StepsPerLevel: 1, Eps: 0.1, Sigmas: []float64{1, 2}}, rng); err == nil {
+	c := chainsFrom(1, 0, 3, 1, -1, 1, 1, analytic(g))
+	if _, err := Annealed(c, Settings{StepsPerLevel: 1, Eps: 0.1, Sigmas: []float64{1, 2}}); err == nil {
 		t.Error("increasing noise levels accepted")
 	}
-	if _, err := Langevin(x, AnalyticScore(g), Settings{Steps: 1, Eps: 0}, rng); err == nil {
+	if _, err := Langevin(c, Settings{Steps: 1, Eps: 0}); err == nil {
 		t.Error("eps 0 accepted")
 	}
-	if _, err := Langevin(x, AnalyticScore(g), Settings{Steps: 200, Eps: 1e6}, rng); err == nil {
+	if _, err := Langevin(c, Settings{Steps: 200, Eps: 1e6}); err == nil {
 		t.Error("diverging chains not reported")
+	}
+	c.Streams = c.Streams[:2]
+	if _, err := Langevin(c, Settings{Steps: 1, Eps: 0.1}); err == nil {
+		t.Error("fewer streams than chains accepted")
 	}
 }
 
@@ -122,24 +140,22 @@ func TestMixtureWeightsAnalyticScore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	score := AnalyticScore(m)
 	sigmas := make([]float64, 10) // geometric from 20 to 1
 	for i := range sigmas {
 		sigmas[i] = 20 * math.Pow(1.0/20, float64(i)/9)
 	}
 	var annealed, plain []float64
 	for seed := uint64(1); seed <= 5; seed++ {
-		rng := rand.New(rand.NewPCG(seed, 42))
-		x := Uniform(1280, 2, -8, 8, rng)
-		if _, err := Annealed(x, score, Settings{StepsPerLevel: 100, Eps: 0.1, Sigmas: sigmas}, rng); err != nil {
+		c := chainsFrom(seed, 0, 1280, 2, -8, 8, 2, analytic(m))
+		if _, err := Annealed(c, Settings{StepsPerLevel: 100, Eps: 0.1, Sigmas: sigmas}); err != nil {
 			t.Fatal(err)
 		}
-		annealed = append(annealed, FractionNearest(x, m.Means)[0])
-		y := Uniform(1280, 2, -8, 8, rng)
-		if _, err := Langevin(y, score, Settings{Steps: 1000, Eps: 0.1}, rng); err != nil {
+		annealed = append(annealed, FractionNearest(c.X, m.Means)[0])
+		p := chainsFrom(seed+100, 0, 1280, 2, -8, 8, 2, analytic(m))
+		if _, err := Langevin(p, Settings{Steps: 1000, Eps: 0.1}); err != nil {
 			t.Fatal(err)
 		}
-		plain = append(plain, FractionNearest(y, m.Means)[0])
+		plain = append(plain, FractionNearest(p.X, m.Means)[0])
 	}
 	mean := func(v []float64) float64 {
 		s := 0.0
@@ -167,7 +183,7 @@ func TestDivergedChainsStopTheSampler(t *testing.T) {
 		return nil
 	}
 	x := datasets.Points{N: 4, D: 1, X: []float64{0.5, -1, 3, 0.1}}
-	_, err := Langevin(x, repel, Settings{Steps: 100, Eps: 0.5, Bound: 10}, rand.New(rand.NewPCG(1, 1)))
+	_, err := Langevin(Chains{X: x, Streams: Streams(1, 0, 4), Scores: []ScoreFunc{repel}}, Settings{Steps: 100, Eps: 0.5, Bound: 10})
 	if err == nil || !strings.Contains(err.Error(), "of 4 (") || !strings.Contains(err.Error(), "left |x| <= 10 in every coordinate") ||
 		!strings.Contains(err.Error(), "of 100 (sigma 0, step size 0.5)") {
 		t.Errorf("got %v, want the chains that left named", err)
@@ -178,7 +194,39 @@ func TestDivergedChainsStopTheSampler(t *testing.T) {
 		}
 	}
 	y := datasets.Points{N: 1, D: 1, X: []float64{1}}
-	if _, err := Langevin(y, repel, Settings{Steps: 5, Eps: 0.5}, rand.New(rand.NewPCG(1, 1))); err != nil {
+	if _, err := Langevin(Chains{X: y, Streams: Streams(1, 0, 1), Scores: []ScoreFunc{repel}}, Settings{Steps: 5, Eps: 0.5}); err != nil {
 		t.Errorf("without a bound, finite values are not divergence: %v", err)
+	}
+}
+
+// A chain's path depends only on its own stream: the samples have the same
+// bits for any number of workers, and shards drawn alone, concatenated in
+// order, are the whole run.
+func TestChainsAreIndependentOfWorkersAndShards(t *testing.T) {
+	m, _ := datasets.NewMixture([][]float64{{1, 1}, {-1, -1}}, []float64{0.3, 0.7}, 0.5)
+	set := Settings{StepsPerLevel: 20, Eps: 0.05, Sigmas: []float64{2, 1, 0.5}, Denoise: true}
+	whole := chainsFrom(7, 0, 101, 2, -3, 3, 1, analytic(m))
+	if _, err := Annealed(whole, set); err != nil {
+		t.Fatal(err)
+	}
+	for _, workers := range []int{2, 3, 8} {
+		c := chainsFrom(7, 0, 101, 2, -3, 3, workers, analytic(m))
+		if _, err := Annealed(c, set); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(c.X.X, whole.X.X) {
+			t.Errorf("%d workers give other samples than one", workers)
+		}
+	}
+	var joined []float64
+	for _, shard := range [][2]int{{0, 33}, {33, 34}, {67, 34}} {
+		c := chainsFrom(7, shard[0], shard[1], 2, -3, 3, 2, analytic(m))
+		if _, err := Annealed(c, set); err != nil {
+			t.Fatal(err)
+		}
+		joined = append(joined, c.X.X...)
+	}
+	if !slices.Equal(joined, whole.X.X) {
+		t.Error("the shards, joined, differ from the whole run")
 	}
 }

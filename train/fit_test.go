@@ -321,12 +321,13 @@ func checkLangevinMoments(t *testing.T, cfg *configs.Config) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rng := rand.New(rand.NewPCG(cfg.Sample.Seed, 1))
-	start, err := sampler.Start(cfg.Sample, 2, rng)
+	streams := sampler.Streams(cfg.Sample.Seed, 0, cfg.Sample.N)
+	start, err := sampler.Start(cfg.Sample, 2, streams)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sampler.Draw(cfg.Sample, nil, 0, run.SaneBound(nil, start), start, sampler.ScoreFunc(score), rng, nil); err != nil {
+	c := sampler.Chains{X: start, Streams: streams, Scores: []sampler.ScoreFunc{sampler.ScoreFunc(score)}}
+	if _, err := sampler.Draw(cfg.Sample, nil, 0, run.SaneBound(nil, start), c, nil); err != nil {
 		t.Fatal(err)
 	}
 	x := run.Norm.Invert(start)

@@ -23,6 +23,7 @@ import (
 	G "gorgonia.org/gorgonia"
 
 	"scorenet/configs"
+	"scorenet/internal/gemm"
 	"scorenet/losses"
 	"scorenet/nn"
 	"scorenet/plots"
@@ -130,21 +131,31 @@ func langevin(budget time.Duration, activation string) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	sc, err := nn.NewScorer(m, chains)
-	if err != nil {
-		return Result{}, err
+	streams := sampler.Streams(3, 0, chains)
+	c := sampler.Chains{X: sampler.Uniform(2, -8, 8, streams), Streams: streams}
+	workers := min(gemm.Threads(), chains)
+	var scorers []*nn.Scorer
+	for range workers {
+		sc, err := nn.NewScorer(m, (chains+workers-1)/workers)
+		if err != nil {
+			return Result{}, err
+		}
+		scorers = append(scorers, sc)
+		c.Scores = append(c.Scores, sc.Score)
 	}
-	rng := rand.New(rand.NewPCG(3, 3))
-	x := sampler.Uniform(chains, 2, -8, 8, rng)
 	per, err := timeIt(budget, func() error {
-		_, err := sampler.Langevin(x, sc.Score, sampler.Settings{Steps: 1, Eps: 0.01}, rng)
+		_, err := sampler.Langevin(c, sampler.Settings{Steps: 1, Eps: 0.01})
 		return err
 	})
 	if err != nil {
 		return Result{}, err
 	}
+	flops := 0.0
+	for _, sc := range scorers {
+		flops += sc.MatmulFLOPs()
+	}
 	return Result{Case: "langevin-" + activation, D: 2, MsPerStep: ms(per), ChainStepsPerSec: chains / per.Seconds(),
-		MatmulFLOPs: sc.MatmulFLOPs(), GFLOPs: sc.MatmulFLOPs() / per.Seconds() / 1e9}, nil
+		MatmulFLOPs: flops, GFLOPs: flops / per.Seconds() / 1e9}, nil
 }
 
 // dgemmPeak is the best rate of a 512 x 512 x 512 product with this build's

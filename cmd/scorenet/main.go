@@ -37,6 +37,7 @@ Usage:
   scorenet sample -run DIR -out FILE [-n N] [-plot FILE.png] [-sampler langevin|annealed]
   scorenet plot   -run DIR [-out DIR]
   scorenet eval   -run DIR [-samples=false] [-n N]
+  scorenet merge  -out FILE SHARD_FILE...
   scorenet version
 
 Run "scorenet <command> -h" for a command's flags.
@@ -45,6 +46,7 @@ Run "scorenet <command> -h" for a command's flags.
 // command is a subcommand: its flags, and what it does with them.
 type command struct {
 	flags *flag.FlagSet
+	args  bool // takes arguments after its flags
 	run   func() error
 }
 
@@ -73,15 +75,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"sample": sampleCommand,
 		"plot":   plotCommand,
 		"eval":   evalCommand,
+		"merge":  mergeCommand,
 	}
 	newCmd, ok := commands[args[0]]
 	if !ok {
-		names := []string{"train", "score", "sample", "plot", "eval", "version"}
+		names := []string{"train", "score", "sample", "plot", "eval", "merge", "version"}
 		hint := ""
 		if near := configs.Nearest(args[0], names); near != "" {
 			hint = fmt.Sprintf("; did you mean %q?", near)
 		}
-		fmt.Fprintf(stderr, "scorenet: unknown command %q%s; the commands are train, score, sample, plot, eval and version (scorenet -h)\n", args[0], hint)
+		fmt.Fprintf(stderr, "scorenet: unknown command %q%s; the commands are train, score, sample, plot, eval, merge and version (scorenet -h)\n", args[0], hint)
 		return 2
 	}
 	cmd := newCmd(stdout, stderr)
@@ -96,7 +99,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: %v%s (see %s -h)\n", name, err, flagSuggestion(cmd.flags, err), name)
 		return 2
 	}
-	if cmd.flags.NArg() > 0 {
+	if cmd.flags.NArg() > 0 && !cmd.args {
 		fmt.Fprintf(stderr, "%s: unexpected argument %q (see %s -h)\n", name, cmd.flags.Arg(0), name)
 		return 2
 	}

@@ -3,13 +3,13 @@ package main
 import (
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"strings"
 	"time"
 
 	"scorenet/configs"
 	"scorenet/datasets"
+	"scorenet/internal/gemm"
 	"scorenet/internal/memlimit"
 	"scorenet/plots"
 	"scorenet/progress"
@@ -40,6 +40,7 @@ from the learning.`)
 	fs.Uint64("seed", 0, "seed of the starting points and the noise (default sample.seed)")
 	scoreKind := fs.String("score", "network", "network: the trained model; analytic: the data set's true score")
 	snapshots := fs.String("snapshots", "", "write the chains every sample.snapshot_every steps to this .csv `file` (columns step, sigma, chain, x1..xD)")
+	shard := fs.String("shard", "", "draw only share `k/N` of the chains (k from 0), bit-identical to those rows of the whole run; scorenet merge joins the shards")
 	var sets listFlag
 	fs.Var(&sets, "set", "override a sample key, e.g. -set sample.eps=0.05 (`sample.key=value`; repeatable)")
 	return &command{flags: fs, run: func() error {
@@ -75,12 +76,12 @@ from the learning.`)
 				return err
 			}
 		}
-		score, sigmas, sigma, err := samplingScore(run, cfg, *scoreKind)
+		newScore, sigmas, sigma, err := samplingScore(run, cfg, *scoreKind)
 		if err != nil {
 			return err
 		}
-		rng := rand.New(rand.NewPCG(s.Seed, 0x5a4d))
 		var start datasets.Points
+		n := s.N
 		if s.Init.Kind == "file" {
 			if start, err = datasets.ReadFile(s.Init.Path); err != nil {
 				return err
@@ -88,9 +89,26 @@ from the learning.`)
 			if start.D != run.Model.Dim() {
 				return fmt.Errorf("%s has %d columns, the model's dimension is %d", s.Init.Path, start.D, run.Model.Dim())
 			}
-			start = run.Norm.Apply(start)
-		} else if start, err = sampler.Start(*s, run.Model.Dim(), rng); err != nil {
+			n = start.N
+		}
+		first, count, err := shardRange(*shard, n)
+		if err != nil {
 			return err
+		}
+		streams := sampler.Streams(s.Seed, first, count)
+		if s.Init.Kind == "file" {
+			start = run.Norm.Apply(datasets.Points{N: count, D: start.D, X: start.X[first*start.D : (first+count)*start.D]})
+		} else if start, err = sampler.Start(*s, run.Model.Dim(), streams); err != nil {
+			return err
+		}
+		chains := sampler.Chains{X: start, Streams: streams}
+		workers := min(gemm.Threads(), count)
+		for range workers {
+			score, err := newScore((count + workers - 1) / workers)
+			if err != nil {
+				return err
+			}
+			chains.Scores = append(chains.Scores, score)
 		}
 		terminal := false
 		if f, ok := stderr.(*os.File); ok {
@@ -99,7 +117,7 @@ from the learning.`)
 		total := sampler.TotalSteps(*s, len(sigmas))
 		bar := progress.New(stderr, terminal, 0, total, "steps")
 		began := time.Now()
-		snaps, err := sampler.Draw(*s, sigmas, sigma, run.SaneBound(sigmas, start), start, score, rng, func(done, _ int) { bar.Set(done, s.Sampler) })
+		snaps, err := sampler.Draw(*s, sigmas, sigma, run.SaneBound(sigmas, start), chains, func(done, _ int) { bar.Set(done, s.Sampler) })
 		if err != nil {
 			bar.Stop()
 			return err
@@ -110,8 +128,13 @@ from the learning.`)
 		if err := datasets.WriteFile(*out, samples); err != nil {
 			return err
 		}
+		if *shard != "" {
+			if err := writeShardInfo(*out, run, cfg, n, *shard, *scoreKind); err != nil {
+				return err
+			}
+		}
 		if *snapshots != "" {
-			if err := writeSnapshots(*snapshots, snaps, run.Norm); err != nil {
+			if err := writeSnapshots(*snapshots, snaps, run.Norm, first); err != nil {
 				return err
 			}
 		}
@@ -122,7 +145,7 @@ from the learning.`)
 			}
 		}
 		fmt.Fprintf(stdout, "sampled %d chains for %d steps in %.2f s (%.0f chain-steps/s) into %s\n",
-			s.N, total, seconds, float64(s.N)*float64(total)/seconds, *out)
+			count, total, seconds, float64(count)*float64(total)/seconds, *out)
 		for _, path := range []string{*snapshots, *plot} {
 			if path != "" {
 				fmt.Fprintf(stdout, "wrote %s\n", path)
@@ -132,9 +155,10 @@ from the learning.`)
 	}}
 }
 
-// samplingScore is the score the sampler follows, in model units, with the
-// noise ladder of annealed sampling and the level of plain sampling.
-func samplingScore(run *rundir.Run, cfg *configs.Config, kind string) (sampler.ScoreFunc, []float64, float64, error) {
+// samplingScore makes the score the sampler follows, in model units, one
+// per worker (for batch chains at once), with the noise ladder of annealed
+// sampling and the level of plain sampling.
+func samplingScore(run *rundir.Run, cfg *configs.Config, kind string) (func(batch int) (sampler.ScoreFunc, error), []float64, float64, error) {
 	ladder := cfg.Train.Sigmas.Ladder()
 	switch kind {
 	case "analytic":
@@ -151,23 +175,22 @@ func samplingScore(run *rundir.Run, cfg *configs.Config, kind string) (sampler.S
 		if cfg.Data.Standardize {
 			return nil, nil, 0, fmt.Errorf("-score analytic needs data.standardize: false (noise levels would be in standardised units)")
 		}
-		return sampler.AnalyticScore(data.Density), ladder, 0, nil
+		return func(int) (sampler.ScoreFunc, error) { return sampler.AnalyticScore(data.Density), nil }, ladder, 0, nil
 	case "network":
 		if cfg.Sample.Sampler == "annealed" && !run.Model.NoiseConditional() {
 			return nil, nil, 0, fmt.Errorf("annealed Langevin needs a noise-conditional model (model.noise_conditional: true); this one is not: use -sampler langevin")
 		}
-		score, err := run.ModelScorer(cfg.Sample.N)
-		if err != nil {
-			return nil, nil, 0, err
-		}
-		return sampler.ScoreFunc(score), cfg.NoiseLevels(), run.SmallestSigma(), nil
+		return func(batch int) (sampler.ScoreFunc, error) {
+			score, err := run.ModelScorer(batch)
+			return sampler.ScoreFunc(score), err
+		}, cfg.NoiseLevels(), run.SmallestSigma(), nil
 	}
 	return nil, nil, 0, fmt.Errorf("-score %q: want network or analytic", kind)
 }
 
 // writeSnapshots writes one row per chain and snapshot: step, sigma, chain,
 // then the chain's coordinates in data units.
-func writeSnapshots(path string, snaps []sampler.Snapshot, norm datasets.Normalizer) error {
+func writeSnapshots(path string, snaps []sampler.Snapshot, norm datasets.Normalizer, first int) error {
 	if len(snaps) == 0 {
 		return fmt.Errorf("-snapshots needs sample.snapshot_every > 0 (e.g. -set sample.snapshot_every=10)")
 	}
@@ -178,7 +201,7 @@ func writeSnapshots(path string, snaps []sampler.Snapshot, norm datasets.Normali
 		x := norm.Invert(datasets.Points{N: chains, D: d, X: s.X})
 		for c := 0; c < chains; c++ {
 			row := rows.Row(k*chains + c)
-			row[0], row[1], row[2] = float64(s.Step), s.Sigma, float64(c)
+			row[0], row[1], row[2] = float64(s.Step), s.Sigma, float64(first+c)
 			copy(row[3:], x.Row(c))
 		}
 	}

@@ -17,6 +17,7 @@ const (
 	Shuffle                        // batch order, one permutation per epoch
 	Noise                          // a training step's noise (dsm levels, sliced directions)
 	HeldOutNoise                   // the held-out loss's noise, the same at every evaluation
+	Chain                          // a sampling chain's start and noise, indexed by chain (sample.seed)
 )
 
 // New is stream s of seed.
