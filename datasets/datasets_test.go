@@ -316,3 +316,24 @@ func ExampleGenerate() {
 	fmt.Printf("%d points in R^%d; the true score at the mean is %v\n", p.N, p.D, score)
 	// Output: 3 points in R^2; the true score at the mean is [0 0]
 }
+
+// SplitInPlace gives Split's two parts, value for value, in p's own storage.
+func TestSplitInPlaceMatchesSplit(t *testing.T) {
+	for _, holdout := range []float64{0, 0.1, 0.5} {
+		p := NewPoints(1001, 3)
+		for i := range p.X {
+			p.X[i] = float64(i)
+		}
+		wantTrain, wantValid, err := Split(p, holdout, rand.New(rand.NewPCG(4, 4)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		train, valid, err := SplitInPlace(p, holdout, rand.New(rand.NewPCG(4, 4)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(train.X, wantTrain.X) || !slices.Equal(valid.X, wantValid.X) || &train.X[0] != &p.X[0] {
+			t.Errorf("holdout %v: SplitInPlace differs from Split, or copied", holdout)
+		}
+	}
+}

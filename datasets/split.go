@@ -41,9 +41,15 @@ func Identity(d int) Normalizer {
 // deviation of p. A coordinate with zero spread keeps Std = 1.
 func FitNormalizer(p Points) Normalizer {
 	n := Normalizer{Mean: p.Mean(), Std: make([]float64, p.D)}
-	c := p.Covariance()
+	// The covariance's diagonal, summed as Covariance sums it, without the
+	// D x D products.
+	for i := 0; i < p.N; i++ {
+		for j, v := range p.Row(i) {
+			n.Std[j] += (v - n.Mean[j]) * (v - n.Mean[j])
+		}
+	}
 	for j := range n.Std {
-		n.Std[j] = math.Sqrt(c[j*p.D+j])
+		n.Std[j] = math.Sqrt(n.Std[j] / float64(p.N))
 		if n.Std[j] == 0 {
 			n.Std[j] = 1
 		}
@@ -77,4 +83,52 @@ func (n Normalizer) Invert(p Points) Points {
 		out.X[i] = v*n.Std[j] + n.Mean[j]
 	}
 	return out
+}
+
+// SplitInPlace is Split without a copy: it reorders p's rows in place, as
+// Split would copy them, and returns the two parts as views of p's storage,
+// so that a large data set is held once.
+func SplitInPlace(p Points, holdout float64, rng *rand.Rand) (train, valid Points, err error) {
+	if holdout < 0 || holdout >= 1 {
+		return Points{}, Points{}, fmt.Errorf("datasets: holdout fraction %v outside [0, 1)", holdout)
+	}
+	h := int(math.Round(holdout * float64(p.N)))
+	if p.N-h < 1 {
+		return Points{}, Points{}, fmt.Errorf("datasets: holdout %v of %d points leaves none for training", holdout, p.N)
+	}
+	permuteRows(p, rng.Perm(p.N))
+	n := p.N - h
+	return Points{N: n, D: p.D, X: p.X[:n*p.D]}, Points{N: h, D: p.D, X: p.X[n*p.D:]}, nil
+}
+
+// permuteRows puts row perm[k] of p at row k, in place, following the
+// permutation's cycles with one row of scratch.
+func permuteRows(p Points, perm []int) {
+	done := make([]bool, p.N)
+	tmp := make([]float64, p.D)
+	for start := range perm {
+		if done[start] {
+			continue
+		}
+		copy(tmp, p.Row(start))
+		k := start
+		for {
+			done[k] = true
+			next := perm[k]
+			if next == start {
+				copy(p.Row(k), tmp)
+				break
+			}
+			copy(p.Row(k), p.Row(next))
+			k = next
+		}
+	}
+}
+
+// ApplyInPlace maps p to standard units in its own storage.
+func (n Normalizer) ApplyInPlace(p Points) {
+	for i, v := range p.X {
+		j := i % p.D
+		p.X[i] = (v - n.Mean[j]) / n.Std[j]
+	}
 }

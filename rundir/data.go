@@ -80,18 +80,20 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 	if err != nil {
 		return nil, err
 	}
-	trainPts, valid, err := datasets.Split(all, d.Holdout, seeds.New(cfg.Seed, seeds.Split))
+	digest := digestOf(all)
+	// The data are held once: split and standardised in their own storage.
+	trainPts, valid, err := datasets.SplitInPlace(all, d.Holdout, seeds.New(cfg.Seed, seeds.Split))
 	if err != nil {
 		return nil, err
 	}
 	norm := datasets.Identity(all.D)
 	if d.Standardize {
 		norm = datasets.FitNormalizer(trainPts)
+		norm.ApplyInPlace(all)
 	}
-	model := norm.Apply(trainPts)
 	maxAbs := 0.0
-	for _, v := range model.X {
+	for _, v := range trainPts.X {
 		maxAbs = math.Max(maxAbs, math.Abs(v))
 	}
-	return &Data{Train: model, Valid: norm.Apply(valid), Norm: norm, Density: dens, Digest: digestOf(all), MaxAbs: maxAbs, Source: source}, nil
+	return &Data{Train: trainPts, Valid: valid, Norm: norm, Density: dens, Digest: digest, MaxAbs: maxAbs, Source: source}, nil
 }

@@ -4,6 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
+	"sync/atomic"
+
+	"scorenet/internal/gemm"
 
 	"scorenet/nn"
 	"scorenet/rundir"
@@ -52,9 +56,9 @@ func (a *Adam) Step(params []nn.Param, grads []tensor.Tensor, gradScale float64)
 	for i, p := range params {
 		switch theta := p.Value.Data().(type) {
 		case []float64:
-			finite = adamUpdate(a, theta, grads[i].Data().([]float64), a.M[i].Data().([]float64), a.V[i].Data().([]float64), gradScale, c1, c2) && finite
+			finite = adamParallel(a, theta, grads[i].Data().([]float64), a.M[i].Data().([]float64), a.V[i].Data().([]float64), gradScale, c1, c2) && finite
 		case []float32:
-			finite = adamUpdate(a, theta, grads[i].Data().([]float32), a.M[i].Data().([]float32), a.V[i].Data().([]float32), gradScale, c1, c2) && finite
+			finite = adamParallel(a, theta, grads[i].Data().([]float32), a.M[i].Data().([]float32), a.V[i].Data().([]float32), gradScale, c1, c2) && finite
 		default:
 			return fmt.Errorf("train: parameter %s has unsupported data %T", p.Name, theta)
 		}
@@ -90,39 +94,116 @@ func adamUpdate[T float32 | float64](a *Adam, theta, grad, m, v []T, scale, c1, 
 	return check == 0
 }
 
-// gradNorm is the Euclidean norm of all gradients taken together. It is
-// scaled by the largest entry first, so gradients whose squares would
-// overflow still have a finite norm, while a NaN or infinite entry gives a
-// non-finite one.
-func gradNorm(grads []tensor.Tensor) float64 {
-	largest := 0.0
-	each(grads, func(v float64) {
-		if a := math.Abs(v); a > largest || a != a {
-			largest = a
-		}
+// adamParallel is adamUpdate over contiguous parts of a large tensor on
+// every thread; each element's update is the same whatever the split.
+func adamParallel[T float32 | float64](a *Adam, theta, grad, m, v []T, scale, c1, c2 float64) bool {
+	parts := chunks(len(theta))
+	finite := make([]bool, len(parts))
+	parallel(len(parts), func(i int) {
+		lo, hi := parts[i][0], parts[i][1]
+		finite[i] = adamUpdate(a, theta[lo:hi], grad[lo:hi], m[lo:hi], v[lo:hi], scale, c1, c2)
 	})
-	if largest == 0 || !isFinite(largest) {
-		return largest
+	for _, f := range finite {
+		if !f {
+			return false
+		}
 	}
-	sum := 0.0
-	each(grads, func(v float64) { sum += (v / largest) * (v / largest) })
-	return largest * math.Sqrt(sum)
+	return true
 }
 
-// each calls f on every value of the float64 or float32 tensors.
-func each(ts []tensor.Tensor, f func(float64)) {
-	for _, t := range ts {
-		switch d := t.Data().(type) {
+// chunkSize is the size of the parts elementwise and reduction passes over
+// the parameters are cut into. It is fixed, not a function of the number of
+// threads, so that a sum over parts has the same bits on any machine.
+const chunkSize = 1 << 16
+
+// chunks cuts [0, n) into parts of chunkSize.
+func chunks(n int) [][2]int {
+	var out [][2]int
+	for lo := 0; lo < n; lo += chunkSize {
+		out = append(out, [2]int{lo, min(lo+chunkSize, n)})
+	}
+	return out
+}
+
+// parallel runs do(0..n-1) on every thread, each index once.
+func parallel(n int, do func(i int)) {
+	workers := min(gemm.Threads(), n)
+	if workers < 2 {
+		for i := range n {
+			do(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				do(i)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// gradNorm is the Euclidean norm of all gradients taken together, in one
+// pass: the sum of squares of each fixed part, in parallel, then of the
+// parts in order, so that its bits do not depend on the number of threads.
+// A NaN or infinite entry gives a non-finite norm. Where the squares
+// overflow (entries beyond 1e154), it is computed again scaled by the
+// largest entry.
+func gradNorm(grads []tensor.Tensor) float64 {
+	type part struct {
+		data []float64
+		f32  []float32
+	}
+	var parts []part
+	for _, g := range grads {
+		switch d := g.Data().(type) {
 		case []float64:
-			for _, v := range d {
-				f(v)
+			for _, c := range chunks(len(d)) {
+				parts = append(parts, part{data: d[c[0]:c[1]]})
 			}
 		case []float32:
-			for _, v := range d {
-				f(float64(v))
+			for _, c := range chunks(len(d)) {
+				parts = append(parts, part{f32: d[c[0]:c[1]]})
 			}
 		}
 	}
+	sums, largest := make([]float64, len(parts)), make([]float64, len(parts))
+	parallel(len(parts), func(i int) {
+		sum, big := 0.0, 0.0
+		for _, v := range parts[i].data {
+			sum += v * v
+			big = max(big, math.Abs(v))
+		}
+		for _, v32 := range parts[i].f32 {
+			v := float64(v32)
+			sum += v * v
+			big = max(big, math.Abs(v))
+		}
+		sums[i], largest[i] = sum, big
+	})
+	total, big := 0.0, 0.0
+	for i := range sums {
+		total += sums[i]
+		big = max(big, largest[i])
+	}
+	if isFinite(total) || !isFinite(big) {
+		return math.Sqrt(total) // NaN or Inf when an entry is
+	}
+	scaled := 0.0 // the squares overflowed: scale them by the largest entry
+	for _, p := range parts {
+		for _, v := range p.data {
+			scaled += (v / big) * (v / big)
+		}
+		for _, v := range p.f32 {
+			scaled += (float64(v) / big) * (float64(v) / big)
+		}
+	}
+	return big * math.Sqrt(scaled)
 }
 
 // clipScale is the factor that brings a gradient of norm `norm` down to at
