@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # scorenet against PyTorch, side by side, on the same CPU: one command.
 #
-#   bash bench/run.sh            # about 6 minutes; BUDGET=1 for a quicker pass
+#   bash bench/run.sh            # about 10 minutes; BUDGET=1 for a quicker pass
 #
 # It installs what it needs from Debian (python3-torch for the PyTorch side,
 # libopenblas-dev for scorenet's -tags openblas build, which PyTorch's BLAS
-# then also uses), saying so first. Every side runs on one thread:
-# GOMAXPROCS, OPENBLAS_NUM_THREADS, OMP_NUM_THREADS and torch.set_num_threads
-# are all 1. Results go to bench/out/ and the table to stdout.
+# then also uses), saying so first. Every case runs on one thread
+# (GOMAXPROCS, OPENBLAS_NUM_THREADS, OMP_NUM_THREADS, torch.set_num_threads
+# all 1), then scorenet's pure-Go build and PyTorch again on two, PyTorch
+# with OMP_WAIT_POLICY=passive (its fastest two-thread setting here). The
+# image-size cases (D = 784) are included. Results go to bench/out/ and the
+# table to stdout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,12 +33,15 @@ go build -tags openblas -o "$out/bench-openblas" ./bench/scorenetbench
 
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(getconf _NPROCESSORS_ONLN) cores; $(go version | cut -d' ' -f3); torch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)'); PyTorch's BLAS: $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3)" | tee "$out/machine.txt"
 echo "measuring (budget ${BUDGET}s a case)..." >&2
-"$out/bench-purego" measure -impl scorenet-purego -budget "${BUDGET}s" > "$out/purego.jsonl"
+"$out/bench-purego" measure -impl scorenet-purego -large -budget "${BUDGET}s" > "$out/purego.jsonl"
 "$out/bench-openblas" measure -impl scorenet-openblas -budget "${BUDGET}s" > "$out/openblas.jsonl"
-BUDGET=$BUDGET /usr/bin/python3 bench/torch_bench.py > "$out/pytorch.jsonl"
+BUDGET=$BUDGET LARGE=1 /usr/bin/python3 bench/torch_bench.py > "$out/pytorch.jsonl"
+echo "measuring on two threads..." >&2
+GOMAXPROCS=2 "$out/bench-purego" measure -impl scorenet-purego-2t -large -budget "${BUDGET}s" > "$out/purego-2t.jsonl"
+THREADS=2 OMP_NUM_THREADS=2 OMP_WAIT_POLICY=passive IMPL=pytorch-2t BUDGET=$BUDGET LARGE=1 /usr/bin/python3 bench/torch_bench.py > "$out/pytorch-2t.jsonl"
 echo "scaling study..." >&2
 "$out/bench-purego" scaling -budget 1s -plot "$out/scaling.png" > "$out/scaling.jsonl"
 echo
-"$out/bench-purego" report "$out/purego.jsonl" "$out/openblas.jsonl" "$out/pytorch.jsonl" | tee "$out/table.md"
+"$out/bench-purego" report "$out/purego.jsonl" "$out/purego-2t.jsonl" "$out/openblas.jsonl" "$out/pytorch.jsonl" "$out/pytorch-2t.jsonl" | tee "$out/table.md"
 echo
 echo "scaling plot: $out/scaling.png"

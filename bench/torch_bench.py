@@ -21,12 +21,12 @@ ACTIVATIONS = {"softplus": torch.nn.Softplus, "tanh": torch.nn.Tanh, "elu": torc
                "swish": torch.nn.SiLU, "sigmoid": torch.nn.Sigmoid}
 
 
-def mlp(d_in, d_out, activation="softplus"):
+def mlp(d_in, d_out, activation="softplus", hidden=HIDDEN):
     act = ACTIVATIONS[activation]
     return torch.nn.Sequential(
-        torch.nn.Linear(d_in, HIDDEN), act(),
-        torch.nn.Linear(HIDDEN, HIDDEN), act(),
-        torch.nn.Linear(HIDDEN, d_out))
+        torch.nn.Linear(d_in, hidden), act(),
+        torch.nn.Linear(hidden, hidden), act(),
+        torch.nn.Linear(hidden, d_out))
 
 
 def exact(model, x):
@@ -85,6 +85,39 @@ def train_case(name, d, budget):
     return {"case": name, "d": d, "ms_per_step": per * 1000}
 
 
+def large_train_case(budget):
+    """anneal_dsm at image size: D = 784, MLP 785-1024-1024-784, swish."""
+    torch.manual_seed(1)
+    model = mlp(785, 784, "swish", 1024)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-4)
+
+    def step():
+        x = torch.randn(BATCH, 784)
+        opt.zero_grad(set_to_none=True)
+        anneal_dsm(model, x).backward()
+        opt.step()
+
+    per = time_it(budget, step)
+    return {"case": "anneal_dsm-large", "d": 784, "ms_per_step": per * 1000}
+
+
+def large_sampling_case(budget):
+    """One annealed Langevin step of 1000 chains of that model, at sigma 1."""
+    torch.manual_seed(1)
+    model = mlp(785, 784, "swish", 1024)
+    chains, eps = 1000, 1e-4
+    x = torch.rand(chains, 784)
+    log_sigma = torch.zeros(chains, 1)
+
+    @torch.no_grad()
+    def step():
+        nonlocal x
+        x = x + eps / 2 * model(torch.cat([x, log_sigma], 1)) + math.sqrt(eps) * torch.randn_like(x)
+
+    per = time_it(budget, step)
+    return {"case": "annealed-large", "d": 784, "ms_per_step": per * 1000, "chain_steps_per_sec": chains / per}
+
+
 def langevin_case(budget, activation):
     torch.manual_seed(1)
     model = mlp(2, 2, activation)
@@ -103,12 +136,16 @@ def langevin_case(budget, activation):
 def main():
     budget = float(os.environ.get("BUDGET", "2"))
     dims = [int(d) for d in os.environ.get("DIMS", "2,10,50").split(",")]
-    emit = lambda r: print(json.dumps({"impl": "pytorch", "blas": BLAS, "threads": THREADS, **r}), flush=True)
+    impl = os.environ.get("IMPL", "pytorch")
+    emit = lambda r: print(json.dumps({"impl": impl, "blas": BLAS, "threads": THREADS, **r}), flush=True)
     for name in ("exact", "sliced", "anneal_dsm"):
         for d in dims:
             emit(train_case(name, d, budget))
     for activation in ACTIVATIONS:
         emit(langevin_case(budget, activation))
+    if os.environ.get("LARGE") == "1":
+        emit(large_train_case(budget))
+        emit(large_sampling_case(budget))
 
 
 if __name__ == "__main__":

@@ -148,13 +148,13 @@ func parallel(n int, do func(i int)) {
 	wg.Wait()
 }
 
-// gradNorm is the Euclidean norm of all gradients taken together, in one
+// GradNorm is the Euclidean norm of all gradients taken together, in one
 // pass: the sum of squares of each fixed part, in parallel, then of the
 // parts in order, so that its bits do not depend on the number of threads.
 // A NaN or infinite entry gives a non-finite norm. Where the squares
 // overflow (entries beyond 1e154), it is computed again scaled by the
 // largest entry.
-func gradNorm(grads []tensor.Tensor) float64 {
+func GradNorm(grads []tensor.Tensor) float64 {
 	type part struct {
 		data []float64
 		f32  []float32

@@ -95,7 +95,7 @@ func (t *trainer) step() (*stepped, error) {
 		return nil, err
 	}
 	grads := t.loss.Grads()
-	gnorm := gradNorm(grads)
+	gnorm := GradNorm(grads)
 	if !isFinite(terms.Loss) || !isFinite(gnorm) {
 		return nil, fmt.Errorf("train: step %d: loss %v, gradient norm %v: training diverged; "+
 			"lower train.optimizer.lr, set train.grad_clip, or standardise the data (data.standardize: true); "+

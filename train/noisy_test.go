@@ -59,11 +59,11 @@ train: {loss: `+c.loss+`, sigma: 0.5, batch_size: 400, steps: 3000, log_every: 5
 
 func TestGradNormDoesNotOverflow(t *testing.T) {
 	big := tensor.New(tensor.WithShape(2), tensor.WithBacking([]float64{3e200, -4e200}))
-	if got := gradNorm([]tensor.Tensor{big}); relErr(got, 5e200, 1e-300) > 1e-15 {
+	if got := GradNorm([]tensor.Tensor{big}); relErr(got, 5e200, 1e-300) > 1e-15 {
 		t.Errorf("norm of (3e200, -4e200) = %v, want 5e200", got)
 	}
 	nan := tensor.New(tensor.WithShape(2), tensor.WithBacking([]float64{1, math.NaN()}))
-	if got := gradNorm([]tensor.Tensor{big, nan}); !math.IsNaN(got) {
+	if got := GradNorm([]tensor.Tensor{big, nan}); !math.IsNaN(got) {
 		t.Errorf("norm with a NaN entry = %v, want NaN", got)
 	}
 }

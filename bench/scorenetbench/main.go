@@ -182,6 +182,7 @@ func measure(args []string) error {
 	impl := fs.String("impl", "scorenet", "name of this build in the report")
 	budget := fs.Duration("budget", 2*time.Second, "time to spend on each case")
 	dims := fs.String("d", "2,10,50", "dimensions of the training cases")
+	large := fs.Bool("large", false, "also the image-size cases: anneal_dsm at D = 784 (MLP 785-1024-1024-784, swish) and 1000-chain annealed sampling of it")
 	fs.Parse(args)
 	enc := json.NewEncoder(os.Stdout)
 	emit := func(r Result) error {
@@ -211,7 +212,91 @@ func measure(args []string) error {
 			return err
 		}
 	}
+	if *large {
+		for _, c := range []func(time.Duration) (Result, error){largeTrainStep, largeSampling} {
+			r, err := c(*budget)
+			if err != nil {
+				return err
+			}
+			if err := emit(r); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
+}
+
+// largeModel is the image-size noise-conditional MLP 785-1024-1024-784.
+func largeModel() (nn.Model, error) {
+	return nn.New(nn.Spec{Kind: "mlp", Dim: 784, Hidden: []int{1024, 1024}, Activation: "swish", NoiseConditional: true},
+		rand.New(rand.NewPCG(1, 1)))
+}
+
+// largeTrainStep times one anneal_dsm training step of the large model on
+// a batch of 128, as training runs it (the loss on the fused engine, the
+// gradient norm and Adam).
+func largeTrainStep(budget time.Duration) (Result, error) {
+	m, err := largeModel()
+	if err != nil {
+		return Result{}, err
+	}
+	l, err := losses.New("anneal_dsm", m, losses.Options{Batch: batch, Gradients: true, Sigmas: configs.Sigmas{Begin: 1, End: 0.01, N: 10}.Ladder()})
+	if err != nil {
+		return Result{}, err
+	}
+	adam := train.NewAdam(train.AdamSettings{LR: 1e-4, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}, m.Params())
+	rng := rand.New(rand.NewPCG(2, 2))
+	x := make([]float64, batch*784)
+	per, err := timeIt(budget, func() error {
+		for i := range x {
+			x[i] = rng.NormFloat64()
+		}
+		if _, err := l.Evaluate(x, 1.0/batch, rng); err != nil {
+			return err
+		}
+		train.GradNorm(l.Grads())
+		return adam.Step(m.Params(), l.Grads(), 1)
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	flops := l.MatmulFLOPs()
+	return Result{Case: "anneal_dsm-large", D: 784, MsPerStep: ms(per), MatmulFLOPs: flops, GFLOPs: flops / per.Seconds() / 1e9}, nil
+}
+
+// largeSampling times one annealed Langevin step of 1000 chains of the
+// large model at sigma 1, the chains split over the threads.
+func largeSampling(budget time.Duration) (Result, error) {
+	m, err := largeModel()
+	if err != nil {
+		return Result{}, err
+	}
+	const n = 1000
+	streams := sampler.Streams(3, 0, n)
+	c := sampler.Chains{X: sampler.Uniform(784, 0, 1, streams), Streams: streams}
+	workers := min(gemm.Threads(), n)
+	var scorers []*nn.Scorer
+	for range workers {
+		sc, err := nn.NewScorer(m, (n+workers-1)/workers)
+		if err != nil {
+			return Result{}, err
+		}
+		scorers = append(scorers, sc)
+		c.Scores = append(c.Scores, sc.Score)
+	}
+	per, err := timeIt(budget, func() error {
+		_, err := sampler.Annealed(c, sampler.Settings{StepsPerLevel: 1, Eps: 1e-4, Sigmas: []float64{1}})
+		return err
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	flops := 0.0
+	for _, sc := range scorers {
+		flops += sc.MatmulFLOPs()
+	}
+	return Result{Case: "annealed-large", D: 784, MsPerStep: ms(per), ChainStepsPerSec: n / per.Seconds(),
+		MatmulFLOPs: flops, GFLOPs: flops / per.Seconds() / 1e9}, nil
 }
 
 func parseDims(s string) []int {
@@ -326,7 +411,7 @@ func report(files []string) error {
 		for _, r := range rows {
 			any = r
 		}
-		sampling := strings.HasPrefix(any.Case, "langevin")
+		sampling := any.ChainStepsPerSec > 0
 		fmt.Printf("| %s | %d |", any.Case, any.D)
 		for _, i := range impls {
 			r, ok := rows[i]
