@@ -38,7 +38,7 @@ echo "measuring (budget ${BUDGET}s a case)..." >&2
 BUDGET=$BUDGET LARGE=1 /usr/bin/python3 bench/torch_bench.py > "$out/pytorch.jsonl"
 echo "measuring on two threads..." >&2
 GOMAXPROCS=2 "$out/bench-purego" measure -impl scorenet-purego-2t -large -budget "${BUDGET}s" > "$out/purego-2t.jsonl"
-THREADS=2 OMP_NUM_THREADS=2 OMP_WAIT_POLICY=passive IMPL=pytorch-2t BUDGET=$BUDGET LARGE=1 /usr/bin/python3 bench/torch_bench.py > "$out/pytorch-2t.jsonl"
+THREADS=2 OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 MKL_NUM_THREADS=2 OMP_WAIT_POLICY=passive IMPL=pytorch-2t BUDGET=$BUDGET LARGE=1 /usr/bin/python3 bench/torch_bench.py > "$out/pytorch-2t.jsonl"
 echo "scaling study..." >&2
 "$out/bench-purego" scaling -budget 1s -plot "$out/scaling.png" > "$out/scaling.jsonl"
 echo
