@@ -194,7 +194,7 @@ func samples(run *rundir.Run, data *rundir.Data, opts Options) (*Samples, error)
 	chains := sampler.Chains{X: x, Streams: streams}
 	workers := min(gemm.Threads(), s.N)
 	for range workers {
-		score, err := run.ModelScorer((s.N + workers - 1) / workers)
+		score, err := run.ModelScorer((s.N+workers-1)/workers, perWorkerThreads(workers))
 		if err != nil {
 			return nil, err
 		}
@@ -251,4 +251,13 @@ func firstRows(p datasets.Points, n int) datasets.Points {
 		return p
 	}
 	return datasets.Points{N: n, D: p.D, X: p.X[:n*p.D]}
+}
+
+// perWorkerThreads is the threads each of several sampling workers' passes
+// may use: one each when they already run side by side.
+func perWorkerThreads(workers int) int {
+	if workers > 1 {
+		return 1
+	}
+	return 0
 }

@@ -50,7 +50,7 @@ func fdTrace(t testing.TB, m nn.Model, x []float64) float64 {
 	t.Helper()
 	d := m.Dim()
 	n := len(x) / d
-	sc, err := nn.NewScorer(m, n)
+	sc, err := nn.NewScorer(m, n, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +167,7 @@ func centralDifference(t *testing.T, e Loss, x []float64, theta *float64) float6
 func checkTermsIndependently(t *testing.T, m nn.Model, x []float64, got Terms) {
 	t.Helper()
 	n := len(x) / m.Dim()
-	sc, err := nn.NewScorer(m, n)
+	sc, err := nn.NewScorer(m, n, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -88,7 +88,7 @@ func TestFloat32IsAccurateForFirstOrderLossesAndSampling(t *testing.T) {
 		for _, sigma := range []float64{20, 1} {
 			var s [2][]float64
 			for i, m := range []nn.Model{m64, m32} {
-				sc, err := nn.NewScorer(m, 1280)
+				sc, err := nn.NewScorer(m, 1280, 0)
 				if err != nil {
 					t.Fatal(err)
 				}

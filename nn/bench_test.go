@@ -19,7 +19,7 @@ func benchmarkScorer(b *testing.B, act string) {
 		b.Fatal(err)
 	}
 	const chains = 1280
-	sc, err := NewScorer(m, chains)
+	sc, err := NewScorer(m, chains, 0)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -19,7 +19,7 @@ func TestGaussianScoreIsClosedForm(t *testing.T) {
 	g := m.(*Gaussian)
 	copy(g.Mean().Value.Data().([]float64), []float64{1, -3})
 	copy(g.LogVariance().Value.Data().([]float64), []float64{math.Log(4), math.Log(0.5)})
-	sc, err := NewScorer(m, 2)
+	sc, err := NewScorer(m, 2, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,8 +74,8 @@ func TestScorerChunksAgreeWithOneBatch(t *testing.T) {
 			x[i] = float64(i)/5 - 2
 		}
 		whole, chunked := make([]float64, len(x)), make([]float64, len(x))
-		one, _ := NewScorer(m, 10)
-		three, _ := NewScorer(m, 3)
+		one, _ := NewScorer(m, 10, 0)
+		three, _ := NewScorer(m, 3, 0)
 		if err := one.Score(whole, x, 0); err != nil {
 			t.Fatal(err)
 		}
@@ -114,7 +114,7 @@ func ExampleNewScorer() {
 	if err != nil {
 		panic(err)
 	}
-	scorer, err := NewScorer(model, 2)
+	scorer, err := NewScorer(model, 2, 0)
 	if err != nil {
 		panic(err)
 	}
@@ -139,7 +139,7 @@ func TestMatmulFLOPsOfAForwardPass(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fast, err := NewScorer(m, 5)
+	fast, err := NewScorer(m, 5, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +161,7 @@ func TestHandWrittenForwardMatchesTheGraph(t *testing.T) {
 				t.Fatal(err)
 			}
 			graph, _ := NewGraphScorer(m, 4)
-			fast, _ := NewScorer(m, 4)
+			fast, _ := NewScorer(m, 4, 0)
 			if fast.pass == nil {
 				t.Fatal("NewScorer did not choose the hand-written pass for a float64 MLP")
 			}

@@ -27,8 +27,10 @@ type Scorer struct {
 	g         *G.ExprGraph
 }
 
-// NewScorer prepares the forward pass of m for chunks of batch points.
-func NewScorer(m Model, batch int) (*Scorer, error) {
+// NewScorer prepares the forward pass of m for chunks of batch points, on
+// at most threads threads (0: all; 1 for scorers that run side by side,
+// one per sampling worker).
+func NewScorer(m Model, batch, threads int) (*Scorer, error) {
 	if batch < 1 {
 		return nil, fmt.Errorf("nn: scorer batch must be >= 1, got %d", batch)
 	}
@@ -37,7 +39,7 @@ func NewScorer(m Model, batch int) (*Scorer, error) {
 		if err != nil {
 			return nil, err
 		}
-		pass, err := mlp.NewPass(net, mlp.Options{Batch: batch})
+		pass, err := mlp.NewPass(net, mlp.Options{Batch: batch, Threads: threads})
 		if err != nil {
 			return nil, err
 		}

@@ -100,9 +100,10 @@ type ScoreFunc func(dst, x []float64, sigma float64) error
 
 // ModelScorer returns the learned score in the units the model sees
 // (standardised when the run standardised its data); batch is the number of
-// points pushed through the network at once.
-func (r *Run) ModelScorer(batch int) (ScoreFunc, error) {
-	sc, err := nn.NewScorer(r.Model, batch)
+// points pushed through the network at once, threads the most threads one
+// pass uses (0: all).
+func (r *Run) ModelScorer(batch, threads int) (ScoreFunc, error) {
+	sc, err := nn.NewScorer(r.Model, batch, threads)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +113,7 @@ func (r *Run) ModelScorer(batch int) (ScoreFunc, error) {
 // Scorer returns the learned score in data units at points in data units.
 // A noise-conditional model's sigma is in model units.
 func (r *Run) Scorer(batch int) (ScoreFunc, error) {
-	score, err := r.ModelScorer(batch)
+	score, err := r.ModelScorer(batch, 0)
 	if err != nil {
 		return nil, err
 	}

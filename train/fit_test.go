@@ -317,7 +317,7 @@ func checkLangevinMoments(t *testing.T, cfg *configs.Config) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	score, err := run.ModelScorer(cfg.Sample.N)
+	score, err := run.ModelScorer(cfg.Sample.N, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

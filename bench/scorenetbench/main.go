@@ -136,7 +136,7 @@ func langevin(budget time.Duration, activation string) (Result, error) {
 	workers := min(gemm.Threads(), chains)
 	var scorers []*nn.Scorer
 	for range workers {
-		sc, err := nn.NewScorer(m, (chains+workers-1)/workers)
+		sc, err := nn.NewScorer(m, (chains+workers-1)/workers, threadsEach(workers))
 		if err != nil {
 			return Result{}, err
 		}
@@ -277,7 +277,7 @@ func largeSampling(budget time.Duration) (Result, error) {
 	workers := min(gemm.Threads(), n)
 	var scorers []*nn.Scorer
 	for range workers {
-		sc, err := nn.NewScorer(m, (n+workers-1)/workers)
+		sc, err := nn.NewScorer(m, (n+workers-1)/workers, threadsEach(workers))
 		if err != nil {
 			return Result{}, err
 		}
@@ -459,4 +459,13 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// threadsEach is the threads each of several sampling workers' passes use:
+// all for one worker, one each when they run side by side.
+func threadsEach(workers int) int {
+	if workers > 1 {
+		return 1
+	}
+	return 0
 }

@@ -104,7 +104,11 @@ from the learning.`)
 		chains := sampler.Chains{X: start, Streams: streams}
 		workers := min(gemm.Threads(), count)
 		for range workers {
-			score, err := newScore((count + workers - 1) / workers)
+			threads := 0 // all, for one worker; one each when they run side by side
+			if workers > 1 {
+				threads = 1
+			}
+			score, err := newScore((count+workers-1)/workers, threads)
 			if err != nil {
 				return err
 			}
@@ -158,7 +162,7 @@ from the learning.`)
 // samplingScore makes the score the sampler follows, in model units, one
 // per worker (for batch chains at once), with the noise ladder of annealed
 // sampling and the level of plain sampling.
-func samplingScore(run *rundir.Run, cfg *configs.Config, kind string) (func(batch int) (sampler.ScoreFunc, error), []float64, float64, error) {
+func samplingScore(run *rundir.Run, cfg *configs.Config, kind string) (func(batch, threads int) (sampler.ScoreFunc, error), []float64, float64, error) {
 	ladder := cfg.Train.Sigmas.Ladder()
 	switch kind {
 	case "analytic":
@@ -175,13 +179,13 @@ func samplingScore(run *rundir.Run, cfg *configs.Config, kind string) (func(batc
 		if cfg.Data.Standardize {
 			return nil, nil, 0, fmt.Errorf("-score analytic needs data.standardize: false (noise levels would be in standardised units)")
 		}
-		return func(int) (sampler.ScoreFunc, error) { return sampler.AnalyticScore(data.Density), nil }, ladder, 0, nil
+		return func(int, int) (sampler.ScoreFunc, error) { return sampler.AnalyticScore(data.Density), nil }, ladder, 0, nil
 	case "network":
 		if cfg.Sample.Sampler == "annealed" && !run.Model.NoiseConditional() {
 			return nil, nil, 0, fmt.Errorf("annealed Langevin needs a noise-conditional model (model.noise_conditional: true); this one is not: use -sampler langevin")
 		}
-		return func(batch int) (sampler.ScoreFunc, error) {
-			score, err := run.ModelScorer(batch)
+		return func(batch, threads int) (sampler.ScoreFunc, error) {
+			score, err := run.ModelScorer(batch, threads)
 			return sampler.ScoreFunc(score), err
 		}, cfg.NoiseLevels(), run.SmallestSigma(), nil
 	}

@@ -35,6 +35,12 @@ var workspaces = sync.Pool{New: func() any { return new(workspace) }}
 // the same chain of operations, so the result has the same bits whatever the
 // number of threads.
 func Dgemm(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	DgemmOn(0, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// DgemmOn is Dgemm split over at most threads goroutines (0: Threads), for
+// callers that already run several products at once.
+func DgemmOn(threads int, tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	checkMatrix("A", tA, m, k, a, lda)
 	checkMatrix("B", tB, k, n, b, ldb)
 	checkMatrix("C", false, m, n, c, ldc)
@@ -56,7 +62,10 @@ func Dgemm(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []fl
 	if k == 0 || alpha == 0 {
 		return
 	}
-	parts := Threads()
+	parts := threads
+	if parts <= 0 {
+		parts = Threads()
+	}
 	if 2*float64(m)*float64(n)*float64(k) < parallelFLOPs {
 		parts = 1
 	}

@@ -45,7 +45,7 @@ func (p *Pass) Backward(seed Seeds) error {
 			// By dimension i: the rows of one i add into the same column
 			// of g, in ascending order, on one goroutine.
 			g := gW(L)
-			inParallel(D, R/D*hl, func(lo, hi int) {
+			inParallel(p.opt.Threads, D, R/D*hl, func(lo, hi int) {
 				for i := lo; i < hi; i++ {
 					for r := i; r < R; r += D {
 						gd := seed.Diagonal[r]
@@ -82,7 +82,7 @@ func (p *Pass) Backward(seed Seeds) error {
 		}
 		// By point: a point's k tangent rows add into its row of gz, in
 		// ascending order, on one goroutine.
-		inParallel(n, (k+1)*h, func(lo, hi int) {
+		inParallel(p.opt.Threads, n, (k+1)*h, func(lo, hi int) {
 			mulTo(gz[lo*h:hi*h], ga[lo*h:hi*h], d1[lo*h:hi*h])
 			if !tangent {
 				return
@@ -119,7 +119,7 @@ func (p *Pass) Backward(seed Seeds) error {
 		default:
 			// U_1 = rows of W_1: direction i's rows of every point add to row i.
 			g := gW(1)
-			inParallel(D, R/D*h, func(lo, hi int) {
+			inParallel(p.opt.Threads, D, R/D*h, func(lo, hi int) {
 				for i := lo; i < hi; i++ {
 					for r := i; r < R; r += D {
 						addTo(g[i*h:(i+1)*h], gul[r*h:(r+1)*h])

@@ -19,3 +19,8 @@ var Products BLAS = netlib.Implementation{}
 
 // ProductsName names Products, for -h and benchmarks.
 const ProductsName = "openblas (cgo)"
+
+// dgemmOn is Products.Dgemm; OPENBLAS_NUM_THREADS sets its threads.
+func dgemmOn(_ int, tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	Products.Dgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}

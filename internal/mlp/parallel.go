@@ -10,13 +10,17 @@ import (
 // splitting over goroutines: below it the hand-off costs more than it saves.
 const minParallelWork = 1 << 18
 
-// inParallel runs do over [0, n) in contiguous parts, one per thread
-// (gemm.Threads), when n items of work cost each are worth splitting;
+// inParallel runs do over [0, n) in contiguous parts, one per thread (at
+// most threads; 0: gemm.Threads), when n items of work cost each are worth
+// splitting;
 // otherwise do(0, n) on this goroutine. Every caller gives each part its
 // own outputs and computes each output with the same operations whatever
 // the split, so results do not depend on the number of threads.
-func inParallel(n, cost int, do func(lo, hi int)) {
-	parts := min(gemm.Threads(), n)
+func inParallel(threads, n, cost int, do func(lo, hi int)) {
+	if threads <= 0 {
+		threads = gemm.Threads()
+	}
+	parts := min(threads, n)
 	if parts < 2 || n*cost < minParallelWork {
 		do(0, n)
 		return

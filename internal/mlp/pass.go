@@ -27,6 +27,9 @@ type Options struct {
 	Tangents int
 	// Gradients allocates what Backward needs.
 	Gradients bool
+	// Threads bounds the goroutines one pass splits its work over (0: all,
+	// gemm.Threads); 1 for passes that already run side by side.
+	Threads int
 }
 
 // Pass runs a Net over batches of up to Options.Batch points: Forward, then
@@ -214,7 +217,7 @@ func (p *Pass) Forward(x, sigmas []float64, derivatives bool) ([]float64, error)
 		}
 		a := p.a[l][:n*width]
 		d1, d2, skip, in := p.d1[l], p.d2[l], net.Skip(l), prev
-		inParallel(n*width, 8, func(lo, hi int) {
+		inParallel(p.opt.Threads, n*width, 8, func(lo, hi int) {
 			if derivatives {
 				net.Act.Derivatives(z[lo:hi], a[lo:hi], d1[lo:hi], d2[lo:hi])
 			} else {
@@ -244,7 +247,7 @@ func (p *Pass) gemm(ta, tb bool, m, n, k int, a []float64, lda int, b []float64,
 		}
 		return blas.NoTrans
 	}
-	Products.Dgemm(t(ta), t(tb), m, n, k, 1, a, lda, b, ldb, beta, c, ldc)
+	dgemmOn(p.opt.Threads, t(ta), t(tb), m, n, k, 1, a, lda, b, ldb, beta, c, ldc)
 	p.flops += 2 * float64(m) * float64(n) * float64(k)
 }
 

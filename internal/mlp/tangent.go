@@ -37,7 +37,7 @@ func (p *Pass) Tangents(dirs []float64, k int) error {
 			}
 		}
 		d1, skip, prev := p.d1[l], net.Skip(l), p.v[l-1]
-		inParallel(R, h, func(lo, hi int) {
+		inParallel(p.opt.Threads, R, h, func(lo, hi int) {
 			for r := lo; r < hi; r++ {
 				mulTo(v[r*h:(r+1)*h], u[r*h:(r+1)*h], d1[(r/k)*h:(r/k+1)*h])
 			}
@@ -63,7 +63,7 @@ func (p *Pass) JacobianDiagonal(dst []float64) error {
 	}
 	hl, wl := net.widths[L-1], net.W[L-1]
 	vl := p.v[L-1]
-	inParallel(n*D, hl, func(lo, hi int) {
+	inParallel(p.opt.Threads, n*D, hl, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			acc := columnDot(vl[r*hl:(r+1)*hl], wl, r%D, D)
 			if net.Conditional {
