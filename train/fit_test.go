@@ -565,3 +565,26 @@ func TestThreadsGiveBitIdenticalRuns(t *testing.T) {
 		}
 	}
 }
+
+// A checkpoint written while training goes on holds the state of its own
+// step: step 10 of a 40-step run is the end of a 10-step run, bit for bit.
+func TestBackgroundCheckpointsHoldTheirStep(t *testing.T) {
+	long := parseConfig(t, tinyRun, "train.steps=40", "train.checkpoint_every=10", "train.keep_checkpoints=0")
+	short := parseConfig(t, tinyRun, "train.steps=10")
+	fit(t, long, false)
+	fit(t, short, false)
+	a, err := checkpoints.Load(checkpoints.Path(rundir.CheckpointDir(long.Output.Dir), 10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := checkpoints.Load(checkpoints.Path(rundir.CheckpointDir(short.Output.Dir), 10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ta := range a.Tensors {
+		tb, _ := b.Tensor(ta.Name)
+		if !slices.Equal(ta.Data.([]float64), tb.Data.([]float64)) {
+			t.Errorf("%s at step 10 differs between the 40-step run and the 10-step run", ta.Name)
+		}
+	}
+}

@@ -177,23 +177,66 @@ func (p *progressHook) onStop(why stop) error {
 }
 
 // checkpointHook writes a checkpoint every checkpoint_every steps, at the
-// end, and when the run is interrupted; never after a failed step.
-type checkpointHook struct{ t *trainer }
+// end, and when the run is interrupted; never after a failed step. A
+// checkpoint due during the run is copied from the model at once and
+// written by another goroutine while training goes on, so the step waits
+// only for the copy; the next checkpoint, the end or a stop waits for the
+// write and reports its error.
+type checkpointHook struct {
+	t       *trainer
+	pending chan written // the write in flight, or nil
+}
+
+type written struct {
+	path string
+	err  error
+}
+
+// wait waits for the write in flight, if any, and records where it went.
+func (c *checkpointHook) wait() error {
+	if c.pending == nil {
+		return nil
+	}
+	w := <-c.pending
+	c.pending = nil
+	if w.err != nil {
+		return w.err
+	}
+	c.t.checkpoint = w.path
+	return nil
+}
 
 func (c *checkpointHook) onStep(e *stepped) error {
 	every := c.t.cfg.Train.CheckpointEvery
-	if (every > 0 && e.step%every == 0) || e.last {
+	if !(every > 0 && e.step%every == 0) && !e.last {
+		return nil
+	}
+	if err := c.wait(); err != nil {
+		return err
+	}
+	if e.last {
 		return c.t.save()
 	}
+	snap, err := c.t.s.Checkpoint() // a copy: the steps may go on
+	if err != nil {
+		return err
+	}
+	done := make(chan written, 1)
+	c.pending = done
+	go func() {
+		path, err := c.t.write(snap)
+		done <- written{path, err}
+	}()
 	return nil
 }
 
 func (c *checkpointHook) onStop(why stop) error {
+	err := c.wait()
 	if why != interrupted {
-		return nil
+		return err
 	}
 	if err := c.t.save(); err != nil {
 		return fmt.Errorf("train: interrupted at step %d and the checkpoint failed: %w", c.t.s.Step, err)
 	}
-	return nil
+	return err
 }

@@ -94,7 +94,7 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 		return nil, err
 	}
 	m := &metricsHook{t: t, log: metrics, windowStart: time.Now()}
-	return t.loop(ctx, m, m, &progressHook{newReporter(opts.Out, opts.Terminal, s.Step, cfg.Train.Steps)}, &checkpointHook{t})
+	return t.loop(ctx, m, m, &progressHook{newReporter(opts.Out, opts.Terminal, s.Step, cfg.Train.Steps)}, &checkpointHook{t: t})
 }
 
 // resumeOrStart loads the newest valid checkpoint into s when resuming, and
@@ -171,8 +171,14 @@ func (t *trainer) save() error {
 	if err != nil {
 		return err
 	}
-	t.checkpoint, err = checkpoints.Save(rundir.CheckpointDir(t.cfg.Output.Dir), c, t.cfg.Train.KeepCheckpoints)
+	t.checkpoint, err = t.write(c)
 	return err
+}
+
+// write writes an encoded checkpoint; it touches nothing of the trainer's,
+// so that it can run beside the next steps.
+func (t *trainer) write(c *checkpoints.Checkpoint) (string, error) {
+	return checkpoints.Save(rundir.CheckpointDir(t.cfg.Output.Dir), c, t.cfg.Train.KeepCheckpoints)
 }
 
 func isFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
