@@ -9,12 +9,9 @@ import (
 // Split shuffles p with rng and returns the first n-h points for training and
 // the last h = round(holdout*n) for validation. Holdout must be in [0, 1).
 func Split(p Points, holdout float64, rng *rand.Rand) (train, valid Points, err error) {
-	if holdout < 0 || holdout >= 1 {
-		return Points{}, Points{}, fmt.Errorf("datasets: holdout fraction %v outside [0, 1)", holdout)
-	}
-	h := int(math.Round(holdout * float64(p.N)))
-	if p.N-h < 1 {
-		return Points{}, Points{}, fmt.Errorf("datasets: holdout %v of %d points leaves none for training", holdout, p.N)
+	h, err := heldOut(p.N, holdout)
+	if err != nil {
+		return Points{}, Points{}, err
 	}
 	perm := rng.Perm(p.N)
 	return p.Subset(perm[:p.N-h]), p.Subset(perm[p.N-h:]), nil
@@ -89,12 +86,9 @@ func (n Normalizer) Invert(p Points) Points {
 // Split would copy them, and returns the two parts as views of p's storage,
 // so that a large data set is held once.
 func SplitInPlace(p Points, holdout float64, rng *rand.Rand) (train, valid Points, err error) {
-	if holdout < 0 || holdout >= 1 {
-		return Points{}, Points{}, fmt.Errorf("datasets: holdout fraction %v outside [0, 1)", holdout)
-	}
-	h := int(math.Round(holdout * float64(p.N)))
-	if p.N-h < 1 {
-		return Points{}, Points{}, fmt.Errorf("datasets: holdout %v of %d points leaves none for training", holdout, p.N)
+	h, err := heldOut(p.N, holdout)
+	if err != nil {
+		return Points{}, Points{}, err
 	}
 	permuteRows(p, rng.Perm(p.N))
 	n := p.N - h
@@ -131,4 +125,16 @@ func (n Normalizer) ApplyInPlace(p Points) {
 		j := i % p.D
 		p.X[i] = (v - n.Mean[j]) / n.Std[j]
 	}
+}
+
+// heldOut is the number of the n points a holdout fraction keeps back.
+func heldOut(n int, holdout float64) (int, error) {
+	if holdout < 0 || holdout >= 1 {
+		return 0, fmt.Errorf("datasets: holdout fraction %v outside [0, 1)", holdout)
+	}
+	h := int(math.Round(holdout * float64(n)))
+	if n-h < 1 {
+		return 0, fmt.Errorf("datasets: holdout %v of %d points leaves none for training", holdout, n)
+	}
+	return h, nil
 }

@@ -132,16 +132,9 @@ func langevin(budget time.Duration, activation string) (Result, error) {
 		return Result{}, err
 	}
 	streams := sampler.Streams(3, 0, chains)
-	c := sampler.Chains{X: sampler.Uniform(2, -8, 8, streams), Streams: streams}
-	workers := min(gemm.Threads(), chains)
-	var scorers []*nn.Scorer
-	for range workers {
-		sc, err := nn.NewScorer(m, (chains+workers-1)/workers, threadsEach(workers))
-		if err != nil {
-			return Result{}, err
-		}
-		scorers = append(scorers, sc)
-		c.Scores = append(c.Scores, sc.Score)
+	c, flopsOf, err := workersOf(m, sampler.Chains{X: sampler.Uniform(2, -8, 8, streams), Streams: streams})
+	if err != nil {
+		return Result{}, err
 	}
 	per, err := timeIt(budget, func() error {
 		_, err := sampler.Langevin(c, sampler.Settings{Steps: 1, Eps: 0.01})
@@ -150,10 +143,7 @@ func langevin(budget time.Duration, activation string) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	flops := 0.0
-	for _, sc := range scorers {
-		flops += sc.MatmulFLOPs()
-	}
+	flops := flopsOf()
 	return Result{Case: "langevin-" + activation, D: 2, MsPerStep: ms(per), ChainStepsPerSec: chains / per.Seconds(),
 		MatmulFLOPs: flops, GFLOPs: flops / per.Seconds() / 1e9}, nil
 }
@@ -273,16 +263,9 @@ func largeSampling(budget time.Duration) (Result, error) {
 	}
 	const n = 1000
 	streams := sampler.Streams(3, 0, n)
-	c := sampler.Chains{X: sampler.Uniform(784, 0, 1, streams), Streams: streams}
-	workers := min(gemm.Threads(), n)
-	var scorers []*nn.Scorer
-	for range workers {
-		sc, err := nn.NewScorer(m, (n+workers-1)/workers, threadsEach(workers))
-		if err != nil {
-			return Result{}, err
-		}
-		scorers = append(scorers, sc)
-		c.Scores = append(c.Scores, sc.Score)
+	c, flopsOf, err := workersOf(m, sampler.Chains{X: sampler.Uniform(784, 0, 1, streams), Streams: streams})
+	if err != nil {
+		return Result{}, err
 	}
 	per, err := timeIt(budget, func() error {
 		_, err := sampler.Annealed(c, sampler.Settings{StepsPerLevel: 1, Eps: 1e-4, Sigmas: []float64{1}})
@@ -291,10 +274,7 @@ func largeSampling(budget time.Duration) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	flops := 0.0
-	for _, sc := range scorers {
-		flops += sc.MatmulFLOPs()
-	}
+	flops := flopsOf()
 	return Result{Case: "annealed-large", D: 784, MsPerStep: ms(per), ChainStepsPerSec: n / per.Seconds(),
 		MatmulFLOPs: flops, GFLOPs: flops / per.Seconds() / 1e9}, nil
 }
@@ -461,11 +441,29 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// threadsEach is the threads each of several sampling workers' passes use:
-// all for one worker, one each when they run side by side.
-func threadsEach(workers int) int {
+// workersOf gives the chains one scorer of m per thread, as scorenet
+// sample does (one thread each when they run side by side), and a count of
+// the products' work of their last step.
+func workersOf(m nn.Model, c sampler.Chains) (sampler.Chains, func() float64, error) {
+	workers := min(gemm.Threads(), c.X.N)
+	threads := 0
 	if workers > 1 {
-		return 1
+		threads = 1
 	}
-	return 0
+	var scorers []*nn.Scorer
+	for range workers {
+		sc, err := nn.NewScorer(m, (c.X.N+workers-1)/workers, threads)
+		if err != nil {
+			return c, nil, err
+		}
+		scorers = append(scorers, sc)
+		c.Scores = append(c.Scores, sc.Score)
+	}
+	return c, func() float64 {
+		flops := 0.0
+		for _, sc := range scorers {
+			flops += sc.MatmulFLOPs()
+		}
+		return flops
+	}, nil
 }
