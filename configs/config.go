@@ -55,6 +55,9 @@ type Train struct {
 	LR        float64 `yaml:"lr,omitempty"` // shorthand for optimizer.lr
 	Optimizer Adam    `yaml:"optimizer"`
 	GradClip  float64 `yaml:"grad_clip"` // global gradient norm bound; 0 disables
+	// EMA is the decay of the parameters' exponential moving average, e.g.
+	// 0.999 (0: none); score, sample and eval use the average by default.
+	EMA float64 `yaml:"ema"`
 
 	LogEvery        int `yaml:"log_every"`
 	EvalEvery       int `yaml:"eval_every"`       // validation loss; 0 disables

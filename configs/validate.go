@@ -113,6 +113,7 @@ func (d *decoder) validate(c *Config) error {
 		check(a.Eps > 0, "train.optimizer.eps", "must be > 0, got %v", a.Eps),
 		check(a.WeightDecay >= 0, "train.optimizer.weight_decay", "must be >= 0, got %v", a.WeightDecay),
 		check(t.GradClip >= 0, "train.grad_clip", "must be >= 0 (0 disables clipping), got %v", t.GradClip),
+		check(t.EMA >= 0 && t.EMA < 1, "train.ema", "must be in [0, 1) (0: no moving average; e.g. 0.999), got %v", t.EMA),
 		check(t.LogEvery >= 1, "train.log_every", "must be >= 1, got %d", t.LogEvery),
 		check(t.EvalEvery >= 0, "train.eval_every", "must be >= 0 (0 disables), got %d", t.EvalEvery),
 		check(t.CheckpointEvery >= 0, "train.checkpoint_every", "must be >= 0 (0: only at the end), got %d", t.CheckpointEvery),

@@ -24,6 +24,7 @@ type Report struct {
 	Run        string   `json:"run"`
 	Checkpoint string   `json:"checkpoint"`
 	Step       int      `json:"step"`
+	Weights    string   `json:"weights"` // ema or raw
 	Loss       string   `json:"loss_kind"`
 	Heldout    *Heldout `json:"heldout,omitempty"`
 	Fisher     []Fisher `json:"fisher,omitempty"`
@@ -82,7 +83,7 @@ type Options struct {
 // with a note saying why.
 func Run(run *rundir.Run, opts Options) (*Report, error) {
 	cfg := run.Config
-	rep := &Report{Run: run.Dir, Checkpoint: run.Checkpoint, Step: run.Step, Loss: cfg.Train.Loss}
+	rep := &Report{Run: run.Dir, Checkpoint: run.Checkpoint, Step: run.Step, Weights: run.Weights, Loss: cfg.Train.Loss}
 	why := "the held-out loss"
 	if opts.Samples {
 		why = "comparing samples with held-out data"

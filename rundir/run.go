@@ -24,13 +24,25 @@ type Run struct {
 	Checkpoint string // the file it was loaded from
 	Skipped    []error
 	MaxAbs     float64 // the training data's largest |x_j| in model units; 0 if the checkpoint predates it
+	Weights    string  // WeightsEMA or WeightsRaw: which the model holds
 	data       *Data
 }
 
+// The weights a reader can load from a checkpoint.
+const (
+	WeightsEMA = "ema" // the moving average of the parameters (train.ema), where the run kept one
+	WeightsRaw = "raw" // the parameters as the optimiser left them
+)
+
 // Open loads the model of the run in dir from checkpoint, or from the run's
 // newest valid checkpoint when checkpoint is empty (Skipped then lists the
-// newer ones that did not load). It reads nothing but the checkpoint.
-func Open(dir, checkpoint string) (*Run, error) {
+// newer ones that did not load), with the EMA weights where the run kept
+// them. It reads nothing but the checkpoint.
+func Open(dir, checkpoint string) (*Run, error) { return OpenWeights(dir, checkpoint, "") }
+
+// OpenWeights is Open with the weights chosen: WeightsEMA, WeightsRaw, or ""
+// for EMA where the run kept it and raw otherwise.
+func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 	var (
 		c       *checkpoints.Checkpoint
 		skipped []error
@@ -59,7 +71,23 @@ func Open(dir, checkpoint string) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := restore(c, model, cfg.Model.Dtype, nil); err != nil {
+	hasEMA := cfg.Train.EMA > 0
+	switch {
+	case weights == "":
+		weights = WeightsRaw
+		if hasEMA {
+			weights = WeightsEMA
+		}
+	case weights == WeightsEMA && !hasEMA:
+		return nil, fmt.Errorf("rundir: %s has no EMA weights (the run's train.ema is 0): use -weights raw", checkpoint)
+	case weights != WeightsEMA && weights != WeightsRaw:
+		return nil, fmt.Errorf("rundir: weights %q: want ema or raw", weights)
+	}
+	prefix := prefixParam
+	if weights == WeightsEMA {
+		prefix = prefixEMA
+	}
+	if err := restore(c, model, cfg.Model.Dtype, paramSlot(prefix, model)); err != nil {
 		return nil, fmt.Errorf("rundir: %s: %w", checkpoint, err)
 	}
 	var norm datasets.Normalizer
@@ -70,7 +98,8 @@ func Open(dir, checkpoint string) (*Run, error) {
 	if !(maxAbs >= 0) || math.IsInf(maxAbs, 0) {
 		maxAbs = 0
 	}
-	return &Run{Dir: dir, Config: cfg, Model: model, Norm: norm, Step: c.Step, Checkpoint: checkpoint, Skipped: skipped, MaxAbs: maxAbs}, nil
+	return &Run{Dir: dir, Config: cfg, Model: model, Norm: norm, Step: c.Step, Checkpoint: checkpoint, Skipped: skipped, MaxAbs: maxAbs,
+		Weights: weights}, nil
 }
 
 // Data prepares the run's data as training saw it, for what needs it

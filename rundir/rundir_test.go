@@ -56,18 +56,18 @@ func TestRestoreChecksTheModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := slices.Clone(other.Params()[0].Value.Data().([]float64))
-	err = restore(c, other, "float64", nil)
+	err = restore(c, other, "float64", paramSlot(prefixParam, other))
 	if err == nil || !strings.Contains(err.Error(), "layer1.weight has shape [16 16], the config's model needs [16 8]") {
 		t.Errorf("got %v, want a shape mismatch naming layer1.weight", err)
 	}
 	if !slices.Equal(before, other.Params()[0].Value.Data().([]float64)) {
 		t.Error("a mismatched checkpoint was partly loaded")
 	}
-	if err := restore(c, other, "float32", nil); err == nil || !strings.Contains(err.Error(), "float64 parameters, the config asks for float32") {
+	if err := restore(c, other, "float32", paramSlot(prefixParam, other)); err == nil || !strings.Contains(err.Error(), "float64 parameters, the config asks for float32") {
 		t.Errorf("dtype mismatch: got %v", err)
 	}
 	gauss, _ := nn.New(nn.Spec{Kind: "gaussian", Dim: 2}, nil)
-	if err := restore(c, gauss, "float64", nil); err == nil || !strings.Contains(err.Error(), `checkpoint holds a "mlp" model, the config asks for "gaussian"`) {
+	if err := restore(c, gauss, "float64", paramSlot(prefixParam, gauss)); err == nil || !strings.Contains(err.Error(), `checkpoint holds a "mlp" model, the config asks for "gaussian"`) {
 		t.Errorf("model type mismatch: got %v", err)
 	}
 }

@@ -32,6 +32,7 @@ const (
 	prefixParam    = "param/"
 	prefixAdamM    = "adam.m/"
 	prefixAdamV    = "adam.v/"
+	prefixEMA      = "ema/" // the exponential moving average of the parameters, when train.ema > 0
 	checkpointsDir = "checkpoints"
 )
 
@@ -64,8 +65,9 @@ type Snapshot struct {
 	Norm    datasets.Normalizer
 	Order   string // how batches are drawn
 	Elapsed float64
-	Data    Digest  // what the run trains on
-	MaxAbs  float64 // the training data's largest |x_j|, in model units
+	EMA     []*tensor.Dense // the parameters' moving average, in Params order; nil when train.ema is 0
+	Data    Digest          // what the run trains on
+	MaxAbs  float64         // the training data's largest |x_j|, in model units
 }
 
 // Checkpoint encodes s, copying every tensor, so that training can go on
@@ -92,15 +94,22 @@ func (s *Snapshot) Checkpoint() (*checkpoints.Checkpoint, error) {
 		metaAdamSteps: strconv.Itoa(s.Moments.Steps),
 	}}
 	for i, p := range s.Model.Params() {
-		for _, t := range []*tensor.Dense{p.Value, s.Moments.M[i], s.Moments.V[i]} {
-			if k := firstNonFinite(t); k >= 0 {
-				return nil, fmt.Errorf("rundir: step %d: %s holds a non-finite value at %d; a checkpoint is never written with one", s.Step, p.Name, k)
-			}
-		}
-		for _, t := range []struct {
+		tensors := []struct {
 			prefix string
 			value  *tensor.Dense
-		}{{prefixParam, p.Value}, {prefixAdamM, s.Moments.M[i]}, {prefixAdamV, s.Moments.V[i]}} {
+		}{{prefixParam, p.Value}, {prefixAdamM, s.Moments.M[i]}, {prefixAdamV, s.Moments.V[i]}}
+		if s.EMA != nil {
+			tensors = append(tensors, struct {
+				prefix string
+				value  *tensor.Dense
+			}{prefixEMA, s.EMA[i]})
+		}
+		for _, t := range tensors {
+			if k := firstNonFinite(t.value); k >= 0 {
+				return nil, fmt.Errorf("rundir: step %d: %s%s holds a non-finite value at %d; a checkpoint is never written with one", s.Step, t.prefix, p.Name, k)
+			}
+		}
+		for _, t := range tensors {
 			c.Tensors = append(c.Tensors, checkpoints.Tensor{
 				Name: t.prefix + p.Name, Shape: t.value.Shape().Clone(), Data: cloneData(t.value),
 			})
@@ -121,11 +130,27 @@ func cloneData(t *tensor.Dense) any {
 	}
 }
 
-// restore copies parameters (and the optimiser's moments, when adam is
-// non-nil) from c into the model, in place (the core's aliasing contract,
-// internal/mlp), after checking that c was written for a model of the same
-// type, dtype and shapes. Nothing is copied unless everything matches.
-func restore(c *checkpoints.Checkpoint, model nn.Model, dtype string, adam *Moments) error {
+// slot is where the tensors of a checkpoint with one name prefix go, in
+// Params order.
+type slot struct {
+	prefix string
+	dst    []*tensor.Dense
+}
+
+// paramSlot puts the tensors of prefix into the model's parameters.
+func paramSlot(prefix string, model nn.Model) slot {
+	var dst []*tensor.Dense
+	for _, p := range model.Params() {
+		dst = append(dst, p.Value)
+	}
+	return slot{prefix, dst}
+}
+
+// restore copies the tensors of c into the slots, in place (the core's
+// aliasing contract, internal/mlp), after checking that c was written for
+// a model of the same type, dtype and shapes. Nothing is copied unless
+// everything matches.
+func restore(c *checkpoints.Checkpoint, model nn.Model, dtype string, slots ...slot) error {
 	if got := c.Meta[metaModel]; got != model.Kind() {
 		return fmt.Errorf("checkpoint holds a %q model, the config asks for %q", got, model.Kind())
 	}
@@ -137,24 +162,14 @@ func restore(c *checkpoints.Checkpoint, model nn.Model, dtype string, adam *Mome
 		src checkpoints.Tensor
 	}
 	var jobs []copyJob
-	for i, p := range model.Params() {
-		prefixes := []string{prefixParam}
-		if adam != nil {
-			prefixes = append(prefixes, prefixAdamM, prefixAdamV)
-		}
-		for _, prefix := range prefixes {
-			name := prefix + p.Name
+	for _, sl := range slots {
+		for i, p := range model.Params() {
+			name := sl.prefix + p.Name
 			src, ok := c.Tensor(name)
 			if !ok {
 				return fmt.Errorf("checkpoint has no tensor %s", name)
 			}
-			dst := p.Value
-			switch prefix {
-			case prefixAdamM:
-				dst = adam.M[i]
-			case prefixAdamV:
-				dst = adam.V[i]
-			}
+			dst := sl.dst[i]
 			if !slices.Equal(src.Shape, []int(dst.Shape())) {
 				return fmt.Errorf("checkpoint tensor %s has shape %v, the config's model needs %v", name, src.Shape, []int(dst.Shape()))
 			}
@@ -166,13 +181,6 @@ func restore(c *checkpoints.Checkpoint, model nn.Model, dtype string, adam *Mome
 	}
 	if n := countParams(c); n != len(model.Params()) {
 		return fmt.Errorf("checkpoint has %d parameter tensors, the config's model has %d", n, len(model.Params()))
-	}
-	if adam != nil {
-		steps, err := strconv.Atoi(c.Meta[metaAdamSteps])
-		if err != nil {
-			return fmt.Errorf("checkpoint has bad %s %q", metaAdamSteps, c.Meta[metaAdamSteps])
-		}
-		adam.Steps = steps
 	}
 	for _, j := range jobs {
 		switch d := j.dst.Data().(type) {
@@ -217,9 +225,18 @@ func (s *Snapshot) Restore(c *checkpoints.Checkpoint, path string) error {
 		return fmt.Errorf("rundir: %s: the data now has dimension %d, the checkpoint's model was trained on dimension %s: has the data file changed?",
 			path, s.Model.Dim(), c.Meta[metaDim])
 	}
-	if err := restore(c, s.Model, s.Config.Model.Dtype, s.Moments); err != nil {
+	slots := []slot{paramSlot(prefixParam, s.Model), {prefixAdamM, s.Moments.M}, {prefixAdamV, s.Moments.V}}
+	if s.EMA != nil {
+		slots = append(slots, slot{prefixEMA, s.EMA})
+	}
+	if err := restore(c, s.Model, s.Config.Model.Dtype, slots...); err != nil {
 		return fmt.Errorf("rundir: %s: %w", path, err)
 	}
+	steps, err := strconv.Atoi(c.Meta[metaAdamSteps])
+	if err != nil {
+		return fmt.Errorf("rundir: %s: bad %s %q", path, metaAdamSteps, c.Meta[metaAdamSteps])
+	}
+	s.Moments.Steps = steps
 	if now, _ := json.Marshal(s.Norm); string(now) != c.Meta[metaNorm] {
 		return fmt.Errorf("rundir: %s: the data's standardisation differs from the checkpoint's: has the data file changed?", path)
 	}

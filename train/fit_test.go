@@ -588,3 +588,62 @@ func TestBackgroundCheckpointsHoldTheirStep(t *testing.T) {
 		}
 	}
 }
+
+// The moving average is (1 - d) theta + d ema after every update: for
+// parameters held at v from a start u, ema = v + (u - v) d^k after k.
+func TestEMAFollowsItsFormula(t *testing.T) {
+	m, err := nn.New(nn.Spec{Kind: "gaussian", Dim: 3}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range m.Params() {
+		copy(p.Value.Data().([]float64), []float64{1, -2, 4})
+	}
+	h := &emaHook{decay: 0.9, params: m.Params(), ema: newEMA(m.Params())}
+	for _, p := range m.Params() {
+		copy(p.Value.Data().([]float64), []float64{0, 0, 1})
+	}
+	for range 7 {
+		h.onStep(nil)
+	}
+	for i, want := range []float64{math.Pow(0.9, 7), -2 * math.Pow(0.9, 7), 1 + 3*math.Pow(0.9, 7)} {
+		if got := h.ema[0].Data().([]float64)[i]; math.Abs(got-want) > 1e-15 {
+			t.Errorf("ema[%d] = %v, want %v", i, got, want)
+		}
+	}
+}
+
+// The moving average is kept in the checkpoint and continues bit for bit on
+// resume; readers use it by default, the raw weights on request.
+func TestEMAResumesExactlyAndIsWhatReadersUse(t *testing.T) {
+	whole := parseConfig(t, tinyRun, "train.ema=0.9")
+	half := parseConfig(t, tinyRun, "train.ema=0.9", "train.steps=20")
+	fit(t, whole, false)
+	fit(t, half, false)
+	half.Train.Steps = 40
+	fit(t, half, true)
+	a, _ := checkpoints.Load(checkpoints.Path(rundir.CheckpointDir(whole.Output.Dir), 40))
+	b, _ := checkpoints.Load(checkpoints.Path(rundir.CheckpointDir(half.Output.Dir), 40))
+	if a == nil || b == nil {
+		t.Fatal("no checkpoint at step 40")
+	}
+	ema, ok := a.Tensor("ema/layer0.weight")
+	raw, _ := a.Tensor("param/layer0.weight")
+	resumed, _ := b.Tensor("ema/layer0.weight")
+	if !ok || !slices.Equal(ema.Data.([]float64), resumed.Data.([]float64)) || slices.Equal(ema.Data.([]float64), raw.Data.([]float64)) {
+		t.Fatalf("the EMA is missing, equal to the raw weights, or differs after resume")
+	}
+	run, err := rundir.Open(whole.Output.Dir, "")
+	if err != nil || run.Weights != rundir.WeightsEMA || !slices.Equal(run.Model.Params()[0].Value.Data().([]float64), ema.Data.([]float64)) {
+		t.Errorf("Open loaded %v weights (%v), want the EMA", run.Weights, err)
+	}
+	run, err = rundir.OpenWeights(whole.Output.Dir, "", rundir.WeightsRaw)
+	if err != nil || !slices.Equal(run.Model.Params()[0].Value.Data().([]float64), raw.Data.([]float64)) {
+		t.Errorf("OpenWeights raw: %v", err)
+	}
+	plain := parseConfig(t, tinyRun, "train.steps=10")
+	fit(t, plain, false)
+	if _, err := rundir.OpenWeights(plain.Output.Dir, "", rundir.WeightsEMA); err == nil || !strings.Contains(err.Error(), "has no EMA weights (the run's train.ema is 0): use -weights raw") {
+		t.Errorf("EMA weights of a run without them: %v", err)
+	}
+}

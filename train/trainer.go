@@ -71,6 +71,9 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 	adam := NewAdam(AdamSettings{LR: opt.LR, Beta1: opt.Beta1, Beta2: opt.Beta2, Eps: opt.Eps, WeightDecay: opt.WeightDecay}, model.Params())
 	order := newBatchOrder(cfg.Seed, data.Train.N)
 	s := &rundir.Snapshot{Config: cfg, Model: model, Norm: data.Norm, Order: order.String(), Moments: &adam.Moments, Data: data.Digest, MaxAbs: data.MaxAbs}
+	if cfg.Train.EMA > 0 {
+		s.EMA = newEMA(model.Params()) // a resumed run then loads the checkpoint's
+	}
 	// Held for the whole run: a second trainer on the same directory would
 	// overwrite this one's checkpoints and interleave its metrics.
 	lock, err := rundir.LockDir(dir)
@@ -94,7 +97,11 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 		return nil, err
 	}
 	m := &metricsHook{t: t, log: metrics, windowStart: time.Now()}
-	return t.loop(ctx, m, m, &progressHook{newReporter(opts.Out, opts.Terminal, s.Step, cfg.Train.Steps)}, &checkpointHook{t: t})
+	hooks := []hook{m, &progressHook{newReporter(opts.Out, opts.Terminal, s.Step, cfg.Train.Steps)}}
+	if s.EMA != nil { // before the checkpoints, which hold it
+		hooks = append(hooks, &emaHook{decay: cfg.Train.EMA, params: model.Params(), ema: s.EMA})
+	}
+	return t.loop(ctx, m, append(hooks, &checkpointHook{t: t})...)
 }
 
 // resumeOrStart loads the newest valid checkpoint into s when resuming, and

@@ -30,6 +30,7 @@ Wasserstein distance and, for mixtures, the fraction of samples nearest each
 component beside its weight.`)
 	runDir := fs.String("run", "", "the run `directory` (required)")
 	checkpoint := fs.String("checkpoint", "", "a checkpoint `file` to evaluate instead of the newest valid one")
+	weights := weightsFlag(fs)
 	withSamples := fs.Bool("samples", true, "draw samples and compare them with fresh data (the slowest part)")
 	n := fs.Int("n", 0, "chains to draw (default sample.n)")
 	seed := fs.Uint64("seed", 0, "seed of the samples and of the fresh data (as sample -seed)")
@@ -42,7 +43,7 @@ component beside its weight.`)
 		if *n < 0 || *n > configs.MaxChains {
 			return fmt.Errorf("-n must be from 1 to %d chains (0: sample.n), got %d", configs.MaxChains, *n)
 		}
-		run, err := openRun(*runDir, *checkpoint, stderr)
+		run, err := openRun(*runDir, *checkpoint, *weights, stderr)
 		if err != nil {
 			return err
 		}

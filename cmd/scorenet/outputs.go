@@ -47,10 +47,15 @@ func flagsAsSets(fs *flag.FlagSet, keys map[string]string) []string {
 	return sets
 }
 
-// openRun opens a run for a reader command, saying on stderr which newer
-// checkpoints it skipped and why.
-func openRun(dir, checkpoint string, stderr io.Writer) (*rundir.Run, error) {
-	run, err := rundir.Open(dir, checkpoint)
+// weightsFlag adds the -weights flag of the commands that read a run.
+func weightsFlag(fs *flag.FlagSet) *string {
+	return fs.String("weights", "", "ema: the moving average of the parameters (the default where the run kept one, train.ema); raw: the parameters as trained")
+}
+
+// openRun opens a run for a reader command, with the weights asked for,
+// saying on stderr which newer checkpoints it skipped and why.
+func openRun(dir, checkpoint, weights string, stderr io.Writer) (*rundir.Run, error) {
+	run, err := rundir.OpenWeights(dir, checkpoint, weights)
 	if err != nil {
 		return nil, err
 	}

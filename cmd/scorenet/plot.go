@@ -25,6 +25,7 @@ beside the others over the training data: as histograms for 1-D models, a
 scatter of coordinates 1 and 2 for models of more dimensions.`)
 	runDir := fs.String("run", "", "the run `directory` (required)")
 	checkpoint := fs.String("checkpoint", "", "a checkpoint `file` to draw the score field of, instead of the newest valid one")
+	weights := weightsFlag(fs)
 	outDir := fs.String("out", "", "`directory` for the PNG files, created if missing (default: the run directory)")
 	grid := fs.Int("grid", 24, fmt.Sprintf("arrows per side of the score field, %d to %d", plots.MinGrid, plots.MaxGrid))
 	var sampleFiles listFlag
@@ -51,7 +52,7 @@ scatter of coordinates 1 and 2 for models of more dimensions.`)
 				valid.Steps, valid.Value = append(valid.Steps, float64(r.Step)), append(valid.Value, r.Valid.Loss)
 			}
 		}
-		run, err := rundir.Open(*runDir, *checkpoint)
+		run, err := openRun(*runDir, *checkpoint, *weights, stderr)
 		if err != nil {
 			return err
 		}

@@ -33,6 +33,7 @@ gaussian_mixture data without standardisation), to test the sampler apart
 from the learning.`)
 	runDir := fs.String("run", "", "the run `directory` to load (required)")
 	checkpoint := fs.String("checkpoint", "", "a checkpoint `file` to load instead of the run's newest valid one")
+	weights := weightsFlag(fs)
 	out := fs.String("out", "", "where to write the samples: a .csv or .npy `file` (required)")
 	fs.Int("n", 0, "number of chains, one sample each (default sample.n)")
 	plot := fs.String("plot", "", "also draw the samples over the training data into this PNG `file`")
@@ -52,7 +53,7 @@ from the learning.`)
 				return err
 			}
 		}
-		run, err := openRun(*runDir, *checkpoint, stderr)
+		run, err := openRun(*runDir, *checkpoint, *weights, stderr)
 		if err != nil {
 			return err
 		}

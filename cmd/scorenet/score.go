@@ -16,6 +16,7 @@ the input file: one row per point, D columns, at full float64 precision.
 A noise-conditional model is evaluated at -sigma.`)
 	runDir := fs.String("run", "", "the run `directory` to load (required)")
 	checkpoint := fs.String("checkpoint", "", "a checkpoint `file` to load instead of the run's newest valid one")
+	weights := weightsFlag(fs)
 	in := fs.String("in", "", "points to score: a .csv or .npy `file` of shape (n, D) (required)")
 	out := fs.String("out", "", "where to write the scores: a .csv or .npy `file` (required)")
 	batch := fs.Int("batch", 1024, "points per forward pass")
@@ -34,7 +35,7 @@ A noise-conditional model is evaluated at -sigma.`)
 		if err := prepareOutput("out", *out); err != nil {
 			return err
 		}
-		run, err := openRun(*runDir, *checkpoint, stderr)
+		run, err := openRun(*runDir, *checkpoint, *weights, stderr)
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,54 @@
+package train
+
+import (
+	"fmt"
+
+	"scorenet/nn"
+
+	"gorgonia.org/tensor"
+)
+
+// newEMA starts the moving average of params at their values.
+func newEMA(params []nn.Param) []*tensor.Dense {
+	var out []*tensor.Dense
+	for _, p := range params {
+		out = append(out, p.Value.Clone().(*tensor.Dense))
+	}
+	return out
+}
+
+// emaHook keeps the exponential moving average of the parameters after
+// every update, ema = (1 - decay) theta + decay ema, as NCSN's EMA helper
+// does; elementwise, so its bits do not depend on the number of threads.
+type emaHook struct {
+	decay  float64
+	params []nn.Param
+	ema    []*tensor.Dense
+}
+
+func (h *emaHook) onStep(*stepped) error {
+	for i, p := range h.params {
+		switch theta := p.Value.Data().(type) {
+		case []float64:
+			average(theta, h.ema[i].Data().([]float64), h.decay)
+		case []float32:
+			average(theta, h.ema[i].Data().([]float32), h.decay)
+		default:
+			return fmt.Errorf("train: parameter %s has unsupported data %T", p.Name, theta)
+		}
+	}
+	return nil
+}
+
+func (h *emaHook) onStop(stop) error { return nil }
+
+// average is ema = (1 - decay) theta + decay ema, in parallel parts.
+func average[T float32 | float64](theta, ema []T, decay float64) {
+	parts := chunks(len(theta))
+	d := T(decay)
+	parallel(len(parts), func(i int) {
+		for k := parts[i][0]; k < parts[i][1]; k++ {
+			ema[k] = (1-d)*theta[k] + d*ema[k]
+		}
+	})
+}
