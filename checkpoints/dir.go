@@ -42,6 +42,19 @@ func Save(dir string, c *Checkpoint, keep int) (string, error) {
 	return path, Prune(dir, keep)
 }
 
+// SaveAs writes c to path atomically, as Save does, making its directory,
+// outside the step-numbered set that Save prunes.
+func SaveAs(path string, c *Checkpoint) error {
+	b, err := Encode(c)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("checkpoints: %w", err)
+	}
+	return writeAtomic(path, b)
+}
+
 // WriteFileAtomic writes data to path with the same guarantee as Save.
 func WriteFileAtomic(path string, data []byte) error { return writeAtomic(path, data) }
 

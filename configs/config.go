@@ -63,6 +63,9 @@ type Train struct {
 	EvalEvery       int `yaml:"eval_every"`       // validation loss; 0 disables
 	CheckpointEvery int `yaml:"checkpoint_every"` // 0: only at the end
 	KeepCheckpoints int `yaml:"keep_checkpoints"` // 0 keeps all
+	// Patience stops training when the held-out loss has not improved for
+	// this many evaluations (0: never).
+	Patience int `yaml:"patience"`
 }
 
 // Adam holds the optimiser's hyperparameters.

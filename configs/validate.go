@@ -118,6 +118,8 @@ func (d *decoder) validate(c *Config) error {
 		check(t.EvalEvery >= 0, "train.eval_every", "must be >= 0 (0 disables), got %d", t.EvalEvery),
 		check(t.CheckpointEvery >= 0, "train.checkpoint_every", "must be >= 0 (0: only at the end), got %d", t.CheckpointEvery),
 		check(t.KeepCheckpoints >= 0, "train.keep_checkpoints", "must be >= 0 (0 keeps all), got %d", t.KeepCheckpoints),
+		check(t.Patience >= 0, "train.patience", "must be >= 0 (0: never stop early), got %d", t.Patience),
+		check(t.Patience == 0 || t.EvalEvery > 0, "train.patience", "needs held-out losses to watch: set train.eval_every > 0"),
 		check(c.Output.Dir != "", "output.dir", "must not be empty"),
 	} {
 		if err != nil {
@@ -262,7 +264,7 @@ func weightsError(w []float64) bool {
 // stands for every key below it.
 var SafeToChange = []string{
 	"train.steps", "train.log_every", "train.eval_every",
-	"train.checkpoint_every", "train.keep_checkpoints", "sample.",
+	"train.checkpoint_every", "train.keep_checkpoints", "train.patience", "sample.",
 }
 
 // ResumeConflicts lists the differences between the config a run was

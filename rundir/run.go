@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"os"
 	"strconv"
 
 	"scorenet/checkpoints"
@@ -48,6 +49,12 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 		skipped []error
 		err     error
 	)
+	if checkpoint == "best" {
+		checkpoint = BestPath(dir)
+		if _, err := os.Stat(checkpoint); err != nil {
+			return nil, fmt.Errorf("rundir: run %s has no best checkpoint (%s): it is kept when training computes a held-out loss (train.eval_every > 0)", dir, checkpoint)
+		}
+	}
 	if checkpoint == "" {
 		c, checkpoint, skipped, err = checkpoints.Newest(CheckpointDir(dir))
 		if err == checkpoints.ErrNoCheckpoint {

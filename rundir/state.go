@@ -26,6 +26,7 @@ const (
 	metaNorm       = "normalization"   // JSON {"mean": [...], "std": [...]}
 	metaData       = "data"            // JSON Digest of the training data
 	metaMaxAbs     = "data_max_abs"    // the training data's largest |x_j|, model units
+	metaBest       = "best"            // JSON Best: the lowest held-out loss so far, for best.safetensors and patience
 	metaRNG        = "rng"             // how batches are drawn, and how many were
 	metaElapsed    = "elapsed_seconds" // training time up to this step
 	metaAdamSteps  = "adam_steps"
@@ -34,7 +35,20 @@ const (
 	prefixAdamV    = "adam.v/"
 	prefixEMA      = "ema/" // the exponential moving average of the parameters, when train.ema > 0
 	checkpointsDir = "checkpoints"
+	bestFile       = "best.safetensors"
 )
+
+// BestPath is the run's checkpoint with the lowest held-out loss, kept
+// whatever train.keep_checkpoints says.
+func BestPath(runDir string) string { return filepath.Join(CheckpointDir(runDir), bestFile) }
+
+// Best is the lowest held-out loss of a run so far, the step it was
+// reached at, and the evaluations since then.
+type Best struct {
+	Loss  float64 `json:"loss"`
+	Step  int     `json:"step"`
+	Since int     `json:"evaluations_since"`
+}
 
 // CheckpointDir is where a run directory keeps its checkpoints.
 func CheckpointDir(runDir string) string { return filepath.Join(runDir, checkpointsDir) }
@@ -68,6 +82,7 @@ type Snapshot struct {
 	EMA     []*tensor.Dense // the parameters' moving average, in Params order; nil when train.ema is 0
 	Data    Digest          // what the run trains on
 	MaxAbs  float64         // the training data's largest |x_j|, in model units
+	Best    *Best           // the lowest held-out loss so far; nil before the first
 }
 
 // Checkpoint encodes s, copying every tensor, so that training can go on
@@ -237,6 +252,12 @@ func (s *Snapshot) Restore(c *checkpoints.Checkpoint, path string) error {
 		return fmt.Errorf("rundir: %s: bad %s %q", path, metaAdamSteps, c.Meta[metaAdamSteps])
 	}
 	s.Moments.Steps = steps
+	if b, ok := c.Meta[metaBest]; ok {
+		s.Best = new(Best)
+		if err := json.Unmarshal([]byte(b), s.Best); err != nil {
+			return fmt.Errorf("rundir: %s: bad %s metadata", path, metaBest)
+		}
+	}
 	if now, _ := json.Marshal(s.Norm); string(now) != c.Meta[metaNorm] {
 		return fmt.Errorf("rundir: %s: the data's standardisation differs from the checkpoint's: has the data file changed?", path)
 	}

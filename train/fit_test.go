@@ -647,3 +647,47 @@ func TestEMAResumesExactlyAndIsWhatReadersUse(t *testing.T) {
 		t.Errorf("EMA weights of a run without them: %v", err)
 	}
 }
+
+// The best checkpoint is the one of the lowest held-out loss, kept whatever
+// keep_checkpoints says; patience stops a run whose held-out loss no longer
+// improves, saying so, and a resumed run remembers the best so far.
+func TestBestCheckpointAndPatience(t *testing.T) {
+	cfg := parseConfig(t, tinyRun, "train.steps=60", "train.keep_checkpoints=1", "train.lr=0.05")
+	sum := fit(t, cfg, false)
+	best, err := checkpoints.Load(rundir.BestPath(cfg.Output.Dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lowest rundir.Record
+	for _, r := range readRecords(t, cfg.Output.Dir) {
+		if r.Valid != nil && (lowest.Valid == nil || r.Valid.Loss < lowest.Valid.Loss) {
+			lowest = r
+		}
+	}
+	if best.Step != lowest.Step {
+		t.Errorf("best.safetensors is step %d, the lowest held-out loss was at step %d", best.Step, lowest.Step)
+	}
+	if run, err := rundir.Open(cfg.Output.Dir, "best"); err != nil || run.Step != lowest.Step {
+		t.Errorf("Open(best): %v", err)
+	}
+	_ = sum
+
+	// A learning rate far too high stops improving at once.
+	stuck := parseConfig(t, tinyRun, "train.steps=400", "train.lr=3", "train.patience=2", "train.grad_clip=0")
+	sum = fit(t, stuck, false)
+	if sum.Stopped == "" || sum.To >= 400 || !strings.Contains(sum.Stopped, "has not improved for 2 evaluations (train.patience)") {
+		t.Errorf("patience 2: stopped %q at step %d", sum.Stopped, sum.To)
+	}
+	if _, err := checkpoints.Load(checkpoints.Path(rundir.CheckpointDir(stuck.Output.Dir), sum.To)); err != nil {
+		t.Errorf("no checkpoint where patience stopped the run: %v", err)
+	}
+}
+
+func readRecords(t *testing.T, dir string) []rundir.Record {
+	t.Helper()
+	r, err := rundir.ReadMetrics(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"scorenet/checkpoints"
 	"scorenet/internal/seeds"
 	"scorenet/losses"
 	"scorenet/rundir"
@@ -19,6 +20,8 @@ type stepped struct {
 	// record is set, by the metrics hook, on the steps it writes a line.
 	record         *rundir.Record
 	stepsPerSecond float64 // over the record's steps
+	// stop, set by a hook, ends the run after this step, saying why.
+	stop string
 }
 
 // stop says why the loop ended.
@@ -71,6 +74,16 @@ func (t *trainer) loop(ctx context.Context, last *metricsHook, hooks ...hook) (*
 				stopAll(failed)
 				return nil, err
 			}
+		}
+		if e.stop != "" {
+			if err := stopAll(finished); err != nil {
+				return nil, err
+			}
+			if err := t.save(); err != nil {
+				return nil, err
+			}
+			return &Summary{Dir: t.cfg.Output.Dir, From: from, To: s.Step, Seconds: time.Since(start).Seconds(),
+				Last: last.last, Checkpoint: t.checkpoint, Stopped: e.stop}, nil
 		}
 	}
 	if err := stopAll(finished); err != nil {
@@ -240,3 +253,34 @@ func (c *checkpointHook) onStop(why stop) error {
 	}
 	return err
 }
+
+// bestHook keeps checkpoints/best.safetensors, the checkpoint of the lowest
+// held-out loss so far, and stops the run when train.patience evaluations
+// have passed without a lower one.
+type bestHook struct {
+	t        *trainer
+	patience int
+}
+
+func (b *bestHook) onStep(e *stepped) error {
+	if e.record == nil || e.record.Valid == nil {
+		return nil
+	}
+	s, loss := b.t.s, e.record.Valid.Loss
+	if s.Best == nil || loss < s.Best.Loss {
+		s.Best = &rundir.Best{Loss: loss, Step: e.step}
+		c, err := s.Checkpoint()
+		if err != nil {
+			return err
+		}
+		return checkpoints.SaveAs(rundir.BestPath(b.t.cfg.Output.Dir), c)
+	}
+	s.Best.Since++
+	if b.patience > 0 && s.Best.Since >= b.patience && !e.last {
+		e.stop = fmt.Sprintf("the held-out loss has not improved for %d evaluations (train.patience): best %.6g at step %d",
+			s.Best.Since, s.Best.Loss, s.Best.Step)
+	}
+	return nil
+}
+
+func (b *bestHook) onStop(stop) error { return nil }

@@ -34,6 +34,7 @@ type Summary struct {
 	Seconds    float64       // wall time of those steps
 	Last       rundir.Record // the final metrics record
 	Checkpoint string        // the last checkpoint written
+	Stopped    string        // why the run stopped before train.steps (train.patience), or ""
 }
 
 // MsPerStep is the mean wall time of a step of this call.
@@ -101,7 +102,11 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 	if s.EMA != nil { // before the checkpoints, which hold it
 		hooks = append(hooks, &emaHook{decay: cfg.Train.EMA, params: model.Params(), ema: s.EMA})
 	}
-	return t.loop(ctx, m, append(hooks, &checkpointHook{t: t})...)
+	hooks = append(hooks, &checkpointHook{t: t})
+	if t.valid != nil {
+		hooks = append(hooks, &bestHook{t: t, patience: cfg.Train.Patience})
+	}
+	return t.loop(ctx, m, hooks...)
 }
 
 // resumeOrStart loads the newest valid checkpoint into s when resuming, and

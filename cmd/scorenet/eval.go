@@ -29,7 +29,7 @@ kernel (median-heuristic bandwidth), the energy distance, the sliced
 Wasserstein distance and, for mixtures, the fraction of samples nearest each
 component beside its weight.`)
 	runDir := fs.String("run", "", "the run `directory` (required)")
-	checkpoint := fs.String("checkpoint", "", "a checkpoint `file` to evaluate instead of the newest valid one")
+	checkpoint := fs.String("checkpoint", "", "a checkpoint `file` to evaluate instead of the newest valid one; best: the one of the lowest held-out loss")
 	weights := weightsFlag(fs)
 	withSamples := fs.Bool("samples", true, "draw samples and compare them with fresh data (the slowest part)")
 	n := fs.Int("n", 0, "chains to draw (default sample.n)")

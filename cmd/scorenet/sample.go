@@ -32,7 +32,7 @@ drives the sampler by the data set's true score (gaussian and
 gaussian_mixture data without standardisation), to test the sampler apart
 from the learning.`)
 	runDir := fs.String("run", "", "the run `directory` to load (required)")
-	checkpoint := fs.String("checkpoint", "", "a checkpoint `file` to load instead of the run's newest valid one")
+	checkpoint := fs.String("checkpoint", "", "a checkpoint `file` to load instead of the run's newest valid one; best: the one of the lowest held-out loss")
 	weights := weightsFlag(fs)
 	out := fs.String("out", "", "where to write the samples: a .csv or .npy `file` (required)")
 	fs.Int("n", 0, "number of chains, one sample each (default sample.n)")

@@ -15,7 +15,7 @@ Writes the learned score nabla_x log p(x), in data units, at every point of
 the input file: one row per point, D columns, at full float64 precision.
 A noise-conditional model is evaluated at -sigma.`)
 	runDir := fs.String("run", "", "the run `directory` to load (required)")
-	checkpoint := fs.String("checkpoint", "", "a checkpoint `file` to load instead of the run's newest valid one")
+	checkpoint := fs.String("checkpoint", "", "a checkpoint `file` to load instead of the run's newest valid one; best: the one of the lowest held-out loss")
 	weights := weightsFlag(fs)
 	in := fs.String("in", "", "points to score: a .csv or .npy `file` of shape (n, D) (required)")
 	out := fs.String("out", "", "where to write the scores: a .csv or .npy `file` (required)")

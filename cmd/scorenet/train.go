@@ -68,6 +68,9 @@ SIGINT or SIGTERM stops after the current step with a checkpoint.
 			return err
 		}
 		fmt.Fprintf(stdout, "trained %d steps in %.1f s (%.2f ms/step)\n", sum.To-sum.From, sum.Seconds, sum.MsPerStep())
+		if sum.Stopped != "" {
+			fmt.Fprintf(stdout, "stopped early at step %d: %s\n", sum.To, sum.Stopped)
+		}
 		fmt.Fprintf(stdout, "run directory %s; checkpoint %s\n", sum.Dir, sum.Checkpoint)
 		return nil
 	}}
