@@ -1,6 +1,17 @@
 package datasets
 
-import "fmt"
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+)
 
 // Image is the shape of the images of a data set: height, width and
 // channels (1 for grayscale, 3 for RGB). An image of this shape is
@@ -24,4 +35,310 @@ func (s Image) Describe() string {
 		return fmt.Sprintf("%dx%d RGB", s.H, s.W)
 	}
 	return fmt.Sprintf("%dx%d, %d channels", s.H, s.W, s.C)
+}
+
+// colours names the channels of an image: "grayscale", "RGB".
+func colours(c int) string {
+	switch c {
+	case 1:
+		return "grayscale"
+	case 3:
+		return "RGB"
+	}
+	return fmt.Sprintf("%d channels", c)
+}
+
+// LoadPNGDir reads the PNG images of a folder as one data set: every file
+// directly in dir whose name ends in .png (in any case), sorted by name;
+// other files and subfolders are ignored, and a folder without PNG files is
+// an error. It returns the images as points, one image per point in
+// row-major (H, W, C) order, their shape, and the files' base names in the
+// order of the points.
+//
+// The first image decides the channels: C = 1 if it is a grayscale PNG
+// (8 or 16 bits, without alpha), else C = 3, RGB. An alpha channel is
+// dropped, the colour channels kept as stored (not composited onto a
+// background); palette and gray-with-alpha images count as RGB. Every later
+// image must have the first one's height, width and channels.
+//
+// Values are 0..255 as float64: 8-bit values as they are, 16-bit values
+// divided by 257. Scaling and dequantisation are left to the caller.
+//
+// Every file's header is read first, and the total n*H*W*C checked against
+// MaxValues, before the images are decoded or anything is allocated for
+// them.
+func LoadPNGDir(dir string) (Points, Image, []string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return Points{}, Image{}, nil, fmt.Errorf("datasets: %w", err)
+	}
+	var names []string
+	for _, e := range entries {
+		if !strings.EqualFold(filepath.Ext(e.Name()), ".png") {
+			continue
+		}
+		info, err := os.Stat(filepath.Join(dir, e.Name())) // following a link
+		if err != nil {
+			return Points{}, Image{}, nil, fmt.Errorf("datasets: %w", err)
+		}
+		if info.Mode().IsRegular() {
+			names = append(names, e.Name())
+		}
+	}
+	if len(names) == 0 {
+		return Points{}, Image{}, nil, fmt.Errorf("datasets: %s: no .png files in the folder", dir)
+	}
+
+	// The headers: one shape for all.
+	var s Image
+	for i, name := range names {
+		path := filepath.Join(dir, name)
+		cfg, err := pngConfig(path)
+		if err != nil {
+			return Points{}, Image{}, nil, err
+		}
+		c := 3
+		if cfg.ColorModel == color.GrayModel || cfg.ColorModel == color.Gray16Model {
+			c = 1
+		}
+		if i == 0 {
+			s = Image{H: cfg.Height, W: cfg.Width, C: c}
+			continue
+		}
+		if cfg.Height != s.H || cfg.Width != s.W {
+			return Points{}, Image{}, nil, fmt.Errorf("datasets: %s is %dx%d, the first image (%s) is %dx%d", path, cfg.Height, cfg.Width, names[0], s.H, s.W)
+		}
+		if c != s.C {
+			return Points{}, Image{}, nil, fmt.Errorf("datasets: %s is %s, the first image (%s) is %s", path, colours(c), names[0], colours(s.C))
+		}
+	}
+	hw, ok1 := mulInt(s.H, s.W)
+	size, ok2 := mulInt(hw, s.C)
+	values, ok3 := mulInt(len(names), size)
+	if !ok1 || !ok2 || !ok3 {
+		return Points{}, Image{}, nil, fmt.Errorf("datasets: %s: %d %s of %v, more values than a 64-bit count holds; the limit is %d values (MaxValues)", dir, len(names), plural(len(names), "image"), s, maxValues)
+	}
+	if values > maxValues {
+		return Points{}, Image{}, nil, fmt.Errorf("datasets: %s: %d %s of %v, %d values, over the limit of %d values (MaxValues, 8 GiB as float64)", dir, len(names), plural(len(names), "image"), s, values, maxValues)
+	}
+
+	// The pixels.
+	p := Points{N: len(names), D: s.Size(), X: make([]float64, values)}
+	for i, name := range names {
+		path := filepath.Join(dir, name)
+		img, err := decodePNG(path)
+		if err != nil {
+			return Points{}, Image{}, nil, err
+		}
+		if b := img.Bounds(); b.Dy() != s.H || b.Dx() != s.W {
+			return Points{}, Image{}, nil, fmt.Errorf("datasets: %s is %dx%d, its header said %dx%d (the file changed as it was read?)", path, b.Dy(), b.Dx(), s.H, s.W)
+		}
+		pngValues(p.Row(i), img, s.C)
+	}
+	return p, s, names, nil
+}
+
+// pngConfig reads the header of a PNG file.
+func pngConfig(path string) (image.Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return image.Config{}, fmt.Errorf("datasets: %w", err)
+	}
+	defer f.Close()
+	cfg, err := png.DecodeConfig(bufio.NewReader(f))
+	if err != nil {
+		return image.Config{}, fmt.Errorf("datasets: %s: %v", path, err)
+	}
+	return cfg, nil
+}
+
+// decodePNG reads a PNG file.
+func decodePNG(path string) (image.Image, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("datasets: %w", err)
+	}
+	defer f.Close()
+	img, err := png.Decode(bufio.NewReader(f))
+	if err != nil {
+		return nil, fmt.Errorf("datasets: %s: %v", path, err)
+	}
+	return img, nil
+}
+
+// pngValues writes the values of img, 0..255, row-major with c channels,
+// into dst: the gray level if c is 1, else red, green and blue, alpha
+// dropped. The image types the PNG decoder returns for 8-bit gray, 16-bit
+// gray, RGB and RGB with alpha are read straight from their pixels, others
+// pixel by pixel.
+func pngValues(dst []float64, img image.Image, c int) {
+	b := img.Bounds()
+	k := 0
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		switch m := img.(type) {
+		case *image.Gray:
+			for _, v := range m.Pix[m.PixOffset(b.Min.X, y):m.PixOffset(b.Max.X, y)] {
+				dst[k] = float64(v)
+				k++
+			}
+			continue
+		case *image.Gray16:
+			row := m.Pix[m.PixOffset(b.Min.X, y):m.PixOffset(b.Max.X, y)]
+			for i := 0; i < len(row); i += 2 {
+				dst[k] = float64(uint16(row[i])<<8|uint16(row[i+1])) / 257
+				k++
+			}
+			continue
+		case *image.NRGBA: // alpha dropped, not divided out
+			row := m.Pix[m.PixOffset(b.Min.X, y):m.PixOffset(b.Max.X, y)]
+			for i := 0; i < len(row); i += 4 {
+				dst[k], dst[k+1], dst[k+2] = float64(row[i]), float64(row[i+1]), float64(row[i+2])
+				k += 3
+			}
+			continue
+		case *image.RGBA:
+			row := m.Pix[m.PixOffset(b.Min.X, y):m.PixOffset(b.Max.X, y)]
+			if opaque(row) {
+				for i := 0; i < len(row); i += 4 {
+					dst[k], dst[k+1], dst[k+2] = float64(row[i]), float64(row[i+1]), float64(row[i+2])
+					k += 3
+				}
+				continue
+			}
+		}
+		for x := b.Min.X; x < b.Max.X; x++ {
+			if c == 1 {
+				dst[k] = float64(color.Gray16Model.Convert(img.At(x, y)).(color.Gray16).Y) / 257
+				k++
+				continue
+			}
+			switch v := img.At(x, y).(type) {
+			case color.NRGBA: // a palette entry with transparency, kept as stored
+				dst[k], dst[k+1], dst[k+2] = float64(v.R), float64(v.G), float64(v.B)
+			default:
+				v64 := color.NRGBA64Model.Convert(v).(color.NRGBA64)
+				dst[k], dst[k+1], dst[k+2] = float64(v64.R)/257, float64(v64.G)/257, float64(v64.B)/257
+			}
+			k += 3
+		}
+	}
+}
+
+// opaque is whether a row of RGBA pixels has alpha 255 throughout, so that
+// its colours are not premultiplied.
+func opaque(rgba []uint8) bool {
+	for i := 3; i < len(rgba); i += 4 {
+		if rgba[i] != 255 {
+			return false
+		}
+	}
+	return true
+}
+
+// gridGap is the gap between the images of a grid, in pixels.
+const gridGap = 2
+
+// WriteImageGrid writes images as one PNG, a grid of cols columns (fewer if
+// there are fewer images) with a gap of 2 white pixels between them; the
+// last row may be partly empty, white. imgs holds the images one after the
+// other, each s.Size() values in row-major (H, W, C) order; s.C is 1
+// (written as a grayscale PNG) or 3 (RGB).
+//
+// Values map linearly from [lo, hi] to 0..255, rounded; values outside
+// [lo, hi], infinities included, are clipped to it, and NaN is written as 0
+// (black).
+func WriteImageGrid(path string, imgs []float64, s Image, cols int, lo, hi float64) error {
+	if err := checkShape(path, s); err != nil {
+		return err
+	}
+	switch {
+	case len(imgs) == 0:
+		return fmt.Errorf("datasets: %s: no images to write", path)
+	case len(imgs)%s.Size() != 0:
+		return fmt.Errorf("datasets: %s: %d values are not a whole number of %v images (%d values each)", path, len(imgs), s, s.Size())
+	case cols < 1:
+		return fmt.Errorf("datasets: %s: %d columns, want at least 1", path, cols)
+	case !(lo < hi) || math.IsInf(lo, 0) || math.IsInf(hi, 0) || math.IsInf(hi-lo, 0):
+		return fmt.Errorf("datasets: %s: range [%v, %v], want finite lo < hi", path, lo, hi)
+	}
+	n := len(imgs) / s.Size()
+	cols = min(cols, n)
+	rows := (n + cols - 1) / cols
+	rect := image.Rect(0, 0, cols*s.W+(cols-1)*gridGap, rows*s.H+(rows-1)*gridGap)
+	// The grid's pixels, row by row: 1 byte each (gray) or 4 (red, green,
+	// blue and an alpha of 255), white to start with.
+	var pix []uint8
+	var stride int
+	var img image.Image
+	if s.C == 1 {
+		m := image.NewGray(rect)
+		img, pix, stride = m, m.Pix, m.Stride
+	} else {
+		m := image.NewRGBA(rect)
+		img, pix, stride = m, m.Pix, m.Stride
+	}
+	for i := range pix {
+		pix[i] = 255
+	}
+	scale := 255 / (hi - lo)
+	for k := range n {
+		x0, y0 := (k%cols)*(s.W+gridGap), (k/cols)*(s.H+gridGap)
+		src := imgs[k*s.Size() : (k+1)*s.Size()]
+		for y := range s.H {
+			for x := range s.W {
+				v := src[(y*s.W+x)*s.C:]
+				if s.C == 1 {
+					pix[(y0+y)*stride+x0+x] = toByte(v[0], lo, scale)
+					continue
+				}
+				o := (y0+y)*stride + (x0+x)*4
+				pix[o], pix[o+1], pix[o+2] = toByte(v[0], lo, scale), toByte(v[1], lo, scale), toByte(v[2], lo, scale)
+			}
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return fmt.Errorf("datasets: %s: %v", path, err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("datasets: %w", err)
+	}
+	return nil
+}
+
+// toByte maps v from [lo, lo+255/scale] to 0..255, rounded and clipped; NaN
+// is 0.
+func toByte(v, lo, scale float64) uint8 {
+	t := (v - lo) * scale
+	switch {
+	case !(t > 0): // also NaN
+		return 0
+	case t >= 255:
+		return 255
+	}
+	return uint8(t + 0.5)
+}
+
+// WriteImage writes one image, s.Size() values in row-major (H, W, C)
+// order, as a PNG, grayscale if s.C is 1 and RGB if 3. Values map from
+// [lo, hi] to 0..255 as in WriteImageGrid: clipped, NaN as 0.
+func WriteImage(path string, img []float64, s Image, lo, hi float64) error {
+	if err := checkShape(path, s); err != nil {
+		return err
+	}
+	if len(img) != s.Size() {
+		return fmt.Errorf("datasets: %s: %d values, want %d for one %v image", path, len(img), s.Size(), s)
+	}
+	return WriteImageGrid(path, img, s, 1, lo, hi)
+}
+
+// checkShape checks the shape of images to be written.
+func checkShape(path string, s Image) error {
+	if s.H < 1 || s.W < 1 || (s.C != 1 && s.C != 3) {
+		return fmt.Errorf("datasets: %s: image shape %v, want a height and width of at least 1 and 1 (grayscale) or 3 (RGB) channels", path, s)
+	}
+	if hw, ok := mulInt(s.H, s.W); !ok || hw > math.MaxInt/3 {
+		return fmt.Errorf("datasets: %s: image shape %v, more values than a 64-bit count holds", path, s)
+	}
+	return nil
 }
