@@ -51,3 +51,22 @@ func TestChoicesComeFromTheCode(t *testing.T) {
 		}
 	}
 }
+
+// `auto` is taken where the config allows it, and only there.
+func TestAutoNoiseScales(t *testing.T) {
+	base := "name: c\ndata: {dataset: moons}\nmodel: {noise_conditional: true}\ntrain: {loss: anneal_dsm}\n"
+	cfg, err := Parse([]byte(base), "c.yaml", []string{"train.sigmas=auto", "sample.eps=auto"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.Train.Sigmas.Unresolved() || !cfg.Sample.EpsAuto || cfg.Sample.Eps != 0 {
+		t.Errorf("auto not taken: %+v, eps %v auto %v", cfg.Train.Sigmas, cfg.Sample.Eps, cfg.Sample.EpsAuto)
+	}
+	if _, err := Parse([]byte(base), "c.yaml", []string{"train.steps=auto"}); err == nil || !strings.Contains(err.Error(), `train.steps: expected an integer, got "auto"`) {
+		t.Errorf("auto for train.steps: %v", err)
+	}
+	again, err := Parse(cfg.YAML(), "again.yaml", nil)
+	if err != nil || !again.Train.Sigmas.Unresolved() || !again.Sample.EpsAuto {
+		t.Errorf("an unresolved auto config does not read back: %v", err)
+	}
+}

@@ -78,11 +78,18 @@ type Adam struct {
 }
 
 // Sigmas is a geometric ladder of n noise levels from Begin down to End.
+// `sigmas: auto` in a config sets Auto and leaves the levels to be chosen
+// from the training data (NCSNv2's techniques 1 and 2: see the trainer); the
+// run's config.yaml then holds the levels chosen, with auto: true.
 type Sigmas struct {
 	Begin float64 `yaml:"begin"`
 	End   float64 `yaml:"end"`
 	N     int     `yaml:"n"`
+	Auto  bool    `yaml:"auto,omitempty"`
 }
+
+// Unresolved reports a ladder still to be chosen from the data.
+func (s Sigmas) Unresolved() bool { return s.Auto && s.N == 0 }
 
 // Sample holds the defaults of `scorenet sample`; its flags and -set
 // sample.key=value override them. Noise levels, eps and the initial box are
@@ -94,10 +101,13 @@ type Sample struct {
 	Steps         int     `yaml:"steps"`           // langevin: T
 	StepsPerLevel int     `yaml:"steps_per_level"` // annealed: T at each noise level
 	Eps           float64 `yaml:"eps"`             // step size; annealed: the step at the smallest level
-	Denoise       bool    `yaml:"denoise"`         // annealed: finish with x + sigma_L^2 s(x, sigma_L)
-	Seed          uint64  `yaml:"seed"`
-	Init          Init    `yaml:"init"`
-	SnapshotEvery int     `yaml:"snapshot_every"` // keep the chains every k steps (0: off)
+	// EpsAuto: `eps: auto` chooses eps by NCSNv2's technique 4 for
+	// steps_per_level and the run's ladder; eps then holds the value chosen.
+	EpsAuto       bool   `yaml:"eps_auto,omitempty"`
+	Denoise       bool   `yaml:"denoise"` // annealed: finish with x + sigma_L^2 s(x, sigma_L)
+	Seed          uint64 `yaml:"seed"`
+	Init          Init   `yaml:"init"`
+	SnapshotEvery int    `yaml:"snapshot_every"` // keep the chains every k steps (0: off)
 }
 
 // Init says where chains start.

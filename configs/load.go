@@ -51,6 +51,9 @@ func Parse(text []byte, source string, overrides []string) (*Config, error) {
 	if err := d.decode(root, reflect.ValueOf(&cfg).Elem(), ""); err != nil {
 		return nil, err
 	}
+	if d.epsAuto {
+		cfg.Sample.EpsAuto = true
+	}
 	if err := d.resolve(&cfg); err != nil {
 		return nil, err
 	}
@@ -60,7 +63,8 @@ func Parse(text []byte, source string, overrides []string) (*Config, error) {
 // decoder walks a YAML tree into a Config, remembering where each key came
 // from so that later errors can point at it.
 type decoder struct {
-	nodes      int // values decoded so far, against maxNodes
+	nodes      int  // values decoded so far, against maxNodes
+	epsAuto    bool // sample.eps: auto was given
 	source     string
 	lines      map[string]int    // dotted key -> line in source
 	overridden map[string]string // dotted key -> the override that set it
@@ -94,6 +98,19 @@ func parentKey(k string) string {
 }
 
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, key string) error {
+	if n.Kind == yaml.ScalarNode && n.Value == "auto" {
+		switch v.Type() {
+		case reflect.TypeOf(Sigmas{}):
+			v.Set(reflect.ValueOf(Sigmas{Auto: true}))
+			return nil
+		case reflect.TypeOf(float64(0)):
+			if key == "sample.eps" {
+				v.SetFloat(0)
+				d.epsAuto = true
+				return nil
+			}
+		}
+	}
 	if v.Kind() == reflect.Struct {
 		if n.Kind != yaml.MappingNode {
 			if key == "" {

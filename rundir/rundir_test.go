@@ -1,6 +1,7 @@
 package rundir
 
 import (
+	"math"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"scorenet/checkpoints"
 	"scorenet/configs"
 	"scorenet/datasets"
+	"scorenet/internal/noisescale"
 	"scorenet/nn"
 
 	"gorgonia.org/tensor"
@@ -143,5 +145,39 @@ func TestOpenRefusesHugeModelsInMetadata(t *testing.T) {
 		if _, err := Open(cfg.Output.Dir, ""); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s=%s: %v, want %q", c.key, c.value, err, c.want)
 		}
+	}
+}
+
+// Auto noise scales are chosen from the data as documented: sigma_1 the
+// largest distance, sigma_L 0.03 of the RMS standard deviation, the levels
+// by technique 2 (D >= 5) or a ratio of at most 1.4; eps by technique 4.
+func TestChooseNoiseScales(t *testing.T) {
+	// The 256 corners of [-1, 1]^8, four times: RMS std 1, largest
+	// distance 2 sqrt(8), nearest distinct neighbours 2 apart, so the
+	// spacing floor 2/(10 sqrt 8) = 0.0707 is above 0.03 and wins.
+	p := datasets.NewPoints(1024, 8)
+	for i := range p.X {
+		p.X[i] = float64(2*((i/8)%256>>(i%8)&1) - 1)
+	}
+	cfg := testConfig(t, "train.sigmas=auto", "sample.eps=auto", "train.loss=anneal_dsm", "model.noise_conditional=true")
+	said, err := ChooseSigmas(cfg, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := cfg.Train.Sigmas
+	if math.Abs(s.Begin-2*math.Sqrt(8)) > 1e-12 || math.Abs(s.End-2/(10*math.Sqrt(8))) > 1e-12 || s.N < 2 || !s.Auto {
+		t.Errorf("chose %+v (%s), want 5.657 down to 0.0707", s, said)
+	}
+	ratio := math.Pow(s.Begin/s.End, 1/float64(s.N-1))
+	if gamma, _ := noisescale.Gamma(8); ratio > gamma || math.Pow(s.Begin/s.End, 1/float64(s.N-2)) <= gamma {
+		t.Errorf("%d levels give ratio %v; technique 2 for D = 8 allows %v, and one level fewer must exceed it", s.N, ratio, gamma)
+	}
+	said, err = ChooseEps(cfg)
+	if err != nil || !(cfg.Sample.Eps > 0) || !strings.Contains(said, "technique 4") {
+		t.Errorf("eps %v (%s, %v)", cfg.Sample.Eps, said, err)
+	}
+	plain := testConfig(t, "sample.eps=auto")
+	if _, err := ChooseEps(plain); err == nil || !strings.Contains(err.Error(), "needs a ladder of noise levels") {
+		t.Errorf("eps auto without a ladder: %v", err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"scorenet/configs"
 	"scorenet/evaluate"
 	"scorenet/progress"
+	"scorenet/rundir"
 
 	"golang.org/x/term"
 )
@@ -54,6 +55,11 @@ component beside its weight.`)
 		}
 		if run.Config, err = configs.Parse(run.Config.YAML(), run.Checkpoint+" (embedded config)", sets); err != nil {
 			return err
+		}
+		if said, err := rundir.ChooseEps(run.Config); err != nil {
+			return err
+		} else if said != "" {
+			fmt.Fprintln(stderr, said)
 		}
 		if *n > 0 {
 			if err := checkChains(*n, run.Model.Dim()); err != nil {

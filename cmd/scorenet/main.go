@@ -38,6 +38,7 @@ Usage:
   scorenet plot   -run DIR [-out DIR]
   scorenet eval   -run DIR [-samples=false] [-n N]
   scorenet merge  -out FILE SHARD_FILE...
+  scorenet sigmas -config FILE
   scorenet version
 
 Run "scorenet <command> -h" for a command's flags.
@@ -76,15 +77,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"plot":   plotCommand,
 		"eval":   evalCommand,
 		"merge":  mergeCommand,
+		"sigmas": sigmasCommand,
 	}
 	newCmd, ok := commands[args[0]]
 	if !ok {
-		names := []string{"train", "score", "sample", "plot", "eval", "merge", "version"}
+		names := []string{"train", "score", "sample", "plot", "eval", "merge", "sigmas", "version"}
 		hint := ""
 		if near := configs.Nearest(args[0], names); near != "" {
 			hint = fmt.Sprintf("; did you mean %q?", near)
 		}
-		fmt.Fprintf(stderr, "scorenet: unknown command %q%s; the commands are train, score, sample, plot, eval, merge and version (scorenet -h)\n", args[0], hint)
+		fmt.Fprintf(stderr, "scorenet: unknown command %q%s; the commands are train, score, sample, plot, eval, merge, sigmas and version (scorenet -h)\n", args[0], hint)
 		return 2
 	}
 	cmd := newCmd(stdout, stderr)

@@ -71,6 +71,11 @@ from the learning.`)
 		if err := checkChains(s.N, run.Model.Dim()); err != nil {
 			return err
 		}
+		if said, err := rundir.ChooseEps(cfg); err != nil {
+			return err
+		} else if said != "" {
+			fmt.Fprintln(stderr, said)
+		}
 		var data *rundir.Data
 		if *plot != "" { // before the work: a missing data file fails now
 			if data, err = run.Data("sample -plot"); err != nil {

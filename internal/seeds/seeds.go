@@ -18,6 +18,7 @@ const (
 	Noise                          // a training step's noise (dsm levels, sliced directions)
 	HeldOutNoise                   // the held-out loss's noise, the same at every evaluation
 	Chain                          // a sampling chain's start and noise, indexed by chain (sample.seed)
+	NoiseScale                     // the subsamples that choose train.sigmas: auto
 )
 
 // New is stream s of seed.

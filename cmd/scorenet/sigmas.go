@@ -1,0 +1,61 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"scorenet/configs"
+	"scorenet/rundir"
+)
+
+func sigmasCommand(stdout, stderr io.Writer) *command {
+	fs := newFlags("sigmas", `sigmas -config FILE [-set key=value ...]
+
+Prints the noise levels and the annealed step size the config's training and
+sampling use, and how they were chosen: from the training data (NCSNv2's
+techniques 1, 2 and 4) where the config says train.sigmas: auto or
+sample.eps: auto, as written otherwise. Nothing is trained or written.`)
+	configPath := fs.String("config", "", "the run's YAML config `file` (required)")
+	var sets listFlag
+	fs.Var(&sets, "set", "override a config key (`key=value`; repeatable)")
+	return &command{flags: fs, run: func() error {
+		if err := required(fs, "config"); err != nil {
+			return err
+		}
+		cfg, err := configs.Load(*configPath, sets)
+		if err != nil {
+			return err
+		}
+		data, err := rundir.Prepare(cfg)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "data: %s; %d for training (model units%s)\n", data.Source, data.Train.N,
+			map[bool]string{true: ", standardised", false: ""}[cfg.Data.Standardize])
+		for _, choose := range []func() (string, error){
+			func() (string, error) { return rundir.ChooseSigmas(cfg, data.Train) },
+			func() (string, error) { return rundir.ChooseEps(cfg) },
+		} {
+			said, err := choose()
+			if err != nil {
+				return err
+			}
+			if said != "" {
+				fmt.Fprintln(stdout, said)
+			}
+		}
+		levels := cfg.NoiseLevels()
+		if len(levels) == 0 {
+			fmt.Fprintf(stdout, "train.loss %s uses no noise levels\n", cfg.Train.Loss)
+			return nil
+		}
+		parts := make([]string, len(levels))
+		for i, l := range levels {
+			parts[i] = fmt.Sprintf("%.4g", l)
+		}
+		fmt.Fprintf(stdout, "levels (%d): %s\nsample.eps: %.4g (%s, %d steps per level)\n", len(levels), strings.Join(parts, " "),
+			cfg.Sample.Eps, map[bool]string{true: "chosen", false: "as written"}[cfg.Sample.EpsAuto], cfg.Sample.StepsPerLevel)
+		return nil
+	}}
+}

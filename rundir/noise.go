@@ -1,0 +1,101 @@
+package rundir
+
+import (
+	"fmt"
+	"math"
+
+	"scorenet/configs"
+	"scorenet/datasets"
+	"scorenet/internal/noisescale"
+	"scorenet/internal/seeds"
+)
+
+// smallDGamma is the ratio of consecutive levels where technique 2 asks for
+// none: for D <= 4 the overlap of neighbouring levels stays above one half
+// for every ratio. 1.4 is the ratio of Song & Ermon's (2019) toy ladder,
+// 20 down to 1 in 10 levels.
+const smallDGamma = 1.4
+
+// maxNearestPoints bounds the points SigmaL measures nearest neighbours of.
+const maxNearestPoints = 2000
+
+// ChooseSigmas fills the ladder of a config whose train.sigmas is auto from
+// the training data, in model units, and says how it chose:
+//   - sigma_1, technique 1 of NCSNv2: the largest distance between two
+//     training points (on a random subsample of about 2900 points, a lower
+//     bound, when the data have more than 2^22 pairs);
+//   - sigma_L: 0.03 times the training data's root-mean-square standard
+//     deviation per coordinate: the proportion of NCSNv2's images (sigma_L
+//     0.01 for pixels in [0, 1], whose standard deviation is about 0.3).
+//     noisescale.SigmaL's nearest-neighbour spacing is the floor, so that
+//     sparse data keep a last level below the gaps between points;
+//   - the number of levels, technique 2: the ratio between levels at most
+//     the gamma that solves it for D, the count rounded up; 1.4 for D <= 4.
+//
+// The same data and seed always give the same ladder.
+func ChooseSigmas(cfg *configs.Config, train datasets.Points) (string, error) {
+	if !cfg.Train.Sigmas.Unresolved() {
+		return "", nil
+	}
+	rng := seeds.New(cfg.Seed, seeds.NoiseScale)
+	if train.N < 2 {
+		return "", fmt.Errorf("rundir: train.sigmas: auto needs at least 2 training points, got %d", train.N)
+	}
+	sigma1 := noisescale.Sigma1(train.X, train.N, train.D, noisescale.DefaultMaxPairs, rng)
+	sigmaL := math.Max(0.03*rmsStd(train), 0)
+	if nn := noisescale.SigmaL(train.X, train.N, train.D, maxNearestPoints, rng); nn > sigmaL {
+		sigmaL = nn
+	}
+	if !(sigma1 > 0) || !(sigmaL > 0) || !(sigmaL < sigma1) || math.IsInf(sigma1, 0) {
+		return "", fmt.Errorf("rundir: train.sigmas: auto: the data give sigma_1 %v and sigma_L %v, which make no ladder (all points equal?); set train.sigmas by hand", sigma1, sigmaL)
+	}
+	n, gamma, err := noisescale.Levels(sigma1, sigmaL, train.D)
+	rule := fmt.Sprintf("technique 2's ratio for D = %d", train.D)
+	if err != nil {
+		if train.D > 4 {
+			return "", fmt.Errorf("rundir: train.sigmas: auto: %w", err)
+		}
+		n = int(math.Ceil(math.Log(sigma1/sigmaL)/math.Log(smallDGamma))) + 1
+		gamma = math.Pow(sigma1/sigmaL, 1/float64(n-1))
+		rule = fmt.Sprintf("ratio at most %v, as technique 2 sets no bound for D = %d", smallDGamma, train.D)
+	}
+	cfg.Train.Sigmas = configs.Sigmas{Begin: sigma1, End: sigmaL, N: n, Auto: true}
+	return fmt.Sprintf("train.sigmas auto: %d levels from %.4g (the largest distance between training points) down to %.4g "+
+		"(0.03 of the data's RMS standard deviation, or the nearest-neighbour spacing / (10 sqrt D) if larger), ratio %.4f (%s); in model units",
+		n, sigma1, sigmaL, gamma, rule), nil
+}
+
+// rmsStd is the root mean square over coordinates of the points' standard
+// deviations.
+func rmsStd(p datasets.Points) float64 {
+	mean := p.Mean()
+	total := 0.0
+	for i := 0; i < p.N; i++ {
+		for j, v := range p.Row(i) {
+			total += (v - mean[j]) * (v - mean[j])
+		}
+	}
+	return math.Sqrt(total / float64(p.N*p.D))
+}
+
+// ChooseEps fills a config's sample.eps: auto by technique 4 of NCSNv2 for
+// its ladder and steps_per_level, in scorenet's step convention (twice the
+// paper's eps), and says so.
+func ChooseEps(cfg *configs.Config) (string, error) {
+	s := &cfg.Sample
+	if !s.EpsAuto || s.Eps > 0 {
+		return "", nil
+	}
+	levels := cfg.NoiseLevels()
+	if len(levels) < 2 {
+		return "", fmt.Errorf("rundir: sample.eps: auto needs a ladder of noise levels (loss anneal_dsm); set sample.eps by hand")
+	}
+	gamma := math.Pow(levels[0]/levels[len(levels)-1], 1/float64(len(levels)-1))
+	paper, f := noisescale.StepSize(gamma, levels[len(levels)-1], s.StepsPerLevel)
+	if !(paper > 0) {
+		return "", fmt.Errorf("rundir: sample.eps: auto: technique 4 found no step for ratio %v, sigma_L %v, %d steps per level", gamma, levels[len(levels)-1], s.StepsPerLevel)
+	}
+	s.Eps = noisescale.ScorenetEps(paper)
+	return fmt.Sprintf("sample.eps auto: %.4g (technique 4 for %d steps per level and ratio %.4f: the paper's %.4g, doubled for scorenet's step; f = %.4f)",
+		s.Eps, s.StepsPerLevel, gamma, paper, f), nil
+}
