@@ -27,7 +27,10 @@ type Data struct {
 	Weights []float64   `yaml:"weights,omitempty"` // gaussian_mixture
 	Std     float64     `yaml:"std,omitempty"`     // gaussian_mixture
 	Noise   *float64    `yaml:"noise,omitempty"`   // 2-D toys; each has a default
-	Path    string      `yaml:"path,omitempty"`    // file: .csv or .npy, relative to the working directory
+	Path    string      `yaml:"path,omitempty"`    // file: .csv or .npy; idx: an IDX images file; images: a folder of PNGs
+	// Dequantize (idx, images): 8-bit values v become (v + u)/256, u
+	// uniform on [0, 1), instead of v/255.
+	Dequantize bool `yaml:"dequantize"`
 }
 
 // Model selects the score network.
@@ -128,7 +131,7 @@ type Output struct {
 func Default() Config {
 	return Config{
 		Seed:  0,
-		Data:  Data{N: 10000, Holdout: 0.1},
+		Data:  Data{N: 10000, Holdout: 0.1, Dequantize: true},
 		Model: Model{Type: "mlp", Hidden: []int{128, 128}, Activation: "softplus", Dtype: "float64"},
 		Train: Train{
 			Loss: "exact", Engine: "auto", BatchSize: 128, Steps: 2000,
@@ -167,4 +170,10 @@ func (s Sigmas) Ladder() []float64 {
 	}
 	out[0], out[s.N-1] = s.Begin, s.End
 	return out
+}
+
+// FromFile reports data read from a path (file, idx, images) rather than
+// drawn.
+func (d Data) FromFile() bool {
+	return d.Dataset == "file" || d.Dataset == "idx" || d.Dataset == "images"
 }

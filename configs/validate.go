@@ -41,9 +41,9 @@ func (d *decoder) resolve(c *Config) error {
 		}
 		c.Train.Optimizer.LR, c.Train.LR = c.Train.LR, 0
 	}
-	if c.Data.Dataset == "file" {
+	if c.Data.FromFile() {
 		if d.given("data.n") {
-			return d.errorf("data.n", "does not apply to dataset file: the file's rows are the points")
+			return d.errorf("data.n", "does not apply to dataset %s: the file's rows are the points", c.Data.Dataset)
 		}
 		c.Data.N = 0
 	}
@@ -80,10 +80,12 @@ func (d *decoder) validate(c *Config) error {
 		check(c.Name == "" || validName.MatchString(c.Name), "name", "%q must be letters, digits, '.', '_' or '-'", c.Name),
 		oneOf("data.dataset", c.Data.Dataset, datasets.Names()),
 		check(c.Data.Holdout >= 0 && c.Data.Holdout < 1, "data.holdout", "must be in [0, 1), got %v", c.Data.Holdout),
-		check(c.Data.Dataset == "file" || c.Data.N >= 1, "data.n", "must be >= 1, got %d", c.Data.N),
+		check(c.Data.FromFile() || c.Data.N >= 1, "data.n", "must be >= 1, got %d", c.Data.N),
 		check(c.Data.N <= datasets.MaxValues/dataDim(c.Data), "data.n", "must be at most %d for %d-dimensional data (%d values in all), got %d",
 			datasets.MaxValues/dataDim(c.Data), dataDim(c.Data), datasets.MaxValues, c.Data.N),
 		check(c.Data.Dataset != "file" || c.Data.Path != "", "data.path", "is required for dataset file: a .csv or .npy of shape (n, D)"),
+		check(c.Data.Dataset != "idx" || c.Data.Path != "", "data.path", "is required for dataset idx: an IDX images file, e.g. /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"),
+		check(c.Data.Dataset != "images" || c.Data.Path != "", "data.path", "is required for dataset images: a folder of PNG files of one size"),
 		check(c.Data.Noise == nil || *c.Data.Noise >= 0, "data.noise", "must be >= 0"),
 		d.validateDensity(c.Data),
 		oneOf("model.type", c.Model.Type, nn.Kinds),
@@ -168,7 +170,7 @@ func dataDim(data Data) int {
 			return max(1, len(data.Means[0]))
 		}
 		return 1
-	case "file":
+	case "file", "idx", "images":
 		return 1
 	}
 	return 2 // the toys

@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"image/png"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -341,4 +342,18 @@ func checkShape(path string, s Image) error {
 		return fmt.Errorf("datasets: %s: image shape %v, more values than a 64-bit count holds", path, s)
 	}
 	return nil
+}
+
+// Scale8Bit maps 8-bit values v in 0..255 to [0, 1]: (v + u)/256 with u
+// uniform on [0, 1) drawn from rng when dequantize is set (uniform
+// dequantisation: the data then have a density, which score matching
+// needs), v/255 otherwise.
+func Scale8Bit(p Points, dequantize bool, rng *rand.Rand) {
+	for i, v := range p.X {
+		if dequantize {
+			p.X[i] = (v + rng.Float64()) / 256
+		} else {
+			p.X[i] = v / 255
+		}
+	}
 }

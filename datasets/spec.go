@@ -24,7 +24,7 @@ type Spec struct {
 
 // Names lists every data set Generate knows, sorted.
 func Names() []string {
-	names := []string{"gaussian", "gaussian_mixture", "file"}
+	names := []string{"gaussian", "gaussian_mixture", "file", "idx", "images"}
 	for n := range toys {
 		names = append(names, n)
 	}

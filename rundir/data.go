@@ -20,6 +20,7 @@ type Data struct {
 	Digest       Digest              // of all the points, before the split
 	MaxAbs       float64             // the largest |x_j| of the training split, in model units
 	Source       string              // what was read or drawn, for people
+	Image        datasets.Image      // the shape of image data; zero otherwise
 }
 
 // Digest identifies a data set: a resumed run must train on the same one.
@@ -66,11 +67,27 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 		source string
 		err    error
 	)
-	if d.Dataset == "file" {
+	var shape datasets.Image
+	switch d.Dataset {
+	case "file":
 		var f datasets.File
 		f, err = datasets.Load(d.Path)
 		all, source = f.Points, f.Describe()
-	} else {
+	case "idx", "images":
+		if d.Dataset == "idx" {
+			all, shape, err = datasets.LoadIDX(d.Path)
+		} else {
+			all, shape, _, err = datasets.LoadPNGDir(d.Path)
+		}
+		if err == nil {
+			datasets.Scale8Bit(all, d.Dequantize, seeds.New(cfg.Seed, seeds.Data))
+			how := "v/255"
+			if d.Dequantize {
+				how = "(v + u)/256, u uniform (dequantised)"
+			}
+			source = fmt.Sprintf("%d images of %s from %s, pixels scaled to [0, 1] as %s", all.N, shape.Describe(), d.Path, how)
+		}
+	default:
 		all, dens, err = datasets.Generate(datasets.Spec{
 			Name: d.Dataset, N: d.N, Mean: d.Mean, Cov: d.Cov,
 			Means: d.Means, Weights: d.Weights, Std: d.Std, Noise: d.Noise,
@@ -95,5 +112,5 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 	for _, v := range trainPts.X {
 		maxAbs = math.Max(maxAbs, math.Abs(v))
 	}
-	return &Data{Train: trainPts, Valid: valid, Norm: norm, Density: dens, Digest: digest, MaxAbs: maxAbs, Source: source}, nil
+	return &Data{Train: trainPts, Valid: valid, Norm: norm, Density: dens, Digest: digest, MaxAbs: maxAbs, Source: source, Image: shape}, nil
 }

@@ -24,8 +24,9 @@ type Run struct {
 	Step       int
 	Checkpoint string // the file it was loaded from
 	Skipped    []error
-	MaxAbs     float64 // the training data's largest |x_j| in model units; 0 if the checkpoint predates it
-	Weights    string  // WeightsEMA or WeightsRaw: which the model holds
+	MaxAbs     float64        // the training data's largest |x_j| in model units; 0 if the checkpoint predates it
+	Weights    string         // WeightsEMA or WeightsRaw: which the model holds
+	Image      datasets.Image // the shape of image data (samples are images); zero otherwise
 	data       *Data
 }
 
@@ -105,8 +106,14 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 	if !(maxAbs >= 0) || math.IsInf(maxAbs, 0) {
 		maxAbs = 0
 	}
+	var shape datasets.Image
+	if v, ok := c.Meta[metaImage]; ok {
+		if _, err := fmt.Sscanf(v, "%dx%dx%d", &shape.H, &shape.W, &shape.C); err != nil || shape.Size() != dim {
+			return nil, fmt.Errorf("rundir: %s: bad %s metadata %q for dimension %d", checkpoint, metaImage, v, dim)
+		}
+	}
 	return &Run{Dir: dir, Config: cfg, Model: model, Norm: norm, Step: c.Step, Checkpoint: checkpoint, Skipped: skipped, MaxAbs: maxAbs,
-		Weights: weights}, nil
+		Weights: weights, Image: shape}, nil
 }
 
 // Data prepares the run's data as training saw it, for what needs it
@@ -118,7 +125,7 @@ func (r *Run) Data(why string) (*Data, error) {
 	}
 	d, err := Prepare(r.Config)
 	if err != nil {
-		if r.Config.Data.Dataset == "file" {
+		if r.Config.Data.FromFile() {
 			return nil, fmt.Errorf("%s needs the run's training data, data.path %s, which cannot be read: %w", why, r.Config.Data.Path, err)
 		}
 		return nil, err

@@ -27,6 +27,7 @@ const (
 	metaData       = "data"            // JSON Digest of the training data
 	metaMaxAbs     = "data_max_abs"    // the training data's largest |x_j|, model units
 	metaBest       = "best"            // JSON Best: the lowest held-out loss so far, for best.safetensors and patience
+	metaImage      = "image"           // HxWxC of image data, so that samples come back as images
 	metaRNG        = "rng"             // how batches are drawn, and how many were
 	metaElapsed    = "elapsed_seconds" // training time up to this step
 	metaAdamSteps  = "adam_steps"
@@ -83,6 +84,7 @@ type Snapshot struct {
 	Data    Digest          // what the run trains on
 	MaxAbs  float64         // the training data's largest |x_j|, in model units
 	Best    *Best           // the lowest held-out loss so far; nil before the first
+	Image   datasets.Image  // the shape of image data; zero otherwise
 }
 
 // Checkpoint encodes s, copying every tensor, so that training can go on
@@ -108,6 +110,16 @@ func (s *Snapshot) Checkpoint() (*checkpoints.Checkpoint, error) {
 		metaElapsed:   strconv.FormatFloat(s.Elapsed, 'g', -1, 64),
 		metaAdamSteps: strconv.Itoa(s.Moments.Steps),
 	}}
+	if s.Image.Size() > 0 {
+		c.Meta[metaImage] = s.Image.String()
+	}
+	if s.Best != nil {
+		b, err := json.Marshal(s.Best)
+		if err != nil {
+			return nil, err
+		}
+		c.Meta[metaBest] = string(b)
+	}
 	for i, p := range s.Model.Params() {
 		tensors := []struct {
 			prefix string

@@ -670,6 +670,14 @@ func TestBestCheckpointAndPatience(t *testing.T) {
 	if run, err := rundir.Open(cfg.Output.Dir, "best"); err != nil || run.Step != lowest.Step {
 		t.Errorf("Open(best): %v", err)
 	}
+	// Resumed halfway, the run knows its best so far and ends with the same.
+	half := parseConfig(t, tinyRun, "train.steps=30", "train.keep_checkpoints=1", "train.lr=0.05")
+	fit(t, half, false)
+	half.Train.Steps = 60
+	fit(t, half, true)
+	if again, err := checkpoints.Load(rundir.BestPath(half.Output.Dir)); err != nil || again.Step != best.Step || again.Meta["best"] != best.Meta["best"] {
+		t.Errorf("resumed run's best: step %v, %v; uninterrupted: step %d, %s", again, err, best.Step, best.Meta["best"])
+	}
 	_ = sum
 
 	// A learning rate far too high stops improving at once.

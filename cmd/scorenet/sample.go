@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -41,6 +42,7 @@ from the learning.`)
 	fs.Uint64("seed", 0, "seed of the starting points and the noise (default sample.seed)")
 	scoreKind := fs.String("score", "network", "network: the trained model; analytic: the data set's true score")
 	snapshots := fs.String("snapshots", "", "write the chains every sample.snapshot_every steps to this .csv `file` (columns step, sigma, chain, x1..xD)")
+	grid := fs.String("grid", "", "image runs: also draw up to 64 samples as a grid into this PNG `file`")
 	shard := fs.String("shard", "", "draw only share `k/N` of the chains (k from 0), bit-identical to those rows of the whole run; scorenet merge joins the shards")
 	var sets listFlag
 	fs.Var(&sets, "set", "override a sample key, e.g. -set sample.eps=0.05 (`sample.key=value`; repeatable)")
@@ -48,7 +50,12 @@ from the learning.`)
 		if err := required(fs, "run", "out"); err != nil {
 			return err
 		}
-		for flagName, path := range map[string]string{"out": *out, "plot": *plot, "snapshots": *snapshots} {
+		imageDir := strings.HasSuffix(*out, "/") // one PNG per sample
+		outFile := *out
+		if imageDir {
+			outFile = filepath.Join(*out, "samples.npy") // a probe of the directory
+		}
+		for flagName, path := range map[string]string{"out": outFile, "plot": *plot, "snapshots": *snapshots, "grid": *grid} {
 			if err := prepareOutput(flagName, path); err != nil {
 				return err
 			}
@@ -135,8 +142,24 @@ from the learning.`)
 		bar.Finish()
 		seconds := time.Since(began).Seconds()
 		samples := run.Norm.Invert(start)
-		if err := datasets.WriteFile(*out, samples); err != nil {
+		if (imageDir || *grid != "") && run.Image.Size() == 0 {
+			return fmt.Errorf("-grid and -out DIR/ need an image run (data.dataset idx or images); this one is %d-dimensional points", run.Model.Dim())
+		}
+		if imageDir {
+			for i := 0; i < samples.N; i++ {
+				path := filepath.Join(*out, fmt.Sprintf("sample-%06d.png", first+i))
+				if err := datasets.WriteImage(path, samples.Row(i), run.Image, 0, 1); err != nil {
+					return err
+				}
+			}
+		} else if err := datasets.WriteFile(*out, samples); err != nil {
 			return err
+		}
+		if *grid != "" {
+			k := min(samples.N, 64)
+			if err := datasets.WriteImageGrid(*grid, samples.X[:k*samples.D], run.Image, 8, 0, 1); err != nil {
+				return err
+			}
 		}
 		if *shard != "" {
 			if err := writeShardInfo(*out, run, cfg, n, *shard, *scoreKind); err != nil {
@@ -156,7 +179,7 @@ from the learning.`)
 		}
 		fmt.Fprintf(stdout, "sampled %d chains for %d steps in %.2f s (%.0f chain-steps/s) into %s\n",
 			count, total, seconds, float64(count)*float64(total)/seconds, *out)
-		for _, path := range []string{*snapshots, *plot} {
+		for _, path := range []string{*snapshots, *plot, *grid} {
 			if path != "" {
 				fmt.Fprintf(stdout, "wrote %s\n", path)
 			}
