@@ -182,8 +182,8 @@ func TestToys(t *testing.T) {
 			}
 		})
 	}
-	if got := len(Names()); got != len(cases)+3 {
-		t.Errorf("Names lists %d data sets, the test covers %d toys + 3", got, len(cases))
+	if got := len(Names()); got != len(cases)+5 { // + gaussian, gaussian_mixture, file, idx, images
+		t.Errorf("Names lists %d data sets, the test covers %d toys + 5", got, len(cases))
 	}
 }
 
