@@ -16,19 +16,25 @@ import (
 // 20 down to 1 in 10 levels.
 const smallDGamma = 1.4
 
-// maxNearestPoints bounds the points SigmaL measures nearest neighbours of.
-const maxNearestPoints = 2000
+// Bounds on the work of choosing auto noise scales, which compare points
+// pairwise (at D = 784 and 58800 points, about a second each): the pairs
+// sigma_1 looks at, and the points whose nearest neighbour sigma_L measures.
+const (
+	maxPairs         = 1 << 19
+	maxNearestPoints = 64
+)
 
 // ChooseSigmas fills the ladder of a config whose train.sigmas is auto from
 // the training data, in model units, and says how it chose:
 //   - sigma_1, technique 1 of NCSNv2: the largest distance between two
-//     training points (on a random subsample of about 2900 points, a lower
-//     bound, when the data have more than 2^22 pairs);
+//     training points (on a random subsample of 1024 points, a lower bound,
+//     when the data have more than 2^19 pairs);
 //   - sigma_L: 0.03 times the training data's root-mean-square standard
 //     deviation per coordinate: the proportion of NCSNv2's images (sigma_L
 //     0.01 for pixels in [0, 1], whose standard deviation is about 0.3).
-//     noisescale.SigmaL's nearest-neighbour spacing is the floor, so that
-//     sparse data keep a last level below the gaps between points;
+//     noisescale.SigmaL's nearest-neighbour spacing (the median over 64
+//     points) is the floor, so that sparse data keep a last level below the
+//     gaps between points;
 //   - the number of levels, technique 2: the ratio between levels at most
 //     the gamma that solves it for D, the count rounded up; 1.4 for D <= 4.
 //
@@ -41,7 +47,7 @@ func ChooseSigmas(cfg *configs.Config, train datasets.Points) (string, error) {
 	if train.N < 2 {
 		return "", fmt.Errorf("rundir: train.sigmas: auto needs at least 2 training points, got %d", train.N)
 	}
-	sigma1 := noisescale.Sigma1(train.X, train.N, train.D, noisescale.DefaultMaxPairs, rng)
+	sigma1 := noisescale.Sigma1(train.X, train.N, train.D, maxPairs, rng)
 	sigmaL := math.Max(0.03*rmsStd(train), 0)
 	if nn := noisescale.SigmaL(train.X, train.N, train.D, maxNearestPoints, rng); nn > sigmaL {
 		sigmaL = nn

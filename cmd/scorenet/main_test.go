@@ -303,8 +303,8 @@ func TestReadersSaySkippedCheckpoints(t *testing.T) {
 // scorenet sigmas says what auto chooses, and how, without training.
 func TestSigmasCommand(t *testing.T) {
 	code, out, errs := scorenet("sigmas", "-config", "../../configs/mixture_annealed.yaml", "-set", "train.sigmas=auto", "-set", "sample.eps=auto")
-	if code != 0 || !strings.Contains(out, "train.sigmas auto: 17 levels from 21.31") || !strings.Contains(out, "levels (17): 21.31 ") ||
-		!strings.Contains(out, "sample.eps: 0.0008765 (chosen, 100 steps per level)") {
+	if code != 0 || !strings.Contains(out, "train.sigmas auto: 17 levels from 20.73") || !strings.Contains(out, "levels (17): 20.73 ") ||
+		!strings.Contains(out, "sample.eps: 0.0008754 (chosen, 100 steps per level)") {
 		t.Errorf("sigmas: exit %d, %q %q", code, out, errs)
 	}
 	code, out, _ = scorenet("sigmas", "-config", "../../configs/mixture_annealed.yaml")

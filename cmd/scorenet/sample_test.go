@@ -214,7 +214,7 @@ func TestMixtureExperimentWithAutoNoiseScales(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("train: %s", errs)
 	}
-	if !strings.Contains(errs, "train.sigmas auto: 17 levels from 21.31") || !strings.Contains(errs, "sample.eps auto: 0.0008765") {
+	if !strings.Contains(errs, "train.sigmas auto: 17 levels from 20.73") || !strings.Contains(errs, "sample.eps auto: 0.0008754") {
 		t.Errorf("the start-up lines do not say what was chosen:\n%s", errs)
 	}
 	saved, _ := os.ReadFile(filepath.Join(runDir, "config.yaml"))
