@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"scorenet/datasets"
@@ -34,10 +35,19 @@ type Report struct {
 }
 
 // Heldout is the training loss on the held-out split, as training's
-// validation computes it (losses.HeldOut).
+// validation computes it (losses.HeldOut), and for anneal_dsm the
+// denoising loss at each noise level alone.
 type Heldout struct {
 	Points int `json:"points"`
 	losses.Terms
+	PerLevel []LevelLoss `json:"per_level,omitempty"`
+}
+
+// LevelLoss is the held-out denoising loss at one noise level (weight
+// sigma^2, so levels compare), on up to 512 held-out points.
+type LevelLoss struct {
+	Sigma float64 `json:"sigma"`
+	Loss  float64 `json:"loss"`
 }
 
 // Fisher compares the learned score with the true one at held-out points
@@ -51,14 +61,14 @@ type Fisher struct {
 
 // Samples compares samples drawn with the run's sampler against fresh data.
 type Samples struct {
-	Sampler          string      `json:"sampler"`
-	N                int         `json:"n"`
-	ChainStepsPerSec float64     `json:"chain_steps_per_second"`
-	MMD2             float64     `json:"mmd2"`
-	Bandwidth        float64     `json:"mmd_bandwidth"`
-	EnergyDistance   float64     `json:"energy_distance"`
-	SlicedW2         float64     `json:"sliced_wasserstein"`
-	Components       []Component `json:"components,omitempty"`
+	Sampler          string        `json:"sampler"`
+	N                int           `json:"n"`
+	ChainStepsPerSec float64       `json:"chain_steps_per_second"`
+	ComparedWith     string        `json:"compared_with"`
+	Distances                      // in data units
+	ModelUnits       Distances     `json:"model_units"` // the same, in the units the model sees
+	Memorisation     *Memorisation `json:"memorisation,omitempty"`
+	Components       []Component   `json:"components,omitempty"`
 }
 
 // Component is a mixture component with its true weight and the fraction
@@ -128,7 +138,22 @@ func heldout(run *rundir.Run, data *rundir.Data) (*Heldout, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Heldout{Points: v.N, Terms: terms}, nil
+	out := &Heldout{Points: v.N, Terms: terms}
+	if cfg.Train.Loss == "anneal_dsm" {
+		few := firstRows(v, 512)
+		for _, sigma := range cfg.NoiseLevels() {
+			level, err := losses.NewHeldOut("dsm", run.Model, []float64{sigma}, cfg.Train.Engine, few.N, cfg.Seed)
+			if err != nil {
+				return nil, err
+			}
+			t, err := level.Evaluate(few.X, few.D)
+			if err != nil {
+				return nil, err
+			}
+			out.PerLevel = append(out.PerLevel, LevelLoss{Sigma: sigma, Loss: t.Loss})
+		}
+	}
+	return out, nil
 }
 
 // fisher compares scores in data units at held-out points: those of the
@@ -210,27 +235,31 @@ func samples(run *rundir.Run, data *rundir.Data, opts Options) (*Samples, error)
 	elapsed := time.Since(began).Seconds()
 	got := run.Norm.Invert(x)
 	var fresh datasets.Points
+	var against string
 	switch {
 	case data.Density != nil:
 		fresh = datasets.NewPoints(s.N, got.D)
 		data.Density.Sample(fresh, rand.New(rand.NewPCG(s.Seed, 0xf7e5)))
+		against = fmt.Sprintf("%d fresh draws from the data set's density", fresh.N)
 	case data.Valid.N > 0:
 		fresh = run.Norm.Invert(data.Valid)
+		against = fmt.Sprintf("the held-out split, %d points", fresh.N)
 	default:
 		fresh = run.Norm.Invert(data.Train)
+		against = fmt.Sprintf("the training data, %d points (nothing is held out)", fresh.N)
 	}
 	fresh = firstRows(fresh, 2000)
 	cmp := firstRows(got, 2000)
-	out := &Samples{Sampler: s.Sampler, N: s.N, ChainStepsPerSec: float64(s.N*steps) / elapsed}
-	out.Bandwidth = metrics.MedianBandwidth(cmp, fresh)
-	if out.MMD2, err = metrics.MMD2(cmp, fresh, out.Bandwidth); err != nil {
+	out := &Samples{Sampler: s.Sampler, N: s.N, ChainStepsPerSec: float64(s.N*steps) / elapsed,
+		ComparedWith: fmt.Sprintf("%s (the first %d of them against the first %d samples)", against, fresh.N, cmp.N)}
+	if out.Distances, err = distances(cmp, fresh, s.Seed); err != nil {
 		return nil, err
 	}
-	if out.EnergyDistance, err = metrics.EnergyDistance(cmp, fresh); err != nil {
+	if out.ModelUnits, err = distances(run.Norm.Apply(cmp), run.Norm.Apply(fresh), s.Seed); err != nil {
 		return nil, err
 	}
-	if out.SlicedW2, err = metrics.SlicedWasserstein(cmp, fresh, 200, rand.New(rand.NewPCG(s.Seed, 0x51))); err != nil {
-		return nil, err
+	if run.Image.Size() > 0 && data.Valid.N > 0 {
+		out.Memorisation = memorisation(data.Train, run.Norm.Apply(cmp), data.Valid)
 	}
 	if cfg.Data.Dataset == "gaussian_mixture" {
 		fractions := sampler.FractionNearest(got, cfg.Data.Means)
@@ -244,6 +273,65 @@ func samples(run *rundir.Run, data *rundir.Data, opts Options) (*Samples, error)
 		}
 	}
 	return out, nil
+}
+
+// Distances are the sample metrics in one system of units.
+type Distances struct {
+	MMD2           float64 `json:"mmd2"`
+	Bandwidth      float64 `json:"mmd_bandwidth"`
+	EnergyDistance float64 `json:"energy_distance"`
+	SlicedW2       float64 `json:"sliced_wasserstein"`
+}
+
+func distances(got, fresh datasets.Points, seed uint64) (Distances, error) {
+	var d Distances
+	var err error
+	d.Bandwidth = metrics.MedianBandwidth(got, fresh)
+	if d.MMD2, err = metrics.MMD2(got, fresh, d.Bandwidth); err != nil {
+		return d, err
+	}
+	if d.EnergyDistance, err = metrics.EnergyDistance(got, fresh); err != nil {
+		return d, err
+	}
+	d.SlicedW2, err = metrics.SlicedWasserstein(got, fresh, 200, rand.New(rand.NewPCG(seed, 0x51)))
+	return d, err
+}
+
+// Memorisation compares how close samples come to the training images
+// with how close held-out images do: a ratio well below 1 means the
+// samples copy training images.
+type Memorisation struct {
+	Samples float64 `json:"median_nearest_training_distance_of_samples"`
+	Heldout float64 `json:"median_nearest_training_distance_of_heldout"`
+	Ratio   float64 `json:"ratio"`
+	Points  int     `json:"points_each"` // samples and held-out images measured
+}
+
+// memorisation measures up to 200 samples and as many held-out images
+// against every training image, in the units the model sees (the ratio
+// does not depend on them).
+func memorisation(train, samples, heldout datasets.Points) *Memorisation {
+	n := min(samples.N, heldout.N, 200)
+	median := func(p datasets.Points) float64 {
+		var nearest []float64
+		for i := 0; i < n; i++ {
+			best := math.Inf(1)
+			for j := 0; j < train.N; j++ {
+				d := 0.0
+				for k, v := range p.Row(i) {
+					diff := v - train.X[j*train.D+k]
+					d += diff * diff
+				}
+				best = math.Min(best, d)
+			}
+			nearest = append(nearest, math.Sqrt(best))
+		}
+		slices.Sort(nearest)
+		return nearest[len(nearest)/2]
+	}
+	m := &Memorisation{Samples: median(samples), Heldout: median(heldout), Points: n}
+	m.Ratio = m.Samples / m.Heldout
+	return m
 }
 
 // firstRows keeps at most n points: the pairwise metrics cost O(n^2).

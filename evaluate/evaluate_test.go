@@ -3,6 +3,8 @@ package evaluate
 import (
 	"context"
 	"math"
+	"math/rand/v2"
+	"scorenet/datasets"
 	"testing"
 
 	"scorenet/configs"
@@ -110,5 +112,52 @@ train: {loss: `+c.loss+`, engine: `+c.engine+`, batch_size: 32, steps: 20, log_e
 				t.Errorf("eval's held-out %+v, training's validation %+v at the same checkpoint", rep.Heldout.Terms, *sum.Last.Valid)
 			}
 		})
+	}
+}
+
+// The memorisation ratio is 0 for samples that copy training images and 1
+// for samples that are held-out images themselves.
+func TestMemorisationRatio(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	train, heldout := datasets.NewPoints(300, 16), datasets.NewPoints(50, 16)
+	for _, p := range []datasets.Points{train, heldout} {
+		for i := range p.X {
+			p.X[i] = rng.Float64()
+		}
+	}
+	copies := datasets.Points{N: 50, D: 16, X: train.X[:50*16]}
+	if m := memorisation(train, copies, heldout); m.Ratio != 0 || m.Points != 50 {
+		t.Errorf("copies of training images: %+v, want ratio 0", m)
+	}
+	if m := memorisation(train, heldout, heldout); m.Ratio != 1 || !(m.Heldout > 0) {
+		t.Errorf("held-out images as samples: %+v, want ratio 1", m)
+	}
+}
+
+// With a one-level ladder, anneal_dsm's held-out loss is the loss at that
+// level: the per-level report agrees with it bit for bit.
+func TestPerLevelHeldout(t *testing.T) {
+	cfg, err := configs.Parse([]byte(`name: lv
+seed: 2
+data: {dataset: moons, n: 800, holdout: 0.25}
+model: {type: mlp, hidden: [16], noise_conditional: true}
+train: {loss: anneal_dsm, sigmas: {begin: 0.5, end: 0.5, n: 1}, batch_size: 32, steps: 10, eval_every: 10}
+`), "lv.yaml", []string{"output.dir=" + t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := train.Fit(context.Background(), cfg, train.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	run, err := rundir.Open(cfg.Output.Dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Run(run, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Heldout == nil || len(rep.Heldout.PerLevel) != 1 || rep.Heldout.PerLevel[0].Loss != rep.Heldout.Loss {
+		t.Errorf("per-level held-out %+v, want the one level's loss %v", rep.Heldout, rep.Heldout.Loss)
 	}
 }

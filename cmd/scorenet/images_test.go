@@ -74,6 +74,11 @@ func TestImageRunGivesImages(t *testing.T) {
 	if len(files) != 10 {
 		t.Errorf("-out DIR/ wrote %d PNGs, want 10", len(files))
 	}
+	code, out, errs = scorenet("eval", "-run", runDir, "-n", "10")
+	if code != 0 || !strings.Contains(out, `"compared_with": "the held-out split, 30 points`) || !strings.Contains(out, `"memorisation": {`) ||
+		!strings.Contains(out, `"model_units": {`) || !strings.Contains(out, `"per_level": [`) {
+		t.Errorf("eval of an image run: exit %d, %q %q", code, out, errs)
+	}
 	pointsRun := filepath.Join(dir, "points")
 	scorenet("train", "-config", "../../configs/gaussian2d.yaml", "-set", "output.dir="+pointsRun, "-set", "train.steps=2", "-set", "model.hidden=[4]")
 	if code, _, errs := scorenet("sample", "-run", pointsRun, "-out", filepath.Join(dir, "p.csv"), "-grid", filepath.Join(dir, "g.png")); code == 0 ||
