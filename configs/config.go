@@ -69,6 +69,9 @@ type Train struct {
 	// Patience stops training when the held-out loss has not improved for
 	// this many evaluations (0: never).
 	Patience int `yaml:"patience"`
+	// SampleEvery draws a small sample figure into the run directory
+	// (samples-latest.png) every this many steps (0: never).
+	SampleEvery int `yaml:"sample_every"`
 }
 
 // Adam holds the optimiser's hyperparameters.

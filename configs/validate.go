@@ -121,6 +121,7 @@ func (d *decoder) validate(c *Config) error {
 		check(t.CheckpointEvery >= 0, "train.checkpoint_every", "must be >= 0 (0: only at the end), got %d", t.CheckpointEvery),
 		check(t.KeepCheckpoints >= 0, "train.keep_checkpoints", "must be >= 0 (0 keeps all), got %d", t.KeepCheckpoints),
 		check(t.Patience >= 0, "train.patience", "must be >= 0 (0: never stop early), got %d", t.Patience),
+		check(t.SampleEvery >= 0, "train.sample_every", "must be >= 0 (0: no figures during training), got %d", t.SampleEvery),
 		check(t.Patience == 0 || t.EvalEvery > 0, "train.patience", "needs held-out losses to watch: set train.eval_every > 0"),
 		check(c.Output.Dir != "", "output.dir", "must not be empty"),
 	} {
@@ -266,7 +267,7 @@ func weightsError(w []float64) bool {
 // stands for every key below it.
 var SafeToChange = []string{
 	"train.steps", "train.log_every", "train.eval_every",
-	"train.checkpoint_every", "train.keep_checkpoints", "train.patience", "sample.",
+	"train.checkpoint_every", "train.keep_checkpoints", "train.patience", "train.sample_every", "sample.",
 }
 
 // ResumeConflicts lists the differences between the config a run was

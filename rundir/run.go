@@ -181,7 +181,12 @@ func (r *Run) Scorer(batch int) (ScoreFunc, error) {
 // model was trained on or started from, yet finite enough to say where
 // sampling broke.
 func (r *Run) SaneBound(sigmas []float64, start datasets.Points) float64 {
-	reach := r.MaxAbs
+	return SaneBound(r.MaxAbs, sigmas, start)
+}
+
+// SaneBound is Run.SaneBound for data whose largest |x_j| is maxAbs.
+func SaneBound(maxAbs float64, sigmas []float64, start datasets.Points) float64 {
+	reach := maxAbs
 	if len(sigmas) > 0 {
 		reach += 3 * sigmas[0]
 	}

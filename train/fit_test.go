@@ -699,3 +699,16 @@ func readRecords(t *testing.T, dir string) []rundir.Record {
 	}
 	return r
 }
+
+// train.sample_every keeps samples-latest.png in the run directory current.
+func TestSampleFiguresDuringTraining(t *testing.T) {
+	cfg := parseConfig(t, tinyRun, "train.sample_every=20", "train.ema=0.9", "sample.n=30", "sample.steps=20")
+	fit(t, cfg, false)
+	info, err := os.Stat(filepath.Join(cfg.Output.Dir, "samples-latest.png"))
+	if err != nil || info.Size() < 1000 {
+		t.Fatalf("samples-latest.png: %v", err)
+	}
+	if leftovers, _ := filepath.Glob(filepath.Join(cfg.Output.Dir, "*.tmp.png")); len(leftovers) > 0 {
+		t.Errorf("temporary figures left behind: %v", leftovers)
+	}
+}

@@ -109,10 +109,18 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 	if err != nil {
 		return nil, err
 	}
+	t.out = opts.Out
 	m := &metricsHook{t: t, log: metrics, windowStart: time.Now()}
 	hooks := []hook{m, &progressHook{newReporter(opts.Out, opts.Terminal, s.Step, cfg.Train.Steps)}}
 	if s.EMA != nil { // before the checkpoints, which hold it
 		hooks = append(hooks, &emaHook{decay: cfg.Train.EMA, params: model.Params(), ema: s.EMA})
+	}
+	figures, err := newSampleHook(t)
+	if err != nil {
+		return nil, err
+	}
+	if figures != nil {
+		hooks = append(hooks, figures)
 	}
 	hooks = append(hooks, &checkpointHook{t: t})
 	if t.valid != nil {
@@ -172,6 +180,7 @@ type trainer struct {
 	batchIdx   []int
 	batchX     []float64
 	checkpoint string
+	out        io.Writer // log lines beside the progress
 }
 
 func newTrainer(cfg *configs.Config, data *rundir.Data, s *rundir.Snapshot, adam *Adam, order *batchOrder) (*trainer, error) {

@@ -42,7 +42,7 @@ func TestImageRunGivesImages(t *testing.T) {
 	cfg := filepath.Join(dir, "img.yaml")
 	os.WriteFile(cfg, []byte("name: img\ndata: {dataset: idx, path: "+idx+"}\n"+
 		"model: {hidden: [32, 32], activation: swish, noise_conditional: true, residual: true}\n"+
-		"train: {loss: anneal_dsm, sigmas: auto, steps: 30, batch_size: 32, log_every: 10, eval_every: 10, ema: 0.9}\n"+
+		"train: {loss: anneal_dsm, sigmas: auto, steps: 30, batch_size: 32, log_every: 10, eval_every: 10, ema: 0.9, sample_every: 15}\n"+
 		"sample: {n: 10, steps_per_level: 2, eps: auto, init: {kind: uniform, low: 0, high: 1}}\n"), 0o644)
 	runDir := filepath.Join(dir, "run")
 	code, _, errs := scorenet("train", "-config", cfg, "-set", "output.dir="+runDir)
@@ -51,6 +51,11 @@ func TestImageRunGivesImages(t *testing.T) {
 	}
 	if !strings.Contains(errs, "data: 300 images of 6x5 grayscale from "+idx+", pixels scaled to [0, 1] as (v + u)/256") {
 		t.Errorf("start-up lines %q do not describe the images", errs)
+	}
+	if f, err := os.Open(filepath.Join(runDir, "samples-latest.png")); err != nil {
+		t.Errorf("no samples-latest.png during training: %v", err)
+	} else if img, err := png.Decode(f); err != nil || img.Bounds().Dx() != 8*5+7*2 {
+		t.Errorf("samples-latest.png is not a grid of the run's images: %v", err)
 	}
 	grid, each := filepath.Join(dir, "grid.png"), filepath.Join(dir, "each")+"/"
 	code, out, errs := scorenet("sample", "-run", runDir, "-grid", grid, "-out", each)
