@@ -218,9 +218,9 @@ func samples(run *rundir.Run, data *rundir.Data, opts Options) (*Samples, error)
 		return nil, err
 	}
 	chains := sampler.Chains{X: x, Streams: streams}
-	workers := min(gemm.Threads(), s.N)
+	workers, batch, threads := sampler.Workers(s.N, gemm.Threads())
 	for range workers {
-		score, err := run.ModelScorer((s.N+workers-1)/workers, perWorkerThreads(workers))
+		score, err := run.ModelScorer(batch, threads)
 		if err != nil {
 			return nil, err
 		}
@@ -340,13 +340,4 @@ func firstRows(p datasets.Points, n int) datasets.Points {
 		return p
 	}
 	return datasets.Points{N: n, D: p.D, X: p.X[:n*p.D]}
-}
-
-// perWorkerThreads is the threads each of several sampling workers' passes
-// may use: one each when they already run side by side.
-func perWorkerThreads(workers int) int {
-	if workers > 1 {
-		return 1
-	}
-	return 0
 }

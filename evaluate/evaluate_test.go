@@ -4,10 +4,10 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
-	"scorenet/datasets"
 	"testing"
 
 	"scorenet/configs"
+	"scorenet/datasets"
 	"scorenet/nn"
 	"scorenet/rundir"
 	"scorenet/train"
@@ -17,23 +17,13 @@ import (
 // score: its Fisher divergence is 0 and its held-out exact loss is
 // -1/2 E||s||^2 = -1/2 sum_j 1/v_j up to sampling error.
 func TestTrueModelScoresPerfectly(t *testing.T) {
-	cfg, err := configs.Parse([]byte(`name: truth
+	run, _ := trainedRun(t, `name: truth
 seed: 3
 data: {dataset: gaussian, n: 4000, holdout: 0.5, mean: [1, -2], cov: [[4, 0], [0, 0.25]]}
 model: {type: gaussian}
 train: {batch_size: 100, steps: 1, eval_every: 0}
 sample: {sampler: langevin, n: 400, steps: 400, eps: 0.05, init: {kind: gaussian, std: 2}}
-`), "truth.yaml", []string{"output.dir=" + t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := train.Fit(context.Background(), cfg, train.Options{}); err != nil {
-		t.Fatal(err)
-	}
-	run, err := rundir.Open(cfg.Output.Dir, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	g, ok := run.Model.(*nn.Gaussian)
 	if !ok {
 		t.Fatalf("the run's model is %T, want *nn.Gaussian", run.Model)
@@ -81,25 +71,14 @@ func TestHeldoutIsTrainingsValidation(t *testing.T) {
 		{"anneal_dsm", "fused", ", noise_conditional: true"},
 	} {
 		t.Run(c.loss+"/"+c.engine, func(t *testing.T) {
-			cfg, err := configs.Parse([]byte(`name: held
+			run, sum := trainedRun(t, `name: held
 seed: 4
 data: {dataset: moons, n: 700, holdout: 0.3}
 model: {type: mlp, hidden: [8]`+c.extra+`}
 train: {loss: `+c.loss+`, engine: `+c.engine+`, batch_size: 32, steps: 20, log_every: 10, eval_every: 10}
-`), "held.yaml", []string{"output.dir=" + t.TempDir()})
-			if err != nil {
-				t.Fatal(err)
-			}
-			sum, err := train.Fit(context.Background(), cfg, train.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
+`)
 			if sum.Last.Valid == nil {
 				t.Fatal("training recorded no validation loss")
-			}
-			run, err := rundir.Open(cfg.Output.Dir, "")
-			if err != nil {
-				t.Fatal(err)
 			}
 			rep, err := Run(run, Options{})
 			if err != nil {
@@ -137,22 +116,12 @@ func TestMemorisationRatio(t *testing.T) {
 // With a one-level ladder, anneal_dsm's held-out loss is the loss at that
 // level: the per-level report agrees with it bit for bit.
 func TestPerLevelHeldout(t *testing.T) {
-	cfg, err := configs.Parse([]byte(`name: lv
+	run, _ := trainedRun(t, `name: lv
 seed: 2
 data: {dataset: moons, n: 800, holdout: 0.25}
 model: {type: mlp, hidden: [16], noise_conditional: true}
 train: {loss: anneal_dsm, sigmas: {begin: 0.5, end: 0.5, n: 1}, batch_size: 32, steps: 10, eval_every: 10}
-`), "lv.yaml", []string{"output.dir=" + t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := train.Fit(context.Background(), cfg, train.Options{}); err != nil {
-		t.Fatal(err)
-	}
-	run, err := rundir.Open(cfg.Output.Dir, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	rep, err := Run(run, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -160,4 +129,22 @@ train: {loss: anneal_dsm, sigmas: {begin: 0.5, end: 0.5, n: 1}, batch_size: 32, 
 	if rep.Heldout == nil || len(rep.Heldout.PerLevel) != 1 || rep.Heldout.PerLevel[0].Loss != rep.Heldout.Loss {
 		t.Errorf("per-level held-out %+v, want the one level's loss %v", rep.Heldout, rep.Heldout.Loss)
 	}
+}
+
+// trainedRun trains the config text in a fresh directory and opens the run.
+func trainedRun(t *testing.T, text string) (*rundir.Run, *train.Summary) {
+	t.Helper()
+	cfg, err := configs.Parse([]byte(text), "test.yaml", []string{"output.dir=" + t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := train.Fit(context.Background(), cfg, train.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := rundir.Open(cfg.Output.Dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run, sum
 }

@@ -32,9 +32,10 @@ func newHead(net *mlp.Net, o Options, tangents int) (head, error) {
 	}
 	h := head{pass: pass, gradients: o.Gradients}
 	for i, s := range net.Params() {
-		if o.Gradients {
-			h.grads = append(h.grads, tensor.New(tensor.WithShape(s.Rows, s.Cols), tensor.WithBacking(pass.Grads()[i])))
+		if !o.Gradients {
+			break
 		}
+		h.grads = append(h.grads, tensor.New(tensor.WithShape(s.Rows, s.Cols), tensor.WithBacking(pass.Grads()[i])))
 	}
 	return h, nil
 }

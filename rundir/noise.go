@@ -48,10 +48,7 @@ func ChooseSigmas(cfg *configs.Config, train datasets.Points) (string, error) {
 		return "", fmt.Errorf("rundir: train.sigmas: auto needs at least 2 training points, got %d", train.N)
 	}
 	sigma1 := noisescale.Sigma1(train.X, train.N, train.D, maxPairs, rng)
-	sigmaL := math.Max(0.03*rmsStd(train), 0)
-	if nn := noisescale.SigmaL(train.X, train.N, train.D, maxNearestPoints, rng); nn > sigmaL {
-		sigmaL = nn
-	}
+	sigmaL := math.Max(0.03*rmsStd(train), noisescale.SigmaL(train.X, train.N, train.D, maxNearestPoints, rng))
 	if !(sigma1 > 0) || !(sigmaL > 0) || !(sigmaL < sigma1) || math.IsInf(sigma1, 0) {
 		return "", fmt.Errorf("rundir: train.sigmas: auto: the data give sigma_1 %v and sigma_L %v, which make no ladder (all points equal?); set train.sigmas by hand", sigma1, sigmaL)
 	}

@@ -45,6 +45,18 @@ type Chains struct {
 	Scores  []ScoreFunc  // one per worker; each is called on its block only
 }
 
+// Workers splits n chains over threads: the number of workers (one score
+// function each), the most chains one takes, and the threads each worker's
+// own passes may use: all of them for a single worker, one each when the
+// workers already run side by side.
+func Workers(n, threads int) (workers, batch, threadsEach int) {
+	workers = max(1, min(threads, n))
+	if workers > 1 {
+		threadsEach = 1
+	}
+	return workers, (n + workers - 1) / workers, threadsEach
+}
+
 // Streams are the random streams of chains first..first+n-1 of a sampling
 // run seeded by seed: chain c's starting point and noise come from stream
 // c alone.
@@ -141,6 +153,9 @@ func newRunner(c Chains, s Settings, total int) (*runner, error) {
 // returns the first error.
 func (r *runner) each(do func(w, lo, hi int) error) error {
 	workers, n, d := len(r.c.Scores), r.c.X.N, r.c.X.D
+	if workers == 1 { // no hand-off on the one-thread path
+		return do(0, 0, n*d)
+	}
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
 	for w := range workers {

@@ -48,6 +48,7 @@ func (t *trainer) loop(ctx context.Context, last *metricsHook, hooks ...hook) (*
 	s := t.s
 	from, start := s.Step, time.Now()
 	elapsedBefore := s.Elapsed
+	stopped := "" // why a hook ended the run early
 	stopAll := func(why stop) error {
 		for _, h := range hooks {
 			if err := h.onStop(why); err != nil {
@@ -75,22 +76,20 @@ func (t *trainer) loop(ctx context.Context, last *metricsHook, hooks ...hook) (*
 				return nil, err
 			}
 		}
-		if e.stop != "" {
-			if err := stopAll(finished); err != nil {
-				return nil, err
-			}
-			if err := t.save(); err != nil {
-				return nil, err
-			}
-			return &Summary{Dir: t.cfg.Output.Dir, From: from, To: s.Step, Seconds: time.Since(start).Seconds(),
-				Last: last.last, Checkpoint: t.checkpoint, Stopped: e.stop}, nil
+		if stopped = e.stop; stopped != "" {
+			break
 		}
 	}
 	if err := stopAll(finished); err != nil {
 		return nil, err
 	}
+	if stopped != "" { // the checkpoint hook saves only at train.steps
+		if err := t.save(); err != nil {
+			return nil, err
+		}
+	}
 	return &Summary{Dir: t.cfg.Output.Dir, From: from, To: s.Step, Seconds: time.Since(start).Seconds(),
-		Last: last.last, Checkpoint: t.checkpoint}, nil
+		Last: last.last, Checkpoint: t.checkpoint, Stopped: stopped}, nil
 }
 
 // step draws the next batch and its noise, computes the loss and its

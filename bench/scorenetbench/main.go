@@ -445,14 +445,10 @@ func contains(list []string, s string) bool {
 // sample does (one thread each when they run side by side), and a count of
 // the products' work of their last step.
 func workersOf(m nn.Model, c sampler.Chains) (sampler.Chains, func() float64, error) {
-	workers := min(gemm.Threads(), c.X.N)
-	threads := 0
-	if workers > 1 {
-		threads = 1
-	}
+	workers, batch, threads := sampler.Workers(c.X.N, gemm.Threads())
 	var scorers []*nn.Scorer
 	for range workers {
-		sc, err := nn.NewScorer(m, (c.X.N+workers-1)/workers, threads)
+		sc, err := nn.NewScorer(m, batch, threads)
 		if err != nil {
 			return c, nil, err
 		}

@@ -115,13 +115,9 @@ from the learning.`)
 			return err
 		}
 		chains := sampler.Chains{X: start, Streams: streams}
-		workers := min(gemm.Threads(), count)
+		workers, batch, threads := sampler.Workers(count, gemm.Threads())
 		for range workers {
-			threads := 0 // all, for one worker; one each when they run side by side
-			if workers > 1 {
-				threads = 1
-			}
-			score, err := newScore((count+workers-1)/workers, threads)
+			score, err := newScore(batch, threads)
 			if err != nil {
 				return err
 			}
