@@ -26,13 +26,15 @@ func TestEnginesAgree(t *testing.T) {
 				conditional, residual bool
 				d                     int
 				hidden                []int
-			}{{false, false, 1, []int{7}}, {false, true, 3, []int{6, 6, 5}}, {true, false, 2, []int{6, 5}}, {true, true, 10, []int{8, 8, 5}}} {
+				sigmaData             float64 // model.sigma_data (input scaling)
+			}{{false, false, 1, []int{7}, 0}, {false, true, 3, []int{6, 6, 5}, 0}, {true, false, 2, []int{6, 5}, 0}, {true, true, 10, []int{8, 8, 5}, 0},
+				{true, true, 3, []int{6, 6, 5}, 0.5}} {
 				if (v.conditional && !can) || (!v.conditional && needs) {
 					continue
 				}
 				t.Run(fmt.Sprintf("%s/%s/%+v", name, act, v), func(t *testing.T) {
 					m, err := nn.New(nn.Spec{Kind: "mlp", Dim: v.d, Hidden: v.hidden, Activation: act,
-						NoiseConditional: v.conditional, Residual: v.residual}, rand.New(rand.NewPCG(uint64(v.d), 9)))
+						NoiseConditional: v.conditional, Residual: v.residual, SigmaData: v.sigmaData}, rand.New(rand.NewPCG(uint64(v.d), 9)))
 					if err != nil {
 						t.Fatal(err)
 					}

@@ -29,7 +29,8 @@ func newMLP(s Spec, rng *rand.Rand) (*MLP, error) {
 	if err != nil {
 		return nil, err
 	}
-	layout := mlp.Layout{Dim: s.Dim, Hidden: s.Hidden, Conditional: s.NoiseConditional, Residual: s.Residual}
+	layout := mlp.Layout{Dim: s.Dim, Hidden: s.Hidden, Conditional: s.NoiseConditional, Residual: s.Residual,
+		SigmaData: s.SigmaData}
 	if err := layout.Check(); err != nil {
 		return nil, fmt.Errorf("nn: %w", err)
 	}
@@ -79,7 +80,19 @@ func (m *MLP) Score(x, sigma *G.Node) (*G.Node, G.Nodes, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		if h, err = G.Concat(1, x, logSigma); err != nil {
+		in := x
+		if m.layout.SigmaData > 0 {
+			// c_in = 1/sqrt(sigma^2 + sigma_data^2), one per row.
+			sd2 := G.NewConstant(scalar(m.Dtype(), m.layout.SigmaData*m.layout.SigmaData), G.WithName("sigma_data^2"))
+			cin, err := G.InverseSqrt(G.Must(G.Add(G.Must(G.Square(sigma)), sd2)))
+			if err != nil {
+				return nil, nil, fmt.Errorf("nn: input scale: %w", err)
+			}
+			if in, err = G.BroadcastHadamardProd(x, cin, nil, []byte{1}); err != nil {
+				return nil, nil, fmt.Errorf("nn: scaling the input: %w", err)
+			}
+		}
+		if h, err = G.Concat(1, in, logSigma); err != nil {
 			return nil, nil, fmt.Errorf("nn: joining x and log sigma: %w", err)
 		}
 	}
@@ -115,4 +128,12 @@ func (m *MLP) Score(x, sigma *G.Node) (*G.Node, G.Nodes, error) {
 		}
 	}
 	return h, nodes, nil
+}
+
+// scalar is v as a scalar of dtype dt.
+func scalar(dt tensor.Dtype, v float64) any {
+	if dt == tensor.Float32 {
+		return float32(v)
+	}
+	return v
 }

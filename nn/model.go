@@ -46,6 +46,9 @@ type Spec struct {
 	// connections around its hidden layers of equal width (mlp.Layout).
 	NoiseConditional bool
 	Residual         bool
+	// SigmaData > 0 scales a noise-conditional mlp's input x by
+	// 1/sqrt(sigma^2 + SigmaData^2) (mlp.Layout); 0, the default, does not.
+	SigmaData float64
 }
 
 // MaxParams bounds a model's parameters: 2^27 float64 values, 1 GiB, which
@@ -79,7 +82,7 @@ func New(s Spec, rng *rand.Rand) (Model, error) {
 	case "mlp":
 		return newMLP(s, rng)
 	case "gaussian":
-		if s.NoiseConditional || s.Residual {
+		if s.NoiseConditional || s.Residual || s.SigmaData != 0 {
 			return nil, fmt.Errorf("nn: the gaussian model cannot be noise-conditional or residual")
 		}
 		return newGaussian(s), nil

@@ -61,7 +61,8 @@ func ModelSpec(cfg *configs.Config, dim int) nn.Spec {
 		dt = tensor.Float32
 	}
 	return nn.Spec{Kind: cfg.Model.Type, Dim: dim, Hidden: cfg.Model.Hidden, Activation: cfg.Model.Activation, Dtype: dt,
-		NoiseConditional: cfg.Model.NoiseConditional, Residual: cfg.Model.Residual}
+		NoiseConditional: cfg.Model.NoiseConditional, Residual: cfg.Model.Residual,
+		SigmaData: cfg.Model.SigmaData}
 }
 
 // Moments are the optimiser's state a checkpoint keeps: Adam's update

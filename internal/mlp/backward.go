@@ -114,10 +114,13 @@ func (p *Pass) Backward(seed Seeds) error {
 		switch {
 		case !tangent:
 		case p.dirs != nil:
-			// U_1 = t W_1 over the x rows of W_1.
+			// U_1 = c_in t W_1 over the x rows of W_1.
+			p.scaleRows(gul, h, k)
 			p.gemm(true, false, D, h, R, p.dirs, D, gul, h, 1, gW(1), h)
 		default:
-			// U_1 = rows of W_1: direction i's rows of every point add to row i.
+			// U_1 = c_in times the rows of W_1: direction i's rows of every
+			// point add to row i.
+			p.scaleRows(gul, h, k)
 			g := gW(1)
 			inParallel(p.opt.Threads, D, R/D*h, func(lo, hi int) {
 				for i := lo; i < hi; i++ {

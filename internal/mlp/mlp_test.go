@@ -16,7 +16,8 @@ import (
 func newNet(t testing.TB, layout mlp.Layout, act string, seed uint64) *mlp.Net {
 	t.Helper()
 	m, err := nn.New(nn.Spec{Kind: "mlp", Dim: layout.Dim, Hidden: layout.Hidden, Activation: act,
-		NoiseConditional: layout.Conditional, Residual: layout.Residual}, rand.New(rand.NewPCG(seed, 1)))
+		NoiseConditional: layout.Conditional, Residual: layout.Residual,
+		SigmaData: layout.SigmaData}, rand.New(rand.NewPCG(seed, 1)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,6 +44,8 @@ var layouts = []struct {
 	{"conditional", mlp.Layout{Dim: 3, Hidden: []int{7, 5}, Conditional: true}},
 	{"residual", mlp.Layout{Dim: 2, Hidden: []int{6, 6, 6, 4}, Residual: true}},
 	{"conditional residual", mlp.Layout{Dim: 4, Hidden: []int{5, 5}, Conditional: true, Residual: true}},
+	{"input scaled", mlp.Layout{Dim: 3, Hidden: []int{7, 5}, Conditional: true, SigmaData: 0.7}},
+	{"input scaled residual", mlp.Layout{Dim: 4, Hidden: []int{5, 5}, Conditional: true, Residual: true, SigmaData: 0.5}},
 }
 
 // Jacobian-vector products match central differences of the forward pass,
@@ -186,11 +189,7 @@ func TestBackwardMatchesFiniteDifferences(t *testing.T) {
 					grads = append(grads, append([]float64(nil), g...))
 				}
 				worst := 0.0
-				for i, params := range append(append([][]float64{}, net.W...), net.B...) {
-					gi := 2 * i
-					if i >= len(net.W) {
-						gi = 2*(i-len(net.W)) + 1
-					}
+				for gi, params := range net.Arrays() {
 					for j := range params {
 						old := params[j]
 						h := 1e-6 * math.Max(1, math.Abs(old))
@@ -269,5 +268,31 @@ func TestPassBytesCountsTheBuffers(t *testing.T) {
 	got, want := float64(after.TotalAlloc-before.TotalAlloc), opt.Bytes(net.Layout)
 	if math.Abs(got-want) > 0.02*want {
 		t.Errorf("NewPass allocated %.0f bytes, Bytes says %.0f", got, want)
+	}
+}
+
+// Input scaling is off in the zero Layout (c_in = 1, the parameters as
+// without it) and needs a conditional net.
+func TestInputScale(t *testing.T) {
+	plain := mlp.Layout{Dim: 3, Hidden: []int{4, 4}, Conditional: true}
+	if c := plain.InputScale(3); c != 1 {
+		t.Errorf("c_in without sigma_data is %v, want 1", c)
+	}
+	scaled := plain
+	scaled.SigmaData = 4
+	if c := scaled.InputScale(3); math.Abs(c-0.2) > 1e-15 {
+		t.Errorf("c_in(3) with sigma_data 4 is %v, want 1/5", c)
+	}
+	if fmt.Sprint(scaled.Params()) != fmt.Sprint(plain.Params()) {
+		t.Errorf("input scaling changed the parameters: %v, want %v", scaled.Params(), plain.Params())
+	}
+	for _, bad := range []mlp.Layout{
+		{Dim: 3, Hidden: []int{4}, SigmaData: 1},
+		{Dim: 3, Hidden: []int{4}, Conditional: true, SigmaData: -1},
+		{Dim: 3, Hidden: []int{4}, Conditional: true, SigmaData: math.Inf(1)},
+	} {
+		if bad.Check() == nil {
+			t.Errorf("%+v: no error", bad)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package mlp
 import (
 	"errors"
 	"fmt"
+	"math"
 )
 
 // Layout is the shape of an MLP score network D -> Hidden... -> D: a bias on
@@ -17,11 +18,20 @@ import (
 // Residual: a hidden layer whose input is another hidden layer of the same
 // width adds that input back, a_l = a_{l-1} + f(z_l) (Skip). The first
 // hidden layer, whose input is x, never does.
+//
+// Input scaling (SigmaData > 0, conditional only; off in the zero Layout,
+// which is the network above exactly): the network sees [c_in x, log sigma]
+// instead of [x, log sigma], c_in = 1/sqrt(sigma^2 + SigmaData^2) (Karras et
+// al. 2022, EDM's preconditioning), so that its input x + sigma z has about
+// unit spread at every level when SigmaData is the data's spread.
 type Layout struct {
 	Dim         int   // D
 	Hidden      []int // hidden layer widths
 	Conditional bool
 	Residual    bool
+	// SigmaData > 0 scales the input x by 1/sqrt(sigma^2 + SigmaData^2)
+	// (conditional only); 0 leaves it as it is.
+	SigmaData float64
 }
 
 // Widths are the layer widths from the input to the output: D (D+1 when
@@ -60,6 +70,15 @@ func (l Layout) Params() []ParamShape {
 	return out
 }
 
+// InputScale is c_in(sigma), the factor the input x is multiplied by: 1
+// unless SigmaData > 0 on a conditional network.
+func (l Layout) InputScale(sigma float64) float64 {
+	if !l.Conditional || !(l.SigmaData > 0) {
+		return 1
+	}
+	return 1 / math.Sqrt(sigma*sigma+l.SigmaData*l.SigmaData)
+}
+
 // Check reports a layout no network can have.
 func (l Layout) Check() error {
 	if l.Dim < 1 {
@@ -72,6 +91,12 @@ func (l Layout) Check() error {
 		if h < 1 {
 			return fmt.Errorf("mlp: hidden layer %d has width %d, want >= 1", i, h)
 		}
+	}
+	if !(l.SigmaData >= 0) || math.IsInf(l.SigmaData, 0) {
+		return fmt.Errorf("mlp: sigma_data must be finite and >= 0, got %v", l.SigmaData)
+	}
+	if l.SigmaData > 0 && !l.Conditional {
+		return errors.New("mlp: input scaling needs a noise-conditional network")
 	}
 	return nil
 }
@@ -127,6 +152,16 @@ func NewNet(l Layout, act Activation, params [][]float64) (*Net, error) {
 		}
 	}
 	return n, nil
+}
+
+// Arrays are the parameter arrays in Layout.Params order (the slices
+// NewNet was given).
+func (n *Net) Arrays() [][]float64 {
+	var out [][]float64
+	for i := range n.W {
+		out = append(out, n.W[i], n.B[i])
+	}
+	return out
 }
 
 // layers is L, the number of weight matrices (hidden layers + 1).

@@ -56,6 +56,7 @@ type Pass struct {
 	// z, d1, d2 only with derivatives; out holds s.
 	z, a, d1, d2 [][]float64
 	out, scale   []float64 // s; 1/sigma per row (conditional)
+	cin          []float64 // c_in(sigma) per row (conditional)
 
 	// Tangents: k per point, from dirs (nil: the unit directions).
 	k    int
@@ -74,7 +75,7 @@ func (opt Options) Bytes(l Layout) float64 {
 	w := l.Widths()
 	b, rows := float64(opt.Batch), float64(opt.Batch)*float64(opt.Tangents)
 	derivs := opt.Derivatives || opt.Tangents > 0 || opt.Gradients
-	values := b * float64(w[0]+2*l.Dim+1)
+	values := b * float64(w[0]+2*l.Dim+2)
 	for _, h := range w[1 : len(w)-1] {
 		per := b // a
 		if derivs {
@@ -123,7 +124,7 @@ func NewPass(net *Net, opt Options) (*Pass, error) {
 			p.z[l], p.d1[l], p.d2[l] = mk(b*w[l]), mk(b*w[l]), mk(b*w[l])
 		}
 	}
-	p.out, p.scale = mk(b*net.Dim), mk(b)
+	p.out, p.scale, p.cin = mk(b*net.Dim), mk(b), mk(b)
 	for l := 1; l < L; l++ {
 		if rows > 0 {
 			p.u[l], p.v[l] = mk(rows*w[l]), mk(rows*w[l])
@@ -188,7 +189,15 @@ func (p *Pass) Forward(x, sigmas []float64, derivatives bool) ([]float64, error)
 			if !(sigma > 0) || math.IsInf(sigma, 0) {
 				return nil, fmt.Errorf("mlp: noise level must be finite and > 0, got %v", sigma)
 			}
-			copy(in[r*w[0]:r*w[0]+D], x[r*D:(r+1)*D])
+			dst, c := in[r*w[0]:r*w[0]+D], net.InputScale(sigma)
+			if c == 1 {
+				copy(dst, x[r*D:(r+1)*D])
+			} else {
+				for j, v := range x[r*D : (r+1)*D] {
+					dst[j] = c * v
+				}
+			}
+			p.cin[r] = c
 			in[r*w[0]+D] = math.Log(sigma)
 			p.scale[r] = 1 / sigma
 		}
@@ -256,6 +265,21 @@ func colSum(dst, m []float64, w int) {
 	for r := 0; r+w <= len(m); r += w {
 		for k, v := range m[r : r+w] {
 			dst[k] += v
+		}
+	}
+}
+
+// scaleRows multiplies the rows of m (width w, k rows a point) by the
+// points' input scale c_in; a no-op when every c_in is 1.
+func (p *Pass) scaleRows(m []float64, w, k int) {
+	if !(p.net.Conditional && p.net.SigmaData > 0) {
+		return
+	}
+	for r := 0; r*w < len(m); r++ {
+		c := p.cin[r/k]
+		row := m[r*w : (r+1)*w]
+		for j := range row {
+			row[j] *= c
 		}
 	}
 }

@@ -6,7 +6,7 @@ import "fmt"
 // that kept derivatives: the rows of dirs ((n k) x Dim, point-major), or,
 // when dirs is nil, the Dim unit directions of each point (k = Dim), whose
 // output tangents are the columns of the Jacobian. The tangents are in x
-// only: log sigma is held fixed.
+// only: log sigma (and so c_in) is held fixed.
 func (p *Pass) Tangents(dirs []float64, k int) error {
 	net := p.net
 	D, w, L, n := net.Dim, net.widths, net.layers(), p.n
@@ -31,10 +31,12 @@ func (p *Pass) Tangents(dirs []float64, k int) error {
 			p.gemm(false, false, R, h, w[l-1], p.v[l-1][:R*w[l-1]], w[l-1], net.W[l-1], h, 0, u, h)
 		case dirs != nil:
 			p.gemm(false, false, R, h, D, dirs, D, net.W[0], h, 0, u, h) // the x rows of W_1
+			p.scaleRows(u, h, k)                                         // times c_in
 		default:
 			for b := 0; b < n; b++ {
 				copy(u[b*D*h:(b+1)*D*h], net.W[0][:D*h]) // row i of W_1 is direction i's
 			}
+			p.scaleRows(u, h, k) // times c_in
 		}
 		d1, skip, prev := p.d1[l], net.Skip(l), p.v[l-1]
 		inParallel(p.opt.Threads, R, h, func(lo, hi int) {
