@@ -44,7 +44,7 @@ func TestChoicesComeFromTheCode(t *testing.T) {
 		{[]string{"train.engine=fused", "model.dtype=float32"}, "train.engine: fused is not available: the hand-written core runs float64 only"},
 		{[]string{"model.residual=true", "model.type=gaussian"}, "model.residual: only the mlp has skip connections"},
 		{[]string{"train.loss=anneal_dsm"}, "train.loss: anneal_dsm needs model.noise_conditional: true"},
-		{[]string{"model.noise_conditional=true"}, "model.noise_conditional: a noise-conditional model trains with loss dsm or anneal_dsm, not exact"},
+		{[]string{"model.noise_conditional=true"}, "model.noise_conditional: a noise-conditional model trains with loss dsm or anneal_dsm or vesde_dsm, not exact"},
 	} {
 		if err := parse(c.overrides...); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: %v, want %q", c.overrides, err, c.want)

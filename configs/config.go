@@ -107,7 +107,7 @@ func (s Sigmas) Unresolved() bool { return s.Auto && s.N == 0 }
 // in the units the model sees (standardised units when data.standardize is
 // on); samples are written in data units.
 type Sample struct {
-	Sampler       string  `yaml:"sampler"`         // langevin | annealed; default annealed for noise-conditional models
+	Sampler       string  `yaml:"sampler"`         // langevin | annealed | pc | ode; default annealed for noise-conditional models
 	N             int     `yaml:"n"`               // chains, advanced together as one batch
 	Steps         int     `yaml:"steps"`           // langevin: T
 	StepsPerLevel int     `yaml:"steps_per_level"` // annealed: T at each noise level
@@ -119,6 +119,15 @@ type Sample struct {
 	Seed          uint64 `yaml:"seed"`
 	Init          Init   `yaml:"init"`
 	SnapshotEvery int    `yaml:"snapshot_every"` // keep the chains every k steps (0: off)
+	// pc: the number of noise levels its predictor walks (0: the run's
+	// ladder, train.sigmas.n), the Langevin corrector steps at each, and
+	// the corrector's signal-to-noise ratio.
+	Levels         int     `yaml:"levels"`
+	CorrectorSteps int     `yaml:"corrector_steps"`
+	SNR            float64 `yaml:"snr"`
+	// ode: the Dormand-Prince solver's relative and absolute tolerances.
+	Rtol float64 `yaml:"rtol"`
+	Atol float64 `yaml:"atol"`
 }
 
 // Init says where chains start.
@@ -148,19 +157,21 @@ func Default() Config {
 			Sigma:  0.1,
 			Sigmas: Sigmas{Begin: 1, End: 0.01, N: 10},
 		},
-		Sample: Sample{N: 1000, Steps: 1000, StepsPerLevel: 100, Eps: 0.01,
+		Sample: Sample{N: 1000, Steps: 1000, StepsPerLevel: 100, Eps: 0.01, CorrectorSteps: 1, SNR: 0.16, Rtol: 1e-5, Atol: 1e-5,
 			Init: Init{Kind: "uniform", Low: -3, High: 3, Std: 1}},
 	}
 }
 
 // NoiseLevels are the noise levels of the config's loss, in model units:
 // train.sigma for dsm, the geometric ladder train.sigmas for anneal_dsm,
-// none otherwise. Annealed sampling walks the same ladder.
+// and for vesde_dsm the same ladder, whose ends are its continuous range
+// [sigma_min, sigma_max]; none otherwise. Annealed and pc sampling walk the
+// ladder.
 func (c *Config) NoiseLevels() []float64 {
 	switch c.Train.Loss {
 	case "dsm":
 		return []float64{c.Train.Sigma}
-	case "anneal_dsm":
+	case "anneal_dsm", "vesde_dsm":
 		return c.Train.Sigmas.Ladder()
 	}
 	return nil

@@ -17,7 +17,7 @@ import (
 // losses registry), so the config and the code cannot disagree.
 var (
 	Dtypes    = []string{"float64", "float32"}
-	Samplers  = []string{"langevin", "annealed"}
+	Samplers  = []string{"langevin", "annealed", "pc", "ode"}
 	InitKinds = []string{"uniform", "gaussian", "file"}
 )
 
@@ -151,6 +151,11 @@ func (d *decoder) validateSampling(c *Config) error {
 		check(s.StepsPerLevel >= 1, "sample.steps_per_level", "must be >= 1, got %d", s.StepsPerLevel),
 		check(s.EpsAuto || s.Eps > 0, "sample.eps", "must be > 0 or auto, got %v", s.Eps),
 		check(s.SnapshotEvery >= 0, "sample.snapshot_every", "must be >= 0 (0: off), got %d", s.SnapshotEvery),
+		check(s.Levels == 0 || s.Levels >= 2, "sample.levels", "must be 0 (the run's ladder) or >= 2, got %d", s.Levels),
+		check(s.CorrectorSteps >= 0, "sample.corrector_steps", "must be >= 0, got %d", s.CorrectorSteps),
+		check(s.SNR > 0, "sample.snr", "must be > 0 (score_sde uses 0.16 for VE models), got %v", s.SNR),
+		check(s.Rtol > 0 && s.Rtol < 1, "sample.rtol", "must be in (0, 1), got %v", s.Rtol),
+		check(s.Atol > 0, "sample.atol", "must be > 0, got %v", s.Atol),
 		check(slices.Contains(InitKinds, s.Init.Kind), "sample.init.kind", "%q is not one of %s", s.Init.Kind, strings.Join(InitKinds, ", ")),
 		d.ordered(s.Init.Low < s.Init.High, "sample.init.low", "sample.init.high", s.Init.Low, s.Init.High),
 		check(s.Init.Std > 0, "sample.init.std", "must be > 0, got %v", s.Init.Std),

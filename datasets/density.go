@@ -210,3 +210,78 @@ func (m *Mixture) Score(dst, x []float64) {
 func (m *Mixture) Perturbed(sigma float64) Density {
 	return &Mixture{Means: m.Means, Weights: m.Weights, Std: math.Sqrt(m.Std*m.Std + sigma*sigma)}
 }
+
+// LogDensity is log N(x; Mean, Cov).
+func (g *Gaussian) LogDensity(x []float64) float64 {
+	d := g.Dim()
+	diff := make([]float64, d)
+	for j := range diff {
+		diff[j] = x[j] - g.mean[j]
+	}
+	quad := 0.0
+	for i := range d {
+		for j, p := range g.precision[i*d : (i+1)*d] {
+			quad += diff[i] * p * diff[j]
+		}
+	}
+	return -0.5*(float64(d)*math.Log(2*math.Pi)+g.chol.LogDet()) - quad/2
+}
+
+// ScoreDivergence is tr(d score/dx) = -tr(Cov^{-1}), the same everywhere.
+func (g *Gaussian) ScoreDivergence([]float64) float64 {
+	d, tr := g.Dim(), 0.0
+	for i := range d {
+		tr -= g.precision[i*d+i]
+	}
+	return tr
+}
+
+// logResponsibilities are log w_k N(x; Means[k], Std^2 I) up to the shared
+// constant, their maximum, and log of the sum of their exponentials.
+func (m *Mixture) logResponsibilities(x []float64) (logr []float64, logSum float64) {
+	logr = make([]float64, len(m.Means))
+	top := math.Inf(-1)
+	for k, mu := range m.Means {
+		sq := 0.0
+		for j, v := range mu {
+			sq += (x[j] - v) * (x[j] - v)
+		}
+		logr[k] = math.Log(m.Weights[k]) - sq/(2*m.Std*m.Std)
+		top = math.Max(top, logr[k])
+	}
+	total := 0.0
+	for _, l := range logr {
+		total += math.Exp(l - top)
+	}
+	return logr, top + math.Log(total)
+}
+
+// LogDensity is log sum_k w_k N(x; Means[k], Std^2 I).
+func (m *Mixture) LogDensity(x []float64) float64 {
+	_, logSum := m.logResponsibilities(x)
+	d := float64(m.Dim())
+	return logSum - d/2*math.Log(2*math.Pi*m.Std*m.Std)
+}
+
+// ScoreDivergence is tr(d score/dx): with s_k = (Means[k] - x)/Std^2 and
+// responsibilities r_k, sum_k r_k (||s_k||^2 - D/Std^2) - ||sum_k r_k s_k||^2.
+func (m *Mixture) ScoreDivergence(x []float64) float64 {
+	logr, logSum := m.logResponsibilities(x)
+	d, v := m.Dim(), m.Std*m.Std
+	mean := make([]float64, d)
+	out := 0.0
+	for k, mu := range m.Means {
+		r := math.Exp(logr[k] - logSum)
+		sq := 0.0
+		for j := range d {
+			s := (mu[j] - x[j]) / v
+			sq += s * s
+			mean[j] += r * s
+		}
+		out += r * (sq - float64(d)/v)
+	}
+	for _, s := range mean {
+		out -= s * s
+	}
+	return out
+}

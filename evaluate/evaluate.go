@@ -30,8 +30,11 @@ type Report struct {
 	Heldout    *Heldout `json:"heldout,omitempty"`
 	Fisher     []Fisher `json:"fisher,omitempty"`
 	Samples    *Samples `json:"samples,omitempty"`
-	Notes      []string `json:"notes,omitempty"`
-	File       string   `json:"file,omitempty"` // where eval wrote this report
+	// Likelihood is the model's log-likelihood of held-out points, by the
+	// probability-flow ODE (noise-conditional models over a noise range).
+	Likelihood *Likelihood `json:"likelihood,omitempty"`
+	Notes      []string    `json:"notes,omitempty"`
+	File       string      `json:"file,omitempty"` // where eval wrote this report
 }
 
 // Heldout is the training loss on the held-out split, as training's
@@ -61,14 +64,18 @@ type Fisher struct {
 
 // Samples compares samples drawn with the run's sampler against fresh data.
 type Samples struct {
-	Sampler          string        `json:"sampler"`
-	N                int           `json:"n"`
-	ChainStepsPerSec float64       `json:"chain_steps_per_second"`
-	ComparedWith     string        `json:"compared_with"`
-	Distances                      // in data units
-	ModelUnits       Distances     `json:"model_units"` // the same, in the units the model sees
-	Memorisation     *Memorisation `json:"memorisation,omitempty"`
-	Components       []Component   `json:"components,omitempty"`
+	Sampler          string  `json:"sampler"`
+	N                int     `json:"n"`
+	ChainStepsPerSec float64 `json:"chain_steps_per_second"`
+	// Score evaluations per chain: the mean, and the most any chain took
+	// (they differ only for the ode sampler, whose steps are adaptive).
+	Evaluations    float64       `json:"score_evaluations"`
+	MaxEvaluations int           `json:"max_score_evaluations"`
+	ComparedWith   string        `json:"compared_with"`
+	Distances                    // in data units
+	ModelUnits     Distances     `json:"model_units"` // the same, in the units the model sees
+	Memorisation   *Memorisation `json:"memorisation,omitempty"`
+	Components     []Component   `json:"components,omitempty"`
 }
 
 // Component is a mixture component with its true weight and the fraction
@@ -86,6 +93,11 @@ type Options struct {
 	Seed    uint64
 	// Progress, if set, follows the sampler.
 	Progress func(done, total int)
+	// Likelihood is how many held-out points to compute the
+	// log-likelihood of (noise-conditional models over a noise range; 0:
+	// none), and how.
+	Likelihood        int
+	LikelihoodOptions LikelihoodOptions
 }
 
 // Run evaluates a trained run. Without the samples, a run whose training
@@ -108,6 +120,13 @@ func Run(run *rundir.Run, opts Options) (*Report, error) {
 	}
 	if rep.Heldout, err = heldout(run, data); err != nil {
 		return nil, err
+	}
+	if opts.Likelihood > 0 && run.Model.NoiseConditional() && len(cfg.NoiseLevels()) > 1 && data.Valid.N > 0 {
+		pts := run.Norm.Invert(firstRows(data.Valid, opts.Likelihood))
+		if rep.Likelihood, err = LogLikelihood(run, pts, opts.LikelihoodOptions); err != nil {
+			return nil, err
+		}
+		rep.Likelihood.Of = fmt.Sprintf("the first %d points of the held-out split", pts.N)
 	}
 	if data.Density != nil {
 		if rep.Fisher, err = fisher(run, data, opts.Seed); err != nil {
@@ -139,7 +158,7 @@ func heldout(run *rundir.Run, data *rundir.Data) (*Heldout, error) {
 		return nil, err
 	}
 	out := &Heldout{Points: v.N, Terms: terms}
-	if cfg.Train.Loss == "anneal_dsm" {
+	if cfg.Train.Loss == "anneal_dsm" || cfg.Train.Loss == "vesde_dsm" {
 		few := firstRows(v, 512)
 		for _, sigma := range cfg.NoiseLevels() {
 			level, err := losses.NewHeldOut("dsm", run.Model, []float64{sigma}, cfg.Train.Engine, few.N, cfg.Seed)
@@ -209,30 +228,35 @@ func samples(run *rundir.Run, data *rundir.Data, opts Options) (*Samples, error)
 	if s.Init.Kind == "file" {
 		return nil, fmt.Errorf("evaluate: sample.init.kind file is not supported here; use uniform or gaussian")
 	}
-	if s.Sampler == "annealed" && !run.Model.NoiseConditional() {
-		return nil, fmt.Errorf("evaluate: annealed sampling needs a noise-conditional model; set sample.sampler: langevin")
+	if s.Sampler != "langevin" && !run.Model.NoiseConditional() {
+		return nil, fmt.Errorf("evaluate: %s sampling needs a noise-conditional model; set sample.sampler: langevin", s.Sampler)
 	}
 	streams := sampler.Streams(s.Seed, 0, s.N)
-	x, err := sampler.Start(s, run.Model.Dim(), streams)
+	x, err := sampler.Start(s, cfg.NoiseLevels(), run.Model.Dim(), streams)
 	if err != nil {
 		return nil, err
 	}
 	chains := sampler.Chains{X: x, Streams: streams}
 	workers, batch, threads := sampler.Workers(s.N, gemm.Threads())
 	for range workers {
-		score, err := run.ModelScorer(batch, threads)
+		score, levels, err := run.ModelScorers(batch, threads)
 		if err != nil {
 			return nil, err
 		}
 		chains.Scores = append(chains.Scores, sampler.ScoreFunc(score))
+		if levels != nil {
+			chains.Levels = append(chains.Levels, levels)
+		}
 	}
 	steps := sampler.TotalSteps(s, len(cfg.NoiseLevels()))
 	began := time.Now()
 	bound := run.SaneBound(cfg.NoiseLevels(), x)
-	if _, err := sampler.Draw(s, cfg.NoiseLevels(), run.SmallestSigma(), bound, chains, opts.Progress); err != nil {
+	drawn, err := sampler.Draw(s, cfg.NoiseLevels(), run.SmallestSigma(), bound, chains, opts.Progress)
+	if err != nil {
 		return nil, err
 	}
 	elapsed := time.Since(began).Seconds()
+	mean, most := drawn.MeanEvaluations()
 	got := run.Norm.Invert(x)
 	var fresh datasets.Points
 	var against string
@@ -251,7 +275,8 @@ func samples(run *rundir.Run, data *rundir.Data, opts Options) (*Samples, error)
 	fresh = firstRows(fresh, 2000)
 	cmp := firstRows(got, 2000)
 	out := &Samples{Sampler: s.Sampler, N: s.N, ChainStepsPerSec: float64(s.N*steps) / elapsed,
-		ComparedWith: fmt.Sprintf("%s (the first %d of them against the first %d samples)", against, fresh.N, cmp.N)}
+		ComparedWith: fmt.Sprintf("%s (the first %d of them against the first %d samples)", against, fresh.N, cmp.N),
+		Evaluations:  mean, MaxEvaluations: most}
 	if out.Distances, err = distances(cmp, fresh, s.Seed); err != nil {
 		return nil, err
 	}

@@ -22,23 +22,41 @@ import (
 //
 // dsm uses one noise level; anneal_dsm is the NCSN objective of Song &
 // Ermon (2019), drawing each sample's level uniformly from a ladder so that
-// the loss averages over all of them. lambda = sigma^2 makes every level's
-// term of order 1, since ||z/sigma||^2 scales like 1/sigma^2.
+// the loss averages over all of them; vesde_dsm is the continuous objective
+// of the variance-exploding SDE (Song et al. 2021), each sample's level
+// log-uniform on [sigma_min, sigma_max], the ends of the ladder (sigma(t)
+// = sigma_min (sigma_max/sigma_min)^t at t uniform on [0, 1]). lambda =
+// sigma^2 makes every level's term of order 1, since ||z/sigma||^2 scales
+// like 1/sigma^2; for the VE SDE it is score_sde's g(t)^2 weighting up to
+// a constant factor, 2 ln(sigma_max/sigma_min).
 
 // dsmGraph is denoising score matching as a gorgonia graph: the reference.
 type dsmGraph struct {
 	*graphLoss
 	sigmas []float64
+	levels levelKind
 	target *tensor.Dense // -z/sigma, (batch, D)
 	sigma  *tensor.Dense // (batch, 1); nil when the model is not noise-conditional
 	noise  perturbation
 }
 
-// checkLevels checks the noise levels of dsm (levels 1: exactly one) or
-// anneal_dsm (levels 0: any number).
-func checkLevels(sigmas []float64, levels int) error {
-	if len(sigmas) == 0 || (levels > 0 && len(sigmas) != levels) {
-		return fmt.Errorf("losses: denoising score matching takes %s noise level(s), got %d", map[bool]string{true: "one", false: "one or more"}[levels == 1], len(sigmas))
+// levelKind says how each sample's noise level is drawn.
+type levelKind int
+
+const (
+	oneLevel   levelKind = iota // dsm: the one level
+	ladder                      // anneal_dsm: uniformly from the ladder
+	continuous                  // vesde_dsm: log-uniform between the ladder's ends
+)
+
+// checkLevels checks the noise levels of each kind of denoising score
+// matching.
+func checkLevels(sigmas []float64, levels levelKind) error {
+	switch {
+	case len(sigmas) == 0 || (levels == oneLevel && len(sigmas) != 1):
+		return fmt.Errorf("losses: denoising score matching takes %s noise level(s), got %d", map[bool]string{true: "one", false: "one or more"}[levels == oneLevel], len(sigmas))
+	case levels == continuous && (len(sigmas) < 2 || !(sigmas[0] > sigmas[len(sigmas)-1])):
+		return fmt.Errorf("losses: vesde_dsm takes the range [sigma_min, sigma_max] as a ladder from sigma_max down to sigma_min, got %v", sigmas)
 	}
 	for _, s := range sigmas {
 		if !(s > 0) || math.IsInf(s, 0) {
@@ -54,12 +72,13 @@ func checkLevels(sigmas []float64, levels int) error {
 type dsmHead struct {
 	head
 	sigmas []float64
+	levels levelKind
 	noise  perturbation
 	gs     []float64
 }
 
-// newDSMHead returns the builder of dsm (levels 1) or anneal_dsm (0).
-func newDSMHead(levels int) func(*mlp.Net, Options) (Loss, error) {
+// newDSMHead returns the builder of dsm, anneal_dsm or vesde_dsm.
+func newDSMHead(levels levelKind) func(*mlp.Net, Options) (Loss, error) {
 	return func(net *mlp.Net, o Options) (Loss, error) {
 		if err := checkLevels(o.Sigmas, levels); err != nil {
 			return nil, err
@@ -68,7 +87,7 @@ func newDSMHead(levels int) func(*mlp.Net, Options) (Loss, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &dsmHead{head: h, sigmas: o.Sigmas, gs: make([]float64, o.Batch*net.Dim)}, nil
+		return &dsmHead{head: h, sigmas: o.Sigmas, levels: levels, gs: make([]float64, o.Batch*net.Dim)}, nil
 	}
 }
 
@@ -83,7 +102,7 @@ func (d *dsmHead) Evaluate(x []float64, rowWeight float64, noise *rand.Rand) (Te
 		return Terms{}, err
 	}
 	D := d.pass.Net().Dim
-	perturb(&d.noise, x, D, d.Batch(), d.sigmas, rowWeight, noise)
+	perturb(&d.noise, x, D, d.Batch(), d.sigmas, d.levels, rowWeight, noise)
 	s, err := d.pass.Forward(d.noise.x[:n*D], d.noise.sigmas[:n], d.gradients)
 	if err != nil {
 		return Terms{}, err
@@ -104,23 +123,23 @@ func (d *dsmHead) Evaluate(x []float64, rowWeight float64, noise *rand.Rand) (Te
 	return Terms{Loss: loss}, nil
 }
 
-// newDSMGraph returns the builder of the dsm (levels 1) or anneal_dsm (0)
+// newDSMGraph returns the builder of the dsm, anneal_dsm or vesde_dsm
 // graph.
-func newDSMGraph(levels int) func(nn.Model, Options) (Loss, error) {
+func newDSMGraph(levels levelKind) func(nn.Model, Options) (Loss, error) {
 	return func(m nn.Model, o Options) (Loss, error) {
 		if err := checkLevels(o.Sigmas, levels); err != nil {
 			return nil, err
 		}
-		return dsmGraphOf(m, o.Batch, o.Gradients, o.Sigmas)
+		return dsmGraphOf(m, o.Batch, o.Gradients, o.Sigmas, levels)
 	}
 }
 
-func dsmGraphOf(m nn.Model, batch int, withGrads bool, sigmas []float64) (*dsmGraph, error) {
+func dsmGraphOf(m nn.Model, batch int, withGrads bool, sigmas []float64, levels levelKind) (*dsmGraph, error) {
 	l, err := newGraphLoss(m, batch)
 	if err != nil {
 		return nil, err
 	}
-	d := &dsmGraph{graphLoss: l, sigmas: sigmas}
+	d := &dsmGraph{graphLoss: l, sigmas: sigmas, levels: levels}
 	x, w := l.bindBatch()
 	var target, sigma *G.Node
 	target, d.target = l.input("target", batch, m.Dim())
@@ -152,11 +171,11 @@ type perturbation struct {
 	sigmas             []float64 // per row
 }
 
-// perturb draws each row's noise level (uniformly from sigmas) and noise,
-// in one fixed order, for rows points of x; rows beyond them up to batch
-// are padding: zero, with zero weight and level 1. Both engines
+// perturb draws each row's noise level (as levels says, from sigmas) and
+// noise, in one fixed order, for rows points of x; rows beyond them up to
+// batch are padding: zero, with zero weight and level 1. Both engines
 // draw through it, so they see the same noise from the same source.
-func perturb(p *perturbation, x []float64, dim, batch int, sigmas []float64, rowWeight float64, noise *rand.Rand) {
+func perturb(p *perturbation, x []float64, dim, batch int, sigmas []float64, levels levelKind, rowWeight float64, noise *rand.Rand) {
 	if len(p.x) != batch*dim {
 		p.x, p.target, p.weights = make([]float64, batch*dim), make([]float64, batch*dim), make([]float64, batch*dim)
 		p.sigmas = make([]float64, batch)
@@ -170,7 +189,11 @@ func perturb(p *perturbation, x []float64, dim, batch int, sigmas []float64, row
 	}
 	for b := 0; b < rows; b++ {
 		sigma := sigmas[0]
-		if len(sigmas) > 1 {
+		switch {
+		case levels == continuous:
+			hi, lo := sigmas[0], sigmas[len(sigmas)-1]
+			sigma = lo * math.Pow(hi/lo, noise.Float64())
+		case len(sigmas) > 1:
 			sigma = sigmas[noise.IntN(len(sigmas))]
 		}
 		p.sigmas[b] = sigma
@@ -194,7 +217,7 @@ func (d *dsmGraph) Evaluate(x []float64, rowWeight float64, noise *rand.Rand) (T
 		_, err := d.setBatch(x, rowWeight) // for its error
 		return Terms{}, err
 	}
-	perturb(&d.noise, x, dim, d.batch, d.sigmas, rowWeight, noise)
+	perturb(&d.noise, x, dim, d.batch, d.sigmas, d.levels, rowWeight, noise)
 	nn.SetData(d.x, d.noise.x)
 	nn.SetData(d.target, d.noise.target)
 	nn.SetData(d.w, d.noise.weights)

@@ -39,7 +39,7 @@ func TestEnginesAgree(t *testing.T) {
 						t.Fatal(err)
 					}
 					sigmas := []float64{0.4}
-					if name == "anneal_dsm" {
+					if name == "anneal_dsm" || name == "vesde_dsm" {
 						sigmas = geometric(8, 0.2, 6)
 					}
 					const batch = 6
@@ -221,7 +221,7 @@ func TestFusedLossesAreThreadIndependent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		l, err := New(name, m, Options{Batch: 200, Gradients: true, Sigmas: []float64{2, 0.5, 0.1}[:map[bool]int{true: 3, false: 1}[name == "anneal_dsm"]], Engine: Fused})
+		l, err := New(name, m, Options{Batch: 200, Gradients: true, Sigmas: []float64{2, 0.5, 0.1}[:map[bool]int{true: 3, false: 1}[name == "anneal_dsm" || name == "vesde_dsm"]], Engine: Fused})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -47,6 +47,7 @@ func TestFloat32IsAccurateForFirstOrderLossesAndSampling(t *testing.T) {
 	}{
 		{"dsm", false, []float64{0.5}, 1e-4},
 		{"anneal_dsm", true, geometric(5, 0.1, 10), 1e-4},
+		{"vesde_dsm", true, []float64{10, 0.1}, 1e-4},
 		{"sliced_vr", false, nil, 1e-4},
 		{"exact", false, nil, 1e-3},
 	} {

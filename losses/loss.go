@@ -61,7 +61,7 @@ var Engines = []string{Auto, Graph, Fused}
 type Options struct {
 	Batch     int       // the most points one Evaluate takes
 	Gradients bool      // compute parameter gradients
-	Sigmas    []float64 // noise levels: dsm's one, anneal_dsm's ladder (largest first)
+	Sigmas    []float64 // noise levels: dsm's one, anneal_dsm's ladder (largest first), vesde_dsm's range as its ends
 	Engine    string    // Auto (the default when empty), Graph or Fused
 }
 
@@ -81,8 +81,9 @@ var registry = []entry{
 	{name: "exact", graph: newExactGraph, fused: newExactHead},
 	{name: "sliced", graph: newSlicedGraph(false), fused: newSlicedHead(false)},
 	{name: "sliced_vr", graph: newSlicedGraph(true), fused: newSlicedHead(true)},
-	{name: "dsm", graph: newDSMGraph(1), fused: newDSMHead(1), conditional: true},
-	{name: "anneal_dsm", graph: newDSMGraph(0), fused: newDSMHead(0), conditional: true, required: true},
+	{name: "dsm", graph: newDSMGraph(oneLevel), fused: newDSMHead(oneLevel), conditional: true},
+	{name: "anneal_dsm", graph: newDSMGraph(ladder), fused: newDSMHead(ladder), conditional: true, required: true},
+	{name: "vesde_dsm", graph: newDSMGraph(continuous), fused: newDSMHead(continuous), conditional: true, required: true},
 }
 
 // Names lists the losses New builds.

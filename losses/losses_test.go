@@ -31,6 +31,8 @@ func TestLossGradientsMatchFiniteDifferences(t *testing.T) {
 		{"anneal_dsm", true, false, geometric(5, 0.1, 4), 2},
 		{"anneal_dsm", true, false, geometric(5, 0.1, 4), 10},
 		{"anneal_dsm", true, true, geometric(5, 0.1, 4), 3},
+		{"vesde_dsm", true, false, []float64{4, 0.1}, 2},
+		{"vesde_dsm", true, true, []float64{4, 0.1}, 10},
 	}
 	for _, c := range cases {
 		for _, engine := range []string{Graph, Fused} {

@@ -153,6 +153,20 @@ func (r *Run) ModelScorer(batch, threads int) (ScoreFunc, error) {
 	return sc.Score, nil
 }
 
+// ModelScorers is ModelScorer with, for a noise-conditional model, the same
+// score at a noise level per point (nil otherwise), both on one forward
+// pass: what a sampling worker needs.
+func (r *Run) ModelScorers(batch, threads int) (ScoreFunc, func(dst, x, sigmas []float64) error, error) {
+	sc, err := nn.NewScorer(r.Model, batch, threads)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !r.Model.NoiseConditional() {
+		return sc.Score, nil, nil
+	}
+	return sc.Score, sc.ScoreAt, nil
+}
+
 // Scorer returns the learned score in data units at points in data units.
 // A noise-conditional model's sigma is in model units.
 func (r *Run) Scorer(batch int) (ScoreFunc, error) {

@@ -15,6 +15,11 @@ import (
 // level sigma for noise-conditional scores (others ignore it).
 type ScoreFunc func(dst, x []float64, sigma float64) error
 
+// LevelScoreFunc writes the score at the points x (row-major) into dst,
+// each point at its own noise level sigmas[r]: what the ode sampler needs,
+// since every chain moves on its own clock.
+type LevelScoreFunc func(dst, x, sigmas []float64) error
+
 // Settings configure a sampler run.
 type Settings struct {
 	Steps         int       // plain Langevin: T
@@ -22,8 +27,14 @@ type Settings struct {
 	Eps           float64   // step size; annealed: the step at the smallest level
 	Sigmas        []float64 // annealed: noise levels, largest first
 	Sigma         float64   // plain: the level a noise-conditional score is evaluated at
-	Denoise       bool      // annealed: end with x + sigma_L^2 s(x, sigma_L)
+	Denoise       bool      // annealed, pc, ode: end with x + sigma_L^2 s(x, sigma_L)
 	SnapshotEvery int       // record the chains every k steps; 0: never
+	// pc: Langevin corrector steps after each predictor step, and their
+	// signal-to-noise ratio.
+	CorrectorSteps int
+	SNR            float64
+	// ode: the solver's relative and absolute tolerances.
+	Rtol, Atol float64
 	// Bound is the sane region: a chain with a coordinate beyond +-Bound
 	// has diverged, and the sampler stops with an error saying where. 0
 	// checks only that values stay finite.
@@ -43,6 +54,9 @@ type Chains struct {
 	X       datasets.Points
 	Streams []*rand.Rand // one per chain (Streams)
 	Scores  []ScoreFunc  // one per worker; each is called on its block only
+	// Levels, one per worker, are the same scores at a level per point;
+	// only the ode sampler needs them.
+	Levels []LevelScoreFunc
 }
 
 // Workers splits n chains over threads: the number of workers (one score
@@ -116,20 +130,25 @@ func Annealed(c Chains, s Settings) ([]Snapshot, error) {
 		}
 	}
 	if s.Denoise {
-		err := r.each(func(w, lo, hi int) error {
-			if err := c.Scores[w](r.grad[lo:hi], c.X.X[lo:hi], last); err != nil {
-				return err
-			}
-			for i := lo; i < hi; i++ {
-				c.X.X[i] += last * last * r.grad[i]
-			}
-			return nil
-		})
-		if err != nil {
+		if err := r.denoise(last); err != nil {
 			return nil, err
 		}
 	}
 	return r.snapshots, nil
+}
+
+// denoise moves every chain to Tweedie's estimate of the clean point,
+// x + sigma^2 s(x, sigma).
+func (r *runner) denoise(sigma float64) error {
+	return r.each(func(w, lo, hi int) error {
+		if err := r.c.Scores[w](r.grad[lo:hi], r.c.X.X[lo:hi], sigma); err != nil {
+			return err
+		}
+		for i := lo; i < hi; i++ {
+			r.c.X.X[i] += sigma * sigma * r.grad[i]
+		}
+		return nil
+	})
 }
 
 // runner holds what every step of a sampler needs.
@@ -140,6 +159,9 @@ type runner struct {
 	done      int
 	total     int
 	snapshots []Snapshot
+	// pc's corrector: each chain's noise, and the norms of its noise and
+	// score.
+	noise, zNorm, gNorm []float64
 }
 
 func newRunner(c Chains, s Settings, total int) (*runner, error) {
@@ -186,6 +208,13 @@ func (r *runner) step(sigma, alpha float64) error {
 	if err != nil {
 		return err
 	}
+	return r.after(sigma, alpha)
+}
+
+// after counts a step at level sigma with step size alpha, stops if a chain
+// left the sane region, and records a snapshot and the progress.
+func (r *runner) after(sigma, alpha float64) error {
+	x := r.c.X.X
 	r.done++
 	if out := r.outside(); out > 0 {
 		region := "finite values"
@@ -280,4 +309,19 @@ func FractionNearest(p datasets.Points, centres [][]float64) []float64 {
 		counts[k] /= float64(p.N)
 	}
 	return counts
+}
+
+// AnalyticLevelScore is AnalyticScore at a noise level per point.
+func AnalyticLevelScore(dens datasets.Density) LevelScoreFunc {
+	d := dens.Dim()
+	return func(dst, x, sigmas []float64) error {
+		for r, sigma := range sigmas {
+			p := dens
+			if sigma > 0 {
+				p = dens.Perturbed(sigma)
+			}
+			p.Score(dst[r*d:(r+1)*d], x[r*d:(r+1)*d])
+		}
+		return nil
+	}
 }

@@ -322,7 +322,7 @@ func checkLangevinMoments(t *testing.T, cfg *configs.Config) {
 		t.Fatal(err)
 	}
 	streams := sampler.Streams(cfg.Sample.Seed, 0, cfg.Sample.N)
-	start, err := sampler.Start(cfg.Sample, 2, streams)
+	start, err := sampler.Start(cfg.Sample, nil, 2, streams)
 	if err != nil {
 		t.Fatal(err)
 	}

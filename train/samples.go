@@ -44,7 +44,7 @@ func (h *sampleHook) onStep(e *stepped) error {
 	set := t.cfg.Sample
 	n := min(set.N, sampleChains)
 	streams := sampler.Streams(set.Seed, 0, n)
-	start, err := sampler.Start(set, s.Model.Dim(), streams)
+	start, err := sampler.Start(set, t.cfg.NoiseLevels(), s.Model.Dim(), streams)
 	if err != nil {
 		return nil // a file start is not for a figure during training
 	}
@@ -54,6 +54,9 @@ func (h *sampleHook) onStep(e *stepped) error {
 		return err
 	}
 	chains.Scores = []sampler.ScoreFunc{sc.Score}
+	if h.model.NoiseConditional() {
+		chains.Levels = []sampler.LevelScoreFunc{sc.ScoreAt}
+	}
 	levels := t.cfg.NoiseLevels()
 	smallest := 0.0
 	if len(levels) > 0 {

@@ -28,13 +28,18 @@ E||s_true||^2, per noise level for noise-conditional models; and for samples
 drawn with the config's sampler, against fresh data: MMD^2 with an RBF
 kernel (median-heuristic bandwidth), the energy distance, the sliced
 Wasserstein distance and, for mixtures, the fraction of samples nearest each
-component beside its weight.`)
+component beside its weight; for noise-conditional models trained over a
+range of noise levels, the log-likelihood of held-out points by the
+probability-flow ODE (see scorenet likelihood), beside the true one where
+the density is known.`)
 	runDir := fs.String("run", "", "the run `directory` (required)")
 	checkpoint := fs.String("checkpoint", "", "a checkpoint `file` to evaluate instead of the newest valid one; best: the one of the lowest held-out loss")
 	weights := weightsFlag(fs)
 	withSamples := fs.Bool("samples", true, "draw samples and compare them with fresh data (the slowest part)")
 	n := fs.Int("n", 0, "chains to draw (default sample.n)")
 	seed := fs.Uint64("seed", 0, "seed of the samples and of the fresh data (as sample -seed)")
+	nll := fs.Int("likelihood", 1000, "held-out points whose log-likelihood to compute (0: none)")
+	lik := likelihoodFlags(fs)
 	var sets listFlag
 	fs.Var(&sets, "set", "override a sample key for the samples, e.g. -set sample.eps=0.05 (`sample.key=value`; repeatable)")
 	return &command{flags: fs, run: func() error {
@@ -71,7 +76,14 @@ component beside its weight.`)
 			terminal = term.IsTerminal(int(f.Fd()))
 		}
 		bar := progress.New(stderr, terminal, 0, 1, "steps")
-		rep, err := evaluate.Run(run, evaluate.Options{Samples: *withSamples, N: *n, Seed: *seed,
+		if *nll < 0 {
+			return fmt.Errorf("-likelihood must be >= 0 points, got %d", *nll)
+		}
+		lo, err := lik.options(run.Model.Dim())
+		if err != nil {
+			return err
+		}
+		rep, err := evaluate.Run(run, evaluate.Options{Samples: *withSamples, N: *n, Seed: *seed, Likelihood: *nll, LikelihoodOptions: lo,
 			Progress: func(done, total int) { bar.Set(done, fmt.Sprintf("sampling %d/%d", done, total)) }})
 		if err != nil {
 			bar.Stop()

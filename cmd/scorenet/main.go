@@ -4,9 +4,10 @@
 //
 //	scorenet train  -config FILE [-resume] [-set key=value ...]
 //	scorenet score  -run DIR [-checkpoint FILE] -in FILE -out FILE
-//	scorenet sample -run DIR -out FILE [-n N] [-plot FILE.png] [-sampler langevin|annealed] ...
+//	scorenet sample -run DIR -out FILE [-n N] [-plot FILE.png] [-sampler langevin|annealed|pc|ode] ...
 //	scorenet plot   -run DIR [-out DIR]
 //	scorenet eval   -run DIR [-samples=false] [-n N]
+//	scorenet likelihood -run DIR -in FILE [-out FILE] [-trace exact|hutchinson]
 //
 // Run a subcommand with -h for its flags.
 package main
@@ -34,9 +35,10 @@ const usage = `scorenet learns the score of a data set, nabla_x log p(x), by sco
 Usage:
   scorenet train  -config FILE [-resume] [-set key=value ...]
   scorenet score  -run DIR [-checkpoint FILE] -in FILE -out FILE
-  scorenet sample -run DIR -out FILE [-n N] [-plot FILE.png] [-sampler langevin|annealed]
+  scorenet sample -run DIR -out FILE [-n N] [-plot FILE.png] [-sampler langevin|annealed|pc|ode]
   scorenet plot   -run DIR [-out DIR]
   scorenet eval   -run DIR [-samples=false] [-n N]
+  scorenet likelihood -run DIR -in FILE [-out FILE] [-trace exact|hutchinson]
   scorenet merge  -out FILE SHARD_FILE...
   scorenet sigmas -config FILE
   scorenet version
@@ -71,17 +73,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	commands := map[string]func(stdout, stderr io.Writer) *command{
-		"train":  trainCommand,
-		"score":  scoreCommand,
-		"sample": sampleCommand,
-		"plot":   plotCommand,
-		"eval":   evalCommand,
-		"merge":  mergeCommand,
-		"sigmas": sigmasCommand,
+		"train":      trainCommand,
+		"score":      scoreCommand,
+		"sample":     sampleCommand,
+		"likelihood": likelihoodCommand,
+		"plot":       plotCommand,
+		"eval":       evalCommand,
+		"merge":      mergeCommand,
+		"sigmas":     sigmasCommand,
 	}
 	newCmd, ok := commands[args[0]]
 	if !ok {
-		names := []string{"train", "score", "sample", "plot", "eval", "merge", "sigmas", "version"}
+		names := []string{"train", "score", "sample", "plot", "eval", "likelihood", "merge", "sigmas", "version"}
 		hint := ""
 		if near := configs.Nearest(args[0], names); near != "" {
 			hint = fmt.Sprintf("; did you mean %q?", near)

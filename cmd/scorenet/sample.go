@@ -22,13 +22,16 @@ import (
 
 func sampleCommand(stdout, stderr io.Writer) *command {
 	fs := newFlags("sample", `sample -run DIR [-checkpoint FILE] -out FILE [-n N] [-plot FILE.png]
-       [-sampler langevin|annealed] [-seed S] [-score network|analytic] [-set sample.key=value ...]
+       [-sampler langevin|annealed|pc|ode] [-seed S] [-score network|analytic] [-set sample.key=value ...]
 
-Draws samples from a trained score field by Langevin dynamics and writes them
-in data units. Defaults come from the run config's sample section; -set
-sample.key=value and the flags below override them. Annealed Langevin needs
-a noise-conditional model (or -score analytic); plain Langevin on a
-noise-conditional model uses its smallest noise level. -score analytic
+Draws samples from a trained score field and writes them in data units, by
+plain or annealed Langevin dynamics, the predictor-corrector sampler of the
+variance-exploding SDE (pc), or its probability-flow ODE (ode, adaptive
+Dormand-Prince; prints the score evaluations per chain). Defaults come from
+the run config's sample section; -set sample.key=value and the flags below
+override them. annealed, pc and ode need a noise-conditional model (or
+-score analytic); plain Langevin on a noise-conditional model uses its
+smallest noise level. -score analytic
 drives the sampler by the data set's true score (gaussian and
 gaussian_mixture data without standardisation), to test the sampler apart
 from the learning.`)
@@ -38,10 +41,10 @@ from the learning.`)
 	out := fs.String("out", "", "where to write the samples: a .csv or .npy `file` (required)")
 	fs.Int("n", 0, "number of chains, one sample each (default sample.n)")
 	plot := fs.String("plot", "", "also draw the samples over the training data into this PNG `file`")
-	fs.String("sampler", "", "langevin or annealed (default sample.sampler)")
+	fs.String("sampler", "", "langevin, annealed, pc or ode (default sample.sampler)")
 	fs.Uint64("seed", 0, "seed of the starting points and the noise (default sample.seed)")
 	scoreKind := fs.String("score", "network", "network: the trained model; analytic: the data set's true score")
-	snapshots := fs.String("snapshots", "", "write the chains every sample.snapshot_every steps to this .csv `file` (columns step, sigma, chain, x1..xD)")
+	snapshots := fs.String("snapshots", "", "write the chains every sample.snapshot_every steps to this .csv `file` (columns step, sigma, chain, x1..xD); image runs: to this directory/, a grid of PNG per snapshot (default: one per noise level)")
 	grid := fs.String("grid", "", "image runs: also draw up to 64 samples as a grid into this PNG `file`")
 	shard := fs.String("shard", "", "draw only share `k/N` of the chains (k from 0), bit-identical to those rows of the whole run; scorenet merge joins the shards")
 	var sets listFlag
@@ -55,7 +58,12 @@ from the learning.`)
 		if imageDir {
 			outFile = filepath.Join(*out, "samples.npy") // a probe of the directory
 		}
-		for flagName, path := range map[string]string{"out": outFile, "plot": *plot, "snapshots": *snapshots, "grid": *grid} {
+		snapshotDir := strings.HasSuffix(*snapshots, "/")
+		snapshotFile := *snapshots
+		if snapshotDir {
+			snapshotFile = filepath.Join(*snapshots, "snapshot.png") // a probe of the directory
+		}
+		for flagName, path := range map[string]string{"out": outFile, "plot": *plot, "snapshots": snapshotFile, "grid": *grid} {
 			if err := prepareOutput(flagName, path); err != nil {
 				return err
 			}
@@ -77,6 +85,12 @@ from the learning.`)
 		s := &cfg.Sample
 		if err := checkChains(s.N, run.Model.Dim()); err != nil {
 			return err
+		}
+		if snapshotDir != (run.Image.Size() > 0 && *snapshots != "") {
+			return fmt.Errorf("-snapshots %s: image runs write a grid per snapshot into a directory (end the path with /); other runs write one .csv file", *snapshots)
+		}
+		if snapshotDir && s.SnapshotEvery == 0 {
+			s.SnapshotEvery = max(1, sampler.TotalSteps(*s, len(cfg.NoiseLevels()))/max(1, len(cfg.NoiseLevels())))
 		}
 		if said, err := rundir.ChooseEps(cfg); err != nil {
 			return err
@@ -104,6 +118,9 @@ from the learning.`)
 			}
 			n = start.N
 		}
+		if *shard != "" && s.Sampler == "pc" {
+			return fmt.Errorf("-shard: the pc sampler's corrector steps by norms averaged over all the chains, so a shard would not match the whole run; use annealed, langevin or ode")
+		}
 		first, count, err := shardRange(*shard, n)
 		if err != nil {
 			return err
@@ -111,17 +128,20 @@ from the learning.`)
 		streams := sampler.Streams(s.Seed, first, count)
 		if s.Init.Kind == "file" {
 			start = run.Norm.Apply(datasets.Points{N: count, D: start.D, X: start.X[first*start.D : (first+count)*start.D]})
-		} else if start, err = sampler.Start(*s, run.Model.Dim(), streams); err != nil {
+		} else if start, err = sampler.Start(*s, sigmas, run.Model.Dim(), streams); err != nil {
 			return err
 		}
 		chains := sampler.Chains{X: start, Streams: streams}
 		workers, batch, threads := sampler.Workers(count, gemm.Threads())
 		for range workers {
-			score, err := newScore(batch, threads)
+			score, levels, err := newScore(batch, threads)
 			if err != nil {
 				return err
 			}
 			chains.Scores = append(chains.Scores, score)
+			if levels != nil {
+				chains.Levels = append(chains.Levels, levels)
+			}
 		}
 		terminal := false
 		if f, ok := stderr.(*os.File); ok {
@@ -130,7 +150,7 @@ from the learning.`)
 		total := sampler.TotalSteps(*s, len(sigmas))
 		bar := progress.New(stderr, terminal, 0, total, "steps")
 		began := time.Now()
-		snaps, err := sampler.Draw(*s, sigmas, sigma, run.SaneBound(sigmas, start), chains, func(done, _ int) { bar.Set(done, s.Sampler) })
+		drawn, err := sampler.Draw(*s, sigmas, sigma, run.SaneBound(sigmas, start), chains, func(done, _ int) { bar.Set(done, s.Sampler) })
 		if err != nil {
 			bar.Stop()
 			return err
@@ -162,19 +182,33 @@ from the learning.`)
 				return err
 			}
 		}
-		if *snapshots != "" {
-			if err := writeSnapshots(*snapshots, snaps, run.Norm, first); err != nil {
+		if snapshotDir {
+			paths, err := writeSnapshotGrids(*snapshots, drawn.Snapshots, run, first)
+			if err != nil {
+				return err
+			}
+			for _, p := range paths {
+				fmt.Fprintf(stdout, "wrote %s\n", p)
+			}
+		} else if *snapshots != "" {
+			if err := writeSnapshots(*snapshots, drawn.Snapshots, run.Norm, first); err != nil {
 				return err
 			}
 		}
 		if *plot != "" {
-			title := fmt.Sprintf("%s: %s Langevin, %s score", cfg.Name, map[string]string{"langevin": "plain", "annealed": "annealed"}[s.Sampler], *scoreKind)
+			title := fmt.Sprintf("%s: %s, %s score", cfg.Name, map[string]string{"langevin": "plain Langevin", "annealed": "annealed Langevin", "pc": "predictor-corrector", "ode": "probability-flow ODE"}[s.Sampler], *scoreKind)
 			if err := plots.Samples(*plot, title, run.Norm.Invert(data.Train), plots.Set{Name: "samples", Points: samples}); err != nil {
 				return err
 			}
 		}
-		fmt.Fprintf(stdout, "sampled %d chains for %d steps in %.2f s (%.0f chain-steps/s) into %s\n",
-			count, total, seconds, float64(count)*float64(total)/seconds, *out)
+		if s.Sampler == "ode" {
+			mean, most := drawn.MeanEvaluations()
+			fmt.Fprintf(stdout, "sampled %d chains by the probability-flow ODE (rtol %g, atol %g) in %.2f s: %.1f score evaluations per chain on average, %d at most, into %s\n",
+				count, s.Rtol, s.Atol, seconds, mean, most, *out)
+		} else {
+			fmt.Fprintf(stdout, "sampled %d chains for %d steps in %.2f s (%.0f chain-steps/s) into %s\n",
+				count, total, seconds, float64(count)*float64(total)/seconds, *out)
+		}
 		for _, path := range []string{*snapshots, *plot, *grid} {
 			if path != "" {
 				fmt.Fprintf(stdout, "wrote %s\n", path)
@@ -187,7 +221,7 @@ from the learning.`)
 // samplingScore makes the score the sampler follows, in model units, one
 // per worker (for batch chains at once), with the noise ladder of annealed
 // sampling and the level of plain sampling.
-func samplingScore(run *rundir.Run, cfg *configs.Config, kind string) (func(batch, threads int) (sampler.ScoreFunc, error), []float64, float64, error) {
+func samplingScore(run *rundir.Run, cfg *configs.Config, kind string) (func(batch, threads int) (sampler.ScoreFunc, sampler.LevelScoreFunc, error), []float64, float64, error) {
 	ladder := cfg.Train.Sigmas.Ladder()
 	switch kind {
 	case "analytic":
@@ -204,14 +238,19 @@ func samplingScore(run *rundir.Run, cfg *configs.Config, kind string) (func(batc
 		if cfg.Data.Standardize {
 			return nil, nil, 0, fmt.Errorf("-score analytic needs data.standardize: false (noise levels would be in standardised units)")
 		}
-		return func(int, int) (sampler.ScoreFunc, error) { return sampler.AnalyticScore(data.Density), nil }, ladder, 0, nil
+		return func(int, int) (sampler.ScoreFunc, sampler.LevelScoreFunc, error) {
+			return sampler.AnalyticScore(data.Density), sampler.AnalyticLevelScore(data.Density), nil
+		}, ladder, 0, nil
 	case "network":
-		if cfg.Sample.Sampler == "annealed" && !run.Model.NoiseConditional() {
-			return nil, nil, 0, fmt.Errorf("annealed Langevin needs a noise-conditional model (model.noise_conditional: true); this one is not: use -sampler langevin")
+		if cfg.Sample.Sampler != "langevin" && !run.Model.NoiseConditional() {
+			return nil, nil, 0, fmt.Errorf("the %s sampler needs a noise-conditional model (model.noise_conditional: true); this one is not: use -sampler langevin", cfg.Sample.Sampler)
 		}
-		return func(batch, threads int) (sampler.ScoreFunc, error) {
-			score, err := run.ModelScorer(batch, threads)
-			return sampler.ScoreFunc(score), err
+		return func(batch, threads int) (sampler.ScoreFunc, sampler.LevelScoreFunc, error) {
+			score, levels, err := run.ModelScorers(batch, threads)
+			if levels == nil {
+				return sampler.ScoreFunc(score), nil, err
+			}
+			return sampler.ScoreFunc(score), sampler.LevelScoreFunc(levels), err
 		}, cfg.NoiseLevels(), run.SmallestSigma(), nil
 	}
 	return nil, nil, 0, fmt.Errorf("-score %q: want network or analytic", kind)
@@ -235,6 +274,27 @@ func writeSnapshots(path string, snaps []sampler.Snapshot, norm datasets.Normali
 		}
 	}
 	return datasets.WriteFile(path, rows)
+}
+
+// writeSnapshotGrids writes each snapshot of an image run as a grid of up
+// to 64 chains, named by its step and noise level, into dir.
+func writeSnapshotGrids(dir string, snaps []sampler.Snapshot, run *rundir.Run, first int) ([]string, error) {
+	if len(snaps) == 0 {
+		return nil, fmt.Errorf("-snapshots: no snapshots were taken (sample.snapshot_every is larger than the run's steps)")
+	}
+	d := run.Model.Dim()
+	var paths []string
+	for _, s := range snaps {
+		chains := len(s.X) / d
+		x := run.Norm.Invert(datasets.Points{N: chains, D: d, X: s.X})
+		k := min(chains, 64)
+		path := filepath.Join(dir, fmt.Sprintf("snapshot-step%06d-sigma%.4g-chain%d.png", s.Step, s.Sigma, first))
+		if err := datasets.WriteImageGrid(path, x.X[:k*d], run.Image, 8, 0, 1); err != nil {
+			return nil, err
+		}
+		paths = append(paths, path)
+	}
+	return paths, nil
 }
 
 // checkChains refuses a number of chains that cannot be held.

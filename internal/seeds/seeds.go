@@ -19,6 +19,7 @@ const (
 	HeldOutNoise                   // the held-out loss's noise, the same at every evaluation
 	Chain                          // a sampling chain's start and noise, indexed by chain (sample.seed)
 	NoiseScale                     // the subsamples that choose train.sigmas: auto
+	Probe                          // a point's Hutchinson probes for its likelihood, indexed by point
 )
 
 // New is stream s of seed.

@@ -1,0 +1,234 @@
+package evaluate
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"scorenet/datasets"
+	"scorenet/internal/gemm"
+	"scorenet/internal/memlimit"
+	"scorenet/likelihood"
+	"scorenet/nn"
+	"scorenet/rundir"
+	"scorenet/sampler"
+)
+
+// LikelihoodOptions choose how log-likelihoods are computed.
+type LikelihoodOptions struct {
+	Trace      string // likelihood.Exact, likelihood.Hutchinson, or "" for exact up to MaxExactDim
+	Probes     int    // Hutchinson's probes per point (0: 1)
+	Rtol, Atol float64
+	Seed       uint64
+	// Analytic uses the data set's true score and prior (gaussian and
+	// gaussian_mixture data), to test the solver apart from the learning.
+	Analytic bool
+}
+
+// MaxExactDim is the largest dimension whose trace is exact by default:
+// the exact trace costs D tangents per point, Hutchinson's one per probe.
+const MaxExactDim = 100
+
+// Likelihood is the log-likelihood of a set of points under a run's model,
+// in data units.
+type Likelihood struct {
+	Points int     `json:"points"`
+	Of     string  `json:"of,omitempty"` // which points
+	Trace  string  `json:"trace"`
+	Probes int     `json:"probes,omitempty"`
+	Rtol   float64 `json:"rtol"`
+	Atol   float64 `json:"atol"`
+	// SigmaMin is the noise level whose perturbed density is measured, and
+	// SigmaMax the prior's N(0, sigma_max^2 I), in model units.
+	SigmaMin float64 `json:"sigma_min"`
+	SigmaMax float64 `json:"sigma_max"`
+	// NLL is the mean negative log-likelihood in nats per point, with its
+	// standard error over the points; BitsPerDim the same per dimension in
+	// bits, plus BitsOffset (8 for 8-bit images scaled to [0, 1]).
+	NLL        float64 `json:"nll_nats"`
+	NLLStdErr  float64 `json:"nll_std_error"`
+	BitsPerDim float64 `json:"bits_per_dim"`
+	BitsOffset float64 `json:"bits_offset,omitempty"`
+	// TrueNLL is the data density's own mean negative log-likelihood of the
+	// same points, where it is known, and TrueNLLAtSigmaMin that of the
+	// density perturbed by N(0, sigma_min^2 I), which is what the flow
+	// measures.
+	TrueNLL           *float64 `json:"true_nll_nats,omitempty"`
+	TrueNLLAtSigmaMin *float64 `json:"true_nll_at_sigma_min_nats,omitempty"`
+	Evaluations       float64  `json:"score_evaluations"` // per point, mean
+	MaxEvaluations    int      `json:"max_score_evaluations"`
+	Seconds           float64  `json:"seconds"`
+	// LogP is each point's log-likelihood in nats (data units); left out of
+	// eval's report.
+	LogP []float64 `json:"-"`
+}
+
+// BitsOffset is what the bits per dimension of a run's data add: 8 for
+// 8-bit images (scaled to [0, 1], bins of width 1/256), 0 otherwise.
+func BitsOffset(run *rundir.Run) float64 {
+	if run.Image.Size() > 0 {
+		return 8
+	}
+	return 0
+}
+
+// CanLikelihood says why a run's model has no likelihood, if it has none.
+func CanLikelihood(run *rundir.Run) error {
+	if !run.Model.NoiseConditional() || len(run.Config.NoiseLevels()) < 2 {
+		return fmt.Errorf("evaluate: the likelihood needs a noise-conditional model trained over a range of noise levels (anneal_dsm or vesde_dsm); this run's loss is %s", run.Config.Train.Loss)
+	}
+	return nil
+}
+
+// TraceFor is the trace method used in dimension d: the one chosen, or
+// exact up to MaxExactDim and Hutchinson above.
+func (o LikelihoodOptions) TraceFor(d int) string {
+	switch {
+	case o.Trace != "":
+		return o.Trace
+	case d > MaxExactDim:
+		return likelihood.Hutchinson
+	}
+	return likelihood.Exact
+}
+
+// LogLikelihood computes log p(x) in nats for the points x (data units)
+// under the run's noise-conditional model by the probability-flow ODE.
+func LogLikelihood(run *rundir.Run, x datasets.Points, o LikelihoodOptions) (*Likelihood, error) {
+	if err := CanLikelihood(run); err != nil {
+		return nil, err
+	}
+	levels := run.Config.NoiseLevels()
+	if x.D != run.Model.Dim() {
+		return nil, fmt.Errorf("evaluate: points of dimension %d for a model of dimension %d", x.D, run.Model.Dim())
+	}
+	o.Trace = o.TraceFor(x.D)
+	if o.Probes == 0 {
+		o.Probes = 1
+	}
+	if o.Trace == likelihood.Exact {
+		o.Probes = 0
+	}
+	s := likelihood.Settings{VE: sampler.VE{Min: levels[len(levels)-1], Max: levels[0]},
+		Rtol: o.Rtol, Atol: o.Atol, Trace: o.Trace, Probes: o.Probes, Seed: o.Seed}
+	if err := s.Check(); err != nil {
+		return nil, err
+	}
+	fields, err := likelihoodFields(run, x.N, s, o.Analytic)
+	if err != nil {
+		return nil, err
+	}
+	data, err := likelihoodData(run, o.Analytic)
+	if err != nil {
+		return nil, err
+	}
+	if o.Analytic {
+		if s.Prior, err = likelihood.AnalyticPrior(data.Density, s.VE.Max); err != nil {
+			return nil, err
+		}
+	}
+	began := time.Now()
+	res, err := likelihood.Compute(fields, run.Norm.Apply(x), s)
+	if err != nil {
+		return nil, err
+	}
+	out := &Likelihood{Points: x.N, Trace: o.Trace, Probes: o.Probes, Rtol: o.Rtol, Atol: o.Atol,
+		SigmaMin: s.VE.Min, SigmaMax: s.VE.Max, BitsOffset: BitsOffset(run), Seconds: time.Since(began).Seconds(), LogP: res.LogP}
+	out.Evaluations, out.MaxEvaluations = res.MeanEvaluations()
+	// p_data(x) = p_model((x - mean)/std) / prod std.
+	logDet := 0.0
+	for _, s := range run.Norm.Std {
+		logDet += math.Log(s)
+	}
+	sum, sumSq := 0.0, 0.0
+	for i := range out.LogP {
+		out.LogP[i] -= logDet
+		sum += -out.LogP[i]
+		sumSq += out.LogP[i] * out.LogP[i]
+	}
+	n := float64(x.N)
+	out.NLL = sum / n
+	if x.N > 1 {
+		out.NLLStdErr = math.Sqrt(max(0, sumSq/n-out.NLL*out.NLL) / (n - 1))
+	}
+	out.BitsPerDim = likelihood.BitsPerDim(-out.NLL, x.D, out.BitsOffset)
+	if data != nil && data.Density != nil {
+		out.TrueNLL, out.TrueNLLAtSigmaMin = trueNLL(data.Density, x, 0), trueNLL(data.Density, x, s.VE.Min)
+	}
+	return out, nil
+}
+
+// likelihoodFields makes one field per worker: the network's core, or the
+// data set's closed form.
+func likelihoodFields(run *rundir.Run, n int, s likelihood.Settings, analytic bool) ([]likelihood.Field, error) {
+	workers, _, threads := sampler.Workers(n, gemm.Threads())
+	var fields []likelihood.Field
+	if analytic {
+		data, err := likelihoodData(run, true)
+		if err != nil {
+			return nil, err
+		}
+		for range workers {
+			fields = append(fields, likelihood.Analytic{Density: data.Density})
+		}
+		return fields, nil
+	}
+	mp, ok := run.Model.(*nn.MLP)
+	if !ok {
+		return nil, fmt.Errorf("evaluate: the likelihood needs an mlp model, not %s", run.Model.Kind())
+	}
+	net, err := mp.Net()
+	if err != nil {
+		return nil, fmt.Errorf("evaluate: the likelihood runs on the float64 core: %w", err)
+	}
+	budget := min(256<<20, float64(memlimit.Available())/float64(4*workers))
+	batch := likelihood.BatchFor(net, s.Trace, s.Probes, budget)
+	for range workers {
+		f, err := likelihood.NewNetwork(net, s.Trace, s.Probes, batch, threads)
+		if err != nil {
+			return nil, err
+		}
+		fields = append(fields, f)
+	}
+	return fields, nil
+}
+
+// likelihoodData is the run's data where the true density is needed
+// (analytic) or helps (a known density's true NLL beside the model's); nil
+// when it is neither needed nor there.
+func likelihoodData(run *rundir.Run, analytic bool) (*rundir.Data, error) {
+	ds := run.Config.Data.Dataset
+	if !analytic && ds != "gaussian" && ds != "gaussian_mixture" {
+		return nil, nil
+	}
+	data, err := run.Data("the true density")
+	if err != nil {
+		if analytic {
+			return nil, err
+		}
+		return nil, nil
+	}
+	if analytic && (data.Density == nil || run.Config.Data.Standardize) {
+		return nil, fmt.Errorf("evaluate: -score analytic needs gaussian or gaussian_mixture data without data.standardize")
+	}
+	return data, nil
+}
+
+// trueNLL is the mean negative log-density of x under dens perturbed by
+// N(0, sigma^2 I), if dens has a closed-form one.
+func trueNLL(dens datasets.Density, x datasets.Points, sigma float64) *float64 {
+	p := dens
+	if sigma > 0 {
+		p = dens.Perturbed(sigma)
+	}
+	ld, ok := p.(interface{ LogDensity([]float64) float64 })
+	if !ok {
+		return nil
+	}
+	sum := 0.0
+	for i := range x.N {
+		sum -= ld.LogDensity(x.Row(i))
+	}
+	v := sum / float64(x.N)
+	return &v
+}

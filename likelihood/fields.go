@@ -1,0 +1,145 @@
+package likelihood
+
+import (
+	"fmt"
+	"math"
+
+	"scorenet/datasets"
+	"scorenet/internal/memlimit"
+	"scorenet/internal/mlp"
+)
+
+// Network is a noise-conditional MLP's score and divergence on the
+// hand-written core: the exact trace from the D unit tangents of each point
+// (the Jacobian's diagonal, never the whole Jacobian), Hutchinson's from k
+// probe tangents.
+type Network struct {
+	pass *mlp.Pass
+	diag []float64
+}
+
+// BatchFor is the most points a Network pass of net should take at once
+// for the trace (exact) or probes (Hutchinson) given, within maxBytes.
+func BatchFor(net *mlp.Net, trace string, probes int, maxBytes float64) int {
+	k := probes
+	if trace == Exact {
+		k = net.Dim
+	}
+	one := mlp.Options{Batch: 1, Derivatives: true, Tangents: k}.Bytes(net.Layout)
+	return max(1, min(256, int(maxBytes/one)))
+}
+
+// NewNetwork prepares net for batches of up to batch points, on at most
+// threads threads.
+func NewNetwork(net *mlp.Net, trace string, probes, batch, threads int) (*Network, error) {
+	if !net.Conditional {
+		return nil, fmt.Errorf("likelihood: the probability-flow ODE needs a noise-conditional model (trained by anneal_dsm or vesde_dsm)")
+	}
+	k := probes
+	if trace == Exact {
+		k = net.Dim
+	}
+	opt := mlp.Options{Batch: batch, Derivatives: true, Tangents: k, Threads: threads}
+	if err := memlimit.Check(opt.Bytes(net.Layout), fmt.Sprintf("the likelihood's passes (%d points x %d tangents)", batch, k)); err != nil {
+		return nil, err
+	}
+	pass, err := mlp.NewPass(net, opt)
+	if err != nil {
+		return nil, err
+	}
+	return &Network{pass: pass, diag: make([]float64, batch*net.Dim)}, nil
+}
+
+// Divergence implements Field, in chunks of the pass's batch.
+func (nw *Network) Divergence(score, div, x, sigmas, probes []float64, k int) error {
+	d, b := nw.pass.Net().Dim, nw.pass.Batch()
+	n := len(sigmas)
+	for lo := 0; lo < n; lo += b {
+		hi := min(lo+b, n)
+		s, err := nw.pass.Forward(x[lo*d:hi*d], sigmas[lo:hi], true)
+		if err != nil {
+			return err
+		}
+		copy(score[lo*d:hi*d], s)
+		if probes == nil {
+			if err := nw.pass.Tangents(nil, d); err != nil {
+				return err
+			}
+			diag := nw.diag[:(hi-lo)*d]
+			if err := nw.pass.JacobianDiagonal(diag); err != nil {
+				return err
+			}
+			for r := range hi - lo {
+				tr := 0.0
+				for _, v := range diag[r*d : (r+1)*d] {
+					tr += v
+				}
+				div[lo+r] = tr
+			}
+			continue
+		}
+		v := probes[lo*k*d : hi*k*d]
+		if err := nw.pass.Tangents(v, k); err != nil {
+			return err
+		}
+		jv, err := nw.pass.OutputTangents()
+		if err != nil {
+			return err
+		}
+		for r := range hi - lo {
+			est := 0.0
+			for j := r * k * d; j < (r+1)*k*d; j++ {
+				est += v[j] * jv[j]
+			}
+			div[lo+r] = est / float64(k)
+		}
+	}
+	return nil
+}
+
+// Analytic is the closed-form score and divergence of a density perturbed
+// by N(0, sigma^2 I), for tests and for -score analytic: its likelihood is
+// known, so the solver's can be checked against it.
+type Analytic struct {
+	Density datasets.Density
+}
+
+// divergent is a density whose score's divergence is known.
+type divergent interface {
+	ScoreDivergence(x []float64) float64
+}
+
+// Divergence implements Field (the exact trace only).
+func (a Analytic) Divergence(score, div, x, sigmas, probes []float64, k int) error {
+	if probes != nil {
+		return fmt.Errorf("likelihood: the analytic field has only the exact trace")
+	}
+	d := a.Density.Dim()
+	for r, sigma := range sigmas {
+		p, ok := a.Density.Perturbed(sigma).(divergent)
+		if !ok {
+			return fmt.Errorf("likelihood: %T has no closed-form divergence", a.Density)
+		}
+		a.Density.Perturbed(sigma).Score(score[r*d:(r+1)*d], x[r*d:(r+1)*d])
+		div[r] = p.ScoreDivergence(x[r*d : (r+1)*d])
+	}
+	return nil
+}
+
+// AnalyticPrior is the exact log p_1 of an analytic density: the density
+// perturbed by N(0, sigma_max^2 I).
+func AnalyticPrior(dens datasets.Density, sigmaMax float64) (func([]float64) float64, error) {
+	p, ok := dens.Perturbed(sigmaMax).(interface{ LogDensity(x []float64) float64 })
+	if !ok {
+		return nil, fmt.Errorf("likelihood: %T has no closed-form log-density", dens)
+	}
+	return p.LogDensity, nil
+}
+
+// BitsPerDim converts log p (nats, over d dimensions) to bits per
+// dimension, plus offset bits: 8 for 8-bit data scaled to [0, 1] and
+// uniformly dequantised, where the density over bins of width 1/256
+// becomes a probability (log2 256 = 8 bits per dimension).
+func BitsPerDim(logp float64, d int, offset float64) float64 {
+	return -logp/(float64(d)*math.Ln2) + offset
+}

@@ -1,0 +1,271 @@
+package likelihood
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"scorenet/datasets"
+	"scorenet/internal/mlp"
+	"scorenet/nn"
+	"scorenet/sampler"
+)
+
+// With the true score and the true prior, the flow's log-likelihood is the
+// true log-density of the data perturbed by N(0, sigma_min^2 I): any error
+// is the solver's (or the formula's).
+func TestAnalyticMatchesClosedForm(t *testing.T) {
+	gauss, err := datasets.NewGaussian([]float64{1, -0.5}, [][]float64{{1.5, 0.6}, {0.6, 0.8}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mix, err := datasets.NewMixture([][]float64{{-2, 0}, {2, 1}}, []float64{0.8, 0.2}, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gauss5, err := datasets.NewGaussian([]float64{0, 1, 2, -1, 0.5}, [][]float64{
+		{2, 0.3, 0, 0, 0.1}, {0.3, 1, 0.2, 0, 0}, {0, 0.2, 0.5, 0.1, 0}, {0, 0, 0.1, 1, 0}, {0.1, 0, 0, 0, 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		dens datasets.Density
+		ve   sampler.VE
+	}{
+		{"gaussian 2-D", gauss, sampler.VE{Min: 0.01, Max: 20}},
+		{"gaussian 5-D", gauss5, sampler.VE{Min: 0.02, Max: 30}},
+		{"mixture 0.8/0.2", mix, sampler.VE{Min: 0.01, Max: 10}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pts := datasets.NewPoints(40, tc.dens.Dim())
+			tc.dens.Sample(pts, rand.New(rand.NewPCG(3, 4)))
+			prior, err := AnalyticPrior(tc.dens, tc.ve.Max)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := Settings{VE: tc.ve, Rtol: 1e-6, Atol: 1e-6, Trace: Exact, Prior: prior}
+			res, err := Compute([]Field{Analytic{tc.dens}, Analytic{tc.dens}}, pts, s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			truth := tc.dens.Perturbed(tc.ve.Min).(interface{ LogDensity([]float64) float64 })
+			worst := 0.0
+			for i := range pts.N {
+				worst = math.Max(worst, math.Abs(res.LogP[i]-truth.LogDensity(pts.Row(i))))
+			}
+			if worst > 1e-3 {
+				t.Errorf("largest error %.3g nats, want <= 1e-3", worst)
+			}
+			mean, most := res.MeanEvaluations()
+			t.Logf("largest error %.2g nats; %.0f evaluations per point (at most %d)", worst, mean, most)
+		})
+	}
+}
+
+// testNet is a random noise-conditional MLP, as the core sees it.
+func testNet(t *testing.T, d int, residual bool) *mlp.Net {
+	t.Helper()
+	m, err := nn.New(nn.Spec{Kind: "mlp", Dim: d, Hidden: []int{16, 16}, Activation: "swish", NoiseConditional: true, Residual: residual},
+		rand.New(rand.NewPCG(7, 8)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	net, err := m.(*nn.MLP).Net()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return net
+}
+
+// The network's divergence is the trace of its Jacobian: checked against
+// central differences of its score, for the exact trace and for
+// Hutchinson with every sign pattern in R^3 as probes (which averages to
+// the exact trace).
+func TestNetworkDivergenceMatchesDifferences(t *testing.T) {
+	const d, n = 3, 5
+	net := testNet(t, d, true)
+	rng := rand.New(rand.NewPCG(1, 2))
+	x, sigmas := make([]float64, n*d), make([]float64, n)
+	for i := range x {
+		x[i] = rng.NormFloat64()
+	}
+	for i := range sigmas {
+		sigmas[i] = 0.1 + rng.Float64()
+	}
+	exact, err := NewNetwork(net, Exact, 0, 2, 1) // batch 2: the chunking is tested too
+	if err != nil {
+		t.Fatal(err)
+	}
+	score, div := make([]float64, n*d), make([]float64, n)
+	if err := exact.Divergence(score, div, x, sigmas, nil, 0); err != nil {
+		t.Fatal(err)
+	}
+	plain, err := mlp.NewPass(net, mlp.Options{Batch: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const h = 1e-5
+	for r := range n {
+		fd := 0.0
+		for j := range d {
+			xp := append([]float64(nil), x[r*d:(r+1)*d]...)
+			xp[j] += h
+			sp, _ := plain.Forward(xp, sigmas[r:r+1], false)
+			up := sp[j]
+			xp[j] -= 2 * h
+			sm, _ := plain.Forward(xp, sigmas[r:r+1], false)
+			fd += (up - sm[j]) / (2 * h)
+		}
+		if math.Abs(fd-div[r]) > 1e-6*max(1, math.Abs(fd)) {
+			t.Errorf("point %d: divergence %.9g, central differences %.9g", r, div[r], fd)
+		}
+	}
+	// All 8 sign vectors of R^3 as the probes of every point.
+	const k = 8
+	probes := make([]float64, n*k*d)
+	for r := range n {
+		for p := range k {
+			for j := range d {
+				probes[(r*k+p)*d+j] = float64(1 - 2*((p>>j)&1))
+			}
+		}
+	}
+	hutch, err := NewNetwork(net, Hutchinson, k, 3, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	est := make([]float64, n)
+	if err := hutch.Divergence(score, est, x, sigmas, probes, k); err != nil {
+		t.Fatal(err)
+	}
+	for r := range n {
+		if math.Abs(est[r]-div[r]) > 1e-12*max(1, math.Abs(div[r])) {
+			t.Errorf("point %d: Hutchinson over all sign vectors %.15g, exact %.15g", r, est[r], div[r])
+		}
+	}
+}
+
+// Hutchinson's log-likelihood is unbiased: over many probe seeds its mean
+// is the exact one within three standard errors.
+func TestHutchinsonUnbiased(t *testing.T) {
+	const d = 4
+	net := testNet(t, d, false)
+	pts := datasets.NewPoints(3, d)
+	rng := rand.New(rand.NewPCG(5, 6))
+	for i := range pts.X {
+		pts.X[i] = rng.NormFloat64()
+	}
+	s := Settings{VE: sampler.VE{Min: 0.05, Max: 5}, Rtol: 1e-6, Atol: 1e-6, Trace: Exact}
+	field := func(trace string, k int) []Field {
+		f, err := NewNetwork(net, trace, k, 8, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []Field{f}
+	}
+	exact, err := Compute(field(Exact, 0), pts, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Trace, s.Probes = Hutchinson, 1
+	const seeds = 200
+	sum, sumSq := make([]float64, pts.N), make([]float64, pts.N)
+	spread := false
+	for seed := range uint64(seeds) {
+		s.Seed = seed
+		res, err := Compute(field(Hutchinson, 1), pts, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range res.LogP {
+			sum[i] += v
+			sumSq[i] += v * v
+			spread = spread || math.Abs(v-exact.LogP[i]) > 1e-6
+		}
+	}
+	if !spread {
+		t.Fatal("Hutchinson's estimates equal the exact value: the probes are not random")
+	}
+	for i := range pts.N {
+		mean := sum[i] / seeds
+		se := math.Sqrt((sumSq[i]/seeds - mean*mean) / (seeds - 1))
+		if math.Abs(mean-exact.LogP[i]) > 3*se {
+			t.Errorf("point %d: Hutchinson mean %.5f +- %.5f, exact %.5f", i, mean, se, exact.LogP[i])
+		}
+	}
+}
+
+// A point's log-likelihood does not depend on the other points, the
+// number of workers or the batch size.
+func TestComputeIndependentOfSplit(t *testing.T) {
+	const d = 3
+	net := testNet(t, d, true)
+	pts := datasets.NewPoints(7, d)
+	rng := rand.New(rand.NewPCG(9, 9))
+	for i := range pts.X {
+		pts.X[i] = 2 * rng.NormFloat64()
+	}
+	for _, trace := range []string{Exact, Hutchinson} {
+		s := Settings{VE: sampler.VE{Min: 0.05, Max: 8}, Rtol: 1e-5, Atol: 1e-5, Trace: trace, Probes: 2, Seed: 4}
+		run := func(workers, batch int) Result {
+			var fs []Field
+			for range workers {
+				f, err := NewNetwork(net, trace, 2, batch, 1)
+				if err != nil {
+					t.Fatal(err)
+				}
+				fs = append(fs, f)
+			}
+			res, err := Compute(fs, pts, s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res
+		}
+		one := run(1, 16)
+		for _, c := range []struct{ workers, batch int }{{3, 16}, {2, 1}, {7, 2}} {
+			got := run(c.workers, c.batch)
+			for i := range pts.N {
+				if got.LogP[i] != one.LogP[i] || got.Evaluations[i] != one.Evaluations[i] {
+					t.Errorf("%s, %d workers, batch %d: point %d: %v (%d evaluations), alone %v (%d)", trace, c.workers, c.batch, i,
+						got.LogP[i], got.Evaluations[i], one.LogP[i], one.Evaluations[i])
+				}
+			}
+		}
+	}
+}
+
+func TestSettingsRefused(t *testing.T) {
+	ok := Settings{VE: sampler.VE{Min: 0.01, Max: 1}, Rtol: 1e-5, Atol: 1e-5, Trace: Exact}
+	for _, tc := range []struct {
+		name string
+		edit func(*Settings)
+	}{
+		{"min above max", func(s *Settings) { s.VE.Min = 2 }},
+		{"zero min", func(s *Settings) { s.VE.Min = 0 }},
+		{"rtol 1", func(s *Settings) { s.Rtol = 1 }},
+		{"atol NaN", func(s *Settings) { s.Atol = math.NaN() }},
+		{"unknown trace", func(s *Settings) { s.Trace = "hutch" }},
+		{"no probes", func(s *Settings) { s.Trace = Hutchinson }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := ok
+			tc.edit(&s)
+			if err := s.Check(); err == nil {
+				t.Error("accepted")
+			}
+		})
+	}
+	if err := ok.Check(); err != nil {
+		t.Errorf("good settings refused: %v", err)
+	}
+}
+
+func ExampleBitsPerDim() {
+	// A density of 1 everywhere on [0, 1]^D: 0 nats; over 256 bins per
+	// dimension, each bin has probability 1/256, 8 bits.
+	fmt.Println(BitsPerDim(0, 784, 8))
+	// Output: 8
+}
