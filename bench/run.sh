@@ -9,8 +9,15 @@
 # (GOMAXPROCS, OPENBLAS_NUM_THREADS, OMP_NUM_THREADS, torch.set_num_threads
 # all 1), then scorenet's pure-Go build and PyTorch again on two, PyTorch
 # with OMP_WAIT_POLICY=passive (its fastest two-thread setting here). The
-# image-size cases (D = 784) are included. Results go to bench/out/ and the
-# table to stdout.
+# image-size cases (D = 784) are included. Then the log-likelihood by the
+# probability-flow ODE (exact trace and Hutchinson, D = 2 and 50, 10,000
+# points), on the same network and points on both sides: scorenetbench
+# writes them to bench/out/likelihood/ for bench/torch_likelihood.py, which
+# checks its log p against scorenet's. That adds about 4 minutes, 2.5 of
+# them the exact trace at D = 50 (PyTorch takes 75 s on one thread);
+# LIK_EXACT50=2000 runs that case on the first 2000 points only (the whole
+# likelihood part then takes about 1.5 minutes). Results go to bench/out/
+# and the tables to stdout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,9 +46,18 @@ BUDGET=$BUDGET LARGE=1 /usr/bin/python3 bench/torch_bench.py > "$out/pytorch.jso
 echo "measuring on two threads..." >&2
 GOMAXPROCS=2 "$out/bench-purego" measure -impl scorenet-purego-2t -large -budget "${BUDGET}s" > "$out/purego-2t.jsonl"
 THREADS=2 OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 MKL_NUM_THREADS=2 OMP_WAIT_POLICY=passive IMPL=pytorch-2t BUDGET=$BUDGET LARGE=1 /usr/bin/python3 bench/torch_bench.py > "$out/pytorch-2t.jsonl"
+echo "likelihood..." >&2
+LIK_EXACT50=${LIK_EXACT50:-10000}
+likbudget=$(awk "BEGIN { print 3 * $BUDGET }") # a case is repeated (up to 3 times, median) while it has taken less
+lik=(-dir "$out/likelihood" -limit "50/exact=$LIK_EXACT50" -budget "${likbudget}s" -repeats 3)
+"$out/bench-purego" likelihood -impl scorenet-purego "${lik[@]}" > "$out/likelihood-purego.jsonl"
+LIKDIR="$out/likelihood" BUDGET=$likbudget /usr/bin/python3 bench/torch_likelihood.py > "$out/likelihood-pytorch.jsonl"
+GOMAXPROCS=2 "$out/bench-purego" likelihood -impl scorenet-purego-2t -write=false "${lik[@]}" > "$out/likelihood-purego-2t.jsonl"
+THREADS=2 OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 MKL_NUM_THREADS=2 OMP_WAIT_POLICY=passive IMPL=pytorch-2t LIKDIR="$out/likelihood" BUDGET=$likbudget /usr/bin/python3 bench/torch_likelihood.py > "$out/likelihood-pytorch-2t.jsonl"
 echo "scaling study..." >&2
 "$out/bench-purego" scaling -budget 1s -plot "$out/scaling.png" > "$out/scaling.jsonl"
 echo
-"$out/bench-purego" report "$out/purego.jsonl" "$out/purego-2t.jsonl" "$out/openblas.jsonl" "$out/pytorch.jsonl" "$out/pytorch-2t.jsonl" | tee "$out/table.md"
+"$out/bench-purego" report "$out/purego.jsonl" "$out/purego-2t.jsonl" "$out/openblas.jsonl" "$out/pytorch.jsonl" "$out/pytorch-2t.jsonl" \
+	"$out/likelihood-purego.jsonl" "$out/likelihood-purego-2t.jsonl" "$out/likelihood-pytorch.jsonl" "$out/likelihood-pytorch-2t.jsonl" | tee "$out/table.md"
 echo
 echo "scaling plot: $out/scaling.png"

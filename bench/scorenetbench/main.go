@@ -5,6 +5,7 @@
 //	scorenetbench measure -impl NAME              JSON lines on stdout
 //	scorenetbench report FILE.jsonl...            a Markdown table
 //	scorenetbench scaling -plot FILE.png           time per step vs D
+//	scorenetbench likelihood -impl NAME            log p by the probability-flow ODE, JSON lines
 package main
 
 import (
@@ -53,7 +54,7 @@ var hidden = []int{128, 128}
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: scorenetbench measure|report|scaling ...")
+		fmt.Fprintln(os.Stderr, "usage: scorenetbench measure|report|scaling|likelihood ...")
 		os.Exit(2)
 	}
 	var err error
@@ -64,6 +65,8 @@ func main() {
 		err = report(os.Args[2:])
 	case "scaling":
 		err = scaling(os.Args[2:])
+	case "likelihood":
+		err = likelihoodBench(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown mode %q", os.Args[1])
 	}
@@ -323,6 +326,7 @@ func report(files []string) error {
 	byKey := map[string]map[string]Result{} // case/D -> impl -> result
 	var impls []string
 	peaks := map[string]float64{}
+	var lik []LikResult
 	for _, f := range files {
 		fh, err := os.Open(f)
 		if err != nil {
@@ -332,6 +336,13 @@ func report(files []string) error {
 		for sc.Scan() {
 			var r Result
 			if json.Unmarshal(sc.Bytes(), &r) != nil {
+				continue
+			}
+			if r.Case == "likelihood" {
+				var l LikResult
+				if json.Unmarshal(sc.Bytes(), &l) == nil {
+					lik = append(lik, l)
+				}
 				continue
 			}
 			if r.Case == "dgemm" {
@@ -349,6 +360,16 @@ func report(files []string) error {
 		}
 		fh.Close()
 	}
+	if len(byKey) == 0 {
+		likReport(lik)
+		return nil
+	}
+	defer func() {
+		if len(lik) > 0 {
+			fmt.Println()
+			likReport(lik)
+		}
+	}()
 	keys := make([]string, 0, len(byKey))
 	for k := range byKey {
 		keys = append(keys, k)
