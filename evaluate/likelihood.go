@@ -114,11 +114,11 @@ func LogLikelihood(run *rundir.Run, x datasets.Points, o LikelihoodOptions) (*Li
 	if err := s.Check(); err != nil {
 		return nil, err
 	}
-	fields, err := likelihoodFields(run, x.N, s, o.Analytic)
+	data, err := likelihoodData(run, o.Analytic)
 	if err != nil {
 		return nil, err
 	}
-	data, err := likelihoodData(run, o.Analytic)
+	fields, err := likelihoodFields(run, x.N, s, data, o.Analytic)
 	if err != nil {
 		return nil, err
 	}
@@ -159,15 +159,11 @@ func LogLikelihood(run *rundir.Run, x datasets.Points, o LikelihoodOptions) (*Li
 }
 
 // likelihoodFields makes one field per worker: the network's core, or the
-// data set's closed form.
-func likelihoodFields(run *rundir.Run, n int, s likelihood.Settings, analytic bool) ([]likelihood.Field, error) {
+// closed form of data's density.
+func likelihoodFields(run *rundir.Run, n int, s likelihood.Settings, data *rundir.Data, analytic bool) ([]likelihood.Field, error) {
 	workers, _, threads := sampler.Workers(n, gemm.Threads())
 	var fields []likelihood.Field
 	if analytic {
-		data, err := likelihoodData(run, true)
-		if err != nil {
-			return nil, err
-		}
 		for range workers {
 			fields = append(fields, likelihood.Analytic{Density: data.Density})
 		}

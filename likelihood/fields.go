@@ -119,12 +119,13 @@ func (a Analytic) Divergence(score, div, x, sigmas, probes []float64, k int) err
 	}
 	d := a.Density.Dim()
 	for r, sigma := range sigmas {
-		p, ok := a.Density.Perturbed(sigma).(divergent)
+		p := a.Density.Perturbed(sigma)
+		dv, ok := p.(divergent)
 		if !ok {
 			return fmt.Errorf("likelihood: %T has no closed-form divergence", a.Density)
 		}
-		a.Density.Perturbed(sigma).Score(score[r*d:(r+1)*d], x[r*d:(r+1)*d])
-		div[r] = p.ScoreDivergence(x[r*d : (r+1)*d])
+		p.Score(score[r*d:(r+1)*d], x[r*d:(r+1)*d])
+		div[r] = dv.ScoreDivergence(x[r*d : (r+1)*d])
 	}
 	return nil
 }

@@ -115,7 +115,7 @@ func Compute(fields []Field, x datasets.Points, s Settings) (Result, error) {
 			for i := lo; i < hi; i++ {
 				copy(y[(i-lo)*m:], x.X[i*d:(i+1)*d])
 			}
-			flow := newFlow(fields[w], d, s, lo)
+			flow := &flow{field: fields[w], d: d, s: s, first: lo, probes: make([][]float64, hi-lo)}
 			st, err := ode.Solve(flow.rhs, y, m, 0, 1, ode.Settings{Rtol: s.Rtol, Atol: s.Atol})
 			if err != nil {
 				errs[w] = fmt.Errorf("likelihood: %w", err)
@@ -165,19 +165,9 @@ type flow struct {
 	x, sigmas, score, div, dirs []float64
 }
 
-func newFlow(f Field, d int, s Settings, first int) *flow {
-	return &flow{field: f, d: d, s: s, first: first}
-}
-
 // probesOf returns point i's (of the block) probes, drawn on first use
 // from its own stream: Rademacher, fixed for the whole solve.
 func (f *flow) probesOf(i int) []float64 {
-	if f.probes == nil {
-		f.probes = make([][]float64, 0)
-	}
-	for len(f.probes) <= i {
-		f.probes = append(f.probes, nil)
-	}
 	if f.probes[i] == nil {
 		rng := seeds.NewIndexed(f.s.Seed, seeds.Probe, uint64(f.s.First+f.first+i))
 		v := make([]float64, f.s.Probes*f.d)

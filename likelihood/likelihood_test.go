@@ -64,6 +64,16 @@ func TestAnalyticMatchesClosedForm(t *testing.T) {
 	}
 }
 
+// normalPoints are n points of N(0, std^2 I) in R^d, from seed.
+func normalPoints(n, d int, std float64, seed uint64) datasets.Points {
+	p := datasets.NewPoints(n, d)
+	rng := rand.New(rand.NewPCG(seed, seed))
+	for i := range p.X {
+		p.X[i] = std * rng.NormFloat64()
+	}
+	return p
+}
+
 // testNet is a random noise-conditional MLP, as the core sees it.
 func testNet(t *testing.T, d int, residual bool) *mlp.Net {
 	t.Helper()
@@ -152,11 +162,7 @@ func TestNetworkDivergenceMatchesDifferences(t *testing.T) {
 func TestHutchinsonUnbiased(t *testing.T) {
 	const d = 4
 	net := testNet(t, d, false)
-	pts := datasets.NewPoints(3, d)
-	rng := rand.New(rand.NewPCG(5, 6))
-	for i := range pts.X {
-		pts.X[i] = rng.NormFloat64()
-	}
+	pts := normalPoints(3, d, 1, 5)
 	s := Settings{VE: sampler.VE{Min: 0.05, Max: 5}, Rtol: 1e-6, Atol: 1e-6, Trace: Exact}
 	field := func(trace string, k int) []Field {
 		f, err := NewNetwork(net, trace, k, 8, 1)
@@ -202,11 +208,7 @@ func TestHutchinsonUnbiased(t *testing.T) {
 func TestComputeIndependentOfSplit(t *testing.T) {
 	const d = 3
 	net := testNet(t, d, true)
-	pts := datasets.NewPoints(7, d)
-	rng := rand.New(rand.NewPCG(9, 9))
-	for i := range pts.X {
-		pts.X[i] = 2 * rng.NormFloat64()
-	}
+	pts := normalPoints(7, d, 2, 9)
 	for _, trace := range []string{Exact, Hutchinson} {
 		s := Settings{VE: sampler.VE{Min: 0.05, Max: 8}, Rtol: 1e-5, Atol: 1e-5, Trace: trace, Probes: 2, Seed: 4}
 		run := func(workers, batch int) Result {

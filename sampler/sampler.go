@@ -111,10 +111,8 @@ func Annealed(c Chains, s Settings) ([]Snapshot, error) {
 	if len(s.Sigmas) == 0 || s.StepsPerLevel < 1 || !(s.Eps > 0) {
 		return nil, fmt.Errorf("sampler: annealed needs noise levels, steps_per_level >= 1 and eps > 0")
 	}
-	for i, sg := range s.Sigmas {
-		if !(sg > 0) || (i > 0 && !(sg < s.Sigmas[i-1])) {
-			return nil, errors.New("sampler: noise levels must be positive and strictly decreasing")
-		}
+	if err := checkLadder(s.Sigmas); err != nil {
+		return nil, err
 	}
 	last := s.Sigmas[len(s.Sigmas)-1]
 	r, err := newRunner(c, s, len(s.Sigmas)*s.StepsPerLevel)

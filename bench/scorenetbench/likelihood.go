@@ -319,25 +319,7 @@ func likReport(rows []LikResult) {
 	const ref = "pytorch"
 	fmt.Println("Log-likelihood by the probability-flow ODE (Dormand-Prince 5(4), rtol = atol = 1e-5), seconds for all the points (median of the runs), NFE mean / max per point:")
 	fmt.Println()
-	fmt.Printf("| D | trace | points |")
-	for _, i := range impls {
-		fmt.Printf(" %s |", i)
-	}
-	for _, i := range impls {
-		if i != ref {
-			fmt.Printf(" %s / %s |", i, ref)
-		}
-	}
-	fmt.Printf(" mean log p (scorenet) | PyTorch - scorenet, mean (max per point) |\n|---|---|---|")
-	for range impls {
-		fmt.Printf("---|")
-	}
-	for _, i := range impls {
-		if i != ref {
-			fmt.Printf("---|")
-		}
-	}
-	fmt.Println("---|---|")
+	tableHeader([]string{"D", "trace", "points"}, impls, ref, []string{"mean log p (scorenet)", "PyTorch - scorenet, mean (max per point)"})
 	for _, k := range keys {
 		row := byKey[k]
 		var any LikResult

@@ -387,25 +387,7 @@ func report(files []string) error {
 		}
 	}
 	fmt.Printf("the bound below uses the best, %.1f GFLOP/s.\n\n", peak)
-	fmt.Printf("| case | D |")
-	for _, i := range impls {
-		fmt.Printf(" %s |", i)
-	}
-	for _, i := range impls {
-		if i != ref {
-			fmt.Printf(" %s / %s |", i, ref)
-		}
-	}
-	fmt.Printf(" matmul MFLOP/step | best scorenet GFLOP/s | best scorenet / FLOP bound |\n|---|---|")
-	for range impls {
-		fmt.Printf("---|")
-	}
-	for _, i := range impls {
-		if i != ref {
-			fmt.Printf("---|")
-		}
-	}
-	fmt.Println("---|---|---|")
+	tableHeader([]string{"case", "D"}, impls, ref, []string{"matmul MFLOP/step", "best scorenet GFLOP/s", "best scorenet / FLOP bound"})
 	for _, k := range keys {
 		rows := byKey[k]
 		var any Result
@@ -483,4 +465,19 @@ func workersOf(m nn.Model, c sampler.Chains) (sampler.Chains, func() float64, er
 		}
 		return flops
 	}, nil
+}
+
+// tableHeader prints a Markdown table's header: the lead columns, one per
+// implementation, one per ratio of an implementation to ref, then the tail
+// columns.
+func tableHeader(lead, impls []string, ref string, tail []string) {
+	cols := append([]string(nil), lead...)
+	cols = append(cols, impls...)
+	for _, i := range impls {
+		if i != ref {
+			cols = append(cols, i+" / "+ref)
+		}
+	}
+	cols = append(cols, tail...)
+	fmt.Printf("| %s |\n|%s\n", strings.Join(cols, " | "), strings.Repeat("---|", len(cols)))
 }
