@@ -45,10 +45,11 @@ type Model struct {
 	// Residual adds identity skip connections around the mlp's hidden
 	// layers whose input is a hidden layer of the same width.
 	Residual bool `yaml:"residual"`
-	// SigmaData > 0 scales a noise-conditional mlp's input x by
-	// c_in = 1/sqrt(sigma^2 + sigma_data^2) (EDM's preconditioning), so the
-	// network sees inputs of about unit spread at every noise level; set it
-	// to the data's spread in model units. 0 (the default) leaves x as is.
+	// SigmaData > 0 preconditions a noise-conditional mlp as EDM does
+	// (mlp.Layout): its input x scaled by c_in = 1/sqrt(sigma^2 +
+	// sigma_data^2), its output by sigma_data c_in / sigma, plus the skip
+	// term -c_in^2 x; set it to the data's spread in model units. 0 (the
+	// default) leaves the network as it is.
 	SigmaData float64 `yaml:"sigma_data,omitempty"`
 }
 

@@ -26,7 +26,7 @@ func TestEnginesAgree(t *testing.T) {
 				conditional, residual bool
 				d                     int
 				hidden                []int
-				sigmaData             float64 // model.sigma_data (input scaling)
+				sigmaData             float64 // model.sigma_data (preconditioning)
 			}{{false, false, 1, []int{7}, 0}, {false, true, 3, []int{6, 6, 5}, 0}, {true, false, 2, []int{6, 5}, 0}, {true, true, 10, []int{8, 8, 5}, 0},
 				{true, true, 3, []int{6, 6, 5}, 0.5}} {
 				if (v.conditional && !can) || (!v.conditional && needs) {

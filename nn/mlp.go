@@ -75,6 +75,7 @@ func (m *MLP) Score(x, sigma *G.Node) (*G.Node, G.Nodes, error) {
 		nodes[i] = bind(g, p)
 	}
 	h := x
+	var cin *G.Node // c_in per row, with preconditioning
 	if m.layout.Conditional {
 		logSigma, err := G.Log(sigma)
 		if err != nil {
@@ -84,8 +85,7 @@ func (m *MLP) Score(x, sigma *G.Node) (*G.Node, G.Nodes, error) {
 		if m.layout.SigmaData > 0 {
 			// c_in = 1/sqrt(sigma^2 + sigma_data^2), one per row.
 			sd2 := G.NewConstant(scalar(m.Dtype(), m.layout.SigmaData*m.layout.SigmaData), G.WithName("sigma_data^2"))
-			cin, err := G.InverseSqrt(G.Must(G.Add(G.Must(G.Square(sigma)), sd2)))
-			if err != nil {
+			if cin, err = G.InverseSqrt(G.Must(G.Add(G.Must(G.Square(sigma)), sd2))); err != nil {
 				return nil, nil, fmt.Errorf("nn: input scale: %w", err)
 			}
 			if in, err = G.BroadcastHadamardProd(x, cin, nil, []byte{1}); err != nil {
@@ -125,6 +125,19 @@ func (m *MLP) Score(x, sigma *G.Node) (*G.Node, G.Nodes, error) {
 		var err error
 		if h, err = G.BroadcastHadamardDiv(h, sigma, nil, []byte{1}); err != nil {
 			return nil, nil, fmt.Errorf("nn: dividing by sigma: %w", err)
+		}
+		if cin != nil { // EDM's preconditioning (mlp.Layout)
+			sd := G.NewConstant(scalar(m.Dtype(), m.layout.SigmaData), G.WithName("sigma_data"))
+			if h, err = G.BroadcastHadamardProd(h, G.Must(G.Mul(cin, sd)), nil, []byte{1}); err != nil {
+				return nil, nil, fmt.Errorf("nn: the output scale: %w", err)
+			}
+			pull, err := G.BroadcastHadamardProd(x, G.Must(G.Square(cin)), nil, []byte{1})
+			if err != nil {
+				return nil, nil, fmt.Errorf("nn: the skip term: %w", err)
+			}
+			if h, err = G.Sub(h, pull); err != nil {
+				return nil, nil, fmt.Errorf("nn: the skip term: %w", err)
+			}
 		}
 	}
 	return h, nodes, nil

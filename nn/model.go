@@ -46,8 +46,8 @@ type Spec struct {
 	// connections around its hidden layers of equal width (mlp.Layout).
 	NoiseConditional bool
 	Residual         bool
-	// SigmaData > 0 scales a noise-conditional mlp's input x by
-	// 1/sqrt(sigma^2 + SigmaData^2) (mlp.Layout); 0, the default, does not.
+	// SigmaData > 0 preconditions a noise-conditional mlp as EDM does
+	// (mlp.Layout); 0, the default, does not.
 	SigmaData float64
 }
 

@@ -38,7 +38,8 @@ func (p *Pass) Backward(seed Seeds) error {
 	k, R := p.k, n*p.k
 	hl, wl := w[L-1], net.W[L-1]
 
-	// The output tangents J t = V_{L-1} W_L (times 1/sigma): to V_{L-1}, W_L.
+	// The output tangents J t = V_{L-1} W_L (times the output scale, plus the
+	// skip term's c t, which has no parameters): to V_{L-1}, W_L.
 	if tangent {
 		vl, gv := p.v[L-1][:R*hl], p.gv[L-1][:R*hl]
 		if seed.Diagonal != nil {
@@ -62,7 +63,8 @@ func (p *Pass) Backward(seed Seeds) error {
 			p.gemm(true, false, hl, D, R, vl, hl, gt, D, 1, gW(L), D)
 		}
 	}
-	// The score s = a_{L-1} W_L + b_L (times 1/sigma).
+	// The score s = a_{L-1} W_L + b_L (times the output scale; the skip
+	// term has no parameters).
 	ga := p.ga[L-1][:n*hl]
 	if seed.Score != nil {
 		gs := p.conditioned(seed.Score[:n*D], p.gz[L][:n*D], 1)
@@ -134,7 +136,7 @@ func (p *Pass) Backward(seed Seeds) error {
 	return nil
 }
 
-// conditioned is seed scaled row by row by 1/sigma (k rows a point) into
+// conditioned is seed scaled row by row by the output scale (k rows a point) into
 // buf for a conditional net, seed itself otherwise.
 func (p *Pass) conditioned(seed, buf []float64, k int) []float64 {
 	if !p.net.Conditional {

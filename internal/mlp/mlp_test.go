@@ -44,8 +44,8 @@ var layouts = []struct {
 	{"conditional", mlp.Layout{Dim: 3, Hidden: []int{7, 5}, Conditional: true}},
 	{"residual", mlp.Layout{Dim: 2, Hidden: []int{6, 6, 6, 4}, Residual: true}},
 	{"conditional residual", mlp.Layout{Dim: 4, Hidden: []int{5, 5}, Conditional: true, Residual: true}},
-	{"input scaled", mlp.Layout{Dim: 3, Hidden: []int{7, 5}, Conditional: true, SigmaData: 0.7}},
-	{"input scaled residual", mlp.Layout{Dim: 4, Hidden: []int{5, 5}, Conditional: true, Residual: true, SigmaData: 0.5}},
+	{"preconditioned", mlp.Layout{Dim: 3, Hidden: []int{7, 5}, Conditional: true, SigmaData: 0.7}},
+	{"preconditioned residual", mlp.Layout{Dim: 4, Hidden: []int{5, 5}, Conditional: true, Residual: true, SigmaData: 0.5}},
 }
 
 // Jacobian-vector products match central differences of the forward pass,
@@ -192,7 +192,7 @@ func TestBackwardMatchesFiniteDifferences(t *testing.T) {
 				for gi, params := range net.Arrays() {
 					for j := range params {
 						old := params[j]
-						h := 1e-6 * math.Max(1, math.Abs(old))
+						h := 1e-5 * math.Max(1, math.Abs(old)) // the skip term makes the loss large: 1e-6 loses digits
 						params[j] = old + h
 						up := loss()
 						params[j] = old - h
@@ -271,20 +271,35 @@ func TestPassBytesCountsTheBuffers(t *testing.T) {
 	}
 }
 
-// Input scaling is off in the zero Layout (c_in = 1, the parameters as
-// without it) and needs a conditional net.
-func TestInputScale(t *testing.T) {
+// Preconditioning is off in the zero Layout (c_in = 1, output scale
+// 1/sigma, no skip term, the parameters as without it), has EDM's factors
+// with it, and needs a conditional net.
+func TestPreconditioningFactors(t *testing.T) {
+	const tol = 1e-15
 	plain := mlp.Layout{Dim: 3, Hidden: []int{4, 4}, Conditional: true}
-	if c := plain.InputScale(3); c != 1 {
-		t.Errorf("c_in without sigma_data is %v, want 1", c)
-	}
 	scaled := plain
 	scaled.SigmaData = 4
-	if c := scaled.InputScale(3); math.Abs(c-0.2) > 1e-15 {
-		t.Errorf("c_in(3) with sigma_data 4 is %v, want 1/5", c)
+	for _, c := range []struct {
+		name           string
+		layout         mlp.Layout
+		cin, out, skip float64
+	}{
+		{"off", plain, 1, 1.0 / 3, 0},
+		// sigma 3, sigma_data 4: c_in = 1/5, sigma_data c_in / sigma = 4/15, -c_in^2 = -1/25.
+		{"sigma_data 4", scaled, 0.2, 4.0 / 15, -0.04},
+	} {
+		if got := c.layout.InputScale(3); math.Abs(got-c.cin) > tol {
+			t.Errorf("%s: c_in(3) = %v, want %v", c.name, got, c.cin)
+		}
+		if got := c.layout.OutputScale(3); math.Abs(got-c.out) > tol {
+			t.Errorf("%s: output scale(3) = %v, want %v", c.name, got, c.out)
+		}
+		if got := c.layout.SkipScale(3); math.Abs(got-c.skip) > tol {
+			t.Errorf("%s: skip scale(3) = %v, want %v", c.name, got, c.skip)
+		}
 	}
 	if fmt.Sprint(scaled.Params()) != fmt.Sprint(plain.Params()) {
-		t.Errorf("input scaling changed the parameters: %v, want %v", scaled.Params(), plain.Params())
+		t.Errorf("preconditioning changed the parameters: %v, want %v", scaled.Params(), plain.Params())
 	}
 	for _, bad := range []mlp.Layout{
 		{Dim: 3, Hidden: []int{4}, SigmaData: 1},
@@ -293,6 +308,59 @@ func TestInputScale(t *testing.T) {
 	} {
 		if bad.Check() == nil {
 			t.Errorf("%+v: no error", bad)
+		}
+	}
+}
+
+// A preconditioned network whose parameters are all zero (f = 0) is the
+// score of N(0, (sigma^2 + sigma_data^2) I), -x/(sigma^2 + sigma_data^2),
+// with that Jacobian, through every pass: what pulls chains that wander far
+// from the data back, whatever the network has learned.
+func TestPreconditionedZeroNetIsGaussianScore(t *testing.T) {
+	const D, n, k, sd = 3, 2, 2, 0.5
+	net := newNet(t, mlp.Layout{Dim: D, Hidden: []int{4, 4}, Conditional: true, Residual: true, SigmaData: sd}, "swish", 1)
+	for _, p := range net.Arrays() {
+		clear(p)
+	}
+	p, err := mlp.NewPass(net, mlp.Options{Batch: n, Tangents: D})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(2, 2))
+	x, dirs, sigmas := normals(rng, n*D), normals(rng, n*k*D), []float64{0.2, 3}
+	want := func(r int) float64 { return -1 / (sigmas[r]*sigmas[r] + sd*sd) }
+	const tol = 1e-15
+	s, err := p.Forward(x, sigmas, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for j, v := range s {
+		if w := want(j/D) * x[j]; math.Abs(v-w) > tol {
+			t.Errorf("score[%d] = %v, want %v", j, v, w)
+		}
+	}
+	if err := p.Tangents(nil, 0); err != nil {
+		t.Fatal(err)
+	}
+	diag := make([]float64, n*D)
+	if err := p.JacobianDiagonal(diag); err != nil {
+		t.Fatal(err)
+	}
+	for j, v := range diag {
+		if math.Abs(v-want(j/D)) > tol {
+			t.Errorf("ds_%d/dx_%d of point %d = %v, want %v", j%D, j%D, j/D, v, want(j/D))
+		}
+	}
+	if err := p.Tangents(dirs, k); err != nil {
+		t.Fatal(err)
+	}
+	jt, err := p.OutputTangents()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for j, v := range jt {
+		if w := want(j/(k*D)) * dirs[j]; math.Abs(v-w) > tol {
+			t.Errorf("(J t)[%d] = %v, want %v", j, v, w)
 		}
 	}
 }

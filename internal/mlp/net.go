@@ -19,18 +19,25 @@ import (
 // width adds that input back, a_l = a_{l-1} + f(z_l) (Skip). The first
 // hidden layer, whose input is x, never does.
 //
-// Input scaling (SigmaData > 0, conditional only; off in the zero Layout,
-// which is the network above exactly): the network sees [c_in x, log sigma]
-// instead of [x, log sigma], c_in = 1/sqrt(sigma^2 + SigmaData^2) (Karras et
-// al. 2022, EDM's preconditioning), so that its input x + sigma z has about
-// unit spread at every level when SigmaData is the data's spread.
+// Preconditioning (SigmaData > 0, conditional only; off in the zero Layout,
+// which is the network above exactly), Karras et al. 2022 (EDM): with
+// c_in = 1/sqrt(sigma^2 + SigmaData^2),
+//
+//	s(x, sigma) = -c_in^2 x + (SigmaData c_in / sigma) f([c_in x, log sigma]),
+//
+// the score of EDM's denoiser c_skip x + c_out f. The network's input has
+// about unit spread at every level when SigmaData is the data's spread,
+// and so has its target. The first term, the score of N(0, (sigma^2 +
+// SigmaData^2) I), pulls points far from the data back at the rate the
+// level needs whatever f makes of them: with f alone, chains that wander
+// out of the region the network was trained on never came back.
 type Layout struct {
 	Dim         int   // D
 	Hidden      []int // hidden layer widths
 	Conditional bool
 	Residual    bool
-	// SigmaData > 0 scales the input x by 1/sqrt(sigma^2 + SigmaData^2)
-	// (conditional only); 0 leaves it as it is.
+	// SigmaData > 0 preconditions the network as above (conditional
+	// only); 0 leaves it as it is.
 	SigmaData float64
 }
 
@@ -79,6 +86,24 @@ func (l Layout) InputScale(sigma float64) float64 {
 	return 1 / math.Sqrt(sigma*sigma+l.SigmaData*l.SigmaData)
 }
 
+// OutputScale is what the network's output f is multiplied by: 1/sigma,
+// or SigmaData c_in / sigma with preconditioning.
+func (l Layout) OutputScale(sigma float64) float64 {
+	if !l.Conditional || !(l.SigmaData > 0) {
+		return 1 / sigma
+	}
+	return l.SigmaData * l.InputScale(sigma) / sigma
+}
+
+// SkipScale is the factor of x added to the score: -c_in^2 with
+// preconditioning, 0 otherwise.
+func (l Layout) SkipScale(sigma float64) float64 {
+	if !l.Conditional || !(l.SigmaData > 0) {
+		return 0
+	}
+	return -1 / (sigma*sigma + l.SigmaData*l.SigmaData)
+}
+
 // Check reports a layout no network can have.
 func (l Layout) Check() error {
 	if l.Dim < 1 {
@@ -96,7 +121,7 @@ func (l Layout) Check() error {
 		return fmt.Errorf("mlp: sigma_data must be finite and >= 0, got %v", l.SigmaData)
 	}
 	if l.SigmaData > 0 && !l.Conditional {
-		return errors.New("mlp: input scaling needs a noise-conditional network")
+		return errors.New("mlp: preconditioning needs a noise-conditional network")
 	}
 	return nil
 }

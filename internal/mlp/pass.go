@@ -38,8 +38,9 @@ type Options struct {
 // several Passes may share one Net.
 //
 // For a batch and the layers z_l = a_{l-1} W_l + b_l, a_l = f(z_l)
-// (+ a_{l-1} where the layout skips), s = a_{L-1} W_L + b_L (times 1/sigma
-// when conditional), the tangents of each point are carried forward as rows:
+// (+ a_{l-1} where the layout skips), s = a_{L-1} W_L + b_L (times the
+// output scale, plus the skip term, when conditional; Layout), the
+// tangents of each point are carried forward as rows:
 //
 //	U_1 = t W_1,  V_l = U_l .* f'(z_l) (+ V_{l-1}),  U_l = V_{l-1} W_l,
 //
@@ -55,8 +56,8 @@ type Pass struct {
 	// Forward, per layer l = 0..L-1 (a[0] is the input rows [x, log sigma]);
 	// z, d1, d2 only with derivatives; out holds s.
 	z, a, d1, d2 [][]float64
-	out, scale   []float64 // s; 1/sigma per row (conditional)
-	cin          []float64 // c_in(sigma) per row (conditional)
+	out, scale   []float64 // s; the output scale per row (conditional)
+	cin, skip    []float64 // c_in(sigma) and the skip factor per row (conditional)
 
 	// Tangents: k per point, from dirs (nil: the unit directions).
 	k    int
@@ -75,7 +76,7 @@ func (opt Options) Bytes(l Layout) float64 {
 	w := l.Widths()
 	b, rows := float64(opt.Batch), float64(opt.Batch)*float64(opt.Tangents)
 	derivs := opt.Derivatives || opt.Tangents > 0 || opt.Gradients
-	values := b * float64(w[0]+2*l.Dim+2)
+	values := b * float64(w[0]+2*l.Dim+3)
 	for _, h := range w[1 : len(w)-1] {
 		per := b // a
 		if derivs {
@@ -124,7 +125,7 @@ func NewPass(net *Net, opt Options) (*Pass, error) {
 			p.z[l], p.d1[l], p.d2[l] = mk(b*w[l]), mk(b*w[l]), mk(b*w[l])
 		}
 	}
-	p.out, p.scale, p.cin = mk(b*net.Dim), mk(b), mk(b)
+	p.out, p.scale, p.cin, p.skip = mk(b*net.Dim), mk(b), mk(b), mk(b)
 	for l := 1; l < L; l++ {
 		if rows > 0 {
 			p.u[l], p.v[l] = mk(rows*w[l]), mk(rows*w[l])
@@ -199,7 +200,7 @@ func (p *Pass) Forward(x, sigmas []float64, derivatives bool) ([]float64, error)
 			}
 			p.cin[r] = c
 			in[r*w[0]+D] = math.Log(sigma)
-			p.scale[r] = 1 / sigma
+			p.scale[r], p.skip[r] = net.OutputScale(sigma), net.SkipScale(sigma)
 		}
 	} else {
 		copy(in, x)
@@ -242,6 +243,11 @@ func (p *Pass) Forward(x, sigmas []float64, derivatives bool) ([]float64, error)
 	if net.Conditional {
 		for k := range s {
 			s[k] *= p.scale[k/D]
+		}
+		if net.SigmaData > 0 {
+			for k := range s {
+				s[k] += p.skip[k/D] * x[k]
+			}
 		}
 	}
 	return s, nil

@@ -69,7 +69,7 @@ func (p *Pass) JacobianDiagonal(dst []float64) error {
 		for r := lo; r < hi; r++ {
 			acc := columnDot(vl[r*hl:(r+1)*hl], wl, r%D, D)
 			if net.Conditional {
-				acc *= p.scale[r/D]
+				acc = acc*p.scale[r/D] + p.skip[r/D]
 			}
 			dst[r] = acc
 		}
@@ -91,6 +91,18 @@ func (p *Pass) OutputTangents() ([]float64, error) {
 	if net.Conditional {
 		for j := range out {
 			out[j] *= p.scale[j/(D*p.k)]
+		}
+	}
+	if net.Conditional && net.SigmaData > 0 { // the skip term's J t = c t
+		for r := 0; r < R; r++ {
+			c, row := p.skip[r/p.k], out[r*D:(r+1)*D]
+			if p.dirs == nil {
+				row[r%D] += c // t is unit direction r mod D
+				continue
+			}
+			for j, t := range p.dirs[r*D : (r+1)*D] {
+				row[j] += c * t
+			}
 		}
 	}
 	return out, nil
