@@ -65,6 +65,13 @@ func TestAutoNoiseScales(t *testing.T) {
 	if _, err := Parse([]byte(base), "c.yaml", []string{"train.steps=auto"}); err == nil || !strings.Contains(err.Error(), `train.steps: expected an integer, got "auto"`) {
 		t.Errorf("auto for train.steps: %v", err)
 	}
+	sd, err := Parse([]byte(base), "c.yaml", []string{"model.sigma_data=auto"})
+	if err != nil || !sd.Model.SigmaDataAuto || sd.Model.SigmaData != 0 {
+		t.Errorf("model.sigma_data auto not taken: %+v, %v", sd.Model, err)
+	}
+	if _, err := Parse([]byte(base), "c.yaml", []string{"model.sigma_data=auto", "model.noise_conditional=false", "train.loss=dsm"}); err == nil || !strings.Contains(err.Error(), "model.sigma_data") {
+		t.Errorf("sigma_data auto without noise conditioning: %v", err)
+	}
 	again, err := Parse(cfg.YAML(), "again.yaml", nil)
 	if err != nil || !again.Train.Sigmas.Unresolved() || !again.Sample.EpsAuto {
 		t.Errorf("an unresolved auto config does not read back: %v", err)

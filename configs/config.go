@@ -51,6 +51,9 @@ type Model struct {
 	// term -c_in^2 x; set it to the data's spread in model units. 0 (the
 	// default) leaves the network as it is.
 	SigmaData float64 `yaml:"sigma_data,omitempty"`
+	// SigmaDataAuto: `sigma_data: auto` sets it to the standard deviation
+	// of the training values in model units; SigmaData then holds it.
+	SigmaDataAuto bool `yaml:"sigma_data_auto,omitempty"`
 }
 
 // Train sets the loss, the optimiser and the bookkeeping of a run.

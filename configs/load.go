@@ -54,6 +54,9 @@ func Parse(text []byte, source string, overrides []string) (*Config, error) {
 	if d.epsAuto {
 		cfg.Sample.EpsAuto = true
 	}
+	if d.sigmaDataAuto {
+		cfg.Model.SigmaDataAuto = true
+	}
 	if err := d.resolve(&cfg); err != nil {
 		return nil, err
 	}
@@ -63,11 +66,12 @@ func Parse(text []byte, source string, overrides []string) (*Config, error) {
 // decoder walks a YAML tree into a Config, remembering where each key came
 // from so that later errors can point at it.
 type decoder struct {
-	nodes      int  // values decoded so far, against maxNodes
-	epsAuto    bool // sample.eps: auto was given
-	source     string
-	lines      map[string]int    // dotted key -> line in source
-	overridden map[string]string // dotted key -> the override that set it
+	nodes         int  // values decoded so far, against maxNodes
+	epsAuto       bool // sample.eps: auto was given
+	sigmaDataAuto bool // model.sigma_data: auto was given
+	source        string
+	lines         map[string]int    // dotted key -> line in source
+	overridden    map[string]string // dotted key -> the override that set it
 }
 
 // where says where the value of a dotted key came from.
@@ -104,9 +108,14 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, key string) error {
 			v.Set(reflect.ValueOf(Sigmas{Auto: true}))
 			return nil
 		case reflect.TypeOf(float64(0)):
-			if key == "sample.eps" {
+			switch key {
+			case "sample.eps":
 				v.SetFloat(0)
 				d.epsAuto = true
+				return nil
+			case "model.sigma_data":
+				v.SetFloat(0)
+				d.sigmaDataAuto = true
 				return nil
 			}
 		}

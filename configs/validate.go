@@ -102,7 +102,7 @@ func (d *decoder) validate(c *Config) error {
 		check(!c.Model.NoiseConditional || c.Model.Type == "mlp", "model.noise_conditional", "only the mlp can be noise-conditional"),
 		check(!c.Model.Residual || c.Model.Type == "mlp", "model.residual", "only the mlp has skip connections"),
 		check(c.Model.SigmaData >= 0 && !math.IsInf(c.Model.SigmaData, 0), "model.sigma_data", "must be finite and >= 0 (0: no preconditioning), got %v", c.Model.SigmaData),
-		check(c.Model.SigmaData == 0 || c.Model.NoiseConditional, "model.sigma_data", "preconditions the network by the noise level: it needs model.noise_conditional: true"),
+		check((c.Model.SigmaData == 0 && !c.Model.SigmaDataAuto) || c.Model.NoiseConditional, "model.sigma_data", "preconditions the network by the noise level: it needs model.noise_conditional: true"),
 		oneOf("train.engine", t.Engine, losses.Engines),
 		check(t.Engine != losses.Fused || fusedErr == nil, "train.engine", "fused is not available: %v; use auto or graph", fusedErr),
 		check(t.Sigma > 0, "train.sigma", "must be > 0, got %v", t.Sigma),

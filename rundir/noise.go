@@ -81,6 +81,29 @@ func rmsStd(p datasets.Points) float64 {
 	return math.Sqrt(total / float64(p.N*p.D))
 }
 
+// ChooseSigmaData fills a config's model.sigma_data: auto with the standard
+// deviation of all the training values about their common mean, in model
+// units (EDM's sigma_data: 0.5 for images in [-1, 1]), and says so.
+func ChooseSigmaData(cfg *configs.Config, train datasets.Points) (string, error) {
+	if !cfg.Model.SigmaDataAuto || cfg.Model.SigmaData > 0 {
+		return "", nil
+	}
+	var sum, sq float64
+	for _, v := range train.X {
+		sum += v
+	}
+	mean := sum / float64(len(train.X))
+	for _, v := range train.X {
+		sq += (v - mean) * (v - mean)
+	}
+	std := math.Sqrt(sq / float64(len(train.X)))
+	if !(std > 0) || math.IsInf(std, 0) {
+		return "", fmt.Errorf("rundir: model.sigma_data: auto: the training values have standard deviation %v; set model.sigma_data by hand", std)
+	}
+	cfg.Model.SigmaData = std
+	return fmt.Sprintf("model.sigma_data auto: %.4g (the standard deviation of the training values, in model units)", std), nil
+}
+
 // ChooseEps fills a config's sample.eps: auto by technique 4 of NCSNv2 for
 // its ladder and steps_per_level, in scorenet's step convention (twice the
 // paper's eps), and says so.

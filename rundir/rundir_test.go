@@ -181,3 +181,37 @@ func TestChooseNoiseScales(t *testing.T) {
 		t.Errorf("eps auto without a ladder: %v", err)
 	}
 }
+
+// model.sigma_data: auto is the standard deviation of all the training
+// values about their common mean, taken once, and refused for constant data.
+func TestChooseSigmaData(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		values []float64
+		want   float64 // 0: an error
+	}{
+		// Mean 2, deviations -2, 0, 0, 2: variance 8/4.
+		{"two columns", []float64{0, 2, 2, 4}, math.Sqrt2},
+		{"pixels", []float64{0, 0, 0, 1}, math.Sqrt(3.0 / 16)},
+		{"constant", []float64{3, 3, 3, 3}, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := testConfig(t, "model.sigma_data=auto", "model.noise_conditional=true", "train.loss=anneal_dsm")
+			p := datasets.Points{N: 2, D: 2, X: c.values}
+			said, err := ChooseSigmaData(cfg, p)
+			if c.want == 0 {
+				if err == nil || !strings.Contains(err.Error(), "set model.sigma_data by hand") {
+					t.Errorf("constant data: %v", err)
+				}
+				return
+			}
+			if err != nil || math.Abs(cfg.Model.SigmaData-c.want) > 1e-15 || !strings.Contains(said, "standard deviation") {
+				t.Errorf("sigma_data %v (%q, %v), want %v", cfg.Model.SigmaData, said, err, c.want)
+			}
+			again, _ := ChooseSigmaData(cfg, datasets.Points{N: 1, D: 2, X: []float64{0, 100}})
+			if again != "" || math.Abs(cfg.Model.SigmaData-c.want) > 1e-15 {
+				t.Errorf("a chosen sigma_data was chosen again: %v (%q)", cfg.Model.SigmaData, again)
+			}
+		})
+	}
+}

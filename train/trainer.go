@@ -63,6 +63,7 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 	fmt.Fprintf(opts.Out, "data: %s; %d for training, %d held out\n", data.Source, data.Train.N, data.Valid.N)
 	for _, choose := range []func() (string, error){
 		func() (string, error) { return rundir.ChooseSigmas(cfg, data.Train) },
+		func() (string, error) { return rundir.ChooseSigmaData(cfg, data.Train) },
 		func() (string, error) { return rundir.ChooseEps(cfg) },
 	} {
 		said, err := choose()

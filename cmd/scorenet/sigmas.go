@@ -35,6 +35,7 @@ sample.eps: auto, as written otherwise. Nothing is trained or written.`)
 			map[bool]string{true: ", standardised", false: ""}[cfg.Data.Standardize])
 		for _, choose := range []func() (string, error){
 			func() (string, error) { return rundir.ChooseSigmas(cfg, data.Train) },
+			func() (string, error) { return rundir.ChooseSigmaData(cfg, data.Train) },
 			func() (string, error) { return rundir.ChooseEps(cfg) },
 		} {
 			said, err := choose()
