@@ -72,6 +72,16 @@ func TestAutoNoiseScales(t *testing.T) {
 	if _, err := Parse([]byte(base), "c.yaml", []string{"model.sigma_data=auto", "model.noise_conditional=false", "train.loss=dsm"}); err == nil || !strings.Contains(err.Error(), "model.sigma_data") {
 		t.Errorf("sigma_data auto without noise conditioning: %v", err)
 	}
+	resolved := base + "sample: {eps: 6.2e-6, eps_auto: true, steps_per_level: 100}\n"
+	if c, err := Parse([]byte(resolved), "run.yaml", []string{"sample.steps_per_level=5"}); err != nil || c.Sample.Eps != 0 || !c.Sample.EpsAuto {
+		t.Errorf("steps_per_level overridden: eps %v auto %v (%v), want it chosen again", c.Sample.Eps, c.Sample.EpsAuto, err)
+	}
+	if c, err := Parse([]byte(resolved), "run.yaml", []string{"sample.steps_per_level=5", "sample.eps=0.01"}); err != nil || c.Sample.Eps != 0.01 || c.Sample.EpsAuto {
+		t.Errorf("eps overridden: eps %v auto %v (%v), want 0.01 as given", c.Sample.Eps, c.Sample.EpsAuto, err)
+	}
+	if c, err := Parse([]byte(resolved), "run.yaml", nil); err != nil || c.Sample.Eps != 6.2e-6 {
+		t.Errorf("nothing overridden: eps %v (%v), want the chosen 6.2e-6", c.Sample.Eps, err)
+	}
 	again, err := Parse(cfg.YAML(), "again.yaml", nil)
 	if err != nil || !again.Train.Sigmas.Unresolved() || !again.Sample.EpsAuto {
 		t.Errorf("an unresolved auto config does not read back: %v", err)

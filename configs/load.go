@@ -54,6 +54,14 @@ func Parse(text []byte, source string, overrides []string) (*Config, error) {
 	if d.epsAuto {
 		cfg.Sample.EpsAuto = true
 	}
+	// An eps chosen by auto was chosen for the steps_per_level of its day:
+	// overriding steps_per_level chooses it again, overriding eps by a
+	// number ends auto.
+	if _, set := d.overridden["sample.eps"]; set && !d.epsAuto {
+		cfg.Sample.EpsAuto = false
+	} else if _, set := d.overridden["sample.steps_per_level"]; set && cfg.Sample.EpsAuto {
+		cfg.Sample.Eps = 0
+	}
 	if d.sigmaDataAuto {
 		cfg.Model.SigmaDataAuto = true
 	}
