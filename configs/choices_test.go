@@ -79,6 +79,18 @@ func TestAutoNoiseScales(t *testing.T) {
 	if c, err := Parse([]byte(resolved), "run.yaml", []string{"sample.steps_per_level=5", "sample.eps=0.01"}); err != nil || c.Sample.Eps != 0.01 || c.Sample.EpsAuto {
 		t.Errorf("eps overridden: eps %v auto %v (%v), want 0.01 as given", c.Sample.Eps, c.Sample.EpsAuto, err)
 	}
+	for _, ladder := range []string{"train.sigmas.n=30", "train.sigmas=auto"} {
+		if c, err := Parse([]byte(resolved), "run.yaml", []string{ladder}); err != nil || c.Sample.Eps != 0 || !c.Sample.EpsAuto {
+			t.Errorf("-set %s: eps %v auto %v (%v), want it chosen again for the new ladder", ladder, c.Sample.Eps, c.Sample.EpsAuto, err)
+		}
+	}
+	chosenSD := strings.Replace(base, "model: {noise_conditional: true}", "model: {noise_conditional: true, sigma_data: 0.35, sigma_data_auto: true}", 1)
+	if c, err := Parse([]byte(chosenSD), "run.yaml", []string{"model.sigma_data=0.5"}); err != nil || c.Model.SigmaData != 0.5 || c.Model.SigmaDataAuto {
+		t.Errorf("sigma_data overridden: %v auto %v (%v), want 0.5 as given", c.Model.SigmaData, c.Model.SigmaDataAuto, err)
+	}
+	if c, err := Parse([]byte(chosenSD), "run.yaml", []string{"model.sigma_data=0"}); err != nil || c.Model.SigmaData != 0 || c.Model.SigmaDataAuto {
+		t.Errorf("sigma_data turned off: %v auto %v (%v), want off", c.Model.SigmaData, c.Model.SigmaDataAuto, err)
+	}
 	if c, err := Parse([]byte(resolved), "run.yaml", nil); err != nil || c.Sample.Eps != 6.2e-6 {
 		t.Errorf("nothing overridden: eps %v (%v), want the chosen 6.2e-6", c.Sample.Eps, err)
 	}

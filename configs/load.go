@@ -54,13 +54,16 @@ func Parse(text []byte, source string, overrides []string) (*Config, error) {
 	if d.epsAuto {
 		cfg.Sample.EpsAuto = true
 	}
-	// An eps chosen by auto was chosen for the steps_per_level of its day:
-	// overriding steps_per_level chooses it again, overriding eps by a
-	// number ends auto.
+	// A value chosen by auto in a run's config.yaml: overriding it by a
+	// number ends auto; eps was chosen for the ladder and steps_per_level
+	// of its day, so overriding those chooses it again.
 	if _, set := d.overridden["sample.eps"]; set && !d.epsAuto {
 		cfg.Sample.EpsAuto = false
-	} else if _, set := d.overridden["sample.steps_per_level"]; set && cfg.Sample.EpsAuto {
+	} else if cfg.Sample.EpsAuto && d.overriddenAny("sample.steps_per_level", "train.sigmas", "train.sigma", "train.loss") {
 		cfg.Sample.Eps = 0
+	}
+	if _, set := d.overridden["model.sigma_data"]; set && !d.sigmaDataAuto {
+		cfg.Model.SigmaDataAuto = false
 	}
 	if d.sigmaDataAuto {
 		cfg.Model.SigmaDataAuto = true
@@ -80,6 +83,19 @@ type decoder struct {
 	source        string
 	lines         map[string]int    // dotted key -> line in source
 	overridden    map[string]string // dotted key -> the override that set it
+}
+
+// overriddenAny reports whether an override set one of keys or a key below
+// one of them.
+func (d *decoder) overriddenAny(keys ...string) bool {
+	for k := range d.overridden {
+		for _, want := range keys {
+			if k == want || strings.HasPrefix(k, want+".") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // where says where the value of a dotted key came from.

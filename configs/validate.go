@@ -283,7 +283,9 @@ var SafeToChange = []string{
 // output.dir is not one: the run is the directory it is resumed in, however
 // that is spelt now (relative, absolute, through a link, or moved).
 func ResumeConflicts(saved, given *Config) []string {
-	return Diff(saved, given, append(SafeToChange, "output.dir")...)
+	// sigma_data_auto only records how sigma_data was chosen; the value
+	// itself is compared.
+	return Diff(saved, given, append(SafeToChange, "output.dir", "model.sigma_data_auto")...)
 }
 
 // Describe is a one-line summary of a config, for logs.
