@@ -64,8 +64,11 @@ type Fisher struct {
 
 // Samples compares samples drawn with the run's sampler against fresh data.
 type Samples struct {
-	Sampler          string  `json:"sampler"`
-	N                int     `json:"n"`
+	Sampler string `json:"sampler"`
+	N       int    `json:"n"`
+	// ChainStepsPerSec: chains times steps per second of sampling; for
+	// ode, whose steps are each chain's own, chains times their mean score
+	// evaluations.
 	ChainStepsPerSec float64 `json:"chain_steps_per_second"`
 	// Score evaluations per chain: the mean, and the most any chain took
 	// (they differ only for the ode sampler, whose steps are adaptive).
@@ -248,7 +251,6 @@ func samples(run *rundir.Run, data *rundir.Data, opts Options) (*Samples, error)
 			chains.Levels = append(chains.Levels, levels)
 		}
 	}
-	steps := sampler.TotalSteps(s, len(cfg.NoiseLevels()))
 	began := time.Now()
 	bound := run.SaneBound(cfg.NoiseLevels(), x)
 	drawn, err := sampler.Draw(s, cfg.NoiseLevels(), run.SmallestSigma(), bound, chains, opts.Progress)
@@ -257,6 +259,10 @@ func samples(run *rundir.Run, data *rundir.Data, opts Options) (*Samples, error)
 	}
 	elapsed := time.Since(began).Seconds()
 	mean, most := drawn.MeanEvaluations()
+	steps := float64(sampler.TotalSteps(s, len(cfg.NoiseLevels())))
+	if s.Sampler == "ode" { // its steps are each chain's own: count its evaluations
+		steps = mean
+	}
 	got := run.Norm.Invert(x)
 	var fresh datasets.Points
 	var against string
@@ -274,7 +280,7 @@ func samples(run *rundir.Run, data *rundir.Data, opts Options) (*Samples, error)
 	}
 	fresh = firstRows(fresh, 2000)
 	cmp := firstRows(got, 2000)
-	out := &Samples{Sampler: s.Sampler, N: s.N, ChainStepsPerSec: float64(s.N*steps) / elapsed,
+	out := &Samples{Sampler: s.Sampler, N: s.N, ChainStepsPerSec: float64(s.N) * steps / elapsed,
 		ComparedWith: fmt.Sprintf("%s (the first %d of them against the first %d samples)", against, fresh.N, cmp.N),
 		Evaluations:  mean, MaxEvaluations: most}
 	if out.Distances, err = distances(cmp, fresh, s.Seed); err != nil {

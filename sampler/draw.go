@@ -99,8 +99,9 @@ func PCLevels(s configs.Sample, sigmas []float64) []float64 {
 	return configs.Sigmas{Begin: sigmas[0], End: sigmas[len(sigmas)-1], N: s.Levels}.Ladder()
 }
 
-// TotalSteps is the number of steps Draw takes (1 for ode, whose steps
-// are each chain's own).
+// TotalSteps is the number of steps Draw takes, which its progress counts;
+// for ode, whose steps are each chain's own, the thousandths of its time
+// span.
 func TotalSteps(s configs.Sample, levels int) int {
 	switch s.Sampler {
 	case "annealed":
@@ -111,7 +112,7 @@ func TotalSteps(s configs.Sample, levels int) int {
 		}
 		return (levels - 1) * (1 + s.CorrectorSteps)
 	case "ode":
-		return 1
+		return odeProgressUnits
 	}
 	return s.Steps
 }

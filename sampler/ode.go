@@ -3,6 +3,8 @@ package sampler
 import (
 	"fmt"
 	"math"
+	"slices"
+	"sync"
 
 	"scorenet/internal/ode"
 )
@@ -78,14 +80,15 @@ func ODE(c Chains, s Settings) ([]int, error) {
 	if len(c.Levels) != len(c.Scores) {
 		return nil, fmt.Errorf("sampler: ode needs scores at per-point noise levels, one per worker")
 	}
-	r, err := newRunner(c, s, 1)
+	r, err := newRunner(c, s, odeProgressUnits)
 	if err != nil {
 		return nil, err
 	}
 	nfe := make([]int, c.X.N)
 	d := c.X.D
+	progress := r.odeProgress(len(c.Scores))
 	err = r.each(func(w, lo, hi int) error {
-		st, err := ode.Solve(ve.Flow(c.Levels[w]), c.X.X[lo:hi], d, 1, 0, ode.Settings{Rtol: s.Rtol, Atol: s.Atol})
+		st, err := ode.Solve(ve.Flow(c.Levels[w]), c.X.X[lo:hi], d, 1, 0, ode.Settings{Rtol: s.Rtol, Atol: s.Atol, Progress: progress(w)})
 		if err != nil {
 			return fmt.Errorf("sampler: ode: %w", err)
 		}
@@ -95,6 +98,7 @@ func ODE(c Chains, s Settings) ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.done = odeProgressUnits - 1 // after counts the end of the span
 	if err := r.after(ve.Min, 0); err != nil {
 		return nil, err
 	}
@@ -107,4 +111,33 @@ func ODE(c Chains, s Settings) ([]int, error) {
 		}
 	}
 	return nfe, nil
+}
+
+// odeProgressUnits is what the ode sampler's progress counts to: the
+// thousandths of its time span that every chain has covered.
+const odeProgressUnits = 1000
+
+// odeProgress makes one ode.Settings.Progress per worker that reports, in
+// thousandths, the share of the time span the least advanced chain of all
+// workers has covered to s.Progress (nil when it is not set). The workers
+// run side by side, so the reports are joined under a lock and only
+// increases are passed on.
+func (r *runner) odeProgress(workers int) func(w int) func(float64) {
+	if r.s.Progress == nil {
+		return func(int) func(float64) { return nil }
+	}
+	var mu sync.Mutex
+	covered, reported := make([]float64, workers), 0
+	return func(w int) func(float64) {
+		return func(share float64) {
+			mu.Lock()
+			defer mu.Unlock()
+			covered[w] = share
+			done := int(slices.Min(covered) * odeProgressUnits)
+			if done > reported {
+				reported = done
+				r.s.Progress(done, odeProgressUnits)
+			}
+		}
+	}
 }

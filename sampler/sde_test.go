@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"scorenet/configs"
 	"scorenet/datasets"
 )
 
@@ -88,6 +89,42 @@ func TestODESameBitsAnyWorkers(t *testing.T) {
 			if v != first[i] {
 				t.Fatalf("%d workers: value %d is %v, one worker gave %v", workers, i, v, first[i])
 			}
+		}
+	}
+}
+
+// The ode sampler's progress counts thousandths of its span that every
+// chain has covered, over all workers: rising, ending at the total that
+// TotalSteps gives, and with the same chains as without it.
+func TestODEProgress(t *testing.T) {
+	m, err := datasets.NewMixture([][]float64{{2, 0}, {-2, 1}}, []float64{0.5, 0.5}, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := priorChains(5, 30, m, 10, 3)
+	set := Settings{Sigmas: []float64{10, 0.05}, Rtol: 1e-4, Atol: 1e-4}
+	if _, err := ODE(plain, set); err != nil {
+		t.Fatal(err)
+	}
+	var done []int
+	total := 0
+	set.Progress = func(d, tot int) { done, total = append(done, d), tot }
+	watched := priorChains(5, 30, m, 10, 3)
+	if _, err := ODE(watched, set); err != nil {
+		t.Fatal(err)
+	}
+	want := TotalSteps(configs.Sample{Sampler: "ode"}, 2)
+	if len(done) < 3 || done[len(done)-1] != want || total != want {
+		t.Fatalf("progress %v of %d, want several reports ending at %d", done, total, want)
+	}
+	for i := 1; i < len(done); i++ {
+		if done[i] < done[i-1] {
+			t.Errorf("progress fell from %d to %d", done[i-1], done[i])
+		}
+	}
+	for i, v := range watched.X.X {
+		if v != plain.X.X[i] {
+			t.Fatalf("watching changed value %d: %v, want %v", i, v, plain.X.X[i])
 		}
 	}
 }

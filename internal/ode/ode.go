@@ -36,6 +36,9 @@ type Settings struct {
 	// MaxSteps bounds the attempted steps of one row (0: 100000); a row that
 	// needs more is an error, not a silent stop.
 	MaxSteps int
+	// Progress, if set, is called after every round of steps with the
+	// share of [t0, t1] the least advanced row has covered, 1 at the end.
+	Progress func(covered float64)
 }
 
 // Stats count the work of a solve, per row.
@@ -122,6 +125,13 @@ func Solve(f Func, y []float64, m int, t0, t1 float64, s Settings) (Stats, error
 			}
 		}
 		active = next
+		if s.Progress != nil {
+			covered := 1.0
+			for _, i := range active {
+				covered = min(covered, (rows[i].t-t0)/(t1-t0))
+			}
+			s.Progress(covered)
+		}
 	}
 	return st, nil
 }

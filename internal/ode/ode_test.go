@@ -158,3 +158,31 @@ func ExampleSolve() {
 	fmt.Printf("y(1) = %.8f (1/e = %.8f), %d evaluations\n", y[0], math.Exp(-1), st.Evaluations[0])
 	// Output: y(1) = 0.36787944 (1/e = 0.36787944), 74 evaluations
 }
+
+// Progress reports the share of the span the slowest row has covered: it
+// never falls, stays within [0, 1], ends at 1, and leaves the result as it
+// is.
+func TestSolveProgress(t *testing.T) {
+	y0 := rows([]float64{1, 2, -1, 0.5, 3, 3}, []float64{0.3, 4, 0.02})
+	plain := append([]float64(nil), y0...)
+	if _, err := Solve(decay, plain, 3, 2, -3, Settings{Rtol: 1e-6, Atol: 1e-9}); err != nil {
+		t.Fatal(err)
+	}
+	var shares []float64
+	watched := append([]float64(nil), y0...)
+	_, err := Solve(decay, watched, 3, 2, -3, Settings{Rtol: 1e-6, Atol: 1e-9, Progress: func(s float64) { shares = append(shares, s) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(shares) < 3 || shares[len(shares)-1] != 1 {
+		t.Fatalf("progress %v: want several reports ending at 1", shares)
+	}
+	for i, s := range shares {
+		if s < 0 || s > 1 || (i > 0 && s < shares[i-1]) {
+			t.Errorf("report %d is %v after %v: want a share in [0, 1] that never falls", i, s, shares[max(0, i-1)])
+		}
+	}
+	if fmt.Sprint(watched) != fmt.Sprint(plain) {
+		t.Errorf("watching changed the result: %v, want %v", watched, plain)
+	}
+}
