@@ -92,8 +92,8 @@ figures). Prints the mean, the score evaluations and the tolerances.`)
 		if res.Probes > 0 {
 			trace = fmt.Sprintf("%s, %d probe(s) per point", trace, res.Probes)
 		}
-		fmt.Fprintf(summary, "mean log p = %.6f nats per point (standard error %.2g), %.6f bits/dim (offset %g); %s trace; %.1f score evaluations per point on average, %d at most (rtol %g, atol %g); %.2f s\n",
-			-res.NLL, res.NLLStdErr, res.BitsPerDim, res.BitsOffset, trace, res.Evaluations, res.MaxEvaluations, res.Rtol, res.Atol, res.Seconds)
+		fmt.Fprintf(summary, "mean log p = %.6f nats per point (standard error %.2g; median %.6f), %.6f bits/dim (offset %g); %s trace; %.1f score evaluations per point on average, %d at most (rtol %g, atol %g); %.2f s\n",
+			-res.NLL, res.NLLStdErr, -res.NLLMedian, res.BitsPerDim, res.BitsOffset, trace, res.Evaluations, res.MaxEvaluations, res.Rtol, res.Atol, res.Seconds)
 		if res.TrueNLL != nil {
 			fmt.Fprintf(summary, "true mean log p of these points: %.6f nats (data), %.6f nats (data perturbed by sigma_min %.4g, what the flow measures)\n",
 				-*res.TrueNLL, -*res.TrueNLLAtSigmaMin, res.SigmaMin)
