@@ -104,6 +104,27 @@ func ChooseSigmaData(cfg *configs.Config, train datasets.Points) (string, error)
 	return fmt.Sprintf("model.sigma_data auto: %.4g (the standard deviation of the training values, in model units)", std), nil
 }
 
+// ChooseAuto fills every auto value of a config from its training data,
+// in the order they depend on each other (eps needs the ladder), and
+// returns what each choice said, for the start-up lines.
+func ChooseAuto(cfg *configs.Config, train datasets.Points) ([]string, error) {
+	var said []string
+	for _, choose := range []func() (string, error){
+		func() (string, error) { return ChooseSigmas(cfg, train) },
+		func() (string, error) { return ChooseSigmaData(cfg, train) },
+		func() (string, error) { return ChooseEps(cfg) },
+	} {
+		s, err := choose()
+		if err != nil {
+			return nil, err
+		}
+		if s != "" {
+			said = append(said, s)
+		}
+	}
+	return said, nil
+}
+
 // ChooseEps fills a config's sample.eps: auto by technique 4 of NCSNv2 for
 // its ladder and steps_per_level, in scorenet's step convention (twice the
 // paper's eps), and says so.

@@ -61,18 +61,12 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 		return nil, err
 	}
 	fmt.Fprintf(opts.Out, "data: %s; %d for training, %d held out\n", data.Source, data.Train.N, data.Valid.N)
-	for _, choose := range []func() (string, error){
-		func() (string, error) { return rundir.ChooseSigmas(cfg, data.Train) },
-		func() (string, error) { return rundir.ChooseSigmaData(cfg, data.Train) },
-		func() (string, error) { return rundir.ChooseEps(cfg) },
-	} {
-		said, err := choose()
-		if err != nil {
-			return nil, err
-		}
-		if said != "" {
-			fmt.Fprintln(opts.Out, said)
-		}
+	said, err := rundir.ChooseAuto(cfg, data.Train)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range said {
+		fmt.Fprintln(opts.Out, s)
 	}
 	if data.Train.N < cfg.Train.BatchSize {
 		return nil, fmt.Errorf("train: train.batch_size %d is larger than the %d training points", cfg.Train.BatchSize, data.Train.N)

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"image/png"
 	"math"
 	"os"
 	"path/filepath"
@@ -146,15 +145,7 @@ func TestSampleAndPlot(t *testing.T) {
 
 func checkPNG(t *testing.T, path string) {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
+	img := readPNG(t, path)
 	if b := img.Bounds(); b.Dx() < 300 || b.Dy() < 300 {
 		t.Errorf("%s is only %dx%d", path, b.Dx(), b.Dy())
 	}

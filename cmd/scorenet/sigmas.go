@@ -33,18 +33,12 @@ sample.eps: auto, as written otherwise. Nothing is trained or written.`)
 		}
 		fmt.Fprintf(stdout, "data: %s; %d for training (model units%s)\n", data.Source, data.Train.N,
 			map[bool]string{true: ", standardised", false: ""}[cfg.Data.Standardize])
-		for _, choose := range []func() (string, error){
-			func() (string, error) { return rundir.ChooseSigmas(cfg, data.Train) },
-			func() (string, error) { return rundir.ChooseSigmaData(cfg, data.Train) },
-			func() (string, error) { return rundir.ChooseEps(cfg) },
-		} {
-			said, err := choose()
-			if err != nil {
-				return err
-			}
-			if said != "" {
-				fmt.Fprintln(stdout, said)
-			}
+		said, err := rundir.ChooseAuto(cfg, data.Train)
+		if err != nil {
+			return err
+		}
+		for _, s := range said {
+			fmt.Fprintln(stdout, s)
 		}
 		levels := cfg.NoiseLevels()
 		if len(levels) == 0 {
