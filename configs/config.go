@@ -1,6 +1,12 @@
 package configs
 
-import "math"
+import (
+	"scorenet/internal/noisescale"
+	"scorenet/losses"
+	"scorenet/nn"
+
+	"gorgonia.org/tensor"
+)
 
 // Config is a complete run configuration. Default returns the values used
 // for keys a file leaves out.
@@ -172,28 +178,23 @@ func Default() Config {
 // [sigma_min, sigma_max]; none otherwise. Annealed and pc sampling walk the
 // ladder.
 func (c *Config) NoiseLevels() []float64 {
-	switch c.Train.Loss {
-	case "dsm":
-		return []float64{c.Train.Sigma}
-	case "anneal_dsm", "vesde_dsm":
-		return c.Train.Sigmas.Ladder()
+	return losses.NoiseLevels(c.Train.Loss, c.Train.Sigma, c.Train.Sigmas.Ladder())
+}
+
+// ModelSpec is the model c describes, for data of dimension dim.
+func (c *Config) ModelSpec(dim int) nn.Spec {
+	dt := tensor.Float64
+	if c.Model.Dtype == "float32" {
+		dt = tensor.Float32
 	}
-	return nil
+	return nn.Spec{Kind: c.Model.Type, Dim: dim, Hidden: c.Model.Hidden, Activation: c.Model.Activation, Dtype: dt,
+		NoiseConditional: c.Model.NoiseConditional, Residual: c.Model.Residual,
+		SigmaData: c.Model.SigmaData}
 }
 
 // Ladder returns the n noise levels from Begin down to End, equally spaced
 // in log sigma, as NCSN uses.
-func (s Sigmas) Ladder() []float64 {
-	if s.N == 1 {
-		return []float64{s.End}
-	}
-	out := make([]float64, s.N)
-	for i := range out {
-		out[i] = math.Exp(math.Log(s.Begin) + float64(i)*(math.Log(s.End)-math.Log(s.Begin))/float64(s.N-1))
-	}
-	out[0], out[s.N-1] = s.Begin, s.End
-	return out
-}
+func (s Sigmas) Ladder() []float64 { return noisescale.Geometric(s.Begin, s.End, s.N) }
 
 // FromFile reports data read from a path (file, idx, images) rather than
 // drawn.

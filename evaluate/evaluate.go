@@ -10,14 +10,12 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
-	"time"
 
 	"scorenet/datasets"
-	"scorenet/internal/gemm"
 	"scorenet/losses"
 	"scorenet/metrics"
-	"scorenet/rundir"
 	"scorenet/sampler"
+	"scorenet/workflow"
 )
 
 // Report is everything Run measures.
@@ -106,7 +104,7 @@ type Options struct {
 // Run evaluates a trained run. Without the samples, a run whose training
 // data file has gone still gets a report: what needs the data is left out,
 // with a note saying why.
-func Run(run *rundir.Run, opts Options) (*Report, error) {
+func Run(run *workflow.Run, opts Options) (*Report, error) {
 	cfg := run.Config
 	rep := &Report{Run: run.Dir, Checkpoint: run.Checkpoint, Step: run.Step, Weights: run.Weights, Loss: cfg.Train.Loss}
 	why := "the held-out loss"
@@ -147,7 +145,7 @@ func Run(run *rundir.Run, opts Options) (*Report, error) {
 }
 
 // heldout is the run's own loss over the held-out split, with fixed noise.
-func heldout(run *rundir.Run, data *rundir.Data) (*Heldout, error) {
+func heldout(run *workflow.Run, data *workflow.Data) (*Heldout, error) {
 	v, cfg := data.Valid, run.Config
 	if v.N == 0 {
 		return nil, nil
@@ -161,10 +159,10 @@ func heldout(run *rundir.Run, data *rundir.Data) (*Heldout, error) {
 		return nil, err
 	}
 	out := &Heldout{Points: v.N, Terms: terms}
-	if cfg.Train.Loss == "anneal_dsm" || cfg.Train.Loss == "vesde_dsm" {
+	if losses.OverLevels(cfg.Train.Loss) {
 		few := firstRows(v, 512)
 		for _, sigma := range cfg.NoiseLevels() {
-			level, err := losses.NewHeldOut("dsm", run.Model, []float64{sigma}, cfg.Train.Engine, few.N, cfg.Seed)
+			level, err := losses.NewHeldOut(losses.DSM, run.Model, []float64{sigma}, cfg.Train.Engine, few.N, cfg.Seed)
 			if err != nil {
 				return nil, err
 			}
@@ -181,7 +179,7 @@ func heldout(run *rundir.Run, data *rundir.Data) (*Heldout, error) {
 // fisher compares scores in data units at held-out points: those of the
 // split (fresh draws when nothing is held out), perturbed at each noise
 // level for noise-conditional models.
-func fisher(run *rundir.Run, data *rundir.Data, seed uint64) ([]Fisher, error) {
+func fisher(run *workflow.Run, data *workflow.Data, seed uint64) ([]Fisher, error) {
 	pts := run.Norm.Invert(data.Valid)
 	rng := rand.New(rand.NewPCG(seed, 0xf15e))
 	if pts.N == 0 {
@@ -221,7 +219,7 @@ func fisher(run *rundir.Run, data *rundir.Data, seed uint64) ([]Fisher, error) {
 // samples draws with the run's sampler settings and compares with fresh
 // data: new draws from the density when it is known, the held-out split
 // (or the training data) otherwise.
-func samples(run *rundir.Run, data *rundir.Data, opts Options) (*Samples, error) {
+func samples(run *workflow.Run, data *workflow.Data, opts Options) (*Samples, error) {
 	cfg := run.Config
 	s := cfg.Sample
 	if opts.N > 0 {
@@ -234,36 +232,21 @@ func samples(run *rundir.Run, data *rundir.Data, opts Options) (*Samples, error)
 	if s.Sampler != "langevin" && !run.Model.NoiseConditional() {
 		return nil, fmt.Errorf("evaluate: %s sampling needs a noise-conditional model; set sample.sampler: langevin", s.Sampler)
 	}
-	streams := sampler.Streams(s.Seed, 0, s.N)
-	x, err := sampler.Start(s, cfg.NoiseLevels(), run.Model.Dim(), streams)
+	job, err := run.RunJob(s, "network")
 	if err != nil {
 		return nil, err
 	}
-	chains := sampler.Chains{X: x, Streams: streams}
-	workers, batch, threads := sampler.Workers(s.N, gemm.Threads())
-	for range workers {
-		score, levels, err := run.ModelScorers(batch, threads)
-		if err != nil {
-			return nil, err
-		}
-		chains.Scores = append(chains.Scores, sampler.ScoreFunc(score))
-		if levels != nil {
-			chains.Levels = append(chains.Levels, levels)
-		}
-	}
-	began := time.Now()
-	bound := run.SaneBound(cfg.NoiseLevels(), x)
-	drawn, err := sampler.Draw(s, cfg.NoiseLevels(), run.SmallestSigma(), bound, chains, opts.Progress)
+	job.Progress = opts.Progress
+	drawn, err := workflow.Sample(job)
 	if err != nil {
 		return nil, err
 	}
-	elapsed := time.Since(began).Seconds()
 	mean, most := drawn.MeanEvaluations()
-	steps := float64(sampler.TotalSteps(s, len(cfg.NoiseLevels())))
-	if s.Sampler == "ode" { // its steps are each chain's own: count its evaluations
+	steps := float64(drawn.Steps)
+	if s.Sampler == sampler.KindODE { // its steps are each chain's own: count its evaluations
 		steps = mean
 	}
-	got := run.Norm.Invert(x)
+	got := drawn.Samples
 	var fresh datasets.Points
 	var against string
 	switch {
@@ -280,7 +263,7 @@ func samples(run *rundir.Run, data *rundir.Data, opts Options) (*Samples, error)
 	}
 	fresh = firstRows(fresh, 2000)
 	cmp := firstRows(got, 2000)
-	out := &Samples{Sampler: s.Sampler, N: s.N, ChainStepsPerSec: float64(s.N) * steps / elapsed,
+	out := &Samples{Sampler: s.Sampler, N: s.N, ChainStepsPerSec: float64(s.N) * steps / drawn.Seconds,
 		ComparedWith: fmt.Sprintf("%s (the first %d of them against the first %d samples)", against, fresh.N, cmp.N),
 		Evaluations:  mean, MaxEvaluations: most}
 	if out.Distances, err = distances(cmp, fresh, s.Seed); err != nil {

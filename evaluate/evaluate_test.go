@@ -9,8 +9,8 @@ import (
 	"scorenet/configs"
 	"scorenet/datasets"
 	"scorenet/nn"
-	"scorenet/rundir"
 	"scorenet/train"
+	"scorenet/workflow"
 )
 
 // A gaussian model set to the data's true mean and variances has the true
@@ -132,7 +132,7 @@ train: {loss: anneal_dsm, sigmas: {begin: 0.5, end: 0.5, n: 1}, batch_size: 32, 
 }
 
 // trainedRun trains the config text in a fresh directory and opens the run.
-func trainedRun(t *testing.T, text string) (*rundir.Run, *train.Summary) {
+func trainedRun(t *testing.T, text string) (*workflow.Run, *train.Summary) {
 	t.Helper()
 	cfg, err := configs.Parse([]byte(text), "test.yaml", []string{"output.dir=" + t.TempDir()})
 	if err != nil {
@@ -142,7 +142,7 @@ func trainedRun(t *testing.T, text string) (*rundir.Run, *train.Summary) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	run, err := rundir.Open(cfg.Output.Dir, "")
+	run, err := workflow.Open(cfg.Output.Dir, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}

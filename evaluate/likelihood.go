@@ -11,8 +11,8 @@ import (
 	"scorenet/internal/memlimit"
 	"scorenet/likelihood"
 	"scorenet/nn"
-	"scorenet/rundir"
 	"scorenet/sampler"
+	"scorenet/workflow"
 )
 
 // LikelihoodOptions choose how log-likelihoods are computed.
@@ -71,7 +71,7 @@ type Likelihood struct {
 
 // BitsOffset is what the bits per dimension of a run's data add: 8 for
 // 8-bit images (scaled to [0, 1], bins of width 1/256), 0 otherwise.
-func BitsOffset(run *rundir.Run) float64 {
+func BitsOffset(run *workflow.Run) float64 {
 	if run.Image.Size() > 0 {
 		return 8
 	}
@@ -79,7 +79,7 @@ func BitsOffset(run *rundir.Run) float64 {
 }
 
 // CanLikelihood says why a run's model has no likelihood, if it has none.
-func CanLikelihood(run *rundir.Run) error {
+func CanLikelihood(run *workflow.Run) error {
 	if !run.Model.NoiseConditional() || len(run.Config.NoiseLevels()) < 2 {
 		return fmt.Errorf("evaluate: the likelihood needs a noise-conditional model trained over a range of noise levels (anneal_dsm or vesde_dsm); this run's loss is %s", run.Config.Train.Loss)
 	}
@@ -100,7 +100,7 @@ func (o LikelihoodOptions) TraceFor(d int) string {
 
 // LogLikelihood computes log p(x) in nats for the points x (data units)
 // under the run's noise-conditional model by the probability-flow ODE.
-func LogLikelihood(run *rundir.Run, x datasets.Points, o LikelihoodOptions) (*Likelihood, error) {
+func LogLikelihood(run *workflow.Run, x datasets.Points, o LikelihoodOptions) (*Likelihood, error) {
 	if err := CanLikelihood(run); err != nil {
 		return nil, err
 	}
@@ -159,7 +159,7 @@ func LogLikelihood(run *rundir.Run, x datasets.Points, o LikelihoodOptions) (*Li
 
 // likelihoodFields makes one field per worker: the network's core, or the
 // closed form of data's density.
-func likelihoodFields(run *rundir.Run, n int, s likelihood.Settings, data *rundir.Data, analytic bool) ([]likelihood.Field, error) {
+func likelihoodFields(run *workflow.Run, n int, s likelihood.Settings, data *workflow.Data, analytic bool) ([]likelihood.Field, error) {
 	workers, _, threads := sampler.Workers(n, gemm.Threads())
 	var fields []likelihood.Field
 	if analytic {
@@ -191,7 +191,7 @@ func likelihoodFields(run *rundir.Run, n int, s likelihood.Settings, data *rundi
 // likelihoodData is the run's data where the true density is needed
 // (analytic) or helps (a known density's true NLL beside the model's); nil
 // when it is neither needed nor there.
-func likelihoodData(run *rundir.Run, analytic bool) (*rundir.Data, error) {
+func likelihoodData(run *workflow.Run, analytic bool) (*workflow.Data, error) {
 	ds := run.Config.Data.Dataset
 	if !analytic && ds != "gaussian" && ds != "gaussian_mixture" {
 		return nil, nil

@@ -44,7 +44,8 @@ type dsmGraph struct {
 type levelKind int
 
 const (
-	oneLevel   levelKind = iota // dsm: the one level
+	noNoise    levelKind = iota // exact, sliced: the data as they are
+	oneLevel                    // dsm: the one level
 	ladder                      // anneal_dsm: uniformly from the ladder
 	continuous                  // vesde_dsm: log-uniform between the ladder's ends
 )

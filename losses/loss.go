@@ -73,6 +73,9 @@ type entry struct {
 	// conditional: the loss trains noise-conditional models, and only them
 	// when required.
 	conditional, required bool
+	// levels: how the loss draws its noise levels, which says the levels
+	// a model it trained knows (NoiseLevels).
+	levels levelKind
 }
 
 // registry holds every loss; adding one is a file with its two builders and
@@ -81,9 +84,45 @@ var registry = []entry{
 	{name: "exact", graph: newExactGraph, fused: newExactHead},
 	{name: "sliced", graph: newSlicedGraph(false), fused: newSlicedHead(false)},
 	{name: "sliced_vr", graph: newSlicedGraph(true), fused: newSlicedHead(true)},
-	{name: "dsm", graph: newDSMGraph(oneLevel), fused: newDSMHead(oneLevel), conditional: true},
-	{name: "anneal_dsm", graph: newDSMGraph(ladder), fused: newDSMHead(ladder), conditional: true, required: true},
-	{name: "vesde_dsm", graph: newDSMGraph(continuous), fused: newDSMHead(continuous), conditional: true, required: true},
+	{name: DSM, graph: newDSMGraph(oneLevel), fused: newDSMHead(oneLevel), conditional: true, levels: oneLevel},
+	{name: "anneal_dsm", graph: newDSMGraph(ladder), fused: newDSMHead(ladder), conditional: true, required: true, levels: ladder},
+	{name: "vesde_dsm", graph: newDSMGraph(continuous), fused: newDSMHead(continuous), conditional: true, required: true, levels: continuous},
+}
+
+// DSM is denoising score matching at one noise level, the loss that
+// measures a noise-conditional model at each of its levels alone.
+const DSM = "dsm"
+
+// lookup is the registry entry of the named loss.
+func lookup(name string) (entry, bool) {
+	i := slices.IndexFunc(registry, func(e entry) bool { return e.name == name })
+	if i < 0 {
+		return entry{}, false
+	}
+	return registry[i], true
+}
+
+// NoiseLevels are the noise levels the named loss trains at, largest
+// first, given a config's one level (sigma, for dsm) and its ladder
+// (sigmas): none for the losses without noise, the one level, or the
+// ladder (whose ends bound vesde_dsm's continuous range).
+func NoiseLevels(name string, sigma float64, sigmas []float64) []float64 {
+	e, _ := lookup(name)
+	switch e.levels {
+	case oneLevel:
+		return []float64{sigma}
+	case ladder, continuous:
+		return sigmas
+	}
+	return nil
+}
+
+// OverLevels reports whether the named loss trains over a range of noise
+// levels (a ladder or a continuum), so that a model it trained can be
+// measured level by level and sampled from the largest level down.
+func OverLevels(name string) bool {
+	e, _ := lookup(name)
+	return e.levels == ladder || e.levels == continuous
 }
 
 // Names lists the losses New builds.
@@ -98,21 +137,16 @@ func Names() []string {
 // NoiseConditional reports whether the named loss can train a
 // noise-conditional model, and whether it needs one.
 func NoiseConditional(name string) (can, needs bool) {
-	for _, e := range registry {
-		if e.name == name {
-			return e.conditional, e.required
-		}
-	}
-	return false, false
+	e, _ := lookup(name)
+	return e.conditional, e.required
 }
 
 // New prepares the named loss for model m.
 func New(name string, m nn.Model, o Options) (Loss, error) {
-	i := slices.IndexFunc(registry, func(e entry) bool { return e.name == name })
-	if i < 0 {
+	e, ok := lookup(name)
+	if !ok {
 		return nil, fmt.Errorf("losses: unknown loss %q (known: %s)", name, strings.Join(Names(), ", "))
 	}
-	e := registry[i]
 	switch {
 	case o.Batch < 1:
 		return nil, fmt.Errorf("losses: batch size must be >= 1, got %d", o.Batch)

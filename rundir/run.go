@@ -27,7 +27,6 @@ type Run struct {
 	MaxAbs     float64        // the training data's largest |x_j| in model units; 0 if the checkpoint predates it
 	Weights    string         // WeightsEMA or WeightsRaw: which the model holds
 	Image      datasets.Image // the shape of image data (samples are images); zero otherwise
-	data       *Data
 }
 
 // The weights a reader can load from a checkpoint.
@@ -75,7 +74,7 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 	if err != nil || dim < 1 {
 		return nil, fmt.Errorf("rundir: %s: bad %s %q", checkpoint, metaDim, c.Meta[metaDim])
 	}
-	model, err := nn.New(ModelSpec(cfg, dim), seeds.New(cfg.Seed, seeds.Init))
+	model, err := nn.New(cfg.ModelSpec(dim), seeds.New(cfg.Seed, seeds.Init))
 	if err != nil {
 		return nil, err
 	}
@@ -114,109 +113,4 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 	}
 	return &Run{Dir: dir, Config: cfg, Model: model, Norm: norm, Step: c.Step, Checkpoint: checkpoint, Skipped: skipped, MaxAbs: maxAbs,
 		Weights: weights, Image: shape}, nil
-}
-
-// Data prepares the run's data as training saw it, for what needs it
-// (plots over the data, sample metrics, the held-out loss); why names what
-// needs it, for the error when a data file has gone.
-func (r *Run) Data(why string) (*Data, error) {
-	if r.data != nil {
-		return r.data, nil
-	}
-	d, err := Prepare(r.Config)
-	if err != nil {
-		if r.Config.Data.FromFile() {
-			return nil, fmt.Errorf("%s needs the run's training data, data.path %s, which cannot be read: %w", why, r.Config.Data.Path, err)
-		}
-		return nil, err
-	}
-	if d.Train.D != r.Model.Dim() {
-		return nil, fmt.Errorf("%s needs the run's training data, but %s now has dimension %d, not the model's %d", why, r.Config.Data.Path, d.Train.D, r.Model.Dim())
-	}
-	r.data = d
-	return d, nil
-}
-
-// ScoreFunc writes the score at the points x (row-major) into dst, at noise
-// level sigma for noise-conditional models (others ignore it).
-type ScoreFunc func(dst, x []float64, sigma float64) error
-
-// ModelScorer returns the learned score in the units the model sees
-// (standardised when the run standardised its data); batch is the number of
-// points pushed through the network at once, threads the most threads one
-// pass uses (0: all).
-func (r *Run) ModelScorer(batch, threads int) (ScoreFunc, error) {
-	sc, err := nn.NewScorer(r.Model, batch, threads)
-	if err != nil {
-		return nil, err
-	}
-	return sc.Score, nil
-}
-
-// ModelScorers is ModelScorer with, for a noise-conditional model, the same
-// score at a noise level per point (nil otherwise), both on one forward
-// pass: what a sampling worker needs.
-func (r *Run) ModelScorers(batch, threads int) (ScoreFunc, func(dst, x, sigmas []float64) error, error) {
-	sc, err := nn.NewScorer(r.Model, batch, threads)
-	if err != nil {
-		return nil, nil, err
-	}
-	if !r.Model.NoiseConditional() {
-		return sc.Score, nil, nil
-	}
-	return sc.Score, sc.ScoreAt, nil
-}
-
-// Scorer returns the learned score in data units at points in data units.
-// A noise-conditional model's sigma is in model units.
-func (r *Run) Scorer(batch int) (ScoreFunc, error) {
-	score, err := r.ModelScorer(batch, 0)
-	if err != nil {
-		return nil, err
-	}
-	d := r.Model.Dim()
-	return func(dst, x []float64, sigma float64) error {
-		if len(x)%d != 0 {
-			return fmt.Errorf("rundir: %d values are not points of dimension %d", len(x), d)
-		}
-		z := r.Norm.Apply(datasets.Points{N: len(x) / d, D: d, X: x})
-		if err := score(dst, z.X, sigma); err != nil {
-			return err
-		}
-		r.Norm.ScoreToData(dst)
-		return nil
-	}, nil
-}
-
-// SaneBound is the region sampling must stay in, in model units: a chain
-// with a coordinate beyond it has diverged. It is ten times the larger of
-// the training data's range widened by three of the largest noise level,
-// and the range of the chains' starting points: far outside anything the
-// model was trained on or started from, yet finite enough to say where
-// sampling broke.
-func (r *Run) SaneBound(sigmas []float64, start datasets.Points) float64 {
-	return SaneBound(r.MaxAbs, sigmas, start)
-}
-
-// SaneBound is Run.SaneBound for data whose largest |x_j| is maxAbs.
-func SaneBound(maxAbs float64, sigmas []float64, start datasets.Points) float64 {
-	reach := maxAbs
-	if len(sigmas) > 0 {
-		reach += 3 * sigmas[0]
-	}
-	for _, v := range start.X {
-		reach = math.Max(reach, math.Abs(v))
-	}
-	return 10 * math.Max(reach, 1)
-}
-
-// SmallestSigma is the lowest noise level the run trained at, the level at
-// which a noise-conditional model is closest to the data's own score; 0 for
-// losses without noise.
-func (r *Run) SmallestSigma() float64 {
-	levels := r.Config.NoiseLevels()
-	if len(levels) == 0 {
-		return 0
-	}
-	return levels[len(levels)-1]
 }

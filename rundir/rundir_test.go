@@ -1,7 +1,6 @@
 package rundir
 
 import (
-	"math"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -12,7 +11,6 @@ import (
 	"scorenet/checkpoints"
 	"scorenet/configs"
 	"scorenet/datasets"
-	"scorenet/internal/noisescale"
 	"scorenet/nn"
 
 	"gorgonia.org/tensor"
@@ -22,7 +20,7 @@ import (
 // at step 10.
 func checkpointOf(t *testing.T, cfg *configs.Config, dim int) (*checkpoints.Checkpoint, nn.Model) {
 	t.Helper()
-	m, err := nn.New(ModelSpec(cfg, dim), rand.New(rand.NewPCG(1, 1)))
+	m, err := nn.New(cfg.ModelSpec(dim), rand.New(rand.NewPCG(1, 1)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,8 +73,7 @@ func TestRestoreChecksTheModel(t *testing.T) {
 }
 
 // Open reads a run from its checkpoint alone: a run trained on a data file
-// opens after the file has gone, and only Data asks for the file, naming it
-// and what needed it.
+// opens after the file has gone (workflow's Run.Data asks for the file).
 func TestOpenNeedsNoDataUntilAsked(t *testing.T) {
 	cfg := testConfig(t, "data.dataset=file", "data.path=/nonexistent/points.csv", "model.residual=true")
 	c, m := checkpointOf(t, cfg, 3)
@@ -92,10 +89,6 @@ func TestOpenNeedsNoDataUntilAsked(t *testing.T) {
 	}
 	if !slices.Equal(run.Model.Params()[2].Value.Data().([]float64), m.Params()[2].Value.Data().([]float64)) {
 		t.Error("the opened model's parameters differ from the checkpoint's")
-	}
-	_, err = run.Data("plotting over the data")
-	if err == nil || !strings.Contains(err.Error(), "plotting over the data needs the run's training data, data.path /nonexistent/points.csv") {
-		t.Errorf("Data with the file gone: %v, want the file and the reason named", err)
 	}
 }
 
@@ -145,73 +138,5 @@ func TestOpenRefusesHugeModelsInMetadata(t *testing.T) {
 		if _, err := Open(cfg.Output.Dir, ""); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s=%s: %v, want %q", c.key, c.value, err, c.want)
 		}
-	}
-}
-
-// Auto noise scales are chosen from the data as documented: sigma_1 the
-// largest distance, sigma_L 0.03 of the RMS standard deviation, the levels
-// by technique 2 (D >= 5) or a ratio of at most 1.4; eps by technique 4.
-func TestChooseNoiseScales(t *testing.T) {
-	// The 256 corners of [-1, 1]^8, four times: RMS std 1, largest
-	// distance 2 sqrt(8), nearest distinct neighbours 2 apart, so the
-	// spacing floor 2/(10 sqrt 8) = 0.0707 is above 0.03 and wins.
-	p := datasets.NewPoints(1024, 8)
-	for i := range p.X {
-		p.X[i] = float64(2*((i/8)%256>>(i%8)&1) - 1)
-	}
-	cfg := testConfig(t, "train.sigmas=auto", "sample.eps=auto", "train.loss=anneal_dsm", "model.noise_conditional=true")
-	said, err := ChooseSigmas(cfg, p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := cfg.Train.Sigmas
-	if math.Abs(s.Begin-2*math.Sqrt(8)) > 1e-12 || math.Abs(s.End-2/(10*math.Sqrt(8))) > 1e-12 || s.N < 2 || !s.Auto {
-		t.Errorf("chose %+v (%s), want 5.657 down to 0.0707", s, said)
-	}
-	ratio := math.Pow(s.Begin/s.End, 1/float64(s.N-1))
-	if gamma, _ := noisescale.Gamma(8); ratio > gamma || math.Pow(s.Begin/s.End, 1/float64(s.N-2)) <= gamma {
-		t.Errorf("%d levels give ratio %v; technique 2 for D = 8 allows %v, and one level fewer must exceed it", s.N, ratio, gamma)
-	}
-	said, err = ChooseEps(cfg)
-	if err != nil || !(cfg.Sample.Eps > 0) || !strings.Contains(said, "technique 4") {
-		t.Errorf("eps %v (%s, %v)", cfg.Sample.Eps, said, err)
-	}
-	plain := testConfig(t, "sample.eps=auto")
-	if _, err := ChooseEps(plain); err == nil || !strings.Contains(err.Error(), "needs a ladder of noise levels") {
-		t.Errorf("eps auto without a ladder: %v", err)
-	}
-}
-
-// model.sigma_data: auto is the standard deviation of all the training
-// values about their common mean, taken once, and refused for constant data.
-func TestChooseSigmaData(t *testing.T) {
-	for _, c := range []struct {
-		name   string
-		values []float64
-		want   float64 // 0: an error
-	}{
-		// Mean 2, deviations -2, 0, 0, 2: variance 8/4.
-		{"two columns", []float64{0, 2, 2, 4}, math.Sqrt2},
-		{"pixels", []float64{0, 0, 0, 1}, math.Sqrt(3.0 / 16)},
-		{"constant", []float64{3, 3, 3, 3}, 0},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			cfg := testConfig(t, "model.sigma_data=auto", "model.noise_conditional=true", "train.loss=anneal_dsm")
-			p := datasets.Points{N: 2, D: 2, X: c.values}
-			said, err := ChooseSigmaData(cfg, p)
-			if c.want == 0 {
-				if err == nil || !strings.Contains(err.Error(), "set model.sigma_data by hand") {
-					t.Errorf("constant data: %v", err)
-				}
-				return
-			}
-			if err != nil || math.Abs(cfg.Model.SigmaData-c.want) > 1e-15 || !strings.Contains(said, "standard deviation") {
-				t.Errorf("sigma_data %v (%q, %v), want %v", cfg.Model.SigmaData, said, err, c.want)
-			}
-			again, _ := ChooseSigmaData(cfg, datasets.Points{N: 1, D: 2, X: []float64{0, 100}})
-			if again != "" || math.Abs(cfg.Model.SigmaData-c.want) > 1e-15 {
-				t.Errorf("a chosen sigma_data was chosen again: %v (%q)", cfg.Model.SigmaData, again)
-			}
-		})
 	}
 }

@@ -54,17 +54,6 @@ type Best struct {
 // CheckpointDir is where a run directory keeps its checkpoints.
 func CheckpointDir(runDir string) string { return filepath.Join(runDir, checkpointsDir) }
 
-// ModelSpec is the model cfg describes, for data of dimension dim.
-func ModelSpec(cfg *configs.Config, dim int) nn.Spec {
-	dt := tensor.Float64
-	if cfg.Model.Dtype == "float32" {
-		dt = tensor.Float32
-	}
-	return nn.Spec{Kind: cfg.Model.Type, Dim: dim, Hidden: cfg.Model.Hidden, Activation: cfg.Model.Activation, Dtype: dt,
-		NoiseConditional: cfg.Model.NoiseConditional, Residual: cfg.Model.Residual,
-		SigmaData: cfg.Model.SigmaData}
-}
-
 // Moments are the optimiser's state a checkpoint keeps: Adam's update
 // count and its first and second moments, in Params order.
 type Moments struct {

@@ -2,31 +2,39 @@ package sampler
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 
-	"scorenet/configs"
 	"scorenet/datasets"
+	"scorenet/internal/noisescale"
 )
+
+// Init says where generated chains start: uniformly in the box
+// [Low, High]^D ("uniform") or from N(0, Std^2 I) ("gaussian").
+type Init struct {
+	Kind      string
+	Low, High float64
+	Std       float64
+}
 
 // Start returns the starting points of the chains whose streams are given,
 // in R^d: for pc and ode, the VE SDE's prior N(0, sigma_1^2 I) with sigma_1
-// the largest of sigmas; otherwise the uniform and gaussian kinds of
-// s.Init (a file's points are the caller's to read).
-func Start(s configs.Sample, sigmas []float64, d int, streams []*rand.Rand) (datasets.Points, error) {
-	if s.Sampler == "pc" || s.Sampler == "ode" {
+// the largest of sigmas; otherwise as init says.
+func Start(kind string, init Init, sigmas []float64, d int, streams []*rand.Rand) (datasets.Points, error) {
+	if kind == KindPC || kind == KindODE {
 		if len(sigmas) == 0 {
-			return datasets.Points{}, fmt.Errorf("sampler: %s starts from N(0, sigma_1^2 I) and needs noise levels", s.Sampler)
+			return datasets.Points{}, fmt.Errorf("sampler: %s starts from N(0, sigma_1^2 I) and needs noise levels", kind)
 		}
 		return Gaussian(d, sigmas[0], streams), nil
 	}
-	switch s.Init.Kind {
+	switch init.Kind {
 	case "uniform":
-		return Uniform(d, s.Init.Low, s.Init.High, streams), nil
+		return Uniform(d, init.Low, init.High, streams), nil
 	case "gaussian":
-		return Gaussian(d, s.Init.Std, streams), nil
+		return Gaussian(d, init.Std, streams), nil
 	}
-	return datasets.Points{}, fmt.Errorf("sampler: init kind %q has no generated starting points", s.Init.Kind)
+	return datasets.Points{}, fmt.Errorf("sampler: init kind %q has no generated starting points", init.Kind)
 }
 
 // Result is what a Draw did besides moving the chains.
@@ -49,20 +57,17 @@ func (r Result) MeanEvaluations() (mean float64, most int) {
 	return mean / float64(len(r.Evaluations)), slices.Max(r.Evaluations)
 }
 
-// Draw advances the chains x in place by the sampler s.Sampler names:
-// annealed Langevin over sigmas (largest first), plain Langevin at noise
-// level sigma (0 for scores without levels), pc over sigmas (or a ladder of
-// s.Levels between their ends), or the ode from the largest level to the
-// smallest; it stops if a chain leaves [-bound, bound]^D (0: only if it
-// stops being finite).
-func Draw(s configs.Sample, sigmas []float64, sigma, bound float64, c Chains, progress func(done, total int)) (Result, error) {
-	set := Settings{Steps: s.Steps, StepsPerLevel: s.StepsPerLevel, Eps: s.Eps, Sigmas: sigmas, Sigma: sigma,
-		Denoise: s.Denoise, SnapshotEvery: s.SnapshotEvery, Progress: progress, Bound: bound,
-		CorrectorSteps: s.CorrectorSteps, SNR: s.SNR, Rtol: s.Rtol, Atol: s.Atol}
+// Draw advances the chains x in place by the sampler s.Kind names:
+// annealed Langevin over s.Sigmas (largest first), plain Langevin at noise
+// level s.Sigma (0 for scores without levels), pc over s.Sigmas (or a
+// ladder of s.Levels between their ends), or the ode from the largest level
+// to the smallest; it stops if a chain leaves [-s.Bound, s.Bound]^D (0:
+// only if it stops being finite).
+func Draw(s Settings, c Chains) (Result, error) {
 	var res Result
 	var err error
 	fixed := func(n int) []int {
-		if s.Denoise && s.Sampler != "langevin" {
+		if s.Denoise && s.Kind != KindLangevin {
 			n++
 		}
 		out := make([]int, c.X.N)
@@ -71,48 +76,66 @@ func Draw(s configs.Sample, sigmas []float64, sigma, bound float64, c Chains, pr
 		}
 		return out
 	}
-	switch s.Sampler {
-	case "annealed":
-		res.Snapshots, err = Annealed(c, set)
-		res.Evaluations = fixed(len(sigmas) * s.StepsPerLevel)
-	case "langevin":
-		res.Snapshots, err = Langevin(c, set)
+	switch s.Kind {
+	case KindAnnealed:
+		res.Snapshots, err = Annealed(c, s)
+		res.Evaluations = fixed(len(s.Sigmas) * s.StepsPerLevel)
+	case KindLangevin:
+		res.Snapshots, err = Langevin(c, s)
 		res.Evaluations = fixed(s.Steps)
-	case "pc":
-		set.Sigmas = PCLevels(s, sigmas)
-		res.Snapshots, err = PC(c, set)
-		res.Evaluations = fixed((len(set.Sigmas) - 1) * (1 + s.CorrectorSteps))
-	case "ode":
-		res.Evaluations, err = ODE(c, set)
+	case KindPC:
+		s.Sigmas = s.PCLevels()
+		res.Snapshots, err = PC(c, s)
+		res.Evaluations = fixed((len(s.Sigmas) - 1) * (1 + s.CorrectorSteps))
+	case KindODE:
+		res.Evaluations, err = ODE(c, s)
 	default:
-		err = fmt.Errorf("sampler: unknown sampler %q", s.Sampler)
+		err = fmt.Errorf("sampler: unknown sampler %q", s.Kind)
 	}
 	return res, err
 }
 
-// PCLevels are the levels the pc sampler walks: the run's own, or
-// s.Levels of them, geometric between its ends.
-func PCLevels(s configs.Sample, sigmas []float64) []float64 {
-	if s.Levels < 2 || len(sigmas) < 2 {
-		return sigmas
+// PCLevels are the levels the pc sampler walks: s.Sigmas, or s.Levels of
+// them, geometric between its ends.
+func (s Settings) PCLevels() []float64 {
+	if s.Levels < 2 || len(s.Sigmas) < 2 {
+		return s.Sigmas
 	}
-	return configs.Sigmas{Begin: sigmas[0], End: sigmas[len(sigmas)-1], N: s.Levels}.Ladder()
+	return noisescale.Geometric(s.Sigmas[0], s.Sigmas[len(s.Sigmas)-1], s.Levels)
 }
 
 // TotalSteps is the number of steps Draw takes, which its progress counts;
 // for ode, whose steps are each chain's own, the thousandths of its time
 // span.
-func TotalSteps(s configs.Sample, levels int) int {
-	switch s.Sampler {
-	case "annealed":
-		return levels * s.StepsPerLevel
-	case "pc":
+func (s Settings) TotalSteps() int {
+	switch s.Kind {
+	case KindAnnealed:
+		return len(s.Sigmas) * s.StepsPerLevel
+	case KindPC:
+		levels := len(s.Sigmas)
 		if s.Levels >= 2 {
 			levels = s.Levels
 		}
 		return (levels - 1) * (1 + s.CorrectorSteps)
-	case "ode":
+	case KindODE:
 		return odeProgressUnits
 	}
 	return s.Steps
+}
+
+// SaneBound is the region sampling must stay in: a chain with a coordinate
+// beyond it has diverged. It is ten times the larger of the training
+// data's largest |x_j| (maxAbs) widened by three of the largest noise
+// level, and the range of the chains' starting points: far outside
+// anything the model was trained on or started from, yet finite enough to
+// say where sampling broke.
+func SaneBound(maxAbs float64, sigmas []float64, start datasets.Points) float64 {
+	reach := maxAbs
+	if len(sigmas) > 0 {
+		reach += 3 * sigmas[0]
+	}
+	for _, v := range start.X {
+		reach = math.Max(reach, math.Abs(v))
+	}
+	return 10 * math.Max(reach, 1)
 }

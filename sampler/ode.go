@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"scorenet/internal/ode"
+	"scorenet/score"
 )
 
 // VE is the variance-exploding SDE of Song et al. (2021) between noise
@@ -38,7 +39,7 @@ func (v VE) FlowScale(t float64) float64 {
 
 // Flow returns the probability-flow ODE's right-hand side for the solver,
 // on a score at per-point levels.
-func (v VE) Flow(score LevelScoreFunc) ode.Func {
+func (v VE) Flow(levelScore score.LevelFunc) ode.Func {
 	var sigmas []float64
 	return func(dst, y, t []float64, _ []int) error {
 		if cap(sigmas) < len(t) {
@@ -48,7 +49,7 @@ func (v VE) Flow(score LevelScoreFunc) ode.Func {
 		for r, tr := range t {
 			sigmas[r] = v.Sigma(tr)
 		}
-		if err := score(dst, y, sigmas); err != nil {
+		if err := levelScore(dst, y, sigmas); err != nil {
 			return err
 		}
 		d := len(y) / len(t)

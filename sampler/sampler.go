@@ -9,28 +9,35 @@ import (
 
 	"scorenet/datasets"
 	"scorenet/internal/seeds"
+	"scorenet/score"
 )
 
-// ScoreFunc writes the score at the points x (row-major) into dst, at noise
-// level sigma for noise-conditional scores (others ignore it).
-type ScoreFunc func(dst, x []float64, sigma float64) error
+// The samplers Draw runs, by name.
+const (
+	KindLangevin = "langevin" // plain Langevin at one level
+	KindAnnealed = "annealed" // annealed Langevin down a ladder of levels
+	KindPC       = "pc"       // the VE SDE's reverse diffusion with a Langevin corrector
+	KindODE      = "ode"      // the VE SDE's probability-flow ODE
+)
 
-// LevelScoreFunc writes the score at the points x (row-major) into dst,
-// each point at its own noise level sigmas[r]: what the ode sampler needs,
-// since every chain moves on its own clock.
-type LevelScoreFunc func(dst, x, sigmas []float64) error
+// Kinds lists the samplers Draw runs.
+var Kinds = []string{KindLangevin, KindAnnealed, KindPC, KindODE}
 
 // Settings configure a sampler run.
 type Settings struct {
+	Kind          string    // for Draw: one of Kinds
 	Steps         int       // plain Langevin: T
 	StepsPerLevel int       // annealed: T at each level
 	Eps           float64   // step size; annealed: the step at the smallest level
-	Sigmas        []float64 // annealed: noise levels, largest first
+	Sigmas        []float64 // annealed, pc, ode: noise levels, largest first
 	Sigma         float64   // plain: the level a noise-conditional score is evaluated at
 	Denoise       bool      // annealed, pc, ode: end with x + sigma_L^2 s(x, sigma_L)
 	SnapshotEvery int       // record the chains every k steps; 0: never
-	// pc: Langevin corrector steps after each predictor step, and their
-	// signal-to-noise ratio.
+	// pc: the number of levels its predictor walks, geometric between the
+	// ends of Sigmas (fewer than 2: Sigmas themselves), the Langevin
+	// corrector steps after each predictor step, and their signal-to-noise
+	// ratio.
+	Levels         int
 	CorrectorSteps int
 	SNR            float64
 	// ode: the solver's relative and absolute tolerances.
@@ -53,10 +60,10 @@ type Settings struct {
 type Chains struct {
 	X       datasets.Points
 	Streams []*rand.Rand // one per chain (Streams)
-	Scores  []ScoreFunc  // one per worker; each is called on its block only
+	Scores  []score.Func // one per worker; each is called on its block only
 	// Levels, one per worker, are the same scores at a level per point;
 	// only the ode sampler needs them.
-	Levels []LevelScoreFunc
+	Levels []score.LevelFunc
 }
 
 // Workers splits n chains over threads: the number of workers (one score
@@ -69,6 +76,25 @@ func Workers(n, threads int) (workers, batch, threadsEach int) {
 		threadsEach = 1
 	}
 	return workers, (n + workers - 1) / workers, threadsEach
+}
+
+// NewChains are the chains x with their streams, split over threads as
+// Workers says, each worker with its own score from newScore (for batch
+// chains at once, on threadsEach threads); a nil level score is left out.
+func NewChains(x datasets.Points, streams []*rand.Rand, threads int, newScore func(batch, threads int) (score.Func, score.LevelFunc, error)) (Chains, error) {
+	c := Chains{X: x, Streams: streams}
+	workers, batch, threadsEach := Workers(x.N, threads)
+	for range workers {
+		s, levels, err := newScore(batch, threadsEach)
+		if err != nil {
+			return Chains{}, err
+		}
+		c.Scores = append(c.Scores, s)
+		if levels != nil {
+			c.Levels = append(c.Levels, levels)
+		}
+	}
+	return c, nil
 }
 
 // Streams are the random streams of chains first..first+n-1 of a sampling
@@ -270,7 +296,7 @@ func Gaussian(d int, std float64, streams []*rand.Rand) datasets.Points {
 // AnalyticScore is the closed-form score of dens perturbed by N(0, sigma^2 I)
 // (dens itself for sigma = 0): the score annealed Langevin needs at level
 // sigma, known exactly.
-func AnalyticScore(dens datasets.Density) ScoreFunc {
+func AnalyticScore(dens datasets.Density) score.Func {
 	perturbed := map[float64]datasets.Density{0: dens}
 	d := dens.Dim()
 	return func(dst, x []float64, sigma float64) error {
@@ -310,7 +336,7 @@ func FractionNearest(p datasets.Points, centres [][]float64) []float64 {
 }
 
 // AnalyticLevelScore is AnalyticScore at a noise level per point.
-func AnalyticLevelScore(dens datasets.Density) LevelScoreFunc {
+func AnalyticLevelScore(dens datasets.Density) score.LevelFunc {
 	d := dens.Dim()
 	return func(dst, x, sigmas []float64) error {
 		for r, sigma := range sigmas {

@@ -8,12 +8,13 @@ import (
 	"testing"
 
 	"scorenet/datasets"
+	"scorenet/score"
 )
 
 // chainsFrom is n chains of dimension d started uniformly in [low, high]^d,
 // chains first.. of a sampling seeded by seed, moved by workers workers each
 // with its own score from newScore.
-func chainsFrom(seed uint64, first, n, d int, low, high float64, workers int, newScore func() ScoreFunc) Chains {
+func chainsFrom(seed uint64, first, n, d int, low, high float64, workers int, newScore func() score.Func) Chains {
 	streams := Streams(seed, first, n)
 	c := Chains{X: Uniform(d, low, high, streams), Streams: streams}
 	for range workers {
@@ -22,8 +23,8 @@ func chainsFrom(seed uint64, first, n, d int, low, high float64, workers int, ne
 	return c
 }
 
-func analytic(d datasets.Density) func() ScoreFunc {
-	return func() ScoreFunc { return AnalyticScore(d) }
+func analytic(d datasets.Density) func() score.Func {
+	return func() score.Func { return AnalyticScore(d) }
 }
 
 func moments1D(p datasets.Points) (mean, variance float64) {
@@ -183,7 +184,7 @@ func TestDivergedChainsStopTheSampler(t *testing.T) {
 		return nil
 	}
 	x := datasets.Points{N: 4, D: 1, X: []float64{0.5, -1, 3, 0.1}}
-	_, err := Langevin(Chains{X: x, Streams: Streams(1, 0, 4), Scores: []ScoreFunc{repel}}, Settings{Steps: 100, Eps: 0.5, Bound: 10})
+	_, err := Langevin(Chains{X: x, Streams: Streams(1, 0, 4), Scores: []score.Func{repel}}, Settings{Steps: 100, Eps: 0.5, Bound: 10})
 	if err == nil || !strings.Contains(err.Error(), "of 4 (") || !strings.Contains(err.Error(), "left |x| <= 10 in every coordinate") ||
 		!strings.Contains(err.Error(), "of 100 (sigma 0, step size 0.5)") {
 		t.Errorf("got %v, want the chains that left named", err)
@@ -194,7 +195,7 @@ func TestDivergedChainsStopTheSampler(t *testing.T) {
 		}
 	}
 	y := datasets.Points{N: 1, D: 1, X: []float64{1}}
-	if _, err := Langevin(Chains{X: y, Streams: Streams(1, 0, 1), Scores: []ScoreFunc{repel}}, Settings{Steps: 5, Eps: 0.5}); err != nil {
+	if _, err := Langevin(Chains{X: y, Streams: Streams(1, 0, 1), Scores: []score.Func{repel}}, Settings{Steps: 5, Eps: 0.5}); err != nil {
 		t.Errorf("without a bound, finite values are not divergence: %v", err)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"scorenet/configs"
 	"scorenet/datasets"
 )
 
@@ -113,7 +112,7 @@ func TestODEProgress(t *testing.T) {
 	if _, err := ODE(watched, set); err != nil {
 		t.Fatal(err)
 	}
-	want := TotalSteps(configs.Sample{Sampler: "ode"}, 2)
+	want := Settings{Kind: KindODE}.TotalSteps()
 	if len(done) < 3 || done[len(done)-1] != want || total != want {
 		t.Fatalf("progress %v of %d, want several reports ending at %d", done, total, want)
 	}

@@ -26,7 +26,7 @@ type emaHook struct {
 	ema    []*tensor.Dense
 }
 
-func (h *emaHook) onStep(*stepped) error {
+func (h *emaHook) OnStep(*Step) error {
 	for i, p := range h.params {
 		switch theta := p.Value.Data().(type) {
 		case []float64:
@@ -40,7 +40,7 @@ func (h *emaHook) onStep(*stepped) error {
 	return nil
 }
 
-func (h *emaHook) onStop(stop) error { return nil }
+func (h *emaHook) OnStop(Stop) error { return nil }
 
 // average is ema = (1 - decay) theta + decay ema, in parallel parts.
 func average[T float32 | float64](theta, ema []T, decay float64) {

@@ -23,7 +23,7 @@ import (
 	"scorenet/internal/gemm"
 	"scorenet/nn"
 	"scorenet/rundir"
-	"scorenet/sampler"
+	"scorenet/workflow"
 )
 
 // relErr is |got - want| relative to the larger magnitude, with an absolute
@@ -78,7 +78,7 @@ model: {type: gaussian}
 train: {batch_size: 400, steps: 4000, lr: 0.02, log_every: 500, eval_every: 0, checkpoint_every: 0}
 `)
 	sum := fit(t, cfg, false)
-	run, err := rundir.Open(sum.Dir, "")
+	run, err := workflow.Open(sum.Dir, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +254,7 @@ func TestFloat32Trains(t *testing.T) {
 	if !isFinite(sum.Last.Loss) || sum.Last.Valid == nil {
 		t.Fatalf("float32 run ended with %+v", sum.Last)
 	}
-	run, err := rundir.Open(sum.Dir, "")
+	run, err := workflow.Open(sum.Dir, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,11 +268,11 @@ func TestFloat32Trains(t *testing.T) {
 func relativeFisher(t *testing.T, cfg *configs.Config) float64 {
 	t.Helper()
 	sum := fit(t, cfg, false)
-	run, err := rundir.Open(sum.Dir, "")
+	run, err := workflow.Open(sum.Dir, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, err := rundir.Prepare(cfg)
+	data, err := workflow.Prepare(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -313,24 +313,19 @@ func TestGaussian2DShippedConfigReachesTarget(t *testing.T) {
 // config's sample section says, and compares the sample mean and covariance
 // with the true ones, within 4 standard errors of n samples.
 func checkLangevinMoments(t *testing.T, cfg *configs.Config) {
-	run, err := rundir.Open(cfg.Output.Dir, "")
+	run, err := workflow.Open(cfg.Output.Dir, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	score, err := run.ModelScorer(cfg.Sample.N, 0)
+	job, err := run.RunJob(cfg.Sample, "network")
 	if err != nil {
 		t.Fatal(err)
 	}
-	streams := sampler.Streams(cfg.Sample.Seed, 0, cfg.Sample.N)
-	start, err := sampler.Start(cfg.Sample, nil, 2, streams)
+	drawn, err := workflow.Sample(job)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := sampler.Chains{X: start, Streams: streams, Scores: []sampler.ScoreFunc{sampler.ScoreFunc(score)}}
-	if _, err := sampler.Draw(cfg.Sample, nil, 0, run.SaneBound(nil, start), c, nil); err != nil {
-		t.Fatal(err)
-	}
-	x := run.Norm.Invert(start)
+	x := drawn.Samples
 	mean, cov := x.Mean(), x.Covariance()
 	wantMean, wantCov := cfg.Data.Mean, cfg.Data.Cov
 	n := float64(x.N)
@@ -604,7 +599,7 @@ func TestEMAFollowsItsFormula(t *testing.T) {
 		copy(p.Value.Data().([]float64), []float64{0, 0, 1})
 	}
 	for range 7 {
-		h.onStep(nil)
+		h.OnStep(nil)
 	}
 	for i, want := range []float64{math.Pow(0.9, 7), -2 * math.Pow(0.9, 7), 1 + 3*math.Pow(0.9, 7)} {
 		if got := h.ema[0].Data().([]float64)[i]; math.Abs(got-want) > 1e-15 {
@@ -643,7 +638,7 @@ func TestEMAResumesExactlyAndIsWhatReadersUse(t *testing.T) {
 	}
 	plain := parseConfig(t, tinyRun, "train.steps=10")
 	fit(t, plain, false)
-	if _, err := rundir.OpenWeights(plain.Output.Dir, "", rundir.WeightsEMA); err == nil || !strings.Contains(err.Error(), "has no EMA weights (the run's train.ema is 0): use -weights raw") {
+	if _, err := workflow.Open(plain.Output.Dir, "", rundir.WeightsEMA); err == nil || !strings.Contains(err.Error(), "has no EMA weights (the run's train.ema is 0): use -weights raw") {
 		t.Errorf("EMA weights of a run without them: %v", err)
 	}
 }

@@ -11,47 +11,50 @@ import (
 	"scorenet/rundir"
 )
 
-// stepped is what the loop tells its hooks after each update.
-type stepped struct {
-	step     int // steps done
-	terms    losses.Terms
-	gradNorm float64
-	last     bool
-	// record is set, by the metrics hook, on the steps it writes a line.
-	record         *rundir.Record
-	stepsPerSecond float64 // over the record's steps
-	// stop, set by a hook, ends the run after this step, saying why.
-	stop string
+// Step is what the loop tells its hooks after each update.
+type Step struct {
+	N        int // steps done
+	Terms    losses.Terms
+	GradNorm float64
+	Last     bool // the run's last step (train.steps)
+	// Record is set, by the metrics hook, on the steps it writes a line;
+	// StepsPerSecond is the rate over the record's steps.
+	Record         *rundir.Record
+	StepsPerSecond float64
+	// Stop, set by a hook, ends the run after this step, saying why.
+	Stop string
 }
 
-// stop says why the loop ended.
-type stop int
+// Stop says why the loop ended.
+type Stop int
 
+// Why a loop ends.
 const (
-	finished stop = iota
-	interrupted
-	failed
+	Finished    Stop = iota // train.steps reached, or a hook stopped the run
+	Interrupted             // the context was cancelled (a signal)
+	Failed                  // a step or a hook failed
 )
 
-// hook follows the training loop, as gomlx's loop hooks do: onStep after
-// every update, in the order the hooks were given, and onStop once when the
-// loop ends for any reason. Metrics, the progress bar and checkpoints are
-// hooks; the loop itself only steps.
-type hook interface {
-	onStep(e *stepped) error
-	onStop(why stop) error
+// Hook follows the training loop, as gomlx's loop hooks do: OnStep after
+// every update, in the order the hooks were given, and OnStop once when the
+// loop ends for any reason. Metrics, the progress bar, the EMA, sample
+// figures, checkpoints and the best checkpoint are hooks; the loop itself
+// only steps. Options.Hooks attach more after them.
+type Hook interface {
+	OnStep(e *Step) error
+	OnStop(why Stop) error
 }
 
 // loop trains from the snapshot's step to train.steps. last is the hook
 // whose final record the Summary reports.
-func (t *trainer) loop(ctx context.Context, last *metricsHook, hooks ...hook) (*Summary, error) {
+func (t *trainer) loop(ctx context.Context, last *metricsHook, hooks ...Hook) (*Summary, error) {
 	s := t.s
 	from, start := s.Step, time.Now()
 	elapsedBefore := s.Elapsed
 	stopped := "" // why a hook ended the run early
-	stopAll := func(why stop) error {
+	stopAll := func(why Stop) error {
 		for _, h := range hooks {
-			if err := h.onStop(why); err != nil {
+			if err := h.OnStop(why); err != nil {
 				return err
 			}
 		}
@@ -59,28 +62,28 @@ func (t *trainer) loop(ctx context.Context, last *metricsHook, hooks ...hook) (*
 	}
 	for s.Step < t.cfg.Train.Steps {
 		if ctx.Err() != nil {
-			if err := stopAll(interrupted); err != nil {
+			if err := stopAll(Interrupted); err != nil {
 				return nil, err
 			}
 			return nil, fmt.Errorf("%w at step %d; checkpoint %s written", ErrInterrupted, s.Step, t.checkpoint)
 		}
-		e, err := t.step()
+		e, err := t.update()
 		if err != nil {
-			stopAll(failed)
+			stopAll(Failed)
 			return nil, err
 		}
 		s.Elapsed = elapsedBefore + time.Since(start).Seconds()
 		for _, h := range hooks {
-			if err := h.onStep(e); err != nil {
-				stopAll(failed)
+			if err := h.OnStep(e); err != nil {
+				stopAll(Failed)
 				return nil, err
 			}
 		}
-		if stopped = e.stop; stopped != "" {
+		if stopped = e.Stop; stopped != "" {
 			break
 		}
 	}
-	if err := stopAll(finished); err != nil {
+	if err := stopAll(Finished); err != nil {
 		return nil, err
 	}
 	if stopped != "" { // the checkpoint hook saves only at train.steps
@@ -94,7 +97,7 @@ func (t *trainer) loop(ctx context.Context, last *metricsHook, hooks ...hook) (*
 
 // step draws the next batch and its noise, computes the loss and its
 // gradients and, if both are finite, updates the parameters.
-func (t *trainer) step() (*stepped, error) {
+func (t *trainer) update() (*Step, error) {
 	s, cfg := t.s, t.cfg.Train
 	t.order.batch(s.Step, t.batchIdx)
 	for i, idx := range t.batchIdx {
@@ -118,7 +121,7 @@ func (t *trainer) step() (*stepped, error) {
 			"the last checkpoint (%s) is untouched", s.Step+1, err, orNone(t.checkpoint))
 	}
 	s.Step++
-	return &stepped{step: s.Step, terms: terms, gradNorm: gnorm, last: s.Step == cfg.Steps}, nil
+	return &Step{N: s.Step, Terms: terms, GradNorm: gnorm, Last: s.Step == cfg.Steps}, nil
 }
 
 // metricsHook averages the steps between records and writes a record, with
@@ -132,19 +135,19 @@ type metricsHook struct {
 	last        rundir.Record
 }
 
-func (m *metricsHook) onStep(e *stepped) error {
+func (m *metricsHook) OnStep(e *Step) error {
 	cfg, t := m.t.cfg.Train, m.t
-	m.window.Loss += e.terms.Loss
-	m.window.Trace += e.terms.Trace
-	m.window.Norm += e.terms.Norm
-	m.window.GradNorm += e.gradNorm
+	m.window.Loss += e.Terms.Loss
+	m.window.Trace += e.Terms.Trace
+	m.window.Norm += e.Terms.Norm
+	m.window.GradNorm += e.GradNorm
 	m.steps++
-	evalNow := t.valid != nil && (e.step%cfg.EvalEvery == 0 || e.last)
-	if e.step%cfg.LogEvery != 0 && !evalNow && !e.last {
+	evalNow := t.valid != nil && (e.N%cfg.EvalEvery == 0 || e.Last)
+	if e.N%cfg.LogEvery != 0 && !evalNow && !e.Last {
 		return nil
 	}
 	n := float64(m.steps)
-	r := rundir.Record{Step: e.step, Loss: m.window.Loss / n, Trace: m.window.Trace / n, Norm: m.window.Norm / n,
+	r := rundir.Record{Step: e.N, Loss: m.window.Loss / n, Trace: m.window.Trace / n, Norm: m.window.Norm / n,
 		GradNorm: m.window.GradNorm / n, Elapsed: t.s.Elapsed}
 	if evalNow {
 		v, err := t.valid.Evaluate(t.data.Valid.X, t.data.Valid.D)
@@ -153,34 +156,34 @@ func (m *metricsHook) onStep(e *stepped) error {
 		}
 		if !isFinite(v.Loss) {
 			return fmt.Errorf("train: step %d: the held-out loss is %v: training diverged; lower train.optimizer.lr or set train.grad_clip; "+
-				"the last checkpoint (%s) is untouched", e.step, v.Loss, orNone(t.checkpoint))
+				"the last checkpoint (%s) is untouched", e.N, v.Loss, orNone(t.checkpoint))
 		}
 		r.Valid = &v
 	}
 	if err := m.log.Write(r); err != nil {
 		return err
 	}
-	e.record, e.stepsPerSecond = &r, n/time.Since(m.windowStart).Seconds()
+	e.Record, e.StepsPerSecond = &r, n/time.Since(m.windowStart).Seconds()
 	m.last, m.window, m.steps, m.windowStart = r, rundir.Record{}, 0, time.Now()
 	return nil
 }
 
-func (m *metricsHook) onStop(stop) error { return nil }
+func (m *metricsHook) OnStop(Stop) error { return nil }
 
 // progressHook shows the run on the reporter: a bar on a terminal, a log
 // line per record elsewhere.
 type progressHook struct{ r *reporter }
 
-func (p *progressHook) onStep(e *stepped) error {
-	if e.record != nil { // first, so that the bar shows this step's validation
-		p.r.record(*e.record, e.stepsPerSecond)
+func (p *progressHook) OnStep(e *Step) error {
+	if e.Record != nil { // first, so that the bar shows this step's validation
+		p.r.record(*e.Record, e.StepsPerSecond)
 	}
-	p.r.step(e.step, e.terms.Loss)
+	p.r.step(e.N, e.Terms.Loss)
 	return nil
 }
 
-func (p *progressHook) onStop(why stop) error {
-	if why == finished {
+func (p *progressHook) OnStop(why Stop) error {
+	if why == Finished {
 		p.r.bar.Finish()
 	} else {
 		p.r.bar.Stop() // the count where it stopped, not 100%
@@ -218,15 +221,15 @@ func (c *checkpointHook) wait() error {
 	return nil
 }
 
-func (c *checkpointHook) onStep(e *stepped) error {
+func (c *checkpointHook) OnStep(e *Step) error {
 	every := c.t.cfg.Train.CheckpointEvery
-	if !(every > 0 && e.step%every == 0) && !e.last {
+	if !(every > 0 && e.N%every == 0) && !e.Last {
 		return nil
 	}
 	if err := c.wait(); err != nil {
 		return err
 	}
-	if e.last {
+	if e.Last {
 		return c.t.save()
 	}
 	snap, err := c.t.s.Checkpoint() // a copy: the steps may go on
@@ -242,9 +245,9 @@ func (c *checkpointHook) onStep(e *stepped) error {
 	return nil
 }
 
-func (c *checkpointHook) onStop(why stop) error {
+func (c *checkpointHook) OnStop(why Stop) error {
 	err := c.wait()
-	if why != interrupted {
+	if why != Interrupted {
 		return err
 	}
 	if err := c.t.save(); err != nil {
@@ -261,13 +264,13 @@ type bestHook struct {
 	patience int
 }
 
-func (b *bestHook) onStep(e *stepped) error {
-	if e.record == nil || e.record.Valid == nil {
+func (b *bestHook) OnStep(e *Step) error {
+	if e.Record == nil || e.Record.Valid == nil {
 		return nil
 	}
-	s, loss := b.t.s, e.record.Valid.Loss
+	s, loss := b.t.s, e.Record.Valid.Loss
 	if s.Best == nil || loss < s.Best.Loss {
-		s.Best = &rundir.Best{Loss: loss, Step: e.step}
+		s.Best = &rundir.Best{Loss: loss, Step: e.N}
 		c, err := s.Checkpoint()
 		if err != nil {
 			return err
@@ -275,11 +278,11 @@ func (b *bestHook) onStep(e *stepped) error {
 		return checkpoints.SaveAs(rundir.BestPath(b.t.cfg.Output.Dir), c)
 	}
 	s.Best.Since++
-	if b.patience > 0 && s.Best.Since >= b.patience && !e.last {
-		e.stop = fmt.Sprintf("the held-out loss has not improved for %d evaluations (train.patience): best %.6g at step %d",
+	if b.patience > 0 && s.Best.Since >= b.patience && !e.Last {
+		e.Stop = fmt.Sprintf("the held-out loss has not improved for %d evaluations (train.patience): best %.6g at step %d",
 			s.Best.Since, s.Best.Loss, s.Best.Step)
 	}
 	return nil
 }
 
-func (b *bestHook) onStop(stop) error { return nil }
+func (b *bestHook) OnStop(Stop) error { return nil }

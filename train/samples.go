@@ -1,17 +1,16 @@
 package train
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 
 	"scorenet/datasets"
-	"scorenet/internal/gemm"
 	"scorenet/internal/seeds"
 	"scorenet/nn"
 	"scorenet/plots"
-	"scorenet/rundir"
-	"scorenet/sampler"
+	"scorenet/workflow"
 )
 
 // sampleHook draws a small sample every train.sample_every steps, with the
@@ -28,8 +27,8 @@ type sampleHook struct {
 // sampleChains is the number of chains of the figure.
 const sampleChains = 64
 
-func (h *sampleHook) onStep(e *stepped) error {
-	if e.step%h.every != 0 && !e.last {
+func (h *sampleHook) OnStep(e *Step) error {
+	if e.N%h.every != 0 && !e.Last {
 		return nil
 	}
 	t, s := h.t, h.t.s
@@ -42,37 +41,25 @@ func (h *sampleHook) onStep(e *stepped) error {
 		copy(p.Value.Data().([]float64), from.Data().([]float64))
 	}
 	set := t.cfg.Sample
-	n := min(set.N, sampleChains)
-	streams := sampler.Streams(set.Seed, 0, n)
-	start, err := sampler.Start(set, t.cfg.NoiseLevels(), s.Model.Dim(), streams)
-	if err != nil {
+	set.N = min(set.N, sampleChains)
+	levels := t.cfg.NoiseLevels()
+	job := workflow.Job{Sample: set, Sigmas: levels, Sigma: workflow.Smallest(levels), Dim: s.Model.Dim(), Norm: s.Norm, MaxAbs: s.MaxAbs,
+		Scores: workflow.NetworkScorers(h.model)}
+	drawn, err := workflow.Sample(job)
+	if errors.Is(err, workflow.ErrFileStart) {
 		return nil // a file start is not for a figure during training
 	}
-	chains := sampler.Chains{X: start, Streams: streams}
-	sc, err := nn.NewScorer(h.model, n, gemm.Threads())
 	if err != nil {
-		return err
-	}
-	chains.Scores = []sampler.ScoreFunc{sc.Score}
-	if h.model.NoiseConditional() {
-		chains.Levels = []sampler.LevelScoreFunc{sc.ScoreAt}
-	}
-	levels := t.cfg.NoiseLevels()
-	smallest := 0.0
-	if len(levels) > 0 {
-		smallest = levels[len(levels)-1]
-	}
-	if _, err := sampler.Draw(set, levels, smallest, rundir.SaneBound(s.MaxAbs, levels, start), chains, nil); err != nil {
-		fmt.Fprintf(t.out, "step %d: no sample figure: %v\n", e.step, err)
+		fmt.Fprintf(t.out, "step %d: no sample figure: %v\n", e.N, err)
 		return nil
 	}
-	samples := s.Norm.Invert(start)
+	samples := drawn.Samples
 	path := filepath.Join(t.cfg.Output.Dir, "samples-latest.png")
 	tmp := path + ".tmp.png"
 	if t.data.Image.Size() > 0 {
 		err = datasets.WriteImageGrid(tmp, samples.X, t.data.Image, 8, 0, 1)
 	} else {
-		title := fmt.Sprintf("%s: samples at step %d", t.cfg.Name, e.step)
+		title := fmt.Sprintf("%s: samples at step %d", t.cfg.Name, e.N)
 		err = plots.Samples(tmp, title, s.Norm.Invert(t.data.Train), plots.Set{Name: "samples", Points: samples})
 	}
 	if err != nil {
@@ -81,7 +68,7 @@ func (h *sampleHook) onStep(e *stepped) error {
 	return os.Rename(tmp, path)
 }
 
-func (h *sampleHook) onStop(stop) error { return nil }
+func (h *sampleHook) OnStop(Stop) error { return nil }
 
 // newSampleHook is the figure hook of cfg's run, or nil when it draws none
 // (train.sample_every 0, or a model the figure cannot copy: float32).
@@ -90,7 +77,7 @@ func newSampleHook(t *trainer) (*sampleHook, error) {
 	if every <= 0 || t.cfg.Model.Dtype != "float64" {
 		return nil, nil
 	}
-	m, err := nn.New(rundir.ModelSpec(t.cfg, t.s.Model.Dim()), seeds.New(t.cfg.Seed, seeds.Init)) // its weights are overwritten
+	m, err := nn.New(t.cfg.ModelSpec(t.s.Model.Dim()), seeds.New(t.cfg.Seed, seeds.Init)) // its weights are overwritten
 	if err != nil {
 		return nil, err
 	}

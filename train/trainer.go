@@ -15,6 +15,7 @@ import (
 	"scorenet/losses"
 	"scorenet/nn"
 	"scorenet/rundir"
+	"scorenet/workflow"
 )
 
 // Options control how a run reports and whether it continues an earlier one.
@@ -25,6 +26,9 @@ type Options struct {
 	// Out receives log lines, or the progress bar when Terminal is set.
 	Out      io.Writer
 	Terminal bool
+	// Hooks follow the loop after the run's own hooks (metrics, progress,
+	// EMA, figures, checkpoints, best), in this order.
+	Hooks []Hook
 }
 
 // Summary describes a finished run.
@@ -56,22 +60,23 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 	}
 	dir := cfg.Output.Dir
 	ckptDir := rundir.CheckpointDir(dir)
-	data, err := rundir.Prepare(cfg)
+	data, err := workflow.Prepare(cfg)
 	if err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(opts.Out, "data: %s; %d for training, %d held out\n", data.Source, data.Train.N, data.Valid.N)
-	said, err := rundir.ChooseAuto(cfg, data.Train)
+	auto, err := workflow.ChooseAuto(cfg, data.Train)
 	if err != nil {
 		return nil, err
 	}
-	for _, s := range said {
+	auto.Apply(cfg)
+	for _, s := range auto.Said {
 		fmt.Fprintln(opts.Out, s)
 	}
 	if data.Train.N < cfg.Train.BatchSize {
 		return nil, fmt.Errorf("train: train.batch_size %d is larger than the %d training points", cfg.Train.BatchSize, data.Train.N)
 	}
-	model, err := nn.New(rundir.ModelSpec(cfg, data.Train.D), seeds.New(cfg.Seed, seeds.Init))
+	model, err := nn.New(cfg.ModelSpec(data.Train.D), seeds.New(cfg.Seed, seeds.Init))
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +111,7 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 	}
 	t.out = opts.Out
 	m := &metricsHook{t: t, log: metrics, windowStart: time.Now()}
-	hooks := []hook{m, &progressHook{newReporter(opts.Out, opts.Terminal, s.Step, cfg.Train.Steps)}}
+	hooks := []Hook{m, &progressHook{newReporter(opts.Out, opts.Terminal, s.Step, cfg.Train.Steps)}}
 	if s.EMA != nil { // before the checkpoints, which hold it
 		hooks = append(hooks, &emaHook{decay: cfg.Train.EMA, params: model.Params(), ema: s.EMA})
 	}
@@ -121,7 +126,7 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 	if t.valid != nil {
 		hooks = append(hooks, &bestHook{t: t, patience: cfg.Train.Patience})
 	}
-	return t.loop(ctx, m, hooks...)
+	return t.loop(ctx, m, append(hooks, opts.Hooks...)...)
 }
 
 // resumeOrStart loads the newest valid checkpoint into s when resuming, and
@@ -166,7 +171,7 @@ func resumeOrStart(s *rundir.Snapshot, ckptDir string, opts Options) error {
 // trainer holds the compiled graphs and buffers of one training call.
 type trainer struct {
 	cfg        *configs.Config
-	data       *rundir.Data
+	data       *workflow.Data
 	s          *rundir.Snapshot
 	adam       *Adam
 	order      *batchOrder
@@ -178,7 +183,7 @@ type trainer struct {
 	out        io.Writer // log lines beside the progress
 }
 
-func newTrainer(cfg *configs.Config, data *rundir.Data, s *rundir.Snapshot, adam *Adam, order *batchOrder) (*trainer, error) {
+func newTrainer(cfg *configs.Config, data *workflow.Data, s *rundir.Snapshot, adam *Adam, order *batchOrder) (*trainer, error) {
 	b := cfg.Train.BatchSize
 	sigmas := cfg.NoiseLevels()
 	loss, err := losses.New(cfg.Train.Loss, s.Model, losses.Options{Batch: b, Gradients: true, Sigmas: sigmas, Engine: cfg.Train.Engine})

@@ -29,6 +29,7 @@ import (
 	"scorenet/nn"
 	"scorenet/plots"
 	"scorenet/sampler"
+	"scorenet/score"
 	"scorenet/train"
 )
 
@@ -448,23 +449,22 @@ func contains(list []string, s string) bool {
 // sample does (one thread each when they run side by side), and a count of
 // the products' work of their last step.
 func workersOf(m nn.Model, c sampler.Chains) (sampler.Chains, func() float64, error) {
-	workers, batch, threads := sampler.Workers(c.X.N, gemm.Threads())
 	var scorers []*nn.Scorer
-	for range workers {
+	c, err := sampler.NewChains(c.X, c.Streams, gemm.Threads(), func(batch, threads int) (score.Func, score.LevelFunc, error) {
 		sc, err := nn.NewScorer(m, batch, threads)
 		if err != nil {
-			return c, nil, err
+			return nil, nil, err
 		}
 		scorers = append(scorers, sc)
-		c.Scores = append(c.Scores, sc.Score)
-	}
+		return sc.Score, nil, nil
+	})
 	return c, func() float64 {
 		flops := 0.0
 		for _, sc := range scorers {
 			flops += sc.MatmulFLOPs()
 		}
 		return flops
-	}, nil
+	}, err
 }
 
 // tableHeader prints a Markdown table's header: the lead columns, one per

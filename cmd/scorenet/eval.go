@@ -12,7 +12,7 @@ import (
 	"scorenet/configs"
 	"scorenet/evaluate"
 	"scorenet/progress"
-	"scorenet/rundir"
+	"scorenet/workflow"
 
 	"golang.org/x/term"
 )
@@ -61,9 +61,10 @@ the density is known.`)
 		if run.Config, err = configs.Parse(run.Config.YAML(), run.Checkpoint+" (embedded config)", sets); err != nil {
 			return err
 		}
-		if said, err := rundir.ChooseEps(run.Config); err != nil {
+		if eps, said, err := workflow.ChooseEps(run.Config); err != nil {
 			return err
 		} else if said != "" {
+			run.Config.Sample.Eps = eps
 			fmt.Fprintln(stderr, said)
 		}
 		if *n > 0 {

@@ -13,6 +13,7 @@ import (
 	"scorenet/checkpoints"
 	"scorenet/datasets"
 	"scorenet/rundir"
+	"scorenet/workflow"
 )
 
 func scorenet(args ...string) (code int, stdout, stderr string) {
@@ -60,7 +61,7 @@ func TestTrainThenScore(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, err := rundir.Open(runDir, "")
+		r, err := workflow.Open(runDir, "", "")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 
 	"scorenet/configs"
-	"scorenet/rundir"
+	"scorenet/workflow"
 )
 
 // prepareOutput makes sure the file a flag names can be written, before any
@@ -54,8 +54,8 @@ func weightsFlag(fs *flag.FlagSet) *string {
 
 // openRun opens a run for a reader command, with the weights asked for,
 // saying on stderr which newer checkpoints it skipped and why.
-func openRun(dir, checkpoint, weights string, stderr io.Writer) (*rundir.Run, error) {
-	run, err := rundir.OpenWeights(dir, checkpoint, weights)
+func openRun(dir, checkpoint, weights string, stderr io.Writer) (*workflow.Run, error) {
+	run, err := workflow.Open(dir, checkpoint, weights)
 	if err != nil {
 		return nil, err
 	}

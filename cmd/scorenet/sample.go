@@ -6,16 +6,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"scorenet/configs"
 	"scorenet/datasets"
-	"scorenet/internal/gemm"
 	"scorenet/internal/memlimit"
 	"scorenet/plots"
 	"scorenet/progress"
-	"scorenet/rundir"
 	"scorenet/sampler"
+	"scorenet/workflow"
 
 	"golang.org/x/term"
 )
@@ -89,34 +87,35 @@ from the learning.`)
 		if snapshotDir != (run.Image.Size() > 0 && *snapshots != "") {
 			return fmt.Errorf("-snapshots %s: image runs write a grid per snapshot into a directory (end the path with /); other runs write one .csv file", *snapshots)
 		}
-		if snapshotDir && s.SnapshotEvery == 0 {
-			s.SnapshotEvery = max(1, sampler.TotalSteps(*s, len(cfg.NoiseLevels()))/max(1, len(cfg.NoiseLevels())))
-		}
-		if said, err := rundir.ChooseEps(cfg); err != nil {
+		if eps, said, err := workflow.ChooseEps(cfg); err != nil {
 			return err
 		} else if said != "" {
+			cfg.Sample.Eps = eps
 			fmt.Fprintln(stderr, said)
 		}
-		var data *rundir.Data
+		var data *workflow.Data
 		if *plot != "" { // before the work: a missing data file fails now
 			if data, err = run.Data("sample -plot"); err != nil {
 				return err
 			}
 		}
-		newScore, sigmas, sigma, err := samplingScore(run, cfg, *scoreKind)
+		job, err := run.RunJob(*s, *scoreKind)
 		if err != nil {
 			return err
 		}
-		var start datasets.Points
+		if snapshotDir && s.SnapshotEvery == 0 {
+			job.Sample.SnapshotEvery = max(1, job.Settings().TotalSteps()/max(1, len(cfg.NoiseLevels())))
+		}
 		n := s.N
 		if s.Init.Kind == "file" {
-			if start, err = datasets.ReadFile(s.Init.Path); err != nil {
+			start, err := datasets.ReadFile(s.Init.Path)
+			if err != nil {
 				return err
 			}
 			if start.D != run.Model.Dim() {
 				return fmt.Errorf("%s has %d columns, the model's dimension is %d", s.Init.Path, start.D, run.Model.Dim())
 			}
-			n = start.N
+			n, job.Start = start.N, &start
 		}
 		if *shard != "" && s.Sampler == "pc" {
 			return fmt.Errorf("-shard: the pc sampler's corrector steps by norms averaged over all the chains, so a shard would not match the whole run; use annealed, langevin or ode")
@@ -125,39 +124,22 @@ from the learning.`)
 		if err != nil {
 			return err
 		}
-		streams := sampler.Streams(s.Seed, first, count)
-		if s.Init.Kind == "file" {
-			start = run.Norm.Apply(datasets.Points{N: count, D: start.D, X: start.X[first*start.D : (first+count)*start.D]})
-		} else if start, err = sampler.Start(*s, sigmas, run.Model.Dim(), streams); err != nil {
-			return err
-		}
-		chains := sampler.Chains{X: start, Streams: streams}
-		workers, batch, threads := sampler.Workers(count, gemm.Threads())
-		for range workers {
-			score, levels, err := newScore(batch, threads)
-			if err != nil {
-				return err
-			}
-			chains.Scores = append(chains.Scores, score)
-			if levels != nil {
-				chains.Levels = append(chains.Levels, levels)
-			}
-		}
+		job.First, job.Count = first, count
 		terminal := false
 		if f, ok := stderr.(*os.File); ok {
 			terminal = term.IsTerminal(int(f.Fd()))
 		}
-		total := sampler.TotalSteps(*s, len(sigmas))
+		total := job.Settings().TotalSteps()
 		bar := progress.New(stderr, terminal, 0, total, "steps")
-		began := time.Now()
-		drawn, err := sampler.Draw(*s, sigmas, sigma, run.SaneBound(sigmas, start), chains, func(done, _ int) { bar.Set(done, s.Sampler) })
+		job.Progress = func(done, _ int) { bar.Set(done, s.Sampler) }
+		drawn, err := workflow.Sample(job)
 		if err != nil {
 			bar.Stop()
 			return err
 		}
 		bar.Finish()
-		seconds := time.Since(began).Seconds()
-		samples := run.Norm.Invert(start)
+		seconds := drawn.Seconds
+		samples := drawn.Samples
 		if (imageDir || *grid != "") && run.Image.Size() == 0 {
 			return fmt.Errorf("-grid and -out DIR/ need an image run (data.dataset idx or images); this one is %d-dimensional points", run.Model.Dim())
 		}
@@ -218,44 +200,6 @@ from the learning.`)
 	}}
 }
 
-// samplingScore makes the score the sampler follows, in model units, one
-// per worker (for batch chains at once), with the noise ladder of annealed
-// sampling and the level of plain sampling.
-func samplingScore(run *rundir.Run, cfg *configs.Config, kind string) (func(batch, threads int) (sampler.ScoreFunc, sampler.LevelScoreFunc, error), []float64, float64, error) {
-	ladder := cfg.Train.Sigmas.Ladder()
-	switch kind {
-	case "analytic":
-		if cfg.Data.Dataset != "gaussian" && cfg.Data.Dataset != "gaussian_mixture" {
-			return nil, nil, 0, fmt.Errorf("-score analytic needs data with a known density (gaussian or gaussian_mixture), not %s", cfg.Data.Dataset)
-		}
-		data, err := run.Data("-score analytic")
-		if err != nil {
-			return nil, nil, 0, err
-		}
-		if data.Density == nil {
-			return nil, nil, 0, fmt.Errorf("-score analytic needs data with a known density (gaussian or gaussian_mixture), not %s", cfg.Data.Dataset)
-		}
-		if cfg.Data.Standardize {
-			return nil, nil, 0, fmt.Errorf("-score analytic needs data.standardize: false (noise levels would be in standardised units)")
-		}
-		return func(int, int) (sampler.ScoreFunc, sampler.LevelScoreFunc, error) {
-			return sampler.AnalyticScore(data.Density), sampler.AnalyticLevelScore(data.Density), nil
-		}, ladder, 0, nil
-	case "network":
-		if cfg.Sample.Sampler != "langevin" && !run.Model.NoiseConditional() {
-			return nil, nil, 0, fmt.Errorf("the %s sampler needs a noise-conditional model (model.noise_conditional: true); this one is not: use -sampler langevin", cfg.Sample.Sampler)
-		}
-		return func(batch, threads int) (sampler.ScoreFunc, sampler.LevelScoreFunc, error) {
-			score, levels, err := run.ModelScorers(batch, threads)
-			if levels == nil {
-				return sampler.ScoreFunc(score), nil, err
-			}
-			return sampler.ScoreFunc(score), sampler.LevelScoreFunc(levels), err
-		}, cfg.NoiseLevels(), run.SmallestSigma(), nil
-	}
-	return nil, nil, 0, fmt.Errorf("-score %q: want network or analytic", kind)
-}
-
 // writeSnapshots writes one row per chain and snapshot: step, sigma, chain,
 // then the chain's coordinates in data units.
 func writeSnapshots(path string, snaps []sampler.Snapshot, norm datasets.Normalizer, first int) error {
@@ -278,7 +222,7 @@ func writeSnapshots(path string, snaps []sampler.Snapshot, norm datasets.Normali
 
 // writeSnapshotGrids writes each snapshot of an image run as a grid of up
 // to 64 chains, named by its step and noise level, into dir.
-func writeSnapshotGrids(dir string, snaps []sampler.Snapshot, run *rundir.Run, first int) ([]string, error) {
+func writeSnapshotGrids(dir string, snaps []sampler.Snapshot, run *workflow.Run, first int) ([]string, error) {
 	if len(snaps) == 0 {
 		return nil, fmt.Errorf("-snapshots: no snapshots were taken (sample.snapshot_every is larger than the run's steps)")
 	}

@@ -13,7 +13,7 @@ import (
 	"scorenet/checkpoints"
 	"scorenet/configs"
 	"scorenet/datasets"
-	"scorenet/rundir"
+	"scorenet/workflow"
 )
 
 // shardRange is the chains [first, first+count) of shard "k/N" of n chains
@@ -61,7 +61,7 @@ type shardInfo struct {
 func sidecar(out string) string { return out + ".shard.json" }
 
 // writeShardInfo writes the sidecar of the shard just written to out.
-func writeShardInfo(out string, run *rundir.Run, cfg *configs.Config, n int, spec, score string) error {
+func writeShardInfo(out string, run *workflow.Run, cfg *configs.Config, n int, spec, score string) error {
 	k, total, _ := parseShard(spec)
 	first, count, _ := shardRange(spec, n)
 	sample, err := json.Marshal(cfg.Sample)

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"scorenet/configs"
-	"scorenet/rundir"
+	"scorenet/workflow"
 )
 
 func sigmasCommand(stdout, stderr io.Writer) *command {
@@ -27,17 +27,18 @@ sample.eps: auto, as written otherwise. Nothing is trained or written.`)
 		if err != nil {
 			return err
 		}
-		data, err := rundir.Prepare(cfg)
+		data, err := workflow.Prepare(cfg)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "data: %s; %d for training (model units%s)\n", data.Source, data.Train.N,
 			map[bool]string{true: ", standardised", false: ""}[cfg.Data.Standardize])
-		said, err := rundir.ChooseAuto(cfg, data.Train)
+		auto, err := workflow.ChooseAuto(cfg, data.Train)
 		if err != nil {
 			return err
 		}
-		for _, s := range said {
+		auto.Apply(cfg)
+		for _, s := range auto.Said {
 			fmt.Fprintln(stdout, s)
 		}
 		levels := cfg.NoiseLevels()

@@ -162,3 +162,17 @@ func sqDist(x, y []float64) float64 {
 	}
 	return s
 }
+
+// Geometric returns the n noise levels from begin down to end, equally
+// spaced in log sigma, as NCSN uses; its ends are begin and end exactly.
+func Geometric(begin, end float64, n int) []float64 {
+	if n == 1 {
+		return []float64{end}
+	}
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = math.Exp(math.Log(begin) + float64(i)*(math.Log(end)-math.Log(begin))/float64(n-1))
+	}
+	out[0], out[n-1] = begin, end
+	return out
+}

@@ -1,15 +1,13 @@
-package rundir
+package workflow
 
 import (
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
 	"fmt"
 	"math"
 
 	"scorenet/configs"
 	"scorenet/datasets"
 	"scorenet/internal/seeds"
+	"scorenet/rundir"
 )
 
 // Data is a run's data, split and in the units the model sees.
@@ -17,43 +15,10 @@ type Data struct {
 	Train, Valid datasets.Points     // standardised when the config asks for it
 	Norm         datasets.Normalizer // maps data units to model units
 	Density      datasets.Density    // the true density in data units, or nil
-	Digest       Digest              // of all the points, before the split
+	Digest       rundir.Digest       // of all the points, before the split
 	MaxAbs       float64             // the largest |x_j| of the training split, in model units
 	Source       string              // what was read or drawn, for people
 	Image        datasets.Image      // the shape of image data; zero otherwise
-}
-
-// Digest identifies a data set: a resumed run must train on the same one.
-type Digest struct {
-	N      int    `json:"n"`
-	D      int    `json:"d"`
-	SHA256 string `json:"sha256"` // of the float64 values, little-endian, row-major
-}
-
-// digestOf is the Digest of p.
-func digestOf(p datasets.Points) Digest {
-	h := sha256.New()
-	var buf [8 << 10]byte
-	for i := 0; i < len(p.X); i += len(buf) / 8 {
-		chunk := p.X[i:min(i+len(buf)/8, len(p.X))]
-		for k, v := range chunk {
-			binary.LittleEndian.PutUint64(buf[8*k:], math.Float64bits(v))
-		}
-		h.Write(buf[:8*len(chunk)])
-	}
-	return Digest{N: p.N, D: p.D, SHA256: hex.EncodeToString(h.Sum(nil))}
-}
-
-// Differs says how the data d differs from the data a checkpoint recorded,
-// or "" when they are the same.
-func (d Digest) Differs(recorded Digest) string {
-	switch {
-	case d.N != recorded.N || d.D != recorded.D:
-		return fmt.Sprintf("it now has %d points of dimension %d, the run was trained on %d points of dimension %d", d.N, d.D, recorded.N, recorded.D)
-	case d.SHA256 != recorded.SHA256:
-		return fmt.Sprintf("it has the same %d points of dimension %d, but other values (sha256 %.12s..., the run's %.12s...)", d.N, d.D, d.SHA256, recorded.SHA256)
-	}
-	return ""
 }
 
 // Prepare generates or reads the config's data set, splits off the
@@ -97,7 +62,7 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 	if err != nil {
 		return nil, err
 	}
-	digest := digestOf(all)
+	digest := rundir.DigestOf(all)
 	// The data are held once: split and standardised in their own storage.
 	trainPts, valid, err := datasets.SplitInPlace(all, d.Holdout, seeds.New(cfg.Seed, seeds.Split))
 	if err != nil {

@@ -1,0 +1,182 @@
+package workflow
+
+import (
+	"fmt"
+	"math"
+
+	"scorenet/configs"
+	"scorenet/datasets"
+	"scorenet/internal/noisescale"
+	"scorenet/internal/seeds"
+)
+
+// smallDGamma is the ratio of consecutive levels where technique 2 asks for
+// none: for D <= 4 the overlap of neighbouring levels stays above one half
+// for every ratio. 1.4 is the ratio of Song & Ermon's (2019) toy ladder,
+// 20 down to 1 in 10 levels.
+const smallDGamma = 1.4
+
+// Bounds on the work of choosing auto noise scales, which compare points
+// pairwise (at D = 784 and 58800 points, about a second each): the pairs
+// sigma_1 looks at, and the points whose nearest neighbour sigma_L measures.
+const (
+	maxPairs         = 1 << 19
+	maxNearestPoints = 64
+)
+
+// ChooseSigmas chooses the ladder of a config whose train.sigmas is auto
+// from the training data, in model units, and says how it chose (the zero
+// Sigmas and "" when train.sigmas is not auto):
+//   - sigma_1, technique 1 of NCSNv2: the largest distance between two
+//     training points (on a random subsample of 1024 points, a lower bound,
+//     when the data have more than 2^19 pairs);
+//   - sigma_L: 0.03 times the training data's root-mean-square standard
+//     deviation per coordinate: the proportion of NCSNv2's images (sigma_L
+//     0.01 for pixels in [0, 1], whose standard deviation is about 0.3).
+//     noisescale.SigmaL's nearest-neighbour spacing (the median over 64
+//     points) is the floor, so that sparse data keep a last level below the
+//     gaps between points;
+//   - the number of levels, technique 2: the ratio between levels at most
+//     the gamma that solves it for D, the count rounded up; 1.4 for D <= 4.
+//
+// The same data and seed always give the same ladder.
+func ChooseSigmas(cfg *configs.Config, train datasets.Points) (configs.Sigmas, string, error) {
+	var none configs.Sigmas
+	if !cfg.Train.Sigmas.Unresolved() {
+		return none, "", nil
+	}
+	rng := seeds.New(cfg.Seed, seeds.NoiseScale)
+	if train.N < 2 {
+		return none, "", fmt.Errorf("workflow: train.sigmas: auto needs at least 2 training points, got %d", train.N)
+	}
+	sigma1 := noisescale.Sigma1(train.X, train.N, train.D, maxPairs, rng)
+	sigmaL := math.Max(0.03*rmsStd(train), noisescale.SigmaL(train.X, train.N, train.D, maxNearestPoints, rng))
+	if !(sigma1 > 0) || !(sigmaL > 0) || !(sigmaL < sigma1) || math.IsInf(sigma1, 0) {
+		return none, "", fmt.Errorf("workflow: train.sigmas: auto: the data give sigma_1 %v and sigma_L %v, which make no ladder (all points equal?); set train.sigmas by hand", sigma1, sigmaL)
+	}
+	n, gamma, err := noisescale.Levels(sigma1, sigmaL, train.D)
+	rule := fmt.Sprintf("technique 2's ratio for D = %d", train.D)
+	if err != nil {
+		if train.D > 4 {
+			return none, "", fmt.Errorf("workflow: train.sigmas: auto: %w", err)
+		}
+		n = int(math.Ceil(math.Log(sigma1/sigmaL)/math.Log(smallDGamma))) + 1
+		gamma = math.Pow(sigma1/sigmaL, 1/float64(n-1))
+		rule = fmt.Sprintf("ratio at most %v, as technique 2 sets no bound for D = %d", smallDGamma, train.D)
+	}
+	chosen := configs.Sigmas{Begin: sigma1, End: sigmaL, N: n, Auto: true}
+	return chosen, fmt.Sprintf("train.sigmas auto: %d levels from %.4g (the largest distance between training points) down to %.4g "+
+		"(0.03 of the data's RMS standard deviation, or the nearest-neighbour spacing / (10 sqrt D) if larger), ratio %.4f (%s); in model units",
+		n, sigma1, sigmaL, gamma, rule), nil
+}
+
+// rmsStd is the root mean square over coordinates of the points' standard
+// deviations.
+func rmsStd(p datasets.Points) float64 {
+	mean := p.Mean()
+	total := 0.0
+	for i := 0; i < p.N; i++ {
+		for j, v := range p.Row(i) {
+			total += (v - mean[j]) * (v - mean[j])
+		}
+	}
+	return math.Sqrt(total / float64(p.N*p.D))
+}
+
+// ChooseSigmaData chooses a config's model.sigma_data: auto, the standard
+// deviation of all the training values about their common mean, in model
+// units (EDM's sigma_data: 0.5 for images in [-1, 1]), and says so (0 and
+// "" when it is not auto, or already chosen).
+func ChooseSigmaData(cfg *configs.Config, train datasets.Points) (float64, string, error) {
+	if !cfg.Model.SigmaDataAuto || cfg.Model.SigmaData > 0 {
+		return 0, "", nil
+	}
+	var sum, sq float64
+	for _, v := range train.X {
+		sum += v
+	}
+	mean := sum / float64(len(train.X))
+	for _, v := range train.X {
+		sq += (v - mean) * (v - mean)
+	}
+	std := math.Sqrt(sq / float64(len(train.X)))
+	if !(std > 0) || math.IsInf(std, 0) {
+		return 0, "", fmt.Errorf("workflow: model.sigma_data: auto: the training values have standard deviation %v; set model.sigma_data by hand", std)
+	}
+	return std, fmt.Sprintf("model.sigma_data auto: %.4g (the standard deviation of the training values, in model units)", std), nil
+}
+
+// Auto holds the values chosen for a config's auto keys from its training
+// data, and what each choice said, for the start-up lines. Choosing reads
+// the config and writes nothing into it: Apply does, for the run's
+// config.yaml to keep the values.
+type Auto struct {
+	Sigmas    configs.Sigmas // train.sigmas; zero when not auto
+	SigmaData float64        // model.sigma_data; 0 when not auto
+	Eps       float64        // sample.eps; 0 when not auto
+	Said      []string
+}
+
+// Apply writes the chosen values into cfg.
+func (a Auto) Apply(cfg *configs.Config) {
+	if a.Sigmas.N > 0 {
+		cfg.Train.Sigmas = a.Sigmas
+	}
+	if a.SigmaData > 0 {
+		cfg.Model.SigmaData = a.SigmaData
+	}
+	if a.Eps > 0 {
+		cfg.Sample.Eps = a.Eps
+	}
+}
+
+// ChooseAuto chooses every auto value of a config from its training data,
+// in the order they depend on each other (eps needs the ladder).
+func ChooseAuto(cfg *configs.Config, train datasets.Points) (Auto, error) {
+	var a Auto
+	say := func(s string) {
+		if s != "" {
+			a.Said = append(a.Said, s)
+		}
+	}
+	var said string
+	var err error
+	if a.Sigmas, said, err = ChooseSigmas(cfg, train); err != nil {
+		return Auto{}, err
+	}
+	say(said)
+	if a.SigmaData, said, err = ChooseSigmaData(cfg, train); err != nil {
+		return Auto{}, err
+	}
+	say(said)
+	withLadder := *cfg
+	a.Apply(&withLadder)
+	if a.Eps, said, err = ChooseEps(&withLadder); err != nil {
+		return Auto{}, err
+	}
+	say(said)
+	return a, nil
+}
+
+// ChooseEps chooses a config's sample.eps: auto by technique 4 of NCSNv2
+// for its ladder and steps_per_level, in scorenet's step convention (twice
+// the paper's eps), and says so (0 and "" when it is not auto, or already
+// chosen).
+func ChooseEps(cfg *configs.Config) (float64, string, error) {
+	s := &cfg.Sample
+	if !s.EpsAuto || s.Eps > 0 {
+		return 0, "", nil
+	}
+	levels := cfg.NoiseLevels()
+	if len(levels) < 2 {
+		return 0, "", fmt.Errorf("workflow: sample.eps: auto needs a ladder of noise levels (loss anneal_dsm); set sample.eps by hand")
+	}
+	gamma := math.Pow(levels[0]/levels[len(levels)-1], 1/float64(len(levels)-1))
+	paper, f := noisescale.StepSize(gamma, levels[len(levels)-1], s.StepsPerLevel)
+	if !(paper > 0) {
+		return 0, "", fmt.Errorf("workflow: sample.eps: auto: technique 4 found no step for ratio %v, sigma_L %v, %d steps per level", gamma, levels[len(levels)-1], s.StepsPerLevel)
+	}
+	eps := noisescale.ScorenetEps(paper)
+	return eps, fmt.Sprintf("sample.eps auto: %.4g (technique 4 for %d steps per level and ratio %.4f: the paper's %.4g, doubled for scorenet's step; f = %.4f)",
+		eps, s.StepsPerLevel, gamma, paper, f), nil
+}

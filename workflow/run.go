@@ -1,0 +1,142 @@
+package workflow
+
+import (
+	"fmt"
+
+	"scorenet/datasets"
+	"scorenet/nn"
+	"scorenet/rundir"
+	"scorenet/sampler"
+	"scorenet/score"
+)
+
+// Run is a trained run as the commands that read one use it: the model of
+// one of its checkpoints (rundir.Run), with its data prepared the first
+// time something asks for them.
+type Run struct {
+	*rundir.Run
+	data *Data
+}
+
+// Open opens the run in dir at checkpoint (empty: its newest valid one;
+// "best": its best) with the weights named (empty: EMA where the run kept
+// it); see rundir.OpenWeights.
+func Open(dir, checkpoint, weights string) (*Run, error) {
+	r, err := rundir.OpenWeights(dir, checkpoint, weights)
+	if err != nil {
+		return nil, err
+	}
+	return &Run{Run: r}, nil
+}
+
+// Data prepares the run's data as training saw it, for what needs it
+// (plots over the data, sample metrics, the held-out loss); why names what
+// needs it, for the error when a data file has gone.
+func (r *Run) Data(why string) (*Data, error) {
+	if r.data != nil {
+		return r.data, nil
+	}
+	d, err := Prepare(r.Config)
+	if err != nil {
+		if r.Config.Data.FromFile() {
+			return nil, fmt.Errorf("%s needs the run's training data, data.path %s, which cannot be read: %w", why, r.Config.Data.Path, err)
+		}
+		return nil, err
+	}
+	if d.Train.D != r.Model.Dim() {
+		return nil, fmt.Errorf("%s needs the run's training data, but %s now has dimension %d, not the model's %d", why, r.Config.Data.Path, d.Train.D, r.Model.Dim())
+	}
+	r.data = d
+	return d, nil
+}
+
+// NetworkScorers makes the learned score of m in the units it sees, one
+// scorer per sampling worker (batch chains at once, on at most threads
+// threads), with the same score at a level per point for a
+// noise-conditional model (nil otherwise), both on one forward pass.
+func NetworkScorers(m nn.Model) NewScorer {
+	return func(batch, threads int) (score.Func, score.LevelFunc, error) {
+		sc, err := nn.NewScorer(m, batch, threads)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !m.NoiseConditional() {
+			return sc.Score, nil, nil
+		}
+		return sc.Score, sc.ScoreAt, nil
+	}
+}
+
+// ModelScorer returns the learned score in the units the model sees
+// (standardised when the run standardised its data) for up to batch points
+// at once, on all the threads.
+func (r *Run) ModelScorer(batch int) (score.Func, error) {
+	sc, _, err := NetworkScorers(r.Model)(batch, 0)
+	return sc, err
+}
+
+// Scorer returns the learned score in data units at points in data units.
+// A noise-conditional model's sigma is in model units.
+func (r *Run) Scorer(batch int) (score.Func, error) {
+	modelScore, err := r.ModelScorer(batch)
+	if err != nil {
+		return nil, err
+	}
+	d := r.Model.Dim()
+	return func(dst, x []float64, sigma float64) error {
+		if len(x)%d != 0 {
+			return fmt.Errorf("workflow: %d values are not points of dimension %d", len(x), d)
+		}
+		z := r.Norm.Apply(datasets.Points{N: len(x) / d, D: d, X: x})
+		if err := modelScore(dst, z.X, sigma); err != nil {
+			return err
+		}
+		r.Norm.ScoreToData(dst)
+		return nil
+	}, nil
+}
+
+// SmallestSigma is the lowest noise level the run trained at, the level at
+// which a noise-conditional model is closest to the data's own score; 0 for
+// losses without noise.
+func (r *Run) SmallestSigma() float64 { return Smallest(r.Config.NoiseLevels()) }
+
+// Smallest is the last of levels (largest first), 0 for none.
+func Smallest(levels []float64) float64 {
+	if len(levels) == 0 {
+		return 0
+	}
+	return levels[len(levels)-1]
+}
+
+// scoring is the score a sampler follows on the run, by kind ("network" or
+// "analytic"), with the noise ladder annealed, pc and ode sampling walk and
+// the level of plain sampling.
+func (r *Run) scoring(samplerKind, kind string) (NewScorer, []float64, float64, error) {
+	cfg := r.Config
+	switch kind {
+	case "analytic":
+		if cfg.Data.Dataset != "gaussian" && cfg.Data.Dataset != "gaussian_mixture" {
+			return nil, nil, 0, fmt.Errorf("-score analytic needs data with a known density (gaussian or gaussian_mixture), not %s", cfg.Data.Dataset)
+		}
+		data, err := r.Data("-score analytic")
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		if data.Density == nil {
+			return nil, nil, 0, fmt.Errorf("-score analytic needs data with a known density (gaussian or gaussian_mixture), not %s", cfg.Data.Dataset)
+		}
+		if cfg.Data.Standardize {
+			return nil, nil, 0, fmt.Errorf("-score analytic needs data.standardize: false (noise levels would be in standardised units)")
+		}
+		return func(int, int) (score.Func, score.LevelFunc, error) {
+			return sampler.AnalyticScore(data.Density), sampler.AnalyticLevelScore(data.Density), nil
+		}, cfg.Train.Sigmas.Ladder(), 0, nil
+	case "network":
+		if samplerKind != sampler.KindLangevin && !r.Model.NoiseConditional() {
+			return nil, nil, 0, fmt.Errorf("the %s sampler needs a noise-conditional model (model.noise_conditional: true); this one is not: use -sampler langevin", samplerKind)
+		}
+		return NetworkScorers(r.Model), cfg.NoiseLevels(), r.SmallestSigma(), nil
+	}
+	return nil, nil, 0, fmt.Errorf("-score %q: want network or analytic", kind)
+}

@@ -1,0 +1,109 @@
+package workflow
+
+import (
+	"errors"
+	"time"
+
+	"scorenet/configs"
+	"scorenet/datasets"
+	"scorenet/internal/gemm"
+	"scorenet/sampler"
+	"scorenet/score"
+)
+
+// NewScorer makes one sampling worker's score for batch chains at once, on
+// at most threads threads: at one level for every chain and, where the
+// score has levels, at a level per chain (nil otherwise).
+type NewScorer func(batch, threads int) (score.Func, score.LevelFunc, error)
+
+// Job is one sampling: which chains, from where, on which score, by which
+// sampler. Every command that samples (sample, eval, train's figures,
+// bench) describes its sampling as a Job.
+type Job struct {
+	Sample configs.Sample // the sampler and its settings: a run's sample section with the caller's overrides
+	Sigmas []float64      // the levels annealed, pc and ode walk, largest first, in model units
+	Sigma  float64        // the level plain Langevin evaluates a noise-conditional score at
+	Dim    int
+	Norm   datasets.Normalizer // data units to model units
+	MaxAbs float64             // the training data's largest |x_j| in model units: the sane region
+	Scores NewScorer
+	// First and Count are the chains drawn, First..First+Count-1 of
+	// Sample.N (Count 0: all of them); a shard of a larger run draws the
+	// same bits as those rows of the whole.
+	First, Count int
+	// Start, for sample.init.kind file, are every chain's starting points
+	// in data units; nil to draw them as the sampler and sample.init say.
+	Start    *datasets.Points
+	Progress func(done, total int)
+}
+
+// ErrFileStart is Sample's error for a job whose sample.init.kind is file
+// but which has no Start.
+var ErrFileStart = errors.New("workflow: sample.init.kind file needs the starting points read from sample.init.path")
+
+// Settings are the sampler's settings of the job, before its chains exist
+// (the sane bound is set by Sample).
+func (j Job) Settings() sampler.Settings {
+	s := j.Sample
+	return sampler.Settings{Kind: s.Sampler, Steps: s.Steps, StepsPerLevel: s.StepsPerLevel, Eps: s.Eps, Sigmas: j.Sigmas, Sigma: j.Sigma,
+		Denoise: s.Denoise, SnapshotEvery: s.SnapshotEvery, Levels: s.Levels, CorrectorSteps: s.CorrectorSteps, SNR: s.SNR,
+		Rtol: s.Rtol, Atol: s.Atol, Progress: j.Progress}
+}
+
+// Drawn is what a Sample drew.
+type Drawn struct {
+	Samples datasets.Points // in data units, one row per chain
+	Chains  datasets.Points // the same in model units, where the sampler moved them
+	sampler.Result
+	Steps   int     // the sampler's steps (for ode, the progress units of its span)
+	Seconds float64 // the sampling alone, without making the scorers
+}
+
+// Sample draws the job's chains: their streams, starting points, one
+// scorer per worker, the sampler, and the samples back in data units.
+func Sample(j Job) (*Drawn, error) {
+	s := j.Sample
+	count := j.Count
+	if count == 0 {
+		count = s.N
+	}
+	streams := sampler.Streams(s.Seed, j.First, count)
+	var start datasets.Points
+	var err error
+	switch {
+	case j.Start != nil:
+		d := j.Start.D
+		start = j.Norm.Apply(datasets.Points{N: count, D: d, X: j.Start.X[j.First*d : (j.First+count)*d]})
+	case s.Init.Kind == "file" && s.Sampler != sampler.KindPC && s.Sampler != sampler.KindODE:
+		return nil, ErrFileStart
+	default:
+		init := sampler.Init{Kind: s.Init.Kind, Low: s.Init.Low, High: s.Init.High, Std: s.Init.Std}
+		if start, err = sampler.Start(s.Sampler, init, j.Sigmas, j.Dim, streams); err != nil {
+			return nil, err
+		}
+	}
+	chains, err := sampler.NewChains(start, streams, gemm.Threads(), j.Scores)
+	if err != nil {
+		return nil, err
+	}
+	set := j.Settings()
+	set.Bound = sampler.SaneBound(j.MaxAbs, j.Sigmas, start)
+	began := time.Now()
+	res, err := sampler.Draw(set, chains)
+	if err != nil {
+		return nil, err
+	}
+	return &Drawn{Samples: j.Norm.Invert(start), Chains: start, Result: res, Steps: set.TotalSteps(), Seconds: time.Since(began).Seconds()}, nil
+}
+
+// RunJob is the sampling of a trained run with the sample settings s (the
+// run's sample section with the caller's overrides) on the score kind names:
+// "network", the trained model, or "analytic", the data set's true score
+// (for data with a known density, not standardised: to test a sampler
+// apart from the learning).
+func (r *Run) RunJob(s configs.Sample, kind string) (Job, error) {
+	j := Job{Sample: s, Dim: r.Model.Dim(), Norm: r.Norm, MaxAbs: r.MaxAbs}
+	var err error
+	j.Scores, j.Sigmas, j.Sigma, err = r.scoring(s.Sampler, kind)
+	return j, err
+}

@@ -1,0 +1,209 @@
+package workflow_test
+
+import (
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"scorenet/configs"
+	"scorenet/datasets"
+	"scorenet/internal/noisescale"
+	"scorenet/train"
+	"scorenet/workflow"
+)
+
+func testConfig(t *testing.T, overrides ...string) *configs.Config {
+	t.Helper()
+	cfg, err := configs.Parse([]byte("name: r\ndata: {dataset: moons}\nmodel: {hidden: [16, 16]}\n"), "r.yaml",
+		append([]string{"output.dir=" + t.TempDir()}, overrides...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// trained trains cfg briefly and opens the run.
+func trained(t *testing.T, cfg *configs.Config) *workflow.Run {
+	t.Helper()
+	if _, err := train.Fit(context.Background(), cfg, train.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	run, err := workflow.Open(cfg.Output.Dir, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run
+}
+
+// A run trained on a data file opens after the file has gone; only Data
+// asks for the file, naming it and what needed it.
+func TestRunDataNamesTheMissingFile(t *testing.T) {
+	csv := filepath.Join(t.TempDir(), "points.csv")
+	if err := os.WriteFile(csv, []byte("1,2\n3,5\n-1,0\n2,2\n0,1\n4,-1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig(t, "data.dataset=file", "data.path="+csv, "data.holdout=0", "train.steps=2", "train.batch_size=4", "train.eval_every=0")
+	run := trained(t, cfg)
+	if err := os.Remove(csv); err != nil {
+		t.Fatal(err)
+	}
+	_, err := run.Data("plotting over the data")
+	if err == nil || !strings.Contains(err.Error(), "plotting over the data needs the run's training data, data.path "+csv) {
+		t.Errorf("Data with the file gone: %v, want the file and the reason named", err)
+	}
+}
+
+// One recipe for every sampling: any shard of the chains draws the same
+// bits as those rows of the whole, the samples come back in data units,
+// and a file start without its points is ErrFileStart.
+func TestSampleShardsMatchTheWhole(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		sampler  string
+		settings []string
+	}{
+		{"annealed", "annealed", []string{"sample.steps_per_level=3"}},
+		{"ode", "ode", nil},
+		{"langevin", "langevin", []string{"sample.steps=20"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := testConfig(t, append([]string{"train.loss=anneal_dsm", "model.noise_conditional=true", "train.sigmas={begin: 3, end: 0.1, n: 5}",
+				"train.steps=20", "train.eval_every=0", "data.standardize=true", "sample.sampler=" + c.sampler, "sample.n=12"}, c.settings...)...)
+			run := trained(t, cfg)
+			job, err := run.RunJob(run.Config.Sample, "network")
+			if err != nil {
+				t.Fatal(err)
+			}
+			whole, err := workflow.Sample(job)
+			if err != nil {
+				t.Fatal(err)
+			}
+			job.First, job.Count = 5, 4
+			part, err := workflow.Sample(job)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(part.Samples.X, whole.Samples.X[5*2:9*2]) {
+				t.Errorf("chains 5..8 drawn alone differ from those rows of the whole")
+			}
+			back := run.Norm.Invert(whole.Chains)
+			if !slices.Equal(back.X, whole.Samples.X) {
+				t.Error("the samples are not the chains mapped back to data units")
+			}
+			if whole.Steps != job.Settings().TotalSteps() || len(whole.Evaluations) != 12 {
+				t.Errorf("%d steps, %d evaluation counts", whole.Steps, len(whole.Evaluations))
+			}
+		})
+	}
+	cfg := testConfig(t, "train.steps=2", "train.eval_every=0", "sample.init.kind=file", "sample.init.path=start.csv")
+	run := trained(t, cfg)
+	job, err := run.RunJob(run.Config.Sample, "network")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := workflow.Sample(job); err != workflow.ErrFileStart {
+		t.Errorf("a file start without points: %v, want ErrFileStart", err)
+	}
+}
+
+// Choosing reads the config and writes nothing into it; Apply writes what
+// was chosen.
+func TestChooseAutoLeavesTheConfig(t *testing.T) {
+	cfg := testConfig(t, "train.sigmas=auto", "sample.eps=auto", "model.sigma_data=auto", "train.loss=anneal_dsm", "model.noise_conditional=true")
+	p := datasets.NewPoints(64, 2)
+	for i := range p.X {
+		p.X[i] = float64(i%7) - 0.5*float64(i%3)
+	}
+	before := string(cfg.YAML())
+	auto, err := workflow.ChooseAuto(cfg, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(cfg.YAML()) != before {
+		t.Error("ChooseAuto changed the config")
+	}
+	if len(auto.Said) != 3 || auto.Sigmas.N < 2 || !(auto.SigmaData > 0) || !(auto.Eps > 0) {
+		t.Fatalf("chose %+v", auto)
+	}
+	auto.Apply(cfg)
+	if cfg.Train.Sigmas != auto.Sigmas || cfg.Model.SigmaData != auto.SigmaData || cfg.Sample.Eps != auto.Eps {
+		t.Errorf("Apply wrote sigmas %+v, sigma_data %v, eps %v; chose %+v", cfg.Train.Sigmas, cfg.Model.SigmaData, cfg.Sample.Eps, auto)
+	}
+	again, err := workflow.ChooseAuto(cfg, p)
+	if err != nil || len(again.Said) != 0 {
+		t.Errorf("a config whose auto values are chosen chose again: %+v, %v", again, err)
+	}
+}
+
+// Auto noise scales are chosen from the data as documented: sigma_1 the
+// largest distance, sigma_L 0.03 of the RMS standard deviation, the levels
+// by technique 2 (D >= 5) or a ratio of at most 1.4; eps by technique 4.
+func TestChooseNoiseScales(t *testing.T) {
+	// The 256 corners of [-1, 1]^8, four times: RMS std 1, largest
+	// distance 2 sqrt(8), nearest distinct neighbours 2 apart, so the
+	// spacing floor 2/(10 sqrt 8) = 0.0707 is above 0.03 and wins.
+	p := datasets.NewPoints(1024, 8)
+	for i := range p.X {
+		p.X[i] = float64(2*((i/8)%256>>(i%8)&1) - 1)
+	}
+	cfg := testConfig(t, "train.sigmas=auto", "sample.eps=auto", "train.loss=anneal_dsm", "model.noise_conditional=true")
+	s, said, err := workflow.ChooseSigmas(cfg, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Train.Sigmas = s
+	if math.Abs(s.Begin-2*math.Sqrt(8)) > 1e-12 || math.Abs(s.End-2/(10*math.Sqrt(8))) > 1e-12 || s.N < 2 || !s.Auto {
+		t.Errorf("chose %+v (%s), want 5.657 down to 0.0707", s, said)
+	}
+	ratio := math.Pow(s.Begin/s.End, 1/float64(s.N-1))
+	if gamma, _ := noisescale.Gamma(8); ratio > gamma || math.Pow(s.Begin/s.End, 1/float64(s.N-2)) <= gamma {
+		t.Errorf("%d levels give ratio %v; technique 2 for D = 8 allows %v, and one level fewer must exceed it", s.N, ratio, gamma)
+	}
+	eps, said, err := workflow.ChooseEps(cfg)
+	if err != nil || !(eps > 0) || !strings.Contains(said, "technique 4") {
+		t.Errorf("eps %v (%s, %v)", eps, said, err)
+	}
+	plain := testConfig(t, "sample.eps=auto")
+	if _, _, err := workflow.ChooseEps(plain); err == nil || !strings.Contains(err.Error(), "needs a ladder of noise levels") {
+		t.Errorf("eps auto without a ladder: %v", err)
+	}
+}
+
+// model.sigma_data: auto is the standard deviation of all the training
+// values about their common mean, taken once, and refused for constant data.
+func TestChooseSigmaData(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		values []float64
+		want   float64 // 0: an error
+	}{
+		// Mean 2, deviations -2, 0, 0, 2: variance 8/4.
+		{"two columns", []float64{0, 2, 2, 4}, math.Sqrt2},
+		{"pixels", []float64{0, 0, 0, 1}, math.Sqrt(3.0 / 16)},
+		{"constant", []float64{3, 3, 3, 3}, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := testConfig(t, "model.sigma_data=auto", "model.noise_conditional=true", "train.loss=anneal_dsm")
+			p := datasets.Points{N: 2, D: 2, X: c.values}
+			std, said, err := workflow.ChooseSigmaData(cfg, p)
+			if c.want == 0 {
+				if err == nil || !strings.Contains(err.Error(), "set model.sigma_data by hand") {
+					t.Errorf("constant data: %v", err)
+				}
+				return
+			}
+			if err != nil || math.Abs(std-c.want) > 1e-15 || !strings.Contains(said, "standard deviation") {
+				t.Errorf("sigma_data %v (%q, %v), want %v", std, said, err, c.want)
+			}
+			cfg.Model.SigmaData = std
+			_, again, _ := workflow.ChooseSigmaData(cfg, datasets.Points{N: 1, D: 2, X: []float64{0, 100}})
+			if again != "" || math.Abs(cfg.Model.SigmaData-c.want) > 1e-15 {
+				t.Errorf("a chosen sigma_data was chosen again: %v (%q)", cfg.Model.SigmaData, again)
+			}
+		})
+	}
+}
