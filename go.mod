@@ -10,8 +10,9 @@ require (
 	github.com/sbinet/npyio v0.9.0
 	// The progress bar of long work on a terminal.
 	github.com/schollz/progressbar/v3 v3.19.1
-	// Which vector instructions (AVX2, FMA, AVX-512) the CPU has, so that
-	// internal/vmath picks the widest of its kernels that can run.
+	// Which vector instructions (AVX2, FMA, AVX-512) the CPU has (read by
+	// internal/cpu), so that internal/gemm and internal/vmath pick the
+	// widest of their kernels that can run.
 	golang.org/x/sys v0.49.0
 	// Telling a terminal (progress bar) from a pipe or file (log lines).
 	golang.org/x/term v0.47.0

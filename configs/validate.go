@@ -29,22 +29,22 @@ var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 // resolve folds shorthands into their long form, fills derived defaults and
 // checks every value.
 func (d *decoder) resolve(c *Config) error {
-	_, shortLR := d.lines["train.lr"]
-	_, shortLRSet := d.overridden["train.lr"]
-	_, longLR := d.lines["train.optimizer.lr"]
-	_, longLRSet := d.overridden["train.optimizer.lr"]
+	shortLR := d.InFile("train.lr")
+	_, shortLRSet := d.Overridden("train.lr")
+	longLR := d.InFile("train.optimizer.lr")
+	_, longLRSet := d.Overridden("train.optimizer.lr")
 	if (shortLR || shortLRSet) && (longLR || longLRSet) {
-		return d.errorf("train.lr", "set either train.lr or train.optimizer.lr, not both")
+		return d.Errorf("train.lr", "set either train.lr or train.optimizer.lr, not both")
 	}
 	if shortLR || shortLRSet {
 		if !(c.Train.LR > 0) {
-			return d.errorf("train.lr", "must be > 0, got %v", c.Train.LR)
+			return d.Errorf("train.lr", "must be > 0, got %v", c.Train.LR)
 		}
 		c.Train.Optimizer.LR, c.Train.LR = c.Train.LR, 0
 	}
 	if c.Data.FromFile() {
-		if d.given("data.n") {
-			return d.errorf("data.n", "does not apply to dataset %s: the file's rows are the points", c.Data.Dataset)
+		if d.Given("data.n") {
+			return d.Errorf("data.n", "does not apply to dataset %s: the file's rows are the points", c.Data.Dataset)
 		}
 		c.Data.N = 0
 	}
@@ -68,7 +68,7 @@ func (d *decoder) validate(c *Config) error {
 		if ok {
 			return nil
 		}
-		return d.errorf(key, format, args...)
+		return d.Errorf(key, format, args...)
 	}
 	oneOf := func(key, v string, choices []string) error {
 		return check(slices.Contains(choices, v), key, "%q is not one of %s", v, strings.Join(choices, ", "))
@@ -141,7 +141,7 @@ func (d *decoder) validateSampling(c *Config) error {
 		if ok {
 			return nil
 		}
-		return d.errorf(key, format, args...)
+		return d.Errorf(key, format, args...)
 	}
 	for _, err := range []error{
 		check(slices.Contains(Samplers, s.Sampler), "sample.sampler", "%q is not one of %s", s.Sampler, strings.Join(Samplers, ", ")),
@@ -194,7 +194,7 @@ func (d *decoder) checkSize(c *Config) error {
 	}
 	spec := nn.Spec{Kind: "mlp", Dim: dataDim(c.Data), Hidden: c.Model.Hidden, NoiseConditional: c.Model.NoiseConditional}
 	if err := spec.CheckSize(); err != nil {
-		return d.errorf("model.hidden", "%s", strings.TrimPrefix(err.Error(), "nn: "))
+		return d.Errorf("model.hidden", "%s", strings.TrimPrefix(err.Error(), "nn: "))
 	}
 	return nil
 }
@@ -206,16 +206,10 @@ func (d *decoder) ordered(ok bool, lowKey, highKey string, low, high float64) er
 	if ok {
 		return nil
 	}
-	if d.given(lowKey) && !d.given(highKey) || d.overridden[lowKey] != "" {
-		return d.errorf(lowKey, "must be below %s (%v), got %v", highKey, high, low)
+	if shown, _ := d.Overridden(lowKey); d.Given(lowKey) && !d.Given(highKey) || shown != "" {
+		return d.Errorf(lowKey, "must be below %s (%v), got %v", highKey, high, low)
 	}
-	return d.errorf(highKey, "must be above %s (%v), got %v", lowKey, low, high)
-}
-
-// given reports whether key was set in the file or by -set.
-func (d *decoder) given(key string) bool {
-	_, inFile := d.lines[key]
-	return inFile || d.overridden[key] != ""
+	return d.Errorf(highKey, "must be above %s (%v), got %v", lowKey, low, high)
 }
 
 // conditionalLosses lists the losses that train noise-conditional models.
@@ -239,7 +233,7 @@ func (d *decoder) validateDensity(data Data) error {
 	case "gaussian":
 		key = "data.cov"
 		if len(data.Mean) == 0 {
-			return d.errorf("data.mean", "is required for dataset gaussian: a list of D numbers")
+			return d.Errorf("data.mean", "is required for dataset gaussian: a list of D numbers")
 		}
 		_, err = datasets.NewGaussian(data.Mean, data.Cov)
 	case "gaussian_mixture":
@@ -254,7 +248,7 @@ func (d *decoder) validateDensity(data Data) error {
 		return nil
 	}
 	if err != nil {
-		return d.errorf(key, "%s", strings.TrimPrefix(err.Error(), "datasets: "))
+		return d.Errorf(key, "%s", strings.TrimPrefix(err.Error(), "datasets: "))
 	}
 	return nil
 }

@@ -101,69 +101,109 @@ func (g gzipReader) Read(b []byte) (int, error) {
 // dimensions (3 for images, 1 for labels): its dimensions, and its values.
 // Errors are whole, starting "datasets: " and the path.
 func readIDX(path string, want int) ([]int, []byte, error) {
-	fail := func(format string, a ...any) ([]int, []byte, error) {
-		return nil, nil, fmt.Errorf("datasets: %s: %s", path, fmt.Sprintf(format, a...))
-	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("datasets: %w", err)
 	}
 	defer f.Close()
-	fileSize := int64(-1) // the bytes of the file, if known
-	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
-		fileSize = st.Size()
+	x, err := openIDX(path, f)
+	if err != nil {
+		return nil, nil, err
 	}
+	if err := x.readMagic(want); err != nil {
+		return nil, nil, err
+	}
+	dims, err := x.readDims(want)
+	if err != nil {
+		return nil, nil, err
+	}
+	claim, values, err := x.checkSize(dims)
+	if err != nil {
+		return nil, nil, err
+	}
+	data, err := x.readValues(claim, values)
+	if err != nil {
+		return nil, nil, err
+	}
+	return dims, data, nil
+}
 
-	// Gzip or plain, by the first two bytes.
+// idxReader reads an IDX file, plain or through gzip.
+type idxReader struct {
+	path string
+	r    io.Reader // the IDX bytes, uncompressed
+	gz   bool      // the file is gzipped
+	size int64     // the bytes of the file, if known; -1 otherwise
+	// uncompressed is said of sizes inside a gzip stream: " (uncompressed)"
+	// in a gzipped file, "" in a plain one.
+	uncompressed string
+}
+
+// openIDX tells a gzipped file from a plain one by its first two bytes and
+// returns the file ready to read from its first byte of IDX.
+func openIDX(path string, f *os.File) (*idxReader, error) {
+	x := &idxReader{path: path, size: -1}
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		x.size = st.Size()
+	}
 	var first [2]byte
 	got, err := io.ReadFull(f, first[:])
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
-		return fail("%v", err)
+		return nil, x.errorf("%v", err)
 	}
-	var r io.Reader = io.MultiReader(bytes.NewReader(first[:got]), f)
-	gz := got == 2 && first == [2]byte{0x1f, 0x8b}
-	uncompressed := "" // said of sizes inside a gzip stream
-	if gz {
-		zr, err := gzip.NewReader(bufio.NewReader(r))
+	x.r = io.MultiReader(bytes.NewReader(first[:got]), f)
+	x.gz = got == 2 && first == [2]byte{0x1f, 0x8b}
+	if x.gz {
+		zr, err := gzip.NewReader(bufio.NewReader(x.r))
 		if err != nil {
-			return fail("%v", &gzipError{err})
+			return nil, x.errorf("%v", &gzipError{err})
 		}
-		r, uncompressed = gzipReader{zr}, " (uncompressed)"
+		x.r, x.uncompressed = gzipReader{zr}, " (uncompressed)"
 	}
-	// readErr says what went wrong reading the part of the file that claim
-	// describes, got bytes having been read (after the header, if after).
-	readErr := func(err error, claim string, got int, after string) ([]int, []byte, error) {
-		var ge *gzipError
-		switch {
-		case errors.As(err, &ge):
-			return fail("%v", ge)
-		case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-			return fail("%s, the file has %d%s%s", claim, got, after, uncompressed)
-		}
-		return fail("reading the IDX file: %v", err)
-	}
+	return x, nil
+}
 
-	// The magic: 0, 0, the type, the number of dimensions.
+// errorf is an error about the file: "datasets: ", the path, the message.
+func (x *idxReader) errorf(format string, a ...any) error {
+	return fmt.Errorf("datasets: %s: %s", x.path, fmt.Sprintf(format, a...))
+}
+
+// readErr says what went wrong reading the part of the file that claim
+// describes, got bytes having been read (after the header, if after).
+func (x *idxReader) readErr(err error, claim string, got int, after string) error {
+	var ge *gzipError
+	switch {
+	case errors.As(err, &ge):
+		return x.errorf("%v", ge)
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return x.errorf("%s, the file has %d%s%s", claim, got, after, x.uncompressed)
+	}
+	return x.errorf("reading the IDX file: %v", err)
+}
+
+// readMagic reads and checks the magic: 0, 0, the type (unsigned bytes
+// only), the number of dimensions (want).
+func (x *idxReader) readMagic(want int) error {
 	var magic [4]byte
-	if got, err := io.ReadFull(r, magic[:]); err != nil {
+	if got, err := io.ReadFull(x.r, magic[:]); err != nil {
 		var ge *gzipError
 		if errors.As(err, &ge) {
-			return fail("%v", ge)
+			return x.errorf("%v", ge)
 		}
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return fail("not an IDX file: it has %d bytes%s, fewer than the 4 of an IDX magic number", got, uncompressed)
+			return x.errorf("not an IDX file: it has %d bytes%s, fewer than the 4 of an IDX magic number", got, x.uncompressed)
 		}
-		return fail("reading the IDX header: %v", err)
+		return x.errorf("reading the IDX header: %v", err)
 	}
 	if magic[0] != 0 || magic[1] != 0 {
-		return fail("not an IDX file: its first bytes%s are % x, want 00 00 then the type and the number of dimensions", uncompressed, magic[:])
+		return x.errorf("not an IDX file: its first bytes%s are % x, want 00 00 then the type and the number of dimensions", x.uncompressed, magic[:])
 	}
 	if magic[2] != idxUbyte {
 		name, ok := idxTypes[magic[2]]
 		if !ok {
 			name = "not an IDX type"
 		}
-		return fail("IDX values of type 0x%02x (%s), want 0x08 (unsigned byte)", magic[2], name)
+		return x.errorf("IDX values of type 0x%02x (%s), want 0x08 (unsigned byte)", magic[2], name)
 	}
 	if nd := int(magic[3]); nd != want {
 		guess := ""
@@ -177,85 +217,109 @@ func readIDX(path string, want int) ([]int, []byte, error) {
 		if want == 1 {
 			kind = "labels"
 		}
-		return fail("an IDX file of %d %s%s, want %d (%s)", nd, plural(nd, "dimension"), guess, want, kind)
+		return x.errorf("an IDX file of %d %s%s, want %d (%s)", nd, plural(nd, "dimension"), guess, want, kind)
 	}
+	return nil
+}
 
-	// The dimensions, and what they add up to.
+// readDims reads the want dimensions that follow the magic, each a
+// big-endian uint32.
+func (x *idxReader) readDims(want int) ([]int, error) {
 	raw := make([]byte, 4*want)
-	if got, err := io.ReadFull(r, raw); err != nil {
-		return readErr(err, fmt.Sprintf("IDX header cut short: %d %s need %d bytes", want, plural(want, "dimension"), 4+len(raw)), 4+got, "")
+	if got, err := io.ReadFull(x.r, raw); err != nil {
+		return nil, x.readErr(err, fmt.Sprintf("IDX header cut short: %d %s need %d bytes", want, plural(want, "dimension"), 4+len(raw)), 4+got, "")
 	}
 	dims := make([]int, want)
-	values, ok := 1, true
 	for i := range dims {
 		dims[i] = int(binary.BigEndian.Uint32(raw[4*i:]))
+	}
+	return dims, nil
+}
+
+// checkSize checks the header's claim before anything is allocated by it:
+// at least one image (or label), at most MaxValues values, and in a plain
+// file of known size exactly that many bytes after the header. It returns
+// the claim, as errors tell it, and the number of values.
+func (x *idxReader) checkSize(dims []int) (claim string, values int, err error) {
+	values, ok := 1, true
+	for _, d := range dims {
 		var ok1 bool
-		values, ok1 = mulInt(values, dims[i])
+		values, ok1 = mulInt(values, d)
 		ok = ok && ok1
 	}
-	var claim string
-	if want == 3 {
+	if len(dims) == 3 {
 		claim = fmt.Sprintf("header says %d images of %dx%d", dims[0], dims[1], dims[2])
 		if dims[0] < 1 || dims[1] < 1 || dims[2] < 1 {
-			return fail("%s, want at least 1 image of at least 1x1", claim)
+			return "", 0, x.errorf("%s, want at least 1 image of at least 1x1", claim)
 		}
 	} else {
 		claim = fmt.Sprintf("header says %d labels", dims[0])
 		if dims[0] < 1 {
-			return fail("%s, want at least 1", claim)
+			return "", 0, x.errorf("%s, want at least 1", claim)
 		}
 	}
 	if !ok {
-		return fail("%s, more values than a 64-bit count holds; the limit is %d values (MaxValues)", claim, maxValues)
+		return "", 0, x.errorf("%s, more values than a 64-bit count holds; the limit is %d values (MaxValues)", claim, maxValues)
 	}
-	header := int64(4 + 4*want)
-	if !gz && fileSize >= 0 && fileSize-header != int64(values) {
-		return fail("%s, %d bytes, the file has %d after its header", claim, values, fileSize-header)
+	header := int64(4 + 4*len(dims))
+	if !x.gz && x.size >= 0 && x.size-header != int64(values) {
+		return "", 0, x.errorf("%s, %d bytes, the file has %d after its header", claim, values, x.size-header)
 	}
 	if values > maxValues {
-		return fail("%s, %d values, over the limit of %d values (MaxValues, 8 GiB as float64)", claim, values, maxValues)
+		return "", 0, x.errorf("%s, %d values, over the limit of %d values (MaxValues, 8 GiB as float64)", claim, values, maxValues)
 	}
+	return claim, values, nil
+}
 
-	// The data: exactly as claimed in a plain file of known size, read
-	// through a reader limited to the claim otherwise.
+// readValues reads the values after the header: exactly as claimed in a
+// plain file of known size, through a reader limited to the claim
+// otherwise.
+func (x *idxReader) readValues(claim string, values int) ([]byte, error) {
 	what := fmt.Sprintf("%s, %d bytes", claim, values)
-	if !gz && fileSize >= 0 {
+	if !x.gz && x.size >= 0 {
 		data := make([]byte, values)
-		if got, err := io.ReadFull(r, data); err != nil {
-			return readErr(err, what, got, " after its header") // the file shrank as it was read
+		if got, err := io.ReadFull(x.r, data); err != nil {
+			return nil, x.readErr(err, what, got, " after its header") // the file shrank as it was read
 		}
-		return dims, data, nil
+		return data, nil
 	}
+	return x.readLimited(what, values)
+}
+
+// readLimited reads values bytes from a stream whose length is not known in
+// advance (gzipped, or not a regular file): one more is an error, as is one
+// fewer.
+func (x *idxReader) readLimited(what string, values int) ([]byte, error) {
 	// Room for the claim, or for what the file could hold if less: a lying
 	// header costs no more than the data actually there.
 	room := values + 1
-	if gz && fileSize >= 0 && fileSize < int64(room)/deflateRatio {
-		room = min(room, int(fileSize)*deflateRatio+4096)
-	} else if fileSize < 0 {
+	if x.gz && x.size >= 0 && x.size < int64(room)/deflateRatio {
+		room = min(room, int(x.size)*deflateRatio+4096)
+	} else if x.size < 0 {
 		room = min(room, 1<<20)
 	}
 	data := make([]byte, 0, room)
-	lr := io.LimitReader(r, int64(values)+1)
+	lr := io.LimitReader(x.r, int64(values)+1)
 	for {
 		n, err := lr.Read(data[len(data):cap(data)])
 		data = data[:len(data)+n]
 		if len(data) > values {
-			return fail("%s, the file has more after its header%s", what, uncompressed)
+			return nil, x.errorf("%s, the file has more after its header%s", what, x.uncompressed)
 		}
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return readErr(err, what, len(data), " after its header")
+			return nil, x.readErr(err, what, len(data), " after its header")
 		}
 		if len(data) == cap(data) {
 			data = append(data, 0)[:len(data)]
 		}
 	}
 	if len(data) < values {
-		return fail("%s, the file has %d after its header%s", what, len(data), uncompressed)
+		return nil, x.errorf("%s, the file has %d after its header%s", what, len(data), x.uncompressed)
 	}
-	return dims, data, nil
+	return data, nil
 }
 
 // plural is thing, with an s unless n is 1.

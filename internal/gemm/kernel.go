@@ -1,6 +1,18 @@
 package gemm
 
-import "math"
+import (
+	"math"
+
+	"scorenet/internal/cpu"
+)
+
+// haveAVX2 and haveAVX512 say which assembly kernels can run here (none
+// with -tags purego or off amd64). Tests turn them off to check the kernels
+// against each other and the Go.
+var (
+	haveAVX2   = cpu.HasAVX2FMA
+	haveAVX512 = haveAVX2 && cpu.HasAVX512F
+)
 
 // tileKernelGo adds the mr x nr tile ap'bp to c (leading dimension ldc):
 // c[r][j] += sum over p of ap[p*mr+r] * bp[p*nr+j], the sum a chain of fused
@@ -26,16 +38,8 @@ func tileKernelGo(depth int, ap, bp, c []float64, ldc int) {
 	}
 }
 
-// Kernel names the code that computes the tiles on this machine.
-func Kernel() string {
-	switch {
-	case haveAVX512:
-		return "AVX-512 assembly"
-	case haveAVX2:
-		return "AVX2+FMA assembly"
-	}
-	return "portable Go"
-}
+// Kernel is the code that computes the tiles on this machine.
+func Kernel() cpu.Kernel { return cpu.Widest(haveAVX512, haveAVX2) }
 
 // tileKernel adds the tile ap'bp to c with the widest kernel that runs here.
 func tileKernel(depth int, ap, bp, c []float64, ldc int) {

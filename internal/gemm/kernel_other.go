@@ -2,8 +2,6 @@
 
 package gemm
 
-var haveAVX2, haveAVX512 = false, false
-
 func kernel8x16AVX512(depth int, a, b, c *float64, ldc int) {
 	panic("gemm: no AVX-512 kernel in this build")
 }

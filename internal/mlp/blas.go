@@ -15,7 +15,7 @@ import (
 var Products BLAS = gemm.Implementation{}
 
 // ProductsName names Products, for -h and benchmarks.
-var ProductsName = "gonum (pure Go) with internal/gemm's dgemm, " + gemm.Kernel()
+var ProductsName = "gonum (pure Go) with internal/gemm's dgemm, " + gemm.Kernel().String()
 
 // dgemmOn is Products.Dgemm on at most threads goroutines (0: all).
 func dgemmOn(threads int, tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {

@@ -1,17 +1,21 @@
 package vmath
 
-import "fmt"
+import (
+	"fmt"
 
-// Kernel names the code that evaluates the functions on this machine.
-func Kernel() string {
-	switch {
-	case haveAVX512:
-		return "AVX-512 assembly"
-	case haveAVX2:
-		return "AVX2+FMA assembly"
-	}
-	return "portable Go"
-}
+	"scorenet/internal/cpu"
+)
+
+// haveAVX2 and haveAVX512 say which assembly kernels can run here (none
+// with -tags purego or off amd64). Tests turn them off to check the kernels
+// against each other and the portable Go.
+var (
+	haveAVX2   = cpu.HasAVX2FMA
+	haveAVX512 = haveAVX2 && cpu.HasAVX512F && cpu.HasAVX512DQ
+)
+
+// Kernel is the code that evaluates the functions on this machine.
+func Kernel() cpu.Kernel { return cpu.Widest(haveAVX512, haveAVX2) }
 
 // kernel is one function's assembly kernels, each taking a prefix of the
 // elements, and its portable Go for the rest.

@@ -2,15 +2,6 @@
 
 package vmath
 
-import "golang.org/x/sys/cpu"
-
-// haveAVX2 and haveAVX512 say which assembly kernels can run here. Tests
-// turn them off to check the kernels against each other and the portable Go.
-var (
-	haveAVX2   = cpu.X86.HasAVX2 && cpu.X86.HasFMA
-	haveAVX512 = haveAVX2 && cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ
-)
-
 // The AVX2 kernels handle the first n&^3 elements, the AVX-512 ones the
 // first n&^15; n counts elements.
 

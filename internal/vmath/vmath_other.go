@@ -2,8 +2,6 @@
 
 package vmath
 
-var haveAVX2, haveAVX512 = false, false
-
 func softplusSigmoidAVX2(z, sp, sig *float64, n int) { panic("vmath: no AVX2 kernels in this build") }
 func softplusAVX2(z, sp *float64, n int)             { panic("vmath: no AVX2 kernels in this build") }
 func sigmoidAVX2(z, sig *float64, n int)             { panic("vmath: no AVX2 kernels in this build") }
