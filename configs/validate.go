@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"scorenet/datasets"
+	"scorenet/density"
 	"scorenet/losses"
 	"scorenet/nn"
 )
@@ -235,7 +236,7 @@ func (d *decoder) validateDensity(data Data) error {
 		if len(data.Mean) == 0 {
 			return d.Errorf("data.mean", "is required for dataset gaussian: a list of D numbers")
 		}
-		_, err = datasets.NewGaussian(data.Mean, data.Cov)
+		_, err = density.NewGaussian(data.Mean, data.Cov)
 	case "gaussian_mixture":
 		key = "data.means"
 		if len(data.Weights) != len(data.Means) || weightsError(data.Weights) {
@@ -243,7 +244,7 @@ func (d *decoder) validateDensity(data Data) error {
 		} else if !(data.Std > 0) {
 			key = "data.std"
 		}
-		_, err = datasets.NewMixture(data.Means, data.Weights, data.Std)
+		_, err = density.NewMixture(data.Means, data.Weights, data.Std)
 	default:
 		return nil
 	}

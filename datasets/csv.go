@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"scorenet/points"
 	"strconv"
 	"strings"
 	"unicode"
@@ -20,10 +21,10 @@ const MaxColumns = 1 << 17
 const maxCSVLine = 16 << 20
 
 // ReadCSV reads points from CSV text; see ReadFile.
-func ReadCSV(r io.Reader) (Points, error) {
+func ReadCSV(r io.Reader) (points.Points, error) {
 	p, _, err := readCSV(r)
 	if err != nil {
-		return Points{}, fmt.Errorf("datasets: %w", err)
+		return points.Points{}, fmt.Errorf("datasets: %w", err)
 	}
 	return p, nil
 }
@@ -37,10 +38,10 @@ func ReadCSV(r io.Reader) (Points, error) {
 // cell ignored, a cell may be quoted with " (and "" inside for a quote) but
 // must end on its line; empty lines are skipped, and a line starting with #
 // is a comment. A UTF-8 byte-order mark at the start is dropped.
-func readCSV(r io.Reader) (Points, []string, error) {
+func readCSV(r io.Reader) (points.Points, []string, error) {
 	lr := lineReader{br: bufio.NewReaderSize(r, 64<<10)}
 	var (
-		p      Points
+		p      points.Points
 		header []string
 		cells  []string
 		first  = true
@@ -51,7 +52,7 @@ func readCSV(r io.Reader) (Points, []string, error) {
 			break
 		}
 		if err != nil {
-			return Points{}, nil, err
+			return points.Points{}, nil, err
 		}
 		if lr.line == 1 {
 			line = strings.TrimPrefix(line, "\uFEFF")
@@ -60,7 +61,7 @@ func readCSV(r io.Reader) (Points, []string, error) {
 			continue
 		}
 		if cells, err = splitCSV(cells[:0], line, lr.line); err != nil {
-			return Points{}, nil, err
+			return points.Points{}, nil, err
 		}
 		if first {
 			first = false
@@ -72,36 +73,36 @@ func readCSV(r io.Reader) (Points, []string, error) {
 		if p.D == 0 {
 			p.D = len(cells)
 			if header != nil && len(header) != p.D {
-				return Points{}, nil, fmt.Errorf("line %d has %d columns, want %d like the header row", lr.line, p.D, len(header))
+				return points.Points{}, nil, fmt.Errorf("line %d has %d columns, want %d like the header row", lr.line, p.D, len(header))
 			}
 		} else if len(cells) != p.D {
-			return Points{}, nil, fmt.Errorf("line %d has %d columns, want %d like the rows before it", lr.line, len(cells), p.D)
+			return points.Points{}, nil, fmt.Errorf("line %d has %d columns, want %d like the rows before it", lr.line, len(cells), p.D)
 		}
 		if len(p.X) > maxValues-p.D {
-			return Points{}, nil, fmt.Errorf("line %d: more than %d values in all, the limit (MaxValues, 8 GiB as float64)", lr.line, maxValues)
+			return points.Points{}, nil, fmt.Errorf("line %d: more than %d values in all, the limit (MaxValues, 8 GiB as float64)", lr.line, maxValues)
 		}
 		if p.N == 0 && header == nil {
 			if err := checkFirstRow(cells, lr.line); err != nil {
-				return Points{}, nil, err
+				return points.Points{}, nil, err
 			}
 		}
 		for j, cell := range cells {
 			v, ok := parseCell(cell)
 			if !ok {
-				return Points{}, nil, fmt.Errorf("line %d, column %d: %s is not a number", lr.line, j+1, quoteCell(cell))
+				return points.Points{}, nil, fmt.Errorf("line %d, column %d: %s is not a number", lr.line, j+1, quoteCell(cell))
 			}
 			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return Points{}, nil, fmt.Errorf("line %d, column %d: %s is not finite; every value must be finite", lr.line, j+1, quoteCell(cell))
+				return points.Points{}, nil, fmt.Errorf("line %d, column %d: %s is not finite; every value must be finite", lr.line, j+1, quoteCell(cell))
 			}
 			p.X = append(p.X, v)
 		}
 		p.N++
 	}
 	if p.N == 0 && header != nil {
-		return Points{}, nil, errors.New("no data rows after the header row")
+		return points.Points{}, nil, errors.New("no data rows after the header row")
 	}
 	if p.N == 0 {
-		return Points{}, nil, errors.New("no data rows")
+		return points.Points{}, nil, errors.New("no data rows")
 	}
 	return p, header, nil
 }

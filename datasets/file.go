@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"scorenet/points"
 	"strconv"
 	"strings"
 
@@ -21,7 +22,7 @@ var maxValues = MaxValues
 
 // File is a data file read by Load: its points, and what was made of it.
 type File struct {
-	Points
+	points.Points
 	Path string
 	// Header is the cells of a CSV file's first row, when that row was taken
 	// as a header (every cell a name); nil if there was none.
@@ -97,7 +98,7 @@ func Load(path string) (File, error) {
 
 // ReadFile reads points from a .csv or .npy file, chosen by extension; see
 // Load, which also says what was read.
-func ReadFile(path string) (Points, error) {
+func ReadFile(path string) (points.Points, error) {
 	f, err := Load(path)
 	return f.Points, err
 }
@@ -105,7 +106,7 @@ func ReadFile(path string) (Points, error) {
 // WriteFile writes points to a .csv or .npy file, chosen by extension. CSV
 // values are written in the shortest form that reads back to the same
 // float64; .npy files hold a float64 array of shape (n, D).
-func WriteFile(path string, p Points) error {
+func WriteFile(path string, p points.Points) error {
 	var buf strings.Builder
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
 	case ".csv":

@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"scorenet/points"
 	"slices"
 	"strings"
 	"testing"
@@ -117,12 +118,12 @@ func TestReadNPY(t *testing.T) {
 			}
 			readers := []struct {
 				name string
-				read func() (Points, error)
+				read func() (points.Points, error)
 				err  string
 			}{
-				{"file", func() (Points, error) { return ReadFile(path) }, c.err},
-				{"bytes.Reader", func() (Points, error) { return ReadNPY(bytes.NewReader(c.file)) }, c.err},
-				{"plain reader", func() (Points, error) { return ReadNPY(plainReader{bytes.NewReader(c.file)}) }, cmp.Or(c.plainErr, c.err)},
+				{"file", func() (points.Points, error) { return ReadFile(path) }, c.err},
+				{"bytes.Reader", func() (points.Points, error) { return ReadNPY(bytes.NewReader(c.file)) }, c.err},
+				{"plain reader", func() (points.Points, error) { return ReadNPY(plainReader{bytes.NewReader(c.file)}) }, cmp.Or(c.plainErr, c.err)},
 			}
 			for _, r := range readers {
 				p, err := r.read()
@@ -364,7 +365,7 @@ func TestLoadSaysWhatWasRead(t *testing.T) {
 
 func BenchmarkReadNPY(b *testing.B) {
 	const n, d = 60000, 784 // MNIST as float64: 376 MB
-	p := NewPoints(n, d)
+	p := points.New(n, d)
 	for k := range p.X {
 		p.X[k] = float64(k%1000) / 7
 	}
@@ -372,7 +373,7 @@ func BenchmarkReadNPY(b *testing.B) {
 	if err := WriteFile(path, p); err != nil {
 		b.Fatal(err)
 	}
-	p = Points{}
+	p = points.Points{}
 	st, err := os.Stat(path)
 	if err != nil {
 		b.Fatal(err)

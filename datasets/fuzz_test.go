@@ -3,6 +3,7 @@ package datasets
 import (
 	"bytes"
 	"math"
+	"scorenet/points"
 	"slices"
 	"testing"
 
@@ -12,7 +13,7 @@ import (
 
 // checkPoints checks what a reader accepted: a well-formed set of finite
 // points.
-func checkPoints(t *testing.T, p Points) {
+func checkPoints(t *testing.T, p points.Points) {
 	t.Helper()
 	if p.N < 1 || p.D < 1 || len(p.X) != p.N*p.D {
 		t.Fatalf("read %d x %d points with %d values", p.N, p.D, len(p.X))

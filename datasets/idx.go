@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"scorenet/points"
 )
 
 // The IDX format (MNIST, Fashion-MNIST; http://yann.lecun.com/exdb/mnist/):
@@ -42,17 +43,17 @@ const deflateRatio = 1032
 // read through a reader limited to the claim, and a stream that ends early,
 // goes on after the data or fails its checksum is an error. Errors name the
 // file and what was expected.
-func LoadIDX(path string) (Points, Image, error) {
+func LoadIDX(path string) (points.Points, Image, error) {
 	dims, data, err := readIDX(path, 3)
 	if err != nil {
-		return Points{}, Image{}, err
+		return points.Points{}, Image{}, err
 	}
 	x := make([]float64, len(data))
 	for i, b := range data {
 		x[i] = float64(b)
 	}
 	s := Image{H: dims[1], W: dims[2], C: 1}
-	return Points{N: dims[0], D: s.Size(), X: x}, s, nil
+	return points.Points{N: dims[0], D: s.Size(), X: x}, s, nil
 }
 
 // LoadIDXLabels reads the labels of an IDX file (train-labels-idx1-ubyte,

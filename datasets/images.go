@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"scorenet/points"
 	"strings"
 )
 
@@ -68,10 +69,10 @@ func colours(c int) string {
 // Every file's header is read first, and the total n*H*W*C checked against
 // MaxValues, before the images are decoded or anything is allocated for
 // them.
-func LoadPNGDir(dir string) (Points, Image, []string, error) {
+func LoadPNGDir(dir string) (points.Points, Image, []string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return Points{}, Image{}, nil, fmt.Errorf("datasets: %w", err)
+		return points.Points{}, Image{}, nil, fmt.Errorf("datasets: %w", err)
 	}
 	var names []string
 	for _, e := range entries {
@@ -80,14 +81,14 @@ func LoadPNGDir(dir string) (Points, Image, []string, error) {
 		}
 		info, err := os.Stat(filepath.Join(dir, e.Name())) // following a link
 		if err != nil {
-			return Points{}, Image{}, nil, fmt.Errorf("datasets: %w", err)
+			return points.Points{}, Image{}, nil, fmt.Errorf("datasets: %w", err)
 		}
 		if info.Mode().IsRegular() {
 			names = append(names, e.Name())
 		}
 	}
 	if len(names) == 0 {
-		return Points{}, Image{}, nil, fmt.Errorf("datasets: %s: no .png files in the folder", dir)
+		return points.Points{}, Image{}, nil, fmt.Errorf("datasets: %s: no .png files in the folder", dir)
 	}
 
 	// The headers: one shape for all.
@@ -96,7 +97,7 @@ func LoadPNGDir(dir string) (Points, Image, []string, error) {
 		path := filepath.Join(dir, name)
 		cfg, err := pngConfig(path)
 		if err != nil {
-			return Points{}, Image{}, nil, err
+			return points.Points{}, Image{}, nil, err
 		}
 		c := 3
 		if cfg.ColorModel == color.GrayModel || cfg.ColorModel == color.Gray16Model {
@@ -107,32 +108,32 @@ func LoadPNGDir(dir string) (Points, Image, []string, error) {
 			continue
 		}
 		if cfg.Height != s.H || cfg.Width != s.W {
-			return Points{}, Image{}, nil, fmt.Errorf("datasets: %s is %dx%d, the first image (%s) is %dx%d", path, cfg.Height, cfg.Width, names[0], s.H, s.W)
+			return points.Points{}, Image{}, nil, fmt.Errorf("datasets: %s is %dx%d, the first image (%s) is %dx%d", path, cfg.Height, cfg.Width, names[0], s.H, s.W)
 		}
 		if c != s.C {
-			return Points{}, Image{}, nil, fmt.Errorf("datasets: %s is %s, the first image (%s) is %s", path, colours(c), names[0], colours(s.C))
+			return points.Points{}, Image{}, nil, fmt.Errorf("datasets: %s is %s, the first image (%s) is %s", path, colours(c), names[0], colours(s.C))
 		}
 	}
 	hw, ok1 := mulInt(s.H, s.W)
 	size, ok2 := mulInt(hw, s.C)
 	values, ok3 := mulInt(len(names), size)
 	if !ok1 || !ok2 || !ok3 {
-		return Points{}, Image{}, nil, fmt.Errorf("datasets: %s: %d %s of %v, more values than a 64-bit count holds; the limit is %d values (MaxValues)", dir, len(names), plural(len(names), "image"), s, maxValues)
+		return points.Points{}, Image{}, nil, fmt.Errorf("datasets: %s: %d %s of %v, more values than a 64-bit count holds; the limit is %d values (MaxValues)", dir, len(names), plural(len(names), "image"), s, maxValues)
 	}
 	if values > maxValues {
-		return Points{}, Image{}, nil, fmt.Errorf("datasets: %s: %d %s of %v, %d values, over the limit of %d values (MaxValues, 8 GiB as float64)", dir, len(names), plural(len(names), "image"), s, values, maxValues)
+		return points.Points{}, Image{}, nil, fmt.Errorf("datasets: %s: %d %s of %v, %d values, over the limit of %d values (MaxValues, 8 GiB as float64)", dir, len(names), plural(len(names), "image"), s, values, maxValues)
 	}
 
 	// The pixels.
-	p := Points{N: len(names), D: s.Size(), X: make([]float64, values)}
+	p := points.Points{N: len(names), D: s.Size(), X: make([]float64, values)}
 	for i, name := range names {
 		path := filepath.Join(dir, name)
 		img, err := decodePNG(path)
 		if err != nil {
-			return Points{}, Image{}, nil, err
+			return points.Points{}, Image{}, nil, err
 		}
 		if b := img.Bounds(); b.Dy() != s.H || b.Dx() != s.W {
-			return Points{}, Image{}, nil, fmt.Errorf("datasets: %s is %dx%d, its header said %dx%d (the file changed as it was read?)", path, b.Dy(), b.Dx(), s.H, s.W)
+			return points.Points{}, Image{}, nil, fmt.Errorf("datasets: %s is %dx%d, its header said %dx%d (the file changed as it was read?)", path, b.Dy(), b.Dx(), s.H, s.W)
 		}
 		pngValues(p.Row(i), img, s.C)
 	}
@@ -348,7 +349,7 @@ func checkShape(path string, s Image) error {
 // uniform on [0, 1) drawn from rng when dequantize is set (uniform
 // dequantisation: the data then have a density, which score matching
 // needs), v/255 otherwise.
-func Scale8Bit(p Points, dequantize bool, rng *rand.Rand) {
+func Scale8Bit(p points.Points, dequantize bool, rng *rand.Rand) {
 	for i, v := range p.X {
 		if dequantize {
 			p.X[i] = (v + rng.Float64()) / 256

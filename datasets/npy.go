@@ -9,6 +9,7 @@ import (
 	"math"
 	"math/bits"
 	"os"
+	"scorenet/points"
 	"slices"
 	"strconv"
 	"strings"
@@ -57,18 +58,18 @@ func (h npyHeader) note() string {
 // header's n*D values after it. The data are read in bounded chunks straight
 // into the points, so a short or lying file is an error, never an
 // out-of-memory crash.
-func ReadNPY(r io.Reader) (Points, error) {
+func ReadNPY(r io.Reader) (points.Points, error) {
 	p, _, err := readNPY(r)
 	if err != nil {
-		return Points{}, fmt.Errorf("datasets: %w", err)
+		return points.Points{}, fmt.Errorf("datasets: %w", err)
 	}
 	return p, nil
 }
 
-func readNPY(r io.Reader) (Points, npyHeader, error) {
+func readNPY(r io.Reader) (points.Points, npyHeader, error) {
 	h, err := readNPYHeader(r)
 	if err != nil {
-		return Points{}, h, err
+		return points.Points{}, h, err
 	}
 	shape := fmt.Sprintf("(%d, %d)", h.n, h.d)
 	values, ok := mulInt(h.n, h.d)
@@ -77,17 +78,17 @@ func readNPY(r io.Reader) (Points, npyHeader, error) {
 	size, known := remainingBytes(r)
 	if known {
 		if !ok2 {
-			return Points{}, h, fmt.Errorf(".npy header claims shape %s, more bytes of data than a 64-bit size can count, but the file has %d after its header", shape, size)
+			return points.Points{}, h, fmt.Errorf(".npy header claims shape %s, more bytes of data than a 64-bit size can count, but the file has %d after its header", shape, size)
 		}
 		if int64(nbytes) != size {
-			return Points{}, h, fmt.Errorf(".npy header claims shape %s, %d bytes of data, but the file has %d after its header", shape, nbytes, size)
+			return points.Points{}, h, fmt.Errorf(".npy header claims shape %s, %d bytes of data, but the file has %d after its header", shape, nbytes, size)
 		}
 	}
 	if !ok {
-		return Points{}, h, fmt.Errorf(".npy header claims shape %s, more values than a 64-bit count holds; the limit is %d values (MaxValues)", shape, maxValues)
+		return points.Points{}, h, fmt.Errorf(".npy header claims shape %s, more values than a 64-bit count holds; the limit is %d values (MaxValues)", shape, maxValues)
 	}
 	if values > maxValues {
-		return Points{}, h, fmt.Errorf(".npy header claims shape %s, %d values, over the limit of %d values (MaxValues, 8 GiB as float64)", shape, values, maxValues)
+		return points.Points{}, h, fmt.Errorf(".npy header claims shape %s, %d values, over the limit of %d values (MaxValues, 8 GiB as float64)", shape, values, maxValues)
 	}
 	var x []float64
 	if known {
@@ -96,14 +97,14 @@ func readNPY(r io.Reader) (Points, npyHeader, error) {
 		x, err = readNPYGrowing(r, h, values)
 	}
 	if err != nil {
-		return Points{}, h, err
+		return points.Points{}, h, err
 	}
 	for k, v := range x {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return Points{}, h, fmt.Errorf("row %d, column %d (counting from 0, as a[%d, %d] in NumPy) is %v; every value must be finite", k/h.d, k%h.d, k/h.d, k%h.d, v)
+			return points.Points{}, h, fmt.Errorf("row %d, column %d (counting from 0, as a[%d, %d] in NumPy) is %v; every value must be finite", k/h.d, k%h.d, k/h.d, k%h.d, v)
 		}
 	}
-	return Points{N: h.n, D: h.d, X: x}, h, nil
+	return points.Points{N: h.n, D: h.d, X: x}, h, nil
 }
 
 // readNPYKnown reads data whose size was checked against the header: the

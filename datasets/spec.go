@@ -3,6 +3,8 @@ package datasets
 import (
 	"fmt"
 	"math/rand/v2"
+	"scorenet/density"
+	"scorenet/points"
 	"sort"
 )
 
@@ -34,12 +36,12 @@ func Names() []string {
 
 // Generate draws (or reads) the data set s with rng. The density is non-nil
 // exactly when the data set's score is known in closed form.
-func Generate(s Spec, rng *rand.Rand) (Points, Density, error) {
+func Generate(s Spec, rng *rand.Rand) (points.Points, density.Density, error) {
 	if s.Name != "file" && s.N < 1 {
-		return Points{}, nil, fmt.Errorf("datasets: %s needs n >= 1 points, got %d", s.Name, s.N)
+		return points.Points{}, nil, fmt.Errorf("datasets: %s needs n >= 1 points, got %d", s.Name, s.N)
 	}
 	var (
-		dens Density
+		dens density.Density
 		err  error
 	)
 	switch s.Name {
@@ -47,13 +49,13 @@ func Generate(s Spec, rng *rand.Rand) (Points, Density, error) {
 		p, err := ReadFile(s.Path)
 		return p, nil, err
 	case "gaussian":
-		dens, err = NewGaussian(s.Mean, s.Cov)
+		dens, err = density.NewGaussian(s.Mean, s.Cov)
 	case "gaussian_mixture":
-		dens, err = NewMixture(s.Means, s.Weights, s.Std)
+		dens, err = density.NewMixture(s.Means, s.Weights, s.Std)
 	default:
 		t, ok := toys[s.Name]
 		if !ok {
-			return Points{}, nil, fmt.Errorf("datasets: unknown data set %q (known: %v)", s.Name, Names())
+			return points.Points{}, nil, fmt.Errorf("datasets: unknown data set %q (known: %v)", s.Name, Names())
 		}
 		noise := t.defaultNoise
 		if s.Noise != nil {
@@ -62,9 +64,9 @@ func Generate(s Spec, rng *rand.Rand) (Points, Density, error) {
 		return sampleToy(t, s.N, noise, rng), nil, nil
 	}
 	if err != nil {
-		return Points{}, nil, err
+		return points.Points{}, nil, err
 	}
-	p := NewPoints(s.N, dens.Dim())
+	p := points.New(s.N, dens.Dim())
 	dens.Sample(p, rng)
 	return p, dens, nil
 }

@@ -4,14 +4,15 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"scorenet/points"
 )
 
 // Split shuffles p with rng and returns the first n-h points for training and
 // the last h = round(holdout*n) for validation. Holdout must be in [0, 1).
-func Split(p Points, holdout float64, rng *rand.Rand) (train, valid Points, err error) {
+func Split(p points.Points, holdout float64, rng *rand.Rand) (train, valid points.Points, err error) {
 	h, err := heldOut(p.N, holdout)
 	if err != nil {
-		return Points{}, Points{}, err
+		return points.Points{}, points.Points{}, err
 	}
 	perm := rng.Perm(p.N)
 	return p.Subset(perm[:p.N-h]), p.Subset(perm[p.N-h:]), nil
@@ -36,7 +37,7 @@ func Identity(d int) Normalizer {
 
 // FitNormalizer returns the per-coordinate mean and (biased) standard
 // deviation of p. A coordinate with zero spread keeps Std = 1.
-func FitNormalizer(p Points) Normalizer {
+func FitNormalizer(p points.Points) Normalizer {
 	n := Normalizer{Mean: p.Mean(), Std: make([]float64, p.D)}
 	// The covariance's diagonal, summed as Covariance sums it, without the
 	// D x D products.
@@ -55,8 +56,8 @@ func FitNormalizer(p Points) Normalizer {
 }
 
 // Apply returns p in standard units.
-func (n Normalizer) Apply(p Points) Points {
-	out := NewPoints(p.N, p.D)
+func (n Normalizer) Apply(p points.Points) points.Points {
+	out := points.New(p.N, p.D)
 	for i, v := range p.X {
 		j := i % p.D
 		out.X[i] = (v - n.Mean[j]) / n.Std[j]
@@ -73,8 +74,8 @@ func (n Normalizer) ScoreToData(scores []float64) {
 }
 
 // Invert maps points in standard units back to data units.
-func (n Normalizer) Invert(p Points) Points {
-	out := NewPoints(p.N, p.D)
+func (n Normalizer) Invert(p points.Points) points.Points {
+	out := points.New(p.N, p.D)
 	for i, v := range p.X {
 		j := i % p.D
 		out.X[i] = v*n.Std[j] + n.Mean[j]
@@ -85,19 +86,19 @@ func (n Normalizer) Invert(p Points) Points {
 // SplitInPlace is Split without a copy: it reorders p's rows in place, as
 // Split would copy them, and returns the two parts as views of p's storage,
 // so that a large data set is held once.
-func SplitInPlace(p Points, holdout float64, rng *rand.Rand) (train, valid Points, err error) {
+func SplitInPlace(p points.Points, holdout float64, rng *rand.Rand) (train, valid points.Points, err error) {
 	h, err := heldOut(p.N, holdout)
 	if err != nil {
-		return Points{}, Points{}, err
+		return points.Points{}, points.Points{}, err
 	}
 	permuteRows(p, rng.Perm(p.N))
 	n := p.N - h
-	return Points{N: n, D: p.D, X: p.X[:n*p.D]}, Points{N: h, D: p.D, X: p.X[n*p.D:]}, nil
+	return points.Points{N: n, D: p.D, X: p.X[:n*p.D]}, points.Points{N: h, D: p.D, X: p.X[n*p.D:]}, nil
 }
 
 // permuteRows puts row perm[k] of p at row k, in place, following the
 // permutation's cycles with one row of scratch.
-func permuteRows(p Points, perm []int) {
+func permuteRows(p points.Points, perm []int) {
 	done := make([]bool, p.N)
 	tmp := make([]float64, p.D)
 	for start := range perm {
@@ -120,7 +121,7 @@ func permuteRows(p Points, perm []int) {
 }
 
 // ApplyInPlace maps p to standard units in its own storage.
-func (n Normalizer) ApplyInPlace(p Points) {
+func (n Normalizer) ApplyInPlace(p points.Points) {
 	for i, v := range p.X {
 		j := i % p.D
 		p.X[i] = (v - n.Mean[j]) / n.Std[j]

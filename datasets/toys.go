@@ -3,6 +3,7 @@ package datasets
 import (
 	"math"
 	"math/rand/v2"
+	"scorenet/points"
 )
 
 // A toy is a 2-D distribution without a closed-form score, used to look at
@@ -84,8 +85,8 @@ var toys = map[string]toy{
 	}},
 }
 
-func sampleToy(t toy, n int, noise float64, rng *rand.Rand) Points {
-	p := NewPoints(n, 2)
+func sampleToy(t toy, n int, noise float64, rng *rand.Rand) points.Points {
+	p := points.New(n, 2)
 	for i := 0; i < n; i++ {
 		x, y := t.draw(rng)
 		p.X[2*i] = x + noise*rng.NormFloat64()

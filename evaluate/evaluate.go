@@ -11,9 +11,9 @@ import (
 	"math/rand/v2"
 	"slices"
 
-	"scorenet/datasets"
 	"scorenet/losses"
 	"scorenet/metrics"
+	"scorenet/points"
 	"scorenet/sampler"
 	"scorenet/workflow"
 )
@@ -183,7 +183,7 @@ func fisher(run *workflow.Run, data *workflow.Data, seed uint64) ([]Fisher, erro
 	pts := run.Norm.Invert(data.Valid)
 	rng := rand.New(rand.NewPCG(seed, 0xf15e))
 	if pts.N == 0 {
-		pts = datasets.NewPoints(2000, data.Train.D)
+		pts = points.New(2000, data.Train.D)
 		data.Density.Sample(pts, rng)
 	}
 	score, err := run.Scorer(min(pts.N, 1024))
@@ -201,7 +201,7 @@ func fisher(run *workflow.Run, data *workflow.Data, seed uint64) ([]Fisher, erro
 	for _, sigma := range levels {
 		at, truth := pts, data.Density
 		if sigma > 0 {
-			at = datasets.NewPoints(pts.N, pts.D)
+			at = points.New(pts.N, pts.D)
 			for i, v := range pts.X {
 				at.X[i] = v + sigma*rng.NormFloat64()
 			}
@@ -247,11 +247,11 @@ func samples(run *workflow.Run, data *workflow.Data, opts Options) (*Samples, er
 		steps = mean
 	}
 	got := drawn.Samples
-	var fresh datasets.Points
+	var fresh points.Points
 	var against string
 	switch {
 	case data.Density != nil:
-		fresh = datasets.NewPoints(s.N, got.D)
+		fresh = points.New(s.N, got.D)
 		data.Density.Sample(fresh, rand.New(rand.NewPCG(s.Seed, 0xf7e5)))
 		against = fmt.Sprintf("%d fresh draws from the data set's density", fresh.N)
 	case data.Valid.N > 0:
@@ -297,7 +297,7 @@ type Distances struct {
 	SlicedW2       float64 `json:"sliced_wasserstein"`
 }
 
-func distances(got, fresh datasets.Points, seed uint64) (Distances, error) {
+func distances(got, fresh points.Points, seed uint64) (Distances, error) {
 	var d Distances
 	var err error
 	d.Bandwidth = metrics.MedianBandwidth(got, fresh)
@@ -324,9 +324,9 @@ type Memorisation struct {
 // memorisation measures up to 200 samples and as many held-out images
 // against every training image, in the units the model sees (the ratio
 // does not depend on them).
-func memorisation(train, samples, heldout datasets.Points) *Memorisation {
+func memorisation(train, samples, heldout points.Points) *Memorisation {
 	n := min(samples.N, heldout.N, 200)
-	median := func(p datasets.Points) float64 {
+	median := func(p points.Points) float64 {
 		var nearest []float64
 		for i := 0; i < n; i++ {
 			best := math.Inf(1)
@@ -349,9 +349,9 @@ func memorisation(train, samples, heldout datasets.Points) *Memorisation {
 }
 
 // firstRows keeps at most n points: the pairwise metrics cost O(n^2).
-func firstRows(p datasets.Points, n int) datasets.Points {
+func firstRows(p points.Points, n int) points.Points {
 	if p.N <= n {
 		return p
 	}
-	return datasets.Points{N: n, D: p.D, X: p.X[:n*p.D]}
+	return points.Points{N: n, D: p.D, X: p.X[:n*p.D]}
 }

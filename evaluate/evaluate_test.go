@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"scorenet/configs"
-	"scorenet/datasets"
 	"scorenet/nn"
+	"scorenet/points"
 	"scorenet/train"
 	"scorenet/workflow"
 )
@@ -98,13 +98,13 @@ train: {loss: `+c.loss+`, engine: `+c.engine+`, batch_size: 32, steps: 20, log_e
 // for samples that are held-out images themselves.
 func TestMemorisationRatio(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	train, heldout := datasets.NewPoints(300, 16), datasets.NewPoints(50, 16)
-	for _, p := range []datasets.Points{train, heldout} {
+	train, heldout := points.New(300, 16), points.New(50, 16)
+	for _, p := range []points.Points{train, heldout} {
 		for i := range p.X {
 			p.X[i] = rng.Float64()
 		}
 	}
-	copies := datasets.Points{N: 50, D: 16, X: train.X[:50*16]}
+	copies := points.Points{N: 50, D: 16, X: train.X[:50*16]}
 	if m := memorisation(train, copies, heldout); m.Ratio != 0 || m.Points != 50 {
 		t.Errorf("copies of training images: %+v, want ratio 0", m)
 	}

@@ -6,12 +6,14 @@ import (
 	"slices"
 	"time"
 
-	"scorenet/datasets"
+	"scorenet/density"
 	"scorenet/internal/gemm"
 	"scorenet/internal/memlimit"
 	"scorenet/likelihood"
 	"scorenet/nn"
+	"scorenet/points"
 	"scorenet/sampler"
+	"scorenet/score"
 	"scorenet/workflow"
 )
 
@@ -100,7 +102,7 @@ func (o LikelihoodOptions) TraceFor(d int) string {
 
 // LogLikelihood computes log p(x) in nats for the points x (data units)
 // under the run's noise-conditional model by the probability-flow ODE.
-func LogLikelihood(run *workflow.Run, x datasets.Points, o LikelihoodOptions) (*Likelihood, error) {
+func LogLikelihood(run *workflow.Run, x points.Points, o LikelihoodOptions) (*Likelihood, error) {
 	if err := CanLikelihood(run); err != nil {
 		return nil, err
 	}
@@ -129,7 +131,7 @@ func LogLikelihood(run *workflow.Run, x datasets.Points, o LikelihoodOptions) (*
 		return nil, err
 	}
 	if o.Analytic {
-		if s.Prior, err = likelihood.AnalyticPrior(data.Density, s.VE.Max); err != nil {
+		if s.Prior, err = density.Prior(data.Density, s.VE.Max); err != nil {
 			return nil, err
 		}
 	}
@@ -159,12 +161,12 @@ func LogLikelihood(run *workflow.Run, x datasets.Points, o LikelihoodOptions) (*
 
 // likelihoodFields makes one field per worker: the network's core, or the
 // closed form of data's density.
-func likelihoodFields(run *workflow.Run, n int, s likelihood.Settings, data *workflow.Data, analytic bool) ([]likelihood.Field, error) {
+func likelihoodFields(run *workflow.Run, n int, s likelihood.Settings, data *workflow.Data, analytic bool) ([]score.Field, error) {
 	workers, _, threads := sampler.Workers(n, gemm.Threads())
-	var fields []likelihood.Field
+	var fields []score.Field
 	if analytic {
 		for range workers {
-			fields = append(fields, likelihood.Analytic{Density: data.Density})
+			fields = append(fields, density.Field{Density: data.Density})
 		}
 		return fields, nil
 	}
@@ -211,7 +213,7 @@ func likelihoodData(run *workflow.Run, analytic bool) (*workflow.Data, error) {
 
 // trueNLL is the mean negative log-density of x under dens perturbed by
 // N(0, sigma^2 I), if dens has a closed-form one.
-func trueNLL(dens datasets.Density, x datasets.Points, sigma float64) *float64 {
+func trueNLL(dens density.Density, x points.Points, sigma float64) *float64 {
 	p := dens
 	if sigma > 0 {
 		p = dens.Perturbed(sigma)

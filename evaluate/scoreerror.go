@@ -1,7 +1,8 @@
 package evaluate
 
 import (
-	"scorenet/datasets"
+	"scorenet/density"
+	"scorenet/points"
 	"scorenet/score"
 )
 
@@ -11,7 +12,7 @@ import (
 // E||s(x) - s_true(x)||^2 and the mean squared true score E||s_true(x)||^2.
 // Their ratio is the relative Fisher divergence; half the first is the
 // Fisher divergence itself.
-func ScoreError(score score.Func, sigma float64, truth datasets.Density, pts datasets.Points) (sqErr, sqTrue float64, err error) {
+func ScoreError(score score.Func, sigma float64, truth density.Density, pts points.Points) (sqErr, sqTrue float64, err error) {
 	got := make([]float64, len(pts.X))
 	if err := score(got, pts.X, sigma); err != nil {
 		return 0, 0, err

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 
-	"scorenet/datasets"
 	"scorenet/internal/memlimit"
 	"scorenet/internal/mlp"
 )
@@ -53,7 +52,7 @@ func NewNetwork(net *mlp.Net, trace string, probes, batch, threads int) (*Networ
 	return &Network{pass: pass, diag: make([]float64, batch*net.Dim)}, nil
 }
 
-// Divergence implements Field, in chunks of the pass's batch.
+// Divergence implements score.Field, in chunks of the pass's batch.
 func (nw *Network) Divergence(score, div, x, sigmas, probes []float64, k int) error {
 	d, b := nw.pass.Net().Dim, nw.pass.Batch()
 	n := len(sigmas)
@@ -98,46 +97,6 @@ func (nw *Network) Divergence(score, div, x, sigmas, probes []float64, k int) er
 		}
 	}
 	return nil
-}
-
-// Analytic is the closed-form score and divergence of a density perturbed
-// by N(0, sigma^2 I), for tests and for -score analytic: its likelihood is
-// known, so the solver's can be checked against it.
-type Analytic struct {
-	Density datasets.Density
-}
-
-// divergent is a density whose score's divergence is known.
-type divergent interface {
-	ScoreDivergence(x []float64) float64
-}
-
-// Divergence implements Field (the exact trace only).
-func (a Analytic) Divergence(score, div, x, sigmas, probes []float64, k int) error {
-	if probes != nil {
-		return fmt.Errorf("likelihood: the analytic field has only the exact trace")
-	}
-	d := a.Density.Dim()
-	for r, sigma := range sigmas {
-		p := a.Density.Perturbed(sigma)
-		dv, ok := p.(divergent)
-		if !ok {
-			return fmt.Errorf("likelihood: %T has no closed-form divergence", a.Density)
-		}
-		p.Score(score[r*d:(r+1)*d], x[r*d:(r+1)*d])
-		div[r] = dv.ScoreDivergence(x[r*d : (r+1)*d])
-	}
-	return nil
-}
-
-// AnalyticPrior is the exact log p_1 of an analytic density: the density
-// perturbed by N(0, sigma_max^2 I).
-func AnalyticPrior(dens datasets.Density, sigmaMax float64) (func([]float64) float64, error) {
-	p, ok := dens.Perturbed(sigmaMax).(interface{ LogDensity(x []float64) float64 })
-	if !ok {
-		return nil, fmt.Errorf("likelihood: %T has no closed-form log-density", dens)
-	}
-	return p.LogDensity, nil
 }
 
 // BitsPerDim converts log p (nats, over d dimensions) to bits per

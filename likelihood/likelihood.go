@@ -27,20 +27,12 @@ import (
 	"math"
 	"sync"
 
-	"scorenet/datasets"
 	"scorenet/internal/ode"
 	"scorenet/internal/seeds"
+	"scorenet/points"
 	"scorenet/sampler"
+	"scorenet/score"
 )
-
-// Field is a noise-conditional score with its divergence.
-type Field interface {
-	// Divergence writes s(x_r, sigmas[r]) into score and tr(ds/dx) at x_r
-	// into div[r] for each point x_r of x (row-major); with probes (k rows
-	// of D per point, point-major) it writes Hutchinson's estimate, the
-	// mean over the probes v of v' (ds/dx) v, instead.
-	Divergence(score, div, x, sigmas, probes []float64, k int) error
-}
 
 // Trace methods.
 const (
@@ -93,7 +85,7 @@ func (s Settings) Check() error {
 // Compute returns log p_0 at every point of x (model units), splitting the
 // points into one contiguous block per field (each field is a worker).
 // A point's result depends only on the point, its index and the settings.
-func Compute(fields []Field, x datasets.Points, s Settings) (Result, error) {
+func Compute(fields []score.Field, x points.Points, s Settings) (Result, error) {
 	if err := s.Check(); err != nil {
 		return Result{}, err
 	}
@@ -156,7 +148,7 @@ func (s Settings) prior(z []float64) float64 {
 // flow is the augmented ODE of [x, the integral of div f] for a block of
 // points starting at point first.
 type flow struct {
-	field  Field
+	field  score.Field
 	d, k   int
 	s      Settings
 	first  int

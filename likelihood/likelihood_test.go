@@ -6,32 +6,34 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"scorenet/datasets"
+	"scorenet/density"
 	"scorenet/internal/mlp"
 	"scorenet/nn"
+	"scorenet/points"
 	"scorenet/sampler"
+	"scorenet/score"
 )
 
 // With the true score and the true prior, the flow's log-likelihood is the
 // true log-density of the data perturbed by N(0, sigma_min^2 I): any error
 // is the solver's (or the formula's).
 func TestAnalyticMatchesClosedForm(t *testing.T) {
-	gauss, err := datasets.NewGaussian([]float64{1, -0.5}, [][]float64{{1.5, 0.6}, {0.6, 0.8}})
+	gauss, err := density.NewGaussian([]float64{1, -0.5}, [][]float64{{1.5, 0.6}, {0.6, 0.8}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	mix, err := datasets.NewMixture([][]float64{{-2, 0}, {2, 1}}, []float64{0.8, 0.2}, 0.5)
+	mix, err := density.NewMixture([][]float64{{-2, 0}, {2, 1}}, []float64{0.8, 0.2}, 0.5)
 	if err != nil {
 		t.Fatal(err)
 	}
-	gauss5, err := datasets.NewGaussian([]float64{0, 1, 2, -1, 0.5}, [][]float64{
+	gauss5, err := density.NewGaussian([]float64{0, 1, 2, -1, 0.5}, [][]float64{
 		{2, 0.3, 0, 0, 0.1}, {0.3, 1, 0.2, 0, 0}, {0, 0.2, 0.5, 0.1, 0}, {0, 0, 0.1, 1, 0}, {0.1, 0, 0, 0, 3}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
 		name string
-		dens datasets.Density
+		dens density.Density
 		ve   sampler.VE
 	}{
 		{"gaussian 2-D", gauss, sampler.VE{Min: 0.01, Max: 20}},
@@ -39,14 +41,14 @@ func TestAnalyticMatchesClosedForm(t *testing.T) {
 		{"mixture 0.8/0.2", mix, sampler.VE{Min: 0.01, Max: 10}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			pts := datasets.NewPoints(40, tc.dens.Dim())
+			pts := points.New(40, tc.dens.Dim())
 			tc.dens.Sample(pts, rand.New(rand.NewPCG(3, 4)))
-			prior, err := AnalyticPrior(tc.dens, tc.ve.Max)
+			prior, err := density.Prior(tc.dens, tc.ve.Max)
 			if err != nil {
 				t.Fatal(err)
 			}
 			s := Settings{VE: tc.ve, Rtol: 1e-6, Atol: 1e-6, Trace: Exact, Prior: prior}
-			res, err := Compute([]Field{Analytic{tc.dens}, Analytic{tc.dens}}, pts, s)
+			res, err := Compute([]score.Field{density.Field{Density: tc.dens}, density.Field{Density: tc.dens}}, pts, s)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -65,8 +67,8 @@ func TestAnalyticMatchesClosedForm(t *testing.T) {
 }
 
 // normalPoints are n points of N(0, std^2 I) in R^d, from seed.
-func normalPoints(n, d int, std float64, seed uint64) datasets.Points {
-	p := datasets.NewPoints(n, d)
+func normalPoints(n, d int, std float64, seed uint64) points.Points {
+	p := points.New(n, d)
 	rng := rand.New(rand.NewPCG(seed, seed))
 	for i := range p.X {
 		p.X[i] = std * rng.NormFloat64()
@@ -164,12 +166,12 @@ func TestHutchinsonUnbiased(t *testing.T) {
 	net := testNet(t, d, false)
 	pts := normalPoints(3, d, 1, 5)
 	s := Settings{VE: sampler.VE{Min: 0.05, Max: 5}, Rtol: 1e-6, Atol: 1e-6, Trace: Exact}
-	field := func(trace string, k int) []Field {
+	field := func(trace string, k int) []score.Field {
 		f, err := NewNetwork(net, trace, k, 8, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return []Field{f}
+		return []score.Field{f}
 	}
 	exact, err := Compute(field(Exact, 0), pts, s)
 	if err != nil {
@@ -212,7 +214,7 @@ func TestComputeIndependentOfSplit(t *testing.T) {
 	for _, trace := range []string{Exact, Hutchinson} {
 		s := Settings{VE: sampler.VE{Min: 0.05, Max: 8}, Rtol: 1e-5, Atol: 1e-5, Trace: trace, Probes: 2, Seed: 4}
 		run := func(workers, batch int) Result {
-			var fs []Field
+			var fs []score.Field
 			for range workers {
 				f, err := NewNetwork(net, trace, 2, batch, 1)
 				if err != nil {

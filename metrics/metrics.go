@@ -4,9 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"scorenet/points"
 	"sort"
-
-	"scorenet/datasets"
 )
 
 func sqDist(a, b []float64) float64 {
@@ -18,7 +17,7 @@ func sqDist(a, b []float64) float64 {
 	return s
 }
 
-func checkSets(x, y datasets.Points) error {
+func checkSets(x, y points.Points) error {
 	if x.N == 0 || y.N == 0 || x.D != y.D {
 		return fmt.Errorf("metrics: sets of %d x %d and %d x %d points cannot be compared", x.N, x.D, y.N, y.D)
 	}
@@ -27,8 +26,8 @@ func checkSets(x, y datasets.Points) error {
 
 // MedianBandwidth is the median heuristic: the median distance between
 // points of the two sets pooled.
-func MedianBandwidth(x, y datasets.Points) float64 {
-	pool := datasets.Points{N: x.N + y.N, D: x.D, X: append(append([]float64(nil), x.X...), y.X...)}
+func MedianBandwidth(x, y points.Points) float64 {
+	pool := points.Points{N: x.N + y.N, D: x.D, X: append(append([]float64(nil), x.X...), y.X...)}
 	dists := make([]float64, 0, pool.N*(pool.N-1)/2)
 	for i := 0; i < pool.N; i++ {
 		for j := i + 1; j < pool.N; j++ {
@@ -46,12 +45,12 @@ func MedianBandwidth(x, y datasets.Points) float64 {
 // kernel k(a, b) = exp(-||a - b||^2 / (2 h^2)), in its V-statistic form
 // mean k(x, x') + mean k(y, y') - 2 mean k(x, y), which is exactly 0 for
 // identical sets.
-func MMD2(x, y datasets.Points, h float64) (float64, error) {
+func MMD2(x, y points.Points, h float64) (float64, error) {
 	if err := checkSets(x, y); err != nil {
 		return 0, err
 	}
 	k := func(a, b []float64) float64 { return math.Exp(-sqDist(a, b) / (2 * h * h)) }
-	mean := func(a, b datasets.Points) float64 {
+	mean := func(a, b points.Points) float64 {
 		s := 0.0
 		for i := 0; i < a.N; i++ {
 			for j := 0; j < b.N; j++ {
@@ -65,11 +64,11 @@ func MMD2(x, y datasets.Points, h float64) (float64, error) {
 
 // EnergyDistance is 2 E||X - Y|| - E||X - X'|| - E||Y - Y'|| in its
 // V-statistic form, exactly 0 for identical sets.
-func EnergyDistance(x, y datasets.Points) (float64, error) {
+func EnergyDistance(x, y points.Points) (float64, error) {
 	if err := checkSets(x, y); err != nil {
 		return 0, err
 	}
-	mean := func(a, b datasets.Points) float64 {
+	mean := func(a, b points.Points) float64 {
 		s := 0.0
 		for i := 0; i < a.N; i++ {
 			for j := 0; j < b.N; j++ {
@@ -85,7 +84,7 @@ func EnergyDistance(x, y datasets.Points) (float64, error) {
 // `directions` random unit directions (drawn from rng) of the squared
 // 1-D Wasserstein-2 distance between the projected sets. Sets of different
 // sizes are compared at matching quantiles.
-func SlicedWasserstein(x, y datasets.Points, directions int, rng *rand.Rand) (float64, error) {
+func SlicedWasserstein(x, y points.Points, directions int, rng *rand.Rand) (float64, error) {
 	if err := checkSets(x, y); err != nil {
 		return 0, err
 	}
@@ -111,7 +110,7 @@ func SlicedWasserstein(x, y datasets.Points, directions int, rng *rand.Rand) (fl
 	return math.Sqrt(total / float64(directions)), nil
 }
 
-func project(dst []float64, p datasets.Points, theta []float64) {
+func project(dst []float64, p points.Points, theta []float64) {
 	for i := range dst {
 		s := 0.0
 		for j, v := range p.Row(i) {

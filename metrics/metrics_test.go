@@ -3,14 +3,13 @@ package metrics
 import (
 	"math"
 	"math/rand/v2"
+	"scorenet/points"
 	"testing"
-
-	"scorenet/datasets"
 )
 
-func normal(n, d int, shift []float64, seed uint64) datasets.Points {
+func normal(n, d int, shift []float64, seed uint64) points.Points {
 	rng := rand.New(rand.NewPCG(seed, 1))
-	p := datasets.NewPoints(n, d)
+	p := points.New(n, d)
 	for i := range p.X {
 		p.X[i] = rng.NormFloat64() + shift[i%d]
 	}

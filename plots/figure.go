@@ -5,14 +5,13 @@ import (
 	"image/color"
 	"math"
 	"os"
+	"scorenet/points"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
-
-	"scorenet/datasets"
 )
 
 // Colours shared by every figure.
@@ -144,7 +143,7 @@ func legendName(name string, out outside, n int) string {
 
 // scatter draws the points of pts (their first two coordinates, or the
 // first on y = 0) that lie in the box [lo, hi], and counts the rest.
-func scatter(pts datasets.Points, lo, hi [2]float64, c color.Color, radius float64) (*plotter.Scatter, outside, error) {
+func scatter(pts points.Points, lo, hi [2]float64, c color.Color, radius float64) (*plotter.Scatter, outside, error) {
 	var out outside
 	xy := make(plotter.XYs, 0, pts.N)
 	for i := 0; i < pts.N; i++ {

@@ -10,22 +10,22 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"scorenet/density"
+	"scorenet/points"
 	"strings"
 	"testing"
-
-	"scorenet/datasets"
 )
 
 // render draws every figure into dir and returns their paths.
 func render(t *testing.T, dir string) []string {
 	t.Helper()
-	m, err := datasets.NewMixture([][]float64{{5, 5}, {-5, -5}}, []float64{0.8, 0.2}, 1)
+	m, err := density.NewMixture([][]float64{{5, 5}, {-5, -5}}, []float64{0.8, 0.2}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	data := datasets.NewPoints(2000, 2)
+	data := points.New(2000, 2)
 	m.Sample(data, rand.New(rand.NewPCG(1, 1)))
-	samples := datasets.NewPoints(500, 2)
+	samples := points.New(500, 2)
 	m.Sample(samples, rand.New(rand.NewPCG(2, 2)))
 	score := func(dst, x []float64, sigma float64) error {
 		p := m.Perturbed(sigma)
@@ -191,9 +191,9 @@ func fractionNear(img image.Image, c color.Color) (pixels, rows float64) {
 }
 
 // mixture1D is n points of 0.8 N(5, 1) + 0.2 N(-5, 1).
-func mixture1D(n int, seed uint64) datasets.Points {
+func mixture1D(n int, seed uint64) points.Points {
 	r := rand.New(rand.NewPCG(seed, seed))
-	p := datasets.NewPoints(n, 1)
+	p := points.New(n, 1)
 	for i := range p.X {
 		p.X[i] = r.NormFloat64() - 5
 		if r.Float64() < 0.8 {
@@ -250,8 +250,8 @@ func TestSamples1DFigureIsHistograms(t *testing.T) {
 // Points of more than two dimensions show coordinates 1 and 2, and say so.
 func TestSamplesFigureNamesTheCoordinatesItShows(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 5))
-	data, samples := datasets.NewPoints(500, 5), datasets.NewPoints(300, 5)
-	for _, p := range []datasets.Points{data, samples} {
+	data, samples := points.New(500, 5), points.New(300, 5)
+	for _, p := range []points.Points{data, samples} {
 		for i := range p.X {
 			p.X[i] = r.NormFloat64()
 		}
@@ -273,7 +273,7 @@ func TestSamplesFigureNamesTheCoordinatesItShows(t *testing.T) {
 		t.Errorf("5-D samples figure: %v", err)
 	}
 	// 2-D figures need no such note.
-	flat := datasets.Points{N: 250, D: 2, X: data.X[:500]}
+	flat := points.Points{N: 250, D: 2, X: data.X[:500]}
 	panels, err = samplePanels(flat, []Set{{"annealed", flat}})
 	if err != nil {
 		t.Fatal(err)
@@ -289,8 +289,8 @@ func TestSamplesFigureCountsPointsOutsideTheAxes(t *testing.T) {
 	for _, dim := range []int{1, 2, 3} {
 		t.Run(fmt.Sprint(dim, "-D"), func(t *testing.T) {
 			r := rand.New(rand.NewPCG(7, 7))
-			data, samples := datasets.NewPoints(2000, dim), datasets.NewPoints(1000, dim)
-			for _, p := range []datasets.Points{data, samples} {
+			data, samples := points.New(2000, dim), points.New(1000, dim)
+			for _, p := range []points.Points{data, samples} {
 				for i := range p.X {
 					p.X[i] = r.NormFloat64()
 				}
@@ -305,7 +305,7 @@ func TestSamplesFigureCountsPointsOutsideTheAxes(t *testing.T) {
 				t.Fatal(err)
 			}
 			p := panels[0]
-			outside := func(pts datasets.Points) int {
+			outside := func(pts points.Points) int {
 				n := 0
 				for i := 0; i < pts.N; i++ {
 					x, y := pts.Row(i)[0], 0.0
@@ -337,8 +337,8 @@ func TestSamplesFigureCountsPointsOutsideTheAxes(t *testing.T) {
 		})
 	}
 	// Nothing outside: the legend gives the count alone.
-	pts := datasets.Points{N: 3, D: 2, X: []float64{0, 0, 1, 1, 2, 2}}
-	panels, err := samplePanels(datasets.Points{}, []Set{{"s", pts}})
+	pts := points.Points{N: 3, D: 2, X: []float64{0, 0, 1, 1, 2, 2}}
+	panels, err := samplePanels(points.Points{}, []Set{{"s", pts}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -349,16 +349,16 @@ func TestSamplesFigureCountsPointsOutsideTheAxes(t *testing.T) {
 
 func TestSamplesRefusesMismatchedOrMissingPoints(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "samples.png")
-	two, three := datasets.NewPoints(10, 2), datasets.NewPoints(10, 3)
+	two, three := points.New(10, 2), points.New(10, 3)
 	for _, tc := range []struct {
 		name string
-		data datasets.Points
+		data points.Points
 		sets []Set
 		want string
 	}{
 		{"no sets", two, nil, "no samples"},
 		{"dimensions", two, []Set{{"s", three}}, `samples "s" have 3 coordinates, the data's have 2`},
-		{"all empty", datasets.Points{}, []Set{{"s", datasets.Points{}}}, "no points to draw"},
+		{"all empty", points.Points{}, []Set{{"s", points.Points{}}}, "no points to draw"},
 	} {
 		err := Samples(path, "t", tc.data, tc.sets...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -380,12 +380,12 @@ func TestScoreFieldFigureIsLargeWithArrowsOverData(t *testing.T) {
 	box := [4]float64{-3, 3, -3, 3}
 	// Data covering the whole box, densely.
 	r := rand.New(rand.NewPCG(9, 9))
-	dense := datasets.NewPoints(20000, 2)
+	dense := points.New(20000, 2)
 	for i := range dense.X {
 		dense.X[i] = -3 + 6*r.Float64()
 	}
 	var arrows [2]float64
-	for k, data := range []datasets.Points{{}, dense} {
+	for k, data := range []points.Points{{}, dense} {
 		path := filepath.Join(dir, fmt.Sprintf("field%d.png", k))
 		if err := ScoreField(path, "field", score, nil, box, 20, data); err != nil {
 			t.Fatal(err)
@@ -426,7 +426,7 @@ func TestScoreFieldRefusesBadGrids(t *testing.T) {
 					t.Errorf("grid %d: panic %v", grid, r)
 				}
 			}()
-			if err := ScoreField(path, "f", score, nil, [4]float64{-1, 1, -1, 1}, grid, datasets.Points{}); err == nil {
+			if err := ScoreField(path, "f", score, nil, [4]float64{-1, 1, -1, 1}, grid, points.Points{}); err == nil {
 				t.Errorf("grid %d accepted", grid)
 			}
 		}()

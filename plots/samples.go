@@ -3,19 +3,18 @@ package plots
 import (
 	"fmt"
 	"math"
+	"scorenet/points"
 	"sort"
 
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-
-	"scorenet/datasets"
 )
 
 // Set is a named group of points to draw.
 type Set struct {
 	Name   string
-	Points datasets.Points
+	Points points.Points
 }
 
 // Samples draws each set over the data, one panel per set (side by side,
@@ -26,7 +25,7 @@ type Set struct {
 // percent of the points, and the legend says how many of a set fall
 // outside them (non-finite points among them). Every set must have the
 // data's dimension; data may be empty.
-func Samples(path, title string, data datasets.Points, sets ...Set) error {
+func Samples(path, title string, data points.Points, sets ...Set) error {
 	panels, err := samplePanels(data, sets)
 	if err != nil {
 		return err
@@ -35,7 +34,7 @@ func Samples(path, title string, data datasets.Points, sets ...Set) error {
 }
 
 // samplePanels builds the panels of Samples.
-func samplePanels(data datasets.Points, sets []Set) ([]*panel, error) {
+func samplePanels(data points.Points, sets []Set) ([]*panel, error) {
 	if len(sets) == 0 {
 		return nil, fmt.Errorf("plots: no samples to draw")
 	}
@@ -57,7 +56,7 @@ func samplePanels(data datasets.Points, sets []Set) ([]*panel, error) {
 	if dim < 1 {
 		return nil, fmt.Errorf("plots: no points to draw (the data and every set of samples are empty)")
 	}
-	all := append([]datasets.Points{data}, pointsOf(sets)...)
+	all := append([]points.Points{data}, pointsOf(sets)...)
 	if dim == 1 {
 		return histogramPanels(data, sets, all)
 	}
@@ -93,7 +92,7 @@ func samplePanels(data datasets.Points, sets []Set) ([]*panel, error) {
 // histogramPanels draws 1-D sets as density histograms over the data's,
 // all in the same bins: the data filled in light grey, each set as a
 // coloured outline on top.
-func histogramPanels(data datasets.Points, sets []Set, all []datasets.Points) ([]*panel, error) {
+func histogramPanels(data points.Points, sets []Set, all []points.Points) ([]*panel, error) {
 	lo, hi := bounds(all...)
 	smallest := 0
 	for _, p := range all {
@@ -154,7 +153,7 @@ func histogramPanels(data datasets.Points, sets []Set, all []datasets.Points) ([
 // over [lo, hi], as a fraction of all the points (those outside included,
 // so every set's bars have the area of its share inside), and what falls
 // outside.
-func histogram(pts datasets.Points, lo, hi float64, bins int) ([]float64, outside) {
+func histogram(pts points.Points, lo, hi float64, bins int) ([]float64, outside) {
 	h := make([]float64, bins)
 	var out outside
 	if pts.N == 0 {
@@ -188,8 +187,8 @@ func maxOf(v []float64) float64 {
 	return m
 }
 
-func pointsOf(sets []Set) []datasets.Points {
-	out := make([]datasets.Points, len(sets))
+func pointsOf(sets []Set) []points.Points {
+	out := make([]points.Points, len(sets))
 	for i, s := range sets {
 		out[i] = s.Points
 	}
@@ -199,7 +198,7 @@ func pointsOf(sets []Set) []datasets.Points {
 // bounds is a box around the 1st-99th percentiles of every set's finite
 // first two coordinates, widened by a tenth, so a few stray samples do not
 // squash the picture.
-func bounds(sets ...datasets.Points) (lo, hi [2]float64) {
+func bounds(sets ...points.Points) (lo, hi [2]float64) {
 	for axis := 0; axis < 2; axis++ {
 		var v []float64
 		for _, p := range sets {

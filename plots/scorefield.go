@@ -3,21 +3,17 @@ package plots
 import (
 	"fmt"
 	"math"
+	"scorenet/points"
+	"scorenet/score"
 	"sort"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-
-	"scorenet/datasets"
 )
 
 // MinGrid and MaxGrid bound the arrows per side of ScoreField's lattice.
 const MinGrid, MaxGrid = 2, 200
-
-// ScoreFunc is the score at points x (row-major, 2 coordinates each) at
-// noise level sigma.
-type ScoreFunc func(dst, x []float64, sigma float64) error
 
 // ScoreField draws the 2-D score field as arrows on a grid x grid lattice
 // (MinGrid <= grid <= MaxGrid) over box = [xmin, xmax, ymin, ymax], one
@@ -26,7 +22,7 @@ type ScoreFunc func(dst, x []float64, sigma float64) error
 // with the score's magnitude, scaled per panel so the longest arrows reach
 // about one grid cell. A panel's title says how many data points lie
 // outside the box, if any.
-func ScoreField(path, title string, score ScoreFunc, levels []float64, box [4]float64, grid int, data datasets.Points) error {
+func ScoreField(path, title string, field score.Func, levels []float64, box [4]float64, grid int, data points.Points) error {
 	if grid < MinGrid || grid > MaxGrid {
 		return fmt.Errorf("plots: a score field of %d arrows per side: want %d to %d", grid, MinGrid, MaxGrid)
 	}
@@ -51,7 +47,7 @@ func ScoreField(path, title string, score ScoreFunc, levels []float64, box [4]fl
 	panels := make([]*panel, len(levels))
 	for k, sigma := range levels {
 		s := make([]float64, len(xs))
-		if err := score(s, xs, sigma); err != nil {
+		if err := field(s, xs, sigma); err != nil {
 			return err
 		}
 		name := "learned score"

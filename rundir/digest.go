@@ -6,8 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
-
-	"scorenet/datasets"
+	"scorenet/points"
 )
 
 // Digest identifies a data set: a resumed run must train on the same one.
@@ -18,7 +17,7 @@ type Digest struct {
 }
 
 // DigestOf is the Digest of p.
-func DigestOf(p datasets.Points) Digest {
+func DigestOf(p points.Points) Digest {
 	h := sha256.New()
 	var buf [8 << 10]byte
 	for i := 0; i < len(p.X); i += len(buf) / 8 {

@@ -6,8 +6,8 @@ import (
 	"math/rand/v2"
 	"slices"
 
-	"scorenet/datasets"
 	"scorenet/internal/noisescale"
+	"scorenet/points"
 )
 
 // Init says where generated chains start: uniformly in the box
@@ -21,10 +21,10 @@ type Init struct {
 // Start returns the starting points of the chains whose streams are given,
 // in R^d: for pc and ode, the VE SDE's prior N(0, sigma_1^2 I) with sigma_1
 // the largest of sigmas; otherwise as init says.
-func Start(kind string, init Init, sigmas []float64, d int, streams []*rand.Rand) (datasets.Points, error) {
+func Start(kind string, init Init, sigmas []float64, d int, streams []*rand.Rand) (points.Points, error) {
 	if kind == KindPC || kind == KindODE {
 		if len(sigmas) == 0 {
-			return datasets.Points{}, fmt.Errorf("sampler: %s starts from N(0, sigma_1^2 I) and needs noise levels", kind)
+			return points.Points{}, fmt.Errorf("sampler: %s starts from N(0, sigma_1^2 I) and needs noise levels", kind)
 		}
 		return Gaussian(d, sigmas[0], streams), nil
 	}
@@ -34,7 +34,7 @@ func Start(kind string, init Init, sigmas []float64, d int, streams []*rand.Rand
 	case "gaussian":
 		return Gaussian(d, init.Std, streams), nil
 	}
-	return datasets.Points{}, fmt.Errorf("sampler: init kind %q has no generated starting points", init.Kind)
+	return points.Points{}, fmt.Errorf("sampler: init kind %q has no generated starting points", init.Kind)
 }
 
 // Result is what a Draw did besides moving the chains.
@@ -129,7 +129,7 @@ func (s Settings) TotalSteps() int {
 // level, and the range of the chains' starting points: far outside
 // anything the model was trained on or started from, yet finite enough to
 // say where sampling broke.
-func SaneBound(maxAbs float64, sigmas []float64, start datasets.Points) float64 {
+func SaneBound(maxAbs float64, sigmas []float64, start points.Points) float64 {
 	reach := maxAbs
 	if len(sigmas) > 0 {
 		reach += 3 * sigmas[0]

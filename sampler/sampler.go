@@ -7,8 +7,8 @@ import (
 	"math/rand/v2"
 	"sync"
 
-	"scorenet/datasets"
 	"scorenet/internal/seeds"
+	"scorenet/points"
 	"scorenet/score"
 )
 
@@ -58,7 +58,7 @@ type Settings struct {
 // on the split, so samples have the same bits for any number of workers,
 // and any subset of the chains can be drawn alone (sharding).
 type Chains struct {
-	X       datasets.Points
+	X       points.Points
 	Streams []*rand.Rand // one per chain (Streams)
 	Scores  []score.Func // one per worker; each is called on its block only
 	// Levels, one per worker, are the same scores at a level per point;
@@ -81,7 +81,7 @@ func Workers(n, threads int) (workers, batch, threadsEach int) {
 // NewChains are the chains x with their streams, split over threads as
 // Workers says, each worker with its own score from newScore (for batch
 // chains at once, on threadsEach threads); a nil level score is left out.
-func NewChains(x datasets.Points, streams []*rand.Rand, threads int, newScore func(batch, threads int) (score.Func, score.LevelFunc, error)) (Chains, error) {
+func NewChains(x points.Points, streams []*rand.Rand, threads int, newScore func(batch, threads int) (score.Func, score.LevelFunc, error)) (Chains, error) {
 	c := Chains{X: x, Streams: streams}
 	workers, batch, threadsEach := Workers(x.N, threads)
 	for range workers {
@@ -275,8 +275,8 @@ func (r *runner) outside() int {
 
 // Uniform returns a point per stream, uniform in the box [low, high]^d,
 // each from its own stream.
-func Uniform(d int, low, high float64, streams []*rand.Rand) datasets.Points {
-	p := datasets.NewPoints(len(streams), d)
+func Uniform(d int, low, high float64, streams []*rand.Rand) points.Points {
+	p := points.New(len(streams), d)
 	for i := range p.X {
 		p.X[i] = low + (high-low)*streams[i/d].Float64()
 	}
@@ -285,36 +285,17 @@ func Uniform(d int, low, high float64, streams []*rand.Rand) datasets.Points {
 
 // Gaussian returns a point per stream from N(0, std^2 I) in R^d, each from
 // its own stream.
-func Gaussian(d int, std float64, streams []*rand.Rand) datasets.Points {
-	p := datasets.NewPoints(len(streams), d)
+func Gaussian(d int, std float64, streams []*rand.Rand) points.Points {
+	p := points.New(len(streams), d)
 	for i := range p.X {
 		p.X[i] = std * streams[i/d].NormFloat64()
 	}
 	return p
 }
 
-// AnalyticScore is the closed-form score of dens perturbed by N(0, sigma^2 I)
-// (dens itself for sigma = 0): the score annealed Langevin needs at level
-// sigma, known exactly.
-func AnalyticScore(dens datasets.Density) score.Func {
-	perturbed := map[float64]datasets.Density{0: dens}
-	d := dens.Dim()
-	return func(dst, x []float64, sigma float64) error {
-		p, ok := perturbed[sigma]
-		if !ok {
-			p = dens.Perturbed(sigma)
-			perturbed[sigma] = p
-		}
-		for i := 0; i+d <= len(x); i += d {
-			p.Score(dst[i:i+d], x[i:i+d])
-		}
-		return nil
-	}
-}
-
 // FractionNearest returns, for each of the centres, the fraction of points
 // nearer to it than to any other.
-func FractionNearest(p datasets.Points, centres [][]float64) []float64 {
+func FractionNearest(p points.Points, centres [][]float64) []float64 {
 	counts := make([]float64, len(centres))
 	for i := 0; i < p.N; i++ {
 		best, bestDist := 0, math.Inf(1)
@@ -333,19 +314,4 @@ func FractionNearest(p datasets.Points, centres [][]float64) []float64 {
 		counts[k] /= float64(p.N)
 	}
 	return counts
-}
-
-// AnalyticLevelScore is AnalyticScore at a noise level per point.
-func AnalyticLevelScore(dens datasets.Density) score.LevelFunc {
-	d := dens.Dim()
-	return func(dst, x, sigmas []float64) error {
-		for r, sigma := range sigmas {
-			p := dens
-			if sigma > 0 {
-				p = dens.Perturbed(sigma)
-			}
-			p.Score(dst[r*d:(r+1)*d], x[r*d:(r+1)*d])
-		}
-		return nil
-	}
 }

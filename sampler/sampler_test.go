@@ -7,7 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"scorenet/datasets"
+	"scorenet/density"
+	"scorenet/points"
 	"scorenet/score"
 )
 
@@ -23,11 +24,11 @@ func chainsFrom(seed uint64, first, n, d int, low, high float64, workers int, ne
 	return c
 }
 
-func analytic(d datasets.Density) func() score.Func {
-	return func() score.Func { return AnalyticScore(d) }
+func analytic(d density.Density) func() score.Func {
+	return func() score.Func { return density.ScoreOf(d) }
 }
 
-func moments1D(p datasets.Points) (mean, variance float64) {
+func moments1D(p points.Points) (mean, variance float64) {
 	m, c := p.Mean(), p.Covariance()
 	return m[0], c[0]
 }
@@ -38,7 +39,7 @@ func moments1D(p datasets.Points) (mean, variance float64) {
 // not only of "roughly Gaussian".
 func TestLangevinStationaryDistributionIsExact(t *testing.T) {
 	const mu, v, eps, n = 2.0, 1.5, 0.5, 40000
-	g, err := datasets.NewGaussian([]float64{mu}, [][]float64{{v}})
+	g, err := density.NewGaussian([]float64{mu}, [][]float64{{v}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +64,7 @@ func TestLangevinStationaryDistributionIsExact(t *testing.T) {
 // noise sigma it shrinks the samples by v/(v + sigma^2).
 func TestAnnealedDenoisingStep(t *testing.T) {
 	const v, n = 1.0, 40000
-	g, _ := datasets.NewGaussian([]float64{0}, [][]float64{{v}})
+	g, _ := density.NewGaussian([]float64{0}, [][]float64{{v}})
 	sigmas := []float64{4, 2, 1}
 	for _, denoise := range []bool{false, true} {
 		c := chainsFrom(2, 0, n, 1, -8, 8, 2, analytic(g))
@@ -88,8 +89,8 @@ func TestAnnealedDenoisingStep(t *testing.T) {
 }
 
 func TestSamplersAreDeterministicAndSnapshot(t *testing.T) {
-	m, _ := datasets.NewMixture([][]float64{{1, 1}, {-1, -1}}, []float64{0.5, 0.5}, 0.5)
-	run := func(seed uint64) (datasets.Points, []Snapshot) {
+	m, _ := density.NewMixture([][]float64{{1, 1}, {-1, -1}}, []float64{0.5, 0.5}, 0.5)
+	run := func(seed uint64) (points.Points, []Snapshot) {
 		c := chainsFrom(seed, 0, 50, 2, -3, 3, 1, analytic(m))
 		x := c.X
 		done := 0
@@ -115,7 +116,7 @@ func TestSamplersAreDeterministicAndSnapshot(t *testing.T) {
 }
 
 func TestSettingsAreChecked(t *testing.T) {
-	g, _ := datasets.NewGaussian([]float64{0}, [][]float64{{1}})
+	g, _ := density.NewGaussian([]float64{0}, [][]float64{{1}})
 	c := chainsFrom(1, 0, 3, 1, -1, 1, 1, analytic(g))
 	if _, err := Annealed(c, Settings{StepsPerLevel: 1, Eps: 0.1, Sigmas: []float64{1, 2}}); err == nil {
 		t.Error("increasing noise levels accepted")
@@ -137,7 +138,7 @@ func TestSettingsAreChecked(t *testing.T) {
 // by the true scores, annealed Langevin recovers the weights; plain Langevin
 // cannot move mass between the modes and keeps the even split of its start.
 func TestMixtureWeightsAnalyticScore(t *testing.T) {
-	m, err := datasets.NewMixture([][]float64{{5, 5}, {-5, -5}}, []float64{0.8, 0.2}, 1)
+	m, err := density.NewMixture([][]float64{{5, 5}, {-5, -5}}, []float64{0.8, 0.2}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +184,7 @@ func TestDivergedChainsStopTheSampler(t *testing.T) {
 		copy(dst, x)
 		return nil
 	}
-	x := datasets.Points{N: 4, D: 1, X: []float64{0.5, -1, 3, 0.1}}
+	x := points.Points{N: 4, D: 1, X: []float64{0.5, -1, 3, 0.1}}
 	_, err := Langevin(Chains{X: x, Streams: Streams(1, 0, 4), Scores: []score.Func{repel}}, Settings{Steps: 100, Eps: 0.5, Bound: 10})
 	if err == nil || !strings.Contains(err.Error(), "of 4 (") || !strings.Contains(err.Error(), "left |x| <= 10 in every coordinate") ||
 		!strings.Contains(err.Error(), "of 100 (sigma 0, step size 0.5)") {
@@ -194,7 +195,7 @@ func TestDivergedChainsStopTheSampler(t *testing.T) {
 			t.Errorf("the sampler went on after the chains left: %v", x.X)
 		}
 	}
-	y := datasets.Points{N: 1, D: 1, X: []float64{1}}
+	y := points.Points{N: 1, D: 1, X: []float64{1}}
 	if _, err := Langevin(Chains{X: y, Streams: Streams(1, 0, 1), Scores: []score.Func{repel}}, Settings{Steps: 5, Eps: 0.5}); err != nil {
 		t.Errorf("without a bound, finite values are not divergence: %v", err)
 	}
@@ -204,7 +205,7 @@ func TestDivergedChainsStopTheSampler(t *testing.T) {
 // bits for any number of workers, and shards drawn alone, concatenated in
 // order, are the whole run.
 func TestChainsAreIndependentOfWorkersAndShards(t *testing.T) {
-	m, _ := datasets.NewMixture([][]float64{{1, 1}, {-1, -1}}, []float64{0.3, 0.7}, 0.5)
+	m, _ := density.NewMixture([][]float64{{1, 1}, {-1, -1}}, []float64{0.3, 0.7}, 0.5)
 	set := Settings{StepsPerLevel: 20, Eps: 0.05, Sigmas: []float64{2, 1, 0.5}, Denoise: true}
 	whole := chainsFrom(7, 0, 101, 2, -3, 3, 1, analytic(m))
 	if _, err := Annealed(whole, set); err != nil {

@@ -3,19 +3,18 @@ package sampler
 import (
 	"math"
 	"math/rand/v2"
+	"scorenet/density"
 	"testing"
-
-	"scorenet/datasets"
 )
 
 // priorChains are n chains started from the VE prior N(0, sigmaMax^2 I),
 // moved by workers workers on the analytic score of dens.
-func priorChains(seed uint64, n int, dens datasets.Density, sigmaMax float64, workers int) Chains {
+func priorChains(seed uint64, n int, dens density.Density, sigmaMax float64, workers int) Chains {
 	streams := Streams(seed, 0, n)
 	c := Chains{X: Gaussian(dens.Dim(), sigmaMax, streams), Streams: streams}
 	for range workers {
-		c.Scores = append(c.Scores, AnalyticScore(dens))
-		c.Levels = append(c.Levels, AnalyticLevelScore(dens))
+		c.Scores = append(c.Scores, density.ScoreOf(dens))
+		c.Levels = append(c.Levels, density.LevelScoreOf(dens))
 	}
 	return c
 }
@@ -26,7 +25,7 @@ func priorChains(seed uint64, n int, dens datasets.Density, sigmaMax float64, wo
 func TestODEMapsPriorToGaussian(t *testing.T) {
 	mean := []float64{1, -2}
 	cov := [][]float64{{1.5, 0.6}, {0.6, 0.8}}
-	g, err := datasets.NewGaussian(mean, cov)
+	g, err := density.NewGaussian(mean, cov)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +69,7 @@ func TestODEMapsPriorToGaussian(t *testing.T) {
 
 // The ode sampler's chains do not depend on how they are split.
 func TestODESameBitsAnyWorkers(t *testing.T) {
-	m, err := datasets.NewMixture([][]float64{{2, 0}, {-2, 1}}, []float64{0.5, 0.5}, 0.5)
+	m, err := density.NewMixture([][]float64{{2, 0}, {-2, 1}}, []float64{0.5, 0.5}, 0.5)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +95,7 @@ func TestODESameBitsAnyWorkers(t *testing.T) {
 // chain has covered, over all workers: rising, ending at the total that
 // TotalSteps gives, and with the same chains as without it.
 func TestODEProgress(t *testing.T) {
-	m, err := datasets.NewMixture([][]float64{{2, 0}, {-2, 1}}, []float64{0.5, 0.5}, 0.5)
+	m, err := density.NewMixture([][]float64{{2, 0}, {-2, 1}}, []float64{0.5, 0.5}, 0.5)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +130,7 @@ func TestODEProgress(t *testing.T) {
 // Predictor-corrector sampling recovers the 0.8/0.2 weights of the mixture
 // that plain Langevin cannot (see TestMixtureWeightsAnalyticScore).
 func TestPCMixtureWeights(t *testing.T) {
-	m, err := datasets.NewMixture([][]float64{{5, 5}, {-5, -5}}, []float64{0.8, 0.2}, 1)
+	m, err := density.NewMixture([][]float64{{5, 5}, {-5, -5}}, []float64{0.8, 0.2}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +165,7 @@ func TestPCMixtureWeights(t *testing.T) {
 }
 
 func TestPCAndODERefuse(t *testing.T) {
-	g, _ := datasets.NewGaussian([]float64{0}, [][]float64{{1}})
+	g, _ := density.NewGaussian([]float64{0}, [][]float64{{1}})
 	c := priorChains(1, 4, g, 5, 1)
 	for name, err := range map[string]error{
 		"pc one level":     func() error { _, err := PC(c, Settings{Sigmas: []float64{1}, SNR: 0.16}); return err }(),

@@ -22,6 +22,7 @@ import (
 	"scorenet/evaluate"
 	"scorenet/internal/gemm"
 	"scorenet/nn"
+	"scorenet/points"
 	"scorenet/rundir"
 	"scorenet/workflow"
 )
@@ -276,7 +277,7 @@ func relativeFisher(t *testing.T, cfg *configs.Config) float64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	held := datasets.NewPoints(4000, data.Train.D)
+	held := points.New(4000, data.Train.D)
 	data.Density.Sample(held, rand.New(rand.NewPCG(99, 99)))
 	score, err := run.Scorer(1000)
 	if err != nil {

@@ -5,9 +5,9 @@ import (
 	"math"
 
 	"scorenet/configs"
-	"scorenet/datasets"
 	"scorenet/internal/noisescale"
 	"scorenet/internal/seeds"
+	"scorenet/points"
 )
 
 // smallDGamma is the ratio of consecutive levels where technique 2 asks for
@@ -40,7 +40,7 @@ const (
 //     the gamma that solves it for D, the count rounded up; 1.4 for D <= 4.
 //
 // The same data and seed always give the same ladder.
-func ChooseSigmas(cfg *configs.Config, train datasets.Points) (configs.Sigmas, string, error) {
+func ChooseSigmas(cfg *configs.Config, train points.Points) (configs.Sigmas, string, error) {
 	var none configs.Sigmas
 	if !cfg.Train.Sigmas.Unresolved() {
 		return none, "", nil
@@ -72,7 +72,7 @@ func ChooseSigmas(cfg *configs.Config, train datasets.Points) (configs.Sigmas, s
 
 // rmsStd is the root mean square over coordinates of the points' standard
 // deviations.
-func rmsStd(p datasets.Points) float64 {
+func rmsStd(p points.Points) float64 {
 	mean := p.Mean()
 	total := 0.0
 	for i := 0; i < p.N; i++ {
@@ -87,7 +87,7 @@ func rmsStd(p datasets.Points) float64 {
 // deviation of all the training values about their common mean, in model
 // units (EDM's sigma_data: 0.5 for images in [-1, 1]), and says so (0 and
 // "" when it is not auto, or already chosen).
-func ChooseSigmaData(cfg *configs.Config, train datasets.Points) (float64, string, error) {
+func ChooseSigmaData(cfg *configs.Config, train points.Points) (float64, string, error) {
 	if !cfg.Model.SigmaDataAuto || cfg.Model.SigmaData > 0 {
 		return 0, "", nil
 	}
@@ -132,7 +132,7 @@ func (a Auto) Apply(cfg *configs.Config) {
 
 // ChooseAuto chooses every auto value of a config from its training data,
 // in the order they depend on each other (eps needs the ladder).
-func ChooseAuto(cfg *configs.Config, train datasets.Points) (Auto, error) {
+func ChooseAuto(cfg *configs.Config, train points.Points) (Auto, error) {
 	var a Auto
 	say := func(s string) {
 		if s != "" {

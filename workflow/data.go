@@ -6,15 +6,17 @@ import (
 
 	"scorenet/configs"
 	"scorenet/datasets"
+	"scorenet/density"
 	"scorenet/internal/seeds"
+	"scorenet/points"
 	"scorenet/rundir"
 )
 
 // Data is a run's data, split and in the units the model sees.
 type Data struct {
-	Train, Valid datasets.Points     // standardised when the config asks for it
+	Train, Valid points.Points       // standardised when the config asks for it
 	Norm         datasets.Normalizer // maps data units to model units
-	Density      datasets.Density    // the true density in data units, or nil
+	Density      density.Density     // the true density in data units, or nil
 	Digest       rundir.Digest       // of all the points, before the split
 	MaxAbs       float64             // the largest |x_j| of the training split, in model units
 	Source       string              // what was read or drawn, for people
@@ -27,8 +29,8 @@ type Data struct {
 func Prepare(cfg *configs.Config) (*Data, error) {
 	d := cfg.Data
 	var (
-		all    datasets.Points
-		dens   datasets.Density
+		all    points.Points
+		dens   density.Density
 		source string
 		err    error
 	)

@@ -3,8 +3,9 @@ package workflow
 import (
 	"fmt"
 
-	"scorenet/datasets"
+	"scorenet/density"
 	"scorenet/nn"
+	"scorenet/points"
 	"scorenet/rundir"
 	"scorenet/sampler"
 	"scorenet/score"
@@ -87,7 +88,7 @@ func (r *Run) Scorer(batch int) (score.Func, error) {
 		if len(x)%d != 0 {
 			return fmt.Errorf("workflow: %d values are not points of dimension %d", len(x), d)
 		}
-		z := r.Norm.Apply(datasets.Points{N: len(x) / d, D: d, X: x})
+		z := r.Norm.Apply(points.Points{N: len(x) / d, D: d, X: x})
 		if err := modelScore(dst, z.X, sigma); err != nil {
 			return err
 		}
@@ -130,7 +131,7 @@ func (r *Run) scoring(samplerKind, kind string) (NewScorer, []float64, float64, 
 			return nil, nil, 0, fmt.Errorf("-score analytic needs data.standardize: false (noise levels would be in standardised units)")
 		}
 		return func(int, int) (score.Func, score.LevelFunc, error) {
-			return sampler.AnalyticScore(data.Density), sampler.AnalyticLevelScore(data.Density), nil
+			return density.ScoreOf(data.Density), density.LevelScoreOf(data.Density), nil
 		}, cfg.Train.Sigmas.Ladder(), 0, nil
 	case "network":
 		if samplerKind != sampler.KindLangevin && !r.Model.NoiseConditional() {

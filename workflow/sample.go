@@ -7,6 +7,7 @@ import (
 	"scorenet/configs"
 	"scorenet/datasets"
 	"scorenet/internal/gemm"
+	"scorenet/points"
 	"scorenet/sampler"
 	"scorenet/score"
 )
@@ -33,7 +34,7 @@ type Job struct {
 	First, Count int
 	// Start, for sample.init.kind file, are every chain's starting points
 	// in data units; nil to draw them as the sampler and sample.init say.
-	Start    *datasets.Points
+	Start    *points.Points
 	Progress func(done, total int)
 }
 
@@ -52,8 +53,8 @@ func (j Job) Settings() sampler.Settings {
 
 // Drawn is what a Sample drew.
 type Drawn struct {
-	Samples datasets.Points // in data units, one row per chain
-	Chains  datasets.Points // the same in model units, where the sampler moved them
+	Samples points.Points // in data units, one row per chain
+	Chains  points.Points // the same in model units, where the sampler moved them
 	sampler.Result
 	Steps   int     // the sampler's steps (for ode, the progress units of its span)
 	Seconds float64 // the sampling alone, without making the scorers
@@ -68,12 +69,12 @@ func Sample(j Job) (*Drawn, error) {
 		count = s.N
 	}
 	streams := sampler.Streams(s.Seed, j.First, count)
-	var start datasets.Points
+	var start points.Points
 	var err error
 	switch {
 	case j.Start != nil:
 		d := j.Start.D
-		start = j.Norm.Apply(datasets.Points{N: count, D: d, X: j.Start.X[j.First*d : (j.First+count)*d]})
+		start = j.Norm.Apply(points.Points{N: count, D: d, X: j.Start.X[j.First*d : (j.First+count)*d]})
 	case s.Init.Kind == "file" && s.Sampler != sampler.KindPC && s.Sampler != sampler.KindODE:
 		return nil, ErrFileStart
 	default:

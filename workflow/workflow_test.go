@@ -10,8 +10,8 @@ import (
 	"testing"
 
 	"scorenet/configs"
-	"scorenet/datasets"
 	"scorenet/internal/noisescale"
+	"scorenet/points"
 	"scorenet/train"
 	"scorenet/workflow"
 )
@@ -114,7 +114,7 @@ func TestSampleShardsMatchTheWhole(t *testing.T) {
 // was chosen.
 func TestChooseAutoLeavesTheConfig(t *testing.T) {
 	cfg := testConfig(t, "train.sigmas=auto", "sample.eps=auto", "model.sigma_data=auto", "train.loss=anneal_dsm", "model.noise_conditional=true")
-	p := datasets.NewPoints(64, 2)
+	p := points.New(64, 2)
 	for i := range p.X {
 		p.X[i] = float64(i%7) - 0.5*float64(i%3)
 	}
@@ -146,7 +146,7 @@ func TestChooseNoiseScales(t *testing.T) {
 	// The 256 corners of [-1, 1]^8, four times: RMS std 1, largest
 	// distance 2 sqrt(8), nearest distinct neighbours 2 apart, so the
 	// spacing floor 2/(10 sqrt 8) = 0.0707 is above 0.03 and wins.
-	p := datasets.NewPoints(1024, 8)
+	p := points.New(1024, 8)
 	for i := range p.X {
 		p.X[i] = float64(2*((i/8)%256>>(i%8)&1) - 1)
 	}
@@ -188,7 +188,7 @@ func TestChooseSigmaData(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			cfg := testConfig(t, "model.sigma_data=auto", "model.noise_conditional=true", "train.loss=anneal_dsm")
-			p := datasets.Points{N: 2, D: 2, X: c.values}
+			p := points.Points{N: 2, D: 2, X: c.values}
 			std, said, err := workflow.ChooseSigmaData(cfg, p)
 			if c.want == 0 {
 				if err == nil || !strings.Contains(err.Error(), "set model.sigma_data by hand") {
@@ -200,7 +200,7 @@ func TestChooseSigmaData(t *testing.T) {
 				t.Errorf("sigma_data %v (%q, %v), want %v", std, said, err, c.want)
 			}
 			cfg.Model.SigmaData = std
-			_, again, _ := workflow.ChooseSigmaData(cfg, datasets.Points{N: 1, D: 2, X: []float64{0, 100}})
+			_, again, _ := workflow.ChooseSigmaData(cfg, points.Points{N: 1, D: 2, X: []float64{0, 100}})
 			if again != "" || math.Abs(cfg.Model.SigmaData-c.want) > 1e-15 {
 				t.Errorf("a chosen sigma_data was chosen again: %v (%q)", cfg.Model.SigmaData, again)
 			}

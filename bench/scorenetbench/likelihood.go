@@ -19,7 +19,9 @@ import (
 	"scorenet/internal/seeds"
 	"scorenet/likelihood"
 	"scorenet/nn"
+	"scorenet/points"
 	"scorenet/sampler"
+	"scorenet/score"
 )
 
 // LikResult is one likelihood measurement; bench/torch_likelihood.py
@@ -117,7 +119,7 @@ func likelihoodBench(args []string) error {
 	dir := fs.String("dir", "bench/out/likelihood", "where to write the network, the points and scorenet's log p for bench/torch_likelihood.py")
 	dims := fs.String("d", "2,50", "dimensions (2 and 50 are defined)")
 	traces := fs.String("traces", "exact,hutchinson", "trace methods")
-	points := fs.Int("points", 10000, "points per case")
+	nPoints := fs.Int("points", 10000, "points per case")
 	limit := fs.String("limit", "", "fewer points for some cases, e.g. 50/exact=2000")
 	budget := fs.Duration("budget", 10*time.Second, "repeat a case while less than this has been spent on it (at least once)")
 	repeats := fs.Int("repeats", 3, "at most this many runs of a case; the median is reported")
@@ -146,7 +148,7 @@ func likelihoodBench(args []string) error {
 		if !ok {
 			return fmt.Errorf("no likelihood case at D = %d (have 2 and 50)", d)
 		}
-		net, x, probes, err := c.build(*points)
+		net, x, probes, err := c.build(*nPoints)
 		if err != nil {
 			return err
 		}
@@ -165,11 +167,11 @@ func likelihoodBench(args []string) error {
 			}
 		}
 		for _, trace := range strings.Split(*traces, ",") {
-			n := *points
+			n := *nPoints
 			if l, ok := limits[fmt.Sprintf("%d/%s", d, trace)]; ok {
 				n = min(n, l)
 			}
-			sub := datasets.Points{N: n, D: d, X: x.X[:n*d]}
+			sub := points.Points{N: n, D: d, X: x.X[:n*d]}
 			r, logp, err := c.time(net, sub, trace, threads, mode, *batch, *budget, *repeats)
 			if err != nil {
 				return fmt.Errorf("likelihood at D = %d, %s: %w", d, trace, err)
@@ -180,7 +182,7 @@ func likelihoodBench(args []string) error {
 			}
 			if *write {
 				mc := manifestCase{Trace: trace, Points: n, LogP: fmt.Sprintf("%s-%s-logp.npy", prefix, trace)}
-				if err := datasets.WriteFile(mc.LogP, datasets.Points{N: n, D: 1, X: logp}); err != nil {
+				if err := datasets.WriteFile(mc.LogP, points.Points{N: n, D: 1, X: logp}); err != nil {
 					return err
 				}
 				man.Cases = append(man.Cases, mc)
@@ -201,23 +203,23 @@ func likelihoodBench(args []string) error {
 
 // build makes the case's network (seeded), its n points N(0, I) and one
 // Rademacher probe per point, the one likelihood.Compute draws for it.
-func (c likCase) build(n int) (*mlp.Net, datasets.Points, datasets.Points, error) {
+func (c likCase) build(n int) (*mlp.Net, points.Points, points.Points, error) {
 	m, err := nn.New(nn.Spec{Kind: "mlp", Dim: c.D, Hidden: c.Hidden, Activation: "swish", NoiseConditional: true},
 		rand.New(rand.NewPCG(likInitSeed, uint64(c.D))))
 	if err != nil {
-		return nil, datasets.Points{}, datasets.Points{}, err
+		return nil, points.Points{}, points.Points{}, err
 	}
 	net, err := m.(*nn.MLP).Net()
 	if err != nil {
-		return nil, datasets.Points{}, datasets.Points{}, err
+		return nil, points.Points{}, points.Points{}, err
 	}
-	x := datasets.NewPoints(n, c.D)
+	x := points.New(n, c.D)
 	rng := rand.New(rand.NewPCG(likPointSeed, uint64(c.D)))
 	for i := range x.X {
 		x.X[i] = rng.NormFloat64()
 	}
 	// As likelihood's flow.probesOf draws them (one probe: D values).
-	probes := datasets.NewPoints(n, c.D)
+	probes := points.New(n, c.D)
 	for i := range n {
 		rng := seeds.NewIndexed(likProbeSeed, seeds.Probe, uint64(i))
 		for j := range c.D {
@@ -232,7 +234,7 @@ func writeNet(prefix string, net *mlp.Net) ([]string, error) {
 	var files []string
 	for i, shape := range net.Layout.Params() {
 		f := fmt.Sprintf("%s-%s.npy", prefix, shape.Name)
-		if err := datasets.WriteFile(f, datasets.Points{N: shape.Rows, D: shape.Cols, X: net.Arrays()[i]}); err != nil {
+		if err := datasets.WriteFile(f, points.Points{N: shape.Rows, D: shape.Cols, X: net.Arrays()[i]}); err != nil {
 			return nil, err
 		}
 		files = append(files, f)
@@ -242,7 +244,7 @@ func writeNet(prefix string, net *mlp.Net) ([]string, error) {
 
 // time runs the likelihood of x once, and again while the budget lasts (at
 // most repeats runs), and reports the median time.
-func (c likCase) time(net *mlp.Net, x datasets.Points, trace string, threads int, mode string, batch int, budget time.Duration, repeats int) (LikResult, []float64, error) {
+func (c likCase) time(net *mlp.Net, x points.Points, trace string, threads int, mode string, batch int, budget time.Duration, repeats int) (LikResult, []float64, error) {
 	probes := 0
 	if trace == likelihood.Hutchinson {
 		probes = 1
@@ -254,7 +256,7 @@ func (c likCase) time(net *mlp.Net, x datasets.Points, trace string, threads int
 	if mode == "workers" {
 		nfields, each = threads, 1
 	}
-	var fields []likelihood.Field
+	var fields []score.Field
 	for range nfields {
 		f, err := likelihood.NewNetwork(net, trace, probes, batch, each)
 		if err != nil {

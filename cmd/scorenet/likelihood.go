@@ -10,6 +10,7 @@ import (
 	"scorenet/datasets"
 	"scorenet/evaluate"
 	"scorenet/likelihood"
+	"scorenet/points"
 )
 
 func likelihoodCommand(stdout, stderr io.Writer) *command {
@@ -75,7 +76,7 @@ figures). Prints the mean, the score evaluations and the tolerances.`)
 		if err != nil {
 			return err
 		}
-		rows := datasets.NewPoints(pts.N, 2)
+		rows := points.New(pts.N, 2)
 		for i, lp := range res.LogP {
 			rows.X[2*i], rows.X[2*i+1] = lp, likelihood.BitsPerDim(lp, pts.D, res.BitsOffset)
 		}

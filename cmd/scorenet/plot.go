@@ -10,6 +10,7 @@ import (
 
 	"scorenet/datasets"
 	"scorenet/plots"
+	"scorenet/points"
 	"scorenet/rundir"
 )
 
@@ -77,7 +78,7 @@ scatter of coordinates 1 and 2 for models of more dimensions.`)
 		}
 		fmt.Fprintf(stdout, "wrote %s\n", lossPath)
 		// The training data in data units, under field.png and samples.png.
-		var pts datasets.Points
+		var pts points.Points
 		if dim == 2 || len(sets) > 0 {
 			why := "samples.png, drawn over the training data,"
 			if dim == 2 {
@@ -96,7 +97,7 @@ scatter of coordinates 1 and 2 for models of more dimensions.`)
 			}
 			levels := pickLevels(run.Config.NoiseLevels(), run.Model.NoiseConditional())
 			fieldPath := filepath.Join(*outDir, "field.png")
-			if err := plots.ScoreField(fieldPath, run.Config.Name+": learned score field", plots.ScoreFunc(score), levels, fieldBox(pts.X), *grid, pts); err != nil {
+			if err := plots.ScoreField(fieldPath, run.Config.Name+": learned score field", score, levels, fieldBox(pts.X), *grid, pts); err != nil {
 				return err
 			}
 			fmt.Fprintf(stdout, "wrote %s\n", fieldPath)

@@ -11,6 +11,7 @@ import (
 	"scorenet/datasets"
 	"scorenet/internal/memlimit"
 	"scorenet/plots"
+	"scorenet/points"
 	"scorenet/progress"
 	"scorenet/sampler"
 	"scorenet/workflow"
@@ -208,9 +209,9 @@ func writeSnapshots(path string, snaps []sampler.Snapshot, norm datasets.Normali
 	}
 	d := len(norm.Mean)
 	chains := len(snaps[0].X) / d
-	rows := datasets.NewPoints(len(snaps)*chains, d+3)
+	rows := points.New(len(snaps)*chains, d+3)
 	for k, s := range snaps {
-		x := norm.Invert(datasets.Points{N: chains, D: d, X: s.X})
+		x := norm.Invert(points.Points{N: chains, D: d, X: s.X})
 		for c := 0; c < chains; c++ {
 			row := rows.Row(k*chains + c)
 			row[0], row[1], row[2] = float64(s.Step), s.Sigma, float64(first+c)
@@ -230,7 +231,7 @@ func writeSnapshotGrids(dir string, snaps []sampler.Snapshot, run *workflow.Run,
 	var paths []string
 	for _, s := range snaps {
 		chains := len(s.X) / d
-		x := run.Norm.Invert(datasets.Points{N: chains, D: d, X: s.X})
+		x := run.Norm.Invert(points.Points{N: chains, D: d, X: s.X})
 		k := min(chains, 64)
 		path := filepath.Join(dir, fmt.Sprintf("snapshot-step%06d-sigma%.4g-chain%d.png", s.Step, s.Sigma, first))
 		if err := datasets.WriteImageGrid(path, x.X[:k*d], run.Image, 8, 0, 1); err != nil {

@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"scorenet/datasets"
+	"scorenet/points"
 )
 
 func scoreCommand(stdout, stderr io.Writer) *command {
@@ -50,7 +51,7 @@ A noise-conditional model is evaluated at -sigma.`)
 		if err != nil {
 			return err
 		}
-		s := datasets.NewPoints(pts.N, pts.D)
+		s := points.New(pts.N, pts.D)
 		if *sigma == 0 {
 			*sigma = run.SmallestSigma()
 		}

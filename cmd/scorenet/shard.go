@@ -13,6 +13,7 @@ import (
 	"scorenet/checkpoints"
 	"scorenet/configs"
 	"scorenet/datasets"
+	"scorenet/points"
 	"scorenet/workflow"
 )
 
@@ -109,17 +110,17 @@ shard 0..N-1 is there exactly once.`)
 
 // mergeShards reads the shards and their sidecars, checks them and joins
 // them in chain order.
-func mergeShards(files []string) (datasets.Points, error) {
+func mergeShards(files []string) (points.Points, error) {
 	var infos []shardInfo
 	byShard := map[int]string{}
 	for _, f := range files {
 		b, err := os.ReadFile(sidecar(f))
 		if err != nil {
-			return datasets.Points{}, fmt.Errorf("%s: no shard information (%v): was it written by sample -shard?", f, err)
+			return points.Points{}, fmt.Errorf("%s: no shard information (%v): was it written by sample -shard?", f, err)
 		}
 		var info shardInfo
 		if err := json.Unmarshal(b, &info); err != nil {
-			return datasets.Points{}, fmt.Errorf("%s: %v", sidecar(f), err)
+			return points.Points{}, fmt.Errorf("%s: %v", sidecar(f), err)
 		}
 		if len(infos) > 0 {
 			a := infos[0]
@@ -129,30 +130,30 @@ func mergeShards(files []string) (datasets.Points, error) {
 			}{{"run", info.Run, a.Run}, {"checkpoint", info.Checkpoint, a.Checkpoint}, {"sample settings", info.Sample, a.Sample},
 				{"score", info.Score, a.Score}, {"number of chains", info.Chains, a.Chains}, {"number of shards", info.Shards, a.Shards}} {
 				if c.this != c.that {
-					return datasets.Points{}, fmt.Errorf("%s is from another sampling than %s: its %s is %v, not %v", f, files[0], c.what, c.this, c.that)
+					return points.Points{}, fmt.Errorf("%s is from another sampling than %s: its %s is %v, not %v", f, files[0], c.what, c.this, c.that)
 				}
 			}
 		}
 		if prev, dup := byShard[info.Shard]; dup {
-			return datasets.Points{}, fmt.Errorf("shard %d/%d given twice: %s and %s", info.Shard, info.Shards, prev, f)
+			return points.Points{}, fmt.Errorf("shard %d/%d given twice: %s and %s", info.Shard, info.Shards, prev, f)
 		}
 		byShard[info.Shard] = f
 		infos = append(infos, info)
 	}
 	total := infos[0].Shards
-	var merged datasets.Points
+	var merged points.Points
 	for k := range total {
 		f, ok := byShard[k]
 		if !ok {
-			return datasets.Points{}, fmt.Errorf("shard %d/%d is missing", k, total)
+			return points.Points{}, fmt.Errorf("shard %d/%d is missing", k, total)
 		}
 		p, err := datasets.ReadFile(f)
 		if err != nil {
-			return datasets.Points{}, err
+			return points.Points{}, err
 		}
 		_, count, _ := shardRange(fmt.Sprintf("%d/%d", k, total), infos[0].Chains)
 		if p.N != count || (merged.D != 0 && p.D != merged.D) {
-			return datasets.Points{}, fmt.Errorf("%s holds %d rows of dimension %d; shard %d/%d should hold %d", f, p.N, p.D, k, total, count)
+			return points.Points{}, fmt.Errorf("%s holds %d rows of dimension %d; shard %d/%d should hold %d", f, p.N, p.D, k, total, count)
 		}
 		merged.D = p.D
 		merged.N += p.N

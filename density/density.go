@@ -1,10 +1,15 @@
-package datasets
+// Package density holds distributions whose score is known in closed form
+// (a Gaussian, a mixture of isotropic Gaussians): their samples, scores,
+// log-densities and divergences, and the same seen through N(0, sigma^2 I)
+// noise, as the score contract's functions for tests and -score analytic.
+package density
 
 import (
 	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"scorenet/points"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -13,7 +18,7 @@ import (
 type Density interface {
 	Dim() int
 	// Sample fills p with independent draws.
-	Sample(p Points, rng *rand.Rand)
+	Sample(p points.Points, rng *rand.Rand)
 	// Score writes nabla_x log p(x) at x into dst.
 	Score(dst, x []float64)
 	// Perturbed returns the density of x + sigma*z, z ~ N(0, I): the data
@@ -70,7 +75,7 @@ func NewGaussian(mean []float64, cov [][]float64) (*Gaussian, error) {
 
 func (g *Gaussian) Dim() int { return len(g.mean) }
 
-func (g *Gaussian) Sample(p Points, rng *rand.Rand) {
+func (g *Gaussian) Sample(p points.Points, rng *rand.Rand) {
 	d := g.Dim()
 	var l mat.TriDense
 	g.chol.LTo(&l)
@@ -157,7 +162,7 @@ func NewMixture(means [][]float64, weights []float64, std float64) (*Mixture, er
 
 func (m *Mixture) Dim() int { return len(m.Means[0]) }
 
-func (m *Mixture) Sample(p Points, rng *rand.Rand) {
+func (m *Mixture) Sample(p points.Points, rng *rand.Rand) {
 	for i := 0; i < p.N; i++ {
 		k := m.component(rng.Float64())
 		for j, mu := range m.Means[k] {

@@ -1,4 +1,6 @@
-package datasets
+// Package points holds the one type every package passes points in: n
+// points of R^D, row-major.
+package points
 
 import (
 	"fmt"
@@ -12,8 +14,8 @@ type Points struct {
 	X    []float64
 }
 
-// NewPoints returns n zero points in R^d.
-func NewPoints(n, d int) Points {
+// New returns n zero points in R^d.
+func New(n, d int) Points {
 	return Points{N: n, D: d, X: make([]float64, n*d)}
 }
 
@@ -22,7 +24,7 @@ func (p Points) Row(i int) []float64 { return p.X[i*p.D : (i+1)*p.D] }
 
 // Subset returns the points at the given indices, copied, in that order.
 func (p Points) Subset(idx []int) Points {
-	out := NewPoints(len(idx), p.D)
+	out := New(len(idx), p.D)
 	for k, i := range idx {
 		copy(out.Row(k), p.Row(i))
 	}
