@@ -6,13 +6,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"scorenet/checkpoints"
 	"scorenet/configs"
 	"scorenet/evaluate"
 	"scorenet/progress"
-	"scorenet/workflow"
 
 	"golang.org/x/term"
 )
@@ -53,19 +51,8 @@ the density is known.`)
 		if err != nil {
 			return err
 		}
-		for _, s := range sets {
-			if !strings.HasPrefix(s, "sample.") {
-				return fmt.Errorf("-set %s: eval changes only sample.* keys; the rest belongs to the trained run", s)
-			}
-		}
-		if run.Config, err = configs.Parse(run.Config.YAML(), run.Checkpoint+" (embedded config)", sets); err != nil {
+		if run.Config, err = sampleConfig(run, "eval", sets, stderr); err != nil {
 			return err
-		}
-		if eps, said, err := workflow.ChooseEps(run.Config); err != nil {
-			return err
-		} else if said != "" {
-			run.Config.Sample.Eps = eps
-			fmt.Fprintln(stderr, said)
 		}
 		if *n > 0 {
 			if err := checkChains(*n, run.Model.Dim()); err != nil {

@@ -71,13 +71,8 @@ from the learning.`)
 		if err != nil {
 			return err
 		}
-		for _, s := range sets {
-			if !strings.HasPrefix(s, "sample.") {
-				return fmt.Errorf("-set %s: sample changes only sample.* keys; the rest belongs to the trained run", s)
-			}
-		}
 		sets = append(sets, flagsAsSets(fs, map[string]string{"n": "sample.n", "sampler": "sample.sampler", "seed": "sample.seed"})...)
-		cfg, err := configs.Parse(run.Config.YAML(), run.Checkpoint+" (embedded config)", sets)
+		cfg, err := sampleConfig(run, "sample", sets, stderr)
 		if err != nil {
 			return err
 		}
@@ -87,12 +82,6 @@ from the learning.`)
 		}
 		if snapshotDir != (run.Image.Size() > 0 && *snapshots != "") {
 			return fmt.Errorf("-snapshots %s: image runs write a grid per snapshot into a directory (end the path with /); other runs write one .csv file", *snapshots)
-		}
-		if eps, said, err := workflow.ChooseEps(cfg); err != nil {
-			return err
-		} else if said != "" {
-			cfg.Sample.Eps = eps
-			fmt.Fprintln(stderr, said)
 		}
 		var data *workflow.Data
 		if *plot != "" { // before the work: a missing data file fails now
@@ -249,4 +238,28 @@ func checkChains(n, dim int) error {
 	}
 	// The chains, their scores and the forward pass's buffers, about 4 copies.
 	return memlimit.Check(4*8*float64(n)*float64(dim), fmt.Sprintf("%d chains of dimension %d", n, dim))
+}
+
+// sampleConfig is the run's config with the -set overrides of a command
+// that samples (only sample.* keys: the rest belongs to the trained run),
+// its eps chosen where it is auto, saying so on stderr.
+func sampleConfig(run *workflow.Run, command string, sets []string, stderr io.Writer) (*configs.Config, error) {
+	for _, s := range sets {
+		if !strings.HasPrefix(s, "sample.") {
+			return nil, fmt.Errorf("-set %s: %s changes only sample.* keys; the rest belongs to the trained run", s, command)
+		}
+	}
+	cfg, err := configs.Parse(run.Config.YAML(), run.Checkpoint+" (embedded config)", sets)
+	if err != nil {
+		return nil, err
+	}
+	eps, said, err := workflow.ChooseEps(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if said != "" {
+		cfg.Sample.Eps = eps
+		fmt.Fprintln(stderr, said)
+	}
+	return cfg, nil
 }
