@@ -30,9 +30,9 @@ type Report struct {
 	Samples    *Samples `json:"samples,omitempty"`
 	// Likelihood is the model's log-likelihood of held-out points, by the
 	// probability-flow ODE (noise-conditional models over a noise range).
-	Likelihood *Likelihood `json:"likelihood,omitempty"`
-	Notes      []string    `json:"notes,omitempty"`
-	File       string      `json:"file,omitempty"` // where eval wrote this report
+	Likelihood *workflow.Likelihood `json:"likelihood,omitempty"`
+	Notes      []string             `json:"notes,omitempty"`
+	File       string               `json:"file,omitempty"` // where eval wrote this report
 }
 
 // Heldout is the training loss on the held-out split, as training's
@@ -98,7 +98,7 @@ type Options struct {
 	// log-likelihood of (noise-conditional models over a noise range; 0:
 	// none), and how.
 	Likelihood        int
-	LikelihoodOptions LikelihoodOptions
+	LikelihoodOptions workflow.LikelihoodOptions
 }
 
 // Run evaluates a trained run. Without the samples, a run whose training
@@ -124,7 +124,7 @@ func Run(run *workflow.Run, opts Options) (*Report, error) {
 	}
 	if opts.Likelihood > 0 && run.Model.NoiseConditional() && len(cfg.NoiseLevels()) > 1 && data.Valid.N > 0 {
 		pts := run.Norm.Invert(firstRows(data.Valid, opts.Likelihood))
-		if rep.Likelihood, err = LogLikelihood(run, pts, opts.LikelihoodOptions); err != nil {
+		if rep.Likelihood, err = workflow.LogLikelihood(run, pts, opts.LikelihoodOptions); err != nil {
 			return nil, err
 		}
 		rep.Likelihood.Of = fmt.Sprintf("the first %d points of the held-out split", pts.N)

@@ -8,9 +8,9 @@ import (
 	"strconv"
 
 	"scorenet/datasets"
-	"scorenet/evaluate"
 	"scorenet/likelihood"
 	"scorenet/points"
+	"scorenet/workflow"
 )
 
 func likelihoodCommand(stdout, stderr io.Writer) *command {
@@ -56,7 +56,7 @@ figures). Prints the mean, the score evaluations and the tolerances.`)
 			return err
 		}
 		o.Analytic = *scoreKind == "analytic"
-		if err := evaluate.CanLikelihood(run); err != nil {
+		if err := workflow.CanLikelihood(run); err != nil {
 			return err
 		}
 		pts, err := datasets.ReadFile(*in)
@@ -72,7 +72,7 @@ figures). Prints the mean, the score evaluations and the tolerances.`)
 			}
 		}
 		fmt.Fprintf(stderr, "likelihood of %d points from %s: %s trace, Dormand-Prince rtol %g, atol %g...\n", pts.N, *in, o.TraceFor(pts.D), o.Rtol, o.Atol)
-		res, err := evaluate.LogLikelihood(run, pts, o)
+		res, err := workflow.LogLikelihood(run, pts, o)
 		if err != nil {
 			return err
 		}
@@ -116,7 +116,7 @@ type likelihoodSettings struct {
 
 func likelihoodFlags(fs *flag.FlagSet) likelihoodSettings {
 	return likelihoodSettings{
-		trace:  fs.String("trace", "", fmt.Sprintf("the divergence: exact or hutchinson (default: exact up to dimension %d)", evaluate.MaxExactDim)),
+		trace:  fs.String("trace", "", fmt.Sprintf("the divergence: exact or hutchinson (default: exact up to dimension %d)", workflow.MaxExactDim)),
 		probes: fs.Int("probes", 1, "hutchinson: Rademacher probes per point"),
 		rtol:   fs.Float64("rtol", 1e-5, "the ODE solver's relative tolerance"),
 		atol:   fs.Float64("atol", 1e-5, "the ODE solver's absolute tolerance"),
@@ -124,16 +124,16 @@ func likelihoodFlags(fs *flag.FlagSet) likelihoodSettings {
 	}
 }
 
-func (l likelihoodSettings) options(dim int) (evaluate.LikelihoodOptions, error) {
+func (l likelihoodSettings) options(dim int) (workflow.LikelihoodOptions, error) {
 	switch {
 	case *l.trace != "" && *l.trace != likelihood.Exact && *l.trace != likelihood.Hutchinson:
-		return evaluate.LikelihoodOptions{}, fmt.Errorf("-trace %q: want exact or hutchinson", *l.trace)
+		return workflow.LikelihoodOptions{}, fmt.Errorf("-trace %q: want exact or hutchinson", *l.trace)
 	case *l.probes < 1 || *l.probes > 1<<16:
-		return evaluate.LikelihoodOptions{}, fmt.Errorf("-probes must be from 1 to %d, got %d", 1<<16, *l.probes)
+		return workflow.LikelihoodOptions{}, fmt.Errorf("-probes must be from 1 to %d, got %d", 1<<16, *l.probes)
 	case !(*l.rtol > 0 && *l.rtol < 1):
-		return evaluate.LikelihoodOptions{}, fmt.Errorf("-rtol must be in (0, 1), got %v", *l.rtol)
+		return workflow.LikelihoodOptions{}, fmt.Errorf("-rtol must be in (0, 1), got %v", *l.rtol)
 	case !(*l.atol > 0) || math.IsInf(*l.atol, 0):
-		return evaluate.LikelihoodOptions{}, fmt.Errorf("-atol must be finite and > 0, got %v", *l.atol)
+		return workflow.LikelihoodOptions{}, fmt.Errorf("-atol must be finite and > 0, got %v", *l.atol)
 	}
-	return evaluate.LikelihoodOptions{Trace: *l.trace, Probes: *l.probes, Rtol: *l.rtol, Atol: *l.atol, Seed: *l.seed}, nil
+	return workflow.LikelihoodOptions{Trace: *l.trace, Probes: *l.probes, Rtol: *l.rtol, Atol: *l.atol, Seed: *l.seed}, nil
 }

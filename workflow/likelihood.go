@@ -1,4 +1,4 @@
-package evaluate
+package workflow
 
 import (
 	"fmt"
@@ -14,7 +14,6 @@ import (
 	"scorenet/points"
 	"scorenet/sampler"
 	"scorenet/score"
-	"scorenet/workflow"
 )
 
 // LikelihoodOptions choose how log-likelihoods are computed.
@@ -73,7 +72,7 @@ type Likelihood struct {
 
 // BitsOffset is what the bits per dimension of a run's data add: 8 for
 // 8-bit images (scaled to [0, 1], bins of width 1/256), 0 otherwise.
-func BitsOffset(run *workflow.Run) float64 {
+func BitsOffset(run *Run) float64 {
 	if run.Image.Size() > 0 {
 		return 8
 	}
@@ -81,9 +80,9 @@ func BitsOffset(run *workflow.Run) float64 {
 }
 
 // CanLikelihood says why a run's model has no likelihood, if it has none.
-func CanLikelihood(run *workflow.Run) error {
+func CanLikelihood(run *Run) error {
 	if !run.Model.NoiseConditional() || len(run.Config.NoiseLevels()) < 2 {
-		return fmt.Errorf("evaluate: the likelihood needs a noise-conditional model trained over a range of noise levels (anneal_dsm or vesde_dsm); this run's loss is %s", run.Config.Train.Loss)
+		return fmt.Errorf("workflow: the likelihood needs a noise-conditional model trained over a range of noise levels (anneal_dsm or vesde_dsm); this run's loss is %s", run.Config.Train.Loss)
 	}
 	return nil
 }
@@ -102,13 +101,13 @@ func (o LikelihoodOptions) TraceFor(d int) string {
 
 // LogLikelihood computes log p(x) in nats for the points x (data units)
 // under the run's noise-conditional model by the probability-flow ODE.
-func LogLikelihood(run *workflow.Run, x points.Points, o LikelihoodOptions) (*Likelihood, error) {
+func LogLikelihood(run *Run, x points.Points, o LikelihoodOptions) (*Likelihood, error) {
 	if err := CanLikelihood(run); err != nil {
 		return nil, err
 	}
 	levels := run.Config.NoiseLevels()
 	if x.D != run.Model.Dim() {
-		return nil, fmt.Errorf("evaluate: points of dimension %d for a model of dimension %d", x.D, run.Model.Dim())
+		return nil, fmt.Errorf("workflow: points of dimension %d for a model of dimension %d", x.D, run.Model.Dim())
 	}
 	o.Trace = o.TraceFor(x.D)
 	if o.Probes == 0 {
@@ -161,7 +160,7 @@ func LogLikelihood(run *workflow.Run, x points.Points, o LikelihoodOptions) (*Li
 
 // likelihoodFields makes one field per worker: the network's core, or the
 // closed form of data's density.
-func likelihoodFields(run *workflow.Run, n int, s likelihood.Settings, data *workflow.Data, analytic bool) ([]score.Field, error) {
+func likelihoodFields(run *Run, n int, s likelihood.Settings, data *Data, analytic bool) ([]score.Field, error) {
 	workers, _, threads := sampler.Workers(n, gemm.Threads())
 	var fields []score.Field
 	if analytic {
@@ -172,11 +171,11 @@ func likelihoodFields(run *workflow.Run, n int, s likelihood.Settings, data *wor
 	}
 	mp, ok := run.Model.(*nn.MLP)
 	if !ok {
-		return nil, fmt.Errorf("evaluate: the likelihood needs an mlp model, not %s", run.Model.Kind())
+		return nil, fmt.Errorf("workflow: the likelihood needs an mlp model, not %s", run.Model.Kind())
 	}
 	net, err := mp.Net()
 	if err != nil {
-		return nil, fmt.Errorf("evaluate: the likelihood runs on the float64 core: %w", err)
+		return nil, fmt.Errorf("workflow: the likelihood runs on the float64 core: %w", err)
 	}
 	budget := min(256<<20, float64(memlimit.Available())/float64(4*workers))
 	batch := likelihood.BatchFor(net, s.Trace, s.Probes, budget)
@@ -193,7 +192,7 @@ func likelihoodFields(run *workflow.Run, n int, s likelihood.Settings, data *wor
 // likelihoodData is the run's data where the true density is needed
 // (analytic) or helps (a known density's true NLL beside the model's); nil
 // when it is neither needed nor there.
-func likelihoodData(run *workflow.Run, analytic bool) (*workflow.Data, error) {
+func likelihoodData(run *Run, analytic bool) (*Data, error) {
 	ds := run.Config.Data.Dataset
 	if !analytic && ds != "gaussian" && ds != "gaussian_mixture" {
 		return nil, nil
@@ -206,7 +205,7 @@ func likelihoodData(run *workflow.Run, analytic bool) (*workflow.Data, error) {
 		return nil, nil
 	}
 	if analytic && (data.Density == nil || run.Config.Data.Standardize) {
-		return nil, fmt.Errorf("evaluate: -score analytic needs gaussian or gaussian_mixture data without data.standardize")
+		return nil, fmt.Errorf("workflow: -score analytic needs gaussian or gaussian_mixture data without data.standardize")
 	}
 	return data, nil
 }
