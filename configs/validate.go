@@ -9,6 +9,7 @@ import (
 
 	"scorenet/datasets"
 	"scorenet/density"
+	"scorenet/internal/ode"
 	"scorenet/losses"
 	"scorenet/nn"
 )
@@ -24,6 +25,16 @@ var (
 
 // MaxChains bounds sample.n.
 const MaxChains = 100_000_000
+
+// Bounds on a sampler's work: ten million steps of one chain take hours
+// even at D = 2, and a pc ladder of 100000 levels is far finer than any
+// noise schedule needs; beyond them a typo, not a plan, is the likelier
+// cause.
+const (
+	MaxSampleSteps    = 10_000_000 // sample.steps, sample.steps_per_level
+	MaxLevels         = 100_000    // sample.levels
+	MaxCorrectorSteps = 1000       // sample.corrector_steps
+)
 
 var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 
@@ -148,15 +159,15 @@ func (d *decoder) validateSampling(c *Config) error {
 		check(slices.Contains(Samplers, s.Sampler), "sample.sampler", "%q is not one of %s", s.Sampler, strings.Join(Samplers, ", ")),
 		check(s.N >= 1, "sample.n", "must be >= 1, got %d", s.N),
 		check(s.N <= MaxChains, "sample.n", "must be at most %d (the chains are held in memory together), got %d", MaxChains, s.N),
-		check(s.Steps >= 1, "sample.steps", "must be >= 1, got %d", s.Steps),
-		check(s.StepsPerLevel >= 1, "sample.steps_per_level", "must be >= 1, got %d", s.StepsPerLevel),
+		check(s.Steps >= 1 && s.Steps <= MaxSampleSteps, "sample.steps", "must be from 1 to %d, got %d", MaxSampleSteps, s.Steps),
+		check(s.StepsPerLevel >= 1 && s.StepsPerLevel <= MaxSampleSteps, "sample.steps_per_level", "must be from 1 to %d, got %d", MaxSampleSteps, s.StepsPerLevel),
 		check(s.EpsAuto || s.Eps > 0, "sample.eps", "must be > 0 or auto, got %v", s.Eps),
 		check(s.SnapshotEvery >= 0, "sample.snapshot_every", "must be >= 0 (0: off), got %d", s.SnapshotEvery),
-		check(s.Levels == 0 || s.Levels >= 2, "sample.levels", "must be 0 (the run's ladder) or >= 2, got %d", s.Levels),
-		check(s.CorrectorSteps >= 0, "sample.corrector_steps", "must be >= 0, got %d", s.CorrectorSteps),
+		check(s.Levels == 0 || (s.Levels >= 2 && s.Levels <= MaxLevels), "sample.levels", "must be 0 (the run's ladder) or from 2 to %d, got %d", MaxLevels, s.Levels),
+		check(s.CorrectorSteps >= 0 && s.CorrectorSteps <= MaxCorrectorSteps, "sample.corrector_steps", "must be from 0 to %d, got %d", MaxCorrectorSteps, s.CorrectorSteps),
 		check(s.SNR > 0, "sample.snr", "must be > 0 (score_sde uses 0.16 for VE models), got %v", s.SNR),
-		check(s.Rtol > 0 && s.Rtol < 1, "sample.rtol", "must be in (0, 1), got %v", s.Rtol),
-		check(s.Atol > 0, "sample.atol", "must be > 0, got %v", s.Atol),
+		check(s.Rtol >= ode.MinTolerance && s.Rtol < 1, "sample.rtol", "must be from %g (float64 rounding) up to 1, got %v", ode.MinTolerance, s.Rtol),
+		check(s.Atol >= ode.MinTolerance && !math.IsInf(s.Atol, 0), "sample.atol", "must be finite and at least %g (float64 rounding), got %v", ode.MinTolerance, s.Atol),
 		check(slices.Contains(InitKinds, s.Init.Kind), "sample.init.kind", "%q is not one of %s", s.Init.Kind, strings.Join(InitKinds, ", ")),
 		d.ordered(s.Init.Low < s.Init.High, "sample.init.low", "sample.init.high", s.Init.Low, s.Init.High),
 		check(s.Init.Std > 0, "sample.init.std", "must be > 0, got %v", s.Init.Std),
@@ -249,7 +260,7 @@ func (d *decoder) validateDensity(data Data) error {
 		return nil
 	}
 	if err != nil {
-		return d.Errorf(key, "%s", strings.TrimPrefix(err.Error(), "datasets: "))
+		return d.Errorf(key, "%s", strings.TrimPrefix(err.Error(), "density: "))
 	}
 	return nil
 }

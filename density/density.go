@@ -39,30 +39,30 @@ type Gaussian struct {
 func NewGaussian(mean []float64, cov [][]float64) (*Gaussian, error) {
 	d := len(mean)
 	if d == 0 {
-		return nil, errors.New("datasets: gaussian mean is empty")
+		return nil, errors.New("density: gaussian mean is empty")
 	}
 	if len(cov) != d {
-		return nil, fmt.Errorf("datasets: gaussian cov has %d rows, want %d (the length of mean)", len(cov), d)
+		return nil, fmt.Errorf("density: gaussian cov has %d rows, want %d (the length of mean)", len(cov), d)
 	}
 	s := mat.NewSymDense(d, nil)
 	for i, row := range cov {
 		if len(row) != d {
-			return nil, fmt.Errorf("datasets: gaussian cov row %d has %d entries, want %d", i, len(row), d)
+			return nil, fmt.Errorf("density: gaussian cov row %d has %d entries, want %d", i, len(row), d)
 		}
 		for j, v := range row {
 			if cov[j][i] != v {
-				return nil, fmt.Errorf("datasets: gaussian cov is not symmetric: [%d][%d]=%v but [%d][%d]=%v", i, j, v, j, i, cov[j][i])
+				return nil, fmt.Errorf("density: gaussian cov is not symmetric: [%d][%d]=%v but [%d][%d]=%v", i, j, v, j, i, cov[j][i])
 			}
 			s.SetSym(i, j, v)
 		}
 	}
 	g := &Gaussian{mean: append([]float64(nil), mean...), cov: s}
 	if ok := g.chol.Factorize(s); !ok {
-		return nil, errors.New("datasets: gaussian cov is not positive definite")
+		return nil, errors.New("density: gaussian cov is not positive definite")
 	}
 	var inv mat.SymDense
 	if err := g.chol.InverseTo(&inv); err != nil {
-		return nil, fmt.Errorf("datasets: gaussian cov cannot be inverted: %w", err)
+		return nil, fmt.Errorf("density: gaussian cov cannot be inverted: %w", err)
 	}
 	g.precision = make([]float64, d*d)
 	for i := range d {
@@ -135,27 +135,27 @@ type Mixture struct {
 // NewMixture checks the parameters of an isotropic Gaussian mixture.
 func NewMixture(means [][]float64, weights []float64, std float64) (*Mixture, error) {
 	if len(means) == 0 {
-		return nil, errors.New("datasets: gaussian_mixture has no means")
+		return nil, errors.New("density: gaussian_mixture has no means")
 	}
 	if len(weights) != len(means) {
-		return nil, fmt.Errorf("datasets: gaussian_mixture has %d weights for %d means", len(weights), len(means))
+		return nil, fmt.Errorf("density: gaussian_mixture has %d weights for %d means", len(weights), len(means))
 	}
 	d := len(means[0])
 	sum := 0.0
 	for k, m := range means {
 		if len(m) != d || d == 0 {
-			return nil, fmt.Errorf("datasets: gaussian_mixture mean %d has length %d, want %d", k, len(m), d)
+			return nil, fmt.Errorf("density: gaussian_mixture mean %d has length %d, want %d", k, len(m), d)
 		}
 		if weights[k] < 0 {
-			return nil, fmt.Errorf("datasets: gaussian_mixture weight %d is negative (%v)", k, weights[k])
+			return nil, fmt.Errorf("density: gaussian_mixture weight %d is negative (%v)", k, weights[k])
 		}
 		sum += weights[k]
 	}
 	if math.Abs(sum-1) > 1e-9 {
-		return nil, fmt.Errorf("datasets: gaussian_mixture weights sum to %v, want 1", sum)
+		return nil, fmt.Errorf("density: gaussian_mixture weights sum to %v, want 1", sum)
 	}
 	if !(std > 0) {
-		return nil, fmt.Errorf("datasets: gaussian_mixture std must be > 0, got %v", std)
+		return nil, fmt.Errorf("density: gaussian_mixture std must be > 0, got %v", std)
 	}
 	return &Mixture{Means: means, Weights: weights, Std: std}, nil
 }

@@ -71,9 +71,10 @@ func (s Settings) Check() error {
 	if err := s.VE.Check(); err != nil {
 		return fmt.Errorf("likelihood: %w", err)
 	}
+	if err := ode.CheckTolerances(s.Rtol, s.Atol); err != nil {
+		return fmt.Errorf("likelihood: %w", err)
+	}
 	switch {
-	case !(s.Rtol > 0 && s.Rtol < 1) || !(s.Atol > 0) || math.IsInf(s.Atol, 0):
-		return fmt.Errorf("likelihood: rtol must be in (0, 1) and atol > 0, got %v and %v", s.Rtol, s.Atol)
 	case s.Trace != Exact && s.Trace != Hutchinson:
 		return fmt.Errorf("likelihood: trace %q: want %s or %s", s.Trace, Exact, Hutchinson)
 	case s.Trace == Hutchinson && s.Probes < 1:

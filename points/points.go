@@ -35,7 +35,7 @@ func (p Points) Subset(idx []int) Points {
 func (p Points) CheckFinite() error {
 	for i, v := range p.X {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return fmt.Errorf("datasets: point %d, coordinate %d is %v", i/p.D, i%p.D, v)
+			return fmt.Errorf("points: point %d, coordinate %d is %v", i/p.D, i%p.D, v)
 		}
 	}
 	return nil

@@ -81,3 +81,41 @@ type silent struct{}
 func (silent) Set(int, string) {}
 func (silent) Finish()         {}
 func (silent) Stop()           {}
+
+// LogEvery is how often a Logged bar off a terminal writes a line.
+const LogEvery = 10 * time.Second
+
+// Logged is New on a terminal; elsewhere it writes a plain line, what
+// done/total unit (percent), elapsed and the time left at the rate so far,
+// at most once every LogEvery, so that long work off a terminal (a job's
+// log) still says it is moving.
+func Logged(out io.Writer, terminal bool, start, total int, unit, what string) Bar {
+	if terminal {
+		return New(out, terminal, start, total, unit)
+	}
+	now := time.Now()
+	return &logged{out: out, total: total, unit: unit, what: what, began: now, last: now, clock: time.Now}
+}
+
+type logged struct {
+	out         io.Writer
+	total       int
+	unit, what  string
+	began, last time.Time
+	clock       func() time.Time
+}
+
+func (l *logged) Set(done int, _ string) {
+	now := l.clock()
+	if now.Sub(l.last) < LogEvery || done <= 0 {
+		return
+	}
+	l.last = now
+	elapsed := now.Sub(l.began)
+	left := time.Duration(float64(elapsed) * float64(l.total-done) / float64(done))
+	fmt.Fprintf(l.out, "%s: %d/%d %s (%.0f%%), %s so far, about %s left\n",
+		l.what, done, l.total, l.unit, 100*float64(done)/float64(max(l.total, 1)), elapsed.Round(time.Second), left.Round(time.Second))
+}
+
+func (l *logged) Finish() {}
+func (l *logged) Stop()   {}

@@ -3,6 +3,7 @@ package progress
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // A bar stopped short shows where the work stopped, with its last
@@ -38,5 +39,25 @@ func TestBarShowsTheTruth(t *testing.T) {
 				t.Errorf("last frame %q lacks the last description", last)
 			}
 		})
+	}
+}
+
+// Off a terminal, Logged writes a line at most every LogEvery, saying how
+// far the work is and how long it has left at its rate so far.
+func TestLoggedWritesAtMostEveryInterval(t *testing.T) {
+	var out strings.Builder
+	b := Logged(&out, false, 0, 100, "steps", "sample").(*logged)
+	now := b.began
+	b.clock = func() time.Time { return now }
+	for step := 1; step <= 100; step++ {
+		now = now.Add(time.Second) // one step a second: a line every 10 steps
+		b.Set(step, "")
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 10 {
+		t.Fatalf("%d lines in 100 s, want 10:\n%s", len(lines), out.String())
+	}
+	if lines[1] != "sample: 20/100 steps (20%), 20s so far, about 1m20s left" {
+		t.Errorf("second line %q", lines[1])
 	}
 }

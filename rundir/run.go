@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"strconv"
 
 	"scorenet/checkpoints"
@@ -27,6 +28,7 @@ type Run struct {
 	MaxAbs     float64        // the training data's largest |x_j| in model units; 0 if the checkpoint predates it
 	Weights    string         // WeightsEMA or WeightsRaw: which the model holds
 	Image      datasets.Image // the shape of image data (samples are images); zero otherwise
+	DataDigest Digest         // the training data the checkpoint recorded; zero if it predates the record
 }
 
 // The weights a reader can load from a checkpoint.
@@ -55,6 +57,9 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 			return nil, fmt.Errorf("rundir: run %s has no best checkpoint (%s): it is kept when training computes a held-out loss (train.eval_every > 0)", dir, checkpoint)
 		}
 	}
+	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+		return nil, fmt.Errorf("rundir: no run directory %s", dir)
+	}
 	if checkpoint == "" {
 		c, checkpoint, skipped, err = checkpoints.Newest(CheckpointDir(dir))
 		if err == checkpoints.ErrNoCheckpoint {
@@ -68,6 +73,9 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 	}
 	cfg, err := SavedConfig(c, checkpoint)
 	if err != nil {
+		return nil, err
+	}
+	if err := sameRun(dir, checkpoint, cfg); err != nil {
 		return nil, err
 	}
 	dim, err := strconv.Atoi(c.Meta[metaDim])
@@ -97,13 +105,24 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 	if err := restore(c, model, cfg.Model.Dtype, paramSlot(prefix, model)); err != nil {
 		return nil, fmt.Errorf("rundir: %s: %w", checkpoint, err)
 	}
-	var norm datasets.Normalizer
-	if err := json.Unmarshal([]byte(c.Meta[metaNorm]), &norm); err != nil || len(norm.Mean) != dim || len(norm.Std) != dim {
-		return nil, fmt.Errorf("rundir: %s: bad %s metadata", checkpoint, metaNorm)
+	for _, p := range model.Params() {
+		if k := firstNonFinite(p.Value); k >= 0 {
+			return nil, fmt.Errorf("rundir: %s: parameter %s%s holds a non-finite value at index %d: the checkpoint is damaged", checkpoint, prefix, p.Name, k)
+		}
+	}
+	norm, err := normalizerOf(c, checkpoint, dim)
+	if err != nil {
+		return nil, err
 	}
 	maxAbs, _ := strconv.ParseFloat(c.Meta[metaMaxAbs], 64)
 	if !(maxAbs >= 0) || math.IsInf(maxAbs, 0) {
 		maxAbs = 0
+	}
+	var digest Digest
+	if saved, ok := c.Meta[metaData]; ok {
+		if err := json.Unmarshal([]byte(saved), &digest); err != nil || digest.N < 0 || (digest.N > 0 && digest.D != dim) {
+			return nil, fmt.Errorf("rundir: %s: bad %s metadata", checkpoint, metaData)
+		}
 	}
 	var shape datasets.Image
 	if v, ok := c.Meta[metaImage]; ok {
@@ -112,5 +131,70 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 		}
 	}
 	return &Run{Dir: dir, Config: cfg, Model: model, Norm: norm, Step: c.Step, Checkpoint: checkpoint, Skipped: skipped, MaxAbs: maxAbs,
-		Weights: weights, Image: shape}, nil
+		Weights: weights, Image: shape, DataDigest: digest}, nil
+}
+
+// Bounds on a checkpoint's standardisation: a standard deviation outside
+// them maps model units to data units (or back) with overflow or underflow
+// for any sample a model can draw, so no data set of finite numbers gives
+// one.
+const (
+	minStd  = 1e-150
+	maxStd  = 1e150
+	maxMean = 1e300
+)
+
+// normalizerOf reads and checks a checkpoint's standardisation.
+func normalizerOf(c *checkpoints.Checkpoint, path string, dim int) (datasets.Normalizer, error) {
+	var norm datasets.Normalizer
+	if err := json.Unmarshal([]byte(c.Meta[metaNorm]), &norm); err != nil || len(norm.Mean) != dim || len(norm.Std) != dim {
+		return norm, fmt.Errorf("rundir: %s: bad %s metadata", path, metaNorm)
+	}
+	for j := range dim {
+		if m, s := norm.Mean[j], norm.Std[j]; !(math.Abs(m) <= maxMean) || !(s >= minStd && s <= maxStd) {
+			return norm, fmt.Errorf("rundir: %s: bad %s metadata: column %d has mean %v and standard deviation %v, want a finite mean and a standard deviation from %g to %g",
+				path, metaNorm, j+1, m, s, minStd, maxStd)
+		}
+	}
+	return norm, nil
+}
+
+// sameRun refuses a checkpoint named by path for the run in dir when it
+// belongs to another run: one outside dir's checkpoints/ must have been
+// trained from the same config (name, seed, data, model, loss) as dir's
+// config.yaml.
+func sameRun(dir, path string, cfg *configs.Config) error {
+	if inside(CheckpointDir(dir), path) {
+		return nil
+	}
+	own, err := configs.Load(ConfigPath(dir), nil)
+	if err != nil {
+		return fmt.Errorf("rundir: checkpoint %s is not in run %s, whose config cannot be read to compare: %w", path, dir, err)
+	}
+	for _, f := range []struct {
+		key       string
+		mine, its any
+	}{
+		{"name", own.Name, cfg.Name}, {"seed", own.Seed, cfg.Seed}, {"data", own.Data, cfg.Data},
+		{"model", own.Model, cfg.Model}, {"train.loss", own.Train.Loss, cfg.Train.Loss},
+	} {
+		if fmt.Sprint(f.mine) != fmt.Sprint(f.its) {
+			return fmt.Errorf("rundir: checkpoint %s belongs to another run than %s: its %s is %v, the run's is %v", path, dir, f.key, f.its, f.mine)
+		}
+	}
+	return nil
+}
+
+// inside reports whether path lies in directory dir (through links too).
+func inside(dir, path string) bool {
+	d, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return false
+	}
+	p, err := filepath.EvalSymlinks(filepath.Dir(path))
+	if err != nil {
+		return false
+	}
+	rel, err := filepath.Rel(d, p)
+	return err == nil && rel == "."
 }

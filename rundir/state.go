@@ -36,6 +36,7 @@ const (
 	prefixAdamV    = "adam.v/"
 	prefixEMA      = "ema/" // the exponential moving average of the parameters, when train.ema > 0
 	checkpointsDir = "checkpoints"
+	configFile     = "config.yaml" // the config the run was started with
 	bestFile       = "best.safetensors"
 )
 
@@ -285,4 +286,14 @@ func firstNonFinite(t *tensor.Dense) int {
 		}
 	}
 	return -1
+}
+
+// ConfigPath is the config a run in runDir was started with.
+func ConfigPath(runDir string) string { return filepath.Join(runDir, configFile) }
+
+// Files are the run directory's own files, which only training writes:
+// its config, metrics log and lock, and the checkpoints directory (every
+// file in it).
+func Files(runDir string) (files []string, dirs []string) {
+	return []string{ConfigPath(runDir), filepath.Join(runDir, metricsFile), filepath.Join(runDir, lockFile)}, []string{CheckpointDir(runDir)}
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"path/filepath"
 	"time"
 
 	"scorenet/checkpoints"
@@ -97,7 +96,7 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 	if err := resumeOrStart(s, ckptDir, opts); err != nil {
 		return nil, err
 	}
-	if err := checkpoints.WriteFileAtomic(filepath.Join(dir, "config.yaml"), cfg.YAML()); err != nil {
+	if err := checkpoints.WriteFileAtomic(rundir.ConfigPath(dir), cfg.YAML()); err != nil {
 		return nil, err
 	}
 	metrics, err := rundir.OpenMetrics(dir, s.Step, opts.Out)

@@ -47,6 +47,11 @@ func (r *Run) Data(why string) (*Data, error) {
 	if d.Train.D != r.Model.Dim() {
 		return nil, fmt.Errorf("%s needs the run's training data, but %s now has dimension %d, not the model's %d", why, r.Config.Data.Path, d.Train.D, r.Model.Dim())
 	}
+	if r.DataDigest.N > 0 {
+		if differs := d.Digest.Differs(r.DataDigest); differs != "" {
+			return nil, fmt.Errorf("%s needs the run's training data, but %s has changed since %s was trained: %s", why, dataName(r), r.Checkpoint, differs)
+		}
+	}
 	r.data = d
 	return d, nil
 }
@@ -140,4 +145,12 @@ func (r *Run) scoring(samplerKind, kind string) (NewScorer, []float64, float64, 
 		return NetworkScorers(r.Model), cfg.NoiseLevels(), r.SmallestSigma(), nil
 	}
 	return nil, nil, 0, fmt.Errorf("-score %q: want network or analytic", kind)
+}
+
+// dataName names a run's data for people: its path, or the data set drawn.
+func dataName(r *Run) string {
+	if r.Config.Data.FromFile() {
+		return "data.path " + r.Config.Data.Path
+	}
+	return "the " + r.Config.Data.Dataset + " data set"
 }

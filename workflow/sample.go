@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"scorenet/configs"
@@ -94,7 +95,11 @@ func Sample(j Job) (*Drawn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Drawn{Samples: j.Norm.Invert(start), Chains: start, Result: res, Steps: set.TotalSteps(), Seconds: time.Since(began).Seconds()}, nil
+	samples := j.Norm.Invert(start)
+	if err := samples.CheckFinite(); err != nil {
+		return nil, fmt.Errorf("workflow: the samples in data units: %w: the run's standardisation maps them out of range; nothing was written", err)
+	}
+	return &Drawn{Samples: samples, Chains: start, Result: res, Steps: set.TotalSteps(), Seconds: time.Since(began).Seconds()}, nil
 }
 
 // RunJob is the sampling of a trained run with the sample settings s (the

@@ -90,4 +90,21 @@ func TestImageRunGivesImages(t *testing.T) {
 		!strings.Contains(errs, "-grid and -out DIR/ need an image run") {
 		t.Errorf("-grid on a points run: exit %d, %q", code, errs)
 	}
+
+	// A run trained on a folder of PNGs (the samples just drawn) refuses
+	// to write its samples, one PNG each, into that folder.
+	folderRun := filepath.Join(dir, "folder")
+	if code, _, errs := scorenet("train", "-config", cfg, "-set", "output.dir="+folderRun, "-set", "data.dataset=images", "-set", "data.path="+each,
+		"-set", "data.holdout=0", "-set", "train.batch_size=4", "-set", "train.eval_every=0", "-set", "train.sample_every=0"); code != 0 {
+		t.Fatalf("train on a PNG folder: %s", errs)
+	}
+	before, _ := filepath.Glob(filepath.Join(dir, "each", "*"))
+	code, _, errs = scorenet("sample", "-run", folderRun, "-out", each)
+	if code != 1 {
+		t.Errorf("samples into the training folder: exit %d", code)
+	}
+	oneLine(t, "samples into the training folder", errs, "would write into "+each+", which is the run's training data")
+	if after, _ := filepath.Glob(filepath.Join(dir, "each", "*")); len(after) != len(before) {
+		t.Errorf("the training folder had %d files, now %d", len(before), len(after))
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"scorenet/datasets"
+	"scorenet/internal/ode"
 	"scorenet/likelihood"
 	"scorenet/points"
 	"scorenet/workflow"
@@ -49,6 +50,9 @@ figures). Prints the mean, the score evaluations and the tolerances.`)
 		}
 		run, err := openRun(*runDir, *checkpoint, *weights, stderr)
 		if err != nil {
+			return err
+		}
+		if err := guardOutputs(run, []string{*in}, output{"out", *out}); err != nil {
 			return err
 		}
 		o, err := lik.options(run.Model.Dim())
@@ -130,10 +134,10 @@ func (l likelihoodSettings) options(dim int) (workflow.LikelihoodOptions, error)
 		return workflow.LikelihoodOptions{}, fmt.Errorf("-trace %q: want exact or hutchinson", *l.trace)
 	case *l.probes < 1 || *l.probes > 1<<16:
 		return workflow.LikelihoodOptions{}, fmt.Errorf("-probes must be from 1 to %d, got %d", 1<<16, *l.probes)
-	case !(*l.rtol > 0 && *l.rtol < 1):
-		return workflow.LikelihoodOptions{}, fmt.Errorf("-rtol must be in (0, 1), got %v", *l.rtol)
-	case !(*l.atol > 0) || math.IsInf(*l.atol, 0):
-		return workflow.LikelihoodOptions{}, fmt.Errorf("-atol must be finite and > 0, got %v", *l.atol)
+	case ode.CheckTolerances(*l.rtol, 0.5) != nil:
+		return workflow.LikelihoodOptions{}, fmt.Errorf("-rtol must be from %g (float64 rounding) up to 1, got %v", ode.MinTolerance, *l.rtol)
+	case ode.CheckTolerances(0.5, *l.atol) != nil:
+		return workflow.LikelihoodOptions{}, fmt.Errorf("-atol must be finite and at least %g (float64 rounding), got %v", ode.MinTolerance, *l.atol)
 	}
 	return workflow.LikelihoodOptions{Trace: *l.trace, Probes: *l.probes, Rtol: *l.rtol, Atol: *l.atol, Seed: *l.seed}, nil
 }

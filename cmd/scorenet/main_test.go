@@ -145,7 +145,7 @@ func TestBadInvocations(t *testing.T) {
 		{"missing config flag", []string{"train"}, 1, "missing required flag -config (or -run DIR to continue a run"},
 		{"missing config file", []string{"train", "-config", "nope.yaml"}, 1, "nope.yaml: no such file"},
 		{"bad -set", []string{"train", "-config", "../../configs/moons.yaml", "-set", "train.stepz=1"}, 1, `-set train.stepz=1: train.stepz: unknown key; did you mean "steps"?`},
-		{"missing run", []string{"score", "-run", "nowhere", "-in", "a.csv", "-out", "b.csv"}, 1, "run directory nowhere has no checkpoint"},
+		{"missing run", []string{"score", "-run", "nowhere", "-in", "a.csv", "-out", "b.csv"}, 1, "rundir: no run directory nowhere"},
 		{"missing in flag", []string{"score", "-run", "x", "-out", "b.csv"}, 1, "missing required flag -in"},
 		{"stray argument", []string{"score", "extra"}, 2, `unexpected argument "extra"`},
 		{"eval too many chains", []string{"eval", "-run", "x", "-n", "10000000000"}, 1, "-n must be from 1 to 100000000 chains"},

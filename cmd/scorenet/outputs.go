@@ -6,8 +6,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
+	"unicode"
 
 	"scorenet/configs"
+	"scorenet/rundir"
 	"scorenet/workflow"
 )
 
@@ -63,4 +67,102 @@ func openRun(dir, checkpoint, weights string, stderr io.Writer) (*workflow.Run, 
 		fmt.Fprintf(stderr, "skipping a checkpoint that does not load: %v\n", e)
 	}
 	return run, nil
+}
+
+// output is a path a command will write: a file, or a directory of files
+// (a path ending in /).
+type output struct {
+	flag, path string
+}
+
+// guardOutputs refuses, before any work, outputs that would overwrite what
+// the command reads or what the run is made of: an input file of the
+// command, the run's training data (or a file in its folder of images),
+// the run's own files (config.yaml, metrics.jsonl, the lock, anything in
+// checkpoints/), or another output of the same command. A path with a
+// control character is refused too: the "wrote PATH" lines on stdout must
+// say one path a line.
+func guardOutputs(run *workflow.Run, inputs []string, outputs ...output) error {
+	own, ownDirs := rundir.Files(run.Dir)
+	var dataFiles, dataDirs []string
+	if run.Config.Data.FromFile() {
+		if info, err := os.Stat(run.Config.Data.Path); err == nil && info.IsDir() {
+			dataDirs = append(dataDirs, run.Config.Data.Path)
+		} else {
+			dataFiles = append(dataFiles, run.Config.Data.Path)
+		}
+	}
+	written := map[string]string{}
+	for _, o := range outputs {
+		if o.path == "" {
+			continue
+		}
+		if strings.ContainsFunc(o.path, unicode.IsControl) {
+			return fmt.Errorf("-%s %q: the path holds a newline or another control character; choose a plain path", o.flag, o.path)
+		}
+		isDir := strings.HasSuffix(o.path, "/")
+		for _, f := range slices.Concat(inputs, dataFiles, own) {
+			if f != "" && !isDir && samePath(o.path, f) {
+				return fmt.Errorf("-%s %s: would overwrite %s, which %s", o.flag, o.path, f, whatIs(f, inputs, dataFiles))
+			}
+		}
+		for _, d := range slices.Concat(dataDirs, ownDirs) {
+			if within(o.path, d) {
+				return fmt.Errorf("-%s %s: would write into %s, which %s", o.flag, o.path, d, whatIs(d, nil, dataDirs))
+			}
+		}
+		key := canonical(o.path)
+		if other, ok := written[key]; ok {
+			return fmt.Errorf("-%s %s: the same path as -%s", o.flag, o.path, other)
+		}
+		written[key] = o.flag
+	}
+	return nil
+}
+
+// whatIs says what a protected path is, for the error.
+func whatIs(path string, inputs, data []string) string {
+	switch {
+	case slices.Contains(inputs, path):
+		return "this command reads"
+	case slices.Contains(data, path):
+		return "is the run's training data"
+	}
+	return "belongs to the run (only training writes it)"
+}
+
+// canonical is path made absolute with the links of its existing part
+// resolved, so that two names of one file compare equal.
+func canonical(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return filepath.Clean(path)
+	}
+	rest := ""
+	for dir := abs; ; dir = filepath.Dir(dir) {
+		if real, err := filepath.EvalSymlinks(dir); err == nil {
+			return filepath.Join(real, rest)
+		}
+		if dir == filepath.Dir(dir) {
+			return abs
+		}
+		rest = filepath.Join(filepath.Base(dir), rest)
+	}
+}
+
+// samePath reports whether a and b name one file: the same canonical path,
+// or (hard links) the same file on disk.
+func samePath(a, b string) bool {
+	if canonical(a) == canonical(b) {
+		return true
+	}
+	ia, errA := os.Stat(a)
+	ib, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(ia, ib)
+}
+
+// within reports whether path is dir or lies below it.
+func within(path, dir string) bool {
+	rel, err := filepath.Rel(canonical(dir), canonical(path))
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, "../")
 }

@@ -57,6 +57,13 @@ scatter of coordinates 1 and 2 for models of more dimensions.`)
 		if err != nil {
 			return err
 		}
+		var figures []output
+		for _, name := range []string{"loss.png", "field.png", "samples.png"} {
+			figures = append(figures, output{"out", filepath.Join(*outDir, name)})
+		}
+		if err := guardOutputs(run, sampleFiles, figures...); err != nil {
+			return err
+		}
 		dim := run.Model.Dim()
 		var sets []plots.Set
 		for _, f := range sampleFiles {

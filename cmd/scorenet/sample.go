@@ -77,6 +77,13 @@ from the learning.`)
 			return err
 		}
 		s := &cfg.Sample
+		var inputs []string
+		if s.Init.Kind == "file" {
+			inputs = append(inputs, s.Init.Path)
+		}
+		if err := guardOutputs(run, inputs, output{"out", *out}, output{"plot", *plot}, output{"snapshots", *snapshots}, output{"grid", *grid}); err != nil {
+			return err
+		}
 		if err := checkChains(s.N, run.Model.Dim()); err != nil {
 			return err
 		}
@@ -115,12 +122,15 @@ from the learning.`)
 			return err
 		}
 		job.First, job.Count = first, count
+		if err := checkSnapshots(*snapshots, job); err != nil {
+			return err
+		}
 		terminal := false
 		if f, ok := stderr.(*os.File); ok {
 			terminal = term.IsTerminal(int(f.Fd()))
 		}
 		total := job.Settings().TotalSteps()
-		bar := progress.New(stderr, terminal, 0, total, "steps")
+		bar := progress.Logged(stderr, terminal, 0, total, "steps", "sample")
 		job.Progress = func(done, _ int) { bar.Set(done, s.Sampler) }
 		drawn, err := workflow.Sample(job)
 		if err != nil {
@@ -262,4 +272,17 @@ func sampleConfig(run *workflow.Run, command string, sets []string, stderr io.Wr
 		fmt.Fprintln(stderr, said)
 	}
 	return cfg, nil
+}
+
+// checkSnapshots refuses, before sampling, snapshots that cannot be held:
+// every snapshot of every chain is kept until the sampling ends, with a
+// copy in data units and three more columns for the file.
+func checkSnapshots(path string, job workflow.Job) error {
+	every := job.Sample.SnapshotEvery
+	if path == "" || every <= 0 {
+		return nil
+	}
+	snaps := float64(job.Settings().TotalSteps() / every)
+	need := 8 * snaps * float64(job.Count) * float64(2*job.Dim+3)
+	return memlimit.Check(need, fmt.Sprintf("-snapshots %s: %.0f snapshots of %d chains (sample.snapshot_every %d)", path, snaps, job.Count, every))
 }

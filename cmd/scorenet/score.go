@@ -40,6 +40,9 @@ A noise-conditional model is evaluated at -sigma.`)
 		if err != nil {
 			return err
 		}
+		if err := guardOutputs(run, []string{*in}, output{"out", *out}); err != nil {
+			return err
+		}
 		pts, err := datasets.ReadFile(*in)
 		if err != nil {
 			return err

@@ -7,12 +7,12 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 
 	"scorenet/configs"
 	"scorenet/internal/gemm"
+	"scorenet/rundir"
 	"scorenet/train"
 
 	"golang.org/x/term"
@@ -84,7 +84,7 @@ func trainConfig(configPath, runDir string, sets []string) (*configs.Config, err
 	case configPath != "" && runDir != "":
 		return nil, fmt.Errorf("give -config FILE to start or continue a run, or -run DIR to continue one, not both")
 	case runDir != "":
-		return configs.Load(filepath.Join(runDir, "config.yaml"), append(sets, "output.dir="+runDir))
+		return configs.Load(rundir.ConfigPath(runDir), append(sets, "output.dir="+runDir))
 	case configPath != "":
 		return configs.Load(configPath, sets)
 	}

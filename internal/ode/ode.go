@@ -78,14 +78,30 @@ type row struct {
 	done     bool
 }
 
+// MinTolerance is the smallest rtol and atol a solve takes: below it the
+// error estimate of a float64 step is rounding, the step size underflows,
+// and the solver would report the field rather than the tolerance.
+const MinTolerance = 1e-12
+
+// CheckTolerances refuses tolerances a solve cannot meet, saying why.
+func CheckTolerances(rtol, atol float64) error {
+	switch {
+	case !(rtol >= MinTolerance && rtol < 1):
+		return fmt.Errorf("ode: rtol must be from %g (float64 rounding) up to 1, got %v", MinTolerance, rtol)
+	case !(atol >= MinTolerance) || math.IsInf(atol, 0):
+		return fmt.Errorf("ode: atol must be finite and at least %g (float64 rounding), got %v", MinTolerance, atol)
+	}
+	return nil
+}
+
 // Solve integrates dy/dt = f(t, y) from t0 to t1 (either direction) for
 // every row of y (n rows of m values) in place, and returns the work done.
 func Solve(f Func, y []float64, m int, t0, t1 float64, s Settings) (Stats, error) {
 	if m < 1 || len(y)%m != 0 || len(y) == 0 {
 		return Stats{}, fmt.Errorf("ode: %d values are not rows of %d", len(y), m)
 	}
-	if !(s.Rtol > 0) || !(s.Atol > 0) || math.IsInf(s.Rtol, 0) || math.IsInf(s.Atol, 0) {
-		return Stats{}, fmt.Errorf("ode: rtol and atol must be finite and > 0, got %v and %v", s.Rtol, s.Atol)
+	if err := CheckTolerances(s.Rtol, s.Atol); err != nil {
+		return Stats{}, err
 	}
 	if math.IsNaN(t0) || math.IsNaN(t1) || math.IsInf(t0, 0) || math.IsInf(t1, 0) {
 		return Stats{}, fmt.Errorf("ode: times must be finite, got %v and %v", t0, t1)

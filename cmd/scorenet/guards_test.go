@@ -1,0 +1,170 @@
+package main
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"scorenet/checkpoints"
+)
+
+// digestOf is the sha256 of the file at path ("" when it does not exist).
+func digestOf(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf("%x", sha256.Sum256(b))
+}
+
+// trainGuarded trains a small noise-conditional run on the CSV at data into
+// dir/name, in-process.
+func trainGuarded(t *testing.T, dir, name, data string, sets ...string) string {
+	t.Helper()
+	runDir := filepath.Join(dir, name)
+	config := filepath.Join(dir, name+".yaml")
+	yaml := "name: " + name + "\ndata: {dataset: file, path: " + data + ", holdout: 0.1}\n" +
+		"model: {hidden: [16], noise_conditional: true}\n" +
+		"train: {loss: anneal_dsm, sigmas: {begin: 3, end: 0.1, n: 5}, steps: 20, batch_size: 16, checkpoint_every: 10, eval_every: 10}\n" +
+		"sample: {sampler: annealed, steps_per_level: 2, eps: 0.01}\n"
+	if err := os.WriteFile(config, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"train", "-config", config, "-set", "output.dir=" + runDir}
+	for _, s := range sets {
+		args = append(args, "-set", s)
+	}
+	if code, _, errs := scorenet(args...); code != 0 {
+		t.Fatalf("train exited %d: %s", code, errs)
+	}
+	return runDir
+}
+
+// The red team's attacks on the commands that read a run (issue 19), each
+// rerun: a one-line error naming the flag, key or file, exit 1, and the
+// file it aimed at unchanged.
+func TestAttacksEndInOneLineErrors(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data.csv")
+	writeCSV(t, data, 200, 2, 3, 1)
+	runA := trainGuarded(t, dir, "a", data)
+	other := filepath.Join(dir, "other.csv")
+	writeCSV(t, other, 200, 3, 1, 2)
+	runB := trainGuarded(t, dir, "b", other, "seed=5")
+	points := filepath.Join(dir, "points.csv")
+	writeCSV(t, points, 10, 2, 1, 3)
+	ckptA := filepath.Join(runA, "checkpoints", "step-000000020.safetensors")
+	ckptB := filepath.Join(runB, "checkpoints", "step-000000020.safetensors")
+	config := filepath.Join(runA, "config.yaml")
+	for _, c := range []struct {
+		name   string
+		args   []string
+		target string // a file that must stay as it was
+		want   string
+	}{
+		{"plot over a checkpoint", []string{"sample", "-run", runA, "-out", filepath.Join(dir, "s.csv"), "-plot", ckptA}, ckptA, "belongs to the run"},
+		{"grid over the config", []string{"sample", "-run", runA, "-out", filepath.Join(dir, "s.csv"), "-grid", config}, config, "belongs to the run"},
+		{"samples over the training data", []string{"sample", "-run", runA, "-out", data}, data, "is the run's training data"},
+		{"score over its input", []string{"score", "-run", runA, "-in", points, "-out", points}, points, "which this command reads"},
+		{"likelihood over its input", []string{"likelihood", "-run", runA, "-in", points, "-out", points}, points, "which this command reads"},
+		{"likelihood over the data", []string{"likelihood", "-run", runA, "-in", points, "-out", data}, data, "is the run's training data"},
+		{"two outputs on one path", []string{"sample", "-run", runA, "-out", filepath.Join(dir, "s.csv"), "-snapshots", filepath.Join(dir, "s.csv")}, "", "the same path as -out"},
+		{"a newline in a path", []string{"sample", "-run", runA, "-out", filepath.Join(dir, "s\nwrote x.csv")}, "", "control character"},
+		{"a billion pc levels", []string{"sample", "-run", runA, "-out", filepath.Join(dir, "s.csv"), "-set", "sample.sampler=pc", "-set", "sample.levels=1000000000"}, "", "sample.levels: must be 0 (the run's ladder) or from 2 to 100000"},
+		{"1e8 corrector steps", []string{"sample", "-run", runA, "-out", filepath.Join(dir, "s.csv"), "-set", "sample.corrector_steps=100000000"}, "", "sample.corrector_steps: must be from 0 to 1000"},
+		{"1e12 steps", []string{"sample", "-run", runA, "-out", filepath.Join(dir, "s.csv"), "-set", "sample.steps=1000000000000"}, "", "sample.steps: must be from 1 to 10000000"},
+		{"snapshots beyond memory", []string{"sample", "-run", runA, "-out", filepath.Join(dir, "s.csv"), "-n", "1000000", "-snapshots", filepath.Join(dir, "snap.csv"),
+			"-set", "sample.snapshot_every=1", "-set", "sample.steps_per_level=10000000"}, "", "-snapshots"},
+		{"tolerances that underflow", []string{"likelihood", "-run", runA, "-in", points, "-rtol", "1e-200", "-atol", "1e-200"}, "", "-rtol must be from 1e-12"},
+		{"sample tolerances that underflow", []string{"sample", "-run", runA, "-out", filepath.Join(dir, "s.csv"), "-sampler", "ode", "-set", "sample.rtol=1e-200"}, "", "sample.rtol: must be from 1e-12"},
+		{"eval of another run's checkpoint", []string{"eval", "-run", runA, "-checkpoint", ckptB}, filepath.Join(runA, "eval.json"), "belongs to another run than " + runA},
+		{"sample from another run's checkpoint", []string{"sample", "-run", runA, "-checkpoint", ckptB, "-out", filepath.Join(dir, "s.csv")}, "", "belongs to another run"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			before := digestOf(t, c.target)
+			code, _, errs := scorenet(c.args...)
+			if code != 1 {
+				t.Errorf("exit %d, want 1", code)
+			}
+			oneLine(t, c.name, errs, c.want)
+			if c.target != "" && digestOf(t, c.target) != before {
+				t.Errorf("%s changed", c.target)
+			}
+		})
+	}
+}
+
+// A checkpoint whose metadata or weights were tampered with is refused
+// when it is read, naming it: nothing non-finite is written.
+func TestTamperedCheckpointsAreRefusedOnRead(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data.csv")
+	writeCSV(t, data, 200, 2, 3, 1)
+	run := trainGuarded(t, dir, "a", data)
+	good := filepath.Join(run, "checkpoints", "step-000000020.safetensors")
+	for _, c := range []struct {
+		name   string
+		tamper func(c *checkpoints.Checkpoint)
+		want   string
+	}{
+		{"std 1e308", func(c *checkpoints.Checkpoint) {
+			c.Meta["normalization"] = `{"mean":[0,0],"std":[1e308,1]}`
+		}, "column 1 has mean 0 and standard deviation 1e+308"},
+		{"std 0", func(c *checkpoints.Checkpoint) { c.Meta["normalization"] = `{"mean":[0,0],"std":[1,0]}` }, "column 2 has mean 0 and standard deviation 0"},
+		{"negative std", func(c *checkpoints.Checkpoint) { c.Meta["normalization"] = `{"mean":[0,0],"std":[-1,1]}` }, "standard deviation -1"},
+		{"a NaN parameter", func(c *checkpoints.Checkpoint) {
+			for _, tn := range c.Tensors {
+				if d, ok := tn.Data.([]float64); ok && strings.HasPrefix(tn.Name, "param/") {
+					d[0] = math.NaN()
+					return
+				}
+			}
+		}, "holds a non-finite value at index 0"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ckpt, err := checkpoints.Load(good)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.tamper(ckpt)
+			bad := filepath.Join(run, "checkpoints", "step-000000030.safetensors")
+			if err := checkpoints.SaveAs(bad, ckpt); err != nil {
+				t.Fatal(err)
+			}
+			defer os.Remove(bad)
+			out := filepath.Join(dir, "s.csv")
+			code, _, errs := scorenet("sample", "-run", run, "-checkpoint", bad, "-out", out)
+			if code != 1 {
+				t.Errorf("exit %d, want 1", code)
+			}
+			oneLine(t, c.name, errs, bad)
+			oneLine(t, c.name, errs, c.want)
+			if _, err := os.Stat(out); err == nil {
+				t.Errorf("%s was written", out)
+			}
+		})
+	}
+}
+
+// eval, and anything else that reads the run's data, notices that the
+// data file changed since training: it does not measure another split.
+func TestReadersNoticeChangedData(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data.csv")
+	writeCSV(t, data, 200, 2, 3, 1)
+	run := trainGuarded(t, dir, "a", data)
+	writeCSV(t, data, 100, 2, 3, 1)
+	code, _, errs := scorenet("eval", "-run", run, "-likelihood", "0")
+	if code != 1 {
+		t.Errorf("eval exit %d, want 1", code)
+	}
+	oneLine(t, "eval on changed data", errs, "has changed since")
+	if _, err := os.Stat(filepath.Join(run, "eval.json")); err == nil {
+		t.Error("eval wrote eval.json on changed data")
+	}
+}
