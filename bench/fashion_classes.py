@@ -1,7 +1,7 @@
 """Which Fashion-MNIST classes a set of samples shows, by a small CNN
 trained on the data set's labels: a check of "samples of every class" that
 does not depend on whoever looks at the grid. Not part of scorenet (it
-needs PyTorch); the README's Fashion-MNIST figures quote its output.
+needs PyTorch); docs/CONFIG.md's Fashion-MNIST figures quote its output.
 
 Usage: /usr/bin/python3 bench/fashion_classes.py SAMPLES.npy [...]
 SAMPLES.npy holds one flattened 28x28 image per row, pixels in [0, 1], as
