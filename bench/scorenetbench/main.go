@@ -23,8 +23,8 @@ import (
 	"gonum.org/v1/gonum/blas"
 	G "gorgonia.org/gorgonia"
 
-	"scorenet/configs"
 	"scorenet/internal/gemm"
+	"scorenet/internal/noisescale"
 	"scorenet/losses"
 	"scorenet/nn"
 	"scorenet/plots"
@@ -99,13 +99,13 @@ func timeIt(budget time.Duration, step func() error) (time.Duration, error) {
 // D-128-128-D (softplus, float64) on a batch of 128, as training runs it
 // (every loss by its head on the hand-written core).
 func trainStep(loss string, d int, budget time.Duration) (Result, error) {
-	conditional := loss == "anneal_dsm"
+	_, conditional := losses.NoiseConditional(loss) // a model of the kind the loss needs
 	m, err := nn.New(nn.Spec{Kind: "mlp", Dim: d, Hidden: hidden, Activation: "softplus", NoiseConditional: conditional},
 		rand.New(rand.NewPCG(1, 1)))
 	if err != nil {
 		return Result{}, err
 	}
-	l, err := losses.New(loss, m, losses.Options{Batch: batch, Gradients: true, Sigmas: configs.Sigmas{Begin: 1, End: 0.01, N: 10}.Ladder()})
+	l, err := losses.New(loss, m, losses.Options{Batch: batch, Gradients: true, Sigmas: noisescale.Geometric(1, 0.01, 10)})
 	if err != nil {
 		return Result{}, err
 	}
@@ -234,7 +234,7 @@ func largeTrainStep(budget time.Duration) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	l, err := losses.New("anneal_dsm", m, losses.Options{Batch: batch, Gradients: true, Sigmas: configs.Sigmas{Begin: 1, End: 0.01, N: 10}.Ladder()})
+	l, err := losses.New("anneal_dsm", m, losses.Options{Batch: batch, Gradients: true, Sigmas: noisescale.Geometric(1, 0.01, 10)})
 	if err != nil {
 		return Result{}, err
 	}
