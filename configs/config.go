@@ -17,7 +17,10 @@ type Config struct {
 	Model  Model  `yaml:"model"`
 	Train  Train  `yaml:"train"`
 	Sample Sample `yaml:"sample"`
-	Output Output `yaml:"output"`
+	// Notes are what loading the config decided on the user's behalf
+	// (keys dropped, for one), for the command to say on stderr.
+	Notes  []string `yaml:"-"`
+	Output Output   `yaml:"output"`
 }
 
 // Data selects and prepares the training data.

@@ -158,3 +158,40 @@ func TestResumeConflictsIgnoreSafeKeys(t *testing.T) {
 		t.Errorf("conflicts %q, want %q", d, want)
 	}
 }
+
+// A shipped config pointed at one's own file by -set: the keys of the old
+// data set that the new one does not read are dropped, and said so; those
+// the user set again stay (and are checked).
+func TestChangingTheDatasetDropsItsKeys(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		sets     []string
+		dropped  string // in the note; "" for no note
+		wantPath string
+	}{
+		{"moons to a file", []string{"data.dataset=file", "data.path=mine.csv"}, "-set data.dataset=file: dropped data.n from ../configs/moons.yaml: they do not apply to dataset file", "mine.csv"},
+		{"mixture to a file", []string{"data.dataset=file", "data.path=mine.csv"}, "dropped data.n, data.means, data.weights, data.std", "mine.csv"},
+		{"no dataset change", []string{"train.steps=10"}, "", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := "../configs/moons.yaml"
+			if strings.HasPrefix(c.name, "mixture") {
+				path = "../configs/mixture_annealed.yaml"
+			}
+			cfg, err := Load(path, c.sets)
+			if err != nil {
+				t.Fatal(err)
+			}
+			notes := strings.Join(cfg.Notes, "\n")
+			if (c.dropped == "") != (notes == "") || !strings.Contains(notes, c.dropped) {
+				t.Errorf("notes %q, want one saying %q", notes, c.dropped)
+			}
+			if c.wantPath != "" && (cfg.Data.Path != c.wantPath || cfg.Data.N != 0 || cfg.Data.Means != nil) {
+				t.Errorf("data %+v", cfg.Data)
+			}
+		})
+	}
+	if _, err := Load("../configs/moons.yaml", []string{"data.dataset=file", "data.path=mine.csv", "data.n=50"}); err == nil || !strings.Contains(err.Error(), "data.n: does not apply to dataset file") {
+		t.Errorf("data.n given again with a file: %v", err)
+	}
+}

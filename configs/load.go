@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"slices"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -52,9 +54,14 @@ func parse(text []byte, source string, overrides []string) (*Config, error) {
 			return nil, err
 		}
 	}
+	dropped := dropOtherDatasetKeys(root, d)
 	cfg := Default()
 	if err := d.Decode(root, &cfg); err != nil {
 		return nil, err
+	}
+	if len(dropped) > 0 {
+		cfg.Notes = append(cfg.Notes, fmt.Sprintf("%s: dropped %s from %s: they do not apply to dataset %s",
+			overrideShown(d, "data.dataset"), strings.Join(dropped, ", "), source, cfg.Data.Dataset))
 	}
 	if d.epsAuto {
 		cfg.Sample.EpsAuto = true
@@ -139,4 +146,66 @@ func (c *Config) YAML() []byte {
 		panic(err) // a Config always marshals
 	}
 	return b
+}
+
+// datasetKeys are the data keys each kind of data set reads, besides
+// dataset and holdout, which all do.
+var datasetKeys = map[string][]string{
+	"file":             {"path", "standardize"},
+	"idx":              {"path", "dequantize", "standardize"},
+	"images":           {"path", "dequantize", "standardize"},
+	"gaussian":         {"n", "mean", "cov", "standardize"},
+	"gaussian_mixture": {"n", "means", "weights", "std", "standardize"},
+}
+
+// toyKeys are the data keys of the 2-D toys (moons, rings, ...).
+var toyKeys = []string{"n", "noise", "standardize"}
+
+// dropOtherDatasetKeys removes, when an override changes data.dataset, the
+// file's data keys that the new data set does not read (a shipped config's
+// data.n pointed at one's own file), and returns their names.
+func dropOtherDatasetKeys(root *yaml.Node, d *decoder) []string {
+	if _, set := d.Overridden("data.dataset"); !set || root.Kind != yaml.MappingNode {
+		return nil
+	}
+	data := mappingValue(root, "data")
+	if data == nil || data.Kind != yaml.MappingNode {
+		return nil
+	}
+	dataset := mappingValue(data, "dataset")
+	if dataset == nil {
+		return nil
+	}
+	reads, ok := datasetKeys[dataset.Value]
+	if !ok {
+		reads = toyKeys
+	}
+	var dropped []string
+	kept := data.Content[:0]
+	for i := 0; i+1 < len(data.Content); i += 2 {
+		k := data.Content[i].Value
+		if k == "dataset" || k == "holdout" || slices.Contains(reads, k) || d.OverriddenAny("data."+k) {
+			kept = append(kept, data.Content[i], data.Content[i+1])
+			continue
+		}
+		dropped = append(dropped, "data."+k)
+	}
+	data.Content = kept
+	return dropped
+}
+
+// mappingValue is the value of key in mapping m, or nil.
+func mappingValue(m *yaml.Node, key string) *yaml.Node {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// overrideShown is the override that set key, as the user wrote it.
+func overrideShown(d *decoder, key string) string {
+	shown, _ := d.Overridden(key)
+	return shown
 }

@@ -27,6 +27,9 @@ sample.eps: auto, as written otherwise. Nothing is trained or written.`)
 		if err != nil {
 			return err
 		}
+		for _, note := range cfg.Notes {
+			fmt.Fprintln(stderr, note)
+		}
 		data, err := workflow.Prepare(cfg)
 		if err != nil {
 			return err

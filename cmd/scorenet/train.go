@@ -37,6 +37,9 @@ SIGINT or SIGTERM stops after the current step with a checkpoint.
 		if err != nil {
 			return err
 		}
+		for _, note := range cfg.Notes {
+			fmt.Fprintln(stderr, note)
+		}
 		*resume = *resume || *runDir != ""
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
