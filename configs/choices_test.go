@@ -62,8 +62,13 @@ func TestAutoNoiseScales(t *testing.T) {
 	if !cfg.Train.Sigmas.Unresolved() || !cfg.Sample.EpsAuto || cfg.Sample.Eps != 0 {
 		t.Errorf("auto not taken: %+v, eps %v auto %v", cfg.Train.Sigmas, cfg.Sample.Eps, cfg.Sample.EpsAuto)
 	}
-	if _, err := Parse([]byte(base), "c.yaml", []string{"train.steps=auto"}); err == nil || !strings.Contains(err.Error(), `train.steps: expected an integer, got "auto"`) {
-		t.Errorf("auto for train.steps: %v", err)
+	if _, err := Parse([]byte(base), "c.yaml", []string{"train.batch_size=auto"}); err == nil || !strings.Contains(err.Error(), `train.batch_size: expected an integer, got "auto"`) {
+		t.Errorf("auto for train.batch_size: %v", err)
+	}
+	steps, err := Parse([]byte(base), "c.yaml", []string{"train.steps=auto", "model.hidden=auto"})
+	if err != nil || !steps.Train.StepsAuto || steps.Train.Steps != 0 || !steps.Model.HiddenAuto || steps.Model.Hidden != nil ||
+		steps.Train.Patience != DefaultPatience || steps.Train.EvalEvery != 0 {
+		t.Errorf("train.steps and model.hidden auto not taken: %+v %+v, %v", steps.Train, steps.Model, err)
 	}
 	sd, err := Parse([]byte(base), "c.yaml", []string{"model.sigma_data=auto"})
 	if err != nil || !sd.Model.SigmaDataAuto || sd.Model.SigmaData != 0 {

@@ -44,8 +44,12 @@ type Data struct {
 
 // Model selects the score network.
 type Model struct {
-	Type       string `yaml:"type"`       // mlp | gaussian
-	Hidden     []int  `yaml:"hidden"`     // mlp
+	Type   string `yaml:"type"`   // mlp | gaussian
+	Hidden []int  `yaml:"hidden"` // mlp
+	// HiddenAuto: `hidden: auto` sets the widths from the data's dimension
+	// when training starts (three residual layers, see workflow.ChooseAuto);
+	// Hidden then holds them.
+	HiddenAuto bool   `yaml:"hidden_auto,omitempty"`
 	Activation string `yaml:"activation"` // mlp: softplus | tanh | elu | swish | sigmoid
 	Dtype      string `yaml:"dtype"`      // float64 | float32
 	// NoiseConditional makes the mlp s(x, sigma) = f([x, log sigma])/sigma,
@@ -73,6 +77,10 @@ type Train struct {
 	Sigmas    Sigmas  `yaml:"sigmas"` // anneal_dsm: the geometric ladder of noise levels
 	BatchSize int     `yaml:"batch_size"`
 	Steps     int     `yaml:"steps"`
+	// StepsAuto: `steps: auto` trains until the held-out loss stops
+	// improving, within a cap from the data's size (workflow.ChooseAuto);
+	// Steps then holds the cap.
+	StepsAuto bool    `yaml:"steps_auto,omitempty"`
 	LR        float64 `yaml:"lr,omitempty"` // shorthand for optimizer.lr
 	Optimizer Adam    `yaml:"optimizer"`
 	GradClip  float64 `yaml:"grad_clip"` // global gradient norm bound; 0 disables

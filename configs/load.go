@@ -80,6 +80,18 @@ func parse(text []byte, source string, overrides []string) (*Config, error) {
 	if d.sigmaDataAuto {
 		cfg.Model.SigmaDataAuto = true
 	}
+	// As for eps: a number given by an override ends auto.
+	if _, set := d.Overridden("model.hidden"); set && !d.hiddenAuto {
+		cfg.Model.HiddenAuto = false
+	} else if d.hiddenAuto {
+		cfg.Model.HiddenAuto, cfg.Model.Hidden = true, nil
+	}
+	if _, set := d.Overridden("train.steps"); set && !d.stepsAuto {
+		cfg.Train.StepsAuto = false
+	} else if d.stepsAuto {
+		cfg.Train.StepsAuto, cfg.Train.Steps = true, 0
+	}
+	cfg.Notes = append(cfg.Notes, d.dataDefaults(&cfg)...)
 	if err := d.resolve(&cfg); err != nil {
 		return nil, err
 	}
@@ -100,6 +112,8 @@ type decoder struct {
 	*strictyaml.Decoder
 	epsAuto       bool // sample.eps: auto was given
 	sigmaDataAuto bool // model.sigma_data: auto was given
+	hiddenAuto    bool // model.hidden: auto was given
+	stepsAuto     bool // train.steps: auto was given
 }
 
 // auto takes the value auto for train.sigmas, sample.eps and
@@ -112,6 +126,18 @@ func (d *decoder) auto(n *yaml.Node, v reflect.Value, key string) bool {
 	case reflect.TypeOf(Sigmas{}):
 		v.Set(reflect.ValueOf(Sigmas{Auto: true}))
 		return true
+	case reflect.TypeOf([]int(nil)):
+		if key == "model.hidden" {
+			v.Set(reflect.Zero(v.Type()))
+			d.hiddenAuto = true
+			return true
+		}
+	case reflect.TypeOf(0):
+		if key == "train.steps" {
+			v.SetInt(0)
+			d.stepsAuto = true
+			return true
+		}
 	case reflect.TypeOf(float64(0)):
 		switch key {
 		case "sample.eps":

@@ -102,7 +102,7 @@ func (d *decoder) validate(c *Config) error {
 		check(c.Data.Noise == nil || *c.Data.Noise >= 0, "data.noise", "must be >= 0"),
 		d.validateDensity(c.Data),
 		oneOf("model.type", c.Model.Type, nn.Kinds),
-		check(c.Model.Type != "mlp" || len(c.Model.Hidden) > 0, "model.hidden", "must list at least one hidden layer width, e.g. [128, 128]"),
+		check(c.Model.Type != "mlp" || len(c.Model.Hidden) > 0 || c.Model.HiddenAuto, "model.hidden", "must list at least one hidden layer width, e.g. [128, 128], or be auto"),
 		check(!slices.ContainsFunc(c.Model.Hidden, func(w int) bool { return w < 1 }), "model.hidden", "widths must be >= 1, got %v", c.Model.Hidden),
 		d.checkSize(c),
 		oneOf("model.activation", c.Model.Activation, nn.Activations()),
@@ -123,7 +123,7 @@ func (d *decoder) validate(c *Config) error {
 		check(t.Sigmas.Unresolved() || t.Sigmas.End < t.Sigmas.Begin || (t.Sigmas.N == 1 && t.Sigmas.End == t.Sigmas.Begin), "train.sigmas.end",
 			"must be below train.sigmas.begin (%v): the ladder goes from the largest noise level down, got %v", t.Sigmas.Begin, t.Sigmas.End),
 		check(t.BatchSize >= 1, "train.batch_size", "must be >= 1, got %d", t.BatchSize),
-		check(t.Steps >= 1, "train.steps", "must be >= 1, got %d", t.Steps),
+		check(t.Steps >= 1 || t.StepsAuto, "train.steps", "must be >= 1 or auto, got %d", t.Steps),
 		check(a.LR > 0, "train.optimizer.lr", "must be > 0, got %v", a.LR),
 		check(a.Beta1 >= 0 && a.Beta1 < 1, "train.optimizer.beta1", "must be in [0, 1), got %v", a.Beta1),
 		check(a.Beta2 >= 0 && a.Beta2 < 1, "train.optimizer.beta2", "must be in [0, 1), got %v", a.Beta2),
@@ -137,7 +137,7 @@ func (d *decoder) validate(c *Config) error {
 		check(t.KeepCheckpoints >= 0, "train.keep_checkpoints", "must be >= 0 (0 keeps all), got %d", t.KeepCheckpoints),
 		check(t.Patience >= 0, "train.patience", "must be >= 0 (0: never stop early), got %d", t.Patience),
 		check(t.SampleEvery >= 0, "train.sample_every", "must be >= 0 (0: no figures during training), got %d", t.SampleEvery),
-		check(t.Patience == 0 || t.EvalEvery > 0, "train.patience", "needs held-out losses to watch: set train.eval_every > 0"),
+		check(t.Patience == 0 || t.EvalEvery > 0 || t.StepsAuto, "train.patience", "needs held-out losses to watch: set train.eval_every > 0"),
 		check(c.Output.Dir != "", "output.dir", "must not be empty"),
 	} {
 		if err != nil {
@@ -201,7 +201,7 @@ func dataDim(data Data) int {
 // with the data's dimension where the config gives it, else with D = 1 (the
 // trainer checks again once the data are read).
 func (d *decoder) checkSize(c *Config) error {
-	if c.Model.Type != "mlp" {
+	if c.Model.Type != "mlp" || len(c.Model.Hidden) == 0 {
 		return nil
 	}
 	spec := nn.Spec{Kind: "mlp", Dim: dataDim(c.Data), Hidden: c.Model.Hidden, NoiseConditional: c.Model.NoiseConditional}
@@ -298,7 +298,18 @@ func ResumeConflicts(saved, given *Config) []string {
 func (c *Config) Describe() string {
 	model := c.Model.Type
 	if c.Model.Type == "mlp" {
-		model = fmt.Sprintf("mlp %v %s", c.Model.Hidden, c.Model.Activation)
+		hidden := fmt.Sprint(c.Model.Hidden)
+		if len(c.Model.Hidden) == 0 && c.Model.HiddenAuto {
+			hidden = "auto"
+		}
+		model = fmt.Sprintf("mlp %s %s", hidden, c.Model.Activation)
 	}
-	return fmt.Sprintf("%s: %s data, %s %s, %s loss, batch %d, %d steps", c.Name, c.Data.Dataset, model, c.Model.Dtype, c.Train.Loss, c.Train.BatchSize, c.Train.Steps)
+	steps := fmt.Sprint(c.Train.Steps)
+	if c.Train.StepsAuto {
+		steps = "auto"
+		if c.Train.Steps > 0 {
+			steps = fmt.Sprintf("up to %d", c.Train.Steps)
+		}
+	}
+	return fmt.Sprintf("%s: %s data, %s %s, %s loss, batch %d, %s steps", c.Name, c.Data.Dataset, model, c.Model.Dtype, c.Train.Loss, c.Train.BatchSize, steps)
 }

@@ -29,6 +29,7 @@ type Run struct {
 	Weights    string         // WeightsEMA or WeightsRaw: which the model holds
 	Image      datasets.Image // the shape of image data (samples are images); zero otherwise
 	DataDigest Digest         // the training data the checkpoint recorded; zero if it predates the record
+	Best       *Best          // the lowest held-out loss up to the checkpoint, where training measured one
 }
 
 // The weights a reader can load from a checkpoint.
@@ -118,6 +119,13 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 	if !(maxAbs >= 0) || math.IsInf(maxAbs, 0) {
 		maxAbs = 0
 	}
+	var best *Best
+	if b, ok := c.Meta[metaBest]; ok {
+		best = new(Best)
+		if err := json.Unmarshal([]byte(b), best); err != nil {
+			return nil, fmt.Errorf("rundir: %s: bad %s metadata", checkpoint, metaBest)
+		}
+	}
 	var digest Digest
 	if saved, ok := c.Meta[metaData]; ok {
 		if err := json.Unmarshal([]byte(saved), &digest); err != nil || digest.N < 0 || (digest.N > 0 && digest.D != dim) {
@@ -131,7 +139,7 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 		}
 	}
 	return &Run{Dir: dir, Config: cfg, Model: model, Norm: norm, Step: c.Step, Checkpoint: checkpoint, Skipped: skipped, MaxAbs: maxAbs,
-		Weights: weights, Image: shape, DataDigest: digest}, nil
+		Weights: weights, Image: shape, DataDigest: digest, Best: best}, nil
 }
 
 // Bounds on a checkpoint's standardisation: a standard deviation outside

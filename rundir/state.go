@@ -226,18 +226,29 @@ func SavedConfig(c *checkpoints.Checkpoint, path string) (*configs.Config, error
 	return configs.Parse([]byte(c.Meta[metaConfig]), path+" (embedded config)", nil)
 }
 
+// SameData refuses a checkpoint that recorded other training data than
+// s's: a run continues only on the data it started with.
+func (s *Snapshot) SameData(c *checkpoints.Checkpoint, path string) error {
+	saved, ok := c.Meta[metaData]
+	if !ok {
+		return nil
+	}
+	var recorded Digest
+	if err := json.Unmarshal([]byte(saved), &recorded); err != nil {
+		return fmt.Errorf("rundir: %s: bad %s metadata", path, metaData)
+	}
+	if why := s.Data.Differs(recorded); why != "" {
+		return fmt.Errorf("rundir: %s: the training data has changed since the run started: %s; train a new run (another output.dir) on new data", path, why)
+	}
+	return nil
+}
+
 // Restore loads checkpoint c (read from path) into s: the parameters and
 // moments in place, the step and the elapsed time. It refuses a checkpoint
 // whose model, dimension or data standardisation differs from s's.
 func (s *Snapshot) Restore(c *checkpoints.Checkpoint, path string) error {
-	if saved, ok := c.Meta[metaData]; ok {
-		var recorded Digest
-		if err := json.Unmarshal([]byte(saved), &recorded); err != nil {
-			return fmt.Errorf("rundir: %s: bad %s metadata", path, metaData)
-		}
-		if why := s.Data.Differs(recorded); why != "" {
-			return fmt.Errorf("rundir: %s: the training data has changed since the run started: %s; train a new run (another output.dir) on new data", path, why)
-		}
+	if err := s.SameData(c, path); err != nil {
+		return err
 	}
 	if c.Meta[metaDim] != strconv.Itoa(s.Model.Dim()) {
 		return fmt.Errorf("rundir: %s: the data now has dimension %d, the checkpoint's model was trained on dimension %s: has the data file changed?",

@@ -154,6 +154,10 @@ func resumeOrStart(s *rundir.Snapshot, ckptDir string, opts Options) error {
 	if err != nil {
 		return err
 	}
+	// Changed data also changes what auto chose from it: say the cause.
+	if err := s.SameData(c, path); err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
 	if diffs := configs.ResumeConflicts(saved, s.Config); len(diffs) > 0 {
 		return fmt.Errorf("train: cannot resume %s: the config differs from the run's in %q; only %v may change on resume", path, diffs, configs.SafeToChange)
 	}

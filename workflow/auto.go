@@ -114,6 +114,9 @@ type Auto struct {
 	Sigmas    configs.Sigmas // train.sigmas; zero when not auto
 	SigmaData float64        // model.sigma_data; 0 when not auto
 	Eps       float64        // sample.eps; 0 when not auto
+	Hidden    []int          // model.hidden; nil when not auto
+	Steps     int            // train.steps' cap; 0 when not auto
+	EvalEvery int            // train.eval_every under steps auto; 0 when chosen by hand
 	Said      []string
 }
 
@@ -127,6 +130,15 @@ func (a Auto) Apply(cfg *configs.Config) {
 	}
 	if a.Eps > 0 {
 		cfg.Sample.Eps = a.Eps
+	}
+	if a.Hidden != nil {
+		cfg.Model.Hidden = a.Hidden
+	}
+	if a.Steps > 0 {
+		cfg.Train.Steps = a.Steps
+	}
+	if a.EvalEvery > 0 {
+		cfg.Train.EvalEvery = a.EvalEvery
 	}
 }
 
@@ -148,6 +160,10 @@ func ChooseAuto(cfg *configs.Config, train points.Points) (Auto, error) {
 	if a.SigmaData, said, err = ChooseSigmaData(cfg, train); err != nil {
 		return Auto{}, err
 	}
+	say(said)
+	a.Hidden, said = ChooseHidden(cfg, train.D)
+	say(said)
+	a.Steps, a.EvalEvery, said = ChooseSteps(cfg, train.N)
 	say(said)
 	withLadder := *cfg
 	a.Apply(&withLadder)
@@ -179,4 +195,60 @@ func ChooseEps(cfg *configs.Config) (float64, string, error) {
 	eps := noisescale.ScorenetEps(paper)
 	return eps, fmt.Sprintf("sample.eps auto: %.4g (technique 4 for %d steps per level and ratio %.4f: the paper's %.4g, doubled for scorenet's step; f = %.4f)",
 		eps, s.StepsPerLevel, gamma, paper, f), nil
+}
+
+// Bounds of the auto network: the width is the power of two nearest above
+// 16 D within them, in three residual layers. Measured on tables of 2 to
+// 64 columns and on 784-pixel images (see docs/CONFIG.md, Your own data).
+const (
+	minAutoWidth = 128
+	maxAutoWidth = 1024
+	autoDepth    = 3
+)
+
+// ChooseHidden chooses a config's model.hidden: auto from the data's
+// dimension d, and says so (nil and "" when it is not auto, or chosen).
+func ChooseHidden(cfg *configs.Config, d int) ([]int, string) {
+	if !cfg.Model.HiddenAuto || len(cfg.Model.Hidden) > 0 {
+		return nil, ""
+	}
+	width := minAutoWidth
+	for width < 16*d && width < maxAutoWidth {
+		width *= 2
+	}
+	hidden := make([]int, autoDepth)
+	for i := range hidden {
+		hidden[i] = width
+	}
+	return hidden, fmt.Sprintf("model.hidden auto: %v (the power of two at or above 16 D = %d, from %d to %d, %d layers)",
+		hidden, 16*d, minAutoWidth, maxAutoWidth, autoDepth)
+}
+
+// Bounds of train.steps: auto, whose cap is ten passes' worth of steps
+// per training point within them, and the share of it between held-out
+// evaluations.
+const (
+	minAutoSteps      = 20000
+	maxAutoSteps      = 50000
+	autoEvalsPerRun   = 50
+	autoStepsPerPoint = 10
+)
+
+// ChooseSteps chooses a config's train.steps: auto, the most steps training
+// may take for n training points, and train.eval_every when it was left to
+// it; training stops earlier once the held-out loss has not improved for
+// train.patience evaluations. It says so (zeros and "" when steps are not
+// auto, or chosen).
+func ChooseSteps(cfg *configs.Config, n int) (steps, evalEvery int, said string) {
+	t := cfg.Train
+	if !t.StepsAuto || t.Steps > 0 {
+		return 0, 0, ""
+	}
+	steps = min(max(autoStepsPerPoint*n, minAutoSteps), maxAutoSteps)
+	if t.EvalEvery == 0 {
+		evalEvery = steps / autoEvalsPerRun
+	}
+	every := max(evalEvery, t.EvalEvery)
+	return steps, evalEvery, fmt.Sprintf("train.steps auto: at most %d (%d per training point, from %d to %d); stops when the held-out loss, measured every %d steps, has not improved for %d evaluations (train.patience)",
+		steps, autoStepsPerPoint, minAutoSteps, maxAutoSteps, every, t.Patience)
 }

@@ -66,6 +66,14 @@ func openRun(dir, checkpoint, weights string, stderr io.Writer) (*workflow.Run, 
 	for _, e := range run.Skipped {
 		fmt.Fprintf(stderr, "skipping a checkpoint that does not load: %v\n", e)
 	}
+	if checkpoint == "" && run.Best != nil && run.Best.Step != run.Step {
+		best, err := workflow.Open(dir, "best", weights)
+		if err == nil && best.Step == run.Best.Step {
+			fmt.Fprintf(stderr, "using %s (step %d, held-out loss %.6g): the newest checkpoint, step %d, is worse on held-out data; -checkpoint %s for it\n",
+				best.Checkpoint, best.Step, run.Best.Loss, run.Step, run.Checkpoint)
+			return best, nil
+		}
+	}
 	return run, nil
 }
 

@@ -1,0 +1,72 @@
+package configs
+
+import (
+	"fmt"
+	"strings"
+
+	"scorenet/losses"
+)
+
+// The defaults a config gets from the kind of its data, for the keys it
+// leaves out; explicit values always win.
+const (
+	// DefaultEMA is train.ema for the denoising losses: their samples come
+	// from the averaged weights, whose score is smoother at small noise.
+	DefaultEMA = 0.999
+	// DefaultPatience is train.patience under train.steps: auto, in
+	// held-out evaluations (each a fiftieth of the cap).
+	DefaultPatience = 10
+)
+
+// dataDefaults fills the keys the config leaves out with the defaults of
+// its data: for data read from a file (a table, IDX or PNG images) the
+// recipe that samples well without tuning (standardised columns, anneal_dsm
+// on a preconditioned noise-conditional residual swish MLP sized from the
+// data, auto noise scales and step, EMA, training until the held-out loss
+// stops improving); for every denoising loss an EMA of the weights. It
+// returns a note saying what it chose, for the command to print.
+func (d *decoder) dataDefaults(c *Config) []string {
+	var chose []string
+	set := func(key, value string, apply func()) {
+		if d.Given(key) {
+			return
+		}
+		apply()
+		chose = append(chose, key+" "+value)
+	}
+	if c.Data.FromFile() && c.Model.Type == "mlp" { // the gaussian model fits a density as it is
+		if c.Data.Dataset == "file" {
+			set("data.standardize", "true", func() { c.Data.Standardize = true })
+		}
+		set("train.loss", "anneal_dsm", func() { c.Train.Loss = "anneal_dsm" })
+		if _, needs := losses.NoiseConditional(c.Train.Loss); needs {
+			set("model.noise_conditional", "true", func() { c.Model.NoiseConditional = true })
+		}
+		set("model.activation", "swish", func() { c.Model.Activation = "swish" })
+		set("model.residual", "true", func() { c.Model.Residual = true })
+		set("model.hidden", "auto", func() { c.Model.Hidden, c.Model.HiddenAuto = nil, true })
+		if c.Model.NoiseConditional {
+			set("model.sigma_data", "auto", func() { c.Model.SigmaData, c.Model.SigmaDataAuto = 0, true })
+		}
+		if losses.OverLevels(c.Train.Loss) {
+			set("train.sigmas", "auto", func() { c.Train.Sigmas = Sigmas{Auto: true} })
+			set("sample.eps", "auto", func() { c.Sample.Eps, c.Sample.EpsAuto = 0, true })
+		}
+		set("train.steps", "auto", func() { c.Train.Steps, c.Train.StepsAuto = 0, true })
+	}
+	if can, _ := losses.NoiseConditional(c.Train.Loss); can && c.Model.Type == "mlp" {
+		set("train.ema", fmt.Sprint(DefaultEMA), func() { c.Train.EMA = DefaultEMA })
+	}
+	if c.Train.StepsAuto {
+		set("train.patience", fmt.Sprint(DefaultPatience), func() { c.Train.Patience = DefaultPatience })
+		set("train.eval_every", "auto", func() { c.Train.EvalEvery = 0 })
+	}
+	if len(chose) == 0 {
+		return nil
+	}
+	what := "denoising loss"
+	if c.Data.FromFile() {
+		what = "data read from a file"
+	}
+	return []string{fmt.Sprintf("defaults for %s (set a key to change it): %s", what, strings.Join(chose, ", "))}
+}
