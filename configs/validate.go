@@ -236,7 +236,7 @@ func conditionalLosses() []string {
 }
 
 // validateDensity checks the parameters of the data sets with a density by
-// building it, so the rules live in one place (datasets) and the message
+// building it, so the rules live in one place (density) and the message
 // gains the key and line here.
 func (d *decoder) validateDensity(data Data) error {
 	var err error

@@ -1,8 +1,8 @@
 // Package evaluate measures a trained run: its loss on held-out data, how
 // close its score is to the true one where the data's density is known,
-// and how close its samples are to fresh data. It ties together rundir (the
-// trained model), losses, sampler and metrics; `scorenet eval` prints its
-// Report as JSON.
+// and how close its samples are to fresh data. It ties together workflow
+// (the run, its data, the sampling and likelihood recipes), losses and
+// metrics; `scorenet eval` prints its Report as JSON.
 package evaluate
 
 import (

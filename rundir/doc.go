@@ -7,5 +7,5 @@
 //
 // Readers open a run with Open, which needs only the checkpoint; preparing
 // the run's data, choosing auto values and sampling are the application
-// layer's (package workflow). The package does not train; it knows no loss.
+// layer's (package workflow). The package does not train.
 package rundir

@@ -1,12 +1,16 @@
-// Package sampler draws samples from a score field by Langevin dynamics:
-// plain (unadjusted) Langevin, and the annealed Langevin dynamics of Song &
-// Ermon (2019, Algorithm 1) over a ladder of noise levels.
+// Package sampler draws samples from a score field: plain (unadjusted)
+// Langevin, the annealed Langevin dynamics of Song & Ermon (2019, Algorithm
+// 1) over a ladder of noise levels, and the variance-exploding SDE's
+// predictor-corrector sampler (PC) and probability-flow ODE (ODE). Each
+// takes its own Settings; Draw runs the one Settings.Kind names.
 //
-// A sampler needs only a score function, so it runs as well on a trained
-// network as on the closed-form score of a known density (AnalyticScore),
-// which is how it is tested apart from any learning. All chains advance
-// together, one batch per step, and a seeded source makes every run
-// repeatable. The package knows nothing of gorgonia or files.
+// A sampler needs only a score.Func, so it runs as well on a trained
+// network as on the closed-form score of a known density (density.ScoreOf),
+// which is how it is tested apart from any learning. NewChains cuts the
+// chains into one block per worker; every chain has its own seeded stream,
+// so a run repeats bit for bit on any number of workers and any subset of
+// chains can be drawn alone. The package knows nothing of configs, data
+// files, models or gorgonia.
 //
 // Step-size convention: the paper's. Plain Langevin is
 //

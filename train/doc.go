@@ -4,6 +4,8 @@
 // metrics, checkpoints, and what a resumed run needs to continue exactly
 // where an uninterrupted one would.
 //
-// Commands that only read a run (score, sample, eval, plot) use rundir and
-// never this package.
+// The loop only steps; metrics, progress, the EMA, sample figures,
+// checkpoints and the best checkpoint follow it as Hooks, and a caller adds
+// its own with Options.Hooks. Commands that only read a run (score, sample,
+// eval, plot) use package workflow and never this package.
 package train

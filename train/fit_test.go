@@ -708,3 +708,33 @@ func TestSampleFiguresDuringTraining(t *testing.T) {
 		t.Errorf("temporary figures left behind: %v", leftovers)
 	}
 }
+
+// countingHook counts what the loop tells a caller's hook.
+type countingHook struct {
+	steps []int
+	stops []Stop
+	fail  error // returned by OnStop
+}
+
+func (h *countingHook) OnStep(e *Step) error { h.steps = append(h.steps, e.N); return nil }
+func (h *countingHook) OnStop(why Stop) error {
+	h.stops = append(h.stops, why)
+	return h.fail
+}
+
+// A caller's hooks (Options.Hooks) follow every step after the run's own,
+// and each hears the end once, even when another hook's OnStop fails.
+func TestCallersHooksFollowTheLoop(t *testing.T) {
+	cfg := parseConfig(t, tinyRun, "train.steps=7")
+	failing := &countingHook{fail: errors.New("disk full")}
+	after := &countingHook{}
+	_, err := Fit(context.Background(), cfg, Options{Hooks: []Hook{failing, after}})
+	if err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Errorf("Fit: %v, want the hook's error", err)
+	}
+	for _, h := range []*countingHook{failing, after} {
+		if !slices.Equal(h.steps, []int{1, 2, 3, 4, 5, 6, 7}) || !slices.Equal(h.stops, []Stop{Finished}) {
+			t.Errorf("hook saw steps %v and stops %v, want 1..7 and one Finished", h.steps, h.stops)
+		}
+	}
+}

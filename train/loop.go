@@ -2,6 +2,7 @@ package train
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -51,14 +52,13 @@ func (t *trainer) loop(ctx context.Context, last *metricsHook, hooks ...Hook) (*
 	s := t.s
 	from, start := s.Step, time.Now()
 	elapsedBefore := s.Elapsed
-	stopped := "" // why a hook ended the run early
-	stopAll := func(why Stop) error {
+	stopped := ""                     // why a hook ended the run early
+	stopAll := func(why Stop) error { // every hook hears the end, whatever another says
+		var errs []error
 		for _, h := range hooks {
-			if err := h.OnStop(why); err != nil {
-				return err
-			}
+			errs = append(errs, h.OnStop(why))
 		}
-		return nil
+		return errors.Join(errs...)
 	}
 	for s.Step < t.cfg.Train.Steps {
 		if ctx.Err() != nil {
@@ -95,7 +95,7 @@ func (t *trainer) loop(ctx context.Context, last *metricsHook, hooks ...Hook) (*
 		Last: last.last, Checkpoint: t.checkpoint, Stopped: stopped}, nil
 }
 
-// step draws the next batch and its noise, computes the loss and its
+// update draws the next batch and its noise, computes the loss and its
 // gradients and, if both are finite, updates the parameters.
 func (t *trainer) update() (*Step, error) {
 	s, cfg := t.s, t.cfg.Train

@@ -19,8 +19,9 @@ import (
 type NewScorer func(batch, threads int) (score.Func, score.LevelFunc, error)
 
 // Job is one sampling: which chains, from where, on which score, by which
-// sampler. Every command that samples (sample, eval, train's figures,
-// bench) describes its sampling as a Job.
+// sampler. Every command that samples (sample, eval, train's figures)
+// describes its sampling as a Job; the benchmark times the sampler's steps
+// alone, on chains from sampler.NewChains.
 type Job struct {
 	Sample configs.Sample // the sampler and its settings: a run's sample section with the caller's overrides
 	Sigmas []float64      // the levels annealed, pc and ode walk, largest first, in model units
@@ -65,9 +66,19 @@ type Drawn struct {
 // scorer per worker, the sampler, and the samples back in data units.
 func Sample(j Job) (*Drawn, error) {
 	s := j.Sample
+	all := s.N
+	if j.Start != nil {
+		if j.Start.D != j.Dim {
+			return nil, fmt.Errorf("workflow: the starting points have %d coordinates, the model's dimension is %d", j.Start.D, j.Dim)
+		}
+		all = j.Start.N
+	}
 	count := j.Count
 	if count == 0 {
-		count = s.N
+		count = all - j.First
+	}
+	if j.First < 0 || count < 1 || j.First+count > all {
+		return nil, fmt.Errorf("workflow: chains %d to %d of %d", j.First, j.First+count-1, all)
 	}
 	streams := sampler.Streams(s.Seed, j.First, count)
 	var start points.Points

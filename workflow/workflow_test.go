@@ -207,3 +207,29 @@ func TestChooseSigmaData(t *testing.T) {
 		})
 	}
 }
+
+// Starting points given for every chain set how many there are; a shard
+// beyond them, or points of another dimension, is an error, not a panic.
+func TestSampleFromGivenStartingPoints(t *testing.T) {
+	cfg := testConfig(t, "train.steps=2", "train.eval_every=0", "sample.n=100", "sample.steps=3")
+	run := trained(t, cfg)
+	job, err := run.RunJob(run.Config.Sample, "network")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := points.New(10, 2)
+	job.Start = &start
+	drawn, err := workflow.Sample(job)
+	if err != nil || drawn.Samples.N != 10 {
+		t.Fatalf("10 starting points drew %v chains (%v), want 10", drawn, err)
+	}
+	job.First, job.Count = 8, 5
+	if _, err := workflow.Sample(job); err == nil || !strings.Contains(err.Error(), "chains 8 to 12 of 10") {
+		t.Errorf("a shard beyond the points: %v", err)
+	}
+	wide := points.New(10, 3)
+	job.Start, job.First, job.Count = &wide, 0, 0
+	if _, err := workflow.Sample(job); err == nil || !strings.Contains(err.Error(), "3 coordinates, the model's dimension is 2") {
+		t.Errorf("points of another dimension: %v", err)
+	}
+}

@@ -100,8 +100,9 @@ from the learning.`)
 		if err != nil {
 			return err
 		}
-		if snapshotDir && s.SnapshotEvery == 0 {
-			job.Sample.SnapshotEvery = max(1, job.Settings().TotalSteps()/max(1, len(cfg.NoiseLevels())))
+		if snapshotDir && s.SnapshotEvery == 0 { // one grid per noise level; the shard's sidecar records it too
+			s.SnapshotEvery = max(1, job.Settings().TotalSteps()/max(1, len(cfg.NoiseLevels())))
+			job.Sample.SnapshotEvery = s.SnapshotEvery
 		}
 		n := s.N
 		if s.Init.Kind == "file" {
