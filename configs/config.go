@@ -76,7 +76,10 @@ type Train struct {
 	Sigma     float64 `yaml:"sigma"`  // dsm: the noise level
 	Sigmas    Sigmas  `yaml:"sigmas"` // anneal_dsm: the geometric ladder of noise levels
 	BatchSize int     `yaml:"batch_size"`
-	Steps     int     `yaml:"steps"`
+	// BatchAuto: batch_size left out for data from a file: 128, or every
+	// training point where there are fewer (workflow.ChooseAuto).
+	BatchAuto bool `yaml:"batch_size_auto,omitempty"`
+	Steps     int  `yaml:"steps"`
 	// StepsAuto: `steps: auto` trains until the held-out loss stops
 	// improving, within a cap from the data's size (workflow.ChooseAuto);
 	// Steps then holds the cap.

@@ -53,6 +53,7 @@ func (d *decoder) dataDefaults(c *Config) []string {
 			set("sample.eps", "auto", func() { c.Sample.Eps, c.Sample.EpsAuto = 0, true })
 		}
 		set("train.steps", "auto", func() { c.Train.Steps, c.Train.StepsAuto = 0, true })
+		set("train.batch_size", "auto", func() { c.Train.BatchAuto = true })
 	}
 	if can, _ := losses.NoiseConditional(c.Train.Loss); can && c.Model.Type == "mlp" {
 		set("train.ema", fmt.Sprint(DefaultEMA), func() { c.Train.EMA = DefaultEMA })

@@ -62,7 +62,7 @@ sample: {sampler: langevin, n: 400, steps: 400, eps: 0.05, init: {kind: gaussian
 }
 
 // eval's held-out loss is training's validation loss: for the losses that
-// draw noise too, the same number for the same checkpoint (raw weights: training validates those), on either engine.
+// draw noise too, the same number for the same checkpoint (both measure the EMA where the run keeps one), on either engine.
 func TestHeldoutIsTrainingsValidation(t *testing.T) {
 	for _, c := range []struct{ loss, engine, extra string }{
 		{"dsm", "auto", ""},
@@ -75,7 +75,7 @@ func TestHeldoutIsTrainingsValidation(t *testing.T) {
 seed: 4
 data: {dataset: moons, n: 700, holdout: 0.3}
 model: {type: mlp, hidden: [8]`+c.extra+`}
-train: {loss: `+c.loss+`, engine: `+c.engine+`, batch_size: 32, steps: 20, log_every: 10, eval_every: 10, ema: 0}
+train: {loss: `+c.loss+`, engine: `+c.engine+`, batch_size: 32, steps: 20, log_every: 10, eval_every: 10, ema: 0.9}
 `)
 			if sum.Last.Valid == nil {
 				t.Fatal("training recorded no validation loss")

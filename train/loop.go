@@ -150,7 +150,7 @@ func (m *metricsHook) OnStep(e *Step) error {
 	r := rundir.Record{Step: e.N, Loss: m.window.Loss / n, Trace: m.window.Trace / n, Norm: m.window.Norm / n,
 		GradNorm: m.window.GradNorm / n, Elapsed: t.s.Elapsed}
 	if evalNow {
-		v, err := t.valid.Evaluate(t.data.Valid.X, t.data.Valid.D)
+		v, err := t.validate()
 		if err != nil {
 			return err
 		}

@@ -15,6 +15,8 @@ import (
 	"scorenet/nn"
 	"scorenet/rundir"
 	"scorenet/workflow"
+
+	"gorgonia.org/tensor"
 )
 
 // Options control how a run reports and whether it continues an earlier one.
@@ -110,10 +112,11 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 	}
 	t.out = opts.Out
 	m := &metricsHook{t: t, log: metrics, windowStart: time.Now()}
-	hooks := []Hook{m, &progressHook{newReporter(opts.Out, opts.Terminal, s.Step, cfg.Train.Steps)}}
-	if s.EMA != nil { // before the checkpoints, which hold it
+	var hooks []Hook
+	if s.EMA != nil { // before the held-out loss, which measures it, and the checkpoints, which hold it
 		hooks = append(hooks, &emaHook{decay: cfg.Train.EMA, params: model.Params(), ema: s.EMA})
 	}
+	hooks = append(hooks, m, &progressHook{newReporter(opts.Out, opts.Terminal, s.Step, cfg.Train.Steps)})
 	figures, err := newSampleHook(t)
 	if err != nil {
 		return nil, err
@@ -180,6 +183,7 @@ type trainer struct {
 	order      *batchOrder
 	loss       losses.Loss
 	valid      *losses.HeldOut // nil when validation is off
+	raw        []*tensor.Dense // the parameters, kept while validate measures the EMA
 	batchIdx   []int
 	batchX     []float64
 	checkpoint string
@@ -224,4 +228,39 @@ func orNone(s string) string {
 		return "none yet"
 	}
 	return s
+}
+
+// validate is the held-out loss of the weights sampling will use: the EMA
+// where the run keeps one (swapped into the model for the measurement, so
+// that the best checkpoint and patience follow what is sampled, and eval
+// reports the same number), the parameters otherwise.
+func (t *trainer) validate() (losses.Terms, error) {
+	if t.s.EMA == nil {
+		return t.valid.Evaluate(t.data.Valid.X, t.data.Valid.D)
+	}
+	params := t.s.Model.Params()
+	if t.raw == nil {
+		for _, p := range params {
+			t.raw = append(t.raw, p.Value.Clone().(*tensor.Dense))
+		}
+	}
+	for i, p := range params {
+		copyTensor(t.raw[i], p.Value)
+		copyTensor(p.Value, t.s.EMA[i])
+	}
+	v, err := t.valid.Evaluate(t.data.Valid.X, t.data.Valid.D)
+	for i, p := range params {
+		copyTensor(p.Value, t.raw[i])
+	}
+	return v, err
+}
+
+// copyTensor copies src's values into dst, of the same shape and dtype.
+func copyTensor(dst, src *tensor.Dense) {
+	switch d := dst.Data().(type) {
+	case []float64:
+		copy(d, src.Data().([]float64))
+	case []float32:
+		copy(d, src.Data().([]float32))
+	}
 }

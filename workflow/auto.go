@@ -117,6 +117,7 @@ type Auto struct {
 	Hidden    []int          // model.hidden; nil when not auto
 	Steps     int            // train.steps' cap; 0 when not auto
 	EvalEvery int            // train.eval_every under steps auto; 0 when chosen by hand
+	BatchSize int            // train.batch_size when left to the data; 0 otherwise
 	Said      []string
 }
 
@@ -139,6 +140,9 @@ func (a Auto) Apply(cfg *configs.Config) {
 	}
 	if a.EvalEvery > 0 {
 		cfg.Train.EvalEvery = a.EvalEvery
+	}
+	if a.BatchSize > 0 {
+		cfg.Train.BatchSize, cfg.Train.BatchAuto = a.BatchSize, false
 	}
 }
 
@@ -165,6 +169,10 @@ func ChooseAuto(cfg *configs.Config, train points.Points) (Auto, error) {
 	say(said)
 	a.Steps, a.EvalEvery, said = ChooseSteps(cfg, train.N)
 	say(said)
+	if cfg.Train.BatchAuto && cfg.Train.BatchSize > train.N {
+		a.BatchSize = train.N
+		say(fmt.Sprintf("train.batch_size: %d, every training point (fewer than %d)", train.N, cfg.Train.BatchSize))
+	}
 	withLadder := *cfg
 	a.Apply(&withLadder)
 	if a.Eps, said, err = ChooseEps(&withLadder); err != nil {

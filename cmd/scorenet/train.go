@@ -7,6 +7,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -20,19 +23,37 @@ import (
 
 func trainCommand(stdout, stderr io.Writer) *command {
 	fs := newFlags("train", `train -config FILE [-resume] [-set key=value ...]
+       train -data FILE [-out DIR] [-set key=value ...]
        train -run DIR [-set key=value ...]
 
 Trains the model a YAML config describes and writes the run directory
 (output.dir, default runs/<name>): config.yaml, metrics.jsonl and
 checkpoints/. A progress bar shows on a terminal, log lines otherwise.
 SIGINT or SIGTERM stops after the current step with a checkpoint.
--run DIR resumes the run in DIR with the config it was started with.`)
+-run DIR resumes the run in DIR with the config it was started with.
+-data FILE trains on a .csv or .npy table, an IDX images file or a folder
+of PNGs with no config at all: every choice is made from the data and said
+at start-up, and the run's config.yaml is the config it amounts to.`)
 	configPath := fs.String("config", "", "the run's YAML config `file` (this or -run is required)")
 	runDir := fs.String("run", "", "resume the run in this `directory` with its own config.yaml (implies -resume)")
+	dataPath := fs.String("data", "", "train on this data `file` (.csv, .npy, IDX) or folder of PNGs with every setting chosen from the data, no config")
+	outDir := fs.String("out", "", "with -data: the run `directory` (default runs/<the file's name>)")
 	resume := fs.Bool("resume", false, "continue from the run directory's newest valid checkpoint; train.steps may be raised")
 	var sets listFlag
 	fs.Var(&sets, "set", "override a config key, e.g. -set train.steps=8000 (`key=value`, value parsed as YAML; repeatable)")
 	return &command{flags: fs, run: func() error {
+		if *dataPath != "" {
+			if *configPath != "" || *runDir != "" {
+				return fmt.Errorf("give -data FILE (every setting from the data), -config FILE or -run DIR, one of them")
+			}
+			var err error
+			if *configPath, err = dataConfig(*dataPath, *outDir); err != nil {
+				return err
+			}
+			defer os.Remove(*configPath)
+		} else if *outDir != "" {
+			return fmt.Errorf("-out goes with -data; with -config, set output.dir")
+		}
 		cfg, err := trainConfig(*configPath, *runDir, sets)
 		if err != nil {
 			return err
@@ -100,4 +121,46 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// dataConfig writes the config of train -data: the data set and where the
+// run goes, nothing else, so that every other key takes the default the
+// data's kind gives it. It returns the file's path, a temporary file.
+func dataConfig(path, out string) (string, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return "", fmt.Errorf("-data %s: %w", path, err)
+	}
+	name := strings.ToLower(filepath.Base(filepath.Clean(path)))
+	for _, ext := range []string{".gz", ".csv", ".npy", "-ubyte", "-idx3", "-idx1"} {
+		name = strings.TrimSuffix(name, ext)
+	}
+	name = strings.Trim(regexp.MustCompile(`[^a-z0-9_]+`).ReplaceAllString(name, "_"), "_")
+	if name == "" {
+		name = "data"
+	}
+	dataset := "file"
+	switch {
+	case info.IsDir():
+		dataset = "images"
+	case strings.Contains(filepath.Base(path), "idx") || strings.Contains(filepath.Base(path), "-ubyte"):
+		dataset = "idx"
+	}
+	if out == "" {
+		out = filepath.Join("runs", name)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	text := fmt.Sprintf("name: %s\ndata: {dataset: %s, path: %s}\noutput: {dir: %s}\n", name, dataset, strconv.Quote(abs), strconv.Quote(out))
+	f, err := os.CreateTemp("", "scorenet-data-*.yaml")
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	if _, err := f.WriteString(text); err != nil {
+		return "", err
+	}
+	return f.Name(), nil
 }
