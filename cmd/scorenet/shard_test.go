@@ -364,6 +364,48 @@ func TestShardSidecarRoundTrip(t *testing.T) {
 	}
 }
 
+// FuzzShardSidecar feeds arbitrary bytes to the sidecar parser: it never
+// panics, refuses with one line naming the file, and what it accepts is a
+// consistent shard that reads back the same.
+func FuzzShardSidecar(f *testing.F) {
+	f.Add(testSidecar(f, nil))
+	for _, edit := range []func(map[string]any){
+		func(m map[string]any) { m["shards"] = 0 },
+		func(m map[string]any) { m["shards"] = -5 },
+		func(m map[string]any) { m["shard"] = 3 },
+		func(m map[string]any) { m["chains"] = 1e300 },
+		func(m map[string]any) { m["count"] = 4 },
+		func(m map[string]any) { delete(m, "version") },
+		func(m map[string]any) { m["sample"] = "{\n}" },
+		func(m map[string]any) { m["SHARDS"] = 1 },
+		func(m map[string]any) { m["shards"], m["chains"], m["shard"], m["first"], m["count"] = 1, 1, 0, 0, 1 },
+	} {
+		f.Add(testSidecar(f, edit))
+	}
+	f.Add([]byte(`{"run": "/r", "checkpoint": "c", "step": 1, "sample": "{}", "score": "network", "chains": 4, "shard": 0, "shards": 2, "first": 0, "count": 2}`))
+	f.Add([]byte(`null`))
+	f.Add([]byte(`{"version": 2, "format": "scorenet.shard", "shards": 9223372036854775807}`))
+	f.Add([]byte("\xff{"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		info, err := parseShardInfo("f.shard.json", b)
+		if err != nil {
+			if msg := err.Error(); !strings.HasPrefix(msg, "f.shard.json: ") || strings.ContainsAny(msg, "\n\r") {
+				t.Fatalf("error %q: want one line naming the file", msg)
+			}
+			return
+		}
+		first, count, rerr := shardRange(fmt.Sprintf("%d/%d", info.Shard, info.Shards), info.Chains)
+		if rerr != nil || info.Shards < 1 || info.Shard < 0 || info.Shard >= info.Shards || info.First != first || info.Count != count ||
+			count < 1 || info.Dim < 1 || !isSHA256(info.FileSHA256) || !isSHA256(info.CheckpointSHA256) {
+			t.Fatalf("accepted an inconsistent shard %+v (%v)", info, rerr)
+		}
+		again, _ := json.Marshal(info)
+		if back, err := parseShardInfo("f.shard.json", again); err != nil || back != info {
+			t.Fatalf("accepted %+v, which reads back as %+v, %v", info, back, err)
+		}
+	})
+}
+
 // sample records the hash of the checkpoint it drew from, read back after
 // drawing: a checkpoint file replaced or removed meanwhile is refused
 // rather than recorded under the wrong name.
