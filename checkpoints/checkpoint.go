@@ -87,22 +87,28 @@ func Encode(c *Checkpoint) ([]byte, error) {
 
 // Decode parses and verifies a checkpoint written by Encode.
 func Decode(b []byte) (*Checkpoint, error) {
+	c, _, err := decode(b)
+	return c, err
+}
+
+// decode is Decode, also returning the content hash it verified.
+func decode(b []byte) (*Checkpoint, string, error) {
 	f, err := safetensors.Parse(b)
 	if err != nil {
-		return nil, fmt.Errorf("checkpoints: not a valid safetensors file: %w", err)
+		return nil, "", fmt.Errorf("checkpoints: not a valid safetensors file: %w", err)
 	}
 	if f.Metadata[keyFormat] != Format {
-		return nil, fmt.Errorf("checkpoints: format %q, want %q", f.Metadata[keyFormat], Format)
+		return nil, "", fmt.Errorf("checkpoints: format %q, want %q", f.Metadata[keyFormat], Format)
 	}
 	if v := f.Metadata[keyVersion]; v != FormatVersion {
-		return nil, fmt.Errorf("checkpoints: format version %q, this scorenet reads version %s", v, FormatVersion)
+		return nil, "", fmt.Errorf("checkpoints: format version %q, this scorenet reads version %s", v, FormatVersion)
 	}
 	if want, got := f.Metadata[keyHash], digest(f); want != got {
-		return nil, fmt.Errorf("checkpoints: integrity check failed: content hash %s, recorded %s", got, want)
+		return nil, "", fmt.Errorf("checkpoints: integrity check failed: content hash %s, recorded %s", got, want)
 	}
 	step, err := strconv.Atoi(f.Metadata[keyStep])
 	if err != nil || step < 0 {
-		return nil, fmt.Errorf("checkpoints: bad step %q", f.Metadata[keyStep])
+		return nil, "", fmt.Errorf("checkpoints: bad step %q", f.Metadata[keyStep])
 	}
 	c := &Checkpoint{Step: step, Meta: map[string]string{}}
 	for k, v := range f.Metadata {
@@ -115,11 +121,11 @@ func Decode(b []byte) (*Checkpoint, error) {
 	for _, st := range f.Tensors {
 		t, err := fromSafetensor(st)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		c.Tensors = append(c.Tensors, t)
 	}
-	return c, nil
+	return c, f.Metadata[keyHash], nil
 }
 
 // digest hashes the metadata (but the hash itself) in key order, then every

@@ -214,3 +214,35 @@ func TestLoadRefusesHugeFiles(t *testing.T) {
 		t.Errorf("Load of an 8 GiB file: %v", err)
 	}
 }
+
+// LoadHashed returns the hash recorded in the metadata: equal for the same
+// content under two names, different for another step.
+func TestLoadHashedNamesTheContent(t *testing.T) {
+	dir := t.TempDir()
+	a, b, c := filepath.Join(dir, "a.safetensors"), filepath.Join(dir, "b.safetensors"), filepath.Join(dir, "c.safetensors")
+	for path, step := range map[string]int{a: 3, b: 3, c: 4} {
+		if err := SaveAs(path, sample(step)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ca, ha, err := LoadHashed(a)
+	if err != nil || ca.Step != 3 {
+		t.Fatalf("LoadHashed: %v, step %v", err, ca)
+	}
+	_, hb, _ := LoadHashed(b)
+	_, hc, _ := LoadHashed(c)
+	raw, _ := os.ReadFile(a)
+	n := binary.LittleEndian.Uint64(raw)
+	var header struct {
+		Meta map[string]string `json:"__metadata__"`
+	}
+	if err := json.Unmarshal(raw[8:8+n], &header); err != nil {
+		t.Fatal(err)
+	}
+	if len(ha) != 64 || ha != header.Meta["sha256"] || ha != hb || ha == hc {
+		t.Errorf("hashes %q %q %q; the file records %q", ha, hb, hc, header.Meta["sha256"])
+	}
+	if _, h, err := LoadHashed(filepath.Join(dir, "missing")); err == nil || h != "" {
+		t.Errorf("a missing file: %q, %v", h, err)
+	}
+}

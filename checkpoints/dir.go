@@ -102,30 +102,39 @@ const MaxFileSize = 3<<30 + 64<<20
 
 // Load reads and verifies the checkpoint at path.
 func Load(path string) (*Checkpoint, error) {
+	c, _, err := LoadHashed(path)
+	return c, err
+}
+
+// LoadHashed is Load, also returning the checkpoint's content hash: the
+// SHA-256 recorded in its metadata, which Load has just verified. It names
+// the checkpoint's content whatever the file is called: two files with the
+// same hash hold the same step, tensors and metadata.
+func LoadHashed(path string) (*Checkpoint, string, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("checkpoints: %w", err)
+		return nil, "", fmt.Errorf("checkpoints: %w", err)
 	}
 	defer f.Close()
 	info, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("checkpoints: %w", err)
+		return nil, "", fmt.Errorf("checkpoints: %w", err)
 	}
 	if info.Size() > MaxFileSize {
-		return nil, fmt.Errorf("checkpoints: %s is %d bytes, more than a checkpoint can be (%d): not a scorenet checkpoint", path, info.Size(), int64(MaxFileSize))
+		return nil, "", fmt.Errorf("checkpoints: %s is %d bytes, more than a checkpoint can be (%d): not a scorenet checkpoint", path, info.Size(), int64(MaxFileSize))
 	}
 	if err := memlimit.Check(float64(2*info.Size()), "checkpoints: reading "+path); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	b := make([]byte, info.Size())
 	if _, err := io.ReadFull(f, b); err != nil {
-		return nil, fmt.Errorf("checkpoints: %s: %w", path, err)
+		return nil, "", fmt.Errorf("checkpoints: %s: %w", path, err)
 	}
-	c, err := Decode(b)
+	c, hash, err := decode(b)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, "", fmt.Errorf("%s: %w", path, err)
 	}
-	return c, nil
+	return c, hash, nil
 }
 
 // List returns the checkpoint files in dir, oldest step first. A missing

@@ -130,6 +130,16 @@ func TestFilesRoundTripAndRejectBadContent(t *testing.T) {
 		if got.N != 3 || got.D != 2 || !slices.Equal(got.X, p.X) {
 			t.Errorf("%s round trip: got %v, want %v exactly", ext, got.X, p.X)
 		}
+		written, _ := os.ReadFile(path)
+		if b, err := Encode(path, p); err != nil || !bytes.Equal(b, written) {
+			t.Errorf("%s: Encode gives %d bytes (%v), WriteFile wrote %d", ext, len(b), err, len(written))
+		}
+	}
+	if _, err := Encode("points.txt", p); err == nil || !strings.Contains(err.Error(), `unknown extension ".txt"`) {
+		t.Errorf("Encode of a .txt: %v", err)
+	}
+	if b, _ := Encode("p.csv", p); string(b) != "0.1,0.3333333333333333\n-2e-300,3.141592653589793\n5,1.7976931348623157e+308\n" {
+		t.Errorf("CSV bytes %q", b)
 	}
 	write := func(name string, val any) string {
 		var buf bytes.Buffer

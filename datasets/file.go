@@ -1,6 +1,7 @@
 package datasets
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -107,27 +108,40 @@ func ReadFile(path string) (points.Points, error) {
 // values are written in the shortest form that reads back to the same
 // float64; .npy files hold a float64 array of shape (n, D).
 func WriteFile(path string, p points.Points) error {
-	var buf strings.Builder
+	b, err := Encode(path, p)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		return fmt.Errorf("datasets: %w", err)
+	}
+	return nil
+}
+
+// Encode returns the bytes WriteFile would write to path (the format
+// chosen by its extension), for callers that write them otherwise, e.g.
+// atomically, or that hash what they write.
+func Encode(path string, p points.Points) ([]byte, error) {
+	var buf bytes.Buffer
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
 	case ".csv":
+		var num []byte
 		for i := 0; i < p.N; i++ {
 			for j, v := range p.Row(i) {
 				if j > 0 {
 					buf.WriteByte(',')
 				}
-				buf.WriteString(strconv.FormatFloat(v, 'g', -1, 64))
+				num = strconv.AppendFloat(num[:0], v, 'g', -1, 64)
+				buf.Write(num)
 			}
 			buf.WriteByte('\n')
 		}
 	case ".npy":
 		if err := npyio.Write(&buf, mat.NewDense(p.N, p.D, p.X)); err != nil {
-			return fmt.Errorf("datasets: %s: %w", path, err)
+			return nil, fmt.Errorf("datasets: %s: %w", path, err)
 		}
 	default:
-		return fmt.Errorf("datasets: %s: unknown extension %q, want .csv or .npy", path, ext)
+		return nil, fmt.Errorf("datasets: %s: unknown extension %q, want .csv or .npy", path, ext)
 	}
-	if err := os.WriteFile(path, []byte(buf.String()), 0o644); err != nil {
-		return fmt.Errorf("datasets: %w", err)
-	}
-	return nil
+	return buf.Bytes(), nil
 }

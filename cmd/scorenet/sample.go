@@ -161,7 +161,7 @@ from the learning.`)
 			}
 		}
 		if *shard != "" {
-			if err := writeShardInfo(*out, run, cfg, n, *shard, *scoreKind); err != nil {
+			if err := writeShardInfo(*out, samples, run, cfg, n, *shard, *scoreKind); err != nil {
 				return err
 			}
 		}

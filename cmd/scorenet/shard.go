@@ -1,19 +1,26 @@
 package main
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
 	"scorenet/checkpoints"
 	"scorenet/configs"
 	"scorenet/datasets"
+	"scorenet/internal/memlimit"
 	"scorenet/points"
+	"scorenet/rundir"
 	"scorenet/workflow"
 )
 
@@ -44,36 +51,379 @@ func parseShard(spec string) (k, n int, err error) {
 	return k, n, nil
 }
 
+// The sidecar's format and version. Version 2 is the first to record the
+// checkpoint's hash, the weights, the run's identity and the digest of the
+// shard file's bytes; merge refuses earlier sidecars, which it cannot check.
+const (
+	shardFormat  = "scorenet.shard"
+	shardVersion = 2
+)
+
 // shardInfo is what a shard's sidecar file (OUT.shard.json) records, so that
-// merge can check the shards belong together and that none is missing.
+// merge can check that the shards belong together, that none is missing and
+// that each file holds the bytes sample wrote. Every key is required.
 type shardInfo struct {
+	Format  string `json:"format"`
+	Version int    `json:"version"`
+
+	// The run sampled: its directory, its config's name and seed, and the
+	// digest of the data it was trained on ("" where the checkpoint records
+	// none).
 	Run        string `json:"run"`
-	Checkpoint string `json:"checkpoint"`
-	Step       int    `json:"step"`
-	Sample     string `json:"sample"` // the resolved sample settings
-	Score      string `json:"score"`
-	Chains     int    `json:"chains"` // in all shards
-	Shard      int    `json:"shard"`
-	Shards     int    `json:"shards"`
-	First      int    `json:"first"`
-	Count      int    `json:"count"`
+	Name       string `json:"name"`
+	Seed       uint64 `json:"seed"`
+	DataSHA256 string `json:"data_sha256"`
+	// The checkpoint: its file name, its content hash (checkpoints.LoadHashed)
+	// and step, and the weights loaded from it (ema or raw).
+	Checkpoint       string `json:"checkpoint"`
+	CheckpointSHA256 string `json:"checkpoint_sha256"`
+	Step             int    `json:"step"`
+	Weights          string `json:"weights"`
+
+	Sample string `json:"sample"` // the resolved sample settings, JSON
+	Score  string `json:"score"`  // network or analytic
+	Chains int    `json:"chains"` // in all shards
+	Dim    int    `json:"dim"`    // of each sample
+
+	Shard  int `json:"shard"`
+	Shards int `json:"shards"`
+	First  int `json:"first"`
+	Count  int `json:"count"`
+	// FileSHA256 is the SHA-256 of the shard file's bytes as sample wrote
+	// them: it pairs the sidecar with its own rows.
+	FileSHA256 string `json:"file_sha256"`
 }
+
+// sameSampling lists the keys that shards of one sampling share, in the
+// order merge reports differences. The checkpoint is named by its hash, not
+// its file name: best.safetensors may hold the same step as step-N.
+var sameSampling = []string{"run", "name", "seed", "data_sha256", "step", "checkpoint_sha256", "weights", "sample", "score", "chains", "dim", "shards"}
 
 func sidecar(out string) string { return out + ".shard.json" }
 
-// writeShardInfo writes the sidecar of the shard just written to out.
-func writeShardInfo(out string, run *workflow.Run, cfg *configs.Config, n int, spec, score string) error {
-	k, total, _ := parseShard(spec)
-	first, count, _ := shardRange(spec, n)
-	sample, err := json.Marshal(cfg.Sample)
+// maxSidecar bounds the size of a sidecar file merge reads.
+const maxSidecar = 1 << 20
+
+// checkpointDataKey is the checkpoint metadata key under which rundir
+// records the Digest of the training data.
+const checkpointDataKey = "data"
+
+// writeShardInfo writes the shard of samples that sample drew to out,
+// atomically (again: sample has written out as any output), then its
+// sidecar, atomically, recording the SHA-256 of the bytes renamed into
+// place: whatever order writers racing on out rename in, merge accepts a
+// data file only beside the sidecar written with it. A shard of images (out
+// a directory) gets no sidecar: its files are named by chain, and merge
+// joins .csv and .npy shards only.
+func writeShardInfo(out string, samples points.Points, run *workflow.Run, cfg *configs.Config, n int, spec, score string) error {
+	if strings.HasSuffix(out, "/") {
+		return nil
+	}
+	info, err := shardIdentity(run, cfg, n, spec, score)
 	if err != nil {
 		return err
 	}
-	abs, _ := filepath.Abs(run.Checkpoint)
-	info := shardInfo{Run: filepath.Dir(filepath.Dir(abs)), Checkpoint: filepath.Base(abs), Step: run.Step, Sample: string(sample),
-		Score: score, Chains: n, Shard: k, Shards: total, First: first, Count: count}
-	b, _ := json.MarshalIndent(info, "", "  ")
-	return checkpoints.WriteFileAtomic(sidecar(out), append(b, '\n'))
+	return writeShard(out, samples, info)
+}
+
+// shardIdentity is the sidecar of shard spec of n chains drawn from run with
+// cfg's sample settings, but for the shard file's digest. It reads the
+// checkpoint back for its hash, and refuses if the file no longer holds
+// the step and config sampled.
+func shardIdentity(run *workflow.Run, cfg *configs.Config, n int, spec, score string) (shardInfo, error) {
+	k, total, err := parseShard(spec)
+	if err != nil {
+		return shardInfo{}, err
+	}
+	first, count, err := shardRange(spec, n)
+	if err != nil {
+		return shardInfo{}, err
+	}
+	sample, err := json.Marshal(cfg.Sample)
+	if err != nil {
+		return shardInfo{}, err
+	}
+	c, hash, err := checkpoints.LoadHashed(run.Checkpoint)
+	if err != nil {
+		return shardInfo{}, fmt.Errorf("-shard: the checkpoint sampled cannot be read back to record its hash (did training prune it while sampling? then draw the shard from a copy, with -checkpoint): %w", err)
+	}
+	saved, err := rundir.SavedConfig(c, run.Checkpoint)
+	if err != nil || c.Step != run.Step || !bytes.Equal(saved.YAML(), run.Config.YAML()) {
+		return shardInfo{}, fmt.Errorf("-shard: %s no longer holds the checkpoint sampled (step %d, now %d, or another config): it was replaced while sampling; draw the shard again", run.Checkpoint, run.Step, c.Step)
+	}
+	var data rundir.Digest
+	if v, ok := c.Meta[checkpointDataKey]; ok {
+		if err := json.Unmarshal([]byte(v), &data); err != nil {
+			return shardInfo{}, fmt.Errorf("-shard: %s: bad %s metadata", run.Checkpoint, checkpointDataKey)
+		}
+	}
+	dir, err := canonical(run.Dir)
+	if err != nil {
+		return shardInfo{}, err
+	}
+	return shardInfo{Format: shardFormat, Version: shardVersion,
+		Run: dir, Name: run.Config.Name, Seed: run.Config.Seed, DataSHA256: data.SHA256,
+		Checkpoint: filepath.Base(run.Checkpoint), CheckpointSHA256: hash, Step: c.Step, Weights: run.Weights,
+		Sample: string(sample), Score: score, Chains: n, Dim: run.Model.Dim(),
+		Shard: k, Shards: total, First: first, Count: count}, nil
+}
+
+// canonical is path made absolute, its symbolic links resolved where it
+// exists, so that one run reached by two paths has one name.
+func canonical(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		return real, nil
+	}
+	return abs, nil
+}
+
+// writeShard writes samples to out and info, with the digest of the bytes
+// written, to out's sidecar, each to a temporary file renamed into place.
+func writeShard(out string, samples points.Points, info shardInfo) error {
+	if samples.N != info.Count || samples.D != info.Dim {
+		return fmt.Errorf("-shard: %d samples of dimension %d, the shard holds %d of dimension %d", samples.N, samples.D, info.Count, info.Dim)
+	}
+	b, err := datasets.Encode(out, samples)
+	if err != nil {
+		return err
+	}
+	info.FileSHA256 = sha256Hex(b)
+	if err := checkpoints.WriteFileAtomic(out, b); err != nil {
+		return err
+	}
+	j, err := json.MarshalIndent(info, "", "  ")
+	if err != nil {
+		return err
+	}
+	return checkpoints.WriteFileAtomic(sidecar(out), append(j, '\n'))
+}
+
+func sha256Hex(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+// sidecarKeys are the JSON keys of shardInfo, every one required.
+var sidecarKeys = func() []string {
+	t := reflect.TypeFor[shardInfo]()
+	keys := make([]string, t.NumField())
+	for i := range keys {
+		keys[i], _, _ = strings.Cut(t.Field(i).Tag.Get("json"), ",")
+	}
+	return keys
+}()
+
+// readShardInfo reads and checks the sidecar of shard file f.
+func readShardInfo(f string) (shardInfo, error) {
+	path := sidecar(f)
+	r, err := os.Open(path)
+	if err != nil {
+		return shardInfo{}, fmt.Errorf("%s: no shard information (%v): was it written by sample -shard?", f, err)
+	}
+	defer r.Close()
+	b, err := io.ReadAll(io.LimitReader(r, maxSidecar+1))
+	if err != nil {
+		return shardInfo{}, fmt.Errorf("%s: %v", path, err)
+	}
+	if len(b) > maxSidecar {
+		return shardInfo{}, fmt.Errorf("%s: more than %d bytes: not a shard sidecar", path, maxSidecar)
+	}
+	return parseShardInfo(path, b)
+}
+
+// parseShardInfo decodes and checks the sidecar b read from path: its
+// format and version, every key present, of its type and in its range, and
+// the shard's chains where shardRange puts them. Errors are one line,
+// naming path and the key.
+func parseShardInfo(path string, b []byte) (shardInfo, error) {
+	fail := func(format string, a ...any) (shardInfo, error) {
+		return shardInfo{}, fmt.Errorf("%s: %s", path, onOneLine(fmt.Sprintf(format, a...)))
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return fail("not a shard sidecar (not a JSON object: %v)", err)
+	}
+	if raw == nil {
+		return fail("not a shard sidecar (not a JSON object)")
+	}
+	if _, ok := raw["version"]; !ok {
+		if _, old := raw["shards"]; old {
+			return fail("written by an older scorenet (no key \"version\"): its shard cannot be checked; draw the shard again with this version of sample -shard")
+		}
+		return fail("not a shard sidecar (no key \"version\")")
+	}
+	if v, ok := raw["format"]; !ok {
+		return fail("key \"format\" is missing")
+	} else if string(v) != strconv.Quote(shardFormat) {
+		return fail("key \"format\" is %.40s, want %q: not a scorenet shard sidecar", v, shardFormat)
+	}
+	if v := string(raw["version"]); v != strconv.Itoa(shardVersion) {
+		return fail("key \"version\" is %.40s: this scorenet reads shard sidecars of version %d; draw the shard again with this version", v, shardVersion)
+	}
+	for _, k := range sidecarKeys {
+		if v, ok := raw[k]; !ok || string(v) == "null" {
+			return fail("key %q is missing", k)
+		}
+	}
+	if len(raw) > len(sidecarKeys) {
+		for k := range raw {
+			if !slices.Contains(sidecarKeys, k) {
+				return fail("unknown key %q", k)
+			}
+		}
+	}
+	var info shardInfo
+	if err := json.Unmarshal(b, &info); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return fail("key %q is a JSON %s, want %s", te.Field, te.Value, jsonKind(te.Type))
+		}
+		return fail("%v", err)
+	}
+	switch {
+	case !filepath.IsAbs(info.Run):
+		return fail("key \"run\" is %q: want the run's absolute directory", info.Run)
+	case info.Checkpoint == "" || strings.ContainsAny(info.Checkpoint, `/\`):
+		return fail("key \"checkpoint\" is %q: want a checkpoint's file name", info.Checkpoint)
+	case !isSHA256(info.CheckpointSHA256):
+		return fail("key \"checkpoint_sha256\" is %q: want 64 hexadecimal digits", info.CheckpointSHA256)
+	case info.DataSHA256 != "" && !isSHA256(info.DataSHA256):
+		return fail("key \"data_sha256\" is %q: want 64 hexadecimal digits", info.DataSHA256)
+	case !isSHA256(info.FileSHA256):
+		return fail("key \"file_sha256\" is %q: want 64 hexadecimal digits", info.FileSHA256)
+	case info.Step < 0:
+		return fail("key \"step\" is %d: want a step >= 0", info.Step)
+	case info.Weights != rundir.WeightsEMA && info.Weights != rundir.WeightsRaw:
+		return fail("key \"weights\" is %q: want %s or %s", info.Weights, rundir.WeightsEMA, rundir.WeightsRaw)
+	case info.Score != "network" && info.Score != "analytic":
+		return fail("key \"score\" is %q: want network or analytic", info.Score)
+	case !json.Valid([]byte(info.Sample)) || !strings.HasPrefix(info.Sample, "{"):
+		return fail("key \"sample\" is %.60q: want the sample settings as a JSON object", info.Sample)
+	case info.Chains < 1 || info.Chains > configs.MaxChains:
+		return fail("key \"chains\" is %d: want 1 to %d chains", info.Chains, configs.MaxChains)
+	case info.Dim < 1 || info.Dim > datasets.MaxValues:
+		return fail("key \"dim\" is %d: want a dimension of 1 to %d", info.Dim, datasets.MaxValues)
+	case info.Shards < 1:
+		return fail("key \"shards\" is %d: want at least 1 shard", info.Shards)
+	case info.Shards > info.Chains:
+		return fail("key \"shards\" is %d: more shards than the %d chains", info.Shards, info.Chains)
+	case info.Shard < 0 || info.Shard >= info.Shards:
+		return fail("key \"shard\" is %d: want 0 to %d, one of the %d shards", info.Shard, info.Shards-1, info.Shards)
+	}
+	first, count, _ := shardRange(fmt.Sprintf("%d/%d", info.Shard, info.Shards), info.Chains)
+	if info.First != first {
+		return fail("key \"first\" is %d: shard %d/%d of %d chains starts at chain %d", info.First, info.Shard, info.Shards, info.Chains, first)
+	}
+	if info.Count != count {
+		return fail("key \"count\" is %d: shard %d/%d of %d chains holds %d", info.Count, info.Shard, info.Shards, info.Chains, count)
+	}
+	return info, nil
+}
+
+// onOneLine keeps an error on one line, whatever text it quotes.
+func onOneLine(s string) string {
+	return strings.NewReplacer("\n", `\n`, "\r", `\r`).Replace(s)
+}
+
+func isSHA256(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, c := range s {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// jsonKind names the JSON a Go type decodes from.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Int:
+		return "integer"
+	case reflect.Uint64:
+		return "integer >= 0"
+	}
+	return t.String()
+}
+
+// differences lists, on one line, the keys of sameSampling in which b
+// differs from a.
+func differences(a, b shardInfo) string {
+	va, vb := sidecarValues(a), sidecarValues(b)
+	var diffs []string
+	for _, k := range sameSampling {
+		if va[k] == vb[k] {
+			continue
+		}
+		switch k {
+		case "sample":
+			diffs = append(diffs, sampleDifferences(a.Sample, b.Sample))
+		case "checkpoint_sha256":
+			diffs = append(diffs, fmt.Sprintf("%s %s (%s), not %s (%s)", k, short(vb[k]), b.Checkpoint, short(va[k]), a.Checkpoint))
+		default:
+			diffs = append(diffs, fmt.Sprintf("%s %s, not %s", k, short(vb[k]), short(va[k])))
+		}
+	}
+	return strings.Join(diffs, "; ")
+}
+
+// sidecarValues is info's values by key, as JSON text.
+func sidecarValues(info shardInfo) map[string]string {
+	b, _ := json.Marshal(info)
+	var raw map[string]json.RawMessage
+	json.Unmarshal(b, &raw)
+	values := map[string]string{}
+	for k, v := range raw {
+		values[k] = string(v)
+	}
+	return values
+}
+
+// sampleDifferences names the sample settings in which b differs from a.
+func sampleDifferences(a, b string) string {
+	var ma, mb map[string]json.RawMessage
+	if json.Unmarshal([]byte(a), &ma) != nil || json.Unmarshal([]byte(b), &mb) != nil {
+		return fmt.Sprintf("sample %s, not %s", short(b), short(a))
+	}
+	var keys []string
+	for k := range ma {
+		keys = append(keys, k)
+	}
+	for k := range mb {
+		if _, ok := ma[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	var diffs []string
+	for _, k := range keys {
+		if !bytes.Equal(ma[k], mb[k]) {
+			diffs = append(diffs, fmt.Sprintf("sample.%s %s, not %s", k, short(string(mb[k])), short(string(ma[k]))))
+		}
+	}
+	return strings.Join(diffs, "; ")
+}
+
+// short shortens a value for an error message: hashes to 12 digits.
+func short(v string) string {
+	if v == "" {
+		return "(none)"
+	}
+	if s, err := strconv.Unquote(v); err == nil && isSHA256(s) {
+		return s[:12] + "..."
+	}
+	if len(v) > 80 {
+		return v[:77] + "..."
+	}
+	return v
 }
 
 func mergeCommand(stdout, stderr io.Writer) *command {
@@ -82,8 +432,10 @@ func mergeCommand(stdout, stderr io.Writer) *command {
 Joins the shards written by sample -shard k/N into one samples file, in
 chain order: the result is bit-identical to one unsharded sample run. It
 checks, from each shard's FILE.shard.json, that the shards come from the
-same run, checkpoint, sample settings and number of chains, and that every
-shard 0..N-1 is there exactly once.`)
+same run (directory, seed, training data), checkpoint (step and content
+hash), weights, sample settings, score and number of chains, that every
+shard 0..N-1 is there exactly once, and that each file holds the bytes
+sample wrote. FILE may not be one of the shards or their sidecars.`)
 	out := fs.String("out", "", "where to write the joined samples: a .csv or .npy `file` (required)")
 	return &command{flags: fs, args: true, run: func() error {
 		if err := required(fs, "out"); err != nil {
@@ -93,6 +445,13 @@ shard 0..N-1 is there exactly once.`)
 		if len(files) == 0 {
 			return errors.New("no shard files given (scorenet merge -out FILE SHARD_FILE...)")
 		}
+		for _, f := range files {
+			for _, in := range []string{f, sidecar(f)} {
+				if sameFile(*out, in) {
+					return fmt.Errorf("-out %s would overwrite %s, one of the files merge reads: write the merged samples to another file", *out, in)
+				}
+			}
+		}
 		if err := prepareOutput("out", *out); err != nil {
 			return err
 		}
@@ -100,7 +459,11 @@ shard 0..N-1 is there exactly once.`)
 		if err != nil {
 			return err
 		}
-		if err := datasets.WriteFile(*out, merged); err != nil {
+		b, err := datasets.Encode(*out, merged)
+		if err != nil {
+			return err
+		}
+		if err := checkpoints.WriteFileAtomic(*out, b); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "merged %d shards, %d chains, into %s\n", len(files), merged.N, *out)
@@ -108,56 +471,103 @@ shard 0..N-1 is there exactly once.`)
 	}}
 }
 
+// sameFile says whether paths a and b name one file: the same path, or,
+// where both exist, the same file by os.SameFile (hard or symbolic links).
+func sameFile(a, b string) bool {
+	aa, erra := filepath.Abs(a)
+	ab, errb := filepath.Abs(b)
+	if erra == nil && errb == nil && aa == ab {
+		return true
+	}
+	sa, erra := os.Stat(a)
+	sb, errb := os.Stat(b)
+	return erra == nil && errb == nil && os.SameFile(sa, sb)
+}
+
 // mergeShards reads the shards and their sidecars, checks them and joins
 // them in chain order.
 func mergeShards(files []string) (points.Points, error) {
-	var infos []shardInfo
-	byShard := map[int]string{}
-	for _, f := range files {
-		b, err := os.ReadFile(sidecar(f))
-		if err != nil {
-			return points.Points{}, fmt.Errorf("%s: no shard information (%v): was it written by sample -shard?", f, err)
+	var first shardInfo
+	byShard := map[int]int{} // shard -> its index in files
+	infos := make([]shardInfo, len(files))
+	for i, f := range files {
+		if st, err := os.Stat(f); err == nil && st.IsDir() {
+			return points.Points{}, fmt.Errorf("%s is a directory: merge joins .csv and .npy shards (image shards drawn into one directory are joined by their file names)", f)
 		}
-		var info shardInfo
-		if err := json.Unmarshal(b, &info); err != nil {
-			return points.Points{}, fmt.Errorf("%s: %v", sidecar(f), err)
-		}
-		if len(infos) > 0 {
-			a := infos[0]
-			for _, c := range []struct {
-				what       string
-				this, that any
-			}{{"run", info.Run, a.Run}, {"checkpoint", info.Checkpoint, a.Checkpoint}, {"sample settings", info.Sample, a.Sample},
-				{"score", info.Score, a.Score}, {"number of chains", info.Chains, a.Chains}, {"number of shards", info.Shards, a.Shards}} {
-				if c.this != c.that {
-					return points.Points{}, fmt.Errorf("%s is from another sampling than %s: its %s is %v, not %v", f, files[0], c.what, c.this, c.that)
-				}
-			}
-		}
-		if prev, dup := byShard[info.Shard]; dup {
-			return points.Points{}, fmt.Errorf("shard %d/%d given twice: %s and %s", info.Shard, info.Shards, prev, f)
-		}
-		byShard[info.Shard] = f
-		infos = append(infos, info)
-	}
-	total := infos[0].Shards
-	var merged points.Points
-	for k := range total {
-		f, ok := byShard[k]
-		if !ok {
-			return points.Points{}, fmt.Errorf("shard %d/%d is missing", k, total)
-		}
-		p, err := datasets.ReadFile(f)
+		info, err := readShardInfo(f)
 		if err != nil {
 			return points.Points{}, err
 		}
-		_, count, _ := shardRange(fmt.Sprintf("%d/%d", k, total), infos[0].Chains)
-		if p.N != count || (merged.D != 0 && p.D != merged.D) {
-			return points.Points{}, fmt.Errorf("%s holds %d rows of dimension %d; shard %d/%d should hold %d", f, p.N, p.D, k, total, count)
+		if i == 0 {
+			first = info
+		} else if diff := differences(first, info); diff != "" {
+			return points.Points{}, fmt.Errorf("%s is from another sampling than %s: %s", f, files[0], diff)
 		}
-		merged.D = p.D
+		if prev, dup := byShard[info.Shard]; dup {
+			return points.Points{}, fmt.Errorf("shard %d/%d given twice: %s and %s", info.Shard, info.Shards, files[prev], f)
+		}
+		byShard[info.Shard] = i
+		infos[i] = info
+	}
+	for k := range first.Shards {
+		if _, ok := byShard[k]; !ok {
+			return points.Points{}, fmt.Errorf("shard %d/%d is missing", k, first.Shards)
+		}
+	}
+	if err := memlimit.Check(8*float64(first.Chains)*float64(first.Dim), fmt.Sprintf("merging %d chains of dimension %d", first.Chains, first.Dim)); err != nil {
+		return points.Points{}, err
+	}
+	merged := points.Points{D: first.Dim}
+	for k := range first.Shards {
+		i := byShard[k]
+		p, err := readShard(files[i], infos[i])
+		if err != nil {
+			return points.Points{}, err
+		}
 		merged.N += p.N
 		merged.X = append(merged.X, p.X...)
 	}
 	return merged, nil
+}
+
+// readShard reads shard file f, checking its bytes against the digest its
+// sidecar records before it decodes them.
+func readShard(f string, info shardInfo) (points.Points, error) {
+	ext := strings.ToLower(filepath.Ext(f))
+	if ext != ".csv" && ext != ".npy" {
+		return points.Points{}, fmt.Errorf("%s: unknown extension %q, want .csv or .npy", f, filepath.Ext(f))
+	}
+	r, err := os.Open(f)
+	if err != nil {
+		return points.Points{}, err
+	}
+	defer r.Close()
+	st, err := r.Stat()
+	if err != nil {
+		return points.Points{}, err
+	}
+	if err := memlimit.Check(float64(st.Size()), "reading "+f); err != nil {
+		return points.Points{}, err
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return points.Points{}, fmt.Errorf("%s: %v", f, err)
+	}
+	if got := sha256Hex(b); got != info.FileSHA256 {
+		return points.Points{}, fmt.Errorf("%s: its bytes are not those sample wrote (sha256 %.12s..., its sidecar %s records %.12s...): the file was changed, cut short or written by another sample since; draw the shard again",
+			f, got, sidecar(f), info.FileSHA256)
+	}
+	var p points.Points
+	if ext == ".csv" {
+		p, err = datasets.ReadCSV(bytes.NewReader(b))
+	} else {
+		p, err = datasets.ReadNPY(bytes.NewReader(b))
+	}
+	if err != nil {
+		return points.Points{}, fmt.Errorf("%s: %w", f, err)
+	}
+	if p.N != info.Count || p.D != info.Dim {
+		return points.Points{}, fmt.Errorf("%s holds %d rows of dimension %d; shard %d/%d should hold %d of dimension %d", f, p.N, p.D, info.Shard, info.Shards, info.Count, info.Dim)
+	}
+	return p, nil
 }

@@ -2,11 +2,21 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+
+	"scorenet/checkpoints"
+	"scorenet/datasets"
+	"scorenet/points"
+	"scorenet/workflow"
 )
 
 // Shards drawn by separate processes, on different numbers of threads and
@@ -70,5 +80,365 @@ func TestShardedSamplingMatchesOneRun(t *testing.T) {
 	}
 	if code, _, errs := scorenet(append([]string{"sample", "-shard", "3/3", "-out", filepath.Join(dir, "x.csv")}, common...)...); code == 0 || !strings.Contains(errs, "want k/N with 0 <= k < N") {
 		t.Errorf("-shard 3/3: exit %d, %q", code, errs)
+	}
+}
+
+// Each attack on merge found by the red team of issue 19, reproduced:
+// shards that do not belong together, a shard's bytes changed after
+// sample wrote them, sidecars that lie, and -out onto an input. merge
+// refuses every one with one line naming the file and what differs.
+func TestMergeRefusesWhatDoesNotBelong(t *testing.T) {
+	dir := t.TempDir()
+	runDir := filepath.Join(dir, "run")
+	train := func(seed string) {
+		t.Helper()
+		if code, _, errs := scorenet("train", "-config", "../../configs/mixture_annealed.yaml", "-set", "output.dir="+runDir,
+			"-set", "seed="+seed, "-set", "model.hidden=[16]", "-set", "train.steps=800", "-set", "train.checkpoint_every=400",
+			"-set", "train.eval_every=0", "-set", "train.ema=0.99", "-set", "data.n=500"); code != 0 {
+			t.Fatalf("train: %s", errs)
+		}
+	}
+	train("11")
+	draw := func(name, spec string, args ...string) string {
+		t.Helper()
+		f := filepath.Join(dir, name)
+		args = append([]string{"sample", "-run", runDir, "-n", "40", "-set", "sample.steps_per_level=2", "-shard", spec, "-out", f}, args...)
+		if code, _, errs := scorenet(args...); code != 0 {
+			t.Fatalf("scorenet %s: %s", strings.Join(args, " "), errs)
+		}
+		return f
+	}
+	merge := func(files ...string) (int, string) {
+		t.Helper()
+		code, _, errs := scorenet(append([]string{"merge", "-out", filepath.Join(dir, "merged.csv")}, files...)...)
+		return code, errs
+	}
+	// copyShard copies a shard and its sidecar to name, changing them.
+	copyShard := func(from, name string, data func([]byte) []byte, side func(string) string) string {
+		t.Helper()
+		to := filepath.Join(dir, name)
+		b, _ := os.ReadFile(from)
+		s, _ := os.ReadFile(sidecar(from))
+		if err := os.WriteFile(to, data(b), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(sidecar(to), []byte(side(string(s))), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return to
+	}
+	same := func(b []byte) []byte { return b }
+	sameSide := func(s string) string { return s }
+
+	a0, a1 := draw("a0.csv", "0/2"), draw("a1.csv", "1/2")
+	if code, errs := merge(a0, a1); code != 0 {
+		t.Fatalf("merging two good shards: %s", errs)
+	}
+	step400 := draw("step400.csv", "1/2", "-checkpoint", filepath.Join(runDir, "checkpoints", "step-000000400.safetensors"))
+	raw := draw("raw.csv", "1/2", "-weights", "raw")
+	otherRows := draw("other-rows.csv", "1/2", "-seed", "6")
+	// Two writers of one -out: a1's sidecar now sits beside another
+	// sampling's rows of the same shard.
+	raced := copyShard(a1, "raced.csv", func([]byte) []byte { b, _ := os.ReadFile(otherRows); return b }, sameSide)
+	truncated := copyShard(a1, "truncated.csv", func(b []byte) []byte { return b[:len(b)-3] }, sameSide)
+	shards := func(v string) func(string) string {
+		return func(s string) string { return strings.Replace(s, `"shards": 2`, `"shards": `+v, 1) }
+	}
+	zero := copyShard(a1, "zero.csv", same, shards("0"))
+	negative := copyShard(a1, "negative.csv", same, shards("-5"))
+	old := copyShard(a1, "old.csv", same, func(s string) string {
+		return regexp.MustCompile(`(?s)"format".*?"checkpoint_sha256": "[0-9a-f]*",`).ReplaceAllString(s, `"run": "`+runDir+`", "checkpoint": "step-000000800.safetensors",`)
+	})
+	// The run deleted and trained again at the same path, with another seed.
+	if err := os.RemoveAll(runDir); err != nil {
+		t.Fatal(err)
+	}
+	train("12")
+	retrained := draw("retrained.csv", "1/2")
+
+	for _, c := range []struct {
+		name  string
+		files []string
+		want  string
+	}{
+		{"another checkpoint of the run", []string{a0, step400}, step400 + " is from another sampling than " + a0 + `: step 400, not 800; checkpoint_sha256 `},
+		{"raw weights with EMA", []string{a0, raw}, raw + " is from another sampling than " + a0 + `: weights "raw", not "ema"`},
+		{"the run retrained with another seed", []string{a0, retrained}, retrained + " is from another sampling than " + a0 + ": seed 12, not 11; data_sha256 "},
+		{"another sampling's rows beside a sidecar", []string{a0, raced}, raced + ": its bytes are not those sample wrote (sha256 "},
+		{"a CSV cut short by 3 bytes", []string{a0, truncated}, truncated + ": its bytes are not those sample wrote"},
+		{"shards 0", []string{zero}, sidecar(zero) + `: key "shards" is 0: want at least 1 shard`},
+		{"shards -5", []string{a0, negative}, sidecar(negative) + `: key "shards" is -5: want at least 1 shard`},
+		{"an older sidecar", []string{a0, old}, sidecar(old) + `: written by an older scorenet (no key "version"): its shard cannot be checked; draw the shard again with this version of sample -shard`},
+	} {
+		code, errs := merge(c.files...)
+		t.Logf("%s: %s", c.name, errs)
+		if code == 0 || !strings.HasPrefix(errs, "scorenet merge: "+c.want) || strings.Count(errs, "\n") != 1 {
+			t.Errorf("%s: merge exit %d, %q; want one line starting %q", c.name, code, errs, "scorenet merge: "+c.want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "merged.csv")); err != nil {
+		t.Errorf("the good merge's output: %v", err)
+	}
+
+	// -out onto an input, by its name, its sidecar's, or a hard link.
+	link := filepath.Join(dir, "link.csv")
+	if err := os.Link(a0, link); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(a0)
+	for _, out := range []string{a0, sidecar(a1), link, dir + "/run/../a0.csv"} {
+		code, _, errs := scorenet("merge", "-out", out, a0, a1)
+		t.Logf("-out %s: %s", out, errs)
+		if want := "scorenet merge: -out " + out + " would overwrite "; code == 0 || !strings.HasPrefix(errs, want) || !strings.HasSuffix(errs, ", one of the files merge reads: write the merged samples to another file\n") {
+			t.Errorf("merge -out %s: exit %d, %q; want %q...", out, code, errs, want)
+		}
+	}
+	if after, _ := os.ReadFile(a0); !bytes.Equal(before, after) {
+		t.Errorf("a refused merge changed its input")
+	}
+}
+
+// testShardInfo is a valid sidecar of shard 1/3 of 10 chains of dimension 2,
+// but for its file digest.
+func testShardInfo() shardInfo {
+	return shardInfo{Format: shardFormat, Version: shardVersion, Run: "/runs/mixture", Name: "mixture", Seed: 11,
+		DataSHA256: strings.Repeat("d", 64), Checkpoint: "step-000000800.safetensors", CheckpointSHA256: strings.Repeat("c", 64),
+		Step: 800, Weights: "ema", Sample: `{"Seed":5}`, Score: "network", Chains: 10, Dim: 2,
+		Shard: 1, Shards: 3, First: 3, Count: 3, FileSHA256: strings.Repeat("f", 64)}
+}
+
+func testSidecar(t testing.TB, edit func(map[string]any)) []byte {
+	t.Helper()
+	b, err := json.Marshal(testShardInfo())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	json.Unmarshal(b, &m)
+	if edit != nil {
+		edit(m)
+	}
+	b, err = json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// Every key of a sidecar is checked: present, of its type, in its range,
+// and the shard's chains where shardRange puts them; errors are one line
+// naming the file and the key.
+func TestShardSidecarValidation(t *testing.T) {
+	if info, err := parseShardInfo("s.csv.shard.json", testSidecar(t, nil)); err != nil || info != testShardInfo() {
+		t.Fatalf("a valid sidecar: %+v, %v", info, err)
+	}
+	set := func(key string, v any) func(map[string]any) { return func(m map[string]any) { m[key] = v } }
+	cases := []struct {
+		name string
+		b    []byte
+		want string
+	}{
+		{"not JSON", []byte(`{"shards": 2`), "not a shard sidecar (not a JSON object: unexpected end of JSON input)"},
+		{"an array", []byte(`[1, 2]`), "not a shard sidecar (not a JSON object: json: cannot unmarshal array"},
+		{"null", []byte(`null`), "not a shard sidecar (not a JSON object)"},
+		{"no version nor shards", []byte(`{"a": 1}`), `not a shard sidecar (no key "version")`},
+		{"an older sidecar", []byte(`{"run": "/r", "checkpoint": "c", "step": 1, "sample": "{}", "score": "network", "chains": 4, "shard": 0, "shards": 2, "first": 0, "count": 2}`),
+			`written by an older scorenet (no key "version")`},
+		{"another format", testSidecar(t, set("format", "npy")), `key "format" is "npy", want "scorenet.shard"`},
+		{"version 1", testSidecar(t, set("version", 1)), `key "version" is 1: this scorenet reads shard sidecars of version 2`},
+		{"version 2.0", testSidecar(t, set("version", 2.5)), `key "version" is 2.5: this scorenet reads`},
+		{"unknown key", testSidecar(t, set("Shards", -5)), `unknown key "Shards"`},
+		{"null shards", testSidecar(t, set("shards", nil)), `key "shards" is missing`},
+		{"shards as a string", testSidecar(t, set("shards", "3")), `key "shards" is a JSON string, want integer`},
+		{"fractional chains", testSidecar(t, set("chains", 10.5)), `key "chains" is a JSON number 10.5, want integer`},
+		{"negative seed", testSidecar(t, set("seed", -1)), `key "seed" is a JSON number -1, want integer >= 0`},
+		{"relative run", testSidecar(t, set("run", "runs/x")), `key "run" is "runs/x": want the run's absolute directory`},
+		{"checkpoint path", testSidecar(t, set("checkpoint", "../x")), `key "checkpoint" is "../x": want a checkpoint's file name`},
+		{"short hash", testSidecar(t, set("checkpoint_sha256", "abc")), `key "checkpoint_sha256" is "abc": want 64 hexadecimal digits`},
+		{"upper-case data hash", testSidecar(t, set("data_sha256", strings.Repeat("D", 64))), `key "data_sha256" is "DDDD`},
+		{"no file digest", testSidecar(t, set("file_sha256", "")), `key "file_sha256" is "": want 64 hexadecimal digits`},
+		{"negative step", testSidecar(t, set("step", -1)), `key "step" is -1: want a step >= 0`},
+		{"weights", testSidecar(t, set("weights", "both")), `key "weights" is "both": want ema or raw`},
+		{"score", testSidecar(t, set("score", "exact")), `key "score" is "exact": want network or analytic`},
+		{"sample not an object", testSidecar(t, set("sample", "[1]")), `key "sample" is "[1]": want the sample settings as a JSON object`},
+		{"no chains", testSidecar(t, set("chains", 0)), `key "chains" is 0: want 1 to 100000000 chains`},
+		{"too many chains", testSidecar(t, set("chains", 1e12)), `key "chains" is 1000000000000: want 1 to 100000000 chains`},
+		{"dimension 0", testSidecar(t, set("dim", 0)), `key "dim" is 0: want a dimension of 1 to`},
+		{"shards 0", testSidecar(t, set("shards", 0)), `key "shards" is 0: want at least 1 shard`},
+		{"shards -5", testSidecar(t, set("shards", -5)), `key "shards" is -5: want at least 1 shard`},
+		{"more shards than chains", testSidecar(t, set("shards", 11)), `key "shards" is 11: more shards than the 10 chains`},
+		{"shard 3 of 3", testSidecar(t, set("shard", 3)), `key "shard" is 3: want 0 to 2, one of the 3 shards`},
+		{"shard -1", testSidecar(t, set("shard", -1)), `key "shard" is -1: want 0 to 2, one of the 3 shards`},
+		{"first", testSidecar(t, set("first", 0)), `key "first" is 0: shard 1/3 of 10 chains starts at chain 3`},
+		{"count", testSidecar(t, set("count", 4)), `key "count" is 4: shard 1/3 of 10 chains holds 3`},
+		{"a newline in a value", []byte(`{"version": 2, "format": {` + "\n" + `}}`), `key "format" is {`},
+	}
+	for _, key := range sidecarKeys {
+		if key == "version" {
+			continue // an older sidecar, above
+		}
+		cases = append(cases, struct {
+			name string
+			b    []byte
+			want string
+		}{"no " + key, testSidecar(t, func(m map[string]any) { delete(m, key) }), fmt.Sprintf("key %q is missing", key)})
+	}
+	for _, c := range cases {
+		_, err := parseShardInfo("s.csv.shard.json", c.b)
+		if err == nil || !strings.HasPrefix(err.Error(), "s.csv.shard.json: ") || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: %v; want one line containing %q", c.name, err, c.want)
+		}
+	}
+}
+
+// Two sample processes writing one -out: whichever order their renames
+// land in, merge reads a data file only with its own sidecar, and refuses
+// it otherwise, naming it.
+func TestShardWritersRacingOnOneFileNeverPair(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "s.csv")
+	outcomes := map[string]int{}
+	for round := range 40 {
+		rows := map[uint64]points.Points{}
+		var wg sync.WaitGroup
+		for w := range 2 {
+			info := testShardInfo()
+			info.Seed = uint64(100*round + w)
+			p := points.New(info.Count, info.Dim)
+			for i := range p.X {
+				p.X[i] = float64(info.Seed) + float64(i)/7
+			}
+			rows[info.Seed] = p
+			wg.Go(func() {
+				// As sample does: its output first, then the shard's
+				// atomic data file and sidecar.
+				if err := datasets.WriteFile(out, p); err != nil {
+					t.Error(err)
+				}
+				if err := writeShard(out, p, info); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		info, err := readShardInfo(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := readShard(out, info)
+		switch {
+		case err == nil && slices.Equal(p.X, rows[info.Seed].X):
+			outcomes["paired"]++
+		case err != nil && strings.HasPrefix(err.Error(), out+": its bytes are not those sample wrote"):
+			outcomes["refused"]++
+		default:
+			t.Fatalf("round %d: merge read %v (%v) beside the sidecar of writer %d", round, p.X, err, info.Seed)
+		}
+	}
+	t.Logf("outcomes of 40 races: %v", outcomes)
+}
+
+// A sidecar as sample writes it reads back as written.
+func TestShardSidecarRoundTrip(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "s.npy")
+	info := testShardInfo()
+	p := points.New(info.Count, info.Dim)
+	p.X[3] = 1.5
+	if err := writeShard(out, p, info); err != nil {
+		t.Fatal(err)
+	}
+	got, err := readShardInfo(out)
+	b, _ := os.ReadFile(out)
+	info.FileSHA256 = sha256Hex(b)
+	if err != nil || got != info {
+		t.Fatalf("read back %+v, %v; want %+v", got, err, info)
+	}
+	if q, err := readShard(out, got); err != nil || !slices.Equal(q.X, p.X) {
+		t.Errorf("read back %v, %v", q.X, err)
+	}
+	if err := writeShard(out, points.New(2, 2), info); err == nil || !strings.Contains(err.Error(), "2 samples of dimension 2, the shard holds 3 of dimension 2") {
+		t.Errorf("writing 2 rows as a shard of 3: %v", err)
+	}
+	dir := filepath.Dir(out) + "/"
+	if _, err := mergeShards([]string{dir}); err == nil || err.Error() != dir+" is a directory: merge joins .csv and .npy shards (image shards drawn into one directory are joined by their file names)" {
+		t.Errorf("merging a directory: %v", err)
+	}
+}
+
+// FuzzShardSidecar feeds arbitrary bytes to the sidecar parser: it never
+// panics, refuses with one line naming the file, and what it accepts is a
+// consistent shard that reads back the same.
+func FuzzShardSidecar(f *testing.F) {
+	f.Add(testSidecar(f, nil))
+	for _, edit := range []func(map[string]any){
+		func(m map[string]any) { m["shards"] = 0 },
+		func(m map[string]any) { m["shards"] = -5 },
+		func(m map[string]any) { m["shard"] = 3 },
+		func(m map[string]any) { m["chains"] = 1e300 },
+		func(m map[string]any) { m["count"] = 4 },
+		func(m map[string]any) { delete(m, "version") },
+		func(m map[string]any) { m["sample"] = "{\n}" },
+		func(m map[string]any) { m["SHARDS"] = 1 },
+		func(m map[string]any) { m["shards"], m["chains"], m["shard"], m["first"], m["count"] = 1, 1, 0, 0, 1 },
+	} {
+		f.Add(testSidecar(f, edit))
+	}
+	f.Add([]byte(`{"run": "/r", "checkpoint": "c", "step": 1, "sample": "{}", "score": "network", "chains": 4, "shard": 0, "shards": 2, "first": 0, "count": 2}`))
+	f.Add([]byte(`null`))
+	f.Add([]byte(`{"version": 2, "format": "scorenet.shard", "shards": 9223372036854775807}`))
+	f.Add([]byte("\xff{"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		info, err := parseShardInfo("f.shard.json", b)
+		if err != nil {
+			if msg := err.Error(); !strings.HasPrefix(msg, "f.shard.json: ") || strings.ContainsAny(msg, "\n\r") {
+				t.Fatalf("error %q: want one line naming the file", msg)
+			}
+			return
+		}
+		first, count, rerr := shardRange(fmt.Sprintf("%d/%d", info.Shard, info.Shards), info.Chains)
+		if rerr != nil || info.Shards < 1 || info.Shard < 0 || info.Shard >= info.Shards || info.First != first || info.Count != count ||
+			count < 1 || info.Dim < 1 || !isSHA256(info.FileSHA256) || !isSHA256(info.CheckpointSHA256) {
+			t.Fatalf("accepted an inconsistent shard %+v (%v)", info, rerr)
+		}
+		again, _ := json.Marshal(info)
+		if back, err := parseShardInfo("f.shard.json", again); err != nil || back != info {
+			t.Fatalf("accepted %+v, which reads back as %+v, %v", info, back, err)
+		}
+	})
+}
+
+// sample records the hash of the checkpoint it drew from, read back after
+// drawing: a checkpoint file replaced or removed meanwhile is refused
+// rather than recorded under the wrong name.
+func TestShardIdentityChecksTheCheckpointSampled(t *testing.T) {
+	runDir := filepath.Join(t.TempDir(), "run")
+	if code, _, errs := scorenet("train", "-config", "../../configs/gaussian2d.yaml", "-set", "output.dir="+runDir,
+		"-set", "model.hidden=[8]", "-set", "train.steps=20", "-set", "train.checkpoint_every=10"); code != 0 {
+		t.Fatalf("train: %s", errs)
+	}
+	run, err := workflow.Open(runDir, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := shardIdentity(run, run.Config, 10, "1/2", "network")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, hash, _ := checkpoints.LoadHashed(run.Checkpoint)
+	if info.CheckpointSHA256 != hash || info.Step != 20 || info.Checkpoint != "step-000000020.safetensors" || info.Weights != run.Weights ||
+		info.Seed != run.Config.Seed || !isSHA256(info.DataSHA256) || info.First != 5 || info.Count != 5 || info.Dim != 2 {
+		t.Errorf("identity %+v", info)
+	}
+	// Another step now under the name sampled.
+	step10 := filepath.Join(runDir, "checkpoints", "step-000000010.safetensors")
+	b, _ := os.ReadFile(step10)
+	if err := os.WriteFile(run.Checkpoint, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := shardIdentity(run, run.Config, 10, "1/2", "network"); err == nil || !strings.Contains(err.Error(), "no longer holds the checkpoint sampled (step 20, now 10") {
+		t.Errorf("a replaced checkpoint: %v", err)
+	}
+	os.Remove(run.Checkpoint)
+	if _, err := shardIdentity(run, run.Config, 10, "1/2", "network"); err == nil || !strings.Contains(err.Error(), "the checkpoint sampled cannot be read back") {
+		t.Errorf("a removed checkpoint: %v", err)
 	}
 }
