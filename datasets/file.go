@@ -112,8 +112,33 @@ func WriteFile(path string, p points.Points) error {
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(path, b, 0o644); err != nil {
+	return writeAtomic(path, b)
+}
+
+// writeAtomic writes b to path through a temporary file renamed into
+// place, so that path holds its old bytes or the new ones, never a part:
+// an interrupted write loses nothing already there.
+func writeAtomic(path string, b []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
 		return fmt.Errorf("datasets: %w", err)
+	}
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("datasets: writing %s: %w", path, err)
 	}
 	return nil
 }

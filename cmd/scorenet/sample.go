@@ -151,8 +151,10 @@ from the learning.`)
 					return err
 				}
 			}
-		} else if err := datasets.WriteFile(*out, samples); err != nil {
-			return err
+		} else if *shard == "" { // a shard is written with its sidecar, below
+			if err := datasets.WriteFile(*out, samples); err != nil {
+				return err
+			}
 		}
 		if *grid != "" {
 			k := min(samples.N, 64)

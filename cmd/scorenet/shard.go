@@ -104,10 +104,6 @@ func sidecar(out string) string { return out + ".shard.json" }
 // maxSidecar bounds the size of a sidecar file merge reads.
 const maxSidecar = 1 << 20
 
-// checkpointDataKey is the checkpoint metadata key under which rundir
-// records the Digest of the training data.
-const checkpointDataKey = "data"
-
 // writeShardInfo writes the shard of samples that sample drew to out,
 // atomically (again: sample has written out as any output), then its
 // sidecar, atomically, recording the SHA-256 of the bytes renamed into
@@ -151,34 +147,13 @@ func shardIdentity(run *workflow.Run, cfg *configs.Config, n int, spec, score st
 	if err != nil || c.Step != run.Step || !bytes.Equal(saved.YAML(), run.Config.YAML()) {
 		return shardInfo{}, fmt.Errorf("-shard: %s no longer holds the checkpoint sampled (step %d, now %d, or another config): it was replaced while sampling; draw the shard again", run.Checkpoint, run.Step, c.Step)
 	}
-	var data rundir.Digest
-	if v, ok := c.Meta[checkpointDataKey]; ok {
-		if err := json.Unmarshal([]byte(v), &data); err != nil {
-			return shardInfo{}, fmt.Errorf("-shard: %s: bad %s metadata", run.Checkpoint, checkpointDataKey)
-		}
-	}
-	dir, err := canonical(run.Dir)
-	if err != nil {
-		return shardInfo{}, err
-	}
+	data := run.DataDigest
+	dir := canonical(run.Dir)
 	return shardInfo{Format: shardFormat, Version: shardVersion,
 		Run: dir, Name: run.Config.Name, Seed: run.Config.Seed, DataSHA256: data.SHA256,
 		Checkpoint: filepath.Base(run.Checkpoint), CheckpointSHA256: hash, Step: c.Step, Weights: run.Weights,
 		Sample: string(sample), Score: score, Chains: n, Dim: run.Model.Dim(),
 		Shard: k, Shards: total, First: first, Count: count}, nil
-}
-
-// canonical is path made absolute, its symbolic links resolved where it
-// exists, so that one run reached by two paths has one name.
-func canonical(path string) (string, error) {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return "", err
-	}
-	if real, err := filepath.EvalSymlinks(abs); err == nil {
-		return real, nil
-	}
-	return abs, nil
 }
 
 // writeShard writes samples to out and info, with the digest of the bytes
