@@ -76,7 +76,12 @@ type Samples struct {
 	Distances                    // in data units
 	ModelUnits     Distances     `json:"model_units"` // the same, in the units the model sees
 	Memorisation   *Memorisation `json:"memorisation,omitempty"`
-	Components     []Component   `json:"components,omitempty"`
+	// Verdict is sample's verdict on the samples against the training and
+	// held-out data, with a warning when their energy distance to fresh
+	// data is far above the held-out rows' own (a mode missing, which MMD²
+	// can miss).
+	Verdict    *workflow.Verdict `json:"verdict,omitempty"`
+	Components []Component       `json:"components,omitempty"`
 }
 
 // Component is a mixture component with its true weight and the fraction
@@ -275,6 +280,9 @@ func samples(run *workflow.Run, data *workflow.Data, opts Options) (*Samples, er
 	if run.Image.Size() > 0 && data.Valid.N > 0 {
 		out.Memorisation = memorisation(data.Train, run.Norm.Apply(cmp), data.Valid)
 	}
+	if out.Verdict, err = verdict(run, data, got, out.ModelUnits.EnergyDistance); err != nil {
+		return nil, err
+	}
 	if cfg.Data.Dataset == "gaussian_mixture" {
 		fractions := sampler.FractionNearest(got, cfg.Data.Means)
 		for k, m := range cfg.Data.Means {
@@ -354,4 +362,25 @@ func firstRows(p points.Points, n int) points.Points {
 		return p
 	}
 	return points.Points{N: n, D: p.D, X: p.X[:n*p.D]}
+}
+
+// energyRatio bounds the samples' energy distance to fresh data, in model
+// units, as a multiple of the held-out rows' own to as many training rows:
+// beyond it a mode is likely missing.
+const energyRatio = 3
+
+// verdict is sample's verdict with eval's energy-distance check added.
+func verdict(run *workflow.Run, data *workflow.Data, samples points.Points, energy float64) (*workflow.Verdict, error) {
+	v := workflow.Judge(samples, run.Norm.Invert(data.Train), run.Norm.Invert(data.Valid))
+	if data.Valid.N >= 20 {
+		base, err := metrics.EnergyDistance(firstRows(data.Valid, 2000), firstRows(data.Train, min(data.Valid.N, 2000)))
+		if err != nil {
+			return nil, err
+		}
+		if energy > energyRatio*base && energy > 1e-3 {
+			v.Warnings = append(v.Warnings, fmt.Sprintf("the samples' energy distance to fresh data, %.3g, is %.1f times the held-out rows' own to the training data (%.3g): a part of the data (a mode) may be missing from the samples; train longer (train.steps) or use annealed sampling over more levels",
+				energy, energy/base, base))
+		}
+	}
+	return &v, nil
 }

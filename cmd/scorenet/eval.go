@@ -96,6 +96,12 @@ the density is known.`)
 		if _, err := stdout.Write(append(b, '\n')); err != nil {
 			return err
 		}
+		if rep.Samples != nil && rep.Samples.Verdict != nil {
+			fmt.Fprintln(stderr, rep.Samples.Verdict.Summary())
+			for _, w := range rep.Samples.Verdict.Warnings {
+				fmt.Fprintf(stderr, "warning: %s\n", w)
+			}
+		}
 		if writeErr != nil {
 			return fmt.Errorf("the results above could not be written to %s: %w", path, writeErr)
 		}

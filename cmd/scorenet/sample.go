@@ -162,6 +162,9 @@ from the learning.`)
 				return err
 			}
 		}
+		if *shard == "" && *scoreKind == "network" {
+			sayVerdict(run, samples, stderr)
+		}
 		if *shard != "" {
 			if err := writeShardInfo(*out, samples, run, cfg, n, *shard, *scoreKind); err != nil {
 				return err
@@ -288,4 +291,20 @@ func checkSnapshots(path string, job workflow.Job) error {
 	snaps := float64(job.Settings().TotalSteps() / every)
 	need := 8 * snaps * float64(job.Count) * float64(2*job.Dim+3)
 	return memlimit.Check(need, fmt.Sprintf("-snapshots %s: %.0f snapshots of %d chains (sample.snapshot_every %d)", path, snaps, job.Count, every))
+}
+
+// sayVerdict prints on stderr how the samples compare with the run's data,
+// in one line, and a line per warning naming what to change; without the
+// data (its file gone) it says why there is none.
+func sayVerdict(run *workflow.Run, samples points.Points, stderr io.Writer) {
+	data, err := run.Data("the verdict on the samples")
+	if err != nil {
+		fmt.Fprintf(stderr, "no verdict on the samples: %v\n", err)
+		return
+	}
+	v := workflow.Judge(samples, run.Norm.Invert(data.Train), run.Norm.Invert(data.Valid))
+	fmt.Fprintln(stderr, v.Summary())
+	for _, w := range v.Warnings {
+		fmt.Fprintf(stderr, "warning: %s\n", w)
+	}
 }

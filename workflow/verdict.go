@@ -1,0 +1,154 @@
+package workflow
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"scorenet/points"
+)
+
+// Verdict says how samples compare with the data they should look like,
+// in the terms a user can act on: values outside the data's range, each
+// column's mean and spread, and how near samples come to the training
+// points against how near unseen (held-out) rows come, which catches both
+// diffuse samples and copies of the training data.
+type Verdict struct {
+	Samples      int     `json:"samples"`
+	OutsideRange float64 `json:"outside_range"`        // share of sample values outside their column's training range
+	WorstColumn  int     `json:"worst_range_column"`   // 1-based: the column with the most values outside
+	WorstOutside float64 `json:"worst_column_outside"` // that column's share
+	SpreadLow    float64 `json:"spread_ratio_min"`     // over columns, sample std / training std
+	SpreadHigh   float64 `json:"spread_ratio_max"`
+	MeanShift    float64 `json:"mean_shift_max"` // over columns, |sample mean - training mean| / training std
+	// NearestRatio is the median distance from a sample to its nearest
+	// training point over that of a held-out row (standardised columns, up
+	// to verdictPoints of each); 0 without held-out rows.
+	NearestRatio float64  `json:"nearest_training_ratio,omitempty"`
+	Warnings     []string `json:"warnings,omitempty"`
+}
+
+// The verdict's thresholds: beyond them it warns, naming the fix.
+const (
+	maxOutside      = 0.05
+	minSpread       = 0.8
+	maxSpread       = 1.25
+	maxMeanShift    = 0.25
+	maxNearestRatio = 1.5 // farther: diffuse samples
+	minNearestRatio = 0.8 // nearer: copies of the training points
+	verdictPoints   = 200 // samples and held-out rows measured for nearness
+	verdictTraining = 5000
+	minHeldout      = 20 // fewer held-out rows make no baseline
+)
+
+// Judge compares samples with the training and held-out data, all in data
+// units.
+func Judge(samples, train, heldout points.Points) Verdict {
+	v := Verdict{Samples: samples.N, SpreadLow: math.Inf(1)}
+	d := train.D
+	mean, std := train.Mean(), make([]float64, d)
+	lo, hi := slices.Clone(train.Row(0)), slices.Clone(train.Row(0))
+	for i := range train.N {
+		for j, x := range train.Row(i) {
+			std[j] += (x - mean[j]) * (x - mean[j])
+			lo[j], hi[j] = min(lo[j], x), max(hi[j], x)
+		}
+	}
+	outside := make([]int, d)
+	total := 0
+	for i := range samples.N {
+		for j, x := range samples.Row(i) {
+			if x < lo[j] || x > hi[j] {
+				outside[j]++
+				total++
+			}
+		}
+	}
+	sm := samples.Mean()
+	for j := range d {
+		std[j] = math.Sqrt(std[j] / float64(train.N))
+		var s float64
+		for i := range samples.N {
+			s += (samples.X[i*d+j] - sm[j]) * (samples.X[i*d+j] - sm[j])
+		}
+		s = math.Sqrt(s / float64(samples.N))
+		if std[j] > 0 {
+			ratio := s / std[j]
+			v.SpreadLow, v.SpreadHigh = min(v.SpreadLow, ratio), max(v.SpreadHigh, ratio)
+			v.MeanShift = max(v.MeanShift, math.Abs(sm[j]-mean[j])/std[j])
+		}
+		if share := float64(outside[j]) / float64(samples.N); share > v.WorstOutside || v.WorstColumn == 0 {
+			v.WorstColumn, v.WorstOutside = j+1, share
+		}
+	}
+	v.OutsideRange = float64(total) / float64(samples.N*d)
+	if heldout.N >= minHeldout {
+		scaled := func(p points.Points, n int) points.Points {
+			out := points.New(min(n, p.N), d)
+			for i := range out.N {
+				for j, x := range p.Row(i) {
+					out.X[i*d+j] = (x - mean[j]) / math.Max(std[j], 1e-300)
+				}
+			}
+			return out
+		}
+		ref := scaled(train, verdictTraining)
+		v.NearestRatio = medianNearest(scaled(samples, verdictPoints), ref) / medianNearest(scaled(heldout, verdictPoints), ref)
+	}
+	v.Warnings = v.warnings()
+	return v
+}
+
+// medianNearest is the median over the rows of p of the distance to the
+// nearest row of ref.
+func medianNearest(p, ref points.Points) float64 {
+	near := make([]float64, p.N)
+	for i := range p.N {
+		best := math.Inf(1)
+		for k := range ref.N {
+			var s float64
+			for j, x := range p.Row(i) {
+				s += (x - ref.X[k*ref.D+j]) * (x - ref.X[k*ref.D+j])
+			}
+			best = min(best, s)
+		}
+		near[i] = math.Sqrt(best)
+	}
+	slices.Sort(near)
+	return near[len(near)/2]
+}
+
+func (v Verdict) warnings() []string {
+	var w []string
+	if v.OutsideRange > maxOutside {
+		w = append(w, fmt.Sprintf("%.1f%% of sample values lie outside the training data's range (column %d: %.1f%%): train longer (train.steps), precondition (model.sigma_data: auto), or standardise (data.standardize: true)",
+			100*v.OutsideRange, v.WorstColumn, 100*v.WorstOutside))
+	}
+	if v.SpreadLow < minSpread || v.SpreadHigh > maxSpread {
+		w = append(w, fmt.Sprintf("the samples' spread per column is %.2f to %.2f times the data's: train longer (train.steps), or sample with more steps (sample.steps_per_level)", v.SpreadLow, v.SpreadHigh))
+	}
+	if v.MeanShift > maxMeanShift {
+		w = append(w, fmt.Sprintf("a column's sample mean is %.2f standard deviations off the data's: train longer (train.steps) or standardise (data.standardize: true)", v.MeanShift))
+	}
+	if v.NearestRatio > maxNearestRatio {
+		w = append(w, fmt.Sprintf("the samples are diffuse: their nearest training point is %.2f times as far as a held-out row's: train longer (train.steps) or sample with more steps (sample.steps_per_level)", v.NearestRatio))
+	}
+	if v.NearestRatio > 0 && v.NearestRatio < minNearestRatio {
+		w = append(w, fmt.Sprintf("the samples copy the training data: their nearest training point is %.2f times as far as a held-out row's: sample from an earlier checkpoint (-checkpoint best), train for fewer steps, or on more data", v.NearestRatio))
+	}
+	return w
+}
+
+// Summary is the verdict in one line.
+func (v Verdict) Summary() string {
+	s := fmt.Sprintf("verdict on %d samples: %.1f%% of values inside the training data's range; spread %.2f-%.2f of the data's per column; means within %.2f sd",
+		v.Samples, 100*(1-v.OutsideRange), v.SpreadLow, v.SpreadHigh, v.MeanShift)
+	if v.NearestRatio > 0 {
+		s += fmt.Sprintf("; nearest training point %.2fx as far as a held-out row's", v.NearestRatio)
+	}
+	if len(v.Warnings) == 0 {
+		return s + ": good"
+	}
+	return s + ": " + strings.Join([]string{fmt.Sprint(len(v.Warnings)), "warning(s) follow"}, " ")
+}

@@ -1,0 +1,94 @@
+package workflow_test
+
+import (
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"scorenet/points"
+	"scorenet/workflow"
+)
+
+// gaussianPoints are n draws of N(0, I) in R^d.
+func gaussianPoints(n, d int, seed uint64) points.Points {
+	r := rand.New(rand.NewPCG(seed, 7))
+	p := points.New(n, d)
+	for i := range p.X {
+		p.X[i] = r.NormFloat64()
+	}
+	return p
+}
+
+// The verdict is quiet on samples from the data's own distribution and
+// warns, naming the fix, on diffuse samples, copies of the training data,
+// and samples outside the data's range.
+func TestVerdictWarnsNamingTheFix(t *testing.T) {
+	train, heldout := gaussianPoints(2000, 3, 1), gaussianPoints(300, 3, 2)
+	scaled := func(p points.Points, f float64) points.Points {
+		out := points.New(p.N, p.D)
+		for i, v := range p.X {
+			out.X[i] = f * v
+		}
+		return out
+	}
+	jitter := func(p points.Points, s float64) points.Points {
+		out, noise := points.New(p.N, p.D), gaussianPoints(p.N, p.D, 9)
+		for i, v := range p.X {
+			out.X[i] = v + s*noise.X[i]
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name    string
+		samples points.Points
+		want    []string // in the warnings; none for good samples
+	}{
+		{"good", gaussianPoints(1000, 3, 3), nil},
+		{"memorised", jitter(train.Subset(seq(1000)), 1e-6), []string{"copy the training data", "-checkpoint best"}},
+		{"out of range", scaled(gaussianPoints(1000, 3, 5), 3), []string{"outside the training data's range", "model.sigma_data: auto", "spread per column"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			v := workflow.Judge(c.samples, train, heldout)
+			got := strings.Join(v.Warnings, "\n")
+			if len(c.want) == 0 && len(v.Warnings) > 0 {
+				t.Errorf("good samples got warnings: %s (%+v)", got, v)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("warnings %q lack %q (%+v)", got, w, v)
+				}
+			}
+			if !strings.HasPrefix(v.Summary(), "verdict on 1000 samples") {
+				t.Errorf("summary %q", v.Summary())
+			}
+		})
+	}
+}
+
+func seq(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
+// Samples blurred off thin data (a ring) are diffuse: their means and
+// spreads look right, their distance to the nearest training point does not.
+func TestVerdictSeesDiffuseSamples(t *testing.T) {
+	ring := func(n int, seed uint64, blur float64) points.Points {
+		r := rand.New(rand.NewPCG(seed, 3))
+		p := points.New(n, 2)
+		for i := range n {
+			a := 2 * math.Pi * r.Float64()
+			p.X[2*i], p.X[2*i+1] = 3*math.Cos(a)+blur*r.NormFloat64(), 3*math.Sin(a)+blur*r.NormFloat64()
+		}
+		return p
+	}
+	v := workflow.Judge(ring(1000, 3, 0.3), ring(2000, 1, 0.02), ring(300, 2, 0.02))
+	got := strings.Join(v.Warnings, "\n")
+	if !strings.Contains(got, "diffuse") || !strings.Contains(got, "train longer (train.steps)") || v.MeanShift > 0.25 {
+		t.Errorf("blurred ring: %+v", v)
+	}
+}
