@@ -167,3 +167,16 @@ func TestReadersNoticeChangedData(t *testing.T) {
 		t.Error("eval wrote eval.json on changed data")
 	}
 }
+
+// Resuming a run that has reached train.steps says there is nothing to
+// train and how to go on, not an empty checkpoint path.
+func TestResumingAFinishedRunSaysSo(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data.csv")
+	writeCSV(t, data, 200, 2, 3, 1)
+	run := trainGuarded(t, dir, "a", data)
+	code, out, errs := scorenet("train", "-run", run)
+	if code != 0 || !strings.Contains(out, "nothing to train: run directory "+run+" is at step 20 of train.steps 20 (raise train.steps, e.g. -set train.steps=40, to continue)") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+}

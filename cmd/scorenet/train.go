@@ -91,6 +91,11 @@ at start-up, and the run's config.yaml is the config it amounts to.`)
 		if err != nil {
 			return err
 		}
+		if sum.To == sum.From {
+			fmt.Fprintf(stdout, "nothing to train: run directory %s is at step %d of train.steps %d (raise train.steps, e.g. -set train.steps=%d, to continue)\n",
+				sum.Dir, sum.To, cfg.Train.Steps, 2*max(sum.To, 1))
+			return nil
+		}
 		fmt.Fprintf(stdout, "trained %d steps in %.1f s (%.2f ms/step)\n", sum.To-sum.From, sum.Seconds, sum.MsPerStep())
 		if sum.Stopped != "" {
 			fmt.Fprintf(stdout, "stopped early at step %d: %s\n", sum.To, sum.Stopped)
