@@ -25,10 +25,13 @@ type Config struct {
 
 // Data selects and prepares the training data.
 type Data struct {
-	Dataset     string  `yaml:"dataset"`     // see datasets.Names
-	N           int     `yaml:"n,omitempty"` // points to draw (synthetic data; a file has its own)
-	Holdout     float64 `yaml:"holdout"`     // fraction kept for validation, in [0, 1)
-	Standardize bool    `yaml:"standardize"` // train on (x - mean)/std of the training split
+	Dataset string  `yaml:"dataset"`     // see datasets.Names
+	N       int     `yaml:"n,omitempty"` // points to draw (synthetic data; a file has its own)
+	Holdout float64 `yaml:"holdout"`     // fraction kept for validation, in [0, 1)
+	// HoldoutAuto: holdout left out for data from a file: enough rows for
+	// a held-out loss that picks the best checkpoint (workflow.Prepare).
+	HoldoutAuto bool `yaml:"holdout_auto,omitempty"`
+	Standardize bool `yaml:"standardize"` // train on (x - mean)/std of the training split
 
 	Mean    []float64   `yaml:"mean,omitempty"`    // gaussian
 	Cov     [][]float64 `yaml:"cov,omitempty"`     // gaussian

@@ -37,6 +37,7 @@ func (d *decoder) dataDefaults(c *Config) []string {
 	if c.Data.FromFile() && c.Model.Type == "mlp" { // the gaussian model fits a density as it is
 		if c.Data.Dataset == "file" {
 			set("data.standardize", "true", func() { c.Data.Standardize = true })
+			set("data.holdout", "auto", func() { c.Data.HoldoutAuto = true })
 		}
 		set("train.loss", "anneal_dsm", func() { c.Train.Loss = "anneal_dsm" })
 		if _, needs := losses.NoiseConditional(c.Train.Loss); needs {

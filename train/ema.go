@@ -26,13 +26,14 @@ type emaHook struct {
 	ema    []*tensor.Dense
 }
 
-func (h *emaHook) OnStep(*Step) error {
+func (h *emaHook) OnStep(e *Step) error {
+	decay := warmDecay(h.decay, e.N)
 	for i, p := range h.params {
 		switch theta := p.Value.Data().(type) {
 		case []float64:
-			average(theta, h.ema[i].Data().([]float64), h.decay)
+			average(theta, h.ema[i].Data().([]float64), decay)
 		case []float32:
-			average(theta, h.ema[i].Data().([]float32), h.decay)
+			average(theta, h.ema[i].Data().([]float32), decay)
 		default:
 			return fmt.Errorf("train: parameter %s has unsupported data %T", p.Name, theta)
 		}
@@ -51,4 +52,13 @@ func average[T float32 | float64](theta, ema []T, decay float64) {
 			ema[k] = (1-d)*theta[k] + d*ema[k]
 		}
 	})
+}
+
+// warmDecay is the EMA's decay after step n: decay, or (1 + n)/(10 + n)
+// while that is smaller, as TensorFlow's ExponentialMovingAverage with
+// num_updates does. Without it the average of a short run is mostly its
+// random initialisation (0.999^1000 = 0.37 of it after 1000 steps), and
+// the best checkpoint of an early-stopped run samples from that.
+func warmDecay(decay float64, n int) float64 {
+	return min(decay, float64(1+n)/float64(10+n))
 }

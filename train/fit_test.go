@@ -600,11 +600,24 @@ func TestEMAFollowsItsFormula(t *testing.T) {
 		copy(p.Value.Data().([]float64), []float64{0, 0, 1})
 	}
 	for range 7 {
-		h.OnStep(nil)
+		h.OnStep(&Step{N: 1000}) // past the warm-up: the decay is 0.9
 	}
 	for i, want := range []float64{math.Pow(0.9, 7), -2 * math.Pow(0.9, 7), 1 + 3*math.Pow(0.9, 7)} {
 		if got := h.ema[0].Data().([]float64)[i]; math.Abs(got-want) > 1e-15 {
 			t.Errorf("ema[%d] = %v, want %v", i, got, want)
+		}
+	}
+}
+
+// Early on the average forgets faster: the decay grows as (1 + n)/(10 + n)
+// up to the configured one.
+func TestEMAWarmsUp(t *testing.T) {
+	for _, c := range []struct {
+		n    int
+		want float64
+	}{{0, 0.1}, {1, 2.0 / 11}, {90, 0.91}, {8990, 0.999}, {100000, 0.999}} {
+		if got := warmDecay(0.999, c.n); math.Abs(got-c.want) > 1e-15 {
+			t.Errorf("decay after %d steps %v, want %v", c.n, got, c.want)
 		}
 	}
 }

@@ -66,6 +66,10 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 		return nil, err
 	}
 	fmt.Fprintf(opts.Out, "data: %s; %d for training, %d held out\n", data.Source, data.Train.N, data.Valid.N)
+	if cfg.Data.HoldoutAuto {
+		cfg.Data.Holdout = data.Holdout
+		fmt.Fprintf(opts.Out, "data.holdout auto: %.3g (%d rows held out: about 50, within a tenth and three tenths of the data)\n", data.Holdout, data.Valid.N)
+	}
 	auto, err := workflow.ChooseAuto(cfg, data.Train)
 	if err != nil {
 		return nil, err
