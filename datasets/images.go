@@ -147,8 +147,9 @@ func LoadPNGDir(dir string) (points.Points, Image, []string, error) {
 		return points.Points{}, Image{}, nil, err
 	}
 
-	// The pixels.
-	p := points.Points{N: len(names), D: s.Size(), X: make([]float64, values)}
+	// The pixels, allocated once the first image has decoded: a file that
+	// lies about its data is refused without them.
+	var p points.Points
 	for i, name := range names {
 		path := filepath.Join(dir, name)
 		img, err := decodePNG(path)
@@ -157,6 +158,9 @@ func LoadPNGDir(dir string) (points.Points, Image, []string, error) {
 		}
 		if b := img.Bounds(); b.Dy() != s.H || b.Dx() != s.W {
 			return points.Points{}, Image{}, nil, fmt.Errorf("datasets: %s is %dx%d, its header said %dx%d (the file changed as it was read?)", path, b.Dy(), b.Dx(), s.H, s.W)
+		}
+		if i == 0 {
+			p = points.Points{N: len(names), D: s.Size(), X: make([]float64, values)}
 		}
 		pngValues(p.Row(i), img, s.C)
 	}
