@@ -17,6 +17,13 @@
 //     memory.usage_in_bytes) not counting the page cache the kernel would
 //     reclaim first (inactive_file in memory.stat).
 //
+// The kernel counts memory as used once it is touched, not when it is
+// allocated: a slice just made is mapped but not yet resident, so
+// MemAvailable and memory.current do not see it. The Go heap's live
+// objects beyond the process's resident memory (VmRSS) are such memory, on
+// its way to being used, and are taken off those two limits; so two
+// allocations checked one after the other are both counted.
+//
 // The address-space limit counts mappings, not memory in use: the Go
 // runtime reserves address space it has not touched (about 1.2 GiB at the
 // start of a program on linux/amd64, most of it the page allocator's
@@ -68,10 +75,12 @@ type system struct {
 	// goMapped is the Go runtime's own count of the memory it has mapped,
 	// used for VmSize where /proc/self/status cannot be read.
 	goMapped func() int64
+	// goHeap is the bytes of the Go heap's live objects.
+	goHeap func() int64
 }
 
 // host is the system the process runs on.
-var host = system{readFile: os.ReadFile, rlimitAS: rlimitAS, goMapped: goMapped}
+var host = system{readFile: os.ReadFile, rlimitAS: rlimitAS, goMapped: goMapped, goHeap: goHeap}
 
 // Current is the budget now: the smallest of the limits the package
 // documents.
@@ -97,20 +106,40 @@ func (s system) check(need float64, what string) error {
 
 // budget reads the limits and returns the smallest.
 func (s system) budget() Budget {
+	untouched := s.untouched()
 	b := Budget{Bytes: fallback, Limit: "assumed: /proc/meminfo unreadable"}
 	if kb, ok := field(s.readFile, "/proc/meminfo", "MemAvailable:"); ok {
 		b = Budget{Bytes: kb << 10, Limit: "MemAvailable in /proc/meminfo"}
+		b.less(untouched)
 	}
 	if a, ok := s.addressSpace(); ok && a.Bytes < b.Bytes {
 		b = a
 	}
 	for _, c := range s.cgroups() {
-		if c.Bytes < b.Bytes {
+		if c.less(untouched); c.Bytes < b.Bytes {
 			b = c
 		}
 	}
 	b.Bytes = max(b.Bytes, 0)
 	return b
+}
+
+// untouched is the Go heap's live objects the kernel does not count yet:
+// beyond the process's resident memory.
+func (s system) untouched() int64 {
+	kb, ok := field(s.readFile, "/proc/self/status", "VmRSS:")
+	if !ok {
+		return 0
+	}
+	return max(s.goHeap()-kb<<10, 0)
+}
+
+// less takes the untouched heap off a limit that counts touched memory.
+func (b *Budget) less(untouched int64) {
+	if untouched > 0 {
+		b.Bytes -= untouched
+		b.Limit += fmt.Sprintf(", less %s allocated and not yet touched", Size(float64(untouched)))
+	}
 }
 
 // addressSpace is what RLIMIT_AS leaves, if there is a limit.
@@ -271,6 +300,17 @@ func number(read func(string) ([]byte, error), name string) (int64, bool) {
 // goMapped is the memory the Go runtime has mapped, by its own count.
 func goMapped() int64 {
 	s := []metrics.Sample{{Name: "/memory/classes/total:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return int64(min(s[0].Value.Uint64(), math.MaxInt64))
+}
+
+// goHeap is the bytes of the Go heap's live objects (and those not yet
+// swept), by the runtime's count.
+func goHeap() int64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
 	metrics.Read(s)
 	if s[0].Value.Kind() != metrics.KindUint64 {
 		return 0

@@ -3,11 +3,13 @@ package memlimit
 import (
 	"io/fs"
 	"math"
+	"runtime"
 	"strings"
 	"testing"
 )
 
 const (
+	kib = 1 << 10
 	mib = 1 << 20
 	gib = 1 << 30
 )
@@ -24,6 +26,7 @@ func fakeSystem(files map[string]string, rlimit uint64) system {
 		},
 		rlimitAS: func() (uint64, bool) { return rlimit, rlimit != 0 },
 		goMapped: func() int64 { return 100 * mib },
+		goHeap:   func() int64 { return 2 * mib },
 	}
 }
 
@@ -157,6 +160,46 @@ func TestBudget(t *testing.T) {
 	}
 }
 
+// Memory allocated but not yet touched (the Go heap beyond VmRSS) is
+// taken off MemAvailable and the cgroups' limits, which do not count it
+// yet, and not off the address space, which does.
+func TestBudgetLessUntouched(t *testing.T) {
+	files := map[string]string{
+		"/proc/meminfo":        meminfo4G,
+		"/proc/self/status":    status1200, // VmRSS 2400 kB
+		"/proc/self/cgroup":    "0::/app\n",
+		"/proc/self/mountinfo": mountsV2,
+	}
+	cases := []struct {
+		name   string
+		heap   int64
+		cgroup string // memory.max, "" for none
+		rlimit uint64
+		want   int64
+		limit  string
+	}{
+		{"heap all resident", 2 * mib, "", 0, 4 * gib, "MemAvailable in /proc/meminfo"},
+		{"a fresh 3 GiB slice", 3*gib + 2400*kib, "", 0, 1 * gib, "MemAvailable in /proc/meminfo, less 3.0 GiB allocated and not yet touched"},
+		{"more than available", 5*gib + 2400*kib, "", 0, 0, "MemAvailable in /proc/meminfo, less 5.0 GiB allocated and not yet touched"},
+		{"a cgroup", 1*gib + 2400*kib, "2147483648", 0, 1 * gib, "memory.max of cgroup /app: 2.0 GiB, 0 KiB in use, less 1.0 GiB allocated and not yet touched"},
+		{"ulimit -v counts it already", 3*gib + 2400*kib, "", 2 * gib, 848*mib - 128*mib - 848*mib/256, "ulimit -v"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := with(files, nil)
+			if c.cgroup != "" {
+				f["/sys/fs/cgroup/app/memory.max"] = c.cgroup
+				f["/sys/fs/cgroup/app/memory.current"] = "0"
+			}
+			s := fakeSystem(f, c.rlimit)
+			s.goHeap = func() int64 { return c.heap }
+			if b := s.budget(); b.Bytes != c.want || !strings.HasPrefix(b.Limit, c.limit) {
+				t.Errorf("budget %d bytes (%s), %q; want %d bytes (%s), %q...", b.Bytes, Size(float64(b.Bytes)), b.Limit, c.want, Size(float64(c.want)), c.limit)
+			}
+		})
+	}
+}
+
 func TestCheck(t *testing.T) {
 	files := map[string]string{"/proc/meminfo": meminfo4G, "/proc/self/status": status1200}
 	cases := []struct {
@@ -208,4 +251,22 @@ func TestCurrentOnThisMachine(t *testing.T) {
 	if kb, ok := field(host.readFile, "/proc/meminfo", "MemAvailable:"); ok && b.Bytes > kb<<10 {
 		t.Errorf("budget %d bytes, over MemAvailable's %d", b.Bytes, kb<<10)
 	}
+}
+
+// A slice just made, not yet touched, is taken off the host's budget
+// (MemAvailable does not see it until it is touched).
+func TestUntouchedAllocationCounts(t *testing.T) {
+	b := Current()
+	if !strings.HasPrefix(b.Limit, "MemAvailable") {
+		t.Skipf("the budget here is %q, not MemAvailable's", b.Limit)
+	}
+	n := min(b.Bytes/2, 4*gib)
+	buf := make([]byte, n)
+	after := Current()
+	t.Logf("before: %s (%s); after making %s: %s (%s)", Size(float64(b.Bytes)), b.Limit, Size(float64(n)), Size(float64(after.Bytes)), after.Limit)
+	// MemAvailable moves with the rest of the machine: 1 GiB of slack.
+	if after.Bytes > b.Bytes-n+1*gib || !strings.Contains(after.Limit, "allocated and not yet touched") {
+		t.Errorf("after making %d bytes, budget %d (%s), was %d", n, after.Bytes, after.Limit, b.Bytes)
+	}
+	runtime.KeepAlive(buf)
 }
