@@ -9,6 +9,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/maruel/safetensors"
 )
@@ -55,10 +56,15 @@ func (c *Checkpoint) Tensor(name string) (Tensor, bool) {
 // Encode returns c in the safetensors format.
 func Encode(c *Checkpoint) ([]byte, error) {
 	f := safetensors.File{Metadata: map[string]string{}}
+	// The header is JSON, which writes invalid UTF-8 as U+FFFD: such a
+	// name would read back changed, failing the hash, so it is refused.
 	for k, v := range c.Meta {
 		switch k {
 		case keyFormat, keyVersion, keyStep, keyHash:
 			return nil, fmt.Errorf("checkpoints: metadata key %q is reserved", k)
+		}
+		if !utf8.ValidString(k) || !utf8.ValidString(v) {
+			return nil, fmt.Errorf("checkpoints: metadata %q is not valid UTF-8, which the JSON header would change", k)
 		}
 		f.Metadata[k] = v
 	}
@@ -71,6 +77,9 @@ func Encode(c *Checkpoint) ([]byte, error) {
 			return nil, fmt.Errorf("checkpoints: tensor %q appears twice", t.Name)
 		}
 		seen[t.Name] = true
+		if !utf8.ValidString(t.Name) {
+			return nil, fmt.Errorf("checkpoints: tensor name %q is not valid UTF-8, which the JSON header would change", t.Name)
+		}
 		st, err := toSafetensor(t)
 		if err != nil {
 			return nil, err

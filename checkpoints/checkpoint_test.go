@@ -162,6 +162,10 @@ func TestEncodeRejectsBadInput(t *testing.T) {
 		{"shape mismatch", &Checkpoint{Tensors: []Tensor{{Name: "a", Shape: []int{3}, Data: []float64{1}}}}, "1 values for shape [3]"},
 		{"duplicate", &Checkpoint{Tensors: []Tensor{{Name: "a", Shape: []int{1}, Data: []float64{1}}, {Name: "a", Shape: []int{1}, Data: []float64{1}}}}, "twice"},
 		{"int data", &Checkpoint{Tensors: []Tensor{{Name: "a", Shape: []int{1}, Data: []int{1}}}}, "unsupported"},
+		// Found by FuzzMetadata: saved, such a file failed its hash when read.
+		{"metadata not UTF-8", &Checkpoint{Meta: map[string]string{"norm": "\xff\xfe"}}, `checkpoints: metadata "norm" is not valid UTF-8, which the JSON header would change`},
+		{"metadata key not UTF-8", &Checkpoint{Meta: map[string]string{"\xff": "x"}}, `checkpoints: metadata "\xff" is not valid UTF-8`},
+		{"tensor name not UTF-8", &Checkpoint{Tensors: []Tensor{{Name: "w\xff", Shape: []int{1}, Data: []float64{1}}}}, `checkpoints: tensor name "w\xff" is not valid UTF-8`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package checkpoints
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -100,7 +101,11 @@ func writeAtomic(path string, b []byte) error {
 // for the header. A larger file is refused before it is read.
 const MaxFileSize = 3<<30 + 64<<20
 
-// Load reads and verifies the checkpoint at path.
+// checkMemory is memlimit.Check; tests give a budget of their own.
+var checkMemory = memlimit.Check
+
+// Load reads and verifies the checkpoint at path, having asked the memory
+// budget (internal/memlimit) for the file, its tensors and its header.
 func Load(path string) (*Checkpoint, error) {
 	c, _, err := LoadHashed(path)
 	return c, err
@@ -123,7 +128,15 @@ func LoadHashed(path string) (*Checkpoint, string, error) {
 	if info.Size() > MaxFileSize {
 		return nil, "", fmt.Errorf("checkpoints: %s is %d bytes, more than a checkpoint can be (%d): not a scorenet checkpoint", path, info.Size(), int64(MaxFileSize))
 	}
-	if err := memlimit.Check(float64(2*info.Size()), "checkpoints: reading "+path); err != nil {
+	// The file's bytes, the tensors decoded from them, and what the JSON
+	// header costs to parse: up to 24 bytes a byte (measured: a 10 MB
+	// header of shape [1,1,...] allocated 235 MB).
+	var prefix [8]byte
+	header := int64(0)
+	if _, err := f.ReadAt(prefix[:], 0); err == nil {
+		header = int64(min(binary.LittleEndian.Uint64(prefix[:]), uint64(info.Size())))
+	}
+	if err := checkMemory(float64(2*info.Size())+24*float64(header), "checkpoints: reading "+path); err != nil {
 		return nil, "", err
 	}
 	b := make([]byte, info.Size())

@@ -32,7 +32,8 @@ func ReadCSV(r io.Reader) (points.Points, error) {
 // readCSV reads points from CSV text, and the first row's cells if it was a
 // header. Lines are read one at a time, each at most maxCSVLine bytes: an
 // over-long line is an error as soon as the limit is passed, not after it
-// has been read whole.
+// has been read whole. The values grow as rows arrive, each growth asked of
+// the memory budget (internal/memlimit) first.
 //
 // The dialect is the plain one: cells separated by commas, spaces around a
 // cell ignored, a cell may be quoted with " (and "" inside for a quote) but
@@ -86,6 +87,11 @@ func readCSV(r io.Reader) (points.Points, []string, error) {
 				return points.Points{}, nil, err
 			}
 		}
+		if len(p.X)+len(cells) > cap(p.X) {
+			if p.X, err = growValues(p.X, len(cells), lr.line); err != nil {
+				return points.Points{}, nil, err
+			}
+		}
 		for j, cell := range cells {
 			v, ok := parseCell(cell)
 			if !ok {
@@ -105,6 +111,21 @@ func readCSV(r io.Reader) (points.Points, []string, error) {
 		return points.Points{}, nil, errors.New("no data rows")
 	}
 	return p, header, nil
+}
+
+// growValues gives x room for n more values, checking the new array
+// against the memory budget first: doubling while small, by a quarter once
+// over 2^24 values (128 MiB), so that the last growth overshoots little.
+func growValues(x []float64, n, line int) ([]float64, error) {
+	grow := cap(x)
+	if cap(x) >= 1<<24 {
+		grow = cap(x) / 4
+	}
+	c := min(max(cap(x)+grow, len(x)+n, 1024), max(maxValues, len(x)+n))
+	if err := checkMemory(8*float64(c), fmt.Sprintf("line %d: %d values so far; room for %d", line, len(x), c)); err != nil {
+		return nil, err
+	}
+	return append(make([]float64, 0, c), x...), nil
 }
 
 // parseCell parses a number, spaces around it allowed (inside quotes too);

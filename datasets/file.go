@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"scorenet/internal/memlimit"
 	"scorenet/points"
 	"strconv"
 	"strings"
@@ -20,6 +21,12 @@ const MaxValues = 1 << 30
 
 // maxValues is MaxValues, lowered by tests.
 var maxValues = MaxValues
+
+// checkMemory refuses an allocation over the process's memory budget
+// (memlimit.Check: MemAvailable, ulimit -v, the cgroup's memory.max);
+// tests give a budget of their own. Every reader asks it before it
+// allocates by what a file claims or grows with what a file holds.
+var checkMemory = memlimit.Check
 
 // File is a data file read by Load: its points, and what was made of it.
 type File struct {

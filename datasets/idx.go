@@ -38,11 +38,14 @@ const deflateRatio = 1032
 // to the caller. The image shape is H = rows, W = cols, C = 1.
 //
 // The header's claim is checked before anything is allocated by it: at most
-// MaxValues values, and for a plain file exactly that many bytes after the
-// header. A gzipped file's uncompressed size is not known in advance: it is
-// read through a reader limited to the claim, and a stream that ends early,
-// goes on after the data or fails its checksum is an error. Errors name the
-// file and what was expected.
+// MaxValues values, for a plain file exactly that many bytes after the
+// header, and at most what the process's memory budget (internal/memlimit)
+// allows, 9 bytes a value, so a gzipped file is refused by its header
+// before it is inflated. A gzipped file's uncompressed size is not known in
+// advance: it is read through a reader limited to the claim (it never
+// grows past it), and a stream that ends early, goes on after the data or
+// fails its checksum is an error. Errors name the file and what was
+// expected.
 func LoadIDX(path string) (points.Points, Image, error) {
 	dims, data, err := readIDX(path, 3)
 	if err != nil {
@@ -238,8 +241,9 @@ func (x *idxReader) readDims(want int) ([]int, error) {
 }
 
 // checkSize checks the header's claim before anything is allocated by it:
-// at least one image (or label), at most MaxValues values, and in a plain
-// file of known size exactly that many bytes after the header. It returns
+// at least one image (or label), at most MaxValues values, in a plain file
+// of known size exactly that many bytes after the header, and memory for
+// them within the process's budget (checkMemory). It returns
 // the claim, as errors tell it, and the number of values.
 func (x *idxReader) checkSize(dims []int) (claim string, values int, err error) {
 	values, ok := 1, true
@@ -268,6 +272,11 @@ func (x *idxReader) checkSize(dims []int) (claim string, values int, err error) 
 	}
 	if values > maxValues {
 		return "", 0, x.errorf("%s, %d values, over the limit of %d values (MaxValues, 8 GiB as float64)", claim, values, maxValues)
+	}
+	// The bytes read and what the caller makes of them, 8 bytes a value
+	// (float64 pixels, int labels): asked before anything is inflated.
+	if err := checkMemory(9*float64(values), fmt.Sprintf("datasets: %s: %s; reading them", x.path, claim)); err != nil {
+		return "", 0, err
 	}
 	return claim, values, nil
 }

@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"scorenet/internal/memlimit"
 	"scorenet/points"
 	"strings"
 )
@@ -66,9 +67,11 @@ func colours(c int) string {
 // Values are 0..255 as float64: 8-bit values as they are, 16-bit values
 // divided by 257. Scaling and dequantisation are left to the caller.
 //
-// Every file's header is read first, and the total n*H*W*C checked against
-// MaxValues, before the images are decoded or anything is allocated for
-// them.
+// Every file's header is read first and checked before the images are
+// decoded or anything is allocated for them: the total n*H*W*C against
+// MaxValues, each file's size against what its header claims (a compressed
+// byte inflates to at most 1032), and the memory for the points and the
+// decoder against the process's budget (internal/memlimit).
 func LoadPNGDir(dir string) (points.Points, Image, []string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -93,12 +96,15 @@ func LoadPNGDir(dir string) (points.Points, Image, []string, error) {
 
 	// The headers: one shape for all.
 	var s Image
+	configs := make([]image.Config, len(names))
+	sizes := make([]int64, len(names))
 	for i, name := range names {
 		path := filepath.Join(dir, name)
-		cfg, err := pngConfig(path)
+		cfg, size, err := pngConfig(path)
 		if err != nil {
 			return points.Points{}, Image{}, nil, err
 		}
+		configs[i], sizes[i] = cfg, size
 		c := 3
 		if cfg.ColorModel == color.GrayModel || cfg.ColorModel == color.Gray16Model {
 			c = 1
@@ -123,9 +129,27 @@ func LoadPNGDir(dir string) (points.Points, Image, []string, error) {
 	if values > maxValues {
 		return points.Points{}, Image{}, nil, fmt.Errorf("datasets: %s: %d %s of %v, %d values, over the limit of %d values (MaxValues, 8 GiB as float64)", dir, len(names), plural(len(names), "image"), s, values, maxValues)
 	}
+	// Each file must be able to hold what its header claims, and the
+	// points and the decoder's image must fit the memory budget.
+	decoded := 0.0
+	for i, cfg := range configs {
+		path := filepath.Join(dir, names[i])
+		if err := checkPNGSize(path, cfg, sizes[i], s.C); err != nil {
+			return points.Points{}, Image{}, nil, err
+		}
+		decoded = max(decoded, pngDecodedBytes(cfg))
+	}
+	what := fmt.Sprintf("datasets: %s: %d %s of %v (as %s's header claims); reading them", dir, len(names), plural(len(names), "image"), s, names[0])
+	if len(names) == 1 {
+		what = fmt.Sprintf("datasets: %s: header claims %dx%d %s pixels; reading them", filepath.Join(dir, names[0]), s.H, s.W, colours(s.C))
+	}
+	if err := checkMemory(8*float64(values)+decoded, what); err != nil {
+		return points.Points{}, Image{}, nil, err
+	}
 
-	// The pixels.
-	p := points.Points{N: len(names), D: s.Size(), X: make([]float64, values)}
+	// The pixels, allocated once the first image has decoded: a file that
+	// lies about its data is refused without them.
+	var p points.Points
 	for i, name := range names {
 		path := filepath.Join(dir, name)
 		img, err := decodePNG(path)
@@ -135,23 +159,81 @@ func LoadPNGDir(dir string) (points.Points, Image, []string, error) {
 		if b := img.Bounds(); b.Dy() != s.H || b.Dx() != s.W {
 			return points.Points{}, Image{}, nil, fmt.Errorf("datasets: %s is %dx%d, its header said %dx%d (the file changed as it was read?)", path, b.Dy(), b.Dx(), s.H, s.W)
 		}
+		if i == 0 {
+			p = points.Points{N: len(names), D: s.Size(), X: make([]float64, values)}
+		}
 		pngValues(p.Row(i), img, s.C)
 	}
 	return p, s, names, nil
 }
 
-// pngConfig reads the header of a PNG file.
-func pngConfig(path string) (image.Config, error) {
+// pngConfig reads the header of a PNG file, and its size in bytes.
+func pngConfig(path string) (image.Config, int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return image.Config{}, fmt.Errorf("datasets: %w", err)
+		return image.Config{}, 0, fmt.Errorf("datasets: %w", err)
 	}
 	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return image.Config{}, 0, fmt.Errorf("datasets: %w", err)
+	}
 	cfg, err := png.DecodeConfig(bufio.NewReader(f))
 	if err != nil {
-		return image.Config{}, fmt.Errorf("datasets: %s: %v", path, err)
+		return image.Config{}, 0, fmt.Errorf("datasets: %s: %v", path, err)
 	}
-	return cfg, nil
+	return cfg, st.Size(), nil
+}
+
+// pngBits is the fewest bits a pixel of a PNG takes in the file, by the
+// colour model image/png's DecodeConfig reports for its colour type and
+// bit depth: gray of 1 to 8 bits, 16-bit gray, 8- or 16-bit RGB, gray with
+// alpha (NRGBA) of 8 or 16 bits and more, palettes of 1 to 8 bits.
+func pngBits(m color.Model) float64 {
+	switch m {
+	case color.Gray16Model:
+		return 16
+	case color.RGBAModel:
+		return 24
+	case color.RGBA64Model:
+		return 48
+	case color.NRGBAModel:
+		return 16
+	case color.NRGBA64Model:
+		return 32
+	}
+	return 1
+}
+
+// pngDecodedBytes bounds what image/png allocates to decode an image of
+// cfg's header: its pixels in the image type of its colour model, twice
+// for an interlaced image's passes (the largest is half the image).
+func pngDecodedBytes(cfg image.Config) float64 {
+	bytes := 8.0 // RGBA64, NRGBA64
+	switch cfg.ColorModel {
+	case color.GrayModel:
+		bytes = 1
+	case color.Gray16Model:
+		bytes = 2
+	case color.RGBAModel, color.NRGBAModel:
+		bytes = 4
+	}
+	if _, ok := cfg.ColorModel.(color.Palette); ok {
+		bytes = 1
+	}
+	return 2 * bytes * float64(cfg.Width) * float64(cfg.Height)
+}
+
+// checkPNGSize refuses a header that claims more pixels than a file of
+// size bytes can hold: its compressed data inflate to at most deflateRatio
+// bytes a byte, and the image takes at least pngBits a pixel.
+func checkPNGSize(path string, cfg image.Config, size int64, c int) error {
+	need := float64(cfg.Width) * float64(cfg.Height) * pngBits(cfg.ColorModel) / 8
+	if need > float64(size)*deflateRatio {
+		return fmt.Errorf("datasets: %s: header claims %dx%d %s pixels, at least %s of image data, more than a PNG file of %d bytes holds (a compressed byte inflates to at most %d)",
+			path, cfg.Height, cfg.Width, colours(c), memlimit.Size(need), size, deflateRatio)
+	}
+	return nil
 }
 
 // decodePNG reads a PNG file.

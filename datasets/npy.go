@@ -10,7 +10,6 @@ import (
 	"math/bits"
 	"os"
 	"scorenet/points"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -53,9 +52,10 @@ func (h npyHeader) note() string {
 // ReadNPY reads points from a NumPy array of shape (n, D); see ReadFile.
 //
 // The header is checked before anything is allocated by its shape: at most
-// MaxValues values, and when r's size is known (an *os.File on a regular
-// file, a *bytes.Reader, *strings.Reader or *bytes.Buffer), exactly the
-// header's n*D values after it. The data are read in bounded chunks straight
+// MaxValues values, when r's size is known (an *os.File on a regular
+// file, a *bytes.Reader, *strings.Reader or *bytes.Buffer) exactly the
+// header's n*D values after it, and memory for them within the process's
+// budget (internal/memlimit). The data are read in bounded chunks straight
 // into the points, so a short or lying file is an error, never an
 // out-of-memory crash.
 func ReadNPY(r io.Reader) (points.Points, error) {
@@ -89,6 +89,15 @@ func readNPY(r io.Reader) (points.Points, npyHeader, error) {
 	}
 	if values > maxValues {
 		return points.Points{}, h, fmt.Errorf(".npy header claims shape %s, %d values, over the limit of %d values (MaxValues, 8 GiB as float64)", shape, values, maxValues)
+	}
+	// The points, 8 bytes a value; twice that when read as they arrive
+	// (see readNPYGrowing).
+	need := 8 * float64(values)
+	if !known {
+		need *= 2
+	}
+	if err := checkMemory(need, fmt.Sprintf(".npy header claims shape %s; reading it", shape)); err != nil {
+		return points.Points{}, h, err
 	}
 	var x []float64
 	if known {
@@ -143,7 +152,9 @@ func readNPYKnown(r io.Reader, h npyHeader, values int) ([]float64, error) {
 
 // readNPYGrowing reads data from a reader of unknown size: the points grow
 // as data arrive, so a header that claims more than there is costs no more
-// memory than the data actually sent. Fortran order is transposed at the end.
+// memory than the data actually sent, and never more than twice the claim
+// (while they are copied to grow, or transposed at the end from Fortran
+// order).
 func readNPYGrowing(r io.Reader, h npyHeader, values int) ([]float64, error) {
 	size := h.itemsize()
 	per := npyChunk / size
@@ -154,7 +165,10 @@ func readNPYGrowing(r io.Reader, h npyHeader, values int) ([]float64, error) {
 		if got, err := io.ReadFull(r, buf[:k*size]); err != nil {
 			return nil, shortNPY(h, len(x)*size+got, err)
 		}
-		x = slices.Grow(x, k)[:len(x)+k]
+		if len(x)+k > cap(x) { // doubling, but never past the claim
+			x = append(make([]float64, 0, min(values, max(2*cap(x), len(x)+k))), x...)
+		}
+		x = x[:len(x)+k]
 		decodeNPY(x[len(x)-k:], buf, h.f32)
 	}
 	if n, _ := io.ReadFull(r, buf[:1]); n > 0 {

@@ -1,0 +1,219 @@
+package datasets
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
+	"os"
+	"runtime"
+	"scorenet/internal/memlimit"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The red team's files (issue 19): headers that claim more than memory
+// holds are refused by their claim, in one line naming the file and the
+// claim, before anything is inflated, decoded or allocated by it.
+
+// withBudget gives the readers a memory budget of budget bytes, refused
+// over as memlimit.Check refuses, until the test ends.
+func withBudget(t *testing.T, budget float64) {
+	t.Helper()
+	old := checkMemory
+	t.Cleanup(func() { checkMemory = old })
+	checkMemory = func(need float64, what string) error {
+		if !(need <= budget) {
+			return fmt.Errorf("%s needs %s of memory, more than the %s available (a test's budget)", what, memlimit.Size(need), memlimit.Size(budget))
+		}
+		return nil
+	}
+}
+
+// allocated runs f and returns the bytes it allocated and how long it
+// took.
+func allocated(f func()) (uint64, time.Duration) {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	f()
+	d := time.Since(start)
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc, d
+}
+
+// checkRefused checks that err is want exactly, one line, and that
+// refusing cost at most maxAlloc bytes and a second.
+func checkRefused(t *testing.T, err error, want string, alloc uint64, took time.Duration, maxAlloc uint64) {
+	t.Helper()
+	if err == nil || err.Error() != want {
+		t.Errorf("got error\n\t%v\nwant\n\t%s", err, want)
+	}
+	if alloc > maxAlloc || took > time.Second {
+		t.Errorf("refusing took %d bytes (at most %d) and %v", alloc, maxAlloc, took)
+	}
+}
+
+// pngChunk is a PNG chunk: length, type, data, CRC.
+func pngChunk(typ string, data []byte) []byte {
+	b := binary.BigEndian.AppendUint32(nil, uint32(len(data)))
+	b = append(append(b, typ...), data...)
+	return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(append([]byte(typ), data...)))
+}
+
+// hugePNG is a PNG whose header claims h x w 8-bit gray pixels, followed by
+// an IDAT chunk of idat bytes and IEND.
+func hugePNG(h, w uint32, idat []byte) []byte {
+	b := pngHeader(h, w, 0)
+	b = append(b, pngChunk("IDAT", idat)...)
+	return append(b, pngChunk("IEND", nil)...)
+}
+
+// The red team's 60-byte PNG claiming 30000x30000: before, 7.2 GB of
+// points were allocated (then the decoder's 900 MB) and the process died
+// with "fatal error: out of memory". Its 60 bytes cannot hold 107 MiB of
+// pixels, whatever the memory.
+func TestLoadPNGDirHeaderOverFile(t *testing.T) {
+	dir := t.TempDir()
+	file := hugePNG(30000, 30000, []byte{0x78, 0x9c, 0x03})
+	if len(file) != 60 {
+		t.Fatalf("the file has %d bytes, want the red team's 60", len(file))
+	}
+	path := writeTemp(t, dir, "huge.png", file)
+	var err error
+	alloc, took := allocated(func() { _, _, _, err = LoadPNGDir(dir) })
+	checkRefused(t, err, "datasets: "+path+": header claims 30000x30000 grayscale pixels, at least 107.3 MiB of image data, more than a PNG file of 60 bytes holds (a compressed byte inflates to at most 1032)", alloc, took, 1<<20)
+}
+
+// A PNG that could hold its claim is refused when the points and the
+// decoder's image exceed the memory budget: the file named if it is alone,
+// the folder otherwise.
+func TestLoadPNGDirOverBudget(t *testing.T) {
+	t.Run("one huge image", func(t *testing.T) {
+		withBudget(t, 1<<30)
+		dir := t.TempDir()
+		// 120 KB of IDAT: enough to inflate to 107 MiB.
+		path := writeTemp(t, dir, "huge.png", hugePNG(30000, 30000, make([]byte, 120000)))
+		var err error
+		alloc, took := allocated(func() { _, _, _, err = LoadPNGDir(dir) })
+		checkRefused(t, err, "datasets: "+path+": header claims 30000x30000 grayscale pixels; reading them needs 8.4 GiB of memory, more than the 1.0 GiB available (a test's budget)", alloc, took, 1<<20)
+	})
+	t.Run("a folder", func(t *testing.T) {
+		dir := t.TempDir()
+		img := encodePNG(t, grayImage(64, 64))
+		for _, name := range []string{"a.png", "b.png", "c.png"} {
+			writeTemp(t, dir, name, img)
+		}
+		// 3 images of 64x64 as float64 and one decoded twice: 104 KiB.
+		withBudget(t, 104<<10)
+		if _, _, _, err := LoadPNGDir(dir); err != nil {
+			t.Fatalf("within the budget: %v", err)
+		}
+		withBudget(t, 100<<10)
+		_, _, _, err := LoadPNGDir(dir)
+		checkRefused(t, err, "datasets: "+dir+": 3 images of 64x64x1 (as a.png's header claims); reading them needs 104 KiB of memory, more than the 100 KiB available (a test's budget)", 0, 0, 1<<62)
+	})
+}
+
+// The red team's gzip IDX claiming 1e6 images of 32x32: before, a 1 MB
+// file inflated into 1 GB and then 8 GB of float64 were allocated. Now the
+// header is checked against the budget first, 9 bytes a value.
+func TestLoadIDXOverBudget(t *testing.T) {
+	dir := t.TempDir()
+	huge := writeTemp(t, dir, "huge.gz", gzipped(t, idxFile(0x08, []uint32{1000000, 32, 32}, make([]byte, 100))))
+	labels := writeTemp(t, dir, "labels.gz", gzipped(t, idxFile(0x08, []uint32{1000000000}, make([]byte, 100))))
+	t.Run("images", func(t *testing.T) {
+		withBudget(t, 1<<30)
+		var err error
+		alloc, took := allocated(func() { _, _, err = LoadIDX(huge) })
+		checkRefused(t, err, "datasets: "+huge+": header says 1000000 images of 32x32; reading them needs 8.6 GiB of memory, more than the 1.0 GiB available (a test's budget)", alloc, took, 1<<20)
+	})
+	t.Run("labels", func(t *testing.T) {
+		withBudget(t, 1<<30)
+		var err error
+		alloc, took := allocated(func() { _, err = LoadIDXLabels(labels) })
+		checkRefused(t, err, "datasets: "+labels+": header says 1000000000 labels; reading them needs 8.4 GiB of memory, more than the 1.0 GiB available (a test's budget)", alloc, took, 1<<20)
+	})
+	t.Run("this machine's budget", func(t *testing.T) {
+		// Refused by the budget or, where 8.6 GiB are available, by the
+		// stream's end: either way in one line, at once.
+		var err error
+		alloc, took := allocated(func() { _, _, err = LoadIDX(huge) })
+		prefix := "datasets: " + huge + ": header says 1000000 images of 32x32"
+		if err == nil || !strings.HasPrefix(err.Error(), prefix) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("got %v, want one line starting %q", err, prefix)
+		}
+		if alloc > 1<<20 || took > time.Second {
+			t.Errorf("refusing took %d bytes and %v", alloc, took)
+		}
+	})
+	t.Run("a stream that does inflate to its claim", func(t *testing.T) {
+		// 10000 images of 32x32, all there: 10 MB from 10 KB of gzip.
+		path := writeTemp(t, dir, "full.gz", gzipped(t, idxFile(0x08, []uint32{10000, 32, 32}, make([]byte, 10000*32*32))))
+		withBudget(t, 1<<20)
+		var err error
+		alloc, took := allocated(func() { _, _, err = LoadIDX(path) })
+		checkRefused(t, err, "datasets: "+path+": header says 10000 images of 32x32; reading them needs 87.9 MiB of memory, more than the 1.0 MiB available (a test's budget)", alloc, took, 1<<20)
+		withBudget(t, 100<<20)
+		if p, _, err := LoadIDX(path); err != nil || p.N != 10000 {
+			t.Errorf("within the budget: %d images, %v", p.N, err)
+		}
+	})
+}
+
+// A gzip stream never grows past its header's claim: a stream that goes on
+// for 16 MB after 24 claimed bytes is refused having read only the claim
+// and one byte more.
+func TestLoadIDXStreamPastItsClaim(t *testing.T) {
+	path := writeTemp(t, t.TempDir(), "long.gz", gzipped(t, idxFile(0x08, []uint32{2, 3, 4}, make([]byte, 16<<20))))
+	var err error
+	alloc, took := allocated(func() { _, _, err = LoadIDX(path) })
+	checkRefused(t, err, "datasets: "+path+": header says 2 images of 3x4, 24 bytes, the file has more after its header (uncompressed)", alloc, took, 1<<20)
+}
+
+// A .npy file whose size matches its claim of 10^9 values (a sparse file,
+// costing nothing on disk) was read into 8 GB of float64; now the claim is
+// asked of the budget first. Read from a stream, twice that.
+func TestReadNPYOverBudget(t *testing.T) {
+	t.Run("file", func(t *testing.T) {
+		withBudget(t, 1<<30)
+		file := npyFile(npyHeaderDict("<f8", false, "(1000000000, 1)"), nil)
+		path := writeTemp(t, t.TempDir(), "sparse.npy", file)
+		if err := os.Truncate(path, int64(len(file))+8e9); err != nil {
+			t.Skipf("no sparse file of 8 GB here: %v", err)
+		}
+		var err error
+		alloc, took := allocated(func() { _, err = ReadFile(path) })
+		checkRefused(t, err, "datasets: "+path+": .npy header claims shape (1000000000, 1); reading it needs 7.5 GiB of memory, more than the 1.0 GiB available (a test's budget)", alloc, took, 1<<20)
+	})
+	t.Run("stream", func(t *testing.T) {
+		withBudget(t, 16<<20)
+		file := npyFile(npyHeaderDict("<f8", false, "(1000000, 2)"), npyData("<f8", 1, 2))
+		var err error
+		alloc, took := allocated(func() { _, err = ReadNPY(plainReader{bytes.NewReader(file)}) })
+		checkRefused(t, err, "datasets: .npy header claims shape (1000000, 2); reading it needs 30.5 MiB of memory, more than the 16.0 MiB available (a test's budget)", alloc, took, 1<<20)
+	})
+}
+
+// A CSV file grows its points as rows arrive: each growth is asked of the
+// budget, and the first refused names the line.
+func TestReadCSVOverBudget(t *testing.T) {
+	path := writeTemp(t, t.TempDir(), "long.csv", []byte(strings.Repeat("1,2\n", 5000)))
+	withBudget(t, 64<<10)
+	_, err := ReadFile(path)
+	// 8192 values (64 KiB) fit; the 4097th row asks for room for 16384.
+	checkRefused(t, err, "datasets: "+path+": line 4097: 8192 values so far; room for 16384 needs 128 KiB of memory, more than the 64 KiB available (a test's budget)", 0, 0, 1<<62)
+	withBudget(t, 128<<10)
+	if p, err := ReadFile(path); err != nil || p.N != 5000 {
+		t.Errorf("within the budget: %d rows, %v", p.N, err)
+	}
+}
+
+// The readers ask the real budget by default.
+func TestCheckMemoryIsMemlimits(t *testing.T) {
+	err := checkMemory(1<<62, "a test")
+	if err == nil || !strings.HasPrefix(err.Error(), "a test needs 4294967296.0 GiB of memory, more than the ") {
+		t.Errorf("checkMemory(2^62) = %v, want memlimit.Check's refusal", err)
+	}
+}
