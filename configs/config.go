@@ -43,6 +43,11 @@ type Data struct {
 	// Dequantize (idx, images): 8-bit values v become (v + u)/256, u
 	// uniform on [0, 1), instead of v/255.
 	Dequantize bool `yaml:"dequantize"`
+	// Discrete (file): auto (the default) finds the columns that take a
+	// few values only, trains them spread over each value's cell and puts
+	// samples back onto the values; none treats every column as
+	// continuous.
+	Discrete string `yaml:"discrete,omitempty"`
 }
 
 // Model selects the score network.

@@ -177,7 +177,7 @@ func (c *Config) YAML() []byte {
 // datasetKeys are the data keys each kind of data set reads, besides
 // dataset and holdout, which all do.
 var datasetKeys = map[string][]string{
-	"file":             {"path", "standardize"},
+	"file":             {"path", "standardize", "discrete"},
 	"idx":              {"path", "dequantize", "standardize"},
 	"images":           {"path", "dequantize", "standardize"},
 	"gaussian":         {"n", "mean", "cov", "standardize"},

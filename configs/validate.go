@@ -93,6 +93,7 @@ func (d *decoder) validate(c *Config) error {
 		check(c.Name == "" || validName.MatchString(c.Name), "name", "%q must be letters, digits, '.', '_' or '-'", c.Name),
 		oneOf("data.dataset", c.Data.Dataset, datasets.Names()),
 		check(c.Data.Holdout >= 0 && c.Data.Holdout < 1, "data.holdout", "must be in [0, 1), got %v", c.Data.Holdout),
+		check(c.Data.Discrete == "" || c.Data.Discrete == "auto" || c.Data.Discrete == "none", "data.discrete", "must be auto or none, got %q", c.Data.Discrete),
 		check(c.Data.FromFile() || c.Data.N >= 1, "data.n", "must be >= 1, got %d", c.Data.N),
 		check(c.Data.N <= datasets.MaxValues/dataDim(c.Data), "data.n", "must be at most %d for %d-dimensional data (%d values in all), got %d",
 			datasets.MaxValues/dataDim(c.Data), dataDim(c.Data), datasets.MaxValues, c.Data.N),

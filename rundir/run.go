@@ -25,11 +25,12 @@ type Run struct {
 	Step       int
 	Checkpoint string // the file it was loaded from
 	Skipped    []error
-	MaxAbs     float64        // the training data's largest |x_j| in model units; 0 if the checkpoint predates it
-	Weights    string         // WeightsEMA or WeightsRaw: which the model holds
-	Image      datasets.Image // the shape of image data (samples are images); zero otherwise
-	DataDigest Digest         // the training data the checkpoint recorded; zero if it predates the record
-	Best       *Best          // the lowest held-out loss up to the checkpoint, where training measured one
+	MaxAbs     float64           // the training data's largest |x_j| in model units; 0 if the checkpoint predates it
+	Weights    string            // WeightsEMA or WeightsRaw: which the model holds
+	Image      datasets.Image    // the shape of image data (samples are images); zero otherwise
+	DataDigest Digest            // the training data the checkpoint recorded; zero if it predates the record
+	Best       *Best             // the lowest held-out loss up to the checkpoint, where training measured one
+	Discrete   map[int][]float64 // a table's discrete columns and their values (data units), which samples are put onto
 }
 
 // The weights a reader can load from a checkpoint.
@@ -126,6 +127,10 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 			return nil, fmt.Errorf("rundir: %s: bad %s metadata", checkpoint, metaBest)
 		}
 	}
+	discrete, err := discreteOf(c, checkpoint, dim)
+	if err != nil {
+		return nil, err
+	}
 	var digest Digest
 	if saved, ok := c.Meta[metaData]; ok {
 		if err := json.Unmarshal([]byte(saved), &digest); err != nil || digest.N < 0 || (digest.N > 0 && digest.D != dim) {
@@ -139,7 +144,7 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 		}
 	}
 	return &Run{Dir: dir, Config: cfg, Model: model, Norm: norm, Step: c.Step, Checkpoint: checkpoint, Skipped: skipped, MaxAbs: maxAbs,
-		Weights: weights, Image: shape, DataDigest: digest, Best: best}, nil
+		Weights: weights, Image: shape, DataDigest: digest, Best: best, Discrete: discrete}, nil
 }
 
 // Bounds on a checkpoint's standardisation: a standard deviation outside
@@ -205,4 +210,27 @@ func inside(dir, path string) bool {
 	}
 	rel, err := filepath.Rel(d, p)
 	return err == nil && rel == "."
+}
+
+// discreteOf reads and checks a checkpoint's discrete columns: each a
+// column of the data, with at least two finite values in increasing order.
+func discreteOf(c *checkpoints.Checkpoint, path string, dim int) (map[int][]float64, error) {
+	v, ok := c.Meta[metaDiscrete]
+	if !ok {
+		return nil, nil
+	}
+	var d map[int][]float64
+	if err := json.Unmarshal([]byte(v), &d); err != nil {
+		return nil, fmt.Errorf("rundir: %s: bad %s metadata", path, metaDiscrete)
+	}
+	for j, values := range d {
+		ok := j >= 0 && j < dim && len(values) >= 2
+		for k, x := range values {
+			ok = ok && !math.IsNaN(x) && !math.IsInf(x, 0) && (k == 0 || x > values[k-1])
+		}
+		if !ok {
+			return nil, fmt.Errorf("rundir: %s: bad %s metadata for column %d: want at least two finite values in increasing order", path, metaDiscrete, j+1)
+		}
+	}
+	return d, nil
 }

@@ -28,6 +28,7 @@ const (
 	metaMaxAbs     = "data_max_abs"    // the training data's largest |x_j|, model units
 	metaBest       = "best"            // JSON Best: the lowest held-out loss so far, for best.safetensors and patience
 	metaImage      = "image"           // HxWxC of image data, so that samples come back as images
+	metaDiscrete   = "discrete"        // JSON {column: [values]}: a table's discrete columns, which samples are put back onto
 	metaRNG        = "rng"             // how batches are drawn, and how many were
 	metaElapsed    = "elapsed_seconds" // training time up to this step
 	metaAdamSteps  = "adam_steps"
@@ -76,6 +77,9 @@ type Snapshot struct {
 	MaxAbs  float64         // the training data's largest |x_j|, in model units
 	Best    *Best           // the lowest held-out loss so far; nil before the first
 	Image   datasets.Image  // the shape of image data; zero otherwise
+	// Discrete are a table's discrete columns (0-based) and their values
+	// in data units; nil for none.
+	Discrete map[int][]float64
 }
 
 // Checkpoint encodes s, copying every tensor, so that training can go on
@@ -101,6 +105,13 @@ func (s *Snapshot) Checkpoint() (*checkpoints.Checkpoint, error) {
 		metaElapsed:   strconv.FormatFloat(s.Elapsed, 'g', -1, 64),
 		metaAdamSteps: strconv.Itoa(s.Moments.Steps),
 	}}
+	if len(s.Discrete) > 0 {
+		b, err := json.Marshal(s.Discrete)
+		if err != nil {
+			return nil, err
+		}
+		c.Meta[metaDiscrete] = string(b)
+	}
 	if s.Image.Size() > 0 {
 		c.Meta[metaImage] = s.Image.String()
 	}

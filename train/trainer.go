@@ -66,7 +66,7 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 		return nil, err
 	}
 	fmt.Fprintf(opts.Out, "data: %s; %d for training, %d held out\n", data.Source, data.Train.N, data.Valid.N)
-	if cfg.Data.HoldoutAuto {
+	if cfg.Data.HoldoutAuto && cfg.Data.Holdout != data.Holdout { // a resumed run's config.yaml holds the choice
 		cfg.Data.Holdout = data.Holdout
 		fmt.Fprintf(opts.Out, "data.holdout auto: %.3g (%d rows held out: about 50, within a tenth and three tenths of the data)\n", data.Holdout, data.Valid.N)
 	}
@@ -88,7 +88,7 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 	opt := cfg.Train.Optimizer
 	adam := NewAdam(AdamSettings{LR: opt.LR, Beta1: opt.Beta1, Beta2: opt.Beta2, Eps: opt.Eps, WeightDecay: opt.WeightDecay}, model.Params())
 	order := newBatchOrder(cfg.Seed, data.Train.N)
-	s := &rundir.Snapshot{Config: cfg, Model: model, Norm: data.Norm, Order: order.String(), Moments: &adam.Moments, Data: data.Digest, MaxAbs: data.MaxAbs, Image: data.Image}
+	s := &rundir.Snapshot{Config: cfg, Model: model, Norm: data.Norm, Order: order.String(), Moments: &adam.Moments, Data: data.Digest, MaxAbs: data.MaxAbs, Image: data.Image, Discrete: data.Discrete}
 	if cfg.Train.EMA > 0 {
 		s.EMA = newEMA(model.Params()) // a resumed run then loads the checkpoint's
 	}

@@ -14,6 +14,7 @@ import (
 
 // Data is a run's data, split and in the units the model sees.
 type Data struct {
+	Discrete     Discrete            // a table's discrete columns, dequantised in Train and Valid
 	Holdout      float64             // the fraction held out: data.holdout, or chosen for its auto
 	Train, Valid points.Points       // standardised when the config asks for it
 	Norm         datasets.Normalizer // maps data units to model units
@@ -66,6 +67,13 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 		return nil, err
 	}
 	digest := rundir.DigestOf(all)
+	var discrete Discrete
+	if d.Dataset == "file" && d.Discrete != "none" {
+		if discrete = FindDiscrete(all); len(discrete) > 0 {
+			discrete.Dequantize(all, seeds.New(cfg.Seed, seeds.Dequantize))
+			source += "; " + discrete.Describe()
+		}
+	}
 	// The data are held once: split and standardised in their own storage.
 	holdout := d.Holdout
 	if d.HoldoutAuto {
@@ -84,7 +92,7 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 	for _, v := range trainPts.X {
 		maxAbs = math.Max(maxAbs, math.Abs(v))
 	}
-	return &Data{Holdout: holdout, Train: trainPts, Valid: valid, Norm: norm, Density: dens, Digest: digest, MaxAbs: maxAbs, Source: source, Image: shape}, nil
+	return &Data{Discrete: discrete, Holdout: holdout, Train: trainPts, Valid: valid, Norm: norm, Density: dens, Digest: digest, MaxAbs: maxAbs, Source: source, Image: shape}, nil
 }
 
 // Bounds of data.holdout: auto: the fraction that holds out

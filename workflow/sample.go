@@ -38,6 +38,9 @@ type Job struct {
 	// in data units; nil to draw them as the sampler and sample.init say.
 	Start    *points.Points
 	Progress func(done, total int)
+	// Discrete are a table's discrete columns, which the samples are put
+	// back onto (the chains, in model units, are left as drawn).
+	Discrete Discrete
 }
 
 // ErrFileStart is Sample's error for a job whose sample.init.kind is file
@@ -107,6 +110,7 @@ func Sample(j Job) (*Drawn, error) {
 		return nil, err
 	}
 	samples := j.Norm.Invert(start)
+	j.Discrete.Snap(samples)
 	if err := samples.CheckFinite(); err != nil {
 		return nil, fmt.Errorf("workflow: the samples in data units: %w: the run's standardisation maps them out of range; nothing was written", err)
 	}
@@ -119,7 +123,7 @@ func Sample(j Job) (*Drawn, error) {
 // (for data with a known density, not standardised: to test a sampler
 // apart from the learning).
 func (r *Run) RunJob(s configs.Sample, kind string) (Job, error) {
-	j := Job{Sample: s, Dim: r.Model.Dim(), Norm: r.Norm, MaxAbs: r.MaxAbs}
+	j := Job{Sample: s, Dim: r.Model.Dim(), Norm: r.Norm, MaxAbs: r.MaxAbs, Discrete: r.Discrete}
 	var err error
 	j.Scores, j.Sigmas, j.Sigma, err = r.scoring(s.Sampler, kind)
 	return j, err

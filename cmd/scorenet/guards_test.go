@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"scorenet/checkpoints"
+	"scorenet/datasets"
 )
 
 // digestOf is the sha256 of the file at path ("" when it does not exist).
@@ -178,5 +179,63 @@ func TestResumingAFinishedRunSaysSo(t *testing.T) {
 	code, out, errs := scorenet("train", "-run", run)
 	if code != 0 || !strings.Contains(out, "nothing to train: run directory "+run+" is at step 20 of train.steps 20 (raise train.steps, e.g. -set train.steps=40, to continue)") {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+}
+
+// train -data with no config: every choice is announced with its reason,
+// written into config.yaml, overridden by an explicit value, and kept on
+// resume; a discrete column is found, and samples land on its values.
+func TestTrainFromDataChoosesAndKeeps(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "mine.csv")
+	var rows strings.Builder
+	rows.WriteString("flag,x,y\n")
+	for i := range 300 {
+		fmt.Fprintf(&rows, "%d,%g,%g\n", i%2, math.Sin(float64(i)), math.Cos(float64(3*i)))
+	}
+	os.WriteFile(data, []byte(rows.String()), 0o644)
+	run := filepath.Join(dir, "run")
+	code, out, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=30", "-set", "train.eval_every=10")
+	if code != 0 {
+		t.Fatalf("train -data: exit %d: %s", code, errs)
+	}
+	for _, want := range []string{
+		"defaults for data read from a file (set a key to change it): data.standardize true, data.holdout auto, train.loss anneal_dsm",
+		"model.hidden auto: [128 128 128]", "model.sigma_data auto", "train.sigmas auto", "sample.eps auto",
+		"data.holdout auto: 0.167 (50 rows held out", "1 discrete column(s)", "1 (2 values)",
+	} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("start-up lines lack %q:\n%s", want, errs)
+		}
+	}
+	if !strings.Contains(out, "trained 30 steps") {
+		t.Errorf("stdout %q", out)
+	}
+	config, _ := os.ReadFile(filepath.Join(run, "config.yaml"))
+	for _, want := range []string{"hidden:\n        - 128\n        - 128\n        - 128", "hidden_auto: true", "loss: anneal_dsm", "holdout: 0.16", "sigma_data_auto: true", "ema: 0.999"} {
+		if !strings.Contains(string(config), want) {
+			t.Errorf("config.yaml lacks %q:\n%s", want, config)
+		}
+	}
+	if code, _, errs := scorenet("train", "-run", run, "-set", "train.steps=40"); code != 0 || strings.Contains(errs, "auto:") {
+		t.Errorf("resume: exit %d; it chose again or failed: %s", code, errs)
+	}
+	samples := filepath.Join(dir, "s.csv")
+	if code, _, errs := scorenet("sample", "-run", run, "-out", samples, "-n", "50", "-set", "sample.steps_per_level=3"); code != 0 || !strings.Contains(errs, "verdict on 50 samples") {
+		t.Fatalf("sample: exit %d: %s", code, errs)
+	}
+	got, err := datasets.ReadFile(samples)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range got.N {
+		if v := got.X[i*3]; v != 0 && v != 1 {
+			t.Fatalf("sample %d's flag is %v, want 0 or 1", i, v)
+		}
+	}
+	explicit := filepath.Join(dir, "explicit")
+	code, _, errs = scorenet("train", "-data", data, "-out", explicit, "-set", "train.steps=10", "-set", "model.hidden=[16]", "-set", "train.loss=exact", "-set", "data.discrete=none")
+	if code != 0 || strings.Contains(errs, "model.hidden auto") || strings.Contains(errs, "train.loss anneal_dsm") || strings.Contains(errs, "discrete column") {
+		t.Errorf("explicit keys: exit %d, yet auto chose them: %s", code, errs)
 	}
 }

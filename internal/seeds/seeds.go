@@ -20,6 +20,7 @@ const (
 	Chain                          // a sampling chain's start and noise, indexed by chain (sample.seed)
 	NoiseScale                     // the subsamples that choose train.sigmas: auto
 	Probe                          // a point's Hutchinson probes for its likelihood, indexed by point
+	Dequantize                     // the jitter of a table's discrete columns within their values' cells
 )
 
 // New is stream s of seed.

@@ -1,0 +1,119 @@
+package workflow
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+
+	"scorenet/points"
+)
+
+// Discrete are the columns of a table that take a few values only (0/1
+// flags, categories coded as numbers, counts, pixel values), each with its
+// values in data units, sorted. A score model learns a density: it is
+// trained on such a column spread uniformly over each value's cell (the
+// half-way points to its neighbours), and its samples are put back onto
+// the values, as 8-bit images are dequantised. A continuous sample of a
+// 0/1 column is the first thing a two-sample test sees.
+type Discrete map[int][]float64
+
+// A column is discrete when it takes at most maxDiscreteValues values, and
+// at most one for every minRowsPerValue rows: iris's 22-value column of
+// 150 rows is a measurement, a 64-pixel image's 17 gray levels over 1797
+// rows are not.
+const (
+	maxDiscreteValues = 32
+	minRowsPerValue   = 10
+)
+
+// FindDiscrete finds the discrete columns of p.
+func FindDiscrete(p points.Points) Discrete {
+	limit := min(maxDiscreteValues, p.N/minRowsPerValue)
+	if limit < 2 {
+		return nil
+	}
+	found := Discrete{}
+	for j := range p.D {
+		var values []float64
+		for i := range p.N {
+			v := p.X[i*p.D+j]
+			if k, ok := slices.BinarySearch(values, v); !ok {
+				if values = slices.Insert(values, k, v); len(values) > limit {
+					break
+				}
+			}
+		}
+		if len(values) >= 2 && len(values) <= limit {
+			found[j] = values
+		}
+	}
+	return found
+}
+
+// cell is the interval of value k of values: from the half-way point to the
+// one below to the half-way point to the one above, the end cells as wide
+// on both sides.
+func cell(values []float64, k int) (lo, hi float64) {
+	if k > 0 {
+		lo = (values[k-1] + values[k]) / 2
+	}
+	if k+1 < len(values) {
+		hi = (values[k] + values[k+1]) / 2
+	}
+	if k == 0 {
+		lo = 2*values[0] - hi
+	}
+	if k+1 == len(values) {
+		hi = 2*values[k] - lo
+	}
+	return lo, hi
+}
+
+// Dequantize spreads each value of the discrete columns of p uniformly over
+// its cell, in place.
+func (d Discrete) Dequantize(p points.Points, rng *rand.Rand) {
+	for _, j := range d.columns() {
+		values := d[j]
+		for i := range p.N {
+			k, _ := slices.BinarySearch(values, p.X[i*p.D+j])
+			lo, hi := cell(values, k)
+			p.X[i*p.D+j] = lo + (hi-lo)*rng.Float64()
+		}
+	}
+}
+
+// Snap puts every value of the discrete columns of p onto the column's
+// nearest value, in place.
+func (d Discrete) Snap(p points.Points) {
+	for j, values := range d {
+		for i := range p.N {
+			x := &p.X[i*p.D+j]
+			k, _ := slices.BinarySearch(values, *x)
+			if k == len(values) || (k > 0 && *x-values[k-1] < values[k]-*x) {
+				k--
+			}
+			*x = values[k]
+		}
+	}
+}
+
+// columns are d's columns in order, so that Dequantize draws the same
+// numbers in every run.
+func (d Discrete) columns() []int {
+	var cols []int
+	for j := range d {
+		cols = append(cols, j)
+	}
+	slices.Sort(cols)
+	return cols
+}
+
+// Describe says which columns are discrete, for the start-up lines.
+func (d Discrete) Describe() string {
+	var parts []string
+	for _, j := range d.columns() {
+		parts = append(parts, fmt.Sprintf("%d (%d values)", j+1, len(d[j])))
+	}
+	return fmt.Sprintf("%d discrete column(s), trained spread over each value's cell and sampled onto their values: %s", len(d), strings.Join(parts, ", "))
+}

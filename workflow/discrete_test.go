@@ -1,0 +1,55 @@
+package workflow_test
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"scorenet/points"
+	"scorenet/workflow"
+)
+
+// A flag and a count column are found discrete, a measurement is not;
+// dequantised values stay in their cells, so snapping gives them back.
+func TestDiscreteColumnsRoundTrip(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	p := points.New(500, 3)
+	for i := range p.N {
+		p.X[3*i] = float64(r.IntN(2))*0.0953 - 0.0446 // a standardised 0/1 flag
+		p.X[3*i+1] = float64(r.IntN(17))              // gray levels 0..16
+		p.X[3*i+2] = r.NormFloat64()                  // a measurement
+	}
+	d := workflow.FindDiscrete(p)
+	if len(d) != 2 || len(d[0]) != 2 || len(d[1]) != 17 || d[2] != nil {
+		t.Fatalf("found %v, want columns 1 (2 values) and 2 (17 values)", d)
+	}
+	if few := workflow.FindDiscrete(points.Points{N: 15, D: 3, X: p.X[:45]}); len(few) != 0 {
+		t.Errorf("15 rows (fewer than 10 a value): found %v", few)
+	}
+	orig := slices.Clone(p.X)
+	d.Dequantize(p, rand.New(rand.NewPCG(3, 4)))
+	moved := 0
+	for i := range p.N {
+		if p.X[3*i+1] != orig[3*i+1] {
+			moved++
+		}
+		if v := p.X[3*i+1]; v < orig[3*i+1]-0.5 || v > orig[3*i+1]+0.5 {
+			t.Fatalf("gray level %v dequantised to %v, outside its cell", orig[3*i+1], v)
+		}
+		if p.X[3*i+2] != orig[3*i+2] {
+			t.Fatal("a continuous column was dequantised")
+		}
+	}
+	if moved < p.N/2 {
+		t.Errorf("only %d of %d values dequantised", moved, p.N)
+	}
+	d.Snap(p)
+	if !slices.Equal(p.X, orig) {
+		t.Error("snapping the dequantised values does not give them back")
+	}
+	far := points.Points{N: 1, D: 3, X: []float64{5, -3, 0.5}}
+	d.Snap(far)
+	if far.X[0] != d[0][1] || far.X[1] != 0 || far.X[2] != 0.5 {
+		t.Errorf("snapped %v, want the nearest values (the flag's 1, gray level 0) and the measurement as it was", far.X)
+	}
+}
