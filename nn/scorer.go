@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 
+	"scorenet/internal/memlimit"
 	"scorenet/internal/mlp"
 
 	G "gorgonia.org/gorgonia"
@@ -29,7 +30,8 @@ type Scorer struct {
 
 // NewScorer prepares the forward pass of m for chunks of batch points, on
 // at most threads threads (0: all; 1 for scorers that run side by side,
-// one per sampling worker).
+// one per sampling worker). The pass's buffers (batch x each layer's
+// width) are asked of the memory budget (internal/memlimit) first.
 func NewScorer(m Model, batch, threads int) (*Scorer, error) {
 	if batch < 1 {
 		return nil, fmt.Errorf("nn: scorer batch must be >= 1, got %d", batch)
@@ -39,7 +41,11 @@ func NewScorer(m Model, batch, threads int) (*Scorer, error) {
 		if err != nil {
 			return nil, err
 		}
-		pass, err := mlp.NewPass(net, mlp.Options{Batch: batch, Threads: threads})
+		opt := mlp.Options{Batch: batch, Threads: threads}
+		if err := memlimit.Check(opt.Bytes(net.Layout), fmt.Sprintf("nn: the forward pass of %d points (D = %d)", batch, net.Dim)); err != nil {
+			return nil, err
+		}
+		pass, err := mlp.NewPass(net, opt)
 		if err != nil {
 			return nil, err
 		}
