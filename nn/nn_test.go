@@ -268,11 +268,15 @@ func TestNewRefusesHugeNetworks(t *testing.T) {
 
 // The red team's `scorenet sample -n 100000000` passed the chains' check and
 // died allocating a scorer's pass of 5e7 points x 128 units (51 GB): the
-// pass is asked of the memory budget first.
+// pass is asked of the memory budget first, and the commands ask for
+// every worker's (ScorerBytes) before they make the chains.
 func TestNewScorerAsksTheBudget(t *testing.T) {
 	m, err := New(Spec{Kind: "mlp", Dim: 2, Hidden: []int{128, 128}, Activation: "softplus"}, rand.New(rand.NewPCG(1, 1)))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if got := ScorerBytes(m, 1_000_000_000); got != 8*265e9 {
+		t.Errorf("ScorerBytes = %v, want 8 x 265 values a point", got)
 	}
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)

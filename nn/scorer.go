@@ -41,17 +41,31 @@ func NewScorer(m Model, batch, threads int) (*Scorer, error) {
 		if err != nil {
 			return nil, err
 		}
-		opt := mlp.Options{Batch: batch, Threads: threads}
-		if err := memlimit.Check(opt.Bytes(net.Layout), fmt.Sprintf("nn: the forward pass of %d points (D = %d)", batch, net.Dim)); err != nil {
+		if err := memlimit.Check(ScorerBytes(m, batch), fmt.Sprintf("nn: the forward pass of %d points (D = %d)", batch, net.Dim)); err != nil {
 			return nil, err
 		}
-		pass, err := mlp.NewPass(net, opt)
+		pass, err := mlp.NewPass(net, mlp.Options{Batch: batch, Threads: threads})
 		if err != nil {
 			return nil, err
 		}
 		return &Scorer{pass: pass, model: m, batch: batch}, nil
 	}
 	return NewGraphScorer(m, batch)
+}
+
+// ScorerBytes is the memory NewScorer takes for the forward pass of m on
+// batch points, computed without allocating: the hand-written pass's
+// buffers for a float64 MLP (batch x every layer's width), and as much
+// again for the values of the graph of another model.
+func ScorerBytes(m Model, batch int) float64 {
+	if mp, ok := m.(*MLP); ok {
+		bytes := mlp.Options{Batch: batch}.Bytes(mp.layout)
+		if m.Dtype() != tensor.Float64 {
+			bytes *= 2
+		}
+		return bytes
+	}
+	return 2 * 8 * float64(batch) * float64(m.Dim())
 }
 
 // NewGraphScorer compiles the forward pass of m as a gorgonia graph: the
