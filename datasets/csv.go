@@ -14,7 +14,11 @@ import (
 	"unicode/utf8"
 )
 
-// MaxColumns bounds the number of columns of a CSV row.
+// MaxColumns bounds the values of one point a file may hold: the columns
+// of a CSV row, the D of a .npy array, the H*W*C of an image (IDX, PNG).
+// It is nn.MaxDim, the most a model takes: a wider point could not be
+// learnt, and would cost memory in the data's statistics (a mean and a
+// standard deviation per value) before the model refused it.
 const MaxColumns = 1 << 17
 
 // maxCSVLine bounds the length of a CSV line, without its line ending.

@@ -105,8 +105,9 @@ func FuzzPNGDir(f *testing.F) {
 	for _, img := range []image.Image{grayImage(2, 3, 1, 2, 3, 4, 5, 6), rgbImage(2, 2, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12), gray16, palette, alpha, rgb16} {
 		f.Add(encodePNG(f, img))
 	}
-	f.Add(hugePNG(30000, 30000, []byte{0x78, 0x9c, 0x03}))
-	f.Add(hugePNG(2, 3, []byte{0x78, 0x9c, 0x03}))
+	f.Add(hugePNG(30000, 30000, 0, []byte{0x78, 0x9c, 0x03}))
+	f.Add(hugePNG(2, 3, 0, []byte{0x78, 0x9c, 0x03}))
+	f.Add(hugePNG(200, 200, 2, []byte{0x78, 0x9c, 0x03}))
 	f.Add(pngHeader(2, 3, 0))
 	f.Add(good[:40])
 	f.Add([]byte("\x89PNG\r\n\x1a\n"))

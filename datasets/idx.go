@@ -241,7 +241,8 @@ func (x *idxReader) readDims(want int) ([]int, error) {
 }
 
 // checkSize checks the header's claim before anything is allocated by it:
-// at least one image (or label), at most MaxValues values, in a plain file
+// at least one image (or label), at most MaxValues values (and MaxColumns
+// an image), in a plain file
 // of known size exactly that many bytes after the header, and memory for
 // them within the process's budget (checkMemory). It returns
 // the claim, as errors tell it, and the number of values.
@@ -272,6 +273,9 @@ func (x *idxReader) checkSize(dims []int) (claim string, values int, err error) 
 	}
 	if values > maxValues {
 		return "", 0, x.errorf("%s, %d values, over the limit of %d values (MaxValues, 8 GiB as float64)", claim, values, maxValues)
+	}
+	if len(dims) == 3 && dims[1]*dims[2] > MaxColumns {
+		return "", 0, x.errorf("%s, %d values an image, over the limit of %d (MaxColumns, the most values a point may have)", claim, dims[1]*dims[2], MaxColumns)
 	}
 	// The bytes read and what the caller makes of them, 8 bytes a value
 	// (float64 pixels, int labels): asked before anything is inflated.

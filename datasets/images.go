@@ -69,7 +69,7 @@ func colours(c int) string {
 //
 // Every file's header is read first and checked before the images are
 // decoded or anything is allocated for them: the total n*H*W*C against
-// MaxValues, each file's size against what its header claims (a compressed
+// MaxValues, an image's H*W*C against MaxColumns, each file's size against what its header claims (a compressed
 // byte inflates to at most 1032), and the memory for the points and the
 // decoder against the process's budget (internal/memlimit).
 func LoadPNGDir(dir string) (points.Points, Image, []string, error) {
@@ -128,6 +128,9 @@ func LoadPNGDir(dir string) (points.Points, Image, []string, error) {
 	}
 	if values > maxValues {
 		return points.Points{}, Image{}, nil, fmt.Errorf("datasets: %s: %d %s of %v, %d values, over the limit of %d values (MaxValues, 8 GiB as float64)", dir, len(names), plural(len(names), "image"), s, values, maxValues)
+	}
+	if s.Size() > MaxColumns {
+		return points.Points{}, Image{}, nil, fmt.Errorf("datasets: %s: header claims %dx%d %s pixels, %d values an image, over the limit of %d (MaxColumns, the most values a point may have)", filepath.Join(dir, names[0]), s.H, s.W, colours(s.C), s.Size(), MaxColumns)
 	}
 	// Each file must be able to hold what its header claims, and the
 	// points and the decoder's image must fit the memory budget.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"os"
+	"path/filepath"
 	"runtime"
 	"scorenet/internal/memlimit"
 	"strings"
@@ -62,42 +63,72 @@ func pngChunk(typ string, data []byte) []byte {
 	return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(append([]byte(typ), data...)))
 }
 
-// hugePNG is a PNG whose header claims h x w 8-bit gray pixels, followed by
-// an IDAT chunk of idat bytes and IEND.
-func hugePNG(h, w uint32, idat []byte) []byte {
-	b := pngHeader(h, w, 0)
+// hugePNG is a PNG whose header claims h x w 8-bit pixels of a colour
+// type (0 gray, 2 RGB), followed by an IDAT chunk of idat bytes and IEND.
+func hugePNG(h, w uint32, colourType byte, idat []byte) []byte {
+	b := pngHeader(h, w, colourType)
 	b = append(b, pngChunk("IDAT", idat)...)
 	return append(b, pngChunk("IEND", nil)...)
 }
 
 // The red team's 60-byte PNG claiming 30000x30000: before, 7.2 GB of
 // points were allocated (then the decoder's 900 MB) and the process died
-// with "fatal error: out of memory". Its 60 bytes cannot hold 107 MiB of
-// pixels, whatever the memory.
-func TestLoadPNGDirHeaderOverFile(t *testing.T) {
+// with "fatal error: out of memory". No model takes images of 9e8 values
+// (a real 30000x30000 PNG of 875 KB, read, took 15 GB with the data's
+// statistics), and its 60 bytes could not hold them anyway.
+func TestLoadPNGDirHugeHeaderSmallFile(t *testing.T) {
 	dir := t.TempDir()
-	file := hugePNG(30000, 30000, []byte{0x78, 0x9c, 0x03})
+	file := hugePNG(30000, 30000, 0, []byte{0x78, 0x9c, 0x03})
 	if len(file) != 60 {
 		t.Fatalf("the file has %d bytes, want the red team's 60", len(file))
 	}
 	path := writeTemp(t, dir, "huge.png", file)
 	var err error
 	alloc, took := allocated(func() { _, _, _, err = LoadPNGDir(dir) })
-	checkRefused(t, err, "datasets: "+path+": header claims 30000x30000 grayscale pixels, at least 107.3 MiB of image data, more than a PNG file of 60 bytes holds (a compressed byte inflates to at most 1032)", alloc, took, 1<<20)
+	checkRefused(t, err, "datasets: "+path+": header claims 30000x30000 grayscale pixels, 900000000 values an image, over the limit of 131072 (MaxColumns, the most values a point may have)", alloc, took, 1<<20)
+}
+
+// A header that claims more pixels than its file can hold is refused by
+// the file's size: 200x200 RGB pixels are 117 KiB, and 60 bytes inflate
+// to at most 60 KiB.
+func TestLoadPNGDirHeaderOverFile(t *testing.T) {
+	dir := t.TempDir()
+	path := writeTemp(t, dir, "a.png", hugePNG(200, 200, 2, []byte{0x78, 0x9c, 0x03}))
+	var err error
+	alloc, took := allocated(func() { _, _, _, err = LoadPNGDir(dir) })
+	checkRefused(t, err, "datasets: "+path+": header claims 200x200 RGB pixels, at least 117 KiB of image data, more than a PNG file of 60 bytes holds (a compressed byte inflates to at most 1032)", alloc, took, 1<<20)
+}
+
+// Images, and .npy points, wider than a model takes (MaxColumns) are
+// refused by their header.
+func TestPointsWiderThanAModel(t *testing.T) {
+	dir := t.TempDir()
+	idx := writeTemp(t, dir, "wide.gz", gzipped(t, idxFile(0x08, []uint32{1, 1000, 1000}, make([]byte, 100))))
+	_, _, err := LoadIDX(idx)
+	checkRefused(t, err, "datasets: "+idx+": header says 1 images of 1000x1000, 1000000 values an image, over the limit of 131072 (MaxColumns, the most values a point may have)", 0, 0, 1<<62)
+	npy := writeTemp(t, dir, "wide.npy", npyFile(npyHeaderDict("<f4", false, "(1, 200000)"), make([]byte, 800000)))
+	_, err = ReadFile(npy)
+	checkRefused(t, err, "datasets: "+npy+": .npy header claims shape (1, 200000), 200000 values a point, over the limit of 131072 (MaxColumns, the most values a point may have)", 0, 0, 1<<62)
+	png := filepath.Join(dir, "png")
+	os.Mkdir(png, 0o755)
+	writeTemp(t, png, "a.png", hugePNG(256, 256, 2, make([]byte, 1000)))
+	_, _, _, err = LoadPNGDir(png)
+	checkRefused(t, err, "datasets: "+filepath.Join(png, "a.png")+": header claims 256x256 RGB pixels, 196608 values an image, over the limit of 131072 (MaxColumns, the most values a point may have)", 0, 0, 1<<62)
 }
 
 // A PNG that could hold its claim is refused when the points and the
 // decoder's image exceed the memory budget: the file named if it is alone,
 // the folder otherwise.
 func TestLoadPNGDirOverBudget(t *testing.T) {
-	t.Run("one huge image", func(t *testing.T) {
-		withBudget(t, 1<<30)
+	t.Run("one image", func(t *testing.T) {
+		withBudget(t, 512<<10)
 		dir := t.TempDir()
-		// 120 KB of IDAT: enough to inflate to 107 MiB.
-		path := writeTemp(t, dir, "huge.png", hugePNG(30000, 30000, make([]byte, 120000)))
+		// 300x300 gray: 90000 values as float64 and the decoder's 90000
+		// bytes twice, 879 KiB.
+		path := writeTemp(t, dir, "big.png", hugePNG(300, 300, 0, make([]byte, 1000)))
 		var err error
 		alloc, took := allocated(func() { _, _, _, err = LoadPNGDir(dir) })
-		checkRefused(t, err, "datasets: "+path+": header claims 30000x30000 grayscale pixels; reading them needs 8.4 GiB of memory, more than the 1.0 GiB available (a test's budget)", alloc, took, 1<<20)
+		checkRefused(t, err, "datasets: "+path+": header claims 300x300 grayscale pixels; reading them needs 879 KiB of memory, more than the 512 KiB available (a test's budget)", alloc, took, 1<<20)
 	})
 	t.Run("a folder", func(t *testing.T) {
 		dir := t.TempDir()

@@ -52,7 +52,7 @@ func (h npyHeader) note() string {
 // ReadNPY reads points from a NumPy array of shape (n, D); see ReadFile.
 //
 // The header is checked before anything is allocated by its shape: at most
-// MaxValues values, when r's size is known (an *os.File on a regular
+// MaxValues values and MaxColumns a point, when r's size is known (an *os.File on a regular
 // file, a *bytes.Reader, *strings.Reader or *bytes.Buffer) exactly the
 // header's n*D values after it, and memory for them within the process's
 // budget (internal/memlimit). The data are read in bounded chunks straight
@@ -89,6 +89,9 @@ func readNPY(r io.Reader) (points.Points, npyHeader, error) {
 	}
 	if values > maxValues {
 		return points.Points{}, h, fmt.Errorf(".npy header claims shape %s, %d values, over the limit of %d values (MaxValues, 8 GiB as float64)", shape, values, maxValues)
+	}
+	if h.d > MaxColumns {
+		return points.Points{}, h, fmt.Errorf(".npy header claims shape %s, %d values a point, over the limit of %d (MaxColumns, the most values a point may have)", shape, h.d, MaxColumns)
 	}
 	// The points, 8 bytes a value; twice that when read as they arrive
 	// (see readNPYGrowing).

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -262,5 +263,31 @@ func TestNewRefusesHugeNetworks(t *testing.T) {
 		if _, err := New(c.spec, rng); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v: %v, want %q", c.spec.Hidden, err, c.want)
 		}
+	}
+}
+
+// The red team's `scorenet sample -n 100000000` passed the chains' check and
+// died allocating a scorer's pass of 5e7 points x 128 units (51 GB): the
+// pass is asked of the memory budget first, and the commands ask for
+// every worker's (ScorerBytes) before they make the chains.
+func TestNewScorerAsksTheBudget(t *testing.T) {
+	m, err := New(Spec{Kind: "mlp", Dim: 2, Hidden: []int{128, 128}, Activation: "softplus"}, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ScorerBytes(m, 1_000_000_000); got != 8*265e9 {
+		t.Errorf("ScorerBytes = %v, want 8 x 265 values a point", got)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err = NewScorer(m, 1_000_000_000, 1)
+	runtime.ReadMemStats(&after)
+	// 10^9 x (2 + 2*2+3 + 128 + 128) values of 8 bytes: 2.1 TB.
+	want := "nn: the forward pass of 1000000000 points (D = 2) needs 1974.4 GiB of memory, more than the "
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("got %v, want %q...", err, want)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 1<<20 {
+		t.Errorf("refusing allocated %d bytes", got)
 	}
 }

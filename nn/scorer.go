@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 
+	"scorenet/internal/memlimit"
 	"scorenet/internal/mlp"
 
 	G "gorgonia.org/gorgonia"
@@ -29,7 +30,8 @@ type Scorer struct {
 
 // NewScorer prepares the forward pass of m for chunks of batch points, on
 // at most threads threads (0: all; 1 for scorers that run side by side,
-// one per sampling worker).
+// one per sampling worker). The pass's buffers (batch x each layer's
+// width) are asked of the memory budget (internal/memlimit) first.
 func NewScorer(m Model, batch, threads int) (*Scorer, error) {
 	if batch < 1 {
 		return nil, fmt.Errorf("nn: scorer batch must be >= 1, got %d", batch)
@@ -39,6 +41,9 @@ func NewScorer(m Model, batch, threads int) (*Scorer, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := memlimit.Check(ScorerBytes(m, batch), fmt.Sprintf("nn: the forward pass of %d points (D = %d)", batch, net.Dim)); err != nil {
+			return nil, err
+		}
 		pass, err := mlp.NewPass(net, mlp.Options{Batch: batch, Threads: threads})
 		if err != nil {
 			return nil, err
@@ -46,6 +51,21 @@ func NewScorer(m Model, batch, threads int) (*Scorer, error) {
 		return &Scorer{pass: pass, model: m, batch: batch}, nil
 	}
 	return NewGraphScorer(m, batch)
+}
+
+// ScorerBytes is the memory NewScorer takes for the forward pass of m on
+// batch points, computed without allocating: the hand-written pass's
+// buffers for a float64 MLP (batch x every layer's width), and as much
+// again for the values of the graph of another model.
+func ScorerBytes(m Model, batch int) float64 {
+	if mp, ok := m.(*MLP); ok {
+		bytes := mlp.Options{Batch: batch}.Bytes(mp.layout)
+		if m.Dtype() != tensor.Float64 {
+			bytes *= 2
+		}
+		return bytes
+	}
+	return 2 * 8 * float64(batch) * float64(m.Dim())
 }
 
 // NewGraphScorer compiles the forward pass of m as a gorgonia graph: the

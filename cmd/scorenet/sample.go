@@ -10,6 +10,7 @@ import (
 	"scorenet/configs"
 	"scorenet/datasets"
 	"scorenet/internal/memlimit"
+	"scorenet/nn"
 	"scorenet/plots"
 	"scorenet/points"
 	"scorenet/progress"
@@ -84,7 +85,7 @@ from the learning.`)
 		if err := guardOutputs(run, inputs, output{"out", *out}, output{"plot", *plot}, output{"snapshots", *snapshots}, output{"grid", *grid}); err != nil {
 			return err
 		}
-		if err := checkChains(s.N, run.Model.Dim()); err != nil {
+		if err := checkChains(s.N, run.Model); err != nil {
 			return err
 		}
 		if snapshotDir != (run.Image.Size() > 0 && *snapshots != "") {
@@ -247,13 +248,19 @@ func writeSnapshotGrids(dir string, snaps []sampler.Snapshot, run *workflow.Run,
 	return paths, nil
 }
 
-// checkChains refuses a number of chains that cannot be held.
-func checkChains(n, dim int) error {
+// streamBytes is the memory of a chain's random stream (measured).
+const streamBytes = 40
+
+// checkChains refuses a number of chains of model m that cannot be held:
+// per chain, its position, its score and the sampler's buffers (about 4
+// copies of its D values), its random stream, and its rows of the workers'
+// forward passes (nn.ScorerBytes, batch x every layer's width).
+func checkChains(n int, m nn.Model) error {
 	if n > configs.MaxChains {
 		return fmt.Errorf("%d chains: the limit is %d", n, configs.MaxChains)
 	}
-	// The chains, their scores and the forward pass's buffers, about 4 copies.
-	return memlimit.Check(4*8*float64(n)*float64(dim), fmt.Sprintf("%d chains of dimension %d", n, dim))
+	perChain := 4*8*float64(m.Dim()) + streamBytes + nn.ScorerBytes(m, 1)
+	return memlimit.Check(float64(n)*perChain, fmt.Sprintf("%d chains of dimension %d", n, m.Dim()))
 }
 
 // sampleConfig is the run's config with the -set overrides of a command

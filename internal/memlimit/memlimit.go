@@ -15,7 +15,8 @@
 //     up to the mount's root: its limit (cgroup v2's memory.max, v1's
 //     memory.limit_in_bytes) less its use (memory.current,
 //     memory.usage_in_bytes) not counting the page cache the kernel would
-//     reclaim first (inactive_file in memory.stat).
+//     reclaim first (memory.stat's inactive_file, v1's
+//     total_inactive_file).
 //
 // The kernel counts memory as used once it is touched, not when it is
 // allocated: a slice just made is mapped but not yet resident, so
