@@ -233,3 +233,26 @@ func TestSampleFromGivenStartingPoints(t *testing.T) {
 		t.Errorf("points of another dimension: %v", err)
 	}
 }
+
+// model.hidden: auto grows with D and is held back by few training points.
+func TestChooseHidden(t *testing.T) {
+	cfg := testConfig(t, "model.hidden=auto")
+	for _, c := range []struct {
+		name  string
+		d, n  int
+		width int
+	}{
+		{"two-moons", 2, 1600, 128},
+		{"wine", 13, 114, 128},
+		{"breast cancer", 30, 409, 128},
+		{"digits", 64, 1150, 512},
+		{"Fashion-MNIST", 784, 54000, 1024},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			hidden, said := workflow.ChooseHidden(cfg, c.d, c.n)
+			if !slices.Equal(hidden, []int{c.width, c.width, c.width}) || !strings.Contains(said, "model.hidden auto") {
+				t.Errorf("D %d, %d points: %v (%s), want three layers of %d", c.d, c.n, hidden, said, c.width)
+			}
+		})
+	}
+}
