@@ -213,7 +213,7 @@ func inside(dir, path string) bool {
 }
 
 // discreteOf reads and checks a checkpoint's discrete columns: each a
-// column of the data, with at least two finite values in increasing order.
+// column of the data, with finite values in increasing order.
 func discreteOf(c *checkpoints.Checkpoint, path string, dim int) (map[int][]float64, error) {
 	v, ok := c.Meta[metaDiscrete]
 	if !ok {
@@ -224,12 +224,12 @@ func discreteOf(c *checkpoints.Checkpoint, path string, dim int) (map[int][]floa
 		return nil, fmt.Errorf("rundir: %s: bad %s metadata", path, metaDiscrete)
 	}
 	for j, values := range d {
-		ok := j >= 0 && j < dim && len(values) >= 2
+		ok := j >= 0 && j < dim && len(values) >= 1
 		for k, x := range values {
 			ok = ok && !math.IsNaN(x) && !math.IsInf(x, 0) && (k == 0 || x > values[k-1])
 		}
 		if !ok {
-			return nil, fmt.Errorf("rundir: %s: bad %s metadata for column %d: want at least two finite values in increasing order", path, metaDiscrete, j+1)
+			return nil, fmt.Errorf("rundir: %s: bad %s metadata for column %d: want finite values in increasing order", path, metaDiscrete, j+1)
 		}
 	}
 	return d, nil

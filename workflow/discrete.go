@@ -30,7 +30,7 @@ const (
 // FindDiscrete finds the discrete columns of p.
 func FindDiscrete(p points.Points) Discrete {
 	limit := min(maxDiscreteValues, p.N/minRowsPerValue)
-	if limit < 2 {
+	if limit < 1 {
 		return nil
 	}
 	found := Discrete{}
@@ -44,7 +44,7 @@ func FindDiscrete(p points.Points) Discrete {
 				}
 			}
 		}
-		if len(values) >= 2 && len(values) <= limit {
+		if len(values) <= limit { // a constant column too: its samples are put onto the constant
 			found[j] = values
 		}
 	}
@@ -75,6 +75,9 @@ func cell(values []float64, k int) (lo, hi float64) {
 func (d Discrete) Dequantize(p points.Points, rng *rand.Rand) {
 	for _, j := range d.columns() {
 		values := d[j]
+		if len(values) < 2 {
+			continue // a constant has no cell to spread over
+		}
 		for i := range p.N {
 			k, _ := slices.BinarySearch(values, p.X[i*p.D+j])
 			lo, hi := cell(values, k)

@@ -53,3 +53,22 @@ func TestDiscreteColumnsRoundTrip(t *testing.T) {
 		t.Errorf("snapped %v, want the nearest values (the flag's 1, gray level 0) and the measurement as it was", far.X)
 	}
 }
+
+// A constant column (an image's border pixel) is kept constant: nothing to
+// spread, and samples are put onto the constant.
+func TestConstantColumnIsSnapped(t *testing.T) {
+	p := points.New(100, 2)
+	for i := range p.N {
+		p.X[2*i], p.X[2*i+1] = 0, float64(i)
+	}
+	d := workflow.FindDiscrete(p)
+	if len(d) != 1 || !slices.Equal(d[0], []float64{0}) {
+		t.Fatalf("found %v, want column 1 with its one value", d)
+	}
+	d.Dequantize(p, rand.New(rand.NewPCG(1, 1)))
+	s := points.Points{N: 1, D: 2, X: []float64{0.37, 5.5}}
+	d.Snap(s)
+	if p.X[0] != 0 || s.X[0] != 0 || s.X[1] != 5.5 {
+		t.Errorf("constant column dequantised to %v, sample snapped to %v", p.X[0], s.X)
+	}
+}

@@ -88,7 +88,10 @@ func Judge(samples, train, heldout points.Points) Verdict {
 			out := points.New(min(n, p.N), d)
 			for i := range out.N {
 				for j, x := range p.Row(i) {
-					out.X[i*d+j] = (x - mean[j]) / math.Max(std[j], 1e-300)
+					out.X[i*d+j] = x - mean[j]
+					if std[j] > 0 { // a constant column keeps its units
+						out.X[i*d+j] /= std[j]
+					}
 				}
 			}
 			return out
