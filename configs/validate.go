@@ -181,8 +181,10 @@ func (d *decoder) validateSampling(c *Config) error {
 	return nil
 }
 
-// dataDim is the dimension of the config's data where the config says it,
+// DataDim is the dimension of the config's data where the config says it,
 // 1 otherwise (a file's is known once it is read).
+func DataDim(data Data) int { return dataDim(data) }
+
 func dataDim(data Data) int {
 	switch data.Dataset {
 	case "gaussian":

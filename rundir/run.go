@@ -116,9 +116,11 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	maxAbs, _ := strconv.ParseFloat(c.Meta[metaMaxAbs], 64)
-	if !(maxAbs >= 0) || math.IsInf(maxAbs, 0) {
-		maxAbs = 0
+	maxAbs := 0.0 // a checkpoint from before the record
+	if v, ok := c.Meta[metaMaxAbs]; ok {
+		if maxAbs, err = strconv.ParseFloat(v, 64); err != nil || !(maxAbs >= 0 && maxAbs <= maxMean/minStd) {
+			return nil, fmt.Errorf("rundir: %s: bad %s metadata %q: want a finite number >= 0", checkpoint, metaMaxAbs, v)
+		}
 	}
 	var best *Best
 	if b, ok := c.Meta[metaBest]; ok {
@@ -152,9 +154,9 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 // for any sample a model can draw, so no data set of finite numbers gives
 // one.
 const (
-	minStd  = 1e-150
-	maxStd  = 1e150
-	maxMean = 1e300
+	minStd  = 1e-100
+	maxStd  = 1e100
+	maxMean = 1e100 // squares of values near it (spreads, distances) stay finite
 )
 
 // normalizerOf reads and checks a checkpoint's standardisation.
@@ -172,16 +174,17 @@ func normalizerOf(c *checkpoints.Checkpoint, path string, dim int) (datasets.Nor
 	return norm, nil
 }
 
-// sameRun refuses a checkpoint named by path for the run in dir when it
-// belongs to another run: one outside dir's checkpoints/ must have been
-// trained from the same config (name, seed, data, model, loss) as dir's
-// config.yaml.
+// sameRun refuses a checkpoint read by path for the run in dir when it
+// belongs to another run: it must have been trained from the same config
+// (name, seed, data, model, loss) as dir's config.yaml, wherever it lies;
+// one outside dir's checkpoints/ is refused when there is no config.yaml to
+// compare with.
 func sameRun(dir, path string, cfg *configs.Config) error {
-	if inside(CheckpointDir(dir), path) {
-		return nil
-	}
 	own, err := configs.Load(ConfigPath(dir), nil)
 	if err != nil {
+		if _, missing := os.Stat(ConfigPath(dir)); missing != nil && inside(CheckpointDir(dir), path) {
+			return nil // a run directory of checkpoints alone
+		}
 		return fmt.Errorf("rundir: checkpoint %s is not in run %s, whose config cannot be read to compare: %w", path, dir, err)
 	}
 	for _, f := range []struct {
@@ -198,16 +201,18 @@ func sameRun(dir, path string, cfg *configs.Config) error {
 	return nil
 }
 
-// inside reports whether path lies in directory dir (through links too).
+// inside reports whether the file path, its links followed, lies in
+// directory dir.
 func inside(dir, path string) bool {
 	d, err := filepath.EvalSymlinks(dir)
 	if err != nil {
 		return false
 	}
-	p, err := filepath.EvalSymlinks(filepath.Dir(path))
+	real, err := filepath.EvalSymlinks(path)
 	if err != nil {
 		return false
 	}
+	p := filepath.Dir(real)
 	rel, err := filepath.Rel(d, p)
 	return err == nil && rel == "."
 }

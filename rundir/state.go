@@ -272,6 +272,13 @@ func (s *Snapshot) Restore(c *checkpoints.Checkpoint, path string) error {
 	if err := restore(c, s.Model, s.Config.Model.Dtype, slots...); err != nil {
 		return fmt.Errorf("rundir: %s: %w", path, err)
 	}
+	for _, sl := range slots[1:] { // the parameters were checked as they were written
+		for i, t := range sl.dst {
+			if k := firstNonFinite(t); k >= 0 {
+				return fmt.Errorf("rundir: %s: %s%s holds a non-finite value at index %d: the checkpoint is damaged; resume from an earlier one", path, sl.prefix, s.Model.Params()[i].Name, k)
+			}
+		}
+	}
 	steps, err := strconv.Atoi(c.Meta[metaAdamSteps])
 	if err != nil {
 		return fmt.Errorf("rundir: %s: bad %s %q", path, metaAdamSteps, c.Meta[metaAdamSteps])

@@ -10,6 +10,7 @@ import (
 
 	"scorenet/checkpoints"
 	"scorenet/configs"
+	"scorenet/internal/memlimit"
 	"scorenet/internal/seeds"
 	"scorenet/losses"
 	"scorenet/nn"
@@ -86,6 +87,15 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 		return nil, err
 	}
 	opt := cfg.Train.Optimizer
+	// The parameters' gradients, Adam's two moments, the EMA and a
+	// checkpoint's copy: five more of them.
+	values := 0.0
+	for _, p := range model.Params() {
+		values += float64(p.Value.Shape().TotalSize())
+	}
+	if err := memlimit.Check(5*8*values, fmt.Sprintf("train: the optimiser's state of %.0f parameters", values)); err != nil {
+		return nil, err
+	}
 	adam := NewAdam(AdamSettings{LR: opt.LR, Beta1: opt.Beta1, Beta2: opt.Beta2, Eps: opt.Eps, WeightDecay: opt.WeightDecay}, model.Params())
 	order := newBatchOrder(cfg.Seed, data.Train.N)
 	s := &rundir.Snapshot{Config: cfg, Model: model, Norm: data.Norm, Order: order.String(), Moments: &adam.Moments, Data: data.Digest, MaxAbs: data.MaxAbs, Image: data.Image, Discrete: data.Discrete}

@@ -7,6 +7,7 @@ import (
 	"scorenet/configs"
 	"scorenet/datasets"
 	"scorenet/density"
+	"scorenet/internal/memlimit"
 	"scorenet/internal/seeds"
 	"scorenet/points"
 	"scorenet/rundir"
@@ -57,6 +58,10 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 			source = fmt.Sprintf("%d images of %s from %s, pixels scaled to [0, 1] as %s", all.N, shape.Describe(), d.Path, how)
 		}
 	default:
+		// The points, and the split's copy of them.
+		if err = memlimit.Check(16*float64(d.N)*float64(configs.DataDim(d)), fmt.Sprintf("data.n: %d points of dimension %d", d.N, configs.DataDim(d))); err != nil {
+			return nil, err
+		}
 		all, dens, err = datasets.Generate(datasets.Spec{
 			Name: d.Dataset, N: d.N, Mean: d.Mean, Cov: d.Cov,
 			Means: d.Means, Weights: d.Weights, Std: d.Std, Noise: d.Noise,

@@ -68,7 +68,7 @@ func TestAttacksEndInOneLineErrors(t *testing.T) {
 		target string // a file that must stay as it was
 		want   string
 	}{
-		{"plot over a checkpoint", []string{"sample", "-run", runA, "-out", filepath.Join(dir, "s.csv"), "-plot", ckptA}, ckptA, "belongs to the run"},
+		{"plot over a checkpoint", []string{"sample", "-run", runA, "-out", filepath.Join(dir, "s.csv"), "-plot", ckptA}, ckptA, "which this command reads"},
 		{"grid over the config", []string{"sample", "-run", runA, "-out", filepath.Join(dir, "s.csv"), "-grid", config}, config, "belongs to the run"},
 		{"samples over the training data", []string{"sample", "-run", runA, "-out", data}, data, "is the run's training data"},
 		{"score over its input", []string{"score", "-run", runA, "-in", points, "-out", points}, points, "which this command reads"},
@@ -238,4 +238,115 @@ func TestTrainFromDataChoosesAndKeeps(t *testing.T) {
 	if code != 0 || strings.Contains(errs, "model.hidden auto") || strings.Contains(errs, "train.loss anneal_dsm") || strings.Contains(errs, "discrete column") {
 		t.Errorf("explicit keys: exit %d, yet auto chose them: %s", code, errs)
 	}
+}
+
+// The second red-team pass's attacks (issue 19): hard links into the
+// checkpoints, the checkpoint read as an output, merge -out onto the run's
+// data, a symlink to another run's checkpoint inside checkpoints/, and
+// metadata that overflows within old bounds.
+func TestSecondRedTeamAttacks(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data.csv")
+	writeCSV(t, data, 200, 2, 3, 1)
+	runA := trainGuarded(t, dir, "a", data)
+	runB := trainGuarded(t, dir, "b", data, "seed=5")
+	ckptA := filepath.Join(runA, "checkpoints", "step-000000020.safetensors")
+	linked := filepath.Join(dir, "p.png")
+	if err := os.Link(ckptA, linked); err != nil {
+		t.Fatal(err)
+	}
+	copied := filepath.Join(dir, "ck.csv")
+	b, _ := os.ReadFile(ckptA)
+	os.WriteFile(copied, b, 0o644)
+	other := filepath.Join(runA, "checkpoints", "other.safetensors")
+	if err := os.Symlink(filepath.Join(runB, "checkpoints", "step-000000020.safetensors"), other); err != nil {
+		t.Fatal(err)
+	}
+	shard := func(k string) string {
+		out := filepath.Join(dir, "s"+k+".csv")
+		if code, _, errs := scorenet("sample", "-run", runA, "-out", out, "-n", "10", "-shard", k+"/2"); code != 0 {
+			t.Fatalf("shard %s: %s", k, errs)
+		}
+		return out
+	}
+	s0, s1 := shard("0"), shard("1")
+	for _, c := range []struct {
+		name, target, want string
+		args               []string
+	}{
+		{"a hard link into checkpoints/", ckptA, "would write into " + filepath.Join(runA, "checkpoints"),
+			[]string{"sample", "-run", runA, "-checkpoint", filepath.Join(runA, "checkpoints", "step-000000010.safetensors"), "-out", filepath.Join(dir, "x.csv"), "-plot", linked}},
+		{"the checkpoint read as the output", copied, "which this command reads",
+			[]string{"sample", "-run", runA, "-checkpoint", copied, "-out", copied}},
+		{"merge onto the run's data", data, "would overwrite " + data + ", a file of the run",
+			[]string{"merge", "-out", data, s0, s1}},
+		{"merge onto a newline path", "", "control character",
+			[]string{"merge", "-out", filepath.Join(dir, "m\nx.csv"), s0, s1}},
+		{"another run's checkpoint linked into checkpoints/", filepath.Join(runA, "eval.json"), "belongs to another run",
+			[]string{"eval", "-run", runA, "-checkpoint", other, "-samples=false"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			before := digestOf(t, c.target)
+			code, _, errs := scorenet(c.args...)
+			if code != 1 {
+				t.Errorf("exit %d, want 1", code)
+			}
+			oneLine(t, c.name, errs, c.want)
+			if c.target != "" && digestOf(t, c.target) != before {
+				t.Errorf("%s changed", c.target)
+			}
+		})
+	}
+	for _, c := range []struct{ name, key, value, want string }{
+		{"mean 1e300", "normalization", `{"mean":[1e300,0],"std":[1,1]}`, "column 1 has mean 1e+300"},
+		{"std 1e150", "normalization", `{"mean":[0,0],"std":[1e150,1]}`, "standard deviation 1e+150"},
+		{"max_abs infinite", "data_max_abs", "+Inf", "bad data_max_abs metadata"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ckpt, err := checkpoints.Load(ckptA)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ckpt.Meta[c.key] = c.value
+			bad := filepath.Join(runA, "checkpoints", "step-000000030.safetensors")
+			if err := checkpoints.SaveAs(bad, ckpt); err != nil {
+				t.Fatal(err)
+			}
+			defer os.Remove(bad)
+			code, _, errs := scorenet("eval", "-run", runA, "-checkpoint", bad)
+			if code != 1 {
+				t.Errorf("exit %d, want 1", code)
+			}
+			oneLine(t, c.name, errs, c.want)
+		})
+	}
+}
+
+// A resume from a checkpoint whose optimiser state holds a NaN names the
+// checkpoint and the tensor instead of diverging at the next step.
+func TestResumeRefusesDamagedMoments(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data.csv")
+	writeCSV(t, data, 200, 2, 3, 1)
+	run := trainGuarded(t, dir, "a", data)
+	path := filepath.Join(run, "checkpoints", "step-000000020.safetensors")
+	ckpt, err := checkpoints.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tn := range ckpt.Tensors {
+		if d, ok := tn.Data.([]float64); ok && strings.HasPrefix(tn.Name, "adam.v/") {
+			d[0] = math.NaN()
+			break
+		}
+	}
+	if err := checkpoints.SaveAs(path, ckpt); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := scorenet("train", "-run", run, "-set", "train.steps=40")
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	lines := strings.Split(strings.TrimSpace(errs), "\n")
+	oneLine(t, "NaN moments", lines[len(lines)-1], path+": adam.v/")
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"unicode"
 
 	"scorenet/configs"
@@ -91,6 +92,7 @@ type output struct {
 // control character is refused too: the "wrote PATH" lines on stdout must
 // say one path a line.
 func guardOutputs(run *workflow.Run, inputs []string, outputs ...output) error {
+	inputs = append(slices.Clip(inputs), run.Checkpoint) // the checkpoint read is an input wherever it lies
 	own, ownDirs := rundir.Files(run.Dir)
 	var dataFiles, dataDirs []string
 	if run.Config.Data.FromFile() {
@@ -115,7 +117,7 @@ func guardOutputs(run *workflow.Run, inputs []string, outputs ...output) error {
 			}
 		}
 		for _, d := range slices.Concat(dataDirs, ownDirs) {
-			if within(o.path, d) {
+			if within(o.path, d) || (!isDir && linkedInto(o.path, d)) {
 				return fmt.Errorf("-%s %s: would write into %s, which %s", o.flag, o.path, d, whatIs(d, nil, dataDirs))
 			}
 		}
@@ -173,4 +175,51 @@ func samePath(a, b string) bool {
 func within(path, dir string) bool {
 	rel, err := filepath.Rel(canonical(dir), canonical(path))
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, "../")
+}
+
+// linkedInto reports whether path is an existing file with more than one
+// name, one of them in directory dir: writing it would write there.
+func linkedInto(path, dir string) bool {
+	info, err := os.Stat(path)
+	if err != nil || !info.Mode().IsRegular() {
+		return false
+	}
+	if st, ok := info.Sys().(*syscall.Stat_t); !ok || st.Nlink < 2 {
+		return false
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if other, err := os.Stat(filepath.Join(dir, e.Name())); err == nil && os.SameFile(info, other) {
+			return true
+		}
+	}
+	return false
+}
+
+// guardRunFiles refuses an output path that is one of the files of the run
+// in dir (its own files, its checkpoints, its training data), read from
+// the run's config.yaml: merge knows its run only from the shards.
+func guardRunFiles(dir, path string) error {
+	own, ownDirs := rundir.Files(dir)
+	if cfg, err := configs.Load(rundir.ConfigPath(dir), nil); err == nil && cfg.Data.FromFile() {
+		if info, err := os.Stat(cfg.Data.Path); err == nil && info.IsDir() {
+			ownDirs = append(ownDirs, cfg.Data.Path)
+		} else {
+			own = append(own, cfg.Data.Path)
+		}
+	}
+	for _, f := range own {
+		if samePath(path, f) {
+			return fmt.Errorf("-out %s: would overwrite %s, a file of the run %s", path, f, dir)
+		}
+	}
+	for _, d := range ownDirs {
+		if within(path, d) || linkedInto(path, d) {
+			return fmt.Errorf("-out %s: would write into %s, a part of the run %s", path, d, dir)
+		}
+	}
+	return nil
 }

@@ -41,6 +41,10 @@ scatter of coordinates 1 and 2 for models of more dimensions.`)
 		if *outDir == "" {
 			*outDir = *runDir
 		}
+		run, err := openRun(*runDir, *checkpoint, *weights, stderr)
+		if err != nil {
+			return err
+		}
 		records, err := rundir.ReadMetrics(*runDir, stderr)
 		if err != nil {
 			return err
@@ -52,10 +56,6 @@ scatter of coordinates 1 and 2 for models of more dimensions.`)
 			if r.Valid != nil {
 				valid.Steps, valid.Value = append(valid.Steps, float64(r.Step)), append(valid.Value, r.Valid.Loss)
 			}
-		}
-		run, err := openRun(*runDir, *checkpoint, *weights, stderr)
-		if err != nil {
-			return err
 		}
 		var figures []output
 		for _, name := range []string{"loss.png", "field.png", "samples.png"} {

@@ -296,7 +296,9 @@ func checkSnapshots(path string, job workflow.Job) error {
 		return nil
 	}
 	snaps := float64(job.Settings().TotalSteps() / every)
-	need := 8 * snaps * float64(job.Count) * float64(2*job.Dim+3)
+	// The chains as kept, their copy in data units with three more
+	// columns, and the file's text (up to 25 bytes a value) or binary.
+	need := snaps * float64(job.Count) * (8*float64(2*job.Dim+3) + 25*float64(job.Dim+3))
 	return memlimit.Check(need, fmt.Sprintf("-snapshots %s: %.0f snapshots of %d chains (sample.snapshot_every %d)", path, snaps, job.Count, every))
 }
 

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"scorenet/checkpoints"
 	"scorenet/configs"
@@ -420,11 +421,19 @@ sample wrote. FILE may not be one of the shards or their sidecars.`)
 		if len(files) == 0 {
 			return errors.New("no shard files given (scorenet merge -out FILE SHARD_FILE...)")
 		}
+		if strings.ContainsFunc(*out, unicode.IsControl) {
+			return fmt.Errorf("-out %q: the path holds a newline or another control character; choose a plain path", *out)
+		}
 		for _, f := range files {
 			for _, in := range []string{f, sidecar(f)} {
-				if sameFile(*out, in) {
+				if samePath(*out, in) {
 					return fmt.Errorf("-out %s would overwrite %s, one of the files merge reads: write the merged samples to another file", *out, in)
 				}
+			}
+		}
+		if info, err := readShardInfo(files[0]); err == nil {
+			if err := guardRunFiles(info.Run, *out); err != nil {
+				return err
 			}
 		}
 		if err := prepareOutput("out", *out); err != nil {
@@ -444,19 +453,6 @@ sample wrote. FILE may not be one of the shards or their sidecars.`)
 		fmt.Fprintf(stdout, "merged %d shards, %d chains, into %s\n", len(files), merged.N, *out)
 		return nil
 	}}
-}
-
-// sameFile says whether paths a and b name one file: the same path, or,
-// where both exist, the same file by os.SameFile (hard or symbolic links).
-func sameFile(a, b string) bool {
-	aa, erra := filepath.Abs(a)
-	ab, errb := filepath.Abs(b)
-	if erra == nil && errb == nil && aa == ab {
-		return true
-	}
-	sa, erra := os.Stat(a)
-	sb, errb := os.Stat(b)
-	return erra == nil && errb == nil && os.SameFile(sa, sb)
 }
 
 // mergeShards reads the shards and their sidecars, checks them and joins
