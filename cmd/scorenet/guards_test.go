@@ -350,3 +350,27 @@ func TestResumeRefusesDamagedMoments(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(errs), "\n")
 	oneLine(t, "NaN moments", lines[len(lines)-1], path+": adam.v/")
 }
+
+// Shards started from a file that changed between them do not merge: the
+// sidecar records the starting points' digest, not only their path.
+func TestMergeRefusesAChangedStartFile(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data.csv")
+	writeCSV(t, data, 200, 2, 3, 1)
+	run := trainGuarded(t, dir, "a", data)
+	start := filepath.Join(dir, "start.csv")
+	var shards []string
+	for k, seed := range []uint64{7, 8} {
+		writeCSV(t, start, 10, 2, 1, seed)
+		out := filepath.Join(dir, fmt.Sprintf("s%d.csv", k))
+		if code, _, errs := scorenet("sample", "-run", run, "-out", out, "-set", "sample.init.kind=file", "-set", "sample.init.path="+start, "-shard", fmt.Sprintf("%d/2", k)); code != 0 {
+			t.Fatalf("shard %d: %s", k, errs)
+		}
+		shards = append(shards, out)
+	}
+	code, _, errs := scorenet(append([]string{"merge", "-out", filepath.Join(dir, "m.csv")}, shards...)...)
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	oneLine(t, "changed start file", errs, "init_sha256")
+}

@@ -54,10 +54,11 @@ func parseShard(spec string) (k, n int, err error) {
 
 // The sidecar's format and version. Version 2 is the first to record the
 // checkpoint's hash, the weights, the run's identity and the digest of the
-// shard file's bytes; merge refuses earlier sidecars, which it cannot check.
+// shard file's bytes, version 3 the digest of a file of starting points;
+// merge refuses earlier sidecars, which it cannot check.
 const (
 	shardFormat  = "scorenet.shard"
-	shardVersion = 2
+	shardVersion = 3
 )
 
 // shardInfo is what a shard's sidecar file (OUT.shard.json) records, so that
@@ -82,6 +83,10 @@ type shardInfo struct {
 	Weights          string `json:"weights"`
 
 	Sample string `json:"sample"` // the resolved sample settings, JSON
+	// InitSHA256 is the SHA-256 of sample.init.path's bytes for chains
+	// started from a file ("" otherwise): the settings name the file, not
+	// what it held when the shard was drawn.
+	InitSHA256 string `json:"init_sha256"`
 	Score  string `json:"score"`  // network or analytic
 	Chains int    `json:"chains"` // in all shards
 	Dim    int    `json:"dim"`    // of each sample
@@ -98,7 +103,7 @@ type shardInfo struct {
 // sameSampling lists the keys that shards of one sampling share, in the
 // order merge reports differences. The checkpoint is named by its hash, not
 // its file name: best.safetensors may hold the same step as step-N.
-var sameSampling = []string{"run", "name", "seed", "data_sha256", "step", "checkpoint_sha256", "weights", "sample", "score", "chains", "dim", "shards"}
+var sameSampling = []string{"run", "name", "seed", "data_sha256", "step", "checkpoint_sha256", "weights", "sample", "init_sha256", "score", "chains", "dim", "shards"}
 
 func sidecar(out string) string { return out + ".shard.json" }
 
@@ -150,7 +155,15 @@ func shardIdentity(run *workflow.Run, cfg *configs.Config, n int, spec, score st
 	}
 	data := run.DataDigest
 	dir := canonical(run.Dir)
-	return shardInfo{Format: shardFormat, Version: shardVersion,
+	initHash := ""
+	if cfg.Sample.Init.Kind == "file" {
+		b, err := os.ReadFile(cfg.Sample.Init.Path)
+		if err != nil {
+			return shardInfo{}, fmt.Errorf("-shard: the starting points %s cannot be read back: %w", cfg.Sample.Init.Path, err)
+		}
+		initHash = sha256Hex(b)
+	}
+	return shardInfo{Format: shardFormat, Version: shardVersion, InitSHA256: initHash,
 		Run: dir, Name: run.Config.Name, Seed: run.Config.Seed, DataSHA256: data.SHA256,
 		Checkpoint: filepath.Base(run.Checkpoint), CheckpointSHA256: hash, Step: c.Step, Weights: run.Weights,
 		Sample: string(sample), Score: score, Chains: n, Dim: run.Model.Dim(),
@@ -269,6 +282,8 @@ func parseShardInfo(path string, b []byte) (shardInfo, error) {
 		return fail("key \"checkpoint_sha256\" is %q: want 64 hexadecimal digits", info.CheckpointSHA256)
 	case info.DataSHA256 != "" && !isSHA256(info.DataSHA256):
 		return fail("key \"data_sha256\" is %q: want 64 hexadecimal digits", info.DataSHA256)
+	case info.InitSHA256 != "" && !isSHA256(info.InitSHA256):
+		return fail("key \"init_sha256\" is %q: want 64 hexadecimal digits or \"\"", info.InitSHA256)
 	case !isSHA256(info.FileSHA256):
 		return fail("key \"file_sha256\" is %q: want 64 hexadecimal digits", info.FileSHA256)
 	case info.Step < 0:

@@ -245,7 +245,7 @@ func TestShardSidecarValidation(t *testing.T) {
 		{"an older sidecar", []byte(`{"run": "/r", "checkpoint": "c", "step": 1, "sample": "{}", "score": "network", "chains": 4, "shard": 0, "shards": 2, "first": 0, "count": 2}`),
 			`written by an older scorenet (no key "version")`},
 		{"another format", testSidecar(t, set("format", "npy")), `key "format" is "npy", want "scorenet.shard"`},
-		{"version 1", testSidecar(t, set("version", 1)), `key "version" is 1: this scorenet reads shard sidecars of version 2`},
+		{"version 1", testSidecar(t, set("version", 1)), `key "version" is 1: this scorenet reads shard sidecars of version 3`},
 		{"version 2.0", testSidecar(t, set("version", 2.5)), `key "version" is 2.5: this scorenet reads`},
 		{"unknown key", testSidecar(t, set("Shards", -5)), `unknown key "Shards"`},
 		{"null shards", testSidecar(t, set("shards", nil)), `key "shards" is missing`},
