@@ -87,9 +87,9 @@ type shardInfo struct {
 	// started from a file ("" otherwise): the settings name the file, not
 	// what it held when the shard was drawn.
 	InitSHA256 string `json:"init_sha256"`
-	Score  string `json:"score"`  // network or analytic
-	Chains int    `json:"chains"` // in all shards
-	Dim    int    `json:"dim"`    // of each sample
+	Score      string `json:"score"`  // network or analytic
+	Chains     int    `json:"chains"` // in all shards
+	Dim        int    `json:"dim"`    // of each sample
 
 	Shard  int `json:"shard"`
 	Shards int `json:"shards"`
