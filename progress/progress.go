@@ -78,6 +78,9 @@ func (b *bar) Stop() {
 
 type silent struct{}
 
+// Silent is a bar that shows nothing, for work whose bar is not made yet.
+var Silent Bar = silent{}
+
 func (silent) Set(int, string) {}
 func (silent) Finish()         {}
 func (silent) Stop()           {}

@@ -63,7 +63,14 @@ the density is known.`)
 		if f, ok := stderr.(*os.File); ok {
 			terminal = term.IsTerminal(int(f.Fd()))
 		}
-		bar := progress.New(stderr, terminal, 0, 1, "steps")
+		// The bar is made when the sampler says how many steps it takes.
+		var bar progress.Bar = progress.Silent
+		sampling := func(done, total int) {
+			if bar == progress.Silent {
+				bar = progress.Logged(stderr, terminal, 0, total, "steps", "eval: sampling")
+			}
+			bar.Set(done, fmt.Sprintf("sampling %d/%d", done, total))
+		}
 		if *nll < 0 {
 			return fmt.Errorf("-likelihood must be >= 0 points, got %d", *nll)
 		}
@@ -72,7 +79,7 @@ the density is known.`)
 			return err
 		}
 		rep, err := evaluate.Run(run, evaluate.Options{Samples: *withSamples, N: *n, Seed: *seed, Likelihood: *nll, LikelihoodOptions: lo,
-			Progress: func(done, total int) { bar.Set(done, fmt.Sprintf("sampling %d/%d", done, total)) }})
+			Progress: sampling})
 		if err != nil {
 			bar.Stop()
 			return err
