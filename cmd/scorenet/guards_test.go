@@ -46,6 +46,21 @@ func trainGuarded(t *testing.T, dir, name, data string, sets ...string) string {
 	return runDir
 }
 
+// attack runs scorenet with args and wants exit 1, one line of stderr
+// saying want, and the file target (if any) as it was.
+func attack(t *testing.T, name, target, want string, args ...string) {
+	t.Helper()
+	before := digestOf(t, target)
+	code, _, errs := scorenet(args...)
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	oneLine(t, name, errs, want)
+	if target != "" && digestOf(t, target) != before {
+		t.Errorf("%s changed", target)
+	}
+}
+
 // The red team's attacks on the commands that read a run (issue 19), each
 // rerun: a one-line error naming the flag, key or file, exit 1, and the
 // file it aimed at unchanged.
@@ -86,17 +101,7 @@ func TestAttacksEndInOneLineErrors(t *testing.T) {
 		{"eval of another run's checkpoint", []string{"eval", "-run", runA, "-checkpoint", ckptB}, filepath.Join(runA, "eval.json"), "belongs to another run than " + runA},
 		{"sample from another run's checkpoint", []string{"sample", "-run", runA, "-checkpoint", ckptB, "-out", filepath.Join(dir, "s.csv")}, "", "belongs to another run"},
 	} {
-		t.Run(c.name, func(t *testing.T) {
-			before := digestOf(t, c.target)
-			code, _, errs := scorenet(c.args...)
-			if code != 1 {
-				t.Errorf("exit %d, want 1", code)
-			}
-			oneLine(t, c.name, errs, c.want)
-			if c.target != "" && digestOf(t, c.target) != before {
-				t.Errorf("%s changed", c.target)
-			}
-		})
+		t.Run(c.name, func(t *testing.T) { attack(t, c.name, c.target, c.want, c.args...) })
 	}
 }
 
@@ -285,17 +290,7 @@ func TestSecondRedTeamAttacks(t *testing.T) {
 		{"another run's checkpoint linked into checkpoints/", filepath.Join(runA, "eval.json"), "belongs to another run",
 			[]string{"eval", "-run", runA, "-checkpoint", other, "-samples=false"}},
 	} {
-		t.Run(c.name, func(t *testing.T) {
-			before := digestOf(t, c.target)
-			code, _, errs := scorenet(c.args...)
-			if code != 1 {
-				t.Errorf("exit %d, want 1", code)
-			}
-			oneLine(t, c.name, errs, c.want)
-			if c.target != "" && digestOf(t, c.target) != before {
-				t.Errorf("%s changed", c.target)
-			}
-		})
+		t.Run(c.name, func(t *testing.T) { attack(t, c.name, c.target, c.want, c.args...) })
 	}
 	for _, c := range []struct{ name, key, value, want string }{
 		{"mean 1e300", "normalization", `{"mean":[1e300,0],"std":[1,1]}`, "column 1 has mean 1e+300"},

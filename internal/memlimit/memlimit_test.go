@@ -248,7 +248,10 @@ func TestCurrentOnThisMachine(t *testing.T) {
 	if b.Bytes <= 0 || b.Limit == "" {
 		t.Errorf("budget %d bytes, %q", b.Bytes, b.Limit)
 	}
-	if kb, ok := field(host.readFile, "/proc/meminfo", "MemAvailable:"); ok && b.Bytes > kb<<10 {
+	// Other processes free and take memory between the two readings:
+	// allow what a busy machine moves in that moment.
+	const drift = 256 << 20
+	if kb, ok := field(host.readFile, "/proc/meminfo", "MemAvailable:"); ok && b.Bytes > kb<<10+drift {
 		t.Errorf("budget %d bytes, over MemAvailable's %d", b.Bytes, kb<<10)
 	}
 }
