@@ -3,6 +3,7 @@
 // score nabla_x log p(x).
 //
 //	scorenet train  -config FILE [-resume] [-set key=value ...]
+//	scorenet train  -data FILE [-out DIR] [-set key=value ...]
 //	scorenet score  -run DIR [-checkpoint FILE] -in FILE -out FILE
 //	scorenet sample -run DIR -out FILE [-n N] [-plot FILE.png] [-sampler langevin|annealed|pc|ode] ...
 //	scorenet plot   -run DIR [-out DIR]
@@ -34,6 +35,7 @@ const usage = `scorenet learns the score of a data set, nabla_x log p(x), by sco
 
 Usage:
   scorenet train  -config FILE [-resume] [-set key=value ...]
+  scorenet train  -data FILE [-out DIR] [-set key=value ...]
   scorenet score  -run DIR [-checkpoint FILE] -in FILE -out FILE
   scorenet sample -run DIR -out FILE [-n N] [-plot FILE.png] [-sampler langevin|annealed|pc|ode]
   scorenet plot   -run DIR [-out DIR]
