@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 
 	"scorenet/internal/ode"
@@ -52,6 +53,9 @@ type Settings struct {
 	// First is the index of the first point, for its probe stream (a
 	// shard of a larger set).
 	First int
+	// Progress, if set, is called as the flow advances with the
+	// thousandths of its time span every point has covered, and 1000.
+	Progress func(done, total int)
 }
 
 // Result is the likelihood of each point.
@@ -98,6 +102,19 @@ func Compute(fields []score.Field, x points.Points, s Settings) (Result, error) 
 	res := Result{LogP: make([]float64, x.N), Evaluations: make([]int, x.N)}
 	workers := min(len(fields), x.N)
 	errs := make([]error, workers)
+	covered := make([]float64, workers) // each worker's share of the span, for Progress
+	var progressMu sync.Mutex
+	progressOf := func(w int) func(float64) {
+		if s.Progress == nil {
+			return nil
+		}
+		return func(c float64) {
+			progressMu.Lock()
+			defer progressMu.Unlock()
+			covered[w] = c
+			s.Progress(int(1000*slices.Min(covered)), 1000)
+		}
+	}
 	var wg sync.WaitGroup
 	for w := range workers {
 		lo, hi := w*x.N/workers, (w+1)*x.N/workers
@@ -109,7 +126,7 @@ func Compute(fields []score.Field, x points.Points, s Settings) (Result, error) 
 				copy(y[(i-lo)*m:], x.X[i*d:(i+1)*d])
 			}
 			flow := &flow{field: fields[w], d: d, s: s, first: lo, probes: make([][]float64, hi-lo)}
-			st, err := ode.Solve(flow.rhs, y, m, 0, 1, ode.Settings{Rtol: s.Rtol, Atol: s.Atol})
+			st, err := ode.Solve(flow.rhs, y, m, 0, 1, ode.Settings{Rtol: s.Rtol, Atol: s.Atol, Progress: progressOf(w)})
 			if err != nil {
 				errs[w] = fmt.Errorf("likelihood: %w", err)
 				return

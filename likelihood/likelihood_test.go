@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"scorenet/density"
@@ -272,4 +273,38 @@ func ExampleBitsPerDim() {
 	// dimension, each bin has probability 1/256, 8 bits.
 	fmt.Println(BitsPerDim(0, 784, 8))
 	// Output: 8
+}
+
+// Progress follows the slowest worker's share of the flow up to 1000, and
+// watching changes no result.
+func TestProgressFollowsTheFlow(t *testing.T) {
+	gauss, err := density.NewGaussian([]float64{1, -2}, [][]float64{{1.5, 0.6}, {0.6, 0.8}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pts := points.New(30, 2)
+	gauss.Sample(pts, rand.New(rand.NewPCG(5, 6)))
+	fields := []score.Field{density.Field{Density: gauss}, density.Field{Density: gauss}}
+	s := Settings{VE: sampler.VE{Min: 0.01, Max: 20}, Rtol: 1e-5, Atol: 1e-5, Trace: Exact}
+	plain, err := Compute(fields, pts, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var done []int
+	s.Progress = func(d, total int) {
+		if total != 1000 {
+			t.Errorf("total %d, want 1000", total)
+		}
+		done = append(done, d)
+	}
+	watched, err := Compute(fields, pts, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(plain.LogP, watched.LogP) {
+		t.Error("watching the flow changed log p")
+	}
+	if len(done) < 3 || done[len(done)-1] != 1000 || !slices.IsSorted(done) {
+		t.Errorf("progress %v, want several reports rising to 1000", done)
+	}
 }

@@ -25,6 +25,8 @@ type LikelihoodOptions struct {
 	// Analytic uses the data set's true score and prior (gaussian and
 	// gaussian_mixture data), to test the solver apart from the learning.
 	Analytic bool
+	// Progress, if set, follows the flow (see likelihood.Settings).
+	Progress func(done, total int)
 }
 
 // MaxExactDim is the largest dimension whose trace is exact by default:
@@ -117,7 +119,7 @@ func LogLikelihood(run *Run, x points.Points, o LikelihoodOptions) (*Likelihood,
 		o.Probes = 0
 	}
 	s := likelihood.Settings{VE: sampler.VE{Min: levels[len(levels)-1], Max: levels[0]},
-		Rtol: o.Rtol, Atol: o.Atol, Trace: o.Trace, Probes: o.Probes, Seed: o.Seed}
+		Rtol: o.Rtol, Atol: o.Atol, Trace: o.Trace, Probes: o.Probes, Seed: o.Seed, Progress: o.Progress}
 	if err := s.Check(); err != nil {
 		return nil, err
 	}

@@ -5,13 +5,17 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"strconv"
 
 	"scorenet/datasets"
 	"scorenet/internal/ode"
 	"scorenet/likelihood"
 	"scorenet/points"
+	"scorenet/progress"
 	"scorenet/workflow"
+
+	"golang.org/x/term"
 )
 
 func likelihoodCommand(stdout, stderr io.Writer) *command {
@@ -76,10 +80,18 @@ figures). Prints the mean, the score evaluations and the tolerances.`)
 			}
 		}
 		fmt.Fprintf(stderr, "likelihood of %d points from %s: %s trace, Dormand-Prince rtol %g, atol %g...\n", pts.N, *in, o.TraceFor(pts.D), o.Rtol, o.Atol)
+		terminal := false
+		if f, ok := stderr.(*os.File); ok {
+			terminal = term.IsTerminal(int(f.Fd()))
+		}
+		bar := progress.Logged(stderr, terminal, 0, 1000, "thousandths of the flow", "likelihood")
+		o.Progress = func(done, _ int) { bar.Set(done, "") }
 		res, err := workflow.LogLikelihood(run, pts, o)
 		if err != nil {
+			bar.Stop()
 			return err
 		}
+		bar.Finish()
 		rows := points.New(pts.N, 2)
 		for i, lp := range res.LogP {
 			rows.X[2*i], rows.X[2*i+1] = lp, likelihood.BitsPerDim(lp, pts.D, res.BitsOffset)
