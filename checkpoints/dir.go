@@ -200,7 +200,9 @@ func Newest(dir string) (c *Checkpoint, path string, skipped []error, err error)
 		skipped = append(skipped, err)
 	}
 	if len(skipped) > 0 {
-		return nil, "", skipped, fmt.Errorf("checkpoints: none of the %d checkpoints in %s is readable", len(skipped), dir)
+		// The newest one's reason: often the same for all (memory, a
+		// permission), and what to fix first.
+		return nil, "", skipped, fmt.Errorf("checkpoints: none of the %d checkpoints in %s is readable; the newest: %v", len(skipped), dir, skipped[0])
 	}
 	return nil, "", nil, ErrNoCheckpoint
 }
