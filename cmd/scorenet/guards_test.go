@@ -369,3 +369,47 @@ func TestMergeRefusesAChangedStartFile(t *testing.T) {
 	}
 	oneLine(t, "changed start file", errs, "init_sha256")
 }
+
+// Readers take the best checkpoint over a worse newest one for the losses
+// that fit a density (exact, sliced), and keep the newest for a denoising
+// model, whose newest samples better.
+func TestReadersPickBestForDensityLosses(t *testing.T) {
+	for _, c := range []struct {
+		loss     string
+		usesBest bool
+	}{{"exact", true}, {"anneal_dsm", false}} {
+		t.Run(c.loss, func(t *testing.T) {
+			dir := t.TempDir()
+			data := filepath.Join(dir, "data.csv")
+			writeCSV(t, data, 200, 2, 3, 1)
+			sets := []string{"train.loss=" + c.loss}
+			if c.loss == "exact" {
+				sets = append(sets, "model.noise_conditional=false", "model.sigma_data=0", "sample.sampler=langevin", "sample.steps=5")
+			}
+			run := trainGuarded(t, dir, "a", data, sets...)
+			ckpts := filepath.Join(run, "checkpoints")
+			early, err := checkpoints.Load(filepath.Join(ckpts, "step-000000010.safetensors"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := checkpoints.SaveAs(filepath.Join(ckpts, "best.safetensors"), early); err != nil {
+				t.Fatal(err)
+			}
+			newest, err := checkpoints.Load(filepath.Join(ckpts, "step-000000020.safetensors"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			newest.Meta["best"] = `{"loss":0.5,"step":10,"evaluations_since":1}`
+			if err := checkpoints.SaveAs(filepath.Join(ckpts, "step-000000020.safetensors"), newest); err != nil {
+				t.Fatal(err)
+			}
+			code, _, errs := scorenet("sample", "-run", run, "-n", "20", "-out", filepath.Join(dir, "s.csv"))
+			if code != 0 {
+				t.Fatalf("sample: %s", errs)
+			}
+			if used := strings.Contains(errs, "using "+filepath.Join(ckpts, "best.safetensors")+" (step 10"); used != c.usesBest {
+				t.Errorf("used best %v, want %v: %s", used, c.usesBest, errs)
+			}
+		})
+	}
+}

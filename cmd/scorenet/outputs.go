@@ -12,6 +12,7 @@ import (
 	"unicode"
 
 	"scorenet/configs"
+	"scorenet/losses"
 	"scorenet/rundir"
 	"scorenet/workflow"
 )
@@ -67,7 +68,13 @@ func openRun(dir, checkpoint, weights string, stderr io.Writer) (*workflow.Run, 
 	for _, e := range run.Skipped {
 		fmt.Fprintf(stderr, "skipping a checkpoint that does not load: %v\n", e)
 	}
-	if checkpoint == "" && run.Best != nil && run.Best.Step != run.Step {
+	// A model of the exact or sliced loss that overfits a small table
+	// samples from its best checkpoint; a denoising model's held-out loss
+	// bottoms out early on one (step 400 of 4400 on wine) while its newest
+	// samples better (mean gap 0.09 against 0.13 sd, two-sample accuracy
+	// 0.59 against 0.67), so it keeps the newest.
+	denoising, _ := losses.NoiseConditional(run.Config.Train.Loss)
+	if checkpoint == "" && run.Best != nil && run.Best.Step != run.Step && !denoising {
 		best, err := workflow.Open(dir, "best", weights)
 		if err == nil && best.Step == run.Best.Step {
 			fmt.Fprintf(stderr, "using %s (step %d, held-out loss %.6g): the newest checkpoint, step %d, is worse on held-out data; -checkpoint %s for it\n",
