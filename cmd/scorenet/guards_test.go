@@ -61,6 +61,16 @@ func attack(t *testing.T, name, target, want string, args ...string) {
 	}
 }
 
+// guardedRun is a small trained run on a fresh CSV: the directory of
+// both, the CSV and the run.
+func guardedRun(t *testing.T) (dir, data, run string) {
+	t.Helper()
+	dir = t.TempDir()
+	data = filepath.Join(dir, "data.csv")
+	writeCSV(t, data, 200, 2, 3, 1)
+	return dir, data, trainGuarded(t, dir, "a", data)
+}
+
 // The red team's attacks on the commands that read a run (issue 19), each
 // rerun: a one-line error naming the flag, key or file, exit 1, and the
 // file it aimed at unchanged.
@@ -108,10 +118,7 @@ func TestAttacksEndInOneLineErrors(t *testing.T) {
 // A checkpoint whose metadata or weights were tampered with is refused
 // when it is read, naming it: nothing non-finite is written.
 func TestTamperedCheckpointsAreRefusedOnRead(t *testing.T) {
-	dir := t.TempDir()
-	data := filepath.Join(dir, "data.csv")
-	writeCSV(t, data, 200, 2, 3, 1)
-	run := trainGuarded(t, dir, "a", data)
+	dir, _, run := guardedRun(t)
 	good := filepath.Join(run, "checkpoints", "step-000000020.safetensors")
 	for _, c := range []struct {
 		name   string
@@ -159,10 +166,7 @@ func TestTamperedCheckpointsAreRefusedOnRead(t *testing.T) {
 // eval, and anything else that reads the run's data, notices that the
 // data file changed since training: it does not measure another split.
 func TestReadersNoticeChangedData(t *testing.T) {
-	dir := t.TempDir()
-	data := filepath.Join(dir, "data.csv")
-	writeCSV(t, data, 200, 2, 3, 1)
-	run := trainGuarded(t, dir, "a", data)
+	_, data, run := guardedRun(t)
 	writeCSV(t, data, 100, 2, 3, 1)
 	code, _, errs := scorenet("eval", "-run", run, "-likelihood", "0")
 	if code != 1 {
@@ -177,10 +181,7 @@ func TestReadersNoticeChangedData(t *testing.T) {
 // Resuming a run that has reached train.steps says there is nothing to
 // train and how to go on, not an empty checkpoint path.
 func TestResumingAFinishedRunSaysSo(t *testing.T) {
-	dir := t.TempDir()
-	data := filepath.Join(dir, "data.csv")
-	writeCSV(t, data, 200, 2, 3, 1)
-	run := trainGuarded(t, dir, "a", data)
+	_, _, run := guardedRun(t)
 	code, out, errs := scorenet("train", "-run", run)
 	if code != 0 || !strings.Contains(out, "nothing to train: run directory "+run+" is at step 20 of train.steps 20 (raise train.steps, e.g. -set train.steps=40, to continue)") {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errs)
@@ -320,10 +321,7 @@ func TestSecondRedTeamAttacks(t *testing.T) {
 // A resume from a checkpoint whose optimiser state holds a NaN names the
 // checkpoint and the tensor instead of diverging at the next step.
 func TestResumeRefusesDamagedMoments(t *testing.T) {
-	dir := t.TempDir()
-	data := filepath.Join(dir, "data.csv")
-	writeCSV(t, data, 200, 2, 3, 1)
-	run := trainGuarded(t, dir, "a", data)
+	_, _, run := guardedRun(t)
 	path := filepath.Join(run, "checkpoints", "step-000000020.safetensors")
 	ckpt, err := checkpoints.Load(path)
 	if err != nil {
@@ -349,10 +347,7 @@ func TestResumeRefusesDamagedMoments(t *testing.T) {
 // Shards started from a file that changed between them do not merge: the
 // sidecar records the starting points' digest, not only their path.
 func TestMergeRefusesAChangedStartFile(t *testing.T) {
-	dir := t.TempDir()
-	data := filepath.Join(dir, "data.csv")
-	writeCSV(t, data, 200, 2, 3, 1)
-	run := trainGuarded(t, dir, "a", data)
+	dir, _, run := guardedRun(t)
 	start := filepath.Join(dir, "start.csv")
 	var shards []string
 	for k, seed := range []uint64{7, 8} {
