@@ -119,7 +119,7 @@ func (d *decoder) validate(c *Config) error {
 		oneOf("train.engine", t.Engine, losses.Engines),
 		check(t.Engine != losses.Fused || fusedErr == nil, "train.engine", "fused is not available: %v; use auto or graph", fusedErr),
 		check(t.Sigma > 0, "train.sigma", "must be > 0, got %v", t.Sigma),
-		check(t.Sigmas.Unresolved() || t.Sigmas.N >= 1, "train.sigmas.n", "must be >= 1, got %d", t.Sigmas.N),
+		check(t.Sigmas.Unresolved() || (t.Sigmas.N >= 1 && t.Sigmas.N <= MaxLevels), "train.sigmas.n", "must be from 1 to %d, got %d", MaxLevels, t.Sigmas.N),
 		check(t.Sigmas.Unresolved() || t.Sigmas.End > 0, "train.sigmas.end", "must be > 0, got %v", t.Sigmas.End),
 		check(t.Sigmas.Unresolved() || t.Sigmas.End < t.Sigmas.Begin || (t.Sigmas.N == 1 && t.Sigmas.End == t.Sigmas.Begin), "train.sigmas.end",
 			"must be below train.sigmas.begin (%v): the ladder goes from the largest noise level down, got %v", t.Sigmas.Begin, t.Sigmas.End),

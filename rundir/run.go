@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"scorenet/checkpoints"
 	"scorenet/configs"
@@ -162,7 +163,8 @@ const (
 // normalizerOf reads and checks a checkpoint's standardisation.
 func normalizerOf(c *checkpoints.Checkpoint, path string, dim int) (datasets.Normalizer, error) {
 	var norm datasets.Normalizer
-	if err := json.Unmarshal([]byte(c.Meta[metaNorm]), &norm); err != nil || len(norm.Mean) != dim || len(norm.Std) != dim {
+	// A null would decode as 0, shifting every sample.
+	if err := json.Unmarshal([]byte(c.Meta[metaNorm]), &norm); err != nil || len(norm.Mean) != dim || len(norm.Std) != dim || strings.Contains(c.Meta[metaNorm], "null") {
 		return norm, fmt.Errorf("rundir: %s: bad %s metadata", path, metaNorm)
 	}
 	for j := range dim {

@@ -274,13 +274,16 @@ func (s *Snapshot) Restore(c *checkpoints.Checkpoint, path string) error {
 	}
 	for _, sl := range slots[1:] { // the parameters were checked as they were written
 		for i, t := range sl.dst {
-			if k := firstNonFinite(t); k >= 0 {
-				return fmt.Errorf("rundir: %s: %s%s holds a non-finite value at index %d: the checkpoint is damaged; resume from an earlier one", path, sl.prefix, s.Model.Params()[i].Name, k)
+			if k := firstNonFinite(t); k >= 0 || (sl.prefix == prefixAdamV && firstNegative(t) >= 0) {
+				if k < 0 {
+					k = firstNegative(t)
+				}
+				return fmt.Errorf("rundir: %s: %s%s holds a non-finite (or, for a second moment, negative) value at index %d: the checkpoint is damaged; resume from an earlier one", path, sl.prefix, s.Model.Params()[i].Name, k)
 			}
 		}
 	}
 	steps, err := strconv.Atoi(c.Meta[metaAdamSteps])
-	if err != nil {
+	if err != nil || steps < 0 {
 		return fmt.Errorf("rundir: %s: bad %s %q", path, metaAdamSteps, c.Meta[metaAdamSteps])
 	}
 	s.Moments.Steps = steps
@@ -325,4 +328,24 @@ func ConfigPath(runDir string) string { return filepath.Join(runDir, configFile)
 // file in it).
 func Files(runDir string) (files []string, dirs []string) {
 	return []string{ConfigPath(runDir), filepath.Join(runDir, metricsFile), filepath.Join(runDir, lockFile)}, []string{CheckpointDir(runDir)}
+}
+
+// firstNegative is the index of t's first negative value, or -1: Adam's
+// second moments are squares.
+func firstNegative(t *tensor.Dense) int {
+	switch d := t.Data().(type) {
+	case []float64:
+		for k, v := range d {
+			if v < 0 {
+				return k
+			}
+		}
+	case []float32:
+		for k, v := range d {
+			if v < 0 {
+				return k
+			}
+		}
+	}
+	return -1
 }

@@ -408,3 +408,51 @@ func TestReadersPickBestForDensityLosses(t *testing.T) {
 		})
 	}
 }
+
+// The third red-team pass's attacks (issue 19): a dangling link into the
+// checkpoints, merge -out onto the starting points or with the run gone,
+// an endless ladder, a null in the standardisation.
+func TestThirdRedTeamAttacks(t *testing.T) {
+	dir, _, run := guardedRun(t)
+	dangling := filepath.Join(dir, "d.png")
+	into := filepath.Join(run, "checkpoints", "step-000000999.safetensors")
+	if err := os.Symlink(into, dangling); err != nil {
+		t.Fatal(err)
+	}
+	start := filepath.Join(dir, "start.csv")
+	writeCSV(t, start, 10, 2, 1, 3)
+	var shards []string
+	for k := range 2 {
+		out := filepath.Join(dir, fmt.Sprintf("i%d.csv", k))
+		if code, _, errs := scorenet("sample", "-run", run, "-out", out, "-set", "sample.init.kind=file", "-set", "sample.init.path="+start, "-shard", fmt.Sprintf("%d/2", k)); code != 0 {
+			t.Fatalf("shard %d: %s", k, errs)
+		}
+		shards = append(shards, out)
+	}
+	attack(t, "a dangling link into checkpoints/", "", "would write into "+filepath.Join(run, "checkpoints"),
+		"sample", "-run", run, "-out", filepath.Join(dir, "x.csv"), "-plot", dangling)
+	if _, err := os.Stat(into); err == nil {
+		t.Errorf("%s was written", into)
+	}
+	attack(t, "merge onto the starting points", start, "would overwrite "+start,
+		append([]string{"merge", "-out", start}, shards...)...)
+	attack(t, "an endless ladder", "", "train.sigmas.n: must be from 1 to 100000",
+		"sigmas", "-config", "../../configs/mixture_annealed.yaml", "-set", "train.sigmas.n=1000000000")
+	moved := run + "-moved"
+	if err := os.Rename(run, moved); err != nil {
+		t.Fatal(err)
+	}
+	attack(t, "merge with the run gone", "", "is not there to check the output against",
+		append([]string{"merge", "-out", filepath.Join(dir, "m.csv")}, shards...)...)
+	os.Rename(moved, run)
+	ckpt, err := checkpoints.Load(filepath.Join(run, "checkpoints", "step-000000020.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ckpt.Meta["normalization"] = `{"mean":[null,0.25],"std":[1,1]}`
+	bad := filepath.Join(run, "checkpoints", "step-000000030.safetensors")
+	if err := checkpoints.SaveAs(bad, ckpt); err != nil {
+		t.Fatal(err)
+	}
+	attack(t, "a null mean", "", "bad normalization metadata", "sample", "-run", run, "-checkpoint", bad, "-out", filepath.Join(dir, "y.csv"))
+}

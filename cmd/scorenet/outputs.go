@@ -151,6 +151,21 @@ func whatIs(path string, inputs, data []string) string {
 // canonical is path made absolute with the links of its existing part
 // resolved, so that two names of one file compare equal.
 func canonical(path string) string {
+	// A link, even one to nothing yet, is written through: follow it.
+	for range 40 {
+		info, err := os.Lstat(path)
+		if err != nil || info.Mode()&os.ModeSymlink == 0 {
+			break
+		}
+		target, err := os.Readlink(path)
+		if err != nil {
+			break
+		}
+		if !filepath.IsAbs(target) {
+			target = filepath.Join(filepath.Dir(path), target)
+		}
+		path = target
+	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return filepath.Clean(path)
@@ -209,8 +224,14 @@ func linkedInto(path, dir string) bool {
 // guardRunFiles refuses an output path that is one of the files of the run
 // in dir (its own files, its checkpoints, its training data), read from
 // the run's config.yaml: merge knows its run only from the shards.
-func guardRunFiles(dir, path string) error {
+func guardRunFiles(dir, path string, init string) error {
+	if info, err := os.Stat(dir); err != nil || !info.IsDir() || strings.ContainsFunc(dir, unicode.IsControl) {
+		return fmt.Errorf("-out %s: the run the shards were drawn from, %q, is not there to check the output against: merge next to the run", path, dir)
+	}
 	own, ownDirs := rundir.Files(dir)
+	if init != "" {
+		own = append(own, init)
+	}
 	if cfg, err := configs.Load(rundir.ConfigPath(dir), nil); err == nil && cfg.Data.FromFile() {
 		if info, err := os.Stat(cfg.Data.Path); err == nil && info.IsDir() {
 			ownDirs = append(ownDirs, cfg.Data.Path)

@@ -447,7 +447,11 @@ sample wrote. FILE may not be one of the shards or their sidecars.`)
 			}
 		}
 		if info, err := readShardInfo(files[0]); err == nil {
-			if err := guardRunFiles(info.Run, *out); err != nil {
+			var s configs.Sample
+			if json.Unmarshal([]byte(info.Sample), &s) == nil && s.Init.Kind != "file" {
+				s.Init.Path = ""
+			}
+			if err := guardRunFiles(info.Run, *out, s.Init.Path); err != nil {
 				return err
 			}
 		}
