@@ -101,14 +101,7 @@ type output struct {
 func guardOutputs(run *workflow.Run, inputs []string, outputs ...output) error {
 	inputs = append(slices.Clip(inputs), run.Checkpoint) // the checkpoint read is an input wherever it lies
 	own, ownDirs := rundir.Files(run.Dir)
-	var dataFiles, dataDirs []string
-	if run.Config.Data.FromFile() {
-		if info, err := os.Stat(run.Config.Data.Path); err == nil && info.IsDir() {
-			dataDirs = append(dataDirs, run.Config.Data.Path)
-		} else {
-			dataFiles = append(dataFiles, run.Config.Data.Path)
-		}
-	}
+	dataFiles, dataDirs := dataPaths(run.Config.Data)
 	written := map[string]string{}
 	for _, o := range outputs {
 		if o.path == "" {
@@ -232,12 +225,9 @@ func guardRunFiles(dir, path string, init string) error {
 	if init != "" {
 		own = append(own, init)
 	}
-	if cfg, err := configs.Load(rundir.ConfigPath(dir), nil); err == nil && cfg.Data.FromFile() {
-		if info, err := os.Stat(cfg.Data.Path); err == nil && info.IsDir() {
-			ownDirs = append(ownDirs, cfg.Data.Path)
-		} else {
-			own = append(own, cfg.Data.Path)
-		}
+	if cfg, err := configs.Load(rundir.ConfigPath(dir), nil); err == nil {
+		files, dirs := dataPaths(cfg.Data)
+		own, ownDirs = append(own, files...), append(ownDirs, dirs...)
 	}
 	for _, f := range own {
 		if samePath(path, f) {
@@ -250,4 +240,16 @@ func guardRunFiles(dir, path string, init string) error {
 		}
 	}
 	return nil
+}
+
+// dataPaths is a run's training data read from a path: a file, or a folder
+// of images; neither for drawn data.
+func dataPaths(d configs.Data) (files, dirs []string) {
+	if !d.FromFile() {
+		return nil, nil
+	}
+	if info, err := os.Stat(d.Path); err == nil && info.IsDir() {
+		return nil, []string{d.Path}
+	}
+	return []string{d.Path}, nil
 }
