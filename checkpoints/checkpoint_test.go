@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 func sample(step int) *Checkpoint {
@@ -248,5 +249,54 @@ func TestLoadHashedNamesTheContent(t *testing.T) {
 	}
 	if _, h, err := LoadHashed(filepath.Join(dir, "missing")); err == nil || h != "" {
 		t.Errorf("a missing file: %q, %v", h, err)
+	}
+}
+
+// A checkpoint copied under a newer step's name is refused by Load, so
+// Newest skips it (with the reason) and falls back to the real newest;
+// a FIFO where a checkpoint should be is refused without blocking.
+func TestLoadRefusesAMisnamedStepOrAFIFO(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := Save(dir, sample(400), 0); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(Path(dir, 400))
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := Path(dir, 800)
+	if err := os.WriteFile(forged, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(forged); err == nil || !strings.Contains(err.Error(), "named for step 800 but holds step 400") {
+		t.Errorf("Load of step 400 named step 800: %v", err)
+	}
+	c, path, skipped, err := Newest(dir)
+	if err != nil {
+		t.Fatalf("Newest: %v", err)
+	}
+	if c.Step != 400 || path != Path(dir, 400) || len(skipped) != 1 {
+		t.Errorf("Newest: step %d at %s, %d skipped; want step 400 with the copy skipped", c.Step, path, len(skipped))
+	}
+	renamed := filepath.Join(dir, "mine.safetensors")
+	if err := os.WriteFile(renamed, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(renamed); err != nil {
+		t.Errorf("a name that is not step-numbered: %v", err)
+	}
+	fifo := filepath.Join(dir, "fifo.safetensors")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skipf("no FIFO here: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := Load(fifo); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "not a regular file (a FIFO)") {
+			t.Errorf("Load of a FIFO: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Load of a FIFO blocked")
 	}
 }

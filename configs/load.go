@@ -3,6 +3,7 @@ package configs
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"reflect"
 	"slices"
@@ -16,12 +17,26 @@ import (
 // Load reads the config file at path, applies the key=value overrides in
 // order, fills in defaults and validates the result.
 func Load(path string, overrides []string) (*Config, error) {
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("configs: %w", err)
 	}
+	defer f.Close()
+	// Read one byte past the bound to tell a file at it from one beyond:
+	// a config is a few kilobytes, and a path such as /dev/zero would
+	// otherwise be read until memory runs out.
+	b, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("configs: %w", err)
+	}
+	if len(b) > MaxFileSize {
+		return nil, fmt.Errorf("configs: %s: more than %d bytes: not a config file", path, MaxFileSize)
+	}
 	return Parse(b, path, overrides)
 }
+
+// MaxFileSize bounds a config file's size.
+const MaxFileSize = 1 << 20
 
 // Parse is Load for config text; source names it in errors.
 func Parse(text []byte, source string, overrides []string) (*Config, error) {

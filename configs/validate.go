@@ -168,7 +168,7 @@ func (d *decoder) validateSampling(c *Config) error {
 		check(s.CorrectorSteps >= 0 && s.CorrectorSteps <= MaxCorrectorSteps, "sample.corrector_steps", "must be from 0 to %d, got %d", MaxCorrectorSteps, s.CorrectorSteps),
 		check(s.SNR > 0, "sample.snr", "must be > 0 (score_sde uses 0.16 for VE models), got %v", s.SNR),
 		check(s.Rtol >= ode.MinTolerance && s.Rtol < 1, "sample.rtol", "must be from %g (float64 rounding) up to 1, got %v", ode.MinTolerance, s.Rtol),
-		check(s.Atol >= ode.MinTolerance && !math.IsInf(s.Atol, 0), "sample.atol", "must be finite and at least %g (float64 rounding), got %v", ode.MinTolerance, s.Atol),
+		check(s.Atol >= ode.MinTolerance && s.Atol < 1, "sample.atol", "must be from %g (float64 rounding) up to 1 (model units, where the data's spread is about 1), got %v", ode.MinTolerance, s.Atol),
 		check(slices.Contains(InitKinds, s.Init.Kind), "sample.init.kind", "%q is not one of %s", s.Init.Kind, strings.Join(InitKinds, ", ")),
 		d.ordered(s.Init.Low < s.Init.High, "sample.init.low", "sample.init.high", s.Init.Low, s.Init.High),
 		check(s.Init.Std > 0, "sample.init.std", "must be > 0, got %v", s.Init.Std),

@@ -55,6 +55,22 @@ func FitNormalizer(p points.Points) Normalizer {
 	return n
 }
 
+// Differs reports the first column where n and m differ, and whether
+// there is one; normalizers of different dimension differ at their first
+// column past the shorter.
+func (n Normalizer) Differs(m Normalizer) (int, bool) {
+	d := min(len(n.Mean), len(m.Mean), len(n.Std), len(m.Std))
+	for j := range d {
+		if n.Mean[j] != m.Mean[j] || n.Std[j] != m.Std[j] {
+			return j, true
+		}
+	}
+	if len(n.Mean) != len(m.Mean) || len(n.Std) != len(m.Std) {
+		return d, true
+	}
+	return 0, false
+}
+
 // Apply returns p in standard units.
 func (n Normalizer) Apply(p points.Points) points.Points {
 	out := points.New(p.N, p.D)

@@ -111,7 +111,7 @@ func scanMetrics(path string, each func(Record, []byte), warn io.Writer) error {
 	if warn == nil {
 		warn = io.Discard
 	}
-	f, err := os.Open(path)
+	f, err := checkpoints.OpenRegular(path)
 	if err != nil {
 		return fmt.Errorf("rundir: %w", err)
 	}

@@ -108,9 +108,12 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 	if err := restore(c, model, cfg.Model.Dtype, paramSlot(prefix, model)); err != nil {
 		return nil, fmt.Errorf("rundir: %s: %w", checkpoint, err)
 	}
-	for _, p := range model.Params() {
-		if k := firstNonFinite(p.Value); k >= 0 {
-			return nil, fmt.Errorf("rundir: %s: parameter %s%s holds a non-finite value at index %d: the checkpoint is damaged", checkpoint, prefix, p.Name, k)
+	// Every tensor, not only those loaded: the other weights and Adam's
+	// moments are what -weights and a resume would read, and a file with
+	// a damaged part is damaged.
+	for _, t := range c.Tensors {
+		if k := firstNonFinite(t.Data); k >= 0 {
+			return nil, fmt.Errorf("rundir: %s: tensor %s holds a non-finite value at index %d: the checkpoint is damaged", checkpoint, t.Name, k)
 		}
 	}
 	norm, err := normalizerOf(c, checkpoint, dim)
@@ -123,12 +126,9 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 			return nil, fmt.Errorf("rundir: %s: bad %s metadata %q: want a finite number >= 0", checkpoint, metaMaxAbs, v)
 		}
 	}
-	var best *Best
-	if b, ok := c.Meta[metaBest]; ok {
-		best = new(Best)
-		if err := json.Unmarshal([]byte(b), best); err != nil {
-			return nil, fmt.Errorf("rundir: %s: bad %s metadata", checkpoint, metaBest)
-		}
+	best, err := bestOf(c, checkpoint)
+	if err != nil {
+		return nil, err
 	}
 	discrete, err := discreteOf(c, checkpoint, dim)
 	if err != nil {
@@ -145,9 +145,28 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 		if _, err := fmt.Sscanf(v, "%dx%dx%d", &shape.H, &shape.W, &shape.C); err != nil || shape.Size() != dim {
 			return nil, fmt.Errorf("rundir: %s: bad %s metadata %q for dimension %d", checkpoint, metaImage, v, dim)
 		}
+		// Only image data (an IDX file, a PNG folder) records a shape:
+		// on other data it would turn a sample file into a folder of PNGs.
+		if d := cfg.Data.Dataset; d != "idx" && d != "images" {
+			return nil, fmt.Errorf("rundir: %s: bad %s metadata %q: the run's data (dataset %s) are not images", checkpoint, metaImage, v, d)
+		}
 	}
 	return &Run{Dir: dir, Config: cfg, Model: model, Norm: norm, Step: c.Step, Checkpoint: checkpoint, Skipped: skipped, MaxAbs: maxAbs,
 		Weights: weights, Image: shape, DataDigest: digest, Best: best, Discrete: discrete}, nil
+}
+
+// bestOf reads and checks a checkpoint's record of the best held-out loss,
+// nil where it has none.
+func bestOf(c *checkpoints.Checkpoint, path string) (*Best, error) {
+	b, ok := c.Meta[metaBest]
+	if !ok {
+		return nil, nil
+	}
+	best := new(Best)
+	if err := json.Unmarshal([]byte(b), best); err != nil || best.Step < 0 || best.Step > c.Step || best.Since < 0 {
+		return nil, fmt.Errorf("rundir: %s: bad %s metadata %.200q: want a JSON object with a step from 0 to the checkpoint's %d and a count of evaluations since >= 0", path, metaBest, b, c.Step)
+	}
+	return best, nil
 }
 
 // Bounds on a checkpoint's standardisation: a standard deviation outside

@@ -287,11 +287,8 @@ func (s *Snapshot) Restore(c *checkpoints.Checkpoint, path string) error {
 		return fmt.Errorf("rundir: %s: bad %s %q", path, metaAdamSteps, c.Meta[metaAdamSteps])
 	}
 	s.Moments.Steps = steps
-	if b, ok := c.Meta[metaBest]; ok {
-		s.Best = new(Best)
-		if err := json.Unmarshal([]byte(b), s.Best); err != nil {
-			return fmt.Errorf("rundir: %s: bad %s metadata", path, metaBest)
-		}
+	if s.Best, err = bestOf(c, path); err != nil {
+		return err
 	}
 	if now, _ := json.Marshal(s.Norm); string(now) != c.Meta[metaNorm] {
 		return fmt.Errorf("rundir: %s: the data's standardisation differs from the checkpoint's: has the data file changed?", path)
@@ -301,9 +298,13 @@ func (s *Snapshot) Restore(c *checkpoints.Checkpoint, path string) error {
 	return nil
 }
 
-// firstNonFinite is the index of t's first infinite or NaN value, or -1.
-func firstNonFinite(t *tensor.Dense) int {
-	switch d := t.Data().(type) {
+// firstNonFinite is the index of the first infinite or NaN value of data
+// (a []float64 or []float32, or a *tensor.Dense holding one), or -1.
+func firstNonFinite(data any) int {
+	if t, ok := data.(*tensor.Dense); ok {
+		data = t.Data()
+	}
+	switch d := data.(type) {
 	case []float64:
 		for k, v := range d {
 			if v-v != 0 {

@@ -52,6 +52,12 @@ func (r *Run) Data(why string) (*Data, error) {
 			return nil, fmt.Errorf("%s needs the run's training data, but %s has changed since %s was trained: %s", why, dataName(r), r.Checkpoint, differs)
 		}
 	}
+	// Training fitted the standardisation on this same data, and the
+	// checkpoint records it exactly: any other value was written by hand,
+	// and would put the samples and the data in different units.
+	if j, ok := d.Norm.Differs(r.Norm); ok {
+		return nil, fmt.Errorf("%s: the standardisation it records (column %d: mean %v, std %v) is not the one fitted to the training data (mean %v, std %v): the checkpoint was edited", r.Checkpoint, j+1, r.Norm.Mean[j], r.Norm.Std[j], d.Norm.Mean[j], d.Norm.Std[j])
+	}
 	r.data = d
 	return d, nil
 }

@@ -2,12 +2,15 @@ package main
 
 import (
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"scorenet/checkpoints"
 	"scorenet/datasets"
@@ -144,6 +147,7 @@ func TestTamperedCheckpointsAreRefusedOnRead(t *testing.T) {
 				t.Fatal(err)
 			}
 			c.tamper(ckpt)
+			ckpt.Step = 30 // as its name says: a misnamed step is refused first
 			bad := filepath.Join(run, "checkpoints", "step-000000030.safetensors")
 			if err := checkpoints.SaveAs(bad, ckpt); err != nil {
 				t.Fatal(err)
@@ -304,6 +308,7 @@ func TestSecondRedTeamAttacks(t *testing.T) {
 				t.Fatal(err)
 			}
 			ckpt.Meta[c.key] = c.value
+			ckpt.Step = 30
 			bad := filepath.Join(runA, "checkpoints", "step-000000030.safetensors")
 			if err := checkpoints.SaveAs(bad, ckpt); err != nil {
 				t.Fatal(err)
@@ -450,9 +455,127 @@ func TestThirdRedTeamAttacks(t *testing.T) {
 		t.Fatal(err)
 	}
 	ckpt.Meta["normalization"] = `{"mean":[null,0.25],"std":[1,1]}`
+	ckpt.Step = 30
 	bad := filepath.Join(run, "checkpoints", "step-000000030.safetensors")
 	if err := checkpoints.SaveAs(bad, ckpt); err != nil {
 		t.Fatal(err)
 	}
 	attack(t, "a null mean", "", "bad normalization metadata", "sample", "-run", run, "-checkpoint", bad, "-out", filepath.Join(dir, "y.csv"))
+}
+
+// What the third pass found and left (issue 19), each rerun.
+func TestThirdPassLeftovers(t *testing.T) {
+	dir, _, run := guardedRun(t)
+	good := filepath.Join(run, "checkpoints", "step-000000020.safetensors")
+	var shards []string
+	for k := range 2 {
+		out := filepath.Join(dir, fmt.Sprintf("s%d.csv", k))
+		if code, _, errs := scorenet("sample", "-run", run, "-n", "40", "-out", out, "-shard", fmt.Sprintf("%d/2", k)); code != 0 {
+			t.Fatalf("shard %d: %s", k, errs)
+		}
+		shards = append(shards, out)
+	}
+	merged := filepath.Join(dir, "m.csv")
+	if code, _, errs := scorenet(append([]string{"merge", "-out", merged, "-verify", "20"}, shards...)...); code != 0 || !strings.Contains(errs, "bit-identical") {
+		t.Fatalf("merge of good shards, every chain re-drawn: exit %d: %s", code, errs)
+	}
+
+	// Rows edited with the sidecar's digest recomputed: only a re-drawn
+	// chain tells.
+	b, err := os.ReadFile(shards[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := strings.Split(string(b), "\n")
+	rows[3] = "0.5,0.5"
+	forged := []byte(strings.Join(rows, "\n"))
+	var info map[string]any
+	side, _ := os.ReadFile(sidecar(shards[1]))
+	if err := json.Unmarshal(side, &info); err != nil {
+		t.Fatal(err)
+	}
+	info["file_sha256"] = fmt.Sprintf("%x", sha256.Sum256(forged))
+	side, _ = json.Marshal(info)
+	if err := os.WriteFile(shards[1], forged, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(sidecar(shards[1]), side, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	attack(t, "edited rows, digest recomputed", "", "chain 23 is not what the run draws",
+		append([]string{"merge", "-out", filepath.Join(dir, "f.csv"), "-verify", "20"}, shards...)...)
+
+	// A FIFO given as a shard: refused at once, not waited on.
+	fifo := filepath.Join(dir, "fifo.csv")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skipf("no FIFO: %v", err)
+	}
+	if err := os.WriteFile(sidecar(fifo), side, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan bool)
+	go func() {
+		defer close(done)
+		attack(t, "a FIFO as a shard", "", "is not a regular file (a FIFO)", "merge", "-out", filepath.Join(dir, "g.csv"), shards[0], fifo)
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("merge blocked on a FIFO")
+	}
+
+	// A checkpoint copied under a newer step's name.
+	copied := filepath.Join(run, "checkpoints", "step-000000099.safetensors")
+	ck, _ := os.ReadFile(good)
+	if err := os.WriteFile(copied, ck, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	attack(t, "a copy under a newer step's name", "", "is named for step 99 but holds step 20",
+		"sample", "-run", run, "-checkpoint", copied, "-out", filepath.Join(dir, "c.csv"))
+	code, out, errs := scorenet("sample", "-run", run, "-n", "4", "-out", filepath.Join(dir, "c.csv"))
+	if code != 0 || !strings.Contains(errs, "named for step 99") || !strings.Contains(out, "c.csv") {
+		t.Errorf("sample passing over the misnamed copy to step 20: exit %d, %s", code, errs)
+	}
+	os.Remove(copied)
+
+	for _, c := range []struct {
+		name, cmd string
+		tamper    func(c *checkpoints.Checkpoint)
+		want      string
+	}{
+		{"a standardisation not fitted to the data", "eval", func(c *checkpoints.Checkpoint) {
+			c.Meta["normalization"] = `{"mean":[0,0],"std":[1e-100,1e-100]}`
+		}, "is not the one fitted to the training data"},
+		{"a negative best step", "sample", func(c *checkpoints.Checkpoint) { c.Meta["best"] = `{"loss":1,"step":-3,"evaluations_since":0}` }, "bad best metadata"},
+		{"a best step after the checkpoint's", "sample", func(c *checkpoints.Checkpoint) { c.Meta["best"] = `{"loss":1,"step":400,"evaluations_since":0}` }, "bad best metadata"},
+		{"an image shape on a table", "sample", func(c *checkpoints.Checkpoint) { c.Meta["image"] = "1x2x1" }, "are not images"},
+		{"NaN in the weights not read", "sample", func(c *checkpoints.Checkpoint) {
+			for _, tn := range c.Tensors {
+				if d, ok := tn.Data.([]float64); ok && strings.HasPrefix(tn.Name, "adam") {
+					d[0] = math.NaN()
+					return
+				}
+			}
+			t.Fatal("no Adam moment in the checkpoint")
+		}, "holds a non-finite value at index 0"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ckpt, err := checkpoints.Load(good)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.tamper(ckpt)
+			bad := filepath.Join(dir, "tampered.safetensors")
+			if err := checkpoints.SaveAs(bad, ckpt); err != nil {
+				t.Fatal(err)
+			}
+			args := []string{c.cmd, "-run", run, "-checkpoint", bad, "-n", "20"}
+			if c.cmd == "sample" {
+				args = append(args, "-out", filepath.Join(dir, "t.csv"))
+			}
+			attack(t, c.name, "", c.want, args...)
+		})
+	}
+	attack(t, "a line separator in a path", "", "a line separator", "sample", "-run", run, "-out", filepath.Join(dir, "a\u2028b.csv"))
+	attack(t, "atol of 10", "", "sample.atol: must be from 1e-12", "sample", "-run", run, "-out", filepath.Join(dir, "o.csv"), "-set", "sample.sampler=ode", "-set", "sample.atol=10")
 }

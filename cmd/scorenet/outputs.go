@@ -107,8 +107,8 @@ func guardOutputs(run *workflow.Run, inputs []string, outputs ...output) error {
 		if o.path == "" {
 			continue
 		}
-		if strings.ContainsFunc(o.path, unicode.IsControl) {
-			return fmt.Errorf("-%s %q: the path holds a newline or another control character; choose a plain path", o.flag, o.path)
+		if strings.ContainsFunc(o.path, breaksLines) {
+			return fmt.Errorf("-%s %q: the path holds a newline, a line separator or another control character; choose a plain path", o.flag, o.path)
 		}
 		isDir := strings.HasSuffix(o.path, "/")
 		for _, f := range slices.Concat(inputs, dataFiles, own) {
@@ -218,7 +218,7 @@ func linkedInto(path, dir string) bool {
 // in dir (its own files, its checkpoints, its training data), read from
 // the run's config.yaml: merge knows its run only from the shards.
 func guardRunFiles(dir, path string, init string) error {
-	if info, err := os.Stat(dir); err != nil || !info.IsDir() || strings.ContainsFunc(dir, unicode.IsControl) {
+	if info, err := os.Stat(dir); err != nil || !info.IsDir() || strings.ContainsFunc(dir, breaksLines) {
 		return fmt.Errorf("-out %s: the run the shards were drawn from, %q, is not there to check the output against: merge next to the run", path, dir)
 	}
 	own, ownDirs := rundir.Files(dir)
@@ -252,4 +252,11 @@ func dataPaths(d configs.Data) (files, dirs []string) {
 		return nil, []string{d.Path}
 	}
 	return []string{d.Path}, nil
+}
+
+// breaksLines is whether r would break a one-line message or a line of
+// output that names a path: a control character, or Unicode's line and
+// paragraph separators, which terminals and editors show as new lines.
+func breaksLines(r rune) bool {
+	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
 }

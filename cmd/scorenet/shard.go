@@ -14,7 +14,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"scorenet/checkpoints"
 	"scorenet/configs"
@@ -209,7 +208,7 @@ var sidecarKeys = func() []string {
 // readShardInfo reads and checks the sidecar of shard file f.
 func readShardInfo(f string) (shardInfo, error) {
 	path := sidecar(f)
-	r, err := os.Open(path)
+	r, err := checkpoints.OpenRegular(path)
 	if err != nil {
 		return shardInfo{}, fmt.Errorf("%s: no shard information (%v): was it written by sample -shard?", f, err)
 	}
@@ -426,18 +425,26 @@ checks, from each shard's FILE.shard.json, that the shards come from the
 same run (directory, seed, training data), checkpoint (step and content
 hash), weights, sample settings, score and number of chains, that every
 shard 0..N-1 is there exactly once, and that each file holds the bytes
-sample wrote. FILE may not be one of the shards or their sidecars.`)
+sample wrote. Then it re-draws -verify chains of each shard, chosen at
+random, from the run's checkpoint and compares them bit for bit: the
+sidecars' digests catch accidents, the re-drawn chains catch rows edited
+with the digest recomputed. FILE may not be one of the shards or their
+sidecars.`)
 	out := fs.String("out", "", "where to write the joined samples: a .csv or .npy `file` (required)")
+	verify := fs.Int("verify", 1, "re-draw this many `chains` of each shard, chosen at random, and compare (0: trust the sidecars; it needs the run's checkpoint that was sampled)")
 	return &command{flags: fs, args: true, run: func() error {
 		if err := required(fs, "out"); err != nil {
 			return err
+		}
+		if *verify < 0 {
+			return fmt.Errorf("-verify %d: want a number of chains >= 0", *verify)
 		}
 		files := fs.Args()
 		if len(files) == 0 {
 			return errors.New("no shard files given (scorenet merge -out FILE SHARD_FILE...)")
 		}
-		if strings.ContainsFunc(*out, unicode.IsControl) {
-			return fmt.Errorf("-out %q: the path holds a newline or another control character; choose a plain path", *out)
+		if strings.ContainsFunc(*out, breaksLines) {
+			return fmt.Errorf("-out %q: the path holds a newline, a line separator or another control character; choose a plain path", *out)
 		}
 		for _, f := range files {
 			for _, in := range []string{f, sidecar(f)} {
@@ -458,8 +465,11 @@ sample wrote. FILE may not be one of the shards or their sidecars.`)
 		if err := prepareOutput("out", *out); err != nil {
 			return err
 		}
-		merged, err := mergeShards(files)
+		merged, infos, err := mergeShards(files)
 		if err != nil {
+			return err
+		}
+		if err := verifyShards(files, infos, merged, *verify, stderr); err != nil {
 			return err
 		}
 		b, err := datasets.Encode(*out, merged)
@@ -476,48 +486,48 @@ sample wrote. FILE may not be one of the shards or their sidecars.`)
 
 // mergeShards reads the shards and their sidecars, checks them and joins
 // them in chain order.
-func mergeShards(files []string) (points.Points, error) {
+func mergeShards(files []string) (points.Points, []shardInfo, error) {
 	var first shardInfo
 	byShard := map[int]int{} // shard -> its index in files
 	infos := make([]shardInfo, len(files))
 	for i, f := range files {
 		if st, err := os.Stat(f); err == nil && st.IsDir() {
-			return points.Points{}, fmt.Errorf("%s is a directory: merge joins .csv and .npy shards (image shards drawn into one directory are joined by their file names)", f)
+			return points.Points{}, nil, fmt.Errorf("%s is a directory: merge joins .csv and .npy shards (image shards drawn into one directory are joined by their file names)", f)
 		}
 		info, err := readShardInfo(f)
 		if err != nil {
-			return points.Points{}, err
+			return points.Points{}, nil, err
 		}
 		if i == 0 {
 			first = info
 		} else if diff := differences(first, info); diff != "" {
-			return points.Points{}, fmt.Errorf("%s is from another sampling than %s: %s", f, files[0], diff)
+			return points.Points{}, nil, fmt.Errorf("%s is from another sampling than %s: %s", f, files[0], diff)
 		}
 		if prev, dup := byShard[info.Shard]; dup {
-			return points.Points{}, fmt.Errorf("shard %d/%d given twice: %s and %s", info.Shard, info.Shards, files[prev], f)
+			return points.Points{}, nil, fmt.Errorf("shard %d/%d given twice: %s and %s", info.Shard, info.Shards, files[prev], f)
 		}
 		byShard[info.Shard] = i
 		infos[i] = info
 	}
 	for k := range first.Shards {
 		if _, ok := byShard[k]; !ok {
-			return points.Points{}, fmt.Errorf("shard %d/%d is missing", k, first.Shards)
+			return points.Points{}, nil, fmt.Errorf("shard %d/%d is missing", k, first.Shards)
 		}
 	}
 	if err := memlimit.Check(8*float64(first.Chains)*float64(first.Dim), fmt.Sprintf("merging %d chains of dimension %d", first.Chains, first.Dim)); err != nil {
-		return points.Points{}, err
+		return points.Points{}, nil, err
 	}
 	merged := points.Points{D: first.Dim}
 	for k := range first.Shards {
 		i := byShard[k]
 		p, err := readShard(files[i], infos[i])
 		if err != nil {
-			return points.Points{}, err
+			return points.Points{}, nil, err
 		}
 		merged.N += p.N
 		merged.X = append(merged.X, p.X...)
 	}
-	return merged, nil
+	return merged, infos, nil
 }
 
 // readShard reads shard file f, checking its bytes against the digest its
@@ -527,7 +537,7 @@ func readShard(f string, info shardInfo) (points.Points, error) {
 	if ext != ".csv" && ext != ".npy" {
 		return points.Points{}, fmt.Errorf("%s: unknown extension %q, want .csv or .npy", f, filepath.Ext(f))
 	}
-	r, err := os.Open(f)
+	r, err := checkpoints.OpenRegular(f)
 	if err != nil {
 		return points.Points{}, err
 	}

@@ -359,7 +359,7 @@ func TestShardSidecarRoundTrip(t *testing.T) {
 		t.Errorf("writing 2 rows as a shard of 3: %v", err)
 	}
 	dir := filepath.Dir(out) + "/"
-	if _, err := mergeShards([]string{dir}); err == nil || err.Error() != dir+" is a directory: merge joins .csv and .npy shards (image shards drawn into one directory are joined by their file names)" {
+	if _, _, err := mergeShards([]string{dir}); err == nil || err.Error() != dir+" is a directory: merge joins .csv and .npy shards (image shards drawn into one directory are joined by their file names)" {
 		t.Errorf("merging a directory: %v", err)
 	}
 }
@@ -434,7 +434,7 @@ func TestShardIdentityChecksTheCheckpointSampled(t *testing.T) {
 	if err := os.WriteFile(run.Checkpoint, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := shardIdentity(run, run.Config, 10, "1/2", "network"); err == nil || !strings.Contains(err.Error(), "no longer holds the checkpoint sampled (step 20, now 10") {
+	if _, err := shardIdentity(run, run.Config, 10, "1/2", "network"); err == nil || !strings.Contains(err.Error(), "named for step 20 but holds step 10") {
 		t.Errorf("a replaced checkpoint: %v", err)
 	}
 	os.Remove(run.Checkpoint)

@@ -9,8 +9,10 @@
 //     /proc/meminfo);
 //   - the process's address-space limit (RLIMIT_AS, set by ulimit -v) less
 //     the address space it has mapped already (VmSize in /proc/self/status),
-//     less room for the Go heap's rounding and for the program to go on
-//     (see asSlack);
+//     and its data limit (RLIMIT_DATA, set by ulimit -d, which since Linux
+//     4.7 counts the private writable mappings the Go heap is made of) less
+//     its data mapped already (VmData), each less room for the Go heap's
+//     rounding and for the program to go on (see asSlack);
 //   - for each memory cgroup the process is in, and each of its ancestors
 //     up to the mount's root: its limit (cgroup v2's memory.max, v1's
 //     memory.limit_in_bytes) less its use (memory.current,
@@ -71,8 +73,9 @@ type Budget struct {
 // the process's address-space limit. Tests give their own.
 type system struct {
 	readFile func(name string) ([]byte, error)
-	// rlimitAS is the soft RLIMIT_AS in bytes, and whether there is one.
-	rlimitAS func() (uint64, bool)
+	// rlimitAS and rlimitData are the soft RLIMIT_AS and RLIMIT_DATA in
+	// bytes, and whether there is one.
+	rlimitAS, rlimitData func() (uint64, bool)
 	// goMapped is the Go runtime's own count of the memory it has mapped,
 	// used for VmSize where /proc/self/status cannot be read.
 	goMapped func() int64
@@ -81,7 +84,7 @@ type system struct {
 }
 
 // host is the system the process runs on.
-var host = system{readFile: os.ReadFile, rlimitAS: rlimitAS, goMapped: goMapped, goHeap: goHeap}
+var host = system{readFile: os.ReadFile, rlimitAS: rlimitAS, rlimitData: rlimitData, goMapped: goMapped, goHeap: goHeap}
 
 // Current is the budget now: the smallest of the limits the package
 // documents.
@@ -113,8 +116,10 @@ func (s system) budget() Budget {
 		b = Budget{Bytes: kb << 10, Limit: "MemAvailable in /proc/meminfo"}
 		b.less(untouched)
 	}
-	if a, ok := s.addressSpace(); ok && a.Bytes < b.Bytes {
-		b = a
+	for _, l := range s.processLimits() {
+		if a, ok := s.processLimit(l); ok && a.Bytes < b.Bytes {
+			b = a
+		}
 	}
 	for _, c := range s.cgroups() {
 		if c.less(untouched); c.Bytes < b.Bytes {
@@ -143,22 +148,43 @@ func (b *Budget) less(untouched int64) {
 	}
 }
 
-// addressSpace is what RLIMIT_AS leaves, if there is a limit.
-func (s system) addressSpace() (Budget, bool) {
-	lim, ok := s.rlimitAS()
+// processLimit is one of the process's own limits: how to read it, the
+// line of /proc/self/status that counts what it limits, and its name for
+// people.
+type processLimit struct {
+	read       func() (uint64, bool)
+	statusKey  string
+	name, what string
+}
+
+func (s system) processLimits() []processLimit {
+	return []processLimit{
+		{s.rlimitAS, "VmSize:", "ulimit -v", "address space"},
+		{s.rlimitData, "VmData:", "ulimit -d", "data"},
+	}
+}
+
+// processLimit is what one of the process's limits leaves, if it has
+// that limit. Where /proc/self/status cannot be read, the Go runtime's
+// count of what it has mapped stands in for both VmSize and VmData.
+func (s system) processLimit(l processLimit) (Budget, bool) {
+	if l.read == nil {
+		return Budget{}, false
+	}
+	lim, ok := l.read()
 	if !ok {
 		return Budget{}, false
 	}
 	limit := int64(min(lim, math.MaxInt64))
-	mapped, where := int64(0), "VmSize"
-	if kb, ok := field(s.readFile, "/proc/self/status", "VmSize:"); ok {
+	mapped, where := int64(0), strings.TrimSuffix(l.statusKey, ":")
+	if kb, ok := field(s.readFile, "/proc/self/status", l.statusKey); ok {
 		mapped = kb << 10
 	} else {
 		mapped, where = s.goMapped(), "the Go runtime's count"
 	}
 	left := limit - mapped
 	left -= asSlack + max(left, 0)/256
-	return Budget{Bytes: left, Limit: fmt.Sprintf("ulimit -v: %s of address space, %s mapped already (%s)", Size(float64(limit)), Size(float64(mapped)), where)}, true
+	return Budget{Bytes: left, Limit: fmt.Sprintf("%s: %s of %s, %s mapped already (%s)", l.name, Size(float64(limit)), l.what, Size(float64(mapped)), where)}, true
 }
 
 // cgroupFiles are the files of a memory cgroup's limit, use and

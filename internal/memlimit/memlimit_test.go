@@ -161,6 +161,34 @@ func TestBudget(t *testing.T) {
 	}
 }
 
+// ulimit -d bounds the budget by the data left under it (VmData counts
+// what is mapped already), and the smaller of -d and -v wins.
+func TestBudgetUnderUlimitD(t *testing.T) {
+	status := status1200 + "VmData:\t  204800 kB\n" // 200 MiB of data
+	files := map[string]string{"/proc/meminfo": meminfo4G, "/proc/self/status": status}
+	cases := []struct {
+		name        string
+		as, data    uint64
+		want        int64
+		limitPrefix string
+	}{
+		{"ulimit -d alone", 0, 1 * gib, 824*mib - 128*mib - 824*mib/256, "ulimit -d: 1.0 GiB of data, 200.0 MiB mapped already (VmData)"},
+		{"ulimit -d over MemAvailable", 0, 64 * gib, 4 * gib, "MemAvailable"},
+		{"ulimit -v tighter than -d", 2 * gib, 3 * gib, 848*mib - 128*mib - 848*mib/256, "ulimit -v"},
+		{"ulimit -d tighter than -v", 4 * gib, 1 * gib, 824*mib - 128*mib - 824*mib/256, "ulimit -d"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := fakeSystem(files, c.as)
+			s.rlimitData = func() (uint64, bool) { return c.data, c.data != 0 }
+			b := s.budget()
+			if b.Bytes != c.want || !strings.HasPrefix(b.Limit, c.limitPrefix) {
+				t.Errorf("budget %d (%s), %q; want %d, %q...", b.Bytes, Size(float64(b.Bytes)), b.Limit, c.want, c.limitPrefix)
+			}
+		})
+	}
+}
+
 // Memory allocated but not yet touched (the Go heap beyond VmRSS) is
 // taken off MemAvailable and the cgroups' limits, which do not count it
 // yet, and not off the address space, which does.

@@ -2,6 +2,7 @@
 
 package memlimit
 
-// rlimitAS reports no address-space limit: off Linux, the budget is
+// rlimitAS and rlimitData report no limit: off Linux, the budget is
 // MemAvailable's alone (and the fallback where /proc is missing).
-func rlimitAS() (uint64, bool) { return 0, false }
+func rlimitAS() (uint64, bool)   { return 0, false }
+func rlimitData() (uint64, bool) { return 0, false }

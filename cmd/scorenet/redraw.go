@@ -1,0 +1,104 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"scorenet/checkpoints"
+	"scorenet/configs"
+	"scorenet/datasets"
+	"scorenet/points"
+	"scorenet/rundir"
+	"scorenet/workflow"
+)
+
+// verifyShards re-draws k chains of each shard, chosen at random, from the
+// run and checkpoint its sidecar names, and compares them bit for bit with
+// the rows merged. The sidecar's digests catch a file changed by accident
+// (cut short, or paired with another shard's sidecar); they cannot catch
+// rows changed on purpose with the digest recomputed, for anyone who can
+// write a shard can write its sidecar. Sampling is deterministic per chain,
+// so a re-drawn chain is what the shard's row must be.
+func verifyShards(files []string, infos []shardInfo, merged points.Points, k int, stderr io.Writer) error {
+	if k <= 0 {
+		return nil
+	}
+	first := infos[0]
+	run, err := sampledRun(first)
+	if err != nil {
+		return err
+	}
+	var s configs.Sample
+	if err := json.Unmarshal([]byte(first.Sample), &s); err != nil {
+		return fmt.Errorf("-verify: %s: the sample settings recorded cannot be read: %v", sidecar(files[0]), err)
+	}
+	job, err := run.RunJob(s, first.Score)
+	if err != nil {
+		return fmt.Errorf("-verify: %w", err)
+	}
+	if s.Init.Kind == "file" {
+		start, err := datasets.ReadFile(s.Init.Path)
+		if err != nil {
+			return fmt.Errorf("-verify: the starting points %s: %w", s.Init.Path, err)
+		}
+		job.Start = &start
+		if b, err := os.ReadFile(s.Init.Path); err != nil || sha256Hex(b) != first.InitSHA256 {
+			return fmt.Errorf("-verify: the starting points %s have changed since the shards were drawn: the chains cannot be re-drawn; use -verify 0 to merge without", s.Init.Path)
+		}
+	}
+	for i, info := range infos {
+		for _, chain := range pick(info.First, info.Count, k) {
+			job.First, job.Count = chain, 1
+			drawn, err := workflow.Sample(job)
+			if err != nil {
+				return fmt.Errorf("-verify: re-drawing chain %d: %w", chain, err)
+			}
+			got, want := merged.Row(chain), drawn.Samples.Row(0)
+			for j := range want {
+				if got[j] != want[j] {
+					return fmt.Errorf("%s: chain %d is not what the run draws (column %d: the file has %v, the run draws %v): the shard's rows were changed since sample wrote them; nothing was written",
+						files[i], chain, j+1, got[j], want[j])
+				}
+			}
+		}
+	}
+	fmt.Fprintf(stderr, "verified %d re-drawn chain(s) of each of the %d shards: bit-identical\n", min(k, first.Count), len(infos))
+	return nil
+}
+
+// sampledRun opens the run and checkpoint the shards were drawn from, as
+// their sidecars name them, and refuses when the checkpoint there no longer
+// holds the content sampled (by hash).
+func sampledRun(info shardInfo) (*workflow.Run, error) {
+	path := filepath.Join(rundir.CheckpointDir(info.Run), info.Checkpoint)
+	if _, hash, err := checkpoints.LoadHashed(path); err != nil || hash != info.CheckpointSHA256 {
+		return nil, fmt.Errorf("-verify: the checkpoint sampled (%s, sha256 %.12s...) is no longer in %s with that content, so the chains cannot be re-drawn: merge while it is there, or use -verify 0 to merge on the sidecars' word alone",
+			info.Checkpoint, info.CheckpointSHA256, rundir.CheckpointDir(info.Run))
+	}
+	run, err := workflow.Open(info.Run, path, info.Weights)
+	if err != nil {
+		return nil, fmt.Errorf("-verify: %w", err)
+	}
+	return run, nil
+}
+
+// pick is k chains of first..first+count-1 chosen at random without
+// repetition (all of them when k >= count), in increasing order.
+func pick(first, count, k int) []int {
+	k = min(k, count)
+	chosen := map[int]bool{}
+	out := make([]int, 0, k)
+	for len(out) < k {
+		if c := first + rand.IntN(count); !chosen[c] {
+			chosen[c] = true
+			out = append(out, c)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
