@@ -100,7 +100,7 @@ func (d *decoder) validate(c *Config) error {
 		check(c.Data.Dataset != "file" || c.Data.Path != "", "data.path", "is required for dataset file: a .csv or .npy of shape (n, D)"),
 		check(c.Data.Dataset != "idx" || c.Data.Path != "", "data.path", "is required for dataset idx: an IDX images file, e.g. /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"),
 		check(c.Data.Dataset != "images" || c.Data.Path != "", "data.path", "is required for dataset images: a folder of PNG files of one size"),
-		check(c.Data.Noise == nil || *c.Data.Noise >= 0, "data.noise", "must be >= 0"),
+		check(c.Data.Noise == nil || (*c.Data.Noise >= 0 && *c.Data.Noise <= MaxScale), "data.noise", "must be from 0 to %g", MaxScale),
 		d.validateDensity(c.Data),
 		oneOf("model.type", c.Model.Type, nn.Kinds),
 		check(c.Model.Type != "mlp" || len(c.Model.Hidden) > 0 || c.Model.HiddenAuto, "model.hidden", "must list at least one hidden layer width, e.g. [128, 128], or be auto"),
@@ -171,7 +171,10 @@ func (d *decoder) validateSampling(c *Config) error {
 		check(s.Atol >= ode.MinTolerance && s.Atol < 1, "sample.atol", "must be from %g (float64 rounding) up to 1 (model units, where the data's spread is about 1), got %v", ode.MinTolerance, s.Atol),
 		check(slices.Contains(InitKinds, s.Init.Kind), "sample.init.kind", "%q is not one of %s", s.Init.Kind, strings.Join(InitKinds, ", ")),
 		d.ordered(s.Init.Low < s.Init.High, "sample.init.low", "sample.init.high", s.Init.Low, s.Init.High),
-		check(s.Init.Std > 0, "sample.init.std", "must be > 0, got %v", s.Init.Std),
+		// Beyond MaxScale a box's width or a start's square overflows.
+		check(math.Abs(s.Init.Low) <= MaxScale, "sample.init.low", "must be within ±%g (model units), got %v", MaxScale, s.Init.Low),
+		check(math.Abs(s.Init.High) <= MaxScale, "sample.init.high", "must be within ±%g (model units), got %v", MaxScale, s.Init.High),
+		check(s.Init.Std > 0 && s.Init.Std <= MaxScale, "sample.init.std", "must be > 0 and at most %g (model units), got %v", MaxScale, s.Init.Std),
 		check(s.Init.Kind != "file" || s.Init.Path != "", "sample.init.path", "is required for init kind file"),
 	} {
 		if err != nil {
@@ -244,6 +247,20 @@ func conditionalLosses() []string {
 func (d *decoder) validateDensity(data Data) error {
 	var err error
 	var key string
+	for _, c := range []struct {
+		key    string
+		values []float64
+		limit  float64
+	}{
+		{"data.mean", data.Mean, MaxScale}, {"data.cov", slices.Concat(data.Cov...), MaxScale * MaxScale},
+		{"data.means", slices.Concat(data.Means...), MaxScale}, {"data.std", []float64{data.Std}, MaxScale},
+	} {
+		for _, v := range c.values {
+			if !(math.Abs(v) <= c.limit) {
+				return d.Errorf(c.key, "%v is beyond ±%g: the data's squares would overflow", v, c.limit)
+			}
+		}
+	}
 	switch data.Dataset {
 	case "gaussian":
 		key = "data.cov"
@@ -278,6 +295,12 @@ func weightsError(w []float64) bool {
 	}
 	return sum < 1-1e-9 || sum > 1+1e-9
 }
+
+// MaxScale bounds the sizes a config gives in data or model units (a
+// synthetic data set's means, spreads and noise, the sampler's starting
+// box): beyond it, squares and sums of squares of such values overflow
+// float64, and the run would fail after its work instead of before.
+const MaxScale = 1e100
 
 // SafeToChange lists the keys a resumed run may change: they alter how long
 // it runs and what it records, not what it computes. A key ending in "."

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"scorenet/internal/atomicfile"
 	"scorenet/internal/memlimit"
 	"scorenet/points"
 	"strconv"
@@ -119,35 +120,7 @@ func WriteFile(path string, p points.Points) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(path, b)
-}
-
-// writeAtomic writes b to path through a temporary file renamed into
-// place, so that path holds its old bytes or the new ones, never a part:
-// an interrupted write loses nothing already there.
-func writeAtomic(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("datasets: %w", err)
-	}
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(f.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("datasets: writing %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.Write(path, b)
 }
 
 // Encode returns the bytes WriteFile would write to path (the format

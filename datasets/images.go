@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"scorenet/internal/atomicfile"
 	"scorenet/internal/memlimit"
 	"scorenet/points"
 	"strings"
@@ -387,7 +388,9 @@ func WriteImageGrid(path string, imgs []float64, s Image, cols int, lo, hi float
 	if err := png.Encode(&buf, img); err != nil {
 		return fmt.Errorf("datasets: %s: %v", path, err)
 	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+	// Atomically: a rename replaces a link at path instead of writing
+	// through it into a checkpoint or a training image.
+	if err := atomicfile.Write(path, buf.Bytes()); err != nil {
 		return fmt.Errorf("datasets: %w", err)
 	}
 	return nil

@@ -1,10 +1,11 @@
 package plots
 
 import (
+	"bytes"
 	"fmt"
 	"image/color"
 	"math"
-	"os"
+	"scorenet/internal/atomicfile"
 	"scorenet/points"
 
 	"gonum.org/v1/plot"
@@ -96,15 +97,14 @@ func savePanels(path, title string, panels []*panel, side vg.Length) error {
 			}
 		}
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("plots: %w", err)
-	}
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
-		f.Close()
+	var buf bytes.Buffer
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&buf); err != nil {
 		return fmt.Errorf("plots: writing %s: %w", path, err)
 	}
-	return f.Close()
+	if err := atomicfile.Write(path, buf.Bytes()); err != nil {
+		return fmt.Errorf("plots: %w", err)
+	}
+	return nil
 }
 
 // backdrop whitens, mostly, the box under a legend at the top left of the

@@ -208,16 +208,15 @@ func sameRun(dir, path string, cfg *configs.Config) error {
 		}
 		return fmt.Errorf("rundir: checkpoint %s is not in run %s, whose config cannot be read to compare: %w", path, dir, err)
 	}
-	for _, f := range []struct {
-		key       string
-		mine, its any
-	}{
-		{"name", own.Name, cfg.Name}, {"seed", own.Seed, cfg.Seed}, {"data", own.Data, cfg.Data},
-		{"model", own.Model, cfg.Model}, {"train.loss", own.Train.Loss, cfg.Train.Loss},
-	} {
-		if fmt.Sprint(f.mine) != fmt.Sprint(f.its) {
-			return fmt.Errorf("rundir: checkpoint %s belongs to another run than %s: its %s is %v, the run's is %v", path, dir, f.key, f.its, f.mine)
+	// What a resume may not change is what makes the run: a checkpoint
+	// trained with another learning rate, batch or ladder is another run's,
+	// even with the same name, seed, data and model.
+	if diffs := configs.ResumeConflicts(own, cfg); len(diffs) > 0 {
+		more := ""
+		if len(diffs) > 1 {
+			more = fmt.Sprintf(" (and %d more keys)", len(diffs)-1)
 		}
+		return fmt.Errorf("rundir: checkpoint %s belongs to another run than %s: the run's config.yaml and the checkpoint's differ in %s%s", path, dir, diffs[0], more)
 	}
 	return nil
 }

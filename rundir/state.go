@@ -282,9 +282,11 @@ func (s *Snapshot) Restore(c *checkpoints.Checkpoint, path string) error {
 			}
 		}
 	}
+	// Adam counts one update a step, and a resume never adds one without
+	// a step: a larger count would misstate its bias correction.
 	steps, err := strconv.Atoi(c.Meta[metaAdamSteps])
-	if err != nil || steps < 0 {
-		return fmt.Errorf("rundir: %s: bad %s %q", path, metaAdamSteps, c.Meta[metaAdamSteps])
+	if err != nil || steps < 0 || steps > c.Step {
+		return fmt.Errorf("rundir: %s: bad %s %q: want a count from 0 to the checkpoint's step, %d", path, metaAdamSteps, c.Meta[metaAdamSteps], c.Step)
 	}
 	s.Moments.Steps = steps
 	if s.Best, err = bestOf(c, path); err != nil {
@@ -294,7 +296,13 @@ func (s *Snapshot) Restore(c *checkpoints.Checkpoint, path string) error {
 		return fmt.Errorf("rundir: %s: the data's standardisation differs from the checkpoint's: has the data file changed?", path)
 	}
 	s.Step = c.Step
-	s.Elapsed, _ = strconv.ParseFloat(c.Meta[metaElapsed], 64)
+	if v, ok := c.Meta[metaElapsed]; ok {
+		// It goes on into metrics.jsonl, which cannot hold a non-finite
+		// number: refuse it here rather than after the resumed steps.
+		if s.Elapsed, err = strconv.ParseFloat(v, 64); err != nil || !(s.Elapsed >= 0 && s.Elapsed <= maxElapsed) {
+			return fmt.Errorf("rundir: %s: bad %s %q: want a number of seconds from 0 to %g", path, metaElapsed, v, float64(maxElapsed))
+		}
+	}
 	return nil
 }
 
@@ -320,6 +328,9 @@ func firstNonFinite(data any) int {
 	}
 	return -1
 }
+
+// maxElapsed bounds a checkpoint's training time: a thousand years.
+const maxElapsed = 1000 * 365.25 * 24 * 3600
 
 // ConfigPath is the config a run in runDir was started with.
 func ConfigPath(runDir string) string { return filepath.Join(runDir, configFile) }

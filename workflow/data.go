@@ -71,6 +71,14 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Values beyond MaxScale overflow the standardisation's squares (or,
+	// unstandardised, the losses'), and the run would fail at its first
+	// checkpoint, after its work: say so now, naming the value.
+	for i, v := range all.X {
+		if !(math.Abs(v) <= configs.MaxScale) {
+			return nil, fmt.Errorf("workflow: %s: row %d, column %d: %v is beyond ±%g, where squares of the values overflow; rescale the column", source, i/all.D+1, i%all.D+1, v, configs.MaxScale)
+		}
+	}
 	digest := rundir.DigestOf(all)
 	var discrete Discrete
 	if d.Dataset == "file" && d.Discrete != "none" {

@@ -64,6 +64,21 @@ func attack(t *testing.T, name, target, want string, args ...string) {
 	}
 }
 
+// trainAttack is attack for train, whose start-up lines come first: its
+// last line of stderr is the one-line error.
+func trainAttack(t *testing.T, name, target, want string, args ...string) {
+	t.Helper()
+	before := digestOf(t, target)
+	code, _, errs := scorenet(args...)
+	lines := strings.Split(strings.TrimSuffix(errs, "\n"), "\n")
+	if last := lines[len(lines)-1]; code != 1 || !strings.HasPrefix(last, "scorenet train: ") || !strings.Contains(last, want) {
+		t.Errorf("%s: exit %d, stderr ending %q; want exit 1 and an error saying %q", name, code, last, want)
+	}
+	if target != "" && digestOf(t, target) != before {
+		t.Errorf("%s changed", target)
+	}
+}
+
 // guardedRun is a small trained run on a fresh CSV: the directory of
 // both, the CSV and the run.
 func guardedRun(t *testing.T) (dir, data, run string) {
@@ -578,4 +593,125 @@ func TestThirdPassLeftovers(t *testing.T) {
 	}
 	attack(t, "a line separator in a path", "", "a line separator", "sample", "-run", run, "-out", filepath.Join(dir, "a\u2028b.csv"))
 	attack(t, "atol of 10", "", "sample.atol: must be from 1e-12", "sample", "-run", run, "-out", filepath.Join(dir, "o.csv"), "-set", "sample.sampler=ode", "-set", "sample.atol=10")
+}
+
+// The fourth red-team pass's findings (issue 19), each rerun.
+func TestFourthRedTeamAttacks(t *testing.T) {
+	dir := t.TempDir()
+	idx := filepath.Join(dir, "images-idx3-ubyte")
+	writeIDX(t, idx, 100, 4, 4)
+	cfg := filepath.Join(dir, "img.yaml")
+	os.WriteFile(cfg, []byte("name: img\ndata: {dataset: idx, path: "+idx+"}\n"+
+		"model: {hidden: [16], noise_conditional: true}\n"+
+		"train: {loss: anneal_dsm, sigmas: {begin: 3, end: 0.1, n: 4}, steps: 20, batch_size: 16, checkpoint_every: 10}\n"+
+		"sample: {n: 4, steps_per_level: 2, eps: 0.01, init: {kind: uniform, low: 0, high: 1}}\n"), 0o644)
+	run := filepath.Join(dir, "run")
+	if code, _, errs := scorenet("train", "-config", cfg, "-set", "output.dir="+run); code != 0 {
+		t.Fatalf("train: %s", errs)
+	}
+	config, ckpt := filepath.Join(run, "config.yaml"), filepath.Join(run, "checkpoints", "step-000000020.safetensors")
+	before := map[string]string{config: digestOf(t, config), ckpt: digestOf(t, ckpt), idx: digestOf(t, idx)}
+
+	// D1: links already inside an output directory, to the run's files and
+	// its data, symbolic, dangling and hard: written around, never through.
+	out, snaps := filepath.Join(dir, "o")+"/", filepath.Join(dir, "s")+"/"
+	os.MkdirAll(out, 0o755)
+	os.MkdirAll(snaps, 0o755)
+	os.Symlink(config, filepath.Join(out, "sample-000001.png"))
+	os.Symlink(filepath.Join(run, "checkpoints", "step-000000090.safetensors"), filepath.Join(out, "sample-000000.png"))
+	if code, _, errs := scorenet("sample", "-run", run, "-out", out); code != 0 {
+		t.Fatalf("sample -out DIR/ with links in it: %s", errs)
+	}
+	code, outLines, errs := scorenet("sample", "-run", run, "-out", filepath.Join(dir, "q.npy"), "-snapshots", snaps)
+	if code != 0 {
+		t.Fatalf("sample -snapshots: %s", errs)
+	}
+	var snapshot string
+	for _, line := range strings.Split(outLines, "\n") {
+		if p, ok := strings.CutPrefix(line, "wrote "); ok && strings.HasPrefix(p, snaps) {
+			snapshot = p
+			break
+		}
+	}
+	if snapshot == "" {
+		t.Fatalf("no snapshot written: %q", outLines)
+	}
+	os.Remove(snapshot)
+	if err := os.Link(idx, snapshot); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := scorenet("sample", "-run", run, "-out", filepath.Join(dir, "q.npy"), "-snapshots", snaps); code != 0 {
+		t.Fatalf("sample -snapshots over a hard link: %s", errs)
+	}
+	for path, digest := range before {
+		if digestOf(t, path) != digest {
+			t.Errorf("%s was written through a link in an output directory", path)
+		}
+	}
+	if _, err := os.Lstat(filepath.Join(run, "checkpoints", "step-000000090.safetensors")); err == nil {
+		t.Errorf("a file was made in checkpoints/ through a dangling link")
+	}
+
+	// D2: a file output inside a directory output of the same command.
+	attack(t, "-grid inside -snapshots", "", "inside -snapshots",
+		"sample", "-run", run, "-out", filepath.Join(dir, "q.npy"), "-snapshots", snaps, "-grid", snapshot)
+
+	// D6, D7, D8: sizes whose squares overflow.
+	for _, c := range []struct{ name, set, want string }{
+		{"a starting box of ±1e308", "sample.init.low=-1e308", "sample.init.low: must be within ±1e+100"},
+		{"a starting spread of 1e300", "sample.init.std=1e300", "sample.init.std: must be > 0 and at most 1e+100"},
+	} {
+		attack(t, c.name, "", c.want, "sample", "-run", run, "-out", filepath.Join(dir, "t.csv"), "-set", c.set)
+	}
+	attack(t, "moons of noise 1e200", "", "data.noise: must be from 0 to 1e+100",
+		"train", "-config", "../../configs/moons.yaml", "-set", "output.dir="+filepath.Join(dir, "m"), "-set", "data.noise=1e200")
+	attack(t, "a Gaussian of mean 1e308", "", "data.mean: 1e+308 is beyond",
+		"train", "-config", "../../configs/gaussian2d.yaml", "-set", "output.dir="+filepath.Join(dir, "g"), "-set", "data.mean=[1e308, 0]")
+	big := filepath.Join(dir, "big.csv")
+	os.WriteFile(big, []byte("1,2\n3,4\n1e200,5\n"+strings.Repeat("1,2\n", 40)), 0o644)
+	trainAttack(t, "a table value of 1e200", "", "row 3, column 1: 1e+200 is beyond",
+		"train", "-data", big, "-out", filepath.Join(dir, "b"))
+
+	// D3, D4: a checkpoint's clock and Adam's count, on resume.
+	dir2, _, table := guardedRun(t)
+	for _, c := range []struct{ name, key, value, want string }{
+		{"elapsed NaN", "elapsed_seconds", "NaN", "bad elapsed_seconds \"NaN\""},
+		{"elapsed negative", "elapsed_seconds", "-5", "bad elapsed_seconds \"-5\""},
+		{"Adam ahead of the step", "adam_steps", "999", "bad adam_steps \"999\": want a count from 0 to the checkpoint's step, 20"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			copyDir := filepath.Join(dir2, strings.ReplaceAll(c.name, " ", "_"))
+			if err := os.CopyFS(copyDir, os.DirFS(table)); err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(copyDir, "checkpoints", "step-000000020.safetensors")
+			ck, err := checkpoints.Load(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ck.Meta[c.key] = c.value
+			if err := checkpoints.SaveAs(path, ck); err != nil {
+				t.Fatal(err)
+			}
+			os.Remove(filepath.Join(copyDir, "checkpoints", "best.safetensors"))
+			trainAttack(t, c.name, path, c.want, "train", "-run", copyDir, "-set", "train.steps=30")
+		})
+	}
+
+	// D5: another run's checkpoint with the same name, seed, data and
+	// model but another learning rate.
+	// Same name as the first run: only the learning rate differs.
+	cfgA, _ := os.ReadFile(filepath.Join(table, "config.yaml"))
+	cfgB := strings.Replace(string(cfgA), "lr: 0.001", "lr: 0.02", 1)
+	if cfgB == string(cfgA) {
+		t.Fatalf("no lr: 0.001 in %s", cfgA)
+	}
+	sameName := filepath.Join(dir2, "same.yaml")
+	os.WriteFile(sameName, []byte(strings.Replace(cfgB, "dir: "+table, "dir: "+filepath.Join(dir2, "lr"), 1)), 0o644)
+	if code, _, errs := scorenet("train", "-config", sameName); code != 0 {
+		t.Fatalf("train the twin: %s", errs)
+	}
+	twin := filepath.Join(dir2, "lr", "checkpoints", "step-000000020.safetensors")
+	attack(t, "a twin with another learning rate", filepath.Join(table, "eval.json"), "belongs to another run",
+		"eval", "-run", table, "-checkpoint", twin, "-samples=false")
 }

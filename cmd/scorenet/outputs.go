@@ -127,6 +127,19 @@ func guardOutputs(run *workflow.Run, inputs []string, outputs ...output) error {
 		}
 		written[key] = o.flag
 	}
+	// A directory output's files have names of the command's choosing
+	// (sample-000001.png, snapshot-...png): a file output inside it may be
+	// one of them, and one of the two would be lost.
+	for _, d := range outputs {
+		if !strings.HasSuffix(d.path, "/") {
+			continue
+		}
+		for _, o := range outputs {
+			if o.path != "" && o.path != d.path && within(o.path, d.path) {
+				return fmt.Errorf("-%s %s: inside -%s %s, whose files this command names; write it elsewhere", o.flag, o.path, d.flag, d.path)
+			}
+		}
+	}
 	return nil
 }
 
