@@ -81,15 +81,20 @@ var errNonFiniteUpdate = errors.New("the update left parameters or Adam moments 
 func adamUpdate[T float32 | float64](a *Adam, theta, grad, m, v []T, scale, c1, c2 float64) bool {
 	var check T // stays 0 unless some x*0 is NaN: x infinite or NaN
 	b1, b2 := T(a.Beta1), T(a.Beta2)
-	lr, eps, wd, s := T(a.LR), T(a.Eps), T(a.WeightDecay), T(scale)
-	tc1, sc2 := T(c1), T(math.Sqrt(c2))
+	eps, wd, s := T(a.Eps), T(a.WeightDecay), T(scale)
+	sc2 := T(math.Sqrt(c2))
+	// The loop's invariants, computed once: the same operations on the
+	// same values as inside it, so the same bits.
+	step, ob1, ob2 := T(a.LR)/T(c1), 1-b1, 1-b2
+	grad, m, v = grad[:len(theta)], m[:len(theta)], v[:len(theta)] // one bounds check, not four a element
 	for k := range theta {
 		g := grad[k]*s + wd*theta[k]
-		m[k] = b1*m[k] + (1-b1)*g
-		v[k] = b2*v[k] + (1-b2)*g*g
+		mk := b1*m[k] + ob1*g
+		vk := b2*v[k] + ob2*g*g
 		// torch's form: lr/c1 * m / (sqrt(v)/sqrt(c2) + eps)
-		theta[k] -= lr / tc1 * m[k] / (T(math.Sqrt(float64(v[k])))/sc2 + eps)
-		check += theta[k]*0 + m[k]*0 + v[k]*0
+		t := theta[k] - step*mk/(T(math.Sqrt(float64(vk)))/sc2+eps)
+		m[k], v[k], theta[k] = mk, vk, t
+		check += t*0 + mk*0 + vk*0
 	}
 	return check == 0
 }
@@ -172,27 +177,30 @@ func GradNorm(grads []tensor.Tensor) float64 {
 			}
 		}
 	}
-	sums, largest := make([]float64, len(parts)), make([]float64, len(parts))
+	sums := make([]float64, len(parts))
 	parallel(len(parts), func(i int) {
-		sum, big := 0.0, 0.0
-		for _, v := range parts[i].data {
-			sum += v * v
-			big = max(big, math.Abs(v))
-		}
-		for _, v32 := range parts[i].f32 {
-			v := float64(v32)
-			sum += v * v
-			big = max(big, math.Abs(v))
-		}
-		sums[i], largest[i] = sum, big
+		sums[i] = sumOfSquares(parts[i].data, parts[i].f32)
 	})
-	total, big := 0.0, 0.0
-	for i := range sums {
-		total += sums[i]
-		big = max(big, largest[i])
+	total := 0.0
+	for _, s := range sums {
+		total += s
 	}
-	if isFinite(total) || !isFinite(big) {
-		return math.Sqrt(total) // NaN or Inf when an entry is
+	if isFinite(total) {
+		return math.Sqrt(total)
+	}
+	// Rarely here: the largest entry says whether an entry is not finite
+	// (the norm is then NaN or Inf) or the squares overflowed.
+	big := 0.0
+	for _, p := range parts {
+		for _, v := range p.data {
+			big = max(big, math.Abs(v))
+		}
+		for _, v := range p.f32 {
+			big = max(big, math.Abs(float64(v)))
+		}
+	}
+	if !isFinite(big) {
+		return math.Sqrt(total)
 	}
 	scaled := 0.0 // the squares overflowed: scale them by the largest entry
 	for _, p := range parts {
@@ -204,6 +212,39 @@ func GradNorm(grads []tensor.Tensor) float64 {
 		}
 	}
 	return big * math.Sqrt(scaled)
+}
+
+// sumOfSquares sums the squares of a part's entries (data or f32) in
+// four interleaved running sums, added at the end: a fixed order, so the
+// same bits on any machine, and four additions in flight instead of one
+// waiting on the last.
+func sumOfSquares(data []float64, f32 []float32) float64 {
+	var s0, s1, s2, s3 float64
+	k := 0
+	for ; k+4 <= len(data); k += 4 {
+		d := data[k : k+4 : k+4]
+		s0 += d[0] * d[0]
+		s1 += d[1] * d[1]
+		s2 += d[2] * d[2]
+		s3 += d[3] * d[3]
+	}
+	for ; k < len(data); k++ {
+		s0 += data[k] * data[k]
+	}
+	k = 0
+	for ; k+4 <= len(f32); k += 4 {
+		d := f32[k : k+4 : k+4]
+		v0, v1, v2, v3 := float64(d[0]), float64(d[1]), float64(d[2]), float64(d[3])
+		s0 += v0 * v0
+		s1 += v1 * v1
+		s2 += v2 * v2
+		s3 += v3 * v3
+	}
+	for ; k < len(f32); k++ {
+		v := float64(f32[k])
+		s0 += v * v
+	}
+	return (s0 + s1) + (s2 + s3)
 }
 
 // clipScale is the factor that brings a gradient of norm `norm` down to at
