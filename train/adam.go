@@ -87,12 +87,15 @@ func adamUpdate[T float32 | float64](a *Adam, theta, grad, m, v []T, scale, c1, 
 	// same values as inside it, so the same bits.
 	step, ob1, ob2 := T(a.LR)/T(c1), 1-b1, 1-b2
 	grad, m, v = grad[:len(theta)], m[:len(theta)], v[:len(theta)] // one bounds check, not four a element
+	// Each product is converted to T before it is added: the conversion
+	// rounds it, so a compiler that fuses a*b+c into one FMA (GOAMD64=v3)
+	// cannot, and every build updates to the same bits.
 	for k := range theta {
-		g := grad[k]*s + wd*theta[k]
-		mk := b1*m[k] + ob1*g
-		vk := b2*v[k] + ob2*g*g
+		g := T(grad[k]*s) + T(wd*theta[k])
+		mk := T(b1*m[k]) + T(ob1*g)
+		vk := T(b2*v[k]) + T(ob2*g*g)
 		// torch's form: lr/c1 * m / (sqrt(v)/sqrt(c2) + eps)
-		t := theta[k] - step*mk/(T(math.Sqrt(float64(vk)))/sc2+eps)
+		t := theta[k] - T(step*mk)/(T(math.Sqrt(float64(vk)))/sc2+eps)
 		m[k], v[k], theta[k] = mk, vk, t
 		check += t*0 + mk*0 + vk*0
 	}
@@ -223,26 +226,26 @@ func sumOfSquares(data []float64, f32 []float32) float64 {
 	k := 0
 	for ; k+4 <= len(data); k += 4 {
 		d := data[k : k+4 : k+4]
-		s0 += d[0] * d[0]
-		s1 += d[1] * d[1]
-		s2 += d[2] * d[2]
-		s3 += d[3] * d[3]
+		s0 += float64(d[0] * d[0]) // rounded: not fused into an FMA (GOAMD64=v3)
+		s1 += float64(d[1] * d[1])
+		s2 += float64(d[2] * d[2])
+		s3 += float64(d[3] * d[3])
 	}
 	for ; k < len(data); k++ {
-		s0 += data[k] * data[k]
+		s0 += float64(data[k] * data[k])
 	}
 	k = 0
 	for ; k+4 <= len(f32); k += 4 {
 		d := f32[k : k+4 : k+4]
 		v0, v1, v2, v3 := float64(d[0]), float64(d[1]), float64(d[2]), float64(d[3])
-		s0 += v0 * v0
-		s1 += v1 * v1
-		s2 += v2 * v2
-		s3 += v3 * v3
+		s0 += float64(v0 * v0)
+		s1 += float64(v1 * v1)
+		s2 += float64(v2 * v2)
+		s3 += float64(v3 * v3)
 	}
 	for ; k < len(f32); k++ {
 		v := float64(f32[k])
-		s0 += v * v
+		s0 += float64(v * v)
 	}
 	return (s0 + s1) + (s2 + s3)
 }
