@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"scorenet/internal/gemm"
+	"scorenet/internal/vmath"
 
 	"scorenet/nn"
 	"scorenet/rundir"
@@ -76,40 +77,16 @@ func (a *Adam) Step(params []nn.Param, grads []tensor.Tensor, gradScale float64)
 // infinite or NaN: the model can no longer be saved or used.
 var errNonFiniteUpdate = errors.New("the update left parameters or Adam moments non-finite")
 
-// adamUpdate updates theta and its moments in place and reports whether
-// all three stayed finite, in the same pass.
-func adamUpdate[T float32 | float64](a *Adam, theta, grad, m, v []T, scale, c1, c2 float64) bool {
-	var check T // stays 0 unless some x*0 is NaN: x infinite or NaN
-	b1, b2 := T(a.Beta1), T(a.Beta2)
-	eps, wd, s := T(a.Eps), T(a.WeightDecay), T(scale)
-	sc2 := T(math.Sqrt(c2))
-	// The loop's invariants, computed once: the same operations on the
-	// same values as inside it, so the same bits.
-	step, ob1, ob2 := T(a.LR)/T(c1), 1-b1, 1-b2
-	grad, m, v = grad[:len(theta)], m[:len(theta)], v[:len(theta)] // one bounds check, not four a element
-	// Each product is converted to T before it is added: the conversion
-	// rounds it, so a compiler that fuses a*b+c into one FMA (GOAMD64=v3)
-	// cannot, and every build updates to the same bits.
-	for k := range theta {
-		g := T(grad[k]*s) + T(wd*theta[k])
-		mk := T(b1*m[k]) + T(ob1*g)
-		vk := T(b2*v[k]) + T(ob2*g*g)
-		// torch's form: lr/c1 * m / (sqrt(v)/sqrt(c2) + eps)
-		t := theta[k] - T(step*mk)/(T(math.Sqrt(float64(vk)))/sc2+eps)
-		m[k], v[k], theta[k] = mk, vk, t
-		check += t*0 + mk*0 + vk*0
-	}
-	return check == 0
-}
-
-// adamParallel is adamUpdate over contiguous parts of a large tensor on
-// every thread; each element's update is the same whatever the split.
+// adamParallel is vmath.AdamUpdate (the update in one vector pass, with
+// the check that it stayed finite) over contiguous parts of a large tensor
+// on every thread; each element's update is the same whatever the split.
 func adamParallel[T float32 | float64](a *Adam, theta, grad, m, v []T, scale, c1, c2 float64) bool {
 	parts := chunks(len(theta))
 	finite := make([]bool, len(parts))
+	step := vmath.AdamStep{LR: a.LR, Beta1: a.Beta1, Beta2: a.Beta2, Eps: a.Eps, WeightDecay: a.WeightDecay, Scale: scale, C1: c1, C2: c2}
 	parallel(len(parts), func(i int) {
 		lo, hi := parts[i][0], parts[i][1]
-		finite[i] = adamUpdate(a, theta[lo:hi], grad[lo:hi], m[lo:hi], v[lo:hi], scale, c1, c2)
+		finite[i] = vmath.AdamUpdate(theta[lo:hi], grad[lo:hi], m[lo:hi], v[lo:hi], step)
 	})
 	for _, f := range finite {
 		if !f {

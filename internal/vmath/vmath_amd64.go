@@ -46,3 +46,12 @@ func swishAVX2(z, dst *float64, n int)
 
 //go:noescape
 func swishAVX512(z, dst *float64, n int)
+
+// The Adam kernels update the first n&^7 (AVX-512) or n&^3 (AVX2) elements
+// and add their t*0 + m*0 + v*0 to check's lanes.
+
+//go:noescape
+func adamAVX512(theta, grad, m, v *float64, n int, c *[9]float64, check *[8]float64)
+
+//go:noescape
+func adamAVX2(theta, grad, m, v *float64, n int, c *[9]float64, check *[8]float64)

@@ -22,3 +22,10 @@ func expNegAbsAVX512(z, dst *float64, n int) { panic("vmath: no AVX-512 kernels 
 
 func swishAVX2(z, dst *float64, n int)   { panic("vmath: no AVX2 kernels in this build") }
 func swishAVX512(z, dst *float64, n int) { panic("vmath: no AVX-512 kernels in this build") }
+
+func adamAVX512(theta, grad, m, v *float64, n int, c *[9]float64, check *[8]float64) {
+	panic("vmath: no AVX-512 kernels in this build")
+}
+func adamAVX2(theta, grad, m, v *float64, n int, c *[9]float64, check *[8]float64) {
+	panic("vmath: no AVX2 kernels in this build")
+}
