@@ -28,6 +28,7 @@ import (
 	"slices"
 	"sync"
 
+	"scorenet/internal/memlimit"
 	"scorenet/internal/ode"
 	"scorenet/internal/seeds"
 	"scorenet/points"
@@ -99,6 +100,12 @@ func Compute(fields []score.Field, x points.Points, s Settings) (Result, error) 
 	}
 	d := x.D
 	m := d + 1
+	// Every point is solved at once: its state and the solver's copies
+	// and stages (internal/ode: about fourteen of n x m), and the
+	// bookkeeping of each row (about 200 bytes with its results).
+	if err := memlimit.Check(8*15*float64(x.N)*float64(m)+200*float64(x.N), fmt.Sprintf("likelihood: the ODE's state for %d points of dimension %d", x.N, d)); err != nil {
+		return Result{}, err
+	}
 	res := Result{LogP: make([]float64, x.N), Evaluations: make([]int, x.N)}
 	workers := min(len(fields), x.N)
 	errs := make([]error, workers)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -714,4 +715,83 @@ func TestFourthRedTeamAttacks(t *testing.T) {
 	twin := filepath.Join(dir2, "lr", "checkpoints", "step-000000020.safetensors")
 	attack(t, "a twin with another learning rate", filepath.Join(table, "eval.json"), "belongs to another run",
 		"eval", "-run", table, "-checkpoint", twin, "-samples=false")
+}
+
+// writeZeroNPY writes a .npy of n rows of d zeros, sparsely: a big input
+// that costs no time to make.
+func writeZeroNPY(t *testing.T, path string, n, d int) {
+	t.Helper()
+	header := fmt.Sprintf("{'descr': '<f8', 'fortran_order': False, 'shape': (%d, %d), }", n, d)
+	for (10+len(header)+1)%64 != 0 {
+		header += " "
+	}
+	header += "\n"
+	b := append([]byte("\x93NUMPY\x01\x00"), byte(len(header)), byte(len(header)>>8))
+	b = append(b, header...)
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(int64(len(b)) + int64(8*n*d)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The fifth pass's memory attacks (issue 19): a big input file that fits
+// the budget, under ulimit -d, and then the work on it that did not (the
+// scores, the likelihood's ODE state, the chains of an init file, a figure
+// of every point) died with "fatal error: out of memory". Each is now
+// refused in one line, or (plot) draws a part, within the limit.
+func TestBigInputsUnderUlimitD(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the command under ulimit -d on a 128 MB input")
+	}
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh to run ulimit -d in")
+	}
+	bin := binary(t)
+	dir := t.TempDir()
+	run := filepath.Join(dir, "run")
+	if code, _, errs := scorenet("train", "-config", "../../configs/mixture_vesde.yaml", "-set", "output.dir="+run,
+		"-set", "train.steps=20", "-set", "model.hidden=[16]"); code != 0 {
+		t.Fatalf("train: %s", errs)
+	}
+	big := filepath.Join(dir, "big.npy")
+	writeZeroNPY(t, big, 8_000_000, 2)
+	for _, c := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"score", []string{"score", "-run", run, "-in", big, "-out", filepath.Join(dir, "s.npy")}, 1, "scoring the 8000000 points of"},
+		{"likelihood", []string{"likelihood", "-run", run, "-in", big, "-out", filepath.Join(dir, "l.npy")}, 1, "the ODE's state for 8000000 points"},
+		{"sample from a file", []string{"sample", "-run", run, "-out", filepath.Join(dir, "x.csv"), "-set", "sample.init.kind=file", "-set", "sample.init.path=" + big}, 1, "8000000 chains of dimension 2 needs"},
+		{"plot", []string{"plot", "-run", run, "-out", filepath.Join(dir, "p"), "-samples", big}, 0, "drawing its first 100000 points of 8000000"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cmd := exec.Command(sh, append([]string{"-c", `ulimit -d 420000 && exec "$@"`, "sh", bin}, c.args...)...)
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			err := cmd.Run()
+			code := 0
+			if e, ok := err.(*exec.ExitError); ok {
+				code = e.ExitCode()
+			}
+			if code != c.code || !strings.Contains(stderr.String(), c.want) || strings.Contains(stderr.String(), "fatal error") {
+				t.Errorf("exit %d, stderr %q; want exit %d saying %q", code, firstLines(stderr.String(), 3), c.code, c.want)
+			}
+		})
+	}
+}
+
+// firstLines is s cut to its first n lines.
+func firstLines(s string, n int) string {
+	lines := strings.SplitN(s, "\n", n+1)
+	return strings.Join(lines[:min(n, len(lines))], "\n")
 }

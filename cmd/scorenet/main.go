@@ -26,6 +26,7 @@ import (
 
 	"scorenet/configs"
 	"scorenet/internal/gemm"
+	"scorenet/internal/memlimit"
 	"scorenet/internal/vmath"
 	"scorenet/losses"
 	"scorenet/nn"
@@ -56,7 +57,23 @@ type command struct {
 }
 
 func main() {
+	softMemoryLimit()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// softMemoryLimit sets the Go runtime's soft memory limit to nine tenths
+// of the process's own hard limit (ulimit -d, ulimit -v, a cgroup's
+// memory.max), unless GOMEMLIMIT already sets one. Without it the runtime
+// collects garbage only when the heap has doubled, and under a hard limit
+// a heap of big arrays already dropped can ask for the doubling before it
+// collects them, and die.
+func softMemoryLimit() {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	if ceiling, ok := memlimit.Ceiling(); ok {
+		debug.SetMemoryLimit(ceiling / 10 * 9)
+	}
 }
 
 func run(args []string, stdout, stderr io.Writer) int {

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"scorenet/datasets"
@@ -13,6 +14,9 @@ import (
 	"scorenet/points"
 	"scorenet/rundir"
 )
+
+// maxPlotted bounds the points of one -samples file that plot draws.
+const maxPlotted = 100000
 
 func plotCommand(stdout, stderr io.Writer) *command {
 	fs := newFlags("plot", `plot -run DIR [-checkpoint FILE] [-out DIR] [-grid N] [-samples FILE ...]
@@ -73,6 +77,14 @@ scatter of coordinates 1 and 2 for models of more dimensions.`)
 			}
 			if p.D != dim {
 				return fmt.Errorf("-samples %s: %d columns, the model's dimension is %d", f, p.D, dim)
+			}
+			// A figure of more points shows nothing more, and the plotting
+			// library keeps several copies of each point it draws.
+			if p.N > maxPlotted {
+				fmt.Fprintf(stderr, "-samples %s: drawing its first %d points of %d\n", f, maxPlotted, p.N)
+				// A copy, so that the rest can be collected and its memory
+				// reused for the figures.
+				p = points.Points{N: maxPlotted, D: p.D, X: slices.Clone(p.X[:maxPlotted*p.D])}
 			}
 			sets = append(sets, plots.Set{Name: strings.TrimSuffix(filepath.Base(f), filepath.Ext(f)), Points: p})
 		}

@@ -114,6 +114,10 @@ from the learning.`)
 			if start.D != run.Model.Dim() {
 				return fmt.Errorf("%s has %d columns, the model's dimension is %d", s.Init.Path, start.D, run.Model.Dim())
 			}
+			// One chain a row: the file, not sample.n, says how many.
+			if err := checkChains(start.N, run.Model); err != nil {
+				return fmt.Errorf("sample.init.path %s: %w", s.Init.Path, err)
+			}
 			n, job.Start = start.N, &start
 		}
 		if *shard != "" && s.Sampler == "pc" {

@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"scorenet/datasets"
+	"scorenet/internal/memlimit"
 	"scorenet/points"
 )
 
@@ -49,6 +50,10 @@ A noise-conditional model is evaluated at -sigma.`)
 		}
 		if pts.D != run.Model.Dim() {
 			return fmt.Errorf("%s has %d columns, the model in %s scores points of dimension %d", *in, pts.D, run.Checkpoint, run.Model.Dim())
+		}
+		// The points in model units and their scores, beside the points.
+		if err := memlimit.Check(2*8*float64(len(pts.X)), fmt.Sprintf("scoring the %d points of %s", pts.N, *in)); err != nil {
+			return err
 		}
 		score, err := run.Scorer(min(*batch, pts.N))
 		if err != nil {

@@ -90,6 +90,30 @@ var host = system{readFile: os.ReadFile, rlimitAS: rlimitAS, rlimitData: rlimitD
 // documents.
 func Current() Budget { return host.budget() }
 
+// Ceiling is the smallest of the process's own limits as totals, not what
+// is left of them: ulimit -d, ulimit -v and each memory cgroup's limit, and
+// whether there is one. It is what the Go runtime's soft memory limit
+// (runtime/debug.SetMemoryLimit) should stay under: the runtime collects
+// garbage by heap growth alone, and under a hard limit the growth it
+// allows can ask the kernel for more than the limit before it collects.
+func Ceiling() (int64, bool) { return host.ceiling() }
+
+func (s system) ceiling() (int64, bool) {
+	best, ok := int64(math.MaxInt64), false
+	for _, l := range s.processLimits() {
+		if l.read == nil {
+			continue
+		}
+		if lim, has := l.read(); has {
+			best, ok = min(best, int64(min(lim, math.MaxInt64))), true
+		}
+	}
+	for _, c := range s.cgroups() {
+		best, ok = min(best, c.limit), true
+	}
+	return best, ok
+}
+
 // Available is the memory the process may still allocate, in bytes: the
 // budget's Bytes.
 func Available() int64 { return Current().Bytes }
@@ -122,8 +146,8 @@ func (s system) budget() Budget {
 		}
 	}
 	for _, c := range s.cgroups() {
-		if c.less(untouched); c.Bytes < b.Bytes {
-			b = c
+		if c.left.less(untouched); c.left.Bytes < b.Bytes {
+			b = c.left
 		}
 	}
 	b.Bytes = max(b.Bytes, 0)
@@ -194,10 +218,17 @@ var cgroupFiles = map[bool]struct{ limit, usage, inactive string }{
 	false: {"memory.limit_in_bytes", "memory.usage_in_bytes", "total_inactive_file"},
 }
 
+// cgroupBudget is what a memory cgroup leaves (its limit less its use),
+// and its limit.
+type cgroupBudget struct {
+	left  Budget
+	limit int64
+}
+
 // cgroups is what each memory cgroup of the process, and each ancestor up
 // to its mount's root, leaves: its limit less its use. Cgroups without a
 // limit are left out.
-func (s system) cgroups() []Budget {
+func (s system) cgroups() []cgroupBudget {
 	own, err := s.readFile("/proc/self/cgroup")
 	if err != nil {
 		return nil
@@ -206,7 +237,7 @@ func (s system) cgroups() []Budget {
 	if err != nil {
 		return nil
 	}
-	var out []Budget
+	var out []cgroupBudget
 	for _, line := range strings.Split(string(own), "\n") {
 		// hierarchy-ID:controllers:path; v2's is 0::path.
 		parts := strings.SplitN(line, ":", 3)
@@ -245,23 +276,23 @@ func (s system) cgroups() []Budget {
 
 // cgroupLimit is what the cgroup at rel below mountPoint leaves, if it has
 // a limit.
-func (s system) cgroupLimit(mountPoint, rel string, v2 bool) (Budget, bool) {
+func (s system) cgroupLimit(mountPoint, rel string, v2 bool) (cgroupBudget, bool) {
 	files := cgroupFiles[v2]
 	dir := path.Join(mountPoint, rel)
 	limit, ok := number(s.readFile, path.Join(dir, files.limit))
 	// v1 writes "no limit" as the largest multiple of the page size below
 	// 2^63; v2 as "max", which number does not read.
 	if !ok || limit >= 1<<62 {
-		return Budget{}, false
+		return cgroupBudget{}, false
 	}
 	usage, ok := number(s.readFile, path.Join(dir, files.usage))
 	if !ok {
-		return Budget{}, false
+		return cgroupBudget{}, false
 	}
 	if cache, ok := field(s.readFile, path.Join(dir, "memory.stat"), files.inactive); ok && cache <= usage {
 		usage -= cache
 	}
-	return Budget{Bytes: limit - usage, Limit: fmt.Sprintf("%s of cgroup %s: %s, %s in use", files.limit, rel, Size(float64(limit)), Size(float64(usage)))}, true
+	return cgroupBudget{Budget{Bytes: limit - usage, Limit: fmt.Sprintf("%s of cgroup %s: %s, %s in use", files.limit, rel, Size(float64(limit)), Size(float64(usage)))}, limit}, true
 }
 
 // cgroupMount finds the mount of the cgroup v2 hierarchy, or of v1's

@@ -305,3 +305,33 @@ func TestUntouchedAllocationCounts(t *testing.T) {
 	}
 	runtime.KeepAlive(buf)
 }
+
+// The ceiling is the smallest limit as a total: ulimit -d, ulimit -v or a
+// cgroup's memory.max, whichever is least; none without a limit.
+func TestCeiling(t *testing.T) {
+	cgroup := with(map[string]string{"/proc/meminfo": meminfo4G, "/proc/self/status": status1200}, map[string]string{
+		"/proc/self/cgroup": "0::/app\n", "/proc/self/mountinfo": mountsV2,
+		"/sys/fs/cgroup/app/memory.max": "1073741824\n", "/sys/fs/cgroup/app/memory.current": "629145600\n",
+	})
+	cases := []struct {
+		name     string
+		files    map[string]string
+		as, data uint64
+		want     int64
+		ok       bool
+	}{
+		{"no limit", map[string]string{"/proc/meminfo": meminfo4G}, 0, 0, 0, false},
+		{"ulimit -v", map[string]string{"/proc/meminfo": meminfo4G}, 3 * gib, 0, 3 * gib, true},
+		{"ulimit -d under -v", map[string]string{"/proc/meminfo": meminfo4G}, 3 * gib, 2 * gib, 2 * gib, true},
+		{"a cgroup under both", cgroup, 3 * gib, 2 * gib, 1 * gib, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := fakeSystem(c.files, c.as)
+			s.rlimitData = func() (uint64, bool) { return c.data, c.data != 0 }
+			if got, ok := s.ceiling(); got != c.want && ok || ok != c.ok {
+				t.Errorf("ceiling %d, %v; want %d, %v", got, ok, c.want, c.ok)
+			}
+		})
+	}
+}
