@@ -293,7 +293,7 @@ func TestLoadRefusesAMisnamedStepOrAFIFO(t *testing.T) {
 	go func() { _, err := Load(fifo); done <- err }()
 	select {
 	case err := <-done:
-		if err == nil || !strings.Contains(err.Error(), "not a regular file (a FIFO)") {
+		if err == nil || !strings.Contains(err.Error(), "is a FIFO, not a regular file") {
 			t.Errorf("Load of a FIFO: %v", err)
 		}
 	case <-time.After(10 * time.Second):

@@ -11,9 +11,9 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
-	"syscall"
 
 	"scorenet/internal/memlimit"
+	"scorenet/internal/safefile"
 )
 
 // Files in a checkpoint directory are named by their step, zero-padded so
@@ -117,7 +117,7 @@ func Load(path string) (*Checkpoint, error) {
 // the checkpoint's content whatever the file is called: two files with the
 // same hash hold the same step, tensors and metadata.
 func LoadHashed(path string) (*Checkpoint, string, error) {
-	f, err := OpenRegular(path)
+	f, err := safefile.Open(path)
 	if err != nil {
 		return nil, "", fmt.Errorf("checkpoints: %w", err)
 	}
@@ -238,42 +238,4 @@ func Prune(dir string, keep int) error {
 		paths = paths[1:]
 	}
 	return nil
-}
-
-// OpenRegular opens path for reading if it is a regular file (after
-// links), and refuses anything else in one line naming path: a FIFO given
-// where a file that scorenet wrote is expected would otherwise block the
-// open until something writes to it, and a device would be read forever.
-// The open does not block, so the check is on the file opened, not on a
-// name that could change between a look and the open.
-func OpenRegular(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, err
-	}
-	st, err := f.Stat()
-	if err == nil && !st.Mode().IsRegular() {
-		err = fmt.Errorf("%s is not a regular file (%s): scorenet wrote it as a file", path, fileKind(st.Mode()))
-	}
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	// O_NONBLOCK has no effect on a regular file's reads.
-	return f, nil
-}
-
-// fileKind names a file mode's type for people.
-func fileKind(m os.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&os.ModeNamedPipe != 0:
-		return "a FIFO"
-	case m&os.ModeSocket != 0:
-		return "a socket"
-	case m&os.ModeDevice != 0:
-		return "a device"
-	}
-	return "mode " + m.String()
 }

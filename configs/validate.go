@@ -114,13 +114,14 @@ func (d *decoder) validate(c *Config) error {
 		check(!needsCondition || c.Model.NoiseConditional, "train.loss", "%s needs model.noise_conditional: true", t.Loss),
 		check(!c.Model.NoiseConditional || c.Model.Type == "mlp", "model.noise_conditional", "only the mlp can be noise-conditional"),
 		check(!c.Model.Residual || c.Model.Type == "mlp", "model.residual", "only the mlp has skip connections"),
-		check(c.Model.SigmaData >= 0 && !math.IsInf(c.Model.SigmaData, 0), "model.sigma_data", "must be finite and >= 0 (0: no preconditioning), got %v", c.Model.SigmaData),
+		check(c.Model.SigmaData >= 0 && c.Model.SigmaData <= MaxNoise, "model.sigma_data", "must be from 0 (no preconditioning) to %g, got %v", MaxNoise, c.Model.SigmaData),
 		check((c.Model.SigmaData == 0 && !c.Model.SigmaDataAuto) || c.Model.NoiseConditional, "model.sigma_data", "preconditions the network by the noise level: it needs model.noise_conditional: true"),
 		oneOf("train.engine", t.Engine, losses.Engines),
 		check(t.Engine != losses.Fused || fusedErr == nil, "train.engine", "fused is not available: %v; use auto or graph", fusedErr),
-		check(t.Sigma > 0, "train.sigma", "must be > 0, got %v", t.Sigma),
+		check(t.Sigma >= MinNoise && t.Sigma <= MaxNoise, "train.sigma", "must be from %g to %g (model units), got %v", MinNoise, MaxNoise, t.Sigma),
 		check(t.Sigmas.Unresolved() || (t.Sigmas.N >= 1 && t.Sigmas.N <= MaxLevels), "train.sigmas.n", "must be from 1 to %d, got %d", MaxLevels, t.Sigmas.N),
-		check(t.Sigmas.Unresolved() || t.Sigmas.End > 0, "train.sigmas.end", "must be > 0, got %v", t.Sigmas.End),
+		check(t.Sigmas.Unresolved() || t.Sigmas.End >= MinNoise, "train.sigmas.end", "must be at least %g, got %v", MinNoise, t.Sigmas.End),
+		check(t.Sigmas.Unresolved() || t.Sigmas.Begin <= MaxNoise, "train.sigmas.begin", "must be at most %g (noise levels are in model units, where the data's spread is about 1), got %v", MaxNoise, t.Sigmas.Begin),
 		check(t.Sigmas.Unresolved() || t.Sigmas.End < t.Sigmas.Begin || (t.Sigmas.N == 1 && t.Sigmas.End == t.Sigmas.Begin), "train.sigmas.end",
 			"must be below train.sigmas.begin (%v): the ladder goes from the largest noise level down, got %v", t.Sigmas.Begin, t.Sigmas.End),
 		check(t.BatchSize >= 1, "train.batch_size", "must be >= 1, got %d", t.BatchSize),
@@ -301,6 +302,16 @@ func weightsError(w []float64) bool {
 // box): beyond it, squares and sums of squares of such values overflow
 // float64, and the run would fail after its work instead of before.
 const MaxScale = 1e100
+
+// MinNoise and MaxNoise bound noise levels and sigma_data, in model units
+// (where standardised data have spread 1): the losses weigh levels by σ²
+// and 1/σ², and a network fed x + σz with σ beyond MaxNoise overflows, so
+// that training fails at its first step with advice about the learning
+// rate that cannot help.
+const (
+	MinNoise = 1e-10
+	MaxNoise = 1e10
+)
 
 // SafeToChange lists the keys a resumed run may change: they alter how long
 // it runs and what it records, not what it computes. A key ending in "."

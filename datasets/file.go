@@ -3,10 +3,9 @@ package datasets
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"path/filepath"
-	"scorenet/internal/atomicfile"
 	"scorenet/internal/memlimit"
+	"scorenet/internal/safefile"
 	"scorenet/points"
 	"strconv"
 	"strings"
@@ -86,7 +85,7 @@ func Load(path string) (File, error) {
 	if ext != ".csv" && ext != ".npy" {
 		return File{}, fmt.Errorf("datasets: %s: unknown extension %q, want .csv or .npy", path, filepath.Ext(path))
 	}
-	r, err := os.Open(path)
+	r, err := safefile.Open(path)
 	if err != nil {
 		return File{}, fmt.Errorf("datasets: %w", err)
 	}
@@ -120,7 +119,7 @@ func WriteFile(path string, p points.Points) error {
 	if err != nil {
 		return err
 	}
-	return atomicfile.Write(path, b)
+	return safefile.Write(path, b)
 }
 
 // Encode returns the bytes WriteFile would write to path (the format

@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"scorenet/internal/safefile"
 	"scorenet/points"
 )
 
@@ -105,7 +106,7 @@ func (g gzipReader) Read(b []byte) (int, error) {
 // dimensions (3 for images, 1 for labels): its dimensions, and its values.
 // Errors are whole, starting "datasets: " and the path.
 func readIDX(path string, want int) ([]int, []byte, error) {
-	f, err := os.Open(path)
+	f, err := safefile.Open(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("datasets: %w", err)
 	}

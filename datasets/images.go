@@ -11,8 +11,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"scorenet/internal/atomicfile"
 	"scorenet/internal/memlimit"
+	"scorenet/internal/safefile"
 	"scorenet/points"
 	"strings"
 )
@@ -173,7 +173,7 @@ func LoadPNGDir(dir string) (points.Points, Image, []string, error) {
 
 // pngConfig reads the header of a PNG file, and its size in bytes.
 func pngConfig(path string) (image.Config, int64, error) {
-	f, err := os.Open(path)
+	f, err := safefile.Open(path)
 	if err != nil {
 		return image.Config{}, 0, fmt.Errorf("datasets: %w", err)
 	}
@@ -242,7 +242,7 @@ func checkPNGSize(path string, cfg image.Config, size int64, c int) error {
 
 // decodePNG reads a PNG file.
 func decodePNG(path string) (image.Image, error) {
-	f, err := os.Open(path)
+	f, err := safefile.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("datasets: %w", err)
 	}
@@ -390,7 +390,7 @@ func WriteImageGrid(path string, imgs []float64, s Image, cols int, lo, hi float
 	}
 	// Atomically: a rename replaces a link at path instead of writing
 	// through it into a checkpoint or a training image.
-	if err := atomicfile.Write(path, buf.Bytes()); err != nil {
+	if err := safefile.Write(path, buf.Bytes()); err != nil {
 		return fmt.Errorf("datasets: %w", err)
 	}
 	return nil

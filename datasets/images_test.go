@@ -386,7 +386,7 @@ func TestWriteImageGridErrors(t *testing.T) {
 	t.Run("no folder", func(t *testing.T) {
 		path := filepath.Join(dir, "none", "x.png")
 		err := WriteImage(path, six, Image{H: 2, W: 3, C: 1}, 0, 1)
-		if want := "datasets: atomicfile: writing " + path + ": no such file or directory"; err == nil || err.Error() != want {
+		if want := "datasets: safefile: writing " + path + ": no such file or directory"; err == nil || err.Error() != want {
 			t.Errorf("got %v, want %q", err, want)
 		}
 	})

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
-	"scorenet/internal/atomicfile"
+	"scorenet/internal/safefile"
 	"scorenet/points"
 
 	"gonum.org/v1/plot"
@@ -101,7 +101,7 @@ func savePanels(path, title string, panels []*panel, side vg.Length) error {
 	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&buf); err != nil {
 		return fmt.Errorf("plots: writing %s: %w", path, err)
 	}
-	if err := atomicfile.Write(path, buf.Bytes()); err != nil {
+	if err := safefile.Write(path, buf.Bytes()); err != nil {
 		return fmt.Errorf("plots: %w", err)
 	}
 	return nil

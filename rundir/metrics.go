@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 
 	"scorenet/checkpoints"
+	"scorenet/internal/safefile"
 	"scorenet/losses"
 )
 
@@ -111,7 +112,7 @@ func scanMetrics(path string, each func(Record, []byte), warn io.Writer) error {
 	if warn == nil {
 		warn = io.Discard
 	}
-	f, err := checkpoints.OpenRegular(path)
+	f, err := safefile.Open(path)
 	if err != nil {
 		return fmt.Errorf("rundir: %w", err)
 	}

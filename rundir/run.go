@@ -136,7 +136,7 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 	}
 	var digest Digest
 	if saved, ok := c.Meta[metaData]; ok {
-		if err := json.Unmarshal([]byte(saved), &digest); err != nil || digest.N < 0 || (digest.N > 0 && digest.D != dim) {
+		if err := json.Unmarshal([]byte(saved), &digest); err != nil || digest.N < 0 || (digest.N > 0 && (digest.D != dim || !IsSHA256(digest.SHA256))) {
 			return nil, fmt.Errorf("rundir: %s: bad %s metadata", checkpoint, metaData)
 		}
 	}
@@ -258,4 +258,18 @@ func discreteOf(c *checkpoints.Checkpoint, path string, dim int) (map[int][]floa
 		}
 	}
 	return d, nil
+}
+
+// IsSHA256 is whether s is a SHA-256 in lowercase hexadecimal, as Digest
+// records it.
+func IsSHA256(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, c := range s {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }

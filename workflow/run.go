@@ -58,6 +58,11 @@ func (r *Run) Data(why string) (*Data, error) {
 	if j, ok := d.Norm.Differs(r.Norm); ok {
 		return nil, fmt.Errorf("%s: the standardisation it records (column %d: mean %v, std %v) is not the one fitted to the training data (mean %v, std %v): the checkpoint was edited", r.Checkpoint, j+1, r.Norm.Mean[j], r.Norm.Std[j], d.Norm.Mean[j], d.Norm.Std[j])
 	}
+	// The range is fitted the same way: it bounds where chains may go
+	// (a larger one would let diverged chains through as samples).
+	if r.MaxAbs != 0 && r.MaxAbs != d.MaxAbs {
+		return nil, fmt.Errorf("%s: the training data's range it records (largest |x| %v in model units) is not the data's (%v): the checkpoint was edited", r.Checkpoint, r.MaxAbs, d.MaxAbs)
+	}
 	r.data = d
 	return d, nil
 }

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/png"
 	"math"
 	"os"
 	"os/exec"
@@ -532,7 +535,7 @@ func TestThirdPassLeftovers(t *testing.T) {
 	done := make(chan bool)
 	go func() {
 		defer close(done)
-		attack(t, "a FIFO as a shard", "", "is not a regular file (a FIFO)", "merge", "-out", filepath.Join(dir, "g.csv"), shards[0], fifo)
+		attack(t, "a FIFO as a shard", "", "is a FIFO, not a regular file", "merge", "-out", filepath.Join(dir, "g.csv"), shards[0], fifo)
 	}()
 	select {
 	case <-done:
@@ -794,4 +797,127 @@ func TestBigInputsUnderUlimitD(t *testing.T) {
 func firstLines(s string, n int) string {
 	lines := strings.SplitN(s, "\n", n+1)
 	return strings.Join(lines[:min(n, len(lines))], "\n")
+}
+
+// The fifth red-team pass's findings (issue 19), each rerun; the memory
+// ones are TestBigInputsUnderUlimitD.
+func TestFifthRedTeamAttacks(t *testing.T) {
+	dir, data, run := guardedRun(t)
+	good := filepath.Join(run, "checkpoints", "step-000000020.safetensors")
+
+	// A run directory inside the folder of training images.
+	pngs := filepath.Join(dir, "pngs")
+	os.MkdirAll(pngs, 0o755)
+	for i := range 12 {
+		img := image.NewGray(image.Rect(0, 0, 4, 4))
+		img.Pix[i] = 200
+		var b bytes.Buffer
+		png.Encode(&b, img)
+		os.WriteFile(filepath.Join(pngs, fmt.Sprintf("im%02d.png", i)), b.Bytes(), 0o644)
+	}
+	trainAttack(t, "a run inside its images", "", "lies in data.path "+pngs+", the training images",
+		"train", "-data", pngs, "-out", pngs)
+	if entries, _ := os.ReadDir(pngs); len(entries) != 12 {
+		t.Errorf("the image folder holds %d entries, want its 12 images", len(entries))
+	}
+
+	// FIFOs as data inputs: refused at once, not waited on.
+	fifo := filepath.Join(dir, "ff.csv")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skipf("no FIFO: %v", err)
+	}
+	for _, c := range []struct {
+		name string
+		args []string
+	}{
+		{"score -in", []string{"score", "-run", run, "-in", fifo, "-out", filepath.Join(dir, "sc.csv")}},
+		{"plot -samples", []string{"plot", "-run", run, "-out", filepath.Join(dir, "p"), "-samples", fifo}},
+		{"sample.init.path", []string{"sample", "-run", run, "-out", filepath.Join(dir, "s.csv"), "-set", "sample.init.kind=file", "-set", "sample.init.path=" + fifo}},
+		{"train -data", []string{"train", "-data", fifo, "-out", filepath.Join(dir, "f")}},
+	} {
+		done := make(chan bool)
+		go func() {
+			defer close(done)
+			code, _, errs := scorenet(c.args...)
+			if code != 1 || !strings.Contains(errs, fifo+" is a FIFO, not a regular file") {
+				t.Errorf("%s on a FIFO: exit %d, %q", c.name, code, errs)
+			}
+		}()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("%s blocked on a FIFO", c.name)
+		}
+	}
+
+	// A usage error, as -threads -3 is: exit 2.
+	if code, _, errs := scorenet("score", "-run", run, "-in", data, "-out", filepath.Join(dir, "t.csv"), "-threads", "1000000000"); code != 2 {
+		t.Errorf("a billion threads: exit %d, want 2", code)
+	} else {
+		oneLine(t, "a billion threads", errs, "-threads must be from 1 to 1024")
+	}
+
+	for _, c := range []struct {
+		name, cmd, key, value, want string
+	}{
+		{"a forged range", "eval", "data_max_abs", "1e99", "the training data's range it records"},
+		{"a digest that is no SHA-256", "score", "data", `{"n":180,"d":2,"sha256":"zz"}`, "bad data metadata"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ck, err := checkpoints.Load(good)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ck.Meta[c.key] = c.value
+			bad := filepath.Join(dir, "forged.safetensors")
+			if err := checkpoints.SaveAs(bad, ck); err != nil {
+				t.Fatal(err)
+			}
+			args := []string{c.cmd, "-run", run, "-checkpoint", bad}
+			if c.cmd == "score" {
+				args = append(args, "-in", data, "-out", filepath.Join(dir, "sc2.csv"))
+			} else {
+				args = append(args, "-n", "20")
+			}
+			attack(t, c.name, "", c.want, args...)
+		})
+	}
+
+	// merge re-draws from the sidecar's settings: they are bounded as
+	// sample's own are.
+	var shards []string
+	for k := range 2 {
+		out := filepath.Join(dir, fmt.Sprintf("h%d.csv", k))
+		if code, _, errs := scorenet("sample", "-run", run, "-n", "10", "-out", out, "-shard", fmt.Sprintf("%d/2", k)); code != 0 {
+			t.Fatalf("shard %d: %s", k, errs)
+		}
+		var info map[string]any
+		side, _ := os.ReadFile(sidecar(out))
+		json.Unmarshal(side, &info)
+		var s map[string]any
+		json.Unmarshal([]byte(info["sample"].(string)), &s)
+		s["StepsPerLevel"] = 1e18
+		b, _ := json.Marshal(s)
+		info["sample"] = string(b)
+		side, _ = json.Marshal(info)
+		os.WriteFile(sidecar(out), side, 0o644)
+		shards = append(shards, out)
+	}
+	attack(t, "a sidecar's endless sampling", "", "sample.steps_per_level: must be from 1 to 10000000",
+		append([]string{"merge", "-out", filepath.Join(dir, "m.csv")}, shards...)...)
+
+	for _, c := range []struct{ name, set, want string }{
+		{"sigma_data 1e200", "model.sigma_data=1e200", "model.sigma_data: must be from 0 (no preconditioning) to 1e+10"},
+		{"a ladder from 1e200", "train.sigmas={begin: 1e200, end: 0.01, n: 10}", "train.sigmas.begin: must be at most 1e+10"},
+	} {
+		attack(t, c.name, "", c.want, "sigmas", "-config", "../../configs/mixture_vesde.yaml", "-set", c.set)
+	}
+
+	// -snapshots that would be none: refused before the sampling writes -out.
+	out := filepath.Join(dir, "snapout.csv")
+	attack(t, "snapshots without snapshot_every", out, "-snapshots needs sample.snapshot_every > 0",
+		"sample", "-run", run, "-out", out, "-snapshots", filepath.Join(dir, "snaps.csv"))
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("-out %s was written before -snapshots was refused", out)
+	}
 }

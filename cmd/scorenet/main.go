@@ -129,8 +129,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if threads := cmd.flags.Lookup("threads"); threads != nil {
 		n, _ := strconv.Atoi(threads.Value.String())
-		if n < 0 {
-			fmt.Fprintf(stderr, "%s: -threads must be >= 1 (0: every core this process may use), got %d\n", name, n)
+		if n < 0 || n > maxThreads {
+			fmt.Fprintf(stderr, "%s: -threads must be from 1 to %d (0: every core this process may use), got %s\n", name, maxThreads, threads.Value.String())
 			return 2
 		}
 		setThreads(n)
@@ -191,6 +191,10 @@ func newFlags(name, synopsis string) *flag.FlagSet {
 	fs.Int("threads", 0, "threads to compute on (default: every core this process may use, GOMAXPROCS); results do not depend on it")
 	return fs
 }
+
+// maxThreads bounds -threads: each thread gets its own buffers, and no
+// machine scorenet runs on has more cores than this.
+const maxThreads = 1024
 
 // setThreads makes the process compute on n threads (0: GOMAXPROCS, every
 // core it may use by default). Results have the same bits for any n.

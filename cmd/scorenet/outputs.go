@@ -267,9 +267,38 @@ func dataPaths(d configs.Data) (files, dirs []string) {
 	return []string{d.Path}, nil
 }
 
+// guardRunDir refuses a run directory that would mix with the training
+// data: one inside a folder of training images (its figures and files
+// would become training images), or one whose own files the data file is.
+func guardRunDir(cfg *configs.Config) error {
+	dir := cfg.Output.Dir
+	files, dirs := dataPaths(cfg.Data)
+	for _, d := range dirs {
+		if within(dir, d) {
+			return fmt.Errorf("output.dir %s lies in data.path %s, the training images: the run's files and figures would join them; choose another output.dir", dir, d)
+		}
+	}
+	own, ownDirs := rundir.Files(dir)
+	for _, f := range files {
+		for _, o := range own {
+			if samePath(f, o) {
+				return fmt.Errorf("data.path %s is %s, one of the files training writes in output.dir %s; choose another output.dir", f, o, dir)
+			}
+		}
+		for _, d := range ownDirs {
+			if within(f, d) {
+				return fmt.Errorf("data.path %s lies in %s, which training writes; choose another output.dir", f, d)
+			}
+		}
+	}
+	return nil
+}
+
 // breaksLines is whether r would break a one-line message or a line of
-// output that names a path: a control character, or Unicode's line and
-// paragraph separators, which terminals and editors show as new lines.
+// output that names a path: a control character, Unicode's line and
+// paragraph separators, which terminals and editors show as new lines, or
+// a bidirectional control, which shows the path's characters in another
+// order than they are.
 func breaksLines(r rune) bool {
-	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
+	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Bidi_Control, r)
 }

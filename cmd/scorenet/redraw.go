@@ -5,13 +5,13 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"slices"
 
 	"scorenet/checkpoints"
 	"scorenet/configs"
 	"scorenet/datasets"
+	"scorenet/internal/safefile"
 	"scorenet/points"
 	"scorenet/rundir"
 	"scorenet/workflow"
@@ -37,6 +37,13 @@ func verifyShards(files []string, infos []shardInfo, merged points.Points, k int
 	if err := json.Unmarshal([]byte(first.Sample), &s); err != nil {
 		return fmt.Errorf("-verify: %s: the sample settings recorded cannot be read: %v", sidecar(files[0]), err)
 	}
+	// Within the bounds sample itself keeps (steps, levels, tolerances...),
+	// checked as a config is: a sidecar is only as good as its writer.
+	withSample := *run.Config
+	withSample.Sample = s
+	if _, err := configs.Parse(withSample.YAML(), "the sample settings in "+sidecar(files[0]), nil); err != nil {
+		return fmt.Errorf("-verify: %w", err)
+	}
 	job, err := run.RunJob(s, first.Score)
 	if err != nil {
 		return fmt.Errorf("-verify: %w", err)
@@ -47,7 +54,7 @@ func verifyShards(files []string, infos []shardInfo, merged points.Points, k int
 			return fmt.Errorf("-verify: the starting points %s: %w", s.Init.Path, err)
 		}
 		job.Start = &start
-		if b, err := os.ReadFile(s.Init.Path); err != nil || sha256Hex(b) != first.InitSHA256 {
+		if b, err := safefile.ReadFile(s.Init.Path); err != nil || sha256Hex(b) != first.InitSHA256 {
 			return fmt.Errorf("-verify: the starting points %s have changed since the shards were drawn: the chains cannot be re-drawn; use -verify 0 to merge without", s.Init.Path)
 		}
 	}

@@ -294,10 +294,19 @@ func sampleConfig(run *workflow.Run, command string, sets []string, stderr io.Wr
 // checkSnapshots refuses, before sampling, snapshots that cannot be held:
 // every snapshot of every chain is kept until the sampling ends, with a
 // copy in data units and three more columns for the file.
+//
+// It also refuses, before any work, snapshots there would be none of.
 func checkSnapshots(path string, job workflow.Job) error {
 	every := job.Sample.SnapshotEvery
-	if path == "" || every <= 0 {
+	switch total := job.Settings().TotalSteps(); {
+	case path == "":
 		return nil
+	case job.Sample.Sampler == sampler.KindODE:
+		return fmt.Errorf("-snapshots %s: the ode sampler records no snapshots (each chain takes steps of its own); use annealed, langevin or pc", path)
+	case every <= 0:
+		return fmt.Errorf("-snapshots needs sample.snapshot_every > 0 (e.g. -set sample.snapshot_every=10)")
+	case every > total:
+		return fmt.Errorf("-snapshots %s: sample.snapshot_every %d is more than the sampling's %d steps: there would be no snapshot", path, every, total)
 	}
 	snaps := float64(job.Settings().TotalSteps() / every)
 	// The chains as kept, their copy in data units with three more

@@ -19,6 +19,7 @@ import (
 	"scorenet/configs"
 	"scorenet/datasets"
 	"scorenet/internal/memlimit"
+	"scorenet/internal/safefile"
 	"scorenet/points"
 	"scorenet/rundir"
 	"scorenet/workflow"
@@ -156,7 +157,7 @@ func shardIdentity(run *workflow.Run, cfg *configs.Config, n int, spec, score st
 	dir := canonical(run.Dir)
 	initHash := ""
 	if cfg.Sample.Init.Kind == "file" {
-		b, err := os.ReadFile(cfg.Sample.Init.Path)
+		b, err := safefile.ReadFile(cfg.Sample.Init.Path)
 		if err != nil {
 			return shardInfo{}, fmt.Errorf("-shard: the starting points %s cannot be read back: %w", cfg.Sample.Init.Path, err)
 		}
@@ -208,7 +209,7 @@ var sidecarKeys = func() []string {
 // readShardInfo reads and checks the sidecar of shard file f.
 func readShardInfo(f string) (shardInfo, error) {
 	path := sidecar(f)
-	r, err := checkpoints.OpenRegular(path)
+	r, err := safefile.Open(path)
 	if err != nil {
 		return shardInfo{}, fmt.Errorf("%s: no shard information (%v): was it written by sample -shard?", f, err)
 	}
@@ -277,13 +278,13 @@ func parseShardInfo(path string, b []byte) (shardInfo, error) {
 		return fail("key \"run\" is %q: want the run's absolute directory", info.Run)
 	case info.Checkpoint == "" || strings.ContainsAny(info.Checkpoint, `/\`):
 		return fail("key \"checkpoint\" is %q: want a checkpoint's file name", info.Checkpoint)
-	case !isSHA256(info.CheckpointSHA256):
+	case !rundir.IsSHA256(info.CheckpointSHA256):
 		return fail("key \"checkpoint_sha256\" is %q: want 64 hexadecimal digits", info.CheckpointSHA256)
-	case info.DataSHA256 != "" && !isSHA256(info.DataSHA256):
+	case info.DataSHA256 != "" && !rundir.IsSHA256(info.DataSHA256):
 		return fail("key \"data_sha256\" is %q: want 64 hexadecimal digits", info.DataSHA256)
-	case info.InitSHA256 != "" && !isSHA256(info.InitSHA256):
+	case info.InitSHA256 != "" && !rundir.IsSHA256(info.InitSHA256):
 		return fail("key \"init_sha256\" is %q: want 64 hexadecimal digits or \"\"", info.InitSHA256)
-	case !isSHA256(info.FileSHA256):
+	case !rundir.IsSHA256(info.FileSHA256):
 		return fail("key \"file_sha256\" is %q: want 64 hexadecimal digits", info.FileSHA256)
 	case info.Step < 0:
 		return fail("key \"step\" is %d: want a step >= 0", info.Step)
@@ -317,18 +318,6 @@ func parseShardInfo(path string, b []byte) (shardInfo, error) {
 // onOneLine keeps an error on one line, whatever text it quotes.
 func onOneLine(s string) string {
 	return strings.NewReplacer("\n", `\n`, "\r", `\r`).Replace(s)
-}
-
-func isSHA256(s string) bool {
-	if len(s) != 64 {
-		return false
-	}
-	for _, c := range s {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	return true
 }
 
 // jsonKind names the JSON a Go type decodes from.
@@ -407,7 +396,7 @@ func short(v string) string {
 	if v == "" {
 		return "(none)"
 	}
-	if s, err := strconv.Unquote(v); err == nil && isSHA256(s) {
+	if s, err := strconv.Unquote(v); err == nil && rundir.IsSHA256(s) {
 		return s[:12] + "..."
 	}
 	if len(v) > 80 {
@@ -537,7 +526,7 @@ func readShard(f string, info shardInfo) (points.Points, error) {
 	if ext != ".csv" && ext != ".npy" {
 		return points.Points{}, fmt.Errorf("%s: unknown extension %q, want .csv or .npy", f, filepath.Ext(f))
 	}
-	r, err := checkpoints.OpenRegular(f)
+	r, err := safefile.Open(f)
 	if err != nil {
 		return points.Points{}, err
 	}

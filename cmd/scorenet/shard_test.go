@@ -16,6 +16,7 @@ import (
 	"scorenet/checkpoints"
 	"scorenet/datasets"
 	"scorenet/points"
+	"scorenet/rundir"
 	"scorenet/workflow"
 )
 
@@ -396,7 +397,7 @@ func FuzzShardSidecar(f *testing.F) {
 		}
 		first, count, rerr := shardRange(fmt.Sprintf("%d/%d", info.Shard, info.Shards), info.Chains)
 		if rerr != nil || info.Shards < 1 || info.Shard < 0 || info.Shard >= info.Shards || info.First != first || info.Count != count ||
-			count < 1 || info.Dim < 1 || !isSHA256(info.FileSHA256) || !isSHA256(info.CheckpointSHA256) {
+			count < 1 || info.Dim < 1 || !rundir.IsSHA256(info.FileSHA256) || !rundir.IsSHA256(info.CheckpointSHA256) {
 			t.Fatalf("accepted an inconsistent shard %+v (%v)", info, rerr)
 		}
 		again, _ := json.Marshal(info)
@@ -425,7 +426,7 @@ func TestShardIdentityChecksTheCheckpointSampled(t *testing.T) {
 	}
 	_, hash, _ := checkpoints.LoadHashed(run.Checkpoint)
 	if info.CheckpointSHA256 != hash || info.Step != 20 || info.Checkpoint != "step-000000020.safetensors" || info.Weights != run.Weights ||
-		info.Seed != run.Config.Seed || !isSHA256(info.DataSHA256) || info.First != 5 || info.Count != 5 || info.Dim != 2 {
+		info.Seed != run.Config.Seed || !rundir.IsSHA256(info.DataSHA256) || info.First != 5 || info.Count != 5 || info.Dim != 2 {
 		t.Errorf("identity %+v", info)
 	}
 	// Another step now under the name sampled.

@@ -51,7 +51,7 @@ var mayNot = map[string][]string{
 	"internal/cpu":        anything,
 	"internal/seeds":      pkgs("configs", "nn", "datasets"),
 	"internal/memlimit":   pkgs("configs", "nn", "datasets"),
-	"internal/atomicfile": anything,
+	"internal/safefile":   anything,
 	"internal/noisescale": join(pkgs("configs", "datasets", "nn"), gorgonia, theApplication),
 	"internal/ode":        join(pkgs("score", "sampler", "nn", "configs"), gorgonia),
 	"internal/strictyaml": pkgs("configs", "nn", "losses", "datasets"),
