@@ -920,4 +920,13 @@ func TestFifthRedTeamAttacks(t *testing.T) {
 	if _, err := os.Stat(out); err == nil {
 		t.Errorf("-out %s was written before -snapshots was refused", out)
 	}
+
+	// Two outputs that are one file by a hard link.
+	first, second := filepath.Join(dir, "one.csv"), filepath.Join(dir, "two.csv")
+	os.WriteFile(first, []byte("1,2\n"), 0o644)
+	if err := os.Link(first, second); err != nil {
+		t.Skip(err)
+	}
+	attack(t, "-out and -snapshots hard-linked", first, "the same file as -out",
+		"sample", "-run", run, "-out", first, "-snapshots", second, "-set", "sample.snapshot_every=1")
 }

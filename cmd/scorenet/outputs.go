@@ -127,6 +127,14 @@ func guardOutputs(run *workflow.Run, inputs []string, outputs ...output) error {
 		}
 		written[key] = o.flag
 	}
+	// Two names of one existing file (a hard link) are one output too.
+	for i, a := range outputs {
+		for _, b := range outputs[i+1:] {
+			if a.path != "" && b.path != "" && sameExistingFile(a.path, b.path) {
+				return fmt.Errorf("-%s %s: the same file as -%s %s (a hard link)", b.flag, b.path, a.flag, a.path)
+			}
+		}
+	}
 	// A directory output's files have names of the command's choosing
 	// (sample-000001.png, snapshot-...png): a file output inside it may be
 	// one of them, and one of the two would be lost.
@@ -141,6 +149,13 @@ func guardOutputs(run *workflow.Run, inputs []string, outputs ...output) error {
 		}
 	}
 	return nil
+}
+
+// sameExistingFile is whether a and b both exist and are one file.
+func sameExistingFile(a, b string) bool {
+	sa, errA := os.Stat(a)
+	sb, errB := os.Stat(b)
+	return errA == nil && errB == nil && sa.Mode().IsRegular() && os.SameFile(sa, sb)
 }
 
 // whatIs says what a protected path is, for the error.
