@@ -38,7 +38,11 @@ mkdir -p "$out"
 go build -o "$out/bench-purego" ./bench/scorenetbench
 go build -tags openblas -o "$out/bench-openblas" ./bench/scorenetbench
 
-echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(getconf _NPROCESSORS_ONLN) cores; $(go version | cut -d' ' -f3); torch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)'); PyTorch's BLAS: $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3)" | tee "$out/machine.txt"
+# The model name alone can be as vague as "Intel(R) Xeon(R) Processor": add
+# the family and model numbers and the vector extensions the speed hangs on.
+cpu_field() { grep -m1 "^$1" /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'; }
+vector_extensions=$(for f in avx2 fma avx512f avx512dq avx512_bf16 amx_bf16 amx_tile; do grep -m1 '^flags' /proc/cpuinfo | grep -qw "$f" && printf '%s ' "$f"; done)
+echo "machine: $(cpu_field 'model name') (family $(cpu_field 'cpu family'), model $(cpu_field 'model\s*:' || true)), vector extensions: ${vector_extensions:-none of AVX2/AVX-512}; $(getconf _NPROCESSORS_ONLN) cores; $(go version | cut -d' ' -f3); torch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)'); PyTorch's BLAS: $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3)" | tee "$out/machine.txt"
 echo "measuring (budget ${BUDGET}s a case)..." >&2
 "$out/bench-purego" measure -impl scorenet-purego -large -budget "${BUDGET}s" > "$out/purego.jsonl"
 "$out/bench-openblas" measure -impl scorenet-openblas -budget "${BUDGET}s" > "$out/openblas.jsonl"
