@@ -41,7 +41,11 @@ go build -tags openblas -o "$out/bench-openblas" ./bench/scorenetbench
 # The model name alone can be as vague as "Intel(R) Xeon(R) Processor": add
 # the family and model numbers and the vector extensions the speed hangs on.
 cpu_field() { grep -m1 "^$1" /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'; }
-vector_extensions=$(for f in avx2 fma avx512f avx512dq avx512_bf16 amx_bf16 amx_tile; do grep -m1 '^flags' /proc/cpuinfo | grep -qw "$f" && printf '%s ' "$f"; done)
+cpu_flags=" $(cpu_field flags) "
+vector_extensions=""
+for f in avx2 fma avx512f avx512dq avx512_bf16 amx_bf16 amx_tile; do
+	if [[ $cpu_flags == *" $f "* ]]; then vector_extensions+="$f "; fi
+done
 echo "machine: $(cpu_field 'model name') (family $(cpu_field 'cpu family'), model $(cpu_field 'model\s*:' || true)), vector extensions: ${vector_extensions:-none of AVX2/AVX-512}; $(getconf _NPROCESSORS_ONLN) cores; $(go version | cut -d' ' -f3); torch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)'); PyTorch's BLAS: $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3)" | tee "$out/machine.txt"
 echo "measuring (budget ${BUDGET}s a case)..." >&2
 "$out/bench-purego" measure -impl scorenet-purego -large -budget "${BUDGET}s" > "$out/purego.jsonl"
