@@ -43,7 +43,7 @@ func FitNormalizer(p points.Points) Normalizer {
 	// D x D products.
 	for i := 0; i < p.N; i++ {
 		for j, v := range p.Row(i) {
-			n.Std[j] += (v - n.Mean[j]) * (v - n.Mean[j])
+			n.Std[j] += float64((v - n.Mean[j]) * (v - n.Mean[j])) // rounded: not fused into an FMA (GOAMD64=v3)
 		}
 	}
 	for j := range n.Std {

@@ -201,7 +201,7 @@ func normalizerOf(c *checkpoints.Checkpoint, path string, dim int) (datasets.Nor
 // one outside dir's checkpoints/ is refused when there is no config.yaml to
 // compare with.
 func sameRun(dir, path string, cfg *configs.Config) error {
-	own, err := configs.Load(ConfigPath(dir), nil)
+	own, err := LoadConfig(dir, nil)
 	if err != nil {
 		if _, missing := os.Stat(ConfigPath(dir)); missing != nil && inside(CheckpointDir(dir), path) {
 			return nil // a run directory of checkpoints alone

@@ -3,6 +3,7 @@ package rundir
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"scorenet/checkpoints"
 	"scorenet/configs"
 	"scorenet/datasets"
+	"scorenet/internal/safefile"
 	"scorenet/nn"
 
 	"gorgonia.org/tensor"
@@ -334,6 +336,27 @@ const maxElapsed = 1000 * 365.25 * 24 * 3600
 
 // ConfigPath is the config a run in runDir was started with.
 func ConfigPath(runDir string) string { return filepath.Join(runDir, configFile) }
+
+// LoadConfig reads and checks the config of the run in runDir, with
+// overrides as configs.Load takes them. Unlike a -config, which may be a
+// pipe (<(...)), the run's own file must be a regular file: anything else
+// is refused at once instead of blocking the command.
+func LoadConfig(runDir string, overrides []string) (*configs.Config, error) {
+	path := ConfigPath(runDir)
+	f, err := safefile.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("rundir: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, configs.MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("rundir: %w", err)
+	}
+	if len(b) > configs.MaxFileSize {
+		return nil, fmt.Errorf("rundir: %s: more than %d bytes: not a config file", path, configs.MaxFileSize)
+	}
+	return configs.Parse(b, path, overrides)
+}
 
 // Files are the run directory's own files, which only training writes:
 // its config, metrics log and lock, and the checkpoints directory (every

@@ -126,16 +126,33 @@ func (s Settings) TotalSteps() int {
 // SaneBound is the region sampling must stay in: a chain with a coordinate
 // beyond it has diverged. It is ten times the larger of the training
 // data's largest |x_j| (maxAbs) widened by three of the largest noise
-// level, and the range of the chains' starting points: far outside
-// anything the model was trained on or started from, yet finite enough to
-// say where sampling broke.
-func SaneBound(maxAbs float64, sigmas []float64, start points.Points) float64 {
-	reach := maxAbs
+// level, and the reach of the starting points (startReach, the same for
+// every chain of a sampling, so that a shard or one chain drawn alone gets
+// the bound of the whole; the chains' own starts only where one lies
+// beyond it): far outside anything the model was trained on or started
+// from, yet finite enough to say where sampling broke.
+func SaneBound(maxAbs float64, sigmas []float64, startReach float64, start points.Points) float64 {
+	reach := math.Max(maxAbs, startReach)
 	if len(sigmas) > 0 {
-		reach += 3 * sigmas[0]
+		reach = math.Max(reach, maxAbs+3*sigmas[0])
 	}
 	for _, v := range start.X {
 		reach = math.Max(reach, math.Abs(v))
 	}
 	return 10 * math.Max(reach, 1)
+}
+
+// StartReach is how far generated starting points reach, whichever chains
+// are drawn: the box for uniform ones, ten standard deviations for
+// Gaussian ones (pc and ode start from N(0, sigma_1^2)).
+func StartReach(kind string, init Init, sigmas []float64) float64 {
+	switch {
+	case (kind == KindPC || kind == KindODE) && len(sigmas) > 0:
+		return 10 * sigmas[0]
+	case init.Kind == "uniform":
+		return math.Max(math.Abs(init.Low), math.Abs(init.High))
+	case init.Kind == "gaussian":
+		return 10 * init.Std
+	}
+	return 0
 }

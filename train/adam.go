@@ -185,10 +185,10 @@ func GradNorm(grads []tensor.Tensor) float64 {
 	scaled := 0.0 // the squares overflowed: scale them by the largest entry
 	for _, p := range parts {
 		for _, v := range p.data {
-			scaled += (v / big) * (v / big)
+			scaled += float64((v / big) * (v / big))
 		}
 		for _, v := range p.f32 {
-			scaled += (float64(v) / big) * (float64(v) / big)
+			scaled += float64((float64(v) / big) * (float64(v) / big))
 		}
 	}
 	return big * math.Sqrt(scaled)

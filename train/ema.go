@@ -49,7 +49,7 @@ func average[T float32 | float64](theta, ema []T, decay float64) {
 	d := T(decay)
 	parallel(len(parts), func(i int) {
 		for k := parts[i][0]; k < parts[i][1]; k++ {
-			ema[k] = (1-d)*theta[k] + d*ema[k]
+			ema[k] = T((1-d)*theta[k]) + T(d*ema[k]) // each product rounded: no FMA on GOAMD64=v3
 		}
 	})
 }

@@ -37,7 +37,16 @@ func (r *Run) Data(why string) (*Data, error) {
 	if r.data != nil {
 		return r.data, nil
 	}
-	d, err := Prepare(r.Config)
+	cfg := r.Config
+	if len(r.Discrete) == 0 && cfg.Data.Discrete != "none" {
+		// A run whose checkpoint records no discrete columns trained on
+		// none (a run from before they were found, or data without any):
+		// prepare its data as it did.
+		c := *cfg
+		c.Data.Discrete = "none"
+		cfg = &c
+	}
+	d, err := Prepare(cfg)
 	if err != nil {
 		if r.Config.Data.FromFile() {
 			return nil, fmt.Errorf("%s needs the run's training data, data.path %s, which cannot be read: %w", why, r.Config.Data.Path, err)

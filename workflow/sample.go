@@ -3,6 +3,7 @@ package workflow
 import (
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"scorenet/configs"
@@ -103,7 +104,7 @@ func Sample(j Job) (*Drawn, error) {
 		return nil, err
 	}
 	set := j.Settings()
-	set.Bound = sampler.SaneBound(j.MaxAbs, j.Sigmas, start)
+	set.Bound = sampler.SaneBound(j.MaxAbs, j.Sigmas, j.startReach(), start)
 	began := time.Now()
 	res, err := sampler.Draw(set, chains)
 	if err != nil {
@@ -115,6 +116,21 @@ func Sample(j Job) (*Drawn, error) {
 		return nil, fmt.Errorf("workflow: the samples in data units: %w: the run's standardisation maps them out of range; nothing was written", err)
 	}
 	return &Drawn{Samples: samples, Chains: start, Result: res, Steps: set.TotalSteps(), Seconds: time.Since(began).Seconds()}, nil
+}
+
+// startReach is how far every chain's start reaches in model units, the
+// same whichever chains are drawn: over all the rows of Start, or what
+// the sampler's generated starts reach.
+func (j Job) startReach() float64 {
+	if j.Start == nil {
+		s := j.Sample
+		return sampler.StartReach(s.Sampler, sampler.Init{Kind: s.Init.Kind, Low: s.Init.Low, High: s.Init.High, Std: s.Init.Std}, j.Sigmas)
+	}
+	reach, d := 0.0, j.Start.D
+	for i, v := range j.Start.X {
+		reach = math.Max(reach, math.Abs((v-j.Norm.Mean[i%d])/j.Norm.Std[i%d]))
+	}
+	return reach
 }
 
 // RunJob is the sampling of a trained run with the sample settings s (the

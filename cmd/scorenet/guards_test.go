@@ -657,7 +657,7 @@ func TestFourthRedTeamAttacks(t *testing.T) {
 	}
 
 	// D2: a file output inside a directory output of the same command.
-	attack(t, "-grid inside -snapshots", "", "inside -snapshots",
+	attack(t, "-grid inside -snapshots", "", "a name of the files -snapshots",
 		"sample", "-run", run, "-out", filepath.Join(dir, "q.npy"), "-snapshots", snaps, "-grid", snapshot)
 
 	// D6, D7, D8: sizes whose squares overflow.
@@ -815,7 +815,7 @@ func TestFifthRedTeamAttacks(t *testing.T) {
 		png.Encode(&b, img)
 		os.WriteFile(filepath.Join(pngs, fmt.Sprintf("im%02d.png", i)), b.Bytes(), 0o644)
 	}
-	trainAttack(t, "a run inside its images", "", "lies in data.path "+pngs+", the training images",
+	trainAttack(t, "a run inside its images", "", "is data.path "+pngs+", the folder of training images",
 		"train", "-data", pngs, "-out", pngs)
 	if entries, _ := os.ReadDir(pngs); len(entries) != 12 {
 		t.Errorf("the image folder holds %d entries, want its 12 images", len(entries))
@@ -929,4 +929,117 @@ func TestFifthRedTeamAttacks(t *testing.T) {
 	}
 	attack(t, "-out and -snapshots hard-linked", first, "the same file as -out",
 		"sample", "-run", run, "-out", first, "-snapshots", second, "-set", "sample.snapshot_every=1")
+}
+
+// What a second reader found the hardening of issue 19 refused that users
+// do, each now allowed; and a run's config.yaml as a FIFO, refused at once.
+func TestLegitimateUsesStillWork(t *testing.T) {
+	dir, data, run := guardedRun(t)
+
+	// Shards with starting points named relative to where sample ran
+	// merge from anywhere.
+	start := filepath.Join(dir, "start.csv")
+	writeCSV(t, start, 6, 2, 1, 9)
+	wd, _ := os.Getwd()
+	os.Chdir(dir)
+	var shards []string
+	for k := range 2 {
+		out := filepath.Join(dir, fmt.Sprintf("r%d.csv", k))
+		if code, _, errs := scorenet("sample", "-run", run, "-out", out, "-set", "sample.init.kind=file", "-set", "sample.init.path=start.csv", "-shard", fmt.Sprintf("%d/2", k)); code != 0 {
+			os.Chdir(wd)
+			t.Fatalf("shard %d: %s", k, errs)
+		}
+		shards = append(shards, out)
+	}
+	os.Chdir(wd)
+	if code, _, errs := scorenet(append([]string{"merge", "-out", filepath.Join(dir, "rm.csv"), "-verify", "3"}, shards...)...); code != 0 {
+		t.Errorf("merge from another directory than sample ran in: %s", errs)
+	}
+
+	// Shards drawn from best.safetensors merge after best has moved on,
+	// found by their hash among the run's checkpoints.
+	var bestShards []string
+	for k := range 2 {
+		out := filepath.Join(dir, fmt.Sprintf("b%d.csv", k))
+		if code, _, errs := scorenet("sample", "-run", run, "-checkpoint", "best", "-n", "6", "-out", out, "-shard", fmt.Sprintf("%d/2", k)); code != 0 {
+			t.Fatalf("shard %d of best: %s", k, errs)
+		}
+		bestShards = append(bestShards, out)
+	}
+	best := filepath.Join(run, "checkpoints", "best.safetensors")
+	b, _ := os.ReadFile(best)
+	ck, _ := checkpoints.Load(best)
+	if same, _ := os.ReadFile(checkpoints.Path(filepath.Join(run, "checkpoints"), ck.Step)); string(same) == string(b) {
+		os.Remove(best) // as if a later best replaced it: the step's file still holds it
+		if code, _, errs := scorenet(append([]string{"merge", "-out", filepath.Join(dir, "bm.csv")}, bestShards...)...); code != 0 {
+			t.Errorf("merge of shards from best after best moved: %s", errs)
+		}
+		os.WriteFile(best, b, 0o644)
+	}
+
+	// A grid beside the PNGs of an image run's -out DIR/, and a run
+	// directory below (not in) a folder of training images.
+	pngs := filepath.Join(dir, "imgs")
+	os.MkdirAll(pngs, 0o755)
+	for i := range 12 {
+		img := image.NewGray(image.Rect(0, 0, 4, 4))
+		img.Pix[i] = 200
+		var buf bytes.Buffer
+		png.Encode(&buf, img)
+		os.WriteFile(filepath.Join(pngs, fmt.Sprintf("im%02d.png", i)), buf.Bytes(), 0o644)
+	}
+	imageRun := filepath.Join(pngs, "runs", "r")
+	if code, _, errs := scorenet("train", "-data", pngs, "-out", imageRun, "-set", "train.steps=10", "-set", "model.hidden=[8]"); code != 0 {
+		t.Fatalf("a run below its folder of images: %s", errs)
+	}
+	outDir := filepath.Join(dir, "each") + "/"
+	if code, _, errs := scorenet("sample", "-run", imageRun, "-n", "3", "-set", "sample.steps_per_level=1", "-out", outDir, "-grid", filepath.Join(outDir, "grid.png")); code != 0 {
+		t.Errorf("-grid beside -out DIR/'s PNGs: %s", errs)
+	}
+
+	// A run trained before discrete columns were recorded: its checkpoint
+	// has no record, and readers prepare its data as it was trained.
+	discrete := filepath.Join(dir, "codes.csv")
+	var rows strings.Builder
+	for i := range 300 {
+		fmt.Fprintf(&rows, "%d,%g\n", i%3, math.Sin(float64(i)))
+	}
+	os.WriteFile(discrete, []byte(rows.String()), 0o644)
+	old := trainGuarded(t, dir, "old", discrete, "data.discrete=none")
+	cfg, _ := os.ReadFile(filepath.Join(old, "config.yaml"))
+	os.WriteFile(filepath.Join(old, "config.yaml"), []byte(strings.Replace(string(cfg), "    discrete: none\n", "", 1)), 0o644)
+	for _, name := range []string{"step-000000020.safetensors", "best.safetensors"} {
+		path := filepath.Join(old, "checkpoints", name)
+		c, err := checkpoints.Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Meta["config"] = strings.Replace(c.Meta["config"], "    discrete: none\n", "", 1)
+		checkpoints.SaveAs(path, c)
+	}
+	if code, _, errs := scorenet("eval", "-run", old, "-n", "20"); code != 0 {
+		t.Errorf("eval of a run from before discrete columns: %s", errs)
+	}
+	_ = data
+
+	// The run's config.yaml as a FIFO: refused, not waited on.
+	fifoRun := filepath.Join(dir, "fiforun")
+	os.CopyFS(fifoRun, os.DirFS(run))
+	os.Remove(filepath.Join(fifoRun, "config.yaml"))
+	if err := syscall.Mkfifo(filepath.Join(fifoRun, "config.yaml"), 0o644); err != nil {
+		t.Skip(err)
+	}
+	done := make(chan bool)
+	go func() {
+		defer close(done)
+		code, _, errs := scorenet("sample", "-run", fifoRun, "-out", filepath.Join(dir, "ff.csv"))
+		if code != 1 || !strings.Contains(errs, "is a FIFO, not a regular file") {
+			t.Errorf("config.yaml a FIFO: exit %d, %q", code, errs)
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("sample blocked on a FIFO config.yaml")
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"syscall"
@@ -143,13 +144,17 @@ func guardOutputs(run *workflow.Run, inputs []string, outputs ...output) error {
 			continue
 		}
 		for _, o := range outputs {
-			if o.path != "" && o.path != d.path && within(o.path, d.path) {
-				return fmt.Errorf("-%s %s: inside -%s %s, whose files this command names; write it elsewhere", o.flag, o.path, d.flag, d.path)
+			if o.path != "" && o.path != d.path && within(o.path, d.path) && canonical(filepath.Dir(o.path)) == canonical(d.path) && chosenName.MatchString(filepath.Base(o.path)) {
+				return fmt.Errorf("-%s %s: a name of the files -%s %s gets; write it elsewhere", o.flag, o.path, d.flag, d.path)
 			}
 		}
 	}
 	return nil
 }
+
+// chosenName matches the names sample gives the files of a directory
+// output: one PNG per sample, one grid per snapshot.
+var chosenName = regexp.MustCompile(`^(sample-\d{6,}|snapshot-.*)\.png$`)
 
 // sameExistingFile is whether a and b both exist and are one file.
 func sameExistingFile(a, b string) bool {
@@ -253,7 +258,7 @@ func guardRunFiles(dir, path string, init string) error {
 	if init != "" {
 		own = append(own, init)
 	}
-	if cfg, err := configs.Load(rundir.ConfigPath(dir), nil); err == nil {
+	if cfg, err := rundir.LoadConfig(dir, nil); err == nil {
 		files, dirs := dataPaths(cfg.Data)
 		own, ownDirs = append(own, files...), append(ownDirs, dirs...)
 	}
@@ -288,9 +293,11 @@ func dataPaths(d configs.Data) (files, dirs []string) {
 func guardRunDir(cfg *configs.Config) error {
 	dir := cfg.Output.Dir
 	files, dirs := dataPaths(cfg.Data)
+	// The images are the folder's own .png files, not its sub-folders':
+	// only a run in the folder itself would add to them (samples-latest.png).
 	for _, d := range dirs {
-		if within(dir, d) {
-			return fmt.Errorf("output.dir %s lies in data.path %s, the training images: the run's files and figures would join them; choose another output.dir", dir, d)
+		if canonical(dir) == canonical(d) {
+			return fmt.Errorf("output.dir %s is data.path %s, the folder of training images: the run's figures would join them; choose another output.dir", dir, d)
 		}
 	}
 	own, ownDirs := rundir.Files(dir)

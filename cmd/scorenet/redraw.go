@@ -54,7 +54,9 @@ func verifyShards(files []string, infos []shardInfo, merged points.Points, k int
 			return fmt.Errorf("-verify: the starting points %s: %w", s.Init.Path, err)
 		}
 		job.Start = &start
-		if b, err := safefile.ReadFile(s.Init.Path); err != nil || sha256Hex(b) != first.InitSHA256 {
+		if b, err := safefile.ReadFile(s.Init.Path); err != nil {
+			return fmt.Errorf("-verify: the starting points: %w; -verify 0 merges without re-drawing", err)
+		} else if sha256Hex(b) != first.InitSHA256 {
 			return fmt.Errorf("-verify: the starting points %s have changed since the shards were drawn: the chains cannot be re-drawn; use -verify 0 to merge without", s.Init.Path)
 		}
 	}
@@ -74,7 +76,7 @@ func verifyShards(files []string, infos []shardInfo, merged points.Points, k int
 			}
 		}
 	}
-	fmt.Fprintf(stderr, "verified %d re-drawn chain(s) of each of the %d shards: bit-identical\n", min(k, first.Count), len(infos))
+	fmt.Fprintf(stderr, "verified up to %d re-drawn chain(s) of each of the %d shards: bit-identical\n", k, len(infos))
 	return nil
 }
 
@@ -82,16 +84,45 @@ func verifyShards(files []string, infos []shardInfo, merged points.Points, k int
 // their sidecars name them, and refuses when the checkpoint there no longer
 // holds the content sampled (by hash).
 func sampledRun(info shardInfo) (*workflow.Run, error) {
-	path := filepath.Join(rundir.CheckpointDir(info.Run), info.Checkpoint)
-	if _, hash, err := checkpoints.LoadHashed(path); err != nil || hash != info.CheckpointSHA256 {
-		return nil, fmt.Errorf("-verify: the checkpoint sampled (%s, sha256 %.12s...) is no longer in %s with that content, so the chains cannot be re-drawn: merge while it is there, or use -verify 0 to merge on the sidecars' word alone",
-			info.Checkpoint, info.CheckpointSHA256, rundir.CheckpointDir(info.Run))
+	path, err := findCheckpoint(info)
+	if err != nil {
+		return nil, err
 	}
 	run, err := workflow.Open(info.Run, path, info.Weights)
 	if err != nil {
 		return nil, fmt.Errorf("-verify: %w", err)
 	}
 	return run, nil
+}
+
+// findCheckpoint finds the checkpoint a shard was drawn from by its hash:
+// the file of its name in the run's checkpoints/, else any file there
+// with its hash (best.safetensors holds a step's content under another
+// name).
+func findCheckpoint(info shardInfo) (string, error) {
+	dir := rundir.CheckpointDir(info.Run)
+	named := filepath.Join(dir, info.Checkpoint)
+	candidates := []string{named}
+	if all, err := checkpoints.List(dir); err == nil {
+		candidates = append(candidates, all...)
+	}
+	candidates = append(candidates, rundir.BestPath(info.Run))
+	var why error
+	for _, path := range candidates {
+		_, hash, err := checkpoints.LoadHashed(path)
+		if err == nil && hash == info.CheckpointSHA256 {
+			return path, nil
+		}
+		if path == named && err != nil {
+			why = err
+		}
+	}
+	detail := ""
+	if why != nil {
+		detail = fmt.Sprintf(" (%v)", why)
+	}
+	return "", fmt.Errorf("-verify: no file in %s holds the checkpoint sampled (%s, sha256 %.12s...)%s: it was pruned since, or the shards were drawn from a copy elsewhere, so the chains cannot be re-drawn; -verify 0 merges on the sidecars' word alone",
+		dir, info.Checkpoint, info.CheckpointSHA256, detail)
 }
 
 // pick is k chains of first..first+count-1 chosen at random without

@@ -302,7 +302,7 @@ func checkSnapshots(path string, job workflow.Job) error {
 	case path == "":
 		return nil
 	case job.Sample.Sampler == sampler.KindODE:
-		return fmt.Errorf("-snapshots %s: the ode sampler records no snapshots (each chain takes steps of its own); use annealed, langevin or pc", path)
+		return fmt.Errorf("-snapshots %s: the ode sampler records no path to snapshot (each chain takes steps of its own, and only its end is kept); use annealed, langevin or pc", path)
 	case every <= 0:
 		return fmt.Errorf("-snapshots needs sample.snapshot_every > 0 (e.g. -set sample.snapshot_every=10)")
 	case every > total:

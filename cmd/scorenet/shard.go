@@ -141,13 +141,20 @@ func shardIdentity(run *workflow.Run, cfg *configs.Config, n int, spec, score st
 	if err != nil {
 		return shardInfo{}, err
 	}
-	sample, err := json.Marshal(cfg.Sample)
+	settings := cfg.Sample
+	if settings.Init.Kind == "file" {
+		// Absolute, so that merge finds the file from wherever it runs.
+		if abs, err := filepath.Abs(settings.Init.Path); err == nil {
+			settings.Init.Path = abs
+		}
+	}
+	sample, err := json.Marshal(settings)
 	if err != nil {
 		return shardInfo{}, err
 	}
 	c, hash, err := checkpoints.LoadHashed(run.Checkpoint)
 	if err != nil {
-		return shardInfo{}, fmt.Errorf("-shard: the checkpoint sampled cannot be read back to record its hash (did training prune it while sampling? then draw the shard from a copy, with -checkpoint): %w", err)
+		return shardInfo{}, fmt.Errorf("-shard: the checkpoint sampled cannot be read back to record its hash (did training prune it while sampling? then draw the shard from a copy, with -checkpoint, and merge with -verify 0, or keep the checkpoint for merge to re-draw from): %w", err)
 	}
 	saved, err := rundir.SavedConfig(c, run.Checkpoint)
 	if err != nil || c.Step != run.Step || !bytes.Equal(saved.YAML(), run.Config.YAML()) {

@@ -116,7 +116,7 @@ func trainConfig(configPath, runDir string, sets []string) (*configs.Config, err
 	case configPath != "" && runDir != "":
 		return nil, fmt.Errorf("give -config FILE to start or continue a run, or -run DIR to continue one, not both")
 	case runDir != "":
-		return configs.Load(rundir.ConfigPath(runDir), append(sets, "output.dir="+runDir))
+		return rundir.LoadConfig(runDir, append(sets, "output.dir="+runDir))
 	case configPath != "":
 		return configs.Load(configPath, sets)
 	}

@@ -8,9 +8,9 @@
 // step, sqrt(c2), eps. check (8 float64s) accumulates t*0 + m*0 + v*0: it
 // stays 0 unless a result is infinite or NaN.
 
-// ADAM_BODY(R) updates one vector of lanes at (SI)(theta), (DX)(grad),
-// (R8)(m), (R9)(v), with the constants in R10-R15 and Y/Z 20-28 style
-// registers named by the caller's macro arguments.
+// ADAM_BODY updates one vector of lanes at (SI) (theta), (DX) (grad),
+// (R8) (m) and (R9) (v), with the broadcast constants, the zero and the
+// check's accumulator in the registers the caller names.
 #define ADAM_BODY(T, G, M, V, X4, X5, X6, X7, X8, X9, CS, CWD, CB1, COB1, CB2, COB2, CSTEP, CSC2, CEPS, ZERO, ACC, MOVE, W) \
 	MOVE (SI), T; \
 	MOVE (DX), G; \

@@ -75,12 +75,13 @@ func TestAdamFirstStepIsTheLearningRate(t *testing.T) {
 }
 
 // A non-finite gradient, anywhere in the vector part or the tail, is
-// reported.
+// reported; so is a gradient of 1e200, whose square makes v infinite while
+// theta and m stay finite.
 func TestAdamReportsNonFinite(t *testing.T) {
 	step := AdamStep{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, Scale: 1, C1: 0.1, C2: 0.001}
 	for set := range kernelSets {
-		for _, at := range []int{0, 5, 16, 18} {
-			for _, bad := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+		for _, at := range []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 12, 16, 18} {
+			for _, bad := range []float64{math.NaN(), math.Inf(1), math.Inf(-1), 1e200, -1e200} {
 				theta, grad, m, v := adamCase(rand.New(rand.NewPCG(1, uint64(at))), 19)
 				grad[at] = bad
 				var finite bool
