@@ -129,9 +129,11 @@ func (d *decoder) validate(c *Config) error {
 		check(a.LR > 0, "train.optimizer.lr", "must be > 0, got %v", a.LR),
 		check(a.Beta1 >= 0 && a.Beta1 < 1, "train.optimizer.beta1", "must be in [0, 1), got %v", a.Beta1),
 		check(a.Beta2 >= 0 && a.Beta2 < 1, "train.optimizer.beta2", "must be in [0, 1), got %v", a.Beta2),
-		check(a.Eps > 0, "train.optimizer.eps", "must be > 0, got %v", a.Eps),
-		check(a.WeightDecay >= 0, "train.optimizer.weight_decay", "must be >= 0, got %v", a.WeightDecay),
-		check(t.GradClip >= 0, "train.grad_clip", "must be >= 0 (0 disables clipping), got %v", t.GradClip),
+		// Beyond these an update is all eps, all decay or nothing: the run
+		// would end with exit 0 and a model that learned nothing.
+		check(a.Eps > 0 && a.Eps <= 1, "train.optimizer.eps", "must be in (0, 1] (torch's default is 1e-8), got %v", a.Eps),
+		check(a.WeightDecay >= 0 && a.WeightDecay <= 1, "train.optimizer.weight_decay", "must be from 0 to 1 (an L2 term of more than the parameter itself swamps every gradient), got %v", a.WeightDecay),
+		check(t.GradClip == 0 || (t.GradClip >= 1e-6 && t.GradClip <= MaxScale), "train.grad_clip", "must be 0 (no clipping) or from 1e-06 to %g, got %v", MaxScale, t.GradClip),
 		check(t.EMA >= 0 && t.EMA < 1, "train.ema", "must be in [0, 1) (0: no moving average; e.g. 0.999), got %v", t.EMA),
 		check(t.LogEvery >= 1, "train.log_every", "must be >= 1, got %d", t.LogEvery),
 		check(t.EvalEvery >= 0, "train.eval_every", "must be >= 0 (0 disables), got %d", t.EvalEvery),

@@ -120,6 +120,11 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Unstandardised data have the identity: anything else was written by
+	// hand, and would move every sample and score.
+	if _, differs := norm.Differs(datasets.Identity(dim)); differs && !cfg.Data.Standardize {
+		return nil, fmt.Errorf("rundir: %s: bad %s metadata: the run's data are not standardised (data.standardize: false), so every mean must be 0 and every standard deviation 1", checkpoint, metaNorm)
+	}
 	maxAbs := 0.0 // a checkpoint from before the record
 	if v, ok := c.Meta[metaMaxAbs]; ok {
 		if maxAbs, err = strconv.ParseFloat(v, 64); err != nil || !(maxAbs >= 0 && maxAbs <= maxMean/minStd) {

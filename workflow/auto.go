@@ -88,7 +88,10 @@ func rmsStd(p points.Points) float64 {
 // units (EDM's sigma_data: 0.5 for images in [-1, 1]), and says so (0 and
 // "" when it is not auto, or already chosen).
 func ChooseSigmaData(cfg *configs.Config, train points.Points) (float64, string, error) {
-	if !cfg.Model.SigmaDataAuto || cfg.Model.SigmaData > 0 {
+	if cfg.Model.SigmaData > 0 {
+		return 0, "", checkSigmaData(cfg.Model.SigmaData, train)
+	}
+	if !cfg.Model.SigmaDataAuto {
 		return 0, "", nil
 	}
 	var sum, sq float64
@@ -104,6 +107,26 @@ func ChooseSigmaData(cfg *configs.Config, train points.Points) (float64, string,
 		return 0, "", fmt.Errorf("workflow: model.sigma_data: auto: the training values have standard deviation %v; set model.sigma_data by hand", std)
 	}
 	return std, fmt.Sprintf("model.sigma_data auto: %.4g (the standard deviation of the training values, in model units)", std), nil
+}
+
+// checkSigmaData refuses a model.sigma_data given by hand that is far from
+// the training values' spread: EDM's preconditioning then scales the
+// network's input to nothing (or its output to nothing), and training ends
+// with exit 0 and a model that learned nothing.
+func checkSigmaData(sigmaData float64, train points.Points) error {
+	var sum, sq float64
+	for _, v := range train.X {
+		sum += v
+	}
+	mean := sum / float64(len(train.X))
+	for _, v := range train.X {
+		sq += float64((v - mean) * (v - mean))
+	}
+	std := math.Sqrt(sq / float64(len(train.X)))
+	if ratio := sigmaData / std; std > 0 && (ratio > 100 || ratio < 0.01) {
+		return fmt.Errorf("workflow: model.sigma_data %v is %.3g times the training values' spread, %.4g (model units): the preconditioning would leave the network nothing to learn; set it near the spread, or auto", sigmaData, ratio, std)
+	}
+	return nil
 }
 
 // Auto holds the values chosen for a config's auto keys from its training

@@ -71,6 +71,15 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 	if err != nil {
 		return nil, err
 	}
+	// What follows the reading (the split's shuffle, the discrete columns'
+	// counts, training's and the figures' copies of a share of it) needs
+	// about as much again: refused now, in one line, rather than by the Go
+	// runtime's "out of memory" part-way.
+	if d.FromFile() {
+		if err := memlimit.Check(8*float64(len(all.X)), fmt.Sprintf("preparing %s for training", source)); err != nil {
+			return nil, err
+		}
+	}
 	// Values beyond MaxScale overflow the standardisation's squares (or,
 	// unstandardised, the losses'), and the run would fail at its first
 	// checkpoint, after its work: say so now, naming the value.

@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"errors"
 	"fmt"
 
 	"scorenet/density"
@@ -65,16 +66,24 @@ func (r *Run) Data(why string) (*Data, error) {
 	// checkpoint records it exactly: any other value was written by hand,
 	// and would put the samples and the data in different units.
 	if j, ok := d.Norm.Differs(r.Norm); ok {
-		return nil, fmt.Errorf("%s: the standardisation it records (column %d: mean %v, std %v) is not the one fitted to the training data (mean %v, std %v): the checkpoint was edited", r.Checkpoint, j+1, r.Norm.Mean[j], r.Norm.Std[j], d.Norm.Mean[j], d.Norm.Std[j])
+		return nil, fmt.Errorf("%s: the standardisation it records (column %d: mean %v, std %v) is not the one fitted to the training data (mean %v, std %v): %w", r.Checkpoint, j+1, r.Norm.Mean[j], r.Norm.Std[j], d.Norm.Mean[j], d.Norm.Std[j], ErrEdited)
+	}
+	if r.Image.Size() > 0 && r.Image != d.Image {
+		return nil, fmt.Errorf("%s: the image shape it records, %s, is not the training images' %s: %w", r.Checkpoint, r.Image.Describe(), d.Image.Describe(), ErrEdited)
 	}
 	// The range is fitted the same way: it bounds where chains may go
 	// (a larger one would let diverged chains through as samples).
 	if r.MaxAbs != 0 && r.MaxAbs != d.MaxAbs {
-		return nil, fmt.Errorf("%s: the training data's range it records (largest |x| %v in model units) is not the data's (%v): the checkpoint was edited", r.Checkpoint, r.MaxAbs, d.MaxAbs)
+		return nil, fmt.Errorf("%s: the training data's range it records (largest |x| %v in model units) is not the data's (%v): %w", r.Checkpoint, r.MaxAbs, d.MaxAbs, ErrEdited)
 	}
 	r.data = d
 	return d, nil
 }
+
+// ErrEdited is Data's error for a checkpoint whose record of the training
+// data (standardisation, range, image shape) is not what the data give:
+// it was written by hand, and what it says cannot be trusted.
+var ErrEdited = errors.New("the checkpoint was edited")
 
 // NetworkScorers makes the learned score of m in the units it sees, one
 // scorer per sampling worker (batch chains at once, on at most threads

@@ -854,7 +854,7 @@ func TestFifthRedTeamAttacks(t *testing.T) {
 	if code, _, errs := scorenet("score", "-run", run, "-in", data, "-out", filepath.Join(dir, "t.csv"), "-threads", "1000000000"); code != 2 {
 		t.Errorf("a billion threads: exit %d, want 2", code)
 	} else {
-		oneLine(t, "a billion threads", errs, "-threads must be from 1 to 1024")
+		oneLine(t, "a billion threads", errs, fmt.Sprintf("-threads must be from 1 to %d", maxThreads()))
 	}
 
 	for _, c := range []struct {
@@ -1041,5 +1041,43 @@ func TestLegitimateUsesStillWork(t *testing.T) {
 	case <-done:
 	case <-time.After(30 * time.Second):
 		t.Fatal("sample blocked on a FIFO config.yaml")
+	}
+}
+
+// The sixth red-team pass's findings (issue 19), each rerun.
+func TestSixthRedTeamAttacks(t *testing.T) {
+	dir, data, run := guardedRun(t)
+	good := filepath.Join(run, "checkpoints", "step-000000020.safetensors")
+
+	// An edited range is refused before sample does any work.
+	ck, _ := checkpoints.Load(good)
+	ck.Meta["data_max_abs"] = "1e99"
+	forged := filepath.Join(dir, "forged.safetensors")
+	checkpoints.SaveAs(forged, ck)
+	out := filepath.Join(dir, "s.csv")
+	attack(t, "sample on an edited range", "", "the checkpoint was edited", "sample", "-run", run, "-checkpoint", forged, "-out", out)
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("%s was written from an edited checkpoint", out)
+	}
+
+	// Unstandardised data have the identity standardisation.
+	unstd := trainGuarded(t, dir, "u", data, "data.standardize=false")
+	ck, _ = checkpoints.Load(filepath.Join(unstd, "checkpoints", "step-000000020.safetensors"))
+	ck.Meta["normalization"] = `{"mean":[0,0],"std":[2,1]}`
+	checkpoints.SaveAs(forged, ck)
+	attack(t, "a standardisation on unstandardised data", "", "every mean must be 0 and every standard deviation 1",
+		"score", "-run", unstd, "-checkpoint", forged, "-in", data, "-out", filepath.Join(dir, "sc.csv"))
+
+	// Settings that train nothing, with exit 0, are refused first.
+	for _, c := range []struct{ set, want string }{
+		{"train.optimizer.weight_decay=1e300", "train.optimizer.weight_decay: must be from 0 to 1"},
+		{"train.optimizer.eps=1e300", "train.optimizer.eps: must be in (0, 1]"},
+		{"train.grad_clip=1e-300", "train.grad_clip: must be 0 (no clipping) or from 1e-06"},
+	} {
+		trainAttack(t, c.set, "", c.want, "train", "-data", data, "-out", filepath.Join(dir, "x"), "-set", c.set)
+	}
+	for _, sd := range []string{"1e10", "1e-10"} {
+		trainAttack(t, "sigma_data "+sd, "", "times the training values' spread",
+			"train", "-data", data, "-out", filepath.Join(dir, "sd"+sd), "-set", "model.sigma_data="+sd)
 	}
 }

@@ -129,8 +129,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if threads := cmd.flags.Lookup("threads"); threads != nil {
 		n, _ := strconv.Atoi(threads.Value.String())
-		if n < 0 || n > maxThreads {
-			fmt.Fprintf(stderr, "%s: -threads must be from 1 to %d (0: every core this process may use), got %s\n", name, maxThreads, threads.Value.String())
+		if most := maxThreads(); n < 0 || n > most {
+			fmt.Fprintf(stderr, "%s: -threads must be from 1 to %d (four a core here; 0: every core this process may use), got %s\n", name, most, threads.Value.String())
 			return 2
 		}
 		setThreads(n)
@@ -192,9 +192,11 @@ func newFlags(name, synopsis string) *flag.FlagSet {
 	return fs
 }
 
-// maxThreads bounds -threads: each thread gets its own buffers, and no
-// machine scorenet runs on has more cores than this.
-const maxThreads = 1024
+// maxThreads bounds -threads: four a core (at least 8). More threads than
+// cores compute nothing faster (results have the same bits on any number),
+// and each holds its own stack and buffers: a thousand of them did not fit
+// a process under ulimit -d 1 GB.
+func maxThreads() int { return max(8, 4*runtime.NumCPU()) }
 
 // setThreads makes the process compute on n threads (0: GOMAXPROCS, every
 // core it may use by default). Results have the same bits for any n.

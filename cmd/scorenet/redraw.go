@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"slices"
 
 	"scorenet/checkpoints"
 	"scorenet/configs"
 	"scorenet/datasets"
+	"scorenet/internal/memlimit"
 	"scorenet/internal/safefile"
 	"scorenet/points"
 	"scorenet/rundir"
@@ -49,6 +51,13 @@ func verifyShards(files []string, infos []shardInfo, merged points.Points, k int
 		return fmt.Errorf("-verify: %w", err)
 	}
 	if s.Init.Kind == "file" {
+		// Re-drawing a chain needs every start's reach, so the whole file,
+		// and then room to sample.
+		if st, err := os.Stat(s.Init.Path); err == nil {
+			if err := memlimit.Check(2*float64(st.Size()), "-verify: reading the starting points "+s.Init.Path); err != nil {
+				return err
+			}
+		}
 		start, err := datasets.ReadFile(s.Init.Path)
 		if err != nil {
 			return fmt.Errorf("-verify: the starting points %s: %w", s.Init.Path, err)

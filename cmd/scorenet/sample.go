@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -96,6 +97,11 @@ from the learning.`)
 			if data, err = run.Data("sample -plot"); err != nil {
 				return err
 			}
+		} else if _, err := run.Data("the verdict on the samples"); errors.Is(err, workflow.ErrEdited) {
+			// Where the data are at hand, a checkpoint they show edited is
+			// refused before the work (without them, the verdict says why
+			// there is none).
+			return err
 		}
 		job, err := run.RunJob(*s, *scoreKind)
 		if err != nil {
