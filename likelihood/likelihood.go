@@ -103,7 +103,8 @@ func Compute(fields []score.Field, x points.Points, s Settings) (Result, error) 
 	// Every point is solved at once: its state and the solver's copies
 	// and stages (internal/ode: about fourteen of n x m), and the
 	// bookkeeping of each row (about 200 bytes with its results).
-	if err := memlimit.Check(8*15*float64(x.N)*float64(m)+200*float64(x.N), fmt.Sprintf("likelihood: the ODE's state for %d points of dimension %d", x.N, d)); err != nil {
+	// Hutchinson's probes are kept for every point: probes x d more each.
+	if err := memlimit.Check(8*15*float64(x.N)*float64(m)+200*float64(x.N)+8*float64(x.N)*float64(s.Probes)*float64(d), fmt.Sprintf("likelihood: the ODE's state for %d points of dimension %d (%d probes each)", x.N, d, s.Probes)); err != nil {
 		return Result{}, err
 	}
 	res := Result{LogP: make([]float64, x.N), Evaluations: make([]int, x.N)}

@@ -365,7 +365,8 @@ func TestInterruptedRunCheckpointsAndResumesExactly(t *testing.T) {
 	fit(t, whole, false)
 
 	cut := parseConfig(t, tinyRun)
-	_, err := Fit(&cancelAfter{context.Background(), 13}, cut, Options{})
+	// Fit checks once after reading the data, then once a step.
+	_, err := Fit(&cancelAfter{context.Background(), 14}, cut, Options{})
 	if !errors.Is(err, ErrInterrupted) || !strings.Contains(err.Error(), "at step 13") {
 		t.Fatalf("got %v, want an interruption at step 13", err)
 	}

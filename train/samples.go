@@ -3,7 +3,6 @@ package train
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"scorenet/datasets"
@@ -54,18 +53,20 @@ func (h *sampleHook) OnStep(e *Step) error {
 		return nil
 	}
 	samples := drawn.Samples
+	// Both writers write by rename: a reader never sees half a figure.
 	path := filepath.Join(t.cfg.Output.Dir, "samples-latest.png")
-	tmp := path + ".tmp.png"
 	if t.data.Image.Size() > 0 {
-		err = datasets.WriteImageGrid(tmp, samples.X, t.data.Image, 8, 0, 1)
+		err = datasets.WriteImageGrid(path, samples.X, t.data.Image, 8, 0, 1)
 	} else {
 		title := fmt.Sprintf("%s: samples at step %d", t.cfg.Name, e.N)
-		err = plots.Samples(tmp, title, s.Norm.Invert(t.data.Train), plots.Set{Name: "samples", Points: samples})
+		err = plots.Samples(path, title, s.Norm.Invert(t.data.Train), plots.Set{Name: "samples", Points: samples})
 	}
 	if err != nil {
-		return err
+		// A figure is for watching: one that cannot be written (a folder
+		// in its place, a full disk) does not stop the training.
+		fmt.Fprintf(t.out, "step %d: no sample figure: %v\n", e.N, err)
 	}
-	return os.Rename(tmp, path)
+	return nil
 }
 
 func (h *sampleHook) OnStop(Stop) error { return nil }

@@ -66,6 +66,10 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 	if err != nil {
 		return nil, err
 	}
+	// Reading a large file takes a while: a signal during it stops here.
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("train: %w before the first step, while the data were read", ErrInterrupted)
+	}
 	fmt.Fprintf(opts.Out, "data: %s; %d for training, %d held out\n", data.Source, data.Train.N, data.Valid.N)
 	if cfg.Data.HoldoutAuto && cfg.Data.Holdout != data.Holdout { // a resumed run's config.yaml holds the choice
 		cfg.Data.Holdout = data.Holdout
@@ -78,6 +82,11 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 	auto.Apply(cfg)
 	for _, s := range auto.Said {
 		fmt.Fprintln(opts.Out, s)
+	}
+	// What auto chose from the data must keep the bounds a value set by
+	// hand keeps, or the run's own config.yaml could not be read back.
+	if _, err := configs.Parse(cfg.YAML(), "the values chosen from the data", nil); err != nil {
+		return nil, fmt.Errorf("train: %w: the data's scale puts them beyond scorenet's bounds; standardise the data (data.standardize: true) or rescale it", err)
 	}
 	if data.Train.N < cfg.Train.BatchSize {
 		return nil, fmt.Errorf("train: train.batch_size %d is larger than the %d training points", cfg.Train.BatchSize, data.Train.N)

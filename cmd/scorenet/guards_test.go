@@ -1080,4 +1080,33 @@ func TestSixthRedTeamAttacks(t *testing.T) {
 		trainAttack(t, "sigma_data "+sd, "", "times the training values' spread",
 			"train", "-data", data, "-out", filepath.Join(dir, "sd"+sd), "-set", "model.sigma_data="+sd)
 	}
+
+	// Another run's files are no output either.
+	attack(t, "-plot over another run's config.yaml", filepath.Join(unstd, "config.yaml"), "would write into the files of run "+unstd,
+		"sample", "-run", run, "-out", filepath.Join(dir, "o.csv"), "-plot", filepath.Join(unstd, "config.yaml"))
+	attack(t, "-out into another run's checkpoints/", "", "would write into the files of run "+unstd,
+		"sample", "-run", run, "-out", filepath.Join(unstd, "checkpoints", "x.csv"))
+
+	// A shard's sidecar is one of sample's outputs.
+	shardOut := filepath.Join(dir, "z.csv")
+	attack(t, "-plot over the shard's sidecar", "", "sidecar "+sidecar(shardOut)+": the same path as -plot",
+		"sample", "-run", run, "-n", "10", "-shard", "0/2", "-out", shardOut, "-plot", sidecar(shardOut))
+
+	// Auto's choices keep the bounds: data at 1e100 unstandardised.
+	huge := filepath.Join(dir, "huge.csv")
+	var rows strings.Builder
+	for i := range 300 {
+		fmt.Fprintf(&rows, "%g,%g\n", float64(i%17-8)*1e99, float64(i%5)*1e99)
+	}
+	os.WriteFile(huge, []byte(rows.String()), 0o644)
+	trainAttack(t, "auto choices beyond the bounds", "", "the data's scale puts them beyond scorenet's bounds",
+		"train", "-data", huge, "-out", filepath.Join(dir, "hg"), "-set", "data.standardize=false")
+
+	// A folder where the sample figure goes: training goes on without it.
+	figRun := filepath.Join(dir, "fig")
+	os.MkdirAll(filepath.Join(figRun, "samples-latest.png"), 0o755)
+	code, _, errs := scorenet("train", "-data", data, "-out", figRun, "-set", "train.steps=20", "-set", "train.sample_every=10", "-set", "model.hidden=[8]", "-set", "sample.steps_per_level=1")
+	if code != 0 || !strings.Contains(errs, "no sample figure") {
+		t.Errorf("training with a folder at samples-latest.png: exit %d, %s", code, errs)
+	}
 }

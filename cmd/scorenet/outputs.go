@@ -122,6 +122,9 @@ func guardOutputs(run *workflow.Run, inputs []string, outputs ...output) error {
 				return fmt.Errorf("-%s %s: would write into %s, which %s", o.flag, o.path, d, whatIs(d, nil, dataDirs))
 			}
 		}
+		if run, ok := anyRunsFile(o.path); ok {
+			return fmt.Errorf("-%s %s: would write into the files of run %s (only training writes them)", o.flag, o.path, run)
+		}
 		key := canonical(o.path)
 		if other, ok := written[key]; ok {
 			return fmt.Errorf("-%s %s: the same path as -%s", o.flag, o.path, other)
@@ -150,6 +153,37 @@ func guardOutputs(run *workflow.Run, inputs []string, outputs ...output) error {
 		}
 	}
 	return nil
+}
+
+// anyRunsFile reports whether path (its links followed) is one of the
+// files of any scorenet run directory, not only the one being read: in a
+// run's checkpoints/, or its config.yaml, metrics.jsonl or lock. A run
+// directory is known by its config.yaml beside its checkpoints/.
+func anyRunsFile(path string) (run string, ok bool) {
+	p := canonical(strings.TrimSuffix(path, "/"))
+	isRun := func(dir string) bool {
+		info, err := os.Stat(filepath.Join(dir, "checkpoints"))
+		if err != nil || !info.IsDir() {
+			return false
+		}
+		_, err = os.Stat(rundir.ConfigPath(dir))
+		return err == nil
+	}
+	own, _ := rundir.Files("")
+	for dir := filepath.Dir(p); ; dir = filepath.Dir(dir) {
+		if filepath.Base(dir) == "checkpoints" && isRun(filepath.Dir(dir)) {
+			return filepath.Dir(dir), true
+		}
+		if dir == filepath.Dir(dir) {
+			break
+		}
+	}
+	for _, f := range own {
+		if filepath.Base(p) == filepath.Base(f) && isRun(filepath.Dir(p)) {
+			return filepath.Dir(p), true
+		}
+	}
+	return "", false
 }
 
 // chosenName matches the names sample gives the files of a directory

@@ -83,7 +83,11 @@ from the learning.`)
 		if s.Init.Kind == "file" {
 			inputs = append(inputs, s.Init.Path)
 		}
-		if err := guardOutputs(run, inputs, output{"out", *out}, output{"plot", *plot}, output{"snapshots", *snapshots}, output{"grid", *grid}); err != nil {
+		outputs := []output{{"out", *out}, {"plot", *plot}, {"snapshots", *snapshots}, {"grid", *grid}}
+		if *shard != "" && !strings.HasSuffix(*out, "/") {
+			outputs = append(outputs, output{"shard's sidecar", sidecar(*out)}) // written beside -out
+		}
+		if err := guardOutputs(run, inputs, outputs...); err != nil {
 			return err
 		}
 		if err := checkChains(s.N, run.Model); err != nil {
