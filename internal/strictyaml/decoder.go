@@ -193,10 +193,15 @@ func (d *Decoder) Where(key string) string {
 	if i := strings.IndexByte(key, '['); i >= 0 {
 		key = key[:i] // a list element is where its list is
 	}
+	// Overrides first, the key's and every key's above it: a key inside a
+	// mapping given by -set (train.sigmas={begin: ...}) has a line, but
+	// the line of the override's own text, not of the document.
 	for k := key; k != ""; k = parentKey(k) {
 		if o, ok := d.overridden[k]; ok {
 			return o
 		}
+	}
+	for k := key; k != ""; k = parentKey(k) {
 		if line, ok := d.lines[k]; ok {
 			return fmt.Sprintf("%s:%d", d.source, line)
 		}
