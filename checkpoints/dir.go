@@ -57,9 +57,6 @@ func SaveAs(path string, c *Checkpoint) error {
 	return writeAtomic(path, b)
 }
 
-// WriteFileAtomic writes data to path with the same guarantee as Save.
-func WriteFileAtomic(path string, data []byte) error { return writeAtomic(path, data) }
-
 // writeAll writes b to f; tests replace it to simulate a full disk.
 var writeAll = func(f *os.File, b []byte) error {
 	_, err := f.Write(b)

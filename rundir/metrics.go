@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"scorenet/checkpoints"
 	"scorenet/internal/safefile"
 	"scorenet/losses"
 )
@@ -61,7 +60,7 @@ func OpenMetrics(runDir string, keepThrough int, warn io.Writer) (*MetricsLog, e
 			return nil, err
 		}
 	}
-	if err := checkpoints.WriteFileAtomic(path, kept.Bytes()); err != nil {
+	if err := safefile.Write(path, kept.Bytes()); err != nil {
 		return nil, err
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o644)

@@ -11,6 +11,7 @@ import (
 	"scorenet/checkpoints"
 	"scorenet/configs"
 	"scorenet/internal/memlimit"
+	"scorenet/internal/safefile"
 	"scorenet/internal/seeds"
 	"scorenet/losses"
 	"scorenet/nn"
@@ -121,7 +122,7 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 	if err := resumeOrStart(s, ckptDir, opts); err != nil {
 		return nil, err
 	}
-	if err := checkpoints.WriteFileAtomic(rundir.ConfigPath(dir), cfg.YAML()); err != nil {
+	if err := safefile.Write(rundir.ConfigPath(dir), cfg.YAML()); err != nil {
 		return nil, err
 	}
 	metrics, err := rundir.OpenMetrics(dir, s.Step, opts.Out)

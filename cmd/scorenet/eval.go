@@ -7,9 +7,9 @@ import (
 	"os"
 	"path/filepath"
 
-	"scorenet/checkpoints"
 	"scorenet/configs"
 	"scorenet/evaluate"
+	"scorenet/internal/safefile"
 	"scorenet/progress"
 
 	"golang.org/x/term"
@@ -93,7 +93,7 @@ the density is known.`)
 		if err != nil {
 			return err
 		}
-		writeErr := checkpoints.WriteFileAtomic(path, append(b, '\n'))
+		writeErr := safefile.Write(path, append(b, '\n'))
 		if writeErr != nil {
 			rep.File = ""
 			if b, err = json.MarshalIndent(rep, "", "  "); err != nil {

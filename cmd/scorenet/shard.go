@@ -188,14 +188,14 @@ func writeShard(out string, samples points.Points, info shardInfo) error {
 		return err
 	}
 	info.FileSHA256 = sha256Hex(b)
-	if err := checkpoints.WriteFileAtomic(out, b); err != nil {
+	if err := safefile.Write(out, b); err != nil {
 		return err
 	}
 	j, err := json.MarshalIndent(info, "", "  ")
 	if err != nil {
 		return err
 	}
-	return checkpoints.WriteFileAtomic(sidecar(out), append(j, '\n'))
+	return safefile.Write(sidecar(out), append(j, '\n'))
 }
 
 func sha256Hex(b []byte) string {
@@ -472,7 +472,7 @@ sidecars.`)
 		if err != nil {
 			return err
 		}
-		if err := checkpoints.WriteFileAtomic(*out, b); err != nil {
+		if err := safefile.Write(*out, b); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "merged %d shards, %d chains, into %s\n", len(files), merged.N, *out)

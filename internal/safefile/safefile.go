@@ -47,6 +47,11 @@ func Write(path string, b []byte) error {
 		os.Remove(f.Name())
 		return fmt.Errorf("safefile: writing %s: %w", path, err)
 	}
+	// The rename lasts a crash only once the directory is on disk too.
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		d.Sync()
+		d.Close()
+	}
 	return nil
 }
 
