@@ -112,6 +112,12 @@ func (t *trainer) update() (*Step, error) {
 	grads := t.loss.Grads()
 	gnorm := GradNorm(grads)
 	if !isFinite(terms.Loss) || !isFinite(gnorm) {
+		if t.resumedFrom != "" && s.Step == t.resumedAt {
+			// No update has happened since the checkpoint was read: the
+			// learning rate cannot be the cause.
+			return nil, fmt.Errorf("train: step %d, the first after resuming from %s: loss %v, gradient norm %v: the checkpoint's weights give a non-finite loss (damaged, or edited); resume from an earlier checkpoint; %s is untouched",
+				s.Step+1, t.resumedFrom, terms.Loss, gnorm, t.resumedFrom)
+		}
 		return nil, fmt.Errorf("train: step %d: loss %v, gradient norm %v: training diverged; "+
 			"lower train.optimizer.lr, set train.grad_clip, or standardise the data (data.standardize: true); "+
 			"the last checkpoint (%s) is untouched", s.Step+1, terms.Loss, gnorm, orNone(t.checkpoint))

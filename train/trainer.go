@@ -119,7 +119,8 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 		return nil, err
 	}
 	defer lock.Unlock()
-	if err := resumeOrStart(s, ckptDir, opts); err != nil {
+	resumedFrom, err := resumeOrStart(s, ckptDir, opts)
+	if err != nil {
 		return nil, err
 	}
 	if err := safefile.Write(rundir.ConfigPath(dir), cfg.YAML()); err != nil {
@@ -135,6 +136,7 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 		return nil, err
 	}
 	t.out = opts.Out
+	t.checkpoint, t.resumedFrom, t.resumedAt = resumedFrom, resumedFrom, s.Step
 	m := &metricsHook{t: t, log: metrics, windowStart: time.Now()}
 	var hooks []Hook
 	if s.EMA != nil { // before the held-out loss, which measures it, and the checkpoints, which hold it
@@ -157,45 +159,45 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 
 // resumeOrStart loads the newest valid checkpoint into s when resuming, and
 // refuses to start over a run that already has checkpoints.
-func resumeOrStart(s *rundir.Snapshot, ckptDir string, opts Options) error {
+func resumeOrStart(s *rundir.Snapshot, ckptDir string, opts Options) (string, error) {
 	c, path, skipped, err := checkpoints.Newest(ckptDir)
 	if errors.Is(err, checkpoints.ErrNoCheckpoint) {
 		if opts.Resume {
 			fmt.Fprintf(opts.Out, "no checkpoint in %s yet: starting from step 0\n", ckptDir)
 		}
-		return nil
+		return "", nil
 	}
 	if !opts.Resume {
 		if err != nil {
-			return fmt.Errorf("train: %s holds checkpoints that do not load (%v); move them away to start afresh", ckptDir, err)
+			return "", fmt.Errorf("train: %s holds checkpoints that do not load (%v); move them away to start afresh", ckptDir, err)
 		}
-		return fmt.Errorf("train: %s already has a checkpoint at step %d: pass -resume to continue it, or set output.dir to start a new run", ckptDir, c.Step)
+		return "", fmt.Errorf("train: %s already has a checkpoint at step %d: pass -resume to continue it, or set output.dir to start a new run", ckptDir, c.Step)
 	}
 	for _, e := range skipped {
 		fmt.Fprintf(opts.Out, "skipping a broken checkpoint: %v\n", e)
 	}
 	if err != nil {
-		return err
+		return "", err
 	}
 	saved, err := rundir.SavedConfig(c, path)
 	if err != nil {
-		return err
+		return "", err
 	}
 	// Changed data also changes what auto chose from it: say the cause.
 	if err := s.SameData(c, path); err != nil {
-		return fmt.Errorf("train: %w", err)
+		return "", fmt.Errorf("train: %w", err)
 	}
 	if diffs := configs.ResumeConflicts(saved, s.Config); len(diffs) > 0 {
-		return fmt.Errorf("train: cannot resume %s: the config differs from the run's in %q; only %v may change on resume", path, diffs, configs.SafeToChange)
+		return "", fmt.Errorf("train: cannot resume %s: the config differs from the run's in %q; only %v may change on resume", path, diffs, configs.SafeToChange)
 	}
 	if c.Step > s.Config.Train.Steps {
-		return fmt.Errorf("train: checkpoint %s is at step %d, past train.steps %d: raise train.steps to continue", path, c.Step, s.Config.Train.Steps)
+		return "", fmt.Errorf("train: checkpoint %s is at step %d, past train.steps %d: raise train.steps to continue", path, c.Step, s.Config.Train.Steps)
 	}
 	if err := s.Restore(c, path); err != nil {
-		return fmt.Errorf("train: %w", err)
+		return "", fmt.Errorf("train: %w", err)
 	}
 	fmt.Fprintf(opts.Out, "resuming from %s (step %d)\n", path, c.Step)
-	return nil
+	return path, nil
 }
 
 // trainer holds the compiled graphs and buffers of one training call.
@@ -211,7 +213,11 @@ type trainer struct {
 	batchIdx   []int
 	batchX     []float64
 	checkpoint string
-	out        io.Writer // log lines beside the progress
+	// resumedFrom is the checkpoint the run resumed from ("" for a new
+	// run), at step resumedAt: a first step that diverges blames it.
+	resumedFrom string
+	resumedAt   int
+	out         io.Writer // log lines beside the progress
 }
 
 func newTrainer(cfg *configs.Config, data *workflow.Data, s *rundir.Snapshot, adam *Adam, order *batchOrder) (*trainer, error) {

@@ -1110,3 +1110,31 @@ func TestSixthRedTeamAttacks(t *testing.T) {
 		t.Errorf("training with a folder at samples-latest.png: exit %d, %s", code, errs)
 	}
 }
+
+// The seventh red-team pass's findings (issue 19), each rerun.
+func TestSeventhRedTeamAttacks(t *testing.T) {
+	dir, data, run := guardedRun(t)
+	// A run inside another run's checkpoints/.
+	trainAttack(t, "a run inside another's checkpoints/", "", "lies in the files of run "+run,
+		"train", "-data", data, "-out", filepath.Join(run, "checkpoints"))
+	// A learning rate that moves nothing.
+	trainAttack(t, "lr 1e-300", "", "train.optimizer.lr: must be at least 1e-12",
+		"train", "-data", data, "-out", filepath.Join(dir, "lr"), "-set", "train.optimizer.lr=1e-300")
+	// A resumed checkpoint whose weights give a non-finite loss is blamed,
+	// not the learning rate.
+	ck, _ := checkpoints.Load(filepath.Join(run, "checkpoints", "step-000000020.safetensors"))
+	for _, tn := range ck.Tensors {
+		if d, ok := tn.Data.([]float64); ok && strings.HasPrefix(tn.Name, "param/") {
+			for k := range d {
+				d[k] = 1e300
+			}
+		}
+	}
+	broken := filepath.Join(dir, "broken")
+	os.CopyFS(broken, os.DirFS(run))
+	os.Remove(filepath.Join(broken, "checkpoints", "best.safetensors"))
+	os.Remove(filepath.Join(broken, "checkpoints", "step-000000010.safetensors"))
+	checkpoints.SaveAs(filepath.Join(broken, "checkpoints", "step-000000020.safetensors"), ck)
+	trainAttack(t, "resuming from weights that give NaN", "", "the first after resuming from "+filepath.Join(broken, "checkpoints", "step-000000020.safetensors"),
+		"train", "-run", broken, "-set", "train.steps=30")
+}

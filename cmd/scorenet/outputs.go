@@ -334,6 +334,9 @@ func guardRunDir(cfg *configs.Config) error {
 			return fmt.Errorf("output.dir %s is data.path %s, the folder of training images: the run's figures would join them; choose another output.dir", dir, d)
 		}
 	}
+	if other, ok := anyRunsFile(filepath.Join(dir, "config.yaml")); ok && canonical(other) != canonical(dir) {
+		return fmt.Errorf("output.dir %s lies in the files of run %s (only its training writes them); choose another output.dir", dir, other)
+	}
 	own, ownDirs := rundir.Files(dir)
 	for _, f := range files {
 		for _, o := range own {

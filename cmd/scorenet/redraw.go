@@ -15,8 +15,11 @@ import (
 	"scorenet/internal/memlimit"
 	"scorenet/internal/safefile"
 	"scorenet/points"
+	"scorenet/progress"
 	"scorenet/rundir"
 	"scorenet/workflow"
+
+	"golang.org/x/term"
 )
 
 // verifyShards re-draws k chains of each shard, chosen at random, from the
@@ -69,10 +72,20 @@ func verifyShards(files []string, infos []shardInfo, merged points.Points, k int
 			return fmt.Errorf("-verify: the starting points %s have changed since the shards were drawn: the chains cannot be re-drawn; use -verify 0 to merge without", s.Init.Path)
 		}
 	}
+	// A re-draw takes as many steps as the sampling did: shown as sample
+	// shows its own (a bar on a terminal, a line every 10 s otherwise).
+	terminal := false
+	if f, ok := stderr.(*os.File); ok {
+		terminal = term.IsTerminal(int(f.Fd()))
+	}
+	steps := job.Settings().TotalSteps()
 	for i, info := range infos {
 		for _, chain := range pick(info.First, info.Count, k) {
 			job.First, job.Count = chain, 1
+			bar := progress.Logged(stderr, terminal, 0, steps, "steps", fmt.Sprintf("merge -verify: chain %d of %s", chain, files[i]))
+			job.Progress = func(done, _ int) { bar.Set(done, "") }
 			drawn, err := workflow.Sample(job)
+			bar.Stop()
 			if err != nil {
 				return fmt.Errorf("-verify: re-drawing chain %d: %w", chain, err)
 			}
