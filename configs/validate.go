@@ -105,6 +105,10 @@ func (d *decoder) validate(c *Config) error {
 		oneOf("model.type", c.Model.Type, nn.Kinds),
 		check(c.Model.Type != "mlp" || len(c.Model.Hidden) > 0 || c.Model.HiddenAuto, "model.hidden", "must list at least one hidden layer width, e.g. [128, 128], or be auto"),
 		check(!slices.ContainsFunc(c.Model.Hidden, func(w int) bool { return w < 1 }), "model.hidden", "widths must be >= 1, got %v", c.Model.Hidden),
+		// A residual MLP adds every layer's output to its input unscaled:
+		// at initialisation its activations grow with depth (loss 1e9 at
+		// 100 layers, infinite at 1000), before any update.
+		check(len(c.Model.Hidden) <= MaxDepth, "model.hidden", "at most %d layers (deeper MLPs blow up at initialisation), got %d", MaxDepth, len(c.Model.Hidden)),
 		d.checkSize(c),
 		oneOf("model.activation", c.Model.Activation, nn.Activations()),
 		oneOf("model.dtype", c.Model.Dtype, Dtypes),
@@ -304,6 +308,9 @@ func weightsError(w []float64) bool {
 // box): beyond it, squares and sums of squares of such values overflow
 // float64, and the run would fail after its work instead of before.
 const MaxScale = 1e100
+
+// MaxDepth bounds an MLP's hidden layers.
+const MaxDepth = 32
 
 // MinNoise and MaxNoise bound noise levels and sigma_data, in model units
 // (where standardised data have spread 1): the losses weigh levels by σ²

@@ -111,6 +111,9 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 	// Every tensor, not only those loaded: the other weights and Adam's
 	// moments are what -weights and a resume would read, and a file with
 	// a damaged part is damaged.
+	if err := knownTensors(c, model); err != nil {
+		return nil, fmt.Errorf("rundir: %s: %w", checkpoint, err)
+	}
 	for _, t := range c.Tensors {
 		if k := firstNonFinite(t.Data); k >= 0 {
 			return nil, fmt.Errorf("rundir: %s: tensor %s holds a non-finite value at index %d: the checkpoint is damaged", checkpoint, t.Name, k)

@@ -331,6 +331,27 @@ func firstNonFinite(data any) int {
 	return -1
 }
 
+// knownTensors checks that every tensor of c is one a run writes for model:
+// a parameter, its EMA or one of Adam's moments, of the parameter's shape.
+func knownTensors(c *checkpoints.Checkpoint, model nn.Model) error {
+	shapes := map[string][]int{}
+	for _, p := range model.Params() {
+		for _, prefix := range []string{prefixParam, prefixEMA, prefixAdamM, prefixAdamV} {
+			shapes[prefix+p.Name] = p.Value.Shape()
+		}
+	}
+	for _, t := range c.Tensors {
+		want, ok := shapes[t.Name]
+		switch {
+		case !ok:
+			return fmt.Errorf("tensor %q is none a run writes for this model", t.Name)
+		case !slices.Equal(t.Shape, want):
+			return fmt.Errorf("tensor %s has shape %v, the model's %v", t.Name, t.Shape, want)
+		}
+	}
+	return nil
+}
+
 // maxElapsed bounds a checkpoint's training time: a thousand years.
 const maxElapsed = 1000 * 365.25 * 24 * 3600
 

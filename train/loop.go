@@ -112,6 +112,10 @@ func (t *trainer) update() (*Step, error) {
 	grads := t.loss.Grads()
 	gnorm := GradNorm(grads)
 	if !isFinite(terms.Loss) || !isFinite(gnorm) {
+		if s.Step == 0 {
+			// No update yet: the loss of the network as initialised.
+			return nil, fmt.Errorf("train: step 1: loss %v, gradient norm %v before any update: the network as initialised gives a non-finite loss on this data; make it shallower or narrower (model.hidden), or standardise the data (data.standardize: true)", terms.Loss, gnorm)
+		}
 		if t.resumedFrom != "" && s.Step == t.resumedAt {
 			// No update has happened since the checkpoint was read: the
 			// learning rate cannot be the cause.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"time"
 
 	"scorenet/checkpoints"
@@ -119,6 +120,11 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 		return nil, err
 	}
 	defer lock.Unlock()
+	// Where the checkpoints go must exist before the first step, not at
+	// the first checkpoint (a dangling link there failed after 500 steps).
+	if err := os.MkdirAll(ckptDir, 0o755); err != nil {
+		return nil, fmt.Errorf("train: the checkpoints' folder %s cannot be made: %v", ckptDir, err)
+	}
 	resumedFrom, err := resumeOrStart(s, ckptDir, opts)
 	if err != nil {
 		return nil, err

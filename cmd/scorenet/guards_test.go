@@ -1089,7 +1089,7 @@ func TestSixthRedTeamAttacks(t *testing.T) {
 
 	// A shard's sidecar is one of sample's outputs.
 	shardOut := filepath.Join(dir, "z.csv")
-	attack(t, "-plot over the shard's sidecar", "", "sidecar "+sidecar(shardOut)+": the same path as -plot",
+	attack(t, "-plot over the shard's sidecar", "", "-plot "+sidecar(shardOut)+": a shard's sidecar name",
 		"sample", "-run", run, "-n", "10", "-shard", "0/2", "-out", shardOut, "-plot", sidecar(shardOut))
 
 	// Auto's choices keep the bounds: data at 1e100 unstandardised.
@@ -1137,4 +1137,53 @@ func TestSeventhRedTeamAttacks(t *testing.T) {
 	checkpoints.SaveAs(filepath.Join(broken, "checkpoints", "step-000000020.safetensors"), ck)
 	trainAttack(t, "resuming from weights that give NaN", "", "the first after resuming from "+filepath.Join(broken, "checkpoints", "step-000000020.safetensors"),
 		"train", "-run", broken, "-set", "train.steps=30")
+}
+
+// The eighth red-team pass's findings (issue 19), each rerun.
+func TestEighthRedTeamAttacks(t *testing.T) {
+	dir, data, run := guardedRun(t)
+	// A run's sample figure and eval's report are its files too.
+	os.WriteFile(filepath.Join(run, "eval.json"), []byte("{}\n"), 0o644)
+	attack(t, "-plot over eval.json", filepath.Join(run, "eval.json"), "would write into the files of run "+run,
+		"sample", "-run", run, "-out", filepath.Join(dir, "a.csv"), "-plot", filepath.Join(run, "eval.json"))
+	// Any shard sidecar's name.
+	attack(t, "-plot over another shard's sidecar", "", "a shard's sidecar name",
+		"sample", "-run", run, "-out", filepath.Join(dir, "b.csv"), "-plot", filepath.Join(dir, "x.csv.shard.json"))
+	// Training images inside the run's own checkpoints/.
+	imgs := filepath.Join(dir, "r", "checkpoints")
+	os.MkdirAll(imgs, 0o755)
+	for i := range 12 {
+		img := image.NewGray(image.Rect(0, 0, 4, 4))
+		img.Pix[i] = 200
+		var buf bytes.Buffer
+		png.Encode(&buf, img)
+		os.WriteFile(filepath.Join(imgs, fmt.Sprintf("im%02d.png", i)), buf.Bytes(), 0o644)
+	}
+	trainAttack(t, "images in the run's checkpoints/", "", "lies in "+imgs+", which training writes",
+		"train", "-data", imgs, "-out", filepath.Join(dir, "r"))
+	// A network that blows up at initialisation: too deep.
+	deep := "[" + strings.Repeat("8,", 40) + "8]"
+	trainAttack(t, "41 layers", "", "model.hidden: at most 32 layers", "train", "-data", data, "-out", filepath.Join(dir, "deep"), "-set", "model.hidden="+deep)
+	// score's -sigma within the noise levels a config may hold.
+	attack(t, "-sigma 1e300", "", "-sigma must be from 1e-10 to 1e+10", "score", "-run", run, "-in", data, "-out", filepath.Join(dir, "s.csv"), "-sigma", "1e300")
+	// A mapping -set of sample is a sample key.
+	if code, _, errs := scorenet("sample", "-run", run, "-out", filepath.Join(dir, "m.csv"), "-set", "sample={n: 5, sampler: annealed, steps_per_level: 2, eps: 0.01}"); code != 0 {
+		t.Errorf("-set sample={...}: %s", errs)
+	}
+	// A tensor of the wrong shape, even one not read, is refused.
+	ck, _ := checkpoints.Load(filepath.Join(run, "checkpoints", "step-000000020.safetensors"))
+	for i, tn := range ck.Tensors {
+		if strings.HasPrefix(tn.Name, "adam.m/") {
+			ck.Tensors[i].Shape = []int{1, len(tn.Data.([]float64))}
+			break
+		}
+	}
+	forged := filepath.Join(dir, "shape.safetensors")
+	checkpoints.SaveAs(forged, ck)
+	attack(t, "an unread tensor of another shape", "", "has shape", "score", "-run", run, "-checkpoint", forged, "-in", data, "-out", filepath.Join(dir, "t.csv"))
+	// A checkpoints/ that is a dangling link fails before the first step.
+	dangling := filepath.Join(dir, "dl")
+	os.MkdirAll(dangling, 0o755)
+	os.Symlink("../nowhere/ck", filepath.Join(dangling, "checkpoints"))
+	trainAttack(t, "checkpoints/ a dangling link", "", "the checkpoints' folder", "train", "-data", data, "-out", dangling)
 }

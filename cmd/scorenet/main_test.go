@@ -109,9 +109,9 @@ func TestTrainThenScore(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"-in", in, "-sigma", "Inf"}, "-sigma must be a positive normal number"},
-		{[]string{"-in", in, "-sigma", "1e-320"}, "-sigma must be a positive normal number"},
-		{[]string{"-in", in, "-sigma", "-1"}, "-sigma must be a positive normal number"},
+		{[]string{"-in", in, "-sigma", "Inf"}, "-sigma must be from 1e-10 to 1e+10"},
+		{[]string{"-in", in, "-sigma", "1e-320"}, "-sigma must be from 1e-10 to 1e+10"},
+		{[]string{"-in", in, "-sigma", "-1"}, "-sigma must be from 1e-10 to 1e+10"},
 	} {
 		outPath := filepath.Join(dir, "never.csv")
 		code, _, errs := scorenet(append([]string{"score", "-run", runDir, "-out", outPath}, c.args...)...)

@@ -122,6 +122,9 @@ func guardOutputs(run *workflow.Run, inputs []string, outputs ...output) error {
 				return fmt.Errorf("-%s %s: would write into %s, which %s", o.flag, o.path, d, whatIs(d, nil, dataDirs))
 			}
 		}
+		if strings.HasSuffix(o.path, ".shard.json") && o.flag != "shard's sidecar" {
+			return fmt.Errorf("-%s %s: a shard's sidecar name (merge reads such files); choose another name", o.flag, o.path)
+		}
 		if run, ok := anyRunsFile(o.path); ok {
 			return fmt.Errorf("-%s %s: would write into the files of run %s (only training writes them)", o.flag, o.path, run)
 		}
@@ -170,6 +173,8 @@ func anyRunsFile(path string) (run string, ok bool) {
 		return err == nil
 	}
 	own, _ := rundir.Files("")
+	// Beside training's own files: its sample figure and eval's report.
+	own = append(own, "samples-latest.png", "eval.json")
 	for dir := filepath.Dir(p); ; dir = filepath.Dir(dir) {
 		if filepath.Base(dir) == "checkpoints" && isRun(filepath.Dir(dir)) {
 			return filepath.Dir(dir), true
@@ -338,6 +343,13 @@ func guardRunDir(cfg *configs.Config) error {
 		return fmt.Errorf("output.dir %s lies in the files of run %s (only its training writes them); choose another output.dir", dir, other)
 	}
 	own, ownDirs := rundir.Files(dir)
+	for _, d := range dirs {
+		for _, od := range ownDirs {
+			if within(d, od) {
+				return fmt.Errorf("data.path %s lies in %s, which training writes; move the images elsewhere", d, od)
+			}
+		}
+	}
 	for _, f := range files {
 		for _, o := range own {
 			if samePath(f, o) {

@@ -282,7 +282,7 @@ func checkChains(n int, m nn.Model) error {
 // its eps chosen where it is auto, saying so on stderr.
 func sampleConfig(run *workflow.Run, command string, sets []string, stderr io.Writer) (*configs.Config, error) {
 	for _, s := range sets {
-		if !strings.HasPrefix(s, "sample.") {
+		if !strings.HasPrefix(s, "sample.") && !strings.HasPrefix(s, "sample=") {
 			return nil, fmt.Errorf("-set %s: %s changes only sample.* keys; the rest belongs to the trained run", s, command)
 		}
 	}

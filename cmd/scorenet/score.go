@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 
+	"scorenet/configs"
 	"scorenet/datasets"
 	"scorenet/internal/memlimit"
 	"scorenet/points"
@@ -30,9 +31,10 @@ A noise-conditional model is evaluated at -sigma.`)
 		if *batch < 1 || *batch > 1<<20 {
 			return fmt.Errorf("-batch must be from 1 to %d, got %d", 1<<20, *batch)
 		}
-		// log sigma and 1/sigma must be finite: a normal positive number.
-		if *sigma != 0 && !(*sigma >= 0x1p-1022 && *sigma <= math.MaxFloat64) {
-			return fmt.Errorf("-sigma must be a positive normal number (from 2.2e-308 to 1.8e308), got %v", *sigma)
+		// The noise levels a config may hold: beyond them sigma's square
+		// overflows or underflows, and the scores with it.
+		if *sigma != 0 && !(*sigma >= configs.MinNoise && *sigma <= configs.MaxNoise) {
+			return fmt.Errorf("-sigma must be from %g to %g (model units, as train.sigmas), got %v", configs.MinNoise, configs.MaxNoise, *sigma)
 		}
 		if err := prepareOutput("out", *out); err != nil {
 			return err
