@@ -64,6 +64,9 @@ type Fisher struct {
 type Samples struct {
 	Sampler string `json:"sampler"`
 	N       int    `json:"n"`
+	// Lost chains diverged and were left out of the metrics (at most
+	// workflow.DefaultMaxLost of them).
+	Lost int `json:"diverged_left_out"`
 	// ChainStepsPerSec: chains times steps per second of sampling; for
 	// ode, whose steps are each chain's own, chains times their mean score
 	// evaluations.
@@ -242,6 +245,7 @@ func samples(run *workflow.Run, data *workflow.Data, opts Options) (*Samples, er
 		return nil, err
 	}
 	job.Progress = opts.Progress
+	job.MaxLost = workflow.DefaultMaxLost
 	drawn, err := workflow.Sample(job)
 	if err != nil {
 		return nil, err
@@ -270,7 +274,7 @@ func samples(run *workflow.Run, data *workflow.Data, opts Options) (*Samples, er
 	cmp := firstRows(got, 2000)
 	out := &Samples{Sampler: s.Sampler, N: s.N, ChainStepsPerSec: float64(s.N) * steps / drawn.Seconds,
 		ComparedWith: fmt.Sprintf("%s (the first %d of them against the first %d samples)", against, fresh.N, cmp.N),
-		Evaluations:  mean, MaxEvaluations: most}
+		Evaluations:  mean, MaxEvaluations: most, Lost: len(drawn.Lost)}
 	if out.Distances, err = distances(cmp, fresh, s.Seed); err != nil {
 		return nil, err
 	}

@@ -43,6 +43,8 @@ type Result struct {
 	// Evaluations are the score evaluations per chain: fixed by the
 	// settings for the Langevin samplers, each chain's own for ode.
 	Evaluations []int
+	// Lost are the chains left out (Settings.MaxLost), in order.
+	Lost []int
 }
 
 // MeanEvaluations is the mean number of score evaluations per chain, and
@@ -66,6 +68,9 @@ func (r Result) MeanEvaluations() (mean float64, most int) {
 func Draw(s Settings, c Chains) (Result, error) {
 	var res Result
 	var err error
+	if s.MaxLost > 0 && s.Kind != KindODE && c.Lost == nil {
+		c.Lost = make([]bool, c.X.N)
+	}
 	fixed := func(n int) []int {
 		if s.Denoise && s.Kind != KindLangevin {
 			n++
@@ -91,6 +96,11 @@ func Draw(s Settings, c Chains) (Result, error) {
 		res.Evaluations, err = ODE(c, s)
 	default:
 		err = fmt.Errorf("sampler: unknown sampler %q", s.Kind)
+	}
+	for i, l := range c.Lost {
+		if l {
+			res.Lost = append(res.Lost, i)
+		}
 	}
 	return res, err
 }

@@ -42,6 +42,12 @@ type Settings struct {
 	SNR            float64
 	// ode: the solver's relative and absolute tolerances.
 	Rtol, Atol float64
+	// MaxLost is the share of the chains that may leave the sane region
+	// and be left out, the rest going on (Draw marks them in Chains.Lost);
+	// 0: a chain that leaves it stops the sampling with an error. A lost
+	// chain is set to 0 and no longer counted, so that nothing non-finite
+	// is carried through the steps.
+	MaxLost float64
 	// Bound is the sane region: a chain with a coordinate beyond +-Bound
 	// has diverged, and the sampler stops with an error saying where. 0
 	// checks only that values stay finite.
@@ -64,6 +70,9 @@ type Chains struct {
 	// Levels, one per worker, are the same scores at a level per point;
 	// only the ode sampler needs them.
 	Levels []score.LevelFunc
+	// Lost, when not nil, marks the chains that left the sane region and
+	// were left out (Settings.MaxLost); nil: any such chain is an error.
+	Lost []bool
 }
 
 // Workers splits n chains over threads: the number of workers (one score
@@ -240,14 +249,39 @@ func (r *runner) step(sigma, alpha float64) error {
 func (r *runner) after(sigma, alpha float64) error {
 	x := r.c.X.X
 	r.done++
-	if out := r.outside(); out > 0 {
-		region := "finite values"
-		if r.s.Bound > 0 {
-			region = fmt.Sprintf("|x| <= %.4g in every coordinate (model units)", r.s.Bound)
+	for c, lost := range r.c.Lost { // held at 0: nothing non-finite goes on
+		if lost {
+			clear(x[c*r.c.X.D : (c+1)*r.c.X.D])
 		}
-		return fmt.Errorf("sampler: chains diverged: %d of %d (%.1f%%) left %s at step %d of %d (sigma %.4g, step size %.4g): "+
-			"lower sample.eps, or use more noise levels (train.sigmas)", out, r.c.X.N, 100*float64(out)/float64(r.c.X.N), region,
-			r.done, r.total, sigma, alpha)
+	}
+	if out := r.outside(); len(out) > 0 {
+		lost := len(out)
+		if r.c.Lost != nil {
+			d := r.c.X.D
+			for _, c := range out {
+				r.c.Lost[c] = true
+				clear(x[c*d : (c+1)*d])
+			}
+			lost = 0
+			for _, l := range r.c.Lost {
+				if l {
+					lost++
+				}
+			}
+		}
+		if r.c.Lost == nil || float64(lost) > r.s.MaxLost*float64(r.c.X.N) {
+			region := "finite values"
+			if r.s.Bound > 0 {
+				region = fmt.Sprintf("|x| <= %.4g in every coordinate (model units)", r.s.Bound)
+			}
+			allowed := ""
+			if r.c.Lost != nil {
+				allowed = fmt.Sprintf(", more than the %g%% that may be left out", 100*r.s.MaxLost)
+			}
+			return fmt.Errorf("sampler: chains diverged: %d of %d (%.1f%%) left %s by step %d of %d (sigma %.4g, step size %.4g)%s: "+
+				"lower sample.eps, or use more noise levels (train.sigmas)", lost, r.c.X.N, 100*float64(lost)/float64(r.c.X.N), region,
+				r.done, r.total, sigma, alpha, allowed)
+		}
 	}
 	if r.s.SnapshotEvery > 0 && r.done%r.s.SnapshotEvery == 0 {
 		r.snapshots = append(r.snapshots, Snapshot{Step: r.done, Sigma: sigma, X: append([]float64(nil), x...)})
@@ -258,19 +292,23 @@ func (r *runner) after(sigma, alpha float64) error {
 	return nil
 }
 
-// outside counts the chains with a coordinate beyond the bound, or not
-// finite.
-func (r *runner) outside() int {
-	count, d := 0, r.c.X.D
+// outside lists the chains, not already lost, with a coordinate beyond
+// the bound, or not finite.
+func (r *runner) outside() []int {
+	var out []int
+	d := r.c.X.D
 	for c := 0; c < r.c.X.N; c++ {
+		if r.c.Lost != nil && r.c.Lost[c] {
+			continue
+		}
 		for _, v := range r.c.X.X[c*d : (c+1)*d] {
 			if !(math.Abs(v) <= r.s.Bound) && (r.s.Bound > 0 || v-v != 0) {
-				count++
+				out = append(out, c)
 				break
 			}
 		}
 	}
-	return count
+	return out
 }
 
 // Uniform returns a point per stream, uniform in the box [low, high]^d,

@@ -138,6 +138,9 @@ from the learning.`)
 			return err
 		}
 		job.First, job.Count = first, count
+		if *shard == "" {
+			job.MaxLost = workflow.DefaultMaxLost // a shard keeps its full count for merge
+		}
 		if err := checkSnapshots(*snapshots, job); err != nil {
 			return err
 		}
@@ -156,6 +159,10 @@ from the learning.`)
 		bar.Finish()
 		seconds := drawn.Seconds
 		samples := drawn.Samples
+		if lost := len(drawn.Lost); lost > 0 {
+			fmt.Fprintf(stderr, "warning: %d of %d chains (%.2g%%) diverged and were left out (at most %g%% may be): the samples hold the other %d; lower sample.eps, or use more noise levels (train.sigmas)\n",
+				lost, count, 100*float64(lost)/float64(count), 100*workflow.DefaultMaxLost, samples.N)
+		}
 		if (imageDir || *grid != "") && run.Image.Size() == 0 {
 			return fmt.Errorf("-grid and -out DIR/ need an image run (data.dataset idx or images); this one is %d-dimensional points", run.Model.Dim())
 		}
