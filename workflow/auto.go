@@ -94,26 +94,17 @@ func ChooseSigmaData(cfg *configs.Config, train points.Points) (float64, string,
 	if !cfg.Model.SigmaDataAuto {
 		return 0, "", nil
 	}
-	var sum, sq float64
-	for _, v := range train.X {
-		sum += v
-	}
-	mean := sum / float64(len(train.X))
-	for _, v := range train.X {
-		sq += (v - mean) * (v - mean)
-	}
-	std := math.Sqrt(sq / float64(len(train.X)))
+	std := valuesStd(train)
 	if !(std > 0) || math.IsInf(std, 0) {
 		return 0, "", fmt.Errorf("workflow: model.sigma_data: auto: the training values have standard deviation %v; set model.sigma_data by hand", std)
 	}
 	return std, fmt.Sprintf("model.sigma_data auto: %.4g (the standard deviation of the training values, in model units)", std), nil
 }
 
-// checkSigmaData refuses a model.sigma_data given by hand that is far from
-// the training values' spread: EDM's preconditioning then scales the
-// network's input to nothing (or its output to nothing), and training ends
-// with exit 0 and a model that learned nothing.
-func checkSigmaData(sigmaData float64, train points.Points) error {
+// valuesStd is the standard deviation of all the training values about
+// their common mean, each square rounded before it is added (no FMA), so
+// that every build chooses the same sigma_data.
+func valuesStd(train points.Points) float64 {
 	var sum, sq float64
 	for _, v := range train.X {
 		sum += v
@@ -122,7 +113,15 @@ func checkSigmaData(sigmaData float64, train points.Points) error {
 	for _, v := range train.X {
 		sq += float64((v - mean) * (v - mean))
 	}
-	std := math.Sqrt(sq / float64(len(train.X)))
+	return math.Sqrt(sq / float64(len(train.X)))
+}
+
+// checkSigmaData refuses a model.sigma_data given by hand that is far from
+// the training values' spread: EDM's preconditioning then scales the
+// network's input to nothing (or its output to nothing), and training ends
+// with exit 0 and a model that learned nothing.
+func checkSigmaData(sigmaData float64, train points.Points) error {
+	std := valuesStd(train)
 	if ratio := sigmaData / std; std > 0 && (ratio > 100 || ratio < 0.01) {
 		return fmt.Errorf("workflow: model.sigma_data %v is %.3g times the training values' spread, %.4g (model units): the preconditioning would leave the network nothing to learn; set it near the spread, or auto", sigmaData, ratio, std)
 	}

@@ -532,16 +532,9 @@ func TestThirdPassLeftovers(t *testing.T) {
 	if err := os.WriteFile(sidecar(fifo), side, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan bool)
-	go func() {
-		defer close(done)
+	withoutBlocking(t, "merge of a FIFO shard", func() {
 		attack(t, "a FIFO as a shard", "", "is a FIFO, not a regular file", "merge", "-out", filepath.Join(dir, "g.csv"), shards[0], fifo)
-	}()
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		t.Fatal("merge blocked on a FIFO")
-	}
+	})
 
 	// A checkpoint copied under a newer step's name.
 	copied := filepath.Join(run, "checkpoints", "step-000000099.safetensors")
@@ -807,14 +800,7 @@ func TestFifthRedTeamAttacks(t *testing.T) {
 
 	// A run directory inside the folder of training images.
 	pngs := filepath.Join(dir, "pngs")
-	os.MkdirAll(pngs, 0o755)
-	for i := range 12 {
-		img := image.NewGray(image.Rect(0, 0, 4, 4))
-		img.Pix[i] = 200
-		var b bytes.Buffer
-		png.Encode(&b, img)
-		os.WriteFile(filepath.Join(pngs, fmt.Sprintf("im%02d.png", i)), b.Bytes(), 0o644)
-	}
+	writePNGFolder(t, pngs, 12)
 	trainAttack(t, "a run inside its images", "", "is data.path "+pngs+", the folder of training images",
 		"train", "-data", pngs, "-out", pngs)
 	if entries, _ := os.ReadDir(pngs); len(entries) != 12 {
@@ -835,19 +821,12 @@ func TestFifthRedTeamAttacks(t *testing.T) {
 		{"sample.init.path", []string{"sample", "-run", run, "-out", filepath.Join(dir, "s.csv"), "-set", "sample.init.kind=file", "-set", "sample.init.path=" + fifo}},
 		{"train -data", []string{"train", "-data", fifo, "-out", filepath.Join(dir, "f")}},
 	} {
-		done := make(chan bool)
-		go func() {
-			defer close(done)
+		withoutBlocking(t, c.name+" on a FIFO", func() {
 			code, _, errs := scorenet(c.args...)
 			if code != 1 || !strings.Contains(errs, fifo+" is a FIFO, not a regular file") {
 				t.Errorf("%s on a FIFO: exit %d, %q", c.name, code, errs)
 			}
-		}()
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			t.Fatalf("%s blocked on a FIFO", c.name)
-		}
+		})
 	}
 
 	// A usage error, as -threads -3 is: exit 2.
@@ -980,14 +959,7 @@ func TestLegitimateUsesStillWork(t *testing.T) {
 	// A grid beside the PNGs of an image run's -out DIR/, and a run
 	// directory below (not in) a folder of training images.
 	pngs := filepath.Join(dir, "imgs")
-	os.MkdirAll(pngs, 0o755)
-	for i := range 12 {
-		img := image.NewGray(image.Rect(0, 0, 4, 4))
-		img.Pix[i] = 200
-		var buf bytes.Buffer
-		png.Encode(&buf, img)
-		os.WriteFile(filepath.Join(pngs, fmt.Sprintf("im%02d.png", i)), buf.Bytes(), 0o644)
-	}
+	writePNGFolder(t, pngs, 12)
 	imageRun := filepath.Join(pngs, "runs", "r")
 	if code, _, errs := scorenet("train", "-data", pngs, "-out", imageRun, "-set", "train.steps=10", "-set", "model.hidden=[8]"); code != 0 {
 		t.Fatalf("a run below its folder of images: %s", errs)
@@ -1029,19 +1001,12 @@ func TestLegitimateUsesStillWork(t *testing.T) {
 	if err := syscall.Mkfifo(filepath.Join(fifoRun, "config.yaml"), 0o644); err != nil {
 		t.Skip(err)
 	}
-	done := make(chan bool)
-	go func() {
-		defer close(done)
+	withoutBlocking(t, "sample of a run whose config.yaml is a FIFO", func() {
 		code, _, errs := scorenet("sample", "-run", fifoRun, "-out", filepath.Join(dir, "ff.csv"))
 		if code != 1 || !strings.Contains(errs, "is a FIFO, not a regular file") {
 			t.Errorf("config.yaml a FIFO: exit %d, %q", code, errs)
 		}
-	}()
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		t.Fatal("sample blocked on a FIFO config.yaml")
-	}
+	})
 }
 
 // The sixth red-team pass's findings (issue 19), each rerun.
@@ -1151,14 +1116,7 @@ func TestEighthRedTeamAttacks(t *testing.T) {
 		"sample", "-run", run, "-out", filepath.Join(dir, "b.csv"), "-plot", filepath.Join(dir, "x.csv.shard.json"))
 	// Training images inside the run's own checkpoints/.
 	imgs := filepath.Join(dir, "r", "checkpoints")
-	os.MkdirAll(imgs, 0o755)
-	for i := range 12 {
-		img := image.NewGray(image.Rect(0, 0, 4, 4))
-		img.Pix[i] = 200
-		var buf bytes.Buffer
-		png.Encode(&buf, img)
-		os.WriteFile(filepath.Join(imgs, fmt.Sprintf("im%02d.png", i)), buf.Bytes(), 0o644)
-	}
+	writePNGFolder(t, imgs, 12)
 	trainAttack(t, "images in the run's checkpoints/", "", "lies in "+imgs+", which training writes",
 		"train", "-data", imgs, "-out", filepath.Join(dir, "r"))
 	// A network that blows up at initialisation: too deep.
@@ -1186,4 +1144,40 @@ func TestEighthRedTeamAttacks(t *testing.T) {
 	os.MkdirAll(dangling, 0o755)
 	os.Symlink("../nowhere/ck", filepath.Join(dangling, "checkpoints"))
 	trainAttack(t, "checkpoints/ a dangling link", "", "the checkpoints' folder", "train", "-data", data, "-out", dangling)
+}
+
+// writePNGFolder writes n 4x4 grayscale PNGs, each with one bright pixel
+// of its own, into dir.
+func writePNGFolder(t *testing.T, dir string, n int) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		img := image.NewGray(image.Rect(0, 0, 4, 4))
+		img.Pix[i%16] = 200
+		var b bytes.Buffer
+		if err := png.Encode(&b, img); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("im%02d.png", i)), b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// withoutBlocking runs f, failing the test if it has not returned within
+// 30 s: a command waiting on a FIFO would never return.
+func withoutBlocking(t *testing.T, what string, f func()) {
+	t.Helper()
+	done := make(chan bool)
+	go func() {
+		defer close(done)
+		f()
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("%s blocked", what)
+	}
 }
