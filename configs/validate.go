@@ -130,7 +130,7 @@ func (d *decoder) validate(c *Config) error {
 			"must be below train.sigmas.begin (%v): the ladder goes from the largest noise level down, got %v", t.Sigmas.Begin, t.Sigmas.End),
 		check(t.BatchSize >= 1, "train.batch_size", "must be >= 1, got %d", t.BatchSize),
 		check(t.Steps >= 1 || t.StepsAuto, "train.steps", "must be >= 1 or auto, got %d", t.Steps),
-		check(a.LR >= 1e-12 && !math.IsInf(a.LR, 0), "train.optimizer.lr", "must be at least 1e-12 (below it the parameters never move; torch's Adam default is 0.001), got %v", a.LR),
+		check(a.LR >= 1e-12 && a.LR <= 1, "train.optimizer.lr", "must be from 1e-12 to 1 (Adam moves every parameter by about lr a step: below 1e-12 nothing moves, above 1 each step moves a weight by more than its own size; torch's default is 0.001), got %v", a.LR),
 		check(a.Beta1 >= 0 && a.Beta1 < 1, "train.optimizer.beta1", "must be in [0, 1), got %v", a.Beta1),
 		check(a.Beta2 >= 0 && a.Beta2 < 1, "train.optimizer.beta2", "must be in [0, 1), got %v", a.Beta2),
 		// Beyond these an update is all eps, all decay or nothing: the run

@@ -33,6 +33,10 @@ type Options struct {
 	// Hooks follow the loop after the run's own hooks (metrics, progress,
 	// EMA, figures, checkpoints, best), in this order.
 	Hooks []Hook
+	// lrBeyondBounds, when set, is Adam's learning rate in place of the
+	// config's, which is bounded: the package's tests reach the guards
+	// against non-finite updates with it.
+	lrBeyondBounds float64
 }
 
 // Summary describes a finished run.
@@ -107,6 +111,9 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 	if err := memlimit.Check(5*8*values, fmt.Sprintf("train: the optimiser's state of %.0f parameters", values)); err != nil {
 		return nil, err
 	}
+	if opts.lrBeyondBounds != 0 {
+		opt.LR = opts.lrBeyondBounds
+	}
 	adam := NewAdam(AdamSettings{LR: opt.LR, Beta1: opt.Beta1, Beta2: opt.Beta2, Eps: opt.Eps, WeightDecay: opt.WeightDecay}, model.Params())
 	order := newBatchOrder(cfg.Seed, data.Train.N)
 	s := &rundir.Snapshot{Config: cfg, Model: model, Norm: data.Norm, Order: order.String(), Moments: &adam.Moments, Data: data.Digest, MaxAbs: data.MaxAbs, Image: data.Image, Discrete: data.Discrete}
@@ -148,7 +155,7 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 	if s.EMA != nil { // before the held-out loss, which measures it, and the checkpoints, which hold it
 		hooks = append(hooks, &emaHook{decay: cfg.Train.EMA, params: model.Params(), ema: s.EMA})
 	}
-	hooks = append(hooks, m, &progressHook{newReporter(opts.Out, opts.Terminal, s.Step, cfg.Train.Steps)})
+	hooks = append(hooks, m, newDivergenceHook(t), &progressHook{newReporter(opts.Out, opts.Terminal, s.Step, cfg.Train.Steps)})
 	figures, err := newSampleHook(t)
 	if err != nil {
 		return nil, err

@@ -1083,7 +1083,7 @@ func TestSeventhRedTeamAttacks(t *testing.T) {
 	trainAttack(t, "a run inside another's checkpoints/", "", "lies in the files of run "+run,
 		"train", "-data", data, "-out", filepath.Join(run, "checkpoints"))
 	// A learning rate that moves nothing.
-	trainAttack(t, "lr 1e-300", "", "train.optimizer.lr: must be at least 1e-12",
+	trainAttack(t, "lr 1e-300", "", "train.optimizer.lr: must be from 1e-12 to 1",
 		"train", "-data", data, "-out", filepath.Join(dir, "lr"), "-set", "train.optimizer.lr=1e-300")
 	// A resumed checkpoint whose weights give a non-finite loss is blamed,
 	// not the learning rate.
@@ -1180,4 +1180,18 @@ func withoutBlocking(t *testing.T, what string, f func()) {
 	case <-time.After(30 * time.Second):
 		t.Fatalf("%s blocked", what)
 	}
+}
+
+// What the eighth pass left and the ninth pass found (issue 19).
+func TestNinthRedTeamAttacks(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data.csv")
+	writeCSV(t, data, 2000, 2, 1, 7)
+	// A learning rate no network takes is refused before training; one
+	// within bounds but far too large for the data stops with the cause
+	// named, not exit 0 with a meaningless model.
+	trainAttack(t, "lr 1e6", "", "train.optimizer.lr: must be from 1e-12 to 1",
+		"train", "-data", data, "-out", filepath.Join(dir, "big"), "-set", "train.optimizer.lr=1e6")
+	trainAttack(t, "lr 0.5 on standardised data", "", "training diverged",
+		"train", "-data", data, "-out", filepath.Join(dir, "half"), "-set", "train.optimizer.lr=0.5", "-set", "train.steps=300")
 }
