@@ -7,23 +7,48 @@ import (
 	"sync/atomic"
 )
 
-// The tile and block sizes. mr x nr is the tile one kernel call computes;
-// kc is the depth of one block of k, and fixes the order of the sums (and so
-// the bits of the result); mc rows of A are packed at a time.
+// Float is the element type of a product: float64 (Dgemm) or float32
+// (Sgemm). One blocked product serves both; only the tile kernels differ.
+type Float interface{ float32 | float64 }
+
+// The tile and block sizes. mr x nr(T) is the tile one kernel call
+// computes (nr is twice as wide in float32, so that a row of the tile fills
+// the same vector registers); kc is the depth of one block of k, and fixes
+// the order of the sums (and so the bits of the result); mc rows of A are
+// packed at a time.
 const (
 	mr = 8
-	nr = 16
 	kc = 128
 	mc = 128
 )
 
-// workspace holds the packed blocks of one product.
-type workspace struct {
-	a, b []float64
-	tile [mr * nr]float64
+// nr is the width of a tile of T: 16 float64 or 32 float32, two AVX-512
+// registers either way.
+func nr[T Float]() int {
+	var z T
+	if _, ok := any(z).(float32); ok {
+		return 32
+	}
+	return 16
 }
 
-var workspaces = sync.Pool{New: func() any { return new(workspace) }}
+// workspace holds the packed blocks of one product.
+type workspace[T Float] struct {
+	a, b, tile []T
+}
+
+var (
+	workspaces64 = sync.Pool{New: func() any { return new(workspace[float64]) }}
+	workspaces32 = sync.Pool{New: func() any { return new(workspace[float32]) }}
+)
+
+func poolOf[T Float]() *sync.Pool {
+	var z T
+	if _, ok := any(z).(float32); ok {
+		return &workspaces32
+	}
+	return &workspaces64
+}
 
 // Dgemm sets C = alpha op(A) op(B) + beta C for row-major matrices, with
 // op(A) m x k and op(B) k x n; op transposes when tA (tB) is true. As in
@@ -35,15 +60,31 @@ var workspaces = sync.Pool{New: func() any { return new(workspace) }}
 // the same chain of operations, so the result has the same bits whatever the
 // number of threads.
 func Dgemm(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	DgemmOn(0, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	gemmOn(0, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // DgemmOn is Dgemm split over at most threads goroutines (0: Threads), for
 // callers that already run several products at once.
 func DgemmOn(threads int, tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	checkMatrix("A", tA, m, k, a, lda)
-	checkMatrix("B", tB, k, n, b, ldb)
-	checkMatrix("C", false, m, n, c, ldc)
+	gemmOn(threads, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// Sgemm is Dgemm in float32: every product and sum rounded to float32, by
+// the same chain of fused multiply-adds in every kernel and on any number
+// of threads, so it too has the same bits everywhere.
+func Sgemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	gemmOn(0, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// SgemmOn is Sgemm split over at most threads goroutines (0: Threads).
+func SgemmOn(threads int, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	gemmOn(threads, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+func gemmOn[T Float](threads int, tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	checkMatrix("A", tA, m, k, len(a), lda)
+	checkMatrix("B", tB, k, n, len(b), ldb)
+	checkMatrix("C", false, m, n, len(c), ldc)
 	if m == 0 || n == 0 {
 		return
 	}
@@ -69,6 +110,7 @@ func DgemmOn(threads int, tA, tB bool, m, n, k int, alpha float64, a []float64, 
 	if 2*float64(m)*float64(n)*float64(k) < parallelFLOPs {
 		parts = 1
 	}
+	w := nr[T]()
 	switch {
 	case parts > 1 && m >= 2*mr*parts:
 		split(m, mr, parts, func(r0, r1 int) {
@@ -78,8 +120,8 @@ func DgemmOn(threads int, tA, tB bool, m, n, k int, alpha float64, a []float64, 
 			}
 			productOn(tA, tB, r1-r0, n, k, alpha, a[aOff:], lda, b, ldb, c[r0*ldc:], ldc)
 		})
-	case parts > 1 && n >= 2*nr*parts:
-		split(n, nr, parts, func(c0, c1 int) {
+	case parts > 1 && n >= 2*w*parts:
+		split(n, w, parts, func(c0, c1 int) {
 			bOff := c0 // op(B)'s columns c0.. start here
 			if tB {
 				bOff = c0 * ldb
@@ -128,36 +170,39 @@ func Threads() int {
 }
 
 // productOn adds alpha op(A) op(B) to C on this goroutine.
-func productOn(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, c []float64, ldc int) {
-	w := workspaces.Get().(*workspace)
-	defer workspaces.Put(w)
-	nPanels := (n + nr - 1) / nr
-	w.b = grow(w.b, nPanels*nr*kc)
+func productOn[T Float](tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, c []T, ldc int) {
+	pool := poolOf[T]()
+	w := pool.Get().(*workspace[T])
+	defer pool.Put(w)
+	width := nr[T]()
+	nPanels := (n + width - 1) / width
+	w.b = grow(w.b, nPanels*width*kc)
 	w.a = grow(w.a, mc*kc)
+	w.tile = grow(w.tile, mr*width)
 	for p0 := 0; p0 < k; p0 += kc {
 		depth := min(kc, k-p0)
-		packB(w.b, tB, b, ldb, p0, depth, n)
+		packB(w.b, width, tB, b, ldb, p0, depth, n)
 		for i0 := 0; i0 < m; i0 += mc {
 			rows := min(mc, m-i0)
 			packA(w.a, tA, a, lda, alpha, i0, rows, p0, depth)
 			for jp := range nPanels {
-				j0 := jp * nr
-				bp := w.b[jp*nr*depth : (jp+1)*nr*depth]
+				j0 := jp * width
+				bp := w.b[jp*width*depth : (jp+1)*width*depth]
 				for ip := 0; ip*mr < rows; ip++ {
 					i := i0 + ip*mr
 					ap := w.a[ip*mr*depth : (ip+1)*mr*depth]
-					if i+mr <= m && j0+nr <= n {
+					if i+mr <= m && j0+width <= n {
 						tileKernel(depth, ap, bp, c[i*ldc+j0:], ldc)
 						continue
 					}
 					// An edge tile: compute the whole padded tile aside and
 					// add the part inside C.
-					clear(w.tile[:])
-					tileKernel(depth, ap, bp, w.tile[:], nr)
+					clear(w.tile)
+					tileKernel(depth, ap, bp, w.tile, width)
 					for r := 0; r < mr && i+r < m; r++ {
-						crow := c[(i+r)*ldc+j0 : (i+r)*ldc+min(j0+nr, n)]
+						crow := c[(i+r)*ldc+j0 : (i+r)*ldc+min(j0+width, n)]
 						for j := range crow {
-							crow[j] += w.tile[r*nr+j]
+							crow[j] += w.tile[r*width+j]
 						}
 					}
 				}
@@ -166,16 +211,16 @@ func productOn(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b 
 	}
 }
 
-func grow(s []float64, n int) []float64 {
+func grow[T Float](s []T, n int) []T {
 	if cap(s) < n {
-		return make([]float64, n)
+		return make([]T, n)
 	}
 	return s[:n]
 }
 
-// checkMatrix panics unless s holds a rows x cols matrix (stored transposed
-// when trans) with leading dimension ld.
-func checkMatrix(name string, trans bool, rows, cols int, s []float64, ld int) {
+// checkMatrix panics unless a slice of length size holds a rows x cols
+// matrix (stored transposed when trans) with leading dimension ld.
+func checkMatrix(name string, trans bool, rows, cols int, size int, ld int) {
 	if trans {
 		rows, cols = cols, rows
 	}
@@ -184,20 +229,20 @@ func checkMatrix(name string, trans bool, rows, cols int, s []float64, ld int) {
 		panic(fmt.Sprintf("gemm: %s: negative size %d x %d", name, rows, cols))
 	case ld < max(1, cols):
 		panic(fmt.Sprintf("gemm: %s: leading dimension %d < %d columns", name, ld, cols))
-	case rows > 0 && cols > 0 && len(s) < (rows-1)*ld+cols:
-		panic(fmt.Sprintf("gemm: %s: %d values for %d x %d with leading dimension %d", name, len(s), rows, cols, ld))
+	case rows > 0 && cols > 0 && size < (rows-1)*ld+cols:
+		panic(fmt.Sprintf("gemm: %s: %d values for %d x %d with leading dimension %d", name, size, rows, cols, ld))
 	}
 }
 
-// packB copies rows p0..p0+depth of op(B) into panels of nr columns, each
-// stored k-major (the nr values of one k together), zero-padded to nr.
-func packB(dst []float64, tB bool, b []float64, ldb, p0, depth, n int) {
-	for jp := 0; jp*nr < n; jp++ {
-		panel := dst[jp*nr*depth : (jp+1)*nr*depth]
-		j0 := jp * nr
-		cols := min(nr, n-j0)
+// packB copies rows p0..p0+depth of op(B) into panels of width columns,
+// each stored k-major (the width values of one k together), zero-padded.
+func packB[T Float](dst []T, width int, tB bool, b []T, ldb, p0, depth, n int) {
+	for jp := 0; jp*width < n; jp++ {
+		panel := dst[jp*width*depth : (jp+1)*width*depth]
+		j0 := jp * width
+		cols := min(width, n-j0)
 		for p := range depth {
-			out := panel[p*nr : (p+1)*nr]
+			out := panel[p*width : (p+1)*width]
 			if tB {
 				for j := range cols {
 					out[j] = b[(j0+j)*ldb+p0+p]
@@ -212,7 +257,7 @@ func packB(dst []float64, tB bool, b []float64, ldb, p0, depth, n int) {
 
 // packA copies alpha times rows i0..i0+rows, columns p0..p0+depth of op(A)
 // into panels of mr rows, each stored k-major, zero-padded to mr.
-func packA(dst []float64, tA bool, a []float64, lda int, alpha float64, i0, rows, p0, depth int) {
+func packA[T Float](dst []T, tA bool, a []T, lda int, alpha T, i0, rows, p0, depth int) {
 	for ip := 0; ip*mr < rows; ip++ {
 		panel := dst[ip*mr*depth : (ip+1)*mr*depth]
 		r0 := i0 + ip*mr

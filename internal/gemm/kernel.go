@@ -14,47 +14,105 @@ var (
 	haveAVX512 = haveAVX2 && cpu.HasAVX512F
 )
 
-// tileKernelGo adds the mr x nr tile ap'bp to c (leading dimension ldc):
-// c[r][j] += sum over p of ap[p*mr+r] * bp[p*nr+j], the sum a chain of fused
-// multiply-adds from 0 in ascending p. The assembly kernels compute exactly
-// this.
-func tileKernelGo(depth int, ap, bp, c []float64, ldc int) {
-	var acc [mr * nr]float64
-	for p := range depth {
-		a := ap[p*mr : (p+1)*mr]
-		b := bp[p*nr : (p+1)*nr]
-		for r, av := range a {
-			row := acc[r*nr : (r+1)*nr]
-			for j, bv := range b {
-				row[j] = math.FMA(av, bv, row[j])
+// tileKernelGo adds the mr x width tile ap'bp to c (leading dimension ldc):
+// c[r][j] += sum over p of ap[p*mr+r] * bp[p*width+j], the sum a chain of
+// fused multiply-adds from 0 in ascending p, each rounded once to T. The
+// assembly kernels compute exactly this.
+func tileKernelGo[T Float](depth int, ap, bp, c []T, ldc int) {
+	width := nr[T]()
+	acc := make([]T, mr*width)
+	switch acc := any(acc).(type) {
+	case []float64:
+		a, b := any(ap).([]float64), any(bp).([]float64)
+		for p := range depth {
+			for r, av := range a[p*mr : (p+1)*mr] {
+				row := acc[r*width : (r+1)*width]
+				for j, bv := range b[p*width : (p+1)*width] {
+					row[j] = math.FMA(av, bv, row[j])
+				}
+			}
+		}
+	case []float32:
+		a, b := any(ap).([]float32), any(bp).([]float32)
+		for p := range depth {
+			for r, av := range a[p*mr : (p+1)*mr] {
+				row := acc[r*width : (r+1)*width]
+				for j, bv := range b[p*width : (p+1)*width] {
+					row[j] = FMA32(av, bv, row[j])
+				}
 			}
 		}
 	}
 	for r := range mr {
-		crow := c[r*ldc : r*ldc+nr]
+		crow := c[r*ldc : r*ldc+width]
 		for j := range crow {
-			crow[j] += acc[r*nr+j]
+			crow[j] += acc[r*width+j]
 		}
 	}
+}
+
+// FMA32 returns a*b + c rounded once to float32, as the VFMADD*PS
+// instructions compute it. Go has no float32 fused multiply-add; in float64
+// the product is exact (24 + 24 bits), and the sum, rounded to odd in
+// float64's 53 bits, then rounds to float32's 24 bits as the exact sum
+// would (round-to-odd needs 2 bits more than the target; it has 29).
+func FMA32(a, b, c float32) float32 {
+	p, q := float64(a)*float64(b), float64(c)
+	s := p + q
+	if s == 0 || math.IsInf(s, 0) || math.IsNaN(s) {
+		return float32(s) // exact zero, or an infinity or NaN that is the answer
+	}
+	// The rounding error of s (Knuth's TwoSum: exact in float64).
+	bb := s - p
+	e := (p - (s - bb)) + (q - bb)
+	if bits := math.Float64bits(s); e != 0 && bits&1 == 0 {
+		// s was rounded: move it to the odd neighbour on e's side.
+		if (e > 0) == (s > 0) {
+			bits++
+		} else {
+			bits--
+		}
+		s = math.Float64frombits(bits)
+	}
+	return float32(s)
 }
 
 // Kernel is the code that computes the tiles on this machine.
 func Kernel() cpu.Kernel { return cpu.Widest(haveAVX512, haveAVX2) }
 
 // tileKernel adds the tile ap'bp to c with the widest kernel that runs here.
-func tileKernel(depth int, ap, bp, c []float64, ldc int) {
+func tileKernel[T Float](depth int, ap, bp, c []T, ldc int) {
+	width := nr[T]()
 	// The assembly trusts these lengths; check them once, here.
-	_, _, _ = ap[depth*mr-1], bp[depth*nr-1], c[(mr-1)*ldc+nr-1]
-	switch {
-	case haveAVX512:
-		kernel8x16AVX512(depth, &ap[0], &bp[0], &c[0], ldc)
-	case haveAVX2:
-		for r := 0; r < mr; r += 4 {
-			for j := 0; j < nr; j += 8 {
-				kernel4x8AVX2(depth, &ap[r], &bp[j], &c[r*ldc+j], ldc)
+	_, _, _ = ap[depth*mr-1], bp[depth*width-1], c[(mr-1)*ldc+width-1]
+	switch a := any(ap).(type) {
+	case []float64:
+		b, c := any(bp).([]float64), any(c).([]float64)
+		switch {
+		case haveAVX512:
+			kernel8x16AVX512(depth, &a[0], &b[0], &c[0], ldc)
+		case haveAVX2:
+			for r := 0; r < mr; r += 4 {
+				for j := 0; j < width; j += 8 {
+					kernel4x8AVX2(depth, &a[r], &b[j], &c[r*ldc+j], ldc)
+				}
 			}
+		default:
+			tileKernelGo(depth, a, b, c, ldc)
 		}
-	default:
-		tileKernelGo(depth, ap, bp, c, ldc)
+	case []float32:
+		b, c := any(bp).([]float32), any(c).([]float32)
+		switch {
+		case haveAVX512:
+			kernel8x32AVX512(depth, &a[0], &b[0], &c[0], ldc)
+		case haveAVX2:
+			for r := 0; r < mr; r += 4 {
+				for j := 0; j < width; j += 16 {
+					kernel4x16AVX2(depth, &a[r], &b[j], &c[r*ldc+j], ldc)
+				}
+			}
+		default:
+			tileKernelGo(depth, a, b, c, ldc)
+		}
 	}
 }
