@@ -5,6 +5,7 @@ import (
 	"math"
 	"regexp"
 	"slices"
+	"sort"
 	"strings"
 
 	"scorenet/datasets"
@@ -173,7 +174,7 @@ func (d *decoder) validateSampling(c *Config) error {
 		check(s.SnapshotEvery >= 0, "sample.snapshot_every", "must be >= 0 (0: off), got %d", s.SnapshotEvery),
 		check(s.Levels == 0 || (s.Levels >= 2 && s.Levels <= MaxLevels), "sample.levels", "must be 0 (the run's ladder) or from 2 to %d, got %d", MaxLevels, s.Levels),
 		check(s.CorrectorSteps >= 0 && s.CorrectorSteps <= MaxCorrectorSteps, "sample.corrector_steps", "must be from 0 to %d, got %d", MaxCorrectorSteps, s.CorrectorSteps),
-		check(s.SNR > 0, "sample.snr", "must be > 0 (score_sde uses 0.16 for VE models), got %v", s.SNR),
+		check(s.SNR > 0 && s.SNR <= 1, "sample.snr", "must be in (0, 1]: the corrector's noise-to-score ratio, whose square sets its step (score_sde uses 0.16 for VE models), got %v", s.SNR),
 		check(s.Rtol >= ode.MinTolerance && s.Rtol < 1, "sample.rtol", "must be from %g (float64 rounding) up to 1, got %v", ode.MinTolerance, s.Rtol),
 		check(s.Atol >= ode.MinTolerance && s.Atol < 1, "sample.atol", "must be from %g (float64 rounding) up to 1 (model units, where the data's spread is about 1), got %v", ode.MinTolerance, s.Atol),
 		check(slices.Contains(InitKinds, s.Init.Kind), "sample.init.kind", "%q is not one of %s", s.Init.Kind, strings.Join(InitKinds, ", ")),
@@ -337,7 +338,20 @@ var SafeToChange = []string{
 func ResumeConflicts(saved, given *Config) []string {
 	// sigma_data_auto only records how sigma_data was chosen; the value
 	// itself is compared.
-	return Diff(saved, given, append(SafeToChange, "output.dir", "model.sigma_data_auto")...)
+	diffs := Diff(saved, given, append(SafeToChange, "output.dir", "model.sigma_data_auto")...)
+	// The first difference is the one an error names: the run's identity
+	// (name, seed, data) before what follows from it (a sigma_data or a
+	// ladder chosen from the data differs because the data or seed do).
+	rank := func(d string) int {
+		for i, prefix := range []string{"name:", "seed:", "data.", "model.", "train.", "sample."} {
+			if strings.HasPrefix(d, prefix) {
+				return i
+			}
+		}
+		return 6
+	}
+	sort.SliceStable(diffs, func(i, j int) bool { return rank(diffs[i]) < rank(diffs[j]) })
+	return diffs
 }
 
 // Describe is a one-line summary of a config, for logs.

@@ -141,6 +141,11 @@ func Compute(fields []score.Field, x points.Points, s Settings) (Result, error) 
 			}
 			for i := lo; i < hi; i++ {
 				row := y[(i-lo)*m : (i-lo+1)*m]
+				if j, moved := flownTooFar(row[:d], x.X[i*d:(i+1)*d], s.VE); moved > 0 {
+					errs[w] = fmt.Errorf("likelihood: point %d: the flow moved coordinate %d by %.3g, %g times more than a field that learned its data can (noise levels %.4g to %.4g): it left the range the model knows; the checkpoint's field is wrong",
+						s.First+i, j+1, moved, maxFlowMove, s.VE.Min, s.VE.Max)
+					return
+				}
 				res.LogP[i] = s.prior(row[:d]) + row[d]
 				res.Evaluations[i] = st.Evaluations[i-lo]
 			}
@@ -156,6 +161,32 @@ func Compute(fields []score.Field, x points.Points, s Settings) (Result, error) 
 		}
 	}
 	return res, nil
+}
+
+// maxFlowMove bounds how far the probability-flow ODE may move a point,
+// in units of the most a sane field moves one. Even near a single data
+// point mu, where p_sigma is N(mu, sigma^2 I), the flow carries x to
+// mu + (x - mu) sigma_max / sigma_min, so no coordinate of a model that
+// learned anything moves by more than about (|x|_inf + sigma_max)
+// sigma_max / sigma_min; a thousand times that is a field gone wrong (a
+// checkpoint's weights scaled by 30 moved points by 1e74 and reported a
+// finite log p of -3e148 nats).
+const maxFlowMove = 1e3
+
+// flownTooFar returns the coordinate z moved furthest from x, and by how
+// much if that is beyond maxFlowMove sane moves (else 0).
+func flownTooFar(z, x []float64, ve sampler.VE) (int, float64) {
+	far, by, size := 0, 0.0, 0.0
+	for j := range z {
+		size = math.Max(size, math.Abs(x[j]))
+		if d := math.Abs(z[j] - x[j]); d > by {
+			far, by = j, d
+		}
+	}
+	if by > maxFlowMove*(size+ve.Max)*ve.Max/ve.Min {
+		return far, by
+	}
+	return 0, 0
 }
 
 // prior is log p_1(z).

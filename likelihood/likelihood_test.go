@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"regexp"
 	"slices"
 	"testing"
 
@@ -306,5 +307,53 @@ func TestProgressFollowsTheFlow(t *testing.T) {
 	}
 	if len(done) < 3 || done[len(done)-1] != 1000 || !slices.IsSorted(done) {
 		t.Errorf("progress %v, want several reports rising to 1000", done)
+	}
+}
+
+// scaledField is a field k times another: a field gone wrong, as a
+// checkpoint's edited weights make one.
+type scaledField struct {
+	score.Field
+	k float64
+}
+
+func (f scaledField) Divergence(s, div, x, sigmas, probes []float64, k int) error {
+	if err := f.Field.Divergence(s, div, x, sigmas, probes, k); err != nil {
+		return err
+	}
+	for i := range s {
+		s[i] *= f.k
+	}
+	for i := range div {
+		div[i] *= f.k
+	}
+	return nil
+}
+
+// A flow that carries points far beyond where any field that learned its
+// data could is refused, naming the point; points far from the data under
+// the true field are not (their log p is small, and right).
+func TestFlowTooFarIsRefused(t *testing.T) {
+	gauss, err := density.NewGaussian([]float64{0, 0}, [][]float64{{1, 0}, {0, 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ve := sampler.VE{Min: 0.01, Max: 20}
+	far := points.Points{N: 3, D: 2, X: []float64{0.5, -0.5, 30, 0, -200, 100}}
+	s := Settings{VE: ve, Rtol: 1e-6, Atol: 1e-6, Trace: Exact}
+	res, err := Compute([]score.Field{density.Field{Density: gauss}}, far, s)
+	if err != nil {
+		t.Fatalf("the true field on points far from the data: %v", err)
+	}
+	truth := gauss.Perturbed(ve.Min).(interface{ LogDensity([]float64) float64 })
+	for i := range far.N {
+		// The prior N(0, sigma_max^2) is not the true p_1: allow its error.
+		if got, want := res.LogP[i], truth.LogDensity(far.Row(i)); math.Abs(got-want) > 0.05*math.Abs(want)+0.1 {
+			t.Errorf("point %d: log p %.6g, want %.6g", i, got, want)
+		}
+	}
+	_, err = Compute([]score.Field{scaledField{density.Field{Density: gauss}, 30}}, far, s)
+	if err == nil || !regexp.MustCompile(`^likelihood: point \d: the flow moved coordinate \d by .*: it left the range the model knows`).MatchString(err.Error()) {
+		t.Errorf("a field 30 times too strong: got %v, want the point refused", err)
 	}
 }

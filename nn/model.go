@@ -124,6 +124,17 @@ func (s Spec) CheckSize() error {
 	return nil
 }
 
+// Params is the number of parameters of the model s describes, for
+// budgeting its memory before it is built; s must pass CheckSize.
+func (s Spec) Params() int {
+	if s.Kind != "mlp" {
+		return 2 * s.Dim // the gaussian's mean and log standard deviations, or fewer
+	}
+	n, _ := mlpParams(s)
+	v, _ := strconv.Atoi(n)
+	return v
+}
+
 // mlpParams counts the parameters of the MLP s describes, as text, and
 // whether they are within MaxParams; it never overflows.
 func mlpParams(s Spec) (string, bool) {

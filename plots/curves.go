@@ -1,11 +1,14 @@
 package plots
 
 import (
+	"bytes"
 	"fmt"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+
+	"scorenet/internal/safefile"
 )
 
 // Curve is a named line of (step, value) points.
@@ -52,7 +55,17 @@ func Lines(path, title, xLabel, yLabel string, logY bool, curves ...Curve) error
 	}
 	p.Legend.Top, p.Legend.Left = true, true
 	p.Add(plotter.NewGrid())
-	if err := p.Save(7*vg.Inch, 4.5*vg.Inch, path); err != nil {
+	// Rendered aside and renamed into place: a link at path is replaced,
+	// never written through.
+	w, err := p.WriterTo(7*vg.Inch, 4.5*vg.Inch, "png")
+	if err != nil {
+		return fmt.Errorf("plots: %w", err)
+	}
+	var buf bytes.Buffer
+	if _, err := w.WriteTo(&buf); err != nil {
+		return fmt.Errorf("plots: writing %s: %w", path, err)
+	}
+	if err := safefile.Write(path, buf.Bytes()); err != nil {
 		return fmt.Errorf("plots: %w", err)
 	}
 	return nil

@@ -10,7 +10,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 
+	"scorenet/internal/memlimit"
 	"scorenet/internal/safefile"
 	"scorenet/losses"
 )
@@ -50,6 +52,9 @@ func OpenMetrics(runDir string, keepThrough int, warn io.Writer) (*MetricsLog, e
 	path := filepath.Join(runDir, metricsFile)
 	var kept bytes.Buffer
 	if keepThrough > 0 {
+		if err := checkMetricsMemory(path, "keeping its records up to step "+strconv.Itoa(keepThrough)); err != nil {
+			return nil, err
+		}
 		err := scanMetrics(path, func(r Record, line []byte) {
 			if r.Step <= keepThrough {
 				kept.Write(line)
@@ -99,11 +104,30 @@ func (m *MetricsLog) Close() error { return m.f.Close() }
 // dropped and said so on warn.
 func ReadMetrics(runDir string, warn io.Writer) ([]Record, error) {
 	var records []Record
-	err := scanMetrics(filepath.Join(runDir, metricsFile), func(r Record, _ []byte) { records = append(records, r) }, warn)
+	path := filepath.Join(runDir, metricsFile)
+	if err := checkMetricsMemory(path, "reading its records"); err != nil {
+		return nil, err
+	}
+	err := scanMetrics(path, func(r Record, _ []byte) { records = append(records, r) }, warn)
 	if err != nil {
 		return nil, err
 	}
 	return records, nil
+}
+
+// checkMetricsMemory refuses, before reading, a metrics.jsonl whose records
+// would not fit in the memory available: they, or the lines kept, take
+// about the file's size, and twice that while their slice grows. A long
+// run logged at every step can write hundreds of megabytes.
+func checkMetricsMemory(path, what string) error {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil // reading it says why, naming the file
+	}
+	if err := memlimit.Check(2*float64(info.Size()), fmt.Sprintf("rundir: %s (%s), %s,", path, memlimit.Size(float64(info.Size())), what)); err != nil {
+		return fmt.Errorf("%w; log less often (train.log_every) or thin the file", err)
+	}
+	return nil
 }
 
 // scanMetrics calls each for every record of the file at path, in order.

@@ -148,7 +148,15 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 			return nil, fmt.Errorf("rundir: %s: bad %s metadata", checkpoint, metaData)
 		}
 	}
+	// Both records came in one release: a checkpoint with the first has
+	// the second, and a range of 0 with the data recorded was edited.
+	if _, ok := c.Meta[metaMaxAbs]; digest.N > 0 && !ok {
+		return nil, fmt.Errorf("rundir: %s: no %s metadata, though it records its training data: the checkpoint was edited", checkpoint, metaMaxAbs)
+	}
 	var shape datasets.Image
+	if d := cfg.Data.Dataset; (d == "idx" || d == "images") && c.Meta[metaImage] == "" {
+		return nil, fmt.Errorf("rundir: %s: no %s metadata, though the run's data (dataset %s) are images: the checkpoint was edited", checkpoint, metaImage, d)
+	}
 	if v, ok := c.Meta[metaImage]; ok {
 		if _, err := fmt.Sscanf(v, "%dx%dx%d", &shape.H, &shape.W, &shape.C); err != nil || shape.Size() != dim {
 			return nil, fmt.Errorf("rundir: %s: bad %s metadata %q for dimension %d", checkpoint, metaImage, v, dim)

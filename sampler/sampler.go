@@ -278,9 +278,8 @@ func (r *runner) after(sigma, alpha float64) error {
 			if r.c.Lost != nil {
 				allowed = fmt.Sprintf(", more than the %g%% that may be left out", 100*r.s.MaxLost)
 			}
-			return fmt.Errorf("sampler: chains diverged: %d of %d (%.1f%%) left %s by step %d of %d (sigma %.4g, step size %.4g)%s: "+
-				"lower sample.eps, or use more noise levels (train.sigmas)", lost, r.c.X.N, 100*float64(lost)/float64(r.c.X.N), region,
-				r.done, r.total, sigma, alpha, allowed)
+			return fmt.Errorf("sampler: chains diverged: %d of %d (%.1f%%) left %s by step %d of %d (sigma %.4g, step size %.4g)%s: %s",
+				lost, r.c.X.N, 100*float64(lost)/float64(r.c.X.N), region, r.done, r.total, sigma, alpha, allowed, Remedy(r.s.Kind))
 		}
 	}
 	if r.s.SnapshotEvery > 0 && r.done%r.s.SnapshotEvery == 0 {
@@ -290,6 +289,20 @@ func (r *runner) after(sigma, alpha float64) error {
 		r.s.Progress(r.done, r.total)
 	}
 	return nil
+}
+
+// Remedy is what to change when chains of sampler kind k diverge: the
+// setting that sets its step size, and the ladder.
+func Remedy(k string) string {
+	switch k {
+	case KindPC:
+		return "lower sample.snr (the corrector's step), use more levels (sample.levels), or more noise levels (train.sigmas)"
+	case KindODE:
+		return "lower sample.rtol and sample.atol, or use more noise levels (train.sigmas)"
+	case KindLangevin:
+		return "lower sample.eps"
+	}
+	return "lower sample.eps, or use more noise levels (train.sigmas)"
 }
 
 // outside lists the chains, not already lost, with a coordinate beyond

@@ -97,20 +97,21 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 	if data.Train.N < cfg.Train.BatchSize {
 		return nil, fmt.Errorf("train: train.batch_size %d is larger than the %d training points", cfg.Train.BatchSize, data.Train.N)
 	}
-	model, err := nn.New(cfg.ModelSpec(data.Train.D), seeds.New(cfg.Seed, seeds.Init))
+	spec := cfg.ModelSpec(data.Train.D)
+	if err := spec.CheckSize(); err != nil {
+		return nil, err
+	}
+	// The parameters, their gradients, Adam's two moments, the EMA and a
+	// checkpoint's copy, checked before any of them is allocated.
+	values := float64(spec.Params())
+	if err := memlimit.Check(6*8*values, fmt.Sprintf("train: the network's %.0f parameters with their gradients, Adam's moments, the EMA and a checkpoint's copy", values)); err != nil {
+		return nil, err
+	}
+	model, err := nn.New(spec, seeds.New(cfg.Seed, seeds.Init))
 	if err != nil {
 		return nil, err
 	}
 	opt := cfg.Train.Optimizer
-	// The parameters' gradients, Adam's two moments, the EMA and a
-	// checkpoint's copy: five more of them.
-	values := 0.0
-	for _, p := range model.Params() {
-		values += float64(p.Value.Shape().TotalSize())
-	}
-	if err := memlimit.Check(5*8*values, fmt.Sprintf("train: the optimiser's state of %.0f parameters", values)); err != nil {
-		return nil, err
-	}
 	if opts.lrBeyondBounds != 0 {
 		opt.LR = opts.lrBeyondBounds
 	}

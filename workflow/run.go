@@ -73,7 +73,7 @@ func (r *Run) Data(why string) (*Data, error) {
 	}
 	// The range is fitted the same way: it bounds where chains may go
 	// (a larger one would let diverged chains through as samples).
-	if r.MaxAbs != 0 && r.MaxAbs != d.MaxAbs {
+	if (r.MaxAbs != 0 || r.DataDigest.N > 0) && r.MaxAbs != d.MaxAbs {
 		return nil, fmt.Errorf("%s: the training data's range it records (largest |x| %v in model units) is not the data's (%v): %w", r.Checkpoint, r.MaxAbs, d.MaxAbs, ErrEdited)
 	}
 	r.data = d

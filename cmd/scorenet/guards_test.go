@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"maps"
 	"math"
 	"os"
 	"os/exec"
@@ -759,6 +760,16 @@ func TestBigInputsUnderUlimitD(t *testing.T) {
 	}
 	big := filepath.Join(dir, "big.npy")
 	writeZeroNPY(t, big, 8_000_000, 2)
+	writeCSV(t, filepath.Join(dir, "p.csv"), 100, 2, 1, 1)
+	// A run whose metrics.jsonl is 200 MB: logged at every step of a long run.
+	longLog := filepath.Join(dir, "longlog")
+	if err := os.CopyFS(longLog, os.DirFS(run)); err != nil {
+		t.Fatal(err)
+	}
+	cfgText, _ := os.ReadFile(filepath.Join(longLog, "config.yaml"))
+	os.WriteFile(filepath.Join(longLog, "config.yaml"), []byte(strings.ReplaceAll(string(cfgText), run, longLog)), 0o644)
+	line := `{"step":20,"loss":1.2345678901234567,"grad_norm":2.345678901234567,"elapsed_seconds":0.123456789}` + "\n"
+	os.WriteFile(filepath.Join(longLog, "metrics.jsonl"), []byte(strings.Repeat(line, 200_000_000/len(line))), 0o644)
 	for _, c := range []struct {
 		name string
 		args []string
@@ -769,6 +780,9 @@ func TestBigInputsUnderUlimitD(t *testing.T) {
 		{"likelihood", []string{"likelihood", "-run", run, "-in", big, "-out", filepath.Join(dir, "l.npy")}, 1, "the ODE's state for 8000000 points"},
 		{"sample from a file", []string{"sample", "-run", run, "-out", filepath.Join(dir, "x.csv"), "-set", "sample.init.kind=file", "-set", "sample.init.path=" + big}, 1, "8000000 chains of dimension 2 needs"},
 		{"plot", []string{"plot", "-run", run, "-out", filepath.Join(dir, "p"), "-samples", big}, 0, "drawing its first 100000 points of 8000000"},
+		{"a network too large", []string{"train", "-data", filepath.Join(dir, "p.csv"), "-out", filepath.Join(dir, "wide"), "-set", "model.hidden=[11000,11000]"}, 1, "the network's 121"},
+		{"plot a long log", []string{"plot", "-run", longLog, "-out", filepath.Join(dir, "q")}, 1, "metrics.jsonl (190.7 MiB), reading its records, needs"},
+		{"resume a long log", []string{"train", "-run", longLog, "-set", "train.steps=30"}, 1, "metrics.jsonl (190.7 MiB), keeping its records up to step 20, needs"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			cmd := exec.Command(sh, append([]string{"-c", `ulimit -d 420000 && exec "$@"`, "sh", bin}, c.args...)...)
@@ -1194,4 +1208,72 @@ func TestNinthRedTeamAttacks(t *testing.T) {
 		"train", "-data", data, "-out", filepath.Join(dir, "big"), "-set", "train.optimizer.lr=1e6")
 	trainAttack(t, "lr 0.5 on standardised data", "", "training diverged",
 		"train", "-data", data, "-out", filepath.Join(dir, "half"), "-set", "train.optimizer.lr=0.5", "-set", "train.steps=300")
+
+	// plot's loss.png replaces a link at its name, never writes through
+	// it: one to a file outside any run, a hard link to another run's
+	// checkpoint.
+	rdir, rdata, run := guardedRun(t)
+	_, _, other := guardedRun(t)
+	victim := filepath.Join(dir, "victim.txt")
+	os.WriteFile(victim, []byte("precious\n"), 0o644)
+	best := filepath.Join(other, "checkpoints", "step-000000020.safetensors")
+	for i, link := range []func(at string) error{
+		func(at string) error { return os.Symlink(victim, at) },
+		func(at string) error { return os.Link(best, at) },
+	} {
+		out := filepath.Join(dir, fmt.Sprintf("figs%d", i))
+		os.MkdirAll(out, 0o755)
+		if err := link(filepath.Join(out, "loss.png")); err != nil {
+			t.Fatal(err)
+		}
+		before, beforeBest := digestOf(t, victim), digestOf(t, best)
+		if code, _, errs := scorenet("plot", "-run", run, "-out", out); code != 0 {
+			t.Fatalf("plot: %s", errs)
+		}
+		if digestOf(t, victim) != before || digestOf(t, best) != beforeBest {
+			t.Errorf("plot -out %s wrote loss.png through the link at its name", out)
+		}
+	}
+
+	// A checkpoint's range or image record zeroed or deleted, with the
+	// data at hand, is an edit, not an older version.
+	ck, _ := checkpoints.Load(filepath.Join(run, "checkpoints", "step-000000020.safetensors"))
+	for name, c := range map[string]struct {
+		edit func(m map[string]string)
+		want string
+	}{
+		"range 0":       {func(m map[string]string) { m["data_max_abs"] = "0" }, "the training data's range it records (largest |x| 0 in model units) is not the data's"},
+		"range deleted": {func(m map[string]string) { delete(m, "data_max_abs") }, "no data_max_abs metadata, though it records its training data"},
+	} {
+		edit, want := c.edit, c.want
+		edited := *ck
+		edited.Meta = maps.Clone(ck.Meta)
+		edit(edited.Meta)
+		forged := filepath.Join(dir, strings.ReplaceAll(name, " ", "_")+".safetensors")
+		checkpoints.SaveAs(forged, &edited)
+		attack(t, name, "", want, "sample", "-run", run, "-checkpoint", forged, "-out", filepath.Join(dir, "r.csv"))
+	}
+	imgs := filepath.Join(dir, "imgs")
+	writePNGFolder(t, imgs, 12)
+	imgRun := filepath.Join(dir, "imgrun")
+	if code, _, errs := scorenet("train", "-data", imgs, "-out", imgRun, "-set", "train.steps=20", "-set", "model.hidden=[8]"); code != 0 {
+		t.Fatalf("train on images: %s", errs)
+	}
+	ick, _, _, err := checkpoints.Newest(filepath.Join(imgRun, "checkpoints"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	delete(ick.Meta, "image")
+	noImage := filepath.Join(dir, "noimage.safetensors")
+	checkpoints.SaveAs(noImage, ick)
+	attack(t, "image record deleted", "", "no image metadata, though the run's data (dataset images) are images",
+		"sample", "-run", imgRun, "-checkpoint", noImage, "-out", filepath.Join(dir, "i.csv"))
+
+	// Another run's checkpoint that differs by seed is refused naming seed.
+	seeded := trainGuarded(t, t.TempDir(), "a", rdata, "seed=3")
+	attack(t, "a run differing by seed", "", "differ in seed:", "score", "-run", run, "-checkpoint", filepath.Join(seeded, "checkpoints", "step-000000020.safetensors"),
+		"-in", rdata, "-out", filepath.Join(rdir, "sd.csv"))
+
+	// The corrector's ratio is bounded, and its divergence names it.
+	attack(t, "snr 1e200", "", "sample.snr: must be in (0, 1]", "sample", "-run", run, "-out", filepath.Join(dir, "snr.csv"), "-set", "sample.snr=1e200")
 }

@@ -160,8 +160,8 @@ from the learning.`)
 		seconds := drawn.Seconds
 		samples := drawn.Samples
 		if lost := len(drawn.Lost); lost > 0 {
-			fmt.Fprintf(stderr, "warning: %d of %d chains (%.2g%%) diverged and were left out (at most %g%% may be): the samples hold the other %d; lower sample.eps, or use more noise levels (train.sigmas)\n",
-				lost, count, 100*float64(lost)/float64(count), 100*workflow.DefaultMaxLost, samples.N)
+			fmt.Fprintf(stderr, "warning: %d of %d chains (%.2g%%) diverged and were left out (at most %g%% may be): the samples hold the other %d; %s\n",
+				lost, count, 100*float64(lost)/float64(count), 100*workflow.DefaultMaxLost, samples.N, sampler.Remedy(s.Sampler))
 		}
 		if (imageDir || *grid != "") && run.Image.Size() == 0 {
 			return fmt.Errorf("-grid and -out DIR/ need an image run (data.dataset idx or images); this one is %d-dimensional points", run.Model.Dim())
