@@ -220,6 +220,9 @@ func (d *decoder) checkSize(c *Config) error {
 	}
 	spec := nn.Spec{Kind: "mlp", Dim: dataDim(c.Data), Hidden: c.Model.Hidden, NoiseConditional: c.Model.NoiseConditional}
 	if err := spec.CheckSize(); err != nil {
+		if c.Data.FromFile() { // D is not known before the data are read
+			return d.Errorf("model.hidden", "%s (counting the data as 1-dimensional: more with yours)", strings.TrimPrefix(err.Error(), "nn: "))
+		}
 		return d.Errorf("model.hidden", "%s", strings.TrimPrefix(err.Error(), "nn: "))
 	}
 	return nil

@@ -131,7 +131,7 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 	maxAbs := 0.0 // a checkpoint from before the record
 	if v, ok := c.Meta[metaMaxAbs]; ok {
 		if maxAbs, err = strconv.ParseFloat(v, 64); err != nil || !(maxAbs >= 0 && maxAbs <= maxMean/minStd) {
-			return nil, fmt.Errorf("rundir: %s: bad %s metadata %q: want a finite number >= 0", checkpoint, metaMaxAbs, v)
+			return nil, fmt.Errorf("rundir: %s: bad %s metadata %q: want a number from 0 to %g", checkpoint, metaMaxAbs, v, maxMean/minStd)
 		}
 	}
 	best, err := bestOf(c, checkpoint)
@@ -145,7 +145,7 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 	var digest Digest
 	if saved, ok := c.Meta[metaData]; ok {
 		if err := json.Unmarshal([]byte(saved), &digest); err != nil || digest.N < 0 || (digest.N > 0 && (digest.D != dim || !IsSHA256(digest.SHA256))) {
-			return nil, fmt.Errorf("rundir: %s: bad %s metadata", checkpoint, metaData)
+			return nil, fmt.Errorf("rundir: %s: bad %s metadata %.200q: want {\"n\": points, \"d\": %d, \"sha256\": 64 hex digits}", checkpoint, metaData, saved, dim)
 		}
 	}
 	// Both records came in one release: a checkpoint with the first has
@@ -200,12 +200,12 @@ func normalizerOf(c *checkpoints.Checkpoint, path string, dim int) (datasets.Nor
 	var norm datasets.Normalizer
 	// A null would decode as 0, shifting every sample.
 	if err := json.Unmarshal([]byte(c.Meta[metaNorm]), &norm); err != nil || len(norm.Mean) != dim || len(norm.Std) != dim || strings.Contains(c.Meta[metaNorm], "null") {
-		return norm, fmt.Errorf("rundir: %s: bad %s metadata", path, metaNorm)
+		return norm, fmt.Errorf("rundir: %s: bad %s metadata %.200q: want {\"mean\": [%d numbers], \"std\": [%d numbers]}", path, metaNorm, c.Meta[metaNorm], dim, dim)
 	}
 	for j := range dim {
 		if m, s := norm.Mean[j], norm.Std[j]; !(math.Abs(m) <= maxMean) || !(s >= minStd && s <= maxStd) {
-			return norm, fmt.Errorf("rundir: %s: bad %s metadata: column %d has mean %v and standard deviation %v, want a finite mean and a standard deviation from %g to %g",
-				path, metaNorm, j+1, m, s, minStd, maxStd)
+			return norm, fmt.Errorf("rundir: %s: bad %s metadata: column %d has mean %v and standard deviation %v, want a mean within ±%g and a standard deviation from %g to %g",
+				path, metaNorm, j+1, m, s, maxMean, minStd, maxStd)
 		}
 	}
 	return norm, nil
