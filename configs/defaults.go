@@ -52,7 +52,14 @@ func (d *decoder) dataDefaults(c *Config) []string {
 			set("model.sigma_data", "auto", func() { c.Model.SigmaData, c.Model.SigmaDataAuto = 0, true })
 		}
 		if losses.OverLevels(c.Train.Loss) {
-			set("train.sigmas", "auto", func() { c.Train.Sigmas = Sigmas{Auto: true} })
+			// A ladder given key by key is the user's, whatever keys it
+			// leaves at their defaults: an explicit value always wins.
+			if byParts := d.Given("train.sigmas.begin") || d.Given("train.sigmas.end") || d.Given("train.sigmas.n"); byParts {
+				chose = append(chose, fmt.Sprintf("train.sigmas by hand (begin %g, end %g, n %d: the keys not set are the config defaults, not chosen from the data)",
+					c.Train.Sigmas.Begin, c.Train.Sigmas.End, c.Train.Sigmas.N))
+			} else {
+				set("train.sigmas", "auto", func() { c.Train.Sigmas = Sigmas{Auto: true} })
+			}
 			set("sample.eps", "auto", func() { c.Sample.Eps, c.Sample.EpsAuto = 0, true })
 		}
 		set("train.steps", "auto", func() { c.Train.Steps, c.Train.StepsAuto = 0, true })

@@ -168,10 +168,10 @@ func Compute(fields []score.Field, x points.Points, s Settings) (Result, error) 
 // point mu, where p_sigma is N(mu, sigma^2 I), the flow carries x to
 // mu + (x - mu) sigma_max / sigma_min, so no coordinate of a model that
 // learned anything moves by more than about (|x|_inf + sigma_max)
-// sigma_max / sigma_min; a thousand times that is a field gone wrong (a
+// sigma_max / sigma_min; ten times that is a field gone wrong (a
 // checkpoint's weights scaled by 30 moved points by 1e74 and reported a
-// finite log p of -3e148 nats).
-const maxFlowMove = 1e3
+// finite log p of -3e148 nats, scaled by 2 one of -5e9).
+const maxFlowMove = 10.0
 
 // flownTooFar returns the coordinate z moved furthest from x, and by how
 // much if that is beyond maxFlowMove sane moves (else 0).

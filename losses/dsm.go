@@ -136,7 +136,7 @@ func newDSMGraph(levels levelKind) func(nn.Model, Options) (Loss, error) {
 }
 
 func dsmGraphOf(m nn.Model, batch int, withGrads bool, sigmas []float64, levels levelKind) (*dsmGraph, error) {
-	l, err := newGraphLoss(m, batch)
+	l, err := newGraphLoss(m, batch, 0)
 	if err != nil {
 		return nil, err
 	}

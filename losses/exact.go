@@ -84,7 +84,7 @@ type exactGraph struct{ *graphLoss }
 // (TestKnownIssueConstantsMergedByPrintedForm).
 func newExactGraph(m nn.Model, o Options) (Loss, error) {
 	batch := o.Batch
-	l, err := newGraphLoss(m, batch)
+	l, err := newGraphLoss(m, batch, m.Dim())
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,8 @@ package losses
 import (
 	"fmt"
 
+	"scorenet/internal/memlimit"
+	"scorenet/internal/mlp"
 	"scorenet/nn"
 
 	G "gorgonia.org/gorgonia"
@@ -26,9 +28,25 @@ type graphLoss struct {
 	params G.Nodes
 }
 
-func newGraphLoss(m nn.Model, batch int) (*graphLoss, error) {
+// graphMemoryFactor is how many times the fused engine's buffers for the
+// same batch (mlp.Options.Bytes) a gorgonia graph holds at its peak,
+// measured on MLPs 64-64 at batches of 20000 and 80000: 2.5-2.7 times for
+// anneal_dsm, 3.9-4.3 for the exact loss, whose graph keeps every
+// per-dimension pass.
+const graphMemoryFactor = 5
+
+// newGraphLoss starts the graph of a loss carrying tangents tangents per
+// point (D for the exact loss), after checking that it fits in memory.
+func newGraphLoss(m nn.Model, batch, tangents int) (*graphLoss, error) {
 	if batch < 1 {
 		return nil, fmt.Errorf("losses: batch size must be >= 1, got %d", batch)
+	}
+	if net, ok := m.(interface{ Layout() mlp.Layout }); ok {
+		opt := mlp.Options{Batch: batch, Derivatives: true, Tangents: tangents, Gradients: true}
+		what := fmt.Sprintf("losses: the gorgonia graph of a batch of %d points with %d tangents each (D = %d)", batch, tangents, m.Dim())
+		if err := memlimit.Check(graphMemoryFactor*opt.Bytes(net.Layout()), what); err != nil {
+			return nil, fmt.Errorf("%w: lower train.batch_size, or use train.engine fused (a fifth of the memory)", err)
+		}
 	}
 	l := &graphLoss{model: m, batch: batch, g: G.NewGraph(), rows: -1}
 	l.x = tensor.New(tensor.WithShape(batch, m.Dim()), tensor.Of(m.Dtype()))

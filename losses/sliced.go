@@ -119,7 +119,7 @@ func newSlicedGraph(vr bool) func(nn.Model, Options) (Loss, error) {
 }
 
 func slicedGraphOf(m nn.Model, batch int, withGrads, vr bool) (*slicedGraph, error) {
-	l, err := newGraphLoss(m, batch)
+	l, err := newGraphLoss(m, batch, 1)
 	if err != nil {
 		return nil, err
 	}

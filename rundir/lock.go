@@ -27,9 +27,19 @@ func LockDir(dir string) (*Lock, error) {
 		return nil, fmt.Errorf("rundir: %w", err)
 	}
 	path := filepath.Join(dir, lockFile)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	// Never through a link: the pid written below would land in whatever
+	// file the link names (another run's checkpoint, say).
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0o644)
+	if errors.Is(err, unix.ELOOP) {
+		return nil, fmt.Errorf("rundir: %s is a symbolic link, not the run's lock file; remove it", path)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("rundir: %w", err)
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFREG || st.Nlink != 1 {
+		f.Close()
+		return nil, fmt.Errorf("rundir: %s is not the run's lock file (a regular file with one name: it has %d, or is not a regular file); remove it", path, st.Nlink)
 	}
 	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
 		holder := "another process"

@@ -99,20 +99,54 @@ var appendLine = func(f *os.File, b []byte) (int, error) { return f.Write(b) }
 // Close closes the file.
 func (m *MetricsLog) Close() error { return m.f.Close() }
 
-// ReadMetrics reads the records of a run directory's metrics.jsonl. A torn
-// last line, which a crash mid-write of an older version could leave, is
-// dropped and said so on warn.
-func ReadMetrics(runDir string, warn io.Writer) ([]Record, error) {
-	var records []Record
-	path := filepath.Join(runDir, metricsFile)
-	if err := checkMetricsMemory(path, "reading its records"); err != nil {
-		return nil, err
-	}
-	err := scanMetrics(path, func(r Record, _ []byte) { records = append(records, r) }, warn)
+// ReadMetrics reads the records of a run directory's metrics.jsonl for a
+// figure: every record (the training loss) and those with a held-out loss,
+// each thinned evenly to at most 2 maxCurve (every k-th, k a power of two,
+// and the last), so that a run logged at every step of millions reads in
+// bounded memory. A torn last line, which a crash mid-write of an older
+// version could leave, is dropped and said so on warn.
+func ReadMetrics(runDir string, maxCurve int, warn io.Writer) (all, valid []Record, err error) {
+	a, v := thinning{max: maxCurve, stride: 1}, thinning{max: maxCurve, stride: 1}
+	err = scanMetrics(filepath.Join(runDir, metricsFile), func(r Record, _ []byte) {
+		a.add(r)
+		if r.Valid != nil {
+			v.add(r)
+		}
+	}, warn)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return records, nil
+	return a.records(), v.records(), nil
+}
+
+// thinning keeps every stride-th record it is given, doubling the stride
+// (and dropping every other record kept) whenever 2 max are kept.
+type thinning struct {
+	max, stride, seen int
+	kept              []Record
+	last              Record
+}
+
+func (t *thinning) add(r Record) {
+	if t.seen%t.stride == 0 {
+		t.kept = append(t.kept, r)
+		if len(t.kept) >= 2*t.max {
+			for i := range len(t.kept) / 2 {
+				t.kept[i] = t.kept[2*i]
+			}
+			t.kept, t.stride = t.kept[:len(t.kept)/2], 2*t.stride
+		}
+	}
+	t.seen++
+	t.last = r
+}
+
+// records are the kept records and the last, in order.
+func (t *thinning) records() []Record {
+	if t.seen > 0 && (t.seen-1)%t.stride != 0 {
+		return append(t.kept, t.last)
+	}
+	return t.kept
 }
 
 // checkMetricsMemory refuses, before reading, a metrics.jsonl whose records

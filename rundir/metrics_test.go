@@ -2,6 +2,7 @@ package rundir
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,7 +41,7 @@ func TestMetricsDamage(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			dir := writeMetrics(t, c.text)
 			var warn strings.Builder
-			records, err := ReadMetrics(dir, &warn)
+			records, _, err := ReadMetrics(dir, 1000, &warn)
 			if c.records < 0 {
 				if err == nil || !strings.Contains(err.Error(), c.want) {
 					t.Errorf("ReadMetrics: %v, want an error containing %q", err, c.want)
@@ -87,8 +88,39 @@ func TestMetricsWriteIsWholeOrNothing(t *testing.T) {
 	if err := m.Write(Record{Step: 40, Loss: 4}); err != nil {
 		t.Fatal(err)
 	}
-	records, err := ReadMetrics(dir, nil)
+	records, _, err := ReadMetrics(dir, 1000, nil)
 	if err != nil || len(records) != 3 || records[2].Step != 40 {
 		t.Errorf("after a cut-short write: %+v, %v; want steps 10, 20, 40", records, err)
+	}
+}
+
+// A log of many records reads thinned evenly to a bounded number, the
+// first and the last kept, the held-out ones thinned apart.
+func TestReadMetricsThinsLongLogs(t *testing.T) {
+	var b strings.Builder
+	for step := 1; step <= 100000; step++ {
+		if step%1000 == 0 {
+			fmt.Fprintf(&b, `{"step":%d,"loss":%d,"valid":{"loss":1}}`+"\n", step, step)
+		} else {
+			fmt.Fprintf(&b, `{"step":%d,"loss":%d}`+"\n", step, step)
+		}
+	}
+	b.WriteString("{}\n") // a record with no fields is a record
+	dir := writeMetrics(t, b.String())
+	all, valid, err := ReadMetrics(dir, 500, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) > 1001 || len(all) < 500 || all[0].Step != 1 || all[len(all)-1].Step != 0 {
+		t.Errorf("%d records from %d to %d, want 500 to 1000 thinned evenly, then the last", len(all), all[0].Step, all[len(all)-1].Step)
+	}
+	stride := all[1].Step - all[0].Step
+	for i := 1; i+1 < len(all); i++ {
+		if all[i].Step-all[i-1].Step != stride {
+			t.Fatalf("records %d and %d are %d steps apart, the first two %d: not thinned evenly", i-1, i, all[i].Step-all[i-1].Step, stride)
+		}
+	}
+	if len(valid) != 100 || valid[99].Step != 100000 {
+		t.Errorf("%d held-out records, want all 100", len(valid))
 	}
 }

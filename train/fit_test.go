@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"scorenet/checkpoints"
 	"scorenet/configs"
@@ -23,6 +24,7 @@ import (
 	"scorenet/internal/gemm"
 	"scorenet/nn"
 	"scorenet/points"
+	"scorenet/progress"
 	"scorenet/rundir"
 	"scorenet/workflow"
 )
@@ -704,7 +706,7 @@ func TestBestCheckpointAndPatience(t *testing.T) {
 
 func readRecords(t *testing.T, dir string) []rundir.Record {
 	t.Helper()
-	r, err := rundir.ReadMetrics(dir, nil)
+	r, _, err := rundir.ReadMetrics(dir, 1<<30, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -751,5 +753,26 @@ func TestCallersHooksFollowTheLoop(t *testing.T) {
 		if !slices.Equal(h.steps, []int{1, 2, 3, 4, 5, 6, 7}) || !slices.Equal(h.stops, []Stop{Finished}) {
 			t.Errorf("hook saw steps %v and stops %v, want 1..7 and one Finished", h.steps, h.stops)
 		}
+	}
+}
+
+// Off a terminal, a step with no record for progress.LogEvery still gets
+// a line; a record resets the wait.
+func TestReporterLogsSlowStepsOffATerminal(t *testing.T) {
+	var out strings.Builder
+	r := newReporter(&out, false, 0, 100)
+	r.step(1, 0.5)
+	if out.Len() != 0 {
+		t.Fatalf("a line before any wait: %q", out.String())
+	}
+	r.lastLine = time.Now().Add(-progress.LogEvery)
+	r.step(2, 0.25)
+	if want := "step 2/100 loss 0.25 (this step's; a record every train.log_every steps)\n"; out.String() != want {
+		t.Errorf("after a wait: %q, want %q", out.String(), want)
+	}
+	out.Reset()
+	r.step(3, 0.125)
+	if out.Len() != 0 {
+		t.Errorf("a second line at once: %q", out.String())
 	}
 }

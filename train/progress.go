@@ -3,6 +3,7 @@ package train
 import (
 	"fmt"
 	"io"
+	"time"
 
 	"scorenet/progress"
 	"scorenet/rundir"
@@ -16,14 +17,22 @@ type reporter struct {
 	total    int
 	bar      progress.Bar
 	valid    string
+	lastLine time.Time // off a terminal: when the last line was written
 }
 
 func newReporter(out io.Writer, terminal bool, from, total int) *reporter {
-	return &reporter{out: out, terminal: terminal, total: total, bar: progress.New(out, terminal, from, total, "steps")}
+	return &reporter{out: out, terminal: terminal, total: total, bar: progress.New(out, terminal, from, total, "steps"), lastLine: time.Now()}
 }
 
+// step shows the step on the bar; off a terminal, where records are the
+// lines, it writes one when none has come for progress.LogEvery (slow
+// steps, or a large log_every), so that a job's log says it is moving.
 func (r *reporter) step(step int, loss float64) {
 	r.bar.Set(step, fmt.Sprintf("loss %+.4f%s", loss, r.valid))
+	if !r.terminal && time.Since(r.lastLine) >= progress.LogEvery {
+		fmt.Fprintf(r.out, "step %d/%d loss %.6g (this step's; a record every train.log_every steps)\n", step, r.total, loss)
+		r.lastLine = time.Now()
+	}
 }
 
 func (r *reporter) record(rec rundir.Record, stepsPerSecond float64) {
@@ -42,4 +51,5 @@ func (r *reporter) record(rec rundir.Record, stepsPerSecond float64) {
 	}
 	fmt.Fprintf(r.out, "step %d/%d loss %.6g%s%s grad_norm %.3g %.1f steps/s\n",
 		rec.Step, r.total, rec.Loss, terms, valid, rec.GradNorm, stepsPerSecond)
+	r.lastLine = time.Now()
 }

@@ -148,7 +148,7 @@ func TestKillNineAtRandomMomentsLosesNothing(t *testing.T) {
 
 func metricsSteps(t *testing.T, runDir string) string {
 	t.Helper()
-	records, err := rundir.ReadMetrics(runDir, io.Discard)
+	records, _, err := rundir.ReadMetrics(runDir, 1<<30, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

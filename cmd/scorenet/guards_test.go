@@ -19,6 +19,7 @@ import (
 
 	"scorenet/checkpoints"
 	"scorenet/datasets"
+	"scorenet/rundir"
 )
 
 // digestOf is the sha256 of the file at path ("" when it does not exist).
@@ -761,6 +762,7 @@ func TestBigInputsUnderUlimitD(t *testing.T) {
 	big := filepath.Join(dir, "big.npy")
 	writeZeroNPY(t, big, 8_000_000, 2)
 	writeCSV(t, filepath.Join(dir, "p.csv"), 100, 2, 1, 1)
+	writeCSV(t, filepath.Join(dir, "many.csv"), 300_000, 2, 1, 2)
 	// A run whose metrics.jsonl is 200 MB: logged at every step of a long run.
 	longLog := filepath.Join(dir, "longlog")
 	if err := os.CopyFS(longLog, os.DirFS(run)); err != nil {
@@ -780,8 +782,10 @@ func TestBigInputsUnderUlimitD(t *testing.T) {
 		{"likelihood", []string{"likelihood", "-run", run, "-in", big, "-out", filepath.Join(dir, "l.npy")}, 1, "the ODE's state for 8000000 points"},
 		{"sample from a file", []string{"sample", "-run", run, "-out", filepath.Join(dir, "x.csv"), "-set", "sample.init.kind=file", "-set", "sample.init.path=" + big}, 1, "8000000 chains of dimension 2 needs"},
 		{"plot", []string{"plot", "-run", run, "-out", filepath.Join(dir, "p"), "-samples", big}, 0, "drawing its first 100000 points of 8000000"},
+		{"the graph engine's batch", []string{"train", "-data", filepath.Join(dir, "many.csv"), "-out", filepath.Join(dir, "graph"), "-set", "model.hidden=[64,64]",
+			"-set", "train.engine=graph", "-set", "train.batch_size=200000", "-set", "train.steps=2"}, 1, "the gorgonia graph of a batch of 200000 points"},
 		{"a network too large", []string{"train", "-data", filepath.Join(dir, "p.csv"), "-out", filepath.Join(dir, "wide"), "-set", "model.hidden=[11000,11000]"}, 1, "the network's 121"},
-		{"plot a long log", []string{"plot", "-run", longLog, "-out", filepath.Join(dir, "q")}, 1, "metrics.jsonl (190.7 MiB), reading its records, needs"},
+		{"plot a long log, thinned", []string{"plot", "-run", longLog, "-out", filepath.Join(dir, "q")}, 0, ""},
 		{"resume a long log", []string{"train", "-run", longLog, "-set", "train.steps=30"}, 1, "metrics.jsonl (190.7 MiB), keeping its records up to step 20, needs"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -1276,4 +1280,68 @@ func TestNinthRedTeamAttacks(t *testing.T) {
 
 	// The corrector's ratio is bounded, and its divergence names it.
 	attack(t, "snr 1e200", "", "sample.snr: must be in (0, 1]", "sample", "-run", run, "-out", filepath.Join(dir, "snr.csv"), "-set", "sample.snr=1e200")
+}
+
+// The tenth red-team pass's findings (issue 19), each rerun.
+func TestTenthRedTeamAttacks(t *testing.T) {
+	dir, data, run := guardedRun(t)
+	_, _, other := guardedRun(t)
+	otherCk := filepath.Join(other, "checkpoints", "step-000000020.safetensors")
+
+	// A lock file that is a link: to a file outside any run, or a second
+	// name of another run's checkpoint.
+	victim := filepath.Join(dir, "victim.txt")
+	os.WriteFile(victim, []byte("precious\n"), 0o644)
+	for i, c := range []struct {
+		link func(at string) error
+		want string
+	}{
+		{func(at string) error { return os.Symlink(victim, at) }, "is a symbolic link, not the run's lock file"},
+		{func(at string) error { return os.Link(otherCk, at) }, "is not the run's lock file (a regular file with one name: it has 2"},
+	} {
+		runDir := filepath.Join(dir, fmt.Sprintf("locked%d", i))
+		os.MkdirAll(runDir, 0o755)
+		if err := c.link(filepath.Join(runDir, ".lock")); err != nil {
+			t.Fatal(err)
+		}
+		before, beforeCk := digestOf(t, victim), digestOf(t, otherCk)
+		trainAttack(t, "a linked .lock", "", c.want, "train", "-data", data, "-out", runDir, "-set", "train.steps=5", "-set", "model.hidden=[8]")
+		if digestOf(t, victim) != before || digestOf(t, otherCk) != beforeCk {
+			t.Errorf("train wrote through the .lock link of %s", runDir)
+		}
+	}
+
+	// Another run's checkpoints/ as a directory output, by its path or a
+	// link to it; merge -out into it.
+	linked := filepath.Join(dir, "ck")
+	os.Symlink(filepath.Join(other, "checkpoints"), linked)
+	for _, out := range []string{filepath.Join(other, "checkpoints") + "/", linked + "/"} {
+		attack(t, "-out "+out, "", "would write into the files of run "+other,
+			"sample", "-run", run, "-n", "3", "-out", out)
+	}
+	attack(t, "-snapshots into another run's checkpoints/", "", "would write into the files of run "+other,
+		"sample", "-run", run, "-n", "3", "-out", filepath.Join(dir, "x.csv"), "-set", "sample.snapshot_every=2", "-snapshots", filepath.Join(other, "checkpoints")+"/")
+	var shards []string
+	for k := range 2 {
+		s := filepath.Join(dir, fmt.Sprintf("s%d.csv", k))
+		if code, _, errs := scorenet("sample", "-run", run, "-n", "6", "-shard", fmt.Sprintf("%d/2", k), "-out", s); code != 0 {
+			t.Fatalf("shard %d: %s", k, errs)
+		}
+		shards = append(shards, s)
+	}
+	code, _, errs := scorenet(append([]string{"merge", "-out", filepath.Join(other, "checkpoints", "m.csv")}, shards...)...)
+	if code != 1 || !strings.Contains(errs, "would write into the files of run "+other) {
+		t.Errorf("merge -out into another run's checkpoints/: exit %d, %q", code, errs)
+	}
+
+	// A ladder set key by key with train -data is the user's.
+	byParts := filepath.Join(dir, "byparts")
+	if code, _, errs := scorenet("train", "-data", data, "-out", byParts, "-set", "train.steps=5", "-set", "model.hidden=[8]",
+		"-set", "train.sigmas.begin=2", "-set", "train.sigmas.end=0.05", "-set", "train.sigmas.n=5"); code != 0 {
+		t.Fatalf("train with a ladder by parts: %s", errs)
+	}
+	cfg, err := rundir.LoadConfig(byParts, nil)
+	if err != nil || cfg.Train.Sigmas.Begin != 2 || cfg.Train.Sigmas.End != 0.05 || cfg.Train.Sigmas.N != 5 || cfg.Train.Sigmas.Auto {
+		t.Errorf("train.sigmas given by parts: the run has %+v (%v), want begin 2, end 0.05, n 5", cfg.Train.Sigmas, err)
+	}
 }

@@ -175,7 +175,7 @@ func anyRunsFile(path string) (run string, ok bool) {
 	own, _ := rundir.Files("")
 	// Beside training's own files: its sample figure and eval's report.
 	own = append(own, "samples-latest.png", "eval.json")
-	for dir := filepath.Dir(p); ; dir = filepath.Dir(dir) {
+	for dir := p; ; dir = filepath.Dir(dir) { // p itself: a directory output may be a run's checkpoints/
 		if filepath.Base(dir) == "checkpoints" && isRun(filepath.Dir(dir)) {
 			return filepath.Dir(dir), true
 		}

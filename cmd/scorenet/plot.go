@@ -49,7 +49,9 @@ scatter of coordinates 1 and 2 for models of more dimensions.`)
 		if err != nil {
 			return err
 		}
-		records, err := rundir.ReadMetrics(*runDir, stderr)
+		// A curve of more points than a figure's width in pixels shows
+		// nothing more.
+		records, validRecords, err := rundir.ReadMetrics(*runDir, 5000, stderr)
 		if err != nil {
 			return err
 		}
@@ -57,9 +59,9 @@ scatter of coordinates 1 and 2 for models of more dimensions.`)
 		loss.Name, valid.Name = "training loss", "validation loss"
 		for _, r := range records {
 			loss.Steps, loss.Value = append(loss.Steps, float64(r.Step)), append(loss.Value, r.Loss)
-			if r.Valid != nil {
-				valid.Steps, valid.Value = append(valid.Steps, float64(r.Step)), append(valid.Value, r.Valid.Loss)
-			}
+		}
+		for _, r := range validRecords {
+			valid.Steps, valid.Value = append(valid.Steps, float64(r.Step)), append(valid.Value, r.Valid.Loss)
 		}
 		var figures []output
 		for _, name := range []string{"loss.png", "field.png", "samples.png"} {

@@ -449,6 +449,12 @@ sidecars.`)
 				}
 			}
 		}
+		if strings.HasSuffix(*out, ".shard.json") {
+			return fmt.Errorf("-out %s: a shard's sidecar name (merge reads such files); choose another name", *out)
+		}
+		if run, ok := anyRunsFile(*out); ok {
+			return fmt.Errorf("-out %s: would write into the files of run %s (only training writes them)", *out, run)
+		}
 		if info, err := readShardInfo(files[0]); err == nil {
 			var s configs.Sample
 			if json.Unmarshal([]byte(info.Sample), &s) == nil && s.Init.Kind != "file" {
