@@ -289,3 +289,9 @@ func packA[T Float](dst []T, tA bool, a []T, lda int, alpha T, i0, rows, p0, dep
 		}
 	}
 }
+
+// On is Dgemm or Sgemm by the element type, split over at most threads
+// goroutines (0: Threads), for code generic over it.
+func On[T Float](threads int, tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	gemmOn(threads, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}

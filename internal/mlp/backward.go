@@ -1,20 +1,27 @@
 package mlp
 
-import "fmt"
+import (
+	"fmt"
+
+	"scorenet/internal/gemm"
+)
 
 // Seeds are the gradients of a loss with respect to what the passes
 // computed; Backward carries them to the parameters.
-type Seeds struct {
-	Score []float64 // dL/ds, n x Dim; nil when the loss does not read s
+type SeedsOf[T gemm.Float] struct {
+	Score []T // dL/ds, n x Dim; nil when the loss does not read s
 	// With tangents, at most one of:
-	Diagonal []float64 // dL/d(ds_i/dx_i), n x Dim, after unit tangents
-	Tangents []float64 // dL/d(J t), (n k) x Dim, after Tangents(dirs, k)
+	Diagonal []T // dL/d(ds_i/dx_i), n x Dim, after unit tangents
+	Tangents []T // dL/d(J t), (n k) x Dim, after Tangents(dirs, k)
 }
+
+// Seeds are a float64 network's seeds.
+type Seeds = SeedsOf[float64]
 
 // Backward sets Grads to the parameter gradients of a loss whose gradients
 // with respect to the score and the output tangents are seed, by one
 // reverse pass through the tangents and the forward pass of the same batch.
-func (p *Pass) Backward(seed Seeds) error {
+func (p *PassOf[T]) Backward(seed SeedsOf[T]) error {
 	net := p.net
 	D, w, L, n := net.Dim, net.widths, net.layers(), p.n
 	tangent := seed.Diagonal != nil || seed.Tangents != nil
@@ -33,8 +40,8 @@ func (p *Pass) Backward(seed Seeds) error {
 	for _, g := range p.grads {
 		clear(g)
 	}
-	gW := func(l int) []float64 { return p.grads[2*(l-1)] }
-	gB := func(l int) []float64 { return p.grads[2*(l-1)+1] }
+	gW := func(l int) []T { return p.grads[2*(l-1)] }
+	gB := func(l int) []T { return p.grads[2*(l-1)+1] }
 	k, R := p.k, n*p.k
 	hl, wl := w[L-1], net.W[L-1]
 
@@ -78,7 +85,7 @@ func (p *Pass) Backward(seed Seeds) error {
 	for l := L - 1; l >= 1; l-- {
 		h, in := w[l], w[l-1]
 		gz, d1, d2, ga := p.gz[l][:n*h], p.d1[l][:n*h], p.d2[l][:n*h], p.ga[l]
-		var gul, u, gvl []float64
+		var gul, u, gvl []T
 		if tangent {
 			u, gvl, gul = p.u[l][:R*h], p.gv[l][:R*h], p.gu[l][:R*h]
 		}
@@ -138,7 +145,7 @@ func (p *Pass) Backward(seed Seeds) error {
 
 // conditioned is seed scaled row by row by the output scale (k rows a point) into
 // buf for a conditional net, seed itself otherwise.
-func (p *Pass) conditioned(seed, buf []float64, k int) []float64 {
+func (p *PassOf[T]) conditioned(seed, buf []T, k int) []T {
 	if !p.net.Conditional {
 		return seed
 	}
@@ -153,7 +160,7 @@ func (p *Pass) conditioned(seed, buf []float64, k int) []float64 {
 // row's output (its V_{L-1} row src times column i of W_L) back: to the row
 // (into gv) and to column i of W_L's gradient g. The hot loops are small
 // functions of their own so that they keep their operands in registers.
-func diagonalRow(gv, src, wl, g []float64, gd float64, i, d int) {
+func diagonalRow[T gemm.Float](gv, src, wl, g []T, gd T, i, d int) {
 	for j := range gv {
 		gv[j] = gd * wl[j*d+i]
 		g[j*d+i] += gd * src[j]
@@ -162,7 +169,7 @@ func diagonalRow(gv, src, wl, g []float64, gd float64, i, d int) {
 
 // tangentRow carries one tangent row's gradient gv through
 // V = U .* f'(z): gu = gv .* f', and gz += gv .* U .* f”.
-func tangentRow(gu, gz, gv, u, d1, d2 []float64) {
+func tangentRow[T gemm.Float](gu, gz, gv, u, d1, d2 []T) {
 	gu = gu[:len(gv)]
 	gz, u, d1, d2 = gz[:len(gv)], u[:len(gv)], d1[:len(gv)], d2[:len(gv)]
 	for j, g := range gv {
@@ -171,7 +178,7 @@ func tangentRow(gu, gz, gv, u, d1, d2 []float64) {
 	}
 }
 
-func addTo(dst, src []float64) {
+func addTo[T gemm.Float](dst, src []T) {
 	for j, v := range src {
 		dst[j] += v
 	}

@@ -4,8 +4,6 @@ package mlp
 
 import (
 	"scorenet/internal/gemm"
-
-	"gonum.org/v1/gonum/blas"
 )
 
 // Products is the BLAS every matrix product of the network goes through,
@@ -17,7 +15,8 @@ var Products BLAS = gemm.Implementation{}
 // ProductsName names Products, for -h and benchmarks.
 var ProductsName = "gonum (pure Go) with internal/gemm's dgemm, " + gemm.Kernel().String()
 
-// dgemmOn is Products.Dgemm on at most threads goroutines (0: all).
-func dgemmOn(threads int, tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	gemm.DgemmOn(threads, tA != blas.NoTrans, tB != blas.NoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+// gemmOn is the network's product, internal/gemm's, on at most threads
+// goroutines (0: all).
+func gemmOn[T gemm.Float](threads int, tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	gemm.On(threads, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }

@@ -8,6 +8,8 @@ package mlp
 import "C"
 
 import (
+	"scorenet/internal/gemm"
+
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/netlib/blas/netlib"
 )
@@ -21,7 +23,19 @@ var Products BLAS = netlib.Implementation{}
 // ProductsName names Products, for -h and benchmarks.
 const ProductsName = "openblas (cgo)"
 
-// dgemmOn is Products.Dgemm; OPENBLAS_NUM_THREADS sets its threads.
-func dgemmOn(_ int, tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	Products.Dgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+// gemmOn is Products.Dgemm or Sgemm; OPENBLAS_NUM_THREADS sets their
+// threads.
+func gemmOn[T gemm.Float](_ int, tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	t := func(x bool) blas.Transpose {
+		if x {
+			return blas.Trans
+		}
+		return blas.NoTrans
+	}
+	switch a := any(a).(type) {
+	case []float64:
+		Products.Dgemm(t(tA), t(tB), m, n, k, float64(alpha), a, lda, any(b).([]float64), ldb, float64(beta), any(c).([]float64), ldc)
+	case []float32:
+		Products.Sgemm(t(tA), t(tB), m, n, k, float32(alpha), a, lda, any(b).([]float32), ldb, float32(beta), any(c).([]float32), ldc)
+	}
 }

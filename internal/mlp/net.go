@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"scorenet/internal/gemm"
 )
 
 // Layout is the shape of an MLP score network D -> Hidden... -> D: a bias on
@@ -131,13 +132,18 @@ func (l Layout) Check() error {
 // d1[k], d2[k] to its first and second derivatives (f may be z; d1 and d2
 // may not). Value and Derivatives' f must agree bit for bit, so that a
 // forward pass gives the same scores whether it keeps the derivatives or not.
-type Activation struct {
-	Value       func(dst, z []float64)
-	Derivatives func(z, f, d1, d2 []float64)
+type ActivationOf[T gemm.Float] struct {
+	Value       func(dst, z []T)
+	Derivatives func(z, f, d1, d2 []T)
 }
 
-// Net is an MLP's parameters as float64 slices, with its layout and
-// activation.
+// Activation is a float64 network's activation.
+type Activation = ActivationOf[float64]
+
+// NetOf is an MLP's parameters as slices of T (float64 or float32), with
+// its layout and activation. The float32 network computes every product,
+// activation and sum in float32, with the same bits on any machine and
+// number of threads as the float64 one.
 //
 // Aliasing contract: W[i] and B[i] are the backing arrays of the model's
 // parameter tensors layer<i>.weight (row-major, in x out) and layer<i>.bias,
@@ -145,16 +151,24 @@ type Activation struct {
 // restore, a test) must write into those arrays in place, never give the
 // tensors new ones, and every later pass sees the new values. Gradients are
 // the Pass's own arrays, in the same order and shapes.
-type Net struct {
+type NetOf[T gemm.Float] struct {
 	Layout
-	Act    Activation
-	W, B   [][]float64
+	Act    ActivationOf[T]
+	W, B   [][]T
 	widths []int
 }
+
+// Net is a float64 network.
+type Net = NetOf[float64]
 
 // NewNet views params, in Layout.Params order, as the network l with
 // activation act. It keeps the slices (see the aliasing contract).
 func NewNet(l Layout, act Activation, params [][]float64) (*Net, error) {
+	return NewNetOf(l, act, params)
+}
+
+// NewNetOf is NewNet for a network of any element type.
+func NewNetOf[T gemm.Float](l Layout, act ActivationOf[T], params [][]T) (*NetOf[T], error) {
 	if err := l.Check(); err != nil {
 		return nil, err
 	}
@@ -165,7 +179,7 @@ func NewNet(l Layout, act Activation, params [][]float64) (*Net, error) {
 	if len(params) != len(shapes) {
 		return nil, fmt.Errorf("mlp: %d parameter arrays for a layout of %d", len(params), len(shapes))
 	}
-	n := &Net{Layout: l, Act: act, widths: l.Widths()}
+	n := &NetOf[T]{Layout: l, Act: act, widths: l.Widths()}
 	for i, s := range shapes {
 		if len(params[i]) != s.Rows*s.Cols {
 			return nil, fmt.Errorf("mlp: %s has %d values, want %d x %d", s.Name, len(params[i]), s.Rows, s.Cols)
@@ -181,8 +195,8 @@ func NewNet(l Layout, act Activation, params [][]float64) (*Net, error) {
 
 // Arrays are the parameter arrays in Layout.Params order (the slices
 // NewNet was given).
-func (n *Net) Arrays() [][]float64 {
-	var out [][]float64
+func (n *NetOf[T]) Arrays() [][]T {
+	var out [][]T
 	for i := range n.W {
 		out = append(out, n.W[i], n.B[i])
 	}
@@ -190,4 +204,4 @@ func (n *Net) Arrays() [][]float64 {
 }
 
 // layers is L, the number of weight matrices (hidden layers + 1).
-func (n *Net) layers() int { return len(n.W) }
+func (n *NetOf[T]) layers() int { return len(n.W) }

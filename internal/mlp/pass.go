@@ -5,6 +5,8 @@ import (
 	"math"
 
 	"gonum.org/v1/gonum/blas"
+
+	"scorenet/internal/gemm"
 )
 
 // BLAS is a whole BLAS, as gorgonia takes it; the core itself calls only
@@ -45,8 +47,8 @@ type Options struct {
 //	U_1 = t W_1,  V_l = U_l .* f'(z_l) (+ V_{l-1}),  U_l = V_{l-1} W_l,
 //
 // so that row t's output tangent V_{L-1} W_L is J t, J = ds/dx.
-type Pass struct {
-	net *Net
+type PassOf[T gemm.Float] struct {
+	net *NetOf[T]
 	opt Options
 
 	n      int  // points of the last Forward
@@ -55,23 +57,27 @@ type Pass struct {
 
 	// Forward, per layer l = 0..L-1 (a[0] is the input rows [x, log sigma]);
 	// z, d1, d2 only with derivatives; out holds s.
-	z, a, d1, d2 [][]float64
-	out, scale   []float64 // s; the output scale per row (conditional)
-	cin, skip    []float64 // c_in(sigma) and the skip factor per row (conditional)
+	z, a, d1, d2 [][]T
+	out, scale   []T // s; the output scale per row (conditional)
+	cin, skip    []T // c_in(sigma) and the skip factor per row (conditional)
 
 	// Tangents: k per point, from dirs (nil: the unit directions).
 	k    int
-	dirs []float64
-	u, v [][]float64
-	tout []float64 // output tangents, rows (point, tangent)
+	dirs []T
+	u, v [][]T
+	tout []T // output tangents, rows (point, tangent)
 
 	// Backward.
-	ga, gz, gu, gv [][]float64 // gz has one more entry: the output layer's
-	grads          [][]float64
+	ga, gz, gu, gv [][]T // gz has one more entry: the output layer's
+	grads          [][]T
 }
 
-// Bytes is the memory a Pass of a net with layout l takes for the sizes in
-// opt, computed without allocating (in float64, so it cannot overflow).
+// Pass is a pass of a float64 network.
+type Pass = PassOf[float64]
+
+// Bytes is the memory a Pass of a float64 net with layout l takes for the
+// sizes in opt, computed without allocating (in float64, so it cannot
+// overflow); a float32 net's takes half.
 func (opt Options) Bytes(l Layout) float64 {
 	w := l.Widths()
 	b, rows := float64(opt.Batch), float64(opt.Batch)*float64(opt.Tangents)
@@ -101,7 +107,10 @@ func (opt Options) Bytes(l Layout) float64 {
 }
 
 // NewPass allocates a Pass of net for the sizes in opt.
-func NewPass(net *Net, opt Options) (*Pass, error) {
+func NewPass(net *Net, opt Options) (*Pass, error) { return NewPassOf(net, opt) }
+
+// NewPassOf is NewPass for a network of any element type.
+func NewPassOf[T gemm.Float](net *NetOf[T], opt Options) (*PassOf[T], error) {
 	if opt.Batch < 1 {
 		return nil, fmt.Errorf("mlp: batch must be >= 1, got %d", opt.Batch)
 	}
@@ -111,13 +120,13 @@ func NewPass(net *Net, opt Options) (*Pass, error) {
 	if opt.Tangents > 0 || opt.Gradients {
 		opt.Derivatives = true
 	}
-	p := &Pass{net: net, opt: opt}
+	p := &PassOf[T]{net: net, opt: opt}
 	w, L, b := net.widths, net.layers(), opt.Batch
 	rows := b * opt.Tangents
-	mk := func(n int) []float64 { return make([]float64, n) }
-	p.z, p.a, p.d1, p.d2 = make([][]float64, L), make([][]float64, L), make([][]float64, L), make([][]float64, L)
-	p.u, p.v, p.ga, p.gu, p.gv = make([][]float64, L), make([][]float64, L), make([][]float64, L), make([][]float64, L), make([][]float64, L)
-	p.gz = make([][]float64, L+1)
+	mk := func(n int) []T { return make([]T, n) }
+	p.z, p.a, p.d1, p.d2 = make([][]T, L), make([][]T, L), make([][]T, L), make([][]T, L)
+	p.u, p.v, p.ga, p.gu, p.gv = make([][]T, L), make([][]T, L), make([][]T, L), make([][]T, L), make([][]T, L)
+	p.gz = make([][]T, L+1)
 	p.a[0] = mk(b * w[0])
 	for l := 1; l < L; l++ {
 		p.a[l] = mk(b * w[l])
@@ -152,25 +161,25 @@ func NewPass(net *Net, opt Options) (*Pass, error) {
 }
 
 // Net is the network the Pass runs.
-func (p *Pass) Net() *Net { return p.net }
+func (p *PassOf[T]) Net() *NetOf[T] { return p.net }
 
 // Batch is the most points Forward takes.
-func (p *Pass) Batch() int { return p.opt.Batch }
+func (p *PassOf[T]) Batch() int { return p.opt.Batch }
 
 // MatmulFLOPs counts the matrix-product operations since the last Forward
 // began: 2mkn for each (m x k)(k x n).
-func (p *Pass) MatmulFLOPs() float64 { return p.flops }
+func (p *PassOf[T]) MatmulFLOPs() float64 { return p.flops }
 
 // Grads are the parameter gradients of the last Backward, in Layout.Params
 // order; the next Backward overwrites them.
-func (p *Pass) Grads() [][]float64 { return p.grads }
+func (p *PassOf[T]) Grads() [][]T { return p.grads }
 
 // Forward computes s(x) for the n = len(x)/Dim points x (row-major), or
 // s(x, sigma) for a conditional net, with sigmas holding one level for all
 // points or one per point. With derivatives it keeps f' and f” for
 // Tangents and Backward. The result is the Pass's buffer (n x Dim), valid
 // until the next Forward.
-func (p *Pass) Forward(x, sigmas []float64, derivatives bool) ([]float64, error) {
+func (p *PassOf[T]) Forward(x []T, sigmas []float64, derivatives bool) ([]T, error) {
 	net := p.net
 	D, w, L := net.Dim, net.widths, net.layers()
 	n := len(x) / D
@@ -195,12 +204,12 @@ func (p *Pass) Forward(x, sigmas []float64, derivatives bool) ([]float64, error)
 				copy(dst, x[r*D:(r+1)*D])
 			} else {
 				for j, v := range x[r*D : (r+1)*D] {
-					dst[j] = c * v
+					dst[j] = T(c) * v
 				}
 			}
-			p.cin[r] = c
-			in[r*w[0]+D] = math.Log(sigma)
-			p.scale[r], p.skip[r] = net.OutputScale(sigma), net.SkipScale(sigma)
+			p.cin[r] = T(c)
+			in[r*w[0]+D] = T(math.Log(sigma))
+			p.scale[r], p.skip[r] = T(net.OutputScale(sigma)), T(net.SkipScale(sigma))
 		}
 	} else {
 		copy(in, x)
@@ -209,7 +218,7 @@ func (p *Pass) Forward(x, sigmas []float64, derivatives bool) ([]float64, error)
 	prev := in[:n*w[0]]
 	for l := 1; l <= L; l++ {
 		width := w[l]
-		var z []float64
+		var z []T
 		switch {
 		case l == L:
 			z = p.out[:n*width]
@@ -255,19 +264,13 @@ func (p *Pass) Forward(x, sigmas []float64, derivatives bool) ([]float64, error)
 
 // gemm is C = op(A) op(B) + beta C for row-major matrices, op(A) m x k and
 // op(B) k x n, counted in flops.
-func (p *Pass) gemm(ta, tb bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	t := func(x bool) blas.Transpose {
-		if x {
-			return blas.Trans
-		}
-		return blas.NoTrans
-	}
-	dgemmOn(p.opt.Threads, t(ta), t(tb), m, n, k, 1, a, lda, b, ldb, beta, c, ldc)
+func (p *PassOf[T]) gemm(ta, tb bool, m, n, k int, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	gemmOn(p.opt.Threads, ta, tb, m, n, k, 1, a, lda, b, ldb, beta, c, ldc)
 	p.flops += 2 * float64(m) * float64(n) * float64(k)
 }
 
 // colSum adds the column sums of the row-major matrix m (width w) to dst.
-func colSum(dst, m []float64, w int) {
+func colSum[T gemm.Float](dst, m []T, w int) {
 	for r := 0; r+w <= len(m); r += w {
 		for k, v := range m[r : r+w] {
 			dst[k] += v
@@ -277,7 +280,7 @@ func colSum(dst, m []float64, w int) {
 
 // scaleRows multiplies the rows of m (width w, k rows a point) by the
 // points' input scale c_in; a no-op when every c_in is 1.
-func (p *Pass) scaleRows(m []float64, w, k int) {
+func (p *PassOf[T]) scaleRows(m []T, w, k int) {
 	if !(p.net.Conditional && p.net.SigmaData > 0) {
 		return
 	}

@@ -1,13 +1,17 @@
 package mlp
 
-import "fmt"
+import (
+	"fmt"
+
+	"scorenet/internal/gemm"
+)
 
 // Tangents carries k tangents per point through the net, after a Forward
 // that kept derivatives: the rows of dirs ((n k) x Dim, point-major), or,
 // when dirs is nil, the Dim unit directions of each point (k = Dim), whose
 // output tangents are the columns of the Jacobian. The tangents are in x
 // only: log sigma (and so c_in) is held fixed.
-func (p *Pass) Tangents(dirs []float64, k int) error {
+func (p *PassOf[T]) Tangents(dirs []T, k int) error {
 	net := p.net
 	D, w, L, n := net.Dim, net.widths, net.layers(), p.n
 	if dirs == nil {
@@ -54,7 +58,7 @@ func (p *Pass) Tangents(dirs []float64, k int) error {
 // JacobianDiagonal writes ds_i/dx_i of every point into dst (n x Dim), after
 // Tangents along the unit directions; its row sums are the divergences
 // tr(ds/dx). Only the diagonal is formed: Dim times less work than J.
-func (p *Pass) JacobianDiagonal(dst []float64) error {
+func (p *PassOf[T]) JacobianDiagonal(dst []T) error {
 	net := p.net
 	D, L, n := net.Dim, net.layers(), p.n
 	if p.k != D || p.dirs != nil {
@@ -79,7 +83,7 @@ func (p *Pass) JacobianDiagonal(dst []float64) error {
 
 // OutputTangents are J t for every tangent row t of the last Tangents:
 // (n k) x Dim, the Pass's buffer, valid until the next Tangents.
-func (p *Pass) OutputTangents() ([]float64, error) {
+func (p *PassOf[T]) OutputTangents() ([]T, error) {
 	net := p.net
 	D, L, R := net.Dim, net.layers(), p.n*p.k
 	if p.k == 0 {
@@ -109,7 +113,7 @@ func (p *Pass) OutputTangents() ([]float64, error) {
 }
 
 // mulTo sets dst = a .* b.
-func mulTo(dst, a, b []float64) {
+func mulTo[T gemm.Float](dst, a, b []T) {
 	a, b = a[:len(dst)], b[:len(dst)]
 	for j := range dst {
 		dst[j] = a[j] * b[j]
@@ -117,8 +121,8 @@ func mulTo(dst, a, b []float64) {
 }
 
 // columnDot is row . column i of the row-major matrix w of width d.
-func columnDot(row, w []float64, i, d int) float64 {
-	acc := 0.0
+func columnDot[T gemm.Float](row, w []T, i, d int) T {
+	var acc T
 	for j, x := range row {
 		acc += x * w[j*d+i]
 	}
