@@ -88,7 +88,7 @@ func (d *decoder) validate(c *Config) error {
 	}
 	t, a := c.Train, c.Train.Optimizer
 	canCondition, needsCondition := losses.NoiseConditional(t.Loss)
-	fusedErr := losses.FusedEngineFor(c.Model.Type, c.Model.Dtype)
+	fusedErr := losses.FusedEngineFor(c.Model.Type, c.Model.Dtype, t.Loss)
 	for _, err := range []error{
 		check(c.Name != "", "name", "is required: it names the run and its directory runs/<name>"),
 		check(c.Name == "" || validName.MatchString(c.Name), "name", "%q must be letters, digits, '.', '_' or '-'", c.Name),

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"scorenet/internal/gemm"
 	"scorenet/internal/mlp"
 	"scorenet/nn"
 
@@ -70,17 +71,21 @@ func checkLevels(sigmas []float64, levels levelKind) error {
 // dsmHead is denoising score matching on the core: one forward pass of the
 // perturbed points (at their noise levels when conditional) and one reverse
 // pass from the residual.
-type dsmHead struct {
-	head
+// The noise is drawn, and the loss summed, in float64 whatever T: a
+// float32 network sees the perturbed points rounded to float32, and its
+// scores' residuals are formed in float64 from them.
+type dsmHead[T gemm.Float] struct {
+	headOf[T]
 	sigmas []float64
 	levels levelKind
 	noise  perturbation
-	gs     []float64
+	xs, gs []T
 }
 
-// newDSMHead returns the builder of dsm, anneal_dsm or vesde_dsm.
-func newDSMHead(levels levelKind) func(*mlp.Net, Options) (Loss, error) {
-	return func(net *mlp.Net, o Options) (Loss, error) {
+// newDSMHead returns the builder of dsm, anneal_dsm or vesde_dsm on a
+// network of T.
+func newDSMHead[T gemm.Float](levels levelKind) func(*mlp.NetOf[T], Options) (Loss, error) {
+	return func(net *mlp.NetOf[T], o Options) (Loss, error) {
 		if err := checkLevels(o.Sigmas, levels); err != nil {
 			return nil, err
 		}
@@ -88,13 +93,25 @@ func newDSMHead(levels levelKind) func(*mlp.Net, Options) (Loss, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &dsmHead{head: h, sigmas: o.Sigmas, levels: levels, gs: make([]float64, o.Batch*net.Dim)}, nil
+		return &dsmHead[T]{headOf: h, sigmas: o.Sigmas, levels: levels, xs: make([]T, o.Batch*net.Dim), gs: make([]T, o.Batch*net.Dim)}, nil
 	}
+}
+
+// inputs is the perturbed batch as T: the perturbation itself in float64.
+func (d *dsmHead[T]) inputs(x []float64) []T {
+	if same, ok := any(x).([]T); ok {
+		return same
+	}
+	xs := d.xs[:len(x)]
+	for i, v := range x {
+		xs[i] = T(v)
+	}
+	return xs
 }
 
 // Evaluate perturbs x with noise drawn from noise, as the graph draws it,
 // and computes the loss.
-func (d *dsmHead) Evaluate(x []float64, rowWeight float64, noise *rand.Rand) (Terms, error) {
+func (d *dsmHead[T]) Evaluate(x []float64, rowWeight float64, noise *rand.Rand) (Terms, error) {
 	if noise == nil {
 		return Terms{}, errors.New("losses: denoising score matching needs a random source for its noise")
 	}
@@ -104,7 +121,7 @@ func (d *dsmHead) Evaluate(x []float64, rowWeight float64, noise *rand.Rand) (Te
 	}
 	D := d.pass.Net().Dim
 	perturb(&d.noise, x, D, d.Batch(), d.sigmas, d.levels, rowWeight, noise)
-	s, err := d.pass.Forward(d.noise.x[:n*D], d.noise.sigmas[:n], d.gradients)
+	s, err := d.pass.Forward(d.inputs(d.noise.x[:n*D]), d.noise.sigmas[:n], d.gradients)
 	if err != nil {
 		return Terms{}, err
 	}
@@ -112,12 +129,12 @@ func (d *dsmHead) Evaluate(x []float64, rowWeight float64, noise *rand.Rand) (Te
 	loss := 0.0
 	gs := d.gs[:n*D]
 	for k, v := range s {
-		r := v - d.noise.target[k]
+		r := float64(v) - d.noise.target[k]
 		loss += d.noise.weights[k] * r * r / 2
-		gs[k] = d.noise.weights[k] * r
+		gs[k] = T(d.noise.weights[k] * r)
 	}
 	if d.gradients {
-		if err := d.pass.Backward(mlp.Seeds{Score: gs}); err != nil {
+		if err := d.pass.Backward(mlp.SeedsOf[T]{Score: gs}); err != nil {
 			return Terms{}, err
 		}
 	}

@@ -70,6 +70,10 @@ type entry struct {
 	name  string
 	graph func(m nn.Model, o Options) (Loss, error)
 	fused func(net *mlp.Net, o Options) (Loss, error)
+	// fused32 runs a float32 network; nil where the loss needs float64
+	// (exact and sliced: their finite-difference checks and the seeds'
+	// closed forms live there).
+	fused32 func(net *mlp.NetOf[float32], o Options) (Loss, error)
 	// conditional: the loss trains noise-conditional models, and only them
 	// when required.
 	conditional, required bool
@@ -84,9 +88,9 @@ var registry = []entry{
 	{name: "exact", graph: newExactGraph, fused: newExactHead},
 	{name: "sliced", graph: newSlicedGraph(false), fused: newSlicedHead(false)},
 	{name: "sliced_vr", graph: newSlicedGraph(true), fused: newSlicedHead(true)},
-	{name: DSM, graph: newDSMGraph(oneLevel), fused: newDSMHead(oneLevel), conditional: true, levels: oneLevel},
-	{name: "anneal_dsm", graph: newDSMGraph(ladder), fused: newDSMHead(ladder), conditional: true, required: true, levels: ladder},
-	{name: "vesde_dsm", graph: newDSMGraph(continuous), fused: newDSMHead(continuous), conditional: true, required: true, levels: continuous},
+	{name: DSM, graph: newDSMGraph(oneLevel), fused: newDSMHead[float64](oneLevel), fused32: newDSMHead[float32](oneLevel), conditional: true, levels: oneLevel},
+	{name: "anneal_dsm", graph: newDSMGraph(ladder), fused: newDSMHead[float64](ladder), fused32: newDSMHead[float32](ladder), conditional: true, required: true, levels: ladder},
+	{name: "vesde_dsm", graph: newDSMGraph(continuous), fused: newDSMHead[float64](continuous), fused32: newDSMHead[float32](continuous), conditional: true, required: true, levels: continuous},
 }
 
 // DSM is denoising score matching at one noise level, the loss that
@@ -159,7 +163,7 @@ func New(name string, m nn.Model, o Options) (Loss, error) {
 	if engine == "" {
 		engine = Auto
 	}
-	net, fusedErr := fusedNet(m)
+	fused, fusedErr := e.fusedLoss(m)
 	switch engine {
 	case Graph:
 		return e.graph(m, o)
@@ -167,33 +171,41 @@ func New(name string, m nn.Model, o Options) (Loss, error) {
 		if fusedErr != nil {
 			return nil, fmt.Errorf("losses: engine fused: %w", fusedErr)
 		}
-		return e.fused(net, o)
+		return fused(o)
 	case Auto:
 		if fusedErr == nil {
-			return e.fused(net, o)
+			return fused(o)
 		}
 		return e.graph(m, o)
 	}
 	return nil, fmt.Errorf("losses: unknown engine %q (known: %s)", engine, strings.Join(Engines, ", "))
 }
 
-// fusedNet is the core's view of m, or why m has none.
-func fusedNet(m nn.Model) (*mlp.Net, error) {
-	mp, ok := m.(*nn.MLP)
-	if !ok {
-		return nil, fmt.Errorf("the hand-written core runs MLPs only, not the %s model", m.Kind())
+// fusedLoss is the builder of e on the core's view of m, or why m has none.
+func (e entry) fusedLoss(m nn.Model) (func(Options) (Loss, error), error) {
+	if err := FusedEngineFor(m.Kind(), m.Dtype().String(), e.name); err != nil {
+		return nil, err
 	}
-	return mp.Net()
+	mp := m.(*nn.MLP)
+	if m.Dtype() == tensor.Float32 {
+		net, err := mp.Net32()
+		return func(o Options) (Loss, error) { return e.fused32(net, o) }, err
+	}
+	net, err := mp.Net()
+	return func(o Options) (Loss, error) { return e.fused(net, o) }, err
 }
 
-// FusedEngineFor says whether the fused engine can run a model of this
-// kind and dtype, and why not.
-func FusedEngineFor(kind, dtype string) error {
+// FusedEngineFor says whether the fused engine can run loss on a model of
+// this kind and dtype, and why not.
+func FusedEngineFor(kind, dtype, loss string) error {
+	e, _ := lookup(loss)
 	switch {
 	case kind != "mlp":
 		return fmt.Errorf("the hand-written core runs MLPs only, not the %s model", kind)
-	case dtype != "float64":
-		return fmt.Errorf("the hand-written core runs float64 only, not %s", dtype)
+	case dtype == "float32" && e.fused32 == nil:
+		return fmt.Errorf("the hand-written core runs the %s loss in float64 only", loss)
+	case dtype != "float64" && dtype != "float32":
+		return fmt.Errorf("the hand-written core runs float64 and float32, not %s", dtype)
 	}
 	return nil
 }

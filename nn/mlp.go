@@ -65,6 +65,18 @@ func (m *MLP) Net() (*mlp.Net, error) {
 	return mlp.NewNet(m.layout, m.act.Kernel, data)
 }
 
+// Net32 is Net for a float32 MLP: the core runs it in float32.
+func (m *MLP) Net32() (*mlp.NetOf[float32], error) {
+	if m.Dtype() != tensor.Float32 {
+		return nil, fmt.Errorf("nn: Net32 needs a float32 MLP, not %v", m.Dtype())
+	}
+	data := make([][]float32, len(m.params))
+	for i, p := range m.params {
+		data[i] = p.Value.Data().([]float32)
+	}
+	return mlp.NewNetOf(m.layout, mlp.Float32Activation(m.act.Kernel), data)
+}
+
 func (m *MLP) Score(x, sigma *G.Node) (*G.Node, G.Nodes, error) {
 	if m.layout.Conditional != (sigma != nil) {
 		return nil, nil, fmt.Errorf("nn: noise-conditional mlp is %v but sigma given is %v", m.layout.Conditional, sigma != nil)

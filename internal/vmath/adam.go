@@ -21,8 +21,8 @@ type AdamStep struct {
 //	theta -= (LR/C1)*m / (sqrt(v)/sqrt(C2) + Eps)
 //
 // every product rounded before it is added (no FMA), and reports whether
-// theta, m and v all stayed finite. float64 runs on the widest vector
-// kernel here, with the same bits as the portable Go.
+// theta, m and v all stayed finite. It runs on the widest vector kernel
+// here, in float64 or float32, with the same bits as the portable Go.
 func AdamUpdate[T float32 | float64](theta, grad, m, v []T, s AdamStep) bool {
 	n := len(theta)
 	if len(grad) < n || len(m) < n || len(v) < n {
@@ -30,6 +30,19 @@ func AdamUpdate[T float32 | float64](theta, grad, m, v []T, s AdamStep) bool {
 	}
 	done := 0
 	var check [8]float64
+	var check32 [16]float32
+	if th, ok := any(theta).([]float32); ok {
+		g, mm, vv := any(grad).([]float32), any(m).([]float32), any(v).([]float32)
+		c := adamConstants[float32](s)
+		if k := n &^ 15; haveAVX512 && k > 0 {
+			adamAVX512S(&th[0], &g[0], &mm[0], &vv[0], k, &c, &check32)
+			done = k
+		}
+		if k := (n - done) &^ 7; haveAVX2 && k > 0 {
+			adamAVX2S(&th[done], &g[done], &mm[done], &vv[done], k, &c, &check32)
+			done += k
+		}
+	}
 	if th, ok := any(theta).([]float64); ok {
 		g, mm, vv := any(grad).([]float64), any(m).([]float64), any(v).([]float64)
 		c := adamConstants[float64](s)
@@ -44,6 +57,9 @@ func AdamUpdate[T float32 | float64](theta, grad, m, v []T, s AdamStep) bool {
 	}
 	finite := adamScalar(theta[done:], grad[done:n], m[done:n], v[done:n], s)
 	for _, c := range check {
+		finite = finite && c == 0
+	}
+	for _, c := range check32 {
 		finite = finite && c == 0
 	}
 	return finite

@@ -138,3 +138,124 @@ loop:
 done:
 	VZEROUPPER
 	RET
+
+// The float32 update: ADAM_BODY's operations in single precision. Its
+// square root is VSQRTPS, which gives the bits adamScalar[float32] gets by
+// rounding the float64 square root (double rounding is harmless for a
+// square root from float64 to float32). check is 16 float32s.
+#define ADAM_BODY_S(T, G, M, V, X4, X5, X6, X7, X8, X9, CS, CWD, CB1, COB1, CB2, COB2, CSTEP, CSC2, CEPS, ZERO, ACC, MOVE, W) \
+	MOVE (SI), T; \
+	MOVE (DX), G; \
+	MOVE (R8), M; \
+	MOVE (R9), V; \
+	VMULPS CS, G, X4; \
+	VMULPS CWD, T, X5; \
+	VADDPS X5, X4, X4; \
+	VMULPS CB1, M, X5; \
+	VMULPS COB1, X4, X6; \
+	VADDPS X6, X5, X5; \
+	VMULPS CB2, V, X6; \
+	VMULPS COB2, X4, X7; \
+	VMULPS X4, X7, X7; \
+	VADDPS X7, X6, X6; \
+	VSQRTPS X6, X7; \
+	VDIVPS CSC2, X7, X7; \
+	VADDPS CEPS, X7, X7; \
+	VMULPS CSTEP, X5, X8; \
+	VDIVPS X7, X8, X8; \
+	VSUBPS X8, T, X8; \
+	MOVE X5, (R8); \
+	MOVE X6, (R9); \
+	MOVE X8, (SI); \
+	VMULPS ZERO, X8, X9; \
+	VMULPS ZERO, X5, X4; \
+	VADDPS X4, X9, X9; \
+	VMULPS ZERO, X6, X4; \
+	VADDPS X4, X9, X9; \
+	VADDPS X9, ACC, ACC; \
+	ADDQ $W, SI; \
+	ADDQ $W, DX; \
+	ADDQ $W, R8; \
+	ADDQ $W, R9
+
+// func adamAVX512S(theta, grad, m, v *float32, n int, c *[9]float32, check *[16]float32)
+TEXT ·adamAVX512S(SB), NOSPLIT, $0-56
+	ADAM_ARGS
+	SHRQ $4, CX
+	JZ   dones
+	VBROADCASTSS 0(AX), Z20
+	VBROADCASTSS 4(AX), Z21
+	VBROADCASTSS 8(AX), Z22
+	VBROADCASTSS 12(AX), Z23
+	VBROADCASTSS 16(AX), Z24
+	VBROADCASTSS 20(AX), Z25
+	VBROADCASTSS 24(AX), Z26
+	VBROADCASTSS 28(AX), Z27
+	VBROADCASTSS 32(AX), Z28
+	VPXORD Z29, Z29, Z29
+	VMOVUPS (DI), Z30
+loops:
+	ADAM_BODY_S(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z20, Z21, Z22, Z23, Z24, Z25, Z26, Z27, Z28, Z29, Z30, VMOVUPS, 64)
+	DECQ CX
+	JNZ  loops
+	VMOVUPS Z30, (DI)
+dones:
+	VZEROUPPER
+	RET
+
+// func adamAVX2S(theta, grad, m, v *float32, n int, c *[9]float32, check *[16]float32)
+TEXT ·adamAVX2S(SB), NOSPLIT, $0-56
+	ADAM_ARGS
+	SHRQ $3, CX
+	JZ   done2s
+	VBROADCASTSS 0(AX), Y10
+	VBROADCASTSS 4(AX), Y11
+	VBROADCASTSS 8(AX), Y12
+	VBROADCASTSS 12(AX), Y13
+	VBROADCASTSS 16(AX), Y14
+	VBROADCASTSS 20(AX), Y15
+	VMOVUPS (DI), Y9
+loop2s:
+	VMOVUPS (SI), Y0
+	VMOVUPS (DX), Y1
+	VMOVUPS (R8), Y2
+	VMOVUPS (R9), Y3
+	VMULPS  Y10, Y1, Y4
+	VMULPS  Y11, Y0, Y5
+	VADDPS  Y5, Y4, Y4
+	VMULPS  Y12, Y2, Y5
+	VMULPS  Y13, Y4, Y6
+	VADDPS  Y6, Y5, Y5
+	VMULPS  Y14, Y3, Y6
+	VMULPS  Y15, Y4, Y7
+	VMULPS  Y4, Y7, Y7
+	VADDPS  Y7, Y6, Y6
+	VSQRTPS Y6, Y7
+	VBROADCASTSS 28(AX), Y8
+	VDIVPS  Y8, Y7, Y7
+	VBROADCASTSS 32(AX), Y8
+	VADDPS  Y8, Y7, Y7
+	VBROADCASTSS 24(AX), Y8
+	VMULPS  Y8, Y5, Y8
+	VDIVPS  Y7, Y8, Y8
+	VSUBPS  Y8, Y0, Y8
+	VMOVUPS Y5, (R8)
+	VMOVUPS Y6, (R9)
+	VMOVUPS Y8, (SI)
+	VXORPS  Y1, Y1, Y1
+	VMULPS  Y1, Y8, Y0
+	VMULPS  Y1, Y5, Y4
+	VADDPS  Y4, Y0, Y0
+	VMULPS  Y1, Y6, Y4
+	VADDPS  Y4, Y0, Y0
+	VADDPS  Y0, Y9, Y9
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, R8
+	ADDQ $32, R9
+	DECQ CX
+	JNZ  loop2s
+	VMOVUPS Y9, (DI)
+done2s:
+	VZEROUPPER
+	RET

@@ -95,3 +95,66 @@ func TestAdamReportsNonFinite(t *testing.T) {
 		}
 	}
 }
+
+func toFloat32s(s []float64) []float32 {
+	out := make([]float32, len(s))
+	for i, v := range s {
+		out[i] = float32(v)
+	}
+	return out
+}
+
+// The float32 kernels update to the bits of the portable Go's float32
+// update too, whatever the length; and report a gradient whose square
+// overflows float32 (1e30) or that is not finite, in the vector part or
+// the tail.
+func TestAdamFloat32KernelsMatchTheGo(t *testing.T) {
+	step := AdamStep{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 1e-4, Scale: 0.7, C1: 1 - math.Pow(0.9, 7), C2: 1 - math.Pow(0.999, 7)}
+	rng := rand.New(rand.NewPCG(5, 6))
+	compared := 0
+	for _, n := range []int{0, 1, 7, 8, 9, 15, 16, 17, 31, 33, 1000, 4099} {
+		theta64, grad64, m64, v64 := adamCase(rng, n)
+		theta, grad, m, v := toFloat32s(theta64), toFloat32s(grad64), toFloat32s(m64), toFloat32s(v64)
+		want := [3][]float32{append([]float32(nil), theta...), append([]float32(nil), m...), append([]float32(nil), v...)}
+		if !adamScalar(want[0], grad, want[1], want[2], step) {
+			t.Fatalf("n %d: the Go's update is not finite", n)
+		}
+		for set := range kernelSets[:2] {
+			got := [3][]float32{append([]float32(nil), theta...), append([]float32(nil), m...), append([]float32(nil), v...)}
+			var finite bool
+			if !using(t, set, func() { finite = AdamUpdate(got[0], grad, got[1], got[2], step) }) {
+				continue
+			}
+			compared++
+			if !finite {
+				t.Errorf("%s, n %d: reported not finite", kernelSets[set].name, n)
+			}
+			for i, name := range []string{"theta", "m", "v"} {
+				for k := range got[i] {
+					if math.Float32bits(got[i][k]) != math.Float32bits(want[i][k]) {
+						t.Fatalf("%s, n %d: %s[%d] = %v, the Go gives %v", kernelSets[set].name, n, name, k, got[i][k], want[i][k])
+					}
+				}
+			}
+		}
+	}
+	for set := range kernelSets {
+		for _, at := range []int{0, 5, 15, 16, 20, 33} {
+			for _, bad := range []float32{float32(math.NaN()), float32(math.Inf(1)), 1e30, -1e30} {
+				theta64, grad64, m64, v64 := adamCase(rand.New(rand.NewPCG(2, uint64(at))), 35)
+				theta, grad, m, v := toFloat32s(theta64), toFloat32s(grad64), toFloat32s(m64), toFloat32s(v64)
+				grad[at] = bad
+				var finite bool
+				if !using(t, set, func() { finite = AdamUpdate(theta, grad, m, v, step) }) {
+					continue
+				}
+				if finite {
+					t.Errorf("%s: a float32 gradient of %v at %d reported finite", kernelSets[set].name, bad, at)
+				}
+			}
+		}
+	}
+	if compared == 0 {
+		t.Skipf("no assembly kernels here; nothing to compare")
+	}
+}

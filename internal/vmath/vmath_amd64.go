@@ -55,3 +55,12 @@ func adamAVX512(theta, grad, m, v *float64, n int, c *[9]float64, check *[8]floa
 
 //go:noescape
 func adamAVX2(theta, grad, m, v *float64, n int, c *[9]float64, check *[8]float64)
+
+// The float32 Adam kernels update the first n&^15 (AVX-512) or n&^7 (AVX2)
+// elements.
+
+//go:noescape
+func adamAVX512S(theta, grad, m, v *float32, n int, c *[9]float32, check *[16]float32)
+
+//go:noescape
+func adamAVX2S(theta, grad, m, v *float32, n int, c *[9]float32, check *[16]float32)

@@ -29,3 +29,9 @@ func adamAVX512(theta, grad, m, v *float64, n int, c *[9]float64, check *[8]floa
 func adamAVX2(theta, grad, m, v *float64, n int, c *[9]float64, check *[8]float64) {
 	panic("vmath: no AVX2 kernels in this build")
 }
+func adamAVX512S(theta, grad, m, v *float32, n int, c *[9]float32, check *[16]float32) {
+	panic("vmath: no AVX-512 kernels in this build")
+}
+func adamAVX2S(theta, grad, m, v *float32, n int, c *[9]float32, check *[16]float32) {
+	panic("vmath: no AVX2 kernels in this build")
+}
