@@ -59,7 +59,10 @@ type Model struct {
 	// Hidden then holds them.
 	HiddenAuto bool   `yaml:"hidden_auto,omitempty"`
 	Activation string `yaml:"activation"` // mlp: softplus | tanh | elu | swish | sigmoid
-	Dtype      string `yaml:"dtype"`      // float64 | float32
+	Dtype      string `yaml:"dtype"`      // auto | float64 | float32
+	// DtypeAuto: `dtype: auto` chose Dtype from the loss (float32 for the
+	// denoising losses on an mlp, float64 otherwise); Dtype holds it.
+	DtypeAuto bool `yaml:"dtype_auto,omitempty"`
 	// NoiseConditional makes the mlp s(x, sigma) = f([x, log sigma])/sigma,
 	// for dsm and anneal_dsm.
 	NoiseConditional bool `yaml:"noise_conditional"`
@@ -181,7 +184,7 @@ func Default() Config {
 	return Config{
 		Seed:  0,
 		Data:  Data{N: 10000, Holdout: 0.1, Dequantize: true},
-		Model: Model{Type: "mlp", Hidden: []int{128, 128}, Activation: "softplus", Dtype: "float64"},
+		Model: Model{Type: "mlp", Hidden: []int{128, 128}, Activation: "softplus", Dtype: "auto"},
 		Train: Train{
 			Loss: "exact", Engine: "auto", BatchSize: 128, Steps: 2000,
 			Optimizer: Adam{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8},

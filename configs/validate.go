@@ -19,7 +19,7 @@ import (
 // are read from the packages that build them (nn's activation table, the
 // losses registry), so the config and the code cannot disagree.
 var (
-	Dtypes    = []string{"float64", "float32"}
+	Dtypes    = []string{"float64", "float32"} // after auto is resolved
 	Samplers  = []string{"langevin", "annealed", "pc", "ode"}
 	InitKinds = []string{"uniform", "gaussian", "file"}
 )
@@ -341,7 +341,7 @@ var SafeToChange = []string{
 func ResumeConflicts(saved, given *Config) []string {
 	// sigma_data_auto only records how sigma_data was chosen; the value
 	// itself is compared.
-	diffs := Diff(saved, given, append(SafeToChange, "output.dir", "model.sigma_data_auto")...)
+	diffs := Diff(saved, given, append(SafeToChange, "output.dir", "model.sigma_data_auto", "model.dtype_auto")...)
 	// The first difference is the one an error names: the run's identity
 	// (name, seed, data) before what follows from it (a sigma_data or a
 	// ladder chosen from the data differs because the data or seed do).

@@ -65,6 +65,22 @@ func (m *MLP) Net() (*mlp.Net, error) {
 	return mlp.NewNet(m.layout, m.act.Kernel, data)
 }
 
+// Net64 is the network in float64 whatever its dtype: Net for a float64
+// MLP; for a float32 one, a copy of its weights widened (exactly), for
+// work that wants float64's precision from float32 weights (the
+// likelihood's divergences). The copy does not follow later updates.
+func (m *MLP) Net64() (*mlp.Net, error) {
+	if m.Dtype() == tensor.Float64 {
+		return m.Net()
+	}
+	data := make([][]float64, len(m.params))
+	for i, p := range m.params {
+		data[i] = make([]float64, p.Value.Shape().TotalSize())
+		GetData(data[i], p.Value)
+	}
+	return mlp.NewNet(m.layout, m.act.Kernel, data)
+}
+
 // Net32 is Net for a float32 MLP: the core runs it in float32.
 func (m *MLP) Net32() (*mlp.NetOf[float32], error) {
 	if m.Dtype() != tensor.Float32 {

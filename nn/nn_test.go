@@ -291,3 +291,50 @@ func TestNewScorerAsksTheBudget(t *testing.T) {
 		t.Errorf("refusing allocated %d bytes", got)
 	}
 }
+
+// A float32 MLP's scorer runs the float32 core, and agrees with its
+// gorgonia graph within float32's precision (1e-5 of the largest score),
+// at one level and at a level per point.
+func TestFloat32ScorerMatchesGraph(t *testing.T) {
+	m, err := New(Spec{Kind: "mlp", Dim: 5, Hidden: []int{16, 16}, Activation: "swish", Dtype: tensor.Float32,
+		NoiseConditional: true, Residual: true, SigmaData: 0.7}, rand.New(rand.NewPCG(4, 4)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fused, err := NewScorer(m, 7, 0)
+	if err != nil || fused.pass32 == nil {
+		t.Fatalf("a float32 MLP's scorer: %v, want the float32 core", err)
+	}
+	graph, err := NewGraphScorer(m, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(5, 5))
+	x := make([]float64, 20*5)
+	sigmas := make([]float64, 20)
+	for i := range x {
+		x[i] = rng.NormFloat64()
+	}
+	for i := range sigmas {
+		sigmas[i] = math.Exp(rng.NormFloat64())
+	}
+	for _, at := range []string{"one level", "a level per point"} {
+		got, want := make([]float64, len(x)), make([]float64, len(x))
+		if at == "one level" {
+			fused.Score(got, x, 0.3)
+			graph.Score(want, x, 0.3)
+		} else {
+			fused.ScoreAt(got, x, sigmas)
+			graph.ScoreAt(want, x, sigmas)
+		}
+		scale := 0.0
+		for _, w := range want {
+			scale = math.Max(scale, math.Abs(w))
+		}
+		for i := range got {
+			if d := math.Abs(got[i] - want[i]); !(d <= 1e-5*scale) {
+				t.Fatalf("%s: score[%d] %v, the graph's %v", at, i, got[i], want[i])
+			}
+		}
+	}
+}

@@ -12,11 +12,14 @@ import (
 
 // Scorer evaluates a model's forward pass for any number of points, in
 // chunks of a batch size fixed when it is made. It reads the model's
-// parameters and writes nothing back. A float64 MLP runs the hand-written
-// core (internal/mlp); other models, and NewGraphScorer, run the gorgonia
-// graph.
+// parameters and writes nothing back. An MLP runs the hand-written core
+// (internal/mlp), in its own dtype (a float32 one on points rounded to
+// float32, its scores widened back); other models, and NewGraphScorer,
+// run the gorgonia graph.
 type Scorer struct {
 	pass      *mlp.Pass
+	pass32    *mlp.PassOf[float32]
+	x32       []float32
 	sigmas    [1]float64
 	model     Model
 	batch     int
@@ -50,6 +53,20 @@ func NewScorer(m Model, batch, threads int) (*Scorer, error) {
 		}
 		return &Scorer{pass: pass, model: m, batch: batch}, nil
 	}
+	if mp, ok := m.(*MLP); ok && m.Dtype() == tensor.Float32 {
+		net, err := mp.Net32()
+		if err != nil {
+			return nil, err
+		}
+		if err := memlimit.Check(ScorerBytes(m, batch), fmt.Sprintf("nn: the forward pass of %d points (D = %d)", batch, net.Dim)); err != nil {
+			return nil, err
+		}
+		pass, err := mlp.NewPassOf(net, mlp.Options{Batch: batch, Threads: threads})
+		if err != nil {
+			return nil, err
+		}
+		return &Scorer{pass32: pass, x32: make([]float32, batch*net.Dim), model: m, batch: batch}, nil
+	}
 	return NewGraphScorer(m, batch)
 }
 
@@ -61,7 +78,8 @@ func ScorerBytes(m Model, batch int) float64 {
 	if mp, ok := m.(*MLP); ok {
 		bytes := mlp.Options{Batch: batch}.Bytes(mp.layout)
 		if m.Dtype() != tensor.Float64 {
-			bytes *= 2
+			bytes /= 2 // a float32 pass, and its points rounded to float32
+			bytes += 4 * float64(batch) * float64(m.Dim())
 		}
 		return bytes
 	}
@@ -103,6 +121,16 @@ func (sc *Scorer) Score(dst, x []float64, sigma float64) error {
 		return fmt.Errorf("nn: noise level must be > 0, got %v", sigma)
 	}
 	chunk := sc.batch * d
+	if sc.pass32 != nil {
+		sc.sigmas[0] = sigma
+		for lo := 0; lo < len(x); lo += chunk {
+			hi := min(lo+chunk, len(x))
+			if err := sc.forward32(dst[lo:hi], x[lo:hi], sc.sigmas[:]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	if sc.pass != nil {
 		sc.sigmas[0] = sigma
 		for lo := 0; lo < len(x); lo += chunk {
@@ -155,6 +183,12 @@ func (sc *Scorer) ScoreAt(dst, x, sigmas []float64) error {
 	for lo := 0; lo < len(sigmas); lo += sc.batch {
 		hi := min(lo+sc.batch, len(sigmas))
 		xs, out := x[lo*d:hi*d], dst[lo*d:hi*d]
+		if sc.pass32 != nil {
+			if err := sc.forward32(out, xs, sigmas[lo:hi]); err != nil {
+				return err
+			}
+			continue
+		}
 		if sc.pass != nil {
 			s, err := sc.pass.Forward(xs, sigmas[lo:hi], false)
 			if err != nil {
@@ -176,6 +210,23 @@ func (sc *Scorer) ScoreAt(dst, x, sigmas []float64) error {
 			return fmt.Errorf("nn: forward pass: %w", err)
 		}
 		GetData(out, sc.out)
+	}
+	return nil
+}
+
+// forward32 is the float32 pass on x rounded to float32, its scores
+// widened into dst.
+func (sc *Scorer) forward32(dst, x, sigmas []float64) error {
+	xs := sc.x32[:len(x)]
+	for i, v := range x {
+		xs[i] = float32(v)
+	}
+	s, err := sc.pass32.Forward(xs, sigmas, false)
+	if err != nil {
+		return fmt.Errorf("nn: forward pass: %w", err)
+	}
+	for i, v := range s {
+		dst[i] = float64(v)
 	}
 	return nil
 }

@@ -133,7 +133,7 @@ func TestResumeMatchesUninterruptedRun(t *testing.T) {
 		t.Fatalf("checkpoints hold %d and %d tensors", len(a.Tensors), len(b.Tensors))
 	}
 	for i := range a.Tensors {
-		x, y := a.Tensors[i].Data.([]float64), b.Tensors[i].Data.([]float64)
+		x, y := vals(a.Tensors[i].Data), vals(b.Tensors[i].Data)
 		for k := range x {
 			if math.Float64bits(x[k]) != math.Float64bits(y[k]) {
 				t.Fatalf("%s[%d]: uninterrupted %v, resumed %v", a.Tensors[i].Name, k, x[k], y[k])
@@ -182,7 +182,7 @@ func TestSameSeedGivesBitIdenticalRuns(t *testing.T) {
 	ra, _ := rundir.Open(a.Output.Dir, "")
 	rb, _ := rundir.Open(b.Output.Dir, "")
 	for i, p := range ra.Model.Params() {
-		if !slices.Equal(p.Value.Data().([]float64), rb.Model.Params()[i].Value.Data().([]float64)) {
+		if !slices.Equal(vals(p.Value), vals(rb.Model.Params()[i].Value)) {
 			t.Fatalf("parameter %s differs between two runs of one config", p.Name)
 		}
 	}
@@ -382,7 +382,7 @@ func TestInterruptedRunCheckpointsAndResumesExactly(t *testing.T) {
 		t.Fatalf("runs ended at steps %d and %d", a.Step, b.Step)
 	}
 	for i, p := range a.Model.Params() {
-		if !slices.Equal(p.Value.Data().([]float64), b.Model.Params()[i].Value.Data().([]float64)) {
+		if !slices.Equal(vals(p.Value), vals(b.Model.Params()[i].Value)) {
 			t.Fatalf("%s differs after an interruption at step 13 and a resume", p.Name)
 		}
 	}
@@ -412,7 +412,7 @@ func TestResumeFallsBackFromABrokenNewestCheckpoint(t *testing.T) {
 	a, _ := rundir.Open(whole.Output.Dir, "")
 	r, _ := rundir.Open(cut.Output.Dir, "")
 	for i, p := range a.Model.Params() {
-		if !slices.Equal(p.Value.Data().([]float64), r.Model.Params()[i].Value.Data().([]float64)) {
+		if !slices.Equal(vals(p.Value), vals(r.Model.Params()[i].Value)) {
 			t.Fatalf("%s differs after falling back to step 10 and resuming", p.Name)
 		}
 	}
@@ -444,7 +444,7 @@ func TestDivergenceStopsWithoutTouchingCheckpoints(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, tn := range c.Tensors {
-			for _, v := range tn.Data.([]float64) {
+			for _, v := range vals(tn.Data) {
 				if !isFinite(v) {
 					t.Fatalf("%s holds %v in %s: a bad state was written", p, v, tn.Name)
 				}
@@ -549,7 +549,7 @@ func TestThreadsGiveBitIdenticalRuns(t *testing.T) {
 			}
 			got := map[string][]float64{}
 			for _, tn := range c.Tensors {
-				got[tn.Name] = tn.Data.([]float64)
+				got[tn.Name] = vals(tn.Data)
 			}
 			if want == nil {
 				want = got
@@ -583,7 +583,7 @@ func TestBackgroundCheckpointsHoldTheirStep(t *testing.T) {
 	}
 	for _, ta := range a.Tensors {
 		tb, _ := b.Tensor(ta.Name)
-		if !slices.Equal(ta.Data.([]float64), tb.Data.([]float64)) {
+		if !slices.Equal(vals(ta.Data), vals(tb.Data)) {
 			t.Errorf("%s at step 10 differs between the 40-step run and the 10-step run", ta.Name)
 		}
 	}
@@ -643,15 +643,15 @@ func TestEMAResumesExactlyAndIsWhatReadersUse(t *testing.T) {
 	ema, ok := a.Tensor("ema/layer0.weight")
 	raw, _ := a.Tensor("param/layer0.weight")
 	resumed, _ := b.Tensor("ema/layer0.weight")
-	if !ok || !slices.Equal(ema.Data.([]float64), resumed.Data.([]float64)) || slices.Equal(ema.Data.([]float64), raw.Data.([]float64)) {
+	if !ok || !slices.Equal(vals(ema.Data), vals(resumed.Data)) || slices.Equal(vals(ema.Data), vals(raw.Data)) {
 		t.Fatalf("the EMA is missing, equal to the raw weights, or differs after resume")
 	}
 	run, err := rundir.Open(whole.Output.Dir, "")
-	if err != nil || run.Weights != rundir.WeightsEMA || !slices.Equal(run.Model.Params()[0].Value.Data().([]float64), ema.Data.([]float64)) {
+	if err != nil || run.Weights != rundir.WeightsEMA || !slices.Equal(vals(run.Model.Params()[0].Value), vals(ema.Data)) {
 		t.Errorf("Open loaded %v weights (%v), want the EMA", run.Weights, err)
 	}
 	run, err = rundir.OpenWeights(whole.Output.Dir, "", rundir.WeightsRaw)
-	if err != nil || !slices.Equal(run.Model.Params()[0].Value.Data().([]float64), raw.Data.([]float64)) {
+	if err != nil || !slices.Equal(vals(run.Model.Params()[0].Value), vals(raw.Data)) {
 		t.Errorf("OpenWeights raw: %v", err)
 	}
 	plain := parseConfig(t, tinyRun, "train.steps=10")
@@ -774,5 +774,60 @@ func TestReporterLogsSlowStepsOffATerminal(t *testing.T) {
 	r.step(3, 0.125)
 	if out.Len() != 0 {
 		t.Errorf("a second line at once: %q", out.String())
+	}
+}
+
+// vals is a tensor's values, or a checkpoint tensor's data, as float64: the
+// data itself for float64, a widened copy for float32.
+func vals(d any) []float64 {
+	if t, ok := d.(interface{ Data() any }); ok {
+		d = t.Data()
+	}
+	switch d := d.(type) {
+	case []float64:
+		return d
+	case []float32:
+		out := make([]float64, len(d))
+		for i, v := range d {
+			out[i] = float64(v)
+		}
+		return out
+	}
+	panic(fmt.Sprintf("values of %T", d))
+}
+
+// model.dtype: auto trains a denoising loss in float32 (F32 checkpoints),
+// and a run from before auto (float64), resumed with a config that leaves
+// dtype to auto, goes on in float64 to the bits of an uninterrupted run.
+func TestAutoDtype(t *testing.T) {
+	dsm := []string{"train.loss=dsm", "model.noise_conditional=true", "train.sigma=0.5"}
+	auto := parseConfig(t, tinyRun, append(dsm, "train.steps=20")...)
+	if auto.Model.Dtype != "float32" || !auto.Model.DtypeAuto {
+		t.Fatalf("dtype auto with dsm: %s (auto %v), want float32", auto.Model.Dtype, auto.Model.DtypeAuto)
+	}
+	fit(t, auto, false)
+	c, _, _, err := checkpoints.Newest(rundir.CheckpointDir(auto.Output.Dir))
+	if err != nil || c.Meta["dtype"] != "float32" {
+		t.Fatalf("the auto run's checkpoint: dtype %q, %v; want float32", c.Meta["dtype"], err)
+	}
+	if exact := parseConfig(t, tinyRun); exact.Model.Dtype != "float64" {
+		t.Errorf("dtype auto with the exact loss: %s, want float64", exact.Model.Dtype)
+	}
+
+	old := parseConfig(t, tinyRun, append(dsm, "model.dtype=float64", "train.steps=20")...)
+	fit(t, old, false)
+	resumed := parseConfig(t, tinyRun, append(dsm, "train.steps=40", "output.dir="+old.Output.Dir)...)
+	fit(t, resumed, true)
+	whole := parseConfig(t, tinyRun, append(dsm, "model.dtype=float64", "train.steps=40")...)
+	fit(t, whole, false)
+	a, _, _, errA := checkpoints.Newest(rundir.CheckpointDir(old.Output.Dir))
+	b, _, _, errB := checkpoints.Newest(rundir.CheckpointDir(whole.Output.Dir))
+	if errA != nil || errB != nil || a.Meta["dtype"] != "float64" || a.Step != 40 {
+		t.Fatalf("resumed old run: %v %v, dtype %q step %d", errA, errB, a.Meta["dtype"], a.Step)
+	}
+	for i := range a.Tensors {
+		if !slices.Equal(vals(a.Tensors[i].Data), vals(b.Tensors[i].Data)) {
+			t.Fatalf("%s differs from the uninterrupted float64 run's", a.Tensors[i].Name)
+		}
 	}
 }

@@ -37,7 +37,7 @@ func (h *sampleHook) OnStep(e *Step) error {
 		if src != nil {
 			from = src[i]
 		}
-		copy(p.Value.Data().([]float64), from.Data().([]float64))
+		copyTensor(p.Value, from)
 	}
 	set := t.cfg.Sample
 	set.N = min(set.N, sampleChains)
@@ -72,10 +72,10 @@ func (h *sampleHook) OnStep(e *Step) error {
 func (h *sampleHook) OnStop(Stop) error { return nil }
 
 // newSampleHook is the figure hook of cfg's run, or nil when it draws none
-// (train.sample_every 0, or a model the figure cannot copy: float32).
+// (train.sample_every 0).
 func newSampleHook(t *trainer) (*sampleHook, error) {
 	every := t.cfg.Train.SampleEvery
-	if every <= 0 || t.cfg.Model.Dtype != "float64" {
+	if every <= 0 {
 		return nil, nil
 	}
 	m, err := nn.New(t.cfg.ModelSpec(t.s.Model.Dim()), seeds.New(t.cfg.Seed, seeds.Init)) // its weights are overwritten

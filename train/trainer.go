@@ -68,6 +68,13 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 	}
 	dir := cfg.Output.Dir
 	ckptDir := rundir.CheckpointDir(dir)
+	// A run from before model.dtype: auto, resumed with a config that
+	// leaves dtype to auto, goes on in the dtype it was trained in.
+	if opts.Resume && cfg.Model.DtypeAuto {
+		if saved, err := rundir.LoadConfig(dir, nil); err == nil && saved.Model.Dtype != cfg.Model.Dtype {
+			cfg.Model.Dtype, cfg.Model.DtypeAuto = saved.Model.Dtype, saved.Model.DtypeAuto
+		}
+	}
 	data, err := workflow.Prepare(cfg)
 	if err != nil {
 		return nil, err

@@ -175,9 +175,11 @@ func likelihoodFields(run *Run, n int, s likelihood.Settings, data *Data, analyt
 	if !ok {
 		return nil, fmt.Errorf("workflow: the likelihood needs an mlp model, not %s", run.Model.Kind())
 	}
-	net, err := mp.Net()
+	// In float64 whatever the model's dtype: the divergence's sums over
+	// D are where float32 would lose digits.
+	net, err := mp.Net64()
 	if err != nil {
-		return nil, fmt.Errorf("workflow: the likelihood runs on the float64 core: %w", err)
+		return nil, err
 	}
 	budget := min(256<<20, float64(memlimit.Available())/float64(4*workers))
 	batch := likelihood.BatchFor(net, s.Trace, s.Probes, budget)

@@ -90,8 +90,8 @@ func TestTrainThenScore(t *testing.T) {
 	}
 	for _, tn := range c.Tensors {
 		if strings.HasPrefix(tn.Name, "param/") {
-			for k := range tn.Data.([]float64) {
-				tn.Data.([]float64)[k] *= 1e10
+			for k, v := range tensorValues(tn.Data) {
+				setTensorValue(tn.Data, k, v*1e10)
 			}
 		}
 	}
