@@ -67,6 +67,9 @@ type Samples struct {
 	// Lost chains diverged and were left out of the metrics (at most
 	// workflow.DefaultMaxLost of them).
 	Lost int `json:"diverged_left_out"`
+	// ClampedPixels is the share of an image run's sample values that fell
+	// outside [0, 1] and were clamped to it (workflow.Job.Pixels).
+	ClampedPixels float64 `json:"clamped_pixels,omitempty"`
 	// ChainStepsPerSec: chains times steps per second of sampling; for
 	// ode, whose steps are each chain's own, chains times their mean score
 	// evaluations.
@@ -274,7 +277,7 @@ func samples(run *workflow.Run, data *workflow.Data, opts Options) (*Samples, er
 	cmp := firstRows(got, 2000)
 	out := &Samples{Sampler: s.Sampler, N: s.N, ChainStepsPerSec: float64(s.N) * steps / drawn.Seconds,
 		ComparedWith: fmt.Sprintf("%s (the first %d of them against the first %d samples)", against, fresh.N, cmp.N),
-		Evaluations:  mean, MaxEvaluations: most, Lost: len(drawn.Lost)}
+		Evaluations:  mean, MaxEvaluations: most, Lost: len(drawn.Lost), ClampedPixels: float64(drawn.Clamped) / float64(max(1, len(drawn.Samples.X)))}
 	if out.Distances, err = distances(cmp, fresh, s.Seed); err != nil {
 		return nil, err
 	}
@@ -375,7 +378,7 @@ const energyRatio = 3
 
 // verdict is sample's verdict with eval's energy-distance check added.
 func verdict(run *workflow.Run, data *workflow.Data, samples points.Points, energy float64) (*workflow.Verdict, error) {
-	v := workflow.Judge(samples, run.Norm.Invert(data.Train), run.Norm.Invert(data.Valid))
+	v := workflow.Judge(samples, run.Norm.Invert(data.Train), run.Norm.Invert(data.Valid), workflow.DequantCell(run))
 	if data.Valid.N >= 20 {
 		base, err := metrics.EnergyDistance(firstRows(data.Valid, 2000), firstRows(data.Train, min(data.Valid.N, 2000)))
 		if err != nil {

@@ -43,7 +43,7 @@ func (h *sampleHook) OnStep(e *Step) error {
 	set.N = min(set.N, sampleChains)
 	levels := t.cfg.NoiseLevels()
 	job := workflow.Job{Sample: set, Sigmas: levels, Sigma: workflow.Smallest(levels), Dim: s.Model.Dim(), Norm: s.Norm, MaxAbs: s.MaxAbs,
-		Scores: workflow.NetworkScorers(h.model), Discrete: s.Discrete}
+		Scores: workflow.NetworkScorers(h.model), Discrete: s.Discrete, Pixels: t.data.Image.Size() > 0}
 	drawn, err := workflow.Sample(job)
 	if errors.Is(err, workflow.ErrFileStart) {
 		return nil // a file start is not for a figure during training

@@ -81,6 +81,15 @@ func BitsOffset(run *Run) float64 {
 	return 0
 }
 
+// DequantCell is the width of the cells a run's data were dequantised
+// into: 1/256 for 8-bit images read with data.dequantize, 0 otherwise.
+func DequantCell(run *Run) float64 {
+	if run.Image.Size() > 0 && run.Config.Data.Dequantize {
+		return 1.0 / 256
+	}
+	return 0
+}
+
 // CanLikelihood says why a run's model has no likelihood, if it has none.
 func CanLikelihood(run *Run) error {
 	if !run.Model.NoiseConditional() || len(run.Config.NoiseLevels()) < 2 {

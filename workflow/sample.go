@@ -42,6 +42,11 @@ type Job struct {
 	// Discrete are a table's discrete columns, which the samples are put
 	// back onto (the chains, in model units, are left as drawn).
 	Discrete Discrete
+	// Pixels says the samples are images, whose values are pixels in
+	// [0, 1]: they are clamped to it, as image samplers do before saving
+	// (the last noise level leaves the background's zeros a little below
+	// 0), and how many were moved is reported (Drawn.Clamped).
+	Pixels bool
 	// MaxLost is the share of chains that may diverge and be left out of
 	// the samples (sampler.Settings.MaxLost); 0: any is an error. A shard
 	// keeps 0, since merge joins shards of their full count.
@@ -75,6 +80,9 @@ type Drawn struct {
 	sampler.Result
 	Steps   int     // the sampler's steps (for ode, the progress units of its span)
 	Seconds float64 // the sampling alone, without making the scorers
+	// Clamped is how many sample values of an image job were outside
+	// [0, 1] and put on its nearer end.
+	Clamped int
 }
 
 // Sample draws the job's chains: their streams, starting points, one
@@ -130,7 +138,23 @@ func Sample(j Job) (*Drawn, error) {
 	if err := samples.CheckFinite(); err != nil {
 		return nil, fmt.Errorf("workflow: the samples in data units: %w: the run's standardisation maps them out of range; nothing was written", err)
 	}
-	return &Drawn{Samples: samples, Chains: start, Result: res, Steps: set.TotalSteps(), Seconds: time.Since(began).Seconds()}, nil
+	clamped := 0
+	if j.Pixels {
+		clamped = clampPixels(samples.X)
+	}
+	return &Drawn{Samples: samples, Chains: start, Result: res, Steps: set.TotalSteps(), Seconds: time.Since(began).Seconds(), Clamped: clamped}, nil
+}
+
+// clampPixels puts every value of x outside [0, 1] on its nearer end and
+// returns how many it moved.
+func clampPixels(x []float64) int {
+	moved := 0
+	for i, v := range x {
+		if c := min(max(v, 0), 1); c != v {
+			x[i], moved = c, moved+1
+		}
+	}
+	return moved
 }
 
 // withoutRows is p without the rows listed (in increasing order).
@@ -169,7 +193,7 @@ func (j Job) startReach() float64 {
 // (for data with a known density, not standardised: to test a sampler
 // apart from the learning).
 func (r *Run) RunJob(s configs.Sample, kind string) (Job, error) {
-	j := Job{Sample: s, Dim: r.Model.Dim(), Norm: r.Norm, MaxAbs: r.MaxAbs, Discrete: r.Discrete}
+	j := Job{Sample: s, Dim: r.Model.Dim(), Norm: r.Norm, MaxAbs: r.MaxAbs, Discrete: r.Discrete, Pixels: r.Image.Size() > 0}
 	var err error
 	j.Scores, j.Sigmas, j.Sigma, err = r.scoring(s.Sampler, kind)
 	return j, err

@@ -43,8 +43,11 @@ const (
 )
 
 // Judge compares samples with the training and held-out data, all in data
-// units.
-func Judge(samples, train, heldout points.Points) Verdict {
+// units. cell > 0 says the data were dequantised into cells of that width
+// (8-bit pixels: 1/256, each value v/256 plus a uniform jitter): a
+// column's observed range is then the cells its values fell in, whose
+// ends the jittered values themselves never reach.
+func Judge(samples, train, heldout points.Points, cell float64) Verdict {
 	v := Verdict{Samples: samples.N, SpreadLow: math.Inf(1)}
 	d := train.D
 	mean, std := train.Mean(), make([]float64, d)
@@ -53,6 +56,11 @@ func Judge(samples, train, heldout points.Points) Verdict {
 		for j, x := range train.Row(i) {
 			std[j] += (x - mean[j]) * (x - mean[j])
 			lo[j], hi[j] = min(lo[j], x), max(hi[j], x)
+		}
+	}
+	if cell > 0 {
+		for j := range d {
+			lo[j], hi[j] = math.Floor(lo[j]/cell)*cell, (math.Floor(hi[j]/cell)+1)*cell
 		}
 	}
 	outside := make([]int, d)

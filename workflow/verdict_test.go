@@ -49,7 +49,7 @@ func TestVerdictWarnsNamingTheFix(t *testing.T) {
 		{"out of range", scaled(gaussianPoints(1000, 3, 5), 3), []string{"outside the training data's range", "model.sigma_data: auto", "spread per column"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			v := workflow.Judge(c.samples, train, heldout)
+			v := workflow.Judge(c.samples, train, heldout, 0)
 			got := strings.Join(v.Warnings, "\n")
 			if len(c.want) == 0 && len(v.Warnings) > 0 {
 				t.Errorf("good samples got warnings: %s (%+v)", got, v)
@@ -86,9 +86,31 @@ func TestVerdictSeesDiffuseSamples(t *testing.T) {
 		}
 		return p
 	}
-	v := workflow.Judge(ring(1000, 3, 0.3), ring(2000, 1, 0.02), ring(300, 2, 0.02))
+	v := workflow.Judge(ring(1000, 3, 0.3), ring(2000, 1, 0.02), ring(300, 2, 0.02), 0)
 	got := strings.Join(v.Warnings, "\n")
 	if !strings.Contains(got, "diffuse") || !strings.Contains(got, "train longer (train.steps)") || v.MeanShift > 0.25 {
 		t.Errorf("blurred ring: %+v", v)
+	}
+}
+
+// Dequantised pixels: a column whose 8-bit values were all 0 holds values
+// in (0, 1/256) after the jitter; a sample pixel at 0 (clamped there) lies
+// in the observed cell, though below every jittered training value.
+func TestVerdictRangeOfDequantisedPixels(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	jittered := func(n int, v float64) points.Points {
+		p := points.New(n, 1)
+		for i := range p.X {
+			p.X[i] = (v + rng.Float64()) / 256
+		}
+		return p
+	}
+	train, heldout := jittered(500, 0), jittered(100, 0)
+	samples := points.New(100, 1) // every pixel 0
+	if v := workflow.Judge(samples, train, heldout, 0); v.OutsideRange != 1 {
+		t.Errorf("without cells: %.2f of the samples outside, want all", v.OutsideRange)
+	}
+	if v := workflow.Judge(samples, train, heldout, 1.0/256); v.OutsideRange != 0 {
+		t.Errorf("in 1/256 cells: %.2f of the samples outside, want none", v.OutsideRange)
 	}
 }

@@ -163,6 +163,10 @@ from the learning.`)
 			fmt.Fprintf(stderr, "warning: %d of %d chains (%.2g%%) diverged and were left out (at most %g%% may be): the samples hold the other %d; %s\n",
 				lost, count, 100*float64(lost)/float64(count), 100*workflow.DefaultMaxLost, samples.N, sampler.Remedy(s.Sampler))
 		}
+		if drawn.Clamped > 0 {
+			fmt.Fprintf(stderr, "%.3g%% of the sample's pixel values fell outside [0, 1] and were clamped to it, as image samplers do (the last noise level leaves the background a little below 0)\n",
+				100*float64(drawn.Clamped)/float64(len(samples.X)))
+		}
 		if (imageDir || *grid != "") && run.Image.Size() == 0 {
 			return fmt.Errorf("-grid and -out DIR/ need an image run (data.dataset idx or images); this one is %d-dimensional points", run.Model.Dim())
 		}
@@ -341,7 +345,7 @@ func sayVerdict(run *workflow.Run, samples points.Points, stderr io.Writer) {
 		fmt.Fprintf(stderr, "no verdict on the samples: %v\n", err)
 		return
 	}
-	v := workflow.Judge(samples, run.Norm.Invert(data.Train), run.Norm.Invert(data.Valid))
+	v := workflow.Judge(samples, run.Norm.Invert(data.Train), run.Norm.Invert(data.Valid), workflow.DequantCell(run))
 	fmt.Fprintln(stderr, v.Summary())
 	for _, w := range v.Warnings {
 		fmt.Fprintf(stderr, "warning: %s\n", w)
