@@ -196,3 +196,35 @@ func TestChangingTheDatasetDropsItsKeys(t *testing.T) {
 		t.Errorf("data.n given again with a file: %v", err)
 	}
 }
+
+// Image data get the image recipe's learning rate and steps per level,
+// said in the defaults note; a value given by hand, in either spelling of
+// the learning rate, wins; a table keeps torch's 1e-3.
+func TestImageDataDefaults(t *testing.T) {
+	for _, c := range []struct {
+		name, text string
+		sets       []string
+		lr         float64
+		steps      int
+	}{
+		{"idx", "name: i\ndata: {dataset: idx, path: x.idx}\n", nil, 2e-4, 5},
+		{"images", "name: i\ndata: {dataset: images, path: dir}\n", nil, 2e-4, 5},
+		{"idx, lr by hand", "name: i\ndata: {dataset: idx, path: x.idx}\n", []string{"train.lr=0.001"}, 1e-3, 5},
+		{"idx, optimizer.lr by hand", "name: i\ndata: {dataset: idx, path: x.idx}\n", []string{"train.optimizer.lr=0.0005"}, 5e-4, 5},
+		{"table", "name: t\ndata: {dataset: file, path: x.csv}\n", nil, 1e-3, 100},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, err := Parse([]byte(c.text), "c.yaml", c.sets)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Train.Optimizer.LR != c.lr || cfg.Sample.StepsPerLevel != c.steps {
+				t.Errorf("lr %v, steps per level %d; want %v, %d", cfg.Train.Optimizer.LR, cfg.Sample.StepsPerLevel, c.lr, c.steps)
+			}
+			said := strings.Join(cfg.Notes, "\n")
+			if announced := strings.Contains(said, "train.optimizer.lr 0.0002"); announced != (c.lr == 2e-4) {
+				t.Errorf("notes %q: the image learning rate announced %v, want %v", said, announced, c.lr == 2e-4)
+			}
+		})
+	}
+}

@@ -18,6 +18,12 @@ const (
 	DefaultPatience = 10
 	// imageStepsPerLevel is sample.steps_per_level for images.
 	imageStepsPerLevel = 5
+	// imageLR is train.optimizer.lr for images, as score_sde trains its
+	// image models (NCSNv2: 1e-4). Fashion-MNIST from its IDX file at
+	// torch's 1e-3 lost 5.3% of its chains at sampling after 50000 steps
+	// (around sigma 1-2: a field rough at mid noise); at 2e-4 none after
+	// 30000, and its held-out loss was lower (99.5 against 100.5).
+	imageLR = 2e-4
 )
 
 // dataDefaults fills the keys the config leaves out with the defaults of
@@ -68,6 +74,9 @@ func (d *decoder) dataDefaults(c *Config) []string {
 			// Images get a ladder of about a hundred levels; NCSNv2 walks
 			// it with 5 steps each, not the 100 a table's dozen takes.
 			set("sample.steps_per_level", fmt.Sprint(imageStepsPerLevel), func() { c.Sample.StepsPerLevel = imageStepsPerLevel })
+			if !d.Given("train.lr") {
+				set("train.optimizer.lr", fmt.Sprint(imageLR), func() { c.Train.Optimizer.LR = imageLR })
+			}
 		}
 		set("train.batch_size", "auto", func() { c.Train.BatchAuto = true })
 	}
