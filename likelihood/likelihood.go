@@ -100,11 +100,7 @@ func Compute(fields []score.Field, x points.Points, s Settings) (Result, error) 
 	}
 	d := x.D
 	m := d + 1
-	// Every point is solved at once: its state and the solver's copies
-	// and stages (internal/ode: about fourteen of n x m), and the
-	// bookkeeping of each row (about 200 bytes with its results).
-	// Hutchinson's probes are kept for every point: probes x d more each.
-	if err := memlimit.Check(8*15*float64(x.N)*float64(m)+200*float64(x.N)+8*float64(x.N)*float64(s.Probes)*float64(d), fmt.Sprintf("likelihood: the ODE's state for %d points of dimension %d (%d probes each)", x.N, d, s.Probes)); err != nil {
+	if err := CheckMemory(x.N, d, s.Probes, 0); err != nil {
 		return Result{}, err
 	}
 	res := Result{LogP: make([]float64, x.N), Evaluations: make([]int, x.N)}
@@ -266,4 +262,16 @@ func (f *flow) rhs(dst, y, t []float64, rows []int) error {
 		dst[r*m+d] = c * f.div[r]
 	}
 	return nil
+}
+
+// CheckMemory refuses, before any of it is allocated, the likelihood of n
+// points of dimension d with probes probes each, plus extra bytes the
+// caller needs beside it. Every point is solved at once: its state and the
+// solver's copies and stages (internal/ode: about fourteen of n x (d+1)),
+// the bookkeeping of each row (about 200 bytes with its results), and
+// Hutchinson's probes, kept for every point.
+func CheckMemory(n, d, probes int, extra float64) error {
+	N, D := float64(n), float64(d)
+	need := 8*15*N*(D+1) + 200*N + 8*N*float64(probes)*D + extra
+	return memlimit.Check(need, fmt.Sprintf("likelihood: the ODE's state for %d points of dimension %d (%d probes each)", n, d, probes))
 }

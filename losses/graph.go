@@ -29,11 +29,17 @@ type graphLoss struct {
 }
 
 // graphMemoryFactor is how many times the fused engine's buffers for the
-// same batch (mlp.Options.Bytes) a gorgonia graph holds at its peak,
-// measured on MLPs 64-64 at batches of 20000 and 80000: 2.5-2.7 times for
-// anneal_dsm, 3.9-4.3 for the exact loss, whose graph keeps every
-// per-dimension pass.
-const graphMemoryFactor = 5
+// same batch (mlp.Options.Bytes) a gorgonia graph holds at its peak, and
+// graphRowValues how many more values of D each row takes in it (its
+// inputs, noise, targets, weights and their broadcasts and gradients).
+// Measured: MLPs 64-64 at D = 2 took 2.5-2.7 times the fused buffers for
+// anneal_dsm and 3.9-4.3 for the exact loss; at D = 784 (a [8] MLP, whose
+// buffers are the D-wide rows) anneal_dsm and sliced took 250 KB a row,
+// 32 values of D.
+const (
+	graphMemoryFactor = 5
+	graphRowValues    = 40
+)
 
 // newGraphLoss starts the graph of a loss carrying tangents tangents per
 // point (D for the exact loss), after checking that it fits in memory.
@@ -44,7 +50,8 @@ func newGraphLoss(m nn.Model, batch, tangents int) (*graphLoss, error) {
 	if net, ok := m.(interface{ Layout() mlp.Layout }); ok {
 		opt := mlp.Options{Batch: batch, Derivatives: true, Tangents: tangents, Gradients: true}
 		what := fmt.Sprintf("losses: the gorgonia graph of a batch of %d points with %d tangents each (D = %d)", batch, tangents, m.Dim())
-		if err := memlimit.Check(graphMemoryFactor*opt.Bytes(net.Layout()), what); err != nil {
+		need := graphMemoryFactor*opt.Bytes(net.Layout()) + 8*graphRowValues*float64(batch)*float64(m.Dim())
+		if err := memlimit.Check(need, what); err != nil {
 			return nil, fmt.Errorf("%w: lower train.batch_size, or use train.engine fused (a fifth of the memory)", err)
 		}
 	}

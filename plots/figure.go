@@ -141,11 +141,18 @@ func legendName(name string, out outside, n int) string {
 	return fmt.Sprintf("%s (%d of %d outside the axes)", name, out.n, n)
 }
 
+// maxDrawn bounds the points one scatter draws: more add nothing a figure
+// shows, and the plotting library's copies of millions of them ran out of
+// memory. Beyond it every k-th point is drawn (the first included).
+const maxDrawn = 20000
+
 // scatter draws the points of pts (their first two coordinates, or the
-// first on y = 0) that lie in the box [lo, hi], and counts the rest.
+// first on y = 0) that lie in the box [lo, hi], at most maxDrawn of them
+// evenly thinned, and counts the rest.
 func scatter(pts points.Points, lo, hi [2]float64, c color.Color, radius float64) (*plotter.Scatter, outside, error) {
 	var out outside
-	xy := make(plotter.XYs, 0, pts.N)
+	stride := (pts.N + maxDrawn - 1) / maxDrawn
+	xy := make(plotter.XYs, 0, min(pts.N, maxDrawn))
 	for i := 0; i < pts.N; i++ {
 		row := pts.Row(i)
 		var pt plotter.XY
@@ -159,7 +166,7 @@ func scatter(pts points.Points, lo, hi [2]float64, c color.Color, radius float64
 			out.nonFinite++
 		case pt.X < lo[0] || pt.X > hi[0] || pt.Y < lo[1] || pt.Y > hi[1]:
 			out.n++
-		default:
+		case i%stride == 0:
 			xy = append(xy, pt)
 		}
 	}

@@ -2,7 +2,6 @@ package rundir
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,9 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 
-	"scorenet/internal/memlimit"
 	"scorenet/internal/safefile"
 	"scorenet/losses"
 )
@@ -50,29 +47,36 @@ type MetricsLog struct {
 // short) is dropped and said so on warn; any other damage is an error.
 func OpenMetrics(runDir string, keepThrough int, warn io.Writer) (*MetricsLog, error) {
 	path := filepath.Join(runDir, metricsFile)
-	var kept bytes.Buffer
-	if keepThrough > 0 {
-		if err := checkMetricsMemory(path, "keeping its records up to step "+strconv.Itoa(keepThrough)); err != nil {
-			return nil, err
+	// The lines kept are streamed into the new file, not held: a run
+	// logged at every step can have written hundreds of megabytes.
+	var kept int64
+	err := safefile.WriteFrom(path, func(w io.Writer) error {
+		if keepThrough <= 0 {
+			return nil
 		}
+		var werr error
 		err := scanMetrics(path, func(r Record, line []byte) {
-			if r.Step <= keepThrough {
-				kept.Write(line)
-				kept.WriteByte('\n')
+			if r.Step <= keepThrough && werr == nil {
+				var n int
+				if n, werr = w.Write(line); werr == nil {
+					_, werr = w.Write([]byte{'\n'})
+				}
+				kept += int64(n) + 1
 			}
 		}, warn)
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return nil, err
+		if errors.Is(err, fs.ErrNotExist) {
+			return werr
 		}
-	}
-	if err := safefile.Write(path, kept.Bytes()); err != nil {
+		return errors.Join(err, werr)
+	})
+	if err != nil {
 		return nil, err
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("rundir: %w", err)
 	}
-	return &MetricsLog{f: f, size: int64(kept.Len())}, nil
+	return &MetricsLog{f: f, size: kept}, nil
 }
 
 // Write appends r as one line. A write cut short (a full disk) is undone,
@@ -147,21 +151,6 @@ func (t *thinning) records() []Record {
 		return append(t.kept, t.last)
 	}
 	return t.kept
-}
-
-// checkMetricsMemory refuses, before reading, a metrics.jsonl whose records
-// would not fit in the memory available: they, or the lines kept, take
-// about the file's size, and twice that while their slice grows. A long
-// run logged at every step can write hundreds of megabytes.
-func checkMetricsMemory(path, what string) error {
-	info, err := os.Stat(path)
-	if err != nil {
-		return nil // reading it says why, naming the file
-	}
-	if err := memlimit.Check(2*float64(info.Size()), fmt.Sprintf("rundir: %s (%s), %s,", path, memlimit.Size(float64(info.Size())), what)); err != nil {
-		return fmt.Errorf("%w; log less often (train.log_every) or thin the file", err)
-	}
-	return nil
 }
 
 // scanMetrics calls each for every record of the file at path, in order.

@@ -190,10 +190,15 @@ func bestOf(c *checkpoints.Checkpoint, path string) (*Best, error) {
 // for any sample a model can draw, so no data set of finite numbers gives
 // one.
 const (
-	minStd  = 1e-100
+	minStd  = MinStd
 	maxStd  = 1e100
 	maxMean = 1e100 // squares of values near it (spreads, distances) stay finite
 )
+
+// MinStd is the least standard deviation a standardised column may have:
+// training refuses data with a smaller one, and a checkpoint recording one
+// was edited.
+const MinStd = 1e-100
 
 // normalizerOf reads and checks a checkpoint's standardisation.
 func normalizerOf(c *checkpoints.Checkpoint, path string, dim int) (datasets.Normalizer, error) {
@@ -267,10 +272,10 @@ func discreteOf(c *checkpoints.Checkpoint, path string, dim int) (map[int][]floa
 	for j, values := range d {
 		ok := j >= 0 && j < dim && len(values) >= 1
 		for k, x := range values {
-			ok = ok && !math.IsNaN(x) && !math.IsInf(x, 0) && (k == 0 || x > values[k-1])
+			ok = ok && math.Abs(x) <= maxMean && (k == 0 || x > values[k-1])
 		}
 		if !ok {
-			return nil, fmt.Errorf("rundir: %s: bad %s metadata for column %d: want finite values in increasing order", path, metaDiscrete, j+1)
+			return nil, fmt.Errorf("rundir: %s: bad %s metadata for column %d: want values within ±%g in increasing order", path, metaDiscrete, j+1, maxMean)
 		}
 	}
 	return d, nil

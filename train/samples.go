@@ -18,10 +18,15 @@ import (
 // data otherwise. A sampling that diverges is reported on the log, not
 // fatal: training goes on.
 type sampleHook struct {
-	t     *trainer
-	every int
-	model nn.Model // a copy the sampler reads, loaded with the weights to show
+	t           *trainer
+	every       int
+	model       nn.Model // a copy the sampler reads, loaded with the weights to show
+	saidTooLong bool
 }
+
+// maxFigureSteps bounds the sampling steps of a figure during training:
+// ten times the 1000 of the default annealed ladder.
+const maxFigureSteps = 10000
 
 // sampleChains is the number of chains of the figure.
 const sampleChains = 64
@@ -44,6 +49,15 @@ func (h *sampleHook) OnStep(e *Step) error {
 	levels := t.cfg.NoiseLevels()
 	job := workflow.Job{Sample: set, Sigmas: levels, Sigma: workflow.Smallest(levels), Dim: s.Model.Dim(), Norm: s.Norm, MaxAbs: s.MaxAbs,
 		Scores: workflow.NetworkScorers(h.model), Discrete: s.Discrete, Pixels: t.data.Image.Size() > 0}
+	// A figure is for watching, between steps: its sampling may not hold
+	// training up for long (it does not heed a signal until it is done).
+	if total := job.Settings().TotalSteps(); total > maxFigureSteps {
+		if !h.saidTooLong {
+			fmt.Fprintf(t.out, "step %d: no sample figures: their sampling would take %d steps, more than %d (sample.steps_per_level, sample.steps); sample the run with scorenet sample instead\n", e.N, total, maxFigureSteps)
+			h.saidTooLong = true
+		}
+		return nil
+	}
 	drawn, err := workflow.Sample(job)
 	if errors.Is(err, workflow.ErrFileStart) {
 		return nil // a file start is not for a figure during training

@@ -108,6 +108,14 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 	norm := datasets.Identity(all.D)
 	if d.Standardize {
 		norm = datasets.FitNormalizer(trainPts)
+		// The bounds every checkpoint's standardisation is read back with
+		// (rundir): a column that varies by less would train to a run
+		// that no reader opens.
+		for j, sd := range norm.Std {
+			if sd < rundir.MinStd {
+				return nil, fmt.Errorf("workflow: %s: column %d has standard deviation %.3g, below %g: standardising it would scale it by more than %g; rescale the column (or drop it)", source, j+1, sd, rundir.MinStd, 1/rundir.MinStd)
+			}
+		}
 		norm.ApplyInPlace(all)
 	}
 	maxAbs := 0.0

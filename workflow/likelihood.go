@@ -132,6 +132,10 @@ func LogLikelihood(run *Run, x points.Points, o LikelihoodOptions) (*Likelihood,
 	if err := s.Check(); err != nil {
 		return nil, err
 	}
+	// Before the points are copied into model units (one more copy of them).
+	if err := likelihood.CheckMemory(x.N, x.D, s.Probes, 8*float64(x.N)*float64(x.D)); err != nil {
+		return nil, err
+	}
 	data, err := likelihoodData(run, o.Analytic)
 	if err != nil {
 		return nil, err

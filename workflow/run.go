@@ -3,6 +3,7 @@ package workflow
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"scorenet/density"
 	"scorenet/nn"
@@ -67,6 +68,11 @@ func (r *Run) Data(why string) (*Data, error) {
 	// and would put the samples and the data in different units.
 	if j, ok := d.Norm.Differs(r.Norm); ok {
 		return nil, fmt.Errorf("%s: the standardisation it records (column %d: mean %v, std %v) is not the one fitted to the training data (mean %v, std %v): %w", r.Checkpoint, j+1, r.Norm.Mean[j], r.Norm.Std[j], d.Norm.Mean[j], d.Norm.Std[j], ErrEdited)
+	}
+	// The discrete columns and their values are found in the same data:
+	// others would put every sample onto values the data never held.
+	if differs := discreteDiffers(r.Discrete, d.Discrete); differs != "" && len(r.Discrete) > 0 {
+		return nil, fmt.Errorf("%s: the discrete columns it records are not the training data's (%s): %w", r.Checkpoint, differs, ErrEdited)
 	}
 	if r.Image.Size() > 0 && r.Image != d.Image {
 		return nil, fmt.Errorf("%s: the image shape it records, %s, is not the training images' %s: %w", r.Checkpoint, r.Image.Describe(), d.Image.Describe(), ErrEdited)
@@ -182,4 +188,15 @@ func dataName(r *Run) string {
 		return "data.path " + r.Config.Data.Path
 	}
 	return "the " + r.Config.Data.Dataset + " data set"
+}
+
+// discreteDiffers names the first column where two records of discrete
+// columns differ, or is "".
+func discreteDiffers(a, b Discrete) string {
+	for _, j := range append(a.columns(), b.columns()...) {
+		if !slices.Equal(a[j], b[j]) {
+			return fmt.Sprintf("column %d: %v recorded, %v in the data", j+1, a[j], b[j])
+		}
+	}
+	return ""
 }

@@ -42,6 +42,10 @@ type Job struct {
 	// Discrete are a table's discrete columns, which the samples are put
 	// back onto (the chains, in model units, are left as drawn).
 	Discrete Discrete
+	// KeepSnapshots keeps the chains every sample.snapshot_every steps
+	// (sample -snapshots writes them); otherwise none are kept, whatever
+	// the setting says: kept and never written, they filled memory.
+	KeepSnapshots bool
 	// Pixels says the samples are images, whose values are pixels in
 	// [0, 1]: they are clamped to it, as image samplers do before saving
 	// (the last noise level leaves the background's zeros a little below
@@ -68,6 +72,9 @@ var ErrFileStart = errors.New("workflow: sample.init.kind file needs the startin
 // (the sane bound is set by Sample).
 func (j Job) Settings() sampler.Settings {
 	s := j.Sample
+	if !j.KeepSnapshots {
+		s.SnapshotEvery = 0
+	}
 	return sampler.Settings{Kind: s.Sampler, Steps: s.Steps, StepsPerLevel: s.StepsPerLevel, Eps: s.Eps, Sigmas: j.Sigmas, Sigma: j.Sigma,
 		Denoise: s.Denoise, SnapshotEvery: s.SnapshotEvery, Levels: s.Levels, CorrectorSteps: s.CorrectorSteps, SNR: s.SNR,
 		Rtol: s.Rtol, Atol: s.Atol, Progress: j.Progress}

@@ -256,3 +256,17 @@ func TestChooseHidden(t *testing.T) {
 		})
 	}
 }
+
+// Snapshots are kept only for a job that writes them: a snapshot_every
+// left in a run's config made eval and the training figures keep every
+// chain at every step, and run out of memory.
+func TestSnapshotsKeptOnlyWhenWritten(t *testing.T) {
+	j := workflow.Job{Sample: configs.Sample{Sampler: "annealed", SnapshotEvery: 1}}
+	if got := j.Settings().SnapshotEvery; got != 0 {
+		t.Errorf("a job that writes no snapshots keeps one every %d steps", got)
+	}
+	j.KeepSnapshots = true
+	if got := j.Settings().SnapshotEvery; got != 1 {
+		t.Errorf("sample -snapshots keeps one every %d steps, want 1", got)
+	}
+}

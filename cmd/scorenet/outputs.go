@@ -25,6 +25,12 @@ func prepareOutput(flagName, path string) error {
 	if path == "" {
 		return nil
 	}
+	// Before making any directory: a refused output leaves nothing behind
+	// (a folder named like the next checkpoint stopped a resume).
+	// (guardOutputs then refuses it, saying which run's file it is).
+	if _, ok := anyRunsFile(path); ok {
+		return nil
+	}
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("-%s %s: cannot create its directory: %w", flagName, path, err)
@@ -179,6 +185,16 @@ func anyRunsFile(path string) (run string, ok bool) {
 		if filepath.Base(dir) == "checkpoints" && isRun(filepath.Dir(dir)) {
 			return filepath.Dir(dir), true
 		}
+		// Below a name a run's own file has (a directory made there, as
+		// .lock/x, would stop the run's training).
+		if dir != p && isRun(filepath.Dir(dir)) && slices.ContainsFunc(own, func(f string) bool { return filepath.Base(f) == filepath.Base(dir) }) {
+			return filepath.Dir(dir), true
+		}
+		// A run's checkpoints/ may be a link to a folder of another name
+		// (on a larger disk): known by what it holds.
+		if holdsCheckpoints(dir) {
+			return dir, true
+		}
 		if dir == filepath.Dir(dir) {
 			break
 		}
@@ -189,6 +205,17 @@ func anyRunsFile(path string) (run string, ok bool) {
 		}
 	}
 	return "", false
+}
+
+// holdsCheckpoints is whether dir holds a file named as training names its
+// checkpoints (step-N.safetensors, best.safetensors): the checkpoints of
+// some run, wherever that run is.
+func holdsCheckpoints(dir string) bool {
+	if _, err := os.Stat(filepath.Join(dir, "best.safetensors")); err == nil {
+		return true
+	}
+	steps, _ := filepath.Glob(filepath.Join(dir, "step-[0-9]*.safetensors"))
+	return len(steps) > 0
 }
 
 // chosenName matches the names sample gives the files of a directory
@@ -341,6 +368,9 @@ func guardRunDir(cfg *configs.Config) error {
 	}
 	if other, ok := anyRunsFile(filepath.Join(dir, "config.yaml")); ok && canonical(other) != canonical(dir) {
 		return fmt.Errorf("output.dir %s lies in the files of run %s (only its training writes them); choose another output.dir", dir, other)
+	}
+	if holdsCheckpoints(dir) {
+		return fmt.Errorf("output.dir %s holds checkpoints: it is a run's checkpoints/ folder (only its training writes there); choose another output.dir", dir)
 	}
 	own, ownDirs := rundir.Files(dir)
 	for _, d := range dirs {

@@ -111,6 +111,7 @@ from the learning.`)
 		if err != nil {
 			return err
 		}
+		job.KeepSnapshots = *snapshots != ""
 		if snapshotDir && s.SnapshotEvery == 0 { // one grid per noise level; the shard's sidecar records it too
 			s.SnapshotEvery = max(1, job.Settings().TotalSteps()/max(1, len(cfg.NoiseLevels())))
 			job.Sample.SnapshotEvery = s.SnapshotEvery
@@ -171,12 +172,17 @@ from the learning.`)
 			return fmt.Errorf("-grid and -out DIR/ need an image run (data.dataset idx or images); this one is %d-dimensional points", run.Model.Dim())
 		}
 		if imageDir {
+			// A file each, synced: a hundred thousand take a while, and say so.
+			files := progress.Logged(stderr, terminal, 0, samples.N, "files", "writing "+*out)
 			for i := 0; i < samples.N; i++ {
 				path := filepath.Join(*out, fmt.Sprintf("sample-%06d.png", first+i))
 				if err := datasets.WriteImage(path, samples.Row(i), run.Image, 0, 1); err != nil {
+					files.Stop()
 					return err
 				}
+				files.Set(i+1, "")
 			}
+			files.Finish()
 		} else if *shard == "" { // a shard is written with its sidecar, below
 			if err := datasets.WriteFile(*out, samples); err != nil {
 				return err

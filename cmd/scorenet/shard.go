@@ -548,12 +548,15 @@ func readShard(f string, info shardInfo) (points.Points, error) {
 	if err != nil {
 		return points.Points{}, err
 	}
-	if err := memlimit.Check(float64(st.Size()), "reading "+f); err != nil {
+	// Its bytes, read into a buffer of their size (io.ReadAll's growing
+	// buffer took twice that), and the points parsed from them, which
+	// take no more.
+	if err := memlimit.Check(2*float64(st.Size()), "reading "+f); err != nil {
 		return points.Points{}, err
 	}
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return points.Points{}, fmt.Errorf("%s: %v", f, err)
+	b := make([]byte, st.Size())
+	if _, err := io.ReadFull(r, b); err != nil {
+		return points.Points{}, fmt.Errorf("%s: %v (the file changed while it was read)", f, err)
 	}
 	if got := sha256Hex(b); got != info.FileSHA256 {
 		return points.Points{}, fmt.Errorf("%s: its bytes are not those sample wrote (sha256 %.12s..., its sidecar %s records %.12s...): the file was changed, cut short or written by another sample since; draw the shard again",

@@ -42,21 +42,27 @@ at start-up, and the run's config.yaml is the config it amounts to.`)
 	var sets listFlag
 	fs.Var(&sets, "set", "override a config key, e.g. -set train.steps=8000 (`key=value`, value parsed as YAML; repeatable)")
 	return &command{flags: fs, run: func() error {
+		var cfg *configs.Config
 		if *dataPath != "" {
 			if *configPath != "" || *runDir != "" {
 				return fmt.Errorf("give -data FILE (every setting from the data), -config FILE or -run DIR, one of them")
 			}
-			var err error
-			if *configPath, err = dataConfig(*dataPath, *outDir); err != nil {
+			text, err := dataConfig(*dataPath, *outDir)
+			if err != nil {
 				return err
 			}
-			defer os.Remove(*configPath)
+			// Parsed in memory: an error names -data and the -set, not a
+			// file the user never saw.
+			if cfg, err = configs.Parse([]byte(text), "the config of -data "+*dataPath, sets); err != nil {
+				return err
+			}
 		} else if *outDir != "" {
 			return fmt.Errorf("-out goes with -data; with -config, set output.dir")
-		}
-		cfg, err := trainConfig(*configPath, *runDir, sets)
-		if err != nil {
-			return err
+		} else {
+			var err error
+			if cfg, err = trainConfig(*configPath, *runDir, sets); err != nil {
+				return err
+			}
 		}
 		for _, note := range cfg.Notes {
 			fmt.Fprintln(stderr, note)
@@ -116,6 +122,11 @@ func trainConfig(configPath, runDir string, sets []string) (*configs.Config, err
 	case configPath != "" && runDir != "":
 		return nil, fmt.Errorf("give -config FILE to start or continue a run, or -run DIR to continue one, not both")
 	case runDir != "":
+		for _, set := range sets {
+			if strings.HasPrefix(strings.TrimSpace(set), "output.dir=") {
+				return nil, fmt.Errorf("-set %s: with -run the run's directory is %s; to train a copy elsewhere, copy the directory", set, runDir)
+			}
+		}
 		return rundir.LoadConfig(runDir, append(sets, "output.dir="+runDir))
 	case configPath != "":
 		return configs.Load(configPath, sets)
@@ -131,7 +142,7 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// dataConfig writes the config of train -data: the data set and where the
+// dataConfig is the config of train -data: the data set and where the
 // run goes, nothing else, so that every other key takes the default the
 // data's kind gives it. It returns the file's path, a temporary file.
 func dataConfig(path, out string) (string, error) {
@@ -161,14 +172,5 @@ func dataConfig(path, out string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	text := fmt.Sprintf("name: %s\ndata: {dataset: %s, path: %s}\noutput: {dir: %s}\n", name, dataset, strconv.Quote(abs), strconv.Quote(out))
-	f, err := os.CreateTemp("", "scorenet-data-*.yaml")
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	if _, err := f.WriteString(text); err != nil {
-		return "", err
-	}
-	return f.Name(), nil
+	return fmt.Sprintf("name: %s\ndata: {dataset: %s, path: %s}\noutput: {dir: %s}\n", name, dataset, strconv.Quote(abs), strconv.Quote(out)), nil
 }

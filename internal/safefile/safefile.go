@@ -8,6 +8,7 @@
 package safefile
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +22,15 @@ import (
 // synced and renamed into place, with mode 0644. On error nothing is left
 // behind and path is as it was.
 func Write(path string, b []byte) error {
+	return WriteFrom(path, func(w io.Writer) error {
+		_, err := w.Write(b)
+		return err
+	})
+}
+
+// WriteFrom is Write for content that write streams into w, for files too
+// large to hold in memory whole.
+func WriteFrom(path string, write func(w io.Writer) error) error {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		// The temporary name means nothing to the user: name path.
@@ -30,7 +40,11 @@ func Write(path string, b []byte) error {
 		}
 		return fmt.Errorf("safefile: writing %s: %w", path, err)
 	}
-	_, err = f.Write(b)
+	bw := bufio.NewWriterSize(f, 64<<10)
+	err = write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
 	if err == nil {
 		err = f.Sync()
 	}
