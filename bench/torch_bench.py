@@ -85,29 +85,34 @@ def train_case(name, d, budget):
     return {"case": name, "d": d, "ms_per_step": per * 1000}
 
 
-def large_train_case(budget):
+def large_train_case(budget, dtype=torch.float64):
     """anneal_dsm at image size: D = 784, MLP 785-1024-1024-784, swish."""
     torch.manual_seed(1)
-    model = mlp(785, 784, "swish", 1024)
+    model = mlp(785, 784, "swish", 1024).to(dtype)
     opt = torch.optim.Adam(model.parameters(), lr=1e-4)
 
     def step():
-        x = torch.randn(BATCH, 784)
+        x = torch.randn(BATCH, 784, dtype=dtype)
         opt.zero_grad(set_to_none=True)
         anneal_dsm(model, x).backward()
         opt.step()
 
     per = time_it(budget, step)
-    return {"case": "anneal_dsm-large", "d": 784, "ms_per_step": per * 1000}
+    return {"case": "anneal_dsm-large" + suffix(dtype), "d": 784, "ms_per_step": per * 1000}
 
 
-def large_sampling_case(budget):
+def suffix(dtype):
+    """The case name's mark of a float32 case, as scorenetbench names it."""
+    return "-f32" if dtype == torch.float32 else ""
+
+
+def large_sampling_case(budget, dtype=torch.float64):
     """One annealed Langevin step of 1000 chains of that model, at sigma 1."""
     torch.manual_seed(1)
-    model = mlp(785, 784, "swish", 1024)
+    model = mlp(785, 784, "swish", 1024).to(dtype)
     chains, eps = 1000, 1e-4
-    x = torch.rand(chains, 784)
-    log_sigma = torch.zeros(chains, 1)
+    x = torch.rand(chains, 784, dtype=dtype)
+    log_sigma = torch.zeros(chains, 1, dtype=dtype)
 
     @torch.no_grad()
     def step():
@@ -115,7 +120,7 @@ def large_sampling_case(budget):
         x = x + eps / 2 * model(torch.cat([x, log_sigma], 1)) + math.sqrt(eps) * torch.randn_like(x)
 
     per = time_it(budget, step)
-    return {"case": "annealed-large", "d": 784, "ms_per_step": per * 1000, "chain_steps_per_sec": chains / per}
+    return {"case": "annealed-large" + suffix(dtype), "d": 784, "ms_per_step": per * 1000, "chain_steps_per_sec": chains / per}
 
 
 def langevin_case(budget, activation):
@@ -144,8 +149,9 @@ def main():
     for activation in ACTIVATIONS:
         emit(langevin_case(budget, activation))
     if os.environ.get("LARGE") == "1":
-        emit(large_train_case(budget))
-        emit(large_sampling_case(budget))
+        for dtype in (torch.float64, torch.float32):
+            emit(large_train_case(budget, dtype))
+            emit(large_sampling_case(budget, dtype))
 
 
 if __name__ == "__main__":

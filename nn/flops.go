@@ -38,8 +38,11 @@ func MatmulFLOPs(g *G.ExprGraph) float64 {
 // MatmulFLOPs is the matrix-product work of one forward pass of sc's
 // batch (for the hand-written pass, of the last chunk it scored).
 func (sc *Scorer) MatmulFLOPs() float64 {
-	if sc.pass != nil {
+	switch {
+	case sc.pass != nil:
 		return sc.pass.MatmulFLOPs()
+	case sc.pass32 != nil:
+		return sc.pass32.MatmulFLOPs()
 	}
 	return MatmulFLOPs(sc.g)
 }

@@ -22,6 +22,7 @@ import (
 
 	"gonum.org/v1/gonum/blas"
 	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
 
 	"scorenet/internal/gemm"
 	"scorenet/internal/noisescale"
@@ -207,13 +208,15 @@ func measure(args []string) error {
 		}
 	}
 	if *large {
-		for _, c := range []func(time.Duration) (Result, error){largeTrainStep, largeSampling} {
-			r, err := c(*budget)
-			if err != nil {
-				return err
-			}
-			if err := emit(r); err != nil {
-				return err
+		for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
+			for _, c := range []func(time.Duration, tensor.Dtype) (Result, error){largeTrainStep, largeSampling} {
+				r, err := c(*budget, dt)
+				if err != nil {
+					return err
+				}
+				if err := emit(r); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -221,16 +224,24 @@ func measure(args []string) error {
 }
 
 // largeModel is the image-size noise-conditional MLP 785-1024-1024-784.
-func largeModel() (nn.Model, error) {
-	return nn.New(nn.Spec{Kind: "mlp", Dim: 784, Hidden: []int{1024, 1024}, Activation: "swish", NoiseConditional: true},
+func largeModel(dt tensor.Dtype) (nn.Model, error) {
+	return nn.New(nn.Spec{Kind: "mlp", Dim: 784, Hidden: []int{1024, 1024}, Activation: "swish", NoiseConditional: true, Dtype: dt},
 		rand.New(rand.NewPCG(1, 1)))
+}
+
+// caseSuffix marks a float32 case's name, as bench/torch_bench.py does.
+func caseSuffix(dt tensor.Dtype) string {
+	if dt == tensor.Float32 {
+		return "-f32"
+	}
+	return ""
 }
 
 // largeTrainStep times one anneal_dsm training step of the large model on
 // a batch of 128, as training runs it (the loss on the fused engine, the
 // gradient norm and Adam).
-func largeTrainStep(budget time.Duration) (Result, error) {
-	m, err := largeModel()
+func largeTrainStep(budget time.Duration, dt tensor.Dtype) (Result, error) {
+	m, err := largeModel(dt)
 	if err != nil {
 		return Result{}, err
 	}
@@ -255,13 +266,13 @@ func largeTrainStep(budget time.Duration) (Result, error) {
 		return Result{}, err
 	}
 	flops := l.MatmulFLOPs()
-	return Result{Case: "anneal_dsm-large", D: 784, MsPerStep: ms(per), MatmulFLOPs: flops, GFLOPs: flops / per.Seconds() / 1e9}, nil
+	return Result{Case: "anneal_dsm-large" + caseSuffix(dt), D: 784, MsPerStep: ms(per), MatmulFLOPs: flops, GFLOPs: flops / per.Seconds() / 1e9}, nil
 }
 
 // largeSampling times one annealed Langevin step of 1000 chains of the
 // large model at sigma 1, the chains split over the threads.
-func largeSampling(budget time.Duration) (Result, error) {
-	m, err := largeModel()
+func largeSampling(budget time.Duration, dt tensor.Dtype) (Result, error) {
+	m, err := largeModel(dt)
 	if err != nil {
 		return Result{}, err
 	}
@@ -279,7 +290,7 @@ func largeSampling(budget time.Duration) (Result, error) {
 		return Result{}, err
 	}
 	flops := flopsOf()
-	return Result{Case: "annealed-large", D: 784, MsPerStep: ms(per), ChainStepsPerSec: n / per.Seconds(),
+	return Result{Case: "annealed-large" + caseSuffix(dt), D: 784, MsPerStep: ms(per), ChainStepsPerSec: n / per.Seconds(),
 		MatmulFLOPs: flops, GFLOPs: flops / per.Seconds() / 1e9}, nil
 }
 
