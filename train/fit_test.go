@@ -531,17 +531,19 @@ func TestProgressBarEndsWithTheLastValidation(t *testing.T) {
 }
 
 // Training on 1, 2 or 8 threads gives bit-identical checkpoints, for losses
-// whose products and elementwise passes are large enough to be split.
+// whose products and elementwise passes are large enough to be split, in
+// float64 and (the denoising losses) float32.
 func TestThreadsGiveBitIdenticalRuns(t *testing.T) {
 	defer gemm.SetThreads(0)
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
-	for _, loss := range []string{"exact", "anneal_dsm"} {
+	for _, run := range []struct{ loss, dtype string }{{"exact", "float64"}, {"anneal_dsm", "float64"}, {"anneal_dsm", "float32"}} {
+		loss := run.loss
 		var want map[string][]float64
 		for _, threads := range []int{1, 2, 8} {
 			runtime.GOMAXPROCS(threads)
 			gemm.SetThreads(threads)
 			cfg := parseConfig(t, tinyRun, "model.hidden=[256,256]", "train.batch_size=256", "train.steps=6", "train.loss="+loss,
-				"model.noise_conditional="+strconv.FormatBool(loss == "anneal_dsm"), "model.residual=true")
+				"model.noise_conditional="+strconv.FormatBool(loss == "anneal_dsm"), "model.residual=true", "model.dtype="+run.dtype)
 			sum := fit(t, cfg, false)
 			c, err := checkpoints.Load(sum.Checkpoint)
 			if err != nil {
@@ -558,7 +560,7 @@ func TestThreadsGiveBitIdenticalRuns(t *testing.T) {
 			for name, v := range want {
 				for k := range v {
 					if math.Float64bits(v[k]) != math.Float64bits(got[name][k]) {
-						t.Fatalf("%s on %d threads: %s[%d] = %v, on one thread %v", loss, threads, name, k, got[name][k], v[k])
+						t.Fatalf("%s in %s on %d threads: %s[%d] = %v, on one thread %v", loss, run.dtype, threads, name, k, got[name][k], v[k])
 					}
 				}
 			}
