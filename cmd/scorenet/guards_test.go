@@ -1458,3 +1458,41 @@ func TestEleventhRedTeamAttacks(t *testing.T) {
 		t.Errorf("a figure of 1e7 steps a level: exit %d, %s", code, errs)
 	}
 }
+
+// The twelfth red-team pass's findings (issue 19), each rerun.
+func TestTwelfthRedTeamAttacks(t *testing.T) {
+	dir, data, run := guardedRun(t)
+	// Every refused output leaves no directory behind, whatever refused it.
+	for _, c := range []struct{ name, cmd, flag, out, want string }{
+		{"a control character", "score", "-out", filepath.Join(dir, "nd\nx", "s.csv"), "control character"},
+		{"a sidecar's name", "score", "-out", filepath.Join(dir, "newdir", "s.shard.json"), "a shard's sidecar name"},
+		{"a sidecar's name, likelihood", "likelihood", "-out", filepath.Join(dir, "q", "r", "x.shard.json"), "a shard's sidecar name"},
+		{"the run's own data's folder", "sample", "-plot", filepath.Join(run, "checkpoints", "new", "p.png"), "would write into"},
+	} {
+		args := []string{c.cmd, "-run", run, c.flag, c.out}
+		switch c.cmd {
+		case "score", "likelihood":
+			args = append(args, "-in", data)
+		case "sample":
+			args = append(args, "-out", filepath.Join(dir, "ok.csv"))
+		}
+		attack(t, c.name, "", c.want, args...)
+		if _, err := os.Stat(filepath.Dir(c.out)); err == nil {
+			t.Errorf("%s: the refused %s %q left its directory", c.name, c.flag, c.out)
+		}
+	}
+	// A run whose checkpoints/ is a link to a folder still empty: known by
+	// the path's own name.
+	empty := filepath.Join(dir, "elsewhere")
+	os.MkdirAll(empty, 0o755)
+	fresh := filepath.Join(dir, "fresh")
+	os.MkdirAll(fresh, 0o755)
+	cfgText, _ := os.ReadFile(filepath.Join(run, "config.yaml"))
+	os.WriteFile(filepath.Join(fresh, "config.yaml"), cfgText, 0o644)
+	os.Symlink(empty, filepath.Join(fresh, "checkpoints"))
+	out := filepath.Join(fresh, "checkpoints", "step-000001000.safetensors", "x.csv")
+	attack(t, "into a linked, empty checkpoints/", "", "would write into", "score", "-run", run, "-in", data, "-out", out)
+	if _, err := os.Stat(filepath.Dir(out)); err == nil {
+		t.Errorf("the refused -out %s left its directory", out)
+	}
+}

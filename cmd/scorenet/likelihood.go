@@ -49,14 +49,16 @@ figures). Prints the mean, the score evaluations and the tolerances.`)
 		if *scoreKind != "network" && *scoreKind != "analytic" {
 			return fmt.Errorf("-score %q: want network or analytic", *scoreKind)
 		}
-		if err := prepareOutput("out", *out); err != nil {
-			return err
-		}
 		run, err := openRun(*runDir, *checkpoint, *weights, stderr)
 		if err != nil {
 			return err
 		}
+		// Refused before its directory is made: a refused output leaves
+		// nothing behind.
 		if err := guardOutputs(run, []string{*in}, output{"out", *out}); err != nil {
+			return err
+		}
+		if err := prepareOutput("out", *out); err != nil {
 			return err
 		}
 		o, err := lik.options(run.Model.Dim())

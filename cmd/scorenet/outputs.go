@@ -169,7 +169,21 @@ func guardOutputs(run *workflow.Run, inputs []string, outputs ...output) error {
 // run's checkpoints/, or its config.yaml, metrics.jsonl or lock. A run
 // directory is known by its config.yaml beside its checkpoints/.
 func anyRunsFile(path string) (run string, ok bool) {
-	p := canonical(strings.TrimSuffix(path, "/"))
+	// As written too, not only with its links followed: a run's
+	// checkpoints/ that is a link (to a folder still empty) is known by
+	// its name only before it is followed.
+	if run, ok := runsFileAt(canonical(strings.TrimSuffix(path, "/"))); ok {
+		return run, true
+	}
+	abs, err := filepath.Abs(strings.TrimSuffix(path, "/"))
+	if err != nil {
+		return "", false
+	}
+	return runsFileAt(abs)
+}
+
+// runsFileAt is anyRunsFile for one spelling p of the path.
+func runsFileAt(p string) (run string, ok bool) {
 	isRun := func(dir string) bool {
 		info, err := os.Stat(filepath.Join(dir, "checkpoints"))
 		if err != nil || !info.IsDir() {

@@ -64,11 +64,6 @@ from the learning.`)
 		if snapshotDir {
 			snapshotFile = filepath.Join(*snapshots, "snapshot.png") // a probe of the directory
 		}
-		for flagName, path := range map[string]string{"out": outFile, "plot": *plot, "snapshots": snapshotFile, "grid": *grid} {
-			if err := prepareOutput(flagName, path); err != nil {
-				return err
-			}
-		}
 		run, err := openRun(*runDir, *checkpoint, *weights, stderr)
 		if err != nil {
 			return err
@@ -89,6 +84,12 @@ from the learning.`)
 		}
 		if err := guardOutputs(run, inputs, outputs...); err != nil {
 			return err
+		}
+		// Only now: a refused output leaves no directory behind.
+		for flagName, path := range map[string]string{"out": outFile, "plot": *plot, "snapshots": snapshotFile, "grid": *grid} {
+			if err := prepareOutput(flagName, path); err != nil {
+				return err
+			}
 		}
 		if err := checkChains(s.N, run.Model); err != nil {
 			return err

@@ -36,14 +36,16 @@ A noise-conditional model is evaluated at -sigma.`)
 		if *sigma != 0 && !(*sigma >= configs.MinNoise && *sigma <= configs.MaxNoise) {
 			return fmt.Errorf("-sigma must be from %g to %g (model units, as train.sigmas), got %v", configs.MinNoise, configs.MaxNoise, *sigma)
 		}
-		if err := prepareOutput("out", *out); err != nil {
-			return err
-		}
 		run, err := openRun(*runDir, *checkpoint, *weights, stderr)
 		if err != nil {
 			return err
 		}
+		// Refused before its directory is made: a refused output leaves
+		// nothing behind.
 		if err := guardOutputs(run, []string{*in}, output{"out", *out}); err != nil {
+			return err
+		}
+		if err := prepareOutput("out", *out); err != nil {
 			return err
 		}
 		pts, err := datasets.ReadFile(*in)
