@@ -378,7 +378,10 @@ const energyRatio = 3
 
 // verdict is sample's verdict with eval's energy-distance check added.
 func verdict(run *workflow.Run, data *workflow.Data, samples points.Points, energy float64) (*workflow.Verdict, error) {
-	v := workflow.Judge(samples, run.Norm.Invert(data.Train), run.Norm.Invert(data.Valid), workflow.DequantCell(run))
+	v, err := workflow.JudgeRun(run, data, samples)
+	if err != nil { // the metrics stand without it: say why it is missing
+		return &workflow.Verdict{Samples: samples.N, Warnings: []string{"no verdict: " + err.Error()}}, nil
+	}
 	if data.Valid.N >= 20 {
 		base, err := metrics.EnergyDistance(firstRows(data.Valid, 2000), firstRows(data.Train, min(data.Valid.N, 2000)))
 		if err != nil {

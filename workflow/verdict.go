@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"scorenet/internal/memlimit"
 	"scorenet/points"
 )
 
@@ -41,6 +42,16 @@ const (
 	verdictTraining = 5000
 	minHeldout      = 20 // fewer held-out rows make no baseline
 )
+
+// JudgeRun is Judge of samples against the run's data, brought back to
+// data units: copies of them, checked against the memory budget first.
+func JudgeRun(run *Run, data *Data, samples points.Points) (Verdict, error) {
+	rows := float64(data.Train.N + data.Valid.N)
+	if err := memlimit.Check(8*rows*float64(data.Train.D), fmt.Sprintf("workflow: the verdict's copy of the %.0f rows of data in data units", rows)); err != nil {
+		return Verdict{}, err
+	}
+	return Judge(samples, run.Norm.Invert(data.Train), run.Norm.Invert(data.Valid), DequantCell(run)), nil
+}
 
 // Judge compares samples with the training and held-out data, all in data
 // units. cell > 0 says the data were dequantised into cells of that width

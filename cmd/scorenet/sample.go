@@ -352,7 +352,11 @@ func sayVerdict(run *workflow.Run, samples points.Points, stderr io.Writer) {
 		fmt.Fprintf(stderr, "no verdict on the samples: %v\n", err)
 		return
 	}
-	v := workflow.Judge(samples, run.Norm.Invert(data.Train), run.Norm.Invert(data.Valid), workflow.DequantCell(run))
+	v, err := workflow.JudgeRun(run, data, samples)
+	if err != nil {
+		fmt.Fprintf(stderr, "no verdict on the samples: %v\n", err)
+		return
+	}
 	fmt.Fprintln(stderr, v.Summary())
 	for _, w := range v.Warnings {
 		fmt.Fprintf(stderr, "warning: %s\n", w)
