@@ -114,7 +114,11 @@ func (t *trainer) update() (*Step, error) {
 	if !isFinite(terms.Loss) || !isFinite(gnorm) {
 		if s.Step == 0 {
 			// No update yet: the loss of the network as initialised.
-			return nil, fmt.Errorf("train: step 1: loss %v, gradient norm %v before any update: the network as initialised gives a non-finite loss on this data; make it shallower or narrower (model.hidden), or standardise the data (data.standardize: true)", terms.Loss, gnorm)
+			float32 := ""
+			if t.cfg.Model.Dtype == "float32" {
+				float32 = ", or train in float64 (model.dtype: float64: float32 overflows past 3.4e38)"
+			}
+			return nil, fmt.Errorf("train: step 1: loss %v, gradient norm %v before any update: the network as initialised gives a non-finite loss on this data; make it shallower or narrower (model.hidden), or standardise the data (data.standardize: true)%s", terms.Loss, gnorm, float32)
 		}
 		if t.resumedFrom != "" && s.Step == t.resumedAt {
 			// No update has happened since the checkpoint was read: the
