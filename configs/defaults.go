@@ -60,7 +60,7 @@ func (d *decoder) dataDefaults(c *Config) []string {
 		if losses.OverLevels(c.Train.Loss) {
 			// A ladder given key by key is the user's, whatever keys it
 			// leaves at their defaults: an explicit value always wins.
-			byParts := d.Given("train.sigmas.begin") || d.Given("train.sigmas.end") || d.Given("train.sigmas.n")
+			byParts := d.Given("train.sigmas.begin") || d.Given("train.sigmas.end") || d.Given("train.sigmas.n") || d.Given("train.sigmas.auto")
 			if byParts && !d.Given("train.sigmas") {
 				chose = append(chose, fmt.Sprintf("train.sigmas by hand (begin %g, end %g, n %d: the keys not set are the config defaults, not chosen from the data)",
 					c.Train.Sigmas.Begin, c.Train.Sigmas.End, c.Train.Sigmas.N))
