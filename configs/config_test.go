@@ -99,7 +99,7 @@ func TestBadInputNamesFileLineAndKey(t *testing.T) {
 		{"bad override type", base, []string{"train.steps=abc"}, `-set train.steps=abc: train.steps: expected an integer, got "abc"`},
 		{"bad override key", base, []string{"train.stepz=5"}, `-set train.stepz=5: train.stepz: unknown key; did you mean "steps"?`},
 		{"override without =", base, []string{"train.steps"}, `-set "train.steps": want key=value`},
-		{"override range", base, []string{"train.optimizer.beta1=1"}, `-set train.optimizer.beta1=1: train.optimizer.beta1: must be in [0, 1), got 1`},
+		{"override range", base, []string{"train.optimizer.beta1=1"}, `-set train.optimizer.beta1=1: train.optimizer.beta1: must be from 0 to 0.999999 (torch's default is 0.9), got 1`},
 		{"box upside down by -set", base, []string{"sample.init.low=5"}, `-set sample.init.low=5: sample.init.low: must be below sample.init.high (3), got 5`},
 		{"box upside down in file", base + "sample:\n  init: {high: -4}\n", nil, `t.yaml:7: sample.init.high: must be above sample.init.low (-3), got -4`},
 		{"huge width", base, []string{"model.hidden=[1000000000]"}, `-set model.hidden=[1000000000]: model.hidden: the mlp 2-1000000000-2 would have 5000000002 parameters, above the limit of 134217728`},

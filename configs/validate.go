@@ -132,8 +132,10 @@ func (d *decoder) validate(c *Config) error {
 		check(t.BatchSize >= 1, "train.batch_size", "must be >= 1, got %d", t.BatchSize),
 		check(t.Steps >= 1 || t.StepsAuto, "train.steps", "must be >= 1 or auto, got %d", t.Steps),
 		check(a.LR >= 1e-12 && a.LR <= 1, "train.optimizer.lr", "must be from 1e-12 to 1 (Adam moves every parameter by about lr a step: below 1e-12 nothing moves, above 1 each step moves a weight by more than its own size; torch's default is 0.001), got %v", a.LR),
-		check(a.Beta1 >= 0 && a.Beta1 < 1, "train.optimizer.beta1", "must be in [0, 1), got %v", a.Beta1),
-		check(a.Beta2 >= 0 && a.Beta2 < 1, "train.optimizer.beta2", "must be in [0, 1), got %v", a.Beta2),
+		// Nearer 1 than 1e-6, 1 - beta rounds to nothing in float32 and to
+		// a moment that never moves in float64.
+		check(a.Beta1 >= 0 && a.Beta1 <= MaxBeta, "train.optimizer.beta1", "must be from 0 to %v (torch's default is 0.9), got %v", MaxBeta, a.Beta1),
+		check(a.Beta2 >= 0 && a.Beta2 <= MaxBeta, "train.optimizer.beta2", "must be from 0 to %v (torch's default is 0.999), got %v", MaxBeta, a.Beta2),
 		// Beyond these an update is all eps, all decay or nothing: the run
 		// would end with exit 0 and a model that learned nothing.
 		check(a.Eps > 0 && a.Eps <= 1, "train.optimizer.eps", "must be in (0, 1] (torch's default is 1e-8), got %v", a.Eps),
@@ -376,3 +378,8 @@ func (c *Config) Describe() string {
 	}
 	return fmt.Sprintf("%s: %s data, %s %s, %s loss, batch %d, %s steps", c.Name, c.Data.Dataset, model, c.Model.Dtype, c.Train.Loss, c.Train.BatchSize, steps)
 }
+
+// MaxBeta bounds Adam's beta1 and beta2: nearer 1, 1 - beta rounds to 0 in
+// float32 (a first moment that never moves trained nothing; a second one
+// diverged at step 3).
+const MaxBeta = 0.999999

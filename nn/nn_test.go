@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"scorenet/internal/gemm"
 	"slices"
 	"strings"
 	"testing"
@@ -275,8 +276,10 @@ func TestNewScorerAsksTheBudget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := ScorerBytes(m, 1_000_000_000); got != 8*265e9 {
-		t.Errorf("ScorerBytes = %v, want 8 x 265 values a point", got)
+	// 8 x 265 values a point, and each thread's packed blocks of the
+	// products.
+	if got, want := ScorerBytes(m, 1_000_000_000), 8*265e9+float64(gemm.Threads())*gemm.WorkspaceBytes(128); got != want {
+		t.Errorf("ScorerBytes = %v, want %v", got, want)
 	}
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)

@@ -347,6 +347,8 @@ func knownTensors(c *checkpoints.Checkpoint, model nn.Model) error {
 			return fmt.Errorf("tensor %q is none a run writes for this model", t.Name)
 		case !slices.Equal(t.Shape, want):
 			return fmt.Errorf("tensor %s has shape %v, the model's %v", t.Name, t.Shape, want)
+		case fmt.Sprintf("%T", t.Data) != fmt.Sprintf("%T", model.Params()[0].Value.Data()):
+			return fmt.Errorf("tensor %s holds %T, the model's dtype is %v", t.Name, t.Data, model.Dtype())
 		}
 	}
 	return nil

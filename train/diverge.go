@@ -42,6 +42,9 @@ func (d *divergenceHook) OnStep(e *Step) error {
 		return nil
 	}
 	loss := e.Record.Loss
+	if e.Last {
+		d.warnIfStill(e)
+	}
 	if loss < d.low {
 		d.low, d.lowStep = loss, e.N
 		return nil
@@ -61,3 +64,22 @@ func (d *divergenceHook) OnStep(e *Step) error {
 }
 
 func (d *divergenceHook) OnStop(Stop) error { return nil }
+
+// warnIfStill warns when the gradients were too small for Adam to move the
+// parameters: their root-mean-square entry below Adam's eps makes every
+// step about lr * g / eps, a small fraction of lr (a noise level of 1e-10
+// gave a gradient norm of 7e-11 and trained nothing, exit 0).
+func (d *divergenceHook) warnIfStill(e *Step) {
+	if d.t.out == nil || d.t.s == nil {
+		return
+	}
+	params := 0
+	for _, p := range d.t.s.Model.Params() {
+		params += p.Value.Shape().TotalSize()
+	}
+	eps := d.t.cfg.Train.Optimizer.Eps
+	if rms := e.Record.GradNorm / math.Sqrt(float64(max(params, 1))); rms < eps {
+		fmt.Fprintf(d.t.out, "warning: the gradients are too small for Adam to move the parameters (norm %.3g over %d parameters, %.3g each, below train.optimizer.eps %g): "+
+			"nothing is being learned; raise the noise level (train.sigma, train.sigmas) or lower train.optimizer.eps\n", e.Record.GradNorm, params, rms, eps)
+	}
+}

@@ -108,10 +108,11 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 	if err := spec.CheckSize(); err != nil {
 		return nil, err
 	}
-	// The parameters, their gradients, Adam's two moments, the EMA and a
-	// checkpoint's copy, checked before any of them is allocated.
+	// The parameters, their gradients, Adam's two moments, the EMA, a
+	// checkpoint's copy and its encoding (four tensors of them), checked
+	// before any of them is allocated; in float64's size, an upper bound.
 	values := float64(spec.Params())
-	if err := memlimit.Check(6*8*values, fmt.Sprintf("train: the network's %.0f parameters with their gradients, Adam's moments, the EMA and a checkpoint's copy", values)); err != nil {
+	if err := memlimit.Check(10*8*values, fmt.Sprintf("train: the network's %.0f parameters with their gradients, Adam's moments, the EMA and a checkpoint's copy and encoding", values)); err != nil {
 		return nil, err
 	}
 	model, err := nn.New(spec, seeds.New(cfg.Seed, seeds.Init))

@@ -257,35 +257,48 @@ func whatIs(path string, inputs, data []string) string {
 // canonical is path made absolute with the links of its existing part
 // resolved, so that two names of one file compare equal.
 func canonical(path string) string {
+	p := physical(path)
 	// A link, even one to nothing yet, is written through: follow it.
 	for range 40 {
-		info, err := os.Lstat(path)
+		info, err := os.Lstat(p)
 		if err != nil || info.Mode()&os.ModeSymlink == 0 {
 			break
 		}
-		target, err := os.Readlink(path)
+		target, err := os.Readlink(p)
 		if err != nil {
 			break
 		}
 		if !filepath.IsAbs(target) {
-			target = filepath.Join(filepath.Dir(path), target)
+			target = filepath.Dir(p) + string(filepath.Separator) + target
 		}
-		path = target
+		p = physical(target)
 	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return filepath.Clean(path)
-	}
-	rest := ""
-	for dir := abs; ; dir = filepath.Dir(dir) {
-		if real, err := filepath.EvalSymlinks(dir); err == nil {
-			return filepath.Join(real, rest)
+	return p
+}
+
+// physical is path as the kernel resolves it: its longest existing prefix
+// with every link followed in order, so that a ".." after a link leaves
+// the link's target (x/L/../f is f beside L's target, not x/f, as a
+// lexical clean would have it), and the rest, which does not exist yet,
+// joined on.
+func physical(path string) string {
+	raw := path
+	if !filepath.IsAbs(raw) {
+		if wd, err := os.Getwd(); err == nil {
+			raw = wd + string(filepath.Separator) + raw
 		}
-		if dir == filepath.Dir(dir) {
-			return abs
-		}
-		rest = filepath.Join(filepath.Base(dir), rest)
 	}
+	parts := strings.Split(raw, string(filepath.Separator))
+	for i := len(parts); i >= 1; i-- {
+		prefix := strings.Join(parts[:i], string(filepath.Separator))
+		if prefix == "" {
+			prefix = string(filepath.Separator)
+		}
+		if real, err := filepath.EvalSymlinks(prefix); err == nil {
+			return filepath.Join(append([]string{real}, parts[i:]...)...)
+		}
+	}
+	return filepath.Clean(raw)
 }
 
 // samePath reports whether a and b name one file: the same canonical path,

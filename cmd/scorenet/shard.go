@@ -519,12 +519,17 @@ func mergeShards(files []string) (points.Points, []shardInfo, error) {
 	if err := memlimit.Check(8*float64(first.Chains)*float64(first.Dim), fmt.Sprintf("merging %d chains of dimension %d", first.Chains, first.Dim)); err != nil {
 		return points.Points{}, nil, err
 	}
-	merged := points.Points{D: first.Dim}
+	// Allocated once at the size the sidecars give (growing by append
+	// held two copies at the end).
+	merged := points.Points{D: first.Dim, X: make([]float64, 0, first.Chains*first.Dim)}
 	for k := range first.Shards {
 		i := byShard[k]
 		p, err := readShard(files[i], infos[i])
 		if err != nil {
 			return points.Points{}, nil, err
+		}
+		if len(merged.X)+len(p.X) > cap(merged.X) {
+			return points.Points{}, nil, fmt.Errorf("%s holds %d values, more than its sidecar's %d chains of dimension %d leave room for", files[i], len(p.X), first.Chains, first.Dim)
 		}
 		merged.N += p.N
 		merged.X = append(merged.X, p.X...)

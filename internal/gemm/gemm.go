@@ -295,3 +295,13 @@ func packA[T Float](dst []T, tA bool, a []T, lda int, alpha T, i0, rows, p0, dep
 func On[T Float](threads int, tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	gemmOn(threads, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
+
+// WorkspaceBytes bounds the memory one goroutine's product holds beside
+// its operands when op(B) has n columns: the packed blocks of A and B (in
+// float64's size, which bounds float32's too). Each goroutine of a split
+// product keeps its own.
+func WorkspaceBytes(n int) float64 {
+	w := nr[float64]()
+	panels := (n + w - 1) / w
+	return 8 * float64(panels*w*kc+mc*kc+mr*w)
+}

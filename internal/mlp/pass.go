@@ -3,6 +3,7 @@ package mlp
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"gonum.org/v1/gonum/blas"
 
@@ -103,7 +104,13 @@ func (opt Options) Bytes(l Layout) float64 {
 			values += float64(p.Rows) * float64(p.Cols)
 		}
 	}
-	return 8 * values
+	// The products' packed blocks, one set a thread (for D = 1e5 outputs
+	// about 100 MB each).
+	threads := opt.Threads
+	if threads <= 0 {
+		threads = gemm.Threads()
+	}
+	return 8*values + float64(threads)*gemm.WorkspaceBytes(slices.Max(w))
 }
 
 // NewPass allocates a Pass of net for the sizes in opt.
