@@ -1495,4 +1495,38 @@ func TestTwelfthRedTeamAttacks(t *testing.T) {
 	if _, err := os.Stat(filepath.Dir(out)); err == nil {
 		t.Errorf("the refused -out %s left its directory", out)
 	}
+	// A ".." after a link leaves the link's target, as the kernel has it:
+	// x/L/../config.yaml, with L a link to the run's checkpoints/, is the
+	// run's config.yaml.
+	x := filepath.Join(dir, "x")
+	os.MkdirAll(x, 0o755)
+	os.Symlink(filepath.Join(run, "checkpoints"), filepath.Join(x, "L"))
+	for _, target := range []string{"config.yaml", filepath.Join("checkpoints", "step-000000020.safetensors")} {
+		through := filepath.Join(x, "L") + "/../" + target
+		attack(t, "-plot "+through, filepath.Join(run, target), "would", "sample", "-run", run, "-out", filepath.Join(dir, "b.csv"), "-plot", through)
+	}
+	// A noise level too small to learn from is said to be one.
+	code, _, errs := scorenet("train", "-data", data, "-out", filepath.Join(dir, "still"), "-set", "train.loss=dsm", "-set", "train.sigma=1e-10",
+		"-set", "train.steps=200", "-set", "model.hidden=[8]")
+	if code != 0 || !strings.Contains(errs, "warning: the gradients are too small for Adam to move the parameters") {
+		t.Errorf("sigma 1e-10: exit %d, %s", code, errs)
+	}
+	// A tensor of another dtype than the model's, even one not read.
+	ck, _ := checkpoints.Load(filepath.Join(run, "checkpoints", "step-000000020.safetensors"))
+	for i, tn := range ck.Tensors {
+		if strings.HasPrefix(tn.Name, "adam.v/") {
+			if _, ok := tn.Data.([]float32); !ok {
+				t.Fatalf("the guarded run is not float32: %T", tn.Data)
+			}
+			ck.Tensors[i].Data = tensorValues(tn.Data)
+			break
+		}
+	}
+	mixed := filepath.Join(dir, "mixed.safetensors")
+	checkpoints.SaveAs(mixed, ck)
+	attack(t, "an F64 moment in an F32 checkpoint", "", "holds []float64, the model's dtype is float32",
+		"score", "-run", run, "-checkpoint", mixed, "-in", data, "-out", filepath.Join(dir, "m.csv"))
+	// Adam's betas nearer 1 than 1e-6 are refused.
+	trainAttack(t, "beta1 1-1e-16", "", "train.optimizer.beta1: must be from 0 to 0.999999",
+		"train", "-data", data, "-out", filepath.Join(dir, "b1"), "-set", "train.optimizer.beta1=0.9999999999999999")
 }
