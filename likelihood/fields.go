@@ -24,7 +24,12 @@ func BatchFor(net *mlp.Net, trace string, probes int, maxBytes float64) int {
 	if trace == Exact {
 		k = net.Dim
 	}
-	one := mlp.Options{Batch: 1, Derivatives: true, Tangents: k}.Bytes(net.Layout)
+	// A point's share: a pass of two less one of one (the products'
+	// blocks are the pass's, not the point's).
+	opt := mlp.Options{Batch: 1, Derivatives: true, Tangents: k}
+	one := opt.Bytes(net.Layout)
+	opt.Batch = 2
+	one = opt.Bytes(net.Layout) - one
 	// About 2048 tangent rows a pass: the exact trace at D = 50 ran 1.45x
 	// faster with 32 points a pass than with 256 (bench/, this CPU), the
 	// tangent buffers then staying in cache.

@@ -57,6 +57,18 @@ func (s *Summary) MsPerStep() float64 {
 	return 1000 * s.Seconds / float64(s.To-s.From)
 }
 
+// KeepRunDtype makes a config that leaves model.dtype to auto, resuming
+// the run in its output.dir, take the dtype that run was trained in: a run
+// from before auto goes on in float64.
+func KeepRunDtype(cfg *configs.Config) {
+	if !cfg.Model.DtypeAuto {
+		return
+	}
+	if saved, err := rundir.LoadConfig(cfg.Output.Dir, nil); err == nil && saved.Model.Dtype != cfg.Model.Dtype {
+		cfg.Model.Dtype, cfg.Model.DtypeAuto = saved.Model.Dtype, saved.Model.DtypeAuto
+	}
+}
+
 // ErrInterrupted is returned, wrapped, when ctx is cancelled during
 // training, after a checkpoint of the last finished step has been written.
 var ErrInterrupted = errors.New("training interrupted")
@@ -68,12 +80,8 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 	}
 	dir := cfg.Output.Dir
 	ckptDir := rundir.CheckpointDir(dir)
-	// A run from before model.dtype: auto, resumed with a config that
-	// leaves dtype to auto, goes on in the dtype it was trained in.
-	if opts.Resume && cfg.Model.DtypeAuto {
-		if saved, err := rundir.LoadConfig(dir, nil); err == nil && saved.Model.Dtype != cfg.Model.Dtype {
-			cfg.Model.Dtype, cfg.Model.DtypeAuto = saved.Model.Dtype, saved.Model.DtypeAuto
-		}
+	if opts.Resume {
+		KeepRunDtype(cfg)
 	}
 	data, err := workflow.Prepare(cfg)
 	if err != nil {

@@ -4,12 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"scorenet/configs"
 	"scorenet/datasets"
+	"scorenet/internal/gemm"
 	"scorenet/internal/memlimit"
 	"scorenet/nn"
 	"scorenet/plots"
@@ -19,6 +21,7 @@ import (
 	"scorenet/workflow"
 
 	"golang.org/x/term"
+	"gorgonia.org/tensor"
 )
 
 func sampleCommand(stdout, stderr io.Writer) *command {
@@ -74,6 +77,13 @@ from the learning.`)
 			return err
 		}
 		s := &cfg.Sample
+		// A float32 model's chains are float32 in its passes: a start
+		// beyond its range overflows at the first step.
+		if run.Model.Dtype() == tensor.Float32 && s.Init.Kind != "file" {
+			if reach := max(math.Abs(s.Init.Low), math.Abs(s.Init.High), s.Init.Std); reach > maxFloat32Start {
+				return fmt.Errorf("sample.init: a start box or spread of %g, beyond the %g a float32 model's passes take (float32 ends at 3.4e38; the run trained with model.dtype float32)", reach, maxFloat32Start)
+			}
+		}
 		var inputs []string
 		if s.Init.Kind == "file" {
 			inputs = append(inputs, s.Init.Path)
@@ -218,7 +228,7 @@ from the learning.`)
 		}
 		if *plot != "" {
 			title := fmt.Sprintf("%s: %s, %s score", cfg.Name, map[string]string{"langevin": "plain Langevin", "annealed": "annealed Langevin", "pc": "predictor-corrector", "ode": "probability-flow ODE"}[s.Sampler], *scoreKind)
-			if err := plots.Samples(*plot, title, run.Norm.Invert(data.Train), plots.Set{Name: "samples", Points: samples}); err != nil {
+			if err := plots.Samples(*plot, title, run.Norm.Invert(figureRows(data.Train)), plots.Set{Name: "samples", Points: figureRows(samples)}); err != nil {
 				return err
 			}
 		}
@@ -291,8 +301,12 @@ func checkChains(n int, m nn.Model) error {
 	if n > configs.MaxChains {
 		return fmt.Errorf("%d chains: the limit is %d", n, configs.MaxChains)
 	}
-	perChain := 4*8*float64(m.Dim()) + streamBytes + nn.ScorerBytes(m, 1)
-	return memlimit.Check(float64(n)*perChain, fmt.Sprintf("%d chains of dimension %d", n, m.Dim()))
+	// Each chain's share of the passes (what a pass of one point more
+	// takes), and each worker's fixed part once (the products' blocks).
+	pass := nn.ScorerBytes(m, 2) - nn.ScorerBytes(m, 1)
+	perChain := 4*8*float64(m.Dim()) + streamBytes + pass
+	fixed := float64(gemm.Threads()) * (nn.ScorerBytes(m, 1) - pass)
+	return memlimit.Check(float64(n)*perChain+fixed, fmt.Sprintf("%d chains of dimension %d", n, m.Dim()))
 }
 
 // sampleConfig is the run's config with the -set overrides of a command
@@ -342,6 +356,10 @@ func checkSnapshots(path string, job workflow.Job) error {
 	need := snaps * float64(job.Count) * (8*float64(2*job.Dim+3) + 25*float64(job.Dim+3))
 	return memlimit.Check(need, fmt.Sprintf("-snapshots %s: %.0f snapshots of %d chains (sample.snapshot_every %d)", path, snaps, job.Count, every))
 }
+
+// maxFloat32Start bounds the starting box of a float32 model's chains:
+// well inside float32's range, which its products and squares must keep.
+const maxFloat32Start = 1e15
 
 // sayVerdict prints on stderr how the samples compare with the run's data,
 // in one line, and a line per warning naming what to change; without the

@@ -92,6 +92,9 @@ at start-up, and the run's config.yaml is the config it amounts to.`)
 		if err := guardRunDir(cfg); err != nil {
 			return err
 		}
+		if *resume {
+			train.KeepRunDtype(cfg) // before the start-up line names the dtype
+		}
 		fmt.Fprintf(stderr, "training %s, into %s, on %d threads\n", cfg.Describe(), cfg.Output.Dir, gemm.Threads())
 		sum, err := train.Fit(ctx, cfg, train.Options{Resume: *resume, Out: stderr, Terminal: terminal})
 		if errors.Is(err, train.ErrInterrupted) {
