@@ -1526,6 +1526,9 @@ func TestTwelfthRedTeamAttacks(t *testing.T) {
 	checkpoints.SaveAs(mixed, ck)
 	attack(t, "an F64 moment in an F32 checkpoint", "", "holds []float64, the model's dtype is float32",
 		"score", "-run", run, "-checkpoint", mixed, "-in", data, "-out", filepath.Join(dir, "m.csv"))
+	// A float32 model's start box beyond what its passes take.
+	attack(t, "a float32 start box of 1e39", "", "sample.init: a start box or spread of 1e+39",
+		"sample", "-run", run, "-out", filepath.Join(dir, "box.csv"), "-set", "sample.init.low=-1e39", "-set", "sample.init.high=1e39")
 	// Adam's betas nearer 1 than 1e-6 are refused.
 	trainAttack(t, "beta1 1-1e-16", "", "train.optimizer.beta1: must be from 0 to 0.999999",
 		"train", "-data", data, "-out", filepath.Join(dir, "b1"), "-set", "train.optimizer.beta1=0.9999999999999999")
