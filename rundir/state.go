@@ -347,8 +347,8 @@ func knownTensors(c *checkpoints.Checkpoint, model nn.Model) error {
 			return fmt.Errorf("tensor %q is none a run writes for this model", t.Name)
 		case !slices.Equal(t.Shape, want):
 			return fmt.Errorf("tensor %s has shape %v, the model's %v", t.Name, t.Shape, want)
-		case fmt.Sprintf("%T", t.Data) != fmt.Sprintf("%T", model.Params()[0].Value.Data()):
-			return fmt.Errorf("tensor %s holds %T, the model's dtype is %v", t.Name, t.Data, model.Dtype())
+		case dtypeOf(t.Data) != dtypeOf(model.Params()[0].Value.Data()):
+			return fmt.Errorf("tensor %s is %s, the model's dtype is %v", t.Name, dtypeOf(t.Data), model.Dtype())
 		}
 	}
 	return nil
@@ -406,4 +406,15 @@ func firstNegative(t *tensor.Dense) int {
 		}
 	}
 	return -1
+}
+
+// dtypeOf names the element type of a tensor's data as safetensors does.
+func dtypeOf(data any) string {
+	switch data.(type) {
+	case []float64:
+		return "F64"
+	case []float32:
+		return "F32"
+	}
+	return fmt.Sprintf("%T", data)
 }

@@ -1524,7 +1524,7 @@ func TestTwelfthRedTeamAttacks(t *testing.T) {
 	}
 	mixed := filepath.Join(dir, "mixed.safetensors")
 	checkpoints.SaveAs(mixed, ck)
-	attack(t, "an F64 moment in an F32 checkpoint", "", "holds []float64, the model's dtype is float32",
+	attack(t, "an F64 moment in an F32 checkpoint", "", "is F64, the model's dtype is float32",
 		"score", "-run", run, "-checkpoint", mixed, "-in", data, "-out", filepath.Join(dir, "m.csv"))
 	// A float32 model's start box beyond what its passes take.
 	attack(t, "a float32 start box of 1e39", "", "sample.init: a start box or spread of 1e+39",
