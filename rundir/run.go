@@ -138,6 +138,18 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
+	// What only a resume uses is checked on every read too, where present
+	// (checkpoints from before they were recorded have neither).
+	if v, ok := c.Meta[metaAdamSteps]; ok {
+		if steps, err := strconv.Atoi(v); err != nil || steps < 0 || steps > c.Step {
+			return nil, fmt.Errorf("rundir: %s: bad %s %q: want a count from 0 to the checkpoint's step, %d", checkpoint, metaAdamSteps, v, c.Step)
+		}
+	}
+	if v, ok := c.Meta[metaElapsed]; ok {
+		if e, err := strconv.ParseFloat(v, 64); err != nil || !(e >= 0 && e <= maxElapsed) {
+			return nil, fmt.Errorf("rundir: %s: bad %s %q: want a number of seconds from 0 to %g", checkpoint, metaElapsed, v, float64(maxElapsed))
+		}
+	}
 	discrete, err := discreteOf(c, checkpoint, dim)
 	if err != nil {
 		return nil, err

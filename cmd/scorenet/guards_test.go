@@ -1526,6 +1526,14 @@ func TestTwelfthRedTeamAttacks(t *testing.T) {
 	checkpoints.SaveAs(mixed, ck)
 	attack(t, "an F64 moment in an F32 checkpoint", "", "is F64, the model's dtype is float32",
 		"score", "-run", run, "-checkpoint", mixed, "-in", data, "-out", filepath.Join(dir, "m.csv"))
+	// Counters only a resume uses are checked on every read.
+	for key, v := range map[string]string{"adam_steps": "-1", "elapsed_seconds": "-5"} {
+		ck, _ := checkpoints.Load(filepath.Join(run, "checkpoints", "step-000000020.safetensors"))
+		ck.Meta[key] = v
+		bad := filepath.Join(dir, key+".safetensors")
+		checkpoints.SaveAs(bad, ck)
+		attack(t, key+" "+v, "", "bad "+key+" \""+v+"\"", "sample", "-run", run, "-checkpoint", bad, "-out", filepath.Join(dir, key+".csv"))
+	}
 	// A float32 model's start box beyond what its passes take.
 	attack(t, "a float32 start box of 1e39", "", "sample.init: a start box or spread of 1e+39",
 		"sample", "-run", run, "-out", filepath.Join(dir, "box.csv"), "-set", "sample.init.low=-1e39", "-set", "sample.init.high=1e39")
