@@ -52,7 +52,7 @@ SIGMAS = torch.tensor([math.exp(math.log(1) + i * (math.log(0.01) - math.log(1))
 
 
 def anneal_dsm(model, x):
-    sigma = SIGMAS[torch.randint(0, 10, (x.shape[0],))].unsqueeze(1)
+    sigma = SIGMAS[torch.randint(0, 10, (x.shape[0],))].unsqueeze(1).to(x.dtype)
     z = torch.randn_like(x)
     xt = x + sigma * z
     s = model(torch.cat([xt, sigma.log()], 1)) / sigma  # s(x, sigma) = f([x, log sigma]) / sigma
