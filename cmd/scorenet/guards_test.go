@@ -1541,3 +1541,15 @@ func TestTwelfthRedTeamAttacks(t *testing.T) {
 	trainAttack(t, "beta1 1-1e-16", "", "train.optimizer.beta1: must be from 0 to 0.999999",
 		"train", "-data", data, "-out", filepath.Join(dir, "b1"), "-set", "train.optimizer.beta1=0.9999999999999999")
 }
+
+// A folder that holds someone else's best.safetensors is no run's
+// checkpoints/: outputs may go there.
+func TestAnotherToolsCheckpointFolderIsNotARun(t *testing.T) {
+	dir, data, run := guardedRun(t)
+	models := filepath.Join(dir, "models")
+	os.MkdirAll(models, 0o755)
+	os.WriteFile(filepath.Join(models, "best.safetensors"), []byte("not scorenet's"), 0o644)
+	if code, _, errs := scorenet("score", "-run", run, "-in", data, "-out", filepath.Join(models, "scores.csv")); code != 0 {
+		t.Errorf("score into a folder with another tool's best.safetensors: %s", errs)
+	}
+}

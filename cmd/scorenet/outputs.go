@@ -222,13 +222,11 @@ func runsFileAt(p string) (run string, ok bool) {
 }
 
 // holdsCheckpoints is whether dir holds a file named as training names its
-// checkpoints (step-N.safetensors, best.safetensors): the checkpoints of
-// some run, wherever that run is.
+// checkpoints, step-NNNNNNNNN.safetensors (nine digits): the checkpoints
+// of some run, wherever that run is. A best.safetensors alone is not
+// enough: the name is common outside scorenet.
 func holdsCheckpoints(dir string) bool {
-	if _, err := os.Stat(filepath.Join(dir, "best.safetensors")); err == nil {
-		return true
-	}
-	steps, _ := filepath.Glob(filepath.Join(dir, "step-[0-9]*.safetensors"))
+	steps, _ := filepath.Glob(filepath.Join(dir, "step-[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9].safetensors"))
 	return len(steps) > 0
 }
 
