@@ -117,6 +117,9 @@ type Train struct {
 // Adam holds the optimiser's hyperparameters.
 type Adam struct {
 	LR          float64 `yaml:"lr"`
+	// LRDefaulted: the image default set LR, not the config (a resume
+	// of a run from before that default keeps the run's own).
+	LRDefaulted bool    `yaml:"-"`
 	Beta1       float64 `yaml:"beta1"`
 	Beta2       float64 `yaml:"beta2"`
 	Eps         float64 `yaml:"eps"`

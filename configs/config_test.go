@@ -228,3 +228,22 @@ func TestImageDataDefaults(t *testing.T) {
 		})
 	}
 }
+
+// A run's config.yaml records auto's dtype; overriding its loss chooses
+// again (sliced is float64), while a dtype given by hand stays.
+func TestAutoDtypeFollowsTheLoss(t *testing.T) {
+	text := "name: r\ndata: {dataset: moons}\nmodel: {noise_conditional: true}\ntrain: {loss: anneal_dsm}\n"
+	first, err := Parse([]byte(text), "c.yaml", nil)
+	if err != nil || first.Model.Dtype != "float32" {
+		t.Fatalf("anneal_dsm: %v, %v", first.Model.Dtype, err)
+	}
+	saved := first.YAML()
+	again, err := Parse(saved, "config.yaml", []string{"train.loss=sliced", "model.noise_conditional=false"})
+	if err != nil || again.Model.Dtype != "float64" {
+		t.Errorf("the run's config with loss sliced: dtype %v (%v), want float64", again.Model.Dtype, err)
+	}
+	byHand, err := Parse(saved, "config.yaml", []string{"train.loss=sliced", "model.noise_conditional=false", "model.dtype=float32"})
+	if err != nil || byHand.Model.Dtype != "float32" {
+		t.Errorf("dtype float32 by hand with loss sliced: %v (%v)", byHand.Model.Dtype, err)
+	}
+}

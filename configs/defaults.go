@@ -75,7 +75,7 @@ func (d *decoder) dataDefaults(c *Config) []string {
 			// it with 5 steps each, not the 100 a table's dozen takes.
 			set("sample.steps_per_level", fmt.Sprint(imageStepsPerLevel), func() { c.Sample.StepsPerLevel = imageStepsPerLevel })
 			if !d.Given("train.lr") {
-				set("train.optimizer.lr", fmt.Sprint(imageLR), func() { c.Train.Optimizer.LR = imageLR })
+				set("train.optimizer.lr", fmt.Sprint(imageLR), func() { c.Train.Optimizer.LR, c.Train.Optimizer.LRDefaulted = imageLR, true })
 			}
 		}
 		set("train.batch_size", "auto", func() { c.Train.BatchAuto = true })

@@ -108,6 +108,11 @@ func parse(text []byte, source string, overrides []string) (*Config, error) {
 		cfg.Train.StepsAuto, cfg.Train.Steps = true, 0
 	}
 	cfg.Notes = append(cfg.Notes, d.dataDefaults(&cfg)...)
+	// auto's choice follows the loss and the model: a run's config.yaml
+	// (which records the choice) with another loss chooses again.
+	if _, dtypeSet := d.Overridden("model.dtype"); cfg.Model.DtypeAuto && !dtypeSet && d.OverriddenAny("train.loss", "model.type") {
+		cfg.Model.Dtype = "auto"
+	}
 	if cfg.Model.Dtype == "auto" {
 		cfg.Model.Dtype, cfg.Model.DtypeAuto = AutoDtype(cfg.Model.Type, cfg.Train.Loss), true
 		if cfg.Model.Dtype == "float32" { // float64 is what every run had before auto: nothing to say

@@ -57,16 +57,27 @@ func (s *Summary) MsPerStep() float64 {
 	return 1000 * s.Seconds / float64(s.To-s.From)
 }
 
-// KeepRunDtype makes a config that leaves model.dtype to auto, resuming
-// the run in its output.dir, take the dtype that run was trained in: a run
-// from before auto goes on in float64.
-func KeepRunDtype(cfg *configs.Config) {
-	if !cfg.Model.DtypeAuto {
-		return
+// KeepRunDefaults makes a config resuming the run in its output.dir take,
+// where it leaves them to a default that changed since, what that run was
+// trained with: a config leaving model.dtype to auto the run's dtype (a
+// run from before auto goes on in float64), and an image run's config
+// without a learning rate the run's (from before the image default). It
+// returns what it kept, to say.
+func KeepRunDefaults(cfg *configs.Config) []string {
+	saved, err := rundir.LoadConfig(cfg.Output.Dir, nil)
+	if err != nil {
+		return nil
 	}
-	if saved, err := rundir.LoadConfig(cfg.Output.Dir, nil); err == nil && saved.Model.Dtype != cfg.Model.Dtype {
+	var kept []string
+	if cfg.Model.DtypeAuto && saved.Model.Dtype != cfg.Model.Dtype {
 		cfg.Model.Dtype, cfg.Model.DtypeAuto = saved.Model.Dtype, saved.Model.DtypeAuto
+		kept = append(kept, "model.dtype "+cfg.Model.Dtype+", as the run was trained (auto would choose another now)")
 	}
+	if o := &cfg.Train.Optimizer; o.LRDefaulted && saved.Train.Optimizer.LR != o.LR {
+		o.LR = saved.Train.Optimizer.LR
+		kept = append(kept, fmt.Sprintf("train.optimizer.lr %g, as the run was trained (the image default is another now)", o.LR))
+	}
+	return kept
 }
 
 // ErrInterrupted is returned, wrapped, when ctx is cancelled during
@@ -81,7 +92,7 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 	dir := cfg.Output.Dir
 	ckptDir := rundir.CheckpointDir(dir)
 	if opts.Resume {
-		KeepRunDtype(cfg)
+		KeepRunDefaults(cfg)
 	}
 	data, err := workflow.Prepare(cfg)
 	if err != nil {

@@ -1553,3 +1553,22 @@ func TestAnotherToolsCheckpointFolderIsNotARun(t *testing.T) {
 		t.Errorf("score into a folder with another tool's best.safetensors: %s", errs)
 	}
 }
+
+// An image run from before the image learning rate, resumed with its
+// config (which set no lr), goes on at the run's own.
+func TestImageRunFromBeforeTheImageDefaultResumes(t *testing.T) {
+	dir := t.TempDir()
+	imgs := filepath.Join(dir, "imgs")
+	writePNGFolder(t, imgs, 12)
+	run := filepath.Join(dir, "run")
+	cfg := filepath.Join(dir, "old.yaml")
+	os.WriteFile(cfg, []byte("name: old\ndata: {dataset: images, path: "+imgs+"}\nmodel: {hidden: [8]}\ntrain: {steps: 10}\noutput: {dir: "+run+"}\n"), 0o644)
+	// As the run trained then: torch's rate.
+	if code, _, errs := scorenet("train", "-config", cfg, "-set", "train.lr=0.001"); code != 0 {
+		t.Fatalf("train: %s", errs)
+	}
+	code, _, errs := scorenet("train", "-config", cfg, "-resume", "-set", "train.steps=20")
+	if code != 0 || !strings.Contains(errs, "resuming: keeping train.optimizer.lr 0.001") {
+		t.Errorf("resume with the old config: exit %d, %s", code, errs)
+	}
+}

@@ -64,10 +64,20 @@ at start-up, and the run's config.yaml is the config it amounts to.`)
 				return err
 			}
 		}
+		*resume = *resume || *runDir != ""
+		var kept []string
+		if *resume { // before the notes and the start-up line name what it keeps
+			kept = train.KeepRunDefaults(cfg)
+		}
 		for _, note := range cfg.Notes {
+			if len(kept) > 0 && strings.HasPrefix(note, "model.dtype auto:") && !cfg.Model.DtypeAuto {
+				continue // the run's own dtype is kept, said below
+			}
 			fmt.Fprintln(stderr, note)
 		}
-		*resume = *resume || *runDir != ""
+		for _, k := range kept {
+			fmt.Fprintln(stderr, "resuming: keeping "+k)
+		}
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		signals := make(chan os.Signal, 2)
@@ -92,9 +102,7 @@ at start-up, and the run's config.yaml is the config it amounts to.`)
 		if err := guardRunDir(cfg); err != nil {
 			return err
 		}
-		if *resume {
-			train.KeepRunDtype(cfg) // before the start-up line names the dtype
-		}
+
 		fmt.Fprintf(stderr, "training %s, into %s, on %d threads\n", cfg.Describe(), cfg.Output.Dir, gemm.Threads())
 		sum, err := train.Fit(ctx, cfg, train.Options{Resume: *resume, Out: stderr, Terminal: terminal})
 		if errors.Is(err, train.ErrInterrupted) {
