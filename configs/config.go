@@ -116,7 +116,7 @@ type Train struct {
 
 // Adam holds the optimiser's hyperparameters.
 type Adam struct {
-	LR          float64 `yaml:"lr"`
+	LR float64 `yaml:"lr"`
 	// LRDefaulted: the image default set LR, not the config (a resume
 	// of a run from before that default keeps the run's own).
 	LRDefaulted bool    `yaml:"-"`
