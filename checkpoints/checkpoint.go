@@ -226,3 +226,23 @@ func (b *bytesBuffer) Write(p []byte) (int, error) {
 
 // ErrNoCheckpoint is returned by Newest for a directory without checkpoints.
 var ErrNoCheckpoint = errors.New("checkpoints: no checkpoint")
+
+// Float64s is a tensor's values as float64: data itself when it is a
+// []float64, a widened copy of a []float32; data may also be a value with
+// a Data method returning either (a model parameter's tensor).
+func Float64s(data any) []float64 {
+	if t, ok := data.(interface{ Data() any }); ok {
+		data = t.Data()
+	}
+	switch d := data.(type) {
+	case []float64:
+		return d
+	case []float32:
+		out := make([]float64, len(d))
+		for i, v := range d {
+			out[i] = float64(v)
+		}
+		return out
+	}
+	panic(fmt.Sprintf("checkpoints: values of %T", data))
+}

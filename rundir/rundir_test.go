@@ -1,7 +1,6 @@
 package rundir
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -56,12 +55,12 @@ func TestRestoreChecksTheModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	before := slices.Clone(vals(other.Params()[0].Value))
+	before := slices.Clone(checkpoints.Float64s(other.Params()[0].Value))
 	err = restore(c, other, "float64", paramSlot(prefixParam, other))
 	if err == nil || !strings.Contains(err.Error(), "layer1.weight has shape [16 16], the config's model needs [16 8]") {
 		t.Errorf("got %v, want a shape mismatch naming layer1.weight", err)
 	}
-	if !slices.Equal(before, vals(other.Params()[0].Value)) {
+	if !slices.Equal(before, checkpoints.Float64s(other.Params()[0].Value)) {
 		t.Error("a mismatched checkpoint was partly loaded")
 	}
 	if err := restore(c, other, "float32", paramSlot(prefixParam, other)); err == nil || !strings.Contains(err.Error(), "float64 parameters, the config asks for float32") {
@@ -88,7 +87,7 @@ func TestOpenNeedsNoDataUntilAsked(t *testing.T) {
 	if run.Step != 10 || run.Model.Dim() != 3 || !run.Model.(*nn.MLP).Layout().Residual {
 		t.Errorf("opened step %d, dimension %d, layout %+v", run.Step, run.Model.Dim(), run.Model.(*nn.MLP).Layout())
 	}
-	if !slices.Equal(vals(run.Model.Params()[2].Value), vals(m.Params()[2].Value)) {
+	if !slices.Equal(checkpoints.Float64s(run.Model.Params()[2].Value), checkpoints.Float64s(m.Params()[2].Value)) {
 		t.Error("the opened model's parameters differ from the checkpoint's")
 	}
 }
@@ -140,23 +139,4 @@ func TestOpenRefusesHugeModelsInMetadata(t *testing.T) {
 			t.Errorf("%s=%s: %v, want %q", c.key, c.value, err, c.want)
 		}
 	}
-}
-
-// vals is a tensor's values, or a checkpoint tensor's data, as float64: the
-// data itself for float64, a widened copy for float32.
-func vals(d any) []float64 {
-	if t, ok := d.(interface{ Data() any }); ok {
-		d = t.Data()
-	}
-	switch d := d.(type) {
-	case []float64:
-		return d
-	case []float32:
-		out := make([]float64, len(d))
-		for i, v := range d {
-			out[i] = float64(v)
-		}
-		return out
-	}
-	panic(fmt.Sprintf("values of %T", d))
 }

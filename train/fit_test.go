@@ -133,7 +133,7 @@ func TestResumeMatchesUninterruptedRun(t *testing.T) {
 		t.Fatalf("checkpoints hold %d and %d tensors", len(a.Tensors), len(b.Tensors))
 	}
 	for i := range a.Tensors {
-		x, y := vals(a.Tensors[i].Data), vals(b.Tensors[i].Data)
+		x, y := checkpoints.Float64s(a.Tensors[i].Data), checkpoints.Float64s(b.Tensors[i].Data)
 		for k := range x {
 			if math.Float64bits(x[k]) != math.Float64bits(y[k]) {
 				t.Fatalf("%s[%d]: uninterrupted %v, resumed %v", a.Tensors[i].Name, k, x[k], y[k])
@@ -182,7 +182,7 @@ func TestSameSeedGivesBitIdenticalRuns(t *testing.T) {
 	ra, _ := rundir.Open(a.Output.Dir, "")
 	rb, _ := rundir.Open(b.Output.Dir, "")
 	for i, p := range ra.Model.Params() {
-		if !slices.Equal(vals(p.Value), vals(rb.Model.Params()[i].Value)) {
+		if !slices.Equal(checkpoints.Float64s(p.Value), checkpoints.Float64s(rb.Model.Params()[i].Value)) {
 			t.Fatalf("parameter %s differs between two runs of one config", p.Name)
 		}
 	}
@@ -382,7 +382,7 @@ func TestInterruptedRunCheckpointsAndResumesExactly(t *testing.T) {
 		t.Fatalf("runs ended at steps %d and %d", a.Step, b.Step)
 	}
 	for i, p := range a.Model.Params() {
-		if !slices.Equal(vals(p.Value), vals(b.Model.Params()[i].Value)) {
+		if !slices.Equal(checkpoints.Float64s(p.Value), checkpoints.Float64s(b.Model.Params()[i].Value)) {
 			t.Fatalf("%s differs after an interruption at step 13 and a resume", p.Name)
 		}
 	}
@@ -412,7 +412,7 @@ func TestResumeFallsBackFromABrokenNewestCheckpoint(t *testing.T) {
 	a, _ := rundir.Open(whole.Output.Dir, "")
 	r, _ := rundir.Open(cut.Output.Dir, "")
 	for i, p := range a.Model.Params() {
-		if !slices.Equal(vals(p.Value), vals(r.Model.Params()[i].Value)) {
+		if !slices.Equal(checkpoints.Float64s(p.Value), checkpoints.Float64s(r.Model.Params()[i].Value)) {
 			t.Fatalf("%s differs after falling back to step 10 and resuming", p.Name)
 		}
 	}
@@ -444,7 +444,7 @@ func TestDivergenceStopsWithoutTouchingCheckpoints(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, tn := range c.Tensors {
-			for _, v := range vals(tn.Data) {
+			for _, v := range checkpoints.Float64s(tn.Data) {
 				if !isFinite(v) {
 					t.Fatalf("%s holds %v in %s: a bad state was written", p, v, tn.Name)
 				}
@@ -551,7 +551,7 @@ func TestThreadsGiveBitIdenticalRuns(t *testing.T) {
 			}
 			got := map[string][]float64{}
 			for _, tn := range c.Tensors {
-				got[tn.Name] = vals(tn.Data)
+				got[tn.Name] = checkpoints.Float64s(tn.Data)
 			}
 			if want == nil {
 				want = got
@@ -585,7 +585,7 @@ func TestBackgroundCheckpointsHoldTheirStep(t *testing.T) {
 	}
 	for _, ta := range a.Tensors {
 		tb, _ := b.Tensor(ta.Name)
-		if !slices.Equal(vals(ta.Data), vals(tb.Data)) {
+		if !slices.Equal(checkpoints.Float64s(ta.Data), checkpoints.Float64s(tb.Data)) {
 			t.Errorf("%s at step 10 differs between the 40-step run and the 10-step run", ta.Name)
 		}
 	}
@@ -645,15 +645,15 @@ func TestEMAResumesExactlyAndIsWhatReadersUse(t *testing.T) {
 	ema, ok := a.Tensor("ema/layer0.weight")
 	raw, _ := a.Tensor("param/layer0.weight")
 	resumed, _ := b.Tensor("ema/layer0.weight")
-	if !ok || !slices.Equal(vals(ema.Data), vals(resumed.Data)) || slices.Equal(vals(ema.Data), vals(raw.Data)) {
+	if !ok || !slices.Equal(checkpoints.Float64s(ema.Data), checkpoints.Float64s(resumed.Data)) || slices.Equal(checkpoints.Float64s(ema.Data), checkpoints.Float64s(raw.Data)) {
 		t.Fatalf("the EMA is missing, equal to the raw weights, or differs after resume")
 	}
 	run, err := rundir.Open(whole.Output.Dir, "")
-	if err != nil || run.Weights != rundir.WeightsEMA || !slices.Equal(vals(run.Model.Params()[0].Value), vals(ema.Data)) {
+	if err != nil || run.Weights != rundir.WeightsEMA || !slices.Equal(checkpoints.Float64s(run.Model.Params()[0].Value), checkpoints.Float64s(ema.Data)) {
 		t.Errorf("Open loaded %v weights (%v), want the EMA", run.Weights, err)
 	}
 	run, err = rundir.OpenWeights(whole.Output.Dir, "", rundir.WeightsRaw)
-	if err != nil || !slices.Equal(vals(run.Model.Params()[0].Value), vals(raw.Data)) {
+	if err != nil || !slices.Equal(checkpoints.Float64s(run.Model.Params()[0].Value), checkpoints.Float64s(raw.Data)) {
 		t.Errorf("OpenWeights raw: %v", err)
 	}
 	plain := parseConfig(t, tinyRun, "train.steps=10")
@@ -779,25 +779,6 @@ func TestReporterLogsSlowStepsOffATerminal(t *testing.T) {
 	}
 }
 
-// vals is a tensor's values, or a checkpoint tensor's data, as float64: the
-// data itself for float64, a widened copy for float32.
-func vals(d any) []float64 {
-	if t, ok := d.(interface{ Data() any }); ok {
-		d = t.Data()
-	}
-	switch d := d.(type) {
-	case []float64:
-		return d
-	case []float32:
-		out := make([]float64, len(d))
-		for i, v := range d {
-			out[i] = float64(v)
-		}
-		return out
-	}
-	panic(fmt.Sprintf("values of %T", d))
-}
-
 // model.dtype: auto trains a denoising loss in float32 (F32 checkpoints),
 // and a run from before auto (float64), resumed with a config that leaves
 // dtype to auto, goes on in float64 to the bits of an uninterrupted run.
@@ -828,7 +809,7 @@ func TestAutoDtype(t *testing.T) {
 		t.Fatalf("resumed old run: %v %v, dtype %q step %d", errA, errB, a.Meta["dtype"], a.Step)
 	}
 	for i := range a.Tensors {
-		if !slices.Equal(vals(a.Tensors[i].Data), vals(b.Tensors[i].Data)) {
+		if !slices.Equal(checkpoints.Float64s(a.Tensors[i].Data), checkpoints.Float64s(b.Tensors[i].Data)) {
 			t.Fatalf("%s differs from the uninterrupted float64 run's", a.Tensors[i].Name)
 		}
 	}

@@ -73,7 +73,7 @@ func finalParams(t *testing.T, runDir string) map[string][]float64 {
 	}
 	out := map[string][]float64{"step": {float64(c.Step)}}
 	for _, tn := range c.Tensors {
-		out[tn.Name] = tensorValues(tn.Data)
+		out[tn.Name] = checkpoints.Float64s(tn.Data)
 	}
 	return out
 }

@@ -1108,7 +1108,7 @@ func TestSeventhRedTeamAttacks(t *testing.T) {
 	ck, _ := checkpoints.Load(filepath.Join(run, "checkpoints", "step-000000020.safetensors"))
 	for _, tn := range ck.Tensors {
 		if strings.HasPrefix(tn.Name, "param/") {
-			for k := range tensorValues(tn.Data) {
+			for k := range checkpoints.Float64s(tn.Data) {
 				setTensorValue(tn.Data, k, hugeFor(tn.Data))
 			}
 		}
@@ -1150,7 +1150,7 @@ func TestEighthRedTeamAttacks(t *testing.T) {
 	ck, _ := checkpoints.Load(filepath.Join(run, "checkpoints", "step-000000020.safetensors"))
 	for i, tn := range ck.Tensors {
 		if strings.HasPrefix(tn.Name, "adam.m/") {
-			ck.Tensors[i].Shape = []int{1, len(tensorValues(tn.Data))}
+			ck.Tensors[i].Shape = []int{1, len(checkpoints.Float64s(tn.Data))}
 			break
 		}
 	}
@@ -1346,22 +1346,6 @@ func TestTenthRedTeamAttacks(t *testing.T) {
 	}
 }
 
-// tensorValues is a checkpoint tensor's values as float64: the data for a
-// float64 tensor, a widened copy for a float32 one.
-func tensorValues(d any) []float64 {
-	switch d := d.(type) {
-	case []float64:
-		return d
-	case []float32:
-		out := make([]float64, len(d))
-		for i, v := range d {
-			out[i] = float64(v)
-		}
-		return out
-	}
-	panic(fmt.Sprintf("a tensor of %T", d))
-}
-
 // setTensorValue sets entry k of a float64 or float32 tensor's data.
 func setTensorValue(d any, k int, v float64) {
 	switch d := d.(type) {
@@ -1518,7 +1502,7 @@ func TestTwelfthRedTeamAttacks(t *testing.T) {
 			if _, ok := tn.Data.([]float32); !ok {
 				t.Fatalf("the guarded run is not float32: %T", tn.Data)
 			}
-			ck.Tensors[i].Data = tensorValues(tn.Data)
+			ck.Tensors[i].Data = checkpoints.Float64s(tn.Data)
 			break
 		}
 	}

@@ -90,7 +90,7 @@ func TestTrainThenScore(t *testing.T) {
 	}
 	for _, tn := range c.Tensors {
 		if strings.HasPrefix(tn.Name, "param/") {
-			for k, v := range tensorValues(tn.Data) {
+			for k, v := range checkpoints.Float64s(tn.Data) {
 				setTensorValue(tn.Data, k, v*1e10)
 			}
 		}
