@@ -104,3 +104,32 @@ func TestAutoNoiseScales(t *testing.T) {
 		t.Errorf("an unresolved auto config does not read back: %v", err)
 	}
 }
+
+// sample.steps counts noise levels for heun and dpmpp_2m: a count written
+// for another sampler gives way to DefaultSolverLevels, an explicit one
+// wins.
+func TestSolverLevelsDefault(t *testing.T) {
+	const base = "name: t\ndata: {dataset: moons}\nmodel: {noise_conditional: true}\ntrain: {loss: anneal_dsm}\n"
+	for _, tc := range []struct {
+		name string
+		doc  string
+		set  []string
+		want int
+	}{
+		{"langevin keeps 1000", base, nil, 1000},
+		{"picked by -set", base + "sample: {steps: 1000}\n", []string{"sample.sampler=heun"}, DefaultSolverLevels},
+		{"picked by -set with steps", base + "sample: {steps: 1000}\n", []string{"sample.sampler=heun", "sample.steps=40"}, 40},
+		{"in the file without steps", base + "sample: {sampler: dpmpp_2m}\n", nil, DefaultSolverLevels},
+		{"in the file with steps", base + "sample: {sampler: dpmpp_2m, steps: 18}\n", nil, 18},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Parse([]byte(tc.doc), "t.yaml", tc.set)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Sample.Steps != tc.want {
+				t.Errorf("sample.steps %d, want %d", c.Sample.Steps, tc.want)
+			}
+		})
+	}
+}

@@ -145,9 +145,9 @@ func (s Sigmas) Unresolved() bool { return s.Auto && s.N == 0 }
 // in the units the model sees (standardised units when data.standardize is
 // on); samples are written in data units.
 type Sample struct {
-	Sampler       string  `yaml:"sampler"`         // langevin | annealed | pc | ode; default annealed for noise-conditional models
+	Sampler       string  `yaml:"sampler"`         // langevin | annealed | pc | ode | heun | dpmpp_2m; default annealed for noise-conditional models
 	N             int     `yaml:"n"`               // chains, advanced together as one batch
-	Steps         int     `yaml:"steps"`           // langevin: T
+	Steps         int     `yaml:"steps"`           // langevin: T; heun, dpmpp_2m: the number of noise levels (DefaultSolverLevels)
 	StepsPerLevel int     `yaml:"steps_per_level"` // annealed: T at each noise level
 	Eps           float64 `yaml:"eps"`             // step size; annealed: the step at the smallest level
 	// EpsAuto: `eps: auto` chooses eps by NCSNv2's technique 4 for
@@ -166,6 +166,14 @@ type Sample struct {
 	// ode: the Dormand-Prince solver's relative and absolute tolerances.
 	Rtol float64 `yaml:"rtol"`
 	Atol float64 `yaml:"atol"`
+	// heun, dpmpp_2m: the exponent of the schedule of levels (Karras et
+	// al. 2022); heun: its churn, S_churn, S_tmin, S_tmax (0: no limit)
+	// and S_noise in the paper's names.
+	Rho        float64 `yaml:"rho"`
+	Churn      float64 `yaml:"churn"`
+	ChurnMin   float64 `yaml:"churn_min"`
+	ChurnMax   float64 `yaml:"churn_max"`
+	ChurnNoise float64 `yaml:"churn_noise"`
 }
 
 // Init says where chains start.
@@ -196,6 +204,7 @@ func Default() Config {
 			Sigmas: Sigmas{Begin: 1, End: 0.01, N: 10},
 		},
 		Sample: Sample{N: 1000, Steps: 1000, StepsPerLevel: 100, Eps: 0.01, CorrectorSteps: 1, SNR: 0.16, Rtol: 1e-5, Atol: 1e-5,
+			Rho: 7, ChurnNoise: 1,
 			Init: Init{Kind: "uniform", Low: -3, High: 3, Std: 1}},
 	}
 }

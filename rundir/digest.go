@@ -41,3 +41,49 @@ func (d Digest) Differs(recorded Digest) string {
 	}
 	return ""
 }
+
+// DataMoments are a data set's column means and its mean per-column variance,
+// in model units: the moments of the data perturbed to a large noise level
+// sigma are Mean and Var + sigma^2, which is where the samplers that solve
+// from the prior start their chains (sampler.Prior).
+type DataMoments struct {
+	Mean []float64 `json:"mean"`
+	Var  float64   `json:"var"`
+}
+
+// MomentsOf are the DataMoments of p, summed in row order (the same bits on
+// any machine).
+func MomentsOf(p points.Points) DataMoments {
+	m := DataMoments{Mean: make([]float64, p.D)}
+	if p.N == 0 {
+		return m
+	}
+	for i := range p.N {
+		for j, v := range p.Row(i) {
+			m.Mean[j] += v
+		}
+	}
+	for j := range m.Mean {
+		m.Mean[j] /= float64(p.N)
+	}
+	for i := range p.N {
+		for j, v := range p.Row(i) {
+			m.Var += (v - m.Mean[j]) * (v - m.Mean[j])
+		}
+	}
+	m.Var /= float64(p.N) * float64(p.D)
+	return m
+}
+
+// Equal reports whether m and o hold the same values.
+func (m DataMoments) Equal(o DataMoments) bool {
+	if len(m.Mean) != len(o.Mean) || m.Var != o.Var {
+		return false
+	}
+	for j, v := range m.Mean {
+		if v != o.Mean[j] {
+			return false
+		}
+	}
+	return true
+}

@@ -30,6 +30,7 @@ type Run struct {
 	Weights    string            // WeightsEMA or WeightsRaw: which the model holds
 	Image      datasets.Image    // the shape of image data (samples are images); zero otherwise
 	DataDigest Digest            // the training data the checkpoint recorded; zero if it predates the record
+	Moments    DataMoments       // the training data's moments in model units; zero if the checkpoint predates the record
 	Best       *Best             // the lowest held-out loss up to the checkpoint, where training measured one
 	Discrete   map[int][]float64 // a table's discrete columns and their values (data units), which samples are put onto
 }
@@ -138,6 +139,10 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
+	moments, err := momentsOf(c, checkpoint, dim, maxAbs)
+	if err != nil {
+		return nil, err
+	}
 	// What only a resume uses is checked on every read too, where present
 	// (checkpoints from before they were recorded have neither).
 	if v, ok := c.Meta[metaAdamSteps]; ok {
@@ -180,7 +185,38 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 		}
 	}
 	return &Run{Dir: dir, Config: cfg, Model: model, Norm: norm, Step: c.Step, Checkpoint: checkpoint, Skipped: skipped, MaxAbs: maxAbs,
-		Weights: weights, Image: shape, DataDigest: digest, Best: best, Discrete: discrete}, nil
+		Weights: weights, Image: shape, DataDigest: digest, Moments: moments, Best: best, Discrete: discrete}, nil
+}
+
+// momentsOf reads and checks a checkpoint's record of its training data's
+// moments: a mean within the data's range (maxAbs, where recorded) and a
+// variance at most its square. Zero where it has none.
+func momentsOf(c *checkpoints.Checkpoint, path string, dim int, maxAbs float64) (DataMoments, error) {
+	var m DataMoments
+	saved, ok := c.Meta[metaMoments]
+	if !ok {
+		return m, nil
+	}
+	reach := maxAbs
+	if reach == 0 {
+		reach = maxMean / minStd
+	}
+	bad := func() (DataMoments, error) {
+		return DataMoments{}, fmt.Errorf("rundir: %s: bad %s metadata %.200q: want {\"mean\": %d numbers within the data's largest |x| %g, \"var\": a number from 0 to its square}",
+			path, metaMoments, saved, dim, reach)
+	}
+	if len(saved) > 64*dim+256 { // no decoding a huge record
+		return bad()
+	}
+	if err := json.Unmarshal([]byte(saved), &m); err != nil || len(m.Mean) != dim || !(m.Var >= 0 && m.Var <= reach*reach) {
+		return bad()
+	}
+	for _, v := range m.Mean {
+		if !(math.Abs(v) <= reach) {
+			return bad()
+		}
+	}
+	return m, nil
 }
 
 // bestOf reads and checks a checkpoint's record of the best held-out loss,

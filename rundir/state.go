@@ -28,6 +28,7 @@ const (
 	metaNorm       = "normalization"   // JSON {"mean": [...], "std": [...]}
 	metaData       = "data"            // JSON Digest of the training data
 	metaMaxAbs     = "data_max_abs"    // the training data's largest |x_j|, model units
+	metaMoments    = "data_moments"    // JSON DataMoments of the training data, model units
 	metaBest       = "best"            // JSON Best: the lowest held-out loss so far, for best.safetensors and patience
 	metaImage      = "image"           // HxWxC of image data, so that samples come back as images
 	metaDiscrete   = "discrete"        // JSON {column: [values]}: a table's discrete columns, which samples are put back onto
@@ -67,18 +68,19 @@ type Moments struct {
 
 // Snapshot is the state of a run that a checkpoint holds.
 type Snapshot struct {
-	Step    int
-	Config  *configs.Config
-	Model   nn.Model
-	Moments *Moments
-	Norm    datasets.Normalizer
-	Order   string // how batches are drawn
-	Elapsed float64
-	EMA     []*tensor.Dense // the parameters' moving average, in Params order; nil when train.ema is 0
-	Data    Digest          // what the run trains on
-	MaxAbs  float64         // the training data's largest |x_j|, in model units
-	Best    *Best           // the lowest held-out loss so far; nil before the first
-	Image   datasets.Image  // the shape of image data; zero otherwise
+	Step        int
+	Config      *configs.Config
+	Model       nn.Model
+	Moments     *Moments
+	Norm        datasets.Normalizer
+	Order       string // how batches are drawn
+	Elapsed     float64
+	EMA         []*tensor.Dense // the parameters' moving average, in Params order; nil when train.ema is 0
+	Data        Digest          // what the run trains on
+	MaxAbs      float64         // the training data's largest |x_j|, in model units
+	DataMoments DataMoments     // the training data's moments, in model units
+	Best        *Best           // the lowest held-out loss so far; nil before the first
+	Image       datasets.Image  // the shape of image data; zero otherwise
 	// Discrete are a table's discrete columns (0-based) and their values
 	// in data units; nil for none.
 	Discrete map[int][]float64
@@ -107,6 +109,13 @@ func (s *Snapshot) Checkpoint() (*checkpoints.Checkpoint, error) {
 		metaElapsed:   strconv.FormatFloat(s.Elapsed, 'g', -1, 64),
 		metaAdamSteps: strconv.Itoa(s.Moments.Steps),
 	}}
+	if len(s.DataMoments.Mean) > 0 {
+		b, err := json.Marshal(s.DataMoments)
+		if err != nil {
+			return nil, err
+		}
+		c.Meta[metaMoments] = string(b)
+	}
 	if len(s.Discrete) > 0 {
 		b, err := json.Marshal(s.Discrete)
 		if err != nil {

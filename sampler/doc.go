@@ -1,8 +1,10 @@
 // Package sampler draws samples from a score field: plain (unadjusted)
 // Langevin, the annealed Langevin dynamics of Song & Ermon (2019, Algorithm
-// 1) over a ladder of noise levels, and the variance-exploding SDE's
-// predictor-corrector sampler (PC) and probability-flow ODE (ODE). Each
-// takes its own Settings; Draw runs the one Settings.Kind names.
+// 1) over a ladder of noise levels, the variance-exploding SDE's
+// predictor-corrector sampler (PC) and probability-flow ODE (ODE), and two
+// second-order solvers of that ODE on EDM's schedule of levels: Heun's
+// (Karras et al. 2022) and DPM-Solver++(2M) (Lu et al. 2022). Each takes
+// its own Settings; Draw runs the one Settings.Kind names.
 //
 // A sampler needs only a score.Func, so it runs as well on a trained
 // network as on the closed-form score of a known density (density.ScoreOf),

@@ -18,7 +18,7 @@ func ExampleDraw() {
 	}
 	streams := sampler.Streams(1, 0, 2000)
 	set := sampler.Settings{Kind: sampler.KindAnnealed, Sigmas: []float64{5, 1.7, 0.6, 0.2}, StepsPerLevel: 100, Eps: 0.01}
-	start, err := sampler.Start(set.Kind, sampler.Init{Kind: "uniform", Low: -8, High: 8}, set.Sigmas, 2, streams)
+	start, err := sampler.Start(set.Kind, sampler.Init{Kind: "uniform", Low: -8, High: 8}, set.Sigmas, sampler.Prior{}, 2, streams)
 	if err != nil {
 		panic(err)
 	}

@@ -18,15 +18,23 @@ const (
 	KindAnnealed = "annealed" // annealed Langevin down a ladder of levels
 	KindPC       = "pc"       // the VE SDE's reverse diffusion with a Langevin corrector
 	KindODE      = "ode"      // the VE SDE's probability-flow ODE
+	KindHeun     = "heun"     // EDM's Heun solver of the probability-flow ODE
+	KindDPMPP2M  = "dpmpp_2m" // DPM-Solver++(2M) on the probability-flow ODE
 )
 
 // Kinds lists the samplers Draw runs.
-var Kinds = []string{KindLangevin, KindAnnealed, KindPC, KindODE}
+var Kinds = []string{KindLangevin, KindAnnealed, KindPC, KindODE, KindHeun, KindDPMPP2M}
+
+// FromPrior reports whether sampler kind k starts its chains from the VE
+// SDE's prior N(0, sigma_1^2 I) rather than from sample.init.
+func FromPrior(k string) bool {
+	return k == KindPC || k == KindODE || k == KindHeun || k == KindDPMPP2M
+}
 
 // Settings configure a sampler run.
 type Settings struct {
 	Kind          string    // for Draw: one of Kinds
-	Steps         int       // plain Langevin: T
+	Steps         int       // plain Langevin: T; heun, dpmpp_2m: the number of levels
 	StepsPerLevel int       // annealed: T at each level
 	Eps           float64   // step size; annealed: the step at the smallest level
 	Sigmas        []float64 // annealed, pc, ode: noise levels, largest first
@@ -42,6 +50,10 @@ type Settings struct {
 	SNR            float64
 	// ode: the solver's relative and absolute tolerances.
 	Rtol, Atol float64
+	// heun, dpmpp_2m: the exponent of the schedule KarrasLevels spaces
+	// Steps levels by, between the ends of Sigmas; heun: its churn.
+	Rho   float64
+	Churn Churn
 	// MaxLost is the share of the chains that may leave the sane region
 	// and be left out, the rest going on (Draw marks them in Chains.Lost);
 	// 0: a chain that leaves it stops the sampling with an error. A lost
@@ -195,6 +207,9 @@ type runner struct {
 	// pc's corrector: each chain's noise, and the norms of its noise and
 	// score.
 	noise, zNorm, gNorm []float64
+	// heun: each chain's slope at the level it steps from, and the point
+	// its Euler step reaches.
+	slope, lift []float64
 }
 
 func newRunner(c Chains, s Settings, total int) (*runner, error) {
@@ -301,6 +316,8 @@ func Remedy(k string) string {
 		return "lower sample.rtol and sample.atol, or use more noise levels (train.sigmas)"
 	case KindLangevin:
 		return "lower sample.eps"
+	case KindHeun, KindDPMPP2M:
+		return "use more levels (sample.steps), or more noise levels (train.sigmas)"
 	}
 	return "lower sample.eps, or use more noise levels (train.sigmas)"
 }

@@ -22,6 +22,7 @@ type Data struct {
 	Density      density.Density     // the true density in data units, or nil
 	Digest       rundir.Digest       // of all the points, before the split
 	MaxAbs       float64             // the largest |x_j| of the training split, in model units
+	Moments      rundir.DataMoments  // of the training split, in model units
 	Source       string              // what was read or drawn, for people
 	Image        datasets.Image      // the shape of image data; zero otherwise
 }
@@ -122,7 +123,7 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 	for _, v := range trainPts.X {
 		maxAbs = math.Max(maxAbs, math.Abs(v))
 	}
-	return &Data{Discrete: discrete, Holdout: holdout, Train: trainPts, Valid: valid, Norm: norm, Density: dens, Digest: digest, MaxAbs: maxAbs, Source: source, Image: shape}, nil
+	return &Data{Discrete: discrete, Holdout: holdout, Train: trainPts, Valid: valid, Norm: norm, Density: dens, Digest: digest, MaxAbs: maxAbs, Moments: rundir.MomentsOf(trainPts), Source: source, Image: shape}, nil
 }
 
 // Bounds of data.holdout: auto: the fraction that holds out

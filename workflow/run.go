@@ -82,6 +82,9 @@ func (r *Run) Data(why string) (*Data, error) {
 	if (r.MaxAbs != 0 || r.DataDigest.N > 0) && r.MaxAbs != d.MaxAbs {
 		return nil, fmt.Errorf("%s: the training data's range it records (largest |x| %v in model units) is not the data's (%v): %w", r.Checkpoint, r.MaxAbs, d.MaxAbs, ErrEdited)
 	}
+	if len(r.Moments.Mean) > 0 && !r.Moments.Equal(d.Moments) {
+		return nil, fmt.Errorf("%s: the training data's moments it records are not the data's: %w", r.Checkpoint, ErrEdited)
+	}
 	r.data = d
 	return d, nil
 }

@@ -10,6 +10,7 @@ import (
 	"scorenet/datasets"
 	"scorenet/internal/gemm"
 	"scorenet/points"
+	"scorenet/rundir"
 	"scorenet/sampler"
 	"scorenet/score"
 )
@@ -30,6 +31,7 @@ type Job struct {
 	Dim    int
 	Norm   datasets.Normalizer // data units to model units
 	MaxAbs float64             // the training data's largest |x_j| in model units: the sane region
+	Prior  sampler.Prior       // the training data's moments in model units, where recorded: the solvers' start
 	Scores NewScorer
 	// First and Count are the chains drawn, First..First+Count-1 of
 	// Sample.N (Count 0: all of them); a shard of a larger run draws the
@@ -77,7 +79,8 @@ func (j Job) Settings() sampler.Settings {
 	}
 	return sampler.Settings{Kind: s.Sampler, Steps: s.Steps, StepsPerLevel: s.StepsPerLevel, Eps: s.Eps, Sigmas: j.Sigmas, Sigma: j.Sigma,
 		Denoise: s.Denoise, SnapshotEvery: s.SnapshotEvery, Levels: s.Levels, CorrectorSteps: s.CorrectorSteps, SNR: s.SNR,
-		Rtol: s.Rtol, Atol: s.Atol, Progress: j.Progress}
+		Rtol: s.Rtol, Atol: s.Atol, Rho: s.Rho, Churn: sampler.Churn{Amount: s.Churn, Min: s.ChurnMin, Max: s.ChurnMax, Noise: s.ChurnNoise},
+		Progress: j.Progress}
 }
 
 // Drawn is what a Sample drew.
@@ -117,11 +120,11 @@ func Sample(j Job) (*Drawn, error) {
 	case j.Start != nil:
 		d := j.Start.D
 		start = j.Norm.Apply(points.Points{N: count, D: d, X: j.Start.X[j.First*d : (j.First+count)*d]})
-	case s.Init.Kind == "file" && s.Sampler != sampler.KindPC && s.Sampler != sampler.KindODE:
+	case s.Init.Kind == "file" && !sampler.FromPrior(s.Sampler):
 		return nil, ErrFileStart
 	default:
 		init := sampler.Init{Kind: s.Init.Kind, Low: s.Init.Low, High: s.Init.High, Std: s.Init.Std}
-		if start, err = sampler.Start(s.Sampler, init, j.Sigmas, j.Dim, streams); err != nil {
+		if start, err = sampler.Start(s.Sampler, init, j.Sigmas, j.Prior, j.Dim, streams); err != nil {
 			return nil, err
 		}
 	}
@@ -185,7 +188,7 @@ func withoutRows(p points.Points, rows []int) points.Points {
 func (j Job) startReach() float64 {
 	if j.Start == nil {
 		s := j.Sample
-		return sampler.StartReach(s.Sampler, sampler.Init{Kind: s.Init.Kind, Low: s.Init.Low, High: s.Init.High, Std: s.Init.Std}, j.Sigmas)
+		return sampler.StartReach(s.Sampler, sampler.Init{Kind: s.Init.Kind, Low: s.Init.Low, High: s.Init.High, Std: s.Init.Std}, j.Sigmas, j.Prior)
 	}
 	reach, d := 0.0, j.Start.D
 	for i, v := range j.Start.X {
@@ -194,13 +197,19 @@ func (j Job) startReach() float64 {
 	return reach
 }
 
+// PriorOf is the solvers' prior from a run's record of its data's
+// moments (the zero Prior where it has none).
+func PriorOf(m rundir.DataMoments) sampler.Prior {
+	return sampler.Prior{Mean: m.Mean, Var: m.Var}
+}
+
 // RunJob is the sampling of a trained run with the sample settings s (the
 // run's sample section with the caller's overrides) on the score kind names:
 // "network", the trained model, or "analytic", the data set's true score
 // (for data with a known density, not standardised: to test a sampler
 // apart from the learning).
 func (r *Run) RunJob(s configs.Sample, kind string) (Job, error) {
-	j := Job{Sample: s, Dim: r.Model.Dim(), Norm: r.Norm, MaxAbs: r.MaxAbs, Discrete: r.Discrete, Pixels: r.Image.Size() > 0}
+	j := Job{Sample: s, Dim: r.Model.Dim(), Norm: r.Norm, MaxAbs: r.MaxAbs, Prior: PriorOf(r.Moments), Discrete: r.Discrete, Pixels: r.Image.Size() > 0}
 	var err error
 	j.Scores, j.Sigmas, j.Sigma, err = r.scoring(s.Sampler, kind)
 	return j, err

@@ -322,6 +322,10 @@ func TestSecondRedTeamAttacks(t *testing.T) {
 		{"mean 1e300", "normalization", `{"mean":[1e300,0],"std":[1,1]}`, "column 1 has mean 1e+300"},
 		{"std 1e150", "normalization", `{"mean":[0,0],"std":[1e150,1]}`, "standard deviation 1e+150"},
 		{"max_abs infinite", "data_max_abs", "+Inf", "bad data_max_abs metadata"},
+		{"moments of another width", "data_moments", `{"mean":[0],"var":1}`, "bad data_moments metadata"},
+		{"a mean beyond the range", "data_moments", `{"mean":[0,1e9],"var":1}`, "bad data_moments metadata"},
+		{"a negative variance", "data_moments", `{"mean":[0,0],"var":-1}`, "bad data_moments metadata"},
+		{"moments that are no JSON", "data_moments", `[`, "bad data_moments metadata"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ckpt, err := checkpoints.Load(ckptA)
@@ -858,6 +862,7 @@ func TestFifthRedTeamAttacks(t *testing.T) {
 		name, cmd, key, value, want string
 	}{
 		{"a forged range", "eval", "data_max_abs", "1e99", "the training data's range it records"},
+		{"forged moments", "eval", "data_moments", `{"mean":[0.5,0],"var":1}`, "the training data's moments it records are not the data's"},
 		{"a digest that is no SHA-256", "score", "data", `{"n":180,"d":2,"sha256":"zz"}`, "bad data metadata"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -227,16 +227,21 @@ from the learning.`)
 			}
 		}
 		if *plot != "" {
-			title := fmt.Sprintf("%s: %s, %s score", cfg.Name, map[string]string{"langevin": "plain Langevin", "annealed": "annealed Langevin", "pc": "predictor-corrector", "ode": "probability-flow ODE"}[s.Sampler], *scoreKind)
+			title := fmt.Sprintf("%s: %s, %s score", cfg.Name, samplerTitles[s.Sampler], *scoreKind)
 			if err := plots.Samples(*plot, title, run.Norm.Invert(figureRows(data.Train)), plots.Set{Name: "samples", Points: figureRows(samples)}); err != nil {
 				return err
 			}
 		}
-		if s.Sampler == "ode" {
+		switch {
+		case s.Sampler == sampler.KindODE:
 			mean, most := drawn.MeanEvaluations()
 			fmt.Fprintf(stdout, "sampled %d chains by the probability-flow ODE (rtol %g, atol %g) in %.2f s: %.1f score evaluations per chain on average, %d at most, into %s\n",
 				count, s.Rtol, s.Atol, seconds, mean, most, *out)
-		} else {
+		case configs.Solver(s.Sampler):
+			_, most := drawn.MeanEvaluations()
+			fmt.Fprintf(stdout, "sampled %d chains by %s over %d noise levels (rho %g) in %.2f s: %d score evaluations per chain, into %s\n",
+				count, s.Sampler, s.Steps, s.Rho, seconds, most, *out)
+		default:
 			fmt.Fprintf(stdout, "sampled %d chains for %d steps in %.2f s (%.0f chain-steps/s) into %s\n",
 				count, total, seconds, float64(count)*float64(total)/seconds, *out)
 		}
@@ -248,6 +253,10 @@ from the learning.`)
 		return nil
 	}}
 }
+
+// samplerTitles name the samplers in figure titles.
+var samplerTitles = map[string]string{"langevin": "plain Langevin", "annealed": "annealed Langevin", "pc": "predictor-corrector",
+	"ode": "probability-flow ODE", "heun": "EDM's Heun solver", "dpmpp_2m": "DPM-Solver++(2M)"}
 
 // writeSnapshots writes one row per chain and snapshot: step, sigma, chain,
 // then the chain's coordinates in data units.
