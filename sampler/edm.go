@@ -70,14 +70,14 @@ func Heun(c Chains, s Settings) ([]Snapshot, error) {
 		if err := r.heunStep(from, to); err != nil {
 			return nil, err
 		}
-		if err := r.after(to, to-from); err != nil {
+		if err := r.after(to, from-to); err != nil {
 			return nil, err
 		}
 	}
 	if err := r.denoise(s.Sigmas[n-1]); err != nil {
 		return nil, err
 	}
-	return r.snapshots, r.after(0, -s.Sigmas[n-1])
+	return r.snapshots, r.after(0, s.Sigmas[n-1])
 }
 
 // addNoise adds amount times a standard normal draw from each chain's own
@@ -159,7 +159,7 @@ func DPMSolver2M(c Chains, s Settings) ([]Snapshot, error) {
 			return nil, err
 		}
 		denoised, previous = previous, denoised
-		if err := r.after(next, next-sigma); err != nil {
+		if err := r.after(next, sigma-next); err != nil {
 			return nil, err
 		}
 	}
