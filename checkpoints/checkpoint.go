@@ -87,7 +87,16 @@ func Encode(c *Checkpoint) ([]byte, error) {
 		f.Tensors = append(f.Tensors, st)
 	}
 	f.Metadata[keyHash] = digest(&f)
-	var buf bytesBuffer
+	// Sized once: grown by doubling, the buffer of a large network's
+	// checkpoint briefly held twice its size.
+	size := 1 << 16
+	for k, v := range f.Metadata {
+		size += 2*(len(k)+len(v)) + 8 // JSON may escape
+	}
+	for _, st := range f.Tensors {
+		size += len(st.Data) + 2*len(st.Name) + 128
+	}
+	buf := make(bytesBuffer, 0, size)
 	if err := f.Serialize(&buf); err != nil {
 		return nil, fmt.Errorf("checkpoints: %w", err)
 	}

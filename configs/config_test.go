@@ -121,6 +121,7 @@ func TestBadInputNamesFileLineAndKey(t *testing.T) {
 		{"negative churn", base, []string{"sample.churn=-1"}, `sample.churn: must be from 0 (no churn, EDM's default) to 1e6, got -1`},
 		{"churn window upside down", base, []string{"sample.churn_min=2", "sample.churn_max=1"}, `sample.churn_max: must be 0 (no limit) or from sample.churn_min 2`},
 		{"churn without noise", base, []string{"sample.churn_noise=0"}, `sample.churn_noise: must be in (0, 2]`},
+		{"lr below float32's reach", base, []string{"model.dtype=float32", "train.lr=1e-11"}, `train.optimizer.lr: must be at least 1e-08 for a float32 model`},
 		{"nan weight", "name: t\ndata:\n  dataset: gaussian_mixture\n  means: [[0], [1]]\n  weights: [.nan, 0.5]\n  std: 1\n", nil, `t.yaml:5: data.weights[0]: must be a finite number, got .nan`},
 		{"nan mean", strings.Replace(base, "[0, 0]", "[0, .NaN]", 1), nil, `data.mean[1]: must be a finite number, got .NaN`},
 		{"infinite noise", "name: t\ndata:\n  dataset: moons\n  noise: .inf\n", nil, `t.yaml:4: data.noise: must be a finite number`},

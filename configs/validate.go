@@ -37,6 +37,11 @@ const (
 	MaxCorrectorSteps = 1000       // sample.corrector_steps
 )
 
+// MinLR32 is the smallest train.optimizer.lr for float32 weights: Adam's
+// step is about lr, and float32 values near 0.1 are 7.45e-9 apart, so at
+// 1e-11 every weight stayed bit-identical for 300 steps.
+const MinLR32 = 1e-8
+
 // DefaultSolverLevels is sample.steps for heun and dpmpp_2m, which count
 // noise levels, not Langevin steps: 25 levels take heun 49 evaluations
 // and dpmpp_2m 25 (EDM reaches its CIFAR-10 results with heun at 18).
@@ -150,6 +155,7 @@ func (d *decoder) validate(c *Config) error {
 			"must be below train.sigmas.begin (%v): the ladder goes from the largest noise level down, got %v", t.Sigmas.Begin, t.Sigmas.End),
 		check(t.BatchSize >= 1, "train.batch_size", "must be >= 1, got %d", t.BatchSize),
 		check(t.Steps >= 1 || t.StepsAuto, "train.steps", "must be >= 1 or auto, got %d", t.Steps),
+		check(c.Model.Dtype != "float32" || a.LR < 1e-12 || a.LR >= MinLR32, "train.optimizer.lr", "must be at least %g for a float32 model (model.dtype): Adam moves a weight by about lr a step, and float32 weights near 0.1 are %g apart, so a smaller step rounds away and nothing trains; use model.dtype: float64 for smaller rates, got %v", MinLR32, 7.45e-9, a.LR),
 		check(a.LR >= 1e-12 && a.LR <= 1, "train.optimizer.lr", "must be from 1e-12 to 1 (Adam moves every parameter by about lr a step: below 1e-12 nothing moves, above 1 each step moves a weight by more than its own size; torch's default is 0.001), got %v", a.LR),
 		// Nearer 1 than 1e-6, 1 - beta rounds to nothing in float32 and to
 		// a moment that never moves in float64.

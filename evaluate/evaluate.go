@@ -267,11 +267,11 @@ func samples(run *workflow.Run, data *workflow.Data, opts Options) (*Samples, er
 		data.Density.Sample(fresh, rand.New(rand.NewPCG(s.Seed, 0xf7e5)))
 		against = fmt.Sprintf("%d fresh draws from the data set's density", fresh.N)
 	case data.Valid.N > 0:
-		fresh = run.Norm.Invert(data.Valid)
-		against = fmt.Sprintf("the held-out split, %d points", fresh.N)
+		fresh = run.Norm.Invert(firstRows(data.Valid, 2000))
+		against = fmt.Sprintf("the held-out split, %d points", data.Valid.N)
 	default:
-		fresh = run.Norm.Invert(data.Train)
-		against = fmt.Sprintf("the training data, %d points (nothing is held out)", fresh.N)
+		fresh = run.Norm.Invert(firstRows(data.Train, 2000))
+		against = fmt.Sprintf("the training data, %d points (nothing is held out)", data.Train.N)
 	}
 	fresh = firstRows(fresh, 2000)
 	cmp := firstRows(got, 2000)

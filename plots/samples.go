@@ -222,3 +222,23 @@ func bounds(sets ...points.Points) (lo, hi [2]float64) {
 	}
 	return lo, hi
 }
+
+// MaxRows bounds the rows of a point set that a figure is drawn from.
+const MaxRows = 100000
+
+// Thin is p, or every k-th of its rows when it has more than MaxRows: what
+// a figure drawn over the training data copies into data units stays
+// bounded whatever the data's size (a training figure over 20 million
+// points ran out of memory).
+func Thin(p points.Points) points.Points {
+	if p.N <= MaxRows {
+		return p
+	}
+	k := (p.N + MaxRows - 1) / MaxRows
+	out := points.Points{D: p.D, X: make([]float64, 0, (p.N/k+1)*p.D)}
+	for i := 0; i < p.N; i += k {
+		out.X = append(out.X, p.Row(i)...)
+		out.N++
+	}
+	return out
+}

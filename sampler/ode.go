@@ -89,7 +89,7 @@ func ODE(c Chains, s Settings) ([]int, error) {
 	d := c.X.D
 	progress := r.odeProgress(len(c.Scores))
 	err = r.each(func(w, lo, hi int) error {
-		st, err := ode.Solve(ve.Flow(c.Levels[w]), c.X.X[lo:hi], d, 1, 0, ode.Settings{Rtol: s.Rtol, Atol: s.Atol, Progress: progress(w)})
+		st, err := ode.Solve(ve.Flow(c.Levels[w]), c.X.X[lo:hi], d, 1, 0, ode.Settings{Rtol: s.Rtol, Atol: s.Atol, MaxSteps: s.MaxSteps, Progress: progress(w)})
 		if err != nil {
 			return fmt.Errorf("sampler: ode: %w", err)
 		}

@@ -48,8 +48,11 @@ type Settings struct {
 	Levels         int
 	CorrectorSteps int
 	SNR            float64
-	// ode: the solver's relative and absolute tolerances.
+	// ode: the solver's relative and absolute tolerances, and the most
+	// steps a chain may take (0: the solver's own bound); a chain that
+	// needs more is an error.
 	Rtol, Atol float64
+	MaxSteps   int
 	// heun, dpmpp_2m: the exponent of the schedule KarrasLevels spaces
 	// Steps levels by, between the ends of Sigmas; heun: its churn.
 	Rho   float64

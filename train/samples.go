@@ -51,6 +51,9 @@ func (h *sampleHook) OnStep(e *Step) error {
 		Scores: workflow.NetworkScorers(h.model), Discrete: s.Discrete, Pixels: t.data.Image.Size() > 0}
 	// A figure is for watching, between steps: its sampling may not hold
 	// training up for long (it does not heed a signal until it is done).
+	// The ode sampler's steps are its own: bounded so that its
+	// evaluations stay about as few (Dormand-Prince takes 6 a step).
+	job.MaxODESteps = maxFigureSteps / 6
 	if total := job.Settings().TotalSteps(); total > maxFigureSteps {
 		if !h.saidTooLong {
 			fmt.Fprintf(t.out, "step %d: no sample figures: their sampling would take %d steps, more than %d (sample.steps_per_level, sample.steps); sample the run with scorenet sample instead\n", e.N, total, maxFigureSteps)
@@ -73,7 +76,7 @@ func (h *sampleHook) OnStep(e *Step) error {
 		err = datasets.WriteImageGrid(path, samples.X, t.data.Image, 8, 0, 1)
 	} else {
 		title := fmt.Sprintf("%s: samples at step %d", t.cfg.Name, e.N)
-		err = plots.Samples(path, title, s.Norm.Invert(t.data.Train), plots.Set{Name: "samples", Points: samples})
+		err = plots.Samples(path, title, s.Norm.Invert(plots.Thin(t.data.Train)), plots.Set{Name: "samples", Points: samples})
 	}
 	if err != nil {
 		// A figure is for watching: one that cannot be written (a folder

@@ -127,11 +127,14 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 	if err := spec.CheckSize(); err != nil {
 		return nil, err
 	}
-	// The parameters, their gradients, Adam's two moments, the EMA, a
-	// checkpoint's copy and its encoding (four tensors of them), checked
-	// before any of them is allocated; in float64's size, an upper bound.
+	// The parameters, their gradients, Adam's two moments and the EMA
+	// (5), and at a checkpoint their copy (4), its bytes (4) and the file's
+	// buffer (4), with one spare, checked before any of them is allocated;
+	// in float64's size, an upper bound. Ten copies let a 12.9M-parameter
+	// network pass the check under a 1.4 GB limit and die encoding its
+	// checkpoint.
 	values := float64(spec.Params())
-	if err := memlimit.Check(10*8*values, fmt.Sprintf("train: the network's %.0f parameters with their gradients, Adam's moments, the EMA and a checkpoint's copy and encoding", values)); err != nil {
+	if err := memlimit.Check(18*8*values, fmt.Sprintf("train: the network's %.0f parameters with their gradients, Adam's moments, the EMA and a checkpoint's copy and encoding", values)); err != nil {
 		return nil, err
 	}
 	model, err := nn.New(spec, seeds.New(cfg.Seed, seeds.Init))

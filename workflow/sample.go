@@ -57,6 +57,9 @@ type Job struct {
 	// the samples (sampler.Settings.MaxLost); 0: any is an error. A shard
 	// keeps 0, since merge joins shards of their full count.
 	MaxLost float64
+	// MaxODESteps bounds the steps of each chain of the ode sampler (0:
+	// the solver's own bound), whose work is not known in advance.
+	MaxODESteps int
 }
 
 // DefaultMaxLost is the share of diverged chains sample and eval leave out
@@ -80,7 +83,7 @@ func (j Job) Settings() sampler.Settings {
 	return sampler.Settings{Kind: s.Sampler, Steps: s.Steps, StepsPerLevel: s.StepsPerLevel, Eps: s.Eps, Sigmas: j.Sigmas, Sigma: j.Sigma,
 		Denoise: s.Denoise, SnapshotEvery: s.SnapshotEvery, Levels: s.Levels, CorrectorSteps: s.CorrectorSteps, SNR: s.SNR,
 		Rtol: s.Rtol, Atol: s.Atol, Rho: s.Rho, Churn: sampler.Churn{Amount: s.Churn, Min: s.ChurnMin, Max: s.ChurnMax, Noise: s.ChurnNoise},
-		Progress: j.Progress}
+		MaxSteps: j.MaxODESteps, Progress: j.Progress}
 }
 
 // Drawn is what a Sample drew.

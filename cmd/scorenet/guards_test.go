@@ -1561,3 +1561,31 @@ func TestImageRunFromBeforeTheImageDefaultResumes(t *testing.T) {
 		t.Errorf("resume with the old config: exit %d, %s", code, errs)
 	}
 }
+
+// The thirteenth pass.
+func TestThirteenthRedTeamAttacks(t *testing.T) {
+	dir, data, run := guardedRun(t)
+	link := filepath.Join(dir, "L")
+	if err := os.Symlink(run, link); err != nil {
+		t.Fatal(err)
+	}
+	config := filepath.Join(run, "config.yaml")
+	// A '..' after a directory another output makes: resolved by its text
+	// before, by the kernel from the new directory after.
+	attack(t, "'..' past a directory -out makes", config, "has '..' after a directory that does not exist yet",
+		"sample", "-run", run, "-n", "3", "-out", filepath.Join(link, "new", "o.csv"), "-plot", link+"/new/../L/../config.yaml") // not filepath.Join, which cleans it
+	if _, err := os.Stat(filepath.Join(run, "new")); err == nil {
+		t.Error("the refused sampling left a directory in the run")
+	}
+	attack(t, "merge -out with '..' past a missing directory", config, "has '..' after a directory that does not exist yet",
+		"merge", "-out", link+"/nd/../config.yaml", data)
+
+	// A training figure by the ode sampler at tolerances it cannot meet is
+	// bounded, said, and does not stop the training.
+	code, _, errs := scorenet("train", "-config", "../../configs/mixture_annealed.yaml", "-set", "output.dir="+filepath.Join(dir, "ode"),
+		"-set", "train.steps=100", "-set", "train.sample_every=100", "-set", "model.hidden=[8]",
+		"-set", "sample.sampler=ode", "-set", "sample.rtol=1e-12", "-set", "sample.atol=1e-12")
+	if code != 0 || !strings.Contains(errs, "step 100: no sample figure: sampler: ode") || !strings.Contains(errs, "took more than 1666 steps") {
+		t.Errorf("an ode figure that cannot finish: exit %d, %s", code, errs)
+	}
+}

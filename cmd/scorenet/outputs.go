@@ -18,6 +18,29 @@ import (
 	"scorenet/workflow"
 )
 
+// dotDotPastMissing reports whether path has a ".." after a directory that
+// does not exist: the guards resolve it by the path's text, but once
+// another output makes that directory (possibly through a link) the
+// kernel resolves it from there, and "new/../L/../config.yaml" with L a
+// link to a run wrote over that run's config.
+func dotDotPastMissing(path string) bool {
+	sep := string(filepath.Separator)
+	parts := strings.Split(path, sep)
+	for i := 1; i < len(parts); i++ {
+		if parts[i] != ".." {
+			continue
+		}
+		prefix := strings.Join(parts[:i], sep)
+		if prefix == "" {
+			prefix = sep
+		}
+		if _, err := os.Stat(prefix); err != nil {
+			return true
+		}
+	}
+	return false
+}
+
 // prepareOutput makes sure the file a flag names can be written, before any
 // work that its failure would waste: its directory is created, and a file
 // is made and removed there.
@@ -116,6 +139,9 @@ func guardOutputs(run *workflow.Run, inputs []string, outputs ...output) error {
 		}
 		if strings.ContainsFunc(o.path, breaksLines) {
 			return fmt.Errorf("-%s %q: the path holds a newline, a line separator or another control character; choose a plain path", o.flag, o.path)
+		}
+		if dotDotPastMissing(o.path) {
+			return fmt.Errorf("-%s %s: has '..' after a directory that does not exist yet, so where it leads is only known once that directory is made; name the path without '..'", o.flag, o.path)
 		}
 		isDir := strings.HasSuffix(o.path, "/")
 		for _, f := range slices.Concat(inputs, dataFiles, own) {

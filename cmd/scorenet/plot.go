@@ -15,24 +15,8 @@ import (
 	"scorenet/rundir"
 )
 
-// figureRows is p, or every k-th of its rows when it has more than
-// maxPlotted: what a figure drawn over the training data copies into data
-// units (the whole of 20 million rows did not fit beside them).
-func figureRows(p points.Points) points.Points {
-	if p.N <= maxPlotted {
-		return p
-	}
-	k := (p.N + maxPlotted - 1) / maxPlotted
-	out := points.Points{D: p.D, X: make([]float64, 0, (p.N/k+1)*p.D)}
-	for i := 0; i < p.N; i += k {
-		out.X = append(out.X, p.Row(i)...)
-		out.N++
-	}
-	return out
-}
-
 // maxPlotted bounds the points of one -samples file that plot draws.
-const maxPlotted = 100000
+const maxPlotted = plots.MaxRows
 
 func plotCommand(stdout, stderr io.Writer) *command {
 	fs := newFlags("plot", `plot -run DIR [-checkpoint FILE] [-out DIR] [-grid N] [-samples FILE ...]
@@ -125,7 +109,7 @@ scatter of coordinates 1 and 2 for models of more dimensions.`)
 			if err != nil {
 				return err
 			}
-			pts = run.Norm.Invert(figureRows(data.Train))
+			pts = run.Norm.Invert(plots.Thin(data.Train))
 		}
 		if dim == 2 {
 			score, err := run.Scorer(*grid * *grid)

@@ -228,7 +228,7 @@ from the learning.`)
 		}
 		if *plot != "" {
 			title := fmt.Sprintf("%s: %s, %s score", cfg.Name, samplerTitles[s.Sampler], *scoreKind)
-			if err := plots.Samples(*plot, title, run.Norm.Invert(figureRows(data.Train)), plots.Set{Name: "samples", Points: figureRows(samples)}); err != nil {
+			if err := plots.Samples(*plot, title, run.Norm.Invert(plots.Thin(data.Train)), plots.Set{Name: "samples", Points: plots.Thin(samples)}); err != nil {
 				return err
 			}
 		}

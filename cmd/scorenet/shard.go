@@ -449,6 +449,9 @@ sidecars.`)
 				}
 			}
 		}
+		if dotDotPastMissing(*out) {
+			return fmt.Errorf("-out %s: has '..' after a directory that does not exist yet, so where it leads is only known once that directory is made; name the path without '..'", *out)
+		}
 		if strings.HasSuffix(*out, ".shard.json") {
 			return fmt.Errorf("-out %s: a shard's sidecar name (merge reads such files); choose another name", *out)
 		}
