@@ -1572,17 +1572,29 @@ func TestThirteenthRedTeamAttacks(t *testing.T) {
 	config := filepath.Join(run, "config.yaml")
 	// A '..' after a directory another output makes: resolved by its text
 	// before, by the kernel from the new directory after.
-	attack(t, "'..' past a directory -out makes", config, "has '..' after a directory that does not exist yet",
+	attack(t, "'..' past a directory -out makes", config, "has '..' after a link or a directory that does not exist yet",
 		"sample", "-run", run, "-n", "3", "-out", filepath.Join(link, "new", "o.csv"), "-plot", link+"/new/../L/../config.yaml") // not filepath.Join, which cleans it
 	if _, err := os.Stat(filepath.Join(run, "new")); err == nil {
 		t.Error("the refused sampling left a directory in the run")
 	}
-	attack(t, "merge -out with '..' past a missing directory", config, "has '..' after a directory that does not exist yet",
+	attack(t, "merge -out with '..' past a missing directory", config, "has '..' after a link or a directory that does not exist yet",
 		"merge", "-out", link+"/nd/../config.yaml", data)
+
+	// A run's directory through a link to another run's checkpoints/.
+	if err := os.Symlink(filepath.Join(run, "checkpoints"), filepath.Join(dir, "C")); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := scorenet("train", "-data", data, "-out", dir+"/C/../checkpoints/newrun", "-set", "train.steps=10")
+	if code != 1 || !strings.Contains(errs, "scorenet train: output.dir "+dir+"/C/../checkpoints/newrun: has '..' after a link") {
+		t.Errorf("output.dir through a link and '..': exit %d, %s", code, errs)
+	}
+	if _, err := os.Stat(filepath.Join(run, "checkpoints", "newrun")); err == nil {
+		t.Error("the refused training made a directory in the run's checkpoints/")
+	}
 
 	// A training figure by the ode sampler at tolerances it cannot meet is
 	// bounded, said, and does not stop the training.
-	code, _, errs := scorenet("train", "-config", "../../configs/mixture_annealed.yaml", "-set", "output.dir="+filepath.Join(dir, "ode"),
+	code, _, errs = scorenet("train", "-config", "../../configs/mixture_annealed.yaml", "-set", "output.dir="+filepath.Join(dir, "ode"),
 		"-set", "train.steps=100", "-set", "train.sample_every=100", "-set", "model.hidden=[8]",
 		"-set", "sample.sampler=ode", "-set", "sample.rtol=1e-12", "-set", "sample.atol=1e-12")
 	if code != 0 || !strings.Contains(errs, "step 100: no sample figure: sampler: ode") || !strings.Contains(errs, "took more than 1666 steps") {

@@ -19,22 +19,29 @@ import (
 )
 
 // dotDotPastMissing reports whether path has a ".." after a directory that
-// does not exist: the guards resolve it by the path's text, but once
-// another output makes that directory (possibly through a link) the
-// kernel resolves it from there, and "new/../L/../config.yaml" with L a
-// link to a run wrote over that run's config.
+// does not exist or after a link: Go's paths (filepath.Join, Clean) drop
+// "dir/.." by the text, the kernel goes to the parent of where the link
+// leads, and of a directory not made yet no one knows. Once another output
+// made such a directory, "new/../L/../config.yaml" (L a link to a run)
+// wrote over that run's config; output.dir "x/L/../checkpoints/new" (L a
+// link to a run's checkpoints/) was made there while its lock was looked
+// for in x/checkpoints/new.
 func dotDotPastMissing(path string) bool {
 	sep := string(filepath.Separator)
 	parts := strings.Split(path, sep)
+	linked := false
 	for i := 1; i < len(parts); i++ {
-		if parts[i] != ".." {
-			continue
-		}
 		prefix := strings.Join(parts[:i], sep)
 		if prefix == "" {
 			prefix = sep
 		}
-		if _, err := os.Stat(prefix); err != nil {
+		if info, err := os.Lstat(prefix); err == nil && info.Mode()&os.ModeSymlink != 0 {
+			linked = true
+		}
+		if parts[i] != ".." {
+			continue
+		}
+		if _, err := os.Stat(prefix); err != nil || linked {
 			return true
 		}
 	}
@@ -141,7 +148,7 @@ func guardOutputs(run *workflow.Run, inputs []string, outputs ...output) error {
 			return fmt.Errorf("-%s %q: the path holds a newline, a line separator or another control character; choose a plain path", o.flag, o.path)
 		}
 		if dotDotPastMissing(o.path) {
-			return fmt.Errorf("-%s %s: has '..' after a directory that does not exist yet, so where it leads is only known once that directory is made; name the path without '..'", o.flag, o.path)
+			return fmt.Errorf("-%s %s: has '..' after a link or a directory that does not exist yet, where the kernel and the path's text disagree on where it leads; name the path without '..'", o.flag, o.path)
 		}
 		isDir := strings.HasSuffix(o.path, "/")
 		for _, f := range slices.Concat(inputs, dataFiles, own) {
@@ -409,6 +416,9 @@ func dataPaths(d configs.Data) (files, dirs []string) {
 // would become training images), or one whose own files the data file is.
 func guardRunDir(cfg *configs.Config) error {
 	dir := cfg.Output.Dir
+	if dotDotPastMissing(dir) {
+		return fmt.Errorf("output.dir %s: has '..' after a link or a directory that does not exist yet, where the kernel and the path's text disagree on where it leads; name the directory without '..'", dir)
+	}
 	files, dirs := dataPaths(cfg.Data)
 	// The images are the folder's own .png files, not its sub-folders':
 	// only a run in the folder itself would add to them (samples-latest.png).

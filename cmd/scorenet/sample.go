@@ -214,7 +214,8 @@ from the learning.`)
 			}
 		}
 		if snapshotDir {
-			paths, err := writeSnapshotGrids(*snapshots, drawn.Snapshots, run, first)
+			// Tens of thousands of grids take a while, and say so.
+			paths, err := writeSnapshotGrids(*snapshots, drawn.Snapshots, run, first, progress.Logged(stderr, terminal, 0, len(drawn.Snapshots), "grids", "writing "+*snapshots))
 			if err != nil {
 				return err
 			}
@@ -280,22 +281,25 @@ func writeSnapshots(path string, snaps []sampler.Snapshot, norm datasets.Normali
 
 // writeSnapshotGrids writes each snapshot of an image run as a grid of up
 // to 64 chains, named by its step and noise level, into dir.
-func writeSnapshotGrids(dir string, snaps []sampler.Snapshot, run *workflow.Run, first int) ([]string, error) {
+func writeSnapshotGrids(dir string, snaps []sampler.Snapshot, run *workflow.Run, first int, bar progress.Bar) ([]string, error) {
 	if len(snaps) == 0 {
 		return nil, fmt.Errorf("-snapshots: no snapshots were taken (sample.snapshot_every is larger than the run's steps)")
 	}
 	d := run.Model.Dim()
 	var paths []string
-	for _, s := range snaps {
+	for i, s := range snaps {
+		bar.Set(i, "")
 		chains := len(s.X) / d
 		x := run.Norm.Invert(points.Points{N: chains, D: d, X: s.X})
 		k := min(chains, 64)
 		path := filepath.Join(dir, fmt.Sprintf("snapshot-step%06d-sigma%.4g-chain%d.png", s.Step, s.Sigma, first))
 		if err := datasets.WriteImageGrid(path, x.X[:k*d], run.Image, 8, 0, 1); err != nil {
+			bar.Stop()
 			return nil, err
 		}
 		paths = append(paths, path)
 	}
+	bar.Finish()
 	return paths, nil
 }
 

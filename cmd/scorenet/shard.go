@@ -450,7 +450,7 @@ sidecars.`)
 			}
 		}
 		if dotDotPastMissing(*out) {
-			return fmt.Errorf("-out %s: has '..' after a directory that does not exist yet, so where it leads is only known once that directory is made; name the path without '..'", *out)
+			return fmt.Errorf("-out %s: has '..' after a link or a directory that does not exist yet, where the kernel and the path's text disagree on where it leads; name the path without '..'", *out)
 		}
 		if strings.HasSuffix(*out, ".shard.json") {
 			return fmt.Errorf("-out %s: a shard's sidecar name (merge reads such files); choose another name", *out)
