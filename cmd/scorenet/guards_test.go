@@ -1588,8 +1588,12 @@ func TestThirteenthRedTeamAttacks(t *testing.T) {
 	if code != 1 || !strings.Contains(errs, "scorenet train: output.dir "+dir+"/C/../checkpoints/newrun: has '..' after a link") {
 		t.Errorf("output.dir through a link and '..': exit %d, %s", code, errs)
 	}
-	if _, err := os.Stat(filepath.Join(run, "checkpoints", "newrun")); err == nil {
-		t.Error("the refused training made a directory in the run's checkpoints/")
+	attack(t, "plot -out through a link and '..'", "", "has '..' after a link",
+		"plot", "-run", run, "-out", dir+"/C/../checkpoints/pdir")
+	for _, made := range []string{"newrun", "pdir"} {
+		if _, err := os.Stat(filepath.Join(run, "checkpoints", made)); err == nil {
+			t.Errorf("a refused output made %s in the run's checkpoints/", made)
+		}
 	}
 
 	// A training figure by the ode sampler at tolerances it cannot meet is
