@@ -1486,13 +1486,13 @@ func TestTwelfthRedTeamAttacks(t *testing.T) {
 	}
 	// A ".." after a link leaves the link's target, as the kernel has it:
 	// x/L/../config.yaml, with L a link to the run's checkpoints/, is the
-	// run's config.yaml.
+	// run's config.yaml. Refused as any '..' after a link is (pass 13).
 	x := filepath.Join(dir, "x")
 	os.MkdirAll(x, 0o755)
 	os.Symlink(filepath.Join(run, "checkpoints"), filepath.Join(x, "L"))
 	for _, target := range []string{"config.yaml", filepath.Join("checkpoints", "step-000000020.safetensors")} {
 		through := filepath.Join(x, "L") + "/../" + target
-		attack(t, "-plot "+through, filepath.Join(run, target), "would", "sample", "-run", run, "-out", filepath.Join(dir, "b.csv"), "-plot", through)
+		attack(t, "-plot "+through, filepath.Join(run, target), "has '..' after a link", "sample", "-run", run, "-out", filepath.Join(dir, "b.csv"), "-plot", through)
 	}
 	// A noise level too small to learn from is said to be one.
 	code, _, errs := scorenet("train", "-data", data, "-out", filepath.Join(dir, "still"), "-set", "train.loss=dsm", "-set", "train.sigma=1e-10",
