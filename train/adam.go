@@ -159,7 +159,7 @@ func GradNorm(grads []tensor.Tensor) float64 {
 	}
 	sums := make([]float64, len(parts))
 	parallel(len(parts), func(i int) {
-		sums[i] = sumOfSquares(parts[i].data, parts[i].f32)
+		sums[i] = vmath.SumSquares(parts[i].data) + vmath.SumSquares(parts[i].f32) // a part holds one of the two
 	})
 	total := 0.0
 	for _, s := range sums {
@@ -192,39 +192,6 @@ func GradNorm(grads []tensor.Tensor) float64 {
 		}
 	}
 	return big * math.Sqrt(scaled)
-}
-
-// sumOfSquares sums the squares of a part's entries (data or f32) in
-// four interleaved running sums, added at the end: a fixed order, so the
-// same bits on any machine, and four additions in flight instead of one
-// waiting on the last.
-func sumOfSquares(data []float64, f32 []float32) float64 {
-	var s0, s1, s2, s3 float64
-	k := 0
-	for ; k+4 <= len(data); k += 4 {
-		d := data[k : k+4 : k+4]
-		s0 += float64(d[0] * d[0]) // rounded: not fused into an FMA (GOAMD64=v3)
-		s1 += float64(d[1] * d[1])
-		s2 += float64(d[2] * d[2])
-		s3 += float64(d[3] * d[3])
-	}
-	for ; k < len(data); k++ {
-		s0 += float64(data[k] * data[k])
-	}
-	k = 0
-	for ; k+4 <= len(f32); k += 4 {
-		d := f32[k : k+4 : k+4]
-		v0, v1, v2, v3 := float64(d[0]), float64(d[1]), float64(d[2]), float64(d[3])
-		s0 += float64(v0 * v0)
-		s1 += float64(v1 * v1)
-		s2 += float64(v2 * v2)
-		s3 += float64(v3 * v3)
-	}
-	for ; k < len(f32); k++ {
-		v := float64(f32[k])
-		s0 += float64(v * v)
-	}
-	return (s0 + s1) + (s2 + s3)
 }
 
 // clipScale is the factor that brings a gradient of norm `norm` down to at

@@ -241,17 +241,49 @@ func packB[T Float](dst []T, width int, tB bool, b []T, ldb, p0, depth, n int) {
 		panel := dst[jp*width*depth : (jp+1)*width*depth]
 		j0 := jp * width
 		cols := min(width, n-j0)
+		if tB {
+			// Row j0+j of b holds op(B)'s column j: read it in order and
+			// scatter it down the panel, which stays in L1 (the other way
+			// round, each value came from another row of b).
+			for j := range cols {
+				row := b[(j0+j)*ldb+p0 : (j0+j)*ldb+p0+depth]
+				for p, v := range row {
+					panel[p*width+j] = v
+				}
+			}
+			if cols < width {
+				for p := range depth {
+					clear(panel[p*width+cols : (p+1)*width])
+				}
+			}
+			continue
+		}
+		if cols == width {
+			// A whole panel row a block copy: copy's call for a 128-byte
+			// row cost more than the move.
+			for p := range depth {
+				src := b[(p0+p)*ldb+j0 : (p0+p)*ldb+j0+width]
+				copyRow(panel[p*width:(p+1)*width], src)
+			}
+			continue
+		}
 		for p := range depth {
 			out := panel[p*width : (p+1)*width]
-			if tB {
-				for j := range cols {
-					out[j] = b[(j0+j)*ldb+p0+p]
-				}
-			} else {
-				copy(out, b[(p0+p)*ldb+j0:(p0+p)*ldb+j0+cols])
-			}
+			copy(out, b[(p0+p)*ldb+j0:(p0+p)*ldb+j0+cols])
 			clear(out[cols:])
 		}
+	}
+}
+
+// copyRow copies a panel row, of 16 or 32 values as one fixed-size move.
+func copyRow[T Float](dst, src []T) {
+	switch len(dst) {
+	case 16:
+		*(*[16]T)(dst) = *(*[16]T)(src)
+	case 32:
+		*(*[32]T)(dst) = *(*[32]T)(src)
+	default:
+		copy(dst, src)
 	}
 }
 

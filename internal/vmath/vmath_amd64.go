@@ -64,3 +64,18 @@ func adamAVX512S(theta, grad, m, v *float32, n int, c *[9]float32, check *[16]fl
 
 //go:noescape
 func adamAVX2S(theta, grad, m, v *float32, n int, c *[9]float32, check *[16]float32)
+
+// The sum-of-squares kernels add the squares of the first n (a multiple of
+// 16) elements to the sixteen lanes, element k to lane k mod 16.
+
+//go:noescape
+func sumSquaresAVX512(x *float64, n int, lanes *[16]float64)
+
+//go:noescape
+func sumSquaresAVX2(x *float64, n int, lanes *[16]float64)
+
+//go:noescape
+func sumSquaresAVX512S(x *float32, n int, lanes *[16]float64)
+
+//go:noescape
+func sumSquaresAVX2S(x *float32, n int, lanes *[16]float64)

@@ -35,3 +35,16 @@ func adamAVX512S(theta, grad, m, v *float32, n int, c *[9]float32, check *[16]fl
 func adamAVX2S(theta, grad, m, v *float32, n int, c *[9]float32, check *[16]float32) {
 	panic("vmath: no AVX2 kernels in this build")
 }
+
+func sumSquaresAVX512(x *float64, n int, lanes *[16]float64) {
+	panic("vmath: no AVX-512 kernels in this build")
+}
+func sumSquaresAVX2(x *float64, n int, lanes *[16]float64) {
+	panic("vmath: no AVX2 kernels in this build")
+}
+func sumSquaresAVX512S(x *float32, n int, lanes *[16]float64) {
+	panic("vmath: no AVX-512 kernels in this build")
+}
+func sumSquaresAVX2S(x *float32, n int, lanes *[16]float64) {
+	panic("vmath: no AVX2 kernels in this build")
+}
