@@ -204,7 +204,7 @@ func (d *decoder) validateSampling(c *Config) error {
 		check(s.CorrectorSteps >= 0 && s.CorrectorSteps <= MaxCorrectorSteps, "sample.corrector_steps", "must be from 0 to %d, got %d", MaxCorrectorSteps, s.CorrectorSteps),
 		check(s.SNR > 0 && s.SNR <= 1, "sample.snr", "must be in (0, 1]: the corrector's noise-to-score ratio, whose square sets its step (score_sde uses 0.16 for VE models), got %v", s.SNR),
 		check(!Solver(s.Sampler) || (s.Steps >= 2 && s.Steps <= MaxLevels), "sample.steps", "must be from 2 to %d noise levels for %s, got %d", MaxLevels, s.Sampler, s.Steps),
-		check(s.Rho > 0 && s.Rho <= 100, "sample.rho", "must be in (0, 100]: the exponent of the schedule of levels (EDM's 7; 1 spaces them evenly), got %v", s.Rho),
+		check(s.Rho >= 0.1 && s.Rho <= 100, "sample.rho", "must be from 0.1 to 100: the exponent of the schedule of levels (EDM's 7; 1 spaces them evenly; below 0.1 sigma^(1/rho) overflows), got %v", s.Rho),
 		check(s.Churn >= 0 && s.Churn <= 1e6, "sample.churn", "must be from 0 (no churn, EDM's default) to 1e6, got %v", s.Churn),
 		check(s.ChurnMin >= 0 && s.ChurnMin <= MaxScale, "sample.churn_min", "must be from 0 to %g (model units), got %v", MaxScale, s.ChurnMin),
 		check(s.ChurnMax == 0 || (s.ChurnMax >= s.ChurnMin && s.ChurnMax <= MaxScale), "sample.churn_max", "must be 0 (no limit) or from sample.churn_min %v to %g (model units), got %v", s.ChurnMin, MaxScale, s.ChurnMax),

@@ -116,14 +116,20 @@ func Draw(s Settings, c Chains) (Result, error) {
 		res.Evaluations = fixed((len(s.Sigmas) - 1) * (1 + s.CorrectorSteps))
 	case KindODE:
 		res.Evaluations, err = ODE(c, s)
-	case KindHeun:
-		s.Sigmas = s.SolverLevels()
+	case KindHeun, KindDPMPP2M:
+		levels := s.SolverLevels()
+		if len(levels) > 1 && checkLadder(levels) != nil {
+			return res, fmt.Errorf("sampler: %s: the schedule of %d levels from %g to %g with rho %g is not finite and strictly decreasing; use a rho nearer EDM's 7",
+				s.Kind, s.Steps, s.Sigmas[0], s.Sigmas[len(s.Sigmas)-1], s.Rho)
+		}
+		s.Sigmas = levels
+		if s.Kind == KindDPMPP2M {
+			res.Snapshots, err = DPMSolver2M(c, s)
+			res.Evaluations = fixed(len(s.Sigmas))
+			break
+		}
 		res.Snapshots, err = Heun(c, s)
 		res.Evaluations = fixed(2*len(s.Sigmas) - 1)
-	case KindDPMPP2M:
-		s.Sigmas = s.SolverLevels()
-		res.Snapshots, err = DPMSolver2M(c, s)
-		res.Evaluations = fixed(len(s.Sigmas))
 	default:
 		err = fmt.Errorf("sampler: unknown sampler %q", s.Kind)
 	}

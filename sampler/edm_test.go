@@ -245,11 +245,12 @@ func TestEDMSolversRefuse(t *testing.T) {
 	}{
 		{"one level", Settings{Kind: KindHeun, Steps: 1, Sigmas: []float64{10, 0.1}}},
 		{"no ladder", Settings{Kind: KindDPMPP2M, Steps: 10, Sigmas: []float64{1}}},
+		{"rho that overflows", Settings{Kind: KindHeun, Steps: 10, Sigmas: []float64{10, 0.1}, Rho: 1e-3}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := Draw(tc.set, priorChains(1, 3, g, 10, 1)); err == nil {
 				t.Error("no error")
-			} else if want := fmt.Sprintf("sampler: %s needs two or more", tc.set.Kind); len(err.Error()) < len(want) || err.Error()[:len(want)] != want {
+			} else if want := fmt.Sprintf("sampler: %s", tc.set.Kind); len(err.Error()) < len(want) || err.Error()[:len(want)] != want {
 				t.Errorf("error %q, want it to start %q", err, want)
 			}
 		})
