@@ -8,8 +8,15 @@ SAMPLES.npy holds one flattened 28x28 image per row, pixels in [0, 1], as
 `scorenet sample -out` writes them. The classifier trains for EPOCHS
 (default 2) on the 60000 training images with SEED (default 0), prints
 its accuracy on the 10000 test images, then for each file: the share of
-samples per class, the classes with no sample, and the median confidence
-(the softmax's largest value), beside the same for 1000 test images.
+samples per class, the classes with no sample, the median confidence
+(the softmax's largest value), and the Frechet distance between the first
+2000 samples and 2000 test images in the space of the classifier's
+128 features (its last hidden layer), beside the same for 1000 test images
+and two fixed baselines: 2000 training images (near 0: real images) and
+2000 draws from a Gaussian fitted to the training pixels (what samples
+with the right pixel moments and no structure get). This Frechet distance
+is FID's formula on this small classifier's features, not FID: its numbers
+are comparable only with each other.
 Data: DATA, default /usr/share/datasets/fashion-mnist (Debian's
 dataset-fashion-mnist package).
 """
@@ -41,15 +48,32 @@ def classifier():
         nn.Flatten(), nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10))
 
 
-def report(name, net, x):
+def features(net, x):
+    """The classifier's 128 features (after the last hidden ReLU)."""
+    with torch.no_grad():
+        return net[:-1](torch.tensor(x, dtype=torch.float32).reshape(-1, 1, 28, 28)).numpy().astype(np.float64)
+
+
+def frechet(a, b):
+    """||mu_a - mu_b||^2 + tr(S_a + S_b - 2 (S_a S_b)^(1/2))."""
+    from scipy import linalg
+    ma, mb = a.mean(0), b.mean(0)
+    sa, sb = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    root, _ = linalg.sqrtm(sa @ sb, disp=False)
+    return float(((ma - mb) ** 2).sum() + np.trace(sa + sb - 2 * root.real))
+
+
+def report(name, net, x, reference):
     with torch.no_grad():
         p = torch.softmax(net(torch.tensor(x, dtype=torch.float32).reshape(-1, 1, 28, 28)), 1).numpy()
     label, conf = p.argmax(1), p.max(1)
     counts = np.bincount(label, minlength=10)
     shares = ", ".join(f"{CLASSES[c]} {counts[c] / len(x):.3f}" for c in range(10))
     missing = [CLASSES[c] for c in range(10) if counts[c] == 0]
+    fd = frechet(features(net, x[:2000]), reference)
     print(f"{name}: {len(x)} images; median confidence {np.median(conf):.3f}; "
-          f"classes missing: {', '.join(missing) or 'none'}")
+          f"classes missing: {', '.join(missing) or 'none'}; Frechet distance to 2000 test images {fd:.2f}"
+          f"{' (fewer than 2000 images: biased upwards)' if len(x) < 2000 else ''}")
     print(f"  {shares}")
 
 
@@ -72,9 +96,15 @@ def main():
     with torch.no_grad():
         acc = (net(torch.tensor(xt).unsqueeze(1)).argmax(1).numpy() == yt).mean()
     print(f"classifier: test accuracy {acc:.3f}")
-    report("test images", net, xt[:1000].reshape(-1, 784))
+    reference = features(net, xt[-2000:].reshape(-1, 784))
+    report("test images", net, xt[:1000].reshape(-1, 784), reference)
+    report("baseline: training images", net, xs[:2000].reshape(-1, 784), reference)
+    flat = xs.reshape(-1, 784).astype(np.float64)
+    rng = np.random.default_rng(0)
+    gauss = rng.multivariate_normal(flat.mean(0), np.cov(flat, rowvar=False), 2000, method="eigh")
+    report("baseline: Gaussian fitted to the training pixels", net, np.clip(gauss, 0, 1).astype(np.float32), reference)
     for path in sys.argv[1:]:
-        report(path, net, np.load(path).reshape(-1, 784))
+        report(path, net, np.load(path).reshape(-1, 784), reference)
 
 
 if __name__ == "__main__":
