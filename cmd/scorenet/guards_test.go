@@ -790,6 +790,8 @@ func TestBigInputsUnderUlimitD(t *testing.T) {
 			"-set", "train.engine=graph", "-set", "train.batch_size=200000", "-set", "train.steps=2"}, 1, "the gorgonia graph of a batch of 200000 points"},
 		{"a network too large", []string{"train", "-data", filepath.Join(dir, "p.csv"), "-out", filepath.Join(dir, "wide"), "-set", "model.hidden=[11000,11000]"}, 1, "the network's 121"},
 		{"plot a long log, thinned", []string{"plot", "-run", longLog, "-out", filepath.Join(dir, "q")}, 0, ""},
+		// Refused before the sampling, not at the writing after it (pass 14).
+		{"chains that could be drawn but not written", []string{"sample", "-run", run, "-n", "700000", "-sampler", "dpmpp_2m", "-out", filepath.Join(dir, "many.npy")}, 1, "700000 chains of dimension 2 needs"},
 		{"resume a long log, streamed", []string{"train", "-run", longLog, "-set", "train.steps=30"}, 0, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -78,23 +78,30 @@ func verifyShards(files []string, infos []shardInfo, merged points.Points, k int
 	if f, ok := stderr.(*os.File); ok {
 		terminal = term.IsTerminal(int(f.Fd()))
 	}
+	// One bar over every chain re-drawn: a bar per chain, each shorter
+	// than the 10 s between lines, said nothing for 77 s.
 	steps := job.Settings().TotalSteps()
+	type redraw struct{ file, chain int }
+	var todo []redraw
 	for i, info := range infos {
 		for _, chain := range pick(info.First, info.Count, k) {
-			job.First, job.Count = chain, 1
-			bar := progress.Logged(stderr, terminal, 0, steps, "steps", fmt.Sprintf("merge -verify: chain %d of %s", chain, files[i]))
-			job.Progress = func(done, _ int) { bar.Set(done, "") }
-			drawn, err := workflow.Sample(job)
-			bar.Stop()
-			if err != nil {
-				return fmt.Errorf("-verify: re-drawing chain %d: %w", chain, err)
-			}
-			got, want := merged.Row(chain), drawn.Samples.Row(0)
-			for j := range want {
-				if got[j] != want[j] {
-					return fmt.Errorf("%s: chain %d is not what the run draws (column %d: the file has %v, the run draws %v): the shard's rows were changed since sample wrote them; nothing was written",
-						files[i], chain, j+1, got[j], want[j])
-				}
+			todo = append(todo, redraw{i, chain})
+		}
+	}
+	bar := progress.Logged(stderr, terminal, 0, len(todo)*steps, "steps", fmt.Sprintf("merge -verify: re-drawing %d chains", len(todo)))
+	defer bar.Stop()
+	for n, r := range todo {
+		job.First, job.Count = r.chain, 1
+		job.Progress = func(done, _ int) { bar.Set(n*steps+done, "") }
+		drawn, err := workflow.Sample(job)
+		if err != nil {
+			return fmt.Errorf("-verify: re-drawing chain %d: %w", r.chain, err)
+		}
+		got, want := merged.Row(r.chain), drawn.Samples.Row(0)
+		for j := range want {
+			if got[j] != want[j] {
+				return fmt.Errorf("%s: chain %d is not what the run draws (column %d: the file has %v, the run draws %v): the shard's rows were changed since sample wrote them; nothing was written",
+					files[r.file], r.chain, j+1, got[j], want[j])
 			}
 		}
 	}

@@ -309,7 +309,10 @@ const streamBytes = 40
 // checkChains refuses a number of chains of model m that cannot be held:
 // per chain, its position, its score and the sampler's buffers (about 4
 // copies of its D values), its random stream, and its rows of the workers'
-// forward passes (nn.ScorerBytes, batch x every layer's width).
+// forward passes (nn.ScorerBytes, batch x every layer's width); and after
+// the sampling, its copy in data units and its encoding in the output (up
+// to 25 bytes a value as text), which 3000000 chains found wanting only
+// once they were drawn.
 func checkChains(n int, m nn.Model) error {
 	if n > configs.MaxChains {
 		return fmt.Errorf("%d chains: the limit is %d", n, configs.MaxChains)
@@ -317,7 +320,7 @@ func checkChains(n int, m nn.Model) error {
 	// Each chain's share of the passes (what a pass of one point more
 	// takes), and each worker's fixed part once (the products' blocks).
 	pass := nn.ScorerBytes(m, 2) - nn.ScorerBytes(m, 1)
-	perChain := 4*8*float64(m.Dim()) + streamBytes + pass
+	perChain := (6*8+25)*float64(m.Dim()) + streamBytes + pass
 	fixed := float64(gemm.Threads()) * (nn.ScorerBytes(m, 1) - pass)
 	return memlimit.Check(float64(n)*perChain+fixed, fmt.Sprintf("%d chains of dimension %d", n, m.Dim()))
 }
