@@ -112,7 +112,7 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 	// Every tensor, not only those loaded: the other weights and Adam's
 	// moments are what -weights and a resume would read, and a file with
 	// a damaged part is damaged.
-	if err := knownTensors(c, model); err != nil {
+	if err := knownTensors(c, model, cfg.Train.EMA > 0); err != nil {
 		return nil, fmt.Errorf("rundir: %s: %w", checkpoint, err)
 	}
 	for _, t := range c.Tensors {

@@ -342,11 +342,29 @@ func firstNonFinite(data any) int {
 
 // knownTensors checks that every tensor of c is one a run writes for model:
 // a parameter, its EMA or one of Adam's moments, of the parameter's shape.
-func knownTensors(c *checkpoints.Checkpoint, model nn.Model) error {
+func knownTensors(c *checkpoints.Checkpoint, model nn.Model, ema bool) error {
 	shapes := map[string][]int{}
 	for _, p := range model.Params() {
 		for _, prefix := range []string{prefixParam, prefixEMA, prefixAdamM, prefixAdamV} {
 			shapes[prefix+p.Name] = p.Value.Shape()
+		}
+	}
+	// Present, too: every checkpoint holds the parameters and Adam's
+	// moments, and the EMA where the run keeps one. A reader that needs
+	// only the weights would otherwise accept a file a resume refuses.
+	have := map[string]bool{}
+	for _, t := range c.Tensors {
+		have[t.Name] = true
+	}
+	prefixes := []string{prefixParam, prefixAdamM, prefixAdamV}
+	if ema {
+		prefixes = append(prefixes, prefixEMA)
+	}
+	for _, prefix := range prefixes {
+		for _, p := range model.Params() {
+			if !have[prefix+p.Name] {
+				return fmt.Errorf("tensor %s is missing: a run's checkpoint holds it; the file is damaged", prefix+p.Name)
+			}
 		}
 	}
 	for _, t := range c.Tensors {

@@ -117,6 +117,9 @@ func Draw(s Settings, c Chains) (Result, error) {
 	case KindODE:
 		res.Evaluations, err = ODE(c, s)
 	case KindHeun, KindDPMPP2M:
+		if len(s.Sigmas) < 2 {
+			return res, fmt.Errorf("sampler: %s solves from the largest noise level to the smallest, and the model has %d: it needs a ladder of two or more (train.sigmas)", s.Kind, len(s.Sigmas))
+		}
 		levels := s.SolverLevels()
 		if len(levels) > 1 && checkLadder(levels) != nil {
 			return res, fmt.Errorf("sampler: %s: the schedule of %d levels from %g to %g with rho %g is not finite and strictly decreasing; use a rho nearer EDM's 7",
@@ -148,6 +151,16 @@ func (s Settings) PCLevels() []float64 {
 		return s.Sigmas
 	}
 	return noisescale.Geometric(s.Sigmas[0], s.Sigmas[len(s.Sigmas)-1], s.Levels)
+}
+
+// Work is the score evaluations per chain TotalSteps' steps take: heun's
+// levels take two each; for ode, whose evaluations are each chain's own,
+// its progress units.
+func (s Settings) Work() int {
+	if s.Kind == KindHeun {
+		return 2*max(s.Steps, 1) - 1
+	}
+	return s.TotalSteps()
 }
 
 // SolverLevels are the levels heun and dpmpp_2m walk: s.Steps of them from

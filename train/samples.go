@@ -54,7 +54,7 @@ func (h *sampleHook) OnStep(e *Step) error {
 	// The ode sampler's steps are its own: bounded so that its
 	// evaluations stay about as few (Dormand-Prince takes 6 a step).
 	job.MaxODESteps = maxFigureSteps / 6
-	if total := job.Settings().TotalSteps(); total > maxFigureSteps {
+	if total := job.Settings().Work(); total > maxFigureSteps {
 		if !h.saidTooLong {
 			fmt.Fprintf(t.out, "step %d: no sample figures: their sampling would take %d steps, more than %d (sample.steps_per_level, sample.steps); sample the run with scorenet sample instead\n", e.N, total, maxFigureSteps)
 			h.saidTooLong = true

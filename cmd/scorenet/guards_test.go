@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -1579,6 +1580,19 @@ func TestThirteenthRedTeamAttacks(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(run, "new")); err == nil {
 		t.Error("the refused sampling left a directory in the run")
 	}
+	// A link on the way that leads nowhere yet, and somewhere once -out
+	// has made its target (pass 14).
+	os.Symlink("nd/../L", filepath.Join(dir, "DL"))
+	os.Symlink("nd2/../L/checkpoints", filepath.Join(dir, "DK"))
+	attack(t, "a link that leads nowhere yet", config, "is a link that leads nowhere yet",
+		"sample", "-run", run, "-n", "3", "-out", filepath.Join(dir, "nd", "o.csv"), "-plot", dir+"/DL/config.yaml")
+	attack(t, "a link that leads nowhere yet, to checkpoints/", filepath.Join(run, "checkpoints", "step-000000020.safetensors"), "is a link that leads nowhere yet",
+		"sample", "-run", run, "-n", "3", "-out", filepath.Join(dir, "nd2", "o.csv"), "-plot", dir+"/DK/step-000000020.safetensors")
+	for _, nd := range []string{"nd", "nd2"} {
+		if _, err := os.Stat(filepath.Join(dir, nd)); err == nil {
+			t.Errorf("the refused sampling made %s", nd)
+		}
+	}
 	attack(t, "merge -out with '..' past a missing directory", config, "has '..' after a link or a directory that does not exist yet",
 		"merge", "-out", link+"/nd/../config.yaml", data)
 
@@ -1597,6 +1611,25 @@ func TestThirteenthRedTeamAttacks(t *testing.T) {
 			t.Errorf("a refused output made %s in the run's checkpoints/", made)
 		}
 	}
+
+	// A checkpoint without a tensor its run writes is refused by every
+	// reader, not only by a resume (pass 14).
+	ck, err := checkpoints.Load(filepath.Join(run, "checkpoints", "step-000000020.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tn := range ck.Tensors {
+		if strings.HasPrefix(tn.Name, "adam.m/") {
+			ck.Tensors = slices.Delete(ck.Tensors, i, i+1)
+			break
+		}
+	}
+	dropped := filepath.Join(dir, "dropped.safetensors")
+	if err := checkpoints.SaveAs(dropped, ck); err != nil {
+		t.Fatal(err)
+	}
+	attack(t, "a checkpoint without one of Adam's moments", "", "is missing: a run's checkpoint holds it",
+		"sample", "-run", run, "-checkpoint", dropped, "-n", "3", "-out", filepath.Join(dir, "d.csv"))
 
 	// A training figure by the ode sampler at tolerances it cannot meet is
 	// bounded, said, and does not stop the training.

@@ -5,7 +5,7 @@
 //	scorenet train  -config FILE [-resume] [-set key=value ...]
 //	scorenet train  -data FILE [-out DIR] [-set key=value ...]
 //	scorenet score  -run DIR [-checkpoint FILE] -in FILE -out FILE
-//	scorenet sample -run DIR -out FILE [-n N] [-plot FILE.png] [-sampler langevin|annealed|pc|ode] ...
+//	scorenet sample -run DIR -out FILE [-n N] [-plot FILE.png] [-sampler langevin|annealed|pc|ode|heun|dpmpp_2m] ...
 //	scorenet plot   -run DIR [-out DIR]
 //	scorenet eval   -run DIR [-samples=false] [-n N]
 //	scorenet likelihood -run DIR -in FILE [-out FILE] [-trace exact|hutchinson]
@@ -38,7 +38,7 @@ Usage:
   scorenet train  -config FILE [-resume] [-set key=value ...]
   scorenet train  -data FILE [-out DIR] [-set key=value ...]
   scorenet score  -run DIR [-checkpoint FILE] -in FILE -out FILE
-  scorenet sample -run DIR -out FILE [-n N] [-plot FILE.png] [-sampler langevin|annealed|pc|ode]
+  scorenet sample -run DIR -out FILE [-n N] [-plot FILE.png] [-sampler langevin|annealed|pc|ode|heun|dpmpp_2m]
   scorenet plot   -run DIR [-out DIR]
   scorenet eval   -run DIR [-samples=false] [-n N]
   scorenet likelihood -run DIR -in FILE [-out FILE] [-trace exact|hutchinson]

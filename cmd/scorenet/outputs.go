@@ -18,15 +18,17 @@ import (
 	"scorenet/workflow"
 )
 
-// dotDotPastMissing reports whether path has a ".." after a directory that
-// does not exist or after a link: Go's paths (filepath.Join, Clean) drop
-// "dir/.." by the text, the kernel goes to the parent of where the link
-// leads, and of a directory not made yet no one knows. Once another output
-// made such a directory, "new/../L/../config.yaml" (L a link to a run)
-// wrote over that run's config; output.dir "x/L/../checkpoints/new" (L a
-// link to a run's checkpoints/) was made there while its lock was looked
-// for in x/checkpoints/new.
-func dotDotPastMissing(path string) bool {
+// unsettled says why where path leads is not settled before the command
+// writes (empty when it is): a ".." after a directory that does not exist
+// or after a link (Go's paths, filepath.Join and Clean, drop "dir/.." by
+// the text, the kernel goes to the parent of where the link leads, and of
+// a directory not made yet no one knows), or a directory on the way that
+// is a link leading nowhere yet (it leads somewhere once another output
+// makes its target). Each let an output through its guards into another
+// run: "new/../L/../config.yaml" (L a link to a run) once -out made new/;
+// output.dir "x/L/../checkpoints/new" (L a link to a run's checkpoints/);
+// "DL/config.yaml" with DL a link to "nd/../L/.." before -out made nd/.
+func unsettled(path string) string {
 	sep := string(filepath.Separator)
 	parts := strings.Split(path, sep)
 	linked := false
@@ -35,17 +37,18 @@ func dotDotPastMissing(path string) bool {
 		if prefix == "" {
 			prefix = sep
 		}
+		_, statErr := os.Stat(prefix)
 		if info, err := os.Lstat(prefix); err == nil && info.Mode()&os.ModeSymlink != 0 {
 			linked = true
+			if statErr != nil {
+				return fmt.Sprintf("%s is a link that leads nowhere yet, so where the path leads is only known once something is made there", prefix)
+			}
 		}
-		if parts[i] != ".." {
-			continue
-		}
-		if _, err := os.Stat(prefix); err != nil || linked {
-			return true
+		if parts[i] == ".." && (statErr != nil || linked) {
+			return "has '..' after a link or a directory that does not exist yet, where the kernel and the path's text disagree on where it leads"
 		}
 	}
-	return false
+	return ""
 }
 
 // prepareOutput makes sure the file a flag names can be written, before any
@@ -147,8 +150,8 @@ func guardOutputs(run *workflow.Run, inputs []string, outputs ...output) error {
 		if strings.ContainsFunc(o.path, breaksLines) {
 			return fmt.Errorf("-%s %q: the path holds a newline, a line separator or another control character; choose a plain path", o.flag, o.path)
 		}
-		if dotDotPastMissing(o.path) {
-			return fmt.Errorf("-%s %s: has '..' after a link or a directory that does not exist yet, where the kernel and the path's text disagree on where it leads; name the path without '..'", o.flag, o.path)
+		if why := unsettled(o.path); why != "" {
+			return fmt.Errorf("-%s %s: %s; name a settled path", o.flag, o.path, why)
 		}
 		isDir := strings.HasSuffix(o.path, "/")
 		for _, f := range slices.Concat(inputs, dataFiles, own) {
@@ -416,8 +419,8 @@ func dataPaths(d configs.Data) (files, dirs []string) {
 // would become training images), or one whose own files the data file is.
 func guardRunDir(cfg *configs.Config) error {
 	dir := cfg.Output.Dir
-	if dotDotPastMissing(dir) {
-		return fmt.Errorf("output.dir %s: has '..' after a link or a directory that does not exist yet, where the kernel and the path's text disagree on where it leads; name the directory without '..'", dir)
+	if why := unsettled(dir + "/x"); why != "" { // the run's files are joined to it
+		return fmt.Errorf("output.dir %s: %s; name a settled directory", dir, why)
 	}
 	files, dirs := dataPaths(cfg.Data)
 	// The images are the folder's own .png files, not its sub-folders':

@@ -45,8 +45,8 @@ scatter of coordinates 1 and 2 for models of more dimensions.`)
 		if *outDir == "" {
 			*outDir = *runDir
 		}
-		if dotDotPastMissing(*outDir) { // the figures' paths are joined, which drops the '..' by its text
-			return fmt.Errorf("-out %s: has '..' after a link or a directory that does not exist yet, where the kernel and the path's text disagree on where it leads; name the directory without '..'", *outDir)
+		if why := unsettled(*outDir + "/x"); why != "" { // the figures' paths are joined, which drops a '..' by its text
+			return fmt.Errorf("-out %s: %s; name a settled directory", *outDir, why)
 		}
 		run, err := openRun(*runDir, *checkpoint, *weights, stderr)
 		if err != nil {

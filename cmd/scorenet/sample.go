@@ -26,14 +26,16 @@ import (
 
 func sampleCommand(stdout, stderr io.Writer) *command {
 	fs := newFlags("sample", `sample -run DIR [-checkpoint FILE] -out FILE [-n N] [-plot FILE.png]
-       [-sampler langevin|annealed|pc|ode] [-seed S] [-score network|analytic] [-set sample.key=value ...]
+       [-sampler langevin|annealed|pc|ode|heun|dpmpp_2m] [-seed S] [-score network|analytic] [-set sample.key=value ...]
 
 Draws samples from a trained score field and writes them in data units, by
 plain or annealed Langevin dynamics, the predictor-corrector sampler of the
 variance-exploding SDE (pc), or its probability-flow ODE (ode, adaptive
-Dormand-Prince; prints the score evaluations per chain). Defaults come from
-the run config's sample section; -set sample.key=value and the flags below
-override them. annealed, pc and ode need a noise-conditional model (or
+Dormand-Prince; heun, EDM's second-order solver; dpmpp_2m, DPM-Solver++(2M);
+each prints the score evaluations per chain; for heun and dpmpp_2m,
+sample.steps is the number of noise levels, 25 by default). Defaults come
+from the run config's sample section; -set sample.key=value and the flags
+below override them. All but langevin need a noise-conditional model (or
 -score analytic); plain Langevin on a noise-conditional model uses its
 smallest noise level. -score analytic
 drives the sampler by the data set's true score (gaussian and
@@ -45,7 +47,7 @@ from the learning.`)
 	out := fs.String("out", "", "where to write the samples: a .csv or .npy `file` (required)")
 	fs.Int("n", 0, "number of chains, one sample each (default sample.n)")
 	plot := fs.String("plot", "", "also draw the samples over the training data into this PNG `file`")
-	fs.String("sampler", "", "langevin, annealed, pc or ode (default sample.sampler)")
+	fs.String("sampler", "", "langevin, annealed, pc, ode, heun or dpmpp_2m (default sample.sampler)")
 	fs.Uint64("seed", 0, "seed of the starting points and the noise (default sample.seed)")
 	scoreKind := fs.String("score", "network", "network: the trained model; analytic: the data set's true score")
 	snapshots := fs.String("snapshots", "", "write the chains every sample.snapshot_every steps to this .csv `file` (columns step, sigma, chain, x1..xD); image runs: to this directory/, a grid of PNG per snapshot (default: one per noise level)")

@@ -449,8 +449,8 @@ sidecars.`)
 				}
 			}
 		}
-		if dotDotPastMissing(*out) {
-			return fmt.Errorf("-out %s: has '..' after a link or a directory that does not exist yet, where the kernel and the path's text disagree on where it leads; name the path without '..'", *out)
+		if why := unsettled(*out); why != "" {
+			return fmt.Errorf("-out %s: %s; name a settled path", *out, why)
 		}
 		if strings.HasSuffix(*out, ".shard.json") {
 			return fmt.Errorf("-out %s: a shard's sidecar name (merge reads such files); choose another name", *out)
