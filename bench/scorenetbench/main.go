@@ -170,6 +170,24 @@ func dgemmPeak() Result {
 	return Result{Case: "dgemm", D: n, MsPerStep: ms(best), GFLOPs: 2 * n * n * n / best.Seconds() / 1e9}
 }
 
+// sgemmPeak is the best rate of a 512 x 512 x 512 float32 product with
+// internal/gemm (the float32 path's products in every build), on one
+// thread when GOMAXPROCS is 1.
+func sgemmPeak() Result {
+	const n = 512
+	a, b, c := make([]float32, n*n), make([]float32, n*n), make([]float32, n*n)
+	for i := range a {
+		a[i], b[i] = float32(i%7)-3, float32(i%5)-2
+	}
+	best := time.Duration(1 << 62)
+	for rep := 0; rep < 8; rep++ {
+		start := time.Now()
+		gemm.On(0, false, false, n, n, n, 1, a, n, b, n, 0, c, n)
+		best = min(best, time.Since(start))
+	}
+	return Result{Case: "sgemm", D: n, MsPerStep: ms(best), GFLOPs: 2 * n * n * n / best.Seconds() / 1e9}
+}
+
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 func measure(args []string) error {
@@ -185,6 +203,9 @@ func measure(args []string) error {
 		return enc.Encode(r)
 	}
 	if err := emit(dgemmPeak()); err != nil {
+		return err
+	}
+	if err := emit(sgemmPeak()); err != nil {
 		return err
 	}
 	for _, loss := range []string{"exact", "sliced", "anneal_dsm"} {
@@ -337,7 +358,7 @@ func scaling(args []string) error {
 func report(files []string) error {
 	byKey := map[string]map[string]Result{} // case/D -> impl -> result
 	var impls []string
-	peaks := map[string]float64{}
+	peaks, peaks32 := map[string]float64{}, map[string]float64{}
 	var lik []LikResult
 	for _, f := range files {
 		fh, err := os.Open(f)
@@ -359,6 +380,10 @@ func report(files []string) error {
 			}
 			if r.Case == "dgemm" {
 				peaks[r.Impl] = r.GFLOPs
+				continue
+			}
+			if r.Case == "sgemm" {
+				peaks32[r.Impl] = r.GFLOPs
 				continue
 			}
 			k := fmt.Sprintf("%s/%03d", r.Case, r.D)
@@ -388,9 +413,12 @@ func report(files []string) error {
 	}
 	sort.Strings(keys)
 	const ref = "pytorch"
-	peak := 0.0
+	peak, peak32 := 0.0, 0.0
 	for _, p := range peaks {
 		peak = max(peak, p)
+	}
+	for _, p := range peaks32 {
+		peak32 = max(peak32, p)
 	}
 	fmt.Printf("Single-thread dgemm peak (512^3): ")
 	for _, i := range impls {
@@ -398,7 +426,14 @@ func report(files []string) error {
 			fmt.Printf("%s %.1f GFLOP/s; ", i, p)
 		}
 	}
-	fmt.Printf("the bound below uses the best, %.1f GFLOP/s.\n\n", peak)
+	fmt.Printf("the bound below uses the best, %.1f GFLOP/s.\n", peak)
+	fmt.Printf("Single-thread sgemm peak (512^3, internal/gemm): ")
+	for _, i := range impls {
+		if p, ok := peaks32[i]; ok {
+			fmt.Printf("%s %.1f GFLOP/s; ", i, p)
+		}
+	}
+	fmt.Printf("the float32 (-f32) cases' bound uses the best, %.1f GFLOP/s.\n\n", peak32)
 	tableHeader([]string{"case", "D"}, impls, ref, []string{"matmul MFLOP/step", "best scorenet GFLOP/s", "best scorenet / FLOP bound"})
 	for _, k := range keys {
 		rows := byKey[k]
@@ -434,14 +469,18 @@ func report(files []string) error {
 				fmt.Printf(" %.2fx time |", r.MsPerStep/p.MsPerStep)
 			}
 		}
-		best := Result{}
+		best := Result{} // scorenet's, not PyTorch's on two threads
 		for _, i := range impls {
-			if r, ok := rows[i]; ok && i != ref && (best.MsPerStep == 0 || r.MsPerStep < best.MsPerStep) {
+			if r, ok := rows[i]; ok && strings.HasPrefix(i, "scorenet") && (best.MsPerStep == 0 || r.MsPerStep < best.MsPerStep) {
 				best = r
 			}
 		}
 		flops := best.MatmulFLOPs
-		bound := flops / (peak * 1e9) * 1000 // ms
+		top := peak
+		if strings.HasSuffix(any.Case, "-f32") {
+			top = peak32
+		}
+		bound := flops / (top * 1e9) * 1000 // ms
 		fmt.Printf(" %.1f | %.2f | %.1fx |\n", flops/1e6, best.GFLOPs, best.MsPerStep/bound)
 	}
 	return nil
