@@ -242,40 +242,44 @@ func checkMatrix(name string, trans bool, rows, cols int, size int, ld int) {
 // packB copies rows p0..p0+depth of op(B) into panels of width columns,
 // each stored k-major (the width values of one k together), zero-padded.
 func packB[T Float](dst []T, width int, tB bool, b []T, ldb, p0, depth, n int) {
+	if !tB {
+		// Row by row of B, each read once in order and dealt out to the
+		// panels (panel by panel, each 128-byte piece came from a row 4 KB
+		// past the last: a tenth of a forward pass went on it).
+		full := n / width
+		for p := range depth {
+			row := b[(p0+p)*ldb : (p0+p)*ldb+n]
+			for jp := range full {
+				copyRow(dst[(jp*depth+p)*width:(jp*depth+p+1)*width], row[jp*width:(jp+1)*width])
+			}
+		}
+		if j0 := full * width; j0 < n {
+			panel := dst[full*width*depth : (full+1)*width*depth]
+			for p := range depth {
+				out := panel[p*width : (p+1)*width]
+				copy(out, b[(p0+p)*ldb+j0:(p0+p)*ldb+n])
+				clear(out[n-j0:])
+			}
+		}
+		return
+	}
 	for jp := 0; jp*width < n; jp++ {
 		panel := dst[jp*width*depth : (jp+1)*width*depth]
 		j0 := jp * width
 		cols := min(width, n-j0)
-		if tB {
-			// Row j0+j of b holds op(B)'s column j: read it in order and
-			// scatter it down the panel, which stays in L1 (the other way
-			// round, each value came from another row of b).
-			for j := range cols {
-				row := b[(j0+j)*ldb+p0 : (j0+j)*ldb+p0+depth]
-				for p, v := range row {
-					panel[p*width+j] = v
-				}
+		// Row j0+j of b holds op(B)'s column j: read it in order and
+		// scatter it down the panel, which stays in L1 (the other way
+		// round, each value came from another row of b).
+		for j := range cols {
+			src := b[(j0+j)*ldb+p0 : (j0+j)*ldb+p0+depth]
+			for p, v := range src {
+				panel[p*width+j] = v
 			}
-			if cols < width {
-				for p := range depth {
-					clear(panel[p*width+cols : (p+1)*width])
-				}
-			}
-			continue
 		}
-		if cols == width {
-			// A whole panel row a block copy: copy's call for a 128-byte
-			// row cost more than the move.
+		if cols < width {
 			for p := range depth {
-				src := b[(p0+p)*ldb+j0 : (p0+p)*ldb+j0+width]
-				copyRow(panel[p*width:(p+1)*width], src)
+				clear(panel[p*width+cols : (p+1)*width])
 			}
-			continue
-		}
-		for p := range depth {
-			out := panel[p*width : (p+1)*width]
-			copy(out, b[(p0+p)*ldb+j0:(p0+p)*ldb+j0+cols])
-			clear(out[cols:])
 		}
 	}
 }
