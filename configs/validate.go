@@ -10,9 +10,11 @@ import (
 
 	"scorenet/datasets"
 	"scorenet/density"
+	"scorenet/internal/noisescale"
 	"scorenet/internal/ode"
 	"scorenet/losses"
 	"scorenet/nn"
+	"scorenet/sampler"
 )
 
 // Choices for enumerated keys. Model kinds, activations, losses and engines
@@ -153,6 +155,8 @@ func (d *decoder) validate(c *Config) error {
 		check(t.Sigmas.Unresolved() || t.Sigmas.Begin <= MaxNoise, "train.sigmas.begin", "must be at most %g (noise levels are in model units, where the data's spread is about 1), got %v", MaxNoise, t.Sigmas.Begin),
 		check(t.Sigmas.Unresolved() || t.Sigmas.End < t.Sigmas.Begin || (t.Sigmas.N == 1 && t.Sigmas.End == t.Sigmas.Begin), "train.sigmas.end",
 			"must be below train.sigmas.begin (%v): the ladder goes from the largest noise level down, got %v", t.Sigmas.Begin, t.Sigmas.End),
+		check(t.Sigmas.Unresolved() || !(t.Sigmas.End < t.Sigmas.Begin) || t.Sigmas.N > MaxLevels || distinct(t.Sigmas.Ladder()), "train.sigmas.n",
+			"%d levels from %v to %v are not all distinct in float64 (neighbours round to the same value); use fewer levels or a wider range", t.Sigmas.N, t.Sigmas.Begin, t.Sigmas.End),
 		check(t.BatchSize >= 1, "train.batch_size", "must be >= 1, got %d", t.BatchSize),
 		check(t.Steps >= 1 || t.StepsAuto, "train.steps", "must be >= 1 or auto, got %d", t.Steps),
 		check(c.Model.Dtype != "float32" || a.LR < 1e-12 || a.LR >= MinLR32, "train.optimizer.lr", "must be at least %g for a float32 model (model.dtype): Adam moves a weight by about lr a step, and float32 weights near 0.1 are %g apart, so a smaller step rounds away and nothing trains; use model.dtype: float64 for smaller rates, got %v", MinLR32, 7.45e-9, a.LR),
@@ -192,7 +196,25 @@ func (d *decoder) validateSampling(c *Config) error {
 		}
 		return d.Errorf(key, format, args...)
 	}
+	// The levels a sampler walks between the ends of a known ladder must be
+	// distinct too: many levels on a narrow ladder round onto each other.
+	pcDistinct, solverDistinct := true, true
+	if !c.Train.Sigmas.Unresolved() {
+		levels := c.NoiseLevels()
+		hi, lo := 0.0, 0.0
+		if len(levels) >= 2 {
+			hi, lo = levels[0], levels[len(levels)-1]
+		}
+		if lo > 0 && s.Sampler == "pc" && s.Levels >= 2 && s.Levels <= MaxLevels {
+			pcDistinct = distinct(noisescale.Geometric(hi, lo, s.Levels))
+		}
+		if lo > 0 && Solver(s.Sampler) && s.Steps >= 2 && s.Steps <= MaxLevels && s.Rho >= 0.1 && s.Rho <= 100 {
+			solverDistinct = distinct(sampler.KarrasLevels(hi, lo, s.Rho, s.Steps))
+		}
+	}
 	for _, err := range []error{
+		check(pcDistinct, "sample.levels", "%d levels between the run's noise levels' ends are not all distinct in float64 (neighbours round to the same value); use fewer", s.Levels),
+		check(solverDistinct, "sample.steps", "%d levels between the run's noise levels' ends (rho %v) are not all distinct in float64 (neighbours round to the same value); use fewer", s.Steps, s.Rho),
 		check(slices.Contains(Samplers, s.Sampler), "sample.sampler", "%q is not one of %s", s.Sampler, strings.Join(Samplers, ", ")),
 		check(s.N >= 1, "sample.n", "must be >= 1, got %d", s.N),
 		check(s.N <= MaxChains, "sample.n", "must be at most %d (the chains are held in memory together), got %d", MaxChains, s.N),
@@ -224,6 +246,17 @@ func (d *decoder) validateSampling(c *Config) error {
 		}
 	}
 	return nil
+}
+
+// distinct reports whether levels are strictly decreasing: a ladder whose
+// neighbours round to one value is no ladder for the samplers.
+func distinct(levels []float64) bool {
+	for i := 1; i < len(levels); i++ {
+		if !(levels[i] < levels[i-1]) {
+			return false
+		}
+	}
+	return true
 }
 
 // DataDim is the dimension of the config's data where the config says it,
