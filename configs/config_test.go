@@ -125,6 +125,8 @@ func TestBadInputNamesFileLineAndKey(t *testing.T) {
 		{"a ladder whose levels round together", base, []string{"train.sigmas={begin: 1.000000000001, end: 1, n: 100000}"}, `train.sigmas.n: 100000 levels from 1.000000000001 to 1 are not all distinct in float64`},
 		{"pc levels that round together", base, []string{"train.loss=anneal_dsm", "model.noise_conditional=true", "train.sigmas={begin: 1.000000000001, end: 1, n: 2}", "sample.sampler=pc", "sample.levels=100000"}, `sample.levels: 100000 levels between the run's noise levels' ends are not all distinct`},
 		{"solver levels that round together", base, []string{"train.loss=anneal_dsm", "model.noise_conditional=true", "train.sigmas={begin: 1.000000000001, end: 1, n: 2}", "sample.sampler=heun", "sample.steps=100000"}, `sample.steps: 100000 levels between the run's noise levels' ends (rho 7) are not all distinct`},
+		{"eps that moves nothing", base, []string{"sample.sampler=langevin", "sample.eps=1e-300"}, `sample.eps: 1e-300 moves a chain by about 3.2e-149 over all its steps`},
+		{"annealed eps that moves nothing", base, []string{"train.loss=anneal_dsm", "model.noise_conditional=true", "sample.eps=1e-30"}, `sample.eps: 1e-30 moves a chain by about`},
 		{"lr below float32's reach", base, []string{"model.dtype=float32", "train.lr=1e-11"}, `train.optimizer.lr: must be at least 1e-08 for a float32 model`},
 		{"nan weight", "name: t\ndata:\n  dataset: gaussian_mixture\n  means: [[0], [1]]\n  weights: [.nan, 0.5]\n  std: 1\n", nil, `t.yaml:5: data.weights[0]: must be a finite number, got .nan`},
 		{"nan mean", strings.Replace(base, "[0, 0]", "[0, .NaN]", 1), nil, `data.mean[1]: must be a finite number, got .NaN`},

@@ -39,6 +39,10 @@ const (
 	MaxCorrectorSteps = 1000       // sample.corrector_steps
 )
 
+// MinReach is the least a Langevin sampler's noise must move a chain over
+// all its steps, in model units (where the data's spread is about 1).
+const MinReach = 1e-3
+
 // MinLR32 is the smallest train.optimizer.lr for float32 weights: Adam's
 // step is about lr, and float32 values near 0.1 are 7.45e-9 apart, so at
 // 1e-11 every weight stayed bit-identical for 300 steps.
@@ -212,7 +216,28 @@ func (d *decoder) validateSampling(c *Config) error {
 			solverDistinct = distinct(sampler.KarrasLevels(hi, lo, s.Rho, s.Steps))
 		}
 	}
+	// A step so small that the chains' noise moves them nowhere over all
+	// their steps samples nothing, however long it runs (eps 1e-300 gave
+	// back the starting points, exit 0).
+	reach := math.Inf(1)
+	if !s.EpsAuto && s.Eps > 0 {
+		switch s.Sampler {
+		case "langevin":
+			reach = math.Sqrt(s.Eps * float64(s.Steps))
+		case "annealed":
+			if !c.Train.Sigmas.Unresolved() {
+				if levels := c.NoiseLevels(); len(levels) > 0 {
+					last, sum := levels[len(levels)-1], 0.0
+					for _, l := range levels {
+						sum += (l / last) * (l / last)
+					}
+					reach = math.Sqrt(s.Eps * float64(s.StepsPerLevel) * sum)
+				}
+			}
+		}
+	}
 	for _, err := range []error{
+		check(!(reach < MinReach), "sample.eps", "%v moves a chain by about %.2g over all its steps (the noise's sqrt(eps x steps), in model units where the data's spread is about 1): it would sample nothing; raise sample.eps (or use eps: auto)", s.Eps, reach),
 		check(pcDistinct, "sample.levels", "%d levels between the run's noise levels' ends are not all distinct in float64 (neighbours round to the same value); use fewer", s.Levels),
 		check(solverDistinct, "sample.steps", "%d levels between the run's noise levels' ends (rho %v) are not all distinct in float64 (neighbours round to the same value); use fewer", s.Steps, s.Rho),
 		check(slices.Contains(Samplers, s.Sampler), "sample.sampler", "%q is not one of %s", s.Sampler, strings.Join(Samplers, ", ")),

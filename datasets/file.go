@@ -122,18 +122,23 @@ func WriteFile(path string, p points.Points) error {
 	return safefile.Write(path, b)
 }
 
-// Encode returns the bytes WriteFile would write to path (the format
-// chosen by its extension), for callers that write them otherwise, e.g.
-// atomically, or that hash what they write.
-func Encode(path string, p points.Points) ([]byte, error) {
-	// The bytes are built in memory before the atomic write: at most 25
-	// a value in CSV ('g' formatting of a float64 and its comma), 8 in
-	// .npy, twice over while the buffer grows.
+// EncodedBytes bounds the memory Encode takes for values values to path:
+// the bytes are built in memory before the atomic write, at most 25 a
+// value in CSV ('g' formatting of a float64 and its comma), 8 in .npy,
+// twice over while the buffer grows.
+func EncodedBytes(path string, values int) float64 {
 	perValue := 8.0
 	if strings.EqualFold(filepath.Ext(path), ".csv") {
 		perValue = 25
 	}
-	if err := memlimit.Check(2*perValue*float64(len(p.X)), fmt.Sprintf("datasets: writing %d points of dimension %d to %s", p.N, p.D, path)); err != nil {
+	return 2 * perValue * float64(values)
+}
+
+// Encode returns the bytes WriteFile would write to path (the format
+// chosen by its extension), for callers that write them otherwise, e.g.
+// atomically, or that hash what they write.
+func Encode(path string, p points.Points) ([]byte, error) {
+	if err := memlimit.Check(EncodedBytes(path, len(p.X)), fmt.Sprintf("datasets: writing %d points of dimension %d to %s", p.N, p.D, path)); err != nil {
 		return nil, err
 	}
 	var buf bytes.Buffer

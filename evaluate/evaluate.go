@@ -41,8 +41,15 @@ type Report struct {
 type Heldout struct {
 	Points int `json:"points"`
 	losses.Terms
+	// PerLevel is the loss at each noise level, or at MaxPerLevel of them
+	// evenly spread (the first and the last among them) on a longer ladder.
 	PerLevel []LevelLoss `json:"per_level,omitempty"`
 }
+
+// MaxPerLevel bounds the levels the held-out loss is reported at: a
+// ladder of 100000 levels took eval minutes, silent, for a list no one
+// reads whole.
+const MaxPerLevel = 100
 
 // LevelLoss is the held-out denoising loss at one noise level (weight
 // sigma^2, so levels compare), on up to 512 held-out points.
@@ -172,7 +179,7 @@ func heldout(run *workflow.Run, data *workflow.Data) (*Heldout, error) {
 	out := &Heldout{Points: v.N, Terms: terms}
 	if losses.OverLevels(cfg.Train.Loss) {
 		few := firstRows(v, 512)
-		for _, sigma := range cfg.NoiseLevels() {
+		for _, sigma := range spreadOut(cfg.NoiseLevels(), MaxPerLevel) {
 			level, err := losses.NewHeldOut(losses.DSM, run.Model, []float64{sigma}, cfg.Train.Engine, few.N, cfg.Seed)
 			if err != nil {
 				return nil, err
@@ -185,6 +192,19 @@ func heldout(run *workflow.Run, data *workflow.Data) (*Heldout, error) {
 		}
 	}
 	return out, nil
+}
+
+// spreadOut is levels, or k of them evenly spread, first and last
+// included, when there are more.
+func spreadOut(levels []float64, k int) []float64 {
+	if len(levels) <= k {
+		return levels
+	}
+	out := make([]float64, k)
+	for i := range out {
+		out[i] = levels[i*(len(levels)-1)/(k-1)]
+	}
+	return out
 }
 
 // fisher compares scores in data units at held-out points: those of the
@@ -206,7 +226,7 @@ func fisher(run *workflow.Run, data *workflow.Data, seed uint64) ([]Fisher, erro
 		if run.Config.Data.Standardize {
 			return nil, fmt.Errorf("evaluate: per-level Fisher divergence needs unstandardised data (noise levels are in model units)")
 		}
-		levels = run.Config.NoiseLevels()
+		levels = spreadOut(run.Config.NoiseLevels(), MaxPerLevel)
 	}
 	var out []Fisher
 	for _, sigma := range levels {
@@ -287,7 +307,7 @@ func samples(run *workflow.Run, data *workflow.Data, opts Options) (*Samples, er
 	if run.Image.Size() > 0 && data.Valid.N > 0 {
 		out.Memorisation = memorisation(data.Train, run.Norm.Apply(cmp), data.Valid)
 	}
-	if out.Verdict, err = verdict(run, data, got, out.ModelUnits.EnergyDistance); err != nil {
+	if out.Verdict, err = verdict(run, data, got, out.ModelUnits.EnergyDistance, s.Sampler); err != nil {
 		return nil, err
 	}
 	if cfg.Data.Dataset == "gaussian_mixture" {
@@ -377,8 +397,8 @@ func firstRows(p points.Points, n int) points.Points {
 const energyRatio = 3
 
 // verdict is sample's verdict with eval's energy-distance check added.
-func verdict(run *workflow.Run, data *workflow.Data, samples points.Points, energy float64) (*workflow.Verdict, error) {
-	v, err := workflow.JudgeRun(run, data, samples)
+func verdict(run *workflow.Run, data *workflow.Data, samples points.Points, energy float64, kind string) (*workflow.Verdict, error) {
+	v, err := workflow.JudgeRun(run, data, samples, kind)
 	if err != nil { // the metrics stand without it: say why it is missing
 		return &workflow.Verdict{Samples: samples.N, Warnings: []string{"no verdict: " + err.Error()}}, nil
 	}

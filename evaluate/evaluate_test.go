@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"scorenet/configs"
@@ -147,4 +148,31 @@ func trainedRun(t *testing.T, text string) (*workflow.Run, *train.Summary) {
 		t.Fatal(err)
 	}
 	return run, sum
+}
+
+func TestSpreadOut(t *testing.T) {
+	long := make([]float64, 100000)
+	for i := range long {
+		long[i] = float64(len(long) - i)
+	}
+	for _, tc := range []struct {
+		name   string
+		levels []float64
+		k      int
+		want   []float64
+	}{
+		{"short ladder kept", []float64{3, 2, 1}, 100, []float64{3, 2, 1}},
+		{"five of nine", []float64{9, 8, 7, 6, 5, 4, 3, 2, 1}, 5, []float64{9, 7, 5, 3, 1}},
+		{"ends of a long ladder", long, MaxPerLevel, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := spreadOut(tc.levels, tc.k)
+			if tc.want != nil && !slices.Equal(got, tc.want) {
+				t.Fatalf("%v, want %v", got, tc.want)
+			}
+			if len(got) > tc.k || got[0] != tc.levels[0] || got[len(got)-1] != tc.levels[len(tc.levels)-1] {
+				t.Errorf("%d levels from %v to %v, want at most %d with both ends", len(got), got[0], got[len(got)-1], tc.k)
+			}
+		})
+	}
 }

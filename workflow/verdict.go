@@ -8,6 +8,7 @@ import (
 
 	"scorenet/internal/memlimit"
 	"scorenet/points"
+	"scorenet/sampler"
 )
 
 // Verdict says how samples compare with the data they should look like,
@@ -44,13 +45,30 @@ const (
 )
 
 // JudgeRun is Judge of samples against the run's data, brought back to
-// data units: copies of them, checked against the memory budget first.
-func JudgeRun(run *Run, data *Data, samples points.Points) (Verdict, error) {
+// data units: copies of them, checked against the memory budget first. Its
+// warnings name the setting that gives sampler kind more steps.
+func JudgeRun(run *Run, data *Data, samples points.Points, kind string) (Verdict, error) {
 	rows := float64(data.Train.N + data.Valid.N)
 	if err := memlimit.Check(8*rows*float64(data.Train.D), fmt.Sprintf("workflow: the verdict's copy of the %.0f rows of data in data units", rows)); err != nil {
 		return Verdict{}, err
 	}
-	return Judge(samples, run.Norm.Invert(data.Train), run.Norm.Invert(data.Valid), DequantCell(run)), nil
+	v := Judge(samples, run.Norm.Invert(data.Train), run.Norm.Invert(data.Valid), DequantCell(run))
+	v.Warnings = v.warnings(MoreSteps(kind))
+	return v, nil
+}
+
+// MoreSteps is the setting that gives sampler kind more steps, for the
+// verdict's advice.
+func MoreSteps(kind string) string {
+	switch kind {
+	case sampler.KindLangevin, sampler.KindHeun, sampler.KindDPMPP2M:
+		return "sample.steps"
+	case sampler.KindPC:
+		return "sample.levels"
+	case sampler.KindODE:
+		return "lower sample.rtol and sample.atol"
+	}
+	return "sample.steps_per_level"
 }
 
 // Judge compares samples with the training and held-out data, all in data
@@ -118,7 +136,7 @@ func Judge(samples, train, heldout points.Points, cell float64) Verdict {
 		ref := scaled(train, verdictTraining)
 		v.NearestRatio = medianNearest(scaled(samples, verdictPoints), ref) / medianNearest(scaled(heldout, verdictPoints), ref)
 	}
-	v.Warnings = v.warnings()
+	v.Warnings = v.warnings(MoreSteps(sampler.KindAnnealed))
 	return v
 }
 
@@ -141,20 +159,20 @@ func medianNearest(p, ref points.Points) float64 {
 	return near[len(near)/2]
 }
 
-func (v Verdict) warnings() []string {
+func (v Verdict) warnings(moreSteps string) []string {
 	var w []string
 	if v.OutsideRange > maxOutside {
 		w = append(w, fmt.Sprintf("%.1f%% of sample values lie outside the training data's range (column %d: %.1f%%): train longer (train.steps), precondition (model.sigma_data: auto), or standardise (data.standardize: true)",
 			100*v.OutsideRange, v.WorstColumn, 100*v.WorstOutside))
 	}
 	if v.SpreadLow < minSpread || v.SpreadHigh > maxSpread {
-		w = append(w, fmt.Sprintf("the samples' spread per column is %.2f to %.2f times the data's: train longer (train.steps), or sample with more steps (sample.steps_per_level)", v.SpreadLow, v.SpreadHigh))
+		w = append(w, fmt.Sprintf("the samples' spread per column is %.2f to %.2f times the data's: train longer (train.steps), or sample with more steps (%s)", v.SpreadLow, v.SpreadHigh, moreSteps))
 	}
 	if v.MeanShift > maxMeanShift {
 		w = append(w, fmt.Sprintf("a column's sample mean is %.2f standard deviations off the data's: train longer (train.steps) or standardise (data.standardize: true)", v.MeanShift))
 	}
 	if v.NearestRatio > maxNearestRatio {
-		w = append(w, fmt.Sprintf("the samples are diffuse: their nearest training point is %.2f times as far as a held-out row's: train longer (train.steps) or sample with more steps (sample.steps_per_level)", v.NearestRatio))
+		w = append(w, fmt.Sprintf("the samples are diffuse: their nearest training point is %.2f times as far as a held-out row's: train longer (train.steps) or sample with more steps (%s)", v.NearestRatio, moreSteps))
 	}
 	if v.NearestRatio > 0 && v.NearestRatio < minNearestRatio {
 		w = append(w, fmt.Sprintf("the samples copy the training data: their nearest training point is %.2f times as far as a held-out row's: sample from an earlier checkpoint (-checkpoint best), train for fewer steps, or on more data", v.NearestRatio))

@@ -114,3 +114,15 @@ func TestVerdictRangeOfDequantisedPixels(t *testing.T) {
 		t.Errorf("in 1/256 cells: %.2f of the samples outside, want none", v.OutsideRange)
 	}
 }
+
+// The verdict's "more steps" advice names each sampler's own setting.
+func TestMoreStepsNamesTheSamplersSetting(t *testing.T) {
+	for kind, want := range map[string]string{
+		"annealed": "sample.steps_per_level", "langevin": "sample.steps", "heun": "sample.steps",
+		"dpmpp_2m": "sample.steps", "pc": "sample.levels", "ode": "lower sample.rtol and sample.atol",
+	} {
+		if got := workflow.MoreSteps(kind); got != want {
+			t.Errorf("%s: %q, want %q", kind, got, want)
+		}
+	}
+}

@@ -55,7 +55,7 @@ the density is known.`)
 			return err
 		}
 		if *n > 0 {
-			if err := checkChains(*n, run.Model); err != nil {
+			if err := checkChains(*n, run.Model, ""); err != nil {
 				return fmt.Errorf("-n: %w", err)
 			}
 		}

@@ -103,7 +103,7 @@ from the learning.`)
 				return err
 			}
 		}
-		if err := checkChains(s.N, run.Model); err != nil {
+		if err := checkChains(s.N, run.Model, *out); err != nil {
 			return err
 		}
 		if snapshotDir != (run.Image.Size() > 0 && *snapshots != "") {
@@ -139,7 +139,7 @@ from the learning.`)
 				return fmt.Errorf("%s has %d columns, the model's dimension is %d", s.Init.Path, start.D, run.Model.Dim())
 			}
 			// One chain a row: the file, not sample.n, says how many.
-			if err := checkChains(start.N, run.Model); err != nil {
+			if err := checkChains(start.N, run.Model, *out); err != nil {
 				return fmt.Errorf("sample.init.path %s: %w", s.Init.Path, err)
 			}
 			n, job.Start = start.N, &start
@@ -208,7 +208,7 @@ from the learning.`)
 			}
 		}
 		if *shard == "" && *scoreKind == "network" {
-			sayVerdict(run, samples, stderr)
+			sayVerdict(run, samples, s.Sampler, stderr)
 		}
 		if *shard != "" {
 			if err := writeShardInfo(*out, samples, run, cfg, n, *shard, *scoreKind); err != nil {
@@ -312,17 +312,20 @@ const streamBytes = 40
 // per chain, its position, its score and the sampler's buffers (about 4
 // copies of its D values), its random stream, and its rows of the workers'
 // forward passes (nn.ScorerBytes, batch x every layer's width); and after
-// the sampling, its copy in data units and its encoding in the output (up
-// to 25 bytes a value as text), which 3000000 chains found wanting only
-// once they were drawn.
-func checkChains(n int, m nn.Model) error {
+// the sampling, its copy in data units and its encoding in out (as
+// datasets.Encode budgets it; "" when nothing is written), which 3000000
+// chains found wanting only once they were drawn.
+func checkChains(n int, m nn.Model, out string) error {
 	if n > configs.MaxChains {
 		return fmt.Errorf("%d chains: the limit is %d", n, configs.MaxChains)
 	}
 	// Each chain's share of the passes (what a pass of one point more
 	// takes), and each worker's fixed part once (the products' blocks).
 	pass := nn.ScorerBytes(m, 2) - nn.ScorerBytes(m, 1)
-	perChain := (6*8+25)*float64(m.Dim()) + streamBytes + pass
+	perChain := 6*8*float64(m.Dim()) + streamBytes + pass
+	if out != "" && !strings.HasSuffix(out, "/") { // a directory of PNGs is written a file at a time
+		perChain += datasets.EncodedBytes(out, m.Dim())
+	}
 	fixed := float64(gemm.Threads()) * (nn.ScorerBytes(m, 1) - pass)
 	return memlimit.Check(float64(n)*perChain+fixed, fmt.Sprintf("%d chains of dimension %d", n, m.Dim()))
 }
@@ -382,13 +385,13 @@ const maxFloat32Start = 1e15
 // sayVerdict prints on stderr how the samples compare with the run's data,
 // in one line, and a line per warning naming what to change; without the
 // data (its file gone) it says why there is none.
-func sayVerdict(run *workflow.Run, samples points.Points, stderr io.Writer) {
+func sayVerdict(run *workflow.Run, samples points.Points, kind string, stderr io.Writer) {
 	data, err := run.Data("the verdict on the samples")
 	if err != nil {
 		fmt.Fprintf(stderr, "no verdict on the samples: %v\n", err)
 		return
 	}
-	v, err := workflow.JudgeRun(run, data, samples)
+	v, err := workflow.JudgeRun(run, data, samples, kind)
 	if err != nil {
 		fmt.Fprintf(stderr, "no verdict on the samples: %v\n", err)
 		return
