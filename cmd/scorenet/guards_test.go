@@ -1640,3 +1640,30 @@ func TestThirteenthRedTeamAttacks(t *testing.T) {
 		t.Errorf("an ode figure that cannot finish: exit %d, %s", code, errs)
 	}
 }
+
+// The fifteenth pass: eval on a ladder of 100000 levels reports the
+// held-out loss at 100 of them, not 100000 after minutes of silence.
+func TestFifteenthRedTeamAttacks(t *testing.T) {
+	dir, data, _ := guardedRun(t)
+	run := filepath.Join(dir, "long")
+	if code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=5", "-set", "model.hidden=[8]",
+		"-set", "train.sigmas={begin: 5, end: 0.01, n: 100000}"); code != 0 {
+		t.Fatalf("train: %s", errs)
+	}
+	code, stdout, errs := scorenet("eval", "-run", run, "-samples=false", "-likelihood", "0")
+	if code != 0 {
+		t.Fatalf("eval: %s", errs)
+	}
+	var rep struct {
+		Heldout struct {
+			PerLevel []struct{ Sigma float64 } `json:"per_level"`
+		} `json:"heldout"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("eval's report: %v", err)
+	}
+	levels := rep.Heldout.PerLevel
+	if len(levels) != 100 || levels[0].Sigma != 5 || math.Abs(levels[99].Sigma-0.01) > 1e-12 {
+		t.Errorf("%d levels reported, from %v to %v; want 100 from 5 to 0.01", len(levels), levels[0].Sigma, levels[len(levels)-1].Sigma)
+	}
+}
