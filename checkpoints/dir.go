@@ -20,6 +20,10 @@ import (
 // that names sort like steps.
 var fileName = regexp.MustCompile(`^step-(\d{9,})\.safetensors$`)
 
+// IsName reports whether name (a base name) is one Save gives a
+// checkpoint: step-NNNNNNNNN.safetensors, nine digits or more.
+func IsName(name string) bool { return fileName.MatchString(name) }
+
 // Path is where Save puts the checkpoint of the given step in dir.
 func Path(dir string, step int) string {
 	return filepath.Join(dir, fmt.Sprintf("step-%09d.safetensors", step))

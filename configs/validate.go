@@ -39,6 +39,37 @@ const (
 	MaxCorrectorSteps = 1000       // sample.corrector_steps
 )
 
+// EpsReach is how far a Langevin sampler's noise moves a chain over all
+// its steps, in model units: sqrt(eps x steps), annealed Langevin's summed
+// over its levels; +Inf where eps is chosen from the data, unused by the
+// sampler, or the ladder is not known yet. A step so small that the
+// chains' noise moves them nowhere samples nothing, however long it runs
+// (eps 1e-300 gave back the starting points, exit 0).
+func EpsReach(c *Config) float64 {
+	s := c.Sample
+	if s.EpsAuto || !(s.Eps > 0) {
+		return math.Inf(1)
+	}
+	switch s.Sampler {
+	case "langevin":
+		return math.Sqrt(s.Eps * float64(s.Steps))
+	case "annealed":
+		if c.Train.Sigmas.Unresolved() {
+			return math.Inf(1)
+		}
+		levels := c.NoiseLevels()
+		if len(levels) == 0 {
+			return math.Inf(1)
+		}
+		last, sum := levels[len(levels)-1], 0.0
+		for _, l := range levels {
+			sum += (l / last) * (l / last)
+		}
+		return math.Sqrt(s.Eps * float64(s.StepsPerLevel) * sum)
+	}
+	return math.Inf(1)
+}
+
 // MinReach is the least a Langevin sampler's noise must move a chain over
 // all its steps, in model units (where the data's spread is about 1).
 const MinReach = 1e-3
@@ -216,26 +247,7 @@ func (d *decoder) validateSampling(c *Config) error {
 			solverDistinct = distinct(sampler.KarrasLevels(hi, lo, s.Rho, s.Steps))
 		}
 	}
-	// A step so small that the chains' noise moves them nowhere over all
-	// their steps samples nothing, however long it runs (eps 1e-300 gave
-	// back the starting points, exit 0).
-	reach := math.Inf(1)
-	if !s.EpsAuto && s.Eps > 0 {
-		switch s.Sampler {
-		case "langevin":
-			reach = math.Sqrt(s.Eps * float64(s.Steps))
-		case "annealed":
-			if !c.Train.Sigmas.Unresolved() {
-				if levels := c.NoiseLevels(); len(levels) > 0 {
-					last, sum := levels[len(levels)-1], 0.0
-					for _, l := range levels {
-						sum += (l / last) * (l / last)
-					}
-					reach = math.Sqrt(s.Eps * float64(s.StepsPerLevel) * sum)
-				}
-			}
-		}
-	}
+	reach := EpsReach(c)
 	for _, err := range []error{
 		check(!(reach < MinReach), "sample.eps", "%v moves a chain by about %.2g over all its steps (the noise's sqrt(eps x steps), in model units where the data's spread is about 1): it would sample nothing; raise sample.eps (or use eps: auto)", s.Eps, reach),
 		check(pcDistinct, "sample.levels", "%d levels between the run's noise levels' ends are not all distinct in float64 (neighbours round to the same value); use fewer", s.Levels),

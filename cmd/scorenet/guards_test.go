@@ -1667,3 +1667,32 @@ func TestFifteenthRedTeamAttacks(t *testing.T) {
 		t.Errorf("%d levels reported, from %v to %v; want 100 from 5 to 0.01", len(levels), levels[0].Sigma, levels[len(levels)-1].Sigma)
 	}
 }
+
+// The sixteenth pass.
+func TestSixteenthRedTeamAttacks(t *testing.T) {
+	dir, data, run := guardedRun(t)
+	// A folder of checkpoints named past step 10^9 (ten digits) is a run's
+	// checkpoints too.
+	store := filepath.Join(dir, "store")
+	os.MkdirAll(store, 0o755)
+	b, err := os.ReadFile(filepath.Join(run, "checkpoints", "step-000000020.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ten := filepath.Join(store, "step-1000000000.safetensors")
+	os.WriteFile(ten, b, 0o644)
+	attack(t, "-plot over a ten-digit checkpoint", ten, "would write into the files of run "+store,
+		"sample", "-run", run, "-n", "3", "-out", filepath.Join(dir, "o.csv"), "-plot", ten)
+	attack(t, "plot -out into a folder of ten-digit checkpoints", ten, "",
+		"plot", "-run", run, "-out", store)
+	if _, err := os.Stat(filepath.Join(store, "loss.png")); err == nil {
+		t.Error("plot wrote loss.png among the checkpoints")
+	}
+
+	// An eps set by hand that moves nothing on the ladder chosen from the
+	// data is named as such, not blamed on the data's scale.
+	code, _, errs := scorenet("train", "-data", data, "-out", filepath.Join(dir, "eps"), "-set", "train.steps=5", "-set", "model.hidden=[8]", "-set", "sample.eps=1e-300")
+	if code != 1 || !strings.Contains(errs, "sample.eps 1e-300 moves a chain by about") || strings.Contains(errs, "standardise") {
+		t.Errorf("a hand-set eps that moves nothing: exit %d, %s", code, errs)
+	}
+}

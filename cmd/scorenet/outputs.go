@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"unicode"
 
+	"scorenet/checkpoints"
 	"scorenet/configs"
 	"scorenet/losses"
 	"scorenet/rundir"
@@ -258,12 +259,18 @@ func runsFileAt(p string) (run string, ok bool) {
 }
 
 // holdsCheckpoints is whether dir holds a file named as training names its
-// checkpoints, step-NNNNNNNNN.safetensors (nine digits): the checkpoints
+// checkpoints, step-NNNNNNNNN.safetensors (nine digits or more): the checkpoints
 // of some run, wherever that run is. A best.safetensors alone is not
 // enough: the name is common outside scorenet.
 func holdsCheckpoints(dir string) bool {
-	steps, _ := filepath.Glob(filepath.Join(dir, "step-[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9].safetensors"))
-	return len(steps) > 0
+	// Nine digits or more: from step 10^9 the names have ten.
+	steps, _ := filepath.Glob(filepath.Join(dir, "step-[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]*.safetensors"))
+	for _, s := range steps {
+		if checkpoints.IsName(filepath.Base(s)) {
+			return true
+		}
+	}
+	return false
 }
 
 // chosenName matches the names sample gives the files of a directory
