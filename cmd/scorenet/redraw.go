@@ -38,7 +38,9 @@ func verifyShards(files []string, infos []shardInfo, merged points.Points, k int
 	if err != nil {
 		return err
 	}
-	var s configs.Sample
+	// Keys a sidecar from before them does not hold keep their defaults
+	// (rho and churn_noise, which 0 would refuse).
+	s := configs.Default().Sample
 	if err := json.Unmarshal([]byte(first.Sample), &s); err != nil {
 		return fmt.Errorf("-verify: %s: the sample settings recorded cannot be read: %v", sidecar(files[0]), err)
 	}

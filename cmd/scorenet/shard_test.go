@@ -443,3 +443,40 @@ func TestShardIdentityChecksTheCheckpointSampled(t *testing.T) {
 		t.Errorf("a removed checkpoint: %v", err)
 	}
 }
+
+// Shards drawn before sample.rho and the churn keys existed merge and
+// verify: the keys their sidecars lack keep their defaults.
+func TestShardsFromBeforeTheSolverKeysMerge(t *testing.T) {
+	dir := t.TempDir()
+	runDir := filepath.Join(dir, "run")
+	if code, _, errs := scorenet("train", "-config", "../../configs/mixture_annealed.yaml", "-set", "output.dir="+runDir,
+		"-set", "model.hidden=[8]", "-set", "train.steps=20", "-set", "data.n=500"); code != 0 {
+		t.Fatalf("train: %s", errs)
+	}
+	var shards []string
+	for k := range 2 {
+		f := filepath.Join(dir, fmt.Sprintf("s%d.csv", k))
+		if code, _, errs := scorenet("sample", "-run", runDir, "-n", "10", "-shard", fmt.Sprintf("%d/2", k), "-out", f, "-set", "sample.steps_per_level=2"); code != 0 {
+			t.Fatalf("sample: %s", errs)
+		}
+		side := f + ".shard.json"
+		b, _ := os.ReadFile(side)
+		var doc map[string]any
+		if err := json.Unmarshal(b, &doc); err != nil {
+			t.Fatal(err)
+		}
+		var s map[string]any
+		json.Unmarshal([]byte(doc["sample"].(string)), &s)
+		for _, key := range []string{"Rho", "Churn", "ChurnMin", "ChurnMax", "ChurnNoise"} {
+			delete(s, key)
+		}
+		old, _ := json.Marshal(s)
+		doc["sample"] = string(old)
+		b, _ = json.Marshal(doc)
+		os.WriteFile(side, b, 0o644)
+		shards = append(shards, f)
+	}
+	if code, _, errs := scorenet(append([]string{"merge", "-out", filepath.Join(dir, "m.csv")}, shards...)...); code != 0 {
+		t.Errorf("merge of shards without the solver keys: %s", errs)
+	}
+}
