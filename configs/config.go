@@ -152,7 +152,10 @@ type Sample struct {
 	Eps           float64 `yaml:"eps"`             // step size; annealed: the step at the smallest level
 	// EpsAuto: `eps: auto` chooses eps by NCSNv2's technique 4 for
 	// steps_per_level and the run's ladder; eps then holds the value chosen.
-	EpsAuto       bool   `yaml:"eps_auto,omitempty"`
+	EpsAuto bool `yaml:"eps_auto,omitempty"`
+	// EpsFrom says where eps was set (file:line or the -set override), for
+	// an error found only once the ladder is chosen from the data.
+	EpsFrom       string `yaml:"-" json:"-"`
 	Denoise       bool   `yaml:"denoise"` // annealed: finish with x + sigma_L^2 s(x, sigma_L)
 	Seed          uint64 `yaml:"seed"`
 	Init          Init   `yaml:"init"`

@@ -248,6 +248,7 @@ func (d *decoder) validateSampling(c *Config) error {
 		}
 	}
 	reach := EpsReach(c)
+	c.Sample.EpsFrom = d.Where("sample.eps")
 	for _, err := range []error{
 		check(!(reach < MinReach), "sample.eps", "%v moves a chain by about %.2g over all its steps (the noise's sqrt(eps x steps), in model units where the data's spread is about 1): it would sample nothing; raise sample.eps (or use eps: auto)", s.Eps, reach),
 		check(pcDistinct, "sample.levels", "%d levels between the run's noise levels' ends are not all distinct in float64 (neighbours round to the same value); use fewer", s.Levels),

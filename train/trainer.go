@@ -118,8 +118,8 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 	// An eps set by hand meets the ladder chosen from the data only now.
 	if reach := configs.EpsReach(cfg); reach < configs.MinReach {
 		levels := cfg.NoiseLevels()
-		return nil, fmt.Errorf("train: sample.eps %v moves a chain by about %.2g over all its steps on the ladder chosen from the data (%d levels from %.4g to %.4g; the noise's sqrt(eps x steps) in model units): it would sample nothing; raise sample.eps or use eps: auto",
-			cfg.Sample.Eps, reach, len(levels), levels[0], levels[len(levels)-1])
+		return nil, fmt.Errorf("train: %s: sample.eps: %v moves a chain by about %.2g over all its steps on the ladder chosen from the data (%d levels from %.4g to %.4g; the noise's sqrt(eps x steps) in model units): it would sample nothing; raise sample.eps or use eps: auto",
+			cfg.Sample.EpsFrom, cfg.Sample.Eps, reach, len(levels), levels[0], levels[len(levels)-1])
 	}
 	// What auto chose from the data must keep the bounds a value set by
 	// hand keeps, or the run's own config.yaml could not be read back.

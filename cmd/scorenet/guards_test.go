@@ -1692,7 +1692,50 @@ func TestSixteenthRedTeamAttacks(t *testing.T) {
 	// An eps set by hand that moves nothing on the ladder chosen from the
 	// data is named as such, not blamed on the data's scale.
 	code, _, errs := scorenet("train", "-data", data, "-out", filepath.Join(dir, "eps"), "-set", "train.steps=5", "-set", "model.hidden=[8]", "-set", "sample.eps=1e-300")
-	if code != 1 || !strings.Contains(errs, "sample.eps 1e-300 moves a chain by about") || strings.Contains(errs, "standardise") {
+	if code != 1 || !strings.Contains(errs, "-set sample.eps=1e-300: sample.eps: 1e-300 moves a chain by about") || strings.Contains(errs, "standardise") {
 		t.Errorf("a hand-set eps that moves nothing: exit %d, %s", code, errs)
+	}
+}
+
+// The seventeenth pass.
+func TestSeventeenthRedTeamAttacks(t *testing.T) {
+	dir, data, run := guardedRun(t)
+	// A folder of checkpoints whose name is a glob pattern.
+	store := filepath.Join(dir, "st[1]")
+	os.MkdirAll(store, 0o755)
+	os.MkdirAll(filepath.Join(dir, "st1"), 0o755)
+	b, _ := os.ReadFile(filepath.Join(run, "checkpoints", "step-000000020.safetensors"))
+	ck := filepath.Join(store, "step-000000020.safetensors")
+	os.WriteFile(ck, b, 0o644)
+	attack(t, "-plot into a checkpoint folder named like a pattern", ck, "would write into the files of run "+store,
+		"sample", "-run", run, "-n", "3", "-out", filepath.Join(dir, "o.csv"), "-plot", ck)
+
+	// Refused outputs leave no directory, whatever check refuses them, and
+	// a data output of an unknown kind is refused before the work.
+	for _, c := range []struct {
+		name, made, want string
+		args             []string
+	}{
+		{"snapshots into a directory on a points run", "na", "image runs write a grid per snapshot into a directory",
+			[]string{"sample", "-run", run, "-n", "3", "-out", filepath.Join(dir, "na", "o.csv"), "-snapshots", filepath.Join(dir, "na", "sub") + "/", "-set", "sample.snapshot_every=1"}},
+		{"a grid of a points run", "c", "-grid and -out DIR/ need an image run",
+			[]string{"sample", "-run", run, "-n", "3", "-out", filepath.Join(dir, "o2.csv"), "-grid", filepath.Join(dir, "c", "g.png")}},
+		{"samples as .txt", "e", `unknown extension ".txt", want .csv or .npy`,
+			[]string{"sample", "-run", run, "-n", "3", "-out", filepath.Join(dir, "e", "o.txt")}},
+		{"snapshots as .txt", "s", `unknown extension ".txt", want .csv or .npy`,
+			[]string{"sample", "-run", run, "-n", "3", "-out", filepath.Join(dir, "o3.csv"), "-snapshots", filepath.Join(dir, "s", "s.txt"), "-set", "sample.snapshot_every=1"}},
+		{"scores as .txt", "f", `unknown extension ".txt", want .csv or .npy`,
+			[]string{"score", "-run", run, "-in", data, "-out", filepath.Join(dir, "f", "s.txt")}},
+		{"log-likelihoods as .txt", "l", `unknown extension ".txt", want .csv or .npy`,
+			[]string{"likelihood", "-run", run, "-in", data, "-out", filepath.Join(dir, "l", "l.txt")}},
+		{"merged samples as .txt", "m", `unknown extension ".txt", want .csv or .npy`,
+			[]string{"merge", "-out", filepath.Join(dir, "m", "m.txt"), data}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			attack(t, c.name, "", c.want, c.args...)
+			if _, err := os.Stat(filepath.Join(dir, c.made)); err == nil {
+				t.Errorf("the refused command made %s", c.made)
+			}
+		})
 	}
 }

@@ -58,7 +58,7 @@ figures). Prints the mean, the score evaluations and the tolerances.`)
 		if err := guardOutputs(run, []string{*in}, output{"out", *out}); err != nil {
 			return err
 		}
-		if err := prepareOutput("out", *out); err != nil {
+		if err := needDataFile("out", *out); err != nil {
 			return err
 		}
 		o, err := lik.options(run.Model.Dim())
@@ -80,6 +80,11 @@ figures). Prints the mean, the score evaluations and the tolerances.`)
 			if math.IsNaN(v) || math.IsInf(v, 0) {
 				return fmt.Errorf("%s: row %d, column %d is %v: the points must be finite", *in, i/pts.D+1, i%pts.D+1, v)
 			}
+		}
+		// Only now, every check passed: a refused command leaves no
+		// directory behind.
+		if err := prepareOutput("out", *out); err != nil {
+			return err
 		}
 		fmt.Fprintf(stderr, "likelihood of %d points from %s: %s trace, Dormand-Prince rtol %g, atol %g...\n", pts.N, *in, o.TraceFor(pts.D), o.Rtol, o.Atol)
 		terminal := false

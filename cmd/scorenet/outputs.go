@@ -19,6 +19,23 @@ import (
 	"scorenet/workflow"
 )
 
+// needDataFile refuses, before any work, an output of points (samples,
+// scores, log-likelihoods, snapshots) that is neither .csv nor .npy: the
+// writer would refuse it only once the work was done. "" and a directory
+// (ending in /) pass.
+func needDataFile(flag, path string) error {
+	if path == "" || strings.HasSuffix(path, "/") {
+		return nil
+	}
+	if info, err := os.Stat(path); err == nil && info.IsDir() {
+		return nil // prepareOutput says it is a directory
+	}
+	if ext := strings.ToLower(filepath.Ext(path)); ext != ".csv" && ext != ".npy" {
+		return fmt.Errorf("-%s %s: unknown extension %q, want .csv or .npy", flag, path, filepath.Ext(path))
+	}
+	return nil
+}
+
 // unsettled says why where path leads is not settled before the command
 // writes (empty when it is): a ".." after a directory that does not exist
 // or after a link (Go's paths, filepath.Join and Clean, drop "dir/.." by
@@ -263,10 +280,14 @@ func runsFileAt(p string) (run string, ok bool) {
 // of some run, wherever that run is. A best.safetensors alone is not
 // enough: the name is common outside scorenet.
 func holdsCheckpoints(dir string) bool {
-	// Nine digits or more: from step 10^9 the names have ten.
-	steps, _ := filepath.Glob(filepath.Join(dir, "step-[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]*.safetensors"))
-	for _, s := range steps {
-		if checkpoints.IsName(filepath.Base(s)) {
+	// Read, not globbed: a folder named "st[1]" is a pattern to Glob, and
+	// matched st1 instead. Nine digits or more: from step 10^9, ten.
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if checkpoints.IsName(e.Name()) {
 			return true
 		}
 	}

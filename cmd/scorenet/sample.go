@@ -97,9 +97,8 @@ from the learning.`)
 		if err := guardOutputs(run, inputs, outputs...); err != nil {
 			return err
 		}
-		// Only now: a refused output leaves no directory behind.
-		for flagName, path := range map[string]string{"out": outFile, "plot": *plot, "snapshots": snapshotFile, "grid": *grid} {
-			if err := prepareOutput(flagName, path); err != nil {
+		for flagName, path := range map[string]string{"out": *out, "snapshots": *snapshots} {
+			if err := needDataFile(flagName, path); err != nil {
 				return err
 			}
 		}
@@ -107,7 +106,10 @@ from the learning.`)
 			return err
 		}
 		if snapshotDir != (run.Image.Size() > 0 && *snapshots != "") {
-			return fmt.Errorf("-snapshots %s: image runs write a grid per snapshot into a directory (end the path with /); other runs write one .csv file", *snapshots)
+			return fmt.Errorf("-snapshots %s: image runs write a grid per snapshot into a directory (end the path with /); other runs write one .csv or .npy file", *snapshots)
+		}
+		if (imageDir || *grid != "") && run.Image.Size() == 0 {
+			return fmt.Errorf("-grid and -out DIR/ need an image run (data.dataset idx or images); this one is %d-dimensional points", run.Model.Dim())
 		}
 		var data *workflow.Data
 		if *plot != "" { // before the work: a missing data file fails now
@@ -158,6 +160,13 @@ from the learning.`)
 		if err := checkSnapshots(*snapshots, job); err != nil {
 			return err
 		}
+		// Only now, every check passed: a refused output leaves no
+		// directory behind.
+		for flagName, path := range map[string]string{"out": outFile, "plot": *plot, "snapshots": snapshotFile, "grid": *grid} {
+			if err := prepareOutput(flagName, path); err != nil {
+				return err
+			}
+		}
 		terminal := false
 		if f, ok := stderr.(*os.File); ok {
 			terminal = term.IsTerminal(int(f.Fd()))
@@ -180,9 +189,6 @@ from the learning.`)
 		if drawn.Clamped > 0 {
 			fmt.Fprintf(stderr, "%.3g%% of the sample's pixel values fell outside [0, 1] and were clamped to it, as image samplers do (the last noise level leaves the background a little below 0)\n",
 				100*float64(drawn.Clamped)/float64(len(samples.X)))
-		}
-		if (imageDir || *grid != "") && run.Image.Size() == 0 {
-			return fmt.Errorf("-grid and -out DIR/ need an image run (data.dataset idx or images); this one is %d-dimensional points", run.Model.Dim())
 		}
 		if imageDir {
 			// A file each, synced: a hundred thousand take a while, and say so.

@@ -45,7 +45,7 @@ A noise-conditional model is evaluated at -sigma.`)
 		if err := guardOutputs(run, []string{*in}, output{"out", *out}); err != nil {
 			return err
 		}
-		if err := prepareOutput("out", *out); err != nil {
+		if err := needDataFile("out", *out); err != nil {
 			return err
 		}
 		pts, err := datasets.ReadFile(*in)
@@ -57,6 +57,11 @@ A noise-conditional model is evaluated at -sigma.`)
 		}
 		// The points in model units and their scores, beside the points.
 		if err := memlimit.Check(2*8*float64(len(pts.X)), fmt.Sprintf("scoring the %d points of %s", pts.N, *in)); err != nil {
+			return err
+		}
+		// Only now, every check passed: a refused command leaves no
+		// directory behind.
+		if err := prepareOutput("out", *out); err != nil {
 			return err
 		}
 		score, err := run.Scorer(min(*batch, pts.N))

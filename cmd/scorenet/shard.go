@@ -455,6 +455,9 @@ sidecars.`)
 		if strings.HasSuffix(*out, ".shard.json") {
 			return fmt.Errorf("-out %s: a shard's sidecar name (merge reads such files); choose another name", *out)
 		}
+		if err := needDataFile("out", *out); err != nil {
+			return err
+		}
 		if run, ok := anyRunsFile(*out); ok {
 			return fmt.Errorf("-out %s: would write into the files of run %s (only training writes them)", *out, run)
 		}
