@@ -14,7 +14,6 @@ import (
 	"scorenet/internal/ode"
 	"scorenet/losses"
 	"scorenet/nn"
-	"scorenet/sampler"
 )
 
 // Choices for enumerated keys. Model kinds, activations, losses and engines
@@ -244,7 +243,7 @@ func (d *decoder) validateSampling(c *Config) error {
 			pcDistinct = distinct(noisescale.Geometric(hi, lo, s.Levels))
 		}
 		if lo > 0 && Solver(s.Sampler) && s.Steps >= 2 && s.Steps <= MaxLevels && s.Rho >= 0.1 && s.Rho <= 100 {
-			solverDistinct = distinct(sampler.KarrasLevels(hi, lo, s.Rho, s.Steps))
+			solverDistinct = distinct(noisescale.Karras(hi, lo, s.Rho, s.Steps))
 		}
 	}
 	reach := EpsReach(c)

@@ -164,7 +164,7 @@ func (s Settings) Work() int {
 }
 
 // SolverLevels are the levels heun and dpmpp_2m walk: s.Steps of them from
-// the largest of s.Sigmas to the smallest, spaced by KarrasLevels with
+// the largest of s.Sigmas to the smallest, spaced by noisescale.Karras with
 // exponent s.Rho (0: EDM's 7); nil for fewer than two steps or levels.
 func (s Settings) SolverLevels() []float64 {
 	if len(s.Sigmas) < 2 || s.Steps < 2 {
@@ -174,7 +174,7 @@ func (s Settings) SolverLevels() []float64 {
 	if rho == 0 {
 		rho = DefaultRho
 	}
-	return KarrasLevels(s.Sigmas[0], s.Sigmas[len(s.Sigmas)-1], rho, s.Steps)
+	return noisescale.Karras(s.Sigmas[0], s.Sigmas[len(s.Sigmas)-1], rho, s.Steps)
 }
 
 // TotalSteps is the number of steps Draw takes, which its progress counts;

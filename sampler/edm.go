@@ -8,20 +8,6 @@ import (
 // DefaultRho is EDM's exponent for its schedule of levels.
 const DefaultRho = 7
 
-// KarrasLevels are the n noise levels of Karras et al. (2022, eq. 5) from
-// max down to min: evenly spaced in sigma^(1/rho), so that for rho > 1 the
-// steps crowd towards the small levels, where the denoiser changes fastest.
-// rho = 7 is the paper's choice; rho = 1 is evenly spaced in sigma.
-func KarrasLevels(max, min, rho float64, n int) []float64 {
-	out := make([]float64, n)
-	hi, lo := math.Pow(max, 1/rho), math.Pow(min, 1/rho)
-	for i := range out {
-		out[i] = math.Pow(hi+float64(i)/float64(n-1)*(lo-hi), rho)
-	}
-	out[0], out[n-1] = max, min // exact ends, whatever pow rounds to
-	return out
-}
-
 // Churn is the stochastic part of EDM's sampler (Karras et al. 2022,
 // Algorithm 2): before the step from a level sigma in [Min, Max], the chains
 // are moved up to sigma (1 + gamma) by fresh noise scaled by Noise, with
@@ -45,7 +31,7 @@ func (c Churn) gamma(sigma, top float64, n int) float64 {
 // Heun advances the chains in place by EDM's sampler (Karras et al. 2022,
 // Algorithm 2): Heun's second-order method on the probability-flow ODE
 // dx/dsigma = (x - D(x, sigma)) / sigma = -sigma s(x, sigma) over the levels
-// s.Sigmas (largest first; KarrasLevels gives EDM's schedule), with the
+// s.Sigmas (largest first; noisescale.Karras gives EDM's schedule), with the
 // churn s.Churn, then one last Euler step to sigma = 0, which is the
 // denoiser D(x, sigma_L) = x + sigma_L^2 s(x, sigma_L): a model trained down
 // to sigma_L says nothing reliable below it. 2L - 1 score evaluations per

@@ -9,36 +9,6 @@ import (
 	"scorenet/density"
 )
 
-func TestKarrasLevels(t *testing.T) {
-	for _, tc := range []struct {
-		name          string
-		max, min, rho float64
-		n             int
-	}{
-		{"edm", 80, 0.002, 7, 18},
-		{"even", 10, 1, 1, 10},
-		{"two", 50, 0.01, 7, 2},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got := KarrasLevels(tc.max, tc.min, tc.rho, tc.n)
-			if len(got) != tc.n || got[0] != tc.max || got[tc.n-1] != tc.min {
-				t.Fatalf("levels %v: want %d from %v to %v", got, tc.n, tc.max, tc.min)
-			}
-			for i := 1; i < tc.n; i++ {
-				if !(got[i] < got[i-1]) {
-					t.Fatalf("level %d is %v after %v", i, got[i], got[i-1])
-				}
-				// Evenly spaced in sigma^(1/rho).
-				step := math.Pow(got[i], 1/tc.rho) - math.Pow(got[i-1], 1/tc.rho)
-				want := (math.Pow(tc.min, 1/tc.rho) - math.Pow(tc.max, 1/tc.rho)) / float64(tc.n-1)
-				if math.Abs(step-want) > 1e-12*math.Abs(want) {
-					t.Errorf("step %d in sigma^(1/rho) is %v, want %v", i, step, want)
-				}
-			}
-		})
-	}
-}
-
 // diagonalGaussian is N(mean, diag(vars)), whose probability-flow ODE has
 // a closed-form solution coordinate by coordinate.
 func diagonalGaussian(t *testing.T, mean, vars []float64) *density.Gaussian {

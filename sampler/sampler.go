@@ -53,7 +53,7 @@ type Settings struct {
 	// needs more is an error.
 	Rtol, Atol float64
 	MaxSteps   int
-	// heun, dpmpp_2m: the exponent of the schedule KarrasLevels spaces
+	// heun, dpmpp_2m: the exponent of the schedule noisescale.Karras spaces
 	// Steps levels by, between the ends of Sigmas; heun: its churn.
 	Rho   float64
 	Churn Churn

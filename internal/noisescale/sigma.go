@@ -176,3 +176,17 @@ func Geometric(begin, end float64, n int) []float64 {
 	out[0], out[n-1] = begin, end
 	return out
 }
+
+// Karras are the n noise levels of Karras et al. (2022, eq. 5) from
+// max down to min: evenly spaced in sigma^(1/rho), so that for rho > 1 the
+// steps crowd towards the small levels, where the denoiser changes fastest.
+// rho = 7 is the paper's choice; rho = 1 is evenly spaced in sigma.
+func Karras(max, min, rho float64, n int) []float64 {
+	out := make([]float64, n)
+	hi, lo := math.Pow(max, 1/rho), math.Pow(min, 1/rho)
+	for i := range out {
+		out[i] = math.Pow(hi+float64(i)/float64(n-1)*(lo-hi), rho)
+	}
+	out[0], out[n-1] = max, min // exact ends, whatever pow rounds to
+	return out
+}
