@@ -46,10 +46,22 @@ func verifyShards(files []string, infos []shardInfo, merged points.Points, k int
 	}
 	// Within the bounds sample itself keeps (steps, levels, tolerances...),
 	// checked as a config is: a sidecar is only as good as its writer.
+	if s.Sampler == "" {
+		return fmt.Errorf("-verify: %s: the sample settings recorded name no sampler (key Sampler): the sidecar was edited", sidecar(files[0]))
+	}
 	withSample := *run.Config
 	withSample.Sample = s
 	if _, err := configs.Parse(withSample.YAML(), "the sample settings in "+sidecar(files[0]), nil); err != nil {
 		return fmt.Errorf("-verify: %w", err)
+	}
+	// An eps recorded as chosen from the data (eps_auto) is a value all the
+	// same, which the parse above takes on trust: in range too.
+	if s.EpsAuto && (s.Sampler == "langevin" || s.Sampler == "annealed") {
+		fixed := withSample
+		fixed.Sample.EpsAuto = false
+		if reach := configs.EpsReach(&fixed); !(s.Eps > 0) || reach < configs.MinReach {
+			return fmt.Errorf("-verify: %s: sample.eps %v recorded as chosen from the data is not a step that samples (it must be > 0 and move a chain by at least %g over all its steps): the sidecar was edited", sidecar(files[0]), s.Eps, configs.MinReach)
+		}
 	}
 	job, err := run.RunJob(s, first.Score)
 	if err != nil {

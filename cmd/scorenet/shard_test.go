@@ -480,3 +480,51 @@ func TestShardsFromBeforeTheSolverKeysMerge(t *testing.T) {
 		t.Errorf("merge of shards without the solver keys: %s", errs)
 	}
 }
+
+// The eighteenth red-team pass: merge -verify checks an eps recorded as
+// chosen from the data, and a sampler the sidecar lacks, before any
+// re-draw, naming the sidecar.
+func TestMergeChecksTheRecordedEpsAndSampler(t *testing.T) {
+	dir := t.TempDir()
+	runDir := filepath.Join(dir, "run")
+	if code, _, errs := scorenet("train", "-config", "../../configs/mixture_annealed.yaml", "-set", "output.dir="+runDir,
+		"-set", "model.hidden=[8]", "-set", "train.steps=20", "-set", "data.n=500"); code != 0 {
+		t.Fatalf("train: %s", errs)
+	}
+	for _, c := range []struct {
+		name, want string
+		edit       func(map[string]any)
+	}{
+		{"eps 1e-300 recorded as auto", "sample.eps 1e-300 recorded as chosen from the data is not a step that samples", func(s map[string]any) { s["Eps"] = 1e-300 }},
+		{"a negative eps recorded as auto", "sample.eps -0.001 recorded as chosen from the data", func(s map[string]any) { s["Eps"] = -0.001 }},
+		{"no sampler", "the sample settings recorded name no sampler", func(s map[string]any) { delete(s, "Sampler") }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			sub := t.TempDir()
+			var shards []string
+			for k := range 2 {
+				f := filepath.Join(sub, fmt.Sprintf("s%d.csv", k))
+				if code, _, errs := scorenet("sample", "-run", runDir, "-n", "10", "-shard", fmt.Sprintf("%d/2", k), "-out", f,
+					"-set", "sample.steps_per_level=2", "-set", "sample.eps=auto"); code != 0 {
+					t.Fatalf("sample: %s", errs)
+				}
+				side := f + ".shard.json"
+				b, _ := os.ReadFile(side)
+				var doc map[string]any
+				json.Unmarshal(b, &doc)
+				var s map[string]any
+				json.Unmarshal([]byte(doc["sample"].(string)), &s)
+				c.edit(s)
+				edited, _ := json.Marshal(s)
+				doc["sample"] = string(edited)
+				b, _ = json.Marshal(doc)
+				os.WriteFile(side, b, 0o644)
+				shards = append(shards, f)
+			}
+			code, _, errs := scorenet(append([]string{"merge", "-out", filepath.Join(sub, "m.csv")}, shards...)...)
+			if code != 1 || !strings.Contains(errs, "s0.csv.shard.json: ") || !strings.Contains(errs, c.want) || strings.Contains(errs, "re-drawing") {
+				t.Errorf("exit %d, %q; want it to name the sidecar and say %q before any re-draw", code, errs, c.want)
+			}
+		})
+	}
+}
