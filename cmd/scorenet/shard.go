@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -301,6 +302,8 @@ func parseShardInfo(path string, b []byte) (shardInfo, error) {
 		return fail("key \"score\" is %q: want network or analytic", info.Score)
 	case !json.Valid([]byte(info.Sample)) || !strings.HasPrefix(info.Sample, "{"):
 		return fail("key \"sample\" is %.60q: want the sample settings as a JSON object", info.Sample)
+	case missingSampleKey(info.Sample) != "":
+		return fail("key \"sample\" lacks the setting %q: a sidecar records every sample setting (one missing would be re-drawn at its default)", missingSampleKey(info.Sample))
 	case info.Chains < 1 || info.Chains > configs.MaxChains:
 		return fail("key \"chains\" is %d: want 1 to %d chains", info.Chains, configs.MaxChains)
 	case info.Dim < 1 || info.Dim > datasets.MaxValues:
@@ -325,6 +328,44 @@ func parseShardInfo(path string, b []byte) (shardInfo, error) {
 // onOneLine keeps an error on one line, whatever text it quotes.
 func onOneLine(s string) string {
 	return strings.NewReplacer("\n", `\n`, "\r", `\r`).Replace(s)
+}
+
+// laterSampleKeys are the sample settings added after shard sidecars'
+// version: a sidecar from before them lacks them, and they keep their
+// defaults (configs.Default).
+var laterSampleKeys = []string{"Rho", "Churn", "ChurnMin", "ChurnMax", "ChurnNoise"}
+
+// missingSampleKey is the first sample setting, of those every sidecar
+// records, that the recorded JSON object lacks ("Init.Kind" for one of
+// Init's); "" when none is.
+func missingSampleKey(sample string) string {
+	var got map[string]json.RawMessage
+	if json.Unmarshal([]byte(sample), &got) != nil {
+		return ""
+	}
+	full, _ := json.Marshal(configs.Default().Sample)
+	var want map[string]json.RawMessage
+	json.Unmarshal(full, &want)
+	for _, k := range slices.Sorted(maps.Keys(want)) {
+		if slices.Contains(laterSampleKeys, k) {
+			continue
+		}
+		v, ok := got[k]
+		if !ok || string(v) == "null" {
+			return k
+		}
+		if k == "Init" {
+			var init, wantInit map[string]json.RawMessage
+			json.Unmarshal(v, &init)
+			json.Unmarshal(want[k], &wantInit)
+			for _, ik := range slices.Sorted(maps.Keys(wantInit)) {
+				if iv, ok := init[ik]; !ok || string(iv) == "null" {
+					return "Init." + ik
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // jsonKind names the JSON a Go type decodes from.

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"scorenet/checkpoints"
+	"scorenet/configs"
 	"scorenet/datasets"
 	"scorenet/points"
 	"scorenet/rundir"
@@ -204,8 +205,16 @@ func TestMergeRefusesWhatDoesNotBelong(t *testing.T) {
 func testShardInfo() shardInfo {
 	return shardInfo{Format: shardFormat, Version: shardVersion, Run: "/runs/mixture", Name: "mixture", Seed: 11,
 		DataSHA256: strings.Repeat("d", 64), Checkpoint: "step-000000800.safetensors", CheckpointSHA256: strings.Repeat("c", 64),
-		Step: 800, Weights: "ema", Sample: `{"Seed":5}`, Score: "network", Chains: 10, Dim: 2,
+		Step: 800, Weights: "ema", Sample: testSample(), Score: "network", Chains: 10, Dim: 2,
 		Shard: 1, Shards: 3, First: 3, Count: 3, FileSHA256: strings.Repeat("f", 64)}
+}
+
+// testSample is a whole sample section, seed 5, as a sidecar records it.
+func testSample() string {
+	s := configs.Default().Sample
+	s.Seed = 5
+	b, _ := json.Marshal(s)
+	return string(b)
 }
 
 func testSidecar(t testing.TB, edit func(map[string]any)) []byte {
@@ -497,7 +506,9 @@ func TestMergeChecksTheRecordedEpsAndSampler(t *testing.T) {
 	}{
 		{"eps 1e-300 recorded as auto", "sample.eps 1e-300 recorded as chosen from the data is not a step that samples", func(s map[string]any) { s["Eps"] = 1e-300 }},
 		{"a negative eps recorded as auto", "sample.eps -0.001 recorded as chosen from the data", func(s map[string]any) { s["Eps"] = -0.001 }},
-		{"no sampler", "the sample settings recorded name no sampler", func(s map[string]any) { delete(s, "Sampler") }},
+		{"no sampler", `key "sample" lacks the setting "Sampler"`, func(s map[string]any) { delete(s, "Sampler") }},
+		{"no steps per level", `key "sample" lacks the setting "StepsPerLevel"`, func(s map[string]any) { delete(s, "StepsPerLevel") }},
+		{"no init kind", `key "sample" lacks the setting "Init.Kind"`, func(s map[string]any) { delete(s["Init"].(map[string]any), "Kind") }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			sub := t.TempDir()
