@@ -27,6 +27,21 @@ type LikelihoodOptions struct {
 	Analytic bool
 	// Progress, if set, follows the flow (see likelihood.Settings).
 	Progress func(done, total int)
+	// OutputBytes is what writing the results will take beside the
+	// solve's memory (the heap the solve grew is not given back to the
+	// system): budgeted with it, before the work.
+	OutputBytes float64
+}
+
+// CheckMemory refuses the likelihood of the points x with these options
+// before any of it is allocated: the ODE's state, the points' copy in
+// model units, and OutputBytes.
+func (o LikelihoodOptions) CheckMemory(x points.Points) error {
+	probes := max(o.Probes, 1)
+	if o.TraceFor(x.D) == likelihood.Exact {
+		probes = 0
+	}
+	return likelihood.CheckMemory(x.N, x.D, probes, 8*float64(x.N)*float64(x.D)+o.OutputBytes)
 }
 
 // MaxExactDim is the largest dimension whose trace is exact by default:
@@ -132,8 +147,7 @@ func LogLikelihood(run *Run, x points.Points, o LikelihoodOptions) (*Likelihood,
 	if err := s.Check(); err != nil {
 		return nil, err
 	}
-	// Before the points are copied into model units (one more copy of them).
-	if err := likelihood.CheckMemory(x.N, x.D, s.Probes, 8*float64(x.N)*float64(x.D)); err != nil {
+	if err := o.CheckMemory(x); err != nil {
 		return nil, err
 	}
 	data, err := likelihoodData(run, o.Analytic)

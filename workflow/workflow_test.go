@@ -270,3 +270,16 @@ func TestSnapshotsKeptOnlyWhenWritten(t *testing.T) {
 		t.Errorf("sample -snapshots keeps one every %d steps, want 1", got)
 	}
 }
+
+// The likelihood's memory check counts what writing its results takes:
+// found wanting only at the writing, a whole solve was lost.
+func TestLikelihoodBudgetsItsOutput(t *testing.T) {
+	x := points.New(1000, 2)
+	if err := (workflow.LikelihoodOptions{}).CheckMemory(x); err != nil {
+		t.Fatalf("1000 points: %v", err)
+	}
+	err := (workflow.LikelihoodOptions{OutputBytes: 1 << 62}).CheckMemory(x)
+	if err == nil || !strings.Contains(err.Error(), "the ODE's state for 1000 points") {
+		t.Errorf("an output too large to hold: %v", err)
+	}
+}

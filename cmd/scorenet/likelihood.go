@@ -81,6 +81,15 @@ figures). Prints the mean, the score evaluations and the tolerances.`)
 				return fmt.Errorf("%s: row %d, column %d is %v: the points must be finite", *in, i/pts.D+1, i%pts.D+1, v)
 			}
 		}
+		if *out != "" {
+			// Two values a point, their rows and their encoding, budgeted
+			// with the solve: found wanting only at the writing, the whole
+			// solve was lost.
+			o.OutputBytes = 16*float64(pts.N) + datasets.EncodedBytes(*out, 2*pts.N)
+		}
+		if err := o.CheckMemory(pts); err != nil { // before the output's directory is made
+			return err
+		}
 		// Only now, every check passed: a refused command leaves no
 		// directory behind.
 		if err := prepareOutput("out", *out); err != nil {

@@ -331,8 +331,9 @@ func onOneLine(s string) string {
 }
 
 // laterSampleKeys are the sample settings added after shard sidecars'
-// version: a sidecar from before them lacks them, and they keep their
-// defaults (configs.Default).
+// version: a sidecar from before them lacks them all (and names no solver,
+// heun or dpmpp_2m, which came with them), and they keep their defaults
+// (configs.Default).
 var laterSampleKeys = []string{"Rho", "Churn", "ChurnMin", "ChurnMax", "ChurnNoise"}
 
 // missingSampleKey is the first sample setting, of those every sidecar
@@ -346,8 +347,20 @@ func missingSampleKey(sample string) string {
 	full, _ := json.Marshal(configs.Default().Sample)
 	var want map[string]json.RawMessage
 	json.Unmarshal(full, &want)
+	// A sidecar from before the later keys lacks them all, and records one
+	// of the samplers of its time; some of them, or a solver without them,
+	// is an edited sidecar.
+	later := 0
+	for _, k := range laterSampleKeys {
+		if v, ok := got[k]; ok && string(v) != "null" {
+			later++
+		}
+	}
+	var sampler string
+	json.Unmarshal(got["Sampler"], &sampler)
+	old := later == 0 && !configs.Solver(sampler)
 	for _, k := range slices.Sorted(maps.Keys(want)) {
-		if slices.Contains(laterSampleKeys, k) {
+		if old && slices.Contains(laterSampleKeys, k) {
 			continue
 		}
 		v, ok := got[k]

@@ -509,6 +509,13 @@ func TestMergeChecksTheRecordedEpsAndSampler(t *testing.T) {
 		{"no sampler", `key "sample" lacks the setting "Sampler"`, func(s map[string]any) { delete(s, "Sampler") }},
 		{"no steps per level", `key "sample" lacks the setting "StepsPerLevel"`, func(s map[string]any) { delete(s, "StepsPerLevel") }},
 		{"no init kind", `key "sample" lacks the setting "Init.Kind"`, func(s map[string]any) { delete(s["Init"].(map[string]any), "Kind") }},
+		{"one of the later keys missing", `key "sample" lacks the setting "Churn"`, func(s map[string]any) { delete(s, "Churn") }},
+		{"a solver without the later keys", `key "sample" lacks the setting "Churn"`, func(s map[string]any) {
+			s["Sampler"] = "heun"
+			for _, k := range []string{"Rho", "Churn", "ChurnMin", "ChurnMax", "ChurnNoise"} {
+				delete(s, k)
+			}
+		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			sub := t.TempDir()
