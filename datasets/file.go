@@ -122,6 +122,19 @@ func WriteFile(path string, p points.Points) error {
 	return safefile.Write(path, b)
 }
 
+// WriteBudgeted is WriteFile for a caller that budgeted the encoding
+// (EncodedBytes) with its work, before it: checked again after the work,
+// the memory the work freed, still mapped to the process and reused by the
+// encoding, counts as taken, and a likelihood whose solve had finished was
+// refused its file while the same results went to stdout.
+func WriteBudgeted(path string, p points.Points) error {
+	b, err := encode(path, p)
+	if err != nil {
+		return err
+	}
+	return safefile.Write(path, b)
+}
+
 // EncodedBytes bounds the memory Encode takes for values values to path:
 // the bytes are built in memory before the atomic write, at most 25 a
 // value in CSV ('g' formatting of a float64 and its comma), 8 in .npy,
@@ -141,6 +154,11 @@ func Encode(path string, p points.Points) ([]byte, error) {
 	if err := memlimit.Check(EncodedBytes(path, len(p.X)), fmt.Sprintf("datasets: writing %d points of dimension %d to %s", p.N, p.D, path)); err != nil {
 		return nil, err
 	}
+	return encode(path, p)
+}
+
+// encode is Encode without the memory check.
+func encode(path string, p points.Points) ([]byte, error) {
 	var buf bytes.Buffer
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
 	case ".csv":

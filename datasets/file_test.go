@@ -387,3 +387,24 @@ func BenchmarkReadNPY(b *testing.B) {
 		}
 	}
 }
+
+// WriteBudgeted writes what WriteFile writes, without checking the memory
+// again (its caller budgeted it with the work).
+func TestWriteBudgetedWritesWhatWriteFileWrites(t *testing.T) {
+	p := points.Points{N: 3, D: 2, X: []float64{1, -2.5, 3e-300, 0.1, 7, 1e300}}
+	for _, ext := range []string{".csv", ".npy"} {
+		dir := t.TempDir()
+		a, b := filepath.Join(dir, "a"+ext), filepath.Join(dir, "b"+ext)
+		if err := WriteFile(a, p); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteBudgeted(b, p); err != nil {
+			t.Fatal(err)
+		}
+		x, _ := os.ReadFile(a)
+		y, _ := os.ReadFile(b)
+		if len(x) == 0 || !bytes.Equal(x, y) {
+			t.Errorf("%s: %d and %d bytes differ", ext, len(x), len(y))
+		}
+	}
+}

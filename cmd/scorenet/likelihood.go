@@ -118,7 +118,7 @@ figures). Prints the mean, the score evaluations and the tolerances.`)
 				fmt.Fprintf(stdout, "%s,%s\n", strconv.FormatFloat(rows.X[2*i], 'g', -1, 64), strconv.FormatFloat(rows.X[2*i+1], 'g', -1, 64))
 			}
 			summary = stderr
-		} else if err := datasets.WriteFile(*out, rows); err != nil {
+		} else if err := datasets.WriteBudgeted(*out, rows); err != nil { // budgeted with the solve (OutputBytes)
 			return err
 		}
 		trace := res.Trace
