@@ -119,6 +119,13 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 		if k := firstNonFinite(t.Data); k >= 0 {
 			return nil, fmt.Errorf("rundir: %s: tensor %s holds a non-finite value at index %d: the checkpoint is damaged", checkpoint, t.Name, k)
 		}
+		// Second moments are squares: a negative one, which a resume
+		// refuses, is damage a reader refuses too.
+		if strings.HasPrefix(t.Name, prefixAdamV) {
+			if k := firstNegative(t.Data); k >= 0 {
+				return nil, fmt.Errorf("rundir: %s: tensor %s holds a negative second moment at index %d: the checkpoint is damaged", checkpoint, t.Name, k)
+			}
+		}
 	}
 	norm, err := normalizerOf(c, checkpoint, dim)
 	if err != nil {

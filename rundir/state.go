@@ -415,10 +415,13 @@ func Files(runDir string) (files []string, dirs []string) {
 	return []string{ConfigPath(runDir), filepath.Join(runDir, metricsFile), filepath.Join(runDir, lockFile)}, []string{CheckpointDir(runDir)}
 }
 
-// firstNegative is the index of t's first negative value, or -1: Adam's
-// second moments are squares.
-func firstNegative(t *tensor.Dense) int {
-	switch d := t.Data().(type) {
+// firstNegative is the index of the first negative value of t (a tensor
+// or its data), or -1: Adam's second moments are squares.
+func firstNegative(t any) int {
+	if dense, ok := t.(*tensor.Dense); ok {
+		t = dense.Data()
+	}
+	switch d := t.(type) {
 	case []float64:
 		for k, v := range d {
 			if v < 0 {

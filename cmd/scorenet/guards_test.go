@@ -1630,6 +1630,23 @@ func TestThirteenthRedTeamAttacks(t *testing.T) {
 	}
 	attack(t, "a checkpoint without one of Adam's moments", "", "is missing: a run's checkpoint holds it",
 		"sample", "-run", run, "-checkpoint", dropped, "-n", "3", "-out", filepath.Join(dir, "d.csv"))
+	// Nor one with a negative second moment, which a resume refuses (pass 22).
+	ck, err = checkpoints.Load(filepath.Join(run, "checkpoints", "step-000000020.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tn := range ck.Tensors {
+		if strings.HasPrefix(tn.Name, "adam.v/") {
+			setTensorValue(tn.Data, 0, -1)
+			break
+		}
+	}
+	negative := filepath.Join(dir, "negative.safetensors")
+	if err := checkpoints.SaveAs(negative, ck); err != nil {
+		t.Fatal(err)
+	}
+	attack(t, "a negative second moment", "", "holds a negative second moment at index 0",
+		"sample", "-run", run, "-checkpoint", negative, "-n", "3", "-out", filepath.Join(dir, "n.csv"))
 
 	// A training figure by the ode sampler at tolerances it cannot meet is
 	// bounded, said, and does not stop the training.
