@@ -453,19 +453,28 @@ func TestShardIdentityChecksTheCheckpointSampled(t *testing.T) {
 	}
 }
 
-// Shards drawn before sample.rho and the churn keys existed merge and
-// verify: the keys their sidecars lack keep their defaults.
-func TestShardsFromBeforeTheSolverKeysMerge(t *testing.T) {
-	dir := t.TempDir()
+// smallShardedRun trains a small noise-conditional run in dir for the
+// sidecar tests.
+func smallShardedRun(t *testing.T, dir string) string {
+	t.Helper()
 	runDir := filepath.Join(dir, "run")
 	if code, _, errs := scorenet("train", "-config", "../../configs/mixture_annealed.yaml", "-set", "output.dir="+runDir,
 		"-set", "model.hidden=[8]", "-set", "train.steps=20", "-set", "data.n=500"); code != 0 {
 		t.Fatalf("train: %s", errs)
 	}
+	return runDir
+}
+
+// editedShards draws the two shards of 10 chains of runDir into dir (with
+// the -set overrides sets) and rewrites the sample settings their sidecars
+// record by edit; it returns the shards' files.
+func editedShards(t *testing.T, runDir, dir string, edit func(map[string]any), sets ...string) []string {
+	t.Helper()
 	var shards []string
 	for k := range 2 {
 		f := filepath.Join(dir, fmt.Sprintf("s%d.csv", k))
-		if code, _, errs := scorenet("sample", "-run", runDir, "-n", "10", "-shard", fmt.Sprintf("%d/2", k), "-out", f, "-set", "sample.steps_per_level=2"); code != 0 {
+		args := append([]string{"sample", "-run", runDir, "-n", "10", "-shard", fmt.Sprintf("%d/2", k), "-out", f, "-set", "sample.steps_per_level=2"}, sets...)
+		if code, _, errs := scorenet(args...); code != 0 {
 			t.Fatalf("sample: %s", errs)
 		}
 		side := f + ".shard.json"
@@ -474,17 +483,31 @@ func TestShardsFromBeforeTheSolverKeysMerge(t *testing.T) {
 		if err := json.Unmarshal(b, &doc); err != nil {
 			t.Fatal(err)
 		}
-		var s map[string]any
-		json.Unmarshal([]byte(doc["sample"].(string)), &s)
-		for _, key := range []string{"Rho", "Churn", "ChurnMin", "ChurnMax", "ChurnNoise"} {
-			delete(s, key)
-		}
-		old, _ := json.Marshal(s)
-		doc["sample"] = string(old)
+		var sample map[string]any
+		json.Unmarshal([]byte(doc["sample"].(string)), &sample)
+		edit(sample)
+		edited, _ := json.Marshal(sample)
+		doc["sample"] = string(edited)
 		b, _ = json.Marshal(doc)
 		os.WriteFile(side, b, 0o644)
 		shards = append(shards, f)
 	}
+	return shards
+}
+
+// laterKeys are the sample settings sidecars have recorded only since the
+// solvers came.
+var laterKeys = []string{"Rho", "Churn", "ChurnMin", "ChurnMax", "ChurnNoise"}
+
+// Shards drawn before sample.rho and the churn keys existed merge and
+// verify: the keys their sidecars lack keep their defaults.
+func TestShardsFromBeforeTheSolverKeysMerge(t *testing.T) {
+	dir := t.TempDir()
+	shards := editedShards(t, smallShardedRun(t, dir), dir, func(s map[string]any) {
+		for _, key := range laterKeys {
+			delete(s, key)
+		}
+	})
 	if code, _, errs := scorenet(append([]string{"merge", "-out", filepath.Join(dir, "m.csv")}, shards...)...); code != 0 {
 		t.Errorf("merge of shards without the solver keys: %s", errs)
 	}
@@ -494,12 +517,7 @@ func TestShardsFromBeforeTheSolverKeysMerge(t *testing.T) {
 // chosen from the data, and a sampler the sidecar lacks, before any
 // re-draw, naming the sidecar.
 func TestMergeChecksTheRecordedEpsAndSampler(t *testing.T) {
-	dir := t.TempDir()
-	runDir := filepath.Join(dir, "run")
-	if code, _, errs := scorenet("train", "-config", "../../configs/mixture_annealed.yaml", "-set", "output.dir="+runDir,
-		"-set", "model.hidden=[8]", "-set", "train.steps=20", "-set", "data.n=500"); code != 0 {
-		t.Fatalf("train: %s", errs)
-	}
+	runDir := smallShardedRun(t, t.TempDir())
 	for _, c := range []struct {
 		name, want string
 		edit       func(map[string]any)
@@ -512,33 +530,14 @@ func TestMergeChecksTheRecordedEpsAndSampler(t *testing.T) {
 		{"one of the later keys missing", `key "sample" lacks the setting "Churn"`, func(s map[string]any) { delete(s, "Churn") }},
 		{"a solver without the later keys", `key "sample" lacks the setting "Churn"`, func(s map[string]any) {
 			s["Sampler"] = "heun"
-			for _, k := range []string{"Rho", "Churn", "ChurnMin", "ChurnMax", "ChurnNoise"} {
+			for _, k := range laterKeys {
 				delete(s, k)
 			}
 		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			sub := t.TempDir()
-			var shards []string
-			for k := range 2 {
-				f := filepath.Join(sub, fmt.Sprintf("s%d.csv", k))
-				if code, _, errs := scorenet("sample", "-run", runDir, "-n", "10", "-shard", fmt.Sprintf("%d/2", k), "-out", f,
-					"-set", "sample.steps_per_level=2", "-set", "sample.eps=auto"); code != 0 {
-					t.Fatalf("sample: %s", errs)
-				}
-				side := f + ".shard.json"
-				b, _ := os.ReadFile(side)
-				var doc map[string]any
-				json.Unmarshal(b, &doc)
-				var s map[string]any
-				json.Unmarshal([]byte(doc["sample"].(string)), &s)
-				c.edit(s)
-				edited, _ := json.Marshal(s)
-				doc["sample"] = string(edited)
-				b, _ = json.Marshal(doc)
-				os.WriteFile(side, b, 0o644)
-				shards = append(shards, f)
-			}
+			shards := editedShards(t, runDir, sub, c.edit, "-set", "sample.eps=auto")
 			code, _, errs := scorenet(append([]string{"merge", "-out", filepath.Join(sub, "m.csv")}, shards...)...)
 			if code != 1 || !strings.Contains(errs, "s0.csv.shard.json: ") || !strings.Contains(errs, c.want) || strings.Contains(errs, "re-drawing") {
 				t.Errorf("exit %d, %q; want it to name the sidecar and say %q before any re-draw", code, errs, c.want)
