@@ -56,6 +56,7 @@ var mayNot = map[string][]string{
 	"internal/ode":        join(pkgs("score", "sampler", "nn", "configs"), gorgonia),
 	"internal/strictyaml": pkgs("configs", "nn", "losses", "datasets"),
 	"internal/mlp":        join(pkgs("nn", "losses", "configs"), gorgonia),
+	"internal/unet":       join(pkgs("nn", "losses", "configs"), gorgonia),
 	"nn":                  join(pkgs("losses", "configs", "datasets", "checkpoints"), theApplication),
 	"losses":              join(pkgs("configs", "datasets", "checkpoints", "sampler"), theApplication),
 	"configs":             join(pkgs("checkpoints", "sampler", "likelihood"), theApplication),

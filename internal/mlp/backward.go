@@ -53,7 +53,7 @@ func (p *PassOf[T]) Backward(seed SeedsOf[T]) error {
 			// By dimension i: the rows of one i add into the same column
 			// of g, in ascending order, on one goroutine.
 			g := gW(L)
-			inParallel(p.opt.Threads, D, R/D*hl, func(lo, hi int) {
+			gemm.Parallel(p.opt.Threads, D, R/D*hl, func(lo, hi int) {
 				for i := lo; i < hi; i++ {
 					for r := i; r < R; r += D {
 						gd := seed.Diagonal[r]
@@ -91,7 +91,7 @@ func (p *PassOf[T]) Backward(seed SeedsOf[T]) error {
 		}
 		// By point: a point's k tangent rows add into its row of gz, in
 		// ascending order, on one goroutine.
-		inParallel(p.opt.Threads, n, (k+1)*h, func(lo, hi int) {
+		gemm.Parallel(p.opt.Threads, n, (k+1)*h, func(lo, hi int) {
 			mulTo(gz[lo*h:hi*h], ga[lo*h:hi*h], d1[lo*h:hi*h])
 			if !tangent {
 				return
@@ -131,7 +131,7 @@ func (p *PassOf[T]) Backward(seed SeedsOf[T]) error {
 			// point add to row i.
 			p.scaleRows(gul, h, k)
 			g := gW(1)
-			inParallel(p.opt.Threads, D, R/D*h, func(lo, hi int) {
+			gemm.Parallel(p.opt.Threads, D, R/D*h, func(lo, hi int) {
 				for i := lo; i < hi; i++ {
 					for r := i; r < R; r += D {
 						addTo(g[i*h:(i+1)*h], gul[r*h:(r+1)*h])

@@ -243,7 +243,7 @@ func (p *PassOf[T]) Forward(x []T, sigmas []float64, derivatives bool) ([]T, err
 		}
 		a := p.a[l][:n*width]
 		d1, d2, skip, in := p.d1[l], p.d2[l], net.Skip(l), prev
-		inParallel(p.opt.Threads, n*width, 8, func(lo, hi int) {
+		gemm.Parallel(p.opt.Threads, n*width, 8, func(lo, hi int) {
 			if derivatives {
 				net.Act.Derivatives(z[lo:hi], a[lo:hi], d1[lo:hi], d2[lo:hi])
 			} else {

@@ -43,7 +43,7 @@ func (p *PassOf[T]) Tangents(dirs []T, k int) error {
 			p.scaleRows(u, h, k) // times c_in
 		}
 		d1, skip, prev := p.d1[l], net.Skip(l), p.v[l-1]
-		inParallel(p.opt.Threads, R, h, func(lo, hi int) {
+		gemm.Parallel(p.opt.Threads, R, h, func(lo, hi int) {
 			for r := lo; r < hi; r++ {
 				mulTo(v[r*h:(r+1)*h], u[r*h:(r+1)*h], d1[(r/k)*h:(r/k+1)*h])
 			}
@@ -69,7 +69,7 @@ func (p *PassOf[T]) JacobianDiagonal(dst []T) error {
 	}
 	hl, wl := net.widths[L-1], net.W[L-1]
 	vl := p.v[L-1]
-	inParallel(p.opt.Threads, n*D, hl, func(lo, hi int) {
+	gemm.Parallel(p.opt.Threads, n*D, hl, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			acc := columnDot(vl[r*hl:(r+1)*hl], wl, r%D, D)
 			if net.Conditional {

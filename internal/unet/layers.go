@@ -1,0 +1,221 @@
+package unet
+
+import "scorenet/internal/gemm"
+
+// The steps a Pass is built of. Each closes over its maps and buffers and
+// reads the number of images from the Pass at run time.
+
+// conv is the convolution name (k = 3: 3x3, same padding; k = 1: per
+// pixel) from in to out; with accumulate it adds to out instead of
+// setting it.
+func (p *PassOf[T]) conv(name string, k int, in, out *fmap[T], accumulate bool) step {
+	wi, bi := p.net.param(name+".weight"), p.net.param(name+".bias")
+	W, B := p.net.params[wi], p.net.params[bi]
+	hw, ci, co := in.h*in.w, in.c, out.c
+	K := k * k * ci
+	per := chunkImages(hw)
+	// patches is the chunk of images [i0, i1)'s product operand.
+	patches := func(i0, i1 int) []T {
+		if k == 1 {
+			return in.v[i0*hw*ci : i1*hw*ci]
+		}
+		col := p.col[:(i1-i0)*hw*K]
+		im2col(p.opt.Threads, col, in.v[i0*hw*ci:], i1-i0, in.h, in.w, ci)
+		return col
+	}
+	forward := func() {
+		for i0 := 0; i0 < p.n; i0 += per {
+			i1 := min(i0+per, p.n)
+			rows, dst := (i1-i0)*hw, out.v[i0*hw*co:i1*hw*co]
+			if accumulate {
+				for r := range rows {
+					addTo(dst[r*co:(r+1)*co], B)
+				}
+			} else {
+				setRows(dst, B)
+			}
+			p.gemm(false, false, rows, co, K, patches(i0, i1), K, W, co, 1, dst, co)
+		}
+	}
+	backward := func() {
+		gW, gB := p.grads[wi], p.grads[bi]
+		for i0 := 0; i0 < p.n; i0 += per {
+			i1 := min(i0+per, p.n)
+			rows, g := (i1-i0)*hw, out.g[i0*hw*co:i1*hw*co]
+			p.gemm(true, false, K, co, rows, patches(i0, i1), K, g, co, 1, gW, co)
+			colSums(gB, g, co)
+			switch {
+			case in.g == nil:
+			case k == 1:
+				p.gemm(false, true, rows, ci, co, g, co, W, co, 1, in.g[i0*hw*ci:i1*hw*ci], ci)
+			default:
+				gcol := p.gcol[:rows*K]
+				p.gemm(false, true, rows, K, co, g, co, W, co, 0, gcol, K)
+				col2imAdd(p.opt.Threads, in.g[i0*hw*ci:], gcol, i1-i0, in.h, in.w, ci)
+			}
+		}
+	}
+	return step{forward, backward}
+}
+
+// norm sets out = swish(GroupNorm(in) scale + shift), keeping what its
+// backward needs.
+func (p *PassOf[T]) norm(name string, in, out *fmap[T]) []step {
+	si, ti := p.net.param(name+".scale"), p.net.param(name+".shift")
+	scale, shift := p.net.params[si], p.net.params[ti]
+	G, hw, c, b := p.net.Groups, in.h*in.w, in.c, p.opt.Batch
+	xhat, rstd := make([]T, b*hw*c), make([]T, b*G)
+	var d1 []T
+	if p.grad {
+		d1 = make([]T, b*hw*c)
+	}
+	act := p.net.Act
+	forward := func() {
+		n := p.n * hw * c
+		groupStats(p.opt.Threads, xhat, rstd, in.v, p.n, hw, c, G)
+		affine(p.opt.Threads, out.v, xhat, scale, shift, p.n*hw, c)
+		gemm.Parallel(p.opt.Threads, n, 16, func(lo, hi int) {
+			if d1 == nil {
+				act.Value(out.v[lo:hi], out.v[lo:hi])
+			} else {
+				act.Derivatives(out.v[lo:hi], out.v[lo:hi], d1[lo:hi], p.d2[lo:hi])
+			}
+		})
+	}
+	backward := func() {
+		n := p.n * hw * c
+		gy := p.s1[:n]
+		gemm.Parallel(p.opt.Threads, n, 2, func(lo, hi int) {
+			for k := lo; k < hi; k++ {
+				gy[k] = out.g[k] * d1[k]
+			}
+		})
+		groupNormBackward(p.opt.Threads, in.g, gy, xhat, rstd, scale, p.grads[si], p.grads[ti], p.prt, p.n, hw, c, G)
+	}
+	return []step{{forward, backward}}
+}
+
+// block is the residual block spec from in to out.
+func (p *PassOf[T]) block(spec blockSpec, in, out *fmap[T]) []step {
+	mkMap := func(c int) *fmap[T] {
+		m := &fmap[T]{v: make([]T, p.opt.Batch*in.h*in.w*c), h: in.h, w: in.w, c: c}
+		if p.grad {
+			m.g = make([]T, len(m.v))
+		}
+		p.maps = append(p.maps, m)
+		return m
+	}
+	a0, t, a1 := mkMap(spec.in), mkMap(spec.out), mkMap(spec.out)
+	var steps []step
+	steps = append(steps, p.norm(spec.name+".norm0", in, a0)...)
+	steps = append(steps, p.conv(spec.name+".conv0", 3, a0, t, false), p.embedAdd(spec.name+".embed", t))
+	steps = append(steps, p.norm(spec.name+".norm1", t, a1)...)
+	steps = append(steps, p.conv(spec.name+".conv1", 3, a1, out, false))
+	if spec.in != spec.out {
+		return append(steps, p.conv(spec.name+".skip", 1, in, out, true))
+	}
+	return append(steps, step{
+		forward: func() { addTo(out.v[:p.n*out.size()], in.v[:p.n*in.size()]) },
+		backward: func() {
+			addTo(in.g[:p.n*in.size()], out.g[:p.n*out.size()])
+		},
+	})
+}
+
+// embedAdd adds to every pixel of m its image's projection of the noise
+// embedding, e P + q.
+func (p *PassOf[T]) embedAdd(name string, m *fmap[T]) step {
+	wi, bi := p.net.param(name+".weight"), p.net.param(name+".bias")
+	P, q := p.net.params[wi], p.net.params[bi]
+	E, c, hw := p.net.Embed, m.c, m.h*m.w
+	proj := make([]T, p.opt.Batch*c)
+	var gproj []T
+	if p.grad {
+		gproj = make([]T, p.opt.Batch*c)
+	}
+	forward := func() {
+		pr := proj[:p.n*c]
+		setRows(pr, q)
+		p.gemm(false, false, p.n, c, E, p.e2, E, P, c, 1, pr, c)
+		gemm.Parallel(p.opt.Threads, p.n, hw*c, func(lo, hi int) {
+			for img := lo; img < hi; img++ {
+				for px := range hw {
+					addTo(m.v[(img*hw+px)*c:][:c], pr[img*c:][:c])
+				}
+			}
+		})
+	}
+	backward := func() {
+		g := gproj[:p.n*c]
+		gemm.Parallel(p.opt.Threads, p.n, hw*c, func(lo, hi int) {
+			for img := lo; img < hi; img++ {
+				clear(g[img*c : (img+1)*c])
+				for px := range hw {
+					addTo(g[img*c:][:c], m.g[(img*hw+px)*c:][:c])
+				}
+			}
+		})
+		p.gemm(true, false, E, c, p.n, p.e2, E, g, c, 1, p.grads[wi], c)
+		colSums(p.grads[bi], g, c)
+		p.gemm(false, true, p.n, E, c, g, c, P, c, 1, p.ge2, E)
+	}
+	return step{forward, backward}
+}
+
+// pool averages in's 2x2 blocks into out.
+func (p *PassOf[T]) pool(in, out *fmap[T]) step {
+	return step{
+		forward:  func() { pool(p.opt.Threads, out.v, in.v, p.n, in.h, in.w, in.c) },
+		backward: func() { poolBackward(p.opt.Threads, in.g, out.g, p.n, in.h, in.w, in.c) },
+	}
+}
+
+// upsample repeats in's pixels 2x2 into out.
+func (p *PassOf[T]) upsample(in, out *fmap[T]) step {
+	return step{
+		forward:  func() { upsample(p.opt.Threads, out.v, in.v, p.n, in.h, in.w, in.c) },
+		backward: func() { upsampleBackward(p.opt.Threads, in.g, out.g, p.n, in.h, in.w, in.c) },
+	}
+}
+
+// concat puts a's channels then b's into out.
+func (p *PassOf[T]) concat(a, b, out *fmap[T]) step {
+	return step{
+		forward:  func() { concat(p.opt.Threads, out.v, a.v, b.v, p.n*a.h*a.w, a.c, b.c) },
+		backward: func() { concatBackward(p.opt.Threads, a.g, b.g, out.g, p.n*a.h*a.w, a.c, b.c) },
+	}
+}
+
+// embed computes the noise embedding e2 from phi.
+func (p *PassOf[T]) embed() {
+	n, E, F2 := p.n, p.net.Embed, 2*p.net.Frequencies
+	A1, b1 := p.net.params[p.net.param("embed0.weight")], p.net.params[p.net.param("embed0.bias")]
+	A2, b2 := p.net.params[p.net.param("embed1.weight")], p.net.params[p.net.param("embed1.bias")]
+	z1, z2 := p.z1[:n*E], p.z2[:n*E]
+	setRows(z1, b1)
+	p.gemm(false, false, n, E, F2, p.phi, F2, A1, E, 1, z1, E)
+	p.net.Act.Derivatives(z1, p.e1[:n*E], p.d1a[:n*E], p.d2e[:n*E])
+	setRows(z2, b2)
+	p.gemm(false, false, n, E, E, p.e1, E, A2, E, 1, z2, E)
+	p.net.Act.Derivatives(z2, p.e2[:n*E], p.d1b[:n*E], p.d2e[:n*E])
+}
+
+// embedBackward carries the blocks' gradient of e2 to the embedding's
+// parameters.
+func (p *PassOf[T]) embedBackward() {
+	n, E, F2 := p.n, p.net.Embed, 2*p.net.Frequencies
+	i1, i2 := p.net.param("embed0.weight"), p.net.param("embed1.weight")
+	A2 := p.net.params[i2]
+	g2, g1 := p.ge2[:n*E], p.ge1[:n*E]
+	for k := range g2 {
+		g2[k] *= p.d1b[k]
+	}
+	p.gemm(true, false, E, E, n, p.e1, E, g2, E, 1, p.grads[i2], E)
+	colSums(p.grads[i2+1], g2, E)
+	p.gemm(false, true, n, E, E, g2, E, A2, E, 0, g1, E)
+	for k := range g1 {
+		g1[k] *= p.d1a[k]
+	}
+	p.gemm(true, false, F2, E, n, p.phi, F2, g1, E, 1, p.grads[i1], E)
+	colSums(p.grads[i1+1], g1, E)
+}

@@ -1,0 +1,155 @@
+package unet
+
+import (
+	"errors"
+	"fmt"
+	"math"
+)
+
+// Layout is the shape of a U-Net on H x W images of C channels, stored
+// pixel by pixel with the channels of a pixel together (H, W, C row-major;
+// for C = 1 simply the rows of the image).
+//
+// The network, for Channels c_0 .. c_{L-1} (L levels, L-1 poolings):
+//
+//	h = conv3x3(c_in x)                         -> c_0
+//	level l = 0..L-1: h = block(h) -> c_l; keep h as skip_l; pool 2x2 if l < L-1
+//	h = block(h)                                -> c_{L-1} (the middle)
+//	level l = L-1..0: h = block([h, skip_l]) -> c_l; upsample 2x if l > 0
+//	f = conv3x3(swish(norm(h)))                 -> C
+//
+// where block(h) = conv3x3(swish(norm(t))) + skip(h), t = conv3x3(swish(
+// norm(h))) + P e, skip the identity or a 1x1 convolution when the
+// channels change, norm GroupNorm over Groups groups, and e the noise
+// embedding: e = swish(swish(phi A_1 + b_1) A_2 + b_2), phi the sines and
+// cosines of log(sigma)/4 at Frequencies frequencies.
+//
+// The score is that of EDM's denoiser, as for the MLP: with c_in =
+// 1/sqrt(sigma^2 + SigmaData^2), s(x, sigma) = -c_in^2 x + (SigmaData c_in
+// / sigma) f(c_in x, sigma).
+type Layout struct {
+	H, W, C     int
+	Channels    []int // per level
+	Groups      int   // GroupNorm groups; divides every block's channels
+	Frequencies int   // Fourier frequencies of the noise embedding
+	Embed       int   // the noise embedding's width
+	SigmaData   float64
+}
+
+// Dim is D = H W C.
+func (l Layout) Dim() int { return l.H * l.W * l.C }
+
+// Check reports a layout no network can have.
+func (l Layout) Check() error {
+	if l.H < 1 || l.W < 1 || l.C < 1 {
+		return fmt.Errorf("unet: image shape %dx%dx%d, want every side >= 1", l.H, l.W, l.C)
+	}
+	if len(l.Channels) < 1 {
+		return errors.New("unet: at least one level of channels is needed")
+	}
+	if f := 1 << (len(l.Channels) - 1); l.H%f != 0 || l.W%f != 0 {
+		return fmt.Errorf("unet: %d levels halve the image %d times, so its sides (%dx%d) must be multiples of %d", len(l.Channels), len(l.Channels)-1, l.H, l.W, f)
+	}
+	if l.Groups < 1 {
+		return fmt.Errorf("unet: groups must be >= 1, got %d", l.Groups)
+	}
+	for i, c := range l.Channels {
+		if c < 1 || c%l.Groups != 0 {
+			return fmt.Errorf("unet: level %d has %d channels, want a positive multiple of the %d groups", i, c, l.Groups)
+		}
+	}
+	if l.Frequencies < 1 || l.Embed < 1 {
+		return fmt.Errorf("unet: the noise embedding needs >= 1 frequencies and width, got %d and %d", l.Frequencies, l.Embed)
+	}
+	if !(l.SigmaData > 0) || math.IsInf(l.SigmaData, 0) {
+		return fmt.Errorf("unet: sigma_data must be finite and > 0, got %v", l.SigmaData)
+	}
+	return nil
+}
+
+// InputScale is c_in(sigma).
+func (l Layout) InputScale(sigma float64) float64 {
+	return 1 / math.Sqrt(sigma*sigma+l.SigmaData*l.SigmaData)
+}
+
+// OutputScale is what f is multiplied by: SigmaData c_in / sigma.
+func (l Layout) OutputScale(sigma float64) float64 {
+	return l.SigmaData * l.InputScale(sigma) / sigma
+}
+
+// SkipScale is the factor of x added to the score, -c_in^2.
+func (l Layout) SkipScale(sigma float64) float64 {
+	return -1 / (sigma*sigma + l.SigmaData*l.SigmaData)
+}
+
+// frequency is the k-th angular frequency of the embedding, geometric from
+// 1/2 to 64 per unit of log(sigma)/4: the lowest turns by about a radian
+// over the levels a model is trained on, the highest tells apart levels a
+// few per cent apart.
+func (l Layout) frequency(k int) float64 {
+	if l.Frequencies == 1 {
+		return 1
+	}
+	return 0.5 * math.Pow(128, float64(k)/float64(l.Frequencies-1))
+}
+
+// ParamShape is one parameter tensor: Rows x Cols, row-major.
+type ParamShape struct {
+	Name       string
+	Rows, Cols int
+}
+
+// blockSpec is one residual block: its input and output channels, the
+// image side it runs at (as a power-of-two divisor) and its name.
+type blockSpec struct {
+	name      string
+	in, out   int
+	level     int
+	embedding bool
+}
+
+// blocks are the residual blocks in the order Forward runs them.
+func (l Layout) blocks() []blockSpec {
+	L := len(l.Channels)
+	var out []blockSpec
+	prev := l.Channels[0]
+	for i, c := range l.Channels {
+		out = append(out, blockSpec{name: fmt.Sprintf("down%d", i), in: prev, out: c, level: i})
+		prev = c
+	}
+	out = append(out, blockSpec{name: "mid", in: prev, out: prev, level: L - 1})
+	for i := L - 1; i >= 0; i-- {
+		c := l.Channels[i]
+		out = append(out, blockSpec{name: fmt.Sprintf("up%d", i), in: prev + c, out: c, level: i})
+		prev = c
+	}
+	return out
+}
+
+// Params lists the parameter tensors in their fixed order, which is the
+// checkpoints' too. A convolution's weight is (k k in) x out, its rows in
+// the order (dy, dx, channel in) of the patch; a GroupNorm's scale and
+// shift are 1 x channels.
+func (l Layout) Params() []ParamShape {
+	F2 := 2 * l.Frequencies
+	out := []ParamShape{
+		{"embed0.weight", F2, l.Embed}, {"embed0.bias", 1, l.Embed},
+		{"embed1.weight", l.Embed, l.Embed}, {"embed1.bias", 1, l.Embed},
+		{"in.weight", 9 * l.C, l.Channels[0]}, {"in.bias", 1, l.Channels[0]},
+	}
+	for _, b := range l.blocks() {
+		out = append(out,
+			ParamShape{b.name + ".norm0.scale", 1, b.in}, ParamShape{b.name + ".norm0.shift", 1, b.in},
+			ParamShape{b.name + ".conv0.weight", 9 * b.in, b.out}, ParamShape{b.name + ".conv0.bias", 1, b.out},
+			ParamShape{b.name + ".embed.weight", l.Embed, b.out}, ParamShape{b.name + ".embed.bias", 1, b.out},
+			ParamShape{b.name + ".norm1.scale", 1, b.out}, ParamShape{b.name + ".norm1.shift", 1, b.out},
+			ParamShape{b.name + ".conv1.weight", 9 * b.out, b.out}, ParamShape{b.name + ".conv1.bias", 1, b.out})
+		if b.in != b.out {
+			out = append(out, ParamShape{b.name + ".skip.weight", b.in, b.out}, ParamShape{b.name + ".skip.bias", 1, b.out})
+		}
+	}
+	c0 := l.Channels[0]
+	return append(out,
+		ParamShape{"out.norm.scale", 1, c0}, ParamShape{"out.norm.shift", 1, c0},
+		ParamShape{"out.weight", 9 * c0, l.C}, ParamShape{"out.bias", 1, l.C})
+}
