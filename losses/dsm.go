@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"unsafe"
 
 	"scorenet/internal/gemm"
+	"scorenet/internal/memlimit"
 	"scorenet/internal/mlp"
+	"scorenet/internal/unet"
 	"scorenet/nn"
 
 	G "gorgonia.org/gorgonia"
@@ -75,15 +78,43 @@ func checkLevels(sigmas []float64, levels levelKind) error {
 // float32 network sees the perturbed points rounded to float32, and its
 // scores' residuals are formed in float64 from them.
 type dsmHead[T gemm.Float] struct {
-	headOf[T]
-	sigmas []float64
-	levels levelKind
-	noise  perturbation
-	xs, gs []T
+	pass      firstOrderPass[T]
+	dim       int
+	gradients bool
+	grads     []tensor.Tensor
+	sigmas    []float64
+	levels    levelKind
+	noise     perturbation
+	xs, gs    []T
 }
 
-// newDSMHead returns the builder of dsm, anneal_dsm or vesde_dsm on a
-// network of T.
+// firstOrderPass is what the denoising heads need of a network's core:
+// the scores of a batch, and the reverse pass from their gradient to the
+// parameters. unet.PassOf is one; mlpScores makes an mlp.PassOf one.
+type firstOrderPass[T gemm.Float] interface {
+	Forward(x []T, sigmas []float64) ([]T, error)
+	Backward(gs []T) error
+	Grads() [][]T
+	Batch() int
+	MatmulFLOPs() float64
+}
+
+// mlpScores is an MLP's pass seen as a firstOrderPass.
+type mlpScores[T gemm.Float] struct {
+	pass *mlp.PassOf[T]
+	keep bool // Forward keeps the derivatives Backward needs
+}
+
+func (m mlpScores[T]) Forward(x []T, sigmas []float64) ([]T, error) {
+	return m.pass.Forward(x, sigmas, m.keep)
+}
+func (m mlpScores[T]) Backward(gs []T) error { return m.pass.Backward(mlp.SeedsOf[T]{Score: gs}) }
+func (m mlpScores[T]) Grads() [][]T          { return m.pass.Grads() }
+func (m mlpScores[T]) Batch() int            { return m.pass.Batch() }
+func (m mlpScores[T]) MatmulFLOPs() float64  { return m.pass.MatmulFLOPs() }
+
+// newDSMHead returns the builder of dsm, anneal_dsm or vesde_dsm on an MLP
+// of T.
 func newDSMHead[T gemm.Float](levels levelKind) func(*mlp.NetOf[T], Options) (Loss, error) {
 	return func(net *mlp.NetOf[T], o Options) (Loss, error) {
 		if err := checkLevels(o.Sigmas, levels); err != nil {
@@ -93,9 +124,45 @@ func newDSMHead[T gemm.Float](levels levelKind) func(*mlp.NetOf[T], Options) (Lo
 		if err != nil {
 			return nil, err
 		}
-		return &dsmHead[T]{headOf: h, sigmas: o.Sigmas, levels: levels, xs: make([]T, o.Batch*net.Dim), gs: make([]T, o.Batch*net.Dim)}, nil
+		return newDSMHeadOn(mlpScores[T]{h.pass, o.Gradients}, h.grads, net.Dim, o, levels), nil
 	}
 }
+
+// newUNetDSMHead is the head of dsm, anneal_dsm or vesde_dsm on a U-Net of
+// T, its pass's buffers asked of the memory budget first.
+func newUNetDSMHead[T gemm.Float](net *unet.NetOf[T], o Options, levels levelKind) (Loss, error) {
+	if err := checkLevels(o.Sigmas, levels); err != nil {
+		return nil, err
+	}
+	opt := unet.Options{Batch: o.Batch, Gradients: o.Gradients}
+	bytes := opt.Bytes(net.Layout) * float64(unsafe.Sizeof(T(0))) / 8
+	what := fmt.Sprintf("losses: a batch of %d images of %dx%dx%d through the unet", o.Batch, net.H, net.W, net.C)
+	if err := memlimit.Check(bytes, what); err != nil {
+		return nil, fmt.Errorf("%w: lower train.batch_size or model.channels", err)
+	}
+	pass, err := unet.NewPassOf(net, opt)
+	if err != nil {
+		return nil, err
+	}
+	var grads []tensor.Tensor
+	for i, s := range net.Params() {
+		if o.Gradients {
+			grads = append(grads, tensor.New(tensor.WithShape(s.Rows, s.Cols), tensor.WithBacking(pass.Grads()[i])))
+		}
+	}
+	return newDSMHeadOn[T](pass, grads, net.Dim(), o, levels), nil
+}
+
+// newDSMHeadOn is the head on pass, for points of dimension dim; grads
+// are its gradients as tensors in the parameters' order and shapes.
+func newDSMHeadOn[T gemm.Float](pass firstOrderPass[T], grads []tensor.Tensor, dim int, o Options, levels levelKind) *dsmHead[T] {
+	return &dsmHead[T]{pass: pass, dim: dim, gradients: o.Gradients, grads: grads, sigmas: o.Sigmas, levels: levels,
+		xs: make([]T, o.Batch*dim), gs: make([]T, o.Batch*dim)}
+}
+
+func (d *dsmHead[T]) Batch() int             { return d.pass.Batch() }
+func (d *dsmHead[T]) Grads() []tensor.Tensor { return d.grads }
+func (d *dsmHead[T]) MatmulFLOPs() float64   { return d.pass.MatmulFLOPs() }
 
 // inputs is the perturbed batch as T: the perturbation itself in float64.
 func (d *dsmHead[T]) inputs(x []float64) []T {
@@ -115,13 +182,13 @@ func (d *dsmHead[T]) Evaluate(x []float64, rowWeight float64, noise *rand.Rand) 
 	if noise == nil {
 		return Terms{}, errors.New("losses: denoising score matching needs a random source for its noise")
 	}
-	n, err := d.points(x)
-	if err != nil {
-		return Terms{}, err
+	D := d.dim
+	n := len(x) / D
+	if len(x)%D != 0 || n < 1 || n > d.Batch() {
+		return Terms{}, fmt.Errorf("losses: %d values are not 1 to %d points of dimension %d", len(x), d.Batch(), D)
 	}
-	D := d.pass.Net().Dim
 	perturb(&d.noise, x, D, d.Batch(), d.sigmas, d.levels, rowWeight, noise)
-	s, err := d.pass.Forward(d.inputs(d.noise.x[:n*D]), d.noise.sigmas[:n], d.gradients)
+	s, err := d.pass.Forward(d.inputs(d.noise.x[:n*D]), d.noise.sigmas[:n])
 	if err != nil {
 		return Terms{}, err
 	}
@@ -134,7 +201,7 @@ func (d *dsmHead[T]) Evaluate(x []float64, rowWeight float64, noise *rand.Rand) 
 		gs[k] = T(d.noise.weights[k] * r)
 	}
 	if d.gradients {
-		if err := d.pass.Backward(mlp.SeedsOf[T]{Score: gs}); err != nil {
+		if err := d.pass.Backward(gs); err != nil {
 			return Terms{}, err
 		}
 	}

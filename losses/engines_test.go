@@ -127,7 +127,7 @@ func TestNewRefusesWhatItCannotBuild(t *testing.T) {
 		{"anneal_dsm", mlp, Options{Batch: 2, Sigmas: []float64{1, 0.5}}, "needs a noise-conditional model"},
 		{"dsm", mlp, Options{Batch: 2, Sigmas: []float64{1, 0.5}}, "takes one noise level"},
 		{"dsm", mlp, Options{Batch: 2, Sigmas: []float64{-1}}, "finite and > 0"},
-		{"exact", gauss, Options{Batch: 2, Engine: Fused}, "runs MLPs only"},
+		{"exact", gauss, Options{Batch: 2, Engine: Fused}, "runs MLPs and U-Nets only"},
 		{"exact", f32, Options{Batch: 2, Engine: Fused}, "float64"},
 		{"exact", mlp, Options{Batch: 2, Engine: "gpu"}, `unknown engine "gpu"`},
 	}

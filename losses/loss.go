@@ -186,6 +186,14 @@ func (e entry) fusedLoss(m nn.Model) (func(Options) (Loss, error), error) {
 	if err := FusedEngineFor(m.Kind(), m.Dtype().String(), e.name); err != nil {
 		return nil, err
 	}
+	if u, ok := m.(*nn.UNet); ok {
+		if m.Dtype() == tensor.Float32 {
+			net, err := u.Net32()
+			return func(o Options) (Loss, error) { return newUNetDSMHead(net, o, e.levels) }, err
+		}
+		net, err := u.Net()
+		return func(o Options) (Loss, error) { return newUNetDSMHead(net, o, e.levels) }, err
+	}
 	mp := m.(*nn.MLP)
 	if m.Dtype() == tensor.Float32 {
 		net, err := mp.Net32()
@@ -195,13 +203,13 @@ func (e entry) fusedLoss(m nn.Model) (func(Options) (Loss, error), error) {
 	return func(o Options) (Loss, error) { return e.fused(net, o) }, err
 }
 
-// FusedEngineFor says whether the fused engine can run loss on a model of
-// this kind and dtype, and why not.
 func FusedEngineFor(kind, dtype, loss string) error {
 	e, _ := lookup(loss)
 	switch {
-	case kind != "mlp":
-		return fmt.Errorf("the hand-written core runs MLPs only, not the %s model", kind)
+	case kind == "unet" && e.levels == noNoise:
+		return fmt.Errorf("the unet trains on the denoising losses (dsm, anneal_dsm, vesde_dsm) only, not %s, which needs the network's Jacobian", loss)
+	case kind != "mlp" && kind != "unet":
+		return fmt.Errorf("the hand-written core runs MLPs and U-Nets only, not the %s model", kind)
 	case dtype == "float32" && e.fused32 == nil:
 		return fmt.Errorf("the hand-written core runs the %s loss in float64 only", loss)
 	case dtype != "float64" && dtype != "float32":

@@ -38,11 +38,8 @@ func MatmulFLOPs(g *G.ExprGraph) float64 {
 // MatmulFLOPs is the matrix-product work of one forward pass of sc's
 // batch (for the hand-written pass, of the last chunk it scored).
 func (sc *Scorer) MatmulFLOPs() float64 {
-	switch {
-	case sc.pass != nil:
-		return sc.pass.MatmulFLOPs()
-	case sc.pass32 != nil:
-		return sc.pass32.MatmulFLOPs()
+	if sc.coreFLOPs != nil {
+		return sc.coreFLOPs()
 	}
 	return MatmulFLOPs(sc.g)
 }

@@ -19,7 +19,7 @@ type Param struct {
 
 // Model is a score network s: R^D -> R^D.
 type Model interface {
-	// Kind names the architecture ("mlp", "gaussian").
+	// Kind names the architecture ("mlp", "gaussian", "unet").
 	Kind() string
 	Dim() int
 	Dtype() tensor.Dtype
@@ -37,7 +37,7 @@ type Model interface {
 
 // Spec describes a model to build.
 type Spec struct {
-	Kind       string       // "mlp" or "gaussian"
+	Kind       string       // "mlp", "gaussian" or "unet"
 	Dim        int          // D, the data dimension
 	Hidden     []int        // mlp: hidden layer widths
 	Activation string       // mlp: see Activations
@@ -47,8 +47,13 @@ type Spec struct {
 	NoiseConditional bool
 	Residual         bool
 	// SigmaData > 0 preconditions a noise-conditional mlp as EDM does
-	// (mlp.Layout); 0, the default, does not.
+	// (mlp.Layout); 0, the default, does not. The unet needs it.
 	SigmaData float64
+	// unet: the images' height, width and channels, the channels of each
+	// level and GroupNorm's groups (unet.Layout).
+	Shape    [3]int
+	Channels []int
+	Groups   int
 }
 
 // MaxParams bounds a model's parameters: 2^27 float64 values, 1 GiB, which
@@ -61,7 +66,7 @@ const MaxParams = 1 << 27
 const MaxDim = 1 << 17
 
 // Kinds lists the model kinds New builds.
-var Kinds = []string{"mlp", "gaussian"}
+var Kinds = []string{"mlp", "gaussian", "unet"}
 
 // New builds the model of spec s with freshly initialised parameters drawn
 // from rng.
@@ -81,6 +86,8 @@ func New(s Spec, rng *rand.Rand) (Model, error) {
 	switch s.Kind {
 	case "mlp":
 		return newMLP(s, rng)
+	case "unet":
+		return newUNet(s, rng)
 	case "gaussian":
 		if s.NoiseConditional || s.Residual || s.SigmaData != 0 {
 			return nil, fmt.Errorf("nn: the gaussian model cannot be noise-conditional or residual")
@@ -117,6 +124,15 @@ func (s Spec) CheckSize() error {
 	if s.Dim > MaxDim {
 		return fmt.Errorf("nn: dimension %d is above the limit of %d", s.Dim, MaxDim)
 	}
+	if s.Kind == "unet" {
+		if err := unetLayout(s).Check(); err != nil {
+			return fmt.Errorf("nn: %w", err)
+		}
+		if n := s.Params(); n > MaxParams {
+			return fmt.Errorf("nn: the unet would have %d parameters, above the limit of %d: use fewer channels", n, MaxParams)
+		}
+		return nil
+	}
 	if n, ok := mlpParams(s); s.Kind == "mlp" && !ok {
 		return fmt.Errorf("nn: the mlp %s would have %s parameters, above the limit of %d (1 GiB of float64): use narrower hidden layers",
 			mlpShape(s), n, MaxParams)
@@ -127,6 +143,13 @@ func (s Spec) CheckSize() error {
 // Params is the number of parameters of the model s describes, for
 // budgeting its memory before it is built; s must pass CheckSize.
 func (s Spec) Params() int {
+	if s.Kind == "unet" {
+		n := 0
+		for _, p := range unetLayout(s).Params() {
+			n += p.Rows * p.Cols
+		}
+		return n
+	}
 	if s.Kind != "mlp" {
 		return 2 * s.Dim // the gaussian's mean and log standard deviations, or fewer
 	}

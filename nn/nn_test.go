@@ -164,7 +164,7 @@ func TestHandWrittenForwardMatchesTheGraph(t *testing.T) {
 			}
 			graph, _ := NewGraphScorer(m, 4)
 			fast, _ := NewScorer(m, 4, 0)
-			if fast.pass == nil {
+			if fast.core == nil {
 				t.Fatal("NewScorer did not choose the hand-written pass for a float64 MLP")
 			}
 			x := make([]float64, 3*10) // 10 points: chunks of 4, 4 and 2
@@ -305,7 +305,7 @@ func TestFloat32ScorerMatchesGraph(t *testing.T) {
 		t.Fatal(err)
 	}
 	fused, err := NewScorer(m, 7, 0)
-	if err != nil || fused.pass32 == nil {
+	if err != nil || fused.core == nil {
 		t.Fatalf("a float32 MLP's scorer: %v, want the float32 core", err)
 	}
 	graph, err := NewGraphScorer(m, 7)

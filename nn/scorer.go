@@ -3,8 +3,10 @@ package nn
 import (
 	"fmt"
 
+	"scorenet/internal/gemm"
 	"scorenet/internal/memlimit"
 	"scorenet/internal/mlp"
+	"scorenet/internal/unet"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -17,9 +19,10 @@ import (
 // float32, its scores widened back); other models, and NewGraphScorer,
 // run the gorgonia graph.
 type Scorer struct {
-	pass      *mlp.Pass
-	pass32    *mlp.PassOf[float32]
-	x32       []float32
+	// core is the hand-written forward pass of up to batch points (nil:
+	// the graph's), in the model's dtype, its scores widened into dst.
+	core      func(dst, x, sigmas []float64) error
+	coreFLOPs func() float64
 	sigmas    [1]float64
 	model     Model
 	batch     int
@@ -39,35 +42,97 @@ func NewScorer(m Model, batch, threads int) (*Scorer, error) {
 	if batch < 1 {
 		return nil, fmt.Errorf("nn: scorer batch must be >= 1, got %d", batch)
 	}
-	if mp, ok := m.(*MLP); ok && m.Dtype() == tensor.Float64 {
-		net, err := mp.Net()
-		if err != nil {
+	what := fmt.Sprintf("nn: the forward pass of %d points (D = %d)", batch, m.Dim())
+	var core corePass
+	var err error
+	switch mp := m.(type) {
+	case *MLP:
+		if err := memlimit.Check(ScorerBytes(m, batch), what); err != nil {
 			return nil, err
 		}
-		if err := memlimit.Check(ScorerBytes(m, batch), fmt.Sprintf("nn: the forward pass of %d points (D = %d)", batch, net.Dim)); err != nil {
+		opt := mlp.Options{Batch: batch, Threads: threads}
+		if m.Dtype() == tensor.Float32 {
+			core, err = mlpCore(mp.Net32, opt)
+		} else {
+			core, err = mlpCore(mp.Net, opt)
+		}
+	case *UNet:
+		if err := memlimit.Check(ScorerBytes(m, batch), what); err != nil {
 			return nil, err
 		}
-		pass, err := mlp.NewPass(net, mlp.Options{Batch: batch, Threads: threads})
-		if err != nil {
-			return nil, err
+		opt := unet.Options{Batch: batch, Threads: threads}
+		if m.Dtype() == tensor.Float32 {
+			core, err = unetCore(mp.Net32, opt)
+		} else {
+			core, err = unetCore(mp.Net, opt)
 		}
-		return &Scorer{pass: pass, model: m, batch: batch}, nil
+	default:
+		return NewGraphScorer(m, batch)
 	}
-	if mp, ok := m.(*MLP); ok && m.Dtype() == tensor.Float32 {
-		net, err := mp.Net32()
-		if err != nil {
-			return nil, err
-		}
-		if err := memlimit.Check(ScorerBytes(m, batch), fmt.Sprintf("nn: the forward pass of %d points (D = %d)", batch, net.Dim)); err != nil {
-			return nil, err
-		}
-		pass, err := mlp.NewPassOf(net, mlp.Options{Batch: batch, Threads: threads})
-		if err != nil {
-			return nil, err
-		}
-		return &Scorer{pass32: pass, x32: make([]float32, batch*net.Dim), model: m, batch: batch}, nil
+	if err != nil {
+		return nil, err
 	}
-	return NewGraphScorer(m, batch)
+	return &Scorer{core: core.run, coreFLOPs: core.flops, model: m, batch: batch}, nil
+}
+
+// corePass is a hand-written forward pass on float64 points, and its
+// count of product work.
+type corePass struct {
+	run   func(dst, x, sigmas []float64) error
+	flops func() float64
+}
+
+// mlpCore is the forward pass of an MLP's core in T.
+func mlpCore[T gemm.Float](net func() (*mlp.NetOf[T], error), opt mlp.Options) (corePass, error) {
+	n, err := net()
+	if err != nil {
+		return corePass{}, err
+	}
+	pass, err := mlp.NewPassOf(n, opt)
+	if err != nil {
+		return corePass{}, err
+	}
+	forward := func(x []T, sigmas []float64) ([]T, error) { return pass.Forward(x, sigmas, false) }
+	return corePass{widened(forward, opt.Batch*n.Dim), pass.MatmulFLOPs}, nil
+}
+
+// unetCore is the forward pass of a UNet's core in T.
+func unetCore[T gemm.Float](net func() (*unet.NetOf[T], error), opt unet.Options) (corePass, error) {
+	n, err := net()
+	if err != nil {
+		return corePass{}, err
+	}
+	pass, err := unet.NewPassOf(n, opt)
+	if err != nil {
+		return corePass{}, err
+	}
+	return corePass{widened(pass.Forward, opt.Batch*n.Dim()), pass.MatmulFLOPs}, nil
+}
+
+// widened runs forward, a pass in T, on float64 points: rounded to T (a
+// float32 pass), the scores widened back.
+func widened[T gemm.Float](forward func(x []T, sigmas []float64) ([]T, error), values int) func(dst, x, sigmas []float64) error {
+	var buf []T
+	if _, same := any(buf).([]float64); !same {
+		buf = make([]T, values)
+	}
+	return func(dst, x, sigmas []float64) error {
+		xs, same := any(x).([]T)
+		if !same {
+			xs = buf[:len(x)]
+			for i, v := range x {
+				xs[i] = T(v)
+			}
+		}
+		s, err := forward(xs, sigmas)
+		if err != nil {
+			return fmt.Errorf("nn: forward pass: %w", err)
+		}
+		for i, v := range s {
+			dst[i] = float64(v)
+		}
+		return nil
+	}
 }
 
 // ScorerBytes is the memory NewScorer takes for the forward pass of m on
@@ -75,15 +140,20 @@ func NewScorer(m Model, batch, threads int) (*Scorer, error) {
 // buffers for a float64 MLP (batch x every layer's width), and as much
 // again for the values of the graph of another model.
 func ScorerBytes(m Model, batch int) float64 {
-	if mp, ok := m.(*MLP); ok {
-		bytes := mlp.Options{Batch: batch}.Bytes(mp.layout)
-		if m.Dtype() != tensor.Float64 {
-			bytes /= 2 // a float32 pass, and its points rounded to float32
-			bytes += 4 * float64(batch) * float64(m.Dim())
-		}
-		return bytes
+	var bytes float64
+	switch mp := m.(type) {
+	case *MLP:
+		bytes = mlp.Options{Batch: batch}.Bytes(mp.layout)
+	case *UNet:
+		bytes = unet.Options{Batch: batch}.Bytes(mp.layout)
+	default:
+		return 2 * 8 * float64(batch) * float64(m.Dim())
 	}
-	return 2 * 8 * float64(batch) * float64(m.Dim())
+	if m.Dtype() != tensor.Float64 {
+		bytes /= 2 // a float32 pass, and its points rounded to float32
+		bytes += 4 * float64(batch) * float64(m.Dim())
+	}
+	return bytes
 }
 
 // NewGraphScorer compiles the forward pass of m as a gorgonia graph: the
@@ -121,25 +191,13 @@ func (sc *Scorer) Score(dst, x []float64, sigma float64) error {
 		return fmt.Errorf("nn: noise level must be > 0, got %v", sigma)
 	}
 	chunk := sc.batch * d
-	if sc.pass32 != nil {
+	if sc.core != nil {
 		sc.sigmas[0] = sigma
 		for lo := 0; lo < len(x); lo += chunk {
 			hi := min(lo+chunk, len(x))
-			if err := sc.forward32(dst[lo:hi], x[lo:hi], sc.sigmas[:]); err != nil {
+			if err := sc.core(dst[lo:hi], x[lo:hi], sc.sigmas[:]); err != nil {
 				return err
 			}
-		}
-		return nil
-	}
-	if sc.pass != nil {
-		sc.sigmas[0] = sigma
-		for lo := 0; lo < len(x); lo += chunk {
-			hi := min(lo+chunk, len(x))
-			s, err := sc.pass.Forward(x[lo:hi], sc.sigmas[:], false)
-			if err != nil {
-				return fmt.Errorf("nn: forward pass: %w", err)
-			}
-			copy(dst[lo:hi], s)
 		}
 		return nil
 	}
@@ -183,18 +241,10 @@ func (sc *Scorer) ScoreAt(dst, x, sigmas []float64) error {
 	for lo := 0; lo < len(sigmas); lo += sc.batch {
 		hi := min(lo+sc.batch, len(sigmas))
 		xs, out := x[lo*d:hi*d], dst[lo*d:hi*d]
-		if sc.pass32 != nil {
-			if err := sc.forward32(out, xs, sigmas[lo:hi]); err != nil {
+		if sc.core != nil {
+			if err := sc.core(out, xs, sigmas[lo:hi]); err != nil {
 				return err
 			}
-			continue
-		}
-		if sc.pass != nil {
-			s, err := sc.pass.Forward(xs, sigmas[lo:hi], false)
-			if err != nil {
-				return fmt.Errorf("nn: forward pass: %w", err)
-			}
-			copy(out, s)
 			continue
 		}
 		col := make([]float64, sc.batch)
@@ -210,23 +260,6 @@ func (sc *Scorer) ScoreAt(dst, x, sigmas []float64) error {
 			return fmt.Errorf("nn: forward pass: %w", err)
 		}
 		GetData(out, sc.out)
-	}
-	return nil
-}
-
-// forward32 is the float32 pass on x rounded to float32, its scores
-// widened into dst.
-func (sc *Scorer) forward32(dst, x, sigmas []float64) error {
-	xs := sc.x32[:len(x)]
-	for i, v := range x {
-		xs[i] = float32(v)
-	}
-	s, err := sc.pass32.Forward(xs, sigmas, false)
-	if err != nil {
-		return fmt.Errorf("nn: forward pass: %w", err)
-	}
-	for i, v := range s {
-		dst[i] = float64(v)
 	}
 	return nil
 }

@@ -64,10 +64,10 @@ func (p *PassOf[T]) norm(name string, in, out *fmap[T]) []step {
 	si, ti := p.net.param(name+".scale"), p.net.param(name+".shift")
 	scale, shift := p.net.params[si], p.net.params[ti]
 	G, hw, c, b := p.net.Groups, in.h*in.w, in.c, p.opt.Batch
-	xhat, rstd := make([]T, b*hw*c), make([]T, b*G)
+	xhat, rstd := p.make(b*hw*c), p.make(b*G)
 	var d1 []T
 	if p.grad {
-		d1 = make([]T, b*hw*c)
+		d1 = p.make(b * hw * c)
 	}
 	act := p.net.Act
 	forward := func() {
@@ -98,9 +98,9 @@ func (p *PassOf[T]) norm(name string, in, out *fmap[T]) []step {
 // block is the residual block spec from in to out.
 func (p *PassOf[T]) block(spec blockSpec, in, out *fmap[T]) []step {
 	mkMap := func(c int) *fmap[T] {
-		m := &fmap[T]{v: make([]T, p.opt.Batch*in.h*in.w*c), h: in.h, w: in.w, c: c}
+		m := &fmap[T]{v: p.make(p.opt.Batch * in.h * in.w * c), h: in.h, w: in.w, c: c}
 		if p.grad {
-			m.g = make([]T, len(m.v))
+			m.g = p.make(p.opt.Batch * in.h * in.w * c)
 		}
 		p.maps = append(p.maps, m)
 		return m
@@ -128,10 +128,10 @@ func (p *PassOf[T]) embedAdd(name string, m *fmap[T]) step {
 	wi, bi := p.net.param(name+".weight"), p.net.param(name+".bias")
 	P, q := p.net.params[wi], p.net.params[bi]
 	E, c, hw := p.net.Embed, m.c, m.h*m.w
-	proj := make([]T, p.opt.Batch*c)
+	proj := p.make(p.opt.Batch * c)
 	var gproj []T
 	if p.grad {
-		gproj = make([]T, p.opt.Batch*c)
+		gproj = p.make(p.opt.Batch * c)
 	}
 	forward := func() {
 		pr := proj[:p.n*c]

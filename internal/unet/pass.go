@@ -49,6 +49,11 @@ type PassOf[T gemm.Float] struct {
 	grad  bool // Backward possible
 	n     int  // images of the last Forward
 	flops float64
+	// dry passes count their buffers (counted values) and allocate none;
+	// widest is the most channels a map has.
+	dry     bool
+	counted float64
+	widest  int
 
 	x, xs       []T // the input (n x D) as given, and c_in x's map is in0
 	in0         fmap[T]
@@ -76,13 +81,38 @@ func NewPassOf[T gemm.Float](net *NetOf[T], opt Options) (*PassOf[T], error) {
 	if opt.Batch < 1 {
 		return nil, fmt.Errorf("unet: batch must be >= 1, got %d", opt.Batch)
 	}
-	p := &PassOf[T]{net: net, opt: opt, grad: opt.Gradients || opt.InputGradient}
+	return build(net, opt, false), nil
+}
+
+// Bytes is the memory a Pass of a float64 network of layout l takes for
+// the sizes in opt, counted without allocating its buffers; a float32
+// one's takes half (the products' packed blocks aside).
+func (opt Options) Bytes(l Layout) float64 {
+	if opt.Batch < 1 || l.Check() != nil {
+		return 0
+	}
+	net := &NetOf[float64]{Layout: l, params: make([][]float64, len(l.Params())), index: map[string]int{}}
+	for i, s := range l.Params() {
+		net.index[s.Name] = i
+	}
+	p := build(net, opt, true)
+	threads := opt.Threads
+	if threads <= 0 {
+		threads = gemm.Threads()
+	}
+	return 8*p.counted + float64(threads)*gemm.WorkspaceBytes(9*p.widest)
+}
+
+// build lays out a Pass; with dry it only counts the values its buffers
+// would hold (in counted) and allocates none.
+func build[T gemm.Float](net *NetOf[T], opt Options, dry bool) *PassOf[T] {
+	p := &PassOf[T]{net: net, opt: opt, grad: opt.Gradients || opt.InputGradient, dry: dry}
 	l, b := net.Layout, opt.Batch
-	mk := func(n int) []T { return make([]T, n) }
+	mk := p.make
 	mkMap := func(h, w, c int) *fmap[T] {
 		m := &fmap[T]{v: mk(b * h * w * c), h: h, w: w, c: c}
 		if p.grad {
-			m.g = mk(len(m.v))
+			m.g = mk(b * h * w * c)
 		}
 		p.maps = append(p.maps, m)
 		return m
@@ -163,7 +193,17 @@ func NewPassOf[T gemm.Float](net *NetOf[T], opt Options) (*PassOf[T], error) {
 		p.prt = mk(b * 2 * widest)
 	}
 	p.d2 = mk(b * l.H * l.W * widest)
-	return p, nil
+	p.widest = widest
+	return p
+}
+
+// make is a buffer of n values, or nil counted in p.counted when p.dry.
+func (p *PassOf[T]) make(n int) []T {
+	p.counted += float64(n)
+	if p.dry {
+		return nil
+	}
+	return make([]T, n)
 }
 
 // chunkImages is how many images of hw pixels one convolution product

@@ -7,29 +7,23 @@ import (
 
 	"scorenet/internal/gemm"
 	"scorenet/internal/mlp"
+	"scorenet/internal/vmath"
 )
 
-// swish is x sigmoid(x) with its first two derivatives, written out so the
-// tests need no kernel table.
+// swish is x sigmoid(x) on internal/vmath's kernels, as nn's table has it
+// (this package's tests cannot import nn).
 func swish[T gemm.Float]() mlp.ActivationOf[T] {
-	value := func(z float64) (f, d1, d2 float64) {
-		s := 1 / (1 + math.Exp(-z))
-		return z * s, s + z*s*(1-s), s * (1 - s) * (2 + z*(1-2*s))
+	kernel := mlp.Activation{Value: vmath.Swish, Derivatives: func(z, f, d1, d2 []float64) {
+		vmath.Sigmoid(d2, z)
+		for k, v := range z {
+			s := d2[k]
+			f[k], d1[k], d2[k] = v*s, s+v*s*(1-s), s*(1-s)*(2+v*(1-2*s))
+		}
+	}}
+	if act, ok := any(kernel).(mlp.ActivationOf[T]); ok {
+		return act
 	}
-	return mlp.ActivationOf[T]{
-		Value: func(dst, z []T) {
-			for k, v := range z {
-				f, _, _ := value(float64(v))
-				dst[k] = T(f)
-			}
-		},
-		Derivatives: func(z, f, d1, d2 []T) {
-			for k, v := range z {
-				a, b, c := value(float64(v))
-				f[k], d1[k], d2[k] = T(a), T(b), T(c)
-			}
-		},
-	}
+	return any(mlp.Float32Activation(kernel)).(mlp.ActivationOf[T])
 }
 
 // randomNet is a network of layout l with parameters drawn from rng at
@@ -244,5 +238,25 @@ func TestLayoutCheck(t *testing.T) {
 				t.Fatalf("Check() = %v, want ok %v", err, tc.ok)
 			}
 		})
+	}
+}
+
+// TestBytesCountsTheBuffers compares the counted bytes with what a Pass
+// allocates, as the Go runtime measures it.
+func TestBytesCountsTheBuffers(t *testing.T) {
+	l := Layout{H: 16, W: 16, C: 1, Channels: []int{8, 16}, Groups: 4, Frequencies: 4, Embed: 8, SigmaData: 0.5}
+	net := randomNet[float64](t, l, rand.New(rand.NewPCG(1, 1)), 0.1)
+	opt := Options{Batch: 32, Gradients: true, Threads: 1}
+	p, err := NewPassOf(net, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := 0.0
+	for _, m := range p.maps {
+		held += float64(len(m.v) + len(m.g))
+	}
+	want := opt.Bytes(l)
+	if 8*held > want || want > 8*held*3+4*gemm.WorkspaceBytes(9*16) {
+		t.Fatalf("Bytes = %.0f, the maps alone hold %.0f", want, 8*held)
 	}
 }
