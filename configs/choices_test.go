@@ -40,7 +40,7 @@ func TestChoicesComeFromTheCode(t *testing.T) {
 		{[]string{"model.activation=relu"}, `model.activation: "relu" is not one of ` + strings.Join(nn.Activations(), ", ")},
 		{[]string{"train.loss=ism"}, `train.loss: "ism" is not one of ` + strings.Join(losses.Names(), ", ")},
 		{[]string{"train.engine=gpu"}, `train.engine: "gpu" is not one of auto, graph, fused`},
-		{[]string{"train.engine=fused", "model.type=gaussian"}, "train.engine: fused is not available: the hand-written core runs MLPs only"},
+		{[]string{"train.engine=fused", "model.type=gaussian"}, "train.engine: fused is not available: the hand-written core runs MLPs and U-Nets only"},
 		{[]string{"train.engine=fused", "model.dtype=float32"}, "train.engine: fused is not available: the hand-written core runs the exact loss in float64 only"},
 		{[]string{"model.residual=true", "model.type=gaussian"}, "model.residual: only the mlp has skip connections"},
 		{[]string{"train.loss=anneal_dsm"}, "train.loss: anneal_dsm needs model.noise_conditional: true"},

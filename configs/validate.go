@@ -46,7 +46,7 @@ const (
 // (eps 1e-300 gave back the starting points, exit 0).
 func EpsReach(c *Config) float64 {
 	s := c.Sample
-	if s.EpsAuto || !(s.Eps > 0) {
+	if !(s.Eps > 0) { // auto, not yet chosen
 		return math.Inf(1)
 	}
 	switch s.Sampler {
@@ -249,7 +249,8 @@ func (d *decoder) validateSampling(c *Config) error {
 	reach := EpsReach(c)
 	c.Sample.EpsFrom = d.Where("sample.eps")
 	for _, err := range []error{
-		check(!(reach < MinReach), "sample.eps", "%v moves a chain by about %.2g over all its steps (the noise's sqrt(eps x steps), in model units where the data's spread is about 1): it would sample nothing; raise sample.eps (or use eps: auto)", s.Eps, reach),
+		check(!(reach < MinReach) || s.EpsAuto, "sample.eps", "%v moves a chain by about %.2g over all its steps (the noise's sqrt(eps x steps), in model units where the data's spread is about 1): it would sample nothing; raise sample.eps (or use eps: auto)", s.Eps, reach),
+		check(!(reach < MinReach) || !s.EpsAuto, "sample.eps", "auto chose %v from the smallest noise level, which moves a chain by about %.2g over all its steps: it would sample nothing; the noise levels (train.sigmas) are far below the data's scale (about 1 in model units)", s.Eps, reach),
 		check(pcDistinct, "sample.levels", "%d levels between the run's noise levels' ends are not all distinct in float64 (neighbours round to the same value); use fewer", s.Levels),
 		check(solverDistinct, "sample.steps", "%d levels between the run's noise levels' ends (rho %v) are not all distinct in float64 (neighbours round to the same value); use fewer", s.Steps, s.Rho),
 		check(slices.Contains(Samplers, s.Sampler), "sample.sampler", "%q is not one of %s", s.Sampler, strings.Join(Samplers, ", ")),

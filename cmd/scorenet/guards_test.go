@@ -794,6 +794,11 @@ func TestBigInputsUnderUlimitD(t *testing.T) {
 		// Refused before the sampling, not at the writing after it (pass 14).
 		{"chains that could be drawn but not written", []string{"sample", "-run", run, "-n", "700000", "-sampler", "dpmpp_2m", "-out", filepath.Join(dir, "many.npy")}, 1, "700000 chains of dimension 2 needs"},
 		{"resume a long log, streamed", []string{"train", "-run", longLog, "-set", "train.steps=30"}, 0, ""},
+		// Snapshots whose file the writer could not encode: refused before
+		// the sampling, with the writer's own estimate, not after -out was
+		// written (pass 23).
+		{"snapshots budgeted as the writer budgets them", []string{"sample", "-run", run, "-n", "10000", "-out", filepath.Join(dir, "before.csv"),
+			"-snapshots", filepath.Join(dir, "snaps.csv"), "-set", "sample.levels=40", "-set", "sample.snapshot_every=1"}, 1, "-snapshots " + filepath.Join(dir, "snaps.csv") + ": 78 snapshots of 10000 chains"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			cmd := exec.Command(sh, append([]string{"-c", `ulimit -d 420000 && exec "$@"`, "sh", bin}, c.args...)...)
@@ -808,6 +813,9 @@ func TestBigInputsUnderUlimitD(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want exit %d saying %q", code, firstLines(stderr.String(), 3), c.code, c.want)
 			}
 		})
+	}
+	if _, err := os.Stat(filepath.Join(dir, "before.csv")); err == nil {
+		t.Error("sample wrote -out, then refused its -snapshots")
 	}
 }
 
@@ -1754,5 +1762,21 @@ func TestSeventeenthRedTeamAttacks(t *testing.T) {
 				t.Errorf("the refused command made %s", c.made)
 			}
 		})
+	}
+}
+
+// The twenty-third red-team pass (issue 19): an eps chosen from noise
+// levels far below the data's scale is refused when training starts, as
+// the same eps set by hand is, and when a run that holds one is read.
+func TestTwentyThirdRedTeamAttacks(t *testing.T) {
+	dir := t.TempDir()
+	run := filepath.Join(dir, "tiny")
+	code, _, errs := scorenet("train", "-config", "../../configs/mixture_annealed.yaml", "-set", "output.dir="+run,
+		"-set", "train.steps=5", "-set", "train.sigmas={begin: 1e-9, end: 1e-10, n: 10}", "-set", "sample.eps=auto")
+	if code != 1 || !strings.Contains(errs, "sample.eps auto: ") || !strings.Contains(errs, "use train.sigmas: auto") {
+		t.Errorf("train: exit %d, %q; want the auto eps refused, naming train.sigmas", code, errs)
+	}
+	if _, err := os.Stat(run); err == nil {
+		t.Error("the refused run left its directory")
 	}
 }

@@ -284,7 +284,7 @@ func writeSnapshots(path string, snaps []sampler.Snapshot, norm datasets.Normali
 			copy(row[3:], x.Row(c))
 		}
 	}
-	return datasets.WriteFile(path, rows)
+	return datasets.WriteBudgeted(path, rows) // checkSnapshots budgeted the encoding with the sampling
 }
 
 // writeSnapshotGrids writes each snapshot of an image run as a grid of up
@@ -379,8 +379,10 @@ func checkSnapshots(path string, job workflow.Job) error {
 	}
 	snaps := float64(job.Settings().TotalSteps() / every)
 	// The chains as kept, their copy in data units with three more
-	// columns, and the file's text (up to 25 bytes a value) or binary.
-	need := snaps * float64(job.Count) * (8*float64(2*job.Dim+3) + 25*float64(job.Dim+3))
+	// columns, and the file's bytes as the writer budgets them.
+	rows := snaps * float64(job.Count)
+	need := rows * float64(job.Dim+3) * datasets.EncodedBytes(path, 1) // linear in the values
+	need += rows * 8 * float64(2*job.Dim+3)
 	return memlimit.Check(need, fmt.Sprintf("-snapshots %s: %.0f snapshots of %d chains (sample.snapshot_every %d)", path, snaps, job.Count, every))
 }
 

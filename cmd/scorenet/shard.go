@@ -405,7 +405,9 @@ func differences(a, b shardInfo) string {
 		}
 		switch k {
 		case "sample":
-			diffs = append(diffs, sampleDifferences(a.Sample, b.Sample))
+			if d := sampleDifferences(a.Sample, b.Sample); d != "" {
+				diffs = append(diffs, d)
+			}
 		case "checkpoint_sha256":
 			diffs = append(diffs, fmt.Sprintf("%s %s (%s), not %s (%s)", k, short(vb[k]), b.Checkpoint, short(va[k]), a.Checkpoint))
 		default:
@@ -445,11 +447,24 @@ func sampleDifferences(a, b string) string {
 	slices.Sort(keys)
 	var diffs []string
 	for _, k := range keys {
-		if !bytes.Equal(ma[k], mb[k]) {
+		if !sameJSON(ma[k], mb[k]) {
 			diffs = append(diffs, fmt.Sprintf("sample.%s %s, not %s", k, short(string(mb[k])), short(string(ma[k]))))
 		}
 	}
 	return strings.Join(diffs, "; ")
+}
+
+// sameJSON reports whether two JSON values are equal as values: 3 and
+// 3.0, 1e-05 and 0.00001 are one number however a sidecar spells it.
+func sameJSON(a, b json.RawMessage) bool {
+	if bytes.Equal(a, b) {
+		return true
+	}
+	var va, vb any
+	if a == nil || b == nil || json.Unmarshal(a, &va) != nil || json.Unmarshal(b, &vb) != nil {
+		return false
+	}
+	return reflect.DeepEqual(va, vb)
 }
 
 // short shortens a value for an error message: hashes to 12 digits.

@@ -513,6 +513,23 @@ func TestShardsFromBeforeTheSolverKeysMerge(t *testing.T) {
 	}
 }
 
+// The twenty-third red-team pass: sidecars' sample settings are compared
+// as values, so a number spelt another way (3 and 3.0) is the same setting.
+func TestMergeComparesSettingsAsValues(t *testing.T) {
+	dir := t.TempDir()
+	shards := editedShards(t, smallShardedRun(t, dir), dir, func(map[string]any) {})
+	side := shards[1] + ".shard.json"
+	b, _ := os.ReadFile(side)
+	respelt := strings.Replace(string(b), `\"Rho\":7`, `\"Rho\":7.0`, 1)
+	if respelt == string(b) {
+		t.Fatalf("no Rho 7 to respell in %s", b)
+	}
+	os.WriteFile(side, []byte(respelt), 0o644)
+	if code, _, errs := scorenet(append([]string{"merge", "-out", filepath.Join(dir, "m.csv")}, shards...)...); code != 0 {
+		t.Errorf("merge of shards whose settings differ only in spelling: %s", errs)
+	}
+}
+
 // The eighteenth red-team pass: merge -verify checks an eps recorded as
 // chosen from the data, and a sampler the sidecar lacks, before any
 // re-draw, naming the sidecar.
