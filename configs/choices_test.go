@@ -42,7 +42,7 @@ func TestChoicesComeFromTheCode(t *testing.T) {
 		{[]string{"train.engine=gpu"}, `train.engine: "gpu" is not one of auto, graph, fused`},
 		{[]string{"train.engine=fused", "model.type=gaussian"}, "train.engine: fused is not available: the hand-written core runs MLPs and U-Nets only"},
 		{[]string{"train.engine=fused", "model.dtype=float32"}, "train.engine: fused is not available: the hand-written core runs the exact loss in float64 only"},
-		{[]string{"model.residual=true", "model.type=gaussian"}, "model.residual: only the mlp has skip connections"},
+		{[]string{"model.residual=true", "model.type=gaussian"}, "model.residual: only the mlp has this setting"},
 		{[]string{"train.loss=anneal_dsm"}, "train.loss: anneal_dsm needs model.noise_conditional: true"},
 		{[]string{"model.noise_conditional=true"}, "model.noise_conditional: a noise-conditional model trains with loss dsm or anneal_dsm or vesde_dsm, not exact"},
 	} {

@@ -52,7 +52,7 @@ type Data struct {
 
 // Model selects the score network.
 type Model struct {
-	Type   string `yaml:"type"`   // mlp | gaussian
+	Type   string `yaml:"type"`   // mlp | gaussian | unet
 	Hidden []int  `yaml:"hidden"` // mlp
 	// HiddenAuto: `hidden: auto` sets the widths from the data's dimension
 	// when training starts (three residual layers, see workflow.ChooseAuto);
@@ -78,6 +78,13 @@ type Model struct {
 	// SigmaDataAuto: `sigma_data: auto` sets it to the standard deviation
 	// of the training values in model units; SigmaData then holds it.
 	SigmaDataAuto bool `yaml:"sigma_data_auto,omitempty"`
+	// unet: the channels of each level (the image is halved between
+	// levels), GroupNorm's groups, and the images' height, width and
+	// channels (taken from IDX and PNG data when training starts; given
+	// for a CSV or .npy of pixels).
+	Channels []int `yaml:"channels,omitempty"`
+	Groups   int   `yaml:"groups,omitempty"`
+	Shape    []int `yaml:"shape,omitempty"`
 }
 
 // Train sets the loss, the optimiser and the bookkeeping of a run.
@@ -227,9 +234,11 @@ func (c *Config) ModelSpec(dim int) nn.Spec {
 	if c.Model.Dtype == "float32" {
 		dt = tensor.Float32
 	}
+	var shape [3]int
+	copy(shape[:], c.Model.Shape)
 	return nn.Spec{Kind: c.Model.Type, Dim: dim, Hidden: c.Model.Hidden, Activation: c.Model.Activation, Dtype: dt,
 		NoiseConditional: c.Model.NoiseConditional, Residual: c.Model.Residual,
-		SigmaData: c.Model.SigmaData}
+		SigmaData: c.Model.SigmaData, Shape: shape, Channels: c.Model.Channels, Groups: c.Model.Groups}
 }
 
 // Ladder returns the n noise levels from Begin down to End, equally spaced

@@ -116,7 +116,7 @@ func parse(text []byte, source string, overrides []string) (*Config, error) {
 	if cfg.Model.Dtype == "auto" {
 		cfg.Model.Dtype, cfg.Model.DtypeAuto = AutoDtype(cfg.Model.Type, cfg.Train.Loss), true
 		if cfg.Model.Dtype == "float32" { // float64 is what every run had before auto: nothing to say
-			cfg.Notes = append(cfg.Notes, "model.dtype auto: float32 (a denoising loss on an mlp: half the memory, about twice the speed; set model.dtype: float64 to keep the old)")
+			cfg.Notes = append(cfg.Notes, fmt.Sprintf("model.dtype auto: float32 (a denoising loss on the %s: half the memory, about twice the speed; set model.dtype: float64 to keep the old)", cfg.Model.Type))
 		}
 	} else if _, set := d.Overridden("model.dtype"); set {
 		cfg.Model.DtypeAuto = false
@@ -265,12 +265,12 @@ func overrideShown(d *decoder, key string) string {
 	return shown
 }
 
-// AutoDtype is what model.dtype: auto chooses: float32 for an mlp trained
-// by a denoising loss (half the memory, about twice the speed at image
+// AutoDtype is what model.dtype: auto chooses: float32 for an mlp or unet
+// trained by a denoising loss (half the memory, about twice the speed at image
 // size), float64 for the exact and sliced losses, whose finite-difference
 // checks and closed forms need it, and for the gaussian model.
 func AutoDtype(model, loss string) string {
-	if can, _ := losses.NoiseConditional(loss); can && model == "mlp" {
+	if can, _ := losses.NoiseConditional(loss); can && (model == "mlp" || model == "unet") {
 		return "float32"
 	}
 	return "float64"

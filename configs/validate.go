@@ -165,6 +165,9 @@ func (d *decoder) validate(c *Config) error {
 		d.validateDensity(c.Data),
 		oneOf("model.type", c.Model.Type, nn.Kinds),
 		check(c.Model.Type != "mlp" || len(c.Model.Hidden) > 0 || c.Model.HiddenAuto, "model.hidden", "must list at least one hidden layer width, e.g. [128, 128], or be auto"),
+		check(c.Model.Type != "unet" || (len(c.Model.Hidden) == 0 && !c.Model.HiddenAuto), "model.hidden", "does not apply to the unet: its size is model.channels"),
+		check(c.Model.Type == "unet" || (len(c.Model.Channels) == 0 && c.Model.Groups == 0 && len(c.Model.Shape) == 0), "model.channels", "model.channels, groups and shape apply to the unet only, not the %s", c.Model.Type),
+		d.validateUNet(c),
 		check(!slices.ContainsFunc(c.Model.Hidden, func(w int) bool { return w < 1 }), "model.hidden", "widths must be >= 1, got %v", c.Model.Hidden),
 		// A residual MLP adds every layer's output to its input unscaled:
 		// at initialisation its activations grow with depth (loss 1e9 at
@@ -177,8 +180,12 @@ func (d *decoder) validate(c *Config) error {
 		check(!c.Model.NoiseConditional || canCondition, "model.noise_conditional",
 			"a noise-conditional model trains with loss %s, not %s", strings.Join(conditionalLosses(), " or "), t.Loss),
 		check(!needsCondition || c.Model.NoiseConditional, "train.loss", "%s needs model.noise_conditional: true", t.Loss),
-		check(!c.Model.NoiseConditional || c.Model.Type == "mlp", "model.noise_conditional", "only the mlp can be noise-conditional"),
-		check(!c.Model.Residual || c.Model.Type == "mlp", "model.residual", "only the mlp has skip connections"),
+		check(!c.Model.NoiseConditional || c.Model.Type != "gaussian", "model.noise_conditional", "only the mlp and the unet can be noise-conditional"),
+		check(c.Model.Type != "unet" || c.Model.NoiseConditional, "model.noise_conditional", "the unet is always noise-conditional: it must be true"),
+		check(!c.Model.Residual || c.Model.Type == "mlp", "model.residual", "only the mlp has this setting (the unet's blocks are residual by design)"),
+		check(c.Model.Type != "unet" || c.Model.SigmaData > 0 || c.Model.SigmaDataAuto, "model.sigma_data", "the unet is preconditioned as EDM's networks are: give the data's spread or auto"),
+		check(c.Model.Type != "unet" || c.Model.Activation == "swish", "model.activation", "the unet uses swish, not %s", c.Model.Activation),
+		check(c.Model.Type != "unet" || t.Engine != losses.Graph, "train.engine", "graph is not available for the unet, which runs on the hand-written core only; use auto or fused"),
 		check(c.Model.SigmaData >= 0 && c.Model.SigmaData <= MaxNoise, "model.sigma_data", "must be from 0 (no preconditioning) to %g, got %v", MaxNoise, c.Model.SigmaData),
 		check((c.Model.SigmaData == 0 && !c.Model.SigmaDataAuto) || c.Model.NoiseConditional, "model.sigma_data", "preconditions the network by the noise level: it needs model.noise_conditional: true"),
 		oneOf("train.engine", t.Engine, losses.Engines),
@@ -314,6 +321,53 @@ func dataDim(data Data) int {
 		return 1
 	}
 	return 2 // the toys
+}
+
+// unet bounds: channels per level and groups (EDM's largest networks use
+// 256 and 32), levels, and the image's sides.
+const (
+	MaxUNetChannels = 1024
+	MaxUNetGroups   = 64
+	MaxUNetLevels   = 5
+	MaxImageSide    = 4096
+)
+
+// validateUNet checks the unet's keys: the levels' channels and groups,
+// and a shape given by hand.
+func (d *decoder) validateUNet(c *Config) error {
+	m := c.Model
+	if m.Type != "unet" {
+		return nil
+	}
+	if len(m.Channels) < 1 || len(m.Channels) > MaxUNetLevels {
+		return d.Errorf("model.channels", "must list the channels of 1 to %d levels, e.g. [32, 64], got %v", MaxUNetLevels, m.Channels)
+	}
+	if m.Groups < 1 || m.Groups > MaxUNetGroups {
+		return d.Errorf("model.groups", "must be from 1 to %d, got %d", MaxUNetGroups, m.Groups)
+	}
+	for i, ch := range m.Channels {
+		if ch < 1 || ch > MaxUNetChannels || ch%m.Groups != 0 {
+			return d.Errorf("model.channels", "level %d has %d channels: want a multiple of model.groups (%d) up to %d", i, ch, m.Groups, MaxUNetChannels)
+		}
+	}
+	if len(m.Shape) == 0 {
+		if c.Data.Dataset == "idx" || c.Data.Dataset == "images" {
+			return nil // from the images when training starts
+		}
+		return d.Errorf("model.shape", "is required for the unet on dataset %s: the images' [height, width, channels], e.g. [8, 8, 1] for 64 columns of pixels", c.Data.Dataset)
+	}
+	if len(m.Shape) != 3 {
+		return d.Errorf("model.shape", "must be [height, width, channels], got %v", m.Shape)
+	}
+	for i, v := range m.Shape {
+		if v < 1 || v > MaxImageSide {
+			return d.Errorf("model.shape", "%s must be from 1 to %d, got %d", []string{"height", "width", "channels"}[i], MaxImageSide, v)
+		}
+	}
+	if f := 1 << (len(m.Channels) - 1); m.Shape[0]%f != 0 || m.Shape[1]%f != 0 {
+		return d.Errorf("model.shape", "%d levels halve the image %d times, so its height and width must be multiples of %d, got %dx%d", len(m.Channels), len(m.Channels)-1, f, m.Shape[0], m.Shape[1])
+	}
+	return nil
 }
 
 // checkSize refuses a network too large to hold before any data is read:
@@ -465,6 +519,9 @@ func ResumeConflicts(saved, given *Config) []string {
 // Describe is a one-line summary of a config, for logs.
 func (c *Config) Describe() string {
 	model := c.Model.Type
+	if c.Model.Type == "unet" {
+		model = fmt.Sprintf("unet %v", c.Model.Channels)
+	}
 	if c.Model.Type == "mlp" {
 		hidden := fmt.Sprint(c.Model.Hidden)
 		if len(c.Model.Hidden) == 0 && c.Model.HiddenAuto {

@@ -6,6 +6,7 @@ import (
 
 	"scorenet/internal/memlimit"
 	"scorenet/internal/mlp"
+	"scorenet/internal/unet"
 )
 
 // Network is a noise-conditional MLP's score and divergence on the
@@ -110,4 +111,75 @@ func (nw *Network) Divergence(score, div, x, sigmas, probes []float64, k int) er
 // becomes a probability (log2 256 = 8 bits per dimension).
 func BitsPerDim(logp float64, d int, offset float64) float64 {
 	return -logp/(float64(d)*math.Ln2) + offset
+}
+
+// UNetNetwork is a U-Net's score and Hutchinson's divergence on the
+// hand-written core: for each probe v, one reverse pass from v gives
+// J^T v, and v . J^T v = v^T J v, whose mean over the probes estimates
+// tr J. (The exact trace would take D reverse passes a point.)
+type UNetNetwork struct {
+	pass *unet.Pass
+}
+
+// UNetBatchFor is the most images a UNetNetwork pass should take at once
+// within maxBytes.
+func UNetBatchFor(net *unet.NetOf[float64], maxBytes float64) int {
+	one := unet.Options{Batch: 2, InputGradient: true, Threads: 1}.Bytes(net.Layout) - unet.Options{Batch: 1, InputGradient: true, Threads: 1}.Bytes(net.Layout)
+	return max(1, min(64, int(maxBytes/one)))
+}
+
+// NewUNetNetwork prepares net for batches of up to batch images, on at most
+// threads threads; the trace must be Hutchinson's.
+func NewUNetNetwork(net *unet.NetOf[float64], trace string, batch, threads int) (*UNetNetwork, error) {
+	if trace != Hutchinson {
+		return nil, fmt.Errorf("likelihood: the unet's divergence is Hutchinson's (-trace %s): the exact trace would take %d reverse passes a point", Hutchinson, net.Dim())
+	}
+	opt := unet.Options{Batch: batch, InputGradient: true, Threads: threads}
+	if err := memlimit.Check(opt.Bytes(net.Layout), fmt.Sprintf("the likelihood's unet passes (%d images)", batch)); err != nil {
+		return nil, err
+	}
+	pass, err := unet.NewPassOf(net, opt)
+	if err != nil {
+		return nil, err
+	}
+	return &UNetNetwork{pass: pass}, nil
+}
+
+// Divergence implements score.Field, in chunks of the pass's batch.
+func (nw *UNetNetwork) Divergence(score, div, x, sigmas, probes []float64, k int) error {
+	if probes == nil {
+		return fmt.Errorf("likelihood: the unet's divergence needs Hutchinson's probes")
+	}
+	d, b := nw.pass.Net().Dim(), nw.pass.Batch()
+	n := len(sigmas)
+	seed := make([]float64, b*d)
+	for lo := 0; lo < n; lo += b {
+		hi := min(lo+b, n)
+		s, err := nw.pass.Forward(x[lo*d:hi*d], sigmas[lo:hi])
+		if err != nil {
+			return err
+		}
+		copy(score[lo*d:hi*d], s)
+		for r := lo; r < hi; r++ {
+			div[r] = 0
+		}
+		for p := range k {
+			// The p-th probe of every image of the chunk.
+			for r := lo; r < hi; r++ {
+				copy(seed[(r-lo)*d:(r-lo+1)*d], probes[(r*k+p)*d:(r*k+p+1)*d])
+			}
+			if err := nw.pass.Backward(seed[:(hi-lo)*d]); err != nil {
+				return err
+			}
+			jtv := nw.pass.InputGrad()
+			for r := lo; r < hi; r++ {
+				est := 0.0
+				for j, v := range seed[(r-lo)*d : (r-lo+1)*d] {
+					est += v * jtv[(r-lo)*d+j]
+				}
+				div[r] += est / float64(k)
+			}
+		}
+	}
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"scorenet/density"
@@ -355,5 +356,70 @@ func TestFlowTooFarIsRefused(t *testing.T) {
 	_, err = Compute([]score.Field{scaledField{density.Field{Density: gauss}, 30}}, far, s)
 	if err == nil || !regexp.MustCompile(`^likelihood: point \d: the flow moved coordinate \d by .*: it left the range the model knows`).MatchString(err.Error()) {
 		t.Errorf("a field 30 times too strong: got %v, want the point refused", err)
+	}
+}
+
+// The U-Net's divergence by reverse passes: with sqrt(D) times the D unit vectors as
+// the probes, Hutchinson's estimate is the trace itself, which central
+// differences of the score give.
+func TestUNetDivergenceMatchesDifferences(t *testing.T) {
+	m, err := nn.New(nn.Spec{Kind: "unet", Dim: 16, Shape: [3]int{4, 4, 1}, Channels: []int{4, 8}, Groups: 2,
+		NoiseConditional: true, SigmaData: 0.5, Activation: "swish"}, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, p := range m.Params() { // away from the zero-started branches
+		data := p.Value.Data().([]float64)
+		for i := range data {
+			data[i] += 0.3 * rng.NormFloat64()
+		}
+	}
+	net, err := m.(*nn.UNet).Net()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const d, n = 16, 3
+	x, sigmas := make([]float64, n*d), []float64{0.05, 0.5, 4}
+	for i := range x {
+		x[i] = rng.NormFloat64()
+	}
+	probes := make([]float64, n*d*d)
+	for r := range n {
+		for p := range d {
+			probes[(r*d+p)*d+p] = 4 // sqrt(D) e_p: E[v v^T] = I over the D of them
+		}
+	}
+	field, err := NewUNetNetwork(net, Hutchinson, 2, 1) // batch 2: the chunking is tested too
+	if err != nil {
+		t.Fatal(err)
+	}
+	score, div := make([]float64, n*d), make([]float64, n)
+	if err := field.Divergence(score, div, x, sigmas, probes, d); err != nil {
+		t.Fatal(err)
+	}
+	sc, err := nn.NewScorer(m, 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const h = 1e-5
+	s := make([]float64, d)
+	for r := range n {
+		fd := 0.0
+		for j := range d {
+			xp := append([]float64(nil), x[r*d:(r+1)*d]...)
+			xp[j] += h
+			sc.ScoreAt(s, xp, sigmas[r:r+1])
+			up := s[j]
+			xp[j] -= 2 * h
+			sc.ScoreAt(s, xp, sigmas[r:r+1])
+			fd += (up - s[j]) / (2 * h)
+		}
+		if math.Abs(fd-div[r]) > 1e-6*max(1, math.Abs(fd)) {
+			t.Errorf("image %d: divergence %.9g, central differences %.9g", r, div[r], fd)
+		}
+	}
+	if _, err := NewUNetNetwork(net, Exact, 2, 1); err == nil || !strings.Contains(err.Error(), "-trace hutchinson") {
+		t.Errorf("the exact trace on a unet: %v, want a refusal naming -trace hutchinson", err)
 	}
 }

@@ -7,10 +7,12 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"time"
 
 	"scorenet/checkpoints"
 	"scorenet/configs"
+	"scorenet/datasets"
 	"scorenet/internal/memlimit"
 	"scorenet/internal/safefile"
 	"scorenet/internal/seeds"
@@ -114,6 +116,9 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 	auto.Apply(cfg)
 	for _, s := range auto.Said {
 		fmt.Fprintln(opts.Out, s)
+	}
+	if err := unetShape(cfg, data.Image, opts.Out); err != nil {
+		return nil, err
 	}
 	// An eps set by hand meets the ladder chosen from the data only now,
 	// and an eps chosen from the ladder is known only now.
@@ -348,4 +353,22 @@ func copyTensor(dst, src *tensor.Dense) {
 	case []float32:
 		copy(d, src.Data().([]float32))
 	}
+}
+
+// unetShape sets a unet's model.shape from image data (an IDX file, a PNG
+// folder), saying so, or checks the one given against them.
+func unetShape(cfg *configs.Config, image datasets.Image, out io.Writer) error {
+	if cfg.Model.Type != "unet" || image.Size() == 0 {
+		return nil
+	}
+	from := []int{image.H, image.W, image.C}
+	if len(cfg.Model.Shape) == 0 {
+		cfg.Model.Shape = from
+		fmt.Fprintf(out, "model.shape: %v, the images' height, width and channels\n", from)
+		return nil
+	}
+	if !slices.Equal(cfg.Model.Shape, from) {
+		return fmt.Errorf("train: model.shape %v is not the images' %v (height, width, channels); leave it out to take theirs", cfg.Model.Shape, from)
+	}
+	return nil
 }

@@ -198,9 +198,25 @@ func likelihoodFields(run *Run, n int, s likelihood.Settings, data *Data, analyt
 		}
 		return fields, nil
 	}
+	if u, ok := run.Model.(*nn.UNet); ok {
+		net, err := u.Net64()
+		if err != nil {
+			return nil, err
+		}
+		budget := min(256<<20, float64(memlimit.Available())/float64(4*workers))
+		batch := likelihood.UNetBatchFor(net, budget)
+		for range workers {
+			f, err := likelihood.NewUNetNetwork(net, s.Trace, batch, threads)
+			if err != nil {
+				return nil, err
+			}
+			fields = append(fields, f)
+		}
+		return fields, nil
+	}
 	mp, ok := run.Model.(*nn.MLP)
 	if !ok {
-		return nil, fmt.Errorf("workflow: the likelihood needs an mlp model, not %s", run.Model.Kind())
+		return nil, fmt.Errorf("workflow: the likelihood needs an mlp or unet model, not %s", run.Model.Kind())
 	}
 	// In float64 whatever the model's dtype: the divergence's sums over
 	// D are where float32 would lose digits.

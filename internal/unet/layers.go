@@ -42,8 +42,10 @@ func (p *PassOf[T]) conv(name string, k int, in, out *fmap[T], accumulate bool) 
 		for i0 := 0; i0 < p.n; i0 += per {
 			i1 := min(i0+per, p.n)
 			rows, g := (i1-i0)*hw, out.g[i0*hw*co:i1*hw*co]
-			p.gemm(true, false, K, co, rows, patches(i0, i1), K, g, co, 1, gW, co)
-			colSums(gB, g, co)
+			if p.opt.Gradients {
+				p.gemm(true, false, K, co, rows, patches(i0, i1), K, g, co, 1, gW, co)
+				colSums(gB, g, co)
+			}
 			switch {
 			case in.g == nil:
 			case k == 1:
@@ -155,6 +157,9 @@ func (p *PassOf[T]) embedAdd(name string, m *fmap[T]) step {
 				}
 			}
 		})
+		if !p.opt.Gradients {
+			return // the embedding's gradient reaches only parameters
+		}
 		p.gemm(true, false, E, c, p.n, p.e2, E, g, c, 1, p.grads[wi], c)
 		colSums(p.grads[bi], g, c)
 		p.gemm(false, true, p.n, E, c, g, c, P, c, 1, p.ge2, E)
@@ -203,6 +208,9 @@ func (p *PassOf[T]) embed() {
 // embedBackward carries the blocks' gradient of e2 to the embedding's
 // parameters.
 func (p *PassOf[T]) embedBackward() {
+	if !p.opt.Gradients {
+		return
+	}
 	n, E, F2 := p.n, p.net.Embed, 2*p.net.Frequencies
 	i1, i2 := p.net.param("embed0.weight"), p.net.param("embed1.weight")
 	A2 := p.net.params[i2]
