@@ -73,6 +73,24 @@ func EpsReach(c *Config) float64 {
 // all its steps, in model units (where the data's spread is about 1).
 const MinReach = 1e-3
 
+// ReachBound is the least reach on data whose spread (the RMS standard
+// deviation in model units) is spread: MinReach, or that share of a
+// spread below 1 (data not standardised); MinReach when it is not known
+// (0).
+func ReachBound(spread float64) float64 {
+	if spread > 0 && spread < 1 {
+		return MinReach * spread
+	}
+	return MinReach
+}
+
+// knownScale reports whether the data's spread in model units is known to
+// be about 1 (or at least not tiny) before they are read: standardised,
+// drawn, or images in [0, 1]. A table read unstandardised may have any.
+func knownScale(d Data) bool {
+	return d.Dataset != "file" || d.Standardize
+}
+
 // MinLR32 is the smallest train.optimizer.lr for float32 weights: Adam's
 // step is about lr, and float32 values near 0.1 are 7.45e-9 apart, so at
 // 1e-11 every weight stayed bit-identical for 300 steps.
@@ -186,7 +204,7 @@ func (d *decoder) validate(c *Config) error {
 		check(c.Model.Type != "unet" || c.Model.SigmaData > 0 || c.Model.SigmaDataAuto, "model.sigma_data", "the unet is preconditioned as EDM's networks are: give the data's spread or auto"),
 		check(c.Model.Type != "unet" || c.Model.Activation == "swish", "model.activation", "the unet uses swish, not %s", c.Model.Activation),
 		check(c.Model.Type != "unet" || t.Engine != losses.Graph, "train.engine", "graph is not available for the unet, which runs on the hand-written core only; use auto or fused"),
-		check(c.Model.SigmaData >= 0 && c.Model.SigmaData <= MaxNoise, "model.sigma_data", "must be from 0 (no preconditioning) to %g, got %v", MaxNoise, c.Model.SigmaData),
+		check(c.Model.SigmaData == 0 || (c.Model.SigmaData >= MinNoise && c.Model.SigmaData <= MaxNoise), "model.sigma_data", "must be 0 (no preconditioning) or from %g to %g, got %v", MinNoise, MaxNoise, c.Model.SigmaData),
 		check((c.Model.SigmaData == 0 && !c.Model.SigmaDataAuto) || c.Model.NoiseConditional, "model.sigma_data", "preconditions the network by the noise level: it needs model.noise_conditional: true"),
 		oneOf("train.engine", t.Engine, losses.Engines),
 		check(t.Engine != losses.Fused || fusedErr == nil, "train.engine", "fused is not available: %v; use auto or graph", fusedErr),
@@ -256,8 +274,7 @@ func (d *decoder) validateSampling(c *Config) error {
 	reach := EpsReach(c)
 	c.Sample.EpsFrom = d.Where("sample.eps")
 	for _, err := range []error{
-		check(!(reach < MinReach) || s.EpsAuto, "sample.eps", "%v moves a chain by about %.2g over all its steps (the noise's sqrt(eps x steps), in model units where the data's spread is about 1): it would sample nothing; raise sample.eps (or use eps: auto)", s.Eps, reach),
-		check(!(reach < MinReach) || !s.EpsAuto, "sample.eps", "auto chose %v from the smallest noise level, which moves a chain by about %.2g over all its steps: it would sample nothing; the noise levels (train.sigmas) are far below the data's scale (about 1 in model units)", s.Eps, reach),
+		check(!(reach < MinReach) || s.EpsAuto || !knownScale(c.Data), "sample.eps", "%v moves a chain by about %.2g over all its steps (the noise's sqrt(eps x steps), in model units where the data's spread is about 1): it would sample nothing; raise sample.eps (or use eps: auto)", s.Eps, reach),
 		check(pcDistinct, "sample.levels", "%d levels between the run's noise levels' ends are not all distinct in float64 (neighbours round to the same value); use fewer", s.Levels),
 		check(solverDistinct, "sample.steps", "%d levels between the run's noise levels' ends (rho %v) are not all distinct in float64 (neighbours round to the same value); use fewer", s.Steps, s.Rho),
 		check(slices.Contains(Samplers, s.Sampler), "sample.sampler", "%q is not one of %s", s.Sampler, strings.Join(Samplers, ", ")),

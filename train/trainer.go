@@ -121,15 +121,17 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 		return nil, err
 	}
 	// An eps set by hand meets the ladder chosen from the data only now,
-	// and an eps chosen from the ladder is known only now.
-	if reach := configs.EpsReach(cfg); reach < configs.MinReach && cfg.Sample.EpsAuto {
+	// and an eps chosen from the ladder is known only now; both against
+	// the data's own spread (unstandardised data may be far from 1).
+	spread := math.Sqrt(data.Moments.Var)
+	if reach, bound := configs.EpsReach(cfg), configs.ReachBound(spread); reach < bound {
 		levels := cfg.NoiseLevels()
-		return nil, fmt.Errorf("train: sample.eps auto: %.4g, chosen from the smallest of the noise levels (train.sigmas: %d from %.4g to %.4g), moves a chain by about %.2g over all its steps: it would sample nothing; the levels are far below the data's scale (about 1 in model units): use train.sigmas: auto, or levels that reach it",
-			cfg.Sample.Eps, len(levels), levels[0], levels[len(levels)-1], reach)
-	} else if reach < configs.MinReach {
-		levels := cfg.NoiseLevels()
-		return nil, fmt.Errorf("train: %s: sample.eps: %v moves a chain by about %.2g over all its steps on the ladder chosen from the data (%d levels from %.4g to %.4g; the noise's sqrt(eps x steps) in model units): it would sample nothing; raise sample.eps or use eps: auto",
-			cfg.Sample.EpsFrom, cfg.Sample.Eps, reach, len(levels), levels[0], levels[len(levels)-1])
+		if cfg.Sample.EpsAuto {
+			return nil, fmt.Errorf("train: sample.eps auto: %.4g, chosen from the smallest of the noise levels (train.sigmas: %d from %.4g to %.4g), moves a chain by about %.2g over all its steps, less than %.2g (a thousandth of the data's spread %.4g, at most 1e-3): it would sample nothing; the levels are far below the data's scale: use train.sigmas: auto, or levels that reach it",
+				cfg.Sample.Eps, len(levels), levels[0], levels[len(levels)-1], reach, bound, spread)
+		}
+		return nil, fmt.Errorf("train: %s: sample.eps: %v moves a chain by about %.2g over all its steps on the ladder chosen from the data (%d levels from %.4g to %.4g; the noise's sqrt(eps x steps) in model units), less than %.2g (a thousandth of the data's spread %.4g, at most 1e-3): it would sample nothing; raise sample.eps or use eps: auto",
+			cfg.Sample.EpsFrom, cfg.Sample.Eps, reach, len(levels), levels[0], levels[len(levels)-1], bound, spread)
 	}
 	// What auto chose from the data must keep the bounds a value set by
 	// hand keeps, or the run's own config.yaml could not be read back.

@@ -212,8 +212,30 @@ func PriorOf(m rundir.DataMoments) sampler.Prior {
 // (for data with a known density, not standardised: to test a sampler
 // apart from the learning).
 func (r *Run) RunJob(s configs.Sample, kind string) (Job, error) {
+	if err := r.checkReach(s); err != nil {
+		return Job{}, err
+	}
 	j := Job{Sample: s, Dim: r.Model.Dim(), Norm: r.Norm, MaxAbs: r.MaxAbs, Prior: PriorOf(r.Moments), Discrete: r.Discrete, Pixels: r.Image.Size() > 0}
 	var err error
 	j.Scores, j.Sigmas, j.Sigma, err = r.scoring(s.Sampler, kind)
 	return j, err
+}
+
+// checkReach refuses a Langevin step that would move the chains by less
+// than a thousandth of the run's data spread (as recorded; 1e-3 in model
+// units when the run predates the record) over all the steps: they would
+// come back as they started.
+func (r *Run) checkReach(s configs.Sample) error {
+	c := *r.Config
+	c.Sample = s
+	spread := math.Sqrt(r.Moments.Var)
+	reach, bound := configs.EpsReach(&c), configs.ReachBound(spread)
+	if reach >= bound {
+		return nil
+	}
+	how := "set"
+	if s.EpsAuto {
+		how = "recorded as chosen from the data"
+	}
+	return fmt.Errorf("workflow: sample.eps %v (%s) moves a chain by about %.2g over all its steps, less than %.2g (a thousandth of the data's spread %.4g in model units, at most 1e-3): it would sample nothing; raise sample.eps", s.Eps, how, reach, bound, spread)
 }

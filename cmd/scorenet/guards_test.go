@@ -920,7 +920,7 @@ func TestFifthRedTeamAttacks(t *testing.T) {
 		append([]string{"merge", "-out", filepath.Join(dir, "m.csv")}, shards...)...)
 
 	for _, c := range []struct{ name, set, want string }{
-		{"sigma_data 1e200", "model.sigma_data=1e200", "model.sigma_data: must be from 0 (no preconditioning) to 1e+10"},
+		{"sigma_data 1e200", "model.sigma_data=1e200", "model.sigma_data: must be 0 (no preconditioning) or from 1e-10 to 1e+10"},
 		{"a ladder from 1e200", "train.sigmas={begin: 1e200, end: 0.01, n: 10}", "train.sigmas.begin: must be at most 1e+10"},
 	} {
 		attack(t, c.name, "", c.want, "sigmas", "-config", "../../configs/mixture_vesde.yaml", "-set", c.set)
@@ -1778,5 +1778,21 @@ func TestTwentyThirdRedTeamAttacks(t *testing.T) {
 	}
 	if _, err := os.Stat(run); err == nil {
 		t.Error("the refused run left its directory")
+	}
+}
+
+// The twenty-fourth pass: on a table read unstandardised whose spread is
+// 1e-5, the eps chosen from its own noise levels samples (it moves a chain
+// by a thousandth of that spread, not of 1), at train and at sample.
+func TestTwentyFourthRedTeamAttacks(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "small.csv")
+	writeCSV(t, data, 300, 2, 1e-5, 7)
+	run := filepath.Join(dir, "r")
+	if code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "data.standardize=false", "-set", "train.steps=20", "-set", "model.hidden=[8]"); code != 0 {
+		t.Fatalf("train on data of spread 1e-5: %s", errs)
+	}
+	if code, _, errs := scorenet("sample", "-run", run, "-n", "20", "-sampler", "annealed", "-out", filepath.Join(dir, "s.csv"), "-set", "sample.steps_per_level=2"); code != 0 {
+		t.Errorf("annealed sampling of it: %s", errs)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -55,8 +56,9 @@ func verifyShards(files []string, infos []shardInfo, merged points.Points, k int
 	// the same: a sample run never records one that moves nothing, so it
 	// was edited (the parse below would blame the noise levels).
 	if s.EpsAuto && (s.Sampler == "langevin" || s.Sampler == "annealed") {
-		if reach := configs.EpsReach(&withSample); !(s.Eps > 0) || reach < configs.MinReach {
-			return fmt.Errorf("-verify: %s: sample.eps %v recorded as chosen from the data is not a step that samples (it must be > 0 and move a chain by at least %g over all its steps): the sidecar was edited", sidecar(files[0]), s.Eps, configs.MinReach)
+		bound := configs.ReachBound(math.Sqrt(run.Moments.Var))
+		if reach := configs.EpsReach(&withSample); !(s.Eps > 0) || reach < bound {
+			return fmt.Errorf("-verify: %s: sample.eps %v recorded as chosen from the data is not a step that samples (it must be > 0 and move a chain by at least %.2g, a thousandth of the data's spread, over all its steps): the sidecar was edited", sidecar(files[0]), s.Eps, bound)
 		}
 	}
 	if _, err := configs.Parse(withSample.YAML(), "the sample settings in "+sidecar(files[0]), nil); err != nil {

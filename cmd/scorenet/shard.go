@@ -455,16 +455,101 @@ func sampleDifferences(a, b string) string {
 }
 
 // sameJSON reports whether two JSON values are equal as values: 3 and
-// 3.0, 1e-05 and 0.00001 are one number however a sidecar spells it.
+// 3.0, 1e-05 and 0.00001 are one number however a sidecar spells it, and
+// numbers are compared exactly (seeds beyond 2^53 differ as float64s do
+// not).
 func sameJSON(a, b json.RawMessage) bool {
 	if bytes.Equal(a, b) {
 		return true
 	}
-	var va, vb any
-	if a == nil || b == nil || json.Unmarshal(a, &va) != nil || json.Unmarshal(b, &vb) != nil {
-		return false
+	va, okA := decodeExact(a)
+	vb, okB := decodeExact(b)
+	return okA && okB && sameValue(va, vb)
+}
+
+// decodeExact decodes one JSON value, its numbers kept as written.
+func decodeExact(raw json.RawMessage) (any, bool) {
+	if raw == nil {
+		return nil, false
 	}
-	return reflect.DeepEqual(va, vb)
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	return v, dec.Decode(&v) == nil
+}
+
+// sameNumber compares two JSON numbers as the settings hold them: those
+// written without an exponent exactly, digit by digit (seeds beyond 2^53,
+// which float64 cannot tell apart); others as the float64 they decode to.
+// (Never as exact rationals: 1e999999999 would take gigabytes.)
+func sameNumber(x, y string) bool {
+	if !strings.ContainsAny(x+y, "eE") {
+		return plainDecimal(x) == plainDecimal(y)
+	}
+	fx, errX := strconv.ParseFloat(x, 64)
+	fy, errY := strconv.ParseFloat(y, 64)
+	if errX != nil || errY != nil {
+		return x == y
+	}
+	return fx == fy
+}
+
+// plainDecimal is a JSON number without exponent in one spelling: no
+// leading zeros, no trailing zeros after the point, no "-0".
+func plainDecimal(s string) string {
+	sign := ""
+	if strings.HasPrefix(s, "-") {
+		sign, s = "-", s[1:]
+	}
+	whole, frac, _ := strings.Cut(s, ".")
+	whole = strings.TrimLeft(whole, "0")
+	frac = strings.TrimRight(frac, "0")
+	if whole == "" {
+		whole = "0"
+	}
+	if frac != "" {
+		whole += "." + frac
+	}
+	if whole == "0" {
+		sign = ""
+	}
+	return sign + whole
+}
+
+// sameValue compares decoded JSON, numbers by sameNumber.
+func sameValue(a, b any) bool {
+	switch x := a.(type) {
+	case json.Number:
+		y, ok := b.(json.Number)
+		if !ok {
+			return false
+		}
+		return sameNumber(string(x), string(y))
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for k, v := range x {
+			w, ok := y[k]
+			if !ok || !sameValue(v, w) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !sameValue(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return a == b // strings, booleans, null
 }
 
 // short shortens a value for an error message: hashes to 12 digits.

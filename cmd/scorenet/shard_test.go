@@ -530,6 +530,33 @@ func TestMergeComparesSettingsAsValues(t *testing.T) {
 	}
 }
 
+func TestSameJSONComparesNumbersAsTheSettingsHoldThem(t *testing.T) {
+	for _, c := range []struct {
+		name, a, b string
+		same       bool
+	}{
+		{"an integer written as a decimal", "3", "3.0", true},
+		{"an exponent and a plain decimal", "1e-05", "0.00001", true},
+		{"minus zero", "-0", "0", true},
+		{"leading zeros in a nested value", `{"Init":{"Low":-3}}`, `{"Init":{"Low":-3.000}}`, true},
+		{"seeds beyond 2^53", "9007199254740993", "9007199254740992", false},
+		{"seeds at the top of uint64", "18446744073709551615", "18446744073709551614", false},
+		{"overflowing exponents", "1e999999999", "2e999999999", false},
+		{"a number and a string", "3", `"3"`, false},
+		{"missing", "3", "", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var b json.RawMessage
+			if c.b != "" {
+				b = json.RawMessage(c.b)
+			}
+			if got := sameJSON(json.RawMessage(c.a), b); got != c.same {
+				t.Errorf("sameJSON(%s, %s) = %v, want %v", c.a, c.b, got, c.same)
+			}
+		})
+	}
+}
+
 // The eighteenth red-team pass: merge -verify checks an eps recorded as
 // chosen from the data, and a sampler the sidecar lacks, before any
 // re-draw, naming the sidecar.

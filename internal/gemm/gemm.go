@@ -83,6 +83,57 @@ func SgemmOn(threads int, tA, tB bool, m, n, k int, alpha float32, a []float32, 
 
 func gemmOn[T Float](threads int, tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	checkMatrix("A", tA, m, k, len(a), lda)
+	productSplit(threads, tB, m, n, k, operandA[T]{tA: tA, a: a, lda: lda, alpha: alpha}, b, ldb, beta, c, ldc)
+}
+
+// Packer writes rows i0..i0+rows, columns p0..p0+depth of a matrix A (m x
+// k) that is never stored, in the packed layout of the products: panels of
+// mr = 8 rows, each stored k-major (element (i, p) of a panel at
+// (p-p0) mr + (i - panel's first row)), rows past the block zero. A
+// convolution's patches (im2col) are one: packed straight from the image,
+// they are never written out whole.
+type Packer[T Float] func(dst []T, i0, rows, p0, depth int)
+
+// OnPacked is On for an A given by its Packer (alpha 1), split over
+// threads as On splits.
+func OnPacked[T Float](threads int, tB bool, m, n, k int, pack Packer[T], b []T, ldb int, beta T, c []T, ldc int) {
+	productSplit(threads, tB, m, n, k, operandA[T]{pack: pack, alpha: 1}, b, ldb, beta, c, ldc)
+}
+
+// operandA is A as a stored matrix (tA, a, lda) or a Packer; row0 is the
+// first row a split product's part starts at.
+type operandA[T Float] struct {
+	tA    bool
+	a     []T
+	lda   int
+	alpha T
+	pack  Packer[T]
+	row0  int
+}
+
+// packInto packs rows i0.. (of the part) into dst.
+func (o operandA[T]) packInto(dst []T, i0, rows, p0, depth int) {
+	if o.pack != nil {
+		o.pack(dst, o.row0+i0, rows, p0, depth)
+		return
+	}
+	packA(dst, o.tA, o.a, o.lda, o.alpha, i0, rows, p0, depth)
+}
+
+// rowsFrom is the part of A from row r0 on.
+func (o operandA[T]) rowsFrom(r0 int) operandA[T] {
+	switch {
+	case o.pack != nil:
+		o.row0 += r0
+	case o.tA:
+		o.a = o.a[r0:] // op(A)'s rows r0.. start here
+	default:
+		o.a = o.a[r0*o.lda:]
+	}
+	return o
+}
+
+func productSplit[T Float](threads int, tB bool, m, n, k int, A operandA[T], b []T, ldb int, beta T, c []T, ldc int) {
 	checkMatrix("B", tB, k, n, len(b), ldb)
 	checkMatrix("C", false, m, n, len(c), ldc)
 	if m == 0 || n == 0 {
@@ -100,7 +151,7 @@ func gemmOn[T Float](threads int, tA, tB bool, m, n, k int, alpha T, a []T, lda 
 			}
 		}
 	}
-	if k == 0 || alpha == 0 {
+	if k == 0 || A.alpha == 0 {
 		return
 	}
 	parts := threads
@@ -119,11 +170,7 @@ func gemmOn[T Float](threads int, tA, tB bool, m, n, k int, alpha T, a []T, lda 
 	switch {
 	case parts > 1 && byRows:
 		split(m, mr, parts, func(r0, r1 int) {
-			aOff := r0 * lda // op(A)'s rows r0.. start here
-			if tA {
-				aOff = r0
-			}
-			productOn(tA, tB, r1-r0, n, k, alpha, a[aOff:], lda, b, ldb, c[r0*ldc:], ldc)
+			productOn(tB, r1-r0, n, k, A.rowsFrom(r0), b, ldb, c[r0*ldc:], ldc)
 		})
 	case parts > 1 && n >= 2*w*parts:
 		split(n, w, parts, func(c0, c1 int) {
@@ -131,10 +178,10 @@ func gemmOn[T Float](threads int, tA, tB bool, m, n, k int, alpha T, a []T, lda 
 			if tB {
 				bOff = c0 * ldb
 			}
-			productOn(tA, tB, m, c1-c0, k, alpha, a, lda, b[bOff:], ldb, c[c0:], ldc)
+			productOn(tB, m, c1-c0, k, A, b[bOff:], ldb, c[c0:], ldc)
 		})
 	default:
-		productOn(tA, tB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
+		productOn(tB, m, n, k, A, b, ldb, c, ldc)
 	}
 }
 
@@ -175,7 +222,7 @@ func Threads() int {
 }
 
 // productOn adds alpha op(A) op(B) to C on this goroutine.
-func productOn[T Float](tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, c []T, ldc int) {
+func productOn[T Float](tB bool, m, n, k int, A operandA[T], b []T, ldb int, c []T, ldc int) {
 	pool := poolOf[T]()
 	w := pool.Get().(*workspace[T])
 	defer pool.Put(w)
@@ -189,7 +236,7 @@ func productOn[T Float](tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T
 		packB(w.b, width, tB, b, ldb, p0, depth, n)
 		for i0 := 0; i0 < m; i0 += mc {
 			rows := min(mc, m-i0)
-			packA(w.a, tA, a, lda, alpha, i0, rows, p0, depth)
+			A.packInto(w.a, i0, rows, p0, depth)
 			for jp := range nPanels {
 				j0 := jp * width
 				bp := w.b[jp*width*depth : (jp+1)*width*depth]
