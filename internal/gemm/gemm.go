@@ -22,6 +22,10 @@ const (
 	mc = 128
 )
 
+// PanelRows is the number of rows of a packed panel of A (mr), for
+// Packers.
+const PanelRows = mr
+
 // nr is the width of a tile of T: 16 float64 or 32 float32, two AVX-512
 // registers either way.
 func nr[T Float]() int {

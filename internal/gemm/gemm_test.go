@@ -233,3 +233,29 @@ func TestThreadsGiveTheSameBits(t *testing.T) {
 		}
 	}
 }
+
+// A Packer that packs a stored matrix gives the product of that matrix,
+// bit for bit, split over threads or not.
+func TestOnPackedMatchesOn(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 4))
+	m, n, k := 301, 70, 150
+	a, b := make([]float32, m*k), make([]float32, k*n)
+	for i := range a {
+		a[i] = float32(r.NormFloat64())
+	}
+	for i := range b {
+		b[i] = float32(r.NormFloat64())
+	}
+	want := make([]float32, m*n)
+	On(1, false, false, m, n, k, 1, a, k, b, n, 0, want, n)
+	pack := func(dst []float32, i0, rows, p0, depth int) { packA(dst, false, a, k, 1, i0, rows, p0, depth) }
+	for _, threads := range []int{1, 2, 8} {
+		got := make([]float32, m*n)
+		OnPacked(threads, false, m, n, k, pack, b, n, 0, got, n)
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("%d threads: C[%d] = %v, want %v", threads, i, got[i], want[i])
+			}
+		}
+	}
+}

@@ -7,7 +7,8 @@
 // parameters and, when asked, to the input: one vector-Jacobian product).
 //
 // Like internal/mlp it knows nothing of gorgonia and allocates nothing per
-// call: convolutions are im2col products on internal/gemm, in chunks of a
-// fixed number of images, so every number is computed by the same
-// operations in the same order whatever the number of threads.
+// call: convolutions are products on internal/gemm whose patches (im2col)
+// are packed straight from the image into the product's blocks
+// (gemm.OnPacked), never written out whole, so every number is computed
+// by the same operations in the same order whatever the number of threads.
 package unet

@@ -7,54 +7,58 @@ import "scorenet/internal/gemm"
 
 // conv is the convolution name (k = 3: 3x3, same padding; k = 1: per
 // pixel) from in to out; with accumulate it adds to out instead of
-// setting it.
+// setting it. A 3x3 convolution's patches are packed straight from the
+// image into the product's blocks (patches), never written out whole; its
+// input gradient is the 3x3 convolution of the output gradient with the
+// weights turned by 180 degrees and transposed (flipped).
 func (p *PassOf[T]) conv(name string, k int, in, out *fmap[T], accumulate bool) step {
 	wi, bi := p.net.param(name+".weight"), p.net.param(name+".bias")
 	W, B := p.net.params[wi], p.net.params[bi]
 	hw, ci, co := in.h*in.w, in.c, out.c
 	K := k * k * ci
-	per := chunkImages(hw)
-	// patches is the chunk of images [i0, i1)'s product operand.
-	patches := func(i0, i1 int) []T {
-		if k == 1 {
-			return in.v[i0*hw*ci : i1*hw*ci]
+	var xPatches, xPatchesT, gPatches gemm.Packer[T]
+	var flipped []T
+	if k == 3 {
+		xPatches = func(dst []T, i0, rows, p0, depth int) { packPatches(dst, in.v, in.h, in.w, ci, i0, rows, p0, depth) }
+		xPatchesT = func(dst []T, i0, rows, p0, depth int) { packPatchesT(dst, in.v, in.h, in.w, ci, i0, rows, p0, depth) }
+		if p.grad {
+			gPatches = func(dst []T, i0, rows, p0, depth int) { packPatches(dst, out.g, out.h, out.w, co, i0, rows, p0, depth) }
+			flipped = p.make(9 * co * ci)
 		}
-		col := p.col[:(i1-i0)*hw*K]
-		im2col(p.opt.Threads, col, in.v[i0*hw*ci:], i1-i0, in.h, in.w, ci)
-		return col
 	}
 	forward := func() {
-		for i0 := 0; i0 < p.n; i0 += per {
-			i1 := min(i0+per, p.n)
-			rows, dst := (i1-i0)*hw, out.v[i0*hw*co:i1*hw*co]
-			if accumulate {
-				for r := range rows {
-					addTo(dst[r*co:(r+1)*co], B)
-				}
-			} else {
-				setRows(dst, B)
+		rows, dst := p.n*hw, out.v[:p.n*hw*co]
+		if accumulate {
+			for r := range rows {
+				addTo(dst[r*co:(r+1)*co], B)
 			}
-			p.gemm(false, false, rows, co, K, patches(i0, i1), K, W, co, 1, dst, co)
+		} else {
+			setRows(dst, B)
 		}
+		if k == 1 {
+			p.gemm(false, false, rows, co, K, in.v[:rows*ci], K, W, co, 1, dst, co)
+			return
+		}
+		p.packed(rows, co, K, xPatches, W, co, 1, dst, co)
 	}
 	backward := func() {
-		gW, gB := p.grads[wi], p.grads[bi]
-		for i0 := 0; i0 < p.n; i0 += per {
-			i1 := min(i0+per, p.n)
-			rows, g := (i1-i0)*hw, out.g[i0*hw*co:i1*hw*co]
-			if p.opt.Gradients {
-				p.gemm(true, false, K, co, rows, patches(i0, i1), K, g, co, 1, gW, co)
-				colSums(gB, g, co)
+		rows, g := p.n*hw, out.g[:p.n*hw*co]
+		if p.opt.Gradients {
+			gW, gB := p.grads[wi], p.grads[bi]
+			if k == 1 {
+				p.gemm(true, false, K, co, rows, in.v[:rows*ci], K, g, co, 1, gW, co)
+			} else {
+				p.packed(K, co, rows, xPatchesT, g, co, 1, gW, co)
 			}
-			switch {
-			case in.g == nil:
-			case k == 1:
-				p.gemm(false, true, rows, ci, co, g, co, W, co, 1, in.g[i0*hw*ci:i1*hw*ci], ci)
-			default:
-				gcol := p.gcol[:rows*K]
-				p.gemm(false, true, rows, K, co, g, co, W, co, 0, gcol, K)
-				col2imAdd(p.opt.Threads, in.g[i0*hw*ci:], gcol, i1-i0, in.h, in.w, ci)
-			}
+			colSums(gB, g, co)
+		}
+		switch {
+		case in.g == nil:
+		case k == 1:
+			p.gemm(false, true, rows, ci, co, g, co, W, co, in.beta(), in.g[:rows*ci], ci)
+		default:
+			flip(flipped, W, ci, co)
+			p.packed(rows, ci, 9*co, gPatches, flipped, ci, in.beta(), in.g[:rows*ci], ci)
 		}
 	}
 	return step{forward, backward}
@@ -92,7 +96,7 @@ func (p *PassOf[T]) norm(name string, in, out *fmap[T]) []step {
 				gy[k] = out.g[k] * d1[k]
 			}
 		})
-		groupNormBackward(p.opt.Threads, in.g, gy, xhat, rstd, scale, p.grads[si], p.grads[ti], p.prt, p.n, hw, c, G)
+		groupNormBackward(p.opt.Threads, in.take(), in.g, gy, xhat, rstd, scale, p.grads[si], p.grads[ti], p.prt, p.n, hw, c, G)
 	}
 	return []step{{forward, backward}}
 }
@@ -119,7 +123,11 @@ func (p *PassOf[T]) block(spec blockSpec, in, out *fmap[T]) []step {
 	return append(steps, step{
 		forward: func() { addTo(out.v[:p.n*out.size()], in.v[:p.n*in.size()]) },
 		backward: func() {
-			addTo(in.g[:p.n*in.size()], out.g[:p.n*out.size()])
+			if in.take() {
+				copy(in.g[:p.n*in.size()], out.g[:p.n*out.size()])
+			} else {
+				addTo(in.g[:p.n*in.size()], out.g[:p.n*out.size()])
+			}
 		},
 	})
 }
@@ -171,7 +179,7 @@ func (p *PassOf[T]) embedAdd(name string, m *fmap[T]) step {
 func (p *PassOf[T]) pool(in, out *fmap[T]) step {
 	return step{
 		forward:  func() { pool(p.opt.Threads, out.v, in.v, p.n, in.h, in.w, in.c) },
-		backward: func() { poolBackward(p.opt.Threads, in.g, out.g, p.n, in.h, in.w, in.c) },
+		backward: func() { poolBackward(p.opt.Threads, in.take(), in.g, out.g, p.n, in.h, in.w, in.c) },
 	}
 }
 
@@ -179,15 +187,17 @@ func (p *PassOf[T]) pool(in, out *fmap[T]) step {
 func (p *PassOf[T]) upsample(in, out *fmap[T]) step {
 	return step{
 		forward:  func() { upsample(p.opt.Threads, out.v, in.v, p.n, in.h, in.w, in.c) },
-		backward: func() { upsampleBackward(p.opt.Threads, in.g, out.g, p.n, in.h, in.w, in.c) },
+		backward: func() { upsampleBackward(p.opt.Threads, in.take(), in.g, out.g, p.n, in.h, in.w, in.c) },
 	}
 }
 
 // concat puts a's channels then b's into out.
 func (p *PassOf[T]) concat(a, b, out *fmap[T]) step {
 	return step{
-		forward:  func() { concat(p.opt.Threads, out.v, a.v, b.v, p.n*a.h*a.w, a.c, b.c) },
-		backward: func() { concatBackward(p.opt.Threads, a.g, b.g, out.g, p.n*a.h*a.w, a.c, b.c) },
+		forward: func() { concat(p.opt.Threads, out.v, a.v, b.v, p.n*a.h*a.w, a.c, b.c) },
+		backward: func() {
+			concatBackward(p.opt.Threads, a.take(), b.take(), a.g, b.g, out.g, p.n*a.h*a.w, a.c, b.c)
+		},
 	}
 }
 

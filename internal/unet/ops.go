@@ -11,55 +11,101 @@ import (
 // channels for sums across images) so that every output is computed by
 // one goroutine in a fixed order: results do not depend on the threads.
 
-// im2col writes the 3x3 patches of the images x (h x w x c) as the rows of
-// dst, one row of 9c values (dy, dx, channel) per pixel, zero outside the
-// image (same padding).
-func im2col[T gemm.Float](threads int, dst, x []T, imgs, h, w, c int) {
-	gemm.Parallel(threads, imgs, h*w*9*c, func(lo, hi int) {
-		for img := lo; img < hi; img++ {
-			src := x[img*h*w*c:]
-			for i := range h {
-				for j := range w {
-					row := dst[((img*h+i)*w+j)*9*c:][:9*c]
-					for dy := -1; dy <= 1; dy++ {
-						for dx := -1; dx <= 1; dx++ {
-							part := row[((dy+1)*3+dx+1)*c:][:c]
-							y, x := i+dy, j+dx
-							if y < 0 || y >= h || x < 0 || x >= w {
-								clear(part)
-								continue
-							}
-							copy(part, src[(y*w+x)*c:][:c])
-						}
+// packPatches packs rows i0..i0+rows, columns p0..p0+depth of the 3x3
+// patches of the images x (h x w x c), as gemm.Packer: row r is pixel r
+// of the images in order, column q the value at tap q/c (dy, dx =
+// q/c/3 - 1, q/c%3 - 1), channel q%c, zero outside the image (same
+// padding).
+func packPatches[T gemm.Float](dst, x []T, h, w, c, i0, rows, p0, depth int) {
+	const mr = gemm.PanelRows
+	for ip := 0; ip*mr < rows; ip++ {
+		panel := dst[ip*mr*depth : (ip+1)*mr*depth]
+		r0 := i0 + ip*mr
+		n := min(mr, i0+rows-r0)
+		for rr := range n {
+			r := r0 + rr
+			img, pix := r/(h*w), r%(h*w)
+			i, j := pix/w, pix%w
+			for q := p0; q < p0+depth; {
+				t := q / c
+				c0 := q - t*c
+				seg := min(c-c0, p0+depth-q)
+				y, xx := i+t/3-1, j+t%3-1
+				at := panel[(q-p0)*mr+rr:]
+				if y < 0 || y >= h || xx < 0 || xx >= w {
+					for s := range seg {
+						at[s*mr] = 0
+					}
+				} else {
+					for s, v := range x[((img*h+y)*w+xx)*c+c0:][:seg] {
+						at[s*mr] = v
 					}
 				}
+				q += seg
 			}
 		}
-	})
+		if n < mr {
+			for p := range depth {
+				clear(panel[p*mr+n : (p+1)*mr])
+			}
+		}
+	}
 }
 
-// col2imAdd adds the patch gradients g (rows as im2col writes them) into
-// the images' gradient gx.
-func col2imAdd[T gemm.Float](threads int, gx, g []T, imgs, h, w, c int) {
-	gemm.Parallel(threads, imgs, h*w*9*c, func(lo, hi int) {
-		for img := lo; img < hi; img++ {
-			dst := gx[img*h*w*c:]
-			for i := range h {
-				for j := range w {
-					row := g[((img*h+i)*w+j)*9*c:][:9*c]
-					for dy := -1; dy <= 1; dy++ {
-						for dx := -1; dx <= 1; dx++ {
-							y, x := i+dy, j+dx
-							if y < 0 || y >= h || x < 0 || x >= w {
-								continue
-							}
-							addTo(dst[(y*w+x)*c:][:c], row[((dy+1)*3+dx+1)*c:][:c])
-						}
+// packPatchesT packs the transpose of packPatches' matrix: rows are the
+// patch columns q, columns the pixels.
+func packPatchesT[T gemm.Float](dst, x []T, h, w, c, i0, rows, p0, depth int) {
+	const mr = gemm.PanelRows
+	for ip := 0; ip*mr < rows; ip++ {
+		panel := dst[ip*mr*depth : (ip+1)*mr*depth]
+		q0 := i0 + ip*mr
+		n := min(mr, i0+rows-q0)
+		t0, c0 := q0/c, q0%c
+		oneTap := c0+n <= c // the panel's rows are n channels of one tap
+		for pp := range depth {
+			r := p0 + pp
+			img, pix := r/(h*w), r%(h*w)
+			i, j := pix/w, pix%w
+			out := panel[pp*mr : (pp+1)*mr]
+			if oneTap {
+				y, xx := i+t0/3-1, j+t0%3-1
+				if y < 0 || y >= h || xx < 0 || xx >= w {
+					clear(out[:n])
+				} else {
+					src := x[((img*h+y)*w+xx)*c+c0:][:n]
+					for s, v := range src {
+						out[s] = v
+					}
+				}
+			} else {
+				for rr := range n {
+					t, ch := (q0+rr)/c, (q0+rr)%c
+					y, xx := i+t/3-1, j+t%3-1
+					if y < 0 || y >= h || xx < 0 || xx >= w {
+						out[rr] = 0
+					} else {
+						out[rr] = x[((img*h+y)*w+xx)*c+ch]
 					}
 				}
 			}
+			clear(out[n:])
 		}
-	})
+	}
+}
+
+// flip sets dst (9 co x ci) to the 3x3 weights W (9 ci x co) turned by 180
+// degrees with their channels swapped: dst[(t, o), c] = W[(8-t, c), o],
+// the weights of the convolution that carries an output gradient back to
+// the input.
+func flip[T gemm.Float](dst, W []T, ci, co int) {
+	for t := range 9 {
+		for o := range co {
+			row := dst[(t*co+o)*ci:][:ci]
+			for c := range row {
+				row[c] = W[((8-t)*ci+c)*co+o]
+			}
+		}
+	}
 }
 
 // addTo adds src to dst.
@@ -132,11 +178,11 @@ func affine[T gemm.Float](threads int, y, xhat, scale, shift []T, rows, c int) {
 	})
 }
 
-// groupNormBackward adds to gx the gradient through GroupNorm with the
-// affine (scale) of gy, the gradient of y, and adds the scale's and
-// shift's gradients (image partials in part, n x 2c, summed in image
-// order).
-func groupNormBackward[T gemm.Float](threads int, gx, gy, xhat, rstd, scale, gscale, gshift, part []T, imgs, hw, c, groups int) {
+// groupNormBackward adds to gx (sets it, with set) the gradient through
+// GroupNorm with the affine (scale) of gy, the gradient of y, and adds the
+// scale's and shift's gradients (image partials in part, n x 2c, summed in
+// image order).
+func groupNormBackward[T gemm.Float](threads int, set bool, gx, gy, xhat, rstd, scale, gscale, gshift, part []T, imgs, hw, c, groups int) {
 	cg := c / groups
 	gemm.Parallel(threads, imgs, hw*c*6, func(lo, hi int) {
 		for img := lo; img < hi; img++ {
@@ -165,7 +211,12 @@ func groupNormBackward[T gemm.Float](threads int, gx, gy, xhat, rstd, scale, gsc
 				for p := range hw {
 					o := p*c + grp*cg
 					for k := o; k < o+cg; k++ {
-						dx[k] += r * (g[k]*scale[k-p*c] - a - xh[k]*b)
+						v := r * (g[k]*scale[k-p*c] - a - xh[k]*b)
+						if set {
+							dx[k] = v
+						} else {
+							dx[k] += v
+						}
 					}
 				}
 			}
@@ -197,8 +248,9 @@ func pool[T gemm.Float](threads int, dst, src []T, imgs, h, w, c int) {
 	})
 }
 
-// poolBackward adds to gsrc (h x w) the gradient of pool from gdst.
-func poolBackward[T gemm.Float](threads int, gsrc, gdst []T, imgs, h, w, c int) {
+// poolBackward adds to gsrc (h x w; sets it, with set) the gradient of
+// pool from gdst.
+func poolBackward[T gemm.Float](threads int, set bool, gsrc, gdst []T, imgs, h, w, c int) {
 	h2, w2 := h/2, w/2
 	gemm.Parallel(threads, imgs, h*w*c, func(lo, hi int) {
 		for img := lo; img < hi; img++ {
@@ -206,6 +258,9 @@ func poolBackward[T gemm.Float](threads int, gsrc, gdst []T, imgs, h, w, c int) 
 			for i := range h {
 				for j := range w {
 					g, o := d[((i/2)*w2+j/2)*c:][:c], s[(i*w+j)*c:][:c]
+					if set {
+						clear(o)
+					}
 					for k := range o {
 						o[k] += g[k] / 4
 					}
@@ -230,14 +285,18 @@ func upsample[T gemm.Float](threads int, dst, src []T, imgs, h, w, c int) {
 	})
 }
 
-// upsampleBackward adds to gsrc (h x w) the gradient of upsample from gdst.
-func upsampleBackward[T gemm.Float](threads int, gsrc, gdst []T, imgs, h, w, c int) {
+// upsampleBackward adds to gsrc (h x w; sets it, with set) the gradient of
+// upsample from gdst.
+func upsampleBackward[T gemm.Float](threads int, set bool, gsrc, gdst []T, imgs, h, w, c int) {
 	gemm.Parallel(threads, imgs, 4*h*w*c, func(lo, hi int) {
 		for img := lo; img < hi; img++ {
 			s, d := gsrc[img*h*w*c:], gdst[img*4*h*w*c:]
 			for i := range h {
 				for j := range w {
 					o := s[(i*w+j)*c:][:c]
+					if set {
+						clear(o)
+					}
 					for di := range 2 {
 						for dj := range 2 {
 							addTo(o, d[((2*i+di)*2*w+2*j+dj)*c:][:c])
@@ -260,13 +319,22 @@ func concat[T gemm.Float](threads int, dst, a, b []T, pixels, ca, cb int) {
 	})
 }
 
-// concatBackward adds the two parts of gdst to ga and gb.
-func concatBackward[T gemm.Float](threads int, ga, gb, gdst []T, pixels, ca, cb int) {
+// concatBackward adds the two parts of gdst to ga and gb (sets them, with
+// setA, setB).
+func concatBackward[T gemm.Float](threads int, setA, setB bool, ga, gb, gdst []T, pixels, ca, cb int) {
 	c := ca + cb
 	gemm.Parallel(threads, pixels, c, func(lo, hi int) {
 		for p := lo; p < hi; p++ {
-			addTo(ga[p*ca:][:ca], gdst[p*c:][:ca])
-			addTo(gb[p*cb:][:cb], gdst[p*c+ca:][:cb])
+			if setA {
+				copy(ga[p*ca:][:ca], gdst[p*c:][:ca])
+			} else {
+				addTo(ga[p*ca:][:ca], gdst[p*c:][:ca])
+			}
+			if setB {
+				copy(gb[p*cb:][:cb], gdst[p*c+ca:][:cb])
+			} else {
+				addTo(gb[p*cb:][:cb], gdst[p*c+ca:][:cb])
+			}
 		}
 	})
 }

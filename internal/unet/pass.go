@@ -21,17 +21,30 @@ type Options struct {
 	Threads int
 }
 
-// chunkPixels is how many pixels' patches one convolution product takes at
-// a time (whole images, at least one): the patches of a whole batch would
-// take nine times the feature map. It is a constant, so the sums of the
-// weight gradients are cut the same way on any machine.
-const chunkPixels = 4096
-
 // fmap is a feature map of up to Batch images: values, their gradient
-// (with Backward), and the shape of one image.
+// (with Backward), and the shape of one image. A map read by several
+// steps gets its gradient from each: the first to reach it in Backward
+// sets it (fresh), the others add to it, so no map is cleared first.
 type fmap[T gemm.Float] struct {
 	v, g    []T
 	h, w, c int
+	fresh   bool
+}
+
+// take reports whether the gradient is still to be set rather than added
+// to, and marks it set.
+func (m *fmap[T]) take() bool {
+	fresh := m.fresh
+	m.fresh = false
+	return fresh
+}
+
+// beta is take as a product's beta: 0 sets C, 1 adds to it.
+func (m *fmap[T]) beta() T {
+	if m.take() {
+		return 0
+	}
+	return 1
 }
 
 func (m *fmap[T]) size() int { return m.h * m.w * m.c }
@@ -65,7 +78,6 @@ type PassOf[T gemm.Float] struct {
 	s           []T     // the score
 	gx          []T     // the input gradient
 	grads       [][]T
-	col, gcol   []T // a chunk's patches and their gradient
 	s1, d2, prt []T // scratch: a gradient before the activation, f'' that nothing reads, partial sums
 
 	// The noise embedding: phi, then two swish layers, and the gradient
@@ -138,11 +150,8 @@ func build[T gemm.Float](net *NetOf[T], opt Options, dry bool) *PassOf[T] {
 	}
 
 	// The steps, in the order of the Layout's description.
-	widest, patches := l.C, 0
-	track := func(m *fmap[T]) {
-		widest = max(widest, m.c)
-		patches = max(patches, chunkImages(m.h*m.w)*m.h*m.w*9*m.c)
-	}
+	widest := l.C
+	track := func(m *fmap[T]) { widest = max(widest, m.c) }
 	track(&p.in0)
 	cur := mkMap(l.H, l.W, l.Channels[0])
 	p.steps = append(p.steps, p.conv("in", 3, &p.in0, cur, false))
@@ -186,9 +195,7 @@ func build[T gemm.Float](net *NetOf[T], opt Options, dry bool) *PassOf[T] {
 	p.steps = append(p.steps, p.norm("out.norm", cur, normed)...)
 	p.steps = append(p.steps, p.conv("out", 3, normed, &p.out, false))
 
-	p.col = mk(patches)
 	if p.grad {
-		p.gcol = mk(patches)
 		p.s1 = mk(b * l.H * l.W * widest)
 		p.prt = mk(b * 2 * widest)
 	}
@@ -205,10 +212,6 @@ func (p *PassOf[T]) make(n int) []T {
 	}
 	return make([]T, n)
 }
-
-// chunkImages is how many images of hw pixels one convolution product
-// takes.
-func chunkImages(hw int) int { return max(1, chunkPixels/hw) }
 
 // Net is the network the Pass runs.
 func (p *PassOf[T]) Net() *NetOf[T] { return p.net }
@@ -289,9 +292,7 @@ func (p *PassOf[T]) Backward(gs []T) error {
 		clear(g)
 	}
 	for _, m := range p.maps {
-		if m.g != nil {
-			clear(m.g[:n*m.size()])
-		}
+		m.fresh = true
 	}
 	clear(p.ge2[:n*l.Embed])
 	for k := range n * D {
@@ -308,6 +309,12 @@ func (p *PassOf[T]) Backward(gs []T) error {
 		}
 	}
 	return nil
+}
+
+// packed is C = A B + beta C for an A its packer gives, counted in flops.
+func (p *PassOf[T]) packed(m, n, k int, a gemm.Packer[T], b []T, ldb int, beta T, c []T, ldc int) {
+	gemm.OnPacked(p.opt.Threads, false, m, n, k, a, b, ldb, beta, c, ldc)
+	p.flops += 2 * float64(m) * float64(n) * float64(k)
 }
 
 // gemm is C = op(A) op(B) + beta C, counted in flops.
