@@ -191,8 +191,44 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 			return nil, fmt.Errorf("rundir: %s: bad %s metadata %q: the run's data (dataset %s) are not images", checkpoint, metaImage, v, d)
 		}
 	}
+	if err := sigmaDataAgrees(cfg.Model, moments, checkpoint); err != nil {
+		return nil, err
+	}
 	return &Run{Dir: dir, Config: cfg, Model: model, Norm: norm, Step: c.Step, Checkpoint: checkpoint, Skipped: skipped, MaxAbs: maxAbs,
 		Weights: weights, Image: shape, DataDigest: digest, Moments: moments, Best: best, Discrete: discrete}, nil
+}
+
+// sigmaDataAgrees checks model.sigma_data against the spread of all the
+// training values that the data record gives (its columns' mean variance
+// plus the variance of their means): chosen from the data (auto), it is
+// that spread up to rounding; set by hand, train kept it within 100 times
+// of it either way. Either way a value outside says the checkpoint was
+// edited, and the scores it gave would be garbage with exit 0.
+func sigmaDataAgrees(m configs.Model, moments DataMoments, checkpoint string) error {
+	if !(m.SigmaData > 0) || len(moments.Mean) == 0 {
+		return nil
+	}
+	mean := 0.0
+	for _, v := range moments.Mean {
+		mean += v
+	}
+	mean /= float64(len(moments.Mean))
+	between := 0.0
+	for _, v := range moments.Mean {
+		between += (v - mean) * (v - mean)
+	}
+	spread := math.Sqrt(moments.Var + between/float64(len(moments.Mean)))
+	if !(spread > 0) {
+		return nil
+	}
+	ratio := m.SigmaData / spread
+	switch {
+	case m.SigmaDataAuto && math.Abs(ratio-1) > 1e-6:
+		return fmt.Errorf("rundir: %s: model.sigma_data %v, recorded as chosen from the data, is not the training values' spread its data record gives (%.6g): the checkpoint was edited", checkpoint, m.SigmaData, spread)
+	case ratio > 100 || ratio < 0.01:
+		return fmt.Errorf("rundir: %s: model.sigma_data %v is %.3g times the training values' spread its data record gives (%.4g), beyond the 100 times train allows: the checkpoint was edited", checkpoint, m.SigmaData, ratio, spread)
+	}
+	return nil
 }
 
 // momentsOf reads and checks a checkpoint's record of its training data's

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"syscall"
@@ -1795,4 +1796,37 @@ func TestTwentyFourthRedTeamAttacks(t *testing.T) {
 	if code, _, errs := scorenet("sample", "-run", run, "-n", "20", "-sampler", "annealed", "-out", filepath.Join(dir, "s.csv"), "-set", "sample.steps_per_level=2"); code != 0 {
 		t.Errorf("annealed sampling of it: %s", errs)
 	}
+}
+
+// The twenty-fifth pass: a model.sigma_data that contradicts the data
+// record of its own checkpoint (forged in config.yaml and the embedded
+// config alike) is refused by every reader, not scored into garbage.
+func TestTwentyFifthRedTeamAttacks(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "d.csv")
+	writeCSV(t, data, 300, 2, 1, 8)
+	run := filepath.Join(dir, "r")
+	if code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=20", "-set", "model.hidden=[8]"); code != 0 {
+		t.Fatalf("train: %s", errs)
+	}
+	cfgPath := filepath.Join(run, "config.yaml")
+	text, _ := os.ReadFile(cfgPath)
+	forged := regexp.MustCompile(`sigma_data: [0-9.e+-]+`).ReplaceAllString(string(text), "sigma_data: 1e-10")
+	if forged == string(text) {
+		t.Fatal("no sigma_data in the run's config.yaml")
+	}
+	os.WriteFile(cfgPath, []byte(forged), 0o644)
+	matches, _ := filepath.Glob(filepath.Join(run, "checkpoints", "step-*.safetensors"))
+	for _, path := range matches {
+		ck, err := checkpoints.Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ck.Meta["config"] = regexp.MustCompile(`sigma_data: [0-9.e+-]+`).ReplaceAllString(ck.Meta["config"], "sigma_data: 1e-10")
+		if err := checkpoints.SaveAs(path, ck); err != nil {
+			t.Fatal(err)
+		}
+	}
+	attack(t, "a forged sigma_data", "", "is not the training values' spread its data record gives",
+		"score", "-run", run, "-in", data, "-out", filepath.Join(dir, "s.csv"))
 }
