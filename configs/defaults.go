@@ -57,7 +57,7 @@ func (d *decoder) dataDefaults(c *Config) []string {
 		set("model.noise_conditional", "true", func() { c.Model.NoiseConditional = true })
 		set("model.channels", fmt.Sprint(unetChannels), func() { c.Model.Channels = append([]int(nil), unetChannels...) })
 		set("model.groups", fmt.Sprint(unetGroups), func() { c.Model.Groups = unetGroups })
-		if !d.Given("model.hidden") {
+		if !d.Given("model.hidden") || len(c.Model.Hidden) == 0 { // "hidden: []" in a run's config.yaml
 			c.Model.Hidden = nil
 		}
 	}
@@ -77,7 +77,7 @@ func (d *decoder) dataDefaults(c *Config) []string {
 			set("model.residual", "true", func() { c.Model.Residual = true })
 			set("model.hidden", "auto", func() { c.Model.Hidden, c.Model.HiddenAuto = nil, true })
 		}
-		if c.Model.NoiseConditional {
+		if c.Model.NoiseConditional && !c.Model.SigmaDataAuto { // given as auto is given
 			set("model.sigma_data", "auto", func() { c.Model.SigmaData, c.Model.SigmaDataAuto = 0, true })
 		}
 		if losses.OverLevels(c.Train.Loss) {

@@ -252,3 +252,80 @@ func TestFusedLossesAreThreadIndependent(t *testing.T) {
 		}
 	}
 }
+
+// The U-Net on the core against its gorgonia graph (gorgonia's Conv2d,
+// GroupNorm written out, pooling by reshaping): the denoising losses'
+// values and every parameter's gradient, float64, to 1e-10 relative.
+func TestUNetEnginesAgree(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		shape    [3]int
+		channels []int
+	}{
+		{"one channel, two levels", [3]int{4, 4, 1}, []int{4, 6}},
+		{"two channels, two levels", [3]int{4, 6, 2}, []int{2, 4}},
+		{"three levels", [3]int{8, 4, 1}, []int{2, 4, 4}},
+	} {
+		for _, name := range []string{"dsm", "anneal_dsm"} {
+			t.Run(tc.name+"/"+name, func(t *testing.T) {
+				d := tc.shape[0] * tc.shape[1] * tc.shape[2]
+				m, err := nn.New(nn.Spec{Kind: "unet", Dim: d, Shape: tc.shape, Channels: tc.channels, Groups: 2,
+					NoiseConditional: true, SigmaData: 0.5, Activation: "swish"}, rand.New(rand.NewPCG(1, 2)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				rng := rand.New(rand.NewPCG(5, 6))
+				for _, p := range m.Params() { // away from the zero-started branches
+					for k := range p.Value.Data().([]float64) {
+						p.Value.Data().([]float64)[k] += 0.3 * rng.NormFloat64()
+					}
+				}
+				sigmas := []float64{0.4}
+				if name == "anneal_dsm" {
+					sigmas = geometric(8, 0.05, 6)
+				}
+				const batch = 3
+				o := Options{Batch: batch, Gradients: true, Sigmas: sigmas, Engine: Graph}
+				graph, err := New(name, m, o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				o.Engine = Fused
+				fused, err := New(name, m, o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				x := randomPoints(rng, batch, d)
+				want, err := graph.Evaluate(x, 1, rand.New(rand.NewPCG(7, 7)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				wantGrads := copyGrads(graph)
+				got, err := fused.Evaluate(x, 1, rand.New(rand.NewPCG(7, 7)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if relErr(got.Loss, want.Loss, 1e-12) > 1e-10 {
+					t.Errorf("loss %.15g, graph %.15g", got.Loss, want.Loss)
+				}
+				// Relative 1e-10 of each value, and absolute 1e-10 of the
+				// largest: gradients that are zero in exact arithmetic (a
+				// bias before a GroupNorm) come out as rounding noise of
+				// 1e-16 on both engines.
+				scale := 0.0
+				for _, g := range wantGrads {
+					for _, v := range g {
+						scale = math.Max(scale, math.Abs(v))
+					}
+				}
+				for i, p := range m.Params() {
+					for k, v := range fused.Grads()[i].Data().([]float64) {
+						if w := wantGrads[i][k]; math.Abs(v-w) > 1e-10*(scale+math.Abs(w)) {
+							t.Fatalf("%s[%d]: gradient %.15g, graph %.15g (largest gradient %.3g)", p.Name, k, v, w, scale)
+						}
+					}
+				}
+			})
+		}
+	}
+}

@@ -229,3 +229,80 @@ func TestKnownIssueConstantsMergedByPrintedForm(t *testing.T) {
 		t.Errorf("trace at batch %d, D = %d: %v, finite differences %v", batch, d, got.Trace, want)
 	}
 }
+
+// gorgonia v0.9.18 works in place in a Reshape's output when nothing else
+// reads that node, though it is a view of its input's values, which other
+// nodes still read: h + 1 reshaped, then reduced by 10 elementwise, left
+// h itself reduced, and sum(h) came out -26 for 14. The U-Net's
+// GroupNorm reshapes a block's input, which the block's skip connection
+// reads later; it reshapes a copy (h + 0) instead, whose register nothing
+// else holds. Both are checked here.
+func TestKnownIssueInPlaceOnAReshapedView(t *testing.T) {
+	run := func(copyFirst bool) float64 {
+		g := G.NewGraph()
+		x := G.NewMatrix(g, tensor.Float64, G.WithShape(2, 2), G.WithName("x"), G.WithValue(tensor.New(tensor.WithShape(2, 2), tensor.WithBacking([]float64{1, 2, 3, 4}))))
+		h := G.Must(G.Add(x, G.NewConstant(1.0))) // 2 3 4 5
+		viewed := h
+		if copyFirst {
+			viewed = G.Must(G.Add(h, G.NewConstant(0.0)))
+		}
+		lowered := G.Must(G.Sub(G.Must(G.Reshape(viewed, tensor.Shape{4})), G.NewConstant(10.0))) // -8 -7 -6 -5
+		out := G.Must(G.Add(G.Must(G.Sum(lowered)), G.Must(G.Sum(h))))                            // -26 + 14
+		var v G.Value
+		G.Read(out, &v)
+		if err := G.NewTapeMachine(g).RunAll(); err != nil {
+			t.Fatal(err)
+		}
+		return v.Data().(float64)
+	}
+	if got := run(true); got != -12 {
+		t.Errorf("the workaround (a copy reshaped): %v, want -12", got)
+	}
+	if got := run(false); got == -12 {
+		t.Error("upstream no longer works in place in a reshaped view: the copy in the U-Net's GroupNorm (nn/unet_graph.go) can go")
+	}
+}
+
+// gorgonia v0.9.18's InverseSqrt has the wrong derivative: the gradient of
+// sum(1/sqrt(x^2 + 1)) was off by up to 3.9 against central differences,
+// while Inverse(Sqrt(.)) matches them. The U-Net's GroupNorm uses the
+// latter. (The MLP's graph uses InverseSqrt only for c_in(sigma), which is
+// not differentiated.)
+func TestKnownIssueInverseSqrtGradient(t *testing.T) {
+	xs := []float64{-1.5, -0.3, 0.4, 2}
+	grad := func(inverseSqrt bool) []float64 {
+		g := G.NewGraph()
+		x := G.NewVector(g, tensor.Float64, G.WithShape(4), G.WithName("x"), G.WithValue(tensor.New(tensor.WithShape(4), tensor.WithBacking(append([]float64(nil), xs...)))))
+		inner := G.Must(G.Add(G.Must(G.Square(x)), G.NewConstant(1.0)))
+		var y *G.Node
+		if inverseSqrt {
+			y = G.Must(G.InverseSqrt(inner))
+		} else {
+			y = G.Must(G.Inverse(G.Must(G.Sqrt(inner))))
+		}
+		gs, err := G.Grad(G.Must(G.Sum(y)), x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v G.Value
+		G.Read(gs[0], &v)
+		if err := G.NewTapeMachine(g).RunAll(); err != nil {
+			t.Fatal(err)
+		}
+		return v.Data().([]float64)
+	}
+	exact := func(x float64) float64 { return -x * math.Pow(x*x+1, -1.5) }
+	worst := func(g []float64) float64 {
+		w := 0.0
+		for i, x := range xs {
+			w = math.Max(w, math.Abs(g[i]-exact(x)))
+		}
+		return w
+	}
+	if e := worst(grad(false)); e > 1e-12 {
+		t.Errorf("the workaround (Inverse of Sqrt): gradient off by %.2g", e)
+	}
+	if e := worst(grad(true)); e < 1e-6 {
+		t.Error("upstream InverseSqrt's gradient is right now: the U-Net's GroupNorm (nn/unet_graph.go) can use it")
+	}
+}

@@ -11,7 +11,6 @@ import (
 	"scorenet/internal/mlp"
 	"scorenet/internal/unet"
 
-	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
 
@@ -90,9 +89,6 @@ func (m *UNet) Params() []Param        { return m.params }
 func (m *UNet) NoiseConditional() bool { return true }
 func (m *UNet) Layout() unet.Layout    { return m.layout }
 func (m *UNet) Activation() Activation { return m.act }
-func (m *UNet) Score(_, _ *G.Node) (*G.Node, G.Nodes, error) {
-	return nil, nil, errors.New("nn: the unet runs on the hand-written core only (train.engine: fused), it has no gorgonia graph yet")
-}
 
 // Net is the core's view of a float64 UNet's parameters, aliasing them.
 func (m *UNet) Net() (*unet.NetOf[float64], error) { return unetNetOf[float64](m, m.act.Kernel) }

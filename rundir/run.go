@@ -224,9 +224,9 @@ func sigmaDataAgrees(m configs.Model, moments DataMoments, checkpoint string) er
 	ratio := m.SigmaData / spread
 	switch {
 	case m.SigmaDataAuto && math.Abs(ratio-1) > 1e-6:
-		return fmt.Errorf("rundir: %s: model.sigma_data %v, recorded as chosen from the data, is not the training values' spread its data record gives (%.6g): the checkpoint was edited", checkpoint, m.SigmaData, spread)
+		return fmt.Errorf("rundir: %s: model.sigma_data %v, recorded as chosen from the data, and the training values' spread its data record gives, %.6g, disagree: the checkpoint was edited", checkpoint, m.SigmaData, spread)
 	case ratio > 100 || ratio < 0.01:
-		return fmt.Errorf("rundir: %s: model.sigma_data %v is %.3g times the training values' spread its data record gives (%.4g), beyond the 100 times train allows: the checkpoint was edited", checkpoint, m.SigmaData, ratio, spread)
+		return fmt.Errorf("rundir: %s: model.sigma_data %v and the training values' spread its data record gives, %.4g, disagree (%.3g times, beyond the 100 times train allows): the checkpoint was edited", checkpoint, m.SigmaData, spread, ratio)
 	}
 	return nil
 }

@@ -874,7 +874,9 @@ func TestFifthRedTeamAttacks(t *testing.T) {
 		name, cmd, key, value, want string
 	}{
 		{"a forged range", "eval", "data_max_abs", "1e99", "the training data's range it records"},
-		{"forged moments", "eval", "data_moments", `{"mean":[0.5,0],"var":1}`, "the training data's moments it records are not the data's"},
+		// The record's spread no longer matches the run's sigma_data: refused
+		// on reading, before the data are compared.
+		{"forged moments", "eval", "data_moments", `{"mean":[0.5,0],"var":1}`, "and the training values' spread its data record gives, 1.03078, disagree: the checkpoint was edited"},
 		{"a digest that is no SHA-256", "score", "data", `{"n":180,"d":2,"sha256":"zz"}`, "bad data metadata"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -1827,6 +1829,6 @@ func TestTwentyFifthRedTeamAttacks(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	attack(t, "a forged sigma_data", "", "is not the training values' spread its data record gives",
+	attack(t, "a forged sigma_data", "", "and the training values' spread its data record gives, 1, disagree: the checkpoint was edited",
 		"score", "-run", run, "-in", data, "-out", filepath.Join(dir, "s.csv"))
 }

@@ -102,7 +102,7 @@ func (p *PassOf[T]) norm(name string, in, out *fmap[T]) []step {
 }
 
 // block is the residual block spec from in to out.
-func (p *PassOf[T]) block(spec blockSpec, in, out *fmap[T]) []step {
+func (p *PassOf[T]) block(spec BlockSpec, in, out *fmap[T]) []step {
 	mkMap := func(c int) *fmap[T] {
 		m := &fmap[T]{v: p.make(p.opt.Batch * in.h * in.w * c), h: in.h, w: in.w, c: c}
 		if p.grad {
@@ -111,14 +111,14 @@ func (p *PassOf[T]) block(spec blockSpec, in, out *fmap[T]) []step {
 		p.maps = append(p.maps, m)
 		return m
 	}
-	a0, t, a1 := mkMap(spec.in), mkMap(spec.out), mkMap(spec.out)
+	a0, t, a1 := mkMap(spec.In), mkMap(spec.Out), mkMap(spec.Out)
 	var steps []step
-	steps = append(steps, p.norm(spec.name+".norm0", in, a0)...)
-	steps = append(steps, p.conv(spec.name+".conv0", 3, a0, t, false), p.embedAdd(spec.name+".embed", t))
-	steps = append(steps, p.norm(spec.name+".norm1", t, a1)...)
-	steps = append(steps, p.conv(spec.name+".conv1", 3, a1, out, false))
-	if spec.in != spec.out {
-		return append(steps, p.conv(spec.name+".skip", 1, in, out, true))
+	steps = append(steps, p.norm(spec.Name+".norm0", in, a0)...)
+	steps = append(steps, p.conv(spec.Name+".conv0", 3, a0, t, false), p.embedAdd(spec.Name+".embed", t))
+	steps = append(steps, p.norm(spec.Name+".norm1", t, a1)...)
+	steps = append(steps, p.conv(spec.Name+".conv1", 3, a1, out, false))
+	if spec.In != spec.Out {
+		return append(steps, p.conv(spec.Name+".skip", 1, in, out, true))
 	}
 	return append(steps, step{
 		forward: func() { addTo(out.v[:p.n*out.size()], in.v[:p.n*in.size()]) },

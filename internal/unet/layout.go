@@ -82,11 +82,11 @@ func (l Layout) SkipScale(sigma float64) float64 {
 	return -1 / (sigma*sigma + l.SigmaData*l.SigmaData)
 }
 
-// frequency is the k-th angular frequency of the embedding, geometric from
+// Frequency is the k-th angular frequency of the embedding, geometric from
 // 1/2 to 64 per unit of log(sigma)/4: the lowest turns by about a radian
 // over the levels a model is trained on, the highest tells apart levels a
 // few per cent apart.
-func (l Layout) frequency(k int) float64 {
+func (l Layout) Frequency(k int) float64 {
 	if l.Frequencies == 1 {
 		return 1
 	}
@@ -99,28 +99,27 @@ type ParamShape struct {
 	Rows, Cols int
 }
 
-// blockSpec is one residual block: its input and output channels, the
-// image side it runs at (as a power-of-two divisor) and its name.
-type blockSpec struct {
-	name      string
-	in, out   int
-	level     int
-	embedding bool
+// BlockSpec is one residual block: its name, input and output channels,
+// and the level it runs at (the image halved Level times).
+type BlockSpec struct {
+	Name    string
+	In, Out int
+	Level   int
 }
 
-// blocks are the residual blocks in the order Forward runs them.
-func (l Layout) blocks() []blockSpec {
+// Blocks are the residual blocks in the order Forward runs them.
+func (l Layout) Blocks() []BlockSpec {
 	L := len(l.Channels)
-	var out []blockSpec
+	var out []BlockSpec
 	prev := l.Channels[0]
 	for i, c := range l.Channels {
-		out = append(out, blockSpec{name: fmt.Sprintf("down%d", i), in: prev, out: c, level: i})
+		out = append(out, BlockSpec{Name: fmt.Sprintf("down%d", i), In: prev, Out: c, Level: i})
 		prev = c
 	}
-	out = append(out, blockSpec{name: "mid", in: prev, out: prev, level: L - 1})
+	out = append(out, BlockSpec{Name: "mid", In: prev, Out: prev, Level: L - 1})
 	for i := L - 1; i >= 0; i-- {
 		c := l.Channels[i]
-		out = append(out, blockSpec{name: fmt.Sprintf("up%d", i), in: prev + c, out: c, level: i})
+		out = append(out, BlockSpec{Name: fmt.Sprintf("up%d", i), In: prev + c, Out: c, Level: i})
 		prev = c
 	}
 	return out
@@ -137,15 +136,15 @@ func (l Layout) Params() []ParamShape {
 		{"embed1.weight", l.Embed, l.Embed}, {"embed1.bias", 1, l.Embed},
 		{"in.weight", 9 * l.C, l.Channels[0]}, {"in.bias", 1, l.Channels[0]},
 	}
-	for _, b := range l.blocks() {
+	for _, b := range l.Blocks() {
 		out = append(out,
-			ParamShape{b.name + ".norm0.scale", 1, b.in}, ParamShape{b.name + ".norm0.shift", 1, b.in},
-			ParamShape{b.name + ".conv0.weight", 9 * b.in, b.out}, ParamShape{b.name + ".conv0.bias", 1, b.out},
-			ParamShape{b.name + ".embed.weight", l.Embed, b.out}, ParamShape{b.name + ".embed.bias", 1, b.out},
-			ParamShape{b.name + ".norm1.scale", 1, b.out}, ParamShape{b.name + ".norm1.shift", 1, b.out},
-			ParamShape{b.name + ".conv1.weight", 9 * b.out, b.out}, ParamShape{b.name + ".conv1.bias", 1, b.out})
-		if b.in != b.out {
-			out = append(out, ParamShape{b.name + ".skip.weight", b.in, b.out}, ParamShape{b.name + ".skip.bias", 1, b.out})
+			ParamShape{b.Name + ".norm0.scale", 1, b.In}, ParamShape{b.Name + ".norm0.shift", 1, b.In},
+			ParamShape{b.Name + ".conv0.weight", 9 * b.In, b.Out}, ParamShape{b.Name + ".conv0.bias", 1, b.Out},
+			ParamShape{b.Name + ".embed.weight", l.Embed, b.Out}, ParamShape{b.Name + ".embed.bias", 1, b.Out},
+			ParamShape{b.Name + ".norm1.scale", 1, b.Out}, ParamShape{b.Name + ".norm1.shift", 1, b.Out},
+			ParamShape{b.Name + ".conv1.weight", 9 * b.Out, b.Out}, ParamShape{b.Name + ".conv1.bias", 1, b.Out})
+		if b.In != b.Out {
+			out = append(out, ParamShape{b.Name + ".skip.weight", b.In, b.Out}, ParamShape{b.Name + ".skip.bias", 1, b.Out})
 		}
 	}
 	c0 := l.Channels[0]

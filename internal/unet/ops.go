@@ -149,7 +149,7 @@ func groupStats[T gemm.Float](threads int, xhat, rstd, x []T, imgs, hw, c, group
 				}
 				count := float64(hw * cg)
 				mean := sum / count
-				r := 1 / math.Sqrt(max(sq/count-mean*mean, 0)+normEps)
+				r := 1 / math.Sqrt(max(sq/count-mean*mean, 0)+NormEps)
 				rstd[img*groups+g] = T(r)
 				m, rt := T(mean), T(r)
 				for p := range hw {
@@ -163,8 +163,8 @@ func groupStats[T gemm.Float](threads int, xhat, rstd, x []T, imgs, hw, c, group
 	})
 }
 
-// normEps keeps GroupNorm finite on a constant group.
-const normEps = 1e-5
+// NormEps keeps GroupNorm finite on a constant group.
+const NormEps = 1e-5
 
 // affine sets y = xhat scale + shift, channel by channel.
 func affine[T gemm.Float](threads int, y, xhat, scale, shift []T, rows, c int) {

@@ -157,14 +157,14 @@ func build[T gemm.Float](net *NetOf[T], opt Options, dry bool) *PassOf[T] {
 	p.steps = append(p.steps, p.conv("in", 3, &p.in0, cur, false))
 	L := len(l.Channels)
 	var kept []*fmap[T]
-	specs := l.blocks()
+	specs := l.Blocks()
 	for _, spec := range specs[:L] {
 		track(cur)
-		out := mkMap(cur.h, cur.w, spec.out)
+		out := mkMap(cur.h, cur.w, spec.Out)
 		p.steps = append(p.steps, p.block(spec, cur, out)...)
 		kept = append(kept, out)
 		cur = out
-		if spec.level < L-1 {
+		if spec.Level < L-1 {
 			pooled := mkMap(cur.h/2, cur.w/2, cur.c)
 			p.steps = append(p.steps, p.pool(cur, pooled))
 			cur = pooled
@@ -172,16 +172,16 @@ func build[T gemm.Float](net *NetOf[T], opt Options, dry bool) *PassOf[T] {
 	}
 	for _, spec := range specs[L:] {
 		in := cur
-		if spec.name != "mid" {
-			skip := kept[spec.level]
+		if spec.Name != "mid" {
+			skip := kept[spec.Level]
 			in = mkMap(cur.h, cur.w, cur.c+skip.c)
 			p.steps = append(p.steps, p.concat(cur, skip, in))
 		}
 		track(in)
-		out := mkMap(in.h, in.w, spec.out)
+		out := mkMap(in.h, in.w, spec.Out)
 		p.steps = append(p.steps, p.block(spec, in, out)...)
 		cur = out
-		if spec.name != "mid" && spec.level > 0 {
+		if spec.Name != "mid" && spec.Level > 0 {
 			up := mkMap(cur.h*2, cur.w*2, cur.c)
 			p.steps = append(p.steps, p.upsample(cur, up))
 			cur = up
@@ -259,7 +259,7 @@ func (p *PassOf[T]) Forward(x []T, sigmas []float64) ([]T, error) {
 		p.scale[r], p.skip[r] = T(l.OutputScale(sigma)), T(l.SkipScale(sigma))
 		t := math.Log(sigma) / 4
 		for k := range F {
-			sin, cos := math.Sincos(l.frequency(k) * t)
+			sin, cos := math.Sincos(l.Frequency(k) * t)
 			p.phi[r*2*F+k], p.phi[r*2*F+F+k] = T(sin), T(cos)
 		}
 	}
