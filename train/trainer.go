@@ -109,6 +109,9 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 		cfg.Data.Holdout = data.Holdout
 		fmt.Fprintf(opts.Out, "data.holdout auto: %.3g (%d rows held out: about 50, within a tenth and three tenths of the data)\n", data.Holdout, data.Valid.N)
 	}
+	if err := unetShape(cfg, data.Image, opts.Out); err != nil {
+		return nil, err
+	}
 	auto, err := workflow.ChooseAuto(cfg, data.Train)
 	if err != nil {
 		return nil, err
@@ -116,9 +119,6 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 	auto.Apply(cfg)
 	for _, s := range auto.Said {
 		fmt.Fprintln(opts.Out, s)
-	}
-	if err := unetShape(cfg, data.Image, opts.Out); err != nil {
-		return nil, err
 	}
 	// An eps set by hand meets the ladder chosen from the data only now,
 	// and an eps chosen from the ladder is known only now; both against

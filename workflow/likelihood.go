@@ -113,6 +113,16 @@ func CanLikelihood(run *Run) error {
 	return nil
 }
 
+// ForRun fills in the trace the run's network defaults to when none is
+// chosen: Hutchinson's for the unet, whose exact trace would take D
+// reverse passes a point.
+func (o LikelihoodOptions) ForRun(run *Run) LikelihoodOptions {
+	if o.Trace == "" && run.Model.Kind() == "unet" {
+		o.Trace = likelihood.Hutchinson
+	}
+	return o
+}
+
 // TraceFor is the trace method used in dimension d: the one chosen, or
 // exact up to MaxExactDim and Hutchinson above.
 func (o LikelihoodOptions) TraceFor(d int) string {

@@ -74,7 +74,7 @@ the density is known.`)
 		if *nll < 0 {
 			return fmt.Errorf("-likelihood must be >= 0 points, got %d", *nll)
 		}
-		lo, err := lik.options(run.Model.Dim())
+		lo, err := lik.options(run)
 		if err != nil {
 			return err
 		}

@@ -61,7 +61,7 @@ figures). Prints the mean, the score evaluations and the tolerances.`)
 		if err := needDataFile("out", *out); err != nil {
 			return err
 		}
-		o, err := lik.options(run.Model.Dim())
+		o, err := lik.options(run)
 		if err != nil {
 			return err
 		}
@@ -148,7 +148,7 @@ type likelihoodSettings struct {
 
 func likelihoodFlags(fs *flag.FlagSet) likelihoodSettings {
 	return likelihoodSettings{
-		trace:  fs.String("trace", "", fmt.Sprintf("the divergence: exact or hutchinson (default: exact up to dimension %d)", workflow.MaxExactDim)),
+		trace:  fs.String("trace", "", fmt.Sprintf("the divergence: exact or hutchinson (default: exact up to dimension %d; hutchinson for the unet)", workflow.MaxExactDim)),
 		probes: fs.Int("probes", 1, "hutchinson: Rademacher probes per point"),
 		rtol:   fs.Float64("rtol", 1e-5, "the ODE solver's relative tolerance"),
 		atol:   fs.Float64("atol", 1e-5, "the ODE solver's absolute tolerance"),
@@ -156,7 +156,7 @@ func likelihoodFlags(fs *flag.FlagSet) likelihoodSettings {
 	}
 }
 
-func (l likelihoodSettings) options(dim int) (workflow.LikelihoodOptions, error) {
+func (l likelihoodSettings) options(run *workflow.Run) (workflow.LikelihoodOptions, error) {
 	switch {
 	case *l.trace != "" && *l.trace != likelihood.Exact && *l.trace != likelihood.Hutchinson:
 		return workflow.LikelihoodOptions{}, fmt.Errorf("-trace %q: want exact or hutchinson", *l.trace)
@@ -167,5 +167,5 @@ func (l likelihoodSettings) options(dim int) (workflow.LikelihoodOptions, error)
 	case ode.CheckTolerances(0.5, *l.atol) != nil:
 		return workflow.LikelihoodOptions{}, fmt.Errorf("-atol must be finite and at least %g (float64 rounding), got %v", ode.MinTolerance, *l.atol)
 	}
-	return workflow.LikelihoodOptions{Trace: *l.trace, Probes: *l.probes, Rtol: *l.rtol, Atol: *l.atol, Seed: *l.seed}, nil
+	return workflow.LikelihoodOptions{Trace: *l.trace, Probes: *l.probes, Rtol: *l.rtol, Atol: *l.atol, Seed: *l.seed}.ForRun(run), nil
 }

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"scorenet/checkpoints"
+)
+
+// A U-Net from a folder of PNG images, end to end: its shape taken from the
+// images, trained on the core in float32, sampled by heun into PNGs, its
+// log-likelihood by Hutchinson's trace; the same checkpoint on 1 and 2
+// threads; and its refusals.
+func TestUNetFromImages(t *testing.T) {
+	dir := t.TempDir()
+	pngs := filepath.Join(dir, "pngs")
+	writePNGFolder(t, pngs, 40)
+	train := func(out, threads string) (string, string) {
+		code, stdout, errs := scorenet("train", "-data", pngs, "-out", out, "-threads", threads, "-set", "model.type=unet",
+			"-set", "model.channels=[4,8]", "-set", "model.groups=2", "-set", "train.steps=6", "-set", "train.batch_size=8")
+		if code != 0 {
+			t.Fatalf("train: %s", errs)
+		}
+		return stdout, errs
+	}
+	run := filepath.Join(dir, "run")
+	_, said := train(run, "1")
+	for _, want := range []string{"model.shape: [4 4 1], the images' height, width and channels", "unet [4 8] float32"} {
+		if !strings.Contains(said, want) {
+			t.Errorf("train said %q, want %q", said, want)
+		}
+	}
+	train(filepath.Join(dir, "run2"), "2")
+	a, err := checkpoints.Load(filepath.Join(run, "checkpoints", "step-000000006.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := checkpoints.Load(filepath.Join(dir, "run2", "checkpoints", "step-000000006.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Tensors) == 0 || !reflect.DeepEqual(a.Tensors, b.Tensors) {
+		t.Error("the tensors of the checkpoints of 1 and 2 threads differ")
+	}
+	if _, ok := a.Tensors[0].Data.([]float32); !ok {
+		t.Errorf("the checkpoint holds %T, want float32", a.Tensors[0].Data)
+	}
+	if code, _, errs := scorenet("sample", "-run", run, "-n", "4", "-sampler", "heun", "-set", "sample.steps=5", "-out", filepath.Join(dir, "s")+"/"); code != 0 {
+		t.Errorf("sample: %s", errs)
+	}
+	if shots, _ := filepath.Glob(filepath.Join(dir, "s", "*.png")); len(shots) != 4 {
+		t.Errorf("%d sample images, want 4", len(shots))
+	}
+	points := filepath.Join(dir, "s.npy")
+	if code, _, errs := scorenet("sample", "-run", run, "-n", "3", "-sampler", "dpmpp_2m", "-set", "sample.steps=5", "-out", points); code != 0 {
+		t.Fatalf("sample: %s", errs)
+	}
+	if code, stdout, errs := scorenet("likelihood", "-run", run, "-in", points); code != 0 || !strings.Contains(stdout+errs, "hutchinson") {
+		t.Errorf("likelihood: exit %d, %s %s", code, stdout, errs)
+	}
+	for _, c := range []struct {
+		name, want string
+		args       []string
+	}{
+		{"the exact trace", "the unet's divergence is Hutchinson's", []string{"likelihood", "-run", run, "-in", filepath.Join(dir, "s.npy"), "-trace", "exact"}},
+		{"the exact loss", "the unet trains on the denoising losses", []string{"train", "-data", pngs, "-out", filepath.Join(dir, "x"), "-set", "model.type=unet", "-set", "train.loss=exact", "-set", "train.engine=fused"}},
+		{"channels the groups do not divide", "want a multiple of model.groups", []string{"train", "-data", pngs, "-out", filepath.Join(dir, "y"), "-set", "model.type=unet", "-set", "model.channels=[6]"}},
+		{"a shape the images do not have", "model.shape [8 8 1] is not the images' [4 4 1]", []string{"train", "-data", pngs, "-out", filepath.Join(dir, "z"), "-set", "model.type=unet", "-set", "model.shape=[8,8,1]"}},
+		{"a table without a shape", "model.shape: is required for the unet on dataset file", []string{"train", "-data", filepath.Join(dir, "t.csv"), "-out", filepath.Join(dir, "w"), "-set", "model.type=unet"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if c.name == "a table without a shape" {
+				writeCSV(t, filepath.Join(dir, "t.csv"), 20, 4, 1, 1)
+			}
+			code, _, errs := scorenet(c.args...)
+			lines := strings.Split(strings.TrimSpace(errs), "\n")
+			if last := lines[len(lines)-1]; code == 0 || !strings.Contains(last, c.want) {
+				t.Errorf("exit %d, %q; want the last line saying %q", code, errs, c.want)
+			}
+		})
+	}
+}
