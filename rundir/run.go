@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -191,6 +192,12 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 			return nil, fmt.Errorf("rundir: %s: bad %s metadata %q: the run's data (dataset %s) are not images", checkpoint, metaImage, v, d)
 		}
 	}
+	// The data's moments came in the release that added sample.rho to the
+	// config: a checkpoint whose embedded config has it and that records
+	// its training data has them too, or the record was deleted.
+	if _, ok := c.Meta[metaMoments]; !ok && digest.N > 0 && rhoKey.MatchString(c.Meta[metaConfig]) {
+		return nil, fmt.Errorf("rundir: %s: no %s metadata, though it records its training data and its config comes from a release that writes both: the checkpoint was edited", checkpoint, metaMoments)
+	}
 	if err := sigmaDataAgrees(cfg.Model, moments, checkpoint); err != nil {
 		return nil, err
 	}
@@ -198,19 +205,20 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 		Weights: weights, Image: shape, DataDigest: digest, Moments: moments, Best: best, Discrete: discrete}, nil
 }
 
+// rhoKey finds sample.rho in an embedded config.
+var rhoKey = regexp.MustCompile(`(?m)^\s+rho:`)
+
 // sigmaDataAgrees checks model.sigma_data against the spread of all the
 // training values that the data record gives (its columns' mean variance
-// plus the variance of their means): chosen from the data (auto), it is
-// that spread up to rounding; set by hand, train kept it within 100 times
-// of it either way. Either way a value outside says the checkpoint was
-// edited, and the scores it gave would be garbage with exit 0.
+// plus the variance of their means).
 func sigmaDataAgrees(m configs.Model, moments DataMoments, checkpoint string) error {
 	if !(m.SigmaData > 0) || len(moments.Mean) == 0 {
 		return nil
 	}
-	mean := 0.0
+	mean, offset := 0.0, 0.0
 	for _, v := range moments.Mean {
 		mean += v
+		offset = max(offset, math.Abs(v))
 	}
 	mean /= float64(len(moments.Mean))
 	between := 0.0
@@ -218,15 +226,31 @@ func sigmaDataAgrees(m configs.Model, moments DataMoments, checkpoint string) er
 		between += (v - mean) * (v - mean)
 	}
 	spread := math.Sqrt(moments.Var + between/float64(len(moments.Mean)))
-	if !(spread > 0) {
+	if err := SigmaDataFits(m, spread, offset); err != nil {
+		return fmt.Errorf("rundir: %s: %w: the checkpoint was edited", checkpoint, err)
+	}
+	return nil
+}
+
+// SigmaDataFits checks model.sigma_data against spread, the standard
+// deviation of all the training values about their mean, offset from 0 by
+// about offset: chosen from the data (auto), it is that spread up to
+// rounding; set by hand, train kept it within 100 times of it either way.
+// A value outside says the run's config was edited: scores from it are
+// garbage. Rounding is that of a variance of values offset from 0 by
+// offset, about 1e-16 (offset/spread)^2 relative; where it swamps the
+// spread, only the 100 times are checked.
+func SigmaDataFits(m configs.Model, spread, offset float64) error {
+	if !(m.SigmaData > 0) || !(spread > 0) {
 		return nil
 	}
 	ratio := m.SigmaData / spread
+	tol := 1e-6 + 4e-16*(offset/spread)*(offset/spread)
 	switch {
-	case m.SigmaDataAuto && math.Abs(ratio-1) > 1e-6:
-		return fmt.Errorf("rundir: %s: model.sigma_data %v, recorded as chosen from the data, and the training values' spread its data record gives, %.6g, disagree: the checkpoint was edited", checkpoint, m.SigmaData, spread)
+	case m.SigmaDataAuto && tol < 0.01 && math.Abs(ratio-1) > tol:
+		return fmt.Errorf("model.sigma_data %v, recorded as chosen from the data, and the training values' spread, %.6g, disagree", m.SigmaData, spread)
 	case ratio > 100 || ratio < 0.01:
-		return fmt.Errorf("rundir: %s: model.sigma_data %v and the training values' spread its data record gives, %.4g, disagree (%.3g times, beyond the 100 times train allows): the checkpoint was edited", checkpoint, m.SigmaData, spread, ratio)
+		return fmt.Errorf("model.sigma_data %v and the training values' spread, %.4g, disagree (%.3g times, beyond the 100 times train allows)", m.SigmaData, spread, ratio)
 	}
 	return nil
 }
@@ -251,7 +275,8 @@ func momentsOf(c *checkpoints.Checkpoint, path string, dim int, maxAbs float64) 
 	if len(saved) > 64*dim+256 { // no decoding a huge record
 		return bad()
 	}
-	if err := json.Unmarshal([]byte(saved), &m); err != nil || len(m.Mean) != dim || !(m.Var >= 0 && m.Var <= reach*reach) {
+	// A variance of 0 no run has: train refuses data of no spread.
+	if err := json.Unmarshal([]byte(saved), &m); err != nil || len(m.Mean) != dim || !(m.Var > 0 && m.Var <= reach*reach) {
 		return bad()
 	}
 	for _, v := range m.Mean {

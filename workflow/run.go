@@ -3,6 +3,7 @@ package workflow
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 
 	"scorenet/density"
@@ -85,8 +86,26 @@ func (r *Run) Data(why string) (*Data, error) {
 	if len(r.Moments.Mean) > 0 && !r.Moments.Equal(d.Moments) {
 		return nil, fmt.Errorf("%s: the training data's moments it records are not the data's: %w", r.Checkpoint, ErrEdited)
 	}
+	// sigma_data against the data themselves, as train chose or checked
+	// it: whatever the checkpoint records of them.
+	if err := rundir.SigmaDataFits(r.Config.Model, valuesStd(d.Train), maxAbsMean(d.Train)); err != nil {
+		return nil, fmt.Errorf("%s: %w: %w", r.Checkpoint, err, ErrEdited)
+	}
 	r.data = d
 	return d, nil
+}
+
+// maxAbsMean is the largest |mean| of a column of p.
+func maxAbsMean(p points.Points) float64 {
+	largest := 0.0
+	for j := range p.D {
+		sum := 0.0
+		for i := range p.N {
+			sum += p.X[i*p.D+j]
+		}
+		largest = max(largest, math.Abs(sum/float64(p.N)))
+	}
+	return largest
 }
 
 // ErrEdited is Data's error for a checkpoint whose record of the training

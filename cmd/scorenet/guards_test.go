@@ -876,7 +876,7 @@ func TestFifthRedTeamAttacks(t *testing.T) {
 		{"a forged range", "eval", "data_max_abs", "1e99", "the training data's range it records"},
 		// The record's spread no longer matches the run's sigma_data: refused
 		// on reading, before the data are compared.
-		{"forged moments", "eval", "data_moments", `{"mean":[0.5,0],"var":1}`, "and the training values' spread its data record gives, 1.03078, disagree: the checkpoint was edited"},
+		{"forged moments", "eval", "data_moments", `{"mean":[0.5,0],"var":1}`, "and the training values' spread, 1.03078, disagree: the checkpoint was edited"},
 		{"a digest that is no SHA-256", "score", "data", `{"n":180,"d":2,"sha256":"zz"}`, "bad data metadata"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -1829,6 +1829,57 @@ func TestTwentyFifthRedTeamAttacks(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	attack(t, "a forged sigma_data", "", "and the training values' spread its data record gives, 1, disagree: the checkpoint was edited",
+	attack(t, "a forged sigma_data", "", "and the training values' spread, 1, disagree: the checkpoint was edited",
 		"score", "-run", run, "-in", data, "-out", filepath.Join(dir, "s.csv"))
+}
+
+// The twenty-sixth pass: the check of sigma_data cannot be switched off by
+// deleting the data record (or zeroing its variance), and rounding on data
+// far from 0 is not taken for an edit.
+func TestTwentySixthRedTeamAttacks(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "d.csv")
+	writeCSV(t, data, 300, 2, 1, 9)
+	run := filepath.Join(dir, "r")
+	if code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=20", "-set", "model.hidden=[8]"); code != 0 {
+		t.Fatalf("train: %s", errs)
+	}
+	good := filepath.Join(run, "checkpoints", "step-000000020.safetensors")
+	for _, c := range []struct {
+		name   string
+		tamper func(*checkpoints.Checkpoint)
+		want   string
+	}{
+		{"the data record deleted", func(c *checkpoints.Checkpoint) { delete(c.Meta, "data_moments") }, "no data_moments metadata, though it records its training data"},
+		{"a variance of 0", func(c *checkpoints.Checkpoint) { c.Meta["data_moments"] = `{"mean":[0,0],"var":0}` }, "bad data_moments metadata"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ck, err := checkpoints.Load(good)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.tamper(ck)
+			bad := filepath.Join(dir, "tampered.safetensors")
+			if err := checkpoints.SaveAs(bad, ck); err != nil {
+				t.Fatal(err)
+			}
+			attack(t, c.name, "", c.want, "score", "-run", run, "-checkpoint", bad, "-in", data, "-out", filepath.Join(dir, "s.csv"))
+		})
+	}
+
+	// Values near 1e10 that vary by 0.01, read unstandardised: their
+	// spread from the record and train's own differ by rounding only.
+	far := filepath.Join(dir, "far.csv")
+	var b strings.Builder
+	for i := range 400 {
+		fmt.Fprintf(&b, "%.17g,%.17g\n", 1e10+0.01*math.Sin(float64(i)), 1e10+0.01*math.Cos(float64(3*i)))
+	}
+	os.WriteFile(far, []byte(b.String()), 0o644)
+	farRun := filepath.Join(dir, "far")
+	if code, _, errs := scorenet("train", "-data", far, "-out", farRun, "-set", "train.steps=20", "-set", "model.hidden=[8]", "-set", "data.standardize=false", "-set", "model.dtype=float64"); code != 0 {
+		t.Fatalf("train on values near 1e10: %s", errs)
+	}
+	if code, _, errs := scorenet("score", "-run", farRun, "-in", far, "-out", filepath.Join(dir, "far-s.csv")); code != 0 {
+		t.Errorf("score of that run: %s", errs)
+	}
 }
