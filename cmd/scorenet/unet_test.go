@@ -11,7 +11,7 @@ import (
 
 // A U-Net from a folder of PNG images, end to end: its shape taken from the
 // images, trained on the core in float32, sampled by heun into PNGs, its
-// log-likelihood by Hutchinson's trace; the same checkpoint on 1 and 2
+// log-likelihood by Hutchinson's trace; the same checkpoint on 1, 2 and 8
 // threads; and its refusals.
 func TestUNetFromImages(t *testing.T) {
 	dir := t.TempDir()
@@ -32,17 +32,20 @@ func TestUNetFromImages(t *testing.T) {
 			t.Errorf("train said %q, want %q", said, want)
 		}
 	}
-	train(filepath.Join(dir, "run2"), "2")
 	a, err := checkpoints.Load(filepath.Join(run, "checkpoints", "step-000000006.safetensors"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := checkpoints.Load(filepath.Join(dir, "run2", "checkpoints", "step-000000006.safetensors"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(a.Tensors) == 0 || !reflect.DeepEqual(a.Tensors, b.Tensors) {
-		t.Error("the tensors of the checkpoints of 1 and 2 threads differ")
+	for _, threads := range []string{"2", "8"} {
+		other := filepath.Join(dir, "run"+threads)
+		train(other, threads)
+		b, err := checkpoints.Load(filepath.Join(other, "checkpoints", "step-000000006.safetensors"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(a.Tensors) == 0 || !reflect.DeepEqual(a.Tensors, b.Tensors) {
+			t.Errorf("the tensors of the checkpoints of 1 and %s threads differ", threads)
+		}
 	}
 	if _, ok := a.Tensors[0].Data.([]float32); !ok {
 		t.Errorf("the checkpoint holds %T, want float32", a.Tensors[0].Data)
