@@ -1883,3 +1883,65 @@ func TestTwentySixthRedTeamAttacks(t *testing.T) {
 		t.Errorf("score of that run: %s", errs)
 	}
 }
+
+// The twenty-seventh pass: the release test for the data record reads the
+// embedded config as YAML, not as text, and a sigma_data recorded as
+// chosen from the data but holding 0 is an edit.
+func TestTwentySeventhRedTeamAttacks(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "d.csv")
+	writeCSV(t, data, 300, 2, 1, 10)
+	run := filepath.Join(dir, "r")
+	if code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=20", "-set", "model.hidden=[8]"); code != 0 {
+		t.Fatalf("train: %s", errs)
+	}
+	good := filepath.Join(run, "checkpoints", "step-000000020.safetensors")
+	sigmaData := regexp.MustCompile(`sigma_data: [0-9.e+-]+`)
+	for _, c := range []struct {
+		name   string
+		tamper func(*checkpoints.Checkpoint)
+		want   string
+	}{
+		{"the record deleted and rho quoted", func(c *checkpoints.Checkpoint) {
+			delete(c.Meta, "data_moments")
+			c.Meta["config"] = strings.Replace(c.Meta["config"], "    rho: ", `    "rho": `, 1)
+		}, "no data_moments metadata, though it records its training data"},
+		{"the record deleted and rho's line too", func(c *checkpoints.Checkpoint) {
+			delete(c.Meta, "data_moments")
+			c.Meta["config"] = regexp.MustCompile(`(?m)^    rho: .*\n`).ReplaceAllString(c.Meta["config"], "")
+		}, "no data_moments metadata, though it records its training data"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ck, err := checkpoints.Load(good)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.tamper(ck)
+			bad := filepath.Join(dir, "tampered.safetensors")
+			if err := checkpoints.SaveAs(bad, ck); err != nil {
+				t.Fatal(err)
+			}
+			attack(t, c.name, "", c.want, "score", "-run", run, "-checkpoint", bad, "-in", data, "-out", filepath.Join(dir, "s.csv"))
+		})
+	}
+
+	// sigma_data 0 in both the run's config.yaml and its checkpoint.
+	forged := filepath.Join(dir, "forged")
+	if err := os.CopyFS(forged, os.DirFS(run)); err != nil {
+		t.Fatal(err)
+	}
+	text, _ := os.ReadFile(filepath.Join(forged, "config.yaml"))
+	os.WriteFile(filepath.Join(forged, "config.yaml"), []byte(sigmaData.ReplaceAllString(strings.ReplaceAll(string(text), run, forged), "sigma_data: 0")), 0o644)
+	ckPath := filepath.Join(forged, "checkpoints", "step-000000020.safetensors")
+	ck, err := checkpoints.Load(ckPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck.Meta["config"] = sigmaData.ReplaceAllString(strings.ReplaceAll(ck.Meta["config"], run, forged), "sigma_data: 0")
+	if err := checkpoints.SaveAs(ckPath, ck); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(forged, "checkpoints", "best.safetensors"))
+	attack(t, "sigma_data 0 recorded as chosen", "", "model.sigma_data is recorded as chosen from the data but holds 0",
+		"score", "-run", forged, "-in", data, "-out", filepath.Join(dir, "s.csv"))
+}
