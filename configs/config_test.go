@@ -128,6 +128,7 @@ func TestBadInputNamesFileLineAndKey(t *testing.T) {
 		{"pc levels that round together", base, []string{"train.loss=anneal_dsm", "model.noise_conditional=true", "train.sigmas={begin: 1.000000000001, end: 1, n: 2}", "sample.sampler=pc", "sample.levels=100000"}, `sample.levels: 100000 levels between the run's noise levels' ends are not all distinct`},
 		{"solver levels that round together", base, []string{"train.loss=anneal_dsm", "model.noise_conditional=true", "train.sigmas={begin: 1.000000000001, end: 1, n: 2}", "sample.sampler=heun", "sample.steps=100000"}, `sample.steps: 100000 levels between the run's noise levels' ends (rho 7) are not all distinct`},
 		{"eps that moves nothing", base, []string{"sample.sampler=langevin", "sample.eps=1e-300"}, `sample.eps: 1e-300 moves a chain by about 3.2e-149 over all its steps`},
+		{"a key given twice", "name: t\ndata: {dataset: moons}\ntrain:\n  steps: 5\n  steps: 7\n", nil, `t.yaml:5: train.steps: given twice (first at line 4); give it once`},
 		{"unet channels not a multiple of the groups", base, []string{"model.type=unet", "model.channels=[6,8]", "model.shape=[4,4,1]"}, `model.channels: level 0 has 6 channels: want a multiple of model.groups (8) up to 1024`},
 		{"unet with too many levels", base, []string{"model.type=unet", "model.channels=[8,8,8,8,8,8]", "model.shape=[64,64,1]"}, `model.channels: must list the channels of 1 to 5 levels`},
 		{"unet with huge channels", base, []string{"model.type=unet", "model.channels=[100000]", "model.shape=[4,4,1]"}, `up to 1024`},

@@ -14,8 +14,6 @@ import (
 	"scorenet/datasets"
 	"scorenet/internal/seeds"
 	"scorenet/nn"
-
-	"gopkg.in/yaml.v3"
 )
 
 // Run is a trained model loaded from a checkpoint of a run directory,
@@ -193,12 +191,6 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 			return nil, fmt.Errorf("rundir: %s: bad %s metadata %q: the run's data (dataset %s) are not images", checkpoint, metaImage, v, d)
 		}
 	}
-	// The data's moments came in the release that added sample.rho to the
-	// config: a checkpoint whose embedded config has it and that records
-	// its training data has them too, or the record was deleted.
-	if _, ok := c.Meta[metaMoments]; !ok && digest.N > 0 && fromMomentsRelease(c.Meta[metaConfig]) {
-		return nil, fmt.Errorf("rundir: %s: no %s metadata, though it records its training data and its config comes from a release that writes both: the checkpoint was edited", checkpoint, metaMoments)
-	}
 	// train writes the value auto chose before any checkpoint.
 	if cfg.Model.SigmaDataAuto && !(cfg.Model.SigmaData > 0) {
 		return nil, fmt.Errorf("rundir: %s: model.sigma_data is recorded as chosen from the data but holds %v, which train never chooses: the checkpoint was edited", checkpoint, cfg.Model.SigmaData)
@@ -208,24 +200,6 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 	}
 	return &Run{Dir: dir, Config: cfg, Model: model, Norm: norm, Step: c.Step, Checkpoint: checkpoint, Skipped: skipped, MaxAbs: maxAbs,
 		Weights: weights, Image: shape, DataDigest: digest, Moments: moments, Best: best, Discrete: discrete}, nil
-}
-
-// fromMomentsRelease reports whether an embedded config holds any of the
-// sample keys that came in the release that added the data's moments
-// (sample.rho and the churn keys), however the YAML spells them.
-func fromMomentsRelease(config string) bool {
-	var doc struct {
-		Sample map[string]any `yaml:"sample"`
-	}
-	if yaml.Unmarshal([]byte(config), &doc) != nil {
-		return false
-	}
-	for _, key := range []string{"rho", "churn", "churn_min", "churn_max", "churn_noise"} {
-		if _, ok := doc.Sample[key]; ok {
-			return true
-		}
-	}
-	return false
 }
 
 // sigmaDataAgrees checks model.sigma_data against the spread of all the

@@ -30,7 +30,16 @@ func Open(dir, checkpoint, weights string) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Run{Run: r}, nil
+	run := &Run{Run: r}
+	// Without the data's record (a run from before it, or one deleted),
+	// the run's sigma_data is checked against the data themselves where
+	// they can still be read: scores from a forged one are garbage.
+	if len(r.Moments.Mean) == 0 && r.Config.Model.SigmaData > 0 && r.DataDigest.N > 0 {
+		if _, err := run.Data("checking model.sigma_data"); errors.Is(err, ErrEdited) {
+			return nil, err
+		}
+	}
+	return run, nil
 }
 
 // Data prepares the run's data as training saw it, for what needs it

@@ -1833,10 +1833,40 @@ func TestTwentyFifthRedTeamAttacks(t *testing.T) {
 		"score", "-run", run, "-in", data, "-out", filepath.Join(dir, "s.csv"))
 }
 
-// The twenty-sixth pass: the check of sigma_data cannot be switched off by
-// deleting the data record (or zeroing its variance), and rounding on data
-// far from 0 is not taken for an edit.
-func TestTwentySixthRedTeamAttacks(t *testing.T) {
+// forgedCopy copies the run into dir/name with edit applied to its
+// config.yaml and to every checkpoint's embedded config (the run's paths
+// moved to the copy), and tamper to every checkpoint's metadata: a forger
+// who edits both, re-hashing the checkpoint. It returns the copy.
+func forgedCopy(t *testing.T, run, dir, name string, edit func(string) string, tamper func(*checkpoints.Checkpoint)) string {
+	t.Helper()
+	forged := filepath.Join(dir, name)
+	if err := os.CopyFS(forged, os.DirFS(run)); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(forged, "checkpoints", "best.safetensors"))
+	text, _ := os.ReadFile(filepath.Join(forged, "config.yaml"))
+	os.WriteFile(filepath.Join(forged, "config.yaml"), []byte(edit(strings.ReplaceAll(string(text), run, forged))), 0o644)
+	paths, _ := filepath.Glob(filepath.Join(forged, "checkpoints", "step-*.safetensors"))
+	for _, path := range paths {
+		ck, err := checkpoints.Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ck.Meta["config"] = edit(strings.ReplaceAll(ck.Meta["config"], run, forged))
+		tamper(ck)
+		if err := checkpoints.SaveAs(path, ck); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return forged
+}
+
+// Passes 26 to 28: a forged sigma_data cannot dodge its check by deleting
+// the data record (the readers then check it against the data), by a zero
+// variance, by 0 recorded as chosen from the data, or by a key given twice
+// in the config (refused by every config reader); and rounding on data far
+// from 0 is not taken for an edit.
+func TestSigmaDataForgeries(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "d.csv")
 	writeCSV(t, data, 300, 2, 1, 9)
@@ -1844,26 +1874,44 @@ func TestTwentySixthRedTeamAttacks(t *testing.T) {
 	if code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=20", "-set", "model.hidden=[8]"); code != 0 {
 		t.Fatalf("train: %s", errs)
 	}
-	good := filepath.Join(run, "checkpoints", "step-000000020.safetensors")
+	sigmaData := regexp.MustCompile(`sigma_data: [0-9.e+-]+`)
+	forge := func(value string) func(string) string {
+		return func(text string) string { return sigmaData.ReplaceAllString(text, "sigma_data: "+value) }
+	}
+	deleteRecord := func(c *checkpoints.Checkpoint) { delete(c.Meta, "data_moments") }
 	for _, c := range []struct {
 		name   string
+		edit   func(string) string
 		tamper func(*checkpoints.Checkpoint)
+		cmds   []string
 		want   string
 	}{
-		{"the data record deleted", func(c *checkpoints.Checkpoint) { delete(c.Meta, "data_moments") }, "no data_moments metadata, though it records its training data"},
-		{"a variance of 0", func(c *checkpoints.Checkpoint) { c.Meta["data_moments"] = `{"mean":[0,0],"var":0}` }, "bad data_moments metadata"},
+		{"1e-10 with the record deleted", forge("1e-10"), deleteRecord, []string{"score", "likelihood", "sample"},
+			"model.sigma_data 1e-10, recorded as chosen from the data, and the training values' spread"},
+		{"1e-10 with the record deleted and a key given twice", func(text string) string {
+			return strings.Replace(forge("1e-10")(text), "seed: 0\n", "seed: 0\nseed: 0\n", 1)
+		}, deleteRecord, []string{"score"}, "seed: given twice (first at line"},
+		{"1e10 set by hand with the record deleted", func(text string) string {
+			return strings.Replace(forge("1e10")(text), "sigma_data_auto: true", "sigma_data_auto: false", 1)
+		}, deleteRecord, []string{"score", "likelihood"}, "beyond the 100 times train allows"},
+		{"a variance of 0", func(text string) string { return text }, func(c *checkpoints.Checkpoint) {
+			c.Meta["data_moments"] = `{"mean":[0,0],"var":0}`
+		}, []string{"score"}, "bad data_moments metadata"},
+		{"0 recorded as chosen", forge("0"), func(*checkpoints.Checkpoint) {}, []string{"score"},
+			"model.sigma_data is recorded as chosen from the data but holds 0"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			ck, err := checkpoints.Load(good)
-			if err != nil {
-				t.Fatal(err)
+			forged := forgedCopy(t, run, t.TempDir(), "f", c.edit, c.tamper)
+			for _, cmd := range c.cmds {
+				args := []string{cmd, "-run", forged}
+				switch cmd {
+				case "sample":
+					args = append(args, "-n", "5", "-out", filepath.Join(dir, "s.csv"))
+				default:
+					args = append(args, "-in", data, "-out", filepath.Join(dir, cmd+".csv"))
+				}
+				attack(t, c.name+" ("+cmd+")", "", c.want, args...)
 			}
-			c.tamper(ck)
-			bad := filepath.Join(dir, "tampered.safetensors")
-			if err := checkpoints.SaveAs(bad, ck); err != nil {
-				t.Fatal(err)
-			}
-			attack(t, c.name, "", c.want, "score", "-run", run, "-checkpoint", bad, "-in", data, "-out", filepath.Join(dir, "s.csv"))
 		})
 	}
 
@@ -1882,66 +1930,4 @@ func TestTwentySixthRedTeamAttacks(t *testing.T) {
 	if code, _, errs := scorenet("score", "-run", farRun, "-in", far, "-out", filepath.Join(dir, "far-s.csv")); code != 0 {
 		t.Errorf("score of that run: %s", errs)
 	}
-}
-
-// The twenty-seventh pass: the release test for the data record reads the
-// embedded config as YAML, not as text, and a sigma_data recorded as
-// chosen from the data but holding 0 is an edit.
-func TestTwentySeventhRedTeamAttacks(t *testing.T) {
-	dir := t.TempDir()
-	data := filepath.Join(dir, "d.csv")
-	writeCSV(t, data, 300, 2, 1, 10)
-	run := filepath.Join(dir, "r")
-	if code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=20", "-set", "model.hidden=[8]"); code != 0 {
-		t.Fatalf("train: %s", errs)
-	}
-	good := filepath.Join(run, "checkpoints", "step-000000020.safetensors")
-	sigmaData := regexp.MustCompile(`sigma_data: [0-9.e+-]+`)
-	for _, c := range []struct {
-		name   string
-		tamper func(*checkpoints.Checkpoint)
-		want   string
-	}{
-		{"the record deleted and rho quoted", func(c *checkpoints.Checkpoint) {
-			delete(c.Meta, "data_moments")
-			c.Meta["config"] = strings.Replace(c.Meta["config"], "    rho: ", `    "rho": `, 1)
-		}, "no data_moments metadata, though it records its training data"},
-		{"the record deleted and rho's line too", func(c *checkpoints.Checkpoint) {
-			delete(c.Meta, "data_moments")
-			c.Meta["config"] = regexp.MustCompile(`(?m)^    rho: .*\n`).ReplaceAllString(c.Meta["config"], "")
-		}, "no data_moments metadata, though it records its training data"},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			ck, err := checkpoints.Load(good)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c.tamper(ck)
-			bad := filepath.Join(dir, "tampered.safetensors")
-			if err := checkpoints.SaveAs(bad, ck); err != nil {
-				t.Fatal(err)
-			}
-			attack(t, c.name, "", c.want, "score", "-run", run, "-checkpoint", bad, "-in", data, "-out", filepath.Join(dir, "s.csv"))
-		})
-	}
-
-	// sigma_data 0 in both the run's config.yaml and its checkpoint.
-	forged := filepath.Join(dir, "forged")
-	if err := os.CopyFS(forged, os.DirFS(run)); err != nil {
-		t.Fatal(err)
-	}
-	text, _ := os.ReadFile(filepath.Join(forged, "config.yaml"))
-	os.WriteFile(filepath.Join(forged, "config.yaml"), []byte(sigmaData.ReplaceAllString(strings.ReplaceAll(string(text), run, forged), "sigma_data: 0")), 0o644)
-	ckPath := filepath.Join(forged, "checkpoints", "step-000000020.safetensors")
-	ck, err := checkpoints.Load(ckPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ck.Meta["config"] = sigmaData.ReplaceAllString(strings.ReplaceAll(ck.Meta["config"], run, forged), "sigma_data: 0")
-	if err := checkpoints.SaveAs(ckPath, ck); err != nil {
-		t.Fatal(err)
-	}
-	os.Remove(filepath.Join(forged, "checkpoints", "best.safetensors"))
-	attack(t, "sigma_data 0 recorded as chosen", "", "model.sigma_data is recorded as chosen from the data but holds 0",
-		"score", "-run", forged, "-in", data, "-out", filepath.Join(dir, "s.csv"))
 }

@@ -83,9 +83,16 @@ func (d *Decoder) decode(n *yaml.Node, v reflect.Value, key string) error {
 			return d.Errorf(key, "expected a mapping of keys, got %s", describe(n))
 		}
 		fields := structFields(v.Type())
+		first := map[string]int{} // key -> its line, in this mapping
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, val := n.Content[i], n.Content[i+1]
 			full := JoinKey(key, k.Value)
+			if line, twice := first[k.Value]; twice {
+				// YAML keeps the last silently: the first would be ignored.
+				d.lines[full] = k.Line
+				return d.Errorf(full, "given twice (first at line %d); give it once", line)
+			}
+			first[k.Value] = k.Line
 			if _, set := d.overridden[full]; !set && k.Line > 0 { // keys made by -set have no line
 				d.lines[full] = k.Line
 			}
