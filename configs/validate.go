@@ -294,8 +294,8 @@ func (d *decoder) validateSampling(c *Config) error {
 		check(s.ChurnMin >= 0 && s.ChurnMin <= MaxScale, "sample.churn_min", "must be from 0 to %g (model units), got %v", MaxScale, s.ChurnMin),
 		check(s.ChurnMax == 0 || (s.ChurnMax >= s.ChurnMin && s.ChurnMax <= MaxScale), "sample.churn_max", "must be 0 (no limit) or from sample.churn_min %v to %g (model units), got %v", s.ChurnMin, MaxScale, s.ChurnMax),
 		check(s.ChurnNoise > 0 && s.ChurnNoise <= 2, "sample.churn_noise", "must be in (0, 2]: the scale of churn's fresh noise (EDM's 1, or 1.003-1.007), got %v", s.ChurnNoise),
-		check(s.Rtol >= ode.MinTolerance && s.Rtol < 1, "sample.rtol", "must be from %g (float64 rounding) up to 1, got %v", ode.MinTolerance, s.Rtol),
-		check(s.Atol >= ode.MinTolerance && s.Atol < 1, "sample.atol", "must be from %g (float64 rounding) up to 1 (model units, where the data's spread is about 1), got %v", ode.MinTolerance, s.Atol),
+		check(s.Rtol >= ode.MinTolerance && s.Rtol < 1, "sample.rtol", "must be at least %g (float64 rounding) and below 1, got %v", ode.MinTolerance, s.Rtol),
+		check(s.Atol >= ode.MinTolerance && s.Atol < 1, "sample.atol", "must be at least %g (float64 rounding) and below 1 (model units, where the data's spread is about 1), got %v", ode.MinTolerance, s.Atol),
 		check(slices.Contains(InitKinds, s.Init.Kind), "sample.init.kind", "%q is not one of %s", s.Init.Kind, strings.Join(InitKinds, ", ")),
 		d.ordered(s.Init.Low < s.Init.High, "sample.init.low", "sample.init.high", s.Init.Low, s.Init.High),
 		// Beyond MaxScale a box's width or a start's square overflows.

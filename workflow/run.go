@@ -32,11 +32,12 @@ func Open(dir, checkpoint, weights string) (*Run, error) {
 	}
 	run := &Run{Run: r}
 	// Without the data's record (a run from before it, or one deleted),
-	// the run's sigma_data is checked against the data themselves where
-	// they can still be read: scores from a forged one are garbage.
-	if len(r.Moments.Mean) == 0 && r.Config.Model.SigmaData > 0 && r.DataDigest.N > 0 {
-		if _, err := run.Data("checking model.sigma_data"); errors.Is(err, ErrEdited) {
-			return nil, err
+	// the run's sigma_data can be checked only against the data
+	// themselves: a run whose data cannot be read then is refused, not
+	// trusted, since scores from a forged sigma_data are garbage.
+	if len(r.Moments.Mean) == 0 && r.Config.Model.SigmaData > 0 {
+		if _, err := run.Data("checking model.sigma_data"); err != nil {
+			return nil, fmt.Errorf("%s records no moments of its training data (a run from before 2026-12-04, or edited), so its model.sigma_data can be checked only against the data, and %w; restore the run's training data at data.path (or train it again)", r.Checkpoint, err)
 		}
 	}
 	return run, nil

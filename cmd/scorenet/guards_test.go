@@ -132,8 +132,8 @@ func TestAttacksEndInOneLineErrors(t *testing.T) {
 		{"1e12 steps", []string{"sample", "-run", runA, "-out", filepath.Join(dir, "s.csv"), "-set", "sample.steps=1000000000000"}, "", "sample.steps: must be from 1 to 10000000"},
 		{"snapshots beyond memory", []string{"sample", "-run", runA, "-out", filepath.Join(dir, "s.csv"), "-n", "1000000", "-snapshots", filepath.Join(dir, "snap.csv"),
 			"-set", "sample.snapshot_every=1", "-set", "sample.steps_per_level=10000000"}, "", "-snapshots"},
-		{"tolerances that underflow", []string{"likelihood", "-run", runA, "-in", points, "-rtol", "1e-200", "-atol", "1e-200"}, "", "-rtol must be from 1e-12"},
-		{"sample tolerances that underflow", []string{"sample", "-run", runA, "-out", filepath.Join(dir, "s.csv"), "-sampler", "ode", "-set", "sample.rtol=1e-200"}, "", "sample.rtol: must be from 1e-12"},
+		{"tolerances that underflow", []string{"likelihood", "-run", runA, "-in", points, "-rtol", "1e-200", "-atol", "1e-200"}, "", "-rtol must be at least 1e-12 (float64 rounding) and below 1"},
+		{"sample tolerances that underflow", []string{"sample", "-run", runA, "-out", filepath.Join(dir, "s.csv"), "-sampler", "ode", "-set", "sample.rtol=1e-200"}, "", "sample.rtol: must be at least 1e-12 (float64 rounding) and below 1"},
 		{"eval of another run's checkpoint", []string{"eval", "-run", runA, "-checkpoint", ckptB}, filepath.Join(runA, "eval.json"), "belongs to another run than " + runA},
 		{"sample from another run's checkpoint", []string{"sample", "-run", runA, "-checkpoint", ckptB, "-out", filepath.Join(dir, "s.csv")}, "", "belongs to another run"},
 	} {
@@ -597,7 +597,7 @@ func TestThirdPassLeftovers(t *testing.T) {
 		})
 	}
 	attack(t, "a line separator in a path", "", "a line separator", "sample", "-run", run, "-out", filepath.Join(dir, "a\u2028b.csv"))
-	attack(t, "atol of 10", "", "sample.atol: must be from 1e-12", "sample", "-run", run, "-out", filepath.Join(dir, "o.csv"), "-set", "sample.sampler=ode", "-set", "sample.atol=10")
+	attack(t, "atol of 10", "", "sample.atol: must be at least 1e-12 (float64 rounding) and below 1", "sample", "-run", run, "-out", filepath.Join(dir, "o.csv"), "-set", "sample.sampler=ode", "-set", "sample.atol=10")
 }
 
 // The fourth red-team pass's findings (issue 19), each rerun.
@@ -1930,4 +1930,32 @@ func TestSigmaDataForgeries(t *testing.T) {
 	if code, _, errs := scorenet("score", "-run", farRun, "-in", far, "-out", filepath.Join(dir, "far-s.csv")); code != 0 {
 		t.Errorf("score of that run: %s", errs)
 	}
+}
+
+// The twenty-ninth pass: a run without its data record and whose data
+// cannot be read is refused, not trusted with its sigma_data; the unet's
+// levels that do not fit the images are blamed on model.channels; the
+// likelihood's tolerances say their upper bound.
+func TestTwentyNinthRedTeamAttacks(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "d.csv")
+	writeCSV(t, data, 300, 2, 1, 11)
+	run := filepath.Join(dir, "r")
+	if code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=20", "-set", "model.hidden=[8]"); code != 0 {
+		t.Fatalf("train: %s", errs)
+	}
+	forged := forgedCopy(t, run, dir, "f", func(text string) string {
+		text = regexp.MustCompile(`sigma_data: [0-9.e+-]+`).ReplaceAllString(text, "sigma_data: 1e-10")
+		return strings.ReplaceAll(text, data, filepath.Join(dir, "gone.csv"))
+	}, func(c *checkpoints.Checkpoint) { delete(c.Meta, "data_moments") })
+	for _, cmd := range []string{"score", "likelihood"} {
+		attack(t, "data gone with the record ("+cmd+")", "", "records no moments of its training data",
+			cmd, "-run", forged, "-in", data, "-out", filepath.Join(dir, cmd+".csv"))
+	}
+	pngs := filepath.Join(dir, "pngs")
+	writePNGFolder(t, pngs, 20)
+	trainAttack(t, "five levels on 4x4 images", "", "train: model.channels: 5 levels halve the image 4 times, so its height and width must be multiples of 16, and the images are 4x4: use fewer levels",
+		"train", "-data", pngs, "-out", filepath.Join(dir, "u"), "-set", "model.type=unet", "-set", "model.channels=[2,2,2,2,2]", "-set", "model.groups=2")
+	attack(t, "atol of 1", "", "-atol must be at least 1e-12 (float64 rounding) and below 1",
+		"likelihood", "-run", run, "-in", data, "-atol", "1")
 }

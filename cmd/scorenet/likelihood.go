@@ -163,9 +163,9 @@ func (l likelihoodSettings) options(run *workflow.Run) (workflow.LikelihoodOptio
 	case *l.probes < 1 || *l.probes > 1<<16:
 		return workflow.LikelihoodOptions{}, fmt.Errorf("-probes must be from 1 to %d, got %d", 1<<16, *l.probes)
 	case ode.CheckTolerances(*l.rtol, 0.5) != nil:
-		return workflow.LikelihoodOptions{}, fmt.Errorf("-rtol must be from %g (float64 rounding) up to 1, got %v", ode.MinTolerance, *l.rtol)
+		return workflow.LikelihoodOptions{}, fmt.Errorf("-rtol must be at least %g (float64 rounding) and below 1, got %v", ode.MinTolerance, *l.rtol)
 	case ode.CheckTolerances(0.5, *l.atol) != nil:
-		return workflow.LikelihoodOptions{}, fmt.Errorf("-atol must be finite and at least %g (float64 rounding), got %v", ode.MinTolerance, *l.atol)
+		return workflow.LikelihoodOptions{}, fmt.Errorf("-atol must be at least %g (float64 rounding) and below 1 (model units, where the data's spread is about 1), got %v", ode.MinTolerance, *l.atol)
 	}
 	return workflow.LikelihoodOptions{Trace: *l.trace, Probes: *l.probes, Rtol: *l.rtol, Atol: *l.atol, Seed: *l.seed}.ForRun(run), nil
 }

@@ -87,11 +87,11 @@ const MinTolerance = 1e-12
 func CheckTolerances(rtol, atol float64) error {
 	switch {
 	case !(rtol >= MinTolerance && rtol < 1):
-		return fmt.Errorf("ode: rtol must be from %g (float64 rounding) up to 1, got %v", MinTolerance, rtol)
+		return fmt.Errorf("ode: rtol must be at least %g (float64 rounding) and below 1, got %v", MinTolerance, rtol)
 	case !(atol >= MinTolerance && atol < 1):
 		// Solves run in model units, where the data's spread is about 1: an
 		// absolute error of 1 or more allows any answer.
-		return fmt.Errorf("ode: atol must be from %g (float64 rounding) up to 1 (model units, where the data's spread is about 1), got %v", MinTolerance, atol)
+		return fmt.Errorf("ode: atol must be at least %g (float64 rounding) and below 1 (model units, where the data's spread is about 1), got %v", MinTolerance, atol)
 	}
 	return nil
 }
