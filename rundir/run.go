@@ -263,7 +263,7 @@ func momentsOf(c *checkpoints.Checkpoint, path string, dim int, maxAbs float64) 
 		reach = maxMean / minStd
 	}
 	bad := func() (DataMoments, error) {
-		return DataMoments{}, fmt.Errorf("rundir: %s: bad %s metadata %.200q: want {\"mean\": %d numbers within the data's largest |x| %g, \"var\": a number from 0 to its square}",
+		return DataMoments{}, fmt.Errorf("rundir: %s: bad %s metadata %.200q: want {\"mean\": %d numbers within the data's largest |x| %g, \"var\": a number above 0 and at most its square}",
 			path, metaMoments, saved, dim, reach)
 	}
 	if len(saved) > 64*dim+256 { // no decoding a huge record

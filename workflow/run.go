@@ -36,8 +36,12 @@ func Open(dir, checkpoint, weights string) (*Run, error) {
 	// themselves: a run whose data cannot be read then is refused, not
 	// trusted, since scores from a forged sigma_data are garbage.
 	if len(r.Moments.Mean) == 0 && r.Config.Model.SigmaData > 0 {
-		if _, err := run.Data("checking model.sigma_data"); err != nil {
-			return nil, fmt.Errorf("%s records no moments of its training data (a run from before 2026-12-04, or edited), so its model.sigma_data can be checked only against the data, and %w; restore the run's training data at data.path (or train it again)", r.Checkpoint, err)
+		_, err := run.Data("checking model.sigma_data")
+		switch {
+		case errors.Is(err, ErrEdited):
+			return nil, err // the data were read: what disagrees is the checkpoint
+		case err != nil:
+			return nil, fmt.Errorf("%s records no moments of its training data (a run from before 2026-12-04, or edited), so its model.sigma_data can be checked only against the data, and %w; restore the run's training data (data.path %s) or train it again", r.Checkpoint, err, r.Config.Data.Path)
 		}
 	}
 	return run, nil

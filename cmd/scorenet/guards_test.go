@@ -1959,3 +1959,22 @@ func TestTwentyNinthRedTeamAttacks(t *testing.T) {
 	attack(t, "atol of 1", "", "-atol must be at least 1e-12 (float64 rounding) and below 1",
 		"likelihood", "-run", run, "-in", data, "-atol", "1")
 }
+
+// The thirtieth pass: an edited checkpoint whose data are at hand is
+// blamed on the checkpoint alone, not on data that need no restoring.
+func TestThirtiethRedTeamAttacks(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "d.csv")
+	writeCSV(t, data, 300, 2, 1, 12)
+	run := filepath.Join(dir, "r")
+	if code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=20", "-set", "model.hidden=[8]"); code != 0 {
+		t.Fatalf("train: %s", errs)
+	}
+	forged := forgedCopy(t, run, dir, "f", func(text string) string {
+		return regexp.MustCompile(`sigma_data: [0-9.e+-]+`).ReplaceAllString(text, "sigma_data: 1e-10")
+	}, func(c *checkpoints.Checkpoint) { delete(c.Meta, "data_moments") })
+	code, _, errs := scorenet("score", "-run", forged, "-in", data, "-out", filepath.Join(dir, "s.csv"))
+	if code != 1 || !strings.Contains(errs, "the checkpoint was edited") || strings.Contains(errs, "restore") {
+		t.Errorf("exit %d, %q; want the edit named, and no advice to restore data that are there", code, errs)
+	}
+}
