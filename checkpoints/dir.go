@@ -154,7 +154,15 @@ func LoadHashed(path string) (*Checkpoint, string, error) {
 	// newer (or older) checkpoint than it is.
 	if m := fileName.FindStringSubmatch(filepath.Base(path)); m != nil {
 		if named, _ := strconv.Atoi(m[1]); named != c.Step {
-			return nil, "", fmt.Errorf("checkpoints: %s is named for step %d but holds step %d: it was copied or renamed under another step's name; rename it %s", path, named, c.Step, filepath.Base(Path("", c.Step)))
+			right := filepath.Base(Path("", c.Step))
+			advice := "rename it " + right
+			// Never advise a name another file holds: renaming onto it
+			// would replace that checkpoint (perhaps the run's own, with
+			// this one another run's).
+			if _, err := os.Lstat(filepath.Join(filepath.Dir(path), right)); err == nil {
+				advice = right + " already exists beside it, so it is a copy or another run's: move it out of the directory"
+			}
+			return nil, "", fmt.Errorf("checkpoints: %s is named for step %d but holds step %d: it was copied or renamed under another step's name; %s", path, named, c.Step, advice)
 		}
 	}
 	return c, hash, nil

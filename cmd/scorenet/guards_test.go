@@ -1978,3 +1978,25 @@ func TestThirtiethRedTeamAttacks(t *testing.T) {
 		t.Errorf("exit %d, %q; want the edit named, and no advice to restore data that are there", code, errs)
 	}
 }
+
+// The thirty-first pass: a checkpoint copied in under another step's name
+// is never advised onto a name another checkpoint holds (there, the run's
+// own), which following the advice would have replaced.
+func TestThirtyFirstRedTeamAttacks(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "d.csv")
+	writeCSV(t, data, 300, 2, 1, 13)
+	a, c := filepath.Join(dir, "a"), filepath.Join(dir, "c")
+	for _, run := range []struct{ dir, seed string }{{a, "0"}, {c, "7"}} {
+		if code, _, errs := scorenet("train", "-data", data, "-out", run.dir, "-set", "train.steps=20", "-set", "model.hidden=[8]", "-set", "seed="+run.seed); code != 0 {
+			t.Fatalf("train: %s", errs)
+		}
+	}
+	b, _ := os.ReadFile(filepath.Join(c, "checkpoints", "step-000000020.safetensors"))
+	copied := filepath.Join(a, "checkpoints", "step-000000040.safetensors")
+	os.WriteFile(copied, b, 0o644)
+	code, _, errs := scorenet("sample", "-run", a, "-n", "4", "-checkpoint", copied, "-out", filepath.Join(dir, "s.csv"))
+	if code != 1 || strings.Contains(errs, "rename it") || !strings.Contains(errs, "step-000000020.safetensors already exists beside it, so it is a copy or another run's") {
+		t.Errorf("exit %d, %q; want no advice to rename onto the run's own checkpoint", code, errs)
+	}
+}
