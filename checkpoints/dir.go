@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -45,7 +46,7 @@ func Save(dir string, c *Checkpoint, keep int) (string, error) {
 	if err := writeAtomic(path, b); err != nil {
 		return "", err
 	}
-	return path, Prune(dir, keep)
+	return path, pruneUpTo(dir, keep, c.Step)
 }
 
 // SaveAs writes c to path atomically, as Save does, making its directory,
@@ -155,7 +156,7 @@ func LoadHashed(path string) (*Checkpoint, string, error) {
 	if m := fileName.FindStringSubmatch(filepath.Base(path)); m != nil {
 		if named, _ := strconv.Atoi(m[1]); named != c.Step {
 			right := filepath.Base(Path("", c.Step))
-			advice := "rename it " + right
+			advice := "if it is this run's, rename it " + right + " (another run's is refused under any name)"
 			// Never advise a name another file holds: renaming onto it
 			// would replace that checkpoint (perhaps the run's own, with
 			// this one another run's).
@@ -227,7 +228,14 @@ func Newest(dir string) (c *Checkpoint, path string, skipped []error, err error)
 
 // Prune removes all but the newest keep checkpoints in dir, and any
 // temporary files left by interrupted writes.
-func Prune(dir string, keep int) error {
+func Prune(dir string, keep int) error { return pruneUpTo(dir, keep, math.MaxInt) }
+
+// pruneUpTo is Prune over the checkpoints named for steps up to last, the
+// step just saved: a file named for a later step was not written on this
+// run's way there (a copy, another run's, a broken file a resume skipped),
+// and counting it among the newest had the real checkpoints deleted, the
+// one just saved too, while it stayed.
+func pruneUpTo(dir string, keep, last int) error {
 	if stale, _ := filepath.Glob(filepath.Join(dir, ".step-*.tmp-*")); len(stale) > 0 {
 		for _, s := range stale {
 			os.Remove(s)
@@ -236,9 +244,17 @@ func Prune(dir string, keep int) error {
 	if keep <= 0 {
 		return nil
 	}
-	paths, err := List(dir)
+	all, err := List(dir)
 	if err != nil {
 		return err
+	}
+	var paths []string
+	for _, p := range all {
+		if m := fileName.FindStringSubmatch(filepath.Base(p)); m != nil {
+			if step, err := strconv.Atoi(m[1]); err == nil && step <= last {
+				paths = append(paths, p)
+			}
+		}
 	}
 	for len(paths) > keep {
 		if err := os.Remove(paths[0]); err != nil {

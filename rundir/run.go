@@ -86,9 +86,12 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 	if err != nil || dim < 1 {
 		return nil, fmt.Errorf("rundir: %s: bad %s %q", checkpoint, metaDim, c.Meta[metaDim])
 	}
+	if sh := cfg.Model.Shape; cfg.Model.Type == "unet" && len(sh) == 3 && sh[0]*sh[1]*sh[2] != dim {
+		return nil, fmt.Errorf("rundir: %s: bad %s %d: the run's model.shape %v holds %d values: the checkpoint was edited", checkpoint, metaDim, dim, sh, sh[0]*sh[1]*sh[2])
+	}
 	model, err := nn.New(cfg.ModelSpec(dim), seeds.New(cfg.Seed, seeds.Init))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("rundir: %s: %w", checkpoint, err)
 	}
 	hasEMA := cfg.Train.EMA > 0
 	switch {

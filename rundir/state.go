@@ -273,6 +273,9 @@ func (s *Snapshot) Restore(c *checkpoints.Checkpoint, path string) error {
 		return err
 	}
 	if c.Meta[metaDim] != strconv.Itoa(s.Model.Dim()) {
+		if _, recorded := c.Meta[metaData]; recorded { // SameData found the data unchanged
+			return fmt.Errorf("rundir: %s: bad %s %q: the training data it records, unchanged, have dimension %d: the checkpoint was edited", path, metaDim, c.Meta[metaDim], s.Model.Dim())
+		}
 		return fmt.Errorf("rundir: %s: the data now has dimension %d, the checkpoint's model was trained on dimension %s: has the data file changed?",
 			path, s.Model.Dim(), c.Meta[metaDim])
 	}

@@ -2000,3 +2000,44 @@ func TestThirtyFirstRedTeamAttacks(t *testing.T) {
 		t.Errorf("exit %d, %q; want no advice to rename onto the run's own checkpoint", code, errs)
 	}
 }
+
+// The thirty-second pass: a resume with files named for later steps in
+// checkpoints/ (another run's copies, which it skips) keeps its own
+// checkpoints: pruning counts only names up to the step just saved.
+func TestThirtySecondRedTeamAttacks(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "d.csv")
+	writeCSV(t, data, 300, 2, 1, 14)
+	a, c := filepath.Join(dir, "a"), filepath.Join(dir, "c")
+	for _, run := range []struct{ dir, seed string }{{a, "0"}, {c, "7"}} {
+		if code, _, errs := scorenet("train", "-data", data, "-out", run.dir, "-set", "train.steps=20", "-set", "model.hidden=[8]", "-set", "seed="+run.seed, "-set", "train.keep_checkpoints=1"); code != 0 {
+			t.Fatalf("train: %s", errs)
+		}
+	}
+	b, _ := os.ReadFile(filepath.Join(c, "checkpoints", "step-000000020.safetensors"))
+	for _, step := range []string{"900000001", "900000002"} {
+		os.WriteFile(filepath.Join(a, "checkpoints", "step-"+step+".safetensors"), b, 0o644)
+	}
+	code, out, errs := scorenet("train", "-run", a, "-set", "train.steps=40")
+	if code != 0 {
+		t.Fatalf("resume: %s", errs)
+	}
+	if _, err := os.Stat(filepath.Join(a, "checkpoints", "step-000000040.safetensors")); err != nil {
+		t.Errorf("the resume's own checkpoint is gone (%v); it said %q", err, out)
+	}
+	if code, _, errs := scorenet("sample", "-run", a, "-n", "4", "-out", filepath.Join(dir, "s.csv")); code != 0 {
+		t.Errorf("sample after the resume: %s", errs)
+	}
+	// A unet-sized edit of the dimension record names the checkpoint.
+	ck, err := checkpoints.Load(filepath.Join(a, "checkpoints", "step-000000040.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck.Meta["dim"] = "3"
+	bad := filepath.Join(dir, "dim.safetensors")
+	checkpoints.SaveAs(bad, ck)
+	code, _, errs = scorenet("sample", "-run", a, "-checkpoint", bad, "-n", "4", "-out", filepath.Join(dir, "s2.csv"))
+	if code != 1 || !strings.Contains(errs, bad) {
+		t.Errorf("exit %d, %q; want the edited checkpoint named", code, errs)
+	}
+}
