@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -185,8 +186,17 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 		return nil, fmt.Errorf("rundir: %s: no %s metadata, though the run's data (dataset %s) are images: the checkpoint was edited", checkpoint, metaImage, d)
 	}
 	if v, ok := c.Meta[metaImage]; ok {
-		if _, err := fmt.Sscanf(v, "%dx%dx%d", &shape.H, &shape.W, &shape.C); err != nil || shape.Size() != dim {
-			return nil, fmt.Errorf("rundir: %s: bad %s metadata %q for dimension %d", checkpoint, metaImage, v, dim)
+		m := imageRecord.FindStringSubmatch(v)
+		if m != nil {
+			shape.H, _ = strconv.Atoi(m[1])
+			shape.W, _ = strconv.Atoi(m[2])
+			shape.C, _ = strconv.Atoi(m[3])
+		}
+		if m == nil || shape.H < 1 || shape.W < 1 || shape.H > dim || shape.W > dim || (shape.C != 1 && shape.C != 3) || shape.Size() != dim {
+			return nil, fmt.Errorf("rundir: %s: bad %s metadata %q for dimension %d: want HxWxC, H and W at least 1, C 1 (grayscale) or 3 (RGB), H W C = %d", checkpoint, metaImage, v, dim, dim)
+		}
+		if sh := cfg.Model.Shape; len(sh) == 3 && (sh[0] != shape.H || sh[1] != shape.W || sh[2] != shape.C) {
+			return nil, fmt.Errorf("rundir: %s: the %s metadata %q is not the run's model.shape %v: the checkpoint was edited", checkpoint, metaImage, v, sh)
 		}
 		// Only image data (an IDX file, a PNG folder) records a shape:
 		// on other data it would turn a sample file into a folder of PNGs.
@@ -204,6 +214,11 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 	return &Run{Dir: dir, Config: cfg, Model: model, Norm: norm, Step: c.Step, Checkpoint: checkpoint, Skipped: skipped, MaxAbs: maxAbs,
 		Weights: weights, Image: shape, DataDigest: digest, Moments: moments, Best: best, Discrete: discrete}, nil
 }
+
+// imageRecord is an image shape as checkpoints record it, HxWxC in plain
+// digits (at most 9 each; checked against the dimension before their
+// product is taken).
+var imageRecord = regexp.MustCompile(`^([0-9]{1,9})x([0-9]{1,9})x([0-9]{1,9})$`)
 
 // sigmaDataAgrees checks model.sigma_data against the spread of all the
 // training values that the data record gives (its columns' mean variance

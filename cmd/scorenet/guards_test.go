@@ -2041,3 +2041,37 @@ func TestThirtySecondRedTeamAttacks(t *testing.T) {
 		t.Errorf("exit %d, %q; want the edited checkpoint named", code, errs)
 	}
 }
+
+// The thirty-third pass: an image record is HxWxC in plain digits, with H
+// and W at least 1 and 1 or 3 channels, and a unet's is its model.shape;
+// -8x-8x1 and 4x4x4 (products of 64) had passed for 8x8x1.
+func TestThirtyThirdRedTeamAttacks(t *testing.T) {
+	dir := t.TempDir()
+	pngs := filepath.Join(dir, "pngs")
+	writePNGFolder(t, pngs, 20)
+	run := filepath.Join(dir, "u")
+	if code, _, errs := scorenet("train", "-data", pngs, "-out", run, "-set", "model.type=unet", "-set", "model.channels=[4,8]", "-set", "model.groups=2", "-set", "train.steps=4", "-set", "train.batch_size=8"); code != 0 {
+		t.Fatalf("train: %s", errs)
+	}
+	points := filepath.Join(dir, "p.csv")
+	writeCSV(t, points, 5, 16, 0.3, 1)
+	good := filepath.Join(run, "checkpoints", "step-000000004.safetensors")
+	for _, c := range []struct{ record, want string }{
+		{"-4x-4x1", "bad image metadata"},
+		{"2x2x4", "bad image metadata"},
+		{"4x4x1 ", "bad image metadata"},
+		{"+4x4x1", "bad image metadata"},
+		{"2x8x1", "is not the run's model.shape [4 4 1]"},
+	} {
+		t.Run(c.record, func(t *testing.T) {
+			ck, err := checkpoints.Load(good)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ck.Meta["image"] = c.record
+			bad := filepath.Join(dir, "tampered.safetensors")
+			checkpoints.SaveAs(bad, ck)
+			attack(t, c.record, "", c.want, "score", "-run", run, "-checkpoint", bad, "-in", points, "-out", filepath.Join(dir, "s.csv"))
+		})
+	}
+}
