@@ -767,6 +767,7 @@ func TestBigInputsUnderUlimitD(t *testing.T) {
 	}
 	big := filepath.Join(dir, "big.npy")
 	writeZeroNPY(t, big, 8_000_000, 2)
+	writeZeroNPY(t, filepath.Join(dir, "mid.npy"), 3_000_000, 2)
 	writeCSV(t, filepath.Join(dir, "p.csv"), 100, 2, 1, 1)
 	writeCSV(t, filepath.Join(dir, "many.csv"), 300_000, 2, 1, 2)
 	// A run whose metrics.jsonl is 200 MB: logged at every step of a long run.
@@ -798,6 +799,8 @@ func TestBigInputsUnderUlimitD(t *testing.T) {
 		// Snapshots whose file the writer could not encode: refused before
 		// the sampling, with the writer's own estimate, not after -out was
 		// written (pass 23).
+		// The scores' file is budgeted with the scoring, before it (pass 34).
+		{"scores budgeted with their file", []string{"score", "-run", run, "-in", filepath.Join(dir, "mid.npy"), "-out", filepath.Join(dir, "mid-scores.csv")}, 1, "scoring the 3000000 points of " + filepath.Join(dir, "mid.npy") + " and writing their scores to"},
 		{"snapshots budgeted as the writer budgets them", []string{"sample", "-run", run, "-n", "10000", "-out", filepath.Join(dir, "before.csv"),
 			"-snapshots", filepath.Join(dir, "snaps.csv"), "-set", "sample.levels=40", "-set", "sample.snapshot_every=1"}, 1, "-snapshots " + filepath.Join(dir, "snaps.csv") + ": 78 snapshots of 10000 chains"},
 	} {

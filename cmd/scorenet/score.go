@@ -55,8 +55,12 @@ A noise-conditional model is evaluated at -sigma.`)
 		if pts.D != run.Model.Dim() {
 			return fmt.Errorf("%s has %d columns, the model in %s scores points of dimension %d", *in, pts.D, run.Checkpoint, run.Model.Dim())
 		}
-		// The points in model units and their scores, beside the points.
-		if err := memlimit.Check(2*8*float64(len(pts.X)), fmt.Sprintf("scoring the %d points of %s", pts.N, *in)); err != nil {
+		// The points in model units and their scores, beside the points,
+		// and the output file's encoding: budgeted before the work, not
+		// found wanting at the writing after it (when the garbage of the
+		// network's passes, not yet given back, counts as taken).
+		need := 2*8*float64(len(pts.X)) + datasets.EncodedBytes(*out, len(pts.X))
+		if err := memlimit.Check(need, fmt.Sprintf("scoring the %d points of %s and writing their scores to %s", pts.N, *in, *out)); err != nil {
 			return err
 		}
 		// Only now, every check passed: a refused command leaves no
@@ -82,7 +86,7 @@ A noise-conditional model is evaluated at -sigma.`)
 				}
 			}
 		}
-		if err := datasets.WriteFile(*out, s); err != nil {
+		if err := datasets.WriteBudgeted(*out, s); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "scored %d points with %s (step %d) into %s\n", pts.N, run.Checkpoint, run.Step, *out)
