@@ -137,7 +137,14 @@ func NetworkScorers(m nn.Model) NewScorer {
 			// A U-Net's pass holds some forty feature maps an image: 2000
 			// chains at once took 7.8 GB. In chunks the scores are the
 			// same, each image's computed alone.
-			batch = min(batch, unetScorerBatch)
+			if batch > unetScorerBatch {
+				batch = unetScorerBatch
+				sc, err := nn.NewScorer(m, batch, threads)
+				if err != nil {
+					return nil, nil, fmt.Errorf("%w (a U-Net is scored %d images at a time at most)", err, unetScorerBatch)
+				}
+				return sc.Score, sc.ScoreAt, nil
+			}
 		}
 		sc, err := nn.NewScorer(m, batch, threads)
 		if err != nil {

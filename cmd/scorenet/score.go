@@ -70,7 +70,7 @@ A noise-conditional model is evaluated at -sigma.`)
 		}
 		score, err := run.Scorer(min(*batch, pts.N))
 		if err != nil {
-			return err
+			return fmt.Errorf("%w; lower -batch (now %d; results do not depend on it)", err, min(*batch, pts.N))
 		}
 		s := points.New(pts.N, pts.D)
 		if *sigma == 0 {

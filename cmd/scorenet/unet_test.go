@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -83,5 +84,34 @@ func TestUNetFromImages(t *testing.T) {
 				t.Errorf("exit %d, %q; want the last line saying %q", code, errs, c.want)
 			}
 		})
+	}
+}
+
+// The thirty-fifth red-team pass: a U-Net's scorer that does not fit the
+// memory left names -batch and the U-Net's cap, before any work.
+func TestUNetScoreNamesTheBatch(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs score under ulimit -d")
+	}
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh to run ulimit -d in")
+	}
+	dir := t.TempDir()
+	images := filepath.Join(dir, "img.csv")
+	writeCSV(t, images, 20, 4096, 1, 3)
+	run := filepath.Join(dir, "r")
+	if code, _, errs := scorenet("train", "-data", images, "-out", run, "-set", "model.type=unet", "-set", "model.channels=[16,16]", "-set", "model.groups=4",
+		"-set", "model.shape=[64,64,1]", "-set", "train.steps=2", "-set", "train.batch_size=4"); code != 0 {
+		t.Fatalf("train: %s", errs)
+	}
+	in := filepath.Join(dir, "in.npy")
+	writeZeroNPY(t, in, 1000, 4096)
+	cmd := exec.Command(sh, "-c", `ulimit -d 700000 && exec "$@"`, "sh", binary(t), "score", "-run", run, "-in", in, "-out", filepath.Join(dir, "s.npy"))
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	err = cmd.Run()
+	if err == nil || !strings.Contains(stderr.String(), "a U-Net is scored 64 images at a time at most); lower -batch (now 1000") {
+		t.Errorf("%v, %q; want the refusal to name -batch and the U-Net's cap", err, stderr.String())
 	}
 }
