@@ -73,12 +73,17 @@ func (m *MLP) Net64() (*mlp.Net, error) {
 	if m.Dtype() == tensor.Float64 {
 		return m.Net()
 	}
-	data := make([][]float64, len(m.params))
-	for i, p := range m.params {
+	return mlp.NewNet(m.layout, m.act.Kernel, float64Values(m.params))
+}
+
+// float64Values is a copy of params' values in float64 (exact from float32).
+func float64Values(params []Param) [][]float64 {
+	data := make([][]float64, len(params))
+	for i, p := range params {
 		data[i] = make([]float64, p.Value.Shape().TotalSize())
 		GetData(data[i], p.Value)
 	}
-	return mlp.NewNet(m.layout, m.act.Kernel, data)
+	return data
 }
 
 // Net32 is Net for a float32 MLP: the core runs it in float32.

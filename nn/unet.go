@@ -104,12 +104,7 @@ func (m *UNet) Net64() (*unet.NetOf[float64], error) {
 	if m.Dtype() == tensor.Float64 {
 		return m.Net()
 	}
-	data := make([][]float64, len(m.params))
-	for i, p := range m.params {
-		data[i] = make([]float64, p.Value.Shape().TotalSize())
-		GetData(data[i], p.Value)
-	}
-	return unet.NewNetOf(m.layout, m.act.Kernel, data)
+	return unet.NewNetOf(m.layout, m.act.Kernel, float64Values(m.params))
 }
 
 func unetNetOf[T gemm.Float](m *UNet, act mlp.ActivationOf[T]) (*unet.NetOf[T], error) {

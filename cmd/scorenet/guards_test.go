@@ -1807,33 +1807,27 @@ func TestTwentyFourthRedTeamAttacks(t *testing.T) {
 // record of its own checkpoint (forged in config.yaml and the embedded
 // config alike) is refused by every reader, not scored into garbage.
 func TestTwentyFifthRedTeamAttacks(t *testing.T) {
-	dir := t.TempDir()
-	data := filepath.Join(dir, "d.csv")
-	writeCSV(t, data, 300, 2, 1, 8)
-	run := filepath.Join(dir, "r")
+	dir, data, run := smallTableRun(t, 8)
+	forged := forgedCopy(t, run, dir, "f", func(text string) string {
+		return regexp.MustCompile(`sigma_data: [0-9.e+-]+`).ReplaceAllString(text, "sigma_data: 1e-10")
+	}, func(*checkpoints.Checkpoint) {})
+	attack(t, "a forged sigma_data", "", "and the training values' spread, 1, disagree: the checkpoint was edited",
+		"score", "-run", forged, "-in", data, "-out", filepath.Join(dir, "s.csv"))
+}
+
+// smallTableRun trains a small run (20 steps, one hidden layer of 8) on
+// 300 rows of 2 columns drawn with seed, in a new directory; it returns
+// the directory, the data file and the run.
+func smallTableRun(t *testing.T, seed uint64) (dir, data, run string) {
+	t.Helper()
+	dir = t.TempDir()
+	data = filepath.Join(dir, "d.csv")
+	writeCSV(t, data, 300, 2, 1, seed)
+	run = filepath.Join(dir, "r")
 	if code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=20", "-set", "model.hidden=[8]"); code != 0 {
 		t.Fatalf("train: %s", errs)
 	}
-	cfgPath := filepath.Join(run, "config.yaml")
-	text, _ := os.ReadFile(cfgPath)
-	forged := regexp.MustCompile(`sigma_data: [0-9.e+-]+`).ReplaceAllString(string(text), "sigma_data: 1e-10")
-	if forged == string(text) {
-		t.Fatal("no sigma_data in the run's config.yaml")
-	}
-	os.WriteFile(cfgPath, []byte(forged), 0o644)
-	matches, _ := filepath.Glob(filepath.Join(run, "checkpoints", "step-*.safetensors"))
-	for _, path := range matches {
-		ck, err := checkpoints.Load(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ck.Meta["config"] = regexp.MustCompile(`sigma_data: [0-9.e+-]+`).ReplaceAllString(ck.Meta["config"], "sigma_data: 1e-10")
-		if err := checkpoints.SaveAs(path, ck); err != nil {
-			t.Fatal(err)
-		}
-	}
-	attack(t, "a forged sigma_data", "", "and the training values' spread, 1, disagree: the checkpoint was edited",
-		"score", "-run", run, "-in", data, "-out", filepath.Join(dir, "s.csv"))
+	return dir, data, run
 }
 
 // forgedCopy copies the run into dir/name with edit applied to its
@@ -1870,13 +1864,7 @@ func forgedCopy(t *testing.T, run, dir, name string, edit func(string) string, t
 // in the config (refused by every config reader); and rounding on data far
 // from 0 is not taken for an edit.
 func TestSigmaDataForgeries(t *testing.T) {
-	dir := t.TempDir()
-	data := filepath.Join(dir, "d.csv")
-	writeCSV(t, data, 300, 2, 1, 9)
-	run := filepath.Join(dir, "r")
-	if code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=20", "-set", "model.hidden=[8]"); code != 0 {
-		t.Fatalf("train: %s", errs)
-	}
+	dir, data, run := smallTableRun(t, 9)
 	sigmaData := regexp.MustCompile(`sigma_data: [0-9.e+-]+`)
 	forge := func(value string) func(string) string {
 		return func(text string) string { return sigmaData.ReplaceAllString(text, "sigma_data: "+value) }
@@ -1940,13 +1928,7 @@ func TestSigmaDataForgeries(t *testing.T) {
 // levels that do not fit the images are blamed on model.channels; the
 // likelihood's tolerances say their upper bound.
 func TestTwentyNinthRedTeamAttacks(t *testing.T) {
-	dir := t.TempDir()
-	data := filepath.Join(dir, "d.csv")
-	writeCSV(t, data, 300, 2, 1, 11)
-	run := filepath.Join(dir, "r")
-	if code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=20", "-set", "model.hidden=[8]"); code != 0 {
-		t.Fatalf("train: %s", errs)
-	}
+	dir, data, run := smallTableRun(t, 11)
 	forged := forgedCopy(t, run, dir, "f", func(text string) string {
 		text = regexp.MustCompile(`sigma_data: [0-9.e+-]+`).ReplaceAllString(text, "sigma_data: 1e-10")
 		return strings.ReplaceAll(text, data, filepath.Join(dir, "gone.csv"))
@@ -1966,13 +1948,7 @@ func TestTwentyNinthRedTeamAttacks(t *testing.T) {
 // The thirtieth pass: an edited checkpoint whose data are at hand is
 // blamed on the checkpoint alone, not on data that need no restoring.
 func TestThirtiethRedTeamAttacks(t *testing.T) {
-	dir := t.TempDir()
-	data := filepath.Join(dir, "d.csv")
-	writeCSV(t, data, 300, 2, 1, 12)
-	run := filepath.Join(dir, "r")
-	if code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=20", "-set", "model.hidden=[8]"); code != 0 {
-		t.Fatalf("train: %s", errs)
-	}
+	dir, data, run := smallTableRun(t, 12)
 	forged := forgedCopy(t, run, dir, "f", func(text string) string {
 		return regexp.MustCompile(`sigma_data: [0-9.e+-]+`).ReplaceAllString(text, "sigma_data: 1e-10")
 	}, func(c *checkpoints.Checkpoint) { delete(c.Meta, "data_moments") })

@@ -68,7 +68,6 @@ type PassOf[T gemm.Float] struct {
 	counted float64
 	widest  int
 
-	x, xs       []T // the input (n x D) as given, and c_in x's map is in0
 	in0         fmap[T]
 	scale, skip []T // per image: the output scale and the skip factor
 	cin         []T // per image: c_in
@@ -137,7 +136,6 @@ func build[T gemm.Float](net *NetOf[T], opt Options, dry bool) *PassOf[T] {
 		p.in0.g = mk(b * l.Dim()) // the first convolution's input gradient is needed for nothing else
 		p.maps = append(p.maps, &p.in0)
 	}
-	p.x = mk(b * l.Dim())
 	p.scale, p.skip, p.cin = mk(b), mk(b), mk(b)
 	p.s = mk(b * l.Dim())
 	if opt.InputGradient {
@@ -263,7 +261,6 @@ func (p *PassOf[T]) Forward(x []T, sigmas []float64) ([]T, error) {
 			p.phi[r*2*F+k], p.phi[r*2*F+F+k] = T(sin), T(cos)
 		}
 	}
-	copy(p.x, x)
 	p.embed()
 	for _, s := range p.steps {
 		s.forward()
