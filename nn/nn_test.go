@@ -276,9 +276,15 @@ func TestNewScorerAsksTheBudget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 8 x 265 values a point, and each thread's packed blocks of the
-	// products.
-	if got, want := ScorerBytes(m, 1_000_000_000), 8*265e9+float64(gemm.Threads())*gemm.WorkspaceBytes(128); got != want {
+	// 8 x 265 values a point, each thread's packed blocks of the
+	// products, and the weights packed once (2x128 + 128x128 + 128x32,
+	// the last layer's 2 columns padded to a panel of 32; none with
+	// -tags openblas, which packs inside each product).
+	frozen := m.(*MLP).layout.FrozenValues()
+	if frozen != 0 && frozen != 20736 {
+		t.Errorf("FrozenValues = %d, want 20736", frozen)
+	}
+	if got, want := ScorerBytes(m, 1_000_000_000), 8*265e9+float64(gemm.Threads())*gemm.WorkspaceBytes(128)+8*float64(frozen); got != want {
 		t.Errorf("ScorerBytes = %v, want %v", got, want)
 	}
 	var before, after runtime.MemStats

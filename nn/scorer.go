@@ -14,7 +14,9 @@ import (
 
 // Scorer evaluates a model's forward pass for any number of points, in
 // chunks of a batch size fixed when it is made. It reads the model's
-// parameters and writes nothing back. An MLP runs the hand-written core
+// parameters and writes nothing back; an MLP's scorer reads its weights
+// when it is made (packed once for its products), so a model trained
+// further needs a new scorer. An MLP runs the hand-written core
 // (internal/mlp), in its own dtype (a float32 one on points rounded to
 // float32, its scores widened back); other models, and NewGraphScorer,
 // run the gorgonia graph.
@@ -88,6 +90,7 @@ func mlpCore[T gemm.Float](net func() (*mlp.NetOf[T], error), opt mlp.Options) (
 	if err != nil {
 		return corePass{}, err
 	}
+	n = n.Frozen() // a scorer reads the weights as they are when it is made
 	pass, err := mlp.NewPassOf(n, opt)
 	if err != nil {
 		return corePass{}, err
@@ -143,14 +146,14 @@ func ScorerBytes(m Model, batch int) float64 {
 	var bytes float64
 	switch mp := m.(type) {
 	case *MLP:
-		bytes = mlp.Options{Batch: batch}.Bytes(mp.layout)
+		bytes = mlp.Options{Batch: batch}.Bytes(mp.layout) + 8*float64(mp.layout.FrozenValues())
 	case *UNet:
 		bytes = unet.Options{Batch: batch}.Bytes(mp.layout)
 	default:
 		return 2 * 8 * float64(batch) * float64(m.Dim())
 	}
 	if m.Dtype() != tensor.Float64 {
-		bytes /= 2 // a float32 pass, and its points rounded to float32
+		bytes /= 2 // a float32 pass and weights, and its points rounded to float32
 		bytes += 4 * float64(batch) * float64(m.Dim())
 	}
 	return bytes

@@ -104,6 +104,76 @@ func OnPacked[T Float](threads int, tB bool, m, n, k int, pack Packer[T], b []T,
 	productSplit(threads, tB, m, n, k, operandA[T]{pack: pack, alpha: 1}, b, ldb, beta, c, ldc)
 }
 
+// operandB is op(B) as a stored matrix (tB, b, ldb) or packed once
+// (packed, from its panel panel0 on, for a part split by columns).
+type operandB[T Float] struct {
+	tB     bool
+	b      []T
+	ldb    int
+	packed *PackedB[T]
+	panel0 int
+}
+
+// colsFrom is the part of op(B) from column c0 on (a multiple of the panel
+// width when packed).
+func (o operandB[T]) colsFrom(c0 int) operandB[T] {
+	switch {
+	case o.packed != nil:
+		o.panel0 += c0 / nr[T]()
+	case o.tB:
+		o.b = o.b[c0*o.ldb:] // op(B)'s columns c0.. start here
+	default:
+		o.b = o.b[c0:]
+	}
+	return o
+}
+
+// block is rows p0..p0+depth of the part's n columns of op(B) in panels:
+// packed into dst, or where PackB put them.
+func (o operandB[T]) block(dst []T, p0, depth, n int) []T {
+	if o.packed == nil {
+		packB(dst, nr[T](), o.tB, o.b, o.ldb, p0, depth, n)
+		return dst
+	}
+	width := nr[T]()
+	all := o.packed.panels[p0*o.packed.nPanels*width:]
+	return all[o.panel0*width*depth : (o.panel0+(n+width-1)/width)*width*depth]
+}
+
+// PackedB is a k x n matrix op(B) packed once into the panels the kernels
+// read, for a B that many products share while it does not change (a
+// network's weights while it samples): each product then skips the
+// packing that would copy all of B. The products' bits are those of the
+// same product on the stored matrix.
+type PackedB[T Float] struct {
+	k, n, nPanels int
+	panels        []T
+}
+
+// PackB packs op(B) (k x n, stored transposed when tB) for OnPackedB. The
+// packed copy does not follow later changes to b.
+func PackB[T Float](tB bool, k, n int, b []T, ldb int) *PackedB[T] {
+	checkMatrix("B", tB, k, n, len(b), ldb)
+	width := nr[T]()
+	nPanels := (n + width - 1) / width
+	p := &PackedB[T]{k: k, n: n, nPanels: nPanels, panels: make([]T, nPanels*width*k)}
+	for p0 := 0; p0 < k; p0 += kc {
+		depth := min(kc, k-p0)
+		packB(p.panels[p0*nPanels*width:], width, tB, b, ldb, p0, depth, n)
+	}
+	return p
+}
+
+// Values is the number of values the packed copy holds (for memory budgets).
+func (p *PackedB[T]) Values() int { return len(p.panels) }
+
+// OnPackedB is On with op(B) packed by PackB: C = alpha op(A) B + beta C,
+// split over at most threads goroutines as On splits, with the same bits.
+func OnPackedB[T Float](threads int, tA bool, m int, alpha T, a []T, lda int, b *PackedB[T], beta T, c []T, ldc int) {
+	checkMatrix("A", tA, m, b.k, len(a), lda)
+	productSplitB(threads, m, b.n, b.k, operandA[T]{tA: tA, a: a, lda: lda, alpha: alpha}, operandB[T]{packed: b}, beta, c, ldc)
+}
+
 // operandA is A as a stored matrix (tA, a, lda) or a Packer; row0 is the
 // first row a split product's part starts at.
 type operandA[T Float] struct {
@@ -139,6 +209,11 @@ func (o operandA[T]) rowsFrom(r0 int) operandA[T] {
 
 func productSplit[T Float](threads int, tB bool, m, n, k int, A operandA[T], b []T, ldb int, beta T, c []T, ldc int) {
 	checkMatrix("B", tB, k, n, len(b), ldb)
+	productSplitB(threads, m, n, k, A, operandB[T]{tB: tB, b: b, ldb: ldb}, beta, c, ldc)
+}
+
+// productSplitB is productSplit for B given as a stored matrix or packed.
+func productSplitB[T Float](threads int, m, n, k int, A operandA[T], B operandB[T], beta T, c []T, ldc int) {
 	checkMatrix("C", false, m, n, len(c), ldc)
 	if m == 0 || n == 0 {
 		return
@@ -174,18 +249,14 @@ func productSplit[T Float](threads int, tB bool, m, n, k int, A operandA[T], b [
 	switch {
 	case parts > 1 && byRows:
 		split(m, mr, parts, func(r0, r1 int) {
-			productOn(tB, r1-r0, n, k, A.rowsFrom(r0), b, ldb, c[r0*ldc:], ldc)
+			productOn(r1-r0, n, k, A.rowsFrom(r0), B, c[r0*ldc:], ldc)
 		})
 	case parts > 1 && n >= 2*w*parts:
 		split(n, w, parts, func(c0, c1 int) {
-			bOff := c0 // op(B)'s columns c0.. start here
-			if tB {
-				bOff = c0 * ldb
-			}
-			productOn(tB, m, c1-c0, k, A, b[bOff:], ldb, c[c0:], ldc)
+			productOn(m, c1-c0, k, A, B.colsFrom(c0), c[c0:], ldc)
 		})
 	default:
-		productOn(tB, m, n, k, A, b, ldb, c, ldc)
+		productOn(m, n, k, A, B, c, ldc)
 	}
 }
 
@@ -226,24 +297,26 @@ func Threads() int {
 }
 
 // productOn adds alpha op(A) op(B) to C on this goroutine.
-func productOn[T Float](tB bool, m, n, k int, A operandA[T], b []T, ldb int, c []T, ldc int) {
+func productOn[T Float](m, n, k int, A operandA[T], B operandB[T], c []T, ldc int) {
 	pool := poolOf[T]()
 	w := pool.Get().(*workspace[T])
 	defer pool.Put(w)
 	width := nr[T]()
 	nPanels := (n + width - 1) / width
-	w.b = grow(w.b, nPanels*width*kc)
+	if B.packed == nil {
+		w.b = grow(w.b, nPanels*width*kc)
+	}
 	w.a = grow(w.a, mc*kc)
 	w.tile = grow(w.tile, mr*width)
 	for p0 := 0; p0 < k; p0 += kc {
 		depth := min(kc, k-p0)
-		packB(w.b, width, tB, b, ldb, p0, depth, n)
+		block := B.block(w.b, p0, depth, n)
 		for i0 := 0; i0 < m; i0 += mc {
 			rows := min(mc, m-i0)
 			A.packInto(w.a, i0, rows, p0, depth)
 			for jp := range nPanels {
 				j0 := jp * width
-				bp := w.b[jp*width*depth : (jp+1)*width*depth]
+				bp := block[jp*width*depth : (jp+1)*width*depth]
 				for ip := 0; ip*mr < rows; ip++ {
 					i := i0 + ip*mr
 					ap := w.a[ip*mr*depth : (ip+1)*mr*depth]

@@ -259,3 +259,56 @@ func TestOnPackedMatchesOn(t *testing.T) {
 		}
 	}
 }
+
+// A product on a B packed once has the bits of the same product on the
+// stored B, however it is split (by rows for a tall A, by columns for a
+// wide B, at panel edges and past kc in depth).
+func TestOnPackedBMatchesOn(t *testing.T) {
+	cases := []struct {
+		name        string
+		m, n, k     int
+		tA, tB      bool
+		alpha, beta float64
+	}{
+		{name: "tall A, split by rows", m: 301, n: 70, k: 150, alpha: 1},
+		{name: "wide B, split by columns", m: 40, n: 1030, k: 300, alpha: 1, beta: 1},
+		{name: "transposed operands", m: 129, n: 97, k: 257, tA: true, tB: true, alpha: 0.5, beta: -2},
+		{name: "one panel", m: 8, n: 16, k: 3, alpha: 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			checkPackedB[float64](t, c.m, c.n, c.k, c.tA, c.tB, c.alpha, c.beta)
+			checkPackedB[float32](t, c.m, c.n, c.k, c.tA, c.tB, c.alpha, c.beta)
+		})
+	}
+}
+
+func checkPackedB[T Float](t *testing.T, m, n, k int, tA, tB bool, alpha, beta float64) {
+	t.Helper()
+	r := rand.New(rand.NewPCG(5, 5))
+	a, b, c0 := make([]T, m*k), make([]T, k*n), make([]T, m*n)
+	for _, s := range [][]T{a, b, c0} {
+		for i := range s {
+			s[i] = T(r.NormFloat64())
+		}
+	}
+	lda, ldb := k, n
+	if tA {
+		lda = m
+	}
+	if tB {
+		ldb = k
+	}
+	want := append([]T(nil), c0...)
+	On(1, tA, tB, m, n, k, T(alpha), a, lda, b, ldb, T(beta), want, n)
+	packed := PackB(tB, k, n, b, ldb)
+	for _, threads := range []int{1, 2, 3, 8} {
+		got := append([]T(nil), c0...)
+		OnPackedB(threads, tA, m, T(alpha), a, lda, packed, T(beta), got, n)
+		for i := range want {
+			if got[i] != want[i] && !(got[i] != got[i] && want[i] != want[i]) {
+				t.Fatalf("%T, %d threads: C[%d] = %v, want %v", want[0], threads, i, got[i], want[i])
+			}
+		}
+	}
+}

@@ -20,3 +20,7 @@ var ProductsName = "gonum (pure Go) with internal/gemm's dgemm, " + gemm.Kernel(
 func gemmOn[T gemm.Float](threads int, tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	gemm.On(threads, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
+
+// prePacks says whether a frozen network keeps its weights packed:
+// internal/gemm's products take weights packed once (NetOf.Frozen).
+const prePacks = true

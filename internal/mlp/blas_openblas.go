@@ -39,3 +39,7 @@ func gemmOn[T gemm.Float](_ int, tA, tB bool, m, n, k int, alpha T, a []T, lda i
 		Products.Sgemm(t(tA), t(tB), m, n, k, float32(alpha), a, lda, any(b).([]float32), ldb, float32(beta), any(c).([]float32), ldc)
 	}
 }
+
+// prePacks says whether a frozen network keeps its weights packed:
+// OpenBLAS packs inside each product: Frozen has nothing to keep.
+const prePacks = false

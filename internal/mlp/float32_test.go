@@ -214,3 +214,57 @@ func BenchmarkImagePass(b *testing.B) {
 		}
 	})
 }
+
+// A frozen network (weights packed once, for sampling) scores with the same
+// bits as the network it was frozen from, in both precisions and on any
+// number of threads, and keeps the weights it was frozen with.
+func TestFrozenNetScoresTheSame(t *testing.T) {
+	layout := mlp.Layout{Dim: 20, Hidden: []int{300, 200}, Conditional: true, Residual: true, SigmaData: 0.8}
+	net := newNet(t, layout, "swish", 11)
+	rng := rand.New(rand.NewPCG(12, 12))
+	x := normals(rng, 400*layout.Dim)
+	sigmas := make([]float64, 400)
+	for i := range sigmas {
+		sigmas[i] = math.Exp(rng.NormFloat64())
+	}
+	forward := func(n *mlp.Net, threads int) []float64 {
+		p, err := mlp.NewPass(n, mlp.Options{Batch: 400, Threads: threads})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := p.Forward(x, sigmas, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return append([]float64(nil), out...)
+	}
+	want := forward(net, 1)
+	frozen := net.Frozen()
+	for _, threads := range []int{1, 2, 5} {
+		got := forward(frozen, threads)
+		for i := range want {
+			if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+				t.Fatalf("%d threads: frozen score %d = %v, want %v", threads, i, got[i], want[i])
+			}
+		}
+	}
+	net32 := float32Of(t, net, "swish")
+	want32, _, _ := run32(t, net32, toFloat32(x), sigmas, 1)
+	p, err := mlp.NewPassOf(net32.Frozen(), mlp.Options{Batch: 400, Threads: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got32, err := p.Forward(toFloat32(x), sigmas, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same(t, 2, "frozen float32 scores", got32, want32)
+
+	if frozen == net {
+		return // -tags openblas: nothing is packed, nothing kept
+	}
+	net.W[0][0] += 1 // after freezing: the frozen copy keeps the old weights
+	if got := forward(frozen, 1); got[0] != want[0] {
+		t.Errorf("a frozen net followed a change to its weights: %v, want %v", got[0], want[0])
+	}
+}

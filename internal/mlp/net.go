@@ -156,6 +156,42 @@ type NetOf[T gemm.Float] struct {
 	Act    ActivationOf[T]
 	W, B   [][]T
 	widths []int
+	// packedW are the weights packed once for the forward products (see
+	// Frozen); nil: packed by every product.
+	packedW []*gemm.PackedB[T]
+}
+
+// Frozen is the network with its weights packed once into the panels the
+// forward pass's products read, for work that runs the forward pass many
+// times on weights that do not change (sampling, scoring): each product
+// then skips copying its weight matrix, and gives the same bits. The packed
+// copy does not follow later changes to W, so a network being trained is
+// never frozen. With -tags openblas (which packs inside OpenBLAS) it is n.
+func (n *NetOf[T]) Frozen() *NetOf[T] {
+	if !prePacks {
+		return n
+	}
+	f := *n
+	f.packedW = make([]*gemm.PackedB[T], len(n.W))
+	for l, w := range n.W {
+		in, out := n.widths[l], n.widths[l+1]
+		f.packedW[l] = gemm.PackB(false, in, out, w, out)
+	}
+	return &f
+}
+
+// FrozenValues is the number of values a frozen network of layout l keeps
+// packed (at most: panels are as wide as float32's), for memory budgets.
+func (l Layout) FrozenValues() int {
+	if !prePacks {
+		return 0
+	}
+	const width = 32 // the widest panel, float32's
+	w, total := l.Widths(), 0
+	for i := 0; i+1 < len(w); i++ {
+		total += w[i] * ((w[i+1] + width - 1) / width * width)
+	}
+	return total
 }
 
 // Net is a float64 network.

@@ -237,7 +237,12 @@ func (p *PassOf[T]) Forward(x []T, sigmas []float64, derivatives bool) ([]T, err
 		for r := 0; r < n; r++ {
 			copy(z[r*width:(r+1)*width], net.B[l-1])
 		}
-		p.gemm(false, false, n, width, w[l-1], prev, w[l-1], net.W[l-1], width, 1, z, width)
+		if net.packedW != nil {
+			gemm.OnPackedB(p.opt.Threads, false, n, 1, prev, w[l-1], net.packedW[l-1], 1, z, width)
+			p.flops += 2 * float64(n) * float64(width) * float64(w[l-1])
+		} else {
+			p.gemm(false, false, n, width, w[l-1], prev, w[l-1], net.W[l-1], width, 1, z, width)
+		}
 		if l == L {
 			break
 		}
