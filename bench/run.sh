@@ -49,7 +49,7 @@ done
 echo "machine: $(cpu_field 'model name') (family $(cpu_field 'cpu family'), model $(cpu_field 'model\s*:' || true)), vector extensions: ${vector_extensions:-none of AVX2/AVX-512}; $(getconf _NPROCESSORS_ONLN) cores; $(go version | cut -d' ' -f3); torch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)'); PyTorch's BLAS: $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3)" | tee "$out/machine.txt"
 echo "measuring (budget ${BUDGET}s a case)..." >&2
 "$out/bench-purego" measure -impl scorenet-purego -large -budget "${BUDGET}s" > "$out/purego.jsonl"
-"$out/bench-openblas" measure -impl scorenet-openblas -budget "${BUDGET}s" > "$out/openblas.jsonl"
+"$out/bench-openblas" measure -impl scorenet-openblas -large -budget "${BUDGET}s" > "$out/openblas.jsonl"
 BUDGET=$BUDGET LARGE=1 /usr/bin/python3 bench/torch_bench.py > "$out/pytorch.jsonl"
 echo "measuring on two threads..." >&2
 GOMAXPROCS=2 "$out/bench-purego" measure -impl scorenet-purego-2t -large -budget "${BUDGET}s" > "$out/purego-2t.jsonl"

@@ -15,7 +15,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"reflect"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"time"
@@ -196,17 +198,37 @@ func measure(args []string) error {
 	budget := fs.Duration("budget", 2*time.Second, "time to spend on each case")
 	dims := fs.String("d", "2,10,50", "dimensions of the training cases")
 	large := fs.Bool("large", false, "also the image-size cases: anneal_dsm at D = 784 (MLP 785-1024-1024-784, swish) and 1000-chain annealed sampling of it")
+	only := fs.String("only", "", "run only the cases whose name starts with this `prefix` (e.g. anneal_dsm-large-f32), no peaks")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measurements to this `file`")
 	fs.Parse(args)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	enc := json.NewEncoder(os.Stdout)
 	emit := func(r Result) error {
+		if !strings.HasPrefix(r.Case, *only) {
+			return nil
+		}
 		r.Impl, r.BLAS, r.Threads = *impl, nn.BLAS, runtime.GOMAXPROCS(0)
 		return enc.Encode(r)
 	}
-	if err := emit(dgemmPeak()); err != nil {
-		return err
-	}
-	if err := emit(sgemmPeak()); err != nil {
-		return err
+	if *only != "" {
+		*dims = ""
+	} else {
+		if err := emit(dgemmPeak()); err != nil {
+			return err
+		}
+		if err := emit(sgemmPeak()); err != nil {
+			return err
+		}
 	}
 	for _, loss := range []string{"exact", "sliced", "anneal_dsm"} {
 		for _, d := range parseDims(*dims) {
@@ -220,6 +242,9 @@ func measure(args []string) error {
 		}
 	}
 	for _, activation := range nn.Activations() {
+		if *only != "" {
+			break
+		}
 		r, err := langevin(*budget, activation)
 		if err != nil {
 			return fmt.Errorf("langevin with %s: %w", activation, err)
@@ -231,6 +256,9 @@ func measure(args []string) error {
 	if *large {
 		for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
 			for _, c := range []func(time.Duration, tensor.Dtype) (Result, error){largeTrainStep, largeSampling} {
+				if *only != "" && !strings.HasPrefix(largeCaseName(c, dt), *only) {
+					continue
+				}
 				r, err := c(*budget, dt)
 				if err != nil {
 					return err
@@ -242,6 +270,15 @@ func measure(args []string) error {
 		}
 	}
 	return nil
+}
+
+// largeCaseName is the name the case c reports for dt.
+func largeCaseName(c func(time.Duration, tensor.Dtype) (Result, error), dt tensor.Dtype) string {
+	name := "annealed-large"
+	if reflect.ValueOf(c).Pointer() == reflect.ValueOf(largeTrainStep).Pointer() {
+		name = "anneal_dsm-large"
+	}
+	return name + caseSuffix(dt)
 }
 
 // largeModel is the image-size noise-conditional MLP 785-1024-1024-784.
