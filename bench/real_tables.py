@@ -1,0 +1,139 @@
+#!/usr/bin/python3
+"""Issue 20's first "Done when" line, measured as a new user would meet it.
+
+For each real table (scikit-learn's bundled iris, wine, breast cancer and
+diabetes, and two-moons and a 2-D swiss roll from its generators) it splits
+the rows 80/20 once (seed 0), writes the 80% to train.csv, runs
+
+    scorenet train  -data train.csv -out DIR
+    scorenet sample -run DIR -n 1000 -out samples.csv
+
+with nothing set, and compares the samples with the data:
+
+  in range   the smallest share, over columns, of sample values inside the
+             column's training range
+  mean gap   the largest |sample mean - data mean| / data std over columns
+  std gap    the largest |sample std / data std - 1| over columns
+  nearest    median distance from a sample to its nearest training row over
+             that of a held-out row (columns standardised by the training
+             rows): below 1, samples sit nearer the training rows than new
+             data does (memorised); above 1, they are diffuse
+  2-sample   5-fold accuracy of a random forest (200 trees) telling held-out
+             rows from as many samples; 0.5 is indistinguishable
+
+"data" is the training rows. Usage (needs Debian's python3-sklearn):
+
+    go build -o /tmp/scorenet ./cmd/scorenet
+    /usr/bin/python3 bench/real_tables.py /tmp/scorenet [WORKDIR] [SETS...]
+
+Extra arguments after `--` go to `scorenet train` (e.g. -- -set train.ema=0.99).
+"""
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+from sklearn import datasets as skd
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.model_selection import cross_val_score
+from sklearn.neighbors import NearestNeighbors
+
+
+def tables():
+    return {
+        "iris": lambda: skd.load_iris().data,
+        "wine": lambda: skd.load_wine().data,
+        "breast_cancer": lambda: skd.load_breast_cancer().data,
+        "diabetes": lambda: skd.load_diabetes(scaled=False).data,
+        "moons": lambda: skd.make_moons(2000, noise=0.05, random_state=0)[0],
+        "swiss_roll": lambda: skd.make_swiss_roll(2000, noise=0.5, random_state=0)[0][:, [0, 2]],
+    }
+
+
+def verdict(train, held, samples):
+    lo, hi = train.min(0), train.max(0)
+    inside = ((samples >= lo) & (samples <= hi)).mean(0)
+    mu, sd = train.mean(0), train.std(0)
+    mean_gap = np.abs(samples.mean(0) - mu) / sd
+    std_gap = np.abs(samples.std(0) / sd - 1)
+    z = lambda a: (a - mu) / sd
+    nn = NearestNeighbors(n_neighbors=1).fit(z(train))
+    near_s = np.median(nn.kneighbors(z(samples))[0])
+    near_h = np.median(nn.kneighbors(z(held))[0])
+    rng = np.random.default_rng(0)
+    pick = samples[rng.choice(len(samples), size=min(len(held), len(samples)), replace=False)]
+    x = np.vstack([z(held), z(pick)])
+    y = np.r_[np.zeros(len(held)), np.ones(len(pick))]
+    rf = RandomForestClassifier(n_estimators=200, random_state=0)
+    acc = cross_val_score(rf, x, y, cv=5).mean()
+    return {
+        "in_range": float(inside.min()),
+        "mean_gap": float(mean_gap.max()),
+        "std_gap": float(std_gap.max()),
+        "std_gap_column": int(std_gap.argmax()),
+        "std_ratio_at_worst": float(samples.std(0)[std_gap.argmax()] / sd[std_gap.argmax()]),
+        "nearest_ratio": float(near_s / near_h),
+        "two_sample": float(acc),
+    }
+
+
+def run(cmd):
+    t = time.time()
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.exit(f"real_tables: {' '.join(cmd)} failed:\n{p.stderr[-2000:]}")
+    return time.time() - t, p.stderr
+
+
+def main():
+    args = sys.argv[1:]
+    extra = []
+    if "--" in args:
+        i = args.index("--")
+        args, extra = args[:i], args[i + 1:]
+    if not args:
+        sys.exit(__doc__)
+    binary = args[0]
+    work = args[1] if len(args) > 1 else "/tmp/real_tables"
+    names = args[2:] or list(tables())
+    print("| data | D | rows | in range | mean gap | std gap (ratio) | nearest ratio | two-sample | train | sample |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for name in names:
+        data = tables()[name]()
+        rng = np.random.default_rng(0)
+        perm = rng.permutation(len(data))
+        cut = int(0.8 * len(data))
+        train, held = data[perm[:cut]], data[perm[cut:]]
+        d = os.path.join(work, name)
+        os.makedirs(d, exist_ok=True)
+        csv = os.path.join(d, "train.csv")
+        np.savetxt(csv, train, delimiter=",", fmt="%.10g")
+        run_dir = os.path.join(d, "run")
+        subprocess.run(["rm", "-rf", run_dir])
+        t_train, _ = run([binary, "train", "-data", csv, "-out", run_dir] + extra)
+        out = os.path.join(d, "samples.csv")
+        t_sample, log = run([binary, "sample", "-run", run_dir, "-n", "1000", "-out", out])
+        samples = np.loadtxt(out, delimiter=",", ndmin=2, skiprows=_header(out))
+        v = verdict(train, held, samples)
+        v.update(name=name, train_s=t_train, sample_s=t_sample)
+        with open(os.path.join(d, "verdict.json"), "w") as f:
+            json.dump(v, f, indent=1)
+        print(f"| {name} | {data.shape[1]} | {cut} | {100 * v['in_range']:.1f}% | {v['mean_gap']:.2f} | "
+              f"{v['std_gap']:.2f} ({v['std_ratio_at_worst']:.2f}) | {v['nearest_ratio']:.2f} | {v['two_sample']:.2f} | "
+              f"{t_train:.1f} s | {t_sample:.1f} s |", flush=True)
+
+
+def _header(path):
+    with open(path) as f:
+        first = f.readline()
+    try:
+        [float(v) for v in first.split(",")]
+        return 0
+    except ValueError:
+        return 1
+
+
+if __name__ == "__main__":
+    main()
