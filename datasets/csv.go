@@ -44,6 +44,16 @@ func ReadCSV(r io.Reader) (points.Points, error) {
 // must end on its line; empty lines are skipped, and a line starting with #
 // is a comment. A UTF-8 byte-order mark at the start is dropped.
 func readCSV(r io.Reader) (points.Points, []string, error) {
+	return readCSVMissing(r, false)
+}
+
+// readCSVMissing is readCSV, with missing cells (parseMaybeMissing) read
+// as NaN when missing says so.
+func readCSVMissing(r io.Reader, missing bool) (points.Points, []string, error) {
+	parse := parseCell
+	if missing {
+		parse = parseMaybeMissing
+	}
 	lr := lineReader{br: bufio.NewReaderSize(r, 64<<10)}
 	var (
 		p      points.Points
@@ -87,7 +97,7 @@ func readCSV(r io.Reader) (points.Points, []string, error) {
 			return points.Points{}, nil, fmt.Errorf("line %d: more than %d values in all, the limit (MaxValues, 8 GiB as float64)", lr.line, maxValues)
 		}
 		if p.N == 0 && header == nil {
-			if err := checkFirstRow(cells, lr.line); err != nil {
+			if err := checkFirstRow(cells, lr.line, parse); err != nil {
 				return points.Points{}, nil, err
 			}
 		}
@@ -97,11 +107,14 @@ func readCSV(r io.Reader) (points.Points, []string, error) {
 			}
 		}
 		for j, cell := range cells {
-			v, ok := parseCell(cell)
+			v, ok := parse(cell)
 			if !ok {
+				if missing {
+					return points.Points{}, nil, fmt.Errorf("line %d, column %d: %s is neither a number nor missing (an empty cell, NA or NaN)", lr.line, j+1, quoteCell(cell))
+				}
 				return points.Points{}, nil, fmt.Errorf("line %d, column %d: %s is not a number", lr.line, j+1, quoteCell(cell))
 			}
-			if math.IsNaN(v) || math.IsInf(v, 0) {
+			if math.IsInf(v, 0) || (math.IsNaN(v) && !missing) {
 				return points.Points{}, nil, fmt.Errorf("line %d, column %d: %s is not finite; every value must be finite", lr.line, j+1, quoteCell(cell))
 			}
 			p.X = append(p.X, v)
@@ -139,6 +152,16 @@ func parseCell(cell string) (float64, bool) {
 	return v, err == nil || errors.Is(err, strconv.ErrRange)
 }
 
+// parseMaybeMissing is parseCell for a file with missing entries: an
+// empty cell, NA or NaN (any case) is missing, read as NaN.
+func parseMaybeMissing(cell string) (float64, bool) {
+	switch c := strings.TrimSpace(cell); {
+	case c == "", strings.EqualFold(c, "na"), strings.EqualFold(c, "nan"):
+		return math.NaN(), true
+	}
+	return parseCell(cell)
+}
+
 // isHeader is whether a first row is a header: every cell a name.
 func isHeader(cells []string) bool {
 	for _, c := range cells {
@@ -166,15 +189,15 @@ func isName(c string) bool {
 // checkFirstRow explains a first row that is neither a header nor numbers:
 // in a row with numbers, the first cell that is not one; in a row without,
 // the first that is not a name.
-func checkFirstRow(cells []string, lineNo int) error {
+func checkFirstRow(cells []string, lineNo int, parse func(string) (float64, bool)) error {
 	numbers := false
 	for _, c := range cells {
-		if _, num := parseCell(c); num {
+		if _, num := parse(c); num {
 			numbers = true
 		}
 	}
 	for j, c := range cells {
-		if _, num := parseCell(c); numbers && !num {
+		if _, num := parse(c); numbers && !num {
 			return fmt.Errorf("line %d, column %d: %s is not a number; a header row must be all names, comments take a whole line starting with #", lineNo, j+1, quoteCell(c))
 		}
 		if !numbers && !isName(c) {

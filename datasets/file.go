@@ -81,6 +81,17 @@ func (f File) Describe() string {
 // Either holds at most MaxValues values, and every value must be finite.
 // Errors name the file and, for CSV, the line and column.
 func Load(path string) (File, error) {
+	return load(path, false)
+}
+
+// LoadMissing is Load for a file with missing entries, read as NaN: in a
+// CSV an empty cell, NA or NaN (any case); in a .npy file a NaN. Infinite
+// values are still refused.
+func LoadMissing(path string) (File, error) {
+	return load(path, true)
+}
+
+func load(path string, missing bool) (File, error) {
 	ext := strings.ToLower(filepath.Ext(path))
 	if ext != ".csv" && ext != ".npy" {
 		return File{}, fmt.Errorf("datasets: %s: unknown extension %q, want .csv or .npy", path, filepath.Ext(path))
@@ -91,11 +102,14 @@ func Load(path string) (File, error) {
 	}
 	defer r.Close()
 	f := File{Path: path}
-	if ext == ".csv" {
+	switch {
+	case ext == ".csv" && missing:
+		f.Points, f.Header, err = readCSVMissing(r, true)
+	case ext == ".csv":
 		f.Points, f.Header, err = readCSV(r)
-	} else {
+	default:
 		var h npyHeader
-		f.Points, h, err = readNPY(r)
+		f.Points, h, err = readNPYValues(r, missing)
 		f.note = h.note()
 	}
 	if err != nil {

@@ -408,3 +408,59 @@ func TestWriteBudgetedWritesWhatWriteFileWrites(t *testing.T) {
 		}
 	}
 }
+
+// Files with holes: LoadMissing reads an empty cell, NA or NaN as NaN (and
+// a NaN in a .npy file), still refuses what is neither a number nor
+// missing, and infinite values; Load refuses them all.
+func TestLoadMissing(t *testing.T) {
+	dir := t.TempDir()
+	cases := []struct {
+		name, text string
+		want       []float64 // NaN for missing; nil: refused
+		refusal    string
+	}{
+		{name: "empty cells", text: "a,b\n1,\n,2\n3,4\n", want: []float64{1, math.NaN(), math.NaN(), 2, 3, 4}},
+		{name: "NA and NaN", text: "1,NA\nnan,2\n", want: []float64{1, math.NaN(), math.NaN(), 2}},
+		{name: "a word", text: "1,2\nmissing,2\n", refusal: `line 2, column 1: "missing" is neither a number nor missing`},
+		{name: "infinite", text: "1,2\ninf,2\n", refusal: "line 2, column 1: \"inf\" is not finite"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "_")+".csv")
+			if err := os.WriteFile(path, []byte(c.text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			f, err := LoadMissing(path)
+			if c.want == nil {
+				if err == nil || !strings.Contains(err.Error(), c.refusal) || !strings.Contains(err.Error(), path) {
+					t.Fatalf("got %v, want an error naming %s and saying %q", err, path, c.refusal)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, v := range c.want {
+				if got := f.X[i]; got != v && !(math.IsNaN(got) && math.IsNaN(v)) {
+					t.Errorf("value %d: %v, want %v", i, got, v)
+				}
+			}
+			if c.name != "NA and NaN" { // a NaN cell parses as a number, so Load refuses it as not finite
+				if _, err := Load(path); err == nil {
+					t.Error("Load took a file with missing entries")
+				}
+			}
+		})
+	}
+	npy := filepath.Join(dir, "holes.npy")
+	if err := WriteFile(npy, points.Points{N: 2, D: 2, X: []float64{1, math.NaN(), 3, 4}}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := LoadMissing(npy)
+	if err != nil || !math.IsNaN(f.X[1]) || f.X[2] != 3 {
+		t.Errorf("the .npy with a NaN: %v, %v", f.X, err)
+	}
+	if _, err := Load(npy); err == nil {
+		t.Error("Load took a .npy with a NaN")
+	}
+}

@@ -67,6 +67,12 @@ func ReadNPY(r io.Reader) (points.Points, error) {
 }
 
 func readNPY(r io.Reader) (points.Points, npyHeader, error) {
+	return readNPYValues(r, false)
+}
+
+// readNPYValues is readNPY, with NaN values taken as missing entries when
+// missing says so.
+func readNPYValues(r io.Reader, missing bool) (points.Points, npyHeader, error) {
 	h, err := readNPYHeader(r)
 	if err != nil {
 		return points.Points{}, h, err
@@ -112,7 +118,7 @@ func readNPY(r io.Reader) (points.Points, npyHeader, error) {
 		return points.Points{}, h, err
 	}
 	for k, v := range x {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
+		if math.IsInf(v, 0) || (math.IsNaN(v) && !missing) {
 			return points.Points{}, h, fmt.Errorf("row %d, column %d (counting from 0, as a[%d, %d] in NumPy) is %v; every value must be finite", k/h.d, k%h.d, k/h.d, k%h.d, v)
 		}
 	}

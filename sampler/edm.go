@@ -37,6 +37,9 @@ func (c Churn) gamma(sigma, top float64, n int) float64 {
 // to sigma_L says nothing reliable below it. 2L - 1 score evaluations per
 // chain for L levels.
 func Heun(c Chains, s Settings) ([]Snapshot, error) {
+	if err := c.refuseKnown(KindHeun); err != nil {
+		return nil, err
+	}
 	if err := checkSolverLevels(KindHeun, s.Sigmas); err != nil {
 		return nil, err
 	}
@@ -110,6 +113,9 @@ func (r *runner) heunStep(from, to float64) error {
 // level. It walks s.Sigmas (largest first) and ends at sigma = 0 with the
 // denoiser D(x, sigma_L). L score evaluations per chain for L levels.
 func DPMSolver2M(c Chains, s Settings) ([]Snapshot, error) {
+	if err := c.refuseKnown(KindDPMPP2M); err != nil {
+		return nil, err
+	}
 	if err := checkSolverLevels(KindDPMPP2M, s.Sigmas); err != nil {
 		return nil, err
 	}

@@ -71,6 +71,9 @@ func (v VE) Flow(levelScore score.LevelFunc) ode.Func {
 // does not depend on the other chains. It returns the score evaluations of
 // each chain.
 func ODE(c Chains, s Settings) ([]int, error) {
+	if err := c.refuseKnown(KindODE); err != nil {
+		return nil, err
+	}
 	if len(s.Sigmas) < 2 {
 		return nil, fmt.Errorf("sampler: ode needs the largest and smallest noise levels")
 	}

@@ -26,6 +26,9 @@ import (
 // workers, but not when the chains are split into shards. The chains
 // should start from the prior N(0, sigma_1^2 I).
 func PC(c Chains, s Settings) ([]Snapshot, error) {
+	if err := c.refuseKnown(KindPC); err != nil {
+		return nil, err
+	}
 	if len(s.Sigmas) < 2 || s.CorrectorSteps < 0 || (s.CorrectorSteps > 0 && !(s.SNR > 0)) {
 		return nil, fmt.Errorf("sampler: pc needs two or more noise levels, corrector_steps >= 0 and snr > 0")
 	}

@@ -1,11 +1,12 @@
 // Command scorenet trains neural score networks by score matching (exact,
 // sliced or denoising), and scores, samples, evaluates and plots the learned
-// score nabla_x log p(x).
+// score nabla_x log p(x), and fills in missing entries of tables by it.
 //
 //	scorenet train  -config FILE [-resume] [-set key=value ...]
 //	scorenet train  -data FILE [-out DIR] [-set key=value ...]
 //	scorenet score  -run DIR [-checkpoint FILE] -in FILE -out FILE
 //	scorenet sample -run DIR -out FILE [-n N] [-plot FILE.png] [-sampler langevin|annealed|pc|ode|heun|dpmpp_2m] ...
+//	scorenet impute -run DIR -in FILE -out FILE [-n K] [-draws FILE] [-spread FILE]
 //	scorenet plot   -run DIR [-out DIR]
 //	scorenet eval   -run DIR [-samples=false] [-n N]
 //	scorenet likelihood -run DIR -in FILE [-out FILE] [-trace exact|hutchinson]
@@ -39,6 +40,7 @@ Usage:
   scorenet train  -data FILE [-out DIR] [-set key=value ...]
   scorenet score  -run DIR [-checkpoint FILE] -in FILE -out FILE
   scorenet sample -run DIR -out FILE [-n N] [-plot FILE.png] [-sampler langevin|annealed|pc|ode|heun|dpmpp_2m]
+  scorenet impute -run DIR -in FILE -out FILE [-n K] [-draws FILE] [-spread FILE]
   scorenet plot   -run DIR [-out DIR]
   scorenet eval   -run DIR [-samples=false] [-n N]
   scorenet likelihood -run DIR -in FILE [-out FILE] [-trace exact|hutchinson]
@@ -95,6 +97,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"train":      trainCommand,
 		"score":      scoreCommand,
 		"sample":     sampleCommand,
+		"impute":     imputeCommand,
 		"likelihood": likelihoodCommand,
 		"plot":       plotCommand,
 		"eval":       evalCommand,
@@ -103,12 +106,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	newCmd, ok := commands[args[0]]
 	if !ok {
-		names := []string{"train", "score", "sample", "plot", "eval", "likelihood", "merge", "sigmas", "version"}
+		names := []string{"train", "score", "sample", "impute", "plot", "eval", "likelihood", "merge", "sigmas", "version"}
 		hint := ""
 		if near := configs.Nearest(args[0], names); near != "" {
 			hint = fmt.Sprintf("; did you mean %q?", near)
 		}
-		fmt.Fprintf(stderr, "scorenet: unknown command %q%s; the commands are train, score, sample, plot, eval, merge, sigmas and version (scorenet -h)\n", args[0], hint)
+		fmt.Fprintf(stderr, "scorenet: unknown command %q%s; the commands are train, score, sample, impute, plot, eval, merge, sigmas and version (scorenet -h)\n", args[0], hint)
 		return 2
 	}
 	cmd := newCmd(stdout, stderr)

@@ -1,0 +1,168 @@
+package workflow
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"scorenet/internal/gemm"
+	"scorenet/points"
+	"scorenet/sampler"
+)
+
+// Imputed are rows completed by a model: for each row of the input, the
+// given entries exactly as given and the missing ones drawn from the
+// model's conditional given the rest.
+type Imputed struct {
+	// Estimate is each row with its missing entries set to the mean of
+	// their draws (put back onto a discrete column's values), in data units.
+	Estimate points.Points
+	// Draws are every row's completions, Draws consecutive rows per input
+	// row (a row with nothing missing is repeated as given).
+	Draws points.Points
+	// Spread is each entry's standard deviation over its draws (0 where
+	// given).
+	Spread points.Points
+	// Rows is how many rows had missing entries, Missing how many entries.
+	Rows, Missing int
+	Seconds       float64
+}
+
+// Impute completes the rows of given (data units, NaN where missing) by
+// drawing each row's missing entries draws times from the model's
+// conditional given its other entries, by the job's sampler with the
+// given coordinates held (sampler.Known). A row with every entry missing
+// is an error naming it (row numbers count from 1, as a file's rows do).
+// Row r's draw k is chain r*draws+k of the job's seed, so a row's draws
+// do not depend on the other rows.
+func Impute(j Job, given points.Points, draws int) (*Imputed, error) {
+	if given.D != j.Dim {
+		return nil, fmt.Errorf("workflow: the rows have %d columns, the model's dimension is %d", given.D, j.Dim)
+	}
+	if draws < 1 {
+		return nil, fmt.Errorf("workflow: %d draws per row, want at least 1", draws)
+	}
+	var rows []int // the rows with missing entries
+	missing := 0
+	for r := range given.N {
+		n := 0
+		for _, v := range given.Row(r) {
+			if math.IsNaN(v) {
+				n++
+			}
+		}
+		if n == given.D {
+			return nil, fmt.Errorf("workflow: row %d: every entry is missing; there is nothing to complete it from (leave the row out, or sample the model)", r+1)
+		}
+		if n > 0 {
+			rows = append(rows, r)
+			missing += n
+		}
+	}
+	out := &Imputed{Estimate: points.New(given.N, given.D), Draws: points.New(given.N*draws, given.D), Spread: points.New(given.N, given.D), Rows: len(rows), Missing: missing}
+	copy(out.Estimate.X, given.X)
+	for r := range given.N {
+		for k := range draws {
+			copy(out.Draws.Row(r*draws+k), given.Row(r))
+		}
+	}
+	if len(rows) == 0 {
+		return out, nil
+	}
+	chains, err := j.imputeChains(given, rows, draws)
+	if err != nil {
+		return nil, err
+	}
+	set := j.Settings()
+	set.Bound = sampler.SaneBound(j.MaxAbs, j.Sigmas, j.startReach(), chains.X)
+	began := time.Now()
+	if _, err := sampler.Draw(set, chains); err != nil {
+		return nil, err
+	}
+	out.Seconds = time.Since(began).Seconds()
+	drawn := j.Norm.Invert(chains.X)
+	j.Discrete.Snap(drawn)
+	if j.Pixels {
+		clampPixels(drawn.X)
+	}
+	if err := drawn.CheckFinite(); err != nil {
+		return nil, fmt.Errorf("workflow: the completions in data units: %w: nothing was written", err)
+	}
+	for i, r := range rows {
+		out.complete(given.Row(r), drawn, i*draws, r, draws)
+	}
+	j.Discrete.Snap(out.Estimate)
+	restoreGiven(out.Estimate, given)
+	return out, nil
+}
+
+// complete writes input row r's draws (rows first.. of drawn), the mean
+// and the spread of its missing entries.
+func (o *Imputed) complete(row []float64, drawn points.Points, first, r, draws int) {
+	for j, v := range row {
+		if !math.IsNaN(v) {
+			continue // given: as given, spread 0
+		}
+		mean := 0.0
+		for k := range draws {
+			x := drawn.Row(first + k)[j]
+			o.Draws.Row(r*draws + k)[j] = x
+			mean += x
+		}
+		mean /= float64(draws)
+		ss := 0.0
+		for k := range draws {
+			d := drawn.Row(first + k)[j] - mean
+			ss += d * d
+		}
+		o.Estimate.Row(r)[j] = mean
+		if draws > 1 {
+			o.Spread.Row(r)[j] = math.Sqrt(ss / float64(draws-1))
+		}
+	}
+}
+
+// restoreGiven puts the given entries back exactly as given (snapping a
+// discrete column's estimate may have moved nothing given, but an image's
+// clamp or a standardisation's round trip would).
+func restoreGiven(p, given points.Points) {
+	for i, v := range given.X {
+		if !math.IsNaN(v) {
+			p.X[i] = v
+		}
+	}
+}
+
+// imputeChains are draws chains for each of rows, started as the job's
+// sampler starts its chains, with each row's given entries held.
+func (j Job) imputeChains(given points.Points, rows []int, draws int) (sampler.Chains, error) {
+	s := j.Sample
+	streams := make([]*rand.Rand, 0, len(rows)*draws)
+	for _, r := range rows {
+		streams = append(streams, sampler.Streams(s.Seed, r*draws, draws)...)
+	}
+	init := sampler.Init{Kind: s.Init.Kind, Low: s.Init.Low, High: s.Init.High, Std: s.Init.Std}
+	start, err := sampler.Start(s.Sampler, init, j.Sigmas, j.Prior, j.Dim, streams)
+	if err != nil {
+		return sampler.Chains{}, err
+	}
+	inModel := j.Norm.Apply(given)
+	mask := make([]bool, len(start.X))
+	for i, r := range rows {
+		for k := range draws {
+			c := i*draws + k
+			for col, v := range inModel.Row(r) {
+				if !math.IsNaN(v) {
+					start.X[c*j.Dim+col], mask[c*j.Dim+col] = v, true
+				}
+			}
+		}
+	}
+	chains, err := sampler.NewChains(start, streams, gemm.Threads(), j.Scores)
+	if err != nil {
+		return sampler.Chains{}, err
+	}
+	chains.Known = sampler.NewKnown(mask, start.X)
+	return chains, nil
+}
