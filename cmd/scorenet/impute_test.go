@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"image/png"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -192,5 +193,66 @@ func TestImputeRefusesBadInput(t *testing.T) {
 	}
 	if got.X[0] != 0.25 || got.X[1] != -1.5 || got.X[2] != 3 || math.IsNaN(got.X[3]) {
 		t.Errorf("completed rows %v: want the first as given, the second's missing entry filled", got.X)
+	}
+}
+
+// Inpainting on an image run: -in an IDX file, -mask a rectangle, -rows the
+// first images; the given pixels come back as the run scaled them, the
+// hole is filled with pixels in [0, 1], and -grid draws each image with
+// its hole beside 7 completions. A bad -mask is one line naming it.
+func TestImputeInpaintsImages(t *testing.T) {
+	dir := t.TempDir()
+	idx := filepath.Join(dir, "images-idx3-ubyte")
+	writeIDX(t, idx, 300, 6, 5)
+	cfg := filepath.Join(dir, "img.yaml")
+	os.WriteFile(cfg, []byte("name: img\ndata: {dataset: idx, path: "+idx+"}\n"+
+		"model: {hidden: [32, 32], activation: swish, noise_conditional: true, residual: true}\n"+
+		"train: {loss: anneal_dsm, sigmas: auto, steps: 30, batch_size: 32, log_every: 10, eval_every: 10}\n"+
+		"sample: {n: 10, steps_per_level: 2, eps: auto, init: {kind: uniform, low: 0, high: 1}}\n"), 0o644)
+	run := filepath.Join(dir, "run")
+	if code, _, errs := scorenet("train", "-config", cfg, "-set", "output.dir="+run); code != 0 {
+		t.Fatalf("train: %s", errs)
+	}
+	out, grid := filepath.Join(dir, "filled.npy"), filepath.Join(dir, "grid.png")
+	code, stdout, errs := scorenet("impute", "-run", run, "-in", idx, "-mask", "3:6,0:5", "-rows", "2", "-n", "7", "-out", out, "-grid", grid)
+	if code != 0 {
+		t.Fatalf("impute: %s", errs)
+	}
+	if !strings.Contains(stdout, "completed 30 missing entries in 2 of 2 rows") || !strings.Contains(stdout, "wrote "+grid) {
+		t.Errorf("stdout %q", stdout)
+	}
+	got, err := datasets.ReadFile(out)
+	if err != nil || got.N != 2 || got.D != 30 {
+		t.Fatalf("%d x %d, %v", got.N, got.D, err)
+	}
+	for i, v := range got.X {
+		pixel, image := i%30, i/30
+		x := pixel % 5
+		if pixel < 15 { // rows 0-2 given: (v + 0.5)/256 for a dequantised run
+			want := (20 + 0.5) / 256
+			if (x+image)%5 < 2 {
+				want = (230 + 0.5) / 256
+			}
+			if v != want {
+				t.Fatalf("given pixel %d of image %d is %v, want %v", pixel, image, v, want)
+			}
+		} else if v < 0 || v > 1 {
+			t.Fatalf("filled pixel %d of image %d is %v, outside [0, 1]", pixel, image, v)
+		}
+	}
+	f, err := os.Open(grid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(f)
+	f.Close()
+	if b := img.Bounds(); err != nil || b.Dx() != 8*5+7*2 || b.Dy() != 2*6+2 {
+		t.Errorf("grid %v (%v): want 2 rows of 8 images of 6x5", img.Bounds(), err)
+	}
+	for _, mask := range []string{"3:7,0:5", "0:6,0:5", "3-6,0:5"} {
+		code, _, errs := scorenet("impute", "-run", run, "-in", idx, "-mask", mask, "-out", out)
+		if code == 0 || !strings.Contains(errs, "-mask") || strings.Count(strings.TrimSpace(errs), "\n") > 0 {
+			t.Errorf("-mask %s: exit %d, %q", mask, code, errs)
+		}
 	}
 }
