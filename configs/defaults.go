@@ -91,6 +91,14 @@ func (d *decoder) dataDefaults(c *Config) []string {
 				set("train.sigmas", "auto", func() { c.Train.Sigmas = Sigmas{Auto: true} })
 			}
 			set("sample.eps", "auto", func() { c.Sample.Eps, c.Sample.EpsAuto = 0, true })
+			if c.Data.Dataset == "file" && !unet {
+				// A table's samples by EDM's solver: annealed Langevin's
+				// steps, sized for data whose spread is the noise's,
+				// leave a broad direction (correlated columns) the
+				// spread of the levels above (diabetes: 1.20 of the
+				// data's, 0.95 by heun), and heun is 2-3 times faster.
+				set("sample.sampler", "heun", func() { c.Sample.Sampler = "heun" })
+			}
 		}
 		set("train.steps", "auto", func() { c.Train.Steps, c.Train.StepsAuto = 0, true })
 		if c.Data.Dataset != "file" || unet {

@@ -41,12 +41,12 @@ scaled as the run's were), and -mask r0:r1,c0:c1 marks pixel rows r0 to
 r1-1 and columns c0 to c1-1 of every image missing (inpainting); -grid
 draws each image with its hole grey beside seven completions.
 
-The draws are annealed Langevin over the run's noise levels with each
-row's given entries held at their values (plain Langevin for a model
-without levels), by the checkpoint of the lowest held-out loss: see
-docs/CONFIG.md, Filling in missing values.`)
+The draws are annealed Langevin over the run's noise levels, whatever
+sampler its samples take, with each row's given entries held at their
+values (plain Langevin for a model without levels): see docs/CONFIG.md,
+Filling in missing values.`)
 	runDir := fs.String("run", "", "the run `directory` to load (required)")
-	checkpoint := fs.String("checkpoint", "", "a checkpoint `file` to load instead of the one of the lowest held-out loss (where the run kept one; else the newest)")
+	checkpoint := fs.String("checkpoint", "", "a checkpoint `file` to load instead of the run's newest valid one (or its best, where the newest is worse on held-out data); best: the one of the lowest held-out loss")
 	weights := weightsFlag(fs)
 	in := fs.String("in", "", "the rows to complete: a .csv or .npy `file` of shape (n, D) with missing entries (required)")
 	out := fs.String("out", "", "where to write the completed rows: a .csv or .npy `file` (required)")
@@ -86,23 +86,23 @@ docs/CONFIG.md, Filling in missing values.`)
 			return fmt.Errorf("-rows must be >= 0, got %d", *firstRows)
 		}
 		sets = append(sets, flagsAsSets(fs, map[string]string{"seed": "sample.seed"})...)
-		cfg, err := sampleConfig(run, "impute", sets, stderr)
+		// Langevin holds the given entries (sampler.Known): annealed for a
+		// noise-conditional model, whatever sampler its samples take.
+		cfg, err := sampleConfig(run, "impute", sets, io.Discard)
 		if err != nil {
 			return err
 		}
-		s := &cfg.Sample
-		if s.Sampler != sampler.KindAnnealed && s.Sampler != sampler.KindLangevin {
+		if k := cfg.Sample.Sampler; k != sampler.KindAnnealed && k != sampler.KindLangevin {
 			kind := sampler.KindLangevin
 			if run.Model.NoiseConditional() {
 				kind = sampler.KindAnnealed
 			}
-			fmt.Fprintf(stderr, "impute draws by %s Langevin, which holds the given entries (the run samples by %s)\n", kind, s.Sampler)
-			s.Sampler = kind
-			if cfg, err = sampleConfig(run, "impute", append(sets, "sample.sampler="+kind), stderr); err != nil {
-				return err
-			}
-			s = &cfg.Sample
+			sets = append(sets, "sample.sampler="+kind)
 		}
+		if cfg, err = sampleConfig(run, "impute", sets, stderr); err != nil {
+			return err
+		}
+		s := &cfg.Sample
 		rows, err := readRowsToComplete(run, *in, *mask)
 		if err != nil {
 			return err
