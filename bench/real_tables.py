@@ -52,6 +52,18 @@ def tables():
     }
 
 
+def split(data, d):
+    """The data's rows split 80/20 once (seed 0), the 80% written to
+    d/train.csv: the training rows, the held-out rows and that file."""
+    perm = np.random.default_rng(0).permutation(len(data))
+    cut = int(0.8 * len(data))
+    train, held = data[perm[:cut]], data[perm[cut:]]
+    os.makedirs(d, exist_ok=True)
+    csv = os.path.join(d, "train.csv")
+    np.savetxt(csv, train, delimiter=",", fmt="%.17g")
+    return train, held, csv
+
+
 def verdict(train, held, samples):
     lo, hi = train.min(0), train.max(0)
     inside = ((samples >= lo) & (samples <= hi)).mean(0)
@@ -101,15 +113,8 @@ def main():
     print("| data | D | rows | in range | mean gap | std gap (ratio) | nearest ratio | two-sample | train | sample |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for name in names:
-        data = tables()[name]()
-        rng = np.random.default_rng(0)
-        perm = rng.permutation(len(data))
-        cut = int(0.8 * len(data))
-        train, held = data[perm[:cut]], data[perm[cut:]]
-        d = os.path.join(work, name)
-        os.makedirs(d, exist_ok=True)
-        csv = os.path.join(d, "train.csv")
-        np.savetxt(csv, train, delimiter=",", fmt="%.10g")
+        train, held, csv = split(tables()[name](), os.path.join(work, name))
+        d, cut = os.path.dirname(csv), len(train)
         run_dir = os.path.join(d, "run")
         subprocess.run(["rm", "-rf", run_dir])
         t_train, _ = run([binary, "train", "-data", csv, "-out", run_dir] + extra)
@@ -120,7 +125,7 @@ def main():
         v.update(name=name, train_s=t_train, sample_s=t_sample)
         with open(os.path.join(d, "verdict.json"), "w") as f:
             json.dump(v, f, indent=1)
-        print(f"| {name} | {data.shape[1]} | {cut} | {100 * v['in_range']:.1f}% | {v['mean_gap']:.2f} | "
+        print(f"| {name} | {train.shape[1]} | {cut} | {100 * v['in_range']:.1f}% | {v['mean_gap']:.2f} | "
               f"{v['std_gap']:.2f} ({v['std_ratio_at_worst']:.2f}) | {v['nearest_ratio']:.2f} | {v['two_sample']:.2f} | "
               f"{t_train:.1f} s | {t_sample:.1f} s |", flush=True)
 

@@ -33,22 +33,31 @@ func writeIDX(t *testing.T, path string, n, h, w int) {
 	}
 }
 
-// An image run from an IDX file keeps its image shape: samples come back as
-// a grid and as one PNG per sample, with the data scaled to [0, 1].
-func TestImageRunGivesImages(t *testing.T) {
-	dir := t.TempDir()
-	idx := filepath.Join(dir, "images-idx3-ubyte")
+// tinyImageRun trains a small model for 30 steps on 300 images of 6x5
+// (writeIDX) in dir, with train keys extra, and returns the IDX file, the
+// run and train's stderr.
+func tinyImageRun(t *testing.T, dir, extra string) (idx, run, errs string) {
+	t.Helper()
+	idx = filepath.Join(dir, "images-idx3-ubyte")
 	writeIDX(t, idx, 300, 6, 5)
 	cfg := filepath.Join(dir, "img.yaml")
 	os.WriteFile(cfg, []byte("name: img\ndata: {dataset: idx, path: "+idx+"}\n"+
 		"model: {hidden: [32, 32], activation: swish, noise_conditional: true, residual: true}\n"+
-		"train: {loss: anneal_dsm, sigmas: auto, steps: 30, batch_size: 32, log_every: 10, eval_every: 10, ema: 0.9, sample_every: 15}\n"+
+		"train: {loss: anneal_dsm, sigmas: auto, steps: 30, batch_size: 32, log_every: 10, eval_every: 10, "+extra+"}\n"+
 		"sample: {n: 10, steps_per_level: 2, eps: auto, init: {kind: uniform, low: 0, high: 1}}\n"), 0o644)
-	runDir := filepath.Join(dir, "run")
-	code, _, errs := scorenet("train", "-config", cfg, "-set", "output.dir="+runDir)
+	run = filepath.Join(dir, "run")
+	code, _, errs := scorenet("train", "-config", cfg, "-set", "output.dir="+run)
 	if code != 0 {
 		t.Fatalf("train: %s", errs)
 	}
+	return idx, run, errs
+}
+
+// An image run from an IDX file keeps its image shape: samples come back as
+// a grid and as one PNG per sample, with the data scaled to [0, 1].
+func TestImageRunGivesImages(t *testing.T) {
+	dir := t.TempDir()
+	idx, runDir, errs := tinyImageRun(t, dir, "ema: 0.9, sample_every: 15")
 	if !strings.Contains(errs, "data: 300 images of 6x5 grayscale from "+idx+", pixels scaled to [0, 1] as (v + u)/256") {
 		t.Errorf("start-up lines %q do not describe the images", errs)
 	}
@@ -94,7 +103,7 @@ func TestImageRunGivesImages(t *testing.T) {
 	// A run trained on a folder of PNGs (the samples just drawn) refuses
 	// to write its samples, one PNG each, into that folder.
 	folderRun := filepath.Join(dir, "folder")
-	if code, _, errs := scorenet("train", "-config", cfg, "-set", "output.dir="+folderRun, "-set", "data.dataset=images", "-set", "data.path="+each,
+	if code, _, errs := scorenet("train", "-config", filepath.Join(dir, "img.yaml"), "-set", "output.dir="+folderRun, "-set", "data.dataset=images", "-set", "data.path="+each,
 		"-set", "data.holdout=0", "-set", "train.batch_size=4", "-set", "train.eval_every=0", "-set", "train.sample_every=0"); code != 0 {
 		t.Fatalf("train on a PNG folder: %s", errs)
 	}

@@ -202,17 +202,7 @@ func TestImputeRefusesBadInput(t *testing.T) {
 // its hole beside 7 completions. A bad -mask is one line naming it.
 func TestImputeInpaintsImages(t *testing.T) {
 	dir := t.TempDir()
-	idx := filepath.Join(dir, "images-idx3-ubyte")
-	writeIDX(t, idx, 300, 6, 5)
-	cfg := filepath.Join(dir, "img.yaml")
-	os.WriteFile(cfg, []byte("name: img\ndata: {dataset: idx, path: "+idx+"}\n"+
-		"model: {hidden: [32, 32], activation: swish, noise_conditional: true, residual: true}\n"+
-		"train: {loss: anneal_dsm, sigmas: auto, steps: 30, batch_size: 32, log_every: 10, eval_every: 10}\n"+
-		"sample: {n: 10, steps_per_level: 2, eps: auto, init: {kind: uniform, low: 0, high: 1}}\n"), 0o644)
-	run := filepath.Join(dir, "run")
-	if code, _, errs := scorenet("train", "-config", cfg, "-set", "output.dir="+run); code != 0 {
-		t.Fatalf("train: %s", errs)
-	}
+	idx, run, _ := tinyImageRun(t, dir, "ema: 0.999")
 	out, grid := filepath.Join(dir, "filled.npy"), filepath.Join(dir, "grid.png")
 	code, stdout, errs := scorenet("impute", "-run", run, "-in", idx, "-mask", "3:6,0:5", "-rows", "2", "-n", "7", "-out", out, "-grid", grid)
 	if code != 0 {
