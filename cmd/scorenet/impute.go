@@ -44,7 +44,7 @@ draws each image with its hole grey beside seven completions.
 The draws are annealed Langevin over the run's noise levels, whatever
 sampler its samples take, with each row's given entries held at their
 values (plain Langevin for a model without levels): see docs/CONFIG.md,
-Filling in missing values.`)
+impute.`)
 	runDir := fs.String("run", "", "the run `directory` to load (required)")
 	checkpoint := fs.String("checkpoint", "", "a checkpoint `file` to load instead of the run's newest valid one (or its best, where the newest is worse on held-out data); best: the one of the lowest held-out loss")
 	weights := weightsFlag(fs)
