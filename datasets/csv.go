@@ -50,6 +50,12 @@ func readCSV(r io.Reader) (points.Points, []string, error) {
 // readCSVMissing is readCSV, with missing cells (parseMaybeMissing) read
 // as NaN when missing says so.
 func readCSVMissing(r io.Reader, missing bool) (points.Points, []string, error) {
+	return readCSVLines(r, missing, nil)
+}
+
+// readCSVLines is readCSVMissing, appending each row's line number to
+// lines when it is not nil.
+func readCSVLines(r io.Reader, missing bool, lines *[]int) (points.Points, []string, error) {
 	parse := parseCell
 	if missing {
 		parse = parseMaybeMissing
@@ -80,7 +86,9 @@ func readCSVMissing(r io.Reader, missing bool) (points.Points, []string, error) 
 		}
 		if first {
 			first = false
-			if isHeader(cells) {
+			// A first row of missing markers (NA) is a row with every
+			// entry missing, not a header of columns named NA.
+			if isHeader(cells) && !(missing && allMissing(cells)) {
 				header = append([]string(nil), cells...)
 				continue
 			}
@@ -120,6 +128,9 @@ func readCSVMissing(r io.Reader, missing bool) (points.Points, []string, error) 
 			p.X = append(p.X, v)
 		}
 		p.N++
+		if lines != nil {
+			*lines = append(*lines, lr.line)
+		}
 	}
 	if p.N == 0 && header != nil {
 		return points.Points{}, nil, errors.New("no data rows after the header row")
@@ -160,6 +171,16 @@ func parseMaybeMissing(cell string) (float64, bool) {
 		return math.NaN(), true
 	}
 	return parseCell(cell)
+}
+
+// allMissing is whether every cell marks a missing entry.
+func allMissing(cells []string) bool {
+	for _, c := range cells {
+		if v, ok := parseMaybeMissing(c); !ok || !math.IsNaN(v) {
+			return false
+		}
+	}
+	return true
 }
 
 // isHeader is whether a first row is a header: every cell a name.

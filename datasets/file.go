@@ -37,6 +37,18 @@ type File struct {
 	Header []string
 
 	note string // the layout of a .npy file, if worth saying
+	// Lines are the line numbers of a CSV file's rows, read by LoadMissing
+	// (nil otherwise): errors about a row name its line.
+	Lines []int
+}
+
+// Where names row r (from 0) of the file for an error: its line in a CSV
+// read by LoadMissing, else its index as NumPy counts it.
+func (f File) Where(r int) string {
+	if r < len(f.Lines) {
+		return fmt.Sprintf("%s line %d", f.Path, f.Lines[r])
+	}
+	return fmt.Sprintf("%s row %d (counting from 0, as a[%d] in NumPy)", f.Path, r, r)
 }
 
 // Describe says what was read, e.g. "200 points of dimension 2 from
@@ -104,7 +116,7 @@ func load(path string, missing bool) (File, error) {
 	f := File{Path: path}
 	switch {
 	case ext == ".csv" && missing:
-		f.Points, f.Header, err = readCSVMissing(r, true)
+		f.Points, f.Header, err = readCSVLines(r, true, &f.Lines)
 	case ext == ".csv":
 		f.Points, f.Header, err = readCSV(r)
 	default:

@@ -60,6 +60,29 @@ func LoadIDX(path string) (points.Points, Image, error) {
 	return points.Points{N: dims[0], D: s.Size(), X: x}, s, nil
 }
 
+// IDXShape reads only the header of an IDX images file (plain or gzipped):
+// the number of images and their shape, for a caller that must refuse a
+// file by its shape before reading it whole.
+func IDXShape(path string) (n int, s Image, err error) {
+	f, err := safefile.Open(path)
+	if err != nil {
+		return 0, Image{}, fmt.Errorf("datasets: %w", err)
+	}
+	defer f.Close()
+	x, err := openIDX(path, f)
+	if err != nil {
+		return 0, Image{}, err
+	}
+	if err := x.readMagic(3); err != nil {
+		return 0, Image{}, err
+	}
+	dims, err := x.readDims(3)
+	if err != nil {
+		return 0, Image{}, err
+	}
+	return dims[0], Image{H: dims[1], W: dims[2], C: 1}, nil
+}
+
 // LoadIDXLabels reads the labels of an IDX file (train-labels-idx1-ubyte,
 // plain or gzipped): unsigned bytes of 1 dimension, one label 0..255 per
 // image. It checks the file as LoadIDX does.

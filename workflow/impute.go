@@ -27,6 +27,9 @@ type Imputed struct {
 	// Rows is how many rows had missing entries, Missing how many entries.
 	Rows, Missing int
 	Seconds       float64
+	// Clamped is how many drawn pixel values of an image job were outside
+	// [0, 1] and put on its nearer end.
+	Clamped int
 }
 
 // Impute completes the rows of given (data units, NaN where missing) by
@@ -53,7 +56,7 @@ func Impute(j Job, given points.Points, draws int) (*Imputed, error) {
 			}
 		}
 		if n == given.D {
-			return nil, fmt.Errorf("workflow: row %d: every entry is missing; there is nothing to complete it from (leave the row out, or sample the model)", r+1)
+			return nil, &RowError{Row: r, Col: -1, Msg: "every entry is missing; there is nothing to complete it from (leave the row out, or sample the model)"}
 		}
 		if n > 0 {
 			rows = append(rows, r)
@@ -70,6 +73,9 @@ func Impute(j Job, given points.Points, draws int) (*Imputed, error) {
 	if len(rows) == 0 {
 		return out, nil
 	}
+	if err := j.checkGiven(given); err != nil {
+		return nil, err
+	}
 	chains, err := j.imputeChains(given, rows, draws)
 	if err != nil {
 		return nil, err
@@ -84,7 +90,7 @@ func Impute(j Job, given points.Points, draws int) (*Imputed, error) {
 	drawn := j.Norm.Invert(chains.X)
 	j.Discrete.Snap(drawn)
 	if j.Pixels {
-		clampPixels(drawn.X)
+		out.Clamped = clampPixels(drawn.X)
 	}
 	if err := drawn.CheckFinite(); err != nil {
 		return nil, fmt.Errorf("workflow: the completions in data units: %w: nothing was written", err)
@@ -95,6 +101,45 @@ func Impute(j Job, given points.Points, draws int) (*Imputed, error) {
 	j.Discrete.Snap(out.Estimate)
 	restoreGiven(out.Estimate, given)
 	return out, nil
+}
+
+// RowError is Impute's error about one row (from 0) of its input, and a
+// column (from 0; -1 for the whole row), for the caller to name by the
+// file's own line or index.
+type RowError struct {
+	Row, Col int
+	Msg      string
+}
+
+func (e *RowError) Error() string {
+	if e.Col < 0 {
+		return fmt.Sprintf("workflow: row %d: %s", e.Row, e.Msg)
+	}
+	return fmt.Sprintf("workflow: row %d, column %d: %s", e.Row, e.Col+1, e.Msg)
+}
+
+// checkGiven refuses a given entry beyond the reach of the model's
+// training: the data's largest |x| plus three of its largest noise levels,
+// in model units (a training input at that level reaches no further). The
+// chains of such a row would leave the sane region and stop every row's
+// sampling; a value there is most often a typo or a unit.
+func (j Job) checkGiven(given points.Points) error {
+	top := 0.0
+	if len(j.Sigmas) > 0 {
+		top = j.Sigmas[0]
+	}
+	reach := j.MaxAbs + 3*top
+	if !(reach > 0) {
+		return nil
+	}
+	inModel := j.Norm.Apply(given)
+	for i, z := range inModel.X {
+		if !math.IsNaN(z) && math.Abs(z) > reach {
+			return &RowError{Row: i / given.D, Col: i % given.D, Msg: fmt.Sprintf("%v is %.3g from the data's centre in model units, beyond the %.3g the model was trained on (the data's largest |x|, %.3g, plus 3 of its largest noise level, %.3g): it cannot say what goes with it",
+				given.X[i], math.Abs(z), reach, j.MaxAbs, top)}
+		}
+	}
+	return nil
 }
 
 // complete writes input row r's draws (rows first.. of drawn), the mean

@@ -1,15 +1,18 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"golang.org/x/term"
 
+	"scorenet/configs"
 	"scorenet/datasets"
 	"scorenet/internal/memlimit"
 	"scorenet/points"
@@ -66,6 +69,9 @@ impute.`)
 		if *draws < 1 || *draws > 100000 {
 			return fmt.Errorf("-n must be from 1 to 100000 completions a row, got %d", *draws)
 		}
+		if *firstRows < 0 {
+			return fmt.Errorf("-rows must be >= 0, got %d", *firstRows)
+		}
 		run, err := openRunFor(*runDir, *checkpoint, *weights, stderr, "the rows to complete")
 		if err != nil {
 			return err
@@ -75,47 +81,32 @@ impute.`)
 			return err
 		}
 		for _, o := range outputs[:3] {
-			if err := needDataFile(o.flag, o.path); err != nil {
+			if err := needFile(o.flag, o.path, ".csv", ".npy"); err != nil {
 				return err
 			}
+		}
+		if err := needFile("grid", *grid, ".png"); err != nil {
+			return err
 		}
 		if (*mask != "" || *grid != "") && run.Image.Size() == 0 {
 			return fmt.Errorf("-mask and -grid need an image run; this one is %d-dimensional points (mark missing entries in -in)", run.Model.Dim())
 		}
-		if *firstRows < 0 {
-			return fmt.Errorf("-rows must be >= 0, got %d", *firstRows)
-		}
 		sets = append(sets, flagsAsSets(fs, map[string]string{"seed": "sample.seed"})...)
-		// Langevin holds the given entries (sampler.Known): annealed for a
-		// noise-conditional model, whatever sampler its samples take.
-		cfg, err := sampleConfig(run, "impute", sets, io.Discard)
+		cfg, err := imputeConfig(run, sets, stderr)
 		if err != nil {
-			return err
-		}
-		if k := cfg.Sample.Sampler; k != sampler.KindAnnealed && k != sampler.KindLangevin {
-			kind := sampler.KindLangevin
-			if run.Model.NoiseConditional() {
-				kind = sampler.KindAnnealed
-			}
-			sets = append(sets, "sample.sampler="+kind)
-		}
-		if cfg, err = sampleConfig(run, "impute", sets, stderr); err != nil {
 			return err
 		}
 		s := &cfg.Sample
-		rows, err := readRowsToComplete(run, *in, *mask)
+		file, err := readRowsToComplete(run, *in, *mask, *firstRows, *draws)
 		if err != nil {
 			return err
 		}
-		if *firstRows > 0 && *firstRows < rows.N {
-			rows = points.Points{N: *firstRows, D: rows.D, X: rows.X[:*firstRows*rows.D]}
-		}
+		rows := file.Points
 		if rows.D != run.Model.Dim() {
 			return fmt.Errorf("%s has %d columns, the model in %s has dimension %d", *in, rows.D, run.Checkpoint, run.Model.Dim())
 		}
-		chains := float64(rows.N) * float64(*draws)
-		if err := checkChains(int(min(chains, 1<<40)), run.Model, ""); err != nil {
-			return fmt.Errorf("%s: %d rows x %d draws: %w; lower -n or -rows", *in, rows.N, *draws, err)
+		if err := checkImputeChains(run, *in, rows.N, *draws); err != nil {
+			return err
 		}
 		// The completions, their estimate and spread, and the files'
 		// encodings: budgeted before the work.
@@ -130,44 +121,53 @@ impute.`)
 		if err != nil {
 			return err
 		}
+		// Every check passed: the outputs' directories are made (and made
+		// writable) before the work, and a refused one leaves none.
+		if err := prepareOutputs(outputs...); err != nil {
+			return err
+		}
 		terminal := false
 		if f, ok := stderr.(*os.File); ok {
 			terminal = isTerminal(f)
 		}
-		total := job.Settings().TotalSteps()
-		bar := progress.Logged(stderr, terminal, 0, total, "steps", "impute")
+		bar := progress.Logged(stderr, terminal, 0, job.Settings().TotalSteps(), "steps", "impute")
 		job.Progress = func(done, _ int) { bar.Set(done, s.Sampler) }
 		done, err := workflow.Impute(job, rows, *draws)
 		if err != nil {
 			bar.Stop()
-			return fmt.Errorf("%s: %w", *in, err)
+			return rowError(file, err)
 		}
 		bar.Finish()
-		for _, o := range outputs {
-			if err := prepareOutput(o.flag, o.path); err != nil {
+		if done.Clamped > 0 {
+			fmt.Fprintf(stderr, "%.3g%% of the drawn pixel values fell outside [0, 1] and were clamped to it, as image samplers do\n",
+				100*float64(done.Clamped)/float64(done.Missing**draws))
+		}
+		// The files are written together: a signal while they are written
+		// waits until all are, so that they never disagree.
+		err = holdingSignals(stderr, func() error {
+			if err := datasets.WriteBudgeted(*out, done.Estimate); err != nil {
 				return err
 			}
-		}
-		if err := datasets.WriteBudgeted(*out, done.Estimate); err != nil {
+			if *drawsOut != "" {
+				if err := datasets.WriteBudgeted(*drawsOut, done.Draws); err != nil {
+					return err
+				}
+			}
+			if *spreadOut != "" {
+				if err := datasets.WriteBudgeted(*spreadOut, done.Spread); err != nil {
+					return err
+				}
+			}
+			if *grid != "" {
+				return writeInpaintingGrid(*grid, rows, done.Draws, *draws, run.Image)
+			}
+			return nil
+		})
+		if err != nil {
 			return err
 		}
-		if *drawsOut != "" {
-			if err := datasets.WriteBudgeted(*drawsOut, done.Draws); err != nil {
-				return err
-			}
-		}
-		if *spreadOut != "" {
-			if err := datasets.WriteBudgeted(*spreadOut, done.Spread); err != nil {
-				return err
-			}
-		}
-		fmt.Fprintf(stdout, "completed %d missing entries in %d of %d rows, %d draws each, by %s Langevin in %.2f s, into %s\n",
-			done.Missing, done.Rows, rows.N, *draws, s.Sampler, done.Seconds, *out)
-		if *grid != "" {
-			if err := writeInpaintingGrid(*grid, rows, done.Draws, *draws, run.Image); err != nil {
-				return err
-			}
-		}
+		fmt.Fprintf(stdout, "completed %d missing entries in %d of %d rows, %d draws each, by %s in %.2f s, into %s\n",
+			done.Missing, done.Rows, rows.N, *draws, samplerTitles[s.Sampler], done.Seconds, *out)
 		for _, path := range []string{*drawsOut, *spreadOut, *grid} {
 			if path != "" {
 				fmt.Fprintf(stdout, "wrote %s\n", path)
@@ -177,20 +177,89 @@ impute.`)
 	}}
 }
 
-// readRowsToComplete reads impute's -in: a .csv or .npy table with missing
-// entries, or for an image run an IDX file scaled as the run's training
-// pixels were (to the middle of each 8-bit value's cell where it was
-// dequantised); -mask then marks a rectangle of every image missing.
-func readRowsToComplete(run *workflow.Run, path, mask string) (points.Points, error) {
-	var rows points.Points
+// imputeConfig is the run's config with impute's overrides, its sampler
+// one that holds given entries: annealed Langevin for a noise-conditional
+// model, plain Langevin otherwise, whatever its samples take (saying so
+// where the user asked for another); chains start in sample.init's box,
+// not from a file of starting points, which has a row per chain.
+func imputeConfig(run *workflow.Run, sets []string, stderr io.Writer) (*configs.Config, error) {
+	cfg, err := sampleConfig(run, "impute", sets, io.Discard)
+	if err != nil {
+		return nil, err
+	}
+	kind := sampler.KindLangevin
+	if run.Model.NoiseConditional() && cfg.Sample.Sampler != sampler.KindLangevin {
+		kind = sampler.KindAnnealed
+	}
+	if k := cfg.Sample.Sampler; k != kind {
+		if slices.ContainsFunc(sets, func(s string) bool { return strings.HasPrefix(s, "sample.sampler=") }) {
+			fmt.Fprintf(stderr, "impute draws by %s, which holds the given entries, not by %s\n", samplerTitles[kind], k)
+		}
+		sets = append(sets, "sample.sampler="+kind)
+	}
+	if cfg.Sample.Init.Kind == "file" {
+		low, high := -3.0, 3.0
+		if run.Image.Size() > 0 {
+			low, high = 0, 1
+		}
+		fmt.Fprintf(stderr, "impute starts its chains uniform in [%g, %g] (model units): sample.init.kind file has a row per sampled chain, not per completion\n", low, high)
+		sets = append(sets, "sample.init.kind=uniform", fmt.Sprintf("sample.init.low=%g", low), fmt.Sprintf("sample.init.high=%g", high))
+	}
+	return sampleConfig(run, "impute", sets, stderr)
+}
+
+// checkImputeChains asks the memory budget for rows x draws chains.
+func checkImputeChains(run *workflow.Run, in string, rows, draws int) error {
+	chains := float64(rows) * float64(draws)
+	if err := checkChains(int(min(chains, 1<<40)), run.Model, ""); err != nil {
+		return fmt.Errorf("%s: %d rows x %d draws: %w; lower -n or -rows", in, rows, draws, err)
+	}
+	return nil
+}
+
+// rowError names the row of a workflow.RowError by the file's own line
+// (or index), and passes other errors on under the file's name.
+func rowError(file datasets.File, err error) error {
+	var re *workflow.RowError
+	if !errors.As(err, &re) {
+		return fmt.Errorf("%s: %w", file.Path, err)
+	}
+	where := file.Where(re.Row)
+	if ext := strings.ToLower(filepath.Ext(file.Path)); ext != ".csv" && ext != ".npy" { // an IDX file
+		where = fmt.Sprintf("%s image %d (from 0)", file.Path, re.Row)
+	}
+	if re.Col >= 0 {
+		where += fmt.Sprintf(", column %d", re.Col+1)
+	}
+	return fmt.Errorf("%s: %s", where, re.Msg)
+}
+
+// readRowsToComplete reads impute's -in (its first rows rows, 0: all): a
+// .csv or .npy table with missing entries, or for an image run an IDX file
+// scaled as the run's training pixels were (to the middle of each 8-bit
+// value's cell where it was dequantised), refused by its header's shape or
+// size before it is read; -mask then marks a rectangle of every image
+// missing.
+func readRowsToComplete(run *workflow.Run, path, mask string, rows, draws int) (datasets.File, error) {
+	var file datasets.File
 	ext := strings.ToLower(filepath.Ext(path))
 	if run.Image.Size() > 0 && ext != ".csv" && ext != ".npy" {
-		imgs, shape, err := datasets.LoadIDX(path)
+		n, shape, err := datasets.IDXShape(path)
 		if err != nil {
-			return points.Points{}, err
+			return datasets.File{}, err
 		}
 		if shape != run.Image {
-			return points.Points{}, fmt.Errorf("%s holds %s images, the run's are %s", path, shape, run.Image)
+			return datasets.File{}, fmt.Errorf("%s holds %s images, the run's are %s", path, shape, run.Image)
+		}
+		if rows > 0 {
+			n = min(n, rows)
+		}
+		if err := checkImputeChains(run, path, n, draws); err != nil {
+			return datasets.File{}, err
+		}
+		imgs, _, err := datasets.LoadIDX(path)
+		if err != nil {
+			return datasets.File{}, err
 		}
 		for i, v := range imgs.X {
 			if run.Config.Data.Dequantize {
@@ -199,27 +268,29 @@ func readRowsToComplete(run *workflow.Run, path, mask string) (points.Points, er
 				imgs.X[i] = v / 255
 			}
 		}
-		rows = imgs
+		file = datasets.File{Points: imgs, Path: path}
 	} else {
-		file, err := datasets.LoadMissing(path)
-		if err != nil {
-			return points.Points{}, err
+		var err error
+		if file, err = datasets.LoadMissing(path); err != nil {
+			return datasets.File{}, err
 		}
-		rows = file.Points
+	}
+	if rows > 0 && rows < file.N {
+		file.Points = points.Points{N: rows, D: file.D, X: file.X[:rows*file.D]}
 	}
 	if mask == "" {
-		return rows, nil
+		return file, nil
 	}
 	r0, r1, c0, c1, err := parseMask(mask, run.Image)
 	if err != nil {
-		return points.Points{}, err
+		return datasets.File{}, err
 	}
-	if rows.D != run.Image.Size() {
-		return points.Points{}, fmt.Errorf("%s has %d columns, the run's images have %d pixels", path, rows.D, run.Image.Size())
+	if file.D != run.Image.Size() {
+		return datasets.File{}, fmt.Errorf("%s has %d columns, the run's images have %d pixels", path, file.D, run.Image.Size())
 	}
 	s := run.Image
-	for n := range rows.N {
-		img := rows.Row(n)
+	for n := range file.N {
+		img := file.Row(n)
 		for y := r0; y < r1; y++ {
 			for x := c0; x < c1; x++ {
 				for c := range s.C {
@@ -228,7 +299,7 @@ func readRowsToComplete(run *workflow.Run, path, mask string) (points.Points, er
 			}
 		}
 	}
-	return rows, nil
+	return file, nil
 }
 
 // parseMask reads -mask r0:r1,c0:c1, a rectangle inside images of shape s.

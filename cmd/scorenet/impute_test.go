@@ -1,6 +1,7 @@
 package main
 
 import (
+	be "encoding/binary"
 	"fmt"
 	"image/png"
 	"math"
@@ -11,7 +12,17 @@ import (
 	"testing"
 
 	"scorenet/datasets"
+	"scorenet/points"
 )
+
+// writeNPY writes the values as a .npy array of 2 columns.
+func writeNPY(t *testing.T, path string, x []float64) string {
+	t.Helper()
+	if err := datasets.WriteFile(path, points.Points{N: len(x) / 2, D: 2, X: x}); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
 
 // correlatedGaussian writes n rows of N(mu, S) for the S of
 // sampler.TestKnownCoordinatesGiveTheGaussianConditional, by its Cholesky
@@ -162,7 +173,13 @@ func TestImputeRefusesBadInput(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"a row with every entry missing", []string{"-in", write("empty.csv", "1,\n,\n")}, "empty.csv: workflow: row 2: every entry is missing"},
+		{"a row with every entry missing", []string{"-in", write("empty.csv", "# rows\n\n1,\n,\n")}, "empty.csv line 4: every entry is missing"},
+		{"a first row of NA is a row, not a header", []string{"-in", write("nahead.csv", "NA,NA\n1,\n")}, "nahead.csv line 1: every entry is missing"},
+		{"a .npy row with every entry missing", []string{"-in", writeNPY(t, filepath.Join(dir, "empty.npy"), []float64{1, math.NaN(), math.NaN(), math.NaN()})}, "empty.npy row 1 (counting from 0, as a[1] in NumPy): every entry is missing"},
+		{"a given entry far outside the data", []string{"-in", write("far.csv", "1,\n0.5,1e308\n")}, "far.csv line 2, column 2: 1e+308 is"},
+		{"an output ending in /", []string{"-in", write("ok4.csv", "1,\n"), "-out", filepath.Join(dir, "newdir") + "/"}, "is a directory, want a .csv or .npy file"},
+		{"an output that cannot be written, after one that can", []string{"-in", write("ok5.csv", "1,\n"), "-out", filepath.Join(dir, "newA", "sub", "o.csv"), "-spread", "/proc/x.csv"}, "-spread /proc/x.csv: cannot"},
+		{"-grid on a table run", []string{"-in", write("ok6.csv", "1,\n"), "-grid", filepath.Join(dir, "g.png")}, "-mask and -grid need an image run"},
 		{"too many columns", []string{"-in", write("wide.csv", "1,,3\n")}, "wide.csv has 3 columns, the model in"},
 		{"a word for a missing entry", []string{"-in", write("word.csv", "1,\n1,?\n")}, `word.csv: line 2, column 2: "?" is neither a number nor missing`},
 		{"no draws", []string{"-in", write("ok.csv", "1,\n"), "-n", "0"}, "-n must be from 1 to 100000"},
@@ -179,11 +196,19 @@ func TestImputeRefusesBadInput(t *testing.T) {
 			}
 		})
 	}
-	if _, err := os.Stat(out); err == nil {
-		t.Error("a refused impute wrote its output")
+	for _, left := range []string{out, filepath.Join(dir, "newdir"), filepath.Join(dir, "newA")} {
+		if _, err := os.Stat(left); err == nil {
+			t.Errorf("a refused impute left %s behind", left)
+		}
+	}
+	// A run that starts its samples from a file of points, or asks for a
+	// sampler that cannot hold entries, still imputes, saying so.
+	code, _, errs := scorenet("impute", "-run", run, "-in", write("ok7.csv", "1,\n"), "-out", out, "-n", "2", "-set", "sample.init.kind=file", "-set", "sample.init.path="+data, "-set", "sample.sampler=heun")
+	if code != 0 || !strings.Contains(errs, "impute starts its chains uniform in [-3, 3]") || !strings.Contains(errs, "impute draws by annealed Langevin, which holds the given entries, not by heun") {
+		t.Errorf("init from a file, sampler heun: exit %d, %q", code, errs)
 	}
 	full := write("full.csv", "0.25,-1.5\n3,\n")
-	code, _, errs := scorenet("impute", "-run", run, "-in", full, "-out", out, "-n", "3")
+	code, _, errs = scorenet("impute", "-run", run, "-in", full, "-out", out, "-n", "3")
 	if code != 0 {
 		t.Fatalf("impute: %s", errs)
 	}
@@ -239,10 +264,39 @@ func TestImputeInpaintsImages(t *testing.T) {
 	if b := img.Bounds(); err != nil || b.Dx() != 8*5+7*2 || b.Dy() != 2*6+2 {
 		t.Errorf("grid %v (%v): want 2 rows of 8 images of 6x5", img.Bounds(), err)
 	}
+	// An IDX file of another shape is refused by its header, before its
+	// (here absent) million images are read.
+	other := filepath.Join(dir, "other-idx3-ubyte")
+	header := []byte{0, 0, 8, 3}
+	for _, v := range []int{1000000, 28, 28} {
+		header = be.BigEndian.AppendUint32(header, uint32(v))
+	}
+	os.WriteFile(other, header, 0o644)
+	if code, _, errs := scorenet("impute", "-run", run, "-in", other, "-out", out); code == 0 || !strings.Contains(errs, "holds 28x28x1 images, the run's are 6x5x1") {
+		t.Errorf("an IDX file of another shape: exit %d, %q", code, errs)
+	}
+	if code, _, errs := scorenet("impute", "-run", run, "-in", idx, "-mask", "3:6,0:5", "-rows", "1", "-out", out, "-grid", filepath.Join(dir, "grid.txt")); code == 0 || !strings.Contains(errs, `-grid `) || !strings.Contains(errs, `want .png`) {
+		t.Errorf("-grid grid.txt: exit %d, %q", code, errs)
+	}
 	for _, mask := range []string{"3:7,0:5", "0:6,0:5", "3-6,0:5"} {
 		code, _, errs := scorenet("impute", "-run", run, "-in", idx, "-mask", mask, "-out", out)
 		if code == 0 || !strings.Contains(errs, "-mask") || strings.Count(strings.TrimSpace(errs), "\n") > 0 {
 			t.Errorf("-mask %s: exit %d, %q", mask, code, errs)
 		}
+	}
+}
+
+// A model without noise levels (the exact loss) imputes by plain Langevin,
+// even when asked for annealed, saying so.
+func TestImputeOnAnExactModel(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data.csv")
+	writeCSV(t, data, 200, 2, 3, 1)
+	run := trainGuarded(t, dir, "exact", data, "train.loss=exact", "model.noise_conditional=false", "model.sigma_data=0", "sample.sampler=langevin", "sample.steps=20")
+	in := filepath.Join(dir, "holes.csv")
+	os.WriteFile(in, []byte("0.5,\n"), 0o644)
+	code, stdout, errs := scorenet("impute", "-run", run, "-in", in, "-out", filepath.Join(dir, "o.csv"), "-n", "4", "-set", "sample.sampler=annealed")
+	if code != 0 || !strings.Contains(errs, "impute draws by plain Langevin, which holds the given entries, not by annealed") || !strings.Contains(stdout, "by plain Langevin") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, stdout, errs)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -35,6 +36,76 @@ func needDataFile(flag, path string) error {
 		return fmt.Errorf("-%s %s: unknown extension %q, want .csv or .npy", flag, path, filepath.Ext(path))
 	}
 	return nil
+}
+
+// needFile refuses, before any work, an output that must be one file with
+// one of the extensions exts: a path ending in / or naming a directory,
+// or another extension ("" passes).
+func needFile(flag, path string, exts ...string) error {
+	if path == "" {
+		return nil
+	}
+	if info, err := os.Stat(path); strings.HasSuffix(path, "/") || err == nil && info.IsDir() {
+		return fmt.Errorf("-%s %s: is a directory, want a %s file", flag, path, strings.Join(exts, " or "))
+	}
+	if ext := strings.ToLower(filepath.Ext(path)); !slices.Contains(exts, ext) {
+		return fmt.Errorf("-%s %s: unknown extension %q, want %s", flag, path, filepath.Ext(path), strings.Join(exts, " or "))
+	}
+	return nil
+}
+
+// prepareOutputs is prepareOutput for each output in turn; where one is
+// refused, the directories the ones before it made are removed again (if
+// still empty), so that a refused command leaves nothing behind.
+func prepareOutputs(outputs ...output) error {
+	var made []string // directories made, outermost first per output
+	for _, o := range outputs {
+		if o.path == "" {
+			continue
+		}
+		var missing []string
+		for dir := filepath.Dir(o.path); ; dir = filepath.Dir(dir) {
+			if _, err := os.Lstat(dir); err == nil || dir == filepath.Dir(dir) {
+				break
+			}
+			missing = append(missing, dir)
+		}
+		err := prepareOutput(o.flag, o.path)
+		for i := len(missing) - 1; i >= 0; i-- {
+			if info, statErr := os.Lstat(missing[i]); statErr == nil && info.IsDir() {
+				made = append(made, missing[i])
+			}
+		}
+		if err != nil {
+			for i := len(made) - 1; i >= 0; i-- {
+				os.Remove(made[i]) // only if empty
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// holdingSignals runs write with SIGINT and SIGTERM held: a signal that
+// comes while the files are written takes effect once they all are (the
+// command then exits 130, saying so), so that they are never half of
+// them, or disagree.
+func holdingSignals(stderr io.Writer, write func() error) error {
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(signals)
+	err := write()
+	select {
+	case sig := <-signals:
+		if err != nil {
+			fmt.Fprintf(stderr, "scorenet: %v\n", err)
+		} else {
+			fmt.Fprintf(stderr, "scorenet: %v while writing: the files were finished first\n", sig)
+		}
+		os.Exit(130)
+	default:
+	}
+	return err
 }
 
 // unsettled says why where path leads is not settled before the command

@@ -102,6 +102,11 @@ from the learning.`)
 				return err
 			}
 		}
+		for flagName, path := range map[string]string{"plot": *plot, "grid": *grid} {
+			if err := needFile(flagName, path, ".png"); err != nil {
+				return err
+			}
+		}
 		if err := checkChains(s.N, run.Model, *out); err != nil {
 			return err
 		}
