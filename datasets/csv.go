@@ -50,12 +50,18 @@ func readCSV(r io.Reader) (points.Points, []string, error) {
 // readCSVMissing is readCSV, with missing cells (parseMaybeMissing) read
 // as NaN when missing says so.
 func readCSVMissing(r io.Reader, missing bool) (points.Points, []string, error) {
-	return readCSVLines(r, missing, nil)
+	return readCSVLines(r, missing, nil, Want{})
 }
+
+// Want bounds what a reader takes from a file, for a caller that knows it
+// before reading: D, the number of columns (0: any), refused at the first
+// row (CSV) or the header (.npy) that says otherwise; Rows, the most rows
+// read (0: all; a CSV's later lines are not read).
+type Want struct{ D, Rows int }
 
 // readCSVLines is readCSVMissing, appending each row's line number to
 // lines when it is not nil.
-func readCSVLines(r io.Reader, missing bool, lines *[]int) (points.Points, []string, error) {
+func readCSVLines(r io.Reader, missing bool, lines *[]int, want Want) (points.Points, []string, error) {
 	parse := parseCell
 	if missing {
 		parse = parseMaybeMissing
@@ -98,6 +104,9 @@ func readCSVLines(r io.Reader, missing bool, lines *[]int) (points.Points, []str
 			if header != nil && len(header) != p.D {
 				return points.Points{}, nil, fmt.Errorf("line %d has %d columns, want %d like the header row", lr.line, p.D, len(header))
 			}
+			if want.D > 0 && p.D != want.D {
+				return points.Points{}, nil, fmt.Errorf("line %d has %d columns, want %d", lr.line, p.D, want.D)
+			}
 		} else if len(cells) != p.D {
 			return points.Points{}, nil, fmt.Errorf("line %d has %d columns, want %d like the rows before it", lr.line, len(cells), p.D)
 		}
@@ -130,6 +139,9 @@ func readCSVLines(r io.Reader, missing bool, lines *[]int) (points.Points, []str
 		p.N++
 		if lines != nil {
 			*lines = append(*lines, lr.line)
+		}
+		if p.N == want.Rows {
+			break
 		}
 	}
 	if p.N == 0 && header != nil {

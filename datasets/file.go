@@ -42,13 +42,20 @@ type File struct {
 	Lines []int
 }
 
-// Where names row r (from 0) of the file for an error: its line in a CSV
-// read by LoadMissing, else its index as NumPy counts it.
-func (f File) Where(r int) string {
-	if r < len(f.Lines) {
+// Where names row r (from 0) of the file, and its column c (from 0; -1
+// for the whole row), for an error: by its line in a CSV read by
+// LoadMissing (columns from 1, as the reader counts them), else as NumPy
+// indexes it.
+func (f File) Where(r, c int) string {
+	switch {
+	case r < len(f.Lines) && c < 0:
 		return fmt.Sprintf("%s line %d", f.Path, f.Lines[r])
+	case r < len(f.Lines):
+		return fmt.Sprintf("%s line %d, column %d", f.Path, f.Lines[r], c+1)
+	case c < 0:
+		return fmt.Sprintf("%s row %d (counting from 0, as a[%d] in NumPy)", f.Path, r, r)
 	}
-	return fmt.Sprintf("%s row %d (counting from 0, as a[%d] in NumPy)", f.Path, r, r)
+	return fmt.Sprintf("%s row %d, column %d (counting from 0, as a[%d, %d] in NumPy)", f.Path, r, c, r, c)
 }
 
 // Describe says what was read, e.g. "200 points of dimension 2 from
@@ -93,17 +100,25 @@ func (f File) Describe() string {
 // Either holds at most MaxValues values, and every value must be finite.
 // Errors name the file and, for CSV, the line and column.
 func Load(path string) (File, error) {
-	return load(path, false)
+	return load(path, false, Want{})
 }
 
 // LoadMissing is Load for a file with missing entries, read as NaN: in a
 // CSV an empty cell, NA or NaN (any case); in a .npy file a NaN. Infinite
 // values are still refused.
 func LoadMissing(path string) (File, error) {
-	return load(path, true)
+	return load(path, true, Want{})
 }
 
-func load(path string, missing bool) (File, error) {
+// LoadMissingWant is LoadMissing for a caller that knows the columns the
+// file must have, or wants only its first rows (Want): a file of other
+// columns is refused at its first row or header, and a CSV's lines past
+// the rows wanted are not read. (A .npy file is read whole.)
+func LoadMissingWant(path string, want Want) (File, error) {
+	return load(path, true, want)
+}
+
+func load(path string, missing bool, want Want) (File, error) {
 	ext := strings.ToLower(filepath.Ext(path))
 	if ext != ".csv" && ext != ".npy" {
 		return File{}, fmt.Errorf("datasets: %s: unknown extension %q, want .csv or .npy", path, filepath.Ext(path))
@@ -116,12 +131,15 @@ func load(path string, missing bool) (File, error) {
 	f := File{Path: path}
 	switch {
 	case ext == ".csv" && missing:
-		f.Points, f.Header, err = readCSVLines(r, true, &f.Lines)
+		f.Points, f.Header, err = readCSVLines(r, true, &f.Lines, want)
 	case ext == ".csv":
 		f.Points, f.Header, err = readCSV(r)
 	default:
 		var h npyHeader
-		f.Points, h, err = readNPYValues(r, missing)
+		f.Points, h, err = readNPYValues(r, missing, want)
+		if err == nil && want.Rows > 0 && want.Rows < f.N {
+			f.Points = points.Points{N: want.Rows, D: f.D, X: f.X[:want.Rows*f.D]}
+		}
 		f.note = h.note()
 	}
 	if err != nil {

@@ -67,17 +67,20 @@ func ReadNPY(r io.Reader) (points.Points, error) {
 }
 
 func readNPY(r io.Reader) (points.Points, npyHeader, error) {
-	return readNPYValues(r, false)
+	return readNPYValues(r, false, Want{})
 }
 
 // readNPYValues is readNPY, with NaN values taken as missing entries when
 // missing says so.
-func readNPYValues(r io.Reader, missing bool) (points.Points, npyHeader, error) {
+func readNPYValues(r io.Reader, missing bool, want Want) (points.Points, npyHeader, error) {
 	h, err := readNPYHeader(r)
 	if err != nil {
 		return points.Points{}, h, err
 	}
 	shape := fmt.Sprintf("(%d, %d)", h.n, h.d)
+	if want.D > 0 && h.d != want.D {
+		return points.Points{}, h, fmt.Errorf(".npy header claims shape %s, %d columns, want %d", shape, h.d, want.D)
+	}
 	values, ok := mulInt(h.n, h.d)
 	nbytes, ok2 := mulInt(values, h.itemsize())
 	ok2 = ok && ok2

@@ -46,23 +46,10 @@ func Impute(j Job, given points.Points, draws int) (*Imputed, error) {
 	if draws < 1 {
 		return nil, fmt.Errorf("workflow: %d draws per row, want at least 1", draws)
 	}
-	var rows []int // the rows with missing entries
-	missing := 0
-	for r := range given.N {
-		n := 0
-		for _, v := range given.Row(r) {
-			if math.IsNaN(v) {
-				n++
-			}
-		}
-		if n == given.D {
-			return nil, &RowError{Row: r, Col: -1, Msg: "every entry is missing; there is nothing to complete it from (leave the row out, or sample the model)"}
-		}
-		if n > 0 {
-			rows = append(rows, r)
-			missing += n
-		}
+	if err := j.CheckRows(given); err != nil {
+		return nil, err
 	}
+	rows, missing := RowsWithHoles(given)
 	out := &Imputed{Estimate: points.New(given.N, given.D), Draws: points.New(given.N*draws, given.D), Spread: points.New(given.N, given.D), Rows: len(rows), Missing: missing}
 	copy(out.Estimate.X, given.X)
 	for r := range given.N {
@@ -72,9 +59,6 @@ func Impute(j Job, given points.Points, draws int) (*Imputed, error) {
 	}
 	if len(rows) == 0 {
 		return out, nil
-	}
-	if err := j.checkGiven(given); err != nil {
-		return nil, err
 	}
 	chains, err := j.imputeChains(given, rows, draws)
 	if err != nil {
@@ -90,7 +74,13 @@ func Impute(j Job, given points.Points, draws int) (*Imputed, error) {
 	drawn := j.Norm.Invert(chains.X)
 	j.Discrete.Snap(drawn)
 	if j.Pixels {
-		out.Clamped = clampPixels(drawn.X)
+		before := append([]float64(nil), drawn.X...)
+		clampPixels(drawn.X)
+		for i, v := range before { // count the drawn pixels, not the given ones
+			if !chains.Known.Mask[i] && v != drawn.X[i] {
+				out.Clamped++
+			}
+		}
 	}
 	if err := drawn.CheckFinite(); err != nil {
 		return nil, fmt.Errorf("workflow: the completions in data units: %w: nothing was written", err)
@@ -116,6 +106,40 @@ func (e *RowError) Error() string {
 		return fmt.Sprintf("workflow: row %d: %s", e.Row, e.Msg)
 	}
 	return fmt.Sprintf("workflow: row %d, column %d: %s", e.Row, e.Col+1, e.Msg)
+}
+
+// RowsWithHoles are the rows of given with missing (NaN) entries, and how
+// many entries are missing in all.
+func RowsWithHoles(given points.Points) (rows []int, missing int) {
+	for r := range given.N {
+		n := 0
+		for _, v := range given.Row(r) {
+			if math.IsNaN(v) {
+				n++
+			}
+		}
+		if n > 0 {
+			rows = append(rows, r)
+			missing += n
+		}
+	}
+	return rows, missing
+}
+
+// CheckRows refuses, before any work, rows Impute cannot complete: a row
+// with every entry missing, or with a given entry beyond the model's reach
+// (checkGiven).
+func (j Job) CheckRows(given points.Points) error {
+	for r := range given.N {
+		all := true
+		for _, v := range given.Row(r) {
+			all = all && math.IsNaN(v)
+		}
+		if all {
+			return &RowError{Row: r, Col: -1, Msg: "every entry is missing; there is nothing to complete it from (leave the row out, or sample the model)"}
+		}
+	}
+	return j.checkGiven(given)
 }
 
 // checkGiven refuses a given entry beyond the reach of the model's

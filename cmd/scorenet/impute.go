@@ -77,8 +77,15 @@ impute.`)
 			return err
 		}
 		outputs := []output{{"out", *out}, {"draws", *drawsOut}, {"spread", *spreadOut}, {"grid", *grid}}
-		if err := guardOutputs(run, []string{*in}, outputs...); err != nil {
+		inputs := []string{*in}
+		if init := run.Config.Sample.Init; init.Kind == "file" && init.Path != "" {
+			inputs = append(inputs, init.Path) // the run's, though impute does not start from it
+		}
+		if err := guardOutputs(run, inputs, outputs...); err != nil {
 			return err
+		}
+		if *spreadOut != "" && *draws < 2 {
+			return fmt.Errorf("-spread needs -n of 2 or more draws a row to measure a spread, got %d", *draws)
 		}
 		for _, o := range outputs[:3] {
 			if err := needFile(o.flag, o.path, ".csv", ".npy"); err != nil {
@@ -105,7 +112,8 @@ impute.`)
 		if rows.D != run.Model.Dim() {
 			return fmt.Errorf("%s has %d columns, the model in %s has dimension %d", *in, rows.D, run.Checkpoint, run.Model.Dim())
 		}
-		if err := checkImputeChains(run, *in, rows.N, *draws); err != nil {
+		holes, _ := workflow.RowsWithHoles(rows)
+		if err := checkImputeChains(run, *in, len(holes), *draws); err != nil {
 			return err
 		}
 		// The completions, their estimate and spread, and the files'
@@ -121,9 +129,14 @@ impute.`)
 		if err != nil {
 			return err
 		}
+		if err := job.CheckRows(rows); err != nil {
+			return rowError(file, err)
+		}
 		// Every check passed: the outputs' directories are made (and made
-		// writable) before the work, and a refused one leaves none.
-		if err := prepareOutputs(outputs...); err != nil {
+		// writable) before the work; a refused one, a failed or
+		// interrupted work leave none.
+		undo, err := prepareOutputs(outputs...)
+		if err != nil {
 			return err
 		}
 		terminal := false
@@ -132,9 +145,14 @@ impute.`)
 		}
 		bar := progress.Logged(stderr, terminal, 0, job.Settings().TotalSteps(), "steps", "impute")
 		job.Progress = func(done, _ int) { bar.Set(done, s.Sampler) }
-		done, err := workflow.Impute(job, rows, *draws)
+		var done *workflow.Imputed
+		err = undoOnSignal(undo, func() (err error) {
+			done, err = workflow.Impute(job, rows, *draws)
+			return err
+		})
 		if err != nil {
 			bar.Stop()
+			undo()
 			return rowError(file, err)
 		}
 		bar.Finish()
@@ -164,6 +182,7 @@ impute.`)
 			return nil
 		})
 		if err != nil {
+			undo()
 			return err
 		}
 		fmt.Fprintf(stdout, "completed %d missing entries in %d of %d rows, %d draws each, by %s in %.2f s, into %s\n",
@@ -224,12 +243,12 @@ func rowError(file datasets.File, err error) error {
 	if !errors.As(err, &re) {
 		return fmt.Errorf("%s: %w", file.Path, err)
 	}
-	where := file.Where(re.Row)
+	where := file.Where(re.Row, re.Col)
 	if ext := strings.ToLower(filepath.Ext(file.Path)); ext != ".csv" && ext != ".npy" { // an IDX file
 		where = fmt.Sprintf("%s image %d (from 0)", file.Path, re.Row)
-	}
-	if re.Col >= 0 {
-		where += fmt.Sprintf(", column %d", re.Col+1)
+		if re.Col >= 0 {
+			where += fmt.Sprintf(", pixel %d", re.Col)
+		}
 	}
 	return fmt.Errorf("%s: %s", where, re.Msg)
 }
@@ -251,6 +270,9 @@ func readRowsToComplete(run *workflow.Run, path, mask string, rows, draws int) (
 		if shape != run.Image {
 			return datasets.File{}, fmt.Errorf("%s holds %s images, the run's are %s", path, shape, run.Image)
 		}
+		if mask == "" {
+			return datasets.File{}, fmt.Errorf("%s: an IDX file's images have no missing pixels: mark the ones to fill in with -mask r0:r1,c0:c1", path)
+		}
 		if rows > 0 {
 			n = min(n, rows)
 		}
@@ -271,7 +293,7 @@ func readRowsToComplete(run *workflow.Run, path, mask string, rows, draws int) (
 		file = datasets.File{Points: imgs, Path: path}
 	} else {
 		var err error
-		if file, err = datasets.LoadMissing(path); err != nil {
+		if file, err = datasets.LoadMissingWant(path, datasets.Want{D: run.Model.Dim(), Rows: rows}); err != nil {
 			return datasets.File{}, err
 		}
 	}

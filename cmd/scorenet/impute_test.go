@@ -180,7 +180,10 @@ func TestImputeRefusesBadInput(t *testing.T) {
 		{"an output ending in /", []string{"-in", write("ok4.csv", "1,\n"), "-out", filepath.Join(dir, "newdir") + "/"}, "is a directory, want a .csv or .npy file"},
 		{"an output that cannot be written, after one that can", []string{"-in", write("ok5.csv", "1,\n"), "-out", filepath.Join(dir, "newA", "sub", "o.csv"), "-spread", "/proc/x.csv"}, "-spread /proc/x.csv: cannot"},
 		{"-grid on a table run", []string{"-in", write("ok6.csv", "1,\n"), "-grid", filepath.Join(dir, "g.png")}, "-mask and -grid need an image run"},
-		{"too many columns", []string{"-in", write("wide.csv", "1,,3\n")}, "wide.csv has 3 columns, the model in"},
+		{"too many columns", []string{"-in", write("wide.csv", "1,,3\n")}, "wide.csv: line 1 has 3 columns, want 2"},
+		{"a .npy given entry far outside the data", []string{"-in", writeNPY(t, filepath.Join(dir, "far.npy"), []float64{1, math.NaN(), 1e6, math.NaN()})}, "far.npy row 1, column 0 (counting from 0, as a[1, 0] in NumPy): 1e+06 is"},
+		{"a spread of one draw", []string{"-in", write("ok8.csv", "1,\n"), "-n", "1", "-spread", filepath.Join(dir, "sp.csv")}, "-spread needs -n of 2 or more"},
+		{"a row with every entry missing, outputs in a new directory", []string{"-in", write("allna.csv", "1,\n,\n"), "-out", filepath.Join(dir, "nd1", "sub", "o.csv")}, "allna.csv line 2: every entry is missing"},
 		{"a word for a missing entry", []string{"-in", write("word.csv", "1,\n1,?\n")}, `word.csv: line 2, column 2: "?" is neither a number nor missing`},
 		{"no draws", []string{"-in", write("ok.csv", "1,\n"), "-n", "0"}, "-n must be from 1 to 100000"},
 		{"the output over the input", []string{"-in", write("same.csv", "1,\n"), "-out", filepath.Join(dir, "same.csv")}, "same.csv"},
@@ -196,7 +199,7 @@ func TestImputeRefusesBadInput(t *testing.T) {
 			}
 		})
 	}
-	for _, left := range []string{out, filepath.Join(dir, "newdir"), filepath.Join(dir, "newA")} {
+	for _, left := range []string{out, filepath.Join(dir, "newdir"), filepath.Join(dir, "newA"), filepath.Join(dir, "nd1")} {
 		if _, err := os.Stat(left); err == nil {
 			t.Errorf("a refused impute left %s behind", left)
 		}
@@ -206,6 +209,20 @@ func TestImputeRefusesBadInput(t *testing.T) {
 	code, _, errs := scorenet("impute", "-run", run, "-in", write("ok7.csv", "1,\n"), "-out", out, "-n", "2", "-set", "sample.init.kind=file", "-set", "sample.init.path="+data, "-set", "sample.sampler=heun")
 	if code != 0 || !strings.Contains(errs, "impute starts its chains uniform in [-3, 3]") || !strings.Contains(errs, "impute draws by annealed Langevin, which holds the given entries, not by heun") {
 		t.Errorf("init from a file, sampler heun: exit %d, %q", code, errs)
+	}
+	// -rows reads no further than the rows it takes.
+	if code, _, errs := scorenet("impute", "-run", run, "-in", write("late.csv", "1,\nx,y\n"), "-rows", "1", "-out", out, "-n", "2"); code != 0 {
+		t.Errorf("-rows 1 on a file whose line 2 is bad: %s", errs)
+	}
+	// The file a run starts its samples from is the run's, though impute
+	// does not read it.
+	start := write("start.csv", "0,0\n1,1\n")
+	startRun := filepath.Join(dir, "startrun")
+	if code, _, errs := scorenet("train", "-data", data, "-out", startRun, "-set", "train.steps=20", "-set", "model.hidden=[8]", "-set", "sample.init.kind=file", "-set", "sample.init.path="+start); code != 0 {
+		t.Fatalf("train: %s", errs)
+	}
+	if code, _, errs := scorenet("impute", "-run", startRun, "-in", write("ok9.csv", "1,\n"), "-out", start); code == 0 || !strings.Contains(errs, "start.csv") {
+		t.Errorf("-out onto the run's sample.init.path: exit %d, %q", code, errs)
 	}
 	full := write("full.csv", "0.25,-1.5\n3,\n")
 	code, _, errs = scorenet("impute", "-run", run, "-in", full, "-out", out, "-n", "3")
@@ -277,6 +294,9 @@ func TestImputeInpaintsImages(t *testing.T) {
 	}
 	if code, _, errs := scorenet("impute", "-run", run, "-in", idx, "-mask", "3:6,0:5", "-rows", "1", "-out", out, "-grid", filepath.Join(dir, "grid.txt")); code == 0 || !strings.Contains(errs, `-grid `) || !strings.Contains(errs, `want .png`) {
 		t.Errorf("-grid grid.txt: exit %d, %q", code, errs)
+	}
+	if code, _, errs := scorenet("impute", "-run", run, "-in", idx, "-out", out); code == 0 || !strings.Contains(errs, "have no missing pixels: mark the ones to fill in with -mask") {
+		t.Errorf("an IDX file without -mask: exit %d, %q", code, errs)
 	}
 	for _, mask := range []string{"3:7,0:5", "0:6,0:5", "3-6,0:5"} {
 		code, _, errs := scorenet("impute", "-run", run, "-in", idx, "-mask", mask, "-out", out)

@@ -56,9 +56,15 @@ func needFile(flag, path string, exts ...string) error {
 
 // prepareOutputs is prepareOutput for each output in turn; where one is
 // refused, the directories the ones before it made are removed again (if
-// still empty), so that a refused command leaves nothing behind.
-func prepareOutputs(outputs ...output) error {
+// still empty), so that a refused command leaves nothing behind. undo
+// removes them the same way, for a command whose work then fails.
+func prepareOutputs(outputs ...output) (undo func(), err error) {
 	var made []string // directories made, outermost first per output
+	undo = func() {
+		for i := len(made) - 1; i >= 0; i-- {
+			os.Remove(made[i]) // only if empty
+		}
+	}
 	for _, o := range outputs {
 		if o.path == "" {
 			continue
@@ -77,13 +83,32 @@ func prepareOutputs(outputs ...output) error {
 			}
 		}
 		if err != nil {
-			for i := len(made) - 1; i >= 0; i-- {
-				os.Remove(made[i]) // only if empty
-			}
-			return err
+			undo()
+			return func() {}, err
 		}
 	}
-	return nil
+	return undo, nil
+}
+
+// undoOnSignal runs work with SIGINT and SIGTERM caught: a signal during it
+// runs undo (removing the outputs' new, empty directories) and ends the
+// command with exit 130, as the signal would have.
+func undoOnSignal(undo func(), work func() error) error {
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-signals:
+			undo()
+			os.Exit(130)
+		case <-done:
+		}
+	}()
+	err := work()
+	signal.Stop(signals)
+	close(done)
+	return err
 }
 
 // holdingSignals runs write with SIGINT and SIGTERM held: a signal that
