@@ -48,7 +48,13 @@ const deflateRatio = 1032
 // fails its checksum is an error. Errors name the file and what was
 // expected.
 func LoadIDX(path string) (points.Points, Image, error) {
-	dims, data, err := readIDX(path, 3)
+	return LoadIDXFirst(path, 0)
+}
+
+// LoadIDXFirst is LoadIDX for the first n images only (0: all): the header
+// is checked as LoadIDX checks it, and only those images are read.
+func LoadIDXFirst(path string, n int) (points.Points, Image, error) {
+	dims, data, err := readIDXFirst(path, 3, n)
 	if err != nil {
 		return points.Points{}, Image{}, err
 	}
@@ -129,6 +135,11 @@ func (g gzipReader) Read(b []byte) (int, error) {
 // dimensions (3 for images, 1 for labels): its dimensions, and its values.
 // Errors are whole, starting "datasets: " and the path.
 func readIDX(path string, want int) ([]int, []byte, error) {
+	return readIDXFirst(path, want, 0)
+}
+
+// readIDXFirst is readIDX for the first n items only (0: all).
+func readIDXFirst(path string, want, n int) ([]int, []byte, error) {
 	f, err := safefile.Open(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("datasets: %w", err)
@@ -145,9 +156,20 @@ func readIDX(path string, want int) ([]int, []byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	claim, values, err := x.checkSize(dims)
+	claim, values, err := x.checkSizeFirst(dims, n)
 	if err != nil {
 		return nil, nil, err
+	}
+	if n > 0 && n < dims[0] {
+		values /= dims[0]
+		values *= n
+		dims[0] = n
+		claim = fmt.Sprintf("%s; its first %d read", claim, n)
+		data := make([]byte, values)
+		if _, err := io.ReadFull(x.r, data); err != nil {
+			return nil, nil, fmt.Errorf("datasets: %s: %s: %w", path, claim, err)
+		}
+		return dims, data, nil
 	}
 	data, err := x.readValues(claim, values)
 	if err != nil {
@@ -271,6 +293,12 @@ func (x *idxReader) readDims(want int) ([]int, error) {
 // them within the process's budget (checkMemory). It returns
 // the claim, as errors tell it, and the number of values.
 func (x *idxReader) checkSize(dims []int) (claim string, values int, err error) {
+	return x.checkSizeFirst(dims, 0)
+}
+
+// checkSizeFirst is checkSize for a reader of the first n items only (0:
+// all): the memory asked for is theirs.
+func (x *idxReader) checkSizeFirst(dims []int, n int) (claim string, values int, err error) {
 	values, ok := 1, true
 	for _, d := range dims {
 		var ok1 bool
@@ -303,7 +331,11 @@ func (x *idxReader) checkSize(dims []int) (claim string, values int, err error) 
 	}
 	// The bytes read and what the caller makes of them, 8 bytes a value
 	// (float64 pixels, int labels): asked before anything is inflated.
-	if err := checkMemory(9*float64(values), fmt.Sprintf("datasets: %s: %s; reading them", x.path, claim)); err != nil {
+	read := values
+	if n > 0 && n < dims[0] {
+		read = values / dims[0] * n
+	}
+	if err := checkMemory(9*float64(read), fmt.Sprintf("datasets: %s: %s; reading them", x.path, claim)); err != nil {
 		return "", 0, err
 	}
 	return claim, values, nil

@@ -321,3 +321,27 @@ func TestLoadIDXFashionMNIST(t *testing.T) {
 		}
 	}
 }
+
+// LoadIDXFirst reads the first images only: from a gzipped file whose
+// header claims a million (and whose data stop after two), the first one
+// comes back whole, and asking for more than the stream holds fails; a
+// plain file is still checked against its header's size.
+func TestLoadIDXFirst(t *testing.T) {
+	dir := t.TempDir()
+	claims := gzipped(t, idxFile(8, []uint32{1000000, 3, 4}, idxImages()))
+	path := writeTemp(t, dir, "many-idx3-ubyte.gz", claims)
+	p, s, err := LoadIDXFirst(path, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.N != 1 || p.D != 12 || s != (Image{H: 3, W: 4, C: 1}) || p.X[11] != 121 {
+		t.Errorf("got %d x %d %v, last value %v; want the first 3x4 image", p.N, p.D, s, p.X[11])
+	}
+	if _, _, err := LoadIDXFirst(path, 3); err == nil {
+		t.Error("read 3 images from a stream of 2")
+	}
+	plain := writeTemp(t, dir, "short-idx3-ubyte", idxFile(8, []uint32{5, 3, 4}, idxImages()))
+	if _, _, err := LoadIDXFirst(plain, 1); err == nil || !strings.Contains(err.Error(), "header says 5 images of 3x4") {
+		t.Errorf("a plain file shorter than its header: %v", err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"scorenet/internal/gemm"
@@ -127,8 +128,8 @@ func RowsWithHoles(given points.Points) (rows []int, missing int) {
 }
 
 // CheckRows refuses, before any work, rows Impute cannot complete: a row
-// with every entry missing, or with a given entry beyond the model's reach
-// (checkGiven).
+// with every entry missing, or a row with holes and a given entry beyond
+// the model's reach (checkGiven).
 func (j Job) CheckRows(given points.Points) error {
 	for r := range given.N {
 		all := true
@@ -142,25 +143,35 @@ func (j Job) CheckRows(given points.Points) error {
 	return j.checkGiven(given)
 }
 
-// checkGiven refuses a given entry beyond the reach of the model's
-// training: the data's largest |x| plus three of its largest noise levels,
-// in model units (a training input at that level reaches no further). The
-// chains of such a row would leave the sane region and stop every row's
-// sampling; a value there is most often a typo or a unit.
+// checkGiven refuses, in the rows with holes, a given entry beyond the
+// reach of the model's training: the data's largest |x| plus three of its
+// largest noise levels in model units, or twice that largest |x| if more
+// (a model without levels has a margin too: new rows of the data come a
+// little past the training rows). The chains of such a row would leave
+// the sane region and stop every row's sampling; a value there is most
+// often a typo or a unit. A row with nothing missing has no chains, and
+// goes through as given. Image pixels must be in [0, 1].
 func (j Job) checkGiven(given points.Points) error {
 	top := 0.0
 	if len(j.Sigmas) > 0 {
 		top = j.Sigmas[0]
 	}
-	reach := j.MaxAbs + 3*top
-	if !(reach > 0) {
-		return nil
-	}
+	reach := max(j.MaxAbs+3*top, 2*j.MaxAbs)
 	inModel := j.Norm.Apply(given)
-	for i, z := range inModel.X {
-		if !math.IsNaN(z) && math.Abs(z) > reach {
-			return &RowError{Row: i / given.D, Col: i % given.D, Msg: fmt.Sprintf("%v is %.3g from the data's centre in model units, beyond the %.3g the model was trained on (the data's largest |x|, %.3g, plus 3 of its largest noise level, %.3g): it cannot say what goes with it",
-				given.X[i], math.Abs(z), reach, j.MaxAbs, top)}
+	for r := range given.N {
+		row, z := given.Row(r), inModel.Row(r)
+		if !slices.ContainsFunc(row, math.IsNaN) {
+			continue
+		}
+		for c, v := range row {
+			switch {
+			case math.IsNaN(v):
+			case j.Pixels && (v < 0 || v > 1):
+				return &RowError{Row: r, Col: c, Msg: fmt.Sprintf("%v is not a pixel value: image runs take pixels in [0, 1]", v)}
+			case reach > 0 && !(math.Abs(z[c]) <= reach):
+				return &RowError{Row: r, Col: c, Msg: fmt.Sprintf("%v is beyond the reach of the model's training (%.3g from the data's centre in model units, where the data's largest |x| is %.3g and its largest noise level %.3g): it cannot say what goes with it",
+					v, reach, j.MaxAbs, top)}
+			}
 		}
 	}
 	return nil

@@ -261,6 +261,13 @@ func rowError(file datasets.File, err error) error {
 // missing.
 func readRowsToComplete(run *workflow.Run, path, mask string, rows, draws int) (datasets.File, error) {
 	var file datasets.File
+	var r0, r1, c0, c1 int
+	if mask != "" { // before reading: it needs only the run's image shape
+		var err error
+		if r0, r1, c0, c1, err = parseMask(mask, run.Image); err != nil {
+			return datasets.File{}, err
+		}
+	}
 	ext := strings.ToLower(filepath.Ext(path))
 	if run.Image.Size() > 0 && ext != ".csv" && ext != ".npy" {
 		n, shape, err := datasets.IDXShape(path)
@@ -279,7 +286,7 @@ func readRowsToComplete(run *workflow.Run, path, mask string, rows, draws int) (
 		if err := checkImputeChains(run, path, n, draws); err != nil {
 			return datasets.File{}, err
 		}
-		imgs, _, err := datasets.LoadIDX(path)
+		imgs, _, err := datasets.LoadIDXFirst(path, rows)
 		if err != nil {
 			return datasets.File{}, err
 		}
@@ -302,10 +309,6 @@ func readRowsToComplete(run *workflow.Run, path, mask string, rows, draws int) (
 	}
 	if mask == "" {
 		return file, nil
-	}
-	r0, r1, c0, c1, err := parseMask(mask, run.Image)
-	if err != nil {
-		return datasets.File{}, err
 	}
 	if file.D != run.Image.Size() {
 		return datasets.File{}, fmt.Errorf("%s has %d columns, the run's images have %d pixels", path, file.D, run.Image.Size())

@@ -176,7 +176,8 @@ func TestImputeRefusesBadInput(t *testing.T) {
 		{"a row with every entry missing", []string{"-in", write("empty.csv", "# rows\n\n1,\n,\n")}, "empty.csv line 4: every entry is missing"},
 		{"a first row of NA is a row, not a header", []string{"-in", write("nahead.csv", "NA,NA\n1,\n")}, "nahead.csv line 1: every entry is missing"},
 		{"a .npy row with every entry missing", []string{"-in", writeNPY(t, filepath.Join(dir, "empty.npy"), []float64{1, math.NaN(), math.NaN(), math.NaN()})}, "empty.npy row 1 (counting from 0, as a[1] in NumPy): every entry is missing"},
-		{"a given entry far outside the data", []string{"-in", write("far.csv", "1,\n0.5,1e308\n")}, "far.csv line 2, column 2: 1e+308 is"},
+		{"a given entry far outside the data", []string{"-in", write("far.csv", "1,\n1e308,\n")}, "far.csv line 2, column 1: 1e+308 is beyond the reach of the model's training"},
+		{"one output inside another", []string{"-in", write("ok10.csv", "1,\n"), "-draws", filepath.Join(dir, "nd2", "d.csv"), "-spread", filepath.Join(dir, "nd2", "d.csv", "s.csv")}, "-spread " + filepath.Join(dir, "nd2", "d.csv", "s.csv") + ": inside -draws"},
 		{"an output ending in /", []string{"-in", write("ok4.csv", "1,\n"), "-out", filepath.Join(dir, "newdir") + "/"}, "is a directory, want a .csv or .npy file"},
 		{"an output that cannot be written, after one that can", []string{"-in", write("ok5.csv", "1,\n"), "-out", filepath.Join(dir, "newA", "sub", "o.csv"), "-spread", "/proc/x.csv"}, "-spread /proc/x.csv: cannot"},
 		{"-grid on a table run", []string{"-in", write("ok6.csv", "1,\n"), "-grid", filepath.Join(dir, "g.png")}, "-mask and -grid need an image run"},
@@ -199,7 +200,7 @@ func TestImputeRefusesBadInput(t *testing.T) {
 			}
 		})
 	}
-	for _, left := range []string{out, filepath.Join(dir, "newdir"), filepath.Join(dir, "newA"), filepath.Join(dir, "nd1")} {
+	for _, left := range []string{out, filepath.Join(dir, "newdir"), filepath.Join(dir, "newA"), filepath.Join(dir, "nd1"), filepath.Join(dir, "nd2")} {
 		if _, err := os.Stat(left); err == nil {
 			t.Errorf("a refused impute left %s behind", left)
 		}
@@ -223,6 +224,10 @@ func TestImputeRefusesBadInput(t *testing.T) {
 	}
 	if code, _, errs := scorenet("impute", "-run", startRun, "-in", write("ok9.csv", "1,\n"), "-out", start); code == 0 || !strings.Contains(errs, "start.csv") {
 		t.Errorf("-out onto the run's sample.init.path: exit %d, %q", code, errs)
+	}
+	// A row with nothing missing goes through as given, however far out.
+	if code, _, errs := scorenet("impute", "-run", run, "-in", write("outlier.csv", "1000,1000\n3,\n"), "-out", filepath.Join(dir, "outlier-out.csv"), "-n", "2"); code != 0 {
+		t.Errorf("a complete outlier row: %s", errs)
 	}
 	full := write("full.csv", "0.25,-1.5\n3,\n")
 	code, _, errs = scorenet("impute", "-run", run, "-in", full, "-out", out, "-n", "3")
@@ -294,6 +299,11 @@ func TestImputeInpaintsImages(t *testing.T) {
 	}
 	if code, _, errs := scorenet("impute", "-run", run, "-in", idx, "-mask", "3:6,0:5", "-rows", "1", "-out", out, "-grid", filepath.Join(dir, "grid.txt")); code == 0 || !strings.Contains(errs, `-grid `) || !strings.Contains(errs, `want .png`) {
 		t.Errorf("-grid grid.txt: exit %d, %q", code, errs)
+	}
+	pixels := strings.Repeat("0.5,", 15) + "5" + strings.Repeat(",", 14) + "\n"
+	os.WriteFile(filepath.Join(dir, "bright.csv"), []byte(pixels), 0o644)
+	if code, _, errs := scorenet("impute", "-run", run, "-in", filepath.Join(dir, "bright.csv"), "-out", out); code == 0 || !strings.Contains(errs, "bright.csv line 1, column 16: 5 is not a pixel value") {
+		t.Errorf("a given pixel of 5: exit %d, %q", code, errs)
 	}
 	if code, _, errs := scorenet("impute", "-run", run, "-in", idx, "-out", out); code == 0 || !strings.Contains(errs, "have no missing pixels: mark the ones to fill in with -mask") {
 		t.Errorf("an IDX file without -mask: exit %d, %q", code, errs)

@@ -90,12 +90,12 @@ func prepareOutputs(outputs ...output) (undo func(), err error) {
 	return undo, nil
 }
 
-// undoOnSignal runs work with SIGINT and SIGTERM caught: a signal during it
+// undoOnSignal runs work with SIGINT, SIGTERM and SIGHUP caught: a signal during it
 // runs undo (removing the outputs' new, empty directories) and ends the
 // command with exit 130, as the signal would have.
 func undoOnSignal(undo func(), work func() error) error {
 	signals := make(chan os.Signal, 1)
-	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	done := make(chan struct{})
 	go func() {
 		select {
@@ -111,13 +111,13 @@ func undoOnSignal(undo func(), work func() error) error {
 	return err
 }
 
-// holdingSignals runs write with SIGINT and SIGTERM held: a signal that
+// holdingSignals runs write with SIGINT, SIGTERM and SIGHUP held: a signal that
 // comes while the files are written takes effect once they all are (the
 // command then exits 130, saying so), so that they are never half of
 // them, or disagree.
 func holdingSignals(stderr io.Writer, write func() error) error {
 	signals := make(chan os.Signal, 1)
-	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(signals)
 	err := write()
 	select {
@@ -331,6 +331,15 @@ func guardOutputs(run *workflow.Run, inputs []string, outputs ...output) error {
 			return fmt.Errorf("-%s %s: the same path as -%s", o.flag, o.path, other)
 		}
 		written[key] = o.flag
+	}
+	// One output inside another's path: the first written is a file where
+	// the other needs a directory.
+	for _, a := range outputs {
+		for _, b := range outputs {
+			if a.path != "" && b.path != "" && a != b && !strings.HasSuffix(a.path, "/") && within(b.path, a.path) {
+				return fmt.Errorf("-%s %s: inside -%s %s, which is a file", b.flag, b.path, a.flag, a.path)
+			}
+		}
 	}
 	// Two names of one existing file (a hard link) are one output too.
 	for i, a := range outputs {
