@@ -203,9 +203,39 @@ func Encode(path string, p points.Points) ([]byte, error) {
 
 // encode is Encode without the memory check.
 func encode(path string, p points.Points) ([]byte, error) {
+	return encodeTable(path, p, nil)
+}
+
+// WriteTable is WriteBudgeted with a header row of column names for a CSV
+// (a .npy file has no place for names; nil: none), quoted where a name
+// holds a comma, a quote or spaces at its ends, as the reader undoes.
+func WriteTable(path string, p points.Points, header []string) error {
+	if header != nil && len(header) != p.D {
+		return fmt.Errorf("datasets: %s: %d column names for %d columns", path, len(header), p.D)
+	}
+	b, err := encodeTable(path, p, header)
+	if err != nil {
+		return err
+	}
+	return safefile.Write(path, b)
+}
+
+func encodeTable(path string, p points.Points, header []string) ([]byte, error) {
 	var buf bytes.Buffer
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
 	case ".csv":
+		for j, name := range header {
+			if j > 0 {
+				buf.WriteByte(',')
+			}
+			if strings.ContainsAny(name, ",\"") || strings.TrimSpace(name) != name {
+				name = `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+			}
+			buf.WriteString(name)
+		}
+		if header != nil {
+			buf.WriteByte('\n')
+		}
 		var num []byte
 		for i := 0; i < p.N; i++ {
 			for j, v := range p.Row(i) {

@@ -464,3 +464,33 @@ func TestLoadMissing(t *testing.T) {
 		t.Error("Load took a .npy with a NaN")
 	}
 }
+
+// A table written with its header reads back with the same names and
+// values, names with commas and quotes included; a .npy file keeps the
+// values only.
+func TestWriteTableKeepsTheHeader(t *testing.T) {
+	dir := t.TempDir()
+	p := points.Points{N: 2, D: 3, X: []float64{1, 2.5, -3, 0.1, 1e-300, 7}}
+	header := []string{"a", "b, the second", `say "c"`}
+	csv := filepath.Join(dir, "t.csv")
+	if err := WriteTable(csv, p, header); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Load(csv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(f.Header, header) || !slices.Equal(f.X, p.X) {
+		t.Errorf("read back %q %v, want %q %v", f.Header, f.X, header, p.X)
+	}
+	npy := filepath.Join(dir, "t.npy")
+	if err := WriteTable(npy, p, header); err != nil {
+		t.Fatal(err)
+	}
+	if g, err := Load(npy); err != nil || !slices.Equal(g.X, p.X) {
+		t.Errorf(".npy: %v, %v", g.X, err)
+	}
+	if err := WriteTable(csv, p, header[:2]); err == nil {
+		t.Error("2 names for 3 columns were written")
+	}
+}

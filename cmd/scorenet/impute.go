@@ -34,8 +34,8 @@ Fills in the missing entries of a table's rows (an empty cell, NA or NaN in
 a .csv; NaN in a .npy) by drawing each row's missing entries K times from
 the model's conditional given the row's other entries, and writes every row
 with its missing entries set to the mean of their K draws (on a column of
-a few values, the observed value nearest it). Given entries are written
-exactly as given. -draws writes all K completions of each row (K rows per
+a few values, the observed value nearest it), under the input's header
+row if it had one. Given entries are written exactly as given. -draws writes all K completions of each row (K rows per
 input row: multiple imputation), -spread each entry's standard deviation
 over its draws (0 where given).
 
@@ -163,16 +163,18 @@ impute.`)
 		// The files are written together: a signal while they are written
 		// waits until all are, so that they never disagree.
 		err = holdingSignals(stderr, func() error {
-			if err := datasets.WriteBudgeted(*out, done.Estimate); err != nil {
+			// A CSV's header row comes back on each table (budgeted with
+			// the encoding: a line of names).
+			if err := datasets.WriteTable(*out, done.Estimate, file.Header); err != nil {
 				return err
 			}
 			if *drawsOut != "" {
-				if err := datasets.WriteBudgeted(*drawsOut, done.Draws); err != nil {
+				if err := datasets.WriteTable(*drawsOut, done.Draws, file.Header); err != nil {
 					return err
 				}
 			}
 			if *spreadOut != "" {
-				if err := datasets.WriteBudgeted(*spreadOut, done.Spread); err != nil {
+				if err := datasets.WriteTable(*spreadOut, done.Spread, file.Header); err != nil {
 					return err
 				}
 			}

@@ -128,6 +128,9 @@ func TestImputeFollowsTheGaussianConditional(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if text, _ := os.ReadFile(out); !strings.HasPrefix(string(text), "a,b,c\n") {
+		t.Errorf("the completed rows lack the input's header: %.40q", text)
+	}
 	spread, err := datasets.ReadFile(spreadFile)
 	if err != nil {
 		t.Fatal(err)
