@@ -44,13 +44,7 @@ func ReadCSV(r io.Reader) (points.Points, error) {
 // must end on its line; empty lines are skipped, and a line starting with #
 // is a comment. A UTF-8 byte-order mark at the start is dropped.
 func readCSV(r io.Reader) (points.Points, []string, error) {
-	return readCSVMissing(r, false)
-}
-
-// readCSVMissing is readCSV, with missing cells (parseMaybeMissing) read
-// as NaN when missing says so.
-func readCSVMissing(r io.Reader, missing bool) (points.Points, []string, error) {
-	return readCSVLines(r, missing, nil, Want{})
+	return readCSVLines(r, false, nil, Want{})
 }
 
 // Want bounds what a reader takes from a file, for a caller that knows it
@@ -59,8 +53,9 @@ func readCSVMissing(r io.Reader, missing bool) (points.Points, []string, error) 
 // read (0: all; a CSV's later lines are not read).
 type Want struct{ D, Rows int }
 
-// readCSVLines is readCSVMissing, appending each row's line number to
-// lines when it is not nil.
+// readCSVLines is readCSV, with missing cells (parseMaybeMissing) read as
+// NaN when missing says so, each row's line number appended to lines when
+// it is not nil, and what want bounds.
 func readCSVLines(r io.Reader, missing bool, lines *[]int, want Want) (points.Points, []string, error) {
 	parse := parseCell
 	if missing {

@@ -43,17 +43,7 @@ func TestEnginesAgree(t *testing.T) {
 						sigmas = geometric(8, 0.2, 6)
 					}
 					const batch = 6
-					o := Options{Batch: batch, Gradients: true, Sigmas: sigmas}
-					o.Engine = Graph
-					graph, err := New(name, m, o)
-					if err != nil {
-						t.Fatal(err)
-					}
-					o.Engine = Fused
-					fused, err := New(name, m, o)
-					if err != nil {
-						t.Fatal(err)
-					}
+					graph, fused := bothEngines(t, name, m, Options{Batch: batch, Gradients: true, Sigmas: sigmas})
 					rng := rand.New(rand.NewPCG(3, uint64(v.d)))
 					for _, rows := range []int{batch, 4, batch} {
 						x := randomPoints(rng, rows, v.d)
@@ -285,16 +275,7 @@ func TestUNetEnginesAgree(t *testing.T) {
 					sigmas = geometric(8, 0.05, 6)
 				}
 				const batch = 3
-				o := Options{Batch: batch, Gradients: true, Sigmas: sigmas, Engine: Graph}
-				graph, err := New(name, m, o)
-				if err != nil {
-					t.Fatal(err)
-				}
-				o.Engine = Fused
-				fused, err := New(name, m, o)
-				if err != nil {
-					t.Fatal(err)
-				}
+				graph, fused := bothEngines(t, name, m, Options{Batch: batch, Gradients: true, Sigmas: sigmas})
 				x := randomPoints(rng, batch, d)
 				want, err := graph.Evaluate(x, 1, rand.New(rand.NewPCG(7, 7)))
 				if err != nil {
@@ -328,4 +309,20 @@ func TestUNetEnginesAgree(t *testing.T) {
 			})
 		}
 	}
+}
+
+// bothEngines is loss name on model m with options o, on the gorgonia
+// graph and on the fused core.
+func bothEngines(t *testing.T, name string, m nn.Model, o Options) (graph, fused Loss) {
+	t.Helper()
+	var err error
+	o.Engine = Graph
+	if graph, err = New(name, m, o); err != nil {
+		t.Fatal(err)
+	}
+	o.Engine = Fused
+	if fused, err = New(name, m, o); err != nil {
+		t.Fatal(err)
+	}
+	return graph, fused
 }

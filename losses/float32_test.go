@@ -140,16 +140,7 @@ func TestFloat32FusedDenoisingMatchesGraph(t *testing.T) {
 					if OverLevels(name) {
 						sigmas = geometric(8, 0.2, 6)
 					}
-					o := Options{Batch: 6, Gradients: true, Sigmas: sigmas, Engine: Graph}
-					graph, err := New(name, m, o)
-					if err != nil {
-						t.Fatal(err)
-					}
-					o.Engine = Fused
-					fused, err := New(name, m, o)
-					if err != nil {
-						t.Fatal(err)
-					}
+					graph, fused := bothEngines(t, name, m, Options{Batch: 6, Gradients: true, Sigmas: sigmas})
 					x := randomPoints(rand.New(rand.NewPCG(3, uint64(v.d))), 5, v.d)
 					want, err := graph.Evaluate(x, 0.37, rand.New(rand.NewPCG(6, 1)))
 					if err != nil {

@@ -1977,20 +1977,37 @@ func TestThirtiethRedTeamAttacks(t *testing.T) {
 	}
 }
 
+// twoSmallRuns trains runs a (seed 0) and c (seed 7) in a new dir for 20
+// steps on one CSV written with seed, with the -set values sets, and
+// returns dir, a and the bytes of c's checkpoint: another run's, to copy
+// into a's checkpoints/.
+func twoSmallRuns(t *testing.T, seed uint64, sets ...string) (dir, a string, other []byte) {
+	t.Helper()
+	dir = t.TempDir()
+	data := filepath.Join(dir, "d.csv")
+	writeCSV(t, data, 300, 2, 1, seed)
+	a, c := filepath.Join(dir, "a"), filepath.Join(dir, "c")
+	for _, run := range []struct{ dir, seed string }{{a, "0"}, {c, "7"}} {
+		args := []string{"train", "-data", data, "-out", run.dir, "-set", "train.steps=20", "-set", "model.hidden=[8]", "-set", "seed=" + run.seed}
+		for _, s := range sets {
+			args = append(args, "-set", s)
+		}
+		if code, _, errs := scorenet(args...); code != 0 {
+			t.Fatalf("train: %s", errs)
+		}
+	}
+	other, err := os.ReadFile(filepath.Join(c, "checkpoints", "step-000000020.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, a, other
+}
+
 // The thirty-first pass: a checkpoint copied in under another step's name
 // is never advised onto a name another checkpoint holds (there, the run's
 // own), which following the advice would have replaced.
 func TestThirtyFirstRedTeamAttacks(t *testing.T) {
-	dir := t.TempDir()
-	data := filepath.Join(dir, "d.csv")
-	writeCSV(t, data, 300, 2, 1, 13)
-	a, c := filepath.Join(dir, "a"), filepath.Join(dir, "c")
-	for _, run := range []struct{ dir, seed string }{{a, "0"}, {c, "7"}} {
-		if code, _, errs := scorenet("train", "-data", data, "-out", run.dir, "-set", "train.steps=20", "-set", "model.hidden=[8]", "-set", "seed="+run.seed); code != 0 {
-			t.Fatalf("train: %s", errs)
-		}
-	}
-	b, _ := os.ReadFile(filepath.Join(c, "checkpoints", "step-000000020.safetensors"))
+	dir, a, b := twoSmallRuns(t, 13)
 	copied := filepath.Join(a, "checkpoints", "step-000000040.safetensors")
 	os.WriteFile(copied, b, 0o644)
 	code, _, errs := scorenet("sample", "-run", a, "-n", "4", "-checkpoint", copied, "-out", filepath.Join(dir, "s.csv"))
@@ -2003,16 +2020,7 @@ func TestThirtyFirstRedTeamAttacks(t *testing.T) {
 // checkpoints/ (another run's copies, which it skips) keeps its own
 // checkpoints: pruning counts only names up to the step just saved.
 func TestThirtySecondRedTeamAttacks(t *testing.T) {
-	dir := t.TempDir()
-	data := filepath.Join(dir, "d.csv")
-	writeCSV(t, data, 300, 2, 1, 14)
-	a, c := filepath.Join(dir, "a"), filepath.Join(dir, "c")
-	for _, run := range []struct{ dir, seed string }{{a, "0"}, {c, "7"}} {
-		if code, _, errs := scorenet("train", "-data", data, "-out", run.dir, "-set", "train.steps=20", "-set", "model.hidden=[8]", "-set", "seed="+run.seed, "-set", "train.keep_checkpoints=1"); code != 0 {
-			t.Fatalf("train: %s", errs)
-		}
-	}
-	b, _ := os.ReadFile(filepath.Join(c, "checkpoints", "step-000000020.safetensors"))
+	dir, a, b := twoSmallRuns(t, 14, "train.keep_checkpoints=1")
 	for _, step := range []string{"900000001", "900000002"} {
 		os.WriteFile(filepath.Join(a, "checkpoints", "step-"+step+".safetensors"), b, 0o644)
 	}

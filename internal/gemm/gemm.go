@@ -164,9 +164,6 @@ func PackB[T Float](tB bool, k, n int, b []T, ldb int) *PackedB[T] {
 	return p
 }
 
-// Values is the number of values the packed copy holds (for memory budgets).
-func (p *PackedB[T]) Values() int { return len(p.panels) }
-
 // OnPackedB is On with op(B) packed by PackB: C = alpha op(A) B + beta C,
 // split over at most threads goroutines as On splits, with the same bits.
 func OnPackedB[T Float](threads int, tA bool, m int, alpha T, a []T, lda int, b *PackedB[T], beta T, c []T, ldc int) {
