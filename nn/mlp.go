@@ -30,7 +30,7 @@ func newMLP(s Spec, rng *rand.Rand) (*MLP, error) {
 		return nil, err
 	}
 	layout := mlp.Layout{Dim: s.Dim, Hidden: s.Hidden, Conditional: s.NoiseConditional, Residual: s.Residual,
-		SigmaData: s.SigmaData}
+		SigmaData: s.SigmaData, Classes: s.Classes}
 	if err := layout.Check(); err != nil {
 		return nil, fmt.Errorf("nn: %w", err)
 	}
@@ -51,6 +51,9 @@ func (m *MLP) Params() []Param        { return m.params }
 func (m *MLP) NoiseConditional() bool { return m.layout.Conditional }
 func (m *MLP) Layout() mlp.Layout     { return m.layout }
 func (m *MLP) Activation() Activation { return m.act }
+
+// Classes is K for a class-conditional MLP, 0 otherwise.
+func (m *MLP) Classes() int { return m.layout.Classes }
 
 // Net is the hand-written core's view of the parameters, aliasing them (see
 // mlp.Net); float64 MLPs only.
@@ -127,6 +130,20 @@ func (m *MLP) Score(x, sigma *G.Node) (*G.Node, G.Nodes, error) {
 		}
 		if h, err = G.Concat(1, in, logSigma); err != nil {
 			return nil, nil, fmt.Errorf("nn: joining x and log sigma: %w", err)
+		}
+		if k := m.layout.Classes; k > 0 {
+			// The graph scores without a label: every row's code is the
+			// null label's (the core's labels are tested against it
+			// through the first layer's bias, internal/mlp).
+			code := tensor.New(tensor.WithShape(x.Shape()[0], k+1), tensor.Of(m.Dtype()))
+			for r := 0; r < x.Shape()[0]; r++ {
+				if err := code.SetAt(scalar(m.Dtype(), 1), r, k); err != nil {
+					return nil, nil, err
+				}
+			}
+			if h, err = G.Concat(1, h, G.NewConstant(code, G.WithName("null_label"))); err != nil {
+				return nil, nil, fmt.Errorf("nn: joining the null label: %w", err)
+			}
 		}
 	}
 	layers := len(nodes) / 2

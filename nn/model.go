@@ -49,6 +49,9 @@ type Spec struct {
 	// SigmaData > 0 preconditions a noise-conditional mlp as EDM does
 	// (mlp.Layout); 0, the default, does not. The unet needs it.
 	SigmaData float64
+	// Classes > 0 makes a noise-conditional mlp class-conditional
+	// (mlp.Layout): its label's one-hot code is more inputs.
+	Classes int
 	// unet: the images' height, width and channels, the channels of each
 	// level and GroupNorm's groups (unet.Layout).
 	Shape    [3]int
@@ -82,6 +85,9 @@ func New(s Spec, rng *rand.Rand) (Model, error) {
 	}
 	if err := s.CheckSize(); err != nil {
 		return nil, err
+	}
+	if s.Classes != 0 && s.Kind != "mlp" {
+		return nil, fmt.Errorf("nn: a %s model cannot be class-conditional (only the mlp takes labels)", s.Kind)
 	}
 	switch s.Kind {
 	case "mlp":

@@ -25,6 +25,11 @@ type Scorer struct {
 	// the graph's), in the model's dtype, its scores widened into dst.
 	core      func(dst, x, sigmas []float64) error
 	coreFLOPs func() float64
+	// coreLabels gives the core's next pass its points' labels (nil for
+	// networks without classes); labels are every point's of the next
+	// Score or ScoreAt (SetLabels).
+	coreLabels func([]int32) error
+	labels     []int32
 	sigmas    [1]float64
 	model     Model
 	batch     int
@@ -74,14 +79,45 @@ func NewScorer(m Model, batch, threads int) (*Scorer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Scorer{core: core.run, coreFLOPs: core.flops, model: m, batch: batch}, nil
+	return &Scorer{core: core.run, coreFLOPs: core.flops, coreLabels: core.labels, model: m, batch: batch}, nil
+}
+
+// SetLabels gives a class-conditional model's points their labels for the
+// Score and ScoreAt calls that follow: one per point, 0..K-1, or K for
+// none (mlp.Null); nil, the default, scores every point without a label.
+// The Scorer keeps the slice.
+func (sc *Scorer) SetLabels(labels []int32) error {
+	if sc.coreLabels == nil {
+		if labels == nil {
+			return nil
+		}
+		return fmt.Errorf("nn: labels given to a %s model without classes", sc.model.Kind())
+	}
+	sc.labels = labels
+	return nil
+}
+
+// chunkLabels gives the core the labels of points lo..hi-1, after
+// checking that the labels cover the n points scored.
+func (sc *Scorer) chunkLabels(lo, hi, n int) error {
+	if sc.coreLabels == nil {
+		return nil
+	}
+	if sc.labels == nil {
+		return sc.coreLabels(nil)
+	}
+	if len(sc.labels) != n {
+		return fmt.Errorf("nn: %d labels for %d points", len(sc.labels), n)
+	}
+	return sc.coreLabels(sc.labels[lo:hi])
 }
 
 // corePass is a hand-written forward pass on float64 points, and its
 // count of product work.
 type corePass struct {
-	run   func(dst, x, sigmas []float64) error
-	flops func() float64
+	run    func(dst, x, sigmas []float64) error
+	flops  func() float64
+	labels func([]int32) error // nil: the network has no classes
 }
 
 // mlpCore is the forward pass of an MLP's core in T.
@@ -96,7 +132,11 @@ func mlpCore[T gemm.Float](net func() (*mlp.NetOf[T], error), opt mlp.Options) (
 		return corePass{}, err
 	}
 	forward := func(x []T, sigmas []float64) ([]T, error) { return pass.Forward(x, sigmas, false) }
-	return corePass{widened(forward, opt.Batch*n.Dim), pass.MatmulFLOPs}, nil
+	var labels func([]int32) error
+	if n.Classes > 0 {
+		labels = pass.SetLabels
+	}
+	return corePass{widened(forward, opt.Batch*n.Dim), pass.MatmulFLOPs, labels}, nil
 }
 
 // unetCore is the forward pass of a UNet's core in T.
@@ -109,7 +149,7 @@ func unetCore[T gemm.Float](net func() (*unet.NetOf[T], error), opt unet.Options
 	if err != nil {
 		return corePass{}, err
 	}
-	return corePass{widened(pass.Forward, opt.Batch*n.Dim()), pass.MatmulFLOPs}, nil
+	return corePass{widened(pass.Forward, opt.Batch*n.Dim()), pass.MatmulFLOPs, nil}, nil
 }
 
 // widened runs forward, a pass in T, on float64 points: rounded to T (a
@@ -198,6 +238,9 @@ func (sc *Scorer) Score(dst, x []float64, sigma float64) error {
 		sc.sigmas[0] = sigma
 		for lo := 0; lo < len(x); lo += chunk {
 			hi := min(lo+chunk, len(x))
+			if err := sc.chunkLabels(lo/d, hi/d, len(x)/d); err != nil {
+				return err
+			}
 			if err := sc.core(dst[lo:hi], x[lo:hi], sc.sigmas[:]); err != nil {
 				return err
 			}
@@ -245,6 +288,9 @@ func (sc *Scorer) ScoreAt(dst, x, sigmas []float64) error {
 		hi := min(lo+sc.batch, len(sigmas))
 		xs, out := x[lo*d:hi*d], dst[lo*d:hi*d]
 		if sc.core != nil {
+			if err := sc.chunkLabels(lo, hi, len(sigmas)); err != nil {
+				return err
+			}
 			if err := sc.core(out, xs, sigmas[lo:hi]); err != nil {
 				return err
 			}

@@ -17,7 +17,7 @@ func newNet(t testing.TB, layout mlp.Layout, act string, seed uint64) *mlp.Net {
 	t.Helper()
 	m, err := nn.New(nn.Spec{Kind: "mlp", Dim: layout.Dim, Hidden: layout.Hidden, Activation: act,
 		NoiseConditional: layout.Conditional, Residual: layout.Residual,
-		SigmaData: layout.SigmaData}, rand.New(rand.NewPCG(seed, 1)))
+		SigmaData: layout.SigmaData, Classes: layout.Classes}, rand.New(rand.NewPCG(seed, 1)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,6 +46,25 @@ var layouts = []struct {
 	{"conditional residual", mlp.Layout{Dim: 4, Hidden: []int{5, 5}, Conditional: true, Residual: true}},
 	{"preconditioned", mlp.Layout{Dim: 3, Hidden: []int{7, 5}, Conditional: true, SigmaData: 0.7}},
 	{"preconditioned residual", mlp.Layout{Dim: 4, Hidden: []int{5, 5}, Conditional: true, Residual: true, SigmaData: 0.5}},
+	{"class-conditional", mlp.Layout{Dim: 3, Hidden: []int{6, 6}, Conditional: true, Residual: true, SigmaData: 0.6, Classes: 2}},
+}
+
+// someLabels gives a class-conditional pass n labels cycling through
+// every class and the null label; other passes keep none.
+func someLabels(t testing.TB, p *mlp.Pass, n int) []int32 {
+	t.Helper()
+	k := p.Net().Classes
+	if k == 0 {
+		return nil
+	}
+	labels := make([]int32, n)
+	for i := range labels {
+		labels[i] = int32((i + 1) % (k + 1))
+	}
+	if err := p.SetLabels(labels); err != nil {
+		t.Fatal(err)
+	}
+	return labels
 }
 
 // Jacobian-vector products match central differences of the forward pass,
@@ -65,6 +84,7 @@ func TestTangentsMatchFiniteDifferences(t *testing.T) {
 				rng := rand.New(rand.NewPCG(5, 5))
 				x, dirs := normals(rng, n*D), normals(rng, n*k*D)
 				sigmas := []float64{0.5, 2, 0.1, 7}
+				labels := someLabels(t, p, n)
 				if _, err := p.Forward(x, sigmas, true); err != nil {
 					t.Fatal(err)
 				}
@@ -86,6 +106,10 @@ func TestTangentsMatchFiniteDifferences(t *testing.T) {
 				fd := func(b int, v []float64) []float64 {
 					const h = 1e-6
 					xb := append([]float64(nil), x[b*D:(b+1)*D]...)
+					if labels != nil {
+						p.SetLabels(labels[b : b+1])
+						defer p.SetLabels(labels)
+					}
 					at := func(sign float64) []float64 {
 						for j := range xb {
 							xb[j] = x[b*D+j] + sign*h*v[j]
@@ -150,6 +174,7 @@ func TestBackwardMatchesFiniteDifferences(t *testing.T) {
 				x, dirs := normals(rng, n*D), normals(rng, n*k*D)
 				cs, ct := normals(rng, n*D), normals(rng, n*k*D) // the loss's coefficients
 				sigmas := []float64{0.3, 1, 4}
+				someLabels(t, p, n)
 				// loss = cs . s + ct . (J t), or cs . s + ct[:nD] . diag(J)
 				loss := func() float64 {
 					s, err := p.Forward(x, sigmas, true)
@@ -207,6 +232,79 @@ func TestBackwardMatchesFiniteDifferences(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// A label is its one-hot row of the first weight matrix added to the
+// first layer's bias: a class-conditional net scores a point with label
+// y (the null label K included) as the net without classes whose first
+// bias has that row added (to rounding: the row joins the sum at another
+// place).
+func TestLabelIsAFirstLayerBias(t *testing.T) {
+	layout := mlp.Layout{Dim: 3, Hidden: []int{6, 6}, Conditional: true, Residual: true, SigmaData: 0.6, Classes: 3}
+	net := newNet(t, layout, "swish", 7)
+	const n = 5
+	x := normals(rand.New(rand.NewPCG(7, 7)), n*layout.Dim)
+	sigmas := []float64{0.2, 1, 3, 0.05, 9}
+	p, err := mlp.NewPass(net, mlp.Options{Batch: n})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plainLayout := layout
+	plainLayout.Classes = 0
+	in, h := layout.Dim+1, layout.Hidden[0]
+	for y := int32(0); y <= int32(layout.Classes); y++ {
+		labels := []int32{y, y, y, y, y}
+		if err := p.SetLabels(labels); err != nil {
+			t.Fatal(err)
+		}
+		got, err := p.Forward(x, sigmas, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append([]float64(nil), got...)
+		params := net.Arrays()
+		w0 := append([]float64(nil), params[0][:in*h]...)
+		b0 := append([]float64(nil), params[1]...)
+		for j := range b0 {
+			b0[j] += params[0][(in+int(y))*h+j]
+		}
+		plain, err := mlp.NewNet(plainLayout, net.Act, append([][]float64{w0, b0}, params[2:]...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, _ := mlp.NewPass(plain, mlp.Options{Batch: n})
+		want, err := q.Forward(x, sigmas, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range want {
+			if math.Abs(got[i]-want[i]) > 1e-13*math.Max(1, math.Abs(want[i])) {
+				t.Fatalf("label %d: score %d is %v, the biased net's %v", y, i, got[i], want[i])
+			}
+		}
+	}
+	// No labels is the null label's score.
+	if err := p.SetLabels(nil); err != nil {
+		t.Fatal(err)
+	}
+	none, _ := p.Forward(x, sigmas, false)
+	none = append([]float64(nil), none...)
+	p.SetLabels([]int32{3, 3, 3, 3, 3})
+	null, _ := p.Forward(x, sigmas, false)
+	for i := range none {
+		if none[i] != null[i] {
+			t.Fatalf("score %d without labels %v, with the null label %v", i, none[i], null[i])
+		}
+	}
+	for name, bad := range map[string][]int32{"negative": {0, -1, 0, 0, 0}, "past the null label": {0, 4, 0, 0, 0}} {
+		if p.SetLabels(bad) == nil {
+			t.Errorf("%s label: no error", name)
+		}
+	}
+	p.SetLabels([]int32{0, 1})
+	if _, err := p.Forward(x, sigmas, false); err == nil {
+		t.Error("2 labels for 5 points: no error")
 	}
 }
 
@@ -302,6 +400,8 @@ func TestPreconditioningFactors(t *testing.T) {
 		t.Errorf("preconditioning changed the parameters: %v, want %v", scaled.Params(), plain.Params())
 	}
 	for _, bad := range []mlp.Layout{
+		{Dim: 3, Hidden: []int{4}, Classes: 2},
+		{Dim: 3, Hidden: []int{4}, Conditional: true, Classes: -1},
 		{Dim: 3, Hidden: []int{4}, SigmaData: 1},
 		{Dim: 3, Hidden: []int{4}, Conditional: true, SigmaData: -1},
 		{Dim: 3, Hidden: []int{4}, Conditional: true, SigmaData: math.Inf(1)},

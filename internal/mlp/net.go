@@ -32,6 +32,14 @@ import (
 // SigmaData^2) I), pulls points far from the data back at the rate the
 // level needs whatever f makes of them: with f alone, chains that wander
 // out of the region the network was trained on never came back.
+//
+// Classes (K > 0, conditional only): a class-conditional network
+// s(x, sigma, y) sees its label y as K+1 more inputs, the one-hot code of
+// y in 0..K-1 or of K, the null label, which stands for no label (the
+// unconditional score, as classifier-free guidance trains it). The
+// one-hot rows of the first weight matrix are the labels' learned
+// embeddings, added to the first layer: no other layer knows of them, and
+// the tangents in x never cross them.
 type Layout struct {
 	Dim         int   // D
 	Hidden      []int // hidden layer widths
@@ -40,14 +48,19 @@ type Layout struct {
 	// SigmaData > 0 preconditions the network as above (conditional
 	// only); 0 leaves it as it is.
 	SigmaData float64
+	// Classes > 0 makes the network class-conditional, as above.
+	Classes int
 }
 
 // Widths are the layer widths from the input to the output: D (D+1 when
-// conditional), the hidden widths, D.
+// conditional, D+1+K+1 with K classes), the hidden widths, D.
 func (l Layout) Widths() []int {
 	in := l.Dim
 	if l.Conditional {
 		in++
+	}
+	if l.Classes > 0 {
+		in += l.Classes + 1
 	}
 	return append(append([]int{in}, l.Hidden...), l.Dim)
 }
@@ -124,8 +137,23 @@ func (l Layout) Check() error {
 	if l.SigmaData > 0 && !l.Conditional {
 		return errors.New("mlp: preconditioning needs a noise-conditional network")
 	}
+	if l.Classes < 0 || l.Classes > MaxClasses {
+		return fmt.Errorf("mlp: %d classes, want 0 to %d", l.Classes, MaxClasses)
+	}
+	if l.Classes > 0 && !l.Conditional {
+		return errors.New("mlp: a class-conditional network must be noise-conditional")
+	}
 	return nil
 }
+
+// MaxClasses bounds a class-conditional network's classes: labels are
+// read as bytes (IDX) or small integers, and each class costs a row of
+// the first weight matrix.
+const MaxClasses = 1 << 16
+
+// Null is the label that stands for no label in a class-conditional
+// network of k classes: its unconditional score.
+func Null(k int) int32 { return int32(k) }
 
 // Activation is an activation's two kernels over slices. Value sets
 // dst[k] = f(z[k]) (dst may be z). Derivatives sets f[k] = f(z[k]) and

@@ -52,6 +52,8 @@ type PassOf[T gemm.Float] struct {
 	net *NetOf[T]
 	opt Options
 
+	labels []int32 // the next Forward's labels (class-conditional); nil: the null label
+
 	n      int  // points of the last Forward
 	derivs bool // whether the last Forward kept derivatives
 	flops  float64
@@ -181,9 +183,27 @@ func (p *PassOf[T]) MatmulFLOPs() float64 { return p.flops }
 // order; the next Backward overwrites them.
 func (p *PassOf[T]) Grads() [][]T { return p.grads }
 
+// SetLabels gives a class-conditional net's points their labels for the
+// Forward passes that follow (one per point, 0..K-1, or the null label K:
+// mlp.Null); nil, the default, gives every point the null label, the
+// unconditional score. The Pass keeps the slice.
+func (p *PassOf[T]) SetLabels(labels []int32) error {
+	if labels != nil && p.net.Classes == 0 {
+		return fmt.Errorf("mlp: labels given to a network without classes")
+	}
+	for i, y := range labels {
+		if y < 0 || int(y) > p.net.Classes {
+			return fmt.Errorf("mlp: point %d has label %d, want 0 to %d (%d: none)", i+1, y, p.net.Classes, p.net.Classes)
+		}
+	}
+	p.labels = labels
+	return nil
+}
+
 // Forward computes s(x) for the n = len(x)/Dim points x (row-major), or
 // s(x, sigma) for a conditional net, with sigmas holding one level for all
-// points or one per point. With derivatives it keeps f' and f” for
+// points or one per point (and s(x, sigma, y) for a class-conditional one,
+// with the labels SetLabels gave). With derivatives it keeps f' and f” for
 // Tangents and Backward. The result is the Pass's buffer (n x Dim), valid
 // until the next Forward.
 func (p *PassOf[T]) Forward(x []T, sigmas []float64, derivatives bool) ([]T, error) {
@@ -197,6 +217,9 @@ func (p *PassOf[T]) Forward(x []T, sigmas []float64, derivatives bool) ([]T, err
 		return nil, fmt.Errorf("mlp: this pass was not made to keep derivatives")
 	}
 	in := p.a[0]
+	if p.labels != nil && len(p.labels) != n {
+		return nil, fmt.Errorf("mlp: %d labels for %d points", len(p.labels), n)
+	}
 	if net.Conditional {
 		if len(sigmas) != 1 && len(sigmas) != n {
 			return nil, fmt.Errorf("mlp: %d noise levels for %d points", len(sigmas), n)
@@ -216,6 +239,15 @@ func (p *PassOf[T]) Forward(x []T, sigmas []float64, derivatives bool) ([]T, err
 			}
 			p.cin[r] = T(c)
 			in[r*w[0]+D] = T(math.Log(sigma))
+			if net.Classes > 0 {
+				code := in[r*w[0]+D+1 : (r+1)*w[0]]
+				clear(code)
+				y := Null(net.Classes)
+				if p.labels != nil {
+					y = p.labels[r]
+				}
+				code[y] = 1
+			}
 			p.scale[r], p.skip[r] = T(net.OutputScale(sigma)), T(net.SkipScale(sigma))
 		}
 	} else {
