@@ -48,7 +48,19 @@ type Data struct {
 	// samples back onto the values; none treats every column as
 	// continuous.
 	Discrete string `yaml:"discrete,omitempty"`
+	// Labels give every image a class, for a class-conditional model: for
+	// idx, an IDX label file (train-labels-idx1-ubyte.gz); for images,
+	// "folders": each sub-folder of data.path is a class, in name order.
+	Labels string `yaml:"labels,omitempty"`
+	// LabelColumn (file) is the column holding every row's class, by its
+	// header name or its number (1 is the first); it is not a coordinate
+	// of the data. Its values are integers from 0, or names (classes in
+	// sorted order).
+	LabelColumn string `yaml:"label_column,omitempty"`
 }
+
+// Labelled reports data with a class per point.
+func (d Data) Labelled() bool { return d.Labels != "" || d.LabelColumn != "" }
 
 // Model selects the score network.
 type Model struct {
@@ -85,6 +97,11 @@ type Model struct {
 	Channels []int `yaml:"channels,omitempty"`
 	Groups   int   `yaml:"groups,omitempty"`
 	Shape    []int `yaml:"shape,omitempty"`
+	// Classes > 0 makes the mlp class-conditional (mlp.Layout), with
+	// labels 0..Classes-1: set from the labelled data when training
+	// starts; the classes' names, where the data has them, in ClassNames.
+	Classes    int      `yaml:"classes,omitempty"`
+	ClassNames []string `yaml:"class_names,omitempty"`
 }
 
 // Train sets the loss, the optimiser and the bookkeeping of a run.
@@ -108,6 +125,11 @@ type Train struct {
 	// EMA is the decay of the parameters' exponential moving average, e.g.
 	// 0.999 (0: none); score, sample and eval use the average by default.
 	EMA float64 `yaml:"ema"`
+	// LabelDropout is the share of training points of a class-conditional
+	// model whose label is replaced by the null label, so that the same
+	// network learns the unconditional score that classifier-free
+	// guidance needs (sample -guidance); 0.1 unless given.
+	LabelDropout *float64 `yaml:"label_dropout,omitempty"`
 
 	LogEvery        int `yaml:"log_every"`
 	EvalEvery       int `yaml:"eval_every"`       // validation loss; 0 disables
@@ -164,6 +186,10 @@ type Sample struct {
 	// an error found only once the ladder is chosen from the data.
 	EpsFrom       string `yaml:"-" json:"-"`
 	Denoise       bool   `yaml:"denoise"` // annealed: finish with x + sigma_L^2 s(x, sigma_L)
+	// Guidance is classifier-free guidance's weight w for a class-conditional
+	// model sampled with -class: every score is (1 + w) s(x, sigma, y) -
+	// w s(x, sigma); 0 is the conditional score alone.
+	Guidance float64 `yaml:"guidance,omitempty"`
 	Seed          uint64 `yaml:"seed"`
 	Init          Init   `yaml:"init"`
 	SnapshotEvery int    `yaml:"snapshot_every"` // keep the chains every k steps (0: off)
@@ -238,7 +264,7 @@ func (c *Config) ModelSpec(dim int) nn.Spec {
 	copy(shape[:], c.Model.Shape)
 	return nn.Spec{Kind: c.Model.Type, Dim: dim, Hidden: c.Model.Hidden, Activation: c.Model.Activation, Dtype: dt,
 		NoiseConditional: c.Model.NoiseConditional, Residual: c.Model.Residual,
-		SigmaData: c.Model.SigmaData, Shape: shape, Channels: c.Model.Channels, Groups: c.Model.Groups}
+		SigmaData: c.Model.SigmaData, Classes: c.Model.Classes, Shape: shape, Channels: c.Model.Channels, Groups: c.Model.Groups}
 }
 
 // Ladder returns the n noise levels from Begin down to End, equally spaced

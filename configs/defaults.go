@@ -25,6 +25,10 @@ const (
 	// (around sigma 1-2: a field rough at mid noise); at 2e-4 none after
 	// 30000, and its held-out loss was lower (99.5 against 100.5).
 	imageLR = 2e-4
+	// DefaultLabelDropout is train.label_dropout: classifier-free
+	// guidance's share of unconditional training (Ho & Salimans 2022
+	// found 0.1 to 0.2 best).
+	DefaultLabelDropout = 0.1
 	// unetGroups is model.groups for the unet: GroupNorm's 8 groups of
 	// channels suit EDM's smallest networks as its 32 do its largest.
 	unetGroups = 8
@@ -113,6 +117,9 @@ func (d *decoder) dataDefaults(c *Config) []string {
 	}
 	if can, _ := losses.NoiseConditional(c.Train.Loss); can && (c.Model.Type == "mlp" || unet) {
 		set("train.ema", fmt.Sprint(DefaultEMA), func() { c.Train.EMA = DefaultEMA })
+	}
+	if c.Data.Labelled() && c.Train.LabelDropout == nil {
+		set("train.label_dropout", fmt.Sprint(DefaultLabelDropout), func() { p := DefaultLabelDropout; c.Train.LabelDropout = &p })
 	}
 	if c.Train.StepsAuto {
 		set("train.patience", fmt.Sprint(DefaultPatience), func() { c.Train.Patience = DefaultPatience })

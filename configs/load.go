@@ -206,9 +206,9 @@ func (c *Config) YAML() []byte {
 // datasetKeys are the data keys each kind of data set reads, besides
 // dataset and holdout, which all do.
 var datasetKeys = map[string][]string{
-	"file":             {"path", "standardize", "discrete"},
-	"idx":              {"path", "dequantize", "standardize"},
-	"images":           {"path", "dequantize", "standardize"},
+	"file":             {"path", "standardize", "discrete", "label_column"},
+	"idx":              {"path", "dequantize", "standardize", "labels"},
+	"images":           {"path", "dequantize", "standardize", "labels"},
 	"gaussian":         {"n", "mean", "cov", "standardize"},
 	"gaussian_mixture": {"n", "means", "weights", "std", "standardize"},
 }

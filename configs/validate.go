@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"scorenet/internal/mlp"
 	"slices"
 	"sort"
 	"strings"
@@ -240,6 +241,7 @@ func (d *decoder) validate(c *Config) error {
 		check(t.SampleEvery >= 0, "train.sample_every", "must be >= 0 (0: no figures during training), got %d", t.SampleEvery),
 		check(t.Patience == 0 || t.EvalEvery > 0 || t.StepsAuto, "train.patience", "needs held-out losses to watch: set train.eval_every > 0"),
 		check(c.Output.Dir != "", "output.dir", "must not be empty"),
+		d.validateLabels(c),
 	} {
 		if err != nil {
 			return err
@@ -290,6 +292,7 @@ func (d *decoder) validateSampling(c *Config) error {
 		check(s.SNR > 0 && s.SNR <= 1, "sample.snr", "must be in (0, 1]: the corrector's noise-to-score ratio, whose square sets its step (score_sde uses 0.16 for VE models), got %v", s.SNR),
 		check(!Solver(s.Sampler) || (s.Steps >= 2 && s.Steps <= MaxLevels), "sample.steps", "must be from 2 to %d noise levels for %s, got %d", MaxLevels, s.Sampler, s.Steps),
 		check(s.Rho >= 0.1 && s.Rho <= 100, "sample.rho", "must be from 0.1 to 100: the exponent of the schedule of levels (EDM's 7; 1 spaces them evenly; below 0.1 sigma^(1/rho) overflows), got %v", s.Rho),
+		check(s.Guidance >= 0 && s.Guidance <= MaxGuidance, "sample.guidance", "must be from 0 (the conditional score alone) to %g, got %v", MaxGuidance, s.Guidance),
 		check(s.Churn >= 0 && s.Churn <= 1e6, "sample.churn", "must be from 0 (no churn, EDM's default) to 1e6, got %v", s.Churn),
 		check(s.ChurnMin >= 0 && s.ChurnMin <= MaxScale, "sample.churn_min", "must be from 0 to %g (model units), got %v", MaxScale, s.ChurnMin),
 		check(s.ChurnMax == 0 || (s.ChurnMax >= s.ChurnMin && s.ChurnMax <= MaxScale), "sample.churn_max", "must be 0 (no limit) or from sample.churn_min %v to %g (model units), got %v", s.ChurnMin, MaxScale, s.ChurnMax),
@@ -320,6 +323,50 @@ func distinct(levels []float64) bool {
 		}
 	}
 	return true
+}
+
+// MaxGuidance bounds sample.guidance: image models use 0.5 to 10; beyond
+// 100 the difference of two scores is all that is left.
+const MaxGuidance = 100.0
+
+// validateLabels checks the keys of class-conditional models: labels
+// where the data can have them, and a model and loss that take them.
+func (d *decoder) validateLabels(c *Config) error {
+	check := func(ok bool, key, format string, args ...any) error {
+		if ok {
+			return nil
+		}
+		return d.Errorf(key, format, args...)
+	}
+	data, m := c.Data, c.Model
+	labelled := data.Labelled() || m.Classes > 0
+	can, _ := losses.NoiseConditional(c.Train.Loss)
+	for _, err := range []error{
+		check(data.Labels == "" || data.Dataset == "idx" || data.Dataset == "images", "data.labels", "applies to idx and images data (for a table, name its column in data.label_column), not %s", data.Dataset),
+		check(data.Labels == "" || data.Dataset != "images" || data.Labels == "folders", "data.labels", "for images must be folders (each sub-folder of data.path a class), got %q", data.Labels),
+		check(data.LabelColumn == "" || data.Dataset == "file", "data.label_column", "applies to dataset file (a CSV or .npy table), not %s", data.Dataset),
+		check(m.Classes >= 0 && m.Classes <= mlp.MaxClasses, "model.classes", "must be from 0 to %d, got %d", mlp.MaxClasses, m.Classes),
+		check(len(m.ClassNames) == 0 || len(m.ClassNames) == m.Classes, "model.class_names", "names %d classes, model.classes is %d", len(m.ClassNames), m.Classes),
+		check(!labelled || m.Type == "mlp", "model.type", "a class-conditional model (data.labels, data.label_column) is an mlp: the %s takes no labels", m.Type),
+		check(!labelled || can, "train.loss", "a class-conditional model trains with a denoising loss (%s), not %s", strings.Join(conditionalLosses(), ", "), c.Train.Loss),
+		check(!labelled || m.NoiseConditional, "model.noise_conditional", "a class-conditional model must be noise-conditional"),
+		check(!labelled || c.Train.Engine != losses.Graph, "train.engine", "graph trains no class-conditional model (its graph scores without labels, as the core's reference); use auto or fused"),
+		check(c.Train.LabelDropout == nil || (*c.Train.LabelDropout >= 0 && *c.Train.LabelDropout < 1), "train.label_dropout", "must be in [0, 1) (e.g. 0.1), got %v", deref(c.Train.LabelDropout)),
+		check(c.Train.LabelDropout == nil || labelled, "train.label_dropout", "applies to labelled data (data.labels or data.label_column)"),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deref is *p, or 0 for nil.
+func deref(p *float64) float64 {
+	if p == nil {
+		return 0
+	}
+	return *p
 }
 
 // DataDim is the dimension of the config's data where the config says it,

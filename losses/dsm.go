@@ -108,10 +108,11 @@ type mlpScores[T gemm.Float] struct {
 func (m mlpScores[T]) Forward(x []T, sigmas []float64) ([]T, error) {
 	return m.pass.Forward(x, sigmas, m.keep)
 }
-func (m mlpScores[T]) Backward(gs []T) error { return m.pass.Backward(mlp.SeedsOf[T]{Score: gs}) }
-func (m mlpScores[T]) Grads() [][]T          { return m.pass.Grads() }
-func (m mlpScores[T]) Batch() int            { return m.pass.Batch() }
-func (m mlpScores[T]) MatmulFLOPs() float64  { return m.pass.MatmulFLOPs() }
+func (m mlpScores[T]) SetLabels(labels []int32) error { return m.pass.SetLabels(labels) }
+func (m mlpScores[T]) Backward(gs []T) error          { return m.pass.Backward(mlp.SeedsOf[T]{Score: gs}) }
+func (m mlpScores[T]) Grads() [][]T                   { return m.pass.Grads() }
+func (m mlpScores[T]) Batch() int                     { return m.pass.Batch() }
+func (m mlpScores[T]) MatmulFLOPs() float64           { return m.pass.MatmulFLOPs() }
 
 // newDSMHead returns the builder of dsm, anneal_dsm or vesde_dsm on an MLP
 // of T.
@@ -158,6 +159,19 @@ func newUNetDSMHead[T gemm.Float](net *unet.NetOf[T], o Options, levels levelKin
 func newDSMHeadOn[T gemm.Float](pass firstOrderPass[T], grads []tensor.Tensor, dim int, o Options, levels levelKind) *dsmHead[T] {
 	return &dsmHead[T]{pass: pass, dim: dim, gradients: o.Gradients, grads: grads, sigmas: o.Sigmas, levels: levels,
 		xs: make([]T, o.Batch*dim), gs: make([]T, o.Batch*dim)}
+}
+
+// SetLabels gives a class-conditional MLP's points their labels
+// (Labelled).
+func (d *dsmHead[T]) SetLabels(labels []int32) error {
+	l, ok := d.pass.(Labelled)
+	if !ok {
+		if labels == nil {
+			return nil
+		}
+		return errors.New("losses: labels given to a network without classes")
+	}
+	return l.SetLabels(labels)
 }
 
 func (d *dsmHead[T]) Batch() int             { return d.pass.Batch() }

@@ -35,6 +35,12 @@ func NewHeldOut(name string, m nn.Model, sigmas []float64, engine string, points
 
 // Evaluate is the mean loss over the points x (row-major, dimension d).
 func (h *HeldOut) Evaluate(x []float64, d int) (Terms, error) {
+	return h.EvaluateLabelled(x, d, nil)
+}
+
+// EvaluateLabelled is Evaluate for a class-conditional model's points with
+// their labels (nil: none, the unconditional loss).
+func (h *HeldOut) EvaluateLabelled(x []float64, d int, labels []int32) (Terms, error) {
 	n := len(x) / d
 	if n < 1 || len(x)%d != 0 {
 		return Terms{}, fmt.Errorf("losses: %d values are not points of dimension %d", len(x), d)
@@ -44,6 +50,20 @@ func (h *HeldOut) Evaluate(x []float64, d int) (Terms, error) {
 	chunk := h.loss.Batch()
 	for lo := 0; lo < n; lo += chunk {
 		hi := min(lo+chunk, n)
+		if l, ok := h.loss.(Labelled); ok {
+			var part []int32
+			if labels != nil {
+				if len(labels) != n {
+					return Terms{}, fmt.Errorf("losses: %d labels for %d held-out points", len(labels), n)
+				}
+				part = labels[lo:hi]
+			}
+			if err := l.SetLabels(part); err != nil {
+				return Terms{}, err
+			}
+		} else if labels != nil {
+			return Terms{}, fmt.Errorf("losses: labels given to a loss on a model without classes")
+		}
 		part, err := h.loss.Evaluate(x[lo*d:hi*d], 1/float64(n), noise)
 		if err != nil {
 			return Terms{}, err

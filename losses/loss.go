@@ -29,6 +29,14 @@ type Loss interface {
 	MatmulFLOPs() float64
 }
 
+// Labelled is a loss on a class-conditional model (the denoising losses on
+// the core): SetLabels gives the points of the Evaluate calls that follow
+// their labels, one per point (0..K-1, or K for none); nil, the default,
+// gives none. The loss keeps the slice.
+type Labelled interface {
+	SetLabels(labels []int32) error
+}
+
 // Terms are the values of a score-matching loss and its two parts. Losses
 // without such parts (dsm, anneal_dsm) leave Trace and Norm zero.
 type Terms struct {
@@ -164,6 +172,9 @@ func New(name string, m nn.Model, o Options) (Loss, error) {
 		engine = Auto
 	}
 	fused, fusedErr := e.fusedLoss(m)
+	if c, ok := m.(interface{ Classes() int }); ok && c.Classes() > 0 && (engine == Graph || fusedErr != nil) {
+		return nil, fmt.Errorf("losses: a class-conditional model trains on the fused engine only (its graph scores without labels)")
+	}
 	switch engine {
 	case Graph:
 		return e.graph(m, o)

@@ -49,6 +49,26 @@ func (d Digest) Differs(recorded Digest) string {
 type DataMoments struct {
 	Mean []float64 `json:"mean"`
 	Var  float64   `json:"var"`
+	// ByClass are each class's moments, for labelled data: the start of
+	// a class's chains in the samplers that start from the data's moments.
+	ByClass []DataMoments `json:"by_class,omitempty"`
+}
+
+// MomentsByClass are the moments of p's rows of each class 0..k-1 (labels,
+// one per row).
+func MomentsByClass(p points.Points, labels []int32, k int) []DataMoments {
+	rows := make([]points.Points, k)
+	for i, y := range labels {
+		rows[y].D = p.D
+		rows[y].X = append(rows[y].X, p.Row(i)...)
+		rows[y].N++
+	}
+	out := make([]DataMoments, k)
+	for y, r := range rows {
+		r.D = p.D
+		out[y] = MomentsOf(r)
+	}
+	return out
 }
 
 // MomentsOf are the DataMoments of p, summed in row order (the same bits on
@@ -77,8 +97,13 @@ func MomentsOf(p points.Points) DataMoments {
 
 // Equal reports whether m and o hold the same values.
 func (m DataMoments) Equal(o DataMoments) bool {
-	if len(m.Mean) != len(o.Mean) || m.Var != o.Var {
+	if len(m.Mean) != len(o.Mean) || m.Var != o.Var || len(m.ByClass) != len(o.ByClass) {
 		return false
+	}
+	for y, c := range m.ByClass {
+		if !c.Equal(o.ByClass[y]) {
+			return false
+		}
 	}
 	for j, v := range m.Mean {
 		if v != o.Mean[j] {

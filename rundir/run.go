@@ -150,7 +150,7 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	moments, err := momentsOf(c, checkpoint, dim, maxAbs)
+	moments, err := momentsOf(c, checkpoint, dim, cfg.Model.Classes, maxAbs)
 	if err != nil {
 		return nil, err
 	}
@@ -270,7 +270,7 @@ func SigmaDataFits(m configs.Model, spread, offset float64) error {
 // momentsOf reads and checks a checkpoint's record of its training data's
 // moments: a mean within the data's range (maxAbs, where recorded) and a
 // variance at most its square. Zero where it has none.
-func momentsOf(c *checkpoints.Checkpoint, path string, dim int, maxAbs float64) (DataMoments, error) {
+func momentsOf(c *checkpoints.Checkpoint, path string, dim, classes int, maxAbs float64) (DataMoments, error) {
 	var m DataMoments
 	saved, ok := c.Meta[metaMoments]
 	if !ok {
@@ -281,22 +281,36 @@ func momentsOf(c *checkpoints.Checkpoint, path string, dim int, maxAbs float64) 
 		reach = maxMean / minStd
 	}
 	bad := func() (DataMoments, error) {
-		return DataMoments{}, fmt.Errorf("rundir: %s: bad %s metadata %.200q: want {\"mean\": %d numbers within the data's largest |x| %g, \"var\": a number above 0 and at most its square}",
+		return DataMoments{}, fmt.Errorf("rundir: %s: bad %s metadata %.200q: want {\"mean\": %d numbers within the data's largest |x| %g, \"var\": a number above 0 and at most its square, \"by_class\": one such record a class of model.classes, or none}",
 			path, metaMoments, saved, dim, reach)
 	}
-	if len(saved) > 64*dim+256 { // no decoding a huge record
+	if len(saved) > (64*dim+256)*(classes+1) { // no decoding a huge record
 		return bad()
 	}
-	// A variance of 0 no run has: train refuses data of no spread.
-	if err := json.Unmarshal([]byte(saved), &m); err != nil || len(m.Mean) != dim || !(m.Var > 0 && m.Var <= reach*reach) {
+	// A variance of 0 no run has (train refuses data of no spread); a
+	// class of one point has it.
+	if err := json.Unmarshal([]byte(saved), &m); err != nil || !momentsFit(m, dim, reach) || !(m.Var > 0) || (len(m.ByClass) != 0 && len(m.ByClass) != classes) {
 		return bad()
 	}
-	for _, v := range m.Mean {
-		if !(math.Abs(v) <= reach) {
+	for _, c := range m.ByClass {
+		if !momentsFit(c, dim, reach) || len(c.ByClass) > 0 {
 			return bad()
 		}
 	}
 	return m, nil
+}
+
+// momentsFit reports moments of dimension dim within reach.
+func momentsFit(m DataMoments, dim int, reach float64) bool {
+	if len(m.Mean) != dim || !(m.Var >= 0 && m.Var <= reach*reach) {
+		return false
+	}
+	for _, v := range m.Mean {
+		if !(math.Abs(v) <= reach) {
+			return false
+		}
+	}
+	return true
 }
 
 // bestOf reads and checks a checkpoint's record of the best held-out loss,

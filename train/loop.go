@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"scorenet/internal/mlp"
 	"time"
 
 	"scorenet/checkpoints"
@@ -103,6 +104,11 @@ func (t *trainer) update() (*Step, error) {
 	for i, idx := range t.batchIdx {
 		copy(t.batchX[i*t.data.Train.D:], t.data.Train.Row(idx))
 	}
+	if t.labelled != nil {
+		if err := t.batchLabelsAt(s.Step); err != nil {
+			return nil, err
+		}
+	}
 	// Each step's noise is its own stream, so a resumed run draws the same.
 	noise := seeds.NewIndexed(t.cfg.Seed, seeds.Noise, uint64(s.Step))
 	terms, err := t.loss.Evaluate(t.batchX, 1/float64(cfg.BatchSize), noise)
@@ -136,6 +142,25 @@ func (t *trainer) update() (*Step, error) {
 	}
 	s.Step++
 	return &Step{N: s.Step, Terms: terms, GradNorm: gnorm, Last: s.Step == cfg.Steps}, nil
+}
+
+// batchLabelsAt gives the loss the batch's labels, each replaced by the
+// null label with probability train.label_dropout, drawn from the step's
+// own stream (a resumed run drops the same).
+func (t *trainer) batchLabelsAt(step int) error {
+	drop := 0.0
+	if p := t.cfg.Train.LabelDropout; p != nil {
+		drop = *p
+	}
+	rng := seeds.NewIndexed(t.cfg.Seed, seeds.LabelDropout, uint64(step))
+	null := mlp.Null(t.cfg.Model.Classes)
+	for i, idx := range t.batchIdx {
+		t.batchLabels[i] = t.data.TrainLabels[idx]
+		if rng.Float64() < drop {
+			t.batchLabels[i] = null
+		}
+	}
+	return t.labelled.SetLabels(t.batchLabels)
 }
 
 // metricsHook averages the steps between records and writes a record, with

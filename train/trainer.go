@@ -112,6 +112,10 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 	if err := unetShape(cfg, data.Image, opts.Out); err != nil {
 		return nil, err
 	}
+	if data.Classes > 0 && cfg.Model.Classes == 0 {
+		cfg.Model.Classes = data.Classes
+		fmt.Fprintf(opts.Out, "model.classes: %d, from the labels (the classes' points: %v)\n", data.Classes, datasets.Labels{Of: data.TrainLabels, K: data.Classes}.Counts())
+	}
 	auto, err := workflow.ChooseAuto(cfg, data.Train)
 	if err != nil {
 		return nil, err
@@ -264,17 +268,21 @@ func resumeOrStart(s *rundir.Snapshot, ckptDir string, opts Options) (string, er
 
 // trainer holds the compiled graphs and buffers of one training call.
 type trainer struct {
-	cfg        *configs.Config
-	data       *workflow.Data
-	s          *rundir.Snapshot
-	adam       *Adam
-	order      *batchOrder
-	loss       losses.Loss
-	valid      *losses.HeldOut // nil when validation is off
-	raw        []*tensor.Dense // the parameters, kept while validate measures the EMA
-	batchIdx   []int
-	batchX     []float64
-	checkpoint string
+	cfg      *configs.Config
+	data     *workflow.Data
+	s        *rundir.Snapshot
+	adam     *Adam
+	order    *batchOrder
+	loss     losses.Loss
+	valid    *losses.HeldOut // nil when validation is off
+	raw      []*tensor.Dense // the parameters, kept while validate measures the EMA
+	batchIdx []int
+	batchX   []float64
+	// batchLabels are a class-conditional run's batch labels, some
+	// dropped to the null label (nil for other runs).
+	batchLabels []int32
+	labelled    losses.Labelled
+	checkpoint  string
 	// resumedFrom is the checkpoint the run resumed from ("" for a new
 	// run), at step resumedAt: a first step that diverges blames it.
 	resumedFrom string
@@ -290,6 +298,13 @@ func newTrainer(cfg *configs.Config, data *workflow.Data, s *rundir.Snapshot, ad
 		return nil, err
 	}
 	t := &trainer{cfg: cfg, data: data, s: s, adam: adam, order: order, loss: loss, batchIdx: make([]int, b), batchX: make([]float64, b*data.Train.D)}
+	if cfg.Model.Classes > 0 {
+		l, ok := loss.(losses.Labelled)
+		if !ok || data.TrainLabels == nil {
+			return nil, fmt.Errorf("train: a class-conditional model (model.classes %d) needs labelled data (data.labels or data.label_column) and a denoising loss on the fused engine", cfg.Model.Classes)
+		}
+		t.labelled, t.batchLabels = l, make([]int32, b)
+	}
 	if cfg.Train.EvalEvery > 0 && data.Valid.N > 0 {
 		if t.valid, err = losses.NewHeldOut(cfg.Train.Loss, s.Model, sigmas, cfg.Train.Engine, data.Valid.N, cfg.Seed); err != nil {
 			return nil, err
@@ -328,7 +343,7 @@ func orNone(s string) string {
 // reports the same number), the parameters otherwise.
 func (t *trainer) validate() (losses.Terms, error) {
 	if t.s.EMA == nil {
-		return t.valid.Evaluate(t.data.Valid.X, t.data.Valid.D)
+		return t.valid.EvaluateLabelled(t.data.Valid.X, t.data.Valid.D, t.data.ValidLabels)
 	}
 	params := t.s.Model.Params()
 	if t.raw == nil {
@@ -340,7 +355,7 @@ func (t *trainer) validate() (losses.Terms, error) {
 		copyTensor(t.raw[i], p.Value)
 		copyTensor(p.Value, t.s.EMA[i])
 	}
-	v, err := t.valid.Evaluate(t.data.Valid.X, t.data.Valid.D)
+	v, err := t.valid.EvaluateLabelled(t.data.Valid.X, t.data.Valid.D, t.data.ValidLabels)
 	for i, p := range params {
 		copyTensor(p.Value, t.raw[i])
 	}

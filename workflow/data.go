@@ -25,6 +25,11 @@ type Data struct {
 	Moments      rundir.DataMoments  // of the training split, in model units
 	Source       string              // what was read or drawn, for people
 	Image        datasets.Image      // the shape of image data; zero otherwise
+	// Classes is K for labelled data (data.labels, data.label_column), 0
+	// otherwise; TrainLabels and ValidLabels are the labels of Train's and
+	// Valid's points, 0..K-1.
+	Classes                  int
+	TrainLabels, ValidLabels []int32
 }
 
 // Prepare generates or reads the config's data set, splits off the
@@ -39,12 +44,30 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 		err    error
 	)
 	var shape datasets.Image
+	var labels datasets.Labels
 	switch d.Dataset {
 	case "file":
 		var f datasets.File
 		f, err = datasets.Load(d.Path)
+		if err == nil && d.LabelColumn != "" {
+			labels, err = datasets.TakeLabelColumn(&f, d.LabelColumn)
+		}
 		all, source = f.Points, f.Describe()
 	case "idx", "images":
+		if d.Dataset == "idx" && d.Labels != "" {
+			// The labels first: a wrong label file is found before the
+			// images are read.
+			var n int
+			if n, _, err = datasets.IDXShape(d.Path); err == nil {
+				labels, err = datasets.LoadIDXLabelsFor(d.Labels, n, d.Path)
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+		if d.Dataset == "images" && d.Labels != "" {
+			return nil, fmt.Errorf("workflow: data.labels: folders is not built yet for PNG folders; give the labels as an IDX file, or a table's data.label_column")
+		}
 		if d.Dataset == "idx" {
 			all, shape, err = datasets.LoadIDX(d.Path)
 		} else {
@@ -71,6 +94,12 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if labels.Of != nil {
+		if err := checkClasses(cfg, labels); err != nil {
+			return nil, err
+		}
+		source += fmt.Sprintf("; %d classes", labels.K)
 	}
 	// What follows the reading (the split's shuffle, the discrete columns'
 	// counts, training's and the figures' copies of a share of it) needs
@@ -102,7 +131,13 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 	if d.HoldoutAuto {
 		holdout = AutoHoldout(all.N)
 	}
-	trainPts, valid, err := datasets.SplitInPlace(all, holdout, seeds.New(cfg.Seed, seeds.Split))
+	var trainPts, valid points.Points
+	var trainLabels, validLabels []int32
+	if labels.Of != nil {
+		trainPts, valid, trainLabels, validLabels, err = datasets.SplitInPlaceLabelled(all, labels.Of, holdout, seeds.New(cfg.Seed, seeds.Split))
+	} else {
+		trainPts, valid, err = datasets.SplitInPlace(all, holdout, seeds.New(cfg.Seed, seeds.Split))
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +158,27 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 	for _, v := range trainPts.X {
 		maxAbs = math.Max(maxAbs, math.Abs(v))
 	}
-	return &Data{Discrete: discrete, Holdout: holdout, Train: trainPts, Valid: valid, Norm: norm, Density: dens, Digest: digest, MaxAbs: maxAbs, Moments: rundir.MomentsOf(trainPts), Source: source, Image: shape}, nil
+	moments := rundir.MomentsOf(trainPts)
+	if labels.K > 0 {
+		moments.ByClass = rundir.MomentsByClass(trainPts, trainLabels, labels.K)
+	}
+	return &Data{Discrete: discrete, Holdout: holdout, Train: trainPts, Valid: valid, Norm: norm, Density: dens, Digest: digest, MaxAbs: maxAbs, Moments: moments, Source: source, Image: shape,
+		Classes: labels.K, TrainLabels: trainLabels, ValidLabels: validLabels}, nil
+}
+
+// checkClasses refuses labels a run cannot take: more classes than the
+// model was made for (a resumed run's model.classes), or a class no point
+// has, which guidance could never be asked for meaningfully.
+func checkClasses(cfg *configs.Config, l datasets.Labels) error {
+	if k := cfg.Model.Classes; k > 0 && l.K > k {
+		return fmt.Errorf("workflow: the labels run to class %d, the run's model has %d classes (model.classes)", l.K-1, k)
+	}
+	for y, n := range l.Counts() {
+		if n == 0 {
+			return fmt.Errorf("workflow: class %d has no point, though labels run to %d: number the classes from 0 without gaps", y, l.K-1)
+		}
+	}
+	return nil
 }
 
 // Bounds of data.holdout: auto: the fraction that holds out

@@ -21,6 +21,7 @@ const (
 	NoiseScale                     // the subsamples that choose train.sigmas: auto
 	Probe                          // a point's Hutchinson probes for its likelihood, indexed by point
 	Dequantize                     // the jitter of a table's discrete columns within their values' cells
+	LabelDropout                   // which labels a training step drops (train.label_dropout), indexed by step
 )
 
 // New is stream s of seed.
