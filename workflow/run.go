@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"scorenet/internal/mlp"
 	"slices"
 
 	"scorenet/density"
@@ -232,6 +233,60 @@ func (r *Run) scoring(samplerKind, kind string) (NewScorer, []float64, float64, 
 		return NetworkScorers(r.Model), cfg.NoiseLevels(), r.SmallestSigma(), nil
 	}
 	return nil, nil, 0, fmt.Errorf("-score %q: want network or analytic", kind)
+}
+
+// GuidedScorers makes the learned score of a class-conditional model m for
+// chains with the given labels (one per chain a scorer is made for), with
+// classifier-free guidance (Ho & Salimans 2022) of weight w: (1 + w)
+// s(x, sigma, y) - w s(x, sigma), the unconditional score being the null
+// label's; w = 0 is the conditional score alone, one pass.
+func GuidedScorers(m nn.Model, labels []int32, w float64) NewScorer {
+	return func(batch, threads int) (score.Func, score.LevelFunc, error) {
+		sc, err := nn.NewScorer(m, batch, threads)
+		if err != nil {
+			return nil, nil, err
+		}
+		net, ok := m.(*nn.MLP)
+		if !ok || net.Classes() == 0 {
+			return nil, nil, fmt.Errorf("workflow: labels given to a %s model without classes", m.Kind())
+		}
+		null := make([]int32, len(labels))
+		for i := range null {
+			null[i] = mlp.Null(net.Classes())
+		}
+		var plain []float64
+		guide := func(dst, x []float64, one func(dst, x []float64) error) error {
+			if len(x) != len(labels)*m.Dim() {
+				return fmt.Errorf("workflow: %d chains scored, %d labelled", len(x)/m.Dim(), len(labels))
+			}
+			if err := sc.SetLabels(labels); err != nil {
+				return err
+			}
+			if err := one(dst, x); err != nil || w == 0 {
+				return err
+			}
+			if len(plain) < len(x) {
+				plain = make([]float64, len(x))
+			}
+			if err := sc.SetLabels(null); err != nil {
+				return err
+			}
+			if err := one(plain[:len(x)], x); err != nil {
+				return err
+			}
+			for i, c := range dst {
+				dst[i] = (1+w)*c - w*plain[i]
+			}
+			return nil
+		}
+		at := func(dst, x []float64, sigma float64) error {
+			return guide(dst, x, func(dst, x []float64) error { return sc.Score(dst, x, sigma) })
+		}
+		each := func(dst, x, sigmas []float64) error {
+			return guide(dst, x, func(dst, x []float64) error { return sc.ScoreAt(dst, x, sigmas) })
+		}
+		return at, each, nil
+	}
 }
 
 // dataName names a run's data for people: its path, or the data set drawn.

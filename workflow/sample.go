@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"scorenet/configs"
@@ -32,7 +35,18 @@ type Job struct {
 	Norm   datasets.Normalizer // data units to model units
 	MaxAbs float64             // the training data's largest |x_j| in model units: the sane region
 	Prior  sampler.Prior       // the training data's moments in model units, where recorded: the solvers' start
+	// ClassPriors are each class's moments, where recorded: the start of
+	// the solvers' labelled chains (a class's chains started from all the
+	// data's moments end biased toward the other classes: the ODE carries
+	// its start's error to the end).
+	ClassPriors []sampler.Prior
 	Scores NewScorer
+	// Labels, for a class-conditional model, are every chain's class (one
+	// per chain of Sample.N, or of Start), drawn by LabelledScores with
+	// classifier-free guidance of weight Sample.Guidance; nil draws
+	// without labels, by Scores.
+	Labels         []int32
+	LabelledScores func(labels []int32, guidance float64) NewScorer
 	// First and Count are the chains drawn, First..First+Count-1 of
 	// Sample.N (Count 0: all of them); a shard of a larger run draws the
 	// same bits as those rows of the whole.
@@ -96,6 +110,9 @@ type Drawn struct {
 	// Clamped is how many sample values of an image job were outside
 	// [0, 1] and put on its nearer end.
 	Clamped int
+	// Labels are the samples' classes, where the job gave the chains labels
+	// (those of chains left out dropped with them).
+	Labels []int32
 }
 
 // Sample draws the job's chains: their streams, starting points, one
@@ -127,11 +144,32 @@ func Sample(j Job) (*Drawn, error) {
 		return nil, ErrFileStart
 	default:
 		init := sampler.Init{Kind: s.Init.Kind, Low: s.Init.Low, High: s.Init.High, Std: s.Init.Std}
-		if start, err = sampler.Start(s.Sampler, init, j.Sigmas, j.Prior, j.Dim, streams); err != nil {
+		if j.Labels == nil || len(j.ClassPriors) == 0 || !sampler.FromPrior(s.Sampler) {
+			if start, err = sampler.Start(s.Sampler, init, j.Sigmas, j.Prior, j.Dim, streams); err != nil {
+				return nil, err
+			}
+			break
+		}
+		start = points.New(count, j.Dim)
+		for c := range count {
+			y := j.Labels[j.First+c]
+			if int(y) >= len(j.ClassPriors) {
+				return nil, fmt.Errorf("workflow: chain %d has class %d, the run records %d", j.First+c, y, len(j.ClassPriors))
+			}
+			own, err := sampler.Start(s.Sampler, init, j.Sigmas, j.ClassPriors[y], j.Dim, streams[c:c+1])
+			if err != nil {
+				return nil, err
+			}
+			copy(start.Row(c), own.X)
+		}
+	}
+	scores := j.Scores
+	if j.Labels != nil {
+		if scores, err = j.labelledScores(count); err != nil {
 			return nil, err
 		}
 	}
-	chains, err := sampler.NewChains(start, streams, gemm.Threads(), j.Scores)
+	chains, err := sampler.NewChains(start, streams, gemm.Threads(), scores)
 	if err != nil {
 		return nil, err
 	}
@@ -143,8 +181,15 @@ func Sample(j Job) (*Drawn, error) {
 	if err != nil {
 		return nil, err
 	}
+	var labels []int32
+	if j.Labels != nil {
+		labels = slices.Clone(j.Labels[j.First : j.First+count])
+	}
 	if len(res.Lost) > 0 { // left out: the rest are the samples
 		start = withoutRows(start, res.Lost)
+		if labels != nil {
+			labels = withoutLabels(labels, res.Lost)
+		}
 	}
 	samples := j.Norm.Invert(start)
 	j.Discrete.Snap(samples)
@@ -155,7 +200,63 @@ func Sample(j Job) (*Drawn, error) {
 	if j.Pixels {
 		clamped = clampPixels(samples.X)
 	}
-	return &Drawn{Samples: samples, Chains: start, Result: res, Steps: set.TotalSteps(), Seconds: time.Since(began).Seconds(), Clamped: clamped}, nil
+	return &Drawn{Samples: samples, Chains: start, Result: res, Steps: set.TotalSteps(), Seconds: time.Since(began).Seconds(), Clamped: clamped, Labels: labels}, nil
+}
+
+// ChainLabels are the labels of n chains asked for by -class: "all" cycles
+// through the classes 0..k-1 (chain c has class c mod k), a list (e.g.
+// "3" or "0,5,7") through the listed classes; "" is nil, no labels.
+func ChainLabels(class string, n, k int) ([]int32, error) {
+	if class == "" {
+		return nil, nil
+	}
+	if k == 0 {
+		return nil, fmt.Errorf("-class %s: this run's model has no classes (train it with data.labels or data.label_column)", class)
+	}
+	var classes []int32
+	if class == "all" {
+		for y := range k {
+			classes = append(classes, int32(y))
+		}
+	} else {
+		for _, f := range strings.Split(class, ",") {
+			y, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || y < 0 || y >= k {
+				return nil, fmt.Errorf("-class %s: %q is not a class: want all, or classes from 0 to %d separated by commas", class, f, k-1)
+			}
+			classes = append(classes, int32(y))
+		}
+	}
+	labels := make([]int32, n)
+	for c := range labels {
+		labels[c] = classes[c%len(classes)]
+	}
+	return labels, nil
+}
+
+// labelledScores are the job's scorers for its chains First..First+count-1
+// with their labels: NewChains makes one per worker in block order, each
+// for the chains Workers gives it.
+func (j Job) labelledScores(count int) (NewScorer, error) {
+	switch {
+	case j.LabelledScores == nil:
+		return nil, errors.New("workflow: labels given to a model without classes")
+	case len(j.Labels) < j.First+count:
+		return nil, fmt.Errorf("workflow: %d labels for chains up to %d", len(j.Labels), j.First+count)
+	case j.Sample.Sampler == sampler.KindODE:
+		return nil, fmt.Errorf("workflow: the ode sampler scores its unfinished chains in changing subsets, which carry no labels; sample a class with heun, dpmpp_2m, pc, annealed or langevin")
+	}
+	workers, batch, _ := sampler.Workers(count, gemm.Threads())
+	next := 0
+	return func(b, threads int) (score.Func, score.LevelFunc, error) {
+		if next >= workers {
+			return nil, nil, errors.New("workflow: more scorers asked for than the chains have workers")
+		}
+		lo := j.First + next*batch
+		hi := min(lo+batch, j.First+count)
+		next++
+		return j.LabelledScores(j.Labels[lo:hi], j.Sample.Guidance)(b, threads)
+	}, nil
 }
 
 // clampPixels puts every value of x outside [0, 1] on its nearer end and
@@ -181,6 +282,20 @@ func withoutRows(p points.Points, rows []int) points.Points {
 		}
 		out.X = append(out.X, p.Row(i)...)
 		out.N++
+	}
+	return out
+}
+
+// withoutLabels is labels without the entries listed (in increasing order).
+func withoutLabels(labels []int32, rows []int) []int32 {
+	var out []int32
+	next := 0
+	for i, y := range labels {
+		if next < len(rows) && rows[next] == i {
+			next++
+			continue
+		}
+		out = append(out, y)
 	}
 	return out
 }
@@ -218,6 +333,13 @@ func (r *Run) RunJob(s configs.Sample, kind string) (Job, error) {
 	j := Job{Sample: s, Dim: r.Model.Dim(), Norm: r.Norm, MaxAbs: r.MaxAbs, Prior: PriorOf(r.Moments), Discrete: r.Discrete, Pixels: r.Image.Size() > 0}
 	var err error
 	j.Scores, j.Sigmas, j.Sigma, err = r.scoring(s.Sampler, kind)
+	for _, m := range r.Moments.ByClass {
+		j.ClassPriors = append(j.ClassPriors, PriorOf(m))
+	}
+	if r.Config.Model.Classes > 0 && kind == "network" {
+		model := r.Model
+		j.LabelledScores = func(labels []int32, w float64) NewScorer { return GuidedScorers(model, labels, w) }
+	}
 	return j, err
 }
 

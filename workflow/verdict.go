@@ -192,3 +192,49 @@ func (v Verdict) Summary() string {
 	}
 	return s + ": " + strings.Join([]string{fmt.Sprint(len(v.Warnings)), "warning(s) follow"}, " ")
 }
+
+// ClassVerdict is the verdict on one class's samples against that class's
+// data.
+type ClassVerdict struct {
+	Class int `json:"class"`
+	Verdict
+}
+
+// JudgeRunByClass judges a class-conditional run's samples class by class:
+// the samples of each class asked for (labels, one per sample) against the
+// data of that class, as JudgeRun judges them all.
+func JudgeRunByClass(run *Run, data *Data, samples points.Points, labels []int32, kind string) ([]ClassVerdict, error) {
+	if len(labels) != samples.N {
+		return nil, fmt.Errorf("workflow: %d labels for %d samples", len(labels), samples.N)
+	}
+	if data.TrainLabels == nil {
+		return nil, fmt.Errorf("workflow: the run's data have no labels to judge classes by")
+	}
+	var out []ClassVerdict
+	for y := range int32(data.Classes) {
+		mine := rowsOf(samples, labels, y)
+		if mine.N == 0 {
+			continue
+		}
+		train, valid := rowsOf(data.Train, data.TrainLabels, y), rowsOf(data.Valid, data.ValidLabels, y)
+		if train.N == 0 {
+			continue
+		}
+		v := Judge(mine, run.Norm.Invert(train), run.Norm.Invert(valid), DequantCell(run))
+		v.Warnings = v.warnings(MoreSteps(kind))
+		out = append(out, ClassVerdict{Class: int(y), Verdict: v})
+	}
+	return out, nil
+}
+
+// rowsOf are the rows of p whose label is y.
+func rowsOf(p points.Points, labels []int32, y int32) points.Points {
+	out := points.Points{D: p.D}
+	for i, l := range labels {
+		if l == y {
+			out.X = append(out.X, p.Row(i)...)
+			out.N++
+		}
+	}
+	return out
+}

@@ -53,6 +53,8 @@ from the learning.`)
 	snapshots := fs.String("snapshots", "", "write the chains every sample.snapshot_every steps to this .csv `file` (columns step, sigma, chain, x1..xD); image runs: to this directory/, a grid of PNG per snapshot (default: one per noise level)")
 	grid := fs.String("grid", "", "image runs: also draw up to 64 samples as a grid into this PNG `file`")
 	shard := fs.String("shard", "", "draw only share `k/N` of the chains (k from 0), bit-identical to those rows of the whole run; scorenet merge joins the shards")
+	class := fs.String("class", "", "class-conditional runs: the class of every sample, `K`, a list K1,K2,... (chains take them in turn) or all (every class in turn; -grid then draws a row a class)")
+	fs.Float64("guidance", 0, "classifier-free guidance's weight w with -class: (1+w) s(x, sigma, y) - w s(x, sigma) (default sample.guidance)")
 	var sets listFlag
 	fs.Var(&sets, "set", "override a sample key, e.g. -set sample.eps=0.05 (`sample.key=value`; repeatable)")
 	return &command{flags: fs, run: func() error {
@@ -73,7 +75,13 @@ from the learning.`)
 		if err != nil {
 			return err
 		}
-		sets = append(sets, flagsAsSets(fs, map[string]string{"n": "sample.n", "sampler": "sample.sampler", "seed": "sample.seed"})...)
+		sets = append(sets, flagsAsSets(fs, map[string]string{"n": "sample.n", "sampler": "sample.sampler", "seed": "sample.seed", "guidance": "sample.guidance"})...)
+		if flagGiven(fs, "guidance") && *class == "" {
+			return fmt.Errorf("-guidance steers samples toward a class: give -class too")
+		}
+		if *class != "" && *shard != "" {
+			return fmt.Errorf("-class: not with -shard (a shard's sidecar records no labels); draw the class's samples in one run")
+		}
 		cfg, err := sampleConfig(run, "sample", sets, stderr)
 		if err != nil {
 			return err
@@ -159,6 +167,12 @@ from the learning.`)
 			return err
 		}
 		job.First, job.Count = first, count
+		if job.Labels, err = workflow.ChainLabels(*class, n, run.Config.Model.Classes); err != nil {
+			return err
+		}
+		if job.Labels != nil && s.Sampler == sampler.KindODE {
+			return fmt.Errorf("-class: the ode sampler scores its unfinished chains in changing subsets, which carry no labels; use -sampler heun, dpmpp_2m, pc, annealed or langevin")
+		}
 		if *shard == "" {
 			job.MaxLost = workflow.DefaultMaxLost // a shard keeps its full count for merge
 		}
@@ -213,13 +227,20 @@ from the learning.`)
 			}
 		}
 		if *grid != "" {
-			k := min(samples.N, 64)
-			if err := datasets.WriteImageGrid(*grid, samples.X[:k*samples.D], run.Image, 8, 0, 1); err != nil {
+			images, cols := samples.X[:min(samples.N, 64)*samples.D], 8
+			if *class == "all" {
+				images, cols = byClass(samples, drawn.Labels, run.Config.Model.Classes)
+			}
+			if err := datasets.WriteImageGrid(*grid, images, run.Image, cols, 0, 1); err != nil {
 				return err
 			}
 		}
 		if *shard == "" && *scoreKind == "network" {
-			sayVerdict(run, samples, s.Sampler, stderr)
+			if drawn.Labels != nil {
+				sayClassVerdicts(run, samples, drawn.Labels, s.Sampler, stderr)
+			} else {
+				sayVerdict(run, samples, s.Sampler, stderr)
+			}
 		}
 		if *shard != "" {
 			if err := writeShardInfo(*out, samples, run, cfg, n, *shard, *scoreKind); err != nil {
@@ -398,6 +419,45 @@ const maxFloat32Start = 1e15
 // sayVerdict prints on stderr how the samples compare with the run's data,
 // in one line, and a line per warning naming what to change; without the
 // data (its file gone) it says why there is none.
+// byClass are the samples for a grid of a row per class, as many columns
+// as the rarest class has samples (at most 10), and that number.
+func byClass(samples points.Points, labels []int32, k int) ([]float64, int) {
+	rows := make([][]float64, k)
+	for i, y := range labels {
+		rows[y] = append(rows[y], samples.Row(i)...)
+	}
+	cols := 10
+	for _, r := range rows {
+		cols = min(cols, len(r)/samples.D)
+	}
+	var out []float64
+	for _, r := range rows {
+		out = append(out, r[:cols*samples.D]...)
+	}
+	return out, max(cols, 1)
+}
+
+// sayClassVerdicts prints the verdict on each class's samples against
+// that class's data.
+func sayClassVerdicts(run *workflow.Run, samples points.Points, labels []int32, kind string, stderr io.Writer) {
+	data, err := run.Data("the verdict on the samples")
+	if err != nil {
+		fmt.Fprintf(stderr, "no verdict on the samples: %v\n", err)
+		return
+	}
+	vs, err := workflow.JudgeRunByClass(run, data, samples, labels, kind)
+	if err != nil {
+		fmt.Fprintf(stderr, "no verdict on the samples: %v\n", err)
+		return
+	}
+	for _, v := range vs {
+		fmt.Fprintf(stderr, "class %d: %s\n", v.Class, v.Summary())
+		for _, w := range v.Warnings {
+			fmt.Fprintf(stderr, "warning: class %d: %s\n", v.Class, w)
+		}
+	}
+}
+
 func sayVerdict(run *workflow.Run, samples points.Points, kind string, stderr io.Writer) {
 	data, err := run.Data("the verdict on the samples")
 	if err != nil {
