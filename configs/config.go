@@ -184,15 +184,15 @@ type Sample struct {
 	EpsAuto bool `yaml:"eps_auto,omitempty"`
 	// EpsFrom says where eps was set (file:line or the -set override), for
 	// an error found only once the ladder is chosen from the data.
-	EpsFrom       string `yaml:"-" json:"-"`
-	Denoise       bool   `yaml:"denoise"` // annealed: finish with x + sigma_L^2 s(x, sigma_L)
+	EpsFrom string `yaml:"-" json:"-"`
+	Denoise bool   `yaml:"denoise"` // annealed: finish with x + sigma_L^2 s(x, sigma_L)
 	// Guidance is classifier-free guidance's weight w for a class-conditional
 	// model sampled with -class: every score is (1 + w) s(x, sigma, y) -
 	// w s(x, sigma); 0 is the conditional score alone.
-	Guidance float64 `yaml:"guidance,omitempty"`
-	Seed          uint64 `yaml:"seed"`
-	Init          Init   `yaml:"init"`
-	SnapshotEvery int    `yaml:"snapshot_every"` // keep the chains every k steps (0: off)
+	Guidance      float64 `yaml:"guidance,omitempty"`
+	Seed          uint64  `yaml:"seed"`
+	Init          Init    `yaml:"init"`
+	SnapshotEvery int     `yaml:"snapshot_every"` // keep the chains every k steps (0: off)
 	// pc: the number of noise levels its predictor walks (0: the run's
 	// ladder, train.sigmas.n), the Langevin corrector steps at each, and
 	// the corrector's signal-to-noise ratio.

@@ -143,6 +143,17 @@ func TestBadInputNamesFileLineAndKey(t *testing.T) {
 		{"a sigma_data that underflows", base, []string{"train.loss=anneal_dsm", "model.noise_conditional=true", "model.sigma_data=1e-300"}, `model.sigma_data: must be 0 (no preconditioning) or from 1e-10 to 1e+10, got 1e-300`},
 		{"annealed eps that moves nothing", base, []string{"train.loss=anneal_dsm", "model.noise_conditional=true", "sample.eps=1e-30"}, `sample.eps: 1e-30 moves a chain by about`},
 		{"lr below float32's reach", base, []string{"model.dtype=float32", "train.lr=1e-11"}, `train.optimizer.lr: must be at least 1e-08 for a float32 model`},
+		{"labels on a toy", base, []string{"data.labels=labels.gz"}, `data.labels: applies to idx and images data (for a table, name its column in data.label_column), not gaussian`},
+		{"labels on images not by folders", "name: t\ndata: {dataset: images, path: imgs, labels: y.gz}\n", nil, `t.yaml:2: data.labels: for images must be folders`},
+		{"label column on images", "name: t\ndata: {dataset: idx, path: x.gz, label_column: y}\n", nil, `data.label_column: applies to dataset file`},
+		{"labels on the exact loss", "name: t\ndata: {dataset: file, path: x.csv, label_column: y}\ntrain: {loss: exact}\n", nil, `train.loss: a class-conditional model trains with a denoising loss`},
+		{"labels on a unet", "name: t\ndata: {dataset: idx, path: x.gz, labels: y.gz}\nmodel: {type: unet}\n", nil, `model.type: a class-conditional model (data.labels, data.label_column) is an mlp: the unet takes no labels`},
+		{"labels on the graph engine", "name: t\ndata: {dataset: file, path: x.csv, label_column: y}\ntrain: {engine: graph}\n", nil, `train.engine: graph trains no class-conditional model`},
+		{"label dropout of 1", "name: t\ndata: {dataset: file, path: x.csv, label_column: y}\n", []string{"train.label_dropout=1"}, `-set train.label_dropout=1: train.label_dropout: must be in [0, 1) (e.g. 0.1), got 1`},
+		{"label dropout without labels", base, []string{"train.label_dropout=0.2"}, `train.label_dropout: applies to labelled data`},
+		{"negative classes", base, []string{"model.classes=-2"}, `model.classes: must be from 0 to 65536, got -2`},
+		{"class names that do not count", "name: t\ndata: {dataset: file, path: x.csv, label_column: y}\nmodel: {classes: 2, class_names: [a]}\n", nil, `model.class_names: names 1 classes, model.classes is 2`},
+		{"negative guidance", base, []string{"sample.guidance=-1"}, `sample.guidance: must be from 0 (the conditional score alone) to 100, got -1`},
 		{"nan weight", "name: t\ndata:\n  dataset: gaussian_mixture\n  means: [[0], [1]]\n  weights: [.nan, 0.5]\n  std: 1\n", nil, `t.yaml:5: data.weights[0]: must be a finite number, got .nan`},
 		{"nan mean", strings.Replace(base, "[0, 0]", "[0, .NaN]", 1), nil, `data.mean[1]: must be a finite number, got .NaN`},
 		{"infinite noise", "name: t\ndata:\n  dataset: moons\n  noise: .inf\n", nil, `t.yaml:4: data.noise: must be a finite number`},
@@ -273,5 +284,35 @@ func TestAutoDtypeFollowsTheLoss(t *testing.T) {
 	byHand, err := Parse(saved, "config.yaml", []string{"train.loss=sliced", "model.noise_conditional=false", "model.dtype=float32"})
 	if err != nil || byHand.Model.Dtype != "float32" {
 		t.Errorf("dtype float32 by hand with loss sliced: %v (%v)", byHand.Model.Dtype, err)
+	}
+}
+
+// Labelled data get label dropout 0.1 unless given; a value given, 0
+// included, survives the run's config.yaml.
+func TestLabelDropoutDefault(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		overrides []string
+		want      float64
+	}{
+		{"default", nil, DefaultLabelDropout},
+		{"none", []string{"train.label_dropout=0"}, 0},
+		{"given", []string{"train.label_dropout=0.25"}, 0.25},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, err := Parse([]byte("name: t\ndata: {dataset: idx, path: x.gz, labels: y.gz}\n"), "t.yaml", c.overrides)
+			if err != nil {
+				t.Fatal(err)
+			}
+			again, err := Parse(cfg.YAML(), "config.yaml", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, got := range []*Config{cfg, again} {
+				if got.Train.LabelDropout == nil || *got.Train.LabelDropout != c.want {
+					t.Errorf("train.label_dropout %v, want %v", got.Train.LabelDropout, c.want)
+				}
+			}
+		})
 	}
 }

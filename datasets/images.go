@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io/fs"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -74,36 +75,149 @@ func colours(c int) string {
 // byte inflates to at most 1032), and the memory for the points and the
 // decoder against the process's budget (internal/memlimit).
 func LoadPNGDir(dir string) (points.Points, Image, []string, error) {
+	names, err := pngNames(dir)
+	if err != nil {
+		return points.Points{}, Image{}, nil, err
+	}
+	if len(names) == 0 {
+		return points.Points{}, Image{}, nil, fmt.Errorf("datasets: %s: no .png files in the folder", dir)
+	}
+	p, s, err := readPNGs(dir, names, 0)
+	if err != nil {
+		return points.Points{}, Image{}, nil, err
+	}
+	return p, s, names, nil
+}
+
+// maxClasses is MaxClasses, lowered by tests: a folder of 65537
+// sub-folders is slow to make.
+var maxClasses = MaxClasses
+
+// LoadPNGFolders reads a folder of class folders as one labelled data set
+// (data.labels: folders): every sub-folder of dir, in name order, is a
+// class, class k the k-th, and its images are the PNG files directly in
+// it, as LoadPNGDir reads a folder. It returns the images as points, class
+// 0's first, then class 1's, and so on, each folder's in name order; their
+// shape, the same for all; each point's class; and the classes' names, the
+// sub-folders' names.
+//
+// Links are followed, to sub-folders as to files. Files other than PNG
+// files directly in dir are ignored, but PNG files there are refused: an
+// image outside every class is a mistake in the folder's layout. So is a
+// dangling link, which could be a class folder gone: skipping it would
+// renumber the classes after it. A class folder without PNG files, or more
+// than MaxClasses of them, is an error too.
+//
+// The images are read as LoadPNGDir reads them, with the same checks; the
+// headers of every class's files are checked together, the memory for all
+// the points and labels included, before any image is decoded.
+func LoadPNGFolders(dir string) (points.Points, Image, Labels, []string, error) {
+	fail := func(err error) (points.Points, Image, Labels, []string, error) {
+		return points.Points{}, Image{}, Labels{}, nil, err
+	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return points.Points{}, Image{}, nil, fmt.Errorf("datasets: %w", err)
+		return fail(fmt.Errorf("datasets: %w", err))
 	}
-	var names []string
+	var classes []string
+	loose := ""
 	for _, e := range entries {
-		if !strings.EqualFold(filepath.Ext(e.Name()), ".png") {
+		if !e.IsDir() && e.Type()&fs.ModeSymlink == 0 && !isPNG(e.Name()) {
 			continue
 		}
 		info, err := os.Stat(filepath.Join(dir, e.Name())) // following a link
 		if err != nil {
-			return points.Points{}, Image{}, nil, fmt.Errorf("datasets: %w", err)
+			return fail(fmt.Errorf("datasets: %w", err))
+		}
+		switch {
+		case info.IsDir():
+			classes = append(classes, e.Name())
+		case loose == "" && info.Mode().IsRegular() && isPNG(e.Name()):
+			loose = e.Name()
+		}
+	}
+	// No sub-folders first: a flat folder of PNG files is a folder given
+	// data.labels: folders by mistake, not a layout with a stray image.
+	if len(classes) == 0 {
+		return fail(fmt.Errorf("datasets: %s: no sub-folders: with data.labels: folders each class is a sub-folder of PNG files", dir))
+	}
+	if loose != "" {
+		return fail(fmt.Errorf("datasets: %s: PNG files beside the class folders: with data.labels: folders every image belongs in a class's sub-folder", filepath.Join(dir, loose)))
+	}
+	if len(classes) > maxClasses {
+		return fail(fmt.Errorf("datasets: %s: %d sub-folders, more classes than the %d a model can have (MaxClasses): with data.labels: folders each sub-folder is a class", dir, len(classes), maxClasses))
+	}
+	var files []string
+	counts := make([]int, len(classes))
+	for k, class := range classes {
+		names, err := pngNames(filepath.Join(dir, class))
+		if err != nil {
+			return fail(err)
+		}
+		if len(names) == 0 {
+			return fail(fmt.Errorf("datasets: %s: no .png files in the class folder: with data.labels: folders every class needs at least one image", filepath.Join(dir, class)))
+		}
+		for _, name := range names {
+			files = append(files, filepath.Join(class, name))
+		}
+		counts[k] = len(names)
+	}
+	p, s, err := readPNGs(dir, files, 4) // an int32 label an image
+	if err != nil {
+		return fail(err)
+	}
+	l := Labels{Of: make([]int32, 0, p.N), K: len(classes)}
+	for k, n := range counts {
+		for range n {
+			l.Of = append(l.Of, int32(k))
+		}
+	}
+	return p, s, l, classes, nil
+}
+
+// isPNG is whether a file's name ends in .png, in any case.
+func isPNG(name string) bool { return strings.EqualFold(filepath.Ext(name), ".png") }
+
+// pngNames lists the regular files directly in dir whose names end in
+// .png, following links, in name order.
+func pngNames(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("datasets: %w", err)
+	}
+	var names []string
+	for _, e := range entries {
+		if !isPNG(e.Name()) {
+			continue
+		}
+		info, err := os.Stat(filepath.Join(dir, e.Name())) // following a link
+		if err != nil {
+			return nil, fmt.Errorf("datasets: %w", err)
 		}
 		if info.Mode().IsRegular() {
 			names = append(names, e.Name())
 		}
 	}
-	if len(names) == 0 {
-		return points.Points{}, Image{}, nil, fmt.Errorf("datasets: %s: no .png files in the folder", dir)
-	}
+	return names, nil
+}
 
+// readPNGs reads the PNG files of dir at the paths files (relative to dir,
+// at least one) as points, one image a point, in the order of files, with
+// the checks LoadPNGDir describes. extra is what the caller will allocate
+// an image besides, in bytes, budgeted with the points: every folder a
+// caller reads must be budgeted in one call, before any image is decoded.
+// Errors name a file by its path, dir joined on, and the first image by
+// its path in dir.
+func readPNGs(dir string, files []string, extra float64) (points.Points, Image, error) {
 	// The headers: one shape for all.
 	var s Image
-	configs := make([]image.Config, len(names))
-	sizes := make([]int64, len(names))
-	for i, name := range names {
+	configs := make([]image.Config, len(files))
+	sizes := make([]int64, len(files))
+	for i, name := range files {
 		path := filepath.Join(dir, name)
 		cfg, size, err := pngConfig(path)
 		if err != nil {
-			return points.Points{}, Image{}, nil, err
+			return points.Points{}, Image{}, err
 		}
 		configs[i], sizes[i] = cfg, size
 		c := 3
@@ -115,60 +229,60 @@ func LoadPNGDir(dir string) (points.Points, Image, []string, error) {
 			continue
 		}
 		if cfg.Height != s.H || cfg.Width != s.W {
-			return points.Points{}, Image{}, nil, fmt.Errorf("datasets: %s is %dx%d, the first image (%s) is %dx%d", path, cfg.Height, cfg.Width, names[0], s.H, s.W)
+			return points.Points{}, Image{}, fmt.Errorf("datasets: %s is %dx%d, the first image (%s) is %dx%d", path, cfg.Height, cfg.Width, files[0], s.H, s.W)
 		}
 		if c != s.C {
-			return points.Points{}, Image{}, nil, fmt.Errorf("datasets: %s is %s, the first image (%s) is %s", path, colours(c), names[0], colours(s.C))
+			return points.Points{}, Image{}, fmt.Errorf("datasets: %s is %s, the first image (%s) is %s", path, colours(c), files[0], colours(s.C))
 		}
 	}
 	hw, ok1 := mulInt(s.H, s.W)
 	size, ok2 := mulInt(hw, s.C)
-	values, ok3 := mulInt(len(names), size)
+	values, ok3 := mulInt(len(files), size)
 	if !ok1 || !ok2 || !ok3 {
-		return points.Points{}, Image{}, nil, fmt.Errorf("datasets: %s: %d %s of %v, more values than a 64-bit count holds; the limit is %d values (MaxValues)", dir, len(names), plural(len(names), "image"), s, maxValues)
+		return points.Points{}, Image{}, fmt.Errorf("datasets: %s: %d %s of %v, more values than a 64-bit count holds; the limit is %d values (MaxValues)", dir, len(files), plural(len(files), "image"), s, maxValues)
 	}
 	if values > maxValues {
-		return points.Points{}, Image{}, nil, fmt.Errorf("datasets: %s: %d %s of %v, %d values, over the limit of %d values (MaxValues, 8 GiB as float64)", dir, len(names), plural(len(names), "image"), s, values, maxValues)
+		return points.Points{}, Image{}, fmt.Errorf("datasets: %s: %d %s of %v, %d values, over the limit of %d values (MaxValues, 8 GiB as float64)", dir, len(files), plural(len(files), "image"), s, values, maxValues)
 	}
 	if s.Size() > MaxColumns {
-		return points.Points{}, Image{}, nil, fmt.Errorf("datasets: %s: header claims %dx%d %s pixels, %d values an image, over the limit of %d (MaxColumns, the most values a point may have)", filepath.Join(dir, names[0]), s.H, s.W, colours(s.C), s.Size(), MaxColumns)
+		return points.Points{}, Image{}, fmt.Errorf("datasets: %s: header claims %dx%d %s pixels, %d values an image, over the limit of %d (MaxColumns, the most values a point may have)", filepath.Join(dir, files[0]), s.H, s.W, colours(s.C), s.Size(), MaxColumns)
 	}
 	// Each file must be able to hold what its header claims, and the
 	// points and the decoder's image must fit the memory budget.
 	decoded := 0.0
 	for i, cfg := range configs {
-		path := filepath.Join(dir, names[i])
+		path := filepath.Join(dir, files[i])
 		if err := checkPNGSize(path, cfg, sizes[i], s.C); err != nil {
-			return points.Points{}, Image{}, nil, err
+			return points.Points{}, Image{}, err
 		}
 		decoded = max(decoded, pngDecodedBytes(cfg))
 	}
-	what := fmt.Sprintf("datasets: %s: %d %s of %v (as %s's header claims); reading them", dir, len(names), plural(len(names), "image"), s, names[0])
-	if len(names) == 1 {
-		what = fmt.Sprintf("datasets: %s: header claims %dx%d %s pixels; reading them", filepath.Join(dir, names[0]), s.H, s.W, colours(s.C))
+	what := fmt.Sprintf("datasets: %s: %d %s of %v (as %s's header claims); reading them", dir, len(files), plural(len(files), "image"), s, files[0])
+	if len(files) == 1 {
+		what = fmt.Sprintf("datasets: %s: header claims %dx%d %s pixels; reading them", filepath.Join(dir, files[0]), s.H, s.W, colours(s.C))
 	}
-	if err := checkMemory(8*float64(values)+decoded, what); err != nil {
-		return points.Points{}, Image{}, nil, err
+	if err := checkMemory(8*float64(values)+extra*float64(len(files))+decoded, what); err != nil {
+		return points.Points{}, Image{}, err
 	}
 
 	// The pixels, allocated once the first image has decoded: a file that
 	// lies about its data is refused without them.
 	var p points.Points
-	for i, name := range names {
+	for i, name := range files {
 		path := filepath.Join(dir, name)
 		img, err := decodePNG(path)
 		if err != nil {
-			return points.Points{}, Image{}, nil, err
+			return points.Points{}, Image{}, err
 		}
 		if b := img.Bounds(); b.Dy() != s.H || b.Dx() != s.W {
-			return points.Points{}, Image{}, nil, fmt.Errorf("datasets: %s is %dx%d, its header said %dx%d (the file changed as it was read?)", path, b.Dy(), b.Dx(), s.H, s.W)
+			return points.Points{}, Image{}, fmt.Errorf("datasets: %s is %dx%d, its header said %dx%d (the file changed as it was read?)", path, b.Dy(), b.Dx(), s.H, s.W)
 		}
 		if i == 0 {
-			p = points.Points{N: len(names), D: s.Size(), X: make([]float64, values)}
+			p = points.Points{N: len(files), D: s.Size(), X: make([]float64, values)}
 		}
 		pngValues(p.Row(i), img, s.C)
 	}
-	return p, s, names, nil
+	return p, s, nil
 }
 
 // pngConfig reads the header of a PNG file, and its size in bytes.

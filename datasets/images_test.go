@@ -3,10 +3,12 @@ package datasets
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"hash/crc32"
 	"image"
 	"image/color"
 	"image/png"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -390,4 +392,165 @@ func TestWriteImageGridErrors(t *testing.T) {
 			t.Errorf("got %v, want %q", err, want)
 		}
 	})
+}
+
+// writeTree writes files into dir at their paths: a nil file is a folder,
+// made before the files in it whatever the map's order.
+func writeTree(t *testing.T, dir string, files map[string][]byte) {
+	t.Helper()
+	for name, b := range files {
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if b == nil {
+			if err := os.MkdirAll(path, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		writeTemp(t, filepath.Dir(path), filepath.Base(path), b)
+	}
+}
+
+func TestLoadPNGFolders(t *testing.T) {
+	gray := func(v uint8) []byte { return encodePNG(t, grayImage(2, 3, v, v+1, v+2, v+3, v+4, v+5)) }
+	three := map[string][]byte{
+		"cat/b.png": gray(20), "cat/a.png": gray(10),
+		"dog/x.PNG": gray(30),
+		"emu/3.png": gray(60), "emu/1.png": gray(40), "emu/2.png": gray(50),
+	}
+	// with is three with more files, or other files at its paths.
+	with := func(more map[string][]byte) map[string][]byte {
+		m := maps.Clone(three)
+		maps.Copy(m, more)
+		return m
+	}
+	wantX := make([]float64, 0, 36)
+	for _, v := range []float64{10, 20, 30, 40, 50, 60} {
+		wantX = append(wantX, v, v+1, v+2, v+3, v+4, v+5)
+	}
+
+	cases := []struct {
+		name  string
+		files map[string][]byte // a nil file is a folder
+		links map[string]string // a link's path, and its target's
+		err   string            // DIR for the folder; "" for three's points
+	}{
+		{"three classes", three, nil, ""},
+		{"other files, nested folders and non-PNG files ignored", with(map[string][]byte{
+			"README.txt": []byte("cats, dogs, emus"), "cat/notes.txt": []byte("x"), "cat/old": nil, "dog/old/y.png": gray(0),
+		}), nil, ""},
+		{"links followed", map[string][]byte{
+			"elsewhere/cats/a.png": gray(10), "elsewhere/cats/b.png": gray(20), "elsewhere/x.png": gray(30),
+			"data/emu/1.png": gray(40), "data/emu/2.png": gray(50), "data/emu/3.png": gray(60),
+			"data/dog": nil,
+		}, map[string]string{"data/cat": "elsewhere/cats", "data/dog/x.PNG": "elsewhere/x.png"}, ""},
+		{"no sub-folders", map[string][]byte{"a.png": gray(0), "b.png": gray(0)}, nil,
+			"datasets: DIR: no sub-folders: with data.labels: folders each class is a sub-folder of PNG files"},
+		{"empty folder", map[string][]byte{}, nil,
+			"datasets: DIR: no sub-folders: with data.labels: folders each class is a sub-folder of PNG files"},
+		{"PNG files beside the class folders", with(map[string][]byte{"stray.png": gray(0), "z.PNG": gray(0)}), nil,
+			"datasets: DIR/stray.png: PNG files beside the class folders: with data.labels: folders every image belongs in a class's sub-folder"},
+		{"a class without PNG files", with(map[string][]byte{"bee/notes.txt": []byte("x"), "bee/sub.png": nil}), nil,
+			"datasets: DIR/bee: no .png files in the class folder: with data.labels: folders every class needs at least one image"},
+		{"an empty class folder", with(map[string][]byte{"ant": nil}), nil,
+			"datasets: DIR/ant: no .png files in the class folder: with data.labels: folders every class needs at least one image"},
+		{"sizes differ across folders", with(map[string][]byte{"emu/2.png": encodePNG(t, grayImage(3, 2))}), nil,
+			"datasets: DIR/emu/2.png is 3x2, the first image (cat/a.png) is 2x3"},
+		{"channels differ across folders", with(map[string][]byte{"dog/x.PNG": encodePNG(t, rgbImage(2, 3, make([]uint8, 18)...))}), nil,
+			"datasets: DIR/dog/x.PNG is RGB, the first image (cat/a.png) is grayscale"},
+		{"more classes than MaxClasses", with(map[string][]byte{"fox": nil, "gnu": nil}), nil,
+			"datasets: DIR: 5 sub-folders, more classes than the 4 a model can have (MaxClasses): with data.labels: folders each sub-folder is a class"},
+		{"a dangling link, a class gone", three, map[string]string{"bee": "gone"},
+			"datasets: stat DIR/bee: no such file or directory"},
+		{"not a PNG", with(map[string][]byte{"dog/x.PNG": []byte("GIF89a, not a PNG at all")}), nil,
+			"datasets: DIR/dog/x.PNG: png: invalid format: not a PNG file"},
+	}
+	defer func(m int) { maxClasses = m }(maxClasses)
+	maxClasses = 4
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			root := t.TempDir()
+			writeTree(t, root, c.files)
+			dir := root
+			if c.links != nil {
+				for link, target := range c.links {
+					if err := os.Symlink(filepath.Join(root, target), filepath.Join(root, link)); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if _, err := os.Stat(filepath.Join(root, "data")); err == nil {
+					dir = filepath.Join(root, "data")
+				}
+			}
+			p, s, labels, names, err := LoadPNGFolders(dir)
+			if c.err != "" {
+				if want := strings.ReplaceAll(c.err, "DIR", dir); err == nil || err.Error() != want {
+					t.Errorf("got error %v, want %q", err, want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s != (Image{H: 2, W: 3, C: 1}) || p.N != 6 || p.D != 6 || !slices.Equal(p.X, wantX) {
+				t.Errorf("got %v images, %d x %d points %v; want 2x3x1, 6 x 6, %v", s, p.N, p.D, p.X, wantX)
+			}
+			if !slices.Equal(labels.Of, []int32{0, 0, 1, 2, 2, 2}) || labels.K != 3 || !slices.Equal(labels.Counts(), []int{2, 1, 3}) {
+				t.Errorf("got labels %v, K %d; want [0 0 1 2 2 2], K 3", labels.Of, labels.K)
+			}
+			if !slices.Equal(names, []string{"cat", "dog", "emu"}) {
+				t.Errorf("got classes %q, want cat, dog, emu", names)
+			}
+		})
+	}
+	t.Run("no folder", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "none")
+		if _, _, _, _, err := LoadPNGFolders(dir); err == nil || err.Error() != "datasets: open "+dir+": no such file or directory" {
+			t.Errorf("got error %v, want the folder's", err)
+		}
+	})
+}
+
+// The limits cover every class's images together, the labels included,
+// and are checked before any image is decoded: the last class's file, cut
+// short after its header, is not noticed when the folder is refused.
+func TestLoadPNGFoldersLimits(t *testing.T) {
+	dir := t.TempDir()
+	good := encodePNG(t, grayImage(2, 3, 1, 2, 3, 4, 5, 6))
+	writeTree(t, dir, map[string][]byte{"a/1.png": good, "a/2.png": good, "b/1.png": good, "c/1.png": good[:40]})
+	cut := "datasets: " + filepath.Join(dir, "c", "1.png") + ": unexpected EOF"
+	cases := []struct {
+		name      string
+		maxValues int
+		budget    float64
+		err       string // DIR for the folder
+	}{
+		// 4 images of 6 values as float64, 4 int32 labels, one image
+		// decoded twice: 192 + 16 + 12 bytes.
+		{"within both", 24, 220, cut},
+		{"over MaxValues", 23, 220,
+			"datasets: DIR: 4 images of 2x3x1, 24 values, over the limit of 23 values (MaxValues, 8 GiB as float64)"},
+		{"over the memory budget", 24, 219,
+			"datasets: DIR: 4 images of 2x3x1 (as a/1.png's header claims); reading them needs 220 bytes, over a budget of 219"},
+	}
+	defer func(m int) { maxValues = m }(maxValues)
+	defer func(f func(float64, string) error) { checkMemory = f }(checkMemory)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			maxValues = c.maxValues
+			// withBudget's sizes are whole KiB: too coarse for these.
+			checkMemory = func(need float64, what string) error {
+				if need > c.budget {
+					return fmt.Errorf("%s needs %v bytes, over a budget of %v", what, need, c.budget)
+				}
+				return nil
+			}
+			_, _, _, _, err := LoadPNGFolders(dir)
+			if want := strings.ReplaceAll(c.err, "DIR", dir); err == nil || err.Error() != want {
+				t.Errorf("got error %v, want %q", err, want)
+			}
+		})
+	}
 }

@@ -93,8 +93,12 @@ type Samples struct {
 	// held-out data, with a warning when their energy distance to fresh
 	// data is far above the held-out rows' own (a mode missing, which MMD²
 	// can miss).
-	Verdict    *workflow.Verdict `json:"verdict,omitempty"`
-	Components []Component       `json:"components,omitempty"`
+	Verdict *workflow.Verdict `json:"verdict,omitempty"`
+	// ByClass, for a class-conditional run, are the verdicts on as many
+	// more samples drawn a class at a time (chain c of class c mod K, with
+	// the run's sample.guidance), each against its class's data.
+	ByClass    []workflow.ClassVerdict `json:"by_class,omitempty"`
+	Components []Component             `json:"components,omitempty"`
 }
 
 // Component is a mixture component with its true weight and the fraction
@@ -172,7 +176,8 @@ func heldout(run *workflow.Run, data *workflow.Data) (*Heldout, error) {
 	if err != nil {
 		return nil, err
 	}
-	terms, err := h.Evaluate(v.X, v.D)
+	// With the labels, as training measured it (nil for other runs).
+	terms, err := h.EvaluateLabelled(v.X, v.D, data.ValidLabels)
 	if err != nil {
 		return nil, err
 	}
@@ -184,7 +189,11 @@ func heldout(run *workflow.Run, data *workflow.Data) (*Heldout, error) {
 			if err != nil {
 				return nil, err
 			}
-			t, err := level.Evaluate(few.X, few.D)
+			var labels []int32
+			if data.ValidLabels != nil {
+				labels = data.ValidLabels[:few.N]
+			}
+			t, err := level.EvaluateLabelled(few.X, few.D, labels)
 			if err != nil {
 				return nil, err
 			}
@@ -310,6 +319,11 @@ func samples(run *workflow.Run, data *workflow.Data, opts Options) (*Samples, er
 	if out.Verdict, err = verdict(run, data, got, out.ModelUnits.EnergyDistance, s.Sampler); err != nil {
 		return nil, err
 	}
+	if cfg.Model.Classes > 0 && s.Sampler != sampler.KindODE {
+		if out.ByClass, err = byClass(run, data, job); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.Data.Dataset == "gaussian_mixture" {
 		fractions := sampler.FractionNearest(got, cfg.Data.Means)
 		for k, m := range cfg.Data.Means {
@@ -322,6 +336,20 @@ func samples(run *workflow.Run, data *workflow.Data, opts Options) (*Samples, er
 		}
 	}
 	return out, nil
+}
+
+// byClass draws the job's chains again, each with a class in turn, and
+// judges each class's samples against its data.
+func byClass(run *workflow.Run, data *workflow.Data, job workflow.Job) ([]workflow.ClassVerdict, error) {
+	var err error
+	if job.Labels, err = workflow.ChainLabels("all", job.Sample.N, run.Config.Model.Classes); err != nil {
+		return nil, err
+	}
+	drawn, err := workflow.Sample(job)
+	if err != nil {
+		return nil, fmt.Errorf("evaluate: the samples by class: %w", err)
+	}
+	return workflow.JudgeRunByClass(run, data, drawn.Samples, drawn.Labels, job.Sample.Sampler)
 }
 
 // Distances are the sample metrics in one system of units.

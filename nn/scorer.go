@@ -30,15 +30,15 @@ type Scorer struct {
 	// Score or ScoreAt (SetLabels).
 	coreLabels func([]int32) error
 	labels     []int32
-	sigmas    [1]float64
-	model     Model
-	batch     int
-	x         *tensor.Dense
-	sigma     *tensor.Dense // (batch, 1); nil unless the model is noise-conditional
-	lastSigma float64
-	out       G.Value
-	vm        G.VM
-	g         *G.ExprGraph
+	sigmas     [1]float64
+	model      Model
+	batch      int
+	x          *tensor.Dense
+	sigma      *tensor.Dense // (batch, 1); nil unless the model is noise-conditional
+	lastSigma  float64
+	out        G.Value
+	vm         G.VM
+	g          *G.ExprGraph
 }
 
 // NewScorer prepares the forward pass of m for chunks of batch points, on

@@ -17,7 +17,13 @@ type Digest struct {
 }
 
 // DigestOf is the Digest of p.
-func DigestOf(p points.Points) Digest {
+func DigestOf(p points.Points) Digest { return DigestOfLabelled(p, nil) }
+
+// DigestOfLabelled is the Digest of p with its points' labels (hashed after
+// the values, as little-endian int32s; nil: DigestOf's, so that runs
+// without labels keep their digests): a run resumed on relabelled data is
+// refused as one on changed values is.
+func DigestOfLabelled(p points.Points, labels []int32) Digest {
 	h := sha256.New()
 	var buf [8 << 10]byte
 	for i := 0; i < len(p.X); i += len(buf) / 8 {
@@ -26,6 +32,13 @@ func DigestOf(p points.Points) Digest {
 			binary.LittleEndian.PutUint64(buf[8*k:], math.Float64bits(v))
 		}
 		h.Write(buf[:8*len(chunk)])
+	}
+	for i := 0; i < len(labels); i += len(buf) / 4 {
+		chunk := labels[i:min(i+len(buf)/4, len(labels))]
+		for k, y := range chunk {
+			binary.LittleEndian.PutUint32(buf[4*k:], uint32(y))
+		}
+		h.Write(buf[:4*len(chunk)])
 	}
 	return Digest{N: p.N, D: p.D, SHA256: hex.EncodeToString(h.Sum(nil))}
 }
@@ -37,7 +50,7 @@ func (d Digest) Differs(recorded Digest) string {
 	case d.N != recorded.N || d.D != recorded.D:
 		return fmt.Sprintf("it now has %d points of dimension %d, the run was trained on %d points of dimension %d", d.N, d.D, recorded.N, recorded.D)
 	case d.SHA256 != recorded.SHA256:
-		return fmt.Sprintf("it has the same %d points of dimension %d, but other values (sha256 %.12s..., the run's %.12s...)", d.N, d.D, d.SHA256, recorded.SHA256)
+		return fmt.Sprintf("it has the same %d points of dimension %d, but other values or labels (sha256 %.12s..., the run's %.12s...)", d.N, d.D, d.SHA256, recorded.SHA256)
 	}
 	return ""
 }

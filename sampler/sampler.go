@@ -142,9 +142,15 @@ func Workers(n, threads int) (workers, batch, threadsEach int) {
 	return workers, (n + workers - 1) / workers, threadsEach
 }
 
+// Block is the chains lo..hi-1 of n that worker w of workers moves and
+// scores, with the score NewChains made w-th.
+func Block(w, workers, n int) (lo, hi int) { return w * n / workers, (w + 1) * n / workers }
+
 // NewChains are the chains x with their streams, split over threads as
 // Workers says, each worker with its own score from newScore (for batch
 // chains at once, on threadsEach threads); a nil level score is left out.
+// newScore is called once per worker, in order: the w-th score serves the
+// chains of Block(w, workers, x.N), whatever their labels need.
 func NewChains(x points.Points, streams []*rand.Rand, threads int, newScore func(batch, threads int) (score.Func, score.LevelFunc, error)) (Chains, error) {
 	c := Chains{X: x, Streams: streams}
 	workers, batch, threadsEach := Workers(x.N, threads)
@@ -300,7 +306,8 @@ func (r *runner) each(do func(w, lo, hi int) error) error {
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
-		lo, hi := w*n/workers*d, (w+1)*n/workers*d
+		lo, hi := Block(w, workers, n)
+		lo, hi = lo*d, hi*d
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -814,3 +814,82 @@ func TestAutoDtype(t *testing.T) {
 		}
 	}
 }
+
+// A labelled run drops the same labels after a resume as without one (each
+// step's dropout is its own stream), its held-out loss is the one eval
+// reports, and relabelled data are refused on resume as changed values are.
+func TestLabelledRunResumesExactly(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("x,y,class\n")
+	rng := rand.New(rand.NewPCG(8, 8))
+	for i := range 200 {
+		fmt.Fprintf(&b, "%.5f,%.5f,%d\n", rng.NormFloat64()+float64(4*(i%2)), rng.NormFloat64(), i%2)
+	}
+	data := filepath.Join(dir, "labelled.csv")
+	if err := os.WriteFile(data, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	text := "name: labelled\ndata: {dataset: file, path: " + data + ", label_column: class, holdout: 0.2}\n" +
+		"model: {hidden: [16, 16], sigma_data: 1}\ntrain: {batch_size: 32, steps: 30, sigmas: {begin: 5, end: 0.1, n: 6}, eval_every: 10, checkpoint_every: 10, keep_checkpoints: 0, steps_auto: false, patience: 0}\n"
+	whole := parseConfig(t, text)
+	fit(t, whole, false)
+	half := parseConfig(t, text, "train.steps=20")
+	fit(t, half, false)
+	fit(t, parseConfig(t, text, "output.dir="+half.Output.Dir), true)
+	a, err := checkpoints.Load(checkpoints.Path(rundir.CheckpointDir(whole.Output.Dir), 30))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := checkpoints.Load(checkpoints.Path(rundir.CheckpointDir(half.Output.Dir), 30))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range a.Tensors {
+		if !slices.Equal(checkpoints.Float64s(a.Tensors[i].Data), checkpoints.Float64s(c.Tensors[i].Data)) {
+			t.Fatalf("%s: the resumed run differs from the uninterrupted one", a.Tensors[i].Name)
+		}
+	}
+	run, err := workflow.Open(whole.Output.Dir, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Config.Model.Classes != 2 || len(run.Moments.ByClass) != 2 {
+		t.Fatalf("model.classes %d, %d classes' moments recorded; want 2", run.Config.Model.Classes, len(run.Moments.ByClass))
+	}
+	rep, err := evaluate.Run(run, evaluate.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if valid := lastValid(t, whole.Output.Dir); rep.Heldout == nil || rep.Heldout.Loss != valid {
+		t.Errorf("eval's held-out loss %v, training's last %v", rep.Heldout, valid)
+	}
+	relabelled := strings.Replace(b.String(), ",0\n", ",1\n", 1)
+	if err := os.WriteFile(data, []byte(relabelled), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Fit(context.Background(), parseConfig(t, text, "output.dir="+whole.Output.Dir, "train.steps=40"), Options{Resume: true})
+	if err == nil || !strings.Contains(err.Error(), "other values or labels") {
+		t.Errorf("resume on relabelled data: %v", err)
+	}
+}
+
+// lastValid is the last held-out loss a run's metrics.jsonl records.
+func lastValid(t *testing.T, dir string) float64 {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "metrics.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := math.NaN()
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var r rundir.Record
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Valid != nil {
+			last = r.Valid.Loss
+		}
+	}
+	return last
+}

@@ -113,7 +113,7 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 		return nil, err
 	}
 	if data.Classes > 0 && cfg.Model.Classes == 0 {
-		cfg.Model.Classes = data.Classes
+		cfg.Model.Classes, cfg.Model.ClassNames = data.Classes, data.ClassNames
 		fmt.Fprintf(opts.Out, "model.classes: %d, from the labels (the classes' points: %v)\n", data.Classes, datasets.Labels{Of: data.TrainLabels, K: data.Classes}.Counts())
 	}
 	auto, err := workflow.ChooseAuto(cfg, data.Train)

@@ -29,6 +29,7 @@ type Data struct {
 	// otherwise; TrainLabels and ValidLabels are the labels of Train's and
 	// Valid's points, 0..K-1.
 	Classes                  int
+	ClassNames               []string // where the data name the classes: the image folders'
 	TrainLabels, ValidLabels []int32
 }
 
@@ -45,6 +46,7 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 	)
 	var shape datasets.Image
 	var labels datasets.Labels
+	var classNames []string // the classes' names, where the data name them
 	switch d.Dataset {
 	case "file":
 		var f datasets.File
@@ -65,12 +67,12 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 				return nil, err
 			}
 		}
-		if d.Dataset == "images" && d.Labels != "" {
-			return nil, fmt.Errorf("workflow: data.labels: folders is not built yet for PNG folders; give the labels as an IDX file, or a table's data.label_column")
-		}
-		if d.Dataset == "idx" {
+		switch {
+		case d.Dataset == "idx":
 			all, shape, err = datasets.LoadIDX(d.Path)
-		} else {
+		case d.Labels == "folders":
+			all, shape, labels, classNames, err = datasets.LoadPNGFolders(d.Path)
+		default:
 			all, shape, _, err = datasets.LoadPNGDir(d.Path)
 		}
 		if err == nil {
@@ -118,7 +120,7 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 			return nil, fmt.Errorf("workflow: %s: row %d, column %d: %v is beyond ±%g, where squares of the values overflow; rescale the column", source, i/all.D+1, i%all.D+1, v, configs.MaxScale)
 		}
 	}
-	digest := rundir.DigestOf(all)
+	digest := rundir.DigestOfLabelled(all, labels.Of)
 	var discrete Discrete
 	if d.Dataset == "file" && d.Discrete != "none" {
 		if discrete = FindDiscrete(all); len(discrete) > 0 {
@@ -163,7 +165,7 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 		moments.ByClass = rundir.MomentsByClass(trainPts, trainLabels, labels.K)
 	}
 	return &Data{Discrete: discrete, Holdout: holdout, Train: trainPts, Valid: valid, Norm: norm, Density: dens, Digest: digest, MaxAbs: maxAbs, Moments: moments, Source: source, Image: shape,
-		Classes: labels.K, TrainLabels: trainLabels, ValidLabels: validLabels}, nil
+		Classes: labels.K, ClassNames: classNames, TrainLabels: trainLabels, ValidLabels: validLabels}, nil
 }
 
 // checkClasses refuses labels a run cannot take: more classes than the

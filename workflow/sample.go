@@ -40,7 +40,7 @@ type Job struct {
 	// data's moments end biased toward the other classes: the ODE carries
 	// its start's error to the end).
 	ClassPriors []sampler.Prior
-	Scores NewScorer
+	Scores      NewScorer
 	// Labels, for a class-conditional model, are every chain's class (one
 	// per chain of Sample.N, or of Start), drawn by LabelledScores with
 	// classifier-free guidance of weight Sample.Guidance; nil draws
@@ -205,8 +205,9 @@ func Sample(j Job) (*Drawn, error) {
 
 // ChainLabels are the labels of n chains asked for by -class: "all" cycles
 // through the classes 0..k-1 (chain c has class c mod k), a list (e.g.
-// "3" or "0,5,7") through the listed classes; "" is nil, no labels.
-func ChainLabels(class string, n, k int) ([]int32, error) {
+// "3" or "0,5,7", or the classes' names where the run has them) through
+// the listed classes; "" is nil, no labels.
+func ChainLabels(class string, n, k int, names ...string) ([]int32, error) {
 	if class == "" {
 		return nil, nil
 	}
@@ -220,9 +221,17 @@ func ChainLabels(class string, n, k int) ([]int32, error) {
 		}
 	} else {
 		for _, f := range strings.Split(class, ",") {
-			y, err := strconv.Atoi(strings.TrimSpace(f))
+			f = strings.TrimSpace(f)
+			y, err := strconv.Atoi(f)
+			if i := slices.Index(names, f); i >= 0 {
+				y, err = i, nil
+			}
 			if err != nil || y < 0 || y >= k {
-				return nil, fmt.Errorf("-class %s: %q is not a class: want all, or classes from 0 to %d separated by commas", class, f, k-1)
+				named := ""
+				if len(names) > 0 {
+					named = " or their names (" + strings.Join(names, ", ") + ")"
+				}
+				return nil, fmt.Errorf("-class %s: %q is not a class: want all, or classes from 0 to %d%s separated by commas", class, f, k-1, named)
 			}
 			classes = append(classes, int32(y))
 		}
@@ -235,8 +244,8 @@ func ChainLabels(class string, n, k int) ([]int32, error) {
 }
 
 // labelledScores are the job's scorers for its chains First..First+count-1
-// with their labels: NewChains makes one per worker in block order, each
-// for the chains Workers gives it.
+// with their labels: NewChains makes one per worker in order, the w-th for
+// the chains of sampler.Block w.
 func (j Job) labelledScores(count int) (NewScorer, error) {
 	switch {
 	case j.LabelledScores == nil:
@@ -246,16 +255,15 @@ func (j Job) labelledScores(count int) (NewScorer, error) {
 	case j.Sample.Sampler == sampler.KindODE:
 		return nil, fmt.Errorf("workflow: the ode sampler scores its unfinished chains in changing subsets, which carry no labels; sample a class with heun, dpmpp_2m, pc, annealed or langevin")
 	}
-	workers, batch, _ := sampler.Workers(count, gemm.Threads())
+	workers, _, _ := sampler.Workers(count, gemm.Threads())
 	next := 0
 	return func(b, threads int) (score.Func, score.LevelFunc, error) {
 		if next >= workers {
 			return nil, nil, errors.New("workflow: more scorers asked for than the chains have workers")
 		}
-		lo := j.First + next*batch
-		hi := min(lo+batch, j.First+count)
+		lo, hi := sampler.Block(next, workers, count)
 		next++
-		return j.LabelledScores(j.Labels[lo:hi], j.Sample.Guidance)(b, threads)
+		return j.LabelledScores(j.Labels[j.First+lo:j.First+hi], j.Sample.Guidance)(b, threads)
 	}, nil
 }
 

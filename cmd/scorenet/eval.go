@@ -108,6 +108,9 @@ the density is known.`)
 			for _, w := range rep.Samples.Verdict.Warnings {
 				fmt.Fprintf(stderr, "warning: %s\n", w)
 			}
+			for _, v := range rep.Samples.ByClass {
+				fmt.Fprintf(stderr, "class %d: %s\n", v.Class, v.Summary())
+			}
 		}
 		if writeErr != nil {
 			return fmt.Errorf("the results above could not be written to %s: %w", path, writeErr)

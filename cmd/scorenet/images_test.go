@@ -34,9 +34,9 @@ func writeIDX(t *testing.T, path string, n, h, w int) {
 }
 
 // tinyImageRun trains a small model for 30 steps on 300 images of 6x5
-// (writeIDX) in dir, with train keys extra, and returns the IDX file, the
-// run and train's stderr.
-func tinyImageRun(t *testing.T, dir, extra string) (idx, run, errs string) {
+// (writeIDX) in dir, with train keys extra and train's -set overrides
+// sets, and returns the IDX file, the run and train's stderr.
+func tinyImageRun(t *testing.T, dir, extra string, sets ...string) (idx, run, errs string) {
 	t.Helper()
 	idx = filepath.Join(dir, "images-idx3-ubyte")
 	writeIDX(t, idx, 300, 6, 5)
@@ -46,7 +46,11 @@ func tinyImageRun(t *testing.T, dir, extra string) (idx, run, errs string) {
 		"train: {loss: anneal_dsm, sigmas: auto, steps: 30, batch_size: 32, log_every: 10, eval_every: 10, "+extra+"}\n"+
 		"sample: {n: 10, steps_per_level: 2, eps: auto, init: {kind: uniform, low: 0, high: 1}}\n"), 0o644)
 	run = filepath.Join(dir, "run")
-	code, _, errs := scorenet("train", "-config", cfg, "-set", "output.dir="+run)
+	args := []string{"train", "-config", cfg, "-set", "output.dir=" + run}
+	for _, s := range sets {
+		args = append(args, "-set", s)
+	}
+	code, _, errs := scorenet(args...)
 	if code != 0 {
 		t.Fatalf("train: %s", errs)
 	}

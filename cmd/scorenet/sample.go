@@ -167,7 +167,7 @@ from the learning.`)
 			return err
 		}
 		job.First, job.Count = first, count
-		if job.Labels, err = workflow.ChainLabels(*class, n, run.Config.Model.Classes); err != nil {
+		if job.Labels, err = workflow.ChainLabels(*class, n, run.Config.Model.Classes, run.Config.Model.ClassNames...); err != nil {
 			return err
 		}
 		if job.Labels != nil && s.Sampler == sampler.KindODE {

@@ -1,0 +1,131 @@
+package main
+
+import (
+	be "encoding/binary"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// writeIDXLabels writes labels as an IDX label file.
+func writeIDXLabels(t *testing.T, path string, labels []byte) {
+	t.Helper()
+	b := be.BigEndian.AppendUint32([]byte{0, 0, 8, 1}, uint32(len(labels)))
+	if err := os.WriteFile(path, append(b, labels...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// cycling is n labels 0, 1, ..., k-1, 0, 1, ...
+func cycling(n, k int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(i % k)
+	}
+	return b
+}
+
+// A class-conditional image run: trained from an IDX label file, sampled a
+// class at a time with guidance into a grid of a row per class, with a
+// verdict per class; what it cannot do is refused in one line.
+func TestClassConditionalImages(t *testing.T) {
+	dir := t.TempDir()
+	labels := filepath.Join(dir, "labels-idx1-ubyte")
+	writeIDXLabels(t, labels, cycling(300, 3))
+	_, runDir, errs := tinyImageRun(t, dir, "ema: 0.9", "data.labels="+labels)
+	if !strings.Contains(errs, "3 classes") || !strings.Contains(errs, "model.classes: 3, from the labels (the classes' points: [") {
+		t.Errorf("train does not say the classes it found: %q", errs)
+	}
+	grid := filepath.Join(dir, "grid.png")
+	code, out, errs := scorenet("sample", "-run", runDir, "-n", "9", "-class", "all", "-guidance", "1", "-sampler", "heun", "-grid", grid, "-out", filepath.Join(dir, "s.npy"))
+	if code != 0 {
+		t.Fatalf("sample -class all: exit %d, %q %q", code, out, errs)
+	}
+	for _, class := range []string{"class 0: verdict on 3 samples", "class 1: verdict on 3 samples", "class 2: verdict on 3 samples"} {
+		if !strings.Contains(errs, class) {
+			t.Errorf("no %q in %q", class, errs)
+		}
+	}
+	f, err := os.Open(grid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 3 columns of 5 pixels and 3 rows of 6, 2 pixels apart.
+	if b := img.Bounds(); b.Dx() != 3*5+2*2 || b.Dy() != 3*6+2*2 {
+		t.Errorf("the grid is %dx%d, want 3 classes of 3 images", b.Dx(), b.Dy())
+	}
+	for _, c := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"a class past the last", []string{"-class", "3"}, `-class 3: "3" is not a class: want all, or classes from 0 to 2`},
+		{"guidance without a class", []string{"-guidance", "2"}, "-guidance steers samples toward a class: give -class too"},
+		{"negative guidance", []string{"-class", "1", "-guidance", "-2"}, "sample.guidance: must be from 0"},
+		{"the ode sampler", []string{"-class", "1", "-sampler", "ode"}, "-class: the ode sampler scores its unfinished chains in changing subsets"},
+		{"a shard", []string{"-class", "1", "-shard", "0/2"}, "-class: not with -shard"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, errs := scorenet(append([]string{"sample", "-run", runDir, "-n", "4", "-out", filepath.Join(dir, c.name+".npy")}, c.args...)...)
+			if code == 0 || !strings.Contains(errs, c.want) || strings.Count(strings.TrimSpace(errs), "\n") > 0 {
+				t.Errorf("exit %d, stderr %q; want one line with %q", code, errs, c.want)
+			}
+		})
+	}
+}
+
+// Labels that do not fit the data are refused before training, naming the
+// file and what was expected.
+func TestBadLabels(t *testing.T) {
+	dir := t.TempDir()
+	images := filepath.Join(dir, "images-idx3-ubyte")
+	writeIDX(t, images, 30, 6, 5)
+	short, gap := filepath.Join(dir, "short-labels"), filepath.Join(dir, "gap-labels")
+	writeIDXLabels(t, short, cycling(29, 3))
+	gapped := cycling(30, 3)
+	gapped[4] = 7 // classes 3..6 have no image
+	writeIDXLabels(t, gap, gapped)
+	table := filepath.Join(dir, "table.csv")
+	os.WriteFile(table, []byte("a,b,kind\n1,2,0\n3,4,1\n5,6,-1\n7,8,0\n"), 0o644)
+	for _, c := range []struct {
+		name string
+		sets []string
+		want string
+	}{
+		{"a label file of another count", []string{"data.dataset=idx", "data.path=" + images, "data.labels=" + short},
+			short + ": 29 labels for the 30 images of " + images},
+		{"a class without images", []string{"data.dataset=idx", "data.path=" + images, "data.labels=" + gap},
+			"class 3 has no point, though labels run to 7"},
+		{"a negative label", []string{"data.dataset=file", "data.path=" + table, "data.label_column=kind"},
+			table + " row 2, column 2 (counting from 0, as a[2, 2] in NumPy): label -1 is not a class"},
+		{"a label column not in the file", []string{"data.dataset=file", "data.path=" + table, "data.label_column=species"},
+			`data.label_column "species" is not a column: want a header name or a number from 1 to 3 (its header names a, b, kind)`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			args := []string{"train", "-config", "../../configs/moons.yaml", "-set", "output.dir=" + filepath.Join(dir, "run-"+c.name), "-set", "train.loss=anneal_dsm", "-set", "model.noise_conditional=true"}
+			for _, s := range c.sets {
+				args = append(args, "-set", s)
+			}
+			code, _, errs := scorenet(args...)
+			if code == 0 || !strings.Contains(errs, c.want) {
+				t.Errorf("exit %d, stderr %q; want %q", code, errs, c.want)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "run-"+c.name, "checkpoints")); err == nil {
+				t.Error("the refused run left a checkpoints folder")
+			}
+		})
+	}
+	// A run without classes has none to sample.
+	_, runDir, _ := tinyImageRun(t, t.TempDir(), "ema: 0")
+	code, _, errs := scorenet("sample", "-run", runDir, "-class", "1", "-out", filepath.Join(dir, "x.npy"))
+	if code == 0 || !strings.Contains(errs, "-class 1: this run's model has no classes (train it with data.labels or data.label_column)") {
+		t.Errorf("-class on a run without classes: exit %d, %q", code, errs)
+	}
+}

@@ -1,0 +1,109 @@
+package datasets
+
+import (
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"scorenet/points"
+)
+
+// A table's label column is taken out of its points, by header name or
+// number; what is not a class is refused naming its line.
+func TestTakeLabelColumn(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name, text, column string
+		labels             []int32
+		k                  int
+		rest               []float64
+		header             []string
+		err                string
+	}{
+		{"by name", "a,y,b\n1,2,3\n4,0,6\n7,1,9\n", "y", []int32{2, 0, 1}, 3, []float64{1, 3, 4, 6, 7, 9}, []string{"a", "b"}, ""},
+		{"by number", "1,2,3\n4,0,6\n", "3", []int32{3, 6}, 7, []float64{1, 2, 4, 0}, nil, ""},
+		{"first column", "y,a\n1,5\n0,6\n", "1", []int32{1, 0}, 2, []float64{5, 6}, []string{"a"}, ""},
+		{"not a column", "a,b\n1,2\n", "c", nil, 0, nil, nil, `data.label_column "c" is not a column: want a header name or a number from 1 to 2 (its header names a, b)`},
+		{"number past the last", "1,2\n", "3", nil, 0, nil, nil, "a number from 1 to 2"},
+		{"fraction", "a,y\n1,0\n2,1.5\n", "y", nil, 0, nil, nil, "line 3, column 2: label 1.5 is not a class"},
+		{"negative", "a,y\n1,-1\n", "y", nil, 0, nil, nil, "line 2, column 2: label -1 is not a class"},
+		{"only column", "y\n1\n0\n", "y", nil, 0, nil, nil, "the label column is the file's only column"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := writeTemp(t, dir, strings.ReplaceAll(c.name, " ", "_")+".csv", []byte(c.text))
+			f, err := LoadMissing(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			l, err := TakeLabelColumn(&f, c.column)
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) || !strings.Contains(err.Error(), path) || strings.Contains(err.Error(), "\n") {
+					t.Errorf("error %v, want one line naming %s and %q", err, path, c.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(l.Of, c.labels) || l.K != c.k || !slices.Equal(f.X, c.rest) || f.D != len(c.rest)/f.N || !slices.Equal(f.Header, c.header) {
+				t.Errorf("labels %v (K %d), points %v (D %d), header %v; want %v (K %d), %v, %v", l.Of, l.K, f.X, f.D, f.Header, c.labels, c.k, c.rest, c.header)
+			}
+		})
+	}
+}
+
+// A label file is the images' own: a count that differs is named.
+func TestLoadIDXLabelsFor(t *testing.T) {
+	dir := t.TempDir()
+	path := writeTemp(t, dir, "labels", idxFile(0x08, []uint32{3}, []byte{4, 0, 9}))
+	l, err := LoadIDXLabelsFor(path, 3, "images")
+	if err != nil || !slices.Equal(l.Of, []int32{4, 0, 9}) || l.K != 10 {
+		t.Fatalf("labels %v K %d, %v", l.Of, l.K, err)
+	}
+	if !slices.Equal(l.Counts(), []int{1, 0, 0, 0, 1, 0, 0, 0, 0, 1}) {
+		t.Errorf("counts %v", l.Counts())
+	}
+	_, err = LoadIDXLabelsFor(path, 4, "train-images")
+	if err == nil || !strings.Contains(err.Error(), path+": 3 labels for the 4 images of train-images") {
+		t.Errorf("3 labels for 4 images: %v", err)
+	}
+}
+
+// The labelled split is SplitInPlace's, each label moved with its point.
+func TestSplitInPlaceLabelled(t *testing.T) {
+	const n, d = 50, 2
+	p, q := pointsOf(n, d), pointsOf(n, d)
+	labels := make([]int32, n)
+	for i := range labels {
+		labels[i] = int32(p.X[i*d]) // each point's label is its first value
+	}
+	train, valid, err := SplitInPlace(p, 0.2, rand.New(rand.NewPCG(4, 4)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ltrain, lvalid, ytrain, yvalid, err := SplitInPlaceLabelled(q, labels, 0.2, rand.New(rand.NewPCG(4, 4)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(train.X, ltrain.X) || !slices.Equal(valid.X, lvalid.X) {
+		t.Fatal("the labelled split moved the points differently")
+	}
+	for i, y := range append(slices.Clone(ytrain), yvalid...) {
+		if float64(y) != q.X[i*d] {
+			t.Fatalf("point %d has label %d, its first value is %v", i, y, q.X[i*d])
+		}
+	}
+	if _, _, _, _, err := SplitInPlaceLabelled(q, labels[:3], 0.2, rand.New(rand.NewPCG(4, 4))); err == nil {
+		t.Error("3 labels for 50 points: no error")
+	}
+}
+
+// pointsOf is n points of dimension d whose values are their row number.
+func pointsOf(n, d int) points.Points {
+	p := points.New(n, d)
+	for i := range p.X {
+		p.X[i] = float64(i / d)
+	}
+	return p
+}

@@ -1,0 +1,248 @@
+package workflow_test
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"scorenet/internal/gemm"
+	"scorenet/nn"
+	"scorenet/workflow"
+)
+
+// blobCentres are the centres of labelledBlobs' three classes.
+var blobCentres = [][2]float64{{-3, 0}, {3, 0}, {0, 4}}
+
+// labelledBlobs writes n rows of three Gaussian blobs (spread 0.5) with
+// their class in a column named label, between the coordinates.
+func labelledBlobs(t *testing.T, n int) string {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(1, 2))
+	var b strings.Builder
+	b.WriteString("a,label,b\n")
+	for i := range n {
+		y := i % 3
+		fmt.Fprintf(&b, "%.6f,%d,%.6f\n", blobCentres[y][0]+0.5*rng.NormFloat64(), y, blobCentres[y][1]+0.5*rng.NormFloat64())
+	}
+	path := filepath.Join(t.TempDir(), "blobs.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// labelledRun trains a class-conditional model on labelledBlobs.
+func labelledRun(t *testing.T, steps int, overrides ...string) *workflow.Run {
+	t.Helper()
+	cfg := testConfig(t, append([]string{"data.dataset=file", "data.path=" + labelledBlobs(t, 600), "data.label_column=label",
+		"data.standardize=true", "train.loss=anneal_dsm", "model.noise_conditional=true", "model.sigma_data=1", "model.activation=swish",
+		"model.hidden=[64, 64]", "train.sigmas={begin: 4, end: 0.05, n: 12}", fmt.Sprintf("train.steps=%d", steps), "train.eval_every=0",
+		"train.optimizer.lr=0.003", "sample.n=60"}, overrides...)...)
+	run := trained(t, cfg)
+	if run.Config.Model.Classes != 3 {
+		t.Fatalf("model.classes %d, want the 3 of the labels", run.Config.Model.Classes)
+	}
+	return run
+}
+
+// Labelled chains are scored with their own labels whichever worker draws
+// them: any shard of them is the same bits as those rows of the whole,
+// on one thread or two.
+func TestLabelledShardsMatchTheWhole(t *testing.T) {
+	run := labelledRun(t, 30)
+	defer gemm.SetThreads(0)
+	// Not pc: its corrector's step is set by norms over all the chains.
+	for _, sampler := range []string{"heun", "dpmpp_2m", "annealed", "langevin"} {
+		for _, threads := range []int{1, 2} {
+			t.Run(fmt.Sprintf("%s/%d threads", sampler, threads), func(t *testing.T) {
+				gemm.SetThreads(threads)
+				s := run.Config.Sample
+				s.Sampler, s.N, s.Guidance, s.Steps, s.StepsPerLevel = sampler, 11, 1.5, 8, 2
+				job, err := run.RunJob(s, "network")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if job.Labels, err = workflow.ChainLabels("all", s.N, 3); err != nil {
+					t.Fatal(err)
+				}
+				whole, err := workflow.Sample(job)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(whole.Labels, job.Labels) {
+					t.Errorf("the samples' labels %v, the chains' %v", whole.Labels, job.Labels)
+				}
+				job.First, job.Count = 4, 5
+				part, err := workflow.Sample(job)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(part.Samples.X, whole.Samples.X[4*2:9*2]) {
+					t.Errorf("chains 4..8 drawn alone differ from those rows of the whole")
+				}
+			})
+		}
+	}
+	s := run.Config.Sample
+	s.Sampler = "ode"
+	job, err := run.RunJob(s, "network")
+	if err != nil {
+		t.Fatal(err)
+	}
+	job.Labels, _ = workflow.ChainLabels("1", s.N, 3)
+	if _, err := workflow.Sample(job); err == nil || !strings.Contains(err.Error(), "ode") {
+		t.Errorf("labelled chains by ode: %v, want a refusal naming the sampler", err)
+	}
+}
+
+// Guidance is (1 + w) s(x, sigma, y) - w s(x, sigma), the unconditional
+// score the null label's, at one level for all and at a level per point.
+func TestGuidanceCombinesTheScores(t *testing.T) {
+	m, err := nn.New(nn.Spec{Kind: "mlp", Dim: 2, Hidden: []int{8, 8}, Activation: "swish", NoiseConditional: true, SigmaData: 0.8, Classes: 3},
+		rand.New(rand.NewPCG(3, 3)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	labels := []int32{2, 0, 1, 1}
+	x := []float64{0.3, -1, 2, 0.5, -0.7, 0.1, 1.5, 1.5}
+	sigmas := []float64{0.2, 1, 3, 0.05}
+	sc, err := nn.NewScorer(m, 4, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scoreWith := func(labels []int32, level bool) []float64 {
+		out := make([]float64, len(x))
+		if err := sc.SetLabels(labels); err != nil {
+			t.Fatal(err)
+		}
+		if level {
+			err = sc.ScoreAt(out, x, sigmas)
+		} else {
+			err = sc.Score(out, x, 0.7)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	for _, w := range []float64{0, 0.5, 3} {
+		at, each, err := workflow.GuidedScorers(m, labels, w)(4, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, level := range []bool{false, true} {
+			got := make([]float64, len(x))
+			if level {
+				err = each(got, x, sigmas)
+			} else {
+				err = at(got, x, 0.7)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			cond, plain := scoreWith(labels, level), scoreWith(nil, level)
+			for i := range got {
+				want := (1+w)*cond[i] - w*plain[i]
+				if math.Abs(got[i]-want) > 1e-12*math.Max(1, math.Abs(want)) {
+					t.Errorf("w %v, per-point levels %v: score %d is %v, want %v", w, level, i, got[i], want)
+				}
+			}
+		}
+	}
+	if _, _, err := workflow.GuidedScorers(m, labels, 1)(4, 1); err != nil {
+		t.Fatal(err)
+	}
+	at, _, _ := workflow.GuidedScorers(m, labels, 1)(4, 1)
+	if err := at(make([]float64, 4), x[:4], 1); err == nil {
+		t.Error("2 chains scored with 4 labels: no error")
+	}
+}
+
+// Each class's samples come from that class's data: a model trained
+// briefly on three blobs puts every class's samples around its own blob.
+func TestClassesSampleTheirOwnData(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains for 3000 steps (about 3 s)")
+	}
+	run := labelledRun(t, 3000)
+	data, err := run.Data("the test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sampler := range []string{"heun", "annealed"} {
+		s := run.Config.Sample
+		s.Sampler, s.N, s.StepsPerLevel = sampler, 300, 50
+		job, err := run.RunJob(s, "network")
+		if err != nil {
+			t.Fatal(err)
+		}
+		job.Labels, _ = workflow.ChainLabels("all", s.N, 3)
+		drawn, err := workflow.Sample(job)
+		if err != nil {
+			t.Fatal(err)
+		}
+		verdicts, err := workflow.JudgeRunByClass(run, data, drawn.Samples, drawn.Labels, sampler)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(verdicts) != 3 {
+			t.Fatalf("%s: %d class verdicts, want 3", sampler, len(verdicts))
+		}
+		for _, v := range verdicts {
+			// 100 samples of a blob of spread 0.5: a mean within 0.15
+			// is three standard errors; a wrong class is 5 away.
+			var mean [2]float64
+			for i, y := range drawn.Labels {
+				if int(y) == v.Class {
+					mean[0] += drawn.Samples.Row(i)[0] / 100
+					mean[1] += drawn.Samples.Row(i)[1] / 100
+				}
+			}
+			c := blobCentres[v.Class]
+			if math.Hypot(mean[0]-c[0], mean[1]-c[1]) > 0.15 || v.OutsideRange > 0.05 {
+				t.Errorf("%s: class %d's samples have mean %.3f, want %v; verdict %s", sampler, v.Class, mean, c, v.Summary())
+			}
+		}
+	}
+}
+
+// -class names all, one class or a list; chains take them in turn.
+func TestChainLabels(t *testing.T) {
+	for _, c := range []struct {
+		name, class string
+		want        []int32
+		err         string
+	}{
+		{"none", "", nil, ""},
+		{"all", "all", []int32{0, 1, 2, 0, 1}, ""},
+		{"one", "2", []int32{2, 2, 2, 2, 2}, ""},
+		{"list", "1, 0", []int32{1, 0, 1, 0, 1}, ""},
+		{"past the last class", "3", nil, `"3" is not a class`},
+		{"negative", "-1", nil, `"-1" is not a class`},
+		{"not a number", "shoe", nil, `"shoe" is not a class`},
+		{"empty entry", "1,,2", nil, `"" is not a class`},
+		{"names", "dog,cat", []int32{1, 0, 1, 0, 1}, ""},
+		{"unknown name", "cow", nil, `"cow" is not a class: want all, or classes from 0 to 2 or their names (cat, dog, emu)`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := workflow.ChainLabels(c.class, 5, 3, "cat", "dog", "emu")
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) || !strings.Contains(err.Error(), "-class") {
+					t.Errorf("error %v, want one naming -class and %s", err, c.err)
+				}
+				return
+			}
+			if err != nil || !slices.Equal(got, c.want) {
+				t.Errorf("got %v, %v; want %v", got, err, c.want)
+			}
+		})
+	}
+	if _, err := workflow.ChainLabels("1", 5, 0); err == nil || !strings.Contains(err.Error(), "no classes") {
+		t.Errorf("-class on a model without classes: %v", err)
+	}
+}
