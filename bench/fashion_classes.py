@@ -101,7 +101,7 @@ def agreement(label, conf, wanted):
     per requested class."""
     hit = label == wanted
     print(f"  agreement with the requested classes: {hit.mean():.3f} ({hit.sum()} of {len(hit)})")
-    width = max(len(c) for c in CLASSES)
+    width = max(len(c) for c in CLASSES + ["requested class"])
     print(f"    {'requested class':<{width}}  samples  agreement  median confidence  most common other class")
     for c in range(10):
         mine = wanted == c

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"scorenet/points"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -44,7 +45,34 @@ func ReadCSV(r io.Reader) (points.Points, error) {
 // must end on its line; empty lines are skipped, and a line starting with #
 // is a comment. A UTF-8 byte-order mark at the start is dropped.
 func readCSV(r io.Reader) (points.Points, []string, error) {
-	return readCSVLines(r, false, nil, Want{})
+	return readCSVLines(r, false, nil, Want{}, nil)
+}
+
+// labelColumn is a CSV column read as each row's class, as text, and left
+// out of the points.
+type labelColumn struct {
+	column string   // as data.label_column gives it: a header name or a number from 1
+	index  int      // from 0, once the first row is read
+	cells  []string // each row's cell, spaces trimmed
+}
+
+// resolve finds the column among a first row of n cells under header
+// (nil: none).
+func (l *labelColumn) resolve(header []string, n int) error {
+	if i := slices.Index(header, l.column); i >= 0 {
+		l.index = i
+		return nil
+	}
+	k, err := strconv.Atoi(l.column)
+	if err != nil || k < 1 || k > n {
+		names := ""
+		if len(header) > 0 {
+			names = " (its header names " + strings.Join(header, ", ") + ")"
+		}
+		return fmt.Errorf("data.label_column %q is not a column: want a header name or a number from 1 to %d%s", l.column, n, names)
+	}
+	l.index = k - 1
+	return nil
 }
 
 // Want bounds what a reader takes from a file, for a caller that knows it
@@ -56,7 +84,7 @@ type Want struct{ D, Rows int }
 // readCSVLines is readCSV, with missing cells (parseMaybeMissing) read as
 // NaN when missing says so, each row's line number appended to lines when
 // it is not nil, and what want bounds.
-func readCSVLines(r io.Reader, missing bool, lines *[]int, want Want) (points.Points, []string, error) {
+func readCSVLines(r io.Reader, missing bool, lines *[]int, want Want, label *labelColumn) (points.Points, []string, error) {
 	parse := parseCell
 	if missing {
 		parse = parseMaybeMissing
@@ -93,6 +121,24 @@ func readCSVLines(r io.Reader, missing bool, lines *[]int, want Want) (points.Po
 				header = append([]string(nil), cells...)
 				continue
 			}
+		}
+		if label != nil {
+			if p.N == 0 {
+				if err := label.resolve(header, len(cells)); err != nil {
+					return points.Points{}, nil, err
+				}
+				if len(cells) < 2 {
+					return points.Points{}, nil, errors.New("the label column is the file's only column: nothing is left to learn")
+				}
+				if header != nil && len(header) == len(cells) {
+					header = slices.Delete(header, label.index, label.index+1)
+				}
+			}
+			if label.index >= len(cells) {
+				return points.Points{}, nil, fmt.Errorf("line %d has %d columns, too few for the label column (column %d)", lr.line, len(cells), label.index+1)
+			}
+			label.cells = append(label.cells, strings.TrimSpace(cells[label.index]))
+			cells = slices.Delete(cells, label.index, label.index+1)
 		}
 		if p.D == 0 {
 			p.D = len(cells)

@@ -3,10 +3,12 @@ package datasets
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"path/filepath"
 	"scorenet/internal/memlimit"
 	"scorenet/internal/safefile"
 	"scorenet/points"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -118,6 +120,68 @@ func LoadMissingWant(path string, want Want) (File, error) {
 	return load(path, true, want)
 }
 
+// LoadLabelled is Load for a table with a class column, named by its
+// header or its number from 1 (data.label_column), which is taken out of
+// the points: the classes, and their names where the column holds names
+// rather than integers from 0 (then the classes are the names in sorted
+// order). Errors about a row name its line (CSV) or index (.npy).
+func LoadLabelled(path, column string) (File, Labels, []string, error) {
+	if strings.ToLower(filepath.Ext(path)) != ".csv" {
+		f, err := Load(path)
+		if err != nil {
+			return File{}, Labels{}, nil, err
+		}
+		l, err := TakeLabelColumn(&f, column)
+		return f, l, nil, err
+	}
+	r, err := safefile.Open(path)
+	if err != nil {
+		return File{}, Labels{}, nil, fmt.Errorf("datasets: %w", err)
+	}
+	defer r.Close()
+	f, lc := File{Path: path}, labelColumn{column: column}
+	if f.Points, f.Header, err = readCSVLines(r, false, &f.Lines, Want{}, &lc); err != nil {
+		return File{}, Labels{}, nil, fmt.Errorf("datasets: %s: %w", path, err)
+	}
+	l, names, err := labelsOf(lc.cells, func(r int) string { return f.Where(r, lc.index) })
+	return f, l, names, err
+}
+
+// labelsOf reads a label column's cells as classes: integers from 0 as
+// they are, or names, each a class in sorted order; where names a row's
+// cell for an error.
+func labelsOf(cells []string, where func(r int) string) (Labels, []string, error) {
+	l := Labels{Of: make([]int32, len(cells))}
+	integers := true
+	for r, c := range cells {
+		if c == "" {
+			return Labels{}, nil, fmt.Errorf("datasets: %s: the label is empty: every row needs its class", where(r))
+		}
+		if v, number := parseCell(c); number {
+			if v != math.Trunc(v) || v < 0 || v >= MaxClasses {
+				return Labels{}, nil, fmt.Errorf("datasets: %s: label %s is not a class: want an integer from 0 to %d, or a name", where(r), quoteCell(c), MaxClasses-1)
+			}
+			l.Of[r] = int32(v)
+			l.K = max(l.K, int(v)+1)
+		} else {
+			integers = false
+		}
+	}
+	if integers {
+		return l, nil, nil
+	}
+	names := slices.Compact(slices.Sorted(slices.Values(cells)))
+	if len(names) > MaxClasses {
+		return Labels{}, nil, fmt.Errorf("datasets: %s: %d different labels, more classes than %d", where(0), len(names), MaxClasses)
+	}
+	for r, c := range cells {
+		i, _ := slices.BinarySearch(names, c)
+		l.Of[r] = int32(i)
+	}
+	l.K = len(names)
+	return l, names, nil
+}
+
 func load(path string, missing bool, want Want) (File, error) {
 	ext := strings.ToLower(filepath.Ext(path))
 	if ext != ".csv" && ext != ".npy" {
@@ -131,7 +195,7 @@ func load(path string, missing bool, want Want) (File, error) {
 	f := File{Path: path}
 	switch {
 	case ext == ".csv" && missing:
-		f.Points, f.Header, err = readCSVLines(r, true, &f.Lines, want)
+		f.Points, f.Header, err = readCSVLines(r, true, &f.Lines, want, nil)
 	case ext == ".csv":
 		f.Points, f.Header, err = readCSV(r)
 	default:

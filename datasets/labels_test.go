@@ -107,3 +107,43 @@ func pointsOf(n, d int) points.Points {
 	}
 	return p
 }
+
+// A CSV's label column may hold names: each a class, in sorted order. It
+// is read as text, so the rest of the row may be numbers beside it.
+func TestLoadLabelled(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name, text, column string
+		labels             []int32
+		names              []string
+		rest               []float64
+		err                string
+	}{
+		{"names", "a,species,b\n1,setosa,2\n3,virginica,4\n5,setosa,6\n7,versicolor,8\n", "species", []int32{0, 2, 0, 1}, []string{"setosa", "versicolor", "virginica"}, []float64{1, 2, 3, 4, 5, 6, 7, 8}, ""},
+		{"integers", "a,y\n1,2\n3,0\n", "y", []int32{2, 0}, nil, []float64{1, 3}, ""},
+		{"by number without a header", "1,cat\n2,dog\n", "2", []int32{0, 1}, []string{"cat", "dog"}, []float64{1, 2}, ""},
+		{"quoted names", "x,\"kind\"\n1,\"a b\"\n2, c\n", "kind", []int32{0, 1}, []string{"a b", "c"}, []float64{1, 2}, ""},
+		{"an empty label", "a,y\n1,cat\n2,\n", "y", nil, nil, nil, "line 3, column 2: the label is empty"},
+		{"a fraction", "a,y\n1,cat\n2,1.5\n", "y", nil, nil, nil, `line 3, column 2: label "1.5" is not a class`},
+		{"text elsewhere", "a,y\n1,cat\nx,dog\n", "y", nil, nil, nil, `line 3, column 1: "x" is not a number`},
+		{"a short row", "a,b,y\n1,2,cat\n3\n", "y", nil, nil, nil, "line 3 has 1 columns, too few for the label column (column 3)"},
+		{"no such column", "a,y\n1,cat\n", "z", nil, nil, nil, `data.label_column "z" is not a column`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := writeTemp(t, dir, strings.ReplaceAll(c.name, " ", "_")+".csv", []byte(c.text))
+			f, l, names, err := LoadLabelled(path, c.column)
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) || !strings.Contains(err.Error(), path) {
+					t.Errorf("error %v, want one naming %s and %q", err, path, c.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(l.Of, c.labels) || !slices.Equal(names, c.names) || !slices.Equal(f.X, c.rest) || f.D != len(c.rest)/len(c.labels) {
+				t.Errorf("labels %v, names %v, points %v (D %d); want %v, %v, %v", l.Of, names, f.X, f.D, c.labels, c.names, c.rest)
+			}
+		})
+	}
+}

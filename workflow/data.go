@@ -50,9 +50,10 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 	switch d.Dataset {
 	case "file":
 		var f datasets.File
-		f, err = datasets.Load(d.Path)
-		if err == nil && d.LabelColumn != "" {
-			labels, err = datasets.TakeLabelColumn(&f, d.LabelColumn)
+		if d.LabelColumn != "" {
+			f, labels, classNames, err = datasets.LoadLabelled(d.Path, d.LabelColumn)
+		} else {
+			f, err = datasets.Load(d.Path)
 		}
 		all, source = f.Points, f.Describe()
 	case "idx", "images":

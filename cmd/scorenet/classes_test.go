@@ -104,7 +104,7 @@ func TestBadLabels(t *testing.T) {
 		{"a class without images", []string{"data.dataset=idx", "data.path=" + images, "data.labels=" + gap},
 			"class 3 has no point, though labels run to 7"},
 		{"a negative label", []string{"data.dataset=file", "data.path=" + table, "data.label_column=kind"},
-			table + " row 2, column 2 (counting from 0, as a[2, 2] in NumPy): label -1 is not a class"},
+			table + ` line 4, column 3: label "-1" is not a class: want an integer from 0 to 65535, or a name`},
 		{"a label column not in the file", []string{"data.dataset=file", "data.path=" + table, "data.label_column=species"},
 			`data.label_column "species" is not a column: want a header name or a number from 1 to 3 (its header names a, b, kind)`},
 	} {
