@@ -137,7 +137,7 @@ def arguments(argv):
     if argv[:1] in (["-h"], ["--help"]):
         print(__doc__.strip())
         sys.exit(0)
-    files, spec, labels = [], None, None
+    files, spec, labels, unused = [], None, None, None
     i = 0
     while i < len(argv):
         a = argv[i]
@@ -149,6 +149,7 @@ def arguments(argv):
                 i, value = i + 1, argv[i + 1]
             if name == "--class":
                 spec = None if value == "none" else classes(value)
+                unused = value
             else:
                 if labels is not None:
                     sys.exit(f"--labels {value}: the --labels before it has no samples file")
@@ -174,9 +175,12 @@ def arguments(argv):
             elif spec is not None:
                 wanted = np.array([spec[c % len(spec)] for c in range(rows)], dtype=np.int64)
             files.append((a, wanted))
+            unused = None
         i += 1
     if labels is not None:
         sys.exit(f"--labels {labels_name}: no samples file follows it")
+    if unused is not None:
+        sys.exit(f"--class {unused}: no samples file follows it")
     return files
 
 

@@ -147,7 +147,7 @@ func TestBadInputNamesFileLineAndKey(t *testing.T) {
 		{"labels on images not by folders", "name: t\ndata: {dataset: images, path: imgs, labels: y.gz}\n", nil, `t.yaml:2: data.labels: for images must be folders`},
 		{"label column on images", "name: t\ndata: {dataset: idx, path: x.gz, label_column: y}\n", nil, `data.label_column: applies to dataset file`},
 		{"labels on the exact loss", "name: t\ndata: {dataset: file, path: x.csv, label_column: y}\ntrain: {loss: exact}\n", nil, `train.loss: a class-conditional model trains with a denoising loss`},
-		{"labels on a unet", "name: t\ndata: {dataset: idx, path: x.gz, labels: y.gz}\nmodel: {type: unet}\n", nil, `model.type: a class-conditional model (data.labels, data.label_column) is an mlp: the unet takes no labels`},
+		{"labels on the gaussian model", "name: t\ndata: {dataset: idx, path: x.gz, labels: y.gz}\nmodel: {type: gaussian}\ntrain: {loss: exact}\n", nil, `a class-conditional model (data.labels, data.label_column) is an mlp or a unet`},
 		{"labels on the graph engine", "name: t\ndata: {dataset: file, path: x.csv, label_column: y}\ntrain: {engine: graph}\n", nil, `train.engine: graph trains no class-conditional model`},
 		{"label dropout of 1", "name: t\ndata: {dataset: file, path: x.csv, label_column: y}\n", []string{"train.label_dropout=1"}, `-set train.label_dropout=1: train.label_dropout: must be in [0, 1) (e.g. 0.1), got 1`},
 		{"label dropout without labels", base, []string{"train.label_dropout=0.2"}, `train.label_dropout: applies to labelled data`},

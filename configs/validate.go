@@ -347,7 +347,7 @@ func (d *decoder) validateLabels(c *Config) error {
 		check(data.LabelColumn == "" || data.Dataset == "file", "data.label_column", "applies to dataset file (a CSV or .npy table), not %s", data.Dataset),
 		check(m.Classes >= 0 && m.Classes <= mlp.MaxClasses, "model.classes", "must be from 0 to %d, got %d", mlp.MaxClasses, m.Classes),
 		check(len(m.ClassNames) == 0 || len(m.ClassNames) == m.Classes, "model.class_names", "names %d classes, model.classes is %d", len(m.ClassNames), m.Classes),
-		check(!labelled || m.Type == "mlp", "model.type", "a class-conditional model (data.labels, data.label_column) is an mlp: the %s takes no labels", m.Type),
+		check(!labelled || m.Type != "gaussian", "model.type", "a class-conditional model (data.labels, data.label_column) is an mlp or a unet: the gaussian takes no labels"),
 		check(!labelled || can, "train.loss", "a class-conditional model trains with a denoising loss (%s), not %s", strings.Join(conditionalLosses(), ", "), c.Train.Loss),
 		check(!labelled || m.NoiseConditional, "model.noise_conditional", "a class-conditional model must be noise-conditional"),
 		check(!labelled || c.Train.Engine != losses.Graph, "train.engine", "graph trains no class-conditional model (its graph scores without labels, as the core's reference); use auto or fused"),

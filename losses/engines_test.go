@@ -27,14 +27,15 @@ func TestEnginesAgree(t *testing.T) {
 				d                     int
 				hidden                []int
 				sigmaData             float64 // model.sigma_data (preconditioning)
-			}{{false, false, 1, []int{7}, 0}, {false, true, 3, []int{6, 6, 5}, 0}, {true, false, 2, []int{6, 5}, 0}, {true, true, 10, []int{8, 8, 5}, 0},
-				{true, true, 3, []int{6, 6, 5}, 0.5}} {
+				classes               int     // the graph scores with the null label, the core without labels
+			}{{false, false, 1, []int{7}, 0, 0}, {false, true, 3, []int{6, 6, 5}, 0, 0}, {true, false, 2, []int{6, 5}, 0, 0}, {true, true, 10, []int{8, 8, 5}, 0, 0},
+				{true, true, 3, []int{6, 6, 5}, 0.5, 0}, {true, true, 3, []int{6, 6, 5}, 0.5, 4}} {
 				if (v.conditional && !can) || (!v.conditional && needs) {
 					continue
 				}
 				t.Run(fmt.Sprintf("%s/%s/%+v", name, act, v), func(t *testing.T) {
 					m, err := nn.New(nn.Spec{Kind: "mlp", Dim: v.d, Hidden: v.hidden, Activation: act,
-						NoiseConditional: v.conditional, Residual: v.residual, SigmaData: v.sigmaData}, rand.New(rand.NewPCG(uint64(v.d), 9)))
+						NoiseConditional: v.conditional, Residual: v.residual, SigmaData: v.sigmaData, Classes: v.classes}, rand.New(rand.NewPCG(uint64(v.d), 9)))
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -251,16 +252,18 @@ func TestUNetEnginesAgree(t *testing.T) {
 		name     string
 		shape    [3]int
 		channels []int
+		classes  int // the graph scores with the null label, the core without labels
 	}{
-		{"one channel, two levels", [3]int{4, 4, 1}, []int{4, 6}},
-		{"two channels, two levels", [3]int{4, 6, 2}, []int{2, 4}},
-		{"three levels", [3]int{8, 4, 1}, []int{2, 4, 4}},
+		{"one channel, two levels", [3]int{4, 4, 1}, []int{4, 6}, 0},
+		{"two channels, two levels", [3]int{4, 6, 2}, []int{2, 4}, 0},
+		{"three levels", [3]int{8, 4, 1}, []int{2, 4, 4}, 0},
+		{"class-conditional", [3]int{4, 4, 1}, []int{2, 4}, 3},
 	} {
 		for _, name := range []string{"dsm", "anneal_dsm"} {
 			t.Run(tc.name+"/"+name, func(t *testing.T) {
 				d := tc.shape[0] * tc.shape[1] * tc.shape[2]
 				m, err := nn.New(nn.Spec{Kind: "unet", Dim: d, Shape: tc.shape, Channels: tc.channels, Groups: 2,
-					NoiseConditional: true, SigmaData: 0.5, Activation: "swish"}, rand.New(rand.NewPCG(1, 2)))
+					NoiseConditional: true, SigmaData: 0.5, Activation: "swish", Classes: tc.classes}, rand.New(rand.NewPCG(1, 2)))
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -172,9 +172,6 @@ func New(name string, m nn.Model, o Options) (Loss, error) {
 		engine = Auto
 	}
 	fused, fusedErr := e.fusedLoss(m)
-	if c, ok := m.(interface{ Classes() int }); ok && c.Classes() > 0 && (engine == Graph || fusedErr != nil) {
-		return nil, fmt.Errorf("losses: a class-conditional model trains on the fused engine only (its graph scores without labels)")
-	}
 	switch engine {
 	case Graph:
 		return e.graph(m, o)

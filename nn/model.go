@@ -49,8 +49,9 @@ type Spec struct {
 	// SigmaData > 0 preconditions a noise-conditional mlp as EDM does
 	// (mlp.Layout); 0, the default, does not. The unet needs it.
 	SigmaData float64
-	// Classes > 0 makes a noise-conditional mlp class-conditional
-	// (mlp.Layout): its label's one-hot code is more inputs.
+	// Classes > 0 makes a noise-conditional mlp or the unet
+	// class-conditional (mlp.Layout, unet.Layout): its label's one-hot code
+	// is more inputs, the mlp's or the noise embedding's.
 	Classes int
 	// unet: the images' height, width and channels, the channels of each
 	// level and GroupNorm's groups (unet.Layout).
@@ -86,8 +87,8 @@ func New(s Spec, rng *rand.Rand) (Model, error) {
 	if err := s.CheckSize(); err != nil {
 		return nil, err
 	}
-	if s.Classes != 0 && s.Kind != "mlp" {
-		return nil, fmt.Errorf("nn: a %s model cannot be class-conditional (only the mlp takes labels)", s.Kind)
+	if s.Classes != 0 && s.Kind == "gaussian" {
+		return nil, fmt.Errorf("nn: the gaussian model cannot be class-conditional")
 	}
 	switch s.Kind {
 	case "mlp":

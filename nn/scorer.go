@@ -149,7 +149,11 @@ func unetCore[T gemm.Float](net func() (*unet.NetOf[T], error), opt unet.Options
 	if err != nil {
 		return corePass{}, err
 	}
-	return corePass{widened(pass.Forward, opt.Batch*n.Dim()), pass.MatmulFLOPs, nil}, nil
+	var labels func([]int32) error
+	if n.Classes > 0 {
+		labels = pass.SetLabels
+	}
+	return corePass{widened(pass.Forward, opt.Batch*n.Dim()), pass.MatmulFLOPs, labels}, nil
 }
 
 // widened runs forward, a pass in T, on float64 points: rounded to T (a

@@ -41,7 +41,7 @@ func unetLayout(s Spec) unet.Layout {
 		embed = 4 * s.Channels[0]
 	}
 	return unet.Layout{H: s.Shape[0], W: s.Shape[1], C: s.Shape[2], Channels: s.Channels, Groups: s.Groups,
-		Frequencies: unetFrequencies, Embed: embed, SigmaData: s.SigmaData}
+		Frequencies: unetFrequencies, Embed: embed, SigmaData: s.SigmaData, Classes: s.Classes}
 }
 
 func newUNet(s Spec, rng *rand.Rand) (*UNet, error) {
@@ -89,6 +89,9 @@ func (m *UNet) Params() []Param        { return m.params }
 func (m *UNet) NoiseConditional() bool { return true }
 func (m *UNet) Layout() unet.Layout    { return m.layout }
 func (m *UNet) Activation() Activation { return m.act }
+
+// Classes is K for a class-conditional UNet, 0 otherwise.
+func (m *UNet) Classes() int { return m.layout.Classes }
 
 // Net is the core's view of a float64 UNet's parameters, aliasing them.
 func (m *UNet) Net() (*unet.NetOf[float64], error) { return unetNetOf[float64](m, m.act.Kernel) }

@@ -38,6 +38,16 @@ func (m *UNet) Score(x, sigma *G.Node) (*G.Node, G.Nodes, error) {
 	quarter := G.NewConstant(scalar(dt, 0.25))
 	t := b.do(G.Mul(b.do(G.HadamardProd(b.do(G.Log(sigma)), quarter)), fr)) // (batch, F)
 	phi := b.do(G.Concat(1, b.do(G.Sin(t)), b.do(G.Cos(t))))
+	if k := l.Classes; k > 0 {
+		// The graph scores without a label, as the MLP's does.
+		code := tensor.New(tensor.WithShape(b.batch, k+1), tensor.Of(dt))
+		for r := range b.batch {
+			if err := code.SetAt(scalar(dt, 1), r, k); err != nil {
+				return nil, nil, err
+			}
+		}
+		phi = b.do(G.Concat(1, phi, G.NewConstant(code, G.WithName("null_label"))))
+	}
 	e := b.swish(b.dense(phi, "embed0"))
 	b.e = b.swish(b.dense(e, "embed1"))
 

@@ -246,7 +246,7 @@ func GuidedScorers(m nn.Model, labels []int32, w float64) NewScorer {
 		if err != nil {
 			return nil, nil, err
 		}
-		net, ok := m.(*nn.MLP)
+		net, ok := m.(interface{ Classes() int })
 		if !ok || net.Classes() == 0 {
 			return nil, nil, fmt.Errorf("workflow: labels given to a %s model without classes", m.Kind())
 		}

@@ -196,8 +196,17 @@ func (v Verdict) Summary() string {
 // ClassVerdict is the verdict on one class's samples against that class's
 // data.
 type ClassVerdict struct {
-	Class int `json:"class"`
+	Class int    `json:"class"`
+	Name  string `json:"name,omitempty"` // where the run names its classes
 	Verdict
+}
+
+// Says is the class's verdict on one line: "class 2 (dog): verdict ...".
+func (v ClassVerdict) Says() string {
+	if v.Name != "" {
+		return fmt.Sprintf("class %d (%s): %s", v.Class, v.Name, v.Summary())
+	}
+	return fmt.Sprintf("class %d: %s", v.Class, v.Summary())
 }
 
 // JudgeRunByClass judges a class-conditional run's samples class by class:
@@ -222,7 +231,11 @@ func JudgeRunByClass(run *Run, data *Data, samples points.Points, labels []int32
 		}
 		v := Judge(mine, run.Norm.Invert(train), run.Norm.Invert(valid), DequantCell(run))
 		v.Warnings = v.warnings(MoreSteps(kind))
-		out = append(out, ClassVerdict{Class: int(y), Verdict: v})
+		cv := ClassVerdict{Class: int(y), Verdict: v}
+		if names := run.Config.Model.ClassNames; int(y) < len(names) {
+			cv.Name = names[y]
+		}
+		out = append(out, cv)
 	}
 	return out, nil
 }

@@ -109,7 +109,7 @@ the density is known.`)
 				fmt.Fprintf(stderr, "warning: %s\n", w)
 			}
 			for _, v := range rep.Samples.ByClass {
-				fmt.Fprintf(stderr, "class %d: %s\n", v.Class, v.Summary())
+				fmt.Fprintln(stderr, v.Says())
 			}
 		}
 		if writeErr != nil {

@@ -451,7 +451,7 @@ func sayClassVerdicts(run *workflow.Run, samples points.Points, labels []int32, 
 		return
 	}
 	for _, v := range vs {
-		fmt.Fprintf(stderr, "class %d: %s\n", v.Class, v.Summary())
+		fmt.Fprintln(stderr, v.Says())
 		for _, w := range v.Warnings {
 			fmt.Fprintf(stderr, "warning: class %d: %s\n", v.Class, w)
 		}

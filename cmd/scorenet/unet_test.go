@@ -115,3 +115,26 @@ func TestUNetScoreNamesTheBatch(t *testing.T) {
 		t.Errorf("%v, %q; want the refusal to name -batch and the U-Net's cap", err, stderr.String())
 	}
 }
+
+// A U-Net learns from PNG class folders: the folders' names are its
+// classes', and a class is sampled by its name, with guidance.
+func TestClassConditionalUNetFromFolders(t *testing.T) {
+	dir := t.TempDir()
+	pngs := filepath.Join(dir, "pngs")
+	writePNGFolder(t, filepath.Join(pngs, "boots"), 12)
+	writePNGFolder(t, filepath.Join(pngs, "shirts"), 16)
+	run := filepath.Join(dir, "run")
+	code, _, errs := scorenet("train", "-data", pngs, "-out", run, "-set", "data.labels=folders", "-set", "model.type=unet",
+		"-set", "model.channels=[4,8]", "-set", "model.groups=2", "-set", "train.steps=6", "-set", "train.batch_size=8")
+	if code != 0 {
+		t.Fatalf("train: %s", errs)
+	}
+	if !strings.Contains(errs, "model.classes: 2, from the labels") {
+		t.Errorf("train said %q, want the classes found", errs)
+	}
+	code, _, errs = scorenet("sample", "-run", run, "-n", "4", "-class", "shirts", "-guidance", "1.5", "-sampler", "heun",
+		"-set", "sample.steps=5", "-out", filepath.Join(dir, "s.npy"))
+	if code != 0 || !strings.Contains(errs, "class 1 (shirts): verdict on 4 samples") {
+		t.Errorf("sample -class shirts: exit %d, %q", code, errs)
+	}
+}

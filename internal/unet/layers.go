@@ -203,7 +203,7 @@ func (p *PassOf[T]) concat(a, b, out *fmap[T]) step {
 
 // embed computes the noise embedding e2 from phi.
 func (p *PassOf[T]) embed() {
-	n, E, F2 := p.n, p.net.Embed, 2*p.net.Frequencies
+	n, E, F2 := p.n, p.net.Embed, p.net.EmbedIn()
 	A1, b1 := p.net.params[p.net.param("embed0.weight")], p.net.params[p.net.param("embed0.bias")]
 	A2, b2 := p.net.params[p.net.param("embed1.weight")], p.net.params[p.net.param("embed1.bias")]
 	z1, z2 := p.z1[:n*E], p.z2[:n*E]
@@ -221,7 +221,7 @@ func (p *PassOf[T]) embedBackward() {
 	if !p.opt.Gradients {
 		return
 	}
-	n, E, F2 := p.n, p.net.Embed, 2*p.net.Frequencies
+	n, E, F2 := p.n, p.net.Embed, p.net.EmbedIn()
 	i1, i2 := p.net.param("embed0.weight"), p.net.param("embed1.weight")
 	A2 := p.net.params[i2]
 	g2, g1 := p.ge2[:n*E], p.ge1[:n*E]

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"scorenet/internal/mlp"
 )
 
 // Layout is the shape of a U-Net on H x W images of C channels, stored
@@ -24,6 +25,11 @@ import (
 // embedding: e = swish(swish(phi A_1 + b_1) A_2 + b_2), phi the sines and
 // cosines of log(sigma)/4 at Frequencies frequencies.
 //
+// Classes (K > 0) make the network class-conditional, as the MLP is
+// (mlp.Layout): phi is followed by the one-hot code of the label, 0..K-1
+// or K, the null label (no label), so that the rows of A_1 it selects are
+// the labels' learned embeddings, added with the noise level's.
+//
 // The score is that of EDM's denoiser, as for the MLP: with c_in =
 // 1/sqrt(sigma^2 + SigmaData^2), s(x, sigma) = -c_in^2 x + (SigmaData c_in
 // / sigma) f(c_in x, sigma).
@@ -34,6 +40,16 @@ type Layout struct {
 	Frequencies int   // Fourier frequencies of the noise embedding
 	Embed       int   // the noise embedding's width
 	SigmaData   float64
+	Classes     int // > 0: class-conditional, as above
+}
+
+// EmbedIn is the width of the embedding's input: the Fourier features,
+// and the label's code where the network has classes.
+func (l Layout) EmbedIn() int {
+	if l.Classes > 0 {
+		return 2*l.Frequencies + l.Classes + 1
+	}
+	return 2 * l.Frequencies
 }
 
 // Dim is D = H W C.
@@ -63,6 +79,9 @@ func (l Layout) Check() error {
 	}
 	if !(l.SigmaData > 0) || math.IsInf(l.SigmaData, 0) {
 		return fmt.Errorf("unet: sigma_data must be finite and > 0, got %v", l.SigmaData)
+	}
+	if l.Classes < 0 || l.Classes > mlp.MaxClasses {
+		return fmt.Errorf("unet: %d classes, want 0 to %d", l.Classes, mlp.MaxClasses)
 	}
 	return nil
 }
@@ -130,9 +149,8 @@ func (l Layout) Blocks() []BlockSpec {
 // the order (dy, dx, channel in) of the patch; a GroupNorm's scale and
 // shift are 1 x channels.
 func (l Layout) Params() []ParamShape {
-	F2 := 2 * l.Frequencies
 	out := []ParamShape{
-		{"embed0.weight", F2, l.Embed}, {"embed0.bias", 1, l.Embed},
+		{"embed0.weight", l.EmbedIn(), l.Embed}, {"embed0.bias", 1, l.Embed},
 		{"embed1.weight", l.Embed, l.Embed}, {"embed1.bias", 1, l.Embed},
 		{"in.weight", 9 * l.C, l.Channels[0]}, {"in.bias", 1, l.Channels[0]},
 	}

@@ -62,6 +62,9 @@ type PassOf[T gemm.Float] struct {
 	grad  bool // Backward possible
 	n     int  // images of the last Forward
 	flops float64
+	// labels are the next Forward's labels (class-conditional); nil: the
+	// null label.
+	labels []int32
 	// dry passes count their buffers (counted values) and allocate none;
 	// widest is the most channels a map has.
 	dry     bool
@@ -128,7 +131,7 @@ func build[T gemm.Float](net *NetOf[T], opt Options, dry bool) *PassOf[T] {
 		p.maps = append(p.maps, m)
 		return m
 	}
-	F2, E := 2*l.Frequencies, l.Embed
+	F2, E := l.EmbedIn(), l.Embed
 	p.phi, p.z1, p.e1, p.z2, p.e2 = mk(b*F2), mk(b*E), mk(b*E), mk(b*E), mk(b*E)
 	p.d1a, p.d1b, p.d2e, p.ge2, p.ge1 = mk(b*E), mk(b*E), mk(b*E), mk(b*E), mk(b*E)
 	p.in0 = fmap[T]{v: mk(b * l.Dim()), h: l.H, w: l.W, c: l.C}
@@ -229,8 +232,27 @@ func (p *PassOf[T]) Grads() [][]T { return p.grads }
 // Options.InputGradient), n x D.
 func (p *PassOf[T]) InputGrad() []T { return p.gx[:p.n*p.net.Dim()] }
 
+// SetLabels gives a class-conditional net's images their labels for the
+// Forward passes that follow (one per image, 0..K-1, or the null label K);
+// nil, the default, gives every image the null label. The Pass keeps the
+// slice.
+func (p *PassOf[T]) SetLabels(labels []int32) error {
+	k := p.net.Classes
+	if labels != nil && k == 0 {
+		return fmt.Errorf("unet: labels given to a network without classes")
+	}
+	for i, y := range labels {
+		if y < 0 || int(y) > k {
+			return fmt.Errorf("unet: image %d has label %d, want 0 to %d (%d: none)", i+1, y, k, k)
+		}
+	}
+	p.labels = labels
+	return nil
+}
+
 // Forward computes s(x, sigma) for the n = len(x)/D images x, with sigmas
-// holding one level for all or one per image. The result is the Pass's
+// holding one level for all or one per image (and s(x, sigma, y) for a
+// class-conditional net, with the labels SetLabels gave). The result is the Pass's
 // buffer, valid until the next Forward.
 func (p *PassOf[T]) Forward(x []T, sigmas []float64) ([]T, error) {
 	l := p.net.Layout
@@ -243,7 +265,10 @@ func (p *PassOf[T]) Forward(x []T, sigmas []float64) ([]T, error) {
 		return nil, fmt.Errorf("unet: %d noise levels for %d images", len(sigmas), n)
 	}
 	p.n, p.flops = n, 0
-	F := l.Frequencies
+	if p.labels != nil && len(p.labels) != n {
+		return nil, fmt.Errorf("unet: %d labels for %d images", len(p.labels), n)
+	}
+	F, in := l.Frequencies, l.EmbedIn()
 	for r := range n {
 		sigma := sigmas[min(r, len(sigmas)-1)]
 		if !(sigma > 0) || math.IsInf(sigma, 0) {
@@ -258,7 +283,16 @@ func (p *PassOf[T]) Forward(x []T, sigmas []float64) ([]T, error) {
 		t := math.Log(sigma) / 4
 		for k := range F {
 			sin, cos := math.Sincos(l.Frequency(k) * t)
-			p.phi[r*2*F+k], p.phi[r*2*F+F+k] = T(sin), T(cos)
+			p.phi[r*in+k], p.phi[r*in+F+k] = T(sin), T(cos)
+		}
+		if l.Classes > 0 {
+			code := p.phi[r*in+2*F : (r+1)*in]
+			clear(code)
+			y := int32(l.Classes) // the null label
+			if p.labels != nil {
+				y = p.labels[r]
+			}
+			code[y] = 1
 		}
 	}
 	p.embed()

@@ -63,11 +63,18 @@ func TestGradientsMatchFiniteDifferences(t *testing.T) {
 		{"two channels, two levels", tinyLayout(2)},
 		{"three levels", Layout{H: 8, W: 4, C: 1, Channels: []int{2, 4, 4}, Groups: 2, Frequencies: 2, Embed: 3, SigmaData: 1}},
 		{"one level", Layout{H: 3, W: 5, C: 1, Channels: []int{3}, Groups: 3, Frequencies: 1, Embed: 2, SigmaData: 0.3}},
+		{"class-conditional", Layout{H: 4, W: 4, C: 1, Channels: []int{2, 4}, Groups: 2, Frequencies: 2, Embed: 3, SigmaData: 0.5, Classes: 2}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(1, 2))
 			net := randomNet[float64](t, tc.layout, rng, 0.4)
 			n, D := 3, tc.layout.Dim()
+			if tc.layout.Classes > 0 {
+				pass0, _ := NewPassOf(net, Options{Batch: n})
+				if pass0.SetLabels([]int32{0, 3, 1}) == nil {
+					t.Error("a label past the null label: no error")
+				}
+			}
 			x, w := make([]float64, n*D), make([]float64, n*D)
 			for k := range x {
 				x[k], w[k] = rng.NormFloat64(), rng.NormFloat64()
@@ -76,6 +83,12 @@ func TestGradientsMatchFiniteDifferences(t *testing.T) {
 			pass, err := NewPassOf(net, Options{Batch: n, Gradients: true, InputGradient: true})
 			if err != nil {
 				t.Fatal(err)
+			}
+			if tc.layout.Classes > 0 {
+				// Each label (the null one too): its embedding's gradient.
+				if err := pass.SetLabels([]int32{1, 2, 0}); err != nil {
+					t.Fatal(err)
+				}
 			}
 			loss := func() float64 {
 				s, err := pass.Forward(x, sigmas)
