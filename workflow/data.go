@@ -171,14 +171,32 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 
 // checkClasses refuses labels a run cannot take: more classes than the
 // model was made for (a resumed run's model.classes), or a class no point
-// has, which guidance could never be asked for meaningfully.
+// has (a label past a gap), naming where the labels came from and the
+// first row whose label is out of range.
 func checkClasses(cfg *configs.Config, l datasets.Labels) error {
+	d := cfg.Data
+	from := d.Labels
+	switch {
+	case d.Dataset == "file":
+		from = fmt.Sprintf("%s (data.label_column %s)", d.Path, d.LabelColumn)
+	case d.Labels == "folders":
+		from = d.Path + " (its class folders)"
+	}
+	firstAbove := func(k int) int { // the first row (from 1) of a label >= k
+		for i, y := range l.Of {
+			if int(y) >= k {
+				return i + 1
+			}
+		}
+		return 0
+	}
 	if k := cfg.Model.Classes; k > 0 && l.K > k {
-		return fmt.Errorf("workflow: the labels run to class %d, the run's model has %d classes (model.classes)", l.K-1, k)
+		return fmt.Errorf("workflow: %s: row %d has label %d, the run's model has %d classes, 0 to %d (model.classes)", from, firstAbove(k), l.Of[firstAbove(k)-1], k, k-1)
 	}
 	for y, n := range l.Counts() {
 		if n == 0 {
-			return fmt.Errorf("workflow: class %d has no point, though labels run to %d: number the classes from 0 without gaps", y, l.K-1)
+			r := firstAbove(y)
+			return fmt.Errorf("workflow: %s: class %d has no point, though row %d has label %d: number the classes from 0 without gaps", from, y, r, l.Of[r-1])
 		}
 	}
 	return nil

@@ -102,7 +102,7 @@ func TestBadLabels(t *testing.T) {
 		{"a label file of another count", []string{"data.dataset=idx", "data.path=" + images, "data.labels=" + short},
 			short + ": 29 labels for the 30 images of " + images},
 		{"a class without images", []string{"data.dataset=idx", "data.path=" + images, "data.labels=" + gap},
-			"class 3 has no point, though labels run to 7"},
+			gap + ": class 3 has no point, though row 5 has label 7: number the classes from 0 without gaps"},
 		{"a negative label", []string{"data.dataset=file", "data.path=" + table, "data.label_column=kind"},
 			table + ` line 4, column 3: label "-1" is not a class: want an integer from 0 to 65535, or a name`},
 		{"a label column not in the file", []string{"data.dataset=file", "data.path=" + table, "data.label_column=species"},
