@@ -152,14 +152,8 @@ func TestLoadPNGDir(t *testing.T) {
 				writeTemp(t, dir, name, b)
 			}
 			p, s, names, err := LoadPNGDir(dir)
-			if c.err != "" {
-				if want := strings.ReplaceAll(c.err, "DIR", dir); err == nil || err.Error() != want {
-					t.Errorf("got error %v, want %q", err, want)
-				}
+			if !errorIs(t, err, c.err, dir) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if s != c.shape || !slices.Equal(names, c.names) || p.N != len(c.names) || p.D != s.Size() || !slices.Equal(p.X, c.want) {
 				t.Errorf("got %v images %q, %d x %d points %v; want %v images %q, values %v", s, names, p.N, p.D, p.X, c.shape, c.names, c.want)
@@ -485,14 +479,8 @@ func TestLoadPNGFolders(t *testing.T) {
 				}
 			}
 			p, s, labels, names, err := LoadPNGFolders(dir)
-			if c.err != "" {
-				if want := strings.ReplaceAll(c.err, "DIR", dir); err == nil || err.Error() != want {
-					t.Errorf("got error %v, want %q", err, want)
-				}
+			if !errorIs(t, err, c.err, dir) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if s != (Image{H: 2, W: 3, C: 1}) || p.N != 6 || p.D != 6 || !slices.Equal(p.X, wantX) {
 				t.Errorf("got %v images, %d x %d points %v; want 2x3x1, 6 x 6, %v", s, p.N, p.D, p.X, wantX)
@@ -548,9 +536,24 @@ func TestLoadPNGFoldersLimits(t *testing.T) {
 				return nil
 			}
 			_, _, _, _, err := LoadPNGFolders(dir)
-			if want := strings.ReplaceAll(c.err, "DIR", dir); err == nil || err.Error() != want {
-				t.Errorf("got error %v, want %q", err, want)
-			}
+			errorIs(t, err, c.err, dir)
 		})
 	}
+}
+
+// errorIs checks err against want, its DIR standing for dir (want ""
+// means no error), and reports whether the caller goes on to check the
+// result: only when no error was wanted or got.
+func errorIs(t *testing.T, err error, want, dir string) bool {
+	t.Helper()
+	if want != "" {
+		if want = strings.ReplaceAll(want, "DIR", dir); err == nil || err.Error() != want {
+			t.Errorf("got error %v, want %q", err, want)
+		}
+		return false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return true
 }
