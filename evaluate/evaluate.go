@@ -319,7 +319,7 @@ func samples(run *workflow.Run, data *workflow.Data, opts Options) (*Samples, er
 	if out.Verdict, err = verdict(run, data, got, out.ModelUnits.EnergyDistance, s.Sampler); err != nil {
 		return nil, err
 	}
-	if cfg.Model.Classes > 0 && s.Sampler != sampler.KindODE {
+	if cfg.Model.Classes > 0 {
 		if out.ByClass, err = byClass(run, data, job); err != nil {
 			return nil, err
 		}

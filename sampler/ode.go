@@ -38,10 +38,14 @@ func (v VE) FlowScale(t float64) float64 {
 }
 
 // Flow returns the probability-flow ODE's right-hand side for the solver,
-// on a score at per-point levels.
-func (v VE) Flow(levelScore score.LevelFunc) ode.Func {
+// on a score at per-point levels; rows, when not nil, is told which rows
+// the solver scores before each evaluation.
+func (v VE) Flow(levelScore score.LevelFunc, rows func([]int)) ode.Func {
 	var sigmas []float64
-	return func(dst, y, t []float64, _ []int) error {
+	return func(dst, y, t []float64, idx []int) error {
+		if rows != nil {
+			rows(idx)
+		}
 		if cap(sigmas) < len(t) {
 			sigmas = make([]float64, len(t))
 		}
@@ -92,7 +96,11 @@ func ODE(c Chains, s Settings) ([]int, error) {
 	d := c.X.D
 	progress := r.odeProgress(len(c.Scores))
 	err = r.each(func(w, lo, hi int) error {
-		st, err := ode.Solve(ve.Flow(c.Levels[w]), c.X.X[lo:hi], d, 1, 0, ode.Settings{Rtol: s.Rtol, Atol: s.Atol, MaxSteps: s.MaxSteps, Progress: progress(w)})
+		var rows func([]int)
+		if c.Rows != nil {
+			rows = c.Rows[w]
+		}
+		st, err := ode.Solve(ve.Flow(c.Levels[w], rows), c.X.X[lo:hi], d, 1, 0, ode.Settings{Rtol: s.Rtol, Atol: s.Atol, MaxSteps: s.MaxSteps, Progress: progress(w)})
 		if err != nil {
 			return fmt.Errorf("sampler: ode: %w", err)
 		}

@@ -83,8 +83,12 @@ type Chains struct {
 	Streams []*rand.Rand // one per chain (Streams)
 	Scores  []score.Func // one per worker; each is called on its block only
 	// Levels, one per worker, are the same scores at a level per point;
-	// only the ode sampler needs them.
+	// only the ode sampler needs them. It calls them on the block's
+	// unfinished chains only, after telling Rows (one per worker, or nil)
+	// which rows of the block they are, for scores whose chains differ
+	// (each chain's own label).
 	Levels []score.LevelFunc
+	Rows   []func(rows []int)
 	// Lost, when not nil, marks the chains that left the sane region and
 	// were left out (Settings.MaxLost); nil: any such chain is an error.
 	Lost []bool

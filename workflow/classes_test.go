@@ -57,7 +57,7 @@ func TestLabelledShardsMatchTheWhole(t *testing.T) {
 	run := labelledRun(t, 30)
 	defer gemm.SetThreads(0)
 	// Not pc: its corrector's step is set by norms over all the chains.
-	for _, sampler := range []string{"heun", "dpmpp_2m", "annealed", "langevin"} {
+	for _, sampler := range []string{"heun", "dpmpp_2m", "annealed", "langevin", "ode"} {
 		for _, threads := range []int{1, 2} {
 			t.Run(fmt.Sprintf("%s/%d threads", sampler, threads), func(t *testing.T) {
 				gemm.SetThreads(threads)
@@ -87,16 +87,6 @@ func TestLabelledShardsMatchTheWhole(t *testing.T) {
 				}
 			})
 		}
-	}
-	s := run.Config.Sample
-	s.Sampler = "ode"
-	job, err := run.RunJob(s, "network")
-	if err != nil {
-		t.Fatal(err)
-	}
-	job.Labels, _ = workflow.ChainLabels("1", s.N, 3)
-	if _, err := workflow.Sample(job); err == nil || !strings.Contains(err.Error(), "ode") {
-		t.Errorf("labelled chains by ode: %v, want a refusal naming the sampler", err)
 	}
 }
 
@@ -131,7 +121,8 @@ func TestGuidanceCombinesTheScores(t *testing.T) {
 		return out
 	}
 	for _, w := range []float64{0, 0.5, 3} {
-		at, each, err := workflow.GuidedScorers(m, labels, w)(4, 1)
+		scorers, _ := workflow.GuidedScorers(m, labels, w)
+		at, each, err := scorers(4, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -154,12 +145,30 @@ func TestGuidanceCombinesTheScores(t *testing.T) {
 			}
 		}
 	}
-	if _, _, err := workflow.GuidedScorers(m, labels, 1)(4, 1); err != nil {
+	scorers, rows := workflow.GuidedScorers(m, labels, 1)
+	at, each, err := scorers(4, 1)
+	if err != nil {
 		t.Fatal(err)
 	}
-	at, _, _ := workflow.GuidedScorers(m, labels, 1)(4, 1)
 	if err := at(make([]float64, 4), x[:4], 1); err == nil {
 		t.Error("2 chains scored with 4 labels: no error")
+	}
+	// The ode solver's unfinished chains 3 and 1: their own labels.
+	rows([]int{3, 1})
+	got := make([]float64, 4)
+	if err := each(got, append(x[6:8:8], x[2:4]...), []float64{0.05, 1}); err != nil {
+		t.Fatal(err)
+	}
+	sc.SetLabels([]int32{1, 0})
+	cond := make([]float64, 4)
+	sc.ScoreAt(cond, append(x[6:8:8], x[2:4]...), []float64{0.05, 1})
+	sc.SetLabels(nil)
+	plain := make([]float64, 4)
+	sc.ScoreAt(plain, append(x[6:8:8], x[2:4]...), []float64{0.05, 1})
+	for i := range got {
+		if want := 2*cond[i] - plain[i]; math.Abs(got[i]-want) > 1e-12*math.Max(1, math.Abs(want)) {
+			t.Errorf("rows 3 and 1: score %d is %v, want %v", i, got[i], want)
+		}
 	}
 }
 
@@ -174,7 +183,7 @@ func TestClassesSampleTheirOwnData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, sampler := range []string{"heun", "annealed"} {
+	for _, sampler := range []string{"heun", "annealed", "ode"} {
 		s := run.Config.Sample
 		s.Sampler, s.N, s.StepsPerLevel = sampler, 300, 50
 		job, err := run.RunJob(s, "network")
@@ -194,8 +203,9 @@ func TestClassesSampleTheirOwnData(t *testing.T) {
 			t.Fatalf("%s: %d class verdicts, want 3", sampler, len(verdicts))
 		}
 		for _, v := range verdicts {
-			// 100 samples of a blob of spread 0.5: a mean within 0.15
-			// is three standard errors; a wrong class is 5 away.
+			// 100 samples of a blob of spread 0.5 from a model trained
+			// briefly: a mean within 0.25 is five standard errors; a
+			// chain scored with another class's label lands 5 away.
 			var mean [2]float64
 			for i, y := range drawn.Labels {
 				if int(y) == v.Class {
@@ -204,7 +214,7 @@ func TestClassesSampleTheirOwnData(t *testing.T) {
 				}
 			}
 			c := blobCentres[v.Class]
-			if math.Hypot(mean[0]-c[0], mean[1]-c[1]) > 0.15 || v.OutsideRange > 0.05 {
+			if math.Hypot(mean[0]-c[0], mean[1]-c[1]) > 0.25 || v.OutsideRange > 0.05 {
 				t.Errorf("%s: class %d's samples have mean %.3f, want %v; verdict %s", sampler, v.Class, mean, c, v.Summary())
 			}
 		}

@@ -239,8 +239,18 @@ func (r *Run) scoring(samplerKind, kind string) (NewScorer, []float64, float64, 
 // chains with the given labels (one per chain a scorer is made for), with
 // classifier-free guidance (Ho & Salimans 2022) of weight w: (1 + w)
 // s(x, sigma, y) - w s(x, sigma), the unconditional score being the null
-// label's; w = 0 is the conditional score alone, one pass.
-func GuidedScorers(m nn.Model, labels []int32, w float64) NewScorer {
+// label's; w = 0 is the conditional score alone, one pass. The scorer is
+// to be made once; rows tells its score at per-point levels which of the
+// chains it is given (the ode solver's unfinished ones), as
+// sampler.Chains.Rows does.
+func GuidedScorers(m nn.Model, labels []int32, w float64) (newScorer NewScorer, rows func([]int)) {
+	current, some := labels, make([]int32, len(labels)) // the labels of the chains the level score is given
+	rows = func(idx []int) {
+		current = some[:len(idx)]
+		for i, r := range idx {
+			current[i] = labels[r]
+		}
+	}
 	return func(batch, threads int) (score.Func, score.LevelFunc, error) {
 		sc, err := nn.NewScorer(m, batch, threads)
 		if err != nil {
@@ -255,7 +265,7 @@ func GuidedScorers(m nn.Model, labels []int32, w float64) NewScorer {
 			null[i] = mlp.Null(net.Classes())
 		}
 		var plain []float64
-		guide := func(dst, x []float64, one func(dst, x []float64) error) error {
+		guide := func(dst, x []float64, labels []int32, one func(dst, x []float64) error) error {
 			if len(x) != len(labels)*m.Dim() {
 				return fmt.Errorf("workflow: %d chains scored, %d labelled", len(x)/m.Dim(), len(labels))
 			}
@@ -268,7 +278,7 @@ func GuidedScorers(m nn.Model, labels []int32, w float64) NewScorer {
 			if len(plain) < len(x) {
 				plain = make([]float64, len(x))
 			}
-			if err := sc.SetLabels(null); err != nil {
+			if err := sc.SetLabels(null[:len(labels)]); err != nil {
 				return err
 			}
 			if err := one(plain[:len(x)], x); err != nil {
@@ -280,13 +290,13 @@ func GuidedScorers(m nn.Model, labels []int32, w float64) NewScorer {
 			return nil
 		}
 		at := func(dst, x []float64, sigma float64) error {
-			return guide(dst, x, func(dst, x []float64) error { return sc.Score(dst, x, sigma) })
+			return guide(dst, x, labels, func(dst, x []float64) error { return sc.Score(dst, x, sigma) })
 		}
 		each := func(dst, x, sigmas []float64) error {
-			return guide(dst, x, func(dst, x []float64) error { return sc.ScoreAt(dst, x, sigmas) })
+			return guide(dst, x, current, func(dst, x []float64) error { return sc.ScoreAt(dst, x, sigmas) })
 		}
 		return at, each, nil
-	}
+	}, rows
 }
 
 // dataName names a run's data for people: its path, or the data set drawn.

@@ -46,7 +46,7 @@ type Job struct {
 	// classifier-free guidance of weight Sample.Guidance; nil draws
 	// without labels, by Scores.
 	Labels         []int32
-	LabelledScores func(labels []int32, guidance float64) NewScorer
+	LabelledScores func(labels []int32, guidance float64) (NewScorer, func(rows []int))
 	// First and Count are the chains drawn, First..First+Count-1 of
 	// Sample.N (Count 0: all of them); a shard of a larger run draws the
 	// same bits as those rows of the whole.
@@ -164,8 +164,9 @@ func Sample(j Job) (*Drawn, error) {
 		}
 	}
 	scores := j.Scores
+	var rows []func([]int)
 	if j.Labels != nil {
-		if scores, err = j.labelledScores(count); err != nil {
+		if scores, err = j.labelledScores(count, &rows); err != nil {
 			return nil, err
 		}
 	}
@@ -173,6 +174,7 @@ func Sample(j Job) (*Drawn, error) {
 	if err != nil {
 		return nil, err
 	}
+	chains.Rows = rows
 	set := j.Settings()
 	set.Bound = sampler.SaneBound(j.MaxAbs, j.Sigmas, j.startReach(), start)
 	set.MaxLost = j.MaxLost
@@ -245,15 +247,13 @@ func ChainLabels(class string, n, k int, names ...string) ([]int32, error) {
 
 // labelledScores are the job's scorers for its chains First..First+count-1
 // with their labels: NewChains makes one per worker in order, the w-th for
-// the chains of sampler.Block w.
-func (j Job) labelledScores(count int) (NewScorer, error) {
+// the chains of sampler.Block w; rows gets each one's sampler.Chains.Rows.
+func (j Job) labelledScores(count int, rows *[]func([]int)) (NewScorer, error) {
 	switch {
 	case j.LabelledScores == nil:
 		return nil, errors.New("workflow: labels given to a model without classes")
 	case len(j.Labels) < j.First+count:
 		return nil, fmt.Errorf("workflow: %d labels for chains up to %d", len(j.Labels), j.First+count)
-	case j.Sample.Sampler == sampler.KindODE:
-		return nil, fmt.Errorf("workflow: the ode sampler scores its unfinished chains in changing subsets, which carry no labels; sample a class with heun, dpmpp_2m, pc, annealed or langevin")
 	}
 	workers, _, _ := sampler.Workers(count, gemm.Threads())
 	next := 0
@@ -263,7 +263,9 @@ func (j Job) labelledScores(count int) (NewScorer, error) {
 		}
 		lo, hi := sampler.Block(next, workers, count)
 		next++
-		return j.LabelledScores(j.Labels[j.First+lo:j.First+hi], j.Sample.Guidance)(b, threads)
+		scores, selects := j.LabelledScores(j.Labels[j.First+lo:j.First+hi], j.Sample.Guidance)
+		*rows = append(*rows, selects)
+		return scores(b, threads)
 	}, nil
 }
 
@@ -346,7 +348,7 @@ func (r *Run) RunJob(s configs.Sample, kind string) (Job, error) {
 	}
 	if r.Config.Model.Classes > 0 && kind == "network" {
 		model := r.Model
-		j.LabelledScores = func(labels []int32, w float64) NewScorer { return GuidedScorers(model, labels, w) }
+		j.LabelledScores = func(labels []int32, w float64) (NewScorer, func([]int)) { return GuidedScorers(model, labels, w) }
 	}
 	return j, err
 }

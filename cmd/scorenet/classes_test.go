@@ -69,7 +69,6 @@ func TestClassConditionalImages(t *testing.T) {
 		{"a class past the last", []string{"-class", "3"}, `-class 3: "3" is not a class: want all, or classes from 0 to 2`},
 		{"guidance without a class", []string{"-guidance", "2"}, "-guidance steers samples toward a class: give -class too"},
 		{"negative guidance", []string{"-class", "1", "-guidance", "-2"}, "sample.guidance: must be from 0"},
-		{"the ode sampler", []string{"-class", "1", "-sampler", "ode"}, "-class: the ode sampler scores its unfinished chains in changing subsets"},
 		{"a shard", []string{"-class", "1", "-shard", "0/2"}, "-class: not with -shard"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -170,9 +170,6 @@ from the learning.`)
 		if job.Labels, err = workflow.ChainLabels(*class, n, run.Config.Model.Classes, run.Config.Model.ClassNames...); err != nil {
 			return err
 		}
-		if job.Labels != nil && s.Sampler == sampler.KindODE {
-			return fmt.Errorf("-class: the ode sampler scores its unfinished chains in changing subsets, which carry no labels; use -sampler heun, dpmpp_2m, pc, annealed or langevin")
-		}
 		if *shard == "" {
 			job.MaxLost = workflow.DefaultMaxLost // a shard keeps its full count for merge
 		}
