@@ -344,6 +344,9 @@ func (d *decoder) validateLabels(c *Config) error {
 	for _, err := range []error{
 		check(data.Labels == "" || data.Dataset == "idx" || data.Dataset == "images", "data.labels", "applies to idx and images data (for a table, name its column in data.label_column), not %s", data.Dataset),
 		check(data.Labels == "" || data.Dataset != "images" || data.Labels == "folders", "data.labels", "for images must be folders (each sub-folder of data.path a class), got %q", data.Labels),
+		check(data.Labels != "folders" || data.Dataset == "images", "data.labels", "folders applies to a folder of PNG class folders (dataset images), not %s: give the label file's path", data.Dataset),
+		check(m.Classes <= 0 || data.Labelled(), "model.classes", "is set from the labels when training starts: give data.labels or data.label_column"),
+		check(c.Sample.Guidance == 0 || labelled, "sample.guidance", "steers a class-conditional model's samples toward their class; this one has no labels (data.labels or data.label_column)"),
 		check(data.LabelColumn == "" || data.Dataset == "file", "data.label_column", "applies to dataset file (a CSV or .npy table), not %s", data.Dataset),
 		check(m.Classes >= 0 && m.Classes <= mlp.MaxClasses, "model.classes", "must be from 0 to %d, got %d", mlp.MaxClasses, m.Classes),
 		check(len(m.ClassNames) == 0 || len(m.ClassNames) == m.Classes, "model.class_names", "names %d classes, model.classes is %d", len(m.ClassNames), m.Classes),

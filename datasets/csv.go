@@ -60,6 +60,9 @@ type labelColumn struct {
 // (nil: none).
 func (l *labelColumn) resolve(header []string, n int) error {
 	if i := slices.Index(header, l.column); i >= 0 {
+		if j := slices.Index(header[i+1:], l.column); j >= 0 {
+			return fmt.Errorf("data.label_column %q: the header names columns %d and %d so; rename one", l.column, i+1, i+j+2)
+		}
 		l.index = i
 		return nil
 	}

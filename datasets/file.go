@@ -144,31 +144,44 @@ func LoadLabelled(path, column string) (File, Labels, []string, error) {
 		return File{}, Labels{}, nil, fmt.Errorf("datasets: %s: %w", path, err)
 	}
 	l, names, err := labelsOf(lc.cells, func(r int) string { return f.Where(r, lc.index) })
+	l.Lines = f.Lines
 	return f, l, names, err
 }
 
 // labelsOf reads a label column's cells as classes: integers from 0 as
 // they are, or names, each a class in sorted order; where names a row's
-// cell for an error.
+// cell for an error. A column mixing the two is refused: a name that
+// looks like a number would make -class ambiguous, and one stray name
+// would renumber every class.
 func labelsOf(cells []string, where func(r int) string) (Labels, []string, error) {
 	l := Labels{Of: make([]int32, len(cells))}
-	integers := true
+	firstNumber, firstName := -1, -1
 	for r, c := range cells {
-		if c == "" {
-			return Labels{}, nil, fmt.Errorf("datasets: %s: the label is empty: every row needs its class", where(r))
+		if v, missing := parseMaybeMissing(c); missing && math.IsNaN(v) {
+			return Labels{}, nil, fmt.Errorf("datasets: %s: the label is missing (%s): every row needs its class", where(r), quoteCell(c))
 		}
-		if v, number := parseCell(c); number {
-			if v != math.Trunc(v) || v < 0 || v >= MaxClasses {
-				return Labels{}, nil, fmt.Errorf("datasets: %s: label %s is not a class: want an integer from 0 to %d, or a name", where(r), quoteCell(c), MaxClasses-1)
+		v, number := parseCell(c)
+		if !number {
+			if firstName < 0 {
+				firstName = r
 			}
-			l.Of[r] = int32(v)
-			l.K = max(l.K, int(v)+1)
-		} else {
-			integers = false
+			continue
 		}
+		if firstNumber < 0 {
+			firstNumber = r
+		}
+		if v != math.Trunc(v) || v < 0 || v >= MaxClasses {
+			return Labels{}, nil, fmt.Errorf("datasets: %s: label %s is not a class: want an integer from 0 to %d, or a name", where(r), quoteCell(c), MaxClasses-1)
+		}
+		l.Of[r] = int32(v)
+		l.K = max(l.K, int(v)+1)
 	}
-	if integers {
+	switch {
+	case firstName < 0:
 		return l, nil, nil
+	case firstNumber >= 0:
+		return Labels{}, nil, fmt.Errorf("datasets: %s: label %s is a number, but %s has the name %s: a label column holds classes as integers from 0 or as names, not both",
+			where(firstNumber), quoteCell(cells[firstNumber]), where(firstName), quoteCell(cells[firstName]))
 	}
 	names := slices.Compact(slices.Sorted(slices.Values(cells)))
 	if len(names) > MaxClasses {

@@ -101,7 +101,8 @@ var maxClasses = MaxClasses
 // shape, the same for all; each point's class; and the classes' names, the
 // sub-folders' names.
 //
-// Links are followed, to sub-folders as to files. Files other than PNG
+// Links are followed, to sub-folders as to files. Hidden sub-folders
+// (.git, .ipynb_checkpoints) are not classes and are skipped. Files other than PNG
 // files directly in dir are ignored, but PNG files there are refused: an
 // image outside every class is a mistake in the folder's layout. So is a
 // dangling link, which could be a class folder gone: skipping it would
@@ -124,6 +125,9 @@ func LoadPNGFolders(dir string) (points.Points, Image, Labels, []string, error) 
 	for _, e := range entries {
 		if !e.IsDir() && e.Type()&fs.ModeSymlink == 0 && !isPNG(e.Name()) {
 			continue
+		}
+		if strings.HasPrefix(e.Name(), ".") && e.IsDir() {
+			continue // .git, .ipynb_checkpoints: a tool's, never a class
 		}
 		info, err := os.Stat(filepath.Join(dir, e.Name())) // following a link
 		if err != nil {

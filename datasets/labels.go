@@ -18,6 +18,18 @@ const MaxClasses = 1 << 16
 type Labels struct {
 	Of []int32
 	K  int
+	// Lines are a CSV's line numbers of the points (nil for other files),
+	// for errors about a point's label.
+	Lines []int
+}
+
+// Where names point i's label for an error: its line in a CSV, else its
+// row from 0 (as NumPy and the IDX file count).
+func (l Labels) Where(i int) string {
+	if i < len(l.Lines) {
+		return fmt.Sprintf("line %d", l.Lines[i])
+	}
+	return fmt.Sprintf("row %d (counting from 0)", i)
 }
 
 // LoadIDXLabelsFor reads an IDX label file for the n images of

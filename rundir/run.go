@@ -274,6 +274,9 @@ func momentsOf(c *checkpoints.Checkpoint, path string, dim, classes int, maxAbs 
 	var m DataMoments
 	saved, ok := c.Meta[metaMoments]
 	if !ok {
+		if classes > 0 { // every class-conditional run records them
+			return m, fmt.Errorf("rundir: %s: no %s metadata, which every class-conditional run's checkpoints have: the checkpoint was edited", path, metaMoments)
+		}
 		return m, nil
 	}
 	reach := maxAbs
@@ -281,7 +284,7 @@ func momentsOf(c *checkpoints.Checkpoint, path string, dim, classes int, maxAbs 
 		reach = maxMean / minStd
 	}
 	bad := func() (DataMoments, error) {
-		return DataMoments{}, fmt.Errorf("rundir: %s: bad %s metadata %.200q: want {\"mean\": %d numbers within the data's largest |x| %g, \"var\": a number above 0 and at most its square, \"by_class\": one such record a class of model.classes, or none}",
+		return DataMoments{}, fmt.Errorf("rundir: %s: bad %s metadata %.200q: want {\"mean\": %d numbers within the data's largest |x| %g, \"var\": a number above 0 and at most its square, \"by_class\": one such record a class of model.classes}",
 			path, metaMoments, saved, dim, reach)
 	}
 	if len(saved) > (64*dim+256)*(classes+1) { // no decoding a huge record
@@ -289,7 +292,7 @@ func momentsOf(c *checkpoints.Checkpoint, path string, dim, classes int, maxAbs 
 	}
 	// A variance of 0 no run has (train refuses data of no spread); a
 	// class of one point has it.
-	if err := json.Unmarshal([]byte(saved), &m); err != nil || !momentsFit(m, dim, reach) || !(m.Var > 0) || (len(m.ByClass) != 0 && len(m.ByClass) != classes) {
+	if err := json.Unmarshal([]byte(saved), &m); err != nil || !momentsFit(m, dim, reach) || !(m.Var > 0) || len(m.ByClass) != classes {
 		return bad()
 	}
 	for _, c := range m.ByClass {

@@ -122,6 +122,16 @@ func TestResumeMatchesUninterruptedRun(t *testing.T) {
 	}
 
 	sameCheckpoints(t, whole.Output.Dir, half.Output.Dir, 40)
+	bestOf := func(dir string) string {
+		c, err := checkpoints.Load(rundir.BestPath(dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.Meta["best"]
+	}
+	if a, b := bestOf(whole.Output.Dir), bestOf(half.Output.Dir); a != b {
+		t.Errorf("best.safetensors: uninterrupted %s, resumed %s", a, b)
+	}
 	wantMetrics := metricSteps(t, whole.Output.Dir)
 	if got := metricSteps(t, half.Output.Dir); !slices.Equal(got, wantMetrics) {
 		t.Errorf("resumed metrics.jsonl has steps %v, uninterrupted %v", got, wantMetrics)

@@ -216,10 +216,13 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 	if figures != nil {
 		hooks = append(hooks, figures)
 	}
-	hooks = append(hooks, &checkpointHook{t: t})
+	// The best checkpoint before the step's: a checkpoint then holds the
+	// best of every evaluation up to its step, its own included, and a run
+	// resumed from it keeps the same best as one never stopped.
 	if t.valid != nil {
 		hooks = append(hooks, &bestHook{t: t, patience: cfg.Train.Patience})
 	}
+	hooks = append(hooks, &checkpointHook{t: t})
 	return t.loop(ctx, m, append(hooks, opts.Hooks...)...)
 }
 

@@ -3,6 +3,8 @@ package workflow
 import (
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 
 	"scorenet/configs"
 	"scorenet/datasets"
@@ -99,10 +101,10 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 		return nil, err
 	}
 	if labels.Of != nil {
-		if err := checkClasses(cfg, labels); err != nil {
+		if err := checkClasses(cfg, labels, classNames); err != nil {
 			return nil, err
 		}
-		source += fmt.Sprintf("; %d classes", labels.K)
+		source += fmt.Sprintf("; %d class%s", labels.K, map[bool]string{true: "", false: "es"}[labels.K == 1])
 	}
 	// What follows the reading (the split's shuffle, the discrete columns'
 	// counts, training's and the figures' copies of a share of it) needs
@@ -144,6 +146,11 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 	if err != nil {
 		return nil, err
 	}
+	if labels.Of != nil {
+		if err := checkTrainingClasses(cfg, holdout, labels, trainLabels, classNames); err != nil {
+			return nil, err
+		}
+	}
 	norm := datasets.Identity(all.D)
 	if d.Standardize {
 		norm = datasets.FitNormalizer(trainPts)
@@ -173,31 +180,64 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 // model was made for (a resumed run's model.classes), or a class no point
 // has (a label past a gap), naming where the labels came from and the
 // first row whose label is out of range.
-func checkClasses(cfg *configs.Config, l datasets.Labels) error {
-	d := cfg.Data
-	from := d.Labels
-	switch {
-	case d.Dataset == "file":
-		from = fmt.Sprintf("%s (data.label_column %s)", d.Path, d.LabelColumn)
-	case d.Labels == "folders":
-		from = d.Path + " (its class folders)"
-	}
-	firstAbove := func(k int) int { // the first row (from 1) of a label >= k
+func checkClasses(cfg *configs.Config, l datasets.Labels, names []string) error {
+	from := labelSource(cfg.Data)
+	firstAbove := func(k int) int { // the first point of a label >= k
 		for i, y := range l.Of {
 			if int(y) >= k {
-				return i + 1
+				return i
 			}
 		}
 		return 0
 	}
 	if k := cfg.Model.Classes; k > 0 && l.K > k {
-		return fmt.Errorf("workflow: %s: row %d has label %d, the run's model has %d classes, 0 to %d (model.classes)", from, firstAbove(k), l.Of[firstAbove(k)-1], k, k-1)
+		i := firstAbove(k)
+		return fmt.Errorf("workflow: %s: %s has label %d, the run's model has %d classes, 0 to %d (model.classes)", from, l.Where(i), l.Of[i], k, k-1)
+	}
+	if k := cfg.Model.Classes; k > l.K {
+		return fmt.Errorf("workflow: %s: the labels have %d classes (0 to %d), model.classes is %d: leave model.classes out, it is set from the labels", from, l.K, l.K-1, k)
+	}
+	if given := cfg.Model.ClassNames; len(given) > 0 && names != nil && !slices.Equal(given, names) {
+		return fmt.Errorf("workflow: %s: the labels name the classes %s, model.class_names %s: leave model.class_names out, it is set from the labels", from, strings.Join(names, ", "), strings.Join(given, ", "))
 	}
 	for y, n := range l.Counts() {
 		if n == 0 {
-			r := firstAbove(y)
-			return fmt.Errorf("workflow: %s: class %d has no point, though row %d has label %d: number the classes from 0 without gaps", from, y, r, l.Of[r-1])
+			i := firstAbove(y)
+			return fmt.Errorf("workflow: %s: class %d has no point, though %s has label %d: number the classes from 0 without gaps", from, y, l.Where(i), l.Of[i])
 		}
+	}
+	return nil
+}
+
+// labelSource names where a run's labels come from, for errors.
+func labelSource(d configs.Data) string {
+	switch {
+	case d.Dataset == "file":
+		return fmt.Sprintf("%s (data.label_column %s)", d.Path, d.LabelColumn)
+	case d.Labels == "folders":
+		return d.Path + " (its class folders)"
+	}
+	return d.Labels
+}
+
+// MinClassPoints is the fewest training points a class may have: one
+// point has no spread to learn, and a class's verdict none to compare.
+const MinClassPoints = 2
+
+// checkTrainingClasses refuses a split that leaves a class too few
+// training points to learn from.
+func checkTrainingClasses(cfg *configs.Config, holdout float64, l datasets.Labels, trainLabels []int32, names []string) error {
+	all := l.Counts()
+	for y, n := range (datasets.Labels{Of: trainLabels, K: l.K}).Counts() {
+		if n >= MinClassPoints {
+			continue
+		}
+		name := ""
+		if y < len(names) {
+			name = " (" + names[y] + ")"
+		}
+		return fmt.Errorf("workflow: %s: class %d%s has %d of its %d points in the training split (data.holdout %.3g holds out the rest): a class needs at least %d to learn from; give it more points or lower data.holdout",
+			labelSource(cfg.Data), y, name, n, all[y], holdout, MinClassPoints)
 	}
 	return nil
 }

@@ -110,7 +110,7 @@ func Judge(samples, train, heldout points.Points, cell float64) Verdict {
 			s += (samples.X[i*d+j] - sm[j]) * (samples.X[i*d+j] - sm[j])
 		}
 		s = math.Sqrt(s / float64(samples.N))
-		if std[j] > 0 {
+		if varies(std[j], cell) {
 			ratio := s / std[j]
 			v.SpreadLow, v.SpreadHigh = min(v.SpreadLow, ratio), max(v.SpreadHigh, ratio)
 			v.MeanShift = max(v.MeanShift, math.Abs(sm[j]-mean[j])/std[j])
@@ -119,6 +119,9 @@ func Judge(samples, train, heldout points.Points, cell float64) Verdict {
 			v.WorstColumn, v.WorstOutside = j+1, share
 		}
 	}
+	if math.IsInf(v.SpreadLow, 1) { // no column varies: no ratio to report
+		v.SpreadLow = 0
+	}
 	v.OutsideRange = float64(total) / float64(samples.N*d)
 	if heldout.N >= minHeldout {
 		scaled := func(p points.Points, n int) points.Points {
@@ -126,7 +129,7 @@ func Judge(samples, train, heldout points.Points, cell float64) Verdict {
 			for i := range out.N {
 				for j, x := range p.Row(i) {
 					out.X[i*d+j] = x - mean[j]
-					if std[j] > 0 { // a constant column keeps its units
+					if varies(std[j], cell) { // a constant column keeps its units
 						out.X[i*d+j] /= std[j]
 					}
 				}
@@ -139,6 +142,12 @@ func Judge(samples, train, heldout points.Points, cell float64) Verdict {
 	v.Warnings = v.warnings(MoreSteps(sampler.KindAnnealed))
 	return v
 }
+
+// varies reports a column whose spread is more than its values' jitter
+// within their dequantisation cells (std cell/sqrt(12)): a pixel that
+// is the background in every image of a class is constant, and its tiny
+// spread would make every ratio to it meaningless.
+func varies(std, cell float64) bool { return std > cell/2 }
 
 // medianNearest is the median over the rows of p of the distance to the
 // nearest row of ref.
@@ -226,7 +235,7 @@ func JudgeRunByClass(run *Run, data *Data, samples points.Points, labels []int32
 			continue
 		}
 		train, valid := rowsOf(data.Train, data.TrainLabels, y), rowsOf(data.Valid, data.ValidLabels, y)
-		if train.N == 0 {
+		if train.N < MinClassPoints { // train refuses such classes; a run from before may have one
 			continue
 		}
 		v := Judge(mine, run.Norm.Invert(train), run.Norm.Invert(valid), DequantCell(run))

@@ -2,9 +2,11 @@ package main
 
 import (
 	be "encoding/binary"
+	"fmt"
 	"image/png"
 	"os"
 	"path/filepath"
+	"scorenet/checkpoints"
 	"strings"
 	"testing"
 )
@@ -68,6 +70,8 @@ func TestClassConditionalImages(t *testing.T) {
 	}{
 		{"a class past the last", []string{"-class", "3"}, `-class 3: "3" is not a class: want all, or classes from 0 to 2`},
 		{"guidance without a class", []string{"-guidance", "2"}, "-guidance steers samples toward a class: give -class too"},
+		{"guidance by -set without a class", []string{"-set", "sample.guidance=2"}, "-guidance steers samples toward a class: give -class too"},
+		{"a grid by class of fewer samples than classes", []string{"-class", "all", "-n", "2", "-grid", filepath.Join(dir, "g2.png")}, "-grid with -class all draws a row a class: -n must be at least the 3 classes, got 2"},
 		{"negative guidance", []string{"-class", "1", "-guidance", "-2"}, "sample.guidance: must be from 0"},
 		{"a shard", []string{"-class", "1", "-shard", "0/2"}, "-class: not with -shard"},
 	} {
@@ -77,6 +81,20 @@ func TestClassConditionalImages(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want one line with %q", code, errs, c.want)
 			}
 		})
+	} // A class-conditional run's checkpoints all record each class's
+	// moments: one without them was edited.
+	ckpt, err := checkpoints.Load(filepath.Join(runDir, "checkpoints", "step-000000030.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	delete(ckpt.Meta, "data_moments")
+	edited := filepath.Join(dir, "edited.safetensors")
+	if err := checkpoints.SaveAs(edited, ckpt); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs = scorenet("sample", "-run", runDir, "-checkpoint", edited, "-class", "1", "-n", "3", "-out", filepath.Join(dir, "e.npy"))
+	if code == 0 || !strings.Contains(errs, "no data_moments metadata, which every class-conditional run's checkpoints have") {
+		t.Errorf("a checkpoint without its moments: exit %d, %q", code, errs)
 	}
 }
 
@@ -93,6 +111,13 @@ func TestBadLabels(t *testing.T) {
 	writeIDXLabels(t, gap, gapped)
 	table := filepath.Join(dir, "table.csv")
 	os.WriteFile(table, []byte("a,b,kind\n1,2,0\n3,4,1\n5,6,-1\n7,8,0\n"), 0o644)
+	var lonely strings.Builder
+	lonely.WriteString("a,b,kind\n9,9,lonely\n")
+	for i := range 40 {
+		fmt.Fprintf(&lonely, "%d,%d,%s\n", i, i%7, []string{"ant", "bee"}[i%2])
+	}
+	single := filepath.Join(dir, "lonely.csv")
+	os.WriteFile(single, []byte(lonely.String()), 0o644)
 	for _, c := range []struct {
 		name string
 		sets []string
@@ -101,9 +126,15 @@ func TestBadLabels(t *testing.T) {
 		{"a label file of another count", []string{"data.dataset=idx", "data.path=" + images, "data.labels=" + short},
 			short + ": 29 labels for the 30 images of " + images},
 		{"a class without images", []string{"data.dataset=idx", "data.path=" + images, "data.labels=" + gap},
-			gap + ": class 3 has no point, though row 5 has label 7: number the classes from 0 without gaps"},
+			gap + ": class 3 has no point, though row 4 (counting from 0) has label 7: number the classes from 0 without gaps"},
 		{"a negative label", []string{"data.dataset=file", "data.path=" + table, "data.label_column=kind"},
 			table + ` line 4, column 3: label "-1" is not a class: want an integer from 0 to 65535, or a name`},
+		{"a class of one point", []string{"data.dataset=file", "data.path=" + single, "data.label_column=kind", "data.holdout=0"},
+			single + " (data.label_column kind): class 2 (lonely) has 1 of its 1 points in the training split (data.holdout 0 holds out the rest): a class needs at least 2"},
+		{"more classes than the labels", []string{"data.dataset=file", "data.path=" + single, "data.label_column=kind", "model.classes=5", "data.holdout=0"},
+			"the labels have 3 classes (0 to 2), model.classes is 5: leave model.classes out"},
+		{"other class names than the labels", []string{"data.dataset=file", "data.path=" + single, "data.label_column=kind", "model.classes=3", "model.class_names=[x,y,z]", "data.holdout=0"},
+			"the labels name the classes ant, bee, lonely, model.class_names x, y, z: leave model.class_names out"},
 		{"a label column not in the file", []string{"data.dataset=file", "data.path=" + table, "data.label_column=species"},
 			`data.label_column "species" is not a column: want a header name or a number from 1 to 3 (its header names a, b, kind)`},
 	} {

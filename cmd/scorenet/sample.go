@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"scorenet/configs"
@@ -76,7 +77,7 @@ from the learning.`)
 			return err
 		}
 		sets = append(sets, flagsAsSets(fs, map[string]string{"n": "sample.n", "sampler": "sample.sampler", "seed": "sample.seed", "guidance": "sample.guidance"})...)
-		if flagGiven(fs, "guidance") && *class == "" {
+		if (flagGiven(fs, "guidance") || slices.ContainsFunc(sets, func(s string) bool { return strings.HasPrefix(s, "sample.guidance=") })) && *class == "" {
 			return fmt.Errorf("-guidance steers samples toward a class: give -class too")
 		}
 		if *class != "" && *shard != "" {
@@ -169,6 +170,9 @@ from the learning.`)
 		job.First, job.Count = first, count
 		if job.Labels, err = workflow.ChainLabels(*class, n, run.Config.Model.Classes, run.Config.Model.ClassNames...); err != nil {
 			return err
+		}
+		if k := run.Config.Model.Classes; *grid != "" && *class == "all" && count < k {
+			return fmt.Errorf("-grid with -class all draws a row a class: -n must be at least the %d classes, got %d", k, count)
 		}
 		if *shard == "" {
 			job.MaxLost = workflow.DefaultMaxLost // a shard keeps its full count for merge
