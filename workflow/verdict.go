@@ -191,8 +191,8 @@ func (v Verdict) warnings(moreSteps string) []string {
 
 // Summary is the verdict in one line.
 func (v Verdict) Summary() string {
-	s := fmt.Sprintf("verdict on %d samples: %.1f%% of values inside the training data's range; spread %.2f-%.2f of the data's per column; means within %.2f sd",
-		v.Samples, 100*(1-v.OutsideRange), v.SpreadLow, v.SpreadHigh, v.MeanShift)
+	s := fmt.Sprintf("verdict on %d sample%s: %.1f%% of values inside the training data's range; spread %.2f-%.2f of the data's per column; means within %.2f sd",
+		v.Samples, map[bool]string{true: "", false: "s"}[v.Samples == 1], 100*(1-v.OutsideRange), v.SpreadLow, v.SpreadHigh, v.MeanShift)
 	if v.NearestRatio > 0 {
 		s += fmt.Sprintf("; nearest training point %.2fx as far as a held-out row's", v.NearestRatio)
 	}
