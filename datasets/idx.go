@@ -110,7 +110,7 @@ type gzipError struct{ err error }
 
 func (e *gzipError) Error() string {
 	if errors.Is(e.err, io.ErrUnexpectedEOF) {
-		return "corrupt gzip stream: it ends in the middle (the file is cut short?)"
+		return "corrupt gzip stream: it ends in the middle of a gzip member (the file is cut short, or has stray bytes after its gzip data?)"
 	}
 	return "corrupt gzip stream: " + e.err.Error()
 }

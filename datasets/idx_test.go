@@ -152,13 +152,14 @@ func TestLoadIDXGzip(t *testing.T) {
 		err  string // "" if the file is good
 	}{
 		{"two gzip members", append(gzipped(t, file[:10]), gzipped(t, file[10:])...), ""},
-		{"gzip magic only", []byte{0x1f, 0x8b}, "corrupt gzip stream: it ends in the middle (the file is cut short?)"},
+		{"gzip magic only", []byte{0x1f, 0x8b}, "corrupt gzip stream: it ends in the middle of a gzip member (the file is cut short, or has stray bytes after its gzip data?)"},
 		{"bad gzip header", append([]byte{0x1f, 0x8b, 0x63}, make([]byte, 20)...), "corrupt gzip stream: gzip: invalid header"},
 		{"corrupt deflate data", corrupt, "corrupt gzip stream: flate: corrupt input before offset 1"},
 		{"bad checksum", badCRC, "corrupt gzip stream: gzip: invalid checksum"},
-		{"no trailer", gz[:len(gz)-8], "corrupt gzip stream: it ends in the middle (the file is cut short?)"},
-		{"cut in the data", gz[:len(gz)/2], "corrupt gzip stream: it ends in the middle (the file is cut short?)"},
+		{"no trailer", gz[:len(gz)-8], "corrupt gzip stream: it ends in the middle of a gzip member (the file is cut short, or has stray bytes after its gzip data?)"},
+		{"cut in the data", gz[:len(gz)/2], "corrupt gzip stream: it ends in the middle of a gzip member (the file is cut short, or has stray bytes after its gzip data?)"},
 		{"garbage after the stream", append(slices.Clone(gz), "this is not gzip"...), "corrupt gzip stream: gzip: invalid header"},
+		{"a few stray bytes after the stream", append(slices.Clone(gz), "garbage"...), "or has stray bytes after its gzip data?"},
 	}
 	dir := t.TempDir()
 	for _, c := range cases {
