@@ -7,7 +7,9 @@ import (
 	"scorenet/internal/mlp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"scorenet/datasets"
 	"scorenet/density"
@@ -350,6 +352,7 @@ func (d *decoder) validateLabels(c *Config) error {
 		check(data.LabelColumn == "" || data.Dataset == "file", "data.label_column", "applies to dataset file (a CSV or .npy table), not %s", data.Dataset),
 		check(m.Classes >= 0 && m.Classes <= mlp.MaxClasses, "model.classes", "must be from 0 to %d, got %d", mlp.MaxClasses, m.Classes),
 		check(len(m.ClassNames) == 0 || len(m.ClassNames) == m.Classes, "model.class_names", "names %d classes, model.classes is %d", len(m.ClassNames), m.Classes),
+		check(classNamesProblem(m.ClassNames) == "", "model.class_names", "%s", classNamesProblem(m.ClassNames)),
 		check(!labelled || m.Type != "gaussian", "model.type", "a class-conditional model (data.labels, data.label_column) is an mlp or a unet: the gaussian takes no labels"),
 		check(!labelled || can, "train.loss", "a class-conditional model trains with a denoising loss (%s), not %s", strings.Join(conditionalLosses(), ", "), c.Train.Loss),
 		check(!labelled || m.NoiseConditional, "model.noise_conditional", "a class-conditional model must be noise-conditional"),
@@ -362,6 +365,45 @@ func (d *decoder) validateLabels(c *Config) error {
 		}
 	}
 	return nil
+}
+
+// ClassNameProblem says what makes name unusable as a class's name for
+// sample -class, which reads "all", numbers and commas itself; "" if
+// nothing does.
+func ClassNameProblem(name string) string {
+	_, number := strconv.Atoi(strings.TrimSpace(name))
+	switch {
+	case strings.TrimSpace(name) == "":
+		return "is empty"
+	case number == nil:
+		return "is a number, which -class reads as a class's index"
+	case name == "all":
+		return "is all, which -class reads as every class"
+	case strings.Contains(name, ","):
+		return "holds a comma, which -class reads between classes"
+	case strings.TrimSpace(name) != name:
+		return "has spaces at its ends, which -class trims"
+	}
+	for _, r := range name {
+		if !unicode.IsPrint(r) {
+			return "holds a character that is not printable"
+		}
+	}
+	return ""
+}
+
+// classNamesProblem is the first unusable or repeated name of names, as
+// an error's text, or "".
+func classNamesProblem(names []string) string {
+	for i, n := range names {
+		if p := ClassNameProblem(n); p != "" {
+			return fmt.Sprintf("name %d, %q, %s", i+1, n, p)
+		}
+		if j := slices.Index(names[:i], n); j >= 0 {
+			return fmt.Sprintf("names %d and %d are both %q", j+1, i+1, n)
+		}
+	}
+	return ""
 }
 
 // deref is *p, or 0 for nil.

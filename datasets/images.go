@@ -15,6 +15,7 @@ import (
 	"scorenet/internal/memlimit"
 	"scorenet/internal/safefile"
 	"scorenet/points"
+	"strconv"
 	"strings"
 )
 
@@ -101,6 +102,9 @@ var maxClasses = MaxClasses
 // shape, the same for all; each point's class; and the classes' names, the
 // sub-folders' names.
 //
+// Folders named 0, 1, 2, ... are classes 0, 1, 2, ... (numbered as their
+// names say, with no names); others are named classes in name order.
+//
 // Links are followed, to sub-folders as to files. Hidden sub-folders
 // (.git, .ipynb_checkpoints) are not classes and are skipped. Files other than PNG
 // files directly in dir are ignored, but PNG files there are refused: an
@@ -170,13 +174,38 @@ func LoadPNGFolders(dir string) (points.Points, Image, Labels, []string, error) 
 	if err != nil {
 		return fail(err)
 	}
+	// Folders named by numbers (0 ... 9, as MNIST's are often unpacked)
+	// are those classes, not names sorted as text ("10" before "2").
+	numbers := folderNumbers(classes)
 	l := Labels{Of: make([]int32, 0, p.N), K: len(classes)}
 	for k, n := range counts {
+		y := int32(k)
+		if numbers != nil {
+			y = numbers[k]
+			l.K = max(l.K, int(y)+1)
+		}
 		for range n {
-			l.Of = append(l.Of, int32(k))
+			l.Of = append(l.Of, y)
 		}
 	}
+	if numbers != nil {
+		return p, s, l, nil, nil
+	}
 	return p, s, l, classes, nil
+}
+
+// folderNumbers are the class folders' names as class numbers, when every
+// one is an integer from 0 below MaxClasses (nil otherwise).
+func folderNumbers(classes []string) []int32 {
+	out := make([]int32, len(classes))
+	for k, c := range classes {
+		y, err := strconv.Atoi(c)
+		if err != nil || y < 0 || y >= maxClasses {
+			return nil
+		}
+		out[k] = int32(y)
+	}
+	return out
 }
 
 // isPNG is whether a file's name ends in .png, in any case.

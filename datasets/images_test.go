@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -557,4 +558,28 @@ func errorIs(t *testing.T, err error, want, dir string) bool {
 		t.Fatal(err)
 	}
 	return true
+}
+
+// Class folders named by numbers are those classes, not names sorted as
+// text: folder 10 is class 10, after 9, and the classes have no names.
+func TestLoadPNGFoldersNumbered(t *testing.T) {
+	dir := t.TempDir()
+	for y := range 11 {
+		if err := os.Mkdir(filepath.Join(dir, strconv.Itoa(y)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		writeTemp(t, filepath.Join(dir, strconv.Itoa(y)), "a.png", encodePNG(t, grayImage(2, 3, uint8(y), 0, 0, 0, 0, 0)))
+	}
+	p, _, labels, names, err := LoadPNGFolders(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if names != nil || labels.K != 11 {
+		t.Fatalf("names %v, K %d; want none and 11", names, labels.K)
+	}
+	for i, y := range labels.Of {
+		if float64(y) != p.Row(i)[0] { // each image's first pixel is its folder's number
+			t.Errorf("image %d (first pixel %v) has label %d", i, p.Row(i)[0], y)
+		}
+	}
 }

@@ -98,6 +98,7 @@ type Samples struct {
 	// more samples drawn a class at a time (chain c of class c mod K, with
 	// the run's sample.guidance), each against its class's data.
 	ByClass    []workflow.ClassVerdict `json:"by_class,omitempty"`
+	Guidance   float64                 `json:"by_class_guidance,omitempty"` // sample.guidance, where ByClass is drawn with it
 	Components []Component             `json:"components,omitempty"`
 }
 
@@ -323,6 +324,7 @@ func samples(run *workflow.Run, data *workflow.Data, opts Options) (*Samples, er
 		if out.ByClass, err = byClass(run, data, job); err != nil {
 			return nil, err
 		}
+		out.Guidance = s.Guidance
 	}
 	if cfg.Data.Dataset == "gaussian_mixture" {
 		fractions := sampler.FractionNearest(got, cfg.Data.Means)
@@ -342,6 +344,7 @@ func samples(run *workflow.Run, data *workflow.Data, opts Options) (*Samples, er
 // judges each class's samples against its data.
 func byClass(run *workflow.Run, data *workflow.Data, job workflow.Job) ([]workflow.ClassVerdict, error) {
 	var err error
+	job.Sample.N = max(job.Sample.N, run.Config.Model.Classes) // a chain a class at least
 	if job.Labels, err = workflow.ChainLabels("all", job.Sample.N, run.Config.Model.Classes); err != nil {
 		return nil, err
 	}

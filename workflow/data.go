@@ -197,6 +197,11 @@ func checkClasses(cfg *configs.Config, l datasets.Labels, names []string) error 
 	if k := cfg.Model.Classes; k > l.K {
 		return fmt.Errorf("workflow: %s: the labels have %d classes (0 to %d), model.classes is %d: leave model.classes out, it is set from the labels", from, l.K, l.K-1, k)
 	}
+	for i, n := range names {
+		if p := configs.ClassNameProblem(n); p != "" {
+			return fmt.Errorf("workflow: %s: class %d's name %q %s: rename it", from, i, n, p)
+		}
+	}
 	if given := cfg.Model.ClassNames; len(given) > 0 && names != nil && !slices.Equal(given, names) {
 		return fmt.Errorf("workflow: %s: the labels name the classes %s, model.class_names %s: leave model.class_names out, it is set from the labels", from, strings.Join(names, ", "), strings.Join(given, ", "))
 	}

@@ -67,7 +67,7 @@ func (r *Run) Data(why string) (*Data, error) {
 	d, err := Prepare(cfg)
 	if err != nil {
 		if r.Config.Data.FromFile() {
-			return nil, fmt.Errorf("%s needs the run's training data, data.path %s, which cannot be read: %w", why, r.Config.Data.Path, err)
+			return nil, fmt.Errorf("%s needs the run's training data, %s, which cannot be read: %w", why, dataName(r), err)
 		}
 		return nil, err
 	}
@@ -301,8 +301,12 @@ func GuidedScorers(m nn.Model, labels []int32, w float64) (newScorer NewScorer, 
 
 // dataName names a run's data for people: its path, or the data set drawn.
 func dataName(r *Run) string {
-	if r.Config.Data.FromFile() {
-		return "data.path " + r.Config.Data.Path
+	d := r.Config.Data
+	if d.FromFile() && d.Labels != "" && d.Labels != "folders" {
+		return "data.path " + d.Path + " with data.labels " + d.Labels
+	}
+	if d.FromFile() {
+		return "data.path " + d.Path
 	}
 	return "the " + r.Config.Data.Dataset + " data set"
 }

@@ -24,6 +24,10 @@ type Verdict struct {
 	SpreadLow    float64 `json:"spread_ratio_min"`     // over columns, sample std / training std
 	SpreadHigh   float64 `json:"spread_ratio_max"`
 	MeanShift    float64 `json:"mean_shift_max"` // over columns, |sample mean - training mean| / training std
+	// Constant says no column of the data varies (a class of identical
+	// points): there is no spread or mean shift to measure, and the fields
+	// above hold 0.
+	Constant bool `json:"data_constant,omitempty"`
 	// NearestRatio is the median distance from a sample to its nearest
 	// training point over that of a held-out row (standardised columns, up
 	// to verdictPoints of each); 0 without held-out rows.
@@ -120,7 +124,7 @@ func Judge(samples, train, heldout points.Points, cell float64) Verdict {
 		}
 	}
 	if math.IsInf(v.SpreadLow, 1) { // no column varies: no ratio to report
-		v.SpreadLow = 0
+		v.SpreadLow, v.Constant = 0, true
 	}
 	v.OutsideRange = float64(total) / float64(samples.N*d)
 	if heldout.N >= minHeldout {
@@ -174,7 +178,7 @@ func (v Verdict) warnings(moreSteps string) []string {
 		w = append(w, fmt.Sprintf("%.1f%% of sample values lie outside the training data's range (column %d: %.1f%%): train longer (train.steps), precondition (model.sigma_data: auto), or standardise (data.standardize: true)",
 			100*v.OutsideRange, v.WorstColumn, 100*v.WorstOutside))
 	}
-	if v.SpreadLow < minSpread || v.SpreadHigh > maxSpread {
+	if !v.Constant && (v.SpreadLow < minSpread || v.SpreadHigh > maxSpread) {
 		w = append(w, fmt.Sprintf("the samples' spread per column is %.2f to %.2f times the data's: train longer (train.steps), or sample with more steps (%s)", v.SpreadLow, v.SpreadHigh, moreSteps))
 	}
 	if v.MeanShift > maxMeanShift {
@@ -191,8 +195,13 @@ func (v Verdict) warnings(moreSteps string) []string {
 
 // Summary is the verdict in one line.
 func (v Verdict) Summary() string {
-	s := fmt.Sprintf("verdict on %d sample%s: %.1f%% of values inside the training data's range; spread %.2f-%.2f of the data's per column; means within %.2f sd",
-		v.Samples, map[bool]string{true: "", false: "s"}[v.Samples == 1], 100*(1-v.OutsideRange), v.SpreadLow, v.SpreadHigh, v.MeanShift)
+	s := fmt.Sprintf("verdict on %d sample%s: %.1f%% of values inside the training data's range; ",
+		v.Samples, map[bool]string{true: "", false: "s"}[v.Samples == 1], 100*(1-v.OutsideRange))
+	if v.Constant {
+		s += "every column of the data is constant, with no spread or mean to compare"
+	} else {
+		s += fmt.Sprintf("spread %.2f-%.2f of the data's per column; means within %.2f sd", v.SpreadLow, v.SpreadHigh, v.MeanShift)
+	}
 	if v.NearestRatio > 0 {
 		s += fmt.Sprintf("; nearest training point %.2fx as far as a held-out row's", v.NearestRatio)
 	}

@@ -126,3 +126,18 @@ func TestMoreStepsNamesTheSamplersSetting(t *testing.T) {
 		}
 	}
 }
+
+// Data whose columns are all constant (a class of identical points) have
+// no spread or mean shift to compare: the verdict says so, and warns only
+// about what it can measure, never with a ratio to a zero spread.
+func TestVerdictOnConstantData(t *testing.T) {
+	train := points.Points{N: 3, D: 2, X: []float64{5, 5, 5, 5, 5, 5}}
+	samples := points.Points{N: 2, D: 2, X: []float64{0.1, 0.2, -0.3, 0.4}}
+	v := workflow.Judge(samples, train, points.Points{D: 2}, 0)
+	if !v.Constant || v.OutsideRange != 1 || len(v.Warnings) != 1 || !strings.Contains(v.Warnings[0], "outside the training data's range") {
+		t.Errorf("verdict %+v", v)
+	}
+	if s := v.Summary(); !strings.Contains(s, "every column of the data is constant") || strings.Contains(s, "of the data's per column") {
+		t.Errorf("summary %q", s)
+	}
+}

@@ -71,7 +71,8 @@ func TestClassConditionalImages(t *testing.T) {
 		{"a class past the last", []string{"-class", "3"}, `-class 3: "3" is not a class: want all, or classes from 0 to 2`},
 		{"guidance without a class", []string{"-guidance", "2"}, "-guidance steers samples toward a class: give -class too"},
 		{"guidance by -set without a class", []string{"-set", "sample.guidance=2"}, "-guidance steers samples toward a class: give -class too"},
-		{"a grid by class of fewer samples than classes", []string{"-class", "all", "-n", "2", "-grid", filepath.Join(dir, "g2.png")}, "-grid with -class all draws a row a class: -n must be at least the 3 classes, got 2"},
+		{"every class from fewer samples than classes", []string{"-class", "all", "-n", "2"}, "-class all draws the 3 classes in turn: -n must be at least 3, got 2"},
+		{"a grid by class of fewer samples than classes", []string{"-class", "all", "-n", "2", "-grid", filepath.Join(dir, "g2.png")}, "-class all draws the 3 classes in turn: -n must be at least 3, got 2"},
 		{"negative guidance", []string{"-class", "1", "-guidance", "-2"}, "sample.guidance: must be from 0"},
 		{"a shard", []string{"-class", "1", "-shard", "0/2"}, "-class: not with -shard"},
 	} {
@@ -157,5 +158,47 @@ func TestBadLabels(t *testing.T) {
 	code, _, errs := scorenet("sample", "-run", runDir, "-class", "1", "-out", filepath.Join(dir, "x.npy"))
 	if code == 0 || !strings.Contains(errs, "-class 1: this run's model has no classes (train it with data.labels or data.label_column)") {
 		t.Errorf("-class on a run without classes: exit %d, %q", code, errs)
+	}
+}
+
+// A run trained with train.label_dropout 0 has no unconditional score:
+// sampling it without a class, or with guidance, is refused; a refused
+// sample leaves none of the folders its outputs needed.
+func TestNoDropoutNoUnconditionalScore(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("a,b,kind\n")
+	for i := range 60 {
+		fmt.Fprintf(&b, "%d,%d,%d\n", i%9, i%7+3*(i%2), i%2)
+	}
+	table := filepath.Join(dir, "t.csv")
+	os.WriteFile(table, []byte(b.String()), 0o644)
+	run := filepath.Join(dir, "run")
+	code, _, errs := scorenet("train", "-data", table, "-out", run, "-set", "data.label_column=kind", "-set", "train.label_dropout=0",
+		"-set", "train.steps=20", "-set", "model.hidden=[16,16]", "-set", "data.holdout=0.2")
+	if code != 0 {
+		t.Fatalf("train: %s", errs)
+	}
+	for _, c := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no class", nil, "this run never trained without a label (train.label_dropout 0), so it has no unconditional score: sample it with -class"},
+		{"guidance", []string{"-class", "1", "-guidance", "1"}, "-guidance 1: guidance needs the unconditional score, which this run never trained"},
+	} {
+		code, _, errs := scorenet(append([]string{"sample", "-run", run, "-n", "4", "-out", filepath.Join(dir, "s.csv")}, c.args...)...)
+		if code == 0 || !strings.Contains(errs, c.want) {
+			t.Errorf("%s: exit %d, %q; want %q", c.name, code, errs, c.want)
+		}
+	}
+	if code, _, errs := scorenet("sample", "-run", run, "-n", "4", "-class", "1", "-out", filepath.Join(dir, "s.csv")); code != 0 {
+		t.Errorf("-class 1 without guidance: %s", errs)
+	}
+	for range 4 { // the outputs were once made in a random order
+		code, _, _ := scorenet("sample", "-run", run, "-n", "4", "-class", "1", "-out", filepath.Join(dir, "new", "x.csv"), "-plot", "/proc/none/p.png")
+		if _, err := os.Stat(filepath.Join(dir, "new")); code == 0 || err == nil {
+			t.Fatalf("a refused -plot: exit %d, and the folder -out needed is left behind", code)
+		}
 	}
 }

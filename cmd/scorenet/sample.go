@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -77,9 +78,6 @@ from the learning.`)
 			return err
 		}
 		sets = append(sets, flagsAsSets(fs, map[string]string{"n": "sample.n", "sampler": "sample.sampler", "seed": "sample.seed", "guidance": "sample.guidance"})...)
-		if (flagGiven(fs, "guidance") || slices.ContainsFunc(sets, func(s string) bool { return strings.HasPrefix(s, "sample.guidance=") })) && *class == "" {
-			return fmt.Errorf("-guidance steers samples toward a class: give -class too")
-		}
 		if *class != "" && *shard != "" {
 			return fmt.Errorf("-class: not with -shard (a shard's sidecar records no labels); draw the class's samples in one run")
 		}
@@ -88,6 +86,9 @@ from the learning.`)
 			return err
 		}
 		s := &cfg.Sample
+		if err := checkGuidance(fs, sets, run.Config, s.Guidance, *class); err != nil {
+			return err
+		}
 		// A float32 model's chains are float32 in its passes: a start
 		// beyond its range overflows at the first step.
 		if run.Model.Dtype() == tensor.Float32 && s.Init.Kind != "file" {
@@ -171,8 +172,8 @@ from the learning.`)
 		if job.Labels, err = workflow.ChainLabels(*class, n, run.Config.Model.Classes, run.Config.Model.ClassNames...); err != nil {
 			return err
 		}
-		if k := run.Config.Model.Classes; *grid != "" && *class == "all" && count < k {
-			return fmt.Errorf("-grid with -class all draws a row a class: -n must be at least the %d classes, got %d", k, count)
+		if k := run.Config.Model.Classes; *class == "all" && count < k {
+			return fmt.Errorf("-class all draws the %d classes in turn: -n must be at least %d, got %d", k, k, count)
 		}
 		if *shard == "" {
 			job.MaxLost = workflow.DefaultMaxLost // a shard keeps its full count for merge
@@ -182,10 +183,9 @@ from the learning.`)
 		}
 		// Only now, every check passed: a refused output leaves no
 		// directory behind.
-		for flagName, path := range map[string]string{"out": outFile, "plot": *plot, "snapshots": snapshotFile, "grid": *grid} {
-			if err := prepareOutput(flagName, path); err != nil {
-				return err
-			}
+		// A later one refused removes the directories the earlier made.
+		if _, err := prepareOutputs(output{"out", outFile}, output{"plot", *plot}, output{"snapshots", snapshotFile}, output{"grid", *grid}); err != nil {
+			return err
 		}
 		terminal := false
 		if f, ok := stderr.(*os.File); ok {
@@ -420,6 +420,26 @@ const maxFloat32Start = 1e15
 // sayVerdict prints on stderr how the samples compare with the run's data,
 // in one line, and a line per warning naming what to change; without the
 // data (its file gone) it says why there is none.
+// checkGuidance refuses what a class-conditional run cannot draw: guidance
+// given now (by the flag or -set) without -class, and guidance or
+// unconditional samples from a run that never trained without a label.
+func checkGuidance(fs *flag.FlagSet, sets []string, run *configs.Config, guidance float64, class string) error {
+	given := flagGiven(fs, "guidance") || slices.ContainsFunc(sets, func(s string) bool { return strings.HasPrefix(s, "sample.guidance=") })
+	if given && guidance != 0 && class == "" {
+		return fmt.Errorf("-guidance steers samples toward a class: give -class too")
+	}
+	if run.Model.Classes == 0 || run.Train.LabelDropout == nil || *run.Train.LabelDropout > 0 {
+		return nil
+	}
+	switch {
+	case class == "":
+		return fmt.Errorf("this run never trained without a label (train.label_dropout 0), so it has no unconditional score: sample it with -class")
+	case guidance != 0:
+		return fmt.Errorf("-guidance %g: guidance needs the unconditional score, which this run never trained (train.label_dropout 0); use -guidance 0", guidance)
+	}
+	return nil
+}
+
 // byClass are the samples for a grid of a row per class, as many columns
 // as the rarest class has samples (at most 10), and that number.
 func byClass(samples points.Points, labels []int32, k int) ([]float64, int) {
