@@ -241,8 +241,12 @@ func checkTrainingClasses(cfg *configs.Config, holdout float64, l datasets.Label
 		if y < len(names) {
 			name = " (" + names[y] + ")"
 		}
-		return fmt.Errorf("workflow: %s: class %d%s has %d of its %d points in the training split (data.holdout %.3g holds out the rest): a class needs at least %d to learn from; give it more points or lower data.holdout",
-			labelSource(cfg.Data), y, name, n, all[y], holdout, MinClassPoints)
+		of := fmt.Sprintf("%d points", all[y])
+		if all[y] == 1 {
+			of = "1 point"
+		}
+		return fmt.Errorf("workflow: %s: class %d%s has %d of its %s in the training split (data.holdout %.3g holds out the rest): a class needs at least %d to learn from; give it more points or lower data.holdout",
+			labelSource(cfg.Data), y, name, n, of, holdout, MinClassPoints)
 	}
 	return nil
 }

@@ -131,7 +131,7 @@ func TestBadLabels(t *testing.T) {
 		{"a negative label", []string{"data.dataset=file", "data.path=" + table, "data.label_column=kind"},
 			table + ` line 4, column 3: label "-1" is not a class: want an integer from 0 to 65535, or a name`},
 		{"a class of one point", []string{"data.dataset=file", "data.path=" + single, "data.label_column=kind", "data.holdout=0"},
-			single + " (data.label_column kind): class 2 (lonely) has 1 of its 1 points in the training split (data.holdout 0 holds out the rest): a class needs at least 2"},
+			single + " (data.label_column kind): class 2 (lonely) has 1 of its 1 point in the training split (data.holdout 0 holds out the rest): a class needs at least 2"},
 		{"more classes than the labels", []string{"data.dataset=file", "data.path=" + single, "data.label_column=kind", "model.classes=5", "data.holdout=0"},
 			"the labels have 3 classes (0 to 2), model.classes is 5: leave model.classes out"},
 		{"other class names than the labels", []string{"data.dataset=file", "data.path=" + single, "data.label_column=kind", "model.classes=3", "model.class_names=[x,y,z]", "data.holdout=0"},

@@ -187,8 +187,8 @@ impute.`)
 			undo()
 			return err
 		}
-		fmt.Fprintf(stdout, "completed %d missing entries in %d of %d rows, %d draws each, by %s in %.2f s, into %s\n",
-			done.Missing, done.Rows, rows.N, *draws, samplerTitles[s.Sampler], done.Seconds, *out)
+		fmt.Fprintf(stdout, "completed %s in %d of %s, %s each, by %s in %.2f s, into %s\n",
+			counted(done.Missing, "missing entry", "missing entries"), done.Rows, counted(rows.N, "row", "rows"), counted(*draws, "draw", "draws"), samplerTitles[s.Sampler], done.Seconds, *out)
 		for _, path := range []string{*drawsOut, *spreadOut, *grid} {
 			if path != "" {
 				fmt.Fprintf(stdout, "wrote %s\n", path)

@@ -101,7 +101,7 @@ func TestImputeFollowsTheGaussianConditional(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("impute: %s", errs)
 	}
-	if !strings.Contains(stdout, "completed 2 missing entries in 1 of 1 rows, 2000 draws each") {
+	if !strings.Contains(stdout, "completed 2 missing entries in 1 of 1 row, 2000 draws each") {
 		t.Errorf("stdout: %q", stdout)
 	}
 	draws, err := datasets.ReadFile(drawsFile)

@@ -95,7 +95,7 @@ figures). Prints the mean, the score evaluations and the tolerances.`)
 		if err := prepareOutput("out", *out); err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "likelihood of %d points from %s: %s trace, Dormand-Prince rtol %g, atol %g...\n", pts.N, *in, o.TraceFor(pts.D), o.Rtol, o.Atol)
+		fmt.Fprintf(stderr, "likelihood of %s from %s: %s trace, Dormand-Prince rtol %g, atol %g...\n", counted(pts.N, "point", "points"), *in, o.TraceFor(pts.D), o.Rtol, o.Atol)
 		terminal := false
 		if f, ok := stderr.(*os.File); ok {
 			terminal = term.IsTerminal(int(f.Fd()))

@@ -271,15 +271,15 @@ from the learning.`)
 		switch {
 		case s.Sampler == sampler.KindODE:
 			mean, most := drawn.MeanEvaluations()
-			fmt.Fprintf(stdout, "sampled %d chains by the probability-flow ODE (rtol %g, atol %g) in %.2f s: %.1f score evaluations per chain on average, %d at most, into %s\n",
-				count, s.Rtol, s.Atol, seconds, mean, most, *out)
+			fmt.Fprintf(stdout, "sampled %s by the probability-flow ODE (rtol %g, atol %g) in %.2f s: %.1f score evaluations per chain on average, %d at most, into %s\n",
+				counted(count, "chain", "chains"), s.Rtol, s.Atol, seconds, mean, most, *out)
 		case configs.Solver(s.Sampler):
 			_, most := drawn.MeanEvaluations()
-			fmt.Fprintf(stdout, "sampled %d chains by %s over %d noise levels (rho %g) in %.2f s: %d score evaluations per chain, into %s\n",
-				count, s.Sampler, s.Steps, s.Rho, seconds, most, *out)
+			fmt.Fprintf(stdout, "sampled %s by %s over %d noise levels (rho %g) in %.2f s: %d score evaluations per chain, into %s\n",
+				counted(count, "chain", "chains"), s.Sampler, s.Steps, s.Rho, seconds, most, *out)
 		default:
-			fmt.Fprintf(stdout, "sampled %d chains for %d steps in %.2f s (%.0f chain-steps/s) into %s\n",
-				count, total, seconds, float64(count)*float64(total)/seconds, *out)
+			fmt.Fprintf(stdout, "sampled %s for %d steps in %.2f s (%.0f chain-steps/s) into %s\n",
+				counted(count, "chain", "chains"), total, seconds, float64(count)*float64(total)/seconds, *out)
 		}
 		for _, path := range []string{*snapshots, *plot, *grid} {
 			if path != "" {

@@ -89,7 +89,7 @@ A noise-conditional model is evaluated at -sigma.`)
 		if err := datasets.WriteBudgeted(*out, s); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "scored %d points with %s (step %d) into %s\n", pts.N, run.Checkpoint, run.Step, *out)
+		fmt.Fprintf(stdout, "scored %s with %s (step %d) into %s\n", counted(pts.N, "point", "points"), run.Checkpoint, run.Step, *out)
 		return nil
 	}}
 }
