@@ -149,7 +149,10 @@ func TestBadInputNamesFileLineAndKey(t *testing.T) {
 		{"labels on the exact loss", "name: t\ndata: {dataset: file, path: x.csv, label_column: y}\ntrain: {loss: exact}\n", nil, `train.loss: a class-conditional model trains with a denoising loss`},
 		{"labels on the gaussian model", "name: t\ndata: {dataset: idx, path: x.gz, labels: y.gz}\nmodel: {type: gaussian}\ntrain: {loss: exact}\n", nil, `a class-conditional model (data.labels, data.label_column) is an mlp or a unet`},
 		{"labels on the graph engine", "name: t\ndata: {dataset: file, path: x.csv, label_column: y}\ntrain: {engine: graph}\n", nil, `train.engine: graph trains no class-conditional model`},
-		{"label dropout of 1", "name: t\ndata: {dataset: file, path: x.csv, label_column: y}\n", []string{"train.label_dropout=1"}, `-set train.label_dropout=1: train.label_dropout: must be in [0, 1) (e.g. 0.1), got 1`},
+		{"label dropout of 1", "name: t\ndata: {dataset: file, path: x.csv, label_column: y}\n", []string{"train.label_dropout=1"}, `-set train.label_dropout=1: train.label_dropout: must be in (0, 1) (e.g. 0.1`},
+		{"no label dropout", "name: t\ndata: {dataset: file, path: x.csv, label_column: y}\n", []string{"train.label_dropout=0"}, `train.label_dropout: must be in (0, 1)`},
+		{"an empty label column", "name: t\ndata: {dataset: file, path: x.csv, label_column: \"\"}\n", nil, `t.yaml:2: data.label_column: is empty`},
+		{"an empty label file", "name: t\ndata: {dataset: idx, path: x.gz, labels: \"\"}\n", nil, `t.yaml:2: data.labels: is empty`},
 		{"label dropout without labels", base, []string{"train.label_dropout=0.2"}, `train.label_dropout: applies to labelled data`},
 		{"negative classes", base, []string{"model.classes=-2"}, `model.classes: must be from 0 to 65536, got -2`},
 		{"class names that do not count", "name: t\ndata: {dataset: file, path: x.csv, label_column: y}\nmodel: {classes: 2, class_names: [a]}\n", nil, `model.class_names: names 1 classes, model.classes is 2`},
@@ -303,7 +306,6 @@ func TestLabelDropoutDefault(t *testing.T) {
 		want      float64
 	}{
 		{"default", nil, DefaultLabelDropout},
-		{"none", []string{"train.label_dropout=0"}, 0},
 		{"given", []string{"train.label_dropout=0.25"}, 0.25},
 	} {
 		t.Run(c.name, func(t *testing.T) {

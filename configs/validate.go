@@ -357,7 +357,12 @@ func (d *decoder) validateLabels(c *Config) error {
 		check(!labelled || can, "train.loss", "a class-conditional model trains with a denoising loss (%s), not %s", strings.Join(conditionalLosses(), ", "), c.Train.Loss),
 		check(!labelled || m.NoiseConditional, "model.noise_conditional", "a class-conditional model must be noise-conditional"),
 		check(!labelled || c.Train.Engine != losses.Graph, "train.engine", "graph trains no class-conditional model (its graph scores without labels, as the core's reference); use auto or fused"),
-		check(c.Train.LabelDropout == nil || (*c.Train.LabelDropout >= 0 && *c.Train.LabelDropout < 1), "train.label_dropout", "must be in [0, 1) (e.g. 0.1), got %v", deref(c.Train.LabelDropout)),
+		// 0 would leave the null label untrained, and with it the
+		// unconditional score that guidance, eval, score, impute and the
+		// likelihood use.
+		check(c.Train.LabelDropout == nil || (*c.Train.LabelDropout > 0 && *c.Train.LabelDropout < 1), "train.label_dropout", "must be in (0, 1) (e.g. 0.1: the share of points trained without their label, which teaches the unconditional score that guidance and every command but sample -class use), got %v", deref(c.Train.LabelDropout)),
+		check(!d.Given("data.label_column") || data.LabelColumn != "", "data.label_column", "is empty: name the label column (a header name or a number from 1), or leave the key out"),
+		check(!d.Given("data.labels") || data.Labels != "", "data.labels", "is empty: give the label file (or folders), or leave the key out"),
 		check(c.Train.LabelDropout == nil || labelled, "train.label_dropout", "applies to labelled data (data.labels or data.label_column)"),
 	} {
 		if err != nil {

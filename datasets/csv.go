@@ -56,6 +56,15 @@ type labelColumn struct {
 	cells  []string // each row's cell, spaces trimmed
 }
 
+// fileColumn is column j (from 0) of the cells left after the label's
+// was taken out, as the file counts its columns; j for no label column.
+func (l *labelColumn) fileColumn(j int) int {
+	if l != nil && j >= l.index {
+		return j + 1
+	}
+	return j
+}
+
 // resolve finds the column among a first row of n cells under header
 // (nil: none).
 func (l *labelColumn) resolve(header []string, n int) error {
@@ -158,7 +167,7 @@ func readCSVLines(r io.Reader, missing bool, lines *[]int, want Want, label *lab
 			return points.Points{}, nil, fmt.Errorf("line %d: more than %d values in all, the limit (MaxValues, 8 GiB as float64)", lr.line, maxValues)
 		}
 		if p.N == 0 && header == nil {
-			if err := checkFirstRow(cells, lr.line, parse); err != nil {
+			if err := checkFirstRow(cells, lr.line, parse, label.fileColumn); err != nil {
 				return points.Points{}, nil, err
 			}
 		}
@@ -169,6 +178,9 @@ func readCSVLines(r io.Reader, missing bool, lines *[]int, want Want, label *lab
 		}
 		for j, cell := range cells {
 			v, ok := parse(cell)
+			if !ok || math.IsInf(v, 0) || (math.IsNaN(v) && !missing) {
+				j = label.fileColumn(j)
+			}
 			if !ok {
 				if missing {
 					return points.Points{}, nil, fmt.Errorf("line %d, column %d: %s is neither a number nor missing (an empty cell, NA or NaN)", lr.line, j+1, quoteCell(cell))
@@ -266,7 +278,7 @@ func isName(c string) bool {
 // checkFirstRow explains a first row that is neither a header nor numbers:
 // in a row with numbers, the first cell that is not one; in a row without,
 // the first that is not a name.
-func checkFirstRow(cells []string, lineNo int, parse func(string) (float64, bool)) error {
+func checkFirstRow(cells []string, lineNo int, parse func(string) (float64, bool), fileColumn func(int) int) error {
 	numbers := false
 	for _, c := range cells {
 		if _, num := parse(c); num {
@@ -275,10 +287,10 @@ func checkFirstRow(cells []string, lineNo int, parse func(string) (float64, bool
 	}
 	for j, c := range cells {
 		if _, num := parse(c); numbers && !num {
-			return fmt.Errorf("line %d, column %d: %s is not a number; a header row must be all names, comments take a whole line starting with #", lineNo, j+1, quoteCell(c))
+			return fmt.Errorf("line %d, column %d: %s is not a number; a header row must be all names, comments take a whole line starting with #", lineNo, fileColumn(j)+1, quoteCell(c))
 		}
 		if !numbers && !isName(c) {
-			return fmt.Errorf("line %d, column %d: %s is neither a number nor a name (printable text); a header row must be all names, comments take a whole line starting with #", lineNo, j+1, quoteCell(c))
+			return fmt.Errorf("line %d, column %d: %s is neither a number nor a name (printable text); a header row must be all names, comments take a whole line starting with #", lineNo, fileColumn(j)+1, quoteCell(c))
 		}
 	}
 	return nil

@@ -212,7 +212,7 @@ func folderNumbers(classes []string) []int32 {
 func isPNG(name string) bool { return strings.EqualFold(filepath.Ext(name), ".png") }
 
 // pngNames lists the regular files directly in dir whose names end in
-// .png, following links, in name order.
+// .png, hidden ones aside, following links, in name order.
 func pngNames(dir string) ([]string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -220,7 +220,7 @@ func pngNames(dir string) ([]string, error) {
 	}
 	var names []string
 	for _, e := range entries {
-		if !isPNG(e.Name()) {
+		if !isPNG(e.Name()) || strings.HasPrefix(e.Name(), ".") { // ._a.png: macOS's metadata, not an image
 			continue
 		}
 		info, err := os.Stat(filepath.Join(dir, e.Name())) // following a link

@@ -435,7 +435,7 @@ func TestLoadPNGFolders(t *testing.T) {
 		{"three classes", three, nil, ""},
 		{"other files, nested folders and non-PNG files ignored", with(map[string][]byte{
 			"README.txt": []byte("cats, dogs, emus"), "cat/notes.txt": []byte("x"), "cat/old": nil, "dog/old/y.png": gray(0),
-			".git/objects/z.png": gray(0), ".ipynb_checkpoints": nil,
+			".git/objects/z.png": gray(0), ".ipynb_checkpoints": nil, "cat/._a.png": []byte("macOS metadata"),
 		}), nil, ""},
 		{"links followed", map[string][]byte{
 			"elsewhere/cats/a.png": gray(10), "elsewhere/cats/b.png": gray(20), "elsewhere/x.png": gray(30),

@@ -129,6 +129,8 @@ func TestLoadLabelled(t *testing.T) {
 		{"a name twice in the header", "a,y,y\n1,0,1\n", "y", nil, nil, nil, `data.label_column "y": the header names columns 2 and 3 so`},
 		{"a fraction", "a,y\n1,cat\n2,1.5\n", "y", nil, nil, nil, `line 3, column 2: label "1.5" is not a class`},
 		{"text elsewhere", "a,y\n1,cat\nx,dog\n", "y", nil, nil, nil, `line 3, column 1: "x" is not a number`},
+		{"text after the label column", "a,y,b\n1,cat,2\n3,dog,x\n", "y", nil, nil, nil, `line 3, column 3: "x" is not a number`},
+		{"text after the label column in the first row", "1,cat,x\n", "2", nil, nil, nil, `line 1, column 3: "x" is not a number`},
 		{"a short row", "a,b,y\n1,2,cat\n3\n", "y", nil, nil, nil, "line 3 has 1 columns, too few for the label column (column 3)"},
 		{"no such column", "a,y\n1,cat\n", "z", nil, nil, nil, `data.label_column "z" is not a column`},
 	} {

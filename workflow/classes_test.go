@@ -237,6 +237,7 @@ func TestChainLabels(t *testing.T) {
 		{"not a number", "shoe", nil, `"shoe" is not a class`},
 		{"empty entry", "1,,2", nil, `"" is not a class`},
 		{"names", "dog,cat", []int32{1, 0, 1, 0, 1}, ""},
+		{"more classes than chains", "0,1,2,0,1,2", nil, "-n must be at least 6, got 5"},
 		{"unknown name", "cow", nil, `"cow" is not a class: want all, or classes from 0 to 2 or their names (cat, dog, emu)`},
 	} {
 		t.Run(c.name, func(t *testing.T) {

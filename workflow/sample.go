@@ -238,6 +238,9 @@ func ChainLabels(class string, n, k int, names ...string) ([]int32, error) {
 			classes = append(classes, int32(y))
 		}
 	}
+	if n < len(classes) {
+		return nil, fmt.Errorf("-class %s gives the chains %d classes in turn: -n must be at least %d, got %d", class, len(classes), len(classes), n)
+	}
 	labels := make([]int32, n)
 	for c := range labels {
 		labels[c] = classes[c%len(classes)]

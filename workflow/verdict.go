@@ -28,6 +28,8 @@ type Verdict struct {
 	// points): there is no spread or mean shift to measure, and the fields
 	// above hold 0.
 	Constant bool `json:"data_constant,omitempty"`
+	// Single says there is one sample, and so no spread to compare.
+	Single bool `json:"single_sample,omitempty"`
 	// NearestRatio is the median distance from a sample to its nearest
 	// training point over that of a held-out row (standardised columns, up
 	// to verdictPoints of each); 0 without held-out rows.
@@ -116,6 +118,9 @@ func Judge(samples, train, heldout points.Points, cell float64) Verdict {
 		s = math.Sqrt(s / float64(samples.N))
 		if varies(std[j], cell) {
 			ratio := s / std[j]
+			if samples.N < 2 { // no spread to compare; the mean still is
+				ratio, v.Single = 1, true
+			}
 			v.SpreadLow, v.SpreadHigh = min(v.SpreadLow, ratio), max(v.SpreadHigh, ratio)
 			v.MeanShift = max(v.MeanShift, math.Abs(sm[j]-mean[j])/std[j])
 		}
@@ -178,7 +183,7 @@ func (v Verdict) warnings(moreSteps string) []string {
 		w = append(w, fmt.Sprintf("%.1f%% of sample values lie outside the training data's range (column %d: %.1f%%): train longer (train.steps), precondition (model.sigma_data: auto), or standardise (data.standardize: true)",
 			100*v.OutsideRange, v.WorstColumn, 100*v.WorstOutside))
 	}
-	if !v.Constant && (v.SpreadLow < minSpread || v.SpreadHigh > maxSpread) {
+	if !v.Constant && !v.Single && (v.SpreadLow < minSpread || v.SpreadHigh > maxSpread) {
 		w = append(w, fmt.Sprintf("the samples' spread per column is %.2f to %.2f times the data's: train longer (train.steps), or sample with more steps (%s)", v.SpreadLow, v.SpreadHigh, moreSteps))
 	}
 	if v.MeanShift > maxMeanShift {
@@ -197,9 +202,12 @@ func (v Verdict) warnings(moreSteps string) []string {
 func (v Verdict) Summary() string {
 	s := fmt.Sprintf("verdict on %d sample%s: %.1f%% of values inside the training data's range; ",
 		v.Samples, map[bool]string{true: "", false: "s"}[v.Samples == 1], 100*(1-v.OutsideRange))
-	if v.Constant {
+	switch {
+	case v.Constant:
 		s += "every column of the data is constant, with no spread or mean to compare"
-	} else {
+	case v.Single:
+		s += fmt.Sprintf("one sample, with no spread to compare; means within %.2f sd", v.MeanShift)
+	default:
 		s += fmt.Sprintf("spread %.2f-%.2f of the data's per column; means within %.2f sd", v.SpreadLow, v.SpreadHigh, v.MeanShift)
 	}
 	if v.NearestRatio > 0 {

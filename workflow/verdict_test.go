@@ -141,3 +141,12 @@ func TestVerdictOnConstantData(t *testing.T) {
 		t.Errorf("summary %q", s)
 	}
 }
+
+// One sample has no spread: the verdict compares its mean only.
+func TestVerdictOnOneSample(t *testing.T) {
+	train := points.Points{N: 4, D: 1, X: []float64{0, 1, 2, 3}}
+	v := workflow.Judge(points.Points{N: 1, D: 1, X: []float64{1.5}}, train, points.Points{D: 1}, 0)
+	if !v.Single || len(v.Warnings) != 0 || !strings.Contains(v.Summary(), "one sample, with no spread to compare; means within 0.00 sd") {
+		t.Errorf("verdict %+v: %s", v, v.Summary())
+	}
+}

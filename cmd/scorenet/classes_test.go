@@ -71,8 +71,8 @@ func TestClassConditionalImages(t *testing.T) {
 		{"a class past the last", []string{"-class", "3"}, `-class 3: "3" is not a class: want all, or classes from 0 to 2`},
 		{"guidance without a class", []string{"-guidance", "2"}, "-guidance steers samples toward a class: give -class too"},
 		{"guidance by -set without a class", []string{"-set", "sample.guidance=2"}, "-guidance steers samples toward a class: give -class too"},
-		{"every class from fewer samples than classes", []string{"-class", "all", "-n", "2"}, "-class all draws the 3 classes in turn: -n must be at least 3, got 2"},
-		{"a grid by class of fewer samples than classes", []string{"-class", "all", "-n", "2", "-grid", filepath.Join(dir, "g2.png")}, "-class all draws the 3 classes in turn: -n must be at least 3, got 2"},
+		{"every class from fewer samples than classes", []string{"-class", "all", "-n", "2"}, "-class all gives the chains 3 classes in turn: -n must be at least 3, got 2"},
+		{"a grid by class of fewer samples than classes", []string{"-class", "all", "-n", "2", "-grid", filepath.Join(dir, "g2.png")}, "-class all gives the chains 3 classes in turn: -n must be at least 3, got 2"},
 		{"negative guidance", []string{"-class", "1", "-guidance", "-2"}, "sample.guidance: must be from 0"},
 		{"a shard", []string{"-class", "1", "-shard", "0/2"}, "-class: not with -shard"},
 	} {
@@ -161,9 +161,9 @@ func TestBadLabels(t *testing.T) {
 	}
 }
 
-// A run trained with train.label_dropout 0 has no unconditional score:
-// sampling it without a class, or with guidance, is refused; a refused
-// sample leaves none of the folders its outputs needed.
+// A run is never trained without the unconditional score (label dropout
+// 0 is refused); -class may not be empty; a refused sample leaves none of
+// the folders its outputs needed.
 func TestNoDropoutNoUnconditionalScore(t *testing.T) {
 	dir := t.TempDir()
 	var b strings.Builder
@@ -174,23 +174,17 @@ func TestNoDropoutNoUnconditionalScore(t *testing.T) {
 	table := filepath.Join(dir, "t.csv")
 	os.WriteFile(table, []byte(b.String()), 0o644)
 	run := filepath.Join(dir, "run")
-	code, _, errs := scorenet("train", "-data", table, "-out", run, "-set", "data.label_column=kind", "-set", "train.label_dropout=0",
-		"-set", "train.steps=20", "-set", "model.hidden=[16,16]", "-set", "data.holdout=0.2")
-	if code != 0 {
+	args := []string{"train", "-data", table, "-out", run, "-set", "data.label_column=kind", "-set", "train.steps=20", "-set", "model.hidden=[16,16]", "-set", "data.holdout=0.2"}
+	code, _, errs := scorenet(append(args, "-set", "train.label_dropout=0")...)
+	if code == 0 || !strings.Contains(errs, "train.label_dropout: must be in (0, 1)") {
+		t.Errorf("label dropout 0: exit %d, %q", code, errs)
+	}
+	if code, _, errs = scorenet(args...); code != 0 {
 		t.Fatalf("train: %s", errs)
 	}
-	for _, c := range []struct {
-		name string
-		args []string
-		want string
-	}{
-		{"no class", nil, "this run never trained without a label (train.label_dropout 0), so it has no unconditional score: sample it with -class"},
-		{"guidance", []string{"-class", "1", "-guidance", "1"}, "-guidance 1: guidance needs the unconditional score, which this run never trained"},
-	} {
-		code, _, errs := scorenet(append([]string{"sample", "-run", run, "-n", "4", "-out", filepath.Join(dir, "s.csv")}, c.args...)...)
-		if code == 0 || !strings.Contains(errs, c.want) {
-			t.Errorf("%s: exit %d, %q; want %q", c.name, code, errs, c.want)
-		}
+	code, _, errs = scorenet("sample", "-run", run, "-n", "4", "-class", "", "-out", filepath.Join(dir, "s.csv"))
+	if code == 0 || !strings.Contains(errs, "-class is empty") {
+		t.Errorf("-class \"\": exit %d, %q", code, errs)
 	}
 	if code, _, errs := scorenet("sample", "-run", run, "-n", "4", "-class", "1", "-out", filepath.Join(dir, "s.csv")); code != 0 {
 		t.Errorf("-class 1 without guidance: %s", errs)
@@ -200,5 +194,16 @@ func TestNoDropoutNoUnconditionalScore(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, "new")); code == 0 || err == nil {
 			t.Fatalf("a refused -plot: exit %d, and the folder -out needed is left behind", code)
 		}
+	}
+}
+
+// Chains left out of labelled samples are named with their classes.
+func TestLostClassesNamed(t *testing.T) {
+	labels := []int32{0, 1, 2, 0, 1, 2}
+	if got := lostClasses([]int{1, 4}, labels, 0); got != ", in chain order; left out: chain 1 (class 1), 4 (class 1)" {
+		t.Errorf("got %q", got)
+	}
+	if got := lostClasses([]int{1}, nil, 0); got != "" {
+		t.Errorf("without labels: %q", got)
 	}
 }

@@ -86,7 +86,7 @@ from the learning.`)
 			return err
 		}
 		s := &cfg.Sample
-		if err := checkGuidance(fs, sets, run.Config, s.Guidance, *class); err != nil {
+		if err := checkGuidance(fs, sets, s.Guidance, *class); err != nil {
 			return err
 		}
 		// A float32 model's chains are float32 in its passes: a start
@@ -172,9 +172,6 @@ from the learning.`)
 		if job.Labels, err = workflow.ChainLabels(*class, n, run.Config.Model.Classes, run.Config.Model.ClassNames...); err != nil {
 			return err
 		}
-		if k := run.Config.Model.Classes; *class == "all" && count < k {
-			return fmt.Errorf("-class all draws the %d classes in turn: -n must be at least %d, got %d", k, k, count)
-		}
 		if *shard == "" {
 			job.MaxLost = workflow.DefaultMaxLost // a shard keeps its full count for merge
 		}
@@ -203,8 +200,8 @@ from the learning.`)
 		seconds := drawn.Seconds
 		samples := drawn.Samples
 		if lost := len(drawn.Lost); lost > 0 {
-			fmt.Fprintf(stderr, "warning: %d of %d chains (%.2g%%) diverged and were left out (at most %g%% may be): the samples hold the other %d; %s\n",
-				lost, count, 100*float64(lost)/float64(count), 100*workflow.DefaultMaxLost, samples.N, sampler.Remedy(s.Sampler))
+			fmt.Fprintf(stderr, "warning: %d of %d chains (%.2g%%) diverged and were left out (at most %g%% may be): the samples hold the other %d%s; %s\n",
+				lost, count, 100*float64(lost)/float64(count), 100*workflow.DefaultMaxLost, samples.N, lostClasses(drawn.Lost, job.Labels, first), sampler.Remedy(s.Sampler))
 		}
 		if drawn.Clamped > 0 {
 			fmt.Fprintf(stderr, "%.3g%% of the sample's pixel values fell outside [0, 1] and were clamped to it, as image samplers do (the last noise level leaves the background a little below 0)\n",
@@ -420,24 +417,34 @@ const maxFloat32Start = 1e15
 // sayVerdict prints on stderr how the samples compare with the run's data,
 // in one line, and a line per warning naming what to change; without the
 // data (its file gone) it says why there is none.
-// checkGuidance refuses what a class-conditional run cannot draw: guidance
-// given now (by the flag or -set) without -class, and guidance or
-// unconditional samples from a run that never trained without a label.
-func checkGuidance(fs *flag.FlagSet, sets []string, run *configs.Config, guidance float64, class string) error {
+// checkGuidance refuses guidance given now (by the flag or -set) without
+// -class: it steers toward a class, and there would be none.
+func checkGuidance(fs *flag.FlagSet, sets []string, guidance float64, class string) error {
 	given := flagGiven(fs, "guidance") || slices.ContainsFunc(sets, func(s string) bool { return strings.HasPrefix(s, "sample.guidance=") })
 	if given && guidance != 0 && class == "" {
 		return fmt.Errorf("-guidance steers samples toward a class: give -class too")
 	}
-	if run.Model.Classes == 0 || run.Train.LabelDropout == nil || *run.Train.LabelDropout > 0 {
-		return nil
-	}
-	switch {
-	case class == "":
-		return fmt.Errorf("this run never trained without a label (train.label_dropout 0), so it has no unconditional score: sample it with -class")
-	case guidance != 0:
-		return fmt.Errorf("-guidance %g: guidance needs the unconditional score, which this run never trained (train.label_dropout 0); use -guidance 0", guidance)
+	if flagGiven(fs, "class") && class == "" {
+		return fmt.Errorf("-class is empty: give a class, a list of them or all")
 	}
 	return nil
+}
+
+// lostClasses says, for labelled chains, which were left out and their
+// classes: the rows no longer follow "chain c has class c mod K".
+func lostClasses(lost []int, labels []int32, first int) string {
+	if labels == nil {
+		return ""
+	}
+	var each []string
+	for i, c := range lost {
+		if i == 10 {
+			each = append(each, fmt.Sprintf("and %d more", len(lost)-10))
+			break
+		}
+		each = append(each, fmt.Sprintf("%d (class %d)", first+c, labels[first+c]))
+	}
+	return ", in chain order; left out: chain " + strings.Join(each, ", ")
 }
 
 // byClass are the samples for a grid of a row per class, as many columns
