@@ -898,3 +898,41 @@ func lastValid(t *testing.T, dir string) float64 {
 	}
 	return last
 }
+
+// A run that ended off the evaluation grid and is resumed with more steps
+// keeps the best checkpoint and the patience count of a run that trained
+// the longer schedule at once: the extra evaluation at the first run's
+// last step does not count. (Before, on this data, the resumed run
+// stopped early at step 40 and the other trained on to 48.)
+func TestResumeWithMoreStepsKeepsTheBest(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "d.csv")
+	rng := rand.New(rand.NewPCG(1, 1))
+	var b strings.Builder
+	b.WriteString("a,b\n")
+	for range 300 {
+		fmt.Fprintf(&b, "%.4f,%.4f\n", rng.NormFloat64(), rng.NormFloat64())
+	}
+	if err := os.WriteFile(data, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	text := "name: grid\ndata: {dataset: file, path: " + data + "}\nmodel: {hidden: [16, 16]}\n" +
+		"train: {log_every: 10, eval_every: 10, checkpoint_every: 10, patience: 4}\n"
+	whole := parseConfig(t, text, "train.steps=48")
+	w := fit(t, whole, false)
+	half := parseConfig(t, text, "train.steps=36")
+	fit(t, half, false)
+	h := fit(t, parseConfig(t, text, "output.dir="+half.Output.Dir, "train.steps=48"), true)
+	if w.To != h.To || w.Stopped != h.Stopped {
+		t.Fatalf("uninterrupted: to step %d (%q); resumed: to step %d (%q)", w.To, w.Stopped, h.To, h.Stopped)
+	}
+	meta := func(path string) string {
+		c, err := checkpoints.Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.Meta["best"]
+	}
+	if a, b := meta(rundir.BestPath(whole.Output.Dir)), meta(rundir.BestPath(half.Output.Dir)); a != b {
+		t.Errorf("best: %s uninterrupted, %s resumed", a, b)
+	}
+}

@@ -307,6 +307,13 @@ func (b *bestHook) OnStep(e *Step) error {
 	if e.Record == nil || e.Record.Valid == nil {
 		return nil
 	}
+	// Only evaluations on the train.eval_every grid count: the extra one
+	// at a run's last step is not one a longer run makes, and a run
+	// resumed with more steps must keep the best and the patience count
+	// the longer run keeps.
+	if every := b.t.cfg.Train.EvalEvery; every > 0 && e.N%every != 0 {
+		return nil
+	}
 	s, loss := b.t.s, e.Record.Valid.Loss
 	if s.Best == nil || loss < s.Best.Loss {
 		s.Best = &rundir.Best{Loss: loss, Step: e.N}
