@@ -325,3 +325,29 @@ func TestLabelDropoutDefault(t *testing.T) {
 		})
 	}
 }
+
+// A sampler chosen by -set takes its own default count of steps where the
+// file's count was the other kind's: a solver's levels are not Langevin's
+// steps, nor the other way; a count given with the sampler stays.
+func TestSamplerOverrideTakesItsStepCount(t *testing.T) {
+	for _, c := range []struct {
+		name, sample string
+		overrides    []string
+		want         int
+	}{
+		{"heun's levels to langevin", "{sampler: heun, steps: 25}", []string{"sample.sampler=langevin"}, 1000},
+		{"langevin's steps to heun", "{sampler: langevin, steps: 1000}", []string{"sample.sampler=heun"}, DefaultSolverLevels},
+		{"langevin to langevin", "{sampler: langevin, steps: 500}", []string{"sample.sampler=langevin"}, 500},
+		{"steps given with the sampler", "{sampler: heun, steps: 25}", []string{"sample.sampler=langevin", "sample.steps=300"}, 300},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, err := Parse([]byte("name: t\ndata: {dataset: moons}\nsample: "+c.sample+"\n"), "t.yaml", c.overrides)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Sample.Steps != c.want {
+				t.Errorf("sample.steps %d, want %d", cfg.Sample.Steps, c.want)
+			}
+		})
+	}
+}

@@ -65,6 +65,13 @@ func parse(text []byte, source string, overrides []string) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	if root.Kind != yaml.MappingNode {
+		// strictyaml's Decode refuses it below, naming the file
+	} else if sample := mappingValue(root, "sample"); sample != nil && sample.Kind == yaml.MappingNode {
+		if v := mappingValue(sample, "sampler"); v != nil {
+			d.fileSampler = v.Value
+		}
+	}
 	for _, o := range overrides {
 		if err := d.Override(root, o); err != nil {
 			return nil, err
@@ -143,6 +150,9 @@ type decoder struct {
 	sigmaDataAuto bool // model.sigma_data: auto was given
 	hiddenAuto    bool // model.hidden: auto was given
 	stepsAuto     bool // train.steps: auto was given
+	// fileSampler is sample.sampler as the file gives it, before any
+	// override: its sample.steps were counted for it.
+	fileSampler string
 }
 
 // auto takes the value auto for train.sigmas, sample.eps and

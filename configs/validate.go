@@ -150,6 +150,12 @@ func (d *decoder) resolve(c *Config) error {
 		if !stepsSet && (samplerSet || !d.Given("sample.steps")) {
 			c.Sample.Steps = DefaultSolverLevels
 		}
+	} else if _, samplerSet := d.Overridden("sample.sampler"); samplerSet && Solver(d.fileSampler) {
+		// And the other way: a solver's count of levels (a table run's
+		// config.yaml says steps: 25 for heun) is not Langevin's steps.
+		if _, stepsSet := d.Overridden("sample.steps"); !stepsSet {
+			c.Sample.Steps = Default().Sample.Steps
+		}
 	}
 	if err := d.validate(c); err != nil {
 		return err
