@@ -351,3 +351,11 @@ func TestSamplerOverrideTakesItsStepCount(t *testing.T) {
 		})
 	}
 }
+
+// An empty section takes -set keys below it, as a missing one does.
+func TestOverrideIntoAnEmptySection(t *testing.T) {
+	cfg, err := Parse([]byte("name: t\ndata: {dataset: moons}\nmodel:\n"), "t.yaml", []string{"model.hidden=[8]"})
+	if err != nil || len(cfg.Model.Hidden) != 1 || cfg.Model.Hidden[0] != 8 {
+		t.Errorf("model.hidden %v, %v; want [8]", cfg.Model.Hidden, err)
+	}
+}

@@ -96,7 +96,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"override without =", "", []string{"train.steps"}, `strictyaml: -set "train.steps": want key=value with a dotted key`},
 		{"override bad key", "", []string{"train..steps=1"}, `strictyaml: -set "train..steps=1": want key=value with a dotted key`},
 		{"override bad yaml", "", []string{"train.sizes=[1"}, `strictyaml: -set train.sizes=[1: value is not valid YAML: line 1: did not find expected ',' or ']'`},
-		{"override below a scalar", "name: x\n", []string{"name.first=y"}, `strictyaml: -set name.first=y: name is not a mapping`},
+		{"override below a scalar", "name: x\n", []string{"name.first=y"}, `strictyaml: -set name.first=y: name is not a mapping (t.yaml:1)`},
 		{"override with a space", "", []string{"name=a b", "name=[1]"}, `strictyaml: -set name=[1]: name: expected a string, got a list`},
 		{"override odd value quoted", "", []string{"on=no way"}, `strictyaml: -set "on=no way": on: expected true or false, got "no way"`},
 		{"flag override", "", []string{FlagOverride("steps", "train.steps", "x")}, `strictyaml: -steps x: train.steps: expected an integer, got "x"`},

@@ -1,6 +1,7 @@
 package strictyaml
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -37,8 +38,17 @@ func (d *Decoder) Override(root *yaml.Node, kv string) error {
 	node := root
 	parts := strings.Split(key, ".")
 	for i, part := range parts {
+		if node.Kind == yaml.ScalarNode && node.Tag == "!!null" && i > 0 {
+			// An empty section ("model:" with nothing under it) takes the
+			// key as a mapping would.
+			node.Kind, node.Tag, node.Value = yaml.MappingNode, "!!map", ""
+		}
 		if node.Kind != yaml.MappingNode {
-			return &Error{Where: "-set " + kv, Msg: strings.Join(parts[:i], ".") + " is not a mapping"}
+			where := ""
+			if node.Line > 0 {
+				where = fmt.Sprintf(" (%s:%d)", d.source, node.Line)
+			}
+			return &Error{Where: "-set " + kv, Msg: strings.Join(parts[:i], ".") + " is not a mapping" + where}
 		}
 		var next *yaml.Node
 		for j := 0; j+1 < len(node.Content); j += 2 {
