@@ -170,11 +170,12 @@ func labelsOf(cells []string, where func(r int) string) (Labels, []string, error
 		if firstNumber < 0 {
 			firstNumber = r
 		}
-		if v != math.Trunc(v) || v < 0 || v >= MaxClasses {
+		y, ok := classOf(v)
+		if !ok {
 			return Labels{}, nil, fmt.Errorf("datasets: %s: label %s is not a class: want an integer from 0 to %d, or a name", where(r), quoteCell(c), MaxClasses-1)
 		}
-		l.Of[r] = int32(v)
-		l.K = max(l.K, int(v)+1)
+		l.Of[r] = y
+		l.K = max(l.K, int(y)+1)
 	}
 	switch {
 	case firstName < 0:

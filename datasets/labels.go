@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"strconv"
-	"strings"
 
 	"scorenet/points"
 )
@@ -54,34 +52,23 @@ func LoadIDXLabelsFor(path string, n int, imagesPath string) (Labels, error) {
 // its number from 1) from f's points and returns it as labels: integers
 // from 0, each row's class.
 func TakeLabelColumn(f *File, column string) (Labels, error) {
-	c := -1
-	for j, name := range f.Header {
-		if name == column {
-			c = j
-		}
+	lc := labelColumn{column: column}
+	if err := lc.resolve(f.Header, f.D); err != nil {
+		return Labels{}, fmt.Errorf("datasets: %s: %w", f.Path, err)
 	}
-	if c < 0 {
-		n, err := strconv.Atoi(column)
-		if err != nil || n < 1 || n > f.D {
-			names := ""
-			if len(f.Header) > 0 {
-				names = " (its header names " + strings.Join(f.Header, ", ") + ")"
-			}
-			return Labels{}, fmt.Errorf("datasets: %s: data.label_column %q is not a column: want a header name or a number from 1 to %d%s", f.Path, column, f.D, names)
-		}
-		c = n - 1
-	}
+	c := lc.index
 	if f.D < 2 {
 		return Labels{}, fmt.Errorf("datasets: %s: the label column is the file's only column: nothing is left to learn", f.Path)
 	}
 	l := Labels{Of: make([]int32, f.N)}
 	for r := range f.N {
 		v := f.X[r*f.D+c]
-		if v != math.Trunc(v) || v < 0 || v >= MaxClasses {
+		y, ok := classOf(v)
+		if !ok {
 			return Labels{}, fmt.Errorf("datasets: %s: label %v is not a class: want an integer from 0 to %d", f.Where(r, c), v, MaxClasses-1)
 		}
-		l.Of[r] = int32(v)
-		l.K = max(l.K, int(v)+1)
+		l.Of[r] = y
+		l.K = max(l.K, int(y)+1)
 	}
 	// The other columns, packed left in place.
 	d := f.D - 1
@@ -98,6 +85,15 @@ func TakeLabelColumn(f *File, column string) (Labels, error) {
 	return l, nil
 }
 
+// classOf is v as a class, if it is one: an integer from 0 below
+// MaxClasses.
+func classOf(v float64) (int32, bool) {
+	if v != math.Trunc(v) || v < 0 || v >= MaxClasses {
+		return 0, false
+	}
+	return int32(v), true
+}
+
 // Counts are how many points each class has.
 func (l Labels) Counts() []int {
 	n := make([]int, l.K)
@@ -107,10 +103,11 @@ func (l Labels) Counts() []int {
 	return n
 }
 
-// SplitInPlaceLabelled is SplitInPlace with each point's label moved with
-// it: the same split of the points, and the labels of each part.
+// SplitInPlaceLabelled is SplitInPlace with each point's label (nil:
+// none) moved with it: the same split of the points, and the labels of
+// each part.
 func SplitInPlaceLabelled(p points.Points, labels []int32, holdout float64, rng *rand.Rand) (train, valid points.Points, trainLabels, validLabels []int32, err error) {
-	if len(labels) != p.N {
+	if labels != nil && len(labels) != p.N {
 		return train, valid, nil, nil, fmt.Errorf("datasets: %d labels for %d points", len(labels), p.N)
 	}
 	h, err := heldOut(p.N, holdout)
@@ -118,12 +115,16 @@ func SplitInPlaceLabelled(p points.Points, labels []int32, holdout float64, rng 
 		return train, valid, nil, nil, err
 	}
 	perm := rng.Perm(p.N)
+	permuteRows(p, perm)
+	n := p.N - h
+	train, valid = points.Points{N: n, D: p.D, X: p.X[:n*p.D]}, points.Points{N: h, D: p.D, X: p.X[n*p.D:]}
+	if labels == nil {
+		return train, valid, nil, nil, nil
+	}
 	moved := make([]int32, p.N)
 	for k, from := range perm {
 		moved[k] = labels[from]
 	}
 	copy(labels, moved)
-	permuteRows(p, perm)
-	n := p.N - h
-	return points.Points{N: n, D: p.D, X: p.X[:n*p.D]}, points.Points{N: h, D: p.D, X: p.X[n*p.D:]}, labels[:n], labels[n:], nil
+	return train, valid, labels[:n], labels[n:], nil
 }

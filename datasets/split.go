@@ -103,13 +103,8 @@ func (n Normalizer) Invert(p points.Points) points.Points {
 // Split would copy them, and returns the two parts as views of p's storage,
 // so that a large data set is held once.
 func SplitInPlace(p points.Points, holdout float64, rng *rand.Rand) (train, valid points.Points, err error) {
-	h, err := heldOut(p.N, holdout)
-	if err != nil {
-		return points.Points{}, points.Points{}, err
-	}
-	permuteRows(p, rng.Perm(p.N))
-	n := p.N - h
-	return points.Points{N: n, D: p.D, X: p.X[:n*p.D]}, points.Points{N: h, D: p.D, X: p.X[n*p.D:]}, nil
+	train, valid, _, _, err = SplitInPlaceLabelled(p, nil, holdout, rng)
+	return train, valid, err
 }
 
 // permuteRows puts row perm[k] of p at row k, in place, following the

@@ -68,18 +68,38 @@ type DataMoments struct {
 }
 
 // MomentsByClass are the moments of p's rows of each class 0..k-1 (labels,
-// one per row).
+// one per row): MomentsOf of each class's rows, the same bits, summed in
+// place rather than over copies of them (a labelled image set is held
+// once, not twice).
 func MomentsByClass(p points.Points, labels []int32, k int) []DataMoments {
-	rows := make([]points.Points, k)
-	for i, y := range labels {
-		rows[y].D = p.D
-		rows[y].X = append(rows[y].X, p.Row(i)...)
-		rows[y].N++
+	out, n := make([]DataMoments, k), make([]int, k)
+	for y := range out {
+		out[y].Mean = make([]float64, p.D)
 	}
-	out := make([]DataMoments, k)
-	for y, r := range rows {
-		r.D = p.D
-		out[y] = MomentsOf(r)
+	for i, y := range labels {
+		n[y]++
+		for j, v := range p.Row(i) {
+			out[y].Mean[j] += v
+		}
+	}
+	for y, m := range out {
+		if n[y] == 0 {
+			continue
+		}
+		for j := range m.Mean {
+			m.Mean[j] /= float64(n[y])
+		}
+	}
+	for i, y := range labels {
+		m := &out[y]
+		for j, v := range p.Row(i) {
+			m.Var += (v - m.Mean[j]) * (v - m.Mean[j])
+		}
+	}
+	for y := range out {
+		if n[y] > 0 {
+			out[y].Var /= float64(n[y]) * float64(p.D)
+		}
 	}
 	return out
 }

@@ -12,6 +12,7 @@ import (
 	"scorenet/configs"
 	"scorenet/datasets"
 	"scorenet/nn"
+	"scorenet/points"
 
 	"gorgonia.org/tensor"
 )
@@ -137,6 +138,33 @@ func TestOpenRefusesHugeModelsInMetadata(t *testing.T) {
 		}
 		if _, err := Open(cfg.Output.Dir, ""); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s=%s: %v, want %q", c.key, c.value, err, c.want)
+		}
+	}
+}
+
+// Each class's moments are MomentsOf its rows, to the last bit: readers
+// compare them with the checkpoint's record.
+func TestMomentsByClassAreEachClassMoments(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 2))
+	p := points.New(101, 3)
+	labels := make([]int32, p.N)
+	for i := range p.X {
+		p.X[i] = rng.NormFloat64()*3 + 1
+	}
+	for i := range labels {
+		labels[i] = int32(rng.IntN(4))
+	}
+	got := MomentsByClass(p, labels, 4)
+	for y := range int32(4) {
+		mine := points.Points{D: p.D}
+		for i, l := range labels {
+			if l == y {
+				mine.X = append(mine.X, p.Row(i)...)
+				mine.N++
+			}
+		}
+		if want := MomentsOf(mine); !got[y].Equal(want) {
+			t.Errorf("class %d: %+v, want %+v", y, got[y], want)
 		}
 	}
 }

@@ -136,13 +136,7 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 	if d.HoldoutAuto {
 		holdout = AutoHoldout(all.N)
 	}
-	var trainPts, valid points.Points
-	var trainLabels, validLabels []int32
-	if labels.Of != nil {
-		trainPts, valid, trainLabels, validLabels, err = datasets.SplitInPlaceLabelled(all, labels.Of, holdout, seeds.New(cfg.Seed, seeds.Split))
-	} else {
-		trainPts, valid, err = datasets.SplitInPlace(all, holdout, seeds.New(cfg.Seed, seeds.Split))
-	}
+	trainPts, valid, trainLabels, validLabels, err := datasets.SplitInPlaceLabelled(all, labels.Of, holdout, seeds.New(cfg.Seed, seeds.Split))
 	if err != nil {
 		return nil, err
 	}

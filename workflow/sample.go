@@ -190,7 +190,7 @@ func Sample(j Job) (*Drawn, error) {
 	if len(res.Lost) > 0 { // left out: the rest are the samples
 		start = withoutRows(start, res.Lost)
 		if labels != nil {
-			labels = withoutLabels(labels, res.Lost)
+			labels = without(labels, 1, res.Lost)
 		}
 	}
 	samples := j.Norm.Invert(start)
@@ -286,29 +286,20 @@ func clampPixels(x []float64) int {
 
 // withoutRows is p without the rows listed (in increasing order).
 func withoutRows(p points.Points, rows []int) points.Points {
-	out := points.Points{D: p.D}
-	next := 0
-	for i := range p.N {
-		if next < len(rows) && rows[next] == i {
-			next++
-			continue
-		}
-		out.X = append(out.X, p.Row(i)...)
-		out.N++
-	}
-	return out
+	return points.Points{N: p.N - len(rows), D: p.D, X: without(p.X, p.D, rows)}
 }
 
-// withoutLabels is labels without the entries listed (in increasing order).
-func withoutLabels(labels []int32, rows []int) []int32 {
-	var out []int32
+// without is x, rows of width values each, without the rows listed (in
+// increasing order): the samples' values, or their labels (width 1).
+func without[T any](x []T, width int, rows []int) []T {
+	var out []T
 	next := 0
-	for i, y := range labels {
+	for i := 0; i*width < len(x); i++ {
 		if next < len(rows) && rows[next] == i {
 			next++
 			continue
 		}
-		out = append(out, y)
+		out = append(out, x[i*width:(i+1)*width]...)
 	}
 	return out
 }

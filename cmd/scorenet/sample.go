@@ -86,7 +86,7 @@ from the learning.`)
 			return err
 		}
 		s := &cfg.Sample
-		if err := checkGuidance(fs, sets, s.Guidance, *class); err != nil {
+		if err := checkClassFlags(fs, sets, s.Guidance, *class); err != nil {
 			return err
 		}
 		// A float32 model's chains are float32 in its passes: a start
@@ -234,11 +234,7 @@ from the learning.`)
 			}
 		}
 		if *shard == "" && *scoreKind == "network" {
-			if drawn.Labels != nil {
-				sayClassVerdicts(run, samples, drawn.Labels, s.Sampler, stderr)
-			} else {
-				sayVerdict(run, samples, s.Sampler, stderr)
-			}
+			sayVerdict(run, samples, drawn.Labels, s.Sampler, stderr)
 		}
 		if *shard != "" {
 			if err := writeShardInfo(*out, samples, run, cfg, n, *shard, *scoreKind); err != nil {
@@ -414,12 +410,10 @@ func checkSnapshots(path string, job workflow.Job) error {
 // well inside float32's range, which its products and squares must keep.
 const maxFloat32Start = 1e15
 
-// sayVerdict prints on stderr how the samples compare with the run's data,
-// in one line, and a line per warning naming what to change; without the
-// data (its file gone) it says why there is none.
-// checkGuidance refuses guidance given now (by the flag or -set) without
-// -class: it steers toward a class, and there would be none.
-func checkGuidance(fs *flag.FlagSet, sets []string, guidance float64, class string) error {
+// checkClassFlags refuses an empty -class, and guidance given now (by the
+// flag or -set) without -class: it steers toward a class, and there would
+// be none.
+func checkClassFlags(fs *flag.FlagSet, sets []string, guidance float64, class string) error {
 	given := flagGiven(fs, "guidance") || slices.ContainsFunc(sets, func(s string) bool { return strings.HasPrefix(s, "sample.guidance=") })
 	if given && guidance != 0 && class == "" {
 		return fmt.Errorf("-guidance steers samples toward a class: give -class too")
@@ -465,12 +459,26 @@ func byClass(samples points.Points, labels []int32, k int) ([]float64, int) {
 	return out, max(cols, 1)
 }
 
-// sayClassVerdicts prints the verdict on each class's samples against
-// that class's data.
-func sayClassVerdicts(run *workflow.Run, samples points.Points, labels []int32, kind string, stderr io.Writer) {
+// sayVerdict prints on stderr how the samples compare with the run's data,
+// in one line, and a line per warning naming what to change (with labels,
+// class by class against each class's data); without the data (its file
+// gone) it says why there is none.
+func sayVerdict(run *workflow.Run, samples points.Points, labels []int32, kind string, stderr io.Writer) {
 	data, err := run.Data("the verdict on the samples")
 	if err != nil {
 		fmt.Fprintf(stderr, "no verdict on the samples: %v\n", err)
+		return
+	}
+	if labels == nil {
+		v, err := workflow.JudgeRun(run, data, samples, kind)
+		if err != nil {
+			fmt.Fprintf(stderr, "no verdict on the samples: %v\n", err)
+			return
+		}
+		fmt.Fprintln(stderr, v.Summary())
+		for _, w := range v.Warnings {
+			fmt.Fprintf(stderr, "warning: %s\n", w)
+		}
 		return
 	}
 	vs, err := workflow.JudgeRunByClass(run, data, samples, labels, kind)
@@ -483,22 +491,5 @@ func sayClassVerdicts(run *workflow.Run, samples points.Points, labels []int32, 
 		for _, w := range v.Warnings {
 			fmt.Fprintf(stderr, "warning: class %d: %s\n", v.Class, w)
 		}
-	}
-}
-
-func sayVerdict(run *workflow.Run, samples points.Points, kind string, stderr io.Writer) {
-	data, err := run.Data("the verdict on the samples")
-	if err != nil {
-		fmt.Fprintf(stderr, "no verdict on the samples: %v\n", err)
-		return
-	}
-	v, err := workflow.JudgeRun(run, data, samples, kind)
-	if err != nil {
-		fmt.Fprintf(stderr, "no verdict on the samples: %v\n", err)
-		return
-	}
-	fmt.Fprintln(stderr, v.Summary())
-	for _, w := range v.Warnings {
-		fmt.Fprintf(stderr, "warning: %s\n", w)
 	}
 }

@@ -155,6 +155,31 @@ const MaxClasses = 1 << 16
 // network of k classes: its unconditional score.
 func Null(k int) int32 { return int32(k) }
 
+// CheckLabels reports labels a net of k classes cannot take: any, when k
+// is 0; one outside 0..k (k is the null label) otherwise.
+func CheckLabels(labels []int32, k int) error {
+	if labels != nil && k == 0 {
+		return errors.New("labels given to a network without classes")
+	}
+	for i, y := range labels {
+		if y < 0 || int(y) > k {
+			return fmt.Errorf("point %d has label %d, want 0 to %d (%d: none)", i+1, y, k, k)
+		}
+	}
+	return nil
+}
+
+// SetLabelCode writes into code (K+1 values) the one-hot code of point r's
+// label, or of the null label where labels is nil.
+func SetLabelCode[T gemm.Float](code []T, labels []int32, r int) {
+	clear(code)
+	y := Null(len(code) - 1)
+	if labels != nil {
+		y = labels[r]
+	}
+	code[y] = 1
+}
+
 // Activation is an activation's two kernels over slices. Value sets
 // dst[k] = f(z[k]) (dst may be z). Derivatives sets f[k] = f(z[k]) and
 // d1[k], d2[k] to its first and second derivatives (f may be z; d1 and d2

@@ -188,13 +188,8 @@ func (p *PassOf[T]) Grads() [][]T { return p.grads }
 // mlp.Null); nil, the default, gives every point the null label, the
 // unconditional score. The Pass keeps the slice.
 func (p *PassOf[T]) SetLabels(labels []int32) error {
-	if labels != nil && p.net.Classes == 0 {
-		return fmt.Errorf("mlp: labels given to a network without classes")
-	}
-	for i, y := range labels {
-		if y < 0 || int(y) > p.net.Classes {
-			return fmt.Errorf("mlp: point %d has label %d, want 0 to %d (%d: none)", i+1, y, p.net.Classes, p.net.Classes)
-		}
+	if err := CheckLabels(labels, p.net.Classes); err != nil {
+		return fmt.Errorf("mlp: %w", err)
 	}
 	p.labels = labels
 	return nil
@@ -240,13 +235,7 @@ func (p *PassOf[T]) Forward(x []T, sigmas []float64, derivatives bool) ([]T, err
 			p.cin[r] = T(c)
 			in[r*w[0]+D] = T(math.Log(sigma))
 			if net.Classes > 0 {
-				code := in[r*w[0]+D+1 : (r+1)*w[0]]
-				clear(code)
-				y := Null(net.Classes)
-				if p.labels != nil {
-					y = p.labels[r]
-				}
-				code[y] = 1
+				SetLabelCode(in[r*w[0]+D+1:(r+1)*w[0]], p.labels, r)
 			}
 			p.scale[r], p.skip[r] = T(net.OutputScale(sigma)), T(net.SkipScale(sigma))
 		}

@@ -3,6 +3,7 @@ package unet
 import (
 	"fmt"
 	"math"
+	"scorenet/internal/mlp"
 
 	"scorenet/internal/gemm"
 )
@@ -237,14 +238,8 @@ func (p *PassOf[T]) InputGrad() []T { return p.gx[:p.n*p.net.Dim()] }
 // nil, the default, gives every image the null label. The Pass keeps the
 // slice.
 func (p *PassOf[T]) SetLabels(labels []int32) error {
-	k := p.net.Classes
-	if labels != nil && k == 0 {
-		return fmt.Errorf("unet: labels given to a network without classes")
-	}
-	for i, y := range labels {
-		if y < 0 || int(y) > k {
-			return fmt.Errorf("unet: image %d has label %d, want 0 to %d (%d: none)", i+1, y, k, k)
-		}
+	if err := mlp.CheckLabels(labels, p.net.Classes); err != nil {
+		return fmt.Errorf("unet: %w", err)
 	}
 	p.labels = labels
 	return nil
@@ -286,13 +281,7 @@ func (p *PassOf[T]) Forward(x []T, sigmas []float64) ([]T, error) {
 			p.phi[r*in+k], p.phi[r*in+F+k] = T(sin), T(cos)
 		}
 		if l.Classes > 0 {
-			code := p.phi[r*in+2*F : (r+1)*in]
-			clear(code)
-			y := int32(l.Classes) // the null label
-			if p.labels != nil {
-				y = p.labels[r]
-			}
-			code[y] = 1
+			mlp.SetLabelCode(p.phi[r*in+2*F:(r+1)*in], p.labels, r)
 		}
 	}
 	p.embed()
