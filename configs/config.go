@@ -141,6 +141,27 @@ type Train struct {
 	// SampleEvery draws a small sample figure into the run directory
 	// (samples-latest.png) every this many steps (0: never).
 	SampleEvery int `yaml:"sample_every"`
+	// Refit trains twice: first with rows held out, which choose the
+	// length (the step of the lowest held-out loss), then again from the
+	// start on every row for as many steps per row. nil is auto: on for a
+	// table whose held-out rows are more than a tenth of it (fewer than
+	// 500 rows under data.holdout: auto), where they are rows the model
+	// cannot spare (train.Refits).
+	Refit *bool `yaml:"refit,omitempty"`
+	// Refitted, in a refitted run's config.yaml, records the run that
+	// chose its length.
+	Refitted *Refitted `yaml:"refitted,omitempty"`
+}
+
+// Refitted records how a refitted run's length was chosen: the held-out
+// loss of the run in Dir (the run directory's select/) was lowest at
+// BestStep, training on TrainRows with HeldOut rows held out.
+type Refitted struct {
+	Dir       string  `yaml:"dir"`
+	BestStep  int     `yaml:"best_step"`
+	BestLoss  float64 `yaml:"best_loss"`
+	TrainRows int     `yaml:"train_rows"`
+	HeldOut   int     `yaml:"held_out"`
 }
 
 // Adam holds the optimiser's hyperparameters.

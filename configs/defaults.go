@@ -71,6 +71,8 @@ func (d *decoder) dataDefaults(c *Config) []string {
 				set("data.standardize", "true", func() { c.Data.Standardize = true })
 			}
 			set("data.holdout", "auto", func() { c.Data.HoldoutAuto = true })
+			// nil is auto already: said, and decided once the rows are counted.
+			set("train.refit", "auto", func() { c.Train.Refit = nil })
 		}
 		set("train.loss", "anneal_dsm", func() { c.Train.Loss = "anneal_dsm" })
 		if _, needs := losses.NoiseConditional(c.Train.Loss); needs {

@@ -171,6 +171,11 @@ func (d *decoder) auto(n *yaml.Node, v reflect.Value, key string) bool {
 			d.hiddenAuto = true
 			return true
 		}
+	case reflect.TypeOf((*bool)(nil)):
+		if key == "train.refit" { // nil: decided from the data
+			v.Set(reflect.Zero(v.Type()))
+			return true
+		}
 	case reflect.TypeOf(0):
 		if key == "train.steps" {
 			v.SetInt(0)

@@ -248,6 +248,12 @@ func (d *decoder) validate(c *Config) error {
 		check(t.Patience >= 0, "train.patience", "must be >= 0 (0: never stop early), got %d", t.Patience),
 		check(t.SampleEvery >= 0, "train.sample_every", "must be >= 0 (0: no figures during training), got %d", t.SampleEvery),
 		check(t.Patience == 0 || t.EvalEvery > 0 || t.StepsAuto, "train.patience", "needs held-out losses to watch: set train.eval_every > 0"),
+		check(t.Refit == nil || !*t.Refit || c.Data.Holdout > 0 || c.Data.HoldoutAuto, "train.refit",
+			"true needs held-out rows to choose the length: set data.holdout above 0"),
+		check(t.Refit == nil || !*t.Refit || t.StepsAuto || (t.EvalEvery > 0 && t.EvalEvery <= t.Steps), "train.refit",
+			"true needs held-out losses to choose the length: set train.steps: auto or train.eval_every from 1 to train.steps"),
+		check(t.Refitted == nil || (c.Data.Holdout == 0 && !c.Data.HoldoutAuto && (t.Refit == nil || !*t.Refit)), "train.refitted",
+			"records a run trained on every row: it goes with data.holdout: 0 and train.refit: false"),
 		check(c.Output.Dir != "", "output.dir", "must not be empty"),
 		d.validateLabels(c),
 	} {

@@ -412,11 +412,18 @@ func LoadConfig(runDir string, overrides []string) (*configs.Config, error) {
 }
 
 // Files are the run directory's own files, which only training writes:
-// its config, metrics log and lock, and the checkpoints directory (every
-// file in it).
+// its config, metrics log and lock, and the checkpoints directory and a
+// refitted run's first training (every file in them).
 func Files(runDir string) (files []string, dirs []string) {
-	return []string{ConfigPath(runDir), filepath.Join(runDir, metricsFile), filepath.Join(runDir, lockFile)}, []string{CheckpointDir(runDir)}
+	return []string{ConfigPath(runDir), filepath.Join(runDir, metricsFile), filepath.Join(runDir, lockFile)}, []string{CheckpointDir(runDir), SelectionDir(runDir)}
 }
+
+// SelectionName is the folder, in a refitted run's directory, of its first
+// training, whose held-out loss chose the length (train.refit).
+const SelectionName = "select"
+
+// SelectionDir is the run directory of a refitted run's first training.
+func SelectionDir(runDir string) string { return filepath.Join(runDir, SelectionName) }
 
 // firstNegative is the index of the first negative value of t (a tensor
 // or its data), or -1: Adam's second moments are squares.

@@ -93,7 +93,7 @@ func (t *trainer) loop(ctx context.Context, last *metricsHook, hooks ...Hook) (*
 		}
 	}
 	return &Summary{Dir: t.cfg.Output.Dir, From: from, To: s.Step, Seconds: time.Since(start).Seconds(),
-		Last: last.last, Checkpoint: t.checkpoint, Stopped: stopped}, nil
+		Last: last.last, Checkpoint: t.checkpoint, Stopped: stopped, Best: s.Best}, nil
 }
 
 // update draws the next batch and its noise, computes the loss and its

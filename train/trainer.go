@@ -35,6 +35,9 @@ type Options struct {
 	// Hooks follow the loop after the run's own hooks (metrics, progress,
 	// EMA, figures, checkpoints, best), in this order.
 	Hooks []Hook
+	// afterData is said after the data's lines: the refit's plan, which
+	// follows from how many rows were held out.
+	afterData string
 	// lrBeyondBounds, when set, is Adam's learning rate in place of the
 	// config's, which is bounded: the package's tests reach the guards
 	// against non-finite updates with it.
@@ -49,6 +52,10 @@ type Summary struct {
 	Last       rundir.Record // the final metrics record
 	Checkpoint string        // the last checkpoint written
 	Stopped    string        // why the run stopped before train.steps (train.patience), or ""
+	Best       *rundir.Best  // the lowest held-out loss, or nil without held-out rows
+	// Selection is the first of a refitted run's two trainings, the one
+	// whose held-out loss chose the length (train.refit), or nil.
+	Selection *Summary
 }
 
 // MsPerStep is the mean wall time of a step of this call.
@@ -91,8 +98,6 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 	if opts.Out == nil {
 		opts.Out = io.Discard
 	}
-	dir := cfg.Output.Dir
-	ckptDir := rundir.CheckpointDir(dir)
 	if opts.Resume {
 		KeepRunDefaults(cfg)
 	}
@@ -104,10 +109,24 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 	if ctx.Err() != nil {
 		return nil, fmt.Errorf("train: %w before the first step, while the data were read", ErrInterrupted)
 	}
+	// A run from before train.refit, resumed, goes on as it started.
+	if Refits(cfg, data) && !(opts.Resume && hasCheckpoint(cfg.Output.Dir)) {
+		return fitThenRefit(ctx, cfg, data, opts)
+	}
+	return fitPrepared(ctx, cfg, data, opts)
+}
+
+// fitPrepared trains the model of cfg on data, read by workflow.Prepare.
+func fitPrepared(ctx context.Context, cfg *configs.Config, data *workflow.Data, opts Options) (*Summary, error) {
+	dir := cfg.Output.Dir
+	ckptDir := rundir.CheckpointDir(dir)
 	fmt.Fprintf(opts.Out, "data: %s; %d for training, %d held out\n", data.Source, data.Train.N, data.Valid.N)
 	if cfg.Data.HoldoutAuto && cfg.Data.Holdout != data.Holdout { // a resumed run's config.yaml holds the choice
 		cfg.Data.Holdout = data.Holdout
 		fmt.Fprintf(opts.Out, "data.holdout auto: %.3g (%d rows held out: about 50, within a tenth and three tenths of the data)\n", data.Holdout, data.Valid.N)
+	}
+	if opts.afterData != "" {
+		fmt.Fprintln(opts.Out, opts.afterData)
 	}
 	if err := unetShape(cfg, data.Image, opts.Out); err != nil {
 		return nil, err

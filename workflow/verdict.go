@@ -32,9 +32,15 @@ type Verdict struct {
 	Single bool `json:"single_sample,omitempty"`
 	// NearestRatio is the median distance from a sample to its nearest
 	// training point over that of a held-out row (standardised columns, up
-	// to verdictPoints of each); 0 without held-out rows.
-	NearestRatio float64  `json:"nearest_training_ratio,omitempty"`
-	Warnings     []string `json:"warnings,omitempty"`
+	// to verdictPoints of each). Without held-out rows (a run refitted on
+	// every row) the baseline is a training row's distance to its nearest
+	// other one, which for n rows is a new row's to n - 1 of them; 0 where
+	// there are too few rows for either.
+	NearestRatio float64 `json:"nearest_training_ratio,omitempty"`
+	// NearestAgainst names NearestRatio's baseline: "held-out rows" or
+	// "training rows" (each to its nearest other).
+	NearestAgainst string   `json:"nearest_baseline,omitempty"`
+	Warnings       []string `json:"warnings,omitempty"`
 }
 
 // The verdict's thresholds: beyond them it warns, naming the fix.
@@ -132,7 +138,7 @@ func Judge(samples, train, heldout points.Points, cell float64) Verdict {
 		v.SpreadLow, v.Constant = 0, true
 	}
 	v.OutsideRange = float64(total) / float64(samples.N*d)
-	if heldout.N >= minHeldout {
+	if heldout.N >= minHeldout || train.N >= 2*minHeldout {
 		scaled := func(p points.Points, n int) points.Points {
 			out := points.New(min(n, p.N), d)
 			for i := range out.N {
@@ -146,7 +152,13 @@ func Judge(samples, train, heldout points.Points, cell float64) Verdict {
 			return out
 		}
 		ref := scaled(train, verdictTraining)
-		v.NearestRatio = medianNearest(scaled(samples, verdictPoints), ref) / medianNearest(scaled(heldout, verdictPoints), ref)
+		if heldout.N >= minHeldout {
+			v.NearestRatio = medianNearest(scaled(samples, verdictPoints), ref) / medianNearest(scaled(heldout, verdictPoints), ref)
+			v.NearestAgainst = againstHeldOut
+		} else {
+			v.NearestRatio = medianNearest(scaled(samples, verdictPoints), ref) / medianNearestOther(ref, verdictPoints)
+			v.NearestAgainst = againstTraining
+		}
 	}
 	v.Warnings = v.warnings(MoreSteps(sampler.KindAnnealed))
 	return v
@@ -158,13 +170,40 @@ func Judge(samples, train, heldout points.Points, cell float64) Verdict {
 // spread would make every ratio to it meaningless.
 func varies(std, cell float64) bool { return std > cell/2 }
 
+// NearestAgainst's two baselines.
+const (
+	againstHeldOut  = "held-out rows"
+	againstTraining = "training rows"
+)
+
+// baseline is the verdict's words for a row of its nearness baseline.
+func (v Verdict) baseline() string {
+	if v.NearestAgainst == againstTraining {
+		return "a training row's from the others (no rows held out)"
+	}
+	return "a held-out row's"
+}
+
 // medianNearest is the median over the rows of p of the distance to the
 // nearest row of ref.
-func medianNearest(p, ref points.Points) float64 {
+func medianNearest(p, ref points.Points) float64 { return medianNearestBut(p, ref, false) }
+
+// medianNearestOther is the median over the first n rows of ref of the
+// distance to the nearest other row of ref.
+func medianNearestOther(ref points.Points, n int) float64 {
+	return medianNearestBut(points.Points{N: min(n, ref.N), D: ref.D, X: ref.X[:min(n, ref.N)*ref.D]}, ref, true)
+}
+
+// medianNearestBut is medianNearest, skipping row i of ref for row i of p
+// when self is set (p then being the first rows of ref).
+func medianNearestBut(p, ref points.Points, self bool) float64 {
 	near := make([]float64, p.N)
 	for i := range p.N {
 		best := math.Inf(1)
 		for k := range ref.N {
+			if self && k == i {
+				continue
+			}
 			var s float64
 			for j, x := range p.Row(i) {
 				s += (x - ref.X[k*ref.D+j]) * (x - ref.X[k*ref.D+j])
@@ -190,10 +229,14 @@ func (v Verdict) warnings(moreSteps string) []string {
 		w = append(w, fmt.Sprintf("a column's sample mean is %.2f standard deviations off the data's: train longer (train.steps) or standardise (data.standardize: true)", v.MeanShift))
 	}
 	if v.NearestRatio > maxNearestRatio {
-		w = append(w, fmt.Sprintf("the samples are diffuse: their nearest training point is %.2f times as far as a held-out row's: train longer (train.steps) or sample with more steps (%s)", v.NearestRatio, moreSteps))
+		w = append(w, fmt.Sprintf("the samples are diffuse: their nearest training point is %.2f times as far as %s: train longer (train.steps) or sample with more steps (%s)", v.NearestRatio, v.baseline(), moreSteps))
 	}
-	if v.NearestRatio > 0 && v.NearestRatio < minNearestRatio {
-		w = append(w, fmt.Sprintf("the samples copy the training data: their nearest training point is %.2f times as far as a held-out row's: sample from an earlier checkpoint (-checkpoint best), train for fewer steps, or on more data", v.NearestRatio))
+	if v.NearestAgainst != "" && v.NearestRatio < minNearestRatio { // exact copies measure 0
+		earlier := "sample from an earlier checkpoint (-checkpoint best), "
+		if v.NearestAgainst == againstTraining { // a refitted run keeps no best
+			earlier = ""
+		}
+		w = append(w, fmt.Sprintf("the samples copy the training data: their nearest training point is %.2f times as far as %s: %strain for fewer steps, or on more data", v.NearestRatio, v.baseline(), earlier))
 	}
 	return w
 }
@@ -210,8 +253,8 @@ func (v Verdict) Summary() string {
 	default:
 		s += fmt.Sprintf("spread %.2f-%.2f of the data's per column; means within %.2f sd", v.SpreadLow, v.SpreadHigh, v.MeanShift)
 	}
-	if v.NearestRatio > 0 {
-		s += fmt.Sprintf("; nearest training point %.2fx as far as a held-out row's", v.NearestRatio)
+	if v.NearestAgainst != "" {
+		s += fmt.Sprintf("; nearest training point %.2fx as far as %s", v.NearestRatio, v.baseline())
 	}
 	if len(v.Warnings) == 0 {
 		return s + ": good"

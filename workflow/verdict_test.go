@@ -150,3 +150,45 @@ func TestVerdictOnOneSample(t *testing.T) {
 		t.Errorf("verdict %+v: %s", v, v.Summary())
 	}
 }
+
+// Without held-out rows (a run refitted on every row) nearness is measured
+// against a training row's distance to its nearest other: near 1 for new
+// draws of the data, far below for copies, above for blurred ones, with
+// the same thresholds and a fix that names no best checkpoint.
+func TestVerdictWithoutHeldOutRows(t *testing.T) {
+	train, none := gaussianPoints(500, 3, 1), points.New(0, 3)
+	blurred := gaussianPoints(1000, 3, 4)
+	for i := range blurred.X {
+		blurred.X[i] *= 2
+	}
+	for _, c := range []struct {
+		name    string
+		samples points.Points
+		low, hi float64  // the nearest ratio's bounds
+		want    []string // in the warnings
+		mustNot string
+	}{
+		{"new draws", gaussianPoints(1000, 3, 3), 0.85, 1.2, nil, "copy"},
+		{"copies", train.Subset(seq(400)), 0, 0, []string{"copy the training data", "a training row's from the others (no rows held out)"}, "-checkpoint best"},
+		{"blurred", blurred, 1.5, 5, []string{"diffuse", "a training row's from the others"}, "copy"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			v := workflow.Judge(c.samples, train, none, 0)
+			got := strings.Join(v.Warnings, "\n")
+			if v.NearestAgainst != "training rows" || v.NearestRatio < c.low || v.NearestRatio > c.hi {
+				t.Errorf("nearest ratio %.3f against %q, want %g-%g against the training rows", v.NearestRatio, v.NearestAgainst, c.low, c.hi)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("warnings %q lack %q", got, w)
+				}
+			}
+			if c.mustNot != "" && strings.Contains(got, c.mustNot) {
+				t.Errorf("warnings %q say %q", got, c.mustNot)
+			}
+		})
+	}
+	if v := workflow.Judge(gaussianPoints(100, 3, 3), gaussianPoints(30, 3, 1), none, 0); v.NearestRatio != 0 {
+		t.Errorf("30 training rows and none held out: nearest ratio %v, want none measured", v.NearestRatio)
+	}
+}

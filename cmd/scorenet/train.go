@@ -116,6 +116,11 @@ at start-up, and the run's config.yaml is the config it amounts to.`)
 				sum.Dir, sum.To, cfg.Train.Steps, 2*max(sum.To, 1))
 			return nil
 		}
+		if first := sum.Selection; first != nil {
+			fmt.Fprintf(stdout, "first training (rows held out, train.refit): %d steps in %.1f s, the held-out loss lowest at step %d; run directory %s\n",
+				first.To-first.From, first.Seconds, first.Best.Step, first.Dir)
+			fmt.Fprintf(stdout, "then on every row: ")
+		}
 		fmt.Fprintf(stdout, "trained %d steps in %.1f s (%.2f ms/step)\n", sum.To-sum.From, sum.Seconds, sum.MsPerStep())
 		if sum.Stopped != "" {
 			fmt.Fprintf(stdout, "stopped early at step %d: %s\n", sum.To, sum.Stopped)

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// train -data on a small table trains twice (train.refit auto): announced,
+// written into config.yaml, kept on resume, and the samples' verdict
+// measures nearness against the training rows, none being held out.
+func TestSmallTableRefitsOnEveryRow(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "small.csv")
+	var rows strings.Builder
+	rows.WriteString("x,y\n")
+	for i := range 150 {
+		fmt.Fprintf(&rows, "%g,%g\n", math.Sin(float64(i)), math.Cos(float64(3*i)))
+	}
+	os.WriteFile(data, []byte(rows.String()), 0o644)
+	run := filepath.Join(dir, "run")
+	// A short patience on a coarse net keeps the first training short.
+	code, out, errs := scorenet("train", "-data", data, "-out", run, "-set", "model.hidden=[16]", "-set", "train.eval_every=20", "-set", "train.patience=2", "-set", "train.lr=0.05")
+	if code != 0 {
+		t.Fatalf("train -data: exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"train.refit auto: 45 of the 150 rows are held out, more than a tenth", "training again from the start on all 150 rows"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errs)
+		}
+	}
+	if !strings.Contains(out, "first training (rows held out, train.refit)") || !strings.Contains(out, "then on every row: trained") {
+		t.Errorf("stdout %q", out)
+	}
+	config, _ := os.ReadFile(filepath.Join(run, "config.yaml"))
+	for _, want := range []string{"holdout: 0\n", "refit: false", "refitted:\n        dir: select", "train_rows: 105", "held_out: 45"} {
+		if !strings.Contains(string(config), want) {
+			t.Errorf("config.yaml lacks %q:\n%s", want, config)
+		}
+	}
+	if code, out, errs := scorenet("train", "-run", run); code != 0 || !strings.Contains(out, "nothing to train") || strings.Contains(errs, "train.refit") {
+		t.Errorf("resume of the finished run: exit %d, stdout %q, stderr %s", code, out, errs)
+	}
+	if code, _, errs := scorenet("sample", "-run", run, "-out", filepath.Join(dir, "s.csv"), "-n", "100"); code != 0 || !strings.Contains(errs, "as far as a training row's from the others (no rows held out)") {
+		t.Errorf("sample: exit %d: %s", code, errs)
+	}
+	explicit := filepath.Join(dir, "once")
+	if code, _, errs := scorenet("train", "-data", data, "-out", explicit, "-set", "model.hidden=[16]", "-set", "train.eval_every=20", "-set", "train.patience=2", "-set", "train.refit=false"); code != 0 || strings.Contains(errs, "train.refit") {
+		t.Errorf("train.refit=false: exit %d: %s", code, errs)
+	}
+	if _, err := os.Stat(filepath.Join(explicit, "select")); err == nil {
+		t.Errorf("train.refit=false trained a first training in select/")
+	}
+}

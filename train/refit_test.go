@@ -1,0 +1,142 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"scorenet/configs"
+	"scorenet/points"
+	"scorenet/rundir"
+	"scorenet/workflow"
+)
+
+func TestRefitSteps(t *testing.T) {
+	for _, c := range []struct {
+		name                      string
+		best, trainRows, heldOut int
+		want                      int
+	}{
+		{"wine's split", 400, 99, 43, 574},
+		{"exact", 100, 90, 10, 112}, // 111.1 rounds up
+		{"nothing held out", 300, 50, 0, 300},
+	} {
+		if got := RefitSteps(c.best, c.trainRows, c.heldOut); got != c.want {
+			t.Errorf("%s: RefitSteps(%d, %d, %d) = %d, want %d", c.name, c.best, c.trainRows, c.heldOut, got, c.want)
+		}
+	}
+}
+
+func TestRefitsWhenHeldOutRowsAreMoreThanATenth(t *testing.T) {
+	table := func(t *testing.T, sets ...string) *configs.Config {
+		return parseConfig(t, "name: t\ndata: {dataset: file, path: x.csv}\n", sets...)
+	}
+	data := func(train, heldOut int) *workflow.Data {
+		return &workflow.Data{Train: points.New(train, 2), Valid: points.New(heldOut, 2)}
+	}
+	for _, c := range []struct {
+		name string
+		cfg  *configs.Config
+		data *workflow.Data
+		want bool
+	}{
+		{"small table", table(t), data(99, 43), true},
+		{"a tenth held out", table(t), data(450, 50), false},
+		{"just over a tenth", table(t), data(449, 50), true},
+		{"explicit false wins", table(t, "train.refit=false"), data(99, 43), false},
+		{"explicit true wins", table(t, "train.refit=true"), data(4500, 500), true},
+		{"auto given as auto", table(t, "train.refit=auto"), data(99, 43), true},
+		{"fixed length", table(t, "train.steps=500"), data(99, 43), false},
+		{"no patience", table(t, "train.patience=0"), data(99, 43), false},
+		{"not a table", parseConfig(t, tinyRun), data(480, 120), false},
+	} {
+		if got := Refits(c.cfg, c.data); got != c.want {
+			t.Errorf("%s: Refits = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+func TestRefitNeedsHeldOutLosses(t *testing.T) {
+	for _, c := range []struct{ name, sets, want string }{
+		{"no held-out rows", "data.holdout=0", "set data.holdout above 0"},
+		{"no evaluations", "train.eval_every=0", "train.eval_every from 1 to train.steps"},
+	} {
+		_, err := configs.Parse([]byte(tinyRun), "test.yaml", []string{"train.refit=true", c.sets})
+		if err == nil || !strings.Contains(err.Error(), "train.refit") || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: got %v, want an error naming train.refit and %q", c.name, err, c.want)
+		}
+	}
+}
+
+// A refitted run: the first training in select/ holds rows out and
+// chooses the length; the second, in the run directory, trains on every
+// row for as many steps per row; its config.yaml is a plain run that
+// train -config repeats bit for bit.
+func TestRefitTrainsAgainOnEveryRow(t *testing.T) {
+	cfg := parseConfig(t, tinyRun, "train.refit=true", "train.lr=0.05", "train.steps=60", "train.checkpoint_every=0")
+	dir := cfg.Output.Dir
+	var log strings.Builder
+	sum, err := Fit(context.Background(), cfg, Options{Out: &log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := sum.Selection
+	if first == nil || first.Dir != rundir.SelectionDir(dir) || first.Best == nil {
+		t.Fatalf("selection %+v, want the first training in %s with a best step", first, rundir.SelectionDir(dir))
+	}
+	if want := RefitSteps(first.Best.Step, 480, 120); sum.To != want {
+		t.Errorf("the refit trained to step %d, want %d for best step %d", sum.To, want, first.Best.Step)
+	}
+	if !strings.Contains(log.String(), "training again from the start on all 600 rows") {
+		t.Errorf("the log does not say the refit:\n%s", log.String())
+	}
+	saved, err := rundir.LoadConfig(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := saved.Train.Refitted
+	if saved.Data.Holdout != 0 || saved.Train.Refit == nil || *saved.Train.Refit || r == nil || r.BestStep != first.Best.Step || r.TrainRows != 480 || r.HeldOut != 120 || r.Dir != "select" {
+		t.Errorf("the run's config.yaml: holdout %v, refit %v, refitted %+v", saved.Data.Holdout, saved.Train.Refit, r)
+	}
+	if sel, err := rundir.LoadConfig(rundir.SelectionDir(dir), nil); err != nil || sel.Data.Holdout != 0.2 {
+		t.Errorf("the first training's config.yaml: %v, %v", sel, err)
+	}
+	again, err := rundir.LoadConfig(dir, []string{"output.dir=" + t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum := fit(t, again, false); sum.Selection != nil {
+		t.Errorf("the refit's own config trained twice")
+	}
+	sameCheckpoints(t, dir, again.Output.Dir, sum.To)
+}
+
+// A refitted run interrupted in either training and resumed ends with the
+// bits of one never stopped.
+func TestRefitResumesExactly(t *testing.T) {
+	sets := []string{"train.refit=true", "train.lr=0.05", "train.steps=60", "train.checkpoint_every=10"}
+	whole := parseConfig(t, tinyRun, sets...)
+	sum := fit(t, whole, false)
+	// Fit checks once after reading the data, then once a step.
+	for stop, at := range map[int]string{14: "at step 13", 1 + 60 + 8: "at step 8;"} { // in the first training; in the second
+		cut := parseConfig(t, tinyRun, sets...)
+		_, err := Fit(&cancelAfter{context.Background(), stop}, cut, Options{})
+		if !errors.Is(err, ErrInterrupted) || !strings.Contains(err.Error(), at) {
+			t.Fatalf("stop %d: got %v, want an interruption %s", stop, err, at)
+		}
+		// As train -run DIR does: the run's own config.yaml.
+		resumed, err := rundir.LoadConfig(cut.Output.Dir, []string{"output.dir=" + cut.Output.Dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again := fit(t, resumed, true); again.To != sum.To {
+			t.Fatalf("stop %d: the resumed run ended at step %d, the whole one at %d", stop, again.To, sum.To)
+		}
+		sameCheckpoints(t, whole.Output.Dir, cut.Output.Dir, sum.To)
+		if _, err := os.Stat(rundir.BestPath(cut.Output.Dir)); err == nil {
+			t.Errorf("stop %d: the refit on every row has a best checkpoint, with no held-out loss to choose it", stop)
+		}
+	}
+}
