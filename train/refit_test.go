@@ -15,9 +15,9 @@ import (
 
 func TestRefitSteps(t *testing.T) {
 	for _, c := range []struct {
-		name                      string
+		name                     string
 		best, trainRows, heldOut int
-		want                      int
+		want                     int
 	}{
 		{"wine's split", 400, 99, 43, 574},
 		{"exact", 100, 90, 10, 112}, // 111.1 rounds up
