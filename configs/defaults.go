@@ -71,8 +71,6 @@ func (d *decoder) dataDefaults(c *Config) []string {
 				set("data.standardize", "true", func() { c.Data.Standardize = true })
 			}
 			set("data.holdout", "auto", func() { c.Data.HoldoutAuto = true })
-			// nil is auto already: said, and decided once the rows are counted.
-			set("train.refit", "auto", func() { c.Train.Refit = nil })
 		}
 		set("train.loss", "anneal_dsm", func() { c.Train.Loss = "anneal_dsm" })
 		if _, needs := losses.NoiseConditional(c.Train.Loss); needs {
@@ -107,6 +105,10 @@ func (d *decoder) dataDefaults(c *Config) []string {
 			}
 		}
 		set("train.steps", "auto", func() { c.Train.Steps, c.Train.StepsAuto = 0, true })
+		if c.Data.Dataset == "file" && c.Train.StepsAuto {
+			// nil is auto already: said, and decided once the rows are counted.
+			set("train.refit", "auto", func() { c.Train.Refit = nil })
+		}
 		if c.Data.Dataset != "file" || unet {
 			// Images get a ladder of about a hundred levels; NCSNv2 walks
 			// it with 5 steps each, not the 100 a table's dozen takes.
