@@ -216,18 +216,33 @@ func TestResumingAFinishedRunSaysSo(t *testing.T) {
 	}
 }
 
+// writeWaves writes n rows of x = sin i, y = cos 3i under a header, with a
+// 0/1 column first where flag is set.
+func writeWaves(t *testing.T, path string, n int, flag bool) {
+	t.Helper()
+	var rows strings.Builder
+	if flag {
+		rows.WriteString("flag,")
+	}
+	rows.WriteString("x,y\n")
+	for i := range n {
+		if flag {
+			fmt.Fprintf(&rows, "%d,", i%2)
+		}
+		fmt.Fprintf(&rows, "%g,%g\n", math.Sin(float64(i)), math.Cos(float64(3*i)))
+	}
+	if err := os.WriteFile(path, []byte(rows.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // train -data with no config: every choice is announced with its reason,
 // written into config.yaml, overridden by an explicit value, and kept on
 // resume; a discrete column is found, and samples land on its values.
 func TestTrainFromDataChoosesAndKeeps(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "mine.csv")
-	var rows strings.Builder
-	rows.WriteString("flag,x,y\n")
-	for i := range 300 {
-		fmt.Fprintf(&rows, "%d,%g,%g\n", i%2, math.Sin(float64(i)), math.Cos(float64(3*i)))
-	}
-	os.WriteFile(data, []byte(rows.String()), 0o644)
+	writeWaves(t, data, 300, true)
 	run := filepath.Join(dir, "run")
 	code, out, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=30", "-set", "train.eval_every=10")
 	if code != 0 {

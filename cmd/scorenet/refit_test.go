@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,12 +13,7 @@ import (
 func TestSmallTableRefitsOnEveryRow(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "small.csv")
-	var rows strings.Builder
-	rows.WriteString("x,y\n")
-	for i := range 150 {
-		fmt.Fprintf(&rows, "%g,%g\n", math.Sin(float64(i)), math.Cos(float64(3*i)))
-	}
-	os.WriteFile(data, []byte(rows.String()), 0o644)
+	writeWaves(t, data, 150, false)
 	run := filepath.Join(dir, "run")
 	// A short patience on a coarse net keeps the first training short.
 	code, out, errs := scorenet("train", "-data", data, "-out", run, "-set", "model.hidden=[16]", "-set", "train.eval_every=20", "-set", "train.patience=2", "-set", "train.lr=0.05")
