@@ -153,15 +153,21 @@ type Train struct {
 	Refitted *Refitted `yaml:"refitted,omitempty"`
 }
 
-// Refitted records how a refitted run's length was chosen: the held-out
-// loss of the run in Dir (the run directory's select/) was lowest at
-// BestStep, training on TrainRows with HeldOut rows held out.
+// Refitted records how a refitted run's length was chosen by the run in
+// Dir (the run directory's select/), training on TrainRows with HeldOut
+// rows held out: its held-out loss was lowest at BestStep; its samples
+// came as near the training rows as held-out rows at NearStep (0: never,
+// their nearest then at NearestStep); Length is the later of the two, in
+// that run's steps.
 type Refitted struct {
-	Dir       string  `yaml:"dir"`
-	BestStep  int     `yaml:"best_step"`
-	BestLoss  float64 `yaml:"best_loss"`
-	TrainRows int     `yaml:"train_rows"`
-	HeldOut   int     `yaml:"held_out"`
+	Dir         string  `yaml:"dir"`
+	BestStep    int     `yaml:"best_step"`
+	BestLoss    float64 `yaml:"best_loss"`
+	NearStep    int     `yaml:"near_step"`
+	NearestStep int     `yaml:"nearest_step,omitempty"`
+	Length      int     `yaml:"length"`
+	TrainRows   int     `yaml:"train_rows"`
+	HeldOut     int     `yaml:"held_out"`
 }
 
 // Adam holds the optimiser's hyperparameters.

@@ -26,6 +26,9 @@ type Record struct {
 	Norm     float64       `json:"norm,omitempty"`  // the "Norm" term (exact, sliced)
 	GradNorm float64       `json:"grad_norm"`
 	Valid    *losses.Terms `json:"valid,omitempty"`
+	// Nearest is, in a refit's first training, the samples' nearness to
+	// the training rows against the held-out rows' (train.refit).
+	Nearest float64 `json:"nearest_ratio,omitempty"`
 	Elapsed  float64       `json:"elapsed_seconds"`
 }
 

@@ -150,6 +150,9 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, err := nearOf(c, checkpoint); err != nil { // only a resume uses it
+		return nil, err
+	}
 	moments, err := momentsOf(c, checkpoint, dim, cfg.Model.Classes, maxAbs)
 	if err != nil {
 		return nil, err
@@ -328,6 +331,20 @@ func bestOf(c *checkpoints.Checkpoint, path string) (*Best, error) {
 		return nil, fmt.Errorf("rundir: %s: bad %s metadata %.200q: want a JSON object with a step from 0 to the checkpoint's %d and a count of evaluations since >= 0", path, metaBest, b, c.Step)
 	}
 	return best, nil
+}
+
+// nearOf reads and checks a checkpoint's Near, nil where it has none.
+func nearOf(c *checkpoints.Checkpoint, path string) (*Near, error) {
+	b, ok := c.Meta[metaNear]
+	if !ok {
+		return nil, nil
+	}
+	near := new(Near)
+	if err := json.Unmarshal([]byte(b), near); err != nil || near.Reached < 0 || near.Reached > c.Step || near.LowestStep < 1 || near.LowestStep > c.Step ||
+		near.Since < 0 || !(near.Lowest >= 0 && near.Lowest <= math.MaxFloat64) {
+		return nil, fmt.Errorf("rundir: %s: bad %s metadata %.200q: want a JSON object with steps from 0 to the checkpoint's %d, a finite ratio >= 0 and a count of evaluations since >= 0", path, metaNear, b, c.Step)
+	}
+	return near, nil
 }
 
 // Bounds on a checkpoint's standardisation: a standard deviation outside

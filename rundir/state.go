@@ -30,6 +30,7 @@ const (
 	metaMaxAbs     = "data_max_abs"    // the training data's largest |x_j|, model units
 	metaMoments    = "data_moments"    // JSON DataMoments of the training data, model units
 	metaBest       = "best"            // JSON Best: the lowest held-out loss so far, for best.safetensors and patience
+	metaNear       = "near"            // JSON Near: how near a refit's first training's samples came to the training rows
 	metaImage      = "image"           // HxWxC of image data, so that samples come back as images
 	metaDiscrete   = "discrete"        // JSON {column: [values]}: a table's discrete columns, which samples are put back onto
 	metaRNG        = "rng"             // how batches are drawn, and how many were
@@ -56,6 +57,19 @@ type Best struct {
 	Since int     `json:"evaluations_since"`
 }
 
+// Near follows, in a refitted run's first training (train.refit), how near
+// its samples come to the training rows against the held-out rows: the
+// median distance from a sample to its nearest training row over that of
+// a held-out row, measured at each held-out evaluation.
+type Near struct {
+	// Reached is the first evaluated step whose samples came as near as
+	// held-out rows do (ratio at most 1); 0 while none has.
+	Reached    int     `json:"reached,omitempty"`
+	Lowest     float64 `json:"lowest"`            // the lowest ratio so far
+	LowestStep int     `json:"lowest_step"`       // and its step
+	Since      int     `json:"evaluations_since"` // evaluations since the lowest
+}
+
 // CheckpointDir is where a run directory keeps its checkpoints.
 func CheckpointDir(runDir string) string { return filepath.Join(runDir, checkpointsDir) }
 
@@ -80,6 +94,7 @@ type Snapshot struct {
 	MaxAbs      float64         // the training data's largest |x_j|, in model units
 	DataMoments DataMoments     // the training data's moments, in model units
 	Best        *Best           // the lowest held-out loss so far; nil before the first
+	Near        *Near           // a refit's first training's samples' nearness; nil elsewhere
 	Image       datasets.Image  // the shape of image data; zero otherwise
 	// Discrete are a table's discrete columns (0-based) and their values
 	// in data units; nil for none.
@@ -132,6 +147,13 @@ func (s *Snapshot) Checkpoint() (*checkpoints.Checkpoint, error) {
 			return nil, err
 		}
 		c.Meta[metaBest] = string(b)
+	}
+	if s.Near != nil {
+		b, err := json.Marshal(s.Near)
+		if err != nil {
+			return nil, err
+		}
+		c.Meta[metaNear] = string(b)
 	}
 	for i, p := range s.Model.Params() {
 		tensors := []struct {
@@ -304,6 +326,9 @@ func (s *Snapshot) Restore(c *checkpoints.Checkpoint, path string) error {
 	}
 	s.Moments.Steps = steps
 	if s.Best, err = bestOf(c, path); err != nil {
+		return err
+	}
+	if s.Near, err = nearOf(c, path); err != nil {
 		return err
 	}
 	if now, _ := json.Marshal(s.Norm); string(now) != c.Meta[metaNorm] {

@@ -93,7 +93,7 @@ func (t *trainer) loop(ctx context.Context, last *metricsHook, hooks ...Hook) (*
 		}
 	}
 	return &Summary{Dir: t.cfg.Output.Dir, From: from, To: s.Step, Seconds: time.Since(start).Seconds(),
-		Last: last.last, Checkpoint: t.checkpoint, Stopped: stopped, Best: s.Best}, nil
+		Last: last.last, Checkpoint: t.checkpoint, Stopped: stopped, Best: s.Best, Near: s.Near}, nil
 }
 
 // update draws the next batch and its noise, computes the loss and its
@@ -198,6 +198,11 @@ func (m *metricsHook) OnStep(e *Step) error {
 				"the last checkpoint (%s) is untouched", e.N, v.Loss, orNone(t.checkpoint))
 		}
 		r.Valid = &v
+		if t.near != nil {
+			if r.Nearest, err = t.near.measure(); err != nil {
+				return err
+			}
+		}
 	}
 	if err := m.log.Write(r); err != nil {
 		return err

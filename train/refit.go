@@ -60,20 +60,20 @@ func fitThenRefit(ctx context.Context, cfg *configs.Config, data *workflow.Data,
 		plan = fmt.Sprintf("train.refit auto: %d of the %d rows are held out, more than a tenth: training first in %s, where their loss chooses the length, then again from the start on every row",
 			data.Valid.N, data.Train.N+data.Valid.N, selection)
 	}
-	first, err := fitPrepared(ctx, &sel, data, Options{Out: opts.Out, Terminal: opts.Terminal, Resume: opts.Resume && hasCheckpoint(selection), lrBeyondBounds: opts.lrBeyondBounds, afterData: plan})
+	first, err := fitPrepared(ctx, &sel, data, Options{Out: opts.Out, Terminal: opts.Terminal, Resume: opts.Resume && hasCheckpoint(selection), lrBeyondBounds: opts.lrBeyondBounds, afterData: plan, nearness: true})
 	if err != nil {
 		return nil, err
 	}
 	if first.Best == nil {
 		return nil, fmt.Errorf("train: train.refit: the first training, in %s, measured no held-out loss to choose the length by", selection)
 	}
-	ref := refitConfig(cfg, &sel, first.Best, data)
+	ref := refitConfig(cfg, &sel, first.Best, first.Near, data)
 	all, err := workflow.Prepare(ref)
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(opts.Out, "train.refit: the held-out loss was lowest at step %d (%.6g); training again from the start on all %d rows for %d steps, as many per row as %d steps on %d\n",
-		first.Best.Step, first.Best.Loss, all.Train.N, ref.Train.Steps, first.Best.Step, data.Train.N)
+	fmt.Fprintf(opts.Out, "train.refit: %s; training again from the start on all %d rows for %d steps, as many per row as %d steps on %d\n",
+		lengthReason(ref.Train.Refitted), all.Train.N, ref.Train.Steps, ref.Train.Refitted.Length, data.Train.N)
 	second, err := fitPrepared(ctx, ref, all, Options{Out: opts.Out, Terminal: opts.Terminal, Hooks: opts.Hooks, lrBeyondBounds: opts.lrBeyondBounds})
 	if err != nil {
 		return nil, err
@@ -86,18 +86,40 @@ func fitThenRefit(ctx context.Context, cfg *configs.Config, data *workflow.Data,
 // refitConfig is the config of a refit: the selection's, with every value
 // it chose from the data, on every row for RefitSteps steps. The batch
 // size, if the data chose it, is chosen again for the larger set.
-func refitConfig(cfg, sel *configs.Config, best *rundir.Best, data *workflow.Data) *configs.Config {
+func refitConfig(cfg, sel *configs.Config, best *rundir.Best, near *rundir.Near, data *workflow.Data) *configs.Config {
 	ref := *sel
 	no := false
+	length := chosenLength(best, near)
 	ref.Output.Dir = cfg.Output.Dir
 	ref.Data.Holdout, ref.Data.HoldoutAuto = 0, false
-	ref.Train.Steps, ref.Train.StepsAuto = RefitSteps(best.Step, data.Train.N, data.Valid.N), false
+	ref.Train.Steps, ref.Train.StepsAuto = RefitSteps(length, data.Train.N, data.Valid.N), false
 	ref.Train.Patience, ref.Train.EvalEvery = 0, 0
 	ref.Train.BatchSize, ref.Train.BatchAuto = cfg.Train.BatchSize, cfg.Train.BatchAuto
 	ref.Train.Refit = &no
-	ref.Train.Refitted = &configs.Refitted{Dir: rundir.SelectionName, BestStep: best.Step, BestLoss: best.Loss, TrainRows: data.Train.N, HeldOut: data.Valid.N}
+	r := &configs.Refitted{Dir: rundir.SelectionName, BestStep: best.Step, BestLoss: best.Loss, Length: length, TrainRows: data.Train.N, HeldOut: data.Valid.N}
+	if near != nil {
+		r.NearStep = near.Reached
+		if near.Reached == 0 {
+			r.NearestStep = near.LowestStep
+		}
+	}
+	ref.Train.Refitted = r
 	ref.Notes = nil
 	return &ref
+}
+
+// lengthReason says why a refit's first training chose its length.
+func lengthReason(r *configs.Refitted) string {
+	why := fmt.Sprintf("the held-out loss was lowest at step %d (%.6g)", r.BestStep, r.BestLoss)
+	switch {
+	case r.NearStep > r.BestStep:
+		why += fmt.Sprintf(", and the samples came as near the training rows as held-out rows at step %d", r.NearStep)
+	case r.NearStep > 0:
+		why += fmt.Sprintf(", the samples already as near the training rows as held-out rows (from step %d)", r.NearStep)
+	case r.NearestStep > r.BestStep:
+		why += fmt.Sprintf(", and the samples came nearest the training rows at step %d, never as near as held-out rows", r.NearestStep)
+	}
+	return why
 }
 
 // hasCheckpoint reports whether the run in dir has written a checkpoint.

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"scorenet/configs"
+	"scorenet/losses"
 	"scorenet/points"
 	"scorenet/rundir"
 	"scorenet/workflow"
@@ -25,6 +26,25 @@ func TestRefitSteps(t *testing.T) {
 	} {
 		if got := RefitSteps(c.best, c.trainRows, c.heldOut); got != c.want {
 			t.Errorf("%s: RefitSteps(%d, %d, %d) = %d, want %d", c.name, c.best, c.trainRows, c.heldOut, got, c.want)
+		}
+	}
+}
+
+func TestChosenLength(t *testing.T) {
+	best := &rundir.Best{Step: 400}
+	for _, c := range []struct {
+		name string
+		near *rundir.Near
+		want int
+	}{
+		{"no nearness measured", nil, 400},
+		{"samples as near later", &rundir.Near{Reached: 1600, LowestStep: 2000}, 1600},
+		{"samples as near earlier", &rundir.Near{Reached: 200, LowestStep: 2000}, 400},
+		{"never as near: their nearest", &rundir.Near{LowestStep: 1200}, 1200},
+		{"never as near, nearest earlier", &rundir.Near{LowestStep: 200}, 400},
+	} {
+		if got := chosenLength(best, c.near); got != c.want {
+			t.Errorf("%s: chosenLength = %d, want %d", c.name, got, c.want)
 		}
 	}
 }
@@ -86,8 +106,21 @@ func TestRefitTrainsAgainOnEveryRow(t *testing.T) {
 	if first == nil || first.Dir != rundir.SelectionDir(dir) || first.Best == nil {
 		t.Fatalf("selection %+v, want the first training in %s with a best step", first, rundir.SelectionDir(dir))
 	}
-	if want := RefitSteps(first.Best.Step, 480, 120); sum.To != want {
-		t.Errorf("the refit trained to step %d, want %d for best step %d", sum.To, want, first.Best.Step)
+	if first.Near == nil || first.Near.LowestStep == 0 {
+		t.Fatalf("the first training followed no nearness: %+v", first.Near)
+	}
+	length := chosenLength(first.Best, first.Near)
+	if want := RefitSteps(length, 480, 120); sum.To != want {
+		t.Errorf("the refit trained to step %d, want %d for length %d", sum.To, want, length)
+	}
+	var measured int
+	for _, r := range readRecords(t, first.Dir) {
+		if r.Valid != nil && r.Nearest > 0 {
+			measured++
+		}
+	}
+	if measured < 6 {
+		t.Errorf("the first training's metrics hold %d nearness ratios, want one per held-out evaluation (6)", measured)
 	}
 	if !strings.Contains(log.String(), "training again from the start on all 600 rows") {
 		t.Errorf("the log does not say the refit:\n%s", log.String())
@@ -97,7 +130,7 @@ func TestRefitTrainsAgainOnEveryRow(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := saved.Train.Refitted
-	if saved.Data.Holdout != 0 || saved.Train.Refit == nil || *saved.Train.Refit || r == nil || r.BestStep != first.Best.Step || r.TrainRows != 480 || r.HeldOut != 120 || r.Dir != "select" {
+	if saved.Data.Holdout != 0 || saved.Train.Refit == nil || *saved.Train.Refit || r == nil || r.BestStep != first.Best.Step || r.Length != length || r.NearStep != first.Near.Reached || r.TrainRows != 480 || r.HeldOut != 120 || r.Dir != "select" {
 		t.Errorf("the run's config.yaml: holdout %v, refit %v, refitted %+v", saved.Data.Holdout, saved.Train.Refit, r)
 	}
 	if sel, err := rundir.LoadConfig(rundir.SelectionDir(dir), nil); err != nil || sel.Data.Holdout != 0.2 {
@@ -138,5 +171,41 @@ func TestRefitResumesExactly(t *testing.T) {
 		if _, err := os.Stat(rundir.BestPath(cut.Output.Dir)); err == nil {
 			t.Errorf("stop %d: the refit on every row has a best checkpoint, with no held-out loss to choose it", stop)
 		}
+	}
+}
+
+// The held-out loss's stop waits while the samples are still farther from
+// the training rows than held-out rows and their nearness keeps falling;
+// it goes ahead once they come as near, or stop improving for patience
+// evaluations.
+func TestNearnessHoldsTheStopWhileSamplesSharpen(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		ratios  []float64
+		stopAt  int // the first evaluation (from 1) whose held-out patience ran out
+		want    []bool
+		reached int
+	}{
+		{"sharpening until as near", []float64{1.3, 1.2, 1.1, 1.0, 0.95}, 2, []bool{false, false, false, true, true}, 4},
+		{"as near already", []float64{0.9, 0.8, 0.85}, 2, []bool{false, true, true}, 1},
+		{"never as near, stalled", []float64{1.3, 1.2, 1.25, 1.22, 1.21}, 2, []bool{false, false, false, false, true}, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := parseConfig(t, tinyRun, "train.patience=3")
+			h := &nearHook{t: &trainer{cfg: cfg, s: &rundir.Snapshot{}}, patience: 3}
+			for i, ratio := range c.ratios {
+				e := &Step{N: 10 * (i + 1), Record: &rundir.Record{Valid: &losses.Terms{}, Nearest: ratio}}
+				if i+1 >= c.stopAt {
+					e.Stop = "patience"
+				}
+				h.OnStep(e)
+				if stopped := e.Stop != ""; stopped != c.want[i] {
+					t.Errorf("evaluation %d (ratio %v): stopped %v, want %v", i+1, ratio, stopped, c.want[i])
+				}
+			}
+			if got := h.t.s.Near.Reached; got != 10*c.reached {
+				t.Errorf("reached at step %d, want %d", got, 10*c.reached)
+			}
+		})
 	}
 }

@@ -35,6 +35,9 @@ type Options struct {
 	// Hooks follow the loop after the run's own hooks (metrics, progress,
 	// EMA, figures, checkpoints, best), in this order.
 	Hooks []Hook
+	// nearness makes the run a refit's first training, which follows its
+	// samples' nearness (nearHook).
+	nearness bool
 	// afterData is said after the data's lines: the refit's plan, which
 	// follows from how many rows were held out.
 	afterData string
@@ -53,6 +56,7 @@ type Summary struct {
 	Checkpoint string        // the last checkpoint written
 	Stopped    string        // why the run stopped before train.steps (train.patience), or ""
 	Best       *rundir.Best  // the lowest held-out loss, or nil without held-out rows
+	Near       *rundir.Near  // a refit's first training's samples' nearness, or nil
 	// Selection is the first of a refitted run's two trainings, the one
 	// whose held-out loss chose the length (train.refit), or nil.
 	Selection *Summary
@@ -240,6 +244,12 @@ func fitPrepared(ctx context.Context, cfg *configs.Config, data *workflow.Data, 
 	// resumed from it keeps the same best as one never stopped.
 	if t.valid != nil {
 		hooks = append(hooks, &bestHook{t: t, patience: cfg.Train.Patience})
+		if opts.nearness {
+			if t.near, err = newNearHook(t); err != nil {
+				return nil, err
+			}
+			hooks = append(hooks, t.near)
+		}
 	}
 	hooks = append(hooks, &checkpointHook{t: t})
 	return t.loop(ctx, m, append(hooks, opts.Hooks...)...)
@@ -310,6 +320,7 @@ type trainer struct {
 	resumedFrom string
 	resumedAt   int
 	out         io.Writer // log lines beside the progress
+	near        *nearHook // a refit's first training's nearness; nil elsewhere
 }
 
 func newTrainer(cfg *configs.Config, data *workflow.Data, s *rundir.Snapshot, adam *Adam, order *batchOrder) (*trainer, error) {

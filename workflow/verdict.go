@@ -138,30 +138,51 @@ func Judge(samples, train, heldout points.Points, cell float64) Verdict {
 		v.SpreadLow, v.Constant = 0, true
 	}
 	v.OutsideRange = float64(total) / float64(samples.N*d)
-	if heldout.N >= minHeldout || train.N >= 2*minHeldout {
-		scaled := func(p points.Points, n int) points.Points {
-			out := points.New(min(n, p.N), d)
-			for i := range out.N {
-				for j, x := range p.Row(i) {
-					out.X[i*d+j] = x - mean[j]
-					if varies(std[j], cell) { // a constant column keeps its units
-						out.X[i*d+j] /= std[j]
-					}
-				}
-			}
-			return out
-		}
-		ref := scaled(train, verdictTraining)
-		if heldout.N >= minHeldout {
-			v.NearestRatio = medianNearest(scaled(samples, verdictPoints), ref) / medianNearest(scaled(heldout, verdictPoints), ref)
-			v.NearestAgainst = againstHeldOut
-		} else {
-			v.NearestRatio = medianNearest(scaled(samples, verdictPoints), ref) / medianNearestOther(ref, verdictPoints)
-			v.NearestAgainst = againstTraining
-		}
-	}
+	v.NearestRatio, v.NearestAgainst = nearest(samples, train, heldout, mean, std, cell)
 	v.Warnings = v.warnings(MoreSteps(sampler.KindAnnealed))
 	return v
+}
+
+// NearestRatio is the verdict's nearness of samples to the training rows
+// (Verdict.NearestRatio) and its baseline ("" and 0 where there are too
+// few rows for one), all three sets in the same units.
+func NearestRatio(samples, train, heldout points.Points, cell float64) (ratio float64, against string) {
+	mean, std := train.Mean(), make([]float64, train.D)
+	for i := range train.N {
+		for j, x := range train.Row(i) {
+			std[j] += (x - mean[j]) * (x - mean[j])
+		}
+	}
+	for j := range std {
+		std[j] = math.Sqrt(std[j] / float64(train.N))
+	}
+	return nearest(samples, train, heldout, mean, std, cell)
+}
+
+// nearest is NearestRatio with the training columns' means and standard
+// deviations.
+func nearest(samples, train, heldout points.Points, mean, std []float64, cell float64) (float64, string) {
+	if heldout.N < minHeldout && train.N < 2*minHeldout {
+		return 0, ""
+	}
+	d := train.D
+	scaled := func(p points.Points, n int) points.Points {
+		out := points.New(min(n, p.N), d)
+		for i := range out.N {
+			for j, x := range p.Row(i) {
+				out.X[i*d+j] = x - mean[j]
+				if varies(std[j], cell) { // a constant column keeps its units
+					out.X[i*d+j] /= std[j]
+				}
+			}
+		}
+		return out
+	}
+	ref := scaled(train, verdictTraining)
+	if heldout.N >= minHeldout {
+		return medianNearest(scaled(samples, verdictPoints), ref) / medianNearest(scaled(heldout, verdictPoints), ref), againstHeldOut
+	}
+	return medianNearest(scaled(samples, verdictPoints), ref) / medianNearestOther(ref, verdictPoints), againstTraining
 }
 
 // varies reports a column whose spread is more than its values' jitter

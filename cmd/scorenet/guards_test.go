@@ -603,6 +603,12 @@ func TestThirdPassLeftovers(t *testing.T) {
 		{"a negative best step", "sample", func(c *checkpoints.Checkpoint) { c.Meta["best"] = `{"loss":1,"step":-3,"evaluations_since":0}` }, "bad best metadata"},
 		{"a best step after the checkpoint's", "sample", func(c *checkpoints.Checkpoint) { c.Meta["best"] = `{"loss":1,"step":400,"evaluations_since":0}` }, "bad best metadata"},
 		{"an image shape on a table", "sample", func(c *checkpoints.Checkpoint) { c.Meta["image"] = "1x2x1" }, "are not images"},
+		{"a nearness step after the checkpoint's", "sample", func(c *checkpoints.Checkpoint) {
+			c.Meta["near"] = `{"reached":400,"lowest":0.9,"lowest_step":10,"evaluations_since":0}`
+		}, "bad near metadata"},
+		{"a non-finite nearness", "sample", func(c *checkpoints.Checkpoint) {
+			c.Meta["near"] = `{"lowest":1e999,"lowest_step":10,"evaluations_since":0}`
+		}, "bad near metadata"},
 		{"NaN in the weights not read", "sample", func(c *checkpoints.Checkpoint) {
 			for _, tn := range c.Tensors {
 				if strings.HasPrefix(tn.Name, "adam") {
