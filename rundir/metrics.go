@@ -29,7 +29,7 @@ type Record struct {
 	// Nearest is, in a refit's first training, the samples' nearness to
 	// the training rows against the held-out rows' (train.refit).
 	Nearest float64 `json:"nearest_ratio,omitempty"`
-	Elapsed  float64       `json:"elapsed_seconds"`
+	Elapsed float64 `json:"elapsed_seconds"`
 }
 
 // maxMetricsLine bounds one line of metrics.jsonl. A record is a few
