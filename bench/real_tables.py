@@ -21,7 +21,10 @@ with nothing set, and compares the samples with the data:
   2-sample   5-fold accuracy of a random forest (200 trees) telling held-out
              rows from as many samples; 0.5 is indistinguishable
 
-"data" is the training rows. Usage (needs Debian's python3-sklearn):
+"data" is the training rows. Not in the default list: digits (64 pixel
+columns) and real tables from statsmodels' bundled data sets (engel,
+grunfeld, macrodata, star98, anes96, cancer, elnino; Debian's
+python3-statsmodels). Usage (needs Debian's python3-sklearn):
 
     go build -o /tmp/scorenet ./cmd/scorenet
     /usr/bin/python3 bench/real_tables.py /tmp/scorenet [WORKDIR] [SETS...]
@@ -51,7 +54,31 @@ def tables():
         "swiss_roll": lambda: skd.make_swiss_roll(2000, noise=0.5, random_state=0)[0][:, [0, 2]],
         # not in the default list: 64 columns of 17 pixel values, a minute to train
         "digits": lambda: skd.load_digits().data,
+        # not in the default list: real tables from statsmodels' bundled
+        # data sets (Debian's python3-statsmodels), their numeric columns
+        "engel": lambda: _statsmodels("engel"),
+        "grunfeld": lambda: _statsmodels("grunfeld", "year"),
+        "macrodata": lambda: _statsmodels("macrodata", "year", "quarter"),
+        "star98": lambda: _statsmodels("star98"),
+        "anes96": lambda: _statsmodels("anes96"),
+        "cancer": lambda: _statsmodels("cancer"),
+        "elnino": lambda: _statsmodels("elnino", "YEAR"),
     }
+
+
+DEFAULT_SETS = ["iris", "wine", "breast_cancer", "diabetes", "moons", "swiss_roll"]
+
+
+def _statsmodels(name, *drop):
+    """The numeric columns of statsmodels' bundled data set name, less
+    those named in drop (a year is an index, not a measurement)."""
+    try:
+        import statsmodels.api as sm
+    except ImportError:
+        sys.exit(f"real_tables: {name} needs statsmodels: apt-get install python3-statsmodels")
+    df = getattr(sm.datasets, name).load_pandas().data
+    df = df.drop(columns=[c for c in drop if c in df.columns])
+    return df.select_dtypes("number").dropna().to_numpy(dtype=float)
 
 
 def split(data, d):
@@ -113,7 +140,7 @@ def main():
         sys.exit(__doc__)
     binary = args[0]
     work = args[1] if len(args) > 1 else "/tmp/real_tables"
-    names = args[2:] or [n for n in tables() if n != "digits"]
+    names = args[2:] or DEFAULT_SETS
     print("| data | D | rows | in range | mean gap | std gap (ratio) | nearest ratio | two-sample | train | sample |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for name in names:

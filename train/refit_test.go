@@ -54,7 +54,7 @@ func TestRefitsWhenHeldOutRowsAreMoreThanATenth(t *testing.T) {
 		return parseConfig(t, "name: t\ndata: {dataset: file, path: x.csv}\n", sets...)
 	}
 	data := func(train, heldOut int) *workflow.Data {
-		return &workflow.Data{Train: points.New(train, 2), Valid: points.New(heldOut, 2)}
+		return &workflow.Data{Train: points.New(train, 2), Valid: points.New(heldOut, 2), Holdout: workflow.AutoHoldout(train + heldOut)}
 	}
 	for _, c := range []struct {
 		name string
@@ -64,6 +64,7 @@ func TestRefitsWhenHeldOutRowsAreMoreThanATenth(t *testing.T) {
 	}{
 		{"small table", table(t), data(99, 43), true},
 		{"a tenth held out", table(t), data(450, 50), false},
+		{"a tenth, rounded up to 76 rows of 755", table(t), data(679, 76), false},
 		{"just over a tenth", table(t), data(449, 50), true},
 		{"explicit false wins", table(t, "train.refit=false"), data(99, 43), false},
 		{"explicit true wins", table(t, "train.refit=true"), data(4500, 500), true},
