@@ -34,6 +34,7 @@ type Run struct {
 	Moments    DataMoments       // the training data's moments in model units; zero if the checkpoint predates the record
 	Best       *Best             // the lowest held-out loss up to the checkpoint, where training measured one
 	Discrete   map[int][]float64 // a table's discrete columns and their values (data units), which samples are put onto
+	Ends       datasets.Ends     // point masses at a table's column ends (data units), which samples beyond are put on
 }
 
 // The weights a reader can load from a checkpoint.
@@ -173,6 +174,10 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
+	ends, err := endsOf(c, checkpoint, dim)
+	if err != nil {
+		return nil, err
+	}
 	var digest Digest
 	if saved, ok := c.Meta[metaData]; ok {
 		if err := json.Unmarshal([]byte(saved), &digest); err != nil || digest.N < 0 || (digest.N > 0 && (digest.D != dim || !IsSHA256(digest.SHA256))) {
@@ -215,7 +220,7 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 		return nil, err
 	}
 	return &Run{Dir: dir, Config: cfg, Model: model, Norm: norm, Step: c.Step, Checkpoint: checkpoint, Skipped: skipped, MaxAbs: maxAbs,
-		Weights: weights, Image: shape, DataDigest: digest, Moments: moments, Best: best, Discrete: discrete}, nil
+		Weights: weights, Image: shape, DataDigest: digest, Moments: moments, Best: best, Discrete: discrete, Ends: ends}, nil
 }
 
 // imageRecord is an image shape as checkpoints record it, HxWxC in plain
@@ -418,6 +423,29 @@ func inside(dir, path string) bool {
 	p := filepath.Dir(real)
 	rel, err := filepath.Rel(d, p)
 	return err == nil && rel == "."
+}
+
+// endsOf reads and checks a checkpoint's point masses at column ends: each
+// at a column of the data, finite, and a column's low end below its high.
+func endsOf(c *checkpoints.Checkpoint, path string, dim int) (datasets.Ends, error) {
+	var e datasets.Ends
+	v, ok := c.Meta[metaEnds]
+	if !ok {
+		return e, nil
+	}
+	if err := json.Unmarshal([]byte(v), &e); err != nil {
+		return e, fmt.Errorf("rundir: %s: bad %s metadata", path, metaEnds)
+	}
+	for _, end := range []map[int]float64{e.Low, e.High} {
+		for j, x := range end {
+			lo, hasLo := e.Low[j]
+			hi, hasHi := e.High[j]
+			if j < 0 || j >= dim || !(math.Abs(x) <= maxMean) || (hasLo && hasHi && !(lo < hi)) {
+				return e, fmt.Errorf("rundir: %s: bad %s metadata for column %d: want a column of the data, a value within ±%g, and a low end below the high", path, metaEnds, j+1, maxMean)
+			}
+		}
+	}
+	return e, nil
 }
 
 // discreteOf reads and checks a checkpoint's discrete columns: each a

@@ -33,6 +33,7 @@ const (
 	metaNear       = "near"            // JSON Near: how near a refit's first training's samples came to the training rows
 	metaImage      = "image"           // HxWxC of image data, so that samples come back as images
 	metaDiscrete   = "discrete"        // JSON {column: [values]}: a table's discrete columns, which samples are put back onto
+	metaEnds       = "ends"            // JSON datasets.Ends: point masses at a table's column ends, which samples beyond are put on
 	metaRNG        = "rng"             // how batches are drawn, and how many were
 	metaElapsed    = "elapsed_seconds" // training time up to this step
 	metaAdamSteps  = "adam_steps"
@@ -99,6 +100,8 @@ type Snapshot struct {
 	// Discrete are a table's discrete columns (0-based) and their values
 	// in data units; nil for none.
 	Discrete map[int][]float64
+	// Ends are the point masses at a table's column ends, in data units.
+	Ends datasets.Ends
 }
 
 // Checkpoint encodes s, copying every tensor, so that training can go on
@@ -137,6 +140,13 @@ func (s *Snapshot) Checkpoint() (*checkpoints.Checkpoint, error) {
 			return nil, err
 		}
 		c.Meta[metaDiscrete] = string(b)
+	}
+	if !s.Ends.Empty() {
+		b, err := json.Marshal(s.Ends)
+		if err != nil {
+			return nil, err
+		}
+		c.Meta[metaEnds] = string(b)
 	}
 	if s.Image.Size() > 0 {
 		c.Meta[metaImage] = s.Image.String()

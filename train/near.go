@@ -59,7 +59,7 @@ func (h *nearHook) measure() (float64, error) {
 	set.N = nearChains
 	levels := t.cfg.NoiseLevels()
 	job := workflow.Job{Sample: set, Sigmas: levels, Sigma: workflow.Smallest(levels), Dim: s.Model.Dim(), Norm: s.Norm, MaxAbs: s.MaxAbs, Prior: workflow.PriorOf(s.DataMoments),
-		Scores: workflow.NetworkScorers(h.model), Discrete: s.Discrete, Pixels: t.data.Image.Size() > 0}
+		Scores: workflow.NetworkScorers(h.model), Discrete: s.Discrete, Ends: s.Ends, Pixels: t.data.Image.Size() > 0}
 	drawn, err := workflow.Sample(job)
 	if err != nil {
 		return 0, fmt.Errorf("train: step %d: measuring the samples' nearness for train.refit: %w", s.Step, err)

@@ -48,7 +48,7 @@ func (h *sampleHook) OnStep(e *Step) error {
 	set.N = min(set.N, sampleChains)
 	levels := t.cfg.NoiseLevels()
 	job := workflow.Job{Sample: set, Sigmas: levels, Sigma: workflow.Smallest(levels), Dim: s.Model.Dim(), Norm: s.Norm, MaxAbs: s.MaxAbs, Prior: workflow.PriorOf(s.DataMoments),
-		Scores: workflow.NetworkScorers(h.model), Discrete: s.Discrete, Pixels: t.data.Image.Size() > 0}
+		Scores: workflow.NetworkScorers(h.model), Discrete: s.Discrete, Ends: s.Ends, Pixels: t.data.Image.Size() > 0}
 	// A figure is for watching, between steps: its sampling may not hold
 	// training up for long (it does not heed a signal until it is done).
 	// The ode sampler's steps are its own: bounded so that its

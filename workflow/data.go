@@ -18,6 +18,7 @@ import (
 // Data is a run's data, split and in the units the model sees.
 type Data struct {
 	Discrete     Discrete            // a table's discrete columns, dequantised in Train and Valid
+	Ends         datasets.Ends       // point masses at a table's column ends, which samples beyond are put on
 	Holdout      float64             // the fraction held out: data.holdout, or chosen for its auto
 	Train, Valid points.Points       // standardised when the config asks for it
 	Norm         datasets.Normalizer // maps data units to model units
@@ -125,8 +126,13 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 	}
 	digest := rundir.DigestOfLabelled(all, labels.Of)
 	var discrete Discrete
+	var ends datasets.Ends
 	if d.Dataset == "file" && d.Discrete != "none" {
-		if discrete = FindDiscrete(all); len(discrete) > 0 {
+		discrete = FindDiscrete(all)
+		if ends = datasets.FindEnds(all, discrete); !ends.Empty() { // in data units, before any dequantising
+			source += "; " + ends.Describe(all)
+		}
+		if len(discrete) > 0 {
 			discrete.Dequantize(all, seeds.New(cfg.Seed, seeds.Dequantize))
 			source += "; " + discrete.Describe()
 		}
@@ -166,7 +172,7 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 	if labels.K > 0 {
 		moments.ByClass = rundir.MomentsByClass(trainPts, trainLabels, labels.K)
 	}
-	return &Data{Discrete: discrete, Holdout: holdout, Train: trainPts, Valid: valid, Norm: norm, Density: dens, Digest: digest, MaxAbs: maxAbs, Moments: moments, Source: source, Image: shape,
+	return &Data{Discrete: discrete, Ends: ends, Holdout: holdout, Train: trainPts, Valid: valid, Norm: norm, Density: dens, Digest: digest, MaxAbs: maxAbs, Moments: moments, Source: source, Image: shape,
 		Classes: labels.K, ClassNames: classNames, TrainLabels: trainLabels, ValidLabels: validLabels}, nil
 }
 

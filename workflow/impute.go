@@ -74,6 +74,7 @@ func Impute(j Job, given points.Points, draws int) (*Imputed, error) {
 	out.Seconds = time.Since(began).Seconds()
 	drawn := j.Norm.Invert(chains.X)
 	j.Discrete.Snap(drawn)
+	j.Ends.Snap(drawn)
 	if j.Pixels {
 		before := append([]float64(nil), drawn.X...)
 		clampPixels(drawn.X)
@@ -90,6 +91,7 @@ func Impute(j Job, given points.Points, draws int) (*Imputed, error) {
 		out.complete(given.Row(r), drawn, i*draws, r, draws)
 	}
 	j.Discrete.Snap(out.Estimate)
+	j.Ends.Snap(out.Estimate)
 	restoreGiven(out.Estimate, given)
 	return out, nil
 }

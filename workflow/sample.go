@@ -58,6 +58,9 @@ type Job struct {
 	// Discrete are a table's discrete columns, which the samples are put
 	// back onto (the chains, in model units, are left as drawn).
 	Discrete Discrete
+	// Ends are the point masses at a table's column ends, which samples
+	// beyond are put on.
+	Ends datasets.Ends
 	// KeepSnapshots keeps the chains every sample.snapshot_every steps
 	// (sample -snapshots writes them); otherwise none are kept, whatever
 	// the setting says: kept and never written, they filled memory.
@@ -195,6 +198,7 @@ func Sample(j Job) (*Drawn, error) {
 	}
 	samples := j.Norm.Invert(start)
 	j.Discrete.Snap(samples)
+	j.Ends.Snap(samples)
 	if err := samples.CheckFinite(); err != nil {
 		return nil, fmt.Errorf("workflow: the samples in data units: %w: the run's standardisation maps them out of range; nothing was written", err)
 	}
@@ -334,7 +338,7 @@ func (r *Run) RunJob(s configs.Sample, kind string) (Job, error) {
 	if err := r.checkReach(s); err != nil {
 		return Job{}, err
 	}
-	j := Job{Sample: s, Dim: r.Model.Dim(), Norm: r.Norm, MaxAbs: r.MaxAbs, Prior: PriorOf(r.Moments), Discrete: r.Discrete, Pixels: r.Image.Size() > 0}
+	j := Job{Sample: s, Dim: r.Model.Dim(), Norm: r.Norm, MaxAbs: r.MaxAbs, Prior: PriorOf(r.Moments), Discrete: r.Discrete, Ends: r.Ends, Pixels: r.Image.Size() > 0}
 	var err error
 	j.Scores, j.Sigmas, j.Sigma, err = r.scoring(s.Sampler, kind)
 	for _, m := range r.Moments.ByClass {

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"scorenet/datasets"
+)
+
+// A column that is 0 in a third of the rows (an amount often nothing): the
+// mass at its minimum is found and said, and no sample, drawn or imputed,
+// falls below it.
+func TestPointMassAtAColumnsEnd(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "amounts.csv")
+	var rows strings.Builder
+	rows.WriteString("amount,x\n")
+	for i := range 300 {
+		amount := 0.0
+		if i%3 != 0 {
+			amount = 0.2 + math.Abs(math.Sin(float64(i)))
+		}
+		fmt.Fprintf(&rows, "%g,%g\n", amount, math.Cos(float64(7*i)))
+	}
+	os.WriteFile(data, []byte(rows.String()), 0o644)
+	run := filepath.Join(dir, "run")
+	code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=300", "-set", "model.hidden=[32]")
+	if code != 0 {
+		t.Fatalf("train: exit %d: %s", code, errs)
+	}
+	if !strings.Contains(errs, "1 point mass(es) at a column's end, where samples beyond are put: column 1's minimum 0 (33% of the rows)") {
+		t.Errorf("the start-up lines do not say the mass:\n%s", errs)
+	}
+	out := filepath.Join(dir, "s.csv")
+	if code, _, errs := scorenet("sample", "-run", run, "-n", "400", "-out", out); code != 0 {
+		t.Fatalf("sample: exit %d: %s", code, errs)
+	}
+	samples, err := datasets.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	atZero := 0
+	for i := range samples.N {
+		switch a := samples.X[2*i]; {
+		case a < 0:
+			t.Fatalf("sample %d's amount is %v, below the column's minimum 0", i, a)
+		case a == 0:
+			atZero++
+		}
+	}
+	if atZero == 0 {
+		t.Errorf("no sample at the mass")
+	}
+	holes := filepath.Join(dir, "holes.csv")
+	os.WriteFile(holes, []byte("amount,x\n,0.5\n,-0.9\n"), 0o644)
+	draws := filepath.Join(dir, "draws.csv")
+	if code, _, errs := scorenet("impute", "-run", run, "-in", holes, "-out", filepath.Join(dir, "filled.csv"), "-draws", draws); code != 0 {
+		t.Fatalf("impute: exit %d: %s", code, errs)
+	}
+	got, err := datasets.ReadFile(draws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range got.N {
+		if got.X[i*got.D] < 0 {
+			t.Fatalf("draw %d's amount is %v, below the column's minimum 0", i, got.X[i*got.D])
+		}
+	}
+}
