@@ -153,6 +153,12 @@ type Train struct {
 	Refitted *Refitted `yaml:"refitted,omitempty"`
 }
 
+// RefitSteps is the length of a refit: length steps of its first training,
+// for as many steps per row on all rows as they took on its training rows.
+func RefitSteps(length, trainRows, heldOut int) int {
+	return int((int64(length)*int64(trainRows+heldOut) + int64(trainRows) - 1) / int64(trainRows))
+}
+
 // Refitted records how a refitted run's length was chosen by the run in
 // Dir (the run directory's select/), training on TrainRows with HeldOut
 // rows held out: its held-out loss was lowest at BestStep; its samples

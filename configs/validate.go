@@ -254,6 +254,7 @@ func (d *decoder) validate(c *Config) error {
 			"true needs held-out losses to choose the length: set train.steps: auto or train.eval_every from 1 to train.steps"),
 		check(t.Refitted == nil || (c.Data.Holdout == 0 && !c.Data.HoldoutAuto && (t.Refit == nil || !*t.Refit)), "train.refitted",
 			"records a run trained on every row: it goes with data.holdout: 0 and train.refit: false"),
+		d.validateRefitted(c),
 		check(c.Output.Dir != "", "output.dir", "must not be empty"),
 		d.validateLabels(c),
 	} {
@@ -670,3 +671,33 @@ func (c *Config) Describe() string {
 // float32 (a first moment that never moves trained nothing; a second one
 // diverged at step 3).
 const MaxBeta = 0.999999
+
+// validateRefitted checks a refitted run's record of its first training:
+// the folder it names, steps and rows that can be, and train.steps the
+// refit of its length.
+func (d *decoder) validateRefitted(c *Config) error {
+	r := c.Train.Refitted
+	if r == nil {
+		return nil
+	}
+	for _, k := range []struct {
+		key, want string
+		ok        bool
+	}{
+		{"dir", "select, the folder of the first training", r.Dir == "select"},
+		{"train_rows", "at least 1", r.TrainRows >= 1},
+		{"held_out", "at least 1", r.HeldOut >= 1},
+		{"best_step", "at least 1", r.BestStep >= 1},
+		{"near_step", "0 (never) or a step", r.NearStep >= 0},
+		{"nearest_step", "0 or a step", r.NearestStep >= 0},
+		{"length", "the later of best_step and near_step (or nearest_step)", r.Length == max(r.BestStep, r.NearStep, r.NearestStep)},
+	} {
+		if !k.ok {
+			return d.Errorf("train.refitted."+k.key, "want %s", k.want)
+		}
+	}
+	if want := RefitSteps(r.Length, r.TrainRows, r.HeldOut); c.Train.Steps != want {
+		return d.Errorf("train.steps", "%d is not the refit of train.refitted's length %d (%d steps on %d rows with %d held out): want %d", c.Train.Steps, r.Length, r.Length, r.TrainRows, r.HeldOut, want)
+	}
+	return nil
+}

@@ -60,6 +60,9 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 	if checkpoint == "best" {
 		checkpoint = BestPath(dir)
 		if _, err := os.Stat(checkpoint); err != nil {
+			if _, serr := os.Stat(BestPath(SelectionDir(dir))); serr == nil {
+				return nil, fmt.Errorf("rundir: run %s has no best checkpoint: it trained on every row (train.refit), with none held out; its first training's best is %s", dir, BestPath(SelectionDir(dir)))
+			}
 			return nil, fmt.Errorf("rundir: run %s has no best checkpoint (%s): it is kept when training computes a held-out loss (train.eval_every > 0)", dir, checkpoint)
 		}
 	}
@@ -69,6 +72,9 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 	if checkpoint == "" {
 		c, checkpoint, skipped, err = checkpoints.Newest(CheckpointDir(dir))
 		if err == checkpoints.ErrNoCheckpoint {
+			if IsSelection(SelectionDir(dir)) {
+				return nil, fmt.Errorf("rundir: run directory %s has no checkpoint in %s yet: its first training (train.refit) is in %s; the run's own checkpoints come with the second, on every row", dir, CheckpointDir(dir), SelectionDir(dir))
+			}
 			return nil, fmt.Errorf("rundir: run directory %s has no checkpoint in %s", dir, CheckpointDir(dir))
 		}
 	} else {
@@ -345,9 +351,11 @@ func nearOf(c *checkpoints.Checkpoint, path string) (*Near, error) {
 		return nil, nil
 	}
 	near := new(Near)
-	if err := json.Unmarshal([]byte(b), near); err != nil || near.Reached < 0 || near.Reached > c.Step || near.LowestStep < 1 || near.LowestStep > c.Step ||
-		near.Since < 0 || !(near.Lowest >= 0 && near.Lowest <= math.MaxFloat64) {
-		return nil, fmt.Errorf("rundir: %s: bad %s metadata %.200q: want a JSON object with steps from 0 to the checkpoint's %d, a finite ratio >= 0 and a count of evaluations since >= 0", path, metaNear, b, c.Step)
+	dec := json.NewDecoder(strings.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(near); err != nil || near.Reached < 0 || near.Reached > c.Step || near.LowestStep < 1 || near.LowestStep > c.Step ||
+		near.Since < 0 || near.Since > c.Step || !(near.Lowest >= 0 && near.Lowest <= math.MaxFloat64) {
+		return nil, fmt.Errorf("rundir: %s: bad %s metadata %.200q: want a JSON object of reached (0 or a step up to the checkpoint's %d), lowest (a finite ratio >= 0), lowest_step (from 1 to %d) and evaluations_since (from 0 to %d)", path, metaNear, b, c.Step, c.Step, c.Step)
 	}
 	return near, nil
 }
@@ -483,4 +491,16 @@ func IsSHA256(s string) bool {
 		}
 	}
 	return true
+}
+
+// IsSelection reports whether dir is a refitted run's first training: a
+// run directory named select/ inside another.
+func IsSelection(dir string) bool {
+	dir = filepath.Clean(dir)
+	if filepath.Base(dir) != SelectionName {
+		return false
+	}
+	_, own := os.Stat(ConfigPath(dir))
+	_, parent := os.Stat(ConfigPath(filepath.Dir(dir)))
+	return own == nil && parent == nil
 }

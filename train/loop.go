@@ -53,7 +53,7 @@ func (t *trainer) loop(ctx context.Context, last *metricsHook, hooks ...Hook) (*
 	s := t.s
 	from, start := s.Step, time.Now()
 	elapsedBefore := s.Elapsed
-	stopped := ""                     // why a hook ended the run early
+	stopped := t.stoppedBefore()      // why a hook ended the run early: before a resume too
 	stopAll := func(why Stop) error { // every hook hears the end, whatever another says
 		var errs []error
 		for _, h := range hooks {
@@ -61,7 +61,7 @@ func (t *trainer) loop(ctx context.Context, last *metricsHook, hooks ...Hook) (*
 		}
 		return errors.Join(errs...)
 	}
-	for s.Step < t.cfg.Train.Steps {
+	for s.Step < t.cfg.Train.Steps && stopped == "" {
 		if ctx.Err() != nil {
 			if err := stopAll(Interrupted); err != nil {
 				return nil, err
@@ -87,13 +87,28 @@ func (t *trainer) loop(ctx context.Context, last *metricsHook, hooks ...Hook) (*
 	if err := stopAll(Finished); err != nil {
 		return nil, err
 	}
-	if stopped != "" { // the checkpoint hook saves only at train.steps
+	if stopped != "" && s.Step > from { // the checkpoint hook saves only at train.steps
 		if err := t.save(); err != nil {
 			return nil, err
 		}
 	}
 	return &Summary{Dir: t.cfg.Output.Dir, From: from, To: s.Step, Seconds: time.Since(start).Seconds(),
 		Last: last.last, Checkpoint: t.checkpoint, Stopped: stopped, Best: s.Best, Near: s.Near}, nil
+}
+
+// stoppedBefore says why a resumed run had stopped early at its checkpoint's
+// step, or "": its held-out loss's patience had run out there, on the
+// eval_every grid (and, in a refit's first training, its samples' nearness
+// let it stop). Resumed, it trains no further, as one never stopped.
+func (t *trainer) stoppedBefore() string {
+	s, cfg := t.s, t.cfg.Train
+	if t.resumedFrom == "" || s.Best == nil || cfg.Patience == 0 || cfg.EvalEvery == 0 || s.Step%cfg.EvalEvery != 0 || s.Best.Since < cfg.Patience {
+		return ""
+	}
+	if t.near != nil && (s.Near == nil || (s.Near.Reached == 0 && s.Near.Since < cfg.Patience)) {
+		return ""
+	}
+	return fmt.Sprintf("the held-out loss has not improved for %d evaluations (train.patience): best %.6g at step %d; stopped there before this resume", s.Best.Since, s.Best.Loss, s.Best.Step)
 }
 
 // update draws the next batch and its noise, computes the loss and its

@@ -25,11 +25,12 @@ const nearChains = 200
 // every target of issue 20 that 400 missed). The ratio itself is
 // measured by the metrics hook, for the record.
 type nearHook struct {
-	t            *trainer
-	model        nn.Model      // a copy the sampler reads, loaded with the weights to measure
-	train, valid points.Points // in data units, as samples come
-	cell         float64
-	patience     int
+	t              *trainer
+	model          nn.Model      // a copy the sampler reads, loaded with the weights to measure
+	train, valid   points.Points // in data units, as samples come
+	cell           float64
+	patience       int
+	saidUnmeasured bool
 }
 
 func newNearHook(t *trainer) (*nearHook, error) {
@@ -64,7 +65,14 @@ func (h *nearHook) measure() (float64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("train: step %d: measuring the samples' nearness for train.refit: %w", s.Step, err)
 	}
-	ratio, _ := workflow.NearestRatio(drawn.Samples, h.train, h.valid, h.cell)
+	ratio, against := workflow.NearestRatio(drawn.Samples, h.train, h.valid, h.cell)
+	if against != workflow.AgainstHeldOut { // too few held-out rows, or repeated rows: no length to choose by it
+		if !h.saidUnmeasured {
+			fmt.Fprintf(t.out, "step %d: train.refit: the samples' nearness is not measured (%d held-out rows, fewer than %d or mostly repeats of training rows): the held-out loss alone chooses the length\n", s.Step, h.valid.N, workflow.MinHeldOut)
+			h.saidUnmeasured = true
+		}
+		return 0, nil
+	}
 	return ratio, nil
 }
 

@@ -35,40 +35,48 @@ func Refits(cfg *configs.Config, data *workflow.Data) bool {
 // rows.
 const minRefitShare = 0.1
 
-// RefitSteps is the length of a refit: the selection's best step, for as
-// many steps per row on all rows as it took on its training rows.
-func RefitSteps(bestStep, trainRows, heldOut int) int {
-	return int((int64(bestStep)*int64(trainRows+heldOut) + int64(trainRows) - 1) / int64(trainRows))
-}
-
 // fitThenRefit trains cfg's model twice. The first training, in the run
-// directory's select/, holds rows out and stops when their loss stops
-// improving; the second, in the run directory, starts again on every row
-// for RefitSteps steps, with every choice the first made from the data.
-// The run's config.yaml says train.refit: true until the second starts,
-// so that train -run DIR resumes the first; from then on it is the
-// second's, a plain run on every row that train -config repeats.
+// directory's select/, holds rows out and chooses the length; the second,
+// in the run directory, starts again on every row for configs.RefitSteps
+// steps, with every choice the first made from the data. Until the second
+// starts the run's config.yaml is cfg's (train.refit auto or true), so that
+// train -run DIR resumes the first; from then on it is the second's, a
+// plain run on every row that train -config repeats.
 func fitThenRefit(ctx context.Context, cfg *configs.Config, data *workflow.Data, opts Options) (*Summary, error) {
 	dir := cfg.Output.Dir
 	selection := rundir.SelectionDir(dir)
-	wasAuto := cfg.Train.Refit == nil
-	yes, no := true, false
-	cfg.Train.Refit = &yes
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("train: the run directory %s cannot be made: %v", dir, err)
+	// Held over both trainings: another trainer on the directory would
+	// rewrite its config.yaml under this one.
+	lock, err := rundir.LockDir(dir)
+	if err != nil {
+		return nil, err
 	}
+	defer lock.Unlock()
+	// Refused before anything is written or trained.
+	if hasCheckpoint(dir) {
+		return nil, fmt.Errorf("train: output.dir %s holds a run's checkpoints already (%s): continue that run with train -run %s, or train into another directory", dir, rundir.CheckpointDir(dir), dir)
+	}
+	resume := hasCheckpoint(selection)
+	if resume && !opts.Resume {
+		return nil, fmt.Errorf("train: output.dir %s holds the first training of a refitted run (%s, train.refit): continue it with train -run %s, or train into another directory", dir, selection, dir)
+	}
+	_, existed := os.Stat(rundir.ConfigPath(dir))
 	if err := safefile.Write(rundir.ConfigPath(dir), cfg.YAML()); err != nil {
 		return nil, err
 	}
+	no := false
 	sel := *cfg
 	sel.Train.Refit, sel.Output.Dir = &no, selection
 	plan := fmt.Sprintf("train.refit: training first in %s, where the held-out loss chooses the length, then again from the start on all %d rows", selection, data.Train.N+data.Valid.N)
-	if wasAuto {
-		plan = fmt.Sprintf("train.refit auto: %d of the %d rows are held out, more than a tenth: training first in %s, where their loss chooses the length, then again from the start on every row",
-			data.Valid.N, data.Train.N+data.Valid.N, selection)
+	if cfg.Train.Refit == nil {
+		plan = fmt.Sprintf("train.refit auto: data.holdout %.3g holds out %d of the %d rows, more than a tenth: training first in %s, where they choose the length, then again from the start on every row",
+			data.Holdout, data.Valid.N, data.Train.N+data.Valid.N, selection)
 	}
-	first, err := fitPrepared(ctx, &sel, data, Options{Out: opts.Out, Terminal: opts.Terminal, Resume: opts.Resume && hasCheckpoint(selection), lrBeyondBounds: opts.lrBeyondBounds, afterData: plan, nearness: true})
+	first, err := fitPrepared(ctx, &sel, data, Options{Out: opts.Out, Terminal: opts.Terminal, Resume: resume, lrBeyondBounds: opts.lrBeyondBounds, afterData: plan, nearness: true})
 	if err != nil {
+		if existed != nil && !hasCheckpoint(selection) { // failed before its first checkpoint: leave nothing
+			os.Remove(rundir.ConfigPath(dir))
+		}
 		return nil, err
 	}
 	if first.Best == nil {
@@ -81,7 +89,7 @@ func fitThenRefit(ctx context.Context, cfg *configs.Config, data *workflow.Data,
 	}
 	fmt.Fprintf(opts.Out, "train.refit: %s; training again from the start on all %d rows for %d steps, as many per row as %d steps on %d\n",
 		lengthReason(ref.Train.Refitted), all.Train.N, ref.Train.Steps, ref.Train.Refitted.Length, data.Train.N)
-	second, err := fitPrepared(ctx, ref, all, Options{Out: opts.Out, Terminal: opts.Terminal, Hooks: opts.Hooks, lrBeyondBounds: opts.lrBeyondBounds})
+	second, err := fitPrepared(ctx, ref, all, Options{Out: opts.Out, Terminal: opts.Terminal, Hooks: opts.Hooks, lrBeyondBounds: opts.lrBeyondBounds, dirLocked: true})
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +99,7 @@ func fitThenRefit(ctx context.Context, cfg *configs.Config, data *workflow.Data,
 }
 
 // refitConfig is the config of a refit: the selection's, with every value
-// it chose from the data, on every row for RefitSteps steps. The batch
+// it chose from the data, on every row for configs.RefitSteps steps. The batch
 // size, if the data chose it, is chosen again for the larger set.
 func refitConfig(cfg, sel *configs.Config, best *rundir.Best, near *rundir.Near, data *workflow.Data) *configs.Config {
 	ref := *sel
@@ -99,7 +107,7 @@ func refitConfig(cfg, sel *configs.Config, best *rundir.Best, near *rundir.Near,
 	length := chosenLength(best, near)
 	ref.Output.Dir = cfg.Output.Dir
 	ref.Data.Holdout, ref.Data.HoldoutAuto = 0, false
-	ref.Train.Steps, ref.Train.StepsAuto = RefitSteps(length, data.Train.N, data.Valid.N), false
+	ref.Train.Steps, ref.Train.StepsAuto = configs.RefitSteps(length, data.Train.N, data.Valid.N), false
 	ref.Train.Patience, ref.Train.EvalEvery = 0, 0
 	ref.Train.BatchSize, ref.Train.BatchAuto = cfg.Train.BatchSize, cfg.Train.BatchAuto
 	ref.Train.Refit = &no

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -24,7 +25,7 @@ func TestRefitSteps(t *testing.T) {
 		{"exact", 100, 90, 10, 112}, // 111.1 rounds up
 		{"nothing held out", 300, 50, 0, 300},
 	} {
-		if got := RefitSteps(c.best, c.trainRows, c.heldOut); got != c.want {
+		if got := configs.RefitSteps(c.best, c.trainRows, c.heldOut); got != c.want {
 			t.Errorf("%s: RefitSteps(%d, %d, %d) = %d, want %d", c.name, c.best, c.trainRows, c.heldOut, got, c.want)
 		}
 	}
@@ -111,7 +112,7 @@ func TestRefitTrainsAgainOnEveryRow(t *testing.T) {
 		t.Fatalf("the first training followed no nearness: %+v", first.Near)
 	}
 	length := chosenLength(first.Best, first.Near)
-	if want := RefitSteps(length, 480, 120); sum.To != want {
+	if want := configs.RefitSteps(length, 480, 120); sum.To != want {
 		t.Errorf("the refit trained to step %d, want %d for length %d", sum.To, want, length)
 	}
 	var measured int
@@ -208,5 +209,44 @@ func TestNearnessHoldsTheStopWhileSamplesSharpen(t *testing.T) {
 				t.Errorf("reached at step %d, want %d", got, 10*c.reached)
 			}
 		})
+	}
+}
+
+// A first training that had stopped (its patience out, its samples as near
+// as they came) and is resumed before the second started, as after a
+// crash between them, trains no further: the run ends as one never
+// stopped. A plain run stopped early and resumed trains no further either.
+func TestStoppedTrainingResumesWithoutTraining(t *testing.T) {
+	sets := []string{"train.refit=true", "train.lr=0.05", "train.steps=400", "train.patience=2", "train.checkpoint_every=10"}
+	whole := parseConfig(t, tinyRun, sets...)
+	sum := fit(t, whole, false)
+	if sum.Selection.Stopped == "" || sum.Selection.To >= 400 {
+		t.Fatalf("the first training did not stop early (step %d): no stop to resume from", sum.Selection.To)
+	}
+	crashed := parseConfig(t, tinyRun, sets...)
+	fit(t, crashed, false)
+	// Undo the second training: the directory as the crash left it.
+	os.RemoveAll(rundir.CheckpointDir(crashed.Output.Dir))
+	os.Remove(filepath.Join(crashed.Output.Dir, "metrics.jsonl"))
+	if err := os.WriteFile(rundir.ConfigPath(crashed.Output.Dir), parseConfig(t, tinyRun, append(sets, "output.dir="+crashed.Output.Dir)...).YAML(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	resumed, err := rundir.LoadConfig(crashed.Output.Dir, []string{"output.dir=" + crashed.Output.Dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := fit(t, resumed, true)
+	if first := again.Selection; first.To != first.From || first.To != sum.Selection.To {
+		t.Errorf("the stopped first training resumed from step %d to %d; it had stopped at %d", first.From, first.To, sum.Selection.To)
+	}
+	sameCheckpoints(t, whole.Output.Dir, crashed.Output.Dir, sum.To)
+
+	plain := parseConfig(t, tinyRun, "train.lr=1", "train.steps=400", "train.patience=2", "train.grad_clip=0")
+	stopped := fit(t, plain, false)
+	if stopped.Stopped == "" {
+		t.Fatalf("the plain run did not stop early")
+	}
+	if again := fit(t, plain, true); again.To != stopped.To || again.From != stopped.To || again.Stopped == "" {
+		t.Errorf("the plain run stopped at step %d resumed from %d to %d (stopped %q)", stopped.To, again.From, again.To, again.Stopped)
 	}
 }

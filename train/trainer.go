@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -35,6 +36,9 @@ type Options struct {
 	// Hooks follow the loop after the run's own hooks (metrics, progress,
 	// EMA, figures, checkpoints, best), in this order.
 	Hooks []Hook
+	// dirLocked says the caller holds the run directory's lock (a refit's
+	// second training, whose first holds it throughout).
+	dirLocked bool
 	// nearness makes the run a refit's first training, which follows its
 	// samples' nearness (nearHook).
 	nearness bool
@@ -101,6 +105,10 @@ var ErrInterrupted = errors.New("training interrupted")
 func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, error) {
 	if opts.Out == nil {
 		opts.Out = io.Discard
+	}
+	if rundir.IsSelection(cfg.Output.Dir) {
+		parent := filepath.Dir(filepath.Clean(cfg.Output.Dir))
+		return nil, fmt.Errorf("train: output.dir %s is the first training of the refitted run %s (train.refit): continue that run with train -run %s", cfg.Output.Dir, parent, parent)
 	}
 	if opts.Resume {
 		KeepRunDefaults(cfg)
@@ -198,11 +206,13 @@ func fitPrepared(ctx context.Context, cfg *configs.Config, data *workflow.Data, 
 	}
 	// Held for the whole run: a second trainer on the same directory would
 	// overwrite this one's checkpoints and interleave its metrics.
-	lock, err := rundir.LockDir(dir)
-	if err != nil {
-		return nil, err
+	if !opts.dirLocked {
+		lock, err := rundir.LockDir(dir)
+		if err != nil {
+			return nil, err
+		}
+		defer lock.Unlock()
 	}
-	defer lock.Unlock()
 	// Where the checkpoints go must exist before the first step, not at
 	// the first checkpoint (a dangling link there failed after 500 steps).
 	if err := os.MkdirAll(ckptDir, 0o755); err != nil {

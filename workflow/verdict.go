@@ -179,10 +179,19 @@ func nearest(samples, train, heldout points.Points, mean, std []float64, cell fl
 		return out
 	}
 	ref := scaled(train, verdictTraining)
+	base, against := 0.0, againstHeldOut
 	if heldout.N >= minHeldout {
-		return medianNearest(scaled(samples, verdictPoints), ref) / medianNearest(scaled(heldout, verdictPoints), ref), againstHeldOut
+		base = medianNearest(scaled(heldout, verdictPoints), ref)
+	} else {
+		base, against = medianNearestOther(ref, verdictPoints), againstTraining
 	}
-	return medianNearest(scaled(samples, verdictPoints), ref) / medianNearestOther(ref, verdictPoints), againstTraining
+	// Half the baseline's rows with a twin among the training rows (a
+	// table of repeated rows) leave no distance to compare with.
+	ratio := medianNearest(scaled(samples, verdictPoints), ref) / base
+	if !(base > 0) || math.IsInf(ratio, 0) || math.IsNaN(ratio) {
+		return 0, ""
+	}
+	return ratio, against
 }
 
 // varies reports a column whose spread is more than its values' jitter
@@ -193,8 +202,15 @@ func varies(std, cell float64) bool { return std > cell/2 }
 
 // NearestAgainst's two baselines.
 const (
-	againstHeldOut  = "held-out rows"
+	againstHeldOut  = AgainstHeldOut
 	againstTraining = "training rows"
+)
+
+// AgainstHeldOut is the baseline of a nearness measured against held-out
+// rows, of which there are at least MinHeldOut.
+const (
+	AgainstHeldOut = "held-out rows"
+	MinHeldOut     = minHeldout
 )
 
 // baseline is the verdict's words for a row of its nearness baseline.

@@ -192,3 +192,15 @@ func TestVerdictWithoutHeldOutRows(t *testing.T) {
 		t.Errorf("30 training rows and none held out: nearest ratio %v, want none measured", v.NearestRatio)
 	}
 }
+
+// A table of repeated rows: the held-out rows have twins among the
+// training rows, their distance is 0, and no nearness is reported (it was
+// +Inf, which no JSON holds).
+func TestVerdictOnRepeatedRows(t *testing.T) {
+	train := gaussianPoints(100, 2, 1)
+	held := train.Subset(seq(40))
+	v := workflow.Judge(gaussianPoints(200, 2, 3), train, held, 0)
+	if v.NearestRatio != 0 || v.NearestAgainst != "" || strings.Contains(v.Summary(), "nearest") {
+		t.Errorf("nearness %v against %q: %s", v.NearestRatio, v.NearestAgainst, v.Summary())
+	}
+}

@@ -20,7 +20,7 @@ func TestSmallTableRefitsOnEveryRow(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("train -data: exit %d: %s", code, errs)
 	}
-	for _, want := range []string{"train.refit auto: 45 of the 150 rows are held out, more than a tenth", "training again from the start on all 150 rows"} {
+	for _, want := range []string{"train.refit auto: data.holdout 0.3 holds out 45 of the 150 rows, more than a tenth", "training again from the start on all 150 rows"} {
 		if !strings.Contains(errs, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errs)
 		}
@@ -39,6 +39,27 @@ func TestSmallTableRefitsOnEveryRow(t *testing.T) {
 	}
 	if code, _, errs := scorenet("sample", "-run", run, "-out", filepath.Join(dir, "s.csv"), "-n", "100"); code != 0 || !strings.Contains(errs, "as far as a training row's from the others (no rows held out)") {
 		t.Errorf("sample: exit %d: %s", code, errs)
+	}
+	// Refused before anything is written: the finished run stays readable.
+	before, _ := os.ReadFile(filepath.Join(run, "config.yaml"))
+	if code, _, errs := scorenet("train", "-data", data, "-out", run); code == 0 || !strings.Contains(errs, "holds a run's checkpoints already") {
+		t.Errorf("train -data into the finished run: exit %d: %s", code, errs)
+	}
+	if after, _ := os.ReadFile(filepath.Join(run, "config.yaml")); string(after) != string(before) {
+		t.Errorf("the refused train rewrote the run's config.yaml")
+	}
+	if code, _, errs := scorenet("train", "-run", filepath.Join(run, "select")); code == 0 || !strings.Contains(errs, "is the first training of the refitted run") {
+		t.Errorf("train -run DIR/select: exit %d: %s", code, errs)
+	}
+	if code, _, errs := scorenet("sample", "-run", run, "-checkpoint", "best", "-out", filepath.Join(dir, "b.csv")); code == 0 || !strings.Contains(errs, "it trained on every row (train.refit)") {
+		t.Errorf("sample -checkpoint best: exit %d: %s", code, errs)
+	}
+	failed := filepath.Join(dir, "failed")
+	if code, _, errs := scorenet("train", "-data", data, "-out", failed, "-set", "train.batch_size=120"); code == 0 {
+		t.Errorf("a batch larger than the training rows: exit 0: %s", errs)
+	}
+	if _, err := os.Stat(filepath.Join(failed, "config.yaml")); err == nil {
+		t.Errorf("a first training that failed before its first step left config.yaml behind")
 	}
 	explicit := filepath.Join(dir, "once")
 	if code, _, errs := scorenet("train", "-data", data, "-out", explicit, "-set", "model.hidden=[16]", "-set", "train.eval_every=20", "-set", "train.patience=2", "-set", "train.refit=false"); code != 0 || strings.Contains(errs, "train.refit") {

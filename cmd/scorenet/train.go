@@ -111,6 +111,10 @@ at start-up, and the run's config.yaml is the config it amounts to.`)
 		if err != nil {
 			return err
 		}
+		if sum.To == sum.From && sum.Stopped != "" {
+			fmt.Fprintf(stdout, "nothing to train: run directory %s stopped early at step %d: %s\n", sum.Dir, sum.To, sum.Stopped)
+			return nil
+		}
 		if sum.To == sum.From {
 			fmt.Fprintf(stdout, "nothing to train: run directory %s is at step %d of train.steps %d (raise train.steps, e.g. -set train.steps=%d, to continue)\n",
 				sum.Dir, sum.To, cfg.Train.Steps, 2*max(sum.To, 1))
