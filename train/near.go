@@ -49,19 +49,7 @@ func newNearHook(t *trainer) (*nearHook, error) {
 // (the EMA where the run keeps one) and returns their nearness ratio.
 func (h *nearHook) measure() (float64, error) {
 	t, s := h.t, h.t.s
-	for i, p := range h.model.Params() {
-		from := s.Model.Params()[i].Value
-		if s.EMA != nil {
-			from = s.EMA[i]
-		}
-		copyTensor(p.Value, from)
-	}
-	set := t.cfg.Sample
-	set.N = nearChains
-	levels := t.cfg.NoiseLevels()
-	job := workflow.Job{Sample: set, Sigmas: levels, Sigma: workflow.Smallest(levels), Dim: s.Model.Dim(), Norm: s.Norm, MaxAbs: s.MaxAbs, Prior: workflow.PriorOf(s.DataMoments),
-		Scores: workflow.NetworkScorers(h.model), Discrete: s.Discrete, Ends: s.Ends, Pixels: t.data.Image.Size() > 0}
-	drawn, err := workflow.Sample(job)
+	drawn, err := workflow.Sample(t.samplingJob(h.model, nearChains))
 	if err != nil {
 		return 0, fmt.Errorf("train: step %d: measuring the samples' nearness for train.refit: %w", s.Step, err)
 	}

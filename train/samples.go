@@ -36,19 +36,7 @@ func (h *sampleHook) OnStep(e *Step) error {
 		return nil
 	}
 	t, s := h.t, h.t.s
-	src := s.EMA
-	for i, p := range h.model.Params() {
-		from := s.Model.Params()[i].Value
-		if src != nil {
-			from = src[i]
-		}
-		copyTensor(p.Value, from)
-	}
-	set := t.cfg.Sample
-	set.N = min(set.N, sampleChains)
-	levels := t.cfg.NoiseLevels()
-	job := workflow.Job{Sample: set, Sigmas: levels, Sigma: workflow.Smallest(levels), Dim: s.Model.Dim(), Norm: s.Norm, MaxAbs: s.MaxAbs, Prior: workflow.PriorOf(s.DataMoments),
-		Scores: workflow.NetworkScorers(h.model), Discrete: s.Discrete, Ends: s.Ends, Pixels: t.data.Image.Size() > 0}
+	job := t.samplingJob(h.model, min(t.cfg.Sample.N, sampleChains))
 	// A figure is for watching, between steps: its sampling may not hold
 	// training up for long (it does not heed a signal until it is done).
 	// The ode sampler's steps are its own: bounded so that its
@@ -87,6 +75,25 @@ func (h *sampleHook) OnStep(e *Step) error {
 }
 
 func (h *sampleHook) OnStop(Stop) error { return nil }
+
+// samplingJob loads the weights sampling uses (the EMA where the run keeps
+// one) into model, a copy for the sampler to read, and returns the job
+// that draws n chains of it as the run's config samples.
+func (t *trainer) samplingJob(model nn.Model, n int) workflow.Job {
+	s := t.s
+	for i, p := range model.Params() {
+		from := s.Model.Params()[i].Value
+		if s.EMA != nil {
+			from = s.EMA[i]
+		}
+		copyTensor(p.Value, from)
+	}
+	set := t.cfg.Sample
+	set.N = n
+	levels := t.cfg.NoiseLevels()
+	return workflow.Job{Sample: set, Sigmas: levels, Sigma: workflow.Smallest(levels), Dim: s.Model.Dim(), Norm: s.Norm, MaxAbs: s.MaxAbs, Prior: workflow.PriorOf(s.DataMoments),
+		Scores: workflow.NetworkScorers(model), Discrete: s.Discrete, Ends: s.Ends, Pixels: t.data.Image.Size() > 0}
+}
 
 // newSampleHook is the figure hook of cfg's run, or nil when it draws none
 // (train.sample_every 0).
