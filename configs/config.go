@@ -45,8 +45,9 @@ type Data struct {
 	Dequantize bool `yaml:"dequantize"`
 	// Discrete (file): auto (the default) finds the columns that take a
 	// few values only, trains them spread over each value's cell and puts
-	// samples back onto the values; none treats every column as
-	// continuous.
+	// samples back onto the values, and the point masses at continuous
+	// columns' ends (datasets.Ends), onto which samples beyond them are
+	// put; none treats every column as continuous, without masses.
 	Discrete string `yaml:"discrete,omitempty"`
 	// Labels give every image a class, for a class-conditional model: for
 	// idx, an IDX label file (train-labels-idx1-ubyte.gz); for images,

@@ -35,6 +35,10 @@ func TestPointMassAtAColumnsEnd(t *testing.T) {
 	if !strings.Contains(errs, "1 point mass(es) at a column's end, where samples beyond are put: column 1's minimum 0 (33% of the rows)") {
 		t.Errorf("the start-up lines do not say the mass:\n%s", errs)
 	}
+	none := filepath.Join(dir, "none")
+	if code, _, errs := scorenet("train", "-data", data, "-out", none, "-set", "train.steps=10", "-set", "model.hidden=[8]", "-set", "data.discrete=none"); code != 0 || strings.Contains(errs, "point mass") {
+		t.Errorf("data.discrete: none: exit %d, yet a point mass was found: %s", code, errs)
+	}
 	out := filepath.Join(dir, "s.csv")
 	if code, _, errs := scorenet("sample", "-run", run, "-n", "400", "-out", out); code != 0 {
 		t.Fatalf("sample: exit %d: %s", code, errs)
