@@ -673,8 +673,8 @@ func (c *Config) Describe() string {
 const MaxBeta = 0.999999
 
 // validateRefitted checks a refitted run's record of its first training:
-// the folder it names, steps and rows that can be, and train.steps the
-// refit of its length.
+// the folder it names, steps and rows that can be, and train.steps at
+// least the refit of its length.
 func (d *decoder) validateRefitted(c *Config) error {
 	r := c.Train.Refitted
 	if r == nil {
@@ -696,8 +696,9 @@ func (d *decoder) validateRefitted(c *Config) error {
 			return d.Errorf("train.refitted."+k.key, "want %s", k.want)
 		}
 	}
-	if want := RefitSteps(r.Length, r.TrainRows, r.HeldOut); c.Train.Steps != want {
-		return d.Errorf("train.steps", "%d is not the refit of train.refitted's length %d (%d steps on %d rows with %d held out): want %d", c.Train.Steps, r.Length, r.Length, r.TrainRows, r.HeldOut, want)
+	// More steps continue the run; fewer would not be the refit it records.
+	if want := RefitSteps(r.Length, r.TrainRows, r.HeldOut); c.Train.Steps < want {
+		return d.Errorf("train.steps", "%d is short of the refit of train.refitted's length (%d steps on %d rows with %d held out): want at least %d", c.Train.Steps, r.Length, r.TrainRows, r.HeldOut, want)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -441,16 +442,23 @@ func endsOf(c *checkpoints.Checkpoint, path string, dim int) (datasets.Ends, err
 	if !ok {
 		return e, nil
 	}
-	if err := json.Unmarshal([]byte(v), &e); err != nil {
-		return e, fmt.Errorf("rundir: %s: bad %s metadata", path, metaEnds)
+	dec := json.NewDecoder(strings.NewReader(v))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&e); err != nil {
+		return e, fmt.Errorf("rundir: %s: bad %s metadata: %v", path, metaEnds, err)
 	}
+	var cols []int
 	for _, end := range []map[int]float64{e.Low, e.High} {
-		for j, x := range end {
-			lo, hasLo := e.Low[j]
-			hi, hasHi := e.High[j]
-			if j < 0 || j >= dim || !(math.Abs(x) <= maxMean) || (hasLo && hasHi && !(lo < hi)) {
-				return e, fmt.Errorf("rundir: %s: bad %s metadata for column %d: want a column of the data, a value within ±%g, and a low end below the high", path, metaEnds, j+1, maxMean)
-			}
+		for j := range end {
+			cols = append(cols, j)
+		}
+	}
+	slices.Sort(cols) // the first bad column is named, whatever the map's order
+	for _, j := range cols {
+		lo, hasLo := e.Low[j]
+		hi, hasHi := e.High[j]
+		if j < 0 || j >= dim || !(math.Abs(lo) <= maxMean) || !(math.Abs(hi) <= maxMean) || (hasLo && hasHi && !(lo < hi)) {
+			return e, fmt.Errorf("rundir: %s: bad %s metadata for column %d: want a column of the data's %d, a value within ±%g, and a low end below the high", path, metaEnds, j+1, dim, maxMean)
 		}
 	}
 	return e, nil

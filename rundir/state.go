@@ -31,6 +31,7 @@ const (
 	metaMoments    = "data_moments"    // JSON DataMoments of the training data, model units
 	metaBest       = "best"            // JSON Best: the lowest held-out loss so far, for best.safetensors and patience
 	metaNear       = "near"            // JSON Near: how near a refit's first training's samples came to the training rows
+	metaStopped    = "stopped"         // why the run stopped early at this checkpoint's step (train.patience), if it did
 	metaImage      = "image"           // HxWxC of image data, so that samples come back as images
 	metaDiscrete   = "discrete"        // JSON {column: [values]}: a table's discrete columns, which samples are put back onto
 	metaEnds       = "ends"            // JSON datasets.Ends: point masses at a table's column ends, which samples beyond are put on
@@ -96,7 +97,10 @@ type Snapshot struct {
 	DataMoments DataMoments     // the training data's moments, in model units
 	Best        *Best           // the lowest held-out loss so far; nil before the first
 	Near        *Near           // a refit's first training's samples' nearness; nil elsewhere
-	Image       datasets.Image  // the shape of image data; zero otherwise
+	// Stopped says why the run stopped early at this step, or "": a run
+	// resumed from it trains no further, as one never stopped.
+	Stopped string
+	Image   datasets.Image // the shape of image data; zero otherwise
 	// Discrete are a table's discrete columns (0-based) and their values
 	// in data units; nil for none.
 	Discrete map[int][]float64
@@ -157,6 +161,9 @@ func (s *Snapshot) Checkpoint() (*checkpoints.Checkpoint, error) {
 			return nil, err
 		}
 		c.Meta[metaBest] = string(b)
+	}
+	if s.Stopped != "" {
+		c.Meta[metaStopped] = s.Stopped
 	}
 	if s.Near != nil {
 		b, err := json.Marshal(s.Near)
@@ -339,6 +346,12 @@ func (s *Snapshot) Restore(c *checkpoints.Checkpoint, path string) error {
 		return err
 	}
 	if s.Near, err = nearOf(c, path); err != nil {
+		return err
+	}
+	s.Stopped = c.Meta[metaStopped]
+	// The checkpoint's point masses, none for one from before them: its
+	// samples are finished as its earlier checkpoints' are.
+	if s.Ends, err = endsOf(c, path, s.Model.Dim()); err != nil {
 		return err
 	}
 	if now, _ := json.Marshal(s.Norm); string(now) != c.Meta[metaNorm] {

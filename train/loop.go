@@ -88,6 +88,7 @@ func (t *trainer) loop(ctx context.Context, last *metricsHook, hooks ...Hook) (*
 		return nil, err
 	}
 	if stopped != "" && s.Step > from { // the checkpoint hook saves only at train.steps
+		s.Stopped = stopped // a resume from this checkpoint trains no further
 		if err := t.save(); err != nil {
 			return nil, err
 		}
@@ -97,18 +98,19 @@ func (t *trainer) loop(ctx context.Context, last *metricsHook, hooks ...Hook) (*
 }
 
 // stoppedBefore says why a resumed run had stopped early at its checkpoint's
-// step, or "": its held-out loss's patience had run out there, on the
-// eval_every grid (and, in a refit's first training, its samples' nearness
-// let it stop). Resumed, it trains no further, as one never stopped.
+// step, as the checkpoint records it, or "": resumed, it trains no further,
+// as one never stopped. The decision is read, not made again: the hooks
+// that made it (patience, a refit's nearness) saw evaluations a resume
+// does not repeat.
 func (t *trainer) stoppedBefore() string {
-	s, cfg := t.s, t.cfg.Train
-	if t.resumedFrom == "" || s.Best == nil || cfg.Patience == 0 || cfg.EvalEvery == 0 || s.Step%cfg.EvalEvery != 0 || s.Best.Since < cfg.Patience {
+	s, patience := t.s, t.cfg.Train.Patience
+	if t.resumedFrom == "" || s.Stopped == "" {
 		return ""
 	}
-	if t.near != nil && (s.Near == nil || (s.Near.Reached == 0 && s.Near.Since < cfg.Patience)) {
+	if patience == 0 || s.Best == nil || s.Best.Since < patience { // patience raised (or off) to go on
 		return ""
 	}
-	return fmt.Sprintf("the held-out loss has not improved for %d evaluations (train.patience): best %.6g at step %d; stopped there before this resume", s.Best.Since, s.Best.Loss, s.Best.Step)
+	return t.s.Stopped + "; stopped there before this resume"
 }
 
 // update draws the next batch and its noise, computes the loss and its
@@ -214,9 +216,7 @@ func (m *metricsHook) OnStep(e *Step) error {
 		}
 		r.Valid = &v
 		if t.near != nil {
-			if r.Nearest, err = t.near.measure(); err != nil {
-				return err
-			}
+			r.Nearest = t.near.measure()
 		}
 	}
 	if err := m.log.Write(r); err != nil {

@@ -33,7 +33,14 @@ type nearHook struct {
 	saidUnmeasured bool
 }
 
+// newNearHook is the nearness hook of a refit's first training, or nil
+// where its held-out rows are too few to measure against (the held-out
+// loss alone then chooses the length, which it says).
 func newNearHook(t *trainer) (*nearHook, error) {
+	if t.data.Valid.N < workflow.MinHeldOut {
+		fmt.Fprintf(t.out, "train.refit: %d held-out rows, fewer than %d: the samples' nearness is not measured, and the held-out loss alone chooses the length\n", t.data.Valid.N, workflow.MinHeldOut)
+		return nil, nil
+	}
 	m, err := nn.New(t.cfg.ModelSpec(t.s.Model.Dim()), seeds.New(t.cfg.Seed, seeds.Init)) // its weights are overwritten
 	if err != nil {
 		return nil, err
@@ -46,22 +53,33 @@ func newNearHook(t *trainer) (*nearHook, error) {
 }
 
 // measure samples nearChains chains with the weights sampling will use
-// (the EMA where the run keeps one) and returns their nearness ratio.
-func (h *nearHook) measure() (float64, error) {
+// (the EMA where the run keeps one) and returns their nearness ratio, or 0
+// where it has none: a sampling that fails (a chain diverging early in
+// training) or would take too long, or held-out rows that repeat training
+// rows, are not measured, said once, and not fatal, as a sample figure's.
+func (h *nearHook) measure() float64 {
 	t, s := h.t, h.t.s
-	drawn, err := workflow.Sample(t.samplingJob(h.model, nearChains))
-	if err != nil {
-		return 0, fmt.Errorf("train: step %d: measuring the samples' nearness for train.refit: %w", s.Step, err)
-	}
-	ratio, against := workflow.NearestRatio(drawn.Samples, h.train, h.valid, h.cell)
-	if against != workflow.AgainstHeldOut { // too few held-out rows, or repeated rows: no length to choose by it
+	job := t.samplingJob(h.model, nearChains)
+	job.MaxODESteps = maxFigureSteps / 6
+	unmeasured := func(why string) float64 {
 		if !h.saidUnmeasured {
-			fmt.Fprintf(t.out, "step %d: train.refit: the samples' nearness is not measured (%d held-out rows, fewer than %d or mostly repeats of training rows): the held-out loss alone chooses the length\n", s.Step, h.valid.N, workflow.MinHeldOut)
+			fmt.Fprintf(t.out, "step %d: train.refit: the samples' nearness is not measured (%s); where it is not, the held-out loss alone decides\n", s.Step, why)
 			h.saidUnmeasured = true
 		}
-		return 0, nil
+		return 0
 	}
-	return ratio, nil
+	if total := job.Settings().Work(); total > maxFigureSteps {
+		return unmeasured(fmt.Sprintf("sampling would take %d steps, more than %d", total, maxFigureSteps))
+	}
+	drawn, err := workflow.Sample(job)
+	if err != nil {
+		return unmeasured(err.Error())
+	}
+	ratio, against := workflow.NearestRatio(drawn.Samples, h.train, h.valid, h.cell)
+	if against != workflow.AgainstHeldOut {
+		return unmeasured("the held-out rows repeat training rows")
+	}
+	return ratio
 }
 
 // OnStep follows the ratio the metrics hook measured on the eval_every

@@ -14,12 +14,12 @@ import (
 )
 
 // Refits reports whether a run of cfg on data trains twice (train.refit):
-// as the config sets it, or, left to auto, for a table whose length the
-// held-out loss chooses (train.steps: auto) and whose held-out rows are
-// more than a tenth of its rows (data.holdout). Those are rows a small table cannot
-// spare: on wine (142 rows, 43 held out) the samples of the first
-// training were 0.82 of the data's spread on a column, and 0.89-0.92
-// once trained on every row.
+// as the config sets it, or, left to auto, for a table of fewer than
+// maxRefitRows rows whose length the held-out loss chooses (train.steps:
+// auto) and whose held-out share is more than a tenth (data.holdout).
+// Those are rows a small table cannot spare: on wine (142 rows, 43 held
+// out) the samples of the first training were 0.82 of the data's spread
+// on a column, and 0.89-0.92 once trained on every row.
 func Refits(cfg *configs.Config, data *workflow.Data) bool {
 	t := cfg.Train
 	if t.Refit != nil {
@@ -27,13 +27,17 @@ func Refits(cfg *configs.Config, data *workflow.Data) bool {
 	}
 	// The share asked for, not the rows it rounds to: 76 rows held out of
 	// 755 are a tenth.
-	return cfg.Data.Dataset == "file" && t.StepsAuto && t.Patience > 0 && data.Holdout > minRefitShare
+	rows := data.Train.N + data.Valid.N
+	return cfg.Data.Dataset == "file" && t.StepsAuto && t.Patience > 0 && data.Holdout > minRefitShare && rows < maxRefitRows
 }
 
-// minRefitShare is the held-out share above which train.refit: auto trains
-// again on every row: under data.holdout: auto, tables of fewer than 500
-// rows.
-const minRefitShare = 0.1
+// train.refit: auto's bounds: a held-out share above a tenth (under
+// data.holdout: auto, tables of fewer than 500 rows), and fewer rows than
+// that in any case (a larger table held out by hand has rows to spare).
+const (
+	minRefitShare = 0.1
+	maxRefitRows  = 500
+)
 
 // fitThenRefit trains cfg's model twice. The first training, in the run
 // directory's select/, holds rows out and chooses the length; the second,
@@ -45,6 +49,7 @@ const minRefitShare = 0.1
 func fitThenRefit(ctx context.Context, cfg *configs.Config, data *workflow.Data, opts Options) (*Summary, error) {
 	dir := cfg.Output.Dir
 	selection := rundir.SelectionDir(dir)
+	hadDir, hadSelection := exists(dir), exists(selection)
 	// Held over both trainings: another trainer on the directory would
 	// rewrite its config.yaml under this one.
 	lock, err := rundir.LockDir(dir)
@@ -52,16 +57,8 @@ func fitThenRefit(ctx context.Context, cfg *configs.Config, data *workflow.Data,
 		return nil, err
 	}
 	defer lock.Unlock()
-	// Refused before anything is written or trained.
-	if hasCheckpoint(dir) {
-		return nil, fmt.Errorf("train: output.dir %s holds a run's checkpoints already (%s): continue that run with train -run %s, or train into another directory", dir, rundir.CheckpointDir(dir), dir)
-	}
-	resume := hasCheckpoint(selection)
-	if resume && !opts.Resume {
-		return nil, fmt.Errorf("train: output.dir %s holds the first training of a refitted run (%s, train.refit): continue it with train -run %s, or train into another directory", dir, selection, dir)
-	}
-	_, existed := os.Stat(rundir.ConfigPath(dir))
-	if err := safefile.Write(rundir.ConfigPath(dir), cfg.YAML()); err != nil {
+	resume, err := refuseExisting(cfg, data, opts.Resume)
+	if err != nil {
 		return nil, err
 	}
 	no := false
@@ -72,10 +69,19 @@ func fitThenRefit(ctx context.Context, cfg *configs.Config, data *workflow.Data,
 		plan = fmt.Sprintf("train.refit auto: data.holdout %.3g holds out %d of the %d rows, more than a tenth: training first in %s, where they choose the length, then again from the start on every row",
 			data.Holdout, data.Valid.N, data.Train.N+data.Valid.N, selection)
 	}
-	first, err := fitPrepared(ctx, &sel, data, Options{Out: opts.Out, Terminal: opts.Terminal, Resume: resume, lrBeyondBounds: opts.lrBeyondBounds, afterData: plan, nearness: true})
+	// The run's config.yaml is written once the first training has passed
+	// its checks (a resume with other settings is refused there): written
+	// before, a refused train would leave the run unreadable.
+	started := func() error { return safefile.Write(rundir.ConfigPath(dir), cfg.YAML()) }
+	first, err := fitPrepared(ctx, &sel, data, Options{Out: opts.Out, Terminal: opts.Terminal, Resume: resume, lrBeyondBounds: opts.lrBeyondBounds, afterData: plan, nearness: true, started: started})
 	if err != nil {
-		if existed != nil && !hasCheckpoint(selection) { // failed before its first checkpoint: leave nothing
-			os.Remove(rundir.ConfigPath(dir))
+		if !hasCheckpoint(selection) { // failed before its first checkpoint: leave nothing it made
+			switch {
+			case !hadDir:
+				os.RemoveAll(dir)
+			case !hadSelection:
+				os.RemoveAll(selection)
+			}
 		}
 		return nil, err
 	}
@@ -94,8 +100,33 @@ func fitThenRefit(ctx context.Context, cfg *configs.Config, data *workflow.Data,
 		return nil, err
 	}
 	*cfg = *ref
-	second.Selection = first
+	second.Selection, second.Refitted = first, ref.Train.Refitted
 	return second, nil
+}
+
+// refuseExisting refuses, before anything is written or trained, a refit
+// into a directory that holds a run already, or a first training not being
+// resumed, or one with no held-out rows to choose the length by; it
+// reports whether the first training resumes.
+func refuseExisting(cfg *configs.Config, data *workflow.Data, resuming bool) (resume bool, err error) {
+	dir := cfg.Output.Dir
+	selection := rundir.SelectionDir(dir)
+	if data.Valid.N == 0 {
+		return false, fmt.Errorf("train: train.refit: data.holdout %g holds out none of the %d rows: there is no held-out loss to choose the length by; hold rows out, or set train.refit: false", cfg.Data.Holdout, data.Train.N)
+	}
+	if hasCheckpoint(dir) {
+		return false, fmt.Errorf("train: output.dir %s holds a run's checkpoints already (%s): continue that run with train -run %s, or train into another directory", dir, rundir.CheckpointDir(dir), dir)
+	}
+	resume = hasCheckpoint(selection)
+	if resume && !resuming {
+		return false, fmt.Errorf("train: output.dir %s holds the first training of a refitted run (%s, train.refit): continue it with train -run %s, or train into another directory", dir, selection, dir)
+	}
+	return resume, nil
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // refitConfig is the config of a refit: the selection's, with every value
@@ -137,8 +168,9 @@ func lengthReason(r *configs.Refitted) string {
 	return why
 }
 
-// hasCheckpoint reports whether the run in dir has written a checkpoint.
+// hasCheckpoint reports whether the run in dir has written a checkpoint,
+// whether or not it loads (a damaged one is still a run's).
 func hasCheckpoint(dir string) bool {
 	_, _, _, err := checkpoints.Newest(rundir.CheckpointDir(dir))
-	return !errors.Is(err, checkpoints.ErrNoCheckpoint) && err == nil
+	return !errors.Is(err, checkpoints.ErrNoCheckpoint)
 }

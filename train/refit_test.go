@@ -155,7 +155,15 @@ func TestRefitResumesExactly(t *testing.T) {
 	whole := parseConfig(t, tinyRun, sets...)
 	sum := fit(t, whole, false)
 	// Fit checks once after reading the data, then once a step.
-	for stop, at := range map[int]string{14: "at step 13", 1 + 60 + 8: "at step 8;"} { // in the first training; in the second
+	for _, c := range []struct {
+		name string
+		stop int
+		at   string
+	}{
+		{"in the first training", 14, "at step 13"},
+		{"in the second training", 1 + 60 + 8, "at step 8;"},
+	} {
+		stop, at := c.stop, c.at
 		cut := parseConfig(t, tinyRun, sets...)
 		_, err := Fit(&cancelAfter{context.Background(), stop}, cut, Options{})
 		if !errors.Is(err, ErrInterrupted) || !strings.Contains(err.Error(), at) {
@@ -217,30 +225,35 @@ func TestNearnessHoldsTheStopWhileSamplesSharpen(t *testing.T) {
 // crash between them, trains no further: the run ends as one never
 // stopped. A plain run stopped early and resumed trains no further either.
 func TestStoppedTrainingResumesWithoutTraining(t *testing.T) {
-	sets := []string{"train.refit=true", "train.lr=0.05", "train.steps=400", "train.patience=2", "train.checkpoint_every=10"}
-	whole := parseConfig(t, tinyRun, sets...)
-	sum := fit(t, whole, false)
-	if sum.Selection.Stopped == "" || sum.Selection.To >= 400 {
-		t.Fatalf("the first training did not stop early (step %d): no stop to resume from", sum.Selection.To)
+	for _, c := range []struct{ name, rows string }{
+		{"nearness measured", "data.n=600"},
+		{"too few held out to measure nearness", "data.n=80"}, // 16 held out
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			sets := []string{c.rows, "train.refit=true", "train.lr=0.05", "train.steps=400", "train.patience=2", "train.checkpoint_every=10"}
+			whole := parseConfig(t, tinyRun, sets...)
+			sum := fit(t, whole, false)
+			if sum.Selection.Stopped == "" || sum.Selection.To >= 400 {
+				t.Fatalf("the first training did not stop early (step %d): no stop to resume from", sum.Selection.To)
+			}
+			crashed := parseConfig(t, tinyRun, sets...)
+			fit(t, crashed, false)
+			// Undo the second training: the directory as the crash left it.
+			if err := errors.Join(os.RemoveAll(rundir.CheckpointDir(crashed.Output.Dir)), os.Remove(filepath.Join(crashed.Output.Dir, "metrics.jsonl")),
+				os.WriteFile(rundir.ConfigPath(crashed.Output.Dir), parseConfig(t, tinyRun, append(sets, "output.dir="+crashed.Output.Dir)...).YAML(), 0o644)); err != nil {
+				t.Fatal(err)
+			}
+			resumed, err := rundir.LoadConfig(crashed.Output.Dir, []string{"output.dir=" + crashed.Output.Dir})
+			if err != nil {
+				t.Fatal(err)
+			}
+			again := fit(t, resumed, true)
+			if first := again.Selection; first.To != first.From || first.To != sum.Selection.To {
+				t.Errorf("the stopped first training resumed from step %d to %d; it had stopped at %d", first.From, first.To, sum.Selection.To)
+			}
+			sameCheckpoints(t, whole.Output.Dir, crashed.Output.Dir, sum.To)
+		})
 	}
-	crashed := parseConfig(t, tinyRun, sets...)
-	fit(t, crashed, false)
-	// Undo the second training: the directory as the crash left it.
-	os.RemoveAll(rundir.CheckpointDir(crashed.Output.Dir))
-	os.Remove(filepath.Join(crashed.Output.Dir, "metrics.jsonl"))
-	if err := os.WriteFile(rundir.ConfigPath(crashed.Output.Dir), parseConfig(t, tinyRun, append(sets, "output.dir="+crashed.Output.Dir)...).YAML(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	resumed, err := rundir.LoadConfig(crashed.Output.Dir, []string{"output.dir=" + crashed.Output.Dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	again := fit(t, resumed, true)
-	if first := again.Selection; first.To != first.From || first.To != sum.Selection.To {
-		t.Errorf("the stopped first training resumed from step %d to %d; it had stopped at %d", first.From, first.To, sum.Selection.To)
-	}
-	sameCheckpoints(t, whole.Output.Dir, crashed.Output.Dir, sum.To)
-
 	plain := parseConfig(t, tinyRun, "train.lr=1", "train.steps=400", "train.patience=2", "train.grad_clip=0")
 	stopped := fit(t, plain, false)
 	if stopped.Stopped == "" {
@@ -248,5 +261,59 @@ func TestStoppedTrainingResumesWithoutTraining(t *testing.T) {
 	}
 	if again := fit(t, plain, true); again.To != stopped.To || again.From != stopped.To || again.Stopped == "" {
 		t.Errorf("the plain run stopped at step %d resumed from %d to %d (stopped %q)", stopped.To, again.From, again.To, again.Stopped)
+	}
+	// Patience raised on the resume: the run goes on.
+	plain.Train.Patience = 50
+	if again := fit(t, plain, true); again.To <= stopped.To {
+		t.Errorf("with patience raised to 50 the run stopped at step %d resumed to %d", stopped.To, again.To)
+	}
+}
+
+// A resume of a refit's first training that is refused (other settings
+// than the checkpoint's) leaves the run's config.yaml as it was, and the
+// run resumable.
+func TestRefusedRefitResumeKeepsTheConfig(t *testing.T) {
+	sets := []string{"train.refit=true", "train.steps=60", "train.checkpoint_every=10"}
+	cut := parseConfig(t, tinyRun, sets...)
+	if _, err := Fit(&cancelAfter{context.Background(), 14}, cut, Options{}); !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("got %v, want an interruption", err)
+	}
+	before, err := os.ReadFile(rundir.ConfigPath(cut.Output.Dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := rundir.LoadConfig(cut.Output.Dir, []string{"output.dir=" + cut.Output.Dir, "model.hidden=[8,8]"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Fit(context.Background(), other, Options{Resume: true}); err == nil {
+		t.Fatalf("a resume with another network was not refused")
+	}
+	if after, _ := os.ReadFile(rundir.ConfigPath(cut.Output.Dir)); string(after) != string(before) {
+		t.Errorf("the refused resume rewrote config.yaml:\n%s", after)
+	}
+	resumed, err := rundir.LoadConfig(cut.Output.Dir, []string{"output.dir=" + cut.Output.Dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fit(t, resumed, true)
+}
+
+// A nearness sampling that fails (here: a start from a file, which the
+// annealed sampler takes only from sample -init) is not measured, said,
+// and not fatal.
+func TestNearnessThatCannotSampleIsNotFatal(t *testing.T) {
+	start := filepath.Join(t.TempDir(), "start.csv")
+	if err := os.WriteFile(start, []byte("0,0\n1,1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := parseConfig(t, tinyRun, "train.refit=true", "train.steps=30", "train.loss=anneal_dsm", "model.noise_conditional=true", "train.sigmas=auto", "sample.eps=auto",
+		"sample.sampler=annealed", "sample.init.kind=file", "sample.init.path="+start)
+	var log strings.Builder
+	if _, err := Fit(context.Background(), cfg, Options{Out: &log}); err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	if !strings.Contains(log.String(), "the samples' nearness is not measured") {
+		t.Errorf("the log does not say the nearness was not measured:\n%s", log.String())
 	}
 }

@@ -36,6 +36,9 @@ type Options struct {
 	// Hooks follow the loop after the run's own hooks (metrics, progress,
 	// EMA, figures, checkpoints, best), in this order.
 	Hooks []Hook
+	// started is called once the run has passed its checks and written
+	// its config.yaml (a refit's first training: the run's own then).
+	started func() error
 	// dirLocked says the caller holds the run directory's lock (a refit's
 	// second training, whose first holds it throughout).
 	dirLocked bool
@@ -61,6 +64,9 @@ type Summary struct {
 	Stopped    string        // why the run stopped before train.steps (train.patience), or ""
 	Best       *rundir.Best  // the lowest held-out loss, or nil without held-out rows
 	Near       *rundir.Near  // a refit's first training's samples' nearness, or nil
+	// Refitted says how a refit's first training chose its length, beside
+	// Selection.
+	Refitted *configs.Refitted
 	// Selection is the first of a refitted run's two trainings, the one
 	// whose held-out loss chose the length (train.refit), or nil.
 	Selection *Summary
@@ -225,6 +231,11 @@ func fitPrepared(ctx context.Context, cfg *configs.Config, data *workflow.Data, 
 	if err := safefile.Write(rundir.ConfigPath(dir), cfg.YAML()); err != nil {
 		return nil, err
 	}
+	if opts.started != nil {
+		if err := opts.started(); err != nil {
+			return nil, err
+		}
+	}
 	metrics, err := rundir.OpenMetrics(dir, s.Step, opts.Out)
 	if err != nil {
 		return nil, err
@@ -258,7 +269,9 @@ func fitPrepared(ctx context.Context, cfg *configs.Config, data *workflow.Data, 
 			if t.near, err = newNearHook(t); err != nil {
 				return nil, err
 			}
-			hooks = append(hooks, t.near)
+			if t.near != nil {
+				hooks = append(hooks, t.near)
+			}
 		}
 	}
 	hooks = append(hooks, &checkpointHook{t: t})

@@ -37,8 +37,9 @@ type Verdict struct {
 	// other one, which for n rows is a new row's to n - 1 of them; 0 where
 	// there are too few rows for either.
 	NearestRatio float64 `json:"nearest_training_ratio,omitempty"`
-	// NearestAgainst names NearestRatio's baseline: "held-out rows" or
-	// "training rows" (each to its nearest other).
+	// NearestAgainst names NearestRatio's baseline: "held-out rows", or
+	// "training rows" (each to its nearest other) with none held out or
+	// "training rows (too few held out)"; "" where nearness is not measured.
 	NearestAgainst string   `json:"nearest_baseline,omitempty"`
 	Warnings       []string `json:"warnings,omitempty"`
 }
@@ -53,7 +54,7 @@ const (
 	minNearestRatio = 0.8 // nearer: copies of the training points
 	verdictPoints   = 200 // samples and held-out rows measured for nearness
 	verdictTraining = 5000
-	minHeldout      = 20 // fewer held-out rows make no baseline
+	MinHeldOut      = 20 // fewer held-out rows make no baseline
 )
 
 // JudgeRun is Judge of samples against the run's data, brought back to
@@ -162,7 +163,7 @@ func NearestRatio(samples, train, heldout points.Points, cell float64) (ratio fl
 // nearest is NearestRatio with the training columns' means and standard
 // deviations.
 func nearest(samples, train, heldout points.Points, mean, std []float64, cell float64) (float64, string) {
-	if heldout.N < minHeldout && train.N < 2*minHeldout {
+	if heldout.N < MinHeldOut && train.N < 2*MinHeldOut {
 		return 0, ""
 	}
 	d := train.D
@@ -179,11 +180,14 @@ func nearest(samples, train, heldout points.Points, mean, std []float64, cell fl
 		return out
 	}
 	ref := scaled(train, verdictTraining)
-	base, against := 0.0, againstHeldOut
-	if heldout.N >= minHeldout {
+	base, against := 0.0, AgainstHeldOut
+	switch {
+	case heldout.N >= MinHeldOut:
 		base = medianNearest(scaled(heldout, verdictPoints), ref)
-	} else {
+	case heldout.N == 0:
 		base, against = medianNearestOther(ref, verdictPoints), againstTraining
+	default:
+		base, against = medianNearestOther(ref, verdictPoints), againstFewHeld
 	}
 	// Half the baseline's rows with a twin among the training rows (a
 	// table of repeated rows) leave no distance to compare with.
@@ -200,23 +204,22 @@ func nearest(samples, train, heldout points.Points, mean, std []float64, cell fl
 // spread would make every ratio to it meaningless.
 func varies(std, cell float64) bool { return std > cell/2 }
 
-// NearestAgainst's two baselines.
+// NearestAgainst's baselines: held-out rows, or, where there are too few,
+// each training row's distance to its nearest other (with none held out,
+// a refitted run's).
 const (
-	againstHeldOut  = AgainstHeldOut
+	AgainstHeldOut  = "held-out rows"
 	againstTraining = "training rows"
-)
-
-// AgainstHeldOut is the baseline of a nearness measured against held-out
-// rows, of which there are at least MinHeldOut.
-const (
-	AgainstHeldOut = "held-out rows"
-	MinHeldOut     = minHeldout
+	againstFewHeld  = "training rows (too few held out)"
 )
 
 // baseline is the verdict's words for a row of its nearness baseline.
 func (v Verdict) baseline() string {
-	if v.NearestAgainst == againstTraining {
+	switch v.NearestAgainst {
+	case againstTraining:
 		return "a training row's from the others (no rows held out)"
+	case againstFewHeld:
+		return fmt.Sprintf("a training row's from the others (fewer than %d rows held out)", MinHeldOut)
 	}
 	return "a held-out row's"
 }

@@ -189,13 +189,10 @@ func TestSignalsStopWithACheckpoint(t *testing.T) {
 		}
 		cmd.Process.Signal(os.Interrupt)
 		if double {
-			// The first signal is taken once its message is out.
-			for lines.Scan() {
-				log = append(log, lines.Text())
-				if strings.HasPrefix(lines.Text(), "stopping after this step") {
-					break
-				}
-			}
+			// At once, not after the first's message: a step of this run
+			// takes a fraction of a millisecond, and under load the run had
+			// written its checkpoint and exited before the second arrived.
+			// Both queue, in order, for the handler.
 			cmd.Process.Signal(syscall.SIGTERM)
 		}
 		for lines.Scan() {

@@ -122,7 +122,7 @@ at start-up, and the run's config.yaml is the config it amounts to.`)
 		}
 		if first := sum.Selection; first != nil {
 			fmt.Fprintf(stdout, "first training (rows held out, train.refit): %d steps in %.1f s, the length chosen at its step %d; run directory %s\n",
-				first.To-first.From, first.Seconds, cfg.Train.Refitted.Length, first.Dir)
+				first.To-first.From, first.Seconds, sum.Refitted.Length, first.Dir)
 			fmt.Fprintf(stdout, "then on every row: ")
 		}
 		fmt.Fprintf(stdout, "trained %d steps in %.1f s (%.2f ms/step)\n", sum.To-sum.From, sum.Seconds, sum.MsPerStep())
