@@ -143,11 +143,12 @@ type Train struct {
 	// (samples-latest.png) every this many steps (0: never).
 	SampleEvery int `yaml:"sample_every"`
 	// Refit trains twice: first with rows held out, which choose the
-	// length (the step of the lowest held-out loss), then again from the
-	// start on every row for as many steps per row. nil is auto: on for a
-	// table whose held-out rows are more than a tenth of it (fewer than
-	// 500 rows under data.holdout: auto), where they are rows the model
-	// cannot spare (train.Refits).
+	// length (the later of the lowest held-out loss's step and the first
+	// whose samples come as near the training rows as held-out rows),
+	// then again from the start on every row for as many steps per row.
+	// nil is auto: on for a table of fewer than 500 rows whose held-out
+	// share is more than a tenth, where they are rows the model cannot
+	// spare (train.Refits).
 	Refit *bool `yaml:"refit,omitempty"`
 	// Refitted, in a refitted run's config.yaml, records the run that
 	// chose its length.

@@ -110,7 +110,7 @@ func (t *trainer) stoppedBefore() string {
 	if patience == 0 || s.Best == nil || s.Best.Since < patience { // patience raised (or off) to go on
 		return ""
 	}
-	return t.s.Stopped + "; stopped there before this resume"
+	return s.Stopped + "; stopped there before this resume"
 }
 
 // update draws the next batch and its noise, computes the loss and its
@@ -215,7 +215,7 @@ func (m *metricsHook) OnStep(e *Step) error {
 				"the last checkpoint (%s) is untouched", e.N, v.Loss, orNone(t.checkpoint))
 		}
 		r.Valid = &v
-		if t.near != nil {
+		if t.near != nil && e.N%cfg.EvalEvery == 0 { // off the grid (a run's last step) nothing reads it
 			r.Nearest = t.near.measure()
 		}
 	}

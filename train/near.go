@@ -45,11 +45,8 @@ func newNearHook(t *trainer) (*nearHook, error) {
 	if err != nil {
 		return nil, err
 	}
-	var cell float64
-	if t.data.Image.Size() > 0 && t.cfg.Data.Dequantize {
-		cell = 1.0 / 256
-	}
-	return &nearHook{t: t, model: m, train: t.s.Norm.Invert(t.data.Train), valid: t.s.Norm.Invert(t.data.Valid), cell: cell, patience: t.cfg.Train.Patience}, nil
+	return &nearHook{t: t, model: m, train: t.s.Norm.Invert(t.data.Train), valid: t.s.Norm.Invert(t.data.Valid),
+		cell: workflow.PixelCell(t.data.Image, t.cfg.Data.Dequantize), patience: t.cfg.Train.Patience}, nil
 }
 
 // measure samples nearChains chains with the weights sampling will use

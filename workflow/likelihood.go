@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"scorenet/datasets"
 	"scorenet/density"
 	"scorenet/internal/gemm"
 	"scorenet/internal/memlimit"
@@ -98,8 +99,12 @@ func BitsOffset(run *Run) float64 {
 
 // DequantCell is the width of the cells a run's data were dequantised
 // into: 1/256 for 8-bit images read with data.dequantize, 0 otherwise.
-func DequantCell(run *Run) float64 {
-	if run.Image.Size() > 0 && run.Config.Data.Dequantize {
+func DequantCell(run *Run) float64 { return PixelCell(run.Image, run.Config.Data.Dequantize) }
+
+// PixelCell is the dequantisation cell of image data (1/256 for 8-bit
+// pixels dequantised), 0 for a table or pixels kept as they are.
+func PixelCell(image datasets.Image, dequantize bool) float64 {
+	if image.Size() > 0 && dequantize {
 		return 1.0 / 256
 	}
 	return 0
