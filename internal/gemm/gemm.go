@@ -432,17 +432,11 @@ func packA[T Float](dst []T, tA bool, a []T, lda int, alpha T, i0, rows, p0, dep
 				clear(out[n:])
 			}
 		} else {
+			var rows [mr][]T // nil past the matrix's last row: zeros
 			for r := range n {
-				src := a[(r0+r)*lda+p0 : (r0+r)*lda+p0+depth]
-				for p, v := range src {
-					panel[p*mr+r] = v
-				}
+				rows[r] = a[(r0+r)*lda+p0 : (r0+r)*lda+p0+depth]
 			}
-			if n < mr {
-				for p := range depth {
-					clear(panel[p*mr+n : (p+1)*mr])
-				}
-			}
+			Interleave(panel, &rows, depth)
 		}
 		if alpha != 1 {
 			for q := range panel {

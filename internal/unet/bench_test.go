@@ -53,3 +53,37 @@ func BenchmarkStep(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPackPatches times the packing of a batch's 3x3 patches (64
+// images of 28x28x32) into the products' blocks, both ways round.
+func BenchmarkPackPatches(b *testing.B) {
+	const n, h, w, c = 64, 28, 28, 32
+	x := make([]float32, n*h*w*c)
+	for k := range x {
+		x[k] = float32(k % 7)
+	}
+	rows, depth := n*h*w, 9*c
+	dst := make([]float32, 128*128)
+	b.Run("patches", func(b *testing.B) {
+		for b.Loop() {
+			for p0 := 0; p0 < depth; p0 += 128 {
+				d := min(128, depth-p0)
+				for i0 := 0; i0 < rows; i0 += 128 {
+					packPatches(dst, x, h, w, c, i0, min(128, rows-i0), p0, d)
+				}
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*rows*depth), "ns/value")
+	})
+	b.Run("transposed", func(b *testing.B) {
+		for b.Loop() {
+			for p0 := 0; p0 < rows; p0 += 128 {
+				d := min(128, rows-p0)
+				for i0 := 0; i0 < depth; i0 += 128 {
+					packPatchesT(dst, x, h, w, c, i0, min(128, depth-i0), p0, d)
+				}
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*rows*depth), "ns/value")
+	})
+}

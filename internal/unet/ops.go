@@ -18,36 +18,31 @@ import (
 // padding).
 func packPatches[T gemm.Float](dst, x []T, h, w, c, i0, rows, p0, depth int) {
 	const mr = gemm.PanelRows
+	var src [mr][]T
+	var at [mr]int // each row's pixel: its offset in x, in pixels
+	var ii, jj [mr]int
 	for ip := 0; ip*mr < rows; ip++ {
 		panel := dst[ip*mr*depth : (ip+1)*mr*depth]
 		r0 := i0 + ip*mr
 		n := min(mr, i0+rows-r0)
 		for rr := range n {
 			r := r0 + rr
-			img, pix := r/(h*w), r%(h*w)
-			i, j := pix/w, pix%w
-			for q := p0; q < p0+depth; {
-				t := q / c
-				c0 := q - t*c
-				seg := min(c-c0, p0+depth-q)
-				y, xx := i+t/3-1, j+t%3-1
-				at := panel[(q-p0)*mr+rr:]
-				if y < 0 || y >= h || xx < 0 || xx >= w {
-					for s := range seg {
-						at[s*mr] = 0
-					}
-				} else {
-					for s, v := range x[((img*h+y)*w+xx)*c+c0:][:seg] {
-						at[s*mr] = v
-					}
-				}
-				q += seg
-			}
+			pix := r % (h * w)
+			at[rr], ii[rr], jj[rr] = r, pix/w, pix%w
 		}
-		if n < mr {
-			for p := range depth {
-				clear(panel[p*mr+n : (p+1)*mr])
+		for q := p0; q < p0+depth; {
+			t := q / c
+			c0 := q - t*c
+			seg := min(c-c0, p0+depth-q)
+			dy, dx := t/3-1, t%3-1
+			for rr := range mr {
+				src[rr] = nil // past the last row, or outside the image: zeros
+				if y, xx := ii[rr]+dy, jj[rr]+dx; rr < n && y >= 0 && y < h && xx >= 0 && xx < w {
+					src[rr] = x[(at[rr]+dy*w+dx)*c+c0:][:seg]
+				}
 			}
+			gemm.Interleave(panel[(q-p0)*mr:], &src, seg)
+			q += seg
 		}
 	}
 }
@@ -62,33 +57,44 @@ func packPatchesT[T gemm.Float](dst, x []T, h, w, c, i0, rows, p0, depth int) {
 		n := min(mr, i0+rows-q0)
 		t0, c0 := q0/c, q0%c
 		oneTap := c0+n <= c // the panel's rows are n channels of one tap
+		pix := p0 % (h * w)
+		i, j := pix/w, pix%w // of pixel r, stepped with it
 		for pp := range depth {
 			r := p0 + pp
-			img, pix := r/(h*w), r%(h*w)
-			i, j := pix/w, pix%w
 			out := panel[pp*mr : (pp+1)*mr]
-			if oneTap {
+			switch {
+			case oneTap:
 				y, xx := i+t0/3-1, j+t0%3-1
-				if y < 0 || y >= h || xx < 0 || xx >= w {
+				switch {
+				case y < 0 || y >= h || xx < 0 || xx >= w:
 					clear(out[:n])
-				} else {
-					src := x[((img*h+y)*w+xx)*c+c0:][:n]
-					for s, v := range src {
-						out[s] = v
-					}
+				case n == mr:
+					o, v := (*[mr]T)(out), (*[mr]T)(x[(r+(y-i)*w+xx-j)*c+c0:])
+					o[0], o[1], o[2], o[3] = v[0], v[1], v[2], v[3]
+					o[4], o[5], o[6], o[7] = v[4], v[5], v[6], v[7]
+				default:
+					copy(out[:n], x[(r+(y-i)*w+xx-j)*c+c0:][:n])
 				}
-			} else {
+			default:
 				for rr := range n {
 					t, ch := (q0+rr)/c, (q0+rr)%c
 					y, xx := i+t/3-1, j+t%3-1
 					if y < 0 || y >= h || xx < 0 || xx >= w {
 						out[rr] = 0
 					} else {
-						out[rr] = x[((img*h+y)*w+xx)*c+ch]
+						out[rr] = x[(r+(y-i)*w+xx-j)*c+ch]
 					}
 				}
 			}
-			clear(out[n:])
+			if n < mr {
+				clear(out[n:])
+			}
+			if j++; j == w {
+				j = 0
+				if i++; i == h {
+					i = 0
+				}
+			}
 		}
 	}
 }
