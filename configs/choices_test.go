@@ -24,7 +24,11 @@ func TestChoicesComeFromTheCode(t *testing.T) {
 	}
 	for _, name := range losses.Names() {
 		_, needs := losses.NoiseConditional(name)
-		if err := parse("train.loss="+name, "model.noise_conditional="+map[bool]string{true: "true", false: "false"}[needs]); err != nil {
+		overrides := []string{"train.loss=" + name, "model.noise_conditional=" + map[bool]string{true: "true", false: "false"}[needs]}
+		if losses.NeedsSigmaData(name) {
+			overrides = append(overrides, "model.sigma_data=auto")
+		}
+		if err := parse(overrides...); err != nil {
 			t.Errorf("loss %s: %v", name, err)
 		}
 	}
@@ -44,7 +48,7 @@ func TestChoicesComeFromTheCode(t *testing.T) {
 		{[]string{"train.engine=fused", "model.dtype=float32"}, "train.engine: fused is not available: the hand-written core runs the exact loss in float64 only"},
 		{[]string{"model.residual=true", "model.type=gaussian"}, "model.residual: only the mlp has this setting"},
 		{[]string{"train.loss=anneal_dsm"}, "train.loss: anneal_dsm needs model.noise_conditional: true"},
-		{[]string{"model.noise_conditional=true"}, "model.noise_conditional: a noise-conditional model trains with loss dsm or anneal_dsm or vesde_dsm, not exact"},
+		{[]string{"model.noise_conditional=true"}, "model.noise_conditional: a noise-conditional model trains with loss dsm or anneal_dsm or vesde_dsm or edm_dsm, not exact"},
 	} {
 		if err := parse(c.overrides...); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: %v, want %q", c.overrides, err, c.want)

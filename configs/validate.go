@@ -212,6 +212,7 @@ func (d *decoder) validate(c *Config) error {
 		check(c.Model.Type != "unet" || c.Model.NoiseConditional, "model.noise_conditional", "the unet is always noise-conditional: it must be true"),
 		check(!c.Model.Residual || c.Model.Type == "mlp", "model.residual", "only the mlp has this setting (the unet's blocks are residual by design)"),
 		check(c.Model.Type != "unet" || c.Model.SigmaData > 0 || c.Model.SigmaDataAuto, "model.sigma_data", "the unet is preconditioned as EDM's networks are: give the data's spread or auto"),
+		check(!losses.NeedsSigmaData(t.Loss) || c.Model.SigmaData > 0 || c.Model.SigmaDataAuto, "model.sigma_data", "%s centres its noise levels on the data's spread and weights them for a preconditioned network: give the data's spread or auto", t.Loss),
 		check(c.Model.Type != "unet" || c.Model.Activation == "swish", "model.activation", "the unet uses swish, not %s", c.Model.Activation),
 		check(c.Model.Type != "unet" || t.Engine != losses.Graph, "train.engine", "graph is not available for the unet: its gorgonia graph is the reference the core is tested against on small shapes, not a way to train it (gorgonia's convolutions hold every patch of the batch); use auto or fused"),
 		check(c.Model.SigmaData == 0 || (c.Model.SigmaData >= MinNoise && c.Model.SigmaData <= MaxNoise), "model.sigma_data", "must be 0 (no preconditioning) or from %g to %g, got %v", MinNoise, MaxNoise, c.Model.SigmaData),

@@ -41,7 +41,7 @@ func BatchFor(net *mlp.Net, trace string, probes int, maxBytes float64) int {
 // threads threads.
 func NewNetwork(net *mlp.Net, trace string, probes, batch, threads int) (*Network, error) {
 	if !net.Conditional {
-		return nil, fmt.Errorf("likelihood: the probability-flow ODE needs a noise-conditional model (trained by anneal_dsm or vesde_dsm)")
+		return nil, fmt.Errorf("likelihood: the probability-flow ODE needs a noise-conditional model (trained by anneal_dsm, vesde_dsm or edm_dsm)")
 	}
 	k := probes
 	if trace == Exact {

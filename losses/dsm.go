@@ -33,12 +33,22 @@ import (
 // sigma^2 makes every level's term of order 1, since ||z/sigma||^2 scales
 // like 1/sigma^2; for the VE SDE it is score_sde's g(t)^2 weighting up to
 // a constant factor, 2 ln(sigma_max/sigma_min).
+//
+// edm_dsm is the training of EDM (Karras et al. 2022, section 5 and table
+// 1): ln sigma normal, centred below the data's scale, so that most of the
+// training falls on the levels between coarse shape and fine detail where
+// a sampler's choices are made (a log-uniform draw spends half of it on
+// levels far above the data's spread or far below its quantisation), and
+// EDM's weighting lambda = sigma^2 (1 + sigma^2/sigma_data^2), under which
+// a preconditioned network's raw output is fitted with unit weight at every
+// level (sigma^2 alone gives it weight sigma_data^2/(sigma^2+sigma_data^2),
+// which starves the large levels that lay out an image). The draw is
+// truncated to the ladder's ends, the range the samplers cover.
 
 // dsmGraph is denoising score matching as a gorgonia graph: the reference.
 type dsmGraph struct {
 	*graphLoss
-	sigmas []float64
-	levels levelKind
+	draw   levelDraw
 	target *tensor.Dense // -z/sigma, (batch, D)
 	sigma  *tensor.Dense // (batch, 1); nil when the model is not noise-conditional
 	noise  perturbation
@@ -52,7 +62,70 @@ const (
 	oneLevel                    // dsm: the one level
 	ladder                      // anneal_dsm: uniformly from the ladder
 	continuous                  // vesde_dsm: log-uniform between the ladder's ends
+	lognormal                   // edm_dsm: ln sigma normal, between the ladder's ends
 )
+
+// EDM's noise-level distribution, ln sigma ~ N(ln sigma_data + edmLogMean,
+// edmLogStd^2): P_mean = -1.2 and P_std = 1.2 at sigma_data = 0.5, its
+// images' spread in [-1, 1], carried to any data by the data's own spread
+// (a median level 0.60 sigma_data).
+const (
+	edmLogMean = -1.2 + math.Ln2 // P_mean - ln 0.5: the centre less ln sigma_data
+	edmLogStd  = 1.2
+	// edmDraws bounds the redraws of a level outside the ladder's ends; a
+	// draw still outside is put on the nearer end.
+	edmDraws = 64
+)
+
+// levelDraw is how a denoising loss draws each row's noise level.
+type levelDraw struct {
+	kind      levelKind
+	sigmas    []float64 // the one level, the ladder, or the range as its ends
+	sigmaData float64   // lognormal: the data's spread, which centres the draw
+}
+
+// newLevelDraw checks the noise levels of each kind of denoising score
+// matching, and is the draw they make.
+func newLevelDraw(o Options, levels levelKind) (levelDraw, error) {
+	if err := checkLevels(o.Sigmas, levels); err != nil {
+		return levelDraw{}, err
+	}
+	if levels == lognormal && !(o.sigmaData > 0) {
+		return levelDraw{}, errors.New("losses: edm_dsm needs a preconditioned model (model.sigma_data): its noise levels are centred on the data's spread")
+	}
+	return levelDraw{kind: levels, sigmas: o.Sigmas, sigmaData: o.sigmaData}, nil
+}
+
+// level draws one row's noise level from noise.
+func (l levelDraw) level(noise *rand.Rand) float64 {
+	sigmas := l.sigmas
+	hi, lo := sigmas[0], sigmas[len(sigmas)-1]
+	switch {
+	case l.kind == continuous:
+		return lo * math.Pow(hi/lo, noise.Float64())
+	case l.kind == lognormal:
+		centre := math.Log(l.sigmaData) + edmLogMean
+		var sigma float64
+		for range edmDraws {
+			if sigma = math.Exp(centre + edmLogStd*noise.NormFloat64()); sigma >= lo && sigma <= hi {
+				return sigma
+			}
+		}
+		return min(max(sigma, lo), hi)
+	case len(sigmas) > 1:
+		return sigmas[noise.IntN(len(sigmas))]
+	}
+	return sigmas[0]
+}
+
+// weight is a row's weight times lambda(sigma): sigma^2, times EDM's
+// 1 + sigma^2/sigma_data^2 for edm_dsm.
+func (l levelDraw) weight(rowWeight, sigma float64) float64 {
+	if l.kind == lognormal {
+		return rowWeight * sigma * sigma * (1 + sigma*sigma/(l.sigmaData*l.sigmaData))
+	}
+	return rowWeight * sigma * sigma
+}
 
 // checkLevels checks the noise levels of each kind of denoising score
 // matching.
@@ -60,8 +133,8 @@ func checkLevels(sigmas []float64, levels levelKind) error {
 	switch {
 	case len(sigmas) == 0 || (levels == oneLevel && len(sigmas) != 1):
 		return fmt.Errorf("losses: denoising score matching takes %s noise level(s), got %d", map[bool]string{true: "one", false: "one or more"}[levels == oneLevel], len(sigmas))
-	case levels == continuous && (len(sigmas) < 2 || !(sigmas[0] > sigmas[len(sigmas)-1])):
-		return fmt.Errorf("losses: vesde_dsm takes the range [sigma_min, sigma_max] as a ladder from sigma_max down to sigma_min, got %v", sigmas)
+	case (levels == continuous || levels == lognormal) && (len(sigmas) < 2 || !(sigmas[0] > sigmas[len(sigmas)-1])):
+		return fmt.Errorf("losses: %s takes the range [sigma_min, sigma_max] as a ladder from sigma_max down to sigma_min, got %v", map[bool]string{true: "vesde_dsm", false: "edm_dsm"}[levels == continuous], sigmas)
 	}
 	for _, s := range sigmas {
 		if !(s > 0) || math.IsInf(s, 0) {
@@ -82,8 +155,7 @@ type dsmHead[T gemm.Float] struct {
 	dim       int
 	gradients bool
 	grads     []tensor.Tensor
-	sigmas    []float64
-	levels    levelKind
+	draw      levelDraw
 	noise     perturbation
 	xs, gs    []T
 }
@@ -118,21 +190,23 @@ func (m mlpScores[T]) MatmulFLOPs() float64           { return m.pass.MatmulFLOP
 // of T.
 func newDSMHead[T gemm.Float](levels levelKind) func(*mlp.NetOf[T], Options) (Loss, error) {
 	return func(net *mlp.NetOf[T], o Options) (Loss, error) {
-		if err := checkLevels(o.Sigmas, levels); err != nil {
+		draw, err := newLevelDraw(o, levels)
+		if err != nil {
 			return nil, err
 		}
 		h, err := newHead(net, o, 0)
 		if err != nil {
 			return nil, err
 		}
-		return newDSMHeadOn(mlpScores[T]{h.pass, o.Gradients}, h.grads, net.Dim, o, levels), nil
+		return newDSMHeadOn(mlpScores[T]{h.pass, o.Gradients}, h.grads, net.Dim, o, draw), nil
 	}
 }
 
 // newUNetDSMHead is the head of dsm, anneal_dsm or vesde_dsm on a U-Net of
 // T, its pass's buffers asked of the memory budget first.
 func newUNetDSMHead[T gemm.Float](net *unet.NetOf[T], o Options, levels levelKind) (Loss, error) {
-	if err := checkLevels(o.Sigmas, levels); err != nil {
+	draw, err := newLevelDraw(o, levels)
+	if err != nil {
 		return nil, err
 	}
 	opt := unet.Options{Batch: o.Batch, Gradients: o.Gradients}
@@ -151,13 +225,13 @@ func newUNetDSMHead[T gemm.Float](net *unet.NetOf[T], o Options, levels levelKin
 			grads = append(grads, tensor.New(tensor.WithShape(s.Rows, s.Cols), tensor.WithBacking(pass.Grads()[i])))
 		}
 	}
-	return newDSMHeadOn[T](pass, grads, net.Dim(), o, levels), nil
+	return newDSMHeadOn[T](pass, grads, net.Dim(), o, draw), nil
 }
 
 // newDSMHeadOn is the head on pass, for points of dimension dim; grads
 // are its gradients as tensors in the parameters' order and shapes.
-func newDSMHeadOn[T gemm.Float](pass firstOrderPass[T], grads []tensor.Tensor, dim int, o Options, levels levelKind) *dsmHead[T] {
-	return &dsmHead[T]{pass: pass, dim: dim, gradients: o.Gradients, grads: grads, sigmas: o.Sigmas, levels: levels,
+func newDSMHeadOn[T gemm.Float](pass firstOrderPass[T], grads []tensor.Tensor, dim int, o Options, draw levelDraw) *dsmHead[T] {
+	return &dsmHead[T]{pass: pass, dim: dim, gradients: o.Gradients, grads: grads, draw: draw,
 		xs: make([]T, o.Batch*dim), gs: make([]T, o.Batch*dim)}
 }
 
@@ -201,7 +275,7 @@ func (d *dsmHead[T]) Evaluate(x []float64, rowWeight float64, noise *rand.Rand) 
 	if len(x)%D != 0 || n < 1 || n > d.Batch() {
 		return Terms{}, fmt.Errorf("losses: %d values are not 1 to %d points of dimension %d", len(x), d.Batch(), D)
 	}
-	perturb(&d.noise, x, D, d.Batch(), d.sigmas, d.levels, rowWeight, noise)
+	perturb(&d.noise, x, D, d.Batch(), d.draw, rowWeight, noise)
 	s, err := d.pass.Forward(d.inputs(d.noise.x[:n*D]), d.noise.sigmas[:n])
 	if err != nil {
 		return Terms{}, err
@@ -226,19 +300,20 @@ func (d *dsmHead[T]) Evaluate(x []float64, rowWeight float64, noise *rand.Rand) 
 // graph.
 func newDSMGraph(levels levelKind) func(nn.Model, Options) (Loss, error) {
 	return func(m nn.Model, o Options) (Loss, error) {
-		if err := checkLevels(o.Sigmas, levels); err != nil {
+		draw, err := newLevelDraw(o, levels)
+		if err != nil {
 			return nil, err
 		}
-		return dsmGraphOf(m, o.Batch, o.Gradients, o.Sigmas, levels)
+		return dsmGraphOf(m, o.Batch, o.Gradients, draw)
 	}
 }
 
-func dsmGraphOf(m nn.Model, batch int, withGrads bool, sigmas []float64, levels levelKind) (*dsmGraph, error) {
+func dsmGraphOf(m nn.Model, batch int, withGrads bool, draw levelDraw) (*dsmGraph, error) {
 	l, err := newGraphLoss(m, batch, 0)
 	if err != nil {
 		return nil, err
 	}
-	d := &dsmGraph{graphLoss: l, sigmas: sigmas, levels: levels}
+	d := &dsmGraph{graphLoss: l, draw: draw}
 	x, w := l.bindBatch()
 	var target, sigma *G.Node
 	target, d.target = l.input("target", batch, m.Dim())
@@ -274,7 +349,7 @@ type perturbation struct {
 // noise, in one fixed order, for rows points of x; rows beyond them up to
 // batch are padding: zero, with zero weight and level 1. Both engines
 // draw through it, so they see the same noise from the same source.
-func perturb(p *perturbation, x []float64, dim, batch int, sigmas []float64, levels levelKind, rowWeight float64, noise *rand.Rand) {
+func perturb(p *perturbation, x []float64, dim, batch int, draw levelDraw, rowWeight float64, noise *rand.Rand) {
 	if len(p.x) != batch*dim {
 		p.x, p.target, p.weights = make([]float64, batch*dim), make([]float64, batch*dim), make([]float64, batch*dim)
 		p.sigmas = make([]float64, batch)
@@ -287,21 +362,15 @@ func perturb(p *perturbation, x []float64, dim, batch int, sigmas []float64, lev
 		p.sigmas[b] = 1
 	}
 	for b := 0; b < rows; b++ {
-		sigma := sigmas[0]
-		switch {
-		case levels == continuous:
-			hi, lo := sigmas[0], sigmas[len(sigmas)-1]
-			sigma = lo * math.Pow(hi/lo, noise.Float64())
-		case len(sigmas) > 1:
-			sigma = sigmas[noise.IntN(len(sigmas))]
-		}
+		sigma := draw.level(noise)
+		weight := draw.weight(rowWeight, sigma)
 		p.sigmas[b] = sigma
 		for j := 0; j < dim; j++ {
 			z := noise.NormFloat64()
 			k := b*dim + j
 			p.x[k] = x[k] + sigma*z
 			p.target[k] = -z / sigma
-			p.weights[k] = rowWeight * sigma * sigma
+			p.weights[k] = weight
 		}
 	}
 }
@@ -316,7 +385,7 @@ func (d *dsmGraph) Evaluate(x []float64, rowWeight float64, noise *rand.Rand) (T
 		_, err := d.setBatch(x, rowWeight) // for its error
 		return Terms{}, err
 	}
-	perturb(&d.noise, x, dim, d.batch, d.sigmas, d.levels, rowWeight, noise)
+	perturb(&d.noise, x, dim, d.batch, d.draw, rowWeight, noise)
 	nn.SetData(d.x, d.noise.x)
 	nn.SetData(d.target, d.noise.target)
 	nn.SetData(d.w, d.noise.weights)

@@ -71,6 +71,8 @@ type Options struct {
 	Gradients bool      // compute parameter gradients
 	Sigmas    []float64 // noise levels: dsm's one, anneal_dsm's ladder (largest first), vesde_dsm's range as its ends
 	Engine    string    // Auto (the default when empty), Graph or Fused
+
+	sigmaData float64 // the model's preconditioning scale (0: none), set by New
 }
 
 // entry registers a loss: how to build it on each engine.
@@ -90,6 +92,14 @@ type entry struct {
 	levels levelKind
 }
 
+// NeedsSigmaData reports whether the named loss trains only preconditioned
+// models (model.sigma_data): edm_dsm, whose levels and weights follow the
+// data's spread.
+func NeedsSigmaData(name string) bool {
+	e, _ := lookup(name)
+	return e.levels == lognormal
+}
+
 // registry holds every loss; adding one is a file with its two builders and
 // a line here.
 var registry = []entry{
@@ -99,6 +109,7 @@ var registry = []entry{
 	{name: DSM, graph: newDSMGraph(oneLevel), fused: newDSMHead[float64](oneLevel), fused32: newDSMHead[float32](oneLevel), conditional: true, levels: oneLevel},
 	{name: "anneal_dsm", graph: newDSMGraph(ladder), fused: newDSMHead[float64](ladder), fused32: newDSMHead[float32](ladder), conditional: true, required: true, levels: ladder},
 	{name: "vesde_dsm", graph: newDSMGraph(continuous), fused: newDSMHead[float64](continuous), fused32: newDSMHead[float32](continuous), conditional: true, required: true, levels: continuous},
+	{name: "edm_dsm", graph: newDSMGraph(lognormal), fused: newDSMHead[float64](lognormal), fused32: newDSMHead[float32](lognormal), conditional: true, required: true, levels: lognormal},
 }
 
 // DSM is denoising score matching at one noise level, the loss that
@@ -117,13 +128,13 @@ func lookup(name string) (entry, bool) {
 // NoiseLevels are the noise levels the named loss trains at, largest
 // first, given a config's one level (sigma, for dsm) and its ladder
 // (sigmas): none for the losses without noise, the one level, or the
-// ladder (whose ends bound vesde_dsm's continuous range).
+// ladder (whose ends bound vesde_dsm's and edm_dsm's continuous ranges).
 func NoiseLevels(name string, sigma float64, sigmas []float64) []float64 {
 	e, _ := lookup(name)
 	switch e.levels {
 	case oneLevel:
 		return []float64{sigma}
-	case ladder, continuous:
+	case ladder, continuous, lognormal:
 		return sigmas
 	}
 	return nil
@@ -134,7 +145,7 @@ func NoiseLevels(name string, sigma float64, sigmas []float64) []float64 {
 // measured level by level and sampled from the largest level down.
 func OverLevels(name string) bool {
 	e, _ := lookup(name)
-	return e.levels == ladder || e.levels == continuous
+	return e.levels == ladder || e.levels == continuous || e.levels == lognormal
 }
 
 // Names lists the losses New builds.
@@ -167,6 +178,7 @@ func New(name string, m nn.Model, o Options) (Loss, error) {
 	case !m.NoiseConditional() && e.required:
 		return nil, fmt.Errorf("losses: %s needs a noise-conditional model (model.noise_conditional: true)", name)
 	}
+	o.sigmaData = sigmaDataOf(m)
 	engine := o.Engine
 	if engine == "" {
 		engine = Auto
@@ -187,6 +199,18 @@ func New(name string, m nn.Model, o Options) (Loss, error) {
 		return e.graph(m, o)
 	}
 	return nil, fmt.Errorf("losses: unknown engine %q (known: %s)", engine, strings.Join(Engines, ", "))
+}
+
+// sigmaDataOf is the spread m is preconditioned for (EDM's sigma_data), 0
+// when it is not.
+func sigmaDataOf(m nn.Model) float64 {
+	switch m := m.(type) {
+	case *nn.MLP:
+		return m.Layout().SigmaData
+	case *nn.UNet:
+		return m.Layout().SigmaData
+	}
+	return 0
 }
 
 // fusedLoss is the builder of e on the core's view of m, or why m has none.

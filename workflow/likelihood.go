@@ -113,7 +113,7 @@ func PixelCell(image datasets.Image, dequantize bool) float64 {
 // CanLikelihood says why a run's model has no likelihood, if it has none.
 func CanLikelihood(run *Run) error {
 	if !run.Model.NoiseConditional() || len(run.Config.NoiseLevels()) < 2 {
-		return fmt.Errorf("workflow: the likelihood needs a noise-conditional model trained over a range of noise levels (anneal_dsm or vesde_dsm); this run's loss is %s", run.Config.Train.Loss)
+		return fmt.Errorf("workflow: the likelihood needs a noise-conditional model trained over a range of noise levels (anneal_dsm, vesde_dsm or edm_dsm); this run's loss is %s", run.Config.Train.Loss)
 	}
 	return nil
 }
