@@ -7,6 +7,7 @@ import (
 	"scorenet/internal/memlimit"
 	"scorenet/internal/mlp"
 	"scorenet/internal/unet"
+	"scorenet/internal/vmath"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -167,16 +168,16 @@ func widened[T gemm.Float](forward func(x []T, sigmas []float64) ([]T, error), v
 		xs, same := any(x).([]T)
 		if !same {
 			xs = buf[:len(x)]
-			for i, v := range x {
-				xs[i] = T(v)
-			}
+			vmath.Narrow(any(xs).([]float32), x)
 		}
 		s, err := forward(xs, sigmas)
 		if err != nil {
 			return fmt.Errorf("nn: forward pass: %w", err)
 		}
-		for i, v := range s {
-			dst[i] = float64(v)
+		if s64, ok := any(s).([]float64); ok {
+			copy(dst, s64)
+		} else {
+			vmath.Widen(dst[:len(s)], any(s).([]float32))
 		}
 		return nil
 	}

@@ -1,5 +1,7 @@
 package mlp
 
+import "scorenet/internal/vmath"
+
 // float32Chunk is how many values Float32Activation widens at a time, in
 // buffers on the stack.
 const float32Chunk = 256
@@ -37,16 +39,9 @@ func Float32Activation(act Activation) ActivationOf[float32] {
 // widen copies src into buf and returns the part it filled.
 func widen(buf []float64, src []float32) []float64 {
 	buf = buf[:len(src)]
-	for i, v := range src {
-		buf[i] = float64(v)
-	}
+	vmath.Widen(buf, src)
 	return buf
 }
 
 // narrow rounds src into dst.
-func narrow(dst []float32, src []float64) {
-	dst = dst[:len(src)]
-	for i, v := range src {
-		dst[i] = float32(v)
-	}
-}
+func narrow(dst []float32, src []float64) { vmath.Narrow(dst, src) }

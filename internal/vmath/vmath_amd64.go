@@ -79,3 +79,17 @@ func sumSquaresAVX512S(x *float32, n int, lanes *[16]float64)
 
 //go:noescape
 func sumSquaresAVX2S(x *float32, n int, lanes *[16]float64)
+
+// The conversion kernels convert the first n (a multiple of 16) values.
+
+//go:noescape
+func widenAVX512(dst *float64, src *float32, n int)
+
+//go:noescape
+func widenAVX2(dst *float64, src *float32, n int)
+
+//go:noescape
+func narrowAVX512(dst *float32, src *float64, n int)
+
+//go:noescape
+func narrowAVX2(dst *float32, src *float64, n int)

@@ -48,3 +48,10 @@ func sumSquaresAVX512S(x *float32, n int, lanes *[16]float64) {
 func sumSquaresAVX2S(x *float32, n int, lanes *[16]float64) {
 	panic("vmath: no AVX2 kernels in this build")
 }
+
+func widenAVX512(dst *float64, src *float32, n int) { panic("vmath: no AVX-512 kernels in this build") }
+func widenAVX2(dst *float64, src *float32, n int)   { panic("vmath: no AVX2 kernels in this build") }
+func narrowAVX512(dst *float32, src *float64, n int) {
+	panic("vmath: no AVX-512 kernels in this build")
+}
+func narrowAVX2(dst *float32, src *float64, n int) { panic("vmath: no AVX2 kernels in this build") }
