@@ -78,7 +78,7 @@ func (p *PassOf[T]) norm(name string, in, out *fmap[T]) []step {
 	act := p.net.Act
 	forward := func() {
 		n := p.n * hw * c
-		groupStats(p.opt.Threads, xhat, rstd, in.v, p.n, hw, c, G)
+		groupStats(p.opt.Threads, xhat, rstd, in.v, p.acc, p.chans, p.n, hw, c, G)
 		affine(p.opt.Threads, out.v, xhat, scale, shift, p.n*hw, c)
 		gemm.Parallel(p.opt.Threads, n, 16, func(lo, hi int) {
 			if d1 == nil {
@@ -96,7 +96,7 @@ func (p *PassOf[T]) norm(name string, in, out *fmap[T]) []step {
 				gy[k] = out.g[k] * d1[k]
 			}
 		})
-		groupNormBackward(p.opt.Threads, in.take(), in.g, gy, xhat, rstd, scale, p.grads[si], p.grads[ti], p.prt, p.n, hw, c, G)
+		groupNormBackward(p.opt.Threads, in.take(), in.g, gy, xhat, rstd, scale, p.grads[si], p.grads[ti], p.prt, p.acc, p.chans, p.n, hw, c, G)
 	}
 	return []step{{forward, backward}}
 }

@@ -124,8 +124,15 @@ func addTo[T gemm.Float](dst, src []T) {
 
 // setRows sets every row of m (width len(row)) to row.
 func setRows[T gemm.Float](m, row []T) {
-	for r := 0; r+len(row) <= len(m); r += len(row) {
-		copy(m[r:r+len(row)], row)
+	if len(row) == 0 || len(m) < len(row) {
+		return
+	}
+	n := len(m) / len(row) * len(row)
+	// Doubling copies: a few long moves where a row at a time made one
+	// short call per pixel.
+	done := copy(m[:len(row)], row)
+	for done < n {
+		done += copy(m[done:n], m[:done])
 	}
 }
 
@@ -139,30 +146,43 @@ func colSums[T gemm.Float](dst, m []T, w int) {
 
 // groupStats normalises the images x (hw x c, groups groups of adjacent
 // channels) in xhat and keeps each image's and group's 1/std in rstd (n x
-// groups). Sums are taken in float64, pixel by pixel.
-func groupStats[T gemm.Float](threads int, xhat, rstd, x []T, imgs, hw, c, groups int) {
+// groups). Sums are taken in float64, channel by channel over the pixels in
+// order and then over a group's channels, in one pass through the image (a
+// pass per group strode through every pixel's channels groups times); acc
+// holds 2c float64 and chans 2c values of T per image.
+func groupStats[T gemm.Float](threads int, xhat, rstd, x []T, acc []float64, chans []T, imgs, hw, c, groups int) {
 	cg := c / groups
 	gemm.Parallel(threads, imgs, hw*c*4, func(lo, hi int) {
 		for img := lo; img < hi; img++ {
 			src, dst := x[img*hw*c:][:hw*c], xhat[img*hw*c:][:hw*c]
-			for g := range groups {
-				var sum, sq float64
-				for p := range hw {
-					for _, v := range src[p*c+g*cg:][:cg] {
-						sum += float64(v)
-						sq += float64(v) * float64(v)
-					}
+			sum, sq := acc[img*2*c:][:c], acc[img*2*c+c:][:c]
+			clear(sum)
+			clear(sq)
+			for p := range hw {
+				for k, v := range src[p*c:][:c] {
+					f := float64(v)
+					sum[k] += f
+					sq[k] += f * f
 				}
-				count := float64(hw * cg)
-				mean := sum / count
-				r := 1 / math.Sqrt(max(sq/count-mean*mean, 0)+NormEps)
+			}
+			mean, rs := chans[img*2*c:][:c], chans[img*2*c+c:][:c] // per channel, its group's
+			count := float64(hw * cg)
+			for g := range groups {
+				var s, q float64
+				for k := g * cg; k < (g+1)*cg; k++ {
+					s, q = s+sum[k], q+sq[k]
+				}
+				m := s / count
+				r := 1 / math.Sqrt(max(q/count-m*m, 0)+NormEps)
 				rstd[img*groups+g] = T(r)
-				m, rt := T(mean), T(r)
-				for p := range hw {
-					o := p*c + g*cg
-					for k, v := range src[o : o+cg] {
-						dst[o+k] = (v - m) * rt
-					}
+				for k := g * cg; k < (g+1)*cg; k++ {
+					mean[k], rs[k] = T(m), T(r)
+				}
+			}
+			for p := range hw {
+				out := dst[p*c:][:c]
+				for k, v := range src[p*c:][:c] {
+					out[k] = (v - mean[k]) * rs[k]
 				}
 			}
 		}
@@ -187,43 +207,53 @@ func affine[T gemm.Float](threads int, y, xhat, scale, shift []T, rows, c int) {
 // groupNormBackward adds to gx (sets it, with set) the gradient through
 // GroupNorm with the affine (scale) of gy, the gradient of y, and adds the
 // scale's and shift's gradients (image partials in part, n x 2c, summed in
-// image order).
-func groupNormBackward[T gemm.Float](threads int, set bool, gx, gy, xhat, rstd, scale, gscale, gshift, part []T, imgs, hw, c, groups int) {
+// image order). One pass through each image gathers every sum, channel by
+// channel (acc: 2c float64 an image), and a second sets the gradient
+// (chans: 3c values of T an image, each channel's group's terms).
+func groupNormBackward[T gemm.Float](threads int, set bool, gx, gy, xhat, rstd, scale, gscale, gshift, part []T, acc []float64, chans []T, imgs, hw, c, groups int) {
 	cg := c / groups
 	gemm.Parallel(threads, imgs, hw*c*6, func(lo, hi int) {
 		for img := lo; img < hi; img++ {
 			g, xh, dx := gy[img*hw*c:][:hw*c], xhat[img*hw*c:][:hw*c], gx[img*hw*c:][:hw*c]
 			ps, pb := part[img*2*c:][:c], part[img*2*c+c:][:c]
+			m1, m2 := acc[img*2*c:][:c], acc[img*2*c+c:][:c]
 			clear(ps)
 			clear(pb)
+			clear(m1)
+			clear(m2)
+			scale := scale[:c]
 			for p := range hw {
-				for k := range c {
-					ps[k] += g[p*c+k] * xh[p*c+k]
-					pb[k] += g[p*c+k]
+				gp, xp := g[p*c:][:c], xh[p*c:][:c]
+				for k, v := range gp {
+					ps[k] += v * xp[k]
+					pb[k] += v
+					d := float64(v * scale[k])
+					m1[k] += d
+					m2[k] += d * float64(xp[k])
 				}
 			}
+			ca, cb, cr := chans[img*3*c:][:c], chans[img*3*c+c:][:c], chans[img*3*c+2*c:][:c]
+			count := float64(hw * cg)
 			for grp := range groups {
-				var m1, m2 float64
-				for p := range hw {
-					o := p*c + grp*cg
-					for k := o; k < o+cg; k++ {
-						d := float64(g[k] * scale[k-p*c])
-						m1 += d
-						m2 += d * float64(xh[k])
-					}
+				var s1, s2 float64
+				for k := grp * cg; k < (grp+1)*cg; k++ {
+					s1, s2 = s1+m1[k], s2+m2[k]
 				}
-				count := float64(hw * cg)
-				a, b, r := T(m1/count), T(m2/count), rstd[img*groups+grp]
-				for p := range hw {
-					o := p*c + grp*cg
-					for k := o; k < o+cg; k++ {
-						v := r * (g[k]*scale[k-p*c] - a - xh[k]*b)
-						if set {
-							dx[k] = v
-						} else {
-							dx[k] += v
-						}
+				a, b, r := T(s1/count), T(s2/count), rstd[img*groups+grp]
+				for k := grp * cg; k < (grp+1)*cg; k++ {
+					ca[k], cb[k], cr[k] = a, b, r
+				}
+			}
+			for p := range hw {
+				gp, xp, out := g[p*c:][:c], xh[p*c:][:c], dx[p*c:][:c]
+				if set {
+					for k, v := range gp {
+						out[k] = cr[k] * (v*scale[k] - ca[k] - xp[k]*cb[k])
 					}
+					continue
+				}
+				for k, v := range gp {
+					out[k] += cr[k] * (v*scale[k] - ca[k] - xp[k]*cb[k])
 				}
 			}
 		}

@@ -81,7 +81,9 @@ type PassOf[T gemm.Float] struct {
 	s           []T     // the score
 	gx          []T     // the input gradient
 	grads       [][]T
-	s1, d2, prt []T // scratch: a gradient before the activation, f'' that nothing reads, partial sums
+	s1, d2, prt []T       // scratch: a gradient before the activation, f'' that nothing reads, partial sums
+	chans       []T       // scratch: GroupNorm's terms of each channel's group, 3 per channel an image
+	acc         []float64 // scratch: GroupNorm's float64 sums, 2 per channel an image
 
 	// The noise embedding: phi, then two swish layers, and the gradient
 	// every block adds into.
@@ -202,6 +204,11 @@ func build[T gemm.Float](net *NetOf[T], opt Options, dry bool) *PassOf[T] {
 		p.prt = mk(b * 2 * widest)
 	}
 	p.d2 = mk(b * l.H * l.W * widest)
+	p.chans = mk(b * 3 * widest)
+	p.counted += float64(2 * b * 2 * widest) // acc: float64 whatever T, counted as two values of T
+	if !p.dry {
+		p.acc = make([]float64, b*2*widest)
+	}
 	p.widest = widest
 	return p
 }
