@@ -76,27 +76,30 @@ func (p *PassOf[T]) norm(name string, in, out *fmap[T]) []step {
 		d1 = p.make(b * hw * c)
 	}
 	act := p.net.Act
+	// Each image is normalised, scaled and activated by one goroutine in
+	// turn, while it is in cache, and its gradient before the activation
+	// formed just before GroupNorm's backward reads it.
+	size := hw * c
+	scaleAndActivate := func(img int) {
+		lo, hi := img*size, (img+1)*size
+		affine(out.v[lo:hi], xhat[lo:hi], scale, shift, hw, c)
+		if d1 == nil {
+			act.Value(out.v[lo:hi], out.v[lo:hi])
+		} else {
+			act.Derivatives(out.v[lo:hi], out.v[lo:hi], d1[lo:hi], p.d2[lo:hi])
+		}
+	}
 	forward := func() {
-		n := p.n * hw * c
-		groupStats(p.opt.Threads, xhat, rstd, in.v, p.acc, p.chans, p.n, hw, c, G)
-		affine(p.opt.Threads, out.v, xhat, scale, shift, p.n*hw, c)
-		gemm.Parallel(p.opt.Threads, n, 16, func(lo, hi int) {
-			if d1 == nil {
-				act.Value(out.v[lo:hi], out.v[lo:hi])
-			} else {
-				act.Derivatives(out.v[lo:hi], out.v[lo:hi], d1[lo:hi], p.d2[lo:hi])
-			}
-		})
+		groupStats(p.opt.Threads, xhat, rstd, in.v, p.acc, p.chans, p.n, hw, c, G, scaleAndActivate)
 	}
 	backward := func() {
-		n := p.n * hw * c
-		gy := p.s1[:n]
-		gemm.Parallel(p.opt.Threads, n, 2, func(lo, hi int) {
-			for k := lo; k < hi; k++ {
+		gy := p.s1[:p.n*size]
+		beforeActivation := func(img int) {
+			for k := img * size; k < (img+1)*size; k++ {
 				gy[k] = out.g[k] * d1[k]
 			}
-		})
-		groupNormBackward(p.opt.Threads, in.take(), in.g, gy, xhat, rstd, scale, p.grads[si], p.grads[ti], p.prt, p.acc, p.chans, p.n, hw, c, G)
+		}
+		groupNormBackward(p.opt.Threads, in.take(), in.g, gy, xhat, rstd, scale, p.grads[si], p.grads[ti], p.prt, p.acc, p.chans, p.n, hw, c, G, beforeActivation)
 	}
 	return []step{{forward, backward}}
 }

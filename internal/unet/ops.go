@@ -149,8 +149,9 @@ func colSums[T gemm.Float](dst, m []T, w int) {
 // groups). Sums are taken in float64, channel by channel over the pixels in
 // order and then over a group's channels, in one pass through the image (a
 // pass per group strode through every pixel's channels groups times); acc
-// holds 2c float64 and chans 2c values of T per image.
-func groupStats[T gemm.Float](threads int, xhat, rstd, x []T, acc []float64, chans []T, imgs, hw, c, groups int) {
+// holds 2c float64 and chans 2c values of T per image. then, if not nil,
+// runs on each image once it is normalised, while it is in cache.
+func groupStats[T gemm.Float](threads int, xhat, rstd, x []T, acc []float64, chans []T, imgs, hw, c, groups int, then func(img int)) {
 	cg := c / groups
 	gemm.Parallel(threads, imgs, hw*c*4, func(lo, hi int) {
 		for img := lo; img < hi; img++ {
@@ -185,6 +186,9 @@ func groupStats[T gemm.Float](threads int, xhat, rstd, x []T, acc []float64, cha
 					out[k] = (v - mean[k]) * rs[k]
 				}
 			}
+			if then != nil {
+				then(img)
+			}
 		}
 	})
 }
@@ -192,16 +196,16 @@ func groupStats[T gemm.Float](threads int, xhat, rstd, x []T, acc []float64, cha
 // NormEps keeps GroupNorm finite on a constant group.
 const NormEps = 1e-5
 
-// affine sets y = xhat scale + shift, channel by channel.
-func affine[T gemm.Float](threads int, y, xhat, scale, shift []T, rows, c int) {
-	gemm.Parallel(threads, rows, c*2, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			src, dst := xhat[r*c:][:c], y[r*c:][:c]
-			for k, v := range src {
-				dst[k] = v*scale[k] + shift[k]
-			}
+// affine sets y = xhat scale + shift, channel by channel, for rows rows
+// of c channels.
+func affine[T gemm.Float](y, xhat, scale, shift []T, rows, c int) {
+	scale, shift = scale[:c], shift[:c]
+	for r := range rows {
+		src, dst := xhat[r*c:][:c], y[r*c:][:c]
+		for k, v := range src {
+			dst[k] = v*scale[k] + shift[k]
 		}
-	})
+	}
 }
 
 // groupNormBackward adds to gx (sets it, with set) the gradient through
@@ -209,11 +213,15 @@ func affine[T gemm.Float](threads int, y, xhat, scale, shift []T, rows, c int) {
 // scale's and shift's gradients (image partials in part, n x 2c, summed in
 // image order). One pass through each image gathers every sum, channel by
 // channel (acc: 2c float64 an image), and a second sets the gradient
-// (chans: 3c values of T an image, each channel's group's terms).
-func groupNormBackward[T gemm.Float](threads int, set bool, gx, gy, xhat, rstd, scale, gscale, gshift, part []T, acc []float64, chans []T, imgs, hw, c, groups int) {
+// (chans: 3c values of T an image, each channel's group's terms). first,
+// if not nil, runs on each image before its sums, to set its part of gy.
+func groupNormBackward[T gemm.Float](threads int, set bool, gx, gy, xhat, rstd, scale, gscale, gshift, part []T, acc []float64, chans []T, imgs, hw, c, groups int, first func(img int)) {
 	cg := c / groups
 	gemm.Parallel(threads, imgs, hw*c*6, func(lo, hi int) {
 		for img := lo; img < hi; img++ {
+			if first != nil {
+				first(img)
+			}
 			g, xh, dx := gy[img*hw*c:][:hw*c], xhat[img*hw*c:][:hw*c], gx[img*hw*c:][:hw*c]
 			ps, pb := part[img*2*c:][:c], part[img*2*c+c:][:c]
 			m1, m2 := acc[img*2*c:][:c], acc[img*2*c+c:][:c]
