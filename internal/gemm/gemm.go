@@ -393,7 +393,15 @@ func packB[T Float](dst []T, width int, tB bool, b []T, ldb, p0, depth, n int) {
 		// Row j0+j of b holds op(B)'s column j: read it in order and
 		// scatter it down the panel, which stays in L1 (the other way
 		// round, each value came from another row of b).
-		for j := range cols {
+		j := 0
+		for ; j+mr <= cols; j += mr { // 8 rows side by side, as Interleave
+			var rows [mr][]T
+			for r := range rows {
+				rows[r] = b[(j0+j+r)*ldb+p0 : (j0+j+r)*ldb+p0+depth]
+			}
+			interleaveInto(panel[j:], width, &rows, depth)
+		}
+		for ; j < cols; j++ {
 			src := b[(j0+j)*ldb+p0 : (j0+j)*ldb+p0+depth]
 			for p, v := range src {
 				panel[p*width+j] = v
@@ -409,13 +417,17 @@ func packB[T Float](dst []T, width int, tB bool, b []T, ldb, p0, depth, n int) {
 
 // copyRow copies a panel row, of 16 or 32 values as one fixed-size move.
 func copyRow[T Float](dst, src []T) {
-	switch len(dst) {
-	case 16:
-		*(*[16]T)(dst) = *(*[16]T)(src)
-	case 32:
-		*(*[32]T)(dst) = *(*[32]T)(src)
-	default:
+	if len(dst)%8 != 0 || len(src) < len(dst) {
 		copy(dst, src)
+		return
+	}
+	// Eight at a time by hand: in generic code an array assignment, like
+	// copy, is a call to memmove, which cost more than the 128 bytes it
+	// moved.
+	for k := 0; k < len(dst); k += 8 {
+		o, v := (*[8]T)(dst[k:]), (*[8]T)(src[k:])
+		o[0], o[1], o[2], o[3] = v[0], v[1], v[2], v[3]
+		o[4], o[5], o[6], o[7] = v[4], v[5], v[6], v[7]
 	}
 }
 

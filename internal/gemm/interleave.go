@@ -38,11 +38,21 @@ func Interleave[T Float](dst []T, rows *[mr][]T, depth int) {
 
 // interleave8 is Interleave of depth <= kc columns from rows all present.
 func interleave8[T Float](dst []T, src *[mr][]T, depth int) {
+	interleaveInto(dst, mr, src, depth)
+}
+
+// interleaveInto writes column p of the 8 rows src (each at least depth
+// long) to dst[p stride:][:8]: a panel of A (stride mr), or 8 columns of a
+// panel of B read from a transposed B (stride nr).
+func interleaveInto[T Float](dst []T, stride int, src *[mr][]T, depth int) {
 	s0, s1, s2, s3 := src[0][:depth], src[1][:depth], src[2][:depth], src[3][:depth]
 	s4, s5, s6, s7 := src[4][:depth], src[5][:depth], src[6][:depth], src[7][:depth]
-	dst = dst[:depth*mr]
+	if depth == 0 {
+		return
+	}
+	dst = dst[:(depth-1)*stride+mr]
 	for p := range depth {
-		o := (*[mr]T)(dst[p*mr:])
+		o := (*[mr]T)(dst[p*stride:])
 		o[0], o[1], o[2], o[3] = s0[p], s1[p], s2[p], s3[p]
 		o[4], o[5], o[6], o[7] = s4[p], s5[p], s6[p], s7[p]
 	}
