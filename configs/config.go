@@ -107,7 +107,7 @@ type Model struct {
 
 // Train sets the loss, the optimiser and the bookkeeping of a run.
 type Train struct {
-	Loss      string  `yaml:"loss"`   // exact | sliced | sliced_vr | dsm | anneal_dsm
+	Loss      string  `yaml:"loss"`   // exact | sliced | sliced_vr | dsm | anneal_dsm | vesde_dsm | edm_dsm
 	Engine    string  `yaml:"engine"` // auto | graph | fused: see losses.Engines
 	Sigma     float64 `yaml:"sigma"`  // dsm: the noise level
 	Sigmas    Sigmas  `yaml:"sigmas"` // anneal_dsm: the geometric ladder of noise levels
@@ -282,7 +282,7 @@ func Default() Config {
 
 // NoiseLevels are the noise levels of the config's loss, in model units:
 // train.sigma for dsm, the geometric ladder train.sigmas for anneal_dsm,
-// and for vesde_dsm the same ladder, whose ends are its continuous range
+// and for vesde_dsm and edm_dsm the same ladder, whose ends are their continuous range
 // [sigma_min, sigma_max]; none otherwise. Annealed and pc sampling walk the
 // ladder.
 func (c *Config) NoiseLevels() []float64 {

@@ -186,7 +186,7 @@ func (m mlpScores[T]) Grads() [][]T                   { return m.pass.Grads() }
 func (m mlpScores[T]) Batch() int                     { return m.pass.Batch() }
 func (m mlpScores[T]) MatmulFLOPs() float64           { return m.pass.MatmulFLOPs() }
 
-// newDSMHead returns the builder of dsm, anneal_dsm or vesde_dsm on an MLP
+// newDSMHead returns the builder of a denoising loss on an MLP
 // of T.
 func newDSMHead[T gemm.Float](levels levelKind) func(*mlp.NetOf[T], Options) (Loss, error) {
 	return func(net *mlp.NetOf[T], o Options) (Loss, error) {
@@ -202,7 +202,7 @@ func newDSMHead[T gemm.Float](levels levelKind) func(*mlp.NetOf[T], Options) (Lo
 	}
 }
 
-// newUNetDSMHead is the head of dsm, anneal_dsm or vesde_dsm on a U-Net of
+// newUNetDSMHead is the head of a denoising loss on a U-Net of
 // T, its pass's buffers asked of the memory budget first.
 func newUNetDSMHead[T gemm.Float](net *unet.NetOf[T], o Options, levels levelKind) (Loss, error) {
 	draw, err := newLevelDraw(o, levels)
@@ -296,8 +296,8 @@ func (d *dsmHead[T]) Evaluate(x []float64, rowWeight float64, noise *rand.Rand) 
 	return Terms{Loss: loss}, nil
 }
 
-// newDSMGraph returns the builder of the dsm, anneal_dsm or vesde_dsm
-// graph.
+// newDSMGraph returns the builder of a denoising loss's graph (dsm,
+// anneal_dsm, vesde_dsm, edm_dsm).
 func newDSMGraph(levels levelKind) func(nn.Model, Options) (Loss, error) {
 	return func(m nn.Model, o Options) (Loss, error) {
 		draw, err := newLevelDraw(o, levels)

@@ -69,7 +69,7 @@ var Engines = []string{Auto, Graph, Fused}
 type Options struct {
 	Batch     int       // the most points one Evaluate takes
 	Gradients bool      // compute parameter gradients
-	Sigmas    []float64 // noise levels: dsm's one, anneal_dsm's ladder (largest first), vesde_dsm's range as its ends
+	Sigmas    []float64 // noise levels: dsm's one, anneal_dsm's ladder (largest first), vesde_dsm's and edm_dsm's range as its ends
 	Engine    string    // Auto (the default when empty), Graph or Fused
 
 	sigmaData float64 // the model's preconditioning scale (0: none), set by New
@@ -239,7 +239,7 @@ func FusedEngineFor(kind, dtype, loss string) error {
 	e, _ := lookup(loss)
 	switch {
 	case kind == "unet" && e.levels == noNoise:
-		return fmt.Errorf("the unet trains on the denoising losses (dsm, anneal_dsm, vesde_dsm) only, not %s, which needs the network's Jacobian", loss)
+		return fmt.Errorf("the unet trains on the denoising losses (dsm, anneal_dsm, vesde_dsm, edm_dsm) only, not %s, which needs the network's Jacobian", loss)
 	case kind != "mlp" && kind != "unet":
 		return fmt.Errorf("the hand-written core runs MLPs and U-Nets only, not the %s model", kind)
 	case dtype == "float32" && e.fused32 == nil:

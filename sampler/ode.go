@@ -14,7 +14,7 @@ import (
 // levels Min and Max: dx = g(t) dw with sigma(t) = Min (Max/Min)^t on
 // t in [0, 1], so the data perturbed to time t is the data convolved with
 // N(0, sigma(t)^2 I), and g(t)^2 = d sigma^2/dt = 2 sigma(t)^2 ln(Max/Min).
-// A model trained by anneal_dsm or vesde_dsm over [Min, Max] gives its
+// A model trained by anneal_dsm, vesde_dsm or edm_dsm over [Min, Max] gives its
 // score at every sigma(t).
 type VE struct{ Min, Max float64 }
 

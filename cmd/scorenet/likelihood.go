@@ -23,8 +23,8 @@ func likelihoodCommand(stdout, stderr io.Writer) *command {
            [-rtol R] [-atol A] [-checkpoint FILE] [-weights ema|raw] [-score network|analytic]
 
 Computes log p(x) for every point of FILE (.csv or .npy, data units) under a
-noise-conditional model trained over a range of noise levels (anneal_dsm or
-vesde_dsm), by the probability-flow ODE of the variance-exploding SDE,
+noise-conditional model trained over a range of noise levels (anneal_dsm,
+vesde_dsm or edm_dsm), by the probability-flow ODE of the variance-exploding SDE,
 solved per point by the adaptive Dormand-Prince 5(4) method. The divergence
 along the flow is exact (D Jacobian-vector products per evaluation, no
 noise; the default up to D = 100) or Hutchinson's estimate with K Rademacher
