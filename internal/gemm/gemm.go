@@ -415,7 +415,7 @@ func packB[T Float](dst []T, width int, tB bool, b []T, ldb, p0, depth, n int) {
 	}
 }
 
-// copyRow copies a panel row, of 16 or 32 values as one fixed-size move.
+// copyRow copies a panel row (16 or 32 values), eight at a time.
 func copyRow[T Float](dst, src []T) {
 	if len(dst)%8 != 0 || len(src) < len(dst) {
 		copy(dst, src)

@@ -19,7 +19,7 @@ func Float32Activation(act Activation) ActivationOf[float32] {
 			for lo := 0; lo < len(z); lo += float32Chunk {
 				b := widen(buf[:], z[lo:min(lo+float32Chunk, len(z))])
 				act.Value(b, b)
-				narrow(dst[lo:], b)
+				vmath.Narrow(dst[lo:], b)
 			}
 		},
 		Derivatives: func(z, f, d1, d2 []float32) {
@@ -28,9 +28,9 @@ func Float32Activation(act Activation) ActivationOf[float32] {
 				x := widen(bz[:], z[lo:min(lo+float32Chunk, len(z))])
 				n := len(x)
 				act.Derivatives(x, bf[:n], b1[:n], b2[:n])
-				narrow(f[lo:], bf[:n])
-				narrow(d1[lo:], b1[:n])
-				narrow(d2[lo:], b2[:n])
+				vmath.Narrow(f[lo:], bf[:n])
+				vmath.Narrow(d1[lo:], b1[:n])
+				vmath.Narrow(d2[lo:], b2[:n])
 			}
 		},
 	}
@@ -42,6 +42,3 @@ func widen(buf []float64, src []float32) []float64 {
 	vmath.Widen(buf, src)
 	return buf
 }
-
-// narrow rounds src into dst.
-func narrow(dst []float32, src []float64) { vmath.Narrow(dst, src) }
