@@ -278,6 +278,43 @@ func TestImageDataDefaults(t *testing.T) {
 	}
 }
 
+// The unet samples by heun with churn unless told otherwise: announced,
+// written into the run's config.yaml and kept from it, and an explicit
+// sampler or churn wins (churn then not chosen for another sampler).
+func TestUNetSamplingDefaults(t *testing.T) {
+	const unet = "name: u\ndata: {dataset: idx, path: x.idx}\nmodel: {type: unet}\n"
+	for _, c := range []struct {
+		name, text    string
+		sets          []string
+		sampler       string
+		churn, noise  float64
+		announceChurn bool
+	}{
+		{"defaults", unet, nil, "heun", 10, 1.003, true},
+		{"churn by hand", unet, []string{"sample.churn=0"}, "heun", 0, 1.003, false},
+		{"another sampler", unet, []string{"sample.sampler=dpmpp_2m"}, "dpmpp_2m", 0, 1, false},
+		{"the mlp on images", "name: i\ndata: {dataset: idx, path: x.idx}\n", nil, "annealed", 0, 1, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, err := Parse([]byte(c.text), "c.yaml", c.sets)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Sample.Sampler != c.sampler || cfg.Sample.Churn != c.churn || cfg.Sample.ChurnNoise != c.noise {
+				t.Errorf("sampler %s, churn %v, churn_noise %v; want %s, %v, %v", cfg.Sample.Sampler, cfg.Sample.Churn, cfg.Sample.ChurnNoise, c.sampler, c.churn, c.noise)
+			}
+			if said := strings.Join(cfg.Notes, "\n"); strings.Contains(said, "sample.churn 10") != c.announceChurn {
+				t.Errorf("notes %q: churn announced %v, want %v", said, !c.announceChurn, c.announceChurn)
+			}
+			again, err := Parse(cfg.YAML(), "config.yaml", nil)
+			if err != nil || again.Sample.Sampler != c.sampler || again.Sample.Churn != c.churn || again.Sample.ChurnNoise != c.noise {
+				t.Errorf("from the run's config.yaml: sampler %s, churn %v, churn_noise %v (%v); want %s, %v, %v",
+					again.Sample.Sampler, again.Sample.Churn, again.Sample.ChurnNoise, err, c.sampler, c.churn, c.noise)
+			}
+		})
+	}
+}
+
 // A run's config.yaml records auto's dtype; overriding its loss chooses
 // again (sliced is float64), while a dtype given by hand stays.
 func TestAutoDtypeFollowsTheLoss(t *testing.T) {

@@ -29,13 +29,16 @@ func TestUNetFromImages(t *testing.T) {
 	}
 	run := filepath.Join(dir, "run")
 	_, said := train(run, "1")
-	for _, want := range []string{"model.shape: [4 4 1], the images' height, width and channels", "unet [4 8] float32", "train.loss edm_dsm"} {
+	for _, want := range []string{"model.shape: [4 4 1], the images' height, width and channels", "unet [4 8] float32", "train.loss edm_dsm", "sample.sampler heun", "sample.churn 10", "sample.churn_noise 1.003"} {
 		if !strings.Contains(said, want) {
 			t.Errorf("train said %q, want %q", said, want)
 		}
 	}
-	if written, err := os.ReadFile(filepath.Join(run, "config.yaml")); err != nil || !strings.Contains(string(written), "loss: edm_dsm") {
-		t.Errorf("the run's config.yaml does not keep the unet's default loss edm_dsm (%v):\n%s", err, written)
+	written, err := os.ReadFile(filepath.Join(run, "config.yaml"))
+	for _, want := range []string{"loss: edm_dsm", "sampler: heun", "churn: 10", "churn_noise: 1.003"} {
+		if err != nil || !strings.Contains(string(written), want) {
+			t.Errorf("the run's config.yaml does not keep the unet's default %q (%v):\n%s", want, err, written)
+		}
 	}
 	a, err := checkpoints.Load(filepath.Join(run, "checkpoints", "step-000000006.safetensors"))
 	if err != nil {
