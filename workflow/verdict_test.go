@@ -49,7 +49,7 @@ func TestVerdictWarnsNamingTheFix(t *testing.T) {
 		{"out of range", scaled(gaussianPoints(1000, 3, 5), 3), []string{"outside the training data's range", "model.sigma_data: auto", "spread per column"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			v := workflow.Judge(c.samples, train, heldout, 0)
+			v := workflow.Judge(c.samples, train, heldout, workflow.Columns{})
 			got := strings.Join(v.Warnings, "\n")
 			if len(c.want) == 0 && len(v.Warnings) > 0 {
 				t.Errorf("good samples got warnings: %s (%+v)", got, v)
@@ -86,7 +86,7 @@ func TestVerdictSeesDiffuseSamples(t *testing.T) {
 		}
 		return p
 	}
-	v := workflow.Judge(ring(1000, 3, 0.3), ring(2000, 1, 0.02), ring(300, 2, 0.02), 0)
+	v := workflow.Judge(ring(1000, 3, 0.3), ring(2000, 1, 0.02), ring(300, 2, 0.02), workflow.Columns{})
 	got := strings.Join(v.Warnings, "\n")
 	if !strings.Contains(got, "diffuse") || !strings.Contains(got, "train longer (train.steps)") || v.MeanShift > 0.25 {
 		t.Errorf("blurred ring: %+v", v)
@@ -107,11 +107,60 @@ func TestVerdictRangeOfDequantisedPixels(t *testing.T) {
 	}
 	train, heldout := jittered(500, 0), jittered(100, 0)
 	samples := points.New(100, 1) // every pixel 0
-	if v := workflow.Judge(samples, train, heldout, 0); v.OutsideRange != 1 {
+	if v := workflow.Judge(samples, train, heldout, workflow.Columns{}); v.OutsideRange != 1 {
 		t.Errorf("without cells: %.2f of the samples outside, want all", v.OutsideRange)
 	}
-	if v := workflow.Judge(samples, train, heldout, 1.0/256); v.OutsideRange != 0 {
+	if v := workflow.Judge(samples, train, heldout, workflow.Columns{Cell: 1.0 / 256}); v.OutsideRange != 0 {
 		t.Errorf("in 1/256 cells: %.2f of the samples outside, want none", v.OutsideRange)
+	}
+}
+
+// Images are judged over the image: an edge pixel that 1% of the data's
+// images ink and 5% of good samples do (few draws of a rare event) warns
+// as a column but not as a pixel, while samples blurred to half the
+// spread, or darkened, warn as pixels too.
+func TestVerdictJudgesPixelsOverTheImage(t *testing.T) {
+	const d = 16
+	images := func(n int, ink float64, seed uint64, contrast, shift float64) points.Points {
+		r := rand.New(rand.NewPCG(seed, 3))
+		p := points.New(n, d)
+		for i := range n {
+			row := p.Row(i)
+			if r.Float64() < ink {
+				row[0] = 1
+			}
+			for j := 1; j < d; j++ {
+				row[j] = 0.5 + contrast*(0.2*r.NormFloat64()) + shift
+			}
+		}
+		return p
+	}
+	train, heldout := images(2000, 0.01, 1, 1, 0), images(300, 0.01, 2, 1, 0)
+	pixels := workflow.Columns{Pixels: true}
+	for _, c := range []struct {
+		name    string
+		samples points.Points
+		cols    workflow.Columns
+		want    []string // in the warnings; none for good samples
+	}{
+		{"a rare pixel as a column", images(1000, 0.05, 3, 1, 0), workflow.Columns{}, []string{"spread per column", "a column's sample mean"}},
+		{"a rare pixel over the image", images(1000, 0.05, 3, 1, 0), pixels, nil},
+		{"blurred", images(1000, 0.01, 3, 0.5, 0), pixels, []string{"spread over the image is 0.5"}},
+		{"darkened", images(1000, 0.01, 3, 1, -0.1), pixels, []string{"a pixel's sample mean is"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			v := workflow.Judge(c.samples, train, heldout, c.cols)
+			got := strings.Join(v.Warnings, "\n")
+			spreadOrMean := strings.Contains(got, "spread") || strings.Contains(got, "mean")
+			if len(c.want) == 0 && spreadOrMean {
+				t.Errorf("good samples got warnings: %s (%+v)", got, v)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("warnings %q lack %q (%+v)", got, w, v)
+				}
+			}
+		})
 	}
 }
 
@@ -133,7 +182,7 @@ func TestMoreStepsNamesTheSamplersSetting(t *testing.T) {
 func TestVerdictOnConstantData(t *testing.T) {
 	train := points.Points{N: 3, D: 2, X: []float64{5, 5, 5, 5, 5, 5}}
 	samples := points.Points{N: 2, D: 2, X: []float64{0.1, 0.2, -0.3, 0.4}}
-	v := workflow.Judge(samples, train, points.Points{D: 2}, 0)
+	v := workflow.Judge(samples, train, points.Points{D: 2}, workflow.Columns{})
 	if !v.Constant || v.OutsideRange != 1 || len(v.Warnings) != 1 || !strings.Contains(v.Warnings[0], "outside the training data's range") {
 		t.Errorf("verdict %+v", v)
 	}
@@ -145,7 +194,7 @@ func TestVerdictOnConstantData(t *testing.T) {
 // One sample has no spread: the verdict compares its mean only.
 func TestVerdictOnOneSample(t *testing.T) {
 	train := points.Points{N: 4, D: 1, X: []float64{0, 1, 2, 3}}
-	v := workflow.Judge(points.Points{N: 1, D: 1, X: []float64{1.5}}, train, points.Points{D: 1}, 0)
+	v := workflow.Judge(points.Points{N: 1, D: 1, X: []float64{1.5}}, train, points.Points{D: 1}, workflow.Columns{})
 	if !v.Single || len(v.Warnings) != 0 || !strings.Contains(v.Summary(), "one sample, with no spread to compare; means within 0.00 sd") {
 		t.Errorf("verdict %+v: %s", v, v.Summary())
 	}
@@ -173,7 +222,7 @@ func TestVerdictWithoutHeldOutRows(t *testing.T) {
 		{"blurred", blurred, 1.5, 5, []string{"diffuse", "a training row's from the others"}, "copy"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			v := workflow.Judge(c.samples, train, none, 0)
+			v := workflow.Judge(c.samples, train, none, workflow.Columns{})
 			got := strings.Join(v.Warnings, "\n")
 			if v.NearestAgainst != "training rows" || v.NearestRatio < c.low || v.NearestRatio > c.hi {
 				t.Errorf("nearest ratio %.3f against %q, want %g-%g against the training rows", v.NearestRatio, v.NearestAgainst, c.low, c.hi)
@@ -188,7 +237,7 @@ func TestVerdictWithoutHeldOutRows(t *testing.T) {
 			}
 		})
 	}
-	if v := workflow.Judge(gaussianPoints(100, 3, 3), gaussianPoints(30, 3, 1), none, 0); v.NearestRatio != 0 {
+	if v := workflow.Judge(gaussianPoints(100, 3, 3), gaussianPoints(30, 3, 1), none, workflow.Columns{}); v.NearestRatio != 0 {
 		t.Errorf("30 training rows and none held out: nearest ratio %v, want none measured", v.NearestRatio)
 	}
 }
@@ -199,7 +248,7 @@ func TestVerdictWithoutHeldOutRows(t *testing.T) {
 func TestVerdictOnRepeatedRows(t *testing.T) {
 	train := gaussianPoints(100, 2, 1)
 	held := train.Subset(seq(40))
-	v := workflow.Judge(gaussianPoints(200, 2, 3), train, held, 0)
+	v := workflow.Judge(gaussianPoints(200, 2, 3), train, held, workflow.Columns{})
 	if v.NearestRatio != 0 || v.NearestAgainst != "" || strings.Contains(v.Summary(), "nearest") {
 		t.Errorf("nearness %v against %q: %s", v.NearestRatio, v.NearestAgainst, v.Summary())
 	}
