@@ -299,8 +299,12 @@ func medianNearestBut(p, ref points.Points, self bool) float64 {
 func (v Verdict) warnings(moreSteps string) []string {
 	var w []string
 	if v.OutsideRange > maxOutside {
-		w = append(w, fmt.Sprintf("%.1f%% of sample values lie outside the training data's range (column %d: %.1f%%): train longer (train.steps), precondition (model.sigma_data: auto), or standardise (data.standardize: true)",
-			100*v.OutsideRange, v.WorstColumn, 100*v.WorstOutside))
+		standardise := ", or standardise (data.standardize: true)"
+		if v.Pixels { // images keep their [0, 1] scale
+			standardise = ""
+		}
+		w = append(w, fmt.Sprintf("%.1f%% of sample values lie outside the training data's range (column %d: %.1f%%): train longer (train.steps) or precondition (model.sigma_data: auto)%s",
+			100*v.OutsideRange, v.WorstColumn, 100*v.WorstOutside, standardise))
 	}
 	spreadOff := v.SpreadLow < minSpread || v.SpreadHigh > maxSpread
 	switch {

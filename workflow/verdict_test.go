@@ -147,6 +147,7 @@ func TestVerdictJudgesPixelsOverTheImage(t *testing.T) {
 		{"a rare pixel over the image", images(1000, 0.05, 3, 1, 0), pixels, nil},
 		{"blurred", images(1000, 0.01, 3, 0.5, 0), pixels, []string{"spread over the image is 0.5"}},
 		{"darkened", images(1000, 0.01, 3, 1, -0.1), pixels, []string{"a pixel's sample mean is"}},
+		{"out of range", images(1000, 0.01, 3, 4, 0), pixels, []string{"outside the training data's range", "model.sigma_data: auto)"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			v := workflow.Judge(c.samples, train, heldout, c.cols)
@@ -154,6 +155,9 @@ func TestVerdictJudgesPixelsOverTheImage(t *testing.T) {
 			spreadOrMean := strings.Contains(got, "spread") || strings.Contains(got, "mean")
 			if len(c.want) == 0 && spreadOrMean {
 				t.Errorf("good samples got warnings: %s (%+v)", got, v)
+			}
+			if c.cols.Pixels && strings.Contains(got, "standardize") { // images keep their scale
+				t.Errorf("an image's warnings advise standardising: %s", got)
 			}
 			for _, w := range c.want {
 				if !strings.Contains(got, w) {
