@@ -152,7 +152,7 @@ func Judge(samples, train, heldout points.Points, cols Columns) Verdict {
 		if varies(std[j], cell) {
 			varData, varSamples = varData+std[j]*std[j], varSamples+s*s
 		}
-		if varies(std[j], cell) && !cols.Pixels {
+		if varies(std[j], cell) && !cols.Pixels { // pixels are judged over the image, below
 			ratio := s / std[j]
 			if samples.N < 2 { // no spread to compare; the mean still is
 				ratio, v.Single = 1, true
