@@ -49,6 +49,12 @@ type Data struct {
 	// columns' ends (datasets.Ends), onto which samples beyond them are
 	// put; none treats every column as continuous, without masses.
 	Discrete string `yaml:"discrete,omitempty"`
+	// Quantile (file): auto (the default for a table read from a file)
+	// maps every continuous column through its training quantiles onto a
+	// standard normal's, and samples back through them (datasets.Knots);
+	// none standardises the columns as they are. A run's config.yaml
+	// written before the key existed reads as none, as it was trained.
+	Quantile string `yaml:"quantile,omitempty"`
 	// Labels give every image a class, for a class-conditional model: for
 	// idx, an IDX label file (train-labels-idx1-ubyte.gz); for images,
 	// "folders": each sub-folder of data.path is a class, in name order.

@@ -396,3 +396,62 @@ func TestOverrideIntoAnEmptySection(t *testing.T) {
 		t.Errorf("model.hidden %v, %v; want [8]", cfg.Model.Hidden, err)
 	}
 }
+
+// data.quantile: auto for a table from a file, announced and written into
+// the run's config.yaml; an explicit value wins; a run's config.yaml from
+// before the key existed reads as none, as that run was trained; it
+// applies to tables alone.
+func TestQuantileDefaults(t *testing.T) {
+	const table = "name: t\ndata: {dataset: file, path: t.csv}\n"
+	for _, c := range []struct {
+		name, text string
+		sets       []string
+		run        bool // parsed as a run's config.yaml
+		want       string
+		announced  bool
+	}{
+		{"a table", table, nil, false, "auto", true},
+		{"none by hand", table, []string{"data.quantile=none"}, false, "none", false},
+		{"a run's config.yaml from before the key", table, nil, true, "none", false},
+		{"a run's config.yaml with it", table + "data: {quantile: auto}\n", nil, true, "auto", false},
+		{"images", "name: i\ndata: {dataset: idx, path: x.idx}\n", nil, false, "", false},
+		{"a toy", "name: m\ndata: {dataset: moons}\n", nil, false, "", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			text := c.text
+			if strings.Count(text, "data:") > 1 { // the second data: mapping merged into the first
+				text = "name: t\ndata: {dataset: file, path: t.csv, quantile: auto}\n"
+			}
+			parse := Parse
+			if c.run {
+				parse = ParseRun
+			}
+			cfg, err := parse([]byte(text), "c.yaml", c.sets)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Data.Quantile != c.want {
+				t.Errorf("data.quantile %q, want %q", cfg.Data.Quantile, c.want)
+			}
+			if said := strings.Join(cfg.Notes, "\n"); strings.Contains(said, "data.quantile auto") != c.announced {
+				t.Errorf("notes %q: announced %v, want %v", said, !c.announced, c.announced)
+			}
+			again, err := ParseRun(cfg.YAML(), "config.yaml", nil)
+			if err != nil || again.Data.Quantile != c.want {
+				t.Errorf("from the run's config.yaml: %q (%v), want %q", again.Data.Quantile, err, c.want)
+			}
+		})
+	}
+	for _, bad := range []struct{ text, want string }{
+		{table + "", "data.quantile: must be auto or none"},
+		{"name: m\ndata: {dataset: moons, quantile: auto}\n", "data.quantile: applies to dataset file"},
+	} {
+		sets := []string{"data.quantile=some"}
+		if strings.Contains(bad.text, "moons") {
+			sets = nil
+		}
+		if _, err := Parse([]byte(bad.text), "c.yaml", sets); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%q %v: error %v, want one saying %q", bad.text, sets, err, bad.want)
+		}
+	}
+}

@@ -41,7 +41,17 @@ const MaxFileSize = 1 << 20
 
 // Parse is Load for config text; source names it in errors.
 func Parse(text []byte, source string, overrides []string) (*Config, error) {
-	cfg, err := parse(text, source, overrides)
+	return parseAs(text, source, overrides, false)
+}
+
+// ParseRun is Parse for the text of a run's config.yaml: a key added
+// since the run was written (data.quantile) reads as the run was trained.
+func ParseRun(text []byte, source string, overrides []string) (*Config, error) {
+	return parseAs(text, source, overrides, true)
+}
+
+func parseAs(text []byte, source string, overrides []string, runFile bool) (*Config, error) {
+	cfg, err := parse(text, source, overrides, runFile)
 	if err != nil {
 		var located *strictyaml.Error
 		if errors.As(err, &located) {
@@ -54,8 +64,8 @@ func Parse(text []byte, source string, overrides []string) (*Config, error) {
 
 // parse is Parse with the errors of the decoder and the checks still
 // strictyaml's.
-func parse(text []byte, source string, overrides []string) (*Config, error) {
-	d := &decoder{Decoder: strictyaml.NewDecoder(source)}
+func parse(text []byte, source string, overrides []string, runFile bool) (*Config, error) {
+	d := &decoder{Decoder: strictyaml.NewDecoder(source), runFile: runFile}
 	d.Hook = d.auto
 	d.Example = "train.steps=8000"
 	root, err := d.Parse(text)
@@ -153,6 +163,9 @@ type decoder struct {
 	// fileSampler is sample.sampler as the file gives it, before any
 	// override: its sample.steps were counted for it.
 	fileSampler string
+	// runFile: the text is a run's config.yaml, whose keys added since
+	// it was written read as the run was trained.
+	runFile bool
 }
 
 // auto takes the value auto for train.sigmas, sample.eps and
@@ -221,7 +234,7 @@ func (c *Config) YAML() []byte {
 // datasetKeys are the data keys each kind of data set reads, besides
 // dataset and holdout, which all do.
 var datasetKeys = map[string][]string{
-	"file":             {"path", "standardize", "discrete", "label_column"},
+	"file":             {"path", "standardize", "discrete", "quantile", "label_column"},
 	"idx":              {"path", "dequantize", "standardize", "labels"},
 	"images":           {"path", "dequantize", "standardize", "labels"},
 	"gaussian":         {"n", "mean", "cov", "standardize"},

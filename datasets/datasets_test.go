@@ -200,7 +200,7 @@ func TestSplitAndNormalizer(t *testing.T) {
 		}
 	}
 	scores := []float64{1, 1}
-	n.ScoreToData(scores)
+	n.ScoreToData(scores, []float64{0, 0})
 	if !near(scores[0], 1/n.Std[0], 0, 1e-15) {
 		t.Errorf("score 1 in standard units is %v in data units, want 1/std = %v", scores[0], 1/n.Std[0])
 	}

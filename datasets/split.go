@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
+
 	"scorenet/points"
 )
 
@@ -18,12 +20,16 @@ func Split(p points.Points, holdout float64, rng *rand.Rand) (train, valid point
 	return p.Subset(perm[:p.N-h]), p.Subset(perm[p.N-h:]), nil
 }
 
-// Normalizer maps data to standard units, z = (x - Mean) / Std per coordinate.
+// Normalizer maps data to standard units, z = (x - Mean) / Std per coordinate,
+// after mapping the columns of Quantiles (0-based) to their normal scores.
 // A score learned in standard units maps back to data units as
-// s_x(x) = s_z(z) / Std, the chain rule of log p_x(x) = log p_z(z) - sum log Std.
+// s_x(x) = s_z(z) g'(x) / Std, the chain rule of
+// log p_x(x) = log p_z(z) + sum log g'(x) - sum log Std, where g is a
+// column's quantile map (the identity for the others).
 type Normalizer struct {
-	Mean []float64 `json:"mean"`
-	Std  []float64 `json:"std"`
+	Mean      []float64     `json:"mean"`
+	Std       []float64     `json:"std"`
+	Quantiles map[int]Knots `json:"quantiles,omitempty"`
 }
 
 // Identity returns the normalizer that leaves d-dimensional points unchanged.
@@ -61,7 +67,7 @@ func FitNormalizer(p points.Points) Normalizer {
 func (n Normalizer) Differs(m Normalizer) (int, bool) {
 	d := min(len(n.Mean), len(m.Mean), len(n.Std), len(m.Std))
 	for j := range d {
-		if n.Mean[j] != m.Mean[j] || n.Std[j] != m.Std[j] {
+		if n.Mean[j] != m.Mean[j] || n.Std[j] != m.Std[j] || !sameKnots(n.Quantiles, m.Quantiles, j) {
 			return j, true
 		}
 	}
@@ -71,22 +77,54 @@ func (n Normalizer) Differs(m Normalizer) (int, bool) {
 	return 0, false
 }
 
+// sameKnots reports whether column j has the same quantile map, or none,
+// in a and b.
+func sameKnots(a, b map[int]Knots, j int) bool {
+	ka, inA := a[j]
+	kb, inB := b[j]
+	return inA == inB && slices.Equal(ka.X, kb.X) && slices.Equal(ka.Z, kb.Z)
+}
+
 // Apply returns p in standard units.
 func (n Normalizer) Apply(p points.Points) points.Points {
 	out := points.New(p.N, p.D)
-	for i, v := range p.X {
-		j := i % p.D
-		out.X[i] = (v - n.Mean[j]) / n.Std[j]
-	}
+	copy(out.X, p.X)
+	n.ApplyInPlace(out)
 	return out
 }
 
-// ScoreToData converts scores computed in standard units to data units, in place.
-func (n Normalizer) ScoreToData(scores []float64) {
+// ScoreToData converts scores computed in standard units at the points x
+// (data units) to data units, in place. Outside a quantile-mapped
+// column's observed range the model has no density, and on a value that
+// rows repeat a point mass: the score there is NaN.
+func (n Normalizer) ScoreToData(scores, x []float64) {
 	d := len(n.Std)
 	for i := range scores {
 		scores[i] /= n.Std[i%d]
+		if k, ok := n.Quantiles[i%d]; ok {
+			if _, slope := k.Forward(x[i]); slope > 0 && !math.IsInf(slope, 0) {
+				scores[i] *= slope
+			} else {
+				scores[i] = math.NaN()
+			}
+		}
 	}
+}
+
+// LogJacobian is log |dz/dx| at the point x (data units): what
+// log p_x(x) adds to log p_z(z). It is -Inf outside a quantile-mapped
+// column's observed range (no density there) and +Inf on a value that
+// rows repeat (a point mass).
+func (n Normalizer) LogJacobian(x []float64) float64 {
+	sum := 0.0
+	for j, s := range n.Std {
+		sum -= math.Log(s)
+		if k, ok := n.Quantiles[j]; ok {
+			_, slope := k.Forward(x[j])
+			sum += math.Log(slope)
+		}
+	}
+	return sum
 }
 
 // Invert maps points in standard units back to data units.
@@ -95,6 +133,9 @@ func (n Normalizer) Invert(p points.Points) points.Points {
 	for i, v := range p.X {
 		j := i % p.D
 		out.X[i] = v*n.Std[j] + n.Mean[j]
+		if k, ok := n.Quantiles[j]; ok {
+			out.X[i] = k.Back(out.X[i])
+		}
 	}
 	return out
 }
@@ -133,6 +174,17 @@ func permuteRows(p points.Points, perm []int) {
 
 // ApplyInPlace maps p to standard units in its own storage.
 func (n Normalizer) ApplyInPlace(p points.Points) {
+	for j, k := range n.Quantiles {
+		for i := range p.N {
+			p.X[i*p.D+j], _ = k.Forward(p.X[i*p.D+j])
+		}
+	}
+	n.StandardizeInPlace(p)
+}
+
+// StandardizeInPlace is ApplyInPlace for points whose quantile-mapped
+// columns hold their normal scores already (RankInPlace's training rows).
+func (n Normalizer) StandardizeInPlace(p points.Points) {
 	for i, v := range p.X {
 		j := i % p.D
 		p.X[i] = (v - n.Mean[j]) / n.Std[j]

@@ -145,7 +145,10 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 	}
 	// Unstandardised data have the identity: anything else was written by
 	// hand, and would move every sample and score.
-	if _, differs := norm.Differs(datasets.Identity(dim)); differs && !cfg.Data.Standardize {
+	if len(norm.Quantiles) > 0 && cfg.Data.Quantile != "auto" {
+		return nil, fmt.Errorf("rundir: %s: bad %s metadata: it maps columns through their quantiles, though the run's data.quantile is %q, not auto: the checkpoint was edited", checkpoint, metaNorm, cfg.Data.Quantile)
+	}
+	if _, differs := (datasets.Normalizer{Mean: norm.Mean, Std: norm.Std}).Differs(datasets.Identity(dim)); differs && !cfg.Data.Standardize {
 		return nil, fmt.Errorf("rundir: %s: bad %s metadata: the run's data are not standardised (data.standardize: false), so every mean must be 0 and every standard deviation 1", checkpoint, metaNorm)
 	}
 	maxAbs := 0.0 // a checkpoint from before the record
@@ -387,6 +390,14 @@ func normalizerOf(c *checkpoints.Checkpoint, path string, dim int) (datasets.Nor
 		if m, s := norm.Mean[j], norm.Std[j]; !(math.Abs(m) <= maxMean) || !(s >= minStd && s <= maxStd) {
 			return norm, fmt.Errorf("rundir: %s: bad %s metadata: column %d has mean %v and standard deviation %v, want a mean within ±%g and a standard deviation from %g to %g",
 				path, metaNorm, j+1, m, s, maxMean, minStd, maxStd)
+		}
+	}
+	for j, k := range norm.Quantiles {
+		if j < 0 || j >= dim {
+			return norm, fmt.Errorf("rundir: %s: bad %s metadata: quantiles of column %d, want a column from 1 to %d", path, metaNorm, j+1, dim)
+		}
+		if err := k.Check(); err != nil {
+			return norm, fmt.Errorf("rundir: %s: bad %s metadata: column %d's quantiles: %w", path, metaNorm, j+1, err)
 		}
 	}
 	return norm, nil

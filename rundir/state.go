@@ -456,7 +456,7 @@ func LoadConfig(runDir string, overrides []string) (*configs.Config, error) {
 	if len(b) > configs.MaxFileSize {
 		return nil, fmt.Errorf("rundir: %s: more than %d bytes: not a config file", path, configs.MaxFileSize)
 	}
-	return configs.Parse(b, path, overrides)
+	return configs.ParseRun(b, path, overrides)
 }
 
 // Files are the run directory's own files, which only training writes:

@@ -3,6 +3,7 @@ package workflow
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"strings"
 
@@ -152,6 +153,14 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 		}
 	}
 	norm := datasets.Identity(all.D)
+	quantiles := map[int]datasets.Knots{}
+	if d.Quantile == "auto" {
+		var skews map[int]float64
+		quantiles, skews = mapQuantiles(trainPts, valid, discrete, seeds.New(cfg.Seed, seeds.QuantileTies))
+		if len(quantiles) > 0 {
+			source += "; " + describeQuantiles(quantiles, skews)
+		}
+	}
 	if d.Standardize {
 		norm = datasets.FitNormalizer(trainPts)
 		// The bounds every checkpoint's standardisation is read back with
@@ -162,7 +171,12 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 				return nil, fmt.Errorf("workflow: %s: column %d has standard deviation %.3g, below %g: standardising it would scale it by more than %g; rescale the column (or drop it)", source, j+1, sd, rundir.MinStd, 1/rundir.MinStd)
 			}
 		}
-		norm.ApplyInPlace(all)
+	}
+	if len(quantiles) > 0 {
+		norm.Quantiles = quantiles
+	}
+	if d.Standardize {
+		norm.StandardizeInPlace(all) // the mapped columns hold their normal scores already
 	}
 	maxAbs := 0.0
 	for _, v := range trainPts.X {
@@ -263,4 +277,74 @@ const (
 // AutoHoldout is data.holdout: auto for n points.
 func AutoHoldout(n int) float64 {
 	return min(max(autoHeldoutRows/float64(max(n, 1)), minAutoHoldout), maxAutoHoldout)
+}
+
+// mapQuantiles maps every skewed continuous column of a table through
+// its training quantiles onto a standard normal's, in place: the training
+// rows to their normal scores (ties in random order), the held-out rows
+// through the knots. It returns the knots by column. A discrete column
+// keeps its cells (its samples are put onto its values); a column of
+// skewness within ±maxSkew keeps plain standardising, which on the small
+// symmetric tables (iris, 120 rows) left samples as near the training
+// rows as new rows are, where the map brought them nearer (0.78).
+func mapQuantiles(train, valid points.Points, discrete Discrete, rng *rand.Rand) (map[int]datasets.Knots, map[int]float64) {
+	out, skews := map[int]datasets.Knots{}, map[int]float64{}
+	if train.N < 3 {
+		return out, skews
+	}
+	for j := range train.D {
+		if _, ok := discrete[j]; ok {
+			continue
+		}
+		if g := skewness(train, j); math.Abs(g) > maxSkew {
+			out[j], skews[j] = datasets.FitKnots(train, j), g
+			datasets.RankInPlace(train, j, rng)
+			for i := range valid.N {
+				valid.X[i*valid.D+j], _ = out[j].Forward(valid.X[i*valid.D+j])
+			}
+		}
+	}
+	return out, skews
+}
+
+// maxSkew is the skewness beyond which a column is mapped through its
+// quantiles (data.quantile: auto): beyond 1 a distribution is commonly
+// called highly skewed, and its tail is a handful of rows far out that a
+// density smooth at the noise's scale spreads thin and past the column's
+// end (star98: 79.5% of a column's samples inside its range).
+const maxSkew = 1
+
+// skewness is the sample skewness of column j of p, 0 for a constant.
+func skewness(p points.Points, j int) float64 {
+	mean := 0.0
+	for i := range p.N {
+		mean += p.X[i*p.D+j]
+	}
+	mean /= float64(p.N)
+	var m2, m3 float64
+	for i := range p.N {
+		d := p.X[i*p.D+j] - mean
+		m2 += d * d
+		m3 += d * d * d
+	}
+	m2, m3 = m2/float64(p.N), m3/float64(p.N)
+	if m2 == 0 {
+		return 0
+	}
+	return m3 / math.Pow(m2, 1.5)
+}
+
+// describeQuantiles says which columns are quantile-mapped and why, for
+// the start-up lines.
+func describeQuantiles(q map[int]datasets.Knots, skews map[int]float64) string {
+	cols := make([]int, 0, len(q))
+	for j := range q {
+		cols = append(cols, j)
+	}
+	slices.Sort(cols)
+	var parts []string
+	for _, j := range cols {
+		parts = append(parts, fmt.Sprintf("%d (skewness %.2g)", j+1, skews[j]))
+	}
+	return fmt.Sprintf("data.quantile auto: %d column(s) of skewness beyond ±%d mapped through their training quantiles onto a normal's and sampled back through them, so that samples stay inside the column's range and its tail keeps its share: %s", len(q), maxSkew, strings.Join(parts, ", "))
 }

@@ -165,6 +165,9 @@ func LogLikelihood(run *Run, x points.Points, o LikelihoodOptions) (*Likelihood,
 	if err := o.CheckMemory(x); err != nil {
 		return nil, err
 	}
+	if err := hasDensity(run.Norm, x); err != nil {
+		return nil, err
+	}
 	data, err := likelihoodData(run, o.Analytic)
 	if err != nil {
 		return nil, err
@@ -186,13 +189,10 @@ func LogLikelihood(run *Run, x points.Points, o LikelihoodOptions) (*Likelihood,
 	out := &Likelihood{Points: x.N, Trace: o.Trace, Probes: o.Probes, Rtol: o.Rtol, Atol: o.Atol,
 		SigmaMin: s.VE.Min, SigmaMax: s.VE.Max, BitsOffset: BitsOffset(run), Seconds: time.Since(began).Seconds(), LogP: res.LogP}
 	out.Evaluations, out.MaxEvaluations = res.MeanEvaluations()
-	// p_data(x) = p_model((x - mean)/std) / prod std.
-	logDet := 0.0
-	for _, s := range run.Norm.Std {
-		logDet += math.Log(s)
-	}
+	// p_data(x) = p_model(z(x)) |dz/dx|: z standardises, after a column's
+	// quantile map where it has one.
 	for i := range out.LogP {
-		out.LogP[i] -= logDet
+		out.LogP[i] += run.Norm.LogJacobian(x.Row(i))
 	}
 	out.NLL, out.NLLStdErr, out.NLLMedian = nllSummary(out.LogP)
 	out.BitsPerDim = likelihood.BitsPerDim(-out.NLL, x.D, out.BitsOffset)
@@ -312,4 +312,23 @@ func nllSummary(logp []float64) (mean, stdErr, median float64) {
 		median = (nll[len(nll)/2-1] + median) / 2
 	}
 	return mean, stdErr, median
+}
+
+// hasDensity refuses, before any work, a point where the model has no
+// finite density: outside a quantile-mapped column's observed range (its
+// samples never go there) or on a value that column's rows repeat (a
+// point mass, whose density is infinite).
+func hasDensity(norm datasets.Normalizer, x points.Points) error {
+	for i := range x.N {
+		for j, k := range norm.Quantiles {
+			v := x.X[i*x.D+j]
+			switch _, slope := k.Forward(v); {
+			case slope == 0:
+				return fmt.Errorf("workflow: point %d, column %d: %v is outside %v to %v, the training range of a column mapped through its quantiles (data.quantile), where the model has no density", i+1, j+1, v, k.X[0], k.X[len(k.X)-1])
+			case math.IsInf(slope, 1):
+				return fmt.Errorf("workflow: point %d, column %d: %v is a value that training rows of a column mapped through its quantiles (data.quantile) repeat: a point mass, whose density is infinite", i+1, j+1, v)
+			}
+		}
+	}
+	return nil
 }

@@ -185,7 +185,7 @@ func (r *Run) Scorer(batch int) (score.Func, error) {
 		if err := modelScore(dst, z.X, sigma); err != nil {
 			return err
 		}
-		r.Norm.ScoreToData(dst)
+		r.Norm.ScoreToData(dst, x)
 		return nil
 	}, nil
 }

@@ -157,6 +157,12 @@ func TestTamperedCheckpointsAreRefusedOnRead(t *testing.T) {
 		}, "column 1 has mean 0 and standard deviation 1e+308"},
 		{"std 0", func(c *checkpoints.Checkpoint) { c.Meta["normalization"] = `{"mean":[0,0],"std":[1,0]}` }, "column 2 has mean 0 and standard deviation 0"},
 		{"negative std", func(c *checkpoints.Checkpoint) { c.Meta["normalization"] = `{"mean":[0,0],"std":[-1,1]}` }, "standard deviation -1"},
+		{"quantiles that fall", func(c *checkpoints.Checkpoint) {
+			c.Meta["normalization"] = `{"mean":[0,0],"std":[1,1],"quantiles":{"0":{"x":[2,1],"z":[-1,1]}}}`
+		}, "column 1's quantiles: knot 2 (1, 1) does not follow knot 1 (2, -1)"},
+		{"quantiles of a column past the last", func(c *checkpoints.Checkpoint) {
+			c.Meta["normalization"] = `{"mean":[0,0],"std":[1,1],"quantiles":{"4":{"x":[1,2],"z":[-1,1]}}}`
+		}, "quantiles of column 5, want a column from 1 to 2"},
 		{"a NaN parameter", func(c *checkpoints.Checkpoint) {
 			for _, tn := range c.Tensors { // the weights sample reads: EMA where kept, else raw
 				if strings.HasPrefix(tn.Name, "param/") || strings.HasPrefix(tn.Name, "ema/") {
@@ -249,7 +255,7 @@ func TestTrainFromDataChoosesAndKeeps(t *testing.T) {
 		t.Fatalf("train -data: exit %d: %s", code, errs)
 	}
 	for _, want := range []string{
-		"defaults for data read from a file (set a key to change it): data.standardize true, data.holdout auto, train.loss anneal_dsm",
+		"defaults for data read from a file (set a key to change it): data.standardize true, data.quantile auto, data.holdout auto, train.loss anneal_dsm",
 		"model.hidden auto: [128 128 128]", "model.sigma_data auto", "train.sigmas auto", "sample.eps auto", "sample.sampler heun",
 		"data.holdout auto: 0.167 (50 rows held out", "1 discrete column(s)", "1 (2 values)",
 	} {

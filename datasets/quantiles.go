@@ -1,0 +1,149 @@
+package datasets
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"scorenet/points"
+)
+
+// Knots map one column through its training quantiles onto a standard
+// normal's and back (sklearn's QuantileTransformer with a normal output,
+// as TabDDPM prepares tables). X holds the column's order statistics, Z
+// their normal scores Phi^-1((k + 1/2)/n); between knots the map is linear
+// in z, so it is a bijection between [X[0], X[last]] and [Z[0], Z[last]]
+// except where a value repeats (a point mass, a flat stretch of the
+// inverse). A heavy tail, which standardising leaves to a handful of rows
+// far out, becomes a normal's, and the inverse cannot leave the column's
+// observed range.
+type Knots struct {
+	X []float64 `json:"x"` // non-decreasing
+	Z []float64 `json:"z"` // increasing
+}
+
+// MaxKnots bounds the knots a column keeps: a table of more rows keeps
+// evenly spaced order statistics, the smallest and largest among them.
+const MaxKnots = 1024
+
+// FitKnots returns the knots of column j of p (p.N >= 2).
+func FitKnots(p points.Points, j int) Knots {
+	sorted := make([]float64, p.N)
+	for i := range p.N {
+		sorted[i] = p.X[i*p.D+j]
+	}
+	slices.Sort(sorted)
+	k := min(p.N, MaxKnots)
+	out := Knots{X: make([]float64, k), Z: make([]float64, k)}
+	for i := range k {
+		pos := i
+		if k < p.N {
+			pos = int(math.Round(float64(i) * float64(p.N-1) / float64(k-1)))
+		}
+		out.X[i], out.Z[i] = sorted[pos], NormalScore(pos, p.N)
+	}
+	return out
+}
+
+// NormalScore is the normal score of rank r (from 0) of n:
+// Phi^-1((r + 1/2)/n).
+func NormalScore(r, n int) float64 {
+	return math.Sqrt2 * math.Erfinv(2*(float64(r)+0.5)/float64(n)-1)
+}
+
+// RankInPlace replaces column j of p by its normal scores, ties in a
+// random order from rng: the training rows of a mapped column are then
+// exactly a standard normal's quantiles, and rows sharing a value (a
+// point mass) are spread over its stretch of them as a discrete column is
+// spread over its cell.
+func RankInPlace(p points.Points, j int, rng *rand.Rand) {
+	type row struct {
+		v   float64
+		tie uint64
+		i   int
+	}
+	rows := make([]row, p.N)
+	for i := range p.N {
+		rows[i] = row{p.X[i*p.D+j], rng.Uint64(), i}
+	}
+	slices.SortFunc(rows, func(a, b row) int {
+		return cmp.Or(cmp.Compare(a.v, b.v), cmp.Compare(a.tie, b.tie), cmp.Compare(a.i, b.i))
+	})
+	for r, row := range rows {
+		p.X[row.i*p.D+j] = NormalScore(r, p.N)
+	}
+}
+
+// Forward maps the value x to its normal score, and returns dz/dx there:
+// 0 outside the observed range (where z is held at the end), +Inf on a
+// repeated value (a point mass, whose z is the middle of its stretch).
+func (k Knots) Forward(x float64) (z, slope float64) {
+	last := len(k.X) - 1
+	switch {
+	case math.IsNaN(x):
+		return x, x
+	case x < k.X[0]:
+		return k.Z[0], 0
+	case x > k.X[last]:
+		return k.Z[last], 0
+	}
+	lo, _ := slices.BinarySearch(k.X, x) // the first knot at or above x
+	if k.X[lo] == x {
+		hi := lo
+		for hi < last && k.X[hi+1] == x {
+			hi++
+		}
+		if hi > lo {
+			return (k.Z[lo] + k.Z[hi]) / 2, math.Inf(1)
+		}
+		if lo == last { // the slope of the segment below the maximum
+			lo--
+		}
+		return k.Z[hi] + (x-k.X[hi])*k.slope(lo), k.slope(lo)
+	}
+	s := k.slope(lo - 1)
+	return k.Z[lo-1] + (x-k.X[lo-1])*s, s
+}
+
+// slope is dz/dx on the segment from knot i to i+1.
+func (k Knots) slope(i int) float64 {
+	return (k.Z[i+1] - k.Z[i]) / (k.X[i+1] - k.X[i])
+}
+
+// Back maps the normal score z to the column's value, held within the
+// observed range.
+func (k Knots) Back(z float64) float64 {
+	last := len(k.Z) - 1
+	switch {
+	case math.IsNaN(z):
+		return z
+	case z <= k.Z[0]:
+		return k.X[0]
+	case z >= k.Z[last]:
+		return k.X[last]
+	}
+	hi, _ := slices.BinarySearch(k.Z, z)
+	if k.Z[hi] == z {
+		return k.X[hi]
+	}
+	t := (z - k.Z[hi-1]) / (k.Z[hi] - k.Z[hi-1])
+	return k.X[hi-1] + t*(k.X[hi]-k.X[hi-1])
+}
+
+// Check reports what is wrong with k, for a checkpoint's metadata.
+func (k Knots) Check() error {
+	if len(k.X) < 2 || len(k.X) != len(k.Z) || len(k.X) > MaxKnots {
+		return fmt.Errorf("%d values and %d normal scores, want as many of each, from 2 to %d", len(k.X), len(k.Z), MaxKnots)
+	}
+	for i := range k.X {
+		if math.IsNaN(k.X[i]) || math.IsInf(k.X[i], 0) || math.IsNaN(k.Z[i]) || math.IsInf(k.Z[i], 0) {
+			return fmt.Errorf("knot %d is (%v, %v), want finite numbers", i+1, k.X[i], k.Z[i])
+		}
+		if i > 0 && (k.X[i] < k.X[i-1] || k.Z[i] <= k.Z[i-1]) {
+			return fmt.Errorf("knot %d (%v, %v) does not follow knot %d (%v, %v): want values non-decreasing and scores increasing", i+1, k.X[i], k.Z[i], i, k.X[i-1], k.Z[i-1])
+		}
+	}
+	return nil
+}
