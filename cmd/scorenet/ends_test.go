@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"scorenet/datasets"
+	"scorenet/points"
 )
 
 // A column that is 0 in a third of the rows (an amount often nothing): the
@@ -39,14 +40,7 @@ func TestPointMassAtAColumnsEnd(t *testing.T) {
 	if code, _, errs := scorenet("train", "-data", data, "-out", none, "-set", "train.steps=10", "-set", "model.hidden=[8]", "-set", "data.discrete=none"); code != 0 || strings.Contains(errs, "point mass") {
 		t.Errorf("data.discrete: none: exit %d, yet a point mass was found: %s", code, errs)
 	}
-	out := filepath.Join(dir, "s.csv")
-	if code, _, errs := scorenet("sample", "-run", run, "-n", "400", "-out", out); code != 0 {
-		t.Fatalf("sample: exit %d: %s", code, errs)
-	}
-	samples, err := datasets.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	samples, draws := sampledAndImputed(t, dir, run)
 	atZero := 0
 	for i := range samples.N {
 		switch a := samples.X[2*i]; {
@@ -59,19 +53,34 @@ func TestPointMassAtAColumnsEnd(t *testing.T) {
 	if atZero == 0 {
 		t.Errorf("no sample at the mass")
 	}
-	holes := filepath.Join(dir, "holes.csv")
-	os.WriteFile(holes, []byte("amount,x\n,0.5\n,-0.9\n"), 0o644)
-	draws := filepath.Join(dir, "draws.csv")
-	if code, _, errs := scorenet("impute", "-run", run, "-in", holes, "-out", filepath.Join(dir, "filled.csv"), "-draws", draws); code != 0 {
-		t.Fatalf("impute: exit %d: %s", code, errs)
+	for i := range draws.N {
+		if draws.X[i*draws.D] < 0 {
+			t.Fatalf("draw %d's amount is %v, below the column's minimum 0", i, draws.X[i*draws.D])
+		}
 	}
-	got, err := datasets.ReadFile(draws)
+}
+
+// sampledAndImputed draws 400 samples from the run of a two-column table
+// (amount, x), and 50 completions each of two rows whose amount is
+// missing: what tests of a column's range read.
+func sampledAndImputed(t *testing.T, dir, run string) (samples, draws points.Points) {
+	t.Helper()
+	out := filepath.Join(dir, "s.csv")
+	if code, _, errs := scorenet("sample", "-run", run, "-n", "400", "-out", out); code != 0 {
+		t.Fatalf("sample: exit %d: %s", code, errs)
+	}
+	samples, err := datasets.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range got.N {
-		if got.X[i*got.D] < 0 {
-			t.Fatalf("draw %d's amount is %v, below the column's minimum 0", i, got.X[i*got.D])
-		}
+	holes := filepath.Join(dir, "holes.csv")
+	os.WriteFile(holes, []byte("amount,x\n,0.5\n,-0.9\n"), 0o644)
+	path := filepath.Join(dir, "draws.csv")
+	if code, _, errs := scorenet("impute", "-run", run, "-in", holes, "-out", filepath.Join(dir, "filled.csv"), "-draws", path); code != 0 {
+		t.Fatalf("impute: exit %d: %s", code, errs)
 	}
+	if draws, err = datasets.ReadFile(path); err != nil {
+		t.Fatal(err)
+	}
+	return samples, draws
 }

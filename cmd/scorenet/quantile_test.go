@@ -7,8 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"scorenet/datasets"
 )
 
 // A table with a long-tailed column (an amount, lognormal) and a symmetric
@@ -44,32 +42,15 @@ func TestQuantileMapOfASkewedColumn(t *testing.T) {
 	if code, _, errs := scorenet("train", "-run", run, "-set", "train.steps=220"); code != 0 {
 		t.Fatalf("resume: exit %d: %s", code, errs)
 	}
-	out := filepath.Join(dir, "s.csv")
-	if code, _, errs := scorenet("sample", "-run", run, "-n", "400", "-out", out); code != 0 {
-		t.Fatalf("sample: exit %d: %s", code, errs)
-	}
-	samples, err := datasets.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	samples, draws := sampledAndImputed(t, dir, run)
 	lo, hi := math.Exp(1.5*math.Sqrt2*math.Erfinv(1/300.0-1)), math.Exp(1.5*math.Sqrt2*math.Erfinv(1-1/300.0))
 	for i := range samples.N {
 		if a := samples.X[2*i]; !(a >= lo*(1-1e-5) && a <= hi*(1+1e-5)) {
 			t.Fatalf("sample %d's amount %v is outside the column's range [%v, %v]", i, a, lo, hi)
 		}
 	}
-	holes := filepath.Join(dir, "holes.csv")
-	os.WriteFile(holes, []byte("amount,x\n,0.5\n,-0.9\n"), 0o644)
-	draws := filepath.Join(dir, "draws.csv")
-	if code, _, errs := scorenet("impute", "-run", run, "-in", holes, "-out", filepath.Join(dir, "filled.csv"), "-draws", draws); code != 0 {
-		t.Fatalf("impute: exit %d: %s", code, errs)
-	}
-	got, err := datasets.ReadFile(draws)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range got.N {
-		if a := got.X[i*got.D]; !(a >= lo*(1-1e-5) && a <= hi*(1+1e-5)) {
+	for i := range draws.N {
+		if a := draws.X[i*draws.D]; !(a >= lo*(1-1e-5) && a <= hi*(1+1e-5)) {
 			t.Fatalf("draw %d's amount %v is outside the column's range", i, a)
 		}
 	}
