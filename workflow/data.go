@@ -156,7 +156,7 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 	quantiles := map[int]datasets.Knots{}
 	if d.Quantile == "auto" {
 		var skews map[int]float64
-		quantiles, skews = mapQuantiles(trainPts, valid, discrete, seeds.New(cfg.Seed, seeds.QuantileTies))
+		quantiles, skews = mapQuantiles(trainPts, valid, seeds.New(cfg.Seed, seeds.QuantileTies))
 		if len(quantiles) > 0 {
 			source += "; " + describeQuantiles(quantiles, skews)
 		}
@@ -279,23 +279,20 @@ func AutoHoldout(n int) float64 {
 	return min(max(autoHeldoutRows/float64(max(n, 1)), minAutoHoldout), maxAutoHoldout)
 }
 
-// mapQuantiles maps every skewed continuous column of a table through
-// its training quantiles onto a standard normal's, in place: the training
-// rows to their normal scores (ties in random order), the held-out rows
-// through the knots. It returns the knots by column. A discrete column
-// keeps its cells (its samples are put onto its values); a column of
-// skewness within ±maxSkew keeps plain standardising, which on the small
-// symmetric tables (iris, 120 rows) left samples as near the training
-// rows as new rows are, where the map brought them nearer (0.78).
-func mapQuantiles(train, valid points.Points, discrete Discrete, rng *rand.Rand) (map[int]datasets.Knots, map[int]float64) {
+// mapQuantiles maps every skewed column of a table through its training
+// quantiles onto a standard normal's, in place: the training rows to
+// their normal scores (ties in random order), the held-out rows through
+// the knots. It returns the knots and the skewness by column. A discrete
+// column, dequantised already, is mapped too: its rows then hold each
+// value's share of the normal, and its samples, mapped back, are put onto
+// its values (star98's count column, 88% zeros: spread 0.52 of the data's
+// in cells, 0.90 mapped).
+func mapQuantiles(train, valid points.Points, rng *rand.Rand) (map[int]datasets.Knots, map[int]float64) {
 	out, skews := map[int]datasets.Knots{}, map[int]float64{}
 	if train.N < 3 {
 		return out, skews
 	}
 	for j := range train.D {
-		if _, ok := discrete[j]; ok {
-			continue
-		}
 		if g := skewness(train, j); math.Abs(g) > maxSkew {
 			out[j], skews[j] = datasets.FitKnots(train, j), g
 			datasets.RankInPlace(train, j, rng)
@@ -308,11 +305,15 @@ func mapQuantiles(train, valid points.Points, discrete Discrete, rng *rand.Rand)
 }
 
 // maxSkew is the skewness beyond which a column is mapped through its
-// quantiles (data.quantile: auto): beyond 1 a distribution is commonly
-// called highly skewed, and its tail is a handful of rows far out that a
-// density smooth at the noise's scale spreads thin and past the column's
-// end (star98: 79.5% of a column's samples inside its range).
-const maxSkew = 1
+// quantiles (data.quantile: auto), the usual bound of a moderately skewed
+// distribution. A skewed column's tail is a handful of rows far out,
+// which a density smooth at the noise's scale spreads thin and past the
+// column's end (star98: 79.5% of a column's samples inside its range
+// before the map, 93.0% with it beyond skewness 1, 97.9% beyond 0.5). A
+// symmetric column keeps plain standardising: mapping iris's four
+// (skewness within ±0.3) brought its samples nearer the training rows
+// than new rows are (0.78 against 0.84).
+const maxSkew = 0.5
 
 // skewness is the sample skewness of column j of p, 0 for a constant.
 func skewness(p points.Points, j int) float64 {
@@ -346,5 +347,5 @@ func describeQuantiles(q map[int]datasets.Knots, skews map[int]float64) string {
 	for _, j := range cols {
 		parts = append(parts, fmt.Sprintf("%d (skewness %.2g)", j+1, skews[j]))
 	}
-	return fmt.Sprintf("data.quantile auto: %d column(s) of skewness beyond ±%d mapped through their training quantiles onto a normal's and sampled back through them, so that samples stay inside the column's range and its tail keeps its share: %s", len(q), maxSkew, strings.Join(parts, ", "))
+	return fmt.Sprintf("data.quantile auto: %d column(s) of skewness beyond ±%g mapped through their training quantiles onto a normal's and sampled back through them, so that samples stay inside the column's range and its tail keeps its share: %s", len(q), maxSkew, strings.Join(parts, ", "))
 }
