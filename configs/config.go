@@ -1,6 +1,7 @@
 package configs
 
 import (
+	"fmt"
 	"scorenet/internal/noisescale"
 	"scorenet/losses"
 	"scorenet/nn"
@@ -102,8 +103,12 @@ type Model struct {
 	// channels (taken from IDX and PNG data when training starts; given
 	// for a CSV or .npy of pixels).
 	Channels []int `yaml:"channels,omitempty"`
-	Groups   int   `yaml:"groups,omitempty"`
-	Shape    []int `yaml:"shape,omitempty"`
+	// ChannelsAuto: the channels are the unet's default, whose last
+	// levels training drops where the images' size cannot be halved so
+	// often.
+	ChannelsAuto bool  `yaml:"channels_auto,omitempty"`
+	Groups       int   `yaml:"groups,omitempty"`
+	Shape        []int `yaml:"shape,omitempty"`
 	// Classes > 0 makes the mlp class-conditional (mlp.Layout), with
 	// labels 0..Classes-1: set from the labelled data when training
 	// starts; the classes' names, where the data has them, in ClassNames.
@@ -316,4 +321,24 @@ func (s Sigmas) Ladder() []float64 { return noisescale.Geometric(s.Begin, s.End,
 // drawn.
 func (d Data) FromFile() bool {
 	return d.Dataset == "file" || d.Dataset == "idx" || d.Dataset == "images"
+}
+
+// FitChannels drops the last levels of the unet's default channels
+// (ChannelsAuto) that an image of h x w cannot be halved for, and says
+// which it dropped; channels given by hand are left for validation to
+// refuse.
+func (m *Model) FitChannels(h, w int) string {
+	if !m.ChannelsAuto {
+		return ""
+	}
+	levels := len(m.Channels)
+	for levels > 1 && (h%(1<<(levels-1)) != 0 || w%(1<<(levels-1)) != 0) {
+		levels--
+	}
+	if levels == len(m.Channels) {
+		return ""
+	}
+	dropped, halvings := m.Channels[levels:], len(m.Channels)-1
+	m.Channels = m.Channels[:levels:levels]
+	return fmt.Sprintf("model.channels %v: the default's levels of %v dropped, as %dx%d images cannot be halved %d times", m.Channels, dropped, h, w, halvings)
 }

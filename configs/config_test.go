@@ -3,6 +3,7 @@ package configs
 import (
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -256,10 +257,11 @@ func TestImageDataDefaults(t *testing.T) {
 		lr         float64
 		steps      int
 	}{
-		{"idx", "name: i\ndata: {dataset: idx, path: x.idx}\n", nil, 2e-4, 5},
-		{"images", "name: i\ndata: {dataset: images, path: dir}\n", nil, 2e-4, 5},
+		{"the mlp on idx", "name: i\ndata: {dataset: idx, path: x.idx}\nmodel: {type: mlp}\n", nil, 2e-4, 5},
+		{"the mlp on images", "name: i\ndata: {dataset: images, path: dir}\nmodel: {type: mlp}\n", nil, 2e-4, 5},
+		{"idx: the unet's", "name: i\ndata: {dataset: idx, path: x.idx}\n", nil, 5e-4, 5},
 		{"idx, lr by hand", "name: i\ndata: {dataset: idx, path: x.idx}\n", []string{"train.lr=0.001"}, 1e-3, 5},
-		{"idx, optimizer.lr by hand", "name: i\ndata: {dataset: idx, path: x.idx}\n", []string{"train.optimizer.lr=0.0005"}, 5e-4, 5},
+		{"the mlp on idx, optimizer.lr by hand", "name: i\ndata: {dataset: idx, path: x.idx}\nmodel: {type: mlp}\n", []string{"train.optimizer.lr=0.0005"}, 5e-4, 5},
 		{"table", "name: t\ndata: {dataset: file, path: x.csv}\n", nil, 1e-3, 100},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -290,10 +292,11 @@ func TestUNetSamplingDefaults(t *testing.T) {
 		churn, noise  float64
 		announceChurn bool
 	}{
-		{"defaults", unet, nil, "heun", 10, 1.003, true},
+		{"defaults", unet, nil, "heun", 20, 1.003, true},
 		{"churn by hand", unet, []string{"sample.churn=0"}, "heun", 0, 1.003, false},
 		{"another sampler", unet, []string{"sample.sampler=dpmpp_2m"}, "dpmpp_2m", 0, 1, false},
-		{"the mlp on images", "name: i\ndata: {dataset: idx, path: x.idx}\n", nil, "annealed", 0, 1, false},
+		{"the mlp on images", "name: i\ndata: {dataset: idx, path: x.idx}\nmodel: {type: mlp}\n", nil, "annealed", 0, 1, false},
+		{"images: the unet", "name: i\ndata: {dataset: idx, path: x.idx}\n", nil, "heun", 20, 1.003, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			cfg, err := Parse([]byte(c.text), "c.yaml", c.sets)
@@ -303,7 +306,7 @@ func TestUNetSamplingDefaults(t *testing.T) {
 			if cfg.Sample.Sampler != c.sampler || cfg.Sample.Churn != c.churn || cfg.Sample.ChurnNoise != c.noise {
 				t.Errorf("sampler %s, churn %v, churn_noise %v; want %s, %v, %v", cfg.Sample.Sampler, cfg.Sample.Churn, cfg.Sample.ChurnNoise, c.sampler, c.churn, c.noise)
 			}
-			if said := strings.Join(cfg.Notes, "\n"); strings.Contains(said, "sample.churn 10") != c.announceChurn {
+			if said := strings.Join(cfg.Notes, "\n"); strings.Contains(said, "sample.churn 20") != c.announceChurn {
 				t.Errorf("notes %q: churn announced %v, want %v", said, !c.announceChurn, c.announceChurn)
 			}
 			again, err := Parse(cfg.YAML(), "config.yaml", nil)
@@ -453,5 +456,55 @@ func TestQuantileDefaults(t *testing.T) {
 		if _, err := Parse([]byte(bad.text), "c.yaml", sets); err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("%q %v: error %v, want one saying %q", bad.text, sets, err, bad.want)
 		}
+	}
+}
+
+// Images get the unet's recipe unless the config names a model: the
+// network, its channels, batch, length, learning rate, held-out share and
+// sampler as configs/fashion_mnist_unet.yaml measured them, announced and
+// kept from the run's config.yaml; the default channels lose the levels
+// an image's size cannot be halved for, channels given by hand do not.
+func TestImagesGetTheUNet(t *testing.T) {
+	cfg, err := Parse([]byte("name: i\ndata: {dataset: idx, path: x.idx}\n"), "c.yaml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, tr := cfg.Model, cfg.Train
+	if m.Type != "unet" || !slices.Equal(m.Channels, []int{32, 64, 128}) || !m.ChannelsAuto || tr.BatchSize != 64 || tr.Steps != 5000 ||
+		tr.Optimizer.LR != 5e-4 || cfg.Data.Holdout != 0.02 || tr.Loss != "edm_dsm" || cfg.Sample.Steps != 50 {
+		t.Errorf("model %s %v (auto %v), batch %d, steps %d, lr %v, holdout %v, loss %s, sample.steps %d",
+			m.Type, m.Channels, m.ChannelsAuto, tr.BatchSize, tr.Steps, tr.Optimizer.LR, cfg.Data.Holdout, tr.Loss, cfg.Sample.Steps)
+	}
+	if said := strings.Join(cfg.Notes, "\n"); !strings.Contains(said, "model.type unet, ") || !strings.Contains(said, "train.steps 5000") {
+		t.Errorf("notes %q do not announce the unet's recipe", said)
+	}
+	again, err := ParseRun(cfg.YAML(), "config.yaml", nil)
+	if err != nil || again.Model.Type != "unet" || again.Train.Steps != 5000 || !again.Model.ChannelsAuto || again.Data.Holdout != 0.02 {
+		t.Errorf("from the run's config.yaml: %+v, %v", again.Model, err)
+	}
+	mlp, err := Parse([]byte("name: i\ndata: {dataset: idx, path: x.idx}\nmodel: {type: mlp}\n"), "c.yaml", nil)
+	if err != nil || mlp.Model.Type != "mlp" || mlp.Data.Holdout != 0.1 || mlp.Train.BatchSize == 64 {
+		t.Errorf("model.type mlp on images: %s, holdout %v, batch %d (%v)", mlp.Model.Type, mlp.Data.Holdout, mlp.Train.BatchSize, err)
+	}
+	for _, c := range []struct {
+		name   string
+		given  bool
+		h, w   int
+		want   []int
+		saying bool
+	}{
+		{"28x28: three levels", false, 28, 28, []int{32, 64, 128}, false},
+		{"30x30: two", false, 30, 30, []int{32, 64}, true},
+		{"7x9: one", false, 7, 9, []int{32}, true},
+		{"given by hand: left to validation", true, 7, 9, []int{32, 64, 128}, false},
+	} {
+		m := Model{Channels: []int{32, 64, 128}, ChannelsAuto: !c.given}
+		said := m.FitChannels(c.h, c.w)
+		if !slices.Equal(m.Channels, c.want) || (said != "") != c.saying {
+			t.Errorf("%s: channels %v, said %q; want %v", c.name, m.Channels, said, c.want)
+		}
+	}
+	if _, err := Parse([]byte("name: u\ndata: {dataset: file, path: p.csv}\nmodel: {type: unet, shape: [6, 6, 1]}\n"), "c.yaml", nil); err != nil {
+		t.Errorf("the unet's default channels on 6x6 pixels: %v", err)
 	}
 }

@@ -107,6 +107,9 @@ func parse(text []byte, source string, overrides []string, runFile bool) (*Confi
 	} else if cfg.Sample.EpsAuto && d.OverriddenAny("sample.steps_per_level", "train.sigmas", "train.sigma", "train.loss") {
 		cfg.Sample.Eps = 0
 	}
+	if _, set := d.Overridden("model.channels"); set {
+		cfg.Model.ChannelsAuto = false
+	}
 	if _, set := d.Overridden("model.sigma_data"); set && !d.sigmaDataAuto {
 		cfg.Model.SigmaDataAuto = false
 	}
@@ -163,6 +166,9 @@ type decoder struct {
 	// fileSampler is sample.sampler as the file gives it, before any
 	// override: its sample.steps were counted for it.
 	fileSampler string
+	// solverLevels is sample.steps as the data's defaults chose it for
+	// heun and dpmpp_2m (0: DefaultSolverLevels).
+	solverLevels int
 	// runFile: the text is a run's config.yaml, whose keys added since
 	// it was written read as the run was trained.
 	runFile bool

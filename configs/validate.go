@@ -135,6 +135,9 @@ func (d *decoder) resolve(c *Config) error {
 	if c.Output.Dir == "" && c.Name != "" {
 		c.Output.Dir = "runs/" + c.Name
 	}
+	if len(c.Model.Shape) >= 2 {
+		c.Model.FitChannels(c.Model.Shape[0], c.Model.Shape[1])
+	}
 	if c.Sample.Sampler == "" {
 		c.Sample.Sampler = "langevin"
 		if c.Model.NoiseConditional {
@@ -149,6 +152,9 @@ func (d *decoder) resolve(c *Config) error {
 		_, stepsSet := d.Overridden("sample.steps")
 		if !stepsSet && (samplerSet || !d.Given("sample.steps")) {
 			c.Sample.Steps = DefaultSolverLevels
+			if d.solverLevels > 0 && !samplerSet {
+				c.Sample.Steps = d.solverLevels // the data's default (the unet's)
+			}
 		}
 	} else if _, samplerSet := d.Overridden("sample.sampler"); samplerSet && Solver(d.fileSampler) {
 		// And the other way: a solver's count of levels (a table run's

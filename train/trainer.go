@@ -435,6 +435,9 @@ func unetShape(cfg *configs.Config, image datasets.Image, out io.Writer) error {
 		return nil
 	}
 	from := []int{image.H, image.W, image.C}
+	if said := cfg.Model.FitChannels(image.H, image.W); said != "" {
+		fmt.Fprintln(out, said)
+	}
 	if f := 1 << (len(cfg.Model.Channels) - 1); image.H%f != 0 || image.W%f != 0 {
 		return fmt.Errorf("train: model.channels: %d levels halve the image %d times, so its height and width must be multiples of %d, and the images are %dx%d: use fewer levels", len(cfg.Model.Channels), len(cfg.Model.Channels)-1, f, image.H, image.W)
 	}

@@ -1236,12 +1236,19 @@ func TestEighthRedTeamAttacks(t *testing.T) {
 // of its own, into dir.
 func writePNGFolder(t *testing.T, dir string, n int) {
 	t.Helper()
+	writeSquarePNGs(t, dir, n, 4)
+}
+
+// writeSquarePNGs writes n grayscale PNGs of side x side pixels into dir,
+// image i with pixel i lit.
+func writeSquarePNGs(t *testing.T, dir string, n, side int) {
+	t.Helper()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	for i := range n {
-		img := image.NewGray(image.Rect(0, 0, 4, 4))
-		img.Pix[i%16] = 200
+		img := image.NewGray(image.Rect(0, 0, side, side))
+		img.Pix[i%(side*side)] = 200
 		var b bytes.Buffer
 		if err := png.Encode(&b, img); err != nil {
 			t.Fatal(err)

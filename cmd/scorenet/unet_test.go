@@ -29,13 +29,13 @@ func TestUNetFromImages(t *testing.T) {
 	}
 	run := filepath.Join(dir, "run")
 	_, said := train(run, "1")
-	for _, want := range []string{"model.shape: [4 4 1], the images' height, width and channels", "unet [4 8] float32", "train.loss edm_dsm", "sample.sampler heun", "sample.churn 10", "sample.churn_noise 1.003"} {
+	for _, want := range []string{"model.shape: [4 4 1], the images' height, width and channels", "unet [4 8] float32", "train.loss edm_dsm", "sample.sampler heun", "sample.churn 20", "sample.steps 50", "sample.churn_noise 1.003"} {
 		if !strings.Contains(said, want) {
 			t.Errorf("train said %q, want %q", said, want)
 		}
 	}
 	written, err := os.ReadFile(filepath.Join(run, "config.yaml"))
-	for _, want := range []string{"loss: edm_dsm", "sampler: heun", "churn: 10", "churn_noise: 1.003"} {
+	for _, want := range []string{"loss: edm_dsm", "sampler: heun", "churn: 20", "steps: 50", "churn_noise: 1.003"} {
 		if err != nil || !strings.Contains(string(written), want) {
 			t.Errorf("the run's config.yaml does not keep the unet's default %q (%v):\n%s", want, err, written)
 		}
@@ -143,5 +143,36 @@ func TestClassConditionalUNetFromFolders(t *testing.T) {
 		"-set", "sample.steps=5", "-out", filepath.Join(dir, "s.npy"))
 	if code != 0 || !strings.Contains(errs, "class 1 (shirts): verdict on 4 samples") {
 		t.Errorf("sample -class shirts: exit %d, %q", code, errs)
+	}
+}
+
+// train -data on images, nothing set: the unet's recipe, announced; its
+// default levels fitted to the images' size (6x6 is halved once, so the
+// third level goes), and written into the run's config.yaml.
+func TestImagesTrainAUNetByDefault(t *testing.T) {
+	dir := t.TempDir()
+	pngs := filepath.Join(dir, "six")
+	writeSquarePNGs(t, pngs, 30, 6)
+	run := filepath.Join(dir, "run")
+	code, _, errs := scorenet("train", "-data", pngs, "-out", run, "-set", "train.steps=2", "-set", "train.batch_size=8")
+	if code != 0 {
+		t.Fatalf("train: exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"model.type unet", "train.optimizer.lr 0.0005", "model.channels [32 64]: the default's levels of [128] dropped, as 6x6 images cannot be halved 2 times"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("the start-up lines lack %q:\n%s", want, errs)
+		}
+	}
+	config, _ := os.ReadFile(filepath.Join(run, "config.yaml"))
+	for _, want := range []string{"type: unet", "channels_auto: true", "holdout: 0.02"} {
+		if !strings.Contains(string(config), want) {
+			t.Errorf("config.yaml lacks %q:\n%s", want, config)
+		}
+	}
+	if strings.Contains(string(config), "- 128") {
+		t.Errorf("config.yaml keeps the dropped level:\n%s", config)
+	}
+	if code, _, errs := scorenet("train", "-run", run, "-set", "train.steps=3"); code != 0 {
+		t.Errorf("resume: exit %d: %s", code, errs)
 	}
 }
