@@ -56,6 +56,8 @@ type Data struct {
 	// none standardises the columns as they are. A run's config.yaml
 	// written before the key existed reads as none, as it was trained.
 	Quantile string `yaml:"quantile,omitempty"`
+	// QuantileDefaulted: Quantile is the default of the data, not given.
+	QuantileDefaulted bool `yaml:"-"`
 	// Labels give every image a class, for a class-conditional model: for
 	// idx, an IDX label file (train-labels-idx1-ubyte.gz); for images,
 	// "folders": each sub-folder of data.path is a class, in name order.
@@ -106,9 +108,12 @@ type Model struct {
 	// ChannelsAuto: the channels are the unet's default, whose last
 	// levels training drops where the images' size cannot be halved so
 	// often.
-	ChannelsAuto bool  `yaml:"channels_auto,omitempty"`
-	Groups       int   `yaml:"groups,omitempty"`
-	Shape        []int `yaml:"shape,omitempty"`
+	ChannelsAuto bool `yaml:"channels_auto,omitempty"`
+	// TypeDefaulted: Type is the default of the data (the unet for
+	// images), not given.
+	TypeDefaulted bool  `yaml:"-"`
+	Groups        int   `yaml:"groups,omitempty"`
+	Shape         []int `yaml:"shape,omitempty"`
 	// Classes > 0 makes the mlp class-conditional (mlp.Layout), with
 	// labels 0..Classes-1: set from the labelled data when training
 	// starts; the classes' names, where the data has them, in ClassNames.

@@ -482,6 +482,12 @@ func TestImagesGetTheUNet(t *testing.T) {
 	if err != nil || again.Model.Type != "unet" || again.Train.Steps != 5000 || !again.Model.ChannelsAuto || again.Data.Holdout != 0.02 {
 		t.Errorf("from the run's config.yaml: %+v, %v", again.Model, err)
 	}
+	for _, keys := range []string{"model: {hidden: [64]}", "model: {residual: true}", "model: {noise_conditional: false}\ntrain: {loss: dsm}"} {
+		cfg, err := Parse([]byte("name: i\ndata: {dataset: idx, path: x.idx}\n"+keys+"\n"), "c.yaml", nil)
+		if err != nil || cfg.Model.Type != "mlp" {
+			t.Errorf("images with %s: model.type %s (%v), want the mlp", keys, cfg.Model.Type, err)
+		}
+	}
 	mlp, err := Parse([]byte("name: i\ndata: {dataset: idx, path: x.idx}\nmodel: {type: mlp}\n"), "c.yaml", nil)
 	if err != nil || mlp.Model.Type != "mlp" || mlp.Data.Holdout != 0.1 || mlp.Train.BatchSize == 64 {
 		t.Errorf("model.type mlp on images: %s, holdout %v, batch %d (%v)", mlp.Model.Type, mlp.Data.Holdout, mlp.Train.BatchSize, err)
@@ -506,5 +512,33 @@ func TestImagesGetTheUNet(t *testing.T) {
 	}
 	if _, err := Parse([]byte("name: u\ndata: {dataset: file, path: p.csv}\nmodel: {type: unet, shape: [6, 6, 1]}\n"), "c.yaml", nil); err != nil {
 		t.Errorf("the unet's default channels on 6x6 pixels: %v", err)
+	}
+}
+
+// The unet's 50 levels survive naming its own sampler again, on a run's
+// config.yaml or a fresh config; another sampler counts its own
+// (DefaultSolverLevels).
+func TestUNetLevelsKeptWhenItsSamplerIsNamed(t *testing.T) {
+	const images = "name: i\ndata: {dataset: idx, path: x.idx}\n"
+	fresh, err := Parse([]byte(images), "c.yaml", []string{"sample.sampler=heun"})
+	if err != nil || fresh.Sample.Steps != 50 {
+		t.Errorf("a fresh config with sample.sampler=heun: %d levels (%v), want 50", fresh.Sample.Steps, err)
+	}
+	first, err := Parse([]byte(images), "c.yaml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		sets []string
+		want int
+	}{
+		{[]string{"sample.sampler=heun"}, 50},
+		{[]string{"sample.sampler=dpmpp_2m"}, DefaultSolverLevels},
+		{[]string{"sample.sampler=heun", "sample.steps=10"}, 10},
+	} {
+		again, err := ParseRun(first.YAML(), "config.yaml", c.sets)
+		if err != nil || again.Sample.Steps != c.want {
+			t.Errorf("the run's config.yaml with %v: %d levels (%v), want %d", c.sets, again.Sample.Steps, err, c.want)
+		}
 	}
 }

@@ -80,11 +80,14 @@ func (d *decoder) dataDefaults(c *Config) []string {
 		chose = append(chose, key+" "+value)
 	}
 	images := c.Data.Dataset == "idx" || c.Data.Dataset == "images"
-	if images && !d.Given("model.hidden") && !d.Given("model.residual") { // the MLP's keys say which network was meant
+	// The MLP's keys (and a network without noise conditioning, which the
+	// unet never is) say which network was meant.
+	mlpMeant := d.Given("model.hidden") || d.Given("model.residual") || (d.Given("model.noise_conditional") && !c.Model.NoiseConditional)
+	if images && !mlpMeant {
 		// Convolutions share their weights across the image: on
 		// Fashion-MNIST the unet's samples got a classifier's median
 		// confidence 0.91-0.94, the MLP's 0.57, in about the same hour.
-		set("model.type", "unet", func() { c.Model.Type = "unet" })
+		set("model.type", "unet", func() { c.Model.Type, c.Model.TypeDefaulted = "unet", true })
 	}
 	unet := c.Model.Type == "unet"
 	if unet {
@@ -108,7 +111,7 @@ func (d *decoder) dataDefaults(c *Config) []string {
 				if d.runFile && !d.Given("data.quantile") {
 					c.Data.Quantile = "none" // a run trained before the key existed
 				} else {
-					set("data.quantile", "auto", func() { c.Data.Quantile = "auto" })
+					set("data.quantile", "auto", func() { c.Data.Quantile, c.Data.QuantileDefaulted = "auto", true })
 				}
 			}
 			set("data.holdout", "auto", func() { c.Data.HoldoutAuto = true })
@@ -132,7 +135,7 @@ func (d *decoder) dataDefaults(c *Config) []string {
 			if images {
 				set("data.holdout", fmt.Sprint(unetHoldout), func() { c.Data.Holdout = unetHoldout })
 			}
-			set("train.batch_size", fmt.Sprint(unetBatch), func() { c.Train.BatchSize = unetBatch })
+			set("train.batch_size", fmt.Sprintf("%d (every training image where fewer)", unetBatch), func() { c.Train.BatchSize, c.Train.BatchAuto = unetBatch, true })
 			set("train.steps", fmt.Sprint(unetSteps), func() { c.Train.Steps = unetSteps })
 			if !d.Given("train.lr") {
 				set("train.optimizer.lr", fmt.Sprint(unetLR), func() { c.Train.Optimizer.LR, c.Train.Optimizer.LRDefaulted = unetLR, true })

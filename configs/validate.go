@@ -136,7 +136,9 @@ func (d *decoder) resolve(c *Config) error {
 		c.Output.Dir = "runs/" + c.Name
 	}
 	if len(c.Model.Shape) >= 2 {
-		c.Model.FitChannels(c.Model.Shape[0], c.Model.Shape[1])
+		if said := c.Model.FitChannels(c.Model.Shape[0], c.Model.Shape[1]); said != "" {
+			c.Notes = append(c.Notes, said)
+		}
 	}
 	if c.Sample.Sampler == "" {
 		c.Sample.Sampler = "langevin"
@@ -148,11 +150,14 @@ func (d *decoder) resolve(c *Config) error {
 		// sample.steps counts levels for these samplers: a count written
 		// for another sampler (a run's config says steps: 1000 for
 		// Langevin) is not theirs.
+		// An override that names the sampler the file has already (the
+		// unet's heun) keeps the file's count.
 		_, samplerSet := d.Overridden("sample.sampler")
+		samplerChanged := samplerSet && c.Sample.Sampler != d.fileSampler
 		_, stepsSet := d.Overridden("sample.steps")
-		if !stepsSet && (samplerSet || !d.Given("sample.steps")) {
+		if !stepsSet && (samplerChanged || !d.Given("sample.steps")) {
 			c.Sample.Steps = DefaultSolverLevels
-			if d.solverLevels > 0 && !samplerSet {
+			if d.solverLevels > 0 {
 				c.Sample.Steps = d.solverLevels // the data's default (the unet's)
 			}
 		}

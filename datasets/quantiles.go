@@ -1,7 +1,6 @@
 package datasets
 
 import (
-	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -53,27 +52,33 @@ func NormalScore(r, n int) float64 {
 	return math.Sqrt2 * math.Erfinv(2*(float64(r)+0.5)/float64(n)-1)
 }
 
-// RankInPlace replaces column j of p by its normal scores, ties in a
-// random order from rng: the training rows of a mapped column are then
-// exactly a standard normal's quantiles, and rows sharing a value (a
-// point mass) are spread over its stretch of them as a discrete column is
-// spread over its cell.
-func RankInPlace(p points.Points, j int, rng *rand.Rand) {
-	type row struct {
-		v   float64
-		tie uint64
-		i   int
-	}
-	rows := make([]row, p.N)
+// MapInPlace replaces column j of p by its normal scores through k: a
+// value the knots hold once maps to its knot's score, one between knots
+// linearly, and a value that rows repeat (a point mass) to a point drawn
+// uniformly from its stretch of scores, by rng, as a discrete value is
+// spread over its cell. Training rows fitted by FitKnots then hold exactly
+// a normal's quantiles where the column has no ties, and Back(z) gives
+// every row's value back.
+func (k Knots) MapInPlace(p points.Points, j int, rng *rand.Rand) {
 	for i := range p.N {
-		rows[i] = row{p.X[i*p.D+j], rng.Uint64(), i}
+		x := &p.X[i*p.D+j]
+		z, slope := k.Forward(*x)
+		if math.IsInf(slope, 1) {
+			lo, hi := k.stretch(*x)
+			z = lo + (hi-lo)*rng.Float64()
+		}
+		*x = z
 	}
-	slices.SortFunc(rows, func(a, b row) int {
-		return cmp.Or(cmp.Compare(a.v, b.v), cmp.Compare(a.tie, b.tie), cmp.Compare(a.i, b.i))
-	})
-	for r, row := range rows {
-		p.X[row.i*p.D+j] = NormalScore(r, p.N)
+}
+
+// stretch is the range of scores of the knots at the value x.
+func (k Knots) stretch(x float64) (lo, hi float64) {
+	a, _ := slices.BinarySearch(k.X, x)
+	b := a
+	for b+1 < len(k.X) && k.X[b+1] == x {
+		b++
 	}
+	return k.Z[a], k.Z[b]
 }
 
 // Forward maps the value x to its normal score, and returns dz/dx there:

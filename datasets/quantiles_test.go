@@ -84,27 +84,40 @@ func TestKnotsSlopeIsTheDerivative(t *testing.T) {
 }
 
 // The training rows of a mapped column become exactly a normal's
-// quantiles, in the column's order, tied rows spread over their stretch.
-func TestRankInPlace(t *testing.T) {
+// quantiles where the column has no ties, tied rows spread over their
+// stretch, and every row maps back to its value, also past MaxKnots rows.
+func TestMapInPlace(t *testing.T) {
 	p := points.Points{N: 6, D: 2, X: []float64{5, 0, 0, 1, 9, 2, 0, 3, 0, 4, 7, 5}}
-	RankInPlace(p, 0, rand.New(rand.NewPCG(1, 2)))
-	var scores []float64
+	k := FitKnots(p, 0)
+	orig := slices.Clone(p.X)
+	k.MapInPlace(p, 0, rand.New(rand.NewPCG(1, 2)))
+	for i, want := range map[int]float64{0: NormalScore(3, 6), 2: NormalScore(5, 6), 5: NormalScore(4, 6)} {
+		if p.X[2*i] != want {
+			t.Errorf("row %d (value %v) maps to %v, want its rank's score %v", i+1, orig[2*i], p.X[2*i], want)
+		}
+	}
+	for _, i := range []int{1, 3, 4} { // the three 0s: spread over the three lowest scores
+		if z := p.X[2*i]; z < NormalScore(0, 6) || z > NormalScore(2, 6) {
+			t.Errorf("row %d (a 0) maps to %v, outside its stretch [%v, %v]", i+1, z, NormalScore(0, 6), NormalScore(2, 6))
+		}
+	}
 	for i := range p.N {
-		scores = append(scores, p.X[2*i])
-		if p.X[2*i+1] != float64(i) {
-			t.Fatalf("column 2 changed: %v", p.X)
+		if back := k.Back(p.X[2*i]); back != orig[2*i] || p.X[2*i+1] != orig[2*i+1] {
+			t.Errorf("row %d: %v maps back to %v; column 2 %v (was %v)", i+1, orig[2*i], back, p.X[2*i+1], orig[2*i+1])
 		}
 	}
-	sorted := slices.Clone(scores)
-	slices.Sort(sorted)
-	for r, z := range sorted {
-		if z != NormalScore(r, 6) {
-			t.Fatalf("scores %v are not the normal scores of 6 ranks", scores)
-		}
+	rng := rand.New(rand.NewPCG(7, 8))
+	big := points.New(5000, 1)
+	for i := range big.X {
+		big.X[i] = math.Exp(2 * rng.NormFloat64())
 	}
-	// 0 < 5 < 7 < 9: the three 0s hold the three lowest scores.
-	if !(scores[1] < sorted[3] && scores[3] < sorted[3] && scores[4] < sorted[3] && scores[0] < scores[5] && scores[5] < scores[2]) {
-		t.Errorf("scores %v do not follow the column 5, 0, 9, 0, 0, 7", scores)
+	orig = slices.Clone(big.X)
+	kb := FitKnots(big, 0)
+	kb.MapInPlace(big, 0, rng)
+	for i, z := range big.X {
+		if back := kb.Back(z); math.Abs(back-orig[i]) > 1e-9*orig[i] {
+			t.Fatalf("row %d of 5000: %v maps back to %v", i+1, orig[i], back)
+		}
 	}
 }
 
@@ -150,7 +163,7 @@ func TestQuantileScoreAndLikelihoodAgree(t *testing.T) {
 		train.X[2*i+1] = rng.NormFloat64()
 	}
 	k := FitKnots(train, 0)
-	RankInPlace(train, 0, rng)
+	k.MapInPlace(train, 0, rng)
 	n := FitNormalizer(train)
 	n.Quantiles = map[int]Knots{0: k}
 	const mu, sd = 0.3, 0.8

@@ -183,7 +183,7 @@ func (n Normalizer) ApplyInPlace(p points.Points) {
 }
 
 // StandardizeInPlace is ApplyInPlace for points whose quantile-mapped
-// columns hold their normal scores already (RankInPlace's training rows).
+// columns hold their normal scores already (Knots.MapInPlace).
 func (n Normalizer) StandardizeInPlace(p points.Points) {
 	for i, v := range p.X {
 		j := i % p.D

@@ -146,11 +146,21 @@ func Run(run *workflow.Run, opts Options) (*Report, error) {
 		return nil, err
 	}
 	if opts.Likelihood > 0 && run.Model.NoiseConditional() && len(cfg.NoiseLevels()) > 1 && data.Valid.N > 0 {
-		pts := run.Norm.Invert(firstRows(data.Valid, opts.Likelihood))
-		if rep.Likelihood, err = workflow.LogLikelihood(run, pts, opts.LikelihoodOptions); err != nil {
-			return nil, err
+		pts, left := workflow.WithDensity(run.Norm, run.Norm.Invert(firstRows(data.Valid, opts.Likelihood)))
+		if pts.N > 0 {
+			if rep.Likelihood, err = workflow.LogLikelihood(run, pts, opts.LikelihoodOptions); err != nil {
+				return nil, err
+			}
+			rep.Likelihood.Of = fmt.Sprintf("the first %d points of the held-out split", pts.N+left)
 		}
-		rep.Likelihood.Of = fmt.Sprintf("the first %d points of the held-out split", pts.N)
+		if left > 0 {
+			// A row on a point mass of a quantile-mapped column has an
+			// infinite density there: its log p is no number to average.
+			rep.Notes = append(rep.Notes, fmt.Sprintf("likelihood: %d of the first %d held-out points left out, on a point mass (a value many rows share) of a column mapped through its quantiles", left, pts.N+left))
+			if rep.Likelihood != nil {
+				rep.Likelihood.Of += fmt.Sprintf(", less the %d on a point mass", left)
+			}
+		}
 	}
 	if data.Density != nil {
 		if rep.Fisher, err = fisher(run, data, opts.Seed); err != nil {

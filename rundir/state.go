@@ -282,9 +282,11 @@ func countParams(c *checkpoints.Checkpoint) int {
 	return n
 }
 
-// SavedConfig is the config embedded in checkpoint c, read from path.
+// SavedConfig is the config embedded in checkpoint c, read from path: a
+// run's config, whose keys added since it was written read as the run was
+// trained.
 func SavedConfig(c *checkpoints.Checkpoint, path string) (*configs.Config, error) {
-	return configs.Parse([]byte(c.Meta[metaConfig]), path+" (embedded config)", nil)
+	return configs.ParseRun([]byte(c.Meta[metaConfig]), path+" (embedded config)", nil)
 }
 
 // SameData refuses a checkpoint that recorded other training data than

@@ -100,7 +100,23 @@ func KeepRunDefaults(cfg *configs.Config) []string {
 		o.LR = saved.Train.Optimizer.LR
 		kept = append(kept, fmt.Sprintf("train.optimizer.lr %g, as the run was trained (the image default is another now)", o.LR))
 	}
+	if cfg.Data.QuantileDefaulted && saved.Data.Quantile != cfg.Data.Quantile {
+		cfg.Data.Quantile = saved.Data.Quantile
+		kept = append(kept, fmt.Sprintf("data.quantile %s, as the run was trained (the default is auto now)", cfg.Data.Quantile))
+	}
 	return kept
+}
+
+// RunModelChanged refuses to resume, with a config that names no
+// network, an image run trained as another network than the one images
+// get by default now: its whole recipe changed with it, so keeping the
+// type alone would not make the run's config.
+func RunModelChanged(cfg *configs.Config) error {
+	saved, err := rundir.LoadConfig(cfg.Output.Dir, nil)
+	if err != nil || !cfg.Model.TypeDefaulted || saved.Model.Type == cfg.Model.Type {
+		return nil
+	}
+	return fmt.Errorf("train: the run in %s was trained as model.type %s; images now default to the %s: give model.type: %s and the run's other keys in the config, or resume with train -run %s", cfg.Output.Dir, saved.Model.Type, cfg.Model.Type, saved.Model.Type, cfg.Output.Dir)
 }
 
 // ErrInterrupted is returned, wrapped, when ctx is cancelled during
@@ -117,6 +133,9 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 		return nil, fmt.Errorf("train: output.dir %s is the first training of the refitted run %s (train.refit): continue that run with train -run %s", cfg.Output.Dir, parent, parent)
 	}
 	if opts.Resume {
+		if err := RunModelChanged(cfg); err != nil {
+			return nil, err
+		}
 		KeepRunDefaults(cfg)
 	}
 	data, err := workflow.Prepare(cfg)

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"scorenet/datasets"
 	"scorenet/internal/gemm"
 	"scorenet/points"
 	"scorenet/sampler"
@@ -170,6 +171,9 @@ func (j Job) checkGiven(given points.Points) error {
 			case math.IsNaN(v):
 			case j.Pixels && (v < 0 || v > 1):
 				return &RowError{Row: r, Col: c, Msg: fmt.Sprintf("%v is not a pixel value: image runs take pixels in [0, 1]", v)}
+			case outsideQuantiles(j.Norm, c, v):
+				k := j.Norm.Quantiles[c]
+				return &RowError{Row: r, Col: c, Msg: fmt.Sprintf("%v is outside %v to %v, the training range of a column mapped through its quantiles (data.quantile): the model holds nothing there to condition on", v, k.X[0], k.X[len(k.X)-1])}
 			case reach > 0 && !(math.Abs(z[c]) <= reach):
 				return &RowError{Row: r, Col: c, Msg: fmt.Sprintf("%v is beyond the reach of the model's training (%.3g from the data's centre in model units, where the data's largest |x| is %.3g and its largest noise level %.3g): it cannot say what goes with it",
 					v, reach, j.MaxAbs, top)}
@@ -247,4 +251,12 @@ func (j Job) imputeChains(given points.Points, rows []int, draws int) (sampler.C
 	}
 	chains.Known = sampler.NewKnown(mask, start.X)
 	return chains, nil
+}
+
+// outsideQuantiles reports whether v lies outside the observed range of
+// column c's quantile map, where the map holds it at the end: a typo there
+// would be imputed as if it were the column's extreme.
+func outsideQuantiles(norm datasets.Normalizer, c int, v float64) bool {
+	k, ok := norm.Quantiles[c]
+	return ok && (v < k.X[0] || v > k.X[len(k.X)-1])
 }

@@ -320,15 +320,43 @@ func nllSummary(logp []float64) (mean, stdErr, median float64) {
 // point mass, whose density is infinite).
 func hasDensity(norm datasets.Normalizer, x points.Points) error {
 	for i := range x.N {
-		for j, k := range norm.Quantiles {
-			v := x.X[i*x.D+j]
-			switch _, slope := k.Forward(v); {
-			case slope == 0:
-				return fmt.Errorf("workflow: point %d, column %d: %v is outside %v to %v, the training range of a column mapped through its quantiles (data.quantile), where the model has no density", i+1, j+1, v, k.X[0], k.X[len(k.X)-1])
-			case math.IsInf(slope, 1):
-				return fmt.Errorf("workflow: point %d, column %d: %v is a value that training rows of a column mapped through its quantiles (data.quantile) repeat: a point mass, whose density is infinite", i+1, j+1, v)
-			}
+		if j, why := noDensity(norm, x.Row(i)); j >= 0 {
+			return fmt.Errorf("workflow: point %d, column %d: %v %s", i+1, j+1, x.X[i*x.D+j], why)
 		}
 	}
 	return nil
+}
+
+// WithDensity is x less its points where the model has no finite density
+// (hasDensity's), and how many those were: eval's held-out rows include
+// rows on a point mass.
+func WithDensity(norm datasets.Normalizer, x points.Points) (points.Points, int) {
+	var keep []int
+	for i := range x.N {
+		if j, _ := noDensity(norm, x.Row(i)); j < 0 {
+			keep = append(keep, i)
+		}
+	}
+	if len(keep) == x.N {
+		return x, 0
+	}
+	return x.Subset(keep), x.N - len(keep)
+}
+
+// noDensity is the first column (in order) of the point row where a
+// quantile map leaves the model no finite density, and why; -1 for none.
+func noDensity(norm datasets.Normalizer, row []float64) (int, string) {
+	for j, v := range row {
+		k, ok := norm.Quantiles[j]
+		if !ok {
+			continue
+		}
+		switch _, slope := k.Forward(v); {
+		case slope == 0:
+			return j, fmt.Sprintf("is outside %v to %v, the training range of a column mapped through its quantiles (data.quantile), where the model has no density", k.X[0], k.X[len(k.X)-1])
+		case math.IsInf(slope, 1):
+			return j, "is a value that training rows of a column mapped through its quantiles (data.quantile) repeat: a point mass, whose density is infinite"
+		}
+	}
+	return -1, ""
 }

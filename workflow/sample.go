@@ -316,9 +316,9 @@ func (j Job) startReach() float64 {
 		s := j.Sample
 		return sampler.StartReach(s.Sampler, sampler.Init{Kind: s.Init.Kind, Low: s.Init.Low, High: s.Init.High, Std: s.Init.Std}, j.Sigmas, j.Prior)
 	}
-	reach, d := 0.0, j.Start.D
-	for i, v := range j.Start.X {
-		reach = math.Max(reach, math.Abs((v-j.Norm.Mean[i%d])/j.Norm.Std[i%d]))
+	reach := 0.0
+	for _, v := range j.Norm.Apply(*j.Start).X { // through a column's quantile map where it has one
+		reach = math.Max(reach, math.Abs(v))
 	}
 	return reach
 }

@@ -7,13 +7,16 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"scorenet/checkpoints"
 )
 
-// A table with a long-tailed column (an amount, lognormal) and a symmetric
-// one: data.quantile auto maps the skewed column alone, says so, writes the
-// key into config.yaml and keeps it on resume; samples and imputations
-// stay inside the column's range; the likelihood refuses a point outside
-// it; data.quantile none standardises as before.
+// A table with a long-tailed column (an amount, lognormal, 0 in a fifth of
+// the rows) and a symmetric one: data.quantile auto maps the skewed column
+// alone, says so, writes the key into config.yaml and keeps it on resume;
+// samples and imputations stay inside the column's range; the likelihood
+// refuses a point outside it, and eval leaves out the held-out rows on the
+// point mass; data.quantile none standardises as before.
 func TestQuantileMapOfASkewedColumn(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "amounts.csv")
@@ -22,7 +25,11 @@ func TestQuantileMapOfASkewedColumn(t *testing.T) {
 	for i := range 300 {
 		u := (float64(i) + 0.5) / 300
 		z := math.Sqrt2 * math.Erfinv(2*u-1)
-		fmt.Fprintf(&rows, "%.6g,%.6g\n", math.Exp(1.5*z), math.Cos(float64(7*i)))
+		amount := math.Exp(1.5 * z)
+		if i%5 == 0 {
+			amount = 0
+		}
+		fmt.Fprintf(&rows, "%.6g,%.6g\n", amount, math.Cos(float64(7*i)))
 	}
 	os.WriteFile(data, []byte(rows.String()), 0o644)
 	run := filepath.Join(dir, "run")
@@ -43,7 +50,7 @@ func TestQuantileMapOfASkewedColumn(t *testing.T) {
 		t.Fatalf("resume: exit %d: %s", code, errs)
 	}
 	samples, draws := sampledAndImputed(t, dir, run)
-	lo, hi := math.Exp(1.5*math.Sqrt2*math.Erfinv(1/300.0-1)), math.Exp(1.5*math.Sqrt2*math.Erfinv(1-1/300.0))
+	lo, hi := 0.0, math.Exp(1.5*math.Sqrt2*math.Erfinv(1-1/300.0))
 	for i := range samples.N {
 		if a := samples.X[2*i]; !(a >= lo*(1-1e-5) && a <= hi*(1+1e-5)) {
 			t.Fatalf("sample %d's amount %v is outside the column's range [%v, %v]", i, a, lo, hi)
@@ -54,14 +61,72 @@ func TestQuantileMapOfASkewedColumn(t *testing.T) {
 			t.Fatalf("draw %d's amount %v is outside the column's range", i, a)
 		}
 	}
+	typo := filepath.Join(dir, "typo.csv")
+	os.WriteFile(typo, []byte("amount,x\n1e6,\n"), 0o644)
+	if code, _, errs := scorenet("impute", "-run", run, "-in", typo, "-out", filepath.Join(dir, "typo-filled.csv")); code == 0 || !strings.Contains(errs, "1e+06 is outside 0 to") {
+		t.Errorf("impute given a value beyond a mapped column's range: exit %d: %s", code, errs)
+	}
 	outside := filepath.Join(dir, "outside.csv")
 	os.WriteFile(outside, []byte("amount,x\n1,0\n1000,0\n"), 0o644)
 	code, _, errs = scorenet("likelihood", "-run", run, "-in", outside)
 	if code == 0 || !strings.Contains(errs, "point 2, column 1: 1000 is outside") {
 		t.Errorf("likelihood beyond the range: exit %d: %s", code, errs)
 	}
+	code, out, errs := scorenet("eval", "-run", run, "-samples=false")
+	if code != 0 || !strings.Contains(out+errs, "held-out points left out, on a point mass") {
+		t.Errorf("eval: exit %d: %s%s", code, out, errs)
+	}
 	none := filepath.Join(dir, "none")
 	if code, _, errs := scorenet("train", "-data", data, "-out", none, "-set", "train.steps=10", "-set", "model.hidden=[8]", "-set", "data.quantile=none"); code != 0 || strings.Contains(errs, "quantiles") {
 		t.Errorf("data.quantile none: exit %d, yet a column was mapped: %s", code, errs)
+	}
+}
+
+// A table run trained before data.quantile existed (its config.yaml and
+// its checkpoints' embedded config without the key) samples, resumes by
+// -run and by -config as it was trained, unmapped.
+func TestTableRunFromBeforeTheQuantileMap(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "t.csv")
+	var rows strings.Builder
+	rows.WriteString("amount,x\n")
+	for i := range 200 {
+		fmt.Fprintf(&rows, "%.6g,%.6g\n", math.Exp(2*math.Sin(float64(i*i))), math.Cos(float64(7*i)))
+	}
+	os.WriteFile(data, []byte(rows.String()), 0o644)
+	run := filepath.Join(dir, "old")
+	if code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=20", "-set", "model.hidden=[8]", "-set", "data.quantile=none"); code != 0 {
+		t.Fatalf("train: exit %d: %s", code, errs)
+	}
+	old := func(text string) string { return strings.Replace(text, "    quantile: none\n", "", 1) }
+	config := filepath.Join(run, "config.yaml")
+	text, _ := os.ReadFile(config)
+	if old(string(text)) == string(text) {
+		t.Fatalf("config.yaml does not say quantile: none:\n%s", text)
+	}
+	os.WriteFile(config, []byte(old(string(text))), 0o644)
+	ckpts, _ := filepath.Glob(filepath.Join(run, "checkpoints", "*.safetensors"))
+	for _, path := range ckpts {
+		c, err := checkpoints.Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Meta["config"] = old(c.Meta["config"])
+		if err := checkpoints.SaveAs(path, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code, _, errs := scorenet("sample", "-run", run, "-n", "20", "-out", filepath.Join(dir, "s.csv")); code != 0 {
+		t.Errorf("sample: exit %d: %s", code, errs)
+	}
+	if code, _, errs := scorenet("train", "-run", run, "-set", "train.steps=30"); code != 0 || strings.Contains(errs, "quantiles") {
+		t.Errorf("resume by -run: exit %d: %s", code, errs)
+	}
+	// The user's own config, which never named the key.
+	mine := filepath.Join(dir, "mine.yaml")
+	os.WriteFile(mine, []byte("name: t\ndata: {dataset: file, path: "+data+"}\nmodel: {hidden: [8]}\ntrain: {steps: 40}\noutput: {dir: "+run+"}\n"), 0o644)
+	code, _, errs := scorenet("train", "-config", mine, "-resume")
+	if code != 0 || !strings.Contains(errs, "resuming: keeping data.quantile none, as the run was trained") {
+		t.Errorf("resume by -config: exit %d: %s", code, errs)
 	}
 }

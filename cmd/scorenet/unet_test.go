@@ -148,17 +148,18 @@ func TestClassConditionalUNetFromFolders(t *testing.T) {
 
 // train -data on images, nothing set: the unet's recipe, announced; its
 // default levels fitted to the images' size (6x6 is halved once, so the
-// third level goes), and written into the run's config.yaml.
+// third level goes) and its batch to 30 images, and written into the run's
+// config.yaml.
 func TestImagesTrainAUNetByDefault(t *testing.T) {
 	dir := t.TempDir()
 	pngs := filepath.Join(dir, "six")
 	writeSquarePNGs(t, pngs, 30, 6)
 	run := filepath.Join(dir, "run")
-	code, _, errs := scorenet("train", "-data", pngs, "-out", run, "-set", "train.steps=2", "-set", "train.batch_size=8")
+	code, _, errs := scorenet("train", "-data", pngs, "-out", run, "-set", "train.steps=2")
 	if code != 0 {
 		t.Fatalf("train: exit %d: %s", code, errs)
 	}
-	for _, want := range []string{"model.type unet", "train.optimizer.lr 0.0005", "model.channels [32 64]: the default's levels of [128] dropped, as 6x6 images cannot be halved 2 times"} {
+	for _, want := range []string{"model.type unet", "train.optimizer.lr 0.0005", "train.batch_size: 29, every training point", "model.channels [32 64]: the default's levels of [128] dropped, as 6x6 images cannot be halved 2 times"} {
 		if !strings.Contains(errs, want) {
 			t.Errorf("the start-up lines lack %q:\n%s", want, errs)
 		}
@@ -174,5 +175,24 @@ func TestImagesTrainAUNetByDefault(t *testing.T) {
 	}
 	if code, _, errs := scorenet("train", "-run", run, "-set", "train.steps=3"); code != 0 {
 		t.Errorf("resume: exit %d: %s", code, errs)
+	}
+}
+
+// An image run trained as the MLP, resumed with a config that names no
+// network (written before images defaulted to the unet): refused, naming
+// the key to give, where it would otherwise fail on another key.
+func TestImageMLPRunResumedByAConfigWithoutModel(t *testing.T) {
+	dir := t.TempDir()
+	pngs := filepath.Join(dir, "pngs")
+	writePNGFolder(t, pngs, 30)
+	run := filepath.Join(dir, "run")
+	if code, _, errs := scorenet("train", "-data", pngs, "-out", run, "-set", "model.type=mlp", "-set", "model.hidden=[8]", "-set", "train.steps=4"); code != 0 {
+		t.Fatalf("train: exit %d: %s", code, errs)
+	}
+	mine := filepath.Join(dir, "mine.yaml")
+	os.WriteFile(mine, []byte("name: pngs\ndata: {dataset: images, path: "+pngs+"}\ntrain: {steps: 8}\noutput: {dir: "+run+"}\n"), 0o644)
+	code, _, errs := scorenet("train", "-config", mine, "-resume")
+	if code != 1 || !strings.Contains(errs, "was trained as model.type mlp; images now default to the unet: give model.type: mlp") {
+		t.Errorf("exit %d: %s", code, errs)
 	}
 }
