@@ -173,7 +173,7 @@ func (j Job) checkGiven(given points.Points) error {
 				return &RowError{Row: r, Col: c, Msg: fmt.Sprintf("%v is not a pixel value: image runs take pixels in [0, 1]", v)}
 			case outsideQuantiles(j.Norm, c, v):
 				k := j.Norm.Quantiles[c]
-				return &RowError{Row: r, Col: c, Msg: fmt.Sprintf("%v is outside %v to %v, the training range of a column mapped through its quantiles (data.quantile): the model holds nothing there to condition on", v, k.X[0], k.X[len(k.X)-1])}
+				return &RowError{Row: r, Col: c, Msg: fmt.Sprintf("%v is far outside %v to %v, the training range of a column mapped through its quantiles (data.quantile), which holds a value past its ends at the end: it cannot say what goes with it", v, k.X[0], k.X[len(k.X)-1])}
 			case reach > 0 && !(math.Abs(z[c]) <= reach):
 				return &RowError{Row: r, Col: c, Msg: fmt.Sprintf("%v is beyond the reach of the model's training (%.3g from the data's centre in model units, where the data's largest |x| is %.3g and its largest noise level %.3g): it cannot say what goes with it",
 					v, reach, j.MaxAbs, top)}
@@ -253,10 +253,16 @@ func (j Job) imputeChains(given points.Points, rows []int, draws int) (sampler.C
 	return chains, nil
 }
 
-// outsideQuantiles reports whether v lies outside the observed range of
-// column c's quantile map, where the map holds it at the end: a typo there
-// would be imputed as if it were the column's extreme.
+// outsideQuantiles reports whether v lies beyond the observed range of
+// column c's quantile map by more than the range's width. The map holds a
+// value past its ends at the end: a new row a little past them (wine's
+// held-out rows) is conditioned on as the column's extreme, but a typo or
+// a unit (1e6 for a column of amounts up to 40) would be too, silently.
 func outsideQuantiles(norm datasets.Normalizer, c int, v float64) bool {
 	k, ok := norm.Quantiles[c]
-	return ok && (v < k.X[0] || v > k.X[len(k.X)-1])
+	if !ok {
+		return false
+	}
+	lo, hi := k.X[0], k.X[len(k.X)-1]
+	return v < lo-(hi-lo) || v > hi+(hi-lo)
 }

@@ -63,7 +63,7 @@ func TestQuantileMapOfASkewedColumn(t *testing.T) {
 	}
 	typo := filepath.Join(dir, "typo.csv")
 	os.WriteFile(typo, []byte("amount,x\n1e6,\n"), 0o644)
-	if code, _, errs := scorenet("impute", "-run", run, "-in", typo, "-out", filepath.Join(dir, "typo-filled.csv")); code == 0 || !strings.Contains(errs, "1e+06 is outside 0 to") {
+	if code, _, errs := scorenet("impute", "-run", run, "-in", typo, "-out", filepath.Join(dir, "typo-filled.csv")); code == 0 || !strings.Contains(errs, "1e+06 is far outside 0 to") {
 		t.Errorf("impute given a value beyond a mapped column's range: exit %d: %s", code, errs)
 	}
 	outside := filepath.Join(dir, "outside.csv")
