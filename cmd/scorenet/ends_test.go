@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -18,16 +17,12 @@ import (
 func TestPointMassAtAColumnsEnd(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "amounts.csv")
-	var rows strings.Builder
-	rows.WriteString("amount,x\n")
-	for i := range 300 {
-		amount := 0.0
-		if i%3 != 0 {
-			amount = 0.2 + math.Abs(math.Sin(float64(i)))
+	writeAmounts(t, data, 300, func(i int) float64 {
+		if i%3 == 0 {
+			return 0
 		}
-		fmt.Fprintf(&rows, "%g,%g\n", amount, math.Cos(float64(7*i)))
-	}
-	os.WriteFile(data, []byte(rows.String()), 0o644)
+		return 0.2 + math.Abs(math.Sin(float64(i)))
+	})
 	run := filepath.Join(dir, "run")
 	code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=300", "-set", "model.hidden=[32]")
 	if code != 0 {

@@ -20,18 +20,13 @@ import (
 func TestQuantileMapOfASkewedColumn(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "amounts.csv")
-	var rows strings.Builder
-	rows.WriteString("amount,x\n")
-	for i := range 300 {
-		u := (float64(i) + 0.5) / 300
-		z := math.Sqrt2 * math.Erfinv(2*u-1)
-		amount := math.Exp(1.5 * z)
+	writeAmounts(t, data, 300, func(i int) float64 {
 		if i%5 == 0 {
-			amount = 0
+			return 0
 		}
-		fmt.Fprintf(&rows, "%.6g,%.6g\n", amount, math.Cos(float64(7*i)))
-	}
-	os.WriteFile(data, []byte(rows.String()), 0o644)
+		u := (float64(i) + 0.5) / 300
+		return math.Exp(1.5 * math.Sqrt2 * math.Erfinv(2*u-1))
+	})
 	run := filepath.Join(dir, "run")
 	code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=200", "-set", "model.hidden=[32]")
 	if code != 0 {
@@ -88,12 +83,7 @@ func TestQuantileMapOfASkewedColumn(t *testing.T) {
 func TestTableRunFromBeforeTheQuantileMap(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "t.csv")
-	var rows strings.Builder
-	rows.WriteString("amount,x\n")
-	for i := range 200 {
-		fmt.Fprintf(&rows, "%.6g,%.6g\n", math.Exp(2*math.Sin(float64(i*i))), math.Cos(float64(7*i)))
-	}
-	os.WriteFile(data, []byte(rows.String()), 0o644)
+	writeAmounts(t, data, 200, func(i int) float64 { return math.Exp(2 * math.Sin(float64(i*i))) })
 	run := filepath.Join(dir, "old")
 	if code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=20", "-set", "model.hidden=[8]", "-set", "data.quantile=none"); code != 0 {
 		t.Fatalf("train: exit %d: %s", code, errs)
@@ -128,5 +118,19 @@ func TestTableRunFromBeforeTheQuantileMap(t *testing.T) {
 	code, _, errs := scorenet("train", "-config", mine, "-resume")
 	if code != 0 || !strings.Contains(errs, "resuming: keeping data.quantile none, as the run was trained") {
 		t.Errorf("resume by -config: exit %d: %s", code, errs)
+	}
+}
+
+// writeAmounts writes a table of n rows (amount, x) to path: amount(i),
+// and x a symmetric column, cos(7i).
+func writeAmounts(t *testing.T, path string, n int, amount func(i int) float64) {
+	t.Helper()
+	var rows strings.Builder
+	rows.WriteString("amount,x\n")
+	for i := range n {
+		fmt.Fprintf(&rows, "%.6g,%.6g\n", amount(i), math.Cos(float64(7*i)))
+	}
+	if err := os.WriteFile(path, []byte(rows.String()), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
