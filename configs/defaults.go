@@ -72,7 +72,7 @@ const (
 // returns a note saying what it chose, for the command to print.
 func (d *decoder) dataDefaults(c *Config) []string {
 	var chose []string
-	set := func(key, value string, apply func()) {
+	var set setter = func(key, value string, apply func()) {
 		if d.Given(key) || slices.ContainsFunc(chose, func(c string) bool { return strings.HasPrefix(c, key+" ") }) {
 			return
 		}
@@ -91,55 +91,17 @@ func (d *decoder) dataDefaults(c *Config) []string {
 	}
 	unet := c.Model.Type == "unet"
 	if unet {
-		// The unet is noise-conditional and preconditioned by design.
-		set("model.noise_conditional", "true", func() { c.Model.NoiseConditional = true })
-		set("model.channels", fmt.Sprint(unetChannels), func() { c.Model.Channels, c.Model.ChannelsAuto = append([]int(nil), unetChannels...), true })
-		set("model.groups", fmt.Sprint(unetGroups), func() { c.Model.Groups = unetGroups })
-		if !d.Given("model.hidden") || len(c.Model.Hidden) == 0 { // "hidden: []" in a run's config.yaml
-			c.Model.Hidden = nil
-		}
+		d.unetNetwork(c, set)
 	}
 	if (c.Data.FromFile() && c.Model.Type == "mlp") || unet { // the gaussian model fits a density as it is
 		if c.Data.Dataset == "file" {
 			if !unet { // a unet's columns are pixels: one scale for all
-				set("data.standardize", "true", func() { c.Data.Standardize = true })
-				// A heavy tail is a handful of rows far out, which a
-				// density smooth at the noise's scale spreads thin and
-				// past the column's ends: star98's samples kept 79.5% of
-				// a column's values inside its range, breast cancer 0.82
-				// of a column's spread (docs/CONFIG.md).
-				if d.runFile && !d.Given("data.quantile") {
-					c.Data.Quantile = "none" // a run trained before the key existed
-				} else {
-					set("data.quantile", "auto", func() { c.Data.Quantile, c.Data.QuantileDefaulted = "auto", true })
-				}
+				d.tableColumns(c, set)
 			}
 			set("data.holdout", "auto", func() { c.Data.HoldoutAuto = true })
 		}
 		if unet {
-			// EDM's training: on Fashion-MNIST's U-Net, 5000 steps of it
-			// gave a Frechet distance of 27 in a classifier's features
-			// where anneal_dsm's gave 45 (docs/CONFIG.md).
-			set("train.loss", "edm_dsm", func() { c.Train.Loss = "edm_dsm" })
-			// EDM's stochastic sampler: on that U-Net, heun's 25 levels
-			// with churn took a classifier's median confidence on the
-			// samples from 0.876 to 0.912 and the Frechet distance from
-			// 8.1 to 6.8 (docs/CONFIG.md); annealed Langevin takes 40
-			// times the evaluations.
-			set("sample.sampler", "heun", func() { c.Sample.Sampler = "heun" })
-			if c.Sample.Sampler == "heun" {
-				set("sample.steps", fmt.Sprint(unetLevels), func() { c.Sample.Steps, d.solverLevels = unetLevels, unetLevels })
-				set("sample.churn", fmt.Sprint(unetChurn), func() { c.Sample.Churn = unetChurn })
-				set("sample.churn_noise", fmt.Sprint(unetChurnNoise), func() { c.Sample.ChurnNoise = unetChurnNoise })
-			}
-			if images {
-				set("data.holdout", fmt.Sprint(unetHoldout), func() { c.Data.Holdout = unetHoldout })
-			}
-			set("train.batch_size", fmt.Sprintf("%d (every training image where fewer)", unetBatch), func() { c.Train.BatchSize, c.Train.BatchAuto = unetBatch, true })
-			set("train.steps", fmt.Sprint(unetSteps), func() { c.Train.Steps = unetSteps })
-			if !d.Given("train.lr") {
-				set("train.optimizer.lr", fmt.Sprint(unetLR), func() { c.Train.Optimizer.LR, c.Train.Optimizer.LRDefaulted = unetLR, true })
-			}
+			d.unetRecipe(c, set, images)
 		}
 		set("train.loss", "anneal_dsm", func() { c.Train.Loss = "anneal_dsm" })
 		if _, needs := losses.NoiseConditional(c.Train.Loss); needs {
@@ -209,4 +171,62 @@ func (d *decoder) dataDefaults(c *Config) []string {
 		what = "data read from a file"
 	}
 	return []string{fmt.Sprintf("defaults for %s (set a key to change it): %s", what, strings.Join(chose, ", "))}
+}
+
+// setter is dataDefaults' set: apply a default for key unless the config
+// gives it or a default was chosen for it already, and note it.
+type setter func(key, value string, apply func())
+
+// unetNetwork is the unet's network by default: noise-conditional and
+// preconditioned by design, three levels whose last training drops where
+// the images cannot be halved so often.
+func (d *decoder) unetNetwork(c *Config, set setter) {
+	set("model.noise_conditional", "true", func() { c.Model.NoiseConditional = true })
+	set("model.channels", fmt.Sprint(unetChannels), func() { c.Model.Channels, c.Model.ChannelsAuto = append([]int(nil), unetChannels...), true })
+	set("model.groups", fmt.Sprint(unetGroups), func() { c.Model.Groups = unetGroups })
+	if !d.Given("model.hidden") || len(c.Model.Hidden) == 0 { // "hidden: []" in a run's config.yaml
+		c.Model.Hidden = nil
+	}
+}
+
+// unetRecipe is the unet's training and sampling by default, those of
+// configs/fashion_mnist_unet.yaml.
+func (d *decoder) unetRecipe(c *Config, set setter, images bool) {
+	// EDM's training: on Fashion-MNIST's U-Net, 5000 steps of it gave a
+	// Frechet distance of 27 in a classifier's features where
+	// anneal_dsm's gave 45 (docs/CONFIG.md).
+	set("train.loss", "edm_dsm", func() { c.Train.Loss = "edm_dsm" })
+	// EDM's stochastic sampler: on that U-Net, churn took a classifier's
+	// median confidence on the samples from 0.876 to 0.91-0.94 and the
+	// Frechet distance from 8.1 to 7-8.7 (docs/CONFIG.md); annealed
+	// Langevin takes 5 times the evaluations.
+	set("sample.sampler", "heun", func() { c.Sample.Sampler = "heun" })
+	if c.Sample.Sampler == "heun" {
+		set("sample.steps", fmt.Sprint(unetLevels), func() { c.Sample.Steps, d.solverLevels = unetLevels, unetLevels })
+		set("sample.churn", fmt.Sprint(unetChurn), func() { c.Sample.Churn = unetChurn })
+		set("sample.churn_noise", fmt.Sprint(unetChurnNoise), func() { c.Sample.ChurnNoise = unetChurnNoise })
+	}
+	if images {
+		set("data.holdout", fmt.Sprint(unetHoldout), func() { c.Data.Holdout = unetHoldout })
+	}
+	set("train.batch_size", fmt.Sprintf("%d (every training image where fewer)", unetBatch), func() { c.Train.BatchSize, c.Train.BatchAuto = unetBatch, true })
+	set("train.steps", fmt.Sprint(unetSteps), func() { c.Train.Steps = unetSteps })
+	if !d.Given("train.lr") {
+		set("train.optimizer.lr", fmt.Sprint(unetLR), func() { c.Train.Optimizer.LR, c.Train.Optimizer.LRDefaulted = unetLR, true })
+	}
+}
+
+// tableColumns is how a table's columns are prepared by default:
+// standardised, and a skewed column mapped through its quantiles. A heavy
+// tail is a handful of rows far out, which a density smooth at the
+// noise's scale spreads thin and past the column's ends: star98's samples
+// kept 79.5% of a column's values inside its range, breast cancer 0.82 of
+// a column's spread (docs/CONFIG.md).
+func (d *decoder) tableColumns(c *Config, set setter) {
+	set("data.standardize", "true", func() { c.Data.Standardize = true })
+	if d.runFile && !d.Given("data.quantile") {
+		c.Data.Quantile = "none" // a run trained before the key existed
+		return
+	}
+	set("data.quantile", "auto", func() { c.Data.Quantile, c.Data.QuantileDefaulted = "auto", true })
 }
