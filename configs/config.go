@@ -51,9 +51,9 @@ type Data struct {
 	// put; none treats every column as continuous, without masses.
 	Discrete string `yaml:"discrete,omitempty"`
 	// Quantile (file): auto (the default for a table read from a file)
-	// maps every column of skewness beyond ±0.5 through its training quantiles onto a
-	// standard normal's, and samples back through them (datasets.Knots);
-	// none standardises the columns as they are. A run's config.yaml
+	// maps every column of skewness beyond ±0.5 through its training
+	// quantiles onto a standard normal's, and samples back through them
+	// (datasets.Knots); none standardises the columns as they are. A run's config.yaml
 	// written before the key existed reads as none, as it was trained.
 	Quantile string `yaml:"quantile,omitempty"`
 	// QuantileDefaulted: Quantile is the default of the data, not given.

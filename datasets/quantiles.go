@@ -74,11 +74,16 @@ func (k Knots) MapInPlace(p points.Points, j int, rng *rand.Rand) {
 // stretch is the range of scores of the knots at the value x.
 func (k Knots) stretch(x float64) (lo, hi float64) {
 	a, _ := slices.BinarySearch(k.X, x)
+	return k.Z[a], k.Z[k.lastOf(a)]
+}
+
+// lastOf is the last knot holding knot a's value.
+func (k Knots) lastOf(a int) int {
 	b := a
-	for b+1 < len(k.X) && k.X[b+1] == x {
+	for b+1 < len(k.X) && k.X[b+1] == k.X[a] {
 		b++
 	}
-	return k.Z[a], k.Z[b]
+	return b
 }
 
 // Forward maps the value x to its normal score, and returns dz/dx there:
@@ -96,17 +101,14 @@ func (k Knots) Forward(x float64) (z, slope float64) {
 	}
 	lo, _ := slices.BinarySearch(k.X, x) // the first knot at or above x
 	if k.X[lo] == x {
-		hi := lo
-		for hi < last && k.X[hi+1] == x {
-			hi++
-		}
-		if hi > lo {
+		if hi := k.lastOf(lo); hi > lo {
 			return (k.Z[lo] + k.Z[hi]) / 2, math.Inf(1)
 		}
-		if lo == last { // the slope of the segment below the maximum
-			lo--
+		segment := lo // the slope above the knot; below the maximum
+		if lo == last {
+			segment--
 		}
-		return k.Z[hi] + (x-k.X[hi])*k.slope(lo), k.slope(lo)
+		return k.Z[lo], k.slope(segment)
 	}
 	s := k.slope(lo - 1)
 	return k.Z[lo-1] + (x-k.X[lo-1])*s, s

@@ -84,12 +84,18 @@ func (s *Summary) MsPerStep() float64 {
 // where it leaves them to a default that changed since, what that run was
 // trained with: a config leaving model.dtype to auto the run's dtype (a
 // run from before auto goes on in float64), and an image run's config
-// without a learning rate the run's (from before the image default). It
-// returns what it kept, to say.
-func KeepRunDefaults(cfg *configs.Config) []string {
+// without a learning rate the run's (from before the image default), a
+// table run's config without data.quantile the run's. It returns what it
+// kept, to say. An image run trained as another network than the one
+// images get by default now it refuses: its whole recipe changed with the
+// network, so keeping the type alone would not make the run's config.
+func KeepRunDefaults(cfg *configs.Config) ([]string, error) {
 	saved, err := rundir.LoadConfig(cfg.Output.Dir, nil)
 	if err != nil {
-		return nil
+		return nil, nil
+	}
+	if cfg.Model.TypeDefaulted && saved.Model.Type != cfg.Model.Type {
+		return nil, fmt.Errorf("train: the run in %s was trained as model.type %s; images now default to the %s: give model.type: %s and the run's other keys in the config, or resume with train -run %s", cfg.Output.Dir, saved.Model.Type, cfg.Model.Type, saved.Model.Type, cfg.Output.Dir)
 	}
 	var kept []string
 	if cfg.Model.DtypeAuto && saved.Model.Dtype != cfg.Model.Dtype {
@@ -104,19 +110,7 @@ func KeepRunDefaults(cfg *configs.Config) []string {
 		cfg.Data.Quantile = saved.Data.Quantile
 		kept = append(kept, fmt.Sprintf("data.quantile %s, as the run was trained (the default is auto now)", cfg.Data.Quantile))
 	}
-	return kept
-}
-
-// RunModelChanged refuses to resume, with a config that names no
-// network, an image run trained as another network than the one images
-// get by default now: its whole recipe changed with it, so keeping the
-// type alone would not make the run's config.
-func RunModelChanged(cfg *configs.Config) error {
-	saved, err := rundir.LoadConfig(cfg.Output.Dir, nil)
-	if err != nil || !cfg.Model.TypeDefaulted || saved.Model.Type == cfg.Model.Type {
-		return nil
-	}
-	return fmt.Errorf("train: the run in %s was trained as model.type %s; images now default to the %s: give model.type: %s and the run's other keys in the config, or resume with train -run %s", cfg.Output.Dir, saved.Model.Type, cfg.Model.Type, saved.Model.Type, cfg.Output.Dir)
+	return kept, nil
 }
 
 // ErrInterrupted is returned, wrapped, when ctx is cancelled during
@@ -133,10 +127,9 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 		return nil, fmt.Errorf("train: output.dir %s is the first training of the refitted run %s (train.refit): continue that run with train -run %s", cfg.Output.Dir, parent, parent)
 	}
 	if opts.Resume {
-		if err := RunModelChanged(cfg); err != nil {
+		if _, err := KeepRunDefaults(cfg); err != nil {
 			return nil, err
 		}
-		KeepRunDefaults(cfg)
 	}
 	data, err := workflow.Prepare(cfg)
 	if err != nil {

@@ -153,7 +153,7 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 		}
 	}
 	norm := datasets.Identity(all.D)
-	quantiles := map[int]datasets.Knots{}
+	var quantiles map[int]datasets.Knots
 	if d.Quantile == "auto" {
 		var skews map[int]float64
 		quantiles, skews = mapQuantiles(trainPts, valid, seeds.New(cfg.Seed, seeds.QuantileTies))
@@ -171,13 +171,9 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 				return nil, fmt.Errorf("workflow: %s: column %d has standard deviation %.3g, below %g: standardising it would scale it by more than %g; rescale the column (or drop it)", source, j+1, sd, rundir.MinStd, 1/rundir.MinStd)
 			}
 		}
-	}
-	if len(quantiles) > 0 {
-		norm.Quantiles = quantiles
-	}
-	if d.Standardize {
 		norm.StandardizeInPlace(all) // the mapped columns hold their normal scores already
 	}
+	norm.Quantiles = quantiles
 	maxAbs := 0.0
 	for _, v := range trainPts.X {
 		maxAbs = math.Max(maxAbs, math.Abs(v))

@@ -67,10 +67,10 @@ at start-up, and the run's config.yaml is the config it amounts to.`)
 		*resume = *resume || *runDir != ""
 		var kept []string
 		if *resume { // before the notes and the start-up line name what it keeps
-			if err := train.RunModelChanged(cfg); err != nil {
+			var err error
+			if kept, err = train.KeepRunDefaults(cfg); err != nil {
 				return err
 			}
-			kept = train.KeepRunDefaults(cfg)
 		}
 		for _, note := range cfg.Notes {
 			if len(kept) > 0 && strings.HasPrefix(note, "model.dtype auto:") && !cfg.Model.DtypeAuto {

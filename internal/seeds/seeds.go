@@ -22,7 +22,7 @@ const (
 	Probe                          // a point's Hutchinson probes for its likelihood, indexed by point
 	Dequantize                     // the jitter of a table's discrete columns within their values' cells
 	LabelDropout                   // which labels a training step drops (train.label_dropout), indexed by step
-	QuantileTies                   // the order of a quantile-mapped column's tied training values
+	QuantileTies                   // where a quantile-mapped column's rows on a repeated value fall within its stretch of scores
 )
 
 // New is stream s of seed.
