@@ -73,9 +73,15 @@ func Heun(c Chains, s Settings) ([]Snapshot, error) {
 // stream to every coordinate.
 func (r *runner) addNoise(amount float64) {
 	d, x := r.c.X.D, r.c.X.X
-	for i := range x {
-		x[i] += amount * r.c.Streams[i/d].NormFloat64()
-	}
+	r.each(func(_, lo, hi int) error { // chains draw from their own streams, so any split gives the same bits
+		for c := lo / d; c < hi/d; c++ {
+			z := r.c.Streams[c]
+			for i := c * d; i < (c+1)*d; i++ {
+				x[i] += amount * z.NormFloat64()
+			}
+		}
+		return nil
+	})
 }
 
 // heunStep moves every chain from level from to level to: an Euler step on

@@ -78,8 +78,11 @@ func (r *runner) predict(from, to float64) error {
 		if err := r.c.Scores[w](r.grad[lo:hi], x[lo:hi], from); err != nil {
 			return err
 		}
-		for i := lo; i < hi; i++ {
-			x[i] += g2*r.grad[i] + g*r.c.Streams[i/d].NormFloat64()
+		for c := lo / d; c < hi/d; c++ {
+			z := r.c.Streams[c]
+			for i := c * d; i < (c+1)*d; i++ {
+				x[i] += g2*r.grad[i] + g*z.NormFloat64()
+			}
 		}
 		return nil
 	})

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sync"
 
 	"scorenet/internal/seeds"
@@ -330,16 +331,19 @@ func (r *runner) step(sigma, alpha float64) error {
 		if err := r.c.Scores[w](r.grad[lo:hi], x[lo:hi], sigma); err != nil {
 			return err
 		}
-		if k := r.c.Known; k != nil {
-			for i := lo; i < hi; i++ {
-				if !k.Mask[i] { // a given coordinate stays at its value
-					x[i] = x[i] + alpha/2*r.grad[i] + noise*r.c.Streams[i/d].NormFloat64()
+		for c := lo / d; c < hi/d; c++ { // chain by chain: lo and hi are whole chains
+			z := r.c.Streams[c]
+			if k := r.c.Known; k != nil {
+				for i := c * d; i < (c+1)*d; i++ {
+					if !k.Mask[i] { // a given coordinate stays at its value
+						x[i] = x[i] + alpha/2*r.grad[i] + noise*z.NormFloat64()
+					}
 				}
+				continue
 			}
-			return nil
-		}
-		for i := lo; i < hi; i++ {
-			x[i] = x[i] + alpha/2*r.grad[i] + noise*r.c.Streams[i/d].NormFloat64()
+			for i := c * d; i < (c+1)*d; i++ {
+				x[i] = x[i] + alpha/2*r.grad[i] + noise*z.NormFloat64()
+			}
 		}
 		return nil
 	})
@@ -415,20 +419,26 @@ func Remedy(k string) string {
 // outside lists the chains, not already lost, with a coordinate beyond
 // the bound, or not finite.
 func (r *runner) outside() []int {
-	var out []int
+	workers := len(r.c.Scores)
+	found := make([][]int, workers)
 	d := r.c.X.D
-	for c := 0; c < r.c.X.N; c++ {
-		if r.c.Lost != nil && r.c.Lost[c] {
-			continue
-		}
-		for _, v := range r.c.X.X[c*d : (c+1)*d] {
-			if !(math.Abs(v) <= r.s.Bound) && (r.s.Bound > 0 || v-v != 0) {
-				out = append(out, c)
-				break
+	// Split as the steps are, so each part is read by the thread that just
+	// wrote it (a pass on one thread was 5% of a 1000-chain step's time).
+	r.each(func(w, lo, hi int) error {
+		for c := lo / d; c < hi/d; c++ {
+			if r.c.Lost != nil && r.c.Lost[c] {
+				continue
+			}
+			for _, v := range r.c.X.X[c*d : (c+1)*d] {
+				if !(math.Abs(v) <= r.s.Bound) && (r.s.Bound > 0 || v-v != 0) {
+					found[w] = append(found[w], c)
+					break
+				}
 			}
 		}
-	}
-	return out
+		return nil
+	})
+	return slices.Concat(found...) // the parts are in chain order
 }
 
 // Uniform returns a point per stream, uniform in the box [low, high]^d,

@@ -283,12 +283,16 @@ func (p *PassOf[T]) Forward(x []T, sigmas []float64, derivatives bool) ([]T, err
 	}
 	s := p.out[:n*D]
 	if net.Conditional {
-		for k := range s {
-			s[k] *= p.scale[k/D]
-		}
-		if net.SigmaData > 0 {
-			for k := range s {
-				s[k] += p.skip[k/D] * x[k]
+		for r := range n { // row by row: a division per value cost 3% of sampling
+			row, scale := s[r*D:(r+1)*D], p.scale[r]
+			for j := range row {
+				row[j] *= scale
+			}
+			if net.SigmaData > 0 {
+				skip, xr := p.skip[r], x[r*D:(r+1)*D]
+				for j := range row {
+					row[j] += skip * xr[j]
+				}
 			}
 		}
 	}
