@@ -132,12 +132,17 @@ func mlpCore[T gemm.Float](net func() (*mlp.NetOf[T], error), opt mlp.Options) (
 	if err != nil {
 		return corePass{}, err
 	}
-	forward := func(x []T, sigmas []float64) ([]T, error) { return pass.Forward(x, sigmas, false) }
+	forward := func(dst, x, sigmas []float64) error {
+		if err := pass.Forward64(dst[:len(x)], x, sigmas); err != nil {
+			return fmt.Errorf("nn: forward pass: %w", err)
+		}
+		return nil
+	}
 	var labels func([]int32) error
 	if n.Classes > 0 {
 		labels = pass.SetLabels
 	}
-	return corePass{widened(forward, opt.Batch*n.Dim), pass.MatmulFLOPs, labels}, nil
+	return corePass{forward, pass.MatmulFLOPs, labels}, nil
 }
 
 // unetCore is the forward pass of a UNet's core in T.

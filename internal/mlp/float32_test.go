@@ -268,3 +268,67 @@ func TestFrozenNetScoresTheSame(t *testing.T) {
 		t.Errorf("a frozen net followed a change to its weights: %v, want %v", got[0], want[0])
 	}
 }
+
+// Forward64 gives Forward's scores on the points rounded to the net's
+// type, widened, to the bit: with and without the skip term, conditional
+// or not, in float32 and float64.
+func TestForward64IsForwardWidened(t *testing.T) {
+	cases := []struct {
+		name   string
+		layout mlp.Layout
+	}{
+		{"preconditioned", mlp.Layout{Dim: 12, Hidden: []int{64, 48}, Conditional: true, Residual: true, SigmaData: 0.8}},
+		{"conditional without skip", mlp.Layout{Dim: 12, Hidden: []int{64}, Conditional: true}},
+		{"unconditional", mlp.Layout{Dim: 12, Hidden: []int{64, 64}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			net := newNet(t, c.layout, "swish", 5)
+			rng := rand.New(rand.NewPCG(6, 6))
+			const n = 37
+			x := normals(rng, n*c.layout.Dim)
+			var sigmas []float64
+			if c.layout.Conditional {
+				for range n {
+					sigmas = append(sigmas, math.Exp(rng.NormFloat64()))
+				}
+			}
+			got := make([]float64, len(x))
+			p64, err := mlp.NewPass(net, mlp.Options{Batch: n})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := p64.Forward64(got, x, sigmas); err != nil {
+				t.Fatal(err)
+			}
+			want, err := p64.Forward(x, sigmas, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range want {
+				if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+					t.Fatalf("float64: score %d = %v, want %v", i, got[i], want[i])
+				}
+			}
+			p32, err := mlp.NewPassOf(float32Of(t, net, "swish"), mlp.Options{Batch: n})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := p32.Forward64(got, x, sigmas); err != nil {
+				t.Fatal(err)
+			}
+			want32, err := p32.Forward(toFloat32(x), sigmas, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range want32 {
+				if math.Float64bits(got[i]) != math.Float64bits(float64(want32[i])) {
+					t.Fatalf("float32: score %d = %v, want %v", i, got[i], want32[i])
+				}
+			}
+			if err := p32.Forward64(got[:len(x)-1], x, sigmas); err == nil {
+				t.Fatal("a score slice one short was taken")
+			}
+		})
+	}
+}
