@@ -53,18 +53,22 @@ func (a *Adam) Step(params []nn.Param, grads []tensor.Tensor, gradScale float64)
 	a.Steps++
 	c1 := 1 - math.Pow(a.Beta1, float64(a.Steps))
 	c2 := 1 - math.Pow(a.Beta2, float64(a.Steps))
-	finite, bad := true, ""
-	for i, p := range params {
+	bad := ""
+	// Last parameter first: the first layer's weights, which the next
+	// forward pass reads first, are then the ones still in cache.
+	for i := len(params) - 1; i >= 0; i-- {
+		p := params[i]
+		var finite bool
 		switch theta := p.Value.Data().(type) {
 		case []float64:
-			finite = adamParallel(a, theta, grads[i].Data().([]float64), a.M[i].Data().([]float64), a.V[i].Data().([]float64), gradScale, c1, c2) && finite
+			finite = adamParallel(a, theta, grads[i].Data().([]float64), a.M[i].Data().([]float64), a.V[i].Data().([]float64), gradScale, c1, c2)
 		case []float32:
-			finite = adamParallel(a, theta, grads[i].Data().([]float32), a.M[i].Data().([]float32), a.V[i].Data().([]float32), gradScale, c1, c2) && finite
+			finite = adamParallel(a, theta, grads[i].Data().([]float32), a.M[i].Data().([]float32), a.V[i].Data().([]float32), gradScale, c1, c2)
 		default:
 			return fmt.Errorf("train: parameter %s has unsupported data %T", p.Name, theta)
 		}
-		if !finite && bad == "" {
-			bad = p.Name
+		if !finite {
+			bad = p.Name // ends as the first such parameter in order
 		}
 	}
 	if bad != "" {
