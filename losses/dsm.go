@@ -355,10 +355,10 @@ func perturb(p *perturbation, x []float64, dim, batch int, draw levelDraw, rowWe
 		p.sigmas = make([]float64, batch)
 	}
 	rows := len(x) / dim
-	clear(p.x)
-	clear(p.target)
-	clear(p.weights)
-	for b := range p.sigmas {
+	clear(p.x[rows*dim:]) // the rows below are all written
+	clear(p.target[rows*dim:])
+	clear(p.weights[rows*dim:])
+	for b := rows; b < batch; b++ {
 		p.sigmas[b] = 1
 	}
 	for b := 0; b < rows; b++ {
