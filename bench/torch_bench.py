@@ -143,6 +143,10 @@ def main():
     dims = [int(d) for d in os.environ.get("DIMS", "2,10,50").split(",")]
     impl = os.environ.get("IMPL", "pytorch")
     emit = lambda r: print(json.dumps({"impl": impl, "blas": BLAS, "threads": THREADS, **r}), flush=True)
+    if os.environ.get("ONLY") == "large-f32":  # bench/run.sh's repeats of the image-size float32 cases
+        emit(large_train_case(budget, torch.float32))
+        emit(large_sampling_case(budget, torch.float32))
+        return
     for name in ("exact", "sliced", "anneal_dsm"):
         for d in dims:
             emit(train_case(name, d, budget))

@@ -10,6 +10,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	"reflect"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -198,7 +200,7 @@ func measure(args []string) error {
 	budget := fs.Duration("budget", 2*time.Second, "time to spend on each case")
 	dims := fs.String("d", "2,10,50", "dimensions of the training cases")
 	large := fs.Bool("large", false, "also the image-size cases: anneal_dsm at D = 784 (MLP 785-1024-1024-784, swish) and 1000-chain annealed sampling of it")
-	only := fs.String("only", "", "run only the cases whose name starts with this `prefix` (e.g. anneal_dsm-large-f32), no peaks")
+	only := fs.String("only", "", "run only the cases whose name starts with one of these comma-separated `prefixes` (e.g. anneal_dsm-large-f32), no peaks")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measurements to this `file`")
 	fs.Parse(args)
 	if *cpuProfile != "" {
@@ -213,8 +215,16 @@ func measure(args []string) error {
 		defer pprof.StopCPUProfile()
 	}
 	enc := json.NewEncoder(os.Stdout)
+	wanted := func(name string) bool {
+		for _, prefix := range strings.Split(*only, ",") {
+			if strings.HasPrefix(name, prefix) {
+				return true
+			}
+		}
+		return false
+	}
 	emit := func(r Result) error {
-		if !strings.HasPrefix(r.Case, *only) {
+		if !wanted(r.Case) {
 			return nil
 		}
 		r.Impl, r.BLAS, r.Threads = *impl, nn.BLAS, runtime.GOMAXPROCS(0)
@@ -256,7 +266,7 @@ func measure(args []string) error {
 	if *large {
 		for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
 			for _, c := range []func(time.Duration, tensor.Dtype) (Result, error){largeTrainStep, largeSampling} {
-				if *only != "" && !strings.HasPrefix(largeCaseName(c, dt), *only) {
+				if !wanted(largeCaseName(c, dt)) {
 					continue
 				}
 				r, err := c(*budget, dt)
@@ -392,11 +402,21 @@ func scaling(args []string) error {
 }
 
 // report prints the measurements side by side as a Markdown table.
+// medianResult is the measurement of the median time of rs (bench/run.sh
+// measures the image-size float32 cases several times, the two sides
+// alternating, since the host's speed drifts by a quarter within minutes);
+// of an even number, the slower of the middle two.
+func medianResult(rs []Result) Result {
+	sorted := slices.SortedFunc(slices.Values(rs), func(a, b Result) int { return cmp.Compare(a.MsPerStep, b.MsPerStep) })
+	return sorted[len(sorted)/2]
+}
+
 func report(files []string) error {
 	byKey := map[string]map[string]Result{} // case/D -> impl -> result
 	var impls []string
 	peaks, peaks32 := map[string]float64{}, map[string]float64{}
 	var lik []LikResult
+	repeats := map[string][]Result{} // case/D and impl -> every measurement of it
 	for _, f := range files {
 		fh, err := os.Open(f)
 		if err != nil {
@@ -427,10 +447,11 @@ func report(files []string) error {
 			if byKey[k] == nil {
 				byKey[k] = map[string]Result{}
 			}
-			if _, seen := byKey[k][r.Impl]; !seen && !contains(impls, r.Impl) {
+			if !contains(impls, r.Impl) {
 				impls = append(impls, r.Impl)
 			}
-			byKey[k][r.Impl] = r
+			repeats[k+"\x00"+r.Impl] = append(repeats[k+"\x00"+r.Impl], r)
+			byKey[k][r.Impl] = medianResult(repeats[k+"\x00"+r.Impl])
 		}
 		fh.Close()
 	}
