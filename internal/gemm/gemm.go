@@ -39,6 +39,7 @@ func nr[T Float]() int {
 // workspace holds the packed blocks of one product.
 type workspace[T Float] struct {
 	a, b, tile []T
+	shared     PackedB[T] // B packed once for every part of a split product
 }
 
 var (
@@ -257,9 +258,10 @@ func productSplitB[T Float](threads int, m, n, k int, A operandA[T], B operandB[
 		})
 	case parts > 1 && n >= 2*w*parts:
 		if B.packed == nil && !B.tB {
-			shared := packShared(parts, k, n, B.b, B.ldb)
-			defer sharedPacks[T]().Put(shared)
-			B = operandB[T]{packed: shared}
+			w := poolOf[T]().Get().(*workspace[T])
+			defer poolOf[T]().Put(w)
+			packShared(&w.shared, parts, k, n, B.b, B.ldb)
+			B = operandB[T]{packed: &w.shared}
 		}
 		split(n, w, parts, func(c0, c1 int) {
 			productOn(m, c1-c0, k, A, B.colsFrom(c0), c[c0:], ldc, zero)
@@ -269,13 +271,14 @@ func productSplitB[T Float](threads int, m, n, k int, A operandA[T], B operandB[
 	}
 }
 
-// packShared packs B (k x n, not transposed) once for a product split by
-// columns, the threads taking whole rows of it: each part packing its own
-// columns read every row of a weight matrix in halves, a page apart, and
-// took three times as long on two threads as the whole on one.
-func packShared[T Float](parts, k, n int, b []T, ldb int) *PackedB[T] {
+// packShared packs B (k x n, not transposed) into p once for a product
+// split by columns, the threads taking whole rows of it. Each part packing
+// its own columns read every row of a weight matrix in halves, a page
+// apart: three times the CPU time on two threads that the whole took on
+// one, against twice by rows (the host's memory bandwidth does not grow
+// with the second thread).
+func packShared[T Float](p *PackedB[T], parts, k, n int, b []T, ldb int) {
 	width := nr[T]()
-	p := sharedPacks[T]().Get().(*PackedB[T])
 	p.k, p.n, p.nPanels = k, n, (n+width-1)/width
 	p.panels = grow(p.panels, p.nPanels*width*k)
 	full := n / width
@@ -295,20 +298,6 @@ func packShared[T Float](parts, k, n int, b []T, ldb int) *PackedB[T] {
 			}
 		}
 	})
-	return p
-}
-
-var (
-	sharedPacks64 = sync.Pool{New: func() any { return new(PackedB[float64]) }}
-	sharedPacks32 = sync.Pool{New: func() any { return new(PackedB[float32]) }}
-)
-
-func sharedPacks[T Float]() *sync.Pool {
-	var z T
-	if _, ok := any(z).(float32); ok {
-		return &sharedPacks32
-	}
-	return &sharedPacks64
 }
 
 // parallelFLOPs is the smallest product worth splitting: below it, handing
