@@ -53,6 +53,13 @@ func (a *Adam) Step(params []nn.Param, grads []tensor.Tensor, gradScale float64)
 	a.Steps++
 	c1 := 1 - math.Pow(a.Beta1, float64(a.Steps))
 	c2 := 1 - math.Pow(a.Beta2, float64(a.Steps))
+	for _, p := range params { // refused before any is updated, the first named
+		switch p.Value.Data().(type) {
+		case []float64, []float32:
+		default:
+			return fmt.Errorf("train: parameter %s has unsupported data %T", p.Name, p.Value.Data())
+		}
+	}
 	bad := ""
 	// Last parameter first: the first layer's weights, which the next
 	// forward pass reads first, are then the ones still in cache.
@@ -64,8 +71,6 @@ func (a *Adam) Step(params []nn.Param, grads []tensor.Tensor, gradScale float64)
 			finite = adamParallel(a, theta, grads[i].Data().([]float64), a.M[i].Data().([]float64), a.V[i].Data().([]float64), gradScale, c1, c2)
 		case []float32:
 			finite = adamParallel(a, theta, grads[i].Data().([]float32), a.M[i].Data().([]float32), a.V[i].Data().([]float32), gradScale, c1, c2)
-		default:
-			return fmt.Errorf("train: parameter %s has unsupported data %T", p.Name, theta)
 		}
 		if !finite {
 			bad = p.Name // ends as the first such parameter in order

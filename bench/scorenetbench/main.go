@@ -401,7 +401,6 @@ func scaling(args []string) error {
 		"dimension D", "ms per step", false, *curves["exact"], *curves["sliced"])
 }
 
-// report prints the measurements side by side as a Markdown table.
 // medianResult is the measurement of the median time of rs (bench/run.sh
 // measures the image-size float32 cases several times, the two sides
 // alternating, since the host's speed drifts by a quarter within minutes);
@@ -411,6 +410,7 @@ func medianResult(rs []Result) Result {
 	return sorted[len(sorted)/2]
 }
 
+// report prints the measurements side by side as a Markdown table.
 func report(files []string) error {
 	byKey := map[string]map[string]Result{} // case/D -> impl -> result
 	var impls []string

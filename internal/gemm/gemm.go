@@ -39,7 +39,6 @@ func nr[T Float]() int {
 // workspace holds the packed blocks of one product.
 type workspace[T Float] struct {
 	a, b, tile []T
-	shared     PackedB[T] // B packed once for every part of a split product
 }
 
 var (
@@ -257,47 +256,12 @@ func productSplitB[T Float](threads int, m, n, k int, A operandA[T], B operandB[
 			productOn(r1-r0, n, k, A.rowsFrom(r0), B, c[r0*ldc:], ldc, zero)
 		})
 	case parts > 1 && n >= 2*w*parts:
-		if B.packed == nil && !B.tB {
-			w := poolOf[T]().Get().(*workspace[T])
-			defer poolOf[T]().Put(w)
-			packShared(&w.shared, parts, k, n, B.b, B.ldb)
-			B = operandB[T]{packed: &w.shared}
-		}
 		split(n, w, parts, func(c0, c1 int) {
 			productOn(m, c1-c0, k, A, B.colsFrom(c0), c[c0:], ldc, zero)
 		})
 	default:
 		productOn(m, n, k, A, B, c, ldc, zero)
 	}
-}
-
-// packShared packs B (k x n, not transposed) into p once for a product
-// split by columns, the threads taking whole rows of it. Each part packing
-// its own columns read every row of a weight matrix in halves, a page
-// apart: three times the CPU time on two threads that the whole took on
-// one, against twice by rows (the host's memory bandwidth does not grow
-// with the second thread).
-func packShared[T Float](p *PackedB[T], parts, k, n int, b []T, ldb int) {
-	width := nr[T]()
-	p.k, p.n, p.nPanels = k, n, (n+width-1)/width
-	p.panels = grow(p.panels, p.nPanels*width*k)
-	full := n / width
-	split(k, 1, parts, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			p0 := r / kc * kc
-			depth, q := min(kc, k-p0), r-p0
-			block := p.panels[p0*p.nPanels*width:]
-			row := b[r*ldb : r*ldb+n]
-			for jp := range full {
-				copyRow(block[(jp*depth+q)*width:(jp*depth+q+1)*width], row[jp*width:(jp+1)*width])
-			}
-			if j0 := full * width; j0 < n {
-				out := block[(full*depth+q)*width : (full*depth+q+1)*width]
-				copy(out, row[j0:])
-				clear(out[n-j0:])
-			}
-		}
-	})
 }
 
 // parallelFLOPs is the smallest product worth splitting: below it, handing
@@ -307,7 +271,7 @@ const parallelFLOPs = 1 << 24
 // split runs do on parts contiguous ranges of [0, n), cut at multiples of
 // step, concurrently, and waits for them.
 func split(n, step, parts int, do func(lo, hi int)) {
-	per := (n/parts + step - 1) / step * step
+	per := max(step, (n/parts+step-1)/step*step) // at least a step: fewer items than parts leaves parts idle
 	var wg sync.WaitGroup
 	for lo := 0; lo < n; lo += per {
 		hi := min(lo+per, n)

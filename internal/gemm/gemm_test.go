@@ -312,3 +312,62 @@ func checkPackedB[T Float](t *testing.T, m, n, k int, tA, tB bool, alpha, beta f
 		}
 	}
 }
+
+// A large product split over more threads than its depth k, with beta 0,
+// sets C to the exact products (k = 1) on every kernel and in both types,
+// never reads C's NaNs, leaves the padding beyond n alone, and returns (a
+// split of fewer items than parts once never ended).
+func TestSplitProductsOfDepthOne(t *testing.T) {
+	cases := []struct {
+		name string
+		m, n int
+	}{
+		{"split by columns", 2048, 4096},
+		{"split by rows", 4096, 2048},
+	}
+	for _, c := range cases {
+		for set, ks := range kernelSets {
+			t.Run(c.name+"/"+ks.name, func(t *testing.T) {
+				if !using(set, func() {
+					checkDepthOne[float64](t, c.m, c.n)
+					checkDepthOne[float32](t, c.m, c.n)
+				}) {
+					t.Skip("not on this CPU")
+				}
+			})
+		}
+	}
+}
+
+func checkDepthOne[T Float](t *testing.T, m, n int) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	a, b := make([]T, m), make([]T, n)
+	for i := range a {
+		a[i] = T(rng.NormFloat64())
+	}
+	for j := range b {
+		b[j] = T(rng.NormFloat64())
+	}
+	ldc := n + 3
+	c := make([]T, m*ldc)
+	for _, threads := range []int{1, 2, 3, 16} {
+		for i := range c {
+			c[i] = T(math.NaN())
+		}
+		On(threads, false, false, m, n, 1, 1, a, 1, b, n, 0, c, ldc)
+		for i := range m {
+			for j := range ldc {
+				got := c[i*ldc+j]
+				if j >= n {
+					if !math.IsNaN(float64(got)) {
+						t.Fatalf("%T, %d threads: padding C[%d][%d] was written: %v", got, threads, i, j, got)
+					}
+					continue
+				}
+				if want := a[i] * b[j]; got != want {
+					t.Fatalf("%T, %d threads: C[%d][%d] = %v, want %v", got, threads, i, j, got, want)
+				}
+			}
+		}
+	}
+}
