@@ -382,10 +382,7 @@ func packB[T Float](dst []T, width int, tB bool, b []T, ldb, p0, depth, n int) {
 		// past the last: a tenth of a forward pass went on it).
 		full := n / width
 		for p := range depth {
-			row := b[(p0+p)*ldb : (p0+p)*ldb+n]
-			for jp := range full {
-				copyRow(dst[(jp*depth+p)*width:(jp*depth+p+1)*width], row[jp*width:(jp+1)*width])
-			}
+			copyPieces(dst[p*width:], depth*width, b[(p0+p)*ldb:(p0+p)*ldb+n], full)
 		}
 		if j0 := full * width; j0 < n {
 			panel := dst[full*width*depth : (full+1)*width*depth]
@@ -426,7 +423,7 @@ func packB[T Float](dst []T, width int, tB bool, b []T, ldb, p0, depth, n int) {
 	}
 }
 
-// copyRow copies a panel row (16 or 32 values), eight at a time.
+// copyRow copies a panel row (8, 16 or 32 values), eight at a time.
 func copyRow[T Float](dst, src []T) {
 	if len(dst)%8 != 0 || len(src) < len(dst) {
 		copy(dst, src)
@@ -452,8 +449,12 @@ func packA[T Float](dst []T, tA bool, a []T, lda int, alpha T, i0, rows, p0, dep
 		if tA {
 			// Row p0+p of a holds op(A)'s column p, rows contiguous.
 			for p := range depth {
-				out := panel[p*mr : (p+1)*mr]
-				copy(out, a[(p0+p)*lda+r0:(p0+p)*lda+r0+n])
+				out, src := panel[p*mr:(p+1)*mr], a[(p0+p)*lda+r0:(p0+p)*lda+r0+n]
+				if n == mr {
+					copyRow(out, src) // copy's call to memmove cost more than its 8 values
+					continue
+				}
+				copy(out, src)
 				clear(out[n:])
 			}
 		} else {

@@ -51,7 +51,7 @@ func interleaveInto[T Float](dst []T, stride int, src *[mr][]T, depth int) {
 		return
 	}
 	dst = dst[:(depth-1)*stride+mr]
-	for p := range depth {
+	for p := transposeAVX2(dst, stride, src, depth); p < depth; p++ {
 		o := (*[mr]T)(dst[p*stride:])
 		o[0], o[1], o[2], o[3] = s0[p], s1[p], s2[p], s3[p]
 		o[4], o[5], o[6], o[7] = s4[p], s5[p], s6[p], s7[p]

@@ -13,3 +13,12 @@ func kernel8x32AVX512(depth int, a, b, c *float32, ldc int)
 
 //go:noescape
 func kernel4x16AVX2(depth int, a, b, c *float32, ldc int)
+
+//go:noescape
+func transposeF32AVX2(dst *float32, stride int, rows *[8]*float32, blocks int)
+
+//go:noescape
+func transposeF64AVX2(dst *float64, stride int, rows *[8]*float64, blocks int)
+
+//go:noescape
+func copyPiecesAVX2(dst *byte, stride int, src *byte, count int)

@@ -17,3 +17,15 @@ func kernel8x32AVX512(depth int, a, b, c *float32, ldc int) {
 func kernel4x16AVX2(depth int, a, b, c *float32, ldc int) {
 	panic("gemm: no AVX2 kernel in this build")
 }
+
+func transposeF32AVX2(dst *float32, stride int, rows *[8]*float32, blocks int) {
+	panic("gemm: no AVX2 packing in this build")
+}
+
+func transposeF64AVX2(dst *float64, stride int, rows *[8]*float64, blocks int) {
+	panic("gemm: no AVX2 packing in this build")
+}
+
+func copyPiecesAVX2(dst *byte, stride int, src *byte, count int) {
+	panic("gemm: no AVX2 packing in this build")
+}
