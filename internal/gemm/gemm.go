@@ -272,16 +272,7 @@ const parallelFLOPs = 1 << 24
 // step, concurrently, and waits for them.
 func split(n, step, parts int, do func(lo, hi int)) {
 	per := max(step, (n/parts+step-1)/step*step) // at least a step: fewer items than parts leaves parts idle
-	var wg sync.WaitGroup
-	for lo := 0; lo < n; lo += per {
-		hi := min(lo+per, n)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			do(lo, hi)
-		}()
-	}
-	wg.Wait()
+	Run((n+per-1)/per, func(part int) { do(part*per, min((part+1)*per, n)) })
 }
 
 // threads is the number of goroutines a large product is split over; 0

@@ -1,7 +1,5 @@
 package gemm
 
-import "sync"
-
 // minParallelWork is the least work, in elementwise operations, worth
 // splitting over goroutines: below it the hand-off costs more than it saves.
 const minParallelWork = 1 << 18
@@ -21,15 +19,5 @@ func Parallel(threads, n, cost int, do func(lo, hi int)) {
 		return
 	}
 	per := (n + parts - 1) / parts
-	var wg sync.WaitGroup
-	for lo := per; lo < n; lo += per {
-		hi := min(lo+per, n)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			do(lo, hi)
-		}()
-	}
-	do(0, min(per, n))
-	wg.Wait()
+	Run((n+per-1)/per, func(part int) { do(part*per, min((part+1)*per, n)) })
 }
