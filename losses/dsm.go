@@ -158,6 +158,7 @@ type dsmHead[T gemm.Float] struct {
 	draw      levelDraw
 	noise     perturbation
 	xs, gs    []T
+	rowLoss   []float64
 }
 
 // firstOrderPass is what the denoising heads need of a network's core:
@@ -232,7 +233,7 @@ func newUNetDSMHead[T gemm.Float](net *unet.NetOf[T], o Options, levels levelKin
 // are its gradients as tensors in the parameters' order and shapes.
 func newDSMHeadOn[T gemm.Float](pass firstOrderPass[T], grads []tensor.Tensor, dim int, o Options, draw levelDraw) *dsmHead[T] {
 	return &dsmHead[T]{pass: pass, dim: dim, gradients: o.Gradients, grads: grads, draw: draw,
-		xs: make([]T, o.Batch*dim), gs: make([]T, o.Batch*dim)}
+		xs: make([]T, o.Batch*dim), gs: make([]T, o.Batch*dim), rowLoss: make([]float64, o.Batch)}
 }
 
 // SetLabels gives a class-conditional MLP's points their labels
@@ -252,18 +253,6 @@ func (d *dsmHead[T]) Batch() int             { return d.pass.Batch() }
 func (d *dsmHead[T]) Grads() []tensor.Tensor { return d.grads }
 func (d *dsmHead[T]) MatmulFLOPs() float64   { return d.pass.MatmulFLOPs() }
 
-// inputs is the perturbed batch as T: the perturbation itself in float64.
-func (d *dsmHead[T]) inputs(x []float64) []T {
-	if same, ok := any(x).([]T); ok {
-		return same
-	}
-	xs := d.xs[:len(x)]
-	for i, v := range x {
-		xs[i] = T(v)
-	}
-	return xs
-}
-
 // Evaluate perturbs x with noise drawn from noise, as the graph draws it,
 // and computes the loss.
 func (d *dsmHead[T]) Evaluate(x []float64, rowWeight float64, noise *rand.Rand) (Terms, error) {
@@ -275,18 +264,38 @@ func (d *dsmHead[T]) Evaluate(x []float64, rowWeight float64, noise *rand.Rand) 
 	if len(x)%D != 0 || n < 1 || n > d.Batch() {
 		return Terms{}, fmt.Errorf("losses: %d values are not 1 to %d points of dimension %d", len(x), d.Batch(), D)
 	}
-	perturb(&d.noise, x, D, d.Batch(), d.draw, rowWeight, noise)
-	s, err := d.pass.Forward(d.inputs(d.noise.x[:n*D]), d.noise.sigmas[:n])
+	p := &d.noise
+	p.draw(n, D, d.Batch(), d.draw, rowWeight, noise)
+	xs := d.xs[:n*D]
+	gemm.Parallel(0, n, 4*D, func(lo, hi int) {
+		for b := lo; b < hi; b++ {
+			sigma := p.sigmas[b]
+			for k := b * D; k < (b+1)*D; k++ {
+				xs[k] = T(x[k] + sigma*p.z[k]) // the perturbed point in float64, then rounded
+			}
+		}
+	})
+	s, err := d.pass.Forward(xs, p.sigmas[:n])
 	if err != nil {
 		return Terms{}, err
 	}
-	// 1/2 sum weights (s - target)^2, and its gradient with respect to s.
+	// 1/2 sum weights (s - target)^2, and its gradient with respect to s,
+	// in float64; the loss summed by row, then the rows in order.
+	gs, rowLoss := d.gs[:n*D], d.rowLoss[:n]
+	gemm.Parallel(0, n, 8*D, func(lo, hi int) {
+		for b := lo; b < hi; b++ {
+			sigma, weight, sum := p.sigmas[b], p.rowWeights[b], 0.0
+			for k := b * D; k < (b+1)*D; k++ {
+				r := float64(s[k]) - -p.z[k]/sigma
+				sum += weight * r * r / 2
+				gs[k] = T(weight * r)
+			}
+			rowLoss[b] = sum
+		}
+	})
 	loss := 0.0
-	gs := d.gs[:n*D]
-	for k, v := range s {
-		r := float64(v) - d.noise.target[k]
-		loss += d.noise.weights[k] * r * r / 2
-		gs[k] = T(d.noise.weights[k] * r)
+	for _, l := range rowLoss {
+		loss += l
 	}
 	if d.gradients {
 		if err := d.pass.Backward(gs); err != nil {
@@ -341,38 +350,54 @@ func dsmGraphOf(m nn.Model, batch int, withGrads bool, draw levelDraw) (*dsmGrap
 
 // perturbation is one batch's noise for denoising score matching.
 type perturbation struct {
-	x, target, weights []float64 // x + sigma z; -z/sigma; rowWeight sigma^2, per value
-	sigmas             []float64 // per row
+	z          []float64 // the noise, per value
+	sigmas     []float64 // per row
+	rowWeights []float64 // per row: rowWeight times the level's weight
+	// The graph's inputs, per value: x + sigma z; -z/sigma; the row's weight.
+	x, target, weights []float64
 }
 
-// perturb draws each row's noise level (as levels says, from sigmas) and
-// noise, in one fixed order, for rows points of x; rows beyond them up to
-// batch are padding: zero, with zero weight and level 1. Both engines
-// draw through it, so they see the same noise from the same source.
-func perturb(p *perturbation, x []float64, dim, batch int, draw levelDraw, rowWeight float64, noise *rand.Rand) {
-	if len(p.x) != batch*dim {
-		p.x, p.target, p.weights = make([]float64, batch*dim), make([]float64, batch*dim), make([]float64, batch*dim)
-		p.sigmas = make([]float64, batch)
+// draw draws each row's noise level (as levels says, from sigmas) and
+// noise, in one fixed order, for rows points of dimension dim; rows beyond
+// them up to batch are padding: no noise, level 1, weight zero. Both
+// engines draw through it, so they see the same noise from the same
+// source; only the draws are serial, so it does nothing else.
+func (p *perturbation) draw(rows, dim, batch int, levels levelDraw, rowWeight float64, noise *rand.Rand) {
+	if len(p.z) != batch*dim {
+		p.z, p.sigmas, p.rowWeights = make([]float64, batch*dim), make([]float64, batch), make([]float64, batch)
 	}
-	rows := len(x) / dim
-	clear(p.x[rows*dim:]) // the rows below are all written
-	clear(p.target[rows*dim:])
-	clear(p.weights[rows*dim:])
+	clear(p.z[rows*dim:])
 	for b := rows; b < batch; b++ {
-		p.sigmas[b] = 1
+		p.sigmas[b], p.rowWeights[b] = 1, 0
 	}
 	for b := 0; b < rows; b++ {
-		sigma := draw.level(noise)
-		weight := draw.weight(rowWeight, sigma)
-		p.sigmas[b] = sigma
-		for j := 0; j < dim; j++ {
-			z := noise.NormFloat64()
-			k := b*dim + j
-			p.x[k] = x[k] + sigma*z
-			p.target[k] = -z / sigma
+		sigma := levels.level(noise)
+		p.sigmas[b], p.rowWeights[b] = sigma, levels.weight(rowWeight, sigma)
+		for j := b * dim; j < (b+1)*dim; j++ {
+			p.z[j] = noise.NormFloat64()
+		}
+	}
+}
+
+// perturb draws the noise (draw) for the rows of x and sets the graph's
+// inputs from it.
+func perturb(p *perturbation, x []float64, dim, batch int, levels levelDraw, rowWeight float64, noise *rand.Rand) {
+	rows := len(x) / dim
+	p.draw(rows, dim, batch, levels, rowWeight, noise)
+	if len(p.x) != batch*dim {
+		p.x, p.target, p.weights = make([]float64, batch*dim), make([]float64, batch*dim), make([]float64, batch*dim)
+	}
+	for b := 0; b < rows; b++ {
+		sigma, weight := p.sigmas[b], p.rowWeights[b]
+		for k := b * dim; k < (b+1)*dim; k++ {
+			p.x[k] = x[k] + sigma*p.z[k]
+			p.target[k] = -p.z[k] / sigma
 			p.weights[k] = weight
 		}
 	}
+	clear(p.x[rows*dim:])
+	clear(p.target[rows*dim:])
+	clear(p.weights[rows*dim:])
 }
 
 // Evaluate perturbs x with noise drawn from noise and computes the loss.

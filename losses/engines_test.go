@@ -202,42 +202,62 @@ func checkSameAsGraph(t *testing.T, what string, got, want Terms, grads []tensor
 }
 
 // The fused losses give the same bits, value and gradients, whatever the
-// number of threads their products and elementwise passes are split over.
+// number of threads their products and elementwise passes are split over:
+// every loss at D = 10, and the denoising ones at D = 600 too, wide enough
+// that their passes over the batch (the perturbing, the residuals, the
+// input and output scales, the bias gradients) are split as well.
 func TestFusedLossesAreThreadIndependent(t *testing.T) {
 	defer gemm.SetThreads(0)
+	type size struct {
+		dim, width int
+		dtype      tensor.Dtype
+	}
+	sizes := func(name string) []size {
+		if !strings.HasSuffix(name, "dsm") {
+			return []size{{10, 96, tensor.Float64}}
+		}
+		return []size{{10, 96, tensor.Float64}, {600, 512, tensor.Float64}, {600, 512, tensor.Float32}}
+	}
 	for _, name := range Names() {
-		_, needs := NoiseConditional(name)
-		m, err := nn.New(nn.Spec{Kind: "mlp", Dim: 10, Hidden: []int{96, 96}, Activation: "swish", NoiseConditional: needs, Residual: true,
-			SigmaData: map[bool]float64{true: 0.7}[NeedsSigmaData(name)]}, rand.New(rand.NewPCG(7, 7)))
+		for _, sz := range sizes(name) {
+			testThreadIndependence(t, name, sz.dim, sz.width, sz.dtype)
+		}
+	}
+}
+
+func testThreadIndependence(t *testing.T, name string, dim, width int, dtype tensor.Dtype) {
+	_, needs := NoiseConditional(name)
+	m, err := nn.New(nn.Spec{Kind: "mlp", Dim: dim, Hidden: []int{width, width}, Activation: "swish", NoiseConditional: needs, Residual: true,
+		SigmaData: map[bool]float64{true: 0.7}[NeedsSigmaData(name)], Dtype: dtype}, rand.New(rand.NewPCG(7, 7)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := New(name, m, Options{Batch: 200, Gradients: true, Sigmas: []float64{2, 0.5, 0.1}[:map[bool]int{true: 3, false: 1}[OverLevels(name)]], Engine: Fused})
+	if err != nil {
+		t.Fatal(err)
+	}
+	name = fmt.Sprintf("%s at D = %d in %v", name, dim, dtype)
+	x := randomPoints(rand.New(rand.NewPCG(8, 8)), 200, dim)
+	var want Terms
+	var wantGrads [][]float64
+	for _, threads := range []int{1, 2, 3, 8} {
+		gemm.SetThreads(threads)
+		got, err := l.Evaluate(x, 1.0/200, rand.New(rand.NewPCG(9, 9)))
 		if err != nil {
 			t.Fatal(err)
 		}
-		l, err := New(name, m, Options{Batch: 200, Gradients: true, Sigmas: []float64{2, 0.5, 0.1}[:map[bool]int{true: 3, false: 1}[OverLevels(name)]], Engine: Fused})
-		if err != nil {
-			t.Fatal(err)
+		grads := copyGrads(l)
+		if threads == 1 {
+			want, wantGrads = got, grads
+			continue
 		}
-		x := randomPoints(rand.New(rand.NewPCG(8, 8)), 200, 10)
-		var want Terms
-		var wantGrads [][]float64
-		for _, threads := range []int{1, 2, 3, 8} {
-			gemm.SetThreads(threads)
-			got, err := l.Evaluate(x, 1.0/200, rand.New(rand.NewPCG(9, 9)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			grads := copyGrads(l)
-			if threads == 1 {
-				want, wantGrads = got, grads
-				continue
-			}
-			if got != want {
-				t.Errorf("%s, %d threads: %+v, one thread %+v", name, threads, got, want)
-			}
-			for i := range grads {
-				for k := range grads[i] {
-					if math.Float64bits(grads[i][k]) != math.Float64bits(wantGrads[i][k]) {
-						t.Fatalf("%s, %d threads: gradient %d[%d] = %v, one thread %v", name, threads, i, k, grads[i][k], wantGrads[i][k])
-					}
+		if got != want {
+			t.Errorf("%s, %d threads: %+v, one thread %+v", name, threads, got, want)
+		}
+		for i := range grads {
+			for k := range grads[i] {
+				if math.Float64bits(grads[i][k]) != math.Float64bits(wantGrads[i][k]) {
+					t.Fatalf("%s, %d threads: gradient %d[%d] = %v, one thread %v", name, threads, i, k, grads[i][k], wantGrads[i][k])
 				}
 			}
 		}

@@ -87,7 +87,7 @@ func (p *PassOf[T]) Backward(seed SeedsOf[T]) error {
 	if seed.Score != nil {
 		gs := p.conditioned(seed.Score[:n*D], p.gz[L][:n*D], 1)
 		p.gemm(true, false, hl, D, n, p.a[L-1][:n*hl], hl, gs, D, first, gW(L), D)
-		colSum(gB(L), gs, D)
+		p.colSum(gB(L), gs, D)
 		p.gemm(false, true, n, hl, D, gs, D, wl, D, 0, ga, hl)
 	} else {
 		clear(ga)
@@ -115,7 +115,7 @@ func (p *PassOf[T]) Backward(seed SeedsOf[T]) error {
 		})
 		// z_l = a_{l-1} W_l + b_l.
 		p.gemm(true, false, in, h, n, p.a[l-1][:n*in], in, gz, h, first, gW(l), h)
-		colSum(gB(l), gz, h)
+		p.colSum(gB(l), gz, h)
 		if l > 1 {
 			p.gemm(false, true, n, in, h, gz, h, net.W[l-1], h, 0, p.ga[l-1][:n*in], in)
 			if net.Skip(l) {
@@ -161,12 +161,14 @@ func (p *PassOf[T]) conditioned(seed, buf []T, k int) []T {
 		return seed
 	}
 	rows := p.net.Dim * k // a point's values
-	for r := 0; r*rows < len(seed); r++ {
-		scale, out := p.scale[r], buf[r*rows:(r+1)*rows]
-		for j, g := range seed[r*rows : (r+1)*rows] {
-			out[j] = g * scale
+	gemm.Parallel(p.opt.Threads, len(seed)/rows, 2*rows, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			scale, out := p.scale[r], buf[r*rows:(r+1)*rows]
+			for j, g := range seed[r*rows : (r+1)*rows] {
+				out[j] = g * scale
+			}
 		}
-	}
+	})
 	return buf
 }
 

@@ -210,16 +210,18 @@ func (p *PassOf[T]) Forward(x []T, sigmas []float64, derivatives bool) ([]T, err
 	}
 	s := p.out[:n*D]
 	if p.net.Conditional {
-		for r := range n {
-			row := s[r*D : (r+1)*D]
-			p.scaleRow(row, r)
-			if p.net.SigmaData > 0 {
-				skip, xr := p.skip[r], x[r*D:(r+1)*D]
-				for j := range row {
-					row[j] += skip * xr[j]
+		gemm.Parallel(p.opt.Threads, n, 4*D, func(lo, hi int) {
+			for r := lo; r < hi; r++ {
+				row := s[r*D : (r+1)*D]
+				p.scaleRow(row, r)
+				if p.net.SigmaData > 0 {
+					skip, xr := p.skip[r], x[r*D:(r+1)*D]
+					for j := range row {
+						row[j] += skip * xr[j]
+					}
 				}
 			}
-		}
+		})
 	}
 	return s, nil
 }
@@ -238,22 +240,24 @@ func (p *PassOf[T]) Forward64(dst, x, sigmas []float64) error {
 	if err != nil {
 		return err
 	}
-	for r := range n {
-		row, out := p.out[r*D:(r+1)*D], dst[r*D:(r+1)*D]
-		if !p.net.Conditional {
-			convert(out, row)
-			continue
+	gemm.Parallel(p.opt.Threads, n, 4*D, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			row, out := p.out[r*D:(r+1)*D], dst[r*D:(r+1)*D]
+			if !p.net.Conditional {
+				convert(out, row)
+				continue
+			}
+			p.scaleRow(row, r)
+			if p.net.SigmaData == 0 {
+				convert(out, row)
+				continue
+			}
+			skip, xr := p.skip[r], x[r*D:(r+1)*D]
+			for j := range row {
+				out[j] = float64(row[j] + skip*T(xr[j]))
+			}
 		}
-		p.scaleRow(row, r)
-		if p.net.SigmaData == 0 {
-			convert(out, row)
-			continue
-		}
-		skip, xr := p.skip[r], x[r*D:(r+1)*D]
-		for j := range row {
-			out[j] = float64(row[j] + skip*T(xr[j]))
-		}
-	}
+	})
 	return nil
 }
 
@@ -305,28 +309,34 @@ func (p *PassOf[T]) layers(values int, load func(dst []T, r int), sigmas []float
 			return 0, fmt.Errorf("mlp: %d noise levels for %d points", len(sigmas), n)
 		}
 		for r := 0; r < n; r++ {
-			sigma := sigmas[min(r, len(sigmas)-1)]
-			if !(sigma > 0) || math.IsInf(sigma, 0) {
+			if sigma := sigmas[min(r, len(sigmas)-1)]; !(sigma > 0) || math.IsInf(sigma, 0) {
 				return 0, fmt.Errorf("mlp: noise level must be finite and > 0, got %v", sigma)
 			}
-			dst, c := in[r*w[0]:r*w[0]+D], net.InputScale(sigma)
-			load(dst, r)
-			if c != 1 {
-				for j := range dst {
-					dst[j] *= T(c)
+		}
+		gemm.Parallel(p.opt.Threads, n, 4*w[0], func(lo, hi int) {
+			for r := lo; r < hi; r++ {
+				sigma := sigmas[min(r, len(sigmas)-1)]
+				dst, c := in[r*w[0]:r*w[0]+D], net.InputScale(sigma)
+				load(dst, r)
+				if c != 1 {
+					for j := range dst {
+						dst[j] *= T(c)
+					}
 				}
+				p.cin[r] = T(c)
+				in[r*w[0]+D] = T(math.Log(sigma))
+				if net.Classes > 0 {
+					SetLabelCode(in[r*w[0]+D+1:(r+1)*w[0]], p.labels, r)
+				}
+				p.scale[r], p.skip[r] = T(net.OutputScale(sigma)), T(net.SkipScale(sigma))
 			}
-			p.cin[r] = T(c)
-			in[r*w[0]+D] = T(math.Log(sigma))
-			if net.Classes > 0 {
-				SetLabelCode(in[r*w[0]+D+1:(r+1)*w[0]], p.labels, r)
-			}
-			p.scale[r], p.skip[r] = T(net.OutputScale(sigma)), T(net.SkipScale(sigma))
-		}
+		})
 	} else {
-		for r := range n {
-			load(in[r*D:(r+1)*D], r)
-		}
+		gemm.Parallel(p.opt.Threads, n, 2*D, func(lo, hi int) {
+			for r := lo; r < hi; r++ {
+				load(in[r*D:(r+1)*D], r)
+			}
+		})
 	}
 	p.n, p.derivs, p.k, p.flops = n, derivatives, 0, 0
 	prev := in[:n*w[0]]
@@ -377,13 +387,14 @@ func (p *PassOf[T]) gemm(ta, tb bool, m, n, k int, a []T, lda int, b []T, ldb in
 	p.flops += 2 * float64(m) * float64(n) * float64(k)
 }
 
-// colSum adds the column sums of the row-major matrix m (width w) to dst.
-func colSum[T gemm.Float](dst, m []T, w int) {
-	for r := 0; r+w <= len(m); r += w {
-		for k, v := range m[r : r+w] {
-			dst[k] += v
+// colSum adds the column sums of the row-major matrix m (width w) to dst,
+// each column's rows in ascending order whatever the split.
+func (p *PassOf[T]) colSum(dst, m []T, w int) {
+	gemm.Parallel(p.opt.Threads, w, 4*len(m)/w, func(lo, hi int) {
+		for r := 0; r+w <= len(m); r += w {
+			addTo(dst[lo:hi], m[r+lo:r+hi])
 		}
-	}
+	})
 }
 
 // scaleRows multiplies the rows of m (width w, k rows a point) by the
