@@ -35,12 +35,12 @@ func Run(parts int, do func(part int)) {
 			continue
 		}
 		go func() {
+			defer r.finish()
 			r.do(part)
-			r.finish()
 		}()
 	}
+	defer r.wait() // a panic in do(0) leaves Run only once no part is writing
 	do(0)
-	r.wait()
 }
 
 // spinFor is how long an idle helper, or a caller waiting for its helpers,
@@ -148,12 +148,39 @@ func (h *helper) give(r *region, part int) {
 
 func (h *helper) serve() {
 	for {
-		r := h.next()
-		r.do(h.part)
-		h.job.Store(nil)
-		h.busy.Store(false)
-		r.finish()
+		h.run(h.next())
 	}
+}
+
+// run runs h's part of r. A part that ends its goroutine (runtime.Goexit,
+// as t.Fatal does) still finishes r, and retires h, whose goroutine is
+// gone: it stays busy, so that no Run gives it a part, and leaves the
+// list, so that another helper can take its place.
+func (h *helper) run(r *region) {
+	returned := false
+	defer func() {
+		h.job.Store(nil)
+		if returned {
+			h.busy.Store(false)
+		} else {
+			h.retire()
+		}
+		r.finish()
+	}()
+	r.do(h.part)
+	returned = true
+}
+
+func (h *helper) retire() {
+	helpersMu.Lock()
+	defer helpersMu.Unlock()
+	var rest []*helper
+	for _, o := range *helpers.Load() {
+		if o != h {
+			rest = append(rest, o)
+		}
+	}
+	helpers.Store(&rest)
 }
 
 // next waits for a job: spinning first while GOMAXPROCS leaves the helper

@@ -69,3 +69,54 @@ func TestIdleHelpersSleep(t *testing.T) {
 		time.Sleep(spinFor)
 	}
 }
+
+// TestRunSurvivesAPartThatEndsItsGoroutine: a part that calls
+// runtime.Goexit (as t.Fatal does) still counts as done, and later Runs
+// run every part.
+func TestRunSurvivesAPartThatEndsItsGoroutine(t *testing.T) {
+	for round := range 3 {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			Run(runtime.GOMAXPROCS(0)+1, func(part int) {
+				if part > 0 {
+					runtime.Goexit()
+				}
+			})
+		}()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("round %d: Run did not return 5 s after its parts ended their goroutines", round)
+		}
+		var ran atomic.Int32
+		Run(3, func(int) { ran.Add(1) })
+		if ran.Load() != 3 {
+			t.Fatalf("round %d: a later Run ran %d of 3 parts", round, ran.Load())
+		}
+	}
+}
+
+// TestRunWaitsForItsPartsWhenPartZeroPanics: the panic leaves Run only
+// after the other parts have returned, so that none writes on after a
+// caller has recovered.
+func TestRunWaitsForItsPartsWhenPartZeroPanics(t *testing.T) {
+	var finished atomic.Bool
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("the panic in part 0 did not reach the caller")
+			}
+		}()
+		Run(2, func(part int) {
+			if part == 0 {
+				panic("part 0")
+			}
+			time.Sleep(20 * time.Millisecond)
+			finished.Store(true)
+		})
+	}()
+	if !finished.Load() {
+		t.Fatal("Run's panic reached the caller while part 1 was still running")
+	}
+}
