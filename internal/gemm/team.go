@@ -16,10 +16,10 @@ import (
 // serial work between hand-offs: a goroutine started for each part began
 // on the other core 44 µs (median) after it was made on a 2-vCPU VM, a
 // tenth of the step's time on two threads. A spinning helper takes a part
-// in well under a microsecond. Only as many helpers spin as there are
-// other Ps, so that spinning never takes a core from the work; past them,
-// and when every helper is busy (a Run inside a part), parts go to new
-// goroutines as before.
+// in well under a microsecond. There are at most as many helpers as other
+// cores (spinners), so that spinning never takes a core from the work;
+// past them, and when every helper is busy (a Run inside a part), parts go
+// to new goroutines as before.
 func Run(parts int, do func(part int)) {
 	if parts <= 1 {
 		if parts == 1 {
@@ -108,7 +108,7 @@ var (
 )
 
 // claimHelper returns an idle helper, marked busy, starting one if fewer
-// than the other Ps are running; nil if none is free.
+// than spinners() are running; nil if none is free.
 func claimHelper() *helper {
 	if hs := helpers.Load(); hs != nil {
 		for _, h := range *hs {
@@ -123,7 +123,7 @@ func claimHelper() *helper {
 	if p := helpers.Load(); p != nil {
 		hs = *p
 	}
-	if len(hs) >= runtime.GOMAXPROCS(0)-1 || len(hs) >= maxHelpers {
+	if len(hs) >= spinners() || len(hs) >= maxHelpers {
 		return nil
 	}
 	h := &helper{wake: make(chan struct{}, 1)}
@@ -204,14 +204,18 @@ func (h *helper) next() *region {
 	}
 }
 
-// ownP reports whether this helper is among the first GOMAXPROCS-1.
+// ownP reports whether this helper is among the first spinners().
 func (h *helper) ownP() bool {
-	hs := helpers.Load()
-	limit := runtime.GOMAXPROCS(0) - 1
-	for i, o := range *hs {
+	limit := spinners()
+	for i, o := range *helpers.Load() {
 		if o == h {
 			return i < limit
 		}
 	}
 	return false
 }
+
+// spinners is how many helpers may spin: one fewer than the cores the
+// program can run on at once (GOMAXPROCS, and the CPUs it may use), so
+// that a spinning helper never waits for a core the work needs.
+func spinners() int { return min(runtime.GOMAXPROCS(0), runtime.NumCPU()) - 1 }
