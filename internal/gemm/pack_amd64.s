@@ -2,6 +2,37 @@
 
 #include "textflag.h"
 
+// TRANSPOSE_ARGS loads a transpose's arguments: DI the output, BX its
+// stride in bytes (the element's size 1 << shift), CX the blocks, R8-R13,
+// AX and DX the eight rows, SI the offset into them (0).
+#define TRANSPOSE_ARGS(shift) \
+	MOVQ dst+0(FP), DI; \
+	MOVQ stride+8(FP), BX; \
+	SHLQ $shift, BX; \
+	MOVQ rows+16(FP), SI; \
+	MOVQ blocks+24(FP), CX; \
+	MOVQ 0(SI), R8; \
+	MOVQ 8(SI), R9; \
+	MOVQ 16(SI), R10; \
+	MOVQ 24(SI), R11; \
+	MOVQ 32(SI), R12; \
+	MOVQ 40(SI), R13; \
+	MOVQ 48(SI), AX; \
+	MOVQ 56(SI), DX; \
+	XORQ SI, SI
+
+// LOAD_ROWS loads 32 bytes of each row at offset SI into Y0-Y7 (a move of
+// bits, whatever the element type).
+#define LOAD_ROWS \
+	VMOVUPS (R8)(SI*1), Y0; \
+	VMOVUPS (R9)(SI*1), Y1; \
+	VMOVUPS (R10)(SI*1), Y2; \
+	VMOVUPS (R11)(SI*1), Y3; \
+	VMOVUPS (R12)(SI*1), Y4; \
+	VMOVUPS (R13)(SI*1), Y5; \
+	VMOVUPS (AX)(SI*1), Y6; \
+	VMOVUPS (DX)(SI*1), Y7
+
 // func transposeF32AVX2(dst *float32, stride int, rows *[8]*float32, blocks int)
 //
 // For each block b and i < 8: dst[(8b+i)*stride + r] = rows[r][8b+i], r < 8:
@@ -9,32 +40,12 @@
 // quads, then swap the 128-bit halves), where the Go moves one value at a
 // time.
 TEXT ·transposeF32AVX2(SB), NOSPLIT, $0-32
-	MOVQ dst+0(FP), DI
-	MOVQ stride+8(FP), BX
-	SHLQ $2, BX
-	MOVQ rows+16(FP), SI
-	MOVQ blocks+24(FP), CX
-	MOVQ 0(SI), R8
-	MOVQ 8(SI), R9
-	MOVQ 16(SI), R10
-	MOVQ 24(SI), R11
-	MOVQ 32(SI), R12
-	MOVQ 40(SI), R13
-	MOVQ 48(SI), AX
-	MOVQ 56(SI), DX
-	XORQ SI, SI
+	TRANSPOSE_ARGS(2)
 	TESTQ CX, CX
 	JZ   done32
 
 loop32:
-	VMOVUPS (R8)(SI*1), Y0
-	VMOVUPS (R9)(SI*1), Y1
-	VMOVUPS (R10)(SI*1), Y2
-	VMOVUPS (R11)(SI*1), Y3
-	VMOVUPS (R12)(SI*1), Y4
-	VMOVUPS (R13)(SI*1), Y5
-	VMOVUPS (AX)(SI*1), Y6
-	VMOVUPS (DX)(SI*1), Y7
+	LOAD_ROWS
 	VUNPCKLPS Y1, Y0, Y8
 	VUNPCKHPS Y1, Y0, Y9
 	VUNPCKLPS Y3, Y2, Y10
@@ -89,32 +100,12 @@ done32:
 // two 4 x 4 transposes, rows 0-3 into the low half of each output, 4-7
 // into the high.
 TEXT ·transposeF64AVX2(SB), NOSPLIT, $0-32
-	MOVQ dst+0(FP), DI
-	MOVQ stride+8(FP), BX
-	SHLQ $3, BX
-	MOVQ rows+16(FP), SI
-	MOVQ blocks+24(FP), CX
-	MOVQ 0(SI), R8
-	MOVQ 8(SI), R9
-	MOVQ 16(SI), R10
-	MOVQ 24(SI), R11
-	MOVQ 32(SI), R12
-	MOVQ 40(SI), R13
-	MOVQ 48(SI), AX
-	MOVQ 56(SI), DX
-	XORQ SI, SI
+	TRANSPOSE_ARGS(3)
 	TESTQ CX, CX
 	JZ   done64
 
 loop64:
-	VMOVUPD (R8)(SI*1), Y0
-	VMOVUPD (R9)(SI*1), Y1
-	VMOVUPD (R10)(SI*1), Y2
-	VMOVUPD (R11)(SI*1), Y3
-	VMOVUPD (R12)(SI*1), Y4
-	VMOVUPD (R13)(SI*1), Y5
-	VMOVUPD (AX)(SI*1), Y6
-	VMOVUPD (DX)(SI*1), Y7
+	LOAD_ROWS
 	VUNPCKLPD Y1, Y0, Y8
 	VUNPCKHPD Y1, Y0, Y9
 	VUNPCKLPD Y3, Y2, Y10
