@@ -271,8 +271,7 @@ const parallelFLOPs = 1 << 24
 // split runs do on parts contiguous ranges of [0, n), cut at multiples of
 // step, concurrently, and waits for them.
 func split(n, step, parts int, do func(lo, hi int)) {
-	per := max(step, (n/parts+step-1)/step*step) // at least a step: fewer items than parts leaves parts idle
-	Run((n+per-1)/per, func(part int) { do(part*per, min((part+1)*per, n)) })
+	runRanges(n, max(step, (n/parts+step-1)/step*step), do) // at least a step: fewer items than parts leaves parts idle
 }
 
 // threads is the number of goroutines a large product is split over; 0

@@ -18,6 +18,11 @@ func Parallel(threads, n, cost int, do func(lo, hi int)) {
 		do(0, n)
 		return
 	}
-	per := (n + parts - 1) / parts
+	runRanges(n, (n+parts-1)/parts, do)
+}
+
+// runRanges runs do on [0, n) cut into ranges of per items, each range a
+// part of one Run.
+func runRanges(n, per int, do func(lo, hi int)) {
 	Run((n+per-1)/per, func(part int) { do(part*per, min((part+1)*per, n)) })
 }
