@@ -72,3 +72,43 @@ func TestConstantColumnIsSnapped(t *testing.T) {
 		t.Errorf("constant column dequantised to %v, sample snapped to %v", p.X[0], s.X)
 	}
 }
+
+// Levels that rows repeat are discrete however many there are, up to the
+// cap, while a column of fewer than 10 rows a value is a measurement: a
+// survey's deductibles (hundreds of levels, most rows at 0) are put back
+// onto their levels, a fine grid of many thousands of rows is not.
+func TestDiscreteByRowsPerValue(t *testing.T) {
+	cases := []struct {
+		name         string
+		rows, levels int
+		zeros        float64 // share of rows at 0, the rest spread over the other levels
+		discrete     bool
+	}{
+		{"343 levels over 16152 rows, 41% at 0", 16152, 343, 0.41, true},
+		{"1024 levels over 20480 rows", 20480, 1024, 0, true},
+		{"1500 levels over 20480 rows, past the cap", 20480, 1500, 0, false},
+		{"200 levels over 1900 rows, under 10 a level", 1900, 200, 0, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(5, 6))
+			levels := make([]float64, c.levels)
+			for k := 1; k < c.levels; k++ { // irregular steps, as a design's levels are
+				levels[k] = levels[k-1] + 0.1 + r.Float64()
+			}
+			p := points.New(c.rows, 1)
+			for i := range p.N {
+				if i >= int(c.zeros*float64(p.N)) {
+					p.X[i] = levels[i%c.levels] // every level held
+				}
+			}
+			d := workflow.FindDiscrete(p)
+			if got := d[0] != nil; got != c.discrete {
+				t.Fatalf("discrete %v, want %v", got, c.discrete)
+			}
+			if c.discrete && !slices.Equal(d[0], levels) {
+				t.Errorf("values %v..., want the %d levels", d[0][:3], c.levels)
+			}
+		})
+	}
+}
