@@ -307,10 +307,10 @@ func samples(run *workflow.Run, data *workflow.Data, opts Options) (*Samples, er
 		data.Density.Sample(fresh, rand.New(rand.NewPCG(s.Seed, 0xf7e5)))
 		against = fmt.Sprintf("%d fresh draws from the data set's density", fresh.N)
 	case data.Valid.N > 0:
-		fresh = run.Norm.Invert(firstRows(data.Valid, 2000))
+		fresh = run.DataUnits(firstRows(data.Valid, 2000))
 		against = fmt.Sprintf("the held-out split, %d points", data.Valid.N)
 	default:
-		fresh = run.Norm.Invert(firstRows(data.Train, 2000))
+		fresh = run.DataUnits(firstRows(data.Train, 2000))
 		against = fmt.Sprintf("the training data, %d points (nothing is held out)", data.Train.N)
 	}
 	fresh = firstRows(fresh, 2000)
@@ -437,6 +437,13 @@ func firstRows(p points.Points, n int) points.Points {
 // beyond it a mode is likely missing.
 const energyRatio = 3
 
+// inModelUnits is rows of the run's data as the samples are compared in
+// model units: a discrete column's values put back onto its values, as the
+// samples' are, then standardised.
+func inModelUnits(run *workflow.Run, p points.Points) points.Points {
+	return run.Norm.Apply(run.DataUnits(p))
+}
+
 // verdict is sample's verdict with eval's energy-distance check added.
 func verdict(run *workflow.Run, data *workflow.Data, samples points.Points, energy float64, kind string) (*workflow.Verdict, error) {
 	v, err := workflow.JudgeRun(run, data, samples, kind)
@@ -444,7 +451,7 @@ func verdict(run *workflow.Run, data *workflow.Data, samples points.Points, ener
 		return &workflow.Verdict{Samples: samples.N, Warnings: []string{"no verdict: " + err.Error()}}, nil
 	}
 	if data.Valid.N >= 20 {
-		base, err := metrics.EnergyDistance(firstRows(data.Valid, 2000), firstRows(data.Train, min(data.Valid.N, 2000)))
+		base, err := metrics.EnergyDistance(inModelUnits(run, firstRows(data.Valid, 2000)), inModelUnits(run, firstRows(data.Train, min(data.Valid.N, 2000))))
 		if err != nil {
 			return nil, err
 		}

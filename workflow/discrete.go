@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"scorenet/datasets"
 	"scorenet/points"
 )
 
@@ -103,6 +104,25 @@ func (d Discrete) Snap(p points.Points) {
 			*x = values[k]
 		}
 	}
+}
+
+// DataUnits brings rows of a run's data (standardised, quantile-mapped,
+// a discrete column spread over its cells) back to data units as its
+// samples come out, in a copy: inverted, and each discrete column's values
+// put back onto its values. Samples are put onto the values; rows left
+// spread over their cells would make every comparison with them wrong (a
+// flag's spread, a few hundredths the data's own, grew by its cell's,
+// and the verdict called samples of the right spread 0.48 of it).
+func DataUnits(norm datasets.Normalizer, d Discrete, p points.Points) points.Points {
+	out := norm.Invert(p)
+	d.Snap(out)
+	return out
+}
+
+// DataUnits is the package's DataUnits with the run's standardisation and
+// discrete columns.
+func (r *Run) DataUnits(p points.Points) points.Points {
+	return DataUnits(r.Norm, r.Discrete, p)
 }
 
 // columns are d's columns in order, so that Dequantize draws the same

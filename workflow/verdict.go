@@ -70,7 +70,7 @@ func JudgeRun(run *Run, data *Data, samples points.Points, kind string) (Verdict
 	if err := memlimit.Check(8*rows*float64(data.Train.D), fmt.Sprintf("workflow: the verdict's copy of the %.0f rows of data in data units", rows)); err != nil {
 		return Verdict{}, err
 	}
-	v := Judge(samples, run.Norm.Invert(data.Train), run.Norm.Invert(data.Valid), ColumnsOf(run))
+	v := Judge(samples, run.DataUnits(data.Train), run.DataUnits(data.Valid), ColumnsOf(run))
 	v.Warnings = v.warnings(MoreSteps(kind))
 	return v, nil
 }
@@ -393,7 +393,7 @@ func JudgeRunByClass(run *Run, data *Data, samples points.Points, labels []int32
 		if train.N < MinClassPoints { // train refuses such classes; a run from before may have one
 			continue
 		}
-		v := Judge(mine, run.Norm.Invert(train), run.Norm.Invert(valid), ColumnsOf(run))
+		v := Judge(mine, run.DataUnits(train), run.DataUnits(valid), ColumnsOf(run))
 		v.Warnings = v.warnings(MoreSteps(kind))
 		cv := ClassVerdict{Class: int(y), Verdict: v}
 		if names := run.Config.Model.ClassNames; int(y) < len(names) {

@@ -1,8 +1,11 @@
 package workflow_test
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -255,5 +258,52 @@ func TestVerdictOnRepeatedRows(t *testing.T) {
 	v := workflow.Judge(gaussianPoints(200, 2, 3), train, held, workflow.Columns{})
 	if v.NearestRatio != 0 || v.NearestAgainst != "" || strings.Contains(v.Summary(), "nearest") {
 		t.Errorf("nearness %v against %q: %s", v.NearestRatio, v.NearestAgainst, v.Summary())
+	}
+}
+
+// A run's data are judged as its samples come out: a flag column, trained
+// spread over its cells, is put back onto its values before the samples'
+// spread is compared with it. Exact draws from the data's own distribution
+// (a 3% flag, 0 or 1) get no warning, in sample's verdict as in eval's
+// nearness; the flag's cells alone once made their spread 0.5 of the
+// data's.
+func TestRunVerdictPutsFlagsBackOntoTheirValues(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	row := func() (float64, int) {
+		flag := 0
+		if rng.Float64() < 0.03 {
+			flag = 1
+		}
+		return rng.NormFloat64(), flag
+	}
+	var b strings.Builder
+	b.WriteString("x,flag\n")
+	for range 3000 {
+		x, f := row()
+		fmt.Fprintf(&b, "%.6f,%d\n", x, f)
+	}
+	csv := filepath.Join(t.TempDir(), "flags.csv")
+	if err := os.WriteFile(csv, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := trained(t, testConfig(t, "data.dataset=file", "data.path="+csv, "train.steps=2", "train.eval_every=0"))
+	if len(run.Discrete) != 1 {
+		t.Fatalf("discrete columns %v, want the flag", run.Discrete)
+	}
+	data, err := run.Data("the test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	perfect := points.New(2000, 2)
+	for i := range perfect.N {
+		x, f := row()
+		perfect.X[2*i], perfect.X[2*i+1] = x, float64(f)
+	}
+	v, err := workflow.JudgeRun(run, data, perfect, "heun")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.SpreadLow < 0.85 || v.SpreadHigh > 1.15 || len(v.Warnings) > 0 {
+		t.Errorf("exact draws of the data: spread %.2f-%.2f, warnings %q", v.SpreadLow, v.SpreadHigh, v.Warnings)
 	}
 }
