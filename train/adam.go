@@ -46,6 +46,32 @@ func NewAdam(s AdamSettings, params []nn.Param) *Adam {
 // Step applies one update from grads, first scaled by gradScale (for
 // clipping).
 func (a *Adam) Step(params []nn.Param, grads []tensor.Tensor, gradScale float64) error {
+	return a.step(params, grads, gradScale, nil)
+}
+
+// StepUnclipped is Step without clipping that also returns the norm of
+// the gradients, with GradNorm's bits: each part's sum of squares is taken
+// just before the part is updated, while it is in cache, instead of in a
+// pass of its own over every gradient (one read of the gradients less a
+// step, memory the threads share).
+func (a *Adam) StepUnclipped(params []nn.Param, grads []tensor.Tensor) (norm float64, err error) {
+	sums := make([][]float64, len(grads))
+	err = a.step(params, grads, 1, sums)
+	total := 0.0
+	for _, s := range sums { // GradNorm's order: the gradients in turn, each part in turn
+		for _, x := range s {
+			total += x
+		}
+	}
+	if !isFinite(total) { // a non-finite entry, or squares that overflowed: GradNorm tells them apart
+		return GradNorm(grads), err
+	}
+	return math.Sqrt(total), err
+}
+
+// step is Step, and with sums not nil also sets sums[i] to the sums of
+// squares of grads[i]'s parts.
+func (a *Adam) step(params []nn.Param, grads []tensor.Tensor, gradScale float64, sums [][]float64) error {
 	if len(grads) != len(params) {
 		return fmt.Errorf("train: %d gradients for %d parameters", len(grads), len(params))
 	}
@@ -65,11 +91,15 @@ func (a *Adam) Step(params []nn.Param, grads []tensor.Tensor, gradScale float64)
 	for i := len(params) - 1; i >= 0; i-- {
 		p := params[i]
 		var finite bool
+		var partSums *[]float64
+		if sums != nil {
+			partSums = &sums[i]
+		}
 		switch theta := p.Value.Data().(type) {
 		case []float64:
-			finite = adamParallel(a, theta, grads[i].Data().([]float64), a.M[i].Data().([]float64), a.V[i].Data().([]float64), gradScale, c1, c2)
+			finite = adamParallel(a, theta, grads[i].Data().([]float64), a.M[i].Data().([]float64), a.V[i].Data().([]float64), gradScale, c1, c2, partSums)
 		case []float32:
-			finite = adamParallel(a, theta, grads[i].Data().([]float32), a.M[i].Data().([]float32), a.V[i].Data().([]float32), gradScale, c1, c2)
+			finite = adamParallel(a, theta, grads[i].Data().([]float32), a.M[i].Data().([]float32), a.V[i].Data().([]float32), gradScale, c1, c2, partSums)
 		}
 		if !finite {
 			bad = p.Name // ends as the first such parameter in order
@@ -88,12 +118,20 @@ var errNonFiniteUpdate = errors.New("the update left parameters or Adam moments 
 // adamParallel is vmath.AdamUpdate (the update in one vector pass, with
 // the check that it stayed finite) over contiguous parts of a large tensor
 // on every thread; each element's update is the same whatever the split.
-func adamParallel[T float32 | float64](a *Adam, theta, grad, m, v []T, scale, c1, c2 float64) bool {
+// With sums not nil, *sums gets the parts' sums of squares of grad, the
+// ones GradNorm adds.
+func adamParallel[T float32 | float64](a *Adam, theta, grad, m, v []T, scale, c1, c2 float64, sums *[]float64) bool {
 	parts := chunks(len(theta))
 	finite := make([]bool, len(parts))
+	if sums != nil {
+		*sums = make([]float64, len(parts))
+	}
 	step := vmath.AdamStep{LR: a.LR, Beta1: a.Beta1, Beta2: a.Beta2, Eps: a.Eps, WeightDecay: a.WeightDecay, Scale: scale, C1: c1, C2: c2}
 	parallel(len(parts), func(i int) {
 		lo, hi := parts[i][0], parts[i][1]
+		if sums != nil {
+			(*sums)[i] = vmath.SumSquares(grad[lo:hi])
+		}
 		finite[i] = vmath.AdamUpdate(theta[lo:hi], grad[lo:hi], m[lo:hi], v[lo:hi], step)
 	})
 	for _, f := range finite {

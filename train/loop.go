@@ -133,7 +133,19 @@ func (t *trainer) update() (*Step, error) {
 		return nil, err
 	}
 	grads := t.loss.Grads()
-	gnorm := GradNorm(grads)
+	var gnorm float64
+	var updateErr error
+	if cfg.GradClip > 0 { // the norm scales the update: taken first
+		gnorm = GradNorm(grads)
+		if isFinite(terms.Loss) && isFinite(gnorm) {
+			updateErr = t.adam.Step(s.Model.Params(), grads, clipScale(gnorm, cfg.GradClip))
+		}
+	} else {
+		// Measured in the update's pass. A non-finite loss or norm fails
+		// the run below, as before any update: the parameters the update
+		// spoiled are never saved.
+		gnorm, updateErr = t.adam.StepUnclipped(s.Model.Params(), grads)
+	}
 	if !isFinite(terms.Loss) || !isFinite(gnorm) {
 		if s.Step == 0 {
 			// No update yet: the loss of the network as initialised.
@@ -153,9 +165,9 @@ func (t *trainer) update() (*Step, error) {
 			"lower train.optimizer.lr, set train.grad_clip, or standardise the data (data.standardize: true); "+
 			"the last checkpoint (%s) is untouched", s.Step+1, terms.Loss, gnorm, orNone(t.checkpoint))
 	}
-	if err := t.adam.Step(s.Model.Params(), grads, clipScale(gnorm, cfg.GradClip)); err != nil {
+	if updateErr != nil {
 		return nil, fmt.Errorf("train: step %d: %w: training diverged; lower train.optimizer.lr or set train.grad_clip; "+
-			"the last checkpoint (%s) is untouched", s.Step+1, err, orNone(t.checkpoint))
+			"the last checkpoint (%s) is untouched", s.Step+1, updateErr, orNone(t.checkpoint))
 	}
 	s.Step++
 	return &Step{N: s.Step, Terms: terms, GradNorm: gnorm, Last: s.Step == cfg.Steps}, nil

@@ -1,0 +1,115 @@
+package train
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"scorenet/nn"
+
+	"gorgonia.org/tensor"
+)
+
+// StepUnclipped is GradNorm then Step with no clipping, to the bit: the
+// same parameters and moments, and the same norm, over tensors of several
+// parts (GradNorm's order of adding them), in both dtypes, and where the
+// squares overflow or an entry is NaN.
+func TestStepUnclippedIsGradNormThenStep(t *testing.T) {
+	sizes := []int{3, 2*chunkSize + 17, 40}
+	cases := []struct {
+		name  string
+		dtype tensor.Dtype
+		spoil func(g [][]float64)
+	}{
+		{"float64", tensor.Float64, nil},
+		{"float32", tensor.Float32, nil},
+		{"float64, squares overflow", tensor.Float64, func(g [][]float64) { g[1][chunkSize+5] = 3e200 }},
+		{"float32, a NaN", tensor.Float32, func(g [][]float64) { g[2][7] = math.NaN() }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(7, 8))
+			var theta, grad [][]float64
+			for _, n := range sizes {
+				th, g := make([]float64, n), make([]float64, n)
+				for k := range n {
+					th[k], g[k] = rng.NormFloat64(), rng.NormFloat64()*1e-3
+				}
+				theta, grad = append(theta, th), append(grad, g)
+			}
+			if c.spoil != nil {
+				c.spoil(grad)
+			}
+			settings := AdamSettings{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
+			run := func(fused bool) (norms []float64, params []nn.Param, a *Adam) {
+				params = paramsOf(theta, c.dtype)
+				grads := make([]tensor.Tensor, len(grad))
+				for i, g := range paramsOf(grad, c.dtype) {
+					grads[i] = g.Value
+				}
+				a = NewAdam(settings, params)
+				for range 3 { // moments that are not zero
+					if fused {
+						n, _ := a.StepUnclipped(params, grads)
+						norms = append(norms, n)
+					} else {
+						norms = append(norms, GradNorm(grads))
+						a.Step(params, grads, 1)
+					}
+				}
+				return norms, params, a
+			}
+			wantNorms, wantParams, wantAdam := run(false)
+			gotNorms, gotParams, gotAdam := run(true)
+			for i := range wantNorms {
+				if math.Float64bits(gotNorms[i]) != math.Float64bits(wantNorms[i]) {
+					t.Fatalf("step %d: norm %v, GradNorm says %v", i+1, gotNorms[i], wantNorms[i])
+				}
+			}
+			if c.spoil == nil && !(wantNorms[0] > 0) {
+				t.Fatalf("norm %v: the gradients were not read", wantNorms[0])
+			}
+			for i := range wantParams {
+				for _, pair := range [][2]*tensor.Dense{{gotParams[i].Value, wantParams[i].Value}, {gotAdam.M[i], wantAdam.M[i]}, {gotAdam.V[i], wantAdam.V[i]}} {
+					if !sameBits(pair[0].Data(), pair[1].Data()) {
+						t.Fatalf("tensor %d: the fused update differs from Step's", i)
+					}
+				}
+			}
+		})
+	}
+}
+
+// paramsOf makes parameters of dtype from values.
+func paramsOf(values [][]float64, dtype tensor.Dtype) []nn.Param {
+	var out []nn.Param
+	for i, v := range values {
+		var d *tensor.Dense
+		if dtype == tensor.Float32 {
+			f := make([]float32, len(v))
+			for k, x := range v {
+				f[k] = float32(x)
+			}
+			d = tensor.New(tensor.WithShape(len(v)), tensor.WithBacking(f))
+		} else {
+			d = tensor.New(tensor.WithShape(len(v)), tensor.WithBacking(slices.Clone(v)))
+		}
+		out = append(out, nn.Param{Name: string(rune('a' + i)), Value: d})
+	}
+	return out
+}
+
+// sameBits reports whether two float slices hold the same bits (NaNs
+// included).
+func sameBits(a, b any) bool {
+	switch a := a.(type) {
+	case []float64:
+		b := b.([]float64)
+		return slices.EqualFunc(a, b, func(x, y float64) bool { return math.Float64bits(x) == math.Float64bits(y) })
+	case []float32:
+		b := b.([]float32)
+		return slices.EqualFunc(a, b, func(x, y float32) bool { return math.Float32bits(x) == math.Float32bits(y) })
+	}
+	return false
+}
