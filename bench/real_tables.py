@@ -17,7 +17,10 @@ with nothing set, and compares the samples with the data:
   nearest    median distance from a sample to its nearest training row over
              that of a held-out row (columns standardised by the training
              rows): below 1, samples sit nearer the training rows than new
-             data does (memorised); above 1, they are diffuse
+             data does (memorised); above 1, they are diffuse. "n/a"
+             where most held-out rows repeat a training row (the median
+             is 0): the verdict.json then compares the shares of samples
+             and held-out rows that repeat one ("repeats", "held_repeats")
   2-sample   5-fold accuracy of a random forest (200 trees) telling held-out
              rows from as many samples; 0.5 is indistinguishable
   copy's std gap
@@ -87,6 +90,13 @@ def tables():
         "stackloss": lambda: _statsmodels("stackloss"),
         "scotland": lambda: _statsmodels("scotland"),
         "copper": lambda: _statsmodels("copper", "TIME"),
+        # four more, measured after the eighteen above (see docs/CONFIG.md):
+        # randhie is a health insurance survey of 20190 rows whose columns
+        # are levels, flags and counts, two thirds of its rows repeated
+        "randhie": lambda: _statsmodels("randhie"),
+        "interest_inflation": lambda: _statsmodels("interest_inflation", "year", "quarter"),
+        "danish_data": lambda: _statsmodels("danish_data"),
+        "nile": lambda: _statsmodels("nile", "year"),
     }
 
 
@@ -129,10 +139,19 @@ def verdict(train, held, samples):
     nn = NearestNeighbors(n_neighbors=1).fit(z(train))
     near_s = np.median(nn.kneighbors(z(samples))[0])
     near_h = np.median(nn.kneighbors(z(held))[0])
+    # Where most held-out rows repeat a training row exactly (a survey of
+    # few distinct answers) their median distance is 0 and the ratio says
+    # nothing: NaN, and the shares of rows that repeat one are compared.
+    seen = set(map(tuple, train))
+    repeats = lambda a: float(np.mean([tuple(r) in seen for r in a]))
+    # As many of each, so that 0.5 is chance: a table of over 5000 rows
+    # holds out more rows than the 1000 samples.
     rng = np.random.default_rng(0)
-    pick = samples[rng.choice(len(samples), size=min(len(held), len(samples)), replace=False)]
-    x = np.vstack([z(held), z(pick)])
-    y = np.r_[np.zeros(len(held)), np.ones(len(pick))]
+    m = min(len(held), len(samples))
+    pick = samples[rng.choice(len(samples), size=m, replace=False)]
+    new = held if m == len(held) else held[rng.choice(len(held), size=m, replace=False)]
+    x = np.vstack([z(new), z(pick)])
+    y = np.r_[np.zeros(m), np.ones(m)]
     rf = RandomForestClassifier(n_estimators=200, random_state=0)
     acc = cross_val_score(rf, x, y, cv=5).mean()
     return {
@@ -141,7 +160,9 @@ def verdict(train, held, samples):
         "std_gap": float(std_gap.max()),
         "std_gap_column": int(std_gap.argmax()),
         "std_ratio_at_worst": float(samples.std(0)[std_gap.argmax()] / sd[std_gap.argmax()]),
-        "nearest_ratio": float(near_s / near_h),
+        "nearest_ratio": float(near_s / near_h) if near_h > 0 else float("nan"),
+        "repeats": repeats(samples),
+        "held_repeats": repeats(held),
         "two_sample": float(acc),
     }
 
@@ -159,13 +180,14 @@ def new_rows_nearest(data, splits=300):
     """The nearest ratio of a perfect sampler on split()'s split: the
     median over other 80/20 splits of the held-out rows' median distance
     to the training rows, over that of split()'s held-out rows."""
-    def held_distance(perm):
+    def held_distance(perm):  # NaN where it is 0 (see verdict)
         cut = int(0.8 * len(data))
         train, held = data[perm[:cut]], data[perm[cut:]]
         mu, sd = train.mean(0), train.std(0)
         sd = np.where(sd > 0, sd, 1)
         nn = NearestNeighbors(n_neighbors=1).fit((train - mu) / sd)
-        return np.median(nn.kneighbors((held - mu) / sd)[0])
+        m = np.median(nn.kneighbors((held - mu) / sd)[0])
+        return m if m > 0 else np.nan
     this = held_distance(np.random.default_rng(0).permutation(len(data)))
     rng = np.random.default_rng(1)
     others = [held_distance(rng.permutation(len(data))) for _ in range(splits)]
@@ -208,8 +230,12 @@ def main():
         with open(os.path.join(d, "verdict.json"), "w") as f:
             json.dump(v, f, indent=1)
         print(f"| {name} | {train.shape[1]} | {cut} | {100 * v['in_range']:.1f}% | {v['mean_gap']:.2f} | "
-              f"{v['std_gap']:.2f} ({v['std_ratio_at_worst']:.2f}) | {v['copy_std_gap']:.2f} | {v['nearest_ratio']:.2f} | {v['new_rows_nearest']:.2f} | {v['two_sample']:.2f} | "
+              f"{v['std_gap']:.2f} ({v['std_ratio_at_worst']:.2f}) | {v['copy_std_gap']:.2f} | {_fmt(v['nearest_ratio'])} | {_fmt(v['new_rows_nearest'])} | {v['two_sample']:.2f} | "
               f"{t_train:.1f} s | {t_sample:.1f} s |", flush=True)
+
+
+def _fmt(x):
+    return "n/a" if np.isnan(x) else f"{x:.2f}"
 
 
 def _header(path):
