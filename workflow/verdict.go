@@ -106,9 +106,11 @@ type Columns struct {
 	Pixels bool
 }
 
-// ColumnsOf is what the columns of a run's data are.
+// ColumnsOf is what the columns of a run's data are: an image's pixels
+// for image data, and for a table the unet was trained on (model.shape),
+// whose columns are pixels too.
 func ColumnsOf(run *Run) Columns {
-	return Columns{Cell: DequantCell(run), Pixels: run.Image.Size() > 0}
+	return Columns{Cell: DequantCell(run), Pixels: run.Image.Size() > 0 || run.Config.Model.Type == "unet"}
 }
 
 // Judge compares samples with the training and held-out data, all in data

@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"scorenet/configs"
+	"scorenet/datasets"
 	"scorenet/internal/gemm"
 	"scorenet/rundir"
 	"scorenet/train"
@@ -53,8 +54,19 @@ at start-up, and the run's config.yaml is the config it amounts to.`)
 			}
 			// Parsed in memory: an error names -data and the -set, not a
 			// file the user never saw.
+			grid, isImages, err := pixelTable(text, *dataPath, sets)
+			if err != nil {
+				return err
+			}
+			if isImages {
+				text += fmt.Sprintf("model: {type: unet, shape: [%d, %d, 1]}\n", grid.Side, grid.Side)
+			}
 			if cfg, err = configs.Parse([]byte(text), "the config of -data "+*dataPath, sets); err != nil {
 				return err
+			}
+			if isImages {
+				cfg.Notes = append([]string{fmt.Sprintf("data: the %d columns are %s: model.type unet with model.shape [%d, %d, 1] and the unet's recipe, as for images (-set model.type=mlp for the tables' MLP)",
+					grid.Side*grid.Side, grid.Describe(), grid.Side, grid.Side)}, cfg.Notes...)
 			}
 		} else if *outDir != "" {
 			return fmt.Errorf("-out goes with -data; with -config, set output.dir")
@@ -163,6 +175,45 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// pixelTable reports whether the table of train -data is images, one per
+// row (a CSV of 8x8 digits' pixels): a convolutional network samples them
+// far better than an MLP (scikit-learn's digits: a random forest told the
+// MLP's samples from held-out rows with accuracy 0.82, the unet's 0.61). A
+// -set that names the network (model.type, model.hidden, model.residual,
+// model.shape) keeps the user's choice.
+//
+// The data's keys are read from text (dataConfig's) and the -set of keys
+// under data. (data.label_column), before the network's are: a -set of
+// the unet's keys (model.channels) is refused by the MLP's config.
+func pixelTable(text, path string, sets []string) (datasets.Grid, bool, error) {
+	var dataSets []string
+	for _, s := range sets {
+		key, _, _ := strings.Cut(s, "=")
+		key = strings.TrimSpace(key)
+		switch {
+		case key == "model.type" || key == "model.hidden" || key == "model.residual" || key == "model.shape":
+			return datasets.Grid{}, false, nil
+		case strings.HasPrefix(key, "data."):
+			dataSets = append(dataSets, s)
+		}
+	}
+	cfg, err := configs.Parse([]byte(text), "the config of -data "+path, dataSets)
+	if err != nil || cfg.Data.Dataset != "file" {
+		return datasets.Grid{}, false, nil // the config's own parse says what is wrong
+	}
+	var f datasets.File
+	if cfg.Data.LabelColumn != "" {
+		f, _, _, err = datasets.LoadLabelled(cfg.Data.Path, cfg.Data.LabelColumn)
+	} else {
+		f, err = datasets.Load(cfg.Data.Path)
+	}
+	if err != nil {
+		return datasets.Grid{}, false, err
+	}
+	g, ok := datasets.PixelGrid(f.Points)
+	return g, ok, nil
 }
 
 // dataConfig is the config of train -data: the data set and where the

@@ -1,0 +1,132 @@
+package datasets
+
+import (
+	"fmt"
+	"math"
+
+	"scorenet/points"
+)
+
+// Grid says that a table's columns are the pixels of square grayscale
+// images, row by row (a CSV of 8x8 digits, of 28x28 MNIST): their side,
+// their largest value, and the evidence, the mean correlation of a pixel
+// with its neighbours (right and below) and with the pixels half the
+// image away (right and below, wrapping).
+type Grid struct {
+	Side      int
+	MaxLevel  int
+	Near, Far float64
+}
+
+// Bounds of PixelGrid's rule.
+const (
+	// MinGridSide: a table of 16, 25 or 36 integer columns is more often
+	// answers to a questionnaire than an image.
+	MinGridSide = 8
+	// MinGridContrast is the least Near - Far of images. Measured: 0.40
+	// on scikit-learn's 8x8 digits and 0.59 on Fashion-MNIST, -0.00 and
+	// 0.00 on both with their columns shuffled, 0.00 on 64 columns of
+	// answers driven by one common factor (each pair correlating 0.47).
+	MinGridContrast = 0.2
+	gridRows        = 2000 // the first rows measured: enough for a correlation to 0.03
+)
+
+// PixelGrid reports whether p's columns are the pixels of square
+// grayscale images: at least MinGridSide on a side, every value an
+// integer from 0 to 255, not all 0, and each pixel correlating with its
+// neighbours by MinGridContrast more than with pixels half the image away,
+// as an image's do and a table's columns in any order do not.
+func PixelGrid(p points.Points) (Grid, bool) {
+	side := int(math.Round(math.Sqrt(float64(p.D))))
+	if side < MinGridSide || side*side != p.D || p.N < 2 {
+		return Grid{}, false
+	}
+	most := 0.0
+	for _, v := range p.X {
+		if v != math.Trunc(v) || v < 0 || v > 255 {
+			return Grid{}, false
+		}
+		most = max(most, v)
+	}
+	if most == 0 {
+		return Grid{}, false
+	}
+	n := min(p.N, gridRows)
+	rows := points.Points{N: n, D: p.D, X: p.X[:n*p.D]}
+	z := standardizedColumns(rows)
+	corr := func(a, b int) (float64, bool) {
+		if z[a] == nil || z[b] == nil { // a constant pixel (a border) has none
+			return 0, false
+		}
+		s := 0.0
+		for i := range z[a] {
+			s += z[a][i] * z[b][i]
+		}
+		return s / float64(len(z[a])), true
+	}
+	var near, far meanOf
+	for r := range side {
+		for c := range side {
+			at := r*side + c
+			if c+1 < side {
+				near.add(corr(at, at+1))
+			}
+			if r+1 < side {
+				near.add(corr(at, at+side))
+			}
+			far.add(corr(at, r*side+(c+side/2)%side))
+			far.add(corr(at, ((r+side/2)%side)*side+c))
+		}
+	}
+	g := Grid{Side: side, MaxLevel: int(most), Near: near.mean(), Far: far.mean()}
+	return g, near.n > 0 && far.n > 0 && g.Near-g.Far >= MinGridContrast
+}
+
+// Describe says what the grid is and why, for the start-up lines.
+func (g Grid) Describe() string {
+	return fmt.Sprintf("%dx%d grayscale images of integer levels 0 to %d, row by row (a pixel correlates %.2f with its neighbours, %.2f with pixels half the image away)",
+		g.Side, g.Side, g.MaxLevel, g.Near, g.Far)
+}
+
+// standardizedColumns returns each column of p centred and scaled to unit
+// variance, nil for a constant one.
+func standardizedColumns(p points.Points) [][]float64 {
+	out := make([][]float64, p.D)
+	for j := range p.D {
+		col := make([]float64, p.N)
+		mean := 0.0
+		for i := range p.N {
+			col[i] = p.X[i*p.D+j]
+			mean += col[i]
+		}
+		mean /= float64(p.N)
+		ss := 0.0
+		for i := range col {
+			col[i] -= mean
+			ss += col[i] * col[i]
+		}
+		if ss == 0 {
+			continue
+		}
+		sd := math.Sqrt(ss / float64(p.N))
+		for i := range col {
+			col[i] /= sd
+		}
+		out[j] = col
+	}
+	return out
+}
+
+// meanOf is a running mean of the values given with ok.
+type meanOf struct {
+	sum float64
+	n   int
+}
+
+func (m *meanOf) add(v float64, ok bool) {
+	if ok {
+		m.sum, m.n = m.sum+v, m.n+1
+	}
+}
+
+func (m meanOf) mean() float64 { return m.sum / float64(max(m.n, 1)) }
