@@ -50,6 +50,12 @@ type Data struct {
 	// columns' ends (datasets.Ends), onto which samples beyond them are
 	// put; none treats every column as continuous, without masses.
 	Discrete string `yaml:"discrete,omitempty"`
+	// DiscreteValues (file, discrete auto): the most values a discrete
+	// column may take (besides at most one for every 10 rows):
+	// DefaultDiscreteValues, chosen for every file run and written into its
+	// config.yaml. A run's config.yaml written before the key existed reads
+	// as OldDiscreteValues, the cap it was trained with.
+	DiscreteValues int `yaml:"discrete_values,omitempty"`
 	// Quantile (file): auto (the default for a table read from a file)
 	// maps every column of skewness beyond ±0.5 through its training
 	// quantiles onto a standard normal's, and samples back through them
@@ -295,6 +301,18 @@ func Default() Config {
 			Init: Init{Kind: "uniform", Low: -3, High: 3, Std: 1}},
 	}
 }
+
+// Caps of data.discrete_values: a deductible of 343 levels over 16152
+// rows (randhie, 41% of them at 0) is discrete; 1024 bounds the values a
+// run keeps for a column, as datasets.MaxKnots bounds its quantiles. A
+// column finer than that, on a table of over 10240 rows, is a measurement
+// on a grid too fine to matter. The old cap, 32, left randhie's
+// deductibles continuous, their samples between the levels.
+const (
+	DefaultDiscreteValues = 1024
+	OldDiscreteValues     = 32
+	MaxDiscreteValues     = 1 << 16
+)
 
 // NoiseLevels are the noise levels of the config's loss, in model units:
 // train.sigma for dsm, the geometric ladder train.sigmas for anneal_dsm,

@@ -538,3 +538,44 @@ func TestUNetLevelsKeptWhenItsSamplerIsNamed(t *testing.T) {
 		}
 	}
 }
+
+// data.discrete_values: DefaultDiscreteValues for a table from a file,
+// written into the run's config.yaml and read back; an explicit value
+// wins; a run's config.yaml from before the key reads as the old cap, as
+// that run was trained (its discrete columns found again as they were).
+func TestDiscreteValuesDefaults(t *testing.T) {
+	const table = "name: t\ndata: {dataset: file, path: t.csv}\n"
+	for _, c := range []struct {
+		name, text string
+		sets       []string
+		run        bool
+		want       int
+	}{
+		{"a table", table, nil, false, DefaultDiscreteValues},
+		{"by hand", table, []string{"data.discrete_values=64"}, false, 64},
+		{"a run's config.yaml from before the key", table, nil, true, OldDiscreteValues},
+		{"a run's config.yaml with it", "name: t\ndata: {dataset: file, path: t.csv, discrete_values: 1024}\n", nil, true, 1024},
+		{"a toy", "name: m\ndata: {dataset: moons}\n", nil, false, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			parse := Parse
+			if c.run {
+				parse = ParseRun
+			}
+			cfg, err := parse([]byte(c.text), "c.yaml", c.sets)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Data.DiscreteValues != c.want {
+				t.Errorf("data.discrete_values %d, want %d", cfg.Data.DiscreteValues, c.want)
+			}
+			again, err := ParseRun(cfg.YAML(), "config.yaml", nil)
+			if err != nil || again.Data.DiscreteValues != c.want {
+				t.Errorf("from the run's config.yaml: %d (%v), want %d", again.Data.DiscreteValues, err, c.want)
+			}
+		})
+	}
+	if _, err := Parse([]byte(table), "c.yaml", []string{"data.discrete_values=0"}); err == nil || !strings.Contains(err.Error(), "data.discrete_values") {
+		t.Errorf("data.discrete_values 0: %v, want an error naming the key", err)
+	}
+}

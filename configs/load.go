@@ -128,6 +128,12 @@ func parse(text []byte, source string, overrides []string, runFile bool) (*Confi
 		cfg.Train.StepsAuto, cfg.Train.Steps = true, 0
 	}
 	cfg.Notes = append(cfg.Notes, d.dataDefaults(&cfg)...)
+	if cfg.Data.Dataset == "file" && cfg.Data.DiscreteValues == 0 && !d.Given("data.discrete_values") {
+		cfg.Data.DiscreteValues = DefaultDiscreteValues
+		if d.runFile {
+			cfg.Data.DiscreteValues = OldDiscreteValues // a run trained before the key existed, found as it was
+		}
+	}
 	// auto's choice follows the loss and the model: a run's config.yaml
 	// (which records the choice) with another loss chooses again.
 	if _, dtypeSet := d.Overridden("model.dtype"); cfg.Model.DtypeAuto && !dtypeSet && d.OverriddenAny("train.loss", "model.type") {
@@ -240,7 +246,7 @@ func (c *Config) YAML() []byte {
 // datasetKeys are the data keys each kind of data set reads, besides
 // dataset and holdout, which all do.
 var datasetKeys = map[string][]string{
-	"file":             {"path", "standardize", "discrete", "quantile", "label_column"},
+	"file":             {"path", "standardize", "discrete", "discrete_values", "quantile", "label_column"},
 	"idx":              {"path", "dequantize", "standardize", "labels"},
 	"images":           {"path", "dequantize", "standardize", "labels"},
 	"gaussian":         {"n", "mean", "cov", "standardize"},

@@ -193,6 +193,7 @@ func (d *decoder) validate(c *Config) error {
 		oneOf("data.dataset", c.Data.Dataset, datasets.Names()),
 		check(c.Data.Holdout >= 0 && c.Data.Holdout < 1, "data.holdout", "must be in [0, 1), got %v", c.Data.Holdout),
 		check(c.Data.Discrete == "" || c.Data.Discrete == "auto" || c.Data.Discrete == "none", "data.discrete", "must be auto or none, got %q", c.Data.Discrete),
+		check(c.Data.Dataset != "file" || (c.Data.DiscreteValues >= 1 && c.Data.DiscreteValues <= MaxDiscreteValues), "data.discrete_values", "must be from 1 to %d, got %d", MaxDiscreteValues, c.Data.DiscreteValues),
 		check(c.Data.Quantile == "" || c.Data.Quantile == "auto" || c.Data.Quantile == "none", "data.quantile", "must be auto or none, got %q", c.Data.Quantile),
 		check(c.Data.Quantile != "auto" || c.Data.Dataset == "file", "data.quantile", "applies to dataset file (a table's columns), not %s", c.Data.Dataset),
 		check(c.Data.FromFile() || c.Data.N >= 1, "data.n", "must be >= 1, got %d", c.Data.N),

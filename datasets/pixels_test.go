@@ -64,6 +64,18 @@ func TestPixelGrid(t *testing.T) {
 		}
 		return p
 	}
+	series := func(n int) points.Points { // rows of 64 readings of a smooth series, levels 0-255
+		r := rand.New(rand.NewPCG(4, 4))
+		p := points.New(n, 64)
+		for i := range n {
+			y := 0.0
+			for j := range 64 {
+				y = 0.9*y + r.NormFloat64()
+				p.X[i*64+j] = math.Max(0, math.Min(255, math.Round(100+13*y)))
+			}
+		}
+		return p
+	}
 	cases := []struct {
 		name   string
 		p      points.Points
@@ -77,6 +89,8 @@ func TestPixelGrid(t *testing.T) {
 		{"8x8 strokes at 1000 times: beyond 8 bits", scaled(strokes(1500, 8, 16, 1), 1000), false, 0},
 		{"7x7 strokes: too small", strokes(1500, 7, 16, 3), false, 0},
 		{"64 correlated answers 0-4", oneFactor(1000, 64), false, 0},
+		{"64 readings of a smooth series", series(1500), false, 0},
+		{"8x8 strokes, 99 rows: too few", strokes(99, 8, 16, 1), false, 0},
 		{"all zero", points.New(100, 64), false, 0},
 		{"65 columns", points.New(100, 65), false, 0},
 	}

@@ -129,7 +129,11 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 	var discrete Discrete
 	var ends datasets.Ends
 	if d.Dataset == "file" && d.Discrete != "none" {
-		discrete = FindDiscrete(all)
+		most := cfg.Data.DiscreteValues
+		if most == 0 { // a config made in code, not parsed
+			most = configs.DefaultDiscreteValues
+		}
+		discrete = FindDiscrete(all, most)
 		if ends = datasets.FindEnds(all, discrete); !ends.Empty() { // in data units, before any dequantising
 			source += "; " + ends.Describe(all)
 		}

@@ -20,38 +20,34 @@ import (
 type Discrete map[int][]float64
 
 // A column is discrete when it takes at most one value for every
-// minRowsPerValue rows, and at most maxDiscreteValues values: iris's
-// 22-value column of 150 rows is a measurement, a 64-pixel image's 17 gray
-// levels over 1797 rows are not, and neither are a health survey's
-// deductibles, 343 levels over 16152 rows, 41% of them at 0 (randhie),
-// whose samples were continuous values between the levels while fewer than
-// half of its zeros came back as zeros. The cap bounds the values a run
-// keeps for a column, as MaxKnots bounds its quantiles; a column finer than
-// it, on a table of over 10240 rows, is a measurement on a grid too fine to
-// matter.
-const (
-	maxDiscreteValues = 1024
-	minRowsPerValue   = 10
-)
+// minRowsPerValue rows, and at most data.discrete_values values
+// (configs.DefaultDiscreteValues): iris's 22-value column of 150 rows is a
+// measurement, a 64-pixel image's 17 gray levels over 1797 rows are not,
+// and neither are a health survey's deductibles, 343 levels over 16152
+// rows.
+const minRowsPerValue = 10
 
-// FindDiscrete finds the discrete columns of p.
-func FindDiscrete(p points.Points) Discrete {
-	limit := min(maxDiscreteValues, p.N/minRowsPerValue)
+// FindDiscrete finds the discrete columns of p, of at most maxValues
+// values each.
+func FindDiscrete(p points.Points, maxValues int) Discrete {
+	limit := min(maxValues, p.N/minRowsPerValue)
 	if limit < 1 {
 		return nil
 	}
 	found := Discrete{}
-	column := make([]float64, p.N)
 	for j := range p.D {
+		var values []float64 // kept sorted: a continuous column stops at limit+1 values
 		for i := range p.N {
-			column[i] = p.X[i*p.D+j]
+			v := p.X[i*p.D+j]
+			if k, ok := slices.BinarySearch(values, v); !ok {
+				if values = slices.Insert(values, k, v); len(values) > limit {
+					break
+				}
+			}
 		}
-		slices.Sort(column)
-		values := slices.Compact(column)
 		if len(values) <= limit { // a constant column too: its samples are put onto the constant
-			found[j] = slices.Clone(values)
+			found[j] = values
 		}
-		column = column[:p.N]
 	}
 	return found
 }

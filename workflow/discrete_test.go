@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"scorenet/configs"
 	"scorenet/points"
 	"scorenet/workflow"
 )
@@ -19,11 +20,11 @@ func TestDiscreteColumnsRoundTrip(t *testing.T) {
 		p.X[3*i+1] = float64(r.IntN(17))              // gray levels 0..16
 		p.X[3*i+2] = r.NormFloat64()                  // a measurement
 	}
-	d := workflow.FindDiscrete(p)
+	d := workflow.FindDiscrete(p, configs.DefaultDiscreteValues)
 	if len(d) != 2 || len(d[0]) != 2 || len(d[1]) != 17 || d[2] != nil {
 		t.Fatalf("found %v, want columns 1 (2 values) and 2 (17 values)", d)
 	}
-	if few := workflow.FindDiscrete(points.Points{N: 15, D: 3, X: p.X[:45]}); len(few) != 0 {
+	if few := workflow.FindDiscrete(points.Points{N: 15, D: 3, X: p.X[:45]}, configs.DefaultDiscreteValues); len(few) != 0 {
 		t.Errorf("15 rows (fewer than 10 a value): found %v", few)
 	}
 	orig := slices.Clone(p.X)
@@ -61,7 +62,7 @@ func TestConstantColumnIsSnapped(t *testing.T) {
 	for i := range p.N {
 		p.X[2*i], p.X[2*i+1] = 0, float64(i)
 	}
-	d := workflow.FindDiscrete(p)
+	d := workflow.FindDiscrete(p, configs.DefaultDiscreteValues)
 	if len(d) != 1 || !slices.Equal(d[0], []float64{0}) {
 		t.Fatalf("found %v, want column 1 with its one value", d)
 	}
@@ -89,26 +90,37 @@ func TestDiscreteByRowsPerValue(t *testing.T) {
 		{"1500 levels over 20480 rows, past the cap", 20480, 1500, 0, false},
 		{"200 levels over 1900 rows, under 10 a level", 1900, 200, 0, false},
 	}
+	if old := workflow.FindDiscrete(levelsColumn(16152, 343, 0.41), configs.OldDiscreteValues); len(old) != 0 {
+		t.Errorf("under the old cap of %d values, 343 levels found discrete", configs.OldDiscreteValues)
+	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := rand.New(rand.NewPCG(5, 6))
-			levels := make([]float64, c.levels)
-			for k := 1; k < c.levels; k++ { // irregular steps, as a design's levels are
-				levels[k] = levels[k-1] + 0.1 + r.Float64()
-			}
-			p := points.New(c.rows, 1)
-			for i := range p.N {
-				if i >= int(c.zeros*float64(p.N)) {
-					p.X[i] = levels[i%c.levels] // every level held
-				}
-			}
-			d := workflow.FindDiscrete(p)
+			p := levelsColumn(c.rows, c.levels, c.zeros)
+			d := workflow.FindDiscrete(p, configs.DefaultDiscreteValues)
 			if got := d[0] != nil; got != c.discrete {
 				t.Fatalf("discrete %v, want %v", got, c.discrete)
 			}
-			if c.discrete && !slices.Equal(d[0], levels) {
-				t.Errorf("values %v..., want the %d levels", d[0][:3], c.levels)
+			if c.discrete && (len(d[0]) != c.levels || d[0][0] != 0) {
+				t.Errorf("%d values from %v, want the %d levels from 0", len(d[0]), d[0][0], c.levels)
 			}
 		})
 	}
+}
+
+// levelsColumn is one column of rows values: a share zeros of them 0, the
+// rest spread over levels values at irregular steps (a design's levels),
+// every level held.
+func levelsColumn(rows, levels int, zeros float64) points.Points {
+	r := rand.New(rand.NewPCG(5, 6))
+	values := make([]float64, levels)
+	for k := 1; k < levels; k++ {
+		values[k] = values[k-1] + 0.1 + r.Float64()
+	}
+	p := points.New(rows, 1)
+	for i := range p.N {
+		if i >= int(zeros*float64(p.N)) {
+			p.X[i] = values[i%levels]
+		}
+	}
+	return p
 }

@@ -49,7 +49,8 @@ func writeStrokes(t *testing.T, path string, n int) {
 // train -data on a table of pixels (64 columns of integer levels whose
 // neighbours share their ink) trains the unet on 8x8 images: said at
 // start-up, written into config.yaml, kept on resume, and not chosen when
-// a -set names the network; the samples are the table's levels.
+// a -set names the network or asks for what only the MLP does (the exact
+// loss); the samples are the table's levels.
 func TestPixelTableTrainsTheUNet(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "pixels.csv")
@@ -86,6 +87,11 @@ func TestPixelTableTrainsTheUNet(t *testing.T) {
 		if v != float64(int(v)) || v < 0 || v > 16 {
 			t.Fatalf("sample value %d is %v, want a level 0 to 16", i, v)
 		}
+	}
+	exact := filepath.Join(dir, "exact")
+	code, _, errs = scorenet("train", "-data", data, "-out", exact, "-set", "train.steps=2", "-set", "train.loss=exact")
+	if c, _ := os.ReadFile(filepath.Join(exact, "config.yaml")); code != 0 || !strings.Contains(errs, "but the unet cannot take this -set") || !strings.Contains(string(c), "type: mlp") {
+		t.Errorf("train.loss=exact, which only the MLP takes: exit %d, want the MLP and a note saying why: %s", code, errs)
 	}
 	mlp := filepath.Join(dir, "mlp")
 	if code, _, errs := scorenet("train", "-data", data, "-out", mlp, "-set", "train.steps=2", "-set", "model.hidden=[16]"); code != 0 || strings.Contains(errs, "model.type unet") {

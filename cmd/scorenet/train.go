@@ -58,15 +58,28 @@ at start-up, and the run's config.yaml is the config it amounts to.`)
 			if err != nil {
 				return err
 			}
+			source := "the config of -data " + *dataPath
+			var note string
 			if isImages {
-				text += fmt.Sprintf("model: {type: unet, shape: [%d, %d, 1]}\n", grid.Side, grid.Side)
-			}
-			if cfg, err = configs.Parse([]byte(text), "the config of -data "+*dataPath, sets); err != nil {
+				asImages := text + fmt.Sprintf("model: {type: unet, shape: [%d, %d, 1]}\n", grid.Side, grid.Side)
+				images, imagesErr := configs.Parse([]byte(asImages), source, sets)
+				switch table, tableErr := configs.Parse([]byte(text), source, sets); {
+				case imagesErr == nil:
+					cfg = images
+					note = fmt.Sprintf("data: the %d columns are %s: model.type unet with model.shape [%d, %d, 1] and the unet's recipe, as for images (-set model.type=mlp for the tables' MLP)",
+						grid.Side*grid.Side, grid.Describe(), grid.Side, grid.Side)
+				case tableErr == nil: // a -set only the MLP takes (train.loss=exact, an activation): the user's choice
+					cfg = table
+					note = fmt.Sprintf("data: the %d columns are %s, but the unet cannot take this -set (%v): the tables' MLP trains them",
+						grid.Side*grid.Side, grid.Describe(), imagesErr)
+				default:
+					return imagesErr
+				}
+			} else if cfg, err = configs.Parse([]byte(text), source, sets); err != nil {
 				return err
 			}
-			if isImages {
-				cfg.Notes = append([]string{fmt.Sprintf("data: the %d columns are %s: model.type unet with model.shape [%d, %d, 1] and the unet's recipe, as for images (-set model.type=mlp for the tables' MLP)",
-					grid.Side*grid.Side, grid.Describe(), grid.Side, grid.Side)}, cfg.Notes...)
+			if note != "" {
+				cfg.Notes = append([]string{note}, cfg.Notes...)
 			}
 		} else if *outDir != "" {
 			return fmt.Errorf("-out goes with -data; with -config, set output.dir")

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A column of 50 levels over 1000 rows is discrete under
+// data.discrete_values (1024, written into config.yaml), and a run from
+// before the key, whose config.yaml lacks it, still samples, evaluates
+// and resumes, its columns found as it was trained (under 32 values).
+func TestDiscreteValuesKeepOldRuns(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "levels.csv")
+	r := rand.New(rand.NewPCG(8, 8))
+	var b strings.Builder
+	b.WriteString("x,flag,level\n")
+	for range 1000 {
+		fmt.Fprintf(&b, "%.5f,%d,%d\n", r.NormFloat64(), r.IntN(2), r.IntN(50))
+	}
+	if err := os.WriteFile(data, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := filepath.Join(dir, "new")
+	code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=5", "-set", "model.hidden=[8]")
+	if code != 0 || !strings.Contains(errs, "3 (50 values)") {
+		t.Fatalf("train: exit %d; want column 3's 50 levels found: %s", code, errs)
+	}
+	if c, _ := os.ReadFile(filepath.Join(run, "config.yaml")); !strings.Contains(string(c), "discrete_values: 1024") {
+		t.Errorf("config.yaml lacks discrete_values:\n%s", c)
+	}
+	old := filepath.Join(dir, "old")
+	if code, _, errs := scorenet("train", "-data", data, "-out", old, "-set", "train.steps=5", "-set", "model.hidden=[8]", "-set", "data.discrete_values=32"); code != 0 || strings.Contains(errs, "50 values") {
+		t.Fatalf("train under the old cap: exit %d: %s", code, errs)
+	}
+	config := filepath.Join(old, "config.yaml")
+	text, _ := os.ReadFile(config)
+	lines := strings.Split(string(text), "\n")
+	kept := lines[:0]
+	for _, l := range lines {
+		if !strings.Contains(l, "discrete_values") {
+			kept = append(kept, l)
+		}
+	}
+	if err := os.WriteFile(config, []byte(strings.Join(kept, "\n")), 0o644); err != nil { // as a run from before the key
+		t.Fatal(err)
+	}
+	if code, _, errs := scorenet("sample", "-run", old, "-out", filepath.Join(dir, "s.csv"), "-n", "20"); code != 0 || !strings.Contains(errs, "verdict on 20 samples") {
+		t.Errorf("sample of the old run: exit %d: %s", code, errs)
+	}
+	if code, _, errs := scorenet("train", "-run", old, "-set", "train.steps=8"); code != 0 {
+		t.Errorf("resume of the old run: exit %d: %s", code, errs)
+	}
+}
