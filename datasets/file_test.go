@@ -42,9 +42,12 @@ func npyData(descr string, vals ...float64) []byte {
 	}
 	var b []byte
 	for _, v := range vals {
-		if descr[1:] == "f4" {
+		switch descr[1:] {
+		case "u1":
+			b = append(b, byte(v))
+		case "f4":
 			b = order.AppendUint32(b, math.Float32bits(float32(v)))
-		} else {
+		default:
 			b = order.AppendUint64(b, math.Float64bits(v))
 		}
 	}
@@ -74,6 +77,10 @@ func TestReadNPY(t *testing.T) {
 		{"float32 Fortran order", npyFile(npyHeaderDict("<f4", true, "(2, 3)"), npyData("<f4", fOrder...)), "", ""},
 		{"native order", npyFile(npyHeaderDict("=f8", false, "(2, 3)"), npyData("<f8", cOrder...)), "", ""},
 		{"no order", npyFile(npyHeaderDict("|f4", false, "(2,3)"), npyData("<f4", cOrder...)), "", ""},
+		{"uint8 pixels", npyFile(npyHeaderDict("|u1", false, "(2, 3)"), npyData("|u1", cOrder...)), "", ""},
+		{"uint8 pixels, Fortran order", npyFile(npyHeaderDict("|u1", true, "(2, 3)"), npyData("|u1", fOrder...)), "", ""},
+		{"truncated uint8 data", npyFile(npyHeaderDict("|u1", false, "(2, 3)"), npyData("|u1", cOrder[:5]...)),
+			".npy header claims shape (2, 3), 6 bytes of data, but the file has 5 after its header", ""},
 		{"keys in another order, Python 2 longs", npyFile("{'shape': (2L, 3L), 'fortran_order': False, 'descr': '<f8'}", npyData("<f8", cOrder...)), "", ""},
 		{"big-endian", npyFile(npyHeaderDict(">f8", false, "(2, 3)"), npyData(">f8", cOrder...)),
 			`.npy dtype ">f8" is big-endian, want little-endian <f8 or <f4`, ""},
@@ -92,7 +99,7 @@ func TestReadNPY(t *testing.T) {
 		{"data after the array", npyFile(npyHeaderDict("<f8", false, "(2, 3)"), npyData("<f8", 1, 2, 3, 4, 5, 6, 7)),
 			".npy header claims shape (2, 3), 48 bytes of data, but the file has 56 after its header",
 			".npy header claims shape (2, 3), 48 bytes of data, but the file has more after its header"},
-		{"integers", npyFile(npyHeaderDict("<i8", false, "(2, 3)"), make([]byte, 48)), `.npy dtype "<i8", want float64 (<f8) or float32 (<f4)`, ""},
+		{"integers", npyFile(npyHeaderDict("<i8", false, "(2, 3)"), make([]byte, 48)), `.npy dtype "<i8", want float64 (<f8), float32 (<f4) or uint8 (|u1, pixels)`, ""},
 		{"structured dtype", npyFile("{'descr': [('x', '<f8')], 'fortran_order': False, 'shape': (2,), }", make([]byte, 16)),
 			"descr is not a quoted string (a structured dtype?)", ""},
 		{"rank 1", npyFile(npyHeaderDict("<f8", false, "(6,)"), npyData("<f8", cOrder...)), ".npy shape (6,), want (n, D) with n, D >= 1", ""},

@@ -25,14 +25,18 @@ const npyChunk = 1 << 20
 // npyHeader is what a .npy header says about its array.
 type npyHeader struct {
 	descr   string // the dtype as written, e.g. "<f8"
-	f32     bool   // float32 data, else float64
+	f32     bool   // float32 data
+	u8      bool   // uint8 data (pixels); neither: float64
 	fortran bool
 	n, d    int
 }
 
 func (h npyHeader) itemsize() int {
-	if h.f32 {
+	switch {
+	case h.f32:
 		return 4
+	case h.u8:
+		return 1
 	}
 	return 8
 }
@@ -42,6 +46,9 @@ func (h npyHeader) note() string {
 	var s []string
 	if h.f32 {
 		s = append(s, "float32 values")
+	}
+	if h.u8 {
+		s = append(s, "uint8 values")
 	}
 	if h.fortran {
 		s = append(s, "Fortran order")
@@ -147,9 +154,9 @@ func readNPYKnown(r io.Reader, h npyHeader, values int) ([]float64, error) {
 			return nil, shortNPY(h, done*size+got, err)
 		}
 		if !h.fortran {
-			decodeNPY(x[done:done+k], buf, h.f32)
+			decodeNPY(x[done:done+k], buf, h)
 		} else {
-			decodeNPY(tmp[:k], buf, h.f32)
+			decodeNPY(tmp[:k], buf, h)
 			for _, v := range tmp[:k] {
 				x[i*h.d+j] = v
 				if i++; i == h.n {
@@ -181,7 +188,7 @@ func readNPYGrowing(r io.Reader, h npyHeader, values int) ([]float64, error) {
 			x = append(make([]float64, 0, min(values, max(2*cap(x), len(x)+k))), x...)
 		}
 		x = x[:len(x)+k]
-		decodeNPY(x[len(x)-k:], buf, h.f32)
+		decodeNPY(x[len(x)-k:], buf, h)
 	}
 	if n, _ := io.ReadFull(r, buf[:1]); n > 0 {
 		return nil, fmt.Errorf(".npy header claims shape (%d, %d), %d bytes of data, but the file has more after its header", h.n, h.d, values*size)
@@ -205,9 +212,15 @@ func shortNPY(h npyHeader, got int, err error) error {
 	return fmt.Errorf("reading .npy data: %w", err)
 }
 
-// decodeNPY decodes len(dst) little-endian values from src.
-func decodeNPY(dst []float64, src []byte, f32 bool) {
-	if f32 {
+// decodeNPY decodes len(dst) little-endian values of h's dtype from src.
+func decodeNPY(dst []float64, src []byte, h npyHeader) {
+	if h.u8 {
+		for i := range dst {
+			dst[i] = float64(src[i])
+		}
+		return
+	}
+	if h.f32 {
 		src = src[:4*len(dst)]
 		for i := range dst {
 			dst[i] = float64(math.Float32frombits(binary.LittleEndian.Uint32(src[4*i:])))
@@ -302,14 +315,15 @@ func readNPYHeader(r io.Reader) (npyHeader, error) {
 		return h, err
 	}
 	h.descr, h.fortran = dict.descr, dict.fortran
-	if len(h.descr) != 3 || (h.descr[1:] != "f8" && h.descr[1:] != "f4") || !strings.ContainsRune("<>|=", rune(h.descr[0])) {
-		return h, fmt.Errorf(".npy dtype %q, want float64 (<f8) or float32 (<f4)", h.descr)
+	if len(h.descr) != 3 || (h.descr[1:] != "f8" && h.descr[1:] != "f4" && h.descr[1:] != "u1") || !strings.ContainsRune("<>|=", rune(h.descr[0])) {
+		return h, fmt.Errorf(".npy dtype %q, want float64 (<f8), float32 (<f4) or uint8 (|u1, pixels)", h.descr)
 	}
-	h.f32 = h.descr[1:] == "f4"
-	switch h.descr[0] {
-	case '>':
+	h.f32, h.u8 = h.descr[1:] == "f4", h.descr[1:] == "u1"
+	switch byteOrder := h.descr[0]; {
+	case h.u8: // one byte: no order
+	case byteOrder == '>':
 		return h, fmt.Errorf(".npy dtype %q is big-endian, want little-endian <f8 or <f4 (in NumPy: a.astype('<f8'))", h.descr)
-	case '|', '=':
+	case byteOrder == '|' || byteOrder == '=':
 		if !littleEndian {
 			return h, fmt.Errorf(".npy dtype %q is this machine's byte order, which is big-endian; want little-endian <f8 or <f4", h.descr)
 		}
