@@ -216,18 +216,24 @@ func pixelTable(text, path string, sets []string) (datasets.Grid, bool, error) {
 	if err != nil || cfg.Data.Dataset != "file" {
 		return datasets.Grid{}, false, nil // the config's own parse says what is wrong
 	}
+	// The first rows tell (PixelGrid measures its correlations on as
+	// many): a CSV's others are not read twice. Whatever is wrong with
+	// the file, Prepare says, naming the line.
 	var f datasets.File
 	if cfg.Data.LabelColumn != "" {
 		f, _, _, err = datasets.LoadLabelled(cfg.Data.Path, cfg.Data.LabelColumn)
 	} else {
-		f, err = datasets.Load(cfg.Data.Path)
+		f, err = datasets.LoadMissingWant(cfg.Data.Path, datasets.Want{Rows: pixelRows})
 	}
 	if err != nil {
-		return datasets.Grid{}, false, err
+		return datasets.Grid{}, false, nil
 	}
 	g, ok := datasets.PixelGrid(f.Points)
 	return g, ok, nil
 }
+
+// pixelRows are the rows of a table pixelTable reads.
+const pixelRows = 2000
 
 // dataConfig is the config of train -data: the data set and where the
 // run goes, nothing else, so that every other key takes the default the
