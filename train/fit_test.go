@@ -454,6 +454,8 @@ func TestDivergenceStopsWithoutTouchingCheckpoints(t *testing.T) {
 	paths, _ := checkpoints.List(rundir.CheckpointDir(cfg.Output.Dir))
 	if step < 2 || len(paths) != step-1 {
 		t.Errorf("diverged at step %d with %d checkpoints, want a good checkpoint for every finished step", step, len(paths))
+	} else if !strings.Contains(msg, "the last checkpoint ("+paths[len(paths)-1]+") is untouched") {
+		t.Errorf("error %q does not name the last checkpoint, %s (written in the background as the step failed)", msg, paths[len(paths)-1])
 	}
 	for _, p := range paths {
 		c, err := checkpoints.Load(p)

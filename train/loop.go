@@ -146,6 +146,9 @@ func (t *trainer) update() (*Step, error) {
 		// spoiled are never saved.
 		gnorm, updateErr = t.adam.StepUnclipped(s.Model.Params(), grads)
 	}
+	if (!isFinite(terms.Loss) || !isFinite(gnorm) || updateErr != nil) && t.settle != nil {
+		t.settle() // the errors below name the last checkpoint written
+	}
 	if !isFinite(terms.Loss) || !isFinite(gnorm) {
 		if s.Step == 0 {
 			// No update yet: the loss of the network as initialised.
@@ -290,6 +293,21 @@ func (c *checkpointHook) wait() error {
 	}
 	c.t.checkpoint = w.path
 	return nil
+}
+
+// settle waits for the write in flight, if any, and records where it
+// went, leaving its outcome for wait to report (a failed write is the
+// stop's error to tell).
+func (c *checkpointHook) settle() {
+	if c.pending == nil {
+		return
+	}
+	w := <-c.pending
+	c.pending = make(chan written, 1)
+	c.pending <- w
+	if w.err == nil {
+		c.t.checkpoint = w.path
+	}
 }
 
 func (c *checkpointHook) OnStep(e *Step) error {

@@ -286,7 +286,9 @@ func fitPrepared(ctx context.Context, cfg *configs.Config, data *workflow.Data, 
 			}
 		}
 	}
-	hooks = append(hooks, &checkpointHook{t: t})
+	ckpt := &checkpointHook{t: t}
+	t.settle = ckpt.settle
+	hooks = append(hooks, ckpt)
 	return t.loop(ctx, m, append(hooks, opts.Hooks...)...)
 }
 
@@ -350,6 +352,9 @@ type trainer struct {
 	batchLabels []int32
 	labelled    losses.Labelled
 	checkpoint  string
+	// settle waits for a checkpoint being written, if any, so that
+	// checkpoint names it: a failed step's error names the last one.
+	settle func()
 	// resumedFrom is the checkpoint the run resumed from ("" for a new
 	// run), at step resumedAt: a first step that diverges blames it.
 	resumedFrom string
