@@ -421,23 +421,12 @@ func TestQuantileDefaults(t *testing.T) {
 		{"a toy", "name: m\ndata: {dataset: moons}\n", nil, false, "", false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			parse := Parse
-			if c.run {
-				parse = ParseRun
-			}
-			cfg, err := parse([]byte(c.text), "c.yaml", c.sets)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if cfg.Data.Quantile != c.want {
-				t.Errorf("data.quantile %q, want %q", cfg.Data.Quantile, c.want)
+			cfg, again := parsedAndReread(t, c.text, c.sets, c.run)
+			if cfg.Data.Quantile != c.want || again.Data.Quantile != c.want {
+				t.Errorf("data.quantile %q, from the run's config.yaml %q, want %q", cfg.Data.Quantile, again.Data.Quantile, c.want)
 			}
 			if said := strings.Join(cfg.Notes, "\n"); strings.Contains(said, "data.quantile auto") != c.announced {
 				t.Errorf("notes %q: announced %v, want %v", said, !c.announced, c.announced)
-			}
-			again, err := ParseRun(cfg.YAML(), "config.yaml", nil)
-			if err != nil || again.Data.Quantile != c.want {
-				t.Errorf("from the run's config.yaml: %q (%v), want %q", again.Data.Quantile, err, c.want)
 			}
 		})
 	}
@@ -558,24 +547,31 @@ func TestDiscreteValuesDefaults(t *testing.T) {
 		{"a toy", "name: m\ndata: {dataset: moons}\n", nil, false, 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			parse := Parse
-			if c.run {
-				parse = ParseRun
-			}
-			cfg, err := parse([]byte(c.text), "c.yaml", c.sets)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if cfg.Data.DiscreteValues != c.want {
-				t.Errorf("data.discrete_values %d, want %d", cfg.Data.DiscreteValues, c.want)
-			}
-			again, err := ParseRun(cfg.YAML(), "config.yaml", nil)
-			if err != nil || again.Data.DiscreteValues != c.want {
-				t.Errorf("from the run's config.yaml: %d (%v), want %d", again.Data.DiscreteValues, err, c.want)
+			cfg, again := parsedAndReread(t, c.text, c.sets, c.run)
+			if cfg.Data.DiscreteValues != c.want || again.Data.DiscreteValues != c.want {
+				t.Errorf("data.discrete_values %d, from the run's config.yaml %d, want %d", cfg.Data.DiscreteValues, again.Data.DiscreteValues, c.want)
 			}
 		})
 	}
 	if _, err := Parse([]byte(table), "c.yaml", []string{"data.discrete_values=0"}); err == nil || !strings.Contains(err.Error(), "data.discrete_values") {
 		t.Errorf("data.discrete_values 0: %v, want an error naming the key", err)
 	}
+}
+
+// parsedAndReread parses text with sets (as a run's config.yaml when run
+// says so), then the config.yaml it writes, as a resume reads it.
+func parsedAndReread(t *testing.T, text string, sets []string, run bool) (cfg, again *Config) {
+	t.Helper()
+	parse := Parse
+	if run {
+		parse = ParseRun
+	}
+	cfg, err := parse([]byte(text), "c.yaml", sets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err = ParseRun(cfg.YAML(), "config.yaml", nil); err != nil {
+		t.Fatalf("the run's config.yaml: %v", err)
+	}
+	return cfg, again
 }
