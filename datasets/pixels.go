@@ -59,17 +59,22 @@ func PixelGrid(p points.Points) (Grid, bool) {
 	if most == 0 {
 		return Grid{}, false
 	}
-	n := min(p.N, gridRows)
-	z := standardizedColumns(points.Points{N: n, D: p.D, X: p.X[:n*p.D]})
+	rows := points.Points{N: min(p.N, gridRows), D: p.D, X: p.X[:min(p.N, gridRows)*p.D]}
+	norm := FitNormalizer(rows)
+	z := norm.Apply(rows)
+	varies := make([]bool, p.D)
+	for i, v := range z.X {
+		varies[i%p.D] = varies[i%p.D] || v != 0
+	}
 	corr := func(a, b int) (float64, bool) {
-		if z[a] == nil || z[b] == nil { // a constant pixel (a border) has none
+		if !varies[a] || !varies[b] { // a constant pixel (a border) has none
 			return 0, false
 		}
 		s := 0.0
-		for i := range z[a] {
-			s += z[a][i] * z[b][i]
+		for i := range z.N {
+			s += z.X[i*p.D+a] * z.X[i*p.D+b]
 		}
-		return s / float64(len(z[a])), true
+		return s / float64(z.N), true
 	}
 	var across, down, farAcross, farDown meanOf
 	for r := range side {
@@ -96,35 +101,6 @@ func PixelGrid(p points.Points) (Grid, bool) {
 func (g Grid) Describe() string {
 	return fmt.Sprintf("%dx%d grayscale images of integer levels 0 to %d, row by row (a pixel correlates %.2f or more with its neighbours across and down, %.2f or less with pixels half the image away)",
 		g.Side, g.Side, g.MaxLevel, g.Near, g.Far)
-}
-
-// standardizedColumns returns each column of p centred and scaled to unit
-// variance, nil for a constant one.
-func standardizedColumns(p points.Points) [][]float64 {
-	out := make([][]float64, p.D)
-	for j := range p.D {
-		col := make([]float64, p.N)
-		mean := 0.0
-		for i := range p.N {
-			col[i] = p.X[i*p.D+j]
-			mean += col[i]
-		}
-		mean /= float64(p.N)
-		ss := 0.0
-		for i := range col {
-			col[i] -= mean
-			ss += col[i] * col[i]
-		}
-		if ss == 0 {
-			continue
-		}
-		sd := math.Sqrt(ss / float64(p.N))
-		for i := range col {
-			col[i] /= sd
-		}
-		out[j] = col
-	}
-	return out
 }
 
 // meanOf is a running mean of the values given with ok.
