@@ -45,7 +45,63 @@ func ReadCSV(r io.Reader) (points.Points, error) {
 // must end on its line; empty lines are skipped, and a line starting with #
 // is a comment. A UTF-8 byte-order mark at the start is dropped.
 func readCSV(r io.Reader) (points.Points, []string, error) {
-	return readCSVLines(r, false, nil, Want{}, nil)
+	p, head, err := readCSVLines(r, false, nil, Want{}, nil)
+	return p, head.names, err
+}
+
+// csvHead is what a CSV's first row said: its column names (nil for no
+// header), and whether its first column is the rows' index, left out.
+type csvHead struct {
+	names    []string
+	rowIndex bool
+}
+
+// rowIndex is a first column that the header leaves unnamed, as pandas'
+// to_csv writes a DataFrame's index: it numbers or names the rows, which
+// a model of the rows has nothing to learn from, so it is left out, once
+// its cells are seen to be distinct whole numbers or names. Any other
+// unnamed column is refused: it could be data whose name was lost.
+type rowIndex struct {
+	cells []string
+	lines []int
+}
+
+// take checks row line's index cell and keeps it for check.
+func (x *rowIndex) take(cell string, line int) error {
+	if v, num := parseCell(cell); num && (v != math.Trunc(v) || math.Abs(v) > 1<<53) {
+		return fmt.Errorf("line %d, column 1: %s is not a whole number; the header leaves column 1 unnamed, which is a row index (pandas' to_csv writes one unless index=False) only when its cells are distinct whole numbers or names: name the column to learn it", line, quoteCell(cell))
+	}
+	if strings.TrimSpace(cell) == "" {
+		return fmt.Errorf("line %d, column 1 is empty; the header leaves column 1 unnamed, which is a row index (pandas' to_csv writes one unless index=False) only when every row has its own number or name", line)
+	}
+	x.cells = append(x.cells, strings.TrimSpace(cell))
+	x.lines = append(x.lines, line)
+	return nil
+}
+
+// check refuses an index whose cells repeat.
+func (x *rowIndex) check() error {
+	order := make([]int, len(x.cells))
+	for i := range order {
+		order[i] = i
+	}
+	key := func(i int) string {
+		if v, num := parseCell(x.cells[i]); num {
+			return strconv.FormatFloat(v, 'f', -1, 64) // 7 and 7.0 are one row number
+		}
+		return x.cells[i]
+	}
+	keys := make([]string, len(order))
+	for i := range keys {
+		keys[i] = key(i)
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(keys[a], keys[b]) })
+	for k := 1; k < len(order); k++ {
+		if a, b := order[k-1], order[k]; keys[a] == keys[b] {
+			return fmt.Errorf("lines %d and %d both hold %s in column 1, which the header leaves unnamed: a row index (pandas' to_csv writes one unless index=False) holds each row's own number or name; name the column to learn it", x.lines[a], x.lines[b], quoteCell(x.cells[a]))
+		}
+	}
+	return nil
 }
 
 // labelColumn is a CSV column read as each row's class, as text, and left
@@ -96,7 +152,19 @@ type Want struct{ D, Rows int }
 // readCSVLines is readCSV, with missing cells (parseMaybeMissing) read as
 // NaN when missing says so, each row's line number appended to lines when
 // it is not nil, and what want bounds.
-func readCSVLines(r io.Reader, missing bool, lines *[]int, want Want, label *labelColumn) (points.Points, []string, error) {
+func readCSVLines(r io.Reader, missing bool, lines *[]int, want Want, label *labelColumn) (points.Points, csvHead, error) {
+	p, header, index, err := readCSVRows(r, missing, lines, want, label)
+	if err == nil && index != nil {
+		err = index.check()
+	}
+	if err != nil {
+		return points.Points{}, csvHead{}, err
+	}
+	return p, csvHead{names: header, rowIndex: index != nil}, nil
+}
+
+// readCSVRows is readCSVLines before the row index's cells are checked.
+func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labelColumn) (points.Points, []string, *rowIndex, error) {
 	parse := parseCell
 	if missing {
 		parse = parseMaybeMissing
@@ -105,16 +173,25 @@ func readCSVLines(r io.Reader, missing bool, lines *[]int, want Want, label *lab
 	var (
 		p      points.Points
 		header []string
-		cells  []string
+		index  *rowIndex
+		buf    []string // a line's cells
+		cells  []string // those of a point's values, once the label's and the index's are out
 		first  = true
 	)
+	// fileColumn is the file's column (from 0) of a point's value j.
+	fileColumn := func(j int) int {
+		if index != nil {
+			return label.fileColumn(j) + 1
+		}
+		return label.fileColumn(j)
+	}
 	for {
 		line, err := lr.next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return points.Points{}, nil, err
+			return points.Points{}, nil, nil, err
 		}
 		if lr.line == 1 {
 			line = strings.TrimPrefix(line, "\uFEFF")
@@ -122,9 +199,10 @@ func readCSVLines(r io.Reader, missing bool, lines *[]int, want Want, label *lab
 		if strings.HasPrefix(line, "#") || strings.TrimSpace(line) == "" {
 			continue
 		}
-		if cells, err = splitCSV(cells[:0], line, lr.line); err != nil {
-			return points.Points{}, nil, err
+		if buf, err = splitCSV(buf[:0], line, lr.line); err != nil {
+			return points.Points{}, nil, nil, err
 		}
+		cells = buf
 		if first {
 			first = false
 			// A first row of missing markers (NA) is a row with every
@@ -133,21 +211,31 @@ func readCSVLines(r io.Reader, missing bool, lines *[]int, want Want, label *lab
 				header = append([]string(nil), cells...)
 				continue
 			}
+			if len(cells) > 1 && cells[0] == "" && isHeader(cells[1:]) && !(missing && allMissing(cells[1:])) {
+				header, index = append([]string(nil), cells[1:]...), &rowIndex{}
+				continue
+			}
+		}
+		if index != nil {
+			if err := index.take(cells[0], lr.line); err != nil {
+				return points.Points{}, nil, nil, err
+			}
+			cells = cells[1:]
 		}
 		if label != nil {
 			if p.N == 0 {
 				if err := label.resolve(header, len(cells)); err != nil {
-					return points.Points{}, nil, err
+					return points.Points{}, nil, nil, err
 				}
 				if len(cells) < 2 {
-					return points.Points{}, nil, errors.New("the label column is the file's only column: nothing is left to learn")
+					return points.Points{}, nil, nil, errors.New("the label column is the file's only column: nothing is left to learn")
 				}
 				if header != nil && len(header) == len(cells) {
 					header = slices.Delete(header, label.index, label.index+1)
 				}
 			}
 			if label.index >= len(cells) {
-				return points.Points{}, nil, fmt.Errorf("line %d has %d columns, too few for the label column (column %d)", lr.line, len(cells), label.index+1)
+				return points.Points{}, nil, nil, fmt.Errorf("line %d has %d columns, too few for the label column (column %d)", lr.line, len(buf), label.index+1+len(buf)-len(cells))
 			}
 			label.cells = append(label.cells, strings.TrimSpace(cells[label.index]))
 			cells = slices.Delete(cells, label.index, label.index+1)
@@ -155,40 +243,40 @@ func readCSVLines(r io.Reader, missing bool, lines *[]int, want Want, label *lab
 		if p.D == 0 {
 			p.D = len(cells)
 			if header != nil && len(header) != p.D {
-				return points.Points{}, nil, fmt.Errorf("line %d has %d columns, want %d like the header row", lr.line, p.D, len(header))
+				return points.Points{}, nil, nil, fmt.Errorf("line %d has %d columns, want %d like the header row", lr.line, p.D, len(header))
 			}
 			if want.D > 0 && p.D != want.D {
-				return points.Points{}, nil, fmt.Errorf("line %d has %d columns, want %d", lr.line, p.D, want.D)
+				return points.Points{}, nil, nil, fmt.Errorf("line %d has %d columns, want %d", lr.line, p.D, want.D)
 			}
 		} else if len(cells) != p.D {
-			return points.Points{}, nil, fmt.Errorf("line %d has %d columns, want %d like the rows before it", lr.line, len(cells), p.D)
+			return points.Points{}, nil, nil, fmt.Errorf("line %d has %d columns, want %d like the rows before it", lr.line, len(cells), p.D)
 		}
 		if len(p.X) > maxValues-p.D {
-			return points.Points{}, nil, fmt.Errorf("line %d: more than %d values in all, the limit (MaxValues, 8 GiB as float64)", lr.line, maxValues)
+			return points.Points{}, nil, nil, fmt.Errorf("line %d: more than %d values in all, the limit (MaxValues, 8 GiB as float64)", lr.line, maxValues)
 		}
 		if p.N == 0 && header == nil {
-			if err := checkFirstRow(cells, lr.line, parse, label.fileColumn); err != nil {
-				return points.Points{}, nil, err
+			if err := checkFirstRow(cells, lr.line, parse, fileColumn); err != nil {
+				return points.Points{}, nil, nil, err
 			}
 		}
 		if len(p.X)+len(cells) > cap(p.X) {
 			if p.X, err = growValues(p.X, len(cells), lr.line); err != nil {
-				return points.Points{}, nil, err
+				return points.Points{}, nil, nil, err
 			}
 		}
 		for j, cell := range cells {
 			v, ok := parse(cell)
 			if !ok || math.IsInf(v, 0) || (math.IsNaN(v) && !missing) {
-				j = label.fileColumn(j)
+				j = fileColumn(j)
 			}
 			if !ok {
 				if missing {
-					return points.Points{}, nil, fmt.Errorf("line %d, column %d: %s is neither a number nor missing (an empty cell, NA or NaN)", lr.line, j+1, quoteCell(cell))
+					return points.Points{}, nil, nil, fmt.Errorf("line %d, column %d: %s is neither a number nor missing (an empty cell, NA or NaN)", lr.line, j+1, quoteCell(cell))
 				}
-				return points.Points{}, nil, fmt.Errorf("line %d, column %d: %s is not a number", lr.line, j+1, quoteCell(cell))
+				return points.Points{}, nil, nil, fmt.Errorf("line %d, column %d: %s is not a number", lr.line, j+1, quoteCell(cell))
 			}
 			if math.IsInf(v, 0) || (math.IsNaN(v) && !missing) {
-				return points.Points{}, nil, fmt.Errorf("line %d, column %d: %s is not finite; every value must be finite", lr.line, j+1, quoteCell(cell))
+				return points.Points{}, nil, nil, fmt.Errorf("line %d, column %d: %s is not finite; every value must be finite", lr.line, j+1, quoteCell(cell))
 			}
 			p.X = append(p.X, v)
 		}
@@ -201,12 +289,12 @@ func readCSVLines(r io.Reader, missing bool, lines *[]int, want Want, label *lab
 		}
 	}
 	if p.N == 0 && header != nil {
-		return points.Points{}, nil, errors.New("no data rows after the header row")
+		return points.Points{}, nil, nil, errors.New("no data rows after the header row")
 	}
 	if p.N == 0 {
-		return points.Points{}, nil, errors.New("no data rows")
+		return points.Points{}, nil, nil, errors.New("no data rows")
 	}
-	return p, header, nil
+	return p, header, index, nil
 }
 
 // growValues gives x room for n more values, checking the new array

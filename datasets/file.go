@@ -37,6 +37,10 @@ type File struct {
 	// Header is the cells of a CSV file's first row, when that row was taken
 	// as a header (every cell a name); nil if there was none.
 	Header []string
+	// RowIndex is whether the CSV's first column was the rows' index
+	// (unnamed in the header, each row's own number or name: pandas'
+	// to_csv writes one), left out of the points.
+	RowIndex bool
 
 	note string // the layout of a .npy file, if worth saying
 	// Lines are the line numbers of a CSV file's rows, read by LoadMissing
@@ -52,6 +56,8 @@ func (f File) Where(r, c int) string {
 	switch {
 	case r < len(f.Lines) && c < 0:
 		return fmt.Sprintf("%s line %d", f.Path, f.Lines[r])
+	case r < len(f.Lines) && f.RowIndex:
+		return fmt.Sprintf("%s line %d, column %d", f.Path, f.Lines[r], c+2)
 	case r < len(f.Lines):
 		return fmt.Sprintf("%s line %d, column %d", f.Path, f.Lines[r], c+1)
 	case c < 0:
@@ -77,6 +83,9 @@ func (f File) Describe() string {
 		}
 		notes = append(notes, "first row taken as a header: "+strings.Join(names, ", ")+more)
 	}
+	if f.RowIndex {
+		notes = append(notes, "column 1, unnamed in the header and each row's own number or name, is the rows' index (as pandas' to_csv writes it) and is left out")
+	}
 	if f.note != "" {
 		notes = append(notes, f.note)
 	}
@@ -92,7 +101,10 @@ func (f File) Describe() string {
 // A CSV file has one point per row and one coordinate per column, separated
 // by commas. Its first row is taken as a header if every cell is a name
 // (printable text, not a number); a first row mixing numbers and text is an
-// error. Lines starting with # are comments, a UTF-8 byte-order mark at the
+// error, except a header that leaves only column 1 unnamed, as pandas'
+// to_csv writes a DataFrame's index: that column is the rows' index and is
+// left out (RowIndex) once its cells are seen to be distinct whole numbers
+// or names. Lines starting with # are comments, a UTF-8 byte-order mark at the
 // start is dropped. A line may be at most 16 MiB long and have at most
 // MaxColumns cells.
 //
@@ -140,9 +152,11 @@ func LoadLabelled(path, column string) (File, Labels, []string, error) {
 	}
 	defer r.Close()
 	f, lc := File{Path: path}, labelColumn{column: column}
-	if f.Points, f.Header, err = readCSVLines(r, false, &f.Lines, Want{}, &lc); err != nil {
+	var head csvHead
+	if f.Points, head, err = readCSVLines(r, false, &f.Lines, Want{}, &lc); err != nil {
 		return File{}, Labels{}, nil, fmt.Errorf("datasets: %s: %w", path, err)
 	}
+	f.Header, f.RowIndex = head.names, head.rowIndex
 	l, names, err := labelsOf(lc.cells, func(r int) string { return f.Where(r, lc.index) })
 	l.Lines = f.Lines
 	return f, l, names, err
@@ -208,10 +222,14 @@ func load(path string, missing bool, want Want) (File, error) {
 	defer r.Close()
 	f := File{Path: path}
 	switch {
-	case ext == ".csv" && missing:
-		f.Points, f.Header, err = readCSVLines(r, true, &f.Lines, want, nil)
 	case ext == ".csv":
-		f.Points, f.Header, err = readCSV(r)
+		var lines *[]int
+		if missing {
+			lines = &f.Lines
+		}
+		var head csvHead
+		f.Points, head, err = readCSVLines(r, missing, lines, want, nil)
+		f.Header, f.RowIndex = head.names, head.rowIndex
 	default:
 		var h npyHeader
 		f.Points, h, err = readNPYValues(r, missing, want)
