@@ -97,7 +97,17 @@ def tables():
         "interest_inflation": lambda: _statsmodels("interest_inflation", "year", "quarter"),
         "danish_data": lambda: _statsmodels("danish_data"),
         "nile": lambda: _statsmodels("nile", "year"),
+        # the first three with their class column last, as
+        # load_*(as_frame=True).frame.to_csv writes them
+        "iris_target": lambda: _with_target(skd.load_iris()),
+        "wine_target": lambda: _with_target(skd.load_wine()),
+        "breast_cancer_target": lambda: _with_target(skd.load_breast_cancer()),
+        "digits_target": lambda: _with_target(skd.load_digits()),
     }
+
+
+def _with_target(bunch):
+    return np.column_stack([bunch.data, bunch.target])
 
 
 DEFAULT_SETS = ["iris", "wine", "breast_cancer", "diabetes", "moons", "swiss_roll"]
@@ -225,6 +235,10 @@ def main():
         out = os.path.join(d, "samples.csv")
         t_sample, log = run([binary, "sample", "-run", run_dir, "-n", "1000", "-out", out])
         samples = np.loadtxt(out, delimiter=",", ndmin=2, skiprows=_header(out))
+        if samples.shape[1] == train.shape[1] - 1:
+            # train -data took the class column (last, in the *_target
+            # sets) as data.label_column: the samples are the others
+            train, held = train[:, :-1], held[:, :-1]
         v = verdict(train, held, samples)
         v.update(name=name, train_s=t_train, sample_s=t_sample, copy_std_gap=copy_std_gap(train), new_rows_nearest=new_rows_nearest(data))
         with open(os.path.join(d, "verdict.json"), "w") as f:

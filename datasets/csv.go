@@ -273,7 +273,11 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 				if missing {
 					return points.Points{}, nil, nil, fmt.Errorf("line %d, column %d: %s is neither a number nor missing (an empty cell, NA or NaN)", lr.line, j+1, quoteCell(cell))
 				}
-				return points.Points{}, nil, nil, fmt.Errorf("line %d, column %d: %s is not a number", lr.line, j+1, quoteCell(cell))
+				hint := ""
+				if label == nil && isClassName(cell) {
+					hint = " (a column of class names is read as each row's class by data.label_column)"
+				}
+				return points.Points{}, nil, nil, fmt.Errorf("line %d, column %d: %s is not a number%s", lr.line, j+1, quoteCell(cell), hint)
 			}
 			if math.IsInf(v, 0) || (math.IsNaN(v) && !missing) {
 				return points.Points{}, nil, nil, fmt.Errorf("line %d, column %d: %s is not finite; every value must be finite", lr.line, j+1, quoteCell(cell))

@@ -241,6 +241,7 @@ func TestReadCSVHeadersAndLimits(t *testing.T) {
 		{"a second unnamed column", ",,y\n0,1,2\n", nil, nil, `line 1, column 1: "" is neither a number nor a name`},
 		{"header narrower than the rows", "x,y\n1,2,3\n", nil, nil, "line 2 has 3 columns, want 2 like the header row"},
 		{"a second header", "x,y\na,b\n", nil, nil, `line 2, column 1: "a" is not a number`},
+		{"a class's name among numbers", "x,y\n1,cat\n", nil, nil, `line 2, column 2: "cat" is not a number (a column of class names is read as each row's class by data.label_column)`},
 		{"NaN", "1,2\n3,NaN\n", nil, nil, `line 2, column 2: "NaN" is not finite; every value must be finite`},
 		{"beyond float64", "1,2\n3,-1e999\n", nil, nil, `line 2, column 2: "-1e999" is not finite; every value must be finite`},
 		{"unclosed quote", "\"1,2\n3,4\"\n", nil, nil, "line 1, column 1: a quoted cell must end on its line"},

@@ -48,14 +48,21 @@ at start-up, and the run's config.yaml is the config it amounts to.`)
 			if *configPath != "" || *runDir != "" {
 				return fmt.Errorf("give -data FILE (every setting from the data), -config FILE or -run DIR, one of them")
 			}
-			text, err := dataConfig(*dataPath, *outDir)
+			class, hasClass := classColumn(*dataPath, sets)
+			text, err := dataConfig(*dataPath, *outDir, class.Column)
 			if err != nil {
 				return err
 			}
 			// Parsed in memory: an error names -data and the -set, not a
 			// file the user never saw.
 			source := "the config of -data " + *dataPath
-			grid, isImages := pixelTable(text, *dataPath, sets)
+			grid, pixelClass, isImages := pixelTable(text, *dataPath, sets)
+			if pixelClass.Column != "" {
+				class, hasClass = pixelClass, true
+				if text, err = dataConfig(*dataPath, *outDir, class.Column); err != nil {
+					return err
+				}
+			}
 			var note string
 			if isImages {
 				asImages := text + fmt.Sprintf("model: {type: unet, shape: [%d, %d, 1]}\n", grid.Side, grid.Side)
@@ -74,6 +81,10 @@ at start-up, and the run's config.yaml is the config it amounts to.`)
 				cfg.Notes = append([]string{note}, cfg.Notes...)
 			} else if cfg, err = configs.Parse([]byte(text), source, sets); err != nil {
 				return err
+			}
+			if hasClass {
+				cfg.Notes = append([]string{fmt.Sprintf("data.label_column auto: %s, each row's class, not a measurement (%s): the model learns the other columns given the class; sample -class K draws class K, and without -class the classes mixed as in the data (-set data.label_column=COLUMN names another)",
+					class.Column, class.Why)}, cfg.Notes...)
 			}
 		} else if *outDir != "" {
 			return fmt.Errorf("-out goes with -data; with -config, set output.dir")
@@ -190,49 +201,69 @@ func shellQuote(s string) string {
 // told the MLP's samples from held-out rows with accuracy 0.82, the
 // unet's 0.56). A
 // -set that names the network (model.type, model.hidden, model.residual,
-// model.shape) keeps the user's choice.
+// model.shape) keeps the user's choice. When the pixels come with a
+// column of their class first or last (MNIST's CSVs, digits with its
+// target) and no data.label_column is given, it is that column too.
 //
 // The data's keys are read from text (dataConfig's) and the -set of keys
 // under data. (data.label_column), before the network's are: a -set of
 // the unet's keys (model.channels) is refused by the MLP's config.
-func pixelTable(text, path string, sets []string) (datasets.Grid, bool) {
+func pixelTable(text, path string, sets []string) (datasets.Grid, datasets.ClassColumn, bool) {
 	var dataSets []string
 	for _, s := range sets {
 		key, _, _ := strings.Cut(s, "=")
 		key = strings.TrimSpace(key)
 		switch {
 		case key == "model.type" || key == "model.hidden" || key == "model.residual" || key == "model.shape":
-			return datasets.Grid{}, false
+			return datasets.Grid{}, datasets.ClassColumn{}, false
 		case strings.HasPrefix(key, "data."):
 			dataSets = append(dataSets, s)
 		}
 	}
 	cfg, err := configs.Parse([]byte(text), "the config of -data "+path, dataSets)
 	if err != nil || cfg.Data.Dataset != "file" {
-		return datasets.Grid{}, false // the config's own parse says what is wrong
+		return datasets.Grid{}, datasets.ClassColumn{}, false // the config's own parse says what is wrong
 	}
 	// The first rows tell (PixelGrid measures its correlations on as
 	// many): a CSV's others are not read twice. Whatever is wrong with
 	// the file, Prepare says, naming the line.
-	var f datasets.File
 	if cfg.Data.LabelColumn != "" {
-		f, _, _, err = datasets.LoadLabelled(cfg.Data.Path, cfg.Data.LabelColumn)
-	} else {
-		f, err = datasets.LoadMissingWant(cfg.Data.Path, datasets.Want{Rows: pixelRows})
+		f, _, _, err := datasets.LoadLabelled(cfg.Data.Path, cfg.Data.LabelColumn)
+		if err != nil {
+			return datasets.Grid{}, datasets.ClassColumn{}, false
+		}
+		grid, ok := datasets.PixelGrid(f.Points)
+		return grid, datasets.ClassColumn{}, ok
 	}
+	f, err := datasets.LoadMissingWant(cfg.Data.Path, datasets.Want{Rows: pixelRows})
 	if err != nil {
-		return datasets.Grid{}, false
+		return datasets.Grid{}, datasets.ClassColumn{}, false
 	}
-	return datasets.PixelGrid(f.Points)
+	if grid, ok := datasets.PixelGrid(f.Points); ok {
+		return grid, datasets.ClassColumn{}, true
+	}
+	return datasets.PixelGridLabelled(f.Points, f.Header)
+}
+
+// classColumn is the column of train -data's table that names each row's
+// class (datasets.FindClassColumn), unless a -set names one.
+func classColumn(path string, sets []string) (datasets.ClassColumn, bool) {
+	for _, s := range sets {
+		if key, _, _ := strings.Cut(s, "="); strings.TrimSpace(key) == "data.label_column" {
+			return datasets.ClassColumn{}, false
+		}
+	}
+	c, ok, err := datasets.FindClassColumn(path, pixelRows)
+	return c, ok && err == nil // a file that cannot be read: Prepare says why, naming the line
 }
 
 // pixelRows are the rows of a table pixelTable reads.
 const pixelRows = 2000
 
-// dataConfig is the config of train -data: the data set and where the
-// run goes, nothing else, so that every other key takes the default the
-// data's kind gives it. It returns the file's path, a temporary file.
-func dataConfig(path, out string) (string, error) {
+// dataConfig is the config of train -data: the data set, its class
+// column if it has one, and where the run goes, nothing else, so that
+// every other key takes the default the data's kind gives it.
+func dataConfig(path, out, labelColumn string) (string, error) {
 	info, err := os.Stat(path)
 	if err != nil {
 		return "", fmt.Errorf("-data %s: %w", path, err)
@@ -259,5 +290,9 @@ func dataConfig(path, out string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("name: %s\ndata: {dataset: %s, path: %s}\noutput: {dir: %s}\n", name, dataset, strconv.Quote(abs), strconv.Quote(out)), nil
+	label := ""
+	if labelColumn != "" {
+		label = ", label_column: " + strconv.Quote(labelColumn)
+	}
+	return fmt.Sprintf("name: %s\ndata: {dataset: %s, path: %s%s}\noutput: {dir: %s}\n", name, dataset, strconv.Quote(abs), label, strconv.Quote(out)), nil
 }
