@@ -64,6 +64,11 @@ type Data struct {
 	Quantile string `yaml:"quantile,omitempty"`
 	// QuantileDefaulted: Quantile is the default of the data, not given.
 	QuantileDefaulted bool `yaml:"-"`
+	// Missing (file): drop (the default) leaves out the rows with a
+	// missing value (an empty cell, NA or NaN), saying how many; refuse
+	// stops at the first, naming its line. A run's config.yaml written
+	// before the key existed reads as refuse, as it was trained.
+	Missing string `yaml:"missing,omitempty"`
 	// Labels give every image a class, for a class-conditional model: for
 	// idx, an IDX label file (train-labels-idx1-ubyte.gz); for images,
 	// "folders": each sub-folder of data.path is a class, in name order.

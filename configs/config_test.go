@@ -575,3 +575,40 @@ func parsedAndReread(t *testing.T, text string, sets []string, run bool) (cfg, a
 	}
 	return cfg, again
 }
+
+// data.missing is drop for a table, said among the defaults and written
+// into config.yaml; refuse by hand; a run's config.yaml from before the
+// key reads as refuse, as it was trained; it applies to files only.
+func TestMissingDefaults(t *testing.T) {
+	const table = "name: t\ndata: {dataset: file, path: t.csv}\n"
+	for _, c := range []struct {
+		name, text string
+		sets       []string
+		run        bool
+		want       string
+	}{
+		{"a table", table, nil, false, "drop"},
+		{"by hand", table, []string{"data.missing=refuse"}, false, "refuse"},
+		{"a run's config.yaml from before the key", table, nil, true, "refuse"},
+		{"a run's config.yaml with it", "name: t\ndata: {dataset: file, path: t.csv, missing: drop}\n", nil, true, "drop"},
+		{"a toy", "name: m\ndata: {dataset: moons}\n", nil, false, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, again := parsedAndReread(t, c.text, c.sets, c.run)
+			if cfg.Data.Missing != c.want || again.Data.Missing != c.want {
+				t.Errorf("data.missing %q, from the run's config.yaml %q, want %q", cfg.Data.Missing, again.Data.Missing, c.want)
+			}
+			if said := strings.Contains(strings.Join(cfg.Notes, "\n"), "data.missing drop"); said != (c.want == "drop" && !c.run) {
+				t.Errorf("the defaults line says data.missing drop: %v; notes:\n%s", said, strings.Join(cfg.Notes, "\n"))
+			}
+		})
+	}
+	for _, set := range []string{"data.missing=keep"} {
+		if _, err := Parse([]byte(table), "c.yaml", []string{set}); err == nil || !strings.Contains(err.Error(), "data.missing") {
+			t.Errorf("-set %s: %v, want an error naming the key", set, err)
+		}
+	}
+	if _, err := Parse([]byte("name: m\ndata: {dataset: moons, missing: drop}\n"), "c.yaml", nil); err == nil || !strings.Contains(err.Error(), "data.missing") {
+		t.Errorf("data.missing on moons: %v, want an error naming the key", err)
+	}
+}

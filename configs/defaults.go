@@ -224,6 +224,11 @@ func (d *decoder) unetRecipe(c *Config, set setter, images bool) {
 // a column's spread (docs/CONFIG.md).
 func (d *decoder) tableColumns(c *Config, set setter) {
 	set("data.standardize", "true", func() { c.Data.Standardize = true })
+	if d.runFile && !d.Given("data.missing") {
+		c.Data.Missing = "refuse" // a run trained before the key existed
+	} else {
+		set("data.missing", "drop", func() { c.Data.Missing = "drop" })
+	}
 	if d.runFile && !d.Given("data.quantile") {
 		c.Data.Quantile = "none" // a run trained before the key existed
 		return

@@ -196,6 +196,8 @@ func (d *decoder) validate(c *Config) error {
 		check(c.Data.Dataset != "file" || (c.Data.DiscreteValues >= 1 && c.Data.DiscreteValues <= MaxDiscreteValues), "data.discrete_values", "must be from 1 to %d, got %d", MaxDiscreteValues, c.Data.DiscreteValues),
 		check(c.Data.Quantile == "" || c.Data.Quantile == "auto" || c.Data.Quantile == "none", "data.quantile", "must be auto or none, got %q", c.Data.Quantile),
 		check(c.Data.Quantile != "auto" || c.Data.Dataset == "file", "data.quantile", "applies to dataset file (a table's columns), not %s", c.Data.Dataset),
+		check(c.Data.Missing == "" || c.Data.Missing == "drop" || c.Data.Missing == "refuse", "data.missing", "must be drop or refuse, got %q", c.Data.Missing),
+		check(c.Data.Missing == "" || c.Data.Dataset == "file", "data.missing", "applies to dataset file (a table's rows), not %s", c.Data.Dataset),
 		check(c.Data.FromFile() || c.Data.N >= 1, "data.n", "must be >= 1, got %d", c.Data.N),
 		check(c.Data.N <= datasets.MaxValues/dataDim(c.Data), "data.n", "must be at most %d for %d-dimensional data (%d values in all), got %d",
 			datasets.MaxValues/dataDim(c.Data), dataDim(c.Data), datasets.MaxValues, c.Data.N),

@@ -41,6 +41,8 @@ type File struct {
 	// (unnamed in the header, each row's own number or name: pandas'
 	// to_csv writes one), left out of the points.
 	RowIndex bool
+	// Dropped are the rows DropIncomplete left out, as Where names them.
+	Dropped []string
 
 	note string // the layout of a .npy file, if worth saying
 	// Lines are the line numbers of a CSV file's rows, read by LoadMissing
@@ -82,6 +84,13 @@ func (f File) Describe() string {
 			names, more = names[:8], fmt.Sprintf(", ... (%d names)", len(f.Header))
 		}
 		notes = append(notes, "first row taken as a header: "+strings.Join(names, ", ")+more)
+	}
+	if len(f.Dropped) > 0 {
+		rows := "rows"
+		if len(f.Dropped) == 1 {
+			rows = "row"
+		}
+		notes = append(notes, fmt.Sprintf("%d %s with a missing value left out (data.missing: drop), the first at %s", len(f.Dropped), rows, f.Dropped[0]))
 	}
 	if f.RowIndex {
 		notes = append(notes, "column 1, unnamed in the header and each row's own number or name, is the rows' index (as pandas' to_csv writes it) and is left out")
@@ -138,8 +147,18 @@ func LoadMissingWant(path string, want Want) (File, error) {
 // rather than integers from 0 (then the classes are the names in sorted
 // order). Errors about a row name its line (CSV) or index (.npy).
 func LoadLabelled(path, column string) (File, Labels, []string, error) {
+	return loadLabelled(path, column, false)
+}
+
+// LoadLabelledMissing is LoadLabelled for a table with missing values
+// (LoadMissing), which are read as NaN; a missing label is still an error.
+func LoadLabelledMissing(path, column string) (File, Labels, []string, error) {
+	return loadLabelled(path, column, true)
+}
+
+func loadLabelled(path, column string, missing bool) (File, Labels, []string, error) {
 	if strings.ToLower(filepath.Ext(path)) != ".csv" {
-		f, err := Load(path)
+		f, err := load(path, missing, Want{})
 		if err != nil {
 			return File{}, Labels{}, nil, err
 		}
@@ -153,13 +172,51 @@ func LoadLabelled(path, column string) (File, Labels, []string, error) {
 	defer r.Close()
 	f, lc := File{Path: path}, labelColumn{column: column}
 	var head csvHead
-	if f.Points, head, err = readCSVLines(r, false, &f.Lines, Want{}, &lc); err != nil {
+	if f.Points, head, err = readCSVLines(r, missing, &f.Lines, Want{}, &lc); err != nil {
 		return File{}, Labels{}, nil, fmt.Errorf("datasets: %s: %w", path, err)
 	}
 	f.Header, f.RowIndex = head.names, head.rowIndex
 	l, names, err := labelsOf(lc.cells, func(r int) string { return f.Where(r, lc.index) })
 	l.Lines = f.Lines
 	return f, l, names, err
+}
+
+// DropIncomplete leaves out the rows of f with a missing value (NaN), and
+// their labels (nil Of: none), recording where they were in f.Dropped.
+func DropIncomplete(f *File, labels *Labels) {
+	kept := 0
+	for i := range f.N {
+		if slices.ContainsFunc(f.Row(i), math.IsNaN) {
+			f.Dropped = append(f.Dropped, strings.TrimPrefix(f.Where(i, -1), f.Path+" "))
+			continue
+		}
+		if kept != i {
+			copy(f.X[kept*f.D:(kept+1)*f.D], f.Row(i))
+			if i < len(f.Lines) {
+				f.Lines[kept] = f.Lines[i]
+			}
+			if labels.Of != nil {
+				labels.Of[kept] = labels.Of[i]
+				if i < len(labels.Lines) {
+					labels.Lines[kept] = labels.Lines[i]
+				}
+			}
+		}
+		kept++
+	}
+	if kept == f.N {
+		return
+	}
+	f.N, f.X = kept, f.X[:kept*f.D]
+	if len(f.Lines) > kept {
+		f.Lines = f.Lines[:kept]
+	}
+	if labels.Of != nil {
+		labels.Of = labels.Of[:kept]
+		if len(labels.Lines) > kept {
+			labels.Lines = labels.Lines[:kept]
+		}
+	}
 }
 
 // labelsOf reads a label column's cells as classes: integers from 0 as

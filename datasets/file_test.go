@@ -512,3 +512,45 @@ func TestWriteTableKeepsTheHeader(t *testing.T) {
 		t.Error("2 names for 3 columns were written")
 	}
 }
+
+// DropIncomplete leaves out the rows with a missing value, their labels
+// and lines with them, and says where they were.
+func TestDropIncomplete(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name, text, column string
+		rest               []float64
+		labels             []int32
+		lines              []int
+		dropped            []string
+	}{
+		{"nothing missing", "a,b\n1,2\n3,4\n", "", []float64{1, 2, 3, 4}, nil, []int{2, 3}, nil},
+		{"an empty cell and an NA", "a,b\n1,\n3,4\nNA,6\n7,8\n", "", []float64{3, 4, 7, 8}, nil, []int{3, 5}, []string{"line 2", "line 4"}},
+		{"with labels", "a,y,b\n1,cat,2\n3,dog,nan\n5,dog,6\n", "y", []float64{1, 2, 5, 6}, []int32{0, 1}, []int{2, 4}, []string{"line 3"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "_")+".csv")
+			if err := os.WriteFile(path, []byte(c.text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var f File
+			var l Labels
+			var err error
+			if c.column != "" {
+				f, l, _, err = LoadLabelledMissing(path, c.column)
+			} else {
+				f, err = LoadMissing(path)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			DropIncomplete(&f, &l)
+			if !slices.Equal(f.X, c.rest) || f.N*f.D != len(c.rest) || !slices.Equal(l.Of, c.labels) || !slices.Equal(f.Lines, c.lines) || !slices.Equal(f.Dropped, c.dropped) {
+				t.Errorf("points %v (N %d), labels %v, lines %v, dropped %q; want %v, %v, %v, %q", f.X, f.N, l.Of, f.Lines, f.Dropped, c.rest, c.labels, c.lines, c.dropped)
+			}
+			if len(c.dropped) > 0 && !strings.Contains(f.Describe(), fmt.Sprintf("%d row", len(c.dropped))+map[bool]string{true: "", false: "s"}[len(c.dropped) == 1]+" with a missing value left out (data.missing: drop), the first at "+c.dropped[0]) {
+				t.Errorf("Describe() = %q", f.Describe())
+			}
+		})
+	}
+}

@@ -54,10 +54,21 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 	switch d.Dataset {
 	case "file":
 		var f datasets.File
-		if d.LabelColumn != "" {
+		drop := d.Missing == "drop"
+		switch {
+		case d.LabelColumn != "" && drop:
+			f, labels, classNames, err = datasets.LoadLabelledMissing(d.Path, d.LabelColumn)
+		case d.LabelColumn != "":
 			f, labels, classNames, err = datasets.LoadLabelled(d.Path, d.LabelColumn)
-		} else {
+		case drop:
+			f, err = datasets.LoadMissing(d.Path)
+		default:
 			f, err = datasets.Load(d.Path)
+		}
+		if err == nil && drop {
+			if datasets.DropIncomplete(&f, &labels); f.N == 0 {
+				err = fmt.Errorf("datasets: %s: every one of its %d rows has a missing value (an empty cell, NA or NaN): nothing is left to learn", d.Path, len(f.Dropped))
+			}
 		}
 		all, source = f.Points, f.Describe()
 	case "idx", "images":

@@ -90,3 +90,40 @@ func TestPixelTableWithItsLabel(t *testing.T) {
 		}
 	}
 }
+
+// train -data leaves out the rows with a missing value, saying how many
+// and where the first was; data.missing: refuse names the line instead.
+func TestTrainDataLeavesOutIncompleteRows(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("x,y\n")
+	for i := range 200 {
+		switch i {
+		case 3:
+			b.WriteString("1.5,\n")
+		case 7:
+			b.WriteString("NA,2\n")
+		default:
+			fmt.Fprintf(&b, "%.3f,%.3f\n", float64(i%13)/3, float64(i%7)/2)
+		}
+	}
+	data := filepath.Join(dir, "holes.csv")
+	if err := os.WriteFile(data, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := filepath.Join(dir, "run")
+	code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=4", "-set", "train.refit=false")
+	if code != 0 || !strings.Contains(errs, "198 points of dimension 2") || !strings.Contains(errs, "2 rows with a missing value left out (data.missing: drop), the first at line 5") {
+		t.Fatalf("train -data: exit %d, want the two rows left out and said: %s", code, errs)
+	}
+	if c, _ := os.ReadFile(filepath.Join(run, "config.yaml")); !strings.Contains(string(c), "missing: drop") {
+		t.Errorf("config.yaml lacks data.missing:\n%s", c)
+	}
+	if code, _, errs := scorenet("sample", "-run", run, "-n", "10", "-out", filepath.Join(dir, "s.csv"), "-set", "sample.steps=4"); code != 0 || !strings.Contains(errs, "verdict") {
+		t.Errorf("sample: exit %d, want a verdict against the complete rows: %s", code, errs)
+	}
+	code, _, errs = scorenet("train", "-data", data, "-out", filepath.Join(dir, "refuse"), "-set", "train.steps=2", "-set", "data.missing=refuse")
+	if code == 0 || !strings.Contains(errs, `line 5, column 2: "" is not a number`) {
+		t.Errorf("data.missing refuse: exit %d, want the first missing cell named: %s", code, errs)
+	}
+}

@@ -255,7 +255,7 @@ func TestTrainFromDataChoosesAndKeeps(t *testing.T) {
 		t.Fatalf("train -data: exit %d: %s", code, errs)
 	}
 	for _, want := range []string{
-		"defaults for data read from a file (set a key to change it): data.standardize true, data.quantile auto, data.holdout auto, train.loss anneal_dsm",
+		"defaults for data read from a file (set a key to change it): data.standardize true, data.missing drop, data.quantile auto, data.holdout auto, train.loss anneal_dsm",
 		"model.hidden auto: [128 128 128]", "model.sigma_data auto", "train.sigmas auto", "sample.eps auto", "sample.sampler heun",
 		"data.holdout auto: 0.167 (50 rows held out", "1 discrete column(s)", "1 (2 values)",
 	} {
