@@ -103,6 +103,12 @@ def tables():
         "wine_target": lambda: _with_target(skd.load_wine()),
         "breast_cancer_target": lambda: _with_target(skd.load_breast_cancer()),
         "digits_target": lambda: _with_target(skd.load_digits()),
+        # more of scikit-learn's generators and its last bundled table
+        "circles": lambda: skd.make_circles(2000, noise=0.05, factor=0.5, random_state=0)[0],
+        "blobs": lambda: skd.make_blobs(2000, n_features=2, centers=4, random_state=0)[0],
+        "s_curve": lambda: skd.make_s_curve(2000, noise=0.1, random_state=0)[0],
+        "classification": lambda: skd.make_classification(1000, n_features=8, random_state=0)[0],
+        "linnerud": lambda: np.column_stack([skd.load_linnerud().data, skd.load_linnerud().target]),
     }
 
 
