@@ -103,6 +103,7 @@ def tables():
         "wine_target": lambda: _with_target(skd.load_wine()),
         "breast_cancer_target": lambda: _with_target(skd.load_breast_cancer()),
         "digits_target": lambda: _with_target(skd.load_digits()),
+        "diabetes_scaled_target": lambda: _with_target(skd.load_diabetes()),
         # more of scikit-learn's generators and its last bundled table
         "circles": lambda: skd.make_circles(2000, noise=0.05, factor=0.5, random_state=0)[0],
         "blobs": lambda: skd.make_blobs(2000, n_features=2, centers=4, random_state=0)[0],

@@ -177,6 +177,13 @@ type Train struct {
 	// share is more than a tenth, where they are rows the model cannot
 	// spare (train.Refits).
 	Refit *bool `yaml:"refit,omitempty"`
+	// Nearness (a table's train.steps: auto; the default there) keeps
+	// training past the held-out loss's patience while the samples, drawn
+	// at each evaluation, come nearer the training rows and are still
+	// farther from them than held-out rows are (a refit's first training
+	// does so whatever it says). A run's config.yaml written before the
+	// key existed reads as false, as it was trained.
+	Nearness bool `yaml:"nearness,omitempty"`
 	// Refitted, in a refitted run's config.yaml, records the run that
 	// chose its length.
 	Refitted *Refitted `yaml:"refitted,omitempty"`

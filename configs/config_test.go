@@ -612,3 +612,37 @@ func TestMissingDefaults(t *testing.T) {
 		t.Errorf("data.missing on moons: %v, want an error naming the key", err)
 	}
 }
+
+// train.nearness is on for a table of train.steps: auto, said among the
+// defaults and written into config.yaml; off by hand, for a fixed length,
+// for a toy and for a run's config.yaml from before the key; refused where
+// there is no auto length to follow.
+func TestNearnessDefaults(t *testing.T) {
+	const table = "name: t\ndata: {dataset: file, path: t.csv}\n"
+	for _, c := range []struct {
+		name, text string
+		sets       []string
+		run        bool
+		want       bool
+	}{
+		{"a table", table, nil, false, true},
+		{"by hand", table, []string{"train.nearness=false"}, false, false},
+		{"a fixed length", table, []string{"train.steps=500"}, false, false},
+		{"a run's config.yaml from before the key", "name: t\ndata: {dataset: file, path: t.csv}\ntrain: {steps_auto: true, steps: 0}\n", nil, true, false},
+		{"a run's config.yaml with it", "name: t\ndata: {dataset: file, path: t.csv}\ntrain: {steps_auto: true, steps: 0, nearness: true}\n", nil, true, true},
+		{"a toy", "name: m\ndata: {dataset: moons}\n", nil, false, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, again := parsedAndReread(t, c.text, c.sets, c.run)
+			if cfg.Train.Nearness != c.want || again.Train.Nearness != c.want {
+				t.Errorf("train.nearness %v, from the run's config.yaml %v, want %v", cfg.Train.Nearness, again.Train.Nearness, c.want)
+			}
+			if said := strings.Contains(strings.Join(cfg.Notes, "\n"), "train.nearness true"); said != (c.want && !c.run) {
+				t.Errorf("the defaults line says train.nearness true: %v; notes:\n%s", said, strings.Join(cfg.Notes, "\n"))
+			}
+		})
+	}
+	if _, err := Parse([]byte(table), "c.yaml", []string{"train.steps=500", "train.nearness=true"}); err == nil || !strings.Contains(err.Error(), "train.nearness") {
+		t.Errorf("train.nearness with a fixed length: %v, want an error naming the key", err)
+	}
+}

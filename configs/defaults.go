@@ -139,6 +139,13 @@ func (d *decoder) dataDefaults(c *Config) []string {
 		if c.Data.Dataset == "file" && c.Train.StepsAuto {
 			// nil is auto already: said, and decided once the rows are counted.
 			set("train.refit", "auto", func() { c.Train.Refit = nil })
+			// A dense table's held-out loss levels off long before its
+			// samples sharpen: circles' was lowest at step 1200, and at
+			// the stop, step 5200, its samples were 1.14 times as far
+			// from the training rows as held-out rows (0.94 followed).
+			if !unet && !(d.runFile && !d.Given("train.nearness")) {
+				set("train.nearness", "true", func() { c.Train.Nearness = true })
+			}
 		}
 		if c.Data.Dataset != "file" || unet {
 			// Images get a ladder of about a hundred levels; NCSNv2 walks

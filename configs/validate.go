@@ -269,6 +269,8 @@ func (d *decoder) validate(c *Config) error {
 			"true needs held-out rows to choose the length: set data.holdout above 0"),
 		check(t.Refit == nil || !*t.Refit || t.StepsAuto || (t.EvalEvery > 0 && t.EvalEvery <= t.Steps), "train.refit",
 			"true needs held-out losses to choose the length: set train.steps: auto or train.eval_every from 1 to train.steps"),
+		check(!t.Nearness || (c.Data.Dataset == "file" && t.StepsAuto), "train.nearness",
+			"follows a table's samples through its auto length: it goes with dataset file and train.steps: auto"),
 		check(t.Refitted == nil || (c.Data.Holdout == 0 && !c.Data.HoldoutAuto && (t.Refit == nil || !*t.Refit)), "train.refitted",
 			"records a run trained on every row: it goes with data.holdout: 0 and train.refit: false"),
 		d.validateRefitted(c),

@@ -14,7 +14,8 @@ import (
 // their nearness: as many as the verdict measures.
 const nearChains = 200
 
-// nearHook, in a refitted run's first training, measures at each held-out
+// nearHook, in a refitted run's first training and a table's run of
+// train.nearness, measures at each held-out
 // evaluation how near samples of the weights sampling will use come to
 // the training rows against the held-out rows (workflow.NearestRatio, as
 // the verdict does), and keeps the run going past the held-out loss's
@@ -33,12 +34,12 @@ type nearHook struct {
 	saidUnmeasured bool
 }
 
-// newNearHook is the nearness hook of a refit's first training, or nil
+// newNearHook is the nearness hook of a run that follows it, or nil
 // where its held-out rows are too few to measure against (the held-out
 // loss alone then chooses the length, which it says).
 func newNearHook(t *trainer) (*nearHook, error) {
 	if t.data.Valid.N < workflow.MinHeldOut {
-		fmt.Fprintf(t.out, "train.refit: %d held-out rows, fewer than %d: the samples' nearness is not measured, and the held-out loss alone chooses the length\n", t.data.Valid.N, workflow.MinHeldOut)
+		fmt.Fprintf(t.out, "%d held-out rows, fewer than %d: the samples' nearness is not measured, and the held-out loss alone chooses the length\n", t.data.Valid.N, workflow.MinHeldOut)
 		return nil, nil
 	}
 	m, err := nn.New(t.cfg.ModelSpec(t.s.Model.Dim()), seeds.New(t.cfg.Seed, seeds.Init)) // its weights are overwritten
@@ -60,7 +61,7 @@ func (h *nearHook) measure() float64 {
 	job.MaxODESteps = maxFigureSteps / 6
 	unmeasured := func(why string) float64 {
 		if !h.saidUnmeasured {
-			fmt.Fprintf(t.out, "step %d: train.refit: the samples' nearness is not measured (%s); where it is not, the held-out loss alone decides\n", s.Step, why)
+			fmt.Fprintf(t.out, "step %d: the samples' nearness is not measured (%s); where it is not, the held-out loss alone decides\n", s.Step, why)
 			h.saidUnmeasured = true
 		}
 		return 0

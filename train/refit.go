@@ -139,6 +139,7 @@ func refitConfig(cfg, sel *configs.Config, best *rundir.Best, near *rundir.Near,
 	ref.Output.Dir = cfg.Output.Dir
 	ref.Data.Holdout, ref.Data.HoldoutAuto = 0, false
 	ref.Train.Steps, ref.Train.StepsAuto = configs.RefitSteps(length, data.Train.N, data.Valid.N), false
+	ref.Train.Nearness = false // the length is chosen
 	ref.Train.Patience, ref.Train.EvalEvery = 0, 0
 	ref.Train.BatchSize, ref.Train.BatchAuto = cfg.Train.BatchSize, cfg.Train.BatchAuto
 	ref.Train.Refit = &no

@@ -3,12 +3,16 @@ package train
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"scorenet/configs"
+	"scorenet/datasets"
 	"scorenet/losses"
 	"scorenet/points"
 	"scorenet/rundir"
@@ -315,5 +319,50 @@ func TestNearnessThatCannotSampleIsNotFatal(t *testing.T) {
 	}
 	if !strings.Contains(log.String(), "the samples' nearness is not measured") {
 		t.Errorf("the log does not say the nearness was not measured:\n%s", log.String())
+	}
+}
+
+// A table's run of train.steps: auto follows its samples' nearness
+// (train.nearness, its default): it measures them at each evaluation and
+// holds back the held-out loss's stop by them, as a refit's first training
+// does; with train.nearness: false it measures nothing.
+func TestNearnessFollowsATableRun(t *testing.T) {
+	moons, _, err := datasets.Generate(datasets.Spec{Name: "moons", N: 600}, rand.New(rand.NewPCG(1, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "moons.csv")
+	if err := datasets.WriteFile(path, moons); err != nil {
+		t.Fatal(err)
+	}
+	for _, follow := range []bool{true, false} {
+		t.Run(fmt.Sprint("nearness ", follow), func(t *testing.T) {
+			cfg := parseConfig(t, "name: t\ndata: {dataset: file, path: "+path+"}\n",
+				"model.hidden=[16,16]", "train.patience=2", "train.refit=false", fmt.Sprint("train.nearness=", follow))
+			if cfg.Train.Nearness != follow {
+				t.Fatalf("train.nearness %v, want %v", cfg.Train.Nearness, follow)
+			}
+			sum := fit(t, cfg, false)
+			_, records, err := rundir.ReadMetrics(cfg.Output.Dir, 1000, io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			measured := 0
+			for _, r := range records {
+				if r.Nearest > 0 {
+					measured++
+				}
+			}
+			if follow != (measured > 0) {
+				t.Errorf("%d evaluations measured the samples' nearness", measured)
+			}
+			// Without it the held-out loss's patience stops the run early;
+			// with it the samples' nearness is said with the stop, or the
+			// run goes to the cap while they keep coming nearer.
+			said := strings.Contains(sum.Stopped, "; the samples")
+			if follow && sum.Stopped != "" && !said || !follow && (sum.Stopped == "" || said) {
+				t.Errorf("stopped at step %d: %q", sum.To, sum.Stopped)
+			}
+		})
 	}
 }

@@ -42,8 +42,8 @@ type Options struct {
 	// dirLocked says the caller holds the run directory's lock (a refit's
 	// second training, whose first holds it throughout).
 	dirLocked bool
-	// nearness makes the run a refit's first training, which follows its
-	// samples' nearness (nearHook).
+	// nearness makes the run follow its samples' nearness (nearHook): a
+	// refit's first training, and a table's run of train.nearness.
 	nearness bool
 	// afterData is said after the data's lines: the refit's plan, which
 	// follows from how many rows were held out.
@@ -143,6 +143,7 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 	if Refits(cfg, data) && !(opts.Resume && hasCheckpoint(cfg.Output.Dir)) {
 		return fitThenRefit(ctx, cfg, data, opts)
 	}
+	opts.nearness = cfg.Train.Nearness && cfg.Train.Patience > 0 // it holds back patience's stop
 	return fitPrepared(ctx, cfg, data, opts)
 }
 
