@@ -358,5 +358,5 @@ func describeQuantiles(q map[int]datasets.Knots, skews map[int]float64) string {
 	for _, j := range cols {
 		parts = append(parts, fmt.Sprintf("%d (skewness %.2g)", j+1, skews[j]))
 	}
-	return fmt.Sprintf("data.quantile auto: %d column(s) of skewness beyond ±%g mapped through their training quantiles onto a normal's and sampled back through them, so that samples stay inside the column's range and its tail keeps its share: %s", len(q), maxSkew, strings.Join(parts, ", "))
+	return fmt.Sprintf("data.quantile auto: %d column(s) of skewness beyond ±%g mapped through their training quantiles onto a normal's and sampled back through them, so that samples stay inside the column's range and its tail keeps its share: %s", len(q), maxSkew, listColumns(parts))
 }

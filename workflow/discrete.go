@@ -138,5 +138,18 @@ func (d Discrete) Describe() string {
 	for _, j := range d.columns() {
 		parts = append(parts, fmt.Sprintf("%d (%d values)", j+1, len(d[j])))
 	}
-	return fmt.Sprintf("%d discrete column(s), trained spread over each value's cell and sampled onto their values: %s", len(d), strings.Join(parts, ", "))
+	return fmt.Sprintf("%d discrete column(s), trained spread over each value's cell and sampled onto their values: %s", len(d), listColumns(parts))
 }
+
+// listColumns joins the first listedColumns of a start-up line's columns
+// and counts the rest: a table of 784 pixel columns is one line, not a
+// screenful.
+func listColumns(parts []string) string {
+	if len(parts) <= listedColumns {
+		return strings.Join(parts, ", ")
+	}
+	return strings.Join(parts[:listedColumns], ", ") + fmt.Sprintf(", and %d more", len(parts)-listedColumns)
+}
+
+// listedColumns is the most columns a start-up line names.
+const listedColumns = 16

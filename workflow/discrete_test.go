@@ -124,3 +124,4 @@ func levelsColumn(rows, levels int, zeros float64) points.Points {
 	}
 	return p
 }
+
