@@ -124,4 +124,3 @@ func levelsColumn(rows, levels int, zeros float64) points.Points {
 	}
 	return p
 }
-
