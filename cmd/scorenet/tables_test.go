@@ -1,0 +1,129 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// train -data on a table with a column of class names (iris's species as
+// usually written) takes it as data.label_column: said at start-up,
+// written into config.yaml, kept on resume, never chosen over a -set of
+// the key; the run samples without -class.
+func TestTrainDataFindsTheClassColumn(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString(",width,height,species\n") // with pandas' row index
+	for i := range 120 {
+		kind := []string{"setosa", "versicolor", "virginica"}[i%3]
+		fmt.Fprintf(&b, "%d,%.2f,%.2f,%s\n", i, 1+float64(i%3)+0.01*float64(i%7), 2+0.5*float64(i%3)+0.02*float64(i%5), kind)
+	}
+	data := filepath.Join(dir, "flowers.csv")
+	if err := os.WriteFile(data, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := filepath.Join(dir, "run")
+	code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=4", "-set", "train.refit=false")
+	if code != 0 {
+		t.Fatalf("train -data: exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"data.label_column auto: species", "3 classes in the first 120 rows (setosa, versicolor, virginica)", "is the rows' index"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("the start-up lines lack %q:\n%s", want, errs)
+		}
+	}
+	if c, _ := os.ReadFile(filepath.Join(run, "config.yaml")); !strings.Contains(string(c), "label_column: species") || !strings.Contains(string(c), "class_names:") {
+		t.Errorf("config.yaml lacks the label column and its classes:\n%s", c)
+	}
+	if code, _, errs := scorenet("train", "-run", run, "-set", "train.steps=6"); code != 0 || strings.Contains(errs, "data.label_column auto") {
+		t.Errorf("resume: exit %d; it looked for the column again or failed: %s", code, errs)
+	}
+	if code, _, errs := scorenet("sample", "-run", run, "-n", "10", "-out", filepath.Join(dir, "s.csv"), "-set", "sample.steps=4"); code != 0 {
+		t.Errorf("sample without -class: exit %d: %s", code, errs)
+	}
+	if code, _, errs := scorenet("sample", "-run", run, "-n", "10", "-class", "virginica", "-out", filepath.Join(dir, "v.csv"), "-set", "sample.steps=4"); code != 0 {
+		t.Errorf("sample -class virginica: exit %d: %s", code, errs)
+	}
+	given := filepath.Join(dir, "given")
+	code, _, errs = scorenet("train", "-data", data, "-out", given, "-set", "train.steps=2", "-set", "train.refit=false", "-set", "data.label_column=3")
+	if code != 0 || strings.Contains(errs, "data.label_column auto") {
+		t.Errorf("data.label_column given: exit %d, or it was chosen anyway: %s", code, errs)
+	}
+}
+
+// A table of pixels with its label column first (MNIST's CSVs) trains
+// the unet on the pixels given the label.
+func TestPixelTableWithItsLabel(t *testing.T) {
+	dir := t.TempDir()
+	pixels := filepath.Join(dir, "pixels.csv")
+	writeStrokes(t, pixels, 300)
+	text, err := os.ReadFile(pixels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(text), "\n"), "\n")
+	for i := range lines {
+		label := "label"
+		if i > 0 {
+			label = fmt.Sprint(i % 10)
+		}
+		lines[i] = label + "," + lines[i]
+	}
+	data := filepath.Join(dir, "labelled.csv")
+	if err := os.WriteFile(data, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := filepath.Join(dir, "run")
+	code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=2", "-set", "model.channels=[8,16]")
+	if code != 0 {
+		t.Fatalf("train -data: exit %d: %s", code, errs)
+	}
+	if !strings.Contains(errs, "data.label_column auto: label") || !strings.Contains(errs, "the first column holds integers from 0 to 9 beside 64 columns of pixels") {
+		t.Errorf("the start-up lines do not name the label column:\n%s", errs)
+	}
+	c, _ := os.ReadFile(filepath.Join(run, "config.yaml"))
+	for _, want := range []string{"type: unet", "label_column: label", "classes: 10"} {
+		if !strings.Contains(string(c), want) {
+			t.Errorf("config.yaml lacks %q:\n%s", want, c)
+		}
+	}
+}
+
+// train -data leaves out the rows with a missing value, saying how many
+// and where the first was; data.missing: refuse names the line instead.
+func TestTrainDataLeavesOutIncompleteRows(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("x,y\n")
+	for i := range 200 {
+		switch i {
+		case 3:
+			b.WriteString("1.5,\n")
+		case 7:
+			b.WriteString("NA,2\n")
+		default:
+			fmt.Fprintf(&b, "%.3f,%.3f\n", float64(i%13)/3, float64(i%7)/2)
+		}
+	}
+	data := filepath.Join(dir, "holes.csv")
+	if err := os.WriteFile(data, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := filepath.Join(dir, "run")
+	code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=4", "-set", "train.refit=false")
+	if code != 0 || !strings.Contains(errs, "198 points of dimension 2") || !strings.Contains(errs, "2 rows with a missing value left out (data.missing: drop), the first at line 5") {
+		t.Fatalf("train -data: exit %d, want the two rows left out and said: %s", code, errs)
+	}
+	if c, _ := os.ReadFile(filepath.Join(run, "config.yaml")); !strings.Contains(string(c), "missing: drop") {
+		t.Errorf("config.yaml lacks data.missing:\n%s", c)
+	}
+	if code, _, errs := scorenet("sample", "-run", run, "-n", "10", "-out", filepath.Join(dir, "s.csv"), "-set", "sample.steps=4"); code != 0 || !strings.Contains(errs, "verdict") {
+		t.Errorf("sample: exit %d, want a verdict against the complete rows: %s", code, errs)
+	}
+	code, _, errs = scorenet("train", "-data", data, "-out", filepath.Join(dir, "refuse"), "-set", "train.steps=2", "-set", "data.missing=refuse")
+	if code == 0 || !strings.Contains(errs, `line 5, column 2: "" is not a number`) {
+		t.Errorf("data.missing refuse: exit %d, want the first missing cell named: %s", code, errs)
+	}
+}
