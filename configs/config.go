@@ -56,6 +56,8 @@ type Data struct {
 	// config.yaml. A run's config.yaml written before the key existed reads
 	// as OldDiscreteValues, the cap it was trained with.
 	DiscreteValues int `yaml:"discrete_values,omitempty"`
+	// DiscreteValuesDefaulted: DiscreteValues is the default, not given.
+	DiscreteValuesDefaulted bool `yaml:"-"`
 	// Quantile (file): auto (the default for a table read from a file)
 	// maps every column of skewness beyond ±0.5 through its training
 	// quantiles onto a standard normal's, and samples back through them
@@ -69,6 +71,8 @@ type Data struct {
 	// stops at the first, naming its line. A run's config.yaml written
 	// before the key existed reads as refuse, as it was trained.
 	Missing string `yaml:"missing,omitempty"`
+	// MissingDefaulted: Missing is the default, not given.
+	MissingDefaulted bool `yaml:"-"`
 	// Labels give every image a class, for a class-conditional model: for
 	// idx, an IDX label file (train-labels-idx1-ubyte.gz); for images,
 	// "folders": each sub-folder of data.path is a class, in name order.
@@ -184,6 +188,8 @@ type Train struct {
 	// does so whatever it says). A run's config.yaml written before the
 	// key existed reads as false, as it was trained.
 	Nearness bool `yaml:"nearness,omitempty"`
+	// NearnessDefaulted: Nearness is the default, not given.
+	NearnessDefaulted bool `yaml:"-"`
 	// Refitted, in a refitted run's config.yaml, records the run that
 	// chose its length.
 	Refitted *Refitted `yaml:"refitted,omitempty"`

@@ -144,7 +144,7 @@ func (d *decoder) dataDefaults(c *Config) []string {
 			// the stop, step 5200, its samples were 1.14 times as far
 			// from the training rows as held-out rows (0.94 followed).
 			if !unet && !(d.runFile && !d.Given("train.nearness")) {
-				set("train.nearness", "true", func() { c.Train.Nearness = true })
+				set("train.nearness", "true", func() { c.Train.Nearness, c.Train.NearnessDefaulted = true, true })
 			}
 		}
 		if c.Data.Dataset != "file" || unet {
@@ -234,7 +234,7 @@ func (d *decoder) tableColumns(c *Config, set setter) {
 	if d.runFile && !d.Given("data.missing") {
 		c.Data.Missing = "refuse" // a run trained before the key existed
 	} else {
-		set("data.missing", "drop", func() { c.Data.Missing = "drop" })
+		set("data.missing", "drop", func() { c.Data.Missing, c.Data.MissingDefaulted = "drop", true })
 	}
 	if d.runFile && !d.Given("data.quantile") {
 		c.Data.Quantile = "none" // a run trained before the key existed

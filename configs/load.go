@@ -129,7 +129,7 @@ func parse(text []byte, source string, overrides []string, runFile bool) (*Confi
 	}
 	cfg.Notes = append(cfg.Notes, d.dataDefaults(&cfg)...)
 	if cfg.Data.Dataset == "file" && cfg.Data.DiscreteValues == 0 && !d.Given("data.discrete_values") {
-		cfg.Data.DiscreteValues = DefaultDiscreteValues
+		cfg.Data.DiscreteValues, cfg.Data.DiscreteValuesDefaulted = DefaultDiscreteValues, true
 		if d.runFile {
 			cfg.Data.DiscreteValues = OldDiscreteValues // a run trained before the key existed, found as it was
 		}

@@ -85,7 +85,8 @@ func (s *Summary) MsPerStep() float64 {
 // trained with: a config leaving model.dtype to auto the run's dtype (a
 // run from before auto goes on in float64), and an image run's config
 // without a learning rate the run's (from before the image default), a
-// table run's config without data.quantile the run's. It returns what it
+// table run's config without data.quantile, data.discrete_values,
+// data.missing or train.nearness the run's. It returns what it
 // kept, to say. An image run trained as another network than the one
 // images get by default now it refuses: its whole recipe changed with the
 // network, so keeping the type alone would not make the run's config.
@@ -109,6 +110,18 @@ func KeepRunDefaults(cfg *configs.Config) ([]string, error) {
 	if cfg.Data.QuantileDefaulted && saved.Data.Quantile != cfg.Data.Quantile {
 		cfg.Data.Quantile = saved.Data.Quantile
 		kept = append(kept, fmt.Sprintf("data.quantile %s, as the run was trained (the default is auto now)", cfg.Data.Quantile))
+	}
+	if cfg.Data.DiscreteValuesDefaulted && saved.Data.DiscreteValues != cfg.Data.DiscreteValues {
+		cfg.Data.DiscreteValues = saved.Data.DiscreteValues
+		kept = append(kept, fmt.Sprintf("data.discrete_values %d, as the run was trained (the default is %d now)", cfg.Data.DiscreteValues, configs.DefaultDiscreteValues))
+	}
+	if cfg.Data.MissingDefaulted && saved.Data.Missing != cfg.Data.Missing {
+		cfg.Data.Missing = saved.Data.Missing
+		kept = append(kept, fmt.Sprintf("data.missing %s, as the run was trained (the default is drop now)", cfg.Data.Missing))
+	}
+	if cfg.Train.NearnessDefaulted && saved.Train.Nearness != cfg.Train.Nearness {
+		cfg.Train.Nearness = saved.Train.Nearness
+		kept = append(kept, fmt.Sprintf("train.nearness %v, as the run was trained (the default is true now)", cfg.Train.Nearness))
 	}
 	return kept, nil
 }

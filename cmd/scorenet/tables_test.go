@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"scorenet/checkpoints"
 	"strings"
 	"testing"
 )
@@ -125,5 +126,56 @@ func TestTrainDataLeavesOutIncompleteRows(t *testing.T) {
 	code, _, errs = scorenet("train", "-data", data, "-out", filepath.Join(dir, "refuse"), "-set", "train.steps=2", "-set", "data.missing=refuse")
 	if code == 0 || !strings.Contains(errs, `line 5, column 2: "" is not a number`) {
 		t.Errorf("data.missing refuse: exit %d, want the first missing cell named: %s", code, errs)
+	}
+}
+
+// A table run trained before data.discrete_values, data.missing and
+// train.nearness existed, resumed by the user's own config (which names
+// none of them), keeps what it was trained with, as -run does.
+func TestOldTableRunResumesByItsConfig(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "t.csv")
+	var b strings.Builder
+	b.WriteString("x,y\n")
+	for i := range 300 {
+		fmt.Fprintf(&b, "%.3f,%.3f\n", float64(i%17)/5, float64(i%11)/3)
+	}
+	if err := os.WriteFile(data, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := filepath.Join(dir, "run")
+	mine := filepath.Join(dir, "mine.yaml")
+	os.WriteFile(mine, []byte("name: t\ndata: {dataset: file, path: "+data+"}\nmodel: {hidden: [8]}\ntrain: {patience: 2, refit: false}\noutput: {dir: "+run+"}\n"), 0o644)
+	if code, _, errs := scorenet("train", "-config", mine); code != 0 {
+		t.Fatalf("train: exit %d: %s", code, errs)
+	}
+	old := func(text string) string {
+		for _, key := range []string{"    missing: drop\n", "    nearness: true\n", "    discrete_values: 1024\n"} {
+			if !strings.Contains(text, key) {
+				t.Fatalf("the run's config lacks %q:\n%s", key, text)
+			}
+			text = strings.Replace(text, key, "", 1)
+		}
+		return text
+	}
+	config := filepath.Join(run, "config.yaml")
+	text, _ := os.ReadFile(config)
+	os.WriteFile(config, []byte(old(string(text))), 0o644)
+	ckpts, _ := filepath.Glob(filepath.Join(run, "checkpoints", "*.safetensors"))
+	for _, path := range ckpts {
+		c, err := checkpoints.Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Meta["config"] = old(c.Meta["config"])
+		if err := checkpoints.SaveAs(path, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, _, errs := scorenet("train", "-config", mine, "-resume")
+	for _, want := range []string{"keeping data.discrete_values 32", "keeping data.missing refuse", "keeping train.nearness false"} {
+		if code != 0 || !strings.Contains(errs, want) {
+			t.Errorf("resume by -config: exit %d, want %q: %s", code, want, errs)
+		}
 	}
 }
