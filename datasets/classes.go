@@ -44,8 +44,8 @@ const (
 
 // FindClassColumn reads the first rows of a CSV table and finds its
 // class column: the one column whose cells include names (text that is
-// neither a number nor a missing marker), as iris's species is usually
-// written, when its names repeat (at most one for every MinRowsPerClass
+// neither a number nor a missing marker) and no numbers, as iris's
+// species is usually written, when its names repeat (at most one for every MinRowsPerClass
 // rows read, at most MaxClasses). Such a column cannot be learnt as a
 // number, and its names are what data.label_column reads. It finds none
 // in a table of numbers only, or of names in two columns or more (then
@@ -73,7 +73,9 @@ func FindClassColumn(path string, rows int) (ClassColumn, bool, error) {
 			text = j
 		}
 	}
-	if text < 0 {
+	// A column of numbers with a stray marker (UCI's "?" for a missing
+	// value) is not a class column: the reader names the marker.
+	if text < 0 || slices.ContainsFunc(cells[text], isNumber) {
 		return ClassColumn{}, false, nil
 	}
 	classes := slices.Compact(slices.Sorted(slices.Values(cells[text])))
@@ -94,6 +96,12 @@ func FindClassColumn(path string, rows int) (ClassColumn, bool, error) {
 func isClassName(cell string) bool {
 	v, ok := parseMaybeMissing(cell)
 	return !ok && !math.IsNaN(v)
+}
+
+// isNumber is whether a cell is a number.
+func isNumber(cell string) bool {
+	_, ok := parseCell(cell)
+	return ok
 }
 
 // readCells reads up to rows rows of CSV text as cells by column, after

@@ -28,6 +28,7 @@ func TestFindClassColumn(t *testing.T) {
 		{"names in two columns", "a,b\n" + strings.Repeat("x,p\ny,q\n", 6), "", nil},
 		{"a name per row names rows", "state,v\nohio,1\nutah,2\niowa,3\nmaine,4\n", "", nil},
 		{"one class", "a,k\n" + strings.Repeat("1,x\n", 10), "", nil},
+		{"numbers with a stray marker", "a,b\n" + strings.Repeat("1,7\n2,?\n", 6), "", nil},
 	}
 	dir := t.TempDir()
 	for _, c := range cases {

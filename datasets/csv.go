@@ -71,8 +71,8 @@ func (x *rowIndex) take(cell string, line int) error {
 	if v, num := parseCell(cell); num && (v != math.Trunc(v) || math.Abs(v) > 1<<53) {
 		return fmt.Errorf("line %d, column 1: %s is not a whole number; the header leaves column 1 unnamed, which is a row index (pandas' to_csv writes one unless index=False) only when its cells are distinct whole numbers or names: name the column to learn it", line, quoteCell(cell))
 	}
-	if strings.TrimSpace(cell) == "" {
-		return fmt.Errorf("line %d, column 1 is empty; the header leaves column 1 unnamed, which is a row index (pandas' to_csv writes one unless index=False) only when every row has its own number or name", line)
+	if c := strings.TrimSpace(cell); c == "" || strings.EqualFold(c, "na") {
+		return fmt.Errorf("line %d, column 1 is empty or NA; the header leaves column 1 unnamed, which is a row index (pandas' to_csv writes one unless index=False) only when every row has its own number or name", line)
 	}
 	x.cells = append(x.cells, strings.TrimSpace(cell))
 	x.lines = append(x.lines, line)
@@ -86,6 +86,9 @@ func (x *rowIndex) check() error {
 		order[i] = i
 	}
 	key := func(i int) string {
+		if n, err := strconv.ParseInt(x.cells[i], 10, 64); err == nil {
+			return strconv.FormatInt(n, 10) // exact beyond 2^53
+		}
 		if v, num := parseCell(x.cells[i]); num {
 			return strconv.FormatFloat(v, 'f', -1, 64) // 7 and 7.0 are one row number
 		}
@@ -240,16 +243,18 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 			label.cells = append(label.cells, strings.TrimSpace(cells[label.index]))
 			cells = slices.Delete(cells, label.index, label.index+1)
 		}
+		// Counts the file's columns, the row index's and the label's too.
+		extra := len(buf) - len(cells)
 		if p.D == 0 {
 			p.D = len(cells)
 			if header != nil && len(header) != p.D {
-				return points.Points{}, nil, nil, fmt.Errorf("line %d has %d columns, want %d like the header row", lr.line, p.D, len(header))
+				return points.Points{}, nil, nil, fmt.Errorf("line %d has %d columns, want %d like the header row", lr.line, len(buf), len(header)+extra)
 			}
 			if want.D > 0 && p.D != want.D {
-				return points.Points{}, nil, nil, fmt.Errorf("line %d has %d columns, want %d", lr.line, p.D, want.D)
+				return points.Points{}, nil, nil, fmt.Errorf("line %d has %d columns, want %d", lr.line, len(buf), want.D+extra)
 			}
 		} else if len(cells) != p.D {
-			return points.Points{}, nil, nil, fmt.Errorf("line %d has %d columns, want %d like the rows before it", lr.line, len(cells), p.D)
+			return points.Points{}, nil, nil, fmt.Errorf("line %d has %d columns, want %d like the rows before it", lr.line, len(buf), p.D+extra)
 		}
 		if len(p.X) > maxValues-p.D {
 			return points.Points{}, nil, nil, fmt.Errorf("line %d: more than %d values in all, the limit (MaxValues, 8 GiB as float64)", lr.line, maxValues)

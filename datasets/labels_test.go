@@ -133,6 +133,7 @@ func TestLoadLabelled(t *testing.T) {
 		{"text after the label column in the first row", "1,cat,x\n", "2", nil, nil, nil, `line 1, column 3: "x" is not a number`},
 		{"a short row", "a,b,y\n1,2,cat\n3\n", "y", nil, nil, nil, "line 3 has 1 columns, too few for the label column (column 3)"},
 		{"no such column", "a,y\n1,cat\n", "z", nil, nil, nil, `data.label_column "z" is not a column`},
+		{"a short row with a label", "a,y,b\n1,cat,2\n3,dog\n", "y", nil, nil, nil, "line 3 has 2 columns, want 3 like the rows before it"},
 		{"after pandas' row index", ",a,y\n0,1,cat\n1,2,dog\n", "y", []int32{0, 1}, []string{"cat", "dog"}, []float64{1, 2}, ""},
 		{"a missing label after the row index", ",a,y\n0,1,cat\n1,2,\n", "y", nil, nil, nil, `line 3, column 3: the label is missing ("")`},
 	} {

@@ -37,6 +37,33 @@ type Data struct {
 	TrainLabels, ValidLabels []int32
 }
 
+// dropIncomplete leaves out f's rows with a missing value (data.missing:
+// drop), refusing to leave no rows, or a class without its rows.
+func dropIncomplete(f *datasets.File, labels *datasets.Labels, classNames []string) error {
+	var before []int
+	if labels.Of != nil {
+		before = labels.Counts()
+	}
+	datasets.DropIncomplete(f, labels)
+	if f.N == 0 {
+		return fmt.Errorf("datasets: %s: every one of its %d rows has a missing value (an empty cell, NA or NaN): nothing is left to learn", f.Path, len(f.Dropped))
+	}
+	if before == nil {
+		return nil
+	}
+	after := labels.Counts()
+	for y, n := range before {
+		if n > 0 && after[y] == 0 {
+			name := fmt.Sprint(y)
+			if y < len(classNames) {
+				name = fmt.Sprintf("%s (%d)", classNames[y], y)
+			}
+			return fmt.Errorf("datasets: %s: every one of class %s's %d rows has a missing value (an empty cell, NA or NaN), and data.missing: drop would leave the class without rows: fill them in, or leave the class's rows out of the file", f.Path, name, n)
+		}
+	}
+	return nil
+}
+
 // Prepare generates or reads the config's data set, splits off the
 // held-out fraction and standardises both parts with the training part's
 // statistics. The same config always gives the same Data.
@@ -66,9 +93,7 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 			f, err = datasets.Load(d.Path)
 		}
 		if err == nil && drop {
-			if datasets.DropIncomplete(&f, &labels); f.N == 0 {
-				err = fmt.Errorf("datasets: %s: every one of its %d rows has a missing value (an empty cell, NA or NaN): nothing is left to learn", d.Path, len(f.Dropped))
-			}
+			err = dropIncomplete(&f, &labels, classNames)
 		}
 		all, source = f.Points, f.Describe()
 	case "idx", "images":

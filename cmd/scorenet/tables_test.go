@@ -179,3 +179,33 @@ func TestOldTableRunResumesByItsConfig(t *testing.T) {
 		}
 	}
 }
+
+// train -data tells the kind of data by the file's extension first, then
+// by an IDX name: a CSV named iris_idx.csv is a table.
+func TestDataConfigKindOfFile(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct{ name, file, dataset string }{
+		{"a CSV with idx in its name", "iris_idx.csv", "file"},
+		{"a .npy with -ubyte in its name", "x-ubyte.npy", "file"},
+		{"an IDX file", "train-images-idx3-ubyte.gz", "idx"},
+		{"an IDX file unpacked", "t10k-images.idx3-ubyte", "idx"},
+		{"a folder of PNGs", "pngs", "images"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(dir, c.file)
+			var err error
+			if c.dataset == "images" {
+				err = os.Mkdir(path, 0o755)
+			} else {
+				err = os.WriteFile(path, []byte("1,2\n"), 0o644)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			text, err := dataConfig(path, "", "")
+			if err != nil || !strings.Contains(text, "dataset: "+c.dataset+",") {
+				t.Errorf("dataConfig: %v\n%s\nwant dataset %s", err, text, c.dataset)
+			}
+		})
+	}
+}

@@ -277,9 +277,11 @@ func dataConfig(path, out, labelColumn string) (string, error) {
 		name = "data"
 	}
 	dataset := "file"
+	ext := strings.ToLower(filepath.Ext(path))
 	switch {
 	case info.IsDir():
 		dataset = "images"
+	case ext == ".csv" || ext == ".npy":
 	case strings.Contains(filepath.Base(path), "idx") || strings.Contains(filepath.Base(path), "-ubyte"):
 		dataset = "idx"
 	}
