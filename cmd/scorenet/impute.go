@@ -104,7 +104,7 @@ impute.`)
 			return err
 		}
 		s := &cfg.Sample
-		file, err := readRowsToComplete(run, *in, *mask, *firstRows, *draws)
+		file, err := readRowsToComplete(run, *in, *mask, *firstRows, *draws, stderr)
 		if err != nil {
 			return err
 		}
@@ -261,7 +261,7 @@ func rowError(file datasets.File, err error) error {
 // value's cell where it was dequantised), refused by its header's shape or
 // size before it is read; -mask then marks a rectangle of every image
 // missing.
-func readRowsToComplete(run *workflow.Run, path, mask string, rows, draws int) (datasets.File, error) {
+func readRowsToComplete(run *workflow.Run, path, mask string, rows, draws int, stderr io.Writer) (datasets.File, error) {
 	var file datasets.File
 	var r0, r1, c0, c1 int
 	if mask != "" { // before reading: it needs only the run's image shape
@@ -300,6 +300,9 @@ func readRowsToComplete(run *workflow.Run, path, mask string, rows, draws int) (
 			}
 		}
 		file = datasets.File{Points: imgs, Path: path}
+	} else if f, ok := labelledRows(run, path); ok {
+		file = f
+		fmt.Fprintf(stderr, "%s: column %s is each row's class (the run's data.label_column): left out; the completions are drawn without it\n", path, run.Config.Data.LabelColumn)
 	} else {
 		var err error
 		if file, err = datasets.LoadMissingWant(path, datasets.Want{D: run.Model.Dim(), Rows: rows}); err != nil {
@@ -330,6 +333,19 @@ func readRowsToComplete(run *workflow.Run, path, mask string, rows, draws int) (
 }
 
 // parseMask reads -mask r0:r1,c0:c1, a rectangle inside images of shape s.
+// labelledRows reads the rows to complete of a class-conditional table
+// run from a file that holds the run's label column too, as the file the
+// run trained on does; ok is false where the file does not (the plain
+// reader then says what is wrong with it).
+func labelledRows(run *workflow.Run, path string) (datasets.File, bool) {
+	column := run.Config.Data.LabelColumn
+	if column == "" {
+		return datasets.File{}, false
+	}
+	f, _, _, err := datasets.LoadLabelledMissing(path, column)
+	return f, err == nil && f.D == run.Model.Dim()
+}
+
 func parseMask(mask string, s datasets.Image) (r0, r1, c0, c1 int, err error) {
 	bad := fmt.Errorf("-mask %q: want r0:r1,c0:c1, pixel rows r0 to r1-1 and columns c0 to c1-1 of the run's %dx%d images, e.g. %d:%d,0:%d for the bottom half", mask, s.H, s.W, s.H/2, s.H, s.W)
 	if _, e := fmt.Sscanf(mask, "%d:%d,%d:%d", &r0, &r1, &c0, &c1); e != nil || fmt.Sprintf("%d:%d,%d:%d", r0, r1, c0, c1) != mask {

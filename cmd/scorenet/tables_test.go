@@ -47,6 +47,15 @@ func TestTrainDataFindsTheClassColumn(t *testing.T) {
 	if code, _, errs := scorenet("sample", "-run", run, "-n", "10", "-class", "virginica", "-out", filepath.Join(dir, "v.csv"), "-set", "sample.steps=4"); code != 0 {
 		t.Errorf("sample -class virginica: exit %d: %s", code, errs)
 	}
+	holes := filepath.Join(dir, "holes.csv")
+	os.WriteFile(holes, []byte(",width,height,species\n0,1.5,,setosa\n1,,2.5,virginica\n"), 0o644)
+	code, _, errs = scorenet("impute", "-run", run, "-in", holes, "-out", filepath.Join(dir, "filled.csv"), "-n", "2", "-set", "sample.steps=4")
+	if code != 0 || !strings.Contains(errs, "column species is each row's class (the run's data.label_column): left out") {
+		t.Errorf("impute on rows with their class: exit %d: %s", code, errs)
+	}
+	if filled, err := os.ReadFile(filepath.Join(dir, "filled.csv")); err != nil || !strings.HasPrefix(string(filled), "width,height\n") {
+		t.Errorf("the completed rows: %v\n%s", err, filled)
+	}
 	given := filepath.Join(dir, "given")
 	code, _, errs = scorenet("train", "-data", data, "-out", given, "-set", "train.steps=2", "-set", "train.refit=false", "-set", "data.label_column=3")
 	if code != 0 || strings.Contains(errs, "data.label_column auto") {
