@@ -153,7 +153,7 @@ func TestFilesRoundTripAndRejectBadContent(t *testing.T) {
 	nan := filepath.Join(dir, "nan.csv")
 	os.WriteFile(nan, []byte("1,2\n3,NaN\n"), 0o644)
 	cases := []struct{ path, want string }{
-		{write("ints.npy", []int64{1, 2, 3}), `.npy dtype "<i8", want float64 (<f8), float32 (<f4) or uint8 (|u1, pixels)`},
+		{write("complex.npy", []complex128{1, 2, 3}), `.npy dtype "<c16", want a float (<f8, <f4), an integer (<i8, |u1, ...) or a bool (|b1)`},
 		{write("rank1.npy", []float64{1, 2, 3}), ".npy shape (3,), want (n, D)"},
 		{nan, `nan.csv: line 2, column 2: "NaN" is not finite; every value must be finite`},
 		{write("nan.npy", mat.NewDense(2, 2, []float64{1, 2, math.Inf(1), 4})), "nan.npy: row 1, column 0 (counting from 0, as a[1, 0] in NumPy) is +Inf; every value must be finite"},

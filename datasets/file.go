@@ -117,8 +117,11 @@ func (f File) Describe() string {
 // start is dropped. A line may be at most 16 MiB long and have at most
 // MaxColumns cells.
 //
-// A .npy file holds a float64 or float32 little-endian array of shape
-// (n, D), in C or Fortran order; its size must match the header's shape.
+// A .npy file holds a little-endian array of floats (float64, float32),
+// integers (int8 to int64, uint8 to uint64; beyond 2^53 refused) or bools,
+// of shape (n, D) in C or Fortran order, or (n, H, W, ...) in C order, read
+// as n points of H*W*... values (images saved as an array); its size must
+// match the header's shape.
 //
 // Either holds at most MaxValues values, and every value must be finite.
 // Errors name the file and, for CSV, the line and column.

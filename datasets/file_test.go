@@ -43,8 +43,16 @@ func npyData(descr string, vals ...float64) []byte {
 	var b []byte
 	for _, v := range vals {
 		switch descr[1:] {
-		case "u1":
+		case "u1", "b1":
 			b = append(b, byte(v))
+		case "i1":
+			b = append(b, byte(int8(v)))
+		case "i2":
+			b = order.AppendUint16(b, uint16(int16(v)))
+		case "u4":
+			b = order.AppendUint32(b, uint32(v))
+		case "i8":
+			b = order.AppendUint64(b, uint64(int64(v)))
 		case "f4":
 			b = order.AppendUint32(b, math.Float32bits(float32(v)))
 		default:
@@ -99,11 +107,19 @@ func TestReadNPY(t *testing.T) {
 		{"data after the array", npyFile(npyHeaderDict("<f8", false, "(2, 3)"), npyData("<f8", 1, 2, 3, 4, 5, 6, 7)),
 			".npy header claims shape (2, 3), 48 bytes of data, but the file has 56 after its header",
 			".npy header claims shape (2, 3), 48 bytes of data, but the file has more after its header"},
-		{"integers", npyFile(npyHeaderDict("<i8", false, "(2, 3)"), make([]byte, 48)), `.npy dtype "<i8", want float64 (<f8), float32 (<f4) or uint8 (|u1, pixels)`, ""},
+		{"int64, as np.save writes integers", npyFile(npyHeaderDict("<i8", false, "(2, 3)"), npyData("<i8", cOrder...)), "", ""},
+		{"int8", npyFile(npyHeaderDict("|i1", false, "(2, 3)"), npyData("|i1", cOrder...)), "", ""},
+		{"int16, Fortran order", npyFile(npyHeaderDict("<i2", true, "(2, 3)"), npyData("<i2", fOrder...)), "", ""},
+		{"uint32", npyFile(npyHeaderDict("<u4", false, "(2, 3)"), npyData("<u4", cOrder...)), "", ""},
+		{"images of 1x3, as (n, H, W)", npyFile(npyHeaderDict("<f8", false, "(2, 1, 3)"), npyData("<f8", cOrder...)), "", ""},
+		{"an int64 beyond 2^53", npyFile(npyHeaderDict("<i8", false, "(2, 3)"), npyData("<i8", 1, 2, 3, 4, 5, 1<<54)),
+			".npy value 18014398509481984 (int64) is beyond 2^53, which no float64 holds exactly", ""},
+		{"complex", npyFile(npyHeaderDict("<c8", false, "(2, 3)"), make([]byte, 48)), `.npy dtype "<c8", want a float (<f8, <f4), an integer (<i8, |u1, ...) or a bool (|b1)`, ""},
+		{"(n, H, W) in Fortran order", npyFile(npyHeaderDict("<f8", true, "(2, 1, 3)"), npyData("<f8", cOrder...)), ".npy shape (2, 1, 3) in Fortran order: an array of more than two axes is read in C order", ""},
 		{"structured dtype", npyFile("{'descr': [('x', '<f8')], 'fortran_order': False, 'shape': (2,), }", make([]byte, 16)),
 			"descr is not a quoted string (a structured dtype?)", ""},
-		{"rank 1", npyFile(npyHeaderDict("<f8", false, "(6,)"), npyData("<f8", cOrder...)), ".npy shape (6,), want (n, D) with n, D >= 1", ""},
-		{"no rows", npyFile(npyHeaderDict("<f8", false, "(0, 3)"), nil), ".npy shape (0, 3), want (n, D) with n, D >= 1", ""},
+		{"rank 1", npyFile(npyHeaderDict("<f8", false, "(6,)"), npyData("<f8", cOrder...)), ".npy shape (6,), want (n, D), or (n, H, W, ...) for n points of H*W*... values, every size >= 1", ""},
+		{"no rows", npyFile(npyHeaderDict("<f8", false, "(0, 3)"), nil), ".npy shape (0, 3), want (n, D), or (n, H, W, ...)", ""},
 		{"NaN", npyFile(npyHeaderDict("<f8", false, "(2, 3)"), npyData("<f8", 1, 2, 3, 4, math.NaN(), 6)),
 			"row 1, column 1 (counting from 0, as a[1, 1] in NumPy) is NaN; every value must be finite", ""},
 		{"Inf in Fortran order", npyFile(npyHeaderDict("<f4", true, "(2, 3)"), npyData("<f4", 1, 4, 2, 5, math.Inf(-1), 6)),

@@ -10,6 +10,7 @@ import (
 	"math/bits"
 	"os"
 	"scorenet/points"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -25,35 +26,47 @@ const npyChunk = 1 << 20
 // npyHeader is what a .npy header says about its array.
 type npyHeader struct {
 	descr   string // the dtype as written, e.g. "<f8"
-	f32     bool   // float32 data
-	u8      bool   // uint8 data (pixels); neither: float64
+	size    int    // bytes a value
 	fortran bool
 	n, d    int
+	shape   []int // as written: (n, D), or (n, H, W, ...) read as D = H*W*...
 }
 
-func (h npyHeader) itemsize() int {
-	switch {
-	case h.f32:
-		return 4
-	case h.u8:
-		return 1
-	}
-	return 8
+func (h npyHeader) itemsize() int { return h.size }
+
+// npyTypes are the dtypes read, by their code without the byte order:
+// NumPy's floats, its integers (np.save of an integer array writes int64)
+// and bools, each read as float64; an integer beyond 2^53 has no exact
+// float64 and is refused.
+var npyTypes = map[string]string{
+	"f8": "float64", "f4": "float32",
+	"i1": "int8", "i2": "int16", "i4": "int32", "i8": "int64",
+	"u1": "uint8", "u2": "uint16", "u4": "uint32", "u8": "uint64",
+	"b1": "bool",
 }
 
 // note says what a reader may want to know of the array's layout.
 func (h npyHeader) note() string {
 	var s []string
-	if h.f32 {
-		s = append(s, "float32 values")
-	}
-	if h.u8 {
-		s = append(s, "uint8 values")
+	if len(h.descr) == 3 && h.descr[1:] != "f8" {
+		s = append(s, npyTypes[h.descr[1:]]+" values")
 	}
 	if h.fortran {
 		s = append(s, "Fortran order")
 	}
+	if len(h.shape) > 2 {
+		s = append(s, fmt.Sprintf("shape %s, each row's %s values one point of %d", pyTuple(h.shape), dims(h.shape[1:]), h.d))
+	}
 	return strings.Join(s, ", ")
+}
+
+// dims writes a shape's sizes as 8x8.
+func dims(shape []int) string {
+	s := make([]string, len(shape))
+	for i, n := range shape {
+		s[i] = fmt.Sprint(n)
+	}
+	return strings.Join(s, "x")
 }
 
 // ReadNPY reads points from a NumPy array of shape (n, D); see ReadFile.
@@ -84,7 +97,7 @@ func readNPYValues(r io.Reader, missing bool, want Want) (points.Points, npyHead
 	if err != nil {
 		return points.Points{}, h, err
 	}
-	shape := fmt.Sprintf("(%d, %d)", h.n, h.d)
+	shape := pyTuple(h.shape)
 	if want.D > 0 && h.d != want.D {
 		return points.Points{}, h, fmt.Errorf(".npy header claims shape %s, %d columns, want %d", shape, h.d, want.D)
 	}
@@ -154,9 +167,13 @@ func readNPYKnown(r io.Reader, h npyHeader, values int) ([]float64, error) {
 			return nil, shortNPY(h, done*size+got, err)
 		}
 		if !h.fortran {
-			decodeNPY(x[done:done+k], buf, h)
+			if err := decodeNPY(x[done:done+k], buf, h); err != nil {
+				return nil, err
+			}
 		} else {
-			decodeNPY(tmp[:k], buf, h)
+			if err := decodeNPY(tmp[:k], buf, h); err != nil {
+				return nil, err
+			}
 			for _, v := range tmp[:k] {
 				x[i*h.d+j] = v
 				if i++; i == h.n {
@@ -188,10 +205,12 @@ func readNPYGrowing(r io.Reader, h npyHeader, values int) ([]float64, error) {
 			x = append(make([]float64, 0, min(values, max(2*cap(x), len(x)+k))), x...)
 		}
 		x = x[:len(x)+k]
-		decodeNPY(x[len(x)-k:], buf, h)
+		if err := decodeNPY(x[len(x)-k:], buf, h); err != nil {
+			return nil, err
+		}
 	}
 	if n, _ := io.ReadFull(r, buf[:1]); n > 0 {
-		return nil, fmt.Errorf(".npy header claims shape (%d, %d), %d bytes of data, but the file has more after its header", h.n, h.d, values*size)
+		return nil, fmt.Errorf(".npy header claims shape %s, %d bytes of data, but the file has more after its header", pyTuple(h.shape), values*size)
 	}
 	if h.fortran {
 		t := make([]float64, values)
@@ -207,30 +226,67 @@ func readNPYGrowing(r io.Reader, h npyHeader, values int) ([]float64, error) {
 
 func shortNPY(h npyHeader, got int, err error) error {
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return fmt.Errorf(".npy header claims shape (%d, %d), %d bytes of data, but the file has %d after its header", h.n, h.d, h.n*h.d*h.itemsize(), got)
+		return fmt.Errorf(".npy header claims shape %s, %d bytes of data, but the file has %d after its header", pyTuple(h.shape), h.n*h.d*h.itemsize(), got)
 	}
 	return fmt.Errorf("reading .npy data: %w", err)
 }
 
-// decodeNPY decodes len(dst) little-endian values of h's dtype from src.
-func decodeNPY(dst []float64, src []byte, h npyHeader) {
-	if h.u8 {
+// decodeNPY decodes len(dst) little-endian values of h's dtype from src;
+// an integer beyond 2^53, which no float64 holds exactly, is an error.
+func decodeNPY(dst []float64, src []byte, h npyHeader) error {
+	src = src[:h.size*len(dst)]
+	le := binary.LittleEndian
+	switch h.descr[1:] {
+	case "f8":
+		for i := range dst {
+			dst[i] = math.Float64frombits(le.Uint64(src[8*i:]))
+		}
+	case "f4":
+		for i := range dst {
+			dst[i] = float64(math.Float32frombits(le.Uint32(src[4*i:])))
+		}
+	case "u1", "b1":
 		for i := range dst {
 			dst[i] = float64(src[i])
 		}
-		return
-	}
-	if h.f32 {
-		src = src[:4*len(dst)]
+	case "i1":
 		for i := range dst {
-			dst[i] = float64(math.Float32frombits(binary.LittleEndian.Uint32(src[4*i:])))
+			dst[i] = float64(int8(src[i]))
 		}
-		return
+	case "u2":
+		for i := range dst {
+			dst[i] = float64(le.Uint16(src[2*i:]))
+		}
+	case "i2":
+		for i := range dst {
+			dst[i] = float64(int16(le.Uint16(src[2*i:])))
+		}
+	case "u4":
+		for i := range dst {
+			dst[i] = float64(le.Uint32(src[4*i:]))
+		}
+	case "i4":
+		for i := range dst {
+			dst[i] = float64(int32(le.Uint32(src[4*i:])))
+		}
+	case "u8":
+		for i := range dst {
+			v := le.Uint64(src[8*i:])
+			if v > 1<<53 {
+				return fmt.Errorf(".npy value %d (uint64) is beyond 2^53, which no float64 holds exactly", v)
+			}
+			dst[i] = float64(v)
+		}
+	case "i8":
+		for i := range dst {
+			v := int64(le.Uint64(src[8*i:]))
+			if v > 1<<53 || v < -(1<<53) {
+				return fmt.Errorf(".npy value %d (int64) is beyond 2^53, which no float64 holds exactly", v)
+			}
+			dst[i] = float64(v)
+		}
 	}
-	src = src[:8*len(dst)]
-	for i := range dst {
-		dst[i] = math.Float64frombits(binary.LittleEndian.Uint64(src[8*i:]))
-	}
+	return nil
 }
 
 // mulInt returns a*b for non-negative a and b, and whether it fits an int.
@@ -315,12 +371,12 @@ func readNPYHeader(r io.Reader) (npyHeader, error) {
 		return h, err
 	}
 	h.descr, h.fortran = dict.descr, dict.fortran
-	if len(h.descr) != 3 || (h.descr[1:] != "f8" && h.descr[1:] != "f4" && h.descr[1:] != "u1") || !strings.ContainsRune("<>|=", rune(h.descr[0])) {
-		return h, fmt.Errorf(".npy dtype %q, want float64 (<f8), float32 (<f4) or uint8 (|u1, pixels)", h.descr)
+	if _, ok := npyTypes[h.descr[min(1, len(h.descr)):]]; len(h.descr) != 3 || !ok || !strings.ContainsRune("<>|=", rune(h.descr[0])) {
+		return h, fmt.Errorf(".npy dtype %q, want a float (<f8, <f4), an integer (<i8, |u1, ...) or a bool (|b1)", h.descr)
 	}
-	h.f32, h.u8 = h.descr[1:] == "f4", h.descr[1:] == "u1"
+	h.size = int(h.descr[2] - '0')
 	switch byteOrder := h.descr[0]; {
-	case h.u8: // one byte: no order
+	case h.size == 1: // one byte: no order
 	case byteOrder == '>':
 		return h, fmt.Errorf(".npy dtype %q is big-endian, want little-endian <f8 or <f4 (in NumPy: a.astype('<f8'))", h.descr)
 	case byteOrder == '|' || byteOrder == '=':
@@ -328,10 +384,19 @@ func readNPYHeader(r io.Reader) (npyHeader, error) {
 			return h, fmt.Errorf(".npy dtype %q is this machine's byte order, which is big-endian; want little-endian <f8 or <f4", h.descr)
 		}
 	}
-	if len(dict.shape) != 2 || dict.shape[0] < 1 || dict.shape[1] < 1 {
-		return h, fmt.Errorf(".npy shape %s, want (n, D) with n, D >= 1", pyTuple(dict.shape))
+	if len(dict.shape) < 2 || slices.Min(dict.shape) < 1 {
+		return h, fmt.Errorf(".npy shape %s, want (n, D), or (n, H, W, ...) for n points of H*W*... values, every size >= 1", pyTuple(dict.shape))
 	}
-	h.n, h.d = dict.shape[0], dict.shape[1]
+	if len(dict.shape) > 2 && h.fortran {
+		return h, fmt.Errorf(".npy shape %s in Fortran order: an array of more than two axes is read in C order (in NumPy: np.ascontiguousarray(a))", pyTuple(dict.shape))
+	}
+	h.n, h.d, h.shape = dict.shape[0], 1, dict.shape
+	for _, size := range dict.shape[1:] {
+		var ok bool
+		if h.d, ok = mulInt(h.d, size); !ok {
+			return h, fmt.Errorf(".npy shape %s, more values a point than a 64-bit count holds; the limit is %d (MaxColumns)", pyTuple(dict.shape), MaxColumns)
+		}
+	}
 	return h, nil
 }
 
