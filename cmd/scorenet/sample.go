@@ -27,7 +27,7 @@ import (
 )
 
 func sampleCommand(stdout, stderr io.Writer) *command {
-	fs := newFlags("sample", `sample -run DIR [-checkpoint FILE] -out FILE [-n N] [-plot FILE.png]
+	fs := newFlags("sample", `sample -run DIR [-checkpoint FILE] [-out FILE] [-n N] [-plot FILE.png]
        [-sampler langevin|annealed|pc|ode|heun|dpmpp_2m] [-seed S] [-score network|analytic] [-set sample.key=value ...]
 
 Draws samples from a trained score field and writes them in data units, by
@@ -42,11 +42,12 @@ below override them. All but langevin need a noise-conditional model (or
 smallest noise level. -score analytic
 drives the sampler by the data set's true score (gaussian and
 gaussian_mixture data without standardisation), to test the sampler apart
-from the learning.`)
+from the learning. Without -out the samples go to samples.csv in the run
+directory (samples.npy for images).`)
 	runDir := fs.String("run", "", "the run `directory` to load (required)")
 	checkpoint := fs.String("checkpoint", "", "a checkpoint `file` to load instead of the run's newest valid one; best: the one of the lowest held-out loss")
 	weights := weightsFlag(fs)
-	out := fs.String("out", "", "where to write the samples: a .csv or .npy `file` (required)")
+	out := fs.String("out", "", "where to write the samples: a .csv or .npy `file` (default samples.csv in the run directory, samples.npy for images)")
 	fs.Int("n", 0, "number of chains, one sample each (default sample.n)")
 	plot := fs.String("plot", "", "also draw the samples over the training data into this PNG `file`")
 	fs.String("sampler", "", "langevin, annealed, pc, ode, heun or dpmpp_2m (default sample.sampler)")
@@ -60,13 +61,11 @@ from the learning.`)
 	var sets listFlag
 	fs.Var(&sets, "set", "override a sample key, e.g. -set sample.eps=0.05 (`sample.key=value`; repeatable)")
 	return &command{flags: fs, run: func() error {
-		if err := required(fs, "run", "out"); err != nil {
+		if err := required(fs, "run"); err != nil {
 			return err
 		}
-		imageDir := strings.HasSuffix(*out, "/") // one PNG per sample
-		outFile := *out
-		if imageDir {
-			outFile = filepath.Join(*out, "samples.npy") // a probe of the directory
+		if flagGiven(fs, "out") && *out == "" {
+			return fmt.Errorf("-out is empty: give a .csv or .npy file, or leave the flag out for samples.csv in the run directory")
 		}
 		snapshotDir := strings.HasSuffix(*snapshots, "/")
 		snapshotFile := *snapshots
@@ -76,6 +75,17 @@ from the learning.`)
 		run, err := openRun(*runDir, *checkpoint, *weights, stderr)
 		if err != nil {
 			return err
+		}
+		if *out == "" {
+			*out = filepath.Join(*runDir, "samples.csv")
+			if run.Image.Size() > 0 {
+				*out = filepath.Join(*runDir, "samples.npy")
+			}
+		}
+		imageDir := strings.HasSuffix(*out, "/") // one PNG per sample
+		outFile := *out
+		if imageDir {
+			outFile = filepath.Join(*out, "samples.npy") // a probe of the directory
 		}
 		sets = append(sets, flagsAsSets(fs, map[string]string{"n": "sample.n", "sampler": "sample.sampler", "seed": "sample.seed", "guidance": "sample.guidance"})...)
 		if *class != "" && *shard != "" {

@@ -99,6 +99,12 @@ func TestPixelTableWithItsLabel(t *testing.T) {
 			t.Errorf("config.yaml lacks %q:\n%s", want, c)
 		}
 	}
+	// A table of pixels samples into a table, samples.csv in the run
+	// directory by default (an IDX file's run into samples.npy).
+	code, out, errs := scorenet("sample", "-run", run, "-n", "4", "-set", "sample.steps=2")
+	if _, err := os.Stat(filepath.Join(run, "samples.csv")); code != 0 || err != nil || !strings.Contains(out, filepath.Join(run, "samples.csv")) {
+		t.Errorf("sample without -out: exit %d, %v; stdout %q: %s", code, err, out, errs)
+	}
 }
 
 // train -data leaves out the rows with a missing value, saying how many
@@ -131,6 +137,11 @@ func TestTrainDataLeavesOutIncompleteRows(t *testing.T) {
 	}
 	if code, _, errs := scorenet("sample", "-run", run, "-n", "10", "-out", filepath.Join(dir, "s.csv"), "-set", "sample.steps=4"); code != 0 || !strings.Contains(errs, "verdict") {
 		t.Errorf("sample: exit %d, want a verdict against the complete rows: %s", code, errs)
+	}
+	// Without -out the samples go into the run directory, named on stdout.
+	code, out, errs := scorenet("sample", "-run", run, "-n", "10", "-set", "sample.steps=4")
+	if _, err := os.Stat(filepath.Join(run, "samples.csv")); code != 0 || err != nil || !strings.Contains(out, filepath.Join(run, "samples.csv")) {
+		t.Errorf("sample without -out: exit %d, %v; stdout %q: %s", code, err, out, errs)
 	}
 	code, _, errs = scorenet("train", "-data", data, "-out", filepath.Join(dir, "refuse"), "-set", "train.steps=2", "-set", "data.missing=refuse")
 	if code == 0 || !strings.Contains(errs, `line 5, column 2: "" is not a number`) {

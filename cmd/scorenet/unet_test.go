@@ -144,6 +144,12 @@ func TestClassConditionalUNetFromFolders(t *testing.T) {
 	if code != 0 || !strings.Contains(errs, "class 1 (shirts): verdict on 4 samples") {
 		t.Errorf("sample -class shirts: exit %d, %q", code, errs)
 	}
+	// Without -out an image run's samples go to samples.npy in the run
+	// directory.
+	code, out, errs := scorenet("sample", "-run", run, "-n", "2", "-sampler", "heun", "-set", "sample.steps=3")
+	if _, err := os.Stat(filepath.Join(run, "samples.npy")); code != 0 || err != nil || !strings.Contains(out, filepath.Join(run, "samples.npy")) {
+		t.Errorf("sample without -out: exit %d, %v; stdout %q: %s", code, err, out, errs)
+	}
 }
 
 // train -data on images, nothing set: the unet's recipe, announced; its
