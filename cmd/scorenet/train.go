@@ -48,43 +48,9 @@ at start-up, and the run's config.yaml is the config it amounts to.`)
 			if *configPath != "" || *runDir != "" {
 				return fmt.Errorf("give -data FILE (every setting from the data), -config FILE or -run DIR, one of them")
 			}
-			class, hasClass := classColumn(*dataPath, sets)
-			text, err := dataConfig(*dataPath, *outDir, class.Column)
-			if err != nil {
+			var err error
+			if cfg, err = dataRunConfig(*dataPath, *outDir, sets); err != nil {
 				return err
-			}
-			// Parsed in memory: an error names -data and the -set, not a
-			// file the user never saw.
-			source := "the config of -data " + *dataPath
-			grid, pixelClass, isImages := pixelTable(text, *dataPath, sets)
-			if pixelClass.Column != "" {
-				class, hasClass = pixelClass, true
-				if text, err = dataConfig(*dataPath, *outDir, class.Column); err != nil {
-					return err
-				}
-			}
-			var note string
-			if isImages {
-				asImages := text + fmt.Sprintf("model: {type: unet, shape: [%d, %d, 1]}\n", grid.Side, grid.Side)
-				note = fmt.Sprintf("data: the %d columns are %s: model.type unet with model.shape [%d, %d, 1] and the unet's recipe, as for images (-set model.type=mlp for the tables' MLP)",
-					grid.Side*grid.Side, grid.Describe(), grid.Side, grid.Side)
-				var imagesErr error
-				if cfg, imagesErr = configs.Parse([]byte(asImages), source, sets); imagesErr != nil {
-					// A -set only the MLP takes (train.loss=exact, an
-					// activation): the user's choice, said.
-					if cfg, err = configs.Parse([]byte(text), source, sets); err != nil {
-						return imagesErr
-					}
-					note = fmt.Sprintf("data: the %d columns are %s, but the unet cannot take this -set (%v): the tables' MLP trains them",
-						grid.Side*grid.Side, grid.Describe(), imagesErr)
-				}
-				cfg.Notes = append([]string{note}, cfg.Notes...)
-			} else if cfg, err = configs.Parse([]byte(text), source, sets); err != nil {
-				return err
-			}
-			if hasClass {
-				cfg.Notes = append([]string{fmt.Sprintf("data.label_column auto: %s, each row's class, not a measurement (%s): the model learns the other columns given the class; sample -class K draws class K, and without -class the classes mixed as in the data (-set data.label_column=COLUMN names another)",
-					class.Column, class.Why)}, cfg.Notes...)
 			}
 		} else if *outDir != "" {
 			return fmt.Errorf("-out goes with -data; with -config, set output.dir")
@@ -165,6 +131,51 @@ at start-up, and the run's config.yaml is the config it amounts to.`)
 		fmt.Fprintf(stdout, "run directory %s; checkpoint %s\n", sum.Dir, sum.Checkpoint)
 		return nil
 	}}
+}
+
+// dataRunConfig is the config of train -data FILE: every choice made
+// from the data (dataConfig, its class column, and the unet for a table
+// of pixels), with the -set overrides, and its notes saying so.
+func dataRunConfig(path, out string, sets []string) (*configs.Config, error) {
+	class, hasClass := classColumn(path, sets)
+	text, err := dataConfig(path, out, class.Column)
+	if err != nil {
+		return nil, err
+	}
+	grid, pixelClass, isImages := pixelTable(text, path, sets)
+	if pixelClass.Column != "" {
+		class, hasClass = pixelClass, true
+		if text, err = dataConfig(path, out, class.Column); err != nil {
+			return nil, err
+		}
+	}
+	// Parsed in memory: an error names -data and the -set, not a file the
+	// user never saw.
+	source := "the config of -data " + path
+	var cfg *configs.Config
+	if isImages {
+		asImages := text + fmt.Sprintf("model: {type: unet, shape: [%d, %d, 1]}\n", grid.Side, grid.Side)
+		note := fmt.Sprintf("data: the %d columns are %s: model.type unet with model.shape [%d, %d, 1] and the unet's recipe, as for images (-set model.type=mlp for the tables' MLP)",
+			grid.Side*grid.Side, grid.Describe(), grid.Side, grid.Side)
+		var imagesErr error
+		if cfg, imagesErr = configs.Parse([]byte(asImages), source, sets); imagesErr != nil {
+			// A -set only the MLP takes (train.loss=exact, an
+			// activation): the user's choice, said.
+			if cfg, err = configs.Parse([]byte(text), source, sets); err != nil {
+				return nil, imagesErr
+			}
+			note = fmt.Sprintf("data: the %d columns are %s, but the unet cannot take this -set (%v): the tables' MLP trains them",
+				grid.Side*grid.Side, grid.Describe(), imagesErr)
+		}
+		cfg.Notes = append([]string{note}, cfg.Notes...)
+	} else if cfg, err = configs.Parse([]byte(text), source, sets); err != nil {
+		return nil, err
+	}
+	if hasClass {
+		cfg.Notes = append([]string{fmt.Sprintf("data.label_column auto: %s, each row's class, not a measurement (%s): the model learns the other columns given the class; sample -class K draws class K, and without -class the classes mixed as in the data (-set data.label_column=COLUMN names another)",
+			class.Column, class.Why)}, cfg.Notes...)
+	}
+	return cfg, nil
 }
 
 // trainConfig is the config of a train command: the file's, or, with -run,
