@@ -1064,17 +1064,7 @@ func TestLegitimateUsesStillWork(t *testing.T) {
 	}
 	os.WriteFile(discrete, []byte(rows.String()), 0o644)
 	old := trainGuarded(t, dir, "old", discrete, "data.discrete=none")
-	cfg, _ := os.ReadFile(filepath.Join(old, "config.yaml"))
-	os.WriteFile(filepath.Join(old, "config.yaml"), []byte(strings.Replace(string(cfg), "    discrete: none\n", "", 1)), 0o644)
-	for _, name := range []string{"step-000000020.safetensors", "best.safetensors"} {
-		path := filepath.Join(old, "checkpoints", name)
-		c, err := checkpoints.Load(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.Meta["config"] = strings.Replace(c.Meta["config"], "    discrete: none\n", "", 1)
-		checkpoints.SaveAs(path, c)
-	}
+	rewriteRunConfig(t, old, func(c string) string { return strings.Replace(c, "    discrete: none\n", "", 1) })
 	if code, _, errs := scorenet("eval", "-run", old, "-n", "20"); code != 0 {
 		t.Errorf("eval of a run from before discrete columns: %s", errs)
 	}

@@ -313,3 +313,29 @@ func TestSigmasCommand(t *testing.T) {
 		t.Errorf("sigmas as written: exit %d, %q", code, out)
 	}
 }
+
+// rewriteRunConfig edits the config of the run in dir as a run written by
+// an older version would hold it: its config.yaml and every checkpoint's
+// copy of it.
+func rewriteRunConfig(t *testing.T, dir string, edit func(string) string) {
+	t.Helper()
+	config := filepath.Join(dir, "config.yaml")
+	text, err := os.ReadFile(config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(config, []byte(edit(string(text))), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ckpts, _ := filepath.Glob(filepath.Join(dir, "checkpoints", "*.safetensors"))
+	for _, path := range ckpts {
+		c, err := checkpoints.Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Meta["config"] = edit(c.Meta["config"])
+		if err := checkpoints.SaveAs(path, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

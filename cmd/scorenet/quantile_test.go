@@ -7,8 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"scorenet/checkpoints"
 )
 
 // A table with a long-tailed column (an amount, lognormal, 0 in a fifth of
@@ -94,18 +92,7 @@ func TestTableRunFromBeforeTheQuantileMap(t *testing.T) {
 	if old(string(text)) == string(text) {
 		t.Fatalf("config.yaml does not say quantile: none:\n%s", text)
 	}
-	os.WriteFile(config, []byte(old(string(text))), 0o644)
-	ckpts, _ := filepath.Glob(filepath.Join(run, "checkpoints", "*.safetensors"))
-	for _, path := range ckpts {
-		c, err := checkpoints.Load(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.Meta["config"] = old(c.Meta["config"])
-		if err := checkpoints.SaveAs(path, c); err != nil {
-			t.Fatal(err)
-		}
-	}
+	rewriteRunConfig(t, run, old)
 	if code, _, errs := scorenet("sample", "-run", run, "-n", "20", "-out", filepath.Join(dir, "s.csv")); code != 0 {
 		t.Errorf("sample: exit %d: %s", code, errs)
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"scorenet/checkpoints"
 	"strings"
 	"testing"
 )
@@ -178,20 +177,7 @@ func TestOldTableRunResumesByItsConfig(t *testing.T) {
 		}
 		return text
 	}
-	config := filepath.Join(run, "config.yaml")
-	text, _ := os.ReadFile(config)
-	os.WriteFile(config, []byte(old(string(text))), 0o644)
-	ckpts, _ := filepath.Glob(filepath.Join(run, "checkpoints", "*.safetensors"))
-	for _, path := range ckpts {
-		c, err := checkpoints.Load(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.Meta["config"] = old(c.Meta["config"])
-		if err := checkpoints.SaveAs(path, c); err != nil {
-			t.Fatal(err)
-		}
-	}
+	rewriteRunConfig(t, run, old)
 	code, _, errs := scorenet("train", "-config", mine, "-resume")
 	for _, want := range []string{"keeping data.discrete_values 32", "keeping data.missing refuse", "keeping train.nearness false"} {
 		if code != 0 || !strings.Contains(errs, want) {
