@@ -66,6 +66,9 @@ func FindClassColumn(path string, rows int) (ClassColumn, bool, error) {
 	}
 	text := -1
 	for j := range cells {
+		if j == 0 && header != nil && !slices.ContainsFunc(cells[0], isNumber) && distinct(cells[0]) {
+			continue // the rows' names, which the reader leaves out
+		}
 		if slices.ContainsFunc(cells[j], isClassName) {
 			if text >= 0 {
 				return ClassColumn{}, false, nil
@@ -96,6 +99,12 @@ func FindClassColumn(path string, rows int) (ClassColumn, bool, error) {
 func isClassName(cell string) bool {
 	v, ok := parseMaybeMissing(cell)
 	return !ok && !math.IsNaN(v)
+}
+
+// distinct is whether no two cells are the same.
+func distinct(cells []string) bool {
+	sorted := slices.Sorted(slices.Values(cells))
+	return len(slices.Compact(sorted)) == len(cells)
 }
 
 // isNumber is whether a cell is a number.

@@ -27,6 +27,7 @@ func TestFindClassColumn(t *testing.T) {
 		{"numbers only", "a,b\n" + strings.Repeat("1,0\n2,1\n", 6), "", nil},
 		{"names in two columns", "a,b\n" + strings.Repeat("x,p\ny,q\n", 6), "", nil},
 		{"a name per row names rows", "state,v\nohio,1\nutah,2\niowa,3\nmaine,4\n", "", nil},
+		{"the rows' names, then a class column", "car,mpg,make\n" + "a,1,x\nb,2,y\nc,3,x\nd,4,y\ne,5,x\nf,6,y\ng,7,x\nh,8,y\ni,9,x\nj,1,y\n", "make", []string{"x", "y"}},
 		{"one class", "a,k\n" + strings.Repeat("1,x\n", 10), "", nil},
 		{"numbers with a stray marker", "a,b\n" + strings.Repeat("1,7\n2,?\n", 6), "", nil},
 	}

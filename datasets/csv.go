@@ -54,6 +54,8 @@ func readCSV(r io.Reader) (points.Points, []string, error) {
 type csvHead struct {
 	names    []string
 	rowIndex bool
+	// rowNames is column 1's header name where it was the rows' names.
+	rowNames string
 }
 
 // rowIndex is a first column that the header leaves unnamed, as pandas'
@@ -64,10 +66,25 @@ type csvHead struct {
 type rowIndex struct {
 	cells []string
 	lines []int
+	// name is the header's name of a column of the rows' names (a
+	// DataFrame's index of states or dates, to_csv writing its name), ""
+	// for an unnamed index.
+	name string
+	// column is the file's column (from 1): 1, or 2 for names after an
+	// unnamed index.
+	column int
 }
 
 // take checks row line's index cell and keeps it for check.
 func (x *rowIndex) take(cell string, line int) error {
+	if x.name != "" {
+		if !isClassName(cell) {
+			return fmt.Errorf("line %d, column %d (%s): %s is not a name; the column's first cell is, and a column of names (a state, a date) each row's own is the rows' names, left out: make every cell a name, or leave the column out of the file", line, x.column, x.name, quoteCell(cell))
+		}
+		x.cells = append(x.cells, strings.TrimSpace(cell))
+		x.lines = append(x.lines, line)
+		return nil
+	}
 	if v, num := parseCell(cell); num && (v != math.Trunc(v) || math.Abs(v) > 1<<53) {
 		return fmt.Errorf("line %d, column 1: %s is not a whole number; the header leaves column 1 unnamed, which is a row index (pandas' to_csv writes one unless index=False) only when its cells are distinct whole numbers or names: name the column to learn it", line, quoteCell(cell))
 	}
@@ -100,7 +117,9 @@ func (x *rowIndex) check() error {
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(keys[a], keys[b]) })
 	for k := 1; k < len(order); k++ {
-		if a, b := order[k-1], order[k]; keys[a] == keys[b] {
+		if a, b := order[k-1], order[k]; keys[a] == keys[b] && x.name != "" {
+			return fmt.Errorf("lines %d and %d both hold %s in column %d (%s): a column of names that repeat is each row's class, not its name: name it in data.label_column (train -data does so when it is the table's only column of names)", x.lines[a], x.lines[b], quoteCell(x.cells[a]), x.column, x.name)
+		} else if keys[a] == keys[b] {
 			return fmt.Errorf("lines %d and %d both hold %s in column 1, which the header leaves unnamed: a row index (pandas' to_csv writes one unless index=False) holds each row's own number or name; name the column to learn it", x.lines[a], x.lines[b], quoteCell(x.cells[a]))
 		}
 	}
@@ -156,18 +175,40 @@ type Want struct{ D, Rows int }
 // NaN when missing says so, each row's line number appended to lines when
 // it is not nil, and what want bounds.
 func readCSVLines(r io.Reader, missing bool, lines *[]int, want Want, label *labelColumn) (points.Points, csvHead, error) {
-	p, header, index, err := readCSVRows(r, missing, lines, want, label)
-	if err == nil && index != nil {
-		err = index.check()
+	p, header, lead, err := readCSVRows(r, missing, lines, want, label)
+	for _, x := range lead {
+		if err == nil {
+			err = x.check()
+		}
 	}
 	if err != nil {
 		return points.Points{}, csvHead{}, err
 	}
-	return p, csvHead{names: header, rowIndex: index != nil}, nil
+	head := csvHead{names: header}
+	for _, x := range lead {
+		if x.name == "" {
+			head.rowIndex = true
+		} else {
+			head.rowNames = x.name
+		}
+	}
+	return p, head, nil
 }
 
-// readCSVRows is readCSVLines before the row index's cells are checked.
-func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labelColumn) (points.Points, []string, *rowIndex, error) {
+// rowNames is whether a table's first column is its rows' names, by its
+// first row under a header: a name there (not a number, not missing),
+// with other columns after it and the label column, if any, elsewhere.
+// Its cells must then all be names, and distinct (rowIndex).
+func rowNames(header, cells []string, label *labelColumn) bool {
+	if header == nil || len(cells) < 2 || len(header) != len(cells) || !isClassName(cells[0]) {
+		return false
+	}
+	return label == nil || (label.column != header[0] && label.column != "1")
+}
+
+// readCSVRows is readCSVLines before the cells of the columns it left out
+// before the values (lead: an unnamed index, the rows' names) are checked.
+func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labelColumn) (points.Points, []string, []*rowIndex, error) {
 	parse := parseCell
 	if missing {
 		parse = parseMaybeMissing
@@ -176,18 +217,13 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 	var (
 		p      points.Points
 		header []string
-		index  *rowIndex
+		lead   []*rowIndex
 		buf    []string // a line's cells
 		cells  []string // those of a point's values, once the label's and the index's are out
 		first  = true
 	)
 	// fileColumn is the file's column (from 0) of a point's value j.
-	fileColumn := func(j int) int {
-		if index != nil {
-			return label.fileColumn(j) + 1
-		}
-		return label.fileColumn(j)
-	}
+	fileColumn := func(j int) int { return label.fileColumn(j) + len(lead) }
 	for {
 		line, err := lr.next()
 		if errors.Is(err, io.EOF) {
@@ -215,12 +251,20 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 				continue
 			}
 			if len(cells) > 1 && cells[0] == "" && isHeader(cells[1:]) && !(missing && allMissing(cells[1:])) {
-				header, index = append([]string(nil), cells[1:]...), &rowIndex{}
+				header, lead = append([]string(nil), cells[1:]...), []*rowIndex{{column: 1}}
 				continue
 			}
 		}
-		if index != nil {
-			if err := index.take(cells[0], lr.line); err != nil {
+		for _, x := range lead {
+			if err := x.take(cells[0], lr.line); err != nil {
+				return points.Points{}, nil, nil, err
+			}
+			cells = cells[1:]
+		}
+		if p.N == 0 && len(lead) < 2 && rowNames(header, cells, label) {
+			names := &rowIndex{name: header[0], column: len(lead) + 1}
+			lead, header = append(lead, names), header[1:]
+			if err := names.take(cells[0], lr.line); err != nil {
 				return points.Points{}, nil, nil, err
 			}
 			cells = cells[1:]
@@ -303,7 +347,7 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 	if p.N == 0 {
 		return points.Points{}, nil, nil, errors.New("no data rows")
 	}
-	return p, header, index, nil
+	return p, header, lead, nil
 }
 
 // growValues gives x room for n more values, checking the new array

@@ -41,6 +41,10 @@ type File struct {
 	// (unnamed in the header, each row's own number or name: pandas'
 	// to_csv writes one), left out of the points.
 	RowIndex bool
+	// RowNames is column 1's header name where that column was the rows'
+	// names (distinct names under a named header cell: a DataFrame's
+	// index of states or dates), left out as RowIndex says.
+	RowNames string
 	// Dropped are the rows DropIncomplete left out, as Where names them.
 	Dropped []string
 
@@ -58,14 +62,25 @@ func (f File) Where(r, c int) string {
 	switch {
 	case r < len(f.Lines) && c < 0:
 		return fmt.Sprintf("%s line %d", f.Path, f.Lines[r])
-	case r < len(f.Lines) && f.RowIndex:
-		return fmt.Sprintf("%s line %d, column %d", f.Path, f.Lines[r], c+2)
 	case r < len(f.Lines):
-		return fmt.Sprintf("%s line %d, column %d", f.Path, f.Lines[r], c+1)
+		return fmt.Sprintf("%s line %d, column %d", f.Path, f.Lines[r], c+1+f.leading())
 	case c < 0:
 		return fmt.Sprintf("%s row %d (counting from 0, as a[%d] in NumPy)", f.Path, r, r)
 	}
 	return fmt.Sprintf("%s row %d, column %d (counting from 0, as a[%d, %d] in NumPy)", f.Path, r, c, r, c)
+}
+
+// leading is how many columns before the points' values were left out:
+// a row index, the rows' names.
+func (f File) leading() int {
+	n := 0
+	if f.RowIndex {
+		n++
+	}
+	if f.RowNames != "" {
+		n++
+	}
+	return n
 }
 
 // Describe says what was read, e.g. "200 points of dimension 2 from
@@ -95,6 +110,9 @@ func (f File) Describe() string {
 	if f.RowIndex {
 		notes = append(notes, "column 1, unnamed in the header and each row's own number or name, is the rows' index (as pandas' to_csv writes it) and is left out")
 	}
+	if f.RowNames != "" {
+		notes = append(notes, fmt.Sprintf("column %d (%s), a name each row's own, is the rows' names and is left out", f.leading(), f.RowNames))
+	}
 	if f.note != "" {
 		notes = append(notes, f.note)
 	}
@@ -113,7 +131,9 @@ func (f File) Describe() string {
 // error, except a header that leaves only column 1 unnamed, as pandas'
 // to_csv writes a DataFrame's index: that column is the rows' index and is
 // left out (RowIndex) once its cells are seen to be distinct whole numbers
-// or names. Lines starting with # are comments, a UTF-8 byte-order mark at the
+// or names; and a first column (after such an index) of names each
+// row's own under a header name (a DataFrame's index of states or dates)
+// is the rows' names, left out too (RowNames). Lines starting with # are comments, a UTF-8 byte-order mark at the
 // start is dropped. A line may be at most 16 MiB long and have at most
 // MaxColumns cells.
 //
@@ -178,7 +198,7 @@ func loadLabelled(path, column string, missing bool) (File, Labels, []string, er
 	if f.Points, head, err = readCSVLines(r, missing, &f.Lines, Want{}, &lc); err != nil {
 		return File{}, Labels{}, nil, fmt.Errorf("datasets: %s: %w", path, err)
 	}
-	f.Header, f.RowIndex = head.names, head.rowIndex
+	f.Header, f.RowIndex, f.RowNames = head.names, head.rowIndex, head.rowNames
 	l, names, err := labelsOf(lc.cells, func(r int) string { return f.Where(r, lc.index) })
 	l.Lines = f.Lines
 	return f, l, names, err
@@ -289,7 +309,7 @@ func load(path string, missing bool, want Want) (File, error) {
 		}
 		var head csvHead
 		f.Points, head, err = readCSVLines(r, missing, lines, want, nil)
-		f.Header, f.RowIndex = head.names, head.rowIndex
+		f.Header, f.RowIndex, f.RowNames = head.names, head.rowIndex, head.rowNames
 	default:
 		var h npyHeader
 		f.Points, h, err = readNPYValues(r, missing, want)
