@@ -60,13 +60,13 @@ func FindClassColumn(path string, rows int) (ClassColumn, bool, error) {
 		return ClassColumn{}, false, fmt.Errorf("datasets: %w", err)
 	}
 	defer r.Close()
-	header, cells, err := readCells(r, rows)
+	header, cells, index, err := readCells(r, rows)
 	if err != nil {
 		return ClassColumn{}, false, fmt.Errorf("datasets: %s: %w", path, err)
 	}
 	text := -1
 	for j := range cells {
-		if j == 0 && header != nil && !slices.ContainsFunc(cells[0], isNumber) && distinct(cells[0]) {
+		if j == 0 && header != nil && !slices.ContainsFunc(cells[0], func(c string) bool { return !isRowName(c) }) && distinct(cells[0]) {
 			continue // the rows' names, which the reader leaves out
 		}
 		if slices.ContainsFunc(cells[j], isClassName) {
@@ -86,7 +86,7 @@ func FindClassColumn(path string, rows int) (ClassColumn, bool, error) {
 	if len(classes) < 2 || len(classes) > MaxClasses || len(classes)*MinRowsPerClass > n {
 		return ClassColumn{}, false, nil
 	}
-	c := ClassColumn{Column: strconv.Itoa(text + 1), Classes: classes}
+	c := ClassColumn{Column: strconv.Itoa(text + 1 + b2i(index)), Classes: classes}
 	if header != nil && slices.Index(header, header[text]) == text && slices.Index(header[text+1:], header[text]) < 0 {
 		c.Column = header[text]
 	}
@@ -107,6 +107,14 @@ func distinct(cells []string) bool {
 	return len(slices.Compact(sorted)) == len(cells)
 }
 
+// b2i is 1 for true.
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // isNumber is whether a cell is a number.
 func isNumber(cell string) bool {
 	_, ok := parseCell(cell)
@@ -114,22 +122,18 @@ func isNumber(cell string) bool {
 }
 
 // readCells reads up to rows rows of CSV text as cells by column, after
-// a header (returned; nil for none) and without a row index.
-func readCells(r io.Reader, rows int) ([]string, [][]string, error) {
+// a header (returned; nil for none) and without a row index (index says
+// whether there was one).
+func readCells(r io.Reader, rows int) (header []string, cols [][]string, index bool, err error) {
 	lr := lineReader{br: bufio.NewReaderSize(r, 64<<10)}
-	var (
-		header []string
-		cols   [][]string
-		buf    []string
-		index  bool
-	)
+	var buf []string
 	for n := 0; n < rows; {
 		line, err := lr.next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, false, err
 		}
 		if lr.line == 1 {
 			line = strings.TrimPrefix(line, "\uFEFF")
@@ -138,7 +142,7 @@ func readCells(r io.Reader, rows int) ([]string, [][]string, error) {
 			continue
 		}
 		if buf, err = splitCSV(buf[:0], line, lr.line); err != nil {
-			return nil, nil, err
+			return nil, nil, false, err
 		}
 		cells := buf
 		if cols == nil && header == nil {
@@ -168,7 +172,7 @@ func readCells(r io.Reader, rows int) ([]string, [][]string, error) {
 	if header != nil && len(header) != len(cols) {
 		header = nil
 	}
-	return header, cols, nil
+	return header, cols, index, nil
 }
 
 // PixelGridLabelled reports whether a table is pixels (PixelGrid) once

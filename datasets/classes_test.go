@@ -23,6 +23,7 @@ func TestFindClassColumn(t *testing.T) {
 		{"no header: by number", strings.Repeat("1,cat\n2,dog\n", 6), "2", []string{"cat", "dog"}},
 		{"after pandas' row index", ",a,kind\n0,1,x\n1,2,y\n2,3,x\n3,4,y\n4,5,x\n5,6,y\n6,7,x\n7,8,y\n8,9,x\n9,1,y\n", "kind", []string{"x", "y"}},
 		{"a header naming it twice: by number", "kind,kind\n" + strings.Repeat("1,x\n2,y\n", 5), "2", []string{"x", "y"}},
+		{"by number after pandas' row index, as the file counts", ",kind,kind\n" + strings.Repeat("0,1,x\n1,2,y\n", 5), "3", []string{"x", "y"}},
 		{"missing markers are not names", "a,k\n" + strings.Repeat("NA,x\n,y\n", 5), "k", []string{"x", "y"}},
 		{"numbers only", "a,b\n" + strings.Repeat("1,0\n2,1\n", 6), "", nil},
 		{"names in two columns", "a,b\n" + strings.Repeat("x,p\ny,q\n", 6), "", nil},

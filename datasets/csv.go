@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"regexp"
 	"scorenet/points"
 	"slices"
 	"strconv"
@@ -144,24 +145,29 @@ func (l *labelColumn) fileColumn(j int) int {
 }
 
 // resolve finds the column among a first row of n cells under header
-// (nil: none).
-func (l *labelColumn) resolve(header []string, n int) error {
+// (nil: none), after lead columns left out (a row index, the rows'
+// names): a number counts the file's columns, those too, as a
+// spreadsheet shows them.
+func (l *labelColumn) resolve(header []string, n, lead int) error {
 	if i := slices.Index(header, l.column); i >= 0 {
 		if j := slices.Index(header[i+1:], l.column); j >= 0 {
-			return fmt.Errorf("data.label_column %q: the header names columns %d and %d so; rename one", l.column, i+1, i+j+2)
+			return fmt.Errorf("data.label_column %q: the header names columns %d and %d so; rename one", l.column, lead+i+1, lead+i+j+2)
 		}
 		l.index = i
 		return nil
 	}
 	k, err := strconv.Atoi(l.column)
-	if err != nil || k < 1 || k > n {
+	if err == nil && k >= 1 && k <= lead {
+		return fmt.Errorf("data.label_column %q is the rows' index or names, left out: want a column from %d to %d", l.column, lead+1, lead+n)
+	}
+	if err != nil || k < 1 || k > lead+n {
 		names := ""
 		if len(header) > 0 {
 			names = " (its header names " + strings.Join(header, ", ") + ")"
 		}
-		return fmt.Errorf("data.label_column %q is not a column: want a header name or a number from 1 to %d%s", l.column, n, names)
+		return fmt.Errorf("data.label_column %q is not a column: want a header name or a number from %d to %d%s", l.column, lead+1, lead+n, names)
 	}
-	l.index = k - 1
+	l.index = k - 1 - lead
 	return nil
 }
 
@@ -199,12 +205,26 @@ func readCSVLines(r io.Reader, missing bool, lines *[]int, want Want, label *lab
 // first row under a header: a name there (not a number, not missing),
 // with other columns after it and the label column, if any, elsewhere.
 // Its cells must then all be names, and distinct (rowIndex).
-func rowNames(header, cells []string, label *labelColumn) bool {
-	if header == nil || len(cells) < 2 || len(header) != len(cells) || !isClassName(cells[0]) {
+func rowNames(header, cells []string, label *labelColumn, lead int) bool {
+	if header == nil || len(cells) < 2 || len(header) != len(cells) || !isRowName(cells[0]) {
 		return false
 	}
-	return label == nil || (label.column != header[0] && label.column != "1")
+	return label == nil || (label.column != header[0] && label.column != strconv.Itoa(lead+1))
 }
+
+// isRowName is whether a cell names a row: a name with a letter in it
+// (a state, a person) or a date (1974-01-01, 3/1/2020). A number
+// written with a unit or grouping ($1.50, "1,234", 12%) is neither: its
+// column is data the reader cannot read, an error, not a column to drop.
+func isRowName(cell string) bool {
+	if !isClassName(cell) {
+		return false
+	}
+	return strings.ContainsFunc(cell, unicode.IsLetter) || datePattern.MatchString(strings.TrimSpace(cell))
+}
+
+// datePattern matches a date, with a time after it or not.
+var datePattern = regexp.MustCompile(`^(\d{4}-\d{1,2}(-\d{1,2})?|\d{1,2}/\d{1,2}/\d{2,4})([ T].*)?$`)
 
 // readCSVRows is readCSVLines before the cells of the columns it left out
 // before the values (lead: an unnamed index, the rows' names) are checked.
@@ -261,7 +281,7 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 			}
 			cells = cells[1:]
 		}
-		if p.N == 0 && len(lead) < 2 && rowNames(header, cells, label) {
+		if p.N == 0 && len(lead) < 2 && rowNames(header, cells, label, len(lead)) {
 			names := &rowIndex{name: header[0], column: len(lead) + 1}
 			lead, header = append(lead, names), header[1:]
 			if err := names.take(cells[0], lr.line); err != nil {
@@ -271,7 +291,7 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 		}
 		if label != nil {
 			if p.N == 0 {
-				if err := label.resolve(header, len(cells)); err != nil {
+				if err := label.resolve(header, len(cells), len(lead)); err != nil {
 					return points.Points{}, nil, nil, err
 				}
 				if len(cells) < 2 {

@@ -45,6 +45,11 @@ type File struct {
 	// names (distinct names under a named header cell: a DataFrame's
 	// index of states or dates), left out as RowIndex says.
 	RowNames string
+	// label is the label column's place among the columns after the
+	// leading ones, from 1 (0: none): Where counts it.
+	label int
+	// shape is a .npy file's array shape, for Where's NumPy index.
+	shape []int
 	// Dropped are the rows DropIncomplete left out, as Where names them.
 	Dropped []string
 
@@ -59,6 +64,15 @@ type File struct {
 // LoadMissing (columns from 1, as the reader counts them), else as NumPy
 // indexes it.
 func (f File) Where(r, c int) string {
+	if c >= 0 && f.label > 0 && c >= f.label-1 {
+		c++ // the label column, taken out, stood before it
+	}
+	return f.where(r, c)
+}
+
+// where is Where of the file's column c as the reader counts it after
+// the leading columns it left out, the label column among them.
+func (f File) where(r, c int) string {
 	switch {
 	case r < len(f.Lines) && c < 0:
 		return fmt.Sprintf("%s line %d", f.Path, f.Lines[r])
@@ -67,7 +81,22 @@ func (f File) Where(r, c int) string {
 	case c < 0:
 		return fmt.Sprintf("%s row %d (counting from 0, as a[%d] in NumPy)", f.Path, r, r)
 	}
-	return fmt.Sprintf("%s row %d, column %d (counting from 0, as a[%d, %d] in NumPy)", f.Path, r, c, r, c)
+	return fmt.Sprintf("%s row %d, column %d (counting from 0, as %s in NumPy)", f.Path, r, c, npyIndex(f.shape, r, c))
+}
+
+// npyIndex is NumPy's index of value c of row r of an array of shape
+// (n, H, W, ...), read as rows of H*W*... values: a[r, c] for (n, D).
+func npyIndex(shape []int, r, c int) string {
+	idx := []string{fmt.Sprint(r)}
+	if len(shape) <= 2 {
+		return fmt.Sprintf("a[%d, %d]", r, c)
+	}
+	rest := make([]string, len(shape)-1)
+	for k := len(shape) - 1; k >= 1; k-- {
+		rest[k-1] = fmt.Sprint(c % shape[k])
+		c /= shape[k]
+	}
+	return "a[" + strings.Join(append(idx, rest...), ", ") + "]"
 }
 
 // leading is how many columns before the points' values were left out:
@@ -199,7 +228,8 @@ func loadLabelled(path, column string, missing bool) (File, Labels, []string, er
 		return File{}, Labels{}, nil, fmt.Errorf("datasets: %s: %w", path, err)
 	}
 	f.Header, f.RowIndex, f.RowNames = head.names, head.rowIndex, head.rowNames
-	l, names, err := labelsOf(lc.cells, func(r int) string { return f.Where(r, lc.index) })
+	f.label = lc.index + 1
+	l, names, err := labelsOf(lc.cells, func(r int) string { return f.where(r, lc.index) })
 	l.Lines = f.Lines
 	return f, l, names, err
 }
@@ -316,7 +346,7 @@ func load(path string, missing bool, want Want) (File, error) {
 		if err == nil && want.Rows > 0 && want.Rows < f.N {
 			f.Points = points.Points{N: want.Rows, D: f.D, X: f.X[:want.Rows*f.D]}
 		}
-		f.note = h.note()
+		f.note, f.shape = h.note(), h.shape
 	}
 	if err != nil {
 		return File{}, fmt.Errorf("datasets: %s: %w", path, err)

@@ -266,6 +266,9 @@ func TestReadCSVHeadersAndLimits(t *testing.T) {
 		{"a bad value after the index and the names", ",state,x,y\n0,ohio,1,z\n", nil, nil, `line 2, column 4: "z" is not a number`},
 		{"repeated names after the index", ",kind,x\n0,cat,1\n1,cat,2\n", nil, nil, `lines 2 and 3 both hold "cat" in column 2 (kind)`},
 		{"names that repeat in column 1", "kind,x\ncat,1\ndog,2\ncat,3\n", nil, nil, `lines 2 and 4 both hold "cat" in column 1 (kind): a column of names that repeat is each row's class, not its name: name it in data.label_column`},
+		{"dates as the rows' names", "period,x\n1974-01-01,1\n1974-04-01,2\n", []float64{1, 2}, []string{"x"}, ""},
+		{"a price is not a row name", "price,x\n$1.50,1\n$2.25,2\n", nil, nil, `line 2, column 1: "$1.50" is not a number`},
+		{"a grouped number is not a row name", "population,x\n\"1,234\",1\n", nil, nil, `line 2, column 1: "1,234" is not a number`},
 		{"a number among the rows' names", "state,x\nohio,1\n7,2\n", nil, nil, `line 3, column 1 (state): "7" is not a name`},
 		{"a class's name among numbers", "x,y\n1,cat\n", nil, nil, `line 2, column 2: "cat" is not a number (a column of class names is read as each row's class by data.label_column)`},
 		{"NaN", "1,2\n3,NaN\n", nil, nil, `line 2, column 2: "NaN" is not finite; every value must be finite`},
@@ -580,5 +583,37 @@ func TestDropIncomplete(t *testing.T) {
 				t.Errorf("Describe() = %q", f.Describe())
 			}
 		})
+	}
+}
+
+// Where names a value's column as the file counts it: past the row index,
+// the rows' names and the label column taken out; a .npy array of more
+// than two axes by its NumPy index.
+func TestWhereCountsTheColumnsLeftOut(t *testing.T) {
+	dir := t.TempDir()
+	csv := filepath.Join(dir, "t.csv")
+	if err := os.WriteFile(csv, []byte(",state,x,cls,y\n0,ohio,1,a,2\n1,utah,3,b,4\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, _, _, err := LoadLabelled(csv, "cls")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := f.Where(1, 1), csv+" line 3, column 5"; got != want {
+		t.Errorf("Where(1, 1) = %q, want %q (y, after the index, the names and the label)", got, want)
+	}
+	if got, want := f.Where(0, 0), csv+" line 2, column 3"; got != want {
+		t.Errorf("Where(0, 0) = %q, want %q", got, want)
+	}
+	npy := filepath.Join(dir, "a.npy")
+	if err := os.WriteFile(npy, npyFile(npyHeaderDict("<f8", false, "(2, 2, 3)"), npyData("<f8", make([]float64, 12)...)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	g, err := Load(npy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := g.Where(1, 4), npy+" row 1, column 4 (counting from 0, as a[1, 1, 1] in NumPy)"; got != want {
+		t.Errorf("Where(1, 4) = %q, want %q", got, want)
 	}
 }

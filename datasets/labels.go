@@ -53,7 +53,7 @@ func LoadIDXLabelsFor(path string, n int, imagesPath string) (Labels, error) {
 // from 0, each row's class.
 func TakeLabelColumn(f *File, column string) (Labels, error) {
 	lc := labelColumn{column: column}
-	if err := lc.resolve(f.Header, f.D); err != nil {
+	if err := lc.resolve(f.Header, f.D, 0); err != nil {
 		return Labels{}, fmt.Errorf("datasets: %s: %w", f.Path, err)
 	}
 	c := lc.index
@@ -78,7 +78,7 @@ func TakeLabelColumn(f *File, column string) (Labels, error) {
 		copy(dst[:c], row[:c])
 		copy(dst[c:], row[c+1:])
 	}
-	f.Points = points.Points{N: f.N, D: d, X: f.X[:f.N*d]}
+	f.Points, f.label = points.Points{N: f.N, D: d, X: f.X[:f.N*d]}, c+1
 	if len(f.Header) == d+1 {
 		f.Header = append(f.Header[:c:c], f.Header[c+1:]...)
 	}

@@ -134,6 +134,9 @@ func TestLoadLabelled(t *testing.T) {
 		{"a short row", "a,b,y\n1,2,cat\n3\n", "y", nil, nil, nil, "line 3 has 1 columns, too few for the label column (column 3)"},
 		{"no such column", "a,y\n1,cat\n", "z", nil, nil, nil, `data.label_column "z" is not a column`},
 		{"a short row with a label", "a,y,b\n1,cat,2\n3,dog\n", "y", nil, nil, nil, "line 3 has 2 columns, want 3 like the rows before it"},
+		{"by number after pandas' row index, as the file counts", ",a,y\n0,1,cat\n1,2,dog\n", "3", []int32{0, 1}, []string{"cat", "dog"}, []float64{1, 2}, ""},
+		{"by number after the rows' names", "state,g,x\nohio,0,1\nutah,1,2\n", "2", []int32{0, 1}, nil, []float64{1, 2}, ""},
+		{"by the number of the row index", ",a,y\n0,1,cat\n", "1", nil, nil, nil, `data.label_column "1" is the rows' index or names, left out: want a column from 2 to 3`},
 		{"after pandas' row index", ",a,y\n0,1,cat\n1,2,dog\n", "y", []int32{0, 1}, []string{"cat", "dog"}, []float64{1, 2}, ""},
 		{"a missing label after the row index", ",a,y\n0,1,cat\n1,2,\n", "y", nil, nil, nil, `line 3, column 3: the label is missing ("")`},
 	} {

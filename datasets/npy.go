@@ -142,7 +142,7 @@ func readNPYValues(r io.Reader, missing bool, want Want) (points.Points, npyHead
 	}
 	for k, v := range x {
 		if math.IsInf(v, 0) || (math.IsNaN(v) && !missing) {
-			return points.Points{}, h, fmt.Errorf("row %d, column %d (counting from 0, as a[%d, %d] in NumPy) is %v; every value must be finite", k/h.d, k%h.d, k/h.d, k%h.d, v)
+			return points.Points{}, h, fmt.Errorf("row %d, column %d (counting from 0, as %s in NumPy) is %v; every value must be finite", k/h.d, k%h.d, npyIndex(h.shape, k/h.d, k%h.d), v)
 		}
 	}
 	return points.Points{N: h.n, D: h.d, X: x}, h, nil
@@ -245,9 +245,13 @@ func decodeNPY(dst []float64, src []byte, h npyHeader) error {
 		for i := range dst {
 			dst[i] = float64(math.Float32frombits(le.Uint32(src[4*i:])))
 		}
-	case "u1", "b1":
+	case "u1":
 		for i := range dst {
 			dst[i] = float64(src[i])
+		}
+	case "b1": // any byte but 0 is True, as NumPy reads it
+		for i := range dst {
+			dst[i] = float64(min(src[i], 1))
 		}
 	case "i1":
 		for i := range dst {

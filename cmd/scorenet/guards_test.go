@@ -331,6 +331,10 @@ func TestSecondRedTeamAttacks(t *testing.T) {
 		return out
 	}
 	s0, s1 := shard("0"), shard("1")
+	// Without -out every shard would write the run's samples.csv.
+	if code, _, errs := scorenet("sample", "-run", runA, "-n", "10", "-shard", "1/2"); code == 0 || !strings.Contains(errs, "-shard 1/2 writes one file of many: give each shard its own -out (e.g. -out samples-1of2.csv)") {
+		t.Errorf("-shard without -out: exit %d: %s", code, errs)
+	}
 	for _, c := range []struct {
 		name, target, want string
 		args               []string

@@ -67,6 +67,9 @@ directory (samples.npy for images).`)
 		if flagGiven(fs, "out") && *out == "" {
 			return fmt.Errorf("-out is empty: give a .csv or .npy file, or leave the flag out for samples.csv in the run directory")
 		}
+		if *shard != "" && *out == "" {
+			return fmt.Errorf("-shard %s writes one file of many: give each shard its own -out (e.g. -out samples-%s.csv)", *shard, strings.ReplaceAll(*shard, "/", "of"))
+		}
 		snapshotDir := strings.HasSuffix(*snapshots, "/")
 		snapshotFile := *snapshots
 		if snapshotDir {

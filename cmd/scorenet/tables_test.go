@@ -56,7 +56,7 @@ func TestTrainDataFindsTheClassColumn(t *testing.T) {
 		t.Errorf("the completed rows: %v\n%s", err, filled)
 	}
 	given := filepath.Join(dir, "given")
-	code, _, errs = scorenet("train", "-data", data, "-out", given, "-set", "train.steps=2", "-set", "train.refit=false", "-set", "data.label_column=3")
+	code, _, errs = scorenet("train", "-data", data, "-out", given, "-set", "train.steps=2", "-set", "train.refit=false", "-set", "data.label_column=4")
 	if code != 0 || strings.Contains(errs, "data.label_column auto") {
 		t.Errorf("data.label_column given: exit %d, or it was chosen anyway: %s", code, errs)
 	}
