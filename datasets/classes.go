@@ -127,6 +127,7 @@ func isNumber(cell string) bool {
 func readCells(r io.Reader, rows int) (header []string, cols [][]string, index bool, err error) {
 	lr := lineReader{br: bufio.NewReaderSize(r, 64<<10)}
 	var buf []string
+	var sep byte
 	for n := 0; n < rows; {
 		line, err := lr.next()
 		if errors.Is(err, io.EOF) {
@@ -141,7 +142,10 @@ func readCells(r io.Reader, rows int) (header []string, cols [][]string, index b
 		if strings.HasPrefix(line, "#") || strings.TrimSpace(line) == "" {
 			continue
 		}
-		if buf, err = splitCSV(buf[:0], line, lr.line); err != nil {
+		if sep == 0 {
+			sep = separator(line)
+		}
+		if buf, err = splitCSV(buf[:0], line, lr.line, sep); err != nil {
 			return nil, nil, false, err
 		}
 		cells := buf

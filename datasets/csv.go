@@ -57,6 +57,7 @@ type csvHead struct {
 	rowIndex bool
 	// rowNames is column 1's header name where it was the rows' names.
 	rowNames string
+	sep      byte // the cells' separator
 }
 
 // rowIndex is a first column that the header leaves unnamed, as pandas'
@@ -181,7 +182,7 @@ type Want struct{ D, Rows int }
 // NaN when missing says so, each row's line number appended to lines when
 // it is not nil, and what want bounds.
 func readCSVLines(r io.Reader, missing bool, lines *[]int, want Want, label *labelColumn) (points.Points, csvHead, error) {
-	p, header, lead, err := readCSVRows(r, missing, lines, want, label)
+	p, header, lead, sep, err := readCSVRows(r, missing, lines, want, label)
 	for _, x := range lead {
 		if err == nil {
 			err = x.check()
@@ -190,7 +191,7 @@ func readCSVLines(r io.Reader, missing bool, lines *[]int, want Want, label *lab
 	if err != nil {
 		return points.Points{}, csvHead{}, err
 	}
-	head := csvHead{names: header}
+	head := csvHead{names: header, sep: sep}
 	for _, x := range lead {
 		if x.name == "" {
 			head.rowIndex = true
@@ -228,7 +229,7 @@ var datePattern = regexp.MustCompile(`^(\d{4}-\d{1,2}(-\d{1,2})?|\d{1,2}/\d{1,2}
 
 // readCSVRows is readCSVLines before the cells of the columns it left out
 // before the values (lead: an unnamed index, the rows' names) are checked.
-func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labelColumn) (points.Points, []string, []*rowIndex, error) {
+func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labelColumn) (points.Points, []string, []*rowIndex, byte, error) {
 	parse := parseCell
 	if missing {
 		parse = parseMaybeMissing
@@ -237,6 +238,7 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 	var (
 		p      points.Points
 		header []string
+		sep    byte // the cells' separator, from the first line
 		lead   []*rowIndex
 		buf    []string // a line's cells
 		cells  []string // those of a point's values, once the label's and the index's are out
@@ -250,7 +252,7 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 			break
 		}
 		if err != nil {
-			return points.Points{}, nil, nil, err
+			return points.Points{}, nil, nil, 0, err
 		}
 		if lr.line == 1 {
 			line = strings.TrimPrefix(line, "\uFEFF")
@@ -258,8 +260,11 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 		if strings.HasPrefix(line, "#") || strings.TrimSpace(line) == "" {
 			continue
 		}
-		if buf, err = splitCSV(buf[:0], line, lr.line); err != nil {
-			return points.Points{}, nil, nil, err
+		if sep == 0 {
+			sep = separator(line)
+		}
+		if buf, err = splitCSV(buf[:0], line, lr.line, sep); err != nil {
+			return points.Points{}, nil, nil, 0, err
 		}
 		cells = buf
 		if first {
@@ -277,7 +282,7 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 		}
 		for _, x := range lead {
 			if err := x.take(cells[0], lr.line); err != nil {
-				return points.Points{}, nil, nil, err
+				return points.Points{}, nil, nil, 0, err
 			}
 			cells = cells[1:]
 		}
@@ -285,24 +290,24 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 			names := &rowIndex{name: header[0], column: len(lead) + 1}
 			lead, header = append(lead, names), header[1:]
 			if err := names.take(cells[0], lr.line); err != nil {
-				return points.Points{}, nil, nil, err
+				return points.Points{}, nil, nil, 0, err
 			}
 			cells = cells[1:]
 		}
 		if label != nil {
 			if p.N == 0 {
 				if err := label.resolve(header, len(cells), len(lead)); err != nil {
-					return points.Points{}, nil, nil, err
+					return points.Points{}, nil, nil, 0, err
 				}
 				if len(cells) < 2 {
-					return points.Points{}, nil, nil, errors.New("the label column is the file's only column: nothing is left to learn")
+					return points.Points{}, nil, nil, 0, errors.New("the label column is the file's only column: nothing is left to learn")
 				}
 				if header != nil && len(header) == len(cells) {
 					header = slices.Delete(header, label.index, label.index+1)
 				}
 			}
 			if label.index >= len(cells) {
-				return points.Points{}, nil, nil, fmt.Errorf("line %d has %d columns, too few for the label column (column %d)", lr.line, len(buf), label.index+1+len(buf)-len(cells))
+				return points.Points{}, nil, nil, 0, fmt.Errorf("line %d has %d columns, too few for the label column (column %d)", lr.line, len(buf), label.index+1+len(buf)-len(cells))
 			}
 			label.cells = append(label.cells, strings.TrimSpace(cells[label.index]))
 			cells = slices.Delete(cells, label.index, label.index+1)
@@ -312,25 +317,25 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 		if p.D == 0 {
 			p.D = len(cells)
 			if header != nil && len(header) != p.D {
-				return points.Points{}, nil, nil, fmt.Errorf("line %d has %d columns, want %d like the header row", lr.line, len(buf), len(header)+extra)
+				return points.Points{}, nil, nil, 0, fmt.Errorf("line %d has %d columns, want %d like the header row", lr.line, len(buf), len(header)+extra)
 			}
 			if want.D > 0 && p.D != want.D {
-				return points.Points{}, nil, nil, fmt.Errorf("line %d has %d columns, want %d", lr.line, len(buf), want.D+extra)
+				return points.Points{}, nil, nil, 0, fmt.Errorf("line %d has %d columns, want %d", lr.line, len(buf), want.D+extra)
 			}
 		} else if len(cells) != p.D {
-			return points.Points{}, nil, nil, fmt.Errorf("line %d has %d columns, want %d like the rows before it", lr.line, len(buf), p.D+extra)
+			return points.Points{}, nil, nil, 0, fmt.Errorf("line %d has %d columns, want %d like the rows before it", lr.line, len(buf), p.D+extra)
 		}
 		if len(p.X) > maxValues-p.D {
-			return points.Points{}, nil, nil, fmt.Errorf("line %d: more than %d values in all, the limit (MaxValues, 8 GiB as float64)", lr.line, maxValues)
+			return points.Points{}, nil, nil, 0, fmt.Errorf("line %d: more than %d values in all, the limit (MaxValues, 8 GiB as float64)", lr.line, maxValues)
 		}
 		if p.N == 0 && header == nil {
 			if err := checkFirstRow(cells, lr.line, parse, fileColumn); err != nil {
-				return points.Points{}, nil, nil, err
+				return points.Points{}, nil, nil, 0, err
 			}
 		}
 		if len(p.X)+len(cells) > cap(p.X) {
 			if p.X, err = growValues(p.X, len(cells), lr.line); err != nil {
-				return points.Points{}, nil, nil, err
+				return points.Points{}, nil, nil, 0, err
 			}
 		}
 		for j, cell := range cells {
@@ -340,16 +345,16 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 			}
 			if !ok {
 				if missing {
-					return points.Points{}, nil, nil, fmt.Errorf("line %d, column %d: %s is neither a number nor missing (an empty cell, NA or NaN)", lr.line, j+1, quoteCell(cell))
+					return points.Points{}, nil, nil, 0, fmt.Errorf("line %d, column %d: %s is neither a number nor missing (an empty cell, NA or NaN)", lr.line, j+1, quoteCell(cell))
 				}
 				hint := ""
 				if label == nil && isClassName(cell) {
 					hint = " (a column of class names is read as each row's class by data.label_column)"
 				}
-				return points.Points{}, nil, nil, fmt.Errorf("line %d, column %d: %s is not a number%s", lr.line, j+1, quoteCell(cell), hint)
+				return points.Points{}, nil, nil, 0, fmt.Errorf("line %d, column %d: %s is not a number%s", lr.line, j+1, quoteCell(cell), hint)
 			}
 			if math.IsInf(v, 0) || (math.IsNaN(v) && !missing) {
-				return points.Points{}, nil, nil, fmt.Errorf("line %d, column %d: %s is not finite; every value must be finite", lr.line, j+1, quoteCell(cell))
+				return points.Points{}, nil, nil, 0, fmt.Errorf("line %d, column %d: %s is not finite; every value must be finite", lr.line, j+1, quoteCell(cell))
 			}
 			p.X = append(p.X, v)
 		}
@@ -362,12 +367,12 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 		}
 	}
 	if p.N == 0 && header != nil {
-		return points.Points{}, nil, nil, errors.New("no data rows after the header row")
+		return points.Points{}, nil, nil, 0, errors.New("no data rows after the header row")
 	}
 	if p.N == 0 {
-		return points.Points{}, nil, nil, errors.New("no data rows")
+		return points.Points{}, nil, nil, 0, errors.New("no data rows")
 	}
-	return p, header, lead, nil
+	return p, header, lead, sep, nil
 }
 
 // growValues gives x room for n more values, checking the new array
@@ -467,7 +472,7 @@ func quoteCell(c string) string {
 
 // splitCSV appends line's cells to cells, each with the spaces around it
 // trimmed and its quotes, if any, undone.
-func splitCSV(cells []string, line string, lineNo int) ([]string, error) {
+func splitCSV(cells []string, line string, lineNo int, sep byte) ([]string, error) {
 	for col := 1; ; col++ {
 		if col > MaxColumns {
 			return nil, fmt.Errorf("line %d has more than %d columns (MaxColumns)", lineNo, MaxColumns)
@@ -492,22 +497,63 @@ func splitCSV(cells []string, line string, lineNo int) ([]string, error) {
 				break
 			}
 			cell, line = b.String(), strings.TrimLeftFunc(line[i:], unicode.IsSpace)
-			if line != "" && line[0] != ',' {
+			if line != "" && line[0] != sep {
 				return nil, fmt.Errorf("line %d, column %d: text after the closing quote", lineNo, col)
 			}
 		} else {
-			k := strings.IndexByte(line, ',')
+			k := strings.IndexByte(line, sep)
 			if k < 0 {
 				k = len(line)
 			}
 			cell, line = strings.TrimRightFunc(line[:k], unicode.IsSpace), line[k:]
 		}
+		if sep == ';' {
+			cell = decimalComma(cell)
+		}
 		cells = append(cells, cell)
 		if line == "" {
 			return cells, nil
 		}
-		line = line[1:] // the comma
+		line = line[1:] // the separator
 	}
+}
+
+// separator is the cells' separator of a file whose first line is line:
+// a comma, or, in a line without one, a semicolon (a spreadsheet's CSV
+// where a comma is the decimal point) or a tab.
+func separator(line string) byte {
+	switch {
+	case strings.Contains(line, ","):
+	case strings.Contains(line, ";"):
+		return ';'
+	case strings.Contains(line, "\t"):
+		return '\t'
+	}
+	return ','
+}
+
+// decimalComma reads a cell of a semicolon-separated file, 2,5, as the
+// number 2.5 its comma makes it.
+func decimalComma(cell string) string {
+	if strings.Count(cell, ",") != 1 || strings.Contains(cell, ".") {
+		return cell
+	}
+	if dotted := strings.Replace(cell, ",", ".", 1); isNumber(dotted) {
+		return dotted
+	}
+	return cell
+}
+
+// separatorNote says, for the start-up line, how a file's cells were
+// separated where it was not by commas.
+func separatorNote(sep byte) string {
+	switch sep {
+	case ';':
+		return "cells separated by semicolons, a comma in a number read as its decimal point"
+	case '\t':
+		return "cells separated by tabs"
+	}
+	return ""
 }
 
 // lineReader reads lines of at most maxCSVLine bytes, counting them.

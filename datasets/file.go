@@ -50,6 +50,7 @@ type File struct {
 	label int
 	// shape is a .npy file's array shape, for Where's NumPy index.
 	shape []int
+	sep   byte // a CSV's cells' separator
 	// Dropped are the rows DropIncomplete left out, as Where names them.
 	Dropped []string
 
@@ -145,6 +146,9 @@ func (f File) Describe() string {
 	if f.note != "" {
 		notes = append(notes, f.note)
 	}
+	if s := separatorNote(f.sep); s != "" {
+		notes = append(notes, s)
+	}
 	if len(notes) > 0 {
 		s += " (" + strings.Join(notes, "; ") + ")"
 	}
@@ -155,7 +159,8 @@ func (f File) Describe() string {
 // what was read.
 //
 // A CSV file has one point per row and one coordinate per column, separated
-// by commas. Its first row is taken as a header if every cell is a name
+// by commas (or, where the first line has none, by semicolons, a comma in
+// a number then its decimal point, or by tabs). Its first row is taken as a header if every cell is a name
 // (printable text, not a number); a first row mixing numbers and text is an
 // error, except a header that leaves only column 1 unnamed, as pandas'
 // to_csv writes a DataFrame's index: that column is the rows' index and is
@@ -227,7 +232,7 @@ func loadLabelled(path, column string, missing bool) (File, Labels, []string, er
 	if f.Points, head, err = readCSVLines(r, missing, &f.Lines, Want{}, &lc); err != nil {
 		return File{}, Labels{}, nil, fmt.Errorf("datasets: %s: %w", path, err)
 	}
-	f.Header, f.RowIndex, f.RowNames = head.names, head.rowIndex, head.rowNames
+	f.Header, f.RowIndex, f.RowNames, f.sep = head.names, head.rowIndex, head.rowNames, head.sep
 	f.label = lc.index + 1
 	l, names, err := labelsOf(lc.cells, func(r int) string { return f.where(r, lc.index) })
 	l.Lines = f.Lines
@@ -339,7 +344,7 @@ func load(path string, missing bool, want Want) (File, error) {
 		}
 		var head csvHead
 		f.Points, head, err = readCSVLines(r, missing, lines, want, nil)
-		f.Header, f.RowIndex, f.RowNames = head.names, head.rowIndex, head.rowNames
+		f.Header, f.RowIndex, f.RowNames, f.sep = head.names, head.rowIndex, head.rowNames, head.sep
 	default:
 		var h npyHeader
 		f.Points, h, err = readNPYValues(r, missing, want)
