@@ -127,25 +127,11 @@ func isNumber(cell string) bool {
 func readCells(r io.Reader, rows int) (header []string, cols [][]string, index bool, err error) {
 	lr := lineReader{br: bufio.NewReaderSize(r, 64<<10)}
 	var buf []string
-	var sep byte
+	lines := cellReader{lr: &lr}
 	for n := 0; n < rows; {
-		line, err := lr.next()
-		if errors.Is(err, io.EOF) {
+		if buf, err = lines.next(); errors.Is(err, io.EOF) {
 			break
-		}
-		if err != nil {
-			return nil, nil, false, err
-		}
-		if lr.line == 1 {
-			line = strings.TrimPrefix(line, "\uFEFF")
-		}
-		if strings.HasPrefix(line, "#") || strings.TrimSpace(line) == "" {
-			continue
-		}
-		if sep == 0 {
-			sep = separator(line)
-		}
-		if buf, err = splitCSV(buf[:0], line, lr.line, sep); err != nil {
+		} else if err != nil {
 			return nil, nil, false, err
 		}
 		cells := buf

@@ -246,26 +246,15 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 	)
 	// fileColumn is the file's column (from 0) of a point's value j.
 	fileColumn := func(j int) int { return label.fileColumn(j) + len(lead) }
+	rows := cellReader{lr: &lr}
 	for {
-		line, err := lr.next()
-		if errors.Is(err, io.EOF) {
+		var err error
+		if buf, err = rows.next(); errors.Is(err, io.EOF) {
 			break
-		}
-		if err != nil {
+		} else if err != nil {
 			return points.Points{}, nil, nil, 0, err
 		}
-		if lr.line == 1 {
-			line = strings.TrimPrefix(line, "\uFEFF")
-		}
-		if strings.HasPrefix(line, "#") || strings.TrimSpace(line) == "" {
-			continue
-		}
-		if sep == 0 {
-			sep = separator(line)
-		}
-		if buf, err = splitCSV(buf[:0], line, lr.line, sep); err != nil {
-			return points.Points{}, nil, nil, 0, err
-		}
+		sep = rows.sep
 		cells = buf
 		if first {
 			first = false
@@ -554,6 +543,37 @@ func separatorNote(sep byte) string {
 		return "cells separated by tabs"
 	}
 	return ""
+}
+
+// cellReader reads a CSV's rows as cells: lines of a lineReader, a
+// byte-order mark dropped, comments and empty lines skipped, split by the
+// separator its first line shows.
+type cellReader struct {
+	lr  *lineReader
+	sep byte
+	buf []string
+}
+
+// next returns the next row's cells (valid until the next call), or
+// io.EOF after the last.
+func (c *cellReader) next() ([]string, error) {
+	for {
+		line, err := c.lr.next()
+		if err != nil {
+			return nil, err
+		}
+		if c.lr.line == 1 {
+			line = strings.TrimPrefix(line, "\uFEFF")
+		}
+		if strings.HasPrefix(line, "#") || strings.TrimSpace(line) == "" {
+			continue
+		}
+		if c.sep == 0 {
+			c.sep = separator(line)
+		}
+		c.buf, err = splitCSV(c.buf[:0], line, c.lr.line, c.sep)
+		return c.buf, err
+	}
 }
 
 // lineReader reads lines of at most maxCSVLine bytes, counting them.
