@@ -64,10 +64,30 @@ func FindClassColumn(path string, rows int) (ClassColumn, bool, error) {
 	if err != nil {
 		return ClassColumn{}, false, fmt.Errorf("datasets: %s: %w", path, err)
 	}
-	text := -1
+	var texts []int
 	for j := range cells {
 		if j == 0 && header != nil && !slices.ContainsFunc(cells[0], func(c string) bool { return !isRowName(c) }) && distinct(cells[0]) {
 			continue // the rows' names, which the reader leaves out
+		}
+		if slices.ContainsFunc(cells[j], isClassName) && !slices.ContainsFunc(cells[j], isNumber) {
+			texts = append(texts, j)
+		}
+	}
+	if len(texts) > 1 {
+		var names []string
+		for _, j := range texts {
+			name := fmt.Sprintf("column %d", j+1+b2i(index))
+			if header != nil {
+				name += " (" + header[j] + ")"
+			}
+			names = append(names, name)
+		}
+		return ClassColumn{}, false, &NamesError{Path: path, Columns: names}
+	}
+	text := -1
+	for j := range cells {
+		if j == 0 && header != nil && !slices.ContainsFunc(cells[0], func(c string) bool { return !isRowName(c) }) && distinct(cells[0]) {
+			continue
 		}
 		if slices.ContainsFunc(cells[j], isClassName) {
 			if text >= 0 {
@@ -99,6 +119,18 @@ func FindClassColumn(path string, rows int) (ClassColumn, bool, error) {
 func isClassName(cell string) bool {
 	v, ok := parseMaybeMissing(cell)
 	return !ok && !math.IsNaN(v)
+}
+
+// NamesError says that a table has more than one column of names (text,
+// not numbers): scorenet learns numbers, and takes one column of names
+// as each row's class.
+type NamesError struct {
+	Path    string
+	Columns []string
+}
+
+func (e *NamesError) Error() string {
+	return fmt.Sprintf("datasets: %s: %s hold names, not numbers: scorenet learns numbers and takes one column of names as each row's class (data.label_column); name one so and leave the others out of the file, or write them as numbers (category codes)", e.Path, strings.Join(e.Columns, ", "))
 }
 
 // distinct is whether no two cells are the same.

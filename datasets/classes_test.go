@@ -1,6 +1,7 @@
 package datasets_test
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -26,7 +27,7 @@ func TestFindClassColumn(t *testing.T) {
 		{"by number after pandas' row index, as the file counts", ",kind,kind\n" + strings.Repeat("0,1,x\n1,2,y\n", 5), "3", []string{"x", "y"}},
 		{"missing markers are not names", "a,k\n" + strings.Repeat("NA,x\n,y\n", 5), "k", []string{"x", "y"}},
 		{"numbers only", "a,b\n" + strings.Repeat("1,0\n2,1\n", 6), "", nil},
-		{"names in two columns", "a,b\n" + strings.Repeat("x,p\ny,q\n", 6), "", nil},
+		{"names in two columns", "a,b,c\n" + strings.Repeat("x,p,1\ny,q,2\n", 6), "", nil},
 		{"a name per row names rows", "state,v\nohio,1\nutah,2\niowa,3\nmaine,4\n", "", nil},
 		{"the rows' names, then a class column", "car,mpg,make\n" + "a,1,x\nb,2,y\nc,3,x\nd,4,y\ne,5,x\nf,6,y\ng,7,x\nh,8,y\ni,9,x\nj,1,y\n", "make", []string{"x", "y"}},
 		{"one class", "a,k\n" + strings.Repeat("1,x\n", 10), "", nil},
@@ -40,6 +41,13 @@ func TestFindClassColumn(t *testing.T) {
 				t.Fatal(err)
 			}
 			got, ok, err := datasets.FindClassColumn(path, 2000)
+			if c.name == "names in two columns" {
+				var names *datasets.NamesError
+				if !errors.As(err, &names) || !strings.Contains(err.Error(), "column 1 (a), column 2 (b) hold names, not numbers") {
+					t.Errorf("error %v, want a NamesError naming columns a and b", err)
+				}
+				return
+			}
 			if err != nil {
 				t.Fatal(err)
 			}

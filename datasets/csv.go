@@ -333,14 +333,18 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 				j = fileColumn(j)
 			}
 			if !ok {
-				if missing {
+				// A name where a number belongs is most often a column of
+				// classes: say where those go.
+				named := label == nil && isClassName(cell)
+				switch {
+				case missing && named:
+					return points.Points{}, nil, nil, 0, fmt.Errorf("line %d, column %d: %s is neither a number nor missing (an empty cell, NA or NaN); %s", lr.line, j+1, quoteCell(cell), classHint)
+				case missing:
 					return points.Points{}, nil, nil, 0, fmt.Errorf("line %d, column %d: %s is neither a number nor missing (an empty cell, NA or NaN)", lr.line, j+1, quoteCell(cell))
+				case named:
+					return points.Points{}, nil, nil, 0, fmt.Errorf("line %d, column %d: %s is not a number (%s)", lr.line, j+1, quoteCell(cell), classHint)
 				}
-				hint := ""
-				if label == nil && isClassName(cell) {
-					hint = " (a column of class names is read as each row's class by data.label_column)"
-				}
-				return points.Points{}, nil, nil, 0, fmt.Errorf("line %d, column %d: %s is not a number%s", lr.line, j+1, quoteCell(cell), hint)
+				return points.Points{}, nil, nil, 0, fmt.Errorf("line %d, column %d: %s is not a number", lr.line, j+1, quoteCell(cell))
 			}
 			if math.IsInf(v, 0) || (math.IsNaN(v) && !missing) {
 				return points.Points{}, nil, nil, 0, fmt.Errorf("line %d, column %d: %s is not finite; every value must be finite", lr.line, j+1, quoteCell(cell))
@@ -506,6 +510,9 @@ func splitCSV(cells []string, line string, lineNo int, sep byte) ([]string, erro
 		line = line[1:] // the separator
 	}
 }
+
+// classHint says where a column of class names goes.
+const classHint = "a column of class names is read as each row's class by data.label_column"
 
 // separator is the cells' separator of a file whose first line is line:
 // a comma, or, in a line without one, a semicolon (a spreadsheet's CSV

@@ -215,3 +215,20 @@ func TestDataConfigKindOfFile(t *testing.T) {
 		})
 	}
 }
+
+// A table with names in more than one column (penguins' species, island
+// and sex) is refused at once by train -data, naming them.
+func TestTrainDataNamesTheColumnsOfNames(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "penguins.csv")
+	os.WriteFile(data, []byte("species,island,bill\n"+strings.Repeat("Adelie,Torgersen,39.1\nGentoo,Biscoe,46.5\n", 10)), 0o644)
+	code, _, errs := scorenet("train", "-data", data, "-out", filepath.Join(dir, "run"))
+	if code == 0 || !strings.Contains(errs, "column 1 (species), column 2 (island) hold names, not numbers") || strings.Contains(errs, "training") {
+		t.Errorf("exit %d, want the columns of names named before training: %s", code, errs)
+	}
+	// Naming one the class column leaves the reader to name the other.
+	code, _, errs = scorenet("train", "-data", data, "-out", filepath.Join(dir, "run2"), "-set", "data.label_column=species")
+	if code == 0 || !strings.Contains(errs, `"Torgersen" is neither a number nor missing`) {
+		t.Errorf("with data.label_column: exit %d: %s", code, errs)
+	}
+}

@@ -137,7 +137,10 @@ at start-up, and the run's config.yaml is the config it amounts to.`)
 // from the data (dataConfig, its class column, and the unet for a table
 // of pixels), with the -set overrides, and its notes saying so.
 func dataRunConfig(path, out string, sets []string) (*configs.Config, error) {
-	class, hasClass := classColumn(path, sets)
+	class, hasClass, err := classColumn(path, sets)
+	if err != nil {
+		return nil, err
+	}
 	text, err := dataConfig(path, out, class.Column)
 	if err != nil {
 		return nil, err
@@ -258,14 +261,23 @@ func pixelTable(text, path string, sets []string) (datasets.Grid, datasets.Class
 
 // classColumn is the column of train -data's table that names each row's
 // class (datasets.FindClassColumn), unless a -set names one.
-func classColumn(path string, sets []string) (datasets.ClassColumn, bool) {
+func classColumn(path string, sets []string) (datasets.ClassColumn, bool, error) {
 	for _, s := range sets {
 		if key, _, _ := strings.Cut(s, "="); strings.TrimSpace(key) == "data.label_column" {
-			return datasets.ClassColumn{}, false
+			return datasets.ClassColumn{}, false, nil
 		}
 	}
 	c, ok, err := datasets.FindClassColumn(path, pixelRows)
-	return c, ok && err == nil // a file that cannot be read: Prepare says why, naming the line
+	return c, ok && err == nil, namesError(err) // a file that cannot be read: Prepare says why, naming the line
+}
+
+// namesError is err where it says the table holds names in more than one
+// column, which no reading of the file would take; nil otherwise.
+func namesError(err error) error {
+	if names := (*datasets.NamesError)(nil); errors.As(err, &names) {
+		return err
+	}
+	return nil
 }
 
 // pixelRows are the rows of a table pixelTable reads.
