@@ -67,7 +67,7 @@ type Data struct {
 	// QuantileDefaulted: Quantile is the default of the data, not given.
 	QuantileDefaulted bool `yaml:"-"`
 	// Missing (file): drop (the default) leaves out the rows with a
-	// missing value (an empty cell, NA or NaN), saying how many; refuse
+	// missing value (an empty cell, NA, NaN or ?), saying how many; refuse
 	// stops at the first, naming its line. A run's config.yaml written
 	// before the key existed reads as refuse, as it was trained.
 	Missing string `yaml:"missing,omitempty"`

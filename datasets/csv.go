@@ -338,9 +338,9 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 				named := label == nil && isClassName(cell)
 				switch {
 				case missing && named:
-					return points.Points{}, nil, nil, 0, fmt.Errorf("line %d, column %d: %s is neither a number nor missing (an empty cell, NA or NaN); %s", lr.line, j+1, quoteCell(cell), classHint)
+					return points.Points{}, nil, nil, 0, fmt.Errorf("line %d, column %d: %s is neither a number nor missing (an empty cell, NA, NaN or ?); %s", lr.line, j+1, quoteCell(cell), classHint)
 				case missing:
-					return points.Points{}, nil, nil, 0, fmt.Errorf("line %d, column %d: %s is neither a number nor missing (an empty cell, NA or NaN)", lr.line, j+1, quoteCell(cell))
+					return points.Points{}, nil, nil, 0, fmt.Errorf("line %d, column %d: %s is neither a number nor missing (an empty cell, NA, NaN or ?)", lr.line, j+1, quoteCell(cell))
 				case named:
 					return points.Points{}, nil, nil, 0, fmt.Errorf("line %d, column %d: %s is not a number (%s)", lr.line, j+1, quoteCell(cell), classHint)
 				}
@@ -391,10 +391,11 @@ func parseCell(cell string) (float64, bool) {
 }
 
 // parseMaybeMissing is parseCell for a file with missing entries: an
-// empty cell, NA or NaN (any case) is missing, read as NaN.
+// empty cell, NA, NaN (any case) or ? (the UCI repository's mark) is
+// missing, read as NaN.
 func parseMaybeMissing(cell string) (float64, bool) {
 	switch c := strings.TrimSpace(cell); {
-	case c == "", strings.EqualFold(c, "na"), strings.EqualFold(c, "nan"):
+	case c == "", c == "?", strings.EqualFold(c, "na"), strings.EqualFold(c, "nan"):
 		return math.NaN(), true
 	}
 	return parseCell(cell)

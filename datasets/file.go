@@ -184,7 +184,7 @@ func Load(path string) (File, error) {
 }
 
 // LoadMissing is Load for a file with missing entries, read as NaN: in a
-// CSV an empty cell, NA or NaN (any case); in a .npy file a NaN. Infinite
+// CSV an empty cell, NA, NaN (any case) or ?; in a .npy file a NaN. Infinite
 // values are still refused.
 func LoadMissing(path string) (File, error) {
 	return load(path, true, Want{})

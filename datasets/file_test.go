@@ -475,6 +475,7 @@ func TestLoadMissing(t *testing.T) {
 	}{
 		{name: "empty cells", text: "a,b\n1,\n,2\n3,4\n", want: []float64{1, math.NaN(), math.NaN(), 2, 3, 4}},
 		{name: "NA and NaN", text: "1,NA\nnan,2\n", want: []float64{1, math.NaN(), math.NaN(), 2}},
+		{name: "the UCI repository's ?", text: "1,?\n2,3\n", want: []float64{1, math.NaN(), 2, 3}},
 		{name: "a word", text: "1,2\nmissing,2\n", refusal: `line 2, column 1: "missing" is neither a number nor missing`},
 		{name: "infinite", text: "1,2\ninf,2\n", refusal: "line 2, column 1: \"inf\" is not finite"},
 	}

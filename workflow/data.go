@@ -46,7 +46,7 @@ func dropIncomplete(f *datasets.File, labels *datasets.Labels, classNames []stri
 	}
 	datasets.DropIncomplete(f, labels)
 	if f.N == 0 {
-		return fmt.Errorf("datasets: %s: every one of its %d rows has a missing value (an empty cell, NA or NaN): nothing is left to learn", f.Path, len(f.Dropped))
+		return fmt.Errorf("datasets: %s: every one of its %d rows has a missing value (an empty cell, NA, NaN or ?): nothing is left to learn", f.Path, len(f.Dropped))
 	}
 	if before == nil {
 		return nil
@@ -58,7 +58,7 @@ func dropIncomplete(f *datasets.File, labels *datasets.Labels, classNames []stri
 			if y < len(classNames) {
 				name = fmt.Sprintf("%s (%d)", classNames[y], y)
 			}
-			return fmt.Errorf("datasets: %s: every one of class %s's %d rows has a missing value (an empty cell, NA or NaN), and data.missing: drop would leave the class without rows: fill them in, or leave the class's rows out of the file", f.Path, name, n)
+			return fmt.Errorf("datasets: %s: every one of class %s's %d rows has a missing value (an empty cell, NA, NaN or ?), and data.missing: drop would leave the class without rows: fill them in, or leave the class's rows out of the file", f.Path, name, n)
 		}
 	}
 	return nil

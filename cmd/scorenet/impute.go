@@ -30,7 +30,7 @@ func imputeCommand(stdout, stderr io.Writer) *command {
 	fs := newFlags("impute", `impute -run DIR -in FILE -out FILE [-n K] [-draws FILE] [-spread FILE]
        [-mask ROWS,COLS] [-rows N] [-grid FILE.png]
 
-Fills in the missing entries of a table's rows (an empty cell, NA or NaN in
+Fills in the missing entries of a table's rows (an empty cell, NA, NaN or ? in
 a .csv; NaN in a .npy) by drawing each row's missing entries K times from
 the model's conditional given the row's other entries, and writes every row
 with its missing entries set to the mean of their K draws (on a column of

@@ -188,7 +188,7 @@ func TestImputeRefusesBadInput(t *testing.T) {
 		{"a .npy given entry far outside the data", []string{"-in", writeNPY(t, filepath.Join(dir, "far.npy"), []float64{1, math.NaN(), 1e6, math.NaN()})}, "far.npy row 1, column 0 (counting from 0, as a[1, 0] in NumPy): 1e+06 is"},
 		{"a spread of one draw", []string{"-in", write("ok8.csv", "1,\n"), "-n", "1", "-spread", filepath.Join(dir, "sp.csv")}, "-spread needs -n of 2 or more"},
 		{"a row with every entry missing, outputs in a new directory", []string{"-in", write("allna.csv", "1,\n,\n"), "-out", filepath.Join(dir, "nd1", "sub", "o.csv")}, "allna.csv line 2: every entry is missing"},
-		{"a word for a missing entry", []string{"-in", write("word.csv", "1,\n1,?\n")}, `word.csv: line 2, column 2: "?" is neither a number nor missing`},
+		{"a word for a missing entry", []string{"-in", write("word.csv", "1,\n1,n/a\n")}, `word.csv: line 2, column 2: "n/a" is neither a number nor missing`},
 		{"no draws", []string{"-in", write("ok.csv", "1,\n"), "-n", "0"}, "-n must be from 1 to 100000"},
 		{"the output over the input", []string{"-in", write("same.csv", "1,\n"), "-out", filepath.Join(dir, "same.csv")}, "same.csv"},
 		{"the output over the training data", []string{"-in", write("ok2.csv", "1,\n"), "-out", data}, "d.csv"},
