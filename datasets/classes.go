@@ -45,12 +45,12 @@ const (
 // FindClassColumn reads the first rows of a CSV table and finds its
 // class column: the one column whose cells include names (text that is
 // neither a number nor a missing marker) and no numbers, as iris's
-// species is usually written, when its names repeat (at most one for every MinRowsPerClass
-// rows read, at most MaxClasses). Such a column cannot be learnt as a
-// number, and its names are what data.label_column reads. It finds none
-// in a table of numbers only, or of names in two columns or more (then
-// the reader's error names the first). Errors are those of reading the
-// file's lines.
+// species is usually written, when its names repeat (at most one for
+// every MinRowsPerClass rows read, at most MaxClasses). Such a column
+// cannot be learnt as a number, and its names are what data.label_column
+// reads. It finds none in a table of numbers only; a table of names in
+// two columns or more is a *NamesError, naming them. Other errors are
+// those of reading the file's lines.
 func FindClassColumn(path string, rows int) (ClassColumn, bool, error) {
 	if !strings.EqualFold(filepath.Ext(path), ".csv") {
 		return ClassColumn{}, false, nil
@@ -64,12 +64,17 @@ func FindClassColumn(path string, rows int) (ClassColumn, bool, error) {
 	if err != nil {
 		return ClassColumn{}, false, fmt.Errorf("datasets: %s: %w", path, err)
 	}
-	var texts []int
+	// named are the columns with a name among their cells, texts those
+	// of names only; the rows' names, which the reader leaves out, are
+	// neither.
+	var named, texts []int
+	rowNamesFirst := header != nil && len(cells) > 0 && !slices.ContainsFunc(cells[0], func(c string) bool { return !isRowName(c) }) && distinct(cells[0])
 	for j := range cells {
-		if j == 0 && header != nil && !slices.ContainsFunc(cells[0], func(c string) bool { return !isRowName(c) }) && distinct(cells[0]) {
-			continue // the rows' names, which the reader leaves out
+		if j == 0 && rowNamesFirst || !slices.ContainsFunc(cells[j], isClassName) {
+			continue
 		}
-		if slices.ContainsFunc(cells[j], isClassName) && !slices.ContainsFunc(cells[j], isNumber) {
+		named = append(named, j)
+		if !slices.ContainsFunc(cells[j], isNumber) {
 			texts = append(texts, j)
 		}
 	}
@@ -84,23 +89,12 @@ func FindClassColumn(path string, rows int) (ClassColumn, bool, error) {
 		}
 		return ClassColumn{}, false, &NamesError{Path: path, Columns: names}
 	}
-	text := -1
-	for j := range cells {
-		if j == 0 && header != nil && !slices.ContainsFunc(cells[0], func(c string) bool { return !isRowName(c) }) && distinct(cells[0]) {
-			continue
-		}
-		if slices.ContainsFunc(cells[j], isClassName) {
-			if text >= 0 {
-				return ClassColumn{}, false, nil
-			}
-			text = j
-		}
-	}
-	// A column of numbers with a stray marker (UCI's "?" for a missing
-	// value) is not a class column: the reader names the marker.
-	if text < 0 || slices.ContainsFunc(cells[text], isNumber) {
+	// One column with names, and names only: a column of numbers with a
+	// stray word in it is not a class column, and the reader names the word.
+	if len(named) != 1 || len(texts) != 1 {
 		return ClassColumn{}, false, nil
 	}
+	text := texts[0]
 	classes := slices.Compact(slices.Sorted(slices.Values(cells[text])))
 	n := len(cells[text])
 	if len(classes) < 2 || len(classes) > MaxClasses || len(classes)*MinRowsPerClass > n {
