@@ -382,6 +382,8 @@ func (d *decoder) validateLabels(c *Config) error {
 		check(m.Classes <= 0 || data.Labelled(), "model.classes", "is set from the labels when training starts: give data.labels or data.label_column"),
 		check(c.Sample.Guidance == 0 || labelled, "sample.guidance", "steers a class-conditional model's samples toward their class; this one has no labels (data.labels or data.label_column)"),
 		check(data.LabelColumn == "" || data.Dataset == "file", "data.label_column", "applies to dataset file (a CSV or .npy table), not %s", data.Dataset),
+		check(len(data.Categories) == 0 || data.Dataset == "file", "data.categories", "applies to dataset file (a CSV table), not %s", data.Dataset),
+		check(categoriesProblem(data) == "", "data.categories", "%s", categoriesProblem(data)),
 		check(m.Classes >= 0 && m.Classes <= mlp.MaxClasses, "model.classes", "must be from 0 to %d, got %d", mlp.MaxClasses, m.Classes),
 		check(len(m.ClassNames) == 0 || len(m.ClassNames) == m.Classes, "model.class_names", "names %d classes, model.classes is %d", len(m.ClassNames), m.Classes),
 		check(classNamesProblem(m.ClassNames) == "", "model.class_names", "%s", classNamesProblem(m.ClassNames)),
@@ -720,4 +722,33 @@ func (d *decoder) validateRefitted(c *Config) error {
 		return d.Errorf("train.steps", "%d is short of the refit of train.refitted's length (%d steps on %d rows with %d held out): want at least %d", c.Train.Steps, r.Length, r.TrainRows, r.HeldOut, want)
 	}
 	return nil
+}
+
+// categoriesProblem says what is wrong with data.categories, "" if
+// nothing: each a column named once, not the label column, its levels
+// (where given) distinct names in sorted order, as the reader numbers them.
+func categoriesProblem(d Data) string {
+	seen := map[string]bool{}
+	for i, c := range d.Categories {
+		switch {
+		case strings.TrimSpace(c.Column) == "":
+			return fmt.Sprintf("entry %d has no column: name it by its header name or its number from 1", i+1)
+		case seen[c.Column]:
+			return fmt.Sprintf("column %q is named twice", c.Column)
+		case c.Column == d.LabelColumn:
+			return fmt.Sprintf("column %q is data.label_column, each row's class: it cannot also be a category", c.Column)
+		case c.Index < 0:
+			return fmt.Sprintf("column %q: index %d is negative", c.Column, c.Index)
+		}
+		seen[c.Column] = true
+		for k, name := range c.Levels {
+			if strings.TrimSpace(name) == "" {
+				return fmt.Sprintf("column %q: level %d is empty", c.Column, k+1)
+			}
+			if k > 0 && c.Levels[k-1] >= name {
+				return fmt.Sprintf("column %q: levels %q and %q are not in sorted order, distinct (the reader numbers them so)", c.Column, c.Levels[k-1], name)
+			}
+		}
+	}
+	return ""
 }

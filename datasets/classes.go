@@ -42,70 +42,181 @@ const (
 	maxPixelClasses = 100
 )
 
-// FindClassColumn reads the first rows of a CSV table and finds its
-// class column: the one column whose cells include names (text that is
-// neither a number nor a missing marker) and no numbers, as iris's
-// species is usually written, when its names repeat (at most one for
-// every MinRowsPerClass rows read, at most MaxClasses). Such a column
-// cannot be learnt as a number, and its names are what data.label_column
-// reads. It finds none in a table of numbers only; a table of names in
-// two columns or more is a *NamesError, naming them. Other errors are
-// those of reading the file's lines.
-func FindClassColumn(path string, rows int) (ClassColumn, bool, error) {
+// NameColumns are what FindNames found in a table's columns of names.
+type NameColumns struct {
+	// Class is the class column, where HasClass.
+	Class    ClassColumn
+	HasClass bool
+	// Categories are the other columns of names, as data.categories
+	// names them: the header's name where the file has a header, else
+	// the column's number from 1.
+	Categories []string
+	// Why says what the categories are, for the start-up line.
+	Why string
+	// numbers are the file's column numbers (from 1) of the class column
+	// and the categories, by their names here.
+	numbers map[string]int
+}
+
+// Same is whether column, as named here, is the column label names (a
+// header name or a number from 1, as data.label_column takes it).
+func (n NameColumns) Same(column, label string) bool {
+	return column == label || strconv.Itoa(n.numbers[column]) == label
+}
+
+// minClassRows is the fewest rows of a class that makes a column of
+// names the class column: a class needs rows on both sides of a split
+// (30% held out of a small table), and a model given the class learns
+// its rows alone. A column with a rarer name is a category: learnt with
+// the others, which share what they can.
+const minClassRows = 10
+
+// FindNames reads the first rows of a CSV table and finds its columns of
+// names (text that is neither a number nor a missing marker, in every
+// cell). One such column, whose names repeat (at most one for every
+// MinRowsPerClass rows read, at most MaxClasses, each in minClassRows
+// rows or more), is the class column, as iris's species is usually
+// written: data.label_column. Otherwise each is a category
+// (data.categories), its names learnt as a discrete column: a penguin's
+// island and sex, a diamond's cut. A column whose names mostly differ
+// (more than one for every 2 rows) names rows, not kinds, and is a
+// *NamesError. A column mixing numbers and names is neither: the reader
+// names the stray name. Other errors are those of reading the file.
+func FindNames(path string, rows int) (NameColumns, error) {
 	if !strings.EqualFold(filepath.Ext(path), ".csv") {
-		return ClassColumn{}, false, nil
+		return NameColumns{}, nil
 	}
 	r, err := safefile.Open(path)
 	if err != nil {
-		return ClassColumn{}, false, fmt.Errorf("datasets: %w", err)
+		return NameColumns{}, fmt.Errorf("datasets: %w", err)
 	}
 	defer r.Close()
 	header, cells, index, err := readCells(r, rows)
 	if err != nil {
-		return ClassColumn{}, false, fmt.Errorf("datasets: %s: %w", path, err)
+		return NameColumns{}, fmt.Errorf("datasets: %s: %w", path, err)
 	}
-	// named are the columns with a name among their cells, texts those
-	// of names only; the rows' names, which the reader leaves out, are
-	// neither.
-	var named, texts []int
+	// texts are the columns of names only; the rows' names, which the
+	// reader leaves out, are not among them.
+	var texts []int
 	rowNamesFirst := header != nil && len(cells) > 0 && !slices.ContainsFunc(cells[0], func(c string) bool { return !isRowName(c) }) && distinct(cells[0])
 	for j := range cells {
 		if j == 0 && rowNamesFirst || !slices.ContainsFunc(cells[j], isClassName) {
 			continue
 		}
-		named = append(named, j)
-		if !slices.ContainsFunc(cells[j], isNumber) {
+		if mostlyNames(cells[j]) {
 			texts = append(texts, j)
 		}
 	}
-	if len(texts) > 1 {
-		var names []string
-		for _, j := range texts {
-			name := fmt.Sprintf("column %d", j+1+b2i(index))
-			if header != nil {
-				name += " (" + header[j] + ")"
-			}
-			names = append(names, name)
+	column := func(j int) string {
+		if header != nil && slices.Index(header, header[j]) == j && slices.Index(header[j+1:], header[j]) < 0 {
+			return header[j]
 		}
-		return ClassColumn{}, false, &NamesError{Path: path, Columns: names}
+		return strconv.Itoa(j + 1 + b2i(index))
 	}
-	// One column with names, and names only: a column of numbers with a
-	// stray word in it is not a class column, and the reader names the word.
-	if len(named) != 1 || len(texts) != 1 {
-		return ClassColumn{}, false, nil
+	found := NameColumns{numbers: map[string]int{}}
+	var levels []string
+	for _, j := range texts {
+		names := present(cells[j])
+		if 2*len(names) > len(cells[j]) && len(names) > 2 {
+			where := fmt.Sprintf("column %d", j+1+b2i(index))
+			if header != nil {
+				where += " (" + header[j] + ")"
+			}
+			return NameColumns{}, &NamesError{Path: path, Columns: []string{where}, identifier: fmt.Sprintf("%d different names in the first %d rows", len(names), len(cells[j]))}
+		}
+		found.Categories = append(found.Categories, column(j))
+		found.numbers[column(j)] = j + 1 + b2i(index)
+		levels = append(levels, fmt.Sprintf("%s (%d: %s)", column(j), len(names), listSome(names, 3)))
 	}
-	text := texts[0]
-	classes := slices.Compact(slices.Sorted(slices.Values(cells[text])))
-	n := len(cells[text])
-	if len(classes) < 2 || len(classes) > MaxClasses || len(classes)*MinRowsPerClass > n {
-		return ClassColumn{}, false, nil
+	if len(texts) == 1 {
+		j := texts[0]
+		classes := present(cells[j])
+		n := len(cells[j])
+		if len(classes) >= 2 && len(classes) <= MaxClasses && len(classes)*MinRowsPerClass <= n && !slices.ContainsFunc(cells[j], isNumber) &&
+			!slices.ContainsFunc(cells[j], isMissing) && fewest(cells[j], complete(cells)) >= minClassRows {
+			found.Class = ClassColumn{Column: column(j), Classes: classes,
+				Why: fmt.Sprintf("its cells are names, %d classes in the first %d rows (%s)", len(classes), n, listSome(classes, 5))}
+			found.HasClass, found.Categories = true, nil
+			return found, nil
+		}
 	}
-	c := ClassColumn{Column: strconv.Itoa(text + 1 + b2i(index)), Classes: classes}
-	if header != nil && slices.Index(header, header[text]) == text && slices.Index(header[text+1:], header[text]) < 0 {
-		c.Column = header[text]
+	if len(found.Categories) > 0 {
+		found.Why = strings.Join(levels, ", ")
 	}
-	c.Why = fmt.Sprintf("its cells are names, %d classes in the first %d rows (%s)", len(classes), n, listSome(classes, 5))
-	return c, true, nil
+	return found, nil
+}
+
+// mostlyNames is whether a column's cells are names, at least half of
+// those not missing: a category whose levels include a number (a car's
+// drive: f, r or 4). A column of numbers with a stray word in it is not:
+// the reader names the word.
+func mostlyNames(cells []string) bool {
+	names, numbers := 0, 0
+	for _, c := range cells {
+		switch {
+		case isClassName(c):
+			names++
+		case isNumber(c):
+			numbers++
+		}
+	}
+	return names >= numbers
+}
+
+// isMissing is whether a cell is a missing marker.
+func isMissing(cell string) bool {
+	v, ok := parseMaybeMissing(cell)
+	return ok && math.IsNaN(v)
+}
+
+// complete is whether each row has no missing cell: the rows that
+// data.missing: drop keeps.
+func complete(cols [][]string) []bool {
+	if len(cols) == 0 {
+		return nil
+	}
+	ok := make([]bool, len(cols[0]))
+	for i := range ok {
+		ok[i] = true
+		for _, col := range cols {
+			if isMissing(col[i]) {
+				ok[i] = false
+				break
+			}
+		}
+	}
+	return ok
+}
+
+// present are the names among cells (numbers too, as names), sorted,
+// without missing markers.
+func present(cells []string) []string {
+	var names []string
+	for _, c := range cells {
+		if !isMissing(c) {
+			names = append(names, strings.TrimSpace(c))
+		}
+	}
+	return slices.Compact(slices.Sorted(slices.Values(names)))
+}
+
+// fewest is the count of the rarest name among the cells of the rows
+// kept.
+func fewest(cells []string, kept []bool) int {
+	count := map[string]int{}
+	for i, c := range cells {
+		if kept[i] {
+			count[strings.TrimSpace(c)]++
+		}
+	}
+	least := 0
+	if len(count) > 0 {
+		least = math.MaxInt
+	}
+	for _, n := range count {
+		least = min(least, n)
+	}
+	return least
 }
 
 // isClassName is whether a cell is a class's name: text that is neither
@@ -115,15 +226,19 @@ func isClassName(cell string) bool {
 	return !ok && !math.IsNaN(v)
 }
 
-// NamesError says that a table has more than one column of names (text,
-// not numbers): scorenet learns numbers, and takes one column of names
-// as each row's class.
+// NamesError says that a table has a column of names that cannot be
+// learnt: one whose names mostly differ, naming rows rather than kinds.
 type NamesError struct {
 	Path    string
 	Columns []string
+	// identifier says how many names the column holds.
+	identifier string
 }
 
 func (e *NamesError) Error() string {
+	if e.identifier != "" {
+		return fmt.Sprintf("datasets: %s: %s holds %s: names of rows (an id, a model, a place), not a few kinds that a model could learn as a category; leave the column out of the file", e.Path, strings.Join(e.Columns, ", "), e.identifier)
+	}
 	return fmt.Sprintf("datasets: %s: %s hold names, not numbers: scorenet learns numbers and takes one column of names as each row's class (data.label_column); name one so and leave the others out of the file, or write them as numbers (category codes)", e.Path, strings.Join(e.Columns, ", "))
 }
 

@@ -2,6 +2,7 @@ package datasets_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,26 +13,37 @@ import (
 	"scorenet/points"
 )
 
-// A column of names that repeat is a class column, found by its header
-// name or its number; anything else is not one.
-func TestFindClassColumn(t *testing.T) {
-	iris := "a,b,species\n" + strings.Repeat("1,2,setosa\n3,4,virginica\n5,6,versicolor\n", 5)
+// A lone column of names that repeat, each in 10 rows or more, is a
+// class column, found by its header name or its number; other columns of
+// names are categories; a column of names that mostly differ is refused.
+func TestFindNames(t *testing.T) {
+	iris := "a,b,species\n" + strings.Repeat("1,2,setosa\n3,4,virginica\n5,6,versicolor\n", 10)
+	index := ",a,kind\n"
+	for i := range 20 {
+		index += fmt.Sprintf("%d,%d,%s\n", i, i%7, []string{"x", "y"}[i%2])
+	}
 	cases := []struct {
 		name, text, column string
 		classes            []string
+		categories         []string
+		refused            string
 	}{
-		{"iris as usually written", iris, "species", []string{"setosa", "versicolor", "virginica"}},
-		{"no header: by number", strings.Repeat("1,cat\n2,dog\n", 6), "2", []string{"cat", "dog"}},
-		{"after pandas' row index", ",a,kind\n0,1,x\n1,2,y\n2,3,x\n3,4,y\n4,5,x\n5,6,y\n6,7,x\n7,8,y\n8,9,x\n9,1,y\n", "kind", []string{"x", "y"}},
-		{"a header naming it twice: by number", "kind,kind\n" + strings.Repeat("1,x\n2,y\n", 5), "2", []string{"x", "y"}},
-		{"by number after pandas' row index, as the file counts", ",kind,kind\n" + strings.Repeat("0,1,x\n1,2,y\n", 5), "3", []string{"x", "y"}},
-		{"missing markers are not names", "a,k\n" + strings.Repeat("NA,x\n,y\n", 5), "k", []string{"x", "y"}},
-		{"numbers only", "a,b\n" + strings.Repeat("1,0\n2,1\n", 6), "", nil},
-		{"names in two columns", "a,b,c\n" + strings.Repeat("x,p,1\ny,q,2\n", 6), "", nil},
-		{"a name per row names rows", "state,v\nohio,1\nutah,2\niowa,3\nmaine,4\n", "", nil},
-		{"the rows' names, then a class column", "car,mpg,make\n" + "a,1,x\nb,2,y\nc,3,x\nd,4,y\ne,5,x\nf,6,y\ng,7,x\nh,8,y\ni,9,x\nj,1,y\n", "make", []string{"x", "y"}},
-		{"one class", "a,k\n" + strings.Repeat("1,x\n", 10), "", nil},
-		{"numbers with a stray marker", "a,b\n" + strings.Repeat("1,7\n2,?\n", 6), "", nil},
+		{name: "iris as usually written", text: iris, column: "species", classes: []string{"setosa", "versicolor", "virginica"}},
+		{name: "no header: by number", text: strings.Repeat("1,cat\n2,dog\n", 10), column: "2", classes: []string{"cat", "dog"}},
+		{name: "after pandas' row index", text: index, column: "kind", classes: []string{"x", "y"}},
+		{name: "a header naming it twice: by number", text: "kind,kind\n" + strings.Repeat("1,x\n2,y\n", 10), column: "2", classes: []string{"x", "y"}},
+		{name: "by number after pandas' row index, as the file counts", text: ",kind,kind\n" + strings.Repeat("0,1,x\n1,2,y\n", 10), column: "3", classes: []string{"x", "y"}},
+		{name: "numbers only", text: "a,b\n" + strings.Repeat("1,0\n2,1\n", 6)},
+		{name: "names in two columns: categories", text: "a,b,c\n" + strings.Repeat("x,p,1\ny,q,2\n", 6), categories: []string{"a", "b"}},
+		{name: "a rare class: a category", text: "a,k\n" + strings.Repeat("1,x\n", 20) + "2,y\n", categories: []string{"k"}},
+		{name: "missing names: a category", text: "a,k\n" + strings.Repeat("1,x\n2,y\n", 10) + "3,NA\n", categories: []string{"k"}},
+		{name: "names with a number among them: a category", text: "a,drive\n" + strings.Repeat("1,f\n2,4\n3,r\n4,f\n", 10), categories: []string{"drive"}},
+		{name: "a name per row names rows", text: "state,v\nohio,1\nutah,2\niowa,3\nmaine,4\n"},
+		{name: "names that mostly differ are refused", text: "v,model\n1,a\n2,b\n3,c\n4,d\n5,d\n", refused: "column 2 (model) holds 4 different names in the first 5 rows: names of rows"},
+		{name: "the rows' names, then a class column", text: "car,mpg,make\n" + rowsNamed(20), column: "make", classes: []string{"x", "y"}},
+		{name: "one class", text: "a,k\n" + strings.Repeat("1,x\n", 10), categories: []string{"k"}},
+		{name: "numbers with a stray marker", text: "a,b\n" + strings.Repeat("1,7\n2,?\n", 6)},
+		{name: "numbers with a stray word", text: "a,b\n" + strings.Repeat("1,7\n2,3\n", 6) + "3,x\n"},
 	}
 	dir := t.TempDir()
 	for _, c := range cases {
@@ -40,28 +52,40 @@ func TestFindClassColumn(t *testing.T) {
 			if err := os.WriteFile(path, []byte(c.text), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			got, ok, err := datasets.FindClassColumn(path, 2000)
-			if c.name == "names in two columns" {
+			got, err := datasets.FindNames(path, 2000)
+			if c.refused != "" {
 				var names *datasets.NamesError
-				if !errors.As(err, &names) || !strings.Contains(err.Error(), "column 1 (a), column 2 (b) hold names, not numbers") {
-					t.Errorf("error %v, want a NamesError naming columns a and b", err)
+				if !errors.As(err, &names) || !strings.Contains(err.Error(), c.refused) {
+					t.Errorf("error %v, want a NamesError saying %q", err, c.refused)
 				}
 				return
 			}
 			if err != nil {
 				t.Fatal(err)
 			}
-			if ok != (c.column != "") || got.Column != c.column || !slices.Equal(got.Classes, c.classes) {
-				t.Errorf("got %q %v (found %v), want %q %v", got.Column, got.Classes, ok, c.column, c.classes)
+			if got.HasClass != (c.column != "") || got.Class.Column != c.column || !slices.Equal(got.Class.Classes, c.classes) {
+				t.Errorf("class %q %v (found %v), want %q %v", got.Class.Column, got.Class.Classes, got.HasClass, c.column, c.classes)
 			}
-			if ok && (!strings.Contains(got.Why, "its cells are names") || !strings.Contains(got.Why, c.classes[0])) {
-				t.Errorf("Why = %q", got.Why)
+			if got.HasClass && (!strings.Contains(got.Class.Why, "its cells are names") || !strings.Contains(got.Class.Why, c.classes[0])) {
+				t.Errorf("Why = %q", got.Class.Why)
+			}
+			if !slices.Equal(got.Categories, c.categories) {
+				t.Errorf("categories %q, want %q", got.Categories, c.categories)
 			}
 		})
 	}
-	if _, ok, err := datasets.FindClassColumn(filepath.Join(dir, "none.npy"), 10); ok || err != nil {
-		t.Errorf("a .npy file: found %v, error %v; want neither (it holds numbers only)", ok, err)
+	if got, err := datasets.FindNames(filepath.Join(dir, "none.npy"), 10); got.HasClass || got.Categories != nil || err != nil {
+		t.Errorf("a .npy file: found %+v, error %v; want nothing (it holds numbers only)", got, err)
 	}
+}
+
+// rowsNamed is n rows of a car's own name, a number and a make of two.
+func rowsNamed(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "car%d,%d,%s\n", i, i%9, []string{"x", "y"}[i%2])
+	}
+	return b.String()
 }
 
 // Pixels with their class first or last are images once it is out; the

@@ -46,7 +46,7 @@ func ReadCSV(r io.Reader) (points.Points, error) {
 // must end on its line; empty lines are skipped, and a line starting with #
 // is a comment. A UTF-8 byte-order mark at the start is dropped.
 func readCSV(r io.Reader) (points.Points, []string, error) {
-	p, head, err := readCSVLines(r, false, nil, Want{}, nil)
+	p, head, err := readCSVLines(r, false, nil, Want{}, nil, nil)
 	return p, head.names, err
 }
 
@@ -63,7 +63,7 @@ type csvHead struct {
 // rowIndex is a first column that the header leaves unnamed, as pandas'
 // to_csv writes a DataFrame's index: it numbers or names the rows, which
 // a model of the rows has nothing to learn from, so it is left out, once
-// its cells are seen to be distinct whole numbers or names. Any other
+// its cells are seen to be distinct numbers or names. Any other
 // unnamed column is refused: it could be data whose name was lost.
 type rowIndex struct {
 	cells []string
@@ -87,9 +87,6 @@ func (x *rowIndex) take(cell string, line int) error {
 		x.lines = append(x.lines, line)
 		return nil
 	}
-	if v, num := parseCell(cell); num && (v != math.Trunc(v) || math.Abs(v) > 1<<53) {
-		return fmt.Errorf("line %d, column 1: %s is not a whole number; the header leaves column 1 unnamed, which is a row index (pandas' to_csv writes one unless index=False) only when its cells are distinct whole numbers or names: name the column to learn it", line, quoteCell(cell))
-	}
 	if c := strings.TrimSpace(cell); c == "" || strings.EqualFold(c, "na") {
 		return fmt.Errorf("line %d, column 1 is empty or NA; the header leaves column 1 unnamed, which is a row index (pandas' to_csv writes one unless index=False) only when every row has its own number or name", line)
 	}
@@ -108,10 +105,10 @@ func (x *rowIndex) check() error {
 		if n, err := strconv.ParseInt(x.cells[i], 10, 64); err == nil {
 			return strconv.FormatInt(n, 10) // exact beyond 2^53
 		}
-		if v, num := parseCell(x.cells[i]); num {
+		if v, num := parseCell(x.cells[i]); num && v == math.Trunc(v) {
 			return strconv.FormatFloat(v, 'f', -1, 64) // 7 and 7.0 are one row number
 		}
-		return x.cells[i]
+		return x.cells[i] // R's row names 1978.1 and 1978.10 are two
 	}
 	keys := make([]string, len(order))
 	for i := range keys {
@@ -181,8 +178,8 @@ type Want struct{ D, Rows int }
 // readCSVLines is readCSV, with missing cells (parseMaybeMissing) read as
 // NaN when missing says so, each row's line number appended to lines when
 // it is not nil, and what want bounds.
-func readCSVLines(r io.Reader, missing bool, lines *[]int, want Want, label *labelColumn) (points.Points, csvHead, error) {
-	p, header, lead, sep, err := readCSVRows(r, missing, lines, want, label)
+func readCSVLines(r io.Reader, missing bool, lines *[]int, want Want, label *labelColumn, cats *categoryReader) (points.Points, csvHead, error) {
+	p, header, lead, sep, err := readCSVRows(r, missing, lines, want, label, cats)
 	for _, x := range lead {
 		if err == nil {
 			err = x.check()
@@ -229,7 +226,7 @@ var datePattern = regexp.MustCompile(`^(\d{4}-\d{1,2}(-\d{1,2})?|\d{1,2}/\d{1,2}
 
 // readCSVRows is readCSVLines before the cells of the columns it left out
 // before the values (lead: an unnamed index, the rows' names) are checked.
-func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labelColumn) (points.Points, []string, []*rowIndex, byte, error) {
+func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labelColumn, cats *categoryReader) (points.Points, []string, []*rowIndex, byte, error) {
 	parse := parseCell
 	if missing {
 		parse = parseMaybeMissing
@@ -275,7 +272,7 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 			}
 			cells = cells[1:]
 		}
-		if p.N == 0 && len(lead) < 2 && rowNames(header, cells, label, len(lead)) {
+		if p.N == 0 && len(lead) < 2 && rowNames(header, cells, label, len(lead)) && !cats.names(header[0], len(lead)+1) {
 			names := &rowIndex{name: header[0], column: len(lead) + 1}
 			lead, header = append(lead, names), header[1:]
 			if err := names.take(cells[0], lr.line); err != nil {
@@ -301,6 +298,15 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 			label.cells = append(label.cells, strings.TrimSpace(cells[label.index]))
 			cells = slices.Delete(cells, label.index, label.index+1)
 		}
+		if cats != nil && p.N == 0 {
+			aligned := header
+			if len(aligned) != len(cells) {
+				aligned = nil
+			}
+			if err := cats.resolve(aligned, len(cells), fileColumn); err != nil {
+				return points.Points{}, nil, nil, 0, err
+			}
+		}
 		// Counts the file's columns, the row index's and the label's too.
 		extra := len(buf) - len(cells)
 		if p.D == 0 {
@@ -318,7 +324,16 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 			return points.Points{}, nil, nil, 0, fmt.Errorf("line %d: more than %d values in all, the limit (MaxValues, 8 GiB as float64)", lr.line, maxValues)
 		}
 		if p.N == 0 && header == nil {
-			if err := checkFirstRow(cells, lr.line, parse, fileColumn); err != nil {
+			numbers := cells
+			if cats != nil {
+				numbers = slices.Clone(cells)
+				for j := range numbers {
+					if cats.state(j) != nil {
+						numbers[j] = "0" // a name belongs there
+					}
+				}
+			}
+			if err := checkFirstRow(numbers, lr.line, parse, fileColumn); err != nil {
 				return points.Points{}, nil, nil, 0, err
 			}
 		}
@@ -328,6 +343,14 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 			}
 		}
 		for j, cell := range cells {
+			if c := cats.state(j); c != nil {
+				v, err := c.code(cell, missing)
+				if err != nil {
+					return points.Points{}, nil, nil, 0, fmt.Errorf("line %d, column %d: %w", lr.line, fileColumn(j)+1, err)
+				}
+				p.X = append(p.X, v)
+				continue
+			}
 			v, ok := parse(cell)
 			if !ok || math.IsInf(v, 0) || (math.IsNaN(v) && !missing) {
 				j = fileColumn(j)

@@ -51,6 +51,9 @@ type File struct {
 	// shape is a .npy file's array shape, for Where's NumPy index.
 	shape []int
 	sep   byte // a CSV's cells' separator
+	// Categories are the CSV's columns of names read as their levels'
+	// places (Options.Categories), with their levels.
+	Categories []CategoryColumn
 	// Dropped are the rows DropIncomplete left out, as Where names them.
 	Dropped []string
 
@@ -143,6 +146,13 @@ func (f File) Describe() string {
 	if f.RowNames != "" {
 		notes = append(notes, fmt.Sprintf("column %d (%s), a name each row's own, is the rows' names and is left out", f.leading(), f.RowNames))
 	}
+	if len(f.Categories) > 0 {
+		var cols []string
+		for _, c := range f.Categories {
+			cols = append(cols, fmt.Sprintf("%s (%d: %s)", c.Column, len(c.Levels), listSome(c.Levels, 4)))
+		}
+		notes = append(notes, "columns of names read as categories, each name its place among the column's names in sorted order (data.categories): "+strings.Join(cols, ", "))
+	}
 	if f.note != "" {
 		notes = append(notes, f.note)
 	}
@@ -164,7 +174,7 @@ func (f File) Describe() string {
 // (printable text, not a number); a first row mixing numbers and text is an
 // error, except a header that leaves only column 1 unnamed, as pandas'
 // to_csv writes a DataFrame's index: that column is the rows' index and is
-// left out (RowIndex) once its cells are seen to be distinct whole numbers
+// left out (RowIndex) once its cells are seen to be distinct numbers
 // or names; and a first column (after such an index) of names each
 // row's own under a header name (a DataFrame's index of states or dates)
 // is the rows' names, left out too (RowNames). Lines starting with # are comments, a UTF-8 byte-order mark at the
@@ -214,12 +224,34 @@ func LoadLabelledMissing(path, column string) (File, Labels, []string, error) {
 }
 
 func loadLabelled(path, column string, missing bool) (File, Labels, []string, error) {
+	return LoadTable(path, Options{Missing: missing, Label: column})
+}
+
+// Options say how LoadTable reads a table.
+type Options struct {
+	// Missing: missing cells are read as NaN (LoadMissing).
+	Missing bool
+	// Label is the class column, as data.label_column names it (LoadLabelled); "" for none.
+	Label string
+	// Categories are the columns of names read as their levels' places
+	// (data.categories; a CSV's only).
+	Categories []Category
+	// Want bounds what is read.
+	Want Want
+}
+
+// LoadTable reads a table as o says: Load, LoadMissing and LoadLabelled in
+// one, and a CSV's category columns (File.Categories).
+func LoadTable(path string, o Options) (File, Labels, []string, error) {
 	if strings.ToLower(filepath.Ext(path)) != ".csv" {
-		f, err := load(path, missing, Want{})
-		if err != nil {
-			return File{}, Labels{}, nil, err
+		if len(o.Categories) > 0 {
+			return File{}, Labels{}, nil, fmt.Errorf("datasets: %s: data.categories applies to a CSV's columns of names; a .npy file holds numbers only", path)
 		}
-		l, err := TakeLabelColumn(&f, column)
+		f, err := load(path, o.Missing, o.Want)
+		if err != nil || o.Label == "" {
+			return f, Labels{}, nil, err
+		}
+		l, err := TakeLabelColumn(&f, o.Label)
 		return f, l, nil, err
 	}
 	r, err := safefile.Open(path)
@@ -227,12 +259,27 @@ func loadLabelled(path, column string, missing bool) (File, Labels, []string, er
 		return File{}, Labels{}, nil, fmt.Errorf("datasets: %w", err)
 	}
 	defer r.Close()
-	f, lc := File{Path: path}, labelColumn{column: column}
+	f := File{Path: path}
+	var lc *labelColumn
+	if o.Label != "" {
+		lc = &labelColumn{column: o.Label}
+	}
+	cats := newCategoryReader(o.Categories)
+	var lines *[]int
+	if o.Missing || lc != nil || cats != nil {
+		lines = &f.Lines
+	}
 	var head csvHead
-	if f.Points, head, err = readCSVLines(r, missing, &f.Lines, Want{}, &lc); err != nil {
+	if f.Points, head, err = readCSVLines(r, o.Missing, lines, o.Want, lc, cats); err != nil {
 		return File{}, Labels{}, nil, fmt.Errorf("datasets: %s: %w", path, err)
 	}
 	f.Header, f.RowIndex, f.RowNames, f.sep = head.names, head.rowIndex, head.rowNames, head.sep
+	if cats != nil {
+		f.Categories = cats.finish(f.Points)
+	}
+	if lc == nil {
+		return f, Labels{}, nil, nil
+	}
 	f.label = lc.index + 1
 	l, names, err := labelsOf(lc.cells, func(r int) string { return f.where(r, lc.index) })
 	l.Lines = f.Lines
@@ -343,7 +390,7 @@ func load(path string, missing bool, want Want) (File, error) {
 			lines = &f.Lines
 		}
 		var head csvHead
-		f.Points, head, err = readCSVLines(r, missing, lines, want, nil)
+		f.Points, head, err = readCSVLines(r, missing, lines, want, nil, nil)
 		f.Header, f.RowIndex, f.RowNames, f.sep = head.names, head.rowIndex, head.rowNames, head.sep
 	default:
 		var h npyHeader
@@ -402,6 +449,15 @@ func EncodedBytes(path string, values int) float64 {
 	return 2 * perValue * float64(values)
 }
 
+// quoteName quotes a CSV cell where it holds a comma, a quote or spaces
+// at its ends, as the reader undoes.
+func quoteName(name string) string {
+	if strings.ContainsAny(name, ",\"") || strings.TrimSpace(name) != name {
+		return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+	}
+	return name
+}
+
 // Encode returns the bytes WriteFile would write to path (the format
 // chosen by its extension), for callers that write them otherwise, e.g.
 // atomically, or that hash what they write.
@@ -414,24 +470,31 @@ func Encode(path string, p points.Points) ([]byte, error) {
 
 // encode is Encode without the memory check.
 func encode(path string, p points.Points) ([]byte, error) {
-	return encodeTable(path, p, nil)
+	return encodeTable(path, p, nil, nil)
 }
 
 // WriteTable is WriteBudgeted with a header row of column names for a CSV
 // (a .npy file has no place for names; nil: none), quoted where a name
 // holds a comma, a quote or spaces at its ends, as the reader undoes.
 func WriteTable(path string, p points.Points, header []string) error {
+	return WriteNamed(path, p, header, nil)
+}
+
+// WriteNamed is WriteTable with the values of a table's category columns
+// written as their levels' names in a CSV (a .npy file holds their places
+// among the levels, numbers).
+func WriteNamed(path string, p points.Points, header []string, named Named) error {
 	if header != nil && len(header) != p.D {
 		return fmt.Errorf("datasets: %s: %d column names for %d columns", path, len(header), p.D)
 	}
-	b, err := encodeTable(path, p, header)
+	b, err := encodeTable(path, p, header, named)
 	if err != nil {
 		return err
 	}
 	return safefile.Write(path, b)
 }
 
-func encodeTable(path string, p points.Points, header []string) ([]byte, error) {
+func encodeTable(path string, p points.Points, header []string, named Named) ([]byte, error) {
 	var buf bytes.Buffer
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
 	case ".csv":
@@ -439,10 +502,7 @@ func encodeTable(path string, p points.Points, header []string) ([]byte, error) 
 			if j > 0 {
 				buf.WriteByte(',')
 			}
-			if strings.ContainsAny(name, ",\"") || strings.TrimSpace(name) != name {
-				name = `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
-			}
-			buf.WriteString(name)
+			buf.WriteString(quoteName(name))
 		}
 		if header != nil {
 			buf.WriteByte('\n')
@@ -452,6 +512,10 @@ func encodeTable(path string, p points.Points, header []string) ([]byte, error) 
 			for j, v := range p.Row(i) {
 				if j > 0 {
 					buf.WriteByte(',')
+				}
+				if name, ok := named.name(j, v); ok {
+					buf.WriteString(quoteName(name))
+					continue
 				}
 				num = strconv.AppendFloat(num[:0], v, 'g', -1, 64)
 				buf.Write(num)

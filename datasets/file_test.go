@@ -254,7 +254,7 @@ func TestReadCSVHeadersAndLimits(t *testing.T) {
 		{"a shuffled row index", ",x\n17,1\n3,2\n-4,3\n", []float64{1, 2, 3}, []string{"x"}, ""},
 		{"a repeated row index", ",x\n0,1\n5,2\n0,3\n", nil, nil, `lines 2 and 4 both hold "0" in column 1, which the header leaves unnamed`},
 		{"7 and 7.0 are one row number", ",x\n7,1\n7.0,2\n", nil, nil, `lines 2 and 3 both hold "7" in column 1`},
-		{"an unnamed column of fractions", ",x\n0,1\n0.5,2\n", nil, nil, `line 3, column 1: "0.5" is not a whole number; the header leaves column 1 unnamed`},
+		{"an unnamed column of repeated fractions", ",x\n0.5,1\n0.5,2\n", nil, nil, `lines 2 and 3 both hold "0.5" in column 1, which the header leaves unnamed`},
 		{"an empty row index cell", ",x\n,1\n", nil, nil, "line 2, column 1 is empty or NA; the header leaves column 1 unnamed"},
 		{"an NA row index cell", ",x\n0,1\nNA,2\n", nil, nil, "line 3, column 1 is empty or NA"},
 		{"row numbers beyond 2^53", ",x\n9007199254740992,1\n9007199254740993,2\n", []float64{1, 2}, []string{"x"}, ""},

@@ -179,6 +179,12 @@ func fitPrepared(ctx context.Context, cfg *configs.Config, data *workflow.Data, 
 		cfg.Model.Classes, cfg.Model.ClassNames = data.Classes, data.ClassNames
 		fmt.Fprintf(opts.Out, "model.classes: %d, from the labels (the classes' points: %v)\n", data.Classes, datasets.Labels{Of: data.TrainLabels, K: data.Classes}.Counts())
 	}
+	if len(data.Categories) > 0 {
+		// Their levels and places, for the commands that write samples
+		// as names and read rows of names; a resumed run reads its file
+		// by the same levels.
+		cfg.Data.Categories = workflow.CategoriesRead(data.Categories)
+	}
 	auto, err := workflow.ChooseAuto(cfg, data.Train)
 	if err != nil {
 		return nil, err

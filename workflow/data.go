@@ -35,6 +35,47 @@ type Data struct {
 	Classes                  int
 	ClassNames               []string // where the data name the classes: the image folders'
 	TrainLabels, ValidLabels []int32
+	// Categories are a table's columns of names (data.categories), with
+	// their levels, as read.
+	Categories []datasets.CategoryColumn
+}
+
+// Categories are the config's data.categories as the reader takes them.
+func Categories(cats []configs.Category) []datasets.Category {
+	var out []datasets.Category
+	for _, c := range cats {
+		out = append(out, datasets.Category{Column: c.Column, Levels: c.Levels})
+	}
+	return out
+}
+
+// NamedColumns are the levels of a run's category columns by their place
+// among its values, for writing its samples' names (datasets.WriteNamed);
+// nil for a run without.
+func NamedColumns(cfg *configs.Config) datasets.Named {
+	var cols []datasets.CategoryColumn
+	for _, c := range cfg.Data.Categories {
+		cols = append(cols, datasets.CategoryColumn{Category: datasets.Category{Column: c.Column, Levels: c.Levels}, Index: c.Index})
+	}
+	return datasets.NamedOf(cols)
+}
+
+// ReadRows reads the points of a .csv or .npy file for a run's model, a
+// row's names in the run's category columns (data.categories) read as
+// their levels' places, as the run was trained.
+func ReadRows(run *Run, path string) (points.Points, error) {
+	f, _, _, err := datasets.LoadTable(path, datasets.Options{Categories: Categories(run.Config.Data.Categories)})
+	return f.Points, err
+}
+
+// CategoriesRead are the categories as read, for the run's config.yaml:
+// their levels, and their places among the values.
+func CategoriesRead(cols []datasets.CategoryColumn) []configs.Category {
+	var out []configs.Category
+	for _, c := range cols {
+		out = append(out, configs.Category{Column: c.Column, Levels: c.Levels, Index: c.Index})
+	}
+	return out
 }
 
 // dropIncomplete leaves out f's rows with a missing value (data.missing:
@@ -78,24 +119,16 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 	var shape datasets.Image
 	var labels datasets.Labels
 	var classNames []string // the classes' names, where the data name them
+	var categories []datasets.CategoryColumn
 	switch d.Dataset {
 	case "file":
 		var f datasets.File
 		drop := d.Missing == "drop"
-		switch {
-		case d.LabelColumn != "" && drop:
-			f, labels, classNames, err = datasets.LoadLabelledMissing(d.Path, d.LabelColumn)
-		case d.LabelColumn != "":
-			f, labels, classNames, err = datasets.LoadLabelled(d.Path, d.LabelColumn)
-		case drop:
-			f, err = datasets.LoadMissing(d.Path)
-		default:
-			f, err = datasets.Load(d.Path)
-		}
+		f, labels, classNames, err = datasets.LoadTable(d.Path, datasets.Options{Missing: drop, Label: d.LabelColumn, Categories: Categories(d.Categories)})
 		if err == nil && drop {
 			err = dropIncomplete(&f, &labels, classNames)
 		}
-		all, source = f.Points, f.Describe()
+		all, source, categories = f.Points, f.Describe(), f.Categories
 	case "idx", "images":
 		if d.Dataset == "idx" && d.Labels != "" {
 			// The labels first: a wrong label file is found before the
@@ -170,6 +203,7 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 			most = configs.DefaultDiscreteValues
 		}
 		discrete = FindDiscrete(all, most)
+		discrete.addCategories(all, categories)
 		if ends = datasets.FindEnds(all, discrete); !ends.Empty() { // in data units, before any dequantising
 			source += "; " + ends.Describe(all)
 		}
@@ -223,7 +257,7 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 		moments.ByClass = rundir.MomentsByClass(trainPts, trainLabels, labels.K)
 	}
 	return &Data{Discrete: discrete, Ends: ends, Holdout: holdout, Train: trainPts, Valid: valid, Norm: norm, Density: dens, Digest: digest, MaxAbs: maxAbs, Moments: moments, Source: source, Image: shape,
-		Classes: labels.K, ClassNames: classNames, TrainLabels: trainLabels, ValidLabels: validLabels}, nil
+		Classes: labels.K, ClassNames: classNames, TrainLabels: trainLabels, ValidLabels: validLabels, Categories: categories}, nil
 }
 
 // checkClasses refuses labels a run cannot take: more classes than the

@@ -52,6 +52,25 @@ func FindDiscrete(p points.Points, maxValues int) Discrete {
 	return found
 }
 
+// addCategories makes each category column discrete, whatever its count
+// of levels: its values are places among names, never a measurement.
+// Its values are the places the rows hold.
+func (d Discrete) addCategories(p points.Points, cats []datasets.CategoryColumn) {
+	for _, c := range cats {
+		if _, ok := d[c.Index]; ok || d == nil {
+			continue
+		}
+		var values []float64
+		for i := range p.N {
+			v := p.X[i*p.D+c.Index]
+			if k, ok := slices.BinarySearch(values, v); !ok && v == v {
+				values = slices.Insert(values, k, v)
+			}
+		}
+		d[c.Index] = values
+	}
+}
+
 // cell is the interval of value k of values: from the half-way point to the
 // one below to the half-way point to the one above, the end cells as wide
 // on both sides.

@@ -18,7 +18,8 @@ import (
 // model's conditional given the rest.
 type Imputed struct {
 	// Estimate is each row with its missing entries set to the mean of
-	// their draws (put back onto a discrete column's values), in data units.
+	// their draws (put back onto a discrete column's values; a category's
+	// most frequent level), in data units.
 	Estimate points.Points
 	// Draws are every row's completions, Draws consecutive rows per input
 	// row (a row with nothing missing is repeated as given).
@@ -89,7 +90,7 @@ func Impute(j Job, given points.Points, draws int) (*Imputed, error) {
 		return nil, fmt.Errorf("workflow: the completions in data units: %w: nothing was written", err)
 	}
 	for i, r := range rows {
-		out.complete(given.Row(r), drawn, i*draws, r, draws)
+		out.complete(given.Row(r), drawn, i*draws, r, draws, j.Named)
 	}
 	j.Discrete.Snap(out.Estimate)
 	j.Ends.Snap(out.Estimate)
@@ -185,7 +186,7 @@ func (j Job) checkGiven(given points.Points) error {
 
 // complete writes input row r's draws (rows first.. of drawn), the mean
 // and the spread of its missing entries.
-func (o *Imputed) complete(row []float64, drawn points.Points, first, r, draws int) {
+func (o *Imputed) complete(row []float64, drawn points.Points, first, r, draws int, named datasets.Named) {
 	for j, v := range row {
 		if !math.IsNaN(v) {
 			continue // given: as given, spread 0
@@ -203,10 +204,29 @@ func (o *Imputed) complete(row []float64, drawn points.Points, first, r, draws i
 			ss += d * d
 		}
 		o.Estimate.Row(r)[j] = mean
+		if _, ok := named[j]; ok {
+			o.Estimate.Row(r)[j] = mostFrequent(drawn, first, draws, j)
+		}
 		if draws > 1 {
 			o.Spread.Row(r)[j] = math.Sqrt(ss / float64(draws-1))
 		}
 	}
+}
+
+// mostFrequent is the value of column j most frequent among rows
+// first..first+draws-1 of drawn (a category's level: the mean of places
+// among names is no name), the smallest of those as frequent.
+func mostFrequent(drawn points.Points, first, draws, j int) float64 {
+	count := map[float64]int{}
+	best, most := math.Inf(1), 0
+	for k := range draws {
+		v := drawn.Row(first + k)[j]
+		count[v]++
+		if c := count[v]; c > most || c == most && v < best {
+			best, most = v, c
+		}
+	}
+	return best
 }
 
 // restoreGiven puts the given entries back exactly as given (snapping a

@@ -58,6 +58,9 @@ type Job struct {
 	// Discrete are a table's discrete columns, which the samples are put
 	// back onto (the chains, in model units, are left as drawn).
 	Discrete Discrete
+	// Named are a table's category columns (data.categories): an imputed
+	// entry of one is its draws' most frequent level, not their mean.
+	Named datasets.Named
 	// Ends are the point masses at a table's column ends, which samples
 	// beyond are put on.
 	Ends datasets.Ends
@@ -338,7 +341,7 @@ func (r *Run) RunJob(s configs.Sample, kind string) (Job, error) {
 	if err := r.checkReach(s); err != nil {
 		return Job{}, err
 	}
-	j := Job{Sample: s, Dim: r.Model.Dim(), Norm: r.Norm, MaxAbs: r.MaxAbs, Prior: PriorOf(r.Moments), Discrete: r.Discrete, Ends: r.Ends, Pixels: r.Image.Size() > 0}
+	j := Job{Sample: s, Dim: r.Model.Dim(), Norm: r.Norm, MaxAbs: r.MaxAbs, Prior: PriorOf(r.Moments), Discrete: r.Discrete, Ends: r.Ends, Pixels: r.Image.Size() > 0, Named: NamedColumns(r.Config)}
 	var err error
 	j.Scores, j.Sigmas, j.Sigma, err = r.scoring(s.Sampler, kind)
 	for _, m := range r.Moments.ByClass {

@@ -165,11 +165,11 @@ impute.`)
 		err = holdingSignals(stderr, func() error {
 			// A CSV's header row comes back on each table (budgeted with
 			// the encoding: a line of names).
-			if err := datasets.WriteTable(*out, done.Estimate, file.Header); err != nil {
+			if err := datasets.WriteNamed(*out, done.Estimate, file.Header, workflow.NamedColumns(run.Config)); err != nil {
 				return err
 			}
 			if *drawsOut != "" {
-				if err := datasets.WriteTable(*drawsOut, done.Draws, file.Header); err != nil {
+				if err := datasets.WriteNamed(*drawsOut, done.Draws, file.Header, workflow.NamedColumns(run.Config)); err != nil {
 					return err
 				}
 			}
@@ -305,7 +305,7 @@ func readRowsToComplete(run *workflow.Run, path, mask string, rows, draws int, s
 		fmt.Fprintf(stderr, "%s: column %s is each row's class (the run's data.label_column): left out; the completions are drawn without it\n", path, run.Config.Data.LabelColumn)
 	} else {
 		var err error
-		if file, err = datasets.LoadMissingWant(path, datasets.Want{D: run.Model.Dim(), Rows: rows}); err != nil {
+		if file, _, _, err = datasets.LoadTable(path, datasets.Options{Missing: true, Want: datasets.Want{D: run.Model.Dim(), Rows: rows}, Categories: workflow.Categories(run.Config.Data.Categories)}); err != nil {
 			return datasets.File{}, err
 		}
 	}
@@ -342,7 +342,7 @@ func labelledRows(run *workflow.Run, path string) (datasets.File, bool) {
 	if column == "" {
 		return datasets.File{}, false
 	}
-	f, _, _, err := datasets.LoadLabelledMissing(path, column)
+	f, _, _, err := datasets.LoadTable(path, datasets.Options{Missing: true, Label: column, Categories: workflow.Categories(run.Config.Data.Categories)})
 	return f, err == nil && f.D == run.Model.Dim()
 }
 

@@ -69,7 +69,7 @@ figures). Prints the mean, the score evaluations and the tolerances.`)
 		if err := workflow.CanLikelihood(run); err != nil {
 			return err
 		}
-		pts, err := datasets.ReadFile(*in)
+		pts, err := workflow.ReadRows(run, *in)
 		if err != nil {
 			return err
 		}

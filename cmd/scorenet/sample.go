@@ -233,7 +233,7 @@ directory (samples.npy for images).`)
 			}
 			files.Finish()
 		} else if *shard == "" { // a shard is written with its sidecar, below
-			if err := datasets.WriteFile(*out, samples); err != nil {
+			if err := datasets.WriteNamed(*out, samples, nil, workflow.NamedColumns(run.Config)); err != nil {
 				return err
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"scorenet/datasets"
 	"scorenet/internal/memlimit"
 	"scorenet/points"
+	"scorenet/workflow"
 )
 
 func scoreCommand(stdout, stderr io.Writer) *command {
@@ -48,7 +49,7 @@ A noise-conditional model is evaluated at -sigma.`)
 		if err := needDataFile("out", *out); err != nil {
 			return err
 		}
-		pts, err := datasets.ReadFile(*in)
+		pts, err := workflow.ReadRows(run, *in)
 		if err != nil {
 			return err
 		}

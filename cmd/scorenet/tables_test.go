@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -208,7 +210,7 @@ func TestDataConfigKindOfFile(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			text, err := dataConfig(path, "", "")
+			text, err := dataConfig(path, "", "", nil)
 			if err != nil || !strings.Contains(text, "dataset: "+c.dataset+",") {
 				t.Errorf("dataConfig: %v\n%s\nwant dataset %s", err, text, c.dataset)
 			}
@@ -216,19 +218,59 @@ func TestDataConfigKindOfFile(t *testing.T) {
 	}
 }
 
-// A table with names in more than one column (penguins' species, island
-// and sex) is refused at once by train -data, naming them.
-func TestTrainDataNamesTheColumnsOfNames(t *testing.T) {
+// A table with names in more than one column (penguins' species, island)
+// learns them as categories and samples names; naming one the class
+// column leaves the other a category; a column of names that mostly
+// differ is refused before training.
+func TestTrainDataLearnsColumnsOfNames(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "penguins.csv")
-	os.WriteFile(data, []byte("species,island,bill\n"+strings.Repeat("Adelie,Torgersen,39.1\nGentoo,Biscoe,46.5\n", 10)), 0o644)
-	code, _, errs := scorenet("train", "-data", data, "-out", filepath.Join(dir, "run"))
-	if code == 0 || !strings.Contains(errs, "column 1 (species), column 2 (island) hold names, not numbers") || strings.Contains(errs, "training") {
-		t.Errorf("exit %d, want the columns of names named before training: %s", code, errs)
+	var b strings.Builder
+	b.WriteString("species,island,bill\n")
+	for i := range 40 {
+		fmt.Fprintf(&b, "%s,%.1f\n", []string{"Adelie,Torgersen", "Gentoo,Biscoe", "Adelie,Dream"}[i%3], 39+float64(i%3)*4+0.1*float64(i%5))
 	}
-	// Naming one the class column leaves the reader to name the other.
-	code, _, errs = scorenet("train", "-data", data, "-out", filepath.Join(dir, "run2"), "-set", "data.label_column=species")
-	if code == 0 || !strings.Contains(errs, `"Torgersen" is neither a number nor missing`) {
+	os.WriteFile(data, []byte(b.String()), 0o644)
+	run := filepath.Join(dir, "run")
+	code, out, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=40", "-set", "train.refit=false")
+	if code != 0 || !strings.Contains(errs, "data.categories auto: species (2: Adelie, Gentoo), island (3: Biscoe, Dream, Torgersen)") {
+		t.Fatalf("exit %d, want the columns of names learnt as categories: %s%s", code, out, errs)
+	}
+	if c, _ := os.ReadFile(filepath.Join(run, "config.yaml")); !strings.Contains(string(c), "- column: island\n          levels:\n            - Biscoe\n            - Dream\n            - Torgersen\n          index: 1") {
+		t.Errorf("config.yaml lacks the categories' levels and places:\n%s", c)
+	}
+	samples := filepath.Join(dir, "s.csv")
+	if code, _, errs := scorenet("sample", "-run", run, "-n", "20", "-out", samples, "-set", "sample.steps=4"); code != 0 {
+		t.Fatalf("sample: exit %d: %s", code, errs)
+	}
+	text, _ := os.ReadFile(samples)
+	for i, line := range strings.Split(strings.TrimSpace(string(text)), "\n") {
+		cells := strings.Split(line, ",")
+		if len(cells) != 3 || !slices.Contains([]string{"Adelie", "Gentoo"}, cells[0]) || !slices.Contains([]string{"Biscoe", "Dream", "Torgersen"}, cells[1]) {
+			t.Fatalf("sample %d is %q, want a species, an island and a number", i, line)
+		}
+	}
+	holes := filepath.Join(dir, "holes.csv")
+	os.WriteFile(holes, []byte("species,island,bill\nGentoo,,47\nAdelie,Dream,NA\n"), 0o644)
+	filled := filepath.Join(dir, "filled.csv")
+	if code, _, errs := scorenet("impute", "-run", run, "-in", holes, "-out", filled, "-n", "3", "-set", "sample.steps=4"); code != 0 {
+		t.Fatalf("impute: exit %d: %s", code, errs)
+	}
+	if got, _ := os.ReadFile(filled); !regexp.MustCompile(`^species,island,bill\nGentoo,(Biscoe|Dream|Torgersen),47\nAdelie,Dream,[0-9.]+\n$`).Match(got) {
+		t.Errorf("imputed rows:\n%s", got)
+	}
+	os.WriteFile(holes, []byte("species,island,bill\nEmperor,Dream,47\n"), 0o644)
+	if code, _, errs := scorenet("impute", "-run", run, "-in", holes, "-out", filled, "-set", "sample.steps=4"); code == 0 || !strings.Contains(errs, `line 2, column 1: "Emperor" is not a level of column species (data.categories): want one of Adelie, Gentoo`) {
+		t.Errorf("impute of an unknown level: exit %d: %s", code, errs)
+	}
+	code, _, errs = scorenet("train", "-data", data, "-out", filepath.Join(dir, "run2"), "-set", "train.steps=4", "-set", "train.refit=false", "-set", "data.label_column=1")
+	if code != 0 || !strings.Contains(errs, "data.categories auto: island") || strings.Contains(errs, "data.categories auto: species") {
 		t.Errorf("with data.label_column: exit %d: %s", code, errs)
+	}
+	ids := filepath.Join(dir, "cars.csv")
+	os.WriteFile(ids, []byte("mpg,model\n"+"21,mazda rx4\n22.8,datsun 710\n21.4,hornet 4 drive\n18.7,hornet sportabout\n18.1,valiant\n"), 0o644)
+	code, _, errs = scorenet("train", "-data", ids, "-out", filepath.Join(dir, "run3"))
+	if code == 0 || !strings.Contains(errs, "column 2 (model) holds 5 different names in the first 5 rows: names of rows") || strings.Contains(errs, "training") {
+		t.Errorf("a column of names that differ: exit %d, want it named before training: %s", code, errs)
 	}
 }

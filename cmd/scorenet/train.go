@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -137,18 +138,19 @@ at start-up, and the run's config.yaml is the config it amounts to.`)
 // from the data (dataConfig, its class column, and the unet for a table
 // of pixels), with the -set overrides, and its notes saying so.
 func dataRunConfig(path, out string, sets []string) (*configs.Config, error) {
-	class, hasClass, err := classColumn(path, sets)
+	names, err := nameColumns(path, sets)
 	if err != nil {
 		return nil, err
 	}
-	text, err := dataConfig(path, out, class.Column)
+	class, hasClass := names.Class, names.HasClass
+	text, err := dataConfig(path, out, class.Column, names.Categories)
 	if err != nil {
 		return nil, err
 	}
 	grid, pixelClass, isImages := pixelTable(text, path, sets)
-	if pixelClass.Column != "" {
+	if pixelClass.Column != "" && len(names.Categories) == 0 {
 		class, hasClass = pixelClass, true
-		if text, err = dataConfig(path, out, class.Column); err != nil {
+		if text, err = dataConfig(path, out, class.Column, nil); err != nil {
 			return nil, err
 		}
 	}
@@ -177,6 +179,10 @@ func dataRunConfig(path, out string, sets []string) (*configs.Config, error) {
 	if hasClass {
 		cfg.Notes = append([]string{fmt.Sprintf("data.label_column auto: %s, each row's class, not a measurement (%s): the model learns the other columns given the class; sample -class K draws class K, and without -class the classes mixed as in the data (-set data.label_column=COLUMN names another)",
 			class.Column, class.Why)}, cfg.Notes...)
+	}
+	if len(names.Categories) > 0 {
+		cfg.Notes = append([]string{fmt.Sprintf("data.categories auto: %s hold names, a few kinds each row takes one of: each is learnt as a discrete column of its names' places in sorted order, and samples carry the names (-set data.label_column=COLUMN makes one the class the model is given instead)",
+			names.Why)}, cfg.Notes...)
 	}
 	return cfg, nil
 }
@@ -259,20 +265,43 @@ func pixelTable(text, path string, sets []string) (datasets.Grid, datasets.Class
 	return datasets.PixelGridLabelled(f.Points, f.Header)
 }
 
-// classColumn is the column of train -data's table that names each row's
-// class (datasets.FindClassColumn), unless a -set names one.
-func classColumn(path string, sets []string) (datasets.ClassColumn, bool, error) {
+// nameColumns are the columns of names of train -data's table
+// (datasets.FindNames): its class column, unless a -set names one, and
+// its categories, unless a -set names them.
+func nameColumns(path string, sets []string) (datasets.NameColumns, error) {
+	label, userLabel, cats := false, "", false
 	for _, s := range sets {
-		if key, _, _ := strings.Cut(s, "="); strings.TrimSpace(key) == "data.label_column" {
-			return datasets.ClassColumn{}, false, nil
+		switch key, value, _ := strings.Cut(s, "="); strings.TrimSpace(key) {
+		case "data.label_column":
+			label, userLabel = true, strings.Trim(strings.TrimSpace(value), `"'`)
+		case "data.categories":
+			cats = true
 		}
 	}
-	c, ok, err := datasets.FindClassColumn(path, pixelRows)
-	return c, ok && err == nil, namesError(err) // a file that cannot be read: Prepare says why, naming the line
+	if label && cats {
+		return datasets.NameColumns{}, nil
+	}
+	found, err := datasets.FindNames(path, pixelRows)
+	if err != nil {
+		return datasets.NameColumns{}, namesError(err) // a file that cannot be read: Prepare says why, naming the line
+	}
+	if label {
+		// The user's class column is not a category: the others are.
+		if found.HasClass {
+			found.Categories = []string{found.Class.Column}
+		}
+		found.Categories = slices.DeleteFunc(found.Categories, func(c string) bool { return found.Same(c, userLabel) })
+		found.Class, found.HasClass = datasets.ClassColumn{}, false
+		found.Why = strings.Join(found.Categories, ", ")
+	}
+	if cats {
+		found.Categories, found.Why = nil, ""
+	}
+	return found, nil
 }
 
-// namesError is err where it says the table holds names in more than one
-// column, which no reading of the file would take; nil otherwise.
+// namesError is err where it says the table holds a column of names no
+// reading of the file would take; nil otherwise.
 func namesError(err error) error {
 	if names := (*datasets.NamesError)(nil); errors.As(err, &names) {
 		return err
@@ -286,7 +315,7 @@ const pixelRows = 2000
 // dataConfig is the config of train -data: the data set, its class
 // column if it has one, and where the run goes, nothing else, so that
 // every other key takes the default the data's kind gives it.
-func dataConfig(path, out, labelColumn string) (string, error) {
+func dataConfig(path, out, labelColumn string, categories []string) (string, error) {
 	info, err := os.Stat(path)
 	if err != nil {
 		return "", fmt.Errorf("-data %s: %w", path, err)
@@ -318,6 +347,13 @@ func dataConfig(path, out, labelColumn string) (string, error) {
 	label := ""
 	if labelColumn != "" {
 		label = ", label_column: " + strconv.Quote(labelColumn)
+	}
+	if len(categories) > 0 {
+		var cols []string
+		for _, c := range categories {
+			cols = append(cols, "{column: "+strconv.Quote(c)+"}")
+		}
+		label += ", categories: [" + strings.Join(cols, ", ") + "]"
 	}
 	return fmt.Sprintf("name: %s\ndata: {dataset: %s, path: %s%s}\noutput: {dir: %s}\n", name, dataset, strconv.Quote(abs), label, strconv.Quote(out)), nil
 }

@@ -1,0 +1,206 @@
+package datasets
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"scorenet/points"
+)
+
+// Category names a CSV column of names, each row's one of a few levels
+// (a species, an island, yes or no), to read as the level's place among
+// its levels: a number a model can learn, as a discrete column, and a
+// name again once written back (WriteNamed).
+type Category struct {
+	// Column is its header name, or its number from 1 as the file counts
+	// its columns.
+	Column string
+	// Levels are its names in sorted order. Given, a cell not among them
+	// is an error; nil, they are the names the file holds.
+	Levels []string
+}
+
+// CategoryColumn is a Category as read: its levels, and its place among
+// the points' values.
+type CategoryColumn struct {
+	Category
+	// Index is its column among the points' values, from 0.
+	Index int
+}
+
+// MaxLevels bounds the names of a category column: a column of more
+// names than this names rows, not kinds.
+const MaxLevels = 1 << 14
+
+// categoryReader reads the cells of the category columns of a CSV.
+type categoryReader struct {
+	columns []*CategoryColumn
+	at      map[int]*categoryState // by the points' value index, once resolved
+}
+
+// categoryState is one column's names while its rows are read.
+type categoryState struct {
+	col   *CategoryColumn
+	given map[string]int // level name -> place, where the levels are given
+	found map[string]int // name -> its order of first appearance, where not
+	names []string       // the found names, in that order
+}
+
+func newCategoryReader(cats []Category) *categoryReader {
+	if len(cats) == 0 {
+		return nil
+	}
+	r := &categoryReader{}
+	for _, c := range cats {
+		r.columns = append(r.columns, &CategoryColumn{Category: Category{Column: c.Column, Levels: slices.Clone(c.Levels)}, Index: -1})
+	}
+	return r
+}
+
+// resolve finds each column among a first row's point values under header
+// (nil: none, aligned with the values), fileColumn numbering a value's
+// column (from 0) as the file counts them.
+func (r *categoryReader) resolve(header []string, n int, fileColumn func(int) int) error {
+	r.at = map[int]*categoryState{}
+	for _, c := range r.columns {
+		j := -1
+		if i := slices.Index(header, c.Column); i >= 0 {
+			j = i
+		} else if k, err := strconv.Atoi(c.Column); err == nil {
+			for v := range n {
+				if fileColumn(v) == k-1 {
+					j = v
+				}
+			}
+		}
+		if j < 0 {
+			names := ""
+			if len(header) > 0 {
+				names = " (the header names " + strings.Join(header, ", ") + ")"
+			}
+			return fmt.Errorf("data.categories: %q is not a column of values: want a header name or a column's number from 1%s", c.Column, names)
+		}
+		if r.at[j] != nil {
+			return fmt.Errorf("data.categories: %q and %q are the same column", r.at[j].col.Column, c.Column)
+		}
+		c.Index = j
+		s := &categoryState{col: c}
+		if c.Levels != nil {
+			s.given = map[string]int{}
+			for k, name := range c.Levels {
+				s.given[name] = k
+			}
+		} else {
+			s.found = map[string]int{}
+		}
+		r.at[j] = s
+	}
+	return nil
+}
+
+// names is whether a category is the column of header name, or file
+// column number (from 1).
+func (r *categoryReader) names(name string, number int) bool {
+	if r == nil {
+		return false
+	}
+	for _, c := range r.columns {
+		if c.Column == name || c.Column == strconv.Itoa(number) {
+			return true
+		}
+	}
+	return false
+}
+
+// state is value column j's state, nil if it is no category's.
+func (r *categoryReader) state(j int) *categoryState {
+	if r == nil {
+		return nil
+	}
+	return r.at[j]
+}
+
+// code is the value of cell in category column s: its level's place (or,
+// while the levels are found, the name's order of first appearance), NaN
+// for a missing marker where missing values are read.
+func (s *categoryState) code(cell string, missing bool) (float64, error) {
+	name := strings.TrimSpace(cell)
+	if isMissing(cell) && missing {
+		return math.NaN(), nil
+	} else if isMissing(cell) {
+		return 0, fmt.Errorf("%s in column %s (data.categories) is a missing value, and data.missing is refuse: fill it in, or leave out its row", quoteCell(cell), s.col.Column)
+	}
+	if name == "" {
+		return 0, fmt.Errorf("column %s (data.categories) is empty: want one of its names", s.col.Column)
+	}
+	if s.given != nil {
+		k, ok := s.given[name]
+		if !ok {
+			return 0, fmt.Errorf("%s is not a level of column %s (data.categories): want one of %s", quoteCell(name), s.col.Column, listSome(s.col.Levels, 8))
+		}
+		return float64(k), nil
+	}
+	k, ok := s.found[name]
+	if !ok {
+		if len(s.names) == MaxLevels {
+			return 0, fmt.Errorf("column %s (data.categories) holds more than %d different names: it names rows, not a few kinds; leave it out of the file", s.col.Column, MaxLevels)
+		}
+		k = len(s.names)
+		s.found[name] = k
+		s.names = append(s.names, name)
+	}
+	return float64(k), nil
+}
+
+// finish numbers the found names in sorted order, renumbering p's values.
+func (r *categoryReader) finish(p points.Points) []CategoryColumn {
+	out := make([]CategoryColumn, 0, len(r.columns))
+	for _, c := range r.columns {
+		s := r.at[c.Index]
+		if s.given == nil {
+			c.Levels = slices.Sorted(slices.Values(s.names))
+			place := make([]float64, len(s.names))
+			for k, name := range s.names {
+				i, _ := slices.BinarySearch(c.Levels, name)
+				place[k] = float64(i)
+			}
+			for i := range p.N {
+				if v := &p.X[i*p.D+c.Index]; !math.IsNaN(*v) {
+					*v = place[int(*v)]
+				}
+			}
+		}
+		out = append(out, *c)
+	}
+	return out
+}
+
+// Named are the levels of a table's category columns by their index among
+// the values, for writing samples back as names (WriteNamed).
+type Named map[int][]string
+
+// NamedOf is the levels of cols by index.
+func NamedOf(cols []CategoryColumn) Named {
+	if len(cols) == 0 {
+		return nil
+	}
+	n := Named{}
+	for _, c := range cols {
+		n[c.Index] = c.Levels
+	}
+	return n
+}
+
+// name is the level of value v of column j: v rounded to a place among
+// its levels, held within them.
+func (n Named) name(j int, v float64) (string, bool) {
+	levels, ok := n[j]
+	if !ok || len(levels) == 0 || math.IsNaN(v) {
+		return "", false
+	}
+	k := int(math.Round(math.Max(0, math.Min(v, float64(len(levels)-1)))))
+	return levels[k], true
+}

@@ -1,0 +1,103 @@
+package datasets_test
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"scorenet/datasets"
+	"scorenet/points"
+)
+
+// A category column's names are read as their places in sorted order,
+// found in the file or given; a name not given, or missing where missing
+// values are refused, is an error naming its line; written back, the
+// places are the names again.
+func TestCategories(t *testing.T) {
+	const table = ",species,mass,island\n0,Gentoo,5.1,Biscoe\n1,Adelie,3.2,Dream\n2,Gentoo,4.9,NA\n3,\"Chinstrap\",3.5,Dream\n"
+	cases := []struct {
+		name    string
+		options datasets.Options
+		want    []float64 // species, mass, island by row
+		levels  [][]string
+		err     string
+	}{
+		{name: "found, by header name and number", options: datasets.Options{Missing: true, Categories: []datasets.Category{{Column: "species"}, {Column: "4"}}},
+			want:   []float64{2, 5.1, 0, 0, 3.2, 1, 2, 4.9, math.NaN(), 1, 3.5, 1},
+			levels: [][]string{{"Adelie", "Chinstrap", "Gentoo"}, {"Biscoe", "Dream"}}},
+		{name: "given levels number the names", options: datasets.Options{Missing: true, Categories: []datasets.Category{{Column: "species", Levels: []string{"Adelie", "Chinstrap", "Emperor", "Gentoo"}}, {Column: "island"}}},
+			want:   []float64{3, 5.1, 0, 0, 3.2, 1, 3, 4.9, math.NaN(), 1, 3.5, 1},
+			levels: [][]string{{"Adelie", "Chinstrap", "Emperor", "Gentoo"}, {"Biscoe", "Dream"}}},
+		{name: "a name not among the given levels", options: datasets.Options{Missing: true, Categories: []datasets.Category{{Column: "species", Levels: []string{"Adelie", "Gentoo"}}, {Column: "island"}}},
+			err: `line 5, column 2: "Chinstrap" is not a level of column species (data.categories): want one of Adelie, Gentoo`},
+		{name: "missing, refused", options: datasets.Options{Categories: []datasets.Category{{Column: "species"}, {Column: "island"}}},
+			err: `line 4, column 4: "NA" in column island (data.categories) is a missing value, and data.missing is refuse`},
+		{name: "not a column", options: datasets.Options{Categories: []datasets.Category{{Column: "sex"}}},
+			err: `data.categories: "sex" is not a column of values`},
+		{name: "the row index is not a category's", options: datasets.Options{Categories: []datasets.Category{{Column: "1"}}},
+			err: `data.categories: "1" is not a column of values`},
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "penguins.csv")
+	if err := os.WriteFile(path, []byte(table), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f, _, _, err := datasets.LoadTable(path, c.options)
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("error %v, want %q", err, c.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.EqualFunc(f.X, c.want, func(a, b float64) bool { return a == b || math.IsNaN(a) && math.IsNaN(b) }) {
+				t.Errorf("values %v, want %v", f.X, c.want)
+			}
+			for k, col := range f.Categories {
+				if !slices.Equal(col.Levels, c.levels[k]) || col.Index != []int{0, 2}[k] {
+					t.Errorf("category %d: levels %q at %d, want %q at %d", k, col.Levels, col.Index, c.levels[k], []int{0, 2}[k])
+				}
+			}
+			if !strings.Contains(f.Describe(), "columns of names read as categories") {
+				t.Errorf("Describe() = %q, want it to name the categories", f.Describe())
+			}
+		})
+	}
+	if _, _, _, err := datasets.LoadTable(filepath.Join(dir, "x.npy"), datasets.Options{Categories: []datasets.Category{{Column: "a"}}}); err == nil || !strings.Contains(err.Error(), "a .npy file holds numbers only") {
+		t.Errorf("categories of a .npy file: error %v", err)
+	}
+}
+
+// Samples' places among a category's levels are written as the names,
+// rounded and held within the levels, and read back to the same places.
+func TestWriteNamed(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "samples.csv")
+	levels := []string{"Biscoe", "Dream, the island", "Torgersen"}
+	p := points.Points{N: 3, D: 2, X: []float64{0.2, 1.5, 1.2, 2.5, 7, -3}}
+	if err := datasets.WriteNamed(path, p, []string{"island", "mass"}, datasets.Named{0: levels}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "island,mass\nBiscoe,1.5\n\"Dream, the island\",2.5\nTorgersen,-3\n"
+	if string(b) != want {
+		t.Fatalf("wrote %q, want %q", b, want)
+	}
+	f, _, _, err := datasets.LoadTable(path, datasets.Options{Categories: []datasets.Category{{Column: "island", Levels: levels}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := []float64{f.X[0], f.X[2], f.X[4]}; !slices.Equal(got, []float64{0, 1, 2}) {
+		t.Errorf("read back %v, want the places 0, 1, 2", got)
+	}
+}
