@@ -84,7 +84,8 @@ type Data struct {
 	LabelColumn string `yaml:"label_column,omitempty"`
 	// Categories (file, CSV) are the columns whose cells are names, each
 	// row's one of a few levels (a species, an island, yes or no): read as
-	// the level's place in Levels, learnt as a discrete column, and
+	// the level's place in Levels (the most frequent first), learnt as a
+	// discrete column, and
 	// written back as names in samples and imputed rows. train -data
 	// finds them; Levels is set from the data when the run starts.
 	Categories []Category `yaml:"categories,omitempty"`
@@ -95,9 +96,9 @@ type Category struct {
 	// Column is its header name, or its number from 1 as the file counts
 	// its columns.
 	Column string `yaml:"column"`
-	// Levels are its names, sorted: a name is read as its place among
-	// them. Left out, they are the names the data hold; given, a name
-	// not among them is an error.
+	// Levels are its names: a name is read as its place among them. Left
+	// out, they are the names the data hold, the most frequent first;
+	// given, a name not among them is an error.
 	Levels []string `yaml:"levels,omitempty"`
 	// Index is its place among the values the model learns, from 0: set
 	// when the run reads its data, for the commands that write samples.

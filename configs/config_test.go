@@ -151,7 +151,7 @@ func TestBadInputNamesFileLineAndKey(t *testing.T) {
 		{"a category without its column", "name: t\ndata: {dataset: file, path: x.csv, categories: [{levels: [a, b]}]}\n", nil, `data.categories: entry 1 has no column`},
 		{"a category named twice", "name: t\ndata: {dataset: file, path: x.csv, categories: [{column: y}, {column: y}]}\n", nil, `data.categories: column "y" is named twice`},
 		{"the label column as a category", "name: t\ndata: {dataset: file, path: x.csv, label_column: y, categories: [{column: y}]}\n", nil, `data.categories: column "y" is data.label_column`},
-		{"levels out of order", "name: t\ndata: {dataset: file, path: x.csv, categories: [{column: y, levels: [b, a]}]}\n", nil, `data.categories: column "y": levels "b" and "a" are not in sorted order`},
+		{"a level named twice", "name: t\ndata: {dataset: file, path: x.csv, categories: [{column: y, levels: [b, a, b]}]}\n", nil, `data.categories: column "y": level "b" is named twice`},
 		{"labels on the exact loss", "name: t\ndata: {dataset: file, path: x.csv, label_column: y}\ntrain: {loss: exact}\n", nil, `train.loss: a class-conditional model trains with a denoising loss`},
 		{"labels on the gaussian model", "name: t\ndata: {dataset: idx, path: x.gz, labels: y.gz}\nmodel: {type: gaussian}\ntrain: {loss: exact}\n", nil, `a class-conditional model (data.labels, data.label_column) is an mlp or a unet`},
 		{"labels on the graph engine", "name: t\ndata: {dataset: file, path: x.csv, label_column: y}\ntrain: {engine: graph}\n", nil, `train.engine: graph trains no class-conditional model`},

@@ -726,7 +726,7 @@ func (d *decoder) validateRefitted(c *Config) error {
 
 // categoriesProblem says what is wrong with data.categories, "" if
 // nothing: each a column named once, not the label column, its levels
-// (where given) distinct names in sorted order, as the reader numbers them.
+// (where given) distinct names.
 func categoriesProblem(d Data) string {
 	seen := map[string]bool{}
 	for i, c := range d.Categories {
@@ -745,8 +745,8 @@ func categoriesProblem(d Data) string {
 			if strings.TrimSpace(name) == "" {
 				return fmt.Sprintf("column %q: level %d is empty", c.Column, k+1)
 			}
-			if k > 0 && c.Levels[k-1] >= name {
-				return fmt.Sprintf("column %q: levels %q and %q are not in sorted order, distinct (the reader numbers them so)", c.Column, c.Levels[k-1], name)
+			if slices.Contains(c.Levels[:k], name) {
+				return fmt.Sprintf("column %q: level %q is named twice", c.Column, name)
 			}
 		}
 	}

@@ -18,8 +18,9 @@ type Category struct {
 	// Column is its header name, or its number from 1 as the file counts
 	// its columns.
 	Column string
-	// Levels are its names in sorted order. Given, a cell not among them
-	// is an error; nil, they are the names the file holds.
+	// Levels are its names, a name read as its place among them. Given, a
+	// cell not among them is an error; nil, they are the names the file
+	// holds, the most frequent first (finish says why).
 	Levels []string
 }
 
@@ -47,6 +48,7 @@ type categoryState struct {
 	given map[string]int // level name -> place, where the levels are given
 	found map[string]int // name -> its order of first appearance, where not
 	names []string       // the found names, in that order
+	count []int          // the rows of each found name
 }
 
 func newCategoryReader(cats []Category) *categoryReader {
@@ -151,20 +153,38 @@ func (s *categoryState) code(cell string, missing bool) (float64, error) {
 		k = len(s.names)
 		s.found[name] = k
 		s.names = append(s.names, name)
+		s.count = append(s.count, 0)
 	}
+	s.count[k]++
 	return float64(k), nil
 }
 
-// finish numbers the found names in sorted order, renumbering p's values.
+// finish numbers the found names by their rows, the most frequent first
+// (ties in sorted order), renumbering p's values. Learnt as a number, a
+// column of names is smoothed by the model: a rare name numbered between
+// two common ones would be given the mass between them (a survey's
+// "Neither" between "Left" and "Right" took 40% of the samples for 5%
+// of the rows). Numbered by frequency, the shares only fall from the
+// first place to the last, and have no valley to fill.
 func (r *categoryReader) finish(p points.Points) []CategoryColumn {
 	out := make([]CategoryColumn, 0, len(r.columns))
 	for _, c := range r.columns {
 		s := r.at[c.Index]
 		if s.given == nil {
-			c.Levels = slices.Sorted(slices.Values(s.names))
+			order := make([]int, len(s.names))
+			for k := range order {
+				order[k] = k
+			}
+			slices.SortFunc(order, func(a, b int) int {
+				if s.count[a] != s.count[b] {
+					return s.count[b] - s.count[a]
+				}
+				return strings.Compare(s.names[a], s.names[b])
+			})
+			c.Levels = make([]string, len(order))
 			place := make([]float64, len(s.names))
-			for k, name := range s.names {
-				i, _ := slices.BinarySearch(c.Levels, name)
+			for i, k := range order {
+				c.Levels[i] = s.names[k]
 				place[k] = float64(i)
 			}
 			for i := range p.N {

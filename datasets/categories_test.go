@@ -12,8 +12,8 @@ import (
 	"scorenet/points"
 )
 
-// A category column's names are read as their places in sorted order,
-// found in the file or given; a name not given, or missing where missing
+// A category column's names are read as their places, the most frequent
+// first (ties in sorted order) where found in the file, or as given; a name not given, or missing where missing
 // values are refused, is an error naming its line; written back, the
 // places are the names again.
 func TestCategories(t *testing.T) {
@@ -26,11 +26,11 @@ func TestCategories(t *testing.T) {
 		err     string
 	}{
 		{name: "found, by header name and number", options: datasets.Options{Missing: true, Categories: []datasets.Category{{Column: "species"}, {Column: "4"}}},
-			want:   []float64{2, 5.1, 0, 0, 3.2, 1, 2, 4.9, math.NaN(), 1, 3.5, 1},
-			levels: [][]string{{"Adelie", "Chinstrap", "Gentoo"}, {"Biscoe", "Dream"}}},
+			want:   []float64{0, 5.1, 1, 1, 3.2, 0, 0, 4.9, math.NaN(), 2, 3.5, 0},
+			levels: [][]string{{"Gentoo", "Adelie", "Chinstrap"}, {"Dream", "Biscoe"}}},
 		{name: "given levels number the names", options: datasets.Options{Missing: true, Categories: []datasets.Category{{Column: "species", Levels: []string{"Adelie", "Chinstrap", "Emperor", "Gentoo"}}, {Column: "island"}}},
-			want:   []float64{3, 5.1, 0, 0, 3.2, 1, 3, 4.9, math.NaN(), 1, 3.5, 1},
-			levels: [][]string{{"Adelie", "Chinstrap", "Emperor", "Gentoo"}, {"Biscoe", "Dream"}}},
+			want:   []float64{3, 5.1, 1, 0, 3.2, 0, 3, 4.9, math.NaN(), 1, 3.5, 0},
+			levels: [][]string{{"Adelie", "Chinstrap", "Emperor", "Gentoo"}, {"Dream", "Biscoe"}}},
 		{name: "a name not among the given levels", options: datasets.Options{Missing: true, Categories: []datasets.Category{{Column: "species", Levels: []string{"Adelie", "Gentoo"}}, {Column: "island"}}},
 			err: `line 5, column 2: "Chinstrap" is not a level of column species (data.categories): want one of Adelie, Gentoo`},
 		{name: "missing, refused", options: datasets.Options{Categories: []datasets.Category{{Column: "species"}, {Column: "island"}}},
