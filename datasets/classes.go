@@ -16,7 +16,7 @@ import (
 )
 
 // ClassColumn is a table's column that holds each row's class rather than
-// a measurement, found by FindClassColumn or PixelGridLabelled.
+// a measurement, found by FindNames or PixelGridLabelled.
 type ClassColumn struct {
 	// Column names it as data.label_column takes it: the header's name
 	// where the file has a header, else its number from 1 (counting the

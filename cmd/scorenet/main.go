@@ -5,7 +5,7 @@
 //	scorenet train  -config FILE [-resume] [-set key=value ...]
 //	scorenet train  -data FILE [-out DIR] [-set key=value ...]
 //	scorenet score  -run DIR [-checkpoint FILE] -in FILE -out FILE
-//	scorenet sample -run DIR -out FILE [-n N] [-plot FILE.png] [-sampler langevin|annealed|pc|ode|heun|dpmpp_2m] ...
+//	scorenet sample -run DIR [-out FILE] [-n N] [-plot FILE.png] [-sampler langevin|annealed|pc|ode|heun|dpmpp_2m] ...
 //	scorenet impute -run DIR -in FILE -out FILE [-n K] [-draws FILE] [-spread FILE]
 //	scorenet plot   -run DIR [-out DIR]
 //	scorenet eval   -run DIR [-samples=false] [-n N]
@@ -39,7 +39,7 @@ Usage:
   scorenet train  -config FILE [-resume] [-set key=value ...]
   scorenet train  -data FILE [-out DIR] [-set key=value ...]
   scorenet score  -run DIR [-checkpoint FILE] -in FILE -out FILE
-  scorenet sample -run DIR -out FILE [-n N] [-plot FILE.png] [-sampler langevin|annealed|pc|ode|heun|dpmpp_2m]
+  scorenet sample -run DIR [-out FILE] [-n N] [-plot FILE.png] [-sampler langevin|annealed|pc|ode|heun|dpmpp_2m]
   scorenet impute -run DIR -in FILE -out FILE [-n K] [-draws FILE] [-spread FILE]
   scorenet plot   -run DIR [-out DIR]
   scorenet eval   -run DIR [-samples=false] [-n N]
