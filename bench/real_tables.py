@@ -110,6 +110,20 @@ def tables():
         "s_curve": lambda: skd.make_s_curve(2000, noise=0.1, random_state=0)[0],
         "classification": lambda: skd.make_classification(1000, n_features=8, random_state=0)[0],
         "linnerud": lambda: np.column_stack([skd.load_linnerud().data, skd.load_linnerud().target]),
+        # not in the default list: R's bundled tables of numbers (Debian's
+        # r-base-core, r-cran-mass), measured after all of the above
+        "faithful": lambda: _r("datasets", "faithful"),
+        "quakes": lambda: _r("datasets", "quakes"),
+        "airquality": lambda: _r("datasets", "airquality", "Month", "Day"),
+        "boston": lambda: _r("MASS", "Boston"),
+        "geyser": lambda: _r("MASS", "geyser"),
+        "pima": lambda: _r("MASS", "Pima.tr"),
+        "birthwt": lambda: _r("MASS", "birthwt"),
+        "cats": lambda: _r("MASS", "cats"),
+        "mammals": lambda: _r("MASS", "mammals"),
+        "mcycle": lambda: _r("MASS", "mcycle"),
+        "chickweight": lambda: _r("datasets", "ChickWeight"),
+        "rock": lambda: _r("datasets", "rock"),
     }
 
 
@@ -128,6 +142,22 @@ def _statsmodels(name, *drop):
     except ImportError:
         sys.exit(f"real_tables: {name} needs statsmodels: apt-get install python3-statsmodels")
     df = getattr(sm.datasets, name).load_pandas().data
+    df = df.drop(columns=[c for c in drop if c in df.columns])
+    return df.select_dtypes("number").dropna().to_numpy(dtype=float)
+
+
+def _r(package, name, *drop):
+    """The numeric columns of R's data set package::name, as R's
+    write.csv writes it, less those named in drop, rows with NA left out."""
+    import pandas as pd
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "r.csv")
+        code = f'suppressMessages(library({package})); data({name}, package="{package}"); write.csv(as.data.frame({name}), "{path}")'
+        p = subprocess.run(["Rscript", "-e", code], capture_output=True, text=True)
+        if p.returncode != 0:
+            sys.exit(f"real_tables: {name} needs R's {package}: apt-get install r-base-core r-cran-{package.lower()}\n{p.stderr}")
+        df = pd.read_csv(path, index_col=0)
     df = df.drop(columns=[c for c in drop if c in df.columns])
     return df.select_dtypes("number").dropna().to_numpy(dtype=float)
 
