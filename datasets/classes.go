@@ -98,7 +98,7 @@ func FindNames(path string, rows int) (NameColumns, error) {
 	// texts are the columns of names only; the rows' names, which the
 	// reader leaves out, are not among them.
 	var texts []int
-	rowNamesFirst := header != nil && len(cells) > 0 && !slices.ContainsFunc(cells[0], func(c string) bool { return !isRowName(c) }) && distinct(cells[0])
+	rowNamesFirst := header != nil && len(cells) > 0 && !slices.ContainsFunc(cells[0], func(c string) bool { return !isRowName(c) }) && namesRows(trimmed(cells[0]))
 	for j := range cells {
 		if j == 0 && rowNamesFirst || !slices.ContainsFunc(cells[j], isClassName) {
 			continue
@@ -188,6 +188,16 @@ func complete(cols [][]string) []bool {
 	return ok
 }
 
+// trimmed are cells without the spaces around them, as the reader reads
+// them.
+func trimmed(cells []string) []string {
+	out := make([]string, len(cells))
+	for i, c := range cells {
+		out[i] = strings.TrimSpace(c)
+	}
+	return out
+}
+
 // present are the names among cells (numbers too, as names), sorted,
 // without missing markers.
 func present(cells []string) []string {
@@ -240,12 +250,6 @@ func (e *NamesError) Error() string {
 		return fmt.Sprintf("datasets: %s: %s holds %s: names of rows (an id, a model, a place), not a few kinds that a model could learn as a category; leave the column out of the file", e.Path, strings.Join(e.Columns, ", "), e.identifier)
 	}
 	return fmt.Sprintf("datasets: %s: %s hold names, not numbers: scorenet learns numbers and takes one column of names as each row's class (data.label_column); name one so and leave the others out of the file, or write them as numbers (category codes)", e.Path, strings.Join(e.Columns, ", "))
-}
-
-// distinct is whether no two cells are the same.
-func distinct(cells []string) bool {
-	sorted := slices.Sorted(slices.Values(cells))
-	return len(slices.Compact(sorted)) == len(cells)
 }
 
 // b2i is 1 for true.

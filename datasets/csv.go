@@ -115,6 +115,9 @@ func (x *rowIndex) check() error {
 		keys[i] = key(i)
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(keys[a], keys[b]) })
+	if x.name != "" && namesRows(keys) {
+		return nil // a few repeats among names of rows (two machines of one model): still no class
+	}
 	for k := 1; k < len(order); k++ {
 		if a, b := order[k-1], order[k]; keys[a] == keys[b] && x.name != "" {
 			return fmt.Errorf("lines %d and %d both hold %s in column %d (%s): a column of names that repeat is each row's class, not its name: name it in data.label_column (train -data does so when it is the table's only column of names)", x.lines[a], x.lines[b], quoteCell(x.cells[a]), x.column, x.name)
@@ -123,6 +126,13 @@ func (x *rowIndex) check() error {
 		}
 	}
 	return nil
+}
+
+// namesRows is whether names (in any order) mostly differ, more than one
+// for every 2 rows, as names of rows do and a class column's never.
+func namesRows(names []string) bool {
+	sorted := slices.Compact(slices.Sorted(slices.Values(names)))
+	return 2*len(sorted) > len(names) && len(sorted) > 2
 }
 
 // labelColumn is a CSV column read as each row's class, as text, and left

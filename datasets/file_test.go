@@ -270,6 +270,7 @@ func TestReadCSVHeadersAndLimits(t *testing.T) {
 		{"repeated names after the index", ",kind,x\n0,cat,1\n1,cat,2\n", nil, nil, `lines 2 and 3 both hold "cat" in column 2 (kind)`},
 		{"names that repeat in column 1", "kind,x\ncat,1\ndog,2\ncat,3\n", nil, nil, `lines 2 and 4 both hold "cat" in column 1 (kind): a column of names that repeat is each row's class, not its name: name it in data.label_column`},
 		{"dates as the rows' names", "period,x\n1974-01-01,1\n1974-04-01,2\n", []float64{1, 2}, []string{"x"}, ""},
+		{"names of rows with a repeat among them", "model,x\nNCR V8635 ,1\nNCR V8650,2\nNCR V8635,3\nIBM 370,4\n", []float64{1, 2, 3, 4}, []string{"x"}, ""},
 		{"a price is not a row name", "price,x\n$1.50,1\n$2.25,2\n", nil, nil, `line 2, column 1: "$1.50" is not a number`},
 		{"a grouped number is not a row name", "population,x\n\"1,234\",1\n", nil, nil, `line 2, column 1: "1,234" is not a number`},
 		{"a number among the rows' names", "state,x\nohio,1\n7,2\n", nil, nil, `line 3, column 1 (state): "7" is not a name`},
