@@ -259,6 +259,14 @@ func TestTrainDataLearnsColumnsOfNames(t *testing.T) {
 	if got, _ := os.ReadFile(filled); !regexp.MustCompile(`^species,island,bill\nGentoo,(Biscoe|Dream|Torgersen),47\nAdelie,Dream,[0-9.]+\n$`).Match(got) {
 		t.Errorf("imputed rows:\n%s", got)
 	}
+	rows := filepath.Join(dir, "rows.csv")
+	os.WriteFile(rows, []byte("species,island,bill\nGentoo,Biscoe,47\nAdelie,Dream,39.5\n"), 0o644)
+	scores := filepath.Join(dir, "scores.csv")
+	if code, _, errs := scorenet("score", "-run", run, "-in", rows, "-out", scores); code != 0 {
+		t.Errorf("score of rows of names: exit %d: %s", code, errs)
+	} else if got, _ := os.ReadFile(scores); strings.Count(string(got), "\n") != 2 || strings.Count(string(got), ",") != 4 {
+		t.Errorf("scores of 2 rows of 3 columns:\n%s", got)
+	}
 	os.WriteFile(holes, []byte("species,island,bill\nEmperor,Dream,47\n"), 0o644)
 	if code, _, errs := scorenet("impute", "-run", run, "-in", holes, "-out", filled, "-set", "sample.steps=4"); code == 0 || !strings.Contains(errs, `line 2, column 1: "Emperor" is not a level of column species (data.categories): want one of Adelie, Gentoo`) {
 		t.Errorf("impute of an unknown level: exit %d: %s", code, errs)
