@@ -240,7 +240,7 @@ func openRunFor(dir, checkpoint, weights string, stderr io.Writer, why string) (
 		fmt.Fprintf(stderr, "skipping a checkpoint that does not load: %v\n", e)
 	}
 	denoising, _ := losses.NoiseConditional(run.Config.Train.Loss)
-	if checkpoint == "" && run.Best != nil && run.Best.Step != run.Step && (!denoising || newestWorse(run)) {
+	if checkpoint == "" && run.Best != nil && run.Best.Step != run.Step && (!denoising || newestWorse(run)) && !newestNearer(run) {
 		best, err := workflow.Open(dir, "best", weights)
 		if err == nil && best.Step == run.Best.Step {
 			reason := "the newest checkpoint, step %d, is worse on held-out data"
@@ -279,6 +279,32 @@ func newestWorse(run *workflow.Run) bool {
 		}
 	}
 	return false
+}
+
+// newestNearer is whether a run that followed its samples' nearness
+// (train.nearness) trained on past its best held-out loss because the
+// samples there were diffuse: the best's recorded nearest-row ratio is
+// above 1 and the newest's nearer 1 (in ratio). Its newest is the
+// checkpoint its training chose, and is kept: on MASS's biopsy (683
+// rows of scores from 1 to 10) the best's samples were 1.70 times as far
+// from the training rows as held-out rows, their spread 0.76 of the
+// data's, and the newest's 0.99 and 0.93.
+func newestNearer(run *workflow.Run) bool {
+	records, _, err := rundir.ReadMetrics(run.Dir, 1<<20, io.Discard)
+	if err != nil || !run.Config.Train.Nearness {
+		return false
+	}
+	var atBest, atNewest float64
+	for _, r := range records {
+		switch {
+		case r.Nearest == 0:
+		case r.Step == run.Best.Step:
+			atBest = r.Nearest
+		case r.Step == run.Step:
+			atNewest = r.Nearest
+		}
+	}
+	return atBest > 1 && atNewest > 0 && math.Abs(math.Log(atNewest)) < math.Log(atBest)
 }
 
 // output is a path a command will write: a file, or a directory of files
