@@ -89,6 +89,10 @@ type Data struct {
 	// written back as names in samples and imputed rows. train -data
 	// finds them; Levels is set from the data when the run starts.
 	Categories []Category `yaml:"categories,omitempty"`
+	// LeaveOut (file, CSV) are columns left out of the data, by header
+	// name or number from 1: columns of names that mostly differ (an id,
+	// a person's name), which train -data finds.
+	LeaveOut []string `yaml:"leave_out,omitempty"`
 }
 
 // Category is a column of names (data.categories).

@@ -246,7 +246,7 @@ func (c *Config) YAML() []byte {
 // datasetKeys are the data keys each kind of data set reads, besides
 // dataset and holdout, which all do.
 var datasetKeys = map[string][]string{
-	"file":             {"path", "standardize", "discrete", "discrete_values", "quantile", "missing", "label_column", "categories"},
+	"file":             {"path", "standardize", "discrete", "discrete_values", "quantile", "missing", "label_column", "categories", "leave_out"},
 	"idx":              {"path", "dequantize", "standardize", "labels"},
 	"images":           {"path", "dequantize", "standardize", "labels"},
 	"gaussian":         {"n", "mean", "cov", "standardize"},

@@ -384,6 +384,8 @@ func (d *decoder) validateLabels(c *Config) error {
 		check(data.LabelColumn == "" || data.Dataset == "file", "data.label_column", "applies to dataset file (a CSV or .npy table), not %s", data.Dataset),
 		check(len(data.Categories) == 0 || data.Dataset == "file", "data.categories", "applies to dataset file (a CSV table), not %s", data.Dataset),
 		check(categoriesProblem(data) == "", "data.categories", "%s", categoriesProblem(data)),
+		check(len(data.LeaveOut) == 0 || data.Dataset == "file", "data.leave_out", "applies to dataset file (a CSV table), not %s", data.Dataset),
+		check(leaveOutProblem(data) == "", "data.leave_out", "%s", leaveOutProblem(data)),
 		check(m.Classes >= 0 && m.Classes <= mlp.MaxClasses, "model.classes", "must be from 0 to %d, got %d", mlp.MaxClasses, m.Classes),
 		check(len(m.ClassNames) == 0 || len(m.ClassNames) == m.Classes, "model.class_names", "names %d classes, model.classes is %d", len(m.ClassNames), m.Classes),
 		check(classNamesProblem(m.ClassNames) == "", "model.class_names", "%s", classNamesProblem(m.ClassNames)),
@@ -748,6 +750,24 @@ func categoriesProblem(d Data) string {
 			if slices.Contains(c.Levels[:k], name) {
 				return fmt.Sprintf("column %q: level %q is named twice", c.Column, name)
 			}
+		}
+	}
+	return ""
+}
+
+// leaveOutProblem says what is wrong with data.leave_out, "" if nothing:
+// each a column named once, neither the label column nor a category.
+func leaveOutProblem(d Data) string {
+	for i, c := range d.LeaveOut {
+		switch {
+		case strings.TrimSpace(c) == "":
+			return fmt.Sprintf("entry %d is empty: name a column by its header name or its number from 1", i+1)
+		case slices.Contains(d.LeaveOut[:i], c):
+			return fmt.Sprintf("column %q is named twice", c)
+		case c == d.LabelColumn:
+			return fmt.Sprintf("column %q is data.label_column, each row's class", c)
+		case slices.ContainsFunc(d.Categories, func(k Category) bool { return k.Column == c }):
+			return fmt.Sprintf("column %q is a category (data.categories)", c)
 		}
 	}
 	return ""

@@ -1,6 +1,7 @@
 package datasets
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -36,10 +37,15 @@ type CategoryColumn struct {
 // names than this names rows, not kinds.
 const MaxLevels = 1 << 14
 
-// categoryReader reads the cells of the category columns of a CSV.
+// categoryReader reads the cells of the category columns of a CSV, and
+// leaves out the columns named to leave out (Options.LeaveOut).
 type categoryReader struct {
 	columns []*CategoryColumn
 	at      map[int]*categoryState // by the points' value index, once resolved
+	leave   []string               // the columns to leave out, as named
+	// left are their places among a row's cells once the label's is out,
+	// sorted, once resolved.
+	left []int
 }
 
 // categoryState is one column's names while its rows are read.
@@ -51,11 +57,11 @@ type categoryState struct {
 	count []int          // the rows of each found name
 }
 
-func newCategoryReader(cats []Category) *categoryReader {
-	if len(cats) == 0 {
+func newCategoryReader(cats []Category, leave []string) *categoryReader {
+	if len(cats) == 0 && len(leave) == 0 {
 		return nil
 	}
-	r := &categoryReader{}
+	r := &categoryReader{leave: leave}
 	for _, c := range cats {
 		r.columns = append(r.columns, &CategoryColumn{Category: Category{Column: c.Column, Levels: slices.Clone(c.Levels)}, Index: -1})
 	}
@@ -114,7 +120,62 @@ func (r *categoryReader) names(name string, number int) bool {
 			return true
 		}
 	}
-	return false
+	return slices.Contains(r.leave, name) || slices.Contains(r.leave, strconv.Itoa(number))
+}
+
+// resolveLeaveOut finds the columns to leave out among a first row's n
+// cells (the label's out) under header (nil: none, aligned with them),
+// fileColumn numbering a cell's column (from 0) as the file counts them.
+func (r *categoryReader) resolveLeaveOut(header []string, n int, fileColumn func(int) int) error {
+	if r == nil {
+		return nil
+	}
+	for _, c := range r.leave {
+		j := slices.Index(header, c)
+		if k, err := strconv.Atoi(c); j < 0 && err == nil {
+			for i := range n {
+				if fileColumn(i) == k-1 {
+					j = i
+				}
+			}
+		}
+		if j < 0 {
+			return fmt.Errorf("data.leave_out: %q is not a column of values: want a header name or a column's number from 1", c)
+		}
+		if slices.Contains(r.left, j) {
+			return fmt.Errorf("data.leave_out: %q names a column named before it", c)
+		}
+		r.left = append(r.left, j)
+	}
+	slices.Sort(r.left)
+	if len(r.left) >= n {
+		return errors.New("data.leave_out leaves out every column: nothing is left to learn")
+	}
+	return nil
+}
+
+// leaveOut takes the columns left out out of a row's cells.
+func (r *categoryReader) leaveOut(cells []string) []string {
+	if r == nil {
+		return cells
+	}
+	for k := len(r.left) - 1; k >= 0; k-- {
+		if j := r.left[k]; j < len(cells) {
+			cells = slices.Delete(cells, j, j+1)
+		}
+	}
+	return cells
+}
+
+// beforeLeaving is value j's place among a row's cells before the columns
+// left out were taken out.
+func beforeLeaving(left []int, j int) int {
+	for _, l := range left {
+		if l <= j {
+			j++
+		}
+	}
+	return j
 }
 
 // state is value column j's state, nil if it is no category's.

@@ -101,3 +101,38 @@ func TestWriteNamed(t *testing.T) {
 		t.Errorf("read back %v, want the places 0, 1, 2", got)
 	}
 }
+
+// Columns left out are gone from the points and the header, by header
+// name or number (as the file counts, the row index among them), and an
+// error or a missing value after them still names the file's column.
+func TestLeaveOut(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "people.csv")
+	const table = ",name,age,town,kind\n0,Ann,31,Oslo,x\n1,Bob,NA,Rome,y\n2,Cy,40,Oslo,x\n"
+	if err := os.WriteFile(path, []byte(table), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, leave := range [][]string{{"name"}, {"2"}} {
+		f, labels, _, err := datasets.LoadTable(path, datasets.Options{Missing: true, Label: "kind", LeaveOut: leave, Categories: []datasets.Category{{Column: "town"}}})
+		if err != nil {
+			t.Fatalf("leave out %q: %v", leave, err)
+		}
+		if f.D != 2 || !slices.Equal(f.Header, []string{"age", "town"}) || labels.K != 2 {
+			t.Errorf("leave out %q: D %d, header %q, %d classes; want age and town, 2 classes", leave, f.D, f.Header, labels.K)
+		}
+		if got := f.Where(1, 0); got != path+" line 3, column 3" {
+			t.Errorf("leave out %q: Where(1, 0) = %q, want age's column 3", leave, got)
+		}
+		if !strings.Contains(f.Describe(), "columns left out (data.leave_out): "+leave[0]) {
+			t.Errorf("Describe() = %q", f.Describe())
+		}
+	}
+	_, _, _, err := datasets.LoadTable(path, datasets.Options{LeaveOut: []string{"name"}})
+	if err == nil || !strings.Contains(err.Error(), `line 2, column 4: "Oslo" is not a number`) {
+		t.Errorf("a column of names after one left out: error %v, want it to name column 4", err)
+	}
+	_, _, _, err = datasets.LoadTable(path, datasets.Options{LeaveOut: []string{"zip"}})
+	if err == nil || !strings.Contains(err.Error(), `data.leave_out: "zip" is not a column of values`) {
+		t.Errorf("an unknown column: error %v", err)
+	}
+}

@@ -53,6 +53,12 @@ type NameColumns struct {
 	Categories []string
 	// Why says what the categories are, for the start-up line.
 	Why string
+	// LeaveOut are the columns of names that mostly differ (more than one
+	// name for every 2 rows: an id, a person's name, a car's model),
+	// names of rows rather than kinds, which no model learns from:
+	// data.leave_out. WhyLeftOut says so for the start-up line.
+	LeaveOut   []string
+	WhyLeftOut string
 	// numbers are the file's column numbers (from 1) of the class column
 	// and the categories, by their names here.
 	numbers map[string]int
@@ -72,16 +78,18 @@ func (n NameColumns) Same(column, label string) bool {
 const minClassRows = 10
 
 // FindNames reads the first rows of a CSV table and finds its columns of
-// names (text that is neither a number nor a missing marker, in every
-// cell). One such column, whose names repeat (at most one for every
-// MinRowsPerClass rows read, at most MaxClasses, each in minClassRows
-// rows or more), is the class column, as iris's species is usually
-// written: data.label_column. Otherwise each is a category
+// names (text that is neither a number nor a missing marker, at least
+// half the cells). A column whose names mostly differ (more than one for
+// every 2 rows: an id, a person's name, a car's model) names rows, not
+// kinds, and is left out (data.leave_out). Of the others, a lone column
+// of names only, whose names repeat (at most one for every
+// MinRowsPerClass rows read, at most MaxClasses, each in minClassRows of
+// the complete rows or more), is the class column, as iris's species is
+// usually written: data.label_column. Otherwise each is a category
 // (data.categories), its names learnt as a discrete column: a penguin's
-// island and sex, a diamond's cut. A column whose names mostly differ
-// (more than one for every 2 rows) names rows, not kinds, and is a
-// *NamesError. A column mixing numbers and names is neither: the reader
-// names the stray name. Other errors are those of reading the file.
+// island and sex, a diamond's cut. A column of numbers with a stray name
+// is neither: the reader names the name. Other errors are those of
+// reading the file.
 func FindNames(path string, rows int) (NameColumns, error) {
 	if !strings.EqualFold(filepath.Ext(path), ".csv") {
 		return NameColumns{}, nil
@@ -114,22 +122,24 @@ func FindNames(path string, rows int) (NameColumns, error) {
 		return strconv.Itoa(j + 1 + b2i(index))
 	}
 	found := NameColumns{numbers: map[string]int{}}
-	var levels []string
+	var levels, left []string
 	for _, j := range texts {
 		names := present(cells[j])
 		if 2*len(names) > len(cells[j]) && len(names) > 2 {
-			where := fmt.Sprintf("column %d", j+1+b2i(index))
-			if header != nil {
-				where += " (" + header[j] + ")"
-			}
-			return NameColumns{}, &NamesError{Path: path, Columns: []string{where}, identifier: fmt.Sprintf("%d different names in the first %d rows", len(names), len(cells[j]))}
+			found.LeaveOut = append(found.LeaveOut, column(j))
+			found.numbers[column(j)] = j + 1 + b2i(index)
+			left = append(left, fmt.Sprintf("%s (%d different names in the first %d rows)", column(j), len(names), len(cells[j])))
+			continue
 		}
 		found.Categories = append(found.Categories, column(j))
 		found.numbers[column(j)] = j + 1 + b2i(index)
 		levels = append(levels, fmt.Sprintf("%s (%d: %s)", column(j), len(names), listSome(names, 3)))
 	}
-	if len(texts) == 1 {
-		j := texts[0]
+	if len(left) > 0 {
+		found.WhyLeftOut = strings.Join(left, ", ")
+	}
+	if len(found.Categories) == 1 {
+		j := found.numbers[found.Categories[0]] - 1 - b2i(index)
 		classes := present(cells[j])
 		n := len(cells[j])
 		if len(classes) >= 2 && len(classes) <= MaxClasses && len(classes)*MinRowsPerClass <= n && !slices.ContainsFunc(cells[j], isNumber) &&
@@ -234,22 +244,6 @@ func fewest(cells []string, kept []bool) int {
 func isClassName(cell string) bool {
 	v, ok := parseMaybeMissing(cell)
 	return !ok && !math.IsNaN(v)
-}
-
-// NamesError says that a table has a column of names that cannot be
-// learnt: one whose names mostly differ, naming rows rather than kinds.
-type NamesError struct {
-	Path    string
-	Columns []string
-	// identifier says how many names the column holds.
-	identifier string
-}
-
-func (e *NamesError) Error() string {
-	if e.identifier != "" {
-		return fmt.Sprintf("datasets: %s: %s holds %s: names of rows (an id, a model, a place), not a few kinds that a model could learn as a category; leave the column out of the file", e.Path, strings.Join(e.Columns, ", "), e.identifier)
-	}
-	return fmt.Sprintf("datasets: %s: %s hold names, not numbers: scorenet learns numbers and takes one column of names as each row's class (data.label_column); name one so and leave the others out of the file, or write them as numbers (category codes)", e.Path, strings.Join(e.Columns, ", "))
 }
 
 // b2i is 1 for true.

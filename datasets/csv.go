@@ -252,7 +252,12 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 		first  = true
 	)
 	// fileColumn is the file's column (from 0) of a point's value j.
-	fileColumn := func(j int) int { return label.fileColumn(j) + len(lead) }
+	fileColumn := func(j int) int {
+		if cats != nil {
+			j = beforeLeaving(cats.left, j)
+		}
+		return label.fileColumn(j) + len(lead)
+	}
 	rows := cellReader{lr: &lr}
 	for {
 		var err error
@@ -307,6 +312,24 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 			}
 			label.cells = append(label.cells, strings.TrimSpace(cells[label.index]))
 			cells = slices.Delete(cells, label.index, label.index+1)
+		}
+		if cats != nil && p.N == 0 && len(cats.leave) > 0 {
+			aligned := header
+			if len(aligned) != len(cells) {
+				aligned = nil
+			}
+			if err := cats.resolveLeaveOut(aligned, len(cells), func(j int) int { return label.fileColumn(j) + len(lead) }); err != nil {
+				return points.Points{}, nil, nil, 0, err
+			}
+			if aligned != nil {
+				header = cats.leaveOut(header)
+			}
+		}
+		if cats != nil && len(cats.left) > 0 {
+			if len(cells) <= cats.left[len(cats.left)-1] {
+				return points.Points{}, nil, nil, 0, fmt.Errorf("line %d has %d columns, too few for the columns left out (data.leave_out)", lr.line, len(buf))
+			}
+			cells = cats.leaveOut(cells)
 		}
 		if cats != nil && p.N == 0 {
 			aligned := header

@@ -54,6 +54,10 @@ type File struct {
 	// Categories are the CSV's columns of names read as their levels'
 	// places (Options.Categories), with their levels.
 	Categories []CategoryColumn
+	// LeftOut are the columns left out as Options.LeaveOut named them,
+	// left their places among a row's cells once the label's was out.
+	LeftOut []string
+	left    []int
 	// Dropped are the rows DropIncomplete left out, as Where names them.
 	Dropped []string
 
@@ -68,6 +72,9 @@ type File struct {
 // LoadMissing (columns from 1, as the reader counts them), else as NumPy
 // indexes it.
 func (f File) Where(r, c int) string {
+	if c >= 0 {
+		c = beforeLeaving(f.left, c)
+	}
 	if c >= 0 && f.label > 0 && c >= f.label-1 {
 		c++ // the label column, taken out, stood before it
 	}
@@ -145,6 +152,9 @@ func (f File) Describe() string {
 	}
 	if f.RowNames != "" {
 		notes = append(notes, fmt.Sprintf("column %d (%s), a name each row's own, is the rows' names and is left out", f.leading(), f.RowNames))
+	}
+	if len(f.LeftOut) > 0 {
+		notes = append(notes, "columns left out (data.leave_out): "+strings.Join(f.LeftOut, ", "))
 	}
 	if len(f.Categories) > 0 {
 		var cols []string
@@ -236,6 +246,9 @@ type Options struct {
 	// Categories are the columns of names read as their levels' places
 	// (data.categories; a CSV's only).
 	Categories []Category
+	// LeaveOut are columns to leave out (data.leave_out; a CSV's only),
+	// by header name or number from 1: names of rows, an id.
+	LeaveOut []string
 	// Want bounds what is read.
 	Want Want
 }
@@ -244,8 +257,8 @@ type Options struct {
 // one, and a CSV's category columns (File.Categories).
 func LoadTable(path string, o Options) (File, Labels, []string, error) {
 	if strings.ToLower(filepath.Ext(path)) != ".csv" {
-		if len(o.Categories) > 0 {
-			return File{}, Labels{}, nil, fmt.Errorf("datasets: %s: data.categories applies to a CSV's columns of names; a .npy file holds numbers only", path)
+		if len(o.Categories) > 0 || len(o.LeaveOut) > 0 {
+			return File{}, Labels{}, nil, fmt.Errorf("datasets: %s: data.categories and data.leave_out apply to a CSV's columns of names; a .npy file holds numbers only", path)
 		}
 		f, err := load(path, o.Missing, o.Want)
 		if err != nil || o.Label == "" {
@@ -264,7 +277,7 @@ func LoadTable(path string, o Options) (File, Labels, []string, error) {
 	if o.Label != "" {
 		lc = &labelColumn{column: o.Label}
 	}
-	cats := newCategoryReader(o.Categories)
+	cats := newCategoryReader(o.Categories, o.LeaveOut)
 	var lines *[]int
 	if o.Missing || lc != nil || cats != nil {
 		lines = &f.Lines
@@ -276,6 +289,7 @@ func LoadTable(path string, o Options) (File, Labels, []string, error) {
 	f.Header, f.RowIndex, f.RowNames, f.sep = head.names, head.rowIndex, head.rowNames, head.sep
 	if cats != nil {
 		f.Categories = cats.finish(f.Points)
+		f.LeftOut, f.left = cats.leave, cats.left
 	}
 	if lc == nil {
 		return f, Labels{}, nil, nil

@@ -62,9 +62,10 @@ func NamedColumns(cfg *configs.Config) datasets.Named {
 
 // ReadRows reads the points of a .csv or .npy file for a run's model, a
 // row's names in the run's category columns (data.categories) read as
-// their levels' places, as the run was trained.
+// their levels' places and its data.leave_out left out, as the run was
+// trained.
 func ReadRows(run *Run, path string) (points.Points, error) {
-	f, _, _, err := datasets.LoadTable(path, datasets.Options{Categories: Categories(run.Config.Data.Categories)})
+	f, _, _, err := datasets.LoadTable(path, datasets.Options{Categories: Categories(run.Config.Data.Categories), LeaveOut: run.Config.Data.LeaveOut})
 	return f.Points, err
 }
 
@@ -124,7 +125,7 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 	case "file":
 		var f datasets.File
 		drop := d.Missing == "drop"
-		f, labels, classNames, err = datasets.LoadTable(d.Path, datasets.Options{Missing: drop, Label: d.LabelColumn, Categories: Categories(d.Categories)})
+		f, labels, classNames, err = datasets.LoadTable(d.Path, datasets.Options{Missing: drop, Label: d.LabelColumn, Categories: Categories(d.Categories), LeaveOut: d.LeaveOut})
 		if err == nil && drop {
 			err = dropIncomplete(&f, &labels, classNames)
 		}

@@ -305,7 +305,7 @@ func readRowsToComplete(run *workflow.Run, path, mask string, rows, draws int, s
 		fmt.Fprintf(stderr, "%s: column %s is each row's class (the run's data.label_column): left out; the completions are drawn without it\n", path, run.Config.Data.LabelColumn)
 	} else {
 		var err error
-		if file, _, _, err = datasets.LoadTable(path, datasets.Options{Missing: true, Want: datasets.Want{D: run.Model.Dim(), Rows: rows}, Categories: workflow.Categories(run.Config.Data.Categories)}); err != nil {
+		if file, _, _, err = datasets.LoadTable(path, datasets.Options{Missing: true, Want: datasets.Want{D: run.Model.Dim(), Rows: rows}, Categories: workflow.Categories(run.Config.Data.Categories), LeaveOut: run.Config.Data.LeaveOut}); err != nil {
 			return datasets.File{}, err
 		}
 	}
@@ -342,7 +342,7 @@ func labelledRows(run *workflow.Run, path string) (datasets.File, bool) {
 	if column == "" {
 		return datasets.File{}, false
 	}
-	f, _, _, err := datasets.LoadTable(path, datasets.Options{Missing: true, Label: column, Categories: workflow.Categories(run.Config.Data.Categories)})
+	f, _, _, err := datasets.LoadTable(path, datasets.Options{Missing: true, Label: column, Categories: workflow.Categories(run.Config.Data.Categories), LeaveOut: run.Config.Data.LeaveOut})
 	return f, err == nil && f.D == run.Model.Dim()
 }
 

@@ -210,7 +210,7 @@ func TestDataConfigKindOfFile(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			text, err := dataConfig(path, "", "", nil)
+			text, err := dataConfig(path, "", "", nil, nil)
 			if err != nil || !strings.Contains(text, "dataset: "+c.dataset+",") {
 				t.Errorf("dataConfig: %v\n%s\nwant dataset %s", err, text, c.dataset)
 			}
@@ -221,7 +221,7 @@ func TestDataConfigKindOfFile(t *testing.T) {
 // A table with names in more than one column (penguins' species, island)
 // learns them as categories and samples names; naming one the class
 // column leaves the other a category; a column of names that mostly
-// differ is refused before training.
+// differ is left out.
 func TestTrainDataLearnsColumnsOfNames(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "penguins.csv")
@@ -276,9 +276,20 @@ func TestTrainDataLearnsColumnsOfNames(t *testing.T) {
 		t.Errorf("with data.label_column: exit %d: %s", code, errs)
 	}
 	ids := filepath.Join(dir, "cars.csv")
-	os.WriteFile(ids, []byte("mpg,model\n"+"21,mazda rx4\n22.8,datsun 710\n21.4,hornet 4 drive\n18.7,hornet sportabout\n18.1,valiant\n"), 0o644)
-	code, _, errs = scorenet("train", "-data", ids, "-out", filepath.Join(dir, "run3"))
-	if code == 0 || !strings.Contains(errs, "column 2 (model) holds 5 different names in the first 5 rows: names of rows") || strings.Contains(errs, "training") {
-		t.Errorf("a column of names that differ: exit %d, want it named before training: %s", code, errs)
+	b.Reset()
+	b.WriteString("mpg,model,hp\n")
+	for i := range 30 {
+		fmt.Fprintf(&b, "%d,car %d,%d\n", 15+i%11, i, 90+i%13)
+	}
+	os.WriteFile(ids, []byte(b.String()), 0o644)
+	code, _, errs = scorenet("train", "-data", ids, "-out", filepath.Join(dir, "run3"), "-set", "train.steps=4", "-set", "train.refit=false")
+	if code != 0 || !strings.Contains(errs, "data.leave_out auto: model (30 different names in the first 30 rows)") {
+		t.Errorf("a column of names that differ: exit %d, want it left out and said: %s", code, errs)
+	}
+	if c, _ := os.ReadFile(filepath.Join(dir, "run3", "config.yaml")); !strings.Contains(string(c), "leave_out:\n        - model") {
+		t.Errorf("config.yaml lacks data.leave_out:\n%s", c)
+	}
+	if code, _, errs := scorenet("score", "-run", filepath.Join(dir, "run3"), "-in", ids, "-out", filepath.Join(dir, "s3.csv")); code != 0 {
+		t.Errorf("score of the table itself, its model column left out: exit %d: %s", code, errs)
 	}
 }

@@ -143,14 +143,14 @@ func dataRunConfig(path, out string, sets []string) (*configs.Config, error) {
 		return nil, err
 	}
 	class, hasClass := names.Class, names.HasClass
-	text, err := dataConfig(path, out, class.Column, names.Categories)
+	text, err := dataConfig(path, out, class.Column, names.Categories, names.LeaveOut)
 	if err != nil {
 		return nil, err
 	}
 	grid, pixelClass, isImages := pixelTable(text, path, sets)
 	if pixelClass.Column != "" && len(names.Categories) == 0 {
 		class, hasClass = pixelClass, true
-		if text, err = dataConfig(path, out, class.Column, nil); err != nil {
+		if text, err = dataConfig(path, out, class.Column, nil, names.LeaveOut); err != nil {
 			return nil, err
 		}
 	}
@@ -179,6 +179,10 @@ func dataRunConfig(path, out string, sets []string) (*configs.Config, error) {
 	if hasClass {
 		cfg.Notes = append([]string{fmt.Sprintf("data.label_column auto: %s, each row's class, not a measurement (%s): the model learns the other columns given the class; sample -class K draws class K, and without -class the classes mixed as in the data (-set data.label_column=COLUMN names another)",
 			class.Column, class.Why)}, cfg.Notes...)
+	}
+	if len(names.LeaveOut) > 0 {
+		cfg.Notes = append([]string{fmt.Sprintf("data.leave_out auto: %s: names of rows (an id, a person's name, a model), not a few kinds a model could learn, so left out of the data (-set data.leave_out=[] keeps them, as an error naming the first name)",
+			names.WhyLeftOut)}, cfg.Notes...)
 	}
 	if len(names.Categories) > 0 {
 		cfg.Notes = append([]string{fmt.Sprintf("data.categories auto: %s hold names, a few kinds each row takes one of: each is learnt as a discrete column of its names' places in sorted order, and samples carry the names (-set data.label_column=COLUMN makes one the class the model is given instead)",
@@ -269,21 +273,23 @@ func pixelTable(text, path string, sets []string) (datasets.Grid, datasets.Class
 // (datasets.FindNames): its class column, unless a -set names one, and
 // its categories, unless a -set names them.
 func nameColumns(path string, sets []string) (datasets.NameColumns, error) {
-	label, userLabel, cats := false, "", false
+	label, userLabel, cats, leave := false, "", false, false
 	for _, s := range sets {
 		switch key, value, _ := strings.Cut(s, "="); strings.TrimSpace(key) {
 		case "data.label_column":
 			label, userLabel = true, strings.Trim(strings.TrimSpace(value), `"'`)
 		case "data.categories":
 			cats = true
+		case "data.leave_out":
+			leave = true
 		}
 	}
-	if label && cats {
+	if label && cats && leave {
 		return datasets.NameColumns{}, nil
 	}
 	found, err := datasets.FindNames(path, pixelRows)
 	if err != nil {
-		return datasets.NameColumns{}, namesError(err) // a file that cannot be read: Prepare says why, naming the line
+		return datasets.NameColumns{}, nil // a file that cannot be read: Prepare says why, naming the line
 	}
 	if label {
 		// The user's class column is not a category: the others are.
@@ -297,16 +303,10 @@ func nameColumns(path string, sets []string) (datasets.NameColumns, error) {
 	if cats {
 		found.Categories, found.Why = nil, ""
 	}
-	return found, nil
-}
-
-// namesError is err where it says the table holds a column of names no
-// reading of the file would take; nil otherwise.
-func namesError(err error) error {
-	if names := (*datasets.NamesError)(nil); errors.As(err, &names) {
-		return err
+	if leave {
+		found.LeaveOut, found.WhyLeftOut = nil, ""
 	}
-	return nil
+	return found, nil
 }
 
 // pixelRows are the rows of a table pixelTable reads.
@@ -315,7 +315,7 @@ const pixelRows = 2000
 // dataConfig is the config of train -data: the data set, its class
 // column if it has one, and where the run goes, nothing else, so that
 // every other key takes the default the data's kind gives it.
-func dataConfig(path, out, labelColumn string, categories []string) (string, error) {
+func dataConfig(path, out, labelColumn string, categories, leaveOut []string) (string, error) {
 	info, err := os.Stat(path)
 	if err != nil {
 		return "", fmt.Errorf("-data %s: %w", path, err)
@@ -354,6 +354,13 @@ func dataConfig(path, out, labelColumn string, categories []string) (string, err
 			cols = append(cols, "{column: "+strconv.Quote(c)+"}")
 		}
 		label += ", categories: [" + strings.Join(cols, ", ") + "]"
+	}
+	if len(leaveOut) > 0 {
+		var cols []string
+		for _, c := range leaveOut {
+			cols = append(cols, strconv.Quote(c))
+		}
+		label += ", leave_out: [" + strings.Join(cols, ", ") + "]"
 	}
 	return fmt.Sprintf("name: %s\ndata: {dataset: %s, path: %s%s}\noutput: {dir: %s}\n", name, dataset, strconv.Quote(abs), label, strconv.Quote(out)), nil
 }
