@@ -51,6 +51,39 @@ func FuzzReadCSV(f *testing.F) {
 	})
 }
 
+// FuzzReadCategories: no bytes may crash the reader of a table with a
+// category column (column 2) and a column left out (column 1), and a
+// category's values are its levels' places (or NaN where missing), its
+// levels distinct names.
+func FuzzReadCategories(f *testing.F) {
+	for _, s := range []string{
+		"id,kind,x\na,cat,1\nb,dog,NA\nc,cat,3\n", ",id,kind,x\n0,a,cat,1\n1,b,,2\n", "a,4,1\nb,f,2\n", "id,kind\na,b\n", "x\n1\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		cats := newCategoryReader([]Category{{Column: "2"}}, []string{"1"})
+		p, _, err := readCSVLines(bytes.NewReader(b), true, nil, Want{}, nil, cats)
+		if err != nil {
+			return
+		}
+		cols := cats.finish(p)
+		if len(cols) != 1 || cols[0].Index < 0 || cols[0].Index >= p.D {
+			t.Fatalf("category columns %+v of %d values", cols, p.D)
+		}
+		levels := cols[0].Levels
+		if len(slices.Compact(slices.Sorted(slices.Values(levels)))) != len(levels) {
+			t.Fatalf("levels %q repeat", levels)
+		}
+		for i := range p.N {
+			v := p.X[i*p.D+cols[0].Index]
+			if !math.IsNaN(v) && (v != math.Trunc(v) || v < 0 || int(v) >= len(levels)) {
+				t.Fatalf("row %d: %v is no place among %d levels", i, v, len(levels))
+			}
+		}
+	})
+}
+
 // FuzzReadNPY: no bytes may crash the .npy reader, and it reads the same
 // from a reader whose size it knows (checked before reading) as from a plain
 // one (read as the data arrive).
