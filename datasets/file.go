@@ -161,7 +161,7 @@ func (f File) Describe() string {
 		for _, c := range f.Categories {
 			cols = append(cols, fmt.Sprintf("%s (%d: %s)", c.Column, len(c.Levels), listSome(c.Levels, 4)))
 		}
-		notes = append(notes, "columns of names read as categories, each name its place among the column's names in sorted order (data.categories): "+strings.Join(cols, ", "))
+		notes = append(notes, "columns of names read as categories, each name its place among the column's names, the most frequent first (data.categories): "+strings.Join(cols, ", "))
 	}
 	if f.note != "" {
 		notes = append(notes, f.note)
