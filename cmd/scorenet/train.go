@@ -185,7 +185,7 @@ func dataRunConfig(path, out string, sets []string) (*configs.Config, error) {
 			names.WhyLeftOut)}, cfg.Notes...)
 	}
 	if len(names.Categories) > 0 {
-		cfg.Notes = append([]string{fmt.Sprintf("data.categories auto: %s hold names, a few kinds each row takes one of: each is learnt as a discrete column of its names' places in sorted order, and samples carry the names (-set data.label_column=COLUMN makes one the class the model is given instead)",
+		cfg.Notes = append([]string{fmt.Sprintf("data.categories auto: %s hold names, a few kinds each row takes one of: each is learnt as a discrete column of its names' places, the most frequent first, and samples carry the names (-set data.label_column=COLUMN makes one the class the model is given instead)",
 			names.Why)}, cfg.Notes...)
 	}
 	return cfg, nil
