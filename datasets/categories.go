@@ -19,6 +19,9 @@ type Category struct {
 	// Column is its header name, or its number from 1 as the file counts
 	// its columns.
 	Column string
+	// Index, in a file a run wrote (Options.Width), is its place among the
+	// values where the header does not name it.
+	Index int
 	// Levels are its names, a name read as its place among them. Given, a
 	// cell not among them is an error; nil, they are the names the file
 	// holds, the most frequent first (finish says why).
@@ -46,6 +49,15 @@ type categoryReader struct {
 	// left are their places among a row's cells once the label's is out,
 	// sorted, once resolved.
 	left []int
+	// width is Options.Width: a row of as many values is a file the run
+	// wrote.
+	width int
+}
+
+// written is whether a first row of n values (the label's out) is a file
+// the run wrote (Options.Width).
+func (r *categoryReader) written(n int) bool {
+	return r != nil && r.width > 0 && n == r.width
 }
 
 // categoryState is one column's names while its rows are read.
@@ -63,7 +75,7 @@ func newCategoryReader(cats []Category, leave []string) *categoryReader {
 	}
 	r := &categoryReader{leave: leave}
 	for _, c := range cats {
-		r.columns = append(r.columns, &CategoryColumn{Category: Category{Column: c.Column, Levels: slices.Clone(c.Levels)}, Index: -1})
+		r.columns = append(r.columns, &CategoryColumn{Category: Category{Column: c.Column, Levels: slices.Clone(c.Levels), Index: c.Index}, Index: -1})
 	}
 	return r
 }
@@ -77,6 +89,8 @@ func (r *categoryReader) resolve(header []string, n int, fileColumn func(int) in
 		j := -1
 		if i := slices.Index(header, c.Column); i >= 0 {
 			j = i
+		} else if r.written(n) && c.Category.Index < n {
+			j = c.Category.Index
 		} else if k, err := strconv.Atoi(c.Column); err == nil {
 			for v := range n {
 				if fileColumn(v) == k-1 {
@@ -89,7 +103,7 @@ func (r *categoryReader) resolve(header []string, n int, fileColumn func(int) in
 			if len(header) > 0 {
 				names = " (the header names " + strings.Join(header, ", ") + ")"
 			}
-			return fmt.Errorf("data.categories: %q is not a column of values: want a header name or a column's number from 1%s", c.Column, names)
+			return fmt.Errorf("data.categories: %q is not a column of values: want a header name or a column's number from 1 (not the label column, the rows' index or their names)%s", c.Column, names)
 		}
 		if r.at[j] != nil {
 			return fmt.Errorf("data.categories: %q and %q are the same column", r.at[j].col.Column, c.Column)
@@ -127,8 +141,8 @@ func (r *categoryReader) names(name string, number int) bool {
 // cells (the label's out) under header (nil: none, aligned with them),
 // fileColumn numbering a cell's column (from 0) as the file counts them.
 func (r *categoryReader) resolveLeaveOut(header []string, n int, fileColumn func(int) int) error {
-	if r == nil {
-		return nil
+	if r == nil || r.written(n) {
+		return nil // a file the run wrote holds none of them
 	}
 	for _, c := range r.leave {
 		j := slices.Index(header, c)
@@ -140,7 +154,7 @@ func (r *categoryReader) resolveLeaveOut(header []string, n int, fileColumn func
 			}
 		}
 		if j < 0 {
-			return fmt.Errorf("data.leave_out: %q is not a column of values: want a header name or a column's number from 1", c)
+			return fmt.Errorf("data.leave_out: %q is not a column of values: want a header name or a column's number from 1 (not the label column, the rows' index or their names)", c)
 		}
 		if slices.Contains(r.left, j) {
 			return fmt.Errorf("data.leave_out: %q names a column named before it", c)
@@ -194,7 +208,7 @@ func (s *categoryState) code(cell string, missing bool) (float64, error) {
 	if isMissing(cell) && missing {
 		return math.NaN(), nil
 	} else if isMissing(cell) {
-		return 0, fmt.Errorf("%s in column %s (data.categories) is a missing value, and data.missing is refuse: fill it in, or leave out its row", quoteCell(cell), s.col.Column)
+		return 0, fmt.Errorf("%s in column %s (data.categories) is a missing value, where every value is needed: fill it in, or leave out its row", quoteCell(cell), s.col.Column)
 	}
 	if name == "" {
 		return 0, fmt.Errorf("column %s (data.categories) is empty: want one of its names", s.col.Column)

@@ -34,7 +34,7 @@ func TestCategories(t *testing.T) {
 		{name: "a name not among the given levels", options: datasets.Options{Missing: true, Categories: []datasets.Category{{Column: "species", Levels: []string{"Adelie", "Gentoo"}}, {Column: "island"}}},
 			err: `line 5, column 2: "Chinstrap" is not a level of column species (data.categories): want one of Adelie, Gentoo`},
 		{name: "missing, refused", options: datasets.Options{Categories: []datasets.Category{{Column: "species"}, {Column: "island"}}},
-			err: `line 4, column 4: "NA" in column island (data.categories) is a missing value, and data.missing is refuse`},
+			err: `line 4, column 4: "NA" in column island (data.categories) is a missing value, where every value is needed`},
 		{name: "not a column", options: datasets.Options{Categories: []datasets.Category{{Column: "sex"}}},
 			err: `data.categories: "sex" is not a column of values`},
 		{name: "the row index is not a category's", options: datasets.Options{Categories: []datasets.Category{{Column: "1"}}},
@@ -134,5 +134,30 @@ func TestLeaveOut(t *testing.T) {
 	_, _, _, err = datasets.LoadTable(path, datasets.Options{LeaveOut: []string{"zip"}})
 	if err == nil || !strings.Contains(err.Error(), `data.leave_out: "zip" is not a column of values`) {
 		t.Errorf("an unknown column: error %v", err)
+	}
+}
+
+// A file a run wrote (its samples: no header, as many values as the
+// model's) holds nothing left out and its categories at their places; a
+// row shorter than its header is refused for that, not for a column it
+// does not reach.
+func TestCategoriesOfARunsOwnFiles(t *testing.T) {
+	dir := t.TempDir()
+	samples := filepath.Join(dir, "samples.csv")
+	os.WriteFile(samples, []byte("3.5,Dream\n4.1,Biscoe\n"), 0o644)
+	o := datasets.Options{Width: 2, LeaveOut: []string{"name"}, Categories: []datasets.Category{{Column: "island", Index: 1, Levels: []string{"Dream", "Biscoe"}}}}
+	f, _, _, err := datasets.LoadTable(samples, o)
+	if err != nil || !slices.Equal(f.X, []float64{3.5, 0, 4.1, 1}) {
+		t.Errorf("a run's own samples: %v, %v; want the places of Dream and Biscoe", f.X, err)
+	}
+	o.Width = 3
+	if _, _, _, err := datasets.LoadTable(samples, o); err == nil {
+		t.Error("a file of other width than the model's: read, want the columns looked for and not found")
+	}
+	short := filepath.Join(dir, "short.csv")
+	os.WriteFile(short, []byte("a,b,c,d\n1,x,2\n"), 0o644)
+	_, _, _, err = datasets.LoadTable(short, datasets.Options{LeaveOut: []string{"d"}, Categories: []datasets.Category{{Column: "b"}}})
+	if err == nil || !strings.Contains(err.Error(), "line 2 has 3 columns, want 4 like the header row") {
+		t.Errorf("a row shorter than its header: error %v", err)
 	}
 }

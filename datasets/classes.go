@@ -138,7 +138,9 @@ func FindNames(path string, rows int) (NameColumns, error) {
 	if len(left) > 0 {
 		found.WhyLeftOut = strings.Join(left, ", ")
 	}
-	if len(found.Categories) == 1 {
+	// The class column needs another column to learn given it.
+	others := len(cells) - b2i(rowNamesFirst) - len(found.LeaveOut) - 1
+	if len(found.Categories) == 1 && others > 0 {
 		j := found.numbers[found.Categories[0]] - 1 - b2i(index)
 		classes := present(cells[j])
 		n := len(cells[j])

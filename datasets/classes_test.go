@@ -41,6 +41,8 @@ func TestFindNames(t *testing.T) {
 		{name: "names that mostly differ are left out", text: "v,model\n1,a\n2,b\n3,c\n4,d\n5,d\n", leaveOut: []string{"model"}},
 		{name: "left out beside a class column", text: "v,model,kind\n" + idsBetween(20), column: "kind", classes: []string{"x", "y"}, leaveOut: []string{"model"}},
 		{name: "the rows' names, then a class column", text: "car,mpg,make\n" + rowsNamed(20), column: "make", classes: []string{"x", "y"}},
+		{name: "the only column", text: "kind\n" + strings.Repeat("x\ny\n", 10), categories: []string{"kind"}},
+		{name: "the only column after the rows' names", text: "state,kind\n" + rowsNamedKinds(20), categories: []string{"kind"}},
 		{name: "one class", text: "a,k\n" + strings.Repeat("1,x\n", 10), categories: []string{"k"}},
 		{name: "numbers with a stray marker", text: "a,b\n" + strings.Repeat("1,7\n2,?\n", 6)},
 		{name: "numbers with a stray word", text: "a,b\n" + strings.Repeat("1,7\n2,3\n", 6) + "3,x\n"},
@@ -80,6 +82,15 @@ func idsBetween(n int) string {
 	var b strings.Builder
 	for i := range n {
 		fmt.Fprintf(&b, "%d,id%d,%s\n", i%9, i, []string{"x", "y"}[i%2])
+	}
+	return b.String()
+}
+
+// rowsNamedKinds is n rows of a state's own name and a kind of two.
+func rowsNamedKinds(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "state%d,%s\n", i, []string{"x", "y"}[i%2])
 	}
 	return b.String()
 }

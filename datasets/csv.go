@@ -313,7 +313,10 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 			label.cells = append(label.cells, strings.TrimSpace(cells[label.index]))
 			cells = slices.Delete(cells, label.index, label.index+1)
 		}
-		if cats != nil && p.N == 0 && len(cats.leave) > 0 {
+		// A first row that does not fit its header is refused below, by
+		// the count of its columns, before any column is looked for.
+		fits := header == nil || len(header) == len(cells)
+		if cats != nil && p.N == 0 && fits && len(cats.leave) > 0 {
 			aligned := header
 			if len(aligned) != len(cells) {
 				aligned = nil
@@ -325,18 +328,14 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 				header = cats.leaveOut(header)
 			}
 		}
-		if cats != nil && len(cats.left) > 0 {
+		if cats != nil && len(cats.left) > 0 && (p.N > 0 || fits) {
 			if len(cells) <= cats.left[len(cats.left)-1] {
 				return points.Points{}, nil, nil, 0, fmt.Errorf("line %d has %d columns, too few for the columns left out (data.leave_out)", lr.line, len(buf))
 			}
 			cells = cats.leaveOut(cells)
 		}
-		if cats != nil && p.N == 0 {
-			aligned := header
-			if len(aligned) != len(cells) {
-				aligned = nil
-			}
-			if err := cats.resolve(aligned, len(cells), fileColumn); err != nil {
+		if cats != nil && p.N == 0 && fits {
+			if err := cats.resolve(header, len(cells), fileColumn); err != nil {
 				return points.Points{}, nil, nil, 0, err
 			}
 		}

@@ -161,7 +161,7 @@ func (f File) Describe() string {
 		for _, c := range f.Categories {
 			cols = append(cols, fmt.Sprintf("%s (%d: %s)", c.Column, len(c.Levels), listSome(c.Levels, 4)))
 		}
-		notes = append(notes, "columns of names read as categories, each name its place among the column's names, the most frequent first (data.categories): "+strings.Join(cols, ", "))
+		notes = append(notes, "columns of names read as categories, each name its place among the column's levels (data.categories): "+strings.Join(cols, ", "))
 	}
 	if f.note != "" {
 		notes = append(notes, f.note)
@@ -249,6 +249,12 @@ type Options struct {
 	// LeaveOut are columns to leave out (data.leave_out; a CSV's only),
 	// by header name or number from 1: names of rows, an id.
 	LeaveOut []string
+	// Width, where given, is the number of values a run's model takes. A
+	// CSV without a label column whose rows hold as many (after a row
+	// index or names) is a file the run wrote, its samples or completed
+	// rows: nothing is left out of it, and a category its header does not
+	// name is at its Category.Index.
+	Width int
 	// Want bounds what is read.
 	Want Want
 }
@@ -257,9 +263,10 @@ type Options struct {
 // one, and a CSV's category columns (File.Categories).
 func LoadTable(path string, o Options) (File, Labels, []string, error) {
 	if strings.ToLower(filepath.Ext(path)) != ".csv" {
-		if len(o.Categories) > 0 || len(o.LeaveOut) > 0 {
+		if (len(o.Categories) > 0 || len(o.LeaveOut) > 0) && o.Width == 0 {
 			return File{}, Labels{}, nil, fmt.Errorf("datasets: %s: data.categories and data.leave_out apply to a CSV's columns of names; a .npy file holds numbers only", path)
 		}
+		// A run's rows as .npy (its samples): the categories' places, numbers.
 		f, err := load(path, o.Missing, o.Want)
 		if err != nil || o.Label == "" {
 			return f, Labels{}, nil, err
@@ -278,6 +285,9 @@ func LoadTable(path string, o Options) (File, Labels, []string, error) {
 		lc = &labelColumn{column: o.Label}
 	}
 	cats := newCategoryReader(o.Categories, o.LeaveOut)
+	if cats != nil && lc == nil {
+		cats.width = o.Width
+	}
 	var lines *[]int
 	if o.Missing || lc != nil || cats != nil {
 		lines = &f.Lines
@@ -476,10 +486,16 @@ func quoteName(name string) string {
 // chosen by its extension), for callers that write them otherwise, e.g.
 // atomically, or that hash what they write.
 func Encode(path string, p points.Points) ([]byte, error) {
+	return EncodeNamed(path, p, nil)
+}
+
+// EncodeNamed is Encode with a table's category columns written as names
+// in a CSV (WriteNamed).
+func EncodeNamed(path string, p points.Points, named Named) ([]byte, error) {
 	if err := memlimit.Check(EncodedBytes(path, len(p.X)), fmt.Sprintf("datasets: writing %d points of dimension %d to %s", p.N, p.D, path)); err != nil {
 		return nil, err
 	}
-	return encode(path, p)
+	return encodeTable(path, p, nil, named)
 }
 
 // encode is Encode without the memory check.

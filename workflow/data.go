@@ -44,7 +44,7 @@ type Data struct {
 func Categories(cats []configs.Category) []datasets.Category {
 	var out []datasets.Category
 	for _, c := range cats {
-		out = append(out, datasets.Category{Column: c.Column, Levels: c.Levels})
+		out = append(out, datasets.Category{Column: c.Column, Levels: c.Levels, Index: c.Index})
 	}
 	return out
 }
@@ -65,8 +65,17 @@ func NamedColumns(cfg *configs.Config) datasets.Named {
 // their levels' places and its data.leave_out left out, as the run was
 // trained.
 func ReadRows(run *Run, path string) (points.Points, error) {
-	f, _, _, err := datasets.LoadTable(path, datasets.Options{Categories: Categories(run.Config.Data.Categories), LeaveOut: run.Config.Data.LeaveOut})
+	f, _, _, err := datasets.LoadTable(path, RowsOptions(run, false))
 	return f.Points, err
+}
+
+// RowsOptions are the reader's options for a file of rows for a run's
+// model, its missing values read where missing says: the run's
+// categories and columns left out, except in a .npy file (numbers only,
+// as the run's samples are written) and in a file the run wrote (its
+// samples, its completed rows: datasets.Options.Width).
+func RowsOptions(run *Run, missing bool) datasets.Options {
+	return datasets.Options{Missing: missing, Width: run.Model.Dim(), Categories: Categories(run.Config.Data.Categories), LeaveOut: run.Config.Data.LeaveOut}
 }
 
 // CategoriesRead are the categories as read, for the run's config.yaml:
@@ -204,7 +213,7 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 			most = configs.DefaultDiscreteValues
 		}
 		discrete = FindDiscrete(all, most)
-		discrete.addCategories(all, categories)
+		discrete = discrete.addCategories(all, categories)
 		if ends = datasets.FindEnds(all, discrete); !ends.Empty() { // in data units, before any dequantising
 			source += "; " + ends.Describe(all)
 		}
@@ -212,6 +221,11 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 			discrete.Dequantize(all, seeds.New(cfg.Seed, seeds.Dequantize))
 			source += "; " + discrete.Describe()
 		}
+	} else if len(categories) > 0 {
+		// data.discrete: none leaves the numbers continuous, not the names.
+		discrete = Discrete(nil).addCategories(all, categories)
+		discrete.Dequantize(all, seeds.New(cfg.Seed, seeds.Dequantize))
+		source += "; " + discrete.Describe()
 	}
 	// The data are held once: split and standardised in their own storage.
 	holdout := d.Holdout

@@ -53,11 +53,15 @@ func FindDiscrete(p points.Points, maxValues int) Discrete {
 }
 
 // addCategories makes each category column discrete, whatever its count
-// of levels: its values are places among names, never a measurement.
-// Its values are the places the rows hold.
-func (d Discrete) addCategories(p points.Points, cats []datasets.CategoryColumn) {
+// of levels and rows: its values are places among names, never a
+// measurement. Its values are the places the rows hold. It returns d with
+// them (a new map where d is nil).
+func (d Discrete) addCategories(p points.Points, cats []datasets.CategoryColumn) Discrete {
+	if d == nil && len(cats) > 0 {
+		d = Discrete{}
+	}
 	for _, c := range cats {
-		if _, ok := d[c.Index]; ok || d == nil {
+		if _, ok := d[c.Index]; ok {
 			continue
 		}
 		var values []float64
@@ -69,6 +73,7 @@ func (d Discrete) addCategories(p points.Points, cats []datasets.CategoryColumn)
 		}
 		d[c.Index] = values
 	}
+	return d
 }
 
 // cell is the interval of value k of values: from the half-way point to the

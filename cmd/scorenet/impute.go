@@ -305,7 +305,9 @@ func readRowsToComplete(run *workflow.Run, path, mask string, rows, draws int, s
 		fmt.Fprintf(stderr, "%s: column %s is each row's class (the run's data.label_column): left out; the completions are drawn without it\n", path, run.Config.Data.LabelColumn)
 	} else {
 		var err error
-		if file, _, _, err = datasets.LoadTable(path, datasets.Options{Missing: true, Want: datasets.Want{D: run.Model.Dim(), Rows: rows}, Categories: workflow.Categories(run.Config.Data.Categories), LeaveOut: run.Config.Data.LeaveOut}); err != nil {
+		o := workflow.RowsOptions(run, true)
+		o.Want = datasets.Want{D: run.Model.Dim(), Rows: rows}
+		if file, _, _, err = datasets.LoadTable(path, o); err != nil {
 			return datasets.File{}, err
 		}
 	}

@@ -9,10 +9,10 @@ import (
 	"slices"
 	"strings"
 
-	"scorenet/datasets"
 	"scorenet/plots"
 	"scorenet/points"
 	"scorenet/rundir"
+	"scorenet/workflow"
 )
 
 // maxPlotted bounds the points of one -samples file that plot draws.
@@ -76,7 +76,7 @@ scatter of coordinates 1 and 2 for models of more dimensions.`)
 		dim := run.Model.Dim()
 		var sets []plots.Set
 		for _, f := range sampleFiles {
-			p, err := datasets.ReadFile(f)
+			p, err := workflow.ReadRows(run, f)
 			if err != nil {
 				return err
 			}

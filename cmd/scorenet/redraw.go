@@ -12,7 +12,6 @@ import (
 
 	"scorenet/checkpoints"
 	"scorenet/configs"
-	"scorenet/datasets"
 	"scorenet/internal/memlimit"
 	"scorenet/internal/safefile"
 	"scorenet/points"
@@ -76,7 +75,7 @@ func verifyShards(files []string, infos []shardInfo, merged points.Points, k int
 				return err
 			}
 		}
-		start, err := datasets.ReadFile(s.Init.Path)
+		start, err := workflow.ReadRows(run, s.Init.Path)
 		if err != nil {
 			return fmt.Errorf("-verify: the starting points %s: %w", s.Init.Path, err)
 		}

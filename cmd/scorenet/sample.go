@@ -161,7 +161,7 @@ directory (samples.npy for images).`)
 		}
 		n := s.N
 		if s.Init.Kind == "file" {
-			start, err := datasets.ReadFile(s.Init.Path)
+			start, err := workflow.ReadRows(run, s.Init.Path)
 			if err != nil {
 				return err
 			}

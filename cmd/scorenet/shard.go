@@ -634,7 +634,13 @@ sidecars.`)
 		if err := verifyShards(files, infos, merged, *verify, stderr); err != nil {
 			return err
 		}
-		b, err := datasets.Encode(*out, merged)
+		// A table's category columns are written as names, as sample
+		// writes them (the shards hold their places, numbers).
+		var named datasets.Named
+		if cfg, err := rundir.LoadConfig(infos[0].Run, nil); err == nil {
+			named = workflow.NamedColumns(cfg)
+		}
+		b, err := datasets.EncodeNamed(*out, merged, named)
 		if err != nil {
 			return err
 		}

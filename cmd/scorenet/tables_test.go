@@ -250,6 +250,29 @@ func TestTrainDataLearnsColumnsOfNames(t *testing.T) {
 			t.Fatalf("sample %d is %q, want a species, an island and a number", i, line)
 		}
 	}
+	// The run reads back what it wrote: its samples, as CSV or .npy.
+	npy := filepath.Join(dir, "s.npy")
+	if code, _, errs := scorenet("sample", "-run", run, "-n", "5", "-out", npy, "-set", "sample.steps=4"); code != 0 {
+		t.Fatalf("sample -out .npy: exit %d: %s", code, errs)
+	}
+	for _, in := range []string{samples, npy} {
+		if code, _, errs := scorenet("score", "-run", run, "-in", in, "-out", filepath.Join(dir, "back.csv")); code != 0 {
+			t.Errorf("score of its own samples %s: exit %d: %s", in, code, errs)
+		}
+	}
+	// Shards merged are written as names, as one sample run writes them.
+	for k := range 2 {
+		if code, _, errs := scorenet("sample", "-run", run, "-n", "6", "-shard", fmt.Sprintf("%d/2", k), "-out", filepath.Join(dir, fmt.Sprintf("sh%d.csv", k)), "-set", "sample.steps=4"); code != 0 {
+			t.Fatalf("shard %d: exit %d: %s", k, code, errs)
+		}
+	}
+	merged, whole := filepath.Join(dir, "merged.csv"), filepath.Join(dir, "whole.csv")
+	scorenet("sample", "-run", run, "-n", "6", "-out", whole, "-set", "sample.steps=4")
+	if code, _, errs := scorenet("merge", "-out", merged, filepath.Join(dir, "sh0.csv"), filepath.Join(dir, "sh1.csv")); code != 0 {
+		t.Errorf("merge: exit %d: %s", code, errs)
+	} else if a, _ := os.ReadFile(merged); string(a) != string(mustRead(t, whole)) {
+		t.Errorf("merged shards:\n%s\nwant as one run wrote them:\n%s", a, mustRead(t, whole))
+	}
 	holes := filepath.Join(dir, "holes.csv")
 	os.WriteFile(holes, []byte("species,island,bill\nGentoo,,47\nAdelie,Dream,NA\n"), 0o644)
 	filled := filepath.Join(dir, "filled.csv")
@@ -275,6 +298,12 @@ func TestTrainDataLearnsColumnsOfNames(t *testing.T) {
 	if code != 0 || !strings.Contains(errs, "data.categories auto: island") || strings.Contains(errs, "data.categories auto: species") {
 		t.Errorf("with data.label_column: exit %d: %s", code, errs)
 	}
+	// A column the user leaves out is no category; under data.discrete:
+	// none the names are still discrete.
+	code, _, errs = scorenet("train", "-data", data, "-out", filepath.Join(dir, "run4"), "-set", "train.steps=4", "-set", "train.refit=false", "-set", "data.leave_out=[island]", "-set", "data.discrete=none")
+	if code != 0 || !strings.Contains(errs, "data.categories auto: species") || strings.Contains(errs, "categories auto: species, island") || !strings.Contains(errs, "1 discrete column(s)") {
+		t.Errorf("with data.leave_out and data.discrete none: exit %d: %s", code, errs)
+	}
 	ids := filepath.Join(dir, "cars.csv")
 	b.Reset()
 	b.WriteString("mpg,model,hp\n")
@@ -292,4 +321,22 @@ func TestTrainDataLearnsColumnsOfNames(t *testing.T) {
 	if code, _, errs := scorenet("score", "-run", filepath.Join(dir, "run3"), "-in", ids, "-out", filepath.Join(dir, "s3.csv")); code != 0 {
 		t.Errorf("score of the table itself, its model column left out: exit %d: %s", code, errs)
 	}
+	// Completed rows, the model column left out, read back.
+	os.WriteFile(holes, []byte("mpg,model,hp\n20,car x,NA\n"), 0o644)
+	if code, _, errs := scorenet("impute", "-run", filepath.Join(dir, "run3"), "-in", holes, "-out", filled, "-set", "sample.steps=4"); code != 0 {
+		t.Fatalf("impute with a column left out: exit %d: %s", code, errs)
+	}
+	if code, _, errs := scorenet("score", "-run", filepath.Join(dir, "run3"), "-in", filled, "-out", filepath.Join(dir, "s4.csv")); code != 0 {
+		t.Errorf("score of the completed rows, which lack the column left out: exit %d: %s", code, errs)
+	}
+}
+
+// mustRead is the file's bytes.
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

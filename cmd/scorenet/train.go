@@ -270,41 +270,61 @@ func pixelTable(text, path string, sets []string) (datasets.Grid, datasets.Class
 }
 
 // nameColumns are the columns of names of train -data's table
-// (datasets.FindNames): its class column, unless a -set names one, and
-// its categories, unless a -set names them.
+// (datasets.FindNames): its class column, its categories and its columns
+// left out, less what the -set of data.label_column, data.categories or
+// data.leave_out says of a column (the user's word on it wins, and a
+// list set replaces the one found).
 func nameColumns(path string, sets []string) (datasets.NameColumns, error) {
-	label, userLabel, cats, leave := false, "", false, false
-	for _, s := range sets {
-		switch key, value, _ := strings.Cut(s, "="); strings.TrimSpace(key) {
-		case "data.label_column":
-			label, userLabel = true, strings.Trim(strings.TrimSpace(value), `"'`)
-		case "data.categories":
-			cats = true
-		case "data.leave_out":
-			leave = true
-		}
-	}
-	if label && cats && leave {
-		return datasets.NameColumns{}, nil
-	}
 	found, err := datasets.FindNames(path, pixelRows)
 	if err != nil {
 		return datasets.NameColumns{}, nil // a file that cannot be read: Prepare says why, naming the line
 	}
-	if label {
-		// The user's class column is not a category: the others are.
-		if found.HasClass {
-			found.Categories = []string{found.Class.Column}
+	var dataSets []string
+	for _, s := range sets {
+		if key, _, _ := strings.Cut(s, "="); strings.HasPrefix(strings.TrimSpace(key), "data.") {
+			dataSets = append(dataSets, s)
 		}
-		found.Categories = slices.DeleteFunc(found.Categories, func(c string) bool { return found.Same(c, userLabel) })
+	}
+	if len(dataSets) == 0 {
+		return found, nil
+	}
+	user, err := configs.Parse([]byte("name: data\ndata: {dataset: file, path: "+strconv.Quote(path)+"}\n"), "-set", dataSets)
+	if err != nil {
+		return found, nil // the run's own parse says what is wrong
+	}
+	d := user.Data
+	named := append(slices.Clone(d.LeaveOut), d.LabelColumn)
+	for _, c := range d.Categories {
+		named = append(named, c.Column)
+	}
+	mentioned := func(c string) bool {
+		return slices.ContainsFunc(named, func(n string) bool { return n != "" && found.Same(c, n) })
+	}
+	if d.LabelColumn != "" {
+		if found.HasClass && !mentioned(found.Class.Column) {
+			found.Categories = append(found.Categories, found.Class.Column)
+		}
 		found.Class, found.HasClass = datasets.ClassColumn{}, false
+	}
+	if found.HasClass && mentioned(found.Class.Column) {
+		found.Class, found.HasClass = datasets.ClassColumn{}, false
+	}
+	cats, left := len(found.Categories), len(found.LeaveOut)
+	found.Categories = slices.DeleteFunc(found.Categories, mentioned)
+	found.LeaveOut = slices.DeleteFunc(found.LeaveOut, mentioned)
+	for _, s := range dataSets {
+		switch key, _, _ := strings.Cut(s, "="); strings.TrimSpace(key) {
+		case "data.categories":
+			found.Categories = nil
+		case "data.leave_out":
+			found.LeaveOut = nil
+		}
+	}
+	if len(found.Categories) != cats || d.LabelColumn != "" {
 		found.Why = strings.Join(found.Categories, ", ")
 	}
-	if cats {
-		found.Categories, found.Why = nil, ""
-	}
-	if leave {
-		found.LeaveOut, found.WhyLeftOut = nil, ""
+	if len(found.LeaveOut) != left {
+		found.WhyLeftOut = strings.Join(found.LeaveOut, ", ")
 	}
 	return found, nil
 }
