@@ -45,13 +45,15 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pandas as pd
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.model_selection import cross_val_score
 from sklearn.neighbors import NearestNeighbors
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import real_tables  # noqa: E402  (its runner and command line)
 
 # name: (R package, data set, columns to leave out: ids and free text)
 TABLES = {
@@ -129,24 +131,8 @@ def verdict(train, held, samples):
     return v
 
 
-def run(cmd):
-    t = time.time()
-    p = subprocess.run(cmd, capture_output=True, text=True)
-    if p.returncode != 0:
-        sys.exit(f"category_tables: {' '.join(cmd)} failed:\n{p.stderr[-2000:]}")
-    return time.time() - t
-
-
 def main():
-    args = sys.argv[1:]
-    extra = []
-    if "--" in args:
-        i = args.index("--")
-        args, extra = args[:i], args[i + 1:]
-    if not args:
-        sys.exit(__doc__)
-    binary, work = args[0], args[1] if len(args) > 1 else "/tmp/category_tables"
-    sets = args[2:] or DEFAULT_SETS
+    binary, work, sets, extra = real_tables.parse_args(__doc__, "/tmp/category_tables", DEFAULT_SETS)
     print("| data | rows | numbers, names | in range | mean gap | std gap | levels (copy's) | pairs (held) | nearest | two-sample | train |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for name in sets:
@@ -156,9 +142,9 @@ def main():
         train, held, csv = split(r_table(package, dataset, d), d, drop)
         run_dir = os.path.join(d, "run")
         subprocess.run(["rm", "-rf", run_dir])
-        t_train = run([binary, "train", "-data", csv, "-out", run_dir] + extra)
+        t_train, _ = real_tables.run([binary, "train", "-data", csv, "-out", run_dir] + extra)
         out = os.path.join(d, "samples.csv")
-        run([binary, "sample", "-run", run_dir, "-n", "1000", "-out", out])
+        real_tables.run([binary, "sample", "-run", run_dir, "-n", "1000", "-out", out])
         samples = pd.read_csv(out, header=None, names=list(train.columns))
         # R writes a logical as TRUE/FALSE, pandas reads it as bool: as text
         v = verdict(train.copy(), held.copy(), samples)

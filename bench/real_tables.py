@@ -249,17 +249,21 @@ def run(cmd):
     return time.time() - t, p.stderr
 
 
-def main():
+def parse_args(doc, default_work, default_sets):
+    """BINARY [WORKDIR] [SETS...] [-- TRAIN ARGS...] from the command line:
+    the binary, the work directory, the sets and the extra train args."""
     args = sys.argv[1:]
     extra = []
     if "--" in args:
         i = args.index("--")
         args, extra = args[:i], args[i + 1:]
     if not args:
-        sys.exit(__doc__)
-    binary = args[0]
-    work = args[1] if len(args) > 1 else "/tmp/real_tables"
-    names = args[2:] or DEFAULT_SETS
+        sys.exit(doc)
+    return args[0], args[1] if len(args) > 1 else default_work, args[2:] or default_sets, extra
+
+
+def main():
+    binary, work, names, extra = parse_args(__doc__, "/tmp/real_tables", DEFAULT_SETS)
     print("| data | D | rows | in range | mean gap | std gap (ratio) | copy's std gap | nearest ratio | new rows' nearest | two-sample | train | sample |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name in names:
