@@ -66,7 +66,7 @@ TABLES = {
     "slid": ("carData", "SLID", []),
     "diamonds": ("ggplot2", "diamonds", []),
 }
-DEFAULT_SETS = ["penguins", "mpg", "salaries", "titanic", "mroz", "survey"]
+DEFAULT_SETS = ["penguins", "mpg", "salaries", "titanic", "mroz", "survey", "slid"]
 
 
 def r_table(package, name, d):
