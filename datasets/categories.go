@@ -223,7 +223,7 @@ func (s *categoryState) code(cell string, missing bool) (float64, error) {
 	k, ok := s.found[name]
 	if !ok {
 		if len(s.names) == MaxLevels {
-			return 0, fmt.Errorf("column %s (data.categories) holds more than %d different names: it names rows, not a few kinds; leave it out of the file", s.col.Column, MaxLevels)
+			return 0, fmt.Errorf("column %s (data.categories) holds more than %d different names: it names rows, not a few kinds; leave it out (data.leave_out)", s.col.Column, MaxLevels)
 		}
 		k = len(s.names)
 		s.found[name] = k
