@@ -568,7 +568,7 @@ func splitCSV(cells []string, line string, lineNo int, sep byte) ([]string, erro
 }
 
 // classHint says where a column of class names goes.
-const classHint = "a column of class names is read as each row's class by data.label_column"
+const classHint = "a column of names is read as each row's class by data.label_column, or as a category by data.categories; a few names among numbers are neither"
 
 // separator is the cells' separator of a file whose first line is line:
 // a comma, or, in a line without one, a semicolon (a spreadsheet's CSV

@@ -274,7 +274,7 @@ func TestReadCSVHeadersAndLimits(t *testing.T) {
 		{"a price is not a row name", "price,x\n$1.50,1\n$2.25,2\n", nil, nil, `line 2, column 1: "$1.50" is not a number`},
 		{"a grouped number is not a row name", "population,x\n\"1,234\",1\n", nil, nil, `line 2, column 1: "1,234" is not a number`},
 		{"a number among the rows' names", "state,x\nohio,1\n7,2\n", nil, nil, `line 3, column 1 (state): "7" is not a name`},
-		{"a class's name among numbers", "x,y\n1,cat\n", nil, nil, `line 2, column 2: "cat" is not a number (a column of class names is read as each row's class by data.label_column)`},
+		{"a class's name among numbers", "x,y\n1,cat\n", nil, nil, `line 2, column 2: "cat" is not a number (a column of names is read as each row's class by data.label_column, or as a category by data.categories; a few names among numbers are neither)`},
 		{"NaN", "1,2\n3,NaN\n", nil, nil, `line 2, column 2: "NaN" is not finite; every value must be finite`},
 		{"beyond float64", "1,2\n3,-1e999\n", nil, nil, `line 2, column 2: "-1e999" is not finite; every value must be finite`},
 		{"unclosed quote", "\"1,2\n3,4\"\n", nil, nil, "line 1, column 1: a quoted cell must end on its line"},
