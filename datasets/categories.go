@@ -36,6 +36,10 @@ type CategoryColumn struct {
 	Index int
 }
 
+// ErrNotALevel is the error of a name that is not among a category's
+// given levels.
+var ErrNotALevel = errors.New("not a level")
+
 // MaxLevels bounds the names of a category column: a column of more
 // names than this names rows, not kinds.
 const MaxLevels = 1 << 14
@@ -216,7 +220,7 @@ func (s *categoryState) code(cell string, missing bool) (float64, error) {
 	if s.given != nil {
 		k, ok := s.given[name]
 		if !ok {
-			return 0, fmt.Errorf("%s is not a level of column %s (data.categories): want one of %s", quoteCell(name), s.col.Column, listSome(s.col.Levels, 8))
+			return 0, fmt.Errorf("%s is %w of column %s (data.categories): want one of %s", quoteCell(name), ErrNotALevel, s.col.Column, listSome(s.col.Levels, 8))
 		}
 		return float64(k), nil
 	}

@@ -300,7 +300,9 @@ func readRowsToComplete(run *workflow.Run, path, mask string, rows, draws int, s
 			}
 		}
 		file = datasets.File{Points: imgs, Path: path}
-	} else if f, ok := labelledRows(run, path); ok {
+	} else if f, ok, err := labelledRows(run, path); err != nil {
+		return datasets.File{}, err
+	} else if ok {
 		file = f
 		fmt.Fprintf(stderr, "%s: column %s is each row's class (the run's data.label_column): left out; the completions are drawn without it\n", path, run.Config.Data.LabelColumn)
 	} else {
@@ -338,14 +340,18 @@ func readRowsToComplete(run *workflow.Run, path, mask string, rows, draws int, s
 // labelledRows reads the rows to complete of a class-conditional table
 // run from a file that holds the run's label column too, as the file the
 // run trained on does; ok is false where the file does not (the plain
-// reader then says what is wrong with it).
-func labelledRows(run *workflow.Run, path string) (datasets.File, bool) {
+// reader then says what is wrong with it). A name that is no level of a
+// category is the error: the file is the run's kind, its cell is not.
+func labelledRows(run *workflow.Run, path string) (datasets.File, bool, error) {
 	column := run.Config.Data.LabelColumn
 	if column == "" {
-		return datasets.File{}, false
+		return datasets.File{}, false, nil
 	}
 	f, _, _, err := datasets.LoadTable(path, datasets.Options{Missing: true, Label: column, Categories: workflow.Categories(run.Config.Data.Categories), LeaveOut: run.Config.Data.LeaveOut})
-	return f, err == nil && f.D == run.Model.Dim()
+	if errors.Is(err, datasets.ErrNotALevel) {
+		return datasets.File{}, false, err
+	}
+	return f, err == nil && f.D == run.Model.Dim(), nil
 }
 
 func parseMask(mask string, s datasets.Image) (r0, r1, c0, c1 int, err error) {

@@ -298,6 +298,10 @@ func TestTrainDataLearnsColumnsOfNames(t *testing.T) {
 	if code != 0 || !strings.Contains(errs, "data.categories auto: island") || strings.Contains(errs, "data.categories auto: species") {
 		t.Errorf("with data.label_column: exit %d: %s", code, errs)
 	}
+	os.WriteFile(holes, []byte("species,island,bill\nGentoo,Venus,NA\n"), 0o644)
+	if code, _, errs := scorenet("impute", "-run", filepath.Join(dir, "run2"), "-in", holes, "-out", filled, "-set", "sample.steps=4"); code == 0 || !strings.Contains(errs, `"Venus" is not a level of column island`) {
+		t.Errorf("impute on a labelled run, a name no level: exit %d, want the name named: %s", code, errs)
+	}
 	// A column the user leaves out is no category; under data.discrete:
 	// none the names are still discrete.
 	code, _, errs = scorenet("train", "-data", data, "-out", filepath.Join(dir, "run4"), "-set", "train.steps=4", "-set", "train.refit=false", "-set", "data.leave_out=[island]", "-set", "data.discrete=none")
