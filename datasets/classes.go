@@ -226,6 +226,11 @@ func present(cells []string) []string {
 // kept.
 func fewest(cells []string, kept []bool) int {
 	count := map[string]int{}
+	for _, c := range cells {
+		if isClassName(c) {
+			count[strings.TrimSpace(c)] += 0 // a name only incomplete rows hold counts 0
+		}
+	}
 	for i, c := range cells {
 		if kept[i] {
 			count[strings.TrimSpace(c)]++

@@ -35,6 +35,7 @@ func TestFindNames(t *testing.T) {
 		{name: "numbers only", text: "a,b\n" + strings.Repeat("1,0\n2,1\n", 6)},
 		{name: "names in two columns: categories", text: "a,b,c\n" + strings.Repeat("x,p,1\ny,q,2\n", 6), categories: []string{"a", "b"}},
 		{name: "a rare class: a category", text: "a,k\n" + strings.Repeat("1,x\n", 20) + "2,y\n", categories: []string{"k"}},
+		{name: "a class only incomplete rows hold: a category", text: "a,k\n" + strings.Repeat("1,x\n2,y\n", 10) + strings.Repeat("NA,z\n", 12), categories: []string{"k"}},
 		{name: "missing names: a category", text: "a,k\n" + strings.Repeat("1,x\n2,y\n", 10) + "3,NA\n", categories: []string{"k"}},
 		{name: "names with a number among them: a category", text: "a,drive\n" + strings.Repeat("1,f\n2,4\n3,r\n4,f\n", 10), categories: []string{"drive"}},
 		{name: "a name per row names rows", text: "state,v\nohio,1\nutah,2\niowa,3\nmaine,4\n"},
