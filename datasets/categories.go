@@ -19,21 +19,14 @@ type Category struct {
 	// Column is its header name, or its number from 1 as the file counts
 	// its columns.
 	Column string
-	// Index, in a file a run wrote (Options.Width), is its place among the
-	// values where the header does not name it.
+	// Index is its place among the points' values, from 0, as read. Given
+	// (a run's), it is where a file the run wrote (Options.Width) holds
+	// the column when its header does not name it.
 	Index int
 	// Levels are its names, a name read as its place among them. Given, a
 	// cell not among them is an error; nil, they are the names the file
 	// holds, the most frequent first (finish says why).
 	Levels []string
-}
-
-// CategoryColumn is a Category as read: its levels, and its place among
-// the points' values.
-type CategoryColumn struct {
-	Category
-	// Index is its column among the points' values, from 0.
-	Index int
 }
 
 // ErrNotALevel is the error of a name that is not among a category's
@@ -47,7 +40,7 @@ const MaxLevels = 1 << 14
 // categoryReader reads the cells of the category columns of a CSV, and
 // leaves out the columns named to leave out (Options.LeaveOut).
 type categoryReader struct {
-	columns []*CategoryColumn
+	columns []*Category
 	at      map[int]*categoryState // by the points' value index, once resolved
 	leave   []string               // the columns to leave out, as named
 	// left are their places among a row's cells once the label's is out,
@@ -66,7 +59,7 @@ func (r *categoryReader) written(n int) bool {
 
 // categoryState is one column's names while its rows are read.
 type categoryState struct {
-	col   *CategoryColumn
+	col   *Category
 	given map[string]int // level name -> place, where the levels are given
 	found map[string]int // name -> its order of first appearance, where not
 	names []string       // the found names, in that order
@@ -79,7 +72,7 @@ func newCategoryReader(cats []Category, leave []string) *categoryReader {
 	}
 	r := &categoryReader{leave: leave}
 	for _, c := range cats {
-		r.columns = append(r.columns, &CategoryColumn{Category: Category{Column: c.Column, Levels: slices.Clone(c.Levels), Index: c.Index}, Index: -1})
+		r.columns = append(r.columns, &Category{Column: c.Column, Levels: slices.Clone(c.Levels), Index: c.Index})
 	}
 	return r
 }
@@ -93,8 +86,8 @@ func (r *categoryReader) resolve(header []string, n int, fileColumn func(int) in
 		j := -1
 		if i := slices.Index(header, c.Column); i >= 0 {
 			j = i
-		} else if r.written(n) && c.Category.Index < n {
-			j = c.Category.Index
+		} else if r.written(n) && c.Index < n {
+			j = c.Index
 		} else if k, err := strconv.Atoi(c.Column); err == nil {
 			for v := range n {
 				if fileColumn(v) == k-1 {
@@ -245,8 +238,8 @@ func (s *categoryState) code(cell string, missing bool) (float64, error) {
 // "Neither" between "Left" and "Right" took 40% of the samples for 5%
 // of the rows). Numbered by frequency, the shares only fall from the
 // first place to the last, and have no valley to fill.
-func (r *categoryReader) finish(p points.Points) []CategoryColumn {
-	out := make([]CategoryColumn, 0, len(r.columns))
+func (r *categoryReader) finish(p points.Points) []Category {
+	out := make([]Category, 0, len(r.columns))
 	for _, c := range r.columns {
 		s := r.at[c.Index]
 		if s.given == nil {
@@ -282,7 +275,7 @@ func (r *categoryReader) finish(p points.Points) []CategoryColumn {
 type Named map[int][]string
 
 // NamedOf is the levels of cols by index.
-func NamedOf(cols []CategoryColumn) Named {
+func NamedOf(cols []Category) Named {
 	if len(cols) == 0 {
 		return nil
 	}

@@ -317,14 +317,11 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 		// the count of its columns, before any column is looked for.
 		fits := header == nil || len(header) == len(cells)
 		if cats != nil && p.N == 0 && fits && len(cats.leave) > 0 {
-			aligned := header
-			if len(aligned) != len(cells) {
-				aligned = nil
-			}
-			if err := cats.resolveLeaveOut(aligned, len(cells), func(j int) int { return label.fileColumn(j) + len(lead) }); err != nil {
+			// Nothing is left out yet: fileColumn counts every cell.
+			if err := cats.resolveLeaveOut(header, len(cells), fileColumn); err != nil {
 				return points.Points{}, nil, nil, 0, err
 			}
-			if aligned != nil {
+			if header != nil {
 				header = cats.leaveOut(header)
 			}
 		}

@@ -53,7 +53,7 @@ type File struct {
 	sep   byte // a CSV's cells' separator
 	// Categories are the CSV's columns of names read as their levels'
 	// places (Options.Categories), with their levels.
-	Categories []CategoryColumn
+	Categories []Category
 	// LeftOut are the columns left out as Options.LeaveOut named them,
 	// left their places among a row's cells once the label's was out.
 	LeftOut []string

@@ -37,7 +37,7 @@ type Data struct {
 	TrainLabels, ValidLabels []int32
 	// Categories are a table's columns of names (data.categories), with
 	// their levels, as read.
-	Categories []datasets.CategoryColumn
+	Categories []datasets.Category
 }
 
 // Categories are the config's data.categories as the reader takes them.
@@ -53,11 +53,7 @@ func Categories(cats []configs.Category) []datasets.Category {
 // among its values, for writing its samples' names (datasets.WriteNamed);
 // nil for a run without.
 func NamedColumns(cfg *configs.Config) datasets.Named {
-	var cols []datasets.CategoryColumn
-	for _, c := range cfg.Data.Categories {
-		cols = append(cols, datasets.CategoryColumn{Category: datasets.Category{Column: c.Column, Levels: c.Levels}, Index: c.Index})
-	}
-	return datasets.NamedOf(cols)
+	return datasets.NamedOf(Categories(cfg.Data.Categories))
 }
 
 // ReadRows reads the points of a .csv or .npy file for a run's model, a
@@ -80,7 +76,7 @@ func RowsOptions(run *Run, missing bool) datasets.Options {
 
 // CategoriesRead are the categories as read, for the run's config.yaml:
 // their levels, and their places among the values.
-func CategoriesRead(cols []datasets.CategoryColumn) []configs.Category {
+func CategoriesRead(cols []datasets.Category) []configs.Category {
 	var out []configs.Category
 	for _, c := range cols {
 		out = append(out, configs.Category{Column: c.Column, Levels: c.Levels, Index: c.Index})
@@ -129,7 +125,7 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 	var shape datasets.Image
 	var labels datasets.Labels
 	var classNames []string // the classes' names, where the data name them
-	var categories []datasets.CategoryColumn
+	var categories []datasets.Category
 	switch d.Dataset {
 	case "file":
 		var f datasets.File

@@ -56,7 +56,7 @@ func FindDiscrete(p points.Points, maxValues int) Discrete {
 // of levels and rows: its values are places among names, never a
 // measurement. Its values are the places the rows hold. It returns d with
 // them (a new map where d is nil).
-func (d Discrete) addCategories(p points.Points, cats []datasets.CategoryColumn) Discrete {
+func (d Discrete) addCategories(p points.Points, cats []datasets.Category) Discrete {
 	if d == nil && len(cats) > 0 {
 		d = Discrete{}
 	}

@@ -347,7 +347,9 @@ func labelledRows(run *workflow.Run, path string) (datasets.File, bool, error) {
 	if column == "" {
 		return datasets.File{}, false, nil
 	}
-	f, _, _, err := datasets.LoadTable(path, datasets.Options{Missing: true, Label: column, Categories: workflow.Categories(run.Config.Data.Categories), LeaveOut: run.Config.Data.LeaveOut})
+	o := workflow.RowsOptions(run, true)
+	o.Label = column // a table with its label column: Width does not apply
+	f, _, _, err := datasets.LoadTable(path, o)
 	if errors.Is(err, datasets.ErrNotALevel) {
 		return datasets.File{}, false, err
 	}
