@@ -16,9 +16,10 @@ var (
 
 // tileKernelGo adds the mr x width tile ap'bp to c (leading dimension ldc):
 // c[r][j] += sum over p of ap[p*mr+r] * bp[p*width+j], the sum a chain of
-// fused multiply-adds from 0 in ascending p, each rounded once to T. The
-// assembly kernels compute exactly this.
-func tileKernelGo[T Float](depth int, ap, bp, c []T, ldc int) {
+// fused multiply-adds from 0 in ascending p, each rounded once to T. With
+// set, c is not read: it is set to 0 + the sum, the bits a cleared c would
+// get (a sum of -0 stores +0). The assembly kernels compute exactly this.
+func tileKernelGo[T Float](depth int, ap, bp, c []T, ldc int, set bool) {
 	width := nr[T]()
 	acc := make([]T, mr*width)
 	switch acc := any(acc).(type) {
@@ -45,6 +46,9 @@ func tileKernelGo[T Float](depth int, ap, bp, c []T, ldc int) {
 	}
 	for r := range mr {
 		crow := c[r*ldc : r*ldc+width]
+		if set {
+			clear(crow)
+		}
 		for j := range crow {
 			crow[j] += acc[r*width+j]
 		}
@@ -80,8 +84,11 @@ func FMA32(a, b, c float32) float32 {
 // Kernel is the code that computes the tiles on this machine.
 func Kernel() cpu.Kernel { return cpu.Widest(haveAVX512, haveAVX2) }
 
-// tileKernel adds the tile ap'bp to c with the widest kernel that runs here.
-func tileKernel[T Float](depth int, ap, bp, c []T, ldc int) {
+// tileKernel adds the tile ap'bp to c with the widest kernel that runs
+// here; with set, it sets c to it (0 + the sum) without reading c. Setting
+// spares a product with beta 0 a pass that clears C, 128 bytes a call: 6%
+// of a U-Net training step went on it.
+func tileKernel[T Float](depth int, ap, bp, c []T, ldc int, set bool) {
 	width := nr[T]()
 	// The assembly trusts these lengths; check them once, here.
 	_, _, _ = ap[depth*mr-1], bp[depth*width-1], c[(mr-1)*ldc+width-1]
@@ -90,29 +97,29 @@ func tileKernel[T Float](depth int, ap, bp, c []T, ldc int) {
 		b, c := any(bp).([]float64), any(c).([]float64)
 		switch {
 		case haveAVX512:
-			kernel8x16AVX512(depth, &a[0], &b[0], &c[0], ldc)
+			kernel8x16AVX512(depth, &a[0], &b[0], &c[0], ldc, set)
 		case haveAVX2:
 			for r := 0; r < mr; r += 4 {
 				for j := 0; j < width; j += 8 {
-					kernel4x8AVX2(depth, &a[r], &b[j], &c[r*ldc+j], ldc)
+					kernel4x8AVX2(depth, &a[r], &b[j], &c[r*ldc+j], ldc, set)
 				}
 			}
 		default:
-			tileKernelGo(depth, a, b, c, ldc)
+			tileKernelGo(depth, a, b, c, ldc, set)
 		}
 	case []float32:
 		b, c := any(bp).([]float32), any(c).([]float32)
 		switch {
 		case haveAVX512:
-			kernel8x32AVX512(depth, &a[0], &b[0], &c[0], ldc)
+			kernel8x32AVX512(depth, &a[0], &b[0], &c[0], ldc, set)
 		case haveAVX2:
 			for r := 0; r < mr; r += 4 {
 				for j := 0; j < width; j += 16 {
-					kernel4x16AVX2(depth, &a[r], &b[j], &c[r*ldc+j], ldc)
+					kernel4x16AVX2(depth, &a[r], &b[j], &c[r*ldc+j], ldc, set)
 				}
 			}
 		default:
-			tileKernelGo(depth, a, b, c, ldc)
+			tileKernelGo(depth, a, b, c, ldc, set)
 		}
 	}
 }

@@ -2,14 +2,14 @@
 
 #include "textflag.h"
 
-// func kernel8x16AVX512(depth int, a, b, c *float64, ldc int)
+// func kernel8x16AVX512(depth int, a, b, c *float64, ldc int, set bool)
 //
 // c[r*ldc+j] += sum_p a[p*8+r] * b[p*16+j] for r < 8, j < 16: Z0..Z15 hold
 // the tile, two registers of eight per row; each step of p loads one row of
 // b and multiplies it by each a, broadcast once into its own register (an
 // FMA that broadcast from memory made 18 loads a step where 10 do: the two
 // vector load ports, not the FMAs, then set the pace on AMD Zen 5).
-TEXT ·kernel8x16AVX512(SB), NOSPLIT, $0-40
+TEXT ·kernel8x16AVX512(SB), NOSPLIT, $0-41
 	MOVQ depth+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
@@ -74,6 +74,15 @@ store512:
 	VADDPD 64(DX), hi, hi; \
 	VMOVUPD hi, 64(DX); \
 	ADDQ BX, DX
+#define ROW512SET(lo, hi) \
+	VADDPD Z26, lo, lo; \
+	VMOVUPD lo, (DX); \
+	VADDPD Z26, hi, hi; \
+	VMOVUPD hi, 64(DX); \
+	ADDQ BX, DX
+	MOVBLZX set+40(FP), AX
+	TESTQ AX, AX
+	JNZ store512set
 	ROW512(Z0, Z1)
 	ROW512(Z2, Z3)
 	ROW512(Z4, Z5)
@@ -85,11 +94,24 @@ store512:
 	VZEROUPPER
 	RET
 
-// func kernel4x8AVX2(depth int, a, b, c *float64, ldc int)
+store512set:
+	VPXORQ Z26, Z26, Z26
+	ROW512SET(Z0, Z1)
+	ROW512SET(Z2, Z3)
+	ROW512SET(Z4, Z5)
+	ROW512SET(Z6, Z7)
+	ROW512SET(Z8, Z9)
+	ROW512SET(Z10, Z11)
+	ROW512SET(Z12, Z13)
+	ROW512SET(Z14, Z15)
+	VZEROUPPER
+	RET
+
+// func kernel4x8AVX2(depth int, a, b, c *float64, ldc int, set bool)
 //
 // One quarter of the 8 x 16 tile: c[r*ldc+j] += sum_p a[p*8+r] * b[p*16+j]
 // for r < 4, j < 8, with a and b pointing into the packed panels.
-TEXT ·kernel4x8AVX2(SB), NOSPLIT, $0-40
+TEXT ·kernel4x8AVX2(SB), NOSPLIT, $0-41
 	MOVQ depth+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
@@ -134,6 +156,15 @@ store2:
 	VADDPD 32(DX), hi, hi; \
 	VMOVUPD hi, 32(DX); \
 	ADDQ BX, DX
+#define ROW2SET(lo, hi) \
+	VADDPD Y14, lo, lo; \
+	VMOVUPD lo, (DX); \
+	VADDPD Y14, hi, hi; \
+	VMOVUPD hi, 32(DX); \
+	ADDQ BX, DX
+	MOVBLZX set+40(FP), AX
+	TESTQ AX, AX
+	JNZ store2set
 	ROW2(Y0, Y1)
 	ROW2(Y2, Y3)
 	ROW2(Y4, Y5)
@@ -141,11 +172,20 @@ store2:
 	VZEROUPPER
 	RET
 
-// func kernel8x32AVX512(depth int, a, b, c *float32, ldc int)
+store2set:
+	VXORPD Y14, Y14, Y14
+	ROW2SET(Y0, Y1)
+	ROW2SET(Y2, Y3)
+	ROW2SET(Y4, Y5)
+	ROW2SET(Y6, Y7)
+	VZEROUPPER
+	RET
+
+// func kernel8x32AVX512(depth int, a, b, c *float32, ldc int, set bool)
 //
 // The float32 tile: c[r*ldc+j] += sum_p a[p*8+r] * b[p*32+j] for r < 8,
 // j < 32, in Z0..Z15 as the float64 kernel holds its 8 x 16.
-TEXT ·kernel8x32AVX512(SB), NOSPLIT, $0-40
+TEXT ·kernel8x32AVX512(SB), NOSPLIT, $0-41
 	MOVQ depth+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
@@ -210,6 +250,15 @@ store512s:
 	VADDPS 64(DX), hi, hi; \
 	VMOVUPS hi, 64(DX); \
 	ADDQ BX, DX
+#define ROW512SSET(lo, hi) \
+	VADDPS Z26, lo, lo; \
+	VMOVUPS lo, (DX); \
+	VADDPS Z26, hi, hi; \
+	VMOVUPS hi, 64(DX); \
+	ADDQ BX, DX
+	MOVBLZX set+40(FP), AX
+	TESTQ AX, AX
+	JNZ store512sset
 	ROW512S(Z0, Z1)
 	ROW512S(Z2, Z3)
 	ROW512S(Z4, Z5)
@@ -221,11 +270,24 @@ store512s:
 	VZEROUPPER
 	RET
 
-// func kernel4x16AVX2(depth int, a, b, c *float32, ldc int)
+store512sset:
+	VPXORD Z26, Z26, Z26
+	ROW512SSET(Z0, Z1)
+	ROW512SSET(Z2, Z3)
+	ROW512SSET(Z4, Z5)
+	ROW512SSET(Z6, Z7)
+	ROW512SSET(Z8, Z9)
+	ROW512SSET(Z10, Z11)
+	ROW512SSET(Z12, Z13)
+	ROW512SSET(Z14, Z15)
+	VZEROUPPER
+	RET
+
+// func kernel4x16AVX2(depth int, a, b, c *float32, ldc int, set bool)
 //
 // One eighth of the float32 8 x 32 tile: c[r*ldc+j] += sum_p a[p*8+r] *
 // b[p*32+j] for r < 4, j < 16, with a and b pointing into the packed panels.
-TEXT ·kernel4x16AVX2(SB), NOSPLIT, $0-40
+TEXT ·kernel4x16AVX2(SB), NOSPLIT, $0-41
 	MOVQ depth+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
@@ -270,9 +332,27 @@ store2s:
 	VADDPS 32(DX), hi, hi; \
 	VMOVUPS hi, 32(DX); \
 	ADDQ BX, DX
+#define ROW2SSET(lo, hi) \
+	VADDPS Y14, lo, lo; \
+	VMOVUPS lo, (DX); \
+	VADDPS Y14, hi, hi; \
+	VMOVUPS hi, 32(DX); \
+	ADDQ BX, DX
+	MOVBLZX set+40(FP), AX
+	TESTQ AX, AX
+	JNZ store2sset
 	ROW2S(Y0, Y1)
 	ROW2S(Y2, Y3)
 	ROW2S(Y4, Y5)
 	ROW2S(Y6, Y7)
+	VZEROUPPER
+	RET
+
+store2sset:
+	VXORPS Y14, Y14, Y14
+	ROW2SSET(Y0, Y1)
+	ROW2SSET(Y2, Y3)
+	ROW2SSET(Y4, Y5)
+	ROW2SSET(Y6, Y7)
 	VZEROUPPER
 	RET

@@ -56,44 +56,64 @@ func packPatchesT[T gemm.Float](dst, x []T, h, w, c, i0, rows, p0, depth int) {
 		q0 := i0 + ip*mr
 		n := min(mr, i0+rows-q0)
 		t0, c0 := q0/c, q0%c
-		oneTap := c0+n <= c // the panel's rows are n channels of one tap
+		if n == mr && c0+mr <= c {
+			packTapT(panel, x, h, w, c, c0, t0/3-1, t0%3-1, p0, depth)
+			continue
+		}
 		pix := p0 % (h * w)
 		i, j := pix/w, pix%w // of pixel r, stepped with it
 		for pp := range depth {
 			r := p0 + pp
 			out := panel[pp*mr : (pp+1)*mr]
-			switch {
-			case oneTap:
-				y, xx := i+t0/3-1, j+t0%3-1
-				switch {
-				case y < 0 || y >= h || xx < 0 || xx >= w:
-					clear(out[:n])
-				case n == mr:
-					o, v := (*[mr]T)(out), (*[mr]T)(x[(r+(y-i)*w+xx-j)*c+c0:])
-					o[0], o[1], o[2], o[3] = v[0], v[1], v[2], v[3]
-					o[4], o[5], o[6], o[7] = v[4], v[5], v[6], v[7]
-				default:
-					copy(out[:n], x[(r+(y-i)*w+xx-j)*c+c0:][:n])
-				}
-			default:
-				for rr := range n {
-					t, ch := (q0+rr)/c, (q0+rr)%c
-					y, xx := i+t/3-1, j+t%3-1
-					if y < 0 || y >= h || xx < 0 || xx >= w {
-						out[rr] = 0
-					} else {
-						out[rr] = x[(r+(y-i)*w+xx-j)*c+ch]
-					}
+			for rr := range n {
+				t, ch := (q0+rr)/c, (q0+rr)%c
+				y, xx := i+t/3-1, j+t%3-1
+				if y < 0 || y >= h || xx < 0 || xx >= w {
+					out[rr] = 0
+				} else {
+					out[rr] = x[(r+(y-i)*w+xx-j)*c+ch]
 				}
 			}
-			if n < mr {
-				clear(out[n:])
-			}
+			clear(out[n:])
 			if j++; j == w {
 				j = 0
 				if i++; i == h {
 					i = 0
 				}
+			}
+		}
+	}
+}
+
+// packTapT packs a whole panel of packPatchesT whose rows are channels
+// c0..c0+8 of the tap (dy, dx), for the pixels p0..p0+depth: a run of
+// pixels along an image row at a time, the taps inside the image copied 8
+// values each without a test per pixel (a test and a branch per 8 values
+// made the weight gradients' packing twice as slow as the forward's).
+func packTapT[T gemm.Float](panel, x []T, h, w, c, c0, dy, dx, p0, depth int) {
+	const mr = gemm.PanelRows
+	pix := p0 % (h * w)
+	i, j := pix/w, pix%w // of pixel p0+pp, stepped with it
+	for pp := 0; pp < depth; {
+		run := min(w-j, depth-pp) // pixels along row i from column j
+		out := panel[pp*mr : (pp+run)*mr]
+		if y := i + dy; y < 0 || y >= h {
+			clear(out)
+		} else {
+			lo, hi := max(0, -dx-j), min(run, w-dx-j) // the run's pixels whose tap is inside
+			hi = max(hi, lo)
+			clear(out[:lo*mr])
+			clear(out[hi*mr:])
+			base := (p0+pp+dy*w+dx)*c + c0
+			for k := lo; k < hi; k++ {
+				*(*[mr]T)(out[k*mr:]) = *(*[mr]T)(x[base+k*c:])
+			}
+		}
+		pp += run
+		if j += run; j == w {
+			j = 0
+			if i++; i == h {
+				i = 0
 			}
 		}
 	}
