@@ -23,6 +23,19 @@ type Activation struct {
 	// Kernel is f, f' and f'' over slices, from internal/vmath's kernels
 	// (the same bits on every machine), agreeing with Graph (tested).
 	Kernel mlp.Activation
+	// Derivatives32, where set, is Kernel.Derivatives for float32 values
+	// in one pass, with the bits of Kernel's narrowed (tested); elsewhere
+	// a float32 network widens its values through Kernel.
+	Derivatives32 func(z, f, d1, d2 []float32)
+}
+
+// Float32 is the activation as a float32 network runs it.
+func (a Activation) Float32() mlp.ActivationOf[float32] {
+	act := mlp.Float32Activation(a.Kernel)
+	if a.Derivatives32 != nil {
+		act.Derivatives = a.Derivatives32
+	}
+	return act
 }
 
 // activations is the table, sorted by name.
@@ -58,13 +71,8 @@ var activations = []Activation{
 	{Name: "swish", Graph: swishGraph, Kernel: mlp.Activation{Value: vmath.Swish, Derivatives: func(z, f, d1, d2 []float64) {
 		sig := d2 // d2 holds sigmoid(z) until each element's turn
 		vmath.Sigmoid(sig, z)
-		for k, v := range z {
-			s := sig[k]
-			f[k] = v * s
-			d1[k] = s + v*s*(1-s)
-			d2[k] = s * (1 - s) * (2 + v*(1-2*s))
-		}
-	}}},
+		vmath.SwishDerivatives(f, d1, d2, z, sig)
+	}}, Derivatives32: swishDerivatives32},
 	{Name: "tanh", Graph: G.Tanh, Kernel: mlp.Activation{Value: vmath.Tanh, Derivatives: func(z, f, d1, d2 []float64) {
 		vmath.Tanh(f, z)
 		for k, t := range f[:len(z)] {
@@ -123,4 +131,18 @@ func swishGraph(x *G.Node) (*G.Node, error) {
 		return nil, err
 	}
 	return G.HadamardProd(x, sg)
+}
+
+// swishDerivatives32 is swish's Derivatives32: each chunk's sigmoids in
+// float64, as the float64 kernel takes them, then its derivatives in one
+// pass to float32.
+func swishDerivatives32(z, f, d1, d2 []float32) {
+	var sig [256]float64
+	for lo := 0; lo < len(z); lo += len(sig) {
+		hi := min(lo+len(sig), len(z))
+		s := sig[:hi-lo]
+		vmath.Widen(s, z[lo:hi])
+		vmath.Sigmoid(s, s)
+		vmath.SwishDerivatives(f[lo:hi], d1[lo:hi], d2[lo:hi], z[lo:hi], s)
+	}
 }

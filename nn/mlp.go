@@ -98,7 +98,7 @@ func (m *MLP) Net32() (*mlp.NetOf[float32], error) {
 	for i, p := range m.params {
 		data[i] = p.Value.Data().([]float32)
 	}
-	return mlp.NewNetOf(m.layout, mlp.Float32Activation(m.act.Kernel), data)
+	return mlp.NewNetOf(m.layout, m.act.Float32(), data)
 }
 
 func (m *MLP) Score(x, sigma *G.Node) (*G.Node, G.Nodes, error) {

@@ -211,6 +211,36 @@ func TestActivationValueMatchesDerivativesBitwise(t *testing.T) {
 	}
 }
 
+// Each activation's float32 derivatives (Float32: Derivatives32 where
+// the table has one) are its float64 kernel's, narrowed, bit for bit, on
+// lengths that leave a tail past the kernels' blocks and the chunks.
+func TestActivationFloat32MatchesFloat64Narrowed(t *testing.T) {
+	for _, n := range []int{5, 256, 4003} {
+		z := make([]float32, n)
+		for i := range z {
+			z[i] = float32(i-n/2) / 97
+		}
+		wide := make([]float64, n)
+		for i, v := range z {
+			wide[i] = float64(v)
+		}
+		for _, name := range Activations() {
+			a, _ := LookupActivation(name)
+			f, d1, d2 := make([]float64, n), make([]float64, n), make([]float64, n)
+			a.Kernel.Derivatives(wide, f, d1, d2)
+			g, g1, g2 := make([]float32, n), make([]float32, n), make([]float32, n)
+			a.Float32().Derivatives(z, g, g1, g2)
+			for i := range z {
+				for j, pair := range [][2]float64{{f[i], float64(g[i])}, {d1[i], float64(g1[i])}, {d2[i], float64(g2[i])}} {
+					if math.Float32bits(float32(pair[0])) != math.Float32bits(float32(pair[1])) {
+						t.Fatalf("%s, n %d, z = %v: derivative %d is %v in float32, %v narrowed from float64", name, n, z[i], j, pair[1], float32(pair[0]))
+					}
+				}
+			}
+		}
+	}
+}
+
 // Each activation's first and second derivatives match central
 // differences of its value and first derivative, on both sides of 0.
 func TestActivationDerivatives(t *testing.T) {

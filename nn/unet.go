@@ -98,7 +98,7 @@ func (m *UNet) Net() (*unet.NetOf[float64], error) { return unetNetOf[float64](m
 
 // Net32 is the core's view of a float32 UNet's parameters.
 func (m *UNet) Net32() (*unet.NetOf[float32], error) {
-	return unetNetOf[float32](m, mlp.Float32Activation(m.act.Kernel))
+	return unetNetOf[float32](m, m.act.Float32())
 }
 
 // Net64 is the network in float64 whatever its dtype (a widened copy for a

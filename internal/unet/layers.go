@@ -1,6 +1,9 @@
 package unet
 
-import "scorenet/internal/gemm"
+import (
+	"scorenet/internal/gemm"
+	"scorenet/internal/vmath"
+)
 
 // The steps a Pass is built of. Each closes over its maps and buffers and
 // reads the number of images from the Pass at run time.
@@ -82,7 +85,7 @@ func (p *PassOf[T]) norm(name string, in, out *fmap[T]) []step {
 	size := hw * c
 	scaleAndActivate := func(img int) {
 		lo, hi := img*size, (img+1)*size
-		affine(out.v[lo:hi], xhat[lo:hi], scale, shift, hw, c)
+		vmath.Affine(out.v[lo:hi], xhat[lo:hi], scale, shift, c)
 		if d1 == nil {
 			act.Value(out.v[lo:hi], out.v[lo:hi])
 		} else {

@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"scorenet/internal/gemm"
+	"scorenet/internal/vmath"
 )
 
 // The operations below work on feature maps of n images, each hw pixels
@@ -106,7 +107,10 @@ func packTapT[T gemm.Float](panel, x []T, h, w, c, c0, dy, dx, p0, depth int) {
 			clear(out[hi*mr:])
 			base := (p0+pp+dy*w+dx)*c + c0
 			for k := lo; k < hi; k++ {
-				*(*[mr]T)(out[k*mr:]) = *(*[mr]T)(x[base+k*c:])
+				// value by value: an array assignment called memmove
+				o, v := (*[mr]T)(out[k*mr:]), (*[mr]T)(x[base+k*c:])
+				o[0], o[1], o[2], o[3] = v[0], v[1], v[2], v[3]
+				o[4], o[5], o[6], o[7] = v[4], v[5], v[6], v[7]
 			}
 		}
 		pp += run
@@ -179,13 +183,7 @@ func groupStats[T gemm.Float](threads int, xhat, rstd, x []T, acc []float64, cha
 			sum, sq := acc[img*2*c:][:c], acc[img*2*c+c:][:c]
 			clear(sum)
 			clear(sq)
-			for p := range hw {
-				for k, v := range src[p*c:][:c] {
-					f := float64(v)
-					sum[k] += f
-					sq[k] += f * f
-				}
-			}
+			vmath.ChannelSums(src, c, sum, sq)
 			mean, rs := chans[img*2*c:][:c], chans[img*2*c+c:][:c] // per channel, its group's
 			count := float64(hw * cg)
 			for g := range groups {
@@ -200,12 +198,7 @@ func groupStats[T gemm.Float](threads int, xhat, rstd, x []T, acc []float64, cha
 					mean[k], rs[k] = T(m), T(r)
 				}
 			}
-			for p := range hw {
-				out := dst[p*c:][:c]
-				for k, v := range src[p*c:][:c] {
-					out[k] = (v - mean[k]) * rs[k]
-				}
-			}
+			vmath.Normalize(dst, src, mean, rs, c)
 			if then != nil {
 				then(img)
 			}
@@ -215,18 +208,6 @@ func groupStats[T gemm.Float](threads int, xhat, rstd, x []T, acc []float64, cha
 
 // NormEps keeps GroupNorm finite on a constant group.
 const NormEps = 1e-5
-
-// affine sets y = xhat scale + shift, channel by channel, for rows rows
-// of c channels.
-func affine[T gemm.Float](y, xhat, scale, shift []T, rows, c int) {
-	scale, shift = scale[:c], shift[:c]
-	for r := range rows {
-		src, dst := xhat[r*c:][:c], y[r*c:][:c]
-		for k, v := range src {
-			dst[k] = v*scale[k] + shift[k]
-		}
-	}
-}
 
 // groupNormBackward adds to gx (sets it, with set) the gradient through
 // GroupNorm with the affine (scale) of gy, the gradient of y, and adds the
@@ -249,17 +230,7 @@ func groupNormBackward[T gemm.Float](threads int, set bool, gx, gy, xhat, rstd, 
 			clear(pb)
 			clear(m1)
 			clear(m2)
-			scale := scale[:c]
-			for p := range hw {
-				gp, xp := g[p*c:][:c], xh[p*c:][:c]
-				for k, v := range gp {
-					ps[k] += v * xp[k]
-					pb[k] += v
-					d := float64(v * scale[k])
-					m1[k] += d
-					m2[k] += d * float64(xp[k])
-				}
-			}
+			vmath.NormSums(g, xh, scale, c, ps, pb, m1, m2)
 			ca, cb, cr := chans[img*3*c:][:c], chans[img*3*c+c:][:c], chans[img*3*c+2*c:][:c]
 			count := float64(hw * cg)
 			for grp := range groups {
@@ -272,18 +243,7 @@ func groupNormBackward[T gemm.Float](threads int, set bool, gx, gy, xhat, rstd, 
 					ca[k], cb[k], cr[k] = a, b, r
 				}
 			}
-			for p := range hw {
-				gp, xp, out := g[p*c:][:c], xh[p*c:][:c], dx[p*c:][:c]
-				if set {
-					for k, v := range gp {
-						out[k] = cr[k] * (v*scale[k] - ca[k] - xp[k]*cb[k])
-					}
-					continue
-				}
-				for k, v := range gp {
-					out[k] += cr[k] * (v*scale[k] - ca[k] - xp[k]*cb[k])
-				}
-			}
+			vmath.NormGradient(dx, g, xh, scale, ca, cb, cr, c, !set)
 		}
 	})
 	for img := range imgs {

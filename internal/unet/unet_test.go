@@ -15,15 +15,24 @@ import (
 func swish[T gemm.Float]() mlp.ActivationOf[T] {
 	kernel := mlp.Activation{Value: vmath.Swish, Derivatives: func(z, f, d1, d2 []float64) {
 		vmath.Sigmoid(d2, z)
-		for k, v := range z {
-			s := d2[k]
-			f[k], d1[k], d2[k] = v*s, s+v*s*(1-s), s*(1-s)*(2+v*(1-2*s))
-		}
+		vmath.SwishDerivatives(f, d1, d2, z, d2)
 	}}
 	if act, ok := any(kernel).(mlp.ActivationOf[T]); ok {
 		return act
 	}
-	return any(mlp.Float32Activation(kernel)).(mlp.ActivationOf[T])
+	// As nn's swish runs in float32: the derivatives in one pass.
+	act := mlp.Float32Activation(kernel)
+	act.Derivatives = func(z, f, d1, d2 []float32) {
+		var sig [256]float64
+		for lo := 0; lo < len(z); lo += len(sig) {
+			hi := min(lo+len(sig), len(z))
+			s := sig[:hi-lo]
+			vmath.Widen(s, z[lo:hi])
+			vmath.Sigmoid(s, s)
+			vmath.SwishDerivatives(f[lo:hi], d1[lo:hi], d2[lo:hi], z[lo:hi], s)
+		}
+	}
+	return any(act).(mlp.ActivationOf[T])
 }
 
 // randomNet is a network of layout l with parameters drawn from rng at

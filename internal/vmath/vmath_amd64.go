@@ -93,3 +93,27 @@ func narrowAVX512(dst *float32, src *float64, n int)
 
 //go:noescape
 func narrowAVX2(dst *float32, src *float64, n int)
+
+// The GroupNorm kernels (norm.go) take rows of c float32 values, c a
+// multiple of 16.
+
+//go:noescape
+func channelSumsAVX512S(x *float32, rows, c int, sum, sq *float64)
+
+//go:noescape
+func normSumsAVX512S(gy, xhat, scale *float32, rows, c int, ps, pb *float32, m1, m2 *float64)
+
+//go:noescape
+func normGradientAVX512S(out, gy, xhat, scale, a, b, r *float32, rows, c int, add bool)
+
+//go:noescape
+func normalizeAVX512S(out, x, mean, rs *float32, rows, c int)
+
+//go:noescape
+func affineAVX512S(out, x, scale, shift *float32, rows, c int)
+
+// swishDerivativesAVX512S computes SwishDerivatives for n float32 values, n
+// a multiple of 8.
+//
+//go:noescape
+func swishDerivativesAVX512S(f, d1, d2, z *float32, sig *float64, n int)

@@ -55,3 +55,22 @@ func narrowAVX512(dst *float32, src *float64, n int) {
 	panic("vmath: no AVX-512 kernels in this build")
 }
 func narrowAVX2(dst *float32, src *float64, n int) { panic("vmath: no AVX2 kernels in this build") }
+
+func channelSumsAVX512S(x *float32, rows, c int, sum, sq *float64) {
+	panic("vmath: no AVX-512 kernels in this build")
+}
+func normSumsAVX512S(gy, xhat, scale *float32, rows, c int, ps, pb *float32, m1, m2 *float64) {
+	panic("vmath: no AVX-512 kernels in this build")
+}
+func normGradientAVX512S(out, gy, xhat, scale, a, b, r *float32, rows, c int, add bool) {
+	panic("vmath: no AVX-512 kernels in this build")
+}
+func normalizeAVX512S(out, x, mean, rs *float32, rows, c int) {
+	panic("vmath: no AVX-512 kernels in this build")
+}
+func affineAVX512S(out, x, scale, shift *float32, rows, c int) {
+	panic("vmath: no AVX-512 kernels in this build")
+}
+func swishDerivativesAVX512S(f, d1, d2, z *float32, sig *float64, n int) {
+	panic("vmath: no AVX-512 kernels in this build")
+}

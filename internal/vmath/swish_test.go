@@ -1,0 +1,51 @@
+package vmath
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// SwishDerivatives' kernel gives its Go loop's bits, and both give swish's
+// derivatives, on values from far below 0 to far above.
+func TestSwishDerivativesMatchTheirLoop(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, n := range []int{0, 1, 7, 8, 9, 64, 257} {
+		z := make([]float32, n)
+		for k := range z {
+			z[k] = float32(rng.NormFloat64() * math.Exp(2*rng.NormFloat64()))
+		}
+		sig := make([]float64, n)
+		Widen(sig, z)
+		Sigmoid(sig, sig)
+		run := func() [3][]float32 {
+			out := [3][]float32{make([]float32, n), make([]float32, n), make([]float32, n)}
+			SwishDerivatives(out[0], out[1], out[2], z, sig)
+			return out
+		}
+		var want [3][]float32
+		using(t, 2, func() { want = run() })
+		for set := range kernelSets[:2] {
+			var got [3][]float32
+			if !using(t, set, func() { got = run() }) {
+				continue
+			}
+			for i := range got {
+				for k := range got[i] {
+					if math.Float32bits(got[i][k]) != math.Float32bits(want[i][k]) {
+						t.Fatalf("%s, n %d: output %d at z = %v is %v, the Go gives %v", kernelSets[set].name, n, i, z[k], got[i][k], want[i][k])
+					}
+				}
+			}
+		}
+		for k, v := range z {
+			x := float64(v)
+			s := 1 / (1 + math.Exp(-x))
+			for i, w := range []float64{x * s, s + x*s*(1-s), s * (1 - s) * (2 + x*(1-2*s))} {
+				if g := float64(want[i][k]); math.Abs(g-w) > 1e-6*(1+math.Abs(w)) {
+					t.Errorf("n %d, z = %v: output %d is %v, want %v", n, x, i, g, w)
+				}
+			}
+		}
+	}
+}
