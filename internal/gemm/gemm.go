@@ -168,7 +168,28 @@ func PackB[T Float](tB bool, k, n int, b []T, ldb int) *PackedB[T] {
 // split over at most threads goroutines as On splits, with the same bits.
 func OnPackedB[T Float](threads int, tA bool, m int, alpha T, a []T, lda int, b *PackedB[T], beta T, c []T, ldc int) {
 	checkMatrix("A", tA, m, b.k, len(a), lda)
-	productSplitB(threads, m, b.n, b.k, operandA[T]{tA: tA, a: a, lda: lda, alpha: alpha}, operandB[T]{packed: b}, beta, c, ldc)
+	productSplitB(threads, m, b.n, b.k, operandA[T]{tA: tA, a: a, lda: lda, alpha: alpha}, operandB[T]{packed: b}, beta, nil, c, ldc)
+}
+
+// OnRows sets each row of C to row (n values) plus alpha op(A) op(B),
+// split over threads as On splits: the bits of C filled with row and then
+// On with beta 1, without the pass that fills C (a layer's biases).
+func OnRows[T Float](threads int, tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, row []T, c []T, ldc int) {
+	checkMatrix("A", tA, m, k, len(a), lda)
+	checkMatrix("B", tB, k, n, len(b), ldb)
+	productSplitB(threads, m, n, k, operandA[T]{tA: tA, a: a, lda: lda, alpha: alpha}, operandB[T]{tB: tB, b: b, ldb: ldb}, 1, row, c, ldc)
+}
+
+// OnPackedRows is OnRows for an A given by its Packer (alpha 1).
+func OnPackedRows[T Float](threads int, tB bool, m, n, k int, pack Packer[T], b []T, ldb int, row []T, c []T, ldc int) {
+	checkMatrix("B", tB, k, n, len(b), ldb)
+	productSplitB(threads, m, n, k, operandA[T]{pack: pack, alpha: 1}, operandB[T]{tB: tB, b: b, ldb: ldb}, 1, row, c, ldc)
+}
+
+// OnPackedBRows is OnRows with op(B) packed by PackB.
+func OnPackedBRows[T Float](threads int, tA bool, m int, alpha T, a []T, lda int, b *PackedB[T], row []T, c []T, ldc int) {
+	checkMatrix("A", tA, m, b.k, len(a), lda)
+	productSplitB(threads, m, b.n, b.k, operandA[T]{tA: tA, a: a, lda: lda, alpha: alpha}, operandB[T]{packed: b}, 1, row, c, ldc)
 }
 
 // operandA is A as a stored matrix (tA, a, lda) or a Packer; row0 is the
@@ -206,36 +227,49 @@ func (o operandA[T]) rowsFrom(r0 int) operandA[T] {
 
 func productSplit[T Float](threads int, tB bool, m, n, k int, A operandA[T], b []T, ldb int, beta T, c []T, ldc int) {
 	checkMatrix("B", tB, k, n, len(b), ldb)
-	productSplitB(threads, m, n, k, A, operandB[T]{tB: tB, b: b, ldb: ldb}, beta, c, ldc)
+	productSplitB(threads, m, n, k, A, operandB[T]{tB: tB, b: b, ldb: ldb}, beta, nil, c, ldc)
 }
 
-// productSplitB is productSplit for B given as a stored matrix or packed.
-func productSplitB[T Float](threads int, m, n, k int, A operandA[T], B operandB[T], beta T, c []T, ldc int) {
+// productSplitB is productSplit for B given as a stored matrix or packed;
+// with a row (n values), C is each row set to the row plus the product,
+// beta unused.
+func productSplitB[T Float](threads int, m, n, k int, A operandA[T], B operandB[T], beta T, row []T, c []T, ldc int) {
 	checkMatrix("C", false, m, n, len(c), ldc)
+	if row != nil && len(row) < n {
+		panic(fmt.Sprintf("gemm: a row of %d values for %d columns", len(row), n))
+	}
 	if m == 0 || n == 0 {
 		return
 	}
-	// With beta 0 each tile's first sums set it, C never read, rather than
-	// a pass of its own over C on this goroutine (the weight gradients'
-	// 10 MB of a D = 784 float32 step: 3% of it on one thread, more on
-	// two) or a clear of each tile before its first block (6% of a U-Net
-	// step, in calls that clear 128 bytes each).
-	zero := beta == 0 && k > 0 && A.alpha != 0
-	if beta == 0 && !zero && ldc == n { // one clear: a row at a time, a 32-column C spent more in the calls than in clearing
-		clear(c[:m*n])
-	} else if beta != 1 && !zero {
+	// With beta 0, or a row, each tile's first sums set it, C never read,
+	// rather than a pass of its own over C on this goroutine (the weight
+	// gradients' 10 MB of a D = 784 float32 step: 3% of it on one thread,
+	// more on two; a layer's biases copied into each row first) or a clear
+	// of each tile before its first block (6% of a U-Net step, in calls
+	// that clear 128 bytes each).
+	products := k > 0 && A.alpha != 0
+	zero := beta == 0 && products && row == nil
+	switch {
+	case row != nil && !products:
 		for i := range m {
-			row := c[i*ldc : i*ldc+n]
+			copy(c[i*ldc:i*ldc+n], row)
+		}
+	case row != nil:
+	case beta == 0 && !zero && ldc == n: // one clear: a row at a time, a 32-column C spent more in the calls than in clearing
+		clear(c[:m*n])
+	case beta != 1 && !zero:
+		for i := range m {
+			crow := c[i*ldc : i*ldc+n]
 			if beta == 0 {
-				clear(row)
+				clear(crow)
 				continue
 			}
-			for j := range row {
-				row[j] *= beta
+			for j := range crow {
+				crow[j] *= beta
 			}
 		}
 	}
-	if k == 0 || A.alpha == 0 {
+	if !products {
 		return
 	}
 	parts := threads
@@ -254,14 +288,18 @@ func productSplitB[T Float](threads int, m, n, k int, A operandA[T], B operandB[
 	switch {
 	case parts > 1 && byRows:
 		split(m, mr, parts, func(r0, r1 int) {
-			productOn(r1-r0, n, k, A.rowsFrom(r0), B, c[r0*ldc:], ldc, zero)
+			productOn(r1-r0, n, k, A.rowsFrom(r0), B, c[r0*ldc:], ldc, zero, row)
 		})
 	case parts > 1 && n >= 2*w*parts:
 		split(n, w, parts, func(c0, c1 int) {
-			productOn(m, c1-c0, k, A, B.colsFrom(c0), c[c0:], ldc, zero)
+			var part []T
+			if row != nil {
+				part = row[c0:c1]
+			}
+			productOn(m, c1-c0, k, A, B.colsFrom(c0), c[c0:], ldc, zero, part)
 		})
 	default:
-		productOn(m, n, k, A, B, c, ldc, zero)
+		productOn(m, n, k, A, B, c, ldc, zero, row)
 	}
 }
 
@@ -292,8 +330,9 @@ func Threads() int {
 }
 
 // productOn adds alpha op(A) op(B) to C on this goroutine; with zero, it
-// sets C to it, each tile by its first block's sums.
-func productOn[T Float](m, n, k int, A operandA[T], B operandB[T], c []T, ldc int, zero bool) {
+// sets C to it, and with a row (n values), each row of C to the row plus
+// it: each tile by its first block's sums, C never read.
+func productOn[T Float](m, n, k int, A operandA[T], B operandB[T], c []T, ldc int, zero bool, row []T) {
 	pool := poolOf[T]()
 	w := pool.Get().(*workspace[T])
 	defer pool.Put(w)
@@ -316,21 +355,27 @@ func productOn[T Float](m, n, k int, A operandA[T], B operandB[T], c []T, ldc in
 				for ip := 0; ip*mr < rows; ip++ {
 					i := i0 + ip*mr
 					ap := w.a[ip*mr*depth : (ip+1)*mr*depth]
-					first := zero && p0 == 0 // the tile's first sums set it
+					// A tile's first sums set it, from 0 or the row.
+					src, lds := c[i*ldc+j0:], ldc
+					switch {
+					case p0 > 0:
+					case row != nil:
+						src, lds = row[j0:], 0
+					case zero:
+						src, lds = zeroRow[T](), 0
+					}
 					if i+mr <= m && j0+width <= n {
-						tileKernel(depth, ap, bp, c[i*ldc+j0:], ldc, first)
+						tileKernel(depth, ap, bp, c[i*ldc+j0:], ldc, src, lds)
 						continue
 					}
 					// An edge tile: compute the whole padded tile aside and
 					// add the part inside C.
-					tileKernel(depth, ap, bp, w.tile, width, true)
+					tileKernel(depth, ap, bp, w.tile, width, zeroRow[T](), 0)
 					for r := 0; r < mr && i+r < m; r++ {
 						crow := c[(i+r)*ldc+j0 : (i+r)*ldc+min(j0+width, n)]
-						if first {
-							clear(crow)
-						}
+						srow := src[r*lds:]
 						for j := range crow {
-							crow[j] += w.tile[r*width+j]
+							crow[j] = srow[j] + w.tile[r*width+j]
 						}
 					}
 				}

@@ -371,3 +371,89 @@ func checkDepthOne[T Float](t *testing.T, m, n int) {
 		}
 	}
 }
+
+// A product that starts from a row (OnRows, OnPackedRows, OnPackedBRows)
+// has the bits of C filled with the row and then the product added with
+// beta 1, on every kernel and number of threads: tall and wide (split by
+// rows and by columns), edge tiles, past kc in depth, and with no
+// products to add (k = 0, alpha = 0), where C is the row. C's NaNs are
+// never read.
+func TestProductsFromARowMatchFillingC(t *testing.T) {
+	cases := []struct {
+		name    string
+		m, n, k int
+		tA, tB  bool
+		alpha   float64
+	}{
+		{name: "tall, split by rows", m: 301, n: 70, k: 150, alpha: 1},
+		{name: "wide, split by columns", m: 40, n: 1030, k: 300, alpha: 1},
+		{name: "transposed operands", m: 129, n: 97, k: 257, tA: true, tB: true, alpha: 0.5},
+		{name: "one edge tile", m: 5, n: 3, k: 2, alpha: 1},
+		{name: "no depth", m: 20, n: 40, k: 0, alpha: 1},
+		{name: "alpha 0", m: 20, n: 40, k: 7, alpha: 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for set := range kernelSets {
+				using(set, func() {
+					checkRows[float64](t, kernelSets[set].name, c.m, c.n, c.k, c.tA, c.tB, c.alpha)
+					checkRows[float32](t, kernelSets[set].name, c.m, c.n, c.k, c.tA, c.tB, c.alpha)
+				})
+			}
+		})
+	}
+}
+
+func checkRows[T Float](t *testing.T, kernels string, m, n, k int, tA, tB bool, alpha float64) {
+	t.Helper()
+	r := rand.New(rand.NewPCG(6, 6))
+	a, b, row := make([]T, m*k), make([]T, k*n), make([]T, n)
+	for _, s := range [][]T{a, b, row} {
+		for i := range s {
+			s[i] = T(r.NormFloat64())
+		}
+	}
+	lda, ldb := max(k, 1), n
+	if tA {
+		lda = m
+	}
+	if tB {
+		ldb = max(k, 1)
+	}
+	want := make([]T, m*n)
+	for i := range m {
+		copy(want[i*n:], row)
+	}
+	On(1, tA, tB, m, n, k, T(alpha), a, lda, b, ldb, 1, want, n)
+	nans := func() []T {
+		c := make([]T, m*n)
+		for i := range c {
+			c[i] = T(math.NaN())
+		}
+		return c
+	}
+	check := func(how string, threads int, got []T) {
+		t.Helper()
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("%s, %T, %s, %d threads: C[%d] = %v, want %v", kernels, want[0], how, threads, i, got[i], want[i])
+			}
+		}
+	}
+	for _, threads := range []int{1, 2, 3, 8} {
+		got := nans()
+		OnRows(threads, tA, tB, m, n, k, T(alpha), a, lda, b, ldb, row, got, n)
+		check("OnRows", threads, got)
+		if k > 0 {
+			got = nans()
+			OnPackedBRows(threads, tA, m, T(alpha), a, lda, PackB(tB, k, n, b, ldb), row, got, n)
+			check("OnPackedBRows", threads, got)
+		}
+		if alpha == 1 {
+			pack := func(dst []T, i0, rows, p0, depth int) { packA(dst, tA, a, lda, 1, i0, rows, p0, depth) }
+			got = nans()
+			OnPackedRows(threads, tB, m, n, k, pack, b, ldb, row, got, n)
+			check("OnPackedRows", threads, got)
+		}
+	}
+}

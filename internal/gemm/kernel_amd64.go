@@ -3,16 +3,16 @@
 package gemm
 
 //go:noescape
-func kernel8x16AVX512(depth int, a, b, c *float64, ldc int, set bool)
+func kernel8x16AVX512(depth int, a, b, c *float64, ldc int, src *float64, lds int)
 
 //go:noescape
-func kernel4x8AVX2(depth int, a, b, c *float64, ldc int, set bool)
+func kernel4x8AVX2(depth int, a, b, c *float64, ldc int, src *float64, lds int)
 
 //go:noescape
-func kernel8x32AVX512(depth int, a, b, c *float32, ldc int, set bool)
+func kernel8x32AVX512(depth int, a, b, c *float32, ldc int, src *float32, lds int)
 
 //go:noescape
-func kernel4x16AVX2(depth int, a, b, c *float32, ldc int, set bool)
+func kernel4x16AVX2(depth int, a, b, c *float32, ldc int, src *float32, lds int)
 
 //go:noescape
 func transposeF32AVX2(dst *float32, stride int, rows *[8]*float32, blocks int)

@@ -2,20 +2,25 @@
 
 #include "textflag.h"
 
-// func kernel8x16AVX512(depth int, a, b, c *float64, ldc int, set bool)
+// func kernel8x16AVX512(depth int, a, b, c *float64, ldc int, src *float64, lds int)
 //
-// c[r*ldc+j] += sum_p a[p*8+r] * b[p*16+j] for r < 8, j < 16: Z0..Z15 hold
+// c[r*ldc+j] = src[r*lds+j] + sum_p a[p*8+r] * b[p*16+j] for r < 8, j < 16
+// (src is c to add to it, a row of zeros or a bias row with lds 0 to set
+// it, never read before the sums): Z0..Z15 hold
 // the tile, two registers of eight per row; each step of p loads one row of
 // b and multiplies it by each a, broadcast once into its own register (an
 // FMA that broadcast from memory made 18 loads a step where 10 do: the two
 // vector load ports, not the FMAs, then set the pace on AMD Zen 5).
-TEXT ·kernel8x16AVX512(SB), NOSPLIT, $0-41
+TEXT ·kernel8x16AVX512(SB), NOSPLIT, $0-56
 	MOVQ depth+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
 	MOVQ c+24(FP), DX
 	MOVQ ldc+32(FP), BX
 	SHLQ $3, BX
+	MOVQ src+40(FP), R8
+	MOVQ lds+48(FP), R9
+	SHLQ $3, R9
 	VPXORQ Z0, Z0, Z0
 	VPXORQ Z1, Z1, Z1
 	VPXORQ Z2, Z2, Z2
@@ -69,20 +74,12 @@ loop512:
 
 store512:
 #define ROW512(lo, hi) \
-	VADDPD (DX), lo, lo; \
+	VADDPD (R8), lo, lo; \
 	VMOVUPD lo, (DX); \
-	VADDPD 64(DX), hi, hi; \
+	VADDPD 64(R8), hi, hi; \
 	VMOVUPD hi, 64(DX); \
-	ADDQ BX, DX
-#define ROW512SET(lo, hi) \
-	VADDPD Z26, lo, lo; \
-	VMOVUPD lo, (DX); \
-	VADDPD Z26, hi, hi; \
-	VMOVUPD hi, 64(DX); \
-	ADDQ BX, DX
-	MOVBLZX set+40(FP), AX
-	TESTQ AX, AX
-	JNZ store512set
+	ADDQ BX, DX; \
+	ADDQ R9, R8
 	ROW512(Z0, Z1)
 	ROW512(Z2, Z3)
 	ROW512(Z4, Z5)
@@ -94,30 +91,20 @@ store512:
 	VZEROUPPER
 	RET
 
-store512set:
-	VPXORQ Z26, Z26, Z26
-	ROW512SET(Z0, Z1)
-	ROW512SET(Z2, Z3)
-	ROW512SET(Z4, Z5)
-	ROW512SET(Z6, Z7)
-	ROW512SET(Z8, Z9)
-	ROW512SET(Z10, Z11)
-	ROW512SET(Z12, Z13)
-	ROW512SET(Z14, Z15)
-	VZEROUPPER
-	RET
-
-// func kernel4x8AVX2(depth int, a, b, c *float64, ldc int, set bool)
+// func kernel4x8AVX2(depth int, a, b, c *float64, ldc int, src *float64, lds int)
 //
-// One quarter of the 8 x 16 tile: c[r*ldc+j] += sum_p a[p*8+r] * b[p*16+j]
+// One quarter of the 8 x 16 tile: c[r*ldc+j] = src[r*lds+j] + sum_p a[p*8+r] * b[p*16+j]
 // for r < 4, j < 8, with a and b pointing into the packed panels.
-TEXT ·kernel4x8AVX2(SB), NOSPLIT, $0-41
+TEXT ·kernel4x8AVX2(SB), NOSPLIT, $0-56
 	MOVQ depth+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
 	MOVQ c+24(FP), DX
 	MOVQ ldc+32(FP), BX
 	SHLQ $3, BX
+	MOVQ src+40(FP), R8
+	MOVQ lds+48(FP), R9
+	SHLQ $3, R9
 	VXORPD Y0, Y0, Y0
 	VXORPD Y1, Y1, Y1
 	VXORPD Y2, Y2, Y2
@@ -151,20 +138,12 @@ loop2:
 
 store2:
 #define ROW2(lo, hi) \
-	VADDPD (DX), lo, lo; \
+	VADDPD (R8), lo, lo; \
 	VMOVUPD lo, (DX); \
-	VADDPD 32(DX), hi, hi; \
+	VADDPD 32(R8), hi, hi; \
 	VMOVUPD hi, 32(DX); \
-	ADDQ BX, DX
-#define ROW2SET(lo, hi) \
-	VADDPD Y14, lo, lo; \
-	VMOVUPD lo, (DX); \
-	VADDPD Y14, hi, hi; \
-	VMOVUPD hi, 32(DX); \
-	ADDQ BX, DX
-	MOVBLZX set+40(FP), AX
-	TESTQ AX, AX
-	JNZ store2set
+	ADDQ BX, DX; \
+	ADDQ R9, R8
 	ROW2(Y0, Y1)
 	ROW2(Y2, Y3)
 	ROW2(Y4, Y5)
@@ -172,26 +151,20 @@ store2:
 	VZEROUPPER
 	RET
 
-store2set:
-	VXORPD Y14, Y14, Y14
-	ROW2SET(Y0, Y1)
-	ROW2SET(Y2, Y3)
-	ROW2SET(Y4, Y5)
-	ROW2SET(Y6, Y7)
-	VZEROUPPER
-	RET
-
-// func kernel8x32AVX512(depth int, a, b, c *float32, ldc int, set bool)
+// func kernel8x32AVX512(depth int, a, b, c *float32, ldc int, src *float32, lds int)
 //
-// The float32 tile: c[r*ldc+j] += sum_p a[p*8+r] * b[p*32+j] for r < 8,
+// The float32 tile: c[r*ldc+j] = src[r*lds+j] + sum_p a[p*8+r] * b[p*32+j] for r < 8,
 // j < 32, in Z0..Z15 as the float64 kernel holds its 8 x 16.
-TEXT ·kernel8x32AVX512(SB), NOSPLIT, $0-41
+TEXT ·kernel8x32AVX512(SB), NOSPLIT, $0-56
 	MOVQ depth+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
 	MOVQ c+24(FP), DX
 	MOVQ ldc+32(FP), BX
 	SHLQ $2, BX
+	MOVQ src+40(FP), R8
+	MOVQ lds+48(FP), R9
+	SHLQ $2, R9
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -245,20 +218,12 @@ loop512s:
 
 store512s:
 #define ROW512S(lo, hi) \
-	VADDPS (DX), lo, lo; \
+	VADDPS (R8), lo, lo; \
 	VMOVUPS lo, (DX); \
-	VADDPS 64(DX), hi, hi; \
+	VADDPS 64(R8), hi, hi; \
 	VMOVUPS hi, 64(DX); \
-	ADDQ BX, DX
-#define ROW512SSET(lo, hi) \
-	VADDPS Z26, lo, lo; \
-	VMOVUPS lo, (DX); \
-	VADDPS Z26, hi, hi; \
-	VMOVUPS hi, 64(DX); \
-	ADDQ BX, DX
-	MOVBLZX set+40(FP), AX
-	TESTQ AX, AX
-	JNZ store512sset
+	ADDQ BX, DX; \
+	ADDQ R9, R8
 	ROW512S(Z0, Z1)
 	ROW512S(Z2, Z3)
 	ROW512S(Z4, Z5)
@@ -270,30 +235,20 @@ store512s:
 	VZEROUPPER
 	RET
 
-store512sset:
-	VPXORD Z26, Z26, Z26
-	ROW512SSET(Z0, Z1)
-	ROW512SSET(Z2, Z3)
-	ROW512SSET(Z4, Z5)
-	ROW512SSET(Z6, Z7)
-	ROW512SSET(Z8, Z9)
-	ROW512SSET(Z10, Z11)
-	ROW512SSET(Z12, Z13)
-	ROW512SSET(Z14, Z15)
-	VZEROUPPER
-	RET
-
-// func kernel4x16AVX2(depth int, a, b, c *float32, ldc int, set bool)
+// func kernel4x16AVX2(depth int, a, b, c *float32, ldc int, src *float32, lds int)
 //
-// One eighth of the float32 8 x 32 tile: c[r*ldc+j] += sum_p a[p*8+r] *
+// One eighth of the float32 8 x 32 tile: c[r*ldc+j] = src[r*lds+j] + sum_p a[p*8+r] *
 // b[p*32+j] for r < 4, j < 16, with a and b pointing into the packed panels.
-TEXT ·kernel4x16AVX2(SB), NOSPLIT, $0-41
+TEXT ·kernel4x16AVX2(SB), NOSPLIT, $0-56
 	MOVQ depth+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
 	MOVQ c+24(FP), DX
 	MOVQ ldc+32(FP), BX
 	SHLQ $2, BX
+	MOVQ src+40(FP), R8
+	MOVQ lds+48(FP), R9
+	SHLQ $2, R9
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -327,20 +282,12 @@ loop2s:
 
 store2s:
 #define ROW2S(lo, hi) \
-	VADDPS (DX), lo, lo; \
+	VADDPS (R8), lo, lo; \
 	VMOVUPS lo, (DX); \
-	VADDPS 32(DX), hi, hi; \
+	VADDPS 32(R8), hi, hi; \
 	VMOVUPS hi, 32(DX); \
-	ADDQ BX, DX
-#define ROW2SSET(lo, hi) \
-	VADDPS Y14, lo, lo; \
-	VMOVUPS lo, (DX); \
-	VADDPS Y14, hi, hi; \
-	VMOVUPS hi, 32(DX); \
-	ADDQ BX, DX
-	MOVBLZX set+40(FP), AX
-	TESTQ AX, AX
-	JNZ store2sset
+	ADDQ BX, DX; \
+	ADDQ R9, R8
 	ROW2S(Y0, Y1)
 	ROW2S(Y2, Y3)
 	ROW2S(Y4, Y5)
@@ -348,11 +295,3 @@ store2s:
 	VZEROUPPER
 	RET
 
-store2sset:
-	VXORPS Y14, Y14, Y14
-	ROW2SSET(Y0, Y1)
-	ROW2SSET(Y2, Y3)
-	ROW2SSET(Y4, Y5)
-	ROW2SSET(Y6, Y7)
-	VZEROUPPER
-	RET

@@ -2,19 +2,19 @@
 
 package gemm
 
-func kernel8x16AVX512(depth int, a, b, c *float64, ldc int, set bool) {
+func kernel8x16AVX512(depth int, a, b, c *float64, ldc int, src *float64, lds int) {
 	panic("gemm: no AVX-512 kernel in this build")
 }
 
-func kernel4x8AVX2(depth int, a, b, c *float64, ldc int, set bool) {
+func kernel4x8AVX2(depth int, a, b, c *float64, ldc int, src *float64, lds int) {
 	panic("gemm: no AVX2 kernel in this build")
 }
 
-func kernel8x32AVX512(depth int, a, b, c *float32, ldc int, set bool) {
+func kernel8x32AVX512(depth int, a, b, c *float32, ldc int, src *float32, lds int) {
 	panic("gemm: no AVX-512 kernel in this build")
 }
 
-func kernel4x16AVX2(depth int, a, b, c *float32, ldc int, set bool) {
+func kernel4x16AVX2(depth int, a, b, c *float32, ldc int, src *float32, lds int) {
 	panic("gemm: no AVX2 kernel in this build")
 }
 

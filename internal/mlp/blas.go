@@ -21,6 +21,12 @@ func gemmOn[T gemm.Float](threads int, tA, tB bool, m, n, k int, alpha T, a []T,
 	gemm.On(threads, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
+// gemmRowsOn sets each row of C to row plus alpha op(A) op(B): a layer's
+// biases start its sums.
+func gemmRowsOn[T gemm.Float](threads int, tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, row []T, c []T, ldc int) {
+	gemm.OnRows(threads, tA, tB, m, n, k, alpha, a, lda, b, ldb, row, c, ldc)
+}
+
 // prePacks says whether a frozen network keeps its weights packed:
 // internal/gemm's products take weights packed once (NetOf.Frozen).
 const prePacks = true

@@ -40,6 +40,15 @@ func gemmOn[T gemm.Float](_ int, tA, tB bool, m, n, k int, alpha T, a []T, lda i
 	}
 }
 
+// gemmRowsOn sets each row of C to row plus alpha op(A) op(B): the rows
+// filled, then the product added.
+func gemmRowsOn[T gemm.Float](threads int, tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, row []T, c []T, ldc int) {
+	for i := range m {
+		copy(c[i*ldc:i*ldc+n], row)
+	}
+	gemmOn(threads, tA, tB, m, n, k, alpha, a, lda, b, ldb, 1, c, ldc)
+}
+
 // prePacks says whether a frozen network keeps its weights packed:
 // OpenBLAS packs inside each product: Frozen has nothing to keep.
 const prePacks = false

@@ -351,15 +351,14 @@ func (p *PassOf[T]) layers(values int, load func(dst []T, r int), sigmas []float
 		default:
 			z = p.a[l][:n*width] // f is applied in place
 		}
-		for r := 0; r < n; r++ {
-			copy(z[r*width:(r+1)*width], net.B[l-1])
-		}
+		// The biases start each row's sums (the bits of copying them into
+		// z and adding the product, without that pass over z).
 		if net.packedW != nil {
-			gemm.OnPackedB(p.opt.Threads, false, n, 1, prev, w[l-1], net.packedW[l-1], 1, z, width)
-			p.flops += 2 * float64(n) * float64(width) * float64(w[l-1])
+			gemm.OnPackedBRows(p.opt.Threads, false, n, 1, prev, w[l-1], net.packedW[l-1], net.B[l-1], z, width)
 		} else {
-			p.gemm(false, false, n, width, w[l-1], prev, w[l-1], net.W[l-1], width, 1, z, width)
+			gemmRowsOn(p.opt.Threads, false, false, n, width, w[l-1], 1, prev, w[l-1], net.W[l-1], width, net.B[l-1], z, width)
 		}
+		p.flops += 2 * float64(n) * float64(width) * float64(w[l-1])
 		if l == L {
 			break
 		}

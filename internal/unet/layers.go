@@ -31,12 +31,17 @@ func (p *PassOf[T]) conv(name string, k int, in, out *fmap[T], accumulate bool) 
 	}
 	forward := func() {
 		rows, dst := p.n*hw, out.v[:p.n*hw*co]
-		if accumulate {
-			for r := range rows {
-				addTo(dst[r*co:(r+1)*co], B)
+		if !accumulate { // the biases start each row's sums: no pass that fills dst
+			p.flops += 2 * float64(rows) * float64(co) * float64(K)
+			if k == 1 {
+				gemm.OnRows(p.opt.Threads, false, false, rows, co, K, 1, in.v[:rows*ci], K, W, co, B, dst, co)
+				return
 			}
-		} else {
-			setRows(dst, B)
+			gemm.OnPackedRows(p.opt.Threads, false, rows, co, K, xPatches, W, co, B, dst, co)
+			return
+		}
+		for r := range rows {
+			addTo(dst[r*co:(r+1)*co], B)
 		}
 		if k == 1 {
 			p.gemm(false, false, rows, co, K, in.v[:rows*ci], K, W, co, 1, dst, co)

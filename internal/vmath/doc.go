@@ -1,6 +1,9 @@
 // Package vmath evaluates the exponential-family functions of scorenet's
 // activations (softplus, the logistic sigmoid, tanh, ELU) over float64
-// slices, fast and with results that do not depend on the machine.
+// slices, fast and with results that do not depend on the machine; and
+// the other elementwise passes of a training step that are worth vector
+// code: Adam's update, the gradient's sum of squares, float32/float64
+// conversion, GroupNorm's passes and swish's float32 derivatives.
 //
 // Each function is one fixed sequence of IEEE operations (Cody-Waite
 // reduction and a degree-13 polynomial for exp and expm1, an atanh series
