@@ -18,9 +18,34 @@ TEXT ·kernel8x16AVX512(SB), NOSPLIT, $0-56
 	MOVQ c+24(FP), DX
 	MOVQ ldc+32(FP), BX
 	SHLQ $3, BX
-	MOVQ src+40(FP), R8
-	MOVQ lds+48(FP), R9
-	SHLQ $3, R9
+	// Fetch the tile of C while the sums run: a first block that sets C
+	// (from zeros or a bias row, C not loaded) otherwise stores to lines
+	// that miss, and a 1000 x 1024 x 785 product ran 8% slower.
+	MOVQ DX, AX
+	PREFETCHT0 (AX)
+	PREFETCHT0 64(AX)
+	ADDQ BX, AX
+	PREFETCHT0 (AX)
+	PREFETCHT0 64(AX)
+	ADDQ BX, AX
+	PREFETCHT0 (AX)
+	PREFETCHT0 64(AX)
+	ADDQ BX, AX
+	PREFETCHT0 (AX)
+	PREFETCHT0 64(AX)
+	ADDQ BX, AX
+	PREFETCHT0 (AX)
+	PREFETCHT0 64(AX)
+	ADDQ BX, AX
+	PREFETCHT0 (AX)
+	PREFETCHT0 64(AX)
+	ADDQ BX, AX
+	PREFETCHT0 (AX)
+	PREFETCHT0 64(AX)
+	ADDQ BX, AX
+	PREFETCHT0 (AX)
+	PREFETCHT0 64(AX)
+	ADDQ BX, AX
 	VPXORQ Z0, Z0, Z0
 	VPXORQ Z1, Z1, Z1
 	VPXORQ Z2, Z2, Z2
@@ -80,6 +105,9 @@ store512:
 	VMOVUPD hi, 64(DX); \
 	ADDQ BX, DX; \
 	ADDQ R9, R8
+	MOVQ src+40(FP), R8
+	MOVQ lds+48(FP), R9
+	SHLQ $3, R9
 	ROW512(Z0, Z1)
 	ROW512(Z2, Z3)
 	ROW512(Z4, Z5)
@@ -102,9 +130,16 @@ TEXT ·kernel4x8AVX2(SB), NOSPLIT, $0-56
 	MOVQ c+24(FP), DX
 	MOVQ ldc+32(FP), BX
 	SHLQ $3, BX
-	MOVQ src+40(FP), R8
-	MOVQ lds+48(FP), R9
-	SHLQ $3, R9
+	// Fetch the rows of C, as the AVX-512 kernel does.
+	MOVQ DX, AX
+	PREFETCHT0 (AX)
+	ADDQ BX, AX
+	PREFETCHT0 (AX)
+	ADDQ BX, AX
+	PREFETCHT0 (AX)
+	ADDQ BX, AX
+	PREFETCHT0 (AX)
+	ADDQ BX, AX
 	VXORPD Y0, Y0, Y0
 	VXORPD Y1, Y1, Y1
 	VXORPD Y2, Y2, Y2
@@ -144,6 +179,9 @@ store2:
 	VMOVUPD hi, 32(DX); \
 	ADDQ BX, DX; \
 	ADDQ R9, R8
+	MOVQ src+40(FP), R8
+	MOVQ lds+48(FP), R9
+	SHLQ $3, R9
 	ROW2(Y0, Y1)
 	ROW2(Y2, Y3)
 	ROW2(Y4, Y5)
@@ -162,9 +200,34 @@ TEXT ·kernel8x32AVX512(SB), NOSPLIT, $0-56
 	MOVQ c+24(FP), DX
 	MOVQ ldc+32(FP), BX
 	SHLQ $2, BX
-	MOVQ src+40(FP), R8
-	MOVQ lds+48(FP), R9
-	SHLQ $2, R9
+	// Fetch the tile of C while the sums run: a first block that sets C
+	// (from zeros or a bias row, C not loaded) otherwise stores to lines
+	// that miss, and a 1000 x 1024 x 785 product ran 8% slower.
+	MOVQ DX, AX
+	PREFETCHT0 (AX)
+	PREFETCHT0 64(AX)
+	ADDQ BX, AX
+	PREFETCHT0 (AX)
+	PREFETCHT0 64(AX)
+	ADDQ BX, AX
+	PREFETCHT0 (AX)
+	PREFETCHT0 64(AX)
+	ADDQ BX, AX
+	PREFETCHT0 (AX)
+	PREFETCHT0 64(AX)
+	ADDQ BX, AX
+	PREFETCHT0 (AX)
+	PREFETCHT0 64(AX)
+	ADDQ BX, AX
+	PREFETCHT0 (AX)
+	PREFETCHT0 64(AX)
+	ADDQ BX, AX
+	PREFETCHT0 (AX)
+	PREFETCHT0 64(AX)
+	ADDQ BX, AX
+	PREFETCHT0 (AX)
+	PREFETCHT0 64(AX)
+	ADDQ BX, AX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -224,6 +287,9 @@ store512s:
 	VMOVUPS hi, 64(DX); \
 	ADDQ BX, DX; \
 	ADDQ R9, R8
+	MOVQ src+40(FP), R8
+	MOVQ lds+48(FP), R9
+	SHLQ $2, R9
 	ROW512S(Z0, Z1)
 	ROW512S(Z2, Z3)
 	ROW512S(Z4, Z5)
@@ -246,9 +312,16 @@ TEXT ·kernel4x16AVX2(SB), NOSPLIT, $0-56
 	MOVQ c+24(FP), DX
 	MOVQ ldc+32(FP), BX
 	SHLQ $2, BX
-	MOVQ src+40(FP), R8
-	MOVQ lds+48(FP), R9
-	SHLQ $2, R9
+	// Fetch the rows of C, as the AVX-512 kernel does.
+	MOVQ DX, AX
+	PREFETCHT0 (AX)
+	ADDQ BX, AX
+	PREFETCHT0 (AX)
+	ADDQ BX, AX
+	PREFETCHT0 (AX)
+	ADDQ BX, AX
+	PREFETCHT0 (AX)
+	ADDQ BX, AX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -288,6 +361,9 @@ store2s:
 	VMOVUPS hi, 32(DX); \
 	ADDQ BX, DX; \
 	ADDQ R9, R8
+	MOVQ src+40(FP), R8
+	MOVQ lds+48(FP), R9
+	SHLQ $2, R9
 	ROW2S(Y0, Y1)
 	ROW2S(Y2, Y3)
 	ROW2S(Y4, Y5)
