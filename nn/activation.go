@@ -72,7 +72,7 @@ var activations = []Activation{
 		sig := d2 // d2 holds sigmoid(z) until each element's turn
 		vmath.Sigmoid(sig, z)
 		vmath.SwishDerivatives(f, d1, d2, z, sig)
-	}}, Derivatives32: swishDerivatives32},
+	}}, Derivatives32: vmath.SwishDerivatives32},
 	{Name: "tanh", Graph: G.Tanh, Kernel: mlp.Activation{Value: vmath.Tanh, Derivatives: func(z, f, d1, d2 []float64) {
 		vmath.Tanh(f, z)
 		for k, t := range f[:len(z)] {
@@ -131,18 +131,4 @@ func swishGraph(x *G.Node) (*G.Node, error) {
 		return nil, err
 	}
 	return G.HadamardProd(x, sg)
-}
-
-// swishDerivatives32 is swish's Derivatives32: each chunk's sigmoids in
-// float64, as the float64 kernel takes them, then its derivatives in one
-// pass to float32.
-func swishDerivatives32(z, f, d1, d2 []float32) {
-	var sig [256]float64
-	for lo := 0; lo < len(z); lo += len(sig) {
-		hi := min(lo+len(sig), len(z))
-		s := sig[:hi-lo]
-		vmath.Widen(s, z[lo:hi])
-		vmath.Sigmoid(s, s)
-		vmath.SwishDerivatives(f[lo:hi], d1[lo:hi], d2[lo:hi], z[lo:hi], s)
-	}
 }

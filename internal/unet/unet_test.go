@@ -22,16 +22,7 @@ func swish[T gemm.Float]() mlp.ActivationOf[T] {
 	}
 	// As nn's swish runs in float32: the derivatives in one pass.
 	act := mlp.Float32Activation(kernel)
-	act.Derivatives = func(z, f, d1, d2 []float32) {
-		var sig [256]float64
-		for lo := 0; lo < len(z); lo += len(sig) {
-			hi := min(lo+len(sig), len(z))
-			s := sig[:hi-lo]
-			vmath.Widen(s, z[lo:hi])
-			vmath.Sigmoid(s, s)
-			vmath.SwishDerivatives(f[lo:hi], d1[lo:hi], d2[lo:hi], z[lo:hi], s)
-		}
-	}
+	act.Derivatives = vmath.SwishDerivatives32
 	return any(act).(mlp.ActivationOf[T])
 }
 

@@ -25,3 +25,17 @@ func SwishDerivatives[T float32 | float64](f, d1, d2, z []T, sig []float64) {
 		d2[k] = T(float64(s*(1-s)) * (2 + float64(x*(1-float64(2*s)))))
 	}
 }
+
+// SwishDerivatives32 is swish's f, f' and f'' for float32 values, with
+// the bits of the float64 kernel's narrowed: each chunk's sigmoids in
+// float64 (Sigmoid), then SwishDerivatives.
+func SwishDerivatives32(z, f, d1, d2 []float32) {
+	var sig [256]float64
+	for lo := 0; lo < len(z); lo += len(sig) {
+		hi := min(lo+len(sig), len(z))
+		s := sig[:hi-lo]
+		Widen(s, z[lo:hi])
+		Sigmoid(s, s)
+		SwishDerivatives(f[lo:hi], d1[lo:hi], d2[lo:hi], z[lo:hi], s)
+	}
+}
