@@ -26,7 +26,7 @@ func SwishDerivatives[T float32 | float64](f, d1, d2, z []T, sig []float64) {
 	}
 }
 
-// SwishDerivatives32 is swish's f, f' and f'' for float32 values, with
+// SwishDerivatives32 is swish's f, f' and f” for float32 values, with
 // the bits of the float64 kernel's narrowed: each chunk's sigmoids in
 // float64 (Sigmoid), then SwishDerivatives.
 func SwishDerivatives32(z, f, d1, d2 []float32) {
