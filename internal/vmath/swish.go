@@ -26,9 +26,9 @@ func SwishDerivatives[T float32 | float64](f, d1, d2, z []T, sig []float64) {
 	}
 }
 
-// SwishDerivatives32 is swish's f, f' and f” for float32 values, with
-// the bits of the float64 kernel's narrowed: each chunk's sigmoids in
-// float64 (Sigmoid), then SwishDerivatives.
+// SwishDerivatives32 is swish's value and first two derivatives for
+// float32 values, with the bits of the float64 kernel's narrowed: each
+// chunk's sigmoids in float64 (Sigmoid), then SwishDerivatives.
 func SwishDerivatives32(z, f, d1, d2 []float32) {
 	var sig [256]float64
 	for lo := 0; lo < len(z); lo += len(sig) {
