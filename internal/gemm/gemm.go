@@ -173,8 +173,10 @@ func OnPackedB[T Float](threads int, tA bool, m int, alpha T, a []T, lda int, b 
 
 // OnRows sets each row of C to row (n values) plus alpha op(A) op(B),
 // split over threads as On splits: the bits of C filled with row and then
-// On with beta 1, without the pass that fills C (a layer's biases).
+// On with beta 1, without the pass that fills C (a layer's biases). row
+// must not lie inside C.
 func OnRows[T Float](threads int, tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, row []T, c []T, ldc int) {
+	checkRow(len(row), n)
 	checkMatrix("A", tA, m, k, len(a), lda)
 	checkMatrix("B", tB, k, n, len(b), ldb)
 	productSplitB(threads, m, n, k, operandA[T]{tA: tA, a: a, lda: lda, alpha: alpha}, operandB[T]{tB: tB, b: b, ldb: ldb}, 1, row, c, ldc)
@@ -182,14 +184,24 @@ func OnRows[T Float](threads int, tA, tB bool, m, n, k int, alpha T, a []T, lda 
 
 // OnPackedRows is OnRows for an A given by its Packer (alpha 1).
 func OnPackedRows[T Float](threads int, tB bool, m, n, k int, pack Packer[T], b []T, ldb int, row []T, c []T, ldc int) {
+	checkRow(len(row), n)
 	checkMatrix("B", tB, k, n, len(b), ldb)
 	productSplitB(threads, m, n, k, operandA[T]{pack: pack, alpha: 1}, operandB[T]{tB: tB, b: b, ldb: ldb}, 1, row, c, ldc)
 }
 
 // OnPackedBRows is OnRows with op(B) packed by PackB.
 func OnPackedBRows[T Float](threads int, tA bool, m int, alpha T, a []T, lda int, b *PackedB[T], row []T, c []T, ldc int) {
+	checkRow(len(row), b.n)
 	checkMatrix("A", tA, m, b.k, len(a), lda)
 	productSplitB(threads, m, b.n, b.k, operandA[T]{tA: tA, a: a, lda: lda, alpha: alpha}, operandB[T]{packed: b}, 1, row, c, ldc)
+}
+
+// checkRow panics unless a row of size values covers n columns (a nil row
+// too: to the products above it means none).
+func checkRow(size, n int) {
+	if size < n {
+		panic(fmt.Sprintf("gemm: a row of %d values for %d columns", size, n))
+	}
 }
 
 // operandA is A as a stored matrix (tA, a, lda) or a Packer; row0 is the
@@ -235,8 +247,8 @@ func productSplit[T Float](threads int, tB bool, m, n, k int, A operandA[T], b [
 // beta unused.
 func productSplitB[T Float](threads int, m, n, k int, A operandA[T], B operandB[T], beta T, row []T, c []T, ldc int) {
 	checkMatrix("C", false, m, n, len(c), ldc)
-	if row != nil && len(row) < n {
-		panic(fmt.Sprintf("gemm: a row of %d values for %d columns", len(row), n))
+	if row != nil {
+		checkRow(len(row), n)
 	}
 	if m == 0 || n == 0 {
 		return

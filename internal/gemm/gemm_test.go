@@ -385,9 +385,9 @@ func TestProductsFromARowMatchFillingC(t *testing.T) {
 		tA, tB  bool
 		alpha   float64
 	}{
-		{name: "tall, split by rows", m: 301, n: 70, k: 150, alpha: 1},
+		{name: "tall, split by rows", m: 1000, n: 40, k: 300, alpha: 1},
 		{name: "wide, split by columns", m: 40, n: 1030, k: 300, alpha: 1},
-		{name: "transposed operands", m: 129, n: 97, k: 257, tA: true, tB: true, alpha: 0.5},
+		{name: "transposed operands, split", m: 400, n: 97, k: 257, tA: true, tB: true, alpha: 0.5},
 		{name: "one edge tile", m: 5, n: 3, k: 2, alpha: 1},
 		{name: "no depth", m: 20, n: 40, k: 0, alpha: 1},
 		{name: "alpha 0", m: 20, n: 40, k: 7, alpha: 0},
@@ -444,11 +444,9 @@ func checkRows[T Float](t *testing.T, kernels string, m, n, k int, tA, tB bool, 
 		got := nans()
 		OnRows(threads, tA, tB, m, n, k, T(alpha), a, lda, b, ldb, row, got, n)
 		check("OnRows", threads, got)
-		if k > 0 {
-			got = nans()
-			OnPackedBRows(threads, tA, m, T(alpha), a, lda, PackB(tB, k, n, b, ldb), row, got, n)
-			check("OnPackedBRows", threads, got)
-		}
+		got = nans()
+		OnPackedBRows(threads, tA, m, T(alpha), a, lda, PackB(tB, k, n, b, ldb), row, got, n)
+		check("OnPackedBRows", threads, got)
 		if alpha == 1 {
 			pack := func(dst []T, i0, rows, p0, depth int) { packA(dst, tA, a, lda, 1, i0, rows, p0, depth) }
 			got = nans()
@@ -456,4 +454,15 @@ func checkRows[T Float](t *testing.T, kernels string, m, n, k int, tA, tB bool, 
 			check("OnPackedRows", threads, got)
 		}
 	}
+}
+
+// A missing row is refused, not taken as "add to C".
+func TestProductsFromARowRefuseNoRow(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("OnRows with a nil row: no panic")
+		}
+	}()
+	c := []float64{1, 2, 3, 4}
+	OnRows(1, false, false, 2, 2, 1, 1, []float64{1, 1}, 1, []float64{1, 1}, 2, nil, c, 2)
 }

@@ -69,7 +69,7 @@ func NormGradient[T float32 | float64](out, g, xhat, scale, a, b, r []T, c int, 
 	for p := range rows {
 		xp, dst := xhat[p*c:][:c], out[p*c:][:c]
 		for k, v := range g[p*c:][:c] {
-			d := r[k] * (T(v*scale[k]) - a[k] - T(xp[k]*b[k]))
+			d := T(r[k] * (T(v*scale[k]) - a[k] - T(xp[k]*b[k])))
 			if add {
 				d += dst[k]
 			}

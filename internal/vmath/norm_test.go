@@ -77,6 +77,7 @@ func wide(v []float32) []float64 {
 // 128 channels (the kernels' blocks) and of 8 and 24 (the Go's alone).
 func TestNormKernelsMatchTheirLoops(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
+	compared := 0
 	for _, size := range []struct{ rows, c int }{{1, 16}, {49, 128}, {196, 64}, {100, 48}, {7, 32}, {5, 8}, {9, 24}} {
 		n := newNormCase(rng, size.rows, size.c)
 		var want map[string][]float64
@@ -86,6 +87,9 @@ func TestNormKernelsMatchTheirLoops(t *testing.T) {
 			if !using(t, set, func() { got = n.run() }) {
 				continue
 			}
+			if set == 0 {
+				compared++
+			}
 			for name, w := range want {
 				for k := range w {
 					if !sameFloat(got[name][k], w[k]) {
@@ -94,6 +98,9 @@ func TestNormKernelsMatchTheirLoops(t *testing.T) {
 				}
 			}
 		}
+	}
+	if compared == 0 {
+		t.Skipf("no AVX-512 here (%s), the only kernels of these passes; nothing to compare", Kernel())
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 // derivatives, on values from far below 0 to far above.
 func TestSwishDerivativesMatchTheirLoop(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
+	compared := 0
 	for _, n := range []int{0, 1, 7, 8, 9, 64, 257} {
 		z := make([]float32, n)
 		for k := range z {
@@ -30,6 +31,9 @@ func TestSwishDerivativesMatchTheirLoop(t *testing.T) {
 			if !using(t, set, func() { got = run() }) {
 				continue
 			}
+			if set == 0 && n >= 8 {
+				compared++
+			}
 			for i := range got {
 				for k := range got[i] {
 					if math.Float32bits(got[i][k]) != math.Float32bits(want[i][k]) {
@@ -47,5 +51,8 @@ func TestSwishDerivativesMatchTheirLoop(t *testing.T) {
 				}
 			}
 		}
+	}
+	if compared == 0 {
+		t.Logf("no AVX-512 here (%s): the Go loop checked against the formulas only", Kernel())
 	}
 }
