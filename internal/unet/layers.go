@@ -1,9 +1,6 @@
 package unet
 
-import (
-	"scorenet/internal/gemm"
-	"scorenet/internal/vmath"
-)
+import "scorenet/internal/gemm"
 
 // The steps a Pass is built of. Each closes over its maps and buffers and
 // reads the number of images from the Pass at run time.
@@ -88,9 +85,8 @@ func (p *PassOf[T]) norm(name string, in, out *fmap[T]) []step {
 	// turn, while it is in cache, and its gradient before the activation
 	// formed just before GroupNorm's backward reads it.
 	size := hw * c
-	scaleAndActivate := func(img int) {
+	activate := func(img int) {
 		lo, hi := img*size, (img+1)*size
-		vmath.Affine(out.v[lo:hi], xhat[lo:hi], scale, shift, c)
 		if d1 == nil {
 			act.Value(out.v[lo:hi], out.v[lo:hi])
 		} else {
@@ -98,7 +94,7 @@ func (p *PassOf[T]) norm(name string, in, out *fmap[T]) []step {
 		}
 	}
 	forward := func() {
-		groupStats(p.opt.Threads, xhat, rstd, in.v, p.acc, p.chans, p.n, hw, c, G, scaleAndActivate)
+		groupStats(p.opt.Threads, xhat, out.v, rstd, in.v, scale, shift, p.acc, p.chans, p.n, hw, c, G, activate)
 	}
 	backward := func() {
 		gy := p.s1[:p.n*size]

@@ -169,13 +169,14 @@ func colSums[T gemm.Float](dst, m []T, w int) {
 }
 
 // groupStats normalises the images x (hw x c, groups groups of adjacent
-// channels) in xhat and keeps each image's and group's 1/std in rstd (n x
-// groups). Sums are taken in float64, channel by channel over the pixels in
-// order and then over a group's channels, in one pass through the image (a
-// pass per group strode through every pixel's channels groups times); acc
-// holds 2c float64 and chans 2c values of T per image. then, if not nil,
-// runs on each image once it is normalised, while it is in cache.
-func groupStats[T gemm.Float](threads int, xhat, rstd, x []T, acc []float64, chans []T, imgs, hw, c, groups int, then func(img int)) {
+// channels) in xhat, sets y = xhat scale + shift, and keeps each image's
+// and group's 1/std in rstd (n x groups). Sums are taken in float64,
+// channel by channel over the pixels in order and then over a group's
+// channels, in one pass through the image (a pass per group strode through
+// every pixel's channels groups times); acc holds 2c float64 and chans 2c
+// values of T per image. then, if not nil, runs on each image once it is
+// normalised, while it is in cache.
+func groupStats[T gemm.Float](threads int, xhat, y, rstd, x, scale, shift []T, acc []float64, chans []T, imgs, hw, c, groups int, then func(img int)) {
 	cg := c / groups
 	gemm.Parallel(threads, imgs, hw*c*4, func(lo, hi int) {
 		for img := lo; img < hi; img++ {
@@ -198,7 +199,7 @@ func groupStats[T gemm.Float](threads int, xhat, rstd, x []T, acc []float64, cha
 					mean[k], rs[k] = T(m), T(r)
 				}
 			}
-			vmath.Normalize(dst, src, mean, rs, c)
+			vmath.NormalizeAffine(dst, y[img*hw*c:][:hw*c], src, mean, rs, scale, shift, c)
 			if then != nil {
 				then(img)
 			}

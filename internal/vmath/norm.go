@@ -78,39 +78,25 @@ func NormGradient[T float32 | float64](out, g, xhat, scale, a, b, r []T, c int, 
 	}
 }
 
-// Normalize sets out = (x - mean[k]) * rs[k], row by row.
-func Normalize[T float32 | float64](out, x, mean, rs []T, c int) {
+// NormalizeAffine sets xhat = (x - mean[k]) * rs[k] and y = xhat*scale[k]
+// + shift[k], row by row, the product rounded before the sum: GroupNorm's
+// output and what its backward keeps, in one pass over x.
+func NormalizeAffine[T float32 | float64](xhat, y, x, mean, rs, scale, shift []T, c int) {
 	rows := len(x) / c
 	if x32, ok := any(x).([]float32); ok && rows > 0 && vectorRows(c) {
-		o32, m32, r32 := any(out).([]float32), any(mean).([]float32), any(rs).([]float32)
-		_, _, _ = out[rows*c-1], mean[c-1], rs[c-1]
-		normalizeAVX512S(&o32[0], &x32[0], &m32[0], &r32[0], rows, c)
+		h32, y32 := any(xhat).([]float32), any(y).([]float32)
+		m32, r32, s32, t32 := any(mean).([]float32), any(rs).([]float32), any(scale).([]float32), any(shift).([]float32)
+		_, _, _, _, _, _ = xhat[rows*c-1], y[rows*c-1], mean[c-1], rs[c-1], scale[c-1], shift[c-1]
+		normalizeAffineAVX512S(&h32[0], &y32[0], &x32[0], &m32[0], &r32[0], &s32[0], &t32[0], rows, c)
 		return
 	}
-	mean, rs = mean[:c], rs[:c]
+	mean, rs, scale, shift = mean[:c], rs[:c], scale[:c], shift[:c]
 	for p := range rows {
-		dst := out[p*c:][:c]
+		h, out := xhat[p*c:][:c], y[p*c:][:c]
 		for k, v := range x[p*c:][:c] {
-			dst[k] = (v - mean[k]) * rs[k]
-		}
-	}
-}
-
-// Affine sets out = x*scale[k] + shift[k], row by row, the product rounded
-// before the sum.
-func Affine[T float32 | float64](out, x, scale, shift []T, c int) {
-	rows := len(x) / c
-	if x32, ok := any(x).([]float32); ok && rows > 0 && vectorRows(c) {
-		o32, s32, h32 := any(out).([]float32), any(scale).([]float32), any(shift).([]float32)
-		_, _, _ = out[rows*c-1], scale[c-1], shift[c-1]
-		affineAVX512S(&o32[0], &x32[0], &s32[0], &h32[0], rows, c)
-		return
-	}
-	scale, shift = scale[:c], shift[:c]
-	for p := range rows {
-		dst := out[p*c:][:c]
-		for k, v := range x[p*c:][:c] {
-			dst[k] = T(v*scale[k]) + shift[k]
+			z := (v - mean[k]) * rs[k]
+			h[k] = z
+			out[k] = T(z*scale[k]) + shift[k]
 		}
 	}
 }

@@ -177,51 +177,16 @@ gradStore:
 	VZEROUPPER
 	RET
 
-// func normalizeAVX512S(out, x, mean, rs *float32, rows, c int)
-TEXT ·normalizeAVX512S(SB), NOSPLIT, $0-48
-	MOVQ out+0(FP), DX
-	MOVQ x+8(FP), SI
-	MOVQ mean+16(FP), R12
-	MOVQ rs+24(FP), R13
-	MOVQ rows+32(FP), CX
-	MOVQ c+40(FP), BX
-	MOVQ BX, R8
-	SHLQ $2, R8
-	XORQ R9, R9
-
-normBlock:
-	CMPQ R9, BX
-	JGE  normDone
-	VMOVUPS (R12)(R9*4), Z20
-	VMOVUPS (R13)(R9*4), Z21
-	LEAQ    (SI)(R9*4), R10
-	LEAQ    (DX)(R9*4), R11
-	MOVQ    CX, AX
-
-normRow:
-	VMOVUPS (R10), Z0
-	VSUBPS  Z20, Z0, Z0
-	VMULPS  Z21, Z0, Z0
-	VMOVUPS Z0, (R11)
-	ADDQ    R8, R10
-	ADDQ    R8, R11
-	DECQ    AX
-	JNZ     normRow
-	ADDQ    $16, R9
-	JMP     normBlock
-
-normDone:
-	VZEROUPPER
-	RET
-
-// func affineAVX512S(out, x, scale, shift *float32, rows, c int)
-TEXT ·affineAVX512S(SB), NOSPLIT, $0-48
-	MOVQ out+0(FP), DX
-	MOVQ x+8(FP), SI
-	MOVQ scale+16(FP), R12
-	MOVQ shift+24(FP), R13
-	MOVQ rows+32(FP), CX
-	MOVQ c+40(FP), BX
+// func normalizeAffineAVX512S(xhat, y, x, mean, rs, scale, shift *float32, rows, c int)
+TEXT ·normalizeAffineAVX512S(SB), NOSPLIT, $0-72
+	MOVQ xhat+0(FP), DX
+	MOVQ y+8(FP), DI
+	MOVQ x+16(FP), SI
+	MOVQ mean+24(FP), R12
+	MOVQ rs+32(FP), R13
+	MOVQ scale+40(FP), R14
+	MOVQ shift+48(FP), R15
+	MOVQ c+64(FP), BX
 	MOVQ BX, R8
 	SHLQ $2, R8
 	XORQ R9, R9
@@ -229,20 +194,27 @@ TEXT ·affineAVX512S(SB), NOSPLIT, $0-48
 affineBlock:
 	CMPQ R9, BX
 	JGE  affineDone
-	VMOVUPS (R12)(R9*4), Z20
-	VMOVUPS (R13)(R9*4), Z21
+	VMOVUPS (R12)(R9*4), Z20 // mean
+	VMOVUPS (R13)(R9*4), Z21 // rs
+	VMOVUPS (R14)(R9*4), Z22 // scale
+	VMOVUPS (R15)(R9*4), Z23 // shift
 	LEAQ    (SI)(R9*4), R10
 	LEAQ    (DX)(R9*4), R11
-	MOVQ    CX, AX
+	LEAQ    (DI)(R9*4), AX
+	MOVQ    rows+56(FP), CX
 
 affineRow:
 	VMOVUPS (R10), Z0
-	VMULPS  Z20, Z0, Z0
-	VADDPS  Z21, Z0, Z0
+	VSUBPS  Z20, Z0, Z0
+	VMULPS  Z21, Z0, Z0 // xhat
 	VMOVUPS Z0, (R11)
+	VMULPS  Z22, Z0, Z0
+	VADDPS  Z23, Z0, Z0 // y
+	VMOVUPS Z0, (AX)
 	ADDQ    R8, R10
 	ADDQ    R8, R11
-	DECQ    AX
+	ADDQ    R8, AX
+	DECQ    CX
 	JNZ     affineRow
 	ADDQ    $16, R9
 	JMP     affineBlock

@@ -57,11 +57,9 @@ func (n normCase) run() map[string][]float64 {
 		NormGradient(dst, n.g, n.xhat, n.scale, n.a, n.b, n.r, n.c, add)
 		out[fmt.Sprintf("NormGradient add %v", add)] = wide(dst)
 	}
-	dst := make([]float32, len(n.x))
-	Normalize(dst, n.x, n.mean, n.rs, n.c)
-	out["Normalize"] = wide(dst)
-	Affine(dst, n.xhat, n.scale, n.shift, n.c)
-	out["Affine"] = wide(dst)
+	xhat, y := make([]float32, len(n.x)), make([]float32, len(n.x))
+	NormalizeAffine(xhat, y, n.x, n.mean, n.rs, n.scale, n.shift, n.c)
+	out["NormalizeAffine xhat"], out["NormalizeAffine y"] = wide(xhat), wide(y)
 	return out
 }
 
@@ -130,8 +128,9 @@ func TestNormLoopsComputeTheirDefinitions(t *testing.T) {
 			grad := float64(n.r[k]) * (d - float64(n.a[k]) - xh*float64(n.b[k]))
 			close("NormGradient add false", i, grad)
 			close("NormGradient add true", i, grad+float64(n.out[i]))
-			close("Normalize", i, (x-float64(n.mean[k]))*float64(n.rs[k]))
-			close("Affine", i, xh*float64(n.scale[k])+float64(n.shift[k]))
+			z := (x - float64(n.mean[k])) * float64(n.rs[k])
+			close("NormalizeAffine xhat", i, z)
+			close("NormalizeAffine y", i, z*float64(n.scale[k])+float64(n.shift[k]))
 		}
 		close("ChannelSums sum", k, sum)
 		close("ChannelSums sq", k, sq)

@@ -107,10 +107,7 @@ func normSumsAVX512S(gy, xhat, scale *float32, rows, c int, ps, pb *float32, m1,
 func normGradientAVX512S(out, gy, xhat, scale, a, b, r *float32, rows, c int, add bool)
 
 //go:noescape
-func normalizeAVX512S(out, x, mean, rs *float32, rows, c int)
-
-//go:noescape
-func affineAVX512S(out, x, scale, shift *float32, rows, c int)
+func normalizeAffineAVX512S(xhat, y, x, mean, rs, scale, shift *float32, rows, c int)
 
 // swishDerivativesAVX512S computes SwishDerivatives for n float32 values, n
 // a multiple of 8.

@@ -65,10 +65,7 @@ func normSumsAVX512S(gy, xhat, scale *float32, rows, c int, ps, pb *float32, m1,
 func normGradientAVX512S(out, gy, xhat, scale, a, b, r *float32, rows, c int, add bool) {
 	panic("vmath: no AVX-512 kernels in this build")
 }
-func normalizeAVX512S(out, x, mean, rs *float32, rows, c int) {
-	panic("vmath: no AVX-512 kernels in this build")
-}
-func affineAVX512S(out, x, scale, shift *float32, rows, c int) {
+func normalizeAffineAVX512S(xhat, y, x, mean, rs, scale, shift *float32, rows, c int) {
 	panic("vmath: no AVX-512 kernels in this build")
 }
 func swishDerivativesAVX512S(f, d1, d2, z *float32, sig *float64, n int) {
