@@ -171,6 +171,48 @@ func TestVerdictJudgesPixelsOverTheImage(t *testing.T) {
 	}
 }
 
+// A few samples' means and spreads stray by chance: 64 good samples are
+// not told to train longer, on a 30-column table or over an image of 784
+// pixels, while 64 whose column or pixels are off by far more than that
+// still are.
+func TestVerdictAllowsForFewSamples(t *testing.T) {
+	shifted := func(p points.Points, cols []int, by float64) points.Points {
+		out := points.New(p.N, p.D)
+		copy(out.X, p.X)
+		for i := range p.N {
+			for _, j := range cols {
+				out.X[i*p.D+j] += by
+			}
+		}
+		return out
+	}
+	table, tableHeld := gaussianPoints(2000, 30, 1), gaussianPoints(300, 30, 2)
+	image, imageHeld := gaussianPoints(2000, 784, 4), gaussianPoints(300, 784, 5)
+	for _, c := range []struct {
+		name        string
+		samples     points.Points
+		train, held points.Points
+		cols        workflow.Columns
+		wantMean    bool
+	}{
+		{"64 good rows of 30 columns", gaussianPoints(64, 30, 3), table, tableHeld, workflow.Columns{}, false},
+		{"64 rows, a column 1.5 sd off", shifted(gaussianPoints(64, 30, 3), []int{7}, 1.5), table, tableHeld, workflow.Columns{}, true},
+		{"64 good images of 784 pixels", gaussianPoints(64, 784, 6), image, imageHeld, workflow.Columns{Pixels: true}, false},
+		{"64 images, a pixel 1.5 sd off", shifted(gaussianPoints(64, 784, 6), []int{100}, 1.5), image, imageHeld, workflow.Columns{Pixels: true}, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			v := workflow.Judge(c.samples, c.train, c.held, c.cols)
+			got := strings.Join(v.Warnings, "\n")
+			if mean := strings.Contains(got, "sample mean"); mean != c.wantMean {
+				t.Errorf("a warning on the mean: %v, want %v: %s (mean shift %.2f)", mean, c.wantMean, got, v.MeanShift)
+			}
+			if strings.Contains(got, "spread") {
+				t.Errorf("a warning on the spread: %s (%.2f to %.2f)", got, v.SpreadLow, v.SpreadHigh)
+			}
+		})
+	}
+}
+
 // The verdict's "more steps" advice names each sampler's own setting.
 func TestMoreStepsNamesTheSamplersSetting(t *testing.T) {
 	for kind, want := range map[string]string{
