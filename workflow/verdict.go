@@ -158,8 +158,9 @@ func Judge(samples, train, heldout points.Points, cols Columns) Verdict {
 			vary++
 		}
 	}
-	widths := noiseWidth(vary) / math.Sqrt(float64(max(samples.N, 1))) // of a mean, in its column's sd
-	var varData, varSamples float64                                    // over the columns that vary
+	// How far a mean strays by chance, in its column's sd.
+	widths := noiseWidth(vary) / math.Sqrt(float64(max(samples.N, 1)))
+	var varData, varSamples float64 // over the columns that vary
 	for j := range d {
 		std[j] = math.Sqrt(std[j] / float64(train.N))
 		var s float64
