@@ -154,7 +154,8 @@ func Judge(samples, train, heldout points.Points, cols Columns) Verdict {
 	sm := samples.Mean()
 	vary := 0
 	for j := range d {
-		if varies(math.Sqrt(std[j]/float64(train.N)), cell) {
+		std[j] = math.Sqrt(std[j] / float64(train.N))
+		if varies(std[j], cell) {
 			vary++
 		}
 	}
@@ -162,7 +163,6 @@ func Judge(samples, train, heldout points.Points, cols Columns) Verdict {
 	widths := noiseWidth(vary) / math.Sqrt(float64(max(samples.N, 1)))
 	var varData, varSamples float64 // over the columns that vary
 	for j := range d {
-		std[j] = math.Sqrt(std[j] / float64(train.N))
 		var s float64
 		for i := range samples.N {
 			s += (samples.X[i*d+j] - sm[j]) * (samples.X[i*d+j] - sm[j])
