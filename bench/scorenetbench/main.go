@@ -14,6 +14,8 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"reflect"
@@ -430,6 +432,7 @@ func report(files []string) error {
 	peaks, peaks32 := map[string]float64{}, map[string]float64{}
 	var lik []LikResult
 	repeats := map[string][]Result{} // case/D and impl -> every measurement of it
+	pairs := map[string][]Result{}   // case -> each of two one-thread runs at once
 	for _, f := range files {
 		fh, err := os.Open(f)
 		if err != nil {
@@ -456,6 +459,10 @@ func report(files []string) error {
 				peaks32[r.Impl] = r.GFLOPs
 				continue
 			}
+			if strings.HasSuffix(r.Impl, pairSuffix) {
+				pairs[r.Case] = append(pairs[r.Case], r)
+				continue
+			}
 			k := fmt.Sprintf("%s/%03d", r.Case, r.D)
 			if byKey[k] == nil {
 				byKey[k] = map[string]Result{}
@@ -473,6 +480,7 @@ func report(files []string) error {
 		return nil
 	}
 	defer func() {
+		pairCeilings(os.Stdout, pairs, repeats)
 		if len(lik) > 0 {
 			fmt.Println()
 			likReport(lik)
@@ -555,6 +563,31 @@ func report(files []string) error {
 		fmt.Printf(" %.1f | %.2f | %.1fx |\n", flops/1e6, best.GFLOPs, best.MsPerStep/bound)
 	}
 	return nil
+}
+
+// pairSuffix marks an implementation measured as one of two one-thread
+// processes running at once (bench/run.sh's pairs).
+const pairSuffix = "-pair"
+
+// pairCeilings prints, for each case measured in pairs, what a perfect split
+// of its step over two threads could reach on this host: two one-thread
+// copies at once do two steps' work in the time each reports, so one step
+// split over both threads can take no less than half that. Where the two
+// vCPUs share a core's vector units, caches or memory bandwidth, the copies
+// slow each other, and this floor rises above 0.5 of one thread's time.
+func pairCeilings(w io.Writer, pairs map[string][]Result, repeats map[string][]Result) {
+	cases := slices.Sorted(maps.Keys(pairs))
+	for _, c := range cases {
+		impl := strings.TrimSuffix(pairs[c][0].Impl, pairSuffix)
+		alone := repeats[fmt.Sprintf("%s/%03d", c, pairs[c][0].D)+"\x00"+impl]
+		if len(alone) == 0 {
+			continue
+		}
+		t1, tp := medianResult(alone).MsPerStep, medianResult(pairs[c]).MsPerStep
+		fmt.Fprintf(w, "\nTwo one-thread copies of %s at once (%d measurements): %.2f ms a step each (median), against %.2f ms alone (%s's median). "+
+			"A perfect split of the step over two threads could take no less than %.2f ms, %.2fx one thread's time, on this host.\n",
+			c, len(pairs[c]), tp, t1, impl, tp/2, tp/2/t1)
+	}
 }
 
 func contains(list []string, s string) bool {
