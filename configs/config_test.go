@@ -288,40 +288,57 @@ func TestImageDataDefaults(t *testing.T) {
 	}
 }
 
-// The unet samples by heun with churn unless told otherwise: announced,
-// written into the run's config.yaml and kept from it, and an explicit
-// sampler or churn wins (churn then not chosen for another sampler).
+// The unet samples by heun with churn below the data's scale unless told
+// otherwise (churn_max auto, which train resolves): announced, written into
+// the run's config.yaml and kept from it, and an explicit sampler, churn or
+// churn limit wins (churn and its limit then not chosen for another
+// sampler, the limit not where churn is off or given a start).
 func TestUNetSamplingDefaults(t *testing.T) {
 	const unet = "name: u\ndata: {dataset: idx, path: x.idx}\nmodel: {type: unet}\n"
+	const chosen = unet + "sample: {sampler: heun, churn: 20, churn_max: 0.53, churn_max_auto: true}\n" // a run's config.yaml, resolved
 	for _, c := range []struct {
-		name, text    string
-		sets          []string
-		sampler       string
-		churn, noise  float64
-		announceChurn bool
+		name, text                 string
+		sets                       []string
+		sampler                    string
+		churn, churnMax, noise     float64
+		churnMaxAuto               bool
+		announceChurn, announceMax bool
 	}{
-		{"defaults", unet, nil, "heun", 20, 1.003, true},
-		{"churn by hand", unet, []string{"sample.churn=0"}, "heun", 0, 1.003, false},
-		{"another sampler", unet, []string{"sample.sampler=dpmpp_2m"}, "dpmpp_2m", 0, 1, false},
-		{"the mlp on images", "name: i\ndata: {dataset: idx, path: x.idx}\nmodel: {type: mlp}\n", nil, "annealed", 0, 1, false},
-		{"images: the unet", "name: i\ndata: {dataset: idx, path: x.idx}\n", nil, "heun", 20, 1.003, true},
+		{"defaults", unet, nil, "heun", 20, 0, 1.003, true, true, true},
+		{"churn by hand", unet, []string{"sample.churn=0"}, "heun", 0, 0, 1.003, false, false, false},
+		{"churn's limit by hand", unet, []string{"sample.churn_max=0"}, "heun", 20, 0, 1.003, false, true, false},
+		{"churn from a level by hand", unet, []string{"sample.churn_min=0.1"}, "heun", 20, 0, 1.003, false, true, false},
+		{"another sampler", unet, []string{"sample.sampler=dpmpp_2m"}, "dpmpp_2m", 0, 0, 1, false, false, false},
+		{"the mlp on images", "name: i\ndata: {dataset: idx, path: x.idx}\nmodel: {type: mlp}\n", nil, "annealed", 0, 0, 1, false, false, false},
+		{"images: the unet", "name: i\ndata: {dataset: idx, path: x.idx}\n", nil, "heun", 20, 0, 1.003, true, true, true},
+		{"chosen, kept", chosen, nil, "heun", 20, 0.53, 1.003, true, false, false},
+		{"chosen, then a number", chosen, []string{"sample.churn_max=0.2"}, "heun", 20, 0.2, 1.003, false, false, false},
+		{"auto on an mlp", "name: m\ndata: {dataset: moons}\nmodel: {noise_conditional: true}\ntrain: {loss: anneal_dsm}\n", []string{"sample.sampler=heun", "sample.churn=5", "sample.churn_max=auto"}, "heun", 5, 0, 1, true, false, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			cfg, err := Parse([]byte(c.text), "c.yaml", c.sets)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if cfg.Sample.Sampler != c.sampler || cfg.Sample.Churn != c.churn || cfg.Sample.ChurnNoise != c.noise {
-				t.Errorf("sampler %s, churn %v, churn_noise %v; want %s, %v, %v", cfg.Sample.Sampler, cfg.Sample.Churn, cfg.Sample.ChurnNoise, c.sampler, c.churn, c.noise)
+			check := func(from string, s Sample) {
+				if s.Sampler != c.sampler || s.Churn != c.churn || s.ChurnMax != c.churnMax || s.ChurnMaxAuto != c.churnMaxAuto || s.ChurnNoise != c.noise {
+					t.Errorf("%s: sampler %s, churn %v, churn_max %v (auto %v), churn_noise %v; want %s, %v, %v (%v), %v", from,
+						s.Sampler, s.Churn, s.ChurnMax, s.ChurnMaxAuto, s.ChurnNoise, c.sampler, c.churn, c.churnMax, c.churnMaxAuto, c.noise)
+				}
 			}
-			if said := strings.Join(cfg.Notes, "\n"); strings.Contains(said, "sample.churn 20") != c.announceChurn {
+			check("parsed", cfg.Sample)
+			said := strings.Join(cfg.Notes, "\n")
+			if strings.Contains(said, "sample.churn 20") != c.announceChurn {
 				t.Errorf("notes %q: churn announced %v, want %v", said, !c.announceChurn, c.announceChurn)
 			}
-			again, err := Parse(cfg.YAML(), "config.yaml", nil)
-			if err != nil || again.Sample.Sampler != c.sampler || again.Sample.Churn != c.churn || again.Sample.ChurnNoise != c.noise {
-				t.Errorf("from the run's config.yaml: sampler %s, churn %v, churn_noise %v (%v); want %s, %v, %v",
-					again.Sample.Sampler, again.Sample.Churn, again.Sample.ChurnNoise, err, c.sampler, c.churn, c.noise)
+			if strings.Contains(said, "sample.churn_max auto") != c.announceMax {
+				t.Errorf("notes %q: churn_max announced %v, want %v", said, !c.announceMax, c.announceMax)
 			}
+			again, err := Parse(cfg.YAML(), "config.yaml", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			check("from the run's config.yaml", again.Sample)
 		})
 	}
 }

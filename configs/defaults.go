@@ -58,6 +58,10 @@ const (
 	// scaled by unetChurnNoise against the detail the denoiser's
 	// averaging removes: a classifier's median confidence on
 	// Fashion-MNIST's samples 0.911-0.936 on three seeds, 0.876 without.
+	// But churn above the images' own scale draws chains towards the
+	// commonest outlines, while below it churn corrects the detail that
+	// gave that confidence; so churn_max is auto
+	// (ChurnMaxSpreads).
 	unetLevels     = 50
 	unetChurn      = 20
 	unetChurnNoise = 1.003
@@ -211,6 +215,9 @@ func (d *decoder) unetRecipe(c *Config, set setter, images bool) {
 	if c.Sample.Sampler == "heun" {
 		set("sample.steps", fmt.Sprint(unetLevels), func() { c.Sample.Steps, d.solverLevels = unetLevels, unetLevels })
 		set("sample.churn", fmt.Sprint(unetChurn), func() { c.Sample.Churn = unetChurn })
+		if c.Sample.Churn > 0 && !d.Given("sample.churn_min") {
+			set("sample.churn_max", "auto", func() { c.Sample.ChurnMax, c.Sample.ChurnMaxAuto = 0, true })
+		}
 		set("sample.churn_noise", fmt.Sprint(unetChurnNoise), func() { c.Sample.ChurnNoise = unetChurnNoise })
 	}
 	if images {

@@ -122,6 +122,13 @@ func parse(text []byte, source string, overrides []string, runFile bool) (*Confi
 	} else if d.hiddenAuto {
 		cfg.Model.HiddenAuto, cfg.Model.Hidden = true, nil
 	}
+	// As for sigma_data: a number given by an override ends auto.
+	if _, set := d.Overridden("sample.churn_max"); set && !d.churnMaxAuto {
+		cfg.Sample.ChurnMaxAuto = false
+	}
+	if d.churnMaxAuto {
+		cfg.Sample.ChurnMaxAuto = true
+	}
 	if _, set := d.Overridden("train.steps"); set && !d.stepsAuto {
 		cfg.Train.StepsAuto = false
 	} else if d.stepsAuto {
@@ -169,6 +176,7 @@ type decoder struct {
 	sigmaDataAuto bool // model.sigma_data: auto was given
 	hiddenAuto    bool // model.hidden: auto was given
 	stepsAuto     bool // train.steps: auto was given
+	churnMaxAuto  bool // sample.churn_max: auto was given
 	// fileSampler is sample.sampler as the file gives it, before any
 	// override: its sample.steps were counted for it.
 	fileSampler string
@@ -180,8 +188,9 @@ type decoder struct {
 	runFile bool
 }
 
-// auto takes the value auto for train.sigmas, sample.eps and
-// model.sigma_data, and reports whether it did.
+// auto takes the value auto for the keys that allow it (train.sigmas,
+// sample.eps, model.sigma_data, sample.churn_max, ...), and reports whether
+// it did.
 func (d *decoder) auto(n *yaml.Node, v reflect.Value, key string) bool {
 	if n.Kind != yaml.ScalarNode || n.Value != "auto" {
 		return false
@@ -216,6 +225,10 @@ func (d *decoder) auto(n *yaml.Node, v reflect.Value, key string) bool {
 		case "model.sigma_data":
 			v.SetFloat(0)
 			d.sigmaDataAuto = true
+			return true
+		case "sample.churn_max":
+			v.SetFloat(0)
+			d.churnMaxAuto = true
 			return true
 		}
 	}

@@ -67,6 +67,25 @@ type DataMoments struct {
 	ByClass []DataMoments `json:"by_class,omitempty"`
 }
 
+// Spread is the standard deviation of all the training values about their
+// common mean that the moments give: the columns' mean variance plus the
+// variance of their means (0 where there is no record).
+func (m DataMoments) Spread() float64 {
+	if len(m.Mean) == 0 {
+		return 0
+	}
+	mean := 0.0
+	for _, v := range m.Mean {
+		mean += v
+	}
+	mean /= float64(len(m.Mean))
+	between := 0.0
+	for _, v := range m.Mean {
+		between += (v - mean) * (v - mean)
+	}
+	return math.Sqrt(m.Var + between/float64(len(m.Mean)))
+}
+
 // MomentsByClass are the moments of p's rows of each class 0..k-1 (labels,
 // one per row): MomentsOf of each class's rows, the same bits, summed in
 // place rather than over copies of them (a labelled image set is held

@@ -245,18 +245,11 @@ func sigmaDataAgrees(m configs.Model, moments DataMoments, checkpoint string) er
 	if !(m.SigmaData > 0) || len(moments.Mean) == 0 {
 		return nil
 	}
-	mean, offset := 0.0, 0.0
+	offset := 0.0
 	for _, v := range moments.Mean {
-		mean += v
 		offset = max(offset, math.Abs(v))
 	}
-	mean /= float64(len(moments.Mean))
-	between := 0.0
-	for _, v := range moments.Mean {
-		between += (v - mean) * (v - mean)
-	}
-	spread := math.Sqrt(moments.Var + between/float64(len(moments.Mean)))
-	if err := SigmaDataFits(m, spread, offset); err != nil {
+	if err := SigmaDataFits(m, moments.Spread(), offset); err != nil {
 		return fmt.Errorf("rundir: %s: %w: the checkpoint was edited", checkpoint, err)
 	}
 	return nil

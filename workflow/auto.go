@@ -101,6 +101,26 @@ func ChooseSigmaData(cfg *configs.Config, train points.Points) (float64, string,
 	return std, fmt.Sprintf("model.sigma_data auto: %.4g (the standard deviation of the training values, in model units)", std), nil
 }
 
+// ChooseChurnMax chooses sample.churn_max: auto, ChurnMaxSpreads times
+// spread, the data's in model units (what says, for the message), and says
+// so (0 and "" when it is not auto, or already chosen). Churn that could
+// start nowhere, with churn_min at or above the choice, is an error.
+func ChooseChurnMax(s configs.Sample, spread float64, what string) (float64, string, error) {
+	if !s.ChurnMaxAuto || s.ChurnMax > 0 {
+		return 0, "", nil
+	}
+	churnMax := configs.ChurnMaxSpreads * spread
+	switch {
+	case !(churnMax > 0) || math.IsInf(churnMax, 0):
+		return 0, "", fmt.Errorf("workflow: sample.churn_max: auto: the data's spread is %v; set sample.churn_max by hand", spread)
+	case churnMax <= s.ChurnMin:
+		return 0, "", fmt.Errorf("workflow: sample.churn_max: auto chose %.4g (%v times the data's spread), not above sample.churn_min %v: churn would add noise nowhere; lower churn_min or set churn_max by hand",
+			churnMax, configs.ChurnMaxSpreads, s.ChurnMin)
+	}
+	return churnMax, fmt.Sprintf("sample.churn_max auto: %.4g (%v times %s, in model units: heun's fresh noise stops above the data's own scale, where it draws chains towards the commonest outlines)",
+		churnMax, configs.ChurnMaxSpreads, what), nil
+}
+
 // valuesStd is the standard deviation of all the training values about
 // their common mean, each square rounded before it is added (no FMA), so
 // that every build chooses the same sigma_data.
@@ -140,6 +160,7 @@ type Auto struct {
 	Steps     int            // train.steps' cap; 0 when not auto
 	EvalEvery int            // train.eval_every under steps auto; 0 when chosen by hand
 	BatchSize int            // train.batch_size when left to the data; 0 otherwise
+	ChurnMax  float64        // sample.churn_max; 0 when not auto
 	Said      []string
 }
 
@@ -166,6 +187,9 @@ func (a Auto) Apply(cfg *configs.Config) {
 	if a.BatchSize > 0 {
 		cfg.Train.BatchSize, cfg.Train.BatchAuto = a.BatchSize, false
 	}
+	if a.ChurnMax > 0 {
+		cfg.Sample.ChurnMax = a.ChurnMax
+	}
 }
 
 // ChooseAuto chooses every auto value of a config from its training data,
@@ -184,6 +208,10 @@ func ChooseAuto(cfg *configs.Config, train points.Points) (Auto, error) {
 	}
 	say(said)
 	if a.SigmaData, said, err = ChooseSigmaData(cfg, train); err != nil {
+		return Auto{}, err
+	}
+	say(said)
+	if a.ChurnMax, said, err = ChooseChurnMax(cfg.Sample, valuesStd(train), "the standard deviation of the training values"); err != nil {
 		return Auto{}, err
 	}
 	say(said)

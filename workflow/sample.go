@@ -341,6 +341,19 @@ func (r *Run) RunJob(s configs.Sample, kind string) (Job, error) {
 	if err := r.checkReach(s); err != nil {
 		return Job{}, err
 	}
+	// churn_max: auto given to sample (a run trained without it): the
+	// spread the run recorded stands for its training values'.
+	if s.ChurnMaxAuto && s.ChurnMax == 0 {
+		spread := r.Moments.Spread()
+		if !(spread > 0) {
+			spread = r.Config.Model.SigmaData // runs from before the record
+		}
+		churnMax, _, err := ChooseChurnMax(s, spread, "the run's recorded data spread")
+		if err != nil {
+			return Job{}, err
+		}
+		s.ChurnMax = churnMax
+	}
 	j := Job{Sample: s, Dim: r.Model.Dim(), Norm: r.Norm, MaxAbs: r.MaxAbs, Prior: PriorOf(r.Moments), Discrete: r.Discrete, Ends: r.Ends, Pixels: r.Image.Size() > 0, Named: NamedColumns(r.Config)}
 	var err error
 	j.Scores, j.Sigmas, j.Sigma, err = r.scoring(s.Sampler, kind)

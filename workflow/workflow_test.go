@@ -208,6 +208,68 @@ func TestChooseSigmaData(t *testing.T) {
 	}
 }
 
+// sample.churn_max: auto is ChurnMaxSpreads times the data's spread, chosen
+// once, and refused where it would leave churn nowhere to start or the data
+// have no spread.
+func TestChooseChurnMax(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		sample  configs.Sample
+		spread  float64
+		want    float64
+		problem string // "": no error
+	}{
+		{"auto", configs.Sample{ChurnMaxAuto: true}, 0.35, 0.525, ""},
+		{"auto above churn_min", configs.Sample{ChurnMaxAuto: true, ChurnMin: 0.5}, 0.35, 0.525, ""},
+		{"not auto", configs.Sample{ChurnMax: 0.2}, 0.35, 0, ""},
+		{"chosen before", configs.Sample{ChurnMaxAuto: true, ChurnMax: 0.7}, 0.35, 0, ""},
+		{"churn_min above it", configs.Sample{ChurnMaxAuto: true, ChurnMin: 0.6}, 0.35, 0, "not above sample.churn_min 0.6"},
+		{"no spread", configs.Sample{ChurnMaxAuto: true}, 0, 0, "set sample.churn_max by hand"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, said, err := workflow.ChooseChurnMax(c.sample, c.spread, "the spread")
+			if c.problem != "" {
+				if err == nil || !strings.Contains(err.Error(), c.problem) {
+					t.Errorf("error %v, want one saying %q", err, c.problem)
+				}
+				return
+			}
+			if err != nil || math.Abs(got-c.want) > 1e-15 || (c.want > 0) != strings.Contains(said, "1.5 times the spread") {
+				t.Errorf("churn_max %v (%q, %v), want %v", got, said, err, c.want)
+			}
+		})
+	}
+}
+
+// churn_max: auto on a run trained without it (given to sample) takes the
+// run's recorded data spread; train chooses it from the training values
+// and the run keeps the number.
+func TestChurnMaxFromTheRun(t *testing.T) {
+	cfg := testConfig(t, "train.loss=anneal_dsm", "model.noise_conditional=true", "train.sigmas={begin: 3, end: 0.1, n: 5}",
+		"train.steps=2", "train.eval_every=0", "sample.sampler=heun", "sample.churn=10", "sample.n=4", "sample.steps=3")
+	run := trained(t, cfg)
+	if run.Config.Sample.ChurnMax != 0 || run.Config.Sample.ChurnMaxAuto {
+		t.Fatalf("the run chose churn_max %v (auto %v) unasked", run.Config.Sample.ChurnMax, run.Config.Sample.ChurnMaxAuto)
+	}
+	s := run.Config.Sample
+	s.ChurnMaxAuto = true
+	job, err := run.RunJob(s, "network")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := configs.ChurnMaxSpreads * run.Moments.Spread()
+	if !(want > 0) || job.Sample.ChurnMax != want || job.Settings().Churn.Max != want {
+		t.Errorf("sampling with churn_max auto: %v (settings %v), want %v times the recorded spread, %v", job.Sample.ChurnMax, job.Settings().Churn.Max, configs.ChurnMaxSpreads, want)
+	}
+
+	auto := testConfig(t, "train.loss=anneal_dsm", "model.noise_conditional=true", "train.sigmas={begin: 3, end: 0.1, n: 5}",
+		"train.steps=2", "train.eval_every=0", "sample.sampler=heun", "sample.churn=10", "sample.churn_max=auto")
+	chosen := trained(t, auto)
+	if s := chosen.Config.Sample; !s.ChurnMaxAuto || math.Abs(s.ChurnMax-configs.ChurnMaxSpreads*chosen.Moments.Spread()) > 1e-12*s.ChurnMax {
+		t.Errorf("train kept churn_max %v (auto %v), want %v times the data's spread %v", s.ChurnMax, s.ChurnMaxAuto, configs.ChurnMaxSpreads, chosen.Moments.Spread())
+	}
+}
+
 // Starting points given for every chain set how many there are; a shard
 // beyond them, or points of another dimension, is an error, not a panic.
 func TestSampleFromGivenStartingPoints(t *testing.T) {

@@ -29,16 +29,19 @@ func TestUNetFromImages(t *testing.T) {
 	}
 	run := filepath.Join(dir, "run")
 	_, said := train(run, "1")
-	for _, want := range []string{"model.shape: [4 4 1], the images' height, width and channels", "unet [4 8] float32", "train.loss edm_dsm", "sample.sampler heun", "sample.churn 20", "sample.steps 50", "sample.churn_noise 1.003"} {
+	for _, want := range []string{"model.shape: [4 4 1], the images' height, width and channels", "unet [4 8] float32", "train.loss edm_dsm", "sample.sampler heun", "sample.churn 20", "sample.churn_max auto: ", "sample.steps 50", "sample.churn_noise 1.003"} {
 		if !strings.Contains(said, want) {
 			t.Errorf("train said %q, want %q", said, want)
 		}
 	}
 	written, err := os.ReadFile(filepath.Join(run, "config.yaml"))
-	for _, want := range []string{"loss: edm_dsm", "sampler: heun", "churn: 20", "steps: 50", "churn_noise: 1.003"} {
+	for _, want := range []string{"loss: edm_dsm", "sampler: heun", "churn: 20", "churn_max_auto: true", "steps: 50", "churn_noise: 1.003"} {
 		if err != nil || !strings.Contains(string(written), want) {
 			t.Errorf("the run's config.yaml does not keep the unet's default %q (%v):\n%s", want, err, written)
 		}
+	}
+	if strings.Contains(string(written), "churn_max: 0\n") {
+		t.Errorf("the run's config.yaml keeps churn_max auto unresolved:\n%s", written)
 	}
 	a, err := checkpoints.Load(filepath.Join(run, "checkpoints", "step-000000006.safetensors"))
 	if err != nil {
