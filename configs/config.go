@@ -312,8 +312,9 @@ type Sample struct {
 	ChurnNoise float64 `yaml:"churn_noise"`
 	// ChurnMaxAuto: `churn_max: auto` stops churn above ChurnMaxSpreads
 	// times the training values' spread (model units), chosen by train
-	// from the data; churn_max then holds the value chosen, which is all a
-	// shard's sidecar needs (and sidecars from before the key lack it).
+	// from the data (or by sample from the run's recorded spread); churn_max
+	// then holds the value chosen, which is all a shard's sidecar needs (and
+	// sidecars from before the key lack it).
 	ChurnMaxAuto bool `yaml:"churn_max_auto,omitempty" json:"-"`
 }
 

@@ -81,7 +81,7 @@ func (m DataMoments) Spread() float64 {
 	mean /= float64(len(m.Mean))
 	between := 0.0
 	for _, v := range m.Mean {
-		between += (v - mean) * (v - mean)
+		between += float64((v - mean) * (v - mean)) // rounded before the sum: the same bits where FMA is fused
 	}
 	return math.Sqrt(m.Var + between/float64(len(m.Mean)))
 }

@@ -341,21 +341,14 @@ func (r *Run) RunJob(s configs.Sample, kind string) (Job, error) {
 	if err := r.checkReach(s); err != nil {
 		return Job{}, err
 	}
-	// churn_max: auto given to sample (a run trained without it): the
-	// spread the run recorded stands for its training values'.
-	if s.ChurnMaxAuto && s.ChurnMax == 0 {
-		spread := r.Moments.Spread()
-		if !(spread > 0) {
-			spread = r.Config.Model.SigmaData // runs from before the record
-		}
-		churnMax, _, err := ChooseChurnMax(s, spread, "the run's recorded data spread")
-		if err != nil {
-			return Job{}, err
-		}
+	churnMax, _, err := r.ChooseChurnMax(s)
+	if err != nil {
+		return Job{}, err
+	}
+	if churnMax > 0 {
 		s.ChurnMax = churnMax
 	}
 	j := Job{Sample: s, Dim: r.Model.Dim(), Norm: r.Norm, MaxAbs: r.MaxAbs, Prior: PriorOf(r.Moments), Discrete: r.Discrete, Ends: r.Ends, Pixels: r.Image.Size() > 0, Named: NamedColumns(r.Config)}
-	var err error
 	j.Scores, j.Sigmas, j.Sigma, err = r.scoring(s.Sampler, kind)
 	for _, m := range r.Moments.ByClass {
 		j.ClassPriors = append(j.ClassPriors, PriorOf(m))
@@ -365,6 +358,24 @@ func (r *Run) RunJob(s configs.Sample, kind string) (Job, error) {
 		j.LabelledScores = func(labels []int32, w float64) (NewScorer, func([]int)) { return GuidedScorers(model, labels, w) }
 	}
 	return j, err
+}
+
+// ChooseChurnMax chooses sample.churn_max: auto for sampling a run trained
+// without it (given to sample): the spread the run recorded (its
+// model.sigma_data where it predates the record) stands for its training
+// values'. 0 and "" when s has no unresolved auto.
+func (r *Run) ChooseChurnMax(s configs.Sample) (float64, string, error) {
+	if !s.ChurnMaxAuto || s.ChurnMax > 0 {
+		return 0, "", nil
+	}
+	spread, what := r.Moments.Spread(), "the run's recorded data spread"
+	if !(spread > 0) {
+		spread, what = r.Config.Model.SigmaData, "the run's model.sigma_data"
+	}
+	if !(spread > 0) {
+		return 0, "", fmt.Errorf("workflow: sample.churn_max: auto: the run records no data spread (it predates the record and has no model.sigma_data); set sample.churn_max by hand")
+	}
+	return ChooseChurnMax(s, spread, what)
 }
 
 // checkReach refuses a Langevin step that would move the chains by less

@@ -371,7 +371,8 @@ func checkChains(n int, m nn.Model, out string) error {
 
 // sampleConfig is the run's config with the -set overrides of a command
 // that samples (only sample.* keys: the rest belongs to the trained run),
-// its eps chosen where it is auto, saying so on stderr.
+// its eps and churn_max chosen where they are auto (a shard's record then
+// holds the numbers), saying so on stderr.
 func sampleConfig(run *workflow.Run, command string, sets []string, stderr io.Writer) (*configs.Config, error) {
 	for _, s := range sets {
 		if !strings.HasPrefix(s, "sample.") && !strings.HasPrefix(s, "sample=") {
@@ -388,6 +389,14 @@ func sampleConfig(run *workflow.Run, command string, sets []string, stderr io.Wr
 	}
 	if said != "" {
 		cfg.Sample.Eps = eps
+		fmt.Fprintln(stderr, said)
+	}
+	churnMax, said, err := run.ChooseChurnMax(cfg.Sample)
+	if err != nil {
+		return nil, err
+	}
+	if said != "" {
+		cfg.Sample.ChurnMax = churnMax
 		fmt.Fprintln(stderr, said)
 	}
 	return cfg, nil

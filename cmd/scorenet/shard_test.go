@@ -513,6 +513,41 @@ func TestShardsFromBeforeTheSolverKeysMerge(t *testing.T) {
 	}
 }
 
+// Shards drawn with churn_max: auto given to sample record the number
+// chosen (said on stderr), so merge's re-draw verifies them, and their
+// merge is the unsharded run's samples, not those of churn at every level.
+func TestShardsOfAChosenChurnMaxVerify(t *testing.T) {
+	dir := t.TempDir()
+	runDir := smallShardedRun(t, dir)
+	heun := []string{"-set", "sample.sampler=heun", "-set", "sample.steps=5", "-set", "sample.churn=30"}
+	shards := editedShards(t, runDir, dir, func(s map[string]any) {
+		if v, _ := s["ChurnMax"].(float64); !(v > 0) {
+			t.Errorf("the sidecar records churn_max %v, not the number chosen", s["ChurnMax"])
+		}
+	}, append(heun, "-set", "sample.churn_max=auto")...)
+	merged := filepath.Join(dir, "m.csv")
+	if code, _, errs := scorenet(append([]string{"merge", "-out", merged}, shards...)...); code != 0 {
+		t.Fatalf("merge of shards with churn_max auto: %s", errs)
+	}
+	draw := func(out string, sets ...string) string {
+		args := append([]string{"sample", "-run", runDir, "-n", "10", "-out", out, "-set", "sample.steps_per_level=2"}, append(heun, sets...)...)
+		code, _, errs := scorenet(args...)
+		if code != 0 {
+			t.Fatalf("sample: %s", errs)
+		}
+		b, _ := os.ReadFile(out)
+		return string(b)
+	}
+	whole, anywhere := draw(filepath.Join(dir, "whole.csv"), "-set", "sample.churn_max=auto"), draw(filepath.Join(dir, "anywhere.csv"))
+	if got, _ := os.ReadFile(merged); string(got) != whole || whole == anywhere {
+		t.Errorf("merged shards equal the unsharded auto run: %v; the auto run differs from churn at every level: %v", string(got) == whole, whole != anywhere)
+	}
+	code, _, errs := scorenet("sample", "-run", runDir, "-n", "2", "-out", filepath.Join(dir, "said.csv"), "-set", "sample.churn_max=auto")
+	if code != 0 || !strings.Contains(errs, "sample.churn_max auto: ") || !strings.Contains(errs, "the run's recorded data spread") {
+		t.Errorf("sample with churn_max auto said %q (exit %d), want the choice and its reason", errs, code)
+	}
+}
+
 // The twenty-third red-team pass: sidecars' sample settings are compared
 // as values, so a number spelt another way (3 and 3.0) is the same setting.
 func TestMergeComparesSettingsAsValues(t *testing.T) {
