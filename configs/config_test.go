@@ -481,16 +481,16 @@ func TestImagesGetTheUNet(t *testing.T) {
 		t.Fatal(err)
 	}
 	m, tr := cfg.Model, cfg.Train
-	if m.Type != "unet" || !slices.Equal(m.Channels, []int{32, 64, 128}) || !m.ChannelsAuto || tr.BatchSize != 64 || tr.Steps != 5000 ||
+	if m.Type != "unet" || !slices.Equal(m.Channels, []int{32, 64, 128}) || !m.ChannelsAuto || tr.BatchSize != 64 || tr.Steps != 7500 ||
 		tr.Optimizer.LR != 5e-4 || cfg.Data.Holdout != 0.02 || tr.Loss != "edm_dsm" || cfg.Sample.Steps != 50 {
 		t.Errorf("model %s %v (auto %v), batch %d, steps %d, lr %v, holdout %v, loss %s, sample.steps %d",
 			m.Type, m.Channels, m.ChannelsAuto, tr.BatchSize, tr.Steps, tr.Optimizer.LR, cfg.Data.Holdout, tr.Loss, cfg.Sample.Steps)
 	}
-	if said := strings.Join(cfg.Notes, "\n"); !strings.Contains(said, "model.type unet, ") || !strings.Contains(said, "train.steps 5000") {
+	if said := strings.Join(cfg.Notes, "\n"); !strings.Contains(said, "model.type unet, ") || !strings.Contains(said, "train.steps 7500") {
 		t.Errorf("notes %q do not announce the unet's recipe", said)
 	}
 	again, err := ParseRun(cfg.YAML(), "config.yaml", nil)
-	if err != nil || again.Model.Type != "unet" || again.Train.Steps != 5000 || !again.Model.ChannelsAuto || again.Data.Holdout != 0.02 {
+	if err != nil || again.Model.Type != "unet" || again.Train.Steps != 7500 || !again.Model.ChannelsAuto || again.Data.Holdout != 0.02 {
 		t.Errorf("from the run's config.yaml: %+v, %v", again.Model, err)
 	}
 	for _, keys := range []string{"model: {hidden: [64]}", "model: {residual: true}", "model: {noise_conditional: false}\ntrain: {loss: dsm}"} {
