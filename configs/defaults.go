@@ -43,7 +43,7 @@ var unetChannels = []int{32, 64, 128}
 
 // The unet's training on images, as configs/fashion_mnist_unet.yaml
 // measured it (docs/CONFIG.md): batch 64 (4.7 GB resident), 7500 steps
-// (45 minutes on two cores; 5000 took 35 after the vector kernels, and
+// (47 minutes on two cores; 5000 took 35 after the vector kernels, and
 // the held-out loss was still falling: 71.56 at 5000, 69.79 at 7500, the
 // classifier's Frechet distance on the samples 6.2 -> 4.8, the pixels
 // with their spread within 10% of the data's 83% -> 87%), learning rate

@@ -211,10 +211,16 @@ func ChooseAuto(cfg *configs.Config, train points.Points) (Auto, error) {
 		return Auto{}, err
 	}
 	say(said)
-	if a.ChurnMax, said, err = ChooseChurnMax(cfg.Sample, valuesStd(train), "the standard deviation of the training values"); err != nil {
-		return Auto{}, err
+	if s := cfg.Sample; s.ChurnMaxAuto && s.ChurnMax == 0 { // a pass over the data only where it is needed
+		spread := a.SigmaData
+		if !(spread > 0) {
+			spread = valuesStd(train)
+		}
+		if a.ChurnMax, said, err = ChooseChurnMax(s, spread, "the standard deviation of the training values"); err != nil {
+			return Auto{}, err
+		}
+		say(said)
 	}
-	say(said)
 	a.Hidden, said = ChooseHidden(cfg, train.D, train.N)
 	say(said)
 	a.Steps, a.EvalEvery, said = ChooseSteps(cfg, train.N)
