@@ -3,6 +3,7 @@ package train
 import (
 	"fmt"
 
+	"scorenet/internal/vmath"
 	"scorenet/nn"
 
 	"gorgonia.org/tensor"
@@ -43,14 +44,13 @@ func (h *emaHook) OnStep(e *Step) error {
 
 func (h *emaHook) OnStop(Stop) error { return nil }
 
-// average is ema = (1 - decay) theta + decay ema, in parallel parts.
+// average is ema = (1 - decay) theta + decay ema (vmath.Average: the
+// decay rounded to T, each product rounded), in parallel parts.
 func average[T float32 | float64](theta, ema []T, decay float64) {
 	parts := chunks(len(theta))
-	d := T(decay)
 	parallel(len(parts), func(i int) {
-		for k := parts[i][0]; k < parts[i][1]; k++ {
-			ema[k] = T((1-d)*theta[k]) + T(d*ema[k]) // each product rounded: no FMA on GOAMD64=v3
-		}
+		lo, hi := parts[i][0], parts[i][1]
+		vmath.Average(theta[lo:hi], ema[lo:hi], T(decay))
 	})
 }
 

@@ -114,3 +114,18 @@ func normalizeAffineAVX512S(xhat, y, x, mean, rs, scale, shift *float32, rows, c
 //
 //go:noescape
 func swishDerivativesAVX512S(f, d1, d2, z *float32, sig *float64, n int)
+
+// The averaging kernels set ema = keep theta + decay ema for the first n
+// values (a multiple of 16 in float32, 8 in float64), each product rounded.
+
+//go:noescape
+func averageAVX512S(theta, ema *float32, n int, keep, decay float32)
+
+//go:noescape
+func averageAVX2S(theta, ema *float32, n int, keep, decay float32)
+
+//go:noescape
+func averageAVX512(theta, ema *float64, n int, keep, decay float64)
+
+//go:noescape
+func averageAVX2(theta, ema *float64, n int, keep, decay float64)

@@ -71,3 +71,16 @@ func normalizeAffineAVX512S(xhat, y, x, mean, rs, scale, shift *float32, rows, c
 func swishDerivativesAVX512S(f, d1, d2, z *float32, sig *float64, n int) {
 	panic("vmath: no AVX-512 kernels in this build")
 }
+
+func averageAVX512S(theta, ema *float32, n int, keep, decay float32) {
+	panic("vmath: no AVX-512 kernels in this build")
+}
+func averageAVX2S(theta, ema *float32, n int, keep, decay float32) {
+	panic("vmath: no AVX2 kernels in this build")
+}
+func averageAVX512(theta, ema *float64, n int, keep, decay float64) {
+	panic("vmath: no AVX-512 kernels in this build")
+}
+func averageAVX2(theta, ema *float64, n int, keep, decay float64) {
+	panic("vmath: no AVX2 kernels in this build")
+}
