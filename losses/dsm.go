@@ -157,8 +157,16 @@ type dsmHead[T gemm.Float] struct {
 	grads     []tensor.Tensor
 	draw      levelDraw
 	noise     perturbation
+	predrawn  predraw // what noise already holds, if Predraw drew it
 	xs, gs    []T
 	rowLoss   []float64
+}
+
+// predraw is the noise source, rows and row weight a Predraw drew for.
+type predraw struct {
+	noise     *rand.Rand
+	rows      int
+	rowWeight float64
 }
 
 // firstOrderPass is what the denoising heads need of a network's core:
@@ -265,7 +273,14 @@ func (d *dsmHead[T]) Evaluate(x []float64, rowWeight float64, noise *rand.Rand) 
 		return Terms{}, fmt.Errorf("losses: %d values are not 1 to %d points of dimension %d", len(x), d.Batch(), D)
 	}
 	p := &d.noise
-	p.draw(n, D, d.Batch(), d.draw, rowWeight, noise)
+	pre := d.predrawn
+	d.predrawn = predraw{}
+	switch {
+	case pre.noise != noise:
+		p.draw(n, D, d.Batch(), d.draw, rowWeight, noise)
+	case pre.rows != n || pre.rowWeight != rowWeight: // the source has moved on: drawing again would not repeat it
+		return Terms{}, fmt.Errorf("losses: noise drawn ahead for %d points of weight %v, evaluated on %d of weight %v", pre.rows, pre.rowWeight, n, rowWeight)
+	}
 	xs := d.xs[:n*D]
 	gemm.Parallel(0, n, 4*D, func(lo, hi int) {
 		for b := lo; b < hi; b++ {
@@ -303,6 +318,18 @@ func (d *dsmHead[T]) Evaluate(x []float64, rowWeight float64, noise *rand.Rand) 
 		}
 	}
 	return Terms{Loss: loss}, nil
+}
+
+// Predraw draws the noise that an Evaluate of rows points weighted by
+// rowWeight would draw from noise; the next Evaluate given the same
+// source takes it instead of drawing (Predrawer).
+func (d *dsmHead[T]) Predraw(rows int, rowWeight float64, noise *rand.Rand) error {
+	if rows < 1 || rows > d.Batch() {
+		return fmt.Errorf("losses: noise for %d points drawn ahead, not 1 to %d", rows, d.Batch())
+	}
+	d.noise.draw(rows, d.dim, d.Batch(), d.draw, rowWeight, noise)
+	d.predrawn = predraw{noise: noise, rows: rows, rowWeight: rowWeight}
+	return nil
 }
 
 // newDSMGraph returns the builder of a denoising loss's graph (dsm,

@@ -37,6 +37,15 @@ type Labelled interface {
 	SetLabels(labels []int32) error
 }
 
+// Predrawer is a loss whose noise can be drawn ahead of its Evaluate:
+// Predraw draws from noise what an Evaluate of rows points weighted by
+// rowWeight would, and the next Evaluate given that same source uses it.
+// The draws are serial; drawn ahead, they can run beside other parallel
+// work (the last step's update) instead of holding up the next step.
+type Predrawer interface {
+	Predraw(rows int, rowWeight float64, noise *rand.Rand) error
+}
+
 // Terms are the values of a score-matching loss and its two parts. Losses
 // without such parts (dsm, anneal_dsm) leave Trace and Norm zero.
 type Terms struct {

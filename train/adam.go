@@ -31,6 +31,11 @@ type Adam struct {
 	// Moments are the update count and the first and second moments, in
 	// Params order, as checkpoints keep them.
 	rundir.Moments
+	// Alongside, when set, runs once during the next update, on another
+	// thread than the one that begins the update's parts (on one thread:
+	// before them), and is then cleared: serial work the update's memory
+	// traffic hides, such as drawing the next step's noise.
+	Alongside func()
 }
 
 // NewAdam returns an optimiser with zero moments for params.
@@ -85,28 +90,46 @@ func (a *Adam) step(params []nn.Param, grads []tensor.Tensor, gradScale float64,
 			return fmt.Errorf("train: parameter %s has unsupported data %T", p.Name, p.Value.Data())
 		}
 	}
-	bad := ""
-	// Last parameter first: the first layer's weights, which the next
-	// forward pass reads first, are then the ones still in cache.
+	// One parallel region over every parameter's parts, last parameter
+	// first: the first layer's weights, which the next forward pass reads
+	// first, are then the ones still in cache.
+	type part struct{ param, index, lo, hi int }
+	var parts []part
 	for i := len(params) - 1; i >= 0; i-- {
-		p := params[i]
-		var finite bool
-		var partSums *[]float64
+		cs := chunks(params[i].Value.Shape().TotalSize())
 		if sums != nil {
-			partSums = &sums[i]
+			sums[i] = make([]float64, len(cs))
 		}
-		switch theta := p.Value.Data().(type) {
-		case []float64:
-			finite = adamParallel(a, theta, grads[i].Data().([]float64), a.M[i].Data().([]float64), a.V[i].Data().([]float64), gradScale, c1, c2, partSums)
-		case []float32:
-			finite = adamParallel(a, theta, grads[i].Data().([]float32), a.M[i].Data().([]float32), a.V[i].Data().([]float32), gradScale, c1, c2, partSums)
-		}
-		if !finite {
-			bad = p.Name // ends as the first such parameter in order
+		for j, c := range cs {
+			parts = append(parts, part{i, j, c[0], c[1]})
 		}
 	}
-	if bad != "" {
-		return fmt.Errorf("%w (first in %s)", errNonFiniteUpdate, bad)
+	step := vmath.AdamStep{LR: a.LR, Beta1: a.Beta1, Beta2: a.Beta2, Eps: a.Eps, WeightDecay: a.WeightDecay, Scale: gradScale, C1: c1, C2: c2}
+	finite := make([]bool, len(parts))
+	alongside := a.Alongside
+	a.Alongside = nil
+	parallelAlongside(len(parts), func(k int) {
+		pt := parts[k]
+		var sum *float64
+		if sums != nil {
+			sum = &sums[pt.param][pt.index]
+		}
+		i := pt.param
+		switch theta := params[i].Value.Data().(type) {
+		case []float64:
+			finite[k] = adamPart(theta, grads[i].Data().([]float64), a.M[i].Data().([]float64), a.V[i].Data().([]float64), pt.lo, pt.hi, step, sum)
+		case []float32:
+			finite[k] = adamPart(theta, grads[i].Data().([]float32), a.M[i].Data().([]float32), a.V[i].Data().([]float32), pt.lo, pt.hi, step, sum)
+		}
+	}, alongside)
+	bad := -1
+	for k, ok := range finite {
+		if !ok && (bad < 0 || parts[k].param < bad) {
+			bad = parts[k].param // the first such parameter in order
+		}
+	}
+	if bad >= 0 {
+		return fmt.Errorf("%w (first in %s)", errNonFiniteUpdate, params[bad].Name)
 	}
 	return nil
 }
@@ -115,31 +138,15 @@ func (a *Adam) step(params []nn.Param, grads []tensor.Tensor, gradScale float64,
 // infinite or NaN: the model can no longer be saved or used.
 var errNonFiniteUpdate = errors.New("the update left parameters or Adam moments non-finite")
 
-// adamParallel is vmath.AdamUpdate (the update in one vector pass, with
-// the check that it stayed finite) over contiguous parts of a large tensor
-// on every thread; each element's update is the same whatever the split.
-// With sums not nil, *sums gets the parts' sums of squares of grad, the
-// ones GradNorm adds.
-func adamParallel[T float32 | float64](a *Adam, theta, grad, m, v []T, scale, c1, c2 float64, sums *[]float64) bool {
-	parts := chunks(len(theta))
-	finite := make([]bool, len(parts))
-	if sums != nil {
-		*sums = make([]float64, len(parts))
+// adamPart is vmath.AdamUpdate (the update in one vector pass, with the
+// check that it stayed finite) on elements lo..hi of one parameter; with
+// sum not nil, it first sets *sum to that part's sum of squares of grad,
+// one of the sums GradNorm adds, while the part is in cache.
+func adamPart[T float32 | float64](theta, grad, m, v []T, lo, hi int, step vmath.AdamStep, sum *float64) bool {
+	if sum != nil {
+		*sum = vmath.SumSquares(grad[lo:hi])
 	}
-	step := vmath.AdamStep{LR: a.LR, Beta1: a.Beta1, Beta2: a.Beta2, Eps: a.Eps, WeightDecay: a.WeightDecay, Scale: scale, C1: c1, C2: c2}
-	parallel(len(parts), func(i int) {
-		lo, hi := parts[i][0], parts[i][1]
-		if sums != nil {
-			(*sums)[i] = vmath.SumSquares(grad[lo:hi])
-		}
-		finite[i] = vmath.AdamUpdate(theta[lo:hi], grad[lo:hi], m[lo:hi], v[lo:hi], step)
-	})
-	for _, f := range finite {
-		if !f {
-			return false
-		}
-	}
-	return true
+	return vmath.AdamUpdate(theta[lo:hi], grad[lo:hi], m[lo:hi], v[lo:hi], step)
 }
 
 // chunkSize is the size of the parts elementwise and reduction passes over
@@ -157,16 +164,31 @@ func chunks(n int) [][2]int {
 }
 
 // parallel runs do(0..n-1) on every thread, each index once.
-func parallel(n int, do func(i int)) {
+func parallel(n int, do func(i int)) { parallelAlongside(n, do, nil) }
+
+// parallelAlongside is parallel that also runs alongside (when not nil)
+// once, on the last thread before it takes indices, or first on one
+// thread; the threads take indices as they come free, so the others
+// take that thread's share meanwhile.
+func parallelAlongside(n int, do func(i int), alongside func()) {
 	workers := min(gemm.Threads(), n)
+	if alongside != nil {
+		workers = min(gemm.Threads(), n+1)
+	}
 	if workers < 2 {
+		if alongside != nil {
+			alongside()
+		}
 		for i := range n {
 			do(i)
 		}
 		return
 	}
 	var next atomic.Int64
-	gemm.Run(workers, func(int) {
+	gemm.Run(workers, func(part int) {
+		if part == workers-1 && alongside != nil {
+			alongside()
+		}
 		for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
 			do(i)
 		}

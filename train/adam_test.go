@@ -4,8 +4,10 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sync/atomic"
 	"testing"
 
+	"scorenet/internal/gemm"
 	"scorenet/nn"
 
 	"gorgonia.org/tensor"
@@ -112,4 +114,54 @@ func sameBits(a, b any) bool {
 		return slices.EqualFunc(a, b, func(x, y float32) bool { return math.Float32bits(x) == math.Float32bits(y) })
 	}
 	return false
+}
+
+// Alongside runs once during the next update, whatever the number of
+// threads, is then cleared, and leaves the update's bits as they were.
+func TestAdamRunsAlongsideOnce(t *testing.T) {
+	defer gemm.SetThreads(0)
+	rng := rand.New(rand.NewPCG(3, 9))
+	theta, grad := make([][]float64, 3), make([][]float64, 3)
+	for i, n := range []int{5, 3*chunkSize + 1, 7} {
+		theta[i], grad[i] = make([]float64, n), make([]float64, n)
+		for k := range n {
+			theta[i][k], grad[i][k] = rng.NormFloat64(), rng.NormFloat64()
+		}
+	}
+	settings := AdamSettings{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
+	update := func(alongside bool) ([]nn.Param, int) {
+		params := paramsOf(theta, tensor.Float32)
+		grads := make([]tensor.Tensor, len(grad))
+		for i, g := range paramsOf(grad, tensor.Float32) {
+			grads[i] = g.Value
+		}
+		a := NewAdam(settings, params)
+		var runs atomic.Int32
+		for range 2 {
+			if alongside {
+				a.Alongside = func() { runs.Add(1) }
+			}
+			if _, err := a.StepUnclipped(params, grads); err != nil {
+				t.Fatal(err)
+			}
+			if a.Alongside != nil {
+				t.Fatal("Alongside is still set after the update")
+			}
+		}
+		a.StepUnclipped(params, grads) // none set: none run
+		return params, int(runs.Load())
+	}
+	for _, threads := range []int{1, 2, 8} {
+		gemm.SetThreads(threads)
+		want, _ := update(false)
+		got, runs := update(true)
+		if runs != 2 {
+			t.Errorf("%d threads: Alongside ran %d times in two updates", threads, runs)
+		}
+		for i := range want {
+			if !sameBits(got[i].Value.Data(), want[i].Value.Data()) {
+				t.Errorf("%d threads: parameter %d differs with Alongside set", threads, i)
+			}
+		}
+	}
 }

@@ -126,11 +126,28 @@ func (t *trainer) update() (*Step, error) {
 			return nil, err
 		}
 	}
-	// Each step's noise is its own stream, so a resumed run draws the same.
-	noise := seeds.NewIndexed(t.cfg.Seed, seeds.Noise, uint64(s.Step))
-	terms, err := t.loss.Evaluate(t.batchX, 1/float64(cfg.BatchSize), noise)
+	// Each step's noise is its own stream, so a resumed run draws the same,
+	// and so does a step whose noise was drawn ahead.
+	noise := t.drawnAhead
+	if noise == nil || t.drawnFor != s.Step {
+		noise = seeds.NewIndexed(t.cfg.Seed, seeds.Noise, uint64(s.Step))
+	}
+	t.drawnAhead = nil
+	rowWeight := 1 / float64(cfg.BatchSize)
+	terms, err := t.loss.Evaluate(t.batchX, rowWeight, noise)
 	if err != nil {
 		return nil, err
+	}
+	if p, ok := t.loss.(losses.Predrawer); ok && s.Step+1 < cfg.Steps {
+		// The next step's noise, drawn beside this update (on two threads,
+		// where the update's memory traffic leaves room for it) rather
+		// than alone at the start of the next step.
+		next, step, rows := seeds.NewIndexed(t.cfg.Seed, seeds.Noise, uint64(s.Step+1)), s.Step+1, len(t.batchIdx)
+		t.adam.Alongside = func() {
+			if p.Predraw(rows, rowWeight, next) == nil {
+				t.drawnAhead, t.drawnFor = next, step
+			}
+		}
 	}
 	grads := t.loss.Grads()
 	var gnorm float64
@@ -146,6 +163,7 @@ func (t *trainer) update() (*Step, error) {
 		// spoiled are never saved.
 		gnorm, updateErr = t.adam.StepUnclipped(s.Model.Params(), grads)
 	}
+	t.adam.Alongside = nil // unused when no update ran
 	if (!isFinite(terms.Loss) || !isFinite(gnorm) || updateErr != nil) && t.settle != nil {
 		t.settle() // the errors below name the last checkpoint written
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -381,6 +382,10 @@ type trainer struct {
 	resumedAt   int
 	out         io.Writer // log lines beside the progress
 	near        *nearHook // a refit's first training's nearness; nil elsewhere
+	// drawnAhead is the noise source of step drawnFor, whose noise the
+	// loss drew during the update before it (nil: none).
+	drawnAhead *rand.Rand
+	drawnFor   int
 }
 
 func newTrainer(cfg *configs.Config, data *workflow.Data, s *rundir.Snapshot, adam *Adam, order *batchOrder) (*trainer, error) {

@@ -12,6 +12,7 @@ import (
 	"bufio"
 	"cmp"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -330,16 +331,26 @@ func largeTrainStep(budget time.Duration, dt tensor.Dtype) (Result, error) {
 		pool[i] = rng.NormFloat64()
 	}
 	x := make([]float64, batch*784)
+	// Each step's noise from its own stream, the next step's drawn beside
+	// the update, as training draws it (train's update).
+	step := uint64(0)
+	noise := rand.New(rand.NewPCG(3, step))
 	per, err := timeIt(budget, func() error {
 		for r := range batch {
 			i := rng.IntN(largePoolRows)
 			copy(x[r*784:(r+1)*784], pool[i*784:(i+1)*784])
 		}
-		if _, err := l.Evaluate(x, 1.0/batch, rng); err != nil {
+		if _, err := l.Evaluate(x, 1.0/batch, noise); err != nil {
 			return err
 		}
+		step++
+		noise = rand.New(rand.NewPCG(3, step))
+		var drawErr error
+		if p, ok := l.(losses.Predrawer); ok {
+			adam.Alongside = func() { drawErr = p.Predraw(batch, 1.0/batch, noise) }
+		}
 		_, err := adam.StepUnclipped(m.Params(), l.Grads()) // training's update with train.grad_clip 0, the default
-		return err
+		return errors.Join(err, drawErr)
 	})
 	if err != nil {
 		return Result{}, err
