@@ -158,6 +158,9 @@ type dsmHead[T gemm.Float] struct {
 	draw      levelDraw
 	noise     perturbation
 	predrawn  predraw // what noise already holds, if Predraw drew it
+	// abandoned is the source of the last noise drawn ahead and not used:
+	// it has moved on, so an Evaluate given it is refused.
+	abandoned *rand.Rand
 	xs, gs    []T
 	rowLoss   []float64
 }
@@ -275,11 +278,19 @@ func (d *dsmHead[T]) Evaluate(x []float64, rowWeight float64, noise *rand.Rand) 
 	p := &d.noise
 	pre := d.predrawn
 	d.predrawn = predraw{}
+	// Where the source has moved on, drawing again would not repeat what
+	// Evaluate would have drawn from it: refused.
 	switch {
-	case pre.noise != noise:
-		p.draw(n, D, d.Batch(), d.draw, rowWeight, noise)
-	case pre.rows != n || pre.rowWeight != rowWeight: // the source has moved on: drawing again would not repeat it
+	case noise == d.abandoned:
+		return Terms{}, errors.New("losses: noise was drawn ahead from this source and not used: it has moved on")
+	case pre.noise == noise && (pre.rows != n || pre.rowWeight != rowWeight):
+		d.abandoned = noise
 		return Terms{}, fmt.Errorf("losses: noise drawn ahead for %d points of weight %v, evaluated on %d of weight %v", pre.rows, pre.rowWeight, n, rowWeight)
+	case pre.noise != noise:
+		if pre.noise != nil {
+			d.abandoned = pre.noise
+		}
+		p.draw(n, D, d.Batch(), d.draw, rowWeight, noise)
 	}
 	xs := d.xs[:n*D]
 	gemm.Parallel(0, n, 4*D, func(lo, hi int) {
@@ -322,7 +333,9 @@ func (d *dsmHead[T]) Evaluate(x []float64, rowWeight float64, noise *rand.Rand) 
 
 // Predraw draws the noise that an Evaluate of rows points weighted by
 // rowWeight would draw from noise; the next Evaluate given the same
-// source takes it instead of drawing (Predrawer).
+// source takes it instead of drawing (Predrawer). Noise drawn ahead and
+// not taken by the next Evaluate is lost, and that Evaluate, or a later
+// one given its source, is refused.
 func (d *dsmHead[T]) Predraw(rows int, rowWeight float64, noise *rand.Rand) error {
 	if rows < 1 || rows > d.Batch() {
 		return fmt.Errorf("losses: noise for %d points drawn ahead, not 1 to %d", rows, d.Batch())

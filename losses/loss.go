@@ -39,7 +39,10 @@ type Labelled interface {
 
 // Predrawer is a loss whose noise can be drawn ahead of its Evaluate:
 // Predraw draws from noise what an Evaluate of rows points weighted by
-// rowWeight would, and the next Evaluate given that same source uses it.
+// rowWeight would, and the next Evaluate given that same source uses it;
+// the source has moved on, so an Evaluate that cannot use it (another
+// shape), or a later one after noise drawn ahead went unused, is refused
+// rather than given other noise.
 // The draws are serial; drawn ahead, they can run beside other parallel
 // work (the last step's update) instead of holding up the next step.
 type Predrawer interface {

@@ -81,13 +81,31 @@ func TestPredrawGivesTheSameBits(t *testing.T) {
 				t.Errorf("drawn ahead from another source: %+v, %v; want %+v", got, err, want)
 			}
 
+			// A source whose noise was drawn ahead has moved on: evaluated
+			// on another shape, or after the noise went unused, refused.
+			for _, c := range []struct {
+				name   string
+				points int
+				weight float64
+			}{{"fewer points", batch - 1, 1.0 / batch}, {"another row weight", batch, 0.5 / batch}} {
+				ahead = source()
+				if err := p.Predraw(batch, 1.0/batch, ahead); err != nil {
+					t.Fatal(err)
+				}
+				_, err = l.Evaluate(x[:c.points*dim], c.weight, ahead)
+				if err == nil || !strings.Contains(err.Error(), "drawn ahead for 20 points") {
+					t.Errorf("%s than drawn ahead for: %v, want an error naming the 20 points", c.name, err)
+				}
+			}
 			ahead = source()
 			if err := p.Predraw(batch, 1.0/batch, ahead); err != nil {
 				t.Fatal(err)
 			}
-			_, err = l.Evaluate(x[:(batch-1)*dim], 1.0/batch, ahead)
-			if err == nil || !strings.Contains(err.Error(), "drawn ahead for 20 points") {
-				t.Errorf("evaluated on fewer points than drawn ahead: %v, want an error naming the 20 points", err)
+			if _, err := l.Evaluate(x, 1.0/batch, source()); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := l.Evaluate(x, 1.0/batch, ahead); err == nil || !strings.Contains(err.Error(), "not used") {
+				t.Errorf("a source whose noise drawn ahead went unused: %v, want an error", err)
 			}
 			if err := p.Predraw(batch+1, 1.0/batch, source()); err == nil {
 				t.Errorf("noise drawn ahead for %d points on a batch of %d: no error", batch+1, batch)

@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -148,7 +149,9 @@ func TestAdamRunsAlongsideOnce(t *testing.T) {
 				t.Fatal("Alongside is still set after the update")
 			}
 		}
-		a.StepUnclipped(params, grads) // none set: none run
+		if _, err := a.StepUnclipped(params, grads); err != nil { // none set: none run
+			t.Fatal(err)
+		}
 		return params, int(runs.Load())
 	}
 	for _, threads := range []int{1, 2, 8} {
@@ -162,6 +165,31 @@ func TestAdamRunsAlongsideOnce(t *testing.T) {
 			if !sameBits(got[i].Value.Data(), want[i].Value.Data()) {
 				t.Errorf("%d threads: parameter %d differs with Alongside set", threads, i)
 			}
+		}
+	}
+}
+
+// An update that leaves several parameters non-finite names the first in
+// Params order, though the threads update their parts in any order.
+func TestNonFiniteUpdateNamesTheFirstParameter(t *testing.T) {
+	defer gemm.SetThreads(0)
+	sizes := []int{7, 3*chunkSize + 5, 2*chunkSize + 1}
+	for _, threads := range []int{1, 2, 8} {
+		gemm.SetThreads(threads)
+		theta, grad := make([][]float64, len(sizes)), make([][]float64, len(sizes))
+		for i, n := range sizes {
+			theta[i], grad[i] = make([]float64, n), make([]float64, n)
+		}
+		grad[1][3*chunkSize+2] = math.Inf(1) // in parameter b's last part
+		grad[2][0] = math.NaN()              // in c's first, which the update reaches first
+		params := paramsOf(theta, tensor.Float32)
+		grads := make([]tensor.Tensor, len(grad))
+		for i, g := range paramsOf(grad, tensor.Float32) {
+			grads[i] = g.Value
+		}
+		err := NewAdam(AdamSettings{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}, params).Step(params, grads, 1)
+		if err == nil || !strings.Contains(err.Error(), "(first in b)") {
+			t.Errorf("%d threads: %v, want the error to name parameter b", threads, err)
 		}
 	}
 }

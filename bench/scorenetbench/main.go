@@ -347,7 +347,8 @@ func largeTrainStep(budget time.Duration, dt tensor.Dtype) (Result, error) {
 		noise = rand.New(rand.NewPCG(3, step))
 		var drawErr error
 		if p, ok := l.(losses.Predrawer); ok {
-			adam.Alongside = func() { drawErr = p.Predraw(batch, 1.0/batch, noise) }
+			next := noise
+			adam.Alongside = func() { drawErr = p.Predraw(batch, 1.0/batch, next) }
 		}
 		_, err := adam.StepUnclipped(m.Params(), l.Grads()) // training's update with train.grad_clip 0, the default
 		return errors.Join(err, drawErr)

@@ -16,23 +16,23 @@ func Average[T float32 | float64](theta, ema []T, decay T) {
 	switch th := any(theta).(type) {
 	case []float32:
 		e, a, d := any(ema).([]float32), float32(keep), float32(decay)
-		switch k := n &^ 15; {
-		case haveAVX512 && k > 0:
-			averageAVX512S(&th[0], &e[0], k, a, d)
-			done = k
-		case haveAVX2 && k > 0:
-			averageAVX2S(&th[0], &e[0], k, a, d)
-			done = k
+		switch {
+		case haveAVX512 && n >= 16:
+			done = n &^ 15
+			averageAVX512S(&th[0], &e[0], done, a, d)
+		case haveAVX2 && n >= 8:
+			done = n &^ 7
+			averageAVX2S(&th[0], &e[0], done, a, d)
 		}
 	case []float64:
 		e, a, d := any(ema).([]float64), float64(keep), float64(decay)
-		switch k := n &^ 7; {
-		case haveAVX512 && k > 0:
-			averageAVX512(&th[0], &e[0], k, a, d)
-			done = k
-		case haveAVX2 && k > 0:
-			averageAVX2(&th[0], &e[0], k, a, d)
-			done = k
+		switch {
+		case haveAVX512 && n >= 8:
+			done = n &^ 7
+			averageAVX512(&th[0], &e[0], done, a, d)
+		case haveAVX2 && n >= 4:
+			done = n &^ 3
+			averageAVX2(&th[0], &e[0], done, a, d)
 		}
 	}
 	for k := done; k < n; k++ {
