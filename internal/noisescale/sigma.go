@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+
+	"scorenet/internal/gemm"
 )
 
 // DefaultMaxPairs is a budget of point pairs for Sigma1, about 4M: all
@@ -44,14 +46,52 @@ func Sigma1(points []float64, n, d int, maxPairs int, rng *rand.Rand) float64 {
 	} else {
 		idx = subsample(n, m, rng)
 	}
-	var best float64 // squared
-	for a, i := range idx {
-		xi := points[i*d : (i+1)*d]
-		for _, j := range idx[a+1:] {
-			best = max(best, sqDist(xi, points[j*d:(j+1)*d]))
+	// The largest of the squared distances, which is the same whatever
+	// the order the pairs are compared in: the rows of the triangle dealt
+	// out in turn to the threads, which take about equal shares of it.
+	parts := workers(len(idx) * len(idx) / 2 * d)
+	bests := make([]float64, parts) // squared
+	gemm.Run(parts, func(part int) {
+		best := 0.0
+		for a := part; a < len(idx); a += parts {
+			xi := points[idx[a]*d : (idx[a]+1)*d]
+			eachDist(xi, points, d, idx[a+1:], func(s float64) { best = max(best, s) })
 		}
+		bests[part] = best
+	})
+	return math.Sqrt(slices.Max(bests))
+}
+
+// workers is the number of threads a pass of work coordinate operations
+// is split over: one below minParallel.
+func workers(work int) int {
+	if work < minParallel {
+		return 1
 	}
-	return math.Sqrt(best)
+	return gemm.Threads()
+}
+
+// minParallel is the least work, in coordinates compared, worth handing to
+// other threads.
+const minParallel = 1 << 20
+
+// eachDist calls use with the squared distance from x to each point of
+// points (dimension d) that rows names, in order: four at a time, each
+// summed as sqDist sums it (the same bits), four chains of additions in
+// flight instead of one waiting on the last.
+func eachDist(x, points []float64, d int, rows []int, use func(float64)) {
+	k := 0
+	for ; k+4 <= len(rows); k += 4 {
+		s0, s1, s2, s3 := sqDist4(x, points[rows[k]*d:(rows[k]+1)*d], points[rows[k+1]*d:(rows[k+1]+1)*d],
+			points[rows[k+2]*d:(rows[k+2]+1)*d], points[rows[k+3]*d:(rows[k+3]+1)*d])
+		use(s0)
+		use(s1)
+		use(s2)
+		use(s3)
+	}
+	for ; k < len(rows); k++ {
+		use(sqDist(x, points[rows[k]*d:(rows[k]+1)*d]))
+	}
 }
 
 // SigmaL is this package's rule for the smallest noise level sigma_L: the
@@ -90,15 +130,9 @@ func SigmaL(points []float64, n, d int, maxPoints int, rng *rand.Rand) float64 {
 	} else {
 		idx = subsample(n, maxPoints, rng)
 	}
+	nearest := nearestSquared(points, n, d, idx)
 	nn := make([]float64, 0, len(idx))
-	for _, i := range idx {
-		xi := points[i*d : (i+1)*d]
-		best := math.Inf(1) // squared
-		for j := range n {
-			if s := sqDist(xi, points[j*d:(j+1)*d]); s > 0 && s < best {
-				best = s
-			}
-		}
+	for _, best := range nearest {
 		if !math.IsInf(best, 1) {
 			nn = append(nn, math.Sqrt(best))
 		}
@@ -113,6 +147,54 @@ func SigmaL(points []float64, n, d int, maxPoints int, rng *rand.Rand) float64 {
 		med = (nn[k/2-1] + nn[k/2]) / 2
 	}
 	return med / (10 * math.Sqrt(float64(d)))
+}
+
+// nearestSquared is, for each point that idx names, the squared distance
+// to its nearest distinct point among all n (+Inf if none is distinct).
+// The data are read once, a share of the points per thread, each against
+// every named point (kept together, in cache): a pass over all the data
+// for each named point was the time of a train's start on an image set.
+// The smallest of the same sums, whatever the order: the same bits.
+func nearestSquared(points []float64, n, d int, idx []int) []float64 {
+	named := make([]float64, 0, len(idx)*d)
+	for _, i := range idx {
+		named = append(named, points[i*d:(i+1)*d]...)
+	}
+	m := len(idx)
+	parts := min(workers(m*n*d), n)
+	bests := make([][]float64, parts)
+	gemm.Run(parts, func(part int) {
+		best := slices.Repeat([]float64{math.Inf(1)}, m)
+		keep := func(a int, s float64) {
+			if s > 0 && s < best[a] {
+				best[a] = s
+			}
+		}
+		for j := part * n / parts; j < (part+1)*n/parts; j++ {
+			y := points[j*d : (j+1)*d]
+			a := 0
+			for ; a+4 <= m; a += 4 {
+				// sqDist(y, x) has sqDist(x, y)'s bits: each difference
+				// is the other's negation, with the same square.
+				s0, s1, s2, s3 := sqDist4(y, named[a*d:(a+1)*d], named[(a+1)*d:(a+2)*d], named[(a+2)*d:(a+3)*d], named[(a+3)*d:(a+4)*d])
+				keep(a, s0)
+				keep(a+1, s1)
+				keep(a+2, s2)
+				keep(a+3, s3)
+			}
+			for ; a < m; a++ {
+				keep(a, sqDist(y, named[a*d:(a+1)*d]))
+			}
+		}
+		bests[part] = best
+	})
+	nearest := bests[0]
+	for _, b := range bests[1:] {
+		for a, s := range b {
+			nearest[a] = min(nearest[a], s)
+		}
+	}
+	return nearest
 }
 
 // pointsForPairs is the largest m with m(m-1)/2 <= pairs, for pairs >= 1.
@@ -161,6 +243,19 @@ func sqDist(x, y []float64) float64 {
 		s += t * t
 	}
 	return s
+}
+
+// sqDist4 is sqDist from x to four points at once, each sum the same.
+func sqDist4(x, y0, y1, y2, y3 []float64) (s0, s1, s2, s3 float64) {
+	y0, y1, y2, y3 = y0[:len(x)], y1[:len(x)], y2[:len(x)], y3[:len(x)]
+	for k, v := range x {
+		t0, t1, t2, t3 := v-y0[k], v-y1[k], v-y2[k], v-y3[k]
+		s0 += t0 * t0
+		s1 += t1 * t1
+		s2 += t2 * t2
+		s3 += t3 * t3
+	}
+	return s0, s1, s2, s3
 }
 
 // Geometric returns the n noise levels from begin down to end, equally

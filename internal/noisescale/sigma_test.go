@@ -3,7 +3,10 @@ package noisescale
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
+
+	"scorenet/internal/gemm"
 )
 
 // ball is n points of dimension d drawn uniformly in the ball of the given
@@ -307,5 +310,53 @@ func TestKarrasLevels(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Sigma1 and SigmaL split over threads and four distances at a time give
+// the bits of one thread comparing one pair at a time (written out here),
+// on any number of threads, above and below the size worth splitting.
+func TestSigmasHaveTheBitsOfOnePairAtATime(t *testing.T) {
+	defer gemm.SetThreads(0)
+	oneAtATime := func(points []float64, n, d int) (far, near float64) {
+		var nn []float64
+		for i := range n {
+			best := math.Inf(1)
+			for j := range n {
+				s := sqDist(points[i*d:(i+1)*d], points[j*d:(j+1)*d])
+				if j > i {
+					far = max(far, s)
+				}
+				if s > 0 && s < best {
+					best = s
+				}
+			}
+			nn = append(nn, math.Sqrt(best))
+		}
+		slices.Sort(nn)
+		med := nn[n/2]
+		if n%2 == 0 {
+			med = (nn[n/2-1] + nn[n/2]) / 2
+		}
+		return math.Sqrt(far), med / (10 * math.Sqrt(float64(d)))
+	}
+	for _, c := range []struct {
+		name string
+		n, d int
+	}{{"small", 11, 3}, {"worth splitting", 402, 37}} {
+		rng := rand.New(rand.NewPCG(3, uint64(c.n)))
+		points := make([]float64, c.n*c.d)
+		for i := range points {
+			points[i] = rng.NormFloat64() * math.Exp(rng.NormFloat64())
+		}
+		wantFar, wantNear := oneAtATime(points, c.n, c.d)
+		for _, threads := range []int{1, 2, 8} {
+			gemm.SetThreads(threads)
+			far := Sigma1(points, c.n, c.d, DefaultMaxPairs, nil)
+			near := SigmaL(points, c.n, c.d, c.n, nil)
+			if math.Float64bits(far) != math.Float64bits(wantFar) || math.Float64bits(near) != math.Float64bits(wantNear) {
+				t.Errorf("%s, %d threads: Sigma1 %v, SigmaL %v; one pair at a time %v, %v", c.name, threads, far, near, wantFar, wantNear)
+			}
+		}
 	}
 }
