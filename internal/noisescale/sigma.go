@@ -55,7 +55,7 @@ func Sigma1(points []float64, n, d int, maxPairs int, rng *rand.Rand) float64 {
 		best := 0.0
 		for a := part; a < len(idx); a += parts {
 			xi := points[idx[a]*d : (idx[a]+1)*d]
-			eachDist(xi, points, d, idx[a+1:], func(s float64) { best = max(best, s) })
+			eachDist(xi, points, d, idx[a+1:], func(_ int, s float64) { best = max(best, s) })
 		}
 		bests[part] = best
 	})
@@ -75,22 +75,22 @@ func workers(work int) int {
 // other threads.
 const minParallel = 1 << 20
 
-// eachDist calls use with the squared distance from x to each point of
-// points (dimension d) that rows names, in order: four at a time, each
-// summed as sqDist sums it (the same bits), four chains of additions in
-// flight instead of one waiting on the last.
-func eachDist(x, points []float64, d int, rows []int, use func(float64)) {
+// eachDist calls use(k, s) with s the squared distance from x to the point
+// of points (dimension d) that rows[k] names, k in order: four at a time,
+// each summed as sqDist sums it (the same bits), four chains of additions
+// in flight instead of one waiting on the last.
+func eachDist(x, points []float64, d int, rows []int, use func(k int, s float64)) {
 	k := 0
 	for ; k+4 <= len(rows); k += 4 {
 		s0, s1, s2, s3 := sqDist4(x, points[rows[k]*d:(rows[k]+1)*d], points[rows[k+1]*d:(rows[k+1]+1)*d],
 			points[rows[k+2]*d:(rows[k+2]+1)*d], points[rows[k+3]*d:(rows[k+3]+1)*d])
-		use(s0)
-		use(s1)
-		use(s2)
-		use(s3)
+		use(k, s0)
+		use(k+1, s1)
+		use(k+2, s2)
+		use(k+3, s3)
 	}
 	for ; k < len(rows); k++ {
-		use(sqDist(x, points[rows[k]*d:(rows[k]+1)*d]))
+		use(k, sqDist(x, points[rows[k]*d:(rows[k]+1)*d]))
 	}
 }
 
@@ -156,11 +156,12 @@ func SigmaL(points []float64, n, d int, maxPoints int, rng *rand.Rand) float64 {
 // for each named point was the time of a train's start on an image set.
 // The smallest of the same sums, whatever the order: the same bits.
 func nearestSquared(points []float64, n, d int, idx []int) []float64 {
-	named := make([]float64, 0, len(idx)*d)
-	for _, i := range idx {
-		named = append(named, points[i*d:(i+1)*d]...)
-	}
 	m := len(idx)
+	named, order := make([]float64, 0, m*d), make([]int, m)
+	for a, i := range idx {
+		named = append(named, points[i*d:(i+1)*d]...)
+		order[a] = a
+	}
 	parts := min(workers(m*n*d), n)
 	bests := make([][]float64, parts)
 	gemm.Run(parts, func(part int) {
@@ -171,20 +172,9 @@ func nearestSquared(points []float64, n, d int, idx []int) []float64 {
 			}
 		}
 		for j := part * n / parts; j < (part+1)*n/parts; j++ {
-			y := points[j*d : (j+1)*d]
-			a := 0
-			for ; a+4 <= m; a += 4 {
-				// sqDist(y, x) has sqDist(x, y)'s bits: each difference
-				// is the other's negation, with the same square.
-				s0, s1, s2, s3 := sqDist4(y, named[a*d:(a+1)*d], named[(a+1)*d:(a+2)*d], named[(a+2)*d:(a+3)*d], named[(a+3)*d:(a+4)*d])
-				keep(a, s0)
-				keep(a+1, s1)
-				keep(a+2, s2)
-				keep(a+3, s3)
-			}
-			for ; a < m; a++ {
-				keep(a, sqDist(y, named[a*d:(a+1)*d]))
-			}
+			// sqDist(y, x) has sqDist(x, y)'s bits: each difference is the
+			// other's negation, with the same square.
+			eachDist(points[j*d:(j+1)*d], named, d, order, keep)
 		}
 		bests[part] = best
 	})
