@@ -178,7 +178,11 @@ type Train struct {
 	StepsAuto bool    `yaml:"steps_auto,omitempty"`
 	LR        float64 `yaml:"lr,omitempty"` // shorthand for optimizer.lr
 	Optimizer Adam    `yaml:"optimizer"`
-	GradClip  float64 `yaml:"grad_clip"` // global gradient norm bound; 0 disables
+	// LRDecay is the share of the run's last steps (of train.steps, the
+	// cap where it is auto) over which the learning rate falls linearly
+	// to 0; 0 keeps it constant.
+	LRDecay  float64 `yaml:"lr_decay,omitempty"`
+	GradClip float64 `yaml:"grad_clip"` // global gradient norm bound; 0 disables
 	// EMA is the decay of the parameters' exponential moving average, e.g.
 	// 0.999 (0: none); score, sample and eval use the average by default.
 	EMA float64 `yaml:"ema"`

@@ -257,6 +257,7 @@ func (d *decoder) validate(c *Config) error {
 		check(c.Model.Dtype != "float32" || a.Eps >= 1e-30, "train.optimizer.eps", "must be at least 1e-30 in float32 (below, it rounds to 0 and a zero gradient's update is 0/0), got %v", a.Eps),
 		check(a.WeightDecay >= 0 && a.WeightDecay <= 1, "train.optimizer.weight_decay", "must be from 0 to 1 (an L2 term of more than the parameter itself swamps every gradient), got %v", a.WeightDecay),
 		check(t.GradClip == 0 || (t.GradClip >= 1e-6 && t.GradClip <= MaxScale), "train.grad_clip", "must be 0 (no clipping) or from 1e-06 to %g, got %v", MaxScale, t.GradClip),
+		check(t.LRDecay >= 0 && t.LRDecay < 1, "train.lr_decay", "must be in [0, 1) (the share of the last steps over which the learning rate falls to 0; 0: constant), got %v", t.LRDecay),
 		check(t.EMA >= 0 && t.EMA < 1, "train.ema", "must be in [0, 1) (0: no moving average; e.g. 0.999), got %v", t.EMA),
 		check(t.LogEvery >= 1, "train.log_every", "must be >= 1, got %d", t.LogEvery),
 		check(t.EvalEvery >= 0, "train.eval_every", "must be >= 0 (0 disables), got %d", t.EvalEvery),

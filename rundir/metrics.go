@@ -20,12 +20,15 @@ const metricsFile = "metrics.jsonl"
 // Record is one line of metrics.jsonl: means over the steps since the
 // previous record, and the held-out loss where it was computed.
 type Record struct {
-	Step     int           `json:"step"`
-	Loss     float64       `json:"loss"`
-	Trace    float64       `json:"trace,omitempty"` // the "Hessian" term (exact, sliced)
-	Norm     float64       `json:"norm,omitempty"`  // the "Norm" term (exact, sliced)
-	GradNorm float64       `json:"grad_norm"`
-	Valid    *losses.Terms `json:"valid,omitempty"`
+	Step     int     `json:"step"`
+	Loss     float64 `json:"loss"`
+	Trace    float64 `json:"trace,omitempty"` // the "Hessian" term (exact, sliced)
+	Norm     float64 `json:"norm,omitempty"`  // the "Norm" term (exact, sliced)
+	GradNorm float64 `json:"grad_norm"`
+	// LR is the learning rate of the record's last step, in a run whose
+	// rate falls (train.lr_decay).
+	LR    float64       `json:"lr,omitempty"`
+	Valid *losses.Terms `json:"valid,omitempty"`
 	// Nearest is, in a refit's first training, the samples' nearness to
 	// the training rows against the held-out rows' (train.refit).
 	Nearest float64 `json:"nearest_ratio,omitempty"`

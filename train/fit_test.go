@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -399,10 +400,22 @@ func (c *cancelAfter) Err() error {
 }
 
 func TestInterruptedRunCheckpointsAndResumesExactly(t *testing.T) {
-	whole := parseConfig(t, tinyRun)
+	for _, tc := range []struct {
+		name string
+		sets []string
+	}{
+		{"constant rate", nil},
+		{"falling rate, cut while it falls", []string{"train.lr_decay=0.75"}}, // from step 10 of 40
+	} {
+		t.Run(tc.name, func(t *testing.T) { testInterrupted(t, tc.sets) })
+	}
+}
+
+func testInterrupted(t *testing.T, sets []string) {
+	whole := parseConfig(t, tinyRun, sets...)
 	fit(t, whole, false)
 
-	cut := parseConfig(t, tinyRun)
+	cut := parseConfig(t, tinyRun, sets...)
 	// Fit checks once after reading the data, then once a step.
 	_, err := Fit(&cancelAfter{context.Background(), 14}, cut, Options{})
 	if !errors.Is(err, ErrInterrupted) || !strings.Contains(err.Error(), "at step 13") {
@@ -421,6 +434,68 @@ func TestInterruptedRunCheckpointsAndResumesExactly(t *testing.T) {
 		if !slices.Equal(checkpoints.Float64s(p.Value), checkpoints.Float64s(b.Model.Params()[i].Value)) {
 			t.Fatalf("%s differs after an interruption at step 13 and a resume", p.Name)
 		}
+	}
+}
+
+// decayedLR keeps the rate until the last share of the steps, then takes
+// it down by base/n a step to base/n at the last.
+func TestDecayedLR(t *testing.T) {
+	for _, c := range []struct {
+		name        string
+		step, steps int
+		share, want float64
+	}{
+		{"constant", 39, 40, 0, 0.01},
+		{"before the fall", 29, 40, 0.25, 0.01},
+		{"its first step", 30, 40, 0.25, 0.01},
+		{"falling", 35, 40, 0.25, 0.005},
+		{"the last step", 39, 40, 0.25, 0.001},
+		{"a share below one step", 39, 40, 0.01, 0.01},
+		{"a share rounded to whole steps", 38, 40, 0.06, 0.01 * 2 / 2},
+		{"almost every step", 0, 40, 0.99, 0.01 * 40 / 40},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := decayedLR(0.01, c.step, c.steps, c.share); math.Abs(got-c.want) > 1e-15 {
+				t.Errorf("decayedLR(0.01, %d, %d, %v) = %v, want %v", c.step, c.steps, c.share, got, c.want)
+			}
+		})
+	}
+}
+
+// A run with train.lr_decay logs each record's rate, falling to base/n at
+// its last step, and trains to other weights than at a constant rate,
+// which logs none.
+func TestLRDecayLowersTheRate(t *testing.T) {
+	falling := parseConfig(t, tinyRun, "train.lr_decay=0.5")
+	fit(t, falling, false)
+	constant := parseConfig(t, tinyRun)
+	fit(t, constant, false)
+	rates := func(dir string) map[int]float64 {
+		out := map[int]float64{}
+		all, _, err := rundir.ReadMetrics(dir, 1000, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range all {
+			out[r.Step] = r.LR
+		}
+		return out
+	}
+	got := rates(falling.Output.Dir)
+	for step, want := range map[int]float64{5: 0.01, 20: 0.01, 25: 0.01 * 16 / 20, 40: 0.01 / 20} {
+		if math.Abs(got[step]-want) > 1e-15 {
+			t.Errorf("the record of step %d says lr %v, want %v", step, got[step], want)
+		}
+	}
+	for step, lr := range rates(constant.Output.Dir) {
+		if lr != 0 {
+			t.Errorf("a constant rate's record of step %d says lr %v", step, lr)
+		}
+	}
+	a, _ := rundir.Open(falling.Output.Dir, "")
+	b, _ := rundir.Open(constant.Output.Dir, "")
+	if slices.Equal(checkpoints.Float64s(a.Model.Params()[0].Value), checkpoints.Float64s(b.Model.Params()[0].Value)) {
+		t.Error("a falling rate trained the same first weights as a constant one")
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"scorenet/internal/mlp"
 	"time"
 
@@ -149,6 +150,7 @@ func (t *trainer) update() (*Step, error) {
 			}
 		}
 	}
+	t.adam.LR = decayedLR(t.baseLR, s.Step, cfg.Steps, cfg.LRDecay)
 	grads := t.loss.Grads()
 	var gnorm float64
 	var updateErr error
@@ -192,6 +194,18 @@ func (t *trainer) update() (*Step, error) {
 	}
 	s.Step++
 	return &Step{N: s.Step, Terms: terms, GradNorm: gnorm, Last: s.Step == cfg.Steps}, nil
+}
+
+// decayedLR is the learning rate of update step (from 0) of a run of
+// steps updates whose last share of them take it linearly from base
+// towards 0: base until then, base/n at the last of those n steps. It
+// depends on the step alone, so a resumed run takes the same rates.
+func decayedLR(base float64, step, steps int, share float64) float64 {
+	n := int(math.Round(share * float64(steps)))
+	if n <= 0 || step < steps-n {
+		return base
+	}
+	return base * float64(steps-step) / float64(n)
 }
 
 // batchLabelsAt gives the loss the batch's labels, each replaced by the
@@ -238,6 +252,9 @@ func (m *metricsHook) OnStep(e *Step) error {
 	n := float64(m.steps)
 	r := rundir.Record{Step: e.N, Loss: m.window.Loss / n, Trace: m.window.Trace / n, Norm: m.window.Norm / n,
 		GradNorm: m.window.GradNorm / n, Elapsed: t.s.Elapsed}
+	if cfg.LRDecay > 0 {
+		r.LR = t.adam.LR
+	}
 	if evalNow {
 		v, err := t.validate()
 		if err != nil {

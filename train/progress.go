@@ -49,7 +49,11 @@ func (r *reporter) record(rec rundir.Record, stepsPerSecond float64) {
 	if rec.Trace != 0 || rec.Norm != 0 {
 		terms = fmt.Sprintf(" (trace %.6g, norm %.6g)", rec.Trace, rec.Norm)
 	}
-	fmt.Fprintf(r.out, "step %d/%d loss %.6g%s%s grad_norm %.3g %.1f steps/s\n",
-		rec.Step, r.total, rec.Loss, terms, valid, rec.GradNorm, stepsPerSecond)
+	lr := ""
+	if rec.LR > 0 {
+		lr = fmt.Sprintf(" lr %.3g", rec.LR)
+	}
+	fmt.Fprintf(r.out, "step %d/%d loss %.6g%s%s grad_norm %.3g%s %.1f steps/s\n",
+		rec.Step, r.total, rec.Loss, terms, valid, rec.GradNorm, lr, stepsPerSecond)
 	r.lastLine = time.Now()
 }

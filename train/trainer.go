@@ -386,6 +386,7 @@ type trainer struct {
 	// loss drew during the update before it (nil: none).
 	drawnAhead *rand.Rand
 	drawnFor   int
+	baseLR     float64 // the rate before train.lr_decay lowers it
 }
 
 func newTrainer(cfg *configs.Config, data *workflow.Data, s *rundir.Snapshot, adam *Adam, order *batchOrder) (*trainer, error) {
@@ -395,7 +396,7 @@ func newTrainer(cfg *configs.Config, data *workflow.Data, s *rundir.Snapshot, ad
 	if err != nil {
 		return nil, err
 	}
-	t := &trainer{cfg: cfg, data: data, s: s, adam: adam, order: order, loss: loss, batchIdx: make([]int, b), batchX: make([]float64, b*data.Train.D)}
+	t := &trainer{cfg: cfg, data: data, s: s, adam: adam, order: order, loss: loss, batchIdx: make([]int, b), batchX: make([]float64, b*data.Train.D), baseLR: adam.LR}
 	if cfg.Model.Classes > 0 {
 		l, ok := loss.(losses.Labelled)
 		if !ok || data.TrainLabels == nil {
