@@ -639,7 +639,9 @@ const (
 )
 
 // SafeToChange lists the keys a resumed run may change: they alter how long
-// it runs and what it records, not what it computes. A key ending in "."
+// it runs and what it records, not what it computes (but for train.steps
+// under train.lr_decay, which places the rate's fall on the new length's
+// last steps, as the start-up says). A key ending in "."
 // stands for every key below it.
 var SafeToChange = []string{
 	"train.steps", "train.log_every", "train.eval_every",

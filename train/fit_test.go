@@ -406,6 +406,7 @@ func TestInterruptedRunCheckpointsAndResumesExactly(t *testing.T) {
 	}{
 		{"constant rate", nil},
 		{"falling rate, cut while it falls", []string{"train.lr_decay=0.75"}}, // from step 10 of 40
+		{"falling rate, unclipped", []string{"train.lr_decay=0.75", "train.grad_clip=0"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) { testInterrupted(t, tc.sets) })
 	}
@@ -451,7 +452,8 @@ func TestDecayedLR(t *testing.T) {
 		{"falling", 35, 40, 0.25, 0.005},
 		{"the last step", 39, 40, 0.25, 0.001},
 		{"a share below one step", 39, 40, 0.01, 0.01},
-		{"a share rounded to whole steps", 38, 40, 0.06, 0.01 * 2 / 2},
+		{"a share rounded down to whole steps", 38, 40, 0.06, 0.01 * 2 / 2},
+		{"a share rounded up to whole steps", 38, 40, 0.07, 0.01 * 2 / 3},
 		{"almost every step", 0, 40, 0.99, 0.01 * 40 / 40},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -462,12 +464,38 @@ func TestDecayedLR(t *testing.T) {
 	}
 }
 
-// A run with train.lr_decay logs each record's rate, falling to base/n at
-// its last step, and trains to other weights than at a constant rate,
-// which logs none.
+// lrDecaySaid names the steps of the fall, counted as the log counts
+// them, and warns where train.steps is auto's cap.
+func TestLRDecaySaid(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		t    configs.Train
+		want string
+	}{
+		{"fixed length", configs.Train{Steps: 7500, LRDecay: 0.2}, "train.lr_decay 0.2: the learning rate 0.0005 falls linearly to 0 over steps 6001-7500 of 7500"},
+		{"auto's cap", configs.Train{Steps: 20000, StepsAuto: true, LRDecay: 0.1}, "train.lr_decay 0.1: the learning rate 0.0005 falls linearly to 0 over steps 18001-20000 of 20000 (train.steps: auto's cap; a run that patience stops before step 18001 keeps the rate constant)"},
+		{"under a step", configs.Train{Steps: 40, LRDecay: 0.01}, "train.lr_decay 0.01: less than one of the 40 steps: the learning rate stays 0.0005"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := lrDecaySaid(c.t, 5e-4); got != c.want {
+				t.Errorf("got  %q\nwant %q", got, c.want)
+			}
+		})
+	}
+}
+
+// A run with train.lr_decay says where its rate falls and logs each
+// record's rate, base/n at its last step, and trains to other weights
+// than at a constant rate, which logs none.
 func TestLRDecayLowersTheRate(t *testing.T) {
 	falling := parseConfig(t, tinyRun, "train.lr_decay=0.5")
-	fit(t, falling, false)
+	var log strings.Builder
+	if _, err := Fit(context.Background(), falling, Options{Out: &log}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "train.lr_decay 0.5: the learning rate 0.01 falls linearly to 0 over steps 21-40 of 40\n"; !strings.Contains(log.String(), want) {
+		t.Errorf("the log does not say %q:\n%s", want, log.String())
+	}
 	constant := parseConfig(t, tinyRun)
 	fit(t, constant, false)
 	rates := func(dir string) map[int]float64 {

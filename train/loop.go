@@ -5,10 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"scorenet/internal/mlp"
 	"time"
 
 	"scorenet/checkpoints"
+	"scorenet/configs"
+	"scorenet/internal/mlp"
 	"scorenet/internal/seeds"
 	"scorenet/losses"
 	"scorenet/rundir"
@@ -206,6 +207,22 @@ func decayedLR(base float64, step, steps int, share float64) float64 {
 		return base
 	}
 	return base * float64(steps-step) / float64(n)
+}
+
+// lrDecaySaid says where train.lr_decay's fall lies in the run (steps
+// counted from 1, as the log counts them), and, where train.steps is a
+// cap, that a stop by patience before it leaves the rate constant.
+func lrDecaySaid(t configs.Train, base float64) string {
+	n := int(math.Round(t.LRDecay * float64(t.Steps)))
+	if n <= 0 {
+		return fmt.Sprintf("train.lr_decay %g: less than one of the %d steps: the learning rate stays %g", t.LRDecay, t.Steps, base)
+	}
+	first := t.Steps - n + 1
+	s := fmt.Sprintf("train.lr_decay %g: the learning rate %g falls linearly to 0 over steps %d-%d of %d", t.LRDecay, base, first, t.Steps, t.Steps)
+	if t.StepsAuto {
+		s += fmt.Sprintf(" (train.steps: auto's cap; a run that patience stops before step %d keeps the rate constant)", first)
+	}
+	return s
 }
 
 // batchLabelsAt gives the loss the batch's labels, each replaced by the

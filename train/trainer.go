@@ -261,6 +261,9 @@ func fitPrepared(ctx context.Context, cfg *configs.Config, data *workflow.Data, 
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Train.LRDecay > 0 {
+		fmt.Fprintln(opts.Out, lrDecaySaid(cfg.Train, adam.LR))
+	}
 	if err := safefile.Write(rundir.ConfigPath(dir), cfg.YAML()); err != nil {
 		return nil, err
 	}
