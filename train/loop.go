@@ -202,18 +202,22 @@ func (t *trainer) update() (*Step, error) {
 // towards 0: base until then, base/n at the last of those n steps. It
 // depends on the step alone, so a resumed run takes the same rates.
 func decayedLR(base float64, step, steps int, share float64) float64 {
-	n := int(math.Round(share * float64(steps)))
+	n := fallingSteps(share, steps)
 	if n <= 0 || step < steps-n {
 		return base
 	}
 	return base * float64(steps-step) / float64(n)
 }
 
+// fallingSteps is how many of a run's steps train.lr_decay's share is,
+// rounded to whole steps.
+func fallingSteps(share float64, steps int) int { return int(math.Round(share * float64(steps))) }
+
 // lrDecaySaid says where train.lr_decay's fall lies in the run (steps
 // counted from 1, as the log counts them), and, where train.steps is a
 // cap, that a stop by patience before it leaves the rate constant.
 func lrDecaySaid(t configs.Train, base float64) string {
-	n := int(math.Round(t.LRDecay * float64(t.Steps)))
+	n := fallingSteps(t.LRDecay, t.Steps)
 	if n <= 0 {
 		return fmt.Sprintf("train.lr_decay %g: less than one of the %d steps: the learning rate stays %g", t.LRDecay, t.Steps, base)
 	}
