@@ -50,6 +50,7 @@ type Result struct {
 	ChainStepsPerSec float64 `json:"chain_steps_per_sec,omitempty"`
 	MatmulFLOPs      float64 `json:"matmul_flops,omitempty"` // per step
 	GFLOPs           float64 `json:"gflops,omitempty"`
+	RoundTripNs      float64 `json:"round_trip_ns,omitempty"` // core-round-trip
 	BLAS             string  `json:"blas"`
 	Threads          int     `json:"threads"`
 }
@@ -272,6 +273,11 @@ func measure(args []string) error {
 				if !wanted(largeCaseName(c, dt)) {
 					continue
 				}
+				if largeCaseName(c, dt) == "anneal_dsm-large-f32" && runtime.GOMAXPROCS(0) >= 2 {
+					if err := enc.Encode(coreRoundTrip().from(*impl)); err != nil {
+						return err
+					}
+				}
 				r, err := c(*budget, dt)
 				if err != nil {
 					return err
@@ -445,6 +451,7 @@ func report(files []string) error {
 	var lik []LikResult
 	repeats := map[string][]Result{} // case/D and impl -> every measurement of it
 	pairs := map[string][]Result{}   // case -> each of two one-thread runs at once
+	trips := map[string][]Result{}   // impl -> each core round trip, in order
 	for _, f := range files {
 		fh, err := os.Open(f)
 		if err != nil {
@@ -471,6 +478,10 @@ func report(files []string) error {
 				peaks32[r.Impl] = r.GFLOPs
 				continue
 			}
+			if r.Case == roundTripCase {
+				trips[r.Impl] = append(trips[r.Impl], r)
+				continue
+			}
 			if strings.HasSuffix(r.Impl, pairSuffix) {
 				pairs[r.Case] = append(pairs[r.Case], r)
 				continue
@@ -493,6 +504,7 @@ func report(files []string) error {
 	}
 	defer func() {
 		pairCeilings(os.Stdout, pairs, repeats)
+		roundTripLines(os.Stdout, trips, repeats)
 		if len(lik) > 0 {
 			fmt.Println()
 			likReport(lik)

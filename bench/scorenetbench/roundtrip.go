@@ -1,0 +1,92 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"runtime"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// roundTripCase names the measurement of coreRoundTrip.
+const roundTripCase = "core-round-trip"
+
+// coreRoundTrip measures how long a cache line takes to go from one thread
+// to the other and back (the median of several runs of many round trips),
+// each thread locked to its own OS thread. A split step hands data between
+// the threads at every region, so its speed follows this figure: on a
+// virtual host, two vCPUs that share a last-level cache pass a line in
+// tens of nanoseconds, two on different dies in hundreds, and which of the
+// two a run gets can change between runs of the same binary.
+func coreRoundTrip() Result {
+	const trips, runs = 20000, 7
+	var times []float64
+	for range runs {
+		times = append(times, roundTrips(trips))
+	}
+	slices.Sort(times)
+	return Result{Case: roundTripCase, RoundTripNs: times[runs/2]}
+}
+
+// roundTrips bounces a counter between two goroutines n times and returns
+// the nanoseconds each round trip took.
+func roundTrips(n int) float64 {
+	var line struct {
+		_ [64]byte // the counter alone on its cache line
+		v atomic.Int64
+		_ [56]byte
+	}
+	done := make(chan struct{})
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		for i := int64(1); i <= int64(n); i++ {
+			for line.v.Load() != 2*i-1 {
+			}
+			line.v.Store(2 * i)
+		}
+		close(done)
+	}()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	for line.v.Load() != 0 { // the partner need not have started: the first trip waits for it
+	}
+	start := time.Now()
+	for i := int64(1); i <= int64(n); i++ {
+		line.v.Store(2*i - 1)
+		for line.v.Load() != 2*i {
+		}
+	}
+	elapsed := time.Since(start)
+	<-done
+	return float64(elapsed.Nanoseconds()) / float64(n)
+}
+
+// roundTripLines prints, for each implementation measured on two threads,
+// the core round trip measured before each of its two-thread image-size
+// float32 steps beside that step's time, in the order they ran, so that a
+// two-thread ratio that moves between runs can be read against where the
+// host put the threads.
+func roundTripLines(w io.Writer, trips map[string][]Result, repeats map[string][]Result) {
+	for _, impl := range slices.Sorted(maps.Keys(trips)) {
+		steps := repeats["anneal_dsm-large-f32/784\x00"+impl]
+		var parts []string
+		for i, t := range trips[impl] {
+			s := fmt.Sprintf("%.0f ns", t.RoundTripNs)
+			if i < len(steps) {
+				s += fmt.Sprintf(" (step %.2f ms)", steps[i].MsPerStep)
+			}
+			parts = append(parts, s)
+		}
+		fmt.Fprintf(w, "\nCache-line round trip between the two threads of %s, before each of its two-thread float32 steps: %s.\n", impl, strings.Join(parts, ", "))
+	}
+}
+
+// from is r named as measured by impl on this many threads.
+func (r Result) from(impl string) Result {
+	r.Impl, r.Threads = impl, runtime.GOMAXPROCS(0)
+	return r
+}
