@@ -73,6 +73,9 @@ pair() {
 : > "$out/pair.jsonl"
 echo "two one-thread float32 steps at once..." >&2
 pair
+# Each two-thread scorenet run first measures a cache line's round trip
+# between its two threads; the report prints it beside that run's float32
+# step, since the split step's speed follows where the host puts the vCPUs.
 echo "measuring on two threads..." >&2
 GOMAXPROCS=2 "$out/bench-purego" measure -impl scorenet-purego-2t -large -budget "${BUDGET}s" > "$out/purego-2t.jsonl"
 THREADS=2 OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 MKL_NUM_THREADS=2 OMP_WAIT_POLICY=passive IMPL=pytorch-2t BUDGET=$BUDGET LARGE=1 /usr/bin/python3 bench/torch_bench.py > "$out/pytorch-2t.jsonl"
