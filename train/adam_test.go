@@ -193,3 +193,38 @@ func TestNonFiniteUpdateNamesTheFirstParameter(t *testing.T) {
 		}
 	}
 }
+
+// An update allocates nothing per part: tensor.Dense.Data allocates at
+// every call, and when each part read its four tensors through it an
+// update of the D = 784 model made 406 allocations. What is left is the
+// closure handed to the threads.
+func TestAdamUpdateAllocatesOnlyItsClosure(t *testing.T) {
+	for _, dtype := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
+		t.Run(dtype.String(), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(3, 4))
+			var theta, grad [][]float64
+			for _, n := range []int{3*chunkSize + 5, 7} {
+				th, g := make([]float64, n), make([]float64, n)
+				for k := range n {
+					th[k], g[k] = rng.NormFloat64(), rng.NormFloat64()
+				}
+				theta, grad = append(theta, th), append(grad, g)
+			}
+			params := paramsOf(theta, dtype)
+			grads := make([]tensor.Tensor, len(grad))
+			for i, g := range paramsOf(grad, dtype) {
+				grads[i] = g.Value
+			}
+			a := NewAdam(AdamSettings{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}, params)
+			steps := map[string]func(){
+				"Step":          func() { a.Step(params, grads, 1) },
+				"StepUnclipped": func() { a.StepUnclipped(params, grads) },
+			}
+			for name, step := range steps {
+				if allocs := testing.AllocsPerRun(10, step); allocs > 1 {
+					t.Errorf("%s: %v allocations an update, want at most 1", name, allocs)
+				}
+			}
+		})
+	}
+}

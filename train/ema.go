@@ -30,13 +30,12 @@ type emaHook struct {
 func (h *emaHook) OnStep(e *Step) error {
 	decay := warmDecay(h.decay, e.N)
 	for i, p := range h.params {
-		switch theta := p.Value.Data().(type) {
-		case []float64:
-			average(theta, h.ema[i].Data().([]float64), decay)
-		case []float32:
-			average(theta, h.ema[i].Data().([]float32), decay)
-		default:
-			return fmt.Errorf("train: parameter %s has unsupported data %T", p.Name, theta)
+		if theta, ema := floats[float64](p.Value), floats[float64](h.ema[i]); theta != nil && len(ema) == len(theta) {
+			average(theta, ema, decay)
+		} else if theta, ema := floats[float32](p.Value), floats[float32](h.ema[i]); theta != nil && len(ema) == len(theta) {
+			average(theta, ema, decay)
+		} else {
+			return fmt.Errorf("train: parameter %s has unsupported data %v", p.Name, p.Value.Dtype())
 		}
 	}
 	return nil
@@ -47,9 +46,8 @@ func (h *emaHook) OnStop(Stop) error { return nil }
 // average is ema = (1 - decay) theta + decay ema (vmath.Average: the
 // decay rounded to T, each product rounded), in parallel parts.
 func average[T float32 | float64](theta, ema []T, decay float64) {
-	parts := chunks(len(theta))
-	parallel(len(parts), func(i int) {
-		lo, hi := parts[i][0], parts[i][1]
+	parallel(chunkCount(len(theta)), func(i int) {
+		lo, hi := chunk(len(theta), i)
 		vmath.Average(theta[lo:hi], ema[lo:hi], T(decay))
 	})
 }
