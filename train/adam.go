@@ -58,6 +58,7 @@ type adamPlan struct {
 type adamData struct {
 	theta, grad, m, v         []float64
 	theta32, grad32, m32, v32 []float32
+	f32                       bool // the float32 slices hold it
 }
 
 // adamPartRange is elements lo..hi of parameter param, the index-th of its
@@ -122,7 +123,7 @@ func (a *Adam) step(params []nn.Param, grads []tensor.Tensor, gradScale float64,
 			sum = &plan.sums[pt.param][pt.index]
 		}
 		d := &plan.data[pt.param]
-		if d.theta32 != nil {
+		if d.f32 {
 			plan.finite[k] = adamPart(d.theta32, d.grad32, d.m32, d.v32, pt.lo, pt.hi, step, sum)
 		} else {
 			plan.finite[k] = adamPart(d.theta, d.grad, d.m, d.v, pt.lo, pt.hi, step, sum)
@@ -148,19 +149,18 @@ func (p *adamPlan) make(params []nn.Param, grads []tensor.Tensor, m, v []*tensor
 	p.data = p.data[:0]
 	for i, param := range params {
 		var d adamData
+		var ok bool
 		switch theta := param.Value; theta.Dtype() {
 		case tensor.Float64:
-			d.theta, d.grad, d.m, d.v = floats[float64](theta), floats[float64](grads[i]), floats[float64](m[i]), floats[float64](v[i])
-			if d.theta == nil || len(d.grad) != len(d.theta) || len(d.m) != len(d.theta) || len(d.v) != len(d.theta) {
-				return fmt.Errorf("train: parameter %s: gradient or moments not float64 of its %d values", param.Name, len(d.theta))
-			}
+			d.theta, d.grad, d.m, d.v, ok = quad[float64](theta, grads[i], m[i], v[i])
 		case tensor.Float32:
-			d.theta32, d.grad32, d.m32, d.v32 = floats[float32](theta), floats[float32](grads[i]), floats[float32](m[i]), floats[float32](v[i])
-			if d.theta32 == nil || len(d.grad32) != len(d.theta32) || len(d.m32) != len(d.theta32) || len(d.v32) != len(d.theta32) {
-				return fmt.Errorf("train: parameter %s: gradient or moments not float32 of its %d values", param.Name, len(d.theta32))
-			}
+			d.theta32, d.grad32, d.m32, d.v32, ok = quad[float32](theta, grads[i], m[i], v[i])
+			d.f32 = true
 		default:
 			return fmt.Errorf("train: parameter %s has unsupported data %v", param.Name, theta.Dtype())
+		}
+		if !ok {
+			return fmt.Errorf("train: parameter %s: its gradient or moments are not %d values of its dtype %v", param.Name, param.Value.Shape().TotalSize(), param.Value.Dtype())
 		}
 		p.data = append(p.data, d)
 	}
@@ -191,29 +191,41 @@ func (p *adamPlan) make(params []nn.Param, grads []tensor.Tensor, m, v []*tensor
 	return nil
 }
 
-// floats is t's data as a []T, nil if it holds another type. A
-// *tensor.Dense's is read through its typed accessor, which, unlike Data,
-// does not allocate.
-func floats[T float32 | float64](t tensor.Tensor) []T {
+// quad is a parameter's values, its gradient and its two moments as []T,
+// and whether all four hold T and are the same length.
+func quad[T float32 | float64](theta, grad, m, v tensor.Tensor) (th, g, mt, vt []T, ok bool) {
+	var oks [4]bool
+	th, oks[0] = floats[T](theta)
+	g, oks[1] = floats[T](grad)
+	mt, oks[2] = floats[T](m)
+	vt, oks[3] = floats[T](v)
+	ok = oks == [4]bool{true, true, true, true} && len(g) == len(th) && len(mt) == len(th) && len(vt) == len(th)
+	return th, g, mt, vt, ok
+}
+
+// floats is t's data as a []T, and whether it holds T. A *tensor.Dense's
+// is read through its typed accessor, which, unlike Data, does not
+// allocate.
+func floats[T float32 | float64](t tensor.Tensor) ([]T, bool) {
 	var zero T
 	want := tensor.Float64
 	if _, ok := any(zero).(float32); ok {
 		want = tensor.Float32
 	}
 	if t.Dtype() != want {
-		return nil
+		return nil, false
 	}
 	d, ok := t.(*tensor.Dense)
 	if !ok {
-		out, _ := t.Data().([]T)
-		return out
+		out, ok := t.Data().([]T)
+		return out, ok
 	}
 	if want == tensor.Float32 {
 		s := d.Float32s()
-		return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
+		return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(s))), len(s)), true
 	}
 	s := d.Float64s()
-	return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
+	return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(s))), len(s)), true
 }
 
 // errNonFiniteUpdate is an update that left a parameter or a moment

@@ -228,3 +228,34 @@ func TestAdamUpdateAllocatesOnlyItsClosure(t *testing.T) {
 		})
 	}
 }
+
+// A tensor's data is read as its dtype's slice, empty ones too, and a
+// tensor of the other dtype is refused rather than read as the wrong type.
+func TestFloatsReadsOnlyItsDtype(t *testing.T) {
+	cases := []struct {
+		name   string
+		tensor tensor.Tensor
+		n64    int // -1: not float64
+		n32    int // -1: not float32
+	}{
+		{"float64", tensor.New(tensor.WithShape(3), tensor.WithBacking([]float64{1, 2, 3})), 3, -1},
+		{"float32", tensor.New(tensor.WithShape(2), tensor.WithBacking([]float32{1, 2})), -1, 2},
+		{"empty float64", tensor.New(tensor.WithShape(0), tensor.Of(tensor.Float64)), 0, -1},
+		{"int", tensor.New(tensor.WithShape(2), tensor.WithBacking([]int{1, 2})), -1, -1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f64, ok64 := floats[float64](c.tensor)
+			f32, ok32 := floats[float32](c.tensor)
+			if ok64 != (c.n64 >= 0) || (ok64 && len(f64) != c.n64) {
+				t.Errorf("as float64: %d values, ok %v; want %d", len(f64), ok64, c.n64)
+			}
+			if ok32 != (c.n32 >= 0) || (ok32 && len(f32) != c.n32) {
+				t.Errorf("as float32: %d values, ok %v; want %d", len(f32), ok32, c.n32)
+			}
+			if ok64 && c.n64 > 0 && f64[c.n64-1] != float64(c.n64) {
+				t.Errorf("float64 data %v", f64)
+			}
+		})
+	}
+}

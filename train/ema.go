@@ -30,11 +30,16 @@ type emaHook struct {
 func (h *emaHook) OnStep(e *Step) error {
 	decay := warmDecay(h.decay, e.N)
 	for i, p := range h.params {
-		if theta, ema := floats[float64](p.Value), floats[float64](h.ema[i]); theta != nil && len(ema) == len(theta) {
+		theta, ok1 := floats[float64](p.Value)
+		ema, ok2 := floats[float64](h.ema[i])
+		theta32, ok3 := floats[float32](p.Value)
+		ema32, ok4 := floats[float32](h.ema[i])
+		switch {
+		case ok1 && ok2 && len(ema) == len(theta):
 			average(theta, ema, decay)
-		} else if theta, ema := floats[float32](p.Value), floats[float32](h.ema[i]); theta != nil && len(ema) == len(theta) {
-			average(theta, ema, decay)
-		} else {
+		case ok3 && ok4 && len(ema32) == len(theta32):
+			average(theta32, ema32, decay)
+		default:
 			return fmt.Errorf("train: parameter %s has unsupported data %v", p.Name, p.Value.Dtype())
 		}
 	}
