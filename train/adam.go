@@ -103,6 +103,7 @@ func (a *Adam) StepUnclipped(params []nn.Param, grads []tensor.Tensor) (norm flo
 // step is Step, and with sums also sets a.plan.sums[i] to the sums of
 // squares of grads[i]'s parts.
 func (a *Adam) step(params []nn.Param, grads []tensor.Tensor, gradScale float64, sums bool) error {
+	a.plan.sums = a.plan.sums[:0] // a refused update reports no norm, not the last one's
 	if len(grads) != len(params) {
 		return fmt.Errorf("train: %d gradients for %d parameters", len(grads), len(params))
 	}

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -197,10 +198,23 @@ func TestNonFiniteUpdateNamesTheFirstParameter(t *testing.T) {
 // An update allocates nothing per part: tensor.Dense.Data allocates at
 // every call, and when each part read its four tensors through it an
 // update of the D = 784 model made 406 allocations. What is left is the
-// closure handed to the threads.
-func TestAdamUpdateAllocatesOnlyItsClosure(t *testing.T) {
-	for _, dtype := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
-		t.Run(dtype.String(), func(t *testing.T) {
+// hand-off to the threads: the closure they run, and on two threads the
+// parts' counter and gemm.Run's region and closure.
+func TestAdamUpdateAllocatesOnlyItsHandOff(t *testing.T) {
+	cases := []struct {
+		threads, most int
+		dtype         tensor.Dtype
+	}{
+		{1, 1, tensor.Float64},
+		{1, 1, tensor.Float32},
+		{2, 5, tensor.Float64},
+		{2, 5, tensor.Float32},
+	}
+	for _, c := range cases {
+		dtype := c.dtype
+		t.Run(fmt.Sprintf("%v on %d threads", dtype, c.threads), func(t *testing.T) {
+			gemm.SetThreads(c.threads)
+			defer gemm.SetThreads(0)
 			rng := rand.New(rand.NewPCG(3, 4))
 			var theta, grad [][]float64
 			for _, n := range []int{3*chunkSize + 5, 7} {
@@ -221,8 +235,8 @@ func TestAdamUpdateAllocatesOnlyItsClosure(t *testing.T) {
 				"StepUnclipped": func() { a.StepUnclipped(params, grads) },
 			}
 			for name, step := range steps {
-				if allocs := testing.AllocsPerRun(10, step); allocs > 1 {
-					t.Errorf("%s: %v allocations an update, want at most 1", name, allocs)
+				if allocs := testing.AllocsPerRun(10, step); allocs > float64(c.most) {
+					t.Errorf("%s: %v allocations an update, want at most %d", name, allocs, c.most)
 				}
 			}
 		})
@@ -257,5 +271,27 @@ func TestFloatsReadsOnlyItsDtype(t *testing.T) {
 				t.Errorf("float64 data %v", f64)
 			}
 		})
+	}
+}
+
+// A refused update reports a norm of 0, not the last accepted one's.
+func TestRefusedUpdateReportsNoNorm(t *testing.T) {
+	params := paramsOf([][]float64{{1, 2, 3}}, tensor.Float64)
+	grads := []tensor.Tensor{paramsOf([][]float64{{1, 1, 1}}, tensor.Float64)[0].Value}
+	a := NewAdam(AdamSettings{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}, params)
+	if n, err := a.StepUnclipped(params, grads); err != nil || !(n > 0) {
+		t.Fatalf("accepted update: norm %v, error %v", n, err)
+	}
+	refusals := map[string][]tensor.Tensor{
+		"a float32 gradient": {paramsOf([][]float64{{1, 1, 1}}, tensor.Float32)[0].Value},
+		"no gradient":        nil,
+	}
+	for name, g := range refusals {
+		if n, err := a.StepUnclipped(params, g); err == nil || n != 0 {
+			t.Errorf("%s: norm %v, error %v; want 0 and an error", name, n, err)
+		}
+	}
+	if a.Steps != 1 {
+		t.Errorf("%d updates counted, want 1: refused ones do not count", a.Steps)
 	}
 }

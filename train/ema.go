@@ -39,6 +39,8 @@ func (h *emaHook) OnStep(e *Step) error {
 			average(theta, ema, decay)
 		case ok3 && ok4 && len(ema32) == len(theta32):
 			average(theta32, ema32, decay)
+		case (ok1 && ok2) || (ok3 && ok4):
+			return fmt.Errorf("train: parameter %s has %d values, its average %d", p.Name, p.Value.Shape().TotalSize(), h.ema[i].Shape().TotalSize())
 		default:
 			return fmt.Errorf("train: parameter %s has unsupported data %v", p.Name, p.Value.Dtype())
 		}

@@ -31,39 +31,53 @@ func coreRoundTrip() Result {
 	return Result{Case: roundTripCase, RoundTripNs: times[runs/2]}
 }
 
-// roundTrips bounces a counter between two goroutines n times and returns
-// the nanoseconds each round trip took.
+// roundTrips bounces a counter between two goroutines up to n times, or
+// for roundTripBudget when they share a CPU (each hand-off then waits for
+// a time slice), and returns the nanoseconds each round trip took.
 func roundTrips(n int) float64 {
 	var line struct {
 		_ [64]byte // the counter alone on its cache line
 		v atomic.Int64
 		_ [56]byte
 	}
+	line.v.Store(-1)
 	done := make(chan struct{})
 	go func() {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
-		for i := int64(1); i <= int64(n); i++ {
-			for line.v.Load() != 2*i-1 {
+		line.v.Store(0) // started: the timing begins after this
+		for i := int64(1); ; i++ {
+			for v := line.v.Load(); v != 2*i-1; v = line.v.Load() {
+				if v < 0 { // the caller has stopped
+					close(done)
+					return
+				}
 			}
 			line.v.Store(2 * i)
 		}
-		close(done)
 	}()
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	for line.v.Load() != 0 { // the partner need not have started: the first trip waits for it
+	for line.v.Load() != 0 {
 	}
 	start := time.Now()
-	for i := int64(1); i <= int64(n); i++ {
+	trips := 0
+	for trips < n && (trips%64 != 0 || time.Since(start) < roundTripBudget) {
+		i := int64(trips + 1)
 		line.v.Store(2*i - 1)
 		for line.v.Load() != 2*i {
 		}
+		trips++
 	}
 	elapsed := time.Since(start)
+	line.v.Store(-1)
 	<-done
-	return float64(elapsed.Nanoseconds()) / float64(n)
+	return float64(elapsed.Nanoseconds()) / float64(trips)
 }
+
+// roundTripBudget bounds one run of round trips: 20000 of them take 10 ms
+// on two vCPUs of their own, and far longer on one shared CPU.
+const roundTripBudget = 100 * time.Millisecond
 
 // roundTripLines prints, for each implementation measured on two threads,
 // the core round trip measured before each of its two-thread image-size
