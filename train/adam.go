@@ -38,10 +38,25 @@ type Adam struct {
 	// traffic hides, such as drawing the next step's noise.
 	Alongside func()
 
+	// Average, when set, is a moving average of the parameters that the
+	// next update also advances, each part right after its own update
+	// while the new values are in cache: one pass over the parameters
+	// instead of the EMA's pass of its own after it. It is then cleared.
+	Average *MovingAverage
+
 	// plan is the last update's parts and slices, kept so that an update
 	// allocates nothing: tensor.Dense.Data allocates at every call, and an
 	// update read four tensors a part, 400 allocations a step at D = 784.
 	plan adamPlan
+}
+
+// MovingAverage is ema = (1 - Decay) theta + Decay ema over each
+// parameter's values (vmath.Average: the decay rounded to the dtype),
+// Values in Params order. Done reports that an update advanced it.
+type MovingAverage struct {
+	Values []*tensor.Dense
+	Decay  float64
+	Done   bool
 }
 
 // adamPlan is what one update works on: each parameter's data, its
@@ -59,6 +74,8 @@ type adamData struct {
 	theta, grad, m, v         []float64
 	theta32, grad32, m32, v32 []float32
 	f32                       bool // the float32 slices hold it
+	ema                       []float64
+	ema32                     []float32 // the moving average's values, when the update advances one
 }
 
 // adamPartRange is elements lo..hi of parameter param, the index-th of its
@@ -107,7 +124,9 @@ func (a *Adam) step(params []nn.Param, grads []tensor.Tensor, gradScale float64,
 	if len(grads) != len(params) {
 		return fmt.Errorf("train: %d gradients for %d parameters", len(grads), len(params))
 	}
-	if err := a.plan.make(params, grads, a.M, a.V, sums); err != nil { // refused before any is updated
+	avg := a.Average
+	a.Average = nil
+	if err := a.plan.make(params, grads, a.M, a.V, avg, sums); err != nil { // refused before any is updated
 		return err
 	}
 	a.Steps++
@@ -126,8 +145,14 @@ func (a *Adam) step(params []nn.Param, grads []tensor.Tensor, gradScale float64,
 		d := &plan.data[pt.param]
 		if d.f32 {
 			plan.finite[k] = adamPart(d.theta32, d.grad32, d.m32, d.v32, pt.lo, pt.hi, step, sum)
+			if avg != nil {
+				vmath.Average(d.theta32[pt.lo:pt.hi], d.ema32[pt.lo:pt.hi], float32(avg.Decay))
+			}
 		} else {
 			plan.finite[k] = adamPart(d.theta, d.grad, d.m, d.v, pt.lo, pt.hi, step, sum)
+			if avg != nil {
+				vmath.Average(d.theta[pt.lo:pt.hi], d.ema[pt.lo:pt.hi], avg.Decay)
+			}
 		}
 	}, alongside)
 	bad := -1
@@ -139,6 +164,9 @@ func (a *Adam) step(params []nn.Param, grads []tensor.Tensor, gradScale float64,
 	if bad >= 0 {
 		return fmt.Errorf("%w (first in %s)", errNonFiniteUpdate, params[bad].Name)
 	}
+	if avg != nil {
+		avg.Done = true
+	}
 	return nil
 }
 
@@ -146,8 +174,11 @@ func (a *Adam) step(params []nn.Param, grads []tensor.Tensor, gradScale float64,
 // allocated. Its parts run over every parameter, last parameter first:
 // the first layer's weights, which the next forward pass reads first, are
 // then the ones still in cache.
-func (p *adamPlan) make(params []nn.Param, grads []tensor.Tensor, m, v []*tensor.Dense, sums bool) error {
+func (p *adamPlan) make(params []nn.Param, grads []tensor.Tensor, m, v []*tensor.Dense, avg *MovingAverage, sums bool) error {
 	p.data = p.data[:0]
+	if avg != nil && len(avg.Values) != len(params) {
+		return fmt.Errorf("train: a moving average of %d parameters for %d", len(avg.Values), len(params))
+	}
 	for i, param := range params {
 		var d adamData
 		var ok bool
@@ -162,6 +193,19 @@ func (p *adamPlan) make(params []nn.Param, grads []tensor.Tensor, m, v []*tensor
 		}
 		if !ok {
 			return fmt.Errorf("train: parameter %s: its gradient or moments are not %d values of its dtype %v", param.Name, param.Value.Shape().TotalSize(), param.Value.Dtype())
+		}
+		if avg != nil {
+			var okAvg bool
+			if d.f32 {
+				d.ema32, okAvg = floats[float32](avg.Values[i])
+				okAvg = okAvg && len(d.ema32) == len(d.theta32)
+			} else {
+				d.ema, okAvg = floats[float64](avg.Values[i])
+				okAvg = okAvg && len(d.ema) == len(d.theta)
+			}
+			if !okAvg {
+				return fmt.Errorf("train: parameter %s: its moving average is not %d values of its dtype %v", param.Name, param.Value.Shape().TotalSize(), param.Value.Dtype())
+			}
 		}
 		p.data = append(p.data, d)
 	}

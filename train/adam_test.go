@@ -295,3 +295,100 @@ func TestRefusedUpdateReportsNoNorm(t *testing.T) {
 		t.Errorf("%d updates counted, want 1: refused ones do not count", a.Steps)
 	}
 }
+
+// An update that advances a moving average leaves it, and the parameters,
+// with the bits of the update followed by the EMA's pass of its own, on
+// one thread and two, in both dtypes; an average of the wrong size is
+// refused before anything is updated.
+func TestUpdateAdvancesTheAverageAsItsOwnPassWould(t *testing.T) {
+	for _, dtype := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
+		for _, threads := range []int{1, 2} {
+			t.Run(fmt.Sprintf("%v on %d threads", dtype, threads), func(t *testing.T) {
+				gemm.SetThreads(threads)
+				defer gemm.SetThreads(0)
+				rng := rand.New(rand.NewPCG(5, 6))
+				var theta, grad, start [][]float64
+				for _, n := range []int{2*chunkSize + 9, 5} {
+					th, g, e := make([]float64, n), make([]float64, n), make([]float64, n)
+					for k := range n {
+						th[k], g[k], e[k] = rng.NormFloat64(), rng.NormFloat64(), rng.NormFloat64()
+					}
+					theta, grad, start = append(theta, th), append(grad, g), append(start, e)
+				}
+				run := func(joined bool) (params, ema []nn.Param) {
+					params, ema = paramsOf(theta, dtype), paramsOf(start, dtype)
+					grads := make([]tensor.Tensor, len(grad))
+					for i, g := range paramsOf(grad, dtype) {
+						grads[i] = g.Value
+					}
+					values := make([]*tensor.Dense, len(ema))
+					for i, e := range ema {
+						values[i] = e.Value
+					}
+					a := NewAdam(AdamSettings{LR: 1e-2, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}, params)
+					for n := 1; n <= 3; n++ {
+						decay := warmDecay(0.99, n)
+						if !joined {
+							a.StepUnclipped(params, grads)
+							h := &emaHook{decay: 0.99, params: params, ema: values}
+							if err := h.OnStep(&Step{N: n}); err != nil {
+								t.Fatal(err)
+							}
+							continue
+						}
+						avg := &MovingAverage{Values: values, Decay: decay}
+						a.Average = avg
+						if _, err := a.StepUnclipped(params, grads); err != nil || !avg.Done {
+							t.Fatalf("update %d: error %v, average advanced: %v", n, err, avg.Done)
+						}
+					}
+					return params, ema
+				}
+				wantParams, wantEMA := run(false)
+				gotParams, gotEMA := run(true)
+				for _, pair := range [][2][]nn.Param{{wantParams, gotParams}, {wantEMA, gotEMA}} {
+					for i := range pair[0] {
+						w, g := floatsOf(pair[0][i].Value), floatsOf(pair[1][i].Value)
+						for k := range w {
+							if math.Float64bits(w[k]) != math.Float64bits(g[k]) {
+								t.Fatalf("%s[%d] = %v joined, %v by a pass of its own", pair[0][i].Name, k, g[k], w[k])
+							}
+						}
+					}
+				}
+				if floatsOf(wantEMA[0].Value)[0] == start[0][0] {
+					t.Fatal("the average did not move")
+				}
+				// The wrong number of averaged parameters: refused, nothing moved.
+				params := paramsOf(theta, dtype)
+				grads := []tensor.Tensor{paramsOf(grad, dtype)[0].Value, paramsOf(grad, dtype)[1].Value}
+				a := NewAdam(AdamSettings{LR: 1e-2, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}, params)
+				a.Average = &MovingAverage{Values: []*tensor.Dense{paramsOf(start, dtype)[0].Value}, Decay: 0.5}
+				if err := a.Step(params, grads, 1); err == nil || a.Steps != 0 || floatsOf(params[0].Value)[0] != float64(floatOf(dtype, theta[0][0])) {
+					t.Fatalf("an average of 1 parameter for 2: error %v, %d updates", err, a.Steps)
+				}
+			})
+		}
+	}
+}
+
+// floatsOf is a float64 or float32 tensor's values as float64s.
+func floatsOf(t *tensor.Dense) []float64 {
+	if f, ok := floats[float64](t); ok {
+		return f
+	}
+	f, _ := floats[float32](t)
+	out := make([]float64, len(f))
+	for i, v := range f {
+		out[i] = float64(v)
+	}
+	return out
+}
+
+// floatOf is x as dtype holds it.
+func floatOf(dtype tensor.Dtype, x float64) float64 {
+	if dtype == tensor.Float32 {
+		return float64(float32(x))
+	}
+	return x
+}

@@ -2,6 +2,7 @@ package train
 
 import (
 	"fmt"
+	"sync/atomic"
 
 	"scorenet/internal/vmath"
 	"scorenet/nn"
@@ -25,9 +26,27 @@ type emaHook struct {
 	decay  float64
 	params []nn.Param
 	ema    []*tensor.Dense
+	// joined is the average handed to the update of step joinedAt (from
+	// 1), which advances it in the update's own pass (joinUpdate).
+	joined   *MovingAverage
+	joinedAt int
+}
+
+// joinUpdate hands the average to a's next update, that of step n (from
+// 1): each part of the parameters is averaged right after it is updated,
+// while it is in cache, and OnStep then has nothing left to do.
+func (h *emaHook) joinUpdate(n int, a *Adam) {
+	h.joined, h.joinedAt = &MovingAverage{Values: h.ema, Decay: warmDecay(h.decay, n)}, n
+	a.Average = h.joined
 }
 
 func (h *emaHook) OnStep(e *Step) error {
+	joined := h.joined
+	h.joined = nil
+	if joined != nil && joined.Done && h.joinedAt == e.N {
+		return nil
+	}
+	emaPassesOfItsOwn.Add(1)
 	decay := warmDecay(h.decay, e.N)
 	for i, p := range h.params {
 		theta, ok1 := floats[float64](p.Value)
@@ -67,3 +86,7 @@ func average[T float32 | float64](theta, ema []T, decay float64) {
 func warmDecay(decay float64, n int) float64 {
 	return min(decay, float64(1+n)/float64(10+n))
 }
+
+// emaPassesOfItsOwn counts the averages taken in a pass of their own, not
+// in the update's: a run that joins them takes none (tested).
+var emaPassesOfItsOwn atomic.Int64

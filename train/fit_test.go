@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -1058,5 +1059,49 @@ func TestResumeWithMoreStepsKeepsTheBest(t *testing.T) {
 	}
 	if a, b := meta(rundir.BestPath(whole.Output.Dir)), meta(rundir.BestPath(half.Output.Dir)); a != b {
 		t.Errorf("best: %s uninterrupted, %s resumed", a, b)
+	}
+}
+
+// The moving average taken in the update's own pass has the bits of the
+// EMA's pass of its own after the update: a run's last checkpoint, its
+// average included, is the same either way, with clipping (Step) and
+// without (StepUnclipped).
+func TestEMAJoinedToTheUpdateHasItsOwnPassBits(t *testing.T) {
+	for _, clip := range []string{"1", "0"} {
+		var want map[string][]float64
+		for _, fused := range []bool{false, true} {
+			fuseEMA = fused
+			cfg := parseConfig(t, tinyRun, "train.steps=30", "train.ema=0.9", "train.grad_clip="+clip)
+			before := emaPassesOfItsOwn.Load()
+			fit(t, cfg, false)
+			fuseEMA = true
+			if own, want := emaPassesOfItsOwn.Load()-before, map[bool]int64{false: 30, true: 0}[fused]; own != want {
+				t.Fatalf("grad_clip %s, joined %v: %d averages in a pass of their own, want %d", clip, fused, own, want)
+			}
+			c, err := checkpoints.Load(checkpoints.Path(rundir.CheckpointDir(cfg.Output.Dir), 30))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string][]float64{}
+			for _, tn := range c.Tensors {
+				got[tn.Name] = checkpoints.Float64s(tn.Data)
+			}
+			if want == nil {
+				want = got
+				continue
+			}
+			averaged := 0
+			for name, v := range want {
+				if strings.HasPrefix(name, "ema/") {
+					averaged++
+				}
+				if !slices.Equal(v, got[name]) {
+					t.Errorf("grad_clip %s: %s differs between the joined average and its own pass", clip, name)
+				}
+			}
+			if averaged == 0 {
+				t.Fatalf("grad_clip %s: no averaged tensor in the checkpoint (names %v)", clip, slices.Collect(maps.Keys(want)))
+			}
+		}
 	}
 }

@@ -152,6 +152,9 @@ func (t *trainer) update() (*Step, error) {
 		}
 	}
 	t.adam.LR = decayedLR(t.baseLR, s.Step, cfg.Steps, cfg.LRDecay)
+	if t.ema != nil && fuseEMA {
+		t.ema.joinUpdate(s.Step+1, t.adam)
+	}
 	grads := t.loss.Grads()
 	var gnorm float64
 	var updateErr error
@@ -166,7 +169,7 @@ func (t *trainer) update() (*Step, error) {
 		// spoiled are never saved.
 		gnorm, updateErr = t.adam.StepUnclipped(s.Model.Params(), grads)
 	}
-	t.adam.Alongside = nil // unused when no update ran
+	t.adam.Alongside, t.adam.Average = nil, nil // unused when no update ran
 	if (!isFinite(terms.Loss) || !isFinite(gnorm) || updateErr != nil) && t.settle != nil {
 		t.settle() // the errors below name the last checkpoint written
 	}
@@ -438,3 +441,7 @@ func (b *bestHook) OnStep(e *Step) error {
 }
 
 func (b *bestHook) OnStop(Stop) error { return nil }
+
+// fuseEMA says whether the moving average joins each update's pass (the
+// default) or takes a pass of its own after it; tests compare the two.
+var fuseEMA = true

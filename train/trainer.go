@@ -286,7 +286,8 @@ func fitPrepared(ctx context.Context, cfg *configs.Config, data *workflow.Data, 
 	m := &metricsHook{t: t, log: metrics, windowStart: time.Now()}
 	var hooks []Hook
 	if s.EMA != nil { // before the held-out loss, which measures it, and the checkpoints, which hold it
-		hooks = append(hooks, &emaHook{decay: cfg.Train.EMA, params: model.Params(), ema: s.EMA})
+		t.ema = &emaHook{decay: cfg.Train.EMA, params: model.Params(), ema: s.EMA}
+		hooks = append(hooks, t.ema)
 	}
 	hooks = append(hooks, m, newDivergenceHook(t), &progressHook{newReporter(opts.Out, opts.Terminal, s.Step, cfg.Train.Steps)})
 	figures, err := newSampleHook(t)
@@ -389,7 +390,8 @@ type trainer struct {
 	// loss drew during the update before it (nil: none).
 	drawnAhead *rand.Rand
 	drawnFor   int
-	baseLR     float64 // the rate before train.lr_decay lowers it
+	baseLR     float64  // the rate before train.lr_decay lowers it
+	ema        *emaHook // the moving average, which joins each update; nil without one
 }
 
 func newTrainer(cfg *configs.Config, data *workflow.Data, s *rundir.Snapshot, adam *Adam, order *batchOrder) (*trainer, error) {
