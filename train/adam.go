@@ -52,7 +52,9 @@ type Adam struct {
 
 // MovingAverage is ema = (1 - Decay) theta + Decay ema over each
 // parameter's values (vmath.Average: the decay rounded to the dtype),
-// Values in Params order. Done reports that an update advanced it.
+// Values in Params order. Done reports that an update completed with it;
+// one that failed may have advanced some of its parts, and training then
+// stops.
 type MovingAverage struct {
 	Values []*tensor.Dense
 	Decay  float64
@@ -121,11 +123,11 @@ func (a *Adam) StepUnclipped(params []nn.Param, grads []tensor.Tensor) (norm flo
 // squares of grads[i]'s parts.
 func (a *Adam) step(params []nn.Param, grads []tensor.Tensor, gradScale float64, sums bool) error {
 	a.plan.sums = a.plan.sums[:0] // a refused update reports no norm, not the last one's
+	avg := a.Average
+	a.Average = nil
 	if len(grads) != len(params) {
 		return fmt.Errorf("train: %d gradients for %d parameters", len(grads), len(params))
 	}
-	avg := a.Average
-	a.Average = nil
 	if err := a.plan.make(params, grads, a.M, a.V, avg, sums); err != nil { // refused before any is updated
 		return err
 	}

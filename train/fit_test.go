@@ -1067,6 +1067,7 @@ func TestResumeWithMoreStepsKeepsTheBest(t *testing.T) {
 // average included, is the same either way, with clipping (Step) and
 // without (StepUnclipped).
 func TestEMAJoinedToTheUpdateHasItsOwnPassBits(t *testing.T) {
+	t.Cleanup(func() { fuseEMA = true }) // a failed run below leaves the default for the tests after
 	for _, clip := range []string{"1", "0"} {
 		var want map[string][]float64
 		for _, fused := range []bool{false, true} {
