@@ -687,14 +687,7 @@ func TestThreadsGiveBitIdenticalRuns(t *testing.T) {
 			cfg := parseConfig(t, tinyRun, "model.hidden=[256,256]", "train.batch_size=256", "train.steps=6", "train.loss="+loss,
 				"model.noise_conditional="+strconv.FormatBool(loss == "anneal_dsm"), "model.residual=true", "model.dtype="+run.dtype)
 			sum := fit(t, cfg, false)
-			c, err := checkpoints.Load(sum.Checkpoint)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := map[string][]float64{}
-			for _, tn := range c.Tensors {
-				got[tn.Name] = checkpoints.Float64s(tn.Data)
-			}
+			got := tensorsOf(t, sum.Checkpoint)
 			if want == nil {
 				want = got
 				continue
@@ -1079,14 +1072,7 @@ func TestEMAJoinedToTheUpdateHasItsOwnPassBits(t *testing.T) {
 			if own, want := emaPassesOfItsOwn.Load()-before, map[bool]int64{false: 30, true: 0}[fused]; own != want {
 				t.Fatalf("grad_clip %s, joined %v: %d averages in a pass of their own, want %d", clip, fused, own, want)
 			}
-			c, err := checkpoints.Load(checkpoints.Path(rundir.CheckpointDir(cfg.Output.Dir), 30))
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := map[string][]float64{}
-			for _, tn := range c.Tensors {
-				got[tn.Name] = checkpoints.Float64s(tn.Data)
-			}
+			got := tensorsOf(t, checkpoints.Path(rundir.CheckpointDir(cfg.Output.Dir), 30))
 			if want == nil {
 				want = got
 				continue
@@ -1105,4 +1091,19 @@ func TestEMAJoinedToTheUpdateHasItsOwnPassBits(t *testing.T) {
 			}
 		}
 	}
+}
+
+// tensorsOf is every tensor of the checkpoint at path, by name, as
+// float64s.
+func tensorsOf(t *testing.T, path string) map[string][]float64 {
+	t.Helper()
+	c, err := checkpoints.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]float64{}
+	for _, tn := range c.Tensors {
+		out[tn.Name] = checkpoints.Float64s(tn.Data)
+	}
+	return out
 }
