@@ -67,7 +67,7 @@ type adamPlan struct {
 	data   []adamData
 	parts  []adamPartRange
 	finite []bool
-	sums   [][]float64
+	sums   []float64 // each part's sum of squares, in GradNorm's order: the parameters in turn, each one's parts in turn
 }
 
 // adamData is one parameter's values, gradient and moments, as float64 or
@@ -76,13 +76,14 @@ type adamData struct {
 	theta, grad, m, v         []float64
 	theta32, grad32, m32, v32 []float32
 	f32                       bool // the float32 slices hold it
+	n                         int  // its number of values
 	ema                       []float64
 	ema32                     []float32 // the moving average's values, when the update advances one
 }
 
-// adamPartRange is elements lo..hi of parameter param, the index-th of its
-// chunks.
-type adamPartRange struct{ param, index, lo, hi int }
+// adamPartRange is elements lo..hi of parameter param, whose sum of
+// squares goes to sums[sum].
+type adamPartRange struct{ param, sum, lo, hi int }
 
 // NewAdam returns an optimiser with zero moments for params.
 func NewAdam(s AdamSettings, params []nn.Param) *Adam {
@@ -108,10 +109,8 @@ func (a *Adam) Step(params []nn.Param, grads []tensor.Tensor, gradScale float64)
 func (a *Adam) StepUnclipped(params []nn.Param, grads []tensor.Tensor) (norm float64, err error) {
 	err = a.step(params, grads, 1, true)
 	total := 0.0
-	for _, s := range a.plan.sums { // GradNorm's order: the gradients in turn, each part in turn
-		for _, x := range s {
-			total += x
-		}
+	for _, x := range a.plan.sums { // GradNorm's order
+		total += x
 	}
 	if !isFinite(total) { // a non-finite entry, or squares that overflowed: GradNorm tells them apart
 		return GradNorm(grads), err
@@ -119,8 +118,8 @@ func (a *Adam) StepUnclipped(params []nn.Param, grads []tensor.Tensor) (norm flo
 	return math.Sqrt(total), err
 }
 
-// step is Step, and with sums also sets a.plan.sums[i] to the sums of
-// squares of grads[i]'s parts.
+// step is Step, and with sums also sets a.plan.sums to the sums of
+// squares of the gradients' parts.
 func (a *Adam) step(params []nn.Param, grads []tensor.Tensor, gradScale float64, sums bool) error {
 	a.plan.sums = a.plan.sums[:0] // a refused update reports no norm, not the last one's
 	avg := a.Average
@@ -142,7 +141,7 @@ func (a *Adam) step(params []nn.Param, grads []tensor.Tensor, gradScale float64,
 		pt := plan.parts[k]
 		var sum *float64
 		if sums {
-			sum = &plan.sums[pt.param][pt.index]
+			sum = &plan.sums[pt.sum]
 		}
 		d := &plan.data[pt.param]
 		if d.f32 {
@@ -187,9 +186,10 @@ func (p *adamPlan) make(params []nn.Param, grads []tensor.Tensor, m, v []*tensor
 		switch theta := param.Value; theta.Dtype() {
 		case tensor.Float64:
 			d.theta, d.grad, d.m, d.v, ok = quad[float64](theta, grads[i], m[i], v[i])
+			d.n = len(d.theta)
 		case tensor.Float32:
 			d.theta32, d.grad32, d.m32, d.v32, ok = quad[float32](theta, grads[i], m[i], v[i])
-			d.f32 = true
+			d.f32, d.n = true, len(d.theta32)
 		default:
 			return fmt.Errorf("train: parameter %s has unsupported data %v", param.Name, theta.Dtype())
 		}
@@ -211,25 +211,26 @@ func (p *adamPlan) make(params []nn.Param, grads []tensor.Tensor, m, v []*tensor
 		}
 		p.data = append(p.data, d)
 	}
-	p.parts = p.parts[:0]
-	p.sums = p.sums[:0]
-	for i := range params {
-		n := max(len(p.data[i].theta), len(p.data[i].theta32))
-		chunks := chunkCount(n)
-		if sums {
-			if i < cap(p.sums) && cap(p.sums[:i+1][i]) >= chunks {
-				p.sums = append(p.sums, p.sums[:i+1][i][:chunks])
-			} else {
-				p.sums = append(p.sums, make([]float64, chunks))
-			}
-		}
+	total := 0 // parts, and sums of squares
+	for _, d := range p.data {
+		total += chunkCount(d.n)
 	}
+	p.parts = p.parts[:0]
+	start := total // where parameter i's sums start, counted down
 	for i := len(params) - 1; i >= 0; i-- {
-		n := max(len(p.data[i].theta), len(p.data[i].theta32))
+		n := p.data[i].n
+		start -= chunkCount(n)
 		for j := range chunkCount(n) {
 			lo, hi := chunk(n, j)
-			p.parts = append(p.parts, adamPartRange{i, j, lo, hi})
+			p.parts = append(p.parts, adamPartRange{i, start + j, lo, hi})
 		}
+	}
+	p.sums = p.sums[:0]
+	if sums {
+		if cap(p.sums) < total {
+			p.sums = make([]float64, total)
+		}
+		p.sums = p.sums[:total]
 	}
 	if cap(p.finite) < len(p.parts) {
 		p.finite = make([]bool, len(p.parts))

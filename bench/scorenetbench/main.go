@@ -370,12 +370,12 @@ func largeTrainStep(budget time.Duration, dt tensor.Dtype) (Result, error) {
 // drawn from.
 const largePoolRows = 4096
 
-// largeSampling times one annealed Langevin step of 1000 chains of the
-// large model at sigma 1, the chains split over the threads.
-
 // largeSamplingRun is the number of steps largeSampling times at a time.
 const largeSamplingRun = 10
 
+// largeSampling times annealed Langevin steps of 1000 chains of the large
+// model at sigma 1, the chains split over the threads, and reports one
+// step's time.
 func largeSampling(budget time.Duration, dt tensor.Dtype) (Result, error) {
 	m, err := largeModel(dt)
 	if err != nil {

@@ -17,7 +17,7 @@ const roundTripCase = "core-round-trip"
 // coreRoundTrip measures how long a cache line takes to go from one thread
 // to the other and back (the median of several runs of many round trips),
 // each thread locked to its own OS thread. A split step hands data between
-// the threads at every region, so its speed follows this figure: on a
+// the threads at every region, so its speed moves with this figure: on a
 // virtual host, two vCPUs that share a last-level cache pass a line in
 // tens of nanoseconds, two on different dies in hundreds, and which of the
 // two a run gets can change between runs of the same binary.
