@@ -65,6 +65,13 @@ type DataMoments struct {
 	// ByClass are each class's moments, for labelled data: the start of
 	// a class's chains in the samplers that start from the data's moments.
 	ByClass []DataMoments `json:"by_class,omitempty"`
+	// Axes are the data's principal directions (FitAxes), recorded by
+	// runs trained since 2026-12-06 (not for each class), and Rest the
+	// mean variance of the directions they leave out: the solvers then
+	// start from the data's covariance. Readers' Data do not fit them, so
+	// Equal leaves them out.
+	Axes []Axis  `json:"axes,omitempty"`
+	Rest float64 `json:"rest,omitempty"`
 }
 
 // Spread is the standard deviation of all the training values about their
@@ -147,7 +154,8 @@ func MomentsOf(p points.Points) DataMoments {
 	return m
 }
 
-// Equal reports whether m and o hold the same values.
+// Equal reports whether m and o hold the same means and variances (their
+// axes aside).
 func (m DataMoments) Equal(o DataMoments) bool {
 	if len(m.Mean) != len(o.Mean) || m.Var != o.Var || len(m.ByClass) != len(o.ByClass) {
 		return false

@@ -295,19 +295,23 @@ func momentsOf(c *checkpoints.Checkpoint, path string, dim, classes int, maxAbs 
 		reach = maxMean / minStd
 	}
 	bad := func() (DataMoments, error) {
-		return DataMoments{}, fmt.Errorf("rundir: %s: bad %s metadata %.200q: want {\"mean\": %d numbers within the data's largest |x| %g, \"var\": a number above 0 and at most its square, \"by_class\": one such record a class of model.classes}",
-			path, metaMoments, saved, dim, reach)
+		return DataMoments{}, fmt.Errorf("rundir: %s: bad %s metadata %.200q: want {\"mean\": %d numbers within the data's largest |x| %g, \"var\": a number above 0 and at most its square, \"by_class\": one such record a class of model.classes; \"axes\": none, or up to %d orthonormal directions of %d numbers, largest variance first, with \"rest\" summing to the trace}",
+			path, metaMoments, saved, dim, reach, min(dim, MaxAxes), dim)
 	}
-	if len(saved) > (64*dim+256)*(classes+1) { // no decoding a huge record
+	size := (64*dim + 256) * (classes + 1)
+	if dim <= MaxAxesDim {
+		size += 64 * dim * MaxAxes
+	}
+	if len(saved) > size { // no decoding a huge record
 		return bad()
 	}
 	// A variance of 0 no run has (train refuses data of no spread); a
 	// class of one point has it.
-	if err := json.Unmarshal([]byte(saved), &m); err != nil || !momentsFit(m, dim, reach) || !(m.Var > 0) || len(m.ByClass) != classes {
+	if err := json.Unmarshal([]byte(saved), &m); err != nil || !momentsFit(m, dim, reach) || !axesFit(m, dim, maxAbs) || !(m.Var > 0) || len(m.ByClass) != classes {
 		return bad()
 	}
 	for _, c := range m.ByClass {
-		if !momentsFit(c, dim, reach) || len(c.ByClass) > 0 {
+		if !momentsFit(c, dim, reach) || len(c.ByClass) > 0 || len(c.Axes) > 0 || c.Rest != 0 {
 			return bad()
 		}
 	}

@@ -307,7 +307,8 @@ func (s *Snapshot) SameData(c *checkpoints.Checkpoint, path string) error {
 }
 
 // Restore loads checkpoint c (read from path) into s: the parameters and
-// moments in place, the step and the elapsed time. It refuses a checkpoint
+// moments in place, the step and the elapsed time, and the data's axes it
+// recorded (none where it recorded none). It refuses a checkpoint
 // whose model, dimension or data standardisation differs from s's.
 func (s *Snapshot) Restore(c *checkpoints.Checkpoint, path string) error {
 	if err := s.SameData(c, path); err != nil {
@@ -351,6 +352,16 @@ func (s *Snapshot) Restore(c *checkpoints.Checkpoint, path string) error {
 		return err
 	}
 	s.Stopped = c.Meta[metaStopped]
+	// The run goes on with the axes its checkpoint recorded, none for a
+	// run from before them: its samples start as its earlier
+	// checkpoints' did, whatever gonum's eigendecomposition gives here.
+	var recorded DataMoments
+	if saved, ok := c.Meta[metaMoments]; ok {
+		if err := json.Unmarshal([]byte(saved), &recorded); err != nil || !axesFit(recorded, s.Model.Dim(), s.MaxAbs) {
+			return fmt.Errorf("rundir: %s: bad %s metadata: its axes are not the principal directions of data of dimension %d within ±%g", path, metaMoments, s.Model.Dim(), s.MaxAbs)
+		}
+	}
+	s.DataMoments.Axes, s.DataMoments.Rest = recorded.Axes, recorded.Rest
 	// The checkpoint's point masses, none for one from before them: its
 	// samples are finished as its earlier checkpoints' are.
 	if s.Ends, err = endsOf(c, path, s.Model.Dim()); err != nil {

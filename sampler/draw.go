@@ -25,15 +25,34 @@ type Init struct {
 // moments matter where it is not: a probability-flow solver is a
 // deterministic map, so a start off the data's perturbed mean moves mass
 // between modes (a 0.8/0.2 mixture at +-(5, 5) with sigma_1 = 20.7 came out
-// 0.75/0.25 from N(0, sigma_1^2 I), 0.80/0.20 from the moments).
+// 0.75/0.25 from N(0, sigma_1^2 I), 0.80/0.20 from the moments), and a
+// start of the data's mean variance in every direction gives each
+// principal direction of variance lambda the spread sqrt((sigma_1^2 +
+// Var) / (sigma_1^2 + lambda)) of the data's in the end (exactly, for
+// Gaussian data): Fashion-MNIST's first, lambda = 19.7 against Var = 0.087
+// at sigma_1 = 20.3, comes out 0.977 of its spread. Axes, where given,
+// are those directions: the start then has the data's covariance along
+// them and Rest, the mean variance of the directions they leave out,
+// along the others.
 type Prior struct {
 	Mean []float64 // nil: 0
 	Var  float64
+	Axes []Axis // nil: Var in every direction
+	Rest float64
+}
+
+// Axis is a principal direction of the data (a unit vector) and the
+// data's variance along it.
+type Axis struct {
+	Var float64
+	Dir []float64
 }
 
 // Start returns the starting points of the chains whose streams are given,
 // in R^d: for the samplers FromPrior names, N(prior.Mean, (sigma_1^2 +
-// prior.Var) I) with sigma_1 the largest of sigmas; otherwise as init says.
+// prior.Var) I) with sigma_1 the largest of sigmas, or with prior.Axes
+// the data's covariance along them and prior.Rest across them in place of
+// prior.Var; otherwise as init says.
 func Start(kind string, init Init, sigmas []float64, prior Prior, d int, streams []*rand.Rand) (points.Points, error) {
 	if FromPrior(kind) {
 		if len(sigmas) == 0 {
@@ -42,7 +61,15 @@ func Start(kind string, init Init, sigmas []float64, prior Prior, d int, streams
 		if prior.Mean != nil && len(prior.Mean) != d {
 			return points.Points{}, fmt.Errorf("sampler: a prior mean of %d coordinates for %d-dimensional chains", len(prior.Mean), d)
 		}
+		for _, a := range prior.Axes {
+			if len(a.Dir) != d {
+				return points.Points{}, fmt.Errorf("sampler: a prior axis of %d coordinates for %d-dimensional chains", len(a.Dir), d)
+			}
+		}
 		p := Gaussian(d, math.Sqrt(sigmas[0]*sigmas[0]+prior.Var), streams)
+		if len(prior.Axes) > 0 {
+			prior.shape(p, sigmas[0])
+		}
 		for i := range prior.Mean {
 			for c := range p.N {
 				p.X[c*d+i] += prior.Mean[i]
@@ -57,6 +84,36 @@ func Start(kind string, init Init, sigmas []float64, prior Prior, d int, streams
 		return Gaussian(d, init.Std, streams), nil
 	}
 	return points.Points{}, fmt.Errorf("sampler: init kind %q has no generated starting points", init.Kind)
+}
+
+// shape turns p, drawn from N(0, (sigma_1^2 + Var) I), into draws of
+// N(0, sigma_1^2 I + sum over the axes of Var_k u_k u_k^T + Rest (I - sum
+// u_k u_k^T)) from the same standard normals z: sqrt(sigma_1^2 + Rest) z,
+// plus along each axis the difference of its standard deviation and that.
+// The axes come from one symmetric eigendecomposition, so they are
+// orthonormal to rounding.
+func (prior Prior) shape(p points.Points, sigma1 float64) {
+	d, s2 := p.D, sigma1*sigma1
+	from, rest := math.Sqrt(s2+prior.Var), math.Sqrt(s2+prior.Rest)
+	along := make([]float64, len(prior.Axes))
+	for c := range p.N {
+		x := p.X[c*d : (c+1)*d]
+		for k, a := range prior.Axes {
+			dot := 0.0
+			for i, u := range a.Dir {
+				dot += u * x[i]
+			}
+			along[k] = (math.Sqrt(s2+a.Var) - rest) * dot / from
+		}
+		for i := range x {
+			x[i] *= rest / from
+		}
+		for k, a := range prior.Axes {
+			for i, u := range a.Dir {
+				x[i] += along[k] * u
+			}
+		}
+	}
 }
 
 // Result is what a Draw did besides moving the chains.
@@ -227,7 +284,11 @@ func StartReach(kind string, init Init, sigmas []float64, prior Prior) float64 {
 		for _, m := range prior.Mean {
 			reach = math.Max(reach, math.Abs(m))
 		}
-		return reach + 10*math.Sqrt(sigmas[0]*sigmas[0]+prior.Var)
+		v := math.Max(prior.Var, prior.Rest)
+		for _, a := range prior.Axes {
+			v = math.Max(v, a.Var)
+		}
+		return reach + 10*math.Sqrt(sigmas[0]*sigmas[0]+v)
 	case init.Kind == "uniform":
 		return math.Max(math.Abs(init.Low), math.Abs(init.High))
 	case init.Kind == "gaussian":

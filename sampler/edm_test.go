@@ -259,4 +259,116 @@ func TestStartFromPrior(t *testing.T) {
 	if _, err := Start(KindODE, Init{}, []float64{1, 0.1}, Prior{Mean: []float64{1}}, 2, Streams(1, 0, 3)); err == nil {
 		t.Error("a prior mean of the wrong width: no error")
 	}
+	if _, err := Start(KindODE, Init{}, []float64{1, 0.1}, Prior{Var: 1, Axes: []Axis{{Var: 2, Dir: []float64{1}}}}, 2, Streams(1, 0, 3)); err == nil {
+		t.Error("a prior axis of the wrong width: no error")
+	}
+}
+
+// With the data's axes the start has the data's covariance plus sigma_1^2
+// along them, and Rest plus sigma_1^2 across them.
+func TestStartAlongTheDataAxes(t *testing.T) {
+	const n, sigma = 40000, 2.0
+	c, s := math.Cos(0.6), math.Sin(0.6)
+	u1, u2, u3 := []float64{c, s, 0}, []float64{-s, c, 0}, []float64{0, 0, 1}
+	outer := func(u []float64, v float64, into []float64) {
+		for i := range 3 {
+			for j := range 3 {
+				into[3*i+j] += v * u[i] * u[j]
+			}
+		}
+	}
+	for _, tc := range []struct {
+		name  string
+		prior Prior
+		data  func([]float64) // adds the data's covariance
+	}{
+		{"every axis", Prior{Var: 2, Axes: []Axis{{9, u1}, {0.5, u2}, {0.1, u3}}},
+			func(c []float64) { outer(u1, 9, c); outer(u2, 0.5, c); outer(u3, 0.1, c) }},
+		{"one axis and the rest", Prior{Var: 2, Axes: []Axis{{9, u1}}, Rest: 0.3},
+			func(c []float64) { outer(u1, 9, c); outer(u2, 0.3, c); outer(u3, 0.3, c) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := Start(KindHeun, Init{}, []float64{sigma, 0.1}, tc.prior, 3, Streams(4, 0, n))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []float64{sigma * sigma, 0, 0, 0, sigma * sigma, 0, 0, 0, sigma * sigma}
+			tc.data(want)
+			got := p.Covariance()
+			for k := range want {
+				// A sample covariance's standard error is about
+				// sqrt((s_ii s_jj + s_ij^2) / n): under 1% of the
+				// diagonal here; 4% of it bounds every entry.
+				i, j := k/3, k%3
+				if tol := 0.04 * math.Sqrt(want[4*i]*want[4*j]); math.Abs(got[k]-want[k]) > tol {
+					t.Errorf("covariance[%d][%d] %.4f, want %.4f +- %.3f", i, j, got[k], want[k], tol)
+				}
+			}
+		})
+	}
+}
+
+// A probability-flow solver maps its start deterministically: from the
+// data's mean variance in every direction it gives a principal direction
+// of variance lambda the spread sqrt((sigma_1^2 + Var) / (sigma_1^2 +
+// lambda)) of the data's (Prior's doc; exact for a Gaussian), from the
+// data's axes the data's own. Heun in 128 levels on a Gaussian's analytic
+// score, sigma_1 = 3 against lambda = 6 and 0.2.
+func TestHeunFromTheAxesKeepsTheSpread(t *testing.T) {
+	const n, smax, smin = 8000, 3.0, 0.01
+	mean := []float64{1, -1}
+	c, s := math.Cos(0.4), math.Sin(0.4)
+	u1, u2 := []float64{c, s}, []float64{-s, c}
+	lambda := []float64{6, 0.2}
+	cov := [][]float64{{0, 0}, {0, 0}}
+	for k, u := range [][]float64{u1, u2} {
+		for i := range 2 {
+			for j := range 2 {
+				cov[i][j] += lambda[k] * u[i] * u[j]
+			}
+		}
+	}
+	g, err := density.NewGaussian(mean, cov)
+	if err != nil {
+		t.Fatal(err)
+	}
+	isotropic := Prior{Mean: mean, Var: (lambda[0] + lambda[1]) / 2}
+	axes := isotropic
+	axes.Axes = []Axis{{lambda[0], u1}, {lambda[1], u2}}
+	for _, tc := range []struct {
+		name  string
+		prior Prior
+		ratio []float64 // the spread along u1, u2 over the data's
+	}{
+		{"mean variance", isotropic, []float64{
+			math.Sqrt((smax*smax + isotropic.Var) / (smax*smax + lambda[0])),
+			math.Sqrt((smax*smax + isotropic.Var) / (smax*smax + lambda[1]))}},
+		{"axes", axes, []float64{1, 1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			chains := priorChains(9, n, g, smax, 2)
+			start, err := Start(KindHeun, Init{}, []float64{smax, smin}, tc.prior, 2, chains.Streams)
+			if err != nil {
+				t.Fatal(err)
+			}
+			chains.X = start
+			if _, err := Draw(Settings{Kind: KindHeun, Steps: 128, Sigmas: []float64{smax, smin}}, chains); err != nil {
+				t.Fatal(err)
+			}
+			for k, u := range [][]float64{u1, u2} {
+				sum, sq := 0.0, 0.0
+				for i := range n {
+					v := u[0]*(chains.X.X[2*i]-mean[0]) + u[1]*(chains.X.X[2*i+1]-mean[1])
+					sum, sq = sum+v, sq+v*v
+				}
+				m := sum / n
+				got := math.Sqrt(sq/n-m*m) / math.Sqrt(lambda[k])
+				// The spread's standard error from n draws is 1/sqrt(2n),
+				// 0.8%; 3% also holds the denoiser's shrinkage at smin.
+				if math.Abs(got-tc.ratio[k]) > 0.03 {
+					t.Errorf("spread along axis %d: %.4f of the data's, want %.4f +- 0.03", k+1, got, tc.ratio[k])
+				}
+			}
+		})
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"slices"
 	"strconv"
@@ -1106,4 +1107,55 @@ func tensorsOf(t *testing.T, path string) map[string][]float64 {
 		out[tn.Name] = checkpoints.Float64s(tn.Data)
 	}
 	return out
+}
+
+// A run records its data's principal axes, the solvers' start; a run from
+// before them (its checkpoint records none) resumes without them, so its
+// samples start as its earlier checkpoints' did.
+func TestRunsRecordTheDataAxesAndOldRunsKeepNone(t *testing.T) {
+	axesAt := func(dir string, step int) rundir.DataMoments {
+		t.Helper()
+		c, err := checkpoints.Load(checkpoints.Path(rundir.CheckpointDir(dir), step))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m rundir.DataMoments
+		if err := json.Unmarshal([]byte(c.Meta["data_moments"]), &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	half := parseConfig(t, tinyRun, "train.steps=20")
+	fit(t, half, false)
+	fitted := axesAt(half.Output.Dir, 20)
+	if len(fitted.Axes) != 2 || fitted.Rest != 0 || !(fitted.Axes[0].Var >= fitted.Axes[1].Var) || !(fitted.Axes[1].Var > 0) {
+		t.Fatalf("a new run recorded axes %+v, rest %v; want both of the data's 2, largest first", fitted.Axes, fitted.Rest)
+	}
+	// Resumed, a run keeps the axes it recorded.
+	kept := parseConfig(t, tinyRun, "train.steps=20")
+	fit(t, kept, false)
+	fit(t, parseConfig(t, tinyRun, "output.dir="+kept.Output.Dir), true)
+	if m := axesAt(kept.Output.Dir, 40); !reflect.DeepEqual(m.Axes, fitted.Axes) {
+		t.Errorf("resumed, a run recorded axes %+v, want its own %+v", m.Axes, fitted.Axes)
+	}
+	// The checkpoint as a run from before the axes wrote it.
+	path := checkpoints.Path(rundir.CheckpointDir(half.Output.Dir), 20)
+	c, err := checkpoints.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := axesAt(half.Output.Dir, 20)
+	m.Axes, m.Rest = nil, 0
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Meta["data_moments"] = string(b)
+	if _, err := checkpoints.Save(rundir.CheckpointDir(half.Output.Dir), c, 0); err != nil {
+		t.Fatal(err)
+	}
+	fit(t, parseConfig(t, tinyRun, "output.dir="+half.Output.Dir), true)
+	if m := axesAt(half.Output.Dir, 40); len(m.Axes) != 0 || m.Rest != 0 {
+		t.Errorf("a run from before the axes, resumed, recorded %d axes", len(m.Axes))
+	}
 }

@@ -327,9 +327,14 @@ func (j Job) startReach() float64 {
 }
 
 // PriorOf is the solvers' prior from a run's record of its data's
-// moments (the zero Prior where it has none).
+// moments (the zero Prior where it has none), with their axes where it
+// recorded them.
 func PriorOf(m rundir.DataMoments) sampler.Prior {
-	return sampler.Prior{Mean: m.Mean, Var: m.Var}
+	p := sampler.Prior{Mean: m.Mean, Var: m.Var, Rest: m.Rest}
+	for _, a := range m.Axes {
+		p.Axes = append(p.Axes, sampler.Axis{Var: a.Var, Dir: a.Dir})
+	}
+	return p
 }
 
 // RunJob is the sampling of a trained run with the sample settings s (the
