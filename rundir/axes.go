@@ -22,10 +22,18 @@ type Axis struct {
 const MaxAxes = 32
 
 // MaxAxesDim is the largest dimension whose axes are fitted: the
-// covariance's N D^2 multiply-adds and its eigendecomposition's D^3 work
-// stay near a second there (Fashion-MNIST's 58800 images of 784 pixels:
-// 1.3 s on an AMD EPYC); larger images keep the isotropic start.
+// covariance's N D^2 multiply-adds (N at most axesRows) and its
+// eigendecomposition's D^3 work stay near a second there (Fashion-MNIST's
+// 58800 images of 784 pixels: 1.3 s on an AMD EPYC); larger images keep
+// the isotropic start.
 const MaxAxesDim = 1024
+
+// axesRows is how many rows at most the covariance is fitted on (every
+// N/axesRows-th, rounded up, of a larger set): the start needs its
+// largest directions, which a sample this size gives to about 1%, not
+// the last digit, and a table of a million rows of 1024 columns would
+// otherwise take ten seconds.
+const axesRows = 1 << 16
 
 // axesBlock is how many rows each product of the covariance sums: a fixed
 // size, so that the products' sums fall in the same order whatever the
@@ -46,14 +54,19 @@ func (m *DataMoments) FitAxes(p points.Points) {
 	if d > MaxAxesDim || p.N < 2 || len(m.Mean) != d {
 		return
 	}
-	cov, block := make([]float64, d*d), make([]float64, min(p.N, axesBlock)*d)
-	for lo := 0; lo < p.N; lo += axesBlock {
-		hi := min(lo+axesBlock, p.N)
+	stride := (p.N + axesRows - 1) / axesRows
+	n := (p.N + stride - 1) / stride // rows 0, stride, 2 stride, ...
+	cov, block := make([]float64, d*d), make([]float64, min(n, axesBlock)*d)
+	for lo := 0; lo < n; lo += axesBlock {
+		hi := min(lo+axesBlock, n)
 		rows := block[:(hi-lo)*d]
-		for i := range rows {
-			rows[i] = p.X[lo*d+i] - m.Mean[i%d]
+		for r := lo; r < hi; r++ {
+			x, into := p.Row(r*stride), rows[(r-lo)*d:(r-lo+1)*d]
+			for j, v := range x {
+				into[j] = v - m.Mean[j]
+			}
 		}
-		gemm.Dgemm(true, false, d, d, hi-lo, 1/float64(p.N), rows, d, rows, d, 1, cov, d)
+		gemm.Dgemm(true, false, d, d, hi-lo, 1/float64(n), rows, d, rows, d, 1, cov, d)
 	}
 	for i := range d { // the product's two triangles agree only to rounding
 		for j := range i {
@@ -67,10 +80,20 @@ func (m *DataMoments) FitAxes(p points.Points) {
 	values := eig.Values(nil) // ascending
 	var vectors mat.Dense
 	eig.VectorsTo(&vectors)
+	// Scaled to the trace of every row's moments (the rows fitted on may
+	// be a sample of them), which readers check the axes against.
+	trace := 0.0
+	for _, v := range values {
+		trace += math.Max(v, 0)
+	}
+	if !(trace > 0) {
+		return
+	}
+	scale := float64(d) * m.Var / trace
 	k := min(d, MaxAxes)
 	m.Axes = make([]Axis, 0, k)
 	for c := d - 1; c >= d-k; c-- {
-		a := Axis{Var: math.Max(values[c], 0), Dir: make([]float64, d)}
+		a := Axis{Var: scale * math.Max(values[c], 0), Dir: make([]float64, d)}
 		mat.Col(a.Dir, c, &vectors)
 		m.Axes = append(m.Axes, a)
 	}
@@ -78,7 +101,7 @@ func (m *DataMoments) FitAxes(p points.Points) {
 		m.Rest += math.Max(values[c], 0)
 	}
 	if k < d {
-		m.Rest /= float64(d - k)
+		m.Rest *= scale / float64(d-k)
 	}
 }
 

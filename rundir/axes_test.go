@@ -49,10 +49,14 @@ func TestFitAxesFindsTheCovariance(t *testing.T) {
 		{"every axis of 3 columns", []float64{4, 0.25, 1}, 3, []float64{4, 1, 0.25}},
 		{"32 axes of 40 columns and the rest", many, MaxAxes, []float64{16, 9, 4}},
 		{"no axes above MaxAxesDim", make([]float64, MaxAxesDim+1), 0, nil},
+		{"every axis of a sample of rows", []float64{4, 0.25, 1}, 3, []float64{4, 1, 0.25}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := gaussianRows(min(n, 200), tc.vars, angle, 3)
-			if tc.axes > 0 {
+			switch {
+			case strings.Contains(tc.name, "sample"):
+				p = gaussianRows(2*axesRows+1, tc.vars, angle, 3)
+			case tc.axes > 0:
 				p = gaussianRows(n, tc.vars, angle, 3)
 			}
 			m := MomentsOf(p)
@@ -82,6 +86,13 @@ func TestFitAxesFindsTheCovariance(t *testing.T) {
 			}
 			if got := kept + m.Rest*float64(p.D-len(m.Axes)); math.Abs(got-trace) > 1e-9*trace {
 				t.Errorf("axes and rest hold %.12g of the trace %.12g", got, trace)
+			}
+			maxAbs := 0.0
+			for _, v := range p.X {
+				maxAbs = math.Max(maxAbs, math.Abs(v))
+			}
+			if !axesFit(m, p.D, maxAbs) {
+				t.Error("a reader would refuse the axes")
 			}
 			if len(m.Axes) < p.D && !(m.Rest > 0.3 && m.Rest <= m.Axes[len(m.Axes)-1].Var) {
 				t.Errorf("rest %.4f, want the smallest variances' mean, near 0.5 and at most the last axis's %.4f", m.Rest, m.Axes[len(m.Axes)-1].Var)
