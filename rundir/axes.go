@@ -135,17 +135,14 @@ func axesFit(m DataMoments, dim int, maxAbs float64) bool {
 			for i, u := range a.Dir {
 				dot += u * m.Axes[j].Dir[i]
 			}
-			if want := float64(boolInt(j == k)); !(math.Abs(dot-want) <= 1e-6) {
+			want := 0.0 // orthogonal to the others, of unit length itself
+			if j == k {
+				want = 1
+			}
+			if !(math.Abs(dot-want) <= 1e-6) {
 				return false
 			}
 		}
 	}
 	return math.Abs(trace-whole) <= 1e-6*whole
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }

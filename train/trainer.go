@@ -240,9 +240,6 @@ func fitPrepared(ctx context.Context, cfg *configs.Config, data *workflow.Data, 
 	adam := NewAdam(AdamSettings{LR: opt.LR, Beta1: opt.Beta1, Beta2: opt.Beta2, Eps: opt.Eps, WeightDecay: opt.WeightDecay}, model.Params())
 	order := newBatchOrder(cfg.Seed, data.Train.N)
 	s := &rundir.Snapshot{Config: cfg, Model: model, Norm: data.Norm, Order: order.String(), Moments: &adam.Moments, Data: data.Digest, MaxAbs: data.MaxAbs, DataMoments: data.Moments, Image: data.Image, Discrete: data.Discrete, Ends: data.Ends}
-	// The solvers' start along the data's principal directions; a run
-	// resumed from before them drops them (Restore) and samples as it did.
-	s.DataMoments.FitAxes(data.Train)
 	if cfg.Train.EMA > 0 {
 		s.EMA = newEMA(model.Params()) // a resumed run then loads the checkpoint's
 	}
@@ -263,6 +260,12 @@ func fitPrepared(ctx context.Context, cfg *configs.Config, data *workflow.Data, 
 	resumedFrom, err := resumeOrStart(s, ckptDir, opts)
 	if err != nil {
 		return nil, err
+	}
+	if resumedFrom == "" {
+		// The solvers' start along the data's principal directions; a
+		// resumed run has its checkpoint's (none for a run from before
+		// them), which Restore took.
+		s.DataMoments.FitAxes(data.Train)
 	}
 	if cfg.Train.LRDecay > 0 {
 		fmt.Fprintln(opts.Out, lrDecaySaid(cfg.Train, adam.LR))
