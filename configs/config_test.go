@@ -638,6 +638,44 @@ func parsedAndReread(t *testing.T, text string, sets []string, run bool) (cfg, a
 	return cfg, again
 }
 
+// A table sampled by a solver trains over continuous levels (edm_dsm) by
+// default; annealed or plain Langevin, images on the MLP and a config that
+// turns the preconditioning off keep the ladder (anneal_dsm); a given loss
+// wins, and a run's config.yaml keeps what it was trained with.
+func TestTableLossDefault(t *testing.T) {
+	const table = "name: t\ndata: {dataset: file, path: t.csv}\n"
+	for _, c := range []struct {
+		name, text string
+		sets       []string
+		run        bool
+		want       string
+		announced  bool
+	}{
+		{"a table", table, nil, false, "edm_dsm", true},
+		{"a table sampled by dpmpp_2m", table, []string{"sample.sampler=dpmpp_2m"}, false, "edm_dsm", true},
+		{"a table sampled by annealed Langevin", table, []string{"sample.sampler=annealed"}, false, "anneal_dsm", true},
+		{"a table sampled by plain Langevin", table, []string{"sample.sampler=langevin"}, false, "anneal_dsm", true},
+		{"a table without preconditioning", table, []string{"model.sigma_data=0"}, false, "anneal_dsm", true},
+		{"a table, sigma_data by hand", table, []string{"model.sigma_data=0.5"}, false, "edm_dsm", true},
+		{"a table, the loss by hand", table, []string{"train.loss=vesde_dsm"}, false, "vesde_dsm", false},
+		{"a run's config.yaml from before", "name: t\ndata: {dataset: file, path: t.csv}\nmodel: {noise_conditional: true}\ntrain: {loss: anneal_dsm}\n", nil, true, "anneal_dsm", false},
+		{"images on the mlp", "name: i\ndata: {dataset: idx, path: x.idx}\nmodel: {type: mlp}\n", nil, false, "anneal_dsm", true},
+		{"images on the unet", "name: i\ndata: {dataset: idx, path: x.idx}\n", nil, false, "edm_dsm", true},
+		{"a toy", "name: m\ndata: {dataset: moons}\n", nil, false, "exact", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, again := parsedAndReread(t, c.text, c.sets, c.run)
+			if cfg.Train.Loss != c.want || again.Train.Loss != c.want {
+				t.Errorf("train.loss %s, from the run's config.yaml %s, want %s", cfg.Train.Loss, again.Train.Loss, c.want)
+			}
+			said := strings.Join(cfg.Notes, "\n")
+			if got := strings.Contains(said, "train.loss "+c.want); got != c.announced {
+				t.Errorf("the defaults line says train.loss %s: %v, want %v; notes:\n%s", c.want, got, c.announced, said)
+			}
+		})
+	}
+}
+
 // data.missing is drop for a table, said among the defaults and written
 // into config.yaml; refuse by hand; a run's config.yaml from before the
 // key reads as refuse, as it was trained; it applies to files only.

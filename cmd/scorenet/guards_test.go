@@ -255,7 +255,7 @@ func TestTrainFromDataChoosesAndKeeps(t *testing.T) {
 		t.Fatalf("train -data: exit %d: %s", code, errs)
 	}
 	for _, want := range []string{
-		"defaults for data read from a file (set a key to change it): data.standardize true, data.missing drop, data.quantile auto, data.holdout auto, train.loss anneal_dsm",
+		"defaults for data read from a file (set a key to change it): data.standardize true, data.missing drop, data.quantile auto, data.holdout auto, train.loss edm_dsm",
 		"model.hidden auto: [128 128 128]", "model.sigma_data auto", "train.sigmas auto", "sample.eps auto", "sample.sampler heun",
 		"data.holdout auto: 0.167 (50 rows held out", "1 discrete column(s)", "1 (2 values)",
 	} {
@@ -267,7 +267,7 @@ func TestTrainFromDataChoosesAndKeeps(t *testing.T) {
 		t.Errorf("stdout %q", out)
 	}
 	config, _ := os.ReadFile(filepath.Join(run, "config.yaml"))
-	for _, want := range []string{"hidden:\n        - 128\n        - 128\n        - 128", "hidden_auto: true", "loss: anneal_dsm", "holdout: 0.16", "sigma_data_auto: true", "ema: 0.999", "sampler: heun"} {
+	for _, want := range []string{"hidden:\n        - 128\n        - 128\n        - 128", "hidden_auto: true", "loss: edm_dsm", "holdout: 0.16", "sigma_data_auto: true", "ema: 0.999", "sampler: heun"} {
 		if !strings.Contains(string(config), want) {
 			t.Errorf("config.yaml lacks %q:\n%s", want, config)
 		}
@@ -290,13 +290,13 @@ func TestTrainFromDataChoosesAndKeeps(t *testing.T) {
 	}
 	explicit := filepath.Join(dir, "explicit")
 	code, _, errs = scorenet("train", "-data", data, "-out", explicit, "-set", "train.steps=10", "-set", "model.hidden=[16]", "-set", "train.loss=exact", "-set", "data.discrete=none")
-	if code != 0 || strings.Contains(errs, "model.hidden auto") || strings.Contains(errs, "train.loss anneal_dsm") || strings.Contains(errs, "discrete column") {
+	if code != 0 || strings.Contains(errs, "model.hidden auto") || strings.Contains(errs, "train.loss edm_dsm") || strings.Contains(errs, "discrete column") {
 		t.Errorf("explicit keys: exit %d, yet auto chose them: %s", code, errs)
 	}
 	annealed := filepath.Join(dir, "annealed")
 	code, _, errs = scorenet("train", "-data", data, "-out", annealed, "-set", "train.steps=10", "-set", "sample.sampler=annealed")
 	config, _ = os.ReadFile(filepath.Join(annealed, "config.yaml"))
-	if code != 0 || strings.Contains(errs, "sample.sampler heun") || !strings.Contains(string(config), "sampler: annealed") {
+	if code != 0 || strings.Contains(errs, "sample.sampler heun") || !strings.Contains(string(config), "sampler: annealed") || !strings.Contains(string(config), "loss: anneal_dsm") {
 		t.Errorf("an explicit sample.sampler: exit %d, yet auto chose heun: %s", code, errs)
 	}
 }
