@@ -312,6 +312,24 @@ func TestSigmasCommand(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "levels (10): 20 ") || !strings.Contains(out, "sample.eps: 0.1 (as written") {
 		t.Errorf("sigmas as written: exit %d, %q", code, out)
 	}
+	// -data: train -data's choices for the file, nothing written.
+	dir := t.TempDir()
+	data := filepath.Join(dir, "mine.csv")
+	writeWaves(t, data, 300, true)
+	t.Chdir(dir)
+	code, out, errs = scorenet("sigmas", "-data", data, "-set", "model.activation=softplus")
+	if code != 0 || !strings.Contains(errs, "train.loss edm_dsm") || !strings.Contains(out, "1 discrete column(s)") || strings.Contains(errs, "model.activation swish") ||
+		!strings.Contains(out, "model.hidden auto: [128 128 128]") || !strings.Contains(out, "levels (17): ") {
+		t.Errorf("sigmas -data: exit %d, %q %q", code, out, errs)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("sigmas -data wrote %d entries beside its data file", len(entries)-1)
+	}
+	for _, args := range [][]string{{"sigmas"}, {"sigmas", "-data", data, "-config", "c.yaml"}} {
+		if code, _, errs := scorenet(args...); code != 1 || !strings.Contains(errs, "-data FILE") {
+			t.Errorf("%q: exit %d, %q; want an error naming -config and -data", args, code, errs)
+		}
+	}
 }
 
 // rewriteRunConfig edits the config of the run in dir as a run written by

@@ -11,19 +11,31 @@ import (
 
 func sigmasCommand(stdout, stderr io.Writer) *command {
 	fs := newFlags("sigmas", `sigmas -config FILE [-set key=value ...]
+       sigmas -data FILE [-set key=value ...]
 
 Prints the noise levels and the annealed step size the config's training and
 sampling use, and how they were chosen: from the training data (NCSNv2's
 techniques 1, 2 and 4) where the config says train.sigmas: auto or
-sample.eps: auto, as written otherwise. Nothing is trained or written.`)
-	configPath := fs.String("config", "", "the run's YAML config `file` (required)")
+sample.eps: auto, as written otherwise. With -data, every choice train -data
+would make for that file, on stderr as train says them. Nothing is trained
+or written.`)
+	configPath := fs.String("config", "", "the run's YAML config `file` (this or -data is required)")
+	dataPath := fs.String("data", "", "the choices of train -data for this data `file` or folder of PNGs")
 	var sets listFlag
 	fs.Var(&sets, "set", "override a config key (`key=value`; repeatable)")
 	return &command{flags: fs, run: func() error {
-		if err := required(fs, "config"); err != nil {
-			return err
+		var cfg *configs.Config
+		var err error
+		switch {
+		case *dataPath != "" && *configPath != "":
+			return fmt.Errorf("give -data FILE or -config FILE, not both")
+		case *dataPath != "":
+			cfg, err = dataRunConfig(*dataPath, "", sets)
+		case *configPath == "":
+			return fmt.Errorf("give -config FILE (a config's choices) or -data FILE (those of train -data)")
+		default:
+			cfg, err = configs.Load(*configPath, sets)
 		}
-		cfg, err := configs.Load(*configPath, sets)
 		if err != nil {
 			return err
 		}
