@@ -462,36 +462,50 @@ func TestOverrideIntoAnEmptySection(t *testing.T) {
 	}
 }
 
+// autoChoice is a case of a key chosen by default: a config (parsed as a
+// run's config.yaml where run is set) and its -set, the value it comes to,
+// and whether the defaults line announces it.
+type autoChoice struct {
+	name, text string
+	sets       []string
+	run        bool
+	want       string
+	announced  bool
+}
+
+// checkChoices checks each case's value of key (get), as parsed and as read
+// back from the run's config.yaml, and that the notes say "key value"
+// exactly where the case is announced.
+func checkChoices(t *testing.T, key string, get func(*Config) string, cases []autoChoice) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, again := parsedAndReread(t, c.text, c.sets, c.run)
+			if got, reread := get(cfg), get(again); got != c.want || reread != c.want {
+				t.Errorf("%s %q, from the run's config.yaml %q, want %q", key, got, reread, c.want)
+			}
+			said := strings.Join(cfg.Notes, "\n")
+			if got := strings.Contains(said, key+" "+c.want); got != c.announced {
+				t.Errorf("the notes say %s %s: %v, want %v; notes:\n%s", key, c.want, got, c.announced, said)
+			}
+		})
+	}
+}
+
 // data.quantile: auto for a table from a file, announced and written into
 // the run's config.yaml; an explicit value wins; a run's config.yaml from
 // before the key existed reads as none, as that run was trained; it
 // applies to tables alone.
 func TestQuantileDefaults(t *testing.T) {
 	const table = "name: t\ndata: {dataset: file, path: t.csv}\n"
-	for _, c := range []struct {
-		name, text string
-		sets       []string
-		run        bool // parsed as a run's config.yaml
-		want       string
-		announced  bool
-	}{
+	checkChoices(t, "data.quantile", func(c *Config) string { return c.Data.Quantile }, []autoChoice{
 		{"a table", table, nil, false, "auto", true},
 		{"none by hand", table, []string{"data.quantile=none"}, false, "none", false},
 		{"a run's config.yaml from before the key", table, nil, true, "none", false},
 		{"a run's config.yaml with it", "name: t\ndata: {dataset: file, path: t.csv, quantile: auto}\n", nil, true, "auto", false},
 		{"images", "name: i\ndata: {dataset: idx, path: x.idx}\n", nil, false, "", false},
 		{"a toy", "name: m\ndata: {dataset: moons}\n", nil, false, "", false},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			cfg, again := parsedAndReread(t, c.text, c.sets, c.run)
-			if cfg.Data.Quantile != c.want || again.Data.Quantile != c.want {
-				t.Errorf("data.quantile %q, from the run's config.yaml %q, want %q", cfg.Data.Quantile, again.Data.Quantile, c.want)
-			}
-			if said := strings.Join(cfg.Notes, "\n"); strings.Contains(said, "data.quantile auto") != c.announced {
-				t.Errorf("notes %q: announced %v, want %v", said, !c.announced, c.announced)
-			}
-		})
-	}
+	})
 	for _, bad := range []struct{ text, want string }{
 		{table + "", "data.quantile: must be auto or none"},
 		{"name: m\ndata: {dataset: moons, quantile: auto}\n", "data.quantile: applies to dataset file"},
@@ -644,13 +658,7 @@ func parsedAndReread(t *testing.T, text string, sets []string, run bool) (cfg, a
 // wins, and a run's config.yaml keeps what it was trained with.
 func TestTableLossDefault(t *testing.T) {
 	const table = "name: t\ndata: {dataset: file, path: t.csv}\n"
-	for _, c := range []struct {
-		name, text string
-		sets       []string
-		run        bool
-		want       string
-		announced  bool
-	}{
+	checkChoices(t, "train.loss", func(c *Config) string { return c.Train.Loss }, []autoChoice{
 		{"a table", table, nil, false, "edm_dsm", true},
 		{"a table sampled by dpmpp_2m", table, []string{"sample.sampler=dpmpp_2m"}, false, "edm_dsm", true},
 		{"a table sampled by annealed Langevin", table, []string{"sample.sampler=annealed"}, false, "anneal_dsm", true},
@@ -662,18 +670,7 @@ func TestTableLossDefault(t *testing.T) {
 		{"images on the mlp", "name: i\ndata: {dataset: idx, path: x.idx}\nmodel: {type: mlp}\n", nil, false, "anneal_dsm", true},
 		{"images on the unet", "name: i\ndata: {dataset: idx, path: x.idx}\n", nil, false, "edm_dsm", true},
 		{"a toy", "name: m\ndata: {dataset: moons}\n", nil, false, "exact", false},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			cfg, again := parsedAndReread(t, c.text, c.sets, c.run)
-			if cfg.Train.Loss != c.want || again.Train.Loss != c.want {
-				t.Errorf("train.loss %s, from the run's config.yaml %s, want %s", cfg.Train.Loss, again.Train.Loss, c.want)
-			}
-			said := strings.Join(cfg.Notes, "\n")
-			if got := strings.Contains(said, "train.loss "+c.want); got != c.announced {
-				t.Errorf("the defaults line says train.loss %s: %v, want %v; notes:\n%s", c.want, got, c.announced, said)
-			}
-		})
-	}
+	})
 }
 
 // data.missing is drop for a table, said among the defaults and written
