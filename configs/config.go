@@ -163,11 +163,14 @@ type Model struct {
 
 // Train sets the loss, the optimiser and the bookkeeping of a run.
 type Train struct {
-	Loss      string  `yaml:"loss"`   // exact | sliced | sliced_vr | dsm | anneal_dsm | vesde_dsm | edm_dsm
-	Engine    string  `yaml:"engine"` // auto | graph | fused: see losses.Engines
-	Sigma     float64 `yaml:"sigma"`  // dsm: the noise level
-	Sigmas    Sigmas  `yaml:"sigmas"` // anneal_dsm: the geometric ladder of noise levels
-	BatchSize int     `yaml:"batch_size"`
+	Loss string `yaml:"loss"` // exact | sliced | sliced_vr | dsm | anneal_dsm | vesde_dsm | edm_dsm
+	// LossDefaulted: Loss is a table's default, not given (a run trained
+	// before a table's default changed keeps its own on resume).
+	LossDefaulted bool    `yaml:"-"`
+	Engine        string  `yaml:"engine"` // auto | graph | fused: see losses.Engines
+	Sigma         float64 `yaml:"sigma"`  // dsm: the noise level
+	Sigmas        Sigmas  `yaml:"sigmas"` // anneal_dsm: the geometric ladder of noise levels
+	BatchSize     int     `yaml:"batch_size"`
 	// BatchAuto: batch_size left out for data from a file: 128, or every
 	// training point where there are fewer (workflow.ChooseAuto).
 	BatchAuto bool `yaml:"batch_size_auto,omitempty"`

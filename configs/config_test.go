@@ -652,10 +652,11 @@ func parsedAndReread(t *testing.T, text string, sets []string, run bool) (cfg, a
 	return cfg, again
 }
 
-// A table sampled by a solver trains over continuous levels (edm_dsm) by
-// default; annealed or plain Langevin, images on the MLP and a config that
-// turns the preconditioning off keep the ladder (anneal_dsm); a given loss
-// wins, and a run's config.yaml keeps what it was trained with.
+// A table sampled by a solver trains over continuous levels by default
+// (edm_dsm; vesde_dsm where the preconditioning is turned off); annealed
+// or plain Langevin, images on the MLP and a single level keep the ladder
+// (anneal_dsm); a given loss wins, a run's config.yaml keeps what it was
+// trained with, and a continuous loss refuses a single level.
 func TestTableLossDefault(t *testing.T) {
 	const table = "name: t\ndata: {dataset: file, path: t.csv}\n"
 	checkChoices(t, "train.loss", func(c *Config) string { return c.Train.Loss }, []autoChoice{
@@ -663,14 +664,31 @@ func TestTableLossDefault(t *testing.T) {
 		{"a table sampled by dpmpp_2m", table, []string{"sample.sampler=dpmpp_2m"}, false, "edm_dsm", true},
 		{"a table sampled by annealed Langevin", table, []string{"sample.sampler=annealed"}, false, "anneal_dsm", true},
 		{"a table sampled by plain Langevin", table, []string{"sample.sampler=langevin"}, false, "anneal_dsm", true},
-		{"a table without preconditioning", table, []string{"model.sigma_data=0"}, false, "anneal_dsm", true},
+		{"a table sampled by pc", table, []string{"sample.sampler=pc"}, false, "edm_dsm", true},
+		{"a table sampled by ode", table, []string{"sample.sampler=ode"}, false, "edm_dsm", true},
+		{"a table of one noise level", table, []string{"train.sigmas={begin: 0.5, end: 0.5, n: 1}"}, false, "anneal_dsm", true},
+		{"a table without preconditioning", table, []string{"model.sigma_data=0"}, false, "vesde_dsm", true},
 		{"a table, sigma_data by hand", table, []string{"model.sigma_data=0.5"}, false, "edm_dsm", true},
+		{"a table, sigma_data auto by hand", table, []string{"model.sigma_data=auto"}, false, "edm_dsm", true},
+		{"a table with a class column", table, []string{"data.label_column=species"}, false, "edm_dsm", true},
 		{"a table, the loss by hand", table, []string{"train.loss=vesde_dsm"}, false, "vesde_dsm", false},
 		{"a run's config.yaml from before", "name: t\ndata: {dataset: file, path: t.csv}\nmodel: {noise_conditional: true}\ntrain: {loss: anneal_dsm}\n", nil, true, "anneal_dsm", false},
 		{"images on the mlp", "name: i\ndata: {dataset: idx, path: x.idx}\nmodel: {type: mlp}\n", nil, false, "anneal_dsm", true},
 		{"images on the unet", "name: i\ndata: {dataset: idx, path: x.idx}\n", nil, false, "edm_dsm", true},
 		{"a toy", "name: m\ndata: {dataset: moons}\n", nil, false, "exact", false},
 	})
+	for _, loss := range []string{"edm_dsm", "vesde_dsm"} {
+		_, err := Parse([]byte(table), "c.yaml", []string{"train.loss=" + loss, "train.sigmas={begin: 0.5, end: 0.5, n: 1}"})
+		if err == nil || !strings.Contains(err.Error(), "train.sigmas.n: "+loss+" draws its noise levels between the ladder's ends") {
+			t.Errorf("%s on one level: %v, want an error naming train.sigmas.n", loss, err)
+		}
+	}
+	// A network not told the noise level cannot take the loss the table
+	// was given by default: the error says it was a default, and what to set.
+	if _, err := Parse([]byte(table), "c.yaml", []string{"model.noise_conditional=false"}); err == nil ||
+		!strings.Contains(err.Error(), "train.loss: edm_dsm needs model.noise_conditional: true (it is a table's default loss: set train.loss: exact or sliced") {
+		t.Errorf("a table without noise conditioning: %v", err)
+	}
 }
 
 // data.missing is drop for a table, said among the defaults and written

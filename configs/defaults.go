@@ -74,8 +74,9 @@ const (
 // its data: for data read from a file (a table, IDX or PNG images) the
 // recipe that samples well without tuning (standardised columns, edm_dsm
 // on a preconditioned noise-conditional residual swish MLP sized from the
-// data, anneal_dsm for the MLP on images, auto noise scales and step, EMA, training until the held-out loss
-// stops improving); for every denoising loss an EMA of the weights. It
+// data, anneal_dsm for the MLP on images, auto noise scales and step, EMA,
+// training until the held-out loss stops improving); for every denoising
+// loss an EMA of the weights. It
 // returns a note saying what it chose, for the command to print.
 func (d *decoder) dataDefaults(c *Config) []string {
 	var chose []string
@@ -110,10 +111,8 @@ func (d *decoder) dataDefaults(c *Config) []string {
 		if unet {
 			d.unetRecipe(c, set, images)
 		}
-		if loss := d.tableLoss(c, unet); loss != "" {
-			set("train.loss", loss, func() { c.Train.Loss = loss })
-		}
-		set("train.loss", "anneal_dsm", func() { c.Train.Loss = "anneal_dsm" })
+		loss, table := d.defaultLoss(c, unet)
+		set("train.loss", loss, func() { c.Train.Loss, c.Train.LossDefaulted = loss, table })
 		if _, needs := losses.NoiseConditional(c.Train.Loss); needs {
 			set("model.noise_conditional", "true", func() { c.Model.NoiseConditional = true })
 		}
@@ -190,27 +189,33 @@ func (d *decoder) dataDefaults(c *Config) []string {
 	return []string{fmt.Sprintf("defaults for %s (set a key to change it): %s", what, strings.Join(chose, ", "))}
 }
 
-// tableLoss is a table's loss by default where a solver samples it (heun,
-// the tables' default, or any sampler but the two Langevins): edm_dsm, whose
-// levels are continuous, "" otherwise (anneal_dsm). A solver integrates
-// through every level between the ladder's ends, while anneal_dsm trains on
-// the ladder's few levels only (three for 5 columns) and leaves the score
-// between them to the network's guess: on crabs' five correlated columns
-// every column's samples kept 0.84 of its spread, 1.05 by edm_dsm; on
-// breast cancer the worst column's spread was 0.25 off, 0.10 by edm_dsm
-// (docs/CONFIG.md). edm_dsm needs the preconditioning, so a config that
-// turns it off (model.sigma_data: 0) keeps anneal_dsm.
-func (d *decoder) tableLoss(c *Config, unet bool) string {
+// defaultLoss is the loss of data from a file by default, and whether it
+// is a table's (whose default changed, so that a run trained before keeps
+// its own on resume). A table sampled by a solver (heun, the tables'
+// default, or any sampler but the two Langevins) trains over continuous
+// levels: a solver integrates through every level between the ladder's
+// ends, while anneal_dsm trains on the ladder's few levels only (three for
+// 5 columns) and leaves the score between them to the network's guess. On
+// crabs' five correlated columns every column's samples kept 0.82-0.87 of
+// its spread by anneal_dsm, 0.98-1.03 by edm_dsm; on breast cancer the
+// worst column's spread was 0.25 off, 0.10 by edm_dsm (docs/CONFIG.md).
+// edm_dsm needs the preconditioning: a config that turns it off
+// (model.sigma_data: 0) gets vesde_dsm, continuous without it. Annealed
+// Langevin visits the ladder's levels only, and so do images on the MLP,
+// and a single level given has no range: those keep anneal_dsm.
+func (d *decoder) defaultLoss(c *Config, unet bool) (loss string, table bool) {
 	if c.Data.Dataset != "file" || unet {
-		return ""
+		return "anneal_dsm", false
 	}
-	if d.Given("model.sigma_data") && !c.Model.SigmaDataAuto && !(c.Model.SigmaData > 0) {
-		return ""
+	langevin := d.Given("sample.sampler") && (c.Sample.Sampler == "langevin" || c.Sample.Sampler == "annealed")
+	oneLevel := (d.Given("train.sigmas") || d.Given("train.sigmas.n")) && c.Train.Sigmas.N == 1
+	switch {
+	case langevin || oneLevel:
+		return "anneal_dsm", true
+	case d.Given("model.sigma_data") && !c.Model.SigmaDataAuto && !(c.Model.SigmaData > 0):
+		return "vesde_dsm", true
 	}
-	if d.Given("sample.sampler") && (c.Sample.Sampler == "langevin" || c.Sample.Sampler == "annealed") {
-		return ""
-	}
-	return "edm_dsm"
+	return "edm_dsm", true
 }
 
 // setter is dataDefaults' set: apply a default for key unless the config

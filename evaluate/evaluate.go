@@ -36,8 +36,8 @@ type Report struct {
 }
 
 // Heldout is the training loss on the held-out split, as training's
-// validation computes it (losses.HeldOut), and for anneal_dsm the
-// denoising loss at each noise level alone.
+// validation computes it (losses.HeldOut), and for a loss over noise
+// levels the denoising loss at each level of the ladder alone.
 type Heldout struct {
 	Points int `json:"points"`
 	losses.Terms

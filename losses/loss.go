@@ -112,6 +112,14 @@ func NeedsSigmaData(name string) bool {
 	return e.levels == lognormal
 }
 
+// Continuous reports whether the named loss draws its noise levels from
+// the range between the ladder's ends (vesde_dsm, edm_dsm), which needs
+// two distinct ends.
+func Continuous(name string) bool {
+	e, _ := lookup(name)
+	return e.levels == continuous || e.levels == lognormal
+}
+
 // registry holds every loss; adding one is a file with its two builders and
 // a line here.
 var registry = []entry{

@@ -78,7 +78,7 @@ func TestRefitsWhenHeldOutRowsAreMoreThanATenth(t *testing.T) {
 		{"no patience", table(t, "train.patience=0"), data(99, 43), false},
 		{"not a table", parseConfig(t, tinyRun), data(480, 120), false},
 	} {
-		if got := Refits(c.cfg, c.data); got != c.want {
+		if got := workflow.Refits(c.cfg, c.data); got != c.want {
 			t.Errorf("%s: Refits = %v, want %v", c.name, got, c.want)
 		}
 	}

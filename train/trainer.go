@@ -87,7 +87,7 @@ func (s *Summary) MsPerStep() float64 {
 // run from before auto goes on in float64), and an image run's config
 // without a learning rate the run's (from before the image default), a
 // table run's config without data.quantile, data.discrete_values,
-// data.missing or train.nearness the run's. It returns what it
+// data.missing, train.nearness or train.loss the run's. It returns what it
 // kept, to say. An image run trained as another network than the one
 // images get by default now it refuses: its whole recipe changed with the
 // network, so keeping the type alone would not make the run's config.
@@ -119,6 +119,10 @@ func KeepRunDefaults(cfg *configs.Config) ([]string, error) {
 	if cfg.Data.MissingDefaulted && saved.Data.Missing != cfg.Data.Missing {
 		cfg.Data.Missing = saved.Data.Missing
 		kept = append(kept, fmt.Sprintf("data.missing %s, as the run was trained (the default is drop now)", cfg.Data.Missing))
+	}
+	if cfg.Train.LossDefaulted && saved.Train.Loss != cfg.Train.Loss {
+		kept = append(kept, fmt.Sprintf("train.loss %s, as the run was trained (a table's default is %s now)", saved.Train.Loss, cfg.Train.Loss))
+		cfg.Train.Loss = saved.Train.Loss
 	}
 	if cfg.Train.NearnessDefaulted && saved.Train.Nearness != cfg.Train.Nearness {
 		cfg.Train.Nearness = saved.Train.Nearness
@@ -154,7 +158,7 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 		return nil, fmt.Errorf("train: %w before the first step, while the data were read", ErrInterrupted)
 	}
 	// A run from before train.refit, resumed, goes on as it started.
-	if Refits(cfg, data) && !(opts.Resume && hasCheckpoint(cfg.Output.Dir)) {
+	if workflow.Refits(cfg, data) && !(opts.Resume && hasCheckpoint(cfg.Output.Dir)) {
 		return fitThenRefit(ctx, cfg, data, opts)
 	}
 	opts.nearness = cfg.Train.Nearness && cfg.Train.Patience > 0 // it holds back patience's stop
@@ -168,7 +172,7 @@ func fitPrepared(ctx context.Context, cfg *configs.Config, data *workflow.Data, 
 	fmt.Fprintf(opts.Out, "data: %s; %d for training, %d held out\n", data.Source, data.Train.N, data.Valid.N)
 	if cfg.Data.HoldoutAuto && cfg.Data.Holdout != data.Holdout { // a resumed run's config.yaml holds the choice
 		cfg.Data.Holdout = data.Holdout
-		fmt.Fprintf(opts.Out, "data.holdout auto: %.3g (%d rows held out: about 50, within a tenth and three tenths of the data)\n", data.Holdout, data.Valid.N)
+		fmt.Fprintln(opts.Out, workflow.HoldoutSaid(data))
 	}
 	if opts.afterData != "" {
 		fmt.Fprintln(opts.Out, opts.afterData)

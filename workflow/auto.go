@@ -249,7 +249,7 @@ func ChooseEps(cfg *configs.Config) (float64, string, error) {
 	}
 	levels := cfg.NoiseLevels()
 	if len(levels) < 2 {
-		return 0, "", fmt.Errorf("workflow: sample.eps: auto needs a ladder of noise levels (loss anneal_dsm); set sample.eps by hand")
+		return 0, "", fmt.Errorf("workflow: sample.eps: auto needs a ladder of 2 or more noise levels (train.sigmas); set sample.eps by hand")
 	}
 	gamma := math.Pow(levels[0]/levels[len(levels)-1], 1/float64(len(levels)-1))
 	paper, f := noisescale.StepSize(gamma, levels[len(levels)-1], s.StepsPerLevel)

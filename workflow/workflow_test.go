@@ -168,7 +168,7 @@ func TestChooseNoiseScales(t *testing.T) {
 		t.Errorf("eps %v (%s, %v)", eps, said, err)
 	}
 	plain := testConfig(t, "sample.eps=auto")
-	if _, _, err := workflow.ChooseEps(plain); err == nil || !strings.Contains(err.Error(), "needs a ladder of noise levels") {
+	if _, _, err := workflow.ChooseEps(plain); err == nil || !strings.Contains(err.Error(), "needs a ladder of 2 or more noise levels") {
 		t.Errorf("eps auto without a ladder: %v", err)
 	}
 }

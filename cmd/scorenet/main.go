@@ -45,7 +45,7 @@ Usage:
   scorenet eval   -run DIR [-samples=false] [-n N]
   scorenet likelihood -run DIR -in FILE [-out FILE] [-trace exact|hutchinson]
   scorenet merge  -out FILE SHARD_FILE...
-  scorenet sigmas -config FILE
+  scorenet sigmas -config FILE | -data FILE
   scorenet version
 
 Run "scorenet <command> -h" for a command's flags.

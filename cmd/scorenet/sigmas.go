@@ -16,9 +16,12 @@ func sigmasCommand(stdout, stderr io.Writer) *command {
 Prints the noise levels and the annealed step size the config's training and
 sampling use, and how they were chosen: from the training data (NCSNv2's
 techniques 1, 2 and 4) where the config says train.sigmas: auto or
-sample.eps: auto, as written otherwise. With -data, every choice train -data
-would make for that file, on stderr as train says them. Nothing is trained
-or written.`)
+sample.eps: auto, as written otherwise, with every other choice made from
+the data (the held-out rows, the network, the length, the batch). With
+-data, the config is the one train -data would make for that file. The
+defaults and the config's notes go to stderr, the choices made from the
+data and the levels to stdout, the same lines train prints. Nothing is
+trained or written.`)
 	configPath := fs.String("config", "", "the run's YAML config `file` (this or -data is required)")
 	dataPath := fs.String("data", "", "the choices of train -data for this data `file` or folder of PNGs")
 	var sets listFlag
@@ -46,8 +49,14 @@ or written.`)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "data: %s; %d for training (model units%s)\n", data.Source, data.Train.N,
+		fmt.Fprintf(stdout, "data: %s; %d for training, %d held out (model units%s)\n", data.Source, data.Train.N, data.Valid.N,
 			map[bool]string{true: ", standardised", false: ""}[cfg.Data.Standardize])
+		if cfg.Data.HoldoutAuto {
+			fmt.Fprintln(stdout, workflow.HoldoutSaid(data))
+		}
+		if workflow.Refits(cfg, data) {
+			fmt.Fprintln(stdout, workflow.RefitPlan(cfg, data))
+		}
 		auto, err := workflow.ChooseAuto(cfg, data.Train)
 		if err != nil {
 			return err

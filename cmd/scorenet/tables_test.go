@@ -151,8 +151,9 @@ func TestTrainDataLeavesOutIncompleteRows(t *testing.T) {
 }
 
 // A table run trained before data.discrete_values, data.missing and
-// train.nearness existed, resumed by the user's own config (which names
-// none of them), keeps what it was trained with, as -run does.
+// train.nearness existed, and by anneal_dsm (a table's loss before
+// edm_dsm), resumed by the user's own config (which names none of them),
+// keeps what it was trained with, as -run does.
 func TestOldTableRunResumesByItsConfig(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "t.csv")
@@ -177,11 +178,15 @@ func TestOldTableRunResumesByItsConfig(t *testing.T) {
 			}
 			text = strings.Replace(text, key, "", 1)
 		}
-		return text
+		if !strings.Contains(text, "    loss: edm_dsm\n") {
+			t.Fatalf("the run's config lacks edm_dsm:\n%s", text)
+		}
+		return strings.Replace(text, "    loss: edm_dsm\n", "    loss: anneal_dsm\n", 1)
 	}
 	rewriteRunConfig(t, run, old)
 	code, _, errs := scorenet("train", "-config", mine, "-resume")
-	for _, want := range []string{"keeping data.discrete_values 32", "keeping data.missing refuse", "keeping train.nearness false"} {
+	for _, want := range []string{"keeping data.discrete_values 32", "keeping data.missing refuse", "keeping train.nearness false",
+		"keeping train.loss anneal_dsm, as the run was trained (a table's default is edm_dsm now)", "anneal_dsm loss"} {
 		if code != 0 || !strings.Contains(errs, want) {
 			t.Errorf("resume by -config: exit %d, want %q: %s", code, want, errs)
 		}
