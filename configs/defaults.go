@@ -76,8 +76,8 @@ const (
 // on a preconditioned noise-conditional residual swish MLP sized from the
 // data, anneal_dsm for the MLP on images, auto noise scales and step, EMA,
 // training until the held-out loss stops improving); for every denoising
-// loss an EMA of the weights. It
-// returns a note saying what it chose, for the command to print.
+// loss an EMA of the weights. It returns a note saying what it chose, for
+// the command to print.
 func (d *decoder) dataDefaults(c *Config) []string {
 	var chose []string
 	var set setter = func(key, value string, apply func()) {
