@@ -58,6 +58,16 @@ type Data struct {
 	DiscreteValues int `yaml:"discrete_values,omitempty"`
 	// DiscreteValuesDefaulted: DiscreteValues is the default, not given.
 	DiscreteValuesDefaulted bool `yaml:"-"`
+	// DiscreteSpread (file): the share of each value's cell, about the
+	// value, that a discrete column's training rows are spread over
+	// uniformly, from 0 (exclusive) to 1 (the whole cell, each value's
+	// box meeting its neighbours'): DefaultDiscreteSpread, chosen for every
+	// file run and written into its config.yaml. A run's config.yaml
+	// written before the key existed reads as OldDiscreteSpread, as it was
+	// trained.
+	DiscreteSpread float64 `yaml:"discrete_spread,omitempty"`
+	// DiscreteSpreadDefaulted: DiscreteSpread is the default, not given.
+	DiscreteSpreadDefaulted bool `yaml:"-"`
 	// Quantile (file): auto (the default for a table read from a file)
 	// maps every column of skewness beyond ±0.5 through its training
 	// quantiles onto a standard normal's, and samples back through them
@@ -378,6 +388,19 @@ const (
 	DefaultDiscreteValues = 1024
 	OldDiscreteValues     = 32
 	MaxDiscreteValues     = 1 << 16
+)
+
+// Shares of a value's cell that data.discrete_spread spreads a discrete
+// column's rows over. Spread over the whole cell, a value's box meets its
+// neighbour's, and the density a model learns blurs across the edge: on
+// scikit-learn's digits a pixel that one training image in 1437 inks drew
+// 3% of the samples at 1, and the worst pixel mean was 0.5-1.15 of its
+// standard deviation off. Over the middle half, half a cell of empty
+// space lies between neighbours' boxes, and samples snap back onto the
+// values they came from (worst mean 0.08-0.12).
+const (
+	DefaultDiscreteSpread = 0.5
+	OldDiscreteSpread     = 1
 )
 
 // NoiseLevels are the noise levels of the config's loss, in model units:

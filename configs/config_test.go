@@ -634,6 +634,38 @@ func TestDiscreteValuesDefaults(t *testing.T) {
 	}
 }
 
+// data.discrete_spread: DefaultDiscreteSpread for a table from a file,
+// written into the run's config.yaml and read back; an explicit value
+// wins; a run's config.yaml from before the key reads as the whole cell,
+// as that run's rows were spread; a share outside (0, 1] is refused.
+func TestDiscreteSpreadDefaults(t *testing.T) {
+	const table = "name: t\ndata: {dataset: file, path: t.csv}\n"
+	for _, c := range []struct {
+		name, text string
+		sets       []string
+		run        bool
+		want       float64
+	}{
+		{"a table", table, nil, false, DefaultDiscreteSpread},
+		{"by hand", table, []string{"data.discrete_spread=0.25"}, false, 0.25},
+		{"a run's config.yaml from before the key", table, nil, true, OldDiscreteSpread},
+		{"a run's config.yaml with it", "name: t\ndata: {dataset: file, path: t.csv, discrete_spread: 0.5}\n", nil, true, 0.5},
+		{"a toy", "name: m\ndata: {dataset: moons}\n", nil, false, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, again := parsedAndReread(t, c.text, c.sets, c.run)
+			if cfg.Data.DiscreteSpread != c.want || again.Data.DiscreteSpread != c.want {
+				t.Errorf("data.discrete_spread %v, from the run's config.yaml %v, want %v", cfg.Data.DiscreteSpread, again.Data.DiscreteSpread, c.want)
+			}
+		})
+	}
+	for _, bad := range []string{"0", "-0.5", "1.5", "nan"} {
+		if _, err := Parse([]byte(table), "c.yaml", []string{"data.discrete_spread=" + bad}); err == nil || !strings.Contains(err.Error(), "data.discrete_spread") {
+			t.Errorf("data.discrete_spread %s: %v, want an error naming the key", bad, err)
+		}
+	}
+}
+
 // parsedAndReread parses text with sets (as a run's config.yaml when run
 // says so), then the config.yaml it writes, as a resume reads it.
 func parsedAndReread(t *testing.T, text string, sets []string, run bool) (cfg, again *Config) {

@@ -141,6 +141,12 @@ func parse(text []byte, source string, overrides []string, runFile bool) (*Confi
 			cfg.Data.DiscreteValues = OldDiscreteValues // a run trained before the key existed, found as it was
 		}
 	}
+	if cfg.Data.Dataset == "file" && cfg.Data.DiscreteSpread == 0 && !d.Given("data.discrete_spread") {
+		cfg.Data.DiscreteSpread, cfg.Data.DiscreteSpreadDefaulted = DefaultDiscreteSpread, true
+		if d.runFile {
+			cfg.Data.DiscreteSpread = OldDiscreteSpread // a run trained before the key existed, its rows spread as they were
+		}
+	}
 	// auto's choice follows the loss and the model: a run's config.yaml
 	// (which records the choice) with another loss chooses again.
 	if _, dtypeSet := d.Overridden("model.dtype"); cfg.Model.DtypeAuto && !dtypeSet && d.OverriddenAny("train.loss", "model.type") {
@@ -259,7 +265,7 @@ func (c *Config) YAML() []byte {
 // datasetKeys are the data keys each kind of data set reads, besides
 // dataset and holdout, which all do.
 var datasetKeys = map[string][]string{
-	"file":             {"path", "standardize", "discrete", "discrete_values", "quantile", "missing", "label_column", "categories", "leave_out"},
+	"file":             {"path", "standardize", "discrete", "discrete_values", "discrete_spread", "quantile", "missing", "label_column", "categories", "leave_out"},
 	"idx":              {"path", "dequantize", "standardize", "labels"},
 	"images":           {"path", "dequantize", "standardize", "labels"},
 	"gaussian":         {"n", "mean", "cov", "standardize"},

@@ -116,6 +116,10 @@ func KeepRunDefaults(cfg *configs.Config) ([]string, error) {
 		cfg.Data.DiscreteValues = saved.Data.DiscreteValues
 		kept = append(kept, fmt.Sprintf("data.discrete_values %d, as the run was trained (the default is %d now)", cfg.Data.DiscreteValues, configs.DefaultDiscreteValues))
 	}
+	if cfg.Data.DiscreteSpreadDefaulted && saved.Data.DiscreteSpread != cfg.Data.DiscreteSpread {
+		cfg.Data.DiscreteSpread = saved.Data.DiscreteSpread
+		kept = append(kept, fmt.Sprintf("data.discrete_spread %g, as the run was trained (the default is %g now)", cfg.Data.DiscreteSpread, configs.DefaultDiscreteSpread))
+	}
 	if cfg.Data.MissingDefaulted && saved.Data.Missing != cfg.Data.Missing {
 		cfg.Data.Missing = saved.Data.Missing
 		kept = append(kept, fmt.Sprintf("data.missing %s, as the run was trained (the default is drop now)", cfg.Data.Missing))

@@ -214,14 +214,14 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 			source += "; " + ends.Describe(all)
 		}
 		if len(discrete) > 0 {
-			discrete.Dequantize(all, seeds.New(cfg.Seed, seeds.Dequantize))
-			source += "; " + discrete.Describe()
+			discrete.Dequantize(all, discreteSpread(cfg), seeds.New(cfg.Seed, seeds.Dequantize))
+			source += "; " + discrete.Describe(discreteSpread(cfg))
 		}
 	} else if len(categories) > 0 {
 		// data.discrete: none leaves the numbers continuous, not the names.
 		discrete = Discrete(nil).addCategories(all, categories)
-		discrete.Dequantize(all, seeds.New(cfg.Seed, seeds.Dequantize))
-		source += "; " + discrete.Describe()
+		discrete.Dequantize(all, discreteSpread(cfg), seeds.New(cfg.Seed, seeds.Dequantize))
+		source += "; " + discrete.Describe(discreteSpread(cfg))
 	}
 	// The data are held once: split and standardised in their own storage.
 	holdout := d.Holdout

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"scorenet/configs"
 	"scorenet/datasets"
 	"scorenet/points"
 )
@@ -14,8 +15,9 @@ import (
 // flags, categories coded as numbers, counts, pixel values), each with its
 // values in data units, sorted. A score model learns a density: it is
 // trained on such a column spread uniformly over each value's cell (the
-// half-way points to its neighbours), and its samples are put back onto
-// the values, as 8-bit images are dequantised. A continuous sample of a
+// half-way points to its neighbours; by default its middle half,
+// data.discrete_spread), and its samples are put back onto the values, as
+// 8-bit images are dequantised. A continuous sample of a
 // 0/1 column is the first thing a two-sample test sees.
 type Discrete map[int][]float64
 
@@ -96,8 +98,11 @@ func cell(values []float64, k int) (lo, hi float64) {
 }
 
 // Dequantize spreads each value of the discrete columns of p uniformly over
-// its cell, in place.
-func (d Discrete) Dequantize(p points.Points, rng *rand.Rand) {
+// the share spread (data.discrete_spread, above 0 and at most 1) of its
+// cell about the value, in place. Below 1, empty space lies between
+// neighbouring values' boxes, so that the blur of a learnt density at a
+// common value's edge does not reach a rare neighbour's.
+func (d Discrete) Dequantize(p points.Points, spread float64, rng *rand.Rand) {
 	for _, j := range d.columns() {
 		values := d[j]
 		if len(values) < 2 {
@@ -106,6 +111,8 @@ func (d Discrete) Dequantize(p points.Points, rng *rand.Rand) {
 		for i := range p.N {
 			k, _ := slices.BinarySearch(values, p.X[i*p.D+j])
 			lo, hi := cell(values, k)
+			v := values[k]
+			lo, hi = v-spread*(v-lo), v+spread*(hi-v)
 			p.X[i*p.D+j] = lo + (hi-lo)*rng.Float64()
 		}
 	}
@@ -156,13 +163,18 @@ func (d Discrete) columns() []int {
 	return cols
 }
 
-// Describe says which columns are discrete, for the start-up lines.
-func (d Discrete) Describe() string {
+// Describe says which columns are discrete, and over what share of each
+// value's cell they are trained spread, for the start-up lines.
+func (d Discrete) Describe(spread float64) string {
 	var parts []string
 	for _, j := range d.columns() {
 		parts = append(parts, fmt.Sprintf("%d (%d values)", j+1, len(d[j])))
 	}
-	return fmt.Sprintf("%d discrete column(s), trained spread over each value's cell and sampled onto their values: %s", len(d), listColumns(parts))
+	over := "each value's cell"
+	if spread < 1 {
+		over = fmt.Sprintf("%g of each value's cell about it (data.discrete_spread)", spread)
+	}
+	return fmt.Sprintf("%d discrete column(s), trained spread over %s and sampled onto their values: %s", len(d), over, listColumns(parts))
 }
 
 // listColumns joins the first listedColumns of a start-up line's columns
@@ -177,3 +189,12 @@ func listColumns(parts []string) string {
 
 // listedColumns is the most columns a start-up line names.
 const listedColumns = 16
+
+// discreteSpread is cfg's data.discrete_spread; a config made in code, not
+// parsed, leaves it 0 and gets the default.
+func discreteSpread(cfg *configs.Config) float64 {
+	if s := cfg.Data.DiscreteSpread; s > 0 {
+		return s
+	}
+	return configs.DefaultDiscreteSpread
+}

@@ -1,6 +1,7 @@
 package workflow_test
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -28,25 +29,30 @@ func TestDiscreteColumnsRoundTrip(t *testing.T) {
 		t.Errorf("15 rows (fewer than 10 a value): found %v", few)
 	}
 	orig := slices.Clone(p.X)
-	d.Dequantize(p, rand.New(rand.NewPCG(3, 4)))
-	moved := 0
-	for i := range p.N {
-		if p.X[3*i+1] != orig[3*i+1] {
-			moved++
+	for _, spread := range []float64{1, configs.DefaultDiscreteSpread, 0.1} {
+		q := points.Points{N: p.N, D: p.D, X: slices.Clone(orig)}
+		d.Dequantize(q, spread, rand.New(rand.NewPCG(3, 4)))
+		moved, widest := 0, 0.0
+		for i := range q.N {
+			if q.X[3*i+1] != orig[3*i+1] {
+				moved++
+			}
+			off := math.Abs(q.X[3*i+1] - orig[3*i+1]) // the gray levels' cells are 1 wide
+			if off > spread/2 {
+				t.Fatalf("spread %v: gray level %v dequantised to %v, outside the middle %v of its cell", spread, orig[3*i+1], q.X[3*i+1], spread)
+			}
+			widest = max(widest, off)
+			if q.X[3*i+2] != orig[3*i+2] {
+				t.Fatal("a continuous column was dequantised")
+			}
 		}
-		if v := p.X[3*i+1]; v < orig[3*i+1]-0.5 || v > orig[3*i+1]+0.5 {
-			t.Fatalf("gray level %v dequantised to %v, outside its cell", orig[3*i+1], v)
+		if moved < q.N/2 || widest < 0.4*spread {
+			t.Errorf("spread %v: %d of %d values dequantised, the farthest %v from its value; want most, filling the share", spread, moved, q.N, widest)
 		}
-		if p.X[3*i+2] != orig[3*i+2] {
-			t.Fatal("a continuous column was dequantised")
+		d.Snap(q)
+		if !slices.Equal(q.X, orig) {
+			t.Errorf("spread %v: snapping the dequantised values does not give them back", spread)
 		}
-	}
-	if moved < p.N/2 {
-		t.Errorf("only %d of %d values dequantised", moved, p.N)
-	}
-	d.Snap(p)
-	if !slices.Equal(p.X, orig) {
-		t.Error("snapping the dequantised values does not give them back")
 	}
 	far := points.Points{N: 1, D: 3, X: []float64{5, -3, 0.5}}
 	d.Snap(far)
@@ -66,7 +72,7 @@ func TestConstantColumnIsSnapped(t *testing.T) {
 	if len(d) != 1 || !slices.Equal(d[0], []float64{0}) {
 		t.Fatalf("found %v, want column 1 with its one value", d)
 	}
-	d.Dequantize(p, rand.New(rand.NewPCG(1, 1)))
+	d.Dequantize(p, 1, rand.New(rand.NewPCG(1, 1)))
 	s := points.Points{N: 1, D: 2, X: []float64{0.37, 5.5}}
 	d.Snap(s)
 	if p.X[0] != 0 || s.X[0] != 0 || s.X[1] != 5.5 {

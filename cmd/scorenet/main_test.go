@@ -319,7 +319,8 @@ func TestSigmasCommand(t *testing.T) {
 	t.Chdir(dir)
 	code, out, errs = scorenet("sigmas", "-data", data, "-set", "model.activation=softplus")
 	if code != 0 || !strings.Contains(errs, "train.loss edm_dsm") || !strings.Contains(out, "1 discrete column(s)") || strings.Contains(errs, "model.activation swish") ||
-		!strings.Contains(out, "model.hidden auto: [128 128 128]") || !strings.Contains(out, "levels (17): ") {
+		!strings.Contains(out, "model.hidden auto: [128 128 128]") || !strings.Contains(out, "levels (16): ") ||
+		!strings.Contains(out, "spread over 0.5 of each value's cell about it (data.discrete_spread)") {
 		t.Errorf("sigmas -data: exit %d, %q %q", code, out, errs)
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {

@@ -150,8 +150,8 @@ func TestTrainDataLeavesOutIncompleteRows(t *testing.T) {
 	}
 }
 
-// A table run trained before data.discrete_values, data.missing and
-// train.nearness existed, and by anneal_dsm (a table's loss before
+// A table run trained before data.discrete_values, data.discrete_spread,
+// data.missing and train.nearness existed, and by anneal_dsm (a table's loss before
 // edm_dsm), resumed by the user's own config (which names none of them),
 // keeps what it was trained with, as -run does.
 func TestOldTableRunResumesByItsConfig(t *testing.T) {
@@ -168,11 +168,12 @@ func TestOldTableRunResumesByItsConfig(t *testing.T) {
 	run := filepath.Join(dir, "run")
 	mine := filepath.Join(dir, "mine.yaml")
 	os.WriteFile(mine, []byte("name: t\ndata: {dataset: file, path: "+data+"}\nmodel: {hidden: [8]}\ntrain: {patience: 2, refit: false}\noutput: {dir: "+run+"}\n"), 0o644)
-	if code, _, errs := scorenet("train", "-config", mine); code != 0 {
+	// As before data.discrete_spread: each value's rows over its whole cell.
+	if code, _, errs := scorenet("train", "-config", mine, "-set", "data.discrete_spread=1"); code != 0 {
 		t.Fatalf("train: exit %d: %s", code, errs)
 	}
 	old := func(text string) string {
-		for _, key := range []string{"    missing: drop\n", "    nearness: true\n", "    discrete_values: 1024\n"} {
+		for _, key := range []string{"    missing: drop\n", "    nearness: true\n", "    discrete_values: 1024\n", "    discrete_spread: 1\n"} {
 			if !strings.Contains(text, key) {
 				t.Fatalf("the run's config lacks %q:\n%s", key, text)
 			}
@@ -186,6 +187,7 @@ func TestOldTableRunResumesByItsConfig(t *testing.T) {
 	rewriteRunConfig(t, run, old)
 	code, _, errs := scorenet("train", "-config", mine, "-resume")
 	for _, want := range []string{"keeping data.discrete_values 32", "keeping data.missing refuse", "keeping train.nearness false",
+		"keeping data.discrete_spread 1, as the run was trained (the default is 0.5 now)", "trained spread over each value's cell and sampled",
 		"keeping train.loss anneal_dsm, as the run was trained (a table's default is edm_dsm now)", "anneal_dsm loss"} {
 		if code != 0 || !strings.Contains(errs, want) {
 			t.Errorf("resume by -config: exit %d, want %q: %s", code, want, errs)
