@@ -664,6 +664,9 @@ func TestDiscreteSpreadDefaults(t *testing.T) {
 			t.Errorf("data.discrete_spread %s: %v, want an error naming the key", bad, err)
 		}
 	}
+	if _, err := Parse([]byte("name: m\ndata: {dataset: moons}\n"), "c.yaml", []string{"data.discrete_spread=0.5"}); err == nil || !strings.Contains(err.Error(), "data.discrete_spread: applies to dataset file") {
+		t.Errorf("data.discrete_spread on moons: %v, want it refused as not applying", err)
+	}
 }
 
 // parsedAndReread parses text with sets (as a run's config.yaml when run

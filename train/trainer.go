@@ -116,7 +116,7 @@ func KeepRunDefaults(cfg *configs.Config) ([]string, error) {
 		cfg.Data.DiscreteValues = saved.Data.DiscreteValues
 		kept = append(kept, fmt.Sprintf("data.discrete_values %d, as the run was trained (the default is %d now)", cfg.Data.DiscreteValues, configs.DefaultDiscreteValues))
 	}
-	if cfg.Data.DiscreteSpreadDefaulted && saved.Data.DiscreteSpread != cfg.Data.DiscreteSpread {
+	if cfg.Data.DiscreteSpreadDefaulted && saved.Data.Dataset == "file" && saved.Data.DiscreteSpread != cfg.Data.DiscreteSpread {
 		cfg.Data.DiscreteSpread = saved.Data.DiscreteSpread
 		kept = append(kept, fmt.Sprintf("data.discrete_spread %g, as the run was trained (the default is %g now)", cfg.Data.DiscreteSpread, configs.DefaultDiscreteSpread))
 	}
@@ -151,6 +151,17 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 	if opts.Resume {
 		if _, err := KeepRunDefaults(cfg); err != nil {
 			return nil, err
+		}
+	}
+	if cfg.Data.Dataset == "file" {
+		// A config made in code, not parsed, leaves these 0: the run's
+		// config.yaml records what it trains with, or a resume reads the
+		// keys as a run from before them.
+		if cfg.Data.DiscreteValues == 0 {
+			cfg.Data.DiscreteValues = configs.DefaultDiscreteValues
+		}
+		if cfg.Data.DiscreteSpread == 0 {
+			cfg.Data.DiscreteSpread = configs.DefaultDiscreteSpread
 		}
 	}
 	data, err := workflow.Prepare(cfg)

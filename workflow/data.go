@@ -244,6 +244,11 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 		quantiles, skews = mapQuantiles(trainPts, valid, seeds.New(cfg.Seed, seeds.QuantileTies))
 		if len(quantiles) > 0 {
 			source += "; " + describeQuantiles(quantiles, skews)
+			// The map goes by the rows' ranks, which a narrower spread
+			// leaves as they were: the boxes meet again.
+			if mapped := discrete.among(quantiles); mapped > 0 && discreteSpread(cfg) < 1 {
+				source += fmt.Sprintf("; %d of them discrete, whose rows fill each value's share of the normal whatever data.discrete_spread", mapped)
+			}
 		}
 	}
 	if d.Standardize {

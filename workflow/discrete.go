@@ -198,3 +198,14 @@ func discreteSpread(cfg *configs.Config) float64 {
 	}
 	return configs.DefaultDiscreteSpread
 }
+
+// among counts d's columns that q maps through their quantiles.
+func (d Discrete) among(q map[int]datasets.Knots) int {
+	n := 0
+	for j := range q {
+		if _, ok := d[j]; ok {
+			n++
+		}
+	}
+	return n
+}

@@ -1,9 +1,13 @@
 package workflow_test
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"scorenet/configs"
@@ -129,4 +133,53 @@ func levelsColumn(rows, levels int, zeros float64) points.Points {
 		}
 	}
 	return p
+}
+
+// A flag column with its rows spread over the middle half of each value's
+// cell keeps gaps between the values' boxes; a skewed one, mapped through
+// its quantiles by the rows' ranks, fills each value's share of the
+// normal whatever the spread, and the start-up line says so.
+func TestDiscreteSpreadAndQuantiles(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "t.csv")
+	r := rand.New(rand.NewPCG(5, 6))
+	var b strings.Builder
+	b.WriteString("even,rare,x\n")
+	for range 400 {
+		rare := 0
+		if r.Float64() < 0.1 {
+			rare = 1
+		}
+		fmt.Fprintf(&b, "%d,%d,%.4f\n", r.IntN(2), rare, r.NormFloat64())
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	prepared := func(spread string) *workflow.Data {
+		cfg, err := configs.Parse([]byte("name: t\ndata: {dataset: file, path: "+path+", standardize: false, discrete_spread: "+spread+"}\n"), "t.yaml", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := workflow.Prepare(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	half, whole := prepared("0.5"), prepared("1")
+	for _, p := range []points.Points{half.Train, half.Valid} {
+		for i := range p.N {
+			if v := p.X[i*p.D]; math.Abs(v-math.Round(v)) > 0.25 {
+				t.Fatalf("the even flag's row at %v, outside the middle half of its cell", v)
+			}
+		}
+	}
+	if !strings.Contains(half.Source, "1 of them discrete, whose rows fill each value's share of the normal") || strings.Contains(whole.Source, "of them discrete") {
+		t.Errorf("start-up lines:\n%s\n%s\nwant the mapped discrete column named under spread 0.5 only", half.Source, whole.Source)
+	}
+	for i := range half.Train.N {
+		if a, b := half.Train.X[i*3+1], whole.Train.X[i*3+1]; a != b {
+			t.Fatalf("the rare flag's mapped row %d: %v under spread 0.5, %v under 1; want the same normal scores", i, a, b)
+		}
+	}
 }
