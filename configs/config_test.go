@@ -1,6 +1,7 @@
 package configs
 
 import (
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -604,64 +605,45 @@ func TestUNetLevelsKeptWhenItsSamplerIsNamed(t *testing.T) {
 	}
 }
 
-// data.discrete_values: DefaultDiscreteValues for a table from a file,
-// written into the run's config.yaml and read back; an explicit value
-// wins; a run's config.yaml from before the key reads as the old cap, as
-// that run was trained (its discrete columns found again as they were).
-func TestDiscreteValuesDefaults(t *testing.T) {
+// data.discrete_values and data.discrete_spread: the default for a table
+// from a file, written into the run's config.yaml and read back; an
+// explicit value wins; a run's config.yaml from before the key reads as
+// that run was trained (its discrete columns found, and their rows
+// spread, as they were); a value out of range is refused, naming the key.
+func TestDiscreteKeyDefaults(t *testing.T) {
 	const table = "name: t\ndata: {dataset: file, path: t.csv}\n"
-	for _, c := range []struct {
-		name, text string
-		sets       []string
-		run        bool
-		want       int
+	for _, key := range []struct {
+		name          string
+		get           func(*Config) float64
+		def, old, set float64
+		bad           []string
 	}{
-		{"a table", table, nil, false, DefaultDiscreteValues},
-		{"by hand", table, []string{"data.discrete_values=64"}, false, 64},
-		{"a run's config.yaml from before the key", table, nil, true, OldDiscreteValues},
-		{"a run's config.yaml with it", "name: t\ndata: {dataset: file, path: t.csv, discrete_values: 1024}\n", nil, true, 1024},
-		{"a toy", "name: m\ndata: {dataset: moons}\n", nil, false, 0},
+		{"discrete_values", func(c *Config) float64 { return float64(c.Data.DiscreteValues) }, DefaultDiscreteValues, OldDiscreteValues, 64, []string{"0"}},
+		{"discrete_spread", func(c *Config) float64 { return c.Data.DiscreteSpread }, DefaultDiscreteSpread, OldDiscreteSpread, 0.25, []string{"0", "-0.5", "1.5", "nan"}},
 	} {
-		t.Run(c.name, func(t *testing.T) {
-			cfg, again := parsedAndReread(t, c.text, c.sets, c.run)
-			if cfg.Data.DiscreteValues != c.want || again.Data.DiscreteValues != c.want {
-				t.Errorf("data.discrete_values %d, from the run's config.yaml %d, want %d", cfg.Data.DiscreteValues, again.Data.DiscreteValues, c.want)
+		for _, c := range []struct {
+			name, text string
+			sets       []string
+			run        bool
+			want       float64
+		}{
+			{"a table", table, nil, false, key.def},
+			{"by hand", table, []string{fmt.Sprintf("data.%s=%v", key.name, key.set)}, false, key.set},
+			{"a run's config.yaml from before the key", table, nil, true, key.old},
+			{"a run's config.yaml with it", fmt.Sprintf("name: t\ndata: {dataset: file, path: t.csv, %s: %v}\n", key.name, key.def), nil, true, key.def},
+			{"a toy", "name: m\ndata: {dataset: moons}\n", nil, false, 0},
+		} {
+			t.Run(key.name+"/"+c.name, func(t *testing.T) {
+				cfg, again := parsedAndReread(t, c.text, c.sets, c.run)
+				if key.get(cfg) != c.want || key.get(again) != c.want {
+					t.Errorf("data.%s %v, from the run's config.yaml %v, want %v", key.name, key.get(cfg), key.get(again), c.want)
+				}
+			})
+		}
+		for _, bad := range key.bad {
+			if _, err := Parse([]byte(table), "c.yaml", []string{"data." + key.name + "=" + bad}); err == nil || !strings.Contains(err.Error(), "data."+key.name) {
+				t.Errorf("data.%s %s: %v, want an error naming the key", key.name, bad, err)
 			}
-		})
-	}
-	if _, err := Parse([]byte(table), "c.yaml", []string{"data.discrete_values=0"}); err == nil || !strings.Contains(err.Error(), "data.discrete_values") {
-		t.Errorf("data.discrete_values 0: %v, want an error naming the key", err)
-	}
-}
-
-// data.discrete_spread: DefaultDiscreteSpread for a table from a file,
-// written into the run's config.yaml and read back; an explicit value
-// wins; a run's config.yaml from before the key reads as the whole cell,
-// as that run's rows were spread; a share outside (0, 1] is refused.
-func TestDiscreteSpreadDefaults(t *testing.T) {
-	const table = "name: t\ndata: {dataset: file, path: t.csv}\n"
-	for _, c := range []struct {
-		name, text string
-		sets       []string
-		run        bool
-		want       float64
-	}{
-		{"a table", table, nil, false, DefaultDiscreteSpread},
-		{"by hand", table, []string{"data.discrete_spread=0.25"}, false, 0.25},
-		{"a run's config.yaml from before the key", table, nil, true, OldDiscreteSpread},
-		{"a run's config.yaml with it", "name: t\ndata: {dataset: file, path: t.csv, discrete_spread: 0.5}\n", nil, true, 0.5},
-		{"a toy", "name: m\ndata: {dataset: moons}\n", nil, false, 0},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			cfg, again := parsedAndReread(t, c.text, c.sets, c.run)
-			if cfg.Data.DiscreteSpread != c.want || again.Data.DiscreteSpread != c.want {
-				t.Errorf("data.discrete_spread %v, from the run's config.yaml %v, want %v", cfg.Data.DiscreteSpread, again.Data.DiscreteSpread, c.want)
-			}
-		})
-	}
-	for _, bad := range []string{"0", "-0.5", "1.5", "nan"} {
-		if _, err := Parse([]byte(table), "c.yaml", []string{"data.discrete_spread=" + bad}); err == nil || !strings.Contains(err.Error(), "data.discrete_spread") {
-			t.Errorf("data.discrete_spread %s: %v, want an error naming the key", bad, err)
 		}
 	}
 	if _, err := Parse([]byte("name: m\ndata: {dataset: moons}\n"), "c.yaml", []string{"data.discrete_spread=0.5"}); err == nil || !strings.Contains(err.Error(), "data.discrete_spread: applies to dataset file") {
