@@ -203,6 +203,7 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 	digest := rundir.DigestOfLabelled(all, labels.Of)
 	var discrete Discrete
 	var ends datasets.Ends
+	spread := discreteSpread(cfg)
 	if d.Dataset == "file" && d.Discrete != "none" {
 		most := cfg.Data.DiscreteValues
 		if most == 0 { // a config made in code, not parsed
@@ -214,14 +215,14 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 			source += "; " + ends.Describe(all)
 		}
 		if len(discrete) > 0 {
-			discrete.Dequantize(all, discreteSpread(cfg), seeds.New(cfg.Seed, seeds.Dequantize))
-			source += "; " + discrete.Describe(discreteSpread(cfg))
+			discrete.Dequantize(all, spread, seeds.New(cfg.Seed, seeds.Dequantize))
+			source += "; " + discrete.Describe(spread)
 		}
 	} else if len(categories) > 0 {
 		// data.discrete: none leaves the numbers continuous, not the names.
 		discrete = Discrete(nil).addCategories(all, categories)
-		discrete.Dequantize(all, discreteSpread(cfg), seeds.New(cfg.Seed, seeds.Dequantize))
-		source += "; " + discrete.Describe(discreteSpread(cfg))
+		discrete.Dequantize(all, spread, seeds.New(cfg.Seed, seeds.Dequantize))
+		source += "; " + discrete.Describe(spread)
 	}
 	// The data are held once: split and standardised in their own storage.
 	holdout := d.Holdout
@@ -245,8 +246,9 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 		if len(quantiles) > 0 {
 			source += "; " + describeQuantiles(quantiles, skews)
 			// The map goes by the rows' ranks, which a narrower spread
-			// leaves as they were: the boxes meet again.
-			if mapped := discrete.among(quantiles); mapped > 0 && discreteSpread(cfg) < 1 {
+			// leaves as they were: the values' shares fill a normal,
+			// which has no edge to blur.
+			if mapped := discrete.among(quantiles); mapped > 0 && spread < 1 {
 				source += fmt.Sprintf("; %d of them discrete, whose rows fill each value's share of the normal whatever data.discrete_spread", mapped)
 			}
 		}
