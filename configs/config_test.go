@@ -605,7 +605,8 @@ func TestUNetLevelsKeptWhenItsSamplerIsNamed(t *testing.T) {
 	}
 }
 
-// data.discrete_values and data.discrete_spread: the default for a table
+// data.discrete_values, data.discrete_spread and data.discrete_gap: the
+// default for a table
 // from a file, written into the run's config.yaml and read back; an
 // explicit value wins; a run's config.yaml from before the key reads as
 // that run was trained (its discrete columns found, and their rows
@@ -620,6 +621,7 @@ func TestDiscreteKeyDefaults(t *testing.T) {
 	}{
 		{"discrete_values", func(c *Config) float64 { return float64(c.Data.DiscreteValues) }, DefaultDiscreteValues, OldDiscreteValues, 64, []string{"0"}},
 		{"discrete_spread", func(c *Config) float64 { return c.Data.DiscreteSpread }, DefaultDiscreteSpread, OldDiscreteSpread, 0.25, []string{"0", "-0.5", "1.5", "nan"}},
+		{"discrete_gap", func(c *Config) float64 { return c.Data.DiscreteGap }, DefaultDiscreteGap, OldDiscreteGap, 2, []string{"0", "0.5", "11", "nan"}},
 	} {
 		for _, c := range []struct {
 			name, text string
@@ -646,8 +648,11 @@ func TestDiscreteKeyDefaults(t *testing.T) {
 			}
 		}
 	}
-	if _, err := Parse([]byte("name: m\ndata: {dataset: moons}\n"), "c.yaml", []string{"data.discrete_spread=0.5"}); err == nil || !strings.Contains(err.Error(), "data.discrete_spread: applies to dataset file") {
-		t.Errorf("data.discrete_spread on moons: %v, want it refused as not applying", err)
+	for _, set := range []string{"data.discrete_spread=0.5", "data.discrete_gap=3"} {
+		key, _, _ := strings.Cut(set, "=")
+		if _, err := Parse([]byte("name: m\ndata: {dataset: moons}\n"), "c.yaml", []string{set}); err == nil || !strings.Contains(err.Error(), key+": applies to dataset file") {
+			t.Errorf("%s on moons: %v, want it refused as not applying", key, err)
+		}
 	}
 }
 

@@ -147,6 +147,12 @@ func parse(text []byte, source string, overrides []string, runFile bool) (*Confi
 			cfg.Data.DiscreteSpread = OldDiscreteSpread // a run trained before the key existed, its rows spread as they were
 		}
 	}
+	if cfg.Data.Dataset == "file" && cfg.Data.DiscreteGap == 0 && !d.Given("data.discrete_gap") {
+		cfg.Data.DiscreteGap, cfg.Data.DiscreteGapDefaulted = DefaultDiscreteGap, true
+		if d.runFile {
+			cfg.Data.DiscreteGap = OldDiscreteGap // a run trained before the key existed, standardised as it was
+		}
+	}
 	// auto's choice follows the loss and the model: a run's config.yaml
 	// (which records the choice) with another loss chooses again.
 	if _, dtypeSet := d.Overridden("model.dtype"); cfg.Model.DtypeAuto && !dtypeSet && d.OverriddenAny("train.loss", "model.type") {
@@ -265,7 +271,7 @@ func (c *Config) YAML() []byte {
 // datasetKeys are the data keys each kind of data set reads, besides
 // dataset and holdout, which all do.
 var datasetKeys = map[string][]string{
-	"file":             {"path", "standardize", "discrete", "discrete_values", "discrete_spread", "quantile", "missing", "label_column", "categories", "leave_out"},
+	"file":             {"path", "standardize", "discrete", "discrete_values", "discrete_spread", "discrete_gap", "quantile", "missing", "label_column", "categories", "leave_out"},
 	"idx":              {"path", "dequantize", "standardize", "labels"},
 	"images":           {"path", "dequantize", "standardize", "labels"},
 	"gaussian":         {"n", "mean", "cov", "standardize"},

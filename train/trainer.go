@@ -120,6 +120,10 @@ func KeepRunDefaults(cfg *configs.Config) ([]string, error) {
 		cfg.Data.DiscreteSpread = saved.Data.DiscreteSpread
 		kept = append(kept, fmt.Sprintf("data.discrete_spread %g, as the run was trained (the default is %g now)", cfg.Data.DiscreteSpread, configs.DefaultDiscreteSpread))
 	}
+	if cfg.Data.DiscreteGapDefaulted && saved.Data.Dataset == "file" && saved.Data.DiscreteGap != cfg.Data.DiscreteGap {
+		cfg.Data.DiscreteGap = saved.Data.DiscreteGap
+		kept = append(kept, fmt.Sprintf("data.discrete_gap %g, as the run was trained (the default is %g now)", cfg.Data.DiscreteGap, configs.DefaultDiscreteGap))
+	}
 	if cfg.Data.MissingDefaulted && saved.Data.Missing != cfg.Data.Missing {
 		cfg.Data.Missing = saved.Data.Missing
 		kept = append(kept, fmt.Sprintf("data.missing %s, as the run was trained (the default is drop now)", cfg.Data.Missing))
@@ -162,6 +166,9 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 		}
 		if cfg.Data.DiscreteSpread == 0 {
 			cfg.Data.DiscreteSpread = configs.DefaultDiscreteSpread
+		}
+		if cfg.Data.DiscreteGap == 0 {
+			cfg.Data.DiscreteGap = configs.DefaultDiscreteGap
 		}
 	}
 	data, err := workflow.Prepare(cfg)

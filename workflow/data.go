@@ -203,6 +203,7 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 	digest := rundir.DigestOfLabelled(all, labels.Of)
 	var discrete Discrete
 	var ends datasets.Ends
+	var gaps map[int]float64 // data.discrete_gap's columns and factors
 	spread := discreteSpread(cfg)
 	if d.Dataset == "file" && d.Discrete != "none" {
 		most := cfg.Data.DiscreteValues
@@ -217,6 +218,13 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 		if len(discrete) > 0 {
 			discrete.Dequantize(all, spread, seeds.New(cfg.Seed, seeds.Dequantize))
 			source += "; " + discrete.Describe(spread)
+		}
+		// From every row in the file's order, before the split: a refit's
+		// two trainings widen by the same factors.
+		if d.Standardize {
+			if gaps = discrete.gapFactors(all, discreteGap(cfg)); len(gaps) > 0 {
+				source += "; " + describeGaps(discrete, gaps, discreteGap(cfg))
+			}
 		}
 	} else if len(categories) > 0 {
 		// data.discrete: none leaves the numbers continuous, not the names.
@@ -242,7 +250,7 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 	var quantiles map[int]datasets.Knots
 	if d.Quantile == "auto" {
 		var skews map[int]float64
-		quantiles, skews = mapQuantiles(trainPts, valid, seeds.New(cfg.Seed, seeds.QuantileTies))
+		quantiles, skews = mapQuantiles(trainPts, valid, gaps, seeds.New(cfg.Seed, seeds.QuantileTies))
 		if len(quantiles) > 0 {
 			source += "; " + describeQuantiles(quantiles, skews)
 			// The map goes by the rows' ranks, which a narrower spread
@@ -262,6 +270,9 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 			if sd < rundir.MinStd {
 				return nil, fmt.Errorf("workflow: %s: column %d has standard deviation %.3g, below %g: standardising it would scale it by more than %g; rescale the column (or drop it)", source, j+1, sd, rundir.MinStd, 1/rundir.MinStd)
 			}
+		}
+		for j, f := range gaps {
+			norm.Std[j] /= f
 		}
 		norm.StandardizeInPlace(all) // the mapped columns hold their normal scores already
 	}
@@ -370,17 +381,21 @@ func AutoHoldout(n int) float64 {
 // mapQuantiles maps every skewed column of a table through its training
 // quantiles onto a standard normal's, in place, training and held-out
 // rows through the knots (a point mass's rows spread over its stretch).
-// It returns the knots and the skewness by column. A discrete column,
+// It returns the knots and the skewness by column. The columns in keep
+// (data.discrete_gap's) stay as they are. A discrete column,
 // dequantised already, is mapped too: its rows then hold each value's
 // share of the normal, and its samples, mapped back, are put onto its
 // values (star98's count column, 88% zeros: spread 0.52 of the data's in
 // cells, 0.90 mapped).
-func mapQuantiles(train, valid points.Points, rng *rand.Rand) (map[int]datasets.Knots, map[int]float64) {
+func mapQuantiles(train, valid points.Points, keep map[int]float64, rng *rand.Rand) (map[int]datasets.Knots, map[int]float64) {
 	out, skews := map[int]datasets.Knots{}, map[int]float64{}
 	if train.N < 3 {
 		return out, skews
 	}
 	for j := range train.D {
+		if _, widened := keep[j]; widened {
+			continue
+		}
 		if g := skewness(train, j); math.Abs(g) > maxSkew {
 			out[j], skews[j] = datasets.FitKnots(train, j), g
 			// Held-out rows on a point mass spread over it as training

@@ -190,6 +190,63 @@ func listColumns(parts []string) string {
 // listedColumns is the most columns a start-up line names.
 const listedColumns = 16
 
+// A discrete column of minGapValues to maxGapValues values is widened by
+// data.discrete_gap. A flag's two values lie at least 2 apart standardised;
+// a column of more values is a scale or a count, whose neighbours' shares
+// a blur barely moves, and widened it would outweigh the other columns
+// (a survey's five 7-point scales widened threefold: the worst column's
+// spread gap 0.03 -> 0.13, a random forest's two-sample accuracy 0.50 ->
+// 0.66).
+const (
+	minGapValues = 3
+	maxGapValues = 6
+)
+
+// gapFactors are the few-valued discrete columns of p (minGapValues to
+// maxGapValues values), each with the factor its standardised spread is
+// widened by: enough to put neighbouring values gap apart on average, at
+// least 1 and at most gap. None where gap is at most 1.
+func (d Discrete) gapFactors(p points.Points, gap float64) map[int]float64 {
+	out := map[int]float64{}
+	if gap <= 1 || len(d) == 0 {
+		return out
+	}
+	std := datasets.FitNormalizer(p).Std
+	for j, values := range d {
+		if len(values) < minGapValues || len(values) > maxGapValues {
+			continue
+		}
+		step := (values[len(values)-1] - values[0]) / float64(len(values)-1)
+		out[j] = min(gap, max(1, gap*std[j]/step))
+	}
+	return out
+}
+
+// describeGaps says which columns data.discrete_gap widens, and by how
+// much, for the start-up lines.
+func describeGaps(d Discrete, factors map[int]float64, gap float64) string {
+	cols := make([]int, 0, len(factors))
+	for j := range factors {
+		cols = append(cols, j)
+	}
+	slices.Sort(cols)
+	parts := make([]string, len(cols))
+	for i, j := range cols {
+		parts[i] = fmt.Sprintf("%d (%d values, x%.3g)", j+1, len(d[j]), factors[j])
+	}
+	return fmt.Sprintf("data.discrete_gap %g: %d discrete column(s) of %d to %d values standardised wider, their neighbouring values up to %g apart, and not quantile-mapped, so that a learnt density's blur keeps each value's share: %s",
+		gap, len(cols), minGapValues, maxGapValues, gap, listColumns(parts))
+}
+
+// discreteGap is cfg's data.discrete_gap; a config made in code, not
+// parsed, leaves it 0 and gets the default.
+func discreteGap(cfg *configs.Config) float64 {
+	if g := cfg.Data.DiscreteGap; g > 0 {
+		return g
+	}
+	return configs.DefaultDiscreteGap
+}
+
 // discreteSpread is cfg's data.discrete_spread; a config made in code, not
 // parsed, leaves it 0 and gets the default.
 func discreteSpread(cfg *configs.Config) float64 {

@@ -183,3 +183,89 @@ func TestDiscreteSpreadAndQuantiles(t *testing.T) {
 		}
 	}
 }
+
+// data.discrete_gap in Prepare: a skewed three-valued code, which plain
+// standardising would quantile-map, is kept out of the map and its
+// values' rows lie gap apart in the model's units; the flag, the 7-point
+// scale and the measurement are the same bits at gaps 3 and 1; the
+// start-up line names the column; and the rows come back onto the code's
+// values in data units.
+func TestDiscreteGapInPrepare(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "t.csv")
+	r := rand.New(rand.NewPCG(7, 8))
+	var b strings.Builder
+	b.WriteString("code,flag,scale,x\n")
+	for range 500 {
+		code := 0
+		switch u := r.Float64(); {
+		case u > 0.9:
+			code = 2
+		case u > 0.75:
+			code = 1
+		}
+		fmt.Fprintf(&b, "%d,%d,%d,%.4f\n", code, r.IntN(2), 1+r.IntN(7), r.NormFloat64())
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	prepared := func(gap string) *workflow.Data {
+		cfg, err := configs.Parse([]byte("name: t\ndata: {dataset: file, path: "+path+", discrete_gap: "+gap+"}\n"), "t.yaml", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := workflow.Prepare(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	wide, plain := prepared("3"), prepared("1")
+	if _, mapped := plain.Norm.Quantiles[0]; !mapped {
+		t.Fatalf("gap 1: the skewed code is not quantile-mapped; the test needs it to be")
+	}
+	if _, mapped := wide.Norm.Quantiles[0]; mapped {
+		t.Errorf("gap 3: the code is quantile-mapped, want it kept out of the map")
+	}
+	// Each value's rows are centred on it (spread over the middle half of
+	// its cell): the centres of the lowest and highest values' rows, in
+	// the model's units, lie about two gaps apart.
+	var lo, hi []float64
+	p := wide.Train
+	for i := range p.N {
+		switch v := p.X[i*p.D]*wide.Norm.Std[0] + wide.Norm.Mean[0]; {
+		case v < 0.5:
+			lo = append(lo, p.X[i*p.D])
+		case v > 1.5:
+			hi = append(hi, p.X[i*p.D])
+		}
+	}
+	if got := (mean(hi) - mean(lo)) / 2; math.Abs(got-3) > 0.1 {
+		t.Errorf("gap 3: neighbouring values %.3f apart in the model's units, want 3 within 0.1", got)
+	}
+	for _, j := range []int{1, 2, 3} {
+		for i := range wide.Train.N {
+			if a, b := wide.Train.X[i*4+j], plain.Train.X[i*4+j]; a != b {
+				t.Fatalf("column %d, row %d: %v at gap 3, %v at gap 1; want the same bits", j+1, i, a, b)
+			}
+		}
+	}
+	if !strings.Contains(wide.Source, "data.discrete_gap 3: 1 discrete column(s) of 3 to 6 values standardised wider") || !strings.Contains(wide.Source, ": 1 (3 values, x") ||
+		strings.Contains(plain.Source, "data.discrete_gap") {
+		t.Errorf("start-up lines:\n%s\n%s\nwant the code named at gap 3 only", wide.Source, plain.Source)
+	}
+	back := workflow.DataUnits(wide.Norm, wide.Discrete, wide.Train)
+	for i := range back.N {
+		if v := back.X[i*back.D]; v != 0 && v != 1 && v != 2 {
+			t.Fatalf("row %d's code comes back as %v, want 0, 1 or 2", i, v)
+		}
+	}
+}
+
+func mean(x []float64) float64 {
+	s := 0.0
+	for _, v := range x {
+		s += v
+	}
+	return s / float64(len(x))
+}

@@ -2,12 +2,16 @@ package workflow
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"scorenet/configs"
 	"scorenet/datasets"
+	"scorenet/points"
 )
 
 // A start-up line names at most listedColumns columns and counts the rest.
@@ -58,6 +62,54 @@ func TestDropIncompleteKeepsEveryClass(t *testing.T) {
 			err = dropIncomplete(&f, &labels, names)
 			if c.err == "" && err != nil || c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)) {
 				t.Errorf("error %v, want %q", err, c.err)
+			}
+		})
+	}
+}
+
+// data.discrete_gap widens a column of three to six values enough to put
+// its values gap apart on average, never less than standardised, never
+// more than gap times; a flag, a scale of more values and a measurement
+// are left alone, and a gap of 1 widens nothing.
+func TestGapFactors(t *testing.T) {
+	const rows = 600
+	middling := append([]float64{0, 1, 4, 5}, slices.Repeat([]float64{2, 3}, 18)...) // variance 0.65
+	column := func(value func(i int) float64) []float64 {
+		out := make([]float64, rows)
+		for i := range out {
+			out[i] = value(i)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name   string
+		values []float64 // the column's rows
+		gap    float64
+		want   float64 // the factor; 0: not widened
+	}{
+		{"three even codes: 3 apart", column(func(i int) float64 { return float64(i % 3) }), 3, 3 * math.Sqrt(2.0/3)},
+		{"three even codes, gap 2", column(func(i int) float64 { return float64(i % 3) }), 2, 2 * math.Sqrt(2.0/3)},
+		{"uneven values: at most gap", column(func(i int) float64 { return []float64{0, 3.2, 3.9, 4.5, 4.6}[i%5] }), 3, 3},
+		{"nearly all on one value: at least 1", column(func(i int) float64 { return float64(max(i%100-97, 0)) }), 3, 1},
+		{"six values, most on the middle two", column(func(i int) float64 { return middling[i%len(middling)] }), 3, 3 * math.Sqrt(0.65)},
+		{"six even values: at most gap", column(func(i int) float64 { return float64(i % 6) }), 3, 3},
+		{"a flag", column(func(i int) float64 { return float64(i % 2) }), 3, 0},
+		{"seven values", column(func(i int) float64 { return float64(i % 7) }), 3, 0},
+		{"a gap of 1", column(func(i int) float64 { return float64(i % 3) }), 1, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := points.New(rows, 1)
+			copy(p.X, c.values)
+			d := FindDiscrete(p, configs.DefaultDiscreteValues)
+			f, ok := d.gapFactors(p, c.gap)[0]
+			if c.want == 0 {
+				if ok {
+					t.Errorf("widened by %v, want it left alone", f)
+				}
+				return
+			}
+			if !ok || math.Abs(f-c.want) > 1e-12*c.want {
+				t.Errorf("factor %v (found: %v), want %v", f, ok, c.want)
 			}
 		})
 	}
