@@ -417,10 +417,10 @@ const (
 // Gaps data.discrete_gap puts between a few-valued discrete column's
 // neighbouring values. Standardised as any column, a column of three
 // values lies about 1.2 apart, within the blur a model of a small table
-// keeps at the length its held-out loss chooses: on a birth-weight table
-// (151 rows) a race code whose middle value 13% of the rows hold drew
-// 30-39% of the samples on three training seeds of four; 3 apart, 10-13%
-// on three of four. A flag's two values lie at least 2 apart already.
+// keeps at the length its held-out loss chooses: on R's birthwt (151
+// rows) a race code whose middle value 13% of the rows hold drew 30-39%
+// of the samples on three training seeds of four; 3 apart, 10-11% on
+// three of four. A flag's two values lie at least 2 apart already.
 const (
 	DefaultDiscreteGap = 3.0
 	OldDiscreteGap     = 1.0
