@@ -349,3 +349,58 @@ func TestRunVerdictPutsFlagsBackOntoTheirValues(t *testing.T) {
 		t.Errorf("exact draws of the data: spread %.2f-%.2f, warnings %q", v.SpreadLow, v.SpreadHigh, v.Warnings)
 	}
 }
+
+// A discrete column's shares of its values: samples in the data's shares
+// are good, a rare middle value drawn three times too often is warned of
+// (naming the column, the value and data.discrete_gap), a few samples
+// off by their own noise are not, and a column of many values or an
+// image's pixels are not judged.
+func TestVerdictJudgesDiscreteShares(t *testing.T) {
+	codes := func(n int, shares []float64, seed uint64) points.Points {
+		r := rand.New(rand.NewPCG(seed, 3))
+		p := points.New(n, 2)
+		for i := range n {
+			u, k := r.Float64(), 0
+			for k < len(shares)-1 && u > shares[k] {
+				u -= shares[k]
+				k++
+			}
+			p.X[2*i], p.X[2*i+1] = float64(k+1), r.NormFloat64()
+		}
+		return p
+	}
+	data := []float64{0.52, 0.13, 0.35}
+	train, heldout := codes(2000, data, 1), codes(300, data, 2)
+	three := workflow.Columns{Levels: map[int][]float64{0: {1, 2, 3}}}
+	for _, c := range []struct {
+		name    string
+		samples points.Points
+		cols    workflow.Columns
+		gap     [2]float64 // the level gap expected, within
+		warn    bool
+	}{
+		{"the data's shares", codes(1000, data, 3), three, [2]float64{0, 0.05}, false},
+		{"the middle value three times too often", codes(1000, []float64{0.38, 0.39, 0.23}, 4), three, [2]float64{0.2, 0.32}, true},
+		{"twenty samples, off by their noise", codes(20, []float64{0.4, 0.2, 0.4}, 5), three, [2]float64{0, 0.3}, false},
+		{"a column of many values", codes(1000, []float64{0.38, 0.39, 0.23}, 4), workflow.Columns{Levels: map[int][]float64{0: {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}}}, [2]float64{0, 0}, false},
+		{"pixels", codes(1000, []float64{0.38, 0.39, 0.23}, 4), workflow.Columns{Levels: three.Levels, Pixels: true}, [2]float64{0, 0}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			v := workflow.Judge(c.samples, train, heldout, c.cols)
+			got := strings.Join(v.Warnings, "\n")
+			if v.LevelGap < c.gap[0] || v.LevelGap > c.gap[1] {
+				t.Errorf("level gap %.3f, want within %v", v.LevelGap, c.gap)
+			}
+			warned := strings.Contains(got, "column 1's values come out in shares")
+			if warned != c.warn {
+				t.Errorf("warnings %q: warned of the shares %v, want %v", got, warned, c.warn)
+			}
+			if c.warn && (!strings.Contains(got, "(total variation; 2: ") || !strings.Contains(got, "data.discrete_gap") || v.LevelValue != 2) {
+				t.Errorf("warning %q (value %v): want it to name value 2 and data.discrete_gap", got, v.LevelValue)
+			}
+			if shown := strings.Contains(v.Summary(), "value shares within"); shown != (c.gap[1] > 0) {
+				t.Errorf("summary %q: shares shown %v", v.Summary(), shown)
+			}
+		})
+	}
+}
