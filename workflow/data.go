@@ -222,7 +222,7 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 		// From every row in the file's order, before the split: a refit's
 		// two trainings widen by the same factors.
 		if d.Standardize {
-			if gaps = discrete.gapFactors(all, discreteGap(cfg)); len(gaps) > 0 {
+			if gaps = discrete.gapFactors(all, discreteGap(cfg), categories); len(gaps) > 0 {
 				source += "; " + describeGaps(discrete, gaps, discreteGap(cfg))
 			}
 		}

@@ -101,7 +101,7 @@ func TestGapFactors(t *testing.T) {
 			p := points.New(rows, 1)
 			copy(p.X, c.values)
 			d := FindDiscrete(p, configs.DefaultDiscreteValues)
-			f, ok := d.gapFactors(p, c.gap)[0]
+			f, ok := d.gapFactors(p, c.gap, nil)[0]
 			if c.want == 0 {
 				if ok {
 					t.Errorf("widened by %v, want it left alone", f)
@@ -113,4 +113,14 @@ func TestGapFactors(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a column of names", func(t *testing.T) {
+		p := points.New(rows, 1)
+		for i := range p.N {
+			p.X[i] = float64(i % 3)
+		}
+		d := FindDiscrete(p, configs.DefaultDiscreteValues)
+		if f, ok := d.gapFactors(p, 3, []datasets.Category{{Column: "species", Index: 0}})[0]; ok {
+			t.Errorf("widened by %v, want a column of names left alone", f)
+		}
+	})
 }
