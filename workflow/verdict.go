@@ -62,6 +62,7 @@ type Verdict struct {
 	// than the thresholds and more than the samples' own noise allows;
 	// levelOff says so of a discrete column's shares.
 	meanOff, spreadOff, levelOff bool
+	levelCount                   int // the values of LevelColumn
 }
 
 // The verdict's thresholds: beyond them it warns, naming the fix. A few
@@ -269,6 +270,7 @@ func (v *Verdict) judgeLevels(samples, train points.Points, levels map[int][]flo
 		}
 		if gap > v.LevelGap || v.LevelColumn == 0 {
 			v.LevelGap, v.LevelColumn, v.LevelValue, v.LevelSamples, v.LevelData = gap, j+1, values[most], got[most], want[most]
+			v.levelCount = len(values)
 		}
 		// About twice the distance n samples of the data itself would be
 		// off by, at its largest (k values of equal shares).
@@ -414,8 +416,12 @@ func (v Verdict) warnings(moreSteps string) []string {
 		w = append(w, fmt.Sprintf("a column's sample mean is %.2f standard deviations off the data's: train longer (train.steps) or standardise (data.standardize: true)", v.MeanShift))
 	}
 	if v.levelOff {
-		w = append(w, fmt.Sprintf("column %d's values come out in shares %.2f off the data's (total variation; %g: %.1f%% of the samples, %.1f%% of the training rows): train longer (train.steps), or, for a column of %d to %d values, put them farther apart (data.discrete_gap)",
-			v.LevelColumn, v.LevelGap, v.LevelValue, 100*v.LevelSamples, 100*v.LevelData, minGapValues, maxGapValues))
+		apart := "" // data.discrete_gap widens columns of these counts only
+		if v.levelCount >= minGapValues && v.levelCount <= maxGapValues {
+			apart = ", or put its values farther apart (data.discrete_gap)"
+		}
+		w = append(w, fmt.Sprintf("column %d's values come out in shares %.2f off the data's (total variation; %g: %.1f%% of the samples, %.1f%% of the training rows): train longer (train.steps)%s",
+			v.LevelColumn, v.LevelGap, v.LevelValue, 100*v.LevelSamples, 100*v.LevelData, apart))
 	}
 	if v.NearestRatio > maxNearestRatio {
 		w = append(w, fmt.Sprintf("the samples are diffuse: their nearest training point is %.2f times as far as %s: train longer (train.steps) or sample with more steps (%s)", v.NearestRatio, v.baseline(), moreSteps))

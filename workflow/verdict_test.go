@@ -352,9 +352,9 @@ func TestRunVerdictPutsFlagsBackOntoTheirValues(t *testing.T) {
 
 // A discrete column's shares of its values: samples in the data's shares
 // are good, a rare middle value drawn three times too often is warned of
-// (naming the column, the value and data.discrete_gap), a few samples
-// off by their own noise are not, and a column of many values or an
-// image's pixels are not judged.
+// (naming the column, the value, and data.discrete_gap where the column
+// has 3 to 6 values), a few samples off by their own noise are not, and
+// a column of many values or an image's pixels are not judged.
 func TestVerdictJudgesDiscreteShares(t *testing.T) {
 	codes := func(n int, shares []float64, seed uint64) points.Points {
 		r := rand.New(rand.NewPCG(seed, 3))
@@ -382,6 +382,7 @@ func TestVerdictJudgesDiscreteShares(t *testing.T) {
 		{"the data's shares", codes(1000, data, 3), three, [2]float64{0, 0.05}, false},
 		{"the middle value three times too often", codes(1000, []float64{0.38, 0.39, 0.23}, 4), three, [2]float64{0.2, 0.32}, true},
 		{"twenty samples, off by their noise", codes(20, []float64{0.4, 0.2, 0.4}, 5), three, [2]float64{0, 0.3}, false},
+		{"a scale of seven values: no data.discrete_gap", codes(1000, []float64{0.38, 0.39, 0.23}, 4), workflow.Columns{Levels: map[int][]float64{0: {1, 2, 3, 4, 5, 6, 7}}}, [2]float64{0.2, 0.32}, true},
 		{"a column of many values", codes(1000, []float64{0.38, 0.39, 0.23}, 4), workflow.Columns{Levels: map[int][]float64{0: {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}}}, [2]float64{0, 0}, false},
 		{"pixels", codes(1000, []float64{0.38, 0.39, 0.23}, 4), workflow.Columns{Levels: three.Levels, Pixels: true}, [2]float64{0, 0}, false},
 	} {
@@ -395,8 +396,9 @@ func TestVerdictJudgesDiscreteShares(t *testing.T) {
 			if warned != c.warn {
 				t.Errorf("warnings %q: warned of the shares %v, want %v", got, warned, c.warn)
 			}
-			if c.warn && (!strings.Contains(got, "(total variation; 2: ") || !strings.Contains(got, "data.discrete_gap") || v.LevelValue != 2) {
-				t.Errorf("warning %q (value %v): want it to name value 2 and data.discrete_gap", got, v.LevelValue)
+			few := len(c.cols.Levels[0]) <= 6
+			if c.warn && (!strings.Contains(got, "(total variation; 2: ") || strings.Contains(got, "data.discrete_gap") != few || v.LevelValue != 2) {
+				t.Errorf("warning %q (value %v): want it to name value 2, and data.discrete_gap for a column of 3 to 6 values only", got, v.LevelValue)
 			}
 			if shown := strings.Contains(v.Summary(), "value shares within"); shown != (c.gap[1] > 0) {
 				t.Errorf("summary %q: shares shown %v", v.Summary(), shown)
