@@ -46,23 +46,31 @@ type Verdict struct {
 	// "training rows" (each to its nearest other) with none held out or
 	// "training rows (too few held out)"; "" where nearness is not measured.
 	NearestAgainst string `json:"nearest_baseline,omitempty"`
-	// LevelGap is, over the discrete columns of at most maxJudgedLevels
-	// values (Columns.Levels), the largest total variation distance
-	// between the shares of the column's values among the samples and
-	// among the training rows; LevelColumn (1-based) is its column, and
-	// LevelValue the value the samples hold most too often, with its
-	// shares. 0 where no such column is judged.
-	LevelGap     float64  `json:"level_share_gap_max,omitempty"`
-	LevelColumn  int      `json:"level_share_column,omitempty"`
-	LevelValue   float64  `json:"level_share_value,omitempty"`
-	LevelSamples float64  `json:"level_share_samples,omitempty"`
-	LevelData    float64  `json:"level_share_data,omitempty"`
-	Warnings     []string `json:"warnings,omitempty"`
+	// Levels is the verdict on the discrete columns' shares of their
+	// values (Columns.Levels); nil where no column is judged.
+	Levels   *LevelShares `json:"level_shares,omitempty"`
+	Warnings []string     `json:"warnings,omitempty"`
 	// meanOff and spreadOff say a column's mean or spread is off by more
 	// than the thresholds and more than the samples' own noise allows;
 	// levelOff says so of a discrete column's shares.
-	meanOff, spreadOff, levelOff bool
-	levelCount                   int // the values of LevelColumn
+	meanOff, spreadOff bool
+}
+
+// LevelShares compares the discrete columns of at most maxJudgedLevels
+// values with the data, each by the total variation distance between the
+// shares of its values among the samples and among the training rows.
+// The column named is the one furthest beyond its threshold where any is
+// (Off), else the one furthest off.
+type LevelShares struct {
+	Gap    float64 `json:"gap"`              // its distance
+	Column int     `json:"column"`           // 1-based
+	Value  float64 `json:"value"`            // the value the samples hold most too often (a place among names)
+	Name   string  `json:"name,omitempty"`   // that value's name, in a column of names
+	Sample float64 `json:"sample_share"`     // its share among the samples
+	Data   float64 `json:"data_share"`       // and among the training rows
+	Off    bool    `json:"off"`              // beyond maxLevelGap and the samples' noise
+	Widen  bool    `json:"widens,omitempty"` // data.discrete_gap would widen the column
+	Worst  float64 `json:"worst_gap"`        // the largest distance over the columns
 }
 
 // The verdict's thresholds: beyond them it warns, naming the fix. A few
@@ -131,6 +139,11 @@ type Columns struct {
 	// which samples and rows are put onto: each column's shares of them
 	// are judged, except for pixels.
 	Levels map[int][]float64
+	// Names are the levels of the columns of names among them, by place.
+	Names map[int][]string
+	// Standardized says the data are standardised, where data.discrete_gap
+	// widens a column of minGapValues to maxGapValues numbers.
+	Standardized bool
 	// Pixels says the columns are an image's pixels, all in one unit.
 	// Spread and means are then judged over the image: a pixel at the
 	// edge that a few hundredths of the images ink has a spread set by
@@ -145,7 +158,12 @@ type Columns struct {
 // for image data, and for a table the unet was trained on (model.shape),
 // whose columns are pixels too.
 func ColumnsOf(run *Run) Columns {
-	return Columns{Cell: DequantCell(run), Pixels: run.Image.Size() > 0 || run.Config.Model.Type == "unet", Levels: run.Discrete}
+	names := map[int][]string{}
+	for _, c := range run.Config.Data.Categories {
+		names[c.Index] = c.Levels
+	}
+	return Columns{Cell: DequantCell(run), Pixels: run.Image.Size() > 0 || run.Config.Model.Type == "unet",
+		Levels: run.Discrete, Names: names, Standardized: run.Config.Data.Standardize}
 }
 
 // Judge compares samples with the training and held-out data, all in data
@@ -231,7 +249,7 @@ func Judge(samples, train, heldout points.Points, cols Columns) Verdict {
 		v.SpreadLow, v.Constant = 0, true
 	}
 	if !cols.Pixels {
-		v.judgeLevels(samples, train, cols.Levels)
+		v.Levels = judgeLevels(samples, train, cols)
 	}
 	v.OutsideRange = float64(total) / float64(samples.N*d)
 	v.NearestRatio, v.NearestAgainst = nearest(samples, train, heldout, mean, std, cell)
@@ -239,28 +257,25 @@ func Judge(samples, train, heldout points.Points, cols Columns) Verdict {
 	return v
 }
 
-// judgeLevels sets v's level fields from the discrete columns' shares of
-// their values among the samples and the training rows.
-func (v *Verdict) judgeLevels(samples, train points.Points, levels map[int][]float64) {
-	cols := make([]int, 0, len(levels))
-	for j, values := range levels {
+// judgeLevels is the verdict on the discrete columns' shares of their
+// values among the samples and the training rows, nil where no column of
+// at most maxJudgedLevels values is judged.
+func judgeLevels(samples, train points.Points, cols Columns) *LevelShares {
+	var judged []int
+	for j, values := range cols.Levels {
 		if len(values) >= 2 && len(values) <= maxJudgedLevels && j < train.D {
-			cols = append(cols, j)
+			judged = append(judged, j)
 		}
 	}
-	slices.Sort(cols) // the first of equal gaps named, whatever the map's order
-	for _, j := range cols {
-		values := levels[j]
-		share := func(p points.Points) []float64 {
-			out := make([]float64, len(values))
-			for i := range p.N {
-				if k, ok := slices.BinarySearch(values, p.X[i*p.D+j]); ok {
-					out[k] += 1 / float64(p.N)
-				}
-			}
-			return out
-		}
-		got, want := share(samples), share(train)
+	if len(judged) == 0 {
+		return nil
+	}
+	slices.Sort(judged) // the first of equal gaps named, whatever the map's order
+	var out *LevelShares
+	beyond := math.Inf(-1) // the named column's distance over its threshold
+	for _, j := range judged {
+		values := cols.Levels[j]
+		got, want := sharesOf(samples, j, values), sharesOf(train, j, values)
 		gap, most := 0.0, 0
 		for k := range values {
 			gap += math.Abs(got[k]-want[k]) / 2
@@ -268,15 +283,45 @@ func (v *Verdict) judgeLevels(samples, train points.Points, levels map[int][]flo
 				most = k
 			}
 		}
-		if gap > v.LevelGap || v.LevelColumn == 0 {
-			v.LevelGap, v.LevelColumn, v.LevelValue, v.LevelSamples, v.LevelData = gap, j+1, values[most], got[most], want[most]
-			v.levelCount = len(values)
-		}
 		// About twice the distance n samples of the data itself would be
 		// off by, at its largest (k values of equal shares).
 		noise := math.Sqrt(2 * float64(len(values)) / (math.Pi * float64(max(samples.N, 1))))
-		v.levelOff = v.levelOff || gap > max(maxLevelGap, noise)
+		over := gap - max(maxLevelGap, noise)
+		if out == nil || over > beyond {
+			_, named := cols.Names[j]
+			out = &LevelShares{Gap: gap, Column: j + 1, Value: values[most], Sample: got[most], Data: want[most], Off: over > 0,
+				Widen: cols.Standardized && !named && len(values) >= minGapValues && len(values) <= maxGapValues, Worst: max(gap, worstOf(out))}
+			if names := cols.Names[j]; int(values[most]) >= 0 && int(values[most]) < len(names) {
+				out.Name = names[int(values[most])]
+			}
+			beyond = over
+		}
+		out.Worst = max(out.Worst, gap)
 	}
+	return out
+}
+
+// worstOf is l's largest distance, 0 for none.
+func worstOf(l *LevelShares) float64 {
+	if l == nil {
+		return 0
+	}
+	return l.Worst
+}
+
+// sharesOf are the shares of the rows of p whose column j holds each of
+// values.
+func sharesOf(p points.Points, j int, values []float64) []float64 {
+	counts := make([]float64, len(values))
+	for i := range p.N {
+		if k, ok := slices.BinarySearch(values, p.X[i*p.D+j]); ok {
+			counts[k]++
+		}
+	}
+	for k := range counts {
+		counts[k] /= float64(max(p.N, 1))
+	}
+	return counts
 }
 
 // NearestRatio is the verdict's nearness of samples to the training rows
@@ -415,13 +460,17 @@ func (v Verdict) warnings(moreSteps string) []string {
 	default:
 		w = append(w, fmt.Sprintf("a column's sample mean is %.2f standard deviations off the data's: train longer (train.steps) or standardise (data.standardize: true)", v.MeanShift))
 	}
-	if v.levelOff {
-		apart := "" // data.discrete_gap widens columns of these counts only
-		if v.levelCount >= minGapValues && v.levelCount <= maxGapValues {
-			apart = ", or put its values farther apart (data.discrete_gap)"
+	if l := v.Levels; l != nil && l.Off {
+		value := fmt.Sprint(l.Value)
+		if l.Name != "" {
+			value = l.Name
 		}
-		w = append(w, fmt.Sprintf("column %d's values come out in shares %.2f off the data's (total variation; %g: %.1f%% of the samples, %.1f%% of the training rows): train longer (train.steps)%s",
-			v.LevelColumn, v.LevelGap, v.LevelValue, 100*v.LevelSamples, 100*v.LevelData, apart))
+		apart := "" // data.discrete_gap widens such a column only
+		if l.Widen {
+			apart = ", or try putting its values farther apart (data.discrete_gap: 3)"
+		}
+		w = append(w, fmt.Sprintf("column %d's values come out in shares %.2f off the data's (total variation; %s: %.1f%% of the samples, %.1f%% of the training rows): train longer (train.steps)%s",
+			l.Column, l.Gap, value, 100*l.Sample, 100*l.Data, apart))
 	}
 	if v.NearestRatio > maxNearestRatio {
 		w = append(w, fmt.Sprintf("the samples are diffuse: their nearest training point is %.2f times as far as %s: train longer (train.steps) or sample with more steps (%s)", v.NearestRatio, v.baseline(), moreSteps))
@@ -450,8 +499,8 @@ func (v Verdict) Summary() string {
 	default:
 		s += fmt.Sprintf("spread %.2f-%.2f of the data's per column; means within %.2f sd", v.SpreadLow, v.SpreadHigh, v.MeanShift)
 	}
-	if v.LevelColumn > 0 {
-		s += fmt.Sprintf("; discrete columns' value shares within %.2f", v.LevelGap)
+	if v.Levels != nil {
+		s += fmt.Sprintf("; discrete columns' value shares within %.2f", v.Levels.Worst)
 	}
 	if v.NearestAgainst != "" {
 		s += fmt.Sprintf("; nearest training point %.2fx as far as %s", v.NearestRatio, v.baseline())

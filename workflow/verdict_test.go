@@ -1,6 +1,7 @@
 package workflow_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -352,57 +353,103 @@ func TestRunVerdictPutsFlagsBackOntoTheirValues(t *testing.T) {
 
 // A discrete column's shares of its values: samples in the data's shares
 // are good, a rare middle value drawn three times too often is warned of
-// (naming the column, the value, and data.discrete_gap where the column
-// has 3 to 6 values), a few samples off by their own noise are not, and
-// a column of many values or an image's pixels are not judged.
+// (naming the column, the value, and data.discrete_gap where it would
+// widen the column: 3 to 6 numbers, standardised), a few samples off by
+// their own noise are not, and a column of many values or an image's
+// pixels are not judged.
 func TestVerdictJudgesDiscreteShares(t *testing.T) {
-	codes := func(n int, shares []float64, seed uint64) points.Points {
-		r := rand.New(rand.NewPCG(seed, 3))
-		p := points.New(n, 2)
-		for i := range n {
-			u, k := r.Float64(), 0
-			for k < len(shares)-1 && u > shares[k] {
-				u -= shares[k]
-				k++
-			}
-			p.X[2*i], p.X[2*i+1] = float64(k+1), r.NormFloat64()
-		}
-		return p
-	}
 	data := []float64{0.52, 0.13, 0.35}
 	train, heldout := codes(2000, data, 1), codes(300, data, 2)
-	three := workflow.Columns{Levels: map[int][]float64{0: {1, 2, 3}}}
+	three := map[int][]float64{0: {1, 2, 3}}
+	threeNumbers := workflow.Columns{Levels: three, Standardized: true}
 	for _, c := range []struct {
 		name    string
 		samples points.Points
 		cols    workflow.Columns
-		gap     [2]float64 // the level gap expected, within
-		warn    bool
+		gap     [2]float64 // the level gap expected, within; 0, 0: none judged
+		warn    string     // in the warnings; "" for none
+		hint    bool       // the warning names data.discrete_gap
 	}{
-		{"the data's shares", codes(1000, data, 3), three, [2]float64{0, 0.05}, false},
-		{"the middle value three times too often", codes(1000, []float64{0.38, 0.39, 0.23}, 4), three, [2]float64{0.2, 0.32}, true},
-		{"twenty samples, off by their noise", codes(20, []float64{0.4, 0.2, 0.4}, 5), three, [2]float64{0, 0.3}, false},
-		{"a scale of seven values: no data.discrete_gap", codes(1000, []float64{0.38, 0.39, 0.23}, 4), workflow.Columns{Levels: map[int][]float64{0: {1, 2, 3, 4, 5, 6, 7}}}, [2]float64{0.2, 0.32}, true},
-		{"a column of many values", codes(1000, []float64{0.38, 0.39, 0.23}, 4), workflow.Columns{Levels: map[int][]float64{0: {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}}}, [2]float64{0, 0}, false},
-		{"pixels", codes(1000, []float64{0.38, 0.39, 0.23}, 4), workflow.Columns{Levels: three.Levels, Pixels: true}, [2]float64{0, 0}, false},
+		{"the data's shares", codes(1000, data, 3), threeNumbers, [2]float64{0, 0.05}, "", false},
+		{"the middle value three times too often", codes(1000, []float64{0.38, 0.39, 0.23}, 4), threeNumbers, [2]float64{0.2, 0.32}, "column 1's values come out in shares", true},
+		{"not standardised: no data.discrete_gap", codes(1000, []float64{0.38, 0.39, 0.23}, 4), workflow.Columns{Levels: three}, [2]float64{0.2, 0.32}, "(total variation; 2: ", false},
+		{"a column of names: its level's name, no data.discrete_gap", codes(1000, []float64{0.38, 0.39, 0.23}, 4),
+			workflow.Columns{Levels: three, Names: map[int][]string{0: {"a", "b", "c", "d"}}, Standardized: true}, [2]float64{0.2, 0.32}, "(total variation; c: ", false},
+		{"twenty samples, off by their noise", codes(20, []float64{0.4, 0.2, 0.4}, 5), threeNumbers, [2]float64{0, 0.3}, "", false},
+		{"a scale of seven values: no data.discrete_gap", codes(1000, []float64{0.38, 0.39, 0.23}, 4), workflow.Columns{Levels: map[int][]float64{0: {1, 2, 3, 4, 5, 6, 7}}, Standardized: true}, [2]float64{0.2, 0.32}, "column 1's values", false},
+		{"a column of many values", codes(1000, []float64{0.38, 0.39, 0.23}, 4), workflow.Columns{Levels: map[int][]float64{0: {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}}}, [2]float64{0, 0}, "", false},
+		{"pixels", codes(1000, []float64{0.38, 0.39, 0.23}, 4), workflow.Columns{Levels: three, Pixels: true}, [2]float64{0, 0}, "", false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			v := workflow.Judge(c.samples, train, heldout, c.cols)
 			got := strings.Join(v.Warnings, "\n")
-			if v.LevelGap < c.gap[0] || v.LevelGap > c.gap[1] {
-				t.Errorf("level gap %.3f, want within %v", v.LevelGap, c.gap)
+			if c.gap[1] == 0 {
+				if v.Levels != nil {
+					t.Errorf("judged %+v, want no column judged", *v.Levels)
+				}
+				return
 			}
-			warned := strings.Contains(got, "column 1's values come out in shares")
-			if warned != c.warn {
-				t.Errorf("warnings %q: warned of the shares %v, want %v", got, warned, c.warn)
+			if v.Levels == nil || v.Levels.Gap < c.gap[0] || v.Levels.Gap > c.gap[1] {
+				t.Fatalf("levels %+v, want a gap within %v", v.Levels, c.gap)
 			}
-			few := len(c.cols.Levels[0]) <= 6
-			if c.warn && (!strings.Contains(got, "(total variation; 2: ") || strings.Contains(got, "data.discrete_gap") != few || v.LevelValue != 2) {
-				t.Errorf("warning %q (value %v): want it to name value 2, and data.discrete_gap for a column of 3 to 6 values only", got, v.LevelValue)
+			if (c.warn == "") != !v.Levels.Off || c.warn != "" && !strings.Contains(got, c.warn) || c.warn == "" && strings.Contains(got, "come out in shares") {
+				t.Errorf("warnings %q (off: %v), want %q", got, v.Levels.Off, c.warn)
 			}
-			if shown := strings.Contains(v.Summary(), "value shares within"); shown != (c.gap[1] > 0) {
-				t.Errorf("summary %q: shares shown %v", v.Summary(), shown)
+			if strings.Contains(got, "data.discrete_gap") != c.hint {
+				t.Errorf("warnings %q: data.discrete_gap named %v, want %v", got, !c.hint, c.hint)
+			}
+			if c.warn != "" && v.Levels.Value != 2 {
+				t.Errorf("value drawn too often %v, want 2", v.Levels.Value)
+			}
+			if !strings.Contains(v.Summary(), "value shares within") {
+				t.Errorf("summary %q lacks the shares", v.Summary())
 			}
 		})
+	}
+}
+
+// codes are n rows of a code 1, 2, 3, ... drawn with shares, beside a
+// normal column.
+func codes(n int, shares []float64, seed uint64) points.Points {
+	r := rand.New(rand.NewPCG(seed, 3))
+	p := points.New(n, 2)
+	for i := range n {
+		u, k := r.Float64(), 0
+		for k < len(shares)-1 && u > shares[k] {
+			u -= shares[k]
+			k++
+		}
+		p.X[2*i], p.X[2*i+1] = float64(k+1), r.NormFloat64()
+	}
+	return p
+}
+
+// Of two columns, the warning names the one beyond its threshold, not the
+// one furthest off inside its noise; and a value of 0 drawn too often is
+// kept in the verdict's JSON.
+func TestVerdictNamesTheColumnThatIsOff(t *testing.T) {
+	const n = 150
+	train, samples := points.New(3000, 2), points.New(n, 2)
+	for i := range train.N { // ten even values, and a flag at 0 half the time
+		train.X[2*i], train.X[2*i+1] = float64(i%10), float64(i%2)
+	}
+	for i := range n {
+		// Eight of the ten values only (0.20 off, inside the noise of 150
+		// samples of ten values, 0.206); the flag's 0 at 64% (0.14 off,
+		// beyond 0.1).
+		samples.X[2*i] = float64(i % 8)
+		if i%25 >= 16 {
+			samples.X[2*i+1] = 1
+		}
+	}
+	cols := workflow.Columns{Levels: map[int][]float64{0: {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, 1: {0, 1}}, Standardized: true}
+	v := workflow.Judge(samples, train, points.Points{D: 2}, cols)
+	l := v.Levels
+	if l == nil || !l.Off || l.Column != 2 || l.Value != 0 || math.Abs(l.Gap-0.14) > 1e-9 || l.Worst < 0.19 {
+		t.Fatalf("levels %+v, want column 2 off, its value 0 drawn too often", l)
+	}
+	out, err := json.Marshal(v)
+	if err != nil || !strings.Contains(string(out), `"value":0,`) {
+		t.Errorf("JSON %s (%v), want the value 0 kept", out, err)
 	}
 }
