@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -67,5 +69,30 @@ func TestSmallTableRefitsOnEveryRow(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(explicit, "select")); err == nil {
 		t.Errorf("train.refit=false trained a first training in select/")
+	}
+}
+
+// A refitted run with a column data.discrete_gap widens: both trainings
+// widen it by the same factor (fitted on every row before the split), so
+// the model.sigma_data the first chose fits the second's data, and the
+// run samples. Fitted on the split's training rows, it would not.
+func TestRefitWidensAsTheFirstTraining(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "coded.csv")
+	var rows strings.Builder
+	rows.WriteString("code,x,y\n")
+	for i := range 150 {
+		fmt.Fprintf(&rows, "%d,%g,%g\n", []int{1, 1, 1, 2, 3, 3}[i%6], math.Sin(float64(i)), math.Cos(float64(3*i)))
+	}
+	if err := os.WriteFile(data, []byte(rows.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := filepath.Join(dir, "run")
+	code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "data.discrete_gap=3", "-set", "model.hidden=[16]", "-set", "train.eval_every=20", "-set", "train.patience=2", "-set", "train.lr=0.05")
+	if code != 0 || !strings.Contains(errs, "data.discrete_gap 3: 1 discrete column(s) of 3 to 6 values standardised wider") || !strings.Contains(errs, "training again from the start on all 150 rows") {
+		t.Fatalf("train -data: exit %d: %s", code, errs)
+	}
+	if code, _, errs := scorenet("sample", "-run", run, "-out", filepath.Join(dir, "s.csv"), "-n", "100"); code != 0 || !strings.Contains(errs, "value shares within") {
+		t.Errorf("sample: exit %d: %s", code, errs)
 	}
 }

@@ -151,7 +151,7 @@ func TestTrainDataLeavesOutIncompleteRows(t *testing.T) {
 }
 
 // A table run trained before data.discrete_values, data.discrete_spread,
-// data.discrete_gap, data.missing and train.nearness existed, and by anneal_dsm (a table's loss before
+// data.missing and train.nearness existed (and with data.discrete_gap 3), and by anneal_dsm (a table's loss before
 // edm_dsm), resumed by the user's own config (which names none of them),
 // keeps what it was trained with, as -run does.
 func TestOldTableRunResumesByItsConfig(t *testing.T) {
@@ -168,13 +168,13 @@ func TestOldTableRunResumesByItsConfig(t *testing.T) {
 	run := filepath.Join(dir, "run")
 	mine := filepath.Join(dir, "mine.yaml")
 	os.WriteFile(mine, []byte("name: t\ndata: {dataset: file, path: "+data+"}\nmodel: {hidden: [8]}\ntrain: {patience: 2, refit: false}\noutput: {dir: "+run+"}\n"), 0o644)
-	// As before data.discrete_spread and data.discrete_gap: each value's
-	// rows over its whole cell, the code standardised as any column.
-	if code, _, errs := scorenet("train", "-config", mine, "-set", "data.discrete_spread=1", "-set", "data.discrete_gap=1"); code != 0 {
+	// As before data.discrete_spread: each value's rows over its whole
+	// cell; and the code's values put 3 apart, which the default does not.
+	if code, _, errs := scorenet("train", "-config", mine, "-set", "data.discrete_spread=1", "-set", "data.discrete_gap=3"); code != 0 {
 		t.Fatalf("train: exit %d: %s", code, errs)
 	}
 	old := func(text string) string {
-		for _, key := range []string{"    missing: drop\n", "    nearness: true\n", "    discrete_values: 1024\n", "    discrete_spread: 1\n", "    discrete_gap: 1\n"} {
+		for _, key := range []string{"    missing: drop\n", "    nearness: true\n", "    discrete_values: 1024\n", "    discrete_spread: 1\n"} {
 			if !strings.Contains(text, key) {
 				t.Fatalf("the run's config lacks %q:\n%s", key, text)
 			}
@@ -189,7 +189,7 @@ func TestOldTableRunResumesByItsConfig(t *testing.T) {
 	code, _, errs := scorenet("train", "-config", mine, "-resume")
 	for _, want := range []string{"keeping data.discrete_values 32", "keeping data.missing refuse", "keeping train.nearness false",
 		"keeping data.discrete_spread 1, as the run was trained (the default is 0.5 now)", "trained spread over each value's cell and sampled",
-		"keeping data.discrete_gap 1, as the run was trained (the default is 3 now)",
+		"keeping data.discrete_gap 3, as the run was trained (the default is 1 now)", "data.discrete_gap 3: 1 discrete column(s)",
 		"keeping train.loss anneal_dsm, as the run was trained (a table's default is edm_dsm now)", "anneal_dsm loss"} {
 		if code != 0 || !strings.Contains(errs, want) {
 			t.Errorf("resume by -config: exit %d, want %q: %s", code, want, errs)
