@@ -140,33 +140,16 @@ func levelsColumn(rows, levels int, zeros float64) points.Points {
 // its quantiles by the rows' ranks, fills each value's share of the
 // normal whatever the spread, and the start-up line says so.
 func TestDiscreteSpreadAndQuantiles(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "t.csv")
+	path := filepath.Join(t.TempDir(), "t.csv")
 	r := rand.New(rand.NewPCG(5, 6))
-	var b strings.Builder
-	b.WriteString("even,rare,x\n")
-	for range 400 {
+	writeRows(t, path, "even,rare,x", 400, func() string {
 		rare := 0
 		if r.Float64() < 0.1 {
 			rare = 1
 		}
-		fmt.Fprintf(&b, "%d,%d,%.4f\n", r.IntN(2), rare, r.NormFloat64())
-	}
-	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	prepared := func(spread string) *workflow.Data {
-		cfg, err := configs.Parse([]byte("name: t\ndata: {dataset: file, path: "+path+", standardize: false, discrete_spread: "+spread+"}\n"), "t.yaml", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, err := workflow.Prepare(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return data
-	}
-	half, whole := prepared("0.5"), prepared("1")
+		return fmt.Sprintf("%d,%d,%.4f", r.IntN(2), rare, r.NormFloat64())
+	})
+	half, whole := preparedTable(t, path, "standardize: false, discrete_spread: 0.5"), preparedTable(t, path, "standardize: false, discrete_spread: 1")
 	for _, p := range []points.Points{half.Train, half.Valid} {
 		for i := range p.N {
 			if v := p.X[i*p.D]; math.Abs(v-math.Round(v)) > 0.25 {
@@ -191,12 +174,9 @@ func TestDiscreteSpreadAndQuantiles(t *testing.T) {
 // start-up line names the column; and the rows come back onto the code's
 // values in data units.
 func TestDiscreteGapInPrepare(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "t.csv")
+	path := filepath.Join(t.TempDir(), "t.csv")
 	r := rand.New(rand.NewPCG(7, 8))
-	var b strings.Builder
-	b.WriteString("code,flag,scale,x\n")
-	for range 500 {
+	writeRows(t, path, "code,flag,scale,x", 500, func() string {
 		code := 0
 		switch u := r.Float64(); {
 		case u > 0.9:
@@ -204,23 +184,9 @@ func TestDiscreteGapInPrepare(t *testing.T) {
 		case u > 0.75:
 			code = 1
 		}
-		fmt.Fprintf(&b, "%d,%d,%d,%.4f\n", code, r.IntN(2), 1+r.IntN(7), r.NormFloat64())
-	}
-	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	prepared := func(gap string) *workflow.Data {
-		cfg, err := configs.Parse([]byte("name: t\ndata: {dataset: file, path: "+path+", discrete_gap: "+gap+"}\n"), "t.yaml", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, err := workflow.Prepare(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return data
-	}
-	wide, plain := prepared("3"), prepared("1")
+		return fmt.Sprintf("%d,%d,%d,%.4f", code, r.IntN(2), 1+r.IntN(7), r.NormFloat64())
+	})
+	wide, plain := preparedTable(t, path, "discrete_gap: 3"), preparedTable(t, path, "discrete_gap: 1")
 	if _, mapped := plain.Norm.Quantiles[0]; !mapped {
 		t.Fatalf("gap 1: the skewed code is not quantile-mapped; the test needs it to be")
 	}
@@ -268,4 +234,32 @@ func mean(x []float64) float64 {
 		s += v
 	}
 	return s / float64(len(x))
+}
+
+// preparedTable is Prepare of the table at path with keys (YAML flow
+// items) in its data section.
+func preparedTable(t *testing.T, path, keys string) *workflow.Data {
+	t.Helper()
+	cfg, err := configs.Parse([]byte("name: t\ndata: {dataset: file, path: "+path+", "+keys+"}\n"), "t.yaml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := workflow.Prepare(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// writeRows writes a CSV of a header and n rows, each made by row in turn.
+func writeRows(t *testing.T, path, header string, n int, row func() string) {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString(header + "\n")
+	for range n {
+		b.WriteString(row() + "\n")
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

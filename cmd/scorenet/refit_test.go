@@ -79,14 +79,9 @@ func TestSmallTableRefitsOnEveryRow(t *testing.T) {
 func TestRefitWidensAsTheFirstTraining(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "coded.csv")
-	var rows strings.Builder
-	rows.WriteString("code,x,y\n")
-	for i := range 150 {
-		fmt.Fprintf(&rows, "%d,%g,%g\n", []int{1, 1, 1, 2, 3, 3}[i%6], math.Sin(float64(i)), math.Cos(float64(3*i)))
-	}
-	if err := os.WriteFile(data, []byte(rows.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeRows(t, data, "code,x,y", 150, func(i int) string {
+		return fmt.Sprintf("%d,%g,%g", []int{1, 1, 1, 2, 3, 3}[i%6], math.Sin(float64(i)), math.Cos(float64(3*i)))
+	})
 	run := filepath.Join(dir, "run")
 	code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "data.discrete_gap=3", "-set", "model.hidden=[16]", "-set", "train.eval_every=20", "-set", "train.patience=2", "-set", "train.lr=0.05")
 	if code != 0 || !strings.Contains(errs, "data.discrete_gap 3: 1 discrete column(s) of 3 to 6 values standardised wider") || !strings.Contains(errs, "training again from the start on all 150 rows") {

@@ -157,14 +157,7 @@ func TestTrainDataLeavesOutIncompleteRows(t *testing.T) {
 func TestOldTableRunResumesByItsConfig(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "t.csv")
-	var b strings.Builder
-	b.WriteString("x,y,code\n")
-	for i := range 300 {
-		fmt.Fprintf(&b, "%.3f,%.3f,%d\n", float64(i%17)/5, float64(i%11)/3, i%3)
-	}
-	if err := os.WriteFile(data, []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeRows(t, data, "x,y,code", 300, func(i int) string { return fmt.Sprintf("%.3f,%.3f,%d", float64(i%17)/5, float64(i%11)/3, i%3) })
 	run := filepath.Join(dir, "run")
 	mine := filepath.Join(dir, "mine.yaml")
 	os.WriteFile(mine, []byte("name: t\ndata: {dataset: file, path: "+data+"}\nmodel: {hidden: [8]}\ntrain: {patience: 2, refit: false}\noutput: {dir: "+run+"}\n"), 0o644)
@@ -352,4 +345,17 @@ func mustRead(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// writeRows writes a CSV of a header and n rows, row i by row(i).
+func writeRows(t *testing.T, path, header string, n int, row func(i int) string) {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString(header + "\n")
+	for i := range n {
+		b.WriteString(row(i) + "\n")
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
