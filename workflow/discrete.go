@@ -220,13 +220,19 @@ func (d Discrete) gapFactors(p points.Points, gap float64, cats []datasets.Categ
 	std := datasets.FitNormalizer(p).Std
 	for j, values := range d {
 		named := slices.ContainsFunc(cats, func(c datasets.Category) bool { return c.Index == j })
-		if named || len(values) < minGapValues || len(values) > maxGapValues {
+		if !widenable(len(values), named) {
 			continue
 		}
 		step := (values[len(values)-1] - values[0]) / float64(len(values)-1)
 		out[j] = min(gap, max(1, gap*std[j]/step))
 	}
 	return out
+}
+
+// widenable reports whether data.discrete_gap widens a discrete column of
+// that many values, named or not.
+func widenable(values int, named bool) bool {
+	return !named && values >= minGapValues && values <= maxGapValues
 }
 
 // describeGaps says which columns data.discrete_gap widens, and by how

@@ -51,8 +51,7 @@ type Verdict struct {
 	Levels   *LevelShares `json:"level_shares,omitempty"`
 	Warnings []string     `json:"warnings,omitempty"`
 	// meanOff and spreadOff say a column's mean or spread is off by more
-	// than the thresholds and more than the samples' own noise allows;
-	// levelOff says so of a discrete column's shares.
+	// than the thresholds and more than the samples' own noise allows.
 	meanOff, spreadOff bool
 }
 
@@ -273,6 +272,7 @@ func judgeLevels(samples, train points.Points, cols Columns) *LevelShares {
 	slices.Sort(judged) // the first of equal gaps named, whatever the map's order
 	var out *LevelShares
 	beyond := math.Inf(-1) // the named column's distance over its threshold
+	worst := 0.0
 	for _, j := range judged {
 		values := cols.Levels[j]
 		got, want := sharesOf(samples, j, values), sharesOf(train, j, values)
@@ -290,23 +290,16 @@ func judgeLevels(samples, train points.Points, cols Columns) *LevelShares {
 		if out == nil || over > beyond {
 			_, named := cols.Names[j]
 			out = &LevelShares{Gap: gap, Column: j + 1, Value: values[most], Sample: got[most], Data: want[most], Off: over > 0,
-				Widen: cols.Standardized && !named && len(values) >= minGapValues && len(values) <= maxGapValues, Worst: max(gap, worstOf(out))}
+				Widen: cols.Standardized && widenable(len(values), named)}
 			if names := cols.Names[j]; int(values[most]) >= 0 && int(values[most]) < len(names) {
 				out.Name = names[int(values[most])]
 			}
 			beyond = over
 		}
-		out.Worst = max(out.Worst, gap)
+		worst = max(worst, gap)
 	}
+	out.Worst = worst
 	return out
-}
-
-// worstOf is l's largest distance, 0 for none.
-func worstOf(l *LevelShares) float64 {
-	if l == nil {
-		return 0
-	}
-	return l.Worst
 }
 
 // sharesOf are the shares of the rows of p whose column j holds each of
