@@ -453,3 +453,128 @@ func TestVerdictNamesTheColumnThatIsOff(t *testing.T) {
 		t.Errorf("JSON %s (%v), want the value 0 kept", out, err)
 	}
 }
+
+// On a table of a few rows, new rows themselves fall outside the
+// training range often (2 in n + 1 for each column): the verdict allows
+// for that before it calls samples out of range, and still calls samples
+// three times too wide.
+func TestVerdictAllowsForSmallTables(t *testing.T) {
+	train := gaussianPoints(16, 4, 11)
+	for _, c := range []struct {
+		name    string
+		samples points.Points
+		warn    bool
+	}{
+		{"samples from the rows' distribution", gaussianPoints(1000, 4, 12), false},
+		{"samples three times as wide", scaledPoints(gaussianPoints(1000, 4, 12), 3), true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			v := workflow.Judge(c.samples, train, points.Points{D: 4}, workflow.Columns{})
+			if v.OutsideRange <= 0.05 {
+				t.Fatalf("%.1f%% outside: not what a flat 5%% bound would warn of; the test measures nothing", 100*v.OutsideRange)
+			}
+			if want := 2.0 / 17; math.Abs(v.NewRowsOutside-want) > 1e-12 {
+				t.Errorf("new rows' share outside %v, want %v", v.NewRowsOutside, want)
+			}
+			got := strings.Join(v.Warnings, "\n")
+			if warned := strings.Contains(got, "outside the training data's range"); warned != c.warn {
+				t.Errorf("warned of the range: %v, want %v (%.1f%% outside): %s", warned, c.warn, 100*v.OutsideRange, got)
+			}
+			if c.warn && !strings.Contains(got, "where new rows would put about 11.8%") {
+				t.Errorf("the warning does not say what new rows would give: %s", got)
+			}
+		})
+	}
+}
+
+// A heavy-tailed column's spread rests on its few largest values, so a
+// thousand perfect copies of the rows stray far from it: the verdict's
+// spread noise follows the column's kurtosis, and a normal column's
+// shortfall is still called.
+func TestVerdictSpreadOfAHeavyTail(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 5))
+	train := points.New(2000, 2)
+	for i := range train.N {
+		train.X[2*i], train.X[2*i+1] = math.Exp(2*r.NormFloat64()), r.NormFloat64()
+	}
+	copies := func(seed uint64) points.Points {
+		r := rand.New(rand.NewPCG(seed, 6))
+		idx := make([]int, 1000)
+		for i := range idx {
+			idx[i] = r.IntN(train.N)
+		}
+		return train.Subset(idx)
+	}
+	narrow := 0
+	for seed := range uint64(20) {
+		v := workflow.Judge(copies(seed), train, points.Points{D: 2}, workflow.Columns{})
+		if v.SpreadLow < 0.8 {
+			narrow++
+		}
+		if got := strings.Join(v.Warnings, "\n"); strings.Contains(got, "spread") {
+			t.Errorf("copy %d: %s", seed, got)
+		}
+	}
+	if narrow == 0 {
+		t.Fatal("no copy's spread fell below 0.8: the test measures nothing")
+	}
+	off := copies(99)
+	for i := range off.N {
+		off.X[2*i+1] *= 0.7
+	}
+	v := workflow.Judge(off, train, points.Points{D: 2}, workflow.Columns{})
+	if got := strings.Join(v.Warnings, "\n"); !strings.Contains(got, "spread per column") {
+		t.Errorf("a normal column at 0.7 of its spread: no warning (%.2f to %.2f): %q", v.SpreadLow, v.SpreadHigh, got)
+	}
+}
+
+// scaledPoints is p times f.
+func scaledPoints(p points.Points, f float64) points.Points {
+	out := points.New(p.N, p.D)
+	for i, v := range p.X {
+		out.X[i] = f * v
+	}
+	return out
+}
+
+// On a table of a few dozen rows the nearness baseline is the median of
+// a few dozen distances: new draws of the rows' own distribution stray
+// below 0.8 of it by chance, and are not called copies unless beyond
+// 2.5 of the ratio's standard errors; copies of the rows still are.
+func TestVerdictNearnessNoiseOnSmallTables(t *testing.T) {
+	none := points.New(0, 1)
+	low, called := 0, 0
+	for seed := range uint64(40) {
+		train := gaussianPoints(45, 1, 100+seed)
+		v := workflow.Judge(gaussianPoints(1000, 1, 200+seed), train, none, workflow.Columns{})
+		if v.NearestError <= 0 || v.NearestError > 1 {
+			t.Errorf("seed %d: the ratio's error %v, want a share in (0, 1]", seed, v.NearestError)
+		}
+		if v.NearestRatio < 0.8 {
+			low++
+		}
+		if strings.Contains(strings.Join(v.Warnings, "\n"), "copy") {
+			called++
+		}
+		if seed < 3 {
+			copies := jitterPoints(train.Subset(append(seq(45), seq(45)...)), 1e-3, seed)
+			if got := strings.Join(workflow.Judge(copies, train, none, workflow.Columns{}).Warnings, "\n"); !strings.Contains(got, "copy the training data") {
+				t.Errorf("seed %d: copies of the rows not called so: %q", seed, got)
+			}
+		}
+	}
+	// One column of 45 rows: of 1000 such tables' new draws, 270 read
+	// below 0.8 and 37 are called copies (3 columns: 24 and 14).
+	if low < 5 || called > low/4 {
+		t.Errorf("of 40 tables' new draws, %d read below 0.8 and %d were called copies: want at least 5, and at most a quarter of them", low, called)
+	}
+}
+
+// jitterPoints is p plus normal noise of scale s.
+func jitterPoints(p points.Points, s float64, seed uint64) points.Points {
+	out, noise := points.New(p.N, p.D), gaussianPoints(p.N, p.D, 900+seed)
+	for i, v := range p.X {
+		out.X[i] = v + s*noise.X[i]
+	}
+	return out
+}
