@@ -228,7 +228,7 @@ type Train struct {
 	SampleEvery int `yaml:"sample_every"`
 	// Refit trains twice: first with rows held out, which choose the
 	// length (the later of the lowest held-out loss's step and the first
-	// whose samples come as near the training rows as held-out rows),
+	// whose samples come as near the training rows as new rows),
 	// then again from the start on every row for as many steps per row.
 	// nil is auto: on for a table of fewer than 500 rows whose held-out
 	// share is more than a tenth, where they are rows the model cannot
@@ -257,7 +257,7 @@ func RefitSteps(length, trainRows, heldOut int) int {
 // Refitted records how a refitted run's length was chosen by the run in
 // Dir (the run directory's select/), training on TrainRows with HeldOut
 // rows held out: its held-out loss was lowest at BestStep; its samples
-// came as near the training rows as held-out rows at NearStep (0: never,
+// came as near the training rows as new rows at NearStep (0: never,
 // their nearest then at NearestStep); Length is the later of the two, in
 // that run's steps.
 type Refitted struct {

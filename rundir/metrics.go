@@ -29,10 +29,13 @@ type Record struct {
 	// rate falls (train.lr_decay).
 	LR    float64       `json:"lr,omitempty"`
 	Valid *losses.Terms `json:"valid,omitempty"`
-	// Nearest is, in a refit's first training, the samples' nearness to
-	// the training rows against the held-out rows' (train.refit).
-	Nearest float64 `json:"nearest_ratio,omitempty"`
-	Elapsed float64 `json:"elapsed_seconds"`
+	// Nearest is, in a refit's first training and a run of
+	// train.nearness, the samples' nearness to the training rows against
+	// new rows' (workflow.NearestRatio), and NearestError its standard
+	// error in its logarithm.
+	Nearest      float64 `json:"nearest_ratio,omitempty"`
+	NearestError float64 `json:"nearest_ratio_error,omitempty"`
+	Elapsed      float64 `json:"elapsed_seconds"`
 }
 
 // maxMetricsLine bounds one line of metrics.jsonl. A record is a few

@@ -65,7 +65,8 @@ type Best struct {
 // a held-out row, measured at each held-out evaluation.
 type Near struct {
 	// Reached is the first evaluated step whose samples came as near as
-	// held-out rows do (ratio at most 1); 0 while none has.
+	// new rows do (ratio at most 1, within its standard error); 0 while
+	// none has.
 	Reached    int     `json:"reached,omitempty"`
 	Lowest     float64 `json:"lowest"`            // the lowest ratio so far
 	LowestStep int     `json:"lowest_step"`       // and its step

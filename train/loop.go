@@ -290,7 +290,7 @@ func (m *metricsHook) OnStep(e *Step) error {
 		}
 		r.Valid = &v
 		if t.near != nil && e.N%cfg.EvalEvery == 0 { // off the grid (a run's last step) nothing reads it
-			r.Nearest = t.near.measure()
+			r.Nearest, r.NearestError = t.near.measure()
 		}
 	}
 	if err := m.log.Write(r); err != nil {

@@ -130,11 +130,11 @@ func lengthReason(r *configs.Refitted) string {
 	why := fmt.Sprintf("the held-out loss was lowest at step %d (%.6g)", r.BestStep, r.BestLoss)
 	switch {
 	case r.NearStep > r.BestStep:
-		why += fmt.Sprintf(", and the samples came as near the training rows as held-out rows at step %d", r.NearStep)
+		why += fmt.Sprintf(", and the samples came as near the training rows as new rows at step %d", r.NearStep)
 	case r.NearStep > 0:
-		why += fmt.Sprintf(", the samples already as near the training rows as held-out rows (from step %d)", r.NearStep)
+		why += fmt.Sprintf(", the samples already as near the training rows as new rows (from step %d)", r.NearStep)
 	case r.NearestStep > r.BestStep:
-		why += fmt.Sprintf(", and the samples came nearest the training rows at step %d, never as near as held-out rows", r.NearestStep)
+		why += fmt.Sprintf(", and the samples came nearest the training rows at step %d, never as near as new rows", r.NearestStep)
 	}
 	return why
 }

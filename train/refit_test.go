@@ -189,26 +189,32 @@ func TestRefitResumesExactly(t *testing.T) {
 }
 
 // The held-out loss's stop waits while the samples are still farther from
-// the training rows than held-out rows and their nearness keeps falling;
-// it goes ahead once they come as near, or stop improving for patience
-// evaluations.
+// the training rows than new rows, beyond the measure's standard error,
+// and their nearness keeps falling; it goes ahead once they come as near,
+// or stop improving for patience evaluations.
 func TestNearnessHoldsTheStopWhileSamplesSharpen(t *testing.T) {
 	for _, c := range []struct {
 		name    string
 		ratios  []float64
-		stopAt  int // the first evaluation (from 1) whose held-out patience ran out
+		errs    []float64 // each ratio's standard error in its logarithm; none where nil
+		stopAt  int       // the first evaluation (from 1) whose held-out patience ran out
 		want    []bool
 		reached int
 	}{
-		{"sharpening until as near", []float64{1.3, 1.2, 1.1, 1.0, 0.95}, 2, []bool{false, false, false, true, true}, 4},
-		{"as near already", []float64{0.9, 0.8, 0.85}, 2, []bool{false, true, true}, 1},
-		{"never as near, stalled", []float64{1.3, 1.2, 1.25, 1.22, 1.21}, 2, []bool{false, false, false, false, true}, 0},
+		{"sharpening until as near", []float64{1.3, 1.2, 1.1, 1.0, 0.95}, nil, 2, []bool{false, false, false, true, true}, 4},
+		{"as near already", []float64{0.9, 0.8, 0.85}, nil, 2, []bool{false, true, true}, 1},
+		{"never as near, stalled", []float64{1.3, 1.2, 1.25, 1.22, 1.21}, nil, 2, []bool{false, false, false, false, true}, 0},
+		{"within a standard error of as near", []float64{1.3, 1.2, 1.04, 1.03, 1.02}, []float64{0.05, 0.05, 0.05, 0.05, 0.05}, 2, []bool{false, false, true, true, true}, 3},
+		{"beyond its standard error", []float64{1.3, 1.2, 1.04, 1.03, 1.02}, []float64{0.01, 0.01, 0.01, 0.01, 0.01}, 2, []bool{false, false, false, false, false}, 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			cfg := parseConfig(t, tinyRun, "train.patience=3")
 			h := &nearHook{t: &trainer{cfg: cfg, s: &rundir.Snapshot{}}, patience: 3}
 			for i, ratio := range c.ratios {
 				e := &Step{N: 10 * (i + 1), Record: &rundir.Record{Valid: &losses.Terms{}, Nearest: ratio}}
+				if c.errs != nil {
+					e.Record.NearestError = c.errs[i]
+				}
 				if i+1 >= c.stopAt {
 					e.Stop = "patience"
 				}
