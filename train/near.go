@@ -18,8 +18,8 @@ const nearChains = 200
 // nearHook, in a refitted run's first training and a table's run of
 // train.nearness, measures at each held-out
 // evaluation how near samples of the weights sampling will use come to
-// the training rows against the held-out rows (workflow.NearestRatio, as
-// the verdict does), and keeps the run going past the held-out loss's
+// the training rows against new rows' (workflow.NearestRatio, as the
+// verdict does), and keeps the run going past the held-out loss's
 // patience while the samples are still farther: the loss's smallest noise
 // levels start to memorise a small table long before its samples come as
 // near the training rows as new rows do (wine: the loss was lowest at

@@ -14,8 +14,9 @@ import (
 // Verdict says how samples compare with the data they should look like,
 // in the terms a user can act on: values outside the data's range, each
 // column's mean and spread, and how near samples come to the training
-// points against how near unseen (held-out) rows come, which catches both
-// diffuse samples and copies of the training data.
+// points against how near new rows come (held-out rows, and training rows
+// to their nearest other), which catches both diffuse samples and copies
+// of the training data.
 type Verdict struct {
 	Samples      int     `json:"samples"`
 	OutsideRange float64 `json:"outside_range"` // share of sample values outside their column's training range
@@ -42,20 +43,23 @@ type Verdict struct {
 	// pooled standard deviation.
 	Pixels bool `json:"pixels,omitempty"`
 	// NearestRatio is the median distance from a sample to its nearest
-	// training point over that of a held-out row (standardised columns, up
-	// to verdictPoints of each). Without held-out rows (a run refitted on
-	// every row) the baseline is a training row's distance to its nearest
-	// other one, which for n rows is a new row's to n - 1 of them; 0 where
-	// there are too few rows for either.
+	// training point over that of a new row (standardised columns, up to
+	// verdictPoints of each): a new row's distance is measured by the
+	// held-out rows pooled with training rows' each to its nearest other,
+	// which for n rows is a new row's to n - 1 of them, and by the latter
+	// alone without held-out rows (a run refitted on every row); 0 where
+	// there are too few rows or samples.
 	NearestRatio float64 `json:"nearest_training_ratio,omitempty"`
-	// NearestAgainst names NearestRatio's baseline: "held-out rows", or
-	// "training rows" (each to its nearest other) with none held out or
-	// "training rows (too few held out)"; "" where nearness is not measured.
+	// NearestAgainst names NearestRatio's baseline: "held-out rows" (with
+	// the training rows pooled in), or "training rows" (each to its
+	// nearest other) with none held out or "training rows (too few held
+	// out)"; "" where nearness is not measured.
 	NearestAgainst string `json:"nearest_baseline,omitempty"`
 	// NearestError is NearestRatio's standard error in its logarithm,
-	// from the two medians' own: the verdict calls samples diffuse or
-	// copies only beyond nearWidth of it too. On a table of a few dozen
-	// rows the baseline's median is of a few dozen distances.
+	// from the two medians' own, at most maxNearError: the verdict calls
+	// samples diffuse or copies only beyond nearWidth of it too. On a
+	// table of a few dozen rows the baseline's median is of a few dozen
+	// distances.
 	NearestError float64 `json:"nearest_ratio_error,omitempty"`
 	// Levels is the verdict on the discrete columns' shares of their
 	// values (Columns.Levels); nil where no column is judged.
@@ -101,6 +105,12 @@ const (
 	verdictTraining = 5000
 	MinHeldOut      = 20  // fewer held-out rows make no baseline
 	nearWidth       = 2.5 // standard errors of the nearness ratio beyond which it is off
+	// maxNearError caps the nearness ratio's error: where half the
+	// samples copy training rows and half do not, the distances either
+	// side of the median are 1e-4 and 0.3, and the error read across them
+	// (77 in its logarithm) would excuse any ratio. One column of 45 rows
+	// has a true error of 0.35.
+	maxNearError = 0.5
 	// medianWindow is how many standard errors of rank either side of a
 	// median its error is read across: three, not one, steadies it on a
 	// few dozen distances (new draws of 45 rows in 3 columns: their
@@ -224,7 +234,10 @@ func Judge(samples, train, heldout points.Points, cols Columns) Verdict {
 		}
 	}
 	v.NewRowsOutside = float64(continuous) / float64(d) * newRowOutside(train.N)
-	kurt := kurtosis(train, mean, std)
+	var kurt []float64
+	if !cols.Pixels { // pixels' spread is judged over the image
+		kurt = kurtosis(train, mean, std)
+	}
 	// How far a mean strays by chance, in its column's sd.
 	widths := noiseWidth(vary) / math.Sqrt(float64(max(samples.N, 1)))
 	var varData, varSamples float64 // over the columns that vary
@@ -360,7 +373,7 @@ func NearestRatio(samples, train, heldout points.Points, cell float64) (ratio fl
 // nearest is NearestRatio with the training columns' means and standard
 // deviations, and the ratio's standard error in its logarithm.
 func nearest(samples, train, heldout points.Points, mean, std []float64, cell float64) (ratio float64, against string, logErr float64) {
-	if heldout.N < MinHeldOut && train.N < 2*MinHeldOut {
+	if heldout.N < MinHeldOut && train.N < 2*MinHeldOut || samples.N < MinHeldOut {
 		return 0, "", 0
 	}
 	d := train.D
@@ -409,7 +422,7 @@ func nearest(samples, train, heldout points.Points, mean, std []float64, cell fl
 	if near > 0 { // samples copying the rows measure 0, an error of none
 		logErr = math.Hypot(logErr, nearErr/near)
 	}
-	return ratio, against, logErr
+	return ratio, against, min(logErr, maxNearError)
 }
 
 // varies reports a column whose spread is more than its values' jitter

@@ -597,3 +597,24 @@ func TestVerdictNearnessPoolsHeldOutAndTrainingRows(t *testing.T) {
 		t.Errorf("summary %q does not name its baseline", v.Summary())
 	}
 }
+
+// Samples of which a little over half copy training rows are copies: the
+// distances either side of their median (copies' and new draws') once
+// made its error so large that no ratio was called off. Fewer than 20
+// samples make no median to judge.
+func TestVerdictNearnessOfHalfCopiedSamples(t *testing.T) {
+	train, held := gaussianPoints(1000, 3, 41), gaussianPoints(200, 3, 42)
+	for _, share := range []float64{0.55, 0.6} {
+		copies := int(share * 200)
+		samples := jitterPoints(train.Subset(seq(copies)), 1e-4, 43)
+		fresh := gaussianPoints(200-copies, 3, 44)
+		samples.X, samples.N = append(samples.X, fresh.X...), 200
+		v := workflow.Judge(samples, train, held, workflow.Columns{})
+		if got := strings.Join(v.Warnings, "\n"); !strings.Contains(got, "copy the training data") {
+			t.Errorf("%.0f%% copies: not called so (ratio %.4f, error %.3f): %q", 100*share, v.NearestRatio, v.NearestError, got)
+		}
+	}
+	if v := workflow.Judge(gaussianPoints(19, 3, 45), train, held, workflow.Columns{}); v.NearestAgainst != "" || v.NearestRatio != 0 {
+		t.Errorf("19 samples: nearness %v against %q, want none measured", v.NearestRatio, v.NearestAgainst)
+	}
+}

@@ -284,7 +284,8 @@ func newestWorse(run *workflow.Run) bool {
 // newestNearer is whether a run that followed its samples' nearness
 // (train.nearness) trained on past its best held-out loss because the
 // samples there were diffuse: the best's recorded nearest-row ratio is
-// above 1 and the newest's nearer 1 (in ratio). Its newest is the
+// above 1 beyond its standard error, as train.nearness judges it, and the
+// newest's nearer 1 (in ratio). Its newest is the
 // checkpoint its training chose, and is kept: on MASS's biopsy (683
 // rows of scores from 1 to 10) the best's samples were 1.70 times as far
 // from the training rows as held-out rows, their spread 0.76 of the
@@ -294,17 +295,17 @@ func newestNearer(run *workflow.Run) bool {
 	if err != nil || !run.Config.Train.Nearness {
 		return false
 	}
-	var atBest, atNewest float64
+	var atBest, bestErr, atNewest float64
 	for _, r := range records {
 		switch {
 		case r.Nearest == 0:
 		case r.Step == run.Best.Step:
-			atBest = r.Nearest
+			atBest, bestErr = r.Nearest, r.NearestError
 		case r.Step == run.Step:
 			atNewest = r.Nearest
 		}
 	}
-	return atBest > 1 && atNewest > 0 && math.Abs(math.Log(atNewest)) < math.Log(atBest)
+	return atBest > math.Exp(bestErr) && atNewest > 0 && math.Abs(math.Log(atNewest)) < math.Log(atBest)
 }
 
 // output is a path a command will write: a file, or a directory of files
