@@ -43,7 +43,26 @@ func FitKnots(p points.Points, j int) Knots {
 		}
 		out.X[i], out.Z[i] = sorted[pos], NormalScore(pos, p.N)
 	}
+	if k == p.N && k+2 <= MaxKnots && k >= 3 {
+		out = out.holdEnds(p.N)
+	}
 	return out
+}
+
+// holdEnds makes each end value that one row holds hold its whole cell
+// of the normal (below Phi^-1(1/n), above Phi^-1((n-1)/n)), as a value
+// that rows repeat holds its stretch.
+func (k Knots) holdEnds(n int) Knots {
+	last := len(k.X) - 1
+	if k.X[last] > k.X[last-1] {
+		k.X = slices.Insert(k.X, last, k.X[last])
+		k.Z = slices.Insert(k.Z, last, math.Sqrt2*math.Erfinv(2*float64(n-1)/float64(n)-1))
+	}
+	if k.X[0] < k.X[1] {
+		k.X = slices.Insert(k.X, 1, k.X[0])
+		k.Z = slices.Insert(k.Z, 1, math.Sqrt2*math.Erfinv(2/float64(n)-1))
+	}
+	return k
 }
 
 // NormalScore is the normal score of rank r (from 0) of n:
