@@ -56,11 +56,11 @@ func (k Knots) holdEnds(n int) Knots {
 	last := len(k.X) - 1
 	if k.X[last] > k.X[last-1] {
 		k.X = slices.Insert(k.X, last, k.X[last])
-		k.Z = slices.Insert(k.Z, last, math.Sqrt2*math.Erfinv(2*float64(n-1)/float64(n)-1))
+		k.Z = slices.Insert(k.Z, last, normalQuantile(float64(n-1)/float64(n)))
 	}
 	if k.X[0] < k.X[1] {
 		k.X = slices.Insert(k.X, 1, k.X[0])
-		k.Z = slices.Insert(k.Z, 1, math.Sqrt2*math.Erfinv(2/float64(n)-1))
+		k.Z = slices.Insert(k.Z, 1, normalQuantile(1/float64(n)))
 	}
 	return k
 }
@@ -68,8 +68,11 @@ func (k Knots) holdEnds(n int) Knots {
 // NormalScore is the normal score of rank r (from 0) of n:
 // Phi^-1((r + 1/2)/n).
 func NormalScore(r, n int) float64 {
-	return math.Sqrt2 * math.Erfinv(2*(float64(r)+0.5)/float64(n)-1)
+	return normalQuantile((float64(r) + 0.5) / float64(n))
 }
+
+// normalQuantile is Phi^-1(p), the standard normal's quantile.
+func normalQuantile(p float64) float64 { return math.Sqrt2 * math.Erfinv(2*p-1) }
 
 // MapInPlace replaces column j of p by its normal scores through k: a
 // value the knots hold once maps to its knot's score, one between knots

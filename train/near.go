@@ -53,9 +53,10 @@ func newNearHook(t *trainer) (*nearHook, error) {
 
 // measure samples nearChains chains with the weights sampling will use
 // (the EMA where the run keeps one) and returns their nearness ratio and
-// its standard error in its logarithm, or 0 where it has none: a sampling that fails (a chain diverging early in
-// training) or would take too long, or held-out rows that repeat training
-// rows, are not measured, said once, and not fatal, as a sample figure's.
+// its standard error in its logarithm, or 0 where it has none: a sampling
+// that fails (a chain diverging early in training) or would take too
+// long, or held-out rows that repeat training rows, are not measured,
+// said once, and not fatal, as a sample figure's.
 func (h *nearHook) measure() (ratio, logErr float64) {
 	t, s := h.t, h.t.s
 	job := t.samplingJob(h.model, nearChains)

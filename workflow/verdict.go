@@ -239,7 +239,8 @@ func Judge(samples, train, heldout points.Points, cols Columns) Verdict {
 		kurt = kurtosis(train, mean, std)
 	}
 	// How far a mean strays by chance, in its column's sd.
-	widths := noiseWidth(vary) / math.Sqrt(float64(max(samples.N, 1)))
+	width := noiseWidth(vary)
+	widths := width / math.Sqrt(float64(max(samples.N, 1)))
 	var varData, varSamples float64 // over the columns that vary
 	for j := range d {
 		var s float64
@@ -259,7 +260,7 @@ func Judge(samples, train, heldout points.Points, cols Columns) Verdict {
 			shift := math.Abs(sm[j]-mean[j]) / std[j]
 			v.MeanShift = max(v.MeanShift, shift)
 			v.meanOff = v.meanOff || shift > max(maxMeanShift, widths)
-			spread := noiseWidth(vary) * spreadError(kurt[j], samples.N)
+			spread := width * spreadError(kurt[j], samples.N)
 			v.spreadOff = v.spreadOff || ratio < min(minSpread, 1-spread) || ratio > max(maxSpread, 1+spread)
 		}
 		if share := float64(outside[j]) / float64(samples.N); share > v.WorstOutside || v.WorstColumn == 0 {
