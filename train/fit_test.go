@@ -1159,3 +1159,41 @@ func TestRunsRecordTheDataAxesAndOldRunsKeepNone(t *testing.T) {
 		t.Errorf("a run from before the axes, resumed, recorded %d axes", len(m.Axes))
 	}
 }
+
+// A run that train.steps: auto's cap ends, not its patience, says so and
+// how to train longer; one that stopped, or whose steps were given, says
+// nothing.
+func TestCappedSaysTheCapEndedTheRun(t *testing.T) {
+	cases := []struct {
+		name     string
+		auto     bool
+		step     int
+		stopped  string
+		best     *rundir.Best
+		nearness bool
+		near     *rundir.Near
+		want     string // a part of the note, or "" for none
+	}{
+		{"still falling", true, 3000, "", &rundir.Best{Step: 3000}, false, nil,
+			"train.steps auto's cap of 3000 steps ended the run with the held-out loss still falling: -set train.steps=6000 trains longer"},
+		{"lowest before, within patience", true, 3000, "", &rundir.Best{Step: 2400, Since: 3}, false, nil,
+			"held-out loss lowest at step 2400: -set"},
+		{"samples never near", true, 3000, "", &rundir.Best{Step: 3000}, true, &rundir.Near{Lowest: 1.7, LowestStep: 2800},
+			"and the samples never as near the training rows as new rows (lowest ratio 1.7, at step 2800)"},
+		{"samples near", true, 3000, "", &rundir.Best{Step: 3000}, true, &rundir.Near{Reached: 1200, Lowest: 0.9},
+			"still falling: -set train.steps=6000"},
+		{"stopped by patience", true, 3000, "the held-out loss has not improved", &rundir.Best{Step: 1000, Since: 10}, false, nil, ""},
+		{"steps given", false, 3000, "", &rundir.Best{Step: 3000}, false, nil, ""},
+		{"short of the cap", true, 2000, "", &rundir.Best{Step: 2000}, false, nil, ""},
+		{"no held-out rows", true, 3000, "", nil, false, nil, ""},
+	}
+	for _, c := range cases {
+		cfg := &configs.Config{}
+		cfg.Train.Steps, cfg.Train.StepsAuto, cfg.Train.Nearness = 3000, c.auto, c.nearness
+		tr := &trainer{cfg: cfg, s: &rundir.Snapshot{Step: c.step, Best: c.best, Near: c.near}}
+		got := tr.capped(0, c.stopped)
+		if (c.want == "") != (got == "") || !strings.Contains(got, c.want) {
+			t.Errorf("%s: capped = %q, want it to hold %q", c.name, got, c.want)
+		}
+	}
+}

@@ -96,7 +96,27 @@ func (t *trainer) loop(ctx context.Context, last *metricsHook, hooks ...Hook) (*
 		}
 	}
 	return &Summary{Dir: t.cfg.Output.Dir, From: from, To: s.Step, Seconds: time.Since(start).Seconds(),
-		Last: last.last, Checkpoint: t.checkpoint, Stopped: stopped, Best: s.Best, Near: s.Near}, nil
+		Last: last.last, Checkpoint: t.checkpoint, Stopped: stopped, Best: s.Best, Near: s.Near,
+		Capped: t.capped(from, stopped)}, nil
+}
+
+// capped says why train.steps: auto's cap, not the run, ended it, or "":
+// the held-out loss (or the samples' nearness) was still improving when
+// the steps ran out, which a user would otherwise read as a run that
+// had converged.
+func (t *trainer) capped(from int, stopped string) string {
+	s, cfg := t.s, t.cfg.Train
+	if !cfg.StepsAuto || stopped != "" || s.Step < cfg.Steps || s.Step == from || s.Best == nil {
+		return ""
+	}
+	why := fmt.Sprintf("train.steps auto's cap of %d steps ended the run with the held-out loss lowest at step %d", cfg.Steps, s.Best.Step)
+	if s.Best.Since == 0 {
+		why = fmt.Sprintf("train.steps auto's cap of %d steps ended the run with the held-out loss still falling", cfg.Steps)
+	}
+	if cfg.Nearness && s.Near != nil && s.Near.Reached == 0 {
+		why += fmt.Sprintf(" and the samples never as near the training rows as new rows (lowest ratio %.3g, at step %d)", s.Near.Lowest, s.Near.LowestStep)
+	}
+	return why + fmt.Sprintf(": -set train.steps=%d trains longer", 2*cfg.Steps)
 }
 
 // stoppedBefore says why a resumed run had stopped early at its checkpoint's

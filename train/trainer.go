@@ -63,6 +63,7 @@ type Summary struct {
 	Last       rundir.Record // the final metrics record
 	Checkpoint string        // the last checkpoint written
 	Stopped    string        // why the run stopped before train.steps (train.patience), or ""
+	Capped     string        // why train.steps: auto's cap ended a run still improving, or ""
 	Best       *rundir.Best  // the lowest held-out loss, or nil without held-out rows
 	Near       *rundir.Near  // a refit's first training's samples' nearness, or nil
 	// Refitted says how a refit's first training chose its length, beside
@@ -205,6 +206,9 @@ func fitPrepared(ctx context.Context, cfg *configs.Config, data *workflow.Data, 
 	if data.Classes > 0 && cfg.Model.Classes == 0 {
 		cfg.Model.Classes, cfg.Model.ClassNames = data.Classes, data.ClassNames
 		fmt.Fprintf(opts.Out, "model.classes: %d, from the labels (the classes' points: %v)\n", data.Classes, datasets.Labels{Of: data.TrainLabels, K: data.Classes}.Counts())
+	}
+	if len(data.Columns) > 0 { // for sample's header
+		cfg.Data.Columns = data.Columns
 	}
 	if len(data.Categories) > 0 {
 		// Their levels and places, for the commands that write samples

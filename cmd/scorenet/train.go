@@ -123,11 +123,17 @@ at start-up, and the run's config.yaml is the config it amounts to.`)
 		if first := sum.Selection; first != nil {
 			fmt.Fprintf(stdout, "first training (rows held out, train.refit): %d steps in %.1f s, the length chosen at its step %d; run directory %s\n",
 				first.To-first.From, first.Seconds, sum.Refitted.Length, first.Dir)
+			if first.Capped != "" {
+				fmt.Fprintf(stderr, "note: first training: %s\n", first.Capped)
+			}
 			fmt.Fprintf(stdout, "then on every row: ")
 		}
 		fmt.Fprintf(stdout, "trained %d steps in %.1f s (%.2f ms/step)\n", sum.To-sum.From, sum.Seconds, sum.MsPerStep())
 		if sum.Stopped != "" {
 			fmt.Fprintf(stdout, "stopped early at step %d: %s\n", sum.To, sum.Stopped)
+		}
+		if sum.Capped != "" {
+			fmt.Fprintf(stderr, "note: %s\n", sum.Capped)
 		}
 		fmt.Fprintf(stdout, "run directory %s; checkpoint %s\n", sum.Dir, sum.Checkpoint)
 		return nil
