@@ -114,6 +114,10 @@ type Data struct {
 	// name or number from 1: columns of names that mostly differ (an id,
 	// a person's name), which train -data finds.
 	LeaveOut []string `yaml:"leave_out,omitempty"`
+	// Columns (file, CSV with a header) are the names of the columns the
+	// model learns, in order, as the header names them: recorded by train
+	// when the run starts, and written by sample as its CSV's header.
+	Columns []string `yaml:"columns,omitempty"`
 }
 
 // Category is a column of names (data.categories).

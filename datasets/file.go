@@ -486,16 +486,19 @@ func quoteName(name string) string {
 // chosen by its extension), for callers that write them otherwise, e.g.
 // atomically, or that hash what they write.
 func Encode(path string, p points.Points) ([]byte, error) {
-	return EncodeNamed(path, p, nil)
+	return EncodeNamed(path, p, nil, nil)
 }
 
-// EncodeNamed is Encode with a table's category columns written as names
-// in a CSV (WriteNamed).
-func EncodeNamed(path string, p points.Points, named Named) ([]byte, error) {
+// EncodeNamed is Encode with a header row (nil: none) and a table's
+// category columns written as names in a CSV (WriteNamed).
+func EncodeNamed(path string, p points.Points, header []string, named Named) ([]byte, error) {
 	if err := memlimit.Check(EncodedBytes(path, len(p.X)), fmt.Sprintf("datasets: writing %d points of dimension %d to %s", p.N, p.D, path)); err != nil {
 		return nil, err
 	}
-	return encodeTable(path, p, nil, named)
+	if header != nil && len(header) != p.D {
+		return nil, fmt.Errorf("datasets: %s: %d column names for %d columns", path, len(header), p.D)
+	}
+	return encodeTable(path, p, header, named)
 }
 
 // encode is Encode without the memory check.

@@ -38,6 +38,9 @@ type Data struct {
 	// Categories are a table's columns of names (data.categories), with
 	// their levels, as read.
 	Categories []datasets.Category
+	// Columns are the learnt columns' names, where a CSV's header gives
+	// them; nil otherwise.
+	Columns []string
 }
 
 // Categories are the config's data.categories as the reader takes them.
@@ -126,6 +129,7 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 	var labels datasets.Labels
 	var classNames []string // the classes' names, where the data name them
 	var categories []datasets.Category
+	var columns []string
 	switch d.Dataset {
 	case "file":
 		var f datasets.File
@@ -135,6 +139,9 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 			err = dropIncomplete(&f, &labels, classNames)
 		}
 		all, source, categories = f.Points, f.Describe(), f.Categories
+		if len(f.Header) == f.D {
+			columns = f.Header
+		}
 	case "idx", "images":
 		if d.Dataset == "idx" && d.Labels != "" {
 			// The labels first: a wrong label file is found before the
@@ -286,7 +293,7 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 		moments.ByClass = rundir.MomentsByClass(trainPts, trainLabels, labels.K)
 	}
 	return &Data{Discrete: discrete, Ends: ends, Holdout: holdout, Train: trainPts, Valid: valid, Norm: norm, Density: dens, Digest: digest, MaxAbs: maxAbs, Moments: moments, Source: source, Image: shape,
-		Classes: labels.K, ClassNames: classNames, TrainLabels: trainLabels, ValidLabels: validLabels, Categories: categories}, nil
+		Classes: labels.K, ClassNames: classNames, TrainLabels: trainLabels, ValidLabels: validLabels, Categories: categories, Columns: columns}, nil
 }
 
 // checkClasses refuses labels a run cannot take: more classes than the

@@ -233,7 +233,7 @@ directory (samples.npy for images).`)
 			}
 			files.Finish()
 		} else if *shard == "" { // a shard is written with its sidecar, below
-			if err := datasets.WriteNamed(*out, samples, nil, workflow.NamedColumns(run.Config)); err != nil {
+			if err := datasets.WriteNamed(*out, samples, sampleHeader(run.Config, samples.D), workflow.NamedColumns(run.Config)); err != nil {
 				return err
 			}
 		}
@@ -514,4 +514,14 @@ func sayVerdict(run *workflow.Run, samples points.Points, labels []int32, kind s
 			fmt.Fprintf(stderr, "warning: class %d: %s\n", v.Class, w)
 		}
 	}
+}
+
+// sampleHeader is the header row of a run's samples: the names of the
+// columns it learnt, where its data file's header gave them (nil
+// otherwise, and for a run trained before data.columns).
+func sampleHeader(cfg *configs.Config, d int) []string {
+	if len(cfg.Data.Columns) != d {
+		return nil
+	}
+	return cfg.Data.Columns
 }

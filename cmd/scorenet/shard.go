@@ -637,10 +637,11 @@ sidecars.`)
 		// A table's category columns are written as names, as sample
 		// writes them (the shards hold their places, numbers).
 		var named datasets.Named
+		var header []string
 		if cfg, err := rundir.LoadConfig(infos[0].Run, nil); err == nil {
-			named = workflow.NamedColumns(cfg)
+			named, header = workflow.NamedColumns(cfg), sampleHeader(cfg, merged.D)
 		}
-		b, err := datasets.EncodeNamed(*out, merged, named)
+		b, err := datasets.EncodeNamed(*out, merged, header, named)
 		if err != nil {
 			return err
 		}

@@ -240,13 +240,19 @@ func TestTrainDataLearnsColumnsOfNames(t *testing.T) {
 	}
 	if c, _ := os.ReadFile(filepath.Join(run, "config.yaml")); !strings.Contains(string(c), "- column: island\n          levels:\n            - Torgersen\n            - Biscoe\n            - Dream\n          index: 1") {
 		t.Errorf("config.yaml lacks the categories' levels and places:\n%s", c)
+	} else if !strings.Contains(string(c), "columns:\n        - species\n        - island\n        - bill\n") {
+		t.Errorf("config.yaml lacks the columns' names (data.columns):\n%s", c)
 	}
 	samples := filepath.Join(dir, "s.csv")
 	if code, _, errs := scorenet("sample", "-run", run, "-n", "20", "-out", samples, "-set", "sample.steps=4"); code != 0 {
 		t.Fatalf("sample: exit %d: %s", code, errs)
 	}
 	text, _ := os.ReadFile(samples)
-	for i, line := range strings.Split(strings.TrimSpace(string(text)), "\n") {
+	lines := strings.Split(strings.TrimSpace(string(text)), "\n")
+	if lines[0] != "species,island,bill" { // the header names the columns learnt
+		t.Fatalf("the samples' first line is %q, want the data's header", lines[0])
+	}
+	for i, line := range lines[1:] {
 		cells := strings.Split(line, ",")
 		if len(cells) != 3 || !slices.Contains([]string{"Adelie", "Gentoo"}, cells[0]) || !slices.Contains([]string{"Biscoe", "Dream", "Torgersen"}, cells[1]) {
 			t.Fatalf("sample %d is %q, want a species, an island and a number", i, line)
