@@ -61,6 +61,10 @@ type Verdict struct {
 	// table of a few dozen rows the baseline's median is of a few dozen
 	// distances.
 	NearestError float64 `json:"nearest_ratio_error,omitempty"`
+	// Design are the columns (from 1) that give the training rows a cell
+	// each, a design's or a series' (designColumns), where nearness is
+	// not judged: no held-out row measures a new row's distance there.
+	Design []int `json:"design_columns,omitempty"`
 	// Levels is the verdict on the discrete columns' shares of their
 	// values (Columns.Levels); nil where no column is judged.
 	Levels   *LevelShares `json:"level_shares,omitempty"`
@@ -288,7 +292,17 @@ func Judge(samples, train, heldout points.Points, cols Columns) Verdict {
 		v.Levels = judgeLevels(samples, train, cols)
 	}
 	v.OutsideRange = float64(total) / float64(samples.N*d)
-	v.NearestRatio, v.NearestAgainst, v.NearestError = nearest(samples, train, heldout, mean, std, cell)
+	design := []int(nil)
+	if !cols.Pixels {
+		design = designColumns(train, cols.Levels, func(j int) bool { return varies(std[j], cell) })
+	}
+	if design != nil {
+		for _, j := range design {
+			v.Design = append(v.Design, j+1)
+		}
+	} else {
+		v.NearestRatio, v.NearestAgainst, v.NearestError = nearest(samples, train, heldout, mean, std, cell)
+	}
 	v.Warnings = v.warnings(MoreSteps(sampler.KindAnnealed))
 	return v
 }
@@ -572,6 +586,10 @@ func (v Verdict) Summary() string {
 	if v.NearestAgainst != "" {
 		s += fmt.Sprintf("; nearest training point %.2fx as far as %s", v.NearestRatio, v.baseline())
 	}
+	if len(v.Design) > 0 {
+		s += fmt.Sprintf("; nearness not judged: column%s %s give%s the training rows a cell each (a design or a series)",
+			map[bool]string{true: "", false: "s"}[len(v.Design) == 1], joinInts(v.Design), map[bool]string{true: "s", false: ""}[len(v.Design) == 1])
+	}
 	if len(v.Warnings) == 0 {
 		return s + ": good"
 	}
@@ -678,4 +696,13 @@ func spreadError(kurt float64, n int) float64 {
 // errors, about sqrt(2 ln 2d), plus one.
 func noiseWidth(d int) float64 {
 	return math.Sqrt(2*math.Log(2*float64(max(d, 1)))) + 1
+}
+
+// joinInts writes column numbers as "1, 3, 4".
+func joinInts(x []int) string {
+	parts := make([]string, len(x))
+	for i, v := range x {
+		parts[i] = fmt.Sprint(v)
+	}
+	return strings.Join(parts, ", ")
 }
