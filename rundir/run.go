@@ -36,6 +36,7 @@ type Run struct {
 	Best       *Best             // the lowest held-out loss up to the checkpoint, where training measured one
 	Discrete   map[int][]float64 // a table's discrete columns and their values (data units), which samples are put onto
 	Ends       datasets.Ends     // point masses at a table's column ends (data units), which samples beyond are put on
+	Whole      datasets.Whole    // a table's continuous columns of whole numbers, which samples are rounded to
 }
 
 // The weights a reader can load from a checkpoint.
@@ -188,6 +189,10 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
+	whole, err := wholeOf(c, checkpoint, dim, discrete)
+	if err != nil {
+		return nil, err
+	}
 	var digest Digest
 	if saved, ok := c.Meta[metaData]; ok {
 		if err := json.Unmarshal([]byte(saved), &digest); err != nil || digest.N < 0 || (digest.N > 0 && (digest.D != dim || !IsSHA256(digest.SHA256))) {
@@ -230,7 +235,7 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 		return nil, err
 	}
 	return &Run{Dir: dir, Config: cfg, Model: model, Norm: norm, Step: c.Step, Checkpoint: checkpoint, Skipped: skipped, MaxAbs: maxAbs,
-		Weights: weights, Image: shape, DataDigest: digest, Moments: moments, Best: best, Discrete: discrete, Ends: ends}, nil
+		Weights: weights, Image: shape, DataDigest: digest, Moments: moments, Best: best, Discrete: discrete, Ends: ends, Whole: whole}, nil
 }
 
 // imageRecord is an image shape as checkpoints record it, HxWxC in plain
@@ -470,6 +475,26 @@ func endsOf(c *checkpoints.Checkpoint, path string, dim int) (datasets.Ends, err
 		}
 	}
 	return e, nil
+}
+
+// wholeOf reads and checks a checkpoint's columns of whole numbers: each
+// a column of the data, once, in order, and none of them discrete.
+func wholeOf(c *checkpoints.Checkpoint, path string, dim int, discrete map[int][]float64) (datasets.Whole, error) {
+	var w datasets.Whole
+	v, ok := c.Meta[metaWhole]
+	if !ok {
+		return nil, nil
+	}
+	if err := json.Unmarshal([]byte(v), &w); err != nil {
+		return nil, fmt.Errorf("rundir: %s: bad %s metadata: %v", path, metaWhole, err)
+	}
+	for k, j := range w {
+		_, isDiscrete := discrete[j]
+		if j < 0 || j >= dim || (k > 0 && j <= w[k-1]) || isDiscrete {
+			return nil, fmt.Errorf("rundir: %s: bad %s metadata: column %d: want columns of the data's %d in increasing order, none of them discrete", path, metaWhole, j+1, dim)
+		}
+	}
+	return w, nil
 }
 
 // discreteOf reads and checks a checkpoint's discrete columns: each a

@@ -35,6 +35,7 @@ const (
 	metaImage      = "image"           // HxWxC of image data, so that samples come back as images
 	metaDiscrete   = "discrete"        // JSON {column: [values]}: a table's discrete columns, which samples are put back onto
 	metaEnds       = "ends"            // JSON datasets.Ends: point masses at a table's column ends, which samples beyond are put on
+	metaWhole      = "whole"           // JSON [columns]: a table's continuous columns of whole numbers, which samples are rounded to
 	metaRNG        = "rng"             // how batches are drawn, and how many were
 	metaElapsed    = "elapsed_seconds" // training time up to this step
 	metaAdamSteps  = "adam_steps"
@@ -107,6 +108,9 @@ type Snapshot struct {
 	Discrete map[int][]float64
 	// Ends are the point masses at a table's column ends, in data units.
 	Ends datasets.Ends
+	// Whole are a table's continuous columns of whole numbers (0-based),
+	// which samples are rounded to.
+	Whole datasets.Whole
 }
 
 // Checkpoint encodes s, copying every tensor, so that training can go on
@@ -152,6 +156,13 @@ func (s *Snapshot) Checkpoint() (*checkpoints.Checkpoint, error) {
 			return nil, err
 		}
 		c.Meta[metaEnds] = string(b)
+	}
+	if len(s.Whole) > 0 {
+		b, err := json.Marshal(s.Whole)
+		if err != nil {
+			return nil, err
+		}
+		c.Meta[metaWhole] = string(b)
 	}
 	if s.Image.Size() > 0 {
 		c.Meta[metaImage] = s.Image.String()

@@ -20,6 +20,7 @@ import (
 type Data struct {
 	Discrete     Discrete            // a table's discrete columns, dequantised in Train and Valid
 	Ends         datasets.Ends       // point masses at a table's column ends, which samples beyond are put on
+	Whole        datasets.Whole      // a table's continuous columns of whole numbers, which samples are rounded to
 	Holdout      float64             // the fraction held out: data.holdout, or chosen for its auto
 	Train, Valid points.Points       // standardised when the config asks for it
 	Norm         datasets.Normalizer // maps data units to model units
@@ -210,6 +211,7 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 	digest := rundir.DigestOfLabelled(all, labels.Of)
 	var discrete Discrete
 	var ends datasets.Ends
+	var whole datasets.Whole
 	var gaps map[int]float64 // data.discrete_gap's columns and factors
 	spread := discreteSpread(cfg)
 	if d.Dataset == "file" && d.Discrete != "none" {
@@ -221,6 +223,9 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 		discrete = discrete.addCategories(all, categories)
 		if ends = datasets.FindEnds(all, discrete); !ends.Empty() { // in data units, before any dequantising
 			source += "; " + ends.Describe(all)
+		}
+		if whole = datasets.FindWhole(all, discrete); len(whole) > 0 {
+			source += "; " + whole.Describe()
 		}
 		if len(discrete) > 0 {
 			discrete.Dequantize(all, spread, seeds.New(cfg.Seed, seeds.Dequantize))
@@ -292,7 +297,7 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 	if labels.K > 0 {
 		moments.ByClass = rundir.MomentsByClass(trainPts, trainLabels, labels.K)
 	}
-	return &Data{Discrete: discrete, Ends: ends, Holdout: holdout, Train: trainPts, Valid: valid, Norm: norm, Density: dens, Digest: digest, MaxAbs: maxAbs, Moments: moments, Source: source, Image: shape,
+	return &Data{Discrete: discrete, Ends: ends, Whole: whole, Holdout: holdout, Train: trainPts, Valid: valid, Norm: norm, Density: dens, Digest: digest, MaxAbs: maxAbs, Moments: moments, Source: source, Image: shape,
 		Classes: labels.K, ClassNames: classNames, TrainLabels: trainLabels, ValidLabels: validLabels, Categories: categories, Columns: columns}, nil
 }
 

@@ -77,6 +77,7 @@ func Impute(j Job, given points.Points, draws int) (*Imputed, error) {
 	drawn := j.Norm.Invert(chains.X)
 	j.Discrete.Snap(drawn)
 	j.Ends.Snap(drawn)
+	j.Whole.Snap(drawn)
 	if j.Pixels {
 		before := append([]float64(nil), drawn.X...)
 		clampPixels(drawn.X)
@@ -94,6 +95,7 @@ func Impute(j Job, given points.Points, draws int) (*Imputed, error) {
 	}
 	j.Discrete.Snap(out.Estimate)
 	j.Ends.Snap(out.Estimate)
+	j.Whole.Snap(out.Estimate)
 	restoreGiven(out.Estimate, given)
 	return out, nil
 }

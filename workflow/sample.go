@@ -64,6 +64,9 @@ type Job struct {
 	// Ends are the point masses at a table's column ends, which samples
 	// beyond are put on.
 	Ends datasets.Ends
+	// Whole are a table's continuous columns of whole numbers, which
+	// samples are rounded to.
+	Whole datasets.Whole
 	// KeepSnapshots keeps the chains every sample.snapshot_every steps
 	// (sample -snapshots writes them); otherwise none are kept, whatever
 	// the setting says: kept and never written, they filled memory.
@@ -202,6 +205,7 @@ func Sample(j Job) (*Drawn, error) {
 	samples := j.Norm.Invert(start)
 	j.Discrete.Snap(samples)
 	j.Ends.Snap(samples)
+	j.Whole.Snap(samples)
 	if err := samples.CheckFinite(); err != nil {
 		return nil, fmt.Errorf("workflow: the samples in data units: %w: the run's standardisation maps them out of range; nothing was written", err)
 	}
@@ -353,7 +357,7 @@ func (r *Run) RunJob(s configs.Sample, kind string) (Job, error) {
 	if churnMax > 0 {
 		s.ChurnMax = churnMax
 	}
-	j := Job{Sample: s, Dim: r.Model.Dim(), Norm: r.Norm, MaxAbs: r.MaxAbs, Prior: PriorOf(r.Moments), Discrete: r.Discrete, Ends: r.Ends, Pixels: r.Image.Size() > 0, Named: NamedColumns(r.Config)}
+	j := Job{Sample: s, Dim: r.Model.Dim(), Norm: r.Norm, MaxAbs: r.MaxAbs, Prior: PriorOf(r.Moments), Discrete: r.Discrete, Ends: r.Ends, Whole: r.Whole, Pixels: r.Image.Size() > 0, Named: NamedColumns(r.Config)}
 	j.Scores, j.Sigmas, j.Sigma, err = r.scoring(s.Sampler, kind)
 	for _, m := range r.Moments.ByClass {
 		j.ClassPriors = append(j.ClassPriors, PriorOf(m))

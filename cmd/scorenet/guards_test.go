@@ -1488,6 +1488,15 @@ func TestEleventhRedTeamAttacks(t *testing.T) {
 	checkpoints.SaveAs(edited, c)
 	attack(t, "discrete values edited", "", "the discrete columns it records are not the training data's (column 1",
 		"sample", "-run", flagRun, "-checkpoint", edited, "-out", filepath.Join(dir, "d.csv"))
+	// A record of whole-number columns that names a discrete one, or one
+	// the data lack.
+	for _, whole := range []string{"[0]", "[2]", "[1,1]", `"1"`} {
+		c, _, _, _ := checkpoints.Newest(filepath.Join(flagRun, "checkpoints"))
+		c.Meta["whole"] = whole
+		checkpoints.SaveAs(edited, c)
+		attack(t, "whole columns edited to "+whole, "", "bad whole metadata",
+			"sample", "-run", flagRun, "-checkpoint", edited, "-out", filepath.Join(dir, "d.csv"))
+	}
 
 	// A column that varies by less than a standardisation can be read back
 	// with is refused before training, naming it.
