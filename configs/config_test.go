@@ -212,6 +212,12 @@ func TestResumeConflictsIgnoreSafeKeys(t *testing.T) {
 	if d := ResumeConflicts(a, b); len(d) != 0 {
 		t.Errorf("safe changes reported as conflicts: %v", d)
 	}
+	// train records data.columns, which a run from before the key lacks.
+	named := *a
+	named.Data.Columns = []string{"year", "x"}
+	if d := ResumeConflicts(a, &named); len(d) != 0 {
+		t.Errorf("the columns' names, recorded by train, reported as a conflict: %v", d)
+	}
 	c, err := Parse([]byte(base), "c", []string{"train.optimizer.lr=0.5", "model.hidden=[4]"})
 	if err != nil {
 		t.Fatal(err)

@@ -394,6 +394,7 @@ func (d *decoder) validateLabels(c *Config) error {
 		check(len(data.Categories) == 0 || data.Dataset == "file", "data.categories", "applies to dataset file (a CSV table), not %s", data.Dataset),
 		check(categoriesProblem(data) == "", "data.categories", "%s", categoriesProblem(data)),
 		check(len(data.LeaveOut) == 0 || data.Dataset == "file", "data.leave_out", "applies to dataset file (a CSV table), not %s", data.Dataset),
+		check(len(data.Columns) == 0 || data.Dataset == "file", "data.columns", "applies to dataset file (a CSV table with a header), not %s", data.Dataset),
 		check(leaveOutProblem(data) == "", "data.leave_out", "%s", leaveOutProblem(data)),
 		check(m.Classes >= 0 && m.Classes <= mlp.MaxClasses, "model.classes", "must be from 0 to %d, got %d", mlp.MaxClasses, m.Classes),
 		check(len(m.ClassNames) == 0 || len(m.ClassNames) == m.Classes, "model.class_names", "names %d classes, model.classes is %d", len(m.ClassNames), m.Classes),
@@ -662,7 +663,9 @@ var SafeToChange = []string{
 func ResumeConflicts(saved, given *Config) []string {
 	// sigma_data_auto only records how sigma_data was chosen; the value
 	// itself is compared.
-	diffs := Diff(saved, given, append(SafeToChange, "output.dir", "model.sigma_data_auto", "model.dtype_auto")...)
+	// data.columns only names the columns (recorded by train, which a
+	// run from before the key lacks).
+	diffs := Diff(saved, given, append(SafeToChange, "output.dir", "model.sigma_data_auto", "model.dtype_auto", "data.columns")...)
 	// The first difference is the one an error names: the run's identity
 	// (name, seed, data) before what follows from it (a sigma_data or a
 	// ladder chosen from the data differs because the data or seed do).

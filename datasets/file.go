@@ -473,10 +473,11 @@ func EncodedBytes(path string, values int) float64 {
 	return 2 * perValue * float64(values)
 }
 
-// quoteName quotes a CSV cell where it holds a comma, a quote or spaces
-// at its ends, as the reader undoes.
+// quoteName quotes a CSV cell where it holds a comma, a quote, a
+// semicolon or a tab (which the reader takes for the separator of a row
+// of no commas) or spaces at its ends, as the reader undoes.
 func quoteName(name string) string {
-	if strings.ContainsAny(name, ",\"") || strings.TrimSpace(name) != name {
+	if strings.ContainsAny(name, ",\";\t") || strings.TrimSpace(name) != name {
 		return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
 	}
 	return name

@@ -51,16 +51,23 @@ func (w Whole) Snap(p points.Points) {
 	for _, j := range w {
 		for i := range p.N {
 			x := &p.X[i*p.D+j]
-			*x = math.Round(*x)
+			if *x = math.Round(*x); *x == 0 {
+				*x = 0 // not -0, which a CSV writes as "-0"
+			}
 		}
 	}
 }
 
 // Describe says which columns are whole, for the start-up lines.
 func (w Whole) Describe() string {
-	cols := make([]string, len(w))
-	for k, j := range w {
-		cols[k] = fmt.Sprint(j + 1)
+	const listed = 16 // a pixel table's hundreds are not listed
+	cols := make([]string, 0, listed)
+	for _, j := range w[:min(len(w), listed)] {
+		cols = append(cols, fmt.Sprint(j+1))
 	}
-	return fmt.Sprintf("%d column(s) of whole numbers only, whose samples are rounded to whole numbers: %s", len(w), strings.Join(cols, ", "))
+	more := ""
+	if len(w) > listed {
+		more = fmt.Sprintf(", and %d more", len(w)-listed)
+	}
+	return fmt.Sprintf("%d column(s) of whole numbers only, whose samples are rounded to whole numbers: %s%s", len(w), strings.Join(cols, ", "), more)
 }

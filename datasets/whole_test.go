@@ -47,7 +47,12 @@ func TestFindWholeAndSnap(t *testing.T) {
 	for i := range s.X {
 		s.X[i] = 0.6 * float64(i+1)
 	}
+	s.X[0] = -0.3 // rounds to 0, not -0, which a CSV writes as "-0"
 	got.Snap(s)
+	if math.Signbit(s.X[0]) {
+		t.Errorf("-0.3 rounded to -0")
+	}
+	s.X[0] = 1
 	for i := range s.N {
 		for j := range s.D {
 			x, wholeCol := s.X[i*s.D+j], slices.Contains(got, j)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"scorenet/checkpoints"
@@ -109,14 +110,19 @@ func (t *trainer) capped(from int, stopped string) string {
 	if !cfg.StepsAuto || stopped != "" || s.Step < cfg.Steps || s.Step == from || s.Best == nil {
 		return ""
 	}
-	why := fmt.Sprintf("train.steps auto's cap of %d steps ended the run with the held-out loss lowest at step %d", cfg.Steps, s.Best.Step)
-	if s.Best.Since == 0 {
-		why = fmt.Sprintf("train.steps auto's cap of %d steps ended the run with the held-out loss still falling", cfg.Steps)
+	falling := s.Best.Since == 0 // the last evaluation was the lowest
+	nearing := cfg.Nearness && s.Near != nil && s.Near.Reached == 0 && s.Near.Since == 0
+	var still []string
+	if falling {
+		still = append(still, "the held-out loss still falling")
 	}
-	if cfg.Nearness && s.Near != nil && s.Near.Reached == 0 {
-		why += fmt.Sprintf(" and the samples never as near the training rows as new rows (lowest ratio %.3g, at step %d)", s.Near.Lowest, s.Near.LowestStep)
+	if nearing {
+		still = append(still, fmt.Sprintf("the samples still coming nearer the training rows, never as near as new rows (ratio %.3g)", s.Near.Lowest))
 	}
-	return why + fmt.Sprintf(": -set train.steps=%d trains longer", 2*cfg.Steps)
+	if len(still) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("train.steps auto's cap of %d steps ended the run with %s: -set train.steps=%d trains longer", cfg.Steps, strings.Join(still, " and "), 2*cfg.Steps)
 }
 
 // stoppedBefore says why a resumed run had stopped early at its checkpoint's

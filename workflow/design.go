@@ -1,10 +1,9 @@
 package workflow
 
 import (
-	"fmt"
+	"encoding/binary"
 	"math"
 	"slices"
-	"strings"
 
 	"scorenet/points"
 )
@@ -31,61 +30,88 @@ const (
 )
 
 // designColumns are the columns (0-based) that index the rows of a
-// design or a series, or nil where train is not one: then the
-// nearest-row ratio is judged. They are the discrete and index columns
-// that, taken in order, add cells (a column that is a function of those
-// before it, a state's region beside its name, adds none), whose cells
-// fill at least half their grid (a full design, not a survey of many
-// answers whose combinations are unique only by their number), and
-// which leave at least designAlone of the rows alone in a cell, with a
-// varying column outside them for the samples to draw.
-func designColumns(train points.Points, levels map[int][]float64, varying func(j int) bool) []int {
-	if train.N < 2 {
+// design or a series, or nil where the rows (training and held-out
+// together, as the table was written) are not one: then the nearest-row
+// ratio is judged. They are the discrete and index columns that, taken
+// in order, add cells (a column that is a function of those before it, a
+// state's region beside its name, adds none), whose cells fill at least
+// half their grid (a full design, not a survey of many answers whose
+// combinations are unique only by their number), and which leave at
+// least designAlone of the rows alone in a cell, with a varying column
+// outside them for the samples to draw.
+func designColumns(train, heldout points.Points, levels map[int][]float64, varying func(j int) bool) []int {
+	rows := points.New(train.N+heldout.N, train.D)
+	copy(rows.X, train.X)
+	copy(rows.X[len(train.X):], heldout.X)
+	if rows.N < 2 {
 		return nil
 	}
 	var kept []int
-	cells, grid := map[string]int{}, 1.0
-	for j := range train.D {
-		if _, discrete := levels[j]; !discrete && !isIndex(train, j) {
+	var ids [][]int32 // each kept column's value ids, by row
+	cells, grid := 1, 1.0
+	for j := range rows.D {
+		if _, discrete := levels[j]; !discrete && !isIndex(rows, j) {
 			continue
 		}
-		with := cellsOf(train, append(slices.Clone(kept), j))
-		if len(with) > max(len(cells), 1) {
-			kept, cells = append(kept, j), with
-			grid *= float64(len(valuesOf(train, j)))
+		col, values := valueIDs(rows, j)
+		with := cellsOf(append(ids, col))
+		if len(with) > cells {
+			kept, ids, cells = append(kept, j), append(ids, col), len(with)
+			if grid *= float64(values); grid > 2*float64(rows.N) { // the cells can no longer fill half the grid
+				return nil
+			}
 		}
 	}
 	outside := 0
-	for j := range train.D {
+	for j := range rows.D {
 		if !slices.Contains(kept, j) && varying(j) {
 			outside++
 		}
 	}
-	if len(kept) == 0 || outside == 0 || grid > 2*float64(len(cells)) {
+	if len(kept) == 0 || outside == 0 || grid > 2*float64(cells) {
 		return nil
 	}
 	alone := 0
-	for _, n := range cells {
+	for _, n := range cellsOf(ids) {
 		if n == 1 {
 			alone++
 		}
 	}
-	if float64(alone) < designAlone*float64(train.N) {
+	if float64(alone) < designAlone*float64(rows.N) {
 		return nil
 	}
 	return kept
 }
 
-// cellsOf counts the rows of p in each combination of the columns' values.
-func cellsOf(p points.Points, cols []int) map[string]int {
-	cells := map[string]int{}
-	var b strings.Builder
+// valueIDs numbers the values of column j of p, by row, and counts them.
+func valueIDs(p points.Points, j int) ([]int32, int) {
+	id := map[float64]int32{}
+	col := make([]int32, p.N)
 	for i := range p.N {
-		b.Reset()
-		for _, j := range cols {
-			fmt.Fprintf(&b, "%v,", p.X[i*p.D+j])
+		v := p.X[i*p.D+j]
+		k, ok := id[v]
+		if !ok {
+			k = int32(len(id))
+			id[v] = k
 		}
-		cells[b.String()]++
+		col[i] = k
+	}
+	return col, len(id)
+}
+
+// cellsOf counts the rows in each combination of the columns' value ids.
+func cellsOf(cols [][]int32) map[string]int {
+	cells := map[string]int{}
+	if len(cols) == 0 {
+		return cells
+	}
+	key := make([]byte, 0, 4*len(cols))
+	for i := range cols[0] {
+		key = key[:0]
+		for _, c := range cols {
+			key = binary.LittleEndian.AppendUint32(key, uint32(c[i]))
+		}
+		cells[string(key)]++
 	}
 	return cells
 }
@@ -124,5 +150,8 @@ func isIndex(p points.Points, j int) bool {
 			return false
 		}
 	}
-	return true
+	// The rows' numbers, 0 or 1 to n (Kaggle's iris has an Id column),
+	// index the file, not a series: the table is judged as any other.
+	rowNumbers := count[values[0]] == 1 && step == 1 && (values[0] == 0 || values[0] == 1)
+	return !rowNumbers
 }

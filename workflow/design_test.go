@@ -45,6 +45,7 @@ func TestVerdictKnowsDesignsAndSeries(t *testing.T) {
 			tableOf(200, func(i int) float64 { return float64(i / 10) }, func(i int) float64 { return float64(i / 50) }, func(i int) float64 { return float64(i % 10) }, noise),
 			[]int{1, 3}},
 		{"draws of a normal", tableOf(300, noise, noise), nil},
+		{"draws numbered from 1", tableOf(150, func(i int) float64 { return float64(i + 1) }, noise, noise), nil},
 		{"ages as measured", tableOf(400, uniformAge, noise, noise), nil},
 		{"ten yes-or-no answers", tableOf(300, coin, coin, coin, coin, coin, coin, coin, coin, coin, coin, noise), nil},
 		{"cells of many rows", tableOf(300, func(i int) float64 { return float64(i % 3) }, func(i int) float64 { return float64(i % 2) }, noise), nil},
@@ -62,5 +63,24 @@ func TestVerdictKnowsDesignsAndSeries(t *testing.T) {
 				t.Errorf("design %v: %s %v", c.design, v.Summary(), v.Warnings)
 			}
 		})
+	}
+}
+
+// A series split into training and held-out rows is a series still: the
+// rows are judged together, as the table was written.
+func TestVerdictKnowsASplitSeries(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	series := tableOf(600, func(i int) float64 { return float64(1400 + i) }, func(int) float64 { return r.NormFloat64() })
+	var train, held []int
+	for i := range series.N {
+		if i%5 == 0 {
+			held = append(held, i)
+		} else {
+			train = append(train, i)
+		}
+	}
+	v := workflow.Judge(series.Subset(train), series.Subset(train), series.Subset(held), workflow.Columns{})
+	if !slices.Equal(v.Design, []int{1}) || v.NearestAgainst != "" {
+		t.Errorf("a series split 4:1: design %v, nearness against %q", v.Design, v.NearestAgainst)
 	}
 }

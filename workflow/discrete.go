@@ -139,17 +139,22 @@ func (d Discrete) Snap(p points.Points) {
 // put back onto its values. Samples are put onto the values; rows left
 // spread over their cells would make every comparison with them wrong (a
 // flag's spread, a few hundredths the data's own, grew by its cell's,
-// and the verdict called samples of the right spread 0.48 of it).
-func DataUnits(norm datasets.Normalizer, d Discrete, p points.Points) points.Points {
+// and the verdict called samples of the right spread 0.48 of it). A whole
+// column is rounded and an end's point mass put back as samples are: a
+// row at 30, inverted, can come back 29.999999999999996, and a sample
+// rounded to 30 then lay outside the rows' range.
+func DataUnits(norm datasets.Normalizer, d Discrete, ends datasets.Ends, whole datasets.Whole, p points.Points) points.Points {
 	out := norm.Invert(p)
 	d.Snap(out)
+	ends.Snap(out)
+	whole.Snap(out)
 	return out
 }
 
-// DataUnits is the package's DataUnits with the run's standardisation and
-// discrete columns.
+// DataUnits is the package's DataUnits with the run's standardisation,
+// discrete and whole columns and point masses.
 func (r *Run) DataUnits(p points.Points) points.Points {
-	return DataUnits(r.Norm, r.Discrete, p)
+	return DataUnits(r.Norm, r.Discrete, r.Ends, r.Whole, p)
 }
 
 // columns are d's columns in order, so that Dequantize draws the same

@@ -56,10 +56,11 @@ func (r *Run) Data(why string) (*Data, error) {
 		return r.data, nil
 	}
 	cfg := r.Config
-	if len(r.Discrete) == 0 && cfg.Data.Discrete != "none" {
-		// A run whose checkpoint records no discrete columns trained on
-		// none (a run from before they were found, or data without any):
-		// prepare its data as it did.
+	if len(r.Discrete) == 0 && len(r.Whole) == 0 && r.Ends.Empty() && cfg.Data.Discrete != "none" {
+		// A run whose checkpoint records no discrete columns, whole
+		// columns or point masses trained on none (a run from before
+		// they were found, or data without any): prepare its data as it
+		// did.
 		c := *cfg
 		c.Data.Discrete = "none"
 		cfg = &c
@@ -91,6 +92,9 @@ func (r *Run) Data(why string) (*Data, error) {
 	// others would put every sample onto values the data never held.
 	if differs := discreteDiffers(r.Discrete, d.Discrete); differs != "" && len(r.Discrete) > 0 {
 		return nil, fmt.Errorf("%s: the discrete columns it records are not the training data's (%s): %w", r.Checkpoint, differs, ErrEdited)
+	}
+	if !slices.Equal(r.Whole, d.Whole) && len(r.Whole) > 0 {
+		return nil, fmt.Errorf("%s: the columns of whole numbers it records (%v, from 1) are not the training data's: %w", r.Checkpoint, oneBased(r.Whole), ErrEdited)
 	}
 	if r.Image.Size() > 0 && r.Image != d.Image {
 		return nil, fmt.Errorf("%s: the image shape it records, %s, is not the training images' %s: %w", r.Checkpoint, r.Image.Describe(), d.Image.Describe(), ErrEdited)
@@ -322,4 +326,13 @@ func discreteDiffers(a, b Discrete) string {
 		}
 	}
 	return ""
+}
+
+// oneBased numbers columns from 1, as messages do.
+func oneBased(cols []int) []int {
+	out := make([]int, len(cols))
+	for k, j := range cols {
+		out[k] = j + 1
+	}
+	return out
 }

@@ -294,7 +294,7 @@ func Judge(samples, train, heldout points.Points, cols Columns) Verdict {
 	v.OutsideRange = float64(total) / float64(samples.N*d)
 	design := []int(nil)
 	if !cols.Pixels {
-		design = designColumns(train, cols.Levels, func(j int) bool { return varies(std[j], cell) })
+		design = designColumns(train, heldout, cols.Levels, func(j int) bool { return varies(std[j], cell) })
 	}
 	if design != nil {
 		for _, j := range design {

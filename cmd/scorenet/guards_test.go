@@ -1497,6 +1497,12 @@ func TestEleventhRedTeamAttacks(t *testing.T) {
 		attack(t, "whole columns edited to "+whole, "", "bad whole metadata",
 			"sample", "-run", flagRun, "-checkpoint", edited, "-out", filepath.Join(dir, "d.csv"))
 	}
+	// ... or a column of fractions, which would round every sample of it.
+	c, _, _, _ = checkpoints.Newest(filepath.Join(flagRun, "checkpoints"))
+	c.Meta["whole"] = "[1]"
+	checkpoints.SaveAs(edited, c)
+	attack(t, "a fractional column recorded whole", "", "the columns of whole numbers it records ([2], from 1) are not the training data's",
+		"sample", "-run", flagRun, "-checkpoint", edited, "-out", filepath.Join(dir, "d.csv"))
 
 	// A column that varies by less than a standardisation can be read back
 	// with is refused before training, naming it.
