@@ -135,6 +135,11 @@ func FindNames(path string, rows int) (NameColumns, error) {
 		found.numbers[column(j)] = j + 1 + b2i(index)
 		levels = append(levels, fmt.Sprintf("%s (%d: %s)", column(j), len(names), listSome(names, 3)))
 	}
+	if !index && !rowNamesFirst && len(cells) > 1 && header != nil && rowNumbers(header[0], cells[0]) {
+		found.LeaveOut = append([]string{column(0)}, found.LeaveOut...)
+		found.numbers[column(0)] = 1
+		left = append([]string{fmt.Sprintf("%s (the rows' numbers, %s to %s in order)", column(0), strings.TrimSpace(cells[0][0]), strings.TrimSpace(cells[0][len(cells[0])-1]))}, left...)
+	}
 	if len(left) > 0 {
 		found.WhyLeftOut = strings.Join(left, ", ")
 	}
@@ -387,4 +392,30 @@ func listSome(names []string, n int) string {
 		return strings.Join(names, ", ")
 	}
 	return strings.Join(names[:n], ", ") + fmt.Sprintf(", ... %d in all", len(names))
+}
+
+// rowNumbers is whether a first column is the rows' numbers, as a
+// spreadsheet or Kaggle's iris (Id, 1 to 150) writes them: named as an id
+// or an index is, and numbering the rows read in order from 0 or 1. A
+// model of the rows learns nothing from it (the sorted file's order, at
+// most), and its samples would be numbers of no row.
+func rowNumbers(name string, cells []string) bool {
+	switch strings.ToLower(strings.TrimSpace(name)) {
+	case "id", "index", "row", "rowid", "row_id", "no", "unnamed: 0":
+	default:
+		return false
+	}
+	if len(cells) < 2 {
+		return false
+	}
+	first, err := strconv.Atoi(strings.TrimSpace(cells[0]))
+	if err != nil || (first != 0 && first != 1) {
+		return false
+	}
+	for i, c := range cells {
+		if n, err := strconv.Atoi(strings.TrimSpace(c)); err != nil || n != first+i {
+			return false
+		}
+	}
+	return true
 }

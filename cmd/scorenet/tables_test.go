@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -363,5 +364,33 @@ func writeRows(t *testing.T, path, header string, n int, row func(i int) string)
 	}
 	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A first column Id numbering the rows (Kaggle's iris) is left out, said
+// at start-up, kept in config.yaml, and absent from the samples' header.
+func TestTrainDataLeavesOutTheRowsNumbers(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "Iris.csv")
+	var b strings.Builder
+	b.WriteString("Id,x,y\n")
+	for i := range 60 {
+		fmt.Fprintf(&b, "%d,%.3f,%.3f\n", i+1, math.Sin(float64(i)), math.Cos(float64(3*i)))
+	}
+	os.WriteFile(data, []byte(b.String()), 0o644)
+	run := filepath.Join(dir, "run")
+	code, out, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=40", "-set", "train.refit=false")
+	if code != 0 || !strings.Contains(errs, "data.leave_out auto: Id (the rows' numbers, 1 to 60 in order)") {
+		t.Fatalf("exit %d, want Id left out as the rows' numbers: %s%s", code, out, errs)
+	}
+	if c, _ := os.ReadFile(filepath.Join(run, "config.yaml")); !strings.Contains(string(c), "leave_out:\n        - Id\n") {
+		t.Errorf("config.yaml lacks leave_out: [Id]:\n%s", c)
+	}
+	samples := filepath.Join(dir, "s.csv")
+	if code, _, errs := scorenet("sample", "-run", run, "-n", "5", "-out", samples, "-set", "sample.steps=4"); code != 0 {
+		t.Fatalf("sample: exit %d: %s", code, errs)
+	}
+	if text, _ := os.ReadFile(samples); !strings.HasPrefix(string(text), "x,y\n") {
+		t.Errorf("samples:\n%s\nwant the header x,y", text)
 	}
 }

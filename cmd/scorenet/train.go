@@ -187,7 +187,7 @@ func dataRunConfig(path, out string, sets []string) (*configs.Config, error) {
 			class.Column, class.Why)}, cfg.Notes...)
 	}
 	if len(names.LeaveOut) > 0 {
-		cfg.Notes = append([]string{fmt.Sprintf("data.leave_out auto: %s: names of rows (an id, a person's name, a model), not a few kinds a model could learn, so left out of the data (-set data.leave_out=[] keeps them, as an error naming the first name)",
+		cfg.Notes = append([]string{fmt.Sprintf("data.leave_out auto: %s: names or numbers of rows (an id, a person's name, a model), not a few kinds a model could learn, so left out of the data (-set data.leave_out=[] keeps them: a column of names then as an error naming the first name)",
 			names.WhyLeftOut)}, cfg.Notes...)
 	}
 	if len(names.Categories) > 0 {
