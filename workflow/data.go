@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -65,8 +66,32 @@ func NamedColumns(cfg *configs.Config) datasets.Named {
 // their levels' places and its data.leave_out left out, as the run was
 // trained.
 func ReadRows(run *Run, path string) (points.Points, error) {
+	if f, ok, err := LabelledRows(run, path, false); err != nil || ok {
+		return f.Points, err
+	}
 	f, _, _, err := datasets.LoadTable(path, RowsOptions(run, false))
 	return f.Points, err
+}
+
+// LabelledRows reads the rows of a class-conditional table run from a
+// file that holds its class column too (the file it trained on, its
+// samples), the class column taken out, missing values read where
+// missing says; ok is false where the file does not hold it (the plain
+// reader then says what is wrong with the file). A name that is no level
+// of a category is the error: the file is the run's kind, its cell is
+// not.
+func LabelledRows(run *Run, path string, missing bool) (datasets.File, bool, error) {
+	column := run.Config.Data.LabelColumn
+	if column == "" {
+		return datasets.File{}, false, nil
+	}
+	o := RowsOptions(run, missing)
+	o.Label = column // a table with its class column: Width does not apply
+	f, _, _, err := datasets.LoadTable(path, o)
+	if errors.Is(err, datasets.ErrNotALevel) {
+		return datasets.File{}, false, err
+	}
+	return f, err == nil && f.D == run.Model.Dim(), nil
 }
 
 // RowsOptions are the reader's options for a file of rows for a run's

@@ -300,7 +300,7 @@ func readRowsToComplete(run *workflow.Run, path, mask string, rows, draws int, s
 			}
 		}
 		file = datasets.File{Points: imgs, Path: path}
-	} else if f, ok, err := labelledRows(run, path); err != nil {
+	} else if f, ok, err := workflow.LabelledRows(run, path, true); err != nil {
 		return datasets.File{}, err
 	} else if ok {
 		file = f
@@ -337,25 +337,6 @@ func readRowsToComplete(run *workflow.Run, path, mask string, rows, draws int, s
 }
 
 // parseMask reads -mask r0:r1,c0:c1, a rectangle inside images of shape s.
-// labelledRows reads the rows to complete of a class-conditional table
-// run from a file that holds the run's label column too, as the file the
-// run trained on does; ok is false where the file does not (the plain
-// reader then says what is wrong with it). A name that is no level of a
-// category is the error: the file is the run's kind, its cell is not.
-func labelledRows(run *workflow.Run, path string) (datasets.File, bool, error) {
-	column := run.Config.Data.LabelColumn
-	if column == "" {
-		return datasets.File{}, false, nil
-	}
-	o := workflow.RowsOptions(run, true)
-	o.Label = column // a table with its label column: Width does not apply
-	f, _, _, err := datasets.LoadTable(path, o)
-	if errors.Is(err, datasets.ErrNotALevel) {
-		return datasets.File{}, false, err
-	}
-	return f, err == nil && f.D == run.Model.Dim(), nil
-}
-
 func parseMask(mask string, s datasets.Image) (r0, r1, c0, c1 int, err error) {
 	bad := fmt.Errorf("-mask %q: want r0:r1,c0:c1, pixel rows r0 to r1-1 and columns c0 to c1-1 of the run's %dx%d images, e.g. %d:%d,0:%d for the bottom half", mask, s.H, s.W, s.H/2, s.H, s.W)
 	if _, e := fmt.Sscanf(mask, "%d:%d,%d:%d", &r0, &r1, &c0, &c1); e != nil || fmt.Sprintf("%d:%d,%d:%d", r0, r1, c0, c1) != mask {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"scorenet/configs"
@@ -233,7 +234,8 @@ directory (samples.npy for images).`)
 			}
 			files.Finish()
 		} else if *shard == "" { // a shard is written with its sidecar, below
-			if err := datasets.WriteNamed(*out, samples, sampleHeader(run.Config, samples.D), workflow.NamedColumns(run.Config)); err != nil {
+			table, header, named := withClassColumn(run.Config, samples, drawn.Labels, *out)
+			if err := datasets.WriteNamed(*out, table, header, named); err != nil {
 				return err
 			}
 		}
@@ -524,4 +526,39 @@ func sampleHeader(cfg *configs.Config, d int) []string {
 		return nil
 	}
 	return cfg.Data.Columns
+}
+
+// withClassColumn is what sample writes to out: the samples under their
+// header, and, for a class-conditional run of a CSV whose class column
+// the header names (iris's species), that column last, each sample's
+// class by name (or number, where the classes have none): the samples
+// then hold the data's columns, and the run's readers take the class
+// column out again as they do the data's. Other runs, outputs and
+// samples drawn without labels are written as they are.
+func withClassColumn(cfg *configs.Config, samples points.Points, labels []int32, out string) (points.Points, []string, datasets.Named) {
+	header, named := sampleHeader(cfg, samples.D), workflow.NamedColumns(cfg)
+	column := cfg.Data.LabelColumn
+	if header == nil || len(labels) != samples.N || column == "" || isColumnNumber(column) || !strings.EqualFold(filepath.Ext(out), ".csv") {
+		return samples, header, named
+	}
+	d := samples.D
+	table := points.New(samples.N, d+1)
+	for i := range samples.N {
+		copy(table.X[i*(d+1):], samples.Row(i))
+		table.X[i*(d+1)+d] = float64(labels[i])
+	}
+	if names := cfg.Model.ClassNames; len(names) > 0 {
+		withNames := datasets.Named{d: names}
+		for j, levels := range named {
+			withNames[j] = levels
+		}
+		named = withNames
+	}
+	return table, append(slices.Clone(header), column), named
+}
+
+// isColumnNumber reports a data.label_column given as a column's number.
+func isColumnNumber(column string) bool {
+	_, err := strconv.Atoi(strings.TrimSpace(column))
+	return err == nil
 }

@@ -49,6 +49,22 @@ func TestTrainDataFindsTheClassColumn(t *testing.T) {
 	if code, _, errs := scorenet("sample", "-run", run, "-n", "10", "-class", "virginica", "-out", filepath.Join(dir, "v.csv"), "-set", "sample.steps=4"); code != 0 {
 		t.Errorf("sample -class virginica: exit %d: %s", code, errs)
 	}
+	// Samples drawn by class carry it, last, by name; the run's readers
+	// take it out again. Drawn without labels, they carry none.
+	all := filepath.Join(dir, "all.csv")
+	if code, _, errs := scorenet("sample", "-run", run, "-n", "6", "-class", "all", "-out", all, "-set", "sample.steps=4"); code != 0 {
+		t.Fatalf("sample -class all: exit %d: %s", code, errs)
+	}
+	lines := strings.Split(strings.TrimSpace(string(mustRead(t, all))), "\n")
+	if lines[0] != "width,height,species" || !strings.HasSuffix(lines[1], ",setosa") || !strings.HasSuffix(lines[2], ",versicolor") || !strings.HasSuffix(lines[3], ",virginica") {
+		t.Errorf("samples by class:\n%s", strings.Join(lines, "\n"))
+	}
+	if code, _, errs := scorenet("score", "-run", run, "-in", all, "-out", filepath.Join(dir, "scores.csv")); code != 0 {
+		t.Errorf("score of the samples with their class: exit %d: %s", code, errs)
+	}
+	if lines := strings.Split(string(mustRead(t, filepath.Join(dir, "s.csv"))), "\n"); lines[0] != "width,height" {
+		t.Errorf("samples drawn without -class: header %q, want width,height", lines[0])
+	}
 	holes := filepath.Join(dir, "holes.csv")
 	os.WriteFile(holes, []byte(",width,height,species\n0,1.5,,setosa\n1,,2.5,virginica\n"), 0o644)
 	code, _, errs = scorenet("impute", "-run", run, "-in", holes, "-out", filepath.Join(dir, "filled.csv"), "-n", "2", "-set", "sample.steps=4")
