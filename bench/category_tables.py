@@ -145,7 +145,11 @@ def main():
         t_train, _ = real_tables.run([binary, "train", "-data", csv, "-out", run_dir] + extra)
         out = os.path.join(d, "samples.csv")
         real_tables.run([binary, "sample", "-run", run_dir, "-n", "1000", "-out", out])
-        samples = pd.read_csv(out, header=None, names=list(train.columns))
+        # sample writes the data's header row (data.columns) since
+        # 2026-12-07; a binary from before writes none
+        with_header = open(out).readline().strip().split(",") == [f'"{c}"' if "," in c else c for c in train.columns]
+        samples = pd.read_csv(out) if with_header else pd.read_csv(out, header=None, names=list(train.columns))
+        samples.columns = list(train.columns)
         # R writes a logical as TRUE/FALSE, pandas reads it as bool: as text
         v = verdict(train.copy(), held.copy(), samples)
         v.update(name=name, train_s=t_train)
