@@ -254,7 +254,11 @@ directory (samples.npy for images).`)
 			}
 		}
 		if *shard == "" && *scoreKind == "network" {
-			sayVerdict(run, samples, drawn.Labels, s.Sampler, stderr)
+			byClass := drawn.Labels
+			if *class == "" { // the classes in the data's shares: judged as the data are, whole
+				byClass = nil
+			}
+			sayVerdict(run, samples, byClass, s.Sampler, stderr)
 		}
 		if *shard != "" {
 			if err := writeShardInfo(*out, samples, run, cfg, n, *shard, *scoreKind); err != nil {
