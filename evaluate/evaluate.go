@@ -289,7 +289,6 @@ func samples(run *workflow.Run, data *workflow.Data, opts Options) (*Samples, er
 	}
 	job.Progress = opts.Progress
 	job.MaxLost = workflow.DefaultMaxLost
-	job.Labels = run.DefaultLabels(job.Sample.N) // as sample draws a table's classes
 	drawn, err := workflow.Sample(job)
 	if err != nil {
 		return nil, err

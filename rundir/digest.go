@@ -72,10 +72,6 @@ type DataMoments struct {
 	// Equal leaves them out.
 	Axes []Axis  `json:"axes,omitempty"`
 	Rest float64 `json:"rest,omitempty"`
-	// Rows is a class's count of training rows (ByClass's, recorded
-	// since 2026-12-07; 0 before): the shares sample draws a table's
-	// classes in.
-	Rows int `json:"rows,omitempty"`
 }
 
 // Spread is the standard deviation of all the training values about their
@@ -127,7 +123,6 @@ func MomentsByClass(p points.Points, labels []int32, k int) []DataMoments {
 		}
 	}
 	for y := range out {
-		out[y].Rows = n[y]
 		if n[y] > 0 {
 			out[y].Var /= float64(n[y]) * float64(p.D)
 		}
@@ -160,7 +155,7 @@ func MomentsOf(p points.Points) DataMoments {
 }
 
 // Equal reports whether m and o hold the same means and variances (their
-// axes and counts aside: a run from before Rows records none).
+// axes aside).
 func (m DataMoments) Equal(o DataMoments) bool {
 	if len(m.Mean) != len(o.Mean) || m.Var != o.Var || len(m.ByClass) != len(o.ByClass) {
 		return false

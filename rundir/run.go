@@ -312,11 +312,11 @@ func momentsOf(c *checkpoints.Checkpoint, path string, dim, classes int, maxAbs 
 	}
 	// A variance of 0 no run has (train refuses data of no spread); a
 	// class of one point has it.
-	if err := json.Unmarshal([]byte(saved), &m); err != nil || !momentsFit(m, dim, reach) || !axesFit(m, dim, maxAbs) || !(m.Var > 0) || len(m.ByClass) != classes || m.Rows != 0 {
+	if err := json.Unmarshal([]byte(saved), &m); err != nil || !momentsFit(m, dim, reach) || !axesFit(m, dim, maxAbs) || !(m.Var > 0) || len(m.ByClass) != classes {
 		return bad()
 	}
 	for _, c := range m.ByClass {
-		if !momentsFit(c, dim, reach) || len(c.ByClass) > 0 || len(c.Axes) > 0 || c.Rest != 0 || c.Rows < 0 {
+		if !momentsFit(c, dim, reach) || len(c.ByClass) > 0 || len(c.Axes) > 0 || c.Rest != 0 {
 			return bad()
 		}
 	}

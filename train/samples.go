@@ -91,24 +91,8 @@ func (t *trainer) samplingJob(model nn.Model, n int) workflow.Job {
 	set := t.cfg.Sample
 	set.N = n
 	levels := t.cfg.NoiseLevels()
-	job := workflow.Job{Sample: set, Sigmas: levels, Sigma: workflow.Smallest(levels), Dim: s.Model.Dim(), Norm: s.Norm, MaxAbs: s.MaxAbs, Prior: workflow.PriorOf(s.DataMoments),
+	return workflow.Job{Sample: set, Sigmas: levels, Sigma: workflow.Smallest(levels), Dim: s.Model.Dim(), Norm: s.Norm, MaxAbs: s.MaxAbs, Prior: workflow.PriorOf(s.DataMoments),
 		Scores: workflow.NetworkScorers(model), Discrete: s.Discrete, Ends: s.Ends, Whole: s.Whole, Pixels: t.data.Image.Size() > 0}
-	// A table's classes come as sample draws them (Run.DefaultLabels): in
-	// the training rows' shares, each by its class's score, so that
-	// train.nearness judges the samples sample will write.
-	if t.cfg.Data.LabelColumn != "" && t.cfg.Model.Classes > 0 {
-		rows := make([]int, len(s.DataMoments.ByClass))
-		for y, m := range s.DataMoments.ByClass {
-			rows[y] = m.Rows
-			job.ClassPriors = append(job.ClassPriors, workflow.PriorOf(m))
-		}
-		if job.Labels = workflow.ShareLabels(rows, n); job.Labels != nil {
-			job.LabelledScores = func(labels []int32, w float64) (workflow.NewScorer, func([]int)) {
-				return workflow.GuidedScorers(model, labels, w)
-			}
-		}
-	}
-	return job
 }
 
 // newSampleHook is the figure hook of cfg's run, or nil when it draws none

@@ -257,25 +257,3 @@ func TestChainLabels(t *testing.T) {
 		t.Errorf("-class on a model without classes: %v", err)
 	}
 }
-
-// A table's classes are drawn in their training rows' shares, each
-// class's chains together; unknown counts draw none.
-func TestShareLabels(t *testing.T) {
-	for _, c := range []struct {
-		name string
-		rows []int
-		n    int
-		want []int32
-	}{
-		{"equal", []int{40, 40, 40}, 10, []int32{0, 0, 0, 1, 1, 1, 1, 2, 2, 2}},
-		{"one in four", []int{1, 3}, 4, []int32{0, 1, 1, 1}},
-		{"three in four", []int{3, 1}, 8, []int32{0, 0, 0, 0, 0, 0, 1, 1}},
-		{"a chain", []int{5, 5}, 1, []int32{1}},
-		{"a count unknown", []int{5, 0}, 4, nil},
-		{"no chains", []int{5, 5}, 0, nil},
-	} {
-		if got := workflow.ShareLabels(c.rows, c.n); !slices.Equal(got, c.want) {
-			t.Errorf("%s: ShareLabels(%v, %d) = %v, want %v", c.name, c.rows, c.n, got, c.want)
-		}
-	}
-}

@@ -216,54 +216,6 @@ func Sample(j Job) (*Drawn, error) {
 	return &Drawn{Samples: samples, Chains: start, Result: res, Steps: set.TotalSteps(), Seconds: time.Since(began).Seconds(), Clamped: clamped, Labels: labels}, nil
 }
 
-// ShareLabels are the labels of n chains drawn in the shares of the
-// classes' training rows (rows, by class), each class's chains together
-// in class order: chain c has the class whose stretch of the rows holds
-// row (c + ½)·N/n. Nil where a class's count is not recorded (a run from
-// before they were).
-func ShareLabels(rows []int, n int) []int32 {
-	total := 0
-	for _, r := range rows {
-		if r <= 0 {
-			return nil
-		}
-		total += r
-	}
-	if total == 0 || n <= 0 {
-		return nil
-	}
-	labels := make([]int32, n)
-	y, upTo := 0, rows[0]
-	for c := range labels {
-		at := (float64(c) + 0.5) * float64(total) / float64(n)
-		for float64(upTo) <= at && y < len(rows)-1 {
-			y++
-			upTo += rows[y]
-		}
-		labels[c] = int32(y)
-	}
-	return labels
-}
-
-// DefaultLabels are the classes n chains of a class-conditional table
-// run (data.label_column) are drawn in without -class: the training
-// rows' shares (ShareLabels), each chain by its class's score. The null
-// label, which draws the classes mixed, is taught by a tenth of the
-// batches only (train.label_dropout): on Kaggle's iris a random forest
-// told 999 samples by the null label from the 150 rows with accuracy
-// 0.689, by class 0.650. Nil for other runs (images draw by the null
-// label, as before) and runs that record no counts.
-func (r *Run) DefaultLabels(n int) []int32 {
-	if r.Config.Data.LabelColumn == "" || r.Config.Model.Classes == 0 {
-		return nil
-	}
-	rows := make([]int, len(r.Moments.ByClass))
-	for y, m := range r.Moments.ByClass {
-		rows[y] = m.Rows
-	}
-	return ShareLabels(rows, n)
-}
-
 // ChainLabels are the labels of n chains asked for by -class: "all" cycles
 // through the classes 0..k-1 (chain c has class c mod k), a list (e.g.
 // "3" or "0,5,7", or the classes' names where the run has them) through

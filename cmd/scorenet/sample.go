@@ -186,11 +186,6 @@ directory (samples.npy for images).`)
 		if job.Labels, err = workflow.ChainLabels(*class, n, run.Config.Model.Classes, run.Config.Model.ClassNames...); err != nil {
 			return err
 		}
-		if *class == "" {
-			if job.Labels = run.DefaultLabels(n); job.Labels != nil {
-				fmt.Fprintf(stderr, "classes drawn in the training rows' shares (%s), each by its class's score: -class K draws class K\n", sharesSaid(run))
-			}
-		}
 		if *shard == "" {
 			job.MaxLost = workflow.DefaultMaxLost // a shard keeps its full count for merge
 		}
@@ -254,11 +249,7 @@ directory (samples.npy for images).`)
 			}
 		}
 		if *shard == "" && *scoreKind == "network" {
-			byClass := drawn.Labels
-			if *class == "" { // the classes in the data's shares: judged as the data are, whole
-				byClass = nil
-			}
-			sayVerdict(run, samples, byClass, s.Sampler, stderr)
+			sayVerdict(run, samples, drawn.Labels, s.Sampler, stderr)
 		}
 		if *shard != "" {
 			if err := writeShardInfo(*out, samples, run, cfg, n, *shard, *scoreKind); err != nil {
@@ -570,26 +561,4 @@ func withClassColumn(cfg *configs.Config, samples points.Points, labels []int32,
 func isColumnNumber(column string) bool {
 	_, err := strconv.Atoi(strings.TrimSpace(column))
 	return err == nil
-}
-
-// sharesSaid lists a run's classes with their shares of the training
-// rows, e.g. "setosa 33%, versicolor 33%, virginica 33%".
-func sharesSaid(run *workflow.Run) string {
-	total := 0
-	for _, m := range run.Moments.ByClass {
-		total += m.Rows
-	}
-	var parts []string
-	for y, m := range run.Moments.ByClass {
-		name := strconv.Itoa(y)
-		if names := run.Config.Model.ClassNames; y < len(names) {
-			name = names[y]
-		}
-		parts = append(parts, fmt.Sprintf("%s %.0f%%", name, 100*float64(m.Rows)/float64(max(total, 1))))
-		if y == 9 && len(run.Moments.ByClass) > 10 {
-			parts = append(parts, fmt.Sprintf("and %d more", len(run.Moments.ByClass)-10))
-			break
-		}
-	}
-	return strings.Join(parts, ", ")
 }
