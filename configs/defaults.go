@@ -29,6 +29,19 @@ const (
 	// guidance's share of unconditional training (Ho & Salimans 2022
 	// found 0.1 to 0.2 best).
 	DefaultLabelDropout = 0.1
+	// TableLabelDropout is train.label_dropout for a table's class column
+	// (data.label_column) on the MLP: a table is sampled by the null label
+	// unless -class is given, and a tenth of the batches taught it too
+	// little. scikit-learn's tables written with their classes' names, 80%
+	// trained by train -data, 1000 samples, over three splits: wine's mean
+	// gap 0.12-0.15 and std gap 0.11-0.18 at 0.1, 0.08-0.09 and 0.08-0.11
+	// at 0.3, 0.07-0.08 and 0.06-0.08 at 0.5; breast cancer's std gap
+	// 0.23-0.26, 0.12-0.14, 0.11-0.14 (a perfect copy's noise, 0.14);
+	// iris within every target at each. -class pays for it: its samples'
+	// worst spread against their class's rows went from 0.07 to 0.13
+	// (iris), 0.13 to 0.19 (wine), 0.43 to 0.53 (breast cancer's heavy
+	// tails, 333 samples a class).
+	TableLabelDropout = 0.5
 	// unetGroups is model.groups for the unet: GroupNorm's 8 groups of
 	// channels suit EDM's smallest networks as its 32 do its largest.
 	unetGroups = 8
@@ -170,7 +183,11 @@ func (d *decoder) dataDefaults(c *Config) []string {
 		set("train.ema", fmt.Sprint(DefaultEMA), func() { c.Train.EMA = DefaultEMA })
 	}
 	if c.Data.Labelled() && c.Train.LabelDropout == nil {
-		set("train.label_dropout", fmt.Sprint(DefaultLabelDropout), func() { p := DefaultLabelDropout; c.Train.LabelDropout = &p })
+		dropout := DefaultLabelDropout
+		if c.Data.LabelColumn != "" && c.Model.Type != "unet" {
+			dropout = TableLabelDropout
+		}
+		set("train.label_dropout", fmt.Sprint(dropout), func() { c.Train.LabelDropout = &dropout })
 	}
 	if c.Train.StepsAuto {
 		set("train.patience", fmt.Sprint(DefaultPatience), func() { c.Train.Patience = DefaultPatience })

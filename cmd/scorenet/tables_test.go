@@ -39,6 +39,8 @@ func TestTrainDataFindsTheClassColumn(t *testing.T) {
 	}
 	if c, _ := os.ReadFile(filepath.Join(run, "config.yaml")); !strings.Contains(string(c), "label_column: species") || !strings.Contains(string(c), "class_names:") {
 		t.Errorf("config.yaml lacks the label column and its classes:\n%s", c)
+	} else if !strings.Contains(string(c), "label_dropout: 0.5") || !strings.Contains(errs, "train.label_dropout 0.5") {
+		t.Errorf("a table's class column: label dropout not 0.5, said and kept:\n%s\n%s", errs, c)
 	}
 	if code, _, errs := scorenet("train", "-run", run, "-set", "train.steps=6"); code != 0 || strings.Contains(errs, "data.label_column auto") {
 		t.Errorf("resume: exit %d; it looked for the column again or failed: %s", code, errs)
