@@ -251,11 +251,9 @@ func TestTrainDataLearnsColumnsOfNames(t *testing.T) {
 	for i := range 40 {
 		fmt.Fprintf(&b, "%s,%.1f\n", []string{"Adelie,Torgersen", "Gentoo,Biscoe", "Adelie,Dream"}[i%3], 39+float64(i%3)*4+0.1*float64(i%5))
 	}
-	os.WriteFile(data, []byte(b.String()), 0o644)
-	run := filepath.Join(dir, "run")
-	code, out, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=40", "-set", "train.refit=false")
-	if code != 0 || !strings.Contains(errs, "data.categories auto: species (2: Adelie, Gentoo), island (3: Biscoe, Dream, Torgersen)") {
-		t.Fatalf("exit %d, want the columns of names learnt as categories: %s%s", code, out, errs)
+	run, errs := trainBriefly(t, data, b.String())
+	if !strings.Contains(errs, "data.categories auto: species (2: Adelie, Gentoo), island (3: Biscoe, Dream, Torgersen)") {
+		t.Fatalf("want the columns of names learnt as categories: %s", errs)
 	}
 	if c, _ := os.ReadFile(filepath.Join(run, "config.yaml")); !strings.Contains(string(c), "- column: island\n          levels:\n            - Torgersen\n            - Biscoe\n            - Dream\n          index: 1") {
 		t.Errorf("config.yaml lacks the categories' levels and places:\n%s", c)
@@ -321,7 +319,7 @@ func TestTrainDataLearnsColumnsOfNames(t *testing.T) {
 	if code, _, errs := scorenet("impute", "-run", run, "-in", holes, "-out", filled, "-set", "sample.steps=4"); code == 0 || !strings.Contains(errs, `line 2, column 1: "Emperor" is not a level of column species (data.categories): want one of Adelie, Gentoo`) {
 		t.Errorf("impute of an unknown level: exit %d: %s", code, errs)
 	}
-	code, _, errs = scorenet("train", "-data", data, "-out", filepath.Join(dir, "run2"), "-set", "train.steps=4", "-set", "train.refit=false", "-set", "data.label_column=1")
+	code, _, errs := scorenet("train", "-data", data, "-out", filepath.Join(dir, "run2"), "-set", "train.steps=4", "-set", "train.refit=false", "-set", "data.label_column=1")
 	if code != 0 || !strings.Contains(errs, "data.categories auto: island") || strings.Contains(errs, "data.categories auto: species") {
 		t.Errorf("with data.label_column: exit %d: %s", code, errs)
 	}
@@ -395,11 +393,9 @@ func TestTrainDataLeavesOutTheRowsNumbers(t *testing.T) {
 	for i := range 60 {
 		fmt.Fprintf(&b, "%d,%.3f,%.3f\n", i+1, math.Sin(float64(i)), math.Cos(float64(3*i)))
 	}
-	os.WriteFile(data, []byte(b.String()), 0o644)
-	run := filepath.Join(dir, "run")
-	code, out, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=40", "-set", "train.refit=false")
-	if code != 0 || !strings.Contains(errs, "data.leave_out auto: Id (the rows' numbers, 1 to 60 in order)") {
-		t.Fatalf("exit %d, want Id left out as the rows' numbers: %s%s", code, out, errs)
+	run, errs := trainBriefly(t, data, b.String())
+	if !strings.Contains(errs, "data.leave_out auto: Id (the rows' numbers, 1 to 60 in order)") {
+		t.Fatalf("want Id left out as the rows' numbers: %s", errs)
 	}
 	if c, _ := os.ReadFile(filepath.Join(run, "config.yaml")); !strings.Contains(string(c), "leave_out:\n        - Id\n") {
 		t.Errorf("config.yaml lacks leave_out: [Id]:\n%s", c)
@@ -411,4 +407,20 @@ func TestTrainDataLeavesOutTheRowsNumbers(t *testing.T) {
 	if text, _ := os.ReadFile(samples); !strings.HasPrefix(string(text), "x,y\n") {
 		t.Errorf("samples:\n%s\nwant the header x,y", text)
 	}
+}
+
+// trainBriefly writes text to data and trains 40 steps on it by train
+// -data, on every row, into run beside it; it returns the run and
+// train's stderr.
+func trainBriefly(t *testing.T, data, text string) (run, errs string) {
+	t.Helper()
+	if err := os.WriteFile(data, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run = filepath.Join(filepath.Dir(data), "run")
+	code, out, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=40", "-set", "train.refit=false")
+	if code != 0 {
+		t.Fatalf("train -data %s: exit %d: %s%s", data, code, out, errs)
+	}
+	return run, errs
 }
