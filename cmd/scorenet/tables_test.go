@@ -77,9 +77,12 @@ func TestTrainDataFindsTheClassColumn(t *testing.T) {
 		t.Errorf("the completed rows: %v\n%s", err, filled)
 	}
 	given := filepath.Join(dir, "given")
-	code, _, errs = scorenet("train", "-data", data, "-out", given, "-set", "train.steps=2", "-set", "train.refit=false", "-set", "data.label_column=4")
+	code, _, errs = scorenet("train", "-data", data, "-out", given, "-set", "train.steps=2", "-set", "train.refit=false", "-set", "data.label_column=4", "-set", "train.label_dropout=0.2")
 	if code != 0 || strings.Contains(errs, "data.label_column auto") {
 		t.Errorf("data.label_column given: exit %d, or it was chosen anyway: %s", code, errs)
+	}
+	if c, _ := os.ReadFile(filepath.Join(given, "config.yaml")); !strings.Contains(string(c), "label_dropout: 0.2") {
+		t.Errorf("train.label_dropout given as 0.2, config.yaml:\n%s", c)
 	}
 }
 
