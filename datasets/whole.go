@@ -1,9 +1,7 @@
 package datasets
 
 import (
-	"fmt"
 	"math"
-	"strings"
 
 	"scorenet/points"
 )
@@ -56,18 +54,4 @@ func (w Whole) Snap(p points.Points) {
 			}
 		}
 	}
-}
-
-// Describe says which columns are whole, for the start-up lines.
-func (w Whole) Describe() string {
-	const listed = 16 // a pixel table's hundreds are not listed
-	cols := make([]string, 0, listed)
-	for _, j := range w[:min(len(w), listed)] {
-		cols = append(cols, fmt.Sprint(j+1))
-	}
-	more := ""
-	if len(w) > listed {
-		more = fmt.Sprintf(", and %d more", len(w)-listed)
-	}
-	return fmt.Sprintf("%d column(s) of whole numbers only, whose samples are rounded to whole numbers: %s%s", len(w), strings.Join(cols, ", "), more)
 }

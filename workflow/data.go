@@ -250,7 +250,7 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 			source += "; " + ends.Describe(all)
 		}
 		if whole = datasets.FindWhole(all, discrete); len(whole) > 0 {
-			source += "; " + whole.Describe()
+			source += "; " + describeWhole(whole)
 		}
 		if len(discrete) > 0 {
 			discrete.Dequantize(all, spread, seeds.New(cfg.Seed, seeds.Dequantize))
@@ -488,4 +488,14 @@ func describeQuantiles(q map[int]datasets.Knots, skews map[int]float64) string {
 		parts = append(parts, fmt.Sprintf("%d (skewness %.2g)", j+1, skews[j]))
 	}
 	return fmt.Sprintf("data.quantile auto: %d column(s) of skewness beyond ±%g mapped through their training quantiles onto a normal's and sampled back through them, so that samples stay inside the column's range and its tail keeps its share: %s", len(q), maxSkew, listColumns(parts))
+}
+
+// describeWhole says which columns are whole, for the start-up lines (a
+// pixel table's hundreds not all listed).
+func describeWhole(w datasets.Whole) string {
+	parts := make([]string, len(w))
+	for k, j := range w {
+		parts[k] = fmt.Sprint(j + 1)
+	}
+	return fmt.Sprintf("%d column(s) of whole numbers only, whose samples are rounded to whole numbers: %s", len(w), listColumns(parts))
 }

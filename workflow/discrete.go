@@ -145,10 +145,17 @@ func (d Discrete) Snap(p points.Points) {
 // rounded to 30 then lay outside the rows' range.
 func DataUnits(norm datasets.Normalizer, d Discrete, ends datasets.Ends, whole datasets.Whole, p points.Points) points.Points {
 	out := norm.Invert(p)
-	d.Snap(out)
-	ends.Snap(out)
-	whole.Snap(out)
+	putBack(out, d, ends, whole)
 	return out
+}
+
+// putBack puts values of p in data units where the data can be, in
+// place: a discrete column's onto its values, a value beyond an end's
+// point mass onto it, a whole column's rounded.
+func putBack(p points.Points, d Discrete, ends datasets.Ends, whole datasets.Whole) {
+	d.Snap(p)
+	ends.Snap(p)
+	whole.Snap(p)
 }
 
 // DataUnits is the package's DataUnits with the run's standardisation,

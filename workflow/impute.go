@@ -74,10 +74,7 @@ func Impute(j Job, given points.Points, draws int) (*Imputed, error) {
 		return nil, err
 	}
 	out.Seconds = time.Since(began).Seconds()
-	drawn := j.Norm.Invert(chains.X)
-	j.Discrete.Snap(drawn)
-	j.Ends.Snap(drawn)
-	j.Whole.Snap(drawn)
+	drawn := DataUnits(j.Norm, j.Discrete, j.Ends, j.Whole, chains.X)
 	if j.Pixels {
 		before := append([]float64(nil), drawn.X...)
 		clampPixels(drawn.X)
@@ -93,9 +90,7 @@ func Impute(j Job, given points.Points, draws int) (*Imputed, error) {
 	for i, r := range rows {
 		out.complete(given.Row(r), drawn, i*draws, r, draws, j.Named)
 	}
-	j.Discrete.Snap(out.Estimate)
-	j.Ends.Snap(out.Estimate)
-	j.Whole.Snap(out.Estimate)
+	putBack(out.Estimate, j.Discrete, j.Ends, j.Whole)
 	restoreGiven(out.Estimate, given)
 	return out, nil
 }

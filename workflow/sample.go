@@ -202,10 +202,7 @@ func Sample(j Job) (*Drawn, error) {
 			labels = without(labels, 1, res.Lost)
 		}
 	}
-	samples := j.Norm.Invert(start)
-	j.Discrete.Snap(samples)
-	j.Ends.Snap(samples)
-	j.Whole.Snap(samples)
+	samples := DataUnits(j.Norm, j.Discrete, j.Ends, j.Whole, start)
 	if err := samples.CheckFinite(); err != nil {
 		return nil, fmt.Errorf("workflow: the samples in data units: %w: the run's standardisation maps them out of range; nothing was written", err)
 	}

@@ -297,9 +297,7 @@ func Judge(samples, train, heldout points.Points, cols Columns) Verdict {
 		design = designColumns(train, heldout, cols.Levels, func(j int) bool { return varies(std[j], cell) })
 	}
 	if design != nil {
-		for _, j := range design {
-			v.Design = append(v.Design, j+1)
-		}
+		v.Design = oneBased(design)
 	} else {
 		v.NearestRatio, v.NearestAgainst, v.NearestError = nearest(samples, train, heldout, mean, std, cell)
 	}
