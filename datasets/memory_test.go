@@ -45,13 +45,15 @@ func allocated(f func()) (uint64, time.Duration) {
 }
 
 // checkRefused checks that err is want exactly, one line, and that
-// refusing cost at most maxAlloc bytes and a second.
+// refusing cost at most maxAlloc bytes and ten seconds: the bytes are the
+// check; the time only catches a refusal that read the whole input first,
+// with room for a loaded host.
 func checkRefused(t *testing.T, err error, want string, alloc uint64, took time.Duration, maxAlloc uint64) {
 	t.Helper()
 	if err == nil || err.Error() != want {
 		t.Errorf("got error\n\t%v\nwant\n\t%s", err, want)
 	}
-	if alloc > maxAlloc || took > time.Second {
+	if alloc > maxAlloc || took > 10*time.Second {
 		t.Errorf("refusing took %d bytes (at most %d) and %v", alloc, maxAlloc, took)
 	}
 }
@@ -175,7 +177,7 @@ func TestLoadIDXOverBudget(t *testing.T) {
 		if err == nil || !strings.HasPrefix(err.Error(), prefix) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("got %v, want one line starting %q", err, prefix)
 		}
-		if alloc > 1<<20 || took > time.Second {
+		if alloc > 1<<20 || took > 10*time.Second {
 			t.Errorf("refusing took %d bytes and %v", alloc, took)
 		}
 	})

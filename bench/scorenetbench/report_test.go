@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math"
 	"os"
 	"runtime"
 	"testing"
@@ -33,9 +34,12 @@ func TestCoreRoundTripIsPositiveAndFinite(t *testing.T) {
 	if runtime.GOMAXPROCS(0) < 2 || runtime.NumCPU() < 2 {
 		t.Skip("needs two threads: the partner spins while the caller waits")
 	}
+	// Only the sign and finiteness are asserted: on a loaded host (CI runs
+	// packages side by side) the partner can lose its CPU for milliseconds,
+	// and speed is the benchmark's to report, never a unit test's.
 	r := coreRoundTrip()
-	if !(r.RoundTripNs > 0 && r.RoundTripNs < 1e6) {
-		t.Fatalf("round trip %v ns, want a positive time under a millisecond", r.RoundTripNs)
+	if !(r.RoundTripNs > 0) || math.IsInf(r.RoundTripNs, 0) {
+		t.Fatalf("round trip %v ns, want a positive finite time", r.RoundTripNs)
 	}
 	if r.Case != roundTripCase {
 		t.Fatalf("case %q, want %q", r.Case, roundTripCase)
