@@ -254,6 +254,11 @@ type Train struct {
 
 // RefitSteps is the length of a refit: length steps of its first training,
 // for as many steps per row on all rows as they took on its training rows.
+// Under a batch of every row (a table of fewer rows than the batch) that
+// is more passes over each row than the first training made: counted in
+// passes instead, 24 small tables of bench/real_tables.py missed 24 of
+// issue 20's targets against 21, their samples less often told from new
+// rows by steps per row (2026-12-07).
 func RefitSteps(length, trainRows, heldOut int) int {
 	return int((int64(length)*int64(trainRows+heldOut) + int64(trainRows) - 1) / int64(trainRows))
 }
