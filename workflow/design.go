@@ -38,17 +38,26 @@ const (
 // half their grid (a full design, not a survey of many answers whose
 // combinations are unique only by their number), and which leave at
 // least designAlone of the rows alone in a cell, with a varying column
-// outside them for the samples to draw.
-func designColumns(train, heldout points.Points, levels map[int][]float64, varying func(j int) bool) []int {
+// outside them for the samples to draw. A class-conditional run's rows
+// have their class taken out of the columns: classes, the training rows'
+// then the held-out rows' (nil where there are none), is then the first
+// column tried, and byClass says it was kept (snails: species, exposure,
+// humidity and temperature once each, the species a class).
+func designColumns(train, heldout points.Points, classes []int32, levels map[int][]float64, varying func(j int) bool) (kept []int, byClass bool) {
 	rows := points.New(train.N+heldout.N, train.D)
 	copy(rows.X, train.X)
 	copy(rows.X[len(train.X):], heldout.X)
 	if rows.N < 2 {
-		return nil
+		return nil, false
 	}
-	var kept []int
 	var ids [][]int32 // each kept column's value ids, by row
 	cells, grid := 1, 1.0
+	if len(classes) == rows.N {
+		col, values := classIDs(classes)
+		if n := len(cellsOf([][]int32{col})); n > 1 {
+			ids, cells, grid, byClass = [][]int32{col}, n, float64(values), true
+		}
+	}
 	for j := range rows.D {
 		if _, discrete := levels[j]; !discrete && !isIndex(rows, j) {
 			continue
@@ -58,7 +67,7 @@ func designColumns(train, heldout points.Points, levels map[int][]float64, varyi
 		if len(with) > cells {
 			kept, ids, cells = append(kept, j), append(ids, col), len(with)
 			if grid *= float64(values); grid > 2*float64(rows.N) { // the cells can no longer fill half the grid
-				return nil
+				return nil, false
 			}
 		}
 	}
@@ -69,7 +78,7 @@ func designColumns(train, heldout points.Points, levels map[int][]float64, varyi
 		}
 	}
 	if len(kept) == 0 || outside == 0 || grid > 2*float64(cells) {
-		return nil
+		return nil, false
 	}
 	alone := 0
 	for _, n := range cellsOf(ids) {
@@ -78,9 +87,19 @@ func designColumns(train, heldout points.Points, levels map[int][]float64, varyi
 		}
 	}
 	if float64(alone) < designAlone*float64(rows.N) {
-		return nil
+		return nil, false
 	}
-	return kept
+	return kept, byClass
+}
+
+// classIDs numbers the rows' classes as valueIDs numbers a column's
+// values, and counts them.
+func classIDs(classes []int32) ([]int32, int) {
+	p := points.New(len(classes), 1)
+	for i, c := range classes {
+		p.X[i] = float64(c)
+	}
+	return valueIDs(p, 0)
 }
 
 // valueIDs numbers the values of column j of p, by row, and counts them.

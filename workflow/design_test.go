@@ -84,3 +84,36 @@ func TestVerdictKnowsASplitSeries(t *testing.T) {
 		t.Errorf("a series split 4:1: design %v, nearness against %q", v.Design, v.NearestAgainst)
 	}
 }
+
+// A design whose first factor the model takes as its class (snails:
+// species, then exposure, humidity and temperature once each) is a design
+// still: the class counts as a column of the cells. Without the classes
+// each cell of the other columns holds one row of every class, and the
+// rows are judged as measurements.
+func TestVerdictCountsTheClassInADesign(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	const n = 96
+	trial := tableOf(n, func(i int) float64 { return float64(i / 2 % 4) }, func(i int) float64 { return float64(i / 8 % 4) }, func(i int) float64 { return float64(i / 32) },
+		func(int) float64 { return r.NormFloat64() })
+	species := make([]int32, n)
+	for i := range species {
+		species[i] = int32(i % 2)
+	}
+	levels := workflow.FindDiscrete(trial, 1024)
+	for _, c := range []struct {
+		name    string
+		classes []int32
+		design  []int
+		summary string
+	}{
+		{"with the species", species, []int{1, 2, 3}, "nearness not judged: the class and columns 1, 2, 3 give the training rows a cell each"},
+		{"without", nil, nil, "nearest training point"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			v := workflow.Judge(trial, trial, points.New(0, trial.D), workflow.Columns{Levels: levels, RowClasses: c.classes})
+			if !slices.Equal(v.Design, c.design) || v.DesignByClass != (c.classes != nil) || !strings.Contains(v.Summary(), c.summary) {
+				t.Errorf("design %v by class %v: %s", v.Design, v.DesignByClass, v.Summary())
+			}
+		})
+	}
+}

@@ -65,6 +65,9 @@ type Verdict struct {
 	// each, a design's or a series' (designColumns), where nearness is
 	// not judged: no held-out row measures a new row's distance there.
 	Design []int `json:"design_columns,omitempty"`
+	// DesignByClass says the rows' class is among the design's columns
+	// (Columns.RowClasses).
+	DesignByClass bool `json:"design_by_class,omitempty"`
 	// Levels is the verdict on the discrete columns' shares of their
 	// values (Columns.Levels); nil where no column is judged.
 	Levels   *LevelShares `json:"level_shares,omitempty"`
@@ -140,7 +143,11 @@ func JudgeRun(run *Run, data *Data, samples points.Points, kind string) (Verdict
 	if err := memlimit.Check(8*rows*float64(data.Train.D), fmt.Sprintf("workflow: the verdict's copy of the %.0f rows of data in data units", rows)); err != nil {
 		return Verdict{}, err
 	}
-	v := Judge(samples, run.DataUnits(data.Train), run.DataUnits(data.Valid), ColumnsOf(run))
+	cols := ColumnsOf(run)
+	if data.TrainLabels != nil && (data.Valid.N == 0 || data.ValidLabels != nil) {
+		cols.RowClasses = append(slices.Clone(data.TrainLabels), data.ValidLabels...)
+	}
+	v := Judge(samples, run.DataUnits(data.Train), run.DataUnits(data.Valid), cols)
 	v.Warnings = v.warnings(MoreSteps(kind))
 	return v, nil
 }
@@ -175,6 +182,11 @@ type Columns struct {
 	// Standardized says the data are standardised, where data.discrete_gap
 	// widens a column of minGapValues to maxGapValues numbers.
 	Standardized bool
+	// RowClasses are the classes of the training rows then of the
+	// held-out rows, for a class-conditional run's data (nil otherwise):
+	// a class is a column of the rows that the model takes apart, and a
+	// design's cells count it (designColumns).
+	RowClasses []int32
 	// Pixels says the columns are an image's pixels, all in one unit.
 	// Spread and means are then judged over the image: a pixel at the
 	// edge that a few hundredths of the images ink has a spread set by
@@ -292,12 +304,12 @@ func Judge(samples, train, heldout points.Points, cols Columns) Verdict {
 		v.Levels = judgeLevels(samples, train, cols)
 	}
 	v.OutsideRange = float64(total) / float64(samples.N*d)
-	design := []int(nil)
+	design, byClass := []int(nil), false
 	if !cols.Pixels {
-		design = designColumns(train, heldout, cols.Levels, func(j int) bool { return varies(std[j], cell) })
+		design, byClass = designColumns(train, heldout, cols.RowClasses, cols.Levels, func(j int) bool { return varies(std[j], cell) })
 	}
 	if design != nil {
-		v.Design = oneBased(design)
+		v.Design, v.DesignByClass = oneBased(design), byClass
 	} else {
 		v.NearestRatio, v.NearestAgainst, v.NearestError = nearest(samples, train, heldout, mean, std, cell)
 	}
@@ -585,8 +597,12 @@ func (v Verdict) Summary() string {
 		s += fmt.Sprintf("; nearest training point %.2fx as far as %s", v.NearestRatio, v.baseline())
 	}
 	if len(v.Design) > 0 {
-		s += fmt.Sprintf("; nearness not judged: column%s %s give%s the training rows a cell each (a design or a series)",
-			map[bool]string{true: "", false: "s"}[len(v.Design) == 1], joinInts(v.Design), map[bool]string{true: "s", false: ""}[len(v.Design) == 1])
+		class, verb := "", map[bool]string{true: "s", false: ""}[len(v.Design) == 1]
+		if v.DesignByClass {
+			class, verb = "the class and ", ""
+		}
+		s += fmt.Sprintf("; nearness not judged: %scolumn%s %s give%s the training rows a cell each (a design or a series)",
+			class, map[bool]string{true: "", false: "s"}[len(v.Design) == 1], joinInts(v.Design), verb)
 	}
 	if len(v.Warnings) == 0 {
 		return s + ": good"
