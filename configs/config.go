@@ -106,7 +106,7 @@ type Data struct {
 	// Categories (file, CSV) are the columns whose cells are names, each
 	// row's one of a few levels (a species, an island, yes or no): read as
 	// the level's place in Levels (the most frequent first), learnt as a
-	// discrete column, and
+	// discrete column (or, under Bits, in binary digits), and
 	// written back as names in samples and imputed rows. train -data
 	// finds them; Levels is set from the data when the run starts.
 	Categories []Category `yaml:"categories,omitempty"`
@@ -131,7 +131,15 @@ type Category struct {
 	Levels []string `yaml:"levels,omitempty"`
 	// Index is its place among the values the model learns, from 0: set
 	// when the run reads its data, for the commands that write samples.
+	// A category learnt in binary digits counts as one value here, its
+	// place in the rows the run writes.
 	Index int `yaml:"index,omitempty"`
+	// Bits says the model learns the level's place in binary digits, a
+	// 0/1 column each, not as one column: set when the run reads its data,
+	// for a category of more than 10 levels found in the file
+	// (datasets.PlaceLevels); given levels keep what is given (false when
+	// left out, as runs from before it were trained).
+	Bits bool `yaml:"bits,omitempty"`
 }
 
 // Labelled reports data with a class per point.

@@ -159,7 +159,11 @@ func (f File) Describe() string {
 	if len(f.Categories) > 0 {
 		var cols []string
 		for _, c := range f.Categories {
-			cols = append(cols, fmt.Sprintf("%s (%d: %s)", c.Column, len(c.Levels), listSome(c.Levels, 4)))
+			learnt := ""
+			if c.Bits {
+				learnt = fmt.Sprintf(", learnt as %d binary digits, a 0/1 column each", BitColumns(len(c.Levels)))
+			}
+			cols = append(cols, fmt.Sprintf("%s (%d: %s%s)", c.Column, len(c.Levels), listSome(c.Levels, 4), learnt))
 		}
 		notes = append(notes, "columns of names read as categories, each name its place among the column's levels (data.categories): "+strings.Join(cols, ", "))
 	}
@@ -251,9 +255,10 @@ type Options struct {
 	LeaveOut []string
 	// Width, where given, is the number of values a run's model takes. A
 	// CSV without a label column whose rows hold as many (after a row
-	// index or names) is a file the run wrote, its samples or completed
-	// rows: nothing is left out of it, and a category its header does not
-	// name is at its Category.Index.
+	// index or names; a category learnt in binary digits one column) is a
+	// file the run wrote, its samples or completed rows: nothing is left
+	// out of it, and a category its header does not name is at its
+	// Category.Index.
 	Width int
 	// Want bounds what is read.
 	Want Want
@@ -268,11 +273,22 @@ func LoadTable(path string, o Options) (File, Labels, []string, error) {
 		}
 		// A run's rows as .npy (its samples): the categories' places, numbers.
 		f, err := load(path, o.Missing, o.Want)
-		if err != nil || o.Label == "" {
+		if err != nil {
 			return f, Labels{}, nil, err
 		}
-		l, err := TakeLabelColumn(&f, o.Label)
-		return f, l, nil, err
+		var l Labels
+		if o.Label != "" {
+			if l, err = TakeLabelColumn(&f, o.Label); err != nil {
+				return f, l, nil, err
+			}
+		}
+		if HasBits(o.Categories) {
+			if f.D != ValueColumns(o.Categories, o.Width) {
+				return File{}, Labels{}, nil, fmt.Errorf("datasets: %s: %d columns, want %d: a run's rows, each category its level's place", path, f.D, ValueColumns(o.Categories, o.Width))
+			}
+			f.Points = ExpandBits(f.Points, o.Categories)
+		}
+		return f, l, nil, nil
 	}
 	r, err := safefile.Open(path)
 	if err != nil {
@@ -286,7 +302,7 @@ func LoadTable(path string, o Options) (File, Labels, []string, error) {
 	}
 	cats := newCategoryReader(o.Categories, o.LeaveOut)
 	if cats != nil && lc == nil {
-		cats.width = o.Width
+		cats.width = ValueColumns(o.Categories, o.Width) // a file the run wrote holds each category as one column
 	}
 	var lines *[]int
 	if o.Missing || lc != nil || cats != nil {
@@ -300,6 +316,7 @@ func LoadTable(path string, o Options) (File, Labels, []string, error) {
 	if cats != nil {
 		f.Categories = cats.finish(f.Points)
 		f.LeftOut, f.left = cats.leave, cats.left
+		f.Points = ExpandBits(f.Points, f.Categories) // after finish has numbered the levels
 	}
 	if lc == nil {
 		return f, Labels{}, nil, nil

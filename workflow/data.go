@@ -49,16 +49,48 @@ type Data struct {
 func Categories(cats []configs.Category) []datasets.Category {
 	var out []datasets.Category
 	for _, c := range cats {
-		out = append(out, datasets.Category{Column: c.Column, Levels: c.Levels, Index: c.Index})
+		out = append(out, datasets.Category{Column: c.Column, Levels: c.Levels, Index: c.Index, Bits: c.Bits})
 	}
 	return out
 }
 
 // NamedColumns are the levels of a run's category columns by their place
-// among its values, for writing its samples' names (datasets.WriteNamed);
-// nil for a run without.
+// among its values, for writing its samples' names (datasets.WriteNamed)
+// once ValueRows has put them in their places; nil for a run without.
 func NamedColumns(cfg *configs.Config) datasets.Named {
 	return datasets.NamedOf(Categories(cfg.Data.Categories))
+}
+
+// ValueRows are rows of a run's model columns (samples, imputed rows, in
+// data units) as a file holds them: each category learnt in binary digits
+// back to its level's place, one column (datasets.ContractBits). Rows of
+// a run without such a category are returned as they are.
+func ValueRows(cfg *configs.Config, p points.Points) points.Points {
+	return datasets.ContractBits(p, Categories(cfg.Data.Categories))
+}
+
+// ValueSpread is ValueRows for impute's spreads of the draws: a category
+// learnt in binary digits gets its digits' largest, 0 where every draw
+// gave the same level.
+func ValueSpread(cfg *configs.Config, spread points.Points) points.Points {
+	cats := Categories(cfg.Data.Categories)
+	if !datasets.HasBits(cats) {
+		return spread
+	}
+	out := points.New(spread.N, datasets.ValueColumns(cats, spread.D))
+	for i := range spread.N {
+		row, to := spread.Row(i), out.Row(i)
+		for j := range out.D {
+			m, width := datasets.ModelColumn(cats, j), 1
+			for _, c := range cats {
+				if c.Index == j && c.Bits {
+					width = datasets.BitColumns(len(c.Levels))
+				}
+			}
+			to[j] = slices.Max(row[m : m+width])
+		}
+	}
+	return out
 }
 
 // ReadRows reads the points of a .csv or .npy file for a run's model, a
@@ -108,7 +140,7 @@ func RowsOptions(run *Run, missing bool) datasets.Options {
 func CategoriesRead(cols []datasets.Category) []configs.Category {
 	var out []configs.Category
 	for _, c := range cols {
-		out = append(out, configs.Category{Column: c.Column, Levels: c.Levels, Index: c.Index})
+		out = append(out, configs.Category{Column: c.Column, Levels: c.Levels, Index: c.Index, Bits: c.Bits})
 	}
 	return out
 }
@@ -165,7 +197,7 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 			err = dropIncomplete(&f, &labels, classNames)
 		}
 		all, source, categories = f.Points, f.Describe(), f.Categories
-		if len(f.Header) == f.D {
+		if len(f.Header) == datasets.ValueColumns(f.Categories, f.D) {
 			columns = f.Header
 		}
 	case "idx", "images":

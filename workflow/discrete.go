@@ -63,17 +63,23 @@ func (d Discrete) addCategories(p points.Points, cats []datasets.Category) Discr
 		d = Discrete{}
 	}
 	for _, c := range cats {
-		if _, ok := d[c.Index]; ok {
-			continue
+		first, width := datasets.ModelColumn(cats, c.Index), 1
+		if c.Bits {
+			width = datasets.BitColumns(len(c.Levels))
 		}
-		var values []float64
-		for i := range p.N {
-			v := p.X[i*p.D+c.Index]
-			if k, ok := slices.BinarySearch(values, v); !ok && v == v {
-				values = slices.Insert(values, k, v)
+		for j := first; j < first+width; j++ {
+			if _, ok := d[j]; ok {
+				continue
 			}
+			var values []float64
+			for i := range p.N {
+				v := p.X[i*p.D+j]
+				if k, ok := slices.BinarySearch(values, v); !ok && v == v {
+					values = slices.Insert(values, k, v)
+				}
+			}
+			d[j] = values
 		}
-		d[c.Index] = values
 	}
 	return d
 }
@@ -231,7 +237,7 @@ func (d Discrete) gapFactors(p points.Points, gap float64, cats []datasets.Categ
 	}
 	std := datasets.FitNormalizer(p).Std
 	for j, values := range d {
-		named := slices.ContainsFunc(cats, func(c datasets.Category) bool { return c.Index == j })
+		named := slices.ContainsFunc(cats, func(c datasets.Category) bool { return datasets.ModelColumn(cats, c.Index) == j })
 		if !widenable(len(values), named) {
 			continue
 		}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"scorenet/datasets"
 	"scorenet/internal/memlimit"
 	"scorenet/points"
 	"scorenet/sampler"
@@ -202,8 +203,11 @@ type Columns struct {
 // whose columns are pixels too.
 func ColumnsOf(run *Run) Columns {
 	names := map[int][]string{}
-	for _, c := range run.Config.Data.Categories {
-		names[c.Index] = c.Levels
+	cats := Categories(run.Config.Data.Categories)
+	for _, c := range cats {
+		if !c.Bits { // its digits are judged as 0/1 columns
+			names[datasets.ModelColumn(cats, c.Index)] = c.Levels
+		}
 	}
 	return Columns{Cell: DequantCell(run), Pixels: run.Image.Size() > 0 || run.Config.Model.Type == "unet",
 		Levels: run.Discrete, Names: names, Standardized: run.Config.Data.Standardize}

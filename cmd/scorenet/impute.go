@@ -165,16 +165,17 @@ impute.`)
 		err = holdingSignals(stderr, func() error {
 			// A CSV's header row comes back on each table (budgeted with
 			// the encoding: a line of names).
-			if err := datasets.WriteNamed(*out, done.Estimate, file.Header, workflow.NamedColumns(run.Config)); err != nil {
+			named := workflow.NamedColumns(run.Config)
+			if err := datasets.WriteNamed(*out, workflow.ValueRows(run.Config, done.Estimate), file.Header, named); err != nil {
 				return err
 			}
 			if *drawsOut != "" {
-				if err := datasets.WriteNamed(*drawsOut, done.Draws, file.Header, workflow.NamedColumns(run.Config)); err != nil {
+				if err := datasets.WriteNamed(*drawsOut, workflow.ValueRows(run.Config, done.Draws), file.Header, named); err != nil {
 					return err
 				}
 			}
 			if *spreadOut != "" {
-				if err := datasets.WriteTable(*spreadOut, done.Spread, file.Header); err != nil {
+				if err := datasets.WriteTable(*spreadOut, workflow.ValueSpread(run.Config, done.Spread), file.Header); err != nil {
 					return err
 				}
 			}
@@ -308,7 +309,7 @@ func readRowsToComplete(run *workflow.Run, path, mask string, rows, draws int, s
 	} else {
 		var err error
 		o := workflow.RowsOptions(run, true)
-		o.Want = datasets.Want{D: run.Model.Dim(), Rows: rows}
+		o.Want = datasets.Want{D: datasets.ValueColumns(o.Categories, run.Model.Dim()), Rows: rows} // as the file holds them
 		if file, _, _, err = datasets.LoadTable(path, o); err != nil {
 			return datasets.File{}, err
 		}

@@ -635,10 +635,12 @@ sidecars.`)
 			return err
 		}
 		// A table's category columns are written as names, as sample
-		// writes them (the shards hold their places, numbers).
+		// writes them (the shards hold their places, numbers, or their
+		// binary digits).
 		var named datasets.Named
 		var header []string
 		if cfg, err := rundir.LoadConfig(infos[0].Run, nil); err == nil {
+			merged = workflow.ValueRows(cfg, merged) // a category's binary digits back to one column
 			named, header = workflow.NamedColumns(cfg), sampleHeader(cfg, merged.D)
 		}
 		b, err := datasets.EncodeNamed(*out, merged, header, named)

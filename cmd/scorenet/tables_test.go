@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"scorenet/datasets"
 )
 
 // train -data on a table with a column of class names (iris's species as
@@ -426,4 +428,76 @@ func trainBriefly(t *testing.T, data, text string) (run, errs string) {
 		t.Fatalf("train -data %s: exit %d: %s%s", data, code, out, errs)
 	}
 	return run, errs
+}
+
+// A column of more than datasets.PlaceLevels names is learnt in binary
+// digits: config.yaml records it, and every command that writes rows
+// writes the names back in one column (sample as CSV and .npy, merged
+// shards as one run writes them, impute and its spreads), and reads them
+// back into digits (score of its own samples).
+func TestTrainDataLearnsManyNamesInDigits(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "airports.csv")
+	var b strings.Builder
+	b.WriteString("state,lat,lon,kind\n") // two columns of names: categories, neither the class
+	for i := range 120 {
+		k := i % 12
+		fmt.Fprintf(&b, "S%02d,%.2f,%.2f,%s\n", k, 30+2*float64(k)+0.1*float64(i%7), -100+3*float64(k%4)+0.1*float64(i%5), []string{"small", "large"}[i%2])
+	}
+	run, errs := trainBriefly(t, data, b.String())
+	if !strings.Contains(errs, "learnt as 4 binary digits, a 0/1 column each") {
+		t.Fatalf("want the state learnt in 4 binary digits, said: %s", errs)
+	}
+	if c, _ := os.ReadFile(filepath.Join(run, "config.yaml")); !strings.Contains(string(c), "bits: true") {
+		t.Errorf("config.yaml lacks bits: true:\n%s", c)
+	}
+	isState := regexp.MustCompile(`^S(0[0-9]|1[01])$`)
+	samples := filepath.Join(dir, "s.csv")
+	if code, _, errs := scorenet("sample", "-run", run, "-n", "20", "-out", samples, "-set", "sample.steps=4"); code != 0 {
+		t.Fatalf("sample: exit %d: %s", code, errs)
+	}
+	lines := strings.Split(strings.TrimSpace(string(mustRead(t, samples))), "\n")
+	if lines[0] != "state,lat,lon,kind" {
+		t.Fatalf("the samples' header is %q", lines[0])
+	}
+	for i, line := range lines[1:] {
+		if cells := strings.Split(line, ","); len(cells) != 4 || !isState.MatchString(cells[0]) || !slices.Contains([]string{"small", "large"}, cells[3]) {
+			t.Fatalf("sample %d is %q, want a state's name, two numbers and a kind", i, line)
+		}
+	}
+	npy := filepath.Join(dir, "s.npy")
+	if code, _, errs := scorenet("sample", "-run", run, "-n", "5", "-out", npy, "-set", "sample.steps=4"); code != 0 {
+		t.Fatalf("sample -out .npy: exit %d: %s", code, errs)
+	}
+	if p, err := datasets.Load(npy); err != nil || p.D != 4 {
+		t.Errorf("the .npy samples: %v columns, %v; want 4, the state's place one of them", p.D, err)
+	}
+	for _, in := range []string{samples, npy} {
+		if code, _, errs := scorenet("score", "-run", run, "-in", in, "-out", filepath.Join(dir, "back.csv")); code != 0 {
+			t.Errorf("score of its own samples %s: exit %d: %s", in, code, errs)
+		}
+	}
+	for k := range 2 {
+		if code, _, errs := scorenet("sample", "-run", run, "-n", "6", "-shard", fmt.Sprintf("%d/2", k), "-out", filepath.Join(dir, fmt.Sprintf("sh%d.csv", k)), "-set", "sample.steps=4"); code != 0 {
+			t.Fatalf("shard %d: exit %d: %s", k, code, errs)
+		}
+	}
+	merged, whole := filepath.Join(dir, "merged.csv"), filepath.Join(dir, "whole.csv")
+	scorenet("sample", "-run", run, "-n", "6", "-out", whole, "-set", "sample.steps=4")
+	if code, _, errs := scorenet("merge", "-out", merged, filepath.Join(dir, "sh0.csv"), filepath.Join(dir, "sh1.csv")); code != 0 {
+		t.Errorf("merge: exit %d: %s", code, errs)
+	} else if a := mustRead(t, merged); string(a) != string(mustRead(t, whole)) {
+		t.Errorf("merged shards:\n%s\nwant as one run wrote them:\n%s", a, mustRead(t, whole))
+	}
+	holes, filled, spread := filepath.Join(dir, "holes.csv"), filepath.Join(dir, "filled.csv"), filepath.Join(dir, "spread.csv")
+	os.WriteFile(holes, []byte("state,lat,lon,kind\n,44.1,-91,small\nS03,NA,-91,large\n"), 0o644)
+	if code, _, errs := scorenet("impute", "-run", run, "-in", holes, "-out", filled, "-spread", spread, "-n", "3", "-set", "sample.steps=4"); code != 0 {
+		t.Fatalf("impute: exit %d: %s", code, errs)
+	}
+	if got := mustRead(t, filled); !regexp.MustCompile(`^state,lat,lon,kind\nS(0[0-9]|1[01]),44.1,-91,small\nS03,[0-9.]+,-91,large\n$`).Match(got) {
+		t.Errorf("imputed rows:\n%s", got)
+	}
+	if got := mustRead(t, spread); !regexp.MustCompile(`^state,lat,lon,kind\n[0-9.e-]+,0,0,0\n0,[0-9.e-]+,0,0\n$`).Match(got) {
+		t.Errorf("the draws' spreads, a column each:\n%s", got)
+	}
 }

@@ -1,0 +1,148 @@
+package datasets
+
+import (
+	"math"
+	"math/bits"
+
+	"scorenet/points"
+)
+
+// BitColumns is how many binary digits a category of n levels is learnt
+// as under Category.Bits: enough to number every level, at least one.
+func BitColumns(n int) int { return max(1, bits.Len(uint(max(n-1, 0)))) }
+
+// width is the model columns category c takes: its digits, or its place.
+func (c Category) width() int {
+	if c.Bits {
+		return BitColumns(len(c.Levels))
+	}
+	return 1
+}
+
+// ModelColumn is the model's column of value column j (a row as a file
+// holds it, each category one column), where cats learn in binary digits:
+// for such a category, its least significant digit's.
+func ModelColumn(cats []Category, j int) int {
+	m := j
+	for _, c := range cats {
+		if c.Index < j {
+			m += c.width() - 1
+		}
+	}
+	return m
+}
+
+// ValueColumns is how many columns a file holds for rows of d model
+// columns.
+func ValueColumns(cats []Category, d int) int {
+	for _, c := range cats {
+		d -= c.width() - 1
+	}
+	return d
+}
+
+// HasBits reports whether any of cats is learnt in binary digits.
+func HasBits(cats []Category) bool {
+	for _, c := range cats {
+		if c.Bits {
+			return true
+		}
+	}
+	return false
+}
+
+// ExpandBits is p (rows of value columns) with each Bits category's place
+// written in binary digits, least significant first, each a column of 0
+// and 1 in its place; a missing place (NaN) is missing digits. Without
+// such a category it is p itself.
+func ExpandBits(p points.Points, cats []Category) points.Points {
+	if !HasBits(cats) {
+		return p
+	}
+	d := p.D
+	for _, c := range cats {
+		d += c.width() - 1
+	}
+	out := points.New(p.N, d)
+	for i := range p.N {
+		row, to := p.Row(i), out.Row(i)
+		for j, v := range row {
+			m := ModelColumn(cats, j)
+			c, ok := bitsAt(cats, j)
+			if !ok {
+				to[m] = v
+				continue
+			}
+			for b := range BitColumns(len(c.Levels)) {
+				switch {
+				case math.IsNaN(v):
+					to[m+b] = math.NaN()
+				default:
+					to[m+b] = float64(int(v) >> b & 1)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// ContractBits is the inverse of ExpandBits for rows of model columns
+// (samples, imputed rows): each Bits category's digits, each rounded to 0
+// or 1, read back as a place; a number no level has is the level whose
+// digits differ from it in fewest places (the commonest among them:
+// levels are numbered by their rows), and a missing digit is a missing
+// place. Without such a category it is p itself.
+func ContractBits(p points.Points, cats []Category) points.Points {
+	if !HasBits(cats) {
+		return p
+	}
+	d := ValueColumns(cats, p.D)
+	out := points.New(p.N, d)
+	for i := range p.N {
+		row, to := p.Row(i), out.Row(i)
+		for j := range d {
+			m := ModelColumn(cats, j)
+			c, ok := bitsAt(cats, j)
+			if !ok {
+				to[j] = row[m]
+				continue
+			}
+			to[j] = levelOfDigits(row[m:m+BitColumns(len(c.Levels))], len(c.Levels))
+		}
+	}
+	return out
+}
+
+// bitsAt is the Bits category at value column j, if one is.
+func bitsAt(cats []Category, j int) (Category, bool) {
+	for _, c := range cats {
+		if c.Index == j && c.Bits {
+			return c, true
+		}
+	}
+	return Category{}, false
+}
+
+// levelOfDigits is the place of the level of n whose binary digits are
+// nearest digits (each rounded to 0 or 1), NaN where a digit is missing.
+func levelOfDigits(digits []float64, n int) float64 {
+	code := 0
+	for b, v := range digits {
+		if math.IsNaN(v) {
+			return math.NaN()
+		}
+		if v >= 0.5 {
+			code |= 1 << b
+		}
+	}
+	if code < n {
+		return float64(code)
+	}
+	best, fewest := 0, len(digits)+1
+	for k := range n {
+		if diff := bits.OnesCount(uint(k ^ code)); diff < fewest {
+			best, fewest = k, diff
+		}
+	}
+	return float64(best)
+}
