@@ -57,6 +57,9 @@ trained or written.`)
 		if workflow.Refits(cfg, data) {
 			fmt.Fprintln(stdout, workflow.RefitPlan(cfg, data))
 		}
+		if len(data.Categories) > 0 { // as train records them: their levels, and which are learnt in digits
+			cfg.Data.Categories = workflow.CategoriesRead(data.Categories)
+		}
 		auto, err := workflow.ChooseAuto(cfg, data.Train)
 		if err != nil {
 			return err

@@ -448,6 +448,9 @@ func TestTrainDataLearnsManyNamesInDigits(t *testing.T) {
 	if !strings.Contains(errs, "learnt as 4 binary digits, a 0/1 column each") {
 		t.Fatalf("want the state learnt in 4 binary digits, said: %s", errs)
 	}
+	if !strings.Contains(errs, "16 D = 64") || !strings.Contains(errs, "D = 4 columns, each category learnt in binary digits one, not the 7 values") {
+		t.Errorf("the network's width counts the state once: %s", errs)
+	}
 	if c, _ := os.ReadFile(filepath.Join(run, "config.yaml")); !strings.Contains(string(c), "bits: true") {
 		t.Errorf("config.yaml lacks bits: true:\n%s", c)
 	}
