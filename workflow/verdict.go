@@ -148,7 +148,7 @@ func JudgeRun(run *Run, data *Data, samples points.Points, kind string) (Verdict
 	if data.TrainLabels != nil && (data.Valid.N == 0 || data.ValidLabels != nil) {
 		cols.RowClasses = append(slices.Clone(data.TrainLabels), data.ValidLabels...)
 	}
-	v := Judge(samples, run.DataUnits(data.Train), run.DataUnits(data.Valid), cols)
+	v := Judge(judged(run, samples), judged(run, run.DataUnits(data.Train)), judged(run, run.DataUnits(data.Valid)), cols)
 	v.Warnings = v.warnings(MoreSteps(kind))
 	return v, nil
 }
@@ -203,14 +203,47 @@ type Columns struct {
 // whose columns are pixels too.
 func ColumnsOf(run *Run) Columns {
 	names := map[int][]string{}
-	cats := Categories(run.Config.Data.Categories)
-	for _, c := range cats {
-		if !c.Bits { // its digits are judged as 0/1 columns
-			names[datasets.ModelColumn(cats, c.Index)] = c.Levels
-		}
+	for _, c := range run.Config.Data.Categories {
+		names[c.Index] = c.Levels
 	}
 	return Columns{Cell: DequantCell(run), Pixels: run.Image.Size() > 0 || run.Config.Model.Type == "unet",
-		Levels: run.Discrete, Names: names, Standardized: run.Config.Data.Standardize}
+		Levels: valueLevels(run), Names: names, Standardized: run.Config.Data.Standardize}
+}
+
+// valueLevels are the run's discrete columns by their place among the
+// values as a file holds them (ValueRows), where the verdict judges them:
+// a category learnt in binary digits is one column of its levels' places
+// there, judged and named as the user's file has it, not as its digits.
+func valueLevels(run *Run) Discrete {
+	cats := Categories(run.Config.Data.Categories)
+	if !datasets.HasBits(cats) {
+		return run.Discrete
+	}
+	out := Discrete{}
+	for j := range datasets.ValueColumns(cats, run.Model.Dim()) {
+		for _, c := range cats {
+			if c.Index == j && c.Bits {
+				places := make([]float64, len(c.Levels))
+				for k := range places {
+					places[k] = float64(k)
+				}
+				out[j] = places
+			}
+		}
+		if _, done := out[j]; done {
+			continue
+		}
+		if values, ok := run.Discrete[datasets.ModelColumn(cats, j)]; ok {
+			out[j] = values
+		}
+	}
+	return out
+}
+
+// judged are rows of the run's model columns, in data units, as the
+// verdict judges them: as a file holds them (ValueRows).
+func judged(run *Run, p points.Points) points.Points {
+	return ValueRows(run.Config, p)
 }
 
 // Judge compares samples with the training and held-out data, all in data
@@ -650,7 +683,7 @@ func JudgeRunByClass(run *Run, data *Data, samples points.Points, labels []int32
 		if train.N < MinClassPoints { // train refuses such classes; a run from before may have one
 			continue
 		}
-		v := Judge(mine, run.DataUnits(train), run.DataUnits(valid), ColumnsOf(run))
+		v := Judge(judged(run, mine), judged(run, run.DataUnits(train)), judged(run, run.DataUnits(valid)), ColumnsOf(run))
 		v.Warnings = v.warnings(MoreSteps(kind))
 		cv := ClassVerdict{Class: int(y), Verdict: v}
 		if names := run.Config.Model.ClassNames; int(y) < len(names) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -467,6 +468,27 @@ func TestTrainDataLearnsManyNamesInDigits(t *testing.T) {
 		if cells := strings.Split(line, ","); len(cells) != 4 || !isState.MatchString(cells[0]) || !slices.Contains([]string{"small", "large"}, cells[3]) {
 			t.Fatalf("sample %d is %q, want a state's name, two numbers and a kind", i, line)
 		}
+	}
+	// The verdict judges the columns as the file holds them: its level
+	// shares name a column of the four, never a digit's.
+	if code, _, errs := scorenet("eval", "-run", run, "-n", "50", "-likelihood", "0", "-set", "sample.steps=4"); code != 0 {
+		t.Fatalf("eval: exit %d: %s", code, errs)
+	}
+	var report struct {
+		Samples struct {
+			Verdict struct {
+				Levels *struct {
+					Column int    `json:"column"`
+					Name   string `json:"name"`
+				} `json:"level_shares"`
+			} `json:"verdict"`
+		} `json:"samples"`
+	}
+	if err := json.Unmarshal(mustRead(t, filepath.Join(run, "eval.json")), &report); err != nil {
+		t.Fatal(err)
+	}
+	if l := report.Samples.Verdict.Levels; l == nil || l.Column != 4 || !slices.Contains([]string{"small", "large"}, l.Name) {
+		t.Errorf("level shares %+v, want the kind's, column 4 by name (the state's 12 levels are more than the verdict judges)", l)
 	}
 	npy := filepath.Join(dir, "s.npy")
 	if code, _, errs := scorenet("sample", "-run", run, "-n", "5", "-out", npy, "-set", "sample.steps=4"); code != 0 {
