@@ -32,6 +32,18 @@ func ModelColumn(cats []Category, j int) int {
 	return m
 }
 
+// ValueColumn is the value column that model column m is of (for a
+// category's binary digit, the category's column).
+func ValueColumn(cats []Category, m int) int {
+	j := m
+	for _, c := range cats {
+		if ModelColumn(cats, c.Index) < m {
+			j -= min(c.width()-1, m-ModelColumn(cats, c.Index))
+		}
+	}
+	return j
+}
+
 // ValueColumns is how many columns a file holds for rows of d model
 // columns.
 func ValueColumns(cats []Category, d int) int {
@@ -107,7 +119,7 @@ func ContractBits(p points.Points, cats []Category) points.Points {
 				to[j] = row[m]
 				continue
 			}
-			to[j] = levelOfDigits(row[m:m+BitColumns(len(c.Levels))], len(c.Levels))
+			to[j] = LevelOfDigits(row[m:m+BitColumns(len(c.Levels))], len(c.Levels))
 		}
 	}
 	return out
@@ -123,9 +135,10 @@ func bitsAt(cats []Category, j int) (Category, bool) {
 	return Category{}, false
 }
 
-// levelOfDigits is the place of the level of n whose binary digits are
-// nearest digits (each rounded to 0 or 1), NaN where a digit is missing.
-func levelOfDigits(digits []float64, n int) float64 {
+// LevelOfDigits is the place of the level of n whose binary digits are
+// nearest digits (each rounded to 0 or 1; the commonest of ties), NaN
+// where a digit is missing.
+func LevelOfDigits(digits []float64, n int) float64 {
 	code := 0
 	for b, v := range digits {
 		if math.IsNaN(v) {

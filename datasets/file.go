@@ -286,7 +286,7 @@ func LoadTable(path string, o Options) (File, Labels, []string, error) {
 			if f.D != ValueColumns(o.Categories, o.Width) {
 				return File{}, Labels{}, nil, fmt.Errorf("datasets: %s: %d columns, want %d: a run's rows, each category its level's place", path, f.D, ValueColumns(o.Categories, o.Width))
 			}
-			f.Points = ExpandBits(f.Points, o.Categories)
+			f.Points, f.Categories = ExpandBits(f.Points, o.Categories), o.Categories
 		}
 		return f, l, nil, nil
 	}

@@ -42,7 +42,13 @@ func fitThenRefit(ctx context.Context, cfg *configs.Config, data *workflow.Data,
 	// The run's config.yaml is written once the first training has passed
 	// its checks (a resume with other settings is refused there): written
 	// before, a refused train would leave the run unreadable.
-	started := func() error { return safefile.Write(rundir.ConfigPath(dir), cfg.YAML()) }
+	// With the categories as the first training read them (their levels,
+	// and which are learnt in binary digits), so that a resume reads the
+	// data as it started, whatever the rule for new runs then says.
+	started := func() error {
+		cfg.Data.Categories = sel.Data.Categories
+		return safefile.Write(rundir.ConfigPath(dir), cfg.YAML())
+	}
 	first, err := fitPrepared(ctx, &sel, data, Options{Out: opts.Out, Terminal: opts.Terminal, Resume: resume, lrBeyondBounds: opts.lrBeyondBounds, afterData: plan, nearness: true, started: started})
 	if err != nil {
 		if !hasCheckpoint(selection) { // failed before its first checkpoint: leave nothing it made

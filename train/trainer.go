@@ -172,6 +172,11 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 			cfg.Data.DiscreteGap = configs.DefaultDiscreteGap
 		}
 	}
+	if opts.Resume {
+		if err := selectionCategories(cfg); err != nil {
+			return nil, err
+		}
+	}
 	data, err := workflow.Prepare(cfg)
 	if err != nil {
 		return nil, err
@@ -533,5 +538,26 @@ func unetShape(cfg *configs.Config, image datasets.Image, out io.Writer) error {
 	if !slices.Equal(cfg.Model.Shape, from) {
 		return fmt.Errorf("train: model.shape %v is not the images' %v (height, width, channels); leave it out to take theirs", cfg.Model.Shape, from)
 	}
+	return nil
+}
+
+// selectionCategories gives a resumed refit whose config.yaml names its
+// categories without their levels (written before the first training
+// recorded them there) the categories its first training read, from
+// select/config.yaml: found again, a category of many levels would now be
+// learnt in binary digits, and the data would not be the run's.
+func selectionCategories(cfg *configs.Config) error {
+	if !slices.ContainsFunc(cfg.Data.Categories, func(c configs.Category) bool { return c.Levels == nil }) {
+		return nil
+	}
+	path := rundir.ConfigPath(rundir.SelectionDir(cfg.Output.Dir))
+	if _, err := os.Stat(path); err != nil {
+		return nil // no first training to follow
+	}
+	sel, err := rundir.LoadConfig(rundir.SelectionDir(cfg.Output.Dir), nil)
+	if err != nil {
+		return err
+	}
+	cfg.Data.Categories = sel.Data.Categories
 	return nil
 }

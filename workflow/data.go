@@ -101,7 +101,13 @@ func ReadRows(run *Run, path string) (points.Points, error) {
 	if f, ok, err := LabelledRows(run, path, false); err != nil || ok {
 		return f.Points, err
 	}
-	f, _, _, err := datasets.LoadTable(path, RowsOptions(run, false))
+	o := RowsOptions(run, false)
+	f, _, _, err := datasets.LoadTable(path, o)
+	if err == nil && datasets.HasBits(o.Categories) && f.D != run.Model.Dim() {
+		// Counted as the file holds them: the caller's count would be of
+		// the categories' binary digits.
+		return points.Points{}, fmt.Errorf("%s has %d columns, the run's rows have %d (a category one)", path, datasets.ValueColumns(o.Categories, f.D), datasets.ValueColumns(o.Categories, run.Model.Dim()))
+	}
 	return f.Points, err
 }
 

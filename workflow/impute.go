@@ -88,7 +88,7 @@ func Impute(j Job, given points.Points, draws int) (*Imputed, error) {
 		return nil, fmt.Errorf("workflow: the completions in data units: %w: nothing was written", err)
 	}
 	for i, r := range rows {
-		out.complete(given.Row(r), drawn, i*draws, r, draws, j.Named)
+		out.complete(given.Row(r), drawn, i*draws, r, draws, j.Categories)
 	}
 	putBack(out.Estimate, j.Discrete, j.Ends, j.Whole)
 	restoreGiven(out.Estimate, given)
@@ -183,7 +183,7 @@ func (j Job) checkGiven(given points.Points) error {
 
 // complete writes input row r's draws (rows first.. of drawn), the mean
 // and the spread of its missing entries.
-func (o *Imputed) complete(row []float64, drawn points.Points, first, r, draws int, named datasets.Named) {
+func (o *Imputed) complete(row []float64, drawn points.Points, first, r, draws int, cats []datasets.Category) {
 	for j, v := range row {
 		if !math.IsNaN(v) {
 			continue // given: as given, spread 0
@@ -201,23 +201,45 @@ func (o *Imputed) complete(row []float64, drawn points.Points, first, r, draws i
 			ss += d * d
 		}
 		o.Estimate.Row(r)[j] = mean
-		if _, ok := named[j]; ok {
-			o.Estimate.Row(r)[j] = mostFrequent(drawn, first, draws, j)
-		}
 		if draws > 1 {
 			o.Spread.Row(r)[j] = math.Sqrt(ss / float64(draws-1))
 		}
 	}
+	// A category's estimate is its draws' most frequent level (the mean of
+	// places among names is no name), in its model columns: its place, or
+	// that level's binary digits.
+	for _, c := range cats {
+		m, width := datasets.ModelColumn(cats, c.Index), 1
+		if c.Bits {
+			width = datasets.BitColumns(len(c.Levels))
+		}
+		if !math.IsNaN(row[m]) {
+			continue
+		}
+		level := func(k int) float64 { return drawn.Row(first + k)[m] }
+		if c.Bits {
+			level = func(k int) float64 {
+				return datasets.LevelOfDigits(drawn.Row(first + k)[m:m+width], len(c.Levels))
+			}
+		}
+		best := mostFrequent(draws, level)
+		if !c.Bits {
+			o.Estimate.Row(r)[m] = best
+			continue
+		}
+		for b := range width {
+			o.Estimate.Row(r)[m+b] = float64(int(best) >> b & 1)
+		}
+	}
 }
 
-// mostFrequent is the value of column j most frequent among rows
-// first..first+draws-1 of drawn (a category's level: the mean of places
-// among names is no name), the smallest of those as frequent.
-func mostFrequent(drawn points.Points, first, draws, j int) float64 {
+// mostFrequent is the most frequent of level(0), ..., level(draws-1), the
+// smallest of those as frequent.
+func mostFrequent(draws int, level func(k int) float64) float64 {
 	count := map[float64]int{}
 	best, most := math.Inf(1), 0
 	for k := range draws {
-		v := drawn.Row(first + k)[j]
+		v := level(k)
 		count[v]++
 		if c := count[v]; c > most || c == most && v < best {
 			best, most = v, c

@@ -124,3 +124,46 @@ func TestGapFactors(t *testing.T) {
 		}
 	})
 }
+
+// An imputed category is its draws' most frequent level in its model
+// columns, a number column beside it the draws' mean, whatever columns
+// a category learnt in binary digits takes: a state of 12 levels (4
+// digits, model columns 0-3), three numbers (4-6) and a kind of 3 levels
+// at its place (7).
+func TestImputedCategoriesByModelColumn(t *testing.T) {
+	levels := strings.Split("a b c d e f g h i j k l", " ")
+	cats := Categories([]configs.Category{{Column: "s", Levels: levels, Index: 0, Bits: true}, {Column: "k", Levels: []string{"x", "y", "z"}, Index: 4}})
+	nan := math.NaN()
+	cases := []struct {
+		name  string
+		given []float64
+		draws [][]float64
+		want  []float64
+	}{
+		{"a number and the kind missing", []float64{1, 0, 0, 0, nan, 2, 3, nan},
+			[][]float64{{1, 0, 0, 0, 10, 2, 3, 2}, {1, 0, 0, 0, 20, 2, 3, 2}, {1, 0, 0, 0, 30, 2, 3, 0}},
+			[]float64{1, 0, 0, 0, 20, 2, 3, 2}},
+		// Levels 3, 5, 6, 9, 9 (digits least significant first): 9, where
+		// each digit's majority would say 1.
+		{"the state missing", []float64{nan, nan, nan, nan, 1, 2, 3, 0},
+			[][]float64{{1, 1, 0, 0, 1, 2, 3, 0}, {1, 0, 1, 0, 1, 2, 3, 0}, {0, 1, 1, 0, 1, 2, 3, 0}, {1, 0, 0, 1, 1, 2, 3, 0}, {1, 0, 0, 1, 1, 2, 3, 0}},
+			[]float64{1, 0, 0, 1, 1, 2, 3, 0}},
+		{"a tie goes to the commoner level", []float64{nan, nan, nan, nan, 1, 2, 3, 0},
+			[][]float64{{0, 1, 1, 0, 1, 2, 3, 0}, {1, 0, 0, 0, 1, 2, 3, 0}},
+			[]float64{1, 0, 0, 0, 1, 2, 3, 0}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			drawn := points.New(len(c.draws), 8)
+			for k, d := range c.draws {
+				copy(drawn.Row(k), d)
+			}
+			o := &Imputed{Estimate: points.New(1, 8), Draws: points.New(len(c.draws), 8), Spread: points.New(1, 8)}
+			copy(o.Estimate.X, c.given)
+			o.complete(c.given, drawn, 0, 0, len(c.draws), cats)
+			if !slices.Equal(o.Estimate.X, c.want) {
+				t.Errorf("estimate %v, want %v", o.Estimate.X, c.want)
+			}
+		})
+	}
+}

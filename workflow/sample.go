@@ -58,9 +58,10 @@ type Job struct {
 	// Discrete are a table's discrete columns, which the samples are put
 	// back onto (the chains, in model units, are left as drawn).
 	Discrete Discrete
-	// Named are a table's category columns (data.categories): an imputed
-	// entry of one is its draws' most frequent level, not their mean.
-	Named datasets.Named
+	// Categories are a table's category columns (data.categories): an
+	// imputed entry of one is its draws' most frequent level, not their
+	// mean.
+	Categories []datasets.Category
 	// Ends are the point masses at a table's column ends, which samples
 	// beyond are put on.
 	Ends datasets.Ends
@@ -354,7 +355,7 @@ func (r *Run) RunJob(s configs.Sample, kind string) (Job, error) {
 	if churnMax > 0 {
 		s.ChurnMax = churnMax
 	}
-	j := Job{Sample: s, Dim: r.Model.Dim(), Norm: r.Norm, MaxAbs: r.MaxAbs, Prior: PriorOf(r.Moments), Discrete: r.Discrete, Ends: r.Ends, Whole: r.Whole, Pixels: r.Image.Size() > 0, Named: NamedColumns(r.Config)}
+	j := Job{Sample: s, Dim: r.Model.Dim(), Norm: r.Norm, MaxAbs: r.MaxAbs, Prior: PriorOf(r.Moments), Discrete: r.Discrete, Ends: r.Ends, Whole: r.Whole, Pixels: r.Image.Size() > 0, Categories: Categories(r.Config.Data.Categories)}
 	j.Scores, j.Sigmas, j.Sigma, err = r.scoring(s.Sampler, kind)
 	for _, m := range r.Moments.ByClass {
 		j.ClassPriors = append(j.ClassPriors, PriorOf(m))

@@ -188,8 +188,17 @@ impute.`)
 			undo()
 			return err
 		}
+		missing := done.Missing
+		if datasets.HasBits(file.Categories) { // counted as the file holds them, not by the digits
+			missing = 0
+			for _, v := range workflow.ValueRows(run.Config, rows).X {
+				if math.IsNaN(v) {
+					missing++
+				}
+			}
+		}
 		fmt.Fprintf(stdout, "completed %s in %d of %s, %s each, by %s in %.2f s, into %s\n",
-			counted(done.Missing, "missing entry", "missing entries"), done.Rows, counted(rows.N, "row", "rows"), counted(*draws, "draw", "draws"), samplerTitles[s.Sampler], done.Seconds, *out)
+			counted(missing, "missing entry", "missing entries"), done.Rows, counted(rows.N, "row", "rows"), counted(*draws, "draw", "draws"), samplerTitles[s.Sampler], done.Seconds, *out)
 		for _, path := range []string{*drawsOut, *spreadOut, *grid} {
 			if path != "" {
 				fmt.Fprintf(stdout, "wrote %s\n", path)
@@ -246,7 +255,11 @@ func rowError(file datasets.File, err error) error {
 	if !errors.As(err, &re) {
 		return fmt.Errorf("%s: %w", file.Path, err)
 	}
-	where := file.Where(re.Row, re.Col)
+	col := re.Col
+	if col >= 0 { // a model column: the file's, where a category takes binary digits
+		col = datasets.ValueColumn(file.Categories, col)
+	}
+	where := file.Where(re.Row, col)
 	if ext := strings.ToLower(filepath.Ext(file.Path)); ext != ".csv" && ext != ".npy" { // an IDX file
 		where = fmt.Sprintf("%s image %d (from 0)", file.Path, re.Row)
 		if re.Col >= 0 {

@@ -516,11 +516,21 @@ func TestTrainDataLearnsManyNamesInDigits(t *testing.T) {
 	}
 	holes, filled, spread := filepath.Join(dir, "holes.csv"), filepath.Join(dir, "filled.csv"), filepath.Join(dir, "spread.csv")
 	os.WriteFile(holes, []byte("state,lat,lon,kind\n,44.1,-91,small\nS03,NA,-91,large\n"), 0o644)
-	if code, _, errs := scorenet("impute", "-run", run, "-in", holes, "-out", filled, "-spread", spread, "-n", "3", "-set", "sample.steps=4"); code != 0 {
-		t.Fatalf("impute: exit %d: %s", code, errs)
+	if code, out, errs := scorenet("impute", "-run", run, "-in", holes, "-out", filled, "-spread", spread, "-n", "3", "-set", "sample.steps=4"); code != 0 || !strings.Contains(out, "completed 2 missing entries") {
+		t.Fatalf("impute: exit %d, want 2 entries counted as the file holds them: %s%s", code, out, errs)
 	}
 	if got := mustRead(t, filled); !regexp.MustCompile(`^state,lat,lon,kind\nS(0[0-9]|1[01]),44.1,-91,small\nS03,[0-9.]+,-91,large\n$`).Match(got) {
 		t.Errorf("imputed rows:\n%s", got)
+	}
+	far := filepath.Join(dir, "far.csv")
+	os.WriteFile(far, []byte("state,lat,lon,kind\nS01,,-99999,small\n"), 0o644)
+	if code, _, errs := scorenet("impute", "-run", run, "-in", far, "-out", filled, "-set", "sample.steps=4"); code == 0 || !strings.Contains(errs, "line 2, column 3: -99999 is beyond the reach") {
+		t.Errorf("a value beyond the model's reach: exit %d, want its column as the file numbers it: %s", code, errs)
+	}
+	short := filepath.Join(dir, "short.csv")
+	os.WriteFile(short, []byte("state,lat,kind\nS01,40,small\n"), 0o644)
+	if code, _, errs := scorenet("score", "-run", run, "-in", short, "-out", filepath.Join(dir, "q.csv")); code == 0 || !strings.Contains(errs, "has 3 columns, the run's rows have 4") {
+		t.Errorf("rows of a column too few: exit %d, want the columns counted as the file holds them: %s", code, errs)
 	}
 	if got := mustRead(t, spread); !regexp.MustCompile(`^state,lat,lon,kind\n[0-9.e-]+,0,0,0\n0,[0-9.e-]+,0,0\n$`).Match(got) {
 		t.Errorf("the draws' spreads, a column each:\n%s", got)
