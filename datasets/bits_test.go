@@ -114,3 +114,42 @@ func TestLoadTableLearnsManyLevelsInDigits(t *testing.T) {
 		t.Errorf("a run's own samples: %v, %v; want 2.25 and the digits of 5", s.X, err)
 	}
 }
+
+// A category of dates is numbered in time, whatever its rows' counts, and
+// learnt as one column of places however many dates it holds; text that
+// only starts like a date is a name like any other.
+func TestCategoriesOfDates(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		cell  func(i int) string
+		bits  bool
+		first string
+	}{
+		{"days", func(i int) string { return fmt.Sprintf("20%02d-01-01", 14-i%12) }, false, "2003-01-01"},
+		{"times", func(i int) string { return fmt.Sprintf("2001-01-%02dT21:55:00", 12-i%12) }, false, "2001-01-01T21:55:00"},
+		{"not dates", func(i int) string { return fmt.Sprintf("20%02d-01-01 in town", 14-i%12) }, true, "2003-01-01 in town"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var b strings.Builder
+			b.WriteString("when,x\n")
+			for i := range 60 {
+				// The last date, with the most rows, first by count.
+				when := c.cell(i)
+				if i%5 == 0 {
+					when = c.cell(0)
+				}
+				fmt.Fprintf(&b, "%s,%d\n", when, i)
+			}
+			path := filepath.Join(t.TempDir(), "t.csv")
+			os.WriteFile(path, []byte(b.String()), 0o644)
+			f, _, _, err := datasets.LoadTable(path, datasets.Options{Categories: []datasets.Category{{Column: "when"}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cat := f.Categories[0]
+			if cat.Bits != c.bits || (c.bits == false && cat.Levels[0] != c.first) {
+				t.Errorf("bits %v, levels %v; want bits %v, %s first", cat.Bits, cat.Levels, c.bits, c.first)
+			}
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -254,7 +255,8 @@ func (s *categoryState) code(cell string, missing bool) (float64, error) {
 // two common ones would be given the mass between them (a survey's
 // "Neither" between "Left" and "Right" took 40% of the samples for 5%
 // of the rows). Numbered by frequency, the shares only fall from the
-// first place to the last, and have no valley to fill.
+// first place to the last, and have no valley to fill. Dates are numbered
+// in time instead (allDates).
 func (r *categoryReader) finish(p points.Points) []Category {
 	out := make([]Category, 0, len(r.columns))
 	for _, c := range r.columns {
@@ -264,8 +266,9 @@ func (r *categoryReader) finish(p points.Points) []Category {
 			for k := range order {
 				order[k] = k
 			}
+			dates := allDates(s.names)
 			slices.SortFunc(order, func(a, b int) int {
-				if s.count[a] != s.count[b] {
+				if s.count[a] != s.count[b] && !dates {
 					return s.count[b] - s.count[a]
 				}
 				return strings.Compare(s.names[a], s.names[b])
@@ -281,11 +284,30 @@ func (r *categoryReader) finish(p points.Points) []Category {
 					*v = place[int(*v)]
 				}
 			}
-			c.Bits = len(c.Levels) > PlaceLevels
+			c.Bits = len(c.Levels) > PlaceLevels && !dates
 		}
 		out = append(out, *c)
 	}
 	return out
+}
+
+// isoDate matches a date or a time as ISO 8601 writes it, year first, whose
+// order as text is its order in time: 2014, 2014-01, 2014-01-01,
+// 2014-01-01 21:55:00 (or with a T, or slashes).
+var isoDate = regexp.MustCompile(`^\d{4}([-/]\d{2}([-/]\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z?)?)?)?$`)
+
+// allDates reports whether every name is a date (isoDate): such a
+// category's levels are numbered in time, not by their rows, and learnt as
+// one column however many, a place that means when. Iowa's electricity,
+// 17 years of three sources each, drew its sources' shares 0.12 off the
+// data's with its years in binary digits, 0.02 with them in order.
+func allDates(names []string) bool {
+	for _, n := range names {
+		if !isoDate.MatchString(n) {
+			return false
+		}
+	}
+	return len(names) > 0
 }
 
 // Named are the levels of a table's category columns by their index among
