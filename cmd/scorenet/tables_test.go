@@ -286,24 +286,7 @@ func TestTrainDataLearnsColumnsOfNames(t *testing.T) {
 	if code, _, errs := scorenet("sample", "-run", run, "-n", "5", "-out", npy, "-set", "sample.steps=4"); code != 0 {
 		t.Fatalf("sample -out .npy: exit %d: %s", code, errs)
 	}
-	for _, in := range []string{samples, npy} {
-		if code, _, errs := scorenet("score", "-run", run, "-in", in, "-out", filepath.Join(dir, "back.csv")); code != 0 {
-			t.Errorf("score of its own samples %s: exit %d: %s", in, code, errs)
-		}
-	}
-	// Shards merged are written as names, as one sample run writes them.
-	for k := range 2 {
-		if code, _, errs := scorenet("sample", "-run", run, "-n", "6", "-shard", fmt.Sprintf("%d/2", k), "-out", filepath.Join(dir, fmt.Sprintf("sh%d.csv", k)), "-set", "sample.steps=4"); code != 0 {
-			t.Fatalf("shard %d: exit %d: %s", k, code, errs)
-		}
-	}
-	merged, whole := filepath.Join(dir, "merged.csv"), filepath.Join(dir, "whole.csv")
-	scorenet("sample", "-run", run, "-n", "6", "-out", whole, "-set", "sample.steps=4")
-	if code, _, errs := scorenet("merge", "-out", merged, filepath.Join(dir, "sh0.csv"), filepath.Join(dir, "sh1.csv")); code != 0 {
-		t.Errorf("merge: exit %d: %s", code, errs)
-	} else if a, _ := os.ReadFile(merged); string(a) != string(mustRead(t, whole)) {
-		t.Errorf("merged shards:\n%s\nwant as one run wrote them:\n%s", a, mustRead(t, whole))
-	}
+	readsBackAndMerges(t, run, dir, samples, npy)
 	holes := filepath.Join(dir, "holes.csv")
 	os.WriteFile(holes, []byte("species,island,bill\nGentoo,,47\nAdelie,Dream,NA\n"), 0o644)
 	filled := filepath.Join(dir, "filled.csv")
@@ -363,6 +346,30 @@ func TestTrainDataLearnsColumnsOfNames(t *testing.T) {
 	}
 	if code, _, errs := scorenet("score", "-run", filepath.Join(dir, "run3"), "-in", filled, "-out", filepath.Join(dir, "s4.csv")); code != 0 {
 		t.Errorf("score of the completed rows, which lack the column left out: exit %d: %s", code, errs)
+	}
+}
+
+// readsBackAndMerges checks that run's score reads back its own samples
+// (CSV and .npy), and that its shards merged are written as one sample run
+// writes them (a category's names included).
+func readsBackAndMerges(t *testing.T, run, dir, samples, npy string) {
+	t.Helper()
+	for _, in := range []string{samples, npy} {
+		if code, _, errs := scorenet("score", "-run", run, "-in", in, "-out", filepath.Join(dir, "back.csv")); code != 0 {
+			t.Errorf("score of its own samples %s: exit %d: %s", in, code, errs)
+		}
+	}
+	for k := range 2 {
+		if code, _, errs := scorenet("sample", "-run", run, "-n", "6", "-shard", fmt.Sprintf("%d/2", k), "-out", filepath.Join(dir, fmt.Sprintf("sh%d.csv", k)), "-set", "sample.steps=4"); code != 0 {
+			t.Fatalf("shard %d: exit %d: %s", k, code, errs)
+		}
+	}
+	merged, whole := filepath.Join(dir, "merged.csv"), filepath.Join(dir, "whole.csv")
+	scorenet("sample", "-run", run, "-n", "6", "-out", whole, "-set", "sample.steps=4")
+	if code, _, errs := scorenet("merge", "-out", merged, filepath.Join(dir, "sh0.csv"), filepath.Join(dir, "sh1.csv")); code != 0 {
+		t.Errorf("merge: exit %d: %s", code, errs)
+	} else if a := mustRead(t, merged); string(a) != string(mustRead(t, whole)) {
+		t.Errorf("merged shards:\n%s\nwant as one run wrote them:\n%s", a, mustRead(t, whole))
 	}
 }
 
@@ -497,23 +504,7 @@ func TestTrainDataLearnsManyNamesInDigits(t *testing.T) {
 	if p, err := datasets.Load(npy); err != nil || p.D != 4 {
 		t.Errorf("the .npy samples: %v columns, %v; want 4, the state's place one of them", p.D, err)
 	}
-	for _, in := range []string{samples, npy} {
-		if code, _, errs := scorenet("score", "-run", run, "-in", in, "-out", filepath.Join(dir, "back.csv")); code != 0 {
-			t.Errorf("score of its own samples %s: exit %d: %s", in, code, errs)
-		}
-	}
-	for k := range 2 {
-		if code, _, errs := scorenet("sample", "-run", run, "-n", "6", "-shard", fmt.Sprintf("%d/2", k), "-out", filepath.Join(dir, fmt.Sprintf("sh%d.csv", k)), "-set", "sample.steps=4"); code != 0 {
-			t.Fatalf("shard %d: exit %d: %s", k, code, errs)
-		}
-	}
-	merged, whole := filepath.Join(dir, "merged.csv"), filepath.Join(dir, "whole.csv")
-	scorenet("sample", "-run", run, "-n", "6", "-out", whole, "-set", "sample.steps=4")
-	if code, _, errs := scorenet("merge", "-out", merged, filepath.Join(dir, "sh0.csv"), filepath.Join(dir, "sh1.csv")); code != 0 {
-		t.Errorf("merge: exit %d: %s", code, errs)
-	} else if a := mustRead(t, merged); string(a) != string(mustRead(t, whole)) {
-		t.Errorf("merged shards:\n%s\nwant as one run wrote them:\n%s", a, mustRead(t, whole))
-	}
+	readsBackAndMerges(t, run, dir, samples, npy)
 	holes, filled, spread := filepath.Join(dir, "holes.csv"), filepath.Join(dir, "filled.csv"), filepath.Join(dir, "spread.csv")
 	os.WriteFile(holes, []byte("state,lat,lon,kind\n,44.1,-91,small\nS03,NA,-91,large\n"), 0o644)
 	if code, out, errs := scorenet("impute", "-run", run, "-in", holes, "-out", filled, "-spread", spread, "-n", "3", "-set", "sample.steps=4"); code != 0 || !strings.Contains(out, "completed 2 missing entries") {
