@@ -1,8 +1,10 @@
 package datasets
 
 import (
+	"fmt"
 	"math"
 	"math/bits"
+	"strconv"
 
 	"scorenet/points"
 )
@@ -42,6 +44,17 @@ func ValueColumn(cats []Category, m int) int {
 		}
 	}
 	return j
+}
+
+// ColumnLabel names model column m for the start-up lines as the file
+// numbers its columns, from 1: "3", or "2 (state's binary digit 1)" for
+// a category's digit, least significant first.
+func ColumnLabel(cats []Category, m int) string {
+	j := ValueColumn(cats, m)
+	if c, ok := bitsAt(cats, j); ok {
+		return fmt.Sprintf("%d (%s's binary digit %d)", j+1, c.Column, m-ModelColumn(cats, j)+1)
+	}
+	return strconv.Itoa(j + 1)
 }
 
 // ValueColumns is how many columns a file holds for rows of d model

@@ -153,3 +153,14 @@ func TestCategoriesOfDates(t *testing.T) {
 		})
 	}
 }
+
+// The start-up lines number a model column as the file numbers its
+// columns, a category's digits by their category.
+func TestColumnLabel(t *testing.T) {
+	cats := []datasets.Category{{Column: "state", Index: 1, Levels: make([]string, 12), Bits: true}}
+	for m, want := range []string{"1", "2 (state's binary digit 1)", "2 (state's binary digit 2)", "2 (state's binary digit 3)", "2 (state's binary digit 4)", "3"} {
+		if got := datasets.ColumnLabel(cats, m); got != want {
+			t.Errorf("ColumnLabel(%d) = %q, want %q", m, got, want)
+		}
+	}
+}

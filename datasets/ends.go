@@ -93,8 +93,8 @@ func (e Ends) Snap(p points.Points) int {
 }
 
 // Describe says which column ends hold point masses, for the start-up
-// lines.
-func (e Ends) Describe(p points.Points) string {
+// lines, the columns numbered as the file holds them (cats: ColumnLabel).
+func (e Ends) Describe(p points.Points, cats []Category) string {
 	var parts []string
 	for j := range p.D {
 		for _, end := range []struct {
@@ -111,7 +111,7 @@ func (e Ends) Describe(p points.Points) string {
 					n++
 				}
 			}
-			parts = append(parts, fmt.Sprintf("column %d's %s %g (%.0f%% of the rows)", j+1, end.name, v, 100*float64(n)/float64(p.N)))
+			parts = append(parts, fmt.Sprintf("column %s's %s %g (%.0f%% of the rows)", ColumnLabel(cats, j), end.name, v, 100*float64(n)/float64(p.N)))
 		}
 	}
 	return fmt.Sprintf("%d point mass(es) at a column's end, where samples beyond are put: %s", len(parts), strings.Join(parts, ", "))

@@ -72,7 +72,7 @@ func TestEndsSnapOnlyBeyond(t *testing.T) {
 			t.Fatalf("snapped %v, want %v", p.X, want)
 		}
 	}
-	if s := e.Describe(points.Points{N: 2, D: 2, X: []float64{0, 10, 1, 5}}); !strings.Contains(s, "column 1's minimum 0 (50% of the rows)") || !strings.Contains(s, "column 2's maximum 10 (50% of the rows)") {
+	if s := e.Describe(points.Points{N: 2, D: 2, X: []float64{0, 10, 1, 5}}, nil); !strings.Contains(s, "column 1's minimum 0 (50% of the rows)") || !strings.Contains(s, "column 2's maximum 10 (50% of the rows)") {
 		t.Errorf("Describe: %q", s)
 	}
 }

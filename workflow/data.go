@@ -285,14 +285,14 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 		discrete = FindDiscrete(all, most)
 		discrete = discrete.addCategories(all, categories)
 		if ends = datasets.FindEnds(all, discrete); !ends.Empty() { // in data units, before any dequantising
-			source += "; " + ends.Describe(all)
+			source += "; " + ends.Describe(all, categories)
 		}
 		if whole = datasets.FindWhole(all, discrete); len(whole) > 0 {
-			source += "; " + describeWhole(whole)
+			source += "; " + describeWhole(whole, categories)
 		}
 		if len(discrete) > 0 {
 			discrete.Dequantize(all, spread, seeds.New(cfg.Seed, seeds.Dequantize))
-			source += "; " + discrete.Describe(spread)
+			source += "; " + discrete.Describe(spread, categories)
 		}
 		// From every row in the file's order, before the split: a refit's
 		// two trainings widen by the same factors.
@@ -305,7 +305,7 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 		// data.discrete: none leaves the numbers continuous, not the names.
 		discrete = Discrete(nil).addCategories(all, categories)
 		discrete.Dequantize(all, spread, seeds.New(cfg.Seed, seeds.Dequantize))
-		source += "; " + discrete.Describe(spread)
+		source += "; " + discrete.Describe(spread, categories)
 	}
 	// The data are held once: split and standardised in their own storage.
 	holdout := d.Holdout
@@ -327,7 +327,7 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 		var skews map[int]float64
 		quantiles, skews = mapQuantiles(trainPts, valid, gaps, seeds.New(cfg.Seed, seeds.QuantileTies))
 		if len(quantiles) > 0 {
-			source += "; " + describeQuantiles(quantiles, skews)
+			source += "; " + describeQuantiles(quantiles, skews, categories)
 			// The map goes by the rows' ranks, which a narrower spread
 			// leaves as they were: the values' shares fill a normal,
 			// which has no edge to blur.
@@ -515,7 +515,7 @@ func skewness(p points.Points, j int) float64 {
 
 // describeQuantiles says which columns are quantile-mapped and why, for
 // the start-up lines.
-func describeQuantiles(q map[int]datasets.Knots, skews map[int]float64) string {
+func describeQuantiles(q map[int]datasets.Knots, skews map[int]float64, cats []datasets.Category) string {
 	cols := make([]int, 0, len(q))
 	for j := range q {
 		cols = append(cols, j)
@@ -523,17 +523,17 @@ func describeQuantiles(q map[int]datasets.Knots, skews map[int]float64) string {
 	slices.Sort(cols)
 	var parts []string
 	for _, j := range cols {
-		parts = append(parts, fmt.Sprintf("%d (skewness %.2g)", j+1, skews[j]))
+		parts = append(parts, fmt.Sprintf("%s (skewness %.2g)", datasets.ColumnLabel(cats, j), skews[j]))
 	}
 	return fmt.Sprintf("data.quantile auto: %d column(s) of skewness beyond ±%g mapped through their training quantiles onto a normal's and sampled back through them, so that samples stay inside the column's range and its tail keeps its share: %s", len(q), maxSkew, listColumns(parts))
 }
 
 // describeWhole says which columns are whole, for the start-up lines (a
 // pixel table's hundreds not all listed).
-func describeWhole(w datasets.Whole) string {
+func describeWhole(w datasets.Whole, cats []datasets.Category) string {
 	parts := make([]string, len(w))
 	for k, j := range w {
-		parts[k] = fmt.Sprint(j + 1)
+		parts[k] = datasets.ColumnLabel(cats, j)
 	}
 	return fmt.Sprintf("%d column(s) of whole numbers only, whose samples are rounded to whole numbers: %s", len(w), listColumns(parts))
 }

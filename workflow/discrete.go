@@ -183,10 +183,10 @@ func (d Discrete) columns() []int {
 
 // Describe says which columns are discrete, and over what share of each
 // value's cell they are trained spread, for the start-up lines.
-func (d Discrete) Describe(spread float64) string {
+func (d Discrete) Describe(spread float64, cats []datasets.Category) string {
 	var parts []string
 	for _, j := range d.columns() {
-		parts = append(parts, fmt.Sprintf("%d (%d values)", j+1, len(d[j])))
+		parts = append(parts, fmt.Sprintf("%s (%d values)", datasets.ColumnLabel(cats, j), len(d[j])))
 	}
 	over := "each value's cell"
 	if spread < 1 {
