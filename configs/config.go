@@ -87,6 +87,13 @@ type Data struct {
 	Quantile string `yaml:"quantile,omitempty"`
 	// QuantileDefaulted: Quantile is the default of the data, not given.
 	QuantileDefaulted bool `yaml:"-"`
+	// QuantileValleys (file, under Quantile auto): also map a discrete
+	// column of 3 to 10 values one of whose values between two others is
+	// held by fewer than half the rows of the commonest value on either
+	// side (a race coded 1, 2, 3 for 52%, 13% and 35% of the rows), whose
+	// valley a smooth model fills. True unless given; a run's config.yaml
+	// written before the key existed reads as false, as it was trained.
+	QuantileValleys bool `yaml:"quantile_valleys,omitempty"`
 	// Missing (file): drop (the default) leaves out the rows with a
 	// missing value (an empty cell, NA, NaN or ?), saying how many; refuse
 	// stops at the first, naming its line. A run's config.yaml written

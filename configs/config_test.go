@@ -611,7 +611,8 @@ func TestUNetLevelsKeptWhenItsSamplerIsNamed(t *testing.T) {
 	}
 }
 
-// data.discrete_values, data.discrete_spread and data.discrete_gap: the
+// data.discrete_values, data.discrete_spread, data.discrete_gap and
+// data.quantile_valleys (true as 1): the
 // default for a table
 // from a file, written into the run's config.yaml and read back; an
 // explicit value wins; a run's config.yaml from before the key reads as
@@ -628,6 +629,7 @@ func TestDiscreteKeyDefaults(t *testing.T) {
 		{"discrete_values", func(c *Config) float64 { return float64(c.Data.DiscreteValues) }, DefaultDiscreteValues, OldDiscreteValues, 64, []string{"0"}},
 		{"discrete_spread", func(c *Config) float64 { return c.Data.DiscreteSpread }, DefaultDiscreteSpread, OldDiscreteSpread, 0.25, []string{"0", "-0.5", "1.5", "nan"}},
 		{"discrete_gap", func(c *Config) float64 { return c.Data.DiscreteGap }, DefaultDiscreteGap, OldDiscreteGap, 2, []string{"0", "0.5", "11", "nan"}},
+		{"quantile_valleys", func(c *Config) float64 { return map[bool]float64{true: 1}[c.Data.QuantileValleys] }, 1, 0, 0, []string{"maybe"}},
 	} {
 		for _, c := range []struct {
 			name, text string
@@ -636,9 +638,9 @@ func TestDiscreteKeyDefaults(t *testing.T) {
 			want       float64
 		}{
 			{"a table", table, nil, false, key.def},
-			{"by hand", table, []string{fmt.Sprintf("data.%s=%v", key.name, key.set)}, false, key.set},
+			{"by hand", table, []string{fmt.Sprintf("data.%s=%v", key.name, map[bool]string{true: "false", false: fmt.Sprint(key.set)}[key.name == "quantile_valleys"])}, false, key.set},
 			{"a run's config.yaml from before the key", table, nil, true, key.old},
-			{"a run's config.yaml with it", fmt.Sprintf("name: t\ndata: {dataset: file, path: t.csv, %s: %v}\n", key.name, key.def), nil, true, key.def},
+			{"a run's config.yaml with it", fmt.Sprintf("name: t\ndata: {dataset: file, path: t.csv, %s: %v}\n", key.name, map[bool]string{true: "true", false: fmt.Sprint(key.def)}[key.name == "quantile_valleys"]), nil, true, key.def},
 			{"a toy", "name: m\ndata: {dataset: moons}\n", nil, false, 0},
 		} {
 			t.Run(key.name+"/"+c.name, func(t *testing.T) {
@@ -654,7 +656,7 @@ func TestDiscreteKeyDefaults(t *testing.T) {
 			}
 		}
 	}
-	for _, set := range []string{"data.discrete_spread=0.5", "data.discrete_gap=3"} {
+	for _, set := range []string{"data.discrete_spread=0.5", "data.discrete_gap=3", "data.quantile_valleys=true"} {
 		key, _, _ := strings.Cut(set, "=")
 		if _, err := Parse([]byte("name: m\ndata: {dataset: moons}\n"), "c.yaml", []string{set}); err == nil || !strings.Contains(err.Error(), key+": applies to dataset file") {
 			t.Errorf("%s on moons: %v, want it refused as not applying", key, err)

@@ -147,6 +147,9 @@ func parse(text []byte, source string, overrides []string, runFile bool) (*Confi
 			cfg.Data.DiscreteSpread = OldDiscreteSpread // a run trained before the key existed, its rows spread as they were
 		}
 	}
+	if cfg.Data.Dataset == "file" && !d.Given("data.quantile_valleys") && !d.runFile {
+		cfg.Data.QuantileValleys = true // a run's config.yaml without the key was trained without
+	}
 	if cfg.Data.Dataset == "file" && cfg.Data.DiscreteGap == 0 && !d.Given("data.discrete_gap") {
 		cfg.Data.DiscreteGap, cfg.Data.DiscreteGapDefaulted = DefaultDiscreteGap, true
 		if d.runFile {
@@ -271,7 +274,7 @@ func (c *Config) YAML() []byte {
 // datasetKeys are the data keys each kind of data set reads, besides
 // dataset and holdout, which all do.
 var datasetKeys = map[string][]string{
-	"file":             {"path", "standardize", "discrete", "discrete_values", "discrete_spread", "discrete_gap", "quantile", "missing", "label_column", "categories", "leave_out"},
+	"file":             {"path", "standardize", "discrete", "discrete_values", "discrete_spread", "discrete_gap", "quantile", "quantile_valleys", "missing", "label_column", "categories", "leave_out"},
 	"idx":              {"path", "dequantize", "standardize", "labels"},
 	"images":           {"path", "dequantize", "standardize", "labels"},
 	"gaussian":         {"n", "mean", "cov", "standardize"},

@@ -276,6 +276,7 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 	var ends datasets.Ends
 	var whole datasets.Whole
 	var gaps map[int]float64 // data.discrete_gap's columns and factors
+	var valleys []int        // discrete columns whose rare values lie between common ones
 	spread := discreteSpread(cfg)
 	if d.Dataset == "file" && d.Discrete != "none" {
 		most := cfg.Data.DiscreteValues
@@ -284,6 +285,9 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 		}
 		discrete = FindDiscrete(all, most)
 		discrete = discrete.addCategories(all, categories)
+		if cfg.Data.QuantileValleys && d.Quantile == "auto" {
+			valleys = discrete.valleys(all, categories)
+		}
 		if ends = datasets.FindEnds(all, discrete); !ends.Empty() { // in data units, before any dequantising
 			source += "; " + ends.Describe(all, categories)
 		}
@@ -325,7 +329,7 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 	var quantiles map[int]datasets.Knots
 	if d.Quantile == "auto" {
 		var skews map[int]float64
-		quantiles, skews = mapQuantiles(trainPts, valid, gaps, seeds.New(cfg.Seed, seeds.QuantileTies))
+		quantiles, skews = mapQuantiles(trainPts, valid, gaps, valleys, seeds.New(cfg.Seed, seeds.QuantileTies))
 		if len(quantiles) > 0 {
 			source += "; " + describeQuantiles(quantiles, skews, categories)
 			// The map goes by the rows' ranks, which a narrower spread
@@ -462,7 +466,7 @@ func AutoHoldout(n int) float64 {
 // share of the normal, and its samples, mapped back, are put onto its
 // values (star98's count column, 88% zeros: spread 0.52 of the data's in
 // cells, 0.90 mapped).
-func mapQuantiles(train, valid points.Points, keep map[int]float64, rng *rand.Rand) (map[int]datasets.Knots, map[int]float64) {
+func mapQuantiles(train, valid points.Points, keep map[int]float64, valleys []int, rng *rand.Rand) (map[int]datasets.Knots, map[int]float64) {
 	out, skews := map[int]datasets.Knots{}, map[int]float64{}
 	if train.N < 3 {
 		return out, skews
@@ -471,7 +475,7 @@ func mapQuantiles(train, valid points.Points, keep map[int]float64, rng *rand.Ra
 		if _, widened := keep[j]; widened {
 			continue
 		}
-		if g := skewness(train, j); math.Abs(g) > maxSkew {
+		if g := skewness(train, j); math.Abs(g) > maxSkew || slices.Contains(valleys, j) {
 			out[j], skews[j] = datasets.FitKnots(train, j), g
 			// Held-out rows on a point mass spread over it as training
 			// rows do: the held-out loss measures the same distribution.
@@ -523,7 +527,11 @@ func describeQuantiles(q map[int]datasets.Knots, skews map[int]float64, cats []d
 	slices.Sort(cols)
 	var parts []string
 	for _, j := range cols {
-		parts = append(parts, fmt.Sprintf("%s (skewness %.2g)", datasets.ColumnLabel(cats, j), skews[j]))
+		why := fmt.Sprintf("skewness %.2g", skews[j])
+		if math.Abs(skews[j]) <= maxSkew {
+			why = "a valley in its values' shares, data.quantile_valleys"
+		}
+		parts = append(parts, fmt.Sprintf("%s (%s)", datasets.ColumnLabel(cats, j), why))
 	}
 	return fmt.Sprintf("data.quantile auto: %d column(s) of skewness beyond ±%g mapped through their training quantiles onto a normal's and sampled back through them, so that samples stay inside the column's range and its tail keeps its share: %s", len(q), maxSkew, listColumns(parts))
 }

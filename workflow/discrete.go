@@ -297,3 +297,35 @@ func (d Discrete) among(q map[int]datasets.Knots) int {
 	}
 	return n
 }
+
+// valleys are the discrete columns of p, of 3 to maxJudgedLevels values
+// and no category of names (numbered by their rows already), one of whose
+// values between two others is held by fewer than half the rows of the
+// commonest value on its either side (a race coded 1, 2, 3 for 52%, 13%
+// and 35% of the rows). A model smooth in the column fills such a valley:
+// birthwt's drew its 13% value for 41% of the samples. Mapped through
+// their quantiles (data.quantile), each value fills its share of a normal,
+// which has no valley to fill.
+func (d Discrete) valleys(p points.Points, cats []datasets.Category) []int {
+	var out []int
+	for _, j := range d.columns() {
+		values := d[j]
+		if len(values) < 3 || len(values) > maxJudgedLevels || slices.ContainsFunc(cats, func(c datasets.Category) bool { return datasets.ModelColumn(cats, c.Index) == j }) {
+			continue
+		}
+		count := make([]int, len(values))
+		for i := range p.N {
+			if k, ok := slices.BinarySearch(values, p.X[i*p.D+j]); ok {
+				count[k]++
+			}
+		}
+		for k := 1; k < len(values)-1; k++ {
+			left, right := slices.Max(count[:k]), slices.Max(count[k+1:])
+			if 2*count[k] < min(left, right) {
+				out = append(out, j)
+				break
+			}
+		}
+	}
+	return out
+}

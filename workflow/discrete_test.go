@@ -263,3 +263,44 @@ func writeRows(t *testing.T, path, header string, n int, row func() string) {
 		t.Fatal(err)
 	}
 }
+
+// A discrete column whose rare value lies between two common ones (a race
+// coded 1, 2, 3 for 52%, 13% and 35% of the rows) is mapped through its
+// quantiles, said with why; one whose middle value is the commonest (a
+// score of 1 to 3), or any under data.quantile_valleys false (a run
+// trained before the key), is not.
+func TestValleyColumnsAreQuantileMapped(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "births.csv")
+	i := 0
+	writeRows(t, path, "race,score,weight", 200, func() string {
+		i++
+		race := 1
+		switch {
+		case i%100 >= 87:
+			race = 2
+		case i%100 >= 52:
+			race = 3
+		}
+		score := []int{1, 2, 2, 3}[i%4]
+		return fmt.Sprintf("%d,%d,%.1f", race, score, 2500+float64(i%37)*20)
+	})
+	for _, c := range []struct {
+		name   string
+		keys   string
+		mapped bool
+	}{
+		{"by default", "", true},
+		{"data.quantile_valleys false", "quantile_valleys: false", false},
+		{"data.quantile none", "quantile: none", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			data := preparedTable(t, path, c.keys)
+			if _, ok := data.Norm.Quantiles[0]; ok != c.mapped || strings.Contains(data.Source, "1 (a valley in its values' shares, data.quantile_valleys)") != c.mapped {
+				t.Errorf("race mapped %v, want %v: %s", ok, c.mapped, data.Source)
+			}
+			if _, ok := data.Norm.Quantiles[1]; ok {
+				t.Errorf("the score, commonest in the middle, is mapped: %s", data.Source)
+			}
+		})
+	}
+}
