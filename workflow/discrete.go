@@ -313,19 +313,20 @@ func (d Discrete) valleys(p points.Points, cats []datasets.Category) []int {
 		if len(values) < 3 || len(values) > maxJudgedLevels || slices.ContainsFunc(cats, func(c datasets.Category) bool { return datasets.ModelColumn(cats, c.Index) == j }) {
 			continue
 		}
-		count := make([]int, len(values))
-		for i := range p.N {
-			if k, ok := slices.BinarySearch(values, p.X[i*p.D+j]); ok {
-				count[k]++
-			}
-		}
-		for k := 1; k < len(values)-1; k++ {
-			left, right := slices.Max(count[:k]), slices.Max(count[k+1:])
-			if 2*count[k] < min(left, right) {
-				out = append(out, j)
-				break
-			}
+		if hasValley(sharesOf(p, j, values)) {
+			out = append(out, j)
 		}
 	}
 	return out
+}
+
+// hasValley reports whether a value between two others holds less than
+// half the share of the commonest value on either side of it.
+func hasValley(shares []float64) bool {
+	for k := 1; k < len(shares)-1; k++ {
+		if 2*shares[k] < min(slices.Max(shares[:k]), slices.Max(shares[k+1:])) {
+			return true
+		}
+	}
+	return false
 }

@@ -304,3 +304,38 @@ func TestValleyColumnsAreQuantileMapped(t *testing.T) {
 		})
 	}
 }
+
+// A run from before data.quantile_valleys whose samples fill a code's
+// valley is told that a new run maps such a column; a miss on a column
+// without a valley, or from a run that mapped it, gets the advice it had.
+func TestVerdictNamesQuantileValleysForAValley(t *testing.T) {
+	codes := func(shares ...int) points.Points {
+		var x []float64
+		for v, n := range shares {
+			for range n {
+				x = append(x, float64(v+1), float64(len(x)%17))
+			}
+		}
+		return points.Points{N: len(x) / 2, D: 2, X: x}
+	}
+	levels := map[int][]float64{0: {1, 2, 3}}
+	for _, c := range []struct {
+		name       string
+		train      points.Points
+		unmapped   bool
+		wantValley bool
+	}{
+		{"a valley, unmapped", codes(52, 13, 35), true, true},
+		{"a valley, from a run that maps it", codes(52, 13, 35), false, false},
+		{"no valley", codes(52, 35, 13), true, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			samples := codes(38, 41, 21)
+			v := workflow.Judge(samples, c.train, points.New(0, 2), workflow.Columns{Levels: levels, Standardized: true, ValleysUnmapped: c.unmapped})
+			said := strings.Join(v.Warnings, "\n")
+			if v.Levels == nil || !v.Levels.Off || strings.Contains(said, "data.quantile_valleys") != c.wantValley {
+				t.Errorf("level shares %+v, warnings:\n%s", v.Levels, said)
+			}
+		})
+	}
+}

@@ -92,6 +92,7 @@ type LevelShares struct {
 	Data   float64 `json:"data_share"`       // and among the training rows
 	Off    bool    `json:"off"`              // beyond maxLevelGap and the samples' noise
 	Widen  bool    `json:"widens,omitempty"` // data.discrete_gap would widen the column
+	Valley bool    `json:"valley,omitempty"` // a valley in its shares, which a run from before data.quantile_valleys left unmapped
 	Worst  float64 `json:"worst_gap"`        // the largest distance over the columns
 }
 
@@ -183,6 +184,10 @@ type Columns struct {
 	// Standardized says the data are standardised, where data.discrete_gap
 	// widens a column of minGapValues to maxGapValues numbers.
 	Standardized bool
+	// ValleysUnmapped says the run predates data.quantile_valleys: a
+	// discrete column with a valley in its shares was trained unmapped,
+	// and a miss there names the key.
+	ValleysUnmapped bool
 	// RowClasses are the classes of the training rows then of the
 	// held-out rows, for a class-conditional run's data (nil otherwise):
 	// a class is a column of the rows that the model takes apart, and a
@@ -206,8 +211,10 @@ func ColumnsOf(run *Run) Columns {
 	for _, c := range run.Config.Data.Categories {
 		names[c.Index] = c.Levels
 	}
+	d := run.Config.Data
 	return Columns{Cell: DequantCell(run), Pixels: run.Image.Size() > 0 || run.Config.Model.Type == "unet",
-		Levels: valueLevels(run), Names: names, Standardized: run.Config.Data.Standardize}
+		Levels: valueLevels(run), Names: names, Standardized: d.Standardize,
+		ValleysUnmapped: d.FromFile() && d.Quantile == "auto" && !d.QuantileValleys}
 }
 
 // valueLevels are the run's discrete columns by their place among the
@@ -388,7 +395,7 @@ func judgeLevels(samples, train points.Points, cols Columns) *LevelShares {
 		if out == nil || over > beyond {
 			_, named := cols.Names[j]
 			out = &LevelShares{Gap: gap, Column: j + 1, Value: values[most], Sample: got[most], Data: want[most], Off: over > 0,
-				Widen: cols.Standardized && widenable(len(values), named)}
+				Widen: cols.Standardized && widenable(len(values), named), Valley: cols.ValleysUnmapped && !named && len(values) >= 3 && hasValley(want)}
 			if names := cols.Names[j]; int(values[most]) >= 0 && int(values[most]) < len(names) {
 				out.Name = names[int(values[most])]
 			}
@@ -594,7 +601,10 @@ func (v Verdict) warnings(moreSteps string) []string {
 			value = l.Name
 		}
 		apart := "" // data.discrete_gap widens such a column only
-		if l.Widen {
+		switch {
+		case l.Valley:
+			apart = ", or train a new run, which maps a column whose rare value lies between common ones through its quantiles (data.quantile_valleys)"
+		case l.Widen:
 			apart = ", or try putting its values farther apart (data.discrete_gap: 3)"
 		}
 		w = append(w, fmt.Sprintf("column %d's values come out in shares %.2f off the data's (total variation; %s: %.1f%% of the samples, %.1f%% of the training rows): train longer (train.steps)%s",
