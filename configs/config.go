@@ -93,7 +93,10 @@ type Data struct {
 	// side (a race coded 1, 2, 3 for 52%, 13% and 35% of the rows), whose
 	// valley a smooth model fills. True unless given; a run's config.yaml
 	// written before the key existed reads as false, as it was trained.
-	QuantileValleys bool `yaml:"quantile_valleys,omitempty"`
+	// Written for every table, false too (nil elsewhere), so that a run's
+	// config.yaml read as a plain config (train -config, a command's -set)
+	// keeps it: Valleys is its value.
+	QuantileValleys *bool `yaml:"quantile_valleys,omitempty"`
 	// Missing (file): drop (the default) leaves out the rows with a
 	// missing value (an empty cell, NA, NaN or ?), saying how many; refuse
 	// stops at the first, naming its line. A run's config.yaml written
@@ -479,6 +482,9 @@ func (c *Config) ModelSpec(dim int) nn.Spec {
 // Ladder returns the n noise levels from Begin down to End, equally spaced
 // in log sigma, as NCSN uses.
 func (s Sigmas) Ladder() []float64 { return noisescale.Geometric(s.Begin, s.End, s.N) }
+
+// Valleys is data.quantile_valleys: false where it is not set.
+func (d Data) Valleys() bool { return d.QuantileValleys != nil && *d.QuantileValleys }
 
 // FromFile reports data read from a path (file, idx, images) rather than
 // drawn.

@@ -629,7 +629,7 @@ func TestDiscreteKeyDefaults(t *testing.T) {
 		{"discrete_values", func(c *Config) float64 { return float64(c.Data.DiscreteValues) }, DefaultDiscreteValues, OldDiscreteValues, 64, []string{"0"}},
 		{"discrete_spread", func(c *Config) float64 { return c.Data.DiscreteSpread }, DefaultDiscreteSpread, OldDiscreteSpread, 0.25, []string{"0", "-0.5", "1.5", "nan"}},
 		{"discrete_gap", func(c *Config) float64 { return c.Data.DiscreteGap }, DefaultDiscreteGap, OldDiscreteGap, 2, []string{"0", "0.5", "11", "nan"}},
-		{"quantile_valleys", func(c *Config) float64 { return map[bool]float64{true: 1}[c.Data.QuantileValleys] }, 1, 0, 0, []string{"maybe"}},
+		{"quantile_valleys", func(c *Config) float64 { return map[bool]float64{true: 1}[c.Data.Valleys()] }, 1, 0, 0, []string{"maybe"}},
 	} {
 		for _, c := range []struct {
 			name, text string
@@ -655,6 +655,16 @@ func TestDiscreteKeyDefaults(t *testing.T) {
 				t.Errorf("data.%s %s: %v, want an error naming the key", key.name, bad, err)
 			}
 		}
+	}
+	// A run trained with quantile_valleys false writes it, so that its
+	// config.yaml read as a plain config (train -config, sample's -set)
+	// trains and prepares as the run did.
+	off, err := Parse([]byte(table), "c.yaml", []string{"data.quantile_valleys=false"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := Parse(off.YAML(), "config.yaml", nil); err != nil || again.Data.Valleys() || !strings.Contains(string(off.YAML()), "quantile_valleys: false") {
+		t.Errorf("quantile_valleys false read back as a plain config: %v, %v:\n%s", again.Data.Valleys(), err, off.YAML())
 	}
 	for _, set := range []string{"data.discrete_spread=0.5", "data.discrete_gap=3", "data.quantile_valleys=true"} {
 		key, _, _ := strings.Cut(set, "=")

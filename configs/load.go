@@ -147,8 +147,9 @@ func parse(text []byte, source string, overrides []string, runFile bool) (*Confi
 			cfg.Data.DiscreteSpread = OldDiscreteSpread // a run trained before the key existed, its rows spread as they were
 		}
 	}
-	if cfg.Data.Dataset == "file" && !d.Given("data.quantile_valleys") && !d.runFile {
-		cfg.Data.QuantileValleys = true // a run's config.yaml without the key was trained without
+	if cfg.Data.Dataset == "file" && cfg.Data.QuantileValleys == nil {
+		valleys := !d.runFile // a run's config.yaml without the key was trained without
+		cfg.Data.QuantileValleys = &valleys
 	}
 	if cfg.Data.Dataset == "file" && cfg.Data.DiscreteGap == 0 && !d.Given("data.discrete_gap") {
 		cfg.Data.DiscreteGap, cfg.Data.DiscreteGapDefaulted = DefaultDiscreteGap, true

@@ -128,6 +128,10 @@ func TestCategoriesOfDates(t *testing.T) {
 		{"days", func(i int) string { return fmt.Sprintf("20%02d-01-01", 14-i%12) }, false, "2003-01-01"},
 		{"times", func(i int) string { return fmt.Sprintf("2001-01-%02dT21:55:00", 12-i%12) }, false, "2001-01-01T21:55:00"},
 		{"not dates", func(i int) string { return fmt.Sprintf("20%02d-01-01 in town", 14-i%12) }, true, "2003-01-01 in town"},
+		{"four digits, a code as often as a year", func(i int) string { return fmt.Sprintf("20%02d", 14-i%12) }, true, ""},
+		{"two forms, whose text does not sort in time", func(i int) string {
+			return fmt.Sprintf("20%02d%s01-01", 14-i%12, map[bool]string{true: "-", false: "/"}[i%2 == 0])
+		}, true, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var b strings.Builder

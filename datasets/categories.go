@@ -291,10 +291,11 @@ func (r *categoryReader) finish(p points.Points) []Category {
 	return out
 }
 
-// isoDate matches a date or a time as ISO 8601 writes it, year first, whose
-// order as text is its order in time: 2014, 2014-01, 2014-01-01,
-// 2014-01-01 21:55:00 (or with a T, or slashes).
-var isoDate = regexp.MustCompile(`^\d{4}([-/]\d{2}([-/]\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z?)?)?)?$`)
+// isoDate matches a date or a time as ISO 8601 writes it, year and month
+// first, whose order as text is its order in time among dates of one
+// form (allDates): 2014-01, 2014-01-01, 2014-01-01 21:55:00 (or with a T,
+// or slashes). Four digits alone are as often a code as a year.
+var isoDate = regexp.MustCompile(`^\d{4}[-/]\d{2}([-/]\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z?)?)?$`)
 
 // allDates reports whether every name is a date (isoDate): such a
 // category's levels are numbered in time, not by their rows, and learnt as
@@ -302,8 +303,16 @@ var isoDate = regexp.MustCompile(`^\d{4}([-/]\d{2}([-/]\d{2}([ T]\d{2}:\d{2}(:\d
 // 17 years of three sources each, drew its sources' shares 0.12 off the
 // data's with its years in binary digits, 0.02 with them in order.
 func allDates(names []string) bool {
+	form := func(n string) string { // digits as 9: one form sorts in time as text
+		return strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return '9'
+			}
+			return r
+		}, n)
+	}
 	for _, n := range names {
-		if !isoDate.MatchString(n) {
+		if !isoDate.MatchString(n) || form(n) != form(names[0]) {
 			return false
 		}
 	}

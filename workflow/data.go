@@ -285,8 +285,8 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 		}
 		discrete = FindDiscrete(all, most)
 		discrete = discrete.addCategories(all, categories)
-		if cfg.Data.QuantileValleys && d.Quantile == "auto" {
-			valleys = discrete.valleys(all, categories)
+		if cfg.Data.Valleys() && d.Quantile == "auto" {
+			valleys = discrete.valleys(all)
 		}
 		if ends = datasets.FindEnds(all, discrete); !ends.Empty() { // in data units, before any dequantising
 			source += "; " + ends.Describe(all, categories)
@@ -302,7 +302,7 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 		// two trainings widen by the same factors.
 		if d.Standardize {
 			if gaps = discrete.gapFactors(all, discreteGap(cfg), categories); len(gaps) > 0 {
-				source += "; " + describeGaps(discrete, gaps, discreteGap(cfg))
+				source += "; " + describeGaps(discrete, gaps, discreteGap(cfg), categories)
 			}
 		}
 	} else if len(categories) > 0 {
@@ -347,7 +347,7 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 		// that no reader opens.
 		for j, sd := range norm.Std {
 			if sd < rundir.MinStd {
-				return nil, fmt.Errorf("workflow: %s: column %d has standard deviation %.3g, below %g: standardising it would scale it by more than %g; rescale the column (or drop it)", source, j+1, sd, rundir.MinStd, 1/rundir.MinStd)
+				return nil, fmt.Errorf("workflow: %s: column %s has standard deviation %.3g, below %g: standardising it would scale it by more than %g; rescale the column (or drop it)", source, datasets.ColumnLabel(categories, j), sd, rundir.MinStd, 1/rundir.MinStd)
 			}
 		}
 		for j, f := range gaps {
@@ -526,14 +526,16 @@ func describeQuantiles(q map[int]datasets.Knots, skews map[int]float64, cats []d
 	}
 	slices.Sort(cols)
 	var parts []string
+	which := fmt.Sprintf("of skewness beyond ±%g", maxSkew)
 	for _, j := range cols {
 		why := fmt.Sprintf("skewness %.2g", skews[j])
 		if math.Abs(skews[j]) <= maxSkew {
 			why = "a valley in its values' shares, data.quantile_valleys"
+			which = fmt.Sprintf("of skewness beyond ±%g or a valley in a code's shares", maxSkew)
 		}
 		parts = append(parts, fmt.Sprintf("%s (%s)", datasets.ColumnLabel(cats, j), why))
 	}
-	return fmt.Sprintf("data.quantile auto: %d column(s) of skewness beyond ±%g mapped through their training quantiles onto a normal's and sampled back through them, so that samples stay inside the column's range and its tail keeps its share: %s", len(q), maxSkew, listColumns(parts))
+	return fmt.Sprintf("data.quantile auto: %d column(s) %s mapped through their training quantiles onto a normal's and sampled back through them, so that samples stay inside the column's range and its tail keeps its share: %s", len(q), which, listColumns(parts))
 }
 
 // describeWhole says which columns are whole, for the start-up lines (a

@@ -255,7 +255,7 @@ func widenable(values int, named bool) bool {
 
 // describeGaps says which columns data.discrete_gap widens, and by how
 // much, for the start-up lines.
-func describeGaps(d Discrete, factors map[int]float64, gap float64) string {
+func describeGaps(d Discrete, factors map[int]float64, gap float64, cats []datasets.Category) string {
 	cols := make([]int, 0, len(factors))
 	for j := range factors {
 		cols = append(cols, j)
@@ -263,7 +263,7 @@ func describeGaps(d Discrete, factors map[int]float64, gap float64) string {
 	slices.Sort(cols)
 	parts := make([]string, len(cols))
 	for i, j := range cols {
-		parts[i] = fmt.Sprintf("%d (%d values, x%.3g)", j+1, len(d[j]), factors[j])
+		parts[i] = fmt.Sprintf("%s (%d values, x%.3g)", datasets.ColumnLabel(cats, j), len(d[j]), factors[j])
 	}
 	return fmt.Sprintf("data.discrete_gap %g: %d discrete column(s) of %d to %d values standardised wider, their neighbouring values up to %g apart, and not quantile-mapped, so that a learnt density's blur keeps each value's share: %s",
 		gap, len(cols), minGapValues, maxGapValues, gap, listColumns(parts))
@@ -299,18 +299,19 @@ func (d Discrete) among(q map[int]datasets.Knots) int {
 }
 
 // valleys are the discrete columns of p, of 3 to maxJudgedLevels values
-// and no category of names (numbered by their rows already), one of whose
+// (a category of names too, where its levels are dates or given: numbered
+// by their rows, the shares only fall), one of whose
 // values between two others is held by fewer than half the rows of the
 // commonest value on its either side (a race coded 1, 2, 3 for 52%, 13%
 // and 35% of the rows). A model smooth in the column fills such a valley:
 // birthwt's drew its 13% value for 41% of the samples. Mapped through
 // their quantiles (data.quantile), each value fills its share of a normal,
 // which has no valley to fill.
-func (d Discrete) valleys(p points.Points, cats []datasets.Category) []int {
+func (d Discrete) valleys(p points.Points) []int {
 	var out []int
 	for _, j := range d.columns() {
 		values := d[j]
-		if len(values) < 3 || len(values) > maxJudgedLevels || slices.ContainsFunc(cats, func(c datasets.Category) bool { return datasets.ModelColumn(cats, c.Index) == j }) {
+		if len(values) < 3 || len(values) > maxJudgedLevels {
 			continue
 		}
 		if hasValley(sharesOf(p, j, values)) {

@@ -214,7 +214,7 @@ func ColumnsOf(run *Run) Columns {
 	d := run.Config.Data
 	return Columns{Cell: DequantCell(run), Pixels: run.Image.Size() > 0 || run.Config.Model.Type == "unet",
 		Levels: valueLevels(run), Names: names, Standardized: d.Standardize,
-		ValleysUnmapped: d.FromFile() && d.Quantile == "auto" && !d.QuantileValleys}
+		ValleysUnmapped: d.FromFile() && d.Quantile == "auto" && !d.Valleys()}
 }
 
 // valueLevels are the run's discrete columns by their place among the
@@ -395,7 +395,7 @@ func judgeLevels(samples, train points.Points, cols Columns) *LevelShares {
 		if out == nil || over > beyond {
 			_, named := cols.Names[j]
 			out = &LevelShares{Gap: gap, Column: j + 1, Value: values[most], Sample: got[most], Data: want[most], Off: over > 0,
-				Widen: cols.Standardized && widenable(len(values), named), Valley: cols.ValleysUnmapped && !named && len(values) >= 3 && hasValley(want)}
+				Widen: cols.Standardized && widenable(len(values), named), Valley: cols.ValleysUnmapped && len(values) >= 3 && hasValley(want)}
 			if names := cols.Names[j]; int(values[most]) >= 0 && int(values[most]) < len(names) {
 				out.Name = names[int(values[most])]
 			}

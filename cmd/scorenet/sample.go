@@ -385,6 +385,9 @@ func sampleConfig(run *workflow.Run, command string, sets []string, stderr io.Wr
 	if err != nil {
 		return nil, err
 	}
+	// The data as the run read them: a plain config's defaults for a key
+	// the run's config.yaml lacks would prepare other data (eval's).
+	cfg.Data = run.Config.Data
 	eps, said, err := workflow.ChooseEps(cfg)
 	if err != nil {
 		return nil, err

@@ -527,3 +527,32 @@ func TestTrainDataLearnsManyNamesInDigits(t *testing.T) {
 		t.Errorf("the draws' spreads, a column each:\n%s", got)
 	}
 }
+
+// A run trained with data.quantile_valleys false records it, and the
+// commands that read the run prepare its data as it did: eval, which reads
+// the run's config.yaml as a plain config with its -set, found a quantile
+// map the checkpoint did not record and called it edited.
+func TestQuantileValleysOffIsKept(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("race,weight\n")
+	for i := range 100 {
+		race := map[bool]int{true: 1, false: 3}[i%100 < 52]
+		if i%100 >= 87 {
+			race = 2
+		}
+		fmt.Fprintf(&b, "%d,%.1f\n", race, 2500+float64(i%37)*20)
+	}
+	data := filepath.Join(dir, "births.csv")
+	os.WriteFile(data, []byte(b.String()), 0o644)
+	run := filepath.Join(dir, "run")
+	if code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=40", "-set", "train.refit=false", "-set", "data.quantile_valleys=false"); code != 0 {
+		t.Fatalf("train: exit %d: %s", code, errs)
+	}
+	if c := mustRead(t, filepath.Join(run, "config.yaml")); !strings.Contains(string(c), "quantile_valleys: false") {
+		t.Errorf("config.yaml lacks quantile_valleys: false:\n%s", c)
+	}
+	if code, _, errs := scorenet("eval", "-run", run, "-n", "50", "-likelihood", "0", "-set", "sample.steps=4"); code != 0 {
+		t.Errorf("eval: exit %d: %s", code, errs)
+	}
+}
