@@ -13,8 +13,8 @@ import (
 // as under Category.Bits: enough to number every level, at least one.
 func BitColumns(n int) int { return max(1, bits.Len(uint(max(n-1, 0)))) }
 
-// width is the model columns category c takes: its digits, or its place.
-func (c Category) width() int {
+// Width is the model columns category c takes: its digits, or its place.
+func (c Category) Width() int {
 	if c.Bits {
 		return BitColumns(len(c.Levels))
 	}
@@ -28,7 +28,7 @@ func ModelColumn(cats []Category, j int) int {
 	m := j
 	for _, c := range cats {
 		if c.Index < j {
-			m += c.width() - 1
+			m += c.Width() - 1
 		}
 	}
 	return m
@@ -40,7 +40,7 @@ func ValueColumn(cats []Category, m int) int {
 	j := m
 	for _, c := range cats {
 		if ModelColumn(cats, c.Index) < m {
-			j -= min(c.width()-1, m-ModelColumn(cats, c.Index))
+			j -= min(c.Width()-1, m-ModelColumn(cats, c.Index))
 		}
 	}
 	return j
@@ -51,7 +51,7 @@ func ValueColumn(cats []Category, m int) int {
 // a category's digit, least significant first.
 func ColumnLabel(cats []Category, m int) string {
 	j := ValueColumn(cats, m)
-	if c, ok := bitsAt(cats, j); ok {
+	if c, ok := BitsAt(cats, j); ok {
 		return fmt.Sprintf("%d (%s's binary digit %d)", j+1, c.Column, m-ModelColumn(cats, j)+1)
 	}
 	return strconv.Itoa(j + 1)
@@ -61,7 +61,7 @@ func ColumnLabel(cats []Category, m int) string {
 // columns.
 func ValueColumns(cats []Category, d int) int {
 	for _, c := range cats {
-		d -= c.width() - 1
+		d -= c.Width() - 1
 	}
 	return d
 }
@@ -86,23 +86,21 @@ func ExpandBits(p points.Points, cats []Category) points.Points {
 	}
 	d := p.D
 	for _, c := range cats {
-		d += c.width() - 1
+		d += c.Width() - 1
 	}
 	out := points.New(p.N, d)
 	for i := range p.N {
 		row, to := p.Row(i), out.Row(i)
 		for j, v := range row {
 			m := ModelColumn(cats, j)
-			c, ok := bitsAt(cats, j)
+			c, ok := BitsAt(cats, j)
 			if !ok {
 				to[m] = v
 				continue
 			}
-			for b := range BitColumns(len(c.Levels)) {
-				switch {
-				case math.IsNaN(v):
-					to[m+b] = math.NaN()
-				default:
+			for b := range c.Width() {
+				to[m+b] = math.NaN()
+				if !math.IsNaN(v) {
 					to[m+b] = float64(int(v) >> b & 1)
 				}
 			}
@@ -127,19 +125,19 @@ func ContractBits(p points.Points, cats []Category) points.Points {
 		row, to := p.Row(i), out.Row(i)
 		for j := range d {
 			m := ModelColumn(cats, j)
-			c, ok := bitsAt(cats, j)
+			c, ok := BitsAt(cats, j)
 			if !ok {
 				to[j] = row[m]
 				continue
 			}
-			to[j] = LevelOfDigits(row[m:m+BitColumns(len(c.Levels))], len(c.Levels))
+			to[j] = LevelOfDigits(row[m:m+c.Width()], len(c.Levels))
 		}
 	}
 	return out
 }
 
-// bitsAt is the Bits category at value column j, if one is.
-func bitsAt(cats []Category, j int) (Category, bool) {
+// BitsAt is the Bits category at value column j, if one is.
+func BitsAt(cats []Category, j int) (Category, bool) {
 	for _, c := range cats {
 		if c.Index == j && c.Bits {
 			return c, true

@@ -82,10 +82,8 @@ func ValueSpread(cfg *configs.Config, spread points.Points) points.Points {
 		row, to := spread.Row(i), out.Row(i)
 		for j := range out.D {
 			m, width := datasets.ModelColumn(cats, j), 1
-			for _, c := range cats {
-				if c.Index == j && c.Bits {
-					width = datasets.BitColumns(len(c.Levels))
-				}
+			if c, ok := datasets.BitsAt(cats, j); ok {
+				width = c.Width()
 			}
 			to[j] = slices.Max(row[m : m+width])
 		}

@@ -63,11 +63,8 @@ func (d Discrete) addCategories(p points.Points, cats []datasets.Category) Discr
 		d = Discrete{}
 	}
 	for _, c := range cats {
-		first, width := datasets.ModelColumn(cats, c.Index), 1
-		if c.Bits {
-			width = datasets.BitColumns(len(c.Levels))
-		}
-		for j := first; j < first+width; j++ {
+		first := datasets.ModelColumn(cats, c.Index)
+		for j := first; j < first+c.Width(); j++ {
 			if _, ok := d[j]; ok {
 				continue
 			}

@@ -209,10 +209,7 @@ func (o *Imputed) complete(row []float64, drawn points.Points, first, r, draws i
 	// places among names is no name), in its model columns: its place, or
 	// that level's binary digits.
 	for _, c := range cats {
-		m, width := datasets.ModelColumn(cats, c.Index), 1
-		if c.Bits {
-			width = datasets.BitColumns(len(c.Levels))
-		}
+		m, width := datasets.ModelColumn(cats, c.Index), c.Width()
 		if !math.IsNaN(row[m]) {
 			continue
 		}

@@ -149,7 +149,7 @@ func JudgeRun(run *Run, data *Data, samples points.Points, kind string) (Verdict
 	if data.TrainLabels != nil && (data.Valid.N == 0 || data.ValidLabels != nil) {
 		cols.RowClasses = append(slices.Clone(data.TrainLabels), data.ValidLabels...)
 	}
-	v := Judge(judged(run, samples), judged(run, run.DataUnits(data.Train)), judged(run, run.DataUnits(data.Valid)), cols)
+	v := Judge(ValueRows(run.Config, samples), ValueRows(run.Config, run.DataUnits(data.Train)), ValueRows(run.Config, run.DataUnits(data.Valid)), cols)
 	v.Warnings = v.warnings(MoreSteps(kind))
 	return v, nil
 }
@@ -228,29 +228,17 @@ func valueLevels(run *Run) Discrete {
 	}
 	out := Discrete{}
 	for j := range datasets.ValueColumns(cats, run.Model.Dim()) {
-		for _, c := range cats {
-			if c.Index == j && c.Bits {
-				places := make([]float64, len(c.Levels))
-				for k := range places {
-					places[k] = float64(k)
-				}
-				out[j] = places
+		if c, ok := datasets.BitsAt(cats, j); ok {
+			places := make([]float64, len(c.Levels))
+			for k := range places {
+				places[k] = float64(k)
 			}
-		}
-		if _, done := out[j]; done {
-			continue
-		}
-		if values, ok := run.Discrete[datasets.ModelColumn(cats, j)]; ok {
+			out[j] = places
+		} else if values, ok := run.Discrete[datasets.ModelColumn(cats, j)]; ok {
 			out[j] = values
 		}
 	}
 	return out
-}
-
-// judged are rows of the run's model columns, in data units, as the
-// verdict judges them: as a file holds them (ValueRows).
-func judged(run *Run, p points.Points) points.Points {
-	return ValueRows(run.Config, p)
 }
 
 // Judge compares samples with the training and held-out data, all in data
@@ -693,7 +681,7 @@ func JudgeRunByClass(run *Run, data *Data, samples points.Points, labels []int32
 		if train.N < MinClassPoints { // train refuses such classes; a run from before may have one
 			continue
 		}
-		v := Judge(judged(run, mine), judged(run, run.DataUnits(train)), judged(run, run.DataUnits(valid)), ColumnsOf(run))
+		v := Judge(ValueRows(run.Config, mine), ValueRows(run.Config, run.DataUnits(train)), ValueRows(run.Config, run.DataUnits(valid)), ColumnsOf(run))
 		v.Warnings = v.warnings(MoreSteps(kind))
 		cv := ClassVerdict{Class: int(y), Verdict: v}
 		if names := run.Config.Model.ClassNames; int(y) < len(names) {
