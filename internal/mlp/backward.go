@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"scorenet/internal/gemm"
+	"scorenet/internal/vmath"
 )
 
 // Seeds are the gradients of a loss with respect to what the passes
@@ -194,8 +195,5 @@ func tangentRow[T gemm.Float](gu, gz, gv, u, d1, d2 []T) {
 	}
 }
 
-func addTo[T gemm.Float](dst, src []T) {
-	for j, v := range src {
-		dst[j] += v
-	}
-}
+// addTo sets dst += src over src's length.
+func addTo[T gemm.Float](dst, src []T) { vmath.Add(dst[:len(src)], src) }

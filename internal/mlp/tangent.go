@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"scorenet/internal/gemm"
+	"scorenet/internal/vmath"
 )
 
 // Tangents carries k tangents per point through the net, after a Forward
@@ -113,12 +114,7 @@ func (p *PassOf[T]) OutputTangents() ([]T, error) {
 }
 
 // mulTo sets dst = a .* b.
-func mulTo[T gemm.Float](dst, a, b []T) {
-	a, b = a[:len(dst)], b[:len(dst)]
-	for j := range dst {
-		dst[j] = a[j] * b[j]
-	}
-}
+func mulTo[T gemm.Float](dst, a, b []T) { vmath.Mul(dst, a, b) }
 
 // columnDot is row . column i of the row-major matrix w of width d.
 func columnDot[T gemm.Float](row, w []T, i, d int) T {

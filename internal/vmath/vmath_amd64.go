@@ -129,3 +129,18 @@ func averageAVX512(theta, ema *float64, n int, keep, decay float64)
 
 //go:noescape
 func averageAVX2(theta, ema *float64, n int, keep, decay float64)
+
+// The elementwise kernels (elementwise.go) for the first n values, a
+// multiple of 32 in float32 and 16 in float64.
+
+//go:noescape
+func addAVX2S(dst, src *float32, n int)
+
+//go:noescape
+func addAVX2(dst, src *float64, n int)
+
+//go:noescape
+func mulAVX2S(dst, a, b *float32, n int)
+
+//go:noescape
+func mulAVX2(dst, a, b *float64, n int)

@@ -84,3 +84,8 @@ func averageAVX512(theta, ema *float64, n int, keep, decay float64) {
 func averageAVX2(theta, ema *float64, n int, keep, decay float64) {
 	panic("vmath: no AVX2 kernels in this build")
 }
+
+func addAVX2S(dst, src *float32, n int)  { panic("vmath: no AVX2 kernels in this build") }
+func addAVX2(dst, src *float64, n int)   { panic("vmath: no AVX2 kernels in this build") }
+func mulAVX2S(dst, a, b *float32, n int) { panic("vmath: no AVX2 kernels in this build") }
+func mulAVX2(dst, a, b *float64, n int)  { panic("vmath: no AVX2 kernels in this build") }
