@@ -371,6 +371,15 @@ type Sample struct {
 	// then holds the value chosen, which is all a shard's sidecar needs (and
 	// sidecars from before the key lack it).
 	ChurnMaxAuto bool `yaml:"churn_max_auto,omitempty" json:"-"`
+	// SigmaStop is, for heun and dpmpp_2m, a noise level above the
+	// ladder's smallest at which the solvers stop, the samples keeping
+	// noise of that size, instead of denoising at the smallest (0): a
+	// model that has learnt a small table's rows one by one gives samples
+	// that sit on them, and the noise left spreads them as new rows are
+	// spread. SigmaStopAuto: `sigma_stop: auto` has sample choose it from
+	// the run's own samples and training rows (workflow.ChooseSigmaStop).
+	SigmaStop     float64 `yaml:"sigma_stop"`
+	SigmaStopAuto bool    `yaml:"sigma_stop_auto,omitempty" json:"-"`
 }
 
 // ChurnMaxSpreads is how many times the training values' spread churn_max:

@@ -801,3 +801,74 @@ func TestNearnessDefaults(t *testing.T) {
 		t.Errorf("train.nearness with a fixed length: %v, want an error naming the key", err)
 	}
 }
+
+// A table sampled by a solver chooses sample.sigma_stop when sampling
+// (auto): announced with the defaults, written into the run's config.yaml
+// and kept from it; a number given by hand, another sampler or a run's
+// config.yaml from before the key keep it off.
+func TestTableSigmaStopDefaults(t *testing.T) {
+	const table = "name: t\ndata: {dataset: file, path: t.csv}\n"
+	for _, c := range []struct {
+		name     string
+		text     string
+		run      bool
+		sets     []string
+		stop     float64
+		auto     bool
+		announce bool
+	}{
+		{"a table", table, false, nil, 0, true, true},
+		{"a number by hand", table, false, []string{"sample.sigma_stop=0.2"}, 0.2, false, false},
+		{"off by hand", table, false, []string{"sample.sigma_stop=0"}, 0, false, false},
+		{"annealed Langevin", table, false, []string{"sample.sampler=annealed"}, 0, false, false},
+		{"dpmpp_2m", table, false, []string{"sample.sampler=dpmpp_2m"}, 0, true, true},
+		{"a run's config.yaml from before the key", table + "sample: {sampler: heun}\n", true, nil, 0, false, false},
+		{"auto given to a run from before the key", table + "sample: {sampler: heun}\n", true, []string{"sample.sigma_stop=auto"}, 0, true, false},
+		{"a synthetic data set", "name: m\ndata: {dataset: moons}\nmodel: {noise_conditional: true}\ntrain: {loss: anneal_dsm}\nsample: {sampler: heun}\n", false, nil, 0, false, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			parse := Parse
+			if c.run {
+				parse = ParseRun
+			}
+			cfg, err := parse([]byte(c.text), "c.yaml", c.sets)
+			if err != nil {
+				t.Fatal(err)
+			}
+			check := func(from string, s Sample) {
+				if s.SigmaStop != c.stop || s.SigmaStopAuto != c.auto {
+					t.Errorf("%s: sigma_stop %v (auto %v), want %v (%v)", from, s.SigmaStop, s.SigmaStopAuto, c.stop, c.auto)
+				}
+			}
+			check("parsed", cfg.Sample)
+			if said := strings.Join(cfg.Notes, "\n"); strings.Contains(said, "sample.sigma_stop auto") != c.announce {
+				t.Errorf("notes %q: sigma_stop announced %v, want %v", said, !c.announce, c.announce)
+			}
+			again, err := ParseRun(cfg.YAML(), "config.yaml", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			check("from the run's config.yaml", again.Sample)
+		})
+	}
+}
+
+func TestSigmaStopRefused(t *testing.T) {
+	const table = "name: t\ndata: {dataset: file, path: t.csv}\n"
+	for _, c := range []struct {
+		name string
+		sets []string
+		want string
+	}{
+		{"negative", []string{"sample.sigma_stop=-0.1"}, "sample.sigma_stop: must be 0 (denoise at the smallest noise level), auto, or a level up to"},
+		{"annealed Langevin", []string{"sample.sampler=annealed", "sample.sigma_stop=0.2"}, "sample.sigma_stop: 0.2 is where heun and dpmpp_2m stop; sampler annealed walks no such schedule"},
+		{"above the ladder", []string{"train.sigmas={begin: 1, end: 0.01, n: 10}", "sample.sigma_stop=1.5"}, "sample.sigma_stop: 1.5 is at or above the ladder's largest noise level"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse([]byte(table), "c.yaml", c.sets)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("error %v, want %q", err, c.want)
+			}
+		})
+	}
+}

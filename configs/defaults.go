@@ -155,6 +155,13 @@ func (d *decoder) dataDefaults(c *Config) []string {
 				// spread of the levels above (diabetes: 1.20 of the
 				// data's, 0.95 by heun), and heun is 2-3 times faster.
 				set("sample.sampler", "heun", func() { c.Sample.Sampler = "heun" })
+				// A small table's model learns its rows one by one, and
+				// the solvers' samples then sit on them: engel's 188 rows
+				// sampled 0.80 times as far from the training rows as the
+				// rows sit from each other, 1.09 times stopped at 0.3.
+				if Solver(c.Sample.Sampler) && !(d.runFile && !d.Given("sample.sigma_stop")) {
+					set("sample.sigma_stop", "auto", func() { c.Sample.SigmaStop, c.Sample.SigmaStopAuto = 0, true })
+				}
 			}
 		}
 		set("train.steps", "auto", func() { c.Train.Steps, c.Train.StepsAuto = 0, true })

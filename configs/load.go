@@ -129,6 +129,12 @@ func parse(text []byte, source string, overrides []string, runFile bool) (*Confi
 	if d.churnMaxAuto {
 		cfg.Sample.ChurnMaxAuto = true
 	}
+	if _, set := d.Overridden("sample.sigma_stop"); set && !d.sigmaStopAuto {
+		cfg.Sample.SigmaStopAuto = false
+	}
+	if d.sigmaStopAuto {
+		cfg.Sample.SigmaStopAuto = true
+	}
 	if _, set := d.Overridden("train.steps"); set && !d.stepsAuto {
 		cfg.Train.StepsAuto = false
 	} else if d.stepsAuto {
@@ -193,6 +199,7 @@ type decoder struct {
 	hiddenAuto    bool // model.hidden: auto was given
 	stepsAuto     bool // train.steps: auto was given
 	churnMaxAuto  bool // sample.churn_max: auto was given
+	sigmaStopAuto bool // sample.sigma_stop: auto was given
 	// fileSampler is sample.sampler as the file gives it, before any
 	// override: its sample.steps were counted for it.
 	fileSampler string
@@ -245,6 +252,10 @@ func (d *decoder) auto(n *yaml.Node, v reflect.Value, key string) bool {
 		case "sample.churn_max":
 			v.SetFloat(0)
 			d.churnMaxAuto = true
+			return true
+		case "sample.sigma_stop":
+			v.SetFloat(0)
+			d.sigmaStopAuto = true
 			return true
 		}
 	}

@@ -303,7 +303,7 @@ func (d *decoder) validateSampling(c *Config) error {
 	}
 	// The levels a sampler walks between the ends of a known ladder must be
 	// distinct too: many levels on a narrow ladder round onto each other.
-	pcDistinct, solverDistinct := true, true
+	pcDistinct, solverDistinct, stopBelowTop := true, true, true
 	if !c.Train.Sigmas.Unresolved() {
 		levels := c.NoiseLevels()
 		hi, lo := 0.0, 0.0
@@ -313,7 +313,9 @@ func (d *decoder) validateSampling(c *Config) error {
 		if lo > 0 && s.Sampler == "pc" && s.Levels >= 2 && s.Levels <= MaxLevels {
 			pcDistinct = distinct(noisescale.Geometric(hi, lo, s.Levels))
 		}
-		if lo > 0 && Solver(s.Sampler) && s.Steps >= 2 && s.Steps <= MaxLevels && s.Rho >= 0.1 && s.Rho <= 100 {
+		stopBelowTop = !(s.SigmaStop > 0 && s.SigmaStop >= hi)
+		lo = max(lo, s.SigmaStop)
+		if lo > 0 && Solver(s.Sampler) && s.Steps >= 2 && s.Steps <= MaxLevels && s.Rho >= 0.1 && s.Rho <= 100 && stopBelowTop {
 			solverDistinct = distinct(noisescale.Karras(hi, lo, s.Rho, s.Steps))
 		}
 	}
@@ -340,6 +342,9 @@ func (d *decoder) validateSampling(c *Config) error {
 		check(s.ChurnMin >= 0 && s.ChurnMin <= MaxScale, "sample.churn_min", "must be from 0 to %g (model units), got %v", MaxScale, s.ChurnMin),
 		check(s.ChurnMax == 0 || (s.ChurnMaxAuto && s.ChurnMax < s.ChurnMin) || (s.ChurnMax >= s.ChurnMin && s.ChurnMax <= MaxScale), "sample.churn_max", "must be 0 (no limit), auto, or from sample.churn_min %v to %g (model units), got %v", s.ChurnMin, MaxScale, s.ChurnMax),
 		check(!(s.ChurnMaxAuto && s.ChurnMax > 0 && s.ChurnMax < s.ChurnMin), "sample.churn_min", "%v is above sample.churn_max %.4g, which auto chose from the data's spread: churn would add noise nowhere; lower churn_min, or set churn_max by hand", s.ChurnMin, s.ChurnMax),
+		check(s.SigmaStop >= 0 && s.SigmaStop <= MaxScale, "sample.sigma_stop", "must be 0 (denoise at the smallest noise level), auto, or a level up to %g (model units), got %v", MaxScale, s.SigmaStop),
+		check(stopBelowTop, "sample.sigma_stop", "%v is at or above the ladder's largest noise level, where the solvers start: use a smaller level, or 0", s.SigmaStop),
+		check(s.SigmaStop == 0 || Solver(s.Sampler), "sample.sigma_stop", "%v is where heun and dpmpp_2m stop; sampler %s walks no such schedule: set sample.sigma_stop to 0", s.SigmaStop, s.Sampler),
 		check(s.ChurnNoise > 0 && s.ChurnNoise <= 2, "sample.churn_noise", "must be in (0, 2]: the scale of churn's fresh noise (EDM's 1, or 1.003-1.007), got %v", s.ChurnNoise),
 		check(s.Rtol >= ode.MinTolerance && s.Rtol < 1, "sample.rtol", "must be at least %g (float64 rounding) and below 1, got %v", ode.MinTolerance, s.Rtol),
 		check(s.Atol >= ode.MinTolerance && s.Atol < 1, "sample.atol", "must be at least %g (float64 rounding) and below 1 (model units, where the data's spread is about 1), got %v", ode.MinTolerance, s.Atol),

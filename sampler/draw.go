@@ -183,13 +183,17 @@ func Draw(s Settings, c Chains) (Result, error) {
 				s.Kind, s.Steps, s.Sigmas[0], s.Sigmas[len(s.Sigmas)-1], s.Rho)
 		}
 		s.Sigmas = levels
+		last := 1 // the denoiser's evaluation, unless they stop short
+		if s.SigmaStop > 0 {
+			last = 0
+		}
 		if s.Kind == KindDPMPP2M {
 			res.Snapshots, err = DPMSolver2M(c, s)
-			res.Evaluations = fixed(len(s.Sigmas))
+			res.Evaluations = fixed(len(s.Sigmas) - 1 + last)
 			break
 		}
 		res.Snapshots, err = Heun(c, s)
-		res.Evaluations = fixed(2*len(s.Sigmas) - 1)
+		res.Evaluations = fixed(2*len(s.Sigmas) - 2 + last)
 	default:
 		err = fmt.Errorf("sampler: unknown sampler %q", s.Kind)
 	}
@@ -221,8 +225,9 @@ func (s Settings) Work() int {
 }
 
 // SolverLevels are the levels heun and dpmpp_2m walk: s.Steps of them from
-// the largest of s.Sigmas to the smallest, spaced by noisescale.Karras with
-// exponent s.Rho (0: EDM's 7); nil for fewer than two steps or levels.
+// the largest of s.Sigmas to the smallest (or s.SigmaStop, if larger),
+// spaced by noisescale.Karras with exponent s.Rho (0: EDM's 7); nil for
+// fewer than two steps or levels.
 func (s Settings) SolverLevels() []float64 {
 	if len(s.Sigmas) < 2 || s.Steps < 2 {
 		return nil
@@ -231,7 +236,7 @@ func (s Settings) SolverLevels() []float64 {
 	if rho == 0 {
 		rho = DefaultRho
 	}
-	return noisescale.Karras(s.Sigmas[0], s.Sigmas[len(s.Sigmas)-1], rho, s.Steps)
+	return noisescale.Karras(s.Sigmas[0], max(s.Sigmas[len(s.Sigmas)-1], s.SigmaStop), rho, s.Steps)
 }
 
 // TotalSteps is the number of steps Draw takes, which its progress counts;

@@ -35,7 +35,7 @@ func (c Churn) gamma(sigma, top float64, n int) float64 {
 // churn s.Churn, then one last Euler step to sigma = 0, which is the
 // denoiser D(x, sigma_L) = x + sigma_L^2 s(x, sigma_L): a model trained down
 // to sigma_L says nothing reliable below it. 2L - 1 score evaluations per
-// chain for L levels.
+// chain for L levels; with s.SigmaStop, no last step, 2L - 2.
 func Heun(c Chains, s Settings) ([]Snapshot, error) {
 	if err := c.refuseKnown(KindHeun); err != nil {
 		return nil, err
@@ -62,6 +62,9 @@ func Heun(c Chains, s Settings) ([]Snapshot, error) {
 		if err := r.after(to, from-to); err != nil {
 			return nil, err
 		}
+	}
+	if s.SigmaStop > 0 { // the chains keep the last level's noise
+		return r.snapshots, r.after(s.Sigmas[n-1], 0)
 	}
 	if err := r.denoise(s.Sigmas[n-1]); err != nil {
 		return nil, err
@@ -133,6 +136,12 @@ func DPMSolver2M(c Chains, s Settings) ([]Snapshot, error) {
 	x := c.X.X
 	denoised, previous := make([]float64, len(x)), make([]float64, len(x))
 	for i, sigma := range s.Sigmas {
+		if i == n-1 && s.SigmaStop > 0 { // the chains keep the last level's noise
+			if err := r.after(sigma, 0); err != nil {
+				return nil, err
+			}
+			break
+		}
 		next, weight := 0.0, 0.0
 		if i+1 < n {
 			next = s.Sigmas[i+1]

@@ -90,8 +90,6 @@ func TestEDMSolversReachGaussianMoments(t *testing.T) {
 		t.Fatal(err)
 	}
 	const n, smin, smax = 4000, 0.01, 30
-	// The denoiser at smin shrinks the covariance to S (S + smin^2 I)^-1 S.
-	want := denoisedCovariance(cov, smin)
 	for _, tc := range []struct {
 		name  string
 		set   Settings
@@ -100,8 +98,17 @@ func TestEDMSolversReachGaussianMoments(t *testing.T) {
 		{"heun 18 levels", Settings{Kind: KindHeun, Steps: 18}, 35},
 		{"heun with churn, 50 levels", Settings{Kind: KindHeun, Steps: 50, Churn: Churn{Amount: 5, Min: 0.05, Max: 10, Noise: 1}}, 99},
 		{"dpmpp_2m 30 levels", Settings{Kind: KindDPMPP2M, Steps: 30}, 30},
+		{"heun 18 levels, stopped at 0.5", Settings{Kind: KindHeun, Steps: 18, SigmaStop: 0.5}, 34},
+		{"dpmpp_2m 30 levels, stopped at 0.5", Settings{Kind: KindDPMPP2M, Steps: 30, SigmaStop: 0.5}, 29},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			// The denoiser at smin shrinks the covariance to
+			// S (S + smin^2 I)^-1 S; stopped at a level, the chains keep
+			// its noise: S + sigma^2 I.
+			want := denoisedCovariance(cov, smin)
+			if stop := tc.set.SigmaStop; stop > 0 {
+				want = [][]float64{{cov[0][0] + stop*stop, cov[0][1]}, {cov[1][0], cov[1][1] + stop*stop}}
+			}
 			c := priorChains(3, n, g, smax, 2)
 			g.Perturbed(smax).Sample(c.X, rand.New(rand.NewPCG(3, 3))) // the exact prior
 			tc.set.Sigmas = []float64{smax, smin}

@@ -58,6 +58,10 @@ type Settings struct {
 	// Steps levels by, between the ends of Sigmas; heun: its churn.
 	Rho   float64
 	Churn Churn
+	// SigmaStop: heun and dpmpp_2m stop at this level (at least the
+	// smallest of Sigmas) and keep its noise, without the last step to
+	// sigma = 0, the denoiser; 0: they take it.
+	SigmaStop float64
 	// MaxLost is the share of the chains that may leave the sane region
 	// and be left out, the rest going on (Draw marks them in Chains.Lost);
 	// 0: a chain that leaves it stops the sampling with an error. A lost

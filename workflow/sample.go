@@ -106,7 +106,7 @@ func (j Job) Settings() sampler.Settings {
 	}
 	return sampler.Settings{Kind: s.Sampler, Steps: s.Steps, StepsPerLevel: s.StepsPerLevel, Eps: s.Eps, Sigmas: j.Sigmas, Sigma: j.Sigma,
 		Denoise: s.Denoise, SnapshotEvery: s.SnapshotEvery, Levels: s.Levels, CorrectorSteps: s.CorrectorSteps, SNR: s.SNR,
-		Rtol: s.Rtol, Atol: s.Atol, Rho: s.Rho, Churn: sampler.Churn{Amount: s.Churn, Min: s.ChurnMin, Max: s.ChurnMax, Noise: s.ChurnNoise},
+		Rtol: s.Rtol, Atol: s.Atol, Rho: s.Rho, Churn: sampler.Churn{Amount: s.Churn, Min: s.ChurnMin, Max: s.ChurnMax, Noise: s.ChurnNoise}, SigmaStop: s.SigmaStop,
 		MaxSteps: j.MaxODESteps, Progress: j.Progress}
 }
 
@@ -355,6 +355,16 @@ func (r *Run) RunJob(s configs.Sample, kind string) (Job, error) {
 	if churnMax > 0 {
 		s.ChurnMax = churnMax
 	}
+	if kind == "network" {
+		stop, _, err := r.ChooseSigmaStop(s)
+		if err != nil {
+			return Job{}, err
+		}
+		if stop > 0 {
+			s.SigmaStop = stop
+		}
+	}
+	s.SigmaStopAuto = false // chosen: a job built from it does not choose again
 	j := Job{Sample: s, Dim: r.Model.Dim(), Norm: r.Norm, MaxAbs: r.MaxAbs, Prior: PriorOf(r.Moments), Discrete: r.Discrete, Ends: r.Ends, Whole: r.Whole, Pixels: r.Image.Size() > 0, Categories: Categories(r.Config.Data.Categories)}
 	j.Scores, j.Sigmas, j.Sigma, err = r.scoring(s.Sampler, kind)
 	for _, m := range r.Moments.ByClass {

@@ -343,7 +343,7 @@ func Judge(samples, train, heldout points.Points, cols Columns) Verdict {
 	if design != nil {
 		v.Design, v.DesignByClass = oneBased(design), byClass
 	} else {
-		v.NearestRatio, v.NearestAgainst, v.NearestError = nearest(samples, train, heldout, mean, std, cell)
+		v.NearestRatio, v.NearestAgainst, v.NearestError = nearest(samples, train, heldout, mean, std, cell, verdictPoints)
 	}
 	v.Warnings = v.warnings(MoreSteps(sampler.KindAnnealed))
 	return v
@@ -415,21 +415,34 @@ func sharesOf(p points.Points, j int, values []float64) []float64 {
 // rows for one) and its standard error in its logarithm
 // (Verdict.NearestError), all three sets in the same units.
 func NearestRatio(samples, train, heldout points.Points, cell float64) (ratio float64, against string, logErr float64) {
-	mean, std := train.Mean(), make([]float64, train.D)
-	for i := range train.N {
-		for j, x := range train.Row(i) {
+	mean, std := columnMoments(train)
+	return nearest(samples, train, heldout, mean, std, cell, verdictPoints)
+}
+
+// nearestOver is NearestRatio measured over count samples (the verdict's
+// 200 where count is smaller).
+func nearestOver(samples, train, heldout points.Points, cell float64, count int) (ratio float64, against string, logErr float64) {
+	mean, std := columnMoments(train)
+	return nearest(samples, train, heldout, mean, std, cell, max(count, verdictPoints))
+}
+
+// columnMoments are p's columns' means and standard deviations.
+func columnMoments(p points.Points) (mean, std []float64) {
+	mean, std = p.Mean(), make([]float64, p.D)
+	for i := range p.N {
+		for j, x := range p.Row(i) {
 			std[j] += (x - mean[j]) * (x - mean[j])
 		}
 	}
 	for j := range std {
-		std[j] = math.Sqrt(std[j] / float64(train.N))
+		std[j] = math.Sqrt(std[j] / float64(p.N))
 	}
-	return nearest(samples, train, heldout, mean, std, cell)
+	return mean, std
 }
 
 // nearest is NearestRatio with the training columns' means and standard
 // deviations, and the ratio's standard error in its logarithm.
-func nearest(samples, train, heldout points.Points, mean, std []float64, cell float64) (ratio float64, against string, logErr float64) {
+func nearest(samples, train, heldout points.Points, mean, std []float64, cell float64, count int) (ratio float64, against string, logErr float64) {
 	if heldout.N < MinHeldOut && train.N < 2*MinHeldOut || samples.N < MinHeldOut {
 		return 0, "", 0
 	}
@@ -467,7 +480,7 @@ func nearest(samples, train, heldout points.Points, mean, std []float64, cell fl
 		against = againstFewHeld
 	}
 	base, baseErr := medianOf(others)
-	near, nearErr := medianOf(nearestDistances(scaled(samples, verdictPoints), ref))
+	near, nearErr := medianOf(nearestDistances(scaled(samples, count), ref))
 	ratio = near / base
 	// Half the held-out rows, or of the baseline's, with a twin among the
 	// training rows (a table of repeated rows) leave no distance to

@@ -31,7 +31,7 @@ func TestSmallTableRefitsOnEveryRow(t *testing.T) {
 		t.Errorf("stdout %q", out)
 	}
 	config, _ := os.ReadFile(filepath.Join(run, "config.yaml"))
-	for _, want := range []string{"holdout: 0\n", "refit: false", "refitted:\n        dir: select", "train_rows: 105", "held_out: 45"} {
+	for _, want := range []string{"holdout: 0\n", "refit: false", "refitted:\n        dir: select", "train_rows: 105", "held_out: 45", "sigma_stop_auto: true"} {
 		if !strings.Contains(string(config), want) {
 			t.Errorf("config.yaml lacks %q:\n%s", want, config)
 		}
@@ -39,9 +39,11 @@ func TestSmallTableRefitsOnEveryRow(t *testing.T) {
 	if code, out, errs := scorenet("train", "-run", run); code != 0 || !strings.Contains(out, "nothing to train") || strings.Contains(errs, "train.refit") {
 		t.Errorf("resume of the finished run: exit %d, stdout %q, stderr %s", code, out, errs)
 	}
-	if code, _, errs := scorenet("sample", "-run", run, "-out", filepath.Join(dir, "s.csv"), "-n", "100"); code != 0 || !strings.Contains(errs, "as far as a training row's from the others (no rows held out)") {
+	if code, _, errs := scorenet("sample", "-run", run, "-out", filepath.Join(dir, "s.csv"), "-n", "100"); code != 0 || !strings.Contains(errs, "as far as a training row's from the others (no rows held out)") ||
+		!strings.Contains(errs, "sample.sigma_stop auto: ") {
 		t.Errorf("sample: exit %d: %s", code, errs)
 	}
+	checkSigmaStopShards(t, run, dir)
 	// Refused before anything is written: the finished run stays readable.
 	before, _ := os.ReadFile(filepath.Join(run, "config.yaml"))
 	if code, _, errs := scorenet("train", "-data", data, "-out", run); code == 0 || !strings.Contains(errs, "holds a run's checkpoints already") {
@@ -89,5 +91,35 @@ func TestRefitWidensAsTheFirstTraining(t *testing.T) {
 	}
 	if code, _, errs := scorenet("sample", "-run", run, "-out", filepath.Join(dir, "s.csv"), "-n", "100"); code != 0 || !strings.Contains(errs, "value shares within") {
 		t.Errorf("sample: exit %d: %s", code, errs)
+	}
+}
+
+// checkSigmaStopShards: a table run's sample.sigma_stop auto is chosen
+// alike by each shard (merge joins them into the unsharded samples), and a
+// number given by hand is not chosen again.
+func checkSigmaStopShards(t *testing.T, run, dir string) {
+	t.Helper()
+	var shards []string
+	for k := range 2 {
+		f := filepath.Join(dir, fmt.Sprintf("stop%d.csv", k))
+		if code, _, errs := scorenet("sample", "-run", run, "-n", "40", "-shard", fmt.Sprintf("%d/2", k), "-out", f); code != 0 {
+			t.Fatalf("sample -shard %d/2: %s", k, errs)
+		}
+		shards = append(shards, f)
+	}
+	merged, whole := filepath.Join(dir, "stop-merged.csv"), filepath.Join(dir, "stop-whole.csv")
+	if code, _, errs := scorenet(append([]string{"merge", "-out", merged}, shards...)...); code != 0 {
+		t.Fatalf("merge: %s", errs)
+	}
+	if code, _, errs := scorenet("sample", "-run", run, "-n", "40", "-out", whole); code != 0 {
+		t.Fatalf("sample: %s", errs)
+	}
+	a, _ := os.ReadFile(merged)
+	b, _ := os.ReadFile(whole)
+	if len(a) == 0 || string(a) != string(b) {
+		t.Errorf("the merged shards differ from the unsharded samples")
+	}
+	if code, _, errs := scorenet("sample", "-run", run, "-n", "40", "-out", filepath.Join(dir, "stop-hand.csv"), "-set", "sample.sigma_stop=0"); code != 0 || strings.Contains(errs, "sigma_stop auto") {
+		t.Errorf("sample.sigma_stop=0 by hand: exit %d: %s", code, errs)
 	}
 }

@@ -404,6 +404,14 @@ func sampleConfig(run *workflow.Run, command string, sets []string, stderr io.Wr
 		cfg.Sample.ChurnMax = churnMax
 		fmt.Fprintln(stderr, said)
 	}
+	stop, said, err := run.ChooseSigmaStop(cfg.Sample)
+	if err != nil {
+		return nil, err
+	}
+	if said != "" {
+		cfg.Sample.SigmaStop, cfg.Sample.SigmaStopAuto = stop, false
+		fmt.Fprintln(stderr, said)
+	}
 	return cfg, nil
 }
 
