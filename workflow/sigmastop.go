@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"scorenet/configs"
+	"scorenet/internal/memlimit"
 	"scorenet/points"
 )
 
@@ -30,6 +31,9 @@ const (
 	// 7% apart near the bound on a table's ladder, where heun's 25 were
 	// 30% apart.
 	sigmaStopLevels = 100
+	// sigmaStopBytes bounds the probe's chains kept at every level: 1000
+	// chains of up to 160 columns.
+	sigmaStopBytes = 128e6
 )
 
 // ChooseSigmaStop chooses sample.sigma_stop: auto for a table sampled by
@@ -55,8 +59,16 @@ func (r *Run) ChooseSigmaStop(s configs.Sample) (float64, string, error) {
 	train, valid := ValueRows(cfg, r.DataUnits(data.Train)), ValueRows(cfg, r.DataUnits(data.Valid))
 	cell := DequantCell(r)
 	probe := s
-	probe.SigmaStop, probe.SigmaStopAuto, probe.N, probe.SnapshotEvery = 0, false, sigmaStopChains, 1
+	probe.SigmaStop, probe.SigmaStopAuto, probe.SnapshotEvery = 0, false, 1
 	probe.Steps = max(probe.Steps, sigmaStopLevels)
+	// Every level's chains are kept: on a wide table, fewer chains.
+	probe.N = min(sigmaStopChains, int(sigmaStopBytes/(8*float64(probe.Steps)*float64(r.Model.Dim()))))
+	if probe.N < MinHeldOut {
+		return 0, fmt.Sprintf("sample.sigma_stop auto: 0 (%d columns are too many to probe every level of %d chains in %.0f MB)", r.Model.Dim(), MinHeldOut, sigmaStopBytes/1e6), nil
+	}
+	if err := memlimit.Check(8*float64(probe.Steps)*float64(probe.N)*float64(r.Model.Dim()), "workflow: sample.sigma_stop: auto: the probe's chains at every level"); err != nil {
+		return 0, "", err
+	}
 	j, err := r.RunJob(probe, "network")
 	if err != nil {
 		return 0, "", err

@@ -54,6 +54,9 @@ the density is known.`)
 		if run.Config, err = sampleConfig(run, "eval", sets, stderr); err != nil {
 			return err
 		}
+		if err := chooseSigmaStop(run, run.Config, stderr); err != nil {
+			return err
+		}
 		if *n > 0 {
 			if err := checkChains(*n, run.Model, ""); err != nil {
 				return fmt.Errorf("-n: %w", err)

@@ -99,6 +99,9 @@ directory (samples.npy for images).`)
 		if err != nil {
 			return err
 		}
+		if err := chooseSigmaStop(run, cfg, stderr); err != nil {
+			return err
+		}
 		s := &cfg.Sample
 		if err := checkClassFlags(fs, sets, s.Guidance, *class); err != nil {
 			return err
@@ -404,15 +407,21 @@ func sampleConfig(run *workflow.Run, command string, sets []string, stderr io.Wr
 		cfg.Sample.ChurnMax = churnMax
 		fmt.Fprintln(stderr, said)
 	}
+	return cfg, nil
+}
+
+// chooseSigmaStop resolves cfg's sample.sigma_stop: auto for sample and
+// eval, saying what it chose (impute's Langevin has no level to stop at).
+func chooseSigmaStop(run *workflow.Run, cfg *configs.Config, stderr io.Writer) error {
 	stop, said, err := run.ChooseSigmaStop(cfg.Sample)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if said != "" {
 		cfg.Sample.SigmaStop, cfg.Sample.SigmaStopAuto = stop, false
 		fmt.Fprintln(stderr, said)
 	}
-	return cfg, nil
+	return nil
 }
 
 // checkSnapshots refuses, before sampling, snapshots that cannot be held:
