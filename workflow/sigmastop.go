@@ -7,6 +7,7 @@ import (
 	"scorenet/configs"
 	"scorenet/internal/memlimit"
 	"scorenet/points"
+	"scorenet/sampler"
 )
 
 // A model that has learnt a small table's rows one by one gives samples
@@ -86,23 +87,11 @@ func (r *Run) ChooseSigmaStop(s configs.Sample) (float64, string, error) {
 		return 0, fmt.Sprintf("sample.sigma_stop auto: 0 (the samples sit %.2f times as far from the training rows as the rows from each other)", last), nil
 	}
 	bound := sigmaStopSpreads * r.Moments.Spread()
-	snaps := drawn.Result.Snapshots
-	for i := len(snaps) - 1; i >= 0; i-- { // smallest level first
-		level := snaps[i].Sigma
-		if !(level > 0) {
-			continue
-		}
-		if level > bound {
-			break
-		}
-		chains := points.Points{N: len(snaps[i].X) / j.Dim, D: j.Dim, X: snaps[i].X}
-		if len(drawn.Result.Lost) > 0 {
-			chains = withoutRows(chains, drawn.Result.Lost)
-		}
-		ratio, ok := sigmaStopRatio(ValueRows(cfg, r.DataUnits(chains)), train, valid, cell)
-		if ok && ratio >= 1 {
-			return level, fmt.Sprintf("sample.sigma_stop auto: %.4g (the solver stops there, the samples keeping its noise: denoised at the last level they sat %.2f times as far from the training rows as the rows from each other, stopped there %.2f; in model units)", level, last, ratio), nil
-		}
+	level, ratio := firstLevelAsFar(drawn.Result.Snapshots, drawn.Result.Lost, j.Dim, bound, func(chains points.Points) (float64, bool) {
+		return sigmaStopRatio(ValueRows(cfg, r.DataUnits(chains)), train, valid, cell)
+	})
+	if level > 0 {
+		return level, fmt.Sprintf("sample.sigma_stop auto: %v (the solver stops there, the samples keeping its noise: denoised at the last level they sat %.2f times as far from the training rows as the rows from each other, stopped there %.2f; in model units)", level, last, ratio), nil
 	}
 	return 0, fmt.Sprintf("sample.sigma_stop auto: 0 (the samples sit %.2f times as far from the training rows as the rows from each other, and no level up to %.3g, %g of the data's spread, brings them as far)", last, bound, sigmaStopSpreads), nil
 }
@@ -113,4 +102,28 @@ func (r *Run) ChooseSigmaStop(s configs.Sample) (float64, string, error) {
 func sigmaStopRatio(samples, train, heldout points.Points, cell float64) (float64, bool) {
 	ratio, against, _ := nearestOver(samples, train, heldout, cell, samples.N)
 	return ratio, against != "" && ratio > 0 && !math.IsInf(ratio, 0)
+}
+
+// firstLevelAsFar is the smallest level up to bound among the snapshots
+// (the chains at each level, largest level first) whose chains, but the
+// lost ones, sit as far from the rows as ratioOf's 1, and that ratio; 0
+// where none does.
+func firstLevelAsFar(snaps []sampler.Snapshot, lost []int, dim int, bound float64, ratioOf func(points.Points) (float64, bool)) (level, ratio float64) {
+	for i := len(snaps) - 1; i >= 0; i-- { // smallest level first
+		level := snaps[i].Sigma
+		if !(level > 0) {
+			continue
+		}
+		if level > bound {
+			break
+		}
+		chains := points.Points{N: len(snaps[i].X) / dim, D: dim, X: snaps[i].X}
+		if len(lost) > 0 {
+			chains = withoutRows(chains, lost)
+		}
+		if ratio, ok := ratioOf(chains); ok && ratio >= 1 {
+			return level, ratio
+		}
+	}
+	return 0, 0
 }

@@ -111,7 +111,8 @@ func checkSigmaStopShards(t *testing.T, run, dir string) {
 	if code, _, errs := scorenet(append([]string{"merge", "-out", merged}, shards...)...); code != 0 {
 		t.Fatalf("merge: %s", errs)
 	}
-	if code, _, errs := scorenet("sample", "-run", run, "-n", "40", "-out", whole); code != 0 {
+	code, _, errs := scorenet("sample", "-run", run, "-n", "40", "-out", whole)
+	if code != 0 {
 		t.Fatalf("sample: %s", errs)
 	}
 	a, _ := os.ReadFile(merged)
@@ -119,7 +120,18 @@ func checkSigmaStopShards(t *testing.T, run, dir string) {
 	if len(a) == 0 || string(a) != string(b) {
 		t.Errorf("the merged shards differ from the unsharded samples")
 	}
-	if code, _, errs := scorenet("sample", "-run", run, "-n", "40", "-out", filepath.Join(dir, "stop-hand.csv"), "-set", "sample.sigma_stop=0"); code != 0 || strings.Contains(errs, "sigma_stop auto") {
-		t.Errorf("sample.sigma_stop=0 by hand: exit %d: %s", code, errs)
+	// The level chosen, given by hand, draws the same samples, and is
+	// not chosen again.
+	var chosen string
+	if _, err := fmt.Sscanf(errs[strings.Index(errs, "sample.sigma_stop auto: "):], "sample.sigma_stop auto: %s", &chosen); err != nil {
+		t.Fatalf("no level in %q: %v", errs, err)
+	}
+	t.Logf("sigma_stop auto chose %s", chosen)
+	hand := filepath.Join(dir, "stop-hand.csv")
+	if code, _, errs := scorenet("sample", "-run", run, "-n", "40", "-out", hand, "-set", "sample.sigma_stop="+chosen); code != 0 || strings.Contains(errs, "sigma_stop auto") {
+		t.Errorf("sample.sigma_stop=%s by hand: exit %d: %s", chosen, code, errs)
+	}
+	if c, _ := os.ReadFile(hand); string(c) != string(b) {
+		t.Errorf("sample.sigma_stop=%s by hand drew other samples than auto, which chose it", chosen)
 	}
 }

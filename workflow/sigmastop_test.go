@@ -1,0 +1,75 @@
+package workflow
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"scorenet/points"
+	"scorenet/sampler"
+)
+
+// firstLevelAsFar takes the smallest level, up to its bound, whose chains
+// sit as far from the rows as the rows from each other: chains that are
+// training rows plus noise of each level come as far once the noise
+// reaches the rows' spacing. Lost chains (most of them here, set far
+// off, as no sampler leaves them) are left out, the last step's level 0
+// is skipped, and a bound below every level that comes as far gives 0.
+func TestFirstLevelAsFarTakesTheSmallestLevel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	rows := points.New(200, 2) // uniform in the unit square: about 0.035 apart
+	for i := range rows.X {
+		rows.X[i] = rng.Float64()
+	}
+	levels := []float64{0.8, 0.4, 0.2, 0.1, 0.05, 0.02, 0} // as the sampler records them, largest first
+	var lost []int
+	for c := range 600 {
+		lost = append(lost, c)
+	}
+	var snaps []sampler.Snapshot
+	for _, level := range levels {
+		x := make([]float64, 1000*2)
+		for c := range 1000 {
+			r := rng.IntN(rows.N)
+			x[2*c], x[2*c+1] = rows.X[2*r]+level*rng.NormFloat64(), rows.X[2*r+1]+level*rng.NormFloat64()
+		}
+		for _, c := range lost {
+			x[2*c], x[2*c+1] = 1000, 1000
+		}
+		snaps = append(snaps, sampler.Snapshot{Sigma: level, X: x})
+	}
+	ratioOf := func(chains points.Points) (float64, bool) { return sigmaStopRatio(chains, rows, points.Points{D: 2}, 0) }
+	ratios := map[float64]float64{}
+	for i, level := range levels[:len(levels)-1] {
+		chains := withoutRows(points.Points{N: 1000, D: 2, X: snaps[i].X}, lost)
+		ratios[level], _ = ratioOf(chains)
+	}
+	t.Logf("ratio by level: %v", ratios)
+	if !(ratios[0.02] < 1 && ratios[0.8] > 1) {
+		t.Fatalf("the fixture's ratios %v do not cross 1", ratios)
+	}
+	for _, c := range []struct {
+		name  string
+		bound float64
+	}{
+		{"bound above every level", 10},
+		{"bound at the crossing", 0.1},
+		{"bound below the crossing", 0.05},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			level, ratio := firstLevelAsFar(snaps, lost, 2, c.bound, ratioOf)
+			want := 0.0
+			for _, l := range []float64{0.02, 0.05, 0.1, 0.2, 0.4, 0.8} { // smallest first
+				if l <= c.bound && ratios[l] >= 1 {
+					want = l
+					break
+				}
+			}
+			if level != want || (want > 0 && ratio != ratios[want]) {
+				t.Errorf("level %v (ratio %v), want %v (ratio %v)", level, ratio, want, ratios[want])
+			}
+		})
+	}
+	if level, _ := firstLevelAsFar(snaps, nil, 2, 10, ratioOf); level != 0.02 {
+		t.Errorf("with the lost chains kept, level %v, want the smallest, 0.02, where they sit far off", level)
+	}
+}
