@@ -37,7 +37,9 @@ func TestFirstLevelAsFarTakesTheSmallestLevel(t *testing.T) {
 		}
 		snaps = append(snaps, sampler.Snapshot{Sigma: level, X: x})
 	}
-	ratioOf := func(chains points.Points) (float64, bool) { return sigmaStopRatio(chains, rows, points.Points{D: 2}, 0) }
+	ratioOf := func(chains points.Points) (float64, bool) {
+		return sigmaStopRatio(chains, rows, points.Points{D: 2}, 0)
+	}
 	ratios := map[float64]float64{}
 	for i, level := range levels[:len(levels)-1] {
 		chains := withoutRows(points.Points{N: 1000, D: 2, X: snaps[i].X}, lost)
