@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"scorenet/points"
@@ -73,5 +74,26 @@ func TestFirstLevelAsFarTakesTheSmallestLevel(t *testing.T) {
 	}
 	if level, _ := firstLevelAsFar(snaps, nil, 2, 10, ratioOf); level != 0.02 {
 		t.Errorf("with the lost chains kept, level %v, want the smallest, 0.02, where they sit far off", level)
+	}
+}
+
+// The verdict on samples that copy the training rows names
+// sample.sigma_stop for the solvers, which can stop short of the last
+// level, and not for a sampler that walks no such schedule.
+func TestCopiesAdviceNamesSigmaStopForSolvers(t *testing.T) {
+	v := Verdict{NearestAgainst: againstTraining, NearestRatio: 0.3, NearestError: 0.05}
+	for _, c := range []struct {
+		kind string
+		want bool
+	}{
+		{sampler.KindHeun, true},
+		{sampler.KindDPMPP2M, true},
+		{sampler.KindAnnealed, false},
+		{sampler.KindLangevin, false},
+	} {
+		got := strings.Join(v.warnings(c.kind), "\n")
+		if !strings.Contains(got, "copy the training data") || strings.Contains(got, "sample.sigma_stop") != c.want {
+			t.Errorf("%s: warnings %q; sample.sigma_stop named: want %v", c.kind, got, c.want)
+		}
 	}
 }

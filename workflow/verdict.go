@@ -150,7 +150,7 @@ func JudgeRun(run *Run, data *Data, samples points.Points, kind string) (Verdict
 		cols.RowClasses = append(slices.Clone(data.TrainLabels), data.ValidLabels...)
 	}
 	v := Judge(ValueRows(run.Config, samples), ValueRows(run.Config, run.DataUnits(data.Train)), ValueRows(run.Config, run.DataUnits(data.Valid)), cols)
-	v.Warnings = v.warnings(MoreSteps(kind))
+	v.Warnings = v.warnings(kind)
 	return v, nil
 }
 
@@ -345,7 +345,7 @@ func Judge(samples, train, heldout points.Points, cols Columns) Verdict {
 	} else {
 		v.NearestRatio, v.NearestAgainst, v.NearestError = nearest(samples, train, heldout, mean, std, cell, verdictPoints)
 	}
-	v.Warnings = v.warnings(MoreSteps(sampler.KindAnnealed))
+	v.Warnings = v.warnings(sampler.KindAnnealed)
 	return v
 }
 
@@ -568,7 +568,8 @@ func medianError(x []float64) float64 {
 	return (x[min(n-1, n/2+h)] - x[max(0, n/2-h)]) / (2 * medianWindow)
 }
 
-func (v Verdict) warnings(moreSteps string) []string {
+func (v Verdict) warnings(kind string) []string {
+	moreSteps := MoreSteps(kind)
 	var w []string
 	if v.OutsideRange > maxOutside+v.NewRowsOutside {
 		standardise := ", or standardise (data.standardize: true)"
@@ -619,7 +620,11 @@ func (v Verdict) warnings(moreSteps string) []string {
 		if v.NearestAgainst == againstTraining { // a refitted run keeps no best
 			earlier = ""
 		}
-		w = append(w, fmt.Sprintf("the samples copy the training data: their nearest training point is %.2f times as far as %s: %strain for fewer steps, or on more data", v.NearestRatio, v.baseline(), earlier))
+		stop := ""
+		if kind == sampler.KindHeun || kind == sampler.KindDPMPP2M { // a solver, which can stop short of the last level
+			stop = "stop the solver at a noise level that keeps its noise (-set sample.sigma_stop=LEVEL in model units, e.g. 0.3; auto measures where), "
+		}
+		w = append(w, fmt.Sprintf("the samples copy the training data: their nearest training point is %.2f times as far as %s: %s%strain for fewer steps, or on more data", v.NearestRatio, v.baseline(), earlier, stop))
 	}
 	return w
 }
@@ -695,7 +700,7 @@ func JudgeRunByClass(run *Run, data *Data, samples points.Points, labels []int32
 			continue
 		}
 		v := Judge(ValueRows(run.Config, mine), ValueRows(run.Config, run.DataUnits(train)), ValueRows(run.Config, run.DataUnits(valid)), ColumnsOf(run))
-		v.Warnings = v.warnings(MoreSteps(kind))
+		v.Warnings = v.warnings(kind)
 		cv := ClassVerdict{Class: int(y), Verdict: v}
 		if names := run.Config.Model.ClassNames; int(y) < len(names) {
 			cv.Name = names[y]
