@@ -32,6 +32,14 @@ const (
 	// 7% apart near the bound on a table's ladder, where heun's 25 were
 	// 30% apart.
 	sigmaStopLevels = 100
+	// sigmaStopSpreadGap and sigmaStopOutside bound what the noise left
+	// may do to the columns (or no worse than the denoised samples): a
+	// column's spread within a tenth of the data's, and at most 5% of its
+	// values outside its range, the verdict's lines for good samples.
+	// On statecrime (40 rows), the level where its samples came as far
+	// widened a column to 1.15 of its spread.
+	sigmaStopSpreadGap = 0.1
+	sigmaStopOutside   = 0.05
 	// sigmaStopBytes bounds the probe's chains kept at every level: 1000
 	// chains of up to 160 columns.
 	sigmaStopBytes = 128e6
@@ -79,7 +87,10 @@ func (r *Run) ChooseSigmaStop(s configs.Sample) (float64, string, error) {
 	if err != nil {
 		return 0, "", fmt.Errorf("workflow: sample.sigma_stop: auto: the probe's sampling: %w", err)
 	}
-	last, ok := sigmaStopRatio(ValueRows(cfg, drawn.Samples), train, valid, cell)
+	denoised := ValueRows(cfg, drawn.Samples)
+	last, ok := sigmaStopRatio(denoised, train, valid, cell)
+	spreadGap, outside := columnsOff(denoised, train)
+	spreadGap, outside = max(spreadGap, sigmaStopSpreadGap), max(outside, sigmaStopOutside)
 	switch {
 	case !ok:
 		return 0, "sample.sigma_stop auto: 0 (too few rows, or rows that repeat, to measure how far the samples sit from them)", nil
@@ -87,13 +98,17 @@ func (r *Run) ChooseSigmaStop(s configs.Sample) (float64, string, error) {
 		return 0, fmt.Sprintf("sample.sigma_stop auto: 0 (the samples sit %.2f times as far from the training rows as the rows from each other)", last), nil
 	}
 	bound := sigmaStopSpreads * r.Moments.Spread()
-	level, ratio := firstLevelAsFar(drawn.Result.Snapshots, drawn.Result.Lost, j.Dim, bound, func(chains points.Points) (float64, bool) {
-		return sigmaStopRatio(ValueRows(cfg, r.DataUnits(chains)), train, valid, cell)
+	level, ratio := firstLevelAsFar(drawn.Result.Snapshots, drawn.Result.Lost, j.Dim, bound, func(chains points.Points) (float64, bool, bool) {
+		rows := ValueRows(cfg, r.DataUnits(chains))
+		ratio, ok := sigmaStopRatio(rows, train, valid, cell)
+		gap, out := columnsOff(rows, train)
+		return ratio, ok, gap <= spreadGap && out <= outside
 	})
 	if level > 0 {
 		return level, fmt.Sprintf("sample.sigma_stop auto: %v (the solver stops there, the samples keeping its noise: denoised at the last level they sat %.2f times as far from the training rows as the rows from each other, stopped there %.2f; in model units)", level, last, ratio), nil
 	}
-	return 0, fmt.Sprintf("sample.sigma_stop auto: 0 (the samples sit %.2f times as far from the training rows as the rows from each other, and no level up to %.3g, %g of the data's spread, brings them as far)", last, bound, sigmaStopSpreads), nil
+	return 0, fmt.Sprintf("sample.sigma_stop auto: 0 (the samples sit %.2f times as far from the training rows as the rows from each other, and no level up to %.3g, %g of the data's spread, brings them as far with each column's spread within %.2g of the data's and at most %.2g%% of its values outside its range)",
+		last, bound, sigmaStopSpreads, spreadGap, 100*outside), nil
 }
 
 // sigmaStopRatio is the verdict's nearness ratio of samples to the
@@ -104,11 +119,38 @@ func sigmaStopRatio(samples, train, heldout points.Points, cell float64) (float6
 	return ratio, against != "" && ratio > 0 && !math.IsInf(ratio, 0)
 }
 
+// columnsOff are the largest gap, over p's columns, between a column's
+// spread and rows' (|ratio - 1|), and the largest share of a column's
+// values outside rows' range, over the columns that vary.
+func columnsOff(p, rows points.Points) (spreadGap, outside float64) {
+	_, want := columnMoments(rows)
+	_, got := columnMoments(p)
+	for j := range rows.D {
+		if !(want[j] > 0) {
+			continue
+		}
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for i := range rows.N {
+			lo, hi = min(lo, rows.X[i*rows.D+j]), max(hi, rows.X[i*rows.D+j])
+		}
+		out := 0
+		for i := range p.N {
+			if v := p.X[i*p.D+j]; v < lo || v > hi {
+				out++
+			}
+		}
+		spreadGap, outside = max(spreadGap, math.Abs(got[j]/want[j]-1)), max(outside, float64(out)/float64(max(p.N, 1)))
+	}
+	return spreadGap, outside
+}
+
 // firstLevelAsFar is the smallest level up to bound among the snapshots
 // (the chains at each level, largest level first) whose chains, but the
-// lost ones, sit as far from the rows as ratioOf's 1, and that ratio; 0
-// where none does.
-func firstLevelAsFar(snaps []sampler.Snapshot, lost []int, dim int, bound float64, ratioOf func(points.Points) (float64, bool)) (level, ratio float64) {
+// lost ones, sit as far from the rows as measure's ratio 1, and that
+// ratio; 0 where none does before one that the measure says does not fit
+// (its noise widens the columns too far: more noise would only widen
+// them more).
+func firstLevelAsFar(snaps []sampler.Snapshot, lost []int, dim int, bound float64, measure func(points.Points) (ratio float64, ok, fits bool)) (level, ratio float64) {
 	for i := len(snaps) - 1; i >= 0; i-- { // smallest level first
 		level := snaps[i].Sigma
 		if !(level > 0) {
@@ -121,7 +163,11 @@ func firstLevelAsFar(snaps []sampler.Snapshot, lost []int, dim int, bound float6
 		if len(lost) > 0 {
 			chains = withoutRows(chains, lost)
 		}
-		if ratio, ok := ratioOf(chains); ok && ratio >= 1 {
+		ratio, ok, fits := measure(chains)
+		if !fits {
+			break
+		}
+		if ok && ratio >= 1 {
 			return level, ratio
 		}
 	}

@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -41,28 +42,40 @@ func TestFirstLevelAsFarTakesTheSmallestLevel(t *testing.T) {
 	ratioOf := func(chains points.Points) (float64, bool) {
 		return sigmaStopRatio(chains, rows, points.Points{D: 2}, 0)
 	}
-	ratios := map[float64]float64{}
+	fitsBelow := func(limit float64) func(points.Points) (float64, bool, bool) {
+		return func(chains points.Points) (float64, bool, bool) {
+			ratio, ok := ratioOf(chains)
+			gap, _ := columnsOff(chains, rows)
+			return ratio, ok, gap <= limit
+		}
+	}
+	ratios, gaps := map[float64]float64{}, map[float64]float64{}
 	for i, level := range levels[:len(levels)-1] {
 		chains := withoutRows(points.Points{N: 1000, D: 2, X: snaps[i].X}, lost)
 		ratios[level], _ = ratioOf(chains)
+		gaps[level], _ = columnsOff(chains, rows)
 	}
-	t.Logf("ratio by level: %v", ratios)
-	if !(ratios[0.02] < 1 && ratios[0.8] > 1) {
-		t.Fatalf("the fixture's ratios %v do not cross 1", ratios)
+	t.Logf("ratio by level: %v; spread gap: %v", ratios, gaps)
+	if !(ratios[0.02] < 1 && ratios[0.8] > 1 && gaps[0.1] > 0.03) {
+		t.Fatalf("the fixture's ratios %v do not cross 1, or its spread gaps %v stay small", ratios, gaps)
 	}
 	for _, c := range []struct {
-		name  string
-		bound float64
+		name         string
+		bound, limit float64
 	}{
-		{"bound above every level", 10},
-		{"bound at the crossing", 0.1},
-		{"bound below the crossing", 0.05},
+		{"bound above every level", 10, math.Inf(1)},
+		{"bound at the crossing", 0.1, math.Inf(1)},
+		{"bound below the crossing", 0.05, math.Inf(1)},
+		{"the crossing's noise widens the columns too far", 10, 0.03},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			level, ratio := firstLevelAsFar(snaps, lost, 2, c.bound, ratioOf)
+			level, ratio := firstLevelAsFar(snaps, lost, 2, c.bound, fitsBelow(c.limit))
 			want := 0.0
 			for _, l := range []float64{0.02, 0.05, 0.1, 0.2, 0.4, 0.8} { // smallest first
-				if l <= c.bound && ratios[l] >= 1 {
+				if l > c.bound || gaps[l] > c.limit {
+					break
+				}
+				if ratios[l] >= 1 {
 					want = l
 					break
 				}
@@ -72,7 +85,7 @@ func TestFirstLevelAsFarTakesTheSmallestLevel(t *testing.T) {
 			}
 		})
 	}
-	if level, _ := firstLevelAsFar(snaps, nil, 2, 10, ratioOf); level != 0.02 {
+	if level, _ := firstLevelAsFar(snaps, nil, 2, 10, fitsBelow(math.Inf(1))); level != 0.02 {
 		t.Errorf("with the lost chains kept, level %v, want the smallest, 0.02, where they sit far off", level)
 	}
 }
