@@ -622,7 +622,7 @@ func (v Verdict) warnings(kind string) []string {
 		}
 		stop := ""
 		if kind == sampler.KindHeun || kind == sampler.KindDPMPP2M { // a solver, which can stop short of the last level
-			stop = "stop the solver at a noise level that keeps its noise (-set sample.sigma_stop=LEVEL in model units, e.g. 0.3; auto measures where), "
+			stop = "stop the solver at a noise level and keep its noise (-set sample.sigma_stop=LEVEL, in model units; auto takes one only where each column's spread stays within a tenth of the data's), "
 		}
 		w = append(w, fmt.Sprintf("the samples copy the training data: their nearest training point is %.2f times as far as %s: %s%strain for fewer steps, or on more data", v.NearestRatio, v.baseline(), earlier, stop))
 	}
