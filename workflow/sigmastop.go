@@ -66,6 +66,14 @@ func (r *Run) ChooseSigmaStop(s configs.Sample) (float64, string, error) {
 	cfg := r.Config
 	train, valid := ValueRows(cfg, r.DataUnits(data.Train)), ValueRows(cfg, r.DataUnits(data.Valid))
 	cell := DequantCell(r)
+	// A design's or a series' rows each hold their own combination of a
+	// few columns' values, and samples have none to be near: the verdict
+	// judges no nearness there, and nor does this.
+	cols := columnsWithClasses(r, data)
+	_, std := columnMoments(train)
+	if design, _ := designColumns(train, valid, cols.RowClasses, cols.Levels, func(j int) bool { return varies(std[j], cell) }); design != nil {
+		return 0, "sample.sigma_stop auto: 0 (the rows are a design or a series, each its own combination of a few columns' values: no nearness to measure)", nil
+	}
 	probe := s
 	probe.SigmaStop, probe.SigmaStopAuto, probe.SnapshotEvery = 0, false, 1
 	probe.Steps = max(probe.Steps, sigmaStopLevels)

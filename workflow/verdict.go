@@ -145,13 +145,20 @@ func JudgeRun(run *Run, data *Data, samples points.Points, kind string) (Verdict
 	if err := memlimit.Check(8*rows*float64(data.Train.D), fmt.Sprintf("workflow: the verdict's copy of the %.0f rows of data in data units", rows)); err != nil {
 		return Verdict{}, err
 	}
+	cols := columnsWithClasses(run, data)
+	v := Judge(ValueRows(run.Config, samples), ValueRows(run.Config, run.DataUnits(data.Train)), ValueRows(run.Config, run.DataUnits(data.Valid)), cols)
+	v.Warnings = v.warnings(kind)
+	return v, nil
+}
+
+// columnsWithClasses is ColumnsOf(run) with the rows' classes, training
+// then held-out, where the data have them.
+func columnsWithClasses(run *Run, data *Data) Columns {
 	cols := ColumnsOf(run)
 	if data.TrainLabels != nil && (data.Valid.N == 0 || data.ValidLabels != nil) {
 		cols.RowClasses = append(slices.Clone(data.TrainLabels), data.ValidLabels...)
 	}
-	v := Judge(ValueRows(run.Config, samples), ValueRows(run.Config, run.DataUnits(data.Train)), ValueRows(run.Config, run.DataUnits(data.Valid)), cols)
-	v.Warnings = v.warnings(kind)
-	return v, nil
+	return cols
 }
 
 // MoreSteps is the setting that gives sampler kind more steps, for the
