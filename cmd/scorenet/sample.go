@@ -286,8 +286,12 @@ directory (samples.npy for images).`)
 				counted(count, "chain", "chains"), s.Rtol, s.Atol, seconds, mean, most, *out)
 		case configs.Solver(s.Sampler):
 			_, most := drawn.MeanEvaluations()
-			fmt.Fprintf(stdout, "sampled %s by %s over %d noise levels (rho %g) in %.2f s: %d score evaluations per chain, into %s\n",
-				counted(count, "chain", "chains"), s.Sampler, s.Steps, s.Rho, seconds, most, *out)
+			stop := ""
+			if s.SigmaStop > 0 {
+				stop = fmt.Sprintf(", stopping at %.4g with its noise", s.SigmaStop)
+			}
+			fmt.Fprintf(stdout, "sampled %s by %s over %d noise levels (rho %g%s) in %.2f s: %d score evaluations per chain, into %s\n",
+				counted(count, "chain", "chains"), s.Sampler, s.Steps, s.Rho, stop, seconds, most, *out)
 		default:
 			fmt.Fprintf(stdout, "sampled %s for %d steps in %.2f s (%.0f chain-steps/s) into %s\n",
 				counted(count, "chain", "chains"), total, seconds, float64(count)*float64(total)/seconds, *out)
