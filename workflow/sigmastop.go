@@ -1,7 +1,9 @@
 package workflow
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 
 	"scorenet/configs"
@@ -58,10 +60,15 @@ func (r *Run) ChooseSigmaStop(s configs.Sample) (float64, string, error) {
 	if !s.SigmaStopAuto || s.SigmaStop > 0 || !configs.Solver(s.Sampler) || r.Config.Data.Dataset != "file" || r.Image.Size() > 0 {
 		return 0, "", nil
 	}
-	// Sampling needs no data, and goes on without them as it did before.
+	// Sampling needs no data: where the file has gone it goes on without
+	// them as it did before. Data that are there and disagree with the
+	// checkpoint are an error.
 	data, err := r.Data("sample.sigma_stop: auto")
-	if err != nil {
+	switch {
+	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission):
 		return 0, fmt.Sprintf("sample.sigma_stop auto: 0 (%v)", err), nil
+	case err != nil:
+		return 0, "", err
 	}
 	cfg := r.Config
 	train, valid := ValueRows(cfg, r.DataUnits(data.Train)), ValueRows(cfg, r.DataUnits(data.Valid))
