@@ -355,16 +355,6 @@ func (r *Run) RunJob(s configs.Sample, kind string) (Job, error) {
 	if churnMax > 0 {
 		s.ChurnMax = churnMax
 	}
-	if kind == "network" {
-		stop, _, err := r.ChooseSigmaStop(s)
-		if err != nil {
-			return Job{}, err
-		}
-		if stop > 0 {
-			s.SigmaStop = stop
-		}
-	}
-	s.SigmaStopAuto = false // chosen: a job built from it does not choose again
 	j := Job{Sample: s, Dim: r.Model.Dim(), Norm: r.Norm, MaxAbs: r.MaxAbs, Prior: PriorOf(r.Moments), Discrete: r.Discrete, Ends: r.Ends, Whole: r.Whole, Pixels: r.Image.Size() > 0, Categories: Categories(r.Config.Data.Categories)}
 	j.Scores, j.Sigmas, j.Sigma, err = r.scoring(s.Sampler, kind)
 	for _, m := range r.Moments.ByClass {

@@ -3,7 +3,6 @@ package workflow
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"math"
 
 	"scorenet/configs"
@@ -60,15 +59,14 @@ func (r *Run) ChooseSigmaStop(s configs.Sample) (float64, string, error) {
 	if !s.SigmaStopAuto || s.SigmaStop > 0 || !configs.Solver(s.Sampler) || r.Config.Data.Dataset != "file" || r.Image.Size() > 0 {
 		return 0, "", nil
 	}
-	// Sampling needs no data: where the file has gone it goes on without
-	// them as it did before. Data that are there and disagree with the
-	// checkpoint are an error.
+	// Sampling needs no data: without them it goes on as it did before.
+	// Data at hand that show the checkpoint edited are an error.
 	data, err := r.Data("sample.sigma_stop: auto")
 	switch {
-	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission):
-		return 0, fmt.Sprintf("sample.sigma_stop auto: 0 (%v)", err), nil
-	case err != nil:
+	case errors.Is(err, ErrEdited):
 		return 0, "", err
+	case err != nil:
+		return 0, fmt.Sprintf("sample.sigma_stop auto: 0 (%v)", err), nil
 	}
 	cfg := r.Config
 	train, valid := ValueRows(cfg, r.DataUnits(data.Train)), ValueRows(cfg, r.DataUnits(data.Valid))

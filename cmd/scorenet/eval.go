@@ -54,9 +54,6 @@ the density is known.`)
 		if run.Config, err = sampleConfig(run, "eval", sets, stderr); err != nil {
 			return err
 		}
-		if err := chooseSigmaStop(run, run.Config, stderr); err != nil {
-			return err
-		}
 		if *n > 0 {
 			if err := checkChains(*n, run.Model, ""); err != nil {
 				return fmt.Errorf("-n: %w", err)
@@ -80,6 +77,11 @@ the density is known.`)
 		lo, err := lik.options(run)
 		if err != nil {
 			return err
+		}
+		if *withSamples { // every flag checked: the probe is work a refused one would waste
+			if err := chooseSigmaStop(run, run.Config, stderr); err != nil {
+				return err
+			}
 		}
 		rep, err := evaluate.Run(run, evaluate.Options{Samples: *withSamples, N: *n, Seed: *seed, Likelihood: *nll, LikelihoodOptions: lo,
 			Progress: sampling})

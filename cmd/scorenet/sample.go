@@ -99,9 +99,6 @@ directory (samples.npy for images).`)
 		if err != nil {
 			return err
 		}
-		if err := chooseSigmaStop(run, cfg, stderr); err != nil {
-			return err
-		}
 		s := &cfg.Sample
 		if err := checkClassFlags(fs, sets, s.Guidance, *class); err != nil {
 			return err
@@ -195,6 +192,12 @@ directory (samples.npy for images).`)
 		if err := checkSnapshots(*snapshots, job); err != nil {
 			return err
 		}
+		// Every flag checked: the probe is work that a refused one would
+		// waste.
+		if err := chooseSigmaStop(run, cfg, stderr); err != nil {
+			return err
+		}
+		job.Sample.SigmaStop = s.SigmaStop
 		// Only now, every check passed: a refused output leaves no
 		// directory behind.
 		// A later one refused removes the directories the earlier made.
