@@ -825,6 +825,8 @@ func TestTableSigmaStopDefaults(t *testing.T) {
 		{"a run's config.yaml from before the key", table + "sample: {sampler: heun}\n", true, nil, 0, false, false},
 		{"auto given to a run from before the key", table + "sample: {sampler: heun}\n", true, []string{"sample.sigma_stop=auto"}, 0, true, false},
 		{"a synthetic data set", "name: m\ndata: {dataset: moons}\nmodel: {noise_conditional: true}\ntrain: {loss: anneal_dsm}\nsample: {sampler: heun}\n", false, nil, 0, false, false},
+		{"a run's level, then a sampler without levels", table + "sample: {sampler: heun, sigma_stop: 0.2}\n", true, []string{"sample.sampler=ode"}, 0, false, false},
+		{"a run's level, then the other solver", table + "sample: {sampler: heun, sigma_stop: 0.2}\n", true, []string{"sample.sampler=dpmpp_2m"}, 0.2, false, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			parse := Parse
@@ -863,6 +865,7 @@ func TestSigmaStopRefused(t *testing.T) {
 		{"negative", []string{"sample.sigma_stop=-0.1"}, "sample.sigma_stop: must be 0 (denoise at the smallest noise level), auto, or a level up to"},
 		{"annealed Langevin", []string{"sample.sampler=annealed", "sample.sigma_stop=0.2"}, "sample.sigma_stop: 0.2 is where heun and dpmpp_2m stop; sampler annealed walks no such schedule"},
 		{"above the ladder", []string{"train.sigmas={begin: 1, end: 0.01, n: 10}", "sample.sigma_stop=1.5"}, "sample.sigma_stop: 1.5 is at or above the ladder's largest noise level"},
+		{"below the ladder", []string{"train.sigmas={begin: 1, end: 0.01, n: 10}", "sample.sigma_stop=0.001"}, "sample.sigma_stop: 0.001 is below the ladder's smallest noise level 0.01"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := Parse([]byte(table), "c.yaml", c.sets)

@@ -129,8 +129,14 @@ func parse(text []byte, source string, overrides []string, runFile bool) (*Confi
 	if d.churnMaxAuto {
 		cfg.Sample.ChurnMaxAuto = true
 	}
-	if _, set := d.Overridden("sample.sigma_stop"); set && !d.sigmaStopAuto {
+	_, stopSet := d.Overridden("sample.sigma_stop")
+	if stopSet && !d.sigmaStopAuto {
 		cfg.Sample.SigmaStopAuto = false
+	}
+	// A level to stop at is the solvers': another sampler given over a
+	// run's config (impute's Langevin, sample -sampler ode) walks none.
+	if _, set := d.Overridden("sample.sampler"); set && !stopSet && !Solver(cfg.Sample.Sampler) {
+		cfg.Sample.SigmaStop = 0
 	}
 	if d.sigmaStopAuto {
 		cfg.Sample.SigmaStopAuto = true

@@ -303,17 +303,22 @@ func (d *decoder) validateSampling(c *Config) error {
 	}
 	// The levels a sampler walks between the ends of a known ladder must be
 	// distinct too: many levels on a narrow ladder round onto each other.
-	pcDistinct, solverDistinct, stopBelowTop := true, true, true
+	pcDistinct, solverDistinct, stopBelowTop, stopAboveEnd := true, true, true, true
+	ladderEnd := 0.0
 	if !c.Train.Sigmas.Unresolved() {
 		levels := c.NoiseLevels()
 		hi, lo := 0.0, 0.0
 		if len(levels) >= 2 {
 			hi, lo = levels[0], levels[len(levels)-1]
 		}
+		ladderEnd = lo
 		if lo > 0 && s.Sampler == "pc" && s.Levels >= 2 && s.Levels <= MaxLevels {
 			pcDistinct = distinct(noisescale.Geometric(hi, lo, s.Levels))
 		}
 		stopBelowTop = !(s.SigmaStop > 0 && s.SigmaStop >= hi)
+		// The solver's own last level may round a hair below the ladder's
+		// end, and auto says it as it is.
+		stopAboveEnd = !(s.SigmaStop > 0 && s.SigmaStop < lo*(1-1e-9))
 		lo = max(lo, s.SigmaStop)
 		if lo > 0 && Solver(s.Sampler) && s.Steps >= 2 && s.Steps <= MaxLevels && s.Rho >= 0.1 && s.Rho <= 100 && stopBelowTop {
 			solverDistinct = distinct(noisescale.Karras(hi, lo, s.Rho, s.Steps))
@@ -324,7 +329,7 @@ func (d *decoder) validateSampling(c *Config) error {
 	for _, err := range []error{
 		check(!(reach < MinReach) || s.EpsAuto || !knownScale(c.Data), "sample.eps", "%v moves a chain by about %.2g over all its steps (the noise's sqrt(eps x steps), in model units where the data's spread is about 1): it would sample nothing; raise sample.eps (or use eps: auto)", s.Eps, reach),
 		check(pcDistinct, "sample.levels", "%d levels between the run's noise levels' ends are not all distinct in float64 (neighbours round to the same value); use fewer", s.Levels),
-		check(solverDistinct, "sample.steps", "%d levels between the run's noise levels' ends (rho %v) are not all distinct in float64 (neighbours round to the same value); use fewer", s.Steps, s.Rho),
+		check(solverDistinct, "sample.steps", "%d levels between the run's noise levels' ends%s (rho %v) are not all distinct in float64 (neighbours round to the same value); use fewer", s.Steps, stopNamed(s.SigmaStop), s.Rho),
 		check(slices.Contains(Samplers, s.Sampler), "sample.sampler", "%q is not one of %s", s.Sampler, strings.Join(Samplers, ", ")),
 		check(s.N >= 1, "sample.n", "must be >= 1, got %d", s.N),
 		check(s.N <= MaxChains, "sample.n", "must be at most %d (the chains are held in memory together), got %d", MaxChains, s.N),
@@ -343,6 +348,7 @@ func (d *decoder) validateSampling(c *Config) error {
 		check(s.ChurnMax == 0 || (s.ChurnMaxAuto && s.ChurnMax < s.ChurnMin) || (s.ChurnMax >= s.ChurnMin && s.ChurnMax <= MaxScale), "sample.churn_max", "must be 0 (no limit), auto, or from sample.churn_min %v to %g (model units), got %v", s.ChurnMin, MaxScale, s.ChurnMax),
 		check(!(s.ChurnMaxAuto && s.ChurnMax > 0 && s.ChurnMax < s.ChurnMin), "sample.churn_min", "%v is above sample.churn_max %.4g, which auto chose from the data's spread: churn would add noise nowhere; lower churn_min, or set churn_max by hand", s.ChurnMin, s.ChurnMax),
 		check(s.SigmaStop >= 0 && s.SigmaStop <= MaxScale, "sample.sigma_stop", "must be 0 (denoise at the smallest noise level), auto, or a level up to %g (model units), got %v", MaxScale, s.SigmaStop),
+		check(stopAboveEnd, "sample.sigma_stop", "%v is below the ladder's smallest noise level %v, where the model was trained down to: use 0 (denoise there) or a level from it up", s.SigmaStop, ladderEnd),
 		check(stopBelowTop, "sample.sigma_stop", "%v is at or above the ladder's largest noise level, where the solvers start: use a smaller level, or 0", s.SigmaStop),
 		check(s.SigmaStop == 0 || Solver(s.Sampler), "sample.sigma_stop", "%v is where heun and dpmpp_2m stop; sampler %s walks no such schedule: set sample.sigma_stop to 0", s.SigmaStop, s.Sampler),
 		check(s.ChurnNoise > 0 && s.ChurnNoise <= 2, "sample.churn_noise", "must be in (0, 2]: the scale of churn's fresh noise (EDM's 1, or 1.003-1.007), got %v", s.ChurnNoise),
@@ -789,6 +795,14 @@ func leaveOutProblem(d Data) string {
 		case slices.ContainsFunc(d.Categories, func(k Category) bool { return k.Column == c }):
 			return fmt.Sprintf("column %q is a category (data.categories)", c)
 		}
+	}
+	return ""
+}
+
+// stopNamed names sample.sigma_stop where it ends the solver's levels.
+func stopNamed(stop float64) string {
+	if stop > 0 {
+		return fmt.Sprintf(" (the last at sample.sigma_stop %v)", stop)
 	}
 	return ""
 }

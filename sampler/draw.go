@@ -219,7 +219,7 @@ func (s Settings) PCLevels() []float64 {
 // its progress units.
 func (s Settings) Work() int {
 	if s.Kind == KindHeun {
-		return 2*max(s.Steps, 1) - 1
+		return 2*max(s.Steps, 1) - 2 + solverSteps(1, s.SigmaStop) // the denoiser's evaluation unless stopped
 	}
 	return s.TotalSteps()
 }
@@ -255,7 +255,7 @@ func (s Settings) TotalSteps() int {
 	case KindODE:
 		return odeProgressUnits
 	case KindHeun, KindDPMPP2M:
-		return max(s.Steps, 1)
+		return max(solverSteps(s.Steps, s.SigmaStop), 1)
 	}
 	return s.Steps
 }

@@ -44,7 +44,7 @@ func Heun(c Chains, s Settings) ([]Snapshot, error) {
 		return nil, err
 	}
 	n := len(s.Sigmas)
-	r, err := newRunner(c, s, n)
+	r, err := newRunner(c, s, solverSteps(n, s.SigmaStop))
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +64,7 @@ func Heun(c Chains, s Settings) ([]Snapshot, error) {
 		}
 	}
 	if s.SigmaStop > 0 { // the chains keep the last level's noise
-		return r.snapshots, r.after(s.Sigmas[n-1], 0)
+		return r.snapshots, nil
 	}
 	if err := r.denoise(s.Sigmas[n-1]); err != nil {
 		return nil, err
@@ -129,7 +129,7 @@ func DPMSolver2M(c Chains, s Settings) ([]Snapshot, error) {
 		return nil, err
 	}
 	n := len(s.Sigmas)
-	r, err := newRunner(c, s, n)
+	r, err := newRunner(c, s, solverSteps(n, s.SigmaStop))
 	if err != nil {
 		return nil, err
 	}
@@ -137,9 +137,6 @@ func DPMSolver2M(c Chains, s Settings) ([]Snapshot, error) {
 	denoised, previous := make([]float64, len(x)), make([]float64, len(x))
 	for i, sigma := range s.Sigmas {
 		if i == n-1 && s.SigmaStop > 0 { // the chains keep the last level's noise
-			if err := r.after(sigma, 0); err != nil {
-				return nil, err
-			}
 			break
 		}
 		next, weight := 0.0, 0.0
@@ -180,4 +177,13 @@ func checkSolverLevels(kind string, sigmas []float64) error {
 		return fmt.Errorf("sampler: %s needs two or more noise levels, got %d", kind, len(sigmas))
 	}
 	return checkLadder(sigmas)
+}
+
+// solverSteps are the steps the solvers count over n levels: one to each
+// level below the first and the last to sigma = 0, which a stop skips.
+func solverSteps(n int, stop float64) int {
+	if stop > 0 {
+		return n - 1
+	}
+	return n
 }

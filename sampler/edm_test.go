@@ -379,3 +379,32 @@ func TestHeunFromTheAxesKeepsTheSpread(t *testing.T) {
 		})
 	}
 }
+
+// Stopped at a level, the solvers take one step to each level below the
+// first and none after: a snapshot a step, the last at the level stopped
+// at, and the progress ends at the steps counted.
+func TestEDMSolversStoppedCountTheirSteps(t *testing.T) {
+	g, err := density.NewGaussian([]float64{0, 0}, [][]float64{{1, 0}, {0, 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []string{KindHeun, KindDPMPP2M} {
+		for _, stop := range []float64{0, 0.5} {
+			c := priorChains(4, 20, g, 10, 1)
+			set := Settings{Kind: kind, Steps: 12, Sigmas: []float64{10, 0.01}, SigmaStop: stop, SnapshotEvery: 1}
+			last, total := 0, 0
+			set.Progress = func(done, of int) { last, total = done, of }
+			res, err := Draw(set, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := set.TotalSteps()
+			if wantSteps := map[bool]int{true: 11, false: 12}[stop > 0]; want != wantSteps || len(res.Snapshots) != want || last != want || total != want {
+				t.Errorf("%s stopped at %v: %d snapshots, progress %d of %d, TotalSteps %d; want %d of each", kind, stop, len(res.Snapshots), last, total, want, wantSteps)
+			}
+			if end := res.Snapshots[len(res.Snapshots)-1].Sigma; stop > 0 && math.Abs(end-stop) > 1e-12 {
+				t.Errorf("%s: the last snapshot at level %v, want the stop %v", kind, end, stop)
+			}
+		}
+	}
+}

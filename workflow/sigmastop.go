@@ -59,6 +59,12 @@ func (r *Run) ChooseSigmaStop(s configs.Sample) (float64, string, error) {
 	if !s.SigmaStopAuto || s.SigmaStop > 0 || !configs.Solver(s.Sampler) || r.Config.Data.Dataset != "file" || r.Image.Size() > 0 {
 		return 0, "", nil
 	}
+	if r.Config.Model.Classes > 0 {
+		// One level for every class's chains, measured on the whole
+		// table's rows, widened each class's columns beyond the bounds
+		// below (a 3-class table: spreads 1.10-1.25 of a class's rows).
+		return 0, "sample.sigma_stop auto: 0 (a class-conditional run: each class's samples would need a level of their own)", nil
+	}
 	// Sampling needs no data: without them it goes on as it did before.
 	// Data at hand that show the checkpoint edited are an error.
 	data, err := r.Data("sample.sigma_stop: auto")
@@ -87,8 +93,8 @@ func (r *Run) ChooseSigmaStop(s configs.Sample) (float64, string, error) {
 	if probe.N < MinHeldOut {
 		return 0, fmt.Sprintf("sample.sigma_stop auto: 0 (%d columns are too many to probe every level of %d chains in %.0f MB)", r.Model.Dim(), MinHeldOut, sigmaStopBytes/1e6), nil
 	}
-	if err := memlimit.Check(8*float64(probe.Steps)*float64(probe.N)*float64(r.Model.Dim()), "workflow: sample.sigma_stop: auto: the probe's chains at every level"); err != nil {
-		return 0, "", err
+	if err := memlimit.Check(8*float64(probe.Steps)*float64(probe.N)*float64(r.Model.Dim()), "the probe's chains at every level"); err != nil {
+		return 0, fmt.Sprintf("sample.sigma_stop auto: 0 (%v)", err), nil // the sampling itself may still fit
 	}
 	j, err := r.RunJob(probe, "network")
 	if err != nil {

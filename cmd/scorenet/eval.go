@@ -78,10 +78,15 @@ the density is known.`)
 		if err != nil {
 			return err
 		}
-		if *withSamples { // every flag checked: the probe is work a refused one would waste
-			if err := chooseSigmaStop(run, run.Config, stderr); err != nil {
+		// Every flag checked, the probe draws as eval's sampling will (its
+		// -seed; none where evaluate refuses file starts).
+		if *withSamples && run.Config.Sample.Init.Kind != "file" {
+			probe := *run.Config
+			probe.Sample.Seed = *seed
+			if err := chooseSigmaStop(run, &probe, stderr); err != nil {
 				return err
 			}
+			run.Config.Sample.SigmaStop, run.Config.Sample.SigmaStopAuto = probe.Sample.SigmaStop, probe.Sample.SigmaStopAuto
 		}
 		rep, err := evaluate.Run(run, evaluate.Options{Samples: *withSamples, N: *n, Seed: *seed, Likelihood: *nll, LikelihoodOptions: lo,
 			Progress: sampling})

@@ -192,18 +192,17 @@ directory (samples.npy for images).`)
 		if err := checkSnapshots(*snapshots, job); err != nil {
 			return err
 		}
-		// Every flag checked: the probe is work that a refused one would
-		// waste.
-		if err := chooseSigmaStop(run, cfg, stderr); err != nil {
-			return err
-		}
-		job.Sample.SigmaStop = s.SigmaStop
 		// Only now, every check passed: a refused output leaves no
 		// directory behind.
 		// A later one refused removes the directories the earlier made.
 		if _, err := prepareOutputs(output{"out", outFile}, output{"plot", *plot}, output{"snapshots", snapshotFile}, output{"grid", *grid}); err != nil {
 			return err
 		}
+		// The probe is sampling work: after every check, as the sampling.
+		if err := chooseSigmaStop(run, cfg, stderr); err != nil {
+			return err
+		}
+		job.Sample.SigmaStop = s.SigmaStop
 		terminal := false
 		if f, ok := stderr.(*os.File); ok {
 			terminal = term.IsTerminal(int(f.Fd()))

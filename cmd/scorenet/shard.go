@@ -336,6 +336,12 @@ func onOneLine(s string) string {
 // (configs.Default).
 var laterSampleKeys = []string{"Rho", "Churn", "ChurnMin", "ChurnMax", "ChurnNoise"}
 
+// sinceSolverKeys are the sample settings added after the solvers' keys: a
+// sidecar of any sampler from before them lacks them, and they keep their
+// defaults, which are what it was drawn with (SigmaStop 0: the solvers
+// denoised at the last level).
+var sinceSolverKeys = []string{"SigmaStop"}
+
 // missingSampleKey is the first sample setting, of those every sidecar
 // records, that the recorded JSON object lacks ("Init.Kind" for one of
 // Init's); "" when none is.
@@ -360,7 +366,7 @@ func missingSampleKey(sample string) string {
 	json.Unmarshal(got["Sampler"], &sampler)
 	old := later == 0 && !configs.Solver(sampler)
 	for _, k := range slices.Sorted(maps.Keys(want)) {
-		if old && slices.Contains(laterSampleKeys, k) {
+		if old && slices.Contains(laterSampleKeys, k) || slices.Contains(sinceSolverKeys, k) {
 			continue
 		}
 		v, ok := got[k]

@@ -497,7 +497,7 @@ func editedShards(t *testing.T, runDir, dir string, edit func(map[string]any), s
 
 // laterKeys are the sample settings sidecars have recorded only since the
 // solvers came.
-var laterKeys = []string{"Rho", "Churn", "ChurnMin", "ChurnMax", "ChurnNoise"}
+var laterKeys = []string{"Rho", "Churn", "ChurnMin", "ChurnMax", "ChurnNoise", "SigmaStop"}
 
 // Shards drawn before sample.rho and the churn keys existed merge and
 // verify: the keys their sidecars lack keep their defaults.
@@ -622,5 +622,17 @@ func TestMergeChecksTheRecordedEpsAndSampler(t *testing.T) {
 				t.Errorf("exit %d, %q; want it to name the sidecar and say %q before any re-draw", code, errs, c.want)
 			}
 		})
+	}
+}
+
+// Shards drawn before sample.sigma_stop existed, by a solver, merge and
+// verify: a sidecar without it was drawn denoised at the last level.
+func TestShardsFromBeforeSigmaStopMerge(t *testing.T) {
+	dir := t.TempDir()
+	shards := editedShards(t, smallShardedRun(t, dir), dir, func(s map[string]any) {
+		delete(s, "SigmaStop")
+	}, "-set", "sample.sampler=heun", "-set", "sample.steps=5")
+	if code, _, errs := scorenet(append([]string{"merge", "-out", filepath.Join(dir, "m.csv")}, shards...)...); code != 0 {
+		t.Errorf("merge of heun shards without sigma_stop: %s", errs)
 	}
 }
