@@ -183,17 +183,13 @@ func Draw(s Settings, c Chains) (Result, error) {
 				s.Kind, s.Steps, s.Sigmas[0], s.Sigmas[len(s.Sigmas)-1], s.Rho)
 		}
 		s.Sigmas = levels
-		last := 1 // the denoiser's evaluation, unless they stop short
-		if s.SigmaStop > 0 {
-			last = 0
-		}
 		if s.Kind == KindDPMPP2M {
 			res.Snapshots, err = DPMSolver2M(c, s)
-			res.Evaluations = fixed(len(s.Sigmas) - 1 + last)
+			res.Evaluations = fixed(solverSteps(len(s.Sigmas), s.SigmaStop))
 			break
 		}
 		res.Snapshots, err = Heun(c, s)
-		res.Evaluations = fixed(2*len(s.Sigmas) - 2 + last)
+		res.Evaluations = fixed(heunEvaluations(len(s.Sigmas), s.SigmaStop))
 	default:
 		err = fmt.Errorf("sampler: unknown sampler %q", s.Kind)
 	}
@@ -219,7 +215,7 @@ func (s Settings) PCLevels() []float64 {
 // its progress units.
 func (s Settings) Work() int {
 	if s.Kind == KindHeun {
-		return 2*max(s.Steps, 1) - 2 + solverSteps(1, s.SigmaStop) // the denoiser's evaluation unless stopped
+		return heunEvaluations(max(s.Steps, 1), s.SigmaStop)
 	}
 	return s.TotalSteps()
 }

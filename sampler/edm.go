@@ -181,9 +181,14 @@ func checkSolverLevels(kind string, sigmas []float64) error {
 
 // solverSteps are the steps the solvers count over n levels: one to each
 // level below the first and the last to sigma = 0, which a stop skips.
+// dpmpp_2m evaluates the score once a step.
 func solverSteps(n int, stop float64) int {
 	if stop > 0 {
 		return n - 1
 	}
 	return n
 }
+
+// heunEvaluations are heun's score evaluations over n levels: two a step
+// between levels, and one for the last step to sigma = 0 unless stopped.
+func heunEvaluations(n int, stop float64) int { return n - 1 + solverSteps(n, stop) }

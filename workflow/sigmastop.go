@@ -85,25 +85,9 @@ func (r *Run) ChooseSigmaStop(s configs.Sample) (float64, string, error) {
 	if design, _ := designColumns(train, valid, cols.RowClasses, cols.Levels, func(j int) bool { return varies(std[j], cell) }); design != nil {
 		return 0, "sample.sigma_stop auto: 0 (the rows are a design or a series, each its own combination of a few columns' values: no nearness to measure)", nil
 	}
-	probe := s
-	probe.SigmaStop, probe.SigmaStopAuto, probe.SnapshotEvery = 0, false, 1
-	probe.Steps = max(probe.Steps, sigmaStopLevels)
-	// Every level's chains are kept: on a wide table, fewer chains.
-	probe.N = min(sigmaStopChains, int(sigmaStopBytes/(8*float64(probe.Steps)*float64(r.Model.Dim()))))
-	if probe.N < MinHeldOut {
-		return 0, fmt.Sprintf("sample.sigma_stop auto: 0 (%d columns are too many to probe every level of %d chains in %.0f MB)", r.Model.Dim(), MinHeldOut, sigmaStopBytes/1e6), nil
-	}
-	if err := memlimit.Check(8*float64(probe.Steps)*float64(probe.N)*float64(r.Model.Dim()), "the probe's chains at every level"); err != nil {
-		return 0, fmt.Sprintf("sample.sigma_stop auto: 0 (%v)", err), nil // the sampling itself may still fit
-	}
-	j, err := r.RunJob(probe, "network")
-	if err != nil {
-		return 0, "", err
-	}
-	j.KeepSnapshots, j.MaxLost, j.Progress = true, DefaultMaxLost, nil
-	drawn, err := Sample(j)
-	if err != nil {
-		return 0, "", fmt.Errorf("workflow: sample.sigma_stop: auto: the probe's sampling: %w", err)
+	drawn, said, err := r.sigmaStopProbe(s)
+	if drawn == nil {
+		return 0, said, err
 	}
 	denoised := ValueRows(cfg, drawn.Samples)
 	last, ok := sigmaStopRatio(denoised, train, valid, cell)
@@ -116,7 +100,7 @@ func (r *Run) ChooseSigmaStop(s configs.Sample) (float64, string, error) {
 		return 0, fmt.Sprintf("sample.sigma_stop auto: 0 (the samples sit %.2f times as far from the training rows as the rows from each other)", last), nil
 	}
 	bound := sigmaStopSpreads * r.Moments.Spread()
-	level, ratio := firstLevelAsFar(drawn.Result.Snapshots, drawn.Result.Lost, j.Dim, bound, func(chains points.Points) (float64, bool, bool) {
+	level, ratio := firstLevelAsFar(drawn.Result.Snapshots, drawn.Result.Lost, r.Model.Dim(), bound, func(chains points.Points) (float64, bool, bool) {
 		rows := ValueRows(cfg, r.DataUnits(chains))
 		ratio, ok := sigmaStopRatio(rows, train, valid, cell)
 		gap, out := columnsOff(rows, train)
@@ -127,6 +111,32 @@ func (r *Run) ChooseSigmaStop(s configs.Sample) (float64, string, error) {
 	}
 	return 0, fmt.Sprintf("sample.sigma_stop auto: 0 (the samples sit %.2f times as far from the training rows as the rows from each other, and no level up to %.3g, %g of the data's spread, brings them as far with each column's spread within %.2g of the data's and at most %.2g%% of its values outside its range)",
 		last, bound, sigmaStopSpreads, spreadGap, 100*outside), nil
+}
+
+// sigmaStopProbe draws the probe's chains for s, keeping every level's;
+// nil and a note (or an error) where it cannot.
+func (r *Run) sigmaStopProbe(s configs.Sample) (*Drawn, string, error) {
+	probe := s
+	probe.SigmaStop, probe.SigmaStopAuto, probe.SnapshotEvery = 0, false, 1
+	probe.Steps = max(probe.Steps, sigmaStopLevels)
+	// Every level's chains are kept: on a wide table, fewer chains.
+	probe.N = min(sigmaStopChains, int(sigmaStopBytes/(8*float64(probe.Steps)*float64(r.Model.Dim()))))
+	if probe.N < MinHeldOut {
+		return nil, fmt.Sprintf("sample.sigma_stop auto: 0 (%d columns are too many to probe every level of %d chains in %.0f MB)", r.Model.Dim(), MinHeldOut, sigmaStopBytes/1e6), nil
+	}
+	if err := memlimit.Check(8*float64(probe.Steps)*float64(probe.N)*float64(r.Model.Dim()), "the probe's chains at every level"); err != nil {
+		return nil, fmt.Sprintf("sample.sigma_stop auto: 0 (%v)", err), nil // the sampling itself may still fit
+	}
+	j, err := r.RunJob(probe, "network")
+	if err != nil {
+		return nil, "", err
+	}
+	j.KeepSnapshots, j.MaxLost, j.Progress = true, DefaultMaxLost, nil
+	drawn, err := Sample(j)
+	if err != nil {
+		return nil, "", fmt.Errorf("workflow: sample.sigma_stop: auto: the probe's sampling: %w", err)
+	}
+	return drawn, "", nil
 }
 
 // sigmaStopRatio is the verdict's nearness ratio of samples to the
