@@ -202,6 +202,11 @@ type Model struct {
 	// starts; the classes' names, where the data has them, in ClassNames.
 	Classes    int      `yaml:"classes,omitempty"`
 	ClassNames []string `yaml:"class_names,omitempty"`
+	// ClassCounts are the training rows of each class, recorded when
+	// training starts: sample without -class gives its chains the classes
+	// in these proportions (workflow.MixedLabels). A run from before them
+	// samples without labels.
+	ClassCounts []int `yaml:"class_counts,omitempty"`
 }
 
 // Train sets the loss, the optimiser and the bookkeeping of a run.
@@ -345,6 +350,11 @@ type Sample struct {
 	// model sampled with -class: every score is (1 + w) s(x, sigma, y) -
 	// w s(x, sigma); 0 is the conditional score alone.
 	Guidance      float64 `yaml:"guidance,omitempty"`
+	// ClassMix: the chains of a class-conditional run sampled without
+	// -class took the classes in the training rows' proportions
+	// (workflow.MixedLabels), set by sample and recorded in a shard's
+	// sidecar, for merge; not a config key.
+	ClassMix bool `yaml:"-" json:",omitempty"`
 	Seed          uint64  `yaml:"seed"`
 	Init          Init    `yaml:"init"`
 	SnapshotEvery int     `yaml:"snapshot_every"` // keep the chains every k steps (0: off)

@@ -411,6 +411,7 @@ func (d *decoder) validateLabels(c *Config) error {
 		check(m.Classes >= 0 && m.Classes <= mlp.MaxClasses, "model.classes", "must be from 0 to %d, got %d", mlp.MaxClasses, m.Classes),
 		check(len(m.ClassNames) == 0 || len(m.ClassNames) == m.Classes, "model.class_names", "names %d classes, model.classes is %d", len(m.ClassNames), m.Classes),
 		check(classNamesProblem(m.ClassNames) == "", "model.class_names", "%s", classNamesProblem(m.ClassNames)),
+		check(classCountsProblem(m.ClassCounts, m.Classes) == "", "model.class_counts", "%s", classCountsProblem(m.ClassCounts, m.Classes)),
 		check(!labelled || m.Type != "gaussian", "model.type", "a class-conditional model (data.labels, data.label_column) is an mlp or a unet: the gaussian takes no labels"),
 		check(!labelled || can, "train.loss", "a class-conditional model trains with a denoising loss (%s), not %s", strings.Join(conditionalLosses(), ", "), c.Train.Loss),
 		check(!labelled || m.NoiseConditional, "model.noise_conditional", "a class-conditional model must be noise-conditional"),
@@ -457,6 +458,28 @@ func ClassNameProblem(name string) string {
 
 // classNamesProblem is the first unusable or repeated name of names, as
 // an error's text, or "".
+// classCountsProblem says what is wrong with a run's recorded rows per
+// class: one count for each of its classes, none negative, some rows.
+func classCountsProblem(counts []int, classes int) string {
+	if len(counts) == 0 {
+		return ""
+	}
+	if len(counts) != classes {
+		return fmt.Sprintf("counts %d classes, model.classes is %d", len(counts), classes)
+	}
+	total := 0
+	for i, c := range counts {
+		if c < 0 {
+			return fmt.Sprintf("count %d is %d, want the class's training rows, 0 or more", i+1, c)
+		}
+		total += c
+	}
+	if total == 0 {
+		return "counts no rows in any class"
+	}
+	return ""
+}
+
 func classNamesProblem(names []string) string {
 	for i, n := range names {
 		if p := ClassNameProblem(n); p != "" {

@@ -292,6 +292,7 @@ func samples(run *workflow.Run, data *workflow.Data, opts Options) (*Samples, er
 	}
 	job.Progress = opts.Progress
 	job.MaxLost = workflow.DefaultMaxLost
+	job.Labels = run.MixedLabels(s.N) // as sample draws without -class
 	drawn, err := workflow.Sample(job)
 	if err != nil {
 		return nil, err

@@ -208,9 +208,11 @@ func fitPrepared(ctx context.Context, cfg *configs.Config, data *workflow.Data, 
 	if err := unetShape(cfg, data.Image, opts.Out); err != nil {
 		return nil, err
 	}
-	if data.Classes > 0 && cfg.Model.Classes == 0 {
-		cfg.Model.Classes, cfg.Model.ClassNames = data.Classes, data.ClassNames
-		fmt.Fprintf(opts.Out, "model.classes: %d, from the labels (the classes' points: %v)\n", data.Classes, datasets.Labels{Of: data.TrainLabels, K: data.Classes}.Counts())
+	// A refit counts the classes again, on every row.
+	if data.Classes > 0 && (cfg.Model.Classes == 0 || cfg.Model.ClassCounts == nil && cfg.Train.Refitted != nil) {
+		counts := datasets.Labels{Of: data.TrainLabels, K: data.Classes}.Counts()
+		cfg.Model.Classes, cfg.Model.ClassNames, cfg.Model.ClassCounts = data.Classes, data.ClassNames, counts
+		fmt.Fprintf(opts.Out, "model.classes: %d, from the labels (the classes' points: %v)\n", data.Classes, counts)
 	}
 	if len(data.Columns) > 0 { // for sample's header
 		cfg.Data.Columns = data.Columns

@@ -260,3 +260,46 @@ func TestChainLabels(t *testing.T) {
 		t.Errorf("-class on a model without classes: %v", err)
 	}
 }
+
+// Without -class, chains take the classes in the training rows'
+// proportions: each class's share of n rounded by largest remainder, the
+// classes interleaved, the same labels for the same n and counts.
+func TestMixedLabels(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		n      int
+		counts []int
+		want   []int32
+	}{
+		{"even", 6, []int{5, 5, 5}, []int32{0, 1, 2, 0, 1, 2}},
+		{"three to one, interleaved", 8, []int{30, 10}, []int32{0, 0, 1, 0, 0, 0, 1, 0}},
+		{"a remainder to the largest", 5, []int{2, 1}, []int32{0, 1, 0, 1, 0}},
+		{"ties to the lower class", 1, []int{1, 1}, []int32{0}},
+		{"a class with no rows", 4, []int{0, 3, 1}, []int32{1, 1, 2, 1}},
+		{"fewer chains than classes", 2, []int{1, 1, 1, 1}, []int32{0, 1}},
+		{"no chains", 0, []int{1, 2}, nil},
+		{"no rows", 3, []int{0, 0}, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := workflow.MixedLabels(c.n, c.counts); !slices.Equal(got, c.want) {
+				t.Errorf("MixedLabels(%d, %v) = %v, want %v", c.n, c.counts, got, c.want)
+			}
+		})
+	}
+	// Many chains: each class within one chain of its share, and every
+	// run of 100 chains within 2 of it (a shard's chains are such a run).
+	counts := []int{50, 31, 12, 7}
+	n := 1000
+	labels := workflow.MixedLabels(n, counts)
+	for first := 0; first+100 <= n; first += 100 {
+		in := make([]int, len(counts))
+		for _, y := range labels[first : first+100] {
+			in[y]++
+		}
+		for y, c := range counts {
+			if d := float64(in[y]) - float64(c); d < -2 || d > 2 {
+				t.Errorf("chains %d to %d: class %d has %d, want %d within 2", first, first+99, y, in[y], c)
+			}
+		}
+	}
+}

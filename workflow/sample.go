@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -212,6 +213,69 @@ func Sample(j Job) (*Drawn, error) {
 		clamped = clampPixels(samples.X)
 	}
 	return &Drawn{Samples: samples, Chains: start, Result: res, Steps: set.TotalSteps(), Seconds: time.Since(began).Seconds(), Clamped: clamped, Labels: labels}, nil
+}
+
+// MixedLabels gives n chains the classes in the proportions of counts
+// (a run's training rows per class, model.class_counts): each class
+// gets its share of n rounded by largest remainder (ties to the lower
+// class), and the chains take them interleaved, a class's j-th chain at
+// (j + 1/2) / its share of the way through, so that any run of chains,
+// a shard's too, holds the classes in about those proportions. The
+// labels depend on n and counts alone: shards of one sampling agree.
+func MixedLabels(n int, counts []int) []int32 {
+	total := 0
+	for _, c := range counts {
+		total += c
+	}
+	if n <= 0 || total <= 0 {
+		return nil
+	}
+	share := make([]int, len(counts))
+	given := 0
+	for k, c := range counts {
+		share[k] = int(int64(n) * int64(c) / int64(total))
+		given += share[k]
+	}
+	byRemainder := make([]int, len(counts))
+	for k := range byRemainder {
+		byRemainder[k] = k
+	}
+	remainder := func(k int) int64 { return int64(n) * int64(counts[k]) % int64(total) }
+	slices.SortStableFunc(byRemainder, func(a, b int) int { return cmp.Compare(remainder(b), remainder(a)) })
+	for _, k := range byRemainder[:n-given] {
+		share[k]++
+	}
+	type slot struct{ class, j int }
+	slots := make([]slot, 0, n)
+	for k, q := range share {
+		for j := range q {
+			slots = append(slots, slot{k, j})
+		}
+	}
+	// (2j+1)/(2 share) compared across multiplied out, in integers.
+	slices.SortFunc(slots, func(a, b slot) int {
+		if c := cmp.Compare(int64(2*a.j+1)*int64(share[b.class]), int64(2*b.j+1)*int64(share[a.class])); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.class, b.class)
+	})
+	labels := make([]int32, n)
+	for c, s := range slots {
+		labels[c] = int32(s.class)
+	}
+	return labels
+}
+
+// MixedLabels are the labels of n chains drawn from the run without
+// -class: its classes in the training rows' proportions (MixedLabels),
+// or nil where the run records no rows per class (one trained before
+// model.class_counts, or without classes).
+func (r *Run) MixedLabels(n int) []int32 {
+	m := r.Config.Model
+	if m.Classes == 0 || len(m.ClassCounts) != m.Classes {
+		return nil
+	}
+	return MixedLabels(n, m.ClassCounts)
 }
 
 // ChainLabels are the labels of n chains asked for by -class: "all" cycles

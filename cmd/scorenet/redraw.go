@@ -67,6 +67,11 @@ func verifyShards(files []string, infos []shardInfo, merged points.Points, k int
 	if err != nil {
 		return fmt.Errorf("-verify: %w", err)
 	}
+	if s.ClassMix {
+		if job.Labels = run.MixedLabels(first.Chains); job.Labels == nil {
+			return fmt.Errorf("-verify: %s records chains given the classes in the training rows' proportions, but run %s records no model.class_counts: the sidecar was edited", sidecar(files[0]), first.Run)
+		}
+	}
 	if s.Init.Kind == "file" {
 		// Re-drawing a chain needs every start's reach, so the whole file,
 		// and then room to sample.

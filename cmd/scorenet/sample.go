@@ -44,7 +44,10 @@ smallest noise level. -score analytic
 drives the sampler by the data set's true score (gaussian and
 gaussian_mixture data without standardisation), to test the sampler apart
 from the learning. Without -out the samples go to samples.csv in the run
-directory (samples.npy for images).`)
+directory (samples.npy for images). On a class-conditional run, the chains
+take the classes in the training rows' proportions unless -class names
+them (or -unlabelled draws without labels), and a table's samples carry
+the class column, last.`)
 	runDir := fs.String("run", "", "the run `directory` to load (required)")
 	checkpoint := fs.String("checkpoint", "", "a checkpoint `file` to load instead of the run's newest valid one; best: the one of the lowest held-out loss")
 	weights := weightsFlag(fs)
@@ -58,6 +61,7 @@ directory (samples.npy for images).`)
 	grid := fs.String("grid", "", "image runs: also draw up to 64 samples as a grid into this PNG `file`")
 	shard := fs.String("shard", "", "draw only share `k/N` of the chains (k from 0), bit-identical to those rows of the whole run; scorenet merge joins the shards")
 	class := fs.String("class", "", "class-conditional runs: the class of every sample, `K`, a list K1,K2,... (chains take them in turn) or all (every class in turn; -grid then draws a row a class)")
+	unlabelled := fs.Bool("unlabelled", false, "class-conditional runs: draw without -class from the null label's mixture of the classes (the samples carry no class column) instead of giving the chains the classes in the training rows' proportions")
 	fs.Float64("guidance", 0, "classifier-free guidance's weight w with -class: (1+w) s(x, sigma, y) - w s(x, sigma) (default sample.guidance)")
 	var sets listFlag
 	fs.Var(&sets, "set", "override a sample key, e.g. -set sample.eps=0.05 (`sample.key=value`; repeatable)")
@@ -102,6 +106,9 @@ directory (samples.npy for images).`)
 		s := &cfg.Sample
 		if err := checkClassFlags(fs, sets, s.Guidance, *class); err != nil {
 			return err
+		}
+		if *unlabelled && *class != "" {
+			return fmt.Errorf("-unlabelled draws without labels: not with -class %s", *class)
 		}
 		// A float32 model's chains are float32 in its passes: a start
 		// beyond its range overflows at the first step.
@@ -186,6 +193,12 @@ directory (samples.npy for images).`)
 		if job.Labels, err = workflow.ChainLabels(*class, n, run.Config.Model.Classes, run.Config.Model.ClassNames...); err != nil {
 			return err
 		}
+		if *class == "" && !*unlabelled && *scoreKind == "network" {
+			if job.Labels = run.MixedLabels(n); job.Labels != nil {
+				s.ClassMix, job.Sample.ClassMix = true, true // the sidecar records it
+				fmt.Fprintln(stderr, mixSaid(run.Config, job.Labels))
+			}
+		}
 		if *shard == "" {
 			job.MaxLost = workflow.DefaultMaxLost // a shard keeps its full count for merge
 		}
@@ -254,7 +267,11 @@ directory (samples.npy for images).`)
 			}
 		}
 		if *shard == "" && *scoreKind == "network" {
-			sayVerdict(run, samples, drawn.Labels, s.Sampler, stderr)
+			labels := drawn.Labels
+			if s.ClassMix {
+				labels = nil // mixed as the data are: judged as a whole
+			}
+			sayVerdict(run, samples, labels, s.Sampler, stderr)
 		}
 		if *shard != "" {
 			if err := writeShardInfo(*out, samples, run, cfg, n, *shard, *scoreKind); err != nil {
@@ -459,6 +476,31 @@ func checkSnapshots(path string, job workflow.Job) error {
 // maxFloat32Start bounds the starting box of a float32 model's chains:
 // well inside float32's range, which its products and squares must keep.
 const maxFloat32Start = 1e15
+
+// mixSaid says how sample without -class gives the chains their classes.
+func mixSaid(cfg *configs.Config, labels []int32) string {
+	chains := make([]int, cfg.Model.Classes)
+	for _, y := range labels {
+		chains[y]++
+	}
+	var each []string
+	for y, c := range chains {
+		name := strconv.Itoa(y)
+		if y < len(cfg.Model.ClassNames) {
+			name = cfg.Model.ClassNames[y]
+		}
+		if len(each) == 8 {
+			each = append(each, fmt.Sprintf("... %d classes in all", len(chains)))
+			break
+		}
+		each = append(each, fmt.Sprintf("%s %d", name, c))
+	}
+	column := ""
+	if c := cfg.Data.LabelColumn; c != "" && !isColumnNumber(c) {
+		column = fmt.Sprintf("; each sample's class is written in column %s", c)
+	}
+	return fmt.Sprintf("classes: without -class the chains take them in the training rows' proportions (model.class_counts): %s%s", strings.Join(each, ", "), column)
+}
 
 // checkClassFlags refuses an empty -class, and guidance given now (by the
 // flag or -set) without -class: it steers toward a class, and there would

@@ -643,11 +643,16 @@ sidecars.`)
 		// A table's category columns are written as names, as sample
 		// writes them (the shards hold their places, numbers, or their
 		// binary digits).
+		// Chains given the data's mix of classes carry their class as
+		// sample writes it.
 		var named datasets.Named
 		var header []string
 		if cfg, err := rundir.LoadConfig(infos[0].Run, nil); err == nil {
-			merged = workflow.ValueRows(cfg, merged) // a category's binary digits back to one column
-			named, header = workflow.NamedColumns(cfg), sampleHeader(cfg, merged.D)
+			var labels []int32
+			if mixedShards(infos[0]) {
+				labels = workflow.MixedLabels(merged.N, cfg.Model.ClassCounts)
+			}
+			merged, header, named = withClassColumn(cfg, merged, labels, *out)
 		}
 		b, err := datasets.EncodeNamed(*out, merged, header, named)
 		if err != nil {
@@ -659,6 +664,14 @@ sidecars.`)
 		fmt.Fprintf(stdout, "merged %d shards, %d chains, into %s\n", len(files), merged.N, *out)
 		return nil
 	}}
+}
+
+// mixedShards reports whether a shard's chains took the classes in the
+// training rows' proportions (sample without -class on a run recording
+// them).
+func mixedShards(info shardInfo) bool {
+	var s configs.Sample
+	return json.Unmarshal([]byte(info.Sample), &s) == nil && s.ClassMix
 }
 
 // mergeShards reads the shards and their sidecars, checks them and joins

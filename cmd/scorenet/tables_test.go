@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -40,7 +41,7 @@ func TestTrainDataFindsTheClassColumn(t *testing.T) {
 			t.Errorf("the start-up lines lack %q:\n%s", want, errs)
 		}
 	}
-	if c, _ := os.ReadFile(filepath.Join(run, "config.yaml")); !strings.Contains(string(c), "label_column: species") || !strings.Contains(string(c), "class_names:") {
+	if c, _ := os.ReadFile(filepath.Join(run, "config.yaml")); !strings.Contains(string(c), "label_column: species") || !strings.Contains(string(c), "class_names:") || !strings.Contains(string(c), "class_counts:") {
 		t.Errorf("config.yaml lacks the label column and its classes:\n%s", c)
 	} else if !strings.Contains(string(c), "label_dropout: 0.5") || !strings.Contains(errs, "train.label_dropout 0.5") {
 		t.Errorf("a table's class column: label dropout not 0.5, said and kept:\n%s\n%s", errs, c)
@@ -57,7 +58,7 @@ func TestTrainDataFindsTheClassColumn(t *testing.T) {
 		t.Errorf("sample -class virginica: exit %d: %s", code, errs)
 	}
 	// Samples drawn by class carry it, last, by name; the run's readers
-	// take it out again. Drawn without labels, they carry none.
+	// take it out again.
 	all := filepath.Join(dir, "all.csv")
 	if code, _, errs := scorenet("sample", "-run", run, "-n", "6", "-class", "all", "-out", all, "-set", "sample.steps=4"); code != 0 {
 		t.Fatalf("sample -class all: exit %d: %s", code, errs)
@@ -69,9 +70,7 @@ func TestTrainDataFindsTheClassColumn(t *testing.T) {
 	if code, _, errs := scorenet("score", "-run", run, "-in", all, "-out", filepath.Join(dir, "scores.csv")); code != 0 {
 		t.Errorf("score of the samples with their class: exit %d: %s", code, errs)
 	}
-	if lines := strings.Split(string(mustRead(t, filepath.Join(dir, "s.csv"))), "\n"); lines[0] != "width,height" {
-		t.Errorf("samples drawn without -class: header %q, want width,height", lines[0])
-	}
+	mixedTakeTheDataClasses(t, run, dir)
 	holes := filepath.Join(dir, "holes.csv")
 	os.WriteFile(holes, []byte(",width,height,species\n0,1.5,,setosa\n1,,2.5,virginica\n"), 0o644)
 	code, _, errs = scorenet("impute", "-run", run, "-in", holes, "-out", filepath.Join(dir, "filled.csv"), "-n", "2", "-set", "sample.steps=4")
@@ -88,6 +87,51 @@ func TestTrainDataFindsTheClassColumn(t *testing.T) {
 	}
 	if c, _ := os.ReadFile(filepath.Join(given, "config.yaml")); !strings.Contains(string(c), "label_dropout: 0.2") {
 		t.Errorf("train.label_dropout given as 0.2, config.yaml:\n%s", c)
+	}
+}
+
+// mixedTakeTheDataClasses checks the samples that a run of 40 rows per
+// class draws without -class: each of 12 chains its class in turn, in the
+// class column, as said on stderr; two shards merged give the same bytes.
+func mixedTakeTheDataClasses(t *testing.T, run, dir string) {
+	t.Helper()
+	whole := filepath.Join(dir, "mixed.csv")
+	code, _, errs := scorenet("sample", "-run", run, "-n", "12", "-out", whole, "-set", "sample.steps=4")
+	if code != 0 || !strings.Contains(errs, "classes: without -class the chains take them in the training rows' proportions (model.class_counts): setosa 4, versicolor 4, virginica 4; each sample's class is written in column species") {
+		t.Fatalf("sample without -class: exit %d: %s", code, errs)
+	}
+	lines := strings.Split(strings.TrimSpace(string(mustRead(t, whole))), "\n")
+	if lines[0] != "width,height,species" || len(lines) != 13 {
+		t.Fatalf("samples drawn without -class:\n%s", strings.Join(lines, "\n"))
+	}
+	for i, line := range lines[1:] {
+		if want := []string{"setosa", "versicolor", "virginica"}[i%3]; !strings.HasSuffix(line, ","+want) {
+			t.Errorf("sample %d: %q, want class %s", i, line, want)
+		}
+	}
+	plain := filepath.Join(dir, "unlabelled.csv")
+	if code, _, errs := scorenet("sample", "-run", run, "-n", "4", "-unlabelled", "-out", plain, "-set", "sample.steps=4"); code != 0 || strings.Contains(errs, "classes: without -class") {
+		t.Errorf("sample -unlabelled: exit %d: %s", code, errs)
+	} else if header, _, _ := strings.Cut(string(mustRead(t, plain)), "\n"); header != "width,height" {
+		t.Errorf("samples drawn -unlabelled: header %q, want width,height", header)
+	}
+	if code, _, errs := scorenet("sample", "-run", run, "-n", "4", "-unlabelled", "-class", "setosa", "-out", plain); code == 0 || !strings.Contains(errs, "-unlabelled draws without labels: not with -class setosa") {
+		t.Errorf("sample -unlabelled -class: exit %d: %s", code, errs)
+	}
+	var shards []string
+	for k := range 2 {
+		shard := filepath.Join(dir, fmt.Sprintf("mixed-%d.csv", k))
+		if code, _, errs := scorenet("sample", "-run", run, "-n", "12", "-shard", fmt.Sprintf("%d/2", k), "-out", shard, "-set", "sample.steps=4"); code != 0 {
+			t.Fatalf("shard %d: exit %d: %s", k, code, errs)
+		}
+		shards = append(shards, shard)
+	}
+	merged := filepath.Join(dir, "merged.csv")
+	if code, _, errs := scorenet(append([]string{"merge", "-out", merged}, shards...)...); code != 0 {
+		t.Fatalf("merge: exit %d: %s", code, errs)
+	}
+	if !bytes.Equal(mustRead(t, merged), mustRead(t, whole)) {
+		t.Errorf("two shards merged differ from the whole:\n%s\n%s", mustRead(t, merged), mustRead(t, whole))
 	}
 }
 
