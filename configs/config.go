@@ -349,15 +349,15 @@ type Sample struct {
 	// Guidance is classifier-free guidance's weight w for a class-conditional
 	// model sampled with -class: every score is (1 + w) s(x, sigma, y) -
 	// w s(x, sigma); 0 is the conditional score alone.
-	Guidance      float64 `yaml:"guidance,omitempty"`
+	Guidance float64 `yaml:"guidance,omitempty"`
 	// ClassMix: the chains of a class-conditional run sampled without
 	// -class took the classes in the training rows' proportions
 	// (workflow.MixedLabels), set by sample and recorded in a shard's
 	// sidecar, for merge; not a config key.
-	ClassMix bool `yaml:"-" json:",omitempty"`
-	Seed          uint64  `yaml:"seed"`
-	Init          Init    `yaml:"init"`
-	SnapshotEvery int     `yaml:"snapshot_every"` // keep the chains every k steps (0: off)
+	ClassMix      bool   `yaml:"-" json:",omitempty"`
+	Seed          uint64 `yaml:"seed"`
+	Init          Init   `yaml:"init"`
+	SnapshotEvery int    `yaml:"snapshot_every"` // keep the chains every k steps (0: off)
 	// pc: the number of noise levels its predictor walks (0: the run's
 	// ladder, train.sigmas.n), the Langevin corrector steps at each, and
 	// the corrector's signal-to-noise ratio.
