@@ -110,3 +110,33 @@ func TestCopiesAdviceNamesSigmaStopForSolvers(t *testing.T) {
 		}
 	}
 }
+
+// The verdict's fixes leave out what the run already does: a run
+// standardised and preconditioned (as train -data trains) is not told to
+// standardise or precondition.
+func TestAdviceLeavesOutWhatTheRunDoes(t *testing.T) {
+	for _, c := range []struct {
+		name                         string
+		standardized, preconditioned bool
+		want, not                    []string
+	}{
+		{"neither", false, false, []string{"model.sigma_data: auto", "data.standardize: true"}, nil},
+		{"standardised", true, false, []string{"model.sigma_data: auto"}, []string{"data.standardize"}},
+		{"both", true, true, []string{"train longer"}, []string{"data.standardize", "model.sigma_data"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			v := Verdict{OutsideRange: 0.2, WorstColumn: 1, WorstOutside: 0.2, MeanShift: 0.5, meanOff: true, standardized: c.standardized, preconditioned: c.preconditioned}
+			got := strings.Join(v.warnings(sampler.KindHeun), "\n")
+			for _, w := range c.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("warnings %q lack %q", got, w)
+				}
+			}
+			for _, w := range c.not {
+				if strings.Contains(got, w) {
+					t.Errorf("warnings %q name %q, which the run does", got, w)
+				}
+			}
+		})
+	}
+}

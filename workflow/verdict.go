@@ -76,6 +76,16 @@ type Verdict struct {
 	// meanOff and spreadOff say a column's mean or spread is off by more
 	// than the thresholds and more than the samples' own noise allows.
 	meanOff, spreadOff bool
+	// standardized and preconditioned say the run already trains with
+	// data.standardize and model.sigma_data, which the warnings then do
+	// not advise.
+	standardized, preconditioned bool
+}
+
+// givenSettings marks v with the settings of run that its warnings would
+// otherwise advise.
+func (v *Verdict) givenSettings(run *Run) {
+	v.standardized, v.preconditioned = run.Config.Data.Standardize, run.Config.Model.SigmaData > 0 || run.Config.Model.SigmaDataAuto
 }
 
 // LevelShares compares the discrete columns of at most maxJudgedLevels
@@ -111,6 +121,7 @@ const (
 	maxNearestRatio = 1.5 // farther: diffuse samples
 	minNearestRatio = 0.8 // nearer: copies of the training points
 	verdictPoints   = 200 // samples and held-out rows measured for nearness
+	minNearRows     = 10  // fewer training rows, with too few held out, make no baseline
 	verdictTraining = 5000
 	MinHeldOut      = 20  // fewer held-out rows make no baseline
 	nearWidth       = 2.5 // standard errors of the nearness ratio beyond which it is off
@@ -147,6 +158,7 @@ func JudgeRun(run *Run, data *Data, samples points.Points, kind string) (Verdict
 	}
 	cols := columnsWithClasses(run, data)
 	v := Judge(ValueRows(run.Config, samples), ValueRows(run.Config, run.DataUnits(data.Train)), ValueRows(run.Config, run.DataUnits(data.Valid)), cols)
+	v.givenSettings(run)
 	v.Warnings = v.warnings(kind)
 	return v, nil
 }
@@ -450,7 +462,7 @@ func columnMoments(p points.Points) (mean, std []float64) {
 // nearest is NearestRatio with the training columns' means and standard
 // deviations, and the ratio's standard error in its logarithm.
 func nearest(samples, train, heldout points.Points, mean, std []float64, cell float64, count int) (ratio float64, against string, logErr float64) {
-	if heldout.N < MinHeldOut && train.N < 2*MinHeldOut || samples.N < MinHeldOut {
+	if heldout.N < MinHeldOut && train.N < minNearRows || samples.N < MinHeldOut {
 		return 0, "", 0
 	}
 	d := train.D
@@ -580,15 +592,19 @@ func (v Verdict) warnings(kind string) []string {
 	var w []string
 	if v.OutsideRange > maxOutside+v.NewRowsOutside {
 		standardise := ", or standardise (data.standardize: true)"
-		if v.Pixels { // images keep their [0, 1] scale
+		if v.Pixels || v.standardized { // images keep their [0, 1] scale
 			standardise = ""
+		}
+		precondition := " or precondition (model.sigma_data: auto)"
+		if v.preconditioned {
+			precondition = ""
 		}
 		expected := ""
 		if v.NewRowsOutside >= 0.01 {
 			expected = fmt.Sprintf(", where new rows would put about %.1f%%", 100*v.NewRowsOutside)
 		}
-		w = append(w, fmt.Sprintf("%.1f%% of sample values lie outside the training data's range (column %d: %.1f%%)%s: train longer (train.steps) or precondition (model.sigma_data: auto)%s",
-			100*v.OutsideRange, v.WorstColumn, 100*v.WorstOutside, expected, standardise))
+		w = append(w, fmt.Sprintf("%.1f%% of sample values lie outside the training data's range (column %d: %.1f%%)%s: train longer (train.steps)%s%s",
+			100*v.OutsideRange, v.WorstColumn, 100*v.WorstOutside, expected, precondition, standardise))
 	}
 	switch {
 	case v.Constant || v.Single || !v.spreadOff:
@@ -601,6 +617,8 @@ func (v Verdict) warnings(kind string) []string {
 	case !v.meanOff:
 	case v.Pixels:
 		w = append(w, fmt.Sprintf("a pixel's sample mean is %.2f of the pixels' standard deviation off the data's: train longer (train.steps)", v.MeanShift))
+	case v.standardized:
+		w = append(w, fmt.Sprintf("a column's sample mean is %.2f standard deviations off the data's: train longer (train.steps)", v.MeanShift))
 	default:
 		w = append(w, fmt.Sprintf("a column's sample mean is %.2f standard deviations off the data's: train longer (train.steps) or standardise (data.standardize: true)", v.MeanShift))
 	}
@@ -629,7 +647,7 @@ func (v Verdict) warnings(kind string) []string {
 		}
 		stop := ""
 		if kind == sampler.KindHeun || kind == sampler.KindDPMPP2M { // a solver, which can stop short of the last level
-			stop = "stop the solver at a noise level and keep its noise (-set sample.sigma_stop=LEVEL, in model units; auto takes one only where each column's spread stays within a tenth of the data's), "
+			stop = "stop the solver at a noise level and keep its noise (-set sample.sigma_stop=LEVEL, in model units: auto takes none that widens a column by more than a tenth of its spread or puts more of its values outside their range, so a level by hand trades those for distance), "
 		}
 		w = append(w, fmt.Sprintf("the samples copy the training data: their nearest training point is %.2f times as far as %s: %s%strain for fewer steps, or on more data", v.NearestRatio, v.baseline(), earlier, stop))
 	}
@@ -707,6 +725,7 @@ func JudgeRunByClass(run *Run, data *Data, samples points.Points, labels []int32
 			continue
 		}
 		v := Judge(ValueRows(run.Config, mine), ValueRows(run.Config, run.DataUnits(train)), ValueRows(run.Config, run.DataUnits(valid)), ColumnsOf(run))
+		v.givenSettings(run)
 		v.Warnings = v.warnings(kind)
 		cv := ClassVerdict{Class: int(y), Verdict: v}
 		if names := run.Config.Model.ClassNames; int(y) < len(names) {

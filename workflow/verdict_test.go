@@ -287,8 +287,18 @@ func TestVerdictWithoutHeldOutRows(t *testing.T) {
 			}
 		})
 	}
-	if v := workflow.Judge(gaussianPoints(100, 3, 3), gaussianPoints(30, 3, 1), none, workflow.Columns{}); v.NearestRatio != 0 {
-		t.Errorf("30 training rows and none held out: nearest ratio %v, want none measured", v.NearestRatio)
+	if v := workflow.Judge(gaussianPoints(100, 3, 3), gaussianPoints(9, 3, 1), none, workflow.Columns{}); v.NearestRatio != 0 {
+		t.Errorf("9 training rows and none held out: nearest ratio %v, want none measured", v.NearestRatio)
+	}
+	// 15 rows (R's women) measure a baseline of their own: copies of them
+	// are told, with a wide error.
+	few := gaussianPoints(15, 3, 1)
+	copies := points.New(300, 3)
+	for i := range copies.N {
+		copy(copies.Row(i), few.Row(i%few.N))
+	}
+	if v := workflow.Judge(copies, few, none, workflow.Columns{}); v.NearestRatio != 0 || !strings.Contains(strings.Join(v.Warnings, "\n"), "copy the training data") {
+		t.Errorf("copies of 15 training rows: nearest ratio %v, warnings %q; want 0 and a copy's warning", v.NearestRatio, v.Warnings)
 	}
 }
 
