@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"scorenet/points"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -622,5 +623,32 @@ func TestWhereCountsTheColumnsLeftOut(t *testing.T) {
 	}
 	if got, want := g.Where(1, 4), npy+" row 1, column 4 (counting from 0, as a[1, 1, 1] in NumPy)"; got != want {
 		t.Errorf("Where(1, 4) = %q, want %q", got, want)
+	}
+}
+
+// Samples are written as a table holds numbers: positional notation for
+// the sizes tables hold (not 9.210897e+06), the shortest digits that read
+// back, exponents only far out.
+func TestNumbersWrittenAsTablesHoldThem(t *testing.T) {
+	for _, c := range []struct {
+		v    float64
+		want string
+	}{
+		{9210897, "9210897"},
+		{0.1, "0.1"},
+		{-2.5e-5, "-0.000025"},
+		{1234567.125, "1234567.125"},
+		{0, "0"},
+		{1e20, "1e+20"},
+		{3e-7, "3e-07"},
+		{1.0 / 3, "0.3333333333333333"},
+	} {
+		got := string(appendNumber(nil, c.v))
+		if got != c.want {
+			t.Errorf("%v written %q, want %q", c.v, got, c.want)
+		}
+		if back, err := strconv.ParseFloat(got, 64); err != nil || back != c.v {
+			t.Errorf("%q reads back as %v, %v; want %v", got, back, err, c.v)
+		}
 	}
 }
