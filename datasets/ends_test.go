@@ -76,3 +76,56 @@ func TestEndsSnapOnlyBeyond(t *testing.T) {
 		t.Errorf("Describe: %q", s)
 	}
 }
+
+// A column whose rows crowd up to its ends (a uniform's) has walls there;
+// a normal column's thin out, and a point mass is a mass, not a wall.
+func TestFindWalls(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 1))
+	uniform, normal := points.New(400, 1), points.New(400, 1)
+	for i := range 400 {
+		uniform.X[i], normal.X[i] = r.Float64(), r.NormFloat64()
+	}
+	small := points.New(20, 1) // 20 rows of a normal: one row near an end is no wall
+	for i := range small.X {
+		small.X[i] = r.NormFloat64()
+	}
+	for _, c := range []struct {
+		name      string
+		p         points.Points
+		low, high bool
+	}{
+		{"uniform", uniform, true, true},
+		{"normal", normal, false, false},
+		{"20 rows of a normal", small, false, false},
+		{"a half-normal from its end", column(400, 0, 0, 0, 8), true, false},
+		{"a quarter of the rows at 0", column(400, 0.25, 0, 0, 1), false, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := FindEnds(c.p, nil)
+			_, low := e.WallLow[0]
+			_, high := e.WallHigh[0]
+			if low != c.low || high != c.high {
+				t.Errorf("walls %+v, want low %v, high %v", e, c.low, c.high)
+			}
+		})
+	}
+}
+
+// Values beyond a wall are reflected back inside it, onto the wall where
+// the reflection would pass the other one; values inside are left.
+func TestWallsReflect(t *testing.T) {
+	e := Ends{WallLow: map[int]float64{0: 0}, WallHigh: map[int]float64{0: 1, 1: 10}}
+	p := points.Points{N: 4, D: 2, X: []float64{-0.25, 10.5, 1.25, 9, 0.5, 30, -3, 10}}
+	if moved := e.Snap(p); moved != 5 {
+		t.Errorf("moved %d values, want 5", moved)
+	}
+	want := []float64{0.25, 9.5, 0.75, 9, 0.5, -10, 0, 10}
+	for i, v := range p.X {
+		if v != want[i] {
+			t.Fatalf("reflected %v, want %v", p.X, want)
+		}
+	}
+	if s := e.Describe(points.Points{N: 1, D: 2, X: []float64{0.5, 5}}, nil); !strings.Contains(s, "3 wall(s)") || !strings.Contains(s, "column 1's minimum 0, column 1's maximum 1, column 2's maximum 10") {
+		t.Errorf("Describe: %q", s)
+	}
+}

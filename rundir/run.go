@@ -461,7 +461,7 @@ func endsOf(c *checkpoints.Checkpoint, path string, dim int) (datasets.Ends, err
 		return e, fmt.Errorf("rundir: %s: bad %s metadata: %v", path, metaEnds, err)
 	}
 	var cols []int
-	for _, end := range []map[int]float64{e.Low, e.High} {
+	for _, end := range []map[int]float64{e.Low, e.High, e.WallLow, e.WallHigh} {
 		for j := range end {
 			cols = append(cols, j)
 		}
@@ -470,9 +470,17 @@ func endsOf(c *checkpoints.Checkpoint, path string, dim int) (datasets.Ends, err
 	for _, j := range cols {
 		lo, hasLo := e.Low[j]
 		hi, hasHi := e.High[j]
-		if j < 0 || j >= dim || !(math.Abs(lo) <= maxMean) || !(math.Abs(hi) <= maxMean) || (hasLo && hasHi && !(lo < hi)) {
-			return e, fmt.Errorf("rundir: %s: bad %s metadata for column %d: want a column of the data's %d, a value within ±%g, and a low end below the high", path, metaEnds, j+1, dim, maxMean)
+		wallLo, hasWallLo := e.WallLow[j]
+		wallHi, hasWallHi := e.WallHigh[j]
+		switch {
+		case j < 0 || j >= dim || !(math.Abs(lo) <= maxMean) || !(math.Abs(hi) <= maxMean) || !(math.Abs(wallLo) <= maxMean) || !(math.Abs(wallHi) <= maxMean):
+		case hasLo && hasHi && !(lo < hi), hasWallLo && hasWallHi && !(wallLo < wallHi):
+		case hasLo && hasWallLo, hasHi && hasWallHi: // an end is a mass or a wall
+		case hasLo && hasWallHi && !(lo < wallHi), hasWallLo && hasHi && !(wallLo < hi):
+		default:
+			continue
 		}
+		return e, fmt.Errorf("rundir: %s: bad %s metadata for column %d: want a column of the data's %d, values within ±%g, a low end below the high, and each end a point mass or a wall, not both", path, metaEnds, j+1, dim, maxMean)
 	}
 	return e, nil
 }

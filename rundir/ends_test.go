@@ -1,0 +1,36 @@
+package rundir
+
+import (
+	"strings"
+	"testing"
+
+	"scorenet/checkpoints"
+)
+
+// A checkpoint's column ends are read back, walls with masses, and the
+// ends that cannot be are refused, naming the column.
+func TestEndsMetadata(t *testing.T) {
+	for _, c := range []struct {
+		name, meta string
+		err        string
+	}{
+		{"masses and walls", `{"low":{"0":0},"wall_low":{"1":0.5},"wall_high":{"1":2}}`, ""},
+		{"a mass and a wall at one end", `{"low":{"0":0},"wall_low":{"0":0}}`, "column 1: want"},
+		{"walls the wrong way round", `{"wall_low":{"1":3},"wall_high":{"1":2}}`, "column 2: want"},
+		{"a wall past the data's columns", `{"wall_high":{"2":1}}`, "column 3: want a column of the data's 2"},
+		{"a wall above a mass at the other end", `{"low":{"0":5},"wall_high":{"0":4}}`, "column 1: want"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e, err := endsOf(&checkpoints.Checkpoint{Meta: map[string]string{metaEnds: c.meta}}, "ckpt", 2)
+			switch {
+			case c.err == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case c.err == "" && (e.Low[0] != 0 || e.WallLow[1] != 0.5 || e.WallHigh[1] != 2):
+				t.Errorf("read back %+v", e)
+			case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err) || !strings.Contains(err.Error(), "ckpt")):
+				t.Errorf("error %v, want one naming the file and %q", err, c.err)
+			}
+		})
+	}
+}
+
