@@ -34,3 +34,28 @@ func TestEndsMetadata(t *testing.T) {
 	}
 }
 
+// A checkpoint's decimal places are read back, and the impossible ones
+// refused, naming the column.
+func TestPlacesMetadata(t *testing.T) {
+	discrete := map[int][]float64{1: {0, 1}}
+	for _, c := range []struct {
+		name, meta string
+		err        string
+	}{
+		{"places and tens", `{"0":2,"2":-1}`, ""},
+		{"a discrete column", `{"1":2}`, "column 2: want"},
+		{"no places", `{"0":0}`, "column 1: want"},
+		{"past the data's columns", `{"3":1}`, "column 4: want a column of the data's 3"},
+		{"not places", `[0]`, "bad places metadata"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			pl, err := placesOf(&checkpoints.Checkpoint{Meta: map[string]string{metaPlaces: c.meta}}, "ckpt", 3, discrete)
+			switch {
+			case c.err == "" && (err != nil || pl[0] != 2 || pl[2] != -1):
+				t.Errorf("read back %v, %v", pl, err)
+			case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err) || !strings.Contains(err.Error(), "ckpt")):
+				t.Errorf("error %v, want one naming the file and %q", err, c.err)
+			}
+		})
+	}
+}

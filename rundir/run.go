@@ -37,6 +37,7 @@ type Run struct {
 	Discrete   map[int][]float64 // a table's discrete columns and their values (data units), which samples are put onto
 	Ends       datasets.Ends     // point masses at a table's column ends (data units), which samples beyond are put on
 	Whole      datasets.Whole    // a table's continuous columns of whole numbers, which samples are rounded to
+	Places     datasets.Places   // a table's columns written to a few decimal places, which samples are rounded to
 }
 
 // The weights a reader can load from a checkpoint.
@@ -193,6 +194,10 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
+	places, err := placesOf(c, checkpoint, dim, discrete)
+	if err != nil {
+		return nil, err
+	}
 	var digest Digest
 	if saved, ok := c.Meta[metaData]; ok {
 		if err := json.Unmarshal([]byte(saved), &digest); err != nil || digest.N < 0 || (digest.N > 0 && (digest.D != dim || !IsSHA256(digest.SHA256))) {
@@ -235,7 +240,7 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 		return nil, err
 	}
 	return &Run{Dir: dir, Config: cfg, Model: model, Norm: norm, Step: c.Step, Checkpoint: checkpoint, Skipped: skipped, MaxAbs: maxAbs,
-		Weights: weights, Image: shape, DataDigest: digest, Moments: moments, Best: best, Discrete: discrete, Ends: ends, Whole: whole}, nil
+		Weights: weights, Image: shape, DataDigest: digest, Moments: moments, Best: best, Discrete: discrete, Ends: ends, Whole: whole, Places: places}, nil
 }
 
 // imageRecord is an image shape as checkpoints record it, HxWxC in plain
@@ -503,6 +508,33 @@ func wholeOf(c *checkpoints.Checkpoint, path string, dim int, discrete map[int][
 		}
 	}
 	return w, nil
+}
+
+// placesOf reads and checks a checkpoint's columns written to a few
+// decimal places: each a column of the data, not discrete, with places
+// from -15 to 15 (none for a checkpoint from before them: its samples
+// are written as its earlier checkpoints' are).
+func placesOf(c *checkpoints.Checkpoint, path string, dim int, discrete map[int][]float64) (datasets.Places, error) {
+	v, ok := c.Meta[metaPlaces]
+	if !ok {
+		return nil, nil
+	}
+	var pl datasets.Places
+	if err := json.Unmarshal([]byte(v), &pl); err != nil {
+		return nil, fmt.Errorf("rundir: %s: bad %s metadata: %v", path, metaPlaces, err)
+	}
+	cols := make([]int, 0, len(pl))
+	for j := range pl {
+		cols = append(cols, j)
+	}
+	slices.Sort(cols) // the first bad column is named, whatever the map's order
+	for _, j := range cols {
+		_, isDiscrete := discrete[j]
+		if j < 0 || j >= dim || isDiscrete || pl[j] < -15 || pl[j] > 15 || pl[j] == 0 {
+			return nil, fmt.Errorf("rundir: %s: bad %s metadata for column %d: want a column of the data's %d, not discrete, and places from -15 to 15 other than 0", path, metaPlaces, j+1, dim)
+		}
+	}
+	return pl, nil
 }
 
 // discreteOf reads and checks a checkpoint's discrete columns: each a

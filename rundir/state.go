@@ -36,6 +36,7 @@ const (
 	metaDiscrete   = "discrete"        // JSON {column: [values]}: a table's discrete columns, which samples are put back onto
 	metaEnds       = "ends"            // JSON datasets.Ends: point masses at a table's column ends, which samples beyond are put on
 	metaWhole      = "whole"           // JSON [columns]: a table's continuous columns of whole numbers, which samples are rounded to
+	metaPlaces     = "places"          // JSON {column: places}: a table's columns written to a few decimal places, which samples are rounded to
 	metaRNG        = "rng"             // how batches are drawn, and how many were
 	metaElapsed    = "elapsed_seconds" // training time up to this step
 	metaAdamSteps  = "adam_steps"
@@ -111,6 +112,9 @@ type Snapshot struct {
 	// Whole are a table's continuous columns of whole numbers (0-based),
 	// which samples are rounded to.
 	Whole datasets.Whole
+	// Places are a table's continuous columns written to a few decimal
+	// places (0-based), which samples are rounded to.
+	Places datasets.Places
 }
 
 // Checkpoint encodes s, copying every tensor, so that training can go on
@@ -163,6 +167,13 @@ func (s *Snapshot) Checkpoint() (*checkpoints.Checkpoint, error) {
 			return nil, err
 		}
 		c.Meta[metaWhole] = string(b)
+	}
+	if len(s.Places) > 0 {
+		b, err := json.Marshal(s.Places)
+		if err != nil {
+			return nil, err
+		}
+		c.Meta[metaPlaces] = string(b)
 	}
 	if s.Image.Size() > 0 {
 		c.Meta[metaImage] = s.Image.String()
@@ -377,6 +388,9 @@ func (s *Snapshot) Restore(c *checkpoints.Checkpoint, path string) error {
 	// The checkpoint's point masses, none for one from before them: its
 	// samples are finished as its earlier checkpoints' are.
 	if s.Ends, err = endsOf(c, path, s.Model.Dim()); err != nil {
+		return err
+	}
+	if s.Places, err = placesOf(c, path, s.Model.Dim(), s.Discrete); err != nil {
 		return err
 	}
 	if now, _ := json.Marshal(s.Norm); string(now) != c.Meta[metaNorm] {

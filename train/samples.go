@@ -92,7 +92,7 @@ func (t *trainer) samplingJob(model nn.Model, n int) workflow.Job {
 	set.N = n
 	levels := t.cfg.NoiseLevels()
 	return workflow.Job{Sample: set, Sigmas: levels, Sigma: workflow.Smallest(levels), Dim: s.Model.Dim(), Norm: s.Norm, MaxAbs: s.MaxAbs, Prior: workflow.PriorOf(s.DataMoments),
-		Scores: workflow.NetworkScorers(model), Discrete: s.Discrete, Ends: s.Ends, Whole: s.Whole, Pixels: t.data.Image.Size() > 0}
+		Scores: workflow.NetworkScorers(model), Discrete: s.Discrete, Ends: s.Ends, Whole: s.Whole, Places: s.Places, Pixels: t.data.Image.Size() > 0}
 }
 
 // newSampleHook is the figure hook of cfg's run, or nil when it draws none

@@ -22,6 +22,7 @@ type Data struct {
 	Discrete     Discrete            // a table's discrete columns, dequantised in Train and Valid
 	Ends         datasets.Ends       // point masses at a table's column ends, which samples beyond are put on
 	Whole        datasets.Whole      // a table's continuous columns of whole numbers, which samples are rounded to
+	Places       datasets.Places     // a table's columns written to a few decimal places, which samples are rounded to
 	Holdout      float64             // the fraction held out: data.holdout, or chosen for its auto
 	Train, Valid points.Points       // standardised when the config asks for it
 	Norm         datasets.Normalizer // maps data units to model units
@@ -273,6 +274,7 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 	var discrete Discrete
 	var ends datasets.Ends
 	var whole datasets.Whole
+	var places datasets.Places
 	var gaps map[int]float64 // data.discrete_gap's columns and factors
 	var valleys []int        // discrete columns whose rare values lie between common ones
 	spread := discreteSpread(cfg)
@@ -291,6 +293,9 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 		}
 		if whole = datasets.FindWhole(all, discrete); len(whole) > 0 {
 			source += "; " + describeWhole(whole, categories)
+		}
+		if places = datasets.FindPlaces(all, discrete); len(places) > 0 {
+			source += "; " + places.Describe(categories)
 		}
 		if len(discrete) > 0 {
 			discrete.Dequantize(all, spread, seeds.New(cfg.Seed, seeds.Dequantize))
@@ -362,7 +367,7 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 	if labels.K > 0 {
 		moments.ByClass = rundir.MomentsByClass(trainPts, trainLabels, labels.K)
 	}
-	return &Data{Discrete: discrete, Ends: ends, Whole: whole, Holdout: holdout, Train: trainPts, Valid: valid, Norm: norm, Density: dens, Digest: digest, MaxAbs: maxAbs, Moments: moments, Source: source, Image: shape,
+	return &Data{Discrete: discrete, Ends: ends, Whole: whole, Places: places, Holdout: holdout, Train: trainPts, Valid: valid, Norm: norm, Density: dens, Digest: digest, MaxAbs: maxAbs, Moments: moments, Source: source, Image: shape,
 		Classes: labels.K, ClassNames: classNames, TrainLabels: trainLabels, ValidLabels: validLabels, Categories: categories, Columns: columns}, nil
 }
 

@@ -146,25 +146,26 @@ func (d Discrete) Snap(p points.Points) {
 // column is rounded and an end's point mass put back as samples are: a
 // row at 30, inverted, can come back 29.999999999999996, and a sample
 // rounded to 30 then lay outside the rows' range.
-func DataUnits(norm datasets.Normalizer, d Discrete, ends datasets.Ends, whole datasets.Whole, p points.Points) points.Points {
+func DataUnits(norm datasets.Normalizer, d Discrete, ends datasets.Ends, whole datasets.Whole, places datasets.Places, p points.Points) points.Points {
 	out := norm.Invert(p)
-	putBack(out, d, ends, whole)
+	putBack(out, d, ends, whole, places)
 	return out
 }
 
 // putBack puts values of p in data units where the data can be, in
 // place: a discrete column's onto its values, a value beyond an end's
 // point mass onto it, a whole column's rounded.
-func putBack(p points.Points, d Discrete, ends datasets.Ends, whole datasets.Whole) {
+func putBack(p points.Points, d Discrete, ends datasets.Ends, whole datasets.Whole, places datasets.Places) {
 	d.Snap(p)
 	ends.Snap(p)
 	whole.Snap(p)
+	places.Snap(p)
 }
 
 // DataUnits is the package's DataUnits with the run's standardisation,
 // discrete and whole columns and point masses.
 func (r *Run) DataUnits(p points.Points) points.Points {
-	return DataUnits(r.Norm, r.Discrete, r.Ends, r.Whole, p)
+	return DataUnits(r.Norm, r.Discrete, r.Ends, r.Whole, r.Places, p)
 }
 
 // columns are d's columns in order, so that Dequantize draws the same

@@ -220,7 +220,7 @@ func TestDiscreteGapInPrepare(t *testing.T) {
 		strings.Contains(plain.Source, "data.discrete_gap") {
 		t.Errorf("start-up lines:\n%s\n%s\nwant the code named at gap 3 only", wide.Source, plain.Source)
 	}
-	back := workflow.DataUnits(wide.Norm, wide.Discrete, wide.Ends, wide.Whole, wide.Train)
+	back := workflow.DataUnits(wide.Norm, wide.Discrete, wide.Ends, wide.Whole, wide.Places, wide.Train)
 	for i := range back.N {
 		if v := back.X[i*back.D]; v != 0 && v != 1 && v != 2 {
 			t.Fatalf("row %d's code comes back as %v, want 0, 1 or 2", i, v)

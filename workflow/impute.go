@@ -74,7 +74,7 @@ func Impute(j Job, given points.Points, draws int) (*Imputed, error) {
 		return nil, err
 	}
 	out.Seconds = time.Since(began).Seconds()
-	drawn := DataUnits(j.Norm, j.Discrete, j.Ends, j.Whole, chains.X)
+	drawn := DataUnits(j.Norm, j.Discrete, j.Ends, j.Whole, j.Places, chains.X)
 	if j.Pixels {
 		before := append([]float64(nil), drawn.X...)
 		clampPixels(drawn.X)
@@ -90,7 +90,7 @@ func Impute(j Job, given points.Points, draws int) (*Imputed, error) {
 	for i, r := range rows {
 		out.complete(given.Row(r), drawn, i*draws, r, draws, j.Categories)
 	}
-	putBack(out.Estimate, j.Discrete, j.Ends, j.Whole)
+	putBack(out.Estimate, j.Discrete, j.Ends, j.Whole, j.Places)
 	restoreGiven(out.Estimate, given)
 	return out, nil
 }

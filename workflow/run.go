@@ -57,7 +57,7 @@ func (r *Run) Data(why string) (*Data, error) {
 		return r.data, nil
 	}
 	cfg := r.Config
-	if len(r.Discrete) == 0 && len(r.Whole) == 0 && r.Ends.Empty() && cfg.Data.Discrete != "none" {
+	if len(r.Discrete) == 0 && len(r.Whole) == 0 && len(r.Places) == 0 && r.Ends.Empty() && cfg.Data.Discrete != "none" {
 		// A run whose checkpoint records no discrete columns, whole
 		// columns or point masses trained on none (a run from before
 		// they were found, or data without any): prepare its data as it

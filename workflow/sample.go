@@ -69,6 +69,9 @@ type Job struct {
 	// Whole are a table's continuous columns of whole numbers, which
 	// samples are rounded to.
 	Whole datasets.Whole
+	// Places are a table's columns written to a few decimal places,
+	// which samples are rounded to.
+	Places datasets.Places
 	// KeepSnapshots keeps the chains every sample.snapshot_every steps
 	// (sample -snapshots writes them); otherwise none are kept, whatever
 	// the setting says: kept and never written, they filled memory.
@@ -204,7 +207,7 @@ func Sample(j Job) (*Drawn, error) {
 			labels = without(labels, 1, res.Lost)
 		}
 	}
-	samples := DataUnits(j.Norm, j.Discrete, j.Ends, j.Whole, start)
+	samples := DataUnits(j.Norm, j.Discrete, j.Ends, j.Whole, j.Places, start)
 	if err := samples.CheckFinite(); err != nil {
 		return nil, fmt.Errorf("workflow: the samples in data units: %w: the run's standardisation maps them out of range; nothing was written", err)
 	}
@@ -419,7 +422,7 @@ func (r *Run) RunJob(s configs.Sample, kind string) (Job, error) {
 	if churnMax > 0 {
 		s.ChurnMax = churnMax
 	}
-	j := Job{Sample: s, Dim: r.Model.Dim(), Norm: r.Norm, MaxAbs: r.MaxAbs, Prior: PriorOf(r.Moments), Discrete: r.Discrete, Ends: r.Ends, Whole: r.Whole, Pixels: r.Image.Size() > 0, Categories: Categories(r.Config.Data.Categories)}
+	j := Job{Sample: s, Dim: r.Model.Dim(), Norm: r.Norm, MaxAbs: r.MaxAbs, Prior: PriorOf(r.Moments), Discrete: r.Discrete, Ends: r.Ends, Whole: r.Whole, Places: r.Places, Pixels: r.Image.Size() > 0, Categories: Categories(r.Config.Data.Categories)}
 	j.Scores, j.Sigmas, j.Sigma, err = r.scoring(s.Sampler, kind)
 	for _, m := range r.Moments.ByClass {
 		j.ClassPriors = append(j.ClassPriors, PriorOf(m))

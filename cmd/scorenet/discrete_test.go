@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -54,5 +55,41 @@ func TestDiscreteValuesKeepOldRuns(t *testing.T) {
 	}
 	if code, _, errs := scorenet("train", "-run", old, "-set", "train.steps=8"); code != 0 {
 		t.Errorf("resume of the old run: exit %d: %s", code, errs)
+	}
+}
+
+// A column of sizes to the hundredth, and one of uniform shares: train
+// says the places and the walls, and the samples keep to both, sizes
+// written as the data write them, shares inside [0, 1].
+func TestPlacesAndWallsReachTheSamples(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "sizes.csv")
+	r := rand.New(rand.NewPCG(9, 9))
+	var b strings.Builder
+	b.WriteString("size,share\n")
+	for range 400 {
+		fmt.Fprintf(&b, "%.2f,%.6f\n", 200+30*r.NormFloat64(), r.Float64())
+	}
+	if err := os.WriteFile(data, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := filepath.Join(dir, "run")
+	code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=5", "-set", "model.hidden=[8]", "-set", "train.refit=false")
+	if code != 0 || !strings.Contains(errs, "written to a few decimal places") || !strings.Contains(errs, "1 to 2 place(s)") || !strings.Contains(errs, "column 2's minimum") || !strings.Contains(errs, "column 2's maximum") {
+		t.Fatalf("train: exit %d; want column 1's places and column 2's walls said: %s", code, errs)
+	}
+	out := filepath.Join(dir, "s.csv")
+	if code, _, errs := scorenet("sample", "-run", run, "-out", out, "-n", "200", "-set", "sample.steps=4"); code != 0 {
+		t.Fatalf("sample: exit %d: %s", code, errs)
+	}
+	lines := strings.Split(strings.TrimSpace(string(mustRead(t, out))), "\n")[1:]
+	for _, line := range lines {
+		size, share, _ := strings.Cut(line, ",")
+		if _, frac, ok := strings.Cut(size, "."); ok && len(frac) > 2 {
+			t.Fatalf("size %s has more than the data's 2 places", size)
+		}
+		if v, err := strconv.ParseFloat(share, 64); err != nil || v < 0 || v > 1 {
+			t.Fatalf("share %s outside the data's [0, 1] (%v)", share, err)
+		}
 	}
 }
