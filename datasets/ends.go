@@ -45,9 +45,15 @@ const (
 // mass: a continuous column's end is one row.
 const minEndShare = 0.05
 
-// FindEnds finds the point masses at the ends of p's columns that are not
-// discrete (which snap to their values already), p in data units.
-func FindEnds(p points.Points, discrete map[int][]float64) Ends {
+// FindEnds finds the point masses and the walls at the ends of p's
+// columns that are not discrete (which snap to their values already), p
+// in data units. rounding maps a column to the unit its samples are
+// rounded to (Rounding): a wall there stands half a unit past the end
+// value, at its cell's edge, so that a sample rounded onto the end value
+// is left where it is, and one beyond the edge comes back into the cell
+// its reflection rounds to (Michelson's runs 1 to 20 reflected about 20:
+// 11 samples of 1000 drew 20, against 4% of the rows).
+func FindEnds(p points.Points, discrete map[int][]float64, rounding map[int]float64) Ends {
 	var e Ends
 	least := max(2, int(math.Ceil(minEndShare*float64(p.N))))
 	for j := range p.D {
@@ -82,14 +88,14 @@ func FindEnds(p points.Points, discrete map[int][]float64) Ends {
 			}
 			e.High[j] = hi
 		}
-		e.findWalls(p, j, lo, hi)
+		e.findWalls(p, j, lo, hi, rounding[j]/2)
 	}
 	return e
 }
 
 // findWalls marks column j's ends lo and hi that are walls, but for a
-// point mass there.
-func (e *Ends) findWalls(p points.Points, j int, lo, hi float64) {
+// point mass there, each wall half past the end value.
+func (e *Ends) findWalls(p points.Points, j int, lo, hi, half float64) {
 	band := wallBand * (hi - lo)
 	nearLo, nearHi := 0, 0
 	for i := range p.N {
@@ -106,14 +112,27 @@ func (e *Ends) findWalls(p points.Points, j int, lo, hi float64) {
 		if e.WallLow == nil {
 			e.WallLow = map[int]float64{}
 		}
-		e.WallLow[j] = lo
+		e.WallLow[j] = lo - half
 	}
 	if _, mass := e.High[j]; !mass && nearHi >= least {
 		if e.WallHigh == nil {
 			e.WallHigh = map[int]float64{}
 		}
-		e.WallHigh[j] = hi
+		e.WallHigh[j] = hi + half
 	}
+}
+
+// Rounding maps the columns of w and pl to the units their samples are
+// rounded to, for FindEnds.
+func Rounding(w Whole, pl Places) map[int]float64 {
+	units := map[int]float64{}
+	for _, j := range w {
+		units[j] = 1
+	}
+	for j, k := range pl {
+		units[j] = math.Pow(10, float64(-k))
+	}
+	return units
 }
 
 // Empty reports whether e holds no point mass and no wall.
@@ -198,12 +217,22 @@ func (e Ends) Describe(p points.Points, cats []Category) string {
 	}
 	var walls []string
 	for j := range p.D {
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for i := range p.N {
+			lo, hi = min(lo, p.X[i*p.D+j]), max(hi, p.X[i*p.D+j])
+		}
 		for _, end := range []struct {
 			name   string
 			values map[int]float64
-		}{{"minimum", e.WallLow}, {"maximum", e.WallHigh}} {
-			if v, ok := end.values[j]; ok {
+			at     float64
+		}{{"minimum", e.WallLow, lo}, {"maximum", e.WallHigh, hi}} {
+			v, ok := end.values[j]
+			switch {
+			case !ok:
+			case v == end.at:
 				walls = append(walls, fmt.Sprintf("column %s's %s %g", ColumnLabel(cats, j), end.name, v))
+			default: // a rounded column's: at its end value's cell's edge
+				walls = append(walls, fmt.Sprintf("column %s's %s %g (the wall at its cell's edge, %g)", ColumnLabel(cats, j), end.name, end.at, v))
 			}
 		}
 	}

@@ -43,7 +43,7 @@ func TestFindEnds(t *testing.T) {
 		{"continuous", column(400, 0, 0, 0, 4), nil, false},
 		{"a discrete column snaps already", column(400, 0.25, 0, 0, 5), map[int][]float64{0: {0, 1}}, false},
 	} {
-		e := FindEnds(c.p, c.discrete)
+		e := FindEnds(c.p, c.discrete, nil)
 		if _, low := e.Low[0]; low != c.low || len(e.High) != 0 {
 			t.Errorf("%s: ends %+v, want a low mass %v and no high one", c.name, e, c.low)
 		}
@@ -55,7 +55,7 @@ func TestFindEnds(t *testing.T) {
 			p.X[i] = 100 - p.X[i]
 		}
 	}
-	if e := FindEnds(p, nil); e.High[0] != 100 || len(e.Low) != 0 {
+	if e := FindEnds(p, nil, nil); e.High[0] != 100 || len(e.Low) != 0 {
 		t.Errorf("a ceiling: ends %+v, want a high mass at 100", e)
 	}
 }
@@ -101,13 +101,35 @@ func TestFindWalls(t *testing.T) {
 		{"a quarter of the rows at 0", column(400, 0.25, 0, 0, 1), false, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			e := FindEnds(c.p, nil)
+			e := FindEnds(c.p, nil, nil)
 			_, low := e.WallLow[0]
 			_, high := e.WallHigh[0]
 			if low != c.low || high != c.high {
 				t.Errorf("walls %+v, want low %v, high %v", e, c.low, c.high)
 			}
 		})
+	}
+}
+
+// A whole column's walls stand half a unit past its end values, at the
+// edges of their cells, and are said at the values.
+func TestWallsOfARoundedColumn(t *testing.T) {
+	p := points.New(200, 1)
+	for i := range p.X {
+		p.X[i] = float64(1 + i%40) // 1 to 40, five of each: 2.5% at an end, no point mass
+	}
+	e := FindEnds(p, nil, Rounding(Whole{0}, nil))
+	if e.WallLow[0] != 0.5 || e.WallHigh[0] != 40.5 {
+		t.Fatalf("walls %+v, want 0.5 and 40.5", e)
+	}
+	if s := e.Describe(p, nil); !strings.Contains(s, "column 1's maximum 40 (the wall at its cell's edge, 40.5)") {
+		t.Errorf("Describe: %q", s)
+	}
+	q := points.Points{N: 3, D: 1, X: []float64{40.3, 40.9, 0.2}}
+	e.Snap(q)
+	Whole{0}.Snap(q)
+	if want := []float64{40, 40, 1}; q.X[0] != want[0] || q.X[1] != want[1] || q.X[2] != want[2] {
+		t.Errorf("snapped and rounded %v, want %v (within the end's cell: kept; beyond: reflected into it)", q.X, want)
 	}
 }
 
@@ -125,7 +147,7 @@ func TestWallsReflect(t *testing.T) {
 			t.Fatalf("reflected %v, want %v", p.X, want)
 		}
 	}
-	if s := e.Describe(points.Points{N: 1, D: 2, X: []float64{0.5, 5}}, nil); !strings.Contains(s, "3 wall(s)") || !strings.Contains(s, "column 1's minimum 0, column 1's maximum 1, column 2's maximum 10") {
+	if s := e.Describe(points.Points{N: 2, D: 2, X: []float64{0, 5, 1, 10}}, nil); !strings.Contains(s, "3 wall(s)") || !strings.Contains(s, "column 1's minimum 0, column 1's maximum 1, column 2's maximum 10") {
 		t.Errorf("Describe: %q", s)
 	}
 }

@@ -288,13 +288,16 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 		if cfg.Data.Valleys() && d.Quantile == "auto" {
 			valleys = discrete.valleys(all)
 		}
-		if ends = datasets.FindEnds(all, discrete); !ends.Empty() { // in data units, before any dequantising
+		// In data units, before any dequantising; the walls of a column
+		// whose samples are rounded stand at its end value's cell's edge.
+		whole, places = datasets.FindWhole(all, discrete), datasets.FindPlaces(all, discrete)
+		if ends = datasets.FindEnds(all, discrete, datasets.Rounding(whole, places)); !ends.Empty() {
 			source += "; " + ends.Describe(all, categories)
 		}
-		if whole = datasets.FindWhole(all, discrete); len(whole) > 0 {
+		if len(whole) > 0 {
 			source += "; " + describeWhole(whole, categories)
 		}
-		if places = datasets.FindPlaces(all, discrete); len(places) > 0 {
+		if len(places) > 0 {
 			source += "; " + places.Describe(categories)
 		}
 		if len(discrete) > 0 {
