@@ -150,6 +150,13 @@ type Category struct {
 	// (datasets.PlaceLevels); given levels keep what is given (false when
 	// left out, as runs from before it were trained).
 	Bits bool `yaml:"bits,omitempty"`
+	// Follows names the category whose level gives this one's in every
+	// training row (a car's make from its model), found when the run
+	// reads a file whose categories it finds, and FollowLevels this one's
+	// level (its place among Levels) for each of that one's levels (-1
+	// for one no row holds): samples take their level from it.
+	Follows      string `yaml:"follows,omitempty"`
+	FollowLevels []int  `yaml:"follow_levels,omitempty"`
 }
 
 // Labelled reports data with a class per point.

@@ -800,6 +800,36 @@ func categoriesProblem(d Data) string {
 				return fmt.Sprintf("column %q: level %q is named twice", c.Column, name)
 			}
 		}
+		if p := followsProblem(d.Categories, c); p != "" {
+			return fmt.Sprintf("column %q: %s", c.Column, p)
+		}
+	}
+	return ""
+}
+
+// followsProblem says what is wrong with category c's follows and
+// follow_levels among cats: another category of more levels, and one of
+// c's levels (or -1) for each of its levels.
+func followsProblem(cats []Category, c Category) string {
+	if c.Follows == "" {
+		if len(c.FollowLevels) > 0 {
+			return "follow_levels without follows: name the category they follow from"
+		}
+		return ""
+	}
+	by := slices.IndexFunc(cats, func(k Category) bool { return k.Column == c.Follows })
+	switch {
+	case by < 0:
+		return fmt.Sprintf("follows %q, which is not a category of data.categories", c.Follows)
+	case len(c.Levels) == 0 || len(cats[by].Levels) <= len(c.Levels):
+		return fmt.Sprintf("follows %q, which must have more levels (%d) than it (%d), both given", c.Follows, len(cats[by].Levels), len(c.Levels))
+	case len(c.FollowLevels) != len(cats[by].Levels):
+		return fmt.Sprintf("follow_levels has %d entries, want one for each of %q's %d levels", len(c.FollowLevels), c.Follows, len(cats[by].Levels))
+	}
+	for k, l := range c.FollowLevels {
+		if l < -1 || l >= len(c.Levels) {
+			return fmt.Sprintf("follow_levels entry %d is %d, want one of its %d levels' places from 0, or -1", k+1, l, len(c.Levels))
+		}
 	}
 	return ""
 }

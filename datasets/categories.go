@@ -34,6 +34,11 @@ type Category struct {
 	// it as given (a run's config.yaml from before it reads as false, as
 	// the run was trained).
 	Bits bool
+	// Follows names the category whose level gives this one's in every
+	// row, and FollowLevels this one's level for each of its levels (-1
+	// for one no row holds): FindFollows.
+	Follows      string
+	FollowLevels []int
 }
 
 // PlaceLevels is the most levels a category found in its file is learnt

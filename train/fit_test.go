@@ -834,7 +834,7 @@ func TestBestCheckpointAndPatience(t *testing.T) {
 	// A learning rate far too high stops improving at once.
 	stuck := parseConfig(t, tinyRun, "train.steps=400", "train.lr=1", "train.patience=2", "train.grad_clip=0")
 	sum = fit(t, stuck, false)
-	if sum.Stopped == "" || sum.To >= 400 || !strings.Contains(sum.Stopped, "has not improved for 2 evaluations (train.patience)") {
+	if sum.Stopped == "" || sum.To >= 400 || !strings.Contains(sum.Stopped, "has not improved for 2 evaluations (train.patience 2)") {
 		t.Errorf("patience 2: stopped %q at step %d", sum.Stopped, sum.To)
 	}
 	if _, err := checkpoints.Load(checkpoints.Path(rundir.CheckpointDir(stuck.Output.Dir), sum.To)); err != nil {
@@ -1197,5 +1197,13 @@ func TestCappedSaysTheCapEndedTheRun(t *testing.T) {
 		if (c.want == "") != (got == "") || !strings.Contains(got, c.want) {
 			t.Errorf("%s: capped = %q, want it to hold %q", c.name, got, c.want)
 		}
+	}
+	// R's economics: lowest 2 evaluations before the cap, which patience
+	// (10) would not yet have ended: the cap did.
+	cfg := &configs.Config{}
+	cfg.Train.Steps, cfg.Train.StepsAuto, cfg.Train.Patience = 20000, true, 10
+	tr := &trainer{cfg: cfg, s: &rundir.Snapshot{Step: 20000, Best: &rundir.Best{Step: 19200, Since: 2}}}
+	if got, want := tr.capped(0, ""), "the held-out loss lowest 2 evaluation(s) before the end (at step 19200), fewer than the 10 of train.patience: -set train.steps=40000 trains longer"; !strings.Contains(got, want) {
+		t.Errorf("lowest within patience of the cap: capped = %q, want %q", got, want)
 	}
 }

@@ -113,8 +113,11 @@ func (t *trainer) capped(from int, stopped string) string {
 	falling := s.Best.Since == 0 // the last evaluation was the lowest
 	nearing := cfg.Nearness && s.Near != nil && s.Near.Reached == 0 && s.Near.Since == 0
 	var still []string
-	if falling {
+	switch {
+	case falling:
 		still = append(still, "the held-out loss still falling")
+	case cfg.Patience > 0 && s.Best.Since < cfg.Patience: // patience would not have stopped it yet
+		still = append(still, fmt.Sprintf("the held-out loss lowest %d evaluation(s) before the end (at step %d), fewer than the %d of train.patience", s.Best.Since, s.Best.Step, cfg.Patience))
 	}
 	if nearing {
 		still = append(still, fmt.Sprintf("the samples still coming nearer the training rows, never as near as new rows (ratio %.3g)", s.Near.Lowest))
@@ -460,8 +463,10 @@ func (b *bestHook) OnStep(e *Step) error {
 	}
 	s.Best.Since++
 	if b.patience > 0 && s.Best.Since >= b.patience && !e.Last {
-		e.Stop = fmt.Sprintf("the held-out loss has not improved for %d evaluations (train.patience): best %.6g at step %d",
-			s.Best.Since, s.Best.Loss, s.Best.Step)
+		// Since counts on while the samples' nearness still improves
+		// (train.nearness keeps the run going): say both numbers.
+		e.Stop = fmt.Sprintf("the held-out loss has not improved for %d evaluations (train.patience %d): best %.6g at step %d",
+			s.Best.Since, b.patience, s.Best.Loss, s.Best.Step)
 	}
 	return nil
 }

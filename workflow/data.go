@@ -50,7 +50,7 @@ type Data struct {
 func Categories(cats []configs.Category) []datasets.Category {
 	var out []datasets.Category
 	for _, c := range cats {
-		out = append(out, datasets.Category{Column: c.Column, Levels: c.Levels, Index: c.Index, Bits: c.Bits})
+		out = append(out, datasets.Category{Column: c.Column, Levels: c.Levels, Index: c.Index, Bits: c.Bits, Follows: c.Follows, FollowLevels: c.FollowLevels})
 	}
 	return out
 }
@@ -68,6 +68,21 @@ func NamedColumns(cfg *configs.Config) datasets.Named {
 // a run without such a category are returned as they are.
 func ValueRows(cfg *configs.Config, p points.Points) points.Points {
 	return datasets.ContractBits(p, Categories(cfg.Data.Categories))
+}
+
+// SampleRows are samples' ValueRows with each category that follows
+// another set from it (datasets.ApplyFollows), in a copy.
+func SampleRows(cfg *configs.Config, p points.Points) points.Points {
+	cats := Categories(cfg.Data.Categories)
+	rows := ValueRows(cfg, p)
+	if !datasets.HasFollows(cats) {
+		return rows
+	}
+	if !datasets.HasBits(cats) { // ValueRows returned p itself
+		rows = points.Points{N: rows.N, D: rows.D, X: slices.Clone(rows.X)}
+	}
+	datasets.ApplyFollows(rows, cats)
+	return rows
 }
 
 // ValueSpread is ValueRows for impute's spreads of the draws: a category
@@ -145,7 +160,7 @@ func RowsOptions(run *Run, missing bool) datasets.Options {
 func CategoriesRead(cols []datasets.Category) []configs.Category {
 	var out []configs.Category
 	for _, c := range cols {
-		out = append(out, configs.Category{Column: c.Column, Levels: c.Levels, Index: c.Index, Bits: c.Bits})
+		out = append(out, configs.Category{Column: c.Column, Levels: c.Levels, Index: c.Index, Bits: c.Bits, Follows: c.Follows, FollowLevels: c.FollowLevels})
 	}
 	return out
 }
@@ -202,6 +217,20 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 			err = dropIncomplete(&f, &labels, classNames)
 		}
 		all, source, categories = f.Points, f.Describe(), f.Categories
+		switch {
+		case err != nil || len(categories) < 2:
+		case !slices.ContainsFunc(d.Categories, func(c configs.Category) bool { return len(c.Levels) > 0 }): // levels found in the file
+			datasets.FindFollows(datasets.ContractBits(all, categories), categories)
+			if datasets.HasFollows(categories) {
+				source += "; " + datasets.DescribeFollows(categories)
+			}
+		default: // a run's (a refit's, a resumed one's): as it records them
+			for k := range categories {
+				if i := slices.IndexFunc(d.Categories, func(c configs.Category) bool { return c.Column == categories[k].Column }); i >= 0 {
+					categories[k].Follows, categories[k].FollowLevels = d.Categories[i].Follows, d.Categories[i].FollowLevels
+				}
+			}
+		}
 		if len(f.Header) == datasets.ValueColumns(f.Categories, f.D) {
 			columns = f.Header
 		}

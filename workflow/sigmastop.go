@@ -89,7 +89,7 @@ func (r *Run) ChooseSigmaStop(s configs.Sample) (float64, string, error) {
 	if drawn == nil {
 		return 0, said, err
 	}
-	denoised := ValueRows(cfg, drawn.Samples)
+	denoised := SampleRows(cfg, drawn.Samples)
 	last, ok := sigmaStopRatio(denoised, train, valid, cell)
 	spreadGap, outside := columnsOff(denoised, train)
 	spreadGap, outside = max(spreadGap, sigmaStopSpreadGap), max(outside, sigmaStopOutside)
@@ -101,7 +101,7 @@ func (r *Run) ChooseSigmaStop(s configs.Sample) (float64, string, error) {
 	}
 	bound := sigmaStopSpreads * r.Moments.Spread()
 	level, ratio := firstLevelAsFar(drawn.Result.Snapshots, drawn.Result.Lost, r.Model.Dim(), bound, func(chains points.Points) (float64, bool, bool) {
-		rows := ValueRows(cfg, r.DataUnits(chains))
+		rows := SampleRows(cfg, r.DataUnits(chains))
 		ratio, ok := sigmaStopRatio(rows, train, valid, cell)
 		gap, out := columnsOff(rows, train)
 		return ratio, ok, gap <= spreadGap && out <= outside

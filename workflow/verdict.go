@@ -157,7 +157,7 @@ func JudgeRun(run *Run, data *Data, samples points.Points, kind string) (Verdict
 		return Verdict{}, err
 	}
 	cols := columnsWithClasses(run, data)
-	v := Judge(ValueRows(run.Config, samples), ValueRows(run.Config, run.DataUnits(data.Train)), ValueRows(run.Config, run.DataUnits(data.Valid)), cols)
+	v := Judge(SampleRows(run.Config, samples), ValueRows(run.Config, run.DataUnits(data.Train)), ValueRows(run.Config, run.DataUnits(data.Valid)), cols)
 	v.givenSettings(run)
 	v.Warnings = v.warnings(kind)
 	return v, nil
@@ -724,7 +724,7 @@ func JudgeRunByClass(run *Run, data *Data, samples points.Points, labels []int32
 		if train.N < MinClassPoints { // train refuses such classes; a run from before may have one
 			continue
 		}
-		v := Judge(ValueRows(run.Config, mine), ValueRows(run.Config, run.DataUnits(train)), ValueRows(run.Config, run.DataUnits(valid)), ColumnsOf(run))
+		v := Judge(SampleRows(run.Config, mine), ValueRows(run.Config, run.DataUnits(train)), ValueRows(run.Config, run.DataUnits(valid)), ColumnsOf(run))
 		v.givenSettings(run)
 		v.Warnings = v.warnings(kind)
 		cv := ClassVerdict{Class: int(y), Verdict: v}

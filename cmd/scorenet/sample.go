@@ -604,7 +604,7 @@ func sampleHeader(cfg *configs.Config, d int) []string {
 // column out again as they do the data's. Other runs, outputs and
 // samples drawn without labels are written as they are.
 func withClassColumn(cfg *configs.Config, samples points.Points, labels []int32, out string) (points.Points, []string, datasets.Named) {
-	samples = workflow.ValueRows(cfg, samples)
+	samples = workflow.SampleRows(cfg, samples)
 	header, named := sampleHeader(cfg, samples.D), workflow.NamedColumns(cfg)
 	column := cfg.Data.LabelColumn
 	if header == nil || len(labels) != samples.N || column == "" || isColumnNumber(column) || !strings.EqualFold(filepath.Ext(out), ".csv") {

@@ -602,3 +602,42 @@ func TestQuantileValleysOffIsKept(t *testing.T) {
 		t.Errorf("eval: exit %d: %s", code, errs)
 	}
 }
+
+// A plant's type follows from the plant in every row (R's CO2): train
+// finds it, says it and keeps it through the refit into config.yaml, and
+// every sample pairs a plant with its own type.
+func TestFollowingCategoriesAreSetFromTheirs(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("plant,type,uptake\n")
+	for i := range 120 {
+		plant := i % 12
+		fmt.Fprintf(&b, "P%d,%s,%.2f\n", plant, []string{"Quebec", "Mississippi"}[plant/6], 20+float64(plant)+0.3*float64(i%7))
+	}
+	data := filepath.Join(dir, "co2.csv")
+	if err := os.WriteFile(data, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := filepath.Join(dir, "run")
+	code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=4", "-set", "model.hidden=[8]")
+	if code != 0 || !strings.Contains(errs, "whose level follows from another's in every row, set from it in the samples: type from plant") {
+		t.Fatalf("train: exit %d: %s", code, errs)
+	}
+	if c := string(mustRead(t, filepath.Join(run, "config.yaml"))); !strings.Contains(c, "follows: plant") || !strings.Contains(c, "follow_levels:") {
+		t.Errorf("config.yaml lacks type's follows:\n%s", c)
+	}
+	out := filepath.Join(dir, "s.csv")
+	if code, _, errs := scorenet("sample", "-run", run, "-n", "200", "-out", out, "-set", "sample.steps=4"); code != 0 {
+		t.Fatalf("sample: exit %d: %s", code, errs)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(mustRead(t, out))), "\n")[1:] {
+		f := strings.Split(line, ",")
+		var plant int
+		if _, err := fmt.Sscanf(f[0], "P%d", &plant); err != nil {
+			t.Fatalf("sample %q: %v", line, err)
+		}
+		if want := []string{"Quebec", "Mississippi"}[plant/6]; f[1] != want {
+			t.Fatalf("sample %q: plant P%d is of type %s", line, plant, want)
+		}
+	}
+}
