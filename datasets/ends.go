@@ -33,11 +33,13 @@ type Ends struct {
 
 // A wall is an end whose outermost twentieth of the column's range holds
 // at least minWallShare of the rows, and minWallRows of them: half what a
-// uniform column holds there; a normal column's holds a few tenths of a
-// percent, and one row of a small table's.
+// uniform column holds there. A normal column's holds about 1.5% of 90
+// rows, 0.45% of 400: with 3 rows enough, 2000 simulated normal columns
+// had 10% of their ends called walls at 40 rows, 18% at 90; with 5, a
+// few percent.
 const (
 	minWallShare = 0.025
-	minWallRows  = 3
+	minWallRows  = 5
 	wallBand     = 0.05
 )
 
@@ -141,8 +143,8 @@ func (e Ends) Empty() bool {
 }
 
 // Snap puts every value of p beyond a point mass at its column's end onto
-// it, and reflects every value beyond a wall back inside it (onto the
-// wall where the reflection would pass the column's other wall), in
+// it, and reflects every value beyond a wall back inside it (just inside
+// the wall where the reflection would pass the column's other wall), in
 // place, and returns how many it moved.
 func (e Ends) Snap(p points.Points) int {
 	moved := 0
@@ -151,8 +153,8 @@ func (e Ends) Snap(p points.Points) int {
 		for i := range p.N {
 			if x := &p.X[i*p.D+j]; *x < lo {
 				*x = 2*lo - *x
-				if walled && *x > hi {
-					*x = lo
+				if walled && *x > hi { // just inside: a rounded column's wall is its end value's cell's edge
+					*x = math.Nextafter(lo, math.Inf(1))
 				}
 				moved++
 			}
@@ -164,7 +166,7 @@ func (e Ends) Snap(p points.Points) int {
 			if x := &p.X[i*p.D+j]; *x > hi {
 				*x = 2*hi - *x
 				if walled && *x < lo {
-					*x = hi
+					*x = math.Nextafter(hi, math.Inf(-1))
 				}
 				moved++
 			}

@@ -1,7 +1,9 @@
 package datasets
 
 import (
+	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -125,10 +127,13 @@ func TestWallsOfARoundedColumn(t *testing.T) {
 	if s := e.Describe(p, nil); !strings.Contains(s, "column 1's maximum 40 (the wall at its cell's edge, 40.5)") {
 		t.Errorf("Describe: %q", s)
 	}
-	q := points.Points{N: 3, D: 1, X: []float64{40.3, 40.9, 0.2}}
+	// A value so far beyond a wall that its reflection would pass the
+	// other is put just inside the wall it was beyond, and rounds onto the
+	// end value, not past it.
+	q := points.Points{N: 5, D: 1, X: []float64{40.3, 40.9, 0.2, 100, -100}}
 	e.Snap(q)
 	Whole{0}.Snap(q)
-	if want := []float64{40, 40, 1}; q.X[0] != want[0] || q.X[1] != want[1] || q.X[2] != want[2] {
+	if want := []float64{40, 40, 1, 40, 1}; !slices.Equal(q.X, want) {
 		t.Errorf("snapped and rounded %v, want %v (within the end's cell: kept; beyond: reflected into it)", q.X, want)
 	}
 }
@@ -141,7 +146,7 @@ func TestWallsReflect(t *testing.T) {
 	if moved := e.Snap(p); moved != 5 {
 		t.Errorf("moved %d values, want 5", moved)
 	}
-	want := []float64{0.25, 9.5, 0.75, 9, 0.5, -10, 0, 10}
+	want := []float64{0.25, 9.5, 0.75, 9, 0.5, -10, math.Nextafter(0, 1), 10}
 	for i, v := range p.X {
 		if v != want[i] {
 			t.Fatalf("reflected %v, want %v", p.X, want)

@@ -55,6 +55,10 @@ func FindPlaces(p points.Points, discrete map[int][]float64) Places {
 	return out
 }
 
+// maxGridValue bounds a value counted in its grid's units: beyond it, a
+// float64's rounding error reaches a tenth of a unit at 1e-12.
+const maxGridValue = 1e11
+
 // finePlaces is the largest unit of a column's places, in its rows'
 // spacing, that its samples are rounded to: half of it moves a sample by
 // a fortieth of the way to a neighbouring row.
@@ -82,10 +86,13 @@ func placesOf(col []float64) (int, bool) {
 	if lo == hi || math.Abs(lo) > maxWhole || math.Abs(hi) > maxWhole {
 		return 0, false
 	}
+	// A value's digits on the grid must be few enough that a float64
+	// tells them apart from the grid's neighbours: a count near 1.2e13
+	// fits any grid up to tens of thousands within a relative 1e-9.
 	fits := func(k int) bool {
 		scale := math.Pow(10, float64(k))
 		for _, x := range col {
-			if v := x * scale; math.Abs(v-math.Round(v)) > 1e-9*max(1, math.Abs(v)) {
+			if v := x * scale; math.Abs(v) >= maxGridValue || math.Abs(v-math.Round(v)) > 1e-12*max(1, math.Abs(v)) {
 				return false
 			}
 		}

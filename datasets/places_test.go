@@ -28,6 +28,8 @@ func TestFindPlaces(t *testing.T) {
 		{"whole numbers", []float64{1999, 2001, 2003}, 0, false},
 		{"constant", []float64{2.5, 2.5}, 0, false},
 		{"zeros and tens of thousands", []float64{0, 0, 10000}, 0, false},
+		{"counts near 1.2e13", []float64{12346666566666, 12346666566667, 12346666000001}, 0, false},
+		{"cents near 1.2e10", []float64{12346913469.12, 12346913469.13, 12300000000.5}, 0, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			p := points.Points{N: len(c.values), D: 1, X: c.values}

@@ -47,7 +47,7 @@ func newNearHook(t *trainer) (*nearHook, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &nearHook{t: t, model: m, train: workflow.DataUnits(t.s.Norm, t.data.Discrete, t.data.Ends, t.data.Whole, t.data.Places, t.data.Train), valid: workflow.DataUnits(t.s.Norm, t.data.Discrete, t.data.Ends, t.data.Whole, t.data.Places, t.data.Valid),
+	return &nearHook{t: t, model: m, train: workflow.DataUnits(t.s.Norm, t.data.Discrete, t.s.Ends, t.data.Whole, t.s.Places, t.data.Train), valid: workflow.DataUnits(t.s.Norm, t.data.Discrete, t.s.Ends, t.data.Whole, t.s.Places, t.data.Valid),
 		cell: workflow.PixelCell(t.data.Image, t.cfg.Data.Dequantize), patience: t.cfg.Train.Patience}, nil
 }
 

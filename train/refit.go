@@ -127,7 +127,6 @@ func refitConfig(cfg, sel *configs.Config, best *rundir.Best, near *rundir.Near,
 		}
 	}
 	ref.Train.Refitted = r
-	ref.Model.ClassCounts = nil // counted again on every row
 	ref.Notes = nil
 	return &ref
 }

@@ -208,10 +208,15 @@ func fitPrepared(ctx context.Context, cfg *configs.Config, data *workflow.Data, 
 	if err := unetShape(cfg, data.Image, opts.Out); err != nil {
 		return nil, err
 	}
-	// A refit counts the classes again, on every row.
-	if data.Classes > 0 && (cfg.Model.Classes == 0 || cfg.Model.ClassCounts == nil && cfg.Train.Refitted != nil) {
+	// A run starting (a refit's second training too) counts its classes'
+	// rows, whatever a config copied from another run says; a resumed one
+	// keeps its count, or none, as it was trained.
+	if fresh := !(opts.Resume && hasCheckpoint(cfg.Output.Dir)); data.Classes > 0 && (cfg.Model.Classes == 0 || fresh) {
 		counts := datasets.Labels{Of: data.TrainLabels, K: data.Classes}.Counts()
-		cfg.Model.Classes, cfg.Model.ClassNames, cfg.Model.ClassCounts = data.Classes, data.ClassNames, counts
+		if cfg.Model.Classes == 0 {
+			cfg.Model.Classes, cfg.Model.ClassNames = data.Classes, data.ClassNames
+		}
+		cfg.Model.ClassCounts = counts
 		fmt.Fprintf(opts.Out, "model.classes: %d, from the labels (the classes' points: %v)\n", data.Classes, counts)
 	}
 	if len(data.Columns) > 0 { // for sample's header

@@ -45,6 +45,10 @@ const (
 	sigmaStopBytes = 128e6
 )
 
+// minProbeRows is the fewest training rows, with too few held out, that
+// the probe chooses a level on.
+const minProbeRows = 2 * MinHeldOut
+
 // ChooseSigmaStop chooses sample.sigma_stop: auto for a table sampled by
 // heun or dpmpp_2m: the smallest of the solver's levels, up to
 // sigmaStopSpreads of the data's spread, at which the run's samples sit
@@ -75,6 +79,11 @@ func (r *Run) ChooseSigmaStop(s configs.Sample) (float64, string, error) {
 		return 0, fmt.Sprintf("sample.sigma_stop auto: 0 (%v)", err), nil
 	}
 	cfg := r.Config
+	if data.Train.N < minProbeRows && data.Valid.N < MinHeldOut {
+		// The verdict measures such a table against its rows' own spacing,
+		// too noisy a baseline to stop the solver by.
+		return 0, fmt.Sprintf("sample.sigma_stop auto: 0 (%d training rows and too few held out: too few to choose a level by)", data.Train.N), nil
+	}
 	train, valid := ValueRows(cfg, r.DataUnits(data.Train)), ValueRows(cfg, r.DataUnits(data.Valid))
 	cell := DequantCell(r)
 	// A design's or a series' rows each hold their own combination of a

@@ -196,7 +196,7 @@ the class column, last.`)
 		if *class == "" && !*unlabelled && *scoreKind == "network" {
 			if job.Labels = run.MixedLabels(n); job.Labels != nil {
 				s.ClassMix, job.Sample.ClassMix = true, true // the sidecar records it
-				fmt.Fprintln(stderr, mixSaid(run.Config, job.Labels))
+				fmt.Fprintln(stderr, mixSaid(run.Config, job.Labels, *out))
 			}
 		}
 		if *shard == "" {
@@ -478,7 +478,7 @@ func checkSnapshots(path string, job workflow.Job) error {
 const maxFloat32Start = 1e15
 
 // mixSaid says how sample without -class gives the chains their classes.
-func mixSaid(cfg *configs.Config, labels []int32) string {
+func mixSaid(cfg *configs.Config, labels []int32, out string) string {
 	chains := make([]int, cfg.Model.Classes)
 	for _, y := range labels {
 		chains[y]++
@@ -496,7 +496,7 @@ func mixSaid(cfg *configs.Config, labels []int32) string {
 		each = append(each, fmt.Sprintf("%s %d", name, c))
 	}
 	column := ""
-	if c := cfg.Data.LabelColumn; c != "" && !isColumnNumber(c) {
+	if c := cfg.Data.LabelColumn; c != "" && !isColumnNumber(c) && strings.EqualFold(filepath.Ext(out), ".csv") { // as withClassColumn writes it
 		column = fmt.Sprintf("; each sample's class is written in column %s", c)
 	}
 	return fmt.Sprintf("classes: without -class the chains take them in the training rows' proportions (model.class_counts): %s%s", strings.Join(each, ", "), column)

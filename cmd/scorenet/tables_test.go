@@ -641,3 +641,27 @@ func TestFollowingCategoriesAreSetFromTheirs(t *testing.T) {
 		}
 	}
 }
+
+// A table of 21 rows, none held out, is judged for nearness against its
+// rows' own spacing, but too noisy a baseline to stop the solver by:
+// sample.sigma_stop auto stays 0 and says why.
+func TestTinyTableKeepsItsSolverEnd(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("x,y\n")
+	for i := range 21 {
+		fmt.Fprintf(&b, "%.3f,%.3f\n", math.Sin(float64(i)), math.Cos(float64(2*i)))
+	}
+	data := filepath.Join(dir, "tiny.csv")
+	if err := os.WriteFile(data, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := filepath.Join(dir, "run")
+	if code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=4", "-set", "data.holdout=0", "-set", "train.refit=false", "-set", "model.hidden=[8]"); code != 0 {
+		t.Fatalf("train: exit %d: %s", code, errs)
+	}
+	code, _, errs := scorenet("sample", "-run", run, "-n", "50", "-out", filepath.Join(dir, "s.csv"), "-set", "sample.steps=4")
+	if code != 0 || !strings.Contains(errs, "sample.sigma_stop auto: 0 (21 training rows and too few held out: too few to choose a level by)") || !strings.Contains(errs, "as far as a training row's from the others") {
+		t.Errorf("sample: exit %d; want no level chosen and a nearness measured: %s", code, errs)
+	}
+}
