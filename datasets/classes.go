@@ -59,6 +59,13 @@ type NameColumns struct {
 	// data.leave_out. WhyLeftOut says so for the start-up line.
 	LeaveOut   []string
 	WhyLeftOut string
+	// Sparse are the columns missing in more than half the rows read,
+	// among LeaveOut too: kept, they would leave out those rows under
+	// data.missing: drop (one column of a table blank in 74% of its rows
+	// left it a quarter of its rows). WhySparse says so for the start-up
+	// line.
+	Sparse    []string
+	WhySparse string
 	// numbers are the file's column numbers (from 1) of the class column
 	// and the categories, by their names here.
 	numbers map[string]int
@@ -107,8 +114,20 @@ func FindNames(path string, rows int) (NameColumns, error) {
 	// reader leaves out, are not among them.
 	var texts []int
 	rowNamesFirst := header != nil && len(cells) > 0 && !slices.ContainsFunc(cells[0], func(c string) bool { return !isRowName(c) }) && namesRows(trimmed(cells[0]))
+	sparse := map[int]bool{}
 	for j := range cells {
-		if j == 0 && rowNamesFirst || !slices.ContainsFunc(cells[j], isClassName) {
+		if j == 0 && rowNamesFirst || len(cells[j]) == 0 {
+			continue
+		}
+		if missing := countFunc(cells[j], isMissing); 2*missing > len(cells[j]) {
+			sparse[j] = true
+		}
+	}
+	if len(sparse) >= len(cells)-b2i(rowNamesFirst) { // no column would be left: the reader says which rows are complete
+		clear(sparse)
+	}
+	for j := range cells {
+		if j == 0 && rowNamesFirst || sparse[j] || !slices.ContainsFunc(cells[j], isClassName) {
 			continue
 		}
 		if mostlyNames(cells[j]) {
@@ -122,7 +141,25 @@ func FindNames(path string, rows int) (NameColumns, error) {
 		return strconv.Itoa(j + 1 + b2i(index))
 	}
 	found := NameColumns{numbers: map[string]int{}}
-	var levels, left []string
+	var levels, left, blank []string
+	for j := range cells {
+		if sparse[j] {
+			found.LeaveOut = append(found.LeaveOut, column(j))
+			found.Sparse = append(found.Sparse, column(j))
+			found.numbers[column(j)] = j + 1 + b2i(index)
+			blank = append(blank, fmt.Sprintf("%s (%d of its first %d cells missing)", column(j), countFunc(cells[j], isMissing), len(cells[j])))
+		}
+	}
+	if len(blank) > 0 {
+		found.WhySparse = strings.Join(blank, ", ")
+	}
+	// The rows data.missing: drop keeps once the sparse columns are out.
+	var kept [][]string
+	for j := range cells {
+		if !sparse[j] {
+			kept = append(kept, cells[j])
+		}
+	}
 	for _, j := range texts {
 		names := present(cells[j])
 		if 2*len(names) > len(cells[j]) && len(names) > 2 {
@@ -150,7 +187,7 @@ func FindNames(path string, rows int) (NameColumns, error) {
 		classes := present(cells[j])
 		n := len(cells[j])
 		if len(classes) >= 2 && len(classes) <= MaxClasses && len(classes)*MinRowsPerClass <= n && !slices.ContainsFunc(cells[j], isNumber) &&
-			!slices.ContainsFunc(cells[j], isMissing) && fewest(cells[j], complete(cells)) >= minClassRows {
+			!slices.ContainsFunc(cells[j], isMissing) && fewest(cells[j], complete(kept)) >= minClassRows {
 			found.Class = ClassColumn{Column: column(j), Classes: classes,
 				Why: fmt.Sprintf("its cells are names, %d classes in the first %d rows (%s)", len(classes), n, listSome(classes, 5))}
 			found.HasClass, found.Categories = true, nil
@@ -418,4 +455,15 @@ func rowNumbers(name string, cells []string) bool {
 		}
 	}
 	return true
+}
+
+// countFunc counts the cells for which f holds.
+func countFunc(cells []string, f func(string) bool) int {
+	n := 0
+	for _, c := range cells {
+		if f(c) {
+			n++
+		}
+	}
+	return n
 }

@@ -150,3 +150,43 @@ func TestPixelGridLabelled(t *testing.T) {
 		})
 	}
 }
+
+// A column missing in more than half the rows is left out, not the rows
+// it is missing from; one missing in fewer keeps its place, and a table
+// whose every column is that sparse keeps them all.
+func TestFindNamesLeavesOutSparseColumns(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	var b strings.Builder
+	b.WriteString("x,cabin,age,kind\n")
+	for i := range 40 {
+		cabin, age := "", "NA"
+		if i%4 == 0 {
+			cabin = fmt.Sprintf("C%d", i)
+		}
+		if i%3 != 0 {
+			age = fmt.Sprint(20 + i)
+		}
+		fmt.Fprintf(&b, "%d,%s,%s,%s\n", i, cabin, age, []string{"a", "b"}[i%2])
+	}
+	found, err := datasets.FindNames(write("titanic.csv", b.String()), 2000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(found.Sparse, []string{"cabin"}) || !slices.Contains(found.LeaveOut, "cabin") || !strings.Contains(found.WhySparse, "cabin (30 of its first 40 cells missing)") {
+		t.Errorf("sparse %v, left out %v, why %q; want cabin alone", found.Sparse, found.LeaveOut, found.WhySparse)
+	}
+	if slices.Contains(found.LeaveOut, "age") || !found.HasClass || found.Class.Column != "kind" {
+		t.Errorf("age (a third missing) left out, or kind not the class: %+v", found)
+	}
+	all, err := datasets.FindNames(write("blank.csv", "u,v\n1,\n,2\n,\n"), 2000)
+	if err != nil || len(all.Sparse) != 0 {
+		t.Errorf("every column sparse: %v, %v; want none left out", all.Sparse, err)
+	}
+}

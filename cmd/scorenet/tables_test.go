@@ -665,3 +665,30 @@ func TestTinyTableKeepsItsSolverEnd(t *testing.T) {
 		t.Errorf("sample: exit %d; want no level chosen and a nearness measured: %s", code, errs)
 	}
 }
+
+// A column blank in most rows (Titanic's cabin) is left out, said, and
+// the rows kept; -set data.leave_out=[] keeps it and drops the rows.
+func TestSparseColumnLeftOutNotItsRows(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("fare,cabin,age\n")
+	for i := range 80 {
+		cabin := ""
+		if i%4 == 0 {
+			cabin = fmt.Sprint(100 + i)
+		}
+		fmt.Fprintf(&b, "%.2f,%s,%d\n", 7+float64(i%13), cabin, 20+i%40)
+	}
+	data := filepath.Join(dir, "titanic.csv")
+	if err := os.WriteFile(data, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := scorenet("train", "-data", data, "-out", filepath.Join(dir, "run"), "-set", "train.steps=4", "-set", "train.refit=false", "-set", "model.hidden=[8]")
+	if code != 0 || !strings.Contains(errs, "data.leave_out auto: cabin (60 of its first 80 cells missing): missing in more than half the rows") || !strings.Contains(errs, "data: 80 points of dimension 2") {
+		t.Errorf("train: exit %d; want cabin left out and 80 rows kept: %s", code, errs)
+	}
+	code, _, errs = scorenet("train", "-data", data, "-out", filepath.Join(dir, "kept"), "-set", "train.steps=4", "-set", "train.refit=false", "-set", "model.hidden=[8]", "-set", "data.leave_out=[]", "-set", "data.holdout=0")
+	if code != 0 || strings.Contains(errs, "data.leave_out auto") || !strings.Contains(errs, "data: 20 points of dimension 3") {
+		t.Errorf("train with data.leave_out=[]: exit %d; want the 20 complete rows: %s", code, errs)
+	}
+}

@@ -186,9 +186,13 @@ func dataRunConfig(path, out string, sets []string) (*configs.Config, error) {
 		cfg.Notes = append([]string{fmt.Sprintf("data.label_column auto: %s, each row's class, not a measurement (%s): the model learns the other columns given the class; sample -class K draws class K, and without -class the classes mixed as in the data (-set data.label_column=COLUMN names another)",
 			class.Column, class.Why)}, cfg.Notes...)
 	}
-	if len(names.LeaveOut) > 0 {
+	if names.WhyLeftOut != "" {
 		cfg.Notes = append([]string{fmt.Sprintf("data.leave_out auto: %s: names or numbers of rows (an id, a person's name, a model), not a few kinds a model could learn, so left out of the data (-set data.leave_out=[] keeps them: a column of names then as an error naming the first name)",
 			names.WhyLeftOut)}, cfg.Notes...)
+	}
+	if names.WhySparse != "" {
+		cfg.Notes = append([]string{fmt.Sprintf("data.leave_out auto: %s: missing in more than half the rows, so left out of the data rather than those rows (data.missing: drop); the samples have no such column (-set data.leave_out=[] keeps it, and trains on the rows that have it)",
+			names.WhySparse)}, cfg.Notes...)
 	}
 	if len(names.Categories) > 0 {
 		cfg.Notes = append([]string{fmt.Sprintf("data.categories auto: %[2]s hold names, a few kinds each row takes one of: each is learnt as a discrete column of its names' places, the most frequent first (one of more than %[1]d names in binary digits, a 0/1 column each), and samples carry the names (-set data.label_column=COLUMN makes one the class the model is given instead)",
@@ -315,22 +319,26 @@ func nameColumns(path string, sets []string) (datasets.NameColumns, error) {
 	if found.HasClass && mentioned(found.Class.Column) {
 		found.Class, found.HasClass = datasets.ClassColumn{}, false
 	}
-	cats, left := len(found.Categories), len(found.LeaveOut)
+	cats, left, sparse := len(found.Categories), len(found.LeaveOut), len(found.Sparse)
 	found.Categories = slices.DeleteFunc(found.Categories, mentioned)
 	found.LeaveOut = slices.DeleteFunc(found.LeaveOut, mentioned)
+	found.Sparse = slices.DeleteFunc(found.Sparse, mentioned)
 	for _, s := range dataSets {
 		switch key, _, _ := strings.Cut(s, "="); strings.TrimSpace(key) {
 		case "data.categories":
 			found.Categories = nil
 		case "data.leave_out":
-			found.LeaveOut = nil
+			found.LeaveOut, found.Sparse = nil, nil
 		}
 	}
 	if len(found.Categories) != cats || d.LabelColumn != "" {
 		found.Why = strings.Join(found.Categories, ", ")
 	}
-	if len(found.LeaveOut) != left {
-		found.WhyLeftOut = strings.Join(found.LeaveOut, ", ")
+	if len(found.Sparse) != sparse {
+		found.WhySparse = strings.Join(found.Sparse, ", ")
+	}
+	if len(found.LeaveOut)-len(found.Sparse) != left-sparse {
+		found.WhyLeftOut = strings.Join(slices.DeleteFunc(slices.Clone(found.LeaveOut), func(c string) bool { return slices.Contains(found.Sparse, c) }), ", ")
 	}
 	return found, nil
 }
