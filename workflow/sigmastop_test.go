@@ -140,3 +140,26 @@ func TestAdviceLeavesOutWhatTheRunDoes(t *testing.T) {
 		})
 	}
 }
+
+// A column's ends that one row alone holds are the ones a new row can
+// pass: both for a continuous column, only the lone one for a discrete
+// one, none where many rows share each end.
+func TestLoneEnds(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		values []float64
+		want   int
+	}{
+		{"continuous", []float64{0.3, 1.7, 0.9, 2.2}, 2},
+		{"a flag, its 1 on one row", []float64{0, 0, 1, 0}, 1},
+		{"a flag, both values shared", []float64{0, 1, 1, 0}, 0},
+		{"one row", []float64{5}, 2},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := points.Points{N: len(c.values), D: 1, X: c.values}
+			if got := loneEnds(p, 0); got != c.want {
+				t.Errorf("loneEnds = %d, want %d", got, c.want)
+			}
+		})
+	}
+}

@@ -22,10 +22,12 @@ type Verdict struct {
 	Samples      int     `json:"samples"`
 	OutsideRange float64 `json:"outside_range"` // share of sample values outside their column's training range
 	// NewRowsOutside is the share of values outside that range that new
-	// rows of the data would give: 2/(n + 1) in each of the columns that
-	// are not discrete, for n training rows (a new draw is the largest or
-	// smallest of n + 1 with that chance). The verdict warns beyond
-	// maxOutside more than it: 16 rows put 12% of new values outside.
+	// rows of the data would give: for n training rows, 2/(n + 1) in a
+	// continuous column (a new draw is the largest or smallest of n + 1
+	// with that chance), and in any column 1/(n + 1) for each end that one
+	// row alone holds (loneEnds: a leave-one-out count; an end many rows
+	// share is not passed). The verdict warns beyond maxOutside more than
+	// it: 16 rows put 12% of new values outside.
 	NewRowsOutside float64 `json:"new_rows_outside"`
 	WorstColumn    int     `json:"worst_range_column"`   // 1-based: the column with the most values outside
 	WorstOutside   float64 `json:"worst_column_outside"` // that column's share
@@ -290,17 +292,15 @@ func Judge(samples, train, heldout points.Points, cols Columns) Verdict {
 		}
 	}
 	sm := samples.Mean()
-	vary, continuous := 0, 0
+	vary, lone := 0, 0
 	for j := range d {
 		std[j] = math.Sqrt(std[j] / float64(train.N))
 		if varies(std[j], cell) {
 			vary++
-			if _, discrete := cols.Levels[j]; !discrete {
-				continuous++
-			}
+			lone += loneEnds(train, j)
 		}
 	}
-	v.NewRowsOutside = float64(continuous) / float64(d) * newRowOutside(train.N)
+	v.NewRowsOutside = float64(lone) / float64(d) / float64(train.N+1)
 	var kurt []float64
 	if !cols.Pixels { // pixels' spread is judged over the image
 		kurt = kurtosis(train, mean, std)
@@ -748,9 +748,36 @@ func rowsOf(p points.Points, labels []int32, y int32) points.Points {
 	return out
 }
 
-// newRowOutside is the chance that a new draw of a continuous column
-// falls outside the range of n training draws.
-func newRowOutside(n int) float64 { return 2 / float64(n+1) }
+// loneEnds counts the ends of column j of p that one row alone holds: 2
+// for a continuous column, whose new draw lies beyond the n rows' range
+// with chance 2/(n + 1); for a discrete one only the ends few rows reach
+// (a class of 20 singers' heights, in whole inches, ends on one singer
+// as often as not), none for one whose every end value many rows share.
+func loneEnds(p points.Points, j int) int {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	atLo, atHi := 0, 0
+	for i := range p.N {
+		switch x := p.X[i*p.D+j]; {
+		case x < lo:
+			lo, atLo = x, 1
+		case x == lo:
+			atLo++
+		}
+		switch x := p.X[i*p.D+j]; {
+		case x > hi:
+			hi, atHi = x, 1
+		case x == hi:
+			atHi++
+		}
+	}
+	lone := 0
+	for _, n := range []int{atLo, atHi} {
+		if n == 1 {
+			lone++
+		}
+	}
+	return lone
+}
 
 // kurtosis is each column's kurtosis (the fourth central moment over the
 // variance squared: 3 for a normal's) about mean, with standard
