@@ -69,6 +69,9 @@ type NameColumns struct {
 	// numbers are the file's column numbers (from 1) of the class column
 	// and the categories, by their names here.
 	numbers map[string]int
+	// measured counts the columns of numbers left to learn: neither left
+	// out, nor the class, nor a category, nor the rows' names.
+	measured int
 }
 
 // Same is whether column, as named here, is the column label names (a
@@ -98,6 +101,18 @@ const minClassRows = 10
 // is neither: the reader names the name. Other errors are those of
 // reading the file.
 func FindNames(path string, rows int) (NameColumns, error) {
+	found, err := findNames(path, rows, true)
+	if err == nil && len(found.Sparse) > 0 && found.measured == 0 {
+		// Left out, the sparse columns would leave no column of numbers
+		// to learn (the rest ids, names or the class): keep them, and
+		// the rows that have them.
+		return findNames(path, rows, false)
+	}
+	return found, err
+}
+
+// findNames is FindNames, the sparse columns left out where sparse is set.
+func findNames(path string, rows int, sparseOut bool) (NameColumns, error) {
 	if !strings.EqualFold(filepath.Ext(path), ".csv") {
 		return NameColumns{}, nil
 	}
@@ -119,13 +134,11 @@ func FindNames(path string, rows int) (NameColumns, error) {
 		if j == 0 && rowNamesFirst || len(cells[j]) == 0 {
 			continue
 		}
-		if missing := countFunc(cells[j], isMissing); 2*missing > len(cells[j]) {
+		if missing := countFunc(cells[j], isMissing); sparseOut && 2*missing > len(cells[j]) {
 			sparse[j] = true
 		}
 	}
-	if len(sparse) >= len(cells)-b2i(rowNamesFirst) { // no column would be left: the reader says which rows are complete
-		clear(sparse)
-	}
+
 	for j := range cells {
 		if j == 0 && rowNamesFirst || sparse[j] || !slices.ContainsFunc(cells[j], isClassName) {
 			continue
@@ -191,12 +204,14 @@ func FindNames(path string, rows int) (NameColumns, error) {
 			found.Class = ClassColumn{Column: column(j), Classes: classes,
 				Why: fmt.Sprintf("its cells are names, %d classes in the first %d rows (%s)", len(classes), n, listSome(classes, 5))}
 			found.HasClass, found.Categories = true, nil
+			found.measured = others
 			return found, nil
 		}
 	}
 	if len(found.Categories) > 0 {
 		found.Why = strings.Join(levels, ", ")
 	}
+	found.measured = len(cells) - b2i(rowNamesFirst) - len(found.LeaveOut) - len(found.Categories)
 	return found, nil
 }
 

@@ -189,4 +189,23 @@ func TestFindNamesLeavesOutSparseColumns(t *testing.T) {
 	if err != nil || len(all.Sparse) != 0 {
 		t.Errorf("every column sparse: %v, %v; want none left out", all.Sparse, err)
 	}
+	// Left out, the sparse column would leave only ids and names, or only
+	// the class: it stays, and so does the class.
+	var ids, cls strings.Builder
+	ids.WriteString("id,name,x\n")
+	cls.WriteString("x,species\n")
+	for i := range 60 {
+		x := "NA"
+		if i%3 == 0 {
+			x = fmt.Sprint(i)
+		}
+		fmt.Fprintf(&ids, "%d,n%d,%s\n", i+1, i, x)
+		fmt.Fprintf(&cls, "%s,%s\n", x, []string{"a", "b"}[i%2])
+	}
+	if found, err := datasets.FindNames(write("ids.csv", ids.String()), 2000); err != nil || len(found.Sparse) != 0 || slices.Contains(found.LeaveOut, "x") {
+		t.Errorf("ids, names and a sparse x: sparse %v, left out %v, %v; want x kept", found.Sparse, found.LeaveOut, err)
+	}
+	if found, err := datasets.FindNames(write("cls.csv", cls.String()), 2000); err != nil || len(found.Sparse) != 0 {
+		t.Errorf("a sparse x and the class: sparse %v, %v; want x kept", found.Sparse, err)
+	}
 }

@@ -45,12 +45,26 @@ func TestFindFollows(t *testing.T) {
 	}{
 		{"a row against it", 84, true},
 		{"fewer than 2 rows a plant", 20, false},
+		{"a rare type on plants of one row each", 84, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			p, cats := plants(c.rows)
 			if c.spoil {
 				p.X[1] = 1 // plant 0 of type 1 once
 				p.X[2] = 1 - p.X[2]
+			}
+			if c.name == "a rare type on plants of one row each" {
+				// Plants 0 to 11 on rows 0 to 11 only, each its own
+				// plant hereafter 12..: one row, which type 1 alone holds.
+				for i := range p.N {
+					p.X[i*4], p.X[i*4+1] = float64(i%12), 0
+				}
+				p.X[5*4+1] = 1 // plant 5's rows: all type 0 but row 5
+				for i := 12; i < p.N; i++ {
+					if i%12 == 5 {
+						p.X[i*4] = 4 // plant 5 then held by row 5 alone
+					}
+				}
 			}
 			FindFollows(p, cats)
 			if HasFollows(cats) {

@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"slices"
 
+	"scorenet/datasets"
 	"scorenet/losses"
 	"scorenet/metrics"
 	"scorenet/points"
@@ -303,6 +304,11 @@ func samples(run *workflow.Run, data *workflow.Data, opts Options) (*Samples, er
 		steps = mean
 	}
 	got := drawn.Samples
+	if cats := workflow.Categories(cfg.Data.Categories); datasets.HasFollows(cats) {
+		// The samples as sample writes them: each following category set
+		// from the one it follows, back in the model's columns.
+		got = datasets.ExpandBits(workflow.SampleRows(cfg, got), cats)
+	}
 	var fresh points.Points
 	var against string
 	switch {

@@ -85,6 +85,24 @@ func SampleRows(cfg *configs.Config, p points.Points) points.Points {
 	return rows
 }
 
+// ImputedRows are impute's completed rows as ValueRows, with each
+// following category that the given row left missing set from the one it
+// follows (its given cells are the user's); given are the rows as read,
+// NaN where missing, each completed by per rows of filled in turn.
+func ImputedRows(cfg *configs.Config, filled, given points.Points, per int) points.Points {
+	cats := Categories(cfg.Data.Categories)
+	rows := ValueRows(cfg, filled)
+	if !datasets.HasFollows(cats) || per < 1 {
+		return rows
+	}
+	if !datasets.HasBits(cats) {
+		rows = points.Points{N: rows.N, D: rows.D, X: slices.Clone(rows.X)}
+	}
+	asked := ValueRows(cfg, given)
+	datasets.ApplyFollowsWhere(rows, cats, func(i, col int) bool { return math.IsNaN(asked.X[(i/per)*asked.D+col]) })
+	return rows
+}
+
 // ValueSpread is ValueRows for impute's spreads of the draws: a category
 // learnt in binary digits gets its digits' largest, 0 where every draw
 // gave the same level.

@@ -166,11 +166,11 @@ impute.`)
 			// A CSV's header row comes back on each table (budgeted with
 			// the encoding: a line of names).
 			named := workflow.NamedColumns(run.Config)
-			if err := datasets.WriteNamed(*out, workflow.ValueRows(run.Config, done.Estimate), file.Header, named); err != nil {
+			if err := datasets.WriteNamed(*out, workflow.ImputedRows(run.Config, done.Estimate, rows, 1), file.Header, named); err != nil {
 				return err
 			}
 			if *drawsOut != "" {
-				if err := datasets.WriteNamed(*drawsOut, workflow.ValueRows(run.Config, done.Draws), file.Header, named); err != nil {
+				if err := datasets.WriteNamed(*drawsOut, workflow.ImputedRows(run.Config, done.Draws, rows, *draws), file.Header, named); err != nil {
 					return err
 				}
 			}

@@ -640,6 +640,20 @@ func TestFollowingCategoriesAreSetFromTheirs(t *testing.T) {
 			t.Fatalf("sample %q: plant P%d is of type %s", line, plant, want)
 		}
 	}
+	// impute fills a missing type from its row's plant, and leaves a
+	// given one as the user gave it.
+	holes := filepath.Join(dir, "holes.csv")
+	os.WriteFile(holes, []byte("plant,type,uptake\nP1,,22.1\nP9,,30.4\nP2,Mississippi,21\n"), 0o644)
+	filled := filepath.Join(dir, "filled.csv")
+	if code, _, errs := scorenet("impute", "-run", run, "-in", holes, "-out", filled, "-n", "4", "-set", "sample.steps=4"); code != 0 {
+		t.Fatalf("impute: exit %d: %s", code, errs)
+	}
+	got := strings.Split(strings.TrimSpace(string(mustRead(t, filled))), "\n")[1:]
+	for k, want := range []string{"P1,Quebec,", "P9,Mississippi,", "P2,Mississippi,"} {
+		if !strings.HasPrefix(got[k], want) {
+			t.Errorf("imputed row %d %q, want it to start %q", k+1, got[k], want)
+		}
+	}
 }
 
 // A table of 21 rows, none held out, is judged for nearness against its
