@@ -78,18 +78,27 @@ func TestPlacesAndWallsReachTheSamples(t *testing.T) {
 	if code != 0 || !strings.Contains(errs, "written to a few decimal places") || !strings.Contains(errs, "1 to 2 place(s)") || !strings.Contains(errs, "column 2's minimum") || !strings.Contains(errs, "column 2's maximum") {
 		t.Fatalf("train: exit %d; want column 1's places and column 2's walls said: %s", code, errs)
 	}
-	out := filepath.Join(dir, "s.csv")
-	if code, _, errs := scorenet("sample", "-run", run, "-out", out, "-n", "200", "-set", "sample.steps=4"); code != 0 {
-		t.Fatalf("sample: exit %d: %s", code, errs)
-	}
-	lines := strings.Split(strings.TrimSpace(string(mustRead(t, out))), "\n")[1:]
-	for _, line := range lines {
-		size, share, _ := strings.Cut(line, ",")
-		if _, frac, ok := strings.Cut(size, "."); ok && len(frac) > 2 {
-			t.Fatalf("size %s has more than the data's 2 places", size)
+	keptToBoth := func(when string) {
+		t.Helper()
+		out := filepath.Join(dir, when+".csv")
+		if code, _, errs := scorenet("sample", "-run", run, "-out", out, "-n", "200", "-set", "sample.steps=4"); code != 0 {
+			t.Fatalf("sample %s: exit %d: %s", when, code, errs)
 		}
-		if v, err := strconv.ParseFloat(share, 64); err != nil || v < 0 || v > 1 {
-			t.Fatalf("share %s outside the data's [0, 1] (%v)", share, err)
+		lines := strings.Split(strings.TrimSpace(string(mustRead(t, out))), "\n")[1:]
+		for _, line := range lines {
+			size, share, _ := strings.Cut(line, ",")
+			if _, frac, ok := strings.Cut(size, "."); ok && len(frac) > 2 {
+				t.Fatalf("%s: size %s has more than the data's 2 places", when, size)
+			}
+			if v, err := strconv.ParseFloat(share, 64); err != nil || v < 0 || v > 1 {
+				t.Fatalf("%s: share %s outside the data's [0, 1] (%v)", when, share, err)
+			}
 		}
 	}
+	keptToBoth("trained")
+	// A resumed run's checkpoints keep the places and walls it started with.
+	if code, _, errs := scorenet("train", "-run", run, "-set", "train.steps=8"); code != 0 {
+		t.Fatalf("resume: exit %d: %s", code, errs)
+	}
+	keptToBoth("resumed")
 }
