@@ -619,12 +619,17 @@ func TestFollowingCategoriesAreSetFromTheirs(t *testing.T) {
 		t.Fatal(err)
 	}
 	run := filepath.Join(dir, "run")
-	code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=4", "-set", "model.hidden=[8]")
+	code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=40", "-set", "train.refit=true", "-set", "train.eval_every=10", "-set", "model.hidden=[8]")
 	if code != 0 || !strings.Contains(errs, "whose level follows from another's in every row, set from it in the samples: type from plant") {
 		t.Fatalf("train: exit %d: %s", code, errs)
 	}
-	if c := string(mustRead(t, filepath.Join(run, "config.yaml"))); !strings.Contains(c, "follows: plant") || !strings.Contains(c, "follow_levels:") {
-		t.Errorf("config.yaml lacks type's follows:\n%s", c)
+	if code, _, errs := scorenet("train", "-run", run, "-set", "train.steps=70"); code != 0 {
+		t.Fatalf("resume: exit %d: %s", code, errs)
+	}
+	for _, config := range []string{filepath.Join(run, "select", "config.yaml"), filepath.Join(run, "config.yaml")} { // the refit's and, resumed, its own
+		if c := string(mustRead(t, config)); !strings.Contains(c, "follows: plant") || !strings.Contains(c, "follow_levels:") {
+			t.Errorf("%s lacks type's follows:\n%s", config, c)
+		}
 	}
 	out := filepath.Join(dir, "s.csv")
 	if code, _, errs := scorenet("sample", "-run", run, "-n", "200", "-out", out, "-set", "sample.steps=4"); code != 0 {
