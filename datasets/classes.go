@@ -343,6 +343,9 @@ func readCells(r io.Reader, rows int) (header []string, cols [][]string, index b
 			case isHeader(cells):
 				header = slices.Clone(cells)
 				continue
+			case headerWithTrailing(cells):
+				header, lines.trailing = slices.Clone(cells[:len(cells)-1]), true
+				continue
 			case len(cells) > 1 && cells[0] == "" && isHeader(cells[1:]):
 				header, index = slices.Clone(cells[1:]), true
 				continue

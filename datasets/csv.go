@@ -276,6 +276,10 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 				header = append([]string(nil), cells...)
 				continue
 			}
+			if headerWithTrailing(cells) && !(missing && allMissing(cells[:len(cells)-1])) {
+				header, rows.trailing = append([]string(nil), cells[:len(cells)-1]...), true
+				continue
+			}
 			if len(cells) > 1 && cells[0] == "" && isHeader(cells[1:]) && !(missing && allMissing(cells[1:])) {
 				header, lead = append([]string(nil), cells[1:]...), []*rowIndex{{column: 1}}
 				continue
@@ -556,6 +560,7 @@ func splitCSV(cells []string, line string, lineNo int, sep byte) ([]string, erro
 		if sep == ';' {
 			cell = decimalComma(cell)
 		}
+		cell = plainNumber(cell, sep)
 		cells = append(cells, cell)
 		if line == "" {
 			return cells, nil
@@ -579,6 +584,26 @@ func separator(line string) byte {
 		return '\t'
 	}
 	return ','
+}
+
+// thousands is a number written with commas between its thousands,
+// 1,234,567.89, as a spreadsheet quotes it in a comma-separated file.
+var thousands = regexp.MustCompile(`^[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?$`)
+
+// plainNumber reads a number written for people as the number: a
+// percentage, 12.5%, as 12.5 (the column's unit), and in a file of comma
+// separators one with commas between its thousands, "1,234", as 1234.
+// Read as names, such a column mostly differs and was left out, said as
+// an id's would be.
+func plainNumber(cell string, sep byte) string {
+	c := strings.TrimSpace(cell)
+	if p, ok := strings.CutSuffix(c, "%"); ok && isNumber(strings.TrimSpace(p)) {
+		return strings.TrimSpace(p)
+	}
+	if sep == ',' && thousands.MatchString(c) {
+		return strings.ReplaceAll(c, ",", "")
+	}
+	return cell
 }
 
 // decimalComma reads a cell of a semicolon-separated file, 2,5, as the
@@ -612,6 +637,17 @@ type cellReader struct {
 	lr  *lineReader
 	sep byte
 	buf []string
+	// trailing says each line ends with a separator, as a header row
+	// that ends with one shows (a spreadsheet's export): the empty cell
+	// after it is dropped from every line that has it.
+	trailing bool
+}
+
+// headerWithTrailing is whether a first row is a header whose last cell
+// is empty, a separator at the line's end: the header is the cells
+// before it.
+func headerWithTrailing(cells []string) bool {
+	return len(cells) > 1 && strings.TrimSpace(cells[len(cells)-1]) == "" && isHeader(cells[:len(cells)-1])
 }
 
 // next returns the next row's cells (valid until the next call), or
@@ -632,6 +668,9 @@ func (c *cellReader) next() ([]string, error) {
 			c.sep = separator(line)
 		}
 		c.buf, err = splitCSV(c.buf[:0], line, c.lr.line, c.sep)
+		if c.trailing && err == nil && len(c.buf) > 1 && strings.TrimSpace(c.buf[len(c.buf)-1]) == "" {
+			c.buf = c.buf[:len(c.buf)-1]
+		}
 		return c.buf, err
 	}
 }

@@ -652,3 +652,54 @@ func TestNumbersWrittenAsTablesHoldThem(t *testing.T) {
 		}
 	}
 }
+
+// A header row that ends with a separator (a spreadsheet's export) names
+// the columns before it, and every row's empty cell after its last
+// separator is dropped; a value there is a column the header does not
+// name, refused naming its line.
+func TestTrailingSeparator(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "trail.csv")
+	if err := os.WriteFile(path, []byte("a,b,\r\n1,2,\r\n3,4,\r\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Load(path)
+	if err != nil || f.N != 2 || f.D != 2 || !slices.Equal(f.Header, []string{"a", "b"}) || !slices.Equal(f.X, []float64{1, 2, 3, 4}) {
+		t.Fatalf("read %+v, %v; want 2 rows of a and b", f, err)
+	}
+	found, err := FindNames(path, 2000)
+	if err != nil || len(found.Sparse) != 0 || len(found.LeaveOut) != 0 {
+		t.Errorf("FindNames: %+v, %v; want no column to leave out", found, err)
+	}
+	if err := os.WriteFile(path, []byte("a,b,\n1,2,\n3,4,5\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(path); err == nil || !strings.Contains(err.Error(), "line 3") {
+		t.Errorf("a value under the unnamed column: %v, want an error naming line 3", err)
+	}
+}
+
+// Numbers written for people are read as the numbers: a percentage as
+// its number, thousands between commas (quoted, in a file of commas) as
+// one number; a cell that only looks alike stays text.
+func TestNumbersWrittenForPeople(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "people.csv")
+	if err := os.WriteFile(path, []byte("share,price\n12.5%,\"1,234\"\n7%,\"1,234,567.5\"\n-3 %,12\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Load(path)
+	if err != nil || !slices.Equal(f.X, []float64{12.5, 1234, 7, 1234567.5, -3, 12}) {
+		t.Fatalf("read %v, %v; want the numbers", f.X, err)
+	}
+	for _, c := range []struct{ cell, want string }{
+		{"1,23", "1,23"}, {"%", "%"}, {"12,3456", "12,3456"}, {"a%", "a%"},
+	} {
+		if got := plainNumber(c.cell, ','); got != c.want {
+			t.Errorf("plainNumber(%q) = %q, want %q", c.cell, got, c.want)
+		}
+	}
+	if got := plainNumber("1,234", ';'); got != "1,234" {
+		t.Errorf("in a file of semicolons, 1,234 read as %q (a decimal comma's to read there)", got)
+	}
+}
