@@ -273,7 +273,7 @@ func TestReadCSVHeadersAndLimits(t *testing.T) {
 		{"dates as the rows' names", "period,x\n1974-01-01,1\n1974-04-01,2\n", []float64{1, 2}, []string{"x"}, ""},
 		{"names of rows with a repeat among them", "model,x\nNCR V8635 ,1\nNCR V8650,2\nNCR V8635,3\nIBM 370,4\n", []float64{1, 2, 3, 4}, []string{"x"}, ""},
 		{"a price is not a row name", "price,x\n$1.50,1\n$2.25,2\n", nil, nil, `line 2, column 1: "$1.50" is not a number`},
-		{"a grouped number is not a row name", "population,x\n\"1,234\",1\n", nil, nil, `line 2, column 1: "1,234" is not a number`},
+		{"a grouped number is a number, not a row name", "population,x\n\"1,234\",1\n", []float64{1234, 1}, []string{"population", "x"}, ""},
 		{"a number among the rows' names", "state,x\nohio,1\n7,2\n", nil, nil, `line 3, column 1 (state): "7" is not a name`},
 		{"a class's name among numbers", "x,y\n1,cat\n", nil, nil, `line 2, column 2: "cat" is not a number (a column of names is read as each row's class by data.label_column, or as a category by data.categories; a few names among numbers are neither)`},
 		{"NaN", "1,2\n3,NaN\n", nil, nil, `line 2, column 2: "NaN" is not finite; every value must be finite`},
