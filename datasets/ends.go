@@ -150,27 +150,11 @@ func (e Ends) Snap(p points.Points) int {
 	moved := 0
 	for j, lo := range e.WallLow {
 		hi, walled := e.WallHigh[j]
-		for i := range p.N {
-			if x := &p.X[i*p.D+j]; *x < lo {
-				*x = 2*lo - *x
-				if walled && *x > hi { // just inside: a rounded column's wall is its end value's cell's edge
-					*x = math.Nextafter(lo, math.Inf(1))
-				}
-				moved++
-			}
-		}
+		moved += reflectBeyond(p, j, lo, hi, walled, 1)
 	}
 	for j, hi := range e.WallHigh {
 		lo, walled := e.WallLow[j]
-		for i := range p.N {
-			if x := &p.X[i*p.D+j]; *x > hi {
-				*x = 2*hi - *x
-				if walled && *x < lo {
-					*x = math.Nextafter(hi, math.Inf(-1))
-				}
-				moved++
-			}
-		}
+		moved += reflectBeyond(p, j, hi, lo, walled, -1)
 	}
 	for j, lo := range e.Low {
 		for i := range p.N {
@@ -187,6 +171,27 @@ func (e Ends) Snap(p points.Points) int {
 				moved++
 			}
 		}
+	}
+	return moved
+}
+
+// reflectBeyond reflects column j's values of p beyond wall (below it for
+// inward +1, above it for -1) back inside, and puts one whose reflection
+// passes the other wall (where walled) just inside this one: a rounded
+// column's wall is its end value's cell's edge. It returns how many it
+// moved.
+func reflectBeyond(p points.Points, j int, wall, other float64, walled bool, inward float64) int {
+	moved := 0
+	for i := range p.N {
+		x := &p.X[i*p.D+j]
+		if (*x-wall)*inward >= 0 {
+			continue
+		}
+		*x = 2*wall - *x
+		if walled && (*x-other)*inward > 0 {
+			*x = math.Nextafter(wall, math.Inf(int(inward)))
+		}
+		moved++
 	}
 	return moved
 }

@@ -91,13 +91,10 @@ func followLevels(rows points.Points, a, b Category) ([]int, bool) {
 // ApplyFollows sets, in value rows, each following category's level from
 // its row's level of the one it follows (a level no training row held
 // leaves it as drawn), the categories of more levels first, so that one
-// following a follower takes the follower's level once set.
-func ApplyFollows(rows points.Points, cats []Category) { ApplyFollowsWhere(rows, cats, nil) }
-
-// ApplyFollowsWhere is ApplyFollows on the cells (row, value column) open
-// says it may set, every cell where open is nil: an imputed row's given
-// cells are the user's.
-func ApplyFollowsWhere(rows points.Points, cats []Category, open func(row, col int) bool) {
+// following a follower takes the follower's level once set; only in the
+// cells (row, value column) open allows, every cell where open is nil
+// (an imputed row's given cells are the user's).
+func ApplyFollows(rows points.Points, cats []Category, open func(row, col int) bool) {
 	order := make([]int, 0, len(cats))
 	for c, cat := range cats {
 		if cat.Follows != "" {

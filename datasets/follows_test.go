@@ -80,7 +80,7 @@ func TestApplyFollows(t *testing.T) {
 	_, cats := plants(84)
 	cats[1].Follows, cats[1].FollowLevels = "Plant", []int{0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, -1}
 	rows := points.Points{N: 3, D: 4, X: []float64{7, 0, 0, 0.5, 2, 1, 1, 0.5, 11, 0, 1, 0.5}}
-	ApplyFollows(rows, cats)
+	ApplyFollows(rows, cats, nil)
 	if want := []float64{7, 1, 0, 0.5, 2, 0, 1, 0.5, 11, 0, 1, 0.5}; !slices.Equal(rows.X, want) {
 		t.Errorf("applied %v, want %v", rows.X, want)
 	}

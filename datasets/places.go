@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"gonum.org/v1/gonum/stat"
+
 	"scorenet/points"
 )
 
@@ -44,7 +46,7 @@ func FindPlaces(p points.Points, discrete map[int][]float64) Places {
 		for i := range p.N {
 			col[i] = p.X[i*p.D+j]
 		}
-		spacing := stdOf(col) * math.Pow(float64(p.N), -1/float64(p.D))
+		spacing := stat.PopStdDev(col, nil) * math.Pow(float64(p.N), -1/float64(p.D))
 		if k, ok := placesOf(col); ok && math.Pow(10, float64(-k)) <= finePlaces*spacing {
 			if out == nil {
 				out = Places{}
@@ -63,20 +65,6 @@ const maxGridValue = 1e11
 // spacing, that its samples are rounded to: half of it moves a sample by
 // a fortieth of the way to a neighbouring row.
 const finePlaces = 0.05
-
-// stdOf is the standard deviation of col.
-func stdOf(col []float64) float64 {
-	mean := 0.0
-	for _, x := range col {
-		mean += x
-	}
-	mean /= float64(len(col))
-	ss := 0.0
-	for _, x := range col {
-		ss += (x - mean) * (x - mean)
-	}
-	return math.Sqrt(ss / float64(len(col)))
-}
 
 // placesOf is the fewest decimal places (from maxPlaces down to tens of
 // thousands, negative) that every value of col is written with, and

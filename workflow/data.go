@@ -73,6 +73,25 @@ func ValueRows(cfg *configs.Config, p points.Points) points.Points {
 // SampleRows are samples' ValueRows with each category that follows
 // another set from it (datasets.ApplyFollows), in a copy.
 func SampleRows(cfg *configs.Config, p points.Points) points.Points {
+	return followedRows(cfg, p, nil)
+}
+
+// ImputedRows are impute's completed rows as ValueRows, with each
+// following category that the given row left missing set from the one it
+// follows (its given cells are the user's); given are the rows as read,
+// NaN where missing, each completed by per rows of filled in turn.
+func ImputedRows(cfg *configs.Config, filled, given points.Points, per int) points.Points {
+	if per < 1 {
+		return ValueRows(cfg, filled)
+	}
+	asked := ValueRows(cfg, given)
+	return followedRows(cfg, filled, func(i, col int) bool { return math.IsNaN(asked.X[(i/per)*asked.D+col]) })
+}
+
+// followedRows is p's ValueRows with each following category set from the
+// one it follows in the cells open allows (every cell for nil), in a copy
+// where there is one to set.
+func followedRows(cfg *configs.Config, p points.Points, open func(row, col int) bool) points.Points {
 	cats := Categories(cfg.Data.Categories)
 	rows := ValueRows(cfg, p)
 	if !datasets.HasFollows(cats) {
@@ -81,25 +100,7 @@ func SampleRows(cfg *configs.Config, p points.Points) points.Points {
 	if !datasets.HasBits(cats) { // ValueRows returned p itself
 		rows = points.Points{N: rows.N, D: rows.D, X: slices.Clone(rows.X)}
 	}
-	datasets.ApplyFollows(rows, cats)
-	return rows
-}
-
-// ImputedRows are impute's completed rows as ValueRows, with each
-// following category that the given row left missing set from the one it
-// follows (its given cells are the user's); given are the rows as read,
-// NaN where missing, each completed by per rows of filled in turn.
-func ImputedRows(cfg *configs.Config, filled, given points.Points, per int) points.Points {
-	cats := Categories(cfg.Data.Categories)
-	rows := ValueRows(cfg, filled)
-	if !datasets.HasFollows(cats) || per < 1 {
-		return rows
-	}
-	if !datasets.HasBits(cats) {
-		rows = points.Points{N: rows.N, D: rows.D, X: slices.Clone(rows.X)}
-	}
-	asked := ValueRows(cfg, given)
-	datasets.ApplyFollowsWhere(rows, cats, func(i, col int) bool { return math.IsNaN(asked.X[(i/per)*asked.D+col]) })
+	datasets.ApplyFollows(rows, cats, open)
 	return rows
 }
 

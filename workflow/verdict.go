@@ -755,26 +755,24 @@ func rowsOf(p points.Points, labels []int32, y int32) points.Points {
 // as often as not), none for one whose every end value many rows share.
 func loneEnds(p points.Points, j int) int {
 	lo, hi := math.Inf(1), math.Inf(-1)
+	for i := range p.N {
+		lo, hi = min(lo, p.X[i*p.D+j]), max(hi, p.X[i*p.D+j])
+	}
 	atLo, atHi := 0, 0
 	for i := range p.N {
-		switch x := p.X[i*p.D+j]; {
-		case x < lo:
-			lo, atLo = x, 1
-		case x == lo:
+		if p.X[i*p.D+j] == lo {
 			atLo++
 		}
-		switch x := p.X[i*p.D+j]; {
-		case x > hi:
-			hi, atHi = x, 1
-		case x == hi:
+		if p.X[i*p.D+j] == hi {
 			atHi++
 		}
 	}
 	lone := 0
-	for _, n := range []int{atLo, atHi} {
-		if n == 1 {
-			lone++
-		}
+	if atLo == 1 {
+		lone++
+	}
+	if atHi == 1 {
+		lone++
 	}
 	return lone
 }
