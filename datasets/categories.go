@@ -164,6 +164,9 @@ func (r *categoryReader) resolveLeaveOut(header []string, n int, fileColumn func
 	if r == nil || r.written(n) {
 		return nil // a file the run wrote holds none of them
 	}
+	// The columns are gathered apart and set at the end: fileColumn reads
+	// r.left, and would count the columns already found as left out.
+	var left []int
 	for _, c := range r.leave {
 		j := slices.Index(header, c)
 		if k, err := strconv.Atoi(c); j < 0 && err == nil {
@@ -176,12 +179,13 @@ func (r *categoryReader) resolveLeaveOut(header []string, n int, fileColumn func
 		if j < 0 {
 			return fmt.Errorf("data.leave_out: %q is not a column of values: want a header name or a column's number from 1 (not the label column, the rows' index or their names)", c)
 		}
-		if slices.Contains(r.left, j) {
+		if slices.Contains(left, j) {
 			return fmt.Errorf("data.leave_out: %q names a column named before it", c)
 		}
-		r.left = append(r.left, j)
+		left = append(left, j)
 	}
-	slices.Sort(r.left)
+	slices.Sort(left)
+	r.left = left
 	if len(r.left) >= n {
 		return errors.New("data.leave_out leaves out every column: nothing is left to learn")
 	}

@@ -137,6 +137,43 @@ func TestLeaveOut(t *testing.T) {
 	}
 }
 
+// Several columns left out by number leave out exactly those, whether
+// adjacent or not, with a header or without (a red-team pass found the
+// second number counted after the first was taken out: [2, 4] left out
+// columns 2 and 3, and [1, 2] was refused as naming one column twice).
+func TestLeaveOutSeveralByNumber(t *testing.T) {
+	dir := t.TempDir()
+	const rows = "1,100,200,300\n2,101,201,301\n3,102,202,302\n"
+	for _, c := range []struct {
+		name   string
+		header string
+		leave  []string
+		want   []float64 // the first row's values kept
+	}{
+		{"two apart", "a,b,c,d\n", []string{"2", "4"}, []float64{1, 200}},
+		{"two adjacent", "a,b,c,d\n", []string{"1", "2"}, []float64{200, 300}},
+		{"given out of order", "a,b,c,d\n", []string{"4", "2"}, []float64{1, 200}},
+		{"by name and number", "a,b,c,d\n", []string{"d", "2"}, []float64{1, 200}},
+		{"two apart, no header", "", []string{"2", "4"}, []float64{1, 200}},
+		{"two adjacent, no header", "", []string{"1", "2"}, []float64{200, 300}},
+		{"three, no header", "", []string{"1", "2", "3"}, []float64{300}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "_")+".csv")
+			if err := os.WriteFile(path, []byte(c.header+rows), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			f, _, _, err := datasets.LoadTable(path, datasets.Options{LeaveOut: c.leave})
+			if err != nil {
+				t.Fatalf("leave out %q: %v", c.leave, err)
+			}
+			if f.D != len(c.want) || !slices.Equal(f.X[:f.D], c.want) {
+				t.Errorf("leave out %q: first row %v, want %v", c.leave, f.X[:f.D], c.want)
+			}
+		})
+	}
+}
+
 // A file a run wrote (its samples: no header, as many values as the
 // model's) holds nothing left out and its categories at their places; a
 // row shorter than its header is refused for that, not for a column it
