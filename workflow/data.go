@@ -132,6 +132,9 @@ func ValueSpread(cfg *configs.Config, spread points.Points) points.Points {
 // trained.
 func ReadRows(run *Run, path string) (points.Points, error) {
 	if f, ok, err := LabelledRows(run, path, false); err != nil || ok {
+		if err == nil {
+			err = CheckHeader(run, path, f)
+		}
 		return f.Points, err
 	}
 	o := RowsOptions(run, false)
@@ -141,7 +144,29 @@ func ReadRows(run *Run, path string) (points.Points, error) {
 		// the categories' binary digits.
 		return points.Points{}, fmt.Errorf("%s has %d columns, the run's rows have %d (a category one)", path, datasets.ValueColumns(o.Categories, f.D), datasets.ValueColumns(o.Categories, run.Model.Dim()))
 	}
+	if err == nil && f.D == run.Model.Dim() {
+		err = CheckHeader(run, path, f) // a count that differs is the caller's to name
+	}
 	return f.Points, err
+}
+
+// CheckHeader refuses a file of rows for a run whose header names other
+// columns than the run learnt, or names them in another order: values are
+// read by their place, so a header "y,x" under a run of x and y would give
+// x the values of y, and a completion written under the file's header
+// would put x's under y. Without a header, or a run that recorded none,
+// the place is all there is to go by.
+func CheckHeader(run *Run, path string, f datasets.File) error {
+	want := run.Config.Data.Columns
+	if f.Header == nil || len(want) == 0 || slices.Equal(f.Header, want) {
+		return nil
+	}
+	for i := range min(len(want), len(f.Header)) {
+		if f.Header[i] != want[i] {
+			return fmt.Errorf("%s: its header names %q where the run's column %d is %q (the run's columns, in order: %s): rows are read by their place, so write the columns in the run's order", path, f.Header[i], i+1, want[i], listColumns(want))
+		}
+	}
+	return fmt.Errorf("%s: its header names %d columns, the run learnt %d: %s", path, len(f.Header), len(want), listColumns(want))
 }
 
 // LabelledRows reads the rows of a class-conditional table run from a

@@ -317,6 +317,9 @@ func readRowsToComplete(run *workflow.Run, path, mask string, rows, draws int, s
 	} else if f, ok, err := workflow.LabelledRows(run, path, true); err != nil {
 		return datasets.File{}, err
 	} else if ok {
+		if err := workflow.CheckHeader(run, path, f); err != nil {
+			return datasets.File{}, err
+		}
 		file = f
 		fmt.Fprintf(stderr, "%s: column %s is each row's class (the run's data.label_column): left out; the completions are drawn without it\n", path, run.Config.Data.LabelColumn)
 	} else {
@@ -324,6 +327,9 @@ func readRowsToComplete(run *workflow.Run, path, mask string, rows, draws int, s
 		o := workflow.RowsOptions(run, true)
 		o.Want = datasets.Want{D: datasets.ValueColumns(o.Categories, run.Model.Dim()), Rows: rows} // as the file holds them
 		if file, _, _, err = datasets.LoadTable(path, o); err != nil {
+			return datasets.File{}, err
+		}
+		if err := workflow.CheckHeader(run, path, file); err != nil {
 			return datasets.File{}, err
 		}
 	}

@@ -333,3 +333,55 @@ func TestImputeOnAnExactModel(t *testing.T) {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, stdout, errs)
 	}
 }
+
+// A file of rows whose header names the run's columns otherwise than the
+// run learnt them is refused by the commands that read rows for a run,
+// naming the first name that differs: values are read by their place,
+// and a header "y,x" had impute hold the given y as x and write the
+// completed x under y, exit 0 (a red-team pass). The run's own order,
+// and no header, are read as before.
+func TestRowsFilesFollowTheRunsHeader(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "xy.csv")
+	var b strings.Builder
+	b.WriteString("x,y\n")
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 200 {
+		fmt.Fprintf(&b, "%.4f,%.4f\n", rng.NormFloat64(), 5+rng.NormFloat64())
+	}
+	os.WriteFile(data, []byte(b.String()), 0o644)
+	run := filepath.Join(dir, "r")
+	if code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=20", "-set", "model.hidden=[8]"); code != 0 {
+		t.Fatalf("train: %s", errs)
+	}
+	write := func(name, text string) string {
+		path := filepath.Join(dir, name)
+		os.WriteFile(path, []byte(text), 0o644)
+		return path
+	}
+	for _, c := range []struct {
+		name, text string
+		want       string // "" where read
+	}{
+		{"the run's order", "x,y\n0,\n", ""},
+		{"no header", "0,\n", ""},
+		{"swapped", "y,x\n0,\n", `its header names "y" where the run's column 1 is "x"`},
+		{"other names", "x,z\n0,\n", `its header names "z" where the run's column 2 is "y"`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			in := write(strings.ReplaceAll(c.name, " ", "_")+".csv", c.text)
+			code, _, errs := scorenet("impute", "-run", run, "-in", in, "-out", filepath.Join(dir, "out.csv"), "-n", "2")
+			if c.want == "" && code != 0 {
+				t.Errorf("impute: exit %d, %s", code, errs)
+			}
+			if c.want != "" && (code == 0 || !strings.Contains(errs, c.want) || strings.Count(strings.TrimSpace(errs), "\n") > 0) {
+				t.Errorf("impute: exit %d, stderr %q; want one line containing %q", code, errs, c.want)
+			}
+			full := write("full_"+strings.ReplaceAll(c.name, " ", "_")+".csv", strings.Replace(c.text, "0,\n", "0,5\n", 1))
+			code, _, errs = scorenet("score", "-run", run, "-in", full, "-out", filepath.Join(dir, "s.csv"))
+			if (c.want == "") != (code == 0) || (c.want != "" && !strings.Contains(errs, c.want)) {
+				t.Errorf("score: exit %d, stderr %q; want %q", code, errs, c.want)
+			}
+		})
+	}
+}
