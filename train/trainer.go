@@ -178,12 +178,13 @@ func Fit(ctx context.Context, cfg *configs.Config, opts Options) (*Summary, erro
 		}
 	}
 	data, err := workflow.Prepare(cfg)
-	if err != nil {
-		return nil, err
-	}
-	// Reading a large file takes a while: a signal during it stops here.
+	// Reading a large file takes a while: a signal during it stops here,
+	// and is what is reported, whatever the reading then ran into.
 	if ctx.Err() != nil {
 		return nil, fmt.Errorf("train: %w before the first step, while the data were read", ErrInterrupted)
+	}
+	if err != nil {
+		return nil, err
 	}
 	// A run from before train.refit, resumed, goes on as it started.
 	if workflow.Refits(cfg, data) && !(opts.Resume && hasCheckpoint(cfg.Output.Dir)) {

@@ -280,3 +280,57 @@ func TestSecondTrainerIsRefused(t *testing.T) {
 	}
 	lock.Unlock()
 }
+
+// A signal while a fresh run's data are still read stops before the first
+// step and says nothing was written, rather than hinting at a resume of a
+// run directory that does not exist (a red-team pass); a reading that
+// then fails is not what is reported.
+func TestSignalWhileReadingSaysNothingWasWritten(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a training process on a large file")
+	}
+	bin := binary(t)
+	dir := t.TempDir()
+	data := filepath.Join(dir, "big.csv")
+	var b strings.Builder
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 400000 {
+		for j := range 8 {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(strconv.FormatFloat(rng.NormFloat64(), 'f', 6, 64))
+		}
+		b.WriteByte('\n')
+	}
+	os.WriteFile(data, []byte(b.String()), 0o644)
+	runDir := filepath.Join(dir, "run")
+	cmd := exec.Command(bin, "train", "-data", data, "-out", runDir, "-threads", "1")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewScanner(stderr)
+	var log []string
+	for lines.Scan() {
+		log = append(log, lines.Text())
+		if strings.HasPrefix(lines.Text(), "training ") {
+			cmd.Process.Signal(os.Interrupt)
+			break
+		}
+	}
+	for lines.Scan() {
+		log = append(log, lines.Text())
+	}
+	cmd.Wait()
+	last := log[len(log)-1]
+	if _, err := os.Stat(rundir.ConfigPath(runDir)); err == nil {
+		t.Skipf("the data were read before the signal arrived (last line %q)", last)
+	}
+	if !strings.Contains(last, "interrupted before the first step") || !strings.Contains(last, "nothing was written: run the same command again") || strings.Contains(last, "continue with") {
+		t.Errorf("last line %q: want the interruption, and no resume hint", last)
+	}
+}

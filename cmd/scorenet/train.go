@@ -106,6 +106,9 @@ at start-up, and the run's config.yaml is the config it amounts to.`)
 		fmt.Fprintf(stderr, "training %s, into %s, on %d threads\n", cfg.Describe(), cfg.Output.Dir, gemm.Threads())
 		sum, err := train.Fit(ctx, cfg, train.Options{Resume: *resume, Out: stderr, Terminal: terminal})
 		if errors.Is(err, train.ErrInterrupted) {
+			if _, statErr := os.Stat(rundir.ConfigPath(cfg.Output.Dir)); statErr != nil {
+				return fmt.Errorf("%w; nothing was written: run the same command again to start", err)
+			}
 			return fmt.Errorf("%w; continue with: scorenet train -run %s", err, shellQuote(cfg.Output.Dir))
 		}
 		if err != nil {
