@@ -131,6 +131,9 @@ func Compute(fields []score.Field, x points.Points, s Settings) (Result, error) 
 			}
 			flow := &flow{field: fields[w], d: d, s: s, first: lo, probes: make([][]float64, hi-lo)}
 			st, err := ode.Solve(flow.rhs, y, m, 0, 1, ode.Settings{Rtol: s.Rtol, Atol: s.Atol, Progress: progressOf(w)})
+			if rowErr := (*ode.RowError)(nil); errors.As(err, &rowErr) {
+				rowErr.Row += lo // the solve's rows are this worker's points
+			}
 			if err != nil {
 				errs[w] = fmt.Errorf("likelihood: %w", err)
 				return

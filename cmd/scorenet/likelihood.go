@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -103,6 +104,9 @@ figures). Prints the mean, the score evaluations and the tolerances.`)
 		bar := progress.Logged(stderr, terminal, 0, 1000, "thousandths of the flow", "likelihood")
 		o.Progress = func(done, _ int) { bar.Set(done, "") }
 		res, err := workflow.LogLikelihood(run, pts, o)
+		if rowErr := (*ode.RowError)(nil); errors.As(err, &rowErr) {
+			err = fmt.Errorf("point %d of %s: %s: the point is too far outside what the model was trained on, or the field is not smooth there", rowErr.Row+1, *in, rowErr.What)
+		}
 		if err != nil {
 			bar.Stop()
 			return err

@@ -136,3 +136,31 @@ func TestLikelihoodRefusesBadInput(t *testing.T) {
 		}
 	}
 }
+
+// A point the flow cannot start from is named by its place in the file,
+// counted from 1 over all the points, on any number of threads: each
+// thread's solve counts its own rows from 0, and the error named the row
+// within one thread's share, without the file (a red-team pass).
+func TestLikelihoodNamesThePointItCannotSolve(t *testing.T) {
+	dir, _, run := smallTableRun(t, 31)
+	for _, c := range []struct {
+		name    string
+		rows    string
+		threads string
+		want    string
+	}{
+		{"first, one thread", "1e300,0\n0.5,0\n0.2,0\n", "1", "point 1 of "},
+		{"last, one thread", "0.5,0\n0.2,0\n1e300,0\n", "1", "point 3 of "},
+		{"last, two threads", "0.5,0\n0.2,0\n1e300,0\n", "2", "point 3 of "},
+		{"second of four, two threads", "0.5,0\n1e300,0\n0.2,0\n0.1,0\n", "2", "point 2 of "},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			in := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "_")+".csv")
+			os.WriteFile(in, []byte(c.rows), 0o644)
+			code, _, errs := scorenet("likelihood", "-run", run, "-in", in, "-threads", c.threads)
+			if code == 0 || !strings.Contains(errs, c.want+in) {
+				t.Errorf("exit %d, stderr %q; want %q", code, errs, c.want+in)
+			}
+		})
+	}
+}

@@ -250,12 +250,21 @@ func (sv *solver) startingSteps(rows []row, y, k1 []float64, t0, t1 float64, idx
 		}
 		h := min(100*h0, h1, span)
 		if !(h > 0) {
-			return fmt.Errorf("ode: row %d: the right-hand side is not finite at the start", i)
+			return &RowError{Row: i, What: "the right-hand side is not finite at the start"}
 		}
 		rows[i].h = h
 	}
 	return nil
 }
+
+// RowError is a solve that failed on one row: callers that know where
+// the rows came from (a file's points) name it their way.
+type RowError struct {
+	Row  int    // from 0
+	What string // what went wrong
+}
+
+func (e *RowError) Error() string { return fmt.Sprintf("ode: row %d: %s", e.Row, e.What) }
 
 // attempt tries one step on every active row, accepting or rejecting each
 // by its own error estimate.
@@ -339,7 +348,7 @@ func (sv *solver) attempt(rows []row, y, k1 []float64, t1 float64, active []int,
 		r.h, r.rejected = math.Abs(h)*factor, true
 		st.Rejected[i]++
 		if r.h < 10*math.Abs(math.Nextafter(r.t, math.Inf(1))-r.t) {
-			return fmt.Errorf("ode: row %d: step size underflow at t = %.6g: the right-hand side is not finite or not smooth there", i, r.t)
+			return &RowError{Row: i, What: fmt.Sprintf("step size underflow at t = %.6g: the right-hand side is not finite or not smooth there", r.t)}
 		}
 	}
 	return nil
