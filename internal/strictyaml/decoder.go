@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -212,6 +214,19 @@ func (d *Decoder) Where(key string) string {
 		if line, ok := d.lines[k]; ok {
 			return fmt.Sprintf("%s:%d", d.source, line)
 		}
+	}
+	// A section no document line holds was made by an override of a key
+	// inside it (-set foo.bar=1 makes foo): that override, the first by
+	// key where several are.
+	shown := ""
+	for _, k := range slices.Sorted(maps.Keys(d.overridden)) {
+		if strings.HasPrefix(k, key+".") {
+			shown = d.overridden[k]
+			break
+		}
+	}
+	if shown != "" {
+		return shown
 	}
 	return d.source
 }

@@ -92,6 +92,8 @@ func TestDecodeErrors(t *testing.T) {
 		{"not a mapping", "- a\n- b\n", nil, `strictyaml: t.yaml:1: the file must be a YAML mapping of keys to values, got a list`},
 		{"override type", "", []string{"train.steps=abc"}, `strictyaml: -set train.steps=abc: train.steps: expected an integer, got "abc"`},
 		{"override key", "", []string{"train.stepz=5"}, `strictyaml: -set train.stepz=5: train.stepz: unknown key; did you mean "steps"? (known keys here: grid, rate, sizes, steps)`},
+		{"override of an unknown section", "name: x\n", []string{"bogus.key=5"}, `strictyaml: -set bogus.key=5: bogus: unknown key (known keys here: box, name, noise, on, seed, train)`},
+		{"overrides of an unknown section", "name: x\n", []string{"bogus.z=5", "bogus.a=1"}, `strictyaml: -set bogus.a=1: bogus: unknown key (known keys here: box, name, noise, on, seed, train)`},
 		{"override below an override", "", []string{"train=5"}, `strictyaml: -set train=5: train: expected a mapping of keys, got "5"`},
 		{"override without =", "", []string{"train.steps"}, `strictyaml: -set "train.steps": want key=value with a dotted key`},
 		{"override bad key", "", []string{"train..steps=1"}, `strictyaml: -set "train..steps=1": want key=value with a dotted key`},
