@@ -2124,3 +2124,33 @@ func TestThirtyThirdRedTeamAttacks(t *testing.T) {
 		})
 	}
 }
+
+// Chains started from a file are one a row of it: a -n that asks for
+// another number is said not to apply, not silently dropped (a red-team
+// pass), and sample.n's default is not mentioned.
+func TestSampleFromAFileSaysNDoesNotApply(t *testing.T) {
+	dir, _, run := guardedRun(t)
+	start := filepath.Join(dir, "start.csv")
+	writeCSV(t, start, 3, 2, 1, 9)
+	out := filepath.Join(dir, "s.csv")
+	for _, c := range []struct {
+		name string
+		args []string
+		said bool
+	}{
+		{"-n other than the rows", []string{"-n", "5"}, true},
+		{"-n as the rows", []string{"-n", "3"}, false},
+		{"no -n", nil, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			args := append([]string{"sample", "-run", run, "-out", out, "-set", "sample.init.kind=file", "-set", "sample.init.path=" + start}, c.args...)
+			code, stdout, errs := scorenet(args...)
+			if code != 0 || !strings.Contains(stdout+errs, "3 chains") {
+				t.Fatalf("exit %d, want 3 chains: %s%s", code, stdout, errs)
+			}
+			if said := strings.Contains(errs, "-n 5 does not apply"); said != c.said {
+				t.Errorf("said -n does not apply: %v, want %v: %s", said, c.said, errs)
+			}
+		})
+	}
+}

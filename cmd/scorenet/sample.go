@@ -180,6 +180,9 @@ the class column, last.`)
 			if err := checkChains(start.N, run.Model, *out); err != nil {
 				return fmt.Errorf("sample.init.path %s: %w", s.Init.Path, err)
 			}
+			if given := flagGiven(fs, "n"); given && s.N != start.N {
+				fmt.Fprintf(stderr, "sample.init.kind file: one chain for each of the %d rows of %s; -n %d does not apply\n", start.N, s.Init.Path, s.N)
+			}
 			n, job.Start = start.N, &start
 		}
 		if *shard != "" && s.Sampler == "pc" {
