@@ -296,7 +296,7 @@ func (d Discrete) among(q map[int]datasets.Knots) int {
 	return n
 }
 
-// valleys are the discrete columns of p, of 3 to maxJudgedLevels values
+// valleys are the discrete columns of p, of 3 to maxValleyLevels values
 // (a category of names too, where its levels are dates or given: numbered
 // by their rows, the shares only fall), one of whose
 // values between two others is held by fewer than half the rows of the
@@ -309,7 +309,7 @@ func (d Discrete) valleys(p points.Points) []int {
 	var out []int
 	for _, j := range d.columns() {
 		values := d[j]
-		if len(values) < 3 || len(values) > maxJudgedLevels {
+		if len(values) < 3 || len(values) > maxValleyLevels {
 			continue
 		}
 		if hasValley(sharesOf(p, j, values)) {
