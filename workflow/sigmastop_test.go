@@ -118,14 +118,17 @@ func TestAdviceLeavesOutWhatTheRunDoes(t *testing.T) {
 	for _, c := range []struct {
 		name                         string
 		standardized, preconditioned bool
+		autoSteps                    bool
 		want, not                    []string
 	}{
-		{"neither", false, false, []string{"model.sigma_data: auto", "data.standardize: true"}, nil},
-		{"standardised", true, false, []string{"model.sigma_data: auto"}, []string{"data.standardize"}},
-		{"both", true, true, []string{"train longer"}, []string{"data.standardize", "model.sigma_data"}},
+		{"neither", false, false, false, []string{"model.sigma_data: auto", "data.standardize: true", "train longer (train.steps)"}, []string{"train.patience"}},
+		{"standardised", true, false, false, []string{"model.sigma_data: auto"}, []string{"data.standardize"}},
+		{"both", true, true, false, []string{"train longer"}, []string{"data.standardize", "model.sigma_data"}},
+		// A number of steps would turn off the stop that chose the length.
+		{"train.steps auto", true, true, true, []string{"train longer (a larger train.patience"}, []string{"train longer (train.steps)"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			v := Verdict{OutsideRange: 0.2, WorstColumn: 1, WorstOutside: 0.2, MeanShift: 0.5, meanOff: true, standardized: c.standardized, preconditioned: c.preconditioned}
+			v := Verdict{OutsideRange: 0.2, WorstColumn: 1, WorstOutside: 0.2, MeanShift: 0.5, meanOff: true, standardized: c.standardized, preconditioned: c.preconditioned, autoSteps: c.autoSteps}
 			got := strings.Join(v.warnings(sampler.KindHeun), "\n")
 			for _, w := range c.want {
 				if !strings.Contains(got, w) {

@@ -82,12 +82,29 @@ type Verdict struct {
 	// data.standardize and model.sigma_data, which the warnings then do
 	// not advise.
 	standardized, preconditioned bool
+	// autoSteps says the run trained until its held-out loss stopped
+	// improving (train.steps: auto): training longer is then a larger
+	// patience, where a number of steps would turn that stop off.
+	autoSteps bool
 }
 
 // givenSettings marks v with the settings of run that its warnings would
 // otherwise advise.
 func (v *Verdict) givenSettings(run *Run) {
 	v.standardized, v.preconditioned = run.Config.Data.Standardize, run.Config.Model.SigmaData > 0 || run.Config.Model.SigmaDataAuto
+	v.autoSteps = run.Config.Train.StepsAuto
+}
+
+// trainLonger is the advice to train longer, by the setting that does so
+// on this run: a number for train.steps made a run of train.steps: auto
+// train every one of them past its best, without the stop that chose its
+// length (a user told to train longer on a 34-column table gave it 40000
+// steps, and its samples came out diffuse).
+func (v Verdict) trainLonger() string {
+	if v.autoSteps {
+		return "train longer (a larger train.patience; a number for train.steps would turn off the stop at the held-out loss's best)"
+	}
+	return "train longer (train.steps)"
 }
 
 // LevelShares compares the discrete columns of at most maxJudgedLevels
@@ -616,24 +633,24 @@ func (v Verdict) warnings(kind string) []string {
 		if v.NewRowsOutside >= 0.01 {
 			expected = fmt.Sprintf(", where new rows would put about %.1f%%", 100*v.NewRowsOutside)
 		}
-		w = append(w, fmt.Sprintf("%.1f%% of sample values lie outside the training data's range (column %d: %.1f%%)%s: train longer (train.steps)%s%s",
-			100*v.OutsideRange, v.WorstColumn, 100*v.WorstOutside, expected, precondition, standardise))
+		w = append(w, fmt.Sprintf("%.1f%% of sample values lie outside the training data's range (column %d: %.1f%%)%s: %s%s%s",
+			100*v.OutsideRange, v.WorstColumn, 100*v.WorstOutside, expected, v.trainLonger(), precondition, standardise))
 	}
 	switch {
 	case v.Constant || v.Single || !v.spreadOff:
 	case v.Pixels:
-		w = append(w, fmt.Sprintf("the samples' spread over the image is %.2f times the data's: train longer (train.steps), or sample with more steps (%s)", v.SpreadLow, moreSteps))
+		w = append(w, fmt.Sprintf("the samples' spread over the image is %.2f times the data's: %s, or sample with more steps (%s)", v.SpreadLow, v.trainLonger(), moreSteps))
 	default:
-		w = append(w, fmt.Sprintf("the samples' spread per column is %.2f to %.2f times the data's: train longer (train.steps), or sample with more steps (%s)", v.SpreadLow, v.SpreadHigh, moreSteps))
+		w = append(w, fmt.Sprintf("the samples' spread per column is %.2f to %.2f times the data's: %s, or sample with more steps (%s)", v.SpreadLow, v.SpreadHigh, v.trainLonger(), moreSteps))
 	}
 	switch {
 	case !v.meanOff:
 	case v.Pixels:
-		w = append(w, fmt.Sprintf("a pixel's sample mean is %.2f of the pixels' standard deviation off the data's: train longer (train.steps)", v.MeanShift))
+		w = append(w, fmt.Sprintf("a pixel's sample mean is %.2f of the pixels' standard deviation off the data's: %s", v.MeanShift, v.trainLonger()))
 	case v.standardized:
-		w = append(w, fmt.Sprintf("a column's sample mean is %.2f standard deviations off the data's: train longer (train.steps)", v.MeanShift))
+		w = append(w, fmt.Sprintf("a column's sample mean is %.2f standard deviations off the data's: %s", v.MeanShift, v.trainLonger()))
 	default:
-		w = append(w, fmt.Sprintf("a column's sample mean is %.2f standard deviations off the data's: train longer (train.steps) or standardise (data.standardize: true)", v.MeanShift))
+		w = append(w, fmt.Sprintf("a column's sample mean is %.2f standard deviations off the data's: %s or standardise (data.standardize: true)", v.MeanShift, v.trainLonger()))
 	}
 	if l := v.Levels; l != nil && l.Off {
 		value := fmt.Sprint(l.Value)
@@ -645,13 +662,13 @@ func (v Verdict) warnings(kind string) []string {
 		case l.Valley:
 			apart = ", or train a new run, which maps a column whose rare value lies between common ones through its quantiles (data.quantile_valleys)"
 		case l.Widen:
-			apart = ", or try putting its values farther apart (data.discrete_gap: 3)"
+			apart = ", or try putting its values farther apart (data.discrete_gap: 3, which widens every discrete column of 3 to 6 numbers)"
 		}
-		w = append(w, fmt.Sprintf("column %d's values come out in shares %.2f off the data's (total variation; %s: %.1f%% of the samples, %.1f%% of the training rows): train longer (train.steps)%s",
-			l.Column, l.Gap, value, 100*l.Sample, 100*l.Data, apart))
+		w = append(w, fmt.Sprintf("column %d's values come out in shares %.2f off the data's (total variation; %s: %.1f%% of the samples, %.1f%% of the training rows): %s%s",
+			l.Column, l.Gap, value, 100*l.Sample, 100*l.Data, v.trainLonger(), apart))
 	}
 	if v.NearestRatio > maxNearestRatio && v.NearestRatio > math.Exp(nearWidth*v.NearestError) {
-		w = append(w, fmt.Sprintf("the samples are diffuse: their nearest training point is %.2f times as far as %s: train longer (train.steps) or sample with more steps (%s)", v.NearestRatio, v.baseline(), moreSteps))
+		w = append(w, fmt.Sprintf("the samples are diffuse: their nearest training point is %.2f times as far as %s: %s or sample with more steps (%s)", v.NearestRatio, v.baseline(), v.trainLonger(), moreSteps))
 	}
 	if v.NearestAgainst != "" && v.NearestRatio < minNearestRatio && v.NearestRatio < math.Exp(-nearWidth*v.NearestError) { // exact copies measure 0
 		earlier := "sample from an earlier checkpoint (-checkpoint best), "
