@@ -809,6 +809,32 @@ func TestNearnessDefaults(t *testing.T) {
 	}
 }
 
+// A number given for a table's train.steps is said at start-up to train
+// every step, without auto's stop, refit and nearness (told to train
+// longer, a user gave 40000 and got diffuse samples); not for auto, a
+// toy, the unet's own length or a run's config.yaml.
+func TestGivenStepsAreSaid(t *testing.T) {
+	const table = "name: t\ndata: {dataset: file, path: t.csv}\n"
+	for _, c := range []struct {
+		name, text string
+		sets       []string
+		run        bool
+		want       bool
+	}{
+		{"a number for a table", table, []string{"train.steps=40000"}, false, true},
+		{"auto", table, nil, false, false},
+		{"a toy", "name: m\ndata: {dataset: moons}\n", []string{"train.steps=500"}, false, false},
+		{"a run's config.yaml", "name: t\ndata: {dataset: file, path: t.csv}\ntrain: {steps: 500}\n", nil, true, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, _ := parsedAndReread(t, c.text, c.sets, c.run)
+			if said := strings.Contains(strings.Join(cfg.Notes, "\n"), "as given: every step is trained"); said != c.want {
+				t.Errorf("said: %v, want %v; notes:\n%s", said, c.want, strings.Join(cfg.Notes, "\n"))
+			}
+		})
+	}
+}
+
 // A table sampled by a solver chooses sample.sigma_stop when sampling
 // (auto): announced with the defaults, written into the run's config.yaml
 // and kept from it; a number given by hand, another sampler or a run's
