@@ -22,9 +22,10 @@ import (
 type Places map[int]int
 
 // maxPlaces is the most decimal places a column's values may have for its
-// samples to be rounded: more is a measurement's own precision, not a
-// grid its values keep to.
-const maxPlaces = 4
+// samples to be rounded: more is a computed value's digits, not a grid
+// its values keep to. A refractive index is measured to 5 (mlbench's
+// Glass, samples 1.5262003297436146 with 4), a coordinate to 6.
+const maxPlaces = 6
 
 // FindPlaces finds the columns of p (data units) that vary, are not
 // discrete, and hold only values with at most maxPlaces decimal places
@@ -86,10 +87,15 @@ func placesOf(col []float64) (int, bool) {
 		}
 		return true
 	}
-	if !fits(maxPlaces) {
+	// The finest grid whose values a float64 holds (large values leave
+	// out the finest), then the coarsest they keep to.
+	k := maxPlaces
+	for k >= -4 && !fits(k) {
+		k--
+	}
+	if k < -4 {
 		return 0, false
 	}
-	k := maxPlaces
 	for k > -4 && fits(k-1) {
 		k--
 	}
