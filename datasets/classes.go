@@ -1,7 +1,6 @@
 package datasets
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -338,9 +337,12 @@ func isNumber(cell string) bool {
 // a header (returned; nil for none) and without a row index (index says
 // whether there was one).
 func readCells(r io.Reader, rows int) (header []string, cols [][]string, index bool, err error) {
-	lr := lineReader{br: bufio.NewReaderSize(r, 64<<10)}
+	lr, err := newLineReader(r)
+	if err != nil {
+		return nil, nil, false, err
+	}
 	var buf []string
-	lines := cellReader{lr: &lr}
+	lines := cellReader{lr: lr}
 	for n := 0; n < rows; {
 		if buf, err = lines.next(); errors.Is(err, io.EOF) {
 			break

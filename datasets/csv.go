@@ -44,7 +44,8 @@ func ReadCSV(r io.Reader) (points.Points, error) {
 // The dialect is the plain one: cells separated by commas, spaces around a
 // cell ignored, a cell may be quoted with " (and "" inside for a quote) but
 // must end on its line; empty lines are skipped, and a line starting with #
-// is a comment. A UTF-8 byte-order mark at the start is dropped.
+// is a comment. A UTF-8 byte-order mark at the start is dropped. Lines
+// end as newLineReader says; a file that is not text is refused there.
 func readCSV(r io.Reader) (points.Points, []string, error) {
 	p, head, err := readCSVLines(r, false, nil, Want{}, nil, nil)
 	return p, head.names, err
@@ -241,7 +242,10 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 	if missing {
 		parse = parseMaybeMissing
 	}
-	lr := lineReader{br: bufio.NewReaderSize(r, 64<<10)}
+	lr, err := newLineReader(r)
+	if err != nil {
+		return points.Points{}, nil, nil, 0, err
+	}
 	var (
 		p      points.Points
 		header []string
@@ -258,7 +262,7 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 		}
 		return label.fileColumn(j) + len(lead)
 	}
-	rows := cellReader{lr: &lr}
+	rows := cellReader{lr: lr}
 	for {
 		var err error
 		if buf, err = rows.next(); errors.Is(err, io.EOF) {
@@ -680,15 +684,90 @@ type lineReader struct {
 	br   *bufio.Reader
 	line int // the number of the line last returned, from 1
 	buf  []byte
+	eol  byte // the line ending: '\n' (or "\r\n"), or '\r' alone
 }
 
-// next returns the next line without its line ending (\n or \r\n), or
-// io.EOF after the last.
+// sniffBytes is how much of a CSV's start newLineReader looks at for
+// its line ending, and textBytes how much for bytes no text holds.
+const (
+	sniffBytes = 64 << 10
+	textBytes  = 4 << 10
+)
+
+// newLineReader is the one door of CSV text: it reads r's first bytes
+// before any line, and refuses what is not text with what it is instead
+// (compressed, a workbook, an image, UTF-16, binary), before a cell of it
+// is taken for data. Lines end with \n or \r\n, or with \r alone where
+// the first 64 KiB hold a \r and no \n (a spreadsheet's export on an old
+// Mac).
+func newLineReader(r io.Reader) (*lineReader, error) {
+	br := bufio.NewReaderSize(r, sniffBytes)
+	head, err := br.Peek(sniffBytes)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	if err := sniffText(head); err != nil {
+		return nil, err
+	}
+	lr := &lineReader{br: br, eol: '\n'}
+	if !bytes.Contains(head, []byte("\n")) && bytes.Contains(head, []byte("\r")) {
+		lr.eol = '\r'
+	}
+	return lr, nil
+}
+
+// notText are the starts of files that are not CSV text, and what to do.
+var notText = []struct{ magic, what string }{
+	{"\x1f\x8b", "gzip-compressed; decompress it first (gunzip)"},
+	{"PK\x03\x04", "a zip archive (an Excel .xlsx workbook is one), not CSV text; export the sheet as CSV"},
+	{"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an OLE2 file (an Excel .xls workbook is one), not CSV text; export the sheet as CSV"},
+	{"\x89PNG\r\n\x1a\n", "a PNG image, not CSV text"},
+	{"\x93NUMPY", "a NumPy array, not CSV text; name it .npy"},
+	{"\x00\x00\xfe\xff", "not UTF-8 text (UTF-32 big-endian, by its byte-order mark); save it as UTF-8 CSV"},
+	{"\xff\xfe\x00\x00", "not UTF-8 text (UTF-32 little-endian, by its byte-order mark); save it as UTF-8 CSV"},
+	{"\xfe\xff", "not UTF-8 text (UTF-16 big-endian, by its byte-order mark); save it as UTF-8 CSV"},
+	{"\xff\xfe", "not UTF-8 text (UTF-16 little-endian, by its byte-order mark); save it as UTF-8 CSV"},
+}
+
+// sniffText refuses a CSV whose first bytes, head, are not text: a start
+// in notText, a NUL byte in the first 4 KiB (UTF-16 or UTF-32 without a
+// byte-order mark, or binary), or bytes that are not UTF-8 there along
+// with control characters no text holds. Text in an 8-bit encoding
+// (Latin-1, Windows-1252: names with accents) is still read; its names
+// are bytes, as the file holds them.
+func sniffText(head []byte) error {
+	for _, m := range notText {
+		if bytes.HasPrefix(head, []byte(m.magic)) {
+			return errors.New(m.what)
+		}
+	}
+	head = head[:min(len(head), textBytes)]
+	if i := bytes.IndexByte(head, 0); i >= 0 {
+		return fmt.Errorf("not UTF-8 text (a NUL byte at offset %d: UTF-16 without a byte-order mark? or binary); save it as UTF-8 CSV", i)
+	}
+	control := bytes.IndexFunc(head, func(r rune) bool {
+		return r < ' ' && r != '\t' && r != '\n' && r != '\v' && r != '\f' && r != '\r' && r != 0x1a && r != 0x1b
+	})
+	if control < 0 {
+		return nil
+	}
+	for i := 0; i < len(head); {
+		r, n := utf8.DecodeRune(head[i:])
+		if r == utf8.RuneError && n == 1 && utf8.FullRune(head[i:]) {
+			return fmt.Errorf("not text (byte 0x%02x at offset %d is not UTF-8, and byte 0x%02x at offset %d a control character: a binary file?); want CSV text", head[i], i, head[control], control)
+		}
+		i += n
+	}
+	return nil
+}
+
+// next returns the next line without its line ending, or io.EOF after
+// the last.
 func (lr *lineReader) next() (string, error) {
 	lr.line++
 	lr.buf = lr.buf[:0]
 	for {
-		frag, err := lr.br.ReadSlice('\n')
+		frag, err := lr.br.ReadSlice(lr.eol)
 		lr.buf = append(lr.buf, frag...)
 		if len(lr.buf) > maxCSVLine+2 {
 			return "", fmt.Errorf("line %d is longer than %d bytes (16 MiB, the limit of a CSV line)", lr.line, maxCSVLine)
@@ -702,7 +781,10 @@ func (lr *lineReader) next() (string, error) {
 		if errors.Is(err, io.EOF) && len(lr.buf) == 0 {
 			return "", io.EOF
 		}
-		line := bytes.TrimSuffix(bytes.TrimSuffix(lr.buf, []byte("\n")), []byte("\r"))
+		line := bytes.TrimSuffix(lr.buf, []byte{lr.eol})
+		if lr.eol == '\n' {
+			line = bytes.TrimSuffix(line, []byte("\r"))
+		}
 		if len(line) > maxCSVLine {
 			return "", fmt.Errorf("line %d is longer than %d bytes (16 MiB, the limit of a CSV line)", lr.line, maxCSVLine)
 		}

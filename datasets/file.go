@@ -192,8 +192,10 @@ func (f File) Describe() string {
 // or names; and a first column (after such an index) of names each
 // row's own under a header name (a DataFrame's index of states or dates)
 // is the rows' names, left out too (RowNames). Lines starting with # are comments, a UTF-8 byte-order mark at the
-// start is dropped. A line may be at most 16 MiB long and have at most
-// MaxColumns cells.
+// start is dropped. Lines end with \n, \r\n or, in a file whose first
+// 64 KiB hold no \n, \r alone. A line may be at most 16 MiB long and have
+// at most MaxColumns cells. A file that is not text (compressed, a
+// workbook, an image, UTF-16, binary) is refused by what it is.
 //
 // A .npy file holds a little-endian array of floats (float64, float32),
 // integers (int8 to int64, uint8 to uint64; beyond 2^53 refused) or bools,

@@ -3,6 +3,7 @@ package datasets
 import (
 	"bytes"
 	"cmp"
+	"compress/gzip"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf16"
 )
 
 // npyFile builds a .npy file (format 1.0) around a header dict and data.
@@ -240,7 +242,7 @@ func TestReadCSVHeadersAndLimits(t *testing.T) {
 		{"quoted header, CRLF, blank lines", "\"x\", \"y, in m\"\r\n\r\n1,2\r\n  \r\n3,4\r\n", []float64{1, 2, 3, 4}, []string{"x", "y, in m"}, ""},
 		{"quoted numbers", "\"1\", \" 2 \"\n", []float64{1, 2}, nil, ""},
 		{"a NUL after a number", "1,2\x00\n3,4\n", nil, nil,
-			`line 1, column 2: "2\x00" is not a number; a header row must be all names, comments take a whole line starting with #`},
+			"not UTF-8 text (a NUL byte at offset 3: UTF-16 without a byte-order mark? or binary); save it as UTF-8 CSV"},
 		{"a comment after numbers", "1,2 # note\n3,4\n", nil, nil,
 			`line 1, column 2: "2 # note" is not a number; a header row must be all names, comments take a whole line starting with #`},
 		{"sklearn's header", "178,13,class_0,class_1,class_2\n14.23,1.71,2.43,15.6,127\n", nil, nil,
@@ -701,5 +703,118 @@ func TestNumbersWrittenForPeople(t *testing.T) {
 	}
 	if got := plainNumber("1,234", ';'); got != "1,234" {
 		t.Errorf("in a file of semicolons, 1,234 read as %q (a decimal comma's to read there)", got)
+	}
+}
+
+// A file named .csv that is not text is refused by what it is, before a
+// byte of it is read as cells, by every reader of CSV files; lines ended
+// by \r alone are read as lines.
+func TestCSVThatIsNotText(t *testing.T) {
+	const text = "x,y\n1,2\n3,4\n"
+	want := []float64{1, 2, 3, 4}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(text))
+	zw.Close()
+	utf16le := func(bom bool, s string) []byte {
+		var b []byte
+		if bom {
+			b = []byte{0xff, 0xfe}
+		}
+		for _, u := range utf16.Encode([]rune(s)) {
+			b = binary.LittleEndian.AppendUint16(b, u)
+		}
+		return b
+	}
+	// A CR-only file past the 64 KiB the line ending is told from.
+	var long strings.Builder
+	long.WriteString("x,y\r")
+	for long.Len() < 3*sniffBytes {
+		long.WriteString("1,2\r3,4\r")
+	}
+	longWant := make([]float64, 0, 2*long.Len()/4)
+	for range strings.Count(long.String(), "\r") - 1 {
+		longWant = append(longWant, float64(1+len(longWant)%4), float64(2+len(longWant)%4))
+	}
+	cases := []struct {
+		name    string
+		content []byte
+		want    []float64 // the values read, where the file is read
+		err     string    // else the error after "datasets: PATH: "
+		// found: FindNames, which reads the first rows' cells only, reads
+		// the file (a name's control character, no rows, are the
+		// loaders' to refuse).
+		found bool
+		// leave is the LoadTable's data.leave_out; where set, only
+		// LoadTable and FindNames read the file.
+		leave string
+	}{
+		{"gzip", gz.Bytes(), nil, "gzip-compressed; decompress it first (gunzip)", false, ""},
+		{"UTF-16 with its byte-order mark", utf16le(true, text), nil, "not UTF-8 text (UTF-16 little-endian, by its byte-order mark); save it as UTF-8 CSV", false, ""},
+		{"UTF-16 big-endian", append([]byte{0xfe, 0xff, 0, 'x'}, text[1:]...), nil, "not UTF-8 text (UTF-16 big-endian, by its byte-order mark)", false, ""},
+		{"UTF-32", append([]byte{0xff, 0xfe, 0, 0, 'x', 0, 0, 0}, text[1:]...), nil, "not UTF-8 text (UTF-32 little-endian, by its byte-order mark)", false, ""},
+		{"UTF-16 without a byte-order mark", utf16le(false, text), nil, "not UTF-8 text (a NUL byte at offset 1: UTF-16 without a byte-order mark? or binary); save it as UTF-8 CSV", false, ""},
+		{"a NUL after 4000 bytes of text", []byte(strings.Repeat("1,2\n", 1000) + "3,\x004\n"), nil, "not UTF-8 text (a NUL byte at offset 4002", false, ""},
+		{"a PNG image", append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), text...), nil, "a PNG image, not CSV text", false, ""},
+		{"an Excel workbook", append([]byte("PK\x03\x04\x14\x00\x06\x00"), text...), nil, "a zip archive (an Excel .xlsx workbook is one), not CSV text; export the sheet as CSV", false, ""},
+		{"a .npy array", npyFile(npyHeaderDict("<f8", false, "(2, 2)"), npyData("<f8", 1, 2, 3, 4)), nil, "a NumPy array, not CSV text; name it .npy", false, ""},
+		{"binary without a NUL", []byte("x,y\n\xc3\x28\x01\x02\xff\n"), nil, "not text (byte 0xc3 at offset 4 is not UTF-8, and byte 0x01 at offset 6 a control character: a binary file?); want CSV text", false, ""},
+		{"CR line endings", []byte(strings.ReplaceAll(text, "\n", "\r")), want, "", false, ""},
+		{"CR line endings past 64 KiB", []byte(long.String()), longWant, "", false, ""},
+		{"CR line endings, no last one", []byte("x,y\r1,2\r3,4"), want, "", false, ""},
+		{"CRLF line endings", []byte(strings.ReplaceAll(text, "\n", "\r\n")), want, "", false, ""},
+		{"a UTF-8 byte-order mark", []byte("\uFEFF" + text), want, "", false, ""},
+		{"a UTF-8 byte-order mark and CR line endings", []byte("\uFEFF" + strings.ReplaceAll(text, "\n", "\r")), want, "", false, ""},
+		{"Latin-1 names left out", []byte("x,y,town\n1,2,Z\xfcrich\n3,4,Gen\xe8ve\n"), want, "", false, "town"},
+		{"a control character in a name", []byte("x,\x01y\n1,2\n"), nil, `line 1, column 2: "\x01y" is neither a number nor a name`, true, ""},
+		{"empty", nil, nil, "no data rows", true, ""},
+	}
+	dir := t.TempDir()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "_")+".csv")
+			if err := os.WriteFile(path, c.content, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			readers := []struct {
+				name string
+				read func() (File, error)
+			}{
+				{"Load", func() (File, error) { return Load(path) }},
+				{"LoadMissing", func() (File, error) { return LoadMissing(path) }},
+				{"LoadTable", func() (File, error) {
+					var leave []string
+					if c.leave != "" {
+						leave = []string{c.leave}
+					}
+					f, _, _, err := LoadTable(path, Options{LeaveOut: leave})
+					return f, err
+				}},
+				{"FindNames", func() (File, error) {
+					_, err := FindNames(path, 100)
+					return File{}, err
+				}},
+			}
+			for _, r := range readers {
+				if c.leave != "" && (r.name == "Load" || r.name == "LoadMissing") {
+					continue
+				}
+				f, err := r.read()
+				if c.err != "" && (r.name != "FindNames" || !c.found) {
+					prefix := "datasets: " + path + ": "
+					if err == nil || !strings.HasPrefix(err.Error(), prefix) || !strings.Contains(err.Error(), c.err) || strings.Contains(err.Error(), "\n") {
+						t.Errorf("%s: got error %v, want one line %q...%q", r.name, err, prefix, c.err)
+					}
+					continue
+				}
+				if err != nil {
+					t.Errorf("%s: %v", r.name, err)
+					continue
+				}
+				if r.name != "FindNames" && (!slices.Equal(f.X, c.want) || f.D != 2) {
+					t.Errorf("%s: got %d x %d values %v, want %d", r.name, f.N, f.D, f.X[:min(len(f.X), 8)], len(c.want))
+				}
+			}
+		})
 	}
 }
