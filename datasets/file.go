@@ -219,7 +219,8 @@ func LoadMissing(path string) (File, error) {
 // LoadMissingWant is LoadMissing for a caller that knows the columns the
 // file must have, or wants only its first rows (Want): a file of other
 // columns is refused at its first row or header, and a CSV's lines past
-// the rows wanted are not read. (A .npy file is read whole.)
+// the rows wanted are not read, nor are a C-order .npy file's (a
+// Fortran-order one's are read past, not kept).
 func LoadMissingWant(path string, want Want) (File, error) {
 	return load(path, true, want)
 }

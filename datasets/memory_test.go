@@ -5,10 +5,12 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
 	"scorenet/internal/memlimit"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -248,5 +250,46 @@ func TestCheckMemoryIsMemlimits(t *testing.T) {
 	err := checkMemory(1<<62, "a test")
 	if err == nil || !strings.HasPrefix(err.Error(), "a test needs 4294967296.0 GiB of memory, more than the ") {
 		t.Errorf("checkMemory(2^62) = %v, want memlimit.Check's refusal", err)
+	}
+}
+
+// A .npy file read for its first rows (Want.Rows: train -data's look at
+// a table's first rows for pixels) allocates those rows only, and asks
+// the memory budget for them only: a 1e6 x 300 uint8 file was read whole
+// as 2.4 GB of float64 to look at 2000 rows of it, then again to train.
+func TestReadNPYWantsRows(t *testing.T) {
+	vals := []float64{1, 2, 3, 4, 5, 6, 7, 8, 9} // rows of 3
+	fortran := []float64{1, 4, 7, 2, 5, 8, 3, 6, 9}
+	cases := []struct {
+		name  string
+		file  []byte
+		rows  int
+		want  []float64
+		alloc uint64 // the most bytes the read may allocate, beyond a chunk's buffers
+	}{
+		{"uint8, first row", npyFile(npyHeaderDict("|u1", false, "(3, 3)"), npyData("|u1", vals...)), 1, vals[:3], 3 * 8},
+		{"float64, first two rows", npyFile(npyHeaderDict("<f8", false, "(3, 3)"), npyData("<f8", vals...)), 2, vals[:6], 6 * 8},
+		{"float64, every row", npyFile(npyHeaderDict("<f8", false, "(3, 3)"), npyData("<f8", vals...)), 0, vals, 9 * 8},
+		{"more rows than the file has", npyFile(npyHeaderDict("<f8", false, "(3, 3)"), npyData("<f8", vals...)), 5, vals, 9 * 8},
+		{"Fortran order, first two rows", npyFile(npyHeaderDict("<f8", true, "(3, 3)"), npyData("<f8", fortran...)), 2, vals[:6], 6 * 8},
+		{"Fortran order, every row", npyFile(npyHeaderDict("<f8", true, "(3, 3)"), npyData("<f8", fortran...)), 0, vals, 9 * 8},
+		{"an infinity after the rows wanted", npyFile(npyHeaderDict("<f8", false, "(3, 3)"), npyData("<f8", append(vals[:6:6], math.Inf(1), 8, 9)...)), 2, vals[:6], 6 * 8},
+	}
+	dir := t.TempDir()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "_")+".npy")
+			if err := os.WriteFile(path, c.file, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			withBudget(t, float64(c.alloc))
+			f, err := LoadMissingWant(path, Want{Rows: c.rows})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(f.X, c.want) || f.N != len(c.want)/3 || f.D != 3 || cap(f.X) != len(c.want) {
+				t.Errorf("got %d x %d values %v (room for %d), want %v", f.N, f.D, f.X, cap(f.X), c.want)
+			}
+		})
 	}
 }

@@ -123,8 +123,13 @@ func readNPYValues(r io.Reader, missing bool, want Want) (points.Points, npyHead
 		return points.Points{}, h, fmt.Errorf(".npy header claims shape %s, %d values a point, over the limit of %d (MaxColumns, the most values a point may have)", shape, h.d, MaxColumns)
 	}
 	// The points, 8 bytes a value; twice that when read as they arrive
-	// (see readNPYGrowing).
-	need := 8 * float64(values)
+	// (see readNPYGrowing). From a file whose size was checked, only the
+	// rows wanted are read.
+	rows := h.n
+	if known && want.Rows > 0 {
+		rows = min(rows, want.Rows)
+	}
+	need := 8 * float64(rows) * float64(h.d)
 	if !known {
 		need *= 2
 	}
@@ -133,7 +138,7 @@ func readNPYValues(r io.Reader, missing bool, want Want) (points.Points, npyHead
 	}
 	var x []float64
 	if known {
-		x, err = readNPYKnown(r, h, values)
+		x, err = readNPYKnown(r, h, rows)
 	} else {
 		x, err = readNPYGrowing(r, h, values)
 	}
@@ -145,14 +150,20 @@ func readNPYValues(r io.Reader, missing bool, want Want) (points.Points, npyHead
 			return points.Points{}, h, fmt.Errorf("row %d, column %d (counting from 0, as %s in NumPy) is %v; every value must be finite", k/h.d, k%h.d, npyIndex(h.shape, k/h.d, k%h.d), v)
 		}
 	}
-	return points.Points{N: h.n, D: h.d, X: x}, h, nil
+	return points.Points{N: len(x) / h.d, D: h.d, X: x}, h, nil
 }
 
-// readNPYKnown reads data whose size was checked against the header: the
-// points are allocated once, C-order data decoded straight into them and
-// Fortran-order data scattered into place chunk by chunk.
-func readNPYKnown(r io.Reader, h npyHeader, values int) ([]float64, error) {
-	x := make([]float64, values)
+// readNPYKnown reads the first rows rows of data whose size was checked
+// against the header: the points are allocated once, C-order data
+// decoded straight into them (the data after those rows not read) and
+// Fortran-order data scattered into place chunk by chunk (the other
+// rows' values passed over).
+func readNPYKnown(r io.Reader, h npyHeader, rows int) ([]float64, error) {
+	x := make([]float64, rows*h.d)
+	values := len(x) // those read
+	if h.fortran {
+		values = h.n * h.d
+	}
 	size := h.itemsize()
 	per := npyChunk / size
 	buf := make([]byte, min(values, per)*size)
@@ -175,7 +186,9 @@ func readNPYKnown(r io.Reader, h npyHeader, values int) ([]float64, error) {
 				return nil, err
 			}
 			for _, v := range tmp[:k] {
-				x[i*h.d+j] = v
+				if i < rows {
+					x[i*h.d+j] = v
+				}
 				if i++; i == h.n {
 					i, j = 0, j+1
 				}
