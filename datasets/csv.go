@@ -184,7 +184,26 @@ func (l *labelColumn) resolve(header []string, n, lead int) error {
 // before reading: D, the number of columns (0: any), refused at the first
 // row (CSV) or the header (.npy) that says otherwise; Rows, the most rows
 // read (0: all; a CSV's later lines are not read).
-type Want struct{ D, Rows int }
+//
+// Spare is the bytes a value the caller needs once the values are read
+// (8: a copy of them), for what Then names ("as much again to prepare
+// the data for training"): the reader asks the memory budget for them
+// with the values, before it allocates (a .npy file's, by its header) or
+// as they grow (a CSV's, the values so far), so that a file the caller
+// could not go on with is refused before it is read, not after.
+type Want struct {
+	D, Rows int
+	Spare   float64
+	Then    string
+}
+
+// also is what the reader says it needs the memory for beside the values.
+func (w Want) also() string {
+	if w.Spare == 0 {
+		return ""
+	}
+	return ", and " + w.Then + ","
+}
 
 // readCSVLines is readCSV, with missing cells (parseMaybeMissing) read as
 // NaN when missing says so, each row's line number appended to lines when
@@ -375,7 +394,7 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 			}
 		}
 		if len(p.X)+len(cells) > cap(p.X) {
-			if p.X, err = growValues(p.X, len(cells), lr.line); err != nil {
+			if p.X, err = growValues(p.X, len(cells), lr.line, want); err != nil {
 				return points.Points{}, nil, nil, 0, err
 			}
 		}
@@ -431,13 +450,15 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 // growValues gives x room for n more values, checking the new array
 // against the memory budget first: doubling while small, by a quarter once
 // over 2^24 values (128 MiB), so that the last growth overshoots little.
-func growValues(x []float64, n, line int) ([]float64, error) {
+// The budget is asked for want.Spare bytes a value so far too.
+func growValues(x []float64, n, line int, want Want) ([]float64, error) {
 	grow := cap(x)
 	if cap(x) >= 1<<24 {
 		grow = cap(x) / 4
 	}
 	c := min(max(cap(x)+grow, len(x)+n, 1024), max(maxValues, len(x)+n))
-	if err := checkMemory(8*float64(c), fmt.Sprintf("line %d: %d values so far; room for %d", line, len(x), c)); err != nil {
+	need := 8*float64(c) + want.Spare*float64(len(x)+n)
+	if err := checkMemory(need, fmt.Sprintf("line %d: %d values so far; room for %d%s", line, len(x), c, want.also())); err != nil {
 		return nil, err
 	}
 	return append(make([]float64, 0, c), x...), nil

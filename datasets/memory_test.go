@@ -293,3 +293,50 @@ func TestReadNPYWantsRows(t *testing.T) {
 		})
 	}
 }
+
+// A caller that needs memory after the read (Want.Spare: Prepare, as
+// much again to prepare the data for training) has it asked for by the
+// reader with the values, before it allocates: a file it could not go
+// on with was read whole, then refused.
+func TestReadersAskForTheSpare(t *testing.T) {
+	dir := t.TempDir()
+	const then = "as much again to prepare the data for training"
+	npy := writeTemp(t, dir, "wide.npy", npyFile(npyHeaderDict("<f8", false, "(1000, 8)"), make([]byte, 64000)))
+	csv := writeTemp(t, dir, "long.csv", []byte(strings.Repeat("1,2\n", 5000)))
+	cases := []struct {
+		name   string
+		path   string
+		budget float64
+		spare  float64
+		err    string // "" where the file is read
+		// alloc is the most a refusal may allocate: a .npy file's comes
+		// before its values, a CSV's after the values so far.
+		alloc uint64
+	}{
+		{"a .npy file within the budget alone", npy, 64000, 0, "", 0},
+		{"a .npy file and its spare within the budget", npy, 128000, 8, "", 0},
+		{"a .npy file whose spare is over the budget", npy, 64000, 8,
+			"datasets: " + npy + ": .npy header claims shape (1000, 8); reading it, and " + then + ", needs 125 KiB of memory, more than the 62 KiB available (a test's budget)", 16 << 10},
+		{"a CSV within the budget alone", csv, 128 << 10, 0, "", 0},
+		{"a CSV and its spare within the budget", csv, 200 << 10, 8, "", 0},
+		{"a CSV whose spare is over the budget", csv, 128 << 10, 8,
+			"datasets: " + csv + ": line 4097: 8192 values so far; room for 16384, and " + then + ", needs 192 KiB of memory, more than the 128 KiB available (a test's budget)", 1 << 20},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			withBudget(t, c.budget)
+			var f File
+			var err error
+			alloc, took := allocated(func() {
+				f, _, _, err = LoadTable(c.path, Options{Want: Want{Spare: c.spare, Then: then}})
+			})
+			if c.err != "" {
+				checkRefused(t, err, c.err, alloc, took, c.alloc)
+				return
+			}
+			if err != nil || f.N*f.D != 8000 && f.N*f.D != 10000 {
+				t.Errorf("got %d x %d values, %v; want the file read", f.N, f.D, err)
+			}
+		})
+	}
+}

@@ -133,7 +133,8 @@ func readNPYValues(r io.Reader, missing bool, want Want) (points.Points, npyHead
 	if !known {
 		need *= 2
 	}
-	if err := checkMemory(need, fmt.Sprintf(".npy header claims shape %s; reading it", shape)); err != nil {
+	need += want.Spare * float64(rows) * float64(h.d)
+	if err := checkMemory(need, fmt.Sprintf(".npy header claims shape %s; reading it%s", shape, want.also())); err != nil {
 		return points.Points{}, h, err
 	}
 	var x []float64

@@ -236,6 +236,16 @@ func dropIncomplete(f *datasets.File, labels *datasets.Labels, classNames []stri
 	return nil
 }
 
+// prepareSpare is the bytes a value of a data file that what follows its
+// reading needs: the split's shuffle, the discrete columns' counts, and
+// training's copy of the rows in data units (train.nearness) and the
+// figures' of a share of them, about as much again. prepareThen says so
+// in the reader's refusal.
+const (
+	prepareSpare = 8
+	prepareThen  = "as much again to prepare the data for training"
+)
+
 // Prepare generates or reads the config's data set, splits off the
 // held-out fraction and standardises both parts with the training part's
 // statistics. The same config always gives the same Data.
@@ -256,7 +266,10 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 	case "file":
 		var f datasets.File
 		drop := d.Missing == "drop"
-		f, labels, classNames, err = datasets.LoadTable(d.Path, datasets.Options{Missing: drop, Label: d.LabelColumn, Categories: Categories(d.Categories), LeaveOut: d.LeaveOut})
+		// The reader asks the memory budget for what follows the
+		// reading too (prepareSpare), before it allocates.
+		want := datasets.Want{Spare: prepareSpare, Then: prepareThen}
+		f, labels, classNames, err = datasets.LoadTable(d.Path, datasets.Options{Missing: drop, Label: d.LabelColumn, Categories: Categories(d.Categories), LeaveOut: d.LeaveOut, Want: want})
 		if err == nil && drop {
 			err = dropIncomplete(&f, &labels, classNames)
 		}
@@ -326,12 +339,12 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 		}
 		source += fmt.Sprintf("; %d class%s", labels.K, map[bool]string{true: "", false: "es"}[labels.K == 1])
 	}
-	// What follows the reading (the split's shuffle, the discrete columns'
-	// counts, training's and the figures' copies of a share of it) needs
-	// about as much again: refused now, in one line, rather than by the Go
-	// runtime's "out of memory" part-way.
+	// What follows the reading needs about as much again (prepareSpare):
+	// refused now, in one line, rather than by the Go runtime's "out of
+	// memory" part-way. A table's reader asked for it before reading (a
+	// CSV's for the values so far as they grew); images' readers did not.
 	if d.FromFile() {
-		if err := memlimit.Check(8*float64(len(all.X)), fmt.Sprintf("preparing %s for training", source)); err != nil {
+		if err := memlimit.Check(prepareSpare*float64(len(all.X)), fmt.Sprintf("preparing %s for training", source)); err != nil {
 			return nil, err
 		}
 	}
