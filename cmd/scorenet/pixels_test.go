@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -22,21 +23,7 @@ func writeStrokes(t *testing.T, path string, n int) {
 		b.WriteString(map[bool]string{true: "\n", false: ","}[i == 63])
 	}
 	for range n {
-		var img [64]int
-		r0, c0, length := r.IntN(8), r.IntN(8), 2+r.IntN(4)
-		across := r.IntN(2) == 0
-		for k := range length {
-			y, x := r0, c0+k
-			if !across {
-				y, x = r0+k, c0
-			}
-			for _, d := range [][2]int{{0, 0}, {0, 1}, {1, 0}} {
-				if yy, xx := y+d[0], x+d[1]; yy < 8 && xx < 8 {
-					img[yy*8+xx] = 12 + r.IntN(5)
-				}
-			}
-		}
-		for i, v := range img {
+		for i, v := range stroke(r) {
 			fmt.Fprintf(&b, "%d", v)
 			b.WriteString(map[bool]string{true: "\n", false: ","}[i == 63])
 		}
@@ -44,6 +31,26 @@ func writeStrokes(t *testing.T, path string, n int) {
 	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// stroke is an 8x8 image of levels 0..16: a bar two pixels thick on a
+// dark ground, as a digit's stroke is.
+func stroke(r *rand.Rand) [64]int {
+	var img [64]int
+	r0, c0, length := r.IntN(8), r.IntN(8), 2+r.IntN(4)
+	across := r.IntN(2) == 0
+	for k := range length {
+		y, x := r0, c0+k
+		if !across {
+			y, x = r0+k, c0
+		}
+		for _, d := range [][2]int{{0, 0}, {0, 1}, {1, 0}} {
+			if yy, xx := y+d[0], x+d[1]; yy < 8 && xx < 8 {
+				img[yy*8+xx] = 12 + r.IntN(5)
+			}
+		}
+	}
+	return img
 }
 
 // train -data on a table of pixels (64 columns of integer levels whose
@@ -96,5 +103,59 @@ func TestPixelTableTrainsTheUNet(t *testing.T) {
 	mlp := filepath.Join(dir, "mlp")
 	if code, _, errs := scorenet("train", "-data", data, "-out", mlp, "-set", "train.steps=2", "-set", "model.hidden=[16]"); code != 0 || strings.Contains(errs, "model.type unet") {
 		t.Errorf("model.hidden given: exit %d, yet the unet was chosen: %s", code, errs)
+	}
+}
+
+// train -data looks at a table's first rows for pixels, a .npy file's
+// too, its label column given or not: a .npy file of 200000 labelled
+// 8x8 images, 104 MB as float64, was read whole to look at 2000 of them
+// (then again to train).
+func TestPixelTableReadsTheFirstRows(t *testing.T) {
+	const n, d = 200000, 65 // a class 0 to 3, then 64 pixels
+	path := filepath.Join(t.TempDir(), "digits.npy")
+	header := fmt.Sprintf("{'descr': '|u1', 'fortran_order': False, 'shape': (%d, %d), }", n, d)
+	for (10+len(header)+1)%64 != 0 {
+		header += " "
+	}
+	header += "\n"
+	b := append([]byte("\x93NUMPY\x01\x00"), byte(len(header)), byte(len(header)>>8))
+	b = append(b, header...)
+	r := rand.New(rand.NewPCG(6, 7))
+	for i := range pixelRows { // the rows after them are 0
+		b = append(b, byte(i%4))
+		for _, v := range stroke(r) {
+			b = append(b, byte(v))
+		}
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, int64(len(b)-pixelRows*d+n*d)); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, label string
+		found       bool // the label column found (datasets.PixelGridLabelled)
+	}{
+		{"label column found", "", true},
+		{"label column given", "1", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			text, err := dataConfig(path, t.TempDir(), c.label, nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			grid, class, ok := pixelTable(text, path, nil)
+			runtime.ReadMemStats(&after)
+			if !ok || grid.Side != 8 || (class.Column != "") != c.found {
+				t.Errorf("got grid %+v, class column %q, %v; want 8x8 pixels, the class column found: %v", grid, class.Column, ok, c.found)
+			}
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 16<<20 {
+				t.Errorf("looking at the first %d rows allocated %d MB, want under 16 (the file is %d MB as float64)", pixelRows, alloc>>20, 8*n*d>>20)
+			}
+		})
 	}
 }

@@ -262,10 +262,12 @@ func pixelTable(text, path string, sets []string) (datasets.Grid, datasets.Class
 		return datasets.Grid{}, datasets.ClassColumn{}, false // the config's own parse says what is wrong
 	}
 	// The first rows tell (PixelGrid measures its correlations on as
-	// many): a CSV's others are not read twice. Whatever is wrong with
-	// the file, Prepare says, naming the line.
+	// many): the others, of a CSV or a .npy file, are not read twice,
+	// with a label column given or not (a .npy file's were read whole as
+	// float64, then again by Prepare). Whatever is wrong with the file,
+	// Prepare says, naming the line.
 	if cfg.Data.LabelColumn != "" {
-		f, _, _, err := datasets.LoadLabelled(cfg.Data.Path, cfg.Data.LabelColumn)
+		f, _, _, err := datasets.LoadTable(cfg.Data.Path, datasets.Options{Label: cfg.Data.LabelColumn, Want: datasets.Want{Rows: pixelRows}})
 		if err != nil {
 			return datasets.Grid{}, datasets.ClassColumn{}, false
 		}
