@@ -44,35 +44,46 @@ const (
 // column tried, and byClass says it was kept (snails: species, exposure,
 // humidity and temperature once each, the species a class).
 func designColumns(train, heldout points.Points, classes []int32, levels map[int][]float64, varying func(j int) bool) (kept []int, byClass bool) {
-	rows := points.New(train.N+heldout.N, train.D)
-	copy(rows.X, train.X)
-	copy(rows.X[len(train.X):], heldout.X)
-	if rows.N < 2 {
+	n := train.N + heldout.N
+	if n < 2 {
 		return nil, false
+	}
+	// One column of the rows at a time, training then held-out: a copy
+	// of every row was a second copy of the data beside the verdict's.
+	buf := points.New(n, 1)
+	column := func(j int) points.Points {
+		for i := range train.N {
+			buf.X[i] = train.X[i*train.D+j]
+		}
+		for i := range heldout.N {
+			buf.X[train.N+i] = heldout.X[i*heldout.D+j]
+		}
+		return buf
 	}
 	var ids [][]int32 // each kept column's value ids, by row
 	cells, grid := 1, 1.0
-	if len(classes) == rows.N {
+	if len(classes) == n {
 		col, values := classIDs(classes)
 		if n := len(cellsOf([][]int32{col})); n > 1 {
 			ids, cells, grid, byClass = [][]int32{col}, n, float64(values), true
 		}
 	}
-	for j := range rows.D {
-		if _, discrete := levels[j]; !discrete && !isIndex(rows, j) {
+	for j := range train.D {
+		rows := column(j)
+		if _, discrete := levels[j]; !discrete && !isIndex(rows, 0) {
 			continue
 		}
-		col, values := valueIDs(rows, j)
+		col, values := valueIDs(rows, 0)
 		with := cellsOf(append(ids, col))
 		if len(with) > cells {
 			kept, ids, cells = append(kept, j), append(ids, col), len(with)
-			if grid *= float64(values); grid > 2*float64(rows.N) { // the cells can no longer fill half the grid
+			if grid *= float64(values); grid > 2*float64(n) { // the cells can no longer fill half the grid
 				return nil, false
 			}
 		}
 	}
 	outside := 0
-	for j := range rows.D {
+	for j := range train.D {
 		if !slices.Contains(kept, j) && varying(j) {
 			outside++
 		}
@@ -86,7 +97,7 @@ func designColumns(train, heldout points.Points, classes []int32, levels map[int
 			alone++
 		}
 	}
-	if float64(alone) < designAlone*float64(rows.N) {
+	if float64(alone) < designAlone*float64(n) {
 		return nil, false
 	}
 	return kept, byClass
