@@ -268,25 +268,12 @@ func (s *categoryState) code(cell string, missing bool) (float64, error) {
 // in time instead (allDates).
 func (r *categoryReader) finish(p points.Points) []Category {
 	out := make([]Category, 0, len(r.columns))
-	complete := completeRows(p)
 	for _, c := range r.columns {
 		s := r.at[c.Index]
 		if s.given == nil {
-			// A name only rows with a missing value hold is no level: those
-			// rows are left out (data.missing: drop), and a level no
-			// training row holds was still drawn (mlbench's Soybean: 4 of
-			// its 19 classes only on such rows, 17 samples of them).
-			kept := make([]bool, len(s.names))
-			for i := range p.N {
-				if v := p.X[i*p.D+c.Index]; complete[i] && !math.IsNaN(v) {
-					kept[int(v)] = true
-				}
-			}
-			order := make([]int, 0, len(s.names))
-			for k := range s.names {
-				if kept[k] || !slices.Contains(complete, true) {
-					order = append(order, k)
-				}
+			order := make([]int, len(s.names))
+			for k := range order {
+				order[k] = k
 			}
 			dates := allDates(s.names)
 			slices.SortFunc(order, func(a, b int) int {
@@ -297,9 +284,6 @@ func (r *categoryReader) finish(p points.Points) []Category {
 			})
 			c.Levels = make([]string, len(order))
 			place := make([]float64, len(s.names))
-			for k := range place {
-				place[k] = math.NaN() // a name of incomplete rows alone
-			}
 			for i, k := range order {
 				c.Levels[i] = s.names[k]
 				place[k] = float64(i)
@@ -312,15 +296,6 @@ func (r *categoryReader) finish(p points.Points) []Category {
 			c.Bits = len(c.Levels) > PlaceLevels && !dates
 		}
 		out = append(out, *c)
-	}
-	return out
-}
-
-// completeRows marks the rows of p that hold no missing value.
-func completeRows(p points.Points) []bool {
-	out := make([]bool, p.N)
-	for i := range p.N {
-		out[i] = !slices.ContainsFunc(p.Row(i), math.IsNaN)
 	}
 	return out
 }
