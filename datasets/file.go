@@ -304,8 +304,11 @@ func LoadTable(path string, o Options) (File, Labels, []string, error) {
 		lc = &labelColumn{column: o.Label}
 	}
 	cats := newCategoryReader(o.Categories, o.LeaveOut)
-	if cats != nil && lc == nil {
-		cats.width = ValueColumns(o.Categories, o.Width) // a file the run wrote holds each category as one column
+	if cats != nil {
+		// A file the run wrote holds each category as one column, and no
+		// column left out; with its class column too (a classed run's
+		// samples), counted once the class is out.
+		cats.width = ValueColumns(o.Categories, o.Width)
 	}
 	var lines *[]int
 	if o.Missing || lc != nil || cats != nil {

@@ -83,7 +83,13 @@ A noise-conditional model is evaluated at -sigma.`)
 		for i := 0; i < s.N; i++ {
 			for _, v := range s.Row(i) {
 				if math.IsNaN(v) || math.IsInf(v, 0) {
-					return fmt.Errorf("the score at point %d of %s is %v: the point is too far outside what the model was trained on; nothing was written", i+1, *in, v)
+					why := "the point is too far outside what the model was trained on"
+					if len(run.Norm.Quantiles) > 0 {
+						// The map holds such a value over a stretch of scores:
+						// its slope there is 0.
+						why += ", or holds a value that a column mapped through its quantiles (data.quantile) takes as a point mass (one that several training rows share, or the column's end), where the density has no slope"
+					}
+					return fmt.Errorf("the score at point %d of %s is %v: %s; nothing was written", i+1, *in, v, why)
 				}
 			}
 		}
