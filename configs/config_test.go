@@ -822,6 +822,7 @@ func TestGivenStepsAreSaid(t *testing.T) {
 		want       bool
 	}{
 		{"a number for a table", table, []string{"train.steps=40000"}, false, true},
+		{"a number and a patience", table, []string{"train.steps=40000", "train.patience=2", "train.eval_every=50"}, false, false},
 		{"auto", table, nil, false, false},
 		{"a toy", "name: m\ndata: {dataset: moons}\n", []string{"train.steps=500"}, false, false},
 		{"a run's config.yaml", "name: t\ndata: {dataset: file, path: t.csv}\ntrain: {steps: 500}\n", nil, true, false},

@@ -201,7 +201,8 @@ func (d *decoder) dataDefaults(c *Config) []string {
 		set("train.eval_every", "auto", func() { c.Train.EvalEvery = 0 })
 	}
 	var notes []string
-	if c.Data.Dataset == "file" && !unet && !c.Train.StepsAuto && c.Train.Steps > 0 && d.Given("train.steps") && !d.runFile {
+	if c.Data.Dataset == "file" && !unet && !c.Train.StepsAuto && c.Train.Steps > 0 && d.Given("train.steps") && !d.runFile &&
+		!d.Given("train.patience") && !d.Given("train.refit") { // either brings back what the note says is off
 		// Told to train longer, a user gives a number: it trains every
 		// step, past the held-out loss's best (mlbench's Ionosphere, 40000
 		// steps: its held-out loss rose from 15.8 to 40.6, its samples

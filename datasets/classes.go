@@ -184,8 +184,11 @@ func findNames(path string, rows int, sparseOut bool) (NameColumns, error) {
 		found.numbers[column(j)] = j + 1 + b2i(index)
 		levels = append(levels, fmt.Sprintf("%s (%d: %s)", column(j), len(names), listSome(names, 3)))
 	}
+	// The rows' numbers in order, first, are left out below (not after a
+	// pandas index: then by idNumbers).
+	numbersFirst := header != nil && !index && !rowNamesFirst && len(cells) > 1 && rowNumbers(header[0], cells[0])
 	for j := range cells {
-		if header == nil || j == 0 && (rowNamesFirst || rowNumbers(header[0], cells[0])) || sparse[j] || slices.Contains(texts, j) {
+		if header == nil || j == 0 && (rowNamesFirst || numbersFirst) || sparse[j] || slices.Contains(texts, j) {
 			continue
 		}
 		if distinct, ok := idNumbers(header[j], cells[j]); ok {
@@ -194,7 +197,7 @@ func findNames(path string, rows int, sparseOut bool) (NameColumns, error) {
 			left = append(left, fmt.Sprintf("%s (named as an id is, and %d different whole numbers in the first %d rows: numbers that name rows)", column(j), distinct, len(cells[j])))
 		}
 	}
-	if !index && !rowNamesFirst && len(cells) > 1 && header != nil && rowNumbers(header[0], cells[0]) {
+	if numbersFirst {
 		found.LeaveOut = append([]string{column(0)}, found.LeaveOut...)
 		found.numbers[column(0)] = 1
 		left = append([]string{fmt.Sprintf("%s (the rows' numbers, %s to %s in order)", column(0), strings.TrimSpace(cells[0][0]), strings.TrimSpace(cells[0][len(cells[0])-1]))}, left...)

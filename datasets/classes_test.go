@@ -236,6 +236,7 @@ func TestFindNamesLeavesOutIDNumbers(t *testing.T) {
 		{"a name ending in id: valid", table("x,valid,y", shuffled), false},
 		{"a panel's subject id", table("x,id,y", func(i int) string { return fmt.Sprint(i / 4) }), false},
 		{"an id of decimals", table("x,id,y", func(i int) string { return fmt.Sprintf("%d.5", i) }), false},
+		{"id in order after a pandas index", pandasIndexed(), true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "t.csv")
@@ -250,4 +251,15 @@ func TestFindNamesLeavesOutIDNumbers(t *testing.T) {
 			}
 		})
 	}
+}
+
+// pandasIndexed is a table written by pandas' to_csv: an unnamed index
+// column, then an id numbering the rows from 1, then two measurements.
+func pandasIndexed() string {
+	var b strings.Builder
+	b.WriteString(",id,x,y\n")
+	for i := range 40 {
+		fmt.Fprintf(&b, "%d,%d,%.2f,%d\n", i, i+1, float64(i%9)/3, (i*7)%11)
+	}
+	return b.String()
 }

@@ -6,7 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"scorenet/configs"
 	"scorenet/points"
+	"scorenet/rundir"
 	"scorenet/sampler"
 )
 
@@ -119,16 +121,19 @@ func TestAdviceLeavesOutWhatTheRunDoes(t *testing.T) {
 		name                         string
 		standardized, preconditioned bool
 		autoSteps                    bool
+		capped                       int
 		want, not                    []string
 	}{
-		{"neither", false, false, false, []string{"model.sigma_data: auto", "data.standardize: true", "train longer (train.steps)"}, []string{"train.patience"}},
-		{"standardised", true, false, false, []string{"model.sigma_data: auto"}, []string{"data.standardize"}},
-		{"both", true, true, false, []string{"train longer"}, []string{"data.standardize", "model.sigma_data"}},
+		{"neither", false, false, false, 0, []string{"model.sigma_data: auto", "data.standardize: true", "train longer (train.steps)"}, []string{"train.patience"}},
+		{"standardised", true, false, false, 0, []string{"model.sigma_data: auto"}, []string{"data.standardize"}},
+		{"both", true, true, false, 0, []string{"train longer"}, []string{"data.standardize", "model.sigma_data"}},
 		// A number of steps would turn off the stop that chose the length.
-		{"train.steps auto", true, true, true, []string{"train longer (a larger train.patience"}, []string{"train longer (train.steps)"}},
+		{"train.steps auto", true, true, true, 0, []string{"train longer (a larger train.patience"}, []string{"train longer (train.steps)"}},
+		// Only a number of steps raises the cap a run ran to.
+		{"train.steps auto, at its cap", true, true, true, 20000, []string{"train longer (-set train.steps=40000"}, []string{"train.patience"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			v := Verdict{OutsideRange: 0.2, WorstColumn: 1, WorstOutside: 0.2, MeanShift: 0.5, meanOff: true, standardized: c.standardized, preconditioned: c.preconditioned, autoSteps: c.autoSteps}
+			v := Verdict{OutsideRange: 0.2, WorstColumn: 1, WorstOutside: 0.2, MeanShift: 0.5, meanOff: true, standardized: c.standardized, preconditioned: c.preconditioned, autoSteps: c.autoSteps, capped: c.capped}
 			got := strings.Join(v.warnings(sampler.KindHeun), "\n")
 			for _, w := range c.want {
 				if !strings.Contains(got, w) {
@@ -162,6 +167,33 @@ func TestLoneEnds(t *testing.T) {
 			p := points.Points{N: len(c.values), D: 1, X: c.values}
 			if got := loneEnds(p, 0); got != c.want {
 				t.Errorf("loneEnds = %d, want %d", got, c.want)
+			}
+		})
+	}
+}
+
+// The advice to train longer follows how the run chose its length: a
+// refit's config.yaml has train.steps as a number, its first training
+// having chosen it by patience; a run of train.steps auto that reached
+// its cap is told the number of steps that raises it.
+func TestTrainLongerFollowsTheRunsLength(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		train configs.Train
+		step  int
+		want  string
+	}{
+		{"a number of steps", configs.Train{Steps: 5000}, 5000, "train longer (train.steps)"},
+		{"auto, stopped by patience", configs.Train{Steps: 20000, StepsAuto: true}, 6400, "a larger train.patience"},
+		{"auto, at its cap", configs.Train{Steps: 20000, StepsAuto: true}, 20000, "-set train.steps=40000"},
+		{"a refit", configs.Train{Steps: 19950, Refitted: &configs.Refitted{Length: 16400}}, 19950, "a larger train.patience"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := &configs.Config{Train: c.train}
+			var v Verdict
+			v.givenSettings(&Run{Run: &rundir.Run{Config: cfg, Step: c.step}})
+			if got := v.trainLonger(); !strings.Contains(got, c.want) {
+				t.Errorf("%q, want it to name %q", got, c.want)
 			}
 		})
 	}

@@ -83,16 +83,24 @@ type Verdict struct {
 	// not advise.
 	standardized, preconditioned bool
 	// autoSteps says the run trained until its held-out loss stopped
-	// improving (train.steps: auto): training longer is then a larger
-	// patience, where a number of steps would turn that stop off.
+	// improving (train.steps: auto, or a refit whose first training
+	// chose the length so): training longer is then a larger patience,
+	// where a number of steps would turn that stop off. capped says it
+	// ran to train.steps auto's cap instead, which only a number of
+	// steps (cap) raises.
 	autoSteps bool
+	capped    int
 }
 
 // givenSettings marks v with the settings of run that its warnings would
 // otherwise advise.
 func (v *Verdict) givenSettings(run *Run) {
 	v.standardized, v.preconditioned = run.Config.Data.Standardize, run.Config.Model.SigmaData > 0 || run.Config.Model.SigmaDataAuto
-	v.autoSteps = run.Config.Train.StepsAuto
+	t := run.Config.Train
+	v.autoSteps = t.StepsAuto || t.Refitted != nil
+	if t.StepsAuto && t.Steps > 0 && run.Step >= t.Steps {
+		v.capped = t.Steps
+	}
 }
 
 // trainLonger is the advice to train longer, by the setting that does so
@@ -101,6 +109,9 @@ func (v *Verdict) givenSettings(run *Run) {
 // length (a user told to train longer on a 34-column table gave it 40000
 // steps, and its samples came out diffuse).
 func (v Verdict) trainLonger() string {
+	if v.capped > 0 {
+		return fmt.Sprintf("train longer (-set train.steps=%d: the run reached train.steps auto's cap of %d)", 2*v.capped, v.capped)
+	}
 	if v.autoSteps {
 		return "train longer (a larger train.patience; a number for train.steps would turn off the stop at the held-out loss's best)"
 	}

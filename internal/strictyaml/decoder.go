@@ -210,23 +210,22 @@ func (d *Decoder) Where(key string) string {
 			return o
 		}
 	}
-	for k := key; k != ""; k = parentKey(k) {
+	if line, ok := d.lines[key]; ok && key != "" {
+		return fmt.Sprintf("%s:%d", d.source, line)
+	}
+	// A section no document line holds was made by an override of a key
+	// inside it (-set foo.bar=1 makes foo, -set data.bogus.x=1 makes
+	// data.bogus): that override, the first by key where several are,
+	// before the line of a section above it.
+	for _, k := range slices.Sorted(maps.Keys(d.overridden)) {
+		if strings.HasPrefix(k, key+".") {
+			return d.overridden[k]
+		}
+	}
+	for k := parentKey(key); k != ""; k = parentKey(k) {
 		if line, ok := d.lines[k]; ok {
 			return fmt.Sprintf("%s:%d", d.source, line)
 		}
-	}
-	// A section no document line holds was made by an override of a key
-	// inside it (-set foo.bar=1 makes foo): that override, the first by
-	// key where several are.
-	shown := ""
-	for _, k := range slices.Sorted(maps.Keys(d.overridden)) {
-		if strings.HasPrefix(k, key+".") {
-			shown = d.overridden[k]
-			break
-		}
-	}
-	if shown != "" {
-		return shown
 	}
 	return d.source
 }

@@ -93,6 +93,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"override type", "", []string{"train.steps=abc"}, `strictyaml: -set train.steps=abc: train.steps: expected an integer, got "abc"`},
 		{"override key", "", []string{"train.stepz=5"}, `strictyaml: -set train.stepz=5: train.stepz: unknown key; did you mean "steps"? (known keys here: grid, rate, sizes, steps)`},
 		{"override of an unknown section", "name: x\n", []string{"bogus.key=5"}, `strictyaml: -set bogus.key=5: bogus: unknown key (known keys here: box, name, noise, on, seed, train)`},
+		{"override of an unknown section inside a known one", "train:\n  steps: 3\n", []string{"train.bogus.x=1"}, `strictyaml: -set train.bogus.x=1: train.bogus: unknown key (known keys here: grid, rate, sizes, steps)`},
 		{"overrides of an unknown section", "name: x\n", []string{"bogus.z=5", "bogus.a=1"}, `strictyaml: -set bogus.a=1: bogus: unknown key (known keys here: box, name, noise, on, seed, train)`},
 		{"override below an override", "", []string{"train=5"}, `strictyaml: -set train=5: train: expected a mapping of keys, got "5"`},
 		{"override without =", "", []string{"train.steps"}, `strictyaml: -set "train.steps": want key=value with a dotted key`},
