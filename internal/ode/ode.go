@@ -320,8 +320,8 @@ func (sv *solver) attempt(rows []row, y, k1 []float64, t1 float64, active []int,
 		}
 		norm := rmsNorm(errv, scale)
 		if st.Accepted[i]+st.Rejected[i] >= sv.s.MaxSteps {
-			return fmt.Errorf("ode: row %d took more than %d steps (at t = %.6g of %.6g): the field is too stiff or not smooth for rtol %g, atol %g",
-				i, sv.s.MaxSteps, r.t, t1, sv.s.Rtol, sv.s.Atol)
+			return &RowError{Row: i, What: fmt.Sprintf("took more than %d steps (at t = %.6g of %.6g): the field is too stiff or not smooth for rtol %g, atol %g",
+				sv.s.MaxSteps, r.t, t1, sv.s.Rtol, sv.s.Atol)}
 		}
 		if norm <= 1 { // accept
 			copy(yi, yn)
