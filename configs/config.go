@@ -157,6 +157,10 @@ type Category struct {
 	// for one no row holds): samples take their level from it.
 	Follows      string `yaml:"follows,omitempty"`
 	FollowLevels []int  `yaml:"follow_levels,omitempty"`
+	// Unseen are the names the file holds only on rows with a missing
+	// value, which data.missing: drop leaves out: no level of the
+	// column; read again, such a name is a missing value.
+	Unseen []string `yaml:"unseen_levels,omitempty"`
 }
 
 // Labelled reports data with a class per point.

@@ -198,3 +198,43 @@ func TestCategoriesOfARunsOwnFiles(t *testing.T) {
 		t.Errorf("a row shorter than its header: error %v", err)
 	}
 }
+
+// A name that only rows with a missing value hold is no level of its
+// category: data.missing: drop leaves those rows out, and a level no
+// training row held was still drawn (mlbench's Soybean: 4 of its 19
+// classes only on such rows, 17 samples of them). Without missing values
+// every name is a level.
+func TestLevelsOfIncompleteRowsAlone(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name, table string
+		want        []string
+	}{
+		{"a name on an incomplete row alone", "x,kind\n1,a\n2,a\n3,b\nNA,c\n4,b\n", []string{"a", "b"}},
+		{"a name on complete and incomplete rows", "x,kind\n1,a\n2,a\n3,b\nNA,b\n4,c\n", []string{"a", "b", "c"}},
+		{"no missing values", "x,kind\n1,a\n2,a\n3,b\n5,c\n", []string{"a", "b", "c"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "_")+".csv")
+			os.WriteFile(path, []byte(c.table), 0o644)
+			f, _, _, err := datasets.LoadTable(path, datasets.Options{Missing: true, Categories: []datasets.Category{{Column: "kind"}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(f.Categories) != 1 || !slices.Equal(f.Categories[0].Levels, c.want) {
+				t.Fatalf("levels %v, want %v", f.Categories, c.want)
+			}
+			// Read again under the levels found, as a run reads its own
+			// file: the unseen name is a missing value, not an error.
+			again, _, _, err := datasets.LoadTable(path, datasets.Options{Missing: true, Categories: f.Categories})
+			if err != nil || again.N != f.N {
+				t.Errorf("read again under its levels: %d rows, %v; want %d", again.N, err, f.N)
+			}
+			for i := range f.N {
+				if v := f.X[i*f.D+1]; !math.IsNaN(f.X[i*f.D]) && (math.IsNaN(v) || int(v) >= len(c.want)) {
+					t.Errorf("row %d: place %v, want one of the %d levels", i, v, len(c.want))
+				}
+			}
+		})
+	}
+}

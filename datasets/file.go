@@ -163,7 +163,11 @@ func (f File) Describe() string {
 			if c.Bits {
 				learnt = fmt.Sprintf(", learnt as %d binary digits, a 0/1 column each", BitColumns(len(c.Levels)))
 			}
-			cols = append(cols, fmt.Sprintf("%s (%d: %s%s)", c.Column, len(c.Levels), listSome(c.Levels, 4), learnt))
+			unseen := ""
+			if len(c.Unseen) > 0 {
+				unseen = fmt.Sprintf("; not %s, which only rows with a missing value hold", listSome(c.Unseen, 4))
+			}
+			cols = append(cols, fmt.Sprintf("%s (%d: %s%s%s)", c.Column, len(c.Levels), listSome(c.Levels, 4), learnt, unseen))
 		}
 		notes = append(notes, "columns of names read as categories, each name its place among the column's levels (data.categories): "+strings.Join(cols, ", "))
 	}

@@ -50,7 +50,7 @@ type Data struct {
 func Categories(cats []configs.Category) []datasets.Category {
 	var out []datasets.Category
 	for _, c := range cats {
-		out = append(out, datasets.Category{Column: c.Column, Levels: c.Levels, Index: c.Index, Bits: c.Bits, Follows: c.Follows, FollowLevels: c.FollowLevels})
+		out = append(out, datasets.Category{Column: c.Column, Levels: c.Levels, Index: c.Index, Bits: c.Bits, Follows: c.Follows, FollowLevels: c.FollowLevels, Unseen: c.Unseen})
 	}
 	return out
 }
@@ -204,7 +204,7 @@ func RowsOptions(run *Run, missing bool) datasets.Options {
 func CategoriesRead(cols []datasets.Category) []configs.Category {
 	var out []configs.Category
 	for _, c := range cols {
-		out = append(out, configs.Category{Column: c.Column, Levels: c.Levels, Index: c.Index, Bits: c.Bits, Follows: c.Follows, FollowLevels: c.FollowLevels})
+		out = append(out, configs.Category{Column: c.Column, Levels: c.Levels, Index: c.Index, Bits: c.Bits, Follows: c.Follows, FollowLevels: c.FollowLevels, Unseen: c.Unseen})
 	}
 	return out
 }

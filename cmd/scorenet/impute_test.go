@@ -416,3 +416,43 @@ func TestClassedRunReadsItsSamplesWithoutTheLeftOutColumn(t *testing.T) {
 		}
 	}
 }
+
+// A name that only rows with a missing value hold is no level of its
+// category, and the run reads its own file again with it: resumed,
+// evaluated, its samples judged, its rows imputed (a second reader found
+// each refusing the name once the levels left it out).
+func TestUnseenLevelReadsBack(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "f.csv")
+	var b strings.Builder
+	b.WriteString("x,y,kind\n")
+	rng := rand.New(rand.NewPCG(9, 10))
+	for i := range 300 {
+		fmt.Fprintf(&b, "%.3f,%.3f,%s\n", rng.NormFloat64(), rng.NormFloat64(), []string{"a", "b"}[i%2])
+	}
+	for range 5 {
+		b.WriteString("0.185,,zz\n")
+	}
+	os.WriteFile(data, []byte(b.String()), 0o644)
+	run := filepath.Join(dir, "r")
+	code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=50", "-set", "model.hidden=[8]")
+	if code != 0 || !strings.Contains(errs, "not zz, which only rows with a missing value hold") {
+		t.Fatalf("train: exit %d, want zz said unseen: %s", code, errs)
+	}
+	for _, c := range []struct {
+		name string
+		args []string
+	}{
+		{"resume", []string{"train", "-run", run, "-set", "train.steps=60"}},
+		{"eval", []string{"eval", "-run", run, "-set", "sample.n=50"}},
+		{"sample", []string{"sample", "-run", run, "-n", "50", "-out", filepath.Join(dir, "s.csv")}},
+		{"impute", []string{"impute", "-run", run, "-in", data, "-out", filepath.Join(dir, "filled.csv"), "-n", "2"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, errs := scorenet(c.args...)
+			if code != 0 || strings.Contains(errs, "is not a level") || c.name == "sample" && !strings.Contains(errs, "verdict on 50 samples") {
+				t.Errorf("exit %d: %s", code, errs)
+			}
+		})
+	}
+}
