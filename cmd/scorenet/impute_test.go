@@ -342,14 +342,10 @@ func TestImputeOnAnExactModel(t *testing.T) {
 // and no header, are read as before.
 func TestRowsFilesFollowTheRunsHeader(t *testing.T) {
 	dir := t.TempDir()
-	data := filepath.Join(dir, "xy.csv")
-	var b strings.Builder
-	b.WriteString("x,y\n")
-	rng := rand.New(rand.NewPCG(3, 4))
-	for range 200 {
-		fmt.Fprintf(&b, "%.4f,%.4f\n", rng.NormFloat64(), 5+rng.NormFloat64())
-	}
-	os.WriteFile(data, []byte(b.String()), 0o644)
+	data, rng := filepath.Join(dir, "xy.csv"), rand.New(rand.NewPCG(3, 4))
+	writeRows(t, data, "x,y", 200, func(int) string {
+		return fmt.Sprintf("%.4f,%.4f", rng.NormFloat64(), 5+rng.NormFloat64())
+	})
 	run := filepath.Join(dir, "r")
 	if code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=20", "-set", "model.hidden=[8]"); code != 0 {
 		t.Fatalf("train: %s", errs)
@@ -392,14 +388,10 @@ func TestRowsFilesFollowTheRunsHeader(t *testing.T) {
 // a table shaped as mlbench's BreastCancer).
 func TestClassedRunReadsItsSamplesWithoutTheLeftOutColumn(t *testing.T) {
 	dir := t.TempDir()
-	data := filepath.Join(dir, "bc.csv")
-	var b strings.Builder
-	b.WriteString("Id,a,b,Class\n")
-	rng := rand.New(rand.NewPCG(7, 8))
-	for i := range 200 {
-		fmt.Fprintf(&b, "%d,%.3f,%.3f,%s\n", 100000+rng.IntN(900000), rng.NormFloat64(), rng.NormFloat64(), []string{"benign", "malignant"}[i%2])
-	}
-	os.WriteFile(data, []byte(b.String()), 0o644)
+	data, rng := filepath.Join(dir, "bc.csv"), rand.New(rand.NewPCG(7, 8))
+	writeRows(t, data, "Id,a,b,Class", 200, func(i int) string {
+		return fmt.Sprintf("%d,%.3f,%.3f,%s", 100000+rng.IntN(900000), rng.NormFloat64(), rng.NormFloat64(), []string{"benign", "malignant"}[i%2])
+	})
 	run := filepath.Join(dir, "r")
 	// Unmapped: score has no slope on a value many training rows share in
 	// a quantile-mapped column, and these normal columns can read skewed.
@@ -423,17 +415,13 @@ func TestClassedRunReadsItsSamplesWithoutTheLeftOutColumn(t *testing.T) {
 // each refusing the name once the levels left it out).
 func TestUnseenLevelReadsBack(t *testing.T) {
 	dir := t.TempDir()
-	data := filepath.Join(dir, "f.csv")
-	var b strings.Builder
-	b.WriteString("x,y,kind\n")
-	rng := rand.New(rand.NewPCG(9, 10))
-	for i := range 300 {
-		fmt.Fprintf(&b, "%.3f,%.3f,%s\n", rng.NormFloat64(), rng.NormFloat64(), []string{"a", "b"}[i%2])
-	}
-	for range 5 {
-		b.WriteString("0.185,,zz\n")
-	}
-	os.WriteFile(data, []byte(b.String()), 0o644)
+	data, rng := filepath.Join(dir, "f.csv"), rand.New(rand.NewPCG(9, 10))
+	writeRows(t, data, "x,y,kind", 305, func(i int) string {
+		if i >= 300 {
+			return "0.185,,zz" // the name only rows with a missing value hold
+		}
+		return fmt.Sprintf("%.3f,%.3f,%s", rng.NormFloat64(), rng.NormFloat64(), []string{"a", "b"}[i%2])
+	})
 	run := filepath.Join(dir, "r")
 	code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=50", "-set", "model.hidden=[8]")
 	if code != 0 || !strings.Contains(errs, "not zz, which only rows with a missing value hold") {
