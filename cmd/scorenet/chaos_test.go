@@ -172,21 +172,7 @@ func TestSignalsStopWithACheckpoint(t *testing.T) {
 		cfg := writeConfig(t, dir)
 		runDir := filepath.Join(dir, "run")
 		cmd := exec.Command(bin, "train", "-config", cfg, "-set", "output.dir="+runDir, "-set", "train.steps=100000")
-		stderr, err := cmd.StderrPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		lines := bufio.NewScanner(stderr)
-		var log []string
-		for lines.Scan() {
-			log = append(log, lines.Text())
-			if strings.HasPrefix(lines.Text(), "step 50/") {
-				break
-			}
-		}
+		lines, log := startUntil(t, cmd, "step 50/")
 		cmd.Process.Signal(os.Interrupt)
 		if double {
 			// At once, not after the first's message: a step of this run
@@ -198,7 +184,7 @@ func TestSignalsStopWithACheckpoint(t *testing.T) {
 		for lines.Scan() {
 			log = append(log, lines.Text())
 		}
-		err = cmd.Wait()
+		err := cmd.Wait()
 		last := log[len(log)-1]
 		if exit, ok := err.(*exec.ExitError); !ok || exit.Success() {
 			t.Fatalf("double=%v: exit %v, want a failure exit", double, err)
@@ -306,22 +292,8 @@ func TestSignalWhileReadingSaysNothingWasWritten(t *testing.T) {
 	os.WriteFile(data, []byte(b.String()), 0o644)
 	runDir := filepath.Join(dir, "run")
 	cmd := exec.Command(bin, "train", "-data", data, "-out", runDir, "-threads", "1")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := bufio.NewScanner(stderr)
-	var log []string
-	for lines.Scan() {
-		log = append(log, lines.Text())
-		if strings.HasPrefix(lines.Text(), "training ") {
-			cmd.Process.Signal(os.Interrupt)
-			break
-		}
-	}
+	lines, log := startUntil(t, cmd, "training ")
+	cmd.Process.Signal(os.Interrupt)
 	for lines.Scan() {
 		log = append(log, lines.Text())
 	}
@@ -333,4 +305,26 @@ func TestSignalWhileReadingSaysNothingWasWritten(t *testing.T) {
 	if !strings.Contains(last, "interrupted before the first step") || !strings.Contains(last, "nothing was written: run the same command again") || strings.Contains(last, "continue with") {
 		t.Errorf("last line %q: want the interruption, and no resume hint", last)
 	}
+}
+
+// startUntil starts cmd and reads its stderr up to the first line that
+// starts with prefix: the lines so far, and the scanner for the rest.
+func startUntil(t *testing.T, cmd *exec.Cmd, prefix string) (*bufio.Scanner, []string) {
+	t.Helper()
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewScanner(stderr)
+	var log []string
+	for lines.Scan() {
+		log = append(log, lines.Text())
+		if strings.HasPrefix(lines.Text(), prefix) {
+			break
+		}
+	}
+	return lines, log
 }
