@@ -238,3 +238,28 @@ func TestLevelsOfIncompleteRowsAlone(t *testing.T) {
 		})
 	}
 }
+
+// A missing class, read where missing values are (data.missing: drop,
+// impute's rows), makes its row incomplete: label -1, left out by
+// DropIncomplete with the rows of a missing value; read where every
+// value is needed, it is the error it was (impute refused a file whose
+// class column had blanks, as not the run's kind of file).
+func TestMissingLabels(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "t.csv")
+	os.WriteFile(path, []byte("x,y,kind\n1,2,a\n3,4,\n5,NA,b\n7,8,b\n"), 0o644)
+	f, labels, names, err := datasets.LoadTable(path, datasets.Options{Missing: true, Label: "kind"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(labels.Of, []int32{0, -1, 1, 1}) || !slices.Equal(names, []string{"a", "b"}) {
+		t.Errorf("labels %v, names %v; want a, missing, b, b", labels.Of, names)
+	}
+	datasets.DropIncomplete(&f, &labels)
+	if f.N != 2 || !slices.Equal(labels.Of, []int32{0, 1}) || !slices.Equal(f.X, []float64{1, 2, 7, 8}) {
+		t.Errorf("after DropIncomplete: %d rows %v, labels %v; want the first and the last", f.N, f.X, labels.Of)
+	}
+	os.WriteFile(path, []byte("x,y,kind\n1,2,a\n3,4,\n7,8,b\n"), 0o644)
+	if _, _, _, err := datasets.LoadTable(path, datasets.Options{Label: "kind"}); err == nil || !strings.Contains(err.Error(), "the label is missing") {
+		t.Errorf("every value needed: %v, want the missing label refused", err)
+	}
+}

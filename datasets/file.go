@@ -332,17 +332,18 @@ func LoadTable(path string, o Options) (File, Labels, []string, error) {
 		return f, Labels{}, nil, nil
 	}
 	f.label = lc.index + 1
-	l, names, err := labelsOf(lc.cells, func(r int) string { return f.where(r, lc.index) })
+	l, names, err := labelsOf(lc.cells, o.Missing, func(r int) string { return f.where(r, lc.index) })
 	l.Lines = f.Lines
 	return f, l, names, err
 }
 
-// DropIncomplete leaves out the rows of f with a missing value (NaN), and
-// their labels (nil Of: none), recording where they were in f.Dropped.
+// DropIncomplete leaves out the rows of f with a missing value (NaN) or a
+// missing label (-1), and their labels (nil Of: none), recording where
+// they were in f.Dropped.
 func DropIncomplete(f *File, labels *Labels) {
 	kept := 0
 	for i := range f.N {
-		if slices.ContainsFunc(f.Row(i), math.IsNaN) {
+		if slices.ContainsFunc(f.Row(i), math.IsNaN) || labels.Of != nil && labels.Of[i] < 0 {
 			f.Dropped = append(f.Dropped, strings.TrimPrefix(f.Where(i, -1), f.Path+" "))
 			continue
 		}
@@ -380,13 +381,21 @@ func DropIncomplete(f *File, labels *Labels) {
 // cell for an error. A column mixing the two is refused: a name that
 // looks like a number would make -class ambiguous, and one stray name
 // would renumber every class.
-func labelsOf(cells []string, where func(r int) string) (Labels, []string, error) {
+func labelsOf(cells []string, missingRead bool, where func(r int) string) (Labels, []string, error) {
 	l := Labels{Of: make([]int32, len(cells))}
 	firstNumber, firstName := -1, -1
+	var present []string // the cells of labels given
 	for r, c := range cells {
 		if v, missing := parseMaybeMissing(c); missing && math.IsNaN(v) {
+			if missingRead {
+				// Its row is incomplete: left out by data.missing: drop,
+				// and impute, which draws without the class, needs none.
+				l.Of[r] = -1
+				continue
+			}
 			return Labels{}, nil, fmt.Errorf("datasets: %s: the label is missing (%s): every row needs its class", where(r), quoteCell(c))
 		}
+		present = append(present, c)
 		v, number := parseCell(c)
 		if !number {
 			if firstName < 0 {
@@ -411,11 +420,14 @@ func labelsOf(cells []string, where func(r int) string) (Labels, []string, error
 		return Labels{}, nil, fmt.Errorf("datasets: %s: label %s is a number, but %s has the name %s: a label column holds classes as integers from 0 or as names, not both",
 			where(firstNumber), quoteCell(cells[firstNumber]), where(firstName), quoteCell(cells[firstName]))
 	}
-	names := slices.Compact(slices.Sorted(slices.Values(cells)))
+	names := slices.Compact(slices.Sorted(slices.Values(present)))
 	if len(names) > MaxClasses {
 		return Labels{}, nil, fmt.Errorf("datasets: %s: %d different labels, more classes than %d", where(0), len(names), MaxClasses)
 	}
 	for r, c := range cells {
+		if l.Of[r] < 0 {
+			continue
+		}
 		i, _ := slices.BinarySearch(names, c)
 		l.Of[r] = int32(i)
 	}

@@ -336,6 +336,10 @@ func readRowsToComplete(run *workflow.Run, path, mask string, rows, draws int, s
 	if rows > 0 && rows < file.N {
 		file.Points = points.Points{N: rows, D: file.D, X: file.X[:rows*file.D]}
 	}
+	if len(file.LeftOut) > 0 {
+		// A user joining the completed rows back by an id looks for it.
+		fmt.Fprintf(stderr, "%s: columns the run leaves out (data.leave_out: %s) are read past and not written; the completed rows keep the input's order\n", path, strings.Join(file.LeftOut, ", "))
+	}
 	if mask == "" {
 		return file, nil
 	}

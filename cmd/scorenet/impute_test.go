@@ -444,3 +444,25 @@ func TestUnseenLevelReadsBack(t *testing.T) {
 		})
 	}
 }
+
+// impute reads rows of a classed run whose class cells are blank, as a
+// file with a fifth of its cells removed has them: the completions are
+// drawn without the class anyway (it said "line 2 has 3 columns, want
+// 2" instead, since the file no longer read as the run's kind).
+func TestImputeTakesBlankClassCells(t *testing.T) {
+	dir := t.TempDir()
+	data, rng := filepath.Join(dir, "c.csv"), rand.New(rand.NewPCG(11, 12))
+	writeRows(t, data, "a,b,kind", 200, func(i int) string {
+		return fmt.Sprintf("%.3f,%.3f,%s", rng.NormFloat64(), rng.NormFloat64(), []string{"x", "y"}[i%2])
+	})
+	run := filepath.Join(dir, "r")
+	if code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=20", "-set", "model.hidden=[8]"); code != 0 || !strings.Contains(errs, "data.label_column auto: kind") {
+		t.Fatalf("train: exit %d, want kind as the class: %s", code, errs)
+	}
+	holes := filepath.Join(dir, "holes.csv")
+	os.WriteFile(holes, []byte("a,b,kind\n0.5,,\n,1,y\n"), 0o644)
+	code, out, errs := scorenet("impute", "-run", run, "-in", holes, "-out", filepath.Join(dir, "f.csv"), "-n", "2")
+	if code != 0 || !strings.Contains(out+errs, "completed 2 missing entries in 2 of 2 rows") {
+		t.Errorf("impute: exit %d: %s%s", code, out, errs)
+	}
+}
