@@ -234,6 +234,7 @@ func TestFindNamesLeavesOutIDNumbers(t *testing.T) {
 		{"PassengerId", table("x,PassengerId,y", shuffled), true},
 		{"patient_id", table("x,patient_id,y", shuffled), true},
 		{"a name ending in id: valid", table("x,valid,y", shuffled), false},
+		{"a patient's id on two rows", table("x,id,y", func(i int) string { return fmt.Sprint(i / 2) }), true},
 		{"a panel's subject id", table("x,id,y", func(i int) string { return fmt.Sprint(i / 4) }), false},
 		{"an id of decimals", table("x,id,y", func(i int) string { return fmt.Sprintf("%d.5", i) }), false},
 		{"id in order after a pandas index", pandasIndexed(), true},
