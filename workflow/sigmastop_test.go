@@ -113,6 +113,27 @@ func TestCopiesAdviceNamesSigmaStopForSolvers(t *testing.T) {
 	}
 }
 
+// On a table whose every column is discrete, samples are put onto the
+// values the rows hold: a level's noise kept is snapped off, and the
+// copies' advice leaves sample.sigma_stop out and says why they land on
+// rows (HSAUR3's schizophrenia2: 0.50 at every level tried).
+func TestCopiesAdviceOnADiscreteGrid(t *testing.T) {
+	v := Verdict{NearestAgainst: againstTraining, NearestRatio: 0.3, NearestError: 0.05, allDiscrete: true}
+	got := strings.Join(v.warnings(sampler.KindHeun), "\n")
+	if !strings.Contains(got, "copy the training data") || strings.Contains(got, "sample.sigma_stop") || !strings.Contains(got, "every column is discrete") {
+		t.Errorf("warnings %q: want the copies told without sample.sigma_stop, naming the discrete columns", got)
+	}
+	cols := Columns{Levels: map[int][]float64{0: {0, 1}, 1: {1, 2, 3}}}
+	p := points.Points{N: 4, D: 2, X: []float64{0, 1, 1, 2, 0, 3, 1, 1}}
+	if !Judge(p, p, p, cols).allDiscrete {
+		t.Error("two discrete columns of two: not every column discrete")
+	}
+	cols.Levels = map[int][]float64{0: {0, 1}}
+	if Judge(p, p, p, cols).allDiscrete {
+		t.Error("one discrete column of two: every column discrete")
+	}
+}
+
 // The verdict's fixes leave out what the run already does: a run
 // standardised and preconditioned (as train -data trains) is not told to
 // standardise or precondition.

@@ -90,6 +90,9 @@ type Verdict struct {
 	// steps (cap) raises.
 	autoSteps bool
 	capped    int
+	// allDiscrete says every column is discrete: samples are put onto the
+	// values the rows hold, where a level's noise kept does not reach.
+	allDiscrete bool
 }
 
 // givenSettings marks v with the settings of run that its warnings would
@@ -302,6 +305,7 @@ func Judge(samples, train, heldout points.Points, cols Columns) Verdict {
 	cell := cols.Cell
 	v := Verdict{Samples: samples.N, SpreadLow: math.Inf(1), Pixels: cols.Pixels}
 	d := train.D
+	v.allDiscrete = !cols.Pixels && d > 0 && len(cols.Levels) >= d
 	mean, std := train.Mean(), make([]float64, d)
 	lo, hi := slices.Clone(train.Row(0)), slices.Clone(train.Row(0))
 	for i := range train.N {
@@ -687,10 +691,14 @@ func (v Verdict) warnings(kind string) []string {
 			earlier = ""
 		}
 		stop := ""
-		if kind == sampler.KindHeun || kind == sampler.KindDPMPP2M { // a solver, which can stop short of the last level
+		if (kind == sampler.KindHeun || kind == sampler.KindDPMPP2M) && !v.allDiscrete { // a solver, which can stop short of the last level; its noise is snapped off discrete columns
 			stop = "stop the solver at a noise level and keep its noise (-set sample.sigma_stop=LEVEL, in model units: auto takes none that widens a column by more than a tenth of its spread or puts more of its values outside their range, so a level by hand trades those for distance), "
 		}
-		w = append(w, fmt.Sprintf("the samples copy the training data: their nearest training point is %.2f times as far as %s: %s%strain for fewer steps, or on more data", v.NearestRatio, v.baseline(), earlier, stop))
+		grid := ""
+		if v.allDiscrete {
+			grid = " (every column is discrete: samples are put onto the values the rows hold, and land on whole rows as often as the grid of those values is small)"
+		}
+		w = append(w, fmt.Sprintf("the samples copy the training data: their nearest training point is %.2f times as far as %s%s: %s%strain for fewer steps, or on more data", v.NearestRatio, v.baseline(), grid, earlier, stop))
 	}
 	return w
 }
