@@ -134,6 +134,25 @@ func TestCopiesAdviceOnADiscreteGrid(t *testing.T) {
 	}
 }
 
+// Diffuse samples from the run's best checkpoint, an earlier one than its
+// newest, are told to try the newest first (TeachingRatings' best, step
+// 1500 of 40000, drew 3.0 times as far as new rows, its newest 1.3, and
+// the advice to train longer went round in a circle).
+func TestDiffuseFromTheBestNamesTheNewest(t *testing.T) {
+	for _, fromBest := range []bool{false, true} {
+		v := Verdict{NearestRatio: 3, NearestError: 0.05, fromBest: fromBest}
+		got := strings.Join(v.warnings(sampler.KindHeun), "\n")
+		if !strings.Contains(got, "diffuse") || strings.Contains(got, "newest checkpoint") != fromBest {
+			t.Errorf("from the best %v: warnings %q", fromBest, got)
+		}
+	}
+	var v Verdict
+	v.givenSettings(&Run{Run: &rundir.Run{Config: &configs.Config{}, Dir: "r", Checkpoint: rundir.BestPath("r")}})
+	if !v.fromBest {
+		t.Error("a run opened at its best checkpoint: not said to be from the best")
+	}
+}
+
 // The verdict's fixes leave out what the run already does: a run
 // standardised and preconditioned (as train -data trains) is not told to
 // standardise or precondition.

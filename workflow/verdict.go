@@ -9,6 +9,7 @@ import (
 	"scorenet/datasets"
 	"scorenet/internal/memlimit"
 	"scorenet/points"
+	"scorenet/rundir"
 	"scorenet/sampler"
 )
 
@@ -93,6 +94,10 @@ type Verdict struct {
 	// allDiscrete says every column is discrete: samples are put onto the
 	// values the rows hold, where a level's noise kept does not reach.
 	allDiscrete bool
+	// fromBest says the samples came from the run's best checkpoint by
+	// held-out loss, an earlier one than its newest: diffuse samples may
+	// be its, and the newest is the first thing to try.
+	fromBest bool
 }
 
 // givenSettings marks v with the settings of run that its warnings would
@@ -100,6 +105,7 @@ type Verdict struct {
 func (v *Verdict) givenSettings(run *Run) {
 	v.standardized, v.preconditioned = run.Config.Data.Standardize, run.Config.Model.SigmaData > 0 || run.Config.Model.SigmaDataAuto
 	t := run.Config.Train
+	v.fromBest = run.Dir != "" && run.Checkpoint == rundir.BestPath(run.Dir)
 	v.autoSteps = t.StepsAuto || t.Refitted != nil
 	if t.StepsAuto && t.Steps > 0 && run.Step >= t.Steps {
 		v.capped = t.Steps
@@ -683,7 +689,14 @@ func (v Verdict) warnings(kind string) []string {
 			l.Column, l.Gap, value, 100*l.Sample, 100*l.Data, v.trainLonger(), apart))
 	}
 	if v.NearestRatio > maxNearestRatio && v.NearestRatio > math.Exp(nearWidth*v.NearestError) {
-		w = append(w, fmt.Sprintf("the samples are diffuse: their nearest training point is %.2f times as far as %s: %s or sample with more steps (%s)", v.NearestRatio, v.baseline(), v.trainLonger(), moreSteps))
+		newest := ""
+		if v.fromBest {
+			// A run trained past its held-out best samples from that
+			// earlier checkpoint: TeachingRatings' best, step 1500 of
+			// 40000, drew 3.0 times as far, its newest 1.3.
+			newest = "sample from the run's newest checkpoint (-checkpoint with its path: these came from the best by held-out loss, an earlier one), "
+		}
+		w = append(w, fmt.Sprintf("the samples are diffuse: their nearest training point is %.2f times as far as %s: %s%s or sample with more steps (%s)", v.NearestRatio, v.baseline(), newest, v.trainLonger(), moreSteps))
 	}
 	if v.NearestAgainst != "" && v.NearestRatio < minNearestRatio && v.NearestRatio < math.Exp(-nearWidth*v.NearestError) { // exact copies measure 0
 		earlier := "sample from an earlier checkpoint (-checkpoint best), "
