@@ -182,7 +182,13 @@ func findNames(path string, rows int, sparseOut bool) (NameColumns, error) {
 		}
 		found.Categories = append(found.Categories, column(j))
 		found.numbers[column(j)] = j + 1 + b2i(index)
-		levels = append(levels, fmt.Sprintf("%s (%d: %s)", column(j), len(names), listSome(names, 3)))
+		counted := ""
+		if len(cells[j]) >= rows {
+			// The data line counts the whole file's (AER's ResumeNames: 12
+			// here, 13 there).
+			counted = fmt.Sprintf(" in the first %d rows", rows)
+		}
+		levels = append(levels, fmt.Sprintf("%s (%d%s: %s)", column(j), len(names), counted, listSome(names, 3)))
 	}
 	// The rows' numbers in order, first, are left out below (not after a
 	// pandas index: then by idNumbers).

@@ -264,3 +264,23 @@ func pandasIndexed() string {
 	}
 	return b.String()
 }
+
+// The categories' count of names is said as the first rows' where the
+// file may hold more, since the data line counts the whole file's (AER's
+// ResumeNames: 12 at start-up, 13 on the next line).
+func TestFindNamesCountsTheRowsItRead(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "t.csv")
+	os.WriteFile(path, []byte("x,k,m\n"+strings.Repeat("1,a,p\n2,b,q\n", 10)+"3,c,r\n"), 0o644)
+	for _, c := range []struct {
+		rows int
+		want string
+	}{
+		{10, "k (2 in the first 10 rows: a, b)"},
+		{2000, "k (3: a, b, c)"},
+	} {
+		found, err := datasets.FindNames(path, c.rows)
+		if err != nil || !strings.Contains(found.Why, c.want) {
+			t.Errorf("first %d rows: %q, %v; want %q", c.rows, found.Why, err, c.want)
+		}
+	}
+}
