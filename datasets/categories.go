@@ -78,6 +78,8 @@ type categoryReader struct {
 	// width is Options.Width: a row of as many values is a file the run
 	// wrote.
 	width int
+	// unseenMissing is Options.UnseenMissing.
+	unseenMissing bool
 }
 
 // written is whether a first row of n values (the label's out) is a file
@@ -88,11 +90,12 @@ func (r *categoryReader) written(n int) bool {
 
 // categoryState is one column's names while its rows are read.
 type categoryState struct {
-	col   *Category
-	given map[string]int // level name -> place, where the levels are given
-	found map[string]int // name -> its order of first appearance, where not
-	names []string       // the found names, in that order
-	count []int          // the rows of each found name
+	col           *Category
+	unseenMissing bool           // read col.Unseen's names as missing values
+	given         map[string]int // level name -> place, where the levels are given
+	found         map[string]int // name -> its order of first appearance, where not
+	names         []string       // the found names, in that order
+	count         []int          // the rows of each found name
 }
 
 func newCategoryReader(cats []Category, leave []string) *categoryReader {
@@ -135,7 +138,7 @@ func (r *categoryReader) resolve(header []string, n int, fileColumn func(int) in
 			return fmt.Errorf("data.categories: %q and %q are the same column", r.at[j].col.Column, c.Column)
 		}
 		c.Index = j
-		s := &categoryState{col: c}
+		s := &categoryState{col: c, unseenMissing: r.unseenMissing}
 		if c.Levels != nil {
 			s.given = map[string]int{}
 			for k, name := range c.Levels {
@@ -245,8 +248,12 @@ func (s *categoryState) code(cell string, missing bool) (float64, error) {
 	}
 	if s.given != nil {
 		k, ok := s.given[name]
-		if !ok && missing && slices.Contains(s.col.Unseen, name) {
+		unseen := !ok && slices.Contains(s.col.Unseen, name)
+		if unseen && s.unseenMissing {
 			return math.NaN(), nil
+		}
+		if unseen {
+			return 0, fmt.Errorf("%s is %w of column %s (data.categories): only rows with a missing value held it, and the run left them out, so its model never learnt it; want one of %s", quoteCell(name), ErrNotALevel, s.col.Column, listSome(s.col.Levels, 8))
 		}
 		if !ok {
 			return 0, fmt.Errorf("%s is %w of column %s (data.categories): want one of %s", quoteCell(name), ErrNotALevel, s.col.Column, listSome(s.col.Levels, 8))
@@ -275,9 +282,14 @@ func (s *categoryState) code(cell string, missing bool) (float64, error) {
 // of the rows). Numbered by frequency, the shares only fall from the
 // first place to the last, and have no valley to fill. Dates are numbered
 // in time instead (allDates).
-func (r *categoryReader) finish(p points.Points) []Category {
+func (r *categoryReader) finish(p points.Points, labelMissing ...[]bool) []Category {
 	out := make([]Category, 0, len(r.columns))
 	complete := completeRows(p)
+	for _, missing := range labelMissing { // a row without its class is incomplete too
+		for i, m := range missing {
+			complete[i] = complete[i] && !m
+		}
+	}
 	anyComplete := slices.Contains(complete, true)
 	for _, c := range r.columns {
 		s := r.at[c.Index]

@@ -226,9 +226,14 @@ func TestLevelsOfIncompleteRowsAlone(t *testing.T) {
 			}
 			// Read again under the levels found, as a run reads its own
 			// file: the unseen name is a missing value, not an error.
-			again, _, _, err := datasets.LoadTable(path, datasets.Options{Missing: true, Categories: f.Categories})
+			again, _, _, err := datasets.LoadTable(path, datasets.Options{Missing: true, Categories: f.Categories, UnseenMissing: true})
 			if err != nil || again.N != f.N {
 				t.Errorf("read again under its levels: %d rows, %v; want %d", again.N, err, f.N)
+			}
+			// Rows given to impute: the name is refused, not filled in.
+			_, _, _, err = datasets.LoadTable(path, datasets.Options{Missing: true, Categories: f.Categories})
+			if unseen := len(f.Categories[0].Unseen) > 0; unseen != (err != nil) || unseen && !strings.Contains(err.Error(), "only rows with a missing value held it") {
+				t.Errorf("read as rows to complete: %v; want the unseen name refused: %v", err, unseen)
 			}
 			for i := range f.N {
 				if v := f.X[i*f.D+1]; !math.IsNaN(f.X[i*f.D]) && (math.IsNaN(v) || int(v) >= len(c.want)) {

@@ -197,7 +197,7 @@ func findNames(path string, rows int, sparseOut bool) (NameColumns, error) {
 		if header == nil || j == 0 && (rowNamesFirst || numbersFirst) || sparse[j] || slices.Contains(texts, j) {
 			continue
 		}
-		if distinct, ok := idNumbers(header[j], cells[j]); ok {
+		if distinct, ok := idNumbers(header[j], cells[j], len(cells[j]) < rows); ok {
 			found.LeaveOut = append(found.LeaveOut, column(j))
 			found.numbers[column(j)] = j + 1 + b2i(index)
 			left = append(left, fmt.Sprintf("%s (named as an id is, and %d different whole numbers in the first %d rows: numbers that name rows)", column(j), distinct, len(cells[j])))
@@ -504,9 +504,11 @@ func rowNumbers(name string, cells []string) bool {
 // patient, a sample's code), not an amount: a model learns their spread,
 // and its samples invent ids (mlbench's BreastCancer: 523 different
 // sample codes in 559 rows, skewness 13, quantile-mapped and drawn). A
-// panel's subject, on many rows each, is kept. distinct is how many
-// differ.
-func idNumbers(name string, cells []string) (distinct int, ok bool) {
+// panel's subject, on many rows each, is kept. Where cells are only the
+// file's first rows (whole false), nine in ten must differ: a panel
+// written wave by wave shows each subject once in its first rows.
+// distinct is how many differ.
+func idNumbers(name string, cells []string, whole bool) (distinct int, ok bool) {
 	if !idName(name) {
 		return 0, false
 	}
@@ -522,6 +524,9 @@ func idNumbers(name string, cells []string) (distinct int, ok bool) {
 		}
 		present++
 		seen[n] = true
+	}
+	if !whole {
+		return len(seen), present >= 10 && 10*len(seen) >= 9*present
 	}
 	return len(seen), present >= 10 && 2*len(seen) >= present
 }

@@ -225,24 +225,33 @@ func TestFindNamesLeavesOutIDNumbers(t *testing.T) {
 		return b.String()
 	}
 	shuffled := func(i int) string { return fmt.Sprint(1000025 + (i*17)%40*911) }
+	// A panel written wave by wave, read for its first 30 rows only: each
+	// subject (of 20) appears once among the first 20.
+	wave := func(i int) string { return fmt.Sprint(i % 20) }
 	for _, c := range []struct {
 		name, text string
+		rows       int // read for the first rows; 0: all
 		left       bool
 	}{
-		{"Id, a sample's code", table("x,Id,y", shuffled), true},
-		{"id, with two repeats", table("x,id,y", func(i int) string { return fmt.Sprint(1 + (i*17)%38) }), true},
-		{"PassengerId", table("x,PassengerId,y", shuffled), true},
-		{"patient_id", table("x,patient_id,y", shuffled), true},
-		{"a name ending in id: valid", table("x,valid,y", shuffled), false},
-		{"a patient's id on two rows", table("x,id,y", func(i int) string { return fmt.Sprint(i / 2) }), true},
-		{"a panel's subject id", table("x,id,y", func(i int) string { return fmt.Sprint(i / 4) }), false},
-		{"an id of decimals", table("x,id,y", func(i int) string { return fmt.Sprintf("%d.5", i) }), false},
-		{"id in order after a pandas index", pandasIndexed(), true},
+		{"Id, a sample's code", table("x,Id,y", shuffled), 0, true},
+		{"id, with two repeats", table("x,id,y", func(i int) string { return fmt.Sprint(1 + (i*17)%38) }), 0, true},
+		{"PassengerId", table("x,PassengerId,y", shuffled), 0, true},
+		{"patient_id", table("x,patient_id,y", shuffled), 0, true},
+		{"a name ending in id: valid", table("x,valid,y", shuffled), 0, false},
+		{"a patient's id on two rows", table("x,id,y", func(i int) string { return fmt.Sprint(i / 2) }), 0, true},
+		{"a panel written wave by wave, read in part", table("x,id,y", wave), 30, false},
+		{"a panel's subject id", table("x,id,y", func(i int) string { return fmt.Sprint(i / 4) }), 0, false},
+		{"an id of decimals", table("x,id,y", func(i int) string { return fmt.Sprintf("%d.5", i) }), 0, false},
+		{"id in order after a pandas index", pandasIndexed(), 0, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "t.csv")
 			os.WriteFile(path, []byte(c.text), 0o644)
-			found, err := datasets.FindNames(path, 2000)
+			rows := c.rows
+			if rows == 0 {
+				rows = 2000
+			}
+			found, err := datasets.FindNames(path, rows)
 			if err != nil {
 				t.Fatal(err)
 			}

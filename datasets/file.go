@@ -239,7 +239,8 @@ func LoadLabelled(path, column string) (File, Labels, []string, error) {
 }
 
 // LoadLabelledMissing is LoadLabelled for a table with missing values
-// (LoadMissing), which are read as NaN; a missing label is still an error.
+// (LoadMissing), which are read as NaN, and a missing label as -1 (its
+// row incomplete: DropIncomplete leaves it out).
 func LoadLabelledMissing(path, column string) (File, Labels, []string, error) {
 	return loadLabelled(path, column, true)
 }
@@ -269,6 +270,11 @@ type Options struct {
 	Width int
 	// Want bounds what is read.
 	Want Want
+	// UnseenMissing reads a category's Unseen names as missing values, as
+	// the run's own data were read when it started (their rows left out);
+	// otherwise such a name is refused as no level (a row given to
+	// impute: its name is not to be put in for a missing one).
+	UnseenMissing bool
 }
 
 // LoadTable reads a table as o says: Load, LoadMissing and LoadLabelled in
@@ -309,6 +315,9 @@ func LoadTable(path string, o Options) (File, Labels, []string, error) {
 	}
 	cats := newCategoryReader(o.Categories, o.LeaveOut)
 	if cats != nil {
+		cats.unseenMissing = o.UnseenMissing && o.Missing
+	}
+	if cats != nil {
 		// A file the run wrote holds each category as one column, and no
 		// column left out; with its class column too (a classed run's
 		// samples), counted once the class is out.
@@ -324,8 +333,18 @@ func LoadTable(path string, o Options) (File, Labels, []string, error) {
 	}
 	f.Header, f.RowIndex, f.RowNames, f.sep = head.names, head.rowIndex, head.rowNames, head.sep
 	if cats != nil {
-		f.Categories = cats.finish(f.Points)
-		f.LeftOut, f.left = cats.leave, cats.left
+		var labelMissing []bool
+		if lc != nil && o.Missing {
+			labelMissing = make([]bool, len(lc.cells))
+			for i, c := range lc.cells {
+				v, read := parseMaybeMissing(c)
+				labelMissing[i] = read && math.IsNaN(v) // as labelsOf reads a missing class
+			}
+		}
+		f.Categories = cats.finish(f.Points, labelMissing)
+		if len(cats.left) > 0 { // a file the run wrote holds none of them
+			f.LeftOut, f.left = cats.leave, cats.left
+		}
 		f.Points = ExpandBits(f.Points, f.Categories) // after finish has numbered the levels
 	}
 	if lc == nil {

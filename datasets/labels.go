@@ -94,11 +94,14 @@ func classOf(v float64) (int32, bool) {
 	return int32(v), true
 }
 
-// Counts are how many points each class has.
+// Counts are how many points each class has; a point whose label is
+// missing (-1, read where missing values are) counts for none.
 func (l Labels) Counts() []int {
 	n := make([]int, l.K)
 	for _, y := range l.Of {
-		n[y]++
+		if y >= 0 {
+			n[y]++
+		}
 	}
 	return n
 }

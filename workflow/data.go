@@ -269,7 +269,7 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 		// The reader asks the memory budget for what follows the
 		// reading too (prepareSpare), before it allocates.
 		want := datasets.Want{Spare: prepareSpare, Then: prepareThen}
-		f, labels, classNames, err = datasets.LoadTable(d.Path, datasets.Options{Missing: drop, Label: d.LabelColumn, Categories: Categories(d.Categories), LeaveOut: d.LeaveOut, Want: want})
+		f, labels, classNames, err = datasets.LoadTable(d.Path, datasets.Options{Missing: drop, Label: d.LabelColumn, Categories: Categories(d.Categories), LeaveOut: d.LeaveOut, Want: want, UnseenMissing: true})
 		if err == nil && drop {
 			err = dropIncomplete(&f, &labels, classNames)
 		}

@@ -3,9 +3,11 @@ package workflow
 import (
 	"math"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"testing"
 
+	"scorenet/checkpoints"
 	"scorenet/configs"
 	"scorenet/points"
 	"scorenet/rundir"
@@ -146,10 +148,23 @@ func TestDiffuseFromTheBestNamesTheNewest(t *testing.T) {
 			t.Errorf("from the best %v: warnings %q", fromBest, got)
 		}
 	}
-	var v Verdict
-	v.givenSettings(&Run{Run: &rundir.Run{Config: &configs.Config{}, Dir: "r", Checkpoint: rundir.BestPath("r")}})
-	if !v.fromBest {
-		t.Error("a run opened at its best checkpoint: not said to be from the best")
+	// Opened at its best: from an earlier one only where a newer one is
+	// kept (a best at the newest step is the newest; a second reader was
+	// told to sample from the newest after sampling from it).
+	dir := t.TempDir()
+	os.MkdirAll(rundir.CheckpointDir(dir), 0o755)
+	for _, step := range []int{10, 50} {
+		os.WriteFile(checkpoints.Path(rundir.CheckpointDir(dir), step), nil, 0o644)
+	}
+	for _, c := range []struct {
+		step int
+		want bool
+	}{{10, true}, {50, false}} {
+		var v Verdict
+		v.givenSettings(&Run{Run: &rundir.Run{Config: &configs.Config{}, Dir: dir, Checkpoint: rundir.BestPath(dir), Step: c.step}})
+		if v.fromBest != c.want {
+			t.Errorf("best at step %d of 50: from an earlier best %v, want %v", c.step, v.fromBest, c.want)
+		}
 	}
 }
 

@@ -3,9 +3,11 @@ package workflow
 import (
 	"fmt"
 	"math"
+	"path/filepath"
 	"slices"
 	"strings"
 
+	"scorenet/checkpoints"
 	"scorenet/datasets"
 	"scorenet/internal/memlimit"
 	"scorenet/points"
@@ -105,11 +107,22 @@ type Verdict struct {
 func (v *Verdict) givenSettings(run *Run) {
 	v.standardized, v.preconditioned = run.Config.Data.Standardize, run.Config.Model.SigmaData > 0 || run.Config.Model.SigmaDataAuto
 	t := run.Config.Train
-	v.fromBest = run.Dir != "" && run.Checkpoint == rundir.BestPath(run.Dir)
+	v.fromBest = fromEarlierBest(run)
 	v.autoSteps = t.StepsAuto || t.Refitted != nil
 	if t.StepsAuto && t.Steps > 0 && run.Step >= t.Steps {
 		v.capped = t.Steps
 	}
+}
+
+// fromEarlierBest says run was opened at its best checkpoint by held-out
+// loss (by name, however the path was given) and holds a newer one.
+func fromEarlierBest(run *Run) bool {
+	if run.Dir == "" || filepath.Base(run.Checkpoint) != filepath.Base(rundir.BestPath(run.Dir)) {
+		return false
+	}
+	dir := rundir.CheckpointDir(run.Dir)
+	paths, err := checkpoints.List(dir)
+	return err == nil && len(paths) > 0 && paths[len(paths)-1] != checkpoints.Path(dir, run.Step)
 }
 
 // trainLonger is the advice to train longer, by the setting that does so

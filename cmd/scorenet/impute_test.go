@@ -434,7 +434,7 @@ func TestUnseenLevelReadsBack(t *testing.T) {
 		{"resume", []string{"train", "-run", run, "-set", "train.steps=60"}},
 		{"eval", []string{"eval", "-run", run, "-set", "sample.n=50"}},
 		{"sample", []string{"sample", "-run", run, "-n", "50", "-out", filepath.Join(dir, "s.csv")}},
-		{"impute", []string{"impute", "-run", run, "-in", data, "-out", filepath.Join(dir, "filled.csv"), "-n", "2"}},
+		{"impute", []string{"impute", "-run", run, "-in", writeHoles(t, dir, "x,y,kind\n0.5,,a\n,1.2,b\n"), "-out", filepath.Join(dir, "filled.csv"), "-n", "2"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			code, _, errs := scorenet(c.args...)
@@ -443,6 +443,22 @@ func TestUnseenLevelReadsBack(t *testing.T) {
 			}
 		})
 	}
+	// A row given to impute with the unseen name is refused, not filled:
+	// a second reader found it put in a learnt level, silently.
+	code, _, errs = scorenet("impute", "-run", run, "-in", writeHoles(t, dir, "x,y,kind\n0.5,1.2,zz\n"), "-out", filepath.Join(dir, "filled.csv"), "-n", "2")
+	if code == 0 || !strings.Contains(errs, "only rows with a missing value held it") {
+		t.Errorf("impute of the unseen name: exit %d, %s", code, errs)
+	}
+}
+
+// writeHoles writes rows to complete into dir/holes.csv.
+func writeHoles(t *testing.T, dir, text string) string {
+	t.Helper()
+	path := filepath.Join(dir, "holes.csv")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // impute reads rows of a classed run whose class cells are blank, as a
@@ -458,6 +474,14 @@ func TestImputeTakesBlankClassCells(t *testing.T) {
 	run := filepath.Join(dir, "r")
 	if code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=20", "-set", "model.hidden=[8]"); code != 0 || !strings.Contains(errs, "data.label_column auto: kind") {
 		t.Fatalf("train: exit %d, want kind as the class: %s", code, errs)
+	}
+	// A blank class in the training file, the column named by hand, is a
+	// row with a missing value: left out (it panicked counting classes).
+	blank := filepath.Join(dir, "blank.csv")
+	text, _ := os.ReadFile(data)
+	os.WriteFile(blank, append(text, "0.1,0.2,\n"...), 0o644)
+	if code, _, errs := scorenet("train", "-data", blank, "-out", filepath.Join(dir, "rb"), "-set", "data.label_column=kind", "-set", "train.steps=20", "-set", "model.hidden=[8]"); code != 0 || !strings.Contains(errs, "1 row with a missing value left out") {
+		t.Errorf("train with a blank class: exit %d, want the row left out: %s", code, errs)
 	}
 	holes := filepath.Join(dir, "holes.csv")
 	os.WriteFile(holes, []byte("a,b,kind\n0.5,,\n,1,y\n"), 0o644)
