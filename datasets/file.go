@@ -2,6 +2,7 @@ package datasets
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -295,6 +296,9 @@ func LoadTable(path string, o Options) (File, Labels, []string, error) {
 				return f, l, nil, err
 			}
 		}
+		if err := checkPlaces(f, o.Categories); err != nil {
+			return File{}, Labels{}, nil, err
+		}
 		if HasBits(o.Categories) {
 			if f.D != ValueColumns(o.Categories, o.Width) {
 				return File{}, Labels{}, nil, fmt.Errorf("datasets: %s: %d columns, want %d: a run's rows, each category its level's place", path, f.D, ValueColumns(o.Categories, o.Width))
@@ -356,6 +360,30 @@ func LoadTable(path string, o Options) (File, Labels, []string, error) {
 	return f, l, names, err
 }
 
+// checkPlaces refuses a .npy file of a run's rows whose category column
+// holds a number that is no level's place (a whole number from 0 to one
+// below the levels' count): read as it was, impute wrote a given 7 back
+// as a level's name, and score and likelihood took it as a place.
+func checkPlaces(f File, cats []Category) error {
+	for _, c := range cats {
+		if c.Index >= f.D || len(c.Levels) == 0 {
+			continue
+		}
+		for i := range f.N {
+			v := f.X[i*f.D+c.Index]
+			if !math.IsNaN(v) && (v != math.Trunc(v) || v < 0 || v >= float64(len(c.Levels))) {
+				return fmt.Errorf("datasets: %s: %v is no place of column %s's %d levels (data.categories): want a whole number from 0 to %d", f.Where(i, c.Index), v, c.Column, len(c.Levels), len(c.Levels)-1)
+			}
+		}
+	}
+	return nil
+}
+
+// ErrMissingLabel is a row without its class where every value is needed
+// (score, likelihood): it is refused as such, not as a cell that is not a
+// number.
+var ErrMissingLabel = errors.New("the label is missing")
+
 // DropIncomplete leaves out the rows of f with a missing value (NaN) or a
 // missing label (-1), and their labels (nil Of: none), recording where
 // they were in f.Dropped.
@@ -412,7 +440,7 @@ func labelsOf(cells []string, missingRead bool, where func(r int) string) (Label
 				l.Of[r] = -1
 				continue
 			}
-			return Labels{}, nil, fmt.Errorf("datasets: %s: the label is missing (%s): every row needs its class", where(r), quoteCell(c))
+			return Labels{}, nil, fmt.Errorf("datasets: %s: %w (%s): every row needs its class here", where(r), ErrMissingLabel, quoteCell(c))
 		}
 		present = append(present, c)
 		v, number := parseCell(c)

@@ -818,3 +818,31 @@ func TestCSVThatIsNotText(t *testing.T) {
 		})
 	}
 }
+
+// A .npy file of a run's rows holds each category as its level's place: a
+// number that is no place is refused naming its row and column, not
+// written back as a level's name (a red-team pass: impute wrote a given 7
+// as "red"); a missing one is a hole to fill.
+func TestNPYCategoryPlacesAreChecked(t *testing.T) {
+	cats := []Category{{Column: "color", Index: 1, Levels: []string{"red", "green", "blue"}}}
+	for _, c := range []struct {
+		name string
+		vals []float64
+		want string // "" where read
+	}{
+		{"places", []float64{1.5, 0, 2, 2}, ""},
+		{"a missing place", []float64{1.5, math.NaN(), 2, 1}, ""},
+		{"beyond the levels", []float64{1.5, 7, 2, 1}, "7 is no place of column color's 3 levels"},
+		{"negative", []float64{1.5, -1, 2, 1}, "-1 is no place"},
+		{"between places", []float64{1.5, 1, 2, 0.5}, "0.5 is no place"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "rows.npy")
+			os.WriteFile(path, npyFile(npyHeaderDict("<f8", false, "(2, 2)"), npyData("<f8", c.vals...)), 0o644)
+			_, _, _, err := LoadTable(path, Options{Missing: true, Categories: cats, Width: 2})
+			if (c.want == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), c.want) {
+				t.Errorf("error %v, want %q", err, c.want)
+			}
+		})
+	}
+}

@@ -162,6 +162,9 @@ func CheckHeader(run *Run, path string, f datasets.File) error {
 		return nil
 	}
 	for i := range min(len(want), len(f.Header)) {
+		if f.Header[i] != want[i] && strings.EqualFold(f.Header[i], want[i]) {
+			return fmt.Errorf("%s: its header names %q where the run's column %d is %q: names are matched as the run's header wrote them, case too; write it so", path, f.Header[i], i+1, want[i])
+		}
 		if f.Header[i] != want[i] {
 			return fmt.Errorf("%s: its header names %q where the run's column %d is %q (the run's columns, in order: %s): rows are read by their place, so write the columns in the run's order", path, f.Header[i], i+1, want[i], listColumns(want))
 		}
@@ -184,7 +187,7 @@ func LabelledRows(run *Run, path string, missing bool) (datasets.File, bool, err
 	o := RowsOptions(run, missing)
 	o.Label = column // a table with its class column: Width does not apply
 	f, _, _, err := datasets.LoadTable(path, o)
-	if errors.Is(err, datasets.ErrNotALevel) {
+	if errors.Is(err, datasets.ErrNotALevel) || errors.Is(err, datasets.ErrMissingLabel) {
 		return datasets.File{}, false, err
 	}
 	return f, err == nil && f.D == run.Model.Dim(), nil

@@ -35,7 +35,7 @@ a .csv; NaN in a .npy) by drawing each row's missing entries K times from
 the model's conditional given the row's other entries, and writes every row
 with its missing entries set to the mean of their K draws (on a column of
 a few values, the observed value nearest it), under the input's header
-row if it had one. Given entries are written exactly as given. -draws writes all K completions of each row (K rows per
+row if it had one. Given entries are written as the same numbers, in the shortest form that reads back to each (0.370 as 0.37). -draws writes all K completions of each row (K rows per
 input row: multiple imputation), -spread each entry's standard deviation
 over its draws (0 where given).
 

@@ -363,6 +363,7 @@ func TestRowsFilesFollowTheRunsHeader(t *testing.T) {
 		{"no header", "0,\n", ""},
 		{"swapped", "y,x\n0,\n", `its header names "y" where the run's column 1 is "x"`},
 		{"other names", "x,z\n0,\n", `its header names "z" where the run's column 2 is "y"`},
+		{"a name in other case", "X,y\n0,\n", `its header names "X" where the run's column 1 is "x": names are matched as the run's header wrote them, case too`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			in := write(strings.ReplaceAll(c.name, " ", "_")+".csv", c.text)
@@ -482,6 +483,13 @@ func TestImputeTakesBlankClassCells(t *testing.T) {
 	os.WriteFile(blank, append(text, "0.1,0.2,\n"...), 0o644)
 	if code, _, errs := scorenet("train", "-data", blank, "-out", filepath.Join(dir, "rb"), "-set", "data.label_column=kind", "-set", "train.steps=20", "-set", "model.hidden=[8]"); code != 0 || !strings.Contains(errs, "1 row with a missing value left out") {
 		t.Errorf("train with a blank class: exit %d, want the row left out: %s", code, errs)
+	}
+	// score needs every value: the blank class is named as such (it was
+	// "line 2, column 3: "" is not a number").
+	full := filepath.Join(dir, "full.csv")
+	os.WriteFile(full, []byte("a,b,kind\n0.5,0.2,\n"), 0o644)
+	if code, _, errs := scorenet("score", "-run", run, "-in", full, "-out", filepath.Join(dir, "sc.csv")); code == 0 || !strings.Contains(errs, `line 2, column 3: the label is missing ("")`) {
+		t.Errorf("score of a blank class: exit %d, %s", code, errs)
 	}
 	holes := filepath.Join(dir, "holes.csv")
 	os.WriteFile(holes, []byte("a,b,kind\n0.5,,\n,1,y\n"), 0o644)
