@@ -282,13 +282,11 @@ func (s *categoryState) code(cell string, missing bool) (float64, error) {
 // of the rows). Numbered by frequency, the shares only fall from the
 // first place to the last, and have no valley to fill. Dates are numbered
 // in time instead (allDates).
-func (r *categoryReader) finish(p points.Points, labelMissing ...[]bool) []Category {
+func (r *categoryReader) finish(p points.Points, labelMissing []bool) []Category {
 	out := make([]Category, 0, len(r.columns))
 	complete := completeRows(p)
-	for _, missing := range labelMissing { // a row without its class is incomplete too
-		for i, m := range missing {
-			complete[i] = complete[i] && !m
-		}
+	for i, m := range labelMissing { // a row without its class is incomplete too (nil: none)
+		complete[i] = complete[i] && !m
 	}
 	anyComplete := slices.Contains(complete, true)
 	for _, c := range r.columns {

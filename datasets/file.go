@@ -320,8 +320,6 @@ func LoadTable(path string, o Options) (File, Labels, []string, error) {
 	cats := newCategoryReader(o.Categories, o.LeaveOut)
 	if cats != nil {
 		cats.unseenMissing = o.UnseenMissing && o.Missing
-	}
-	if cats != nil {
 		// A file the run wrote holds each category as one column, and no
 		// column left out; with its class column too (a classed run's
 		// samples), counted once the class is out.
@@ -341,8 +339,7 @@ func LoadTable(path string, o Options) (File, Labels, []string, error) {
 		if lc != nil && o.Missing {
 			labelMissing = make([]bool, len(lc.cells))
 			for i, c := range lc.cells {
-				v, read := parseMaybeMissing(c)
-				labelMissing[i] = read && math.IsNaN(v) // as labelsOf reads a missing class
+				labelMissing[i] = missingLabel(c)
 			}
 		}
 		f.Categories = cats.finish(f.Points, labelMissing)
@@ -383,6 +380,12 @@ func checkPlaces(f File, cats []Category) error {
 // (score, likelihood): it is refused as such, not as a cell that is not a
 // number.
 var ErrMissingLabel = errors.New("the label is missing")
+
+// missingLabel is whether a class cell marks a missing value.
+func missingLabel(cell string) bool {
+	v, read := parseMaybeMissing(cell)
+	return read && math.IsNaN(v)
+}
 
 // DropIncomplete leaves out the rows of f with a missing value (NaN) or a
 // missing label (-1), and their labels (nil Of: none), recording where
@@ -433,7 +436,7 @@ func labelsOf(cells []string, missingRead bool, where func(r int) string) (Label
 	firstNumber, firstName := -1, -1
 	var present []string // the cells of labels given
 	for r, c := range cells {
-		if v, missing := parseMaybeMissing(c); missing && math.IsNaN(v) {
+		if missingLabel(c) {
 			if missingRead {
 				// Its row is incomplete: left out by data.missing: drop,
 				// and impute, which draws without the class, needs none.

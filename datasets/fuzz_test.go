@@ -67,7 +67,7 @@ func FuzzReadCategories(f *testing.F) {
 		if err != nil {
 			return
 		}
-		cols := cats.finish(p)
+		cols := cats.finish(p, nil)
 		if len(cols) != 1 || cols[0].Index < 0 || cols[0].Index >= p.D {
 			t.Fatalf("category columns %+v of %d values", cols, p.D)
 		}
