@@ -588,12 +588,12 @@ func EncodeNamed(path string, p points.Points, header []string, named Named) ([]
 	if header != nil && len(header) != p.D {
 		return nil, fmt.Errorf("datasets: %s: %d column names for %d columns", path, len(header), p.D)
 	}
-	return encodeTable(path, p, header, named)
+	return encodeTable(path, p, header, named, false)
 }
 
 // encode is Encode without the memory check.
 func encode(path string, p points.Points) ([]byte, error) {
-	return encodeTable(path, p, nil, nil)
+	return encodeTable(path, p, nil, nil, false)
 }
 
 // WriteTable is WriteBudgeted with a header row of column names for a CSV
@@ -610,14 +610,33 @@ func WriteNamed(path string, p points.Points, header []string, named Named) erro
 	if header != nil && len(header) != p.D {
 		return fmt.Errorf("datasets: %s: %d column names for %d columns", path, len(header), p.D)
 	}
-	b, err := encodeTable(path, p, header, named)
+	b, err := encodeTable(path, p, header, named, false)
 	if err != nil {
 		return err
 	}
 	return safefile.Write(path, b)
 }
 
-func encodeTable(path string, p points.Points, header []string, named Named) ([]byte, error) {
+// WriteBlanks is WriteTable for results some of whose values do not
+// exist (a point's likelihood on a point mass): the caller marks each
+// such value NaN, and the CSV holds an empty cell for it, as the readers
+// take a missing value. A .npy file has no empty cell: it is refused.
+func WriteBlanks(path string, p points.Points, header []string) error {
+	if header != nil && len(header) != p.D {
+		return fmt.Errorf("datasets: %s: %d column names for %d columns", path, len(header), p.D)
+	}
+	b, err := encodeTable(path, p, header, nil, true)
+	if err != nil {
+		return err
+	}
+	return safefile.Write(path, b)
+}
+
+// ErrNoBlankCells is WriteBlanks' error for a .npy file given values
+// that do not exist.
+var ErrNoBlankCells = errors.New("a .npy file has no empty cell for a value that does not exist: write a .csv")
+
+func encodeTable(path string, p points.Points, header []string, named Named, blanks bool) ([]byte, error) {
 	var buf bytes.Buffer
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
 	case ".csv":
@@ -640,11 +659,17 @@ func encodeTable(path string, p points.Points, header []string, named Named) ([]
 					buf.WriteString(quoteName(name))
 					continue
 				}
+				if blanks && math.IsNaN(v) {
+					continue
+				}
 				buf.Write(appendNumber(num[:0], v))
 			}
 			buf.WriteByte('\n')
 		}
 	case ".npy":
+		if blanks && slices.ContainsFunc(p.X, math.IsNaN) {
+			return nil, fmt.Errorf("datasets: %s: %w", path, ErrNoBlankCells)
+		}
 		if err := npyio.Write(&buf, mat.NewDense(p.N, p.D, p.X)); err != nil {
 			return nil, fmt.Errorf("datasets: %s: %w", path, err)
 		}

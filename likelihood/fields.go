@@ -14,9 +14,13 @@ import (
 // (the Jacobian's diagonal, never the whole Jacobian), Hutchinson's from k
 // probe tangents.
 type Network struct {
-	pass *mlp.Pass
-	diag []float64
+	pass   *mlp.Pass
+	diag   []float64
+	labels []int32 // the points' classes (UseLabels); nil: none
 }
+
+// UseLabels implements Labelled.
+func (nw *Network) UseLabels(labels []int32) { nw.labels = labels }
 
 // BatchFor is the most points a Network pass of net should take at once
 // for the trace (exact) or probes (Hutchinson) given, within maxBytes.
@@ -64,6 +68,11 @@ func (nw *Network) Divergence(score, div, x, sigmas, probes []float64, k int) er
 	n := len(sigmas)
 	for lo := 0; lo < n; lo += b {
 		hi := min(lo+b, n)
+		if nw.labels != nil {
+			if err := nw.pass.SetLabels(nw.labels[lo:hi]); err != nil {
+				return err
+			}
+		}
 		s, err := nw.pass.Forward(x[lo*d:hi*d], sigmas[lo:hi], true)
 		if err != nil {
 			return err

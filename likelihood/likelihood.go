@@ -54,6 +54,10 @@ type Settings struct {
 	// First is the index of the first point, for its probe stream (a
 	// shard of a larger set).
 	First int
+	// Labels are each point's class for a class-conditional field (one
+	// that implements Labelled): the flow is of p(x | y). Nil: none, the
+	// field's unconditional one.
+	Labels []int32
 	// Progress, if set, is called as the flow advances with the
 	// thousandths of its time span every point has covered, and 1000.
 	Progress func(done, total int)
@@ -102,6 +106,16 @@ func Compute(fields []score.Field, x points.Points, s Settings) (Result, error) 
 	m := d + 1
 	if err := CheckMemory(x.N, d, s.Probes, 0); err != nil {
 		return Result{}, err
+	}
+	if s.Labels != nil {
+		if len(s.Labels) != x.N {
+			return Result{}, fmt.Errorf("likelihood: %d labels for %d points", len(s.Labels), x.N)
+		}
+		for _, f := range fields {
+			if _, ok := f.(Labelled); !ok {
+				return Result{}, fmt.Errorf("likelihood: labels given to a field without classes")
+			}
+		}
 	}
 	res := Result{LogP: make([]float64, x.N), Evaluations: make([]int, x.N)}
 	workers := min(len(fields), x.N)
@@ -211,6 +225,13 @@ type flow struct {
 	probes [][]float64 // per point of the block, k x D (Hutchinson)
 	// buffers for the rows of one evaluation
 	x, sigmas, score, div, dirs []float64
+	labels                      []int32
+}
+
+// Labelled is a field of a class-conditional model: UseLabels gives the
+// points of its next Divergence their classes, one each.
+type Labelled interface {
+	UseLabels(labels []int32)
 }
 
 // probesOf returns point i's (of the block) probes, drawn on first use
@@ -227,9 +248,9 @@ func (f *flow) probesOf(i int) []float64 {
 	return f.probes[i]
 }
 
-func grow(b []float64, n int) []float64 {
+func grow[T any](b []T, n int) []T {
 	if cap(b) < n {
-		return make([]float64, n)
+		return make([]T, n)
 	}
 	return b[:n]
 }
@@ -253,6 +274,13 @@ func (f *flow) rhs(dst, y, t []float64, rows []int) error {
 			copy(f.dirs[r*k*d:(r+1)*k*d], f.probesOf(i))
 		}
 		probes = f.dirs
+	}
+	if f.s.Labels != nil {
+		f.labels = grow(f.labels, n)
+		for r, i := range rows {
+			f.labels[r] = f.s.Labels[f.first+i]
+		}
+		f.field.(Labelled).UseLabels(f.labels)
 	}
 	if err := f.field.Divergence(f.score, f.div, f.x, f.sigmas, probes, k); err != nil {
 		return err

@@ -423,3 +423,136 @@ func TestUNetDivergenceMatchesDifferences(t *testing.T) {
 		t.Errorf("the exact trace on a unet: %v, want a refusal naming -trace hutchinson", err)
 	}
 }
+
+// classFields is a class-conditional field made of one closed-form field
+// a class, each point scored by its label's (Labelled).
+type classFields struct {
+	of     []score.Field
+	labels []int32
+}
+
+func (c *classFields) UseLabels(labels []int32) { c.labels = labels }
+
+func (c *classFields) Divergence(s, div, x, sigmas, probes []float64, k int) error {
+	d := len(x) / len(sigmas)
+	for r, y := range c.labels {
+		if err := c.of[y].Divergence(s[r*d:(r+1)*d], div[r:r+1], x[r*d:(r+1)*d], sigmas[r:r+1], nil, 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// With labels, each point flows through its own class's field, whichever
+// points the solver still has unfinished: its log-likelihood is the one
+// it has flowed alone through that field, and near its class's perturbed
+// log-density (two Gaussians of one mean, one ten times as wide, a third
+// of the points drawn from the other's, so that a swapped field would
+// miss by nats).
+func TestLabelsGiveEachPointItsClassField(t *testing.T) {
+	a, err := density.NewGaussian([]float64{1, 0}, [][]float64{{0.2, 0.05}, {0.05, 0.1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := density.NewGaussian([]float64{1, 0}, [][]float64{{2, 0}, {0, 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	classes := []density.Density{a, b}
+	pts := points.New(30, 2)
+	labels := make([]int32, pts.N)
+	rng := rand.New(rand.NewPCG(5, 6))
+	for i := range pts.N {
+		labels[i] = int32(rng.IntN(2))
+		classes[(int(labels[i])+i%3/2)%2].Sample(points.Points{N: 1, D: 2, X: pts.Row(i)}, rng)
+	}
+	ve := sampler.VE{Min: 0.01, Max: 100}
+	s := Settings{VE: ve, Rtol: 1e-6, Atol: 1e-6, Trace: Exact, Labels: labels}
+	field := func() score.Field {
+		return &classFields{of: []score.Field{density.Field{Density: a}, density.Field{Density: b}}}
+	}
+	res, err := Compute([]score.Field{field(), field()}, pts, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, y := range labels {
+		alone, err := Compute([]score.Field{density.Field{Density: classes[y]}}, pts.Subset([]int{i}), Settings{VE: ve, Rtol: 1e-6, Atol: 1e-6, Trace: Exact})
+		if err != nil {
+			t.Fatal(err)
+		}
+		truth := classes[y].Perturbed(ve.Min).(interface{ LogDensity([]float64) float64 }).LogDensity(pts.Row(i))
+		other := classes[1-y].Perturbed(ve.Min).(interface{ LogDensity([]float64) float64 }).LogDensity(pts.Row(i))
+		// The solver's error on a point ten of its class's deviations out
+		// reaches 0.03 nats; the prior N(0, 100^2 I) standing for
+		// N(mu, Sigma + 100^2 I) adds thousandths.
+		if res.LogP[i] != alone.LogP[0] || math.Abs(res.LogP[i]-truth) > 0.1 {
+			t.Errorf("point %d, class %d: %v, alone %v; its class's log-density %v (the other's %v)", i, y, res.LogP[i], alone.LogP[0], truth, other)
+		}
+	}
+	s.Labels = labels[:3]
+	if _, err := Compute([]score.Field{field()}, pts, s); err == nil || !strings.Contains(err.Error(), "3 labels for 30 points") {
+		t.Errorf("3 labels for 30 points: %v, want refused", err)
+	}
+	s.Labels = labels
+	if _, err := Compute([]score.Field{density.Field{Density: a}}, pts, s); err == nil || !strings.Contains(err.Error(), "without classes") {
+		t.Errorf("labels for a field without classes: %v, want refused", err)
+	}
+}
+
+// A class-conditional network's likelihood of labelled points is that of
+// each class's points flowed alone with their label, however the points
+// are split among workers and passes.
+func TestNetworkLabelsFollowTheirPoints(t *testing.T) {
+	const d = 3
+	m, err := nn.New(nn.Spec{Kind: "mlp", Dim: d, Hidden: []int{16, 16}, Activation: "swish", NoiseConditional: true, Residual: true, Classes: 3},
+		rand.New(rand.NewPCG(7, 8)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	net, err := m.(*nn.MLP).Net()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pts := normalPoints(9, d, 2, 11)
+	labels := []int32{0, 2, 1, 1, 0, 2, 2, 0, 1}
+	s := Settings{VE: sampler.VE{Min: 0.05, Max: 8}, Rtol: 1e-5, Atol: 1e-5, Trace: Exact}
+	run := func(p points.Points, labels []int32, workers, batch int) Result {
+		var fs []score.Field
+		for range workers {
+			f, err := NewNetwork(net, Exact, 0, batch, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fs = append(fs, f)
+		}
+		s.Labels = labels
+		res, err := Compute(fs, p, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	together := run(pts, labels, 2, 2)
+	unlabelled := run(pts, nil, 2, 2)
+	for y := range int32(3) {
+		var idx []int
+		for i, l := range labels {
+			if l == y {
+				idx = append(idx, i)
+			}
+		}
+		same := make([]int32, len(idx))
+		for k := range same {
+			same[k] = y
+		}
+		alone := run(pts.Subset(idx), same, 1, 16)
+		for k, i := range idx {
+			if together.LogP[i] != alone.LogP[k] {
+				t.Errorf("class %d, point %d: %v among the others, %v alone", y, i, together.LogP[i], alone.LogP[k])
+			}
+			if together.LogP[i] == unlabelled.LogP[i] {
+				t.Errorf("class %d, point %d: %v, the same without its label", y, i, together.LogP[i])
+			}
+		}
+	}
+}

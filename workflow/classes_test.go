@@ -11,7 +11,10 @@ import (
 	"testing"
 
 	"scorenet/internal/gemm"
+	"scorenet/likelihood"
 	"scorenet/nn"
+	"scorenet/sampler"
+	"scorenet/score"
 	"scorenet/workflow"
 )
 
@@ -176,7 +179,9 @@ func TestGuidanceCombinesTheScores(t *testing.T) {
 }
 
 // Each class's samples come from that class's data: a model trained
-// briefly on three blobs puts every class's samples around its own blob.
+// briefly on three blobs puts every class's samples around its own blob;
+// and its score and likelihood given a point's class are of that class's
+// blob (classesScoreTheirOwnData).
 func TestClassesSampleTheirOwnData(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains for 3000 steps (about 3 s)")
@@ -222,84 +227,97 @@ func TestClassesSampleTheirOwnData(t *testing.T) {
 			}
 		}
 	}
+	classesScoreTheirOwnData(t, run)
 }
 
-// -class names all, one class or a list; chains take them in turn.
-func TestChainLabels(t *testing.T) {
-	for _, c := range []struct {
-		name, class string
-		want        []int32
-		err         string
-	}{
-		{"none", "", nil, ""},
-		{"all", "all", []int32{0, 1, 2, 0, 1}, ""},
-		{"one", "2", []int32{2, 2, 2, 2, 2}, ""},
-		{"list", "1, 0", []int32{1, 0, 1, 0, 1}, ""},
-		{"past the last class", "3", nil, `"3" is not a class`},
-		{"negative", "-1", nil, `"-1" is not a class`},
-		{"not a number", "shoe", nil, `"shoe" is not a class`},
-		{"empty entry", "1,,2", nil, `"" is not a class`},
-		{"names", "dog,cat", []int32{1, 0, 1, 0, 1}, ""},
-		{"more classes than chains", "0,1,2,0,1,2", nil, "-n must be at least 6, got 5"},
-		{"unknown name", "cow", nil, `"cow" is not a class: want all, or classes from 0 to 2 or their names (cat, dog, emu)`},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			got, err := workflow.ChainLabels(c.class, 5, 3, "cat", "dog", "emu")
-			if c.err != "" {
-				if err == nil || !strings.Contains(err.Error(), c.err) || !strings.Contains(err.Error(), "-class") {
-					t.Errorf("error %v, want one naming -class and %s", err, c.err)
-				}
-				return
-			}
-			if err != nil || !slices.Equal(got, c.want) {
-				t.Errorf("got %v, %v; want %v", got, err, c.want)
-			}
-		})
+// classesScoreTheirOwnData checks a run trained on labelledBlobs: the rows
+// of its training file are read with their classes; the score at a
+// blob's centre given its class is near 0 and given another points to
+// that one's blob; the joint log p(x, y) of a blob's point is the flow of
+// its class's field plus the log of the class's share of the training
+// rows, largest at its own class, and over the classes sums to about the
+// unconditional log p(x) (p(x) = sum_y p(x, y); the null class's field,
+// trained on one batch in ten, is the rougher).
+func classesScoreTheirOwnData(t *testing.T, run *workflow.Run) {
+	pts, labels, err := workflow.ReadClassedRows(run, run.Config.Data.Path)
+	if err != nil || len(labels) != 600 || pts.N != 600 {
+		t.Fatalf("the training file read with %d labels, %d points: %v", len(labels), pts.N, err)
 	}
-	if _, err := workflow.ChainLabels("1", 5, 0); err == nil || !strings.Contains(err.Error(), "no classes") {
-		t.Errorf("-class on a model without classes: %v", err)
-	}
-}
-
-// Without -class, chains take the classes in the training rows'
-// proportions: each class's share of n rounded by largest remainder, the
-// classes interleaved, the same labels for the same n and counts.
-func TestMixedLabels(t *testing.T) {
-	for _, c := range []struct {
-		name   string
-		n      int
-		counts []int
-		want   []int32
-	}{
-		{"even", 6, []int{5, 5, 5}, []int32{0, 1, 2, 0, 1, 2}},
-		{"three to one, interleaved", 8, []int{30, 10}, []int32{0, 0, 1, 0, 0, 0, 1, 0}},
-		{"a remainder to the largest", 5, []int{2, 1}, []int32{0, 1, 0, 1, 0}},
-		{"ties to the lower class", 1, []int{1, 1}, []int32{0}},
-		{"a class with no rows", 4, []int{0, 3, 1}, []int32{1, 1, 2, 1}},
-		{"fewer chains than classes", 2, []int{1, 1, 1, 1}, []int32{0, 1}},
-		{"no chains", 0, []int{1, 2}, nil},
-		{"no rows", 3, []int{0, 0}, nil},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			if got := workflow.MixedLabels(c.n, c.counts); !slices.Equal(got, c.want) {
-				t.Errorf("MixedLabels(%d, %v) = %v, want %v", c.n, c.counts, got, c.want)
-			}
-		})
-	}
-	// Many chains: each class within one chain of its share, and every
-	// run of 100 chains within 2 of it (a shard's chains are such a run).
-	counts := []int{50, 31, 12, 7}
-	n := 1000
-	labels := workflow.MixedLabels(n, counts)
-	for first := 0; first+100 <= n; first += 100 {
-		in := make([]int, len(counts))
-		for _, y := range labels[first : first+100] {
-			in[y]++
+	for i, y := range labels[:9] {
+		if int(y) != i%3 {
+			t.Fatalf("row %d's class read as %d, want %d", i, y, i%3)
 		}
-		for y, c := range counts {
-			if d := float64(in[y]) - float64(c); d < -2 || d > 2 {
-				t.Errorf("chains %d to %d: class %d has %d, want %d within 2", first, first+99, y, in[y], c)
+	}
+	centre := blobCentres[0][:]
+	for y, c := range blobCentres {
+		score, err := run.ClassScorer(1, []int32{int32(y)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := make([]float64, 2)
+		if err := score(s, centre, run.SmallestSigma()); err != nil {
+			t.Fatal(err)
+		}
+		toward := (c[0]-centre[0])*s[0] + (c[1]-centre[1])*s[1]
+		// A blob of spread 0.5: its score at its centre is 0, at 3 from
+		// another's centre about 3/0.25 = 12 towards it.
+		if y == 0 && math.Hypot(s[0], s[1]) > 2 || y > 0 && toward/math.Hypot(c[0]-centre[0], c[1]-centre[1]) < 4 {
+			t.Errorf("the score at class 0's centre given class %d: %v", y, s)
+		}
+	}
+	x := pts.Subset([]int{0, 1, 2, 3, 4, 5})
+	o := workflow.LikelihoodOptions{Rtol: 1e-5, Atol: 1e-5}
+	plain, err := workflow.LogLikelihood(run, x, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	net, err := run.Model.(*nn.MLP).Net64()
+	if err != nil {
+		t.Fatal(err)
+	}
+	levels := run.Config.NoiseLevels()
+	flowOf := func(y int32) []float64 {
+		f, err := likelihood.NewNetwork(net, likelihood.Exact, 0, 8, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := likelihood.Settings{VE: sampler.VE{Min: levels[len(levels)-1], Max: levels[0]}, Rtol: 1e-5, Atol: 1e-5, Trace: likelihood.Exact,
+			Labels: []int32{y, y, y, y, y, y}}
+		res, err := likelihood.Compute([]score.Field{f}, run.Norm.Apply(x), s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range res.LogP {
+			res.LogP[i] += run.Norm.LogJacobian(x.Row(i))
+		}
+		return res.LogP
+	}
+	counts := run.Config.Model.ClassCounts
+	joint := make([][]float64, 3)
+	for y := range joint {
+		o.Labels = []int32{int32(y), int32(y), int32(y), int32(y), int32(y), int32(y)}
+		res, err := workflow.LogLikelihood(run, x, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		joint[y] = res.LogP
+		share := math.Log(float64(counts[y]) / float64(counts[0]+counts[1]+counts[2]))
+		for i, v := range flowOf(int32(y)) {
+			if math.Abs(joint[y][i]-(v+share)) > 1e-9 {
+				t.Errorf("point %d, class %d: log p(x, y) %v, want log p(x | y) %v + log share %v", i, y, joint[y][i], v, share)
 			}
+		}
+	}
+	for i := range x.N {
+		own, sum := joint[labels[i]][i], 0.0
+		for y := range joint {
+			sum += math.Exp(joint[y][i])
+			if y != int(labels[i]) && joint[y][i] > own-3 {
+				t.Errorf("point %d of class %d: log p(x, %d) %.2f, near its own class's %.2f", i, labels[i], y, joint[y][i], own)
+			}
+		}
+		if math.Abs(math.Log(sum)-plain.LogP[i]) > 1.5 {
+			t.Errorf("point %d: log sum_y p(x, y) %.3f, unconditional log p(x) %.3f", i, math.Log(sum), plain.LogP[i])
 		}
 	}
 }

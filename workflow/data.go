@@ -131,23 +131,31 @@ func ValueSpread(cfg *configs.Config, spread points.Points) points.Points {
 // their levels' places and its data.leave_out left out, as the run was
 // trained.
 func ReadRows(run *Run, path string) (points.Points, error) {
-	if f, ok, err := LabelledRows(run, path, false); err != nil || ok {
+	p, _, err := ReadClassedRows(run, path)
+	return p, err
+}
+
+// ReadClassedRows is ReadRows with each row's class, as the run numbers
+// its classes, where the run is class-conditional and the file holds its
+// class column (its training file, its samples); nil otherwise.
+func ReadClassedRows(run *Run, path string) (points.Points, []int32, error) {
+	if f, labels, ok, err := labelledRows(run, path, false, true); err != nil || ok {
 		if err == nil {
 			err = CheckHeader(run, path, f)
 		}
-		return f.Points, err
+		return f.Points, labels, err
 	}
 	o := RowsOptions(run, false)
 	f, _, _, err := datasets.LoadTable(path, o)
 	if err == nil && datasets.HasBits(o.Categories) && f.D != run.Model.Dim() {
 		// Counted as the file holds them: the caller's count would be of
 		// the categories' binary digits.
-		return points.Points{}, fmt.Errorf("%s has %d columns, the run's rows have %d (a category one)", path, datasets.ValueColumns(o.Categories, f.D), datasets.ValueColumns(o.Categories, run.Model.Dim()))
+		return points.Points{}, nil, fmt.Errorf("%s has %d columns, the run's rows have %d (a category one)", path, datasets.ValueColumns(o.Categories, f.D), datasets.ValueColumns(o.Categories, run.Model.Dim()))
 	}
 	if err == nil && f.D == run.Model.Dim() {
 		err = CheckHeader(run, path, f) // a count that differs is the caller's to name
 	}
-	return f.Points, err
+	return f.Points, nil, err
 }
 
 // CheckHeader refuses a file of rows for a run whose header names other
@@ -180,17 +188,59 @@ func CheckHeader(run *Run, path string, f datasets.File) error {
 // of a category is the error: the file is the run's kind, its cell is
 // not.
 func LabelledRows(run *Run, path string, missing bool) (datasets.File, bool, error) {
+	f, _, ok, err := labelledRows(run, path, missing, false)
+	return f, ok, err
+}
+
+// labelledRows is LabelledRows with, where classes asks, the rows'
+// classes as the run numbers them (-1 for a missing one, where missing
+// values are read), a class the run has not refused; impute, which draws
+// without the class, asks for none.
+func labelledRows(run *Run, path string, missing, classes bool) (datasets.File, []int32, bool, error) {
 	column := run.Config.Data.LabelColumn
 	if column == "" {
-		return datasets.File{}, false, nil
+		return datasets.File{}, nil, false, nil
 	}
 	o := RowsOptions(run, missing)
 	o.Label = column // a table with its class column: Width does not apply
-	f, _, _, err := datasets.LoadTable(path, o)
+	f, labels, names, err := datasets.LoadTable(path, o)
 	if errors.Is(err, datasets.ErrNotALevel) || errors.Is(err, datasets.ErrMissingLabel) {
-		return datasets.File{}, false, err
+		return datasets.File{}, nil, false, err
 	}
-	return f, err == nil && f.D == run.Model.Dim(), nil
+	if err != nil || f.D != run.Model.Dim() {
+		return f, nil, false, nil
+	}
+	if !classes {
+		return f, nil, true, nil
+	}
+	of, err := runClasses(run, f, labels, names)
+	return f, of, err == nil, err
+}
+
+// runClasses renumbers a file's labels (numbered among the names the file
+// holds) as the run numbers its classes, refusing a class it has not.
+func runClasses(run *Run, f datasets.File, labels datasets.Labels, names []string) ([]int32, error) {
+	column, known := run.Config.Data.LabelColumn, run.Config.Model.ClassNames
+	out := make([]int32, len(labels.Of))
+	for i, y := range labels.Of {
+		switch {
+		case y < 0:
+			out[i] = -1
+		case names == nil && len(known) > 0:
+			return nil, fmt.Errorf("%s: %s: class %d is a number, but the run's classes (column %s) are names: %s", f.Path, labels.Where(i), y, column, listColumns(known))
+		case names == nil && int(y) >= run.Config.Model.Classes:
+			return nil, fmt.Errorf("%s: %s: class %d, but the run learnt classes 0 to %d (column %s)", f.Path, labels.Where(i), y, run.Config.Model.Classes-1, column)
+		case names == nil:
+			out[i] = y
+		default:
+			k := slices.Index(known, names[y])
+			if k < 0 {
+				return nil, fmt.Errorf("%s: %s: class %q is none of the run's (column %s): %s", f.Path, labels.Where(i), names[y], column, listColumns(known))
+			}
+			out[i] = int32(k)
+		}
+	}
+	return out, nil
 }
 
 // RowsOptions are the reader's options for a file of rows for a run's

@@ -329,3 +329,27 @@ func hasValley(shares []float64) bool {
 	}
 	return false
 }
+
+// ModelColumnNames names a run's model columns by its data's (data.columns)
+// for a header over values the model gives per column (its scores): a
+// category learnt in binary digits is a column a digit, "color.bit1"
+// for the least significant. Nil where the run recorded no names for
+// its d model columns.
+func ModelColumnNames(cfg *configs.Config, d int) []string {
+	cols, cats := cfg.Data.Columns, Categories(cfg.Data.Categories)
+	if len(cols) == 0 || datasets.ValueColumns(cats, d) != len(cols) {
+		return nil
+	}
+	names := make([]string, 0, d)
+	for j, name := range cols {
+		c, ok := datasets.BitsAt(cats, j)
+		if !ok {
+			names = append(names, name)
+			continue
+		}
+		for k := range c.Width() {
+			names = append(names, fmt.Sprintf("%s.bit%d", name, k+1))
+		}
+	}
+	return names
+}

@@ -28,6 +28,10 @@ type LikelihoodOptions struct {
 	Analytic bool
 	// Progress, if set, follows the flow (see likelihood.Settings).
 	Progress func(done, total int)
+	// Labels are each point's class, as the run numbers them, on a
+	// class-conditional run (nil: none): LogP is then the joint log p(x, y),
+	// log p(x | y) plus the log of the class's share of the training rows.
+	Labels []int32
 	// OutputBytes is what writing the results will take beside the
 	// solve's memory (the heap the solve grew is not given back to the
 	// system): budgeted with it, before the work.
@@ -158,8 +162,12 @@ func LogLikelihood(run *Run, x points.Points, o LikelihoodOptions) (*Likelihood,
 		o.Probes = 0
 	}
 	s := likelihood.Settings{VE: sampler.VE{Min: levels[len(levels)-1], Max: levels[0]},
-		Rtol: o.Rtol, Atol: o.Atol, Trace: o.Trace, Probes: o.Probes, Seed: o.Seed, Progress: o.Progress}
+		Rtol: o.Rtol, Atol: o.Atol, Trace: o.Trace, Probes: o.Probes, Seed: o.Seed, Progress: o.Progress, Labels: o.Labels}
 	if err := s.Check(); err != nil {
+		return nil, err
+	}
+	logShare, err := classShares(run, o.Labels)
+	if err != nil {
 		return nil, err
 	}
 	if err := o.CheckMemory(x); err != nil {
@@ -193,6 +201,9 @@ func LogLikelihood(run *Run, x points.Points, o LikelihoodOptions) (*Likelihood,
 	// quantile map where it has one.
 	for i := range out.LogP {
 		out.LogP[i] += run.Norm.LogJacobian(x.Row(i))
+		if o.Labels != nil {
+			out.LogP[i] += logShare[o.Labels[i]]
+		}
 	}
 	out.NLL, out.NLLStdErr, out.NLLMedian = nllSummary(out.LogP)
 	out.BitsPerDim = likelihood.BitsPerDim(-out.NLL, x.D, out.BitsOffset)
@@ -200,6 +211,33 @@ func LogLikelihood(run *Run, x points.Points, o LikelihoodOptions) (*Likelihood,
 		out.TrueNLL, out.TrueNLLAtSigmaMin = trueNLL(data.Density, x, 0), trueNLL(data.Density, x, s.VE.Min)
 	}
 	return out, nil
+}
+
+// classShares is the log of each class's share of a class-conditional
+// run's training rows, log p(y), for points given their labels (nil where
+// none are given): what log p(x | y) adds to be log p(x, y).
+func classShares(run *Run, labels []int32) ([]float64, error) {
+	if labels == nil {
+		return nil, nil
+	}
+	counts := run.Config.Model.ClassCounts
+	if len(counts) != run.Config.Model.Classes || run.Config.Model.Classes == 0 {
+		return nil, fmt.Errorf("workflow: the run recorded no count of its classes' training rows (model.class_counts; a run older than them): the likelihood of a row given its class needs them; leave the class column (%s) out of the file for log p(x) without it", run.Config.Data.LabelColumn)
+	}
+	total := 0
+	for _, c := range counts {
+		total += c
+	}
+	shares := make([]float64, len(counts))
+	for y, c := range counts {
+		shares[y] = math.Log(float64(c) / float64(total))
+	}
+	for i, y := range labels {
+		if y < 0 || int(y) >= len(counts) || counts[y] == 0 {
+			return nil, fmt.Errorf("workflow: point %d: class %d is none the run trained on", i+1, y)
+		}
+	}
+	return shares, nil
 }
 
 // likelihoodFields makes one field per worker: the network's core, or the
@@ -331,32 +369,65 @@ func hasDensity(norm datasets.Normalizer, x points.Points) error {
 // (hasDensity's), and how many those were: eval's held-out rows include
 // rows on a point mass.
 func WithDensity(norm datasets.Normalizer, x points.Points) (points.Points, int) {
-	var keep []int
-	for i := range x.N {
-		if j, _ := noDensity(norm, x.Row(i)); j < 0 {
-			keep = append(keep, i)
-		}
-	}
-	if len(keep) == x.N {
+	keep, without, _ := Densities(norm, x)
+	if without == 0 {
 		return x, 0
 	}
-	return x.Subset(keep), x.N - len(keep)
+	return x.Subset(keep), without
 }
 
 // noDensity is the first column (in order) of the point row where a
 // quantile map leaves the model no finite density, and why; -1 for none.
 func noDensity(norm datasets.Normalizer, row []float64) (int, string) {
 	for j, v := range row {
-		k, ok := norm.Quantiles[j]
-		if !ok {
-			continue
-		}
-		switch _, slope := k.Forward(v); {
-		case slope == 0:
-			return j, fmt.Sprintf("is outside %v to %v, the training range of a column mapped through its quantiles (data.quantile), where the model has no density", k.X[0], k.X[len(k.X)-1])
-		case math.IsInf(slope, 1):
-			return j, "is a value that training rows of a column mapped through its quantiles (data.quantile) repeat: a point mass, whose density is infinite"
+		if why := NoDensity(norm, j, v); why != "" {
+			return j, why
 		}
 	}
 	return -1, ""
+}
+
+// NoDensity says why value v of column j leaves the model no finite
+// density, and its score no value ("" where it has them): outside a
+// quantile-mapped column's training range, or on a value its rows
+// repeat.
+func NoDensity(norm datasets.Normalizer, j int, v float64) string {
+	k, ok := norm.Quantiles[j]
+	if !ok {
+		return ""
+	}
+	switch _, slope := k.Forward(v); {
+	case slope == 0:
+		return fmt.Sprintf("is outside %v to %v, the training range of a column mapped through its quantiles (data.quantile), where the model has no density", k.X[0], k.X[len(k.X)-1])
+	case math.IsInf(slope, 1):
+		return "is a value that training rows of a column mapped through its quantiles (data.quantile) repeat: a point mass, whose density is infinite"
+	}
+	return ""
+}
+
+// Densities splits x's points into those where the model has a finite
+// density (their indexes, in order; nil where every point has one, a
+// file of millions of points not indexed for nothing) and those where it
+// has none, the first of which why names ("" for none).
+func Densities(norm datasets.Normalizer, x points.Points) (with []int, without int, why string) {
+	for i := range x.N {
+		j, reason := noDensity(norm, x.Row(i))
+		if j < 0 {
+			continue
+		}
+		if without == 0 {
+			why = fmt.Sprintf("point %d, column %d: %v %s", i+1, j+1, x.X[i*x.D+j], reason)
+		}
+		without++
+	}
+	if without == 0 {
+		return nil, 0, ""
+	}
+	with = make([]int, 0, x.N-without)
+	for i := range x.N {
+		if j, _ := noDensity(norm, x.Row(i)); j < 0 {
+			with = append(with, i)
+		}
+	}
+	return with, without, why
 }

@@ -179,7 +179,18 @@ func (r *Run) ModelScorer(batch int) (score.Func, error) {
 // Scorer returns the learned score in data units at points in data units.
 // A noise-conditional model's sigma is in model units.
 func (r *Run) Scorer(batch int) (score.Func, error) {
+	return r.ClassScorer(batch, nil)
+}
+
+// ClassScorer is Scorer for points of the given classes (one per point of
+// every call, as the run numbers them): a class-conditional model's score
+// of x given its class, the gradient of log p(x, y) in x; nil labels
+// score every point without a class, by the model's unconditional field.
+func (r *Run) ClassScorer(batch int, labels []int32) (score.Func, error) {
 	modelScore, err := r.ModelScorer(batch)
+	if labels != nil {
+		modelScore, err = r.labelledScorer(batch, labels)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -195,6 +206,21 @@ func (r *Run) Scorer(batch int) (score.Func, error) {
 		r.Norm.ScoreToData(dst, x)
 		return nil
 	}, nil
+}
+
+// labelledScorer is ModelScorer with each point's class given.
+func (r *Run) labelledScorer(batch int, labels []int32) (score.Func, error) {
+	if _, ok := r.Model.(*nn.UNet); ok {
+		batch = min(batch, unetScorerBatch)
+	}
+	sc, err := nn.NewScorer(r.Model, batch, 0)
+	if err != nil {
+		return nil, err
+	}
+	if err := sc.SetLabels(labels); err != nil {
+		return nil, err
+	}
+	return sc.Score, nil
 }
 
 // SmallestSigma is the lowest noise level the run trained at, the level at

@@ -7,7 +7,9 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 
 	"scorenet/datasets"
 	"scorenet/internal/ode"
@@ -35,7 +37,15 @@ sigma_max is N(0, sigma_max^2 I). Writes one row per point: log p(x) in nats,
 then bits per dimension, -log p/(D ln 2), plus 8 for image runs (8-bit pixels
 scaled to [0, 1]: the bound on the discrete NLL for dequantised inputs
 (v + u)/256; raw, undequantised pixels give meaningless, even negative,
-figures). Prints the mean, the score evaluations and the tolerances.`)
+figures). Prints the mean, the score evaluations and the tolerances.
+
+On a class-conditional run, a file that holds the class column gives each
+row's joint log p(x, y): log p(x | y) by the flow of its class's field,
+plus the log of the class's share of the training rows; without it,
+log p(x) by the unconditional field. A point on a value that a column
+mapped through its quantiles (data.quantile) repeats, or beyond its
+training range, has no density: it is left out of the solve and the mean,
+its row's cells left empty in a .csv (a .npy output is then refused).`)
 	runDir := fs.String("run", "", "the run `directory` to load (required)")
 	checkpoint := fs.String("checkpoint", "", "a checkpoint `file` to load instead of the run's newest valid one; best: the one of the lowest held-out loss")
 	weights := weightsFlag(fs)
@@ -70,33 +80,58 @@ figures). Prints the mean, the score evaluations and the tolerances.`)
 		if err := workflow.CanLikelihood(run); err != nil {
 			return err
 		}
-		pts, err := workflow.ReadRows(run, *in)
+		all, labels, err := workflow.ReadClassedRows(run, *in)
 		if err != nil {
 			return err
 		}
-		if pts.D != run.Model.Dim() {
-			return fmt.Errorf("%s has %d columns, the model's dimension is %d", *in, pts.D, run.Model.Dim())
+		if all.D != run.Model.Dim() {
+			return fmt.Errorf("%s has %d columns, the model's dimension is %d", *in, all.D, run.Model.Dim())
 		}
-		for i, v := range pts.X {
+		for i, v := range all.X {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return fmt.Errorf("%s: row %d, column %d is %v: the points must be finite", *in, i/pts.D+1, i%pts.D+1, v)
+				return fmt.Errorf("%s: row %d, column %d is %v: the points must be finite", *in, i/all.D+1, i%all.D+1, v)
 			}
 		}
 		if *out != "" {
 			// Two values a point, their rows and their encoding, budgeted
 			// with the solve: found wanting only at the writing, the whole
 			// solve was lost.
-			o.OutputBytes = 16*float64(pts.N) + datasets.EncodedBytes(*out, 2*pts.N)
+			o.OutputBytes = 16*float64(all.N) + datasets.EncodedBytes(*out, 2*all.N)
 		}
-		if err := o.CheckMemory(pts); err != nil { // before the output's directory is made
+		// Beside the solve: the points with a density, copied out where
+		// some have none, and their indexes.
+		o.OutputBytes += 8 * float64(len(all.X)+all.N)
+		if err := o.CheckMemory(all); err != nil { // before the output's directory is made
 			return err
 		}
+		with, without, why := workflow.Densities(run.Norm, all)
+		switch {
+		case without == all.N:
+			return fmt.Errorf("%s: no point has a density: %s", *in, why)
+		case without > 0 && *out != "" && !strings.EqualFold(filepath.Ext(*out), ".csv"):
+			return fmt.Errorf("%s: %s; -out %s: %w, which leaves such a point's row empty, or leave the point out", *in, why, *out, datasets.ErrNoBlankCells)
+		}
+		pts, row := all, func(k int) int { return k } // point k solved is row(k) of the file
+		if without > 0 {
+			pts, row = all.Subset(with), func(k int) int { return with[k] }
+			if labels != nil {
+				labels = subsetLabels(labels, with)
+			}
+		}
+		o.Labels = labels
 		// Only now, every check passed: a refused command leaves no
 		// directory behind.
 		if err := prepareOutput("out", *out); err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "likelihood of %s from %s: %s trace, Dormand-Prince rtol %g, atol %g...\n", counted(pts.N, "point", "points"), *in, o.TraceFor(pts.D), o.Rtol, o.Atol)
+		if without > 0 {
+			fmt.Fprintf(stderr, "likelihood: %s of %s without a density left out, their rows empty; the first, %s\n", counted(without, "point", "points"), *in, why)
+		}
+		given := ""
+		if labels != nil {
+			given = fmt.Sprintf(", each with its class (column %s): log p(x, y)", run.Config.Data.LabelColumn)
+		}
+		fmt.Fprintf(stderr, "likelihood of %s from %s%s: %s trace, Dormand-Prince rtol %g, atol %g...\n", counted(pts.N, "point", "points"), *in, given, o.TraceFor(pts.D), o.Rtol, o.Atol)
 		terminal := false
 		if f, ok := stderr.(*os.File); ok {
 			terminal = term.IsTerminal(int(f.Fd()))
@@ -105,32 +140,46 @@ figures). Prints the mean, the score evaluations and the tolerances.`)
 		o.Progress = func(done, _ int) { bar.Set(done, "") }
 		res, err := workflow.LogLikelihood(run, pts, o)
 		if rowErr := (*ode.RowError)(nil); errors.As(err, &rowErr) {
-			err = fmt.Errorf("point %d of %s: %s: the point is too far outside what the model was trained on, or the field is not smooth there", rowErr.Row+1, *in, rowErr.What)
+			err = fmt.Errorf("point %d of %s: %s: the point is too far outside what the model was trained on, or the field is not smooth there", row(rowErr.Row)+1, *in, rowErr.What)
 		}
 		if err != nil {
 			bar.Stop()
 			return err
 		}
 		bar.Finish()
-		rows := points.New(pts.N, 2)
-		for i, lp := range res.LogP {
+		rows := points.New(all.N, 2)
+		for i := range rows.X {
+			rows.X[i] = math.NaN() // a point without a density: WriteBlanks' empty cells
+		}
+		for k, lp := range res.LogP {
+			i := row(k)
 			rows.X[2*i], rows.X[2*i+1] = lp, likelihood.BitsPerDim(lp, pts.D, res.BitsOffset)
 		}
 		summary := stdout
 		if *out == "" {
+			cell := func(v float64) string {
+				if math.IsNaN(v) {
+					return ""
+				}
+				return strconv.FormatFloat(v, 'g', -1, 64)
+			}
 			for i := range rows.N {
-				fmt.Fprintf(stdout, "%s,%s\n", strconv.FormatFloat(rows.X[2*i], 'g', -1, 64), strconv.FormatFloat(rows.X[2*i+1], 'g', -1, 64))
+				fmt.Fprintf(stdout, "%s,%s\n", cell(rows.X[2*i]), cell(rows.X[2*i+1]))
 			}
 			summary = stderr
-		} else if err := datasets.WriteBudgeted(*out, rows); err != nil { // budgeted with the solve (OutputBytes)
+		} else if err := datasets.WriteBlanks(*out, rows, nil); err != nil { // budgeted with the solve (OutputBytes)
 			return err
 		}
 		trace := res.Trace
 		if res.Probes > 0 {
 			trace = fmt.Sprintf("%s, %d probe(s) per point", trace, res.Probes)
 		}
-		fmt.Fprintf(summary, "mean log p = %.6f nats per point (standard error %.2g; median %.6f), %.6f bits/dim (offset %g); %s trace; %.1f score evaluations per point on average, %d at most (rtol %g, atol %g); %.2f s\n",
-			-res.NLL, res.NLLStdErr, -res.NLLMedian, res.BitsPerDim, res.BitsOffset, trace, res.Evaluations, res.MaxEvaluations, res.Rtol, res.Atol, res.Seconds)
+		over := ""
+		if without > 0 {
+			over = fmt.Sprintf(" over the %d of %d points with a density", pts.N, all.N)
+		}
+		fmt.Fprintf(summary, "mean log p%s = %.6f nats per point (standard error %.2g; median %.6f), %.6f bits/dim (offset %g); %s trace; %.1f score evaluations per point on average, %d at most (rtol %g, atol %g); %.2f s\n",
+			over, -res.NLL, res.NLLStdErr, -res.NLLMedian, res.BitsPerDim, res.BitsOffset, trace, res.Evaluations, res.MaxEvaluations, res.Rtol, res.Atol, res.Seconds)
 		if res.TrueNLL != nil {
 			fmt.Fprintf(summary, "true mean log p of these points: %.6f nats (data), %.6f nats (data perturbed by sigma_min %.4g, what the flow measures)\n",
 				-*res.TrueNLL, -*res.TrueNLLAtSigmaMin, res.SigmaMin)
@@ -140,6 +189,15 @@ figures). Prints the mean, the score evaluations and the tolerances.`)
 		}
 		return nil
 	}}
+}
+
+// subsetLabels is labels at the indexes keep.
+func subsetLabels(labels []int32, keep []int) []int32 {
+	out := make([]int32, len(keep))
+	for k, i := range keep {
+		out[k] = labels[i]
+	}
+	return out
 }
 
 // likelihoodSettings are the flags shared by likelihood and eval.

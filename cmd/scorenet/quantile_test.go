@@ -59,12 +59,7 @@ func TestQuantileMapOfASkewedColumn(t *testing.T) {
 	if code, _, errs := scorenet("impute", "-run", run, "-in", typo, "-out", filepath.Join(dir, "typo-filled.csv")); code == 0 || !strings.Contains(errs, "1e+06 is far outside 0 to") {
 		t.Errorf("impute given a value beyond a mapped column's range: exit %d: %s", code, errs)
 	}
-	outside := filepath.Join(dir, "outside.csv")
-	os.WriteFile(outside, []byte("amount,x\n1,0\n1000,0\n"), 0o644)
-	code, _, errs = scorenet("likelihood", "-run", run, "-in", outside)
-	if code == 0 || !strings.Contains(errs, "point 2, column 1: 1000 is outside") {
-		t.Errorf("likelihood beyond the range: exit %d: %s", code, errs)
-	}
+	noDensityLeftEmpty(t, dir, run)
 	code, out, errs := scorenet("eval", "-run", run, "-samples=false")
 	if code != 0 || !strings.Contains(out+errs, "held-out points left out, on a point mass") {
 		t.Errorf("eval: exit %d: %s%s", code, out, errs)
@@ -72,6 +67,51 @@ func TestQuantileMapOfASkewedColumn(t *testing.T) {
 	none := filepath.Join(dir, "none")
 	if code, _, errs := scorenet("train", "-data", data, "-out", none, "-set", "train.steps=10", "-set", "model.hidden=[8]", "-set", "data.quantile=none"); code != 0 || strings.Contains(errs, "quantiles") {
 		t.Errorf("data.quantile none: exit %d, yet a column was mapped: %s", code, errs)
+	}
+}
+
+// noDensityLeftEmpty checks the likelihood and the score of points where a
+// run of amounts (a quantile-mapped column 1 with a point mass at 0) has
+// no density: beyond the column's range (1000) and on its point mass (0).
+// Their cells are left empty in a .csv, saying which was the first; a
+// .npy, which has no empty cell, is refused before any work, and so is a
+// file of such points only.
+func noDensityLeftEmpty(t *testing.T, dir, run string) {
+	t.Helper()
+	outside := filepath.Join(dir, "outside.csv")
+	os.WriteFile(outside, []byte("amount,x\n1,0\n1000,0\n0,0.5\n"), 0o644)
+	code, out, errs := scorenet("likelihood", "-run", run, "-in", outside)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != 3 || lines[1] != "," || lines[2] != "," || strings.HasPrefix(lines[0], ",") ||
+		!strings.Contains(errs, "2 points of "+outside+" without a density left out, their rows empty; the first, point 2, column 1: 1000 is outside") ||
+		!strings.Contains(errs, "mean log p over the 1 of 3 points with a density") {
+		t.Errorf("likelihood beyond the range and on the point mass: exit %d:\n%s%s", code, out, errs)
+	}
+	written := filepath.Join(dir, "lik.csv")
+	if code, _, errs := scorenet("likelihood", "-run", run, "-in", outside, "-out", written); code != 0 {
+		t.Errorf("likelihood -out .csv: exit %d: %s", code, errs)
+	} else if b, _ := os.ReadFile(written); strings.Join(strings.Split(string(b), "\n")[1:], "|") != ",|,|" {
+		t.Errorf("likelihood's file holds %q, want the 2nd and 3rd rows empty", b)
+	}
+	scores := filepath.Join(dir, "scores.csv")
+	code, _, errs = scorenet("score", "-run", run, "-in", outside, "-out", scores)
+	b, _ := os.ReadFile(scores)
+	rows := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if code != 0 || len(rows) != 4 || rows[0] != "amount,x" || strings.HasPrefix(rows[1], ",") || !strings.HasPrefix(rows[2], ",") || !strings.HasPrefix(rows[3], ",") ||
+		strings.HasSuffix(rows[2], ",") || !strings.Contains(errs, "2 values of "+outside+" without a score left empty in "+scores+"; the first, point 2, column 1: 1000 is outside") {
+		t.Errorf("score beyond the range and on the point mass: exit %d: %s\n%s", code, errs, b)
+	}
+	for _, c := range []struct{ name, cmd, out string }{{"likelihood", "likelihood", "lik.npy"}, {"score", "score", "scores.npy"}} {
+		npy := filepath.Join(dir, c.out)
+		code, _, errs := scorenet(c.cmd, "-run", run, "-in", outside, "-out", npy)
+		if _, err := os.Stat(npy); code == 0 || err == nil || !strings.Contains(errs, "point 2, column 1: 1000 is outside") || !strings.Contains(errs, "a .npy file has no empty cell") {
+			t.Errorf("%s -out .npy of points without a density: exit %d (file %v): %s", c.name, code, err, errs)
+		}
+	}
+	none := filepath.Join(dir, "none.csv")
+	os.WriteFile(none, []byte("amount,x\n0,0\n"), 0o644)
+	if code, _, errs := scorenet("likelihood", "-run", run, "-in", none); code == 0 || !strings.Contains(errs, "no point has a density: point 1, column 1: 0 is a value that training rows") {
+		t.Errorf("likelihood of a point mass only: exit %d: %s", code, errs)
 	}
 }
 

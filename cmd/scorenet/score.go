@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"path/filepath"
+	"strings"
 
 	"scorenet/configs"
 	"scorenet/datasets"
@@ -16,8 +18,16 @@ func scoreCommand(stdout, stderr io.Writer) *command {
 	fs := newFlags("score", `score -run DIR [-checkpoint FILE] -in FILE -out FILE
 
 Writes the learned score nabla_x log p(x), in data units, at every point of
-the input file: one row per point, D columns, at full float64 precision.
-A noise-conditional model is evaluated at -sigma.`)
+the input file: one row per point, D columns, at full float64 precision,
+under the run's column names where it has them (a category learnt in
+binary digits: a column a digit, color.bit1 the least significant; a
+category's score is along its learnt place, not in data units). A
+noise-conditional model is evaluated at -sigma. On a class-conditional
+run, a file that holds the class column is scored given each row's class
+(the gradient of log p(x, y)); without it, by the unconditional field.
+A value of a column mapped through its quantiles (data.quantile) that its
+rows repeat, or beyond its training range, has no score: its cell is left
+empty in a .csv, and a .npy output is refused.`)
 	runDir := fs.String("run", "", "the run `directory` to load (required)")
 	checkpoint := fs.String("checkpoint", "", "a checkpoint `file` to load instead of the run's newest valid one; best: the one of the lowest held-out loss")
 	weights := weightsFlag(fs)
@@ -49,7 +59,7 @@ A noise-conditional model is evaluated at -sigma.`)
 		if err := needDataFile("out", *out); err != nil {
 			return err
 		}
-		pts, err := workflow.ReadRows(run, *in)
+		pts, labels, err := workflow.ReadClassedRows(run, *in)
 		if err != nil {
 			return err
 		}
@@ -57,19 +67,24 @@ A noise-conditional model is evaluated at -sigma.`)
 			return fmt.Errorf("%s has %d columns, the model in %s scores points of dimension %d", *in, pts.D, run.Checkpoint, run.Model.Dim())
 		}
 		// The points in model units and their scores, beside the points,
-		// and the output file's encoding: budgeted before the work, not
+		// the marks of values without a score, and the output file's
+		// encoding: budgeted before the work, not
 		// found wanting at the writing after it (when the garbage of the
 		// network's passes, not yet given back, counts as taken).
-		need := 2*8*float64(len(pts.X)) + datasets.EncodedBytes(*out, len(pts.X))
+		need := (2*8+1)*float64(len(pts.X)) + datasets.EncodedBytes(*out, len(pts.X))
 		if err := memlimit.Check(need, fmt.Sprintf("scoring the %d points of %s and writing their scores to %s", pts.N, *in, *out)); err != nil {
 			return err
+		}
+		blank, blanks, why := noScore(run, pts)
+		if blanks > 0 && !strings.EqualFold(filepath.Ext(*out), ".csv") {
+			return fmt.Errorf("%s: %s, and has no score; -out %s: %w, which leaves such a value's cell empty, or leave the point out", *in, why, *out, datasets.ErrNoBlankCells)
 		}
 		// Only now, every check passed: a refused command leaves no
 		// directory behind.
 		if err := prepareOutput("out", *out); err != nil {
 			return err
 		}
-		score, err := run.Scorer(min(*batch, pts.N))
+		score, err := run.ClassScorer(min(*batch, pts.N), labels)
 		if err != nil {
 			return fmt.Errorf("%w; lower -batch (now %d; results do not depend on it)", err, min(*batch, pts.N))
 		}
@@ -80,23 +95,48 @@ A noise-conditional model is evaluated at -sigma.`)
 		if err := score(s.X, pts.X, *sigma); err != nil {
 			return err
 		}
-		for i := 0; i < s.N; i++ {
-			for _, v := range s.Row(i) {
-				if math.IsNaN(v) || math.IsInf(v, 0) {
-					why := "the point is too far outside what the model was trained on"
-					if len(run.Norm.Quantiles) > 0 {
-						// The map holds such a value over a stretch of scores:
-						// its slope there is 0.
-						why += ", or holds a value that a column mapped through its quantiles (data.quantile) takes as a point mass (one that several training rows share, or the column's end), where the density has no slope"
-					}
-					return fmt.Errorf("the score at point %d of %s is %v: %s; nothing was written", i+1, *in, v, why)
-				}
+		for i, v := range s.X {
+			if blank[i] {
+				s.X[i] = math.NaN() // WriteBlanks' mark of a value that does not exist
+				continue
+			}
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("the score at point %d of %s is %v: the point is too far outside what the model was trained on; nothing was written", i/s.D+1, *in, v)
 			}
 		}
-		if err := datasets.WriteBudgeted(*out, s); err != nil {
+		if err := datasets.WriteBlanks(*out, s, workflow.ModelColumnNames(run.Config, s.D)); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "scored %s with %s (step %d) into %s\n", counted(pts.N, "point", "points"), run.Checkpoint, run.Step, *out)
+		if blanks > 0 {
+			fmt.Fprintf(stderr, "score: %s of %s without a score left empty in %s; the first, %s\n", counted(blanks, "value", "values"), *in, *out, why)
+		}
+		given := ""
+		if labels != nil {
+			given = fmt.Sprintf(", each given its class (column %s)", run.Config.Data.LabelColumn)
+		}
+		fmt.Fprintf(stdout, "scored %s with %s (step %d)%s into %s\n", counted(pts.N, "point", "points"), run.Checkpoint, run.Step, given, *out)
 		return nil
 	}}
+}
+
+// noScore marks the values of pts that have no score (a quantile-mapped
+// column's point mass, or beyond its training range: the map's slope is
+// infinite or 0 there), counts them and says why the first has none.
+func noScore(run *workflow.Run, pts points.Points) (blank []bool, n int, why string) {
+	blank = make([]bool, len(pts.X))
+	if len(run.Norm.Quantiles) == 0 {
+		return blank, 0, ""
+	}
+	for i, v := range pts.X {
+		reason := workflow.NoDensity(run.Norm, i%pts.D, v)
+		if reason == "" {
+			continue
+		}
+		if n == 0 {
+			why = fmt.Sprintf("point %d, column %d: %v %s", i/pts.D+1, i%pts.D+1, v, reason)
+		}
+		blank[i] = true
+		n++
+	}
+	return blank, n, why
 }

@@ -67,9 +67,7 @@ func TestTrainDataFindsTheClassColumn(t *testing.T) {
 	if lines[0] != "width,height,species" || !strings.HasSuffix(lines[1], ",setosa") || !strings.HasSuffix(lines[2], ",versicolor") || !strings.HasSuffix(lines[3], ",virginica") {
 		t.Errorf("samples by class:\n%s", strings.Join(lines, "\n"))
 	}
-	if code, _, errs := scorenet("score", "-run", run, "-in", all, "-out", filepath.Join(dir, "scores.csv")); code != 0 {
-		t.Errorf("score of the samples with their class: exit %d: %s", code, errs)
-	}
+	scoredByClass(t, run, dir, all)
 	mixedTakeTheDataClasses(t, run, dir)
 	holes := filepath.Join(dir, "holes.csv")
 	os.WriteFile(holes, []byte(",width,height,species\n0,1.5,,setosa\n1,,2.5,virginica\n"), 0o644)
@@ -87,6 +85,51 @@ func TestTrainDataFindsTheClassColumn(t *testing.T) {
 	}
 	if c, _ := os.ReadFile(filepath.Join(given, "config.yaml")); !strings.Contains(string(c), "label_dropout: 0.2") {
 		t.Errorf("train.label_dropout given as 0.2, config.yaml:\n%s", c)
+	}
+}
+
+// scoredByClass checks score and likelihood of rows (all: three, one a
+// class, in the run's class column species) on a class-conditional run:
+// given their class, which changes what they give from the same rows
+// without it; a class the run has not is refused, naming its line.
+func scoredByClass(t *testing.T, run, dir, all string) {
+	t.Helper()
+	var plain strings.Builder
+	for i, line := range strings.Split(strings.TrimSpace(string(mustRead(t, all))), "\n")[:4] {
+		cells := strings.Split(line, ",")
+		fmt.Fprintf(&plain, "%s\n", strings.Join(cells[:2], ","))
+		if i == 0 && cells[2] != "species" {
+			t.Fatalf("the samples' header is %q", line)
+		}
+	}
+	without := filepath.Join(dir, "without.csv")
+	os.WriteFile(without, []byte(plain.String()), 0o644)
+	withClass, withoutClass := filepath.Join(dir, "scores.csv"), filepath.Join(dir, "scores-plain.csv")
+	code, out, errs := scorenet("score", "-run", run, "-in", all, "-out", withClass)
+	if code != 0 || !strings.Contains(out, "each given its class (column species)") {
+		t.Errorf("score of the samples with their class: exit %d: %s%s", code, out, errs)
+	}
+	if code, out, errs := scorenet("score", "-run", run, "-in", without, "-out", withoutClass); code != 0 || strings.Contains(out, "given its class") {
+		t.Errorf("score of the samples without their class: exit %d: %s%s", code, out, errs)
+	}
+	a, b := mustRead(t, withClass), mustRead(t, withoutClass)
+	if !strings.HasPrefix(string(a), "width,height\n") || !strings.HasPrefix(string(b), "width,height\n") || string(a) == string(b) {
+		t.Errorf("the scores given the class are those without it, or lack the header:\n%s\n%s", a, b)
+	}
+	code, joint, errs := scorenet("likelihood", "-run", run, "-in", all)
+	if code != 0 || !strings.Contains(errs, "each with its class (column species): log p(x, y)") {
+		t.Errorf("likelihood with the class: exit %d: %s", code, errs)
+	}
+	if code, marginal, errs := scorenet("likelihood", "-run", run, "-in", without); code != 0 || marginal == joint || strings.Count(marginal, "\n") != 3 {
+		t.Errorf("likelihood without the class: exit %d, %q (with it %q): %s", code, marginal, joint, errs)
+	}
+	daisy := filepath.Join(dir, "daisy.csv")
+	os.WriteFile(daisy, []byte("width,height,species\n1,2,setosa\n1,2,daisy\n"), 0o644)
+	for _, cmd := range []string{"score", "likelihood"} {
+		code, _, errs := scorenet(cmd, "-run", run, "-in", daisy, "-out", filepath.Join(dir, "daisy-"+cmd+".csv"))
+		if code == 0 || !strings.Contains(errs, `line 3: class "daisy" is none of the run's (column species): setosa, versicolor, virginica`) {
+			t.Errorf("%s of a class the run has not: exit %d: %s", cmd, code, errs)
+		}
 	}
 }
 
@@ -332,7 +375,7 @@ func TestTrainDataLearnsColumnsOfNames(t *testing.T) {
 	if code, _, errs := scorenet("sample", "-run", run, "-n", "5", "-out", npy, "-set", "sample.steps=4"); code != 0 {
 		t.Fatalf("sample -out .npy: exit %d: %s", code, errs)
 	}
-	readsBackAndMerges(t, run, dir, samples, npy)
+	readsBackAndMerges(t, run, dir, samples, npy, "species,island,bill")
 	holes := filepath.Join(dir, "holes.csv")
 	os.WriteFile(holes, []byte("species,island,bill\nGentoo,,47\nAdelie,Dream,NA\n"), 0o644)
 	filled := filepath.Join(dir, "filled.csv")
@@ -347,8 +390,8 @@ func TestTrainDataLearnsColumnsOfNames(t *testing.T) {
 	scores := filepath.Join(dir, "scores.csv")
 	if code, _, errs := scorenet("score", "-run", run, "-in", rows, "-out", scores); code != 0 {
 		t.Errorf("score of rows of names: exit %d: %s", code, errs)
-	} else if got, _ := os.ReadFile(scores); strings.Count(string(got), "\n") != 2 || strings.Count(string(got), ",") != 4 {
-		t.Errorf("scores of 2 rows of 3 columns:\n%s", got)
+	} else if got, _ := os.ReadFile(scores); strings.Count(string(got), "\n") != 3 || strings.Count(string(got), ",") != 6 || !strings.HasPrefix(string(got), "species,island,bill\n") {
+		t.Errorf("scores of 2 rows of 3 columns, under their header:\n%s", got)
 	}
 	os.WriteFile(holes, []byte("species,island,bill\nEmperor,Dream,47\n"), 0o644)
 	if code, _, errs := scorenet("impute", "-run", run, "-in", holes, "-out", filled, "-set", "sample.steps=4"); code == 0 || !strings.Contains(errs, `line 2, column 1: "Emperor" is not a level of column species (data.categories): want one of Adelie, Gentoo`) {
@@ -398,11 +441,14 @@ func TestTrainDataLearnsColumnsOfNames(t *testing.T) {
 // readsBackAndMerges checks that run's score reads back its own samples
 // (CSV and .npy), and that its shards merged are written as one sample run
 // writes them (a category's names included).
-func readsBackAndMerges(t *testing.T, run, dir, samples, npy string) {
+func readsBackAndMerges(t *testing.T, run, dir, samples, npy, scoreHeader string) {
 	t.Helper()
 	for _, in := range []string{samples, npy} {
-		if code, _, errs := scorenet("score", "-run", run, "-in", in, "-out", filepath.Join(dir, "back.csv")); code != 0 {
+		back := filepath.Join(dir, "back.csv")
+		if code, _, errs := scorenet("score", "-run", run, "-in", in, "-out", back); code != 0 {
 			t.Errorf("score of its own samples %s: exit %d: %s", in, code, errs)
+		} else if head, _, _ := strings.Cut(string(mustRead(t, back)), "\n"); head != scoreHeader {
+			t.Errorf("score of %s: its header is %q, want %q", in, head, scoreHeader)
 		}
 	}
 	for k := range 2 {
@@ -550,7 +596,8 @@ func TestTrainDataLearnsManyNamesInDigits(t *testing.T) {
 	if p, err := datasets.Load(npy); err != nil || p.D != 4 {
 		t.Errorf("the .npy samples: %v columns, %v; want 4, the state's place one of them", p.D, err)
 	}
-	readsBackAndMerges(t, run, dir, samples, npy)
+	// The score's columns are the model's: the state's four digits.
+	readsBackAndMerges(t, run, dir, samples, npy, "state.bit1,state.bit2,state.bit3,state.bit4,lat,lon,kind")
 	holes, filled, spread := filepath.Join(dir, "holes.csv"), filepath.Join(dir, "filled.csv"), filepath.Join(dir, "spread.csv")
 	os.WriteFile(holes, []byte("state,lat,lon,kind\n,44.1,-91,small\nS03,NA,-91,large\n"), 0o644)
 	if code, out, errs := scorenet("impute", "-run", run, "-in", holes, "-out", filled, "-spread", spread, "-n", "3", "-set", "sample.steps=4"); code != 0 || !strings.Contains(out, "completed 2 missing entries") {
