@@ -321,3 +321,83 @@ func classesScoreTheirOwnData(t *testing.T, run *workflow.Run) {
 		}
 	}
 }
+
+// -class names all, one class or a list; chains take them in turn.
+func TestChainLabels(t *testing.T) {
+	for _, c := range []struct {
+		name, class string
+		want        []int32
+		err         string
+	}{
+		{"none", "", nil, ""},
+		{"all", "all", []int32{0, 1, 2, 0, 1}, ""},
+		{"one", "2", []int32{2, 2, 2, 2, 2}, ""},
+		{"list", "1, 0", []int32{1, 0, 1, 0, 1}, ""},
+		{"past the last class", "3", nil, `"3" is not a class`},
+		{"negative", "-1", nil, `"-1" is not a class`},
+		{"not a number", "shoe", nil, `"shoe" is not a class`},
+		{"empty entry", "1,,2", nil, `"" is not a class`},
+		{"names", "dog,cat", []int32{1, 0, 1, 0, 1}, ""},
+		{"more classes than chains", "0,1,2,0,1,2", nil, "-n must be at least 6, got 5"},
+		{"unknown name", "cow", nil, `"cow" is not a class: want all, or classes from 0 to 2 or their names (cat, dog, emu)`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := workflow.ChainLabels(c.class, 5, 3, "cat", "dog", "emu")
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) || !strings.Contains(err.Error(), "-class") {
+					t.Errorf("error %v, want one naming -class and %s", err, c.err)
+				}
+				return
+			}
+			if err != nil || !slices.Equal(got, c.want) {
+				t.Errorf("got %v, %v; want %v", got, err, c.want)
+			}
+		})
+	}
+	if _, err := workflow.ChainLabels("1", 5, 0); err == nil || !strings.Contains(err.Error(), "no classes") {
+		t.Errorf("-class on a model without classes: %v", err)
+	}
+}
+
+// Without -class, chains take the classes in the training rows'
+// proportions: each class's share of n rounded by largest remainder, the
+// classes interleaved, the same labels for the same n and counts.
+func TestMixedLabels(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		n      int
+		counts []int
+		want   []int32
+	}{
+		{"even", 6, []int{5, 5, 5}, []int32{0, 1, 2, 0, 1, 2}},
+		{"three to one, interleaved", 8, []int{30, 10}, []int32{0, 0, 1, 0, 0, 0, 1, 0}},
+		{"a remainder to the largest", 5, []int{2, 1}, []int32{0, 1, 0, 1, 0}},
+		{"ties to the lower class", 1, []int{1, 1}, []int32{0}},
+		{"a class with no rows", 4, []int{0, 3, 1}, []int32{1, 1, 2, 1}},
+		{"fewer chains than classes", 2, []int{1, 1, 1, 1}, []int32{0, 1}},
+		{"no chains", 0, []int{1, 2}, nil},
+		{"no rows", 3, []int{0, 0}, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := workflow.MixedLabels(c.n, c.counts); !slices.Equal(got, c.want) {
+				t.Errorf("MixedLabels(%d, %v) = %v, want %v", c.n, c.counts, got, c.want)
+			}
+		})
+	}
+	// Many chains: each class within one chain of its share, and every
+	// run of 100 chains within 2 of it (a shard's chains are such a run).
+	counts := []int{50, 31, 12, 7}
+	n := 1000
+	labels := workflow.MixedLabels(n, counts)
+	for first := 0; first+100 <= n; first += 100 {
+		in := make([]int, len(counts))
+		for _, y := range labels[first : first+100] {
+			in[y]++
+		}
+		for y, c := range counts {
+			if d := float64(in[y]) - float64(c); d < -2 || d > 2 {
+				t.Errorf("chains %d to %d: class %d has %d, want %d within 2", first, first+99, y, in[y], c)
+			}
+		}
+	}
+}
