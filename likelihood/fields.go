@@ -127,8 +127,12 @@ func BitsPerDim(logp float64, d int, offset float64) float64 {
 // J^T v, and v . J^T v = v^T J v, whose mean over the probes estimates
 // tr J. (The exact trace would take D reverse passes a point.)
 type UNetNetwork struct {
-	pass *unet.Pass
+	pass   *unet.Pass
+	labels []int32 // the images' classes (UseLabels); nil: none
 }
+
+// UseLabels implements Labelled.
+func (nw *UNetNetwork) UseLabels(labels []int32) { nw.labels = labels }
 
 // UNetBatchFor is the most images a UNetNetwork pass should take at once
 // within maxBytes.
@@ -164,6 +168,11 @@ func (nw *UNetNetwork) Divergence(score, div, x, sigmas, probes []float64, k int
 	seed := make([]float64, b*d)
 	for lo := 0; lo < n; lo += b {
 		hi := min(lo+b, n)
+		if nw.labels != nil {
+			if err := nw.pass.SetLabels(nw.labels[lo:hi]); err != nil {
+				return err
+			}
+		}
 		s, err := nw.pass.Forward(x[lo*d:hi*d], sigmas[lo:hi])
 		if err != nil {
 			return err

@@ -54,6 +54,10 @@ type Settings struct {
 	// First is the index of the first point, for its probe stream (a
 	// shard of a larger set).
 	First int
+	// Indexes, where set, are each point's index instead (First + its
+	// place): the points with a density of a file some of whose have
+	// none keep their own streams, and their names in errors.
+	Indexes []int
 	// Labels are each point's class for a class-conditional field (one
 	// that implements Labelled): the flow is of p(x | y). Nil: none, the
 	// field's unconditional one.
@@ -73,6 +77,14 @@ type Result struct {
 // one took.
 func (r Result) MeanEvaluations() (float64, int) {
 	return sampler.Result{Evaluations: r.Evaluations}.MeanEvaluations()
+}
+
+// index is point i's index: its probe stream's, and its name in errors.
+func (s Settings) index(i int) int {
+	if s.Indexes != nil {
+		return s.Indexes[i]
+	}
+	return s.First + i
 }
 
 // Check refuses settings that compute nothing meaningful.
@@ -106,6 +118,9 @@ func Compute(fields []score.Field, x points.Points, s Settings) (Result, error) 
 	m := d + 1
 	if err := CheckMemory(x.N, d, s.Probes, 0); err != nil {
 		return Result{}, err
+	}
+	if s.Indexes != nil && len(s.Indexes) != x.N {
+		return Result{}, fmt.Errorf("likelihood: %d indexes for %d points", len(s.Indexes), x.N)
 	}
 	if s.Labels != nil {
 		if len(s.Labels) != x.N {
@@ -156,7 +171,7 @@ func Compute(fields []score.Field, x points.Points, s Settings) (Result, error) 
 				row := y[(i-lo)*m : (i-lo+1)*m]
 				if j, moved := flownTooFar(row[:d], x.X[i*d:(i+1)*d], s.VE); moved > 0 {
 					errs[w] = fmt.Errorf("likelihood: point %d: the flow moved coordinate %d by %.3g, %g times more than a field that learned its data can (noise levels %.4g to %.4g): it left the range the model knows; the checkpoint's field is wrong",
-						s.First+i, j+1, moved, maxFlowMove, s.VE.Min, s.VE.Max)
+						s.index(i), j+1, moved, maxFlowMove, s.VE.Min, s.VE.Max)
 					return
 				}
 				res.LogP[i] = s.prior(row[:d]) + row[d]
@@ -170,7 +185,7 @@ func Compute(fields []score.Field, x points.Points, s Settings) (Result, error) 
 	}
 	for i, v := range res.LogP {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return Result{}, fmt.Errorf("likelihood: point %d: log p is %v: the flow left the range the model knows", s.First+i, v)
+			return Result{}, fmt.Errorf("likelihood: point %d: log p is %v: the flow left the range the model knows", s.index(i), v)
 		}
 	}
 	return res, nil
@@ -238,7 +253,7 @@ type Labelled interface {
 // from its own stream: Rademacher, fixed for the whole solve.
 func (f *flow) probesOf(i int) []float64 {
 	if f.probes[i] == nil {
-		rng := seeds.NewIndexed(f.s.Seed, seeds.Probe, uint64(f.s.First+f.first+i))
+		rng := seeds.NewIndexed(f.s.Seed, seeds.Probe, uint64(f.s.index(f.first+i)))
 		v := make([]float64, f.s.Probes*f.d)
 		for j := range v {
 			v[j] = float64(1 - 2*int(rng.Uint64()&1))

@@ -501,58 +501,95 @@ func TestLabelsGiveEachPointItsClassField(t *testing.T) {
 
 // A class-conditional network's likelihood of labelled points is that of
 // each class's points flowed alone with their label, however the points
-// are split among workers and passes.
+// are split among workers and passes: the MLP's exact trace and the
+// U-Net's Hutchinson estimate.
 func TestNetworkLabelsFollowTheirPoints(t *testing.T) {
-	const d = 3
-	m, err := nn.New(nn.Spec{Kind: "mlp", Dim: d, Hidden: []int{16, 16}, Activation: "swish", NoiseConditional: true, Residual: true, Classes: 3},
+	mlpNet, err := nn.New(nn.Spec{Kind: "mlp", Dim: 3, Hidden: []int{16, 16}, Activation: "swish", NoiseConditional: true, Residual: true, Classes: 3},
 		rand.New(rand.NewPCG(7, 8)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	net, err := m.(*nn.MLP).Net()
+	unetNet, err := nn.New(nn.Spec{Kind: "unet", Dim: 16, Shape: [3]int{4, 4, 1}, Channels: []int{4, 8}, Groups: 2,
+		NoiseConditional: true, SigmaData: 0.5, Activation: "swish", Classes: 3}, rand.New(rand.NewPCG(1, 1)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	pts := normalPoints(9, d, 2, 11)
-	labels := []int32{0, 2, 1, 1, 0, 2, 2, 0, 1}
-	s := Settings{VE: sampler.VE{Min: 0.05, Max: 8}, Rtol: 1e-5, Atol: 1e-5, Trace: Exact}
-	run := func(p points.Points, labels []int32, workers, batch int) Result {
-		var fs []score.Field
-		for range workers {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, p := range unetNet.Params() { // away from the zero-started branches, the classes' too
+		data := p.Value.Data().([]float64)
+		for i := range data {
+			data[i] += 0.3 * rng.NormFloat64()
+		}
+	}
+	for _, c := range []struct {
+		name  string
+		d     int
+		trace string
+		field func(batch int) score.Field
+	}{
+		{"mlp", 3, Exact, func(batch int) score.Field {
+			net, err := mlpNet.(*nn.MLP).Net()
+			if err != nil {
+				t.Fatal(err)
+			}
 			f, err := NewNetwork(net, Exact, 0, batch, 1)
 			if err != nil {
 				t.Fatal(err)
 			}
-			fs = append(fs, f)
-		}
-		s.Labels = labels
-		res, err := Compute(fs, p, s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return res
-	}
-	together := run(pts, labels, 2, 2)
-	unlabelled := run(pts, nil, 2, 2)
-	for y := range int32(3) {
-		var idx []int
-		for i, l := range labels {
-			if l == y {
-				idx = append(idx, i)
+			return f
+		}},
+		{"unet", 16, Hutchinson, func(batch int) score.Field {
+			net, err := unetNet.(*nn.UNet).Net()
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		same := make([]int32, len(idx))
-		for k := range same {
-			same[k] = y
-		}
-		alone := run(pts.Subset(idx), same, 1, 16)
-		for k, i := range idx {
-			if together.LogP[i] != alone.LogP[k] {
-				t.Errorf("class %d, point %d: %v among the others, %v alone", y, i, together.LogP[i], alone.LogP[k])
+			f, err := NewUNetNetwork(net, Hutchinson, batch, 1)
+			if err != nil {
+				t.Fatal(err)
 			}
-			if together.LogP[i] == unlabelled.LogP[i] {
-				t.Errorf("class %d, point %d: %v, the same without its label", y, i, together.LogP[i])
+			return f
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			pts := normalPoints(9, c.d, 1, 11)
+			labels := []int32{0, 2, 1, 1, 0, 2, 2, 0, 1}
+			s := Settings{VE: sampler.VE{Min: 0.05, Max: 8}, Rtol: 1e-4, Atol: 1e-4, Trace: c.trace, Probes: 1, Seed: 3}
+			run := func(p points.Points, labels []int32, indexes []int, workers, batch int) Result {
+				var fs []score.Field
+				for range workers {
+					fs = append(fs, c.field(batch))
+				}
+				s.Labels, s.Indexes = labels, indexes
+				res, err := Compute(fs, p, s)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return res
 			}
-		}
+			together := run(pts, labels, nil, 2, 2)
+			unlabelled := run(pts, nil, nil, 2, 2)
+			for y := range int32(3) {
+				var idx []int
+				for i, l := range labels {
+					if l == y {
+						idx = append(idx, i)
+					}
+				}
+				same := make([]int32, len(idx))
+				for k := range same {
+					same[k] = y
+				}
+				// The points' own indexes keep their probes (Hutchinson).
+				alone := run(pts.Subset(idx), same, idx, 1, 16)
+				for k, i := range idx {
+					if together.LogP[i] != alone.LogP[k] {
+						t.Errorf("class %d, point %d: %v among the others, %v alone", y, i, together.LogP[i], alone.LogP[k])
+					}
+					if together.LogP[i] == unlabelled.LogP[i] {
+						t.Errorf("class %d, point %d: %v, the same without its label", y, i, together.LogP[i])
+					}
+				}
+			}
+		})
 	}
 }

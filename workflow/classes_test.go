@@ -248,6 +248,22 @@ func classesScoreTheirOwnData(t *testing.T, run *workflow.Run) {
 			t.Fatalf("row %d's class read as %d, want %d", i, y, i%3)
 		}
 	}
+	// A class the run has not: refused where it is used, taken out
+	// unread by the readers that do without it (plot, sample's start).
+	for _, c := range []struct{ name, classes, err string }{
+		{"a number beyond the classes", "0 7", `line 3: class 7, but the run learnt classes 0 to 2 (column label)`},
+		{"names for numbered classes", "emu dog", `line 2: class "emu" is a name, but the run's classes (column label) are numbers, 0 to 2`},
+	} {
+		path := filepath.Join(t.TempDir(), "rows.csv")
+		first, second, _ := strings.Cut(c.classes, " ")
+		os.WriteFile(path, []byte("a,label,b\n1,"+first+",2\n1,"+second+",2\n"), 0o644)
+		if _, _, err := workflow.ReadClassedRows(run, path); err == nil || !strings.Contains(err.Error(), c.err) {
+			t.Errorf("%s: %v, want %s", c.name, err, c.err)
+		}
+		if p, err := workflow.ReadRows(run, path); err != nil || p.N != 2 {
+			t.Errorf("%s, read without the classes: %d rows, %v", c.name, p.N, err)
+		}
+	}
 	centre := blobCentres[0][:]
 	for y, c := range blobCentres {
 		score, err := run.ClassScorer(1, []int32{int32(y)})

@@ -131,15 +131,21 @@ func ValueSpread(cfg *configs.Config, spread points.Points) points.Points {
 // their levels' places and its data.leave_out left out, as the run was
 // trained.
 func ReadRows(run *Run, path string) (points.Points, error) {
-	p, _, err := ReadClassedRows(run, path)
+	p, _, err := readRows(run, path, false)
 	return p, err
 }
 
 // ReadClassedRows is ReadRows with each row's class, as the run numbers
 // its classes, where the run is class-conditional and the file holds its
-// class column (its training file, its samples); nil otherwise.
+// class column (its training file, its samples); nil otherwise. A class
+// the run has not is refused: ReadRows, for readers that do without the
+// class, takes it out unread.
 func ReadClassedRows(run *Run, path string) (points.Points, []int32, error) {
-	if f, labels, ok, err := labelledRows(run, path, false, true); err != nil || ok {
+	return readRows(run, path, true)
+}
+
+func readRows(run *Run, path string, classes bool) (points.Points, []int32, error) {
+	if f, labels, ok, err := labelledRows(run, path, false, classes); err != nil || ok {
 		if err == nil {
 			err = CheckHeader(run, path, f)
 		}
@@ -232,6 +238,8 @@ func runClasses(run *Run, f datasets.File, labels datasets.Labels, names []strin
 			return nil, fmt.Errorf("%s: %s: class %d, but the run learnt classes 0 to %d (column %s)", f.Path, labels.Where(i), y, run.Config.Model.Classes-1, column)
 		case names == nil:
 			out[i] = y
+		case len(known) == 0:
+			return nil, fmt.Errorf("%s: %s: class %q is a name, but the run's classes (column %s) are numbers, 0 to %d", f.Path, labels.Where(i), names[y], column, run.Config.Model.Classes-1)
 		default:
 			k := slices.Index(known, names[y])
 			if k < 0 {

@@ -353,3 +353,23 @@ func ModelColumnNames(cfg *configs.Config, d int) []string {
 	}
 	return names
 }
+
+// ColumnName names model column m of a run's d for a message: by its
+// header name where the run recorded the names ("b", or "state's binary
+// digit 2"), else by the number the start-up lines give it (without a
+// config, m + 1).
+func ColumnName(cfg *configs.Config, d, m int) string {
+	if cfg == nil {
+		return fmt.Sprintf("column %d", m+1)
+	}
+	cats := Categories(cfg.Data.Categories)
+	names := ModelColumnNames(cfg, d)
+	if m >= len(names) {
+		return "column " + datasets.ColumnLabel(cats, m)
+	}
+	j := datasets.ValueColumn(cats, m)
+	if c, ok := datasets.BitsAt(cats, j); ok {
+		return fmt.Sprintf("column %s's binary digit %d", c.Column, m-datasets.ModelColumn(cats, j)+1)
+	}
+	return "column " + names[m]
+}

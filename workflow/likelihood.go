@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"scorenet/configs"
 	"scorenet/datasets"
 	"scorenet/density"
 	"scorenet/internal/gemm"
@@ -32,6 +33,9 @@ type LikelihoodOptions struct {
 	// class-conditional run (nil: none): LogP is then the joint log p(x, y),
 	// log p(x | y) plus the log of the class's share of the training rows.
 	Labels []int32
+	// Indexes are each point's index in its file where the points are
+	// some of its (likelihood.Settings.Indexes; nil: their places).
+	Indexes []int
 	// OutputBytes is what writing the results will take beside the
 	// solve's memory (the heap the solve grew is not given back to the
 	// system): budgeted with it, before the work.
@@ -162,7 +166,7 @@ func LogLikelihood(run *Run, x points.Points, o LikelihoodOptions) (*Likelihood,
 		o.Probes = 0
 	}
 	s := likelihood.Settings{VE: sampler.VE{Min: levels[len(levels)-1], Max: levels[0]},
-		Rtol: o.Rtol, Atol: o.Atol, Trace: o.Trace, Probes: o.Probes, Seed: o.Seed, Progress: o.Progress, Labels: o.Labels}
+		Rtol: o.Rtol, Atol: o.Atol, Trace: o.Trace, Probes: o.Probes, Seed: o.Seed, Progress: o.Progress, Labels: o.Labels, Indexes: o.Indexes}
 	if err := s.Check(); err != nil {
 		return nil, err
 	}
@@ -369,7 +373,7 @@ func hasDensity(norm datasets.Normalizer, x points.Points) error {
 // (hasDensity's), and how many those were: eval's held-out rows include
 // rows on a point mass.
 func WithDensity(norm datasets.Normalizer, x points.Points) (points.Points, int) {
-	keep, without, _ := Densities(norm, x)
+	keep, without, _ := Densities(norm, nil, x)
 	if without == 0 {
 		return x, 0
 	}
@@ -409,14 +413,14 @@ func NoDensity(norm datasets.Normalizer, j int, v float64) string {
 // density (their indexes, in order; nil where every point has one, a
 // file of millions of points not indexed for nothing) and those where it
 // has none, the first of which why names ("" for none).
-func Densities(norm datasets.Normalizer, x points.Points) (with []int, without int, why string) {
+func Densities(norm datasets.Normalizer, cfg *configs.Config, x points.Points) (with []int, without int, why string) {
 	for i := range x.N {
 		j, reason := noDensity(norm, x.Row(i))
 		if j < 0 {
 			continue
 		}
 		if without == 0 {
-			why = fmt.Sprintf("point %d, column %d: %v %s", i+1, j+1, x.X[i*x.D+j], reason)
+			why = fmt.Sprintf("point %d, %s: %v %s", i+1, ColumnName(cfg, x.D, j), x.X[i*x.D+j], reason)
 		}
 		without++
 	}

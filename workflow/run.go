@@ -187,9 +187,12 @@ func (r *Run) Scorer(batch int) (score.Func, error) {
 // of x given its class, the gradient of log p(x, y) in x; nil labels
 // score every point without a class, by the model's unconditional field.
 func (r *Run) ClassScorer(batch int, labels []int32) (score.Func, error) {
-	modelScore, err := r.ModelScorer(batch)
+	var modelScore score.Func
+	var err error
 	if labels != nil {
 		modelScore, err = r.labelledScorer(batch, labels)
+	} else {
+		modelScore, err = r.ModelScorer(batch)
 	}
 	if err != nil {
 		return nil, err

@@ -104,7 +104,7 @@ its row's cells left empty in a .csv (a .npy output is then refused).`)
 		if err := o.CheckMemory(all); err != nil { // before the output's directory is made
 			return err
 		}
-		with, without, why := workflow.Densities(run.Norm, all)
+		with, without, why := workflow.Densities(run.Norm, run.Config, all)
 		switch {
 		case without == all.N:
 			return fmt.Errorf("%s: no point has a density: %s", *in, why)
@@ -114,6 +114,7 @@ its row's cells left empty in a .csv (a .npy output is then refused).`)
 		pts, row := all, func(k int) int { return k } // point k solved is row(k) of the file
 		if without > 0 {
 			pts, row = all.Subset(with), func(k int) int { return with[k] }
+			o.Indexes = with // each point its own probes, as in the whole file
 			if labels != nil {
 				labels = subsetLabels(labels, with)
 			}

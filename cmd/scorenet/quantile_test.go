@@ -83,7 +83,7 @@ func noDensityLeftEmpty(t *testing.T, dir, run string) {
 	code, out, errs := scorenet("likelihood", "-run", run, "-in", outside)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if code != 0 || len(lines) != 3 || lines[1] != "," || lines[2] != "," || strings.HasPrefix(lines[0], ",") ||
-		!strings.Contains(errs, "2 points of "+outside+" without a density left out, their rows empty; the first, point 2, column 1: 1000 is outside") ||
+		!strings.Contains(errs, "2 points of "+outside+" without a density left out, their rows empty; the first, point 2, column amount: 1000 is outside") ||
 		!strings.Contains(errs, "mean log p over the 1 of 3 points with a density") {
 		t.Errorf("likelihood beyond the range and on the point mass: exit %d:\n%s%s", code, out, errs)
 	}
@@ -98,19 +98,19 @@ func noDensityLeftEmpty(t *testing.T, dir, run string) {
 	b, _ := os.ReadFile(scores)
 	rows := strings.Split(strings.TrimSpace(string(b)), "\n")
 	if code != 0 || len(rows) != 4 || rows[0] != "amount,x" || strings.HasPrefix(rows[1], ",") || !strings.HasPrefix(rows[2], ",") || !strings.HasPrefix(rows[3], ",") ||
-		strings.HasSuffix(rows[2], ",") || !strings.Contains(errs, "2 values of "+outside+" without a score left empty in "+scores+"; the first, point 2, column 1: 1000 is outside") {
+		strings.HasSuffix(rows[2], ",") || !strings.Contains(errs, "2 values of "+outside+" without a score left empty in "+scores+"; the first, point 2, column amount: 1000 is outside") {
 		t.Errorf("score beyond the range and on the point mass: exit %d: %s\n%s", code, errs, b)
 	}
 	for _, c := range []struct{ name, cmd, out string }{{"likelihood", "likelihood", "lik.npy"}, {"score", "score", "scores.npy"}} {
 		npy := filepath.Join(dir, c.out)
 		code, _, errs := scorenet(c.cmd, "-run", run, "-in", outside, "-out", npy)
-		if _, err := os.Stat(npy); code == 0 || err == nil || !strings.Contains(errs, "point 2, column 1: 1000 is outside") || !strings.Contains(errs, "a .npy file has no empty cell") {
+		if _, err := os.Stat(npy); code == 0 || err == nil || !strings.Contains(errs, "point 2, column amount: 1000 is outside") || !strings.Contains(errs, "a .npy file has no empty cell") {
 			t.Errorf("%s -out .npy of points without a density: exit %d (file %v): %s", c.name, code, err, errs)
 		}
 	}
 	none := filepath.Join(dir, "none.csv")
 	os.WriteFile(none, []byte("amount,x\n0,0\n"), 0o644)
-	if code, _, errs := scorenet("likelihood", "-run", run, "-in", none); code == 0 || !strings.Contains(errs, "no point has a density: point 1, column 1: 0 is a value that training rows") {
+	if code, _, errs := scorenet("likelihood", "-run", run, "-in", none); code == 0 || !strings.Contains(errs, "no point has a density: point 1, column amount: 0 is a value that training rows") {
 		t.Errorf("likelihood of a point mass only: exit %d: %s", code, errs)
 	}
 }

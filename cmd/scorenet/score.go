@@ -133,7 +133,7 @@ func noScore(run *workflow.Run, pts points.Points) (blank []bool, n int, why str
 			continue
 		}
 		if n == 0 {
-			why = fmt.Sprintf("point %d, column %d: %v %s", i/pts.D+1, i%pts.D+1, v, reason)
+			why = fmt.Sprintf("point %d, %s: %v %s", i/pts.D+1, workflow.ColumnName(run.Config, pts.D, i%pts.D), v, reason)
 		}
 		blank[i] = true
 		n++
