@@ -227,7 +227,7 @@ func ChooseAuto(cfg *configs.Config, train points.Points) (Auto, error) {
 	// (51 values) made a network 4 times as wide, 14 minutes to its cap.
 	columns := datasets.ValueColumns(Categories(cfg.Data.Categories), train.D)
 	if a.Hidden, said = ChooseHidden(cfg, columns, train.N); said != "" && columns != train.D {
-		said += fmt.Sprintf("; D = %d columns, each category learnt in binary digits one, not the %d values", columns, train.D)
+		said += fmt.Sprintf("; D = %d columns, a category learnt in binary digits counted as one column, not as its digits (%d values in all)", columns, train.D)
 	}
 	say(said)
 	a.Steps, a.EvalEvery, said = ChooseSteps(cfg, train.N)

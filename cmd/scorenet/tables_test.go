@@ -548,7 +548,7 @@ func TestTrainDataLearnsManyNamesInDigits(t *testing.T) {
 	if !strings.Contains(errs, "learnt as 4 binary digits, a 0/1 column each") {
 		t.Fatalf("want the state learnt in 4 binary digits, said: %s", errs)
 	}
-	if !strings.Contains(errs, "16 D = 64") || !strings.Contains(errs, "D = 4 columns, each category learnt in binary digits one, not the 7 values") {
+	if !strings.Contains(errs, "16 D = 64") || !strings.Contains(errs, "D = 4 columns, a category learnt in binary digits counted as one column, not as its digits (7 values in all)") {
 		t.Errorf("the network's width counts the state once: %s", errs)
 	}
 	if c, _ := os.ReadFile(filepath.Join(run, "config.yaml")); !strings.Contains(string(c), "bits: true") {
@@ -756,5 +756,43 @@ func TestSparseColumnLeftOutNotItsRows(t *testing.T) {
 	code, _, errs = scorenet("train", "-data", data, "-out", filepath.Join(dir, "kept"), "-set", "train.steps=4", "-set", "train.refit=false", "-set", "model.hidden=[8]", "-set", "data.leave_out=[]", "-set", "data.holdout=0")
 	if code != 0 || strings.Contains(errs, "data.leave_out auto") || !strings.Contains(errs, "data: 20 points of dimension 3") {
 		t.Errorf("train with data.leave_out=[]: exit %d; want the 20 complete rows: %s", code, errs)
+	}
+}
+
+// A column of names that would be the class, but whose names -class
+// could not read (one holds a comma), is learnt as a category, said; and
+// -set data.label_column=none makes the auto class column a category.
+func TestClassColumnThatCannotBeOne(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("country,life,income\n")
+	for i := range 60 {
+		fmt.Fprintf(&b, "%s,%.1f,%d\n", []string{`"Hong Kong, China"`, "Chile", "Peru"}[i%3], 60+float64(i%7), 1000+37*i)
+	}
+	data := filepath.Join(dir, "countries.csv")
+	if err := os.WriteFile(data, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := scorenet("sigmas", "-data", data)
+	if code != 0 || !strings.Contains(errs, `data.label_column auto: none: country's names would be its classes, but the name "Hong Kong, China" holds a comma, which -class reads between classes: a category instead`) ||
+		!strings.Contains(errs, "data.categories auto: country") {
+		t.Errorf("a class column whose names -class cannot read: exit %d: %s", code, errs)
+	}
+	var flowers strings.Builder
+	flowers.WriteString("width,height,species\n")
+	for i := range 60 {
+		fmt.Fprintf(&flowers, "%.2f,%.2f,%s\n", 1+float64(i%3)+0.01*float64(i%7), 2+0.5*float64(i%3), []string{"setosa", "versicolor", "virginica"}[i%3])
+	}
+	data = filepath.Join(dir, "flowers.csv")
+	if err := os.WriteFile(data, []byte(flowers.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := filepath.Join(dir, "run")
+	code, _, errs = scorenet("train", "-data", data, "-out", run, "-set", "train.steps=4", "-set", "train.refit=false", "-set", "data.label_column=none")
+	if code != 0 || strings.Contains(errs, "data.label_column auto: species") || !strings.Contains(errs, "data.categories auto: species") {
+		t.Errorf("data.label_column=none: exit %d: %s", code, errs)
+	}
+	if c := string(mustRead(t, filepath.Join(run, "config.yaml"))); strings.Contains(c, "label_column") || !strings.Contains(c, "column: species") {
+		t.Errorf("config.yaml of data.label_column=none:\n%s", c)
 	}
 }

@@ -143,13 +143,37 @@ at start-up, and the run's config.yaml is the config it amounts to.`)
 	}}
 }
 
+// isNoClass is whether a -set is data.label_column=none, which train
+// -data reads as no class column (a config has no such value).
+func isNoClass(set string) bool {
+	key, value, _ := strings.Cut(set, "=")
+	return strings.TrimSpace(key) == "data.label_column" && strings.TrimSpace(value) == "none"
+}
+
 // dataRunConfig is the config of train -data FILE: every choice made
 // from the data (dataConfig, its class column, and the unet for a table
 // of pixels), with the -set overrides, and its notes saying so.
 func dataRunConfig(path, out string, sets []string) (*configs.Config, error) {
+	// data.label_column none: no class column, the auto one a category.
+	noClass := slices.ContainsFunc(sets, isNoClass)
+	sets = slices.DeleteFunc(slices.Clone(sets), isNoClass)
 	names, err := nameColumns(path, sets)
 	if err != nil {
 		return nil, err
+	}
+	var notClass string
+	if names.HasClass {
+		for _, name := range names.Class.Classes {
+			if problem := configs.ClassNameProblem(name); problem != "" && !noClass {
+				notClass = fmt.Sprintf("data.label_column auto: none: %s's names would be its classes, but the name %q %s: a category instead", names.Class.Column, name, problem)
+				break
+			}
+		}
+		if noClass || notClass != "" {
+			names.Categories = append(names.Categories, names.Class.Column)
+			names.Why = strings.Join(names.Categories, ", ")
+			names.Class, names.HasClass = datasets.ClassColumn{}, false
+		}
 	}
 	class, hasClass := names.Class, names.HasClass
 	text, err := dataConfig(path, out, class.Column, names.Categories, names.LeaveOut)
@@ -157,7 +181,7 @@ func dataRunConfig(path, out string, sets []string) (*configs.Config, error) {
 		return nil, err
 	}
 	grid, pixelClass, isImages := pixelTable(text, path, sets)
-	if pixelClass.Column != "" && len(names.Categories) == 0 {
+	if pixelClass.Column != "" && len(names.Categories) == 0 && !noClass {
 		class, hasClass = pixelClass, true
 		if text, err = dataConfig(path, out, class.Column, nil, names.LeaveOut); err != nil {
 			return nil, err
@@ -186,8 +210,11 @@ func dataRunConfig(path, out string, sets []string) (*configs.Config, error) {
 		return nil, err
 	}
 	if hasClass {
-		cfg.Notes = append([]string{fmt.Sprintf("data.label_column auto: %s, each row's class, not a measurement (%s): the model learns the other columns given the class; sample -class K draws class K, and without -class the classes mixed as in the data (-set data.label_column=COLUMN names another)",
+		cfg.Notes = append([]string{fmt.Sprintf("data.label_column auto: %s, each row's class, not a measurement (%s): the model learns the other columns given the class; sample -class K draws class K, and without -class the classes mixed as in the data (-set data.label_column=COLUMN names another, none makes it a category)",
 			class.Column, class.Why)}, cfg.Notes...)
+	}
+	if notClass != "" {
+		cfg.Notes = append([]string{notClass}, cfg.Notes...)
 	}
 	if names.WhyLeftOut != "" {
 		cfg.Notes = append([]string{fmt.Sprintf("data.leave_out auto: %s: names or numbers of rows (an id, a person's name, a model), not a few kinds a model could learn, so left out of the data (-set data.leave_out=[] keeps them: a column of names then as an error naming the first name)",
