@@ -422,6 +422,9 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 					return points.Points{}, nil, nil, 0, fmt.Errorf("line %d, column %d: %s is neither a number nor missing (an empty cell, NA, NaN or ?)", lr.line, j+1, quoteCell(cell))
 				case named:
 					return points.Points{}, nil, nil, 0, fmt.Errorf("line %d, column %d: %s is not a number (%s)", lr.line, j+1, quoteCell(cell), classHint)
+				case strings.TrimSpace(cell) == "":
+					// Read where every value is needed (a point to score).
+					return points.Points{}, nil, nil, 0, fmt.Errorf("line %d, column %d: an empty cell, a missing value, where every value is needed", lr.line, j+1)
 				}
 				return points.Points{}, nil, nil, 0, fmt.Errorf("line %d, column %d: %s is not a number", lr.line, j+1, quoteCell(cell))
 			}

@@ -93,6 +93,7 @@ func TestReadCSV(t *testing.T) {
 		{"one column", "1\n-2.5\n", []float64{1, -2.5}, 1, ""},
 		{"ragged", "1,2\n3,4,5\n", nil, 0, "line 2 has 3 columns, want 2"},
 		{"non-numeric", "1,2\n3,abc\n", nil, 0, `line 2, column 2: "abc" is not a number`},
+		{"an empty cell where every value is needed", "1,2\n3,\n", nil, 0, "line 2, column 2: an empty cell, a missing value, where every value is needed"},
 		{"empty", "", nil, 0, "no data rows"},
 		{"header only", "x,y\n", nil, 0, "no data rows"},
 	}

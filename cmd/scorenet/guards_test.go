@@ -2154,3 +2154,23 @@ func TestSampleFromAFileSaysNDoesNotApply(t *testing.T) {
 		})
 	}
 }
+
+// -data of a table in a form the readers do not take says what to do, and
+// makes nothing: a tab-separated file is read as a CSV under that name; a
+// JSON, Parquet or workbook file is to be written as a CSV first.
+func TestDataOfAnotherFormSaysWhatToDo(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct{ name, want string }{
+		{"t.tsv", "a .tsv file of tab-separated cells reads as one named .csv"},
+		{"t.json", `not a .json file: write it as a CSV first (pandas: pd.read_json(`},
+		{"t.xlsx", "pd.read_excel("},
+	} {
+		path := filepath.Join(dir, c.name)
+		os.WriteFile(path, []byte("a\tb\n1\t2\n"), 0o644)
+		out := filepath.Join(dir, "run-"+c.name)
+		code, _, errs := scorenet("train", "-data", path, "-out", out)
+		if _, err := os.Stat(out); code != 1 || !strings.Contains(errs, c.want) || err == nil {
+			t.Errorf("%s: exit %d (run directory: %v): %s", c.name, code, err, errs)
+		}
+	}
+}

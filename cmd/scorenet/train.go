@@ -378,6 +378,17 @@ func nameColumns(path string, sets []string) (datasets.NameColumns, error) {
 // pixelRows are the rows of a table pixelTable reads.
 const pixelRows = 2000
 
+// pandasReader is the pandas reader of a file of extension ext.
+func pandasReader(ext string) string {
+	switch ext {
+	case ".xlsx", ".xls", ".ods":
+		return "excel"
+	case ".arrow":
+		return "feather"
+	}
+	return strings.TrimPrefix(ext, ".")
+}
+
 // dataConfig is the config of train -data: the data set, its class
 // column if it has one, and where the run goes, nothing else, so that
 // every other key takes the default the data's kind gives it.
@@ -402,6 +413,10 @@ func dataConfig(path, out, labelColumn string, categories, leaveOut []string) (s
 	case ext == ".csv" || ext == ".npy":
 	case strings.Contains(filepath.Base(path), "idx") || strings.Contains(filepath.Base(path), "-ubyte"):
 		dataset = "idx"
+	case ext == ".tsv" || ext == ".tab" || ext == ".txt" || ext == ".dat":
+		return "", fmt.Errorf("-data %s: a table is read from a .csv (its cells separated by commas, semicolons or tabs: a %s file of tab-separated cells reads as one named .csv), a .npy, an IDX file or a folder of PNGs", path, ext)
+	case ext == ".json" || ext == ".parquet" || ext == ".arrow" || ext == ".feather" || ext == ".xlsx" || ext == ".xls" || ext == ".ods":
+		return "", fmt.Errorf("-data %s: a table is read from a .csv, a .npy, an IDX file or a folder of PNGs, not a %s file: write it as a CSV first (pandas: pd.read_%s(%q).to_csv(\"table.csv\", index=False))", path, ext, pandasReader(ext), path)
 	}
 	if out == "" {
 		out = filepath.Join("runs", name)
