@@ -2,12 +2,17 @@ package evaluate
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"scorenet/configs"
+	"scorenet/metrics"
 	"scorenet/nn"
 	"scorenet/points"
 	"scorenet/train"
@@ -174,5 +179,62 @@ func TestSpreadOut(t *testing.T) {
 				t.Errorf("%d levels from %v to %v, want at most %d with both ends", len(got), got[0], got[len(got)-1], tc.k)
 			}
 		})
+	}
+}
+
+// eval's verdict warns where the samples' energy distance to held-out rows
+// is far beyond the held-out rows' own to the training rows: samples of
+// one of a table's two modes get the warning, naming the fix; training
+// rows standing for samples do not.
+func TestEnergyWarnsOfAMissingMode(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 5))
+	var b strings.Builder
+	b.WriteString("x,y\n")
+	for i := range 800 {
+		fmt.Fprintf(&b, "%.4f,%.4f\n", float64(2*(i%2)-1)*3+0.3*rng.NormFloat64(), rng.NormFloat64())
+	}
+	path := filepath.Join(t.TempDir(), "modes.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run, _ := trainedRun(t, fmt.Sprintf(`name: modes
+data: {dataset: file, path: %q, holdout: 0.25, standardize: true}
+model: {type: mlp, hidden: [8], noise_conditional: true}
+train: {loss: anneal_dsm, sigmas: {begin: 1, end: 0.1, n: 3}, batch_size: 32, steps: 5}
+`, path))
+	data, err := run.Data("the test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh := run.DataUnits(firstRows(data.Valid, 2000))
+	rows := run.DataUnits(data.Train)
+	var oneMode []int
+	for i := range rows.N {
+		if rows.Row(i)[0] > 0 {
+			oneMode = append(oneMode, i)
+		}
+	}
+	for _, c := range []struct {
+		name    string
+		samples points.Points
+		warns   bool
+	}{
+		{"the training rows", firstRows(rows, 400), false},
+		{"one mode's rows", firstRows(rows.Subset(oneMode), 400), true},
+	} {
+		energy, err := metrics.EnergyDistance(run.Norm.Apply(c.samples), run.Norm.Apply(fresh))
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := verdict(run, data, c.samples, energy, "heun")
+		if err != nil {
+			t.Fatal(err)
+		}
+		warned := slices.ContainsFunc(v.Warnings, func(w string) bool {
+			return strings.Contains(w, "(a mode) may be missing from the samples; train longer (train.steps), or sample with more steps (sample.steps)")
+		})
+		if warned != c.warns {
+			t.Errorf("%s: energy distance %.3g, warned %v, want %v: %q", c.name, energy, warned, c.warns, v.Warnings)
+		}
 	}
 }

@@ -247,7 +247,7 @@ func TestTrainLongerFollowsTheRunsLength(t *testing.T) {
 			cfg := &configs.Config{Train: c.train}
 			var v Verdict
 			v.givenSettings(&Run{Run: &rundir.Run{Config: cfg, Step: c.step}})
-			if got := v.trainLonger(); !strings.Contains(got, c.want) {
+			if got := v.TrainLonger(); !strings.Contains(got, c.want) {
 				t.Errorf("%q, want it to name %q", got, c.want)
 			}
 		})

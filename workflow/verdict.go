@@ -125,12 +125,12 @@ func fromEarlierBest(run *Run) bool {
 	return err == nil && len(paths) > 0 && paths[len(paths)-1] != checkpoints.Path(dir, run.Step)
 }
 
-// trainLonger is the advice to train longer, by the setting that does so
+// TrainLonger is the advice to train longer, by the setting that does so
 // on this run: a number for train.steps made a run of train.steps: auto
 // train every one of them past its best, without the stop that chose its
 // length (a user told to train longer on a 34-column table gave it 40000
 // steps, and its samples came out diffuse).
-func (v Verdict) trainLonger() string {
+func (v Verdict) TrainLonger() string {
 	if v.capped > 0 {
 		return fmt.Sprintf("train longer (-set train.steps=%d: the run reached train.steps auto's cap of %d)", 2*v.capped, v.capped)
 	}
@@ -668,23 +668,23 @@ func (v Verdict) warnings(kind string) []string {
 			expected = fmt.Sprintf(", where new rows would put about %.1f%%", 100*v.NewRowsOutside)
 		}
 		w = append(w, fmt.Sprintf("%.1f%% of sample values lie outside the training data's range (column %d: %.1f%%)%s: %s%s%s",
-			100*v.OutsideRange, v.WorstColumn, 100*v.WorstOutside, expected, v.trainLonger(), precondition, standardise))
+			100*v.OutsideRange, v.WorstColumn, 100*v.WorstOutside, expected, v.TrainLonger(), precondition, standardise))
 	}
 	switch {
 	case v.Constant || v.Single || !v.spreadOff:
 	case v.Pixels:
-		w = append(w, fmt.Sprintf("the samples' spread over the image is %.2f times the data's: %s, or sample with more steps (%s)", v.SpreadLow, v.trainLonger(), moreSteps))
+		w = append(w, fmt.Sprintf("the samples' spread over the image is %.2f times the data's: %s, or sample with more steps (%s)", v.SpreadLow, v.TrainLonger(), moreSteps))
 	default:
-		w = append(w, fmt.Sprintf("the samples' spread per column is %.2f to %.2f times the data's: %s, or sample with more steps (%s)", v.SpreadLow, v.SpreadHigh, v.trainLonger(), moreSteps))
+		w = append(w, fmt.Sprintf("the samples' spread per column is %.2f to %.2f times the data's: %s, or sample with more steps (%s)", v.SpreadLow, v.SpreadHigh, v.TrainLonger(), moreSteps))
 	}
 	switch {
 	case !v.meanOff:
 	case v.Pixels:
-		w = append(w, fmt.Sprintf("a pixel's sample mean is %.2f of the pixels' standard deviation off the data's: %s", v.MeanShift, v.trainLonger()))
+		w = append(w, fmt.Sprintf("a pixel's sample mean is %.2f of the pixels' standard deviation off the data's: %s", v.MeanShift, v.TrainLonger()))
 	case v.standardized:
-		w = append(w, fmt.Sprintf("a column's sample mean is %.2f standard deviations off the data's: %s", v.MeanShift, v.trainLonger()))
+		w = append(w, fmt.Sprintf("a column's sample mean is %.2f standard deviations off the data's: %s", v.MeanShift, v.TrainLonger()))
 	default:
-		w = append(w, fmt.Sprintf("a column's sample mean is %.2f standard deviations off the data's: %s or standardise (data.standardize: true)", v.MeanShift, v.trainLonger()))
+		w = append(w, fmt.Sprintf("a column's sample mean is %.2f standard deviations off the data's: %s or standardise (data.standardize: true)", v.MeanShift, v.TrainLonger()))
 	}
 	if l := v.Levels; l != nil && l.Off {
 		value := fmt.Sprint(l.Value)
@@ -699,7 +699,7 @@ func (v Verdict) warnings(kind string) []string {
 			apart = ", or try putting its values farther apart (data.discrete_gap: 3, which widens every discrete column of 3 to 6 numbers)"
 		}
 		w = append(w, fmt.Sprintf("column %d's values come out in shares %.2f off the data's (total variation; %s: %.1f%% of the samples, %.1f%% of the training rows): %s%s",
-			l.Column, l.Gap, value, 100*l.Sample, 100*l.Data, v.trainLonger(), apart))
+			l.Column, l.Gap, value, 100*l.Sample, 100*l.Data, v.TrainLonger(), apart))
 	}
 	if v.NearestRatio > maxNearestRatio && v.NearestRatio > math.Exp(nearWidth*v.NearestError) {
 		newest := ""
@@ -709,7 +709,7 @@ func (v Verdict) warnings(kind string) []string {
 			// 40000, drew 3.0 times as far, its newest 1.3.
 			newest = "sample from the run's newest checkpoint (-checkpoint with its path: these came from the best by held-out loss, an earlier one), "
 		}
-		w = append(w, fmt.Sprintf("the samples are diffuse: their nearest training point is %.2f times as far as %s: %s%s or sample with more steps (%s)", v.NearestRatio, v.baseline(), newest, v.trainLonger(), moreSteps))
+		w = append(w, fmt.Sprintf("the samples are diffuse: their nearest training point is %.2f times as far as %s: %s%s or sample with more steps (%s)", v.NearestRatio, v.baseline(), newest, v.TrainLonger(), moreSteps))
 	}
 	if v.NearestAgainst != "" && v.NearestRatio < minNearestRatio && v.NearestRatio < math.Exp(-nearWidth*v.NearestError) { // exact copies measure 0
 		earlier := "sample from an earlier checkpoint (-checkpoint best), "
