@@ -274,3 +274,29 @@ func TestKnotsEndsHoldTheirShare(t *testing.T) {
 		t.Errorf("%d rows: %d knots, the last two %v; want the rows' own", big.N, len(kb.X), kb.X[len(kb.X)-2:])
 	}
 }
+
+// On a value its rows repeat, a point mass, the log Jacobian counts the
+// value's stretch of scores, and the value maps to the stretch's middle:
+// with a model density flat over the stretch (as training spread the
+// rows there), log p_z there plus it is the log of the model's
+// probability of the value.
+func TestPointMassCountsItsStretch(t *testing.T) {
+	rows := make([]float64, 500)
+	for i := range rows {
+		if i%5 != 0 {
+			rows[i] = math.Exp(0.01 * float64(i))
+		}
+	}
+	k := FitKnots(oneColumn(rows...), 0)
+	n := Normalizer{Mean: []float64{0.1}, Std: []float64{2}, Quantiles: map[int]Knots{0: k}}
+	lo, hi := k.stretch(0)
+	if got, want := n.LogJacobian([]float64{0}), math.Log(hi-lo)-math.Log(2); got != want {
+		t.Errorf("log Jacobian at the point mass %v, want the log of its stretch over the std %v", got, want)
+	}
+	if z, _ := k.Forward(0); z != (lo+hi)/2 || !(hi-lo > 1) {
+		t.Errorf("the point mass maps to %v, want its stretch's middle %v (the stretch %v to %v)", z, (lo+hi)/2, lo, hi)
+	}
+	if !math.IsInf(n.LogJacobian([]float64{-1}), -1) {
+		t.Errorf("below the range: log Jacobian %v, want -Inf", n.LogJacobian([]float64{-1}))
+	}
+}

@@ -113,14 +113,23 @@ func (n Normalizer) ScoreToData(scores, x []float64) {
 
 // LogJacobian is log |dz/dx| at the point x (data units): what
 // log p_x(x) adds to log p_z(z). It is -Inf outside a quantile-mapped
-// column's observed range (no density there) and +Inf on a value that
-// rows repeat (a point mass).
+// column's observed range (no density there). On a value that the
+// column's rows repeat (a point mass, which training spread uniformly
+// over its stretch of scores) it counts the stretch's width instead of
+// the slope: log p_z at the stretch's middle plus it is the log of the
+// model's probability of the value, a density of the other columns
+// times a mass of this one (the midpoint rule, exact where the model's
+// density is flat over the stretch, as its training rows were).
 func (n Normalizer) LogJacobian(x []float64) float64 {
 	sum := 0.0
 	for j, s := range n.Std {
 		sum -= math.Log(s)
 		if k, ok := n.Quantiles[j]; ok {
 			_, slope := k.Forward(x[j])
+			if math.IsInf(slope, 1) {
+				lo, hi := k.stretch(x[j])
+				slope = hi - lo
+			}
 			sum += math.Log(slope)
 		}
 	}

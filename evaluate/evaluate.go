@@ -158,12 +158,15 @@ func Run(run *workflow.Run, opts Options) (*Report, error) {
 			rep.Likelihood.Of = fmt.Sprintf("the first %d points of the held-out split", pts.N+left)
 		}
 		if left > 0 {
-			// A row on a point mass of a quantile-mapped column has an
-			// infinite density there: its log p is no number to average.
-			rep.Notes = append(rep.Notes, fmt.Sprintf("likelihood: %d of the first %d held-out points left out, on a point mass (a value many rows share) of a column mapped through its quantiles", left, pts.N+left))
+			// Beyond a quantile-mapped column's range the model has no
+			// density: its log p is no number to average.
+			rep.Notes = append(rep.Notes, fmt.Sprintf("likelihood: %d of the first %d held-out points left out, beyond the training range of a column mapped through its quantiles", left, pts.N+left))
 			if rep.Likelihood != nil {
-				rep.Likelihood.Of += fmt.Sprintf(", less the %d on a point mass", left)
+				rep.Likelihood.Of += fmt.Sprintf(", less the %d beyond a column's training range", left)
 			}
+		}
+		if masses, _ := workflow.OnPointMasses(run.Norm, nil, pts, nil); masses > 0 {
+			rep.Notes = append(rep.Notes, fmt.Sprintf("likelihood: %d of the %d held-out points hold a value that a column mapped through its quantiles repeats, a point mass: their log p counts it by its probability, the model's mass on its stretch of scores", masses, pts.N))
 		}
 	}
 	if data.Density != nil {

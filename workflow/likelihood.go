@@ -357,9 +357,8 @@ func nllSummary(logp []float64) (mean, stdErr, median float64) {
 }
 
 // hasDensity refuses, before any work, a point where the model has no
-// finite density: outside a quantile-mapped column's observed range (its
-// samples never go there) or on a value that column's rows repeat (a
-// point mass, whose density is infinite).
+// density: outside a quantile-mapped column's observed range (its
+// samples never go there).
 func hasDensity(norm datasets.Normalizer, x points.Points) error {
 	for i := range x.N {
 		if j, why := noDensity(norm, x.Row(i)); j >= 0 {
@@ -369,9 +368,9 @@ func hasDensity(norm datasets.Normalizer, x points.Points) error {
 	return nil
 }
 
-// WithDensity is x less its points where the model has no finite density
+// WithDensity is x less its points where the model has no density
 // (hasDensity's), and how many those were: eval's held-out rows include
-// rows on a point mass.
+// rows beyond a mapped column's training range.
 func WithDensity(norm datasets.Normalizer, x points.Points) (points.Points, int) {
 	keep, without, _ := Densities(norm, nil, x)
 	if without == 0 {
@@ -381,21 +380,21 @@ func WithDensity(norm datasets.Normalizer, x points.Points) (points.Points, int)
 }
 
 // noDensity is the first column (in order) of the point row where a
-// quantile map leaves the model no finite density, and why; -1 for none.
+// quantile map leaves the model no density, and why; -1 for none.
 func noDensity(norm datasets.Normalizer, row []float64) (int, string) {
 	for j, v := range row {
-		if why := NoDensity(norm, j, v); why != "" {
+		if why := NoScore(norm, j, v); why != "" && !OnPointMass(norm, j, v) {
 			return j, why
 		}
 	}
 	return -1, ""
 }
 
-// NoDensity says why value v of column j leaves the model no finite
-// density, and its score no value ("" where it has them): outside a
-// quantile-mapped column's training range, or on a value its rows
-// repeat.
-func NoDensity(norm datasets.Normalizer, j int, v float64) string {
+// NoScore says why value v of column j leaves the model's score no
+// value there ("" where it has one): outside a quantile-mapped column's
+// training range (no density), or on a value its rows repeat (a point
+// mass: a probability, OnPointMass, with no slope).
+func NoScore(norm datasets.Normalizer, j int, v float64) string {
 	k, ok := norm.Quantiles[j]
 	if !ok {
 		return ""
@@ -404,12 +403,45 @@ func NoDensity(norm datasets.Normalizer, j int, v float64) string {
 	case slope == 0:
 		return fmt.Sprintf("is outside %v to %v, the training range of a column mapped through its quantiles (data.quantile), where the model has no density", k.X[0], k.X[len(k.X)-1])
 	case math.IsInf(slope, 1):
-		return "is a value that training rows of a column mapped through its quantiles (data.quantile) repeat: a point mass, whose density is infinite"
+		return "is a value that training rows of a column mapped through its quantiles (data.quantile) repeat: a point mass, which has a probability but no slope"
 	}
 	return ""
 }
 
-// Densities splits x's points into those where the model has a finite
+// OnPointMass is whether value v of column j is a point mass of its
+// quantile map: its likelihood counts the value by its probability.
+func OnPointMass(norm datasets.Normalizer, j int, v float64) bool {
+	k, ok := norm.Quantiles[j]
+	if !ok {
+		return false
+	}
+	_, slope := k.Forward(v)
+	return math.IsInf(slope, 1)
+}
+
+// OnPointMasses counts x's points that hold a point mass's value in some
+// column (OnPointMass), and names the first such value: by its point's
+// index in its file, where x is some of a file's points (nil: its place).
+func OnPointMasses(norm datasets.Normalizer, cfg *configs.Config, x points.Points, index []int) (n int, first string) {
+	for i := range x.N {
+		for j, v := range x.Row(i) {
+			if OnPointMass(norm, j, v) {
+				if n == 0 {
+					at := i
+					if index != nil {
+						at = index[i]
+					}
+					first = fmt.Sprintf("point %d, %s: %v", at+1, ColumnName(cfg, x.D, j), v)
+				}
+				n++
+				break
+			}
+		}
+	}
+	return n, first
+}
+
+// Densities splits x's points into those where the model has a
 // density (their indexes, in order; nil where every point has one, a
 // file of millions of points not indexed for nothing) and those where it
 // has none, the first of which why names ("" for none).

@@ -43,9 +43,12 @@ On a class-conditional run, a file that holds the class column gives each
 row's joint log p(x, y): log p(x | y) by the flow of its class's field,
 plus the log of the class's share of the training rows; without it,
 log p(x) by the unconditional field. A point on a value that a column
-mapped through its quantiles (data.quantile) repeats, or beyond its
-training range, has no density: it is left out of the solve and the mean,
-its row's cells left empty in a .csv (a .npy output is then refused).`)
+mapped through its quantiles (data.quantile) repeats (a point mass: a
+discrete column's every value, an amount's 0) counts that value by its
+probability, the model's mass on the value's stretch of scores, and the
+other columns by their density. A point beyond such a column's training
+range has no density: it is left out of the solve and the mean, its
+row's cells left empty in a .csv (a .npy output is then refused).`)
 	runDir := fs.String("run", "", "the run `directory` to load (required)")
 	checkpoint := fs.String("checkpoint", "", "a checkpoint `file` to load instead of the run's newest valid one; best: the one of the lowest held-out loss")
 	weights := weightsFlag(fs)
@@ -127,6 +130,10 @@ its row's cells left empty in a .csv (a .npy output is then refused).`)
 		}
 		if without > 0 {
 			fmt.Fprintf(stderr, "likelihood: %s of %s without a density left out, their rows empty; the first, %s\n", counted(without, "point", "points"), *in, why)
+		}
+		if masses, first := workflow.OnPointMasses(run.Norm, run.Config, pts, o.Indexes); masses > 0 {
+			fmt.Fprintf(stderr, "likelihood: %s of %s on a value that a column mapped through its quantiles (data.quantile) repeats, a point mass (the first, %s): log p counts such a value by its probability, the model's mass on its stretch of scores, and the other columns by their density\n",
+				counted(masses, "point", "points"), *in, first)
 		}
 		given := ""
 		if labels != nil {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -61,7 +62,7 @@ func TestQuantileMapOfASkewedColumn(t *testing.T) {
 	}
 	noDensityLeftEmpty(t, dir, run)
 	code, out, errs := scorenet("eval", "-run", run, "-samples=false")
-	if code != 0 || !strings.Contains(out+errs, "held-out points left out, on a point mass") {
+	if code != 0 || !strings.Contains(out+errs, "held-out points hold a value that a column mapped through its quantiles repeats, a point mass: their log p counts it by its probability") || strings.Contains(out+errs, "left out") {
 		t.Errorf("eval: exit %d: %s%s", code, out, errs)
 	}
 	none := filepath.Join(dir, "none")
@@ -72,26 +73,28 @@ func TestQuantileMapOfASkewedColumn(t *testing.T) {
 
 // noDensityLeftEmpty checks the likelihood and the score of points where a
 // run of amounts (a quantile-mapped column 1 with a point mass at 0) has
-// no density: beyond the column's range (1000) and on its point mass (0).
-// Their cells are left empty in a .csv, saying which was the first; a
-// .npy, which has no empty cell, is refused before any work, and so is a
-// file of such points only.
+// no density, beyond the column's range (1000), or no slope, on its point
+// mass (0). The likelihood counts the point mass by its probability and
+// leaves the point beyond the range out; the score leaves both cells
+// empty. Each says which was the first; a .npy, which has no empty cell,
+// is refused before any work, and so is a file of such points only.
 func noDensityLeftEmpty(t *testing.T, dir, run string) {
 	t.Helper()
 	outside := filepath.Join(dir, "outside.csv")
 	os.WriteFile(outside, []byte("amount,x\n1,0\n1000,0\n0,0.5\n"), 0o644)
 	code, out, errs := scorenet("likelihood", "-run", run, "-in", outside)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if code != 0 || len(lines) != 3 || lines[1] != "," || lines[2] != "," || strings.HasPrefix(lines[0], ",") ||
-		!strings.Contains(errs, "2 points of "+outside+" without a density left out, their rows empty; the first, point 2, column amount: 1000 is outside") ||
-		!strings.Contains(errs, "mean log p over the 1 of 3 points with a density") {
+	if code != 0 || len(lines) != 3 || lines[1] != "," || strings.HasPrefix(lines[0], ",") || strings.HasPrefix(lines[2], ",") ||
+		!strings.Contains(errs, "1 point of "+outside+" without a density left out, their rows empty; the first, point 2, column amount: 1000 is outside") ||
+		!strings.Contains(errs, "1 point of "+outside+" on a value that a column mapped through its quantiles (data.quantile) repeats, a point mass (the first, point 3, column amount: 0)") ||
+		!strings.Contains(errs, "mean log p over the 2 of 3 points with a density") {
 		t.Errorf("likelihood beyond the range and on the point mass: exit %d:\n%s%s", code, out, errs)
 	}
 	written := filepath.Join(dir, "lik.csv")
 	if code, _, errs := scorenet("likelihood", "-run", run, "-in", outside, "-out", written); code != 0 {
 		t.Errorf("likelihood -out .csv: exit %d: %s", code, errs)
-	} else if b, _ := os.ReadFile(written); strings.Join(strings.Split(string(b), "\n")[1:], "|") != ",|,|" {
-		t.Errorf("likelihood's file holds %q, want the 2nd and 3rd rows empty", b)
+	} else if b, _ := os.ReadFile(written); strings.Split(string(b), "\n")[1] != "," {
+		t.Errorf("likelihood's file holds %q, want the 2nd row empty", b)
 	}
 	scores := filepath.Join(dir, "scores.csv")
 	code, _, errs = scorenet("score", "-run", run, "-in", outside, "-out", scores)
@@ -109,8 +112,8 @@ func noDensityLeftEmpty(t *testing.T, dir, run string) {
 		}
 	}
 	none := filepath.Join(dir, "none.csv")
-	os.WriteFile(none, []byte("amount,x\n0,0\n"), 0o644)
-	if code, _, errs := scorenet("likelihood", "-run", run, "-in", none); code == 0 || !strings.Contains(errs, "no point has a density: point 1, column amount: 0 is a value that training rows") {
+	os.WriteFile(none, []byte("amount,x\n-1,0\n"), 0o644)
+	if code, _, errs := scorenet("likelihood", "-run", run, "-in", none); code == 0 || !strings.Contains(errs, "no point has a density: point 1, column amount: -1 is outside") {
 		t.Errorf("likelihood of a point mass only: exit %d: %s", code, errs)
 	}
 }
@@ -160,4 +163,38 @@ func writeAmounts(t *testing.T, path string, n int, amount func(i int) float64) 
 	if err := os.WriteFile(path, []byte(rows.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// A model of amounts a fifth of which are 0 gives the value 0 about its
+// share as its probability: the likelihood of a point mass counts the
+// model's mass on its stretch of scores.
+func TestPointMassLikelihoodIsItsShare(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "amounts.csv")
+	var b strings.Builder
+	b.WriteString("amount\n")
+	for i := range 600 {
+		v := 0.0
+		if i%5 != 0 {
+			u := (float64(i) + 0.5) / 600
+			v = math.Round(1000*math.Exp(math.Sqrt2*math.Erfinv(2*u-1))) / 1000
+		}
+		fmt.Fprintf(&b, "%v\n", v)
+	}
+	os.WriteFile(data, []byte(b.String()), 0o644)
+	run := filepath.Join(dir, "run")
+	if code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=3000", "-set", "model.hidden=[64,64]", "-set", "train.refit=false"); code != 0 {
+		t.Fatalf("train: exit %d: %s", code, errs)
+	}
+	points := filepath.Join(dir, "zero.csv")
+	os.WriteFile(points, []byte("amount\n0\n"), 0o644)
+	code, out, errs := scorenet("likelihood", "-run", run, "-in", points)
+	logP, err := strconv.ParseFloat(strings.Split(out, ",")[0], 64)
+	// 3000 steps of a 64-64 network: within a quarter of a nat of the
+	// share, where the midpoint of a normal over the stretch would read
+	// 0.4 below it.
+	if code != 0 || err != nil || math.Abs(logP-math.Log(0.2)) > 0.25 {
+		t.Errorf("log p of the point mass: exit %d, %q (%v), want about log 0.2 = %.3f: %s", code, out, err, math.Log(0.2), errs)
+	}
+	t.Logf("log p(0) = %.3f, log 0.2 = %.3f", logP, math.Log(0.2))
 }

@@ -128,7 +128,7 @@ func noScore(run *workflow.Run, pts points.Points) (blank []bool, n int, why str
 		return blank, 0, ""
 	}
 	for i, v := range pts.X {
-		reason := workflow.NoDensity(run.Norm, i%pts.D, v)
+		reason := workflow.NoScore(run.Norm, i%pts.D, v)
 		if reason == "" {
 			continue
 		}
