@@ -259,7 +259,7 @@ func TestTrainDataLeavesOutIncompleteRows(t *testing.T) {
 		t.Errorf("sample without -out: exit %d, %v; stdout %q: %s", code, err, out, errs)
 	}
 	code, _, errs = scorenet("train", "-data", data, "-out", filepath.Join(dir, "refuse"), "-set", "train.steps=2", "-set", "data.missing=refuse")
-	if code == 0 || !strings.Contains(errs, `line 5, column 2: "" is not a number`) {
+	if code == 0 || !strings.Contains(errs, `line 5, column 2: an empty cell, a missing value, where every value is needed`) {
 		t.Errorf("data.missing refuse: exit %d, want the first missing cell named: %s", code, errs)
 	}
 }
