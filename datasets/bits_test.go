@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"scorenet/datasets"
 	"scorenet/points"
@@ -115,9 +116,11 @@ func TestLoadTableLearnsManyLevelsInDigits(t *testing.T) {
 	}
 }
 
-// A category of dates is numbered in time, whatever its rows' counts, and
-// learnt as one column of places however many dates it holds; text that
-// only starts like a date is a name like any other.
+// A category of dates is numbered in time, whatever its rows' counts and
+// however its text sorts (ISO 8601, or one of the other forms tables
+// write: "Jan 1 2000", "01/31/2015", a day first where one passes 12),
+// and learnt as one column of places however many dates it holds; text
+// that only starts like a date is a name like any other.
 func TestCategoriesOfDates(t *testing.T) {
 	for _, c := range []struct {
 		name  string
@@ -127,6 +130,10 @@ func TestCategoriesOfDates(t *testing.T) {
 	}{
 		{"days", func(i int) string { return fmt.Sprintf("20%02d-01-01", 14-i%12) }, false, "2003-01-01"},
 		{"times", func(i int) string { return fmt.Sprintf("2001-01-%02dT21:55:00", 12-i%12) }, false, "2001-01-01T21:55:00"},
+		{"months by name", func(i int) string { return fmt.Sprintf("%s 1 2000", time.Month(12 - i%12).String()[:3]) }, false, "Jan 1 2000"},
+		{"month first", func(i int) string { return fmt.Sprintf("%02d/15/20%02d", 1+i%12, 14-i%12) }, false, "12/15/2003"},
+		{"day first, a day past 12", func(i int) string { return fmt.Sprintf("%02d/%02d/2003", 13+i%12, 12-i%12) }, false, "24/01/2003"},
+		{"slashes and minutes", func(i int) string { return fmt.Sprintf("2001/01/%02d 00:47", 12-i%12) }, false, "2001/01/01 00:47"},
 		{"not dates", func(i int) string { return fmt.Sprintf("20%02d-01-01 in town", 14-i%12) }, true, "2003-01-01 in town"},
 		{"four digits, a code as often as a year", func(i int) string { return fmt.Sprintf("20%02d", 14-i%12) }, true, ""},
 		{"two forms, whose text does not sort in time", func(i int) string {

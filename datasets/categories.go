@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"scorenet/points"
 )
@@ -281,7 +282,7 @@ func (s *categoryState) code(cell string, missing bool) (float64, error) {
 // "Neither" between "Left" and "Right" took 40% of the samples for 5%
 // of the rows). Numbered by frequency, the shares only fall from the
 // first place to the last, and have no valley to fill. Dates are numbered
-// in time instead (allDates).
+// in time instead (dateOrder).
 func (r *categoryReader) finish(p points.Points, labelMissing []bool) []Category {
 	out := make([]Category, 0, len(r.columns))
 	complete := completeRows(p)
@@ -308,9 +309,12 @@ func (r *categoryReader) finish(p points.Points, labelMissing []bool) []Category
 				}
 			}
 			slices.Sort(c.Unseen)
-			dates := allDates(s.names)
+			inTime, dates := dateOrder(s.names)
 			slices.SortFunc(order, func(a, b int) int {
-				if s.count[a] != s.count[b] && !dates {
+				switch {
+				case dates:
+					return inTime(a, b)
+				case s.count[a] != s.count[b]:
 					return s.count[b] - s.count[a]
 				}
 				return strings.Compare(s.names[a], s.names[b])
@@ -347,16 +351,31 @@ func completeRows(p points.Points) []bool {
 
 // isoDate matches a date or a time as ISO 8601 writes it, year and month
 // first, whose order as text is its order in time among dates of one
-// form (allDates): 2014-01, 2014-01-01, 2014-01-01 21:55:00 (or with a T,
-// or slashes). Four digits alone are as often a code as a year.
+// form: 2014-01, 2014-01-01, 2014-01-01 21:55:00 (or with a T, or
+// slashes). Four digits alone are as often a code as a year.
 var isoDate = regexp.MustCompile(`^\d{4}[-/]\d{2}([-/]\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z?)?)?$`)
 
-// allDates reports whether every name is a date (isoDate): such a
-// category's levels are numbered in time, not by their rows, and learnt as
-// one column however many, a place that means when. Iowa's electricity,
-// 17 years of three sources each, drew its sources' shares 0.12 off the
-// data's with its years in binary digits, 0.02 with them in order.
-func allDates(names []string) bool {
+// dateLayouts are the other ways tables write dates (Go's reference time,
+// Mon Jan 2 15:04:05 2006), month first before day first: Vega's stocks'
+// "Jan 1 2000", its political contributions' "01/31/2015", flights'
+// "2001/01/01 00:47". A column's dates are all of one layout.
+var dateLayouts = []string{
+	"1/2/2006", "1/2/2006 15:04", "1/2/2006 15:04:05", "2/1/2006", "2/1/2006 15:04", "2/1/2006 15:04:05",
+	"1-2-2006", "2-1-2006", "2006/1/2", "2006/1/2 15:04", "2006/1/2 15:04:05", "2006-1-2",
+	"Jan 2 2006", "Jan 2, 2006", "January 2 2006", "January 2, 2006", "2 Jan 2006", "2 January 2006",
+	"02-Jan-2006", "2-Jan-06", "Jan 2006", "January 2006", "Jan-06", "Mon Jan 2 2006",
+}
+
+// dateOrder says whether every name is a date of one form, and orders
+// two of them (by their index) in time: such a category's levels are
+// numbered in time, not by their rows, and learnt as one column however
+// many, a place that means when. Iowa's electricity, 17 years of three
+// sources each, drew its sources' shares 0.12 off the data's with its
+// years in binary digits, 0.02 with them in order.
+func dateOrder(names []string) (func(a, b int) int, bool) {
+	if len(names) == 0 {
+		return nil, false
+	}
 	form := func(n string) string { // digits as 9: one form sorts in time as text
 		return strings.Map(func(r rune) rune {
 			if r >= '0' && r <= '9' {
@@ -365,12 +384,37 @@ func allDates(names []string) bool {
 			return r
 		}, n)
 	}
+	iso := true
 	for _, n := range names {
 		if !isoDate.MatchString(n) || form(n) != form(names[0]) {
-			return false
+			iso = false
+			break
 		}
 	}
-	return len(names) > 0
+	if iso {
+		return func(a, b int) int { return strings.Compare(names[a], names[b]) }, true
+	}
+	for _, layout := range dateLayouts {
+		when := make([]time.Time, len(names))
+		all := true
+		for i, n := range names {
+			t, err := time.Parse(layout, strings.TrimSpace(n))
+			if err != nil {
+				all = false
+				break
+			}
+			when[i] = t
+		}
+		if all {
+			return func(a, b int) int {
+				if c := when[a].Compare(when[b]); c != 0 {
+					return c
+				}
+				return strings.Compare(names[a], names[b])
+			}, true
+		}
+	}
+	return nil, false
 }
 
 // Named are the levels of a table's category columns by their index among
