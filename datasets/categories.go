@@ -79,8 +79,13 @@ type categoryReader struct {
 	// width is Options.Width: a row of as many values is a file the run
 	// wrote.
 	width int
-	// unseenMissing is Options.UnseenMissing.
-	unseenMissing bool
+	// unseenMissing is Options.UnseenMissing, unknownMissing
+	// Options.UnknownMissing.
+	unseenMissing, unknownMissing bool
+	// unknown counts the names read as missing under unknownMissing, and
+	// firstUnknown names the first: its line, column and name.
+	unknown      int
+	firstUnknown string
 }
 
 // written is whether a first row of n values (the label's out) is a file
@@ -91,12 +96,13 @@ func (r *categoryReader) written(n int) bool {
 
 // categoryState is one column's names while its rows are read.
 type categoryState struct {
-	col           *Category
-	unseenMissing bool           // read col.Unseen's names as missing values
-	given         map[string]int // level name -> place, where the levels are given
-	found         map[string]int // name -> its order of first appearance, where not
-	names         []string       // the found names, in that order
-	count         []int          // the rows of each found name
+	col            *Category
+	unseenMissing  bool           // read col.Unseen's names as missing values
+	unknownMissing bool           // read any name that is no level as a missing value
+	given          map[string]int // level name -> place, where the levels are given
+	found          map[string]int // name -> its order of first appearance, where not
+	names          []string       // the found names, in that order
+	count          []int          // the rows of each found name
 }
 
 func newCategoryReader(cats []Category, leave []string) *categoryReader {
@@ -139,7 +145,7 @@ func (r *categoryReader) resolve(header []string, n int, fileColumn func(int) in
 			return fmt.Errorf("data.categories: %q and %q are the same column", r.at[j].col.Column, c.Column)
 		}
 		c.Index = j
-		s := &categoryState{col: c, unseenMissing: r.unseenMissing}
+		s := &categoryState{col: c, unseenMissing: r.unseenMissing, unknownMissing: r.unknownMissing}
 		if c.Levels != nil {
 			s.given = map[string]int{}
 			for k, name := range c.Levels {
@@ -234,9 +240,14 @@ func (r *categoryReader) state(j int) *categoryState {
 	return r.at[j]
 }
 
+// errUnknownName is code's error for a name that is no level, read as a
+// missing value (unknownMissing): the caller counts it.
+var errUnknownName = errors.New("a name that is no level, read as missing")
+
 // code is the value of cell in category column s: its level's place (or,
 // while the levels are found, the name's order of first appearance), NaN
-// for a missing marker where missing values are read.
+// for a missing marker where missing values are read (and, with
+// errUnknownName, for a name that is no level under unknownMissing).
 func (s *categoryState) code(cell string, missing bool) (float64, error) {
 	name := strings.TrimSpace(cell)
 	if isMissing(cell) && missing {
@@ -252,6 +263,9 @@ func (s *categoryState) code(cell string, missing bool) (float64, error) {
 		unseen := !ok && slices.Contains(s.col.Unseen, name)
 		if unseen && s.unseenMissing {
 			return math.NaN(), nil
+		}
+		if !ok && s.unknownMissing && missing {
+			return math.NaN(), errUnknownName
 		}
 		if unseen {
 			return 0, fmt.Errorf("%s is %w of column %s (data.categories): only rows with a missing value held it, and the run left them out, so its model never learnt it; want one of %s", quoteCell(name), ErrNotALevel, s.col.Column, listSome(s.col.Levels, 8))

@@ -401,6 +401,13 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 		for j, cell := range cells {
 			if c := cats.state(j); c != nil {
 				v, err := c.code(cell, missing)
+				if err == errUnknownName {
+					if cats.unknown == 0 {
+						cats.firstUnknown = fmt.Sprintf("line %d, column %d: %s (column %s)", lr.line, fileColumn(j)+1, quoteCell(strings.TrimSpace(cell)), c.col.Column)
+					}
+					cats.unknown++
+					err = nil
+				}
 				if err != nil {
 					return points.Points{}, nil, nil, 0, fmt.Errorf("line %d, column %d: %w", lr.line, fileColumn(j)+1, err)
 				}

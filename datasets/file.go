@@ -61,6 +61,11 @@ type File struct {
 	left    []int
 	// Dropped are the rows DropIncomplete left out, as Where names them.
 	Dropped []string
+	// UnknownNames are the category cells read as missing for a name that
+	// is no level (Options.UnknownMissing), the first named by
+	// FirstUnknown (its line, column and name).
+	UnknownNames int
+	FirstUnknown string
 
 	note string // the layout of a .npy file, if worth saying
 	// Lines are the line numbers of a CSV file's rows, read by LoadMissing
@@ -276,6 +281,11 @@ type Options struct {
 	// otherwise such a name is refused as no level (a row given to
 	// impute: its name is not to be put in for a missing one).
 	UnseenMissing bool
+	// UnknownMissing reads a category's cell whose name is no level of it
+	// (an unseen one, or one the run never read) as a missing value, with
+	// Missing: impute's rows, whose every other cell still counts, rather
+	// than a file refused for one name. File.UnknownNames counts them.
+	UnknownMissing bool
 }
 
 // LoadTable reads a table as o says: Load, LoadMissing and LoadLabelled in
@@ -320,6 +330,7 @@ func LoadTable(path string, o Options) (File, Labels, []string, error) {
 	cats := newCategoryReader(o.Categories, o.LeaveOut)
 	if cats != nil {
 		cats.unseenMissing = o.UnseenMissing && o.Missing
+		cats.unknownMissing = o.UnknownMissing && o.Missing
 		// A file the run wrote holds each category as one column, and no
 		// column left out; with its class column too (a classed run's
 		// samples), counted once the class is out.
@@ -343,6 +354,7 @@ func LoadTable(path string, o Options) (File, Labels, []string, error) {
 			}
 		}
 		f.Categories = cats.finish(f.Points, labelMissing)
+		f.UnknownNames, f.FirstUnknown = cats.unknown, cats.firstUnknown
 		if len(cats.left) > 0 { // a file the run wrote holds none of them
 			f.LeftOut, f.left = cats.leave, cats.left
 		}

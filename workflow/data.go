@@ -256,8 +256,12 @@ func runClasses(run *Run, f datasets.File, labels datasets.Labels, names []strin
 // categories and columns left out, except in a .npy file (numbers only,
 // as the run's samples are written) and in a file the run wrote (its
 // samples, its completed rows: datasets.Options.Width).
+//
+// Rows read with their missing values are rows to complete (impute's): a
+// category's name that is no level of it is read as one more missing
+// value (datasets.Options.UnknownMissing), the rest of its row kept.
 func RowsOptions(run *Run, missing bool) datasets.Options {
-	return datasets.Options{Missing: missing, Width: run.Model.Dim(), Categories: Categories(run.Config.Data.Categories), LeaveOut: run.Config.Data.LeaveOut}
+	return datasets.Options{Missing: missing, UnknownMissing: missing, Width: run.Model.Dim(), Categories: Categories(run.Config.Data.Categories), LeaveOut: run.Config.Data.LeaveOut}
 }
 
 // CategoriesRead are the categories as read, for the run's config.yaml:

@@ -336,6 +336,13 @@ func readRowsToComplete(run *workflow.Run, path, mask string, rows, draws int, s
 	if rows > 0 && rows < file.N {
 		file.Points = points.Points{N: rows, D: file.D, X: file.X[:rows*file.D]}
 	}
+	if file.UnknownNames > 0 {
+		// A name the model has no level for says nothing it could
+		// condition on: completed as a missing value, the row's other
+		// cells still given.
+		fmt.Fprintf(stderr, "%s: %s a name that is no level of its category column, completed as a missing value (the first, %s); the run's levels are in its config.yaml (data.categories)\n",
+			path, counted(file.UnknownNames, "cell holds", "cells hold"), file.FirstUnknown)
+	}
 	if len(file.LeftOut) > 0 {
 		// A user joining the completed rows back by an id looks for it.
 		fmt.Fprintf(stderr, "%s: columns the run leaves out (data.leave_out: %s) are read past and not written; the completed rows keep the input's order\n", path, strings.Join(file.LeftOut, ", "))

@@ -444,11 +444,16 @@ func TestUnseenLevelReadsBack(t *testing.T) {
 			}
 		})
 	}
-	// A row given to impute with the unseen name is refused, not filled:
-	// a second reader found it put in a learnt level, silently.
-	code, _, errs = scorenet("impute", "-run", run, "-in", writeHoles(t, dir, "x,y,kind\n0.5,1.2,zz\n"), "-out", filepath.Join(dir, "filled.csv"), "-n", "2")
-	if code == 0 || !strings.Contains(errs, "only rows with a missing value held it") {
+	// A row given to impute with the unseen name has it completed as a
+	// missing value, said (a second reader found a learnt level put in
+	// silently); score, which needs every value, refuses it.
+	holes := writeHoles(t, dir, "x,y,kind\n0.5,1.2,zz\n")
+	code, _, errs = scorenet("impute", "-run", run, "-in", holes, "-out", filepath.Join(dir, "filled.csv"), "-n", "2")
+	if code != 0 || !strings.Contains(errs, `1 cell holds a name that is no level of its category column, completed as a missing value (the first, line 2, column 3: "zz" (column kind))`) {
 		t.Errorf("impute of the unseen name: exit %d, %s", code, errs)
+	}
+	if code, _, errs = scorenet("score", "-run", run, "-in", holes, "-out", filepath.Join(dir, "s.csv")); code == 0 || !strings.Contains(errs, "only rows with a missing value held it") {
+		t.Errorf("score of the unseen name: exit %d, %s", code, errs)
 	}
 }
 
