@@ -142,10 +142,18 @@ func TestCopiesAdviceOnADiscreteGrid(t *testing.T) {
 // the advice to train longer went round in a circle).
 func TestDiffuseFromTheBestNamesTheNewest(t *testing.T) {
 	for _, fromBest := range []bool{false, true} {
-		v := Verdict{NearestRatio: 3, NearestError: 0.05, fromBest: fromBest}
-		got := strings.Join(v.warnings(sampler.KindHeun), "\n")
-		if !strings.Contains(got, "diffuse") || strings.Contains(got, "newest checkpoint") != fromBest {
-			t.Errorf("from the best %v: warnings %q", fromBest, got)
+		v := Verdict{NearestRatio: 3, NearestError: 0.05, SpreadLow: 0.5, SpreadHigh: 1, spreadOff: true, fromBest: fromBest, bestStep: 10, newest: "run/checkpoints/step-000000050.safetensors"}
+		got := v.warnings(sampler.KindHeun)
+		// Every warning that advises training longer names the newest
+		// first: training longer does not move the best.
+		for _, w := range got {
+			newest := strings.Contains(w, "sample from the run's newest checkpoint (-checkpoint run/checkpoints/step-000000050.safetensors: these came from its best by held-out loss, step 10, which training longer does not move)")
+			if strings.Contains(w, "train longer") && newest != fromBest {
+				t.Errorf("from the best %v: warning %q", fromBest, w)
+			}
+		}
+		if len(got) != 2 || !strings.Contains(got[1], "diffuse") {
+			t.Errorf("from the best %v: warnings %q, want the spread's and diffuse", fromBest, got)
 		}
 	}
 	// Opened at its best: from an earlier one only where a newer one is
@@ -162,8 +170,8 @@ func TestDiffuseFromTheBestNamesTheNewest(t *testing.T) {
 	}{{10, true}, {50, false}} {
 		var v Verdict
 		v.givenSettings(&Run{Run: &rundir.Run{Config: &configs.Config{}, Dir: dir, Checkpoint: rundir.BestPath(dir), Step: c.step}})
-		if v.fromBest != c.want {
-			t.Errorf("best at step %d of 50: from an earlier best %v, want %v", c.step, v.fromBest, c.want)
+		if v.fromBest != c.want || c.want && v.newest != checkpoints.Path(rundir.CheckpointDir(dir), 50) {
+			t.Errorf("best at step %d of 50: from an earlier best %v (newest %q), want %v", c.step, v.fromBest, v.newest, c.want)
 		}
 	}
 }

@@ -97,9 +97,12 @@ type Verdict struct {
 	// values the rows hold, where a level's noise kept does not reach.
 	allDiscrete bool
 	// fromBest says the samples came from the run's best checkpoint by
-	// held-out loss, an earlier one than its newest: diffuse samples may
-	// be its, and the newest is the first thing to try.
+	// held-out loss (at bestStep), an earlier one than its newest (at the
+	// path newest): diffuse samples may be its, the newest is the first
+	// thing to try, and training longer does not move the best.
 	fromBest bool
+	bestStep int
+	newest   string
 }
 
 // givenSettings marks v with the settings of run that its warnings would
@@ -107,22 +110,27 @@ type Verdict struct {
 func (v *Verdict) givenSettings(run *Run) {
 	v.standardized, v.preconditioned = run.Config.Data.Standardize, run.Config.Model.SigmaData > 0 || run.Config.Model.SigmaDataAuto
 	t := run.Config.Train
-	v.fromBest = fromEarlierBest(run)
+	v.newest = newerThanBest(run)
+	v.fromBest, v.bestStep = v.newest != "", run.Step
 	v.autoSteps = t.StepsAuto || t.Refitted != nil
 	if t.StepsAuto && t.Steps > 0 && run.Step >= t.Steps {
 		v.capped = t.Steps
 	}
 }
 
-// fromEarlierBest says run was opened at its best checkpoint by held-out
-// loss (by name, however the path was given) and holds a newer one.
-func fromEarlierBest(run *Run) bool {
+// newerThanBest is the path of run's newest checkpoint where run was
+// opened at its best checkpoint by held-out loss (by name, however the
+// path was given) and holds a newer one; "" otherwise.
+func newerThanBest(run *Run) string {
 	if run.Dir == "" || filepath.Base(run.Checkpoint) != filepath.Base(rundir.BestPath(run.Dir)) {
-		return false
+		return ""
 	}
 	dir := rundir.CheckpointDir(run.Dir)
 	paths, err := checkpoints.List(dir)
-	return err == nil && len(paths) > 0 && paths[len(paths)-1] != checkpoints.Path(dir, run.Step)
+	if err != nil || len(paths) == 0 || paths[len(paths)-1] == checkpoints.Path(dir, run.Step) {
+		return ""
+	}
+	return paths[len(paths)-1]
 }
 
 // TrainLonger is the advice to train longer, by the setting that does so
@@ -130,14 +138,23 @@ func fromEarlierBest(run *Run) bool {
 // train every one of them past its best, without the stop that chose its
 // length (a user told to train longer on a 34-column table gave it 40000
 // steps, and its samples came out diffuse).
+//
+// Samples from the run's best checkpoint, an earlier one than its newest,
+// are told to sample the newest first: training longer does not move the
+// best (Vega's political contributions, told to train longer, sampled
+// the same best at step 500 after 3000 steps and after 10000).
 func (v Verdict) TrainLonger() string {
-	if v.capped > 0 {
-		return fmt.Sprintf("train longer (-set train.steps=%d: the run reached train.steps auto's cap of %d)", 2*v.capped, v.capped)
+	longer := "train longer (train.steps)"
+	switch {
+	case v.capped > 0:
+		longer = fmt.Sprintf("train longer (-set train.steps=%d: the run reached train.steps auto's cap of %d)", 2*v.capped, v.capped)
+	case v.autoSteps:
+		longer = "train longer (a larger train.patience; a number for train.steps would turn off the stop at the held-out loss's best)"
 	}
-	if v.autoSteps {
-		return "train longer (a larger train.patience; a number for train.steps would turn off the stop at the held-out loss's best)"
+	if v.fromBest {
+		return fmt.Sprintf("sample from the run's newest checkpoint (-checkpoint %s: these came from its best by held-out loss, step %d, which training longer does not move), or %s and sample the newest", v.newest, v.bestStep, longer)
 	}
-	return "train longer (train.steps)"
+	return longer
 }
 
 // LevelShares compares the discrete columns of at most maxJudgedLevels
@@ -702,14 +719,10 @@ func (v Verdict) warnings(kind string) []string {
 			l.Column, l.Gap, value, 100*l.Sample, 100*l.Data, v.TrainLonger(), apart))
 	}
 	if v.NearestRatio > maxNearestRatio && v.NearestRatio > math.Exp(nearWidth*v.NearestError) {
-		newest := ""
-		if v.fromBest {
-			// A run trained past its held-out best samples from that
-			// earlier checkpoint: TeachingRatings' best, step 1500 of
-			// 40000, drew 3.0 times as far, its newest 1.3.
-			newest = "sample from the run's newest checkpoint (-checkpoint with its path: these came from the best by held-out loss, an earlier one), "
-		}
-		w = append(w, fmt.Sprintf("the samples are diffuse: their nearest training point is %.2f times as far as %s: %s%s or sample with more steps (%s)", v.NearestRatio, v.baseline(), newest, v.TrainLonger(), moreSteps))
+		// A run trained past its held-out best samples from that earlier
+		// checkpoint (TrainLonger says so): TeachingRatings' best, step
+		// 1500 of 40000, drew 3.0 times as far, its newest 1.3.
+		w = append(w, fmt.Sprintf("the samples are diffuse: their nearest training point is %.2f times as far as %s: %s, or sample with more steps (%s)", v.NearestRatio, v.baseline(), v.TrainLonger(), moreSteps))
 	}
 	if v.NearestAgainst != "" && v.NearestRatio < minNearestRatio && v.NearestRatio < math.Exp(-nearWidth*v.NearestError) { // exact copies measure 0
 		earlier := "sample from an earlier checkpoint (-checkpoint best), "
