@@ -135,6 +135,7 @@ func TestCategoriesOfDates(t *testing.T) {
 		{"day first, a day past 12", func(i int) string { return fmt.Sprintf("%02d/%02d/2003", 13+i%12, 12-i%12) }, false, "24/01/2003"},
 		{"slashes and minutes", func(i int) string { return fmt.Sprintf("2001/01/%02d 00:47", 12-i%12) }, false, "2001/01/01 00:47"},
 		{"not dates", func(i int) string { return fmt.Sprintf("20%02d-01-01 in town", 14-i%12) }, true, "2003-01-01 in town"},
+		{"two-digit years, which Go reads across a century", func(i int) string { return fmt.Sprintf("Jan-%02d", 60+i%12) }, true, ""},
 		{"four digits, a code as often as a year", func(i int) string { return fmt.Sprintf("20%02d", 14-i%12) }, true, ""},
 		{"two forms, whose text does not sort in time", func(i int) string {
 			return fmt.Sprintf("20%02d%s01-01", 14-i%12, map[bool]string{true: "-", false: "/"}[i%2 == 0])

@@ -372,12 +372,14 @@ var isoDate = regexp.MustCompile(`^\d{4}[-/]\d{2}([-/]\d{2}([ T]\d{2}:\d{2}(:\d{
 // dateLayouts are the other ways tables write dates (Go's reference time,
 // Mon Jan 2 15:04:05 2006), month first before day first: Vega's stocks'
 // "Jan 1 2000", its political contributions' "01/31/2015", flights'
-// "2001/01/01 00:47". A column's dates are all of one layout.
+// "2001/01/01 00:47". A column's dates are all of one layout. Two-digit
+// years are not dates here: Go reads 69 as 1969 and 60 as 2060, and
+// "Jan-60".."Dec-79" came out of order.
 var dateLayouts = []string{
 	"1/2/2006", "1/2/2006 15:04", "1/2/2006 15:04:05", "2/1/2006", "2/1/2006 15:04", "2/1/2006 15:04:05",
 	"1-2-2006", "2-1-2006", "2006/1/2", "2006/1/2 15:04", "2006/1/2 15:04:05", "2006-1-2",
 	"Jan 2 2006", "Jan 2, 2006", "January 2 2006", "January 2, 2006", "2 Jan 2006", "2 January 2006",
-	"02-Jan-2006", "2-Jan-06", "Jan 2006", "January 2006", "Jan-06", "Mon Jan 2 2006",
+	"02-Jan-2006", "Jan 2006", "January 2006", "Mon Jan 2 2006",
 }
 
 // dateOrder says whether every name is a date of one form, and orders

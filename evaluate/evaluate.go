@@ -150,7 +150,14 @@ func Run(run *workflow.Run, opts Options) (*Report, error) {
 		return nil, err
 	}
 	if opts.Likelihood > 0 && run.Model.NoiseConditional() && len(cfg.NoiseLevels()) > 1 && data.Valid.N > 0 {
-		pts, left := workflow.WithDensity(run.Norm, run.Norm.Invert(firstRows(data.Valid, opts.Likelihood)))
+		held := firstRows(data.Valid, opts.Likelihood)
+		keep := make([]int, 0, held.N)
+		for i := range held.N {
+			if data.ValidBeyond == nil || !data.ValidBeyond[i] {
+				keep = append(keep, i)
+			}
+		}
+		pts, left := run.Norm.Invert(held.Subset(keep)), held.N-len(keep)
 		if pts.N > 0 {
 			if rep.Likelihood, err = workflow.LogLikelihood(run, pts, opts.LikelihoodOptions); err != nil {
 				return nil, err
@@ -472,8 +479,8 @@ func verdict(run *workflow.Run, data *workflow.Data, samples points.Points, ener
 			return nil, err
 		}
 		if energy > energyRatio*base && energy > 1e-3 {
-			v.Warnings = append(v.Warnings, fmt.Sprintf("the samples' energy distance to fresh data, %.3g, is %.1f times the held-out rows' own to the training data (%.3g): a part of the data (a mode) may be missing from the samples; %s, or sample with more steps (sample.steps)",
-				energy, energy/base, base, v.TrainLonger()))
+			v.Warnings = append(v.Warnings, fmt.Sprintf("the samples' energy distance to fresh data, %.3g, is %.1f times the held-out rows' own to the training data (%.3g): a part of the data (a mode) may be missing from the samples; %s, or sample with more steps (%s)",
+				energy, energy/base, base, v.TrainLonger(), workflow.MoreSteps(kind)))
 		}
 	}
 	return &v, nil

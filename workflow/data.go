@@ -44,6 +44,11 @@ type Data struct {
 	// Columns are the learnt columns' names, where a CSV's header gives
 	// them; nil otherwise.
 	Columns []string
+	// ValidBeyond marks the held-out rows with a value beyond a
+	// quantile-mapped column's training range (nil for none): the map
+	// holds it at the range's end, where the model has a density the row
+	// does not.
+	ValidBeyond []bool
 }
 
 // Categories are the config's data.categories as the reader takes them.
@@ -484,9 +489,10 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 	}
 	norm := datasets.Identity(all.D)
 	var quantiles map[int]datasets.Knots
+	var validBeyond []bool
 	if d.Quantile == "auto" {
 		var skews map[int]float64
-		quantiles, skews = mapQuantiles(trainPts, valid, gaps, valleys, seeds.New(cfg.Seed, seeds.QuantileTies))
+		quantiles, skews, validBeyond = mapQuantiles(trainPts, valid, gaps, valleys, seeds.New(cfg.Seed, seeds.QuantileTies))
 		if len(quantiles) > 0 {
 			source += "; " + describeQuantiles(quantiles, skews, categories)
 			// The map goes by the rows' ranks, which a narrower spread
@@ -521,7 +527,7 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 	if labels.K > 0 {
 		moments.ByClass = rundir.MomentsByClass(trainPts, trainLabels, labels.K)
 	}
-	return &Data{Discrete: discrete, Ends: ends, Whole: whole, Places: places, Holdout: holdout, Train: trainPts, Valid: valid, Norm: norm, Density: dens, Digest: digest, MaxAbs: maxAbs, Moments: moments, Source: source, Image: shape,
+	return &Data{Discrete: discrete, Ends: ends, Whole: whole, Places: places, Holdout: holdout, Train: trainPts, Valid: valid, ValidBeyond: validBeyond, Norm: norm, Density: dens, Digest: digest, MaxAbs: maxAbs, Moments: moments, Source: source, Image: shape,
 		Classes: labels.K, ClassNames: classNames, TrainLabels: trainLabels, ValidLabels: validLabels, Categories: categories, Columns: columns}, nil
 }
 
@@ -623,10 +629,11 @@ func AutoHoldout(n int) float64 {
 // share of the normal, and its samples, mapped back, are put onto its
 // values (star98's count column, 88% zeros: spread 0.52 of the data's in
 // cells, 0.90 mapped).
-func mapQuantiles(train, valid points.Points, keep map[int]float64, valleys []int, rng *rand.Rand) (map[int]datasets.Knots, map[int]float64) {
+func mapQuantiles(train, valid points.Points, keep map[int]float64, valleys []int, rng *rand.Rand) (map[int]datasets.Knots, map[int]float64, []bool) {
 	out, skews := map[int]datasets.Knots{}, map[int]float64{}
+	var beyond []bool
 	if train.N < 3 {
-		return out, skews
+		return out, skews, nil
 	}
 	for j := range train.D {
 		if _, widened := keep[j]; widened {
@@ -637,10 +644,19 @@ func mapQuantiles(train, valid points.Points, keep map[int]float64, valleys []in
 			// Held-out rows on a point mass spread over it as training
 			// rows do: the held-out loss measures the same distribution.
 			out[j].MapInPlace(train, j, rng)
+			k := out[j]
+			for i := range valid.N {
+				if v := valid.X[i*valid.D+j]; v < k.X[0] || v > k.X[len(k.X)-1] {
+					if beyond == nil {
+						beyond = make([]bool, valid.N)
+					}
+					beyond[i] = true
+				}
+			}
 			out[j].MapInPlace(valid, j, rng)
 		}
 	}
-	return out, skews
+	return out, skews, beyond
 }
 
 // maxSkew is the skewness beyond which a column is mapped through its

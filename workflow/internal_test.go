@@ -3,6 +3,7 @@ package workflow
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -165,5 +166,24 @@ func TestImputedCategoriesByModelColumn(t *testing.T) {
 				t.Errorf("estimate %v, want %v", o.Estimate.X, c.want)
 			}
 		})
+	}
+}
+
+// Held-out rows with a value beyond a mapped column's training range are
+// marked: the map holds them at the range's end, where eval would give
+// them the end's density (a second reader found 9 of 50 such rows scored
+// as the column's largest value).
+func TestHeldOutBeyondTheRangeIsMarked(t *testing.T) {
+	train, valid := points.New(200, 2), points.New(4, 2)
+	for i := range train.N {
+		train.X[2*i], train.X[2*i+1] = math.Exp(float64(i%37)/9), float64(i%7)
+	}
+	copy(valid.X, []float64{2, 1, 1e6, 1, 1.5, 100, 0.1, 3})
+	knots, _, beyond := mapQuantiles(train, valid, nil, nil, rand.New(rand.NewPCG(1, 2)))
+	if _, ok := knots[0]; !ok || len(knots) != 1 {
+		t.Fatalf("mapped columns %v, want the skewed first", knots)
+	}
+	if want := []bool{false, true, false, true}; !slices.Equal(beyond, want) {
+		t.Errorf("held-out rows beyond the range %v, want %v (1e6 above it, 0.1 below; column 2 is not mapped)", beyond, want)
 	}
 }

@@ -368,17 +368,6 @@ func hasDensity(norm datasets.Normalizer, x points.Points) error {
 	return nil
 }
 
-// WithDensity is x less its points where the model has no density
-// (hasDensity's), and how many those were: eval's held-out rows include
-// rows beyond a mapped column's training range.
-func WithDensity(norm datasets.Normalizer, x points.Points) (points.Points, int) {
-	keep, without, _ := Densities(norm, nil, x)
-	if without == 0 {
-		return x, 0
-	}
-	return x.Subset(keep), without
-}
-
 // noDensity is the first column (in order) of the point row where a
 // quantile map leaves the model no density, and why; -1 for none.
 func noDensity(norm datasets.Normalizer, row []float64) (int, string) {
@@ -403,7 +392,7 @@ func NoScore(norm datasets.Normalizer, j int, v float64) string {
 	case slope == 0:
 		return fmt.Sprintf("is outside %v to %v, the training range of a column mapped through its quantiles (data.quantile), where the model has no density", k.X[0], k.X[len(k.X)-1])
 	case math.IsInf(slope, 1):
-		return "is a value that training rows of a column mapped through its quantiles (data.quantile) repeat: a point mass, which has a probability but no slope"
+		return "is a value that training rows of a column mapped through its quantiles (data.quantile) repeat, or its end value, held over a stretch of scores: a point mass, which has a probability but no slope"
 	}
 	return ""
 }

@@ -42,11 +42,12 @@ figures). Prints the mean, the score evaluations and the tolerances.
 On a class-conditional run, a file that holds the class column gives each
 row's joint log p(x, y): log p(x | y) by the flow of its class's field,
 plus the log of the class's share of the training rows; without it,
-log p(x) by the unconditional field. A point on a value that a column
-mapped through its quantiles (data.quantile) repeats (a point mass: a
-discrete column's every value, an amount's 0) counts that value by its
-probability, the model's mass on the value's stretch of scores, and the
-other columns by their density. A point beyond such a column's training
+log p(x) by the unconditional field. A point on a value that the rows of a
+column mapped through its quantiles (data.quantile) repeat, or on its end
+value, each held over a stretch of scores (a point mass: an amount's 0, a
+rounded measure many rows share), counts that value by its probability,
+the model's mass on the stretch, and the other columns by their density;
+the mean then mixes probabilities and densities. A point beyond such a column's training
 range has no density: it is left out of the solve and the mean, its
 row's cells left empty in a .csv (a .npy output is then refused).`)
 	runDir := fs.String("run", "", "the run `directory` to load (required)")

@@ -803,4 +803,29 @@ func TestClassColumnThatCannotBeOne(t *testing.T) {
 	if c := string(mustRead(t, filepath.Join(run, "config.yaml"))); strings.Contains(c, "label_column") || !strings.Contains(c, "column: species") {
 		t.Errorf("config.yaml of data.label_column=none:\n%s", c)
 	}
+	// A table of pixels with its class first: with the class kept as a
+	// number, its 65 columns are no image, and the MLP learns them.
+	var pixels strings.Builder
+	pixels.WriteString("label")
+	for p := range 64 {
+		fmt.Fprintf(&pixels, ",p%d", p)
+	}
+	pixels.WriteString("\n")
+	for i := range 300 {
+		fmt.Fprintf(&pixels, "%d", i%3)
+		cx, cy := 1+6*math.Mod(0.618*float64(i), 1), 1+6*math.Mod(0.382*float64(i*i%97), 1) // a blob anywhere
+		for p := range 64 {
+			x, y := float64(p%8)-cx, float64(p/8)-cy
+			fmt.Fprintf(&pixels, ",%d", int(255*math.Exp(-(x*x+y*y)/3)))
+		}
+		pixels.WriteString("\n")
+	}
+	data = filepath.Join(dir, "pixels.csv")
+	os.WriteFile(data, []byte(pixels.String()), 0o644)
+	if code, out, errs := scorenet("sigmas", "-data", data); code != 0 || !strings.Contains(out+errs, "model.type unet") {
+		t.Fatalf("a table of pixels, its class first: exit %d, want the unet: %s%s", code, out, errs)
+	}
+	if code, out, errs := scorenet("sigmas", "-data", data, "-set", "data.label_column=none"); code != 0 || strings.Contains(out+errs, "unet") || !strings.Contains(out, "dimension 65") {
+		t.Errorf("a table of pixels with data.label_column=none: exit %d, want the MLP on 65 columns: %s%s", code, out, errs)
+	}
 }

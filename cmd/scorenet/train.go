@@ -181,6 +181,10 @@ func dataRunConfig(path, out string, sets []string) (*configs.Config, error) {
 		return nil, err
 	}
 	grid, pixelClass, isImages := pixelTable(text, path, sets)
+	if noClass && pixelClass.Column != "" {
+		// Its class column kept as a number, the pixels are no square.
+		isImages = false
+	}
 	if pixelClass.Column != "" && len(names.Categories) == 0 && !noClass {
 		class, hasClass = pixelClass, true
 		if text, err = dataConfig(path, out, class.Column, nil, names.LeaveOut); err != nil {
