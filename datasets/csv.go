@@ -429,13 +429,16 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 					return points.Points{}, nil, nil, 0, fmt.Errorf("line %d, column %d: %s is neither a number nor missing (an empty cell, NA, NaN or ?)", lr.line, j+1, quoteCell(cell))
 				case named:
 					return points.Points{}, nil, nil, 0, fmt.Errorf("line %d, column %d: %s is not a number (%s)", lr.line, j+1, quoteCell(cell), classHint)
-				case strings.TrimSpace(cell) == "":
+				case isMissing(cell):
 					// Read where every value is needed (a point to score).
-					return points.Points{}, nil, nil, 0, fmt.Errorf("line %d, column %d: an empty cell, a missing value, where every value is needed", lr.line, j+1)
+					return points.Points{}, nil, nil, 0, fmt.Errorf("line %d, column %d: %s, a missing value, where every value is needed", lr.line, j+1, missingWords(cell))
 				}
 				return points.Points{}, nil, nil, 0, fmt.Errorf("line %d, column %d: %s is not a number", lr.line, j+1, quoteCell(cell))
 			}
-			if math.IsInf(v, 0) || (math.IsNaN(v) && !missing) {
+			if math.IsNaN(v) && !missing {
+				return points.Points{}, nil, nil, 0, fmt.Errorf("line %d, column %d: %s, a missing value, where every value is needed", lr.line, j+1, missingWords(cell))
+			}
+			if math.IsInf(v, 0) {
 				return points.Points{}, nil, nil, 0, fmt.Errorf("line %d, column %d: %s is not finite; every value must be finite", lr.line, j+1, quoteCell(cell))
 			}
 			p.X = append(p.X, v)
@@ -545,6 +548,15 @@ func checkFirstRow(cells []string, lineNo int, parse func(string) (float64, bool
 		}
 	}
 	return nil
+}
+
+// missingWords names a missing value's cell for an error: "an empty
+// cell", or the marker quoted.
+func missingWords(cell string) string {
+	if strings.TrimSpace(cell) == "" {
+		return "an empty cell"
+	}
+	return quoteCell(strings.TrimSpace(cell))
 }
 
 // quoteCell quotes a cell for an error message, cut short if long.

@@ -156,7 +156,7 @@ func TestFilesRoundTripAndRejectBadContent(t *testing.T) {
 	cases := []struct{ path, want string }{
 		{write("complex.npy", []complex128{1, 2, 3}), `.npy dtype "<c16", want a float (<f8, <f4), an integer (<i8, |u1, ...) or a bool (|b1)`},
 		{write("rank1.npy", []float64{1, 2, 3}), ".npy shape (3,), want (n, D)"},
-		{nan, `nan.csv: line 2, column 2: "NaN" is not finite; every value must be finite`},
+		{nan, `nan.csv: line 2, column 2: "NaN", a missing value, where every value is needed`},
 		{write("nan.npy", mat.NewDense(2, 2, []float64{1, 2, math.Inf(1), 4})), "nan.npy: row 1, column 0 (counting from 0, as a[1, 0] in NumPy) is +Inf; every value must be finite"},
 		{filepath.Join(dir, "points.txt"), `unknown extension ".txt"`},
 		{filepath.Join(dir, "missing.csv"), "no such file"},

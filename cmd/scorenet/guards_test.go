@@ -2161,9 +2161,11 @@ func TestSampleFromAFileSaysNDoesNotApply(t *testing.T) {
 func TestDataOfAnotherFormSaysWhatToDo(t *testing.T) {
 	dir := t.TempDir()
 	for _, c := range []struct{ name, want string }{
-		{"t.tsv", "a .tsv file of tab-separated cells reads as one named .csv"},
+		{"t.tsv", "a .tsv file of such cells reads as one named .csv"},
 		{"t.json", `not a .json file: write it as a CSV first (pandas: pd.read_json(`},
 		{"t.xlsx", "pd.read_excel("},
+		{"t.data", "a .data file of such cells reads as one named .csv"},
+		{"t.csv.gz", "a compressed table is read once decompressed"},
 	} {
 		path := filepath.Join(dir, c.name)
 		os.WriteFile(path, []byte("a\tb\n1\t2\n"), 0o644)

@@ -417,8 +417,10 @@ func dataConfig(path, out, labelColumn string, categories, leaveOut []string) (s
 	case ext == ".csv" || ext == ".npy":
 	case strings.Contains(filepath.Base(path), "idx") || strings.Contains(filepath.Base(path), "-ubyte"):
 		dataset = "idx"
-	case ext == ".tsv" || ext == ".tab" || ext == ".txt" || ext == ".dat":
-		return "", fmt.Errorf("-data %s: a table is read from a .csv (its cells separated by commas, semicolons or tabs: a %s file of tab-separated cells reads as one named .csv), a .npy, an IDX file or a folder of PNGs", path, ext)
+	case ext == ".tsv" || ext == ".tab" || ext == ".txt" || ext == ".dat" || ext == ".data":
+		return "", fmt.Errorf("-data %s: a table is read from a .csv (its cells separated by commas, semicolons or tabs: a %s file of such cells reads as one named .csv), a .npy, an IDX file or a folder of PNGs", path, ext)
+	case ext == ".gz" || ext == ".bz2" || ext == ".xz" || ext == ".zst":
+		return "", fmt.Errorf("-data %s: a compressed table is read once decompressed (gunzip, bunzip2, unxz or unzstd it to a .csv or .npy); only IDX files are read compressed", path)
 	case ext == ".json" || ext == ".parquet" || ext == ".arrow" || ext == ".feather" || ext == ".xlsx" || ext == ".xls" || ext == ".ods":
 		return "", fmt.Errorf("-data %s: a table is read from a .csv, a .npy, an IDX file or a folder of PNGs, not a %s file: write it as a CSV first (pandas: pd.read_%s(%q).to_csv(\"table.csv\", index=False))", path, ext, pandasReader(ext), path)
 	}
