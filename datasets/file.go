@@ -619,25 +619,24 @@ func WriteTable(path string, p points.Points, header []string) error {
 // written as their levels' names in a CSV (a .npy file holds their places
 // among the levels, numbers).
 func WriteNamed(path string, p points.Points, header []string, named Named) error {
-	if header != nil && len(header) != p.D {
-		return fmt.Errorf("datasets: %s: %d column names for %d columns", path, len(header), p.D)
-	}
-	b, err := encodeTable(path, p, header, named, false)
-	if err != nil {
-		return err
-	}
-	return safefile.Write(path, b)
+	return writeTable(path, p, header, named, false)
 }
 
 // WriteBlanks is WriteTable for results some of whose values do not
-// exist (a point's likelihood on a point mass): the caller marks each
-// such value NaN, and the CSV holds an empty cell for it, as the readers
-// take a missing value. A .npy file has no empty cell: it is refused.
+// exist (the likelihood of a point beyond a column's range, the score on
+// a point mass): the caller marks each such value NaN, and the CSV holds
+// an empty cell for it, as the readers take a missing value. A .npy file
+// has no empty cell: it is refused.
 func WriteBlanks(path string, p points.Points, header []string) error {
+	return writeTable(path, p, header, nil, true)
+}
+
+// writeTable writes p under header (nil: none), as encodeTable encodes it.
+func writeTable(path string, p points.Points, header []string, named Named, blanks bool) error {
 	if header != nil && len(header) != p.D {
 		return fmt.Errorf("datasets: %s: %d column names for %d columns", path, len(header), p.D)
 	}
-	b, err := encodeTable(path, p, header, nil, true)
+	b, err := encodeTable(path, p, header, named, blanks)
 	if err != nil {
 		return err
 	}
