@@ -565,10 +565,11 @@ func TestDropIncomplete(t *testing.T) {
 		labels             []int32
 		lines              []int
 		dropped            []string
+		most               string
 	}{
-		{"nothing missing", "a,b\n1,2\n3,4\n", "", []float64{1, 2, 3, 4}, nil, []int{2, 3}, nil},
-		{"an empty cell and an NA", "a,b\n1,\n3,4\nNA,6\n7,8\n", "", []float64{3, 4, 7, 8}, nil, []int{3, 5}, []string{"line 2", "line 4"}},
-		{"with labels", "a,y,b\n1,cat,2\n3,dog,nan\n5,dog,6\n", "y", []float64{1, 2, 5, 6}, []int32{0, 1}, []int{2, 4}, []string{"line 3"}},
+		{"nothing missing", "a,b\n1,2\n3,4\n", "", []float64{1, 2, 3, 4}, nil, []int{2, 3}, nil, ""},
+		{"an empty cell and an NA", "a,b\n1,\n3,4\nNA,6\n7,8\n", "", []float64{3, 4, 7, 8}, nil, []int{3, 5}, []string{"line 2", "line 4"}, "a in 1, b in 1"},
+		{"with labels", "a,y,b\n1,cat,2\n3,dog,nan\n5,dog,6\n", "y", []float64{1, 2, 5, 6}, []int32{0, 1}, []int{2, 4}, []string{"line 3"}, "b in 1"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "_")+".csv")
@@ -592,6 +593,11 @@ func TestDropIncomplete(t *testing.T) {
 			}
 			if len(c.dropped) > 0 && !strings.Contains(f.Describe(), fmt.Sprintf("%d row", len(c.dropped))+map[bool]string{true: "", false: "s"}[len(c.dropped) == 1]+" with a missing value left out (data.missing: drop), the first at "+c.dropped[0]) {
 				t.Errorf("Describe() = %q", f.Describe())
+			}
+			// More than a fifth of the rows left out: the columns most
+			// often missing are named, and how to keep their rows.
+			if most := "the columns most often missing: "; len(c.dropped) > 0 && !strings.Contains(f.Describe(), most+c.most+": leaving those out, data.leave_out, keeps the rows") {
+				t.Errorf("Describe() = %q, want %s%s", f.Describe(), most, c.most)
 			}
 		})
 	}
