@@ -188,6 +188,18 @@ func findNames(path string, rows int, sparseOut bool) (NameColumns, error) {
 			// here, 13 there).
 			counted = fmt.Sprintf(" in the first %d rows", rows)
 		}
+		if inTime, dates := dateOrder(names); dates { // listed as they are numbered
+			idx := make([]int, len(names))
+			for k := range idx {
+				idx[k] = k
+			}
+			slices.SortStableFunc(idx, inTime)
+			inOrder := make([]string, len(names))
+			for k, i := range idx {
+				inOrder[k] = names[i]
+			}
+			names = inOrder
+		}
 		levels = append(levels, fmt.Sprintf("%s (%d%s: %s)", column(j), len(names), counted, listSome(names, 3)))
 	}
 	// The rows' numbers in order, first, are left out below (not after a

@@ -73,6 +73,16 @@ func TestFindNames(t *testing.T) {
 			}
 		})
 	}
+	// Dates are listed in time, as they are numbered.
+	var dates strings.Builder
+	dates.WriteString("sym,date,v\n")
+	for i := range 36 {
+		fmt.Fprintf(&dates, "%s,%s 1 2000,%d\n", []string{"A", "B", "C"}[i%3], []string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}[i/3], i)
+	}
+	os.WriteFile(filepath.Join(dir, "dates.csv"), []byte(dates.String()), 0o644)
+	if got, err := datasets.FindNames(filepath.Join(dir, "dates.csv"), 2000); err != nil || !strings.Contains(got.Why, "date (12: Jan 1 2000, Feb 1 2000, Mar 1 2000") {
+		t.Errorf("a column of dates: %q, %v; want them listed in time", got.Why, err)
+	}
 	if got, err := datasets.FindNames(filepath.Join(dir, "none.npy"), 10); got.HasClass || got.Categories != nil || err != nil {
 		t.Errorf("a .npy file: found %+v, error %v; want nothing (it holds numbers only)", got, err)
 	}

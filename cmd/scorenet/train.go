@@ -229,7 +229,7 @@ func dataRunConfig(path, out string, sets []string) (*configs.Config, error) {
 			names.WhySparse)}, cfg.Notes...)
 	}
 	if len(names.Categories) > 0 {
-		cfg.Notes = append([]string{fmt.Sprintf("data.categories auto: %[2]s hold names, a few kinds each row takes one of: each is learnt as a discrete column of its names' places, the most frequent first (one of more than %[1]d names in binary digits, a 0/1 column each), and samples carry the names (-set data.label_column=COLUMN makes one the class the model is given instead)",
+		cfg.Notes = append([]string{fmt.Sprintf("data.categories auto: %[2]s hold names, a few kinds each row takes one of: each is learnt as a discrete column of its names' places, the most frequent first (one of more than %[1]d names in binary digits, a 0/1 column each; dates in time, one column however many), and samples carry the names (-set data.label_column=COLUMN makes one the class the model is given instead)",
 			datasets.PlaceLevels, names.Why)}, cfg.Notes...)
 	}
 	return cfg, nil
