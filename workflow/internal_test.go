@@ -187,3 +187,31 @@ func TestHeldOutBeyondTheRangeIsMarked(t *testing.T) {
 		t.Errorf("held-out rows beyond the range %v, want %v (1e6 above it, 0.1 below; column 2 is not mapped)", beyond, want)
 	}
 }
+
+// Annealed Langevin on a model trained on a continuum of levels walks a
+// ladder no more than smallDGamma apart between the run's ends, its
+// eps chosen again where auto; a ladder that close already stands.
+func TestDenseLadder(t *testing.T) {
+	s := configs.Sample{StepsPerLevel: 100, Eps: 1e-3, EpsAuto: true}
+	wide := []float64{9.445, 0.532, 0.03}
+	got, eps, note := denseLadder(wide, s)
+	if len(got) != 19 || got[0] != wide[0] || math.Abs(got[len(got)-1]-wide[2]) > 1e-12 || !strings.Contains(note, "not the run's 3 (17.7 apart)") {
+		t.Fatalf("%d levels from %v to %v (%q), want 19 from 9.445 to 0.03", len(got), got[0], got[len(got)-1], note)
+	}
+	for i := 1; i < len(got); i++ {
+		if r := got[i-1] / got[i]; r > smallDGamma {
+			t.Errorf("levels %d and %d are %v apart, more than %v", i-1, i, r, smallDGamma)
+		}
+	}
+	if eps == s.Eps || !(eps > 0) || !strings.Contains(note, "sample.eps auto") {
+		t.Errorf("eps %v (was %v): want technique 4's for the dense ladder: %q", eps, s.Eps, note)
+	}
+	s.EpsAuto = false
+	if _, eps, note := denseLadder(wide, s); eps != s.Eps || !strings.Contains(note, "sample.eps 0.001 as given") {
+		t.Errorf("a given eps: %v, %q; want it kept", eps, note)
+	}
+	close := []float64{2, 1.5, 1.1}
+	if got, eps, note := denseLadder(close, s); !slices.Equal(got, close) || eps != s.Eps || note != "" {
+		t.Errorf("a ladder 1.36 apart: %v, %v, %q; want it as it was", got, eps, note)
+	}
+}

@@ -13,6 +13,8 @@ import (
 	"scorenet/configs"
 	"scorenet/datasets"
 	"scorenet/internal/gemm"
+	"scorenet/internal/noisescale"
+	"scorenet/losses"
 	"scorenet/points"
 	"scorenet/rundir"
 	"scorenet/sampler"
@@ -56,6 +58,9 @@ type Job struct {
 	// in data units; nil to draw them as the sampler and sample.init say.
 	Start    *points.Points
 	Progress func(done, total int)
+	// LadderNote says why annealed Langevin walks other levels than the
+	// run's ladder (denseLadder); "" where it walks them.
+	LadderNote string
 	// Discrete are a table's discrete columns, which the samples are put
 	// back onto (the chains, in model units, are left as drawn).
 	Discrete Discrete
@@ -112,6 +117,39 @@ func (j Job) Settings() sampler.Settings {
 		Denoise: s.Denoise, SnapshotEvery: s.SnapshotEvery, Levels: s.Levels, CorrectorSteps: s.CorrectorSteps, SNR: s.SNR,
 		Rtol: s.Rtol, Atol: s.Atol, Rho: s.Rho, Churn: sampler.Churn{Amount: s.Churn, Min: s.ChurnMin, Max: s.ChurnMax, Noise: s.ChurnNoise}, SigmaStop: s.SigmaStop,
 		MaxSteps: j.MaxODESteps, Progress: j.Progress}
+}
+
+// denseLadder is the ladder annealed Langevin walks on a model trained
+// on a continuum of levels (edm_dsm, vesde_dsm), which takes any level
+// between its ladder's ends: levels no more than smallDGamma apart where
+// the run's are further, with sample.eps auto chosen again for them by
+// technique 4, and a note saying so ("" where the ladder stands).
+// Technique 2 asks no bound of small tables' ladders (5 columns: 3
+// levels, each 17.7 times the next), but Langevin chains cannot settle
+// across such a ratio in a level's steps: impute's draws of a 5-column
+// table came out twice the data's spread, worse than column means.
+func denseLadder(levels []float64, s configs.Sample) ([]float64, float64, string) {
+	n := len(levels)
+	if n < 2 {
+		return levels, s.Eps, ""
+	}
+	top, bottom := levels[0], levels[n-1]
+	gamma := math.Pow(top/bottom, 1/float64(n-1))
+	if gamma <= smallDGamma*(1+1e-9) {
+		return levels, s.Eps, ""
+	}
+	dense := int(math.Ceil(math.Log(top/bottom)/math.Log(smallDGamma))) + 1
+	out := noisescale.Geometric(top, bottom, dense)
+	ratio := math.Pow(top/bottom, 1/float64(dense-1))
+	eps, how := s.Eps, fmt.Sprintf("sample.eps %.4g as given", s.Eps)
+	if s.EpsAuto {
+		paper, _ := noisescale.StepSize(ratio, bottom, s.StepsPerLevel)
+		if paper > 0 {
+			eps, how = noisescale.ScorenetEps(paper), fmt.Sprintf("sample.eps auto %.4g by technique 4 for them", noisescale.ScorenetEps(paper))
+		}
+	}
+	return out, eps, fmt.Sprintf("annealed Langevin walks %d levels from %.4g to %.4g, each %.3g times the next, not the run's %d (%.3g apart): its model, trained on a continuum of levels (%s), takes any, and chains do not settle across a ratio of %.3g in %d steps a level; %s",
+		dense, top, bottom, ratio, n, gamma, "edm_dsm or vesde_dsm", gamma, s.StepsPerLevel, how)
 }
 
 // Drawn is what a Sample drew.
@@ -424,6 +462,9 @@ func (r *Run) RunJob(s configs.Sample, kind string) (Job, error) {
 	}
 	j := Job{Sample: s, Dim: r.Model.Dim(), Norm: r.Norm, MaxAbs: r.MaxAbs, Prior: PriorOf(r.Moments), Discrete: r.Discrete, Ends: r.Ends, Whole: r.Whole, Places: r.Places, Pixels: r.Image.Size() > 0, Categories: Categories(r.Config.Data.Categories)}
 	j.Scores, j.Sigmas, j.Sigma, err = r.scoring(s.Sampler, kind)
+	if err == nil && s.Sampler == sampler.KindAnnealed && kind == "network" && losses.Continuous(r.Config.Train.Loss) {
+		j.Sigmas, j.Sample.Eps, j.LadderNote = denseLadder(j.Sigmas, s)
+	}
 	for _, m := range r.Moments.ByClass {
 		j.ClassPriors = append(j.ClassPriors, PriorOf(m))
 	}

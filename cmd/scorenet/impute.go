@@ -44,10 +44,11 @@ scaled as the run's were), and -mask r0:r1,c0:c1 marks pixel rows r0 to
 r1-1 and columns c0 to c1-1 of every image missing (inpainting); -grid
 draws each image with its hole grey beside seven completions.
 
-The draws are annealed Langevin over the run's noise levels, whatever
-sampler its samples take, with each row's given entries held at their
-values (plain Langevin for a model without levels): see docs/CONFIG.md,
-impute.`)
+The draws are annealed Langevin over the run's noise levels (levels no
+more than 1.4 apart between its ends, for a model trained on a continuum
+of them), whatever sampler its samples take, with each row's given entries
+held at their values (plain Langevin for a model without levels): see
+docs/CONFIG.md, impute.`)
 	runDir := fs.String("run", "", "the run `directory` to load (required)")
 	checkpoint := fs.String("checkpoint", "", "a checkpoint `file` to load instead of the run's newest valid one (or its best, where the newest is worse on held-out data); best: the one of the lowest held-out loss")
 	weights := weightsFlag(fs)
@@ -142,6 +143,9 @@ impute.`)
 		terminal := false
 		if f, ok := stderr.(*os.File); ok {
 			terminal = isTerminal(f)
+		}
+		if job.LadderNote != "" {
+			fmt.Fprintln(stderr, "impute: "+job.LadderNote)
 		}
 		bar := progress.Logged(stderr, terminal, 0, job.Settings().TotalSteps(), "steps", "impute")
 		job.Progress = func(done, _ int) { bar.Set(done, s.Sampler) }

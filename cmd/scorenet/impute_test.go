@@ -503,3 +503,54 @@ func TestImputeTakesBlankClassCells(t *testing.T) {
 		t.Errorf("impute: exit %d: %s%s", code, out, errs)
 	}
 }
+
+// On a table of five columns train -data chooses a ladder of 3 levels,
+// each about 17 times the next; impute's annealed Langevin walks a dense
+// one between its ends instead, and its draws of four columns given the
+// fifth have about their conditional spread, 0.6 (on the run's own
+// ladder they had twice the data's, worse than column means).
+func TestImputeOnAFewLevelsLadder(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains a table of 5 columns (about 3 s)")
+	}
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(8, 9))
+	var b strings.Builder
+	b.WriteString("a,b,c,d,e\n")
+	for range 600 {
+		x := rng.NormFloat64()
+		fmt.Fprintf(&b, "%.4f", x)
+		for range 4 {
+			fmt.Fprintf(&b, ",%.4f", 0.8*x+0.6*rng.NormFloat64())
+		}
+		b.WriteString("\n")
+	}
+	data := filepath.Join(dir, "five.csv")
+	os.WriteFile(data, []byte(b.String()), 0o644)
+	run := filepath.Join(dir, "run")
+	code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=4000", "-set", "train.refit=false")
+	if code != 0 || !strings.Contains(errs, "train.sigmas auto: 3 levels") {
+		t.Fatalf("train: exit %d, want a ladder of 3 levels: %s", code, errs)
+	}
+	drawsPath := filepath.Join(dir, "draws.csv")
+	code, _, errs = scorenet("impute", "-run", run, "-in", writeHoles(t, dir, "a,b,c,d,e\n0,,,,\n"), "-out", filepath.Join(dir, "filled.csv"), "-n", "400", "-draws", drawsPath)
+	if code != 0 || !strings.Contains(errs, "impute: annealed Langevin walks") {
+		t.Fatalf("impute: exit %d: %s", code, errs)
+	}
+	draws, err := datasets.Load(drawsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for j := 1; j < 5; j++ {
+		var sum, sq float64
+		for i := range draws.N {
+			v := draws.X[i*5+j]
+			sum, sq = sum+v, sq+v*v
+		}
+		mean := sum / float64(draws.N)
+		sd := math.Sqrt(sq/float64(draws.N) - mean*mean)
+		if math.Abs(mean) > 0.2 || sd < 0.45 || sd > 0.8 {
+			t.Errorf("column %d given a = 0: draws' mean %.3f, sd %.3f; want about 0 and 0.6", j+1, mean, sd)
+		}
+	}
+}

@@ -223,6 +223,9 @@ the class column, last.`)
 		if f, ok := stderr.(*os.File); ok {
 			terminal = term.IsTerminal(int(f.Fd()))
 		}
+		if job.LadderNote != "" {
+			fmt.Fprintln(stderr, "sample: "+job.LadderNote)
+		}
 		total := job.Settings().TotalSteps()
 		bar := progress.Logged(stderr, terminal, 0, total, "steps", "sample")
 		job.Progress = func(done, _ int) { bar.Set(done, s.Sampler) }
