@@ -142,7 +142,7 @@ func findNames(path string, rows int, sparseOut bool) (NameColumns, error) {
 		if j == 0 && rowNamesFirst || sparse[j] || !slices.ContainsFunc(cells[j], isClassName) {
 			continue
 		}
-		if mostlyNames(cells[j]) {
+		if mostlyNames(cells[j]) || fewKinds(cells[j]) {
 			texts = append(texts, j)
 		}
 	}
@@ -249,6 +249,15 @@ func findNames(path string, rows int, sparseOut bool) (NameColumns, error) {
 // those not missing: a category whose levels include a number (a car's
 // drive: f, r or 4). A column of numbers with a stray word in it is not:
 // the reader names the word.
+// fewKinds is whether a column of names among numbers holds no more than
+// PlaceLevels values in all: a code, whose numbers are kinds as its
+// names are (Cars93's cylinders: 3, 4, 5, 6, 8 and rotary), learnt as a
+// category rather than refused for its names. A column of numbers with a
+// stray word holds more values: the reader names the word.
+func fewKinds(cells []string) bool {
+	return slices.ContainsFunc(cells, isClassName) && len(present(cells)) <= PlaceLevels
+}
+
 func mostlyNames(cells []string) bool {
 	names, numbers := 0, 0
 	for _, c := range cells {

@@ -46,7 +46,8 @@ func TestFindNames(t *testing.T) {
 		{name: "the only column after the rows' names", text: "state,kind\n" + rowsNamedKinds(20), categories: []string{"kind"}},
 		{name: "one class", text: "a,k\n" + strings.Repeat("1,x\n", 10), categories: []string{"k"}},
 		{name: "numbers with a stray marker", text: "a,b\n" + strings.Repeat("1,7\n2,?\n", 6)},
-		{name: "numbers with a stray word", text: "a,b\n" + strings.Repeat("1,7\n2,3\n", 6) + "3,x\n"},
+		{name: "numbers with a stray word", text: "a,b\n" + strings.Repeat("1,7\n2,3\n3,4\n4,5\n5,6\n6,8\n7,9\n8,10\n9,11\n10,12\n", 2) + "3,x\n"},
+		{name: "a code of numbers and a name: a category", text: "a,cylinders\n" + strings.Repeat("1,4\n2,6\n3,8\n4,4\n", 5) + "5,rotary\n", categories: []string{"cylinders"}},
 	}
 	dir := t.TempDir()
 	for _, c := range cases {

@@ -415,8 +415,12 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 				continue
 			}
 			v, ok := parse(cell)
+			at, column := "", ""
 			if !ok || math.IsInf(v, 0) || (math.IsNaN(v) && !missing) {
-				j = fileColumn(j)
+				at = fmt.Sprintf("line %d, column %d", lr.line, fileColumn(j)+1)
+				if j < len(header) { // numbered as the file counts, named by its header too
+					column = fmt.Sprintf(" (column %d is %s)", fileColumn(j)+1, header[j])
+				}
 			}
 			if !ok {
 				// A name where a number belongs is most often a column of
@@ -424,22 +428,22 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 				named := label == nil && isClassName(cell)
 				switch {
 				case missing && named:
-					return points.Points{}, nil, nil, 0, fmt.Errorf("line %d, column %d: %s is neither a number nor missing (an empty cell, NA, NaN or ?); %s", lr.line, j+1, quoteCell(cell), classHint)
+					return points.Points{}, nil, nil, 0, fmt.Errorf("%s: %s is neither a number nor missing (an empty cell, NA, NaN or ?); %s%s", at, quoteCell(cell), classHint, column)
 				case missing:
-					return points.Points{}, nil, nil, 0, fmt.Errorf("line %d, column %d: %s is neither a number nor missing (an empty cell, NA, NaN or ?)", lr.line, j+1, quoteCell(cell))
+					return points.Points{}, nil, nil, 0, fmt.Errorf("%s: %s is neither a number nor missing (an empty cell, NA, NaN or ?)%s", at, quoteCell(cell), column)
 				case named:
-					return points.Points{}, nil, nil, 0, fmt.Errorf("line %d, column %d: %s is not a number (%s)", lr.line, j+1, quoteCell(cell), classHint)
+					return points.Points{}, nil, nil, 0, fmt.Errorf("%s: %s is not a number (%s)%s", at, quoteCell(cell), classHint, column)
 				case isMissing(cell):
 					// Read where every value is needed (a point to score).
-					return points.Points{}, nil, nil, 0, fmt.Errorf("line %d, column %d: %s, a missing value, where every value is needed", lr.line, j+1, missingWords(cell))
+					return points.Points{}, nil, nil, 0, fmt.Errorf("%s: %s, a missing value, where every value is needed%s", at, missingWords(cell), column)
 				}
-				return points.Points{}, nil, nil, 0, fmt.Errorf("line %d, column %d: %s is not a number", lr.line, j+1, quoteCell(cell))
+				return points.Points{}, nil, nil, 0, fmt.Errorf("%s: %s is not a number%s", at, quoteCell(cell), column)
 			}
 			if math.IsNaN(v) && !missing {
-				return points.Points{}, nil, nil, 0, fmt.Errorf("line %d, column %d: %s, a missing value, where every value is needed", lr.line, j+1, missingWords(cell))
+				return points.Points{}, nil, nil, 0, fmt.Errorf("%s: %s, a missing value, where every value is needed%s", at, missingWords(cell), column)
 			}
 			if math.IsInf(v, 0) {
-				return points.Points{}, nil, nil, 0, fmt.Errorf("line %d, column %d: %s is not finite; every value must be finite", lr.line, j+1, quoteCell(cell))
+				return points.Points{}, nil, nil, 0, fmt.Errorf("%s: %s is not finite; every value must be finite%s", at, quoteCell(cell), column)
 			}
 			p.X = append(p.X, v)
 		}

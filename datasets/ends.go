@@ -239,7 +239,7 @@ func (e Ends) Describe(p points.Points, cats []Category) string {
 			case v == end.at:
 				walls = append(walls, fmt.Sprintf("column %s's %s %g", ColumnLabel(cats, j), end.name, v))
 			default: // a rounded column's: at its end value's cell's edge
-				walls = append(walls, fmt.Sprintf("column %s's %s %g (the wall at its cell's edge, %g)", ColumnLabel(cats, j), end.name, end.at, v))
+				walls = append(walls, fmt.Sprintf("column %s's %s %g (the wall at its cell's edge, %.10g)", ColumnLabel(cats, j), end.name, end.at, v))
 			}
 		}
 	}
