@@ -284,6 +284,30 @@ func TestValleyColumnsAreQuantileMapped(t *testing.T) {
 		score := []int{1, 2, 2, 3}[i%4]
 		return fmt.Sprintf("%d,%d,%.1f", race, score, 2500+float64(i%37)*20)
 	})
+	// Years of education, 16 values, 41% at 12 and 6% at 13 (R's
+	// CPS1985): a valley in a code of more than 10 values.
+	years := filepath.Join(t.TempDir(), "wages.csv")
+	k := 0
+	writeRows(t, years, "education,wage", 400, func() string {
+		k++
+		education := []int{6, 8, 9, 10, 11, 15, 15, 17, 17, 17, 18, 20}[k%12]
+		switch r := k % 100; {
+		case r < 41:
+			education = 12
+		case r < 47:
+			education = 13
+		case r < 59:
+			education = 14
+		case r < 73:
+			education = 16
+		case r < 80:
+			education = 18
+		}
+		return fmt.Sprintf("%d,%.2f", education, 5+float64(k%23)*0.7)
+	})
+	if data := preparedTable(t, years, ""); !strings.Contains(data.Source, "1 (a valley in its values' shares, data.quantile_valleys)") {
+		t.Errorf("years of education, 16 values with a valley at 13, not mapped: %s", data.Source)
+	}
 	for _, c := range []struct {
 		name   string
 		keys   string
