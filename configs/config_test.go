@@ -618,8 +618,8 @@ func TestUNetLevelsKeptWhenItsSamplerIsNamed(t *testing.T) {
 	}
 }
 
-// data.discrete_values, data.discrete_spread, data.discrete_gap and
-// data.quantile_valleys (true as 1): the
+// data.discrete_values, data.discrete_spread, data.discrete_gap,
+// data.quantile_valleys (true as 1) and data.valley_levels: the
 // default for a table
 // from a file, written into the run's config.yaml and read back; an
 // explicit value wins; a run's config.yaml from before the key reads as
@@ -637,6 +637,7 @@ func TestDiscreteKeyDefaults(t *testing.T) {
 		{"discrete_spread", func(c *Config) float64 { return c.Data.DiscreteSpread }, DefaultDiscreteSpread, OldDiscreteSpread, 0.25, []string{"0", "-0.5", "1.5", "nan"}},
 		{"discrete_gap", func(c *Config) float64 { return c.Data.DiscreteGap }, DefaultDiscreteGap, OldDiscreteGap, 2, []string{"0", "0.5", "11", "nan"}},
 		{"quantile_valleys", func(c *Config) float64 { return map[bool]float64{true: 1}[c.Data.Valleys()] }, 1, 0, 0, []string{"maybe"}},
+		{"valley_levels", func(c *Config) float64 { return float64(c.Data.ValleyLevels) }, DefaultValleyLevels, OldValleyLevels, 12, []string{"2", "-1", "100000"}},
 	} {
 		for _, c := range []struct {
 			name, text string

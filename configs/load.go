@@ -163,6 +163,12 @@ func parse(text []byte, source string, overrides []string, runFile bool) (*Confi
 		valleys := !d.runFile // a run's config.yaml without the key was trained without
 		cfg.Data.QuantileValleys = &valleys
 	}
+	if cfg.Data.Dataset == "file" && cfg.Data.ValleyLevels == 0 && !d.Given("data.valley_levels") {
+		cfg.Data.ValleyLevels = DefaultValleyLevels
+		if d.runFile {
+			cfg.Data.ValleyLevels = OldValleyLevels // a run trained before the key existed, its codes mapped as they were
+		}
+	}
 	if cfg.Data.Dataset == "file" && cfg.Data.DiscreteGap == 0 && !d.Given("data.discrete_gap") {
 		cfg.Data.DiscreteGap, cfg.Data.DiscreteGapDefaulted = DefaultDiscreteGap, true
 		if d.runFile {

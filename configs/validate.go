@@ -194,6 +194,7 @@ func (d *decoder) validate(c *Config) error {
 		check(c.Data.Holdout >= 0 && c.Data.Holdout < 1, "data.holdout", "must be in [0, 1), got %v", c.Data.Holdout),
 		check(c.Data.Discrete == "" || c.Data.Discrete == "auto" || c.Data.Discrete == "none", "data.discrete", "must be auto or none, got %q", c.Data.Discrete),
 		check(c.Data.Dataset != "file" || (c.Data.DiscreteValues >= 1 && c.Data.DiscreteValues <= MaxDiscreteValues), "data.discrete_values", "must be from 1 to %d, got %d", MaxDiscreteValues, c.Data.DiscreteValues),
+		check(c.Data.ValleyLevels == 0 || c.Data.Dataset == "file" && c.Data.ValleyLevels >= 3 && c.Data.ValleyLevels <= MaxDiscreteValues, "data.valley_levels", "must be from 3 to %d, for dataset file, got %d", MaxDiscreteValues, c.Data.ValleyLevels),
 		check(c.Data.Dataset != "file" || (c.Data.DiscreteSpread > 0 && c.Data.DiscreteSpread <= 1), "data.discrete_spread", "must be above 0 and at most 1 (the share of each value's cell a discrete column's rows are spread over), got %v", c.Data.DiscreteSpread),
 		check(c.Data.Dataset == "file" || c.Data.DiscreteSpread == 0, "data.discrete_spread", "applies to dataset file (a table's discrete columns), not %s", c.Data.Dataset),
 		check(c.Data.Dataset != "file" || (c.Data.DiscreteGap >= 1 && c.Data.DiscreteGap <= MaxDiscreteGap), "data.discrete_gap", "must be from 1 (standardised as any column) to %g (how far apart a few-valued discrete column's neighbouring values lie), got %v", MaxDiscreteGap, c.Data.DiscreteGap),

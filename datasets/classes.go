@@ -142,7 +142,7 @@ func findNames(path string, rows int, sparseOut bool) (NameColumns, error) {
 		if j == 0 && rowNamesFirst || sparse[j] || !slices.ContainsFunc(cells[j], isClassName) {
 			continue
 		}
-		if mostlyNames(cells[j]) || fewKinds(cells[j]) {
+		if mostlyNames(cells[j]) || len(cells[j]) < rows && fewKinds(cells[j]) {
 			texts = append(texts, j)
 		}
 	}
@@ -249,13 +249,26 @@ func findNames(path string, rows int, sparseOut bool) (NameColumns, error) {
 // those not missing: a category whose levels include a number (a car's
 // drive: f, r or 4). A column of numbers with a stray word in it is not:
 // the reader names the word.
-// fewKinds is whether a column of names among numbers holds no more than
-// PlaceLevels values in all: a code, whose numbers are kinds as its
+// fewKinds is whether a column of names among numbers, read whole (the
+// caller's to say: past its first rows it may hold more), holds no more
+// than PlaceLevels values in all: a code, whose numbers are kinds as its
 // names are (Cars93's cylinders: 3, 4, 5, 6, 8 and rotary), learnt as a
 // category rather than refused for its names. A column of numbers with a
-// stray word holds more values: the reader names the word.
+// stray word holds more values, and a rating whose names are only a
+// missing value's other spellings (n/a, -, null) is numbers: the reader
+// names the word.
 func fewKinds(cells []string) bool {
-	return slices.ContainsFunc(cells, isClassName) && len(present(cells)) <= PlaceLevels
+	return slices.ContainsFunc(cells, func(c string) bool { return isClassName(c) && !missingSpelling(c) }) && len(present(cells)) <= PlaceLevels
+}
+
+// missingSpelling is whether a cell spells a missing value otherwise than
+// the readers take one (an empty cell, NA, NaN, ?).
+func missingSpelling(c string) bool {
+	switch strings.ToLower(strings.TrimSpace(c)) {
+	case "n/a", "#n/a", "n.a.", "na.", "-", "--", ".", "null", "nil", "none", "missing", "unknown", "not available":
+		return true
+	}
+	return false
 }
 
 func mostlyNames(cells []string) bool {

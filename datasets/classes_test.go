@@ -48,6 +48,7 @@ func TestFindNames(t *testing.T) {
 		{name: "numbers with a stray marker", text: "a,b\n" + strings.Repeat("1,7\n2,?\n", 6)},
 		{name: "numbers with a stray word", text: "a,b\n" + strings.Repeat("1,7\n2,3\n3,4\n4,5\n5,6\n6,8\n7,9\n8,10\n9,11\n10,12\n", 2) + "3,x\n"},
 		{name: "a code of numbers and a name: a category", text: "a,cylinders\n" + strings.Repeat("1,4\n2,6\n3,8\n4,4\n", 5) + "5,rotary\n", categories: []string{"cylinders"}},
+		{name: "a rating with a missing spelled otherwise: numbers", text: "a,rating\n" + strings.Repeat("1,4\n2,5\n3,1\n4,2\n", 5) + "5,n/a\n"},
 	}
 	dir := t.TempDir()
 	for _, c := range cases {

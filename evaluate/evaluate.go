@@ -74,7 +74,10 @@ type Samples struct {
 	// SigmaStop is the level a solver stopped at, keeping its noise
 	// (sample.sigma_stop, as auto chose it); 0: it denoised at the last.
 	SigmaStop float64 `json:"sigma_stop,omitempty"`
-	N         int     `json:"n"`
+	// Ladder says why annealed Langevin walked other levels than the
+	// run's (workflow.Job.LadderNote), where it did.
+	Ladder string `json:"ladder,omitempty"`
+	N      int    `json:"n"`
 	// Lost chains diverged and were left out of the metrics (at most
 	// workflow.DefaultMaxLost of them).
 	Lost int `json:"diverged_left_out"`
@@ -335,7 +338,7 @@ func samples(run *workflow.Run, data *workflow.Data, opts Options) (*Samples, er
 	}
 	fresh = firstRows(fresh, 2000)
 	cmp := firstRows(got, 2000)
-	out := &Samples{Sampler: s.Sampler, SigmaStop: job.Sample.SigmaStop, N: s.N, ChainStepsPerSec: float64(s.N) * steps / drawn.Seconds,
+	out := &Samples{Sampler: s.Sampler, SigmaStop: job.Sample.SigmaStop, Ladder: job.LadderNote, N: s.N, ChainStepsPerSec: float64(s.N) * steps / drawn.Seconds,
 		ComparedWith: fmt.Sprintf("%s (the first %d of them against the first %d samples)", against, fresh.N, cmp.N),
 		Evaluations:  mean, MaxEvaluations: most, Lost: len(drawn.Lost), ClampedPixels: float64(drawn.Clamped) / float64(max(1, len(drawn.Samples.X)))}
 	if out.Distances, err = distances(cmp, fresh, s.Seed); err != nil {

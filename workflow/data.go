@@ -442,7 +442,11 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 		discrete = FindDiscrete(all, most)
 		discrete = discrete.addCategories(all, categories)
 		if cfg.Data.Valleys() && d.Quantile == "auto" {
-			valleys = discrete.valleys(all)
+			most := cfg.Data.ValleyLevels
+			if most == 0 { // a config made in code, not parsed
+				most = configs.DefaultValleyLevels
+			}
+			valleys = discrete.valleys(all, most)
 		}
 		// In data units, before any dequantising; the walls of a column
 		// whose samples are rounded stand at its end value's cell's edge.

@@ -296,7 +296,7 @@ func (d Discrete) among(q map[int]datasets.Knots) int {
 	return n
 }
 
-// valleys are the discrete columns of p, of 3 to maxValleyLevels values
+// valleys are the discrete columns of p, of 3 to most values
 // (a category of names too, where its levels are dates or given: numbered
 // by their rows, the shares only fall), one of whose
 // values between two others is held by fewer than half the rows of the
@@ -305,11 +305,11 @@ func (d Discrete) among(q map[int]datasets.Knots) int {
 // birthwt's drew its 13% value for 41% of the samples. Mapped through
 // their quantiles (data.quantile), each value fills its share of a normal,
 // which has no valley to fill.
-func (d Discrete) valleys(p points.Points) []int {
+func (d Discrete) valleys(p points.Points, most int) []int {
 	var out []int
 	for _, j := range d.columns() {
 		values := d[j]
-		if len(values) < 3 || len(values) > maxValleyLevels {
+		if len(values) < 3 || len(values) > most {
 			continue
 		}
 		if hasValley(sharesOf(p, j, values)) {

@@ -308,6 +308,10 @@ func TestValleyColumnsAreQuantileMapped(t *testing.T) {
 	if data := preparedTable(t, years, ""); !strings.Contains(data.Source, "1 (a valley in its values' shares, data.quantile_valleys)") {
 		t.Errorf("years of education, 16 values with a valley at 13, not mapped: %s", data.Source)
 	}
+	// A run from before data.valley_levels (10) maps them as it did: not.
+	if data := preparedTable(t, years, "valley_levels: 10"); strings.Contains(data.Source, "a valley in its values' shares") {
+		t.Errorf("years of education under data.valley_levels 10 mapped: %s", data.Source)
+	}
 	for _, c := range []struct {
 		name   string
 		keys   string

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"scorenet/checkpoints"
+	"scorenet/configs"
 	"scorenet/datasets"
 	"scorenet/internal/memlimit"
 	"scorenet/points"
@@ -217,15 +218,12 @@ const (
 	// when the bound was 10. A column of more values is a count or a
 	// measurement, whose shares are too many to judge from a thousand
 	// samples. Beyond maxFewLevels values a value's few training rows
-	// make its share noisy too (see LevelShares). maxValleyLevels bounds
-	// the codes whose valleys data.quantile_valleys maps, as many as are
-	// judged: at 10, R's CPS1985's years of education (16 values, 41% at
-	// 12, 6% at 13, 12% at 14) drew 13 for 17% of the samples, 0.38 off
-	// in all, whatever the training; mapped, 0.05 (bench/real_tables.py's
-	// 63 tables: two moved, within their targets, and no miss changed).
+	// make its share noisy too (see LevelShares). A run that left a
+	// code's valley unmapped is told a new one maps it: one of at most
+	// data.valley_levels' default.
 	maxJudgedLevels = 32
 	maxFewLevels    = 10
-	maxValleyLevels = maxJudgedLevels
+	maxValleyLevels = configs.DefaultValleyLevels
 	maxLevelGap     = 0.1
 )
 
