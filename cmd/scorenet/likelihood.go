@@ -33,8 +33,9 @@ along the flow is exact (D Jacobian-vector products per evaluation, no
 noise; the default up to D = 100) or Hutchinson's estimate with K Rademacher
 probes per point. What is measured is the density of the data perturbed by
 N(0, sigma_min^2 I), sigma_min the run's smallest level; the prior at
-sigma_max is N(0, sigma_max^2 I). Writes one row per point: log p(x) in nats,
-then bits per dimension, -log p/(D ln 2), plus 8 for image runs (8-bit pixels
+sigma_max is N(0, sigma_max^2 I). Writes one row per point (under a header,
+log_p,bits_per_dim, in a -out .csv): log p(x) in nats, then bits per
+dimension, -log p/(D ln 2), plus 8 for image runs (8-bit pixels
 scaled to [0, 1]: the bound on the discrete NLL for dequantised inputs
 (v + u)/256; raw, undequantised pixels give meaningless, even negative,
 figures). Prints the mean, the score evaluations and the tolerances.
@@ -176,7 +177,7 @@ row's cells left empty in a .csv (a .npy output is then refused).`)
 				fmt.Fprintf(stdout, "%s,%s\n", cell(rows.X[2*i]), cell(rows.X[2*i+1]))
 			}
 			summary = stderr
-		} else if err := datasets.WriteBlanks(*out, rows, nil); err != nil { // budgeted with the solve (OutputBytes)
+		} else if err := datasets.WriteBlanks(*out, rows, []string{"log_p", "bits_per_dim"}); err != nil { // budgeted with the solve (OutputBytes)
 			return err
 		}
 		trace := res.Trace
