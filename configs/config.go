@@ -102,6 +102,8 @@ type Data struct {
 	// before the key existed reads as OldValleyLevels, as it was trained
 	// (its columns are mapped again as they were when the run is read).
 	ValleyLevels int `yaml:"valley_levels,omitempty"`
+	// ValleyLevelsDefaulted: ValleyLevels is the default, not given.
+	ValleyLevelsDefaulted bool `yaml:"-"`
 	// Missing (file): drop (the default) leaves out the rows with a
 	// missing value (an empty cell, NA, NaN or ?), saying how many; refuse
 	// stops at the first, naming its line. A run's config.yaml written

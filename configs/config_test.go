@@ -637,7 +637,7 @@ func TestDiscreteKeyDefaults(t *testing.T) {
 		{"discrete_spread", func(c *Config) float64 { return c.Data.DiscreteSpread }, DefaultDiscreteSpread, OldDiscreteSpread, 0.25, []string{"0", "-0.5", "1.5", "nan"}},
 		{"discrete_gap", func(c *Config) float64 { return c.Data.DiscreteGap }, DefaultDiscreteGap, OldDiscreteGap, 2, []string{"0", "0.5", "11", "nan"}},
 		{"quantile_valleys", func(c *Config) float64 { return map[bool]float64{true: 1}[c.Data.Valleys()] }, 1, 0, 0, []string{"maybe"}},
-		{"valley_levels", func(c *Config) float64 { return float64(c.Data.ValleyLevels) }, DefaultValleyLevels, OldValleyLevels, 12, []string{"2", "-1", "100000"}},
+		{"valley_levels", func(c *Config) float64 { return float64(c.Data.ValleyLevels) }, DefaultValleyLevels, OldValleyLevels, 12, []string{"0", "2", "-1", "100000"}},
 	} {
 		for _, c := range []struct {
 			name, text string

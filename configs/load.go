@@ -164,7 +164,7 @@ func parse(text []byte, source string, overrides []string, runFile bool) (*Confi
 		cfg.Data.QuantileValleys = &valleys
 	}
 	if cfg.Data.Dataset == "file" && cfg.Data.ValleyLevels == 0 && !d.Given("data.valley_levels") {
-		cfg.Data.ValleyLevels = DefaultValleyLevels
+		cfg.Data.ValleyLevels, cfg.Data.ValleyLevelsDefaulted = DefaultValleyLevels, true
 		if d.runFile {
 			cfg.Data.ValleyLevels = OldValleyLevels // a run trained before the key existed, its codes mapped as they were
 		}

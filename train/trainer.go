@@ -117,6 +117,10 @@ func KeepRunDefaults(cfg *configs.Config) ([]string, error) {
 		cfg.Data.DiscreteValues = saved.Data.DiscreteValues
 		kept = append(kept, fmt.Sprintf("data.discrete_values %d, as the run was trained (the default is %d now)", cfg.Data.DiscreteValues, configs.DefaultDiscreteValues))
 	}
+	if cfg.Data.ValleyLevelsDefaulted && saved.Data.Dataset == "file" && saved.Data.ValleyLevels != cfg.Data.ValleyLevels {
+		cfg.Data.ValleyLevels = saved.Data.ValleyLevels
+		kept = append(kept, fmt.Sprintf("data.valley_levels %d, as the run was trained (the default is %d now)", cfg.Data.ValleyLevels, configs.DefaultValleyLevels))
+	}
 	if cfg.Data.DiscreteSpreadDefaulted && saved.Data.Dataset == "file" && saved.Data.DiscreteSpread != cfg.Data.DiscreteSpread {
 		cfg.Data.DiscreteSpread = saved.Data.DiscreteSpread
 		kept = append(kept, fmt.Sprintf("data.discrete_spread %g, as the run was trained (the default is %g now)", cfg.Data.DiscreteSpread, configs.DefaultDiscreteSpread))
