@@ -136,7 +136,7 @@ func ValueSpread(cfg *configs.Config, spread points.Points) points.Points {
 // their levels' places and its data.leave_out left out, as the run was
 // trained.
 func ReadRows(run *Run, path string) (points.Points, error) {
-	p, _, err := readRows(run, path, false)
+	p, _, err := readRows(run, path, false, false)
 	return p, err
 }
 
@@ -144,19 +144,22 @@ func ReadRows(run *Run, path string) (points.Points, error) {
 // its classes, where the run is class-conditional and the file holds its
 // class column (its training file, its samples); nil otherwise. A class
 // the run has not is refused: ReadRows, for readers that do without the
-// class, takes it out unread.
+// class, takes it out unread. A missing value (an empty cell, NA, NaN, ?)
+// is read as NaN, and a missing class as -1: score and likelihood leave
+// such a row's results empty rather than refuse the file.
 func ReadClassedRows(run *Run, path string) (points.Points, []int32, error) {
-	return readRows(run, path, true)
+	return readRows(run, path, true, true)
 }
 
-func readRows(run *Run, path string, classes bool) (points.Points, []int32, error) {
-	if f, labels, ok, err := labelledRows(run, path, false, classes); err != nil || ok {
+func readRows(run *Run, path string, classes, missing bool) (points.Points, []int32, error) {
+	if f, labels, ok, err := labelledRows(run, path, missing, classes); err != nil || ok {
 		if err == nil {
 			err = CheckHeader(run, path, f)
 		}
 		return f.Points, labels, err
 	}
-	o := RowsOptions(run, false)
+	o := RowsOptions(run, missing)
+	o.UnknownMissing = false // a name that is no level is an error here
 	f, _, _, err := datasets.LoadTable(path, o)
 	if err == nil && datasets.HasBits(o.Categories) && f.D != run.Model.Dim() {
 		// Counted as the file holds them: the caller's count would be of
@@ -213,7 +216,8 @@ func labelledRows(run *Run, path string, missing, classes bool) (datasets.File, 
 		return datasets.File{}, nil, false, nil
 	}
 	o := RowsOptions(run, missing)
-	o.Label = column // a table with its class column: Width does not apply
+	o.Label = column                       // a table with its class column: Width does not apply
+	o.UnknownMissing = missing && !classes // impute's rows; score's and likelihood's need every name
 	f, labels, names, err := datasets.LoadTable(path, o)
 	if errors.Is(err, datasets.ErrNotALevel) || errors.Is(err, datasets.ErrMissingLabel) {
 		return datasets.File{}, nil, false, err

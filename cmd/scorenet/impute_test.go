@@ -489,11 +489,12 @@ func TestImputeTakesBlankClassCells(t *testing.T) {
 	if code, _, errs := scorenet("train", "-data", blank, "-out", filepath.Join(dir, "rb"), "-set", "data.label_column=kind", "-set", "train.steps=20", "-set", "model.hidden=[8]"); code != 0 || !strings.Contains(errs, "1 row with a missing value left out") {
 		t.Errorf("train with a blank class: exit %d, want the row left out: %s", code, errs)
 	}
-	// score needs every value: the blank class is named as such (it was
-	// "line 2, column 3: "" is not a number").
+	// score has no score of a point without its class: its row is left
+	// empty, said (it read "line 2, column 3: "" is not a number", then
+	// refused the file).
 	full := filepath.Join(dir, "full.csv")
 	os.WriteFile(full, []byte("a,b,kind\n0.5,0.2,\n"), 0o644)
-	if code, _, errs := scorenet("score", "-run", run, "-in", full, "-out", filepath.Join(dir, "sc.csv")); code == 0 || !strings.Contains(errs, `line 2, column 3: the label is missing ("")`) {
+	if code, _, errs := scorenet("score", "-run", run, "-in", full, "-out", filepath.Join(dir, "sc.csv")); code != 0 || !strings.Contains(errs, "1 point of "+full+" with a missing value left empty") {
 		t.Errorf("score of a blank class: exit %d, %s", code, errs)
 	}
 	holes := filepath.Join(dir, "holes.csv")

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -48,9 +49,11 @@ column mapped through its quantiles (data.quantile) repeat, or on its end
 value, each held over a stretch of scores (a point mass: an amount's 0, a
 rounded measure many rows share), counts that value by its probability,
 the model's mass on the stretch, and the other columns by their density;
-the mean then mixes probabilities and densities. A point beyond such a column's training
-range has no density: it is left out of the solve and the mean, its
-row's cells left empty in a .csv (a .npy output is then refused).`)
+the mean then mixes probabilities and densities. A point beyond such a
+column's training range, or with a missing value (an empty cell, NA, NaN,
+?) or a missing class, has no log p: it is left out of the solve and the
+mean, its row's cells left empty in a .csv (a .npy output is then
+refused).`)
 	runDir := fs.String("run", "", "the run `directory` to load (required)")
 	checkpoint := fs.String("checkpoint", "", "a checkpoint `file` to load instead of the run's newest valid one; best: the one of the lowest held-out loss")
 	weights := weightsFlag(fs)
@@ -93,7 +96,7 @@ row's cells left empty in a .csv (a .npy output is then refused).`)
 			return fmt.Errorf("%s has %d columns, the model's dimension is %d", *in, all.D, run.Model.Dim())
 		}
 		for i, v := range all.X {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
+			if math.IsInf(v, 0) {
 				return fmt.Errorf("%s: row %d, column %d is %v: the points must be finite", *in, i/all.D+1, i%all.D+1, v)
 			}
 		}
@@ -109,11 +112,20 @@ row's cells left empty in a .csv (a .npy output is then refused).`)
 		if err := o.CheckMemory(all); err != nil { // before the output's directory is made
 			return err
 		}
+		// A point with a missing value, or none beyond a mapped column's
+		// range, has no log p: left out, its row empty.
+		incomplete, firstIncomplete := incompleteRows(all, labels)
 		with, without, why := workflow.Densities(run.Norm, run.Config, all)
+		with, without = completeOnly(with, all.N, incomplete)
 		switch {
+		case without == all.N && len(incomplete) > 0:
+			return fmt.Errorf("%s: no point is complete and has a density: point %d holds a missing value", *in, firstIncomplete+1)
 		case without == all.N:
 			return fmt.Errorf("%s: no point has a density: %s", *in, why)
 		case without > 0 && *out != "" && !strings.EqualFold(filepath.Ext(*out), ".csv"):
+			if why == "" {
+				why = fmt.Sprintf("point %d holds a missing value", firstIncomplete+1)
+			}
 			return fmt.Errorf("%s: %s; -out %s: %w, which leaves such a point's row empty, or leave the point out", *in, why, *out, datasets.ErrNoBlankCells)
 		}
 		pts, row := all, func(k int) int { return k } // point k solved is row(k) of the file
@@ -130,8 +142,11 @@ row's cells left empty in a .csv (a .npy output is then refused).`)
 		if err := prepareOutput("out", *out); err != nil {
 			return err
 		}
-		if without > 0 {
-			fmt.Fprintf(stderr, "likelihood: %s of %s without a density left out, their rows empty; the first, %s\n", counted(without, "point", "points"), *in, why)
+		if n := len(incomplete); n > 0 {
+			fmt.Fprintf(stderr, "likelihood: %s of %s with a missing value left out, their rows empty; the first, point %d\n", counted(n, "point", "points"), *in, firstIncomplete+1)
+		}
+		if noDensity := without - len(incomplete); why != "" && noDensity > 0 {
+			fmt.Fprintf(stderr, "likelihood: %s of %s without a density left out, their rows empty; the first, %s\n", counted(noDensity, "point", "points"), *in, why)
 		}
 		if masses, first := workflow.OnPointMasses(run.Norm, run.Config, pts, o.Indexes); masses > 0 {
 			fmt.Fprintf(stderr, "likelihood: %s of %s on a value that a column mapped through its quantiles (data.quantile) repeats, a point mass (the first, %s): log p counts such a value by its probability, the model's mass on its stretch of scores, and the other columns by their density\n",
@@ -199,6 +214,44 @@ row's cells left empty in a .csv (a .npy output is then refused).`)
 		}
 		return nil
 	}}
+}
+
+// incompleteRows are the points of p (their indexes, in order) with a
+// missing value or a missing class (-1), and the first of them (-1 for
+// none).
+func incompleteRows(p points.Points, labels []int32) (map[int]bool, int) {
+	out, first := map[int]bool{}, -1
+	for i := range p.N {
+		if slices.ContainsFunc(p.Row(i), math.IsNaN) || labels != nil && labels[i] < 0 {
+			out[i] = true
+			if first < 0 {
+				first = i
+			}
+		}
+	}
+	return out, first
+}
+
+// completeOnly is the indexes of n points, those of with (nil: all of
+// them), less the incomplete ones, and how many of the n that leaves out;
+// nil where it leaves none out.
+func completeOnly(with []int, n int, incomplete map[int]bool) ([]int, int) {
+	if with == nil && len(incomplete) == 0 {
+		return nil, 0
+	}
+	if with == nil {
+		with = make([]int, n)
+		for i := range with {
+			with[i] = i
+		}
+	}
+	kept := make([]int, 0, len(with))
+	for _, i := range with {
+		if !incomplete[i] {
+			kept = append(kept, i)
+		}
+	}
+	return kept, n - len(kept)
 }
 
 // subsetLabels is labels at the indexes keep.

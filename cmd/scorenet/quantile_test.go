@@ -81,14 +81,15 @@ func TestQuantileMapOfASkewedColumn(t *testing.T) {
 func noDensityLeftEmpty(t *testing.T, dir, run string) {
 	t.Helper()
 	outside := filepath.Join(dir, "outside.csv")
-	os.WriteFile(outside, []byte("amount,x\n1,0\n1000,0\n0,0.5\n"), 0o644)
+	os.WriteFile(outside, []byte("amount,x\n1,0\n1000,0\n0,0.5\nNA,0.2\n"), 0o644)
 	code, out, errs := scorenet("likelihood", "-run", run, "-in", outside)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if code != 0 || len(lines) != 3 || lines[1] != "," || strings.HasPrefix(lines[0], ",") || strings.HasPrefix(lines[2], ",") ||
+	if code != 0 || len(lines) != 4 || lines[1] != "," || lines[3] != "," || strings.HasPrefix(lines[0], ",") || strings.HasPrefix(lines[2], ",") ||
 		!strings.Contains(errs, "1 point of "+outside+" without a density left out, their rows empty; the first, point 2, column amount: 1000 is outside") ||
+		!strings.Contains(errs, "1 point of "+outside+" with a missing value left out, their rows empty; the first, point 4") ||
 		!strings.Contains(errs, "1 point of "+outside+" on a value that a column mapped through its quantiles (data.quantile) repeats, a point mass (the first, point 3, column amount: 0)") ||
-		!strings.Contains(errs, "mean log p over the 2 of 3 points with a density") {
-		t.Errorf("likelihood beyond the range and on the point mass: exit %d:\n%s%s", code, out, errs)
+		!strings.Contains(errs, "mean log p over the 2 of 4 points with a density") {
+		t.Errorf("likelihood beyond the range, on the point mass and of a missing value: exit %d:\n%s%s", code, out, errs)
 	}
 	written := filepath.Join(dir, "lik.csv")
 	if code, _, errs := scorenet("likelihood", "-run", run, "-in", outside, "-out", written); code != 0 {
@@ -100,8 +101,9 @@ func noDensityLeftEmpty(t *testing.T, dir, run string) {
 	code, _, errs = scorenet("score", "-run", run, "-in", outside, "-out", scores)
 	b, _ := os.ReadFile(scores)
 	rows := strings.Split(strings.TrimSpace(string(b)), "\n")
-	if code != 0 || len(rows) != 4 || rows[0] != "amount,x" || strings.HasPrefix(rows[1], ",") || !strings.HasPrefix(rows[2], ",") || !strings.HasPrefix(rows[3], ",") ||
-		strings.HasSuffix(rows[2], ",") || !strings.Contains(errs, "2 values of "+outside+" without a score left empty in "+scores+"; the first, point 2, column amount: 1000 is outside") {
+	if code != 0 || len(rows) != 5 || rows[0] != "amount,x" || strings.HasPrefix(rows[1], ",") || !strings.HasPrefix(rows[2], ",") || !strings.HasPrefix(rows[3], ",") ||
+		strings.HasSuffix(rows[2], ",") || rows[4] != "," || !strings.Contains(errs, "2 values of "+outside+" without a score left empty in "+scores+"; the first, point 2, column amount: 1000 is outside") ||
+		!strings.Contains(errs, "1 point of "+outside+" with a missing value left empty in "+scores+"; the first, point 4") {
 		t.Errorf("score beyond the range and on the point mass: exit %d: %s\n%s", code, errs, b)
 	}
 	for _, c := range []struct{ name, cmd, out string }{{"likelihood", "likelihood", "lik.npy"}, {"score", "score", "scores.npy"}} {

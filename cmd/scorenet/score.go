@@ -27,7 +27,8 @@ run, a file that holds the class column is scored given each row's class
 (the gradient of log p(x, y)); without it, by the unconditional field.
 A value of a column mapped through its quantiles (data.quantile) that its
 rows repeat, or beyond its training range, has no score: its cell is left
-empty in a .csv, and a .npy output is refused.`)
+empty in a .csv, and a .npy output is refused; so has a point with a
+missing value (an empty cell, NA, NaN, ?), or a missing class: its row.`)
 	runDir := fs.String("run", "", "the run `directory` to load (required)")
 	checkpoint := fs.String("checkpoint", "", "a checkpoint `file` to load instead of the run's newest valid one; best: the one of the lowest held-out loss")
 	weights := weightsFlag(fs)
@@ -76,6 +77,27 @@ empty in a .csv, and a .npy output is refused.`)
 			return err
 		}
 		blank, blanks, why := noScore(run, pts)
+		// A point with a missing value, or a missing class, has no score:
+		// its row is left empty, and scored as a placeholder (0, the
+		// null class) that is thrown away.
+		incomplete, firstIncomplete := incompleteRows(pts, labels)
+		for i := range incomplete {
+			for j := range pts.D {
+				if !blank[i*pts.D+j] {
+					blank[i*pts.D+j] = true
+					blanks++
+				}
+				if math.IsNaN(pts.X[i*pts.D+j]) {
+					pts.X[i*pts.D+j] = 0
+				}
+			}
+			if labels != nil && labels[i] < 0 {
+				labels[i] = int32(run.Config.Model.Classes) // the null class
+			}
+		}
+		if why == "" && len(incomplete) > 0 {
+			why = fmt.Sprintf("point %d holds a missing value", firstIncomplete+1)
+		}
 		if blanks > 0 && !strings.EqualFold(filepath.Ext(*out), ".csv") {
 			return fmt.Errorf("%s: %s, and has no score; -out %s: %w, which leaves such a value's cell empty, or leave the point out", *in, why, *out, datasets.ErrNoBlankCells)
 		}
@@ -107,8 +129,11 @@ empty in a .csv, and a .npy output is refused.`)
 		if err := datasets.WriteBlanks(*out, s, workflow.ModelColumnNames(run.Config, s.D)); err != nil {
 			return err
 		}
-		if blanks > 0 {
-			fmt.Fprintf(stderr, "score: %s of %s without a score left empty in %s; the first, %s\n", counted(blanks, "value", "values"), *in, *out, why)
+		if n := len(incomplete); n > 0 {
+			fmt.Fprintf(stderr, "score: %s of %s with a missing value left empty in %s; the first, point %d\n", counted(n, "point", "points"), *in, *out, firstIncomplete+1)
+		}
+		if noScore := blanks - len(incomplete)*pts.D; noScore > 0 {
+			fmt.Fprintf(stderr, "score: %s of %s without a score left empty in %s; the first, %s\n", counted(noScore, "value", "values"), *in, *out, why)
 		}
 		given := ""
 		if labels != nil {

@@ -123,6 +123,17 @@ func scoredByClass(t *testing.T, run, dir, all string) {
 	if code, marginal, errs := scorenet("likelihood", "-run", run, "-in", without); code != 0 || marginal == joint || strings.Count(marginal, "\n") != 3 {
 		t.Errorf("likelihood without the class: exit %d, %q (with it %q): %s", code, marginal, joint, errs)
 	}
+	// A row without its class has no score given it, nor a joint
+	// likelihood: its row is left empty, the other rows computed.
+	blank := filepath.Join(dir, "blank.csv")
+	os.WriteFile(blank, []byte("width,height,species\n1,2,\n1,2,setosa\n"), 0o644)
+	if code, _, errs := scorenet("score", "-run", run, "-in", blank, "-out", filepath.Join(dir, "blank-scores.csv")); code != 0 ||
+		!strings.HasPrefix(string(mustRead(t, filepath.Join(dir, "blank-scores.csv"))), "width,height\n,\n") || !strings.Contains(errs, "with a missing value left empty") {
+		t.Errorf("score of a row without its class: exit %d: %s\n%s", code, errs, mustRead(t, filepath.Join(dir, "blank-scores.csv")))
+	}
+	if code, out, errs := scorenet("likelihood", "-run", run, "-in", blank); code != 0 || !strings.HasPrefix(out, ",\n") || strings.Count(out, "\n") != 2 || !strings.Contains(errs, "1 point of "+blank+" with a missing value left out") {
+		t.Errorf("likelihood of a row without its class: exit %d: %q %s", code, out, errs)
+	}
 	daisy := filepath.Join(dir, "daisy.csv")
 	os.WriteFile(daisy, []byte("width,height,species\n1,2,setosa\n1,2,daisy\n"), 0o644)
 	for _, cmd := range []string{"score", "likelihood"} {
