@@ -491,11 +491,15 @@ func TestImputeTakesBlankClassCells(t *testing.T) {
 	}
 	// score has no score of a point without its class: its row is left
 	// empty, said (it read "line 2, column 3: "" is not a number", then
-	// refused the file).
+	// refused the file); a file of such points only is refused.
 	full := filepath.Join(dir, "full.csv")
-	os.WriteFile(full, []byte("a,b,kind\n0.5,0.2,\n"), 0o644)
+	os.WriteFile(full, []byte("a,b,kind\n0.5,0.2,\n0.4,0.1,x\n"), 0o644)
 	if code, _, errs := scorenet("score", "-run", run, "-in", full, "-out", filepath.Join(dir, "sc.csv")); code != 0 || !strings.Contains(errs, "1 point of "+full+" with a missing value left empty") {
 		t.Errorf("score of a blank class: exit %d, %s", code, errs)
+	}
+	os.WriteFile(full, []byte("a,b,kind\n0.5,0.2,\n"), 0o644)
+	if code, _, errs := scorenet("score", "-run", run, "-in", full, "-out", filepath.Join(dir, "sc.csv")); code == 0 || !strings.Contains(errs, "no point is complete, to score: point 1 holds a missing value") {
+		t.Errorf("score of blank classes only: exit %d, %s", code, errs)
 	}
 	holes := filepath.Join(dir, "holes.csv")
 	os.WriteFile(holes, []byte("a,b,kind\n0.5,,\n,1,y\n"), 0o644)

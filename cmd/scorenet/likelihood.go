@@ -115,6 +115,11 @@ refused).`)
 		// A point with a missing value, or none beyond a mapped column's
 		// range, has no log p: left out, its row empty.
 		incomplete, firstIncomplete := incompleteRows(all, labels)
+		for i := range incomplete { // left out anyway: not named for another reason
+			for j := range all.D {
+				all.X[i*all.D+j] = math.NaN()
+			}
+		}
 		with, without, why := workflow.Densities(run.Norm, run.Config, all)
 		with, without = completeOnly(with, all.N, incomplete)
 		switch {

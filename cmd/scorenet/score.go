@@ -76,21 +76,26 @@ missing value (an empty cell, NA, NaN, ?), or a missing class: its row.`)
 		if err := memlimit.Check(need, fmt.Sprintf("scoring the %d points of %s and writing their scores to %s", pts.N, *in, *out)); err != nil {
 			return err
 		}
-		blank, blanks, why := noScore(run, pts)
 		// A point with a missing value, or a missing class, has no score:
 		// its row is left empty, and scored as a placeholder (0, the
-		// null class) that is thrown away.
+		// null class) that is thrown away; its cells are not named for
+		// another reason.
 		incomplete, firstIncomplete := incompleteRows(pts, labels)
+		if len(incomplete) == pts.N {
+			return fmt.Errorf("%s: no point is complete, to score: point %d holds a missing value", *in, firstIncomplete+1)
+		}
 		for i := range incomplete {
 			for j := range pts.D {
-				if !blank[i*pts.D+j] {
-					blank[i*pts.D+j] = true
-					blanks++
-				}
-				if math.IsNaN(pts.X[i*pts.D+j]) {
-					pts.X[i*pts.D+j] = 0
-				}
+				pts.X[i*pts.D+j] = math.NaN()
 			}
+		}
+		blank, blanks, why := noScore(run, pts)
+		for i := range incomplete {
+			for j := range pts.D {
+				blank[i*pts.D+j] = true
+				pts.X[i*pts.D+j] = 0
+			}
+			blanks += pts.D
 			if labels != nil && labels[i] < 0 {
 				labels[i] = int32(run.Config.Model.Classes) // the null class
 			}
