@@ -148,8 +148,8 @@ func denseLadder(levels []float64, s configs.Sample) ([]float64, float64, string
 			eps, how = noisescale.ScorenetEps(paper), fmt.Sprintf("sample.eps auto %.4g by technique 4 for them", noisescale.ScorenetEps(paper))
 		}
 	}
-	return out, eps, fmt.Sprintf("annealed Langevin walks %d levels from %.4g to %.4g, each %.3g times the next, not the run's %d (%.3g apart): its model, trained on a continuum of levels (%s), takes any, and chains do not settle across a ratio of %.3g in %d steps a level; %s",
-		dense, top, bottom, ratio, n, gamma, "edm_dsm or vesde_dsm", gamma, s.StepsPerLevel, how)
+	return out, eps, fmt.Sprintf("annealed Langevin walks %d levels from %.4g to %.4g, each %.3g times the next, not the run's %d (%.3g apart): its model, trained on a continuum of levels (edm_dsm or vesde_dsm), takes any, and chains do not settle across a ratio of %.3g in %d steps a level; %s",
+		dense, top, bottom, ratio, n, gamma, gamma, s.StepsPerLevel, how)
 }
 
 // Drawn is what a Sample drew.
