@@ -78,9 +78,16 @@ type rowIndex struct {
 	column int
 }
 
-// take checks row line's index cell and keeps it for check.
-func (x *rowIndex) take(cell string, line int) error {
+// take checks row line's index cell and keeps it for check. Where
+// missing cells are read (missing), a row's name may be missing too: the
+// name is not a value, and the row's values are still the row's.
+func (x *rowIndex) take(cell string, line int, missing bool) error {
 	if x.name != "" {
+		if missing && isMissing(cell) {
+			x.cells = append(x.cells, "")
+			x.lines = append(x.lines, line)
+			return nil
+		}
 		if !isClassName(cell) {
 			return fmt.Errorf("line %d, column %d (%s): %s is not a name; the column's first cell is, and a column of names (a state, a date) each row's own is the rows' names, left out: make every cell a name, or leave the column out of the file", line, x.column, x.name, quoteCell(cell))
 		}
@@ -115,8 +122,12 @@ func (x *rowIndex) check() error {
 	for i := range keys {
 		keys[i] = key(i)
 	}
+	if x.name != "" {
+		// A missing name (kept as "") repeats no other row's.
+		order = slices.DeleteFunc(order, func(i int) bool { return keys[i] == "" })
+	}
 	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(keys[a], keys[b]) })
-	if x.name != "" && namesRows(keys) {
+	if x.name != "" && namesRows(slices.DeleteFunc(slices.Clone(keys), func(k string) bool { return k == "" })) {
 		return nil // a few repeats among names of rows (two machines of one model): still no class
 	}
 	for k := 1; k < len(order); k++ {
@@ -195,6 +206,10 @@ type Want struct {
 	D, Rows int
 	Spare   float64
 	Then    string
+	// Columns are a run's columns (its header's names), where the file
+	// is read for a run that recorded them: a first row with one column
+	// more, its first cell missing, has the rows' names there.
+	Columns []string
 }
 
 // also is what the reader says it needs the memory for beside the values.
@@ -238,6 +253,16 @@ func rowNames(header, cells []string, label *labelColumn, lead int) bool {
 		return false
 	}
 	return label == nil || (label.column != header[0] && label.column != strconv.Itoa(lead+1))
+}
+
+// missingRowName is whether a first row whose column 1 is missing still
+// has the rows' names there: under a header naming the run's columns
+// after it (want.Columns). A table's rows' names with the first one
+// missing read so; a file of the run's own columns, the first value
+// missing, does not.
+func missingRowName(header, cells []string, missing bool, want Want) bool {
+	return missing && len(want.Columns) > 0 && len(header) == len(cells) && len(cells) > 1 &&
+		isMissing(cells[0]) && isClassName(header[0]) && slices.Equal(header[1:], want.Columns)
 }
 
 // isRowName is whether a cell names a row: a name with a letter in it
@@ -309,15 +334,15 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 			}
 		}
 		for _, x := range lead {
-			if err := x.take(cells[0], lr.line); err != nil {
+			if err := x.take(cells[0], lr.line, missing); err != nil {
 				return points.Points{}, nil, nil, 0, err
 			}
 			cells = cells[1:]
 		}
-		if p.N == 0 && len(lead) < 2 && rowNames(header, cells, label, len(lead)) && !cats.names(header[0], len(lead)+1) {
+		if p.N == 0 && len(lead) < 2 && (rowNames(header, cells, label, len(lead)) || missingRowName(header, cells, missing, want)) && !cats.names(header[0], len(lead)+1) {
 			names := &rowIndex{name: header[0], column: len(lead) + 1}
 			lead, header = append(lead, names), header[1:]
-			if err := names.take(cells[0], lr.line); err != nil {
+			if err := names.take(cells[0], lr.line, missing); err != nil {
 				return points.Points{}, nil, nil, 0, err
 			}
 			cells = cells[1:]

@@ -525,6 +525,55 @@ func TestLoadMissing(t *testing.T) {
 	}
 }
 
+// A row's name is not one of its values: where missing values are read,
+// a missing name leaves the row's values as they are, and the first row's
+// missing name is told from a missing value by the run's columns.
+func TestMissingRowNames(t *testing.T) {
+	nan := math.NaN()
+	dir := t.TempDir()
+	cases := []struct {
+		name, text string
+		missing    bool
+		columns    []string  // a run's, where known
+		want       []float64 // nil: refused
+		rowNames   string
+		refusal    string
+	}{
+		{name: "a later row's name", text: "state,x,y\nohio,1,2\nNA,3,\n", missing: true, want: []float64{1, 2, 3, nan}, rowNames: "state"},
+		{name: "missing names repeat no row's", text: "state,x\nohio,1\n,2\nNA,3\nutah,4\n", missing: true, want: []float64{1, 2, 3, 4}, rowNames: "state"},
+		{name: "the first row's name, the run's columns after it", text: "state,x,y\nNA,1,2\nohio,3,NA\n", missing: true, columns: []string{"x", "y"}, want: []float64{1, 2, 3, nan}, rowNames: "state"},
+		{name: "the run's own first column missing", text: "x,y\nNA,2\n3,4\n", missing: true, columns: []string{"x", "y"}, want: []float64{nan, 2, 3, 4}},
+		{name: "the first row's name without the run's columns", text: "state,x,y\nNA,1,2\nohio,3,4\n", missing: true, refusal: `line 3, column 1: "ohio" is neither a number nor missing`},
+		{name: "every name needed", text: "state,x\nohio,1\nNA,2\n", refusal: `line 3, column 1 (state): "NA" is not a name`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "_")+".csv")
+			if err := os.WriteFile(path, []byte(c.text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			f, _, _, err := LoadTable(path, Options{Missing: c.missing, Want: Want{Columns: c.columns}})
+			if c.want == nil {
+				if err == nil || !strings.Contains(err.Error(), c.refusal) {
+					t.Fatalf("got %v, want an error saying %q", err, c.refusal)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.RowNames != c.rowNames || len(f.X) != len(c.want) {
+				t.Fatalf("rows' names %q and %d values, want %q and %d", f.RowNames, len(f.X), c.rowNames, len(c.want))
+			}
+			for i, v := range c.want {
+				if got := f.X[i]; got != v && !(math.IsNaN(got) && math.IsNaN(v)) {
+					t.Errorf("value %d: %v, want %v", i, got, v)
+				}
+			}
+		})
+	}
+}
+
 // A table written with its header reads back with the same names and
 // values, names with commas and quotes included; a .npy file keeps the
 // values only.

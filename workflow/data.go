@@ -270,7 +270,8 @@ func runClasses(run *Run, f datasets.File, labels datasets.Labels, names []strin
 // category's name that is no level of it is read as one more missing
 // value (datasets.Options.UnknownMissing), the rest of its row kept.
 func RowsOptions(run *Run, missing bool) datasets.Options {
-	return datasets.Options{Missing: missing, UnknownMissing: missing, Width: run.Model.Dim(), Categories: Categories(run.Config.Data.Categories), LeaveOut: run.Config.Data.LeaveOut}
+	return datasets.Options{Missing: missing, UnknownMissing: missing, Width: run.Model.Dim(), Categories: Categories(run.Config.Data.Categories), LeaveOut: run.Config.Data.LeaveOut,
+		Want: datasets.Want{Columns: run.Config.Data.Columns}}
 }
 
 // CategoriesRead are the categories as read, for the run's config.yaml:

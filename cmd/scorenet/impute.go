@@ -329,7 +329,7 @@ func readRowsToComplete(run *workflow.Run, path, mask string, rows, draws int, s
 	} else {
 		var err error
 		o := workflow.RowsOptions(run, true)
-		o.Want = datasets.Want{D: datasets.ValueColumns(o.Categories, run.Model.Dim()), Rows: rows} // as the file holds them
+		o.Want.D, o.Want.Rows = datasets.ValueColumns(o.Categories, run.Model.Dim()), rows // as the file holds them
 		if file, _, _, err = datasets.LoadTable(path, o); err != nil {
 			return datasets.File{}, err
 		}
