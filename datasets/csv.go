@@ -332,9 +332,16 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 				header, lead = append([]string(nil), cells[1:]...), []*rowIndex{{column: 1}}
 				continue
 			}
+			if h, index, trailing, ok := numberedHeader(cells, rows.peek); ok {
+				header, rows.trailing = h, trailing
+				if index {
+					lead = []*rowIndex{{column: 1}}
+				}
+				continue
+			}
 		}
 		for _, x := range lead {
-			if err := x.take(cells[0], lr.line, missing); err != nil {
+			if err := x.take(cells[0], rows.line, missing); err != nil {
 				return points.Points{}, nil, nil, 0, err
 			}
 			cells = cells[1:]
@@ -342,7 +349,7 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 		if p.N == 0 && len(lead) < 2 && (rowNames(header, cells, label, len(lead)) || missingRowName(header, cells, missing, want)) && !cats.names(header[0], len(lead)+1) {
 			names := &rowIndex{name: header[0], column: len(lead) + 1}
 			lead, header = append(lead, names), header[1:]
-			if err := names.take(cells[0], lr.line, missing); err != nil {
+			if err := names.take(cells[0], rows.line, missing); err != nil {
 				return points.Points{}, nil, nil, 0, err
 			}
 			cells = cells[1:]
@@ -360,7 +367,7 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 				}
 			}
 			if label.index >= len(cells) {
-				return points.Points{}, nil, nil, 0, fmt.Errorf("line %d has %d columns, too few for the label column (column %d)", lr.line, len(buf), label.index+1+len(buf)-len(cells))
+				return points.Points{}, nil, nil, 0, fmt.Errorf("line %d has %d columns, too few for the label column (column %d)", rows.line, len(buf), label.index+1+len(buf)-len(cells))
 			}
 			label.cells = append(label.cells, strings.TrimSpace(cells[label.index]))
 			cells = slices.Delete(cells, label.index, label.index+1)
@@ -379,7 +386,7 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 		}
 		if cats != nil && len(cats.left) > 0 && (p.N > 0 || fits) {
 			if len(cells) <= cats.left[len(cats.left)-1] {
-				return points.Points{}, nil, nil, 0, fmt.Errorf("line %d has %d columns, too few for the columns left out (data.leave_out)", lr.line, len(buf))
+				return points.Points{}, nil, nil, 0, fmt.Errorf("line %d has %d columns, too few for the columns left out (data.leave_out)", rows.line, len(buf))
 			}
 			cells = cats.leaveOut(cells)
 		}
@@ -393,16 +400,16 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 		if p.D == 0 {
 			p.D = len(cells)
 			if header != nil && len(header) != p.D {
-				return points.Points{}, nil, nil, 0, fmt.Errorf("line %d has %d columns, want %d like the header row", lr.line, len(buf), len(header)+extra)
+				return points.Points{}, nil, nil, 0, fmt.Errorf("line %d has %d columns, want %d like the header row", rows.line, len(buf), len(header)+extra)
 			}
 			if want.D > 0 && p.D != want.D {
-				return points.Points{}, nil, nil, 0, fmt.Errorf("line %d has %d columns, want %d", lr.line, len(buf), want.D+extra)
+				return points.Points{}, nil, nil, 0, fmt.Errorf("line %d has %d columns, want %d", rows.line, len(buf), want.D+extra)
 			}
 		} else if len(cells) != p.D {
-			return points.Points{}, nil, nil, 0, fmt.Errorf("line %d has %d columns, want %d like the rows before it", lr.line, len(buf), p.D+extra)
+			return points.Points{}, nil, nil, 0, fmt.Errorf("line %d has %d columns, want %d like the rows before it", rows.line, len(buf), p.D+extra)
 		}
 		if len(p.X) > maxValues-p.D {
-			return points.Points{}, nil, nil, 0, fmt.Errorf("line %d: more than %d values in all, the limit (MaxValues, 8 GiB as float64)", lr.line, maxValues)
+			return points.Points{}, nil, nil, 0, fmt.Errorf("line %d: more than %d values in all, the limit (MaxValues, 8 GiB as float64)", rows.line, maxValues)
 		}
 		if p.N == 0 && header == nil {
 			numbers := cells
@@ -414,12 +421,12 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 					}
 				}
 			}
-			if err := checkFirstRow(numbers, lr.line, parse, fileColumn); err != nil {
+			if err := checkFirstRow(numbers, rows.line, parse, fileColumn); err != nil {
 				return points.Points{}, nil, nil, 0, err
 			}
 		}
 		if len(p.X)+len(cells) > cap(p.X) {
-			if p.X, err = growValues(p.X, len(cells), lr.line, want); err != nil {
+			if p.X, err = growValues(p.X, len(cells), rows.line, want); err != nil {
 				return points.Points{}, nil, nil, 0, err
 			}
 		}
@@ -428,13 +435,13 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 				v, err := c.code(cell, missing)
 				if err == errUnknownName {
 					if cats.unknown == 0 {
-						cats.firstUnknown = fmt.Sprintf("line %d, column %d: %s (column %s)", lr.line, fileColumn(j)+1, quoteCell(strings.TrimSpace(cell)), c.col.Column)
+						cats.firstUnknown = fmt.Sprintf("line %d, column %d: %s (column %s)", rows.line, fileColumn(j)+1, quoteCell(strings.TrimSpace(cell)), c.col.Column)
 					}
 					cats.unknown++
 					err = nil
 				}
 				if err != nil {
-					return points.Points{}, nil, nil, 0, fmt.Errorf("line %d, column %d: %w", lr.line, fileColumn(j)+1, err)
+					return points.Points{}, nil, nil, 0, fmt.Errorf("line %d, column %d: %w", rows.line, fileColumn(j)+1, err)
 				}
 				p.X = append(p.X, v)
 				continue
@@ -442,7 +449,7 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 			v, ok := parse(cell)
 			at, column := "", ""
 			if !ok || math.IsInf(v, 0) || (math.IsNaN(v) && !missing) {
-				at = fmt.Sprintf("line %d, column %d", lr.line, fileColumn(j)+1)
+				at = fmt.Sprintf("line %d, column %d", rows.line, fileColumn(j)+1)
 				if j < len(header) { // numbered as the file counts, named by its header too
 					column = fmt.Sprintf(" (column %d is %s)", fileColumn(j)+1, header[j])
 				}
@@ -474,7 +481,7 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 		}
 		p.N++
 		if lines != nil {
-			*lines = append(*lines, lr.line)
+			*lines = append(*lines, rows.line)
 		}
 		if p.N == want.Rows {
 			break
@@ -542,6 +549,116 @@ func isHeader(cells []string) bool {
 		}
 	}
 	return true
+}
+
+// numberedHeader is whether a first row that is not all names is still a
+// header: its numbers are whole, in order and a constant step apart, as
+// pandas names the columns of a DataFrame made from an array (0, 1, 2...)
+// and a wide table names its years (1962, 1963...), beside any names (a
+// country's code and name). An empty first cell is a row index's, as
+// to_csv writes it, and an empty last cell a separator ending the line.
+// Read as values, such a row was a point far from the others. A short
+// run is also a headerless table's first row (0,1 in a table of flags):
+// it takes four numbers, or a fraction in the next row (numbers named by
+// whole numbers), or years beside a name; and the next row is no run.
+func numberedHeader(cells []string, next func() ([]string, error)) (header []string, index, trailing, ok bool) {
+	core := cells
+	if len(core) > 2 && strings.TrimSpace(core[0]) == "" {
+		core, index = core[1:], true
+	}
+	if len(core) > 2 && strings.TrimSpace(core[len(core)-1]) == "" {
+		core, trailing = core[:len(core)-1], true
+	}
+	run, years, named := numberRun(core)
+	if run < 2 {
+		return nil, false, false, false
+	}
+	after, err := next()
+	if err != nil {
+		return nil, false, false, false
+	}
+	if index && len(after) > 0 {
+		after = after[1:]
+	}
+	if trailing && len(after) > len(core) {
+		after = after[:len(core)]
+	}
+	if inStep(core, after) {
+		return nil, false, false, false
+	}
+	if run >= 4 || slices.ContainsFunc(after, isFraction) || years && named {
+		return slices.Clone(core), index, trailing, true
+	}
+	return nil, false, false, false
+}
+
+// numberRun is how many whole numbers, written as digits, cells hold
+// among names, where they rise by a constant step from 0 or 1 by 1
+// (columns numbered) or are all years from 1000 to 2999 (years); 0
+// otherwise, or where a cell is neither. named says a name is among them.
+func numberRun(cells []string) (run int, years, named bool) {
+	var nums []int
+	for _, c := range cells {
+		c = strings.TrimSpace(c)
+		if n, err := strconv.Atoi(c); err == nil && c[0] != '+' && c[0] != '-' {
+			nums = append(nums, n)
+		} else if isName(c) {
+			named = true
+		} else {
+			return 0, false, false
+		}
+	}
+	if len(nums) < 2 {
+		return 0, false, false
+	}
+	step := nums[1] - nums[0]
+	for k := 1; k < len(nums); k++ {
+		if nums[k]-nums[k-1] != step {
+			return 0, false, false
+		}
+	}
+	switch {
+	case step == 1 && nums[0] >= 0 && nums[0] <= 1:
+		return len(nums), false, named
+	case step >= 1 && nums[0] >= 1000 && nums[len(nums)-1] <= 2999:
+		return len(nums), true, named
+	}
+	return 0, false, false
+}
+
+// inStep is whether the next row holds whole numbers a constant step
+// apart where a first row's run has its numbers (at least three): a
+// table of consecutive numbers (1,2,3,4 then 5,6,7,8) has no header.
+func inStep(first, next []string) bool {
+	if len(next) != len(first) {
+		return false
+	}
+	var nums []int
+	for j, c := range first {
+		if _, err := strconv.Atoi(strings.TrimSpace(c)); err != nil {
+			continue
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(next[j]))
+		if err != nil {
+			return false
+		}
+		nums = append(nums, n)
+	}
+	if len(nums) < 3 {
+		return false
+	}
+	for k := 2; k < len(nums); k++ {
+		if nums[k]-nums[k-1] != nums[1]-nums[0] {
+			return false
+		}
+	}
+	return true
+}
+
+// isFraction is whether a cell is a number that is not whole.
+func isFraction(cell string) bool {
+	v, ok := parseCell(cell)
+	return ok && v != math.Trunc(v)
 }
 
 // isName is whether a cell is a column name: non-empty printable text that
@@ -717,6 +834,30 @@ type cellReader struct {
 	// that ends with one shows (a spreadsheet's export): the empty cell
 	// after it is dropped from every line that has it.
 	trailing bool
+	// line is the file's line of the row next returned: a row read
+	// ahead (peek) has moved the line reader past it.
+	line int
+	// ahead is the row peek read, with its line and error, for next.
+	ahead     []string
+	aheadLine int
+	aheadErr  error
+	hasAhead  bool
+}
+
+// peek reads the row after the one next returned last, which stays
+// valid, and keeps it for the next call of next; io.EOF after the last.
+func (c *cellReader) peek() ([]string, error) {
+	if !c.hasAhead {
+		line, keep := c.line, c.buf
+		c.buf = c.ahead[:0]
+		c.ahead, c.aheadErr = c.read()
+		c.aheadLine, c.hasAhead = c.lr.line, true
+		c.buf, c.line = keep, line
+	}
+	if c.aheadErr != nil {
+		return nil, c.aheadErr
+	}
+	return c.ahead, nil
 }
 
 // headerWithTrailing is whether a first row is a header whose last cell
@@ -729,6 +870,35 @@ func headerWithTrailing(cells []string) bool {
 // next returns the next row's cells (valid until the next call), or
 // io.EOF after the last.
 func (c *cellReader) next() ([]string, error) {
+	if c.hasAhead {
+		c.hasAhead = false
+		c.buf, c.ahead = c.ahead, c.buf
+		c.line = c.aheadLine
+		if c.aheadErr != nil {
+			return nil, c.aheadErr
+		}
+		return c.dropTrailing(c.buf), nil
+	}
+	cells, err := c.read()
+	c.line = c.lr.line
+	if err != nil {
+		return nil, err
+	}
+	return c.dropTrailing(cells), nil
+}
+
+// dropTrailing drops the empty cell a separator ending the line leaves,
+// where every line ends with one (trailing): decided after a row read
+// ahead may have been read.
+func (c *cellReader) dropTrailing(cells []string) []string {
+	if c.trailing && len(cells) > 1 && strings.TrimSpace(cells[len(cells)-1]) == "" {
+		cells = cells[:len(cells)-1]
+	}
+	return cells
+}
+
+// read reads the next row that is not a comment or blank into buf.
+func (c *cellReader) read() ([]string, error) {
 	for {
 		line, err := c.lr.next()
 		if err != nil {
@@ -744,9 +914,6 @@ func (c *cellReader) next() ([]string, error) {
 			c.sep = separator(line)
 		}
 		c.buf, err = splitCSV(c.buf[:0], line, c.lr.line, c.sep)
-		if c.trailing && err == nil && len(c.buf) > 1 && strings.TrimSpace(c.buf[len(c.buf)-1]) == "" {
-			c.buf = c.buf[:len(c.buf)-1]
-		}
 		return c.buf, err
 	}
 }
