@@ -38,6 +38,13 @@ type Verdict struct {
 	SpreadLow      float64 `json:"spread_ratio_min"`     // over columns, sample std / training std
 	SpreadHigh     float64 `json:"spread_ratio_max"`
 	MeanShift      float64 `json:"mean_shift_max"` // over columns, |sample mean - training mean| / training std
+	// SpreadColumn and MeanColumn (from 1) are the columns whose spread
+	// and mean are furthest off, among those beyond the thresholds and
+	// the samples' noise; 0 where none is, and on images.
+	SpreadColumn int     `json:"spread_off_column,omitempty"`
+	SpreadRatio  float64 `json:"spread_off_ratio,omitempty"` // that column's sample std / training std
+	MeanColumn   int     `json:"mean_off_column,omitempty"`
+	MeanOff      float64 `json:"mean_off_shift,omitempty"` // that column's shift, in its training std
 	// Constant says no column of the data varies (a class of identical
 	// points): there is no spread or mean shift to measure, and the fields
 	// above hold 0.
@@ -82,6 +89,9 @@ type Verdict struct {
 	// meanOff and spreadOff say a column's mean or spread is off by more
 	// than the thresholds and more than the samples' own noise allows.
 	meanOff, spreadOff bool
+	// names are the value columns' header names, where the run has them,
+	// for the warnings to name a column by.
+	names []string
 	// standardized and preconditioned say the run already trains with
 	// data.standardize and model.sigma_data, which the warnings then do
 	// not advise.
@@ -110,6 +120,7 @@ type Verdict struct {
 // otherwise advise.
 func (v *Verdict) givenSettings(run *Run) {
 	v.standardized, v.preconditioned = run.Config.Data.Standardize, run.Config.Model.SigmaData > 0 || run.Config.Model.SigmaDataAuto
+	v.names = run.Config.Data.Columns
 	t := run.Config.Train
 	v.newest = newerThanBest(run)
 	v.fromBest, v.bestStep = v.newest != "", run.Step
@@ -404,9 +415,19 @@ func Judge(samples, train, heldout points.Points, cols Columns) Verdict {
 			v.SpreadLow, v.SpreadHigh = min(v.SpreadLow, ratio), max(v.SpreadHigh, ratio)
 			shift := math.Abs(sm[j]-mean[j]) / std[j]
 			v.MeanShift = max(v.MeanShift, shift)
-			v.meanOff = v.meanOff || shift > max(maxMeanShift, widths)
+			if shift > max(maxMeanShift, widths) {
+				v.meanOff = true
+				if shift > v.MeanOff {
+					v.MeanColumn, v.MeanOff = j+1, shift
+				}
+			}
 			spread := width * spreadError(kurt[j], samples.N)
-			v.spreadOff = v.spreadOff || ratio < min(minSpread, 1-spread) || ratio > max(maxSpread, 1+spread)
+			if ratio < min(minSpread, 1-spread) || ratio > max(maxSpread, 1+spread) {
+				v.spreadOff = true
+				if v.SpreadColumn == 0 || math.Abs(math.Log(ratio)) > math.Abs(math.Log(v.SpreadRatio)) {
+					v.SpreadColumn, v.SpreadRatio = j+1, ratio
+				}
+			}
 		}
 		if share := float64(outside[j]) / float64(samples.N); share > v.WorstOutside || v.WorstColumn == 0 {
 			v.WorstColumn, v.WorstOutside = j+1, share
@@ -672,6 +693,15 @@ func medianError(x []float64) float64 {
 	return (x[min(n-1, n/2+h)] - x[max(0, n/2-h)]) / (2 * medianWindow)
 }
 
+// column names value column j (from 1) for a warning: by its header
+// name too, where the run has one.
+func (v Verdict) column(j int) string {
+	if j >= 1 && j <= len(v.names) {
+		return fmt.Sprintf("column %d (%s)", j, v.names[j-1])
+	}
+	return fmt.Sprintf("column %d", j)
+}
+
 func (v Verdict) warnings(kind string) []string {
 	moreSteps := MoreSteps(kind)
 	var w []string
@@ -688,24 +718,24 @@ func (v Verdict) warnings(kind string) []string {
 		if v.NewRowsOutside >= 0.01 {
 			expected = fmt.Sprintf(", where new rows would put about %.1f%%", 100*v.NewRowsOutside)
 		}
-		w = append(w, fmt.Sprintf("%.1f%% of sample values lie outside the training data's range (column %d: %.1f%%)%s: %s%s%s",
-			100*v.OutsideRange, v.WorstColumn, 100*v.WorstOutside, expected, v.TrainLonger(), precondition, standardise))
+		w = append(w, fmt.Sprintf("%.1f%% of sample values lie outside the training data's range (%s: %.1f%%)%s: %s%s%s",
+			100*v.OutsideRange, v.column(v.WorstColumn), 100*v.WorstOutside, expected, v.TrainLonger(), precondition, standardise))
 	}
 	switch {
 	case v.Constant || v.Single || !v.spreadOff:
 	case v.Pixels:
 		w = append(w, fmt.Sprintf("the samples' spread over the image is %.2f times the data's: %s, or sample with more steps (%s)", v.SpreadLow, v.TrainLonger(), moreSteps))
 	default:
-		w = append(w, fmt.Sprintf("the samples' spread per column is %.2f to %.2f times the data's: %s, or sample with more steps (%s)", v.SpreadLow, v.SpreadHigh, v.TrainLonger(), moreSteps))
+		w = append(w, fmt.Sprintf("the samples' spread per column is %.2f to %.2f times the data's (furthest off, %s: %.2f): %s, or sample with more steps (%s)", v.SpreadLow, v.SpreadHigh, v.column(v.SpreadColumn), v.SpreadRatio, v.TrainLonger(), moreSteps))
 	}
 	switch {
 	case !v.meanOff:
 	case v.Pixels:
 		w = append(w, fmt.Sprintf("a pixel's sample mean is %.2f of the pixels' standard deviation off the data's: %s", v.MeanShift, v.TrainLonger()))
 	case v.standardized:
-		w = append(w, fmt.Sprintf("a column's sample mean is %.2f standard deviations off the data's: %s", v.MeanShift, v.TrainLonger()))
+		w = append(w, fmt.Sprintf("%s's sample mean is %.2f standard deviations off the data's: %s", v.column(v.MeanColumn), v.MeanOff, v.TrainLonger()))
 	default:
-		w = append(w, fmt.Sprintf("a column's sample mean is %.2f standard deviations off the data's: %s or standardise (data.standardize: true)", v.MeanShift, v.TrainLonger()))
+		w = append(w, fmt.Sprintf("%s's sample mean is %.2f standard deviations off the data's: %s or standardise (data.standardize: true)", v.column(v.MeanColumn), v.MeanOff, v.TrainLonger()))
 	}
 	if l := v.Levels; l != nil && l.Off {
 		value := fmt.Sprint(l.Value)
@@ -719,8 +749,8 @@ func (v Verdict) warnings(kind string) []string {
 		case l.Widen:
 			apart = ", or try putting its values farther apart (data.discrete_gap: 3, which widens every discrete column of 3 to 6 numbers)"
 		}
-		w = append(w, fmt.Sprintf("column %d's values come out in shares %.2f off the data's (total variation; %s: %.1f%% of the samples, %.1f%% of the training rows): %s%s",
-			l.Column, l.Gap, value, 100*l.Sample, 100*l.Data, v.TrainLonger(), apart))
+		w = append(w, fmt.Sprintf("%s's values come out in shares %.2f off the data's (total variation; %s: %.1f%% of the samples, %.1f%% of the training rows): %s%s",
+			v.column(l.Column), l.Gap, value, 100*l.Sample, 100*l.Data, v.TrainLonger(), apart))
 	}
 	if v.NearestRatio > maxNearestRatio && v.NearestRatio > math.Exp(nearWidth*v.NearestError) {
 		// A run trained past its held-out best samples from that earlier

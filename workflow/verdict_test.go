@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -147,7 +148,7 @@ func TestVerdictJudgesPixelsOverTheImage(t *testing.T) {
 		cols    workflow.Columns
 		want    []string // in the warnings; none for good samples
 	}{
-		{"a rare pixel as a column", images(1000, 0.05, 3, 1, 0), workflow.Columns{}, []string{"spread per column", "a column's sample mean"}},
+		{"a rare pixel as a column", images(1000, 0.05, 3, 1, 0), workflow.Columns{}, []string{"spread per column", "(furthest off, column 1: 2.", "column 1's sample mean is 0.3"}},
 		{"a rare pixel over the image", images(1000, 0.05, 3, 1, 0), pixels, nil},
 		{"blurred", images(1000, 0.01, 3, 0.5, 0), pixels, []string{"spread over the image is 0.5"}},
 		{"darkened", images(1000, 0.01, 3, 1, -0.1), pixels, []string{"a pixel's sample mean is"}},
@@ -358,6 +359,20 @@ func TestRunVerdictPutsFlagsBackOntoTheirValues(t *testing.T) {
 	}
 	if v.SpreadLow < 0.85 || v.SpreadHigh > 1.15 || len(v.Warnings) > 0 {
 		t.Errorf("exact draws of the data: spread %.2f-%.2f, warnings %q", v.SpreadLow, v.SpreadHigh, v.Warnings)
+	}
+	// Twice as wide and shifted by one sd in x: the warnings name it by
+	// the run's header.
+	wide := points.Points{N: perfect.N, D: perfect.D, X: slices.Clone(perfect.X)}
+	for i := range wide.N {
+		wide.X[2*i] = 2*wide.X[2*i] + 1
+	}
+	v, err = workflow.JudgeRun(run, data, wide, "heun")
+	if err != nil {
+		t.Fatal(err)
+	}
+	says := strings.Join(v.Warnings, "\n")
+	if v.SpreadColumn != 1 || v.MeanColumn != 1 || !strings.Contains(says, "(furthest off, column 1 (x): 1.9") || !strings.Contains(says, "column 1 (x)'s sample mean is 1.0") {
+		t.Errorf("x twice as wide and shifted: spread column %d, mean column %d, warnings %q", v.SpreadColumn, v.MeanColumn, v.Warnings)
 	}
 }
 
