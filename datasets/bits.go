@@ -46,13 +46,23 @@ func ValueColumn(cats []Category, m int) int {
 	return j
 }
 
-// ColumnLabel names model column m for the start-up lines as the file
-// numbers its columns, from 1: "3", or "2 (state's binary digit 1)" for
-// a category's digit, least significant first.
-func ColumnLabel(cats []Category, m int) string {
+// ColumnLabel names model column m for the start-up lines and messages:
+// by its header name where names (the value columns', as the data hold
+// them) has it, "age", else by its place among the data's columns, from
+// 1, "3", which a file counts otherwise where it has columns left out (an
+// index, the rows' names, data.leave_out, the label); a category's digit
+// as "state's binary digit 1" or "2 (state's binary digit 1)", least
+// significant first.
+func ColumnLabel(cats []Category, names []string, m int) string {
 	j := ValueColumn(cats, m)
-	if c, ok := BitsAt(cats, j); ok {
+	named := j < len(names)
+	if c, ok := BitsAt(cats, j); ok && named {
+		return fmt.Sprintf("%s's binary digit %d", c.Column, m-ModelColumn(cats, j)+1)
+	} else if ok {
 		return fmt.Sprintf("%d (%s's binary digit %d)", j+1, c.Column, m-ModelColumn(cats, j)+1)
+	}
+	if named {
+		return names[j]
 	}
 	return strconv.Itoa(j + 1)
 }

@@ -166,13 +166,23 @@ func TestCategoriesOfDates(t *testing.T) {
 	}
 }
 
-// The start-up lines number a model column as the file numbers its
-// columns, a category's digits by their category.
+// The start-up lines name a model column by its header name, or without
+// one number it among the data's columns, a category's digits by their
+// category.
 func TestColumnLabel(t *testing.T) {
 	cats := []datasets.Category{{Column: "state", Index: 1, Levels: make([]string, 12), Bits: true}}
-	for m, want := range []string{"1", "2 (state's binary digit 1)", "2 (state's binary digit 2)", "2 (state's binary digit 3)", "2 (state's binary digit 4)", "3"} {
-		if got := datasets.ColumnLabel(cats, m); got != want {
-			t.Errorf("ColumnLabel(%d) = %q, want %q", m, got, want)
+	for _, c := range []struct {
+		name  string
+		names []string
+		want  []string
+	}{
+		{"numbered", nil, []string{"1", "2 (state's binary digit 1)", "2 (state's binary digit 2)", "2 (state's binary digit 3)", "2 (state's binary digit 4)", "3"}},
+		{"named", []string{"age", "state", "income"}, []string{"age", "state's binary digit 1", "state's binary digit 2", "state's binary digit 3", "state's binary digit 4", "income"}},
+	} {
+		for m, want := range c.want {
+			if got := datasets.ColumnLabel(cats, c.names, m); got != want {
+				t.Errorf("%s: ColumnLabel(%d) = %q, want %q", c.name, m, got, want)
+			}
 		}
 	}
 }

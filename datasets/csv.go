@@ -59,6 +59,7 @@ type csvHead struct {
 	// rowNames is column 1's header name where it was the rows' names.
 	rowNames string
 	sep      byte // the cells' separator
+	lead     []Lead
 }
 
 // rowIndex is a first column that the header leaves unnamed, as pandas'
@@ -235,6 +236,7 @@ func readCSVLines(r io.Reader, missing bool, lines *[]int, want Want, label *lab
 	}
 	head := csvHead{names: header, sep: sep}
 	for _, x := range lead {
+		head.lead = append(head.lead, Lead{Name: x.name, Cells: x.cells})
 		if x.name == "" {
 			head.rowIndex = true
 		} else {
@@ -558,9 +560,11 @@ func isHeader(cells []string) bool {
 // country's code and name). An empty first cell is a row index's, as
 // to_csv writes it, and an empty last cell a separator ending the line.
 // Read as values, such a row was a point far from the others. A short
-// run is also a headerless table's first row (0,1 in a table of flags):
-// it takes four numbers, or a fraction in the next row (numbers named by
-// whole numbers), or years beside a name; and the next row is no run.
+// run is also a headerless table's first row (0,1 in a table of flags;
+// sin 0 and cos 0, then fractions, in a series): it takes four numbers,
+// or years beside a name or three over a fraction, or a row index's empty
+// cell or a name beside numbers over a fraction; and the next row does
+// not step as the run does.
 func numberedHeader(cells []string, next func() ([]string, error)) (header []string, index, trailing, ok bool) {
 	core := cells
 	if len(core) > 2 && strings.TrimSpace(core[0]) == "" {
@@ -586,7 +590,8 @@ func numberedHeader(cells []string, next func() ([]string, error)) (header []str
 	if inStep(core, after) {
 		return nil, false, false, false
 	}
-	if run >= 4 || slices.ContainsFunc(after, isFraction) || years && named {
+	fraction := slices.ContainsFunc(after, isFraction)
+	if run >= 4 || years && (named || run >= 3 && fraction) || (index || named) && fraction {
 		return slices.Clone(core), index, trailing, true
 	}
 	return nil, false, false, false

@@ -198,7 +198,7 @@ func reflectBeyond(p points.Points, j int, wall, other float64, walled bool, inw
 
 // Describe says which column ends hold point masses, for the start-up
 // lines, the columns numbered as the file holds them (cats: ColumnLabel).
-func (e Ends) Describe(p points.Points, cats []Category) string {
+func (e Ends) Describe(p points.Points, cats []Category, names []string) string {
 	var parts []string
 	for j := range p.D {
 		for _, end := range []struct {
@@ -215,7 +215,7 @@ func (e Ends) Describe(p points.Points, cats []Category) string {
 					n++
 				}
 			}
-			parts = append(parts, fmt.Sprintf("column %s's %s %g (%.0f%% of the rows)", ColumnLabel(cats, j), end.name, v, 100*float64(n)/float64(p.N)))
+			parts = append(parts, fmt.Sprintf("column %s's %s %g (%.0f%% of the rows)", ColumnLabel(cats, names, j), end.name, v, 100*float64(n)/float64(p.N)))
 		}
 	}
 	var said []string
@@ -237,9 +237,9 @@ func (e Ends) Describe(p points.Points, cats []Category) string {
 			switch {
 			case !ok:
 			case v == end.at:
-				walls = append(walls, fmt.Sprintf("column %s's %s %g", ColumnLabel(cats, j), end.name, v))
+				walls = append(walls, fmt.Sprintf("column %s's %s %g", ColumnLabel(cats, names, j), end.name, v))
 			default: // a rounded column's: at its end value's cell's edge
-				walls = append(walls, fmt.Sprintf("column %s's %s %g (the wall at its cell's edge, %.10g)", ColumnLabel(cats, j), end.name, end.at, v))
+				walls = append(walls, fmt.Sprintf("column %s's %s %g (the wall at its cell's edge, %.10g)", ColumnLabel(cats, names, j), end.name, end.at, v))
 			}
 		}
 	}

@@ -74,7 +74,7 @@ func TestEndsSnapOnlyBeyond(t *testing.T) {
 			t.Fatalf("snapped %v, want %v", p.X, want)
 		}
 	}
-	if s := e.Describe(points.Points{N: 2, D: 2, X: []float64{0, 10, 1, 5}}, nil); !strings.Contains(s, "column 1's minimum 0 (50% of the rows)") || !strings.Contains(s, "column 2's maximum 10 (50% of the rows)") {
+	if s := e.Describe(points.Points{N: 2, D: 2, X: []float64{0, 10, 1, 5}}, nil, nil); !strings.Contains(s, "column 1's minimum 0 (50% of the rows)") || !strings.Contains(s, "column 2's maximum 10 (50% of the rows)") {
 		t.Errorf("Describe: %q", s)
 	}
 }
@@ -124,7 +124,7 @@ func TestWallsOfARoundedColumn(t *testing.T) {
 	if e.WallLow[0] != 0.5 || e.WallHigh[0] != 40.5 {
 		t.Fatalf("walls %+v, want 0.5 and 40.5", e)
 	}
-	if s := e.Describe(p, nil); !strings.Contains(s, "column 1's maximum 40 (the wall at its cell's edge, 40.5)") {
+	if s := e.Describe(p, nil, nil); !strings.Contains(s, "column 1's maximum 40 (the wall at its cell's edge, 40.5)") {
 		t.Errorf("Describe: %q", s)
 	}
 	// A value so far beyond a wall that its reflection would pass the
@@ -152,7 +152,7 @@ func TestWallsReflect(t *testing.T) {
 			t.Fatalf("reflected %v, want %v", p.X, want)
 		}
 	}
-	if s := e.Describe(points.Points{N: 2, D: 2, X: []float64{0, 5, 1, 10}}, nil); !strings.Contains(s, "3 wall(s)") || !strings.Contains(s, "column 1's minimum 0, column 1's maximum 1, column 2's maximum 10") {
+	if s := e.Describe(points.Points{N: 2, D: 2, X: []float64{0, 5, 1, 10}}, nil, nil); !strings.Contains(s, "3 wall(s)") || !strings.Contains(s, "column 1's minimum 0, column 1's maximum 1, column 2's maximum 10") {
 		t.Errorf("Describe: %q", s)
 	}
 }

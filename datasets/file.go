@@ -46,6 +46,9 @@ type File struct {
 	// names (distinct names under a named header cell: a DataFrame's
 	// index of states or dates), left out as RowIndex says.
 	RowNames string
+	// Lead are those columns' cells, a row's each, for a table written
+	// back row for row (impute's) to keep them.
+	Lead []Lead
 	// label is the label column's place among the columns after the
 	// leading ones, from 1 (0: none): Where counts it.
 	label int
@@ -390,7 +393,7 @@ func LoadTable(path string, o Options) (File, Labels, []string, error) {
 	if f.Points, head, err = readCSVLines(r, o.Missing, lines, o.Want, lc, cats); err != nil {
 		return File{}, Labels{}, nil, fmt.Errorf("datasets: %s: %w", path, err)
 	}
-	f.Header, f.RowIndex, f.RowNames, f.sep = head.names, head.rowIndex, head.rowNames, head.sep
+	f.Header, f.RowIndex, f.RowNames, f.sep, f.Lead = head.names, head.rowIndex, head.rowNames, head.sep, head.lead
 	if cats != nil {
 		var labelMissing []bool
 		if lc != nil && o.Missing {
@@ -466,6 +469,9 @@ func DropIncomplete(f *File, labels *Labels) {
 			if i < len(f.Lines) {
 				f.Lines[kept] = f.Lines[i]
 			}
+			for _, l := range f.Lead {
+				l.Cells[kept] = l.Cells[i]
+			}
 			if labels.Of != nil {
 				labels.Of[kept] = labels.Of[i]
 				if i < len(labels.Lines) {
@@ -479,6 +485,9 @@ func DropIncomplete(f *File, labels *Labels) {
 		return
 	}
 	f.N, f.X = kept, f.X[:kept*f.D]
+	for k := range f.Lead {
+		f.Lead[k].Cells = f.Lead[k].Cells[:kept]
+	}
 	if len(f.Lines) > kept {
 		f.Lines = f.Lines[:kept]
 	}
@@ -568,7 +577,7 @@ func load(path string, missing bool, want Want) (File, error) {
 		}
 		var head csvHead
 		f.Points, head, err = readCSVLines(r, missing, lines, want, nil, nil)
-		f.Header, f.RowIndex, f.RowNames, f.sep = head.names, head.rowIndex, head.rowNames, head.sep
+		f.Header, f.RowIndex, f.RowNames, f.sep, f.Lead = head.names, head.rowIndex, head.rowNames, head.sep, head.lead
 	default:
 		var h npyHeader
 		f.Points, h, err = readNPYValues(r, missing, want)
@@ -652,12 +661,12 @@ func EncodeNamed(path string, p points.Points, header []string, named Named) ([]
 	if header != nil && len(header) != p.D {
 		return nil, fmt.Errorf("datasets: %s: %d column names for %d columns", path, len(header), p.D)
 	}
-	return encodeTable(path, p, header, named, false)
+	return encodeTable(path, p, header, named, false, nil, 1)
 }
 
 // encode is Encode without the memory check.
 func encode(path string, p points.Points) ([]byte, error) {
-	return encodeTable(path, p, nil, nil, false)
+	return encodeTable(path, p, nil, nil, false, nil, 1)
 }
 
 // WriteTable is WriteBudgeted with a header row of column names for a CSV
@@ -674,6 +683,33 @@ func WriteNamed(path string, p points.Points, header []string, named Named) erro
 	return writeTable(path, p, header, named, false)
 }
 
+// Lead is a column a table's rows were read with and left out of their
+// values: its header name ("" for an unnamed index) and a row's cell each.
+type Lead struct {
+	Name  string
+	Cells []string
+}
+
+// WriteLed is WriteNamed with the columns lead first in a CSV, each
+// input row's cell written on each rows' rows of p (K completions of a
+// row, say): a completed table keeps the rows' names it was read with. A
+// .npy file holds the values only.
+func WriteLed(path string, p points.Points, header []string, named Named, lead []Lead, rows int) error {
+	if header != nil && len(header) != p.D {
+		return fmt.Errorf("datasets: %s: %d column names for %d columns", path, len(header), p.D)
+	}
+	for _, l := range lead {
+		if rows < 1 || len(l.Cells)*rows != p.N {
+			return fmt.Errorf("datasets: %s: %d cells of column %q for %d rows", path, len(l.Cells), l.Name, p.N)
+		}
+	}
+	b, err := encodeTable(path, p, header, named, false, lead, rows)
+	if err != nil {
+		return err
+	}
+	return safefile.Write(path, b)
+}
+
 // WriteBlanks is WriteTable for results some of whose values do not
 // exist (the likelihood of a point beyond a column's range, the score on
 // a point mass): the caller marks each such value NaN, and the CSV holds
@@ -688,7 +724,7 @@ func writeTable(path string, p points.Points, header []string, named Named, blan
 	if header != nil && len(header) != p.D {
 		return fmt.Errorf("datasets: %s: %d column names for %d columns", path, len(header), p.D)
 	}
-	b, err := encodeTable(path, p, header, named, blanks)
+	b, err := encodeTable(path, p, header, named, blanks, nil, 1)
 	if err != nil {
 		return err
 	}
@@ -699,10 +735,15 @@ func writeTable(path string, p points.Points, header []string, named Named, blan
 // that do not exist.
 var ErrNoBlankCells = errors.New("a .npy file has no empty cell for a value that does not exist: write a .csv")
 
-func encodeTable(path string, p points.Points, header []string, named Named, blanks bool) ([]byte, error) {
+func encodeTable(path string, p points.Points, header []string, named Named, blanks bool, lead []Lead, rows int) ([]byte, error) {
 	var buf bytes.Buffer
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
 	case ".csv":
+		if header != nil {
+			for _, l := range lead {
+				buf.WriteString(quoteName(l.Name) + ",")
+			}
+		}
 		for j, name := range header {
 			if j > 0 {
 				buf.WriteByte(',')
@@ -714,6 +755,9 @@ func encodeTable(path string, p points.Points, header []string, named Named, bla
 		}
 		var num []byte
 		for i := 0; i < p.N; i++ {
+			for _, l := range lead {
+				buf.WriteString(quoteName(l.Cells[i/rows]) + ",")
+			}
 			for j, v := range p.Row(i) {
 				if j > 0 {
 					buf.WriteByte(',')

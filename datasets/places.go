@@ -124,7 +124,7 @@ func (pl Places) Snap(p points.Points) {
 
 // Describe says which columns are rounded to which places, for the
 // start-up lines.
-func (pl Places) Describe(cats []Category) string {
+func (pl Places) Describe(cats []Category, names []string) string {
 	cols := make([]int, 0, len(pl))
 	for j := range pl {
 		cols = append(cols, j)
@@ -134,9 +134,9 @@ func (pl Places) Describe(cats []Category) string {
 	for n, j := range cols {
 		switch k := pl[j]; {
 		case k > 0:
-			parts[n] = fmt.Sprintf("%s to %d place(s)", ColumnLabel(cats, j), k)
+			parts[n] = fmt.Sprintf("%s to %d place(s)", ColumnLabel(cats, names, j), k)
 		default:
-			parts[n] = fmt.Sprintf("%s to %gs", ColumnLabel(cats, j), math.Pow(10, float64(-k)))
+			parts[n] = fmt.Sprintf("%s to %gs", ColumnLabel(cats, names, j), math.Pow(10, float64(-k)))
 		}
 	}
 	return fmt.Sprintf("%d column(s) whose values are all written to a few decimal places (or in tens...), whose samples are rounded as they are: %s", len(cols), strings.Join(parts, ", "))

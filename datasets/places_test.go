@@ -63,7 +63,7 @@ func TestPlacesSnap(t *testing.T) {
 	if got := string(appendNumber(nil, p.X[0])); got != "0.3" {
 		t.Errorf("0.30499 to 2 places written %q", got)
 	}
-	if s := pl.Describe(nil); !strings.Contains(s, "1 to 2 place(s), 2 to 10s") {
+	if s := pl.Describe(nil, nil); !strings.Contains(s, "1 to 2 place(s), 2 to 10s") {
 		t.Errorf("Describe: %q", s)
 	}
 }

@@ -457,30 +457,30 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 		// whose samples are rounded stand at its end value's cell's edge.
 		whole, places = datasets.FindWhole(all, discrete), datasets.FindPlaces(all, discrete)
 		if ends = datasets.FindEnds(all, discrete, datasets.Rounding(whole, places)); !ends.Empty() {
-			source += "; " + ends.Describe(all, categories)
+			source += "; " + ends.Describe(all, categories, columns)
 		}
 		if len(whole) > 0 {
-			source += "; " + describeWhole(whole, categories)
+			source += "; " + describeWhole(whole, categories, columns)
 		}
 		if len(places) > 0 {
-			source += "; " + places.Describe(categories)
+			source += "; " + places.Describe(categories, columns)
 		}
 		if len(discrete) > 0 {
 			discrete.Dequantize(all, spread, seeds.New(cfg.Seed, seeds.Dequantize))
-			source += "; " + discrete.Describe(spread, categories)
+			source += "; " + discrete.Describe(spread, categories, columns)
 		}
 		// From every row in the file's order, before the split: a refit's
 		// two trainings widen by the same factors.
 		if d.Standardize {
 			if gaps = discrete.gapFactors(all, discreteGap(cfg), categories); len(gaps) > 0 {
-				source += "; " + describeGaps(discrete, gaps, discreteGap(cfg), categories)
+				source += "; " + describeGaps(discrete, gaps, discreteGap(cfg), categories, columns)
 			}
 		}
 	} else if len(categories) > 0 {
 		// data.discrete: none leaves the numbers continuous, not the names.
 		discrete = Discrete(nil).addCategories(all, categories)
 		discrete.Dequantize(all, spread, seeds.New(cfg.Seed, seeds.Dequantize))
-		source += "; " + discrete.Describe(spread, categories)
+		source += "; " + discrete.Describe(spread, categories, columns)
 	}
 	// The data are held once: split and standardised in their own storage.
 	holdout := d.Holdout
@@ -503,7 +503,7 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 		var skews map[int]float64
 		quantiles, skews, validBeyond = mapQuantiles(trainPts, valid, gaps, valleys, seeds.New(cfg.Seed, seeds.QuantileTies))
 		if len(quantiles) > 0 {
-			source += "; " + describeQuantiles(quantiles, skews, categories)
+			source += "; " + describeQuantiles(quantiles, skews, categories, columns)
 			// The map goes by the rows' ranks, which a narrower spread
 			// leaves as they were: the values' shares fill a normal,
 			// which has no edge to blur.
@@ -519,7 +519,7 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 		// that no reader opens.
 		for j, sd := range norm.Std {
 			if sd < rundir.MinStd {
-				return nil, fmt.Errorf("workflow: %s: column %s has standard deviation %.3g, below %g: standardising it would scale it by more than %g; rescale the column (or drop it)", source, datasets.ColumnLabel(categories, j), sd, rundir.MinStd, 1/rundir.MinStd)
+				return nil, fmt.Errorf("workflow: %s: column %s has standard deviation %.3g, below %g: standardising it would scale it by more than %g; rescale the column (or drop it)", source, datasets.ColumnLabel(categories, columns, j), sd, rundir.MinStd, 1/rundir.MinStd)
 			}
 		}
 		for j, f := range gaps {
@@ -701,7 +701,7 @@ func skewness(p points.Points, j int) float64 {
 
 // describeQuantiles says which columns are quantile-mapped and why, for
 // the start-up lines.
-func describeQuantiles(q map[int]datasets.Knots, skews map[int]float64, cats []datasets.Category) string {
+func describeQuantiles(q map[int]datasets.Knots, skews map[int]float64, cats []datasets.Category, names []string) string {
 	cols := make([]int, 0, len(q))
 	for j := range q {
 		cols = append(cols, j)
@@ -715,17 +715,17 @@ func describeQuantiles(q map[int]datasets.Knots, skews map[int]float64, cats []d
 			why = "a valley in its values' shares, data.quantile_valleys"
 			which = fmt.Sprintf("of skewness beyond ±%g or a valley in a code's shares", maxSkew)
 		}
-		parts = append(parts, fmt.Sprintf("%s (%s)", datasets.ColumnLabel(cats, j), why))
+		parts = append(parts, fmt.Sprintf("%s (%s)", datasets.ColumnLabel(cats, names, j), why))
 	}
 	return fmt.Sprintf("data.quantile auto: %d column(s) %s mapped through their training quantiles onto a normal's and sampled back through them, so that samples stay inside the column's range and its tail keeps its share: %s", len(q), which, listColumns(parts))
 }
 
 // describeWhole says which columns are whole, for the start-up lines (a
 // pixel table's hundreds not all listed).
-func describeWhole(w datasets.Whole, cats []datasets.Category) string {
+func describeWhole(w datasets.Whole, cats []datasets.Category, names []string) string {
 	parts := make([]string, len(w))
 	for k, j := range w {
-		parts[k] = datasets.ColumnLabel(cats, j)
+		parts[k] = datasets.ColumnLabel(cats, names, j)
 	}
 	return fmt.Sprintf("%d column(s) of whole numbers only, whose samples are rounded to whole numbers: %s", len(w), listColumns(parts))
 }

@@ -181,10 +181,10 @@ func (d Discrete) columns() []int {
 
 // Describe says which columns are discrete, and over what share of each
 // value's cell they are trained spread, for the start-up lines.
-func (d Discrete) Describe(spread float64, cats []datasets.Category) string {
+func (d Discrete) Describe(spread float64, cats []datasets.Category, names []string) string {
 	var parts []string
 	for _, j := range d.columns() {
-		parts = append(parts, fmt.Sprintf("%s (%d values)", datasets.ColumnLabel(cats, j), len(d[j])))
+		parts = append(parts, fmt.Sprintf("%s (%d values)", datasets.ColumnLabel(cats, names, j), len(d[j])))
 	}
 	over := "each value's cell"
 	if spread < 1 {
@@ -253,7 +253,7 @@ func widenable(values int, named bool) bool {
 
 // describeGaps says which columns data.discrete_gap widens, and by how
 // much, for the start-up lines.
-func describeGaps(d Discrete, factors map[int]float64, gap float64, cats []datasets.Category) string {
+func describeGaps(d Discrete, factors map[int]float64, gap float64, cats []datasets.Category, names []string) string {
 	cols := make([]int, 0, len(factors))
 	for j := range factors {
 		cols = append(cols, j)
@@ -261,7 +261,7 @@ func describeGaps(d Discrete, factors map[int]float64, gap float64, cats []datas
 	slices.Sort(cols)
 	parts := make([]string, len(cols))
 	for i, j := range cols {
-		parts[i] = fmt.Sprintf("%s (%d values, x%.3g)", datasets.ColumnLabel(cats, j), len(d[j]), factors[j])
+		parts[i] = fmt.Sprintf("%s (%d values, x%.3g)", datasets.ColumnLabel(cats, names, j), len(d[j]), factors[j])
 	}
 	return fmt.Sprintf("data.discrete_gap %g: %d discrete column(s) of %d to %d values standardised wider, their neighbouring values up to %g apart, and not quantile-mapped, so that a learnt density's blur keeps each value's share: %s",
 		gap, len(cols), minGapValues, maxGapValues, gap, listColumns(parts))
@@ -365,7 +365,7 @@ func ColumnName(cfg *configs.Config, d, m int) string {
 	cats := Categories(cfg.Data.Categories)
 	names := ModelColumnNames(cfg, d)
 	if m >= len(names) {
-		return "column " + datasets.ColumnLabel(cats, m)
+		return "column " + datasets.ColumnLabel(cats, nil, m)
 	}
 	j := datasets.ValueColumn(cats, m)
 	if c, ok := datasets.BitsAt(cats, j); ok {

@@ -216,7 +216,7 @@ func TestDiscreteGapInPrepare(t *testing.T) {
 			}
 		}
 	}
-	if !strings.Contains(wide.Source, "data.discrete_gap 3: 1 discrete column(s) of 3 to 6 values standardised wider") || !strings.Contains(wide.Source, ": 1 (3 values, x") ||
+	if !strings.Contains(wide.Source, "data.discrete_gap 3: 1 discrete column(s) of 3 to 6 values standardised wider") || !strings.Contains(wide.Source, ": code (3 values, x") ||
 		strings.Contains(plain.Source, "data.discrete_gap") {
 		t.Errorf("start-up lines:\n%s\n%s\nwant the code named at gap 3 only", wide.Source, plain.Source)
 	}
@@ -305,7 +305,7 @@ func TestValleyColumnsAreQuantileMapped(t *testing.T) {
 		}
 		return fmt.Sprintf("%d,%.2f", education, 5+float64(k%23)*0.7)
 	})
-	if data := preparedTable(t, years, ""); !strings.Contains(data.Source, "1 (a valley in its values' shares, data.quantile_valleys)") {
+	if data := preparedTable(t, years, ""); !strings.Contains(data.Source, "education (a valley in its values' shares, data.quantile_valleys)") {
 		t.Errorf("years of education, 16 values with a valley at 13, not mapped: %s", data.Source)
 	}
 	// A run from before data.valley_levels (10) maps them as it did: not.
@@ -323,7 +323,7 @@ func TestValleyColumnsAreQuantileMapped(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			data := preparedTable(t, path, c.keys)
-			if _, ok := data.Norm.Quantiles[0]; ok != c.mapped || strings.Contains(data.Source, "1 (a valley in its values' shares, data.quantile_valleys)") != c.mapped {
+			if _, ok := data.Norm.Quantiles[0]; ok != c.mapped || strings.Contains(data.Source, "race (a valley in its values' shares, data.quantile_valleys)") != c.mapped {
 				t.Errorf("race mapped %v, want %v: %s", ok, c.mapped, data.Source)
 			}
 			if _, ok := data.Norm.Quantiles[1]; ok {

@@ -31,11 +31,11 @@ func TestDiscreteDescribeListsTheFirstColumns(t *testing.T) {
 			for j := range c.columns {
 				d[j] = []float64{0, 1}
 			}
-			got := d.Describe(1, nil)
+			got := d.Describe(1, nil, nil)
 			if !strings.HasPrefix(got, fmt.Sprintf("%d discrete column(s), trained spread over each value's cell", c.columns)) || !strings.HasSuffix(got, c.tail) {
 				t.Errorf("Describe(1) = %q, want it to end %q", got, c.tail)
 			}
-			if got := d.Describe(0.5, nil); !strings.Contains(got, "spread over 0.5 of each value's cell about it (data.discrete_spread)") {
+			if got := d.Describe(0.5, nil, nil); !strings.Contains(got, "spread over 0.5 of each value's cell about it (data.discrete_spread)") {
 				t.Errorf("Describe(0.5) = %q, want it to say the share", got)
 			}
 		})

@@ -85,9 +85,9 @@ func (r *Run) Data(why string) (*Data, error) {
 	// checkpoint records it exactly: any other value was written by hand,
 	// and would put the samples and the data in different units.
 	if j, ok := d.Norm.Differs(r.Norm); ok && r.Norm.Mean[j] == d.Norm.Mean[j] && r.Norm.Std[j] == d.Norm.Std[j] {
-		return nil, fmt.Errorf("%s: the quantile map it records for column %s (data.quantile) is not the one fitted to the training data: %w", r.Checkpoint, datasets.ColumnLabel(d.Categories, j), ErrEdited)
+		return nil, fmt.Errorf("%s: the quantile map it records for column %s (data.quantile) is not the one fitted to the training data: %w", r.Checkpoint, datasets.ColumnLabel(d.Categories, r.Config.Data.Columns, j), ErrEdited)
 	} else if ok {
-		return nil, fmt.Errorf("%s: the standardisation it records (column %s: mean %v, std %v) is not the one fitted to the training data (mean %v, std %v): %w", r.Checkpoint, datasets.ColumnLabel(d.Categories, j), r.Norm.Mean[j], r.Norm.Std[j], d.Norm.Mean[j], d.Norm.Std[j], ErrEdited)
+		return nil, fmt.Errorf("%s: the standardisation it records (column %s: mean %v, std %v) is not the one fitted to the training data (mean %v, std %v): %w", r.Checkpoint, datasets.ColumnLabel(d.Categories, r.Config.Data.Columns, j), r.Norm.Mean[j], r.Norm.Std[j], d.Norm.Mean[j], d.Norm.Std[j], ErrEdited)
 	}
 	// The discrete columns and their values are found in the same data:
 	// others would put every sample onto values the data never held.

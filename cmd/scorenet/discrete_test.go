@@ -28,7 +28,7 @@ func TestDiscreteValuesKeepOldRuns(t *testing.T) {
 	}
 	run := filepath.Join(dir, "new")
 	code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=5", "-set", "model.hidden=[8]")
-	if code != 0 || !strings.Contains(errs, "3 (50 values)") {
+	if code != 0 || !strings.Contains(errs, "level (50 values)") {
 		t.Fatalf("train: exit %d; want column 3's 50 levels found: %s", code, errs)
 	}
 	if c, _ := os.ReadFile(filepath.Join(run, "config.yaml")); !strings.Contains(string(c), "discrete_values: 1024") {
@@ -75,7 +75,7 @@ func TestPlacesAndWallsReachTheSamples(t *testing.T) {
 	}
 	run := filepath.Join(dir, "run")
 	code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=5", "-set", "model.hidden=[8]", "-set", "train.refit=false")
-	if code != 0 || !strings.Contains(errs, "written to a few decimal places") || !strings.Contains(errs, "1 to 2 place(s)") || !strings.Contains(errs, "column 2's minimum") || !strings.Contains(errs, "column 2's maximum") {
+	if code != 0 || !strings.Contains(errs, "written to a few decimal places") || !strings.Contains(errs, "size to 2 place(s)") || !strings.Contains(errs, "column share's minimum") || !strings.Contains(errs, "column share's maximum") {
 		t.Fatalf("train: exit %d; want column 1's places and column 2's walls said: %s", code, errs)
 	}
 	keptToBoth := func(when string) {

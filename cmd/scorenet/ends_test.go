@@ -28,7 +28,7 @@ func TestPointMassAtAColumnsEnd(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("train: exit %d: %s", code, errs)
 	}
-	if !strings.Contains(errs, "1 point mass(es) at a column's end, where samples beyond are put: column 1's minimum 0 (33% of the rows)") {
+	if !strings.Contains(errs, "1 point mass(es) at a column's end, where samples beyond are put: column amount's minimum 0 (33% of the rows)") {
 		t.Errorf("the start-up lines do not say the mass:\n%s", errs)
 	}
 	none := filepath.Join(dir, "none")
@@ -93,7 +93,7 @@ func TestWholeNumberColumnsComeBackWhole(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("train: exit %d: %s", code, errs)
 	}
-	if !strings.Contains(errs, "1 column(s) of whole numbers only, whose samples are rounded to whole numbers: 1") {
+	if !strings.Contains(errs, "1 column(s) of whole numbers only, whose samples are rounded to whole numbers: amount") {
 		t.Errorf("the start-up lines do not say the whole column:\n%s", errs)
 	}
 	// Resumed, the run finds the column again and its checkpoint keeps it.

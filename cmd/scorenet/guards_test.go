@@ -257,7 +257,7 @@ func TestTrainFromDataChoosesAndKeeps(t *testing.T) {
 	for _, want := range []string{
 		"defaults for data read from a file (set a key to change it): data.standardize true, data.missing drop, data.quantile auto, data.holdout auto, train.loss edm_dsm",
 		"model.hidden auto: [128 128 128]", "model.sigma_data auto", "train.sigmas auto", "sample.eps auto", "sample.sampler heun",
-		"data.holdout auto: 0.167 (50 rows held out", "1 discrete column(s)", "1 (2 values)",
+		"data.holdout auto: 0.167 (50 rows held out", "1 discrete column(s)", "flag (2 values)",
 	} {
 		if !strings.Contains(errs, want) {
 			t.Errorf("start-up lines lack %q:\n%s", want, errs)

@@ -35,7 +35,8 @@ a .csv; NaN in a .npy) by drawing each row's missing entries K times from
 the model's conditional given the row's other entries, and writes every row
 with its missing entries set to the mean of their K draws (on a column of
 a few values, the observed value nearest it), under the input's header
-row if it had one. Given entries are written as the same numbers, in the shortest form that reads back to each (0.370 as 0.37). -draws writes all K completions of each row (K rows per
+row if it had one, each with its name or index where the input's first
+column was the rows' (a missing name kept empty). Given entries are written as the same numbers, in the shortest form that reads back to each (0.370 as 0.37). -draws writes all K completions of each row (K rows per
 input row: multiple imputation), -spread each entry's standard deviation
 over its draws (0 where given).
 
@@ -169,12 +170,13 @@ docs/CONFIG.md, impute.`)
 		err = holdingSignals(stderr, func() error {
 			// A CSV's header row comes back on each table (budgeted with
 			// the encoding: a line of names).
-			named := workflow.NamedColumns(run.Config)
-			if err := datasets.WriteNamed(*out, workflow.ImputedRows(run.Config, done.Estimate, rows, 1), file.Header, named); err != nil {
+			// and so do the rows' names or index it was read with.
+			named, lead := workflow.NamedColumns(run.Config), leadOf(file, rows.N)
+			if err := datasets.WriteLed(*out, workflow.ImputedRows(run.Config, done.Estimate, rows, 1), file.Header, named, lead, 1); err != nil {
 				return err
 			}
 			if *drawsOut != "" {
-				if err := datasets.WriteNamed(*drawsOut, workflow.ImputedRows(run.Config, done.Draws, rows, *draws), file.Header, named); err != nil {
+				if err := datasets.WriteLed(*drawsOut, workflow.ImputedRows(run.Config, done.Draws, rows, *draws), file.Header, named, lead, *draws); err != nil {
 					return err
 				}
 			}
@@ -407,3 +409,13 @@ func writeInpaintingGrid(path string, rows, draws points.Points, perRow int, s d
 
 // isTerminal is whether f is a terminal (progress bars) or not (log lines).
 func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
+
+// leadOf is the file's leading columns (an index, the rows' names) for
+// its first n rows, the ones completed.
+func leadOf(file datasets.File, n int) []datasets.Lead {
+	var lead []datasets.Lead
+	for _, l := range file.Lead {
+		lead = append(lead, datasets.Lead{Name: l.Name, Cells: l.Cells[:min(n, len(l.Cells))]})
+	}
+	return lead
+}

@@ -383,6 +383,44 @@ func TestRowsFilesFollowTheRunsHeader(t *testing.T) {
 	}
 }
 
+// A table's rows' names come back on its completed rows, each draw's
+// too, and a row whose name is missing keeps its values and its place,
+// the first row's as any other's (the names were dropped from the output,
+// and a missing one refused the file).
+func TestImputeKeepsTheRowsNames(t *testing.T) {
+	dir := t.TempDir()
+	data, rng := filepath.Join(dir, "states.csv"), rand.New(rand.NewPCG(5, 6))
+	writeRows(t, data, "state,x,y", 200, func(i int) string {
+		return fmt.Sprintf("s%d,%.4f,%.4f", i, rng.NormFloat64(), rng.NormFloat64())
+	})
+	run := filepath.Join(dir, "r")
+	if code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=20", "-set", "model.hidden=[8]"); code != 0 {
+		t.Fatalf("train: %s", errs)
+	}
+	in := filepath.Join(dir, "holes.csv")
+	os.WriteFile(in, []byte("state,x,y\nNA,0.5,\nohio,,1\n,0.25,NA\n"), 0o644)
+	out, draws := filepath.Join(dir, "out.csv"), filepath.Join(dir, "draws.csv")
+	if code, _, errs := scorenet("impute", "-run", run, "-in", in, "-out", out, "-draws", draws, "-n", "2"); code != 0 {
+		t.Fatalf("impute: exit %d, %s", code, errs)
+	}
+	for _, c := range []struct {
+		path  string
+		names []string
+	}{{out, []string{"", "ohio", ""}}, {draws, []string{"", "", "ohio", "ohio", "", ""}}} {
+		b, _ := os.ReadFile(c.path)
+		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+		if len(lines) != len(c.names)+1 || lines[0] != "state,x,y" {
+			t.Fatalf("%s:\n%s\nwant the header state,x,y and %d rows", filepath.Base(c.path), b, len(c.names))
+		}
+		for i, name := range c.names {
+			cells := strings.Split(lines[i+1], ",")
+			if len(cells) != 3 || cells[0] != name || cells[1] == "" || cells[2] == "" {
+				t.Errorf("%s row %d: %q, want %q and two values", filepath.Base(c.path), i+1, lines[i+1], name)
+			}
+		}
+	}
+}
+
 // A classed table with a column left out (an id) reads back both its
 // training file and its own samples, which hold the class column and not
 // the id: the samples were refused as lacking the id (a second reader:

@@ -31,7 +31,7 @@ func TestQuantileMapOfASkewedColumn(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("train: exit %d: %s", code, errs)
 	}
-	for _, want := range []string{"data.quantile auto", "1 column(s) of skewness beyond ±0.5 mapped through their training quantiles", ": 1 (skewness"} {
+	for _, want := range []string{"data.quantile auto", "1 column(s) of skewness beyond ±0.5 mapped through their training quantiles", ": amount (skewness"} {
 		if !strings.Contains(errs, want) {
 			t.Errorf("the start-up lines lack %q:\n%s", want, errs)
 		}
