@@ -405,6 +405,10 @@ func readCells(r io.Reader, rows int) (header []string, cols [][]string, index b
 				header, index = slices.Clone(cells[1:]), true
 				continue
 			}
+			if h, lead, ok := mixedHeader(cells, lines.quoted, &lines); ok {
+				header, index = h, lead
+				continue
+			}
 			if h, lead, trailing, ok := numberedHeader(cells, lines.peek); ok {
 				header, index, lines.trailing = h, lead, trailing
 				continue

@@ -334,6 +334,13 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 				header, lead = append([]string(nil), cells[1:]...), []*rowIndex{{column: 1}}
 				continue
 			}
+			if h, index, ok := mixedHeader(cells, rows.quoted, &rows); ok {
+				header = h
+				if index {
+					lead = []*rowIndex{{column: 1}}
+				}
+				continue
+			}
 			if h, index, trailing, ok := numberedHeader(cells, rows.peek); ok {
 				header, rows.trailing = h, trailing
 				if index {
@@ -597,6 +604,53 @@ func numberedHeader(cells []string, next func() ([]string, error)) (header []str
 	return nil, false, false, false
 }
 
+// mixedHeader is whether a first row of names and numbers is a header: a
+// name (not a missing marker) stands over a number of the next row, as
+// wide as it, where a column's name cannot be one of its values; or, the
+// row's cells all quoted, a quoted number stands over an unquoted one (R's
+// write.csv quotes every name of a header, "100" for the 100 metres, and
+// no number). An empty first cell is a row index's, as for names. A row
+// of names is a header by isHeader already, and a row of numbers that a
+// quote does not mark is data.
+func mixedHeader(cells []string, quoted []bool, c *cellReader) (header []string, index, ok bool) {
+	core, q := cells, quoted
+	if len(core) > 2 && strings.TrimSpace(core[0]) == "" {
+		core, q, index = core[1:], q[1:], true
+	}
+	names, numbers, allQuoted := false, false, len(q) == len(core)
+	for j, cell := range core {
+		switch {
+		case isNumber(cell):
+			numbers = true
+		case isName(cell) && !isMissing(cell) && !strings.Contains(cell, "#"): // "2 # note" is a comment, not a name
+			names = true
+		default:
+			return nil, false, false
+		}
+		allQuoted = allQuoted && q[j]
+	}
+	if !numbers || !names && !allQuoted {
+		return nil, false, false
+	}
+	after, err := c.peek()
+	if err != nil || len(after) != len(cells) || len(c.aheadQuoted) != len(cells) {
+		return nil, false, false
+	}
+	afterQuoted := c.aheadQuoted
+	if index {
+		after, afterQuoted = after[1:], afterQuoted[1:]
+	}
+	for j, cell := range core {
+		if !isNumber(after[j]) {
+			continue
+		}
+		if !isNumber(cell) || allQuoted && !afterQuoted[j] {
+			return slices.Clone(core), index, true
+		}
+	}
+	return nil, false, false
+}
+
 // numberRun is how many whole numbers, written as digits, cells hold
 // among names, where they rise by a constant step from 0 or 1 by 1
 // (columns numbered) or are all years from 1000 to 2999 (years); 0
@@ -721,12 +775,21 @@ func quoteCell(c string) string {
 // splitCSV appends line's cells to cells, each with the spaces around it
 // trimmed and its quotes, if any, undone.
 func splitCSV(cells []string, line string, lineNo int, sep byte) ([]string, error) {
+	return splitQuoted(cells, nil, line, lineNo, sep)
+}
+
+// splitQuoted is splitCSV that also says, where quoted is not nil, which
+// cells were quoted (appended to *quoted, one a cell).
+func splitQuoted(cells []string, quoted *[]bool, line string, lineNo int, sep byte) ([]string, error) {
 	for col := 1; ; col++ {
 		if col > MaxColumns {
 			return nil, fmt.Errorf("line %d has more than %d columns (MaxColumns)", lineNo, MaxColumns)
 		}
 		line = strings.TrimLeftFunc(line, unicode.IsSpace)
 		var cell string
+		if quoted != nil {
+			*quoted = append(*quoted, strings.HasPrefix(line, `"`))
+		}
 		if strings.HasPrefix(line, `"`) {
 			var b strings.Builder
 			i := 1
@@ -847,17 +910,20 @@ type cellReader struct {
 	aheadLine int
 	aheadErr  error
 	hasAhead  bool
+	// quoted says which of the row's cells were quoted, the row next
+	// returned (or read ahead, aheadQuoted) last.
+	quoted, aheadQuoted []bool
 }
 
 // peek reads the row after the one next returned last, which stays
 // valid, and keeps it for the next call of next; io.EOF after the last.
 func (c *cellReader) peek() ([]string, error) {
 	if !c.hasAhead {
-		line, keep := c.line, c.buf
-		c.buf = c.ahead[:0]
+		line, keep, keepQuoted := c.line, c.buf, c.quoted
+		c.buf, c.quoted = c.ahead[:0], c.aheadQuoted[:0]
 		c.ahead, c.aheadErr = c.read()
-		c.aheadLine, c.hasAhead = c.lr.line, true
-		c.buf, c.line = keep, line
+		c.aheadLine, c.aheadQuoted, c.hasAhead = c.lr.line, c.quoted, true
+		c.buf, c.line, c.quoted = keep, line, keepQuoted
 	}
 	if c.aheadErr != nil {
 		return nil, c.aheadErr
@@ -878,6 +944,7 @@ func (c *cellReader) next() ([]string, error) {
 	if c.hasAhead {
 		c.hasAhead = false
 		c.buf, c.ahead = c.ahead, c.buf
+		c.quoted, c.aheadQuoted = c.aheadQuoted, c.quoted
 		c.line = c.aheadLine
 		if c.aheadErr != nil {
 			return nil, c.aheadErr
@@ -918,7 +985,8 @@ func (c *cellReader) read() ([]string, error) {
 		if c.sep == 0 {
 			c.sep = separator(line)
 		}
-		c.buf, err = splitCSV(c.buf[:0], line, c.lr.line, c.sep)
+		c.quoted = c.quoted[:0]
+		c.buf, err = splitQuoted(c.buf[:0], &c.quoted, line, c.lr.line, c.sep)
 		return c.buf, err
 	}
 }

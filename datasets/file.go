@@ -203,7 +203,7 @@ func (f File) Describe() string {
 		notes = append(notes, fmt.Sprintf("%d %s with a missing value left out (data.missing: drop), the first at %s%s", len(f.Dropped), rows, f.Dropped[0], f.mostMissing()))
 	}
 	if f.RowIndex {
-		notes = append(notes, "column 1, unnamed in the header and each row's own number or name, is the rows' index (as pandas' to_csv writes it) and is left out")
+		notes = append(notes, "column 1, unnamed in the header and each row's own number or name, is the rows' index (as pandas' to_csv and R's write.csv write it) and is left out")
 	}
 	if f.RowNames != "" {
 		notes = append(notes, fmt.Sprintf("column %d (%s), a name each row's own, is the rows' names and is left out", f.leading(), f.RowNames))

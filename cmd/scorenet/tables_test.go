@@ -75,7 +75,7 @@ func TestTrainDataFindsTheClassColumn(t *testing.T) {
 	if code != 0 || !strings.Contains(errs, "column species is each row's class (the run's data.label_column): left out") {
 		t.Errorf("impute on rows with their class: exit %d: %s", code, errs)
 	}
-	if filled, err := os.ReadFile(filepath.Join(dir, "filled.csv")); err != nil || !strings.HasPrefix(string(filled), "width,height\n") {
+	if filled, err := os.ReadFile(filepath.Join(dir, "filled.csv")); err != nil || !strings.HasPrefix(string(filled), ",width,height\n0,1.5,") { // the index back first
 		t.Errorf("the completed rows: %v\n%s", err, filled)
 	}
 	given := filepath.Join(dir, "given")
