@@ -48,7 +48,8 @@ func ValueColumn(cats []Category, m int) int {
 
 // ColumnLabel names model column m for the start-up lines and messages:
 // by its header name where names (the value columns', as the data hold
-// them) has it, "age", else by its place among the data's columns, from
+// them) has it, "age" (with its place where the name is a number, "2
+// (1)"), else by its place among the data's columns, from
 // 1, "3", which a file counts otherwise where it has columns left out (an
 // index, the rows' names, data.leave_out, the label); a category's digit
 // as "state's binary digit 1" or "2 (state's binary digit 1)", least
@@ -61,7 +62,9 @@ func ColumnLabel(cats []Category, names []string, m int) string {
 	} else if ok {
 		return fmt.Sprintf("%d (%s's binary digit %d)", j+1, c.Column, m-ModelColumn(cats, j)+1)
 	}
-	if named {
+	if named && isNumber(names[j]) { // a header of numbers (pandas' 0, 1...): "2 (1)", not "1"
+		return fmt.Sprintf("%d (%s)", j+1, names[j])
+	} else if named {
 		return names[j]
 	}
 	return strconv.Itoa(j + 1)

@@ -86,6 +86,9 @@ type categoryReader struct {
 	// firstUnknown names the first: its line, column and name.
 	unknown      int
 	firstUnknown string
+	// given are those names, by row and value column, to be written
+	// back as given (File.Given).
+	given map[[2]int]string
 }
 
 // written is whether a first row of n values (the label's out) is a file

@@ -208,9 +208,13 @@ type Want struct {
 	Spare   float64
 	Then    string
 	// Columns are a run's columns (its header's names), where the file
-	// is read for a run that recorded them: a first row with one column
-	// more, its first cell missing, has the rows' names there.
+	// is read for a run (ForRun) that recorded them: a first row that
+	// names them is its header, numbers or not, and a first row with
+	// more columns, its first cell missing, has the rows' names there. A
+	// run that recorded none learnt a headerless file: a first row of
+	// numbers is data, whatever its numbers.
 	Columns []string
+	ForRun  bool
 }
 
 // also is what the reader says it needs the memory for beside the values.
@@ -264,7 +268,35 @@ func rowNames(header, cells []string, label *labelColumn, lead int) bool {
 // missing, does not.
 func missingRowName(header, cells []string, missing bool, want Want) bool {
 	return missing && len(want.Columns) > 0 && len(header) == len(cells) && len(cells) > 1 &&
-		isMissing(cells[0]) && isClassName(header[0]) && slices.Equal(header[1:], want.Columns)
+		isMissing(cells[0]) && isClassName(header[0]) && inOrder(want.Columns, header[1:])
+}
+
+// inOrder is whether names holds every one of cols in cols' order, and
+// maybe others between (a label column, a column left out).
+func inOrder(cols, names []string) bool {
+	k := 0
+	for _, n := range names {
+		if k < len(cols) && n == cols[k] {
+			k++
+		}
+	}
+	return k == len(cols)
+}
+
+// runsHeader is whether a first row read for a run names the run's
+// columns (want.Columns), after an unnamed index or not: its header,
+// whatever its names are (pandas' 0, 1, 2...).
+func runsHeader(cells []string, want Want) (header []string, index, ok bool) {
+	if !want.ForRun || len(want.Columns) == 0 {
+		return nil, false, false
+	}
+	if len(cells) > 1 && strings.TrimSpace(cells[0]) == "" && inOrder(want.Columns, cells[1:]) && len(cells)-1 == len(want.Columns) {
+		return slices.Clone(cells[1:]), true, true
+	}
+	if slices.Equal(cells, want.Columns) {
+		return slices.Clone(cells), false, true
+	}
+	return nil, false, false
 }
 
 // isRowName is whether a cell names a row: a name with a letter in it
@@ -334,6 +366,13 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 				header, lead = append([]string(nil), cells[1:]...), []*rowIndex{{column: 1}}
 				continue
 			}
+			if h, index, ok := runsHeader(cells, want); ok {
+				header = h
+				if index {
+					lead = []*rowIndex{{column: 1}}
+				}
+				continue
+			}
 			if h, index, ok := mixedHeader(cells, rows.quoted, &rows); ok {
 				header = h
 				if index {
@@ -341,7 +380,8 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 				}
 				continue
 			}
-			if h, index, trailing, ok := numberedHeader(cells, rows.peek); ok {
+			// A run that learnt a headerless file reads numbers as data.
+			if h, index, trailing, ok := numberedHeader(cells, rows.peek); ok && !(want.ForRun && len(want.Columns) == 0) {
 				header, rows.trailing = h, trailing
 				if index {
 					lead = []*rowIndex{{column: 1}}
@@ -447,6 +487,10 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 						cats.firstUnknown = fmt.Sprintf("line %d, column %d: %s (column %s)", rows.line, fileColumn(j)+1, quoteCell(strings.TrimSpace(cell)), c.col.Column)
 					}
 					cats.unknown++
+					if cats.given == nil {
+						cats.given = map[[2]int]string{}
+					}
+					cats.given[[2]int{p.N, j}] = strings.TrimSpace(cell)
 					err = nil
 				}
 				if err != nil {
@@ -588,6 +632,9 @@ func numberedHeader(cells []string, next func() ([]string, error)) (header []str
 	if err != nil {
 		return nil, false, false, false
 	}
+	// pandas' own: its index's empty cell, columns 0, 1... and the first
+	// row numbered 0.
+	pandas := index && !years && len(after) > 0 && strings.TrimSpace(after[0]) == "0"
 	if index && len(after) > 0 {
 		after = after[1:]
 	}
@@ -597,8 +644,11 @@ func numberedHeader(cells []string, next func() ([]string, error)) (header []str
 	if inStep(core, after) {
 		return nil, false, false, false
 	}
+	if index && !years && strings.TrimSpace(core[0]) != "0" {
+		return nil, false, false, false // pandas numbers its columns from 0
+	}
 	fraction := slices.ContainsFunc(after, isFraction)
-	if run >= 4 || years && (named || run >= 3 && fraction) || (index || named) && fraction {
+	if run >= 4 || pandas || years && (named || run >= 3 && fraction) || (index || named) && fraction {
 		return slices.Clone(core), index, trailing, true
 	}
 	return nil, false, false, false
@@ -703,7 +753,7 @@ func inStep(first, next []string) bool {
 		}
 		nums = append(nums, n)
 	}
-	if len(nums) < 3 {
+	if len(nums) < 3 || nums[1] == nums[0] { // a constant row is no run
 		return false
 	}
 	for k := 2; k < len(nums); k++ {

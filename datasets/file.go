@@ -71,6 +71,9 @@ type File struct {
 	// FirstUnknown (its line, column and name).
 	UnknownNames int
 	FirstUnknown string
+	// Given are those cells' names, by row and value column (from 0):
+	// a completed table writes them back as given.
+	Given map[[2]int]string
 
 	note string // the layout of a .npy file, if worth saying
 	// Lines are the line numbers of a CSV file's rows, read by LoadMissing
@@ -403,7 +406,7 @@ func LoadTable(path string, o Options) (File, Labels, []string, error) {
 			}
 		}
 		f.Categories = cats.finish(f.Points, labelMissing)
-		f.UnknownNames, f.FirstUnknown = cats.unknown, cats.firstUnknown
+		f.UnknownNames, f.FirstUnknown, f.Given = cats.unknown, cats.firstUnknown, cats.given
 		if len(cats.left) > 0 { // a file the run wrote holds none of them
 			f.LeftOut, f.left = cats.leave, cats.left
 		}
@@ -639,7 +642,7 @@ func EncodedBytes(path string, values int) float64 {
 // semicolon or a tab (which the reader takes for the separator of a row
 // of no commas) or spaces at its ends, as the reader undoes.
 func quoteName(name string) string {
-	if strings.ContainsAny(name, ",\";\t") || strings.TrimSpace(name) != name {
+	if strings.ContainsAny(name, ",\";\t") || strings.TrimSpace(name) != name || strings.HasPrefix(name, "#") { // a line starting with # is a comment
 		return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
 	}
 	return name
@@ -661,12 +664,12 @@ func EncodeNamed(path string, p points.Points, header []string, named Named) ([]
 	if header != nil && len(header) != p.D {
 		return nil, fmt.Errorf("datasets: %s: %d column names for %d columns", path, len(header), p.D)
 	}
-	return encodeTable(path, p, header, named, false, nil, 1)
+	return encodeTable(path, p, header, named, false, Echo{})
 }
 
 // encode is Encode without the memory check.
 func encode(path string, p points.Points) ([]byte, error) {
-	return encodeTable(path, p, nil, nil, false, nil, 1)
+	return encodeTable(path, p, nil, nil, false, Echo{})
 }
 
 // WriteTable is WriteBudgeted with a header row of column names for a CSV
@@ -690,20 +693,31 @@ type Lead struct {
 	Cells []string
 }
 
-// WriteLed is WriteNamed with the columns lead first in a CSV, each
-// input row's cell written on each rows' rows of p (K completions of a
-// row, say): a completed table keeps the rows' names it was read with. A
-// .npy file holds the values only.
-func WriteLed(path string, p points.Points, header []string, named Named, lead []Lead, rows int) error {
+// Echo is what a table written back row for row (impute's) carries from
+// the input beside the values: its leading columns (Lead), and its cells
+// given as names no level holds (Given, by input row and value column),
+// written as given. Each input row stands for Each rows written (K
+// completions of a row); 0 is 1.
+type Echo struct {
+	Lead  []Lead
+	Given map[[2]int]string
+	Each  int
+}
+
+// WriteEchoed is WriteNamed with what echo carries from the input, in a
+// CSV: a completed table keeps the rows' names it was read with, and the
+// names it was given. A .npy file holds the values only.
+func WriteEchoed(path string, p points.Points, header []string, named Named, echo Echo) error {
 	if header != nil && len(header) != p.D {
 		return fmt.Errorf("datasets: %s: %d column names for %d columns", path, len(header), p.D)
 	}
-	for _, l := range lead {
-		if rows < 1 || len(l.Cells)*rows != p.N {
+	echo.Each = max(echo.Each, 1)
+	for _, l := range echo.Lead {
+		if len(l.Cells)*echo.Each != p.N {
 			return fmt.Errorf("datasets: %s: %d cells of column %q for %d rows", path, len(l.Cells), l.Name, p.N)
 		}
 	}
-	b, err := encodeTable(path, p, header, named, false, lead, rows)
+	b, err := encodeTable(path, p, header, named, false, echo)
 	if err != nil {
 		return err
 	}
@@ -724,7 +738,7 @@ func writeTable(path string, p points.Points, header []string, named Named, blan
 	if header != nil && len(header) != p.D {
 		return fmt.Errorf("datasets: %s: %d column names for %d columns", path, len(header), p.D)
 	}
-	b, err := encodeTable(path, p, header, named, blanks, nil, 1)
+	b, err := encodeTable(path, p, header, named, blanks, Echo{})
 	if err != nil {
 		return err
 	}
@@ -735,12 +749,13 @@ func writeTable(path string, p points.Points, header []string, named Named, blan
 // that do not exist.
 var ErrNoBlankCells = errors.New("a .npy file has no empty cell for a value that does not exist: write a .csv")
 
-func encodeTable(path string, p points.Points, header []string, named Named, blanks bool, lead []Lead, rows int) ([]byte, error) {
+func encodeTable(path string, p points.Points, header []string, named Named, blanks bool, echo Echo) ([]byte, error) {
+	each := max(echo.Each, 1)
 	var buf bytes.Buffer
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
 	case ".csv":
 		if header != nil {
-			for _, l := range lead {
+			for _, l := range echo.Lead {
 				buf.WriteString(quoteName(l.Name) + ",")
 			}
 		}
@@ -755,12 +770,16 @@ func encodeTable(path string, p points.Points, header []string, named Named, bla
 		}
 		var num []byte
 		for i := 0; i < p.N; i++ {
-			for _, l := range lead {
-				buf.WriteString(quoteName(l.Cells[i/rows]) + ",")
+			for _, l := range echo.Lead {
+				buf.WriteString(quoteName(l.Cells[i/each]) + ",")
 			}
 			for j, v := range p.Row(i) {
 				if j > 0 {
 					buf.WriteByte(',')
+				}
+				if given, ok := echo.Given[[2]int{i / each, j}]; ok {
+					buf.WriteString(quoteName(given))
+					continue
 				}
 				if name, ok := named.name(j, v); ok {
 					buf.WriteString(quoteName(name))

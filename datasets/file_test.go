@@ -260,6 +260,9 @@ func TestReadCSVHeadersAndLimits(t *testing.T) {
 		{"years beside the rows' names", "country,1962,1963\nohio,1,2\nutah,3,4\n", []float64{1, 2, 3, 4}, []string{"1962", "1963"}, ""},
 		{"years over fractions", "1990,2000,2010\n0.5,1,2\n", []float64{0.5, 1, 2}, []string{"1990", "2000", "2010"}, ""},
 		{"a headerless table of flags", "0,1\n1,0\n", []float64{0, 1, 1, 0}, nil, ""},
+		{"pandas' index over a constant row", ",0,1,2,3\n0,1,1,1,1\n1,0,1,0,1\n", []float64{1, 1, 1, 1, 0, 1, 0, 1}, []string{"0", "1", "2", "3"}, ""},
+		{"pandas' index over whole numbers", ",0,1,2\n0,1,9,4\n1,2,3,4\n", []float64{1, 9, 4, 2, 3, 4}, []string{"0", "1", "2"}, ""},
+		{"a first value missing before 1, 2, 3", ",1,2,3\n0.5,0.2,0.1,0.3\n", nil, nil, "line 1, column 1"},
 		{"R's header of events", "\"\",\"100\",\"long\",\"400\"\n\"1\",10.93,7.65,49.53\n\"2\",11.06,7.3,48.9\n", []float64{10.93, 7.65, 49.53, 11.06, 7.3, 48.9}, []string{"100", "long", "400"}, ""},
 		{"R's header of numbers only", "\"\",\"100\",\"400\"\n\"1\",10.93,49.53\n\"2\",11,48.9\n", []float64{10.93, 49.53, 11, 48.9}, []string{"100", "400"}, ""},
 		{"a name over a number", "100,long\n10.9,7.6\n", []float64{10.9, 7.6}, []string{"100", "long"}, ""},
@@ -547,14 +550,17 @@ func TestLoadMissing(t *testing.T) {
 
 // A row's name is not one of its values: where missing values are read,
 // a missing name leaves the row's values as they are, and the first row's
-// missing name is told from a missing value by the run's columns.
+// missing name is told from a missing value by the run's columns; and a
+// file read for a run has its header by the run's.
 func TestMissingRowNames(t *testing.T) {
 	nan := math.NaN()
 	dir := t.TempDir()
 	cases := []struct {
 		name, text string
 		missing    bool
-		columns    []string  // a run's, where known
+		columns    []string // a run's, where known
+		forRun     bool     // read for a run
+		label      string
 		want       []float64 // nil: refused
 		rowNames   string
 		refusal    string
@@ -565,6 +571,13 @@ func TestMissingRowNames(t *testing.T) {
 		{name: "the run's own first column missing", text: "x,y\nNA,2\n3,4\n", missing: true, columns: []string{"x", "y"}, want: []float64{nan, 2, 3, 4}},
 		{name: "the first row's name without the run's columns", text: "state,x,y\nNA,1,2\nohio,3,4\n", missing: true, refusal: `line 3, column 1: "ohio" is neither a number nor missing`},
 		{name: "every name needed", text: "state,x\nohio,1\nNA,2\n", refusal: `line 3, column 1 (state): "NA" is not a name`},
+		{name: "the first row's name, a label column among the run's", text: "who,a,b,kind\nNA,1,,cat\nP2,0.1,2,dog\n", missing: true, columns: []string{"a", "b"}, forRun: true, label: "kind", want: []float64{1, nan, 0.1, 2}, rowNames: "who"},
+		// Read for a run, a first row is the header where it names the
+		// run's columns, numbers or not; for a run that learnt no header,
+		// a row of numbers is data.
+		{name: "the run's header of numbers", text: ",0,1,2,3\n0,0,0,0,0\n1,5,3,2,8\n", columns: []string{"0", "1", "2", "3"}, forRun: true, want: []float64{0, 0, 0, 0, 5, 3, 2, 8}},
+		{name: "numbers for a run without a header", text: "1,2,3,4\n5,3,2,8\n", forRun: true, want: []float64{1, 2, 3, 4, 5, 3, 2, 8}},
+		{name: "numbers read to train", text: "1,2,3,4\n5,3,2,8\n", want: []float64{5, 3, 2, 8}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -572,7 +585,7 @@ func TestMissingRowNames(t *testing.T) {
 			if err := os.WriteFile(path, []byte(c.text), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			f, _, _, err := LoadTable(path, Options{Missing: c.missing, Want: Want{Columns: c.columns}})
+			f, _, _, err := LoadTable(path, Options{Missing: c.missing, Label: c.label, Want: Want{Columns: c.columns, ForRun: c.forRun}})
 			if c.want == nil {
 				if err == nil || !strings.Contains(err.Error(), c.refusal) {
 					t.Fatalf("got %v, want an error saying %q", err, c.refusal)
@@ -621,6 +634,20 @@ func TestWriteTableKeepsTheHeader(t *testing.T) {
 	}
 	if err := WriteTable(csv, p, header[:2]); err == nil {
 		t.Error("2 names for 3 columns were written")
+	}
+	// Rows' names written first, a draw's each, and given names as given;
+	// a name starting with # is quoted, not a comment line.
+	echo := Echo{Lead: []Lead{{Name: "state", Cells: []string{"#5", "ohio, north"}}}, Given: map[[2]int]string{{1, 2}: "zz"}, Each: 1}
+	if err := WriteEchoed(csv, p, header, nil, echo); err != nil {
+		t.Fatal(err)
+	}
+	want := "state,a,\"b, the second\",\"say \"\"c\"\"\"\n\"#5\",1,2.5,-3\n\"ohio, north\",0.1,1e-300,zz\n"
+	if b, _ := os.ReadFile(csv); string(b) != want {
+		t.Errorf("echoed:\n%s\nwant\n%s", b, want)
+	}
+	echo.Each = 2
+	if err := WriteEchoed(csv, p, header, nil, echo); err == nil {
+		t.Error("2 names for 2 rows of 2 draws each were written")
 	}
 }
 

@@ -239,7 +239,8 @@ func TestClassesSampleTheirOwnData(t *testing.T) {
 // unconditional log p(x) (p(x) = sum_y p(x, y); the null class's field,
 // trained on one batch in ten, is the rougher).
 func classesScoreTheirOwnData(t *testing.T, run *workflow.Run) {
-	pts, labels, err := workflow.ReadClassedRows(run, run.Config.Data.Path)
+	read, err := workflow.ReadClassedRows(run, run.Config.Data.Path)
+	pts, labels := read.Points, read.Labels
 	if err != nil || len(labels) != 600 || pts.N != 600 {
 		t.Fatalf("the training file read with %d labels, %d points: %v", len(labels), pts.N, err)
 	}
@@ -257,7 +258,7 @@ func classesScoreTheirOwnData(t *testing.T, run *workflow.Run) {
 		path := filepath.Join(t.TempDir(), "rows.csv")
 		first, second, _ := strings.Cut(c.classes, " ")
 		os.WriteFile(path, []byte("a,label,b\n1,"+first+",2\n1,"+second+",2\n"), 0o644)
-		if _, _, err := workflow.ReadClassedRows(run, path); err == nil || !strings.Contains(err.Error(), c.err) {
+		if _, err := workflow.ReadClassedRows(run, path); err == nil || !strings.Contains(err.Error(), c.err) {
 			t.Errorf("%s: %v, want %s", c.name, err, c.err)
 		}
 		if p, err := workflow.ReadRows(run, path); err != nil || p.N != 2 {

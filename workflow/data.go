@@ -136,8 +136,8 @@ func ValueSpread(cfg *configs.Config, spread points.Points) points.Points {
 // their levels' places and its data.leave_out left out, as the run was
 // trained.
 func ReadRows(run *Run, path string) (points.Points, error) {
-	p, _, err := readRows(run, path, false, false)
-	return p, err
+	rows, err := readRows(run, path, false, false)
+	return rows.Points, err
 }
 
 // ReadClassedRows is ReadRows with each row's class, as the run numbers
@@ -145,31 +145,52 @@ func ReadRows(run *Run, path string) (points.Points, error) {
 // class column (its training file, its samples); nil otherwise. A class
 // the run has not is refused: ReadRows, for readers that do without the
 // class, takes it out unread. A missing value (an empty cell, NA, NaN, ?)
-// is read as NaN, and a missing class as -1: score and likelihood leave
-// such a row's results empty rather than refuse the file.
-func ReadClassedRows(run *Run, path string) (points.Points, []int32, error) {
+// is read as NaN, and a missing class as -1, and so is a name that is no
+// level of its category column (a held-out file's new pollster), counted
+// in UnknownNames: score and likelihood leave such a row's results empty
+// rather than refuse the file.
+func ReadClassedRows(run *Run, path string) (ClassedRows, error) {
 	return readRows(run, path, true, true)
 }
 
-func readRows(run *Run, path string, classes, missing bool) (points.Points, []int32, error) {
+// ClassedRows are rows read for a run (ReadClassedRows): their values,
+// their classes (nil for none), and how many cells held a name no level
+// holds, read as missing, and where the first was.
+type ClassedRows struct {
+	points.Points
+	Labels       []int32
+	UnknownNames int
+	FirstUnknown string
+}
+
+// UnknownNote says, for a refusal of rows none of which is complete, that
+// names no level holds were read as missing too; "" where none was.
+func (r ClassedRows) UnknownNote() string {
+	if r.UnknownNames == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", or a name that is no level of its category column, read as missing (the first, %s)", r.FirstUnknown)
+}
+
+func readRows(run *Run, path string, classes, missing bool) (ClassedRows, error) {
 	if f, labels, ok, err := labelledRows(run, path, missing, classes); err != nil || ok {
 		if err == nil {
 			err = CheckHeader(run, path, f)
 		}
-		return f.Points, labels, err
+		return ClassedRows{Points: f.Points, Labels: labels, UnknownNames: f.UnknownNames, FirstUnknown: f.FirstUnknown}, err
 	}
 	o := RowsOptions(run, missing)
-	o.UnknownMissing = false // a name that is no level is an error here
+	o.UnknownMissing = missing && classes // score's and likelihood's rows, which leave them empty
 	f, _, _, err := datasets.LoadTable(path, o)
 	if err == nil && datasets.HasBits(o.Categories) && f.D != run.Model.Dim() {
 		// Counted as the file holds them: the caller's count would be of
 		// the categories' binary digits.
-		return points.Points{}, nil, fmt.Errorf("%s has %d columns, the run's rows have %d (a category one)", path, datasets.ValueColumns(o.Categories, f.D), datasets.ValueColumns(o.Categories, run.Model.Dim()))
+		return ClassedRows{}, fmt.Errorf("%s has %d columns, the run's rows have %d (a category one)", path, datasets.ValueColumns(o.Categories, f.D), datasets.ValueColumns(o.Categories, run.Model.Dim()))
 	}
 	if err == nil && f.D == run.Model.Dim() {
 		err = CheckHeader(run, path, f) // a count that differs is the caller's to name
 	}
-	return f.Points, nil, err
+	return ClassedRows{Points: f.Points, UnknownNames: f.UnknownNames, FirstUnknown: f.FirstUnknown}, err
 }
 
 // CheckHeader refuses a file of rows for a run whose header names other
@@ -217,7 +238,7 @@ func labelledRows(run *Run, path string, missing, classes bool) (datasets.File, 
 	}
 	o := RowsOptions(run, missing)
 	o.Label = column                       // a table with its class column: Width does not apply
-	o.UnknownMissing = missing && !classes // impute's rows; score's and likelihood's need every name
+	o.UnknownMissing = missing // impute's rows, and score's and likelihood's, which leave them empty
 	f, labels, names, err := datasets.LoadTable(path, o)
 	if errors.Is(err, datasets.ErrNotALevel) || errors.Is(err, datasets.ErrMissingLabel) {
 		return datasets.File{}, nil, false, err
@@ -271,7 +292,7 @@ func runClasses(run *Run, f datasets.File, labels datasets.Labels, names []strin
 // value (datasets.Options.UnknownMissing), the rest of its row kept.
 func RowsOptions(run *Run, missing bool) datasets.Options {
 	return datasets.Options{Missing: missing, UnknownMissing: missing, Width: run.Model.Dim(), Categories: Categories(run.Config.Data.Categories), LeaveOut: run.Config.Data.LeaveOut,
-		Want: datasets.Want{Columns: run.Config.Data.Columns}}
+		Want: datasets.Want{Columns: run.Config.Data.Columns, ForRun: true}}
 }
 
 // CategoriesRead are the categories as read, for the run's config.yaml:

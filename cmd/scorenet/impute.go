@@ -36,9 +36,12 @@ the model's conditional given the row's other entries, and writes every row
 with its missing entries set to the mean of their K draws (on a column of
 a few values, the observed value nearest it), under the input's header
 row if it had one, each with its name or index where the input's first
-column was the rows' (a missing name kept empty). Given entries are written as the same numbers, in the shortest form that reads back to each (0.370 as 0.37). -draws writes all K completions of each row (K rows per
-input row: multiple imputation), -spread each entry's standard deviation
-over its draws (0 where given).
+column was the rows' (a missing name kept empty). Given entries are
+written as the same numbers, in the shortest form that reads back to each
+(0.370 as 0.37), and a name no level of its column holds as given (the
+row's other entries completed without it). -draws writes all K
+completions of each row (K rows per input row: multiple imputation),
+-spread each entry's standard deviation over its draws (0 where given).
 
 For an image run, -in may also be an IDX images file (its 8-bit pixels
 scaled as the run's were), and -mask r0:r1,c0:c1 marks pixel rows r0 to
@@ -171,17 +174,26 @@ docs/CONFIG.md, impute.`)
 			// A CSV's header row comes back on each table (budgeted with
 			// the encoding: a line of names).
 			// and so do the rows' names or index it was read with.
-			named, lead := workflow.NamedColumns(run.Config), leadOf(file, rows.N)
-			if err := datasets.WriteLed(*out, workflow.ImputedRows(run.Config, done.Estimate, rows, 1), file.Header, named, lead, 1); err != nil {
+			// A name no level holds was completed as missing, and is
+			// written back as given.
+			named, echo := workflow.NamedColumns(run.Config), datasets.Echo{Lead: leadOf(file, rows.N), Given: file.Given}
+			if err := datasets.WriteEchoed(*out, workflow.ImputedRows(run.Config, done.Estimate, rows, 1), file.Header, named, echo); err != nil {
 				return err
 			}
 			if *drawsOut != "" {
-				if err := datasets.WriteLed(*drawsOut, workflow.ImputedRows(run.Config, done.Draws, rows, *draws), file.Header, named, lead, *draws); err != nil {
+				echo.Each = *draws
+				if err := datasets.WriteEchoed(*drawsOut, workflow.ImputedRows(run.Config, done.Draws, rows, *draws), file.Header, named, echo); err != nil {
 					return err
 				}
 			}
 			if *spreadOut != "" {
-				if err := datasets.WriteTable(*spreadOut, workflow.ValueSpread(run.Config, done.Spread), file.Header); err != nil {
+				spread := workflow.ValueSpread(run.Config, done.Spread)
+				for at := range file.Given {
+					if at[0] < spread.N {
+						spread.X[at[0]*spread.D+at[1]] = 0 // given
+					}
+				}
+				if err := datasets.WriteEchoed(*spreadOut, spread, file.Header, nil, datasets.Echo{Lead: echo.Lead}); err != nil {
 					return err
 				}
 			}
@@ -201,6 +213,11 @@ docs/CONFIG.md, impute.`)
 				if math.IsNaN(v) {
 					missing++
 				}
+			}
+		}
+		for at := range file.Given { // given, not missing
+			if at[0] < rows.N {
+				missing--
 			}
 		}
 		fmt.Fprintf(stdout, "completed %s in %d of %s, %s each, by %s in %.2f s, into %s\n",
@@ -346,7 +363,7 @@ func readRowsToComplete(run *workflow.Run, path, mask string, rows, draws int, s
 		// A name the model has no level for says nothing it could
 		// condition on: completed as a missing value, the row's other
 		// cells still given.
-		fmt.Fprintf(stderr, "%s: %s a name that is no level of its category column, completed as a missing value (the first, %s); the run's levels are in its config.yaml (data.categories)\n",
+		fmt.Fprintf(stderr, "%s: %s a name that is no level of its category column, which the model cannot condition on: the row's other entries are completed without it, and it is written back as given (the first, %s); the run's levels are in its config.yaml (data.categories)\n",
 			path, counted(file.UnknownNames, "cell holds", "cells hold"), file.FirstUnknown)
 	}
 	if len(file.LeftOut) > 0 {

@@ -482,15 +482,19 @@ func TestUnseenLevelReadsBack(t *testing.T) {
 			}
 		})
 	}
-	// A row given to impute with the unseen name has it completed as a
-	// missing value, said (a second reader found a learnt level put in
-	// silently); score, which needs every value, refuses it.
+	// A row given to impute with the unseen name has its other entries
+	// completed without it, said, and the name written back as given (a
+	// second reader found a learnt level put in silently, a new user
+	// the given name replaced); score, which needs every value, leaves
+	// its row empty, and refuses a file of such rows only.
 	holes := writeHoles(t, dir, "x,y,kind\n0.5,1.2,zz\n")
 	code, _, errs = scorenet("impute", "-run", run, "-in", holes, "-out", filepath.Join(dir, "filled.csv"), "-n", "2")
-	if code != 0 || !strings.Contains(errs, `1 cell holds a name that is no level of its category column, completed as a missing value (the first, line 2, column 3: "zz" (column kind))`) {
+	if code != 0 || !strings.Contains(errs, `1 cell holds a name that is no level of its category column, which the model cannot condition on: the row's other entries are completed without it, and it is written back as given (the first, line 2, column 3: "zz" (column kind))`) {
 		t.Errorf("impute of the unseen name: exit %d, %s", code, errs)
+	} else if got := string(mustRead(t, filepath.Join(dir, "filled.csv"))); got != "x,y,kind\n0.5,1.2,zz\n" {
+		t.Errorf("the row with the unseen name completed as %q, want it as given", got)
 	}
-	if code, _, errs = scorenet("score", "-run", run, "-in", holes, "-out", filepath.Join(dir, "s.csv")); code == 0 || !strings.Contains(errs, "only rows with a missing value held it") {
+	if code, _, errs = scorenet("score", "-run", run, "-in", holes, "-out", filepath.Join(dir, "s.csv")); code == 0 || !strings.Contains(errs, `no point is complete, to score: point 1 holds a missing value, or a name that is no level of its category column, read as missing (the first, line 2, column 3: "zz" (column kind))`) {
 		t.Errorf("score of the unseen name: exit %d, %s", code, errs)
 	}
 }

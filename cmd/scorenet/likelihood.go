@@ -88,10 +88,11 @@ refused).`)
 		if err := workflow.CanLikelihood(run); err != nil {
 			return err
 		}
-		all, labels, err := workflow.ReadClassedRows(run, *in)
+		read, err := workflow.ReadClassedRows(run, *in)
 		if err != nil {
 			return err
 		}
+		all, labels := read.Points, read.Labels
 		if all.D != run.Model.Dim() {
 			return fmt.Errorf("%s has %d columns, the model's dimension is %d", *in, all.D, run.Model.Dim())
 		}
@@ -124,7 +125,7 @@ refused).`)
 		with, without = completeOnly(with, all.N, incomplete)
 		switch {
 		case without == all.N && len(incomplete) > 0:
-			return fmt.Errorf("%s: no point is complete and has a density: point %d holds a missing value", *in, firstIncomplete+1)
+			return fmt.Errorf("%s: no point is complete and has a density: point %d holds a missing value%s", *in, firstIncomplete+1, read.UnknownNote())
 		case without == all.N:
 			return fmt.Errorf("%s: no point has a density: %s", *in, why)
 		case without > 0 && *out != "" && !strings.EqualFold(filepath.Ext(*out), ".csv"):
@@ -149,6 +150,9 @@ refused).`)
 		}
 		if n := len(incomplete); n > 0 {
 			fmt.Fprintf(stderr, "likelihood: %s of %s with a missing value left out, their rows empty; the first, point %d\n", counted(n, "point", "points"), *in, firstIncomplete+1)
+		}
+		if read.UnknownNames > 0 {
+			fmt.Fprintf(stderr, "likelihood: %s %s, read as missing (the first, %s); the run's levels are in its config.yaml (data.categories)\n", counted(read.UnknownNames, "cell", "cells"), unknownNameWords(read.UnknownNames), read.FirstUnknown)
 		}
 		if noDensity := without - len(incomplete); why != "" && noDensity > 0 {
 			fmt.Fprintf(stderr, "likelihood: %s of %s without a density left out, their rows empty; the first, %s\n", counted(noDensity, "point", "points"), *in, why)
@@ -298,4 +302,13 @@ func (l likelihoodSettings) options(run *workflow.Run) (workflow.LikelihoodOptio
 		return workflow.LikelihoodOptions{}, fmt.Errorf("-atol must be at least %g (float64 rounding) and below 1 (model units, where the data's spread is about 1), got %v", ode.MinTolerance, *l.atol)
 	}
 	return workflow.LikelihoodOptions{Trace: *l.trace, Probes: *l.probes, Rtol: *l.rtol, Atol: *l.atol, Seed: *l.seed}.ForRun(run), nil
+}
+
+// unknownNameWords says what n cells of names no level holds are, for
+// score's and likelihood's notes: the model has no value there.
+func unknownNameWords(n int) string {
+	if n == 1 {
+		return "holds a name that is no level of its category column, which the model has no value for"
+	}
+	return "hold a name that is no level of their category column, which the model has no value for"
 }

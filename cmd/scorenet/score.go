@@ -60,10 +60,11 @@ missing value (an empty cell, NA, NaN, ?), or a missing class: its row.`)
 		if err := needDataFile("out", *out); err != nil {
 			return err
 		}
-		pts, labels, err := workflow.ReadClassedRows(run, *in)
+		rows, err := workflow.ReadClassedRows(run, *in)
 		if err != nil {
 			return err
 		}
+		pts, labels := rows.Points, rows.Labels
 		if pts.D != run.Model.Dim() {
 			return fmt.Errorf("%s has %d columns, the model in %s scores points of dimension %d", *in, pts.D, run.Checkpoint, run.Model.Dim())
 		}
@@ -82,7 +83,7 @@ missing value (an empty cell, NA, NaN, ?), or a missing class: its row.`)
 		// another reason.
 		incomplete, firstIncomplete := incompleteRows(pts, labels)
 		if len(incomplete) == pts.N {
-			return fmt.Errorf("%s: no point is complete, to score: point %d holds a missing value", *in, firstIncomplete+1)
+			return fmt.Errorf("%s: no point is complete, to score: point %d holds a missing value%s", *in, firstIncomplete+1, rows.UnknownNote())
 		}
 		for i := range incomplete {
 			for j := range pts.D {
@@ -136,6 +137,9 @@ missing value (an empty cell, NA, NaN, ?), or a missing class: its row.`)
 		}
 		if n := len(incomplete); n > 0 {
 			fmt.Fprintf(stderr, "score: %s of %s with a missing value left empty in %s; the first, point %d\n", counted(n, "point", "points"), *in, *out, firstIncomplete+1)
+		}
+		if rows.UnknownNames > 0 {
+			fmt.Fprintf(stderr, "score: %s %s, read as missing (the first, %s); the run's levels are in its config.yaml (data.categories)\n", counted(rows.UnknownNames, "cell", "cells"), unknownNameWords(rows.UnknownNames), rows.FirstUnknown)
 		}
 		if noScore := blanks - len(incomplete)*pts.D; noScore > 0 {
 			fmt.Fprintf(stderr, "score: %s of %s without a score left empty in %s; the first, %s\n", counted(noScore, "value", "values"), *in, *out, why)
