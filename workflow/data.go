@@ -237,7 +237,7 @@ func labelledRows(run *Run, path string, missing, classes bool) (datasets.File, 
 		return datasets.File{}, nil, false, nil
 	}
 	o := RowsOptions(run, missing)
-	o.Label = column                       // a table with its class column: Width does not apply
+	o.Label = column           // a table with its class column: Width does not apply
 	o.UnknownMissing = missing // impute's rows, and score's and likelihood's, which leave them empty
 	f, labels, names, err := datasets.LoadTable(path, o)
 	if errors.Is(err, datasets.ErrNotALevel) || errors.Is(err, datasets.ErrMissingLabel) {
