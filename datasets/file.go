@@ -66,6 +66,9 @@ type File struct {
 	// and missingBy each column's missing values among them.
 	Dropped   []string
 	missingBy []int
+	// dropShift is how far the rows DropIncomplete kept are from the
+	// file's in the column that moved most (keptShift).
+	dropShift shift
 	// UnknownNames are the category cells read as missing for a name that
 	// is no level (Options.UnknownMissing), the first named by
 	// FirstUnknown (its line, column and name).
@@ -132,8 +135,90 @@ func (f File) mostMissing() string {
 	if 5*len(f.Dropped) <= all || len(f.missingBy) == 0 {
 		return ""
 	}
-	// By the columns as the file holds them: a category's binary digits
-	// are missing together.
+	// By the columns as the file holds them (missingList): a category's
+	// binary digits are missing together.
+	return fmt.Sprintf(" (%.0f%% of the %d rows; the columns most often missing: %s: leaving those out, data.leave_out, keeps the rows, which the samples then describe too)",
+		100*float64(len(f.Dropped))/float64(all), all, f.missingList())
+}
+
+// shift is how far a column's values among some rows lie from all its
+// values in the file: its mean's distance in the file's standard
+// deviations, and its standard deviation's ratio; column is a value
+// column, -1 for none.
+type shift struct {
+	column      int
+	mean, ratio float64
+}
+
+// Beyond these a shift is told: the verdict's own bounds for samples.
+const (
+	maxKeptShift  = 0.25
+	minKeptSpread = 0.8
+	maxKeptSpread = 1.25
+)
+
+// keptShift is the shift of the complete rows (those DropIncomplete
+// keeps) from all of each column's observed values, in the number
+// column (not a category's places) that moved most, by the larger of
+// its mean's distance and its spread's log ratio.
+func keptShift(f File, labels *Labels) shift {
+	worst, score := shift{column: -1}, 0.0
+	complete := func(i int) bool {
+		return !slices.ContainsFunc(f.Row(i), math.IsNaN) && !(labels.Of != nil && labels.Of[i] < 0)
+	}
+	for m := range f.D {
+		j := ValueColumn(f.Categories, m)
+		if _, ok := BitsAt(f.Categories, j); ok || slices.ContainsFunc(f.Categories, func(c Category) bool { return c.Index == j }) {
+			continue
+		}
+		var all, kept [3]float64 // count, sum, sum of squares
+		for i := range f.N {
+			v := f.X[i*f.D+m]
+			if math.IsNaN(v) {
+				continue
+			}
+			all = [3]float64{all[0] + 1, all[1] + v, all[2] + v*v}
+			if complete(i) {
+				kept = [3]float64{kept[0] + 1, kept[1] + v, kept[2] + v*v}
+			}
+		}
+		if kept[0] < 2 || kept[0] == all[0] {
+			continue
+		}
+		sd := func(s [3]float64) float64 { return math.Sqrt(max(0, s[2]/s[0]-(s[1]/s[0])*(s[1]/s[0]))) }
+		sdAll, sdKept := sd(all), sd(kept)
+		if sdAll == 0 {
+			continue
+		}
+		mean, ratio := math.Abs(kept[1]/kept[0]-all[1]/all[0])/sdAll, sdKept/sdAll
+		if s := max(mean/maxKeptShift, math.Abs(math.Log(max(ratio, 1e-9)))/math.Log(maxKeptSpread)); s > score {
+			worst, score = shift{column: j, mean: mean, ratio: ratio}, s
+		}
+	}
+	return worst
+}
+
+// DropBias says, where the rows DropIncomplete kept differ from the
+// file's beyond the verdict's own bounds for samples (a column's mean a
+// quarter of its spread off, or its spread a fifth narrower or a quarter
+// wider), how, and that the model and the verdict see the kept rows
+// only; "" otherwise. A table whose later columns were measured only in
+// its later years kept those years (a new user's temp_carbon: the year's
+// mean 0.81 of its spread off, its spread half), and the verdict said
+// the samples were good.
+func (f File) DropBias() string {
+	s := f.dropShift
+	if s.column < 0 || len(f.Dropped) == 0 || s.mean <= maxKeptShift && s.ratio >= minKeptSpread && s.ratio <= maxKeptSpread {
+		return ""
+	}
+	all := f.N + len(f.Dropped)
+	return fmt.Sprintf("the %d of %d rows kept, those without a missing value (data.missing: drop), are not like the file's: among them %s's mean is %.2f of its standard deviation off the file's and its spread %.2f of the file's; the model learns them, and the verdict judges samples against them, only: data.leave_out of the columns most often missing keeps the rows (%s)",
+		f.N, all, f.columnName(s.column), s.mean, s.ratio, f.missingList())
+}
+
+// missingList lists the columns with missing values, most often missing
+// first, with their counts, at most three.
+func (f File) missingList() string {
 	by := make([]int, ValueColumns(f.Categories, len(f.missingBy)))
 	for m, n := range f.missingBy {
 		j := ValueColumn(f.Categories, m)
@@ -150,8 +235,7 @@ func (f File) mostMissing() string {
 			parts = append(parts, fmt.Sprintf("%s in %d", f.columnName(j), by[j]))
 		}
 	}
-	return fmt.Sprintf(" (%.0f%% of the %d rows; the columns most often missing: %s: leaving those out, data.leave_out, keeps the rows, which the samples then describe too)",
-		100*float64(len(f.Dropped))/float64(all), all, strings.Join(parts, ", "))
+	return strings.Join(parts, ", ")
 }
 
 // columnName names the value column c (a category one column) by the
@@ -455,6 +539,7 @@ func missingLabel(cell string) bool {
 // missing label (-1), and their labels (nil Of: none), recording where
 // they were in f.Dropped.
 func DropIncomplete(f *File, labels *Labels) {
+	f.dropShift = keptShift(*f, labels)
 	kept := 0
 	f.missingBy = make([]int, f.D)
 	for i := range f.N {

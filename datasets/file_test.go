@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"scorenet/points"
@@ -648,6 +649,44 @@ func TestWriteTableKeepsTheHeader(t *testing.T) {
 	echo.Each = 2
 	if err := WriteEchoed(csv, p, header, nil, echo); err == nil {
 		t.Error("2 names for 2 rows of 2 draws each were written")
+	}
+}
+
+// Rows kept by DropIncomplete that are not like the file's are told, by
+// the column that moved most; rows missing at random are not.
+func TestDropBias(t *testing.T) {
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(2, 3))
+	for _, c := range []struct {
+		name    string
+		missing func(year int) bool // b's value missing in that year's row
+		says    string              // "" for no warning
+	}{
+		{"measured only in the later years", func(year int) bool { return year < 1950 }, "among them year's mean is 0.87 of its standard deviation off the file's and its spread 0.50 of the file's"},
+		{"missing at random", func(int) bool { return rng.Float64() < 0.3 }, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var b strings.Builder
+			b.WriteString("year,a,b\n")
+			for year := 1900; year < 2000; year++ {
+				v := fmt.Sprint(rng.NormFloat64())
+				if c.missing(year) {
+					v = "NA"
+				}
+				fmt.Fprintf(&b, "%d,%g,%s\n", year, rng.NormFloat64(), v)
+			}
+			path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "_")+".csv")
+			os.WriteFile(path, []byte(b.String()), 0o644)
+			f, err := LoadMissing(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			DropIncomplete(&f, &Labels{})
+			got := f.DropBias()
+			if c.says == "" && got != "" || c.says != "" && (!strings.Contains(got, c.says) || !strings.Contains(got, "keeps the rows (b in 50)")) {
+				t.Errorf("got %q, want %q", got, c.says)
+			}
+		})
 	}
 }
 

@@ -203,6 +203,9 @@ func fitPrepared(ctx context.Context, cfg *configs.Config, data *workflow.Data, 
 	dir := cfg.Output.Dir
 	ckptDir := rundir.CheckpointDir(dir)
 	fmt.Fprintf(opts.Out, "data: %s; %d for training, %d held out\n", data.Source, data.Train.N, data.Valid.N)
+	for _, w := range data.Warnings {
+		fmt.Fprintf(opts.Out, "warning: %s\n", w)
+	}
 	if cfg.Data.HoldoutAuto && cfg.Data.Holdout != data.Holdout { // a resumed run's config.yaml holds the choice
 		cfg.Data.Holdout = data.Holdout
 		fmt.Fprintln(opts.Out, workflow.HoldoutSaid(data))

@@ -31,7 +31,11 @@ type Data struct {
 	MaxAbs       float64             // the largest |x_j| of the training split, in model units
 	Moments      rundir.DataMoments  // of the training split, in model units
 	Source       string              // what was read or drawn, for people
-	Image        datasets.Image      // the shape of image data; zero otherwise
+	// Warnings are what reading the data found that changes what the
+	// model learns from the file (File.DropBias), for train to warn of
+	// and the verdict to repeat.
+	Warnings []string
+	Image    datasets.Image // the shape of image data; zero otherwise
 	// Classes is K for labelled data (data.labels, data.label_column), 0
 	// otherwise; TrainLabels and ValidLabels are the labels of Train's and
 	// Valid's points, 0..K-1.
@@ -358,6 +362,7 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 	var classNames []string // the classes' names, where the data name them
 	var categories []datasets.Category
 	var columns []string
+	var warnings []string
 	switch d.Dataset {
 	case "file":
 		var f datasets.File
@@ -368,6 +373,9 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 		f, labels, classNames, err = datasets.LoadTable(d.Path, datasets.Options{Missing: drop, Label: d.LabelColumn, Categories: Categories(d.Categories), LeaveOut: d.LeaveOut, Want: want, UnseenMissing: true})
 		if err == nil && drop {
 			err = dropIncomplete(&f, &labels, classNames)
+		}
+		if w := f.DropBias(); err == nil && w != "" {
+			warnings = append(warnings, w)
 		}
 		all, source, categories = f.Points, f.Describe(), f.Categories
 		switch {
@@ -557,7 +565,7 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 	if labels.K > 0 {
 		moments.ByClass = rundir.MomentsByClass(trainPts, trainLabels, labels.K)
 	}
-	return &Data{Discrete: discrete, Ends: ends, Whole: whole, Places: places, Holdout: holdout, Train: trainPts, Valid: valid, ValidBeyond: validBeyond, Norm: norm, Density: dens, Digest: digest, MaxAbs: maxAbs, Moments: moments, Source: source, Image: shape,
+	return &Data{Discrete: discrete, Ends: ends, Whole: whole, Places: places, Holdout: holdout, Train: trainPts, Valid: valid, ValidBeyond: validBeyond, Norm: norm, Density: dens, Digest: digest, MaxAbs: maxAbs, Moments: moments, Source: source, Warnings: warnings, Image: shape,
 		Classes: labels.K, ClassNames: classNames, TrainLabels: trainLabels, ValidLabels: validLabels, Categories: categories, Columns: columns}, nil
 }
 

@@ -249,7 +249,7 @@ func JudgeRun(run *Run, data *Data, samples points.Points, kind string) (Verdict
 	cols := columnsWithClasses(run, data)
 	v := Judge(SampleRows(run.Config, samples), ValueRows(run.Config, run.DataUnits(data.Train)), ValueRows(run.Config, run.DataUnits(data.Valid)), cols)
 	v.givenSettings(run)
-	v.Warnings = v.warnings(kind)
+	v.Warnings = append(v.warnings(kind), data.Warnings...)
 	return v, nil
 }
 

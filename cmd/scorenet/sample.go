@@ -584,6 +584,9 @@ func sayVerdict(run *workflow.Run, samples points.Points, labels []int32, kind s
 		fmt.Fprintf(stderr, "no verdict on the samples: %v\n", err)
 		return
 	}
+	for _, w := range data.Warnings {
+		fmt.Fprintf(stderr, "warning: %s\n", w)
+	}
 	for _, v := range vs {
 		fmt.Fprintln(stderr, v.Says())
 		for _, w := range v.Warnings {
