@@ -238,6 +238,22 @@ func (f File) missingList() string {
 	return strings.Join(parts, ", ")
 }
 
+// LabelAt is how many value columns the label column stands after in the
+// file (those of the columns read, less those left out), for a table
+// written back with it in its place; -1 without one.
+func (f File) LabelAt() int {
+	if f.label == 0 {
+		return -1
+	}
+	at := f.label - 1
+	for _, l := range f.left {
+		if l < f.label-1 {
+			at--
+		}
+	}
+	return max(at, 0)
+}
+
 // columnName names the value column c (a category one column) by the
 // header, which names the columns read (the label and the columns left
 // out are not among them), else by its number as Where counts it.
@@ -787,6 +803,17 @@ type Echo struct {
 	Lead  []Lead
 	Given map[[2]int]string
 	Each  int
+	// Among are columns written among the values, each before value
+	// column At (the values' count: after them all): a table's class
+	// column, in its place.
+	Among []Placed
+}
+
+// Placed is a column written among a table's values, before value
+// column At.
+type Placed struct {
+	Lead
+	At int
 }
 
 // WriteEchoed is WriteNamed with what echo carries from the input, in a
@@ -800,6 +827,11 @@ func WriteEchoed(path string, p points.Points, header []string, named Named, ech
 	for _, l := range echo.Lead {
 		if len(l.Cells)*echo.Each != p.N {
 			return fmt.Errorf("datasets: %s: %d cells of column %q for %d rows", path, len(l.Cells), l.Name, p.N)
+		}
+	}
+	for _, c := range echo.Among {
+		if len(c.Cells)*echo.Each != p.N || c.At < 0 || c.At > p.D {
+			return fmt.Errorf("datasets: %s: %d cells of column %q, before column %d, for %d rows of %d columns", path, len(c.Cells), c.Name, c.At+1, p.N, p.D)
 		}
 	}
 	b, err := encodeTable(path, p, header, named, false, echo)
@@ -848,7 +880,17 @@ func encodeTable(path string, p points.Points, header []string, named Named, bla
 			if j > 0 {
 				buf.WriteByte(',')
 			}
+			for _, c := range echo.Among {
+				if c.At == j {
+					buf.WriteString(quoteName(c.Name) + ",")
+				}
+			}
 			buf.WriteString(quoteName(name))
+		}
+		for _, c := range echo.Among {
+			if header != nil && c.At == p.D {
+				buf.WriteString("," + quoteName(c.Name))
+			}
 		}
 		if header != nil {
 			buf.WriteByte('\n')
@@ -862,6 +904,11 @@ func encodeTable(path string, p points.Points, header []string, named Named, bla
 				if j > 0 {
 					buf.WriteByte(',')
 				}
+				for _, c := range echo.Among {
+					if c.At == j {
+						buf.WriteString(quoteName(c.Cells[i/each]) + ",")
+					}
+				}
 				if given, ok := echo.Given[[2]int{i / each, j}]; ok {
 					buf.WriteString(quoteName(given))
 					continue
@@ -874,6 +921,11 @@ func encodeTable(path string, p points.Points, header []string, named Named, bla
 					continue
 				}
 				buf.Write(appendNumber(num[:0], v))
+			}
+			for _, c := range echo.Among {
+				if c.At == p.D {
+					buf.WriteString("," + quoteName(c.Cells[i/each]))
+				}
 			}
 			buf.WriteByte('\n')
 		}

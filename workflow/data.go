@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 
 	"scorenet/configs"
@@ -226,9 +227,48 @@ func CheckHeader(run *Run, path string, f datasets.File) error {
 // reader then says what is wrong with the file). A name that is no level
 // of a category is the error: the file is the run's kind, its cell is
 // not.
-func LabelledRows(run *Run, path string, missing bool) (datasets.File, bool, error) {
-	f, _, ok, err := labelledRows(run, path, missing, false)
-	return f, ok, err
+func LabelledRows(run *Run, path string, missing bool) (datasets.File, RowClasses, bool, error) {
+	f, labels, names, ok, err := readLabelled(run, path, missing)
+	if !ok || err != nil {
+		return f, RowClasses{}, ok, err
+	}
+	rc := RowClasses{Of: make([]int32, len(labels.Of)), Cells: make([]string, len(labels.Of)), Column: run.Config.Data.LabelColumn, At: f.LabelAt()}
+	for i, y := range labels.Of {
+		rc.Of[i] = -1
+		switch {
+		case y < 0:
+		case names != nil:
+			rc.Cells[i] = names[y]
+			if k := slices.Index(run.Config.Model.ClassNames, names[y]); k >= 0 {
+				rc.Of[i] = int32(k)
+			} else {
+				rc.Unknown++
+			}
+		default:
+			rc.Cells[i] = strconv.Itoa(int(y))
+			if len(run.Config.Model.ClassNames) == 0 && int(y) < run.Config.Model.Classes {
+				rc.Of[i] = y
+			} else {
+				rc.Unknown++
+			}
+		}
+	}
+	return f, rc, true, nil
+}
+
+// RowClasses are the classes of rows read with the run's class column
+// (LabelledRows): each row's as the run numbers them (-1 for a missing
+// one), written as the run names them ("" for a missing one), the
+// column's header name or number, and how many value columns it stands
+// after in the file.
+type RowClasses struct {
+	Of     []int32
+	Cells  []string
+	Column string
+	At     int
+	// Unknown counts the rows whose class is none of the run's: -1 in
+	// Of, written back as given.
+	Unknown int
 }
 
 // labelledRows is LabelledRows with, where classes asks, the rows'
@@ -236,25 +276,33 @@ func LabelledRows(run *Run, path string, missing bool) (datasets.File, bool, err
 // values are read), a class the run has not refused; impute, which draws
 // without the class, asks for none.
 func labelledRows(run *Run, path string, missing, classes bool) (datasets.File, []int32, bool, error) {
+	f, labels, names, ok, err := readLabelled(run, path, missing)
+	if !ok || err != nil || !classes {
+		return f, nil, ok, err
+	}
+	of, err := runClasses(run, f, labels, names)
+	return f, of, err == nil, err
+}
+
+// readLabelled reads a file of rows with the run's class column, the
+// classes as the file numbers them among its names (nil for numbers);
+// ok is false where the file does not hold the column.
+func readLabelled(run *Run, path string, missing bool) (datasets.File, datasets.Labels, []string, bool, error) {
 	column := run.Config.Data.LabelColumn
 	if column == "" {
-		return datasets.File{}, nil, false, nil
+		return datasets.File{}, datasets.Labels{}, nil, false, nil
 	}
 	o := RowsOptions(run, missing)
 	o.Label = column           // a table with its class column: Width does not apply
 	o.UnknownMissing = missing // impute's rows, and score's and likelihood's, which leave them empty
 	f, labels, names, err := datasets.LoadTable(path, o)
 	if errors.Is(err, datasets.ErrNotALevel) || errors.Is(err, datasets.ErrMissingLabel) {
-		return datasets.File{}, nil, false, err
+		return datasets.File{}, datasets.Labels{}, nil, false, err
 	}
 	if err != nil || f.D != run.Model.Dim() {
-		return f, nil, false, nil
+		return f, datasets.Labels{}, nil, false, nil
 	}
-	if !classes {
-		return f, nil, true, nil
-	}
-	of, err := runClasses(run, f, labels, names)
-	return f, of, err == nil, err
+	return f, labels, names, true, nil
 }
 
 // runClasses renumbers a file's labels (numbered among the names the file

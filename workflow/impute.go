@@ -9,6 +9,7 @@ import (
 
 	"scorenet/datasets"
 	"scorenet/internal/gemm"
+	"scorenet/internal/mlp"
 	"scorenet/points"
 	"scorenet/sampler"
 )
@@ -281,10 +282,32 @@ func (j Job) imputeChains(given points.Points, rows []int, draws int) (sampler.C
 			}
 		}
 	}
-	chains, err := sampler.NewChains(start, streams, gemm.Threads(), j.Scores)
+	scores := j.Scores
+	var selects []func([]int)
+	if j.RowClasses != nil {
+		if len(j.RowClasses) != given.N {
+			return sampler.Chains{}, fmt.Errorf("workflow: %d classes for %d rows", len(j.RowClasses), given.N)
+		}
+		labelled := j
+		labelled.First, labelled.Labels = 0, make([]int32, len(rows)*draws)
+		for i, r := range rows {
+			y := j.RowClasses[r]
+			if y < 0 {
+				y = mlp.Null(j.Classes)
+			}
+			for k := range draws {
+				labelled.Labels[i*draws+k] = y
+			}
+		}
+		if scores, err = labelled.labelledScores(len(labelled.Labels), &selects); err != nil {
+			return sampler.Chains{}, err
+		}
+	}
+	chains, err := sampler.NewChains(start, streams, gemm.Threads(), scores)
 	if err != nil {
 		return sampler.Chains{}, err
 	}
+	chains.Rows = selects
 	chains.Known = sampler.NewKnown(mask, start.X)
 	return chains, nil
 }

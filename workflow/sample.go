@@ -50,6 +50,13 @@ type Job struct {
 	// without labels, by Scores.
 	Labels         []int32
 	LabelledScores func(labels []int32, guidance float64) (NewScorer, func(rows []int))
+	// RowClasses, for Impute on a class-conditional model, are each given
+	// row's class as the run numbers them, -1 for a row without one: a
+	// row's draws come from its class's field, or the null class's (the
+	// model's unconditional field) where it has none. nil draws every row
+	// by the unconditional field.
+	RowClasses []int32
+	Classes    int // a class-conditional model's classes, the null class's label
 	// First and Count are the chains drawn, First..First+Count-1 of
 	// Sample.N (Count 0: all of them); a shard of a larger run draws the
 	// same bits as those rows of the whole.
@@ -470,6 +477,7 @@ func (r *Run) RunJob(s configs.Sample, kind string) (Job, error) {
 	}
 	if r.Config.Model.Classes > 0 && kind == "network" {
 		model := r.Model
+		j.Classes = r.Config.Model.Classes
 		j.LabelledScores = func(labels []int32, w float64) (NewScorer, func([]int)) { return GuidedScorers(model, labels, w) }
 	}
 	return j, err

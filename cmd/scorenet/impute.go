@@ -109,7 +109,7 @@ docs/CONFIG.md, impute.`)
 			return err
 		}
 		s := &cfg.Sample
-		file, err := readRowsToComplete(run, *in, *mask, *firstRows, *draws, stderr)
+		file, classes, err := readRowsToComplete(run, *in, *mask, *firstRows, *draws, stderr)
 		if err != nil {
 			return err
 		}
@@ -133,6 +133,9 @@ docs/CONFIG.md, impute.`)
 		job, err := run.RunJob(*s, "network")
 		if err != nil {
 			return err
+		}
+		if classes.Of != nil && job.Classes > 0 {
+			job.RowClasses = classes.Of
 		}
 		if err := job.CheckRows(rows); err != nil {
 			return rowError(file, err)
@@ -177,6 +180,9 @@ docs/CONFIG.md, impute.`)
 			// A name no level holds was completed as missing, and is
 			// written back as given.
 			named, echo := workflow.NamedColumns(run.Config), datasets.Echo{Lead: leadOf(file, rows.N), Given: file.Given}
+			if classes.Of != nil {
+				echo.Among = []datasets.Placed{{Lead: datasets.Lead{Name: classes.Column, Cells: classes.Cells}, At: classes.At}}
+			}
 			if err := datasets.WriteEchoed(*out, workflow.ImputedRows(run.Config, done.Estimate, rows, 1), file.Header, named, echo); err != nil {
 				return err
 			}
@@ -193,7 +199,7 @@ docs/CONFIG.md, impute.`)
 						spread.X[at[0]*spread.D+at[1]] = 0 // given
 					}
 				}
-				if err := datasets.WriteEchoed(*spreadOut, spread, file.Header, nil, datasets.Echo{Lead: echo.Lead}); err != nil {
+				if err := datasets.WriteEchoed(*spreadOut, spread, file.Header, nil, datasets.Echo{Lead: echo.Lead, Among: echo.Among}); err != nil {
 					return err
 				}
 			}
@@ -298,36 +304,37 @@ func rowError(file datasets.File, err error) error {
 // value's cell where it was dequantised), refused by its header's shape or
 // size before it is read; -mask then marks a rectangle of every image
 // missing.
-func readRowsToComplete(run *workflow.Run, path, mask string, rows, draws int, stderr io.Writer) (datasets.File, error) {
+func readRowsToComplete(run *workflow.Run, path, mask string, rows, draws int, stderr io.Writer) (datasets.File, workflow.RowClasses, error) {
 	var file datasets.File
+	var classes workflow.RowClasses
 	var r0, r1, c0, c1 int
 	if mask != "" { // before reading: it needs only the run's image shape
 		var err error
 		if r0, r1, c0, c1, err = parseMask(mask, run.Image); err != nil {
-			return datasets.File{}, err
+			return datasets.File{}, workflow.RowClasses{}, err
 		}
 	}
 	ext := strings.ToLower(filepath.Ext(path))
 	if run.Image.Size() > 0 && ext != ".csv" && ext != ".npy" {
 		n, shape, err := datasets.IDXShape(path)
 		if err != nil {
-			return datasets.File{}, err
+			return datasets.File{}, workflow.RowClasses{}, err
 		}
 		if shape != run.Image {
-			return datasets.File{}, fmt.Errorf("%s holds %s images, the run's are %s", path, shape, run.Image)
+			return datasets.File{}, workflow.RowClasses{}, fmt.Errorf("%s holds %s images, the run's are %s", path, shape, run.Image)
 		}
 		if mask == "" {
-			return datasets.File{}, fmt.Errorf("%s: an IDX file's images have no missing pixels: mark the ones to fill in with -mask r0:r1,c0:c1", path)
+			return datasets.File{}, workflow.RowClasses{}, fmt.Errorf("%s: an IDX file's images have no missing pixels: mark the ones to fill in with -mask r0:r1,c0:c1", path)
 		}
 		if rows > 0 {
 			n = min(n, rows)
 		}
 		if err := checkImputeChains(run, path, n, draws); err != nil {
-			return datasets.File{}, err
+			return datasets.File{}, workflow.RowClasses{}, err
 		}
 		imgs, _, err := datasets.LoadIDXFirst(path, rows)
 		if err != nil {
-			return datasets.File{}, err
+			return datasets.File{}, workflow.RowClasses{}, err
 		}
 		for i, v := range imgs.X {
 			if run.Config.Data.Dequantize {
@@ -337,27 +344,32 @@ func readRowsToComplete(run *workflow.Run, path, mask string, rows, draws int, s
 			}
 		}
 		file = datasets.File{Points: imgs, Path: path}
-	} else if f, ok, err := workflow.LabelledRows(run, path, true); err != nil {
-		return datasets.File{}, err
+	} else if f, rc, ok, err := workflow.LabelledRows(run, path, true); err != nil {
+		return datasets.File{}, workflow.RowClasses{}, err
 	} else if ok {
 		if err := workflow.CheckHeader(run, path, f); err != nil {
-			return datasets.File{}, err
+			return datasets.File{}, workflow.RowClasses{}, err
 		}
-		file = f
-		fmt.Fprintf(stderr, "%s: column %s is each row's class (the run's data.label_column): left out; the completions are drawn without it\n", path, run.Config.Data.LabelColumn)
+		file, classes = f, rc
+		// A row's class is given as its other entries are: its draws come
+		// from its class's field, and it is written back in its place.
+		fmt.Fprintf(stderr, "%s: column %s is each row's class (the run's data.label_column): each row's entries are drawn given it, a row without one (or with a class the run has not) by the model's unconditional field, and it is written back as given, a missing one not filled in\n", path, run.Config.Data.LabelColumn)
 	} else {
 		var err error
 		o := workflow.RowsOptions(run, true)
 		o.Want.D, o.Want.Rows = datasets.ValueColumns(o.Categories, run.Model.Dim()), rows // as the file holds them
 		if file, _, _, err = datasets.LoadTable(path, o); err != nil {
-			return datasets.File{}, err
+			return datasets.File{}, workflow.RowClasses{}, err
 		}
 		if err := workflow.CheckHeader(run, path, file); err != nil {
-			return datasets.File{}, err
+			return datasets.File{}, workflow.RowClasses{}, err
 		}
 	}
 	if rows > 0 && rows < file.N {
 		file.Points = points.Points{N: rows, D: file.D, X: file.X[:rows*file.D]}
+		if classes.Of != nil {
+			classes.Of, classes.Cells = classes.Of[:rows], classes.Cells[:rows]
+		}
 	}
 	if file.UnknownNames > 0 {
 		// A name the model has no level for says nothing it could
@@ -371,10 +383,10 @@ func readRowsToComplete(run *workflow.Run, path, mask string, rows, draws int, s
 		fmt.Fprintf(stderr, "%s: columns the run leaves out (data.leave_out: %s) are read past and not written; the completed rows keep the input's order\n", path, strings.Join(file.LeftOut, ", "))
 	}
 	if mask == "" {
-		return file, nil
+		return file, classes, nil
 	}
 	if file.D != run.Image.Size() {
-		return datasets.File{}, fmt.Errorf("%s has %d columns, the run's images have %d pixels", path, file.D, run.Image.Size())
+		return datasets.File{}, workflow.RowClasses{}, fmt.Errorf("%s has %d columns, the run's images have %d pixels", path, file.D, run.Image.Size())
 	}
 	s := run.Image
 	for n := range file.N {
@@ -387,7 +399,7 @@ func readRowsToComplete(run *workflow.Run, path, mask string, rows, draws int, s
 			}
 		}
 	}
-	return file, nil
+	return file, classes, nil
 }
 
 // parseMask reads -mask r0:r1,c0:c1, a rectangle inside images of shape s.

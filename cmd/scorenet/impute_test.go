@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -417,6 +418,45 @@ func TestImputeKeepsTheRowsNames(t *testing.T) {
 			if len(cells) != 3 || cells[0] != name || cells[1] == "" || cells[2] == "" {
 				t.Errorf("%s row %d: %q, want %q and two values", filepath.Base(c.path), i+1, lines[i+1], name)
 			}
+		}
+	}
+}
+
+// A class-conditional run completes a row given its class: two classes
+// whose x lie at -4 and +4 get their own x back, from a row that gives
+// the class and y alone (drawn without the class, each came out near 0);
+// the class is written back in its place, first.
+func TestImputeGivenTheClass(t *testing.T) {
+	dir := t.TempDir()
+	data, rng := filepath.Join(dir, "two.csv"), rand.New(rand.NewPCG(11, 12))
+	writeRows(t, data, "kind,x,y", 300, func(i int) string {
+		kind, x := "a", -4.0
+		if i%2 == 1 {
+			kind, x = "b", 4.0
+		}
+		return fmt.Sprintf("%s,%.4f,%.4f", kind, x+0.5*rng.NormFloat64(), rng.NormFloat64())
+	})
+	run := filepath.Join(dir, "r")
+	if code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=600", "-set", "model.hidden=[32,32]", "-set", "train.refit=false", "-threads", "1"); code != 0 || !strings.Contains(errs, "data.label_column auto: kind") {
+		t.Fatalf("train: exit %d: %s", code, errs)
+	}
+	holes, filled := filepath.Join(dir, "holes.csv"), filepath.Join(dir, "filled.csv")
+	os.WriteFile(holes, []byte("kind,x,y\na,,0\nb,,0\n,,0\n"), 0o644)
+	if code, _, errs := scorenet("impute", "-run", run, "-in", holes, "-out", filled, "-n", "20"); code != 0 {
+		t.Fatalf("impute: exit %d: %s", code, errs)
+	}
+	lines := strings.Split(strings.TrimSpace(string(mustRead(t, filled))), "\n")
+	if len(lines) != 4 || lines[0] != "kind,x,y" {
+		t.Fatalf("completed:\n%s", strings.Join(lines, "\n"))
+	}
+	for i, want := range []struct {
+		kind   string
+		lo, hi float64
+	}{{"a", -5, -3}, {"b", 3, 5}, {"", -5, 5}} {
+		cells := strings.Split(lines[i+1], ",")
+		x, err := strconv.ParseFloat(cells[1], 64)
+		if len(cells) != 3 || cells[0] != want.kind || err != nil || x < want.lo || x > want.hi {
+			t.Errorf("row %d: %q, want class %q and x in [%g, %g]", i+1, lines[i+1], want.kind, want.lo, want.hi)
 		}
 	}
 }
