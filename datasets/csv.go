@@ -153,6 +153,7 @@ func namesRows(names []string) bool {
 type labelColumn struct {
 	column string   // as data.label_column gives it: a header name or a number from 1
 	index  int      // from 0, once the first row is read
+	name   string   // its header name, where the file has a header
 	cells  []string // each row's cell, spaces trimmed
 }
 
@@ -412,6 +413,7 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 					return points.Points{}, nil, nil, 0, errors.New("the label column is the file's only column: nothing is left to learn")
 				}
 				if header != nil && len(header) == len(cells) {
+					label.name = header[label.index]
 					header = slices.Delete(header, label.index, label.index+1)
 				}
 			}

@@ -52,6 +52,8 @@ type File struct {
 	// label is the label column's place among the columns after the
 	// leading ones, from 1 (0: none): Where counts it.
 	label int
+	// LabelName is the label column's header name, where it has one.
+	LabelName string
 	// shape is a .npy file's array shape, for Where's NumPy index.
 	shape []int
 	sep   byte // a CSV's cells' separator
@@ -515,7 +517,7 @@ func LoadTable(path string, o Options) (File, Labels, []string, error) {
 	if lc == nil {
 		return f, Labels{}, nil, nil
 	}
-	f.label = lc.index + 1
+	f.label, f.LabelName = lc.index+1, lc.name
 	l, names, err := labelsOf(lc.cells, o.Missing, func(r int) string { return f.where(r, lc.index) })
 	l.Lines = f.Lines
 	return f, l, names, err

@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -232,7 +233,7 @@ func LabelledRows(run *Run, path string, missing bool) (datasets.File, RowClasse
 	if !ok || err != nil {
 		return f, RowClasses{}, ok, err
 	}
-	rc := RowClasses{Of: make([]int32, len(labels.Of)), Cells: make([]string, len(labels.Of)), Column: run.Config.Data.LabelColumn, At: f.LabelAt()}
+	rc := RowClasses{Of: make([]int32, len(labels.Of)), Cells: make([]string, len(labels.Of)), Column: cmp.Or(f.LabelName, run.Config.Data.LabelColumn), At: f.LabelAt()}
 	for i, y := range labels.Of {
 		rc.Of[i] = -1
 		switch {

@@ -138,7 +138,9 @@ func (j Job) CheckRows(given points.Points) error {
 		for _, v := range given.Row(r) {
 			all = all && math.IsNaN(v)
 		}
-		if all {
+		// A row that gives its class alone is completed as that class's
+		// samples are drawn.
+		if all && !(r < len(j.RowClasses) && j.RowClasses[r] >= 0) {
 			return &RowError{Row: r, Col: -1, Msg: "every entry is missing; there is nothing to complete it from (leave the row out, or sample the model)"}
 		}
 	}

@@ -353,7 +353,7 @@ func readRowsToComplete(run *workflow.Run, path, mask string, rows, draws int, s
 		file, classes = f, rc
 		// A row's class is given as its other entries are: its draws come
 		// from its class's field, and it is written back in its place.
-		fmt.Fprintf(stderr, "%s: column %s is each row's class (the run's data.label_column): each row's entries are drawn given it, a row without one (or with a class the run has not) by the model's unconditional field, and it is written back as given, a missing one not filled in\n", path, run.Config.Data.LabelColumn)
+		fmt.Fprintf(stderr, "%s: column %s is each row's class (the run's data.label_column): each row's entries are drawn given it, a row without one (or with a class the run has not) by the model's unconditional field, and it is written back as given, a missing one not filled in\n", path, rc.Column)
 	} else {
 		var err error
 		o := workflow.RowsOptions(run, true)

@@ -425,7 +425,8 @@ func TestImputeKeepsTheRowsNames(t *testing.T) {
 // A class-conditional run completes a row given its class: two classes
 // whose x lie at -4 and +4 get their own x back, from a row that gives
 // the class and y alone (drawn without the class, each came out near 0);
-// the class is written back in its place, first.
+// the class is written back in its place, first; a row that gives its
+// class alone is completed as a draw of that class.
 func TestImputeGivenTheClass(t *testing.T) {
 	dir := t.TempDir()
 	data, rng := filepath.Join(dir, "two.csv"), rand.New(rand.NewPCG(11, 12))
@@ -441,18 +442,18 @@ func TestImputeGivenTheClass(t *testing.T) {
 		t.Fatalf("train: exit %d: %s", code, errs)
 	}
 	holes, filled := filepath.Join(dir, "holes.csv"), filepath.Join(dir, "filled.csv")
-	os.WriteFile(holes, []byte("kind,x,y\na,,0\nb,,0\n,,0\n"), 0o644)
+	os.WriteFile(holes, []byte("kind,x,y\na,,0\nb,,0\n,,0\nb,,\n"), 0o644)
 	if code, _, errs := scorenet("impute", "-run", run, "-in", holes, "-out", filled, "-n", "20"); code != 0 {
 		t.Fatalf("impute: exit %d: %s", code, errs)
 	}
 	lines := strings.Split(strings.TrimSpace(string(mustRead(t, filled))), "\n")
-	if len(lines) != 4 || lines[0] != "kind,x,y" {
+	if len(lines) != 5 || lines[0] != "kind,x,y" {
 		t.Fatalf("completed:\n%s", strings.Join(lines, "\n"))
 	}
 	for i, want := range []struct {
 		kind   string
 		lo, hi float64
-	}{{"a", -5, -3}, {"b", 3, 5}, {"", -5, 5}} {
+	}{{"a", -5, -3}, {"b", 3, 5}, {"", -5, 5}, {"b", 3, 5}} { // the last gives its class alone
 		cells := strings.Split(lines[i+1], ",")
 		x, err := strconv.ParseFloat(cells[1], 64)
 		if len(cells) != 3 || cells[0] != want.kind || err != nil || x < want.lo || x > want.hi {

@@ -430,8 +430,11 @@ func TestTrainDataLearnsColumnsOfNames(t *testing.T) {
 		t.Errorf("with data.label_column: exit %d: %s", code, errs)
 	}
 	os.WriteFile(holes, []byte("species,island,bill\nGentoo,Venus,NA\n"), 0o644)
-	if code, _, errs := scorenet("impute", "-run", filepath.Join(dir, "run2"), "-in", holes, "-out", filled, "-set", "sample.steps=4"); code == 0 || !strings.Contains(errs, `written back as given (the first, line 2, column 2: "Venus" (column island))`) || !strings.Contains(errs, "every entry is missing") {
+	// Its class given, the row is completed, its unknown island as given.
+	if code, _, errs := scorenet("impute", "-run", filepath.Join(dir, "run2"), "-in", holes, "-out", filled, "-set", "sample.steps=4"); code != 0 || !strings.Contains(errs, `written back as given (the first, line 2, column 2: "Venus" (column island))`) || !strings.Contains(errs, "column species is each row's class") {
 		t.Errorf("impute on a labelled run, a name no level: exit %d, want the name named: %s", code, errs)
+	} else if got := string(mustRead(t, filled)); !regexp.MustCompile(`^species,island,bill\nGentoo,Venus,[0-9.]+\n$`).MatchString(got) {
+		t.Errorf("completed as:\n%s", got)
 	}
 	// A column the user leaves out is no category; under data.discrete:
 	// none the names are still discrete.
