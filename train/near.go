@@ -43,6 +43,10 @@ func newNearHook(t *trainer) (*nearHook, error) {
 		fmt.Fprintf(t.out, "%d held-out rows, fewer than %d: the samples' nearness is not measured, and the held-out loss alone chooses the length\n", t.data.Valid.N, workflow.MinHeldOut)
 		return nil, nil
 	}
+	if workflow.DesignData(t.cfg, t.data) {
+		fmt.Fprintln(t.out, "the rows are a design or a series, each its own combination of a few columns' values: the samples' nearness is not measured (nor judged by the verdict), and the held-out loss alone chooses the length")
+		return nil, nil
+	}
 	m, err := nn.New(t.cfg.ModelSpec(t.s.Model.Dim()), seeds.New(t.cfg.Seed, seeds.Init)) // its weights are overwritten
 	if err != nil {
 		return nil, err

@@ -378,3 +378,39 @@ func TestNearnessFollowsATableRun(t *testing.T) {
 		})
 	}
 }
+
+// A design's rows (a yield per year and site, once each) have no
+// nearness to follow, as the verdict judges none: the held-out loss alone
+// chooses the length, said, and no evaluation measures it (gapminder's
+// panel was held to the cap by a nearness its verdict did not judge).
+func TestNearnessSkipsADesign(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	var b strings.Builder
+	b.WriteString("year,site,yield\n")
+	for year := 1990; year < 2010; year++ {
+		for site := 1; site <= 10; site++ {
+			fmt.Fprintf(&b, "%d,%d,%.3f\n", year, site, 50+float64(site)+0.5*float64(year-1990)+3*rng.NormFloat64())
+		}
+	}
+	path := filepath.Join(t.TempDir(), "trial.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := parseConfig(t, "name: t\ndata: {dataset: file, path: "+path+"}\n", "model.hidden=[16,16]", "train.patience=2", "train.refit=false", "train.eval_every=200", "train.steps=auto", "train.nearness=true")
+	var log strings.Builder
+	if _, err := Fit(context.Background(), cfg, Options{Out: &log}); err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	if !strings.Contains(log.String(), "the rows are a design or a series") {
+		t.Errorf("the log does not say the rows are a design:\n%s", log.String())
+	}
+	_, records, err := rundir.ReadMetrics(cfg.Output.Dir, 1000, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range records {
+		if r.Nearest > 0 {
+			t.Fatalf("step %d measured the samples' nearness", r.Step)
+		}
+	}
+}

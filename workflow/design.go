@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 
+	"scorenet/configs"
 	"scorenet/points"
 )
 
@@ -184,4 +185,27 @@ func isIndex(p points.Points, j int) bool {
 	// index the file, not a series: the table is judged as any other.
 	rowNumbers := count[values[0]] == 1 && step == 1 && (values[0] == 0 || values[0] == 1)
 	return !rowNumbers
+}
+
+// DesignData is whether a table's rows, as Prepare read them for cfg, are
+// a design or a series (designColumns), where no nearness is measured:
+// the verdict judges none there, sample.sigma_stop auto probes none, and
+// training's nearness (train.nearness) follows none. gapminder's country
+// by year panel was held to train.steps auto's cap (50000 steps, a
+// minute) by a nearness of 21.8 that its verdict then did not judge.
+func DesignData(cfg *configs.Config, data *Data) bool {
+	if data.Image.Size() > 0 || data.Train.N == 0 {
+		return false
+	}
+	units := func(p points.Points) points.Points {
+		return ValueRows(cfg, DataUnits(data.Norm, data.Discrete, data.Ends, data.Whole, data.Places, p))
+	}
+	train, valid := units(data.Train), units(data.Valid)
+	var classes []int32
+	if data.TrainLabels != nil && (data.Valid.N == 0 || data.ValidLabels != nil) {
+		classes = append(slices.Clone(data.TrainLabels), data.ValidLabels...)
+	}
+	_, std := columnMoments(train)
+	design, _ := designColumns(train, valid, classes, valueLevels(cfg, data.Discrete, data.Train.D), func(j int) bool { return varies(std[j], 0) })
+	return design != nil
 }

@@ -322,7 +322,7 @@ func ColumnsOf(run *Run) Columns {
 	}
 	d := run.Config.Data
 	return Columns{Cell: DequantCell(run), Pixels: run.Image.Size() > 0 || run.Config.Model.Type == "unet",
-		Levels: valueLevels(run), Names: names, Standardized: d.Standardize,
+		Levels: valueLevels(run.Config, run.Discrete, run.Model.Dim()), Names: names, Standardized: d.Standardize,
 		ValleysUnmapped: d.FromFile() && d.Quantile == "auto" && !d.Valleys()}
 }
 
@@ -330,20 +330,20 @@ func ColumnsOf(run *Run) Columns {
 // values as a file holds them (ValueRows), where the verdict judges them:
 // a category learnt in binary digits is one column of its levels' places
 // there, judged and named as the user's file has it, not as its digits.
-func valueLevels(run *Run) Discrete {
-	cats := Categories(run.Config.Data.Categories)
+func valueLevels(cfg *configs.Config, discrete Discrete, dim int) Discrete {
+	cats := Categories(cfg.Data.Categories)
 	if !datasets.HasBits(cats) {
-		return run.Discrete
+		return discrete
 	}
 	out := Discrete{}
-	for j := range datasets.ValueColumns(cats, run.Model.Dim()) {
+	for j := range datasets.ValueColumns(cats, dim) {
 		if c, ok := datasets.BitsAt(cats, j); ok {
 			places := make([]float64, len(c.Levels))
 			for k := range places {
 				places[k] = float64(k)
 			}
 			out[j] = places
-		} else if values, ok := run.Discrete[datasets.ModelColumn(cats, j)]; ok {
+		} else if values, ok := discrete[datasets.ModelColumn(cats, j)]; ok {
 			out[j] = values
 		}
 	}
