@@ -381,8 +381,9 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 				}
 				continue
 			}
-			// A run that learnt a headerless file reads numbers as data.
-			if h, index, trailing, ok := numberedHeader(cells, rows.peek); ok && !(want.ForRun && len(want.Columns) == 0) {
+			// A run that learnt a headerless file reads numbers as data,
+			// but for pandas' header after its index's empty cell.
+			if h, index, trailing, ok := numberedHeader(cells, rows.peek); ok && (index || !(want.ForRun && len(want.Columns) == 0)) {
 				header, rows.trailing = h, trailing
 				if index {
 					lead = []*rowIndex{{column: 1}}

@@ -150,6 +150,10 @@ func (f File) mostMissing() string {
 type shift struct {
 	column      int
 	mean, ratio float64
+	// levels is a category's (or with column -2, the classes') total
+	// variation distance between its shares among the rows and in the
+	// file, where that moved most; 0 for a number column.
+	levels float64
 }
 
 // Beyond these a shift is told: the verdict's own bounds for samples.
@@ -157,7 +161,11 @@ const (
 	maxKeptShift  = 0.25
 	minKeptSpread = 0.8
 	maxKeptSpread = 1.25
+	maxKeptLevels = 0.1
 )
+
+// classColumn marks a shift in the rows' classes.
+const classColumn = -2
 
 // keptShift is the shift of the complete rows (those DropIncomplete
 // keeps) from all of each column's observed values, in the number
@@ -168,9 +176,40 @@ func keptShift(f File, labels *Labels) shift {
 	complete := func(i int) bool {
 		return !slices.ContainsFunc(f.Row(i), math.IsNaN) && !(labels.Of != nil && labels.Of[i] < 0)
 	}
+	levels := func(column int, of func(i int) (float64, bool)) {
+		all, kept := map[float64]float64{}, map[float64]float64{}
+		var nAll, nKept float64
+		for i := range f.N {
+			v, ok := of(i)
+			if !ok {
+				continue
+			}
+			all[v], nAll = all[v]+1, nAll+1
+			if complete(i) {
+				kept[v], nKept = kept[v]+1, nKept+1
+			}
+		}
+		if nKept == 0 || nKept == nAll {
+			return
+		}
+		tv := 0.0
+		for v, n := range all {
+			tv += math.Abs(kept[v]/nKept - n/nAll)
+		}
+		if s := tv / 2 / maxKeptLevels; s > score {
+			worst, score = shift{column: column, levels: tv / 2}, s
+		}
+	}
+	if labels.Of != nil {
+		levels(classColumn, func(i int) (float64, bool) { return float64(labels.Of[i]), labels.Of[i] >= 0 })
+	}
 	for m := range f.D {
 		j := ValueColumn(f.Categories, m)
-		if _, ok := BitsAt(f.Categories, j); ok || slices.ContainsFunc(f.Categories, func(c Category) bool { return c.Index == j }) {
+		if _, ok := BitsAt(f.Categories, j); ok {
+			continue // its digits are not its levels
+		}
+		if slices.ContainsFunc(f.Categories, func(c Category) bool { return c.Index == j }) {
+			levels(j, func(i int) (float64, bool) { v := f.X[i*f.D+m]; return v, !math.IsNaN(v) })
 			continue
 		}
 		var all, kept [3]float64 // count, sum, sum of squares
@@ -210,12 +249,27 @@ func keptShift(f File, labels *Labels) shift {
 // the samples were good.
 func (f File) DropBias() string {
 	s := f.dropShift
-	if s.column < 0 || len(f.Dropped) == 0 || s.mean <= maxKeptShift && s.ratio >= minKeptSpread && s.ratio <= maxKeptSpread {
+	if s.column == -1 || len(f.Dropped) == 0 {
 		return ""
 	}
+	var how string
+	switch {
+	case s.levels > maxKeptLevels && s.column == classColumn:
+		how = fmt.Sprintf("among them the classes come in shares %.2f off the file's (total variation)", s.levels)
+	case s.levels > maxKeptLevels:
+		how = fmt.Sprintf("among them %s's values come in shares %.2f off the file's (total variation)", f.columnName(s.column), s.levels)
+	case s.levels == 0 && (s.mean > maxKeptShift || s.ratio < minKeptSpread || s.ratio > maxKeptSpread):
+		how = fmt.Sprintf("among them %s's mean is %.2f of its standard deviation off the file's and its spread %.2f of the file's", f.columnName(s.column), s.mean, s.ratio)
+	default:
+		return ""
+	}
+	fix := "data.leave_out of the columns most often missing keeps the rows (" + f.missingList() + ")"
+	if f.missingList() == "" {
+		fix = "the rows left out are those without a class (data.label_column), which a class-conditional model cannot learn from"
+	}
 	all := f.N + len(f.Dropped)
-	return fmt.Sprintf("the %d of %d rows kept, those without a missing value (data.missing: drop), are not like the file's: among them %s's mean is %.2f of its standard deviation off the file's and its spread %.2f of the file's; the model learns them, and the verdict judges samples against them, only: data.leave_out of the columns most often missing keeps the rows (%s)",
-		f.N, all, f.columnName(s.column), s.mean, s.ratio, f.missingList())
+	return fmt.Sprintf("the %d of %d rows kept, those without a missing value (data.missing: drop), are not like the file's: %s; the model learns them, and the verdict judges samples against them, only: %s",
+		f.N, all, how, fix)
 }
 
 // missingList lists the columns with missing values, most often missing

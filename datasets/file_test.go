@@ -578,6 +578,7 @@ func TestMissingRowNames(t *testing.T) {
 		// a row of numbers is data.
 		{name: "the run's header of numbers", text: ",0,1,2,3\n0,0,0,0,0\n1,5,3,2,8\n", columns: []string{"0", "1", "2", "3"}, forRun: true, want: []float64{0, 0, 0, 0, 5, 3, 2, 8}},
 		{name: "numbers for a run without a header", text: "1,2,3,4\n5,3,2,8\n", forRun: true, want: []float64{1, 2, 3, 4, 5, 3, 2, 8}},
+		{name: "pandas' header for a run without one", text: ",0,1,2\n0,0.5,0.1,0.2\n1,0.3,0.4,0.1\n", forRun: true, want: []float64{0.5, 0.1, 0.2, 0.3, 0.4, 0.1}},
 		{name: "numbers read to train", text: "1,2,3,4\n5,3,2,8\n", want: []float64{5, 3, 2, 8}},
 	}
 	for _, c := range cases {
@@ -687,6 +688,62 @@ func TestDropBias(t *testing.T) {
 				t.Errorf("got %q, want %q", got, c.says)
 			}
 		})
+	}
+}
+
+// A drop that changes a category's or the classes' shares is told too,
+// and one of the rows without a class says so, not data.leave_out.
+func TestDropBiasInShares(t *testing.T) {
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(4, 5))
+	var b strings.Builder
+	b.WriteString("x,y,kind\n")
+	for i := range 300 {
+		kind, y := []string{"a", "b"}[i%2], fmt.Sprint(rng.NormFloat64())
+		if kind == "b" && rng.Float64() < 0.8 {
+			y = "NA"
+		}
+		fmt.Fprintf(&b, "%g,%s,%s\n", rng.NormFloat64(), y, kind)
+	}
+	path := filepath.Join(dir, "kinds.csv")
+	os.WriteFile(path, []byte(b.String()), 0o644)
+	for _, c := range []struct {
+		name string
+		o    Options
+		says string
+	}{
+		{"a category", Options{Missing: true, Categories: []Category{{Column: "kind"}}}, "among them kind's values come in shares 0.3"},
+		{"the classes", Options{Missing: true, Label: "kind"}, "among them the classes come in shares 0.3"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f, labels, _, err := LoadTable(path, c.o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			DropIncomplete(&f, &labels)
+			if got := f.DropBias(); !strings.Contains(got, c.says) || !strings.Contains(got, "keeps the rows (y in") {
+				t.Errorf("got %q, want %q", got, c.says)
+			}
+		})
+	}
+	// Rows without a class, x shifted among them.
+	b.Reset()
+	b.WriteString("x,kind\n")
+	for i := range 300 {
+		x, kind := rng.NormFloat64(), []string{"a", "b"}[i%2]
+		if x > 0.3 && rng.Float64() < 0.8 {
+			kind = ""
+		}
+		fmt.Fprintf(&b, "%g,%s\n", x, kind)
+	}
+	os.WriteFile(path, []byte(b.String()), 0o644)
+	f, labels, _, err := LoadTable(path, Options{Missing: true, Label: "kind"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	DropIncomplete(&f, &labels)
+	if got := f.DropBias(); !strings.Contains(got, "among them x's mean is") || !strings.Contains(got, "the rows left out are those without a class") {
+		t.Errorf("rows without a class: %q", got)
 	}
 }
 

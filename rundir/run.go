@@ -38,6 +38,7 @@ type Run struct {
 	Ends       datasets.Ends     // point masses at a table's column ends (data units), which samples beyond are put on
 	Whole      datasets.Whole    // a table's continuous columns of whole numbers, which samples are rounded to
 	Places     datasets.Places   // a table's columns written to a few decimal places, which samples are rounded to
+	Heaps      datasets.Heaps    // a table's columns a share of whose values are whole numbers, which that share of samples is rounded to
 }
 
 // The weights a reader can load from a checkpoint.
@@ -198,6 +199,10 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
+	heaps, err := heapsOf(c, checkpoint, dim, discrete)
+	if err != nil {
+		return nil, err
+	}
 	var digest Digest
 	if saved, ok := c.Meta[metaData]; ok {
 		if err := json.Unmarshal([]byte(saved), &digest); err != nil || digest.N < 0 || (digest.N > 0 && (digest.D != dim || !IsSHA256(digest.SHA256))) {
@@ -240,7 +245,7 @@ func OpenWeights(dir, checkpoint, weights string) (*Run, error) {
 		return nil, err
 	}
 	return &Run{Dir: dir, Config: cfg, Model: model, Norm: norm, Step: c.Step, Checkpoint: checkpoint, Skipped: skipped, MaxAbs: maxAbs,
-		Weights: weights, Image: shape, DataDigest: digest, Moments: moments, Best: best, Discrete: discrete, Ends: ends, Whole: whole, Places: places}, nil
+		Weights: weights, Image: shape, DataDigest: digest, Moments: moments, Best: best, Discrete: discrete, Ends: ends, Whole: whole, Places: places, Heaps: heaps}, nil
 }
 
 // imageRecord is an image shape as checkpoints record it, HxWxC in plain
@@ -535,6 +540,32 @@ func placesOf(c *checkpoints.Checkpoint, path string, dim int, discrete map[int]
 		}
 	}
 	return pl, nil
+}
+
+// heapsOf reads and checks a checkpoint's heaped columns: each a column
+// of the data, not discrete, its share in (0, 1) (none for a checkpoint
+// from before them: its samples are written as its earlier ones' are).
+func heapsOf(c *checkpoints.Checkpoint, path string, dim int, discrete map[int][]float64) (datasets.Heaps, error) {
+	v, ok := c.Meta[metaHeaps]
+	if !ok {
+		return nil, nil
+	}
+	var h datasets.Heaps
+	if err := json.Unmarshal([]byte(v), &h); err != nil {
+		return nil, fmt.Errorf("rundir: %s: bad %s metadata: %v", path, metaHeaps, err)
+	}
+	cols := make([]int, 0, len(h))
+	for j := range h {
+		cols = append(cols, j)
+	}
+	slices.Sort(cols)
+	for _, j := range cols {
+		_, isDiscrete := discrete[j]
+		if j < 0 || j >= dim || isDiscrete || !(h[j] > 0 && h[j] < 1) {
+			return nil, fmt.Errorf("rundir: %s: bad %s metadata for column %d: want a column of the data's %d, not discrete, and a share between 0 and 1", path, metaHeaps, j+1, dim)
+		}
+	}
+	return h, nil
 }
 
 // discreteOf reads and checks a checkpoint's discrete columns: each a

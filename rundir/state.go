@@ -37,6 +37,7 @@ const (
 	metaEnds       = "ends"            // JSON datasets.Ends: point masses at a table's column ends, which samples beyond are put on
 	metaWhole      = "whole"           // JSON [columns]: a table's continuous columns of whole numbers, which samples are rounded to
 	metaPlaces     = "places"          // JSON {column: places}: a table's columns written to a few decimal places, which samples are rounded to
+	metaHeaps      = "heaps"           // JSON {column: share}: a table's columns a share of whose values are whole numbers, which that share of samples is rounded to
 	metaRNG        = "rng"             // how batches are drawn, and how many were
 	metaElapsed    = "elapsed_seconds" // training time up to this step
 	metaAdamSteps  = "adam_steps"
@@ -115,6 +116,9 @@ type Snapshot struct {
 	// Places are a table's continuous columns written to a few decimal
 	// places (0-based), which samples are rounded to.
 	Places datasets.Places
+	// Heaps are a table's continuous columns a share of whose values are
+	// whole numbers (0-based), with that share of samples rounded.
+	Heaps datasets.Heaps
 }
 
 // Checkpoint encodes s, copying every tensor, so that training can go on
@@ -174,6 +178,13 @@ func (s *Snapshot) Checkpoint() (*checkpoints.Checkpoint, error) {
 			return nil, err
 		}
 		c.Meta[metaPlaces] = string(b)
+	}
+	if len(s.Heaps) > 0 {
+		b, err := json.Marshal(s.Heaps)
+		if err != nil {
+			return nil, err
+		}
+		c.Meta[metaHeaps] = string(b)
 	}
 	if s.Image.Size() > 0 {
 		c.Meta[metaImage] = s.Image.String()
@@ -391,6 +402,9 @@ func (s *Snapshot) Restore(c *checkpoints.Checkpoint, path string) error {
 		return err
 	}
 	if s.Places, err = placesOf(c, path, s.Model.Dim(), s.Discrete); err != nil {
+		return err
+	}
+	if s.Heaps, err = heapsOf(c, path, s.Model.Dim(), s.Discrete); err != nil {
 		return err
 	}
 	if now, _ := json.Marshal(s.Norm); string(now) != c.Meta[metaNorm] {

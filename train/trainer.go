@@ -289,7 +289,7 @@ func fitPrepared(ctx context.Context, cfg *configs.Config, data *workflow.Data, 
 	}
 	adam := NewAdam(AdamSettings{LR: opt.LR, Beta1: opt.Beta1, Beta2: opt.Beta2, Eps: opt.Eps, WeightDecay: opt.WeightDecay}, model.Params())
 	order := newBatchOrder(cfg.Seed, data.Train.N)
-	s := &rundir.Snapshot{Config: cfg, Model: model, Norm: data.Norm, Order: order.String(), Moments: &adam.Moments, Data: data.Digest, MaxAbs: data.MaxAbs, DataMoments: data.Moments, Image: data.Image, Discrete: data.Discrete, Ends: data.Ends, Whole: data.Whole, Places: data.Places}
+	s := &rundir.Snapshot{Config: cfg, Model: model, Norm: data.Norm, Order: order.String(), Moments: &adam.Moments, Data: data.Digest, MaxAbs: data.MaxAbs, DataMoments: data.Moments, Image: data.Image, Discrete: data.Discrete, Ends: data.Ends, Whole: data.Whole, Places: data.Places, Heaps: data.Heaps}
 	if cfg.Train.EMA > 0 {
 		s.EMA = newEMA(model.Params()) // a resumed run then loads the checkpoint's
 	}

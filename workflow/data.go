@@ -25,6 +25,7 @@ type Data struct {
 	Ends         datasets.Ends       // point masses at a table's column ends, which samples beyond are put on
 	Whole        datasets.Whole      // a table's continuous columns of whole numbers, which samples are rounded to
 	Places       datasets.Places     // a table's columns written to a few decimal places, which samples are rounded to
+	Heaps        datasets.Heaps      // a table's columns a share of whose values are whole numbers, which that share of samples is rounded to
 	Holdout      float64             // the fraction held out: data.holdout, or chosen for its auto
 	Train, Valid points.Points       // standardised when the config asks for it
 	Norm         datasets.Normalizer // maps data units to model units
@@ -167,23 +168,39 @@ type ClassedRows struct {
 	Labels       []int32
 	UnknownNames int
 	FirstUnknown string
+	// UnknownClasses count the rows whose class is a name the run has
+	// not, read as -1 (no class), and FirstUnknownClass names the first.
+	UnknownClasses    int
+	FirstUnknownClass string
 }
 
 // UnknownNote says, for a refusal of rows none of which is complete, that
 // names no level holds were read as missing too; "" where none was.
 func (r ClassedRows) UnknownNote() string {
-	if r.UnknownNames == 0 {
-		return ""
+	var s string
+	if r.UnknownNames > 0 {
+		s = fmt.Sprintf(", or a name that is no level of its category column, read as missing (the first, %s)", r.FirstUnknown)
 	}
-	return fmt.Sprintf(", or a name that is no level of its category column, read as missing (the first, %s)", r.FirstUnknown)
+	if r.UnknownClasses > 0 {
+		s += fmt.Sprintf(", or a class the run has not (the first, %s)", r.FirstUnknownClass)
+	}
+	return s
 }
 
 func readRows(run *Run, path string, classes, missing bool) (ClassedRows, error) {
-	if f, labels, ok, err := labelledRows(run, path, missing, classes); err != nil || ok {
+	var unknown *unknownClasses
+	if missing {
+		unknown = &unknownClasses{} // score's and likelihood's rows, which leave them empty
+	}
+	if f, labels, ok, err := labelledRows(run, path, missing, classes, unknown); err != nil || ok {
 		if err == nil {
 			err = CheckHeader(run, path, f)
 		}
-		return ClassedRows{Points: f.Points, Labels: labels, UnknownNames: f.UnknownNames, FirstUnknown: f.FirstUnknown}, err
+		rows := ClassedRows{Points: f.Points, Labels: labels, UnknownNames: f.UnknownNames, FirstUnknown: f.FirstUnknown}
+		if unknown != nil {
+			rows.UnknownClasses, rows.FirstUnknownClass = unknown.n, unknown.first
+		}
+		return rows, err
 	}
 	o := RowsOptions(run, missing)
 	o.UnknownMissing = missing && classes // score's and likelihood's rows, which leave them empty
@@ -243,14 +260,14 @@ func LabelledRows(run *Run, path string, missing bool) (datasets.File, RowClasse
 			if k := slices.Index(run.Config.Model.ClassNames, names[y]); k >= 0 {
 				rc.Of[i] = int32(k)
 			} else {
-				rc.Unknown++
+				rc.unknown(labels.Where(i), rc.Cells[i])
 			}
 		default:
 			rc.Cells[i] = strconv.Itoa(int(y))
 			if len(run.Config.Model.ClassNames) == 0 && int(y) < run.Config.Model.Classes {
 				rc.Of[i] = y
 			} else {
-				rc.Unknown++
+				rc.unknown(labels.Where(i), rc.Cells[i])
 			}
 		}
 	}
@@ -268,21 +285,36 @@ type RowClasses struct {
 	Column string
 	At     int
 	// Unknown counts the rows whose class is none of the run's: -1 in
-	// Of, written back as given.
-	Unknown int
+	// Of, written back as given; FirstUnknown names the first.
+	Unknown      int
+	FirstUnknown string
+}
+
+func (rc *RowClasses) unknown(where, cell string) {
+	if rc.Unknown == 0 {
+		rc.FirstUnknown = fmt.Sprintf("%s: %q", where, cell)
+	}
+	rc.Unknown++
 }
 
 // labelledRows is LabelledRows with, where classes asks, the rows'
 // classes as the run numbers them (-1 for a missing one, where missing
 // values are read), a class the run has not refused; impute, which draws
 // without the class, asks for none.
-func labelledRows(run *Run, path string, missing, classes bool) (datasets.File, []int32, bool, error) {
+func labelledRows(run *Run, path string, missing, classes bool, unknown *unknownClasses) (datasets.File, []int32, bool, error) {
 	f, labels, names, ok, err := readLabelled(run, path, missing)
 	if !ok || err != nil || !classes {
 		return f, nil, ok, err
 	}
-	of, err := runClasses(run, f, labels, names)
+	of, err := runClasses(run, f, labels, names, unknown)
 	return f, of, err == nil, err
+}
+
+// unknownClasses counts the class names a file holds that the run has
+// not, and names the first.
+type unknownClasses struct {
+	n     int
+	first string
 }
 
 // readLabelled reads a file of rows with the run's class column, the
@@ -307,8 +339,10 @@ func readLabelled(run *Run, path string, missing bool) (datasets.File, datasets.
 }
 
 // runClasses renumbers a file's labels (numbered among the names the file
-// holds) as the run numbers its classes, refusing a class it has not.
-func runClasses(run *Run, f datasets.File, labels datasets.Labels, names []string) ([]int32, error) {
+// holds) as the run numbers its classes, refusing a class it has not, or,
+// where unknown is given, a name the run has not counted there and read
+// as -1, no class.
+func runClasses(run *Run, f datasets.File, labels datasets.Labels, names []string, unknown *unknownClasses) ([]int32, error) {
 	column, known := run.Config.Data.LabelColumn, run.Config.Model.ClassNames
 	out := make([]int32, len(labels.Of))
 	for i, y := range labels.Of {
@@ -325,6 +359,14 @@ func runClasses(run *Run, f datasets.File, labels datasets.Labels, names []strin
 			return nil, fmt.Errorf("%s: %s: class %q is a name, but the run's classes (column %s) are numbers, 0 to %d", f.Path, labels.Where(i), names[y], column, run.Config.Model.Classes-1)
 		default:
 			k := slices.Index(known, names[y])
+			if k < 0 && unknown != nil {
+				if unknown.n == 0 {
+					unknown.first = fmt.Sprintf("%s: %q", labels.Where(i), names[y])
+				}
+				unknown.n++
+				out[i] = -1
+				continue
+			}
 			if k < 0 {
 				return nil, fmt.Errorf("%s: %s: class %q is none of the run's (column %s): %s", f.Path, labels.Where(i), names[y], column, listColumns(known))
 			}
@@ -514,6 +556,7 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 	var ends datasets.Ends
 	var whole datasets.Whole
 	var places datasets.Places
+	var heaps datasets.Heaps
 	var gaps map[int]float64 // data.discrete_gap's columns and factors
 	var valleys []int        // discrete columns whose rare values lie between common ones
 	spread := discreteSpread(cfg)
@@ -542,6 +585,9 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 		}
 		if len(places) > 0 {
 			source += "; " + places.Describe(categories, columns)
+		}
+		if heaps = datasets.FindHeaps(all, discrete, whole, places); len(heaps) > 0 {
+			source += "; " + heaps.Describe(categories, columns)
 		}
 		if len(discrete) > 0 {
 			discrete.Dequantize(all, spread, seeds.New(cfg.Seed, seeds.Dequantize))
@@ -614,7 +660,7 @@ func Prepare(cfg *configs.Config) (*Data, error) {
 	if labels.K > 0 {
 		moments.ByClass = rundir.MomentsByClass(trainPts, trainLabels, labels.K)
 	}
-	return &Data{Discrete: discrete, Ends: ends, Whole: whole, Places: places, Holdout: holdout, Train: trainPts, Valid: valid, ValidBeyond: validBeyond, Norm: norm, Density: dens, Digest: digest, MaxAbs: maxAbs, Moments: moments, Source: source, Warnings: warnings, Image: shape,
+	return &Data{Discrete: discrete, Ends: ends, Whole: whole, Places: places, Heaps: heaps, Holdout: holdout, Train: trainPts, Valid: valid, ValidBeyond: validBeyond, Norm: norm, Density: dens, Digest: digest, MaxAbs: maxAbs, Moments: moments, Source: source, Warnings: warnings, Image: shape,
 		Classes: labels.K, ClassNames: classNames, TrainLabels: trainLabels, ValidLabels: validLabels, Categories: categories, Columns: columns}, nil
 }
 

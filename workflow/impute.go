@@ -290,8 +290,9 @@ func (j Job) imputeChains(given points.Points, rows []int, draws int) (sampler.C
 		if len(j.RowClasses) != given.N {
 			return sampler.Chains{}, fmt.Errorf("workflow: %d classes for %d rows", len(j.RowClasses), given.N)
 		}
+		// The class's conditional, without guidance's push past it.
 		labelled := j
-		labelled.First, labelled.Labels = 0, make([]int32, len(rows)*draws)
+		labelled.First, labelled.Labels, labelled.Sample.Guidance = 0, make([]int32, len(rows)*draws), 0
 		for i, r := range rows {
 			y := j.RowClasses[r]
 			if y < 0 {

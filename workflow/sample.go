@@ -84,6 +84,9 @@ type Job struct {
 	// Places are a table's columns written to a few decimal places,
 	// which samples are rounded to.
 	Places datasets.Places
+	// Heaps are a table's columns a share of whose values are whole
+	// numbers: that share of the samples, drawn a row's own, is rounded.
+	Heaps datasets.Heaps
 	// KeepSnapshots keeps the chains every sample.snapshot_every steps
 	// (sample -snapshots writes them); otherwise none are kept, whatever
 	// the setting says: kept and never written, they filled memory.
@@ -255,6 +258,13 @@ func Sample(j Job) (*Drawn, error) {
 	samples := DataUnits(j.Norm, j.Discrete, j.Ends, j.Whole, j.Places, start)
 	if err := samples.CheckFinite(); err != nil {
 		return nil, fmt.Errorf("workflow: the samples in data units: %w: the run's standardisation maps them out of range; nothing was written", err)
+	}
+	if len(j.Heaps) > 0 {
+		chain := make([]int, count) // each sample's chain among Sample.N, the lost ones out
+		for c := range chain {
+			chain[c] = j.First + c
+		}
+		j.Heaps.Round(samples, j.Sample.Seed, without(chain, 1, res.Lost))
 	}
 	clamped := 0
 	if j.Pixels {
@@ -467,7 +477,7 @@ func (r *Run) RunJob(s configs.Sample, kind string) (Job, error) {
 	if churnMax > 0 {
 		s.ChurnMax = churnMax
 	}
-	j := Job{Sample: s, Dim: r.Model.Dim(), Norm: r.Norm, MaxAbs: r.MaxAbs, Prior: PriorOf(r.Moments), Discrete: r.Discrete, Ends: r.Ends, Whole: r.Whole, Places: r.Places, Pixels: r.Image.Size() > 0, Categories: Categories(r.Config.Data.Categories)}
+	j := Job{Sample: s, Dim: r.Model.Dim(), Norm: r.Norm, MaxAbs: r.MaxAbs, Prior: PriorOf(r.Moments), Discrete: r.Discrete, Ends: r.Ends, Whole: r.Whole, Places: r.Places, Heaps: r.Heaps, Pixels: r.Image.Size() > 0, Categories: Categories(r.Config.Data.Categories)}
 	j.Scores, j.Sigmas, j.Sigma, err = r.scoring(s.Sampler, kind)
 	if err == nil && s.Sampler == sampler.KindAnnealed && kind == "network" && losses.Continuous(r.Config.Train.Loss) {
 		j.Sigmas, j.Sample.Eps, j.LadderNote = denseLadder(j.Sigmas, s)

@@ -136,6 +136,9 @@ docs/CONFIG.md, impute.`)
 		}
 		if classes.Of != nil && job.Classes > 0 {
 			job.RowClasses = classes.Of
+			if s.Guidance != 0 {
+				fmt.Fprintf(stderr, "impute: sample.guidance %g is not applied: a row's entries are drawn from its class's conditional, which guidance would push past\n", s.Guidance)
+			}
 		}
 		if err := job.CheckRows(rows); err != nil {
 			return rowError(file, err)
@@ -351,6 +354,9 @@ func readRowsToComplete(run *workflow.Run, path, mask string, rows, draws int, s
 			return datasets.File{}, workflow.RowClasses{}, err
 		}
 		file, classes = f, rc
+		if rc.Unknown > 0 {
+			fmt.Fprintf(stderr, "%s: %s a class the run has not (the first, %s), drawn by the model's unconditional field and written back as given; the run's classes are in its config.yaml (model.class_names)\n", path, counted(rc.Unknown, "row holds", "rows hold"), rc.FirstUnknown)
+		}
 		// A row's class is given as its other entries are: its draws come
 		// from its class's field, and it is written back in its place.
 		fmt.Fprintf(stderr, "%s: column %s is each row's class (the run's data.label_column): each row's entries are drawn given it, a row without one (or with a class the run has not) by the model's unconditional field, and it is written back as given, a missing one not filled in\n", path, rc.Column)
@@ -371,12 +377,17 @@ func readRowsToComplete(run *workflow.Run, path, mask string, rows, draws int, s
 			classes.Of, classes.Cells = classes.Of[:rows], classes.Cells[:rows]
 		}
 	}
-	if file.UnknownNames > 0 {
+	unknown := 0 // in the rows completed (-rows)
+	for at := range file.Given {
+		if at[0] < file.N {
+			unknown++
+		}
+	}
+	if unknown > 0 {
 		// A name the model has no level for says nothing it could
-		// condition on: completed as a missing value, the row's other
-		// cells still given.
+		// condition on: the row's other cells are completed without it.
 		fmt.Fprintf(stderr, "%s: %s a name that is no level of its category column, which the model cannot condition on: the row's other entries are completed without it, and it is written back as given (the first, %s); the run's levels are in its config.yaml (data.categories)\n",
-			path, counted(file.UnknownNames, "cell holds", "cells hold"), file.FirstUnknown)
+			path, counted(unknown, "cell holds", "cells hold"), file.FirstUnknown)
 	}
 	if len(file.LeftOut) > 0 {
 		// A user joining the completed rows back by an id looks for it.

@@ -151,6 +151,9 @@ refused).`)
 		if n := len(incomplete); n > 0 {
 			fmt.Fprintf(stderr, "likelihood: %s of %s with a missing value left out, their rows empty; the first, point %d\n", counted(n, "point", "points"), *in, firstIncomplete+1)
 		}
+		if read.UnknownClasses > 0 {
+			fmt.Fprintf(stderr, "likelihood: %s a class the run has not, read as missing: their rows left empty (the first, %s)\n", counted(read.UnknownClasses, "row holds", "rows hold"), read.FirstUnknownClass)
+		}
 		if read.UnknownNames > 0 {
 			fmt.Fprintf(stderr, "likelihood: %s %s, read as missing (the first, %s); the run's levels are in its config.yaml (data.categories)\n", counted(read.UnknownNames, "cell", "cells"), unknownNameWords(read.UnknownNames), read.FirstUnknown)
 		}

@@ -138,6 +138,9 @@ missing value (an empty cell, NA, NaN, ?), or a missing class: its row.`)
 		if n := len(incomplete); n > 0 {
 			fmt.Fprintf(stderr, "score: %s of %s with a missing value left empty in %s; the first, point %d\n", counted(n, "point", "points"), *in, *out, firstIncomplete+1)
 		}
+		if rows.UnknownClasses > 0 {
+			fmt.Fprintf(stderr, "score: %s a class the run has not, read as missing: their rows left empty (the first, %s)\n", counted(rows.UnknownClasses, "row holds", "rows hold"), rows.FirstUnknownClass)
+		}
 		if rows.UnknownNames > 0 {
 			fmt.Fprintf(stderr, "score: %s %s, read as missing (the first, %s); the run's levels are in its config.yaml (data.categories)\n", counted(rows.UnknownNames, "cell", "cells"), unknownNameWords(rows.UnknownNames), rows.FirstUnknown)
 		}

@@ -78,6 +78,14 @@ func TestTrainDataFindsTheClassColumn(t *testing.T) {
 	if filled, err := os.ReadFile(filepath.Join(dir, "filled.csv")); err != nil || !regexp.MustCompile(`^,width,height,species\n0,1.5,[0-9.]+,setosa\n1,[0-9.]+,2.5,virginica\n$`).Match(filled) { // the index first, the class in its place
 		t.Errorf("the completed rows: %v\n%s", err, filled)
 	}
+	// A class the run has not: drawn by the unconditional field and
+	// written back as given by impute, said.
+	strange := filepath.Join(dir, "strange.csv")
+	os.WriteFile(strange, []byte("width,height,species\n1.5,,setosa\n1.6,,lotus\n"), 0o644)
+	code, _, errs = scorenet("impute", "-run", run, "-in", strange, "-out", filepath.Join(dir, "strange_filled.csv"), "-n", "2", "-set", "sample.steps=4")
+	if filled := string(mustRead(t, filepath.Join(dir, "strange_filled.csv"))); code != 0 || !strings.Contains(errs, `1 row holds a class the run has not (the first, line 3: "lotus")`) || !strings.HasSuffix(filled, ",lotus\n") {
+		t.Errorf("impute of a class the run has not: exit %d: %s\n%s", code, errs, filled)
+	}
 	given := filepath.Join(dir, "given")
 	code, _, errs = scorenet("train", "-data", data, "-out", given, "-set", "train.steps=2", "-set", "train.refit=false", "-set", "data.label_column=4", "-set", "train.label_dropout=0.2")
 	if code != 0 || strings.Contains(errs, "data.label_column auto") {
@@ -137,9 +145,13 @@ func scoredByClass(t *testing.T, run, dir, all string) {
 	daisy := filepath.Join(dir, "daisy.csv")
 	os.WriteFile(daisy, []byte("width,height,species\n1,2,setosa\n1,2,daisy\n"), 0o644)
 	for _, cmd := range []string{"score", "likelihood"} {
-		code, _, errs := scorenet(cmd, "-run", run, "-in", daisy, "-out", filepath.Join(dir, "daisy-"+cmd+".csv"))
-		if code == 0 || !strings.Contains(errs, `line 3: class "daisy" is none of the run's (column species): setosa, versicolor, virginica`) {
-			t.Errorf("%s of a class the run has not: exit %d: %s", cmd, code, errs)
+		// Its row left empty, said, as a category's unknown name's is.
+		out := filepath.Join(dir, "daisy-"+cmd+".csv")
+		code, _, errs := scorenet(cmd, "-run", run, "-in", daisy, "-out", out)
+		got := strings.Split(strings.TrimSpace(string(mustRead(t, out))), "\n")
+		if code != 0 || !strings.Contains(errs, `1 row holds a class the run has not, read as missing: their rows left empty (the first, line 3: "daisy")`) ||
+			len(got) != 3 || strings.Trim(got[1], ",") == "" || strings.Trim(got[2], ",") != "" {
+			t.Errorf("%s of a class the run has not: exit %d: %s\n%s", cmd, code, errs, strings.Join(got, "\n"))
 		}
 	}
 }

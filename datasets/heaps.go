@@ -1,0 +1,104 @@
+package datasets
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"scorenet/points"
+)
+
+// Heaps are a table's continuous columns a share of whose values are
+// whole numbers while the rest are not (heaping: heights reported to the
+// inch beside heights converted from centimetres, ages and weights
+// rounded by those who report them), each with that share: that share of
+// its samples, chosen at random, is rounded to whole numbers, so that
+// the samples hold whole values as often as the rows do. A smooth density
+// has none: dslabs' heights, 79% of them whole numbers, drew 0%, and a
+// random forest told its samples from held-out rows at 0.80 by height
+// alone (0.54 once 79% of them were rounded).
+type Heaps map[int]float64
+
+// A column is heaped where at least minHeaped and at most maxHeaped of
+// its rows hold whole numbers (all of them: Whole), at least minHeapValues
+// different ones (a few: point masses, Ends, or a discrete column).
+const (
+	minHeaped     = 0.2
+	maxHeaped     = 0.98
+	minHeapValues = 5
+)
+
+// FindHeaps finds the heaped columns of p (data units) among those that
+// are not discrete, whole or on a grid of places.
+func FindHeaps(p points.Points, discrete map[int][]float64, whole Whole, places Places) Heaps {
+	var out Heaps
+	for j := range p.D {
+		if _, ok := discrete[j]; ok || slices.Contains(whole, j) || p.N == 0 {
+			continue
+		}
+		if _, ok := places[j]; ok {
+			continue
+		}
+		seen := map[float64]bool{}
+		n := 0
+		for i := range p.N {
+			if x := p.X[i*p.D+j]; x == math.Trunc(x) && math.Abs(x) <= maxWhole {
+				n++
+				seen[x] = true
+			}
+		}
+		if share := float64(n) / float64(p.N); share >= minHeaped && share <= maxHeaped && len(seen) >= minHeapValues {
+			if out == nil {
+				out = Heaps{}
+			}
+			out[j] = share
+		}
+	}
+	return out
+}
+
+// Round rounds each heaped column's value of p's rows to a whole number
+// with the column's share as its chance, the draw a row's own: row i is
+// the samples' chain chains[i], and its draw is the same whatever the
+// other rows (a shard draws the bits of those rows of the whole), from
+// seed.
+func (h Heaps) Round(p points.Points, seed uint64, chains []int) {
+	for j, share := range h {
+		for i := range p.N {
+			if heapDraw(seed, uint64(chains[i]), uint64(j)) < share {
+				x := &p.X[i*p.D+j]
+				*x = math.Round(*x)
+				if *x == 0 {
+					*x = 0 // not -0
+				}
+			}
+		}
+	}
+}
+
+// heapDraw is a uniform number in [0, 1) from seed, row and column
+// (splitmix64's finaliser over their mix): a row's draw does not depend on
+// how many rows are drawn or in what order.
+func heapDraw(seed, row, col uint64) float64 {
+	z := seed ^ (row+1)*0x9e3779b97f4a7c15 ^ (col+1)*0xbf58476d1ce4e5b9
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	z ^= z >> 31
+	return float64(z>>11) / (1 << 53)
+}
+
+// Describe says which columns are heaped, with their shares, for the
+// start-up lines.
+func (h Heaps) Describe(cats []Category, names []string) string {
+	cols := make([]int, 0, len(h))
+	for j := range h {
+		cols = append(cols, j)
+	}
+	slices.Sort(cols)
+	parts := make([]string, len(cols))
+	for k, j := range cols {
+		parts[k] = fmt.Sprintf("%s (%.0f%%)", ColumnLabel(cats, names, j), 100*h[j])
+	}
+	return fmt.Sprintf("%d column(s) some of whose values are whole numbers and the rest not (heaped: reported rounded), whose samples are rounded to whole numbers in the same share: %s", len(cols), strings.Join(parts, ", "))
+}
