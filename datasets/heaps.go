@@ -2,6 +2,7 @@ package datasets
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -91,11 +92,7 @@ func heapDraw(seed, row, col uint64) float64 {
 // Describe says which columns are heaped, with their shares, for the
 // start-up lines.
 func (h Heaps) Describe(cats []Category, names []string) string {
-	cols := make([]int, 0, len(h))
-	for j := range h {
-		cols = append(cols, j)
-	}
-	slices.Sort(cols)
+	cols := slices.Sorted(maps.Keys(h))
 	parts := make([]string, len(cols))
 	for k, j := range cols {
 		parts[k] = fmt.Sprintf("%s (%.0f%%)", ColumnLabel(cats, names, j), 100*h[j])

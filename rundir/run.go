@@ -3,6 +3,7 @@ package rundir
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -520,52 +521,35 @@ func wholeOf(c *checkpoints.Checkpoint, path string, dim int, discrete map[int][
 // from -15 to 15 (none for a checkpoint from before them: its samples
 // are written as its earlier checkpoints' are).
 func placesOf(c *checkpoints.Checkpoint, path string, dim int, discrete map[int][]float64) (datasets.Places, error) {
-	v, ok := c.Meta[metaPlaces]
-	if !ok {
-		return nil, nil
-	}
-	var pl datasets.Places
-	if err := json.Unmarshal([]byte(v), &pl); err != nil {
-		return nil, fmt.Errorf("rundir: %s: bad %s metadata: %v", path, metaPlaces, err)
-	}
-	cols := make([]int, 0, len(pl))
-	for j := range pl {
-		cols = append(cols, j)
-	}
-	slices.Sort(cols) // the first bad column is named, whatever the map's order
-	for _, j := range cols {
-		_, isDiscrete := discrete[j]
-		if j < 0 || j >= dim || isDiscrete || pl[j] < -15 || pl[j] > 15 || pl[j] == 0 {
-			return nil, fmt.Errorf("rundir: %s: bad %s metadata for column %d: want a column of the data's %d, not discrete, and places from -15 to 15 other than 0", path, metaPlaces, j+1, dim)
-		}
-	}
-	return pl, nil
+	return columnsMeta[datasets.Places](c, path, metaPlaces, dim, discrete, "places from -15 to 15 other than 0", func(k int) bool { return k >= -15 && k <= 15 && k != 0 })
 }
 
 // heapsOf reads and checks a checkpoint's heaped columns: each a column
 // of the data, not discrete, its share in (0, 1) (none for a checkpoint
 // from before them: its samples are written as its earlier ones' are).
 func heapsOf(c *checkpoints.Checkpoint, path string, dim int, discrete map[int][]float64) (datasets.Heaps, error) {
-	v, ok := c.Meta[metaHeaps]
-	if !ok {
+	return columnsMeta[datasets.Heaps](c, path, metaHeaps, dim, discrete, "a share between 0 and 1", func(share float64) bool { return share > 0 && share < 1 })
+}
+
+// columnsMeta reads a checkpoint's JSON {column: value} under key, each
+// column one of the data's dim, not discrete, and its value as ok says
+// (want says what it wants); nil where the key is absent.
+func columnsMeta[M ~map[int]V, V any](c *checkpoints.Checkpoint, path, key string, dim int, discrete map[int][]float64, want string, ok func(V) bool) (M, error) {
+	v, found := c.Meta[key]
+	if !found {
 		return nil, nil
 	}
-	var h datasets.Heaps
-	if err := json.Unmarshal([]byte(v), &h); err != nil {
-		return nil, fmt.Errorf("rundir: %s: bad %s metadata: %v", path, metaHeaps, err)
+	var m M
+	if err := json.Unmarshal([]byte(v), &m); err != nil {
+		return nil, fmt.Errorf("rundir: %s: bad %s metadata: %v", path, key, err)
 	}
-	cols := make([]int, 0, len(h))
-	for j := range h {
-		cols = append(cols, j)
-	}
-	slices.Sort(cols)
-	for _, j := range cols {
+	for _, j := range slices.Sorted(maps.Keys(m)) { // the first bad column is named, whatever the map's order
 		_, isDiscrete := discrete[j]
-		if j < 0 || j >= dim || isDiscrete || !(h[j] > 0 && h[j] < 1) {
-			return nil, fmt.Errorf("rundir: %s: bad %s metadata for column %d: want a column of the data's %d, not discrete, and a share between 0 and 1", path, metaHeaps, j+1, dim)
+		if j < 0 || j >= dim || isDiscrete || !ok(m[j]) {
+			return nil, fmt.Errorf("rundir: %s: bad %s metadata for column %d: want a column of the data's %d, not discrete, and %s", path, key, j+1, dim, want)
 		}
 	}
-	return h, nil
+	return m, nil
 }
 
 // discreteOf reads and checks a checkpoint's discrete columns: each a
