@@ -129,6 +129,20 @@ type Options struct {
 	// none), and how.
 	Likelihood        int
 	LikelihoodOptions workflow.LikelihoodOptions
+	// HeldOut, where given, are rows of a file that stand for the run's
+	// held-out split (workflow.Run.HeldOutFrom): the held-out loss, the
+	// likelihood and the samples are measured against them.
+	HeldOut *HeldOut
+}
+
+// HeldOut are rows of a file measured as the held-out split: in model
+// units, with their classes (nil for none) and the rows beyond a
+// quantile-mapped column's range marked (nil for none).
+type HeldOut struct {
+	Path   string
+	Valid  points.Points
+	Labels []int32
+	Beyond []bool
 }
 
 // Run evaluates a trained run. Without the samples, a run whose training
@@ -148,6 +162,11 @@ func Run(run *workflow.Run, opts Options) (*Report, error) {
 		}
 		rep.Notes = append(rep.Notes, fmt.Sprintf("no held-out loss: %v", err))
 		return rep, nil
+	}
+	if h := opts.HeldOut; h != nil {
+		given := *data
+		given.Valid, given.ValidLabels, given.ValidBeyond, given.HeldOutPath = h.Valid, h.Labels, h.Beyond, h.Path
+		data = &given
 	}
 	if rep.Heldout, err = heldout(run, data); err != nil {
 		return nil, err
@@ -329,6 +348,9 @@ func samples(run *workflow.Run, data *workflow.Data, opts Options) (*Samples, er
 		fresh = points.New(s.N, got.D)
 		data.Density.Sample(fresh, rand.New(rand.NewPCG(s.Seed, 0xf7e5)))
 		against = fmt.Sprintf("%d fresh draws from the data set's density", fresh.N)
+	case data.Valid.N > 0 && data.HeldOutPath != "":
+		fresh = run.DataUnits(firstRows(data.Valid, 2000))
+		against = fmt.Sprintf("the rows of %s, %d points", data.HeldOutPath, data.Valid.N)
 	case data.Valid.N > 0:
 		fresh = run.DataUnits(firstRows(data.Valid, 2000))
 		against = fmt.Sprintf("the held-out split, %d points", data.Valid.N)

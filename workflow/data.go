@@ -34,6 +34,9 @@ type Data struct {
 	MaxAbs       float64             // the largest |x_j| of the training split, in model units
 	Moments      rundir.DataMoments  // of the training split, in model units
 	Source       string              // what was read or drawn, for people
+	// HeldOutPath names the file Valid was read from where eval was given
+	// one (Run.HeldOutFrom); "" for the run's own held-out split.
+	HeldOutPath string
 	// Warnings are what reading the data found that changes what the
 	// model learns from the file (File.DropBias), for train to warn of
 	// and the verdict to repeat.
@@ -852,4 +855,49 @@ func describeWhole(w datasets.Whole, cats []datasets.Category, names []string) s
 		parts[k] = datasets.ColumnLabel(cats, names, j)
 	}
 	return fmt.Sprintf("%d column(s) of whole numbers only, whose samples are rounded to whole numbers: %s", len(w), listColumns(parts))
+}
+
+// HeldOutFrom reads a file of rows as the held-out split of the run's
+// data, for eval to measure against rows its training never saw (a run
+// refitted on every row holds none of its own): the rows read as score
+// and likelihood read them (ReadClassedRows), those with a missing value,
+// a name no level holds or a class the run has not left out and counted;
+// discrete columns dequantised as training's were (the run's seed and
+// data.discrete_spread); rows beyond a quantile-mapped column's range
+// marked, as Prepare marks its own (ValidBeyond); in model units.
+func (r *Run) HeldOutFrom(path string) (valid points.Points, labels []int32, beyond []bool, left int, err error) {
+	rows, err := ReadClassedRows(r, path)
+	if err != nil {
+		return points.Points{}, nil, nil, 0, err
+	}
+	if rows.D != r.Model.Dim() {
+		return points.Points{}, nil, nil, 0, fmt.Errorf("%s has %d columns, the run's rows have %d", path, rows.D, r.Model.Dim())
+	}
+	keep := make([]int, 0, rows.N)
+	for i := range rows.N {
+		if !slices.ContainsFunc(rows.Row(i), math.IsNaN) && !(rows.Labels != nil && rows.Labels[i] < 0) {
+			keep = append(keep, i)
+		}
+	}
+	if len(keep) == 0 {
+		return points.Points{}, nil, nil, rows.N, fmt.Errorf("%s: no row is complete: each holds a missing value%s", path, rows.UnknownNote())
+	}
+	data := rows.Subset(keep)
+	if rows.Labels != nil {
+		labels = make([]int32, len(keep))
+		for k, i := range keep {
+			labels[k] = rows.Labels[i]
+		}
+	}
+	if with, without, _ := Densities(r.Norm, r.Config, data); without > 0 {
+		beyond = make([]bool, data.N)
+		for i := range beyond {
+			beyond[i] = true
+		}
+		for _, i := range with {
+			beyond[i] = false
+		}
+	}
+	Discrete(r.Discrete).Dequantize(data, discreteSpread(r.Config), seeds.New(r.Config.Seed, seeds.Dequantize))
+	return r.Norm.Apply(data), labels, beyond, rows.N - len(keep), nil
 }

@@ -16,7 +16,7 @@ import (
 )
 
 func evalCommand(stdout, stderr io.Writer) *command {
-	fs := newFlags("eval", `eval -run DIR [-checkpoint FILE] [-samples=false] [-n N] [-seed S]
+	fs := newFlags("eval", `eval -run DIR [-in FILE] [-checkpoint FILE] [-samples=false] [-n N] [-seed S]
 
 Measures a trained run and prints JSON, also written to DIR/eval.json:
 the training loss (and its two terms) on the held-out split; for data with
@@ -29,8 +29,15 @@ Wasserstein distance and, for mixtures, the fraction of samples nearest each
 component beside its weight; for noise-conditional models trained over a
 range of noise levels, the log-likelihood of held-out points by the
 probability-flow ODE (see scorenet likelihood), beside the true one where
-the density is known.`)
+the density is known.
+
+-in FILE measures against a file's rows instead of the run's held-out
+split: rows the run never saw (a test set; a run refitted on every row,
+as train -data refits, holds none out). Rows with a missing value, a name
+no level of its column holds or a class the run has not are left out,
+said.`)
 	runDir := fs.String("run", "", "the run `directory` (required)")
+	in := fs.String("in", "", "a .csv or .npy `file` of rows to measure against instead of the run's held-out split")
 	checkpoint := fs.String("checkpoint", "", "a checkpoint `file` to evaluate instead of the newest valid one; best: the one of the lowest held-out loss")
 	weights := weightsFlag(fs)
 	withSamples := fs.Bool("samples", true, "draw samples and compare them with fresh data (the slowest part)")
@@ -88,8 +95,24 @@ the density is known.`)
 			}
 			run.Config.Sample.SigmaStop, run.Config.Sample.SigmaStopAuto = probe.Sample.SigmaStop, probe.Sample.SigmaStopAuto
 		}
+		var heldOut *evaluate.HeldOut
+		if *in != "" {
+			valid, labels, beyond, left, err := run.HeldOutFrom(*in)
+			if err != nil {
+				return err
+			}
+			if valid.N < 2 {
+				return fmt.Errorf("-in %s: %d complete row, too few to measure against", *in, valid.N)
+			}
+			heldOut = &evaluate.HeldOut{Path: *in, Valid: valid, Labels: labels, Beyond: beyond}
+			fmt.Fprintf(stderr, "eval: measured against the %d rows of %s instead of the run's held-out split", valid.N, *in)
+			if left > 0 {
+				fmt.Fprintf(stderr, " (%d left out: a missing value, a name no level holds, or a class the run has not)", left)
+			}
+			fmt.Fprintln(stderr)
+		}
 		rep, err := evaluate.Run(run, evaluate.Options{Samples: *withSamples, N: *n, Seed: *seed, Likelihood: *nll, LikelihoodOptions: lo,
-			Progress: sampling})
+			Progress: sampling, HeldOut: heldOut})
 		if err != nil {
 			bar.Stop()
 			return err

@@ -642,3 +642,30 @@ func TestImputeOnAFewLevelsLadder(t *testing.T) {
 		}
 	}
 }
+
+// eval -in measures a run against a file's rows: a run refitted on every
+// row holds none of its own out, and eval compared its samples with its
+// training rows. The file's incomplete rows are left out, said.
+func TestEvalAgainstAFile(t *testing.T) {
+	dir := t.TempDir()
+	data, rng := filepath.Join(dir, "xy.csv"), rand.New(rand.NewPCG(21, 22))
+	row := func(int) string { x := rng.NormFloat64(); return fmt.Sprintf("%.4f,%.4f", x, x+0.5*rng.NormFloat64()) }
+	writeRows(t, data, "x,y", 300, row)
+	test := filepath.Join(dir, "test.csv")
+	writeRows(t, test, "x,y", 40, row)
+	f, _ := os.OpenFile(test, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString("0.5,NA\n")
+	f.Close()
+	run := filepath.Join(dir, "r")
+	if code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "train.steps=100", "-set", "model.hidden=[16]", "-set", "train.refit=false", "-set", "data.holdout=0", "-threads", "1"); code != 0 {
+		t.Fatalf("train: exit %d: %s", code, errs)
+	}
+	code, out, errs := scorenet("eval", "-run", run, "-in", test, "-n", "200", "-likelihood", "20")
+	if code != 0 || !strings.Contains(errs, "eval: measured against the 40 rows of "+test+" instead of the run's held-out split (1 left out") ||
+		!strings.Contains(out, `"compared_with": "the rows of `+test+`, 40 points`) || !strings.Contains(out, `"points": 40`) {
+		t.Errorf("eval -in: exit %d\n%s\n%s", code, errs, out)
+	}
+	if code, _, errs := scorenet("eval", "-run", run, "-in", filepath.Join(dir, "nothing.csv")); code == 0 || !strings.Contains(errs, "nothing.csv") {
+		t.Errorf("eval -in of no file: exit %d: %s", code, errs)
+	}
+}
