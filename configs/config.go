@@ -97,6 +97,18 @@ type Data struct {
 	// config.yaml read as a plain config (train -config, a command's -set)
 	// keeps it: Valleys is its value.
 	QuantileValleys *bool `yaml:"quantile_valleys,omitempty"`
+	// QuantileValleysDefaulted and QuantileMassesDefaulted: the key is
+	// the default, not given, which a resumed run's own value overrides.
+	QuantileValleysDefaulted, QuantileMassesDefaulted bool `yaml:"-"`
+	// QuantileMasses (file, under Quantile auto): also map a column with
+	// a point mass at an end that at least a fifth of its rows hold (a
+	// reading at its instrument's ceiling, an amount often 0), which a
+	// smooth model blurs to both sides of its end, half of it below: R's
+	// ozone held 32% of a column's rows at its maximum, 14% of its
+	// samples. True unless given; a run's config.yaml written before the
+	// key existed reads as false, as it was trained; written for every
+	// table, false too, as QuantileValleys is. Masses is its value.
+	QuantileMasses *bool `yaml:"quantile_masses,omitempty"`
 	// ValleyLevels (file) bounds the values of a code QuantileValleys
 	// maps: DefaultValleyLevels unless given; a run's config.yaml written
 	// before the key existed reads as OldValleyLevels, as it was trained
@@ -534,6 +546,9 @@ func (s Sigmas) Ladder() []float64 { return noisescale.Geometric(s.Begin, s.End,
 
 // Valleys is data.quantile_valleys: false where it is not set.
 func (d Data) Valleys() bool { return d.QuantileValleys != nil && *d.QuantileValleys }
+
+// Masses is data.quantile_masses: false where it is not set.
+func (d Data) Masses() bool { return d.QuantileMasses != nil && *d.QuantileMasses }
 
 // FromFile reports data read from a path (file, idx, images) rather than
 // drawn.

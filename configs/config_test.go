@@ -637,6 +637,7 @@ func TestDiscreteKeyDefaults(t *testing.T) {
 		{"discrete_spread", func(c *Config) float64 { return c.Data.DiscreteSpread }, DefaultDiscreteSpread, OldDiscreteSpread, 0.25, []string{"0", "-0.5", "1.5", "nan"}},
 		{"discrete_gap", func(c *Config) float64 { return c.Data.DiscreteGap }, DefaultDiscreteGap, OldDiscreteGap, 2, []string{"0", "0.5", "11", "nan"}},
 		{"quantile_valleys", func(c *Config) float64 { return map[bool]float64{true: 1}[c.Data.Valleys()] }, 1, 0, 0, []string{"maybe"}},
+		{"quantile_masses", func(c *Config) float64 { return map[bool]float64{true: 1}[c.Data.Masses()] }, 1, 0, 0, []string{"maybe"}},
 		{"valley_levels", func(c *Config) float64 { return float64(c.Data.ValleyLevels) }, DefaultValleyLevels, OldValleyLevels, 12, []string{"0", "2", "-1", "100000"}},
 	} {
 		for _, c := range []struct {
@@ -646,9 +647,9 @@ func TestDiscreteKeyDefaults(t *testing.T) {
 			want       float64
 		}{
 			{"a table", table, nil, false, key.def},
-			{"by hand", table, []string{fmt.Sprintf("data.%s=%v", key.name, map[bool]string{true: "false", false: fmt.Sprint(key.set)}[key.name == "quantile_valleys"])}, false, key.set},
+			{"by hand", table, []string{fmt.Sprintf("data.%s=%v", key.name, map[bool]string{true: "false", false: fmt.Sprint(key.set)}[key.name == "quantile_valleys" || key.name == "quantile_masses"])}, false, key.set},
 			{"a run's config.yaml from before the key", table, nil, true, key.old},
-			{"a run's config.yaml with it", fmt.Sprintf("name: t\ndata: {dataset: file, path: t.csv, %s: %v}\n", key.name, map[bool]string{true: "true", false: fmt.Sprint(key.def)}[key.name == "quantile_valleys"]), nil, true, key.def},
+			{"a run's config.yaml with it", fmt.Sprintf("name: t\ndata: {dataset: file, path: t.csv, %s: %v}\n", key.name, map[bool]string{true: "true", false: fmt.Sprint(key.def)}[key.name == "quantile_valleys" || key.name == "quantile_masses"]), nil, true, key.def},
 			{"a toy", "name: m\ndata: {dataset: moons}\n", nil, false, 0},
 		} {
 			t.Run(key.name+"/"+c.name, func(t *testing.T) {
@@ -674,7 +675,7 @@ func TestDiscreteKeyDefaults(t *testing.T) {
 	if again, err := Parse(off.YAML(), "config.yaml", nil); err != nil || again.Data.Valleys() || !strings.Contains(string(off.YAML()), "quantile_valleys: false") {
 		t.Errorf("quantile_valleys false read back as a plain config: %v, %v:\n%s", again.Data.Valleys(), err, off.YAML())
 	}
-	for _, set := range []string{"data.discrete_spread=0.5", "data.discrete_gap=3", "data.quantile_valleys=true"} {
+	for _, set := range []string{"data.discrete_spread=0.5", "data.discrete_gap=3", "data.quantile_valleys=true", "data.quantile_masses=true"} {
 		key, _, _ := strings.Cut(set, "=")
 		if _, err := Parse([]byte("name: m\ndata: {dataset: moons}\n"), "c.yaml", []string{set}); err == nil || !strings.Contains(err.Error(), key+": applies to dataset file") {
 			t.Errorf("%s on moons: %v, want it refused as not applying", key, err)

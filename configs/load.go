@@ -161,7 +161,11 @@ func parse(text []byte, source string, overrides []string, runFile bool) (*Confi
 	}
 	if cfg.Data.Dataset == "file" && cfg.Data.QuantileValleys == nil {
 		valleys := !d.runFile // a run's config.yaml without the key was trained without
-		cfg.Data.QuantileValleys = &valleys
+		cfg.Data.QuantileValleys, cfg.Data.QuantileValleysDefaulted = &valleys, true
+	}
+	if cfg.Data.Dataset == "file" && cfg.Data.QuantileMasses == nil {
+		masses := !d.runFile // a run's config.yaml without the key was trained without
+		cfg.Data.QuantileMasses, cfg.Data.QuantileMassesDefaulted = &masses, true
 	}
 	if cfg.Data.Dataset == "file" && cfg.Data.ValleyLevels == 0 && !d.Given("data.valley_levels") {
 		cfg.Data.ValleyLevels, cfg.Data.ValleyLevelsDefaulted = DefaultValleyLevels, true
@@ -298,7 +302,7 @@ func (c *Config) YAML() []byte {
 // datasetKeys are the data keys each kind of data set reads, besides
 // dataset and holdout, which all do.
 var datasetKeys = map[string][]string{
-	"file":             {"path", "standardize", "discrete", "discrete_values", "discrete_spread", "discrete_gap", "quantile", "quantile_valleys", "missing", "label_column", "categories", "leave_out"},
+	"file":             {"path", "standardize", "discrete", "discrete_values", "discrete_spread", "discrete_gap", "quantile", "quantile_valleys", "quantile_masses", "missing", "label_column", "categories", "leave_out"},
 	"idx":              {"path", "dequantize", "standardize", "labels"},
 	"images":           {"path", "dequantize", "standardize", "labels"},
 	"gaussian":         {"n", "mean", "cov", "standardize"},

@@ -201,6 +201,7 @@ func (d *decoder) validate(c *Config) error {
 		check(c.Data.Dataset != "file" || (c.Data.DiscreteGap >= 1 && c.Data.DiscreteGap <= MaxDiscreteGap), "data.discrete_gap", "must be from 1 (standardised as any column) to %g (how far apart a few-valued discrete column's neighbouring values lie), got %v", MaxDiscreteGap, c.Data.DiscreteGap),
 		check(c.Data.Dataset == "file" || c.Data.DiscreteGap == 0, "data.discrete_gap", "applies to dataset file (a table's discrete columns), not %s", c.Data.Dataset),
 		check(c.Data.Dataset == "file" || !c.Data.Valleys(), "data.quantile_valleys", "applies to dataset file (a table's discrete columns), not %s", c.Data.Dataset),
+		check(c.Data.Dataset == "file" || !c.Data.Masses(), "data.quantile_masses", "applies to dataset file (a table's columns), not %s", c.Data.Dataset),
 		check(c.Data.Quantile == "" || c.Data.Quantile == "auto" || c.Data.Quantile == "none", "data.quantile", "must be auto or none, got %q", c.Data.Quantile),
 		check(c.Data.Quantile != "auto" || c.Data.Dataset == "file", "data.quantile", "applies to dataset file (a table's columns), not %s", c.Data.Dataset),
 		check(c.Data.Missing == "" || c.Data.Missing == "drop" || c.Data.Missing == "refuse", "data.missing", "must be drop or refuse, got %q", c.Data.Missing),

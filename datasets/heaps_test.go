@@ -50,7 +50,7 @@ func TestFindHeaps(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			h := FindHeaps(c.p, c.discrete, c.whole, nil)
-			if got := h[0]; math.Abs(got-c.want) > 0.04 || (c.want == 0) != (len(h) == 0) {
+			if got := h[0].Share; math.Abs(got-c.want) > 0.04 || (c.want == 0) != (len(h) == 0) {
 				t.Errorf("heaped %v, want %v", h, c.want)
 			}
 		})
@@ -67,7 +67,7 @@ func TestHeapsRound(t *testing.T) {
 		p.X[2*i], p.X[2*i+1], chains[i] = 0.37+float64(i), 0.5+float64(i), i
 	}
 	alone := points.Points{N: 2, D: 2, X: append([]float64(nil), p.X[10:14]...)}
-	h := Heaps{1: 0.3}
+	h := Heaps{1: {Share: 0.3, Low: 0, High: 1e9}}
 	h.Round(p, 7, chains)
 	h.Round(alone, 7, []int{5, 6})
 	rounded := 0
@@ -87,5 +87,15 @@ func TestHeapsRound(t *testing.T) {
 			t.Errorf("rows 5 and 6 alone %v, among the others %v", alone.X, p.X[10:14])
 			break
 		}
+	}
+}
+
+// A rounded sample stays inside its column's range: past a maximum of
+// 90.6 it goes down, and with no whole number inside it stays as drawn.
+func TestHeapsRoundInsideTheRange(t *testing.T) {
+	p := points.Points{N: 3, D: 1, X: []float64{90.8, 50.2, 0.3}}
+	Heaps{0: {Share: 1, Low: 50.1, High: 90.6}}.Round(p, 1, []int{0, 1, 2})
+	if want := []float64{90, 51, 0.3}; p.X[0] != want[0] || p.X[1] != want[1] || p.X[2] != want[2] {
+		t.Errorf("rounded %v, want %v", p.X, want)
 	}
 }

@@ -6,6 +6,7 @@
 package evaluate
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -27,8 +28,11 @@ type Report struct {
 	Weights    string   `json:"weights"` // ema or raw
 	Loss       string   `json:"loss_kind"`
 	Heldout    *Heldout `json:"heldout,omitempty"`
-	Fisher     []Fisher `json:"fisher,omitempty"`
-	Samples    *Samples `json:"samples,omitempty"`
+	// Against names the file whose rows stood for the held-out split
+	// (eval -in); "" for the run's own.
+	Against string   `json:"measured_against,omitempty"`
+	Fisher  []Fisher `json:"fisher,omitempty"`
+	Samples *Samples `json:"samples,omitempty"`
 	// Likelihood is the model's log-likelihood of held-out points, by the
 	// probability-flow ODE (noise-conditional models over a noise range).
 	Likelihood *workflow.Likelihood `json:"likelihood,omitempty"`
@@ -156,10 +160,14 @@ func Run(run *workflow.Run, opts Options) (*Report, error) {
 		why = "comparing samples with held-out data"
 	}
 	data, err := run.Data(why)
-	if err != nil {
-		if opts.Samples {
-			return nil, fmt.Errorf("evaluate: %w (eval -samples=false needs no data file)", err)
-		}
+	switch {
+	case err != nil && opts.Samples:
+		return nil, fmt.Errorf("evaluate: %w (eval -samples=false needs no data file)", err)
+	case err != nil && opts.HeldOut != nil:
+		// The given rows are all the held-out loss and the likelihood need.
+		rep.Notes = append(rep.Notes, fmt.Sprintf("no samples, no Fisher divergence and no check of the rows against the training rows: %v", err))
+		data = &workflow.Data{}
+	case err != nil:
 		rep.Notes = append(rep.Notes, fmt.Sprintf("no held-out loss: %v", err))
 		return rep, nil
 	}
@@ -167,6 +175,14 @@ func Run(run *workflow.Run, opts Options) (*Report, error) {
 		given := *data
 		given.Valid, given.ValidLabels, given.ValidBeyond, given.HeldOutPath = h.Valid, h.Labels, h.Beyond, h.Path
 		data = &given
+		rep.Against = h.Path
+		if data.Train.N > 0 {
+			if n := trainingRows(run.DataUnits(data.Train), run.DataUnits(data.Valid)); n == data.Valid.N {
+				return nil, fmt.Errorf("evaluate: every row of %s is one of the run's training rows: measured against them, samples that copy the training data read as good; give rows the run never saw (or leave out -in for its own held-out split)", h.Path)
+			} else if n > 0 {
+				rep.Notes = append(rep.Notes, fmt.Sprintf("%d of the %d rows of %s are training rows: against them, copies of the training data read nearer than new rows would", n, data.Valid.N, h.Path))
+			}
+		}
 	}
 	if rep.Heldout, err = heldout(run, data); err != nil {
 		return nil, err
@@ -185,6 +201,9 @@ func Run(run *workflow.Run, opts Options) (*Report, error) {
 				return nil, err
 			}
 			rep.Likelihood.Of = fmt.Sprintf("the first %d points of the held-out split", pts.N+left)
+			if data.HeldOutPath != "" {
+				rep.Likelihood.Of = fmt.Sprintf("the first %d rows of %s", pts.N+left, data.HeldOutPath)
+			}
 		}
 		if left > 0 {
 			// Beyond a quantile-mapped column's range the model has no
@@ -509,4 +528,29 @@ func verdict(run *workflow.Run, data *workflow.Data, samples points.Points, ener
 		}
 	}
 	return &v, nil
+}
+
+// trainingRows counts the rows of valid that are rows of train too, both
+// brought back to data units (discrete columns onto their values, a
+// quantile map's ties onto theirs): a file given as held-out rows that
+// holds training rows.
+func trainingRows(train, valid points.Points) int {
+	key := func(row []float64) string {
+		b := make([]byte, 0, 8*len(row))
+		for _, v := range row {
+			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
+		}
+		return string(b)
+	}
+	seen := make(map[string]bool, train.N)
+	for i := range train.N {
+		seen[key(train.Row(i))] = true
+	}
+	n := 0
+	for i := range valid.N {
+		if seen[key(valid.Row(i))] {
+			n++
+		}
+	}
+	return n
 }

@@ -68,16 +68,17 @@ func TestHeapsMetadata(t *testing.T) {
 		name, meta string
 		err        string
 	}{
-		{"a share", `{"0":0.79,"2":0.2}`, ""},
-		{"a discrete column", `{"1":0.5}`, "column 2: want"},
-		{"every value whole", `{"0":1}`, "column 1: want a column of the data's 3, not discrete, and a share between 0 and 1"},
-		{"past the data's columns", `{"3":0.5}`, "column 4: want a column of the data's 3"},
+		{"a share", `{"0":{"share":0.79,"low":50,"high":82.5},"2":{"share":0.2,"low":-1,"high":1}}`, ""},
+		{"a discrete column", `{"1":{"share":0.5,"low":0,"high":1}}`, "column 2: want"},
+		{"every value whole", `{"0":{"share":1,"low":0,"high":1}}`, "column 1: want a column of the data's 3, not discrete, and a share between 0 and 1"},
+		{"a range upside down", `{"0":{"share":0.5,"low":2,"high":1}}`, "column 1: want"},
+		{"past the data's columns", `{"3":{"share":0.5,"low":0,"high":1}}`, "column 4: want a column of the data's 3"},
 		{"not shares", `[0]`, "bad heaps metadata"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			h, err := heapsOf(&checkpoints.Checkpoint{Meta: map[string]string{metaHeaps: c.meta}}, "ckpt", 3, discrete)
 			switch {
-			case c.err == "" && (err != nil || h[0] != 0.79 || h[2] != 0.2):
+			case c.err == "" && (err != nil || h[0].Share != 0.79 || h[0].High != 82.5 || h[2].Share != 0.2):
 				t.Errorf("read back %v, %v", h, err)
 			case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err) || !strings.Contains(err.Error(), "ckpt")):
 				t.Errorf("error %v, want one naming the file and %q", err, c.err)

@@ -528,7 +528,9 @@ func placesOf(c *checkpoints.Checkpoint, path string, dim int, discrete map[int]
 // of the data, not discrete, its share in (0, 1) (none for a checkpoint
 // from before them: its samples are written as its earlier ones' are).
 func heapsOf(c *checkpoints.Checkpoint, path string, dim int, discrete map[int][]float64) (datasets.Heaps, error) {
-	return columnsMeta[datasets.Heaps](c, path, metaHeaps, dim, discrete, "a share between 0 and 1", func(share float64) bool { return share > 0 && share < 1 })
+	return columnsMeta[datasets.Heaps](c, path, metaHeaps, dim, discrete, "a share between 0 and 1 and a finite range", func(h datasets.Heap) bool {
+		return h.Share > 0 && h.Share < 1 && h.Low <= h.High && !math.IsInf(h.High-h.Low, 0) && !math.IsNaN(h.High-h.Low)
+	})
 }
 
 // columnsMeta reads a checkpoint's JSON {column: value} under key, each

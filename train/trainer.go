@@ -121,6 +121,14 @@ func KeepRunDefaults(cfg *configs.Config) ([]string, error) {
 		cfg.Data.ValleyLevels = saved.Data.ValleyLevels
 		kept = append(kept, fmt.Sprintf("data.valley_levels %d, as the run was trained (the default is %d now)", cfg.Data.ValleyLevels, configs.DefaultValleyLevels))
 	}
+	if cfg.Data.QuantileValleysDefaulted && saved.Data.Dataset == "file" && saved.Data.Valleys() != cfg.Data.Valleys() {
+		cfg.Data.QuantileValleys = saved.Data.QuantileValleys
+		kept = append(kept, fmt.Sprintf("data.quantile_valleys %v, as the run was trained (the default is true now)", cfg.Data.Valleys()))
+	}
+	if cfg.Data.QuantileMassesDefaulted && saved.Data.Dataset == "file" && saved.Data.Masses() != cfg.Data.Masses() {
+		cfg.Data.QuantileMasses = saved.Data.QuantileMasses
+		kept = append(kept, fmt.Sprintf("data.quantile_masses %v, as the run was trained (the default is true now)", cfg.Data.Masses()))
+	}
 	if cfg.Data.DiscreteSpreadDefaulted && saved.Data.Dataset == "file" && saved.Data.DiscreteSpread != cfg.Data.DiscreteSpread {
 		cfg.Data.DiscreteSpread = saved.Data.DiscreteSpread
 		kept = append(kept, fmt.Sprintf("data.discrete_spread %g, as the run was trained (the default is %g now)", cfg.Data.DiscreteSpread, configs.DefaultDiscreteSpread))

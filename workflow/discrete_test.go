@@ -367,3 +367,40 @@ func TestVerdictNamesQuantileValleysForAValley(t *testing.T) {
 		})
 	}
 }
+
+// A column of which a quarter of the rows sit at its ceiling above an
+// even body (a reading capped by its instrument; skewness near 0, which
+// alone maps no column), is quantile-mapped for its point mass under
+// data.quantile_masses, and not without it; a tenth at the ceiling is
+// not mapped.
+func TestLargeEndMassesAreQuantileMapped(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, atCap float64) string {
+		path := filepath.Join(dir, name)
+		rng := rand.New(rand.NewPCG(6, 6))
+		writeRows(t, path, "reading,x", 400, func() string {
+			v := 0.9 * rng.Float64() // the body
+			if rng.Float64() < atCap {
+				v = 1 // the ceiling
+			}
+			return fmt.Sprintf("%.4f,%.4f", v, rng.NormFloat64())
+		})
+		return path
+	}
+	quarter, tenth := write("quarter.csv", 0.25), write("tenth.csv", 0.1)
+	for _, c := range []struct {
+		name, path, keys string
+		mapped           bool
+	}{
+		{"a quarter at the ceiling", quarter, "", true},
+		{"data.quantile_masses false", quarter, "quantile_masses: false", false},
+		{"a tenth at the ceiling", tenth, "", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			data := preparedTable(t, c.path, c.keys)
+			if _, ok := data.Norm.Quantiles[0]; ok != c.mapped || strings.Contains(data.Source, "reading (a point mass at its end, data.quantile_masses)") != c.mapped {
+				t.Errorf("mapped %v, want %v: %s", ok, c.mapped, data.Source)
+			}
+		})
+	}
+}

@@ -668,4 +668,15 @@ func TestEvalAgainstAFile(t *testing.T) {
 	if code, _, errs := scorenet("eval", "-run", run, "-in", filepath.Join(dir, "nothing.csv")); code == 0 || !strings.Contains(errs, "nothing.csv") {
 		t.Errorf("eval -in of no file: exit %d: %s", code, errs)
 	}
+	// The training file itself: against it, copies of the training rows
+	// would read as good.
+	if code, _, errs := scorenet("eval", "-run", run, "-in", data, "-samples=false"); code == 0 || !strings.Contains(errs, "every row of "+data+" is one of the run's training rows") {
+		t.Errorf("eval -in of the training file: exit %d: %s", code, errs)
+	}
+	// Its data file gone, the held-out loss and the likelihood still
+	// measure the given rows.
+	os.Rename(data, data+".gone")
+	if code, out, errs := scorenet("eval", "-run", run, "-in", test, "-samples=false", "-likelihood", "10"); code != 0 || !strings.Contains(out, `"points": 40`) || !strings.Contains(out, `"of": "the first 10 rows of `+test) {
+		t.Errorf("eval -in without the training file: exit %d\n%s\n%s", code, errs, out)
+	}
 }

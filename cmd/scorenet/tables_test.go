@@ -288,7 +288,8 @@ func TestTrainDataLeavesOutIncompleteRows(t *testing.T) {
 }
 
 // A table run trained before data.discrete_values, data.discrete_spread,
-// data.valley_levels, data.missing and train.nearness existed (and with data.discrete_gap 3), and by anneal_dsm (a table's loss before
+// data.valley_levels, data.quantile_valleys, data.quantile_masses,
+// data.missing and train.nearness existed (and with data.discrete_gap 3), and by anneal_dsm (a table's loss before
 // edm_dsm), resumed by the user's own config (which names none of them),
 // keeps what it was trained with, as -run does.
 func TestOldTableRunResumesByItsConfig(t *testing.T) {
@@ -304,7 +305,7 @@ func TestOldTableRunResumesByItsConfig(t *testing.T) {
 		t.Fatalf("train: exit %d: %s", code, errs)
 	}
 	old := func(text string) string {
-		for _, key := range []string{"    missing: drop\n", "    nearness: true\n", "    discrete_values: 1024\n", "    discrete_spread: 1\n", "    valley_levels: 32\n"} {
+		for _, key := range []string{"    missing: drop\n", "    nearness: true\n", "    discrete_values: 1024\n", "    discrete_spread: 1\n", "    valley_levels: 32\n", "    quantile_valleys: true\n", "    quantile_masses: true\n"} {
 			if !strings.Contains(text, key) {
 				t.Fatalf("the run's config lacks %q:\n%s", key, text)
 			}
@@ -319,6 +320,8 @@ func TestOldTableRunResumesByItsConfig(t *testing.T) {
 	code, _, errs := scorenet("train", "-config", mine, "-resume")
 	for _, want := range []string{"keeping data.discrete_values 32", "keeping data.missing refuse", "keeping train.nearness false",
 		"keeping data.valley_levels 10, as the run was trained (the default is 32 now)",
+		"keeping data.quantile_valleys false, as the run was trained (the default is true now)",
+		"keeping data.quantile_masses false, as the run was trained (the default is true now)",
 		"keeping data.discrete_spread 1, as the run was trained (the default is 0.5 now)", "trained spread over each value's cell and sampled",
 		"keeping data.discrete_gap 3, as the run was trained (the default is 1 now)", "data.discrete_gap 3: 1 discrete column(s)",
 		"keeping train.loss anneal_dsm, as the run was trained (a table's default is edm_dsm now)", "anneal_dsm loss"} {
