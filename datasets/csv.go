@@ -187,10 +187,25 @@ func (l *labelColumn) resolve(header []string, n, lead int) error {
 		if len(header) > 0 {
 			names = " (its header names " + strings.Join(header, ", ") + ")"
 		}
-		return fmt.Errorf("data.label_column %q is not a column: want a header name or a number from %d to %d%s", l.column, lead+1, lead+n, names)
+		return noLabelColumn{fmt.Errorf("data.label_column %q is not a column: want a header name or a number from %d to %d%s", l.column, lead+1, lead+n, names)}
 	}
 	l.index = k - 1 - lead
 	return nil
+}
+
+// noLabelColumn is the error of a file that does not hold the label
+// column (IsNoLabelColumn).
+type noLabelColumn struct{ error }
+
+func (e noLabelColumn) Unwrap() error { return e.error }
+
+// IsNoLabelColumn reports whether err says the file does not hold the
+// label column: a reader of a run's rows then reads them without it (its
+// samples without -class, a file of the values alone), where any other
+// error is the file's own, to be named as it is.
+func IsNoLabelColumn(err error) bool {
+	var e noLabelColumn
+	return errors.As(err, &e)
 }
 
 // Want bounds what a reader takes from a file, for a caller that knows it

@@ -37,18 +37,28 @@ const (
 	minHeaped     = 0.2
 	maxHeaped     = 0.98
 	minHeapValues = 5
+	// heapOverChance is how many times its chance share a column of k
+	// decimal places must hold whole numbers to be heaped.
+	heapOverChance = 3
 )
 
 // FindHeaps finds the heaped columns of p (data units) among those that
-// are not discrete, whole or on a grid of places.
+// are not discrete or whole. A column written to k decimal places holds
+// whole numbers by chance a 10^-k share of the time: it is heaped only
+// where they are at least heapOverChance times that share (weights to
+// the tenth of a kilo, 60% of them whole kilos); tens and hundreds are
+// whole anyway.
 func FindHeaps(p points.Points, discrete map[int][]float64, whole Whole, places Places) Heaps {
 	var out Heaps
 	for j := range p.D {
 		if _, ok := discrete[j]; ok || slices.Contains(whole, j) || p.N == 0 {
 			continue
 		}
-		if _, ok := places[j]; ok {
+		least := minHeaped
+		if k, ok := places[j]; ok && k <= 0 {
 			continue
+		} else if ok {
+			least = max(least, heapOverChance*math.Pow(10, -float64(k)))
 		}
 		seen := map[float64]bool{}
 		n, lo, hi := 0, math.Inf(1), math.Inf(-1)
@@ -60,7 +70,7 @@ func FindHeaps(p points.Points, discrete map[int][]float64, whole Whole, places 
 				seen[x] = true
 			}
 		}
-		if share := float64(n) / float64(p.N); share >= minHeaped && share <= maxHeaped && len(seen) >= minHeapValues {
+		if share := float64(n) / float64(p.N); share >= least && share <= maxHeaped && len(seen) >= minHeapValues {
 			if out == nil {
 				out = Heaps{}
 			}

@@ -34,22 +34,31 @@ func TestFindHeaps(t *testing.T) {
 		p        points.Points
 		discrete map[int][]float64
 		whole    Whole
+		places   Places
 		want     float64 // 0: not heaped
 	}{
-		{"heights, 80% to the inch", column(1000, height(0.8)), nil, nil, 0.8},
-		{"a fifth to the inch", column(1000, height(0.2)), nil, nil, 0.2},
-		{"every one to the inch", column(1000, height(1)), nil, Whole{0}, 0},
-		{"a tenth to the inch", column(1000, height(0.1)), nil, nil, 0},
+		{"heights, 80% to the inch", column(1000, height(0.8)), nil, nil, nil, 0.8},
+		{"a fifth to the inch", column(1000, height(0.2)), nil, nil, nil, 0.2},
+		{"every one to the inch", column(1000, height(1)), nil, Whole{0}, nil, 0},
+		{"a tenth to the inch", column(1000, height(0.1)), nil, nil, nil, 0},
 		{"zeros and measures", column(1000, func(i int) float64 {
 			if i%2 == 0 {
 				return float64(i % 3)
 			}
 			return rng.Float64()
-		}), nil, nil, 0},
-		{"discrete", column(1000, height(0.8)), map[int][]float64{0: {1, 2}}, nil, 0},
+		}), nil, nil, nil, 0},
+		{"discrete", column(1000, height(0.8)), map[int][]float64{0: {1, 2}}, nil, nil, 0},
+		{"weights to the tenth, 60% whole", column(1000, func(int) float64 {
+			x := math.Round(10*(66+4*rng.NormFloat64())) / 10
+			if rng.Float64() < 0.6 {
+				return math.Round(x)
+			}
+			return x
+		}), nil, nil, Places{0: 1}, 0.64},
+		{"weights to the tenth, whole by chance", column(1000, func(int) float64 { return math.Round(10*(66+4*rng.NormFloat64())) / 10 }), nil, nil, Places{0: 1}, 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			h := FindHeaps(c.p, c.discrete, c.whole, nil)
+			h := FindHeaps(c.p, c.discrete, c.whole, c.places)
 			if got := h[0].Share; math.Abs(got-c.want) > 0.04 || (c.want == 0) != (len(h) == 0) {
 				t.Errorf("heaped %v, want %v", h, c.want)
 			}

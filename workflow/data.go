@@ -332,7 +332,7 @@ func readLabelled(run *Run, path string, missing bool) (datasets.File, datasets.
 	o.Label = column           // a table with its class column: Width does not apply
 	o.UnknownMissing = missing // impute's rows, and score's and likelihood's, which leave them empty
 	f, labels, names, err := datasets.LoadTable(path, o)
-	if errors.Is(err, datasets.ErrNotALevel) || errors.Is(err, datasets.ErrMissingLabel) {
+	if errors.Is(err, datasets.ErrNotALevel) || errors.Is(err, datasets.ErrMissingLabel) || holdsLabel(err) {
 		return datasets.File{}, datasets.Labels{}, nil, false, err
 	}
 	if err != nil || f.D != run.Model.Dim() {
@@ -950,4 +950,12 @@ func endMasses(all points.Points, ends datasets.Ends, share float64) []int {
 		}
 	}
 	return out
+}
+
+// holdsLabel is whether a read with the class column failed on a file
+// that holds the column: a bad cell, named at its line and column, which
+// the read without the class column would name at another (the class's
+// name where a number belongs).
+func holdsLabel(err error) bool {
+	return err != nil && !datasets.IsNoLabelColumn(err) && strings.Contains(err.Error(), ", column ")
 }

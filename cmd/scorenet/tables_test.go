@@ -78,6 +78,13 @@ func TestTrainDataFindsTheClassColumn(t *testing.T) {
 	if filled, err := os.ReadFile(filepath.Join(dir, "filled.csv")); err != nil || !regexp.MustCompile(`^,width,height,species\n0,1.5,[0-9.]+,setosa\n1,[0-9.]+,2.5,virginica\n$`).Match(filled) { // the index first, the class in its place
 		t.Errorf("the completed rows: %v\n%s", err, filled)
 	}
+	// A bad cell in a file that holds the class column is named where it
+	// is (it was named at the class's cell, read without the column).
+	badCell := filepath.Join(dir, "bad_cell.csv")
+	os.WriteFile(badCell, []byte("width,height,species\n1.5,2.5,setosa\n1.5,zz,setosa\n"), 0o644)
+	if code, _, errs := scorenet("score", "-run", run, "-in", badCell, "-out", filepath.Join(dir, "bad_cell_scores.csv")); code == 0 || !strings.Contains(errs, `line 3, column 2: "zz" is neither a number nor missing`) {
+		t.Errorf("score of a bad cell beside the class column: exit %d: %s", code, errs)
+	}
 	// A class the run has not: drawn by the unconditional field and
 	// written back as given by impute, said.
 	strange := filepath.Join(dir, "strange.csv")
