@@ -196,6 +196,29 @@ func reflectBeyond(p points.Points, j int, wall, other float64, walled bool, inw
 	return moved
 }
 
+// MassShare is the larger share of p's rows (data units) that column j's
+// point masses at its ends hold, 0 for a column without one.
+func (e Ends) MassShare(p points.Points, j int) float64 {
+	share := 0.0
+	for _, m := range []map[int]float64{e.Low, e.High} {
+		if v, ok := m[j]; ok {
+			share = max(share, shareAt(p, j, v))
+		}
+	}
+	return share
+}
+
+// shareAt is the share of p's rows whose column j holds v.
+func shareAt(p points.Points, j int, v float64) float64 {
+	n := 0
+	for i := range p.N {
+		if p.X[i*p.D+j] == v {
+			n++
+		}
+	}
+	return float64(n) / float64(max(p.N, 1))
+}
+
 // Describe says which column ends hold point masses, for the start-up
 // lines, the columns numbered as the file holds them (cats: ColumnLabel).
 func (e Ends) Describe(p points.Points, cats []Category, names []string) string {
@@ -209,13 +232,7 @@ func (e Ends) Describe(p points.Points, cats []Category, names []string) string 
 			if !ok {
 				continue
 			}
-			n := 0
-			for i := range p.N {
-				if p.X[i*p.D+j] == v {
-					n++
-				}
-			}
-			parts = append(parts, fmt.Sprintf("column %s's %s %g (%.0f%% of the rows)", ColumnLabel(cats, names, j), end.name, v, 100*float64(n)/float64(p.N)))
+			parts = append(parts, fmt.Sprintf("column %s's %s %g (%.0f%% of the rows)", ColumnLabel(cats, names, j), end.name, v, 100*shareAt(p, j, v)))
 		}
 	}
 	var said []string

@@ -933,20 +933,8 @@ const minMappedMass = 0.2
 func endMasses(all points.Points, ends datasets.Ends, share float64) []int {
 	var out []int
 	for j := range all.D {
-		for _, m := range []map[int]float64{ends.Low, ends.High} {
-			v, ok := m[j]
-			if !ok {
-				continue
-			}
-			n := 0
-			for i := range all.N {
-				if all.X[i*all.D+j] == v {
-					n++
-				}
-			}
-			if float64(n) >= share*float64(all.N) && !slices.Contains(out, j) {
-				out = append(out, j)
-			}
+		if ends.MassShare(all, j) >= share {
+			out = append(out, j)
 		}
 	}
 	return out
