@@ -194,15 +194,19 @@ func (l *labelColumn) resolve(header []string, n, lead int) error {
 }
 
 // noLabelColumn is the error of a file that does not hold the label
-// column (IsNoLabelColumn).
+// column (IsNoLabelColumn): none at its name or number, or cells there
+// that are no classes (a column of values, where a column given by
+// number finds one in a file without the class).
 type noLabelColumn struct{ error }
 
 func (e noLabelColumn) Unwrap() error { return e.error }
 
 // IsNoLabelColumn reports whether err says the file does not hold the
-// label column: a reader of a run's rows then reads them without it (its
-// samples without -class, a file of the values alone), where any other
-// error is the file's own, to be named as it is.
+// label column, or holds no classes where it would be: a reader of a
+// run's rows then reads them without it (its samples, which a run whose
+// class column is given by number writes without it; a file of the
+// values alone), where any other error is the file's own, to be named as
+// it is.
 func IsNoLabelColumn(err error) bool {
 	var e noLabelColumn
 	return errors.As(err, &e)

@@ -691,7 +691,7 @@ func labelsOf(cells []string, missingRead bool, where func(r int) string) (Label
 		}
 		y, ok := classOf(v)
 		if !ok {
-			return Labels{}, nil, fmt.Errorf("datasets: %s: label %s is not a class: want an integer from 0 to %d, or a name", where(r), quoteCell(c), MaxClasses-1)
+			return Labels{}, nil, noLabelColumn{fmt.Errorf("datasets: %s: label %s is not a class: want an integer from 0 to %d, or a name", where(r), quoteCell(c), MaxClasses-1)}
 		}
 		l.Of[r] = y
 		l.K = max(l.K, int(y)+1)
@@ -700,8 +700,8 @@ func labelsOf(cells []string, missingRead bool, where func(r int) string) (Label
 	case firstName < 0:
 		return l, nil, nil
 	case firstNumber >= 0:
-		return Labels{}, nil, fmt.Errorf("datasets: %s: label %s is a number, but %s has the name %s: a label column holds classes as integers from 0 or as names, not both",
-			where(firstNumber), quoteCell(cells[firstNumber]), where(firstName), quoteCell(cells[firstName]))
+		return Labels{}, nil, noLabelColumn{fmt.Errorf("datasets: %s: label %s is a number, but %s has the name %s: a label column holds classes as integers from 0 or as names, not both",
+			where(firstNumber), quoteCell(cells[firstNumber]), where(firstName), quoteCell(cells[firstName]))}
 	}
 	names := slices.Compact(slices.Sorted(slices.Values(present)))
 	if len(names) > MaxClasses {

@@ -65,7 +65,7 @@ func TakeLabelColumn(f *File, column string) (Labels, error) {
 		v := f.X[r*f.D+c]
 		y, ok := classOf(v)
 		if !ok {
-			return Labels{}, fmt.Errorf("datasets: %s: label %v is not a class: want an integer from 0 to %d", f.Where(r, c), v, MaxClasses-1)
+			return Labels{}, noLabelColumn{fmt.Errorf("datasets: %s: label %v is not a class: want an integer from 0 to %d", f.Where(r, c), v, MaxClasses-1)}
 		}
 		l.Of[r] = y
 		l.K = max(l.K, int(y)+1)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -872,5 +873,33 @@ func TestClassColumnThatCannotBeOne(t *testing.T) {
 	}
 	if code, out, errs := scorenet("sigmas", "-data", data, "-set", "data.label_column=none"); code != 0 || strings.Contains(out+errs, "unet") || !strings.Contains(out, "dimension 65") {
 		t.Errorf("a table of pixels with data.label_column=none: exit %d, want the MLP on 65 columns: %s%s", code, out, errs)
+	}
+}
+
+// A run whose class column is given by number, first, reads back its own
+// samples, which it writes without the class: the value column in the
+// class's place holds no classes, and the file is read without one (a
+// second reader found every reader refusing them once a bad cell beside
+// a class column was named where it is).
+func TestNumberedClassColumnReadsItsSamples(t *testing.T) {
+	dir := t.TempDir()
+	data, rng := filepath.Join(dir, "w.csv"), rand.New(rand.NewPCG(31, 32))
+	var b strings.Builder
+	for i := range 150 {
+		fmt.Fprintf(&b, "%d,%.3f,%.3f,%.3f\n", i%3, float64(i%3)+rng.NormFloat64(), rng.NormFloat64(), rng.NormFloat64())
+	}
+	os.WriteFile(data, []byte(b.String()), 0o644)
+	run := filepath.Join(dir, "run")
+	if code, _, errs := scorenet("train", "-data", data, "-out", run, "-set", "data.label_column=1", "-set", "train.steps=20", "-set", "model.hidden=[8]", "-set", "train.refit=false", "-threads", "1"); code != 0 {
+		t.Fatalf("train: exit %d: %s", code, errs)
+	}
+	for _, out := range []string{"s.csv", "s.npy"} {
+		samples := filepath.Join(dir, out)
+		if code, _, errs := scorenet("sample", "-run", run, "-n", "20", "-out", samples, "-set", "sample.steps=4"); code != 0 {
+			t.Fatalf("sample -out %s: exit %d: %s", out, code, errs)
+		}
+		if code, _, errs := scorenet("score", "-run", run, "-in", samples, "-out", filepath.Join(dir, "scores.csv")); code != 0 {
+			t.Errorf("score of its samples %s: exit %d: %s", out, code, errs)
+		}
 	}
 }
