@@ -394,23 +394,8 @@ func readCells(r io.Reader, rows int) (header []string, cols [][]string, index b
 		}
 		cells := buf
 		if cols == nil && header == nil {
-			switch {
-			case isHeader(cells):
-				header = slices.Clone(cells)
-				continue
-			case headerWithTrailing(cells):
-				header, lines.trailing = slices.Clone(cells[:len(cells)-1]), true
-				continue
-			case len(cells) > 1 && cells[0] == "" && isHeader(cells[1:]):
-				header, index = slices.Clone(cells[1:]), true
-				continue
-			}
-			if h, lead, ok := mixedHeader(cells, lines.quoted, &lines); ok {
+			if h, lead, ok := headerOf(cells, &lines, false, Want{}); ok {
 				header, index = h, lead
-				continue
-			}
-			if h, lead, trailing, ok := numberedHeader(cells, lines.peek); ok {
-				header, index, lines.trailing = h, lead, trailing
 				continue
 			}
 		}

@@ -372,38 +372,8 @@ func readCSVRows(r io.Reader, missing bool, lines *[]int, want Want, label *labe
 		cells = buf
 		if first {
 			first = false
-			// A first row of missing markers (NA) is a row with every
-			// entry missing, not a header of columns named NA.
-			if isHeader(cells) && !(missing && allMissing(cells)) {
-				header = append([]string(nil), cells...)
-				continue
-			}
-			if headerWithTrailing(cells) && !(missing && allMissing(cells[:len(cells)-1])) {
-				header, rows.trailing = append([]string(nil), cells[:len(cells)-1]...), true
-				continue
-			}
-			if len(cells) > 1 && cells[0] == "" && isHeader(cells[1:]) && !(missing && allMissing(cells[1:])) {
-				header, lead = append([]string(nil), cells[1:]...), []*rowIndex{{column: 1}}
-				continue
-			}
-			if h, index, ok := runsHeader(cells, want); ok {
+			if h, index, ok := headerOf(cells, &rows, missing, want); ok {
 				header = h
-				if index {
-					lead = []*rowIndex{{column: 1}}
-				}
-				continue
-			}
-			if h, index, ok := mixedHeader(cells, rows.quoted, &rows); ok {
-				header = h
-				if index {
-					lead = []*rowIndex{{column: 1}}
-				}
-				continue
-			}
-			// A run that learnt a headerless file reads numbers as data,
-			// but for pandas' header after its index's empty cell.
-			if h, index, trailing, ok := numberedHeader(cells, rows.peek); ok && (index || !(want.ForRun && len(want.Columns) == 0)) {
-				header, rows.trailing = h, trailing
 				if index {
 					lead = []*rowIndex{{column: 1}}
 				}
@@ -626,6 +596,38 @@ func isHeader(cells []string) bool {
 	return true
 }
 
+// headerOf is whether a CSV's first row is its header, its names then,
+// and whether its empty first cell makes column 1 the rows' index; it
+// sets rows.trailing where the header ends with a separator. Both readers
+// of a CSV (readCSVRows, readCells) decide by it, so that they agree.
+// Where missing values are read, a first row of missing markers (NA) is a
+// row with every entry missing, not a header of columns named NA; read
+// for a run (want), a row of the run's columns is its header, and for a
+// run that learnt a headerless file a row of numbers is data, but for
+// pandas' header after its index's empty cell.
+func headerOf(cells []string, rows *cellReader, missing bool, want Want) (header []string, index, ok bool) {
+	switch {
+	case isHeader(cells) && !(missing && allMissing(cells)):
+		return slices.Clone(cells), false, true
+	case headerWithTrailing(cells) && !(missing && allMissing(cells[:len(cells)-1])):
+		rows.trailing = true
+		return slices.Clone(cells[:len(cells)-1]), false, true
+	case len(cells) > 1 && cells[0] == "" && isHeader(cells[1:]) && !(missing && allMissing(cells[1:])):
+		return slices.Clone(cells[1:]), true, true
+	}
+	if h, index, ok := runsHeader(cells, want); ok {
+		return h, index, true
+	}
+	if h, index, ok := mixedHeader(cells, rows.quoted, rows); ok {
+		return h, index, true
+	}
+	if h, index, trailing, ok := numberedHeader(cells, rows.peek); ok && (index || !(want.ForRun && len(want.Columns) == 0)) {
+		rows.trailing = trailing
+		return h, index, true
+	}
+	return nil, false, false
+}
+
 // numberedHeader is whether a first row that is not all names is still a
 // header: its numbers are whole, in order and a constant step apart, as
 // pandas names the columns of a DataFrame made from an array (0, 1, 2...)
@@ -845,23 +847,16 @@ func quoteCell(c string) string {
 }
 
 // splitCSV appends line's cells to cells, each with the spaces around it
-// trimmed and its quotes, if any, undone.
-func splitCSV(cells []string, line string, lineNo int, sep byte) ([]string, error) {
-	return splitQuoted(cells, nil, line, lineNo, sep)
-}
-
-// splitQuoted is splitCSV that also says, where quoted is not nil, which
-// cells were quoted (appended to *quoted, one a cell).
-func splitQuoted(cells []string, quoted *[]bool, line string, lineNo int, sep byte) ([]string, error) {
+// trimmed and its quotes, if any, undone, and says which were quoted
+// (appended to *quoted, one a cell).
+func splitCSV(cells []string, quoted *[]bool, line string, lineNo int, sep byte) ([]string, error) {
 	for col := 1; ; col++ {
 		if col > MaxColumns {
 			return nil, fmt.Errorf("line %d has more than %d columns (MaxColumns)", lineNo, MaxColumns)
 		}
 		line = strings.TrimLeftFunc(line, unicode.IsSpace)
 		var cell string
-		if quoted != nil {
-			*quoted = append(*quoted, strings.HasPrefix(line, `"`))
-		}
+		*quoted = append(*quoted, strings.HasPrefix(line, `"`))
 		if strings.HasPrefix(line, `"`) {
 			var b strings.Builder
 			i := 1
@@ -1058,7 +1053,7 @@ func (c *cellReader) read() ([]string, error) {
 			c.sep = separator(line)
 		}
 		c.quoted = c.quoted[:0]
-		c.buf, err = splitQuoted(c.buf[:0], &c.quoted, line, c.lr.line, c.sep)
+		c.buf, err = splitCSV(c.buf[:0], &c.quoted, line, c.lr.line, c.sep)
 		return c.buf, err
 	}
 }

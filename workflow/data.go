@@ -254,6 +254,7 @@ func LabelledRows(run *Run, path string, missing bool) (datasets.File, RowClasse
 		return f, RowClasses{}, ok, err
 	}
 	rc := RowClasses{Of: make([]int32, len(labels.Of)), Cells: make([]string, len(labels.Of)), Column: cmp.Or(f.LabelName, run.Config.Data.LabelColumn), At: f.LabelAt()}
+	var unknown unknownClasses
 	for i, y := range labels.Of {
 		rc.Of[i] = -1
 		switch {
@@ -263,17 +264,18 @@ func LabelledRows(run *Run, path string, missing bool) (datasets.File, RowClasse
 			if k := slices.Index(run.Config.Model.ClassNames, names[y]); k >= 0 {
 				rc.Of[i] = int32(k)
 			} else {
-				rc.unknown(labels.Where(i), rc.Cells[i])
+				unknown.add(labels.Where(i), rc.Cells[i])
 			}
 		default:
 			rc.Cells[i] = strconv.Itoa(int(y))
 			if len(run.Config.Model.ClassNames) == 0 && int(y) < run.Config.Model.Classes {
 				rc.Of[i] = y
 			} else {
-				rc.unknown(labels.Where(i), rc.Cells[i])
+				unknown.add(labels.Where(i), rc.Cells[i])
 			}
 		}
 	}
+	rc.Unknown, rc.FirstUnknown = unknown.n, unknown.first
 	return f, rc, true, nil
 }
 
@@ -291,13 +293,6 @@ type RowClasses struct {
 	// Of, written back as given; FirstUnknown names the first.
 	Unknown      int
 	FirstUnknown string
-}
-
-func (rc *RowClasses) unknown(where, cell string) {
-	if rc.Unknown == 0 {
-		rc.FirstUnknown = fmt.Sprintf("%s: %q", where, cell)
-	}
-	rc.Unknown++
 }
 
 // labelledRows is LabelledRows with, where classes asks, the rows'
@@ -318,6 +313,14 @@ func labelledRows(run *Run, path string, missing, classes bool, unknown *unknown
 type unknownClasses struct {
 	n     int
 	first string
+}
+
+// add counts the class name at where (a line), the first named.
+func (u *unknownClasses) add(where, name string) {
+	if u.n == 0 {
+		u.first = fmt.Sprintf("%s: %q", where, name)
+	}
+	u.n++
 }
 
 // readLabelled reads a file of rows with the run's class column, the
@@ -363,10 +366,7 @@ func runClasses(run *Run, f datasets.File, labels datasets.Labels, names []strin
 		default:
 			k := slices.Index(known, names[y])
 			if k < 0 && unknown != nil {
-				if unknown.n == 0 {
-					unknown.first = fmt.Sprintf("%s: %q", labels.Where(i), names[y])
-				}
-				unknown.n++
+				unknown.add(labels.Where(i), names[y])
 				out[i] = -1
 				continue
 			}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -198,9 +199,7 @@ docs/CONFIG.md, impute.`)
 			if *spreadOut != "" {
 				spread := workflow.ValueSpread(run.Config, done.Spread)
 				for at := range file.Given {
-					if at[0] < spread.N {
-						spread.X[at[0]*spread.D+at[1]] = 0 // given
-					}
+					spread.X[at[0]*spread.D+at[1]] = 0 // given
 				}
 				if err := datasets.WriteEchoed(*spreadOut, spread, file.Header, nil, datasets.Echo{Lead: echo.Lead, Among: echo.Among}); err != nil {
 					return err
@@ -224,11 +223,7 @@ docs/CONFIG.md, impute.`)
 				}
 			}
 		}
-		for at := range file.Given { // given, not missing
-			if at[0] < rows.N {
-				missing--
-			}
-		}
+		missing -= len(file.Given) // given, not missing
 		fmt.Fprintf(stdout, "completed %s in %d of %s, %s each, by %s in %.2f s, into %s\n",
 			counted(missing, "missing entry", "missing entries"), done.Rows, counted(rows.N, "row", "rows"), counted(*draws, "draw", "draws"), samplerTitles[s.Sampler], done.Seconds, *out)
 		for _, path := range []string{*drawsOut, *spreadOut, *grid} {
@@ -376,14 +371,9 @@ func readRowsToComplete(run *workflow.Run, path, mask string, rows, draws int, s
 		if classes.Of != nil {
 			classes.Of, classes.Cells = classes.Of[:rows], classes.Cells[:rows]
 		}
+		maps.DeleteFunc(file.Given, func(at [2]int, _ string) bool { return at[0] >= rows })
 	}
-	unknown := 0 // in the rows completed (-rows)
-	for at := range file.Given {
-		if at[0] < file.N {
-			unknown++
-		}
-	}
-	if unknown > 0 {
+	if unknown := len(file.Given); unknown > 0 {
 		// A name the model has no level for says nothing it could
 		// condition on: the row's other cells are completed without it.
 		fmt.Fprintf(stderr, "%s: %s a name that is no level of its category column, which the model cannot condition on: the row's other entries are completed without it, and it is written back as given (the first, %s); the run's levels are in its config.yaml (data.categories)\n",
